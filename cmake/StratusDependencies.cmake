@@ -1,0 +1,23 @@
+# Every dependency comes from a Debian 12 package (see scripts/bootstrap).
+# Nothing is vendored and nothing is downloaded at build time.
+find_package(Threads REQUIRED)
+find_package(Boost 1.81 REQUIRED COMPONENTS json url)
+find_package(OpenSSL 3 REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(tl-expected REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(MOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+
+# mosquitto-dev ships the broker plugin headers (mosquitto_broker.h, mosquitto_plugin.h).
+find_path(MOSQUITTO_BROKER_INCLUDE_DIR mosquitto_broker.h REQUIRED)
+
+find_program(MOSQUITTO_EXECUTABLE mosquitto PATHS /usr/sbin /usr/local/sbin REQUIRED)
+
+if(STRATUS_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()

@@ -1,0 +1,104 @@
+#include "core/metrics.hpp"
+
+#include <cstdio>
+
+#include "core/assert.hpp"
+
+namespace stratus {
+namespace {
+
+bool valid_metric_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
+    const bool digit = c >= '0' && c <= '9';
+    if (!alpha && !(digit && i > 0)) return false;
+  }
+  return true;
+}
+
+// Label values are escaped as the exposition format requires: \\, \" and \n.
+std::string render_labels(const MetricLabels& labels) {
+  if (labels.empty()) return {};
+  std::string out = "{";
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (i > 0) out += ',';
+    out += labels[i].first;
+    out += "=\"";
+    for (const char c : labels[i].second) {
+      if (c == '\\' || c == '"') {
+        out += '\\';
+        out += c;
+      } else if (c == '\n') {
+        out += "\\n";
+      } else {
+        out += c;
+      }
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace
+
+MetricsRegistry::Family& MetricsRegistry::family(std::string_view name, std::string_view help,
+                                                 std::string_view type) {
+  STRATUS_ASSERT(valid_metric_name(name), "metric names are fixed in code");
+  auto it = families_.find(name);
+  if (it == families_.end()) {
+    it = families_.emplace(std::string(name), Family{}).first;
+    it->second.help = std::string(help);
+    it->second.type = std::string(type);
+  }
+  STRATUS_ASSERT(it->second.type == type, "one metric name, one type");
+  return it->second;
+}
+
+Counter& MetricsRegistry::counter(std::string_view name, std::string_view help,
+                                  const MetricLabels& labels) {
+  std::lock_guard lock(mutex_);
+  auto& slot = family(name, help, "counter").counters[render_labels(labels)];
+  if (!slot) slot = std::make_unique<Counter>();
+  return *slot;
+}
+
+Gauge& MetricsRegistry::gauge(std::string_view name, std::string_view help,
+                              const MetricLabels& labels) {
+  std::lock_guard lock(mutex_);
+  auto& slot = family(name, help, "gauge").gauges[render_labels(labels)];
+  if (!slot) slot = std::make_unique<Gauge>();
+  return *slot;
+}
+
+void MetricsRegistry::callback_gauge(std::string_view name, std::string_view help,
+                                     std::function<double()> read) {
+  std::lock_guard lock(mutex_);
+  family(name, help, "gauge").read = std::move(read);
+}
+
+std::string MetricsRegistry::render_prometheus() const {
+  std::lock_guard lock(mutex_);
+  std::string out;
+  out.reserve(families_.size() * 128);
+  for (const auto& [name, fam] : families_) {
+    out += "# HELP " + name + ' ' + fam.help + '\n';
+    out += "# TYPE " + name + ' ' + fam.type + '\n';
+    for (const auto& [labels, c] : fam.counters) {
+      out += name + labels + ' ' + std::to_string(c->value()) + '\n';
+    }
+    for (const auto& [labels, g] : fam.gauges) {
+      out += name + labels + ' ' + std::to_string(g->value()) + '\n';
+    }
+    if (fam.read) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.3f", fam.read());
+      out += name + ' ' + buf + '\n';
+    }
+  }
+  return out;
+}
+
+}  // namespace stratus

@@ -1,0 +1,86 @@
+#pragma once
+/// @file
+/// Process metrics (counters, gauges) rendered in the Prometheus text exposition
+/// format 0.0.4 for `GET /metrics`. Pure: no I/O.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace stratus {
+
+/// Label pairs of one time series, e.g. {{"route","/healthz"},{"status","200"}}.
+using MetricLabels = std::vector<std::pair<std::string, std::string>>;
+
+/// A monotonically increasing count. Thread-safe, lock-free.
+class Counter {
+ public:
+  /// Adds `n` (default 1).
+  void inc(std::uint64_t n = 1) noexcept { value_.fetch_add(n, std::memory_order_relaxed); }
+  /// The current count.
+  [[nodiscard]] std::uint64_t value() const noexcept {
+    return value_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<std::uint64_t> value_{0};
+};
+
+/// A value that goes up and down. Thread-safe, lock-free.
+class Gauge {
+ public:
+  /// Replaces the value.
+  void set(std::int64_t v) noexcept { value_.store(v, std::memory_order_relaxed); }
+  /// Adds `d` (may be negative).
+  void add(std::int64_t d) noexcept { value_.fetch_add(d, std::memory_order_relaxed); }
+  /// The current value.
+  [[nodiscard]] std::int64_t value() const noexcept {
+    return value_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<std::int64_t> value_{0};
+};
+
+/// Owns every metric of a process. Registration returns a reference that stays
+/// valid for the registry's lifetime, so hot paths look a series up once and then
+/// only increment. Thread-safe: registration and rendering take a mutex;
+/// increments do not.
+class MetricsRegistry {
+ public:
+  /// The counter `name{labels}`, created on first use. `name` must be a valid
+  /// Prometheus metric name (asserted); `help` is kept from the first call.
+  Counter& counter(std::string_view name, std::string_view help, const MetricLabels& labels = {});
+
+  /// The gauge `name{labels}`, created on first use.
+  Gauge& gauge(std::string_view name, std::string_view help, const MetricLabels& labels = {});
+
+  /// A gauge whose value is computed at render time (e.g. uptime). `read` must
+  /// be thread-safe and cheap.
+  void callback_gauge(std::string_view name, std::string_view help, std::function<double()> read);
+
+  /// All series in Prometheus text format, families sorted by name.
+  [[nodiscard]] std::string render_prometheus() const;
+
+ private:
+  struct Family {
+    std::string help;
+    std::string type;  // "counter" | "gauge"
+    std::map<std::string, std::unique_ptr<Counter>> counters;  // key: rendered labels
+    std::map<std::string, std::unique_ptr<Gauge>> gauges;
+    std::function<double()> read;
+  };
+  Family& family(std::string_view name, std::string_view help, std::string_view type);
+
+  mutable std::mutex mutex_;
+  std::map<std::string, Family, std::less<>> families_;
+};
+
+}  // namespace stratus

@@ -1,0 +1,36 @@
+#include "core/random.hpp"
+
+#include <sys/random.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "core/assert.hpp"
+
+namespace stratus {
+
+void random_bytes(std::span<std::byte> out) {
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::getrandom(out.data() + done, out.size() - done, 0);
+    if (n < 0 && errno == EINTR) continue;
+    STRATUS_ASSERT(n > 0, "getrandom failed");
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+std::string random_hex(std::size_t n) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::vector<std::byte> bytes(n);
+  random_bytes(bytes);
+  std::string out;
+  out.reserve(2 * n);
+  for (const std::byte b : bytes) {
+    const auto v = std::to_integer<unsigned>(b);
+    out += digits[v >> 4];
+    out += digits[v & 0xF];
+  }
+  return out;
+}
+
+}  // namespace stratus
