@@ -1,0 +1,111 @@
+// stratusd: the Stratus cloud. Parses flags, loads the configuration, runs the
+// server until SIGINT/SIGTERM. Exit codes: 0 clean stop, 1 start-up failure,
+// 2 configuration error.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "config/config.hpp"
+#include "log/log.hpp"
+#include "server/server.hpp"
+
+namespace {
+
+using stratus::config::ConfigSources;
+
+int report_config_errors(const std::vector<stratus::config::ConfigError>& errors) {
+  std::fprintf(stderr, "stratusd: invalid configuration (%zu error%s):\n", errors.size(),
+               errors.size() == 1 ? "" : "s");
+  for (const auto& e : errors) std::fprintf(stderr, "  %s: %s\n", e.where.c_str(), e.message.c_str());
+  return 2;
+}
+
+int run(const stratus::config::Config& config) {
+  // Block the stop signals in every thread; the main thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  stratus::log::Level level = stratus::log::Level::info;
+  stratus::log::parse_level(config.log.level, level);
+  stratus::log::init(level, config.log.file);
+
+  stratus::server::Server server(config);
+  if (auto started = server.start(); !started) {
+    std::fprintf(stderr, "stratusd: cannot start: %s\n", started.error().context.c_str());
+    return 1;
+  }
+  const auto& rt = server.runtime();
+  std::printf("stratusd ready\n  HTTP  %s\n  MQTT  %s:%u (mutual TLS)\n", rt.http_url.c_str(),
+              rt.mqtt_host.c_str(), rt.mqtt_port);
+  std::fflush(stdout);
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  stratus::log::info(stratus::log::Channel::main, "received {}, stopping", strsignal(signal));
+  server.stop();
+  stratus::log::info(stratus::log::Channel::main, "stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"stratusd: a self-hosted ESP RainMaker compatible IoT cloud"};
+  app.require_subcommand(0, 1);
+
+  ConfigSources sources;
+  std::string config_file;
+  std::vector<std::string> sets;
+  std::optional<std::string> data_dir;
+  std::optional<std::string> http_port;
+  std::optional<std::string> mqtt_port;
+  // Common options apply to every subcommand (`stratusd --data-dir D config print`).
+  app.add_option("--config", config_file, "YAML configuration file")->check(CLI::ExistingFile);
+  app.add_option("--data-dir", data_dir, "data directory (server.data_dir)");
+  app.add_option("--http-port", http_port, "HTTP port, 0 = pick a free one (http.port)");
+  app.add_option("--mqtt-port", mqtt_port,
+                 "device MQTT/TLS port, 0 = pick a free one (broker.port)");
+  app.add_option("--set", sets, "any key: --set section.key=value (repeatable)");
+  app.fallthrough();
+
+  auto* run_cmd = app.add_subcommand("run", "serve (the default)");
+  auto* config_cmd = app.add_subcommand("config", "configuration tools");
+  config_cmd->require_subcommand(1);
+  auto* print_cmd = config_cmd->add_subcommand("print", "print the effective configuration as YAML");
+  auto* docs_cmd = config_cmd->add_subcommand("docs", "print the key reference (docs/config.md)");
+  (void)run_cmd;
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (docs_cmd->parsed()) {
+    std::cout << stratus::config::render_markdown();
+    return 0;
+  }
+
+  if (!config_file.empty()) sources.file = config_file;
+  sources.environment = stratus::config::process_environment();
+  if (data_dir) sources.overrides.push_back({"server.data_dir", *data_dir, "--data-dir"});
+  if (http_port) sources.overrides.push_back({"http.port", *http_port, "--http-port"});
+  if (mqtt_port) sources.overrides.push_back({"broker.port", *mqtt_port, "--mqtt-port"});
+  for (const auto& s : sets) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos) {
+      return report_config_errors({{"--set " + s, "expected section.key=value"}});
+    }
+    sources.overrides.push_back({s.substr(0, eq), s.substr(eq + 1), "--set"});
+  }
+  auto config = stratus::config::load(sources);
+  if (!config) return report_config_errors(config.error());
+
+  if (print_cmd->parsed()) {
+    std::cout << stratus::config::render_yaml(*config);
+    return 0;
+  }
+  return run(*config);
+}

@@ -1,0 +1,35 @@
+#pragma once
+/// @file
+/// Generates the mosquitto.conf of the embedded broker (written into the data
+/// dir at every start; hand edits are overwritten).
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace stratus::broker {
+
+/// Everything the generated configuration needs. Paths are absolute.
+struct MosquittoSettings {
+  std::string run_as_user;               ///< mosquitto's `user`: the effective user of stratusd
+  std::filesystem::path plugin_path;     ///< stratus_mosquitto_plugin.so
+  std::string backend_username;
+  std::filesystem::path backend_password_file;
+  std::uint16_t backend_port = 0;        ///< loopback listener, no TLS
+  std::string device_bind_address = "0.0.0.0";
+  std::uint16_t device_port = 0;         ///< mutual-TLS listener for nodes
+  std::filesystem::path ca_file;
+  std::filesystem::path server_cert_file;
+  std::filesystem::path server_key_file;
+  std::size_t max_payload_bytes = 256 * 1024;
+};
+
+/// The mosquitto.conf text: per-listener settings off, anonymous access off,
+/// persistence off (stratusd holds the state of record), log to stderr (which
+/// the supervisor sends to <data_dir>/broker/mosquitto.log), the plugin with its
+/// options, the backend listener on 127.0.0.1 and the device listener with
+/// `require_certificate true` and TLS 1.2 as the minimum. Pure.
+std::string render_mosquitto_conf(const MosquittoSettings& settings);
+
+}  // namespace stratus::broker

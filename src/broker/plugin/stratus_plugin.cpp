@@ -1,0 +1,263 @@
+// The Stratus mosquitto plugin: node identity from the client certificate,
+// per-node topic ACL and presence events. See README.md beside this file.
+//
+// Runs inside mosquitto's single-threaded event loop: no locking needed. It is
+// built without sanitizers (mosquitto is not) and links only OpenSSL.
+
+#include <mosquitto.h>
+#include <mosquitto_broker.h>
+#include <mosquitto_plugin.h>
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace {
+
+constexpr std::string_view kPresencePrefix = "$stratus/presence/";
+constexpr std::size_t kMaxNodeIdLength = 128;
+
+struct PluginState {
+  mosquitto_plugin_id_t* id = nullptr;
+  std::string backend_username;
+  std::string backend_password;
+  // Current connection per node id; a disconnect from any other connection of
+  // the same id is a session that was taken over and must not mark it offline.
+  std::unordered_map<std::string, const mosquitto*> current;
+};
+
+// Node ids become topic levels: no '/', '+', '#', NUL or spaces, bounded length.
+bool valid_node_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxNodeIdLength) return false;
+  for (const char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string certificate_cn(const mosquitto* client) {
+  auto* cert = static_cast<X509*>(mosquitto_client_certificate(client));
+  if (cert == nullptr) return {};
+  std::string cn;
+  const X509_NAME* subject = X509_get_subject_name(cert);
+  const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+  if (index >= 0) {
+    const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
+    unsigned char* utf8 = nullptr;
+    const int len = ASN1_STRING_to_UTF8(&utf8, data);
+    if (len > 0) cn.assign(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(len));
+    OPENSSL_free(utf8);
+  }
+  X509_free(cert);
+  return cn;
+}
+
+bool has_certificate(const mosquitto* client) {
+  auto* cert = static_cast<X509*>(mosquitto_client_certificate(client));
+  if (cert == nullptr) return false;
+  X509_free(cert);
+  return true;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+void publish_presence(std::string_view node_id, bool connected) {
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  std::string topic(kPresencePrefix);
+  topic += node_id;
+  std::string payload = "{\"node_id\":\"";
+  payload += node_id;  // valid_node_id() guarantees nothing needs escaping
+  payload += "\",\"connected\":";
+  payload += connected ? "true" : "false";
+  payload += ",\"timestamp\":" + std::to_string(now_ms) + "}";
+  const int rc = mosquitto_broker_publish_copy(nullptr, topic.c_str(),
+                                               static_cast<int>(payload.size()), payload.data(),
+                                               1, false, nullptr);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    mosquitto_log_printf(MOSQ_LOG_WARNING, "stratus: presence publish for %s failed: %s",
+                         std::string(node_id).c_str(), mosquitto_strerror(rc));
+  }
+}
+
+bool is_backend(const PluginState& state, const mosquitto* client) {
+  const char* username = mosquitto_client_username(client);
+  return username != nullptr && state.backend_username == username && !has_certificate(client);
+}
+
+// "node/<id>/..." (or exactly "node/<id>").
+bool under_node_tree(std::string_view topic, std::string_view id) {
+  if (!topic.starts_with("node/")) return false;
+  topic.remove_prefix(5);
+  if (!topic.starts_with(id)) return false;
+  topic.remove_prefix(id.size());
+  return topic.empty() || topic.front() == '/';
+}
+
+// "$aws/rules/<rule>/node/<id>/...": the firmware's basic-ingest publish form.
+bool under_basic_ingest(std::string_view topic, std::string_view id) {
+  constexpr std::string_view prefix = "$aws/rules/";
+  if (!topic.starts_with(prefix)) return false;
+  topic.remove_prefix(prefix.size());
+  const auto slash = topic.find('/');
+  if (slash == 0 || slash == std::string_view::npos) return false;
+  const auto rule = topic.substr(0, slash);
+  if (rule.find_first_of("+#") != std::string_view::npos) return false;
+  topic.remove_prefix(slash + 1);
+  return under_node_tree(topic, id) && topic.size() > 5 + id.size();
+}
+
+int on_basic_auth(int, void* event_data, void* userdata) {
+  auto& state = *static_cast<PluginState*>(userdata);
+  auto* ev = static_cast<mosquitto_evt_basic_auth*>(event_data);
+  const char* address = mosquitto_client_address(ev->client);
+  const char* client_id = mosquitto_client_id(ev->client);
+  const std::string_view id = client_id != nullptr ? client_id : "";
+
+  if (!has_certificate(ev->client)) {
+    // Only the loopback backend listener accepts clients without a certificate.
+    const bool ok = ev->username != nullptr && ev->password != nullptr &&
+                    !state.backend_username.empty() &&
+                    constant_time_equal(ev->username, state.backend_username) &&
+                    constant_time_equal(ev->password, state.backend_password);
+    if (!ok) {
+      mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: refused backend login from %s",
+                           address != nullptr ? address : "?");
+      return MOSQ_ERR_AUTH;
+    }
+    return MOSQ_ERR_SUCCESS;
+  }
+
+  const std::string cn = certificate_cn(ev->client);
+  if (!valid_node_id(cn) || cn == state.backend_username) {
+    mosquitto_log_printf(MOSQ_LOG_NOTICE,
+                         "stratus: refused %s: certificate CN is not a valid node id",
+                         address != nullptr ? address : "?");
+    return MOSQ_ERR_AUTH;
+  }
+  if (id != cn) {
+    mosquitto_log_printf(MOSQ_LOG_NOTICE,
+                         "stratus: refused %s: client id '%s' differs from certificate CN '%s'",
+                         address != nullptr ? address : "?", std::string(id).c_str(), cn.c_str());
+    return MOSQ_ERR_AUTH;
+  }
+  // The firmware sends an AWS tracking string as user name; identity is the CN.
+  if (mosquitto_set_username(ev->client, cn.c_str()) != MOSQ_ERR_SUCCESS) return MOSQ_ERR_AUTH;
+  state.current[cn] = ev->client;
+  publish_presence(cn, true);
+  return MOSQ_ERR_SUCCESS;
+}
+
+int on_acl_check(int, void* event_data, void* userdata) {
+  const auto& state = *static_cast<PluginState*>(userdata);
+  const auto* ev = static_cast<mosquitto_evt_acl_check*>(event_data);
+  if (is_backend(state, ev->client)) return MOSQ_ERR_SUCCESS;
+  const char* username = mosquitto_client_username(ev->client);
+  if (username == nullptr || ev->topic == nullptr) return MOSQ_ERR_ACL_DENIED;
+  const std::string_view id = username;
+  const std::string_view topic = ev->topic;
+  switch (ev->access) {
+    case MOSQ_ACL_SUBSCRIBE:
+    case MOSQ_ACL_READ:
+      return under_node_tree(topic, id) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
+    case MOSQ_ACL_WRITE:
+      return under_node_tree(topic, id) || under_basic_ingest(topic, id) ? MOSQ_ERR_SUCCESS
+                                                                         : MOSQ_ERR_ACL_DENIED;
+    case MOSQ_ACL_UNSUBSCRIBE:
+      return MOSQ_ERR_SUCCESS;
+    default:
+      return MOSQ_ERR_ACL_DENIED;
+  }
+}
+
+int on_disconnect(int, void* event_data, void* userdata) {
+  auto& state = *static_cast<PluginState*>(userdata);
+  const auto* ev = static_cast<mosquitto_evt_disconnect*>(event_data);
+  const char* client_id = mosquitto_client_id(ev->client);
+  if (client_id == nullptr) return MOSQ_ERR_SUCCESS;
+  const auto it = state.current.find(client_id);
+  if (it == state.current.end() || it->second != ev->client) {
+    return MOSQ_ERR_SUCCESS;  // not a node, or a session another connection took over
+  }
+  state.current.erase(it);
+  publish_presence(client_id, false);
+  return MOSQ_ERR_SUCCESS;
+}
+
+bool read_first_line(const char* path, std::string& out) {
+  std::ifstream in(path);
+  return in && std::getline(in, out) && !out.empty();
+}
+
+}  // namespace
+
+// Everything else in this .so is hidden; the three entry points are exported.
+#define STRATUS_PLUGIN_API __attribute__((visibility("default")))
+
+extern "C" {
+
+STRATUS_PLUGIN_API int mosquitto_plugin_version(int supported_version_count, const int* supported_versions) {
+  for (int i = 0; i < supported_version_count; ++i) {
+    if (supported_versions[i] == 5) return 5;
+  }
+  return -1;
+}
+
+STRATUS_PLUGIN_API int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void** userdata,
+                          struct mosquitto_opt* options, int option_count) {
+  auto* state = new PluginState();
+  state->id = identifier;
+  std::string password_file;
+  for (int i = 0; i < option_count; ++i) {
+    const std::string_view key = options[i].key;
+    if (key == "backend_username") state->backend_username = options[i].value;
+    if (key == "backend_password_file") password_file = options[i].value;
+  }
+  if (state->backend_username.empty() || password_file.empty() ||
+      !read_first_line(password_file.c_str(), state->backend_password)) {
+    mosquitto_log_printf(MOSQ_LOG_ERR,
+                         "stratus: plugin_opt_backend_username and a readable "
+                         "plugin_opt_backend_password_file are required");
+    delete state;
+    return MOSQ_ERR_INVAL;
+  }
+  *userdata = state;
+  int rc = mosquitto_callback_register(identifier, MOSQ_EVT_BASIC_AUTH, on_basic_auth, nullptr,
+                                       state);
+  if (rc == MOSQ_ERR_SUCCESS) {
+    rc = mosquitto_callback_register(identifier, MOSQ_EVT_ACL_CHECK, on_acl_check, nullptr, state);
+  }
+  if (rc == MOSQ_ERR_SUCCESS) {
+    rc = mosquitto_callback_register(identifier, MOSQ_EVT_DISCONNECT, on_disconnect, nullptr,
+                                     state);
+  }
+  if (rc == MOSQ_ERR_SUCCESS) {
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: plugin ready (backend user %s)",
+                         state->backend_username.c_str());
+  }
+  return rc;
+}
+
+STRATUS_PLUGIN_API int mosquitto_plugin_cleanup(void* userdata, struct mosquitto_opt*, int) {
+  auto* state = static_cast<PluginState*>(userdata);
+  if (state != nullptr) {
+    mosquitto_callback_unregister(state->id, MOSQ_EVT_BASIC_AUTH, on_basic_auth, nullptr);
+    mosquitto_callback_unregister(state->id, MOSQ_EVT_ACL_CHECK, on_acl_check, nullptr);
+    mosquitto_callback_unregister(state->id, MOSQ_EVT_DISCONNECT, on_disconnect, nullptr);
+    delete state;
+  }
+  return MOSQ_ERR_SUCCESS;
+}
+
+}  // extern "C"

@@ -1,0 +1,571 @@
+#include "config/config.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <set>
+#include <sstream>
+#include <string_view>
+
+#include <yaml-cpp/yaml.h>
+
+extern char** environ;  // POSIX
+
+namespace stratus::config {
+namespace {
+
+using ParseError = std::optional<std::string>;  // nullopt = ok
+
+// ---- value parsing and formatting, one overload per field type -------------
+
+template <class Int>
+ParseError parse_int(std::string_view text, Int& out, long long min, long long max) {
+  long long v = 0;
+  const auto* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (ec != std::errc() || ptr != end || text.empty()) {
+    return "expected an integer, got \"" + std::string(text) + "\"";
+  }
+  if (v < min || v > max) {
+    return "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+           std::to_string(v);
+  }
+  out = static_cast<Int>(v);
+  return std::nullopt;
+}
+
+ParseError parse_bool(std::string_view text, bool& out) {
+  if (text == "true" || text == "yes" || text == "on" || text == "1") {
+    out = true;
+  } else if (text == "false" || text == "no" || text == "off" || text == "0") {
+    out = false;
+  } else {
+    return "expected true or false, got \"" + std::string(text) + "\"";
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = text.find(',', start);
+    auto item = text.substr(start, comma == std::string_view::npos ? std::string_view::npos
+                                                                   : comma - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string quote(std::string_view s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + '"';
+}
+
+// ---- the key table ----------------------------------------------------------
+
+struct Key {
+  std::string_view section;
+  std::string_view name;
+  std::string_view doc;
+  std::string_view flag;  // "" when there is no dedicated flag
+  bool is_list = false;
+  std::function<ParseError(Config&, std::string_view)> set;
+  std::function<void(Config&, const std::vector<std::string>&)> set_list;
+  std::function<std::string(const Config&)> format;
+};
+
+Key string_key(std::string_view section, std::string_view name, auto ref, std::string_view doc,
+               std::string_view flag = {}) {
+  return Key{section, name, doc, flag, false,
+             [ref](Config& c, std::string_view v) -> ParseError {
+               ref(c) = std::string(v);
+               return std::nullopt;
+             },
+             {},
+             [ref](const Config& c) { return quote(ref(c)); }};
+}
+
+Key int_key(std::string_view section, std::string_view name, auto ref,
+            long long min, long long max, std::string_view doc, std::string_view flag = {}) {
+  return Key{section, name, doc, flag, false,
+             [ref, min, max](Config& c, std::string_view v) {
+               return parse_int(v, ref(c), min, max);
+             },
+             {},
+             [ref](const Config& c) { return std::to_string(ref(c)); }};
+}
+
+Key duration_key(std::string_view section, std::string_view name,
+                 auto ref, long long min, long long max,
+                 std::string_view doc) {
+  return Key{section, name, doc, {}, false,
+             [ref, min, max](Config& c, std::string_view v) -> ParseError {
+               long long n = 0;
+               if (auto e = parse_int(v, n, min, max)) return e;
+               ref(c) = std::remove_cvref_t<decltype(ref(c))>(n);
+               return std::nullopt;
+             },
+             {},
+             [ref](const Config& c) {
+               return std::to_string(ref(c).count());
+             }};
+}
+
+Key bool_key(std::string_view section, std::string_view name, auto ref,
+             std::string_view doc) {
+  return Key{section, name, doc, {}, false,
+             [ref](Config& c, std::string_view v) { return parse_bool(v, ref(c)); },
+             {},
+             [ref](const Config& c) { return ref(c) ? "true" : "false"; }};
+}
+
+Key choice_key(std::string_view section, std::string_view name,
+               auto ref, std::vector<std::string_view> choices,
+               std::string_view doc) {
+  return Key{section, name, doc, {}, false,
+             [ref, choices](Config& c, std::string_view v) -> ParseError {
+               if (std::find(choices.begin(), choices.end(), v) == choices.end()) {
+                 std::string all;
+                 for (auto ch : choices) all += (all.empty() ? "" : ", ") + std::string(ch);
+                 return "must be one of " + all + ", got \"" + std::string(v) + "\"";
+               }
+               ref(c) = std::string(v);
+               return std::nullopt;
+             },
+             {},
+             [ref](const Config& c) { return quote(ref(c)); }};
+}
+
+Key list_key(std::string_view section, std::string_view name,
+             auto ref, std::string_view doc) {
+  return Key{section, name, doc, {}, true,
+             [ref](Config& c, std::string_view v) -> ParseError {
+               ref(c) = split_list(v);
+               return std::nullopt;
+             },
+             [ref](Config& c, const std::vector<std::string>& items) { ref(c) = items; },
+             [ref](const Config& c) {
+               std::string out = "[";
+               for (const auto& item : ref(c)) {
+                 out += (out.size() > 1 ? ", " : "") + quote(item);
+               }
+               return out + "]";
+             }};
+}
+
+// A field accessor usable on const and non-const Config alike.
+#define STRATUS_REF(sec, field) [](auto& c) -> auto& { return c.sec.field; }
+
+constexpr long long kMaxMs = 24LL * 3600 * 1000;
+
+struct SectionDoc {
+  std::string_view name;
+  std::string_view doc;
+};
+
+const std::vector<SectionDoc>& sections() {
+  static const std::vector<SectionDoc> s = {
+      {"server", "Process-wide settings."},
+      {"http", "The HTTP listener: RainMaker REST API v1, claiming, health and metrics."},
+      {"broker",
+       "The MQTT side. `embedded` starts Debian's mosquitto with the Stratus plugin and\n"
+       "supervises it; `external` connects to an existing MQTT 5 broker and starts nothing."},
+      {"database", "The state of record."},
+      {"pki", "The Stratus CA and server certificate, kept in <data_dir>/pki."},
+      {"log", "Logging."},
+  };
+  return s;
+}
+
+// Order here is the order of `config print` and docs/config.md.
+const std::vector<Key>& keys() {
+  static const std::vector<Key> table = [] {
+    std::vector<Key> t;
+    t.push_back(Key{"server", "data_dir",
+                    "Directory for the database, PKI, broker files and runtime.json.",
+                    "--data-dir", false,
+                    [](Config& c, std::string_view v) -> ParseError {
+                      if (v.empty()) return "must not be empty";
+                      c.server.data_dir = std::string(v);
+                      return std::nullopt;
+                    },
+                    {}, [](const Config& c) { return quote(c.server.data_dir); }});
+    t.push_back(string_key("server", "mqtt_host", STRATUS_REF(server, mqtt_host),
+                           "Host name nodes use for MQTT (answer of GET /mqtt_host and of "
+                           "claiming). Empty: this machine's hostname."));
+    t.push_back(string_key("http", "bind_address", STRATUS_REF(http, bind_address),
+                           "Address the HTTP listener binds to."));
+    t.push_back(int_key("http", "port", STRATUS_REF(http, port), 0, 65535,
+                                       "HTTP port; 0 picks a free port (see runtime.json).",
+                                       "--http-port"));
+    t.push_back(int_key("http", "threads", STRATUS_REF(http, threads), 1, 64,
+                                  "Threads running the HTTP I/O context."));
+    t.push_back(int_key("http", "max_header_bytes",
+                                     STRATUS_REF(http, max_header_bytes), 1024, 1 << 20,
+                                     "Largest request header block accepted (431 above)."));
+    t.push_back(int_key("http", "max_body_bytes", STRATUS_REF(http, max_body_bytes),
+                                     1024, 64LL << 20,
+                                     "Largest request body accepted (413 above)."));
+    t.push_back(int_key("http", "max_connections",
+                                     STRATUS_REF(http, max_connections), 1, 1000000,
+                                     "Open connections at most; more are answered 503."));
+    t.push_back(duration_key(
+        "http", "idle_timeout_ms", STRATUS_REF(http, idle_timeout_ms), 10, kMaxMs,
+        "An idle keep-alive connection is closed after this long."));
+    t.push_back(duration_key(
+        "http", "request_timeout_ms", STRATUS_REF(http, request_timeout_ms), 10, kMaxMs,
+        "Reading a request and answering it must finish within this."));
+    t.push_back(duration_key(
+        "http", "shutdown_grace_ms", STRATUS_REF(http, shutdown_grace_ms), 0, kMaxMs,
+        "On SIGTERM, requests in flight may finish within this."));
+    t.push_back(bool_key("http", "tls", STRATUS_REF(http, tls),
+                         "Serve HTTPS with the Stratus server certificate (pki/server.crt)."));
+    t.push_back(Key{"broker", "mode", "embedded or external.", {}, false,
+                    [](Config& c, std::string_view v) -> ParseError {
+                      if (v == "embedded") {
+                        c.broker.mode = BrokerMode::embedded;
+                      } else if (v == "external") {
+                        c.broker.mode = BrokerMode::external;
+                      } else {
+                        return "must be one of embedded, external, got \"" + std::string(v) +
+                               "\"";
+                      }
+                      return std::nullopt;
+                    },
+                    {},
+                    [](const Config& c) {
+                      return quote(c.broker.mode == BrokerMode::embedded ? "embedded"
+                                                                         : "external");
+                    }});
+    t.push_back(string_key("broker", "bind_address", STRATUS_REF(broker, bind_address),
+                           "Embedded: address of the device listener."));
+    t.push_back(int_key(
+        "broker", "port", STRATUS_REF(broker, port), 0, 65535,
+        "Embedded: device listener port (MQTT over mutual TLS); 0 picks a free port.",
+        "--mqtt-port"));
+    t.push_back(int_key("broker", "backend_port", STRATUS_REF(broker, backend_port),
+                                       0, 65535,
+                                       "Embedded: loopback listener for stratusd's backend "
+                                       "client; 0 picks a free port."));
+    t.push_back(string_key("broker", "mosquitto_path", STRATUS_REF(broker, mosquitto_path),
+                           "Embedded: the mosquitto executable."));
+    t.push_back(string_key("broker", "plugin_path", STRATUS_REF(broker, plugin_path),
+                           "Embedded: the Stratus mosquitto plugin. Empty: "
+                           "../lib/stratus/stratus_mosquitto_plugin.so next to stratusd."));
+    t.push_back(int_key("broker", "max_payload_bytes",
+                                     STRATUS_REF(broker, max_payload_bytes), 1024, 256LL << 20,
+                                     "Embedded: largest MQTT payload the broker accepts."));
+    t.push_back(duration_key(
+        "broker", "start_timeout_ms", STRATUS_REF(broker, start_timeout_ms), 100, kMaxMs,
+        "Embedded: how long mosquitto may take to accept connections."));
+    t.push_back(duration_key(
+        "broker", "restart_backoff_min_ms", STRATUS_REF(broker, restart_backoff_min_ms), 1,
+        kMaxMs, "Embedded: first delay before restarting a mosquitto that died."));
+    t.push_back(duration_key(
+        "broker", "restart_backoff_max_ms", STRATUS_REF(broker, restart_backoff_max_ms), 1,
+        kMaxMs, "Embedded: the restart delay doubles up to this."));
+    t.push_back(string_key("broker", "external_host", STRATUS_REF(broker, external_host),
+                           "External: broker host name."));
+    t.push_back(int_key("broker", "external_port",
+                                       STRATUS_REF(broker, external_port), 1, 65535,
+                                       "External: broker port."));
+    t.push_back(bool_key("broker", "external_tls", STRATUS_REF(broker, external_tls),
+                         "External: connect with TLS."));
+    t.push_back(string_key("broker", "external_ca_file", STRATUS_REF(broker, external_ca_file),
+                           "External: CA file to verify the broker (empty: system CAs)."));
+    t.push_back(string_key("broker", "external_cert_file",
+                           STRATUS_REF(broker, external_cert_file),
+                           "External: client certificate file, if the broker wants one."));
+    t.push_back(string_key("broker", "external_key_file", STRATUS_REF(broker, external_key_file),
+                           "External: client key file."));
+    t.push_back(string_key("broker", "external_username", STRATUS_REF(broker, external_username),
+                           "External: user name."));
+    t.push_back(string_key("broker", "external_password_file",
+                           STRATUS_REF(broker, external_password_file),
+                           "External: file holding the password (secrets are never inline)."));
+    t.push_back(string_key("broker", "client_id", STRATUS_REF(broker, client_id),
+                           "Backend client id. Empty: stratusd-<hostname>-<pid>."));
+    t.push_back(duration_key("broker", "keepalive_s",
+                                                   STRATUS_REF(broker, keepalive_s), 5, 3600,
+                                                   "Backend client MQTT keep-alive."));
+    t.push_back(duration_key(
+        "broker", "reconnect_min_ms", STRATUS_REF(broker, reconnect_min_ms), 10, kMaxMs,
+        "Backend client: first reconnect delay."));
+    t.push_back(duration_key(
+        "broker", "reconnect_max_ms", STRATUS_REF(broker, reconnect_max_ms), 10, kMaxMs,
+        "Backend client: the reconnect delay doubles up to this."));
+    t.push_back(choice_key("database", "backend", STRATUS_REF(database, backend), {"sqlite"},
+                           "Storage backend."));
+    t.push_back(string_key("database", "path", STRATUS_REF(database, path),
+                           "SQLite file. Empty: <data_dir>/stratus.db."));
+    t.push_back(duration_key(
+        "database", "busy_timeout_ms", STRATUS_REF(database, busy_timeout_ms), 0, kMaxMs,
+        "How long a statement waits for a lock."));
+    t.push_back(int_key("database", "pool_threads", STRATUS_REF(database, pool_threads),
+                                  1, 64, "Threads for blocking database work."));
+    t.push_back(list_key("pki", "server_names", STRATUS_REF(pki, server_names),
+                         "Extra names (DNS or IP) for the server certificate, besides "
+                         "localhost, 127.0.0.1, ::1 and the hostname."));
+    t.push_back(duration_key("pki", "ca_lifetime_days",
+                                                STRATUS_REF(pki, ca_lifetime_days), 1, 36500,
+                                                "Lifetime of a newly created CA."));
+    t.push_back(duration_key(
+        "pki", "server_cert_lifetime_days", STRATUS_REF(pki, server_cert_lifetime_days), 1, 3650,
+        "Lifetime of the server certificate (re-issued 30 days before expiry)."));
+    t.push_back(choice_key("log", "level", STRATUS_REF(log, level),
+                           {"trace", "debug", "info", "warn", "error", "off"}, "Minimum level."));
+    t.push_back(string_key("log", "file", STRATUS_REF(log, file),
+                           "Also write the log to this file. Empty: stderr only."));
+    return t;
+  }();
+  return table;
+}
+
+const Key* find_key(std::string_view section, std::string_view name) {
+  for (const auto& key : keys()) {
+    if (key.section == section && key.name == name) return &key;
+  }
+  return nullptr;
+}
+
+bool known_section(std::string_view section) {
+  return std::any_of(sections().begin(), sections().end(),
+                     [&](const SectionDoc& s) { return s.name == section; });
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// ---- sources ----------------------------------------------------------------
+
+void apply_file(Config& config, const std::filesystem::path& path,
+                std::vector<ConfigError>& errors) {
+  const std::string file = path.string();
+  YAML::Node root;
+  try {
+    std::ifstream in(path);
+    if (!in) {
+      errors.push_back({file, "cannot read the file: " + std::string(std::strerror(errno))});
+      return;
+    }
+    root = YAML::Load(in);
+  } catch (const YAML::Exception& e) {
+    errors.push_back({file + ":" + std::to_string(e.mark.line + 1), "invalid YAML: " + e.msg});
+    return;
+  }
+  if (root.IsNull()) return;  // an empty file is a valid, empty config
+  if (!root.IsMap()) {
+    errors.push_back({file, "the top level must be a mapping of sections"});
+    return;
+  }
+  for (const auto& sec : root) {
+    const auto section = sec.first.as<std::string>();
+    const std::string where_sec = file + ":" + std::to_string(sec.first.Mark().line + 1);
+    if (!known_section(section)) {
+      errors.push_back({where_sec + ": " + section, "unknown section"});
+      continue;
+    }
+    if (sec.second.IsNull()) continue;
+    if (!sec.second.IsMap()) {
+      errors.push_back({where_sec + ": " + section, "must be a mapping of keys"});
+      continue;
+    }
+    for (const auto& entry : sec.second) {
+      const auto name = entry.first.as<std::string>();
+      const std::string where = file + ":" + std::to_string(entry.first.Mark().line + 1) + ": " +
+                                section + "." + name;
+      const Key* key = find_key(section, name);
+      if (key == nullptr) {
+        errors.push_back({where, "unknown key"});
+        continue;
+      }
+      const YAML::Node& value = entry.second;
+      if (key->is_list) {
+        if (value.IsSequence()) {
+          std::vector<std::string> items;
+          bool ok = true;
+          for (const auto& item : value) {
+            if (!item.IsScalar()) {
+              errors.push_back({where, "list items must be strings"});
+              ok = false;
+              break;
+            }
+            items.push_back(item.Scalar());
+          }
+          if (ok) key->set_list(config, items);
+        } else if (value.IsNull()) {
+          key->set_list(config, {});
+        } else {
+          errors.push_back({where, "expected a list"});
+        }
+        continue;
+      }
+      if (!value.IsScalar() && !value.IsNull()) {
+        errors.push_back({where, "expected a single value"});
+        continue;
+      }
+      if (auto e = key->set(config, value.IsNull() ? "" : value.Scalar())) {
+        errors.push_back({where, *e});
+      }
+    }
+  }
+}
+
+void apply_environment(Config& config, const std::vector<std::string>& environment,
+                       std::vector<ConfigError>& errors) {
+  for (const auto& entry : environment) {
+    const auto eq = entry.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string_view name(entry.data(), eq);
+    const std::string_view value(entry.data() + eq + 1, entry.size() - eq - 1);
+    if (!name.starts_with("STRATUS_")) continue;
+    // Only STRATUS_<SECTION>_* belongs to stratusd's configuration; other
+    // STRATUS_ variables (STRATUS_PASSWORD for the CLIs, ...) are not ours.
+    const SectionDoc* section = nullptr;
+    for (const auto& s : sections()) {
+      const std::string prefix = "STRATUS_" + upper(s.name) + "_";
+      if (name.starts_with(prefix)) section = &s;
+    }
+    if (section == nullptr) continue;
+    const Key* key = nullptr;
+    for (const auto& k : keys()) {
+      if (k.section == section->name && env_name(k.section, k.name) == name) key = &k;
+    }
+    if (key == nullptr) {
+      errors.push_back({"env " + std::string(name), "unknown key"});
+      continue;
+    }
+    if (auto e = key->set(config, value)) {
+      errors.push_back({"env " + std::string(name) + " (" + std::string(key->section) + "." +
+                            std::string(key->name) + ")",
+                        *e});
+    }
+  }
+}
+
+void apply_overrides(Config& config, const std::vector<ConfigSources::Override>& overrides,
+                     std::vector<ConfigError>& errors) {
+  for (const auto& o : overrides) {
+    const auto dot = o.key.find('.');
+    const Key* key = dot == std::string::npos
+                         ? nullptr
+                         : find_key(std::string_view(o.key).substr(0, dot),
+                                    std::string_view(o.key).substr(dot + 1));
+    const std::string where = o.flag.empty() ? o.key : o.flag + " (" + o.key + ")";
+    if (key == nullptr) {
+      errors.push_back({where, "unknown key"});
+      continue;
+    }
+    if (auto e = key->set(config, o.value)) errors.push_back({where, *e});
+  }
+}
+
+void validate(const Config& c, std::vector<ConfigError>& errors) {
+  const auto& b = c.broker;
+  if (b.mode == BrokerMode::embedded) {
+    if (b.port != 0 && b.port == b.backend_port) {
+      errors.push_back({"broker.backend_port", "must differ from broker.port"});
+    }
+    if (c.http.port != 0 && c.http.port == b.port) {
+      errors.push_back({"http.port", "must differ from broker.port"});
+    }
+    if (b.restart_backoff_min_ms > b.restart_backoff_max_ms) {
+      errors.push_back({"broker.restart_backoff_min_ms",
+                        "must not exceed broker.restart_backoff_max_ms"});
+    }
+  } else {
+    if (b.external_host.empty()) {
+      errors.push_back({"broker.external_host", "required when broker.mode is external"});
+    }
+    if (b.external_cert_file.empty() != b.external_key_file.empty()) {
+      errors.push_back({"broker.external_cert_file",
+                        "broker.external_cert_file and broker.external_key_file go together"});
+    }
+  }
+  if (b.reconnect_min_ms > b.reconnect_max_ms) {
+    errors.push_back({"broker.reconnect_min_ms", "must not exceed broker.reconnect_max_ms"});
+  }
+}
+
+}  // namespace
+
+std::string env_name(std::string_view section, std::string_view key) {
+  return "STRATUS_" + upper(section) + "_" + upper(key);
+}
+
+std::vector<std::string> process_environment() {
+  std::vector<std::string> out;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) out.emplace_back(*e);
+  return out;
+}
+
+tl::expected<Config, std::vector<ConfigError>> load(const ConfigSources& sources) {
+  Config config;
+  std::vector<ConfigError> errors;
+  if (sources.file) apply_file(config, *sources.file, errors);
+  apply_environment(config, sources.environment, errors);
+  apply_overrides(config, sources.overrides, errors);
+  if (errors.empty()) validate(config, errors);
+  if (!errors.empty()) return tl::unexpected(std::move(errors));
+  return config;
+}
+
+std::string render_yaml(const Config& config) {
+  std::ostringstream out;
+  out << "# Stratus configuration (stratusd --config FILE).\n"
+         "# Precedence: defaults < this file < STRATUS_<SECTION>_<KEY> environment < flags.\n";
+  for (const auto& section : sections()) {
+    out << "\n";
+    std::istringstream doc{std::string(section.doc)};
+    for (std::string line; std::getline(doc, line);) out << "# " << line << "\n";
+    out << section.name << ":\n";
+    for (const auto& key : keys()) {
+      if (key.section != section.name) continue;
+      out << "  # " << key.doc << "\n";
+      out << "  # env: " << env_name(key.section, key.name);
+      if (!key.flag.empty()) out << ", flag: " << key.flag;
+      out << "\n";
+      out << "  " << key.name << ": " << key.format(config) << "\n";
+    }
+  }
+  return out.str();
+}
+
+std::string render_markdown() {
+  const Config defaults;
+  std::ostringstream out;
+  for (const auto& section : sections()) {
+    out << "\n## `" << section.name << "`\n\n";
+    std::string doc(section.doc);
+    std::replace(doc.begin(), doc.end(), '\n', ' ');
+    out << doc << "\n\n";
+    out << "| key | default | environment | flag | meaning |\n|---|---|---|---|---|\n";
+    for (const auto& key : keys()) {
+      if (key.section != section.name) continue;
+      out << "| `" << key.section << "." << key.name << "` | `" << key.format(defaults) << "` | `"
+          << env_name(key.section, key.name) << "` | "
+          << (key.flag.empty() ? std::string("") : "`" + std::string(key.flag) + "`") << " | "
+          << key.doc << " |\n";
+    }
+  }
+  return out.str();
+}
+
+}  // namespace stratus::config

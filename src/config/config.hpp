@@ -1,0 +1,154 @@
+#pragma once
+/// @file
+/// The one immutable `Config` tree of stratusd. Default member initializers are
+/// the documented defaults; one key table (config.cpp) drives parsing from every
+/// source, validation, `stratusd config print` and docs/config.md.
+///
+/// Precedence: defaults < YAML file (`--config FILE`) < `STRATUS_<SECTION>_<KEY>`
+/// environment < flags. Every error from every source is collected and reported
+/// at once, each with where it came from and the key's name.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+namespace stratus::config {
+
+/// How stratusd reaches its MQTT broker.
+enum class BrokerMode {
+  embedded,  ///< start and supervise Debian's mosquitto with our plugin (default)
+  external,  ///< connect to an existing broker; start nothing
+};
+
+/// `server:` — process-wide settings.
+struct ServerSection {
+  std::string data_dir = "./stratus-data";
+  std::string mqtt_host;  ///< answer of GET /mqtt_host; empty = this machine's hostname
+};
+
+/// `http:` — the REST/claiming listener.
+struct HttpSection {
+  std::string bind_address = "0.0.0.0";
+  std::uint16_t port = 8080;
+  unsigned threads = 2;
+  std::size_t max_header_bytes = 8192;
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_connections = 10000;
+  std::chrono::milliseconds idle_timeout_ms{30000};
+  std::chrono::milliseconds request_timeout_ms{30000};
+  std::chrono::milliseconds shutdown_grace_ms{5000};
+  bool tls = false;
+};
+
+/// `broker:` — the MQTT side: the embedded mosquitto or an external broker, and
+/// stratusd's own backend client.
+struct BrokerSection {
+  BrokerMode mode = BrokerMode::embedded;
+  // embedded
+  std::string bind_address = "0.0.0.0";
+  std::uint16_t port = 8883;          ///< device listener (mutual TLS)
+  std::uint16_t backend_port = 0;     ///< loopback backend listener; 0 = pick a free port
+  std::string mosquitto_path = "/usr/sbin/mosquitto";
+  std::string plugin_path;            ///< empty = next to the stratusd binary
+  std::size_t max_payload_bytes = 256 * 1024;
+  std::chrono::milliseconds start_timeout_ms{10000};
+  std::chrono::milliseconds restart_backoff_min_ms{200};
+  std::chrono::milliseconds restart_backoff_max_ms{30000};
+  // external
+  std::string external_host;
+  std::uint16_t external_port = 8883;
+  bool external_tls = true;
+  std::string external_ca_file;
+  std::string external_cert_file;
+  std::string external_key_file;
+  std::string external_username;
+  std::string external_password_file;
+  // backend client (both modes)
+  std::string client_id;              ///< empty = "stratusd-<hostname>-<pid>"
+  std::chrono::seconds keepalive_s{30};
+  std::chrono::milliseconds reconnect_min_ms{100};
+  std::chrono::milliseconds reconnect_max_ms{10000};
+};
+
+/// `database:` — the state of record.
+struct DatabaseSection {
+  std::string backend = "sqlite";
+  std::string path;  ///< empty = <data_dir>/stratus.db
+  std::chrono::milliseconds busy_timeout_ms{5000};
+  unsigned pool_threads = 2;
+};
+
+/// `pki:` — the CA and the server certificate in <data_dir>/pki.
+struct PkiSection {
+  std::vector<std::string> server_names;  ///< extra SANs (DNS names or IPs)
+  std::chrono::days ca_lifetime_days{3650};
+  std::chrono::days server_cert_lifetime_days{825};
+};
+
+/// `log:` — logging.
+struct LogSection {
+  std::string level = "info";
+  std::string file;  ///< empty = stderr only
+};
+
+/// The whole configuration. A plain aggregate: copy it, read it, never mutate
+/// it after start-up. Each module's constructor takes only its own section.
+struct Config {
+  ServerSection server;
+  HttpSection http;
+  BrokerSection broker;
+  DatabaseSection database;
+  PkiSection pki;
+  LogSection log;
+};
+
+/// One problem with the configuration: where (`app.yaml:12: http.port`,
+/// `env STRATUS_HTTP_PORT`, `--http-port`) and what.
+struct ConfigError {
+  std::string where;
+  std::string message;
+};
+
+/// Everything that feeds a Config, lowest precedence first after the defaults.
+struct ConfigSources {
+  std::optional<std::filesystem::path> file;  ///< YAML file, if any
+  /// The process environment as "NAME=value" strings. Only names starting with
+  /// `STRATUS_<SECTION>_` for a known section are read; an unknown key there is
+  /// an error.
+  std::vector<std::string> environment;
+  /// Flag overrides: {"section.key", "value", "--flag-name"} in order.
+  struct Override {
+    std::string key;
+    std::string value;
+    std::string flag;
+  };
+  std::vector<Override> overrides;
+};
+
+/// Builds the effective Config. Returns every error found (unknown keys, wrong
+/// types, out-of-range values, unreadable file, cross-key conflicts), never just
+/// the first. Thread-safe (pure apart from reading `sources.file`).
+tl::expected<Config, std::vector<ConfigError>> load(const ConfigSources& sources);
+
+/// The effective configuration as a commented YAML template that `load` accepts
+/// back (`stratusd config print`).
+std::string render_yaml(const Config& config);
+
+/// Markdown reference of every key: name, env variable, flag, default, doc
+/// (the body of docs/config.md).
+std::string render_markdown();
+
+/// "STRATUS_HTTP_PORT" for ("http", "port").
+std::string env_name(std::string_view section, std::string_view key);
+
+/// The environment of this process as "NAME=value" strings.
+std::vector<std::string> process_environment();
+
+}  // namespace stratus::config

@@ -1,0 +1,52 @@
+#pragma once
+/// @file
+/// Maps (method, path) to a handler. Exact paths only; a trailing '/' is
+/// ignored ("/v1/user/nodes/" finds "/v1/user/nodes"). Route parameters live in
+/// the query string in the RainMaker API, so no path patterns are needed.
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "http/message.hpp"
+
+namespace stratus::http {
+
+/// A route handler: a coroutine on the connection's executor. It may throw; the
+/// server answers 500 and keeps serving. It may take as long as
+/// `ServerOptions::request_timeout`, after which it is cancelled.
+using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
+
+/// Result of `Router::find`.
+struct RouteMatch {
+  enum class Kind { found, not_found, method_not_allowed };
+  Kind kind = Kind::not_found;
+  const Handler* handler = nullptr;  ///< Set when `kind == found`; owned by the router.
+  std::string_view route;            ///< The registered path; set unless `kind == not_found`.
+  std::string allow;                 ///< For `method_not_allowed`: "GET, HEAD, POST".
+};
+
+/// The route table. Build it with `add`, then hand it to the `Server`; `find` is
+/// const and safe from any number of threads, `add` is not.
+class Router {
+ public:
+  /// Registers `handler` for `method` ("GET", upper case) on `path` (starts with '/').
+  /// Registering the same method and path twice is a programmer error (asserted).
+  void add(std::string_view method, std::string path, Handler handler);
+
+  /// The handler for `method` on the decoded `path`. A HEAD request finds the
+  /// GET handler when no HEAD handler is registered (the server drops the body).
+  [[nodiscard]] RouteMatch find(std::string_view method, std::string_view path) const;
+
+ private:
+  struct Route {
+    std::string pattern;                              // as registered
+    std::map<std::string, Handler, std::less<>> methods;  // method -> handler
+  };
+  std::map<std::string, Route, std::less<>> routes_;  // key: path without trailing '/'
+};
+
+}  // namespace stratus::http

@@ -1,0 +1,99 @@
+#pragma once
+/// @file
+/// The MQTT client interface used by stratusd's backend side (and later by the
+/// node agent), plus its libmosquitto implementation. No libmosquitto type
+/// appears here.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+#include "core/metrics.hpp"
+
+namespace stratus::mqtt {
+
+/// One application message.
+struct Message {
+  std::string topic;
+  std::string payload;
+  int qos = 1;
+  bool retain = false;
+};
+
+/// TLS settings; empty paths are left out (no client certificate, system CAs).
+struct TlsOptions {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+};
+
+/// Connection settings. Durations as std::chrono types.
+struct ClientOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 1883;
+  std::string client_id;
+  std::string username;  ///< empty = none
+  std::string password;  ///< empty = none
+  std::optional<TlsOptions> tls;
+  std::chrono::seconds keepalive{30};
+  bool clean_start = true;
+  int protocol_version = 5;  ///< 5 (default) or 4 (= MQTT 3.1.1)
+  std::chrono::milliseconds reconnect_min{100};
+  std::chrono::milliseconds reconnect_max{10000};
+  Counter* messages_received = nullptr;  ///< incremented per message received, if set
+  Counter* messages_sent = nullptr;      ///< incremented per successful publish, if set
+};
+
+/// Runs a callback on the owner's executor (e.g. `asio::post(strand, f)`).
+/// Client callbacks never run on the network library's own thread.
+using Dispatch = std::function<void(std::function<void()>)>;
+
+/// An MQTT client that stays connected: it reconnects with exponential backoff
+/// and re-sends every subscription on every (re)connect.
+///
+/// Thread-safety: all methods may be called from any thread. Callbacks are
+/// delivered through the `Dispatch` given at construction, in order; set them
+/// before `start()`.
+class Client {
+ public:
+  virtual ~Client() = default;
+
+  /// Messages that arrive, in arrival order.
+  virtual void on_message(std::function<void(const Message&)> handler) = 0;
+  /// Connection changes: `true` after each CONNACK success, `false` with a
+  /// reason on each loss or refused attempt.
+  virtual void on_connection(std::function<void(bool connected, const std::string& reason)>) = 0;
+
+  /// Adds a subscription: sent now when connected, and again on every reconnect.
+  virtual void subscribe(std::string filter, int qos) = 0;
+
+  /// Publishes. Errors: errc::unavailable when not connected (nothing is queued
+  /// then; callers that must not lose a message keep it until connected),
+  /// errc::invalid_argument for a bad topic or oversized payload.
+  virtual Result<void> publish(std::string_view topic, std::string_view payload, int qos,
+                               bool retain) = 0;
+
+  /// True between a successful CONNACK and the next connection loss.
+  [[nodiscard]] virtual bool connected() const = 0;
+
+  /// Starts connecting in the background. Errors: errc::invalid_argument for
+  /// unusable options (unreadable TLS files, ...). A broker that is down is not
+  /// an error: the client keeps retrying.
+  virtual Result<void> start() = 0;
+
+  /// Disconnects and stops the network thread. Idempotent. No callback runs
+  /// after it returns... except ones already handed to `Dispatch`.
+  virtual void stop() = 0;
+};
+
+/// The libmosquitto implementation. One network thread per client; incoming
+/// messages are handed to `dispatch` in batches (one dispatch per burst, not per
+/// message), so a busy subscription costs one executor hop per burst.
+std::unique_ptr<Client> make_mosquitto_client(ClientOptions options, Dispatch dispatch);
+
+}  // namespace stratus::mqtt

@@ -1,0 +1,84 @@
+#pragma once
+/// @file
+/// The certificate authority: a CA certificate with its key, issuing server
+/// certificates (for the broker and HTTPS) and client certificates (for nodes).
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "pki/certificate.hpp"
+#include "pki/key.hpp"
+
+namespace stratus::pki {
+
+/// A CA certificate and its private key. Move-only (it owns the key). Const methods
+/// are safe to call concurrently, issuing included: OpenSSL 3 signs with a shared
+/// key without mutating it.
+///
+/// Every certificate it issues gets a random 16-byte positive serial, SHA-256
+/// signature, notBefore = now - 1 h (tolerates clock skew on nodes) and notAfter =
+/// now + lifetime; notAfter is not clamped to the CA's own notAfter.
+class CertificateAuthority {
+ public:
+  /// A new CA: a fresh P-256 key and a self-signed certificate with subject
+  /// CN=`common_name`, basicConstraints critical CA:TRUE, keyUsage critical
+  /// keyCertSign+cRLSign and a subjectKeyIdentifier. `lifetime` counts from
+  /// `clock.now()`. Errors: invalid_argument for a bad common name (empty, over 64
+  /// bytes, control characters) or a non-positive lifetime; internal if OpenSSL fails.
+  [[nodiscard]] static Result<CertificateAuthority> create(std::string_view common_name,
+                                                           std::chrono::days lifetime,
+                                                           const Clock& clock);
+
+  /// A CA from PEM texts. Errors: invalid_argument if either does not parse, the
+  /// certificate is not a CA (basicConstraints CA:TRUE) or the key is not the
+  /// certificate's.
+  [[nodiscard]] static Result<CertificateAuthority> load(std::string_view cert_pem,
+                                                         std::string_view key_pem);
+
+  /// A CA from already-parsed parts; the same checks and errors as `load`.
+  [[nodiscard]] static Result<CertificateAuthority> from_parts(Certificate certificate,
+                                                               PrivateKey key);
+
+  /// The CA certificate (what clients and the broker trust).
+  [[nodiscard]] const Certificate& certificate() const { return certificate_; }
+  /// The CA private key.
+  [[nodiscard]] const PrivateKey& key() const { return key_; }
+
+  /// A TLS server certificate for `subject_key`: subject CN=`common_name`; each entry
+  /// of `names` goes into subjectAltName as an iPAddress if inet_pton reads it as IPv4
+  /// or IPv6, else as a dNSName (duplicates dropped, order kept); basicConstraints
+  /// critical CA:FALSE, keyUsage critical digitalSignature (+keyEncipherment for
+  /// RSA), extKeyUsage serverAuth+clientAuth, subject and authority key identifiers.
+  /// Errors: invalid_argument for a bad common name, an entry that is neither an IP
+  /// nor a DNS name (letters, digits, '-', '_', '.', '*'), or a non-positive
+  /// lifetime; internal if OpenSSL fails.
+  [[nodiscard]] Result<Certificate> issue_server_certificate(const PrivateKey& subject_key,
+                                                             std::string_view common_name,
+                                                             const std::vector<std::string>& names,
+                                                             std::chrono::days lifetime,
+                                                             const Clock& clock) const;
+
+  /// A TLS client certificate for a node's CSR: subject is CN=<the CSR's CN> only
+  /// (everything else in the CSR, extensions included, is ignored); the CSR's public
+  /// key; basicConstraints critical CA:FALSE, keyUsage critical digitalSignature
+  /// (+keyEncipherment for RSA), extKeyUsage clientAuth, subject and authority key
+  /// identifiers. Errors: invalid_argument for a non-positive lifetime; internal if
+  /// OpenSSL fails.
+  [[nodiscard]] Result<Certificate> issue_client_certificate(const CertificateSigningRequest& csr,
+                                                             std::chrono::days lifetime,
+                                                             const Clock& clock) const;
+
+ private:
+  CertificateAuthority(Certificate certificate, PrivateKey key)
+      : certificate_(std::move(certificate)), key_(std::move(key)) {}
+
+  Certificate certificate_;
+  PrivateKey key_;
+};
+
+}  // namespace stratus::pki

@@ -1,0 +1,412 @@
+#include "server/server.hpp"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "api/system_routes.hpp"
+#include "broker/embedded_broker.hpp"
+#include "broker/ports.hpp"
+#include "core/clock.hpp"
+#include "core/metrics.hpp"
+#include "http/server.hpp"
+#include "log/log.hpp"
+#include "mqtt/client.hpp"
+#include "pki/store.hpp"
+#include "storage/sqlite/connection.hpp"
+
+namespace stratus::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using log::Channel;
+
+constexpr std::string_view kBackendUsername = "stratus-backend";
+constexpr std::string_view kPresenceFilter = "$stratus/presence/+";
+
+std::string hostname() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
+  return buf;
+}
+
+std::string effective_user() {
+  const passwd* pw = ::getpwuid(::geteuid());
+  return pw != nullptr ? pw->pw_name : std::to_string(::geteuid());
+}
+
+// The plugin ships beside the binaries: <prefix>/bin/stratusd and
+// <prefix>/lib/stratus/stratus_mosquitto_plugin.so, in the build tree and installed alike.
+std::filesystem::path default_plugin_path() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "stratus_mosquitto_plugin.so";
+  return exe.parent_path().parent_path() / "lib" / "stratus" / "stratus_mosquitto_plugin.so";
+}
+
+std::string url_host(const std::string& bind) {
+  if (bind == "0.0.0.0" || bind.empty()) return "127.0.0.1";
+  if (bind == "::") return "[::1]";
+  if (bind.find(':') != std::string::npos) return "[" + bind + "]";
+  return bind;
+}
+
+Result<std::string> read_first_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) return fail(errc::invalid_argument, "cannot read " + path);
+  return line;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  explicit Impl(config::Config c) : config(std::move(c)), blocking_pool(config.database.pool_threads) {}
+
+  config::Config config;
+  SystemClock clock;
+  MetricsRegistry metrics;
+  RuntimeInfo runtime;
+  std::filesystem::path data_dir;
+  int lock_fd = -1;
+  std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
+
+  asio::thread_pool blocking_pool;  // SQLite and other blocking work, never on I/O threads
+  std::mutex db_mutex;
+  std::optional<storage::sqlite::Connection> db;
+
+  std::unique_ptr<broker::EmbeddedBroker> broker;
+
+  // The link executor: MQTT callbacks run here, one thread, in order.
+  asio::io_context link_io{1};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> link_work;
+  std::thread link_thread;
+  std::unique_ptr<mqtt::Client> backend;
+
+  std::unique_ptr<http::Server> http;
+  bool runtime_written = false;
+
+  Result<void> lock_data_dir();
+  Result<pki::PkiMaterial> prepare_pki();
+  Result<void> open_database();
+  Result<void> start_broker(const pki::PkiMaterial& material);
+  Result<void> start_backend_client(const pki::PkiMaterial& material);
+  Result<void> start_http();
+  http::Router make_router();
+  bool database_healthy();
+  void stop();
+};
+
+Result<void> Server::Impl::lock_data_dir() {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) return fail(errc::unavailable, "cannot create " + data_dir.string() + ": " + ec.message());
+  ::chmod(data_dir.c_str(), 0700);
+  const auto lock_path = data_dir / "stratusd.lock";
+  lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0) {
+    return fail(errc::unavailable, "cannot open " + lock_path.string() + ": " + std::strerror(errno));
+  }
+  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    return fail(errc::conflict, "another stratusd is using " + data_dir.string());
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(lock_fd, 0) != 0 || ::write(lock_fd, pid.data(), pid.size()) < 0) {
+    return fail(errc::unavailable, "cannot write " + lock_path.string());
+  }
+  return {};
+}
+
+Result<pki::PkiMaterial> Server::Impl::prepare_pki() {
+  pki::PkiOptions options;
+  options.server_names = config.pki.server_names;
+  if (!config.server.mqtt_host.empty()) options.server_names.push_back(config.server.mqtt_host);
+  options.ca_lifetime = config.pki.ca_lifetime_days;
+  options.server_cert_lifetime = config.pki.server_cert_lifetime_days;
+  auto material = pki::ensure_pki(data_dir / "pki", options, clock);
+  if (!material) return fail(material.error());
+  if (material->created) {
+    log::info(Channel::pki, "created CA and server certificate in {} (CA fingerprint sha256={})",
+              material->files.dir.string(),
+              material->ca.certificate().sha256_fingerprint_hex());
+  } else if (material->server_certificate_reissued) {
+    log::info(Channel::pki, "re-issued the server certificate (expiry or names changed)");
+  }
+  return material;
+}
+
+Result<void> Server::Impl::open_database() {
+  const std::filesystem::path path =
+      config.database.path.empty() ? data_dir / "stratus.db" : std::filesystem::path(config.database.path);
+  auto conn = storage::sqlite::Connection::open(path, {config.database.busy_timeout_ms, false});
+  if (!conn) return fail(conn.error());
+  auto report = conn->migrate(storage::sqlite::migrations());
+  if (!report) return fail(report.error());
+  if (!report->applied.empty()) {
+    log::info(Channel::storage, "database {} migrated from version {} to {}", path.string(),
+              report->from_version, report->to_version);
+  }
+  db = std::move(*conn);
+  return {};
+}
+
+Result<void> Server::Impl::start_broker(const pki::PkiMaterial& material) {
+  const auto& b = config.broker;
+  broker::EmbeddedBrokerOptions options;
+  options.mosquitto_path = b.mosquitto_path;
+  options.work_dir = data_dir / "broker";
+  options.start_timeout = b.start_timeout_ms;
+  options.restart_backoff_min = b.restart_backoff_min_ms;
+  options.restart_backoff_max = b.restart_backoff_max_ms;
+  auto& s = options.settings;
+  s.run_as_user = effective_user();
+  s.plugin_path = b.plugin_path.empty() ? default_plugin_path() : std::filesystem::path(b.plugin_path);
+  s.backend_username = std::string(kBackendUsername);
+  s.backend_password_file = std::filesystem::absolute(material.files.backend_secret);
+  s.device_bind_address = b.bind_address;
+  s.ca_file = std::filesystem::absolute(material.files.ca_cert);
+  s.server_cert_file = std::filesystem::absolute(material.files.server_cert);
+  s.server_key_file = std::filesystem::absolute(material.files.server_key);
+  s.max_payload_bytes = b.max_payload_bytes;
+  s.device_port = b.port;
+  s.backend_port = b.backend_port;
+  if (s.device_port == 0) {
+    auto port = broker::pick_free_port(b.bind_address);
+    if (!port) return fail(port.error());
+    s.device_port = *port;
+  }
+  if (s.backend_port == 0) {
+    auto port = broker::pick_free_port("127.0.0.1");
+    if (!port) return fail(port.error());
+    s.backend_port = *port;
+  }
+  runtime.mqtt_port = s.device_port;
+  runtime.backend_port = s.backend_port;
+  broker = std::make_unique<broker::EmbeddedBroker>(std::move(options), metrics);
+  return broker->start();
+}
+
+Result<void> Server::Impl::start_backend_client(const pki::PkiMaterial& material) {
+  const auto& b = config.broker;
+  mqtt::ClientOptions options;
+  options.client_id = b.client_id.empty()
+                          ? "stratusd-" + hostname() + "-" + std::to_string(::getpid())
+                          : b.client_id;
+  options.keepalive = b.keepalive_s;
+  options.reconnect_min = b.reconnect_min_ms;
+  options.reconnect_max = b.reconnect_max_ms;
+  options.messages_received = &metrics.counter("stratus_mqtt_messages_received_total",
+                                               "MQTT messages received by the backend client.");
+  options.messages_sent = &metrics.counter("stratus_mqtt_messages_sent_total",
+                                           "MQTT messages published by the backend client.");
+  if (b.mode == config::BrokerMode::embedded) {
+    options.host = "127.0.0.1";
+    options.port = runtime.backend_port;
+    options.username = std::string(kBackendUsername);
+    options.password = material.backend_secret;
+  } else {
+    options.host = b.external_host;
+    options.port = b.external_port;
+    options.username = b.external_username;
+    if (!b.external_password_file.empty()) {
+      auto password = read_first_line(b.external_password_file);
+      if (!password) return fail(password.error());
+      options.password = *password;
+    }
+    if (b.external_tls) {
+      options.tls = mqtt::TlsOptions{b.external_ca_file, b.external_cert_file, b.external_key_file};
+    }
+  }
+  link_work.emplace(link_io.get_executor());
+  link_thread = std::thread([this] { link_io.run(); });
+  backend = mqtt::make_mosquitto_client(
+      options, [this](std::function<void()> f) { asio::post(link_io, std::move(f)); });
+  auto& presence_events =
+      metrics.counter("stratus_presence_events_total", "Node connect/disconnect events received.");
+  backend->on_connection([](bool up, const std::string& reason) {
+    if (up) {
+      log::info(Channel::mqtt, "backend client connected");
+    } else {
+      log::warn(Channel::mqtt, "backend client not connected: {}", reason);
+    }
+  });
+  backend->on_message([&presence_events](const mqtt::Message& m) {
+    if (m.topic.starts_with("$stratus/presence/")) {
+      presence_events.inc();
+      log::info(Channel::link, "presence {}", m.payload);
+    }
+  });
+  backend->subscribe(std::string(kPresenceFilter), 1);
+  return backend->start();
+}
+
+bool Server::Impl::database_healthy() {
+  std::lock_guard lock(db_mutex);
+  return db && db->ping().has_value();
+}
+
+http::Router Server::Impl::make_router() {
+  http::Router router;
+  router.add("GET", "/healthz", [this](http::Request&) -> asio::awaitable<http::Response> {
+    const bool db_ok = co_await asio::co_spawn(
+        blocking_pool, [this]() -> asio::awaitable<bool> { co_return database_healthy(); },
+        asio::use_awaitable);
+    const bool backend_ok = backend && backend->connected();
+    json::object broker_state{{"mode", config.broker.mode == config::BrokerMode::embedded
+                                           ? "embedded"
+                                           : "external"},
+                              {"backend_connected", backend_ok}};
+    bool broker_ok = backend_ok;
+    if (broker) {
+      broker_state["state"] = broker::to_string(broker->state());
+      broker_state["restarts"] = broker->restarts();
+      broker_ok = broker_ok && broker->state() == broker::BrokerState::running;
+    }
+    const bool ok = broker_ok && db_ok;
+    json::object body{{"status", ok ? "ok" : "unavailable"},
+                      {"broker", std::move(broker_state)},
+                      {"database", json::object{{"state", db_ok ? "up" : "down"}}}};
+    co_return http::json_response(ok ? 200 : 503, json::serialize(body));
+  });
+  router.add("GET", "/metrics", [this](http::Request&) -> asio::awaitable<http::Response> {
+    http::Response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics.render_prometheus();
+    co_return r;
+  });
+  api::add_system_routes(router, runtime.mqtt_host);
+  return router;
+}
+
+Result<void> Server::Impl::start_http() {
+  const auto& h = config.http;
+  http::ServerOptions options;
+  options.bind_address = h.bind_address;
+  options.port = h.port;
+  options.threads = h.threads;
+  options.max_header_bytes = h.max_header_bytes;
+  options.max_body_bytes = h.max_body_bytes;
+  options.max_connections = h.max_connections;
+  options.idle_timeout = h.idle_timeout_ms;
+  options.request_timeout = h.request_timeout_ms;
+  options.shutdown_grace = h.shutdown_grace_ms;
+  if (h.tls) {
+    options.tls = http::TlsFiles{data_dir / "pki" / "server.crt", data_dir / "pki" / "server.key"};
+  }
+  http = std::make_unique<http::Server>(std::move(options), make_router(), metrics);
+  if (auto r = http->start(); !r) return r;
+  runtime.http_port = http->port();
+  runtime.http_url = std::string(h.tls ? "https://" : "http://") + url_host(h.bind_address) + ":" +
+                     std::to_string(runtime.http_port);
+  return {};
+}
+
+void Server::Impl::stop() {
+  if (http) {
+    http->stop();
+    http.reset();
+  }
+  if (backend) {
+    backend->stop();
+  }
+  if (link_work) {
+    link_work.reset();
+    link_io.stop();
+  }
+  if (link_thread.joinable()) link_thread.join();
+  backend.reset();
+  if (broker) {
+    broker->stop();
+    broker.reset();
+  }
+  blocking_pool.join();
+  {
+    std::lock_guard lock(db_mutex);
+    db.reset();
+  }
+  if (runtime_written) {
+    std::error_code ec;
+    std::filesystem::remove(data_dir / "runtime.json", ec);
+    runtime_written = false;
+  }
+  if (lock_fd >= 0) {
+    ::close(lock_fd);
+    lock_fd = -1;
+  }
+}
+
+Server::Server(config::Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+Server::~Server() { stop(); }
+
+const RuntimeInfo& Server::runtime() const { return impl_->runtime; }
+
+void Server::stop() { impl_->stop(); }
+
+Result<void> Server::start() {
+  auto& m = *impl_;
+  m.data_dir = std::filesystem::absolute(m.config.server.data_dir).lexically_normal();
+  m.runtime.pid = static_cast<int>(::getpid());
+  m.runtime.mqtt_host = m.config.server.mqtt_host.empty() ? hostname() : m.config.server.mqtt_host;
+  m.metrics.callback_gauge("stratus_uptime_seconds", "Seconds since stratusd started.", [&m] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - m.started_at).count();
+  });
+
+  auto step = [this](std::string_view what, Result<void> r) -> Result<void> {
+    if (!r) {
+      impl_->stop();
+      return fail(r.error().code, std::string(what) + ": " + r.error().context);
+    }
+    return {};
+  };
+  if (auto r = step("data directory", m.lock_data_dir()); !r) return r;
+  auto material = m.prepare_pki();
+  if (!material) return step("PKI", fail(material.error()));
+  if (auto r = step("database", m.open_database()); !r) return r;
+  if (m.config.broker.mode == config::BrokerMode::embedded) {
+    if (auto r = step("embedded broker", m.start_broker(*material)); !r) return r;
+  }
+  if (auto r = step("backend MQTT client", m.start_backend_client(*material)); !r) return r;
+  if (auto r = step("HTTP", m.start_http()); !r) return r;
+  if (auto r = step("runtime.json", write_runtime_file(m.data_dir / "runtime.json", m.runtime)); !r) {
+    return r;
+  }
+  m.runtime_written = true;
+  log::info(Channel::main, "stratusd ready http={} mqtt={}:{} data_dir={}", m.runtime.http_url,
+            m.runtime.mqtt_host, m.runtime.mqtt_port, m.data_dir.string());
+  return {};
+}
+
+Result<void> write_runtime_file(const std::filesystem::path& path, const RuntimeInfo& info) {
+  const json::object body{{"http_port", info.http_port},       {"mqtt_port", info.mqtt_port},
+                          {"backend_port", info.backend_port}, {"mqtt_host", info.mqtt_host},
+                          {"http_url", info.http_url},         {"pid", info.pid}};
+  const auto tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << json::serialize(body) << "\n";
+    if (!out) return fail(errc::unavailable, "cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return fail(errc::unavailable, "cannot rename " + tmp + ": " + std::strerror(errno));
+  }
+  return {};
+}
+
+}  // namespace stratus::server

@@ -1,0 +1,181 @@
+#include "storage/sqlite/connection.hpp"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <string>
+
+namespace stratus::storage::sqlite {
+
+struct Connection::Impl {
+  sqlite3* db = nullptr;
+  ~Impl() {
+    if (db != nullptr) sqlite3_close_v2(db);
+  }
+};
+
+namespace {
+
+Error to_error(sqlite3* db, int rc, std::string_view what) {
+  const int primary = rc & 0xFF;
+  errc code = errc::internal;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_IOERR ||
+      primary == SQLITE_CANTOPEN || primary == SQLITE_FULL || primary == SQLITE_READONLY) {
+    code = errc::unavailable;
+  } else if (primary == SQLITE_CONSTRAINT) {
+    code = errc::conflict;
+  }
+  std::string text = "sqlite: ";
+  text += what;
+  text += ": ";
+  text += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  return Error{code, std::move(text)};
+}
+
+// A prepared statement that finalizes itself.
+struct Statement {
+  sqlite3_stmt* stmt = nullptr;
+  ~Statement() { sqlite3_finalize(stmt); }
+};
+
+}  // namespace
+
+Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&&) noexcept = default;
+Connection::~Connection() = default;
+
+Result<Connection> Connection::open(const std::filesystem::path& path, const OpenOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  const int flags = (options.read_only ? SQLITE_OPEN_READONLY
+                                       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    auto err = to_error(impl->db, rc, "open " + path.string());
+    err.code = errc::unavailable;
+    return fail(std::move(err));
+  }
+  sqlite3_extended_result_codes(impl->db, 1);
+  sqlite3_busy_timeout(impl->db, static_cast<int>(options.busy_timeout.count()));
+  Connection conn(std::move(impl));
+  if (!options.read_only) {
+    // WAL: readers never block the writer; NORMAL sync is durable across a
+    // process crash and loses at most the last commits on power loss.
+    if (auto r = conn.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"); !r) {
+      return fail(r.error());
+    }
+  }
+  if (auto r = conn.exec("PRAGMA foreign_keys=ON;"); !r) return fail(r.error());
+  return conn;
+}
+
+Result<void> Connection::exec(std::string_view sql) {
+  const std::string text(sql);
+  char* message = nullptr;
+  const int rc = sqlite3_exec(impl_->db, text.c_str(), nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
+    Error err = to_error(impl_->db, rc, "exec");
+    sqlite3_free(message);
+    return fail(std::move(err));
+  }
+  return {};
+}
+
+Result<std::int64_t> Connection::query_int(std::string_view sql) {
+  Statement s;
+  int rc = sqlite3_prepare_v2(impl_->db, sql.data(), static_cast<int>(sql.size()), &s.stmt,
+                              nullptr);
+  if (rc != SQLITE_OK) return fail(to_error(impl_->db, rc, "prepare"));
+  rc = sqlite3_step(s.stmt);
+  if (rc == SQLITE_DONE) return fail(errc::not_found, "sqlite: query returned no row");
+  if (rc != SQLITE_ROW) return fail(to_error(impl_->db, rc, "step"));
+  return static_cast<std::int64_t>(sqlite3_column_int64(s.stmt, 0));
+}
+
+Result<std::string> Connection::query_text(std::string_view sql) {
+  Statement s;
+  int rc = sqlite3_prepare_v2(impl_->db, sql.data(), static_cast<int>(sql.size()), &s.stmt,
+                              nullptr);
+  if (rc != SQLITE_OK) return fail(to_error(impl_->db, rc, "prepare"));
+  rc = sqlite3_step(s.stmt);
+  if (rc == SQLITE_DONE) return fail(errc::not_found, "sqlite: query returned no row");
+  if (rc != SQLITE_ROW) return fail(to_error(impl_->db, rc, "step"));
+  const auto* text = sqlite3_column_text(s.stmt, 0);
+  return text == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(text));
+}
+
+Result<void> Connection::ping() {
+  auto r = query_int("SELECT 1");
+  if (!r) return fail(r.error());
+  return {};
+}
+
+Result<int> Connection::schema_version() {
+  if (auto r = exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    " version INTEGER PRIMARY KEY,"
+                    " name TEXT NOT NULL,"
+                    " applied_at INTEGER NOT NULL)");
+      !r) {
+    return fail(r.error());
+  }
+  auto v = query_int("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  if (!v) return fail(v.error());
+  return static_cast<int>(*v);
+}
+
+Result<MigrationReport> Connection::migrate(std::span<const Migration> list) {
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (list[i].version != static_cast<int>(i) + 1) {
+      return fail(errc::invalid_argument, "migrations must be numbered 1..N without gaps; "
+                                          "found version " + std::to_string(list[i].version) +
+                                          " at position " + std::to_string(i + 1));
+    }
+  }
+  auto current = schema_version();
+  if (!current) return fail(current.error());
+  MigrationReport report{*current, *current, {}};
+  if (*current > static_cast<int>(list.size())) {
+    return fail(errc::conflict, "the database schema is version " + std::to_string(*current) +
+                                    " but this stratusd knows only up to " +
+                                    std::to_string(list.size()) +
+                                    "; refusing to run an older binary on a newer database");
+  }
+  for (const auto& m : list) {
+    if (m.version <= *current) continue;
+    if (auto r = exec("BEGIN IMMEDIATE"); !r) return fail(r.error());
+    auto applied = exec(m.sql);
+    if (applied) {
+      const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+      Statement s;
+      const char* sql = "INSERT INTO schema_migrations(version, name, applied_at) VALUES(?,?,?)";
+      int rc = sqlite3_prepare_v2(impl_->db, sql, -1, &s.stmt, nullptr);
+      if (rc == SQLITE_OK) {
+        sqlite3_bind_int(s.stmt, 1, m.version);
+        sqlite3_bind_text(s.stmt, 2, m.name.data(), static_cast<int>(m.name.size()),
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s.stmt, 3, now);
+        rc = sqlite3_step(s.stmt);
+      }
+      if (rc != SQLITE_DONE) applied = fail(to_error(impl_->db, rc, "record migration"));
+    }
+    if (!applied) {
+      (void)exec("ROLLBACK");
+      Error err = applied.error();
+      err.context = "migration " + std::to_string(m.version) + " (" + std::string(m.name) +
+                    "): " + err.context;
+      return fail(std::move(err));
+    }
+    if (auto r = exec("COMMIT"); !r) {
+      (void)exec("ROLLBACK");
+      return fail(r.error());
+    }
+    report.applied.push_back(m.version);
+    report.to_version = m.version;
+  }
+  return report;
+}
+
+}  // namespace stratus::storage::sqlite

@@ -1,0 +1,86 @@
+// Proves that migrations apply once, in order, atomically, and that a newer
+// database is refused. How: real SQLite files in a temp dir.
+#include <gtest/gtest.h>
+
+#include "storage/sqlite/connection.hpp"
+#include "support/temp_dir.hpp"
+
+namespace stratus::storage::sqlite {
+namespace {
+
+Connection open_in(const test::TempDir& dir) {
+  auto c = Connection::open(dir.path() / "test.db", {});
+  EXPECT_TRUE(c.has_value()) << c.error().message();
+  return std::move(*c);
+}
+
+TEST(Migrations, ShippedMigrationsApplyOnceAndAreIdempotent) {
+  test::TempDir dir;
+  auto db = open_in(dir);
+  const auto first = db.migrate(migrations());
+  ASSERT_TRUE(first.has_value()) << first.error().message();
+  EXPECT_EQ(first->from_version, 0);
+  EXPECT_EQ(first->to_version, static_cast<int>(migrations().size()));
+  EXPECT_EQ(first->applied.size(), migrations().size());
+  const auto id = db.query_text("SELECT value FROM instance WHERE key='instance_id'");
+  ASSERT_TRUE(id.has_value());
+  EXPECT_EQ(id->size(), 32u);
+
+  const auto second = db.migrate(migrations());
+  ASSERT_TRUE(second.has_value());
+  EXPECT_TRUE(second->applied.empty());
+  EXPECT_EQ(*db.query_text("SELECT value FROM instance WHERE key='instance_id'"), *id);
+
+  // And across a reopen, as at every start-up.
+  auto again = open_in(dir);
+  EXPECT_TRUE(again.migrate(migrations())->applied.empty());
+  EXPECT_EQ(*again.query_text("PRAGMA journal_mode"), "wal");
+}
+
+TEST(Migrations, FailedMigrationChangesNothing) {
+  test::TempDir dir;
+  auto db = open_in(dir);
+  const Migration list[] = {
+      {1, "one", "CREATE TABLE a(x INTEGER);"},
+      {2, "two", "CREATE TABLE b(y INTEGER); INSERT INTO a VALUES(1); SELEKT broken;"},
+  };
+  const auto r = db.migrate(list);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().context.find("migration 2 (two)"), std::string::npos);
+  EXPECT_EQ(*db.schema_version(), 1);
+  EXPECT_EQ(*db.query_int("SELECT COUNT(*) FROM a"), 0);
+  EXPECT_EQ(*db.query_int("SELECT COUNT(*) FROM sqlite_master WHERE name='b'"), 0);
+}
+
+TEST(Migrations, NewerDatabaseIsRefused) {
+  test::TempDir dir;
+  auto db = open_in(dir);
+  const Migration two[] = {{1, "one", "CREATE TABLE a(x);"}, {2, "two", "CREATE TABLE b(x);"}};
+  ASSERT_TRUE(db.migrate(two).has_value());
+  const auto r = db.migrate(std::span(two).first(1));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, errc::conflict);
+}
+
+TEST(Migrations, GapsInNumberingAreRejected) {
+  test::TempDir dir;
+  auto db = open_in(dir);
+  const Migration gap[] = {{1, "one", "SELECT 1;"}, {3, "three", "SELECT 1;"}};
+  const auto r = db.migrate(gap);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, errc::invalid_argument);
+  EXPECT_EQ(*db.schema_version(), 0);
+}
+
+TEST(Connection, ErrorsCarrySqliteText) {
+  test::TempDir dir;
+  auto db = open_in(dir);
+  const auto r = db.exec("CREATE TABLE t(x PRIMARY KEY); INSERT INTO t VALUES(1); INSERT INTO t VALUES(1);");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, errc::conflict);
+  EXPECT_NE(r.error().context.find("UNIQUE"), std::string::npos);
+  EXPECT_FALSE(Connection::open("/nonexistent/dir/x.db", {}).has_value());
+}
+
+}  // namespace
+}  // namespace stratus::storage::sqlite
