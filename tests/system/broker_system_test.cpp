@@ -323,6 +323,51 @@ TEST(StratusdLifecycle, DamagedPkiStopsStartupAndIsNotRegenerated) {
   EXPECT_TRUE(processes_mentioning(data.string()).empty());
 }
 
+TEST(StratusdModes, ExternalBrokerModeStartsNoBrokerAndReportsBrokerHealth) {
+  // The "external" broker is another stratusd's mosquitto, reached through its
+  // backend listener with the backend credentials.
+  TempDir dir;
+  StratusdProcess embedded(dir.path() / "embedded");
+  ASSERT_TRUE(embedded.start()) << embedded.output();
+  const auto secret = (embedded.data_dir() / "pki" / "backend.secret").string();
+  const std::vector<std::string> external_args = {
+      "--set", "broker.mode=external", "--set", "broker.external_host=127.0.0.1",
+      "--set", "broker.external_port=" + std::to_string(embedded.backend_port()),
+      "--set", "broker.external_tls=false", "--set", "broker.external_username=stratus-backend",
+      "--set", "broker.external_password_file=" + secret};
+  StratusdProcess external(dir.path() / "external", external_args);
+  ASSERT_TRUE(external.start()) << external.output();
+  EXPECT_TRUE(processes_mentioning((external.data_dir() / "broker").string()).empty());
+  EXPECT_TRUE(wait_until(
+      [&] { return http_request("127.0.0.1", external.http_port(), "GET", "/healthz").status == 200; },
+      10s));
+  const auto health = http_request("127.0.0.1", external.http_port(), "GET", "/healthz");
+  EXPECT_EQ(boost::json::parse(health.body).at("broker").at("mode").as_string(), "external");
+
+  // When the broker goes away, health says so (503) instead of pretending.
+  ASSERT_TRUE(WIFEXITED(embedded.stop(SIGTERM)));
+  EXPECT_TRUE(wait_until(
+      [&] { return http_request("127.0.0.1", external.http_port(), "GET", "/healthz").status == 503; },
+      10s));
+  const auto down = http_request("127.0.0.1", external.http_port(), "GET", "/healthz");
+  EXPECT_EQ(boost::json::parse(down.body).at("broker").at("backend_connected").as_bool(), false);
+  const int status = external.stop(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+TEST(StratusdModes, HttpsWithTheStratusServerCertificate) {
+  TempDir dir;
+  StratusdProcess stratusd(dir.path() / "data", {"--set", "http.tls=true"});
+  ASSERT_TRUE(stratusd.start()) << stratusd.output();
+  const auto reply = https_request("127.0.0.1", stratusd.http_port(),
+                                   stratusd.data_dir() / "pki" / "ca.crt", "GET", "/apiversions");
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(boost::json::parse(reply.body).at("current_version").as_string(), "v1");
+  EXPECT_THROW(http_request("127.0.0.1", stratusd.http_port(), "GET", "/apiversions", {}, {}, 2s),
+               std::runtime_error)
+      << "plain HTTP on the TLS port gets no answer";
+}
+
 TEST(StratusdLifecycle, ConfigErrorsExitWithCodeTwoAndNameEveryKey) {
   TempDir dir;
   StratusdProcess stratusd(dir.path() / "data", {"--set", "http.threads=0", "--set", "log.level=loud"});
