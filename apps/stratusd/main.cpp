@@ -2,6 +2,7 @@
 // server until SIGINT/SIGTERM. Exit codes: 0 clean stop, 1 start-up failure,
 // 2 configuration error.
 #include <signal.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -9,6 +10,7 @@
 
 #include "config/config.hpp"
 #include "log/log.hpp"
+#include "server/accounts.hpp"
 #include "server/server.hpp"
 
 namespace {
@@ -53,6 +55,24 @@ int run(const stratus::config::Config& config) {
   return 0;
 }
 
+// `stratusd user add --admin EMAIL`: the password comes from standard input
+// (one line), so it never appears in the process list or shell history.
+int add_admin(const stratus::config::Config& config, const std::string& email) {
+  stratus::log::init(stratus::log::Level::warn);
+  if (isatty(STDIN_FILENO)) std::fprintf(stderr, "Password for %s: ", email.c_str());
+  std::string password;
+  std::getline(std::cin, password);
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  auto user = stratus::server::add_super_admin(config, email, password);
+  if (!user) {
+    std::fprintf(stderr, "stratusd: cannot add the admin: %s (code %d)\n",
+                 user.error().context.c_str(), user.error().reason);
+    return 1;
+  }
+  std::printf("created super-admin %s (user_id %s)\n", user->user_name.c_str(), user->user_id.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -80,6 +100,13 @@ int main(int argc, char** argv) {
   auto* print_cmd = config_cmd->add_subcommand("print", "print the effective configuration as YAML");
   auto* docs_cmd = config_cmd->add_subcommand("docs", "print the key reference (docs/config.md)");
   (void)run_cmd;
+  auto* user_cmd = app.add_subcommand("user", "user administration");
+  user_cmd->require_subcommand(1);
+  auto* user_add_cmd = user_cmd->add_subcommand(
+      "add", "create a verified super-admin; the password is read from standard input");
+  std::string admin_email;
+  user_add_cmd->add_option("--admin", admin_email, "e-mail address (user name) of the super-admin")
+      ->required();
 
   CLI11_PARSE(app, argc, argv);
 
@@ -107,5 +134,6 @@ int main(int argc, char** argv) {
     std::cout << stratus::config::render_yaml(*config);
     return 0;
   }
+  if (user_add_cmd->parsed()) return add_admin(*config, admin_email);
   return run(*config);
 }

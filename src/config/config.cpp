@@ -186,6 +186,8 @@ const std::vector<SectionDoc>& sections() {
        "supervises it; `external` connects to an existing MQTT 5 broker and starts nothing."},
       {"database", "The state of record."},
       {"pki", "The Stratus CA and server certificate, kept in <data_dir>/pki."},
+      {"accounts", "Users, sessions and tokens: the RainMaker user API."},
+      {"mail", "How verification codes reach users: files in <data_dir>/outbox, or SMTP."},
       {"log", "Logging."},
   };
   return s;
@@ -326,6 +328,41 @@ const std::vector<Key>& keys() {
     t.push_back(duration_key(
         "pki", "server_cert_lifetime_days", STRATUS_REF(pki, server_cert_lifetime_days), 1, 3650,
         "Lifetime of the server certificate (re-issued 30 days before expiry)."));
+    t.push_back(string_key("accounts", "issuer", STRATUS_REF(accounts, issuer),
+                           "JWT issuer (`iss`). Empty: \"stratus\"."));
+    t.push_back(duration_key("accounts", "token_lifetime_s", STRATUS_REF(accounts, token_lifetime_s),
+                             60, 7LL * 24 * 3600, "Lifetime of access and id tokens."));
+    t.push_back(duration_key("accounts", "code_lifetime_s", STRATUS_REF(accounts, code_lifetime_s),
+                             60, 7LL * 24 * 3600, "Lifetime of a verification code."));
+    t.push_back(int_key("accounts", "code_max_attempts", STRATUS_REF(accounts, code_max_attempts), 1,
+                        100, "Wrong tries before a verification code is void."));
+    t.push_back(int_key("accounts", "login_failures_per_user",
+                        STRATUS_REF(accounts, login_failures_per_user), 1, 1000000,
+                        "Failed logins per user name per rate window."));
+    t.push_back(int_key("accounts", "attempts_per_address", STRATUS_REF(accounts, attempts_per_address),
+                        1, 1000000,
+                        "Failed logins and wrong codes per client address per rate window."));
+    t.push_back(int_key("accounts", "codes_per_user", STRATUS_REF(accounts, codes_per_user), 1, 1000,
+                        "Verification codes mailed per user per rate window."));
+    t.push_back(duration_key("accounts", "rate_window_s", STRATUS_REF(accounts, rate_window_s), 1,
+                             7LL * 24 * 3600, "Length of a rate-limit window."));
+    t.push_back(int_key("accounts", "argon2_ops_limit", STRATUS_REF(accounts, argon2_ops_limit), 1, 10,
+                        "argon2id passes (libsodium opslimit)."));
+    t.push_back(int_key("accounts", "argon2_mem_limit_kib", STRATUS_REF(accounts, argon2_mem_limit_kib),
+                        8, 4 * 1024 * 1024, "argon2id memory per hash, KiB."));
+    t.push_back(choice_key("mail", "mode", STRATUS_REF(mail, mode), {"outbox", "smtp"},
+                           "outbox: one text file per message in <data_dir>/outbox; smtp: send."));
+    t.push_back(string_key("mail", "smtp_url", STRATUS_REF(mail, smtp_url),
+                           "SMTP server, smtp://host:587 (STARTTLS) or smtps://host:465."));
+    t.push_back(string_key("mail", "smtp_from", STRATUS_REF(mail, smtp_from), "Sender address."));
+    t.push_back(string_key("mail", "smtp_username", STRATUS_REF(mail, smtp_username),
+                           "SMTP user name (empty: no authentication)."));
+    t.push_back(string_key("mail", "smtp_password_file", STRATUS_REF(mail, smtp_password_file),
+                           "File holding the SMTP password."));
+    t.push_back(bool_key("mail", "smtp_starttls", STRATUS_REF(mail, smtp_starttls),
+                         "Require STARTTLS on smtp:// URLs."));
+    t.push_back(string_key("mail", "smtp_ca_file", STRATUS_REF(mail, smtp_ca_file),
+                           "CA file to verify the SMTP server (empty: system CAs)."));
     t.push_back(choice_key("log", "level", STRATUS_REF(log, level),
                            {"trace", "debug", "info", "warn", "error", "off"}, "Minimum level."));
     t.push_back(string_key("log", "file", STRATUS_REF(log, file),
@@ -498,6 +535,9 @@ void validate(const Config& c, std::vector<ConfigError>& errors) {
       errors.push_back({"broker.external_cert_file",
                         "broker.external_cert_file and broker.external_key_file go together"});
     }
+  }
+  if (c.mail.mode == "smtp" && (c.mail.smtp_url.empty() || c.mail.smtp_from.empty())) {
+    errors.push_back({"mail.smtp_url", "mail.smtp_url and mail.smtp_from are required when mail.mode is smtp"});
   }
   if (b.reconnect_min_ms > b.reconnect_max_ms) {
     errors.push_back({"broker.reconnect_min_ms", "must not exceed broker.reconnect_max_ms"});

@@ -92,6 +92,31 @@ struct PkiSection {
   std::chrono::days server_cert_lifetime_days{825};
 };
 
+/// `accounts:` — users, sessions and tokens (the RainMaker user API).
+struct AccountsSection {
+  std::string issuer;                                ///< JWT `iss`; empty = "stratus"
+  std::chrono::seconds token_lifetime_s{3600};       ///< access and id tokens
+  std::chrono::seconds code_lifetime_s{900};         ///< verification codes
+  int code_max_attempts = 5;
+  std::size_t login_failures_per_user = 10;
+  std::size_t attempts_per_address = 50;
+  std::size_t codes_per_user = 5;
+  std::chrono::seconds rate_window_s{900};
+  unsigned argon2_ops_limit = 2;
+  std::size_t argon2_mem_limit_kib = 65536;
+};
+
+/// `mail:` — how verification codes reach users.
+struct MailSection {
+  std::string mode = "outbox";  ///< outbox (files in <data_dir>/outbox) or smtp
+  std::string smtp_url;         ///< smtp://host:587 or smtps://host:465
+  std::string smtp_from;
+  std::string smtp_username;
+  std::string smtp_password_file;
+  bool smtp_starttls = true;
+  std::string smtp_ca_file;
+};
+
 /// `log:` — logging.
 struct LogSection {
   std::string level = "info";
@@ -106,6 +131,8 @@ struct Config {
   BrokerSection broker;
   DatabaseSection database;
   PkiSection pki;
+  AccountsSection accounts;
+  MailSection mail;
   LogSection log;
 };
 

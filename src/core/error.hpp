@@ -37,6 +37,10 @@ std::string_view to_string(errc code) noexcept;
 struct Error {
   errc code = errc::internal;
   std::string context;
+  /// The RainMaker API error code for this failure (e.g. 101012, "verification
+  /// code is incorrect"), when the domain defines one; 0 otherwise. The REST
+  /// layer sends it as `error_code`; docs/api.md lists them.
+  int reason = 0;
 
   /// "<code>: <context>", for logs and command-line messages.
   [[nodiscard]] std::string message() const;
@@ -49,6 +53,11 @@ using Result = tl::expected<T, Error>;
 /// Builds the error branch of any `Result<T>`: `return fail(errc::not_found, "node X")`.
 inline tl::unexpected<Error> fail(errc code, std::string context) {
   return tl::unexpected<Error>(Error{code, std::move(context)});
+}
+
+/// Same, with a RainMaker API error code: `fail(errc::not_found, 101025, "user does not exist")`.
+inline tl::unexpected<Error> fail(errc code, int reason, std::string context) {
+  return tl::unexpected<Error>(Error{code, std::move(context), reason});
 }
 
 /// Re-wraps an existing error for return from a function with another `Result<T>`.

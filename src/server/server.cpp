@@ -19,16 +19,23 @@
 #include <optional>
 #include <thread>
 
+#include "api/account_routes.hpp"
 #include "api/system_routes.hpp"
+#include "auth/token.hpp"
 #include "broker/embedded_broker.hpp"
 #include "broker/ports.hpp"
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
 #include "http/server.hpp"
 #include "log/log.hpp"
+#include "mail/outbox_mailer.hpp"
+#include "mail/smtp_mailer.hpp"
 #include "mqtt/client.hpp"
 #include "pki/store.hpp"
-#include "storage/sqlite/connection.hpp"
+#include "server/accounts.hpp"
+#include "service/account_service.hpp"
+#include "storage/sqlite/account_repository.hpp"
+#include "storage/sqlite/database.hpp"
 
 namespace stratus::server {
 namespace {
@@ -87,9 +94,13 @@ struct Server::Impl {
   int lock_fd = -1;
   std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
 
-  asio::thread_pool blocking_pool;  // SQLite and other blocking work, never on I/O threads
-  std::mutex db_mutex;
-  std::optional<storage::sqlite::Connection> db;
+  asio::thread_pool blocking_pool;  // SQLite, argon2id, mail: never on I/O threads
+  std::shared_ptr<storage::sqlite::Database> db;
+
+  std::optional<auth::TokenSigner> signer;
+  std::unique_ptr<service::Mailer> mailer;
+  std::unique_ptr<storage::sqlite::SqliteAccountRepository> account_repository;
+  std::unique_ptr<service::AccountService> accounts;
 
   std::unique_ptr<broker::EmbeddedBroker> broker;
 
@@ -105,6 +116,7 @@ struct Server::Impl {
   Result<void> lock_data_dir();
   Result<pki::PkiMaterial> prepare_pki();
   Result<void> open_database();
+  Result<void> start_accounts();
   Result<void> start_broker(const pki::PkiMaterial& material);
   Result<void> start_backend_client(const pki::PkiMaterial& material);
   Result<void> start_http();
@@ -152,17 +164,37 @@ Result<pki::PkiMaterial> Server::Impl::prepare_pki() {
 }
 
 Result<void> Server::Impl::open_database() {
-  const std::filesystem::path path =
-      config.database.path.empty() ? data_dir / "stratus.db" : std::filesystem::path(config.database.path);
-  auto conn = storage::sqlite::Connection::open(path, {config.database.busy_timeout_ms, false});
-  if (!conn) return fail(conn.error());
-  auto report = conn->migrate(storage::sqlite::migrations());
-  if (!report) return fail(report.error());
-  if (!report->applied.empty()) {
-    log::info(Channel::storage, "database {} migrated from version {} to {}", path.string(),
-              report->from_version, report->to_version);
+  auto opened = open_database_pool(config, data_dir);
+  if (!opened) return fail(opened.error());
+  db = std::move(*opened);
+  return {};
+}
+
+Result<void> Server::Impl::start_accounts() {
+  auto key = load_or_create_token_key(data_dir);
+  if (!key) return fail(key.error());
+  auto made = auth::TokenSigner::from_key(*key);
+  if (!made) return fail(made.error());
+  signer.emplace(std::move(*made));
+  if (config.mail.mode == "smtp") {
+    mail::SmtpOptions smtp;
+    smtp.url = config.mail.smtp_url;
+    smtp.from = config.mail.smtp_from;
+    smtp.username = config.mail.smtp_username;
+    if (!config.mail.smtp_password_file.empty()) {
+      auto password = read_first_line(config.mail.smtp_password_file);
+      if (!password) return fail(password.error());
+      smtp.password = *password;
+    }
+    smtp.starttls = config.mail.smtp_starttls;
+    smtp.ca_file = config.mail.smtp_ca_file;
+    mailer = std::make_unique<mail::SmtpMailer>(std::move(smtp), clock);
+  } else {
+    mailer = std::make_unique<mail::OutboxMailer>(data_dir / "outbox", clock);
   }
-  db = std::move(*conn);
+  account_repository = std::make_unique<storage::sqlite::SqliteAccountRepository>(db);
+  accounts = std::make_unique<service::AccountService>(*account_repository, *mailer, *signer, clock,
+                                                       account_options(config));
   return {};
 }
 
@@ -257,8 +289,7 @@ Result<void> Server::Impl::start_backend_client(const pki::PkiMaterial& material
 }
 
 bool Server::Impl::database_healthy() {
-  std::lock_guard lock(db_mutex);
-  return db && db->ping().has_value();
+  return db && db->with([](storage::sqlite::Connection& c) { return c.ping().has_value(); });
 }
 
 http::Router Server::Impl::make_router() {
@@ -291,6 +322,7 @@ http::Router Server::Impl::make_router() {
     co_return r;
   });
   api::add_system_routes(router, runtime.mqtt_host);
+  api::add_account_routes(router, *accounts, blocking_pool);
   return router;
 }
 
@@ -336,10 +368,10 @@ void Server::Impl::stop() {
     broker.reset();
   }
   blocking_pool.join();
-  {
-    std::lock_guard lock(db_mutex);
-    db.reset();
-  }
+  accounts.reset();
+  account_repository.reset();
+  mailer.reset();
+  db.reset();
   if (runtime_written) {
     std::error_code ec;
     std::filesystem::remove(data_dir / "runtime.json", ec);
@@ -379,6 +411,7 @@ Result<void> Server::start() {
   auto material = m.prepare_pki();
   if (!material) return step("PKI", fail(material.error()));
   if (auto r = step("database", m.open_database()); !r) return r;
+  if (auto r = step("accounts", m.start_accounts()); !r) return r;
   if (m.config.broker.mode == config::BrokerMode::embedded) {
     if (auto r = step("embedded broker", m.start_broker(*material)); !r) return r;
   }

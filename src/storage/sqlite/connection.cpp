@@ -4,12 +4,22 @@
 
 #include <chrono>
 #include <string>
+#include <unordered_map>
 
 namespace stratus::storage::sqlite {
 
+struct Statement::Impl {
+  sqlite3* db = nullptr;
+  sqlite3_stmt* stmt = nullptr;
+};
+
 struct Connection::Impl {
   sqlite3* db = nullptr;
+  // Prepared once per connection, finalized before the connection closes.
+  std::unordered_map<std::string, std::unique_ptr<Statement::Impl>> statements;
   ~Impl() {
+    for (auto& [sql, s] : statements) sqlite3_finalize(s->stmt);
+    statements.clear();
     if (db != nullptr) sqlite3_close_v2(db);
   }
 };
@@ -33,9 +43,9 @@ Error to_error(sqlite3* db, int rc, std::string_view what) {
 }
 
 // A prepared statement that finalizes itself.
-struct Statement {
+struct OwnedStatement {
   sqlite3_stmt* stmt = nullptr;
-  ~Statement() { sqlite3_finalize(stmt); }
+  ~OwnedStatement() { sqlite3_finalize(stmt); }
 };
 
 }  // namespace
@@ -83,7 +93,7 @@ Result<void> Connection::exec(std::string_view sql) {
 }
 
 Result<std::int64_t> Connection::query_int(std::string_view sql) {
-  Statement s;
+  OwnedStatement s;
   int rc = sqlite3_prepare_v2(impl_->db, sql.data(), static_cast<int>(sql.size()), &s.stmt,
                               nullptr);
   if (rc != SQLITE_OK) return fail(to_error(impl_->db, rc, "prepare"));
@@ -94,7 +104,7 @@ Result<std::int64_t> Connection::query_int(std::string_view sql) {
 }
 
 Result<std::string> Connection::query_text(std::string_view sql) {
-  Statement s;
+  OwnedStatement s;
   int rc = sqlite3_prepare_v2(impl_->db, sql.data(), static_cast<int>(sql.size()), &s.stmt,
                               nullptr);
   if (rc != SQLITE_OK) return fail(to_error(impl_->db, rc, "prepare"));
@@ -103,6 +113,77 @@ Result<std::string> Connection::query_text(std::string_view sql) {
   if (rc != SQLITE_ROW) return fail(to_error(impl_->db, rc, "step"));
   const auto* text = sqlite3_column_text(s.stmt, 0);
   return text == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(text));
+}
+
+Statement::~Statement() {
+  if (impl_ != nullptr) sqlite3_reset(impl_->stmt);
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+  sqlite3_bind_text(impl_->stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  sqlite3_bind_int64(impl_->stmt, index, static_cast<sqlite3_int64>(value));
+  return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+  sqlite3_bind_null(impl_->stmt, index);
+  return *this;
+}
+
+Result<bool> Statement::step() {
+  const int rc = sqlite3_step(impl_->stmt);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return fail(to_error(impl_->db, rc, "step"));
+}
+
+Result<void> Statement::run() {
+  while (true) {
+    auto r = step();
+    if (!r) return fail(r.error());
+    if (!*r) return {};
+  }
+}
+
+std::string Statement::text(int col) const {
+  const auto* t = sqlite3_column_text(impl_->stmt, col);
+  if (t == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(t),
+                     static_cast<std::size_t>(sqlite3_column_bytes(impl_->stmt, col)));
+}
+
+std::int64_t Statement::integer(int col) const {
+  return static_cast<std::int64_t>(sqlite3_column_int64(impl_->stmt, col));
+}
+
+bool Statement::is_null(int col) const {
+  return sqlite3_column_type(impl_->stmt, col) == SQLITE_NULL;
+}
+
+Result<Statement> Connection::prepare(std::string_view sql) {
+  auto it = impl_->statements.find(std::string(sql));
+  if (it == impl_->statements.end()) {
+    auto s = std::make_unique<Statement::Impl>();
+    s->db = impl_->db;
+    const int rc = sqlite3_prepare_v3(impl_->db, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &s->stmt, nullptr);
+    if (rc != SQLITE_OK) {
+      sqlite3_finalize(s->stmt);
+      return fail(to_error(impl_->db, rc, "prepare"));
+    }
+    it = impl_->statements.emplace(std::string(sql), std::move(s)).first;
+  }
+  sqlite3_reset(it->second->stmt);
+  sqlite3_clear_bindings(it->second->stmt);
+  return Statement(it->second.get());
+}
+
+std::int64_t Connection::changes() const {
+  return static_cast<std::int64_t>(sqlite3_changes64(impl_->db));
 }
 
 Result<void> Connection::ping() {
@@ -149,7 +230,7 @@ Result<MigrationReport> Connection::migrate(std::span<const Migration> list) {
       const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
-      Statement s;
+      OwnedStatement s;
       const char* sql = "INSERT INTO schema_migrations(version, name, applied_at) VALUES(?,?,?)";
       int rc = sqlite3_prepare_v2(impl_->db, sql, -1, &s.stmt, nullptr);
       if (rc == SQLITE_OK) {

@@ -22,6 +22,46 @@ struct OpenOptions {
   bool read_only = false;
 };
 
+/// A prepared statement owned by its Connection (prepared once, reused: see
+/// `Connection::prepare`). Columns and bind indexes as SQLite numbers them:
+/// binds from 1, columns from 0. Not thread-safe (like its connection).
+///
+/// This is a move-only handle: destroying it resets the statement, which ends
+/// its read transaction. (A SELECT left un-reset would pin its WAL snapshot, and
+/// the connection would stop seeing other connections' writes.)
+class Statement {
+ public:
+  Statement(Statement&& other) noexcept : impl_(other.impl_) { other.impl_ = nullptr; }
+  Statement& operator=(Statement&&) = delete;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  /// Binds text (copied).
+  Statement& bind(int index, std::string_view text);
+  /// Binds an integer.
+  Statement& bind(int index, std::int64_t value);
+  /// Binds NULL.
+  Statement& bind_null(int index);
+  /// Advances: true when a row is available, false when done. Errors as
+  /// `Connection::exec` (errc::conflict for constraint violations).
+  Result<bool> step();
+  /// Steps to completion (for statements without rows).
+  Result<void> run();
+  /// Column `col` of the current row as text ("" for NULL).
+  [[nodiscard]] std::string text(int col) const;
+  /// Column `col` of the current row as an integer (0 for NULL).
+  [[nodiscard]] std::int64_t integer(int col) const;
+  /// True if column `col` of the current row is NULL.
+  [[nodiscard]] bool is_null(int col) const;
+
+ private:
+  friend class Connection;
+  struct Impl;
+  explicit Statement(Impl* impl) : impl_(impl) {}
+  Impl* impl_;
+};
+
 /// One connection to one database file. Not thread-safe: use a connection from
 /// one thread at a time (SQLite's serialized mode is not relied on).
 class Connection {
@@ -45,6 +85,26 @@ class Connection {
 
   /// Runs a query returning one text value (first column of the first row).
   Result<std::string> query_text(std::string_view sql);
+
+  /// The statement for `sql`, prepared on first use and cached for the
+  /// connection's lifetime; returned reset with bindings cleared. The reference
+  /// stays valid until the connection is destroyed. Errors: errc::internal for
+  /// SQL that does not compile.
+  Result<Statement> prepare(std::string_view sql);
+
+  /// Rows changed by the last INSERT/UPDATE/DELETE.
+  [[nodiscard]] std::int64_t changes() const;
+
+  /// Runs `body` inside BEGIN IMMEDIATE … COMMIT; rolls back when it returns an
+  /// error (or COMMIT fails), so a failure writes nothing.
+  template <class F>
+  Result<void> transaction(F&& body) {
+    if (auto r = exec("BEGIN IMMEDIATE"); !r) return r;
+    Result<void> result = body();
+    if (result) result = exec("COMMIT");
+    if (!result) (void)exec("ROLLBACK");
+    return result;
+  }
 
   /// Cheap liveness check (`SELECT 1`).
   Result<void> ping();

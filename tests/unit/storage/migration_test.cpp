@@ -84,3 +84,30 @@ TEST(Connection, ErrorsCarrySqliteText) {
 
 }  // namespace
 }  // namespace stratus::storage::sqlite
+
+namespace stratus::storage::sqlite {
+namespace {
+
+TEST(Statement, FinishedReadsDoNotPinTheSnapshot) {
+  // A pooled connection must see rows another connection (or process) wrote
+  // after its previous query: statements reset when their handle goes away.
+  test::TempDir dir;
+  auto reader = Connection::open(dir.path() / "s.db", {});
+  auto writer = Connection::open(dir.path() / "s.db", {});
+  ASSERT_TRUE(reader && writer);
+  ASSERT_TRUE(writer->exec("CREATE TABLE t(x INTEGER); INSERT INTO t VALUES(1);"));
+  // Two different statements: a pinned snapshot from the first would hide the
+  // writer's row from the second.
+  const auto count = [&](const char* sql) {
+    auto s = reader->prepare(sql);
+    EXPECT_TRUE(s.has_value());
+    EXPECT_TRUE(*s->step());
+    return s->integer(0);
+  };
+  EXPECT_EQ(count("SELECT COUNT(*) FROM t"), 1);
+  ASSERT_TRUE(writer->exec("INSERT INTO t VALUES(2);"));
+  EXPECT_EQ(count("SELECT COUNT(x) FROM t"), 2);
+}
+
+}  // namespace
+}  // namespace stratus::storage::sqlite

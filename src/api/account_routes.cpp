@@ -1,0 +1,264 @@
+#include "api/account_routes.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <functional>
+
+#include "api/errors.hpp"
+#include "api/json_body.hpp"
+#include "service/account_errors.hpp"
+
+namespace stratus::api {
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+namespace code = service::account_error;
+
+using SyncHandler = std::function<http::Response(const http::Request&)>;
+
+// Runs a synchronous handler on the blocking pool; the coroutine resumes on
+// its HTTP executor. Values live in named locals across the co_await
+// (GCC 12 miscompiles temporaries with destructors there; see src/http/README.md).
+http::Handler on_pool(asio::thread_pool& pool, SyncHandler handler) {
+  return [&pool, handler = std::move(handler)](http::Request& request) -> asio::awaitable<http::Response> {
+    const http::Request* req = &request;
+    const SyncHandler* h = &handler;
+    asio::awaitable<http::Response> work = asio::co_spawn(
+        pool.get_executor(),
+        [req, h]() -> asio::awaitable<http::Response> { co_return (*h)(*req); },
+        asio::use_awaitable);
+    http::Response response = co_await std::move(work);
+    co_return response;
+  };
+}
+
+// A handler that needs a logged-in caller.
+using AuthedHandler = std::function<http::Response(const http::Request&, const service::Principal&)>;
+
+SyncHandler authed(service::AccountService& accounts, AuthedHandler handler) {
+  return [&accounts, handler = std::move(handler)](const http::Request& request) {
+    auto who = authenticate(accounts, request);
+    if (!who) return error_response(who.error());
+    return handler(request, *who);
+  };
+}
+
+http::Response tokens_response(const service::Tokens& tokens, bool with_refresh) {
+  json::object body{{"status", "success"},
+                    {"description", "Login successful"},
+                    {"idtoken", tokens.id_token},
+                    {"accesstoken", tokens.access_token}};
+  // Never a "session" key here: the RainMaker CLI would switch to OTP login.
+  if (with_refresh) body["refreshtoken"] = tokens.refresh_token;
+  return http::json_response(200, json::serialize(body));
+}
+
+http::Response sign_up(service::AccountService& accounts, const http::Request& request) {
+  auto body = parse_object(request.body);
+  if (!body) return error_response(body.error());
+  auto user_name = optional_string(*body, "user_name");
+  auto password = optional_string(*body, "password");
+  auto verification_code = optional_string(*body, "verification_code");
+  for (const auto* field : {&user_name, &password, &verification_code}) {
+    if (!*field) return error_response(field->error());
+  }
+  if (!*user_name) {
+    return error_response(Error{errc::invalid_argument, "user name is missing", code::user_name_missing});
+  }
+  if (*verification_code) {
+    auto r = accounts.confirm_sign_up(**user_name, **verification_code, request.remote_address);
+    if (!r) return error_response(r.error());
+    return success_response(201, "User verified");
+  }
+  if (!*password) {
+    return error_response(Error{errc::invalid_argument, "password or verification code is missing",
+                                code::password_or_code_missing});
+  }
+  auto r = accounts.sign_up(**user_name, **password, request.remote_address);
+  if (!r) return error_response(r.error());
+  return success_response(201, "User created. A verification code has been sent");
+}
+
+http::Response log_in(service::AccountService& accounts, const http::Request& request) {
+  auto body = parse_object(request.body);
+  if (!body) return error_response(body.error());
+  auto user_name = optional_string(*body, "user_name");
+  auto password = optional_string(*body, "password");
+  auto refresh = optional_string(*body, "refreshtoken");
+  for (const auto* field : {&user_name, &password, &refresh}) {
+    if (!*field) return error_response(field->error());
+  }
+  if (*refresh) {
+    auto tokens = accounts.refresh(**refresh, request.remote_address);
+    if (!tokens) return error_response(tokens.error());
+    // Clients that rotate store the new refresh token; the CLI ignores it.
+    return tokens_response(*tokens, true);
+  }
+  if (!*user_name) {
+    return error_response(Error{errc::invalid_argument, "user name is missing", code::user_name_missing});
+  }
+  if (!*password) {
+    return error_response(Error{errc::invalid_argument,
+                                "password is missing (password-less login is not supported)",
+                                code::password_missing});
+  }
+  auto tokens = accounts.log_in(**user_name, **password, request.remote_address);
+  if (!tokens) return error_response(tokens.error());
+  return tokens_response(*tokens, true);
+}
+
+http::Response log_out(service::AccountService& accounts, const http::Request& request,
+                       const service::Principal& who) {
+  bool all = false;
+  if (const auto value = request.query_param("logout_all")) {
+    const auto parsed = parse_query_bool(*value);
+    if (!parsed) {
+      return error_response(Error{errc::invalid_argument,
+                                  "invalid logout_all value; valid values are true and false",
+                                  code::logout_all_invalid});
+    }
+    all = *parsed;
+  }
+  auto r = accounts.log_out(who, all);
+  if (!r) return error_response(r.error());
+  return success_response(200, all ? "Logged out of all sessions" : "Logged out");
+}
+
+http::Response forgot_password(service::AccountService& accounts, const http::Request& request) {
+  auto body = parse_object(request.body);
+  if (!body) return error_response(body.error());
+  auto user_name = optional_string(*body, "user_name");
+  auto password = optional_string(*body, "password");
+  auto verification_code = optional_string(*body, "verification_code");
+  for (const auto* field : {&user_name, &password, &verification_code}) {
+    if (!*field) return error_response(field->error());
+  }
+  if (!*user_name) {
+    return error_response(Error{errc::invalid_argument, "user name is missing", code::user_name_missing});
+  }
+  if (!*password && !*verification_code) {
+    auto r = accounts.request_password_reset(**user_name, request.remote_address);
+    if (!r) return error_response(r.error());
+    return success_response(200, "A verification code has been sent");
+  }
+  if (!*verification_code) {
+    return error_response(Error{errc::invalid_argument, "verification code is missing", code::code_missing});
+  }
+  if (!*password) {
+    return error_response(Error{errc::invalid_argument, "password is missing", code::password_missing});
+  }
+  auto r = accounts.reset_password(**user_name, **verification_code, **password, request.remote_address);
+  if (!r) return error_response(r.error());
+  return success_response(200, "Password changed");
+}
+
+http::Response change_password(service::AccountService& accounts, const http::Request& request,
+                               const service::Principal& who) {
+  auto body = parse_object(request.body);
+  if (!body) return error_response(body.error());
+  auto password = optional_string(*body, "password");
+  auto new_password = optional_string(*body, "newpassword");
+  for (const auto* field : {&password, &new_password}) {
+    if (!*field) return error_response(field->error());
+  }
+  if (!*password) {
+    return error_response(Error{errc::invalid_argument, "password is missing", code::password_missing});
+  }
+  if (!*new_password) {
+    return error_response(Error{errc::invalid_argument, "new password is missing", code::new_password_missing});
+  }
+  auto r = accounts.change_password(who, **password, **new_password, request.remote_address);
+  if (!r) return error_response(r.error());
+  return success_response(200, "Password changed; other sessions were logged out");
+}
+
+http::Response get_user(service::AccountService& accounts, const http::Request&,
+                        const service::Principal& who) {
+  auto user = accounts.get_user(who);
+  if (!user) return error_response(user.error());
+  json::object body{{"user_id", user->user_id},
+                    {"user_name", user->user_name},
+                    {"super_admin", user->super_admin},
+                    {"mfa", false}};
+  if (!user->name.empty()) body["name"] = user->name;
+  if (user->is_phone) {
+    body["phone_number"] = user->user_name;
+  } else {
+    body["email"] = user->user_name;
+  }
+  return http::json_response(200, json::serialize(body));
+}
+
+http::Response delete_user(service::AccountService& accounts, const http::Request& request,
+                           const service::Principal& who) {
+  if (const auto code_value = request.query_param("verification_code")) {
+    auto r = accounts.delete_user(who, *code_value, request.remote_address);
+    if (!r) return error_response(r.error());
+    return success_response(200, "User deleted");
+  }
+  const auto wants = request.query_param("request");
+  if (wants && parse_query_bool(*wants).value_or(false)) {
+    auto r = accounts.request_deletion(who);
+    if (!r) return error_response(r.error());
+    return success_response(200, "A verification code has been sent");
+  }
+  return error_response(Error{errc::invalid_argument,
+                              "verification code is missing (or use request=true to get one)",
+                              code::delete_code_missing});
+}
+
+}  // namespace
+
+std::optional<std::string_view> bearer_token(const http::Request& request) {
+  auto value = request.header("Authorization");
+  if (!value) return std::nullopt;
+  std::string_view token = *value;
+  if (token.size() > 7 && (token.starts_with("Bearer ") || token.starts_with("bearer "))) {
+    token.remove_prefix(7);
+  }
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  if (token.empty()) return std::nullopt;
+  return token;
+}
+
+Result<service::Principal> authenticate(service::AccountService& accounts, const http::Request& request) {
+  const auto token = bearer_token(request);
+  return accounts.authenticate(token ? *token : std::string_view());
+}
+
+void add_account_routes(http::Router& router, service::AccountService& accounts,
+                        asio::thread_pool& pool) {
+  auto& a = accounts;
+  const auto add = [&](std::string_view method, std::string path, SyncHandler h) {
+    router.add(method, std::move(path), on_pool(pool, std::move(h)));
+  };
+  for (const char* path : {"/v1/user2", "/v1/user"}) {
+    add("POST", path, [&a](const http::Request& r) { return sign_up(a, r); });
+    add("GET", path, authed(a, [&a](const http::Request& r, const service::Principal& p) {
+          return get_user(a, r, p);
+        }));
+  }
+  add("DELETE", "/v1/user2", authed(a, [&a](const http::Request& r, const service::Principal& p) {
+        return delete_user(a, r, p);
+      }));
+  for (const char* path : {"/v1/login2", "/v1/login"}) {
+    add("POST", path, [&a](const http::Request& r) { return log_in(a, r); });
+  }
+  add("POST", "/v1/logout2", authed(a, [&a](const http::Request& r, const service::Principal& p) {
+        return log_out(a, r, p);
+      }));
+  for (const char* path : {"/v1/forgotpassword2", "/v1/forgotpassword"}) {
+    add("PUT", path, [&a](const http::Request& r) { return forgot_password(a, r); });
+  }
+  for (const char* path : {"/v1/password2", "/v1/password"}) {
+    add("PUT", path, authed(a, [&a](const http::Request& r, const service::Principal& p) {
+          return change_password(a, r, p);
+        }));
+  }
+}
+
+}  // namespace stratus::api

@@ -1,0 +1,104 @@
+#pragma once
+/// @file
+/// Storage port for accounts: users, verification codes, sessions and refresh
+/// tokens. The service layer sees only this interface; storage/sqlite (and
+/// later storage/postgres) implement it. Times are Unix seconds.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+
+namespace stratus::storage {
+
+/// A user account as stored.
+struct UserRecord {
+  std::string user_id;
+  std::string user_name;
+  std::string password_hash;
+  bool verified = false;
+  bool super_admin = false;
+  std::string name;
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+};
+
+/// What a verification code is for.
+enum class CodePurpose { signup, reset_password, delete_user };
+
+/// A pending verification code (hashed).
+struct CodeRecord {
+  std::string user_id;
+  CodePurpose purpose = CodePurpose::signup;
+  std::string code_hash;
+  std::int64_t expires_at = 0;
+  int attempts = 0;
+  std::int64_t created_at = 0;
+};
+
+/// A refresh token looked up by its hash, with its session.
+struct RefreshTokenRecord {
+  std::string token_hash;
+  std::string session_id;
+  std::string user_id;
+  std::optional<std::int64_t> rotated_at;
+  std::optional<std::int64_t> session_revoked_at;
+};
+
+/// Account storage. Implementations are thread-safe; every call may block.
+/// Errors: errc::not_found for unknown keys, errc::already_exists for a taken
+/// user name, errc::unavailable when the database is.
+class AccountRepository {
+ public:
+  virtual ~AccountRepository() = default;
+
+  virtual Result<void> create_user(const UserRecord& user) = 0;
+  virtual Result<UserRecord> get_user(std::string_view user_id) = 0;
+  virtual Result<UserRecord> get_user_by_name(std::string_view user_name) = 0;
+  /// Replaces an unverified user's password hash (a repeated signup).
+  virtual Result<void> update_password_hash(std::string_view user_id, std::string_view hash,
+                                            std::int64_t now) = 0;
+  /// Removes the user with codes, sessions and tokens (cascade).
+  virtual Result<void> remove_user(std::string_view user_id) = 0;
+  /// Counts users (for the first-admin hint and metrics).
+  virtual Result<std::int64_t> count_users() = 0;
+
+  /// Creates or replaces the code of (user, purpose).
+  virtual Result<void> put_code(const CodeRecord& code) = 0;
+  virtual Result<CodeRecord> get_code(std::string_view user_id, CodePurpose purpose) = 0;
+  /// Adds one failed attempt; returns the new count.
+  virtual Result<int> add_code_attempt(std::string_view user_id, CodePurpose purpose) = 0;
+  virtual Result<void> remove_code(std::string_view user_id, CodePurpose purpose) = 0;
+
+  /// Atomically: marks the user verified and consumes the signup code.
+  virtual Result<void> confirm_user(std::string_view user_id, std::int64_t now) = 0;
+  /// Atomically: sets the password, consumes `consumed_code` (if any), and
+  /// revokes every session of the user except `keep_session` (if non-empty).
+  virtual Result<void> set_password(std::string_view user_id, std::string_view hash,
+                                    std::optional<CodePurpose> consumed_code,
+                                    std::string_view keep_session, std::int64_t now) = 0;
+
+  /// Creates a session with its first refresh token.
+  virtual Result<void> create_session(std::string_view session_id, std::string_view user_id,
+                                      std::string_view token_hash, std::int64_t now) = 0;
+  virtual Result<RefreshTokenRecord> get_refresh_token(std::string_view token_hash) = 0;
+  /// Atomically exchanges `old_hash` for `new_hash` in the same session:
+  /// - `old_hash` not rotated yet: mark it rotated, add `new_hash` as its successor;
+  /// - already rotated, but no successor of it was ever used (a client that
+  ///   keeps its first refresh token, like the RainMaker CLI): drop those unused
+  ///   successors and add `new_hash` as the new one;
+  /// - already rotated and a successor was used: a replayed token. Returns
+  ///   errc::conflict and changes nothing (the caller revokes the session).
+  virtual Result<void> rotate_refresh_token(std::string_view old_hash, std::string_view new_hash,
+                                            std::int64_t now) = 0;
+  /// Revokes one session (idempotent).
+  virtual Result<void> revoke_session(std::string_view session_id, std::int64_t now) = 0;
+  /// Revokes every session of a user.
+  virtual Result<void> revoke_all_sessions(std::string_view user_id, std::int64_t now) = 0;
+  /// True if the session exists and is not revoked.
+  virtual Result<bool> session_active(std::string_view session_id) = 0;
+};
+
+}  // namespace stratus::storage

@@ -1,0 +1,45 @@
+#pragma once
+/// @file
+/// SQLite implementation of the account storage port.
+
+#include <memory>
+
+#include "storage/account_repository.hpp"
+#include "storage/sqlite/database.hpp"
+
+namespace stratus::storage::sqlite {
+
+/// Thread-safe; every call borrows a pooled connection and may block.
+class SqliteAccountRepository final : public AccountRepository {
+ public:
+  explicit SqliteAccountRepository(std::shared_ptr<Database> db) : db_(std::move(db)) {}
+
+  Result<void> create_user(const UserRecord& user) override;
+  Result<UserRecord> get_user(std::string_view user_id) override;
+  Result<UserRecord> get_user_by_name(std::string_view user_name) override;
+  Result<void> update_password_hash(std::string_view user_id, std::string_view hash,
+                                    std::int64_t now) override;
+  Result<void> remove_user(std::string_view user_id) override;
+  Result<std::int64_t> count_users() override;
+  Result<void> put_code(const CodeRecord& code) override;
+  Result<CodeRecord> get_code(std::string_view user_id, CodePurpose purpose) override;
+  Result<int> add_code_attempt(std::string_view user_id, CodePurpose purpose) override;
+  Result<void> remove_code(std::string_view user_id, CodePurpose purpose) override;
+  Result<void> confirm_user(std::string_view user_id, std::int64_t now) override;
+  Result<void> set_password(std::string_view user_id, std::string_view hash,
+                            std::optional<CodePurpose> consumed_code, std::string_view keep_session,
+                            std::int64_t now) override;
+  Result<void> create_session(std::string_view session_id, std::string_view user_id,
+                              std::string_view token_hash, std::int64_t now) override;
+  Result<RefreshTokenRecord> get_refresh_token(std::string_view token_hash) override;
+  Result<void> rotate_refresh_token(std::string_view old_hash, std::string_view new_hash,
+                                    std::int64_t now) override;
+  Result<void> revoke_session(std::string_view session_id, std::int64_t now) override;
+  Result<void> revoke_all_sessions(std::string_view user_id, std::int64_t now) override;
+  Result<bool> session_active(std::string_view session_id) override;
+
+ private:
+  std::shared_ptr<Database> db_;
+};
+
+}  // namespace stratus::storage::sqlite
