@@ -4,6 +4,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <charconv>
 #include <functional>
 
 #include "api/errors.hpp"
@@ -210,6 +211,34 @@ http::Response delete_user(service::AccountService& accounts, const http::Reques
                               code::delete_code_missing});
 }
 
+http::Response list_users(service::AccountService& accounts, const http::Request& request,
+                          const service::Principal& who) {
+  std::size_t limit = 10;
+  if (const auto n = request.query_param("num_records")) {
+    std::size_t parsed = 0;
+    const auto* end = n->data() + n->size();
+    const auto [ptr, ec] = std::from_chars(n->data(), end, parsed);
+    if (ec != std::errc() || ptr != end || parsed < 1 || parsed > 100) {
+      return error_response(Error{errc::invalid_argument, "num_records must be between 1 and 100", 100006});
+    }
+    limit = parsed;
+  }
+  const auto start = request.query_param("start_id").value_or("");
+  auto page = accounts.list_users(who, start, limit);
+  if (!page) return error_response(page.error());
+  json::array users;
+  for (const auto& u : page->users) {
+    users.push_back(json::object{{"user_id", u.user_id},
+                                 {"user_name", u.user_name},
+                                 {"verified", u.verified},
+                                 {"super_admin", u.super_admin},
+                                 {"created_at", u.created_at}});
+  }
+  json::object body{{"users", std::move(users)}};
+  if (!page->next_user_name.empty()) body["next_id"] = page->next_user_name;
+  return http::json_response(200, json::serialize(body));
+}
+
 }  // namespace
 
 std::optional<std::string_view> bearer_token(const http::Request& request) {
@@ -254,6 +283,9 @@ void add_account_routes(http::Router& router, service::AccountService& accounts,
   for (const char* path : {"/v1/forgotpassword2", "/v1/forgotpassword"}) {
     add("PUT", path, [&a](const http::Request& r) { return forgot_password(a, r); });
   }
+  add("GET", "/v1/admin/users", authed(a, [&a](const http::Request& r, const service::Principal& p) {
+        return list_users(a, r, p);
+      }));
   for (const char* path : {"/v1/password2", "/v1/password"}) {
     add("PUT", path, authed(a, [&a](const http::Request& r, const service::Principal& p) {
           return change_password(a, r, p);

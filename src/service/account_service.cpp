@@ -378,6 +378,24 @@ Result<void> AccountService::delete_user(const Principal& who, std::string_view 
   return {};
 }
 
+Result<AccountService::UserPage> AccountService::list_users(const Principal& who,
+                                                            std::string_view start_user_name,
+                                                            std::size_t limit) {
+  if (!who.super_admin) {
+    return fail(errc::forbidden, code::not_authorized,
+                "you are not authorized to perform this operation");
+  }
+  limit = std::clamp<std::size_t>(limit, 1, 100);
+  auto users = repository_.list_users(start_user_name, limit + 1);
+  if (!users) return fail(users.error());
+  UserPage page{std::move(*users), {}};
+  if (page.users.size() > limit) {
+    page.next_user_name = page.users.back().user_name;
+    page.users.pop_back();
+  }
+  return page;
+}
+
 Result<UserInfo> AccountService::create_super_admin(std::string_view raw_name,
                                                     std::string_view password) {
   auto name = normalize_user_name(raw_name);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -105,6 +106,17 @@ class AccountService {
   /// that hangs off it.
   Result<void> delete_user(const Principal& who, std::string_view code,
                            std::string_view client_address);
+  /// A page of users for `GET /v1/admin/users`: up to `limit` (1–100) users
+  /// from `start_user_name` on, plus the user name that starts the next page
+  /// (empty on the last). Errors: errc::forbidden 100004 unless `who` is a
+  /// super-admin.
+  struct UserPage {
+    std::vector<storage::UserRecord> users;
+    std::string next_user_name;
+  };
+  Result<UserPage> list_users(const Principal& who, std::string_view start_user_name,
+                              std::size_t limit);
+
   /// `stratusd user add --admin`: a verified super-admin.
   Result<UserInfo> create_super_admin(std::string_view user_name, std::string_view password);
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -64,6 +65,10 @@ class AccountRepository {
   virtual Result<void> remove_user(std::string_view user_id) = 0;
   /// Counts users (for the first-admin hint and metrics).
   virtual Result<std::int64_t> count_users() = 0;
+  /// Up to `limit` users ordered by user name, starting at `start_user_name`
+  /// (inclusive; empty = from the first).
+  virtual Result<std::vector<UserRecord>> list_users(std::string_view start_user_name,
+                                                     std::size_t limit) = 0;
 
   /// Creates or replaces the code of (user, purpose).
   virtual Result<void> put_code(const CodeRecord& code) = 0;

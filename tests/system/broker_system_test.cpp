@@ -368,6 +368,28 @@ TEST(StratusdModes, HttpsWithTheStratusServerCertificate) {
       << "plain HTTP on the TLS port gets no answer";
 }
 
+TEST(StratusdLifecycle, UserAddReadsThePasswordFromStdinAndCreatesASuperAdmin) {
+  TempDir dir;
+  const auto data = dir.path() / "data";
+  const std::string base = build_binary("stratusd").string() + " --data-dir " + data.string() +
+                           " --set accounts.argon2_mem_limit_kib=8 user add --admin ";
+  EXPECT_EQ(std::system(("echo rootpass1 | " + base + "Root@Example.com > /dev/null").c_str()), 0);
+  EXPECT_NE(std::system(("echo rootpass1 | " + base + "root@example.com 2> /dev/null").c_str()), 0)
+      << "the same admin twice";
+  EXPECT_NE(std::system(("echo short | " + base + "other@example.com 2> /dev/null").c_str()), 0)
+      << "password policy";
+
+  StratusdProcess stratusd(data);
+  ASSERT_TRUE(stratusd.start()) << stratusd.output();
+  const auto login = http_request("127.0.0.1", stratusd.http_port(), "POST", "/v1/login2",
+                                  R"({"user_name":"root@example.com","password":"rootpass1"})");
+  ASSERT_EQ(login.status, 200) << login.body;
+  const std::string token(boost::json::parse(login.body).at("accesstoken").as_string());
+  const auto users = http_request("127.0.0.1", stratusd.http_port(), "GET", "/v1/admin/users", {},
+                                  {{"Authorization", token}});
+  EXPECT_EQ(users.status, 200) << users.body;
+}
+
 TEST(StratusdLifecycle, ConfigErrorsExitWithCodeTwoAndNameEveryKey) {
   TempDir dir;
   StratusdProcess stratusd(dir.path() / "data", {"--set", "http.threads=0", "--set", "log.level=loud"});

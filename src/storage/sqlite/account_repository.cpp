@@ -95,6 +95,24 @@ Result<std::int64_t> SqliteAccountRepository::count_users() {
   return db_->with([&](Connection& c) { return c.query_int("SELECT COUNT(*) FROM users"); });
 }
 
+Result<std::vector<UserRecord>> SqliteAccountRepository::list_users(std::string_view start_user_name,
+                                                                    std::size_t limit) {
+  return db_->with([&](Connection& c) -> Result<std::vector<UserRecord>> {
+    auto s = c.prepare(std::string(kUserColumns) +
+                       "WHERE user_name >= ?1 ORDER BY user_name LIMIT ?2");
+    if (!s) return fail(s.error());
+    s->bind(1, start_user_name).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<UserRecord> users;
+    while (true) {
+      auto row = s->step();
+      if (!row) return fail(row.error());
+      if (!*row) break;
+      users.push_back(read_user(*s));
+    }
+    return users;
+  });
+}
+
 Result<void> SqliteAccountRepository::put_code(const CodeRecord& code) {
   return db_->with([&](Connection& c) {
     return run(c,

@@ -21,6 +21,8 @@ class SqliteAccountRepository final : public AccountRepository {
                                     std::int64_t now) override;
   Result<void> remove_user(std::string_view user_id) override;
   Result<std::int64_t> count_users() override;
+  Result<std::vector<UserRecord>> list_users(std::string_view start_user_name,
+                                             std::size_t limit) override;
   Result<void> put_code(const CodeRecord& code) override;
   Result<CodeRecord> get_code(std::string_view user_id, CodePurpose purpose) override;
   Result<int> add_code_attempt(std::string_view user_id, CodePurpose purpose) override;
