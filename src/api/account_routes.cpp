@@ -57,56 +57,46 @@ http::Response tokens_response(const service::Tokens& tokens, bool with_refresh)
   return http::json_response(200, json::serialize(body));
 }
 
+Error user_name_missing() {
+  return Error{errc::invalid_argument, "user name is missing", code::user_name_missing};
+}
+
 http::Response sign_up(service::AccountService& accounts, const http::Request& request) {
-  auto body = parse_object(request.body);
-  if (!body) return error_response(body.error());
-  auto user_name = optional_string(*body, "user_name");
-  auto password = optional_string(*body, "password");
-  auto verification_code = optional_string(*body, "verification_code");
-  for (const auto* field : {&user_name, &password, &verification_code}) {
-    if (!*field) return error_response(field->error());
-  }
-  if (!*user_name) {
-    return error_response(Error{errc::invalid_argument, "user name is missing", code::user_name_missing});
-  }
-  if (*verification_code) {
-    auto r = accounts.confirm_sign_up(**user_name, **verification_code, request.remote_address);
+  auto fields = string_fields<3>(request.body, {"user_name", "password", "verification_code"});
+  if (!fields) return error_response(fields.error());
+  const auto& [user_name, password, verification_code] = *fields;
+  if (!user_name) return error_response(user_name_missing());
+  if (verification_code) {
+    auto r = accounts.confirm_sign_up(*user_name, *verification_code, request.remote_address);
     if (!r) return error_response(r.error());
     return success_response(201, "User verified");
   }
-  if (!*password) {
+  if (!password) {
     return error_response(Error{errc::invalid_argument, "password or verification code is missing",
                                 code::password_or_code_missing});
   }
-  auto r = accounts.sign_up(**user_name, **password, request.remote_address);
+  auto r = accounts.sign_up(*user_name, *password, request.remote_address);
   if (!r) return error_response(r.error());
   return success_response(201, "User created. A verification code has been sent");
 }
 
 http::Response log_in(service::AccountService& accounts, const http::Request& request) {
-  auto body = parse_object(request.body);
-  if (!body) return error_response(body.error());
-  auto user_name = optional_string(*body, "user_name");
-  auto password = optional_string(*body, "password");
-  auto refresh = optional_string(*body, "refreshtoken");
-  for (const auto* field : {&user_name, &password, &refresh}) {
-    if (!*field) return error_response(field->error());
-  }
-  if (*refresh) {
-    auto tokens = accounts.refresh(**refresh, request.remote_address);
+  auto fields = string_fields<3>(request.body, {"user_name", "password", "refreshtoken"});
+  if (!fields) return error_response(fields.error());
+  const auto& [user_name, password, refresh] = *fields;
+  if (refresh) {
+    auto tokens = accounts.refresh(*refresh, request.remote_address);
     if (!tokens) return error_response(tokens.error());
     // Clients that rotate store the new refresh token; the CLI ignores it.
     return tokens_response(*tokens, true);
   }
-  if (!*user_name) {
-    return error_response(Error{errc::invalid_argument, "user name is missing", code::user_name_missing});
-  }
-  if (!*password) {
+  if (!user_name) return error_response(user_name_missing());
+  if (!password) {
     return error_response(Error{errc::invalid_argument,
                                 "password is missing (password-less login is not supported)",
                                 code::password_missing});
   }
-  auto tokens = accounts.log_in(**user_name, **password, request.remote_address);
+  auto tokens = accounts.log_in(*user_name, *password, request.remote_address);
   if (!tokens) return error_response(tokens.error());
   return tokens_response(*tokens, true);
 }
@@ -129,49 +119,38 @@ http::Response log_out(service::AccountService& accounts, const http::Request& r
 }
 
 http::Response forgot_password(service::AccountService& accounts, const http::Request& request) {
-  auto body = parse_object(request.body);
-  if (!body) return error_response(body.error());
-  auto user_name = optional_string(*body, "user_name");
-  auto password = optional_string(*body, "password");
-  auto verification_code = optional_string(*body, "verification_code");
-  for (const auto* field : {&user_name, &password, &verification_code}) {
-    if (!*field) return error_response(field->error());
-  }
-  if (!*user_name) {
-    return error_response(Error{errc::invalid_argument, "user name is missing", code::user_name_missing});
-  }
-  if (!*password && !*verification_code) {
-    auto r = accounts.request_password_reset(**user_name, request.remote_address);
+  auto fields = string_fields<3>(request.body, {"user_name", "password", "verification_code"});
+  if (!fields) return error_response(fields.error());
+  const auto& [user_name, password, verification_code] = *fields;
+  if (!user_name) return error_response(user_name_missing());
+  if (!password && !verification_code) {
+    auto r = accounts.request_password_reset(*user_name, request.remote_address);
     if (!r) return error_response(r.error());
     return success_response(200, "A verification code has been sent");
   }
-  if (!*verification_code) {
+  if (!verification_code) {
     return error_response(Error{errc::invalid_argument, "verification code is missing", code::code_missing});
   }
-  if (!*password) {
+  if (!password) {
     return error_response(Error{errc::invalid_argument, "password is missing", code::password_missing});
   }
-  auto r = accounts.reset_password(**user_name, **verification_code, **password, request.remote_address);
+  auto r = accounts.reset_password(*user_name, *verification_code, *password, request.remote_address);
   if (!r) return error_response(r.error());
   return success_response(200, "Password changed");
 }
 
 http::Response change_password(service::AccountService& accounts, const http::Request& request,
                                const service::Principal& who) {
-  auto body = parse_object(request.body);
-  if (!body) return error_response(body.error());
-  auto password = optional_string(*body, "password");
-  auto new_password = optional_string(*body, "newpassword");
-  for (const auto* field : {&password, &new_password}) {
-    if (!*field) return error_response(field->error());
-  }
-  if (!*password) {
+  auto fields = string_fields<2>(request.body, {"password", "newpassword"});
+  if (!fields) return error_response(fields.error());
+  const auto& [password, new_password] = *fields;
+  if (!password) {
     return error_response(Error{errc::invalid_argument, "password is missing", code::password_missing});
   }
-  if (!*new_password) {
+  if (!new_password) {
     return error_response(Error{errc::invalid_argument, "new password is missing", code::new_password_missing});
   }
-  auto r = accounts.change_password(who, **password, **new_password, request.remote_address);
+  auto r = accounts.change_password(who, *password, *new_password, request.remote_address);
   if (!r) return error_response(r.error());
   return success_response(200, "Password changed; other sessions were logged out");
 }

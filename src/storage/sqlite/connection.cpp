@@ -42,12 +42,6 @@ Error to_error(sqlite3* db, int rc, std::string_view what) {
   return Error{code, std::move(text)};
 }
 
-// A prepared statement that finalizes itself.
-struct OwnedStatement {
-  sqlite3_stmt* stmt = nullptr;
-  ~OwnedStatement() { sqlite3_finalize(stmt); }
-};
-
 }  // namespace
 
 Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -93,26 +87,21 @@ Result<void> Connection::exec(std::string_view sql) {
 }
 
 Result<std::int64_t> Connection::query_int(std::string_view sql) {
-  OwnedStatement s;
-  int rc = sqlite3_prepare_v2(impl_->db, sql.data(), static_cast<int>(sql.size()), &s.stmt,
-                              nullptr);
-  if (rc != SQLITE_OK) return fail(to_error(impl_->db, rc, "prepare"));
-  rc = sqlite3_step(s.stmt);
-  if (rc == SQLITE_DONE) return fail(errc::not_found, "sqlite: query returned no row");
-  if (rc != SQLITE_ROW) return fail(to_error(impl_->db, rc, "step"));
-  return static_cast<std::int64_t>(sqlite3_column_int64(s.stmt, 0));
+  auto s = prepare(sql);
+  if (!s) return fail(s.error());
+  auto row = s->step();
+  if (!row) return fail(row.error());
+  if (!*row) return fail(errc::not_found, "sqlite: query returned no row");
+  return s->integer(0);
 }
 
 Result<std::string> Connection::query_text(std::string_view sql) {
-  OwnedStatement s;
-  int rc = sqlite3_prepare_v2(impl_->db, sql.data(), static_cast<int>(sql.size()), &s.stmt,
-                              nullptr);
-  if (rc != SQLITE_OK) return fail(to_error(impl_->db, rc, "prepare"));
-  rc = sqlite3_step(s.stmt);
-  if (rc == SQLITE_DONE) return fail(errc::not_found, "sqlite: query returned no row");
-  if (rc != SQLITE_ROW) return fail(to_error(impl_->db, rc, "step"));
-  const auto* text = sqlite3_column_text(s.stmt, 0);
-  return text == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(text));
+  auto s = prepare(sql);
+  if (!s) return fail(s.error());
+  auto row = s->step();
+  if (!row) return fail(row.error());
+  if (!*row) return fail(errc::not_found, "sqlite: query returned no row");
+  return s->text(0);
 }
 
 Statement::~Statement() {
@@ -230,17 +219,13 @@ Result<MigrationReport> Connection::migrate(std::span<const Migration> list) {
       const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
-      OwnedStatement s;
-      const char* sql = "INSERT INTO schema_migrations(version, name, applied_at) VALUES(?,?,?)";
-      int rc = sqlite3_prepare_v2(impl_->db, sql, -1, &s.stmt, nullptr);
-      if (rc == SQLITE_OK) {
-        sqlite3_bind_int(s.stmt, 1, m.version);
-        sqlite3_bind_text(s.stmt, 2, m.name.data(), static_cast<int>(m.name.size()),
-                          SQLITE_TRANSIENT);
-        sqlite3_bind_int64(s.stmt, 3, now);
-        rc = sqlite3_step(s.stmt);
+      auto record = prepare("INSERT INTO schema_migrations(version, name, applied_at) VALUES(?,?,?)");
+      if (record) {
+        record->bind(1, std::int64_t{m.version}).bind(2, m.name).bind(3, static_cast<std::int64_t>(now));
+        applied = record->run();
+      } else {
+        applied = fail(record.error());
       }
-      if (rc != SQLITE_DONE) applied = fail(to_error(impl_->db, rc, "record migration"));
     }
     if (!applied) {
       (void)exec("ROLLBACK");
