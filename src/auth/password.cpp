@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <charconv>
+#include <optional>
 #include <cstdint>
 
 #include "auth/detail/sodium.hpp"
@@ -33,15 +34,22 @@ bool take_literal(std::string_view& s, std::string_view literal) {
   return true;
 }
 
-/// True if `encoded` looks like an argon2id hash we could have made: right
-/// shape, p=1 and costs within the accepted ranges. libsodium parses the rest
-/// (salt, hash) itself; this check exists so that a hostile "m=4294967295" or
-/// "t=4294967295" cannot make verification allocate terabytes or run for hours.
-bool well_formed(std::string_view encoded) {
+/// The cost fields of an argon2id encoding.
+struct Costs {
+  std::uint64_t m_kib = 0;
+  std::uint64_t t = 0;
+};
+
+/// The costs of `encoded` if it looks like an argon2id hash we could have made:
+/// right shape, p=1 and costs within the accepted ranges. libsodium parses the
+/// rest (salt, hash) itself; this check exists so that a hostile
+/// "m=4294967295" or "t=4294967295" cannot make verification allocate
+/// terabytes or run for hours.
+std::optional<Costs> parse_costs(std::string_view encoded) {
   if (encoded.size() >= crypto_pwhash_STRBYTES)
-    return false;
+    return std::nullopt;
   if (encoded.find('\0') != std::string_view::npos)
-    return false;
+    return std::nullopt;
   std::string_view s = encoded;
   std::uint64_t m_kib = 0;
   std::uint64_t t = 0;
@@ -49,12 +57,25 @@ bool well_formed(std::string_view encoded) {
   if (!take_literal(s, kArgon2idPrefix) || !take_number(s, m_kib) || !take_literal(s, ",t=") ||
       !take_number(s, t) || !take_literal(s, ",p=") || !take_number(s, p) ||
       !take_literal(s, "$")) {
-    return false;
+    return std::nullopt;
   }
   if (p != 1 || m_kib > kMaxPasswordMemLimitBytes / 1024)
-    return false;
-  return params_in_range(t, static_cast<std::size_t>(m_kib) * 1024);
+    return std::nullopt;
+  if (!params_in_range(t, static_cast<std::size_t>(m_kib) * 1024))
+    return std::nullopt;
+  // "<salt>$<hash>", both non-empty unpadded base64.
+  const auto dollar = s.find('$');
+  const auto base64 = [](std::string_view part) {
+    return !part.empty() && part.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                   "0123456789+/") == std::string_view::npos;
+  };
+  if (dollar == std::string_view::npos || !base64(s.substr(0, dollar)) ||
+      !base64(s.substr(dollar + 1)))
+    return std::nullopt;
+  return Costs{m_kib, t};
 }
+
+bool well_formed(std::string_view encoded) { return parse_costs(encoded).has_value(); }
 
 std::string describe(const PasswordPolicy& policy) {
   std::string text =
@@ -109,12 +130,13 @@ bool verify_password(std::string_view encoded, std::string_view password) noexce
 }
 
 bool needs_rehash(std::string_view encoded, const PasswordHashParams& params) {
-  if (!well_formed(encoded))
+  // Only the cost fields decide, as documented: libsodium's own check also
+  // decodes the salt and hash, which makes its answer for a damaged hash
+  // depend on which byte is damaged.
+  const auto costs = parse_costs(encoded);
+  if (!costs)
     return true;
-  detail::ensure_sodium();
-  char str[crypto_pwhash_STRBYTES] = {};
-  encoded.copy(str, encoded.size());
-  return crypto_pwhash_str_needs_rehash(str, params.ops_limit, params.mem_limit_bytes) != 0;
+  return costs->t != params.ops_limit || costs->m_kib * 1024 != params.mem_limit_bytes;
 }
 
 Result<void> check_password_policy(std::string_view password, const PasswordPolicy& policy) {
