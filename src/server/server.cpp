@@ -84,10 +84,11 @@ Result<std::string> read_first_line(const std::string& path) {
 }  // namespace
 
 struct Server::Impl {
-  explicit Impl(config::Config c) : config(std::move(c)), blocking_pool(config.database.pool_threads) {}
+  Impl(config::Config c, const Clock& clk)
+      : config(std::move(c)), clock(clk), blocking_pool(config.database.pool_threads) {}
 
   config::Config config;
-  SystemClock clock;
+  const Clock& clock;
   MetricsRegistry metrics;
   RuntimeInfo runtime;
   std::filesystem::path data_dir;
@@ -383,7 +384,14 @@ void Server::Impl::stop() {
   }
 }
 
-Server::Server(config::Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+namespace {
+const SystemClock system_clock;
+}  // namespace
+
+Server::Server(config::Config config) : Server(std::move(config), system_clock) {}
+
+Server::Server(config::Config config, const Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(config), clock)) {}
 
 Server::~Server() { stop(); }
 

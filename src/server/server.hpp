@@ -9,6 +9,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
 
 namespace stratus::server {
@@ -31,8 +32,11 @@ struct RuntimeInfo {
 /// Thread-safety: `start`, `stop` and `runtime` from one controlling thread.
 class Server {
  public:
-  /// Builds nothing yet; keeps `config`.
+  /// Builds nothing yet; keeps `config`. Uses the system clock.
   explicit Server(config::Config config);
+  /// Same with an injected clock (tests drive code and token expiry with a
+  /// ManualClock); `clock` must outlive the server.
+  Server(config::Config config, const Clock& clock);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -35,12 +35,14 @@ class AccountsHttpTest : public ::testing::Test {
     config_->accounts.argon2_ops_limit = 1;
     config_->accounts.argon2_mem_limit_kib = 8;
     config_->accounts.login_failures_per_user = 3;
-    server_ = new server::Server(*config_);
+    clock_ = new ManualClock(std::chrono::system_clock::now());
+    server_ = new server::Server(*config_, *clock_);
     const auto started = server_->start();
     ASSERT_TRUE(started) << started.error().message();
   }
   static void TearDownTestSuite() {
     delete server_;
+    delete clock_;
     delete config_;
     delete dir_;
   }
@@ -98,11 +100,13 @@ class AccountsHttpTest : public ::testing::Test {
   static TempDir* dir_;
   static config::Config* config_;
   static server::Server* server_;
+  static ManualClock* clock_;
 };
 
 TempDir* AccountsHttpTest::dir_ = nullptr;
 config::Config* AccountsHttpTest::config_ = nullptr;
 server::Server* AccountsHttpTest::server_ = nullptr;
+ManualClock* AccountsHttpTest::clock_ = nullptr;
 
 std::string payload_of(std::string_view jwt) {
   const auto a = jwt.find('.');
@@ -252,6 +256,35 @@ TEST_F(AccountsHttpTest, AdminRoutesRequireASuperAdmin) {
   EXPECT_TRUE(page.contains("next_id"));
   EXPECT_EQ(call("GET", "/v1/user", {}, {{"Authorization", token}}).status, 200);
   EXPECT_TRUE(object(call("GET", "/v1/user", {}, {{"Authorization", token}})).at("super_admin").as_bool());
+}
+
+TEST_F(AccountsHttpTest, ReusedAndExpiredCodesAndExpiredTokens) {
+  const auto login = sign_up_and_log_in("hal@example.com", "secret123");
+  // Reused: a reset code works once.
+  ASSERT_EQ(call("PUT", "/v1/forgotpassword2", R"({"user_name":"hal@example.com"})").status, 200);
+  const std::string reset = outbox_code("hal@example.com");
+  const std::string body =
+      R"({"user_name":"hal@example.com","password":"newpass11","verification_code":")" + reset + "\"}";
+  ASSERT_EQ(call("PUT", "/v1/forgotpassword2", body).status, 200);
+  expect_failure(call("PUT", "/v1/forgotpassword2", body), 400, 101012);
+
+  // Expired: a code older than its lifetime, and an access token past `exp`.
+  ASSERT_EQ(call("PUT", "/v1/forgotpassword2", R"({"user_name":"hal@example.com"})").status, 200);
+  const std::string late = outbox_code("hal@example.com");
+  const auto fresh = object(call("POST", "/v1/login2", R"({"user_name":"hal@example.com","password":"newpass11"})"));
+  const std::string token(fresh.at("accesstoken").as_string());
+  const std::string refresh(fresh.at("refreshtoken").as_string());
+  EXPECT_EQ(call("GET", "/v1/user", {}, {{"Authorization", token}}).status, 200);
+  clock_->advance(std::chrono::seconds(3601));
+  expect_failure(call("PUT", "/v1/forgotpassword2",
+                      R"({"user_name":"hal@example.com","password":"newpass22","verification_code":")" + late + "\"}"),
+                 400, 100068);
+  expect_failure(call("GET", "/v1/user", {}, {{"Authorization", token}}), 401, 100401);
+  // The refresh token outlives the access token: the CLI's way back in.
+  const auto renewed = call("POST", "/v1/login2", R"({"refreshtoken":")" + refresh + "\"}");
+  ASSERT_EQ(renewed.status, 200) << renewed.body;
+  EXPECT_EQ(call("GET", "/v1/user", {}, {{"Authorization", std::string(object(renewed).at("accesstoken").as_string())}}).status,
+            200);
 }
 
 TEST_F(AccountsHttpTest, DeleteAccountInTwoSteps) {

@@ -288,13 +288,18 @@ class Session {
     std::chrono::steady_clock::time_point started;
   };
 
-  // Writes the reply (moving from `response`), then logs and counts it; returns
-  // whether the write succeeded.
+  // Counts the reply, writes it (moving from `response`), then logs it; returns
+  // whether the write succeeded. Counting first means a client that has read
+  // its reply always finds it in /metrics.
   net::awaitable<bool> reply_and_log(const Exchange& exchange, Response& response, unsigned version,
                                      bool keep_alive, bool head) {
     const int status = response.status;
     const std::size_t bytes = response.body.size();
     auto wire = to_wire(std::move(response), version, keep_alive, head);
+    context_.metrics
+        .counter("stratus_http_requests_total", "HTTP requests answered, by route and status",
+                 {{"route", exchange.route}, {"status", std::to_string(status)}})
+        .inc();
     tcp().expires_after(context_.options.request_timeout);
     beast::error_code ec;
     std::size_t unused = 0;
@@ -304,10 +309,6 @@ class Session {
     log::info(log::Channel::http,
               "access method={} target_path={} route={} status={} bytes={} latency_ms={:.2f} remote={}",
               exchange.method, exchange.path, exchange.route, status, bytes, latency.count(), remote_);
-    context_.metrics
-        .counter("stratus_http_requests_total", "HTTP requests answered, by route and status",
-                 {{"route", exchange.route}, {"status", std::to_string(status)}})
-        .inc();
     if (ec) log::debug(log::Channel::http, "write failed remote={} error={}", remote_, ec.message());
     co_return !ec;
   }
