@@ -222,23 +222,22 @@ Result<void> AccountService::confirm_sign_up(std::string_view raw_name, std::str
 Result<Tokens> AccountService::issue_tokens(const storage::UserRecord& user,
                                             std::string_view session_id, std::string refresh_token) {
   const auto now = now_s();
-  const auto exp = now + options_.token_lifetime.count();
-  auth::Claims access;
-  access.set("iss", options_.issuer);
-  access.set("sub", user.user_id);
-  access.set("iat", now);
-  access.set("exp", exp);
-  access.set("token_use", std::string("access"));
-  access.set("custom:user_id", user.user_id);
+  // What both tokens carry; the RainMaker CLI reads `exp` (access) and
+  // `custom:user_id` plus `email`/`phone_number` (id), spec §4.2.
+  const auto common = [&](std::string token_use) {
+    auth::Claims c;
+    c.set("iss", options_.issuer);
+    c.set("sub", user.user_id);
+    c.set("iat", now);
+    c.set("exp", now + options_.token_lifetime.count());
+    c.set("token_use", std::move(token_use));
+    c.set("custom:user_id", user.user_id);
+    return c;
+  };
+  auth::Claims access = common("access");
   access.set("sid", std::string(session_id));
   if (user.super_admin) access.set("super_admin", true);
-  auth::Claims id;
-  id.set("iss", options_.issuer);
-  id.set("sub", user.user_id);
-  id.set("iat", now);
-  id.set("exp", exp);
-  id.set("token_use", std::string("id"));
-  id.set("custom:user_id", user.user_id);
+  auth::Claims id = common("id");
   id.set(is_phone(user.user_name) ? "phone_number" : "email", user.user_name);
   if (!user.name.empty()) id.set("name", user.name);
   return Tokens{signer_.sign(id), signer_.sign(access), std::move(refresh_token)};
