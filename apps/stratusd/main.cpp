@@ -20,7 +20,8 @@ using stratus::config::ConfigSources;
 int report_config_errors(const std::vector<stratus::config::ConfigError>& errors) {
   std::fprintf(stderr, "stratusd: invalid configuration (%zu error%s):\n", errors.size(),
                errors.size() == 1 ? "" : "s");
-  for (const auto& e : errors) std::fprintf(stderr, "  %s: %s\n", e.where.c_str(), e.message.c_str());
+  for (const auto& e : errors)
+    std::fprintf(stderr, "  %s: %s\n", e.where.c_str(), e.message.c_str());
   return 2;
 }
 
@@ -59,17 +60,20 @@ int run(const stratus::config::Config& config) {
 // (one line), so it never appears in the process list or shell history.
 int add_admin(const stratus::config::Config& config, const std::string& email) {
   stratus::log::init(stratus::log::Level::warn);
-  if (isatty(STDIN_FILENO)) std::fprintf(stderr, "Password for %s: ", email.c_str());
+  if (isatty(STDIN_FILENO))
+    std::fprintf(stderr, "Password for %s: ", email.c_str());
   std::string password;
   std::getline(std::cin, password);
-  if (!password.empty() && password.back() == '\r') password.pop_back();
+  if (!password.empty() && password.back() == '\r')
+    password.pop_back();
   auto user = stratus::server::add_super_admin(config, email, password);
   if (!user) {
     std::fprintf(stderr, "stratusd: cannot add the admin: %s (code %d)\n",
                  user.error().context.c_str(), user.error().reason);
     return 1;
   }
-  std::printf("created super-admin %s (user_id %s)\n", user->user_name.c_str(), user->user_id.c_str());
+  std::printf("created super-admin %s (user_id %s)\n", user->user_name.c_str(),
+              user->user_id.c_str());
   return 0;
 }
 
@@ -97,7 +101,8 @@ int main(int argc, char** argv) {
   auto* run_cmd = app.add_subcommand("run", "serve (the default)");
   auto* config_cmd = app.add_subcommand("config", "configuration tools");
   config_cmd->require_subcommand(1);
-  auto* print_cmd = config_cmd->add_subcommand("print", "print the effective configuration as YAML");
+  auto* print_cmd =
+      config_cmd->add_subcommand("print", "print the effective configuration as YAML");
   auto* docs_cmd = config_cmd->add_subcommand("docs", "print the key reference (docs/config.md)");
   (void)run_cmd;
   auto* user_cmd = app.add_subcommand("user", "user administration");
@@ -115,11 +120,15 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  if (!config_file.empty()) sources.file = config_file;
+  if (!config_file.empty())
+    sources.file = config_file;
   sources.environment = stratus::config::process_environment();
-  if (data_dir) sources.overrides.push_back({"server.data_dir", *data_dir, "--data-dir"});
-  if (http_port) sources.overrides.push_back({"http.port", *http_port, "--http-port"});
-  if (mqtt_port) sources.overrides.push_back({"broker.port", *mqtt_port, "--mqtt-port"});
+  if (data_dir)
+    sources.overrides.push_back({"server.data_dir", *data_dir, "--data-dir"});
+  if (http_port)
+    sources.overrides.push_back({"http.port", *http_port, "--http-port"});
+  if (mqtt_port)
+    sources.overrides.push_back({"broker.port", *mqtt_port, "--mqtt-port"});
   for (const auto& s : sets) {
     const auto eq = s.find('=');
     if (eq == std::string::npos) {
@@ -128,12 +137,14 @@ int main(int argc, char** argv) {
     sources.overrides.push_back({s.substr(0, eq), s.substr(eq + 1), "--set"});
   }
   auto config = stratus::config::load(sources);
-  if (!config) return report_config_errors(config.error());
+  if (!config)
+    return report_config_errors(config.error());
 
   if (print_cmd->parsed()) {
     std::cout << stratus::config::render_yaml(*config);
     return 0;
   }
-  if (user_add_cmd->parsed()) return add_admin(*config, admin_email);
+  if (user_add_cmd->parsed())
+    return add_admin(*config, admin_email);
   return run(*config);
 }

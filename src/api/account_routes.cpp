@@ -24,7 +24,8 @@ using SyncHandler = std::function<http::Response(const http::Request&)>;
 // its HTTP executor. Values live in named locals across the co_await
 // (GCC 12 miscompiles temporaries with destructors there; see src/http/README.md).
 http::Handler on_pool(asio::thread_pool& pool, SyncHandler handler) {
-  return [&pool, handler = std::move(handler)](http::Request& request) -> asio::awaitable<http::Response> {
+  return [&pool,
+          handler = std::move(handler)](http::Request& request) -> asio::awaitable<http::Response> {
     const http::Request* req = &request;
     const SyncHandler* h = &handler;
     asio::awaitable<http::Response> work = asio::co_spawn(
@@ -37,12 +38,14 @@ http::Handler on_pool(asio::thread_pool& pool, SyncHandler handler) {
 }
 
 // A handler that needs a logged-in caller.
-using AuthedHandler = std::function<http::Response(const http::Request&, const service::Principal&)>;
+using AuthedHandler =
+    std::function<http::Response(const http::Request&, const service::Principal&)>;
 
 SyncHandler authed(service::AccountService& accounts, AuthedHandler handler) {
   return [&accounts, handler = std::move(handler)](const http::Request& request) {
     auto who = authenticate(accounts, request);
-    if (!who) return error_response(who.error());
+    if (!who)
+      return error_response(who.error());
     return handler(request, *who);
   };
 }
@@ -53,7 +56,8 @@ http::Response tokens_response(const service::Tokens& tokens, bool with_refresh)
                     {"idtoken", tokens.id_token},
                     {"accesstoken", tokens.access_token}};
   // Never a "session" key here: the RainMaker CLI would switch to OTP login.
-  if (with_refresh) body["refreshtoken"] = tokens.refresh_token;
+  if (with_refresh)
+    body["refreshtoken"] = tokens.refresh_token;
   return http::json_response(200, json::serialize(body));
 }
 
@@ -63,12 +67,15 @@ Error user_name_missing() {
 
 http::Response sign_up(service::AccountService& accounts, const http::Request& request) {
   auto fields = string_fields<3>(request.body, {"user_name", "password", "verification_code"});
-  if (!fields) return error_response(fields.error());
+  if (!fields)
+    return error_response(fields.error());
   const auto& [user_name, password, verification_code] = *fields;
-  if (!user_name) return error_response(user_name_missing());
+  if (!user_name)
+    return error_response(user_name_missing());
   if (verification_code) {
     auto r = accounts.confirm_sign_up(*user_name, *verification_code, request.remote_address);
-    if (!r) return error_response(r.error());
+    if (!r)
+      return error_response(r.error());
     return success_response(201, "User verified");
   }
   if (!password) {
@@ -76,28 +83,33 @@ http::Response sign_up(service::AccountService& accounts, const http::Request& r
                                 code::password_or_code_missing});
   }
   auto r = accounts.sign_up(*user_name, *password, request.remote_address);
-  if (!r) return error_response(r.error());
+  if (!r)
+    return error_response(r.error());
   return success_response(201, "User created. A verification code has been sent");
 }
 
 http::Response log_in(service::AccountService& accounts, const http::Request& request) {
   auto fields = string_fields<3>(request.body, {"user_name", "password", "refreshtoken"});
-  if (!fields) return error_response(fields.error());
+  if (!fields)
+    return error_response(fields.error());
   const auto& [user_name, password, refresh] = *fields;
   if (refresh) {
     auto tokens = accounts.refresh(*refresh, request.remote_address);
-    if (!tokens) return error_response(tokens.error());
+    if (!tokens)
+      return error_response(tokens.error());
     // Clients that rotate store the new refresh token; the CLI ignores it.
     return tokens_response(*tokens, true);
   }
-  if (!user_name) return error_response(user_name_missing());
+  if (!user_name)
+    return error_response(user_name_missing());
   if (!password) {
     return error_response(Error{errc::invalid_argument,
                                 "password is missing (password-less login is not supported)",
                                 code::password_missing});
   }
   auto tokens = accounts.log_in(*user_name, *password, request.remote_address);
-  if (!tokens) return error_response(tokens.error());
+  if (!tokens)
+    return error_response(tokens.error());
   return tokens_response(*tokens, true);
 }
 
@@ -114,56 +126,70 @@ http::Response log_out(service::AccountService& accounts, const http::Request& r
     all = *parsed;
   }
   auto r = accounts.log_out(who, all);
-  if (!r) return error_response(r.error());
+  if (!r)
+    return error_response(r.error());
   return success_response(200, all ? "Logged out of all sessions" : "Logged out");
 }
 
 http::Response forgot_password(service::AccountService& accounts, const http::Request& request) {
   auto fields = string_fields<3>(request.body, {"user_name", "password", "verification_code"});
-  if (!fields) return error_response(fields.error());
+  if (!fields)
+    return error_response(fields.error());
   const auto& [user_name, password, verification_code] = *fields;
-  if (!user_name) return error_response(user_name_missing());
+  if (!user_name)
+    return error_response(user_name_missing());
   if (!password && !verification_code) {
     auto r = accounts.request_password_reset(*user_name, request.remote_address);
-    if (!r) return error_response(r.error());
+    if (!r)
+      return error_response(r.error());
     return success_response(200, "A verification code has been sent");
   }
   if (!verification_code) {
-    return error_response(Error{errc::invalid_argument, "verification code is missing", code::code_missing});
+    return error_response(
+        Error{errc::invalid_argument, "verification code is missing", code::code_missing});
   }
   if (!password) {
-    return error_response(Error{errc::invalid_argument, "password is missing", code::password_missing});
+    return error_response(
+        Error{errc::invalid_argument, "password is missing", code::password_missing});
   }
-  auto r = accounts.reset_password(*user_name, *verification_code, *password, request.remote_address);
-  if (!r) return error_response(r.error());
+  auto r =
+      accounts.reset_password(*user_name, *verification_code, *password, request.remote_address);
+  if (!r)
+    return error_response(r.error());
   return success_response(200, "Password changed");
 }
 
 http::Response change_password(service::AccountService& accounts, const http::Request& request,
                                const service::Principal& who) {
   auto fields = string_fields<2>(request.body, {"password", "newpassword"});
-  if (!fields) return error_response(fields.error());
+  if (!fields)
+    return error_response(fields.error());
   const auto& [password, new_password] = *fields;
   if (!password) {
-    return error_response(Error{errc::invalid_argument, "password is missing", code::password_missing});
+    return error_response(
+        Error{errc::invalid_argument, "password is missing", code::password_missing});
   }
   if (!new_password) {
-    return error_response(Error{errc::invalid_argument, "new password is missing", code::new_password_missing});
+    return error_response(
+        Error{errc::invalid_argument, "new password is missing", code::new_password_missing});
   }
   auto r = accounts.change_password(who, *password, *new_password, request.remote_address);
-  if (!r) return error_response(r.error());
+  if (!r)
+    return error_response(r.error());
   return success_response(200, "Password changed; other sessions were logged out");
 }
 
 http::Response get_user(service::AccountService& accounts, const http::Request&,
                         const service::Principal& who) {
   auto user = accounts.get_user(who);
-  if (!user) return error_response(user.error());
+  if (!user)
+    return error_response(user.error());
   json::object body{{"user_id", user->user_id},
                     {"user_name", user->user_name},
                     {"super_admin", user->super_admin},
                     {"mfa", false}};
-  if (!user->name.empty()) body["name"] = user->name;
+  if (!user->name.empty())
+    body["name"] = user->name;
   if (user->is_phone) {
     body["phone_number"] = user->user_name;
   } else {
@@ -176,13 +202,15 @@ http::Response delete_user(service::AccountService& accounts, const http::Reques
                            const service::Principal& who) {
   if (const auto code_value = request.query_param("verification_code")) {
     auto r = accounts.delete_user(who, *code_value, request.remote_address);
-    if (!r) return error_response(r.error());
+    if (!r)
+      return error_response(r.error());
     return success_response(200, "User deleted");
   }
   const auto wants = request.query_param("request");
   if (wants && parse_query_bool(*wants).value_or(false)) {
     auto r = accounts.request_deletion(who);
-    if (!r) return error_response(r.error());
+    if (!r)
+      return error_response(r.error());
     return success_response(200, "A verification code has been sent");
   }
   return error_response(Error{errc::invalid_argument,
@@ -198,13 +226,15 @@ http::Response list_users(service::AccountService& accounts, const http::Request
     const auto* end = n->data() + n->size();
     const auto [ptr, ec] = std::from_chars(n->data(), end, parsed);
     if (ec != std::errc() || ptr != end || parsed < 1 || parsed > 100) {
-      return error_response(Error{errc::invalid_argument, "num_records must be between 1 and 100", 100006});
+      return error_response(
+          Error{errc::invalid_argument, "num_records must be between 1 and 100", 100006});
     }
     limit = parsed;
   }
   const auto start = request.query_param("start_id").value_or("");
   auto page = accounts.list_users(who, start, limit);
-  if (!page) return error_response(page.error());
+  if (!page)
+    return error_response(page.error());
   json::array users;
   for (const auto& u : page->users) {
     users.push_back(json::object{{"user_id", u.user_id},
@@ -214,7 +244,8 @@ http::Response list_users(service::AccountService& accounts, const http::Request
                                  {"created_at", u.created_at}});
   }
   json::object body{{"users", std::move(users)}};
-  if (!page->next_user_name.empty()) body["next_id"] = page->next_user_name;
+  if (!page->next_user_name.empty())
+    body["next_id"] = page->next_user_name;
   return http::json_response(200, json::serialize(body));
 }
 
@@ -222,18 +253,23 @@ http::Response list_users(service::AccountService& accounts, const http::Request
 
 std::optional<std::string_view> bearer_token(const http::Request& request) {
   auto value = request.header("Authorization");
-  if (!value) return std::nullopt;
+  if (!value)
+    return std::nullopt;
   std::string_view token = *value;
   if (token.size() > 7 && (token.starts_with("Bearer ") || token.starts_with("bearer "))) {
     token.remove_prefix(7);
   }
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-  if (token.empty()) return std::nullopt;
+  while (!token.empty() && token.front() == ' ')
+    token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ')
+    token.remove_suffix(1);
+  if (token.empty())
+    return std::nullopt;
   return token;
 }
 
-Result<service::Principal> authenticate(service::AccountService& accounts, const http::Request& request) {
+Result<service::Principal> authenticate(service::AccountService& accounts,
+                                        const http::Request& request) {
   const auto token = bearer_token(request);
   return accounts.authenticate(token ? *token : std::string_view());
 }
@@ -262,7 +298,8 @@ void add_account_routes(http::Router& router, service::AccountService& accounts,
   for (const char* path : {"/v1/forgotpassword2", "/v1/forgotpassword"}) {
     add("PUT", path, [&a](const http::Request& r) { return forgot_password(a, r); });
   }
-  add("GET", "/v1/admin/users", authed(a, [&a](const http::Request& r, const service::Principal& p) {
+  add("GET", "/v1/admin/users",
+      authed(a, [&a](const http::Request& r, const service::Principal& p) {
         return list_users(a, r, p);
       }));
   for (const char* path : {"/v1/password2", "/v1/password"}) {

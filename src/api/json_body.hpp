@@ -4,11 +4,10 @@
 /// naming the field, never an exception.
 
 #include <array>
+#include <boost/json/object.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <boost/json/object.hpp>
 
 #include "core/error.hpp"
 
@@ -20,7 +19,8 @@ Result<boost::json::object> parse_object(std::string_view body);
 
 /// The string field `key`: absent or null → nullopt; a string → its value;
 /// any other type → invalid_argument 100006 "<key> must be a string".
-Result<std::optional<std::string>> optional_string(const boost::json::object& o, std::string_view key);
+Result<std::optional<std::string>> optional_string(const boost::json::object& o,
+                                                   std::string_view key);
 
 /// Parses `body` as a JSON object and reads the named string fields, in order
 /// (absent or null → nullopt). Errors as `parse_object` / `optional_string`.
@@ -28,11 +28,13 @@ template <std::size_t N>
 Result<std::array<std::optional<std::string>, N>> string_fields(
     std::string_view body, const std::array<std::string_view, N>& names) {
   auto object = parse_object(body);
-  if (!object) return fail(object.error());
+  if (!object)
+    return fail(object.error());
   std::array<std::optional<std::string>, N> values;
   for (std::size_t i = 0; i < N; ++i) {
     auto value = optional_string(*object, names[i]);
-    if (!value) return fail(value.error());
+    if (!value)
+      return fail(value.error());
     values[i] = std::move(*value);
   }
   return values;

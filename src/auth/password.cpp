@@ -3,8 +3,8 @@
 #include <sodium.h>
 
 #include <charconv>
-#include <optional>
 #include <cstdint>
+#include <optional>
 
 #include "auth/detail/sodium.hpp"
 
@@ -66,8 +66,9 @@ std::optional<Costs> parse_costs(std::string_view encoded) {
   // "<salt>$<hash>", both non-empty unpadded base64.
   const auto dollar = s.find('$');
   const auto base64 = [](std::string_view part) {
-    return !part.empty() && part.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                                   "0123456789+/") == std::string_view::npos;
+    return !part.empty() && part.find_first_not_of(
+                                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                "0123456789+/") == std::string_view::npos;
   };
   if (dollar == std::string_view::npos || !base64(s.substr(0, dollar)) ||
       !base64(s.substr(dollar + 1)))
@@ -75,7 +76,9 @@ std::optional<Costs> parse_costs(std::string_view encoded) {
   return Costs{m_kib, t};
 }
 
-bool well_formed(std::string_view encoded) { return parse_costs(encoded).has_value(); }
+bool well_formed(std::string_view encoded) {
+  return parse_costs(encoded).has_value();
+}
 
 std::string describe(const PasswordPolicy& policy) {
   std::string text =

@@ -23,7 +23,8 @@ using namespace std::chrono_literals;
 using log::Channel;
 
 std::string describe_status(int status) {
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFEXITED(status))
+    return "exited with status " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
     return "killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
            strsignal(WTERMSIG(status)) + ")";
@@ -33,8 +34,10 @@ std::string describe_status(int status) {
 
 // Where to probe a listener bound to `bind`: wildcard binds are reached on loopback.
 std::string probe_host(const std::string& bind) {
-  if (bind == "0.0.0.0" || bind.empty()) return "127.0.0.1";
-  if (bind == "::") return "::1";
+  if (bind == "0.0.0.0" || bind.empty())
+    return "127.0.0.1";
+  if (bind == "::")
+    return "::1";
   return bind;
 }
 
@@ -42,10 +45,14 @@ std::string probe_host(const std::string& bind) {
 
 const char* to_string(BrokerState state) noexcept {
   switch (state) {
-    case BrokerState::stopped: return "stopped";
-    case BrokerState::starting: return "starting";
-    case BrokerState::running: return "running";
-    case BrokerState::restarting: return "restarting";
+    case BrokerState::stopped:
+      return "stopped";
+    case BrokerState::starting:
+      return "starting";
+    case BrokerState::running:
+      return "running";
+    case BrokerState::restarting:
+      return "restarting";
   }
   return "unknown";
 }
@@ -57,14 +64,18 @@ EmbeddedBroker::EmbeddedBroker(EmbeddedBrokerOptions options, MetricsRegistry& m
       conf_path_(options_.work_dir / "mosquitto.conf"),
       log_path_(options_.work_dir / "mosquitto.log") {}
 
-EmbeddedBroker::~EmbeddedBroker() { stop(); }
+EmbeddedBroker::~EmbeddedBroker() {
+  stop();
+}
 
 BrokerState EmbeddedBroker::state() const {
   std::lock_guard lock(mutex_);
   return state_;
 }
 
-std::uint64_t EmbeddedBroker::restarts() const { return restarts_.value(); }
+std::uint64_t EmbeddedBroker::restarts() const {
+  return restarts_.value();
+}
 
 int EmbeddedBroker::pid() const {
   std::lock_guard lock(mutex_);
@@ -113,9 +124,11 @@ Result<void> EmbeddedBroker::start() {
 
 void EmbeddedBroker::stop() {
   std::unique_lock lock(mutex_);
-  if (!thread_.joinable()) return;
+  if (!thread_.joinable())
+    return;
   stopping_ = true;
-  if (pid_ > 0) ::kill(pid_, SIGTERM);
+  if (pid_ > 0)
+    ::kill(pid_, SIGTERM);
   cv_.notify_all();
   // The supervisor reaps the child; escalate if mosquitto ignores SIGTERM.
   if (!cv_.wait_for(lock, options_.stop_timeout, [this] { return pid_ <= 0; }) && pid_ > 0) {
@@ -148,7 +161,8 @@ Result<int> EmbeddedBroker::spawn() {
     ::sigprocmask(SIG_SETMASK, &none, nullptr);  // stratusd blocks SIGTERM/SIGINT in its threads
     ::setpgid(0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(127);  // parent already gone
+    if (::getppid() != parent)
+      ::_exit(127);  // parent already gone
     ::dup2(null_fd, STDIN_FILENO);
     ::dup2(log_fd, STDOUT_FILENO);
     ::dup2(log_fd, STDERR_FILENO);
@@ -158,8 +172,10 @@ Result<int> EmbeddedBroker::spawn() {
   }
   const int fork_errno = errno;
   ::close(log_fd);
-  if (null_fd >= 0) ::close(null_fd);
-  if (pid < 0) return fail(errc::unavailable, std::string("fork: ") + std::strerror(fork_errno));
+  if (null_fd >= 0)
+    ::close(null_fd);
+  if (pid < 0)
+    return fail(errc::unavailable, std::string("fork: ") + std::strerror(fork_errno));
   return static_cast<int>(pid);
 }
 
@@ -167,13 +183,15 @@ EmbeddedBroker::Wait EmbeddedBroker::wait_ready(int pid, int& status) {
   const auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
   const auto& s = options_.settings;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (::waitpid(pid, &status, WNOHANG) == pid) return Wait::exited;
+    if (::waitpid(pid, &status, WNOHANG) == pid)
+      return Wait::exited;
     if (tcp_accepts("127.0.0.1", s.backend_port, 200ms) &&
         tcp_accepts(probe_host(s.device_bind_address), s.device_port, 200ms)) {
       return Wait::ready;
     }
     std::unique_lock lock(mutex_);
-    if (cv_.wait_for(lock, 20ms, [this] { return stopping_; })) return Wait::stopping;
+    if (cv_.wait_for(lock, 20ms, [this] { return stopping_; }))
+      return Wait::stopping;
   }
   return Wait::timed_out;
 }
@@ -183,10 +201,12 @@ std::string EmbeddedBroker::log_tail() const {
   std::deque<std::string> lines;
   for (std::string line; std::getline(in, line);) {
     lines.push_back(line);
-    if (lines.size() > 6) lines.pop_front();
+    if (lines.size() > 6)
+      lines.pop_front();
   }
   std::string out;
-  for (const auto& line : lines) out += "\n  " + line;
+  for (const auto& line : lines)
+    out += "\n  " + line;
   return out;
 }
 
@@ -205,7 +225,8 @@ void EmbeddedBroker::supervise() {
     Result<int> spawned = fail(errc::unavailable, "not started");
     {
       std::lock_guard lock(mutex_);
-      if (stopping_) break;
+      if (stopping_)
+        break;
       spawned = spawn();
       if (spawned) {
         pid_ = *spawned;
@@ -230,12 +251,14 @@ void EmbeddedBroker::supervise() {
         }
         log::info(Channel::broker, "mosquitto running pid={} device_port={} backend_port={}", pid,
                   options_.settings.device_port, options_.settings.backend_port);
-        if (first) report_first({});
+        if (first)
+          report_first({});
       } else if (ready == Wait::timed_out || first) {
         ::kill(pid, SIGKILL);
       }
       if (first && ready != Wait::ready) {
-        if (!reaped) ::waitpid(pid, &status, 0);
+        if (!reaped)
+          ::waitpid(pid, &status, 0);
         const std::string why = ready == Wait::exited
                                     ? "mosquitto " + describe_status(status)
                                     : "mosquitto did not accept connections within " +
@@ -245,8 +268,8 @@ void EmbeddedBroker::supervise() {
           pid_ = -1;
           state_ = BrokerState::stopped;
         }
-        report_first(fail(errc::unavailable, why + "; " + log_path_.string() + " ends with:" +
-                                                 log_tail()));
+        report_first(
+            fail(errc::unavailable, why + "; " + log_path_.string() + " ends with:" + log_tail()));
         return;
       }
       const auto started = std::chrono::steady_clock::now();
@@ -260,8 +283,10 @@ void EmbeddedBroker::supervise() {
       std::unique_lock lock(mutex_);
       pid_ = -1;
       cv_.notify_all();
-      if (stopping_) break;
-      if (std::chrono::steady_clock::now() - started > 30s) backoff = options_.restart_backoff_min;
+      if (stopping_)
+        break;
+      if (std::chrono::steady_clock::now() - started > 30s)
+        backoff = options_.restart_backoff_min;
       state_ = BrokerState::restarting;
       restarts_.inc();
       lock.unlock();
@@ -269,7 +294,8 @@ void EmbeddedBroker::supervise() {
                 describe_status(status), backoff.count());
     }
     std::unique_lock lock(mutex_);
-    if (cv_.wait_for(lock, backoff, [this] { return stopping_; })) break;
+    if (cv_.wait_for(lock, backoff, [this] { return stopping_; }))
+      break;
     backoff = std::min(backoff * 2, options_.restart_backoff_max);
   }
   std::lock_guard lock(mutex_);

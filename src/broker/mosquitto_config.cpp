@@ -42,8 +42,8 @@ std::string render_mosquitto_conf(const MosquittoSettings& s) {
       "tls_version tlsv1.2\n",
       fmt::arg("user", s.run_as_user),
       // A PUBLISH packet carries a topic and headers besides the payload.
-      fmt::arg("max_packet", s.max_payload_bytes + 1024), fmt::arg("plugin", s.plugin_path.string()),
-      fmt::arg("backend_user", s.backend_username),
+      fmt::arg("max_packet", s.max_payload_bytes + 1024),
+      fmt::arg("plugin", s.plugin_path.string()), fmt::arg("backend_user", s.backend_username),
       fmt::arg("backend_secret", s.backend_password_file.string()),
       fmt::arg("backend_port", s.backend_port), fmt::arg("device_port", s.device_port),
       fmt::arg("device_bind", s.device_bind_address), fmt::arg("ca", s.ca_file.string()),

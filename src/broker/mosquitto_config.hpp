@@ -12,13 +12,13 @@ namespace stratus::broker {
 
 /// Everything the generated configuration needs. Paths are absolute.
 struct MosquittoSettings {
-  std::string run_as_user;               ///< mosquitto's `user`: the effective user of stratusd
-  std::filesystem::path plugin_path;     ///< stratus_mosquitto_plugin.so
+  std::string run_as_user;            ///< mosquitto's `user`: the effective user of stratusd
+  std::filesystem::path plugin_path;  ///< stratus_mosquitto_plugin.so
   std::string backend_username;
   std::filesystem::path backend_password_file;
-  std::uint16_t backend_port = 0;        ///< loopback listener, no TLS
+  std::uint16_t backend_port = 0;  ///< loopback listener, no TLS
   std::string device_bind_address = "0.0.0.0";
-  std::uint16_t device_port = 0;         ///< mutual-TLS listener for nodes
+  std::uint16_t device_port = 0;  ///< mutual-TLS listener for nodes
   std::filesystem::path ca_file;
   std::filesystem::path server_cert_file;
   std::filesystem::path server_key_file;

@@ -37,7 +37,8 @@ bool make_address(const std::string& host, std::uint16_t port, sockaddr_storage&
 struct Fd {
   int fd = -1;
   ~Fd() {
-    if (fd >= 0) ::close(fd);
+    if (fd >= 0)
+      ::close(fd);
   }
 };
 
@@ -50,7 +51,8 @@ Result<std::uint16_t> pick_free_port(const std::string& bind_address) {
     return fail(errc::invalid_argument, "not a numeric address: " + bind_address);
   }
   Fd s{::socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-  if (s.fd < 0) return fail(errc::unavailable, std::string("socket: ") + std::strerror(errno));
+  if (s.fd < 0)
+    return fail(errc::unavailable, std::string("socket: ") + std::strerror(errno));
   if (::bind(s.fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
     return fail(errc::unavailable,
                 "bind " + bind_address + ":0: " + std::string(std::strerror(errno)));
@@ -69,13 +71,18 @@ Result<std::uint16_t> pick_free_port(const std::string& bind_address) {
 bool tcp_accepts(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout) {
   sockaddr_storage addr{};
   socklen_t len = 0;
-  if (!make_address(host, port, addr, len)) return false;
+  if (!make_address(host, port, addr, len))
+    return false;
   Fd s{::socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)};
-  if (s.fd < 0) return false;
-  if (::connect(s.fd, reinterpret_cast<sockaddr*>(&addr), len) == 0) return true;
-  if (errno != EINPROGRESS) return false;
+  if (s.fd < 0)
+    return false;
+  if (::connect(s.fd, reinterpret_cast<sockaddr*>(&addr), len) == 0)
+    return true;
+  if (errno != EINPROGRESS)
+    return false;
   pollfd p{s.fd, POLLOUT, 0};
-  if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1) return false;
+  if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1)
+    return false;
   int err = 0;
   socklen_t err_len = sizeof err;
   ::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &err, &err_len);

@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <charconv>
@@ -11,8 +12,6 @@
 #include <set>
 #include <sstream>
 #include <string_view>
-
-#include <yaml-cpp/yaml.h>
 
 extern char** environ;  // POSIX
 
@@ -55,12 +54,16 @@ std::vector<std::string> split_list(std::string_view text) {
   std::size_t start = 0;
   while (start <= text.size()) {
     const auto comma = text.find(',', start);
-    auto item = text.substr(start, comma == std::string_view::npos ? std::string_view::npos
-                                                                   : comma - start);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) out.emplace_back(item);
-    if (comma == std::string_view::npos) break;
+    auto item = text.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    while (!item.empty() && item.front() == ' ')
+      item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ')
+      item.remove_suffix(1);
+    if (!item.empty())
+      out.emplace_back(item);
+    if (comma == std::string_view::npos)
+      break;
     start = comma + 1;
   }
   return out;
@@ -69,7 +72,8 @@ std::vector<std::string> split_list(std::string_view text) {
 std::string quote(std::string_view s) {
   std::string out = "\"";
   for (const char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
+    if (c == '"' || c == '\\')
+      out += '\\';
     out += c;
   }
   return out + '"';
@@ -90,7 +94,11 @@ struct Key {
 
 Key string_key(std::string_view section, std::string_view name, auto ref, std::string_view doc,
                std::string_view flag = {}) {
-  return Key{section, name, doc, flag, false,
+  return Key{section,
+             name,
+             doc,
+             flag,
+             false,
              [ref](Config& c, std::string_view v) -> ParseError {
                ref(c) = std::string(v);
                return std::nullopt;
@@ -99,48 +107,56 @@ Key string_key(std::string_view section, std::string_view name, auto ref, std::s
              [ref](const Config& c) { return quote(ref(c)); }};
 }
 
-Key int_key(std::string_view section, std::string_view name, auto ref,
-            long long min, long long max, std::string_view doc, std::string_view flag = {}) {
-  return Key{section, name, doc, flag, false,
+Key int_key(std::string_view section, std::string_view name, auto ref, long long min, long long max,
+            std::string_view doc, std::string_view flag = {}) {
+  return Key{section,
+             name,
+             doc,
+             flag,
+             false,
              [ref, min, max](Config& c, std::string_view v) {
-               return parse_int(v, ref(c), min, max);
-             },
+               return parse_int(v, ref(c), min, max); },
              {},
              [ref](const Config& c) { return std::to_string(ref(c)); }};
 }
 
-Key duration_key(std::string_view section, std::string_view name,
-                 auto ref, long long min, long long max,
-                 std::string_view doc) {
-  return Key{section, name, doc, {}, false,
+Key duration_key(std::string_view section, std::string_view name, auto ref, long long min,
+                 long long max, std::string_view doc) {
+  return Key{section,
+             name,
+             doc,
+             {},
+             false,
              [ref, min, max](Config& c, std::string_view v) -> ParseError {
                long long n = 0;
-               if (auto e = parse_int(v, n, min, max)) return e;
+               if (auto e = parse_int(v, n, min, max))
+                 return e;
                ref(c) = std::remove_cvref_t<decltype(ref(c))>(n);
                return std::nullopt;
              },
              {},
-             [ref](const Config& c) {
-               return std::to_string(ref(c).count());
-             }};
+             [ref](const Config& c) { return std::to_string(ref(c).count()); }};
 }
 
-Key bool_key(std::string_view section, std::string_view name, auto ref,
-             std::string_view doc) {
-  return Key{section, name, doc, {}, false,
-             [ref](Config& c, std::string_view v) { return parse_bool(v, ref(c)); },
+Key bool_key(std::string_view section, std::string_view name, auto ref, std::string_view doc) {
+  return Key{section, name,
+             doc,     {},
+             false,   [ref](Config& c, std::string_view v) { return parse_bool(v, ref(c)); },
+             {},      [ref](const Config& c) { return ref(c) ? "true" : "false"; }};
+}
+
+Key choice_key(std::string_view section, std::string_view name, auto ref,
+               std::vector<std::string_view> choices, std::string_view doc) {
+  return Key{section,
+             name,
+             doc,
              {},
-             [ref](const Config& c) { return ref(c) ? "true" : "false"; }};
-}
-
-Key choice_key(std::string_view section, std::string_view name,
-               auto ref, std::vector<std::string_view> choices,
-               std::string_view doc) {
-  return Key{section, name, doc, {}, false,
+             false,
              [ref, choices](Config& c, std::string_view v) -> ParseError {
                if (std::find(choices.begin(), choices.end(), v) == choices.end()) {
                  std::string all;
-                 for (auto ch : choices) all += (all.empty() ? "" : ", ") + std::string(ch);
+                 for (auto ch : choices)
+                   all += (all.empty() ? "" : ", ") + std::string(ch);
                  return "must be one of " + all + ", got \"" + std::string(v) + "\"";
                }
                ref(c) = std::string(v);
@@ -150,9 +166,12 @@ Key choice_key(std::string_view section, std::string_view name,
              [ref](const Config& c) { return quote(ref(c)); }};
 }
 
-Key list_key(std::string_view section, std::string_view name,
-             auto ref, std::string_view doc) {
-  return Key{section, name, doc, {}, true,
+Key list_key(std::string_view section, std::string_view name, auto ref, std::string_view doc) {
+  return Key{section,
+             name,
+             doc,
+             {},
+             true,
              [ref](Config& c, std::string_view v) -> ParseError {
                ref(c) = split_list(v);
                return std::nullopt;
@@ -168,7 +187,10 @@ Key list_key(std::string_view section, std::string_view name,
 }
 
 // A field accessor usable on const and non-const Config alike.
-#define STRATUS_REF(sec, field) [](auto& c) -> auto& { return c.sec.field; }
+#define STRATUS_REF(sec, field) \
+  [](auto& c) -> auto& {        \
+    return c.sec.field;         \
+  }
 
 constexpr long long kMaxMs = 24LL * 3600 * 1000;
 
@@ -197,100 +219,96 @@ const std::vector<SectionDoc>& sections() {
 const std::vector<Key>& keys() {
   static const std::vector<Key> table = [] {
     std::vector<Key> t;
-    t.push_back(Key{"server", "data_dir",
+    t.push_back(Key{"server",
+                    "data_dir",
                     "Directory for the database, PKI, broker files and runtime.json.",
-                    "--data-dir", false,
+                    "--data-dir",
+                    false,
                     [](Config& c, std::string_view v) -> ParseError {
-                      if (v.empty()) return "must not be empty";
+                      if (v.empty())
+                        return "must not be empty";
                       c.server.data_dir = std::string(v);
                       return std::nullopt;
                     },
-                    {}, [](const Config& c) { return quote(c.server.data_dir); }});
+                    {},
+                    [](const Config& c) { return quote(c.server.data_dir); }});
     t.push_back(string_key("server", "mqtt_host", STRATUS_REF(server, mqtt_host),
                            "Host name nodes use for MQTT (answer of GET /mqtt_host and of "
                            "claiming). Empty: this machine's hostname."));
     t.push_back(string_key("http", "bind_address", STRATUS_REF(http, bind_address),
                            "Address the HTTP listener binds to."));
     t.push_back(int_key("http", "port", STRATUS_REF(http, port), 0, 65535,
-                                       "HTTP port; 0 picks a free port (see runtime.json).",
-                                       "--http-port"));
+                        "HTTP port; 0 picks a free port (see runtime.json).", "--http-port"));
     t.push_back(int_key("http", "threads", STRATUS_REF(http, threads), 1, 64,
-                                  "Threads running the HTTP I/O context."));
-    t.push_back(int_key("http", "max_header_bytes",
-                                     STRATUS_REF(http, max_header_bytes), 1024, 1 << 20,
-                                     "Largest request header block accepted (431 above)."));
-    t.push_back(int_key("http", "max_body_bytes", STRATUS_REF(http, max_body_bytes),
-                                     1024, 64LL << 20,
-                                     "Largest request body accepted (413 above)."));
-    t.push_back(int_key("http", "max_connections",
-                                     STRATUS_REF(http, max_connections), 1, 1000000,
-                                     "Open connections at most; more are answered 503."));
-    t.push_back(duration_key(
-        "http", "idle_timeout_ms", STRATUS_REF(http, idle_timeout_ms), 10, kMaxMs,
-        "An idle keep-alive connection is closed after this long."));
-    t.push_back(duration_key(
-        "http", "request_timeout_ms", STRATUS_REF(http, request_timeout_ms), 10, kMaxMs,
-        "Reading a request and answering it must finish within this."));
-    t.push_back(duration_key(
-        "http", "shutdown_grace_ms", STRATUS_REF(http, shutdown_grace_ms), 0, kMaxMs,
-        "On SIGTERM, requests in flight may finish within this."));
+                        "Threads running the HTTP I/O context."));
+    t.push_back(int_key("http", "max_header_bytes", STRATUS_REF(http, max_header_bytes), 1024,
+                        1 << 20, "Largest request header block accepted (431 above)."));
+    t.push_back(int_key("http", "max_body_bytes", STRATUS_REF(http, max_body_bytes), 1024,
+                        64LL << 20, "Largest request body accepted (413 above)."));
+    t.push_back(int_key("http", "max_connections", STRATUS_REF(http, max_connections), 1, 1000000,
+                        "Open connections at most; more are answered 503."));
+    t.push_back(duration_key("http", "idle_timeout_ms", STRATUS_REF(http, idle_timeout_ms), 10,
+                             kMaxMs, "An idle keep-alive connection is closed after this long."));
+    t.push_back(duration_key("http", "request_timeout_ms", STRATUS_REF(http, request_timeout_ms),
+                             10, kMaxMs,
+                             "Reading a request and answering it must finish within this."));
+    t.push_back(duration_key("http", "shutdown_grace_ms", STRATUS_REF(http, shutdown_grace_ms), 0,
+                             kMaxMs, "On SIGTERM, requests in flight may finish within this."));
     t.push_back(bool_key("http", "tls", STRATUS_REF(http, tls),
                          "Serve HTTPS with the Stratus server certificate (pki/server.crt)."));
-    t.push_back(Key{"broker", "mode", "embedded or external.", {}, false,
+    t.push_back(Key{"broker",
+                    "mode",
+                    "embedded or external.",
+                    {},
+                    false,
                     [](Config& c, std::string_view v) -> ParseError {
                       if (v == "embedded") {
                         c.broker.mode = BrokerMode::embedded;
                       } else if (v == "external") {
                         c.broker.mode = BrokerMode::external;
                       } else {
-                        return "must be one of embedded, external, got \"" + std::string(v) +
-                               "\"";
+                        return "must be one of embedded, external, got \"" + std::string(v) + "\"";
                       }
                       return std::nullopt;
                     },
                     {},
                     [](const Config& c) {
-                      return quote(c.broker.mode == BrokerMode::embedded ? "embedded"
-                                                                         : "external");
+                      return quote(c.broker.mode == BrokerMode::embedded ? "embedded" : "external");
                     }});
     t.push_back(string_key("broker", "bind_address", STRATUS_REF(broker, bind_address),
                            "Embedded: address of the device listener."));
-    t.push_back(int_key(
-        "broker", "port", STRATUS_REF(broker, port), 0, 65535,
-        "Embedded: device listener port (MQTT over mutual TLS); 0 picks a free port.",
-        "--mqtt-port"));
-    t.push_back(int_key("broker", "backend_port", STRATUS_REF(broker, backend_port),
-                                       0, 65535,
-                                       "Embedded: loopback listener for stratusd's backend "
-                                       "client; 0 picks a free port."));
+    t.push_back(
+        int_key("broker", "port", STRATUS_REF(broker, port), 0, 65535,
+                "Embedded: device listener port (MQTT over mutual TLS); 0 picks a free port.",
+                "--mqtt-port"));
+    t.push_back(int_key("broker", "backend_port", STRATUS_REF(broker, backend_port), 0, 65535,
+                        "Embedded: loopback listener for stratusd's backend "
+                        "client; 0 picks a free port."));
     t.push_back(string_key("broker", "mosquitto_path", STRATUS_REF(broker, mosquitto_path),
                            "Embedded: the mosquitto executable."));
     t.push_back(string_key("broker", "plugin_path", STRATUS_REF(broker, plugin_path),
                            "Embedded: the Stratus mosquitto plugin. Empty: "
                            "../lib/stratus/stratus_mosquitto_plugin.so next to stratusd."));
-    t.push_back(int_key("broker", "max_payload_bytes",
-                                     STRATUS_REF(broker, max_payload_bytes), 1024, 256LL << 20,
-                                     "Embedded: largest MQTT payload the broker accepts."));
-    t.push_back(duration_key(
-        "broker", "start_timeout_ms", STRATUS_REF(broker, start_timeout_ms), 100, kMaxMs,
-        "Embedded: how long mosquitto may take to accept connections."));
-    t.push_back(duration_key(
-        "broker", "restart_backoff_min_ms", STRATUS_REF(broker, restart_backoff_min_ms), 1,
-        kMaxMs, "Embedded: first delay before restarting a mosquitto that died."));
-    t.push_back(duration_key(
-        "broker", "restart_backoff_max_ms", STRATUS_REF(broker, restart_backoff_max_ms), 1,
-        kMaxMs, "Embedded: the restart delay doubles up to this."));
+    t.push_back(int_key("broker", "max_payload_bytes", STRATUS_REF(broker, max_payload_bytes), 1024,
+                        256LL << 20, "Embedded: largest MQTT payload the broker accepts."));
+    t.push_back(duration_key("broker", "start_timeout_ms", STRATUS_REF(broker, start_timeout_ms),
+                             100, kMaxMs,
+                             "Embedded: how long mosquitto may take to accept connections."));
+    t.push_back(duration_key("broker", "restart_backoff_min_ms",
+                             STRATUS_REF(broker, restart_backoff_min_ms), 1, kMaxMs,
+                             "Embedded: first delay before restarting a mosquitto that died."));
+    t.push_back(duration_key("broker", "restart_backoff_max_ms",
+                             STRATUS_REF(broker, restart_backoff_max_ms), 1, kMaxMs,
+                             "Embedded: the restart delay doubles up to this."));
     t.push_back(string_key("broker", "external_host", STRATUS_REF(broker, external_host),
                            "External: broker host name."));
-    t.push_back(int_key("broker", "external_port",
-                                       STRATUS_REF(broker, external_port), 1, 65535,
-                                       "External: broker port."));
+    t.push_back(int_key("broker", "external_port", STRATUS_REF(broker, external_port), 1, 65535,
+                        "External: broker port."));
     t.push_back(bool_key("broker", "external_tls", STRATUS_REF(broker, external_tls),
                          "External: connect with TLS."));
     t.push_back(string_key("broker", "external_ca_file", STRATUS_REF(broker, external_ca_file),
                            "External: CA file to verify the broker (empty: system CAs)."));
-    t.push_back(string_key("broker", "external_cert_file",
-                           STRATUS_REF(broker, external_cert_file),
+    t.push_back(string_key("broker", "external_cert_file", STRATUS_REF(broker, external_cert_file),
                            "External: client certificate file, if the broker wants one."));
     t.push_back(string_key("broker", "external_key_file", STRATUS_REF(broker, external_key_file),
                            "External: client key file."));
@@ -301,55 +319,53 @@ const std::vector<Key>& keys() {
                            "External: file holding the password (secrets are never inline)."));
     t.push_back(string_key("broker", "client_id", STRATUS_REF(broker, client_id),
                            "Backend client id. Empty: stratusd-<hostname>-<pid>."));
-    t.push_back(duration_key("broker", "keepalive_s",
-                                                   STRATUS_REF(broker, keepalive_s), 5, 3600,
-                                                   "Backend client MQTT keep-alive."));
-    t.push_back(duration_key(
-        "broker", "reconnect_min_ms", STRATUS_REF(broker, reconnect_min_ms), 10, kMaxMs,
-        "Backend client: first reconnect delay."));
-    t.push_back(duration_key(
-        "broker", "reconnect_max_ms", STRATUS_REF(broker, reconnect_max_ms), 10, kMaxMs,
-        "Backend client: the reconnect delay doubles up to this."));
+    t.push_back(duration_key("broker", "keepalive_s", STRATUS_REF(broker, keepalive_s), 5, 3600,
+                             "Backend client MQTT keep-alive."));
+    t.push_back(duration_key("broker", "reconnect_min_ms", STRATUS_REF(broker, reconnect_min_ms),
+                             10, kMaxMs, "Backend client: first reconnect delay."));
+    t.push_back(duration_key("broker", "reconnect_max_ms", STRATUS_REF(broker, reconnect_max_ms),
+                             10, kMaxMs,
+                             "Backend client: the reconnect delay doubles up to this."));
     t.push_back(choice_key("database", "backend", STRATUS_REF(database, backend), {"sqlite"},
                            "Storage backend."));
     t.push_back(string_key("database", "path", STRATUS_REF(database, path),
                            "SQLite file. Empty: <data_dir>/stratus.db."));
-    t.push_back(duration_key(
-        "database", "busy_timeout_ms", STRATUS_REF(database, busy_timeout_ms), 0, kMaxMs,
-        "How long a statement waits for a lock."));
-    t.push_back(int_key("database", "pool_threads", STRATUS_REF(database, pool_threads),
-                                  1, 64, "Threads for blocking database work."));
+    t.push_back(duration_key("database", "busy_timeout_ms", STRATUS_REF(database, busy_timeout_ms),
+                             0, kMaxMs, "How long a statement waits for a lock."));
+    t.push_back(int_key("database", "pool_threads", STRATUS_REF(database, pool_threads), 1, 64,
+                        "Threads for blocking database work."));
     t.push_back(list_key("pki", "server_names", STRATUS_REF(pki, server_names),
                          "Extra names (DNS or IP) for the server certificate, besides "
                          "localhost, 127.0.0.1, ::1 and the hostname."));
-    t.push_back(duration_key("pki", "ca_lifetime_days",
-                                                STRATUS_REF(pki, ca_lifetime_days), 1, 36500,
-                                                "Lifetime of a newly created CA."));
+    t.push_back(duration_key("pki", "ca_lifetime_days", STRATUS_REF(pki, ca_lifetime_days), 1,
+                             36500, "Lifetime of a newly created CA."));
     t.push_back(duration_key(
         "pki", "server_cert_lifetime_days", STRATUS_REF(pki, server_cert_lifetime_days), 1, 3650,
         "Lifetime of the server certificate (re-issued 30 days before expiry)."));
     t.push_back(string_key("accounts", "issuer", STRATUS_REF(accounts, issuer),
                            "JWT issuer (`iss`). Empty: \"stratus\"."));
-    t.push_back(duration_key("accounts", "token_lifetime_s", STRATUS_REF(accounts, token_lifetime_s),
-                             60, 7LL * 24 * 3600, "Lifetime of access and id tokens."));
+    t.push_back(duration_key("accounts", "token_lifetime_s",
+                             STRATUS_REF(accounts, token_lifetime_s), 60, 7LL * 24 * 3600,
+                             "Lifetime of access and id tokens."));
     t.push_back(duration_key("accounts", "code_lifetime_s", STRATUS_REF(accounts, code_lifetime_s),
                              60, 7LL * 24 * 3600, "Lifetime of a verification code."));
-    t.push_back(int_key("accounts", "code_max_attempts", STRATUS_REF(accounts, code_max_attempts), 1,
-                        100, "Wrong tries before a verification code is void."));
+    t.push_back(int_key("accounts", "code_max_attempts", STRATUS_REF(accounts, code_max_attempts),
+                        1, 100, "Wrong tries before a verification code is void."));
     t.push_back(int_key("accounts", "login_failures_per_user",
                         STRATUS_REF(accounts, login_failures_per_user), 1, 1000000,
                         "Failed logins per user name per rate window."));
-    t.push_back(int_key("accounts", "attempts_per_address", STRATUS_REF(accounts, attempts_per_address),
-                        1, 1000000,
+    t.push_back(int_key("accounts", "attempts_per_address",
+                        STRATUS_REF(accounts, attempts_per_address), 1, 1000000,
                         "Failed logins and wrong codes per client address per rate window."));
-    t.push_back(int_key("accounts", "codes_per_user", STRATUS_REF(accounts, codes_per_user), 1, 1000,
-                        "Verification codes mailed per user per rate window."));
+    t.push_back(int_key("accounts", "codes_per_user", STRATUS_REF(accounts, codes_per_user), 1,
+                        1000, "Verification codes mailed per user per rate window."));
     t.push_back(duration_key("accounts", "rate_window_s", STRATUS_REF(accounts, rate_window_s), 1,
                              7LL * 24 * 3600, "Length of a rate-limit window."));
-    t.push_back(int_key("accounts", "argon2_ops_limit", STRATUS_REF(accounts, argon2_ops_limit), 1, 10,
-                        "argon2id passes (libsodium opslimit)."));
-    t.push_back(int_key("accounts", "argon2_mem_limit_kib", STRATUS_REF(accounts, argon2_mem_limit_kib),
-                        8, 4 * 1024 * 1024, "argon2id memory per hash, KiB."));
+    t.push_back(int_key("accounts", "argon2_ops_limit", STRATUS_REF(accounts, argon2_ops_limit), 1,
+                        10, "argon2id passes (libsodium opslimit)."));
+    t.push_back(int_key("accounts", "argon2_mem_limit_kib",
+                        STRATUS_REF(accounts, argon2_mem_limit_kib), 8, 4 * 1024 * 1024,
+                        "argon2id memory per hash, KiB."));
     t.push_back(choice_key("mail", "mode", STRATUS_REF(mail, mode), {"outbox", "smtp"},
                            "outbox: one text file per message in <data_dir>/outbox; smtp: send."));
     t.push_back(string_key("mail", "smtp_url", STRATUS_REF(mail, smtp_url),
@@ -374,7 +390,8 @@ const std::vector<Key>& keys() {
 
 const Key* find_key(std::string_view section, std::string_view name) {
   for (const auto& key : keys()) {
-    if (key.section == section && key.name == name) return &key;
+    if (key.section == section && key.name == name)
+      return &key;
   }
   return nullptr;
 }
@@ -386,7 +403,8 @@ bool known_section(std::string_view section) {
 
 std::string upper(std::string_view s) {
   std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (auto& c : out)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -407,7 +425,8 @@ void apply_file(Config& config, const std::filesystem::path& path,
     errors.push_back({file + ":" + std::to_string(e.mark.line + 1), "invalid YAML: " + e.msg});
     return;
   }
-  if (root.IsNull()) return;  // an empty file is a valid, empty config
+  if (root.IsNull())
+    return;  // an empty file is a valid, empty config
   if (!root.IsMap()) {
     errors.push_back({file, "the top level must be a mapping of sections"});
     return;
@@ -419,15 +438,16 @@ void apply_file(Config& config, const std::filesystem::path& path,
       errors.push_back({where_sec + ": " + section, "unknown section"});
       continue;
     }
-    if (sec.second.IsNull()) continue;
+    if (sec.second.IsNull())
+      continue;
     if (!sec.second.IsMap()) {
       errors.push_back({where_sec + ": " + section, "must be a mapping of keys"});
       continue;
     }
     for (const auto& entry : sec.second) {
       const auto name = entry.first.as<std::string>();
-      const std::string where = file + ":" + std::to_string(entry.first.Mark().line + 1) + ": " +
-                                section + "." + name;
+      const std::string where =
+          file + ":" + std::to_string(entry.first.Mark().line + 1) + ": " + section + "." + name;
       const Key* key = find_key(section, name);
       if (key == nullptr) {
         errors.push_back({where, "unknown key"});
@@ -446,7 +466,8 @@ void apply_file(Config& config, const std::filesystem::path& path,
             }
             items.push_back(item.Scalar());
           }
-          if (ok) key->set_list(config, items);
+          if (ok)
+            key->set_list(config, items);
         } else if (value.IsNull()) {
           key->set_list(config, {});
         } else {
@@ -469,21 +490,26 @@ void apply_environment(Config& config, const std::vector<std::string>& environme
                        std::vector<ConfigError>& errors) {
   for (const auto& entry : environment) {
     const auto eq = entry.find('=');
-    if (eq == std::string::npos) continue;
+    if (eq == std::string::npos)
+      continue;
     const std::string_view name(entry.data(), eq);
     const std::string_view value(entry.data() + eq + 1, entry.size() - eq - 1);
-    if (!name.starts_with("STRATUS_")) continue;
+    if (!name.starts_with("STRATUS_"))
+      continue;
     // Only STRATUS_<SECTION>_* belongs to stratusd's configuration; other
     // STRATUS_ variables (STRATUS_PASSWORD for the CLIs, ...) are not ours.
     const SectionDoc* section = nullptr;
     for (const auto& s : sections()) {
       const std::string prefix = "STRATUS_" + upper(s.name) + "_";
-      if (name.starts_with(prefix)) section = &s;
+      if (name.starts_with(prefix))
+        section = &s;
     }
-    if (section == nullptr) continue;
+    if (section == nullptr)
+      continue;
     const Key* key = nullptr;
     for (const auto& k : keys()) {
-      if (k.section == section->name && env_name(k.section, k.name) == name) key = &k;
+      if (k.section == section->name && env_name(k.section, k.name) == name)
+        key = &k;
     }
     if (key == nullptr) {
       errors.push_back({"env " + std::string(name), "unknown key"});
@@ -501,16 +527,16 @@ void apply_overrides(Config& config, const std::vector<ConfigSources::Override>&
                      std::vector<ConfigError>& errors) {
   for (const auto& o : overrides) {
     const auto dot = o.key.find('.');
-    const Key* key = dot == std::string::npos
-                         ? nullptr
-                         : find_key(std::string_view(o.key).substr(0, dot),
-                                    std::string_view(o.key).substr(dot + 1));
+    const Key* key = dot == std::string::npos ? nullptr
+                                              : find_key(std::string_view(o.key).substr(0, dot),
+                                                         std::string_view(o.key).substr(dot + 1));
     const std::string where = o.flag.empty() ? o.key : o.flag + " (" + o.key + ")";
     if (key == nullptr) {
       errors.push_back({where, "unknown key"});
       continue;
     }
-    if (auto e = key->set(config, o.value)) errors.push_back({where, *e});
+    if (auto e = key->set(config, o.value))
+      errors.push_back({where, *e});
   }
 }
 
@@ -524,8 +550,8 @@ void validate(const Config& c, std::vector<ConfigError>& errors) {
       errors.push_back({"http.port", "must differ from broker.port"});
     }
     if (b.restart_backoff_min_ms > b.restart_backoff_max_ms) {
-      errors.push_back({"broker.restart_backoff_min_ms",
-                        "must not exceed broker.restart_backoff_max_ms"});
+      errors.push_back(
+          {"broker.restart_backoff_min_ms", "must not exceed broker.restart_backoff_max_ms"});
     }
   } else {
     if (b.external_host.empty()) {
@@ -537,7 +563,8 @@ void validate(const Config& c, std::vector<ConfigError>& errors) {
     }
   }
   if (c.mail.mode == "smtp" && (c.mail.smtp_url.empty() || c.mail.smtp_from.empty())) {
-    errors.push_back({"mail.smtp_url", "mail.smtp_url and mail.smtp_from are required when mail.mode is smtp"});
+    errors.push_back(
+        {"mail.smtp_url", "mail.smtp_url and mail.smtp_from are required when mail.mode is smtp"});
   }
   if (b.reconnect_min_ms > b.reconnect_max_ms) {
     errors.push_back({"broker.reconnect_min_ms", "must not exceed broker.reconnect_max_ms"});
@@ -552,18 +579,22 @@ std::string env_name(std::string_view section, std::string_view key) {
 
 std::vector<std::string> process_environment() {
   std::vector<std::string> out;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) out.emplace_back(*e);
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e)
+    out.emplace_back(*e);
   return out;
 }
 
 tl::expected<Config, std::vector<ConfigError>> load(const ConfigSources& sources) {
   Config config;
   std::vector<ConfigError> errors;
-  if (sources.file) apply_file(config, *sources.file, errors);
+  if (sources.file)
+    apply_file(config, *sources.file, errors);
   apply_environment(config, sources.environment, errors);
   apply_overrides(config, sources.overrides, errors);
-  if (errors.empty()) validate(config, errors);
-  if (!errors.empty()) return tl::unexpected(std::move(errors));
+  if (errors.empty())
+    validate(config, errors);
+  if (!errors.empty())
+    return tl::unexpected(std::move(errors));
   return config;
 }
 
@@ -574,13 +605,16 @@ std::string render_yaml(const Config& config) {
   for (const auto& section : sections()) {
     out << "\n";
     std::istringstream doc{std::string(section.doc)};
-    for (std::string line; std::getline(doc, line);) out << "# " << line << "\n";
+    for (std::string line; std::getline(doc, line);)
+      out << "# " << line << "\n";
     out << section.name << ":\n";
     for (const auto& key : keys()) {
-      if (key.section != section.name) continue;
+      if (key.section != section.name)
+        continue;
       out << "  # " << key.doc << "\n";
       out << "  # env: " << env_name(key.section, key.name);
-      if (!key.flag.empty()) out << ", flag: " << key.flag;
+      if (!key.flag.empty())
+        out << ", flag: " << key.flag;
       out << "\n";
       out << "  " << key.name << ": " << key.format(config) << "\n";
     }
@@ -598,7 +632,8 @@ std::string render_markdown() {
     out << doc << "\n\n";
     out << "| key | default | environment | flag | meaning |\n|---|---|---|---|---|\n";
     for (const auto& key : keys()) {
-      if (key.section != section.name) continue;
+      if (key.section != section.name)
+        continue;
       out << "| `" << key.section << "." << key.name << "` | `" << key.format(defaults) << "` | `"
           << env_name(key.section, key.name) << "` | "
           << (key.flag.empty() ? std::string("") : "`" + std::string(key.flag) + "`") << " | "

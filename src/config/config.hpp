@@ -14,10 +14,9 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <tl/expected.hpp>
 #include <utility>
 #include <vector>
-
-#include <tl/expected.hpp>
 
 namespace stratus::config {
 
@@ -53,10 +52,10 @@ struct BrokerSection {
   BrokerMode mode = BrokerMode::embedded;
   // embedded
   std::string bind_address = "0.0.0.0";
-  std::uint16_t port = 8883;          ///< device listener (mutual TLS)
-  std::uint16_t backend_port = 0;     ///< loopback backend listener; 0 = pick a free port
+  std::uint16_t port = 8883;       ///< device listener (mutual TLS)
+  std::uint16_t backend_port = 0;  ///< loopback backend listener; 0 = pick a free port
   std::string mosquitto_path = "/usr/sbin/mosquitto";
-  std::string plugin_path;            ///< empty = next to the stratusd binary
+  std::string plugin_path;  ///< empty = next to the stratusd binary
   std::size_t max_payload_bytes = 256 * 1024;
   std::chrono::milliseconds start_timeout_ms{10000};
   std::chrono::milliseconds restart_backoff_min_ms{200};
@@ -71,7 +70,7 @@ struct BrokerSection {
   std::string external_username;
   std::string external_password_file;
   // backend client (both modes)
-  std::string client_id;              ///< empty = "stratusd-<hostname>-<pid>"
+  std::string client_id;  ///< empty = "stratusd-<hostname>-<pid>"
   std::chrono::seconds keepalive_s{30};
   std::chrono::milliseconds reconnect_min_ms{100};
   std::chrono::milliseconds reconnect_max_ms{10000};
@@ -94,9 +93,9 @@ struct PkiSection {
 
 /// `accounts:` — users, sessions and tokens (the RainMaker user API).
 struct AccountsSection {
-  std::string issuer;                                ///< JWT `iss`; empty = "stratus"
-  std::chrono::seconds token_lifetime_s{3600};       ///< access and id tokens
-  std::chrono::seconds code_lifetime_s{900};         ///< verification codes
+  std::string issuer;                           ///< JWT `iss`; empty = "stratus"
+  std::chrono::seconds token_lifetime_s{3600};  ///< access and id tokens
+  std::chrono::seconds code_lifetime_s{900};    ///< verification codes
   int code_max_attempts = 5;
   std::size_t login_failures_per_user = 10;
   std::size_t attempts_per_address = 50;

@@ -5,10 +5,12 @@
 
 namespace stratus::detail {
 /// Prints "assertion failed: <expr> (<why>) at <file>:<line>" to stderr and aborts.
-[[noreturn]] void assert_fail(const char* expr, const char* why, const char* file, int line) noexcept;
+[[noreturn]] void assert_fail(const char* expr, const char* why, const char* file,
+                              int line) noexcept;
 }  // namespace stratus::detail
 
-#define STRATUS_ASSERT(cond, why)                                            \
-  do {                                                                       \
-    if (!(cond)) ::stratus::detail::assert_fail(#cond, why, __FILE__, __LINE__); \
+#define STRATUS_ASSERT(cond, why)                                     \
+  do {                                                                \
+    if (!(cond))                                                      \
+      ::stratus::detail::assert_fail(#cond, why, __FILE__, __LINE__); \
   } while (false)

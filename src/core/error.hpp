@@ -6,9 +6,8 @@
 
 #include <string>
 #include <string_view>
-#include <utility>
-
 #include <tl/expected.hpp>
+#include <utility>
 
 namespace stratus {
 
@@ -61,6 +60,8 @@ inline tl::unexpected<Error> fail(errc code, int reason, std::string context) {
 }
 
 /// Re-wraps an existing error for return from a function with another `Result<T>`.
-inline tl::unexpected<Error> fail(Error error) { return tl::unexpected<Error>(std::move(error)); }
+inline tl::unexpected<Error> fail(Error error) {
+  return tl::unexpected<Error>(std::move(error));
+}
 
 }  // namespace stratus

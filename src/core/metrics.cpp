@@ -8,22 +8,26 @@ namespace stratus {
 namespace {
 
 bool valid_metric_name(std::string_view name) {
-  if (name.empty()) return false;
+  if (name.empty())
+    return false;
   for (std::size_t i = 0; i < name.size(); ++i) {
     const char c = name[i];
     const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
     const bool digit = c >= '0' && c <= '9';
-    if (!alpha && !(digit && i > 0)) return false;
+    if (!alpha && !(digit && i > 0))
+      return false;
   }
   return true;
 }
 
 // Label values are escaped as the exposition format requires: \\, \" and \n.
 std::string render_labels(const MetricLabels& labels) {
-  if (labels.empty()) return {};
+  if (labels.empty())
+    return {};
   std::string out = "{";
   for (std::size_t i = 0; i < labels.size(); ++i) {
-    if (i > 0) out += ',';
+    if (i > 0)
+      out += ',';
     out += labels[i].first;
     out += "=\"";
     for (const char c : labels[i].second) {
@@ -61,7 +65,8 @@ Counter& MetricsRegistry::counter(std::string_view name, std::string_view help,
                                   const MetricLabels& labels) {
   std::lock_guard lock(mutex_);
   auto& slot = family(name, help, "counter").counters[render_labels(labels)];
-  if (!slot) slot = std::make_unique<Counter>();
+  if (!slot)
+    slot = std::make_unique<Counter>();
   return *slot;
 }
 
@@ -69,7 +74,8 @@ Gauge& MetricsRegistry::gauge(std::string_view name, std::string_view help,
                               const MetricLabels& labels) {
   std::lock_guard lock(mutex_);
   auto& slot = family(name, help, "gauge").gauges[render_labels(labels)];
-  if (!slot) slot = std::make_unique<Gauge>();
+  if (!slot)
+    slot = std::make_unique<Gauge>();
   return *slot;
 }
 

@@ -72,7 +72,7 @@ class MetricsRegistry {
  private:
   struct Family {
     std::string help;
-    std::string type;  // "counter" | "gauge"
+    std::string type;                                          // "counter" | "gauge"
     std::map<std::string, std::unique_ptr<Counter>> counters;  // key: rendered labels
     std::map<std::string, std::unique_ptr<Gauge>> gauges;
     std::function<double()> read;

@@ -13,7 +13,8 @@ void random_bytes(std::span<std::byte> out) {
   std::size_t done = 0;
   while (done < out.size()) {
     const ssize_t n = ::getrandom(out.data() + done, out.size() - done, 0);
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINTR)
+      continue;
     STRATUS_ASSERT(n > 0, "getrandom failed");
     done += static_cast<std::size_t>(n);
   }

@@ -1,10 +1,9 @@
 #include "http/message.hpp"
 
 #include <algorithm>
-#include <cctype>
-
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <cctype>
 
 namespace stratus::http {
 namespace {
@@ -17,9 +16,12 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
   return -1;
 }
 
@@ -35,9 +37,11 @@ Result<std::string> percent_decode(std::string_view in, bool plus_is_space) {
       const bool complete = i + 2 < in.size();
       const int hi = complete ? hex_value(in[i + 1]) : -1;
       const int lo = complete ? hex_value(in[i + 2]) : -1;
-      if (hi < 0 || lo < 0) return fail(errc::invalid_argument, "bad percent-escape in request target");
+      if (hi < 0 || lo < 0)
+        return fail(errc::invalid_argument, "bad percent-escape in request target");
       const char decoded = static_cast<char>(hi * 16 + lo);
-      if (decoded == '\0') return fail(errc::invalid_argument, "NUL byte in request target");
+      if (decoded == '\0')
+        return fail(errc::invalid_argument, "NUL byte in request target");
       out.push_back(decoded);
       i += 2;
     } else if (c == '+' && plus_is_space) {
@@ -52,7 +56,8 @@ Result<std::string> percent_decode(std::string_view in, bool plus_is_space) {
 std::optional<std::string_view> find_field(const Fields& fields, std::string_view name,
                                            bool case_insensitive) {
   for (const auto& [key, value] : fields) {
-    if (case_insensitive ? iequals(key, name) : key == name) return std::string_view(value);
+    if (case_insensitive ? iequals(key, name) : key == name)
+      return std::string_view(value);
   }
   return std::nullopt;
 }
@@ -68,7 +73,8 @@ std::optional<std::string_view> Request::query_param(std::string_view name) cons
 }
 
 Response json_response(int status, std::string body) {
-  return Response{.status = status, .content_type = "application/json", .body = std::move(body), .headers = {}};
+  return Response{
+      .status = status, .content_type = "application/json", .body = std::move(body), .headers = {}};
 }
 
 Response failure_response(int status, int error_code, std::string_view description) {
@@ -85,23 +91,30 @@ Result<Target> parse_target(std::string_view target) {
   }
   const auto question = target.find('?');
   auto path = percent_decode(target.substr(0, question), false);
-  if (!path) return fail(std::move(path.error()));
+  if (!path)
+    return fail(std::move(path.error()));
 
   Target out{.path = std::move(*path), .query = {}};
-  if (question == std::string_view::npos) return out;
+  if (question == std::string_view::npos)
+    return out;
 
   std::string_view rest = target.substr(question + 1);
-  if (const auto hash = rest.find('#'); hash != std::string_view::npos) rest = rest.substr(0, hash);
+  if (const auto hash = rest.find('#'); hash != std::string_view::npos)
+    rest = rest.substr(0, hash);
   while (!rest.empty()) {
     const auto amp = rest.find('&');
     const std::string_view pair = rest.substr(0, amp);
     rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-    if (pair.empty()) continue;  // "a=1&&b=2"
+    if (pair.empty())
+      continue;  // "a=1&&b=2"
     const auto eq = pair.find('=');
     auto name = percent_decode(pair.substr(0, eq), true);
-    if (!name) return fail(std::move(name.error()));
-    auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
-    if (!value) return fail(std::move(value.error()));
+    if (!name)
+      return fail(std::move(name.error()));
+    auto value = percent_decode(
+        eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
+    if (!value)
+      return fail(std::move(value.error()));
     out.query.emplace_back(std::move(*name), std::move(*value));
   }
   return out;

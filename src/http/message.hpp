@@ -26,7 +26,7 @@ struct Request {
   Fields headers;              ///< Header fields as sent, in order.
   std::string body;            ///< The body, possibly empty.
   std::string remote_address;  ///< Peer IP address, e.g. "127.0.0.1".
-  std::string route;           ///< The matched route pattern; set by the server before the handler runs.
+  std::string route;  ///< The matched route pattern; set by the server before the handler runs.
 
   /// Value of the first header named `name` (ASCII case-insensitive), if any.
   [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const;
@@ -37,10 +37,10 @@ struct Request {
 /// What a handler answers. The server adds `Content-Length` (replies are never
 /// chunked), `Server` and `Connection`; `headers` may not set those.
 struct Response {
-  int status = 200;                             ///< HTTP status code, 100..599.
+  int status = 200;                               ///< HTTP status code, 100..599.
   std::string content_type = "application/json";  ///< Empty: no Content-Type header.
   std::string body;
-  Fields headers;                               ///< Extra header fields, e.g. {"Allow", "GET"}.
+  Fields headers;  ///< Extra header fields, e.g. {"Allow", "GET"}.
 };
 
 /// A JSON reply; `body` must already be serialized JSON.

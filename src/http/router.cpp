@@ -11,7 +11,8 @@ namespace {
 
 // "/a/b/" and "/a/b" are one route; "/" stays "/".
 std::string_view normalized(std::string_view path) {
-  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  while (path.size() > 1 && path.back() == '/')
+    path.remove_suffix(1);
   return path;
 }
 
@@ -28,18 +29,21 @@ void Router::add(std::string_view method, std::string path, Handler handler) {
   STRATUS_ASSERT(handler != nullptr, "route handler must not be empty");
   const std::string key(normalized(path));
   auto& route = routes_[key];
-  if (route.pattern.empty()) route.pattern = std::move(path);
+  if (route.pattern.empty())
+    route.pattern = std::move(path);
   const bool inserted = route.methods.emplace(std::string(method), std::move(handler)).second;
   STRATUS_ASSERT(inserted, "route registered twice for the same method");
 }
 
 RouteMatch Router::find(std::string_view method, std::string_view path) const {
   const auto route = routes_.find(normalized(path));
-  if (route == routes_.end()) return RouteMatch{};
+  if (route == routes_.end())
+    return RouteMatch{};
 
   const auto& methods = route->second.methods;
   auto handler = methods.find(method);
-  if (handler == methods.end() && method == "HEAD") handler = methods.find("GET");
+  if (handler == methods.end() && method == "HEAD")
+    handler = methods.find("GET");
   if (handler != methods.end()) {
     return RouteMatch{.kind = RouteMatch::Kind::found,
                       .handler = &handler->second,
@@ -49,11 +53,14 @@ RouteMatch Router::find(std::string_view method, std::string_view path) const {
 
   // HEAD is answered wherever GET is, so it is allowed there too.
   std::set<std::string_view> names;
-  for (const auto& entry : methods) names.insert(entry.first);
-  if (names.contains("GET")) names.insert("HEAD");
+  for (const auto& entry : methods)
+    names.insert(entry.first);
+  if (names.contains("GET"))
+    names.insert("HEAD");
   std::string allow;
   for (const auto name : names) {
-    if (!allow.empty()) allow += ", ";
+    if (!allow.empty())
+      allow += ", ";
     allow += name;
   }
   return RouteMatch{.kind = RouteMatch::Kind::method_not_allowed,

@@ -4,12 +4,11 @@
 /// ignored ("/v1/user/nodes/" finds "/v1/user/nodes"). Route parameters live in
 /// the query string in the RainMaker API, so no path patterns are needed.
 
+#include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <map>
 #include <string>
 #include <string_view>
-
-#include <boost/asio/awaitable.hpp>
 
 #include "http/message.hpp"
 
@@ -43,7 +42,7 @@ class Router {
 
  private:
   struct Route {
-    std::string pattern;                              // as registered
+    std::string pattern;                                  // as registered
     std::map<std::string, Handler, std::less<>> methods;  // method -> handler
   };
   std::map<std::string, Route, std::less<>> routes_;  // key: path without trailing '/'

@@ -1,6 +1,13 @@
 #include "http/server.hpp"
 
 #include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <exception>
 #include <future>
 #include <mutex>
@@ -10,14 +17,6 @@
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 
 #include "core/assert.hpp"
 #include "http/detail/connections.hpp"
@@ -36,11 +35,13 @@ namespace {
 constexpr std::chrono::milliseconds abandon_wait{100};
 
 Result<void> check(const ServerOptions& options) {
-  if (options.threads == 0) return fail(errc::invalid_argument, "http threads must be at least 1");
+  if (options.threads == 0)
+    return fail(errc::invalid_argument, "http threads must be at least 1");
   if (options.max_header_bytes == 0 || options.max_header_bytes > 0xffffffffU) {
     return fail(errc::invalid_argument, "http max_header_bytes must be in 1..4294967295");
   }
-  if (options.max_connections == 0) return fail(errc::invalid_argument, "http max_connections must be at least 1");
+  if (options.max_connections == 0)
+    return fail(errc::invalid_argument, "http max_connections must be at least 1");
   return {};
 }
 
@@ -67,7 +68,8 @@ Result<net::ssl::context> load_tls(const TlsFiles& files) {
 // Logs what escaped a coroutine: the per-session boundary for exceptions.
 auto log_escape(std::string_view what) {
   return [what](const std::exception_ptr& failure) {
-    if (!failure) return;
+    if (!failure)
+      return;
     try {
       std::rethrow_exception(failure);
     } catch (const std::exception& e) {
@@ -96,23 +98,29 @@ class Server::Impl {
   Result<void> start() {
     std::lock_guard lock(lifecycle_);
     STRATUS_ASSERT(!started_, "Server::start called twice");
-    if (auto ok = check(options_); !ok) return ok;
+    if (auto ok = check(options_); !ok)
+      return ok;
     if (options_.tls) {
       auto tls = load_tls(*options_.tls);
-      if (!tls) return fail(std::move(tls.error()));
+      if (!tls)
+        return fail(std::move(tls.error()));
       tls_.emplace(std::move(*tls));
     }
 
     beast::error_code ec;
     const auto address = net::ip::make_address(options_.bind_address, ec);
-    if (ec) return fail(errc::invalid_argument, "http bind_address '" + options_.bind_address + "': " + ec.message());
+    if (ec)
+      return fail(errc::invalid_argument,
+                  "http bind_address '" + options_.bind_address + "': " + ec.message());
     const tcp::endpoint endpoint(address, options_.port);
     const std::string where = fmt::format("{}:{}", options_.bind_address, options_.port);
 
     tcp::acceptor& acceptor = acceptor_.emplace(net::make_strand(io_));
-    if (acceptor.open(endpoint.protocol(), ec); ec) return fail(errc::unavailable, "open " + where + ": " + ec.message());
+    if (acceptor.open(endpoint.protocol(), ec); ec)
+      return fail(errc::unavailable, "open " + where + ": " + ec.message());
     acceptor.set_option(net::socket_base::reuse_address(true), ec);
-    if (acceptor.bind(endpoint, ec); ec) return fail(errc::unavailable, "bind " + where + ": " + ec.message());
+    if (acceptor.bind(endpoint, ec); ec)
+      return fail(errc::unavailable, "bind " + where + ": " + ec.message());
     if (acceptor.listen(net::socket_base::max_listen_connections, ec); ec) {
       return fail(errc::unavailable, "listen " + where + ": " + ec.message());
     }
@@ -120,10 +128,11 @@ class Server::Impl {
 
     net::co_spawn(acceptor.get_executor(), accept_loop(), log_escape("http accept loop"));
     work_.emplace(io_.get_executor());
-    for (unsigned i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { io_.run(); });
+    for (unsigned i = 0; i < options_.threads; ++i)
+      threads_.emplace_back([this] { io_.run(); });
     started_ = true;
-    log::info(log::Channel::http, "listening address={} port={} tls={} threads={}", options_.bind_address,
-              port_.load(), tls_ ? "on" : "off", options_.threads);
+    log::info(log::Channel::http, "listening address={} port={} tls={} threads={}",
+              options_.bind_address, port_.load(), tls_ ? "on" : "off", options_.threads);
     return {};
   }
 
@@ -131,7 +140,8 @@ class Server::Impl {
 
   void stop() {
     std::lock_guard lock(lifecycle_);
-    if (!started_ || stopped_) return;
+    if (!started_ || stopped_)
+      return;
     stopped_ = true;
     stopping_.store(true);
     const auto begin = std::chrono::steady_clock::now();
@@ -147,7 +157,8 @@ class Server::Impl {
     connections_.for_each([](detail::Connection& c) { c.close_if_idle(); });
 
     if (!connections_.wait_empty(options_.shutdown_grace)) {
-      log::warn(log::Channel::http, "shutdown grace of {} ms over, closing the remaining connections",
+      log::warn(log::Channel::http,
+                "shutdown grace of {} ms over, closing the remaining connections",
                 options_.shutdown_grace.count());
       connections_.for_each([](detail::Connection& c) { c.close(); });
       connections_.wait_empty(abandon_wait);
@@ -156,7 +167,8 @@ class Server::Impl {
     // and destroyed with the io_context.
     work_.reset();
     io_.stop();
-    for (auto& thread : threads_) thread.join();
+    for (auto& thread : threads_)
+      thread.join();
     threads_.clear();
     const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - begin;
     log::info(log::Channel::http, "stopped port={} shutdown_ms={:.1f}", port_.load(), took.count());
@@ -165,10 +177,12 @@ class Server::Impl {
  private:
   net::awaitable<void> accept_loop() {
     for (;;) {
-      auto accepted = co_await acceptor_->async_accept(net::make_strand(io_), net::as_tuple(net::use_awaitable));
+      auto accepted = co_await acceptor_->async_accept(net::make_strand(io_),
+                                                       net::as_tuple(net::use_awaitable));
       const beast::error_code ec = std::get<0>(accepted);
       auto& socket = std::get<1>(accepted);
-      if (ec == net::error::operation_aborted || !acceptor_->is_open()) co_return;
+      if (ec == net::error::operation_aborted || !acceptor_->is_open())
+        co_return;
       if (ec) {
         // Typically EMFILE: back off briefly instead of spinning on the error.
         log::warn(log::Channel::http, "accept failed error={}", ec.message());
@@ -195,10 +209,12 @@ class Server::Impl {
     beast::tcp_stream stream(std::move(socket));
     if (tls_) {
       beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(stream), *tls_);
-      detail::Session session(tls_stream, context_, registration.connection(), std::move(remote), over_capacity);
+      detail::Session session(tls_stream, context_, registration.connection(), std::move(remote),
+                              over_capacity);
       co_await session.run();
     } else {
-      detail::Session session(stream, context_, registration.connection(), std::move(remote), over_capacity);
+      detail::Session session(stream, context_, registration.connection(), std::move(remote),
+                              over_capacity);
       co_await session.run();
     }
   }
@@ -227,10 +243,16 @@ Server::Server(ServerOptions options, Router router, MetricsRegistry& metrics)
 
 Server::~Server() = default;
 
-Result<void> Server::start() { return impl_->start(); }
+Result<void> Server::start() {
+  return impl_->start();
+}
 
-std::uint16_t Server::port() const { return impl_->port(); }
+std::uint16_t Server::port() const {
+  return impl_->port();
+}
 
-void Server::stop() { impl_->stop(); }
+void Server::stop() {
+  impl_->stop();
+}
 
 }  // namespace stratus::http

@@ -1,13 +1,13 @@
 #include "log/log.hpp"
 
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <atomic>
 #include <memory>
 #include <mutex>
 #include <vector>
-
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 namespace stratus::log {
 namespace {
@@ -40,12 +40,18 @@ std::shared_ptr<spdlog::logger> current_logger() {
 
 spdlog::level::level_enum to_spdlog(Level l) {
   switch (l) {
-    case Level::trace: return spdlog::level::trace;
-    case Level::debug: return spdlog::level::debug;
-    case Level::info: return spdlog::level::info;
-    case Level::warn: return spdlog::level::warn;
-    case Level::error: return spdlog::level::err;
-    case Level::off: return spdlog::level::off;
+    case Level::trace:
+      return spdlog::level::trace;
+    case Level::debug:
+      return spdlog::level::debug;
+    case Level::info:
+      return spdlog::level::info;
+    case Level::warn:
+      return spdlog::level::warn;
+    case Level::error:
+      return spdlog::level::err;
+    case Level::off:
+      return spdlog::level::off;
   }
   return spdlog::level::info;
 }
@@ -54,16 +60,26 @@ spdlog::level::level_enum to_spdlog(Level l) {
 
 std::string_view to_string(Channel c) noexcept {
   switch (c) {
-    case Channel::main: return "main";
-    case Channel::http: return "http";
-    case Channel::mqtt: return "mqtt";
-    case Channel::link: return "link";
-    case Channel::storage: return "storage";
-    case Channel::pki: return "pki";
-    case Channel::service: return "service";
-    case Channel::broker: return "broker";
-    case Channel::agent: return "agent";
-    case Channel::console: return "console";
+    case Channel::main:
+      return "main";
+    case Channel::http:
+      return "http";
+    case Channel::mqtt:
+      return "mqtt";
+    case Channel::link:
+      return "link";
+    case Channel::storage:
+      return "storage";
+    case Channel::pki:
+      return "pki";
+    case Channel::service:
+      return "service";
+    case Channel::broker:
+      return "broker";
+    case Channel::agent:
+      return "agent";
+    case Channel::console:
+      return "console";
   }
   return "?";
 }

@@ -7,10 +7,10 @@
 ///
 /// Thread-safe: every function may be called from any thread.
 
+#include <fmt/format.h>
+
 #include <string_view>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace stratus::log {
 
@@ -39,23 +39,28 @@ void write(Channel channel, Level level, std::string_view message);
 
 template <class... Args>
 void trace(Channel c, fmt::format_string<Args...> f, Args&&... args) {
-  if (enabled(Level::trace)) write(c, Level::trace, fmt::format(f, std::forward<Args>(args)...));
+  if (enabled(Level::trace))
+    write(c, Level::trace, fmt::format(f, std::forward<Args>(args)...));
 }
 template <class... Args>
 void debug(Channel c, fmt::format_string<Args...> f, Args&&... args) {
-  if (enabled(Level::debug)) write(c, Level::debug, fmt::format(f, std::forward<Args>(args)...));
+  if (enabled(Level::debug))
+    write(c, Level::debug, fmt::format(f, std::forward<Args>(args)...));
 }
 template <class... Args>
 void info(Channel c, fmt::format_string<Args...> f, Args&&... args) {
-  if (enabled(Level::info)) write(c, Level::info, fmt::format(f, std::forward<Args>(args)...));
+  if (enabled(Level::info))
+    write(c, Level::info, fmt::format(f, std::forward<Args>(args)...));
 }
 template <class... Args>
 void warn(Channel c, fmt::format_string<Args...> f, Args&&... args) {
-  if (enabled(Level::warn)) write(c, Level::warn, fmt::format(f, std::forward<Args>(args)...));
+  if (enabled(Level::warn))
+    write(c, Level::warn, fmt::format(f, std::forward<Args>(args)...));
 }
 template <class... Args>
 void error(Channel c, fmt::format_string<Args...> f, Args&&... args) {
-  if (enabled(Level::error)) write(c, Level::error, fmt::format(f, std::forward<Args>(args)...));
+  if (enabled(Level::error))
+    write(c, Level::error, fmt::format(f, std::forward<Args>(args)...));
 }
 
 }  // namespace stratus::log

@@ -25,8 +25,10 @@ Error os_error(const std::string& what, const std::filesystem::path& path, int e
 
 Result<void> ensure_dir(const std::filesystem::path& dir) {
   std::error_code ec;
-  if (std::filesystem::is_directory(dir, ec)) return {};
-  if (!dir.parent_path().empty()) std::filesystem::create_directories(dir.parent_path(), ec);
+  if (std::filesystem::is_directory(dir, ec))
+    return {};
+  if (!dir.parent_path().empty())
+    std::filesystem::create_directories(dir.parent_path(), ec);
   // mkdir with 0700 directly (not create + chmod) so the folder is never open to others.
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return fail(os_error("cannot create directory", dir, errno));
@@ -37,11 +39,13 @@ Result<void> ensure_dir(const std::filesystem::path& dir) {
 // Writes all of `data` to a new file (O_EXCL, 0600) and fsyncs it.
 Result<void> write_new_file(const std::filesystem::path& path, const std::string& data) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return fail(os_error("cannot create", path, errno));
+  if (fd < 0)
+    return fail(os_error("cannot create", path, errno));
   std::size_t done = 0;
   while (done < data.size()) {
     const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINTR)
+      continue;
     if (n < 0) {
       const int err = errno;
       ::close(fd);
@@ -54,14 +58,16 @@ Result<void> write_new_file(const std::filesystem::path& path, const std::string
     ::close(fd);
     return fail(os_error("cannot fsync", path, err));
   }
-  if (::close(fd) != 0) return fail(os_error("cannot close", path, errno));
+  if (::close(fd) != 0)
+    return fail(os_error("cannot close", path, errno));
   return {};
 }
 
 // Makes the rename itself durable; best effort (a failure here loses nothing yet).
 void sync_dir(const std::filesystem::path& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
+  if (fd < 0)
+    return;
   ::fsync(fd);
   ::close(fd);
 }
@@ -72,12 +78,13 @@ OutboxMailer::OutboxMailer(std::filesystem::path outbox_dir, const Clock& clock)
     : dir_(std::move(outbox_dir)), clock_(clock) {}
 
 Result<void> OutboxMailer::send(const service::MailMessage& message) {
-  if (auto r = detail::check_headers(message); !r) return r;
-  if (auto r = ensure_dir(dir_); !r) return r;
+  if (auto r = detail::check_headers(message); !r)
+    return r;
+  if (auto r = ensure_dir(dir_); !r)
+    return r;
 
   const auto now = clock_.now();
-  const std::string name =
-      detail::format_utc(now, "%Y%m%dT%H%M%SZ") + "-" + random_hex(4) + ".txt";
+  const std::string name = detail::format_utc(now, "%Y%m%dT%H%M%SZ") + "-" + random_hex(4) + ".txt";
   const std::filesystem::path final_path = dir_ / name;
   const std::filesystem::path temp_path = dir_ / ("." + name + ".tmp");
 

@@ -52,7 +52,8 @@ class MosquittoClient final : public Client {
 
   ~MosquittoClient() override {
     stop();
-    if (mosq_ != nullptr) mosquitto_destroy(mosq_);
+    if (mosq_ != nullptr)
+      mosquitto_destroy(mosq_);
   }
 
   void on_message(std::function<void(const Message&)> handler) override {
@@ -65,18 +66,21 @@ class MosquittoClient final : public Client {
   void subscribe(std::string filter, int qos) override {
     std::lock_guard lock(mutex_);
     const auto [it, inserted] = subscriptions_.emplace(std::move(filter), qos);
-    if (inserted && connected_) send_subscribe(it->first, qos);
+    if (inserted && connected_)
+      send_subscribe(it->first, qos);
   }
 
   Result<void> publish(std::string_view topic, std::string_view payload, int qos,
                        bool retain) override {
-    if (!connected_) return fail(errc::unavailable, "mqtt: not connected to the broker");
+    if (!connected_)
+      return fail(errc::unavailable, "mqtt: not connected to the broker");
     const std::string t(topic);
-    const int rc = mosquitto_publish_v5(mosq_, nullptr, t.c_str(),
-                                        static_cast<int>(payload.size()), payload.data(), qos,
-                                        retain, nullptr);
-    if (rc != MOSQ_ERR_SUCCESS) return fail(to_error(rc, "publish " + t));
-    if (options_.messages_sent != nullptr) options_.messages_sent->inc();
+    const int rc = mosquitto_publish_v5(mosq_, nullptr, t.c_str(), static_cast<int>(payload.size()),
+                                        payload.data(), qos, retain, nullptr);
+    if (rc != MOSQ_ERR_SUCCESS)
+      return fail(to_error(rc, "publish " + t));
+    if (options_.messages_sent != nullptr)
+      options_.messages_sent->inc();
     return {};
   }
 
@@ -86,48 +90,53 @@ class MosquittoClient final : public Client {
     lib_init_once();
     mosq_ = mosquitto_new(options_.client_id.empty() ? nullptr : options_.client_id.c_str(),
                           options_.clean_start, this);
-    if (mosq_ == nullptr) return fail(errc::resource_exhausted, "mqtt: mosquitto_new failed");
+    if (mosq_ == nullptr)
+      return fail(errc::resource_exhausted, "mqtt: mosquitto_new failed");
     mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION,
                          options_.protocol_version == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
     if (!options_.username.empty()) {
       const int rc = mosquitto_username_pw_set(
           mosq_, options_.username.c_str(),
           options_.password.empty() ? nullptr : options_.password.c_str());
-      if (rc != MOSQ_ERR_SUCCESS) return fail(to_error(rc, "credentials"));
+      if (rc != MOSQ_ERR_SUCCESS)
+        return fail(to_error(rc, "credentials"));
     }
     if (options_.tls) {
       const auto& tls = *options_.tls;
-      const int rc = mosquitto_tls_set(
-          mosq_, tls.ca_file.empty() ? nullptr : tls.ca_file.c_str(),
-          tls.ca_file.empty() ? "/etc/ssl/certs" : nullptr,
-          tls.cert_file.empty() ? nullptr : tls.cert_file.c_str(),
-          tls.key_file.empty() ? nullptr : tls.key_file.c_str(), nullptr);
-      if (rc != MOSQ_ERR_SUCCESS) return fail(to_error(rc, "TLS settings"));
+      const int rc =
+          mosquitto_tls_set(mosq_, tls.ca_file.empty() ? nullptr : tls.ca_file.c_str(),
+                            tls.ca_file.empty() ? "/etc/ssl/certs" : nullptr,
+                            tls.cert_file.empty() ? nullptr : tls.cert_file.c_str(),
+                            tls.key_file.empty() ? nullptr : tls.key_file.c_str(), nullptr);
+      if (rc != MOSQ_ERR_SUCCESS)
+        return fail(to_error(rc, "TLS settings"));
       mosquitto_tls_opts_set(mosq_, 1, "tlsv1.2", nullptr);
     }
     const auto min_s = std::max<long long>(1, options_.reconnect_min.count() / 1000);
     const auto max_s = std::max<long long>(min_s, options_.reconnect_max.count() / 1000);
-    mosquitto_reconnect_delay_set(mosq_, static_cast<unsigned>(min_s),
-                                  static_cast<unsigned>(max_s), true);
+    mosquitto_reconnect_delay_set(mosq_, static_cast<unsigned>(min_s), static_cast<unsigned>(max_s),
+                                  true);
     mosquitto_connect_v5_callback_set(mosq_, &MosquittoClient::on_connect_cb);
     mosquitto_disconnect_v5_callback_set(mosq_, &MosquittoClient::on_disconnect_cb);
     mosquitto_message_v5_callback_set(mosq_, &MosquittoClient::on_message_cb);
 
     // connect_async never blocks on the network; the loop thread retries.
-    const int rc = mosquitto_connect_bind_async(mosq_, options_.host.c_str(), options_.port,
-                                                static_cast<int>(options_.keepalive.count()),
-                                                nullptr);
+    const int rc =
+        mosquitto_connect_bind_async(mosq_, options_.host.c_str(), options_.port,
+                                     static_cast<int>(options_.keepalive.count()), nullptr);
     if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO) {
       return fail(to_error(rc, "connect " + options_.host));
     }
     const int loop = mosquitto_loop_start(mosq_);
-    if (loop != MOSQ_ERR_SUCCESS) return fail(to_error(loop, "network thread"));
+    if (loop != MOSQ_ERR_SUCCESS)
+      return fail(to_error(loop, "network thread"));
     started_ = true;
     return {};
   }
 
   void stop() override {
-    if (!started_.exchange(false)) return;
+    if (!started_.exchange(false))
+      return;
     mosquitto_disconnect_v5(mosq_, MQTT_RC_NORMAL_DISCONNECTION, nullptr);
     mosquitto_loop_stop(mosq_, true);
     connected_ = false;
@@ -163,7 +172,8 @@ class MosquittoClient final : public Client {
       // Resubscribe on every CONNACK: the broker may have lost our session.
       std::lock_guard lock(mutex_);
       connected_ = true;
-      for (const auto& [filter, qos] : subscriptions_) send_subscribe(filter, qos);
+      for (const auto& [filter, qos] : subscriptions_)
+        send_subscribe(filter, qos);
     }
     notify_connection(true, {});
   }
@@ -174,15 +184,18 @@ class MosquittoClient final : public Client {
   }
 
   void notify_connection(bool up, std::string reason) {
-    if (!on_connection_) return;
+    if (!on_connection_)
+      return;
     dispatch_([this, up, reason = std::move(reason)] { on_connection_(up, reason); });
   }
 
   // Batching: the network thread appends; only the first message of a burst
   // schedules a drain on the executor, which takes the whole batch.
   void handle_message(const mosquitto_message& m) {
-    if (options_.messages_received != nullptr) options_.messages_received->inc();
-    if (!on_message_) return;
+    if (options_.messages_received != nullptr)
+      options_.messages_received->inc();
+    if (!on_message_)
+      return;
     bool schedule = false;
     {
       std::lock_guard lock(inbox_mutex_);
@@ -192,7 +205,8 @@ class MosquittoClient final : public Client {
           std::string(static_cast<const char*>(m.payload), static_cast<std::size_t>(m.payloadlen)),
           m.qos, m.retain});
     }
-    if (schedule) dispatch_([this] { drain(); });
+    if (schedule)
+      dispatch_([this] { drain(); });
   }
 
   void drain() {
@@ -201,7 +215,8 @@ class MosquittoClient final : public Client {
       std::lock_guard lock(inbox_mutex_);
       batch.swap(inbox_);
     }
-    for (const auto& message : batch) on_message_(message);
+    for (const auto& message : batch)
+      on_message_(message);
   }
 
   ClientOptions options_;

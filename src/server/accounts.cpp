@@ -19,7 +19,8 @@
 namespace stratus::server {
 namespace {
 
-std::filesystem::path database_path(const config::Config& config, const std::filesystem::path& data_dir) {
+std::filesystem::path database_path(const config::Config& config,
+                                    const std::filesystem::path& data_dir) {
   return config.database.path.empty() ? data_dir / "stratus.db"
                                       : std::filesystem::path(config.database.path);
 }
@@ -39,7 +40,8 @@ Result<std::shared_ptr<storage::sqlite::Database>> open_database_pool(
   const auto path = database_path(config, data_dir);
   auto db = storage::sqlite::Database::open(path, {config.database.busy_timeout_ms, false},
                                             config.database.pool_threads + 1);
-  if (!db) return fail(db.error());
+  if (!db)
+    return fail(db.error());
   const auto& report = (*db)->migration_report();
   if (!report.applied.empty()) {
     log::info(log::Channel::storage, "database {} migrated from version {} to {}", path.string(),
@@ -58,19 +60,22 @@ Result<std::string> load_or_create_token_key(const std::filesystem::path& data_d
     std::getline(in, key);
     if (key.size() != 64 || key.find_first_not_of("0123456789abcdef") != std::string::npos) {
       return fail(errc::invalid_argument,
-                  path.string() + " is damaged (expected 64 hex characters); refusing to start: a "
-                                  "new key would log every user out. Restore it from a backup, or "
-                                  "delete it to start afresh.");
+                  path.string() +
+                      " is damaged (expected 64 hex characters); refusing to start: a "
+                      "new key would log every user out. Restore it from a backup, or "
+                      "delete it to start afresh.");
     }
     return key;
   }
   std::filesystem::create_directories(dir, ec);
-  if (ec) return fail(errc::unavailable, "cannot create " + dir.string() + ": " + ec.message());
+  if (ec)
+    return fail(errc::unavailable, "cannot create " + dir.string() + ": " + ec.message());
   ::chmod(dir.c_str(), 0700);
   const std::string key = random_hex(32);
   const auto tmp = path.string() + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return fail(errc::unavailable, "cannot create " + tmp + ": " + std::strerror(errno));
+  if (fd < 0)
+    return fail(errc::unavailable, "cannot create " + tmp + ": " + std::strerror(errno));
   const std::string line = key + "\n";
   const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
                        ::fsync(fd) == 0;
@@ -104,11 +109,14 @@ Result<service::UserInfo> add_super_admin(const config::Config& config, std::str
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   auto db = open_database_pool(config, data_dir);
-  if (!db) return fail(db.error());
+  if (!db)
+    return fail(db.error());
   auto key = load_or_create_token_key(data_dir);
-  if (!key) return fail(key.error());
+  if (!key)
+    return fail(key.error());
   auto signer = auth::TokenSigner::from_key(*key);
-  if (!signer) return fail(signer.error());
+  if (!signer)
+    return fail(signer.error());
   SystemClock clock;
   NoMail no_mail;
   storage::sqlite::SqliteAccountRepository repository(*db);

@@ -49,7 +49,8 @@ constexpr std::string_view kPresenceFilter = "$stratus/presence/+";
 
 std::string hostname() {
   char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
+  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0')
+    return "localhost";
   return buf;
 }
 
@@ -63,21 +64,26 @@ std::string effective_user() {
 std::filesystem::path default_plugin_path() {
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return "stratus_mosquitto_plugin.so";
+  if (ec)
+    return "stratus_mosquitto_plugin.so";
   return exe.parent_path().parent_path() / "lib" / "stratus" / "stratus_mosquitto_plugin.so";
 }
 
 std::string url_host(const std::string& bind) {
-  if (bind == "0.0.0.0" || bind.empty()) return "127.0.0.1";
-  if (bind == "::") return "[::1]";
-  if (bind.find(':') != std::string::npos) return "[" + bind + "]";
+  if (bind == "0.0.0.0" || bind.empty())
+    return "127.0.0.1";
+  if (bind == "::")
+    return "[::1]";
+  if (bind.find(':') != std::string::npos)
+    return "[" + bind + "]";
   return bind;
 }
 
 Result<std::string> read_first_line(const std::string& path) {
   std::ifstream in(path);
   std::string line;
-  if (!in || !std::getline(in, line)) return fail(errc::invalid_argument, "cannot read " + path);
+  if (!in || !std::getline(in, line))
+    return fail(errc::invalid_argument, "cannot read " + path);
   return line;
 }
 
@@ -129,12 +135,14 @@ struct Server::Impl {
 Result<void> Server::Impl::lock_data_dir() {
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
-  if (ec) return fail(errc::unavailable, "cannot create " + data_dir.string() + ": " + ec.message());
+  if (ec)
+    return fail(errc::unavailable, "cannot create " + data_dir.string() + ": " + ec.message());
   ::chmod(data_dir.c_str(), 0700);
   const auto lock_path = data_dir / "stratusd.lock";
   lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock_fd < 0) {
-    return fail(errc::unavailable, "cannot open " + lock_path.string() + ": " + std::strerror(errno));
+    return fail(errc::unavailable,
+                "cannot open " + lock_path.string() + ": " + std::strerror(errno));
   }
   if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
     return fail(errc::conflict, "another stratusd is using " + data_dir.string());
@@ -149,15 +157,16 @@ Result<void> Server::Impl::lock_data_dir() {
 Result<pki::PkiMaterial> Server::Impl::prepare_pki() {
   pki::PkiOptions options;
   options.server_names = config.pki.server_names;
-  if (!config.server.mqtt_host.empty()) options.server_names.push_back(config.server.mqtt_host);
+  if (!config.server.mqtt_host.empty())
+    options.server_names.push_back(config.server.mqtt_host);
   options.ca_lifetime = config.pki.ca_lifetime_days;
   options.server_cert_lifetime = config.pki.server_cert_lifetime_days;
   auto material = pki::ensure_pki(data_dir / "pki", options, clock);
-  if (!material) return fail(material.error());
+  if (!material)
+    return fail(material.error());
   if (material->created) {
     log::info(Channel::pki, "created CA and server certificate in {} (CA fingerprint sha256={})",
-              material->files.dir.string(),
-              material->ca.certificate().sha256_fingerprint_hex());
+              material->files.dir.string(), material->ca.certificate().sha256_fingerprint_hex());
   } else if (material->server_certificate_reissued) {
     log::info(Channel::pki, "re-issued the server certificate (expiry or names changed)");
   }
@@ -166,16 +175,19 @@ Result<pki::PkiMaterial> Server::Impl::prepare_pki() {
 
 Result<void> Server::Impl::open_database() {
   auto opened = open_database_pool(config, data_dir);
-  if (!opened) return fail(opened.error());
+  if (!opened)
+    return fail(opened.error());
   db = std::move(*opened);
   return {};
 }
 
 Result<void> Server::Impl::start_accounts() {
   auto key = load_or_create_token_key(data_dir);
-  if (!key) return fail(key.error());
+  if (!key)
+    return fail(key.error());
   auto made = auth::TokenSigner::from_key(*key);
-  if (!made) return fail(made.error());
+  if (!made)
+    return fail(made.error());
   signer.emplace(std::move(*made));
   if (config.mail.mode == "smtp") {
     mail::SmtpOptions smtp;
@@ -184,7 +196,8 @@ Result<void> Server::Impl::start_accounts() {
     smtp.username = config.mail.smtp_username;
     if (!config.mail.smtp_password_file.empty()) {
       auto password = read_first_line(config.mail.smtp_password_file);
-      if (!password) return fail(password.error());
+      if (!password)
+        return fail(password.error());
       smtp.password = *password;
     }
     smtp.starttls = config.mail.smtp_starttls;
@@ -209,7 +222,8 @@ Result<void> Server::Impl::start_broker(const pki::PkiMaterial& material) {
   options.restart_backoff_max = b.restart_backoff_max_ms;
   auto& s = options.settings;
   s.run_as_user = effective_user();
-  s.plugin_path = b.plugin_path.empty() ? default_plugin_path() : std::filesystem::path(b.plugin_path);
+  s.plugin_path =
+      b.plugin_path.empty() ? default_plugin_path() : std::filesystem::path(b.plugin_path);
   s.backend_username = std::string(kBackendUsername);
   s.backend_password_file = std::filesystem::absolute(material.files.backend_secret);
   s.device_bind_address = b.bind_address;
@@ -221,12 +235,14 @@ Result<void> Server::Impl::start_broker(const pki::PkiMaterial& material) {
   s.backend_port = b.backend_port;
   if (s.device_port == 0) {
     auto port = broker::pick_free_port(b.bind_address);
-    if (!port) return fail(port.error());
+    if (!port)
+      return fail(port.error());
     s.device_port = *port;
   }
   if (s.backend_port == 0) {
     auto port = broker::pick_free_port("127.0.0.1");
-    if (!port) return fail(port.error());
+    if (!port)
+      return fail(port.error());
     s.backend_port = *port;
   }
   runtime.mqtt_port = s.device_port;
@@ -259,7 +275,8 @@ Result<void> Server::Impl::start_backend_client(const pki::PkiMaterial& material
     options.username = b.external_username;
     if (!b.external_password_file.empty()) {
       auto password = read_first_line(b.external_password_file);
-      if (!password) return fail(password.error());
+      if (!password)
+        return fail(password.error());
       options.password = *password;
     }
     if (b.external_tls) {
@@ -300,10 +317,9 @@ http::Router Server::Impl::make_router() {
         blocking_pool, [this]() -> asio::awaitable<bool> { co_return database_healthy(); },
         asio::use_awaitable);
     const bool backend_ok = backend && backend->connected();
-    json::object broker_state{{"mode", config.broker.mode == config::BrokerMode::embedded
-                                           ? "embedded"
-                                           : "external"},
-                              {"backend_connected", backend_ok}};
+    json::object broker_state{
+        {"mode", config.broker.mode == config::BrokerMode::embedded ? "embedded" : "external"},
+        {"backend_connected", backend_ok}};
     bool broker_ok = backend_ok;
     if (broker) {
       broker_state["state"] = broker::to_string(broker->state());
@@ -343,7 +359,8 @@ Result<void> Server::Impl::start_http() {
     options.tls = http::TlsFiles{data_dir / "pki" / "server.crt", data_dir / "pki" / "server.key"};
   }
   http = std::make_unique<http::Server>(std::move(options), make_router(), metrics);
-  if (auto r = http->start(); !r) return r;
+  if (auto r = http->start(); !r)
+    return r;
   runtime.http_port = http->port();
   runtime.http_url = std::string(h.tls ? "https://" : "http://") + url_host(h.bind_address) + ":" +
                      std::to_string(runtime.http_port);
@@ -362,7 +379,8 @@ void Server::Impl::stop() {
     link_work.reset();
     link_io.stop();
   }
-  if (link_thread.joinable()) link_thread.join();
+  if (link_thread.joinable())
+    link_thread.join();
   backend.reset();
   if (broker) {
     broker->stop();
@@ -393,11 +411,17 @@ Server::Server(config::Config config) : Server(std::move(config), system_clock) 
 Server::Server(config::Config config, const Clock& clock)
     : impl_(std::make_unique<Impl>(std::move(config), clock)) {}
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
-const RuntimeInfo& Server::runtime() const { return impl_->runtime; }
+const RuntimeInfo& Server::runtime() const {
+  return impl_->runtime;
+}
 
-void Server::stop() { impl_->stop(); }
+void Server::stop() {
+  impl_->stop();
+}
 
 Result<void> Server::start() {
   auto& m = *impl_;
@@ -415,17 +439,25 @@ Result<void> Server::start() {
     }
     return {};
   };
-  if (auto r = step("data directory", m.lock_data_dir()); !r) return r;
+  if (auto r = step("data directory", m.lock_data_dir()); !r)
+    return r;
   auto material = m.prepare_pki();
-  if (!material) return step("PKI", fail(material.error()));
-  if (auto r = step("database", m.open_database()); !r) return r;
-  if (auto r = step("accounts", m.start_accounts()); !r) return r;
+  if (!material)
+    return step("PKI", fail(material.error()));
+  if (auto r = step("database", m.open_database()); !r)
+    return r;
+  if (auto r = step("accounts", m.start_accounts()); !r)
+    return r;
   if (m.config.broker.mode == config::BrokerMode::embedded) {
-    if (auto r = step("embedded broker", m.start_broker(*material)); !r) return r;
+    if (auto r = step("embedded broker", m.start_broker(*material)); !r)
+      return r;
   }
-  if (auto r = step("backend MQTT client", m.start_backend_client(*material)); !r) return r;
-  if (auto r = step("HTTP", m.start_http()); !r) return r;
-  if (auto r = step("runtime.json", write_runtime_file(m.data_dir / "runtime.json", m.runtime)); !r) {
+  if (auto r = step("backend MQTT client", m.start_backend_client(*material)); !r)
+    return r;
+  if (auto r = step("HTTP", m.start_http()); !r)
+    return r;
+  if (auto r = step("runtime.json", write_runtime_file(m.data_dir / "runtime.json", m.runtime));
+      !r) {
     return r;
   }
   m.runtime_written = true;
@@ -442,7 +474,8 @@ Result<void> write_runtime_file(const std::filesystem::path& path, const Runtime
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << json::serialize(body) << "\n";
-    if (!out) return fail(errc::unavailable, "cannot write " + tmp);
+    if (!out)
+      return fail(errc::unavailable, "cannot write " + tmp);
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     return fail(errc::unavailable, "cannot rename " + tmp + ": " + std::strerror(errno));

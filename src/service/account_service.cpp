@@ -15,16 +15,20 @@ namespace stratus::service {
 namespace {
 
 namespace code = account_error;
-using storage::CodePurpose;
 using log::Channel;
+using storage::CodePurpose;
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+    s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.remove_suffix(1);
   return s;
 }
 
-bool is_phone(std::string_view user_name) { return !user_name.empty() && user_name[0] == '+'; }
+bool is_phone(std::string_view user_name) {
+  return !user_name.empty() && user_name[0] == '+';
+}
 
 std::string new_uuid() {
   // RFC 4122 version 4 from 16 random bytes.
@@ -38,9 +42,12 @@ std::string new_uuid() {
 
 std::string_view purpose_text(CodePurpose p) {
   switch (p) {
-    case CodePurpose::signup: return "confirm your Stratus account";
-    case CodePurpose::reset_password: return "reset your Stratus password";
-    case CodePurpose::delete_user: return "delete your Stratus account";
+    case CodePurpose::signup:
+      return "confirm your Stratus account";
+    case CodePurpose::reset_password:
+      return "reset your Stratus password";
+    case CodePurpose::delete_user:
+      return "delete your Stratus account";
   }
   return "";
 }
@@ -73,12 +80,13 @@ std::int64_t AccountService::now_s() const {
 
 Result<std::string> AccountService::normalize_user_name(std::string_view raw) {
   const std::string_view name = trim(raw);
-  if (name.empty()) return fail(errc::invalid_argument, code::user_name_missing, "user name is missing");
+  if (name.empty())
+    return fail(errc::invalid_argument, code::user_name_missing, "user name is missing");
   if (is_phone(name)) {
     const auto digits = name.substr(1);
-    const bool ok = digits.size() >= 6 && digits.size() <= 15 &&
-                    std::all_of(digits.begin(), digits.end(),
-                                [](char c) { return c >= '0' && c <= '9'; });
+    const bool ok =
+        digits.size() >= 6 && digits.size() <= 15 &&
+        std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!ok) {
       return fail(errc::invalid_argument, code::phone_invalid,
                   "please provide a valid phone number (+ and 6 to 15 digits)");
@@ -93,7 +101,9 @@ Result<std::string> AccountService::normalize_user_name(std::string_view raw) {
                     return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '<' ||
                            c == '>' || c == ',' || c == ';' || static_cast<unsigned char>(c) < 0x20;
                   });
-  if (!ok) return fail(errc::invalid_argument, code::email_invalid, "e-mail address is not in a correct format");
+  if (!ok)
+    return fail(errc::invalid_argument, code::email_invalid,
+                "e-mail address is not in a correct format");
   std::string lower(name);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -109,7 +119,8 @@ Result<void> AccountService::check_password_policy(std::string_view password) co
   return {};
 }
 
-Result<void> AccountService::rate_check(std::string_view user_key, std::string_view client_address) {
+Result<void> AccountService::rate_check(std::string_view user_key,
+                                        std::string_view client_address) {
   if (!user_key.empty() && !user_failures_.allowed(user_key)) {
     return fail(errc::resource_exhausted, code::user_rate_limited,
                 "too many failed attempts for this user, please try again later");
@@ -130,9 +141,10 @@ Result<void> AccountService::send_code(const storage::UserRecord& user, CodePurp
   }
   const std::string plain = auth::verification_code();
   const auto now = now_s();
-  storage::CodeRecord record{user.user_id, purpose, auth::sha256_hex(plain),
-                             now + options_.code_lifetime.count(), 0, now};
-  if (auto r = repository_.put_code(record); !r) return r;
+  storage::CodeRecord record{
+      user.user_id, purpose, auth::sha256_hex(plain), now + options_.code_lifetime.count(), 0, now};
+  if (auto r = repository_.put_code(record); !r)
+    return r;
   code_sends_.record(key);
   MailMessage mail{user.user_name, std::string(subject),
                    "Use this code to " + std::string(purpose_text(purpose)) +
@@ -152,14 +164,15 @@ Result<void> AccountService::send_code(const storage::UserRecord& user, CodePurp
 Result<void> AccountService::check_code(const storage::UserRecord& user, CodePurpose purpose,
                                         std::string_view plain, std::string_view client_address) {
   const bool deleting = purpose == CodePurpose::delete_user;
-  if (auto r = rate_check({}, client_address); !r) return r;
+  if (auto r = rate_check({}, client_address); !r)
+    return r;
   auto stored = repository_.get_code(user.user_id, purpose);
   if (!stored) {
-    if (stored.error().code != errc::not_found) return fail(stored.error());
-    return fail(errc::invalid_argument,
-                deleting ? code::delete_code_not_requested : code::code_incorrect,
-                deleting ? "no delete request exists for the user"
-                         : "verification code is incorrect");
+    if (stored.error().code != errc::not_found)
+      return fail(stored.error());
+    return fail(
+        errc::invalid_argument, deleting ? code::delete_code_not_requested : code::code_incorrect,
+        deleting ? "no delete request exists for the user" : "verification code is incorrect");
   }
   if (stored->expires_at <= now_s()) {
     (void)repository_.remove_code(user.user_id, purpose);
@@ -175,7 +188,8 @@ Result<void> AccountService::check_code(const storage::UserRecord& user, CodePur
                   deleting ? code::delete_attempts_exceeded : code::user_rate_limited,
                   "too many wrong codes; please request a new one");
     }
-    return fail(errc::invalid_argument, deleting ? code::delete_code_incorrect : code::code_incorrect,
+    return fail(errc::invalid_argument,
+                deleting ? code::delete_code_incorrect : code::code_incorrect,
                 "verification code is incorrect");
   }
   return {};
@@ -184,21 +198,28 @@ Result<void> AccountService::check_code(const storage::UserRecord& user, CodePur
 Result<void> AccountService::sign_up(std::string_view raw_name, std::string_view password,
                                      std::string_view client_address) {
   auto name = normalize_user_name(raw_name);
-  if (!name) return fail(name.error());
-  if (auto r = check_password_policy(password); !r) return r;
-  if (auto r = rate_check({}, client_address); !r) return r;
+  if (!name)
+    return fail(name.error());
+  if (auto r = check_password_policy(password); !r)
+    return r;
+  if (auto r = rate_check({}, client_address); !r)
+    return r;
   auto hash = auth::hash_password(password, *hashing_);
-  if (!hash) return fail(hash.error());
+  if (!hash)
+    return fail(hash.error());
   const auto now = now_s();
   auto existing = repository_.get_user_by_name(*name);
   storage::UserRecord user;
   if (existing) {
-    if (existing->verified) return fail(errc::already_exists, code::user_exists, "user account already exists");
-    if (auto r = repository_.update_password_hash(existing->user_id, *hash, now); !r) return r;
+    if (existing->verified)
+      return fail(errc::already_exists, code::user_exists, "user account already exists");
+    if (auto r = repository_.update_password_hash(existing->user_id, *hash, now); !r)
+      return r;
     user = std::move(*existing);
   } else if (existing.error().code == errc::not_found) {
     user = storage::UserRecord{new_uuid(), *name, *hash, false, false, "", now, now};
-    if (auto r = repository_.create_user(user); !r) return r;
+    if (auto r = repository_.create_user(user); !r)
+      return r;
     log::info(Channel::service, "user signed up user_id={}", user.user_id);
   } else {
     return fail(existing.error());
@@ -209,18 +230,24 @@ Result<void> AccountService::sign_up(std::string_view raw_name, std::string_view
 Result<void> AccountService::confirm_sign_up(std::string_view raw_name, std::string_view plain,
                                              std::string_view client_address) {
   auto name = normalize_user_name(raw_name);
-  if (!name) return fail(name.error());
+  if (!name)
+    return fail(name.error());
   auto user = repository_.get_user_by_name(*name);
-  if (!user) return fail(user.error());
-  if (user->verified) return fail(errc::conflict, code::already_verified, "user name is already verified");
-  if (auto r = check_code(*user, CodePurpose::signup, plain, client_address); !r) return r;
-  if (auto r = repository_.confirm_user(user->user_id, now_s()); !r) return r;
+  if (!user)
+    return fail(user.error());
+  if (user->verified)
+    return fail(errc::conflict, code::already_verified, "user name is already verified");
+  if (auto r = check_code(*user, CodePurpose::signup, plain, client_address); !r)
+    return r;
+  if (auto r = repository_.confirm_user(user->user_id, now_s()); !r)
+    return r;
   log::info(Channel::service, "user verified user_id={}", user->user_id);
   return {};
 }
 
 Result<Tokens> AccountService::issue_tokens(const storage::UserRecord& user,
-                                            std::string_view session_id, std::string refresh_token) {
+                                            std::string_view session_id,
+                                            std::string refresh_token) {
   const auto now = now_s();
   // What both tokens carry; the RainMaker CLI reads `exp` (access) and
   // `custom:user_id` plus `email`/`phone_number` (id), spec §4.2.
@@ -236,20 +263,25 @@ Result<Tokens> AccountService::issue_tokens(const storage::UserRecord& user,
   };
   auth::Claims access = common("access");
   access.set("sid", std::string(session_id));
-  if (user.super_admin) access.set("super_admin", true);
+  if (user.super_admin)
+    access.set("super_admin", true);
   auth::Claims id = common("id");
   id.set(is_phone(user.user_name) ? "phone_number" : "email", user.user_name);
-  if (!user.name.empty()) id.set("name", user.name);
+  if (!user.name.empty())
+    id.set("name", user.name);
   return Tokens{signer_.sign(id), signer_.sign(access), std::move(refresh_token)};
 }
 
 Result<Tokens> AccountService::log_in(std::string_view raw_name, std::string_view password,
                                       std::string_view client_address) {
   auto name = normalize_user_name(raw_name);
-  if (!name) return fail(name.error());
-  if (auto r = rate_check(*name, client_address); !r) return fail(r.error());
+  if (!name)
+    return fail(name.error());
+  if (auto r = rate_check(*name, client_address); !r)
+    return fail(r.error());
   auto user = repository_.get_user_by_name(*name);
-  if (!user && user.error().code != errc::not_found) return fail(user.error());
+  if (!user && user.error().code != errc::not_found)
+    return fail(user.error());
   // Unknown users cost one argon2id verification too, so timing tells nothing.
   const bool match = auth::verify_password(user ? user->password_hash : dummy_hash_, password);
   if (!user || !match) {
@@ -263,30 +295,38 @@ Result<Tokens> AccountService::log_in(std::string_view raw_name, std::string_vie
   user_failures_.reset(*name);
   const std::string session_id = new_uuid();
   std::string refresh = auth::random_token(32);
-  if (auto r = repository_.create_session(session_id, user->user_id, auth::sha256_hex(refresh), now_s()); !r) {
+  if (auto r =
+          repository_.create_session(session_id, user->user_id, auth::sha256_hex(refresh), now_s());
+      !r) {
     return fail(r.error());
   }
   log::info(Channel::service, "login user_id={} session_id={}", user->user_id, session_id);
   return issue_tokens(*user, session_id, std::move(refresh));
 }
 
-Result<Tokens> AccountService::refresh(std::string_view refresh_token, std::string_view client_address) {
-  if (auto r = rate_check({}, client_address); !r) return fail(r.error());
+Result<Tokens> AccountService::refresh(std::string_view refresh_token,
+                                       std::string_view client_address) {
+  if (auto r = rate_check({}, client_address); !r)
+    return fail(r.error());
   const auto denied = [&] {
     address_failures_.record(client_address);
     return fail(errc::unauthenticated, code::refresh_failed,
                 "refresh token is invalid or expired; please log in again");
   };
-  if (refresh_token.empty() || refresh_token.size() > 256) return denied();
+  if (refresh_token.empty() || refresh_token.size() > 256)
+    return denied();
   const std::string old_hash = auth::sha256_hex(refresh_token);
   auto record = repository_.get_refresh_token(old_hash);
-  if (!record) return record.error().code == errc::not_found ? denied() : fail(record.error());
-  if (record->session_revoked_at) return denied();
+  if (!record)
+    return record.error().code == errc::not_found ? denied() : fail(record.error());
+  if (record->session_revoked_at)
+    return denied();
   const auto now = now_s();
   std::string fresh = auth::random_token(32);
   auto rotated = repository_.rotate_refresh_token(old_hash, auth::sha256_hex(fresh), now);
   if (!rotated) {
-    if (rotated.error().code != errc::conflict) return fail(rotated.error());
+    if (rotated.error().code != errc::conflict)
+      return fail(rotated.error());
     // A rotated token came back after its successor was used: one of the two
     // holders is not the owner. End the whole family.
     (void)repository_.revoke_session(record->session_id, now);
@@ -295,7 +335,8 @@ Result<Tokens> AccountService::refresh(std::string_view refresh_token, std::stri
     return denied();
   }
   auto user = repository_.get_user(record->user_id);
-  if (!user) return denied();
+  if (!user)
+    return denied();
   return issue_tokens(*user, record->session_id, std::move(fresh));
 }
 
@@ -308,10 +349,13 @@ Result<void> AccountService::log_out(const Principal& who, bool all_sessions) {
 Result<void> AccountService::request_password_reset(std::string_view raw_name,
                                                     std::string_view client_address) {
   auto name = normalize_user_name(raw_name);
-  if (!name) return fail(name.error());
-  if (auto r = rate_check({}, client_address); !r) return r;
+  if (!name)
+    return fail(name.error());
+  if (auto r = rate_check({}, client_address); !r)
+    return r;
   auto user = repository_.get_user_by_name(*name);
-  if (!user) return fail(user.error());
+  if (!user)
+    return fail(user.error());
   return send_code(*user, CodePurpose::reset_password, "Reset your Stratus password");
 }
 
@@ -319,47 +363,61 @@ Result<void> AccountService::reset_password(std::string_view raw_name, std::stri
                                             std::string_view new_password,
                                             std::string_view client_address) {
   auto name = normalize_user_name(raw_name);
-  if (!name) return fail(name.error());
-  if (auto r = check_password_policy(new_password); !r) return r;
+  if (!name)
+    return fail(name.error());
+  if (auto r = check_password_policy(new_password); !r)
+    return r;
   auto user = repository_.get_user_by_name(*name);
-  if (!user) return fail(user.error());
-  if (auto r = check_code(*user, CodePurpose::reset_password, plain, client_address); !r) return r;
+  if (!user)
+    return fail(user.error());
+  if (auto r = check_code(*user, CodePurpose::reset_password, plain, client_address); !r)
+    return r;
   auto hash = auth::hash_password(new_password, *hashing_);
-  if (!hash) return fail(hash.error());
+  if (!hash)
+    return fail(hash.error());
   // Owning the mailbox proves the account: a reset also verifies it.
-  if (!user->verified) (void)repository_.confirm_user(user->user_id, now_s());
+  if (!user->verified)
+    (void)repository_.confirm_user(user->user_id, now_s());
   return repository_.set_password(user->user_id, *hash, CodePurpose::reset_password, "", now_s());
 }
 
 Result<void> AccountService::change_password(const Principal& who, std::string_view old_password,
                                              std::string_view new_password,
                                              std::string_view client_address) {
-  if (auto r = rate_check(who.user_id, client_address); !r) return r;
+  if (auto r = rate_check(who.user_id, client_address); !r)
+    return r;
   auto user = repository_.get_user(who.user_id);
-  if (!user) return fail(user.error());
+  if (!user)
+    return fail(user.error());
   if (!auth::verify_password(user->password_hash, old_password)) {
     user_failures_.record(who.user_id);
     address_failures_.record(client_address);
-    return fail(errc::unauthenticated, code::wrong_old_password, "the password you entered is incorrect");
+    return fail(errc::unauthenticated, code::wrong_old_password,
+                "the password you entered is incorrect");
   }
-  if (auto r = check_password_policy(new_password); !r) return r;
+  if (auto r = check_password_policy(new_password); !r)
+    return r;
   auto hash = auth::hash_password(new_password, *hashing_);
-  if (!hash) return fail(hash.error());
+  if (!hash)
+    return fail(hash.error());
   return repository_.set_password(user->user_id, *hash, std::nullopt, who.session_id, now_s());
 }
 
 Result<UserInfo> AccountService::get_user(const Principal& who) {
   auto user = repository_.get_user(who.user_id);
-  if (!user) return fail(user.error());
+  if (!user)
+    return fail(user.error());
   return UserInfo{user->user_id, user->user_name, user->name, user->super_admin,
                   is_phone(user->user_name)};
 }
 
 Result<void> AccountService::request_deletion(const Principal& who) {
   auto user = repository_.get_user(who.user_id);
-  if (!user) return fail(user.error());
+  if (!user)
+    return fail(user.error());
   if (user->super_admin) {
-    return fail(errc::forbidden, code::super_admin_deletion, "super-admin user deletion is restricted");
+    return fail(errc::forbidden, code::super_admin_deletion,
+                "super-admin user deletion is restricted");
   }
   return send_code(*user, CodePurpose::delete_user, "Confirm deleting your Stratus account");
 }
@@ -367,12 +425,16 @@ Result<void> AccountService::request_deletion(const Principal& who) {
 Result<void> AccountService::delete_user(const Principal& who, std::string_view plain,
                                          std::string_view client_address) {
   auto user = repository_.get_user(who.user_id);
-  if (!user) return fail(user.error());
+  if (!user)
+    return fail(user.error());
   if (user->super_admin) {
-    return fail(errc::forbidden, code::super_admin_deletion, "super-admin user deletion is restricted");
+    return fail(errc::forbidden, code::super_admin_deletion,
+                "super-admin user deletion is restricted");
   }
-  if (auto r = check_code(*user, CodePurpose::delete_user, plain, client_address); !r) return r;
-  if (auto r = repository_.remove_user(user->user_id); !r) return r;
+  if (auto r = check_code(*user, CodePurpose::delete_user, plain, client_address); !r)
+    return r;
+  if (auto r = repository_.remove_user(user->user_id); !r)
+    return r;
   log::info(Channel::service, "user deleted user_id={}", user->user_id);
   return {};
 }
@@ -386,7 +448,8 @@ Result<AccountService::UserPage> AccountService::list_users(const Principal& who
   }
   limit = std::clamp<std::size_t>(limit, 1, 100);
   auto users = repository_.list_users(start_user_name, limit + 1);
-  if (!users) return fail(users.error());
+  if (!users)
+    return fail(users.error());
   UserPage page{std::move(*users), {}};
   if (page.users.size() > limit) {
     page.next_user_name = page.users.back().user_name;
@@ -398,13 +461,17 @@ Result<AccountService::UserPage> AccountService::list_users(const Principal& who
 Result<UserInfo> AccountService::create_super_admin(std::string_view raw_name,
                                                     std::string_view password) {
   auto name = normalize_user_name(raw_name);
-  if (!name) return fail(name.error());
-  if (auto r = check_password_policy(password); !r) return fail(r.error());
+  if (!name)
+    return fail(name.error());
+  if (auto r = check_password_policy(password); !r)
+    return fail(r.error());
   auto hash = auth::hash_password(password, *hashing_);
-  if (!hash) return fail(hash.error());
+  if (!hash)
+    return fail(hash.error());
   const auto now = now_s();
   storage::UserRecord user{new_uuid(), *name, *hash, true, true, "", now, now};
-  if (auto r = repository_.create_user(user); !r) return fail(r.error());
+  if (auto r = repository_.create_user(user); !r)
+    return fail(r.error());
   return UserInfo{user.user_id, user.user_name, "", true, is_phone(user.user_name)};
 }
 
@@ -417,7 +484,8 @@ Result<Principal> AccountService::authenticate(std::string_view access_token) {
     return fail(errc::unauthenticated, code::access_token_invalid,
                 "access token is invalid or expired");
   };
-  if (!claims) return invalid();
+  if (!claims)
+    return invalid();
   const auto use = claims->get_string("token_use");
   const auto user_id = claims->get_string("custom:user_id");
   const auto session_id = claims->get_string("sid");
@@ -425,11 +493,14 @@ Result<Principal> AccountService::authenticate(std::string_view access_token) {
     return invalid();
   }
   auto active = repository_.session_active(*session_id);
-  if (!active) return fail(active.error());
-  if (!*active) return fail(errc::unauthenticated, code::logged_out, "you were logged out, please log in again");
+  if (!active)
+    return fail(active.error());
+  if (!*active)
+    return fail(errc::unauthenticated, code::logged_out,
+                "you were logged out, please log in again");
   const auto* admin = claims->find("super_admin");
-  const bool super_admin = admin != nullptr && std::holds_alternative<bool>(*admin) &&
-                           std::get<bool>(*admin);
+  const bool super_admin =
+      admin != nullptr && std::holds_alternative<bool>(*admin) && std::get<bool>(*admin);
   return Principal{*user_id, *session_id, super_admin};
 }
 

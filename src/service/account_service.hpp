@@ -29,15 +29,15 @@ namespace stratus::service {
 /// Tunables of the account service (config section `accounts`).
 struct AccountOptions {
   std::string issuer = "stratus";
-  std::chrono::seconds token_lifetime{3600};        ///< access and id tokens
-  std::chrono::seconds code_lifetime{900};          ///< verification codes
-  int code_max_attempts = 5;                        ///< wrong tries before a code is void
+  std::chrono::seconds token_lifetime{3600};  ///< access and id tokens
+  std::chrono::seconds code_lifetime{900};    ///< verification codes
+  int code_max_attempts = 5;                  ///< wrong tries before a code is void
   std::size_t password_max_length = 256;
-  std::size_t login_failures_per_user = 10;         ///< per `rate_window`
-  std::size_t attempts_per_address = 50;            ///< failed logins + wrong codes per `rate_window`
-  std::size_t codes_per_user = 5;                   ///< codes mailed per user per `rate_window`
+  std::size_t login_failures_per_user = 10;  ///< per `rate_window`
+  std::size_t attempts_per_address = 50;     ///< failed logins + wrong codes per `rate_window`
+  std::size_t codes_per_user = 5;            ///< codes mailed per user per `rate_window`
   std::chrono::seconds rate_window{900};
-  unsigned long long argon2_ops_limit = 2;          ///< libsodium argon2id "interactive"
+  unsigned long long argon2_ops_limit = 2;  ///< libsodium argon2id "interactive"
   std::size_t argon2_mem_limit_bytes = 64 * 1024 * 1024;
 };
 

@@ -11,9 +11,9 @@ namespace stratus::service {
 
 /// One plain-text message.
 struct MailMessage {
-  std::string to;       ///< an e-mail address or a phone number (RainMaker user names are either)
+  std::string to;  ///< an e-mail address or a phone number (RainMaker user names are either)
   std::string subject;
-  std::string body;     ///< UTF-8 text
+  std::string body;  ///< UTF-8 text
 };
 
 /// Sends mail. Implementations are thread-safe and may block (call them from

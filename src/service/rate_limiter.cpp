@@ -5,7 +5,8 @@ namespace stratus::service {
 bool RateLimiter::allowed(std::string_view key) {
   std::lock_guard lock(mutex_);
   const auto it = windows_.find(std::string(key));
-  if (it == windows_.end()) return true;
+  if (it == windows_.end())
+    return true;
   return expired(it->second, clock_.steady_now()) || it->second.count < limit_;
 }
 
@@ -16,7 +17,8 @@ void RateLimiter::record(std::string_view key) {
   if (it == windows_.end()) {
     if (windows_.size() >= max_keys_) {
       std::erase_if(windows_, [&](const auto& kv) { return expired(kv.second, now); });
-      if (windows_.size() >= max_keys_) return;
+      if (windows_.size() >= max_keys_)
+        return;
     }
     it = windows_.emplace(std::string(key), Window{now, 0}).first;
   } else if (expired(it->second, now)) {

@@ -20,9 +20,9 @@ struct Migration {
 
 /// What `migrate` did.
 struct MigrationReport {
-  int from_version = 0;            ///< schema version before
-  int to_version = 0;              ///< schema version after
-  std::vector<int> applied;        ///< versions applied by this call (empty when current)
+  int from_version = 0;      ///< schema version before
+  int to_version = 0;        ///< schema version after
+  std::vector<int> applied;  ///< versions applied by this call (empty when current)
 };
 
 }  // namespace stratus::storage

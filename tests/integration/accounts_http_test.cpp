@@ -3,10 +3,10 @@
 // bad input gets a clear failure and changes nothing.
 // How: server::Server in-process on 127.0.0.1 port 0 in a temp dir (real
 // SQLite, real mosquitto); verification codes read from the outbox folder.
+#include <gtest/gtest.h>
+
 #include <boost/json.hpp>
 #include <filesystem>
-
-#include <gtest/gtest.h>
 
 #include "server/accounts.hpp"
 #include "server/server.hpp"
@@ -29,9 +29,9 @@ class AccountsHttpTest : public ::testing::Test {
     config_->http.port = 0;
     config_->broker.bind_address = "127.0.0.1";
     config_->broker.port = 0;
-    config_->broker.plugin_path =
-        (std::filesystem::path(std::getenv("STRATUS_BUILD_DIR")) / "lib/stratus/stratus_mosquitto_plugin.so")
-            .string();
+    config_->broker.plugin_path = (std::filesystem::path(std::getenv("STRATUS_BUILD_DIR")) /
+                                   "lib/stratus/stratus_mosquitto_plugin.so")
+                                      .string();
     config_->accounts.argon2_ops_limit = 1;
     config_->accounts.argon2_mem_limit_kib = 8;
     config_->accounts.login_failures_per_user = 3;
@@ -47,8 +47,8 @@ class AccountsHttpTest : public ::testing::Test {
     delete dir_;
   }
 
-  static HttpReply call(std::string_view method, std::string_view target, std::string_view body = {},
-                        const HeaderList& headers = {}) {
+  static HttpReply call(std::string_view method, std::string_view target,
+                        std::string_view body = {}, const HeaderList& headers = {}) {
     HeaderList h = headers;
     h.emplace_back("Content-Type", "application/json");
     return http_request("127.0.0.1", server_->runtime().http_port, method, target, body, h);
@@ -65,9 +65,11 @@ class AccountsHttpTest : public ::testing::Test {
   static std::string outbox_code(const std::string& user) {
     std::filesystem::file_time_type newest{};
     std::string code;
-    for (const auto& f : std::filesystem::directory_iterator(std::filesystem::path(config_->server.data_dir) / "outbox")) {
+    for (const auto& f : std::filesystem::directory_iterator(
+             std::filesystem::path(config_->server.data_dir) / "outbox")) {
       const std::string text = read_file(f.path());
-      if (text.find("To: " + user + "\n") == std::string::npos) continue;
+      if (text.find("To: " + user + "\n") == std::string::npos)
+        continue;
       const auto at = text.find("Verification code: ");
       if (at != std::string::npos && (code.empty() || f.last_write_time() > newest)) {
         newest = f.last_write_time();
@@ -78,12 +80,18 @@ class AccountsHttpTest : public ::testing::Test {
   }
 
   static json::object sign_up_and_log_in(const std::string& user, const std::string& password) {
-    EXPECT_EQ(call("POST", "/v1/user2", json::serialize(json::object{{"user_name", user}, {"password", password}})).status, 201);
     EXPECT_EQ(call("POST", "/v1/user2",
-                   json::serialize(json::object{{"user_name", user}, {"verification_code", outbox_code(user)}}))
+                   json::serialize(json::object{{"user_name", user}, {"password", password}}))
                   .status,
               201);
-    const auto login = call("POST", "/v1/login2", json::serialize(json::object{{"user_name", user}, {"password", password}}));
+    EXPECT_EQ(call("POST", "/v1/user2",
+                   json::serialize(
+                       json::object{{"user_name", user}, {"verification_code", outbox_code(user)}}))
+                  .status,
+              201);
+    const auto login =
+        call("POST", "/v1/login2",
+             json::serialize(json::object{{"user_name", user}, {"password", password}}));
     EXPECT_EQ(login.status, 200) << login.body;
     return object(login);
   }
@@ -121,7 +129,8 @@ TEST_F(AccountsHttpTest, TheCliFlowEndToEnd) {
   EXPECT_EQ(object(r).at("status").as_string(), "success");
   const std::string code = outbox_code("alice@example.com");
   ASSERT_EQ(code.size(), 6u);
-  r = call("POST", "/v1/user2", R"({"user_name":"alice@example.com","verification_code":")" + code + "\"}");
+  r = call("POST", "/v1/user2",
+           R"({"user_name":"alice@example.com","verification_code":")" + code + "\"}");
   ASSERT_EQ(r.status, 201) << r.body;
 
   r = call("POST", "/v1/login2", R"({"user_name":"alice@example.com","password":"secret123"})");
@@ -134,7 +143,8 @@ TEST_F(AccountsHttpTest, TheCliFlowEndToEnd) {
   const std::string refresh(login.at("refreshtoken").as_string());
   for (const auto& token : {access, id}) {
     const auto p = payload_of(token);
-    EXPECT_EQ(p.find_first_of("-_"), std::string::npos) << "the CLI's base64 decoder breaks on - and _";
+    EXPECT_EQ(p.find_first_of("-_"), std::string::npos)
+        << "the CLI's base64 decoder breaks on - and _";
   }
   EXPECT_EQ(r.header("Content-Length").value_or(""), std::to_string(r.body.size()));
 
@@ -158,24 +168,34 @@ TEST_F(AccountsHttpTest, TheCliFlowEndToEnd) {
 
 TEST_F(AccountsHttpTest, ForgotPasswordWithTheCliShapes) {
   sign_up_and_log_in("bob@example.com", "secret123");
-  auto r = call("PUT", "/v1/forgotpassword2", R"({"user_name":"bob@example.com","password":null,"verification_code":null})");
+  auto r = call("PUT", "/v1/forgotpassword2",
+                R"({"user_name":"bob@example.com","password":null,"verification_code":null})");
   ASSERT_EQ(r.status, 200) << r.body;
   const std::string code = outbox_code("bob@example.com");
-  expect_failure(call("PUT", "/v1/forgotpassword2",
-                      R"({"user_name":"bob@example.com","password":"newpass77","verification_code":"000000x"})"),
-                 400, 101012);
+  expect_failure(
+      call(
+          "PUT", "/v1/forgotpassword2",
+          R"({"user_name":"bob@example.com","password":"newpass77","verification_code":"000000x"})"),
+      400, 101012);
   r = call("PUT", "/v1/forgotpassword2",
-           R"({"user_name":"bob@example.com","password":"newpass77","verification_code":")" + code + "\"}");
+           R"({"user_name":"bob@example.com","password":"newpass77","verification_code":")" + code +
+               "\"}");
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(call("POST", "/v1/login2", R"({"user_name":"bob@example.com","password":"newpass77"})").status, 200);
+  EXPECT_EQ(call("POST", "/v1/login2", R"({"user_name":"bob@example.com","password":"newpass77"})")
+                .status,
+            200);
 }
 
 TEST_F(AccountsHttpTest, WrongPasswordThenRateLimit) {
   sign_up_and_log_in("carl@example.com", "secret123");
   for (int i = 0; i < 3; ++i) {
-    expect_failure(call("POST", "/v1/login2", R"({"user_name":"carl@example.com","password":"wrongpass1"})"), 401, 101009);
+    expect_failure(
+        call("POST", "/v1/login2", R"({"user_name":"carl@example.com","password":"wrongpass1"})"),
+        401, 101009);
   }
-  expect_failure(call("POST", "/v1/login2", R"({"user_name":"carl@example.com","password":"secret123"})"), 429, 101057);
+  expect_failure(
+      call("POST", "/v1/login2", R"({"user_name":"carl@example.com","password":"secret123"})"), 429,
+      101057);
 }
 
 TEST_F(AccountsHttpTest, ForgedAndReplayedTokensAreRefused) {
@@ -217,12 +237,18 @@ TEST_F(AccountsHttpTest, BadInputGetsAClearFailureAndChangesNothing) {
       {"POST", "/v1/user2", R"({"user_name":5,"password":"secret123"})", 400, 100006},
       {"POST", "/v1/user2", R"({"user_name":"mallory@example.com","password":["x"]})", 400, 100006},
       {"POST", "/v1/user2", R"({"user_name":"not an email","password":"secret123"})", 400, 101002},
-      {"POST", "/v1/user2", R"({"user_name":"mallory@example.com","password":"short"})", 400, 101004},
+      {"POST", "/v1/user2", R"({"user_name":"mallory@example.com","password":"short"})", 400,
+       101004},
       {"POST", "/v1/login2", "", 400, 100006},
-      {"POST", "/v1/login2", R"({"user_name":"erik@example.com","password":12345678})", 400, 100006},
+      {"POST", "/v1/login2", R"({"user_name":"erik@example.com","password":12345678})", 400,
+       100006},
       {"POST", "/v1/login2", R"({"refreshtoken":{}})", 400, 100006},
-      {"PUT", "/v1/forgotpassword2", R"({"user_name":"erik@example.com","password":"newpass99"})", 400, 101030},
-      {"POST", "/v1/user2", R"({"user_name":"mallory@example.com","password":")" + std::string(2 * 1024 * 1024, 'a') + "\"}", 413, 100413},
+      {"PUT", "/v1/forgotpassword2", R"({"user_name":"erik@example.com","password":"newpass99"})",
+       400, 101030},
+      {"POST", "/v1/user2",
+       R"({"user_name":"mallory@example.com","password":")" + std::string(2 * 1024 * 1024, 'a') +
+           "\"}",
+       413, 100413},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(std::string(c.method) + " " + c.target + " " + c.body.substr(0, 60));
@@ -231,23 +257,30 @@ TEST_F(AccountsHttpTest, BadInputGetsAClearFailureAndChangesNothing) {
   expect_failure(call("PUT", "/v1/password", R"({"password":"secret123","newpassword":7})",
                       {{"Authorization", access}}),
                  400, 100006);
-  expect_failure(call("POST", "/v1/logout2?logout_all=maybe", {}, {{"Authorization", access}}), 400, 101036);
+  expect_failure(call("POST", "/v1/logout2?logout_all=maybe", {}, {{"Authorization", access}}), 400,
+                 101036);
 
   // Nothing changed: no account for mallory, erik's password and session still work.
-  expect_failure(call("POST", "/v1/login2", R"({"user_name":"mallory@example.com","password":"secret123"})"), 401, 101009);
+  expect_failure(
+      call("POST", "/v1/login2", R"({"user_name":"mallory@example.com","password":"secret123"})"),
+      401, 101009);
   EXPECT_EQ(call("GET", "/v1/user", {}, {{"Authorization", access}}).status, 200);
-  EXPECT_EQ(call("POST", "/v1/login2", R"({"user_name":"erik@example.com","password":"secret123"})").status, 200);
+  EXPECT_EQ(call("POST", "/v1/login2", R"({"user_name":"erik@example.com","password":"secret123"})")
+                .status,
+            200);
   const auto health = call("GET", "/healthz");
   EXPECT_EQ(health.status, 200) << health.body;
 }
 
 TEST_F(AccountsHttpTest, AdminRoutesRequireASuperAdmin) {
   const auto user = sign_up_and_log_in("fay@example.com", "secret123");
-  expect_failure(call("GET", "/v1/admin/users", {}, {{"Authorization", std::string(user.at("accesstoken").as_string())}}),
+  expect_failure(call("GET", "/v1/admin/users", {},
+                      {{"Authorization", std::string(user.at("accesstoken").as_string())}}),
                  403, 100004);
   const auto admin = server::add_super_admin(*config_, "root@example.com", "rootpass1");
   ASSERT_TRUE(admin) << admin.error().message();
-  const auto login = object(call("POST", "/v1/login2", R"({"user_name":"root@example.com","password":"rootpass1"})"));
+  const auto login = object(
+      call("POST", "/v1/login2", R"({"user_name":"root@example.com","password":"rootpass1"})"));
   const std::string token(login.at("accesstoken").as_string());
   const auto r = call("GET", "/v1/admin/users?num_records=2", {}, {{"Authorization", token}});
   ASSERT_EQ(r.status, 200) << r.body;
@@ -255,7 +288,8 @@ TEST_F(AccountsHttpTest, AdminRoutesRequireASuperAdmin) {
   EXPECT_EQ(page.at("users").as_array().size(), 2u);
   EXPECT_TRUE(page.contains("next_id"));
   EXPECT_EQ(call("GET", "/v1/user", {}, {{"Authorization", token}}).status, 200);
-  EXPECT_TRUE(object(call("GET", "/v1/user", {}, {{"Authorization", token}})).at("super_admin").as_bool());
+  EXPECT_TRUE(
+      object(call("GET", "/v1/user", {}, {{"Authorization", token}})).at("super_admin").as_bool());
 }
 
 TEST_F(AccountsHttpTest, ReusedAndExpiredCodesAndExpiredTokens) {
@@ -264,26 +298,32 @@ TEST_F(AccountsHttpTest, ReusedAndExpiredCodesAndExpiredTokens) {
   ASSERT_EQ(call("PUT", "/v1/forgotpassword2", R"({"user_name":"hal@example.com"})").status, 200);
   const std::string reset = outbox_code("hal@example.com");
   const std::string body =
-      R"({"user_name":"hal@example.com","password":"newpass11","verification_code":")" + reset + "\"}";
+      R"({"user_name":"hal@example.com","password":"newpass11","verification_code":")" + reset +
+      "\"}";
   ASSERT_EQ(call("PUT", "/v1/forgotpassword2", body).status, 200);
   expect_failure(call("PUT", "/v1/forgotpassword2", body), 400, 101012);
 
   // Expired: a code older than its lifetime, and an access token past `exp`.
   ASSERT_EQ(call("PUT", "/v1/forgotpassword2", R"({"user_name":"hal@example.com"})").status, 200);
   const std::string late = outbox_code("hal@example.com");
-  const auto fresh = object(call("POST", "/v1/login2", R"({"user_name":"hal@example.com","password":"newpass11"})"));
+  const auto fresh = object(
+      call("POST", "/v1/login2", R"({"user_name":"hal@example.com","password":"newpass11"})"));
   const std::string token(fresh.at("accesstoken").as_string());
   const std::string refresh(fresh.at("refreshtoken").as_string());
   EXPECT_EQ(call("GET", "/v1/user", {}, {{"Authorization", token}}).status, 200);
   clock_->advance(std::chrono::seconds(3601));
-  expect_failure(call("PUT", "/v1/forgotpassword2",
-                      R"({"user_name":"hal@example.com","password":"newpass22","verification_code":")" + late + "\"}"),
-                 400, 100068);
+  expect_failure(
+      call("PUT", "/v1/forgotpassword2",
+           R"({"user_name":"hal@example.com","password":"newpass22","verification_code":")" + late +
+               "\"}"),
+      400, 100068);
   expect_failure(call("GET", "/v1/user", {}, {{"Authorization", token}}), 401, 100401);
   // The refresh token outlives the access token: the CLI's way back in.
   const auto renewed = call("POST", "/v1/login2", R"({"refreshtoken":")" + refresh + "\"}");
   ASSERT_EQ(renewed.status, 200) << renewed.body;
-  EXPECT_EQ(call("GET", "/v1/user", {}, {{"Authorization", std::string(object(renewed).at("accesstoken").as_string())}}).status,
+  EXPECT_EQ(call("GET", "/v1/user", {},
+                 {{"Authorization", std::string(object(renewed).at("accesstoken").as_string())}})
+                .status,
             200);
 }
 

@@ -60,12 +60,14 @@ class HttpConnection {
 
 /// One request on a fresh connection. Throws std::runtime_error on failure.
 HttpReply http_request(std::string_view host, std::uint16_t port, std::string_view method,
-                       std::string_view target, std::string_view body = {}, const HeaderList& headers = {},
+                       std::string_view target, std::string_view body = {},
+                       const HeaderList& headers = {},
                        std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 /// Same over TLS, verifying the server against `ca_file` and `host`.
-HttpReply https_request(std::string_view host, std::uint16_t port, const std::filesystem::path& ca_file,
-                        std::string_view method, std::string_view target, std::string_view body = {},
+HttpReply https_request(std::string_view host, std::uint16_t port,
+                        const std::filesystem::path& ca_file, std::string_view method,
+                        std::string_view target, std::string_view body = {},
                         const HeaderList& headers = {},
                         std::chrono::milliseconds timeout = std::chrono::seconds(5));
 

@@ -12,7 +12,8 @@ namespace stratus::test {
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
-  path_ = std::filesystem::path(base != nullptr ? base : "/tmp") / ("stratus-test-" + random_hex(6));
+  path_ =
+      std::filesystem::path(base != nullptr ? base : "/tmp") / ("stratus-test-" + random_hex(6));
   std::filesystem::create_directories(path_);
 }
 
@@ -24,7 +25,8 @@ TempDir::~TempDir() {
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds deadline) {
   const auto end = std::chrono::steady_clock::now() + deadline;
   while (std::chrono::steady_clock::now() < end) {
-    if (condition()) return true;
+    if (condition())
+      return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return condition();

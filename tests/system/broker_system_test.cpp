@@ -2,13 +2,12 @@
 // clean shutdown, against the real stratusd binary and Debian's mosquitto.
 // How: stratusd in a temp dir on free loopback ports; MQTT clients with
 // certificates issued from that data dir's CA (or another CA, or none).
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 
 #include <boost/json.hpp>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "pki/authority.hpp"
 #include "pki/certificate.hpp"
@@ -89,7 +88,8 @@ class BrokerSystemTest : public ::testing::Test {
     o.client_id = client_id;
     o.username = "stratus-backend";
     o.password = read_file(stratusd_->data_dir() / "pki" / "backend.secret");
-    while (!o.password.empty() && o.password.back() == '\n') o.password.pop_back();
+    while (!o.password.empty() && o.password.back() == '\n')
+      o.password.pop_back();
     o.protocol_version = 5;
     return o;
   }
@@ -125,8 +125,9 @@ TEST_F(BrokerSystemTest, HttpEndpointsAnswer) {
 
   const auto metrics = http_request("127.0.0.1", stratusd_->http_port(), "GET", "/metrics");
   EXPECT_EQ(metrics.status, 200);
-  for (const char* series : {"stratus_uptime_seconds", "stratus_http_requests_total{route=\"/healthz\",status=\"200\"}",
-                             "stratus_mqtt_messages_received_total", "stratus_broker_restarts_total"}) {
+  for (const char* series :
+       {"stratus_uptime_seconds", "stratus_http_requests_total{route=\"/healthz\",status=\"200\"}",
+        "stratus_mqtt_messages_received_total", "stratus_broker_restarts_total"}) {
     EXPECT_NE(metrics.body.find(series), std::string::npos) << series << "\n" << metrics.body;
   }
   const auto missing = http_request("127.0.0.1", stratusd_->http_port(), "GET", "/nope");
@@ -146,18 +147,23 @@ TEST_F(BrokerSystemTest, NodeUsesItsOwnTreeAndBothTopicForms) {
   EXPECT_EQ(node.subscribe("node/A/params/remote"), 1);
 
   ASSERT_TRUE(node.publish("node/A/params/local", R"({"Light":{"Power":true}})"));
-  EXPECT_TRUE(backend.wait_message([](const TestMessage& m) { return m.topic == "node/A/params/local"; }));
-  EXPECT_TRUE(node.wait_message([](const TestMessage& m) { return m.topic == "node/A/params/local"; }));
+  EXPECT_TRUE(
+      backend.wait_message([](const TestMessage& m) { return m.topic == "node/A/params/local"; }));
+  EXPECT_TRUE(
+      node.wait_message([](const TestMessage& m) { return m.topic == "node/A/params/local"; }));
 
-  ASSERT_TRUE(node.publish("$aws/rules/esp_set_params/node/A/params/local", R"({"Light":{"Power":false}})"));
-  const auto ingest = backend.wait_message(
-      [](const TestMessage& m) { return m.topic == "$aws/rules/esp_set_params/node/A/params/local"; });
+  ASSERT_TRUE(node.publish("$aws/rules/esp_set_params/node/A/params/local",
+                           R"({"Light":{"Power":false}})"));
+  const auto ingest = backend.wait_message([](const TestMessage& m) {
+    return m.topic == "$aws/rules/esp_set_params/node/A/params/local";
+  });
   ASSERT_TRUE(ingest.has_value());
   EXPECT_EQ(ingest->payload, R"({"Light":{"Power":false}})");
 
   // The backend may publish to the node (params/remote).
   ASSERT_TRUE(backend.publish("node/A/params/remote", R"({"Light":{"Power":true}})"));
-  EXPECT_TRUE(node.wait_message([](const TestMessage& m) { return m.topic == "node/A/params/remote"; }));
+  EXPECT_TRUE(
+      node.wait_message([](const TestMessage& m) { return m.topic == "node/A/params/remote"; }));
 }
 
 TEST_F(BrokerSystemTest, NodeIsConfinedToItsTree) {
@@ -184,13 +190,15 @@ TEST_F(BrokerSystemTest, NodeIsConfinedToItsTree) {
   // Messages from one publisher arrive in order: once the marker is seen,
   // anything refused before it would have been seen too.
   ASSERT_TRUE(node.publish("node/A/marker", "m"));
-  ASSERT_TRUE(backend.wait_message([](const TestMessage& m) { return m.topic == "node/A/marker"; }));
+  ASSERT_TRUE(
+      backend.wait_message([](const TestMessage& m) { return m.topic == "node/A/marker"; }));
   for (const auto& m : backend.received()) {
     EXPECT_EQ(m.topic.find("/B/"), std::string::npos) << m.topic;
   }
   ASSERT_TRUE(victim.publish("node/B/marker", "m"));
   ASSERT_TRUE(victim.wait_message([](const TestMessage& m) { return m.topic == "node/B/marker"; }));
-  for (const auto& m : victim.received()) EXPECT_NE(m.topic, "node/B/params/remote");
+  for (const auto& m : victim.received())
+    EXPECT_NE(m.topic, "node/B/params/remote");
 }
 
 TEST_F(BrokerSystemTest, ClientIdMustEqualCertificateCn) {
@@ -230,10 +238,12 @@ TEST_F(BrokerSystemTest, PresenceEventsForConnectAndDisconnect) {
   {
     TestMqttClient node(node_options("P1", id));
     ASSERT_EQ(node.connect(), 0);
-    EXPECT_TRUE(backend.wait_message([](const TestMessage& m) { return json_connected(m, "P1", true); }));
+    EXPECT_TRUE(
+        backend.wait_message([](const TestMessage& m) { return json_connected(m, "P1", true); }));
     node.drop();  // no DISCONNECT, no Last Will: like unmodified firmware losing power
   }
-  EXPECT_TRUE(backend.wait_message([](const TestMessage& m) { return json_connected(m, "P1", false); }));
+  EXPECT_TRUE(
+      backend.wait_message([](const TestMessage& m) { return json_connected(m, "P1", false); }));
 }
 
 TEST_F(BrokerSystemTest, NodeThatReconnectsBeforeItsOldSessionDropsEndsOnline) {
@@ -243,11 +253,13 @@ TEST_F(BrokerSystemTest, NodeThatReconnectsBeforeItsOldSessionDropsEndsOnline) {
   const auto id = identity("T1");
   TestMqttClient first(node_options("T1", id));
   ASSERT_EQ(first.connect(), 0);
-  ASSERT_TRUE(backend.wait_message([](const TestMessage& m) { return json_connected(m, "T1", true); }));
+  ASSERT_TRUE(
+      backend.wait_message([](const TestMessage& m) { return json_connected(m, "T1", true); }));
 
   TestMqttClient second(node_options("T1", id));  // the old session is still open
   ASSERT_EQ(second.connect(), 0);
-  ASSERT_TRUE(backend.wait_message([](const TestMessage& m) { return json_connected(m, "T1", true); }));
+  ASSERT_TRUE(
+      backend.wait_message([](const TestMessage& m) { return json_connected(m, "T1", true); }));
   EXPECT_TRUE(wait_until([&] { return !first.connected(); }, 5s))
       << "the broker closes the taken-over session";
 
@@ -256,7 +268,8 @@ TEST_F(BrokerSystemTest, NodeThatReconnectsBeforeItsOldSessionDropsEndsOnline) {
     TestMqttClient marker(node_options("T2", identity("T2")));
     ASSERT_EQ(marker.connect(), 0);
   }
-  ASSERT_TRUE(backend.wait_message([](const TestMessage& m) { return json_connected(m, "T2", false); }));
+  ASSERT_TRUE(
+      backend.wait_message([](const TestMessage& m) { return json_connected(m, "T2", false); }));
   for (const auto& m : backend.received()) {
     EXPECT_FALSE(json_connected(m, "T1", false)) << "stale disconnect of the taken-over session";
   }
@@ -265,20 +278,25 @@ TEST_F(BrokerSystemTest, NodeThatReconnectsBeforeItsOldSessionDropsEndsOnline) {
 
 // Kept last in this file: it restarts the shared broker.
 TEST_F(BrokerSystemTest, KilledMosquittoIsRestartedAndHealthRecovers) {
-  const auto before = processes_mentioning((stratusd_->data_dir() / "broker" / "mosquitto.conf").string());
+  const auto before =
+      processes_mentioning((stratusd_->data_dir() / "broker" / "mosquitto.conf").string());
   ASSERT_EQ(before.size(), 1u);
   ASSERT_EQ(::kill(before[0], SIGKILL), 0);
   EXPECT_TRUE(wait_until(
       [&] {
-        const auto now = processes_mentioning((stratusd_->data_dir() / "broker" / "mosquitto.conf").string());
+        const auto now =
+            processes_mentioning((stratusd_->data_dir() / "broker" / "mosquitto.conf").string());
         return now.size() == 1 && now[0] != before[0];
       },
       20s));
   EXPECT_TRUE(wait_until(
-      [&] { return http_request("127.0.0.1", stratusd_->http_port(), "GET", "/healthz").status == 200; },
+      [&] {
+        return http_request("127.0.0.1", stratusd_->http_port(), "GET", "/healthz").status == 200;
+      },
       20s));
   const auto metrics = http_request("127.0.0.1", stratusd_->http_port(), "GET", "/metrics");
-  EXPECT_NE(metrics.body.find("stratus_broker_restarts_total 1\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("stratus_broker_restarts_total 1\n"), std::string::npos)
+      << metrics.body;
   TestMqttClient node(node_options("A", identity("A")));
   EXPECT_EQ(node.connect(), 0) << "nodes can connect to the restarted broker";
 }
@@ -332,15 +350,19 @@ TEST(StratusdModes, ExternalBrokerModeStartsNoBrokerAndReportsBrokerHealth) {
   ASSERT_TRUE(embedded.start()) << embedded.output();
   const auto secret = (embedded.data_dir() / "pki" / "backend.secret").string();
   const std::vector<std::string> external_args = {
-      "--set", "broker.mode=external", "--set", "broker.external_host=127.0.0.1",
+      "--set", "broker.mode=external",
+      "--set", "broker.external_host=127.0.0.1",
       "--set", "broker.external_port=" + std::to_string(embedded.backend_port()),
-      "--set", "broker.external_tls=false", "--set", "broker.external_username=stratus-backend",
+      "--set", "broker.external_tls=false",
+      "--set", "broker.external_username=stratus-backend",
       "--set", "broker.external_password_file=" + secret};
   StratusdProcess external(dir.path() / "external", external_args);
   ASSERT_TRUE(external.start()) << external.output();
   EXPECT_TRUE(processes_mentioning((external.data_dir() / "broker").string()).empty());
   EXPECT_TRUE(wait_until(
-      [&] { return http_request("127.0.0.1", external.http_port(), "GET", "/healthz").status == 200; },
+      [&] {
+        return http_request("127.0.0.1", external.http_port(), "GET", "/healthz").status == 200;
+      },
       10s));
   const auto health = http_request("127.0.0.1", external.http_port(), "GET", "/healthz");
   EXPECT_EQ(boost::json::parse(health.body).at("broker").at("mode").as_string(), "external");
@@ -348,7 +370,9 @@ TEST(StratusdModes, ExternalBrokerModeStartsNoBrokerAndReportsBrokerHealth) {
   // When the broker goes away, health says so (503) instead of pretending.
   ASSERT_TRUE(WIFEXITED(embedded.stop(SIGTERM)));
   EXPECT_TRUE(wait_until(
-      [&] { return http_request("127.0.0.1", external.http_port(), "GET", "/healthz").status == 503; },
+      [&] {
+        return http_request("127.0.0.1", external.http_port(), "GET", "/healthz").status == 503;
+      },
       10s));
   const auto down = http_request("127.0.0.1", external.http_port(), "GET", "/healthz");
   EXPECT_EQ(boost::json::parse(down.body).at("broker").at("backend_connected").as_bool(), false);
@@ -393,7 +417,8 @@ TEST(StratusdLifecycle, UserAddReadsThePasswordFromStdinAndCreatesASuperAdmin) {
 
 TEST(StratusdLifecycle, ConfigErrorsExitWithCodeTwoAndNameEveryKey) {
   TempDir dir;
-  StratusdProcess stratusd(dir.path() / "data", {"--set", "http.threads=0", "--set", "log.level=loud"});
+  StratusdProcess stratusd(dir.path() / "data",
+                           {"--set", "http.threads=0", "--set", "log.level=loud"});
   EXPECT_FALSE(stratusd.start(10s));
   EXPECT_TRUE(WIFEXITED(stratusd.exit_status()) && WEXITSTATUS(stratusd.exit_status()) == 2);
   const std::string out = stratusd.output();

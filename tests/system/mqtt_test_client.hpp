@@ -44,13 +44,15 @@ class TestMqttClient {
   /// -1 when the connection failed before a CONNACK (TLS refused, reset, ...).
   int connect(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   /// Subscribes at QoS 1 and returns the granted QoS (128 = refused), -1 on timeout.
-  int subscribe(const std::string& filter, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  int subscribe(const std::string& filter,
+                std::chrono::milliseconds timeout = std::chrono::seconds(5));
   /// Publishes at QoS 1 and waits for the PUBACK. False on timeout/error.
   bool publish(const std::string& topic, const std::string& payload,
                std::chrono::milliseconds timeout = std::chrono::seconds(5));
   /// Waits for a received message matching `pred`; removes and returns it.
-  std::optional<TestMessage> wait_message(const std::function<bool(const TestMessage&)>& pred,
-                                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::optional<TestMessage> wait_message(
+      const std::function<bool(const TestMessage&)>& pred,
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
   /// Everything received and not yet taken.
   [[nodiscard]] const std::vector<TestMessage>& received() const;
   /// True while connected (drives the network loop once).

@@ -20,7 +20,8 @@ std::filesystem::path build_binary(const std::string& name);
 class StratusdProcess {
  public:
   /// `data_dir` is created if needed; `extra_args` are appended.
-  explicit StratusdProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args = {});
+  explicit StratusdProcess(std::filesystem::path data_dir,
+                           std::vector<std::string> extra_args = {});
   /// Kills the process (SIGKILL) if still running.
   ~StratusdProcess();
   StratusdProcess(const StratusdProcess&) = delete;

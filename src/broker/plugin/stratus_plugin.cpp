@@ -34,18 +34,21 @@ struct PluginState {
 
 // Node ids become topic levels: no '/', '+', '#', NUL or spaces, bounded length.
 bool valid_node_id(std::string_view id) {
-  if (id.empty() || id.size() > kMaxNodeIdLength) return false;
+  if (id.empty() || id.size() > kMaxNodeIdLength)
+    return false;
   for (const char c : id) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '-' || c == '_' || c == '.' || c == ':';
-    if (!ok) return false;
+    if (!ok)
+      return false;
   }
   return true;
 }
 
 std::string certificate_cn(const mosquitto* client) {
   auto* cert = static_cast<X509*>(mosquitto_client_certificate(client));
-  if (cert == nullptr) return {};
+  if (cert == nullptr)
+    return {};
   std::string cn;
   const X509_NAME* subject = X509_get_subject_name(cert);
   const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
@@ -53,7 +56,8 @@ std::string certificate_cn(const mosquitto* client) {
     const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
     unsigned char* utf8 = nullptr;
     const int len = ASN1_STRING_to_UTF8(&utf8, data);
-    if (len > 0) cn.assign(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(len));
+    if (len > 0)
+      cn.assign(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(len));
     OPENSSL_free(utf8);
   }
   X509_free(cert);
@@ -62,7 +66,8 @@ std::string certificate_cn(const mosquitto* client) {
 
 bool has_certificate(const mosquitto* client) {
   auto* cert = static_cast<X509*>(mosquitto_client_certificate(client));
-  if (cert == nullptr) return false;
+  if (cert == nullptr)
+    return false;
   X509_free(cert);
   return true;
 }
@@ -82,9 +87,8 @@ void publish_presence(std::string_view node_id, bool connected) {
   payload += "\",\"connected\":";
   payload += connected ? "true" : "false";
   payload += ",\"timestamp\":" + std::to_string(now_ms) + "}";
-  const int rc = mosquitto_broker_publish_copy(nullptr, topic.c_str(),
-                                               static_cast<int>(payload.size()), payload.data(),
-                                               1, false, nullptr);
+  const int rc = mosquitto_broker_publish_copy(
+      nullptr, topic.c_str(), static_cast<int>(payload.size()), payload.data(), 1, false, nullptr);
   if (rc != MOSQ_ERR_SUCCESS) {
     mosquitto_log_printf(MOSQ_LOG_WARNING, "stratus: presence publish for %s failed: %s",
                          std::string(node_id).c_str(), mosquitto_strerror(rc));
@@ -98,9 +102,11 @@ bool is_backend(const PluginState& state, const mosquitto* client) {
 
 // "node/<id>/..." (or exactly "node/<id>").
 bool under_node_tree(std::string_view topic, std::string_view id) {
-  if (!topic.starts_with("node/")) return false;
+  if (!topic.starts_with("node/"))
+    return false;
   topic.remove_prefix(5);
-  if (!topic.starts_with(id)) return false;
+  if (!topic.starts_with(id))
+    return false;
   topic.remove_prefix(id.size());
   return topic.empty() || topic.front() == '/';
 }
@@ -108,12 +114,15 @@ bool under_node_tree(std::string_view topic, std::string_view id) {
 // "$aws/rules/<rule>/node/<id>/...": the firmware's basic-ingest publish form.
 bool under_basic_ingest(std::string_view topic, std::string_view id) {
   constexpr std::string_view prefix = "$aws/rules/";
-  if (!topic.starts_with(prefix)) return false;
+  if (!topic.starts_with(prefix))
+    return false;
   topic.remove_prefix(prefix.size());
   const auto slash = topic.find('/');
-  if (slash == 0 || slash == std::string_view::npos) return false;
+  if (slash == 0 || slash == std::string_view::npos)
+    return false;
   const auto rule = topic.substr(0, slash);
-  if (rule.find_first_of("+#") != std::string_view::npos) return false;
+  if (rule.find_first_of("+#") != std::string_view::npos)
+    return false;
   topic.remove_prefix(slash + 1);
   return under_node_tree(topic, id) && topic.size() > 5 + id.size();
 }
@@ -153,7 +162,8 @@ int on_basic_auth(int, void* event_data, void* userdata) {
     return MOSQ_ERR_AUTH;
   }
   // The firmware sends an AWS tracking string as user name; identity is the CN.
-  if (mosquitto_set_username(ev->client, cn.c_str()) != MOSQ_ERR_SUCCESS) return MOSQ_ERR_AUTH;
+  if (mosquitto_set_username(ev->client, cn.c_str()) != MOSQ_ERR_SUCCESS)
+    return MOSQ_ERR_AUTH;
   state.current[cn] = ev->client;
   publish_presence(cn, true);
   return MOSQ_ERR_SUCCESS;
@@ -162,9 +172,11 @@ int on_basic_auth(int, void* event_data, void* userdata) {
 int on_acl_check(int, void* event_data, void* userdata) {
   const auto& state = *static_cast<PluginState*>(userdata);
   const auto* ev = static_cast<mosquitto_evt_acl_check*>(event_data);
-  if (is_backend(state, ev->client)) return MOSQ_ERR_SUCCESS;
+  if (is_backend(state, ev->client))
+    return MOSQ_ERR_SUCCESS;
   const char* username = mosquitto_client_username(ev->client);
-  if (username == nullptr || ev->topic == nullptr) return MOSQ_ERR_ACL_DENIED;
+  if (username == nullptr || ev->topic == nullptr)
+    return MOSQ_ERR_ACL_DENIED;
   const std::string_view id = username;
   const std::string_view topic = ev->topic;
   switch (ev->access) {
@@ -185,7 +197,8 @@ int on_disconnect(int, void* event_data, void* userdata) {
   auto& state = *static_cast<PluginState*>(userdata);
   const auto* ev = static_cast<mosquitto_evt_disconnect*>(event_data);
   const char* client_id = mosquitto_client_id(ev->client);
-  if (client_id == nullptr) return MOSQ_ERR_SUCCESS;
+  if (client_id == nullptr)
+    return MOSQ_ERR_SUCCESS;
   const auto it = state.current.find(client_id);
   if (it == state.current.end() || it->second != ev->client) {
     return MOSQ_ERR_SUCCESS;  // not a node, or a session another connection took over
@@ -207,22 +220,26 @@ bool read_first_line(const char* path, std::string& out) {
 
 extern "C" {
 
-STRATUS_PLUGIN_API int mosquitto_plugin_version(int supported_version_count, const int* supported_versions) {
+STRATUS_PLUGIN_API int mosquitto_plugin_version(int supported_version_count,
+                                                const int* supported_versions) {
   for (int i = 0; i < supported_version_count; ++i) {
-    if (supported_versions[i] == 5) return 5;
+    if (supported_versions[i] == 5)
+      return 5;
   }
   return -1;
 }
 
 STRATUS_PLUGIN_API int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void** userdata,
-                          struct mosquitto_opt* options, int option_count) {
+                                             struct mosquitto_opt* options, int option_count) {
   auto* state = new PluginState();
   state->id = identifier;
   std::string password_file;
   for (int i = 0; i < option_count; ++i) {
     const std::string_view key = options[i].key;
-    if (key == "backend_username") state->backend_username = options[i].value;
-    if (key == "backend_password_file") password_file = options[i].value;
+    if (key == "backend_username")
+      state->backend_username = options[i].value;
+    if (key == "backend_password_file")
+      password_file = options[i].value;
   }
   if (state->backend_username.empty() || password_file.empty() ||
       !read_first_line(password_file.c_str(), state->backend_password)) {
@@ -233,14 +250,14 @@ STRATUS_PLUGIN_API int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, 
     return MOSQ_ERR_INVAL;
   }
   *userdata = state;
-  int rc = mosquitto_callback_register(identifier, MOSQ_EVT_BASIC_AUTH, on_basic_auth, nullptr,
-                                       state);
+  int rc =
+      mosquitto_callback_register(identifier, MOSQ_EVT_BASIC_AUTH, on_basic_auth, nullptr, state);
   if (rc == MOSQ_ERR_SUCCESS) {
     rc = mosquitto_callback_register(identifier, MOSQ_EVT_ACL_CHECK, on_acl_check, nullptr, state);
   }
   if (rc == MOSQ_ERR_SUCCESS) {
-    rc = mosquitto_callback_register(identifier, MOSQ_EVT_DISCONNECT, on_disconnect, nullptr,
-                                     state);
+    rc =
+        mosquitto_callback_register(identifier, MOSQ_EVT_DISCONNECT, on_disconnect, nullptr, state);
   }
   if (rc == MOSQ_ERR_SUCCESS) {
     mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: plugin ready (backend user %s)",

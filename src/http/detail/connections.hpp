@@ -4,6 +4,9 @@
 /// thread calling `Server::stop`, and stop can wait for all of them to end.
 /// Internal: included by server.cpp only.
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -12,10 +15,6 @@
 #include <mutex>
 #include <unordered_map>
 #include <utility>
-
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include "core/metrics.hpp"
 
@@ -38,13 +37,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// Closes the socket if the connection is waiting for its next request.
   void close_if_idle() {
     boost::asio::post(strand_, [self = shared_from_this()] {
-      if (self->stream_ != nullptr && !self->busy_) self->stream_->close();
+      if (self->stream_ != nullptr && !self->busy_)
+        self->stream_->close();
     });
   }
   /// Closes the socket whatever it is doing; pending operations fail.
   void close() {
     boost::asio::post(strand_, [self = shared_from_this()] {
-      if (self->stream_ != nullptr) self->stream_->close();
+      if (self->stream_ != nullptr)
+        self->stream_->close();
     });
   }
 
@@ -70,15 +71,18 @@ class ConnectionTable {
 
   void remove(const Connection* connection) {
     std::lock_guard lock(mutex_);
-    if (connections_.erase(connection) == 0) return;
+    if (connections_.erase(connection) == 0)
+      return;
     open_.add(-1);
-    if (connections_.empty()) emptied_.notify_all();
+    if (connections_.empty())
+      emptied_.notify_all();
   }
 
   /// Calls `f` on every open connection, under the table's lock.
   void for_each(const std::function<void(Connection&)>& f) {
     std::lock_guard lock(mutex_);
-    for (auto& entry : connections_) f(*entry.second);
+    for (auto& entry : connections_)
+      f(*entry.second);
   }
 
   /// Waits until no connection is open or `timeout` passes; true if none is open.
@@ -102,7 +106,8 @@ class Registration {
   Registration(ConnectionTable& table, std::shared_ptr<Connection> connection)
       : table_(&table), connection_(std::move(connection)), open_count_(table.add(connection_)) {}
   ~Registration() {
-    if (table_ != nullptr) table_->remove(connection_.get());
+    if (table_ != nullptr)
+      table_->remove(connection_.get());
   }
   Registration(Registration&& other) noexcept
       : table_(std::exchange(other.table_, nullptr)),

@@ -7,17 +7,6 @@
 
 #include <array>
 #include <atomic>
-#include <chrono>
-#include <cstddef>
-#include <cstdint>
-#include <exception>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <tuple>
-#include <type_traits>
-#include <utility>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
@@ -32,6 +21,16 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
 
 #include "core/metrics.hpp"
 #include "http/detail/connections.hpp"
@@ -60,7 +59,9 @@ inline constexpr bool is_tls_stream = false;
 template <class Next>
 inline constexpr bool is_tls_stream<beast::ssl_stream<Next>> = true;
 
-inline std::string_view to_std(beast::string_view s) { return {s.data(), s.size()}; }
+inline std::string_view to_std(beast::string_view s) {
+  return {s.data(), s.size()};
+}
 
 /// The reply for a failed read, or nothing when the peer is gone or the read
 /// timed out (then there is nobody to answer).
@@ -71,7 +72,8 @@ inline std::optional<Response> read_error_reply(const beast::error_code& ec) {
   if (ec == bhttp::error::body_limit) {
     return failure_response(413, error_code::body_too_large, "request body too large");
   }
-  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return std::nullopt;
+  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message)
+    return std::nullopt;
   if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category()) {
     return failure_response(400, error_code::malformed_request, "malformed HTTP request");
   }
@@ -79,9 +81,11 @@ inline std::optional<Response> read_error_reply(const beast::error_code& ec) {
 }
 
 /// Turns the parsed message into the handler's `Request`; fails on a bad target.
-inline Result<Request> to_request(bhttp::request<bhttp::string_body>&& message, const std::string& remote) {
+inline Result<Request> to_request(bhttp::request<bhttp::string_body>&& message,
+                                  const std::string& remote) {
   auto target = parse_target(to_std(message.target()));
-  if (!target) return fail(std::move(target.error()));
+  if (!target)
+    return fail(std::move(target.error()));
   Request request;
   request.method = std::string(to_std(message.method_string()));
   request.target = std::string(to_std(message.target()));
@@ -97,15 +101,16 @@ inline Result<Request> to_request(bhttp::request<bhttp::string_body>&& message, 
 
 /// The wire form of `response`: always Content-Length (RainMaker firmware rejects
 /// chunked replies), except for statuses that have no body at all.
-inline bhttp::response<bhttp::string_body> to_wire(Response response, unsigned version, bool keep_alive,
-                                                   bool head) {
+inline bhttp::response<bhttp::string_body> to_wire(Response response, unsigned version,
+                                                   bool keep_alive, bool head) {
   if (response.status < 200 || response.status > 599) {
     log::error(log::Channel::http, "handler returned invalid status={}", response.status);
     response = failure_response(500, error_code::internal_error, "internal error");
   }
   bhttp::response<bhttp::string_body> wire{static_cast<bhttp::status>(response.status), version};
   wire.set(bhttp::field::server, "stratus");
-  if (!response.content_type.empty()) wire.set(bhttp::field::content_type, response.content_type);
+  if (!response.content_type.empty())
+    wire.set(bhttp::field::content_type, response.content_type);
   for (auto& [name, value] : response.headers) {
     const auto field = bhttp::string_to_field(name);
     if (field == bhttp::field::content_length || field == bhttp::field::transfer_encoding ||
@@ -115,9 +120,11 @@ inline bhttp::response<bhttp::string_body> to_wire(Response response, unsigned v
     wire.insert(name, value);
   }
   wire.keep_alive(keep_alive);
-  if (response.status == 204 || response.status == 304) return wire;  // RFC 9110 §8.6
+  if (response.status == 204 || response.status == 304)
+    return wire;  // RFC 9110 §8.6
   wire.content_length(response.body.size());
-  if (!head) wire.body() = std::move(response.body);
+  if (!head)
+    wire.body() = std::move(response.body);
   return wire;
 }
 
@@ -147,7 +154,8 @@ class Session {
   net::awaitable<void> run() {
     // (Plain bools rather than co_await in conditions: kinder to GCC 12.)
     bool more = co_await handshake();
-    while (more) more = co_await serve_one();
+    while (more)
+      more = co_await serve_one();
     co_await close();
   }
 
@@ -167,7 +175,9 @@ class Session {
       tcp().expires_after(context_.options.idle_timeout);
       beast::error_code ec;
       std::tie(ec) = co_await stream_.async_handshake(net::ssl::stream_base::server, use_tuple);
-      if (ec) log::debug(log::Channel::http, "tls handshake failed remote={} error={}", remote_, ec.message());
+      if (ec)
+        log::debug(log::Channel::http, "tls handshake failed remote={} error={}", remote_,
+                   ec.message());
       co_return !ec;
     } else {
       co_return true;
@@ -177,7 +187,8 @@ class Session {
   // One request/response exchange; returns whether to read another request.
   net::awaitable<bool> serve_one() {
     connection_.set_busy(false);
-    if (context_.stopping.load()) co_return false;
+    if (context_.stopping.load())
+      co_return false;
 
     Parser parser;
     parser.header_limit(static_cast<std::uint32_t>(context_.options.max_header_bytes));
@@ -195,18 +206,21 @@ class Session {
         bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, parser.get().version()};
         std::tie(ec, unused) = co_await bhttp::async_write(stream_, go_on, use_tuple);
       }
-      if (!ec) std::tie(ec, unused) = co_await bhttp::async_read(stream_, buffer_, parser, use_tuple);
+      if (!ec)
+        std::tie(ec, unused) = co_await bhttp::async_read(stream_, buffer_, parser, use_tuple);
     }
 
     Exchange exchange{.started = started};
-    if (const auto target = to_std(parser.get().target()); !target.empty()) {  // start line was read
+    if (const auto target = to_std(parser.get().target());
+        !target.empty()) {  // start line was read
       exchange.method = std::string(to_std(parser.get().method_string()));
       exchange.path = std::string(target.substr(0, target.find('?')));
     }
     if (ec) {
       auto reply = read_error_reply(ec);
       if (!reply) {
-        log::debug(log::Channel::http, "connection ended remote={} reason={}", remote_, ec.message());
+        log::debug(log::Channel::http, "connection ended remote={} reason={}", remote_,
+                   ec.message());
         co_return false;
       }
       co_await reply_and_log(exchange, *reply, 11, false, false);
@@ -224,7 +238,8 @@ class Session {
     }
     auto request = to_request(parser.release(), remote_);
     if (!request) {
-      Response malformed = failure_response(400, error_code::malformed_request, request.error().context);
+      Response malformed =
+          failure_response(400, error_code::malformed_request, request.error().context);
       co_await reply_and_log(exchange, malformed, version, false, head);
       co_return false;
     }
@@ -233,19 +248,21 @@ class Session {
     exchange.route = request->route.empty() ? "unmatched" : request->route;
     const bool again = keep_alive && !context_.stopping.load();
     const bool written = co_await reply_and_log(exchange, response, version, again, head);
-    co_return written && again;
+    co_return written&& again;
   }
 
   // Routes `request` and runs its handler until `deadline`.
-  net::awaitable<Response> respond(Request& request, std::chrono::steady_clock::time_point deadline) {
+  net::awaitable<Response> respond(Request& request,
+                                   std::chrono::steady_clock::time_point deadline) {
     const RouteMatch match = context_.router.find(request.method, request.path);
     if (match.kind == RouteMatch::Kind::not_found) {
       co_return failure_response(404, error_code::unknown_route, "no such route: " + request.path);
     }
     request.route = std::string(match.route);
     if (match.kind == RouteMatch::Kind::method_not_allowed) {
-      Response response = failure_response(405, error_code::method_not_allowed,
-                                            "method " + request.method + " not allowed on " + request.route);
+      Response response =
+          failure_response(405, error_code::method_not_allowed,
+                           "method " + request.method + " not allowed on " + request.route);
       response.headers.emplace_back("Allow", match.allow);
       co_return response;
     }
@@ -258,8 +275,10 @@ class Session {
     net::steady_timer timer(executor, deadline);
     auto handler_done = net::co_spawn(executor, invoke(*match.handler, request), net::deferred);
     auto timer_done = timer.async_wait(net::deferred);
-    auto race = net::experimental::make_parallel_group(std::move(handler_done), std::move(timer_done));
-    auto outcome = co_await std::move(race).async_wait(net::experimental::wait_for_one(), net::use_awaitable);
+    auto race =
+        net::experimental::make_parallel_group(std::move(handler_done), std::move(timer_done));
+    auto outcome =
+        co_await std::move(race).async_wait(net::experimental::wait_for_one(), net::use_awaitable);
     const std::size_t first_done = std::get<0>(outcome)[0];
     const std::exception_ptr failure = std::get<1>(outcome);
     if (first_done == 1) {
@@ -273,7 +292,8 @@ class Session {
       } catch (const std::exception& e) {
         log::error(log::Channel::http, "handler failed route={} error={}", request.route, e.what());
       } catch (...) {
-        log::error(log::Channel::http, "handler failed route={} error=unknown exception", request.route);
+        log::error(log::Channel::http, "handler failed route={} error=unknown exception",
+                   request.route);
       }
       co_return failure_response(500, error_code::internal_error, "internal error");
     }
@@ -305,11 +325,14 @@ class Session {
     std::size_t unused = 0;
     std::tie(ec, unused) = co_await bhttp::async_write(stream_, wire, use_tuple);
 
-    const std::chrono::duration<double, std::milli> latency = std::chrono::steady_clock::now() - exchange.started;
-    log::info(log::Channel::http,
-              "access method={} target_path={} route={} status={} bytes={} latency_ms={:.2f} remote={}",
-              exchange.method, exchange.path, exchange.route, status, bytes, latency.count(), remote_);
-    if (ec) log::debug(log::Channel::http, "write failed remote={} error={}", remote_, ec.message());
+    const std::chrono::duration<double, std::milli> latency =
+        std::chrono::steady_clock::now() - exchange.started;
+    log::info(
+        log::Channel::http,
+        "access method={} target_path={} route={} status={} bytes={} latency_ms={:.2f} remote={}",
+        exchange.method, exchange.path, exchange.route, status, bytes, latency.count(), remote_);
+    if (ec)
+      log::debug(log::Channel::http, "write failed remote={} error={}", remote_, ec.message());
     co_return !ec;
   }
 

@@ -13,7 +13,8 @@ Result<void> check_header_value(std::string_view field, std::string_view value) 
 }
 
 Result<void> check_headers(const service::MailMessage& message) {
-  if (auto r = check_header_value("To", message.to); !r) return r;
+  if (auto r = check_header_value("To", message.to); !r)
+    return r;
   return check_header_value("Subject", message.subject);
 }
 

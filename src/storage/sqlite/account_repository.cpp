@@ -5,9 +5,12 @@ namespace {
 
 std::string_view purpose_name(CodePurpose p) {
   switch (p) {
-    case CodePurpose::signup: return "signup";
-    case CodePurpose::reset_password: return "reset_password";
-    case CodePurpose::delete_user: return "delete_user";
+    case CodePurpose::signup:
+      return "signup";
+    case CodePurpose::reset_password:
+      return "reset_password";
+    case CodePurpose::delete_user:
+      return "delete_user";
   }
   return "signup";
 }
@@ -17,17 +20,20 @@ constexpr std::string_view kUserColumns =
     "updated_at FROM users ";
 
 UserRecord read_user(const Statement& s) {
-  return UserRecord{s.text(0),         s.text(1),        s.text(2), s.integer(3) != 0,
-                    s.integer(4) != 0, s.text(5),        s.integer(6), s.integer(7)};
+  return UserRecord{s.text(0),         s.text(1), s.text(2),    s.integer(3) != 0,
+                    s.integer(4) != 0, s.text(5), s.integer(6), s.integer(7)};
 }
 
 Result<UserRecord> query_user(Connection& c, std::string_view where, std::string_view key) {
   auto s = c.prepare(std::string(kUserColumns) + std::string(where));
-  if (!s) return fail(s.error());
+  if (!s)
+    return fail(s.error());
   s->bind(1, key);
   auto row = s->step();
-  if (!row) return fail(row.error());
-  if (!*row) return fail(errc::not_found, 101025, "user does not exist");
+  if (!row)
+    return fail(row.error());
+  if (!*row)
+    return fail(errc::not_found, 101025, "user does not exist");
   return read_user(*s);
 }
 
@@ -35,7 +41,8 @@ Result<UserRecord> query_user(Connection& c, std::string_view where, std::string
 template <class... Args>
 Result<void> run(Connection& c, std::string_view sql, const Args&... args) {
   auto s = c.prepare(sql);
-  if (!s) return fail(s.error());
+  if (!s)
+    return fail(s.error());
   int index = 1;
   (s->bind(index++, args), ...);
   return s->run();
@@ -85,8 +92,10 @@ Result<void> SqliteAccountRepository::update_password_hash(std::string_view user
 Result<void> SqliteAccountRepository::remove_user(std::string_view user_id) {
   return db_->with([&](Connection& c) -> Result<void> {
     auto r = run(c, "DELETE FROM users WHERE user_id = ?1", user_id);
-    if (!r) return r;
-    if (c.changes() == 0) return fail(errc::not_found, 101025, "user does not exist");
+    if (!r)
+      return r;
+    if (c.changes() == 0)
+      return fail(errc::not_found, 101025, "user does not exist");
     return {};
   });
 }
@@ -95,18 +104,21 @@ Result<std::int64_t> SqliteAccountRepository::count_users() {
   return db_->with([&](Connection& c) { return c.query_int("SELECT COUNT(*) FROM users"); });
 }
 
-Result<std::vector<UserRecord>> SqliteAccountRepository::list_users(std::string_view start_user_name,
-                                                                    std::size_t limit) {
+Result<std::vector<UserRecord>> SqliteAccountRepository::list_users(
+    std::string_view start_user_name, std::size_t limit) {
   return db_->with([&](Connection& c) -> Result<std::vector<UserRecord>> {
-    auto s = c.prepare(std::string(kUserColumns) +
-                       "WHERE user_name >= ?1 ORDER BY user_name LIMIT ?2");
-    if (!s) return fail(s.error());
+    auto s =
+        c.prepare(std::string(kUserColumns) + "WHERE user_name >= ?1 ORDER BY user_name LIMIT ?2");
+    if (!s)
+      return fail(s.error());
     s->bind(1, start_user_name).bind(2, static_cast<std::int64_t>(limit));
     std::vector<UserRecord> users;
     while (true) {
       auto row = s->step();
-      if (!row) return fail(row.error());
-      if (!*row) break;
+      if (!row)
+        return fail(row.error());
+      if (!*row)
+        break;
       users.push_back(read_user(*s));
     }
     return users;
@@ -123,33 +135,43 @@ Result<void> SqliteAccountRepository::put_code(const CodeRecord& code) {
   });
 }
 
-Result<CodeRecord> SqliteAccountRepository::get_code(std::string_view user_id, CodePurpose purpose) {
+Result<CodeRecord> SqliteAccountRepository::get_code(std::string_view user_id,
+                                                     CodePurpose purpose) {
   return db_->with([&](Connection& c) -> Result<CodeRecord> {
     auto s = c.prepare(
         "SELECT code_hash, expires_at, attempts, created_at FROM verification_codes "
         "WHERE user_id = ?1 AND purpose = ?2");
-    if (!s) return fail(s.error());
+    if (!s)
+      return fail(s.error());
     s->bind(1, user_id).bind(2, purpose_name(purpose));
     auto row = s->step();
-    if (!row) return fail(row.error());
-    if (!*row) return fail(errc::not_found, "no pending verification code");
-    return CodeRecord{std::string(user_id), purpose, s->text(0), s->integer(1),
-                      static_cast<int>(s->integer(2)), s->integer(3)};
+    if (!row)
+      return fail(row.error());
+    if (!*row)
+      return fail(errc::not_found, "no pending verification code");
+    return CodeRecord{
+        std::string(user_id), purpose, s->text(0), s->integer(1), static_cast<int>(s->integer(2)),
+        s->integer(3)};
   });
 }
 
-Result<int> SqliteAccountRepository::add_code_attempt(std::string_view user_id, CodePurpose purpose) {
+Result<int> SqliteAccountRepository::add_code_attempt(std::string_view user_id,
+                                                      CodePurpose purpose) {
   return db_->with([&](Connection& c) -> Result<int> {
     auto s = c.prepare(
         "UPDATE verification_codes SET attempts = attempts + 1 WHERE user_id = ?1 AND purpose = "
         "?2 RETURNING attempts");
-    if (!s) return fail(s.error());
+    if (!s)
+      return fail(s.error());
     s->bind(1, user_id).bind(2, purpose_name(purpose));
     auto row = s->step();
-    if (!row) return fail(row.error());
-    if (!*row) return fail(errc::not_found, "no pending verification code");
+    if (!row)
+      return fail(row.error());
+    if (!*row)
+      return fail(errc::not_found, "no pending verification code");
     const int attempts = static_cast<int>(s->integer(0));
-    if (auto done = s->run(); !done) return fail(done.error());
+    if (auto done = s->run(); !done)
+      return fail(done.error());
     return attempts;
   });
 }
@@ -200,7 +222,8 @@ Result<void> SqliteAccountRepository::set_password(std::string_view user_id, std
 
 Result<void> SqliteAccountRepository::create_session(std::string_view session_id,
                                                      std::string_view user_id,
-                                                     std::string_view token_hash, std::int64_t now) {
+                                                     std::string_view token_hash,
+                                                     std::int64_t now) {
   return db_->with([&](Connection& c) {
     return c.transaction([&]() -> Result<void> {
       if (auto r = run(c,
@@ -210,9 +233,9 @@ Result<void> SqliteAccountRepository::create_session(std::string_view session_id
           !r) {
         return r;
       }
-      return run(c,
-                 "INSERT INTO refresh_tokens(token_hash, session_id, created_at) VALUES(?1, ?2, ?3)",
-                 token_hash, session_id, now);
+      return run(
+          c, "INSERT INTO refresh_tokens(token_hash, session_id, created_at) VALUES(?1, ?2, ?3)",
+          token_hash, session_id, now);
     });
   });
 }
@@ -222,15 +245,20 @@ Result<RefreshTokenRecord> SqliteAccountRepository::get_refresh_token(std::strin
     auto s = c.prepare(
         "SELECT t.session_id, s.user_id, t.rotated_at, s.revoked_at FROM refresh_tokens t "
         "JOIN sessions s ON s.session_id = t.session_id WHERE t.token_hash = ?1");
-    if (!s) return fail(s.error());
+    if (!s)
+      return fail(s.error());
     s->bind(1, token_hash);
     auto row = s->step();
-    if (!row) return fail(row.error());
-    if (!*row) return fail(errc::not_found, "unknown refresh token");
+    if (!row)
+      return fail(row.error());
+    if (!*row)
+      return fail(errc::not_found, "unknown refresh token");
     RefreshTokenRecord r{std::string(token_hash), s->text(0), s->text(1), std::nullopt,
                          std::nullopt};
-    if (!s->is_null(2)) r.rotated_at = s->integer(2);
-    if (!s->is_null(3)) r.session_revoked_at = s->integer(3);
+    if (!s->is_null(2))
+      r.rotated_at = s->integer(2);
+    if (!s->is_null(3))
+      r.session_revoked_at = s->integer(3);
     return r;
   });
 }
@@ -243,10 +271,13 @@ Result<void> SqliteAccountRepository::rotate_refresh_token(std::string_view old_
       // Inside BEGIN IMMEDIATE: no other writer can interleave from here on.
       auto used_successor = c.prepare(
           "SELECT COUNT(*) FROM refresh_tokens WHERE parent_hash = ?1 AND rotated_at IS NOT NULL");
-      if (!used_successor) return fail(used_successor.error());
+      if (!used_successor)
+        return fail(used_successor.error());
       used_successor->bind(1, old_hash);
-      if (auto row = used_successor->step(); !row) return fail(row.error());
-      if (used_successor->integer(0) > 0) return fail(errc::conflict, "refresh token replayed");
+      if (auto row = used_successor->step(); !row)
+        return fail(row.error());
+      if (used_successor->integer(0) > 0)
+        return fail(errc::conflict, "refresh token replayed");
       if (auto r = run(c, "DELETE FROM refresh_tokens WHERE parent_hash = ?1", old_hash); !r) {
         return r;
       }
@@ -257,11 +288,13 @@ Result<void> SqliteAccountRepository::rotate_refresh_token(std::string_view old_
           !r) {
         return r;
       }
-      if (c.changes() != 1) return fail(errc::not_found, "unknown refresh token");
-      if (auto r = run(c,
-                       "INSERT INTO refresh_tokens(token_hash, session_id, parent_hash, created_at) "
-                       "SELECT ?1, session_id, token_hash, ?2 FROM refresh_tokens WHERE token_hash = ?3",
-                       new_hash, now, old_hash);
+      if (c.changes() != 1)
+        return fail(errc::not_found, "unknown refresh token");
+      if (auto r =
+              run(c,
+                  "INSERT INTO refresh_tokens(token_hash, session_id, parent_hash, created_at) "
+                  "SELECT ?1, session_id, token_hash, ?2 FROM refresh_tokens WHERE token_hash = ?3",
+                  new_hash, now, old_hash);
           !r) {
         return r;
       }
@@ -273,7 +306,8 @@ Result<void> SqliteAccountRepository::rotate_refresh_token(std::string_view old_
   });
 }
 
-Result<void> SqliteAccountRepository::revoke_session(std::string_view session_id, std::int64_t now) {
+Result<void> SqliteAccountRepository::revoke_session(std::string_view session_id,
+                                                     std::int64_t now) {
   return db_->with([&](Connection& c) {
     return run(c,
                "UPDATE sessions SET revoked_at = ?1 WHERE session_id = ?2 AND revoked_at IS NULL",
@@ -289,10 +323,12 @@ Result<void> SqliteAccountRepository::revoke_all_sessions(std::string_view user_
 Result<bool> SqliteAccountRepository::session_active(std::string_view session_id) {
   return db_->with([&](Connection& c) -> Result<bool> {
     auto s = c.prepare("SELECT revoked_at IS NULL FROM sessions WHERE session_id = ?1");
-    if (!s) return fail(s.error());
+    if (!s)
+      return fail(s.error());
     s->bind(1, session_id);
     auto row = s->step();
-    if (!row) return fail(row.error());
+    if (!row)
+      return fail(row.error());
     return *row && s->integer(0) != 0;
   });
 }

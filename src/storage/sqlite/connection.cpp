@@ -18,9 +18,11 @@ struct Connection::Impl {
   // Prepared once per connection, finalized before the connection closes.
   std::unordered_map<std::string, std::unique_ptr<Statement::Impl>> statements;
   ~Impl() {
-    for (auto& [sql, s] : statements) sqlite3_finalize(s->stmt);
+    for (auto& [sql, s] : statements)
+      sqlite3_finalize(s->stmt);
     statements.clear();
-    if (db != nullptr) sqlite3_close_v2(db);
+    if (db != nullptr)
+      sqlite3_close_v2(db);
   }
 };
 
@@ -51,9 +53,9 @@ Connection::~Connection() = default;
 
 Result<Connection> Connection::open(const std::filesystem::path& path, const OpenOptions& options) {
   auto impl = std::make_unique<Impl>();
-  const int flags = (options.read_only ? SQLITE_OPEN_READONLY
-                                       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr);
   if (rc != SQLITE_OK) {
     auto err = to_error(impl->db, rc, "open " + path.string());
@@ -70,7 +72,8 @@ Result<Connection> Connection::open(const std::filesystem::path& path, const Ope
       return fail(r.error());
     }
   }
-  if (auto r = conn.exec("PRAGMA foreign_keys=ON;"); !r) return fail(r.error());
+  if (auto r = conn.exec("PRAGMA foreign_keys=ON;"); !r)
+    return fail(r.error());
   return conn;
 }
 
@@ -88,28 +91,36 @@ Result<void> Connection::exec(std::string_view sql) {
 
 Result<std::int64_t> Connection::query_int(std::string_view sql) {
   auto s = prepare(sql);
-  if (!s) return fail(s.error());
+  if (!s)
+    return fail(s.error());
   auto row = s->step();
-  if (!row) return fail(row.error());
-  if (!*row) return fail(errc::not_found, "sqlite: query returned no row");
+  if (!row)
+    return fail(row.error());
+  if (!*row)
+    return fail(errc::not_found, "sqlite: query returned no row");
   return s->integer(0);
 }
 
 Result<std::string> Connection::query_text(std::string_view sql) {
   auto s = prepare(sql);
-  if (!s) return fail(s.error());
+  if (!s)
+    return fail(s.error());
   auto row = s->step();
-  if (!row) return fail(row.error());
-  if (!*row) return fail(errc::not_found, "sqlite: query returned no row");
+  if (!row)
+    return fail(row.error());
+  if (!*row)
+    return fail(errc::not_found, "sqlite: query returned no row");
   return s->text(0);
 }
 
 Statement::~Statement() {
-  if (impl_ != nullptr) sqlite3_reset(impl_->stmt);
+  if (impl_ != nullptr)
+    sqlite3_reset(impl_->stmt);
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
-  sqlite3_bind_text(impl_->stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_text(impl_->stmt, index, text.data(), static_cast<int>(text.size()),
+                    SQLITE_TRANSIENT);
   return *this;
 }
 
@@ -125,22 +136,27 @@ Statement& Statement::bind_null(int index) {
 
 Result<bool> Statement::step() {
   const int rc = sqlite3_step(impl_->stmt);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
+  if (rc == SQLITE_ROW)
+    return true;
+  if (rc == SQLITE_DONE)
+    return false;
   return fail(to_error(impl_->db, rc, "step"));
 }
 
 Result<void> Statement::run() {
   while (true) {
     auto r = step();
-    if (!r) return fail(r.error());
-    if (!*r) return {};
+    if (!r)
+      return fail(r.error());
+    if (!*r)
+      return {};
   }
 }
 
 std::string Statement::text(int col) const {
   const auto* t = sqlite3_column_text(impl_->stmt, col);
-  if (t == nullptr) return {};
+  if (t == nullptr)
+    return {};
   return std::string(reinterpret_cast<const char*>(t),
                      static_cast<std::size_t>(sqlite3_column_bytes(impl_->stmt, col)));
 }
@@ -177,7 +193,8 @@ std::int64_t Connection::changes() const {
 
 Result<void> Connection::ping() {
   auto r = query_int("SELECT 1");
-  if (!r) return fail(r.error());
+  if (!r)
+    return fail(r.error());
   return {};
 }
 
@@ -190,20 +207,23 @@ Result<int> Connection::schema_version() {
     return fail(r.error());
   }
   auto v = query_int("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
-  if (!v) return fail(v.error());
+  if (!v)
+    return fail(v.error());
   return static_cast<int>(*v);
 }
 
 Result<MigrationReport> Connection::migrate(std::span<const Migration> list) {
   for (std::size_t i = 0; i < list.size(); ++i) {
     if (list[i].version != static_cast<int>(i) + 1) {
-      return fail(errc::invalid_argument, "migrations must be numbered 1..N without gaps; "
-                                          "found version " + std::to_string(list[i].version) +
-                                          " at position " + std::to_string(i + 1));
+      return fail(errc::invalid_argument,
+                  "migrations must be numbered 1..N without gaps; "
+                  "found version " +
+                      std::to_string(list[i].version) + " at position " + std::to_string(i + 1));
     }
   }
   auto current = schema_version();
-  if (!current) return fail(current.error());
+  if (!current)
+    return fail(current.error());
   MigrationReport report{*current, *current, {}};
   if (*current > static_cast<int>(list.size())) {
     return fail(errc::conflict, "the database schema is version " + std::to_string(*current) +
@@ -212,16 +232,21 @@ Result<MigrationReport> Connection::migrate(std::span<const Migration> list) {
                                     "; refusing to run an older binary on a newer database");
   }
   for (const auto& m : list) {
-    if (m.version <= *current) continue;
-    if (auto r = exec("BEGIN IMMEDIATE"); !r) return fail(r.error());
+    if (m.version <= *current)
+      continue;
+    if (auto r = exec("BEGIN IMMEDIATE"); !r)
+      return fail(r.error());
     auto applied = exec(m.sql);
     if (applied) {
       const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
-      auto record = prepare("INSERT INTO schema_migrations(version, name, applied_at) VALUES(?,?,?)");
+      auto record =
+          prepare("INSERT INTO schema_migrations(version, name, applied_at) VALUES(?,?,?)");
       if (record) {
-        record->bind(1, std::int64_t{m.version}).bind(2, m.name).bind(3, static_cast<std::int64_t>(now));
+        record->bind(1, std::int64_t{m.version})
+            .bind(2, m.name)
+            .bind(3, static_cast<std::int64_t>(now));
         applied = record->run();
       } else {
         applied = fail(record.error());

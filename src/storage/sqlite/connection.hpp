@@ -99,10 +99,13 @@ class Connection {
   /// error (or COMMIT fails), so a failure writes nothing.
   template <class F>
   Result<void> transaction(F&& body) {
-    if (auto r = exec("BEGIN IMMEDIATE"); !r) return r;
+    if (auto r = exec("BEGIN IMMEDIATE"); !r)
+      return r;
     Result<void> result = body();
-    if (result) result = exec("COMMIT");
-    if (!result) (void)exec("ROLLBACK");
+    if (result)
+      result = exec("COMMIT");
+    if (!result)
+      (void)exec("ROLLBACK");
     return result;
   }
 

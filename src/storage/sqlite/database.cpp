@@ -7,10 +7,12 @@ Result<std::shared_ptr<Database>> Database::open(const std::filesystem::path& pa
   auto db = std::make_shared<Database>();
   for (std::size_t i = 0; i < std::max<std::size_t>(size, 1); ++i) {
     auto conn = Connection::open(path, options);
-    if (!conn) return fail(conn.error());
+    if (!conn)
+      return fail(conn.error());
     if (i == 0) {
       auto report = conn->migrate(migrations());
-      if (!report) return fail(report.error());
+      if (!report)
+        return fail(report.error());
       db->report_ = *report;
     }
     db->all_.push_back(std::make_unique<Connection>(std::move(*conn)));

@@ -2,9 +2,9 @@
 // internal details never reach the client. How: walks the enum, parses bodies.
 #include "api/errors.hpp"
 
-#include <boost/json.hpp>
-
 #include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 
 namespace stratus::api {
 namespace {
@@ -23,7 +23,8 @@ TEST(Errors, EveryCodeHasAStatusAndAnApiCode) {
 }
 
 TEST(Errors, BodyHasTheRainMakerShapeWithANumericCode) {
-  const auto r = error_response(Error{errc::invalid_argument, "verification code is incorrect", 101012});
+  const auto r =
+      error_response(Error{errc::invalid_argument, "verification code is incorrect", 101012});
   EXPECT_EQ(r.status, 400);
   const auto body = boost::json::parse(r.body).as_object();
   EXPECT_EQ(body.at("status").as_string(), "failure");

@@ -2,9 +2,9 @@
 // clear 100006 errors naming the field. How: feeds strings, checks results.
 #include "api/json_body.hpp"
 
-#include <boost/json.hpp>
-
 #include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 
 namespace stratus::api {
 namespace {

@@ -3,9 +3,9 @@
 // How: builds ConfigSources by hand (temp YAML files, fake environments) and loads them.
 #include "config/config.hpp"
 
-#include <fstream>
-
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 #include "support/temp_dir.hpp"
 
@@ -20,7 +20,8 @@ std::filesystem::path write(const test::TempDir& dir, const std::string& text) {
 
 std::string all_errors(const std::vector<ConfigError>& errors) {
   std::string out;
-  for (const auto& e : errors) out += e.where + " | " + e.message + "\n";
+  for (const auto& e : errors)
+    out += e.where + " | " + e.message + "\n";
   return out;
 }
 
@@ -45,9 +46,9 @@ TEST(Config, FileThenEnvironmentThenFlags) {
   s.overrides = {{"server.data_dir", "/from/flag", "--data-dir"}};
   const auto c = load(s);
   ASSERT_TRUE(c.has_value()) << all_errors(c.error());
-  EXPECT_EQ(c->http.port, 9100);            // env beats file
-  EXPECT_EQ(c->http.threads, 3u);           // file beats default
-  EXPECT_EQ(c->broker.port, 9001);          // file
+  EXPECT_EQ(c->http.port, 9100);                // env beats file
+  EXPECT_EQ(c->http.threads, 3u);               // file beats default
+  EXPECT_EQ(c->broker.port, 9001);              // file
   EXPECT_EQ(c->server.data_dir, "/from/flag");  // flag beats env
   EXPECT_EQ(c->pki.server_names, (std::vector<std::string>{"a.example", "10.0.0.1"}));
 }
@@ -63,22 +64,26 @@ TEST(Config, ListFromEnvironmentIsCommaSeparated) {
 TEST(Config, EveryErrorIsReportedAtOnceWithItsKey) {
   test::TempDir dir;
   ConfigSources s;
-  s.file = write(dir, "http:\n  port: seventy\n  bogus: 1\nnosuch:\n  x: 1\nbroker:\n  mode: cloud\n");
+  s.file =
+      write(dir, "http:\n  port: seventy\n  bogus: 1\nnosuch:\n  x: 1\nbroker:\n  mode: cloud\n");
   s.environment = {"STRATUS_HTTP_THREADS=0", "STRATUS_HTTP_NOPE=1"};
   s.overrides = {{"broker.port", "70000", "--mqtt-port"}, {"what.ever", "1", "--set"}};
   const auto c = load(s);
   ASSERT_FALSE(c.has_value());
   const std::string text = all_errors(c.error());
   EXPECT_EQ(c.error().size(), 8u) << text;
-  EXPECT_NE(text.find("stratus.yaml:2: http.port | expected an integer"), std::string::npos) << text;
+  EXPECT_NE(text.find("stratus.yaml:2: http.port | expected an integer"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("http.bogus | unknown key"), std::string::npos) << text;
   EXPECT_NE(text.find("nosuch | unknown section"), std::string::npos) << text;
-  EXPECT_NE(text.find("broker.mode | must be one of embedded, external"), std::string::npos) << text;
+  EXPECT_NE(text.find("broker.mode | must be one of embedded, external"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("env STRATUS_HTTP_THREADS (http.threads) | must be between 1 and 64"),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("env STRATUS_HTTP_NOPE | unknown key"), std::string::npos) << text;
-  EXPECT_NE(text.find("--mqtt-port (broker.port) | must be between 0 and 65535"),
-            std::string::npos) << text;
+  EXPECT_NE(text.find("--mqtt-port (broker.port) | must be between 0 and 65535"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("--set (what.ever) | unknown key"), std::string::npos) << text;
 }
 
@@ -107,13 +112,15 @@ TEST(Config, CrossKeyChecks) {
 
 TEST(Config, PrintedTemplateLoadsBackToTheSameConfig) {
   ConfigSources s;
-  s.overrides = {{"http.port", "1234", ""}, {"pki.server_names", "x.example,1.2.3.4", ""},
+  s.overrides = {{"http.port", "1234", ""},
+                 {"pki.server_names", "x.example,1.2.3.4", ""},
                  {"server.mqtt_host", "mqtt \"quoted\"", ""}};
   const auto first = load(s);
   ASSERT_TRUE(first.has_value());
   const std::string yaml = render_yaml(*first);
   EXPECT_NE(yaml.find("# env: STRATUS_HTTP_PORT, flag: --http-port\n  port: 1234\n"),
-            std::string::npos) << yaml;
+            std::string::npos)
+      << yaml;
   test::TempDir dir;
   ConfigSources back;
   back.file = write(dir, yaml);

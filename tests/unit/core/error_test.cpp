@@ -8,7 +8,8 @@ namespace stratus {
 namespace {
 
 Result<int> parse_positive(int v) {
-  if (v <= 0) return fail(errc::invalid_argument, "must be positive");
+  if (v <= 0)
+    return fail(errc::invalid_argument, "must be positive");
   return v;
 }
 

@@ -29,7 +29,8 @@ TEST(Metrics, SameSeriesIsTheSameObject) {
 TEST(Metrics, EscapesLabelValues) {
   MetricsRegistry registry;
   registry.gauge("g", "gauge", {{"path", "a\"b\\c\nd"}}).set(-2);
-  EXPECT_NE(registry.render_prometheus().find("g{path=\"a\\\"b\\\\c\\nd\"} -2\n"), std::string::npos);
+  EXPECT_NE(registry.render_prometheus().find("g{path=\"a\\\"b\\\\c\\nd\"} -2\n"),
+            std::string::npos);
 }
 
 TEST(Metrics, CallbackGaugeIsReadAtRenderTime) {

@@ -13,7 +13,8 @@ TEST(ParseTarget, SplitsPathAndDecodesQueryInOrder) {
   const auto target = parse_target("/v1/user/nodes?node_details=true&name=a%20b+c&empty&x=%C3%A9");
   ASSERT_TRUE(target.has_value());
   EXPECT_EQ(target->path, "/v1/user/nodes");
-  const Fields expected{{"node_details", "true"}, {"name", "a b c"}, {"empty", ""}, {"x", "\xC3\xA9"}};
+  const Fields expected{
+      {"node_details", "true"}, {"name", "a b c"}, {"empty", ""}, {"x", "\xC3\xA9"}};
   EXPECT_EQ(target->query, expected);
 }
 
@@ -25,7 +26,8 @@ TEST(ParseTarget, DecodesThePathButKeepsPlus) {
 }
 
 TEST(ParseTarget, RejectsBadTargets) {
-  for (const char* bad : {"", "v1/nodes", "http://host/x", "*", "/a%2", "/a%zz", "/a?b=%0", "/a%00b"}) {
+  for (const char* bad :
+       {"", "v1/nodes", "http://host/x", "*", "/a%2", "/a%zz", "/a?b=%0", "/a%00b"}) {
     const auto target = parse_target(bad);
     ASSERT_FALSE(target.has_value()) << bad;
     EXPECT_EQ(target.error().code, errc::invalid_argument) << bad;

@@ -7,7 +7,9 @@
 namespace stratus::http {
 namespace {
 
-boost::asio::awaitable<Response> ok(Request&) { co_return json_response(200, "{}"); }
+boost::asio::awaitable<Response> ok(Request&) {
+  co_return json_response(200, "{}");
+}
 
 Router sample() {
   Router router;

@@ -3,18 +3,18 @@
 // How: a real Server on 127.0.0.1 port 0 driven by the blocking test client.
 #include "http/server.hpp"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <future>
 #include <memory>
 #include <stdexcept>
 #include <string>
-
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <gtest/gtest.h>
 
 #include "http/error_codes.hpp"
 #include "support/http_client.hpp"
@@ -24,18 +24,21 @@ namespace stratus::http {
 namespace {
 
 using namespace std::chrono_literals;
-using test::HttpConnection;
 using test::http_request;
+using test::HttpConnection;
 
 constexpr auto host = "127.0.0.1";
 constexpr auto deadline = 5s;
 
-boost::asio::awaitable<Response> ping(Request&) { co_return json_response(200, R"({"status":"ok"})"); }
+boost::asio::awaitable<Response> ping(Request&) {
+  co_return json_response(200, R"({"status":"ok"})");
+}
 
 // Echoes the decoded path and query so the test can see what the handler got.
 boost::asio::awaitable<Response> echo(Request& request) {
   std::string body = request.path + "|";
-  for (const auto& [name, value] : request.query) body += name + "=" + value + ";";
+  for (const auto& [name, value] : request.query)
+    body += name + "=" + value + ";";
   Response response = json_response(200, std::move(body));
   response.content_type = "text/plain";
   co_return response;
@@ -47,8 +50,8 @@ boost::asio::awaitable<Response> explode(Request&) {
 }
 
 std::string failure_body(int error_code, const std::string& description) {
-  return R"({"status":"failure","error_code":)" + std::to_string(error_code) + R"(,"description":")" +
-         description + R"("})";
+  return R"({"status":"failure","error_code":)" + std::to_string(error_code) +
+         R"(,"description":")" + description + R"("})";
 }
 
 class ServerTest : public ::testing::Test {
@@ -69,7 +72,8 @@ class ServerTest : public ::testing::Test {
       co_await timer.async_wait(boost::asio::use_awaitable);
       co_return json_response(200, R"({"slow":true})");
     });
-    if (extra) extra(router);
+    if (extra)
+      extra(router);
     server_ = std::make_unique<Server>(std::move(options), std::move(router), metrics_);
     const auto started = server_->start();
     ASSERT_TRUE(started.has_value()) << started.error().message();
@@ -79,7 +83,9 @@ class ServerTest : public ::testing::Test {
   std::uint16_t port() const { return server_->port(); }
 
   std::uint64_t requests(const std::string& route, int status) {
-    return metrics_.counter("stratus_http_requests_total", "", {{"route", route}, {"status", std::to_string(status)}})
+    return metrics_
+        .counter("stratus_http_requests_total", "",
+                 {{"route", route}, {"status", std::to_string(status)}})
         .value();
   }
   std::int64_t open_connections() { return metrics_.gauge("stratus_http_connections", "").value(); }
@@ -122,13 +128,15 @@ TEST_F(ServerTest, WrongMethodIs405WithAllow) {
   start();
   const auto reply = http_request(host, port(), "DELETE", "/v1/ping");
   EXPECT_EQ(reply.status, 405);
-  EXPECT_EQ(reply.body, failure_body(error_code::method_not_allowed, "method DELETE not allowed on /v1/ping"));
+  EXPECT_EQ(reply.body,
+            failure_body(error_code::method_not_allowed, "method DELETE not allowed on /v1/ping"));
   EXPECT_EQ(reply.header("Allow"), "GET, HEAD");
 }
 
 TEST_F(ServerTest, QueryIsParsedAndPercentDecoded) {
   start();
-  const auto reply = http_request(host, port(), "GET", "/v1/echo/?name=a%20b&sum=1+2&flag&utf=%C3%A9");
+  const auto reply =
+      http_request(host, port(), "GET", "/v1/echo/?name=a%20b&sum=1+2&flag&utf=%C3%A9");
   EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(reply.body, "/v1/echo/|name=a b;sum=1 2;flag=;utf=\xC3\xA9;");
   EXPECT_EQ(reply.header("Content-Type"), "text/plain");
@@ -160,7 +168,8 @@ TEST_F(ServerTest, OversizedHeadersAre431) {
   ServerOptions options;
   options.max_header_bytes = 1024;
   start(options);
-  const auto reply = http_request(host, port(), "GET", "/v1/ping", {}, {{"X-Big", std::string(4096, 'h')}});
+  const auto reply =
+      http_request(host, port(), "GET", "/v1/ping", {}, {{"X-Big", std::string(4096, 'h')}});
   EXPECT_EQ(reply.status, 431);
   EXPECT_EQ(reply.body, failure_body(error_code::headers_too_large, "request headers too large"));
 }
@@ -245,7 +254,8 @@ TEST_F(ServerTest, StopLetsTheRequestInFlightFinishAndClosesIdleConnections) {
   HttpConnection idle(host, port());
   EXPECT_EQ(idle.request("GET", "/v1/ping").status, 200);
 
-  auto in_flight = std::async(std::launch::async, [&] { return http_request(host, port(), "GET", "/v1/slow"); });
+  auto in_flight =
+      std::async(std::launch::async, [&] { return http_request(host, port(), "GET", "/v1/slow"); });
   ASSERT_TRUE(test::wait_until([&] { return slow_started_.load(); }, deadline));
 
   const auto before = std::chrono::steady_clock::now();
@@ -272,7 +282,8 @@ TEST_F(ServerTest, StopClosesBusyConnectionsWhenTheGraceRunsOut) {
       co_return json_response(200, "{}");
     });
   });
-  auto in_flight = std::async(std::launch::async, [&] { return http_request(host, port(), "GET", "/v1/stuck"); });
+  auto in_flight = std::async(std::launch::async,
+                              [&] { return http_request(host, port(), "GET", "/v1/stuck"); });
   ASSERT_TRUE(test::wait_until([&] { return stuck_started.load(); }, deadline));
 
   server_->stop();
@@ -308,8 +319,8 @@ TEST_F(ServerTest, TlsRoundTripIsVerifiedAgainstTheCertificate) {
   const auto key = dir.path() / "key.pem";
   const std::string command =
       "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost"
-      " -addext subjectAltName=IP:127.0.0.1 -days 1 -keyout '" + key.string() + "' -out '" + cert.string() +
-      "' >/dev/null 2>&1";
+      " -addext subjectAltName=IP:127.0.0.1 -days 1 -keyout '" +
+      key.string() + "' -out '" + cert.string() + "' >/dev/null 2>&1";
   ASSERT_EQ(std::system(command.c_str()), 0);
 
   ServerOptions options;

@@ -1,5 +1,7 @@
 // Proves that the outbox mailer writes one complete 0600 file per message with a
 // unique name, and refuses header injection. How: real files in a temp dir, a manual clock.
+#include "mail/outbox_mailer.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -10,7 +12,6 @@
 #include <thread>
 #include <vector>
 
-#include "mail/outbox_mailer.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::mail {
@@ -24,15 +25,18 @@ const auto kStart = std::chrono::sys_days{std::chrono::year{2024} / 1 / 2} + 3h 
 std::vector<std::filesystem::path> files_in(const std::filesystem::path& dir) {
   std::vector<std::filesystem::path> out;
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) out.push_back(entry.path());
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+    out.push_back(entry.path());
   return out;
 }
 
 // "20240102T030405Z-<8 lower-case hex>.txt" (std::regex trips a GCC 12 -Werror false positive).
 bool is_message_name(const std::string& name) {
   const std::string prefix = "20240102T030405Z-";
-  if (name.size() != prefix.size() + 8 + 4 || name.rfind(prefix, 0) != 0) return false;
-  if (name.substr(name.size() - 4) != ".txt") return false;
+  if (name.size() != prefix.size() + 8 + 4 || name.rfind(prefix, 0) != 0)
+    return false;
+  if (name.substr(name.size() - 4) != ".txt")
+    return false;
   const std::string hex = name.substr(prefix.size(), 8);
   return hex.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
@@ -81,7 +85,8 @@ TEST(OutboxMailer, ManyMessagesFromManyThreadsGetUniqueNames) {
       }
     });
   }
-  for (auto& w : workers) w.join();
+  for (auto& w : workers)
+    w.join();
 
   std::set<std::string> names;
   std::set<std::string> bodies;

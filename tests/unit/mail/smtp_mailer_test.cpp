@@ -1,6 +1,8 @@
 // Proves that the SMTP mailer sends the right envelope and an RFC 5322 message with
 // CRLF lines, and maps refusals and dead servers to errc::unavailable without the
 // password. How: a minimal SMTP server on a loopback thread (port 0, bounded waits).
+#include "mail/smtp_mailer.hpp"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -13,8 +15,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "mail/smtp_mailer.hpp"
 
 namespace stratus::mail {
 namespace {
@@ -52,7 +52,8 @@ class Listener {
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
   void close() {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0)
+      ::close(fd_);
     fd_ = -1;
   }
   [[nodiscard]] int fd() const { return fd_; }
@@ -70,7 +71,8 @@ class FakeSmtpServer {
   explicit FakeSmtpServer(std::string rcpt_reply = "250 2.1.5 OK")
       : rcpt_reply_(std::move(rcpt_reply)), thread_([this] { serve(); }) {}
   ~FakeSmtpServer() {
-    if (thread_.joinable()) thread_.join();
+    if (thread_.joinable())
+      thread_.join();
   }
   FakeSmtpServer(const FakeSmtpServer&) = delete;
   FakeSmtpServer& operator=(const FakeSmtpServer&) = delete;
@@ -80,7 +82,8 @@ class FakeSmtpServer {
   }
   /// Waits for the session to end (bounded by kWaitMs per step) and returns it.
   Session finish() {
-    if (thread_.joinable()) thread_.join();
+    if (thread_.joinable())
+      thread_.join();
     return session_;
   }
 
@@ -94,10 +97,12 @@ class FakeSmtpServer {
         return true;
       }
       pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, kWaitMs) != 1) return false;
+      if (::poll(&p, 1, kWaitMs) != 1)
+        return false;
       char chunk[4096];
       const ssize_t n = ::read(fd, chunk, sizeof chunk);
-      if (n <= 0) return false;
+      if (n <= 0)
+        return false;
       buffer_.append(chunk, static_cast<std::size_t>(n));
     }
   }
@@ -109,9 +114,11 @@ class FakeSmtpServer {
 
   void serve() {
     pollfd p{listener_.fd(), POLLIN, 0};
-    if (::poll(&p, 1, kWaitMs) != 1) return;
+    if (::poll(&p, 1, kWaitMs) != 1)
+      return;
     const int fd = ::accept4(listener_.fd(), nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) return;
+    if (fd < 0)
+      return;
     reply(fd, "220 fake.test ESMTP");
     std::string line;
     while (read_line(fd, line)) {
@@ -128,7 +135,8 @@ class FakeSmtpServer {
       } else if (verb == "DATA") {
         reply(fd, "354 end with <CRLF>.<CRLF>");
         while (read_line(fd, line) && line != ".") {
-          if (!line.empty() && line[0] == '.') line.erase(0, 1);  // §4.5.2 transparency
+          if (!line.empty() && line[0] == '.')
+            line.erase(0, 1);  // §4.5.2 transparency
           session_.data += line + "\r\n";
         }
         reply(fd, "250 2.0.0 queued");

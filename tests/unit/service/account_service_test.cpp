@@ -4,10 +4,10 @@
 // ManualClock for expiry, and a mailer fake that records the codes it is given.
 #include "service/account_service.hpp"
 
+#include <gtest/gtest.h>
+
 #include <mutex>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "auth/password.hpp"
 #include "auth/token.hpp"
@@ -27,13 +27,15 @@ class RecordingMailer final : public Mailer {
  public:
   Result<void> send(const MailMessage& m) override {
     std::lock_guard lock(mutex_);
-    if (fail_) return fail(errc::unavailable, "smtp down");
+    if (fail_)
+      return fail(errc::unavailable, "smtp down");
     sent_.push_back(m);
     return {};
   }
   std::string last_code() {
     std::lock_guard lock(mutex_);
-    if (sent_.empty()) return {};
+    if (sent_.empty())
+      return {};
     const auto& body = sent_.back().body;
     const auto at = body.find("Verification code: ");
     return at == std::string::npos ? std::string() : body.substr(at + 19, 6);
@@ -149,7 +151,9 @@ TEST_F(AccountServiceTest, ACodeDiesAfterTooManyWrongTries) {
 TEST_F(AccountServiceTest, WrongPasswordAndRateLimitsPerUserAndPerAddress) {
   verified_user("dave@example.com", "secret123");
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(accounts_->log_in("dave@example.com", "nope12345", "10.1.0." + std::to_string(i)).error().reason,
+    EXPECT_EQ(accounts_->log_in("dave@example.com", "nope12345", "10.1.0." + std::to_string(i))
+                  .error()
+                  .reason,
               code::wrong_credentials);
   }
   // The user is now limited from any address, even with the right password.
@@ -179,7 +183,8 @@ TEST_F(AccountServiceTest, RefreshRotatesAndAReplayedTokenRevokesTheFamily) {
   const auto replay = accounts_->refresh(first.refresh_token, "10.0.0.4");
   ASSERT_FALSE(replay);
   EXPECT_EQ(replay.error().reason, code::refresh_failed);
-  EXPECT_FALSE(accounts_->refresh(third->refresh_token, "10.0.0.4")) << "the whole family is revoked";
+  EXPECT_FALSE(accounts_->refresh(third->refresh_token, "10.0.0.4"))
+      << "the whole family is revoked";
   EXPECT_EQ(accounts_->authenticate(third->access_token).error().reason, code::logged_out);
 }
 
@@ -212,10 +217,13 @@ TEST_F(AccountServiceTest, ChangePasswordRevokesOtherSessions) {
   verified_user("hank@example.com", "secret123");
   const auto mine = *accounts_->log_in("hank@example.com", "secret123", "10.0.0.7");
   const auto other = *accounts_->log_in("hank@example.com", "secret123", "10.0.0.7");
-  EXPECT_EQ(accounts_->change_password(principal(mine), "wrong1234", "newsecret9", "10.0.0.7").error().reason,
+  EXPECT_EQ(accounts_->change_password(principal(mine), "wrong1234", "newsecret9", "10.0.0.7")
+                .error()
+                .reason,
             code::wrong_old_password);
-  EXPECT_EQ(accounts_->change_password(principal(mine), "secret123", "short", "10.0.0.7").error().reason,
-            code::password_policy);
+  EXPECT_EQ(
+      accounts_->change_password(principal(mine), "secret123", "short", "10.0.0.7").error().reason,
+      code::password_policy);
   ASSERT_TRUE(accounts_->change_password(principal(mine), "secret123", "newsecret9", "10.0.0.7"));
   EXPECT_TRUE(accounts_->authenticate(mine.access_token));
   EXPECT_FALSE(accounts_->authenticate(other.access_token));
@@ -227,7 +235,8 @@ TEST_F(AccountServiceTest, ForgotPasswordResetsAndEndsEverySession) {
   verified_user("ivy@example.com", "secret123");
   const auto s = *accounts_->log_in("ivy@example.com", "secret123", "10.0.0.8");
   ASSERT_TRUE(accounts_->request_password_reset("ivy@example.com", "10.0.0.8"));
-  ASSERT_TRUE(accounts_->reset_password("ivy@example.com", mailer_.last_code(), "brandnew7", "10.0.0.8"));
+  ASSERT_TRUE(
+      accounts_->reset_password("ivy@example.com", mailer_.last_code(), "brandnew7", "10.0.0.8"));
   EXPECT_FALSE(accounts_->authenticate(s.access_token));
   EXPECT_TRUE(accounts_->log_in("ivy@example.com", "brandnew7", "10.0.0.8"));
   EXPECT_EQ(accounts_->request_password_reset("nobody@example.com", "10.0.0.8").error().reason,
@@ -245,7 +254,8 @@ TEST_F(AccountServiceTest, DeleteUserTakesTwoStepsAndRemovesEverything) {
   EXPECT_FALSE(accounts_->authenticate(s.access_token));
   EXPECT_EQ(accounts_->log_in("jack@example.com", "secret123", "10.0.0.9").error().reason,
             code::wrong_credentials);
-  ASSERT_TRUE(accounts_->sign_up("jack@example.com", "secret123", "10.0.0.9")) << "the name is free again";
+  ASSERT_TRUE(accounts_->sign_up("jack@example.com", "secret123", "10.0.0.9"))
+      << "the name is free again";
 }
 
 TEST_F(AccountServiceTest, SuperAdminsAreCreatedVerifiedAndCannotSelfDelete) {
@@ -275,8 +285,8 @@ TEST_F(AccountServiceTest, BadTokensAreRefused) {
   // alg:none with the same payload and no signature.
   const auto dot = t.access_token.find('.');
   const auto dot2 = t.access_token.find('.', dot + 1);
-  const std::string none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0" +
-                           t.access_token.substr(dot, dot2 - dot) + ".";
+  const std::string none =
+      "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0" + t.access_token.substr(dot, dot2 - dot) + ".";
   EXPECT_EQ(accounts_->authenticate(none).error().reason, code::access_token_invalid);
 
   // A token signed with another key.
@@ -290,10 +300,14 @@ TEST_F(AccountServiceTest, BadTokensAreRefused) {
 }
 
 TEST_F(AccountServiceTest, BadInputChangesNothing) {
-  EXPECT_EQ(accounts_->sign_up("", "secret123", "10.0.0.12").error().reason, code::user_name_missing);
-  EXPECT_EQ(accounts_->sign_up("not-an-email", "secret123", "10.0.0.12").error().reason, code::email_invalid);
-  EXPECT_EQ(accounts_->sign_up("+12ab", "secret123", "10.0.0.12").error().reason, code::phone_invalid);
-  EXPECT_EQ(accounts_->sign_up("leo@example.com", "short", "10.0.0.12").error().reason, code::password_policy);
+  EXPECT_EQ(accounts_->sign_up("", "secret123", "10.0.0.12").error().reason,
+            code::user_name_missing);
+  EXPECT_EQ(accounts_->sign_up("not-an-email", "secret123", "10.0.0.12").error().reason,
+            code::email_invalid);
+  EXPECT_EQ(accounts_->sign_up("+12ab", "secret123", "10.0.0.12").error().reason,
+            code::phone_invalid);
+  EXPECT_EQ(accounts_->sign_up("leo@example.com", "short", "10.0.0.12").error().reason,
+            code::password_policy);
   EXPECT_EQ(*repository_.count_users(), 0);
   EXPECT_EQ(mailer_.count(), 0u);
   ASSERT_TRUE(accounts_->sign_up("+4915112345678", "secret123", "10.0.0.12")) << "phone user names";

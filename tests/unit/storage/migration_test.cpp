@@ -75,7 +75,8 @@ TEST(Migrations, GapsInNumberingAreRejected) {
 TEST(Connection, ErrorsCarrySqliteText) {
   test::TempDir dir;
   auto db = open_in(dir);
-  const auto r = db.exec("CREATE TABLE t(x PRIMARY KEY); INSERT INTO t VALUES(1); INSERT INTO t VALUES(1);");
+  const auto r =
+      db.exec("CREATE TABLE t(x PRIMARY KEY); INSERT INTO t VALUES(1); INSERT INTO t VALUES(1);");
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, errc::conflict);
   EXPECT_NE(r.error().context.find("UNIQUE"), std::string::npos);
