@@ -1,12 +1,11 @@
 #include "api/account_routes.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <charconv>
 #include <functional>
 
+#include "api/detail/handlers.hpp"
 #include "api/errors.hpp"
 #include "api/json_body.hpp"
 #include "service/account_errors.hpp"
@@ -18,37 +17,9 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 namespace code = service::account_error;
 
-using SyncHandler = std::function<http::Response(const http::Request&)>;
-
-// Runs a synchronous handler on the blocking pool; the coroutine resumes on
-// its HTTP executor. Values live in named locals across the co_await
-// (GCC 12 miscompiles temporaries with destructors there; see src/http/README.md).
-http::Handler on_pool(asio::thread_pool& pool, SyncHandler handler) {
-  return [&pool,
-          handler = std::move(handler)](http::Request& request) -> asio::awaitable<http::Response> {
-    const http::Request* req = &request;
-    const SyncHandler* h = &handler;
-    asio::awaitable<http::Response> work = asio::co_spawn(
-        pool.get_executor(),
-        [req, h]() -> asio::awaitable<http::Response> { co_return (*h)(*req); },
-        asio::use_awaitable);
-    http::Response response = co_await std::move(work);
-    co_return response;
-  };
-}
-
-// A handler that needs a logged-in caller.
-using AuthedHandler =
-    std::function<http::Response(const http::Request&, const service::Principal&)>;
-
-SyncHandler authed(service::AccountService& accounts, AuthedHandler handler) {
-  return [&accounts, handler = std::move(handler)](const http::Request& request) {
-    auto who = authenticate(accounts, request);
-    if (!who)
-      return error_response(who.error());
-    return handler(request, *who);
-  };
-}
+using detail::authed;
+using detail::on_pool;
+using detail::SyncHandler;
 
 http::Response tokens_response(const service::Tokens& tokens, bool with_refresh) {
   json::object body{{"status", "success"},

@@ -209,6 +209,8 @@ const std::vector<SectionDoc>& sections() {
       {"database", "The state of record."},
       {"pki", "The Stratus CA and server certificate, kept in <data_dir>/pki."},
       {"accounts", "Users, sessions and tokens: the RainMaker user API."},
+      {"claiming", "How nodes get their node id and MQTT certificate (POST /claim/...)."},
+      {"nodes", "Node ingest (params reports, config, alerts), user-node mapping and control."},
       {"mail", "How verification codes reach users: files in <data_dir>/outbox, or SMTP."},
       {"log", "Logging."},
   };
@@ -366,6 +368,33 @@ const std::vector<Key>& keys() {
     t.push_back(int_key("accounts", "argon2_mem_limit_kib",
                         STRATUS_REF(accounts, argon2_mem_limit_kib), 8, 4 * 1024 * 1024,
                         "argon2id memory per hash, KiB."));
+    t.push_back(int_key("claiming", "max_nodes_per_user", STRATUS_REF(claiming, max_nodes_per_user),
+                        1, 10000000, "Node ids one user may claim."));
+    t.push_back(choice_key("claiming", "self_claim", STRATUS_REF(claiming, self_claim),
+                           {"deny", "allow", "allowlist"},
+                           "Self-claiming without a user: deny, allow, or allowlist (MACs or MAC "
+                           "prefixes from claiming.self_claim_allowlist_file). Stratus cannot check "
+                           "the firmware's eFuse HMAC."));
+    t.push_back(string_key("claiming", "self_claim_allowlist_file",
+                           STRATUS_REF(claiming, self_claim_allowlist_file),
+                           "One MAC or MAC prefix per line (hex, separators ignored, # comments)."));
+    t.push_back(duration_key("claiming", "node_cert_lifetime_days",
+                             STRATUS_REF(claiming, node_cert_lifetime_days), 1, 36500,
+                             "Lifetime of node certificates."));
+    t.push_back(duration_key("claiming", "challenge_lifetime_s",
+                             STRATUS_REF(claiming, challenge_lifetime_s), 10, 86400,
+                             "How long a self-claim challenge may be answered."));
+    t.push_back(int_key("nodes", "max_payload_bytes", STRATUS_REF(nodes, max_payload_bytes), 256,
+                        16 << 20, "Node messages larger than this are dropped and counted."));
+    t.push_back(int_key("nodes", "ingest_queue_limit", STRATUS_REF(nodes, ingest_queue_limit), 100,
+                        10000000, "Reports waiting for the database writer; above, reports are "
+                                  "dropped and counted."));
+    t.push_back(int_key("nodes", "ingest_batch_max", STRATUS_REF(nodes, ingest_batch_max), 1,
+                        1000000, "Reports committed per transaction at most."));
+    t.push_back(duration_key("nodes", "ingest_flush_ms", STRATUS_REF(nodes, ingest_flush_ms), 0, 10000,
+                             "Longest a report waits for its batch to fill."));
+    t.push_back(duration_key("nodes", "mapping_timeout_s", STRATUS_REF(nodes, mapping_timeout_s), 10,
+                             86400, "A user-node mapping request expires after this."));
     t.push_back(choice_key("mail", "mode", STRATUS_REF(mail, mode), {"outbox", "smtp"},
                            "outbox: one text file per message in <data_dir>/outbox; smtp: send."));
     t.push_back(string_key("mail", "smtp_url", STRATUS_REF(mail, smtp_url),
@@ -561,6 +590,10 @@ void validate(const Config& c, std::vector<ConfigError>& errors) {
       errors.push_back({"broker.external_cert_file",
                         "broker.external_cert_file and broker.external_key_file go together"});
     }
+  }
+  if (c.claiming.self_claim == "allowlist" && c.claiming.self_claim_allowlist_file.empty()) {
+    errors.push_back({"claiming.self_claim_allowlist_file",
+                      "required when claiming.self_claim is allowlist"});
   }
   if (c.mail.mode == "smtp" && (c.mail.smtp_url.empty() || c.mail.smtp_from.empty())) {
     errors.push_back(

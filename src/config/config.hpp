@@ -105,6 +105,24 @@ struct AccountsSection {
   std::size_t argon2_mem_limit_kib = 65536;
 };
 
+/// `claiming:` — how nodes get their node id and MQTT certificate (spec §6).
+struct ClaimingSection {
+  std::size_t max_nodes_per_user = 100;          ///< claimed node ids per user
+  std::string self_claim = "deny";               ///< deny | allow | allowlist
+  std::string self_claim_allowlist_file;         ///< MACs / MAC prefixes, one per line
+  std::chrono::days node_cert_lifetime_days{3650};
+  std::chrono::seconds challenge_lifetime_s{300};  ///< self-claim challenge validity
+};
+
+/// `nodes:` — ingest, mapping and control.
+struct NodesSection {
+  std::size_t max_payload_bytes = 64 * 1024;     ///< larger node messages are dropped
+  std::size_t ingest_queue_limit = 100000;       ///< reports waiting for the writer
+  std::size_t ingest_batch_max = 2000;           ///< reports per transaction
+  std::chrono::milliseconds ingest_flush_ms{5};  ///< longest a report waits for its batch
+  std::chrono::seconds mapping_timeout_s{300};   ///< user-node mapping requests
+};
+
 /// `mail:` — how verification codes reach users.
 struct MailSection {
   std::string mode = "outbox";  ///< outbox (files in <data_dir>/outbox) or smtp
@@ -131,6 +149,8 @@ struct Config {
   DatabaseSection database;
   PkiSection pki;
   AccountsSection accounts;
+  ClaimingSection claiming;
+  NodesSection nodes;
   MailSection mail;
   LogSection log;
 };
