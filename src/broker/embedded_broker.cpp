@@ -290,6 +290,8 @@ void EmbeddedBroker::supervise() {
       state_ = BrokerState::restarting;
       restarts_.inc();
       lock.unlock();
+      if (options_.on_sessions_lost)
+        options_.on_sessions_lost();
       log::warn(Channel::broker, "mosquitto pid={} {}; restarting in {} ms", pid,
                 describe_status(status), backoff.count());
     }

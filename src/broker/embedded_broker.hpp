@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -26,6 +27,9 @@ struct EmbeddedBrokerOptions {
   std::chrono::milliseconds restart_backoff_min{200};
   std::chrono::milliseconds restart_backoff_max{30000};
   std::chrono::milliseconds stop_timeout{5000};  ///< SIGTERM, then SIGKILL after this
+  /// Called on the supervisor thread each time mosquitto has died, before it
+  /// is restarted: every client session is gone at that moment.
+  std::function<void()> on_sessions_lost;
 };
 
 /// Supervisor state, as reported by /healthz.

@@ -20,6 +20,8 @@
 #include <thread>
 
 #include "api/account_routes.hpp"
+#include "api/claim_routes.hpp"
+#include "api/node_routes.hpp"
 #include "api/system_routes.hpp"
 #include "auth/token.hpp"
 #include "broker/embedded_broker.hpp"
@@ -27,15 +29,22 @@
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
 #include "http/server.hpp"
+#include "link/node_link.hpp"
 #include "log/log.hpp"
 #include "mail/outbox_mailer.hpp"
 #include "mail/smtp_mailer.hpp"
 #include "mqtt/client.hpp"
 #include "pki/store.hpp"
 #include "server/accounts.hpp"
+#include "server/pki_certificate_issuer.hpp"
 #include "service/account_service.hpp"
+#include "service/claim_service.hpp"
+#include "service/node_ingest.hpp"
+#include "service/node_service.hpp"
 #include "storage/sqlite/account_repository.hpp"
+#include "storage/sqlite/claim_repository.hpp"
 #include "storage/sqlite/database.hpp"
+#include "storage/sqlite/node_repository.hpp"
 
 namespace stratus::server {
 namespace {
@@ -45,7 +54,6 @@ namespace json = boost::json;
 using log::Channel;
 
 constexpr std::string_view kBackendUsername = "stratus-backend";
-constexpr std::string_view kPresenceFilter = "$stratus/presence/+";
 
 std::string hostname() {
   char buf[256] = {};
@@ -116,6 +124,15 @@ struct Server::Impl {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> link_work;
   std::thread link_thread;
   std::unique_ptr<mqtt::Client> backend;
+  std::unique_ptr<storage::sqlite::SqliteNodeRepository> node_repository;
+  std::unique_ptr<link::NodeLink> node_link;
+  std::unique_ptr<service::NodeIngest> ingest;
+  std::unique_ptr<service::NodeService> nodes;
+
+  std::optional<pki::PkiMaterial> pki_material;  // the CA signs node certificates
+  std::unique_ptr<storage::sqlite::SqliteClaimRepository> claim_repository;
+  std::unique_ptr<PkiCertificateIssuer> certificate_issuer;
+  std::unique_ptr<service::ClaimService> claims;
 
   std::unique_ptr<http::Server> http;
   bool runtime_written = false;
@@ -124,9 +141,11 @@ struct Server::Impl {
   Result<pki::PkiMaterial> prepare_pki();
   Result<void> open_database();
   Result<void> start_accounts();
+  Result<void> start_claiming();
   Result<void> start_broker(const pki::PkiMaterial& material);
   Result<void> start_backend_client(const pki::PkiMaterial& material);
   Result<void> start_http();
+  void mark_nodes_disconnected(std::string_view why);
   http::Router make_router();
   bool database_healthy();
   void stop();
@@ -247,6 +266,10 @@ Result<void> Server::Impl::start_broker(const pki::PkiMaterial& material) {
   }
   runtime.mqtt_port = s.device_port;
   runtime.backend_port = s.backend_port;
+  // A new mosquitto has no sessions: nodes recorded as connected are not. The
+  // guard on newer timestamps keeps reconnects that race this update.
+  options.on_sessions_lost = [this] { mark_nodes_disconnected("broker restarted"); };
+  mark_nodes_disconnected("broker starting");
   broker = std::make_unique<broker::EmbeddedBroker>(std::move(options), metrics);
   return broker->start();
 }
@@ -287,8 +310,6 @@ Result<void> Server::Impl::start_backend_client(const pki::PkiMaterial& material
   link_thread = std::thread([this] { link_io.run(); });
   backend = mqtt::make_mosquitto_client(
       options, [this](std::function<void()> f) { asio::post(link_io, std::move(f)); });
-  auto& presence_events =
-      metrics.counter("stratus_presence_events_total", "Node connect/disconnect events received.");
   backend->on_connection([](bool up, const std::string& reason) {
     if (up) {
       log::info(Channel::mqtt, "backend client connected");
@@ -296,14 +317,70 @@ Result<void> Server::Impl::start_backend_client(const pki::PkiMaterial& material
       log::warn(Channel::mqtt, "backend client not connected: {}", reason);
     }
   });
-  backend->on_message([&presence_events](const mqtt::Message& m) {
-    if (m.topic.starts_with("$stratus/presence/")) {
-      presence_events.inc();
-      log::info(Channel::link, "presence {}", m.payload);
-    }
-  });
-  backend->subscribe(std::string(kPresenceFilter), 1);
+  // Nodes: MQTT → link → ingest queue → one writer; REST → node service → link.
+  const auto& n = config.nodes;
+  node_repository = std::make_unique<storage::sqlite::SqliteNodeRepository>(db);
+  node_link = std::make_unique<link::NodeLink>(*backend, clock, metrics, n.max_payload_bytes);
+  ingest = std::make_unique<service::NodeIngest>(
+      *node_repository, *node_link, clock, metrics,
+      service::IngestOptions{n.ingest_queue_limit, n.ingest_batch_max, n.ingest_flush_ms,
+                             n.mapping_timeout_s});
+  nodes = std::make_unique<service::NodeService>(*node_repository, *node_link, clock,
+                                                 n.mapping_timeout_s);
+  ingest->start();
+  node_link->attach(*ingest);
   return backend->start();
+}
+
+void Server::Impl::mark_nodes_disconnected(std::string_view why) {
+  storage::sqlite::SqliteNodeRepository repository(db);
+  std::int64_t count = 0;
+  const auto now = unix_ms(clock.now());
+  auto r = repository.write([&](storage::NodeWriter& w) -> Result<void> {
+    auto n = w.disconnect_all(now);
+    if (!n)
+      return fail(n.error());
+    count = *n;
+    return {};
+  });
+  if (!r) {
+    log::error(Channel::service, "cannot mark nodes disconnected ({}): {}", why,
+               r.error().message());
+  } else if (count > 0) {
+    log::info(Channel::service, "{}: marked {} nodes disconnected", why, count);
+  }
+}
+
+Result<void> Server::Impl::start_claiming() {
+  const auto& c = config.claiming;
+  service::ClaimOptions options;
+  options.max_nodes_per_user = c.max_nodes_per_user;
+  auto policy = service::parse_self_claim_policy(c.self_claim);
+  if (!policy)
+    return fail(policy.error());
+  options.self_claim = *policy;
+  if (options.self_claim == service::ClaimOptions::SelfClaim::allowlist) {
+    std::ifstream in(c.self_claim_allowlist_file);
+    if (!in) {
+      return fail(errc::invalid_argument, c.self_claim_allowlist_file +
+                                              ": cannot read (claiming.self_claim_allowlist_file)");
+    }
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto list = service::parse_mac_allowlist(text);
+    if (!list) {
+      return fail(errc::invalid_argument,
+                  c.self_claim_allowlist_file + ": " + list.error().context);
+    }
+    options.allowlist = std::move(*list);
+  }
+  options.challenge_lifetime = c.challenge_lifetime_s;
+  options.mqtt_host = runtime.mqtt_host;
+  claim_repository = std::make_unique<storage::sqlite::SqliteClaimRepository>(db);
+  certificate_issuer =
+      std::make_unique<PkiCertificateIssuer>(pki_material->ca, c.node_cert_lifetime_days, clock);
+  claims = std::make_unique<service::ClaimService>(*claim_repository, *certificate_issuer, clock,
+                                                   std::move(options));
+  return {};
 }
 
 bool Server::Impl::database_healthy() {
@@ -340,6 +417,8 @@ http::Router Server::Impl::make_router() {
   });
   api::add_system_routes(router, runtime.mqtt_host);
   api::add_account_routes(router, *accounts, blocking_pool);
+  api::add_node_routes(router, *accounts, *nodes, blocking_pool);
+  api::add_claim_routes(router, *claims, *accounts, blocking_pool);
   return router;
 }
 
@@ -375,18 +454,28 @@ void Server::Impl::stop() {
   if (backend) {
     backend->stop();
   }
+  if (ingest) {
+    ingest->stop();  // applies what is queued
+  }
   if (link_work) {
     link_work.reset();
     link_io.stop();
   }
   if (link_thread.joinable())
     link_thread.join();
+  nodes.reset();
+  ingest.reset();
+  node_link.reset();
   backend.reset();
+  node_repository.reset();
   if (broker) {
     broker->stop();
     broker.reset();
   }
   blocking_pool.join();
+  claims.reset();
+  certificate_issuer.reset();
+  claim_repository.reset();
   accounts.reset();
   account_repository.reset();
   mailer.reset();
@@ -444,15 +533,19 @@ Result<void> Server::start() {
   auto material = m.prepare_pki();
   if (!material)
     return step("PKI", fail(material.error()));
+  m.pki_material.emplace(std::move(*material));
+  const auto& pki = *m.pki_material;
   if (auto r = step("database", m.open_database()); !r)
     return r;
   if (auto r = step("accounts", m.start_accounts()); !r)
     return r;
+  if (auto r = step("claiming", m.start_claiming()); !r)
+    return r;
   if (m.config.broker.mode == config::BrokerMode::embedded) {
-    if (auto r = step("embedded broker", m.start_broker(*material)); !r)
+    if (auto r = step("embedded broker", m.start_broker(pki)); !r)
       return r;
   }
-  if (auto r = step("backend MQTT client", m.start_backend_client(*material)); !r)
+  if (auto r = step("backend MQTT client", m.start_backend_client(pki)); !r)
     return r;
   if (auto r = step("HTTP", m.start_http()); !r)
     return r;

@@ -229,6 +229,16 @@ TEST_F(BrokerSystemTest, CertificateFromAnotherCaOrNoneIsRefused) {
   EXPECT_NE(guesser.connect(), 0);
 }
 
+TEST_F(BrokerSystemTest, PresenceIsRetainedForBackendsThatSubscribeLater) {
+  TestMqttClient node(node_options("R1", identity("R1")));
+  ASSERT_EQ(node.connect(), 0);
+  TestMqttClient late(backend_options("backend-late"));
+  ASSERT_EQ(late.connect(), 0);
+  ASSERT_EQ(late.subscribe("$stratus/presence/+"), 1);
+  EXPECT_TRUE(
+      late.wait_message([](const TestMessage& m) { return json_connected(m, "R1", true); }));
+}
+
 TEST_F(BrokerSystemTest, PresenceEventsForConnectAndDisconnect) {
   TestMqttClient backend(backend_options("backend-presence"));
   ASSERT_EQ(backend.connect(), 0);

@@ -87,8 +87,11 @@ void publish_presence(std::string_view node_id, bool connected) {
   payload += "\",\"connected\":";
   payload += connected ? "true" : "false";
   payload += ",\"timestamp\":" + std::to_string(now_ms) + "}";
+  // Retained: a backend that (re)subscribes — after its own restart, or after
+  // reconnecting to a restarted broker — gets every node's current state at
+  // once instead of missing the events sent while it was away.
   const int rc = mosquitto_broker_publish_copy(
-      nullptr, topic.c_str(), static_cast<int>(payload.size()), payload.data(), 1, false, nullptr);
+      nullptr, topic.c_str(), static_cast<int>(payload.size()), payload.data(), 1, true, nullptr);
   if (rc != MOSQ_ERR_SUCCESS) {
     mosquitto_log_printf(MOSQ_LOG_WARNING, "stratus: presence publish for %s failed: %s",
                          std::string(node_id).c_str(), mosquitto_strerror(rc));

@@ -1,0 +1,39 @@
+#pragma once
+/// @file
+/// The claiming API (spec rainmaker.md §6; Espressif's "Claiming Service"
+/// OpenAPI): `POST /claim/initiate` and `POST /claim/verify`, unversioned, at
+/// the paths the firmware (`<claim base URL>/claim/initiate`) and the CLI
+/// (`<claim base>claim/initiate`) call.
+
+#include "http/router.hpp"
+#include "service/account_service.hpp"
+#include "service/claim_service.hpp"
+
+namespace boost::asio {
+class thread_pool;
+}  // namespace boost::asio
+
+namespace stratus::api {
+
+/// Adds the claiming routes. A request with an `Authorization` token (raw JWT
+/// or `Bearer`) is user claiming (assisted or host-driven) and a bad token is
+/// refused with 401; without one it is self claiming.
+///
+/// - `POST /claim/initiate` `{"mac_addr":"7CDFA100033B","platform":"esp32s3"}`
+///   → 200 `{"node_id":"…"}` (user) or `{"auth_id":"…","challenge":"…"}` (self).
+/// - `POST /claim/verify[?matter=false]`
+///   user: `{"csr":"<PEM>"[,"send_mqtt_host":true][,"node_policies":"…"]
+///   [,"mac_addr":"…"][,"node_id":"…"]}`; self: `{"auth_id","challenge_response",
+///   "csr"[,"send_mqtt_host"]}` → 200 `{"certificate":"<PEM>"[,"mqtt_host":"…"]}`.
+///   `send_mqtt_host`, `node_policies` and `mac_addr` are accepted and ignored
+///   (mqtt_host is always sent when configured); `node_id` must equal the CSR's
+///   CN; `matter=true` is refused (150012).
+///
+/// Failures use the RainMaker shape with the codes of service/claim_errors.hpp,
+/// 100006 for a body that is not a JSON object or has a field of the wrong
+/// type, and the account codes for token problems. Handlers run on `pool`;
+/// `claims`, `accounts` and `pool` must outlive the router.
+void add_claim_routes(http::Router& router, service::ClaimService& claims,
+                      service::AccountService& accounts, boost::asio::thread_pool& pool);
+
+}  // namespace stratus::api

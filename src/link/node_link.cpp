@@ -1,0 +1,122 @@
+#include "link/node_link.hpp"
+
+#include "log/log.hpp"
+#include "proto/payloads.hpp"
+#include "proto/topics.hpp"
+
+namespace stratus::link {
+namespace {
+
+using log::Channel;
+
+constexpr const char* kKindNames[] = {"config",   "params", "alert",    "mapping",
+                                      "presence", "ready",  "unhandled"};
+constexpr const char* kDropNames[] = {"malformed", "oversize", "unknown_topic", "id_mismatch",
+                                      "queue_full"};
+
+}  // namespace
+
+NodeLink::NodeLink(mqtt::Client& client, const Clock& clock, MetricsRegistry& metrics,
+                   std::size_t max_payload_bytes)
+    : client_(client), clock_(clock), max_payload_bytes_(max_payload_bytes) {
+  for (std::size_t i = 0; i < kind_count; ++i) {
+    accepted_[i] = &metrics.counter("stratus_link_messages_total",
+                                    "Node messages accepted, by kind.", {{"kind", kKindNames[i]}});
+  }
+  for (std::size_t i = 0; i < drop_count; ++i) {
+    dropped_[i] = &metrics.counter("stratus_link_dropped_total",
+                                   "Node messages dropped without changing state, by reason.",
+                                   {{"reason", kDropNames[i]}});
+  }
+}
+
+void NodeLink::attach(service::NodeIngest& ingest) {
+  ingest_ = &ingest;
+  client_.on_message([this](const mqtt::Message& m) { on_message(m); });
+  client_.subscribe(std::string(proto::kNodeTopicFilter), 1);
+  client_.subscribe(std::string(proto::kBasicIngestTopicFilter), 1);
+  client_.subscribe(std::string(proto::kPresenceTopicFilter), 1);
+}
+
+void NodeLink::drop(Drop reason, std::string_view topic, std::string_view why) {
+  dropped_[reason]->inc();
+  log::debug(Channel::link, "dropped topic={} reason={} {}", topic, kDropNames[reason], why);
+}
+
+void NodeLink::accept(Kind kind, service::NodeEvent event) {
+  if (!ingest_->submit(std::move(event))) {
+    dropped_[queue_full]->inc();
+    return;
+  }
+  accepted_[kind]->inc();
+}
+
+void NodeLink::on_message(const mqtt::Message& m) {
+  const auto now_ms = unix_ms(clock_.now());
+  if (m.payload.size() > max_payload_bytes_) {
+    drop(oversize, m.topic, std::to_string(m.payload.size()) + " bytes");
+    return;
+  }
+  if (m.topic.starts_with(proto::kPresenceTopicPrefix)) {
+    auto event = proto::parse_presence(m.topic, m.payload);
+    if (!event)
+      return drop(malformed, m.topic, event.error().context);
+    accept(presence, {event->node_id, now_ms,
+                      service::PresenceChanged{event->connected, event->timestamp_ms}});
+    return;
+  }
+  const auto topic = proto::parse_node_topic(m.topic);
+  if (!topic)
+    return drop(unknown_topic, m.topic, "");
+  std::string node_id(topic->node_id);
+  using proto::Suffix;
+  switch (topic->suffix) {
+    case Suffix::config: {
+      if (auto o = proto::parse_json_object(m.payload, max_payload_bytes_); !o) {
+        return drop(malformed, m.topic, o.error().context);
+      }
+      return accept(config, {std::move(node_id), now_ms, service::ConfigReported{m.payload}});
+    }
+    case Suffix::params_local_init:
+    case Suffix::params_local:
+    case Suffix::params_local_group: {
+      if (auto o = proto::parse_json_object(m.payload, max_payload_bytes_); !o) {
+        return drop(malformed, m.topic, o.error().context);
+      }
+      return accept(
+          params, {std::move(node_id), now_ms,
+                   service::ParamsReported{m.payload, topic->suffix == Suffix::params_local_init}});
+    }
+    case Suffix::alert: {
+      if (auto o = proto::parse_json_object(m.payload, max_payload_bytes_); !o) {
+        return drop(malformed, m.topic, o.error().context);
+      }
+      return accept(alert, {std::move(node_id), now_ms, service::AlertRaised{m.payload}});
+    }
+    case Suffix::user_mapping: {
+      auto report = proto::parse_user_mapping(m.payload, max_payload_bytes_);
+      if (!report)
+        return drop(malformed, m.topic, report.error().context);
+      if (report->node_id != node_id) {
+        return drop(id_mismatch, m.topic, "payload node_id " + report->node_id);
+      }
+      return accept(mapping,
+                    {std::move(node_id), now_ms,
+                     service::MappingReported{report->user_id, report->secret_key, report->reset}});
+    }
+    case Suffix::from_node:
+      // The cmd-resp poll follows the node's subscriptions on every connect
+      // (spec §1.4 step 5): a safe moment to deliver queued params.
+      return accept(ready, {std::move(node_id), now_ms, service::NodeReady{}});
+    default:
+      accepted_[unhandled]->inc();
+      return;
+  }
+}
+
+Result<void> NodeLink::publish_params_remote(std::string_view node_id, std::string_view payload) {
+  return client_.publish(proto::topic_for(node_id, proto::Suffix::params_remote), payload, 1,
+                         false);
+}
+
+}  // namespace stratus::link

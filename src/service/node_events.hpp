@@ -1,0 +1,50 @@
+#pragma once
+/// @file
+/// What the MQTT side tells the node service, already decoded and checked
+/// against the sender's identity (src/link does that).
+
+#include <cstdint>
+#include <string>
+#include <variant>
+
+namespace stratus::service {
+
+/// `config` (spec §1.3): the node config, verbatim.
+struct ConfigReported {
+  std::string config_json;
+};
+/// `params/local/init` (`init` = true, replaces) or `params/local` (merges).
+struct ParamsReported {
+  std::string params_json;  ///< a JSON object {device: {param: value}}
+  bool init = false;
+};
+/// Presence from the broker plugin.
+struct PresenceChanged {
+  bool connected = false;
+  std::int64_t timestamp_ms = 0;
+};
+/// `alert`, kept verbatim.
+struct AlertRaised {
+  std::string payload;
+};
+/// `user/mapping` (spec §1.3).
+struct MappingReported {
+  std::string user_id;
+  std::string secret_key;
+  bool reset = false;
+};
+/// Any message proving the node has (re)subscribed after connecting, e.g. the
+/// cmd-resp poll on `from-node` (spec §1.4 step 5): a moment to deliver
+/// desired state kept while it was offline.
+struct NodeReady {};
+
+/// One decoded node message.
+struct NodeEvent {
+  std::string node_id;
+  std::int64_t received_ms = 0;
+  std::variant<ConfigReported, ParamsReported, PresenceChanged, AlertRaised, MappingReported,
+               NodeReady>
+      body;
+};
+
+}  // namespace stratus::service

@@ -1,0 +1,88 @@
+#pragma once
+/// @file
+/// The ingest hot path (ARCHITECTURE.md "Threads and data flow"): node events
+/// go into a bounded write-behind queue; one writer thread applies them in
+/// batches, one transaction per batch (group commit), reading and writing each
+/// node's params document once per batch however many reports it carries.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/metrics.hpp"
+#include "service/node_events.hpp"
+#include "service/node_messenger.hpp"
+#include "storage/node_repository.hpp"
+
+namespace stratus::service {
+
+/// Queue and batch limits (config section `nodes`).
+struct IngestOptions {
+  std::size_t queue_limit = 100000;
+  std::size_t batch_max = 2000;
+  std::chrono::milliseconds flush_delay{5};  ///< longest wait for a batch to fill
+  std::chrono::seconds mapping_timeout{300};
+};
+
+/// Applies node events to storage. `submit` is thread-safe and never blocks on
+/// I/O; the writer thread does the database work and, after a commit, sends
+/// desired state to nodes that became reachable.
+///
+/// Reports are visible to REST reads as soon as their batch commits. A batch
+/// that fails to commit is logged and counted, not retried (the broker has
+/// already acknowledged the messages).
+///
+/// Metrics: `stratus_ingest_events_total`, `stratus_ingest_dropped_total{reason}`,
+/// `stratus_ingest_batches_total`, `stratus_ingest_queue_depth`.
+class NodeIngest {
+ public:
+  NodeIngest(storage::NodeRepository& repository, NodeMessenger& messenger, const Clock& clock,
+             MetricsRegistry& metrics, IngestOptions options);
+  ~NodeIngest();
+  NodeIngest(const NodeIngest&) = delete;
+  NodeIngest& operator=(const NodeIngest&) = delete;
+
+  /// Starts the writer thread.
+  void start();
+  /// Applies what is queued, then stops the writer. Idempotent.
+  void stop();
+
+  /// Queues an event. Returns false (and counts a drop) when the queue is full.
+  bool submit(NodeEvent event);
+
+  /// Blocks until everything submitted before the call is committed (for tests
+  /// and orderly shutdown). Returns false if `timeout` passes first.
+  bool flush(std::chrono::milliseconds timeout);
+
+ private:
+  void run();
+  void apply(std::vector<NodeEvent>& batch);
+
+  storage::NodeRepository& repository_;
+  NodeMessenger& messenger_;
+  const Clock& clock_;
+  IngestOptions options_;
+  MetricsRegistry& metrics_;
+  Counter& batches_;
+  Counter& committed_;
+  Counter& dropped_full_;
+  Counter& dropped_invalid_;
+  Counter& failed_batches_;
+  Gauge& depth_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable drained_;
+  std::deque<NodeEvent> queue_;
+  std::uint64_t submitted_ = 0;
+  std::uint64_t applied_ = 0;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace stratus::service

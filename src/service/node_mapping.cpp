@@ -1,0 +1,58 @@
+#include "service/node_mapping.hpp"
+
+#include "auth/secrets.hpp"
+#include "log/log.hpp"
+
+namespace stratus::service {
+
+Result<void> MappingMatcher::on_node_report(storage::NodeWriter& w, std::string_view node_id,
+                                            const MappingReported& report,
+                                            std::int64_t now_at) const {
+  if (report.reset || report.user_id == kResetUserId) {
+    if (auto r = w.remove_all_users(node_id); !r)
+      return r;
+    log::info(log::Channel::service, "node reset its users node_id={}", node_id);
+  }
+  if (report.user_id == kResetUserId)
+    return w.remove_node_mapping_report(node_id);
+  auto pending = w.pending_mapping_requests(node_id, now_at);
+  if (!pending)
+    return fail(pending.error());
+  for (const auto& request : *pending) {
+    if (request.user_id == report.user_id &&
+        auth::constant_time_equal(request.secret_key, report.secret_key)) {
+      if (auto r = w.add_user(request.user_id, node_id, "primary", now_at); !r)
+        return r;
+      if (auto r = w.set_mapping_status(request.request_id, "confirmed", now_at); !r)
+        return r;
+      log::info(log::Channel::service, "mapping confirmed node_id={} user_id={}", node_id,
+                request.user_id);
+      return w.remove_node_mapping_report(node_id);
+    }
+  }
+  return w.put_node_mapping_report(node_id, report.user_id, report.secret_key, now_at);
+}
+
+Result<std::string> MappingMatcher::on_user_request(
+    storage::NodeWriter& w, const storage::MappingRequest& request,
+    std::optional<std::pair<std::string, std::string>> node_report, std::int64_t now_at) const {
+  if (auto r = w.put_mapping_request(request); !r)
+    return fail(r.error());
+  if (node_report && node_report->first == request.user_id &&
+      auth::constant_time_equal(node_report->second, request.secret_key)) {
+    if (auto r = w.ensure_node(request.node_id, now_at); !r)
+      return fail(r.error());
+    if (auto r = w.add_user(request.user_id, request.node_id, "primary", now_at); !r) {
+      return fail(r.error());
+    }
+    if (auto r = w.set_mapping_status(request.request_id, "confirmed", now_at); !r) {
+      return fail(r.error());
+    }
+    if (auto r = w.remove_node_mapping_report(request.node_id); !r)
+      return fail(r.error());
+    return std::string("confirmed");
+  }
+  return std::string("requested");
+}
+
+}  // namespace stratus::service

@@ -1,0 +1,43 @@
+#pragma once
+/// @file
+/// User-node mapping (spec rainmaker.md §1.3 `user/mapping`, §1.5, §4.5): a
+/// user's REST request and the node's MQTT message carry the same
+/// (node_id, user_id, secret_key); whichever arrives second confirms the
+/// mapping and makes the user the node's primary user.
+
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+
+#include "core/error.hpp"
+#include "service/node_events.hpp"
+#include "storage/node_repository.hpp"
+
+namespace stratus::service {
+
+/// The user name the firmware sends to say "forget every user" (factory reset).
+inline constexpr std::string_view kResetUserId = "esp-rmaker";
+
+/// Matching logic, used inside a storage transaction. Stateless apart from the
+/// timeout; thread-compatible.
+class MappingMatcher {
+ public:
+  explicit MappingMatcher(std::chrono::seconds timeout) : timeout_(timeout) {}
+
+  /// The node's side. `reset:true` or user `esp-rmaker` first removes every
+  /// user of the node; then a pending request with the same user and secret is
+  /// confirmed, or the report is kept for a request that comes later.
+  Result<void> on_node_report(storage::NodeWriter& w, std::string_view node_id,
+                              const MappingReported& report, std::int64_t now_at) const;
+
+  /// The user's side: stores the request and confirms it at once when the
+  /// node's report is already there. Returns the request's status.
+  Result<std::string> on_user_request(
+      storage::NodeWriter& w, const storage::MappingRequest& request,
+      std::optional<std::pair<std::string, std::string>> node_report, std::int64_t now_at) const;
+
+ private:
+  std::chrono::seconds timeout_;
+};
+
+}  // namespace stratus::service

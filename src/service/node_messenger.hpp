@@ -1,0 +1,23 @@
+#pragma once
+/// @file
+/// The service layer's port for sending to nodes over MQTT (implemented by
+/// src/link over the backend MQTT client).
+
+#include <string_view>
+
+#include "core/error.hpp"
+
+namespace stratus::service {
+
+/// Publishes cloud→node messages at QoS 1 (spec rainmaker.md §1.2). Thread-safe,
+/// non-blocking (the MQTT client queues).
+class NodeMessenger {
+ public:
+  virtual ~NodeMessenger() = default;
+  /// `node/<node_id>/params/remote` ← `payload` (a JSON object text).
+  /// Errors: errc::unavailable when the broker is not reachable.
+  virtual Result<void> publish_params_remote(std::string_view node_id,
+                                             std::string_view payload) = 0;
+};
+
+}  // namespace stratus::service

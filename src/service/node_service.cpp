@@ -1,0 +1,160 @@
+#include "service/node_service.hpp"
+
+#include <boost/json.hpp>
+
+#include "core/random.hpp"
+#include "log/log.hpp"
+#include "model/node_config.hpp"
+#include "model/params.hpp"
+#include "proto/topics.hpp"
+
+namespace stratus::service {
+namespace {
+
+namespace json = boost::json;
+
+std::int64_t seconds(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+}
+
+SetOutcome failure(std::string node_id, int code, std::string description) {
+  return SetOutcome{std::move(node_id), false, false, std::move(description), code};
+}
+
+}  // namespace
+
+NodeService::NodeService(storage::NodeRepository& repository, NodeMessenger& messenger,
+                         const Clock& clock, std::chrono::seconds mapping_timeout)
+    : repository_(repository),
+      messenger_(messenger),
+      clock_(clock),
+      matcher_(mapping_timeout),
+      mapping_timeout_(mapping_timeout) {}
+
+Result<storage::UserNodePage> NodeService::list(const Principal& who,
+                                                std::string_view start_node_id, std::size_t limit,
+                                                std::string_view only_node_id) {
+  return repository_.list_user_nodes(who.user_id, start_node_id,
+                                     std::clamp<std::size_t>(limit, 1, 100), only_node_id);
+}
+
+Result<storage::UserNode> NodeService::get(const Principal& who, std::string_view node_id) {
+  return repository_.get_user_node(who.user_id, node_id);
+}
+
+std::vector<SetOutcome> NodeService::set_params(
+    const Principal& who, const std::vector<std::pair<std::string, json::object>>& sets) {
+  std::vector<SetOutcome> outcomes;
+  outcomes.reserve(sets.size());
+  for (const auto& [node_id, payload] : sets)
+    outcomes.push_back(set_one(who, node_id, payload));
+  return outcomes;
+}
+
+SetOutcome NodeService::set_one(const Principal& who, const std::string& node_id,
+                                const json::object& payload) {
+  auto node = repository_.get_user_node(who.user_id, node_id);
+  if (!node) {
+    if (node.error().code == errc::not_found) {
+      return failure(node_id, node_error::node_not_found, "node not found");
+    }
+    return failure(node_id, 100503, "storage unavailable, please retry");
+  }
+  if (!node->node.config) {
+    return failure(node_id, node_error::no_config,
+                   "the node has not reported its config yet; nothing was sent");
+  }
+  auto config = model::parse_node_config(*node->node.config);
+  if (!config) {
+    return failure(node_id, node_error::no_config,
+                   "the node's config cannot be read: " + config.error().context);
+  }
+  if (auto valid = model::validate_set(*config, payload); !valid) {
+    return failure(node_id, node_error::invalid_params, valid.error().context);
+  }
+  const std::string text = json::serialize(payload);
+  if (node->node.connected) {
+    if (auto sent = messenger_.publish_params_remote(node_id, text); sent) {
+      return SetOutcome{node_id, true, false, "success", 0};
+    }
+  }
+  // Offline (or the broker is unreachable): keep it, merged with earlier sets,
+  // and send it when the node shows it is subscribed again.
+  const auto stored = repository_.write([&](storage::NodeWriter& w) -> Result<void> {
+    auto desired = w.desired(node_id);
+    if (!desired)
+      return fail(desired.error());
+    json::object merged;
+    if (*desired) {
+      boost::system::error_code ec;
+      auto v = json::parse(**desired, ec);
+      if (!ec && v.is_object())
+        merged = std::move(v.as_object());
+    }
+    model::merge_report(merged, payload);
+    return w.put_desired(node_id, json::serialize(merged), unix_ms(clock_.now()));
+  });
+  if (!stored)
+    return failure(node_id, 100503, "storage unavailable, please retry");
+  log::info(log::Channel::service, "params queued for offline node_id={}", node_id);
+  return SetOutcome{node_id, true, true,
+                    "node is offline; the params are queued and will be sent when it reconnects",
+                    0};
+}
+
+Result<std::string> NodeService::request_mapping(const Principal& who, std::string_view node_id,
+                                                 std::string_view secret_key) {
+  if (!proto::valid_node_id(node_id)) {
+    return fail(errc::invalid_argument, 100006,
+                "invalid request body: node_id is not a valid node id");
+  }
+  if (secret_key.empty() || secret_key.size() > 64) {
+    return fail(errc::invalid_argument, 100006,
+                "invalid request body: secret_key must be 1-64 characters");
+  }
+  const auto now = seconds(clock_);
+  storage::MappingRequest request{
+      random_hex(16), who.user_id, std::string(node_id),          std::string(secret_key),
+      "requested",    now,         now + mapping_timeout_.count()};
+  auto report = repository_.node_mapping_report(node_id);
+  if (!report)
+    return fail(report.error());
+  std::string status;
+  auto r = repository_.write([&](storage::NodeWriter& w) -> Result<void> {
+    auto s = matcher_.on_user_request(w, request, *report, now);
+    if (!s)
+      return fail(s.error());
+    status = *s;
+    return {};
+  });
+  if (!r)
+    return fail(r.error());
+  return request.request_id;
+}
+
+Result<void> NodeService::remove_mapping(const Principal& who, std::string_view node_id) {
+  auto node = repository_.get_user_node(who.user_id, node_id);
+  if (!node)
+    return fail(node.error());
+  return repository_.write(
+      [&](storage::NodeWriter& w) { return w.remove_user(who.user_id, node_id); });
+}
+
+Result<std::string> NodeService::mapping_status(const Principal& who, std::string_view request_id) {
+  auto request = repository_.get_mapping_request(request_id);
+  if (!request || request->user_id != who.user_id) {
+    if (request || request.error().code == errc::not_found) {
+      return fail(errc::not_found, node_error::request_not_found, "mapping request not found");
+    }
+    return fail(request.error());
+  }
+  if (request->status == "requested" && request->expires_at <= seconds(clock_)) {
+    (void)repository_.write([&](storage::NodeWriter& w) {
+      return w.set_mapping_status(request_id, "timedout", seconds(clock_));
+    });
+    return std::string("timedout");
+  }
+  return request->status;
+}
+
+}  // namespace stratus::service

@@ -1,0 +1,124 @@
+#pragma once
+/// @file
+/// Storage port for nodes: reported state (config, params, presence, alerts),
+/// desired state for offline nodes, user↔node access, and mapping requests.
+/// JSON documents travel as text; the service layer parses and merges them.
+/// Times: `_ms` Unix milliseconds, `_at` Unix seconds.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace stratus::storage {
+
+/// Fields indexed out of a node config for listings and OTA targeting.
+struct NodeInfoIndex {
+  std::string name, type, model, fw_version, platform;
+  bool cmd_resp = false;
+};
+
+/// A node as stored.
+struct NodeRecord {
+  std::string node_id;
+  std::optional<std::string> config;  ///< verbatim JSON
+  NodeInfoIndex info;
+  std::optional<std::string> params;  ///< reported state JSON
+  std::int64_t params_ms = 0;
+  bool connected = false;
+  std::int64_t connectivity_ms = 0;
+  std::optional<std::string> desired;  ///< pending sets JSON
+  std::string tags = "[]";
+  std::string metadata = "{}";
+};
+
+/// A node together with the caller's relation to it.
+struct UserNode {
+  NodeRecord node;
+  std::string role;  ///< "primary" | "secondary"
+  int sub_role = 0;
+  std::int64_t mapped_at = 0;
+};
+
+/// One page of a user's nodes.
+struct UserNodePage {
+  std::vector<UserNode> nodes;
+  std::string next_node_id;  ///< empty on the last page
+  std::int64_t total = 0;
+};
+
+/// A user-node mapping request (spec rainmaker.md §4.5).
+struct MappingRequest {
+  std::string request_id, user_id, node_id, secret_key;
+  std::string status;  ///< requested | confirmed | timedout | discarded
+  std::int64_t created_at = 0, expires_at = 0;
+};
+
+/// Writes inside one transaction (see `NodeRepository::write`). Valid only
+/// during the callback. Every method may fail with errc::unavailable.
+class NodeWriter {
+ public:
+  virtual ~NodeWriter() = default;
+  /// Creates the node row if missing (nodes appear when they first talk).
+  virtual Result<void> ensure_node(std::string_view node_id, std::int64_t now_at) = 0;
+  virtual Result<std::optional<std::string>> params(std::string_view node_id) = 0;
+  virtual Result<void> put_params(std::string_view node_id, std::string_view json,
+                                  std::int64_t ms) = 0;
+  virtual Result<void> put_config(std::string_view node_id, std::string_view json,
+                                  const NodeInfoIndex& info, std::int64_t at) = 0;
+  /// Applies a presence change unless a newer one is stored (events may be
+  /// reordered across reconnects). Returns true if it changed the state.
+  virtual Result<bool> set_connectivity(std::string_view node_id, bool connected,
+                                        std::int64_t ms) = 0;
+  virtual Result<void> add_alert(std::string_view node_id, std::string_view payload,
+                                 std::int64_t ms) = 0;
+  /// Marks every connected node disconnected at `ms` (the broker lost all
+  /// sessions), except nodes with a newer presence change. Returns how many.
+  virtual Result<std::int64_t> disconnect_all(std::int64_t ms) = 0;
+  virtual Result<std::optional<std::string>> desired(std::string_view node_id) = 0;
+  /// Replaces (or with nullopt clears) the desired state.
+  virtual Result<void> put_desired(std::string_view node_id, const std::optional<std::string>& json,
+                                   std::int64_t ms) = 0;
+  virtual Result<void> add_user(std::string_view user_id, std::string_view node_id,
+                                std::string_view role, std::int64_t at) = 0;
+  virtual Result<void> remove_user(std::string_view user_id, std::string_view node_id) = 0;
+  virtual Result<void> remove_all_users(std::string_view node_id) = 0;
+  virtual Result<void> put_mapping_request(const MappingRequest& request) = 0;
+  virtual Result<void> set_mapping_status(std::string_view request_id, std::string_view status,
+                                          std::int64_t at) = 0;
+  /// Pending (`requested`, unexpired at `now_at`) requests for a node.
+  virtual Result<std::vector<MappingRequest>> pending_mapping_requests(std::string_view node_id,
+                                                                       std::int64_t now_at) = 0;
+  virtual Result<void> put_node_mapping_report(std::string_view node_id, std::string_view user_id,
+                                               std::string_view secret_key, std::int64_t at) = 0;
+  virtual Result<void> remove_node_mapping_report(std::string_view node_id) = 0;
+};
+
+/// Node storage. Thread-safe; every call may block.
+class NodeRepository {
+ public:
+  virtual ~NodeRepository() = default;
+
+  /// Runs `body` in one transaction: all of its writes or none.
+  virtual Result<void> write(const std::function<Result<void>(NodeWriter&)>& body) = 0;
+
+  /// The caller's nodes ordered by node id, from `start_node_id` (inclusive),
+  /// optionally only `only_node_id`. `limit` ≥ 1.
+  virtual Result<UserNodePage> list_user_nodes(std::string_view user_id,
+                                               std::string_view start_node_id, std::size_t limit,
+                                               std::string_view only_node_id) = 0;
+  /// One node as seen by `user_id`; errc::not_found when unknown *or* not the
+  /// user's (the two must be indistinguishable).
+  virtual Result<UserNode> get_user_node(std::string_view user_id, std::string_view node_id) = 0;
+  virtual Result<NodeRecord> get_node(std::string_view node_id) = 0;
+  virtual Result<MappingRequest> get_mapping_request(std::string_view request_id) = 0;
+  /// The node's own mapping report, if it arrived before the REST request.
+  virtual Result<std::optional<std::pair<std::string, std::string>>> node_mapping_report(
+      std::string_view node_id) = 0;
+};
+
+}  // namespace stratus::storage

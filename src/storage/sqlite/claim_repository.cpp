@@ -1,0 +1,267 @@
+#include "storage/sqlite/claim_repository.hpp"
+
+#include <string>
+
+namespace stratus::storage::sqlite {
+namespace {
+
+std::string_view state_name(ClaimState s) {
+  return s == ClaimState::certified ? "certified" : "initiated";
+}
+
+std::string_view method_name(ClaimMethod m) {
+  return m == ClaimMethod::self ? "self" : "assisted";
+}
+
+void bind_optional(Statement& s, int index, const std::optional<std::string>& value) {
+  if (value) {
+    s.bind(index, *value);
+  } else {
+    s.bind_null(index);
+  }
+}
+
+std::optional<std::string> optional_text(const Statement& s, int col) {
+  if (s.is_null(col))
+    return std::nullopt;
+  return s.text(col);
+}
+
+constexpr std::string_view kNodeColumns =
+    "SELECT node_id, user_id, mac_addr, platform, state, created_at, updated_at "
+    "FROM claimed_nodes ";
+
+ClaimedNodeRecord read_node(const Statement& s) {
+  return ClaimedNodeRecord{s.text(0),
+                           optional_text(s, 1),
+                           s.text(2),
+                           s.text(3),
+                           s.text(4) == "certified" ? ClaimState::certified : ClaimState::initiated,
+                           s.integer(5),
+                           s.integer(6)};
+}
+
+// The first row of `sql` (bound to `key`) as a node; nullopt when there is none.
+Result<std::optional<ClaimedNodeRecord>> find_node(Connection& c, std::string_view where,
+                                                   std::string_view key1,
+                                                   std::string_view key2 = {}) {
+  auto s = c.prepare(std::string(kNodeColumns) + std::string(where));
+  if (!s)
+    return fail(s.error());
+  s->bind(1, key1);
+  if (!key2.empty())
+    s->bind(2, key2);
+  auto row = s->step();
+  if (!row)
+    return fail(row.error());
+  if (!*row)
+    return std::optional<ClaimedNodeRecord>();
+  return std::optional<ClaimedNodeRecord>(read_node(*s));
+}
+
+Result<std::int64_t> count_nodes(Connection& c, std::string_view user_id) {
+  auto s = c.prepare("SELECT COUNT(*) FROM claimed_nodes WHERE user_id = ?1");
+  if (!s)
+    return fail(s.error());
+  s->bind(1, user_id);
+  auto row = s->step();
+  if (!row)
+    return fail(row.error());
+  return *row ? s->integer(0) : 0;
+}
+
+}  // namespace
+
+Result<ClaimedNodeRecord> SqliteClaimRepository::create_user_node(const ClaimedNodeRecord& node,
+                                                                  std::size_t max_nodes_per_user) {
+  if (!node.user_id)
+    return fail(errc::invalid_argument, "create_user_node needs a user id");
+  return db_->with([&](Connection& c) -> Result<ClaimedNodeRecord> {
+    ClaimedNodeRecord result;
+    auto done = c.transaction([&]() -> Result<void> {
+      auto existing =
+          find_node(c, "WHERE user_id = ?1 AND mac_addr = ?2", *node.user_id, node.mac_addr);
+      if (!existing)
+        return fail(existing.error());
+      if (*existing) {
+        result = std::move(**existing);
+        return {};
+      }
+      auto count = count_nodes(c, *node.user_id);
+      if (!count)
+        return fail(count.error());
+      if (*count >= static_cast<std::int64_t>(max_nodes_per_user)) {
+        return fail(errc::resource_exhausted,
+                    "user holds " + std::to_string(*count) + " claimed node ids (the limit)");
+      }
+      auto s = c.prepare(
+          "INSERT INTO claimed_nodes(node_id, user_id, mac_addr, platform, state, created_at, "
+          "updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      if (!s)
+        return fail(s.error());
+      s->bind(1, node.node_id)
+          .bind(2, *node.user_id)
+          .bind(3, node.mac_addr)
+          .bind(4, node.platform)
+          .bind(5, state_name(node.state))
+          .bind(6, node.created_at)
+          .bind(7, node.updated_at);
+      if (auto r = s->run(); !r)
+        return r;
+      result = node;
+      return {};
+    });
+    if (!done)
+      return fail(done.error());
+    return result;
+  });
+}
+
+Result<ClaimedNodeRecord> SqliteClaimRepository::get_node(std::string_view node_id) {
+  return db_->with([&](Connection& c) -> Result<ClaimedNodeRecord> {
+    auto found = find_node(c, "WHERE node_id = ?1", node_id);
+    if (!found)
+      return fail(found.error());
+    if (!*found)
+      return fail(errc::not_found, "no claimed node " + std::string(node_id));
+    return std::move(**found);
+  });
+}
+
+Result<std::int64_t> SqliteClaimRepository::count_user_nodes(std::string_view user_id) {
+  return db_->with([&](Connection& c) { return count_nodes(c, user_id); });
+}
+
+Result<void> SqliteClaimRepository::create_challenge(const ClaimChallengeRecord& ch) {
+  return db_->with([&](Connection& c) {
+    return c.transaction([&]() -> Result<void> {
+      auto purge = c.prepare("DELETE FROM claim_challenges WHERE expires_at < ?1 OR mac_addr = ?2");
+      if (!purge)
+        return fail(purge.error());
+      purge->bind(1, ch.created_at).bind(2, ch.mac_addr);
+      if (auto r = purge->run(); !r)
+        return r;
+      auto s = c.prepare(
+          "INSERT INTO claim_challenges(auth_id, mac_addr, node_id, platform, challenge, "
+          "expires_at, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      if (!s)
+        return fail(s.error());
+      s->bind(1, ch.auth_id)
+          .bind(2, ch.mac_addr)
+          .bind(3, ch.node_id)
+          .bind(4, ch.platform)
+          .bind(5, ch.challenge)
+          .bind(6, ch.expires_at)
+          .bind(7, ch.created_at);
+      return s->run();
+    });
+  });
+}
+
+Result<ClaimChallengeRecord> SqliteClaimRepository::get_challenge(std::string_view auth_id) {
+  return db_->with([&](Connection& c) -> Result<ClaimChallengeRecord> {
+    auto s = c.prepare(
+        "SELECT auth_id, mac_addr, node_id, platform, challenge, expires_at, created_at "
+        "FROM claim_challenges WHERE auth_id = ?1");
+    if (!s)
+      return fail(s.error());
+    s->bind(1, auth_id);
+    auto row = s->step();
+    if (!row)
+      return fail(row.error());
+    if (!*row)
+      return fail(errc::not_found, "no claim challenge " + std::string(auth_id));
+    return ClaimChallengeRecord{s->text(0), s->text(1),    s->text(2),   s->text(3),
+                                s->text(4), s->integer(5), s->integer(6)};
+  });
+}
+
+Result<void> SqliteClaimRepository::record_certificate(const ClaimedNodeRecord& node,
+                                                       const IssuedCertificateRecord& cert,
+                                                       std::string_view consumed_auth_id) {
+  return db_->with([&](Connection& c) {
+    return c.transaction([&]() -> Result<void> {
+      if (!consumed_auth_id.empty()) {
+        auto s = c.prepare("DELETE FROM claim_challenges WHERE auth_id = ?1 AND expires_at >= ?2");
+        if (!s)
+          return fail(s.error());
+        s->bind(1, consumed_auth_id).bind(2, cert.issued_at);
+        if (auto r = s->run(); !r)
+          return r;
+        if (c.changes() == 0)
+          return fail(errc::conflict, "claim challenge already used or expired");
+      }
+      if (node.user_id) {
+        auto s = c.prepare(
+            "UPDATE claimed_nodes SET state = 'certified', updated_at = ?1 "
+            "WHERE node_id = ?2 AND user_id = ?3");
+        if (!s)
+          return fail(s.error());
+        s->bind(1, cert.issued_at).bind(2, node.node_id).bind(3, *node.user_id);
+        if (auto r = s->run(); !r)
+          return r;
+        if (c.changes() == 0)
+          return fail(errc::not_found, "no claim of node " + node.node_id + " by this user");
+      } else {
+        auto s = c.prepare(
+            "INSERT INTO claimed_nodes(node_id, user_id, mac_addr, platform, state, created_at, "
+            "updated_at) VALUES(?1, NULL, ?2, ?3, 'certified', ?4, ?4) "
+            "ON CONFLICT(node_id) DO UPDATE SET state = 'certified', platform = excluded.platform, "
+            "updated_at = excluded.updated_at");
+        if (!s)
+          return fail(s.error());
+        s->bind(1, node.node_id)
+            .bind(2, node.mac_addr)
+            .bind(3, node.platform)
+            .bind(4, cert.issued_at);
+        if (auto r = s->run(); !r)
+          return r;
+      }
+      auto s = c.prepare(
+          "INSERT INTO claim_certificates(node_id, user_id, serial_hex, fingerprint_hex, "
+          "not_after, issued_at, method, client_address) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+      if (!s)
+        return fail(s.error());
+      s->bind(1, cert.node_id);
+      bind_optional(*s, 2, cert.user_id);
+      s->bind(3, cert.serial_hex)
+          .bind(4, cert.fingerprint_hex)
+          .bind(5, cert.not_after)
+          .bind(6, cert.issued_at)
+          .bind(7, method_name(cert.method))
+          .bind(8, cert.client_address);
+      return s->run();
+    });
+  });
+}
+
+Result<std::vector<IssuedCertificateRecord>> SqliteClaimRepository::list_certificates(
+    std::string_view node_id) {
+  return db_->with([&](Connection& c) -> Result<std::vector<IssuedCertificateRecord>> {
+    auto s = c.prepare(
+        "SELECT node_id, user_id, serial_hex, fingerprint_hex, not_after, issued_at, method, "
+        "client_address FROM claim_certificates WHERE node_id = ?1 ORDER BY id");
+    if (!s)
+      return fail(s.error());
+    s->bind(1, node_id);
+    std::vector<IssuedCertificateRecord> rows;
+    while (true) {
+      auto row = s->step();
+      if (!row)
+        return fail(row.error());
+      if (!*row)
+        break;
+      rows.push_back(IssuedCertificateRecord{
+          s->text(0), optional_text(*s, 1), s->text(2), s->text(3), s->integer(4), s->integer(5),
+          s->text(6) == "self" ? ClaimMethod::self : ClaimMethod::assisted, s->text(7)});
+    }
+    return rows;
+  });
+}
+
+Result<std::int64_t> SqliteClaimRepository::count_certificates() {
+  return db_->with(
+      [&](Connection& c) { return c.query_int("SELECT COUNT(*) FROM claim_certificates"); });
+}
+
+}  // namespace stratus::storage::sqlite

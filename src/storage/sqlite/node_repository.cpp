@@ -1,0 +1,307 @@
+#include "storage/sqlite/node_repository.hpp"
+
+namespace stratus::storage::sqlite {
+namespace {
+
+constexpr std::string_view kNodeColumns =
+    "n.node_id, n.config, n.name, n.type, n.model, n.fw_version, n.platform, n.cmd_resp, "
+    "n.params, n.params_ms, n.connected, n.connectivity_ms, n.desired, n.tags, n.metadata";
+constexpr int kNodeColumnCount = 15;
+
+std::optional<std::string> optional_text(const Statement& s, int col) {
+  if (s.is_null(col))
+    return std::nullopt;
+  return s.text(col);
+}
+
+NodeRecord read_node(const Statement& s) {
+  NodeRecord n;
+  n.node_id = s.text(0);
+  n.config = optional_text(s, 1);
+  n.info = NodeInfoIndex{s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), s.integer(7) != 0};
+  n.params = optional_text(s, 8);
+  n.params_ms = s.integer(9);
+  n.connected = s.integer(10) != 0;
+  n.connectivity_ms = s.integer(11);
+  n.desired = optional_text(s, 12);
+  n.tags = s.text(13);
+  n.metadata = s.text(14);
+  return n;
+}
+
+MappingRequest read_request(const Statement& s) {
+  return MappingRequest{s.text(0), s.text(1),    s.text(2),   s.text(3),
+                        s.text(4), s.integer(5), s.integer(6)};
+}
+
+void bind_one(Statement& s, int i, std::string_view v) {
+  s.bind(i, v);
+}
+void bind_one(Statement& s, int i, std::int64_t v) {
+  s.bind(i, v);
+}
+void bind_one(Statement& s, int i, const std::optional<std::string>& v) {
+  if (v) {
+    s.bind(i, *v);
+  } else {
+    s.bind_null(i);
+  }
+}
+
+template <class... Args>
+Result<void> run(Connection& c, std::string_view sql, const Args&... args) {
+  auto s = c.prepare(sql);
+  if (!s)
+    return fail(s.error());
+  int index = 1;
+  (bind_one(*s, index++, args), ...);
+  return s->run();
+}
+
+template <class... Args>
+Result<std::optional<std::string>> text_or_null(Connection& c, std::string_view sql,
+                                                const Args&... args) {
+  auto s = c.prepare(sql);
+  if (!s)
+    return fail(s.error());
+  int index = 1;
+  (bind_one(*s, index++, args), ...);
+  auto row = s->step();
+  if (!row)
+    return fail(row.error());
+  if (!*row)
+    return std::optional<std::string>();
+  return optional_text(*s, 0);
+}
+
+class Writer final : public NodeWriter {
+ public:
+  explicit Writer(Connection& c) : c_(c) {}
+
+  Result<void> ensure_node(std::string_view node_id, std::int64_t now_at) override {
+    return run(c_, "INSERT OR IGNORE INTO nodes(node_id, created_at) VALUES(?1, ?2)", node_id,
+               now_at);
+  }
+  Result<std::optional<std::string>> params(std::string_view node_id) override {
+    return text_or_null(c_, "SELECT params FROM nodes WHERE node_id = ?1", node_id);
+  }
+  Result<void> put_params(std::string_view node_id, std::string_view json,
+                          std::int64_t ms) override {
+    return run(c_, "UPDATE nodes SET params = ?1, params_ms = ?2 WHERE node_id = ?3", json, ms,
+               node_id);
+  }
+  Result<void> put_config(std::string_view node_id, std::string_view json, const NodeInfoIndex& i,
+                          std::int64_t at) override {
+    return run(c_,
+               "UPDATE nodes SET config = ?1, name = ?2, type = ?3, model = ?4, fw_version = ?5, "
+               "platform = ?6, cmd_resp = ?7, config_at = ?8 WHERE node_id = ?9",
+               json, std::string_view(i.name), std::string_view(i.type), std::string_view(i.model),
+               std::string_view(i.fw_version), std::string_view(i.platform),
+               std::int64_t{i.cmd_resp}, at, node_id);
+  }
+  Result<bool> set_connectivity(std::string_view node_id, bool connected,
+                                std::int64_t ms) override {
+    auto r = run(c_,
+                 "UPDATE nodes SET connected = ?1, connectivity_ms = ?2 WHERE node_id = ?3 AND "
+                 "connectivity_ms <= ?2",
+                 std::int64_t{connected}, ms, node_id);
+    if (!r)
+      return fail(r.error());
+    return c_.changes() > 0;
+  }
+  Result<void> add_alert(std::string_view node_id, std::string_view payload,
+                         std::int64_t ms) override {
+    return run(c_, "INSERT INTO alerts(node_id, payload, received_ms) VALUES(?1, ?2, ?3)", node_id,
+               payload, ms);
+  }
+  Result<std::int64_t> disconnect_all(std::int64_t ms) override {
+    auto r = run(c_,
+                 "UPDATE nodes SET connected = 0, connectivity_ms = ?1 WHERE connected = 1 AND "
+                 "connectivity_ms <= ?1",
+                 ms);
+    if (!r)
+      return fail(r.error());
+    return c_.changes();
+  }
+  Result<std::optional<std::string>> desired(std::string_view node_id) override {
+    return text_or_null(c_, "SELECT desired FROM nodes WHERE node_id = ?1", node_id);
+  }
+  Result<void> put_desired(std::string_view node_id, const std::optional<std::string>& json,
+                           std::int64_t ms) override {
+    return run(c_, "UPDATE nodes SET desired = ?1, desired_ms = ?2 WHERE node_id = ?3", json, ms,
+               node_id);
+  }
+  Result<void> add_user(std::string_view user_id, std::string_view node_id, std::string_view role,
+                        std::int64_t at) override {
+    return run(c_,
+               "INSERT INTO user_nodes(user_id, node_id, role, mapped_at) VALUES(?1, ?2, ?3, ?4) "
+               "ON CONFLICT(user_id, node_id) DO UPDATE SET role = excluded.role, "
+               "mapped_at = excluded.mapped_at",
+               user_id, node_id, role, at);
+  }
+  Result<void> remove_user(std::string_view user_id, std::string_view node_id) override {
+    return run(c_, "DELETE FROM user_nodes WHERE user_id = ?1 AND node_id = ?2", user_id, node_id);
+  }
+  Result<void> remove_all_users(std::string_view node_id) override {
+    return run(c_, "DELETE FROM user_nodes WHERE node_id = ?1", node_id);
+  }
+  Result<void> put_mapping_request(const MappingRequest& m) override {
+    return run(c_,
+               "INSERT OR REPLACE INTO mapping_requests(request_id, user_id, node_id, secret_key, "
+               "status, created_at, expires_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6)",
+               std::string_view(m.request_id), std::string_view(m.user_id),
+               std::string_view(m.node_id), std::string_view(m.secret_key),
+               std::string_view(m.status), m.created_at, m.expires_at);
+  }
+  Result<void> set_mapping_status(std::string_view request_id, std::string_view status,
+                                  std::int64_t at) override {
+    return run(c_, "UPDATE mapping_requests SET status = ?1, updated_at = ?2 WHERE request_id = ?3",
+               status, at, request_id);
+  }
+  Result<std::vector<MappingRequest>> pending_mapping_requests(std::string_view node_id,
+                                                               std::int64_t now_at) override {
+    auto s = c_.prepare(
+        "SELECT request_id, user_id, node_id, secret_key, status, created_at, expires_at FROM "
+        "mapping_requests WHERE node_id = ?1 AND status = 'requested' AND expires_at > ?2 "
+        "ORDER BY created_at");
+    if (!s)
+      return fail(s.error());
+    s->bind(1, node_id).bind(2, now_at);
+    std::vector<MappingRequest> out;
+    while (true) {
+      auto row = s->step();
+      if (!row)
+        return fail(row.error());
+      if (!*row)
+        break;
+      out.push_back(read_request(*s));
+    }
+    return out;
+  }
+  Result<void> put_node_mapping_report(std::string_view node_id, std::string_view user_id,
+                                       std::string_view secret_key, std::int64_t at) override {
+    return run(c_,
+               "INSERT OR REPLACE INTO node_mapping_reports(node_id, user_id, secret_key, "
+               "received_at) VALUES(?1, ?2, ?3, ?4)",
+               node_id, user_id, secret_key, at);
+  }
+  Result<void> remove_node_mapping_report(std::string_view node_id) override {
+    return run(c_, "DELETE FROM node_mapping_reports WHERE node_id = ?1", node_id);
+  }
+
+ private:
+  Connection& c_;
+};
+
+}  // namespace
+
+Result<void> SqliteNodeRepository::write(const std::function<Result<void>(NodeWriter&)>& body) {
+  return db_->with([&](Connection& c) {
+    Writer writer(c);
+    return c.transaction([&] { return body(writer); });
+  });
+}
+
+Result<UserNodePage> SqliteNodeRepository::list_user_nodes(std::string_view user_id,
+                                                           std::string_view start_node_id,
+                                                           std::size_t limit,
+                                                           std::string_view only_node_id) {
+  return db_->with([&](Connection& c) -> Result<UserNodePage> {
+    UserNodePage page;
+    {
+      auto count = c.prepare(
+          "SELECT COUNT(*) FROM user_nodes WHERE user_id = ?1 AND (?2 = '' OR node_id = ?2)");
+      if (!count)
+        return fail(count.error());
+      count->bind(1, user_id).bind(2, only_node_id);
+      if (auto row = count->step(); !row)
+        return fail(row.error());
+      page.total = count->integer(0);
+    }
+    auto s = c.prepare(std::string("SELECT ") + std::string(kNodeColumns) +
+                       ", u.role, u.sub_role, u.mapped_at FROM user_nodes u JOIN nodes n ON "
+                       "n.node_id = u.node_id WHERE u.user_id = ?1 AND u.node_id >= ?2 AND "
+                       "(?3 = '' OR u.node_id = ?3) ORDER BY u.node_id LIMIT ?4");
+    if (!s)
+      return fail(s.error());
+    s->bind(1, user_id).bind(2, start_node_id).bind(3, only_node_id);
+    s->bind(4, static_cast<std::int64_t>(limit + 1));
+    while (true) {
+      auto row = s->step();
+      if (!row)
+        return fail(row.error());
+      if (!*row)
+        break;
+      page.nodes.push_back(UserNode{read_node(*s), s->text(kNodeColumnCount),
+                                    static_cast<int>(s->integer(kNodeColumnCount + 1)),
+                                    s->integer(kNodeColumnCount + 2)});
+    }
+    if (page.nodes.size() > limit) {
+      page.next_node_id = page.nodes.back().node.node_id;
+      page.nodes.pop_back();
+    }
+    return page;
+  });
+}
+
+Result<UserNode> SqliteNodeRepository::get_user_node(std::string_view user_id,
+                                                     std::string_view node_id) {
+  auto page = list_user_nodes(user_id, "", 1, node_id);
+  if (!page)
+    return fail(page.error());
+  if (page->nodes.empty())
+    return fail(errc::not_found, 108005, "node not found");
+  return std::move(page->nodes.front());
+}
+
+Result<NodeRecord> SqliteNodeRepository::get_node(std::string_view node_id) {
+  return db_->with([&](Connection& c) -> Result<NodeRecord> {
+    auto s = c.prepare(std::string("SELECT ") + std::string(kNodeColumns) +
+                       " FROM nodes n WHERE n.node_id = ?1");
+    if (!s)
+      return fail(s.error());
+    s->bind(1, node_id);
+    auto row = s->step();
+    if (!row)
+      return fail(row.error());
+    if (!*row)
+      return fail(errc::not_found, 108005, "node not found");
+    return read_node(*s);
+  });
+}
+
+Result<MappingRequest> SqliteNodeRepository::get_mapping_request(std::string_view request_id) {
+  return db_->with([&](Connection& c) -> Result<MappingRequest> {
+    auto s = c.prepare(
+        "SELECT request_id, user_id, node_id, secret_key, status, created_at, expires_at FROM "
+        "mapping_requests WHERE request_id = ?1");
+    if (!s)
+      return fail(s.error());
+    s->bind(1, request_id);
+    auto row = s->step();
+    if (!row)
+      return fail(row.error());
+    if (!*row)
+      return fail(errc::not_found, "mapping request not found");
+    return read_request(*s);
+  });
+}
+
+Result<std::optional<std::pair<std::string, std::string>>>
+SqliteNodeRepository::node_mapping_report(std::string_view node_id) {
+  return db_->with([&](Connection& c)
+                       -> Result<std::optional<std::pair<std::string, std::string>>> {
+    auto s = c.prepare("SELECT user_id, secret_key FROM node_mapping_reports WHERE node_id = ?1");
+    if (!s)
+      return fail(s.error());
+    s->bind(1, node_id);
+    auto row = s->step();
+    if (!row)
+      return fail(row.error());
+    if (!*row)
+      return std::optional<std::pair<std::string, std::string>>();
+    return std::optional<std::pair<std::string, std::string>>(std::pair(s->text(0), s->text(1)));
+  });
+}
+
+}  // namespace stratus::storage::sqlite

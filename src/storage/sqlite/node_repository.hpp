@@ -1,0 +1,30 @@
+#pragma once
+/// @file
+/// SQLite implementation of the node storage port.
+
+#include <memory>
+
+#include "storage/node_repository.hpp"
+#include "storage/sqlite/database.hpp"
+
+namespace stratus::storage::sqlite {
+
+/// Thread-safe; every call borrows a pooled connection and may block.
+class SqliteNodeRepository final : public NodeRepository {
+ public:
+  explicit SqliteNodeRepository(std::shared_ptr<Database> db) : db_(std::move(db)) {}
+
+  Result<void> write(const std::function<Result<void>(NodeWriter&)>& body) override;
+  Result<UserNodePage> list_user_nodes(std::string_view user_id, std::string_view start_node_id,
+                                       std::size_t limit, std::string_view only_node_id) override;
+  Result<UserNode> get_user_node(std::string_view user_id, std::string_view node_id) override;
+  Result<NodeRecord> get_node(std::string_view node_id) override;
+  Result<MappingRequest> get_mapping_request(std::string_view request_id) override;
+  Result<std::optional<std::pair<std::string, std::string>>> node_mapping_report(
+      std::string_view node_id) override;
+
+ private:
+  std::shared_ptr<Database> db_;
+};
+
+}  // namespace stratus::storage::sqlite

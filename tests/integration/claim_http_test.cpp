@@ -1,0 +1,263 @@
+// Proves the claiming API over real HTTP: the RainMaker CLI's host-driven flow
+// (login, claim/initiate, claim/verify with the CLI's query string) yields a
+// certificate for the node id signed by the CA; self claiming is refused when
+// the policy says deny; bad bodies get clear failures and store nothing.
+// How: http::Server on 127.0.0.1 port 0 with the account and claim routes,
+// real SQLite in a temp dir, a real CA, the blocking test client.
+#include <gtest/gtest.h>
+
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json.hpp>
+
+#include "api/account_routes.hpp"
+#include "api/claim_routes.hpp"
+#include "auth/password.hpp"
+#include "auth/token.hpp"
+#include "core/metrics.hpp"
+#include "http/server.hpp"
+#include "pki/authority.hpp"
+#include "pki/certificate.hpp"
+#include "pki/key.hpp"
+#include "server/pki_certificate_issuer.hpp"
+#include "service/account_service.hpp"
+#include "service/claim_errors.hpp"
+#include "service/claim_service.hpp"
+#include "storage/sqlite/account_repository.hpp"
+#include "storage/sqlite/claim_repository.hpp"
+#include "storage/sqlite/database.hpp"
+#include "support/http_client.hpp"
+#include "support/temp_dir.hpp"
+
+namespace stratus::test {
+namespace {
+
+namespace json = boost::json;
+namespace code = service::claim_error;
+
+class NoMail final : public service::Mailer {
+ public:
+  Result<void> send(const service::MailMessage&) override { return {}; }
+};
+
+class ClaimHttpTest : public ::testing::Test {
+ protected:
+  ClaimHttpTest()
+      : clock_(std::chrono::system_clock::now()),
+        db_(*storage::sqlite::Database::open(dir_.path() / "s.db", {}, 3)),
+        account_repository_(db_),
+        claim_repository_(db_),
+        signer_(*auth::TokenSigner::from_key(std::string(32, 'k'))),
+        ca_(*pki::CertificateAuthority::create("Claim HTTP CA", std::chrono::days(365), clock_)),
+        issuer_(ca_, std::chrono::days(365), clock_),
+        pool_(2) {
+    service::AccountOptions account_options;
+    account_options.argon2_ops_limit = 1;
+    account_options.argon2_mem_limit_bytes = 8 * 1024;
+    accounts_ = std::make_unique<service::AccountService>(account_repository_, mailer_, signer_,
+                                                          clock_, account_options);
+    service::ClaimOptions claim_options;
+    claim_options.mqtt_host = "mqtt.stratus.test";
+    claims_ =
+        std::make_unique<service::ClaimService>(claim_repository_, issuer_, clock_, claim_options);
+    http::Router router;
+    api::add_account_routes(router, *accounts_, pool_);
+    api::add_claim_routes(router, *claims_, *accounts_, pool_);
+    http::ServerOptions options;
+    options.max_body_bytes = 4 << 20;  // let a 1 MB csr reach the handler
+    server_ = std::make_unique<http::Server>(options, std::move(router), metrics_);
+  }
+
+  void SetUp() override {
+    ASSERT_TRUE(server_->start());
+    const auto hash = auth::hash_password("secret123", auth::PasswordHashParams{1, 8 * 1024});
+    ASSERT_TRUE(hash);
+    ASSERT_TRUE(account_repository_.create_user(
+        storage::UserRecord{"u-1", "carol@example.com", *hash, true, false, "", 1, 1}));
+    auto tokens = accounts_->log_in("carol@example.com", "secret123", "127.0.0.1");
+    ASSERT_TRUE(tokens) << tokens.error().message();
+    token_ = tokens->access_token;
+  }
+
+  void TearDown() override { server_->stop(); }
+
+  HttpReply post(std::string_view target, std::string_view body, bool with_token) {
+    HeaderList h{{"Content-Type", "application/json"}};
+    if (with_token)
+      h.emplace_back("Authorization", token_);
+    return http_request("127.0.0.1", server_->port(), "POST", target, body, h);
+  }
+
+  static json::object object(const HttpReply& r) {
+    boost::system::error_code ec;
+    auto v = json::parse(r.body, ec);
+    EXPECT_FALSE(ec) << r.body;
+    return ec || !v.is_object() ? json::object() : v.as_object();
+  }
+
+  static void expect_failure(const HttpReply& r, int status, int error_code) {
+    EXPECT_EQ(r.status, status) << r.body;
+    const auto o = object(r);
+    EXPECT_EQ(o.contains("status") ? o.at("status").as_string() : "", "failure") << r.body;
+    ASSERT_TRUE(o.contains("error_code") && o.at("error_code").is_int64()) << r.body;
+    EXPECT_EQ(o.at("error_code").as_int64(), error_code) << r.body;
+    ASSERT_TRUE(o.contains("description"));
+    EXPECT_FALSE(o.at("description").as_string().empty());
+  }
+
+  void expect_nothing_stored() {
+    EXPECT_EQ(*claim_repository_.count_user_nodes("u-1"), 0);
+    EXPECT_EQ(*claim_repository_.count_certificates(), 0);
+  }
+
+  TempDir dir_;
+  ManualClock clock_;
+  std::shared_ptr<storage::sqlite::Database> db_;
+  storage::sqlite::SqliteAccountRepository account_repository_;
+  storage::sqlite::SqliteClaimRepository claim_repository_;
+  auth::TokenSigner signer_;
+  NoMail mailer_;
+  pki::CertificateAuthority ca_;
+  server::PkiCertificateIssuer issuer_;
+  boost::asio::thread_pool pool_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<service::AccountService> accounts_;
+  std::unique_ptr<service::ClaimService> claims_;
+  std::unique_ptr<http::Server> server_;
+  std::string token_;
+};
+
+TEST_F(ClaimHttpTest, HostDrivenClaimAsTheCliDoesIt) {
+  // claim.py: initiate with the MAC and platform "host", CSR with CN = node_id
+  // (RSA-2048 in older CLIs, ECDSA P-256 in newer), verify with ?matter=False&test=True.
+  auto init = post("/claim/initiate", R"({"mac_addr": "7CDFA100033B", "platform": "host"})", true);
+  ASSERT_EQ(init.status, 200) << init.body;
+  EXPECT_TRUE(init.header("Content-Length")) << "the firmware needs a Content-Length";
+  const std::string node_id(object(init).at("node_id").as_string());
+  ASSERT_EQ(node_id.size(), 22u);
+
+  for (const auto type : {pki::KeyType::rsa_2048, pki::KeyType::ecdsa_p256}) {
+    auto key = pki::PrivateKey::generate(type);
+    ASSERT_TRUE(key);
+    auto csr = pki::CertificateSigningRequest::make_csr_pem(*key, node_id);
+    ASSERT_TRUE(csr);
+    auto verify = post("/claim/verify?matter=False&test=True",
+                       json::serialize(json::object{{"csr", *csr}}), true);
+    ASSERT_EQ(verify.status, 200) << verify.body;
+    EXPECT_TRUE(verify.header("Content-Length"));
+    const auto body = object(verify);
+    EXPECT_EQ(body.at("mqtt_host").as_string(), "mqtt.stratus.test");
+    auto cert = pki::Certificate::from_pem(std::string(body.at("certificate").as_string()));
+    ASSERT_TRUE(cert) << verify.body;
+    EXPECT_EQ(cert->subject_cn(), node_id);
+    EXPECT_TRUE(cert->issued_by(ca_.certificate()));
+    EXPECT_TRUE(cert->matches_key(*key));
+  }
+  // The same MAC again gives the same node id (the CLI may be re-run).
+  auto again = post("/claim/initiate", R"({"mac_addr":"7CDFA100033B","platform":"host"})", true);
+  EXPECT_EQ(object(again).at("node_id").as_string(), node_id);
+  EXPECT_EQ(*claim_repository_.count_certificates(), 2);
+}
+
+TEST_F(ClaimHttpTest, AssistedVerifyBodyFromTheFirmwareIsAccepted) {
+  // The device hands the app {"csr":"<PEM, \n escaped, no final newline>","send_mqtt_host":true}.
+  auto init = post("/claim/initiate", R"({"mac_addr":"AABBCCDDEEFF","platform":"esp32c3"})", true);
+  ASSERT_EQ(init.status, 200) << init.body;
+  const std::string node_id(object(init).at("node_id").as_string());
+  auto key = pki::PrivateKey::generate(pki::KeyType::ecdsa_p256);
+  std::string csr = *pki::CertificateSigningRequest::make_csr_pem(*key, node_id);
+  while (!csr.empty() && csr.back() == '\n')
+    csr.pop_back();
+  auto verify = post("/claim/verify",
+                     json::serialize(json::object{
+                         {"csr", csr}, {"send_mqtt_host", true}, {"node_policies", "videostream"}}),
+                     true);
+  ASSERT_EQ(verify.status, 200) << verify.body;
+  EXPECT_TRUE(object(verify).contains("certificate"));
+}
+
+TEST_F(ClaimHttpTest, SelfClaimIsRefusedWhenThePolicyDenies) {
+  auto r = post("/claim/initiate", R"({"mac_addr":"7CDFA100033B","platform":"esp32s3"})", false);
+  expect_failure(r, 403, code::self_claim_disabled);
+  auto v = post("/claim/verify", R"({"auth_id":"x","challenge_response":"AB","csr":"y"})", false);
+  EXPECT_EQ(v.status / 100, 4) << v.body;
+  expect_nothing_stored();
+}
+
+TEST_F(ClaimHttpTest, SelfClaimAsTheFirmwareDoesItWhenAllowed) {
+  // A second server whose policy allows self claiming (same database and CA).
+  service::ClaimOptions options;
+  options.self_claim = service::ClaimOptions::SelfClaim::allow;
+  service::ClaimService claims(claim_repository_, issuer_, clock_, options);
+  http::Router router;
+  api::add_claim_routes(router, claims, *accounts_, pool_);
+  http::Server server({}, std::move(router), metrics_);
+  ASSERT_TRUE(server.start());
+  const auto call = [&](std::string_view target, std::string_view body) {
+    return http_request("127.0.0.1", server.port(), "POST", target, body, {});
+  };
+
+  // esp_rmaker_claim.c: {"mac_addr":"%02X…","platform":"<IDF target>"} →
+  // {"auth_id","challenge"}; then {"auth_id","challenge_response":<128 hex>,"csr"}
+  // with CN = the MAC and the PEM's newlines escaped.
+  auto init = call("/claim/initiate", R"({"mac_addr":"7CDFA100033B","platform":"esp32s3"})");
+  ASSERT_EQ(init.status, 200) << init.body;
+  const auto challenge = object(init);
+  const std::string auth_id(challenge.at("auth_id").as_string());
+  EXPECT_LE(auth_id.size(), 63u);
+  EXPECT_LE(challenge.at("challenge").as_string().size(), 128u);
+
+  auto key = pki::PrivateKey::generate(pki::KeyType::rsa_2048);
+  const std::string csr = *pki::CertificateSigningRequest::make_csr_pem(*key, "7CDFA100033B");
+  const std::string body = json::serialize(json::object{
+      {"auth_id", auth_id}, {"challenge_response", std::string(128, 'F')}, {"csr", csr}});
+  auto verify = call("/claim/verify", body);
+  ASSERT_EQ(verify.status, 200) << verify.body;
+  auto cert = pki::Certificate::from_pem(std::string(object(verify).at("certificate").as_string()));
+  ASSERT_TRUE(cert);
+  EXPECT_EQ(cert->subject_cn(), "7CDFA100033B");
+  EXPECT_TRUE(cert->issued_by(ca_.certificate()));
+
+  expect_failure(call("/claim/verify", body), 403, code::challenge_invalid);
+  server.stop();
+}
+
+TEST_F(ClaimHttpTest, ABadTokenIsNotSelfClaiming) {
+  HeaderList h{{"Authorization", "not-a-jwt"}};
+  auto r = http_request("127.0.0.1", server_->port(), "POST", "/claim/initiate",
+                        R"({"mac_addr":"7CDFA100033B","platform":"host"})", h);
+  EXPECT_EQ(r.status, 401) << r.body;
+  expect_nothing_stored();
+}
+
+TEST_F(ClaimHttpTest, BadInputGetsClearFailuresAndStoresNothing) {
+  expect_failure(post("/claim/initiate", "{not json", true), 400, 100006);
+  expect_failure(post("/claim/initiate", "[1,2]", true), 400, 100006);
+  expect_failure(post("/claim/initiate", R"({"mac_addr":5,"platform":"host"})", true), 400, 100006);
+  expect_failure(post("/claim/initiate", R"({"mac_addr":"7CDFA100033B","platform":true})", true),
+                 400, 100006);
+  expect_failure(post("/claim/initiate", R"({"platform":"host"})", true), 400, code::mac_invalid);
+  expect_failure(post("/claim/initiate", R"({"mac_addr":"7CDFA100033B"})", true), 400,
+                 code::platform_invalid);
+  expect_failure(post("/claim/initiate", R"({"mac_addr":"nope","platform":"host"})", true), 400,
+                 code::mac_invalid);
+
+  expect_failure(post("/claim/verify", "", true), 400, 100006);
+  expect_failure(post("/claim/verify", R"({"csr":42})", true), 400, 100006);
+  expect_failure(post("/claim/verify", R"({"csr":"x","send_mqtt_host":"yes"})", true), 400, 100006);
+  expect_failure(post("/claim/verify", "{}", true), 400, code::csr_missing);
+  expect_failure(post("/claim/verify", R"({"csr":"garbage"})", true), 400, code::csr_invalid);
+  expect_failure(post("/claim/verify?matter=true", R"({"csr":"x"})", true), 400,
+                 code::matter_unsupported);
+  const std::string huge(1 << 20, 'A');
+  expect_failure(post("/claim/verify", json::serialize(json::object{{"csr", huge}}), true), 400,
+                 code::csr_invalid);
+  // A valid CSR for a node id nobody initiated.
+  auto key = pki::PrivateKey::generate(pki::KeyType::ecdsa_p256);
+  auto csr = pki::CertificateSigningRequest::make_csr_pem(*key, "NeverInitiated");
+  expect_failure(post("/claim/verify", json::serialize(json::object{{"csr", *csr}}), true), 404,
+                 code::claim_not_found);
+  expect_nothing_stored();
+}
+
+}  // namespace
+}  // namespace stratus::test
