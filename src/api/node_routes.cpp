@@ -241,6 +241,47 @@ http::Response get_mapping(service::NodeService& nodes, const http::Request& r,
   return http::json_response(200, json::serialize(json::object{{"request_status", *status}}));
 }
 
+// Reads `"tags": [strings]` if present.
+Result<std::vector<std::string>> tags_field(const json::object& body) {
+  std::vector<std::string> tags;
+  const auto* v = body.if_contains("tags");
+  if (v == nullptr)
+    return tags;
+  if (!v->is_array())
+    return fail(errc::invalid_argument, 100006,
+                "invalid request body: tags must be an array of strings");
+  for (const auto& t : v->as_array()) {
+    if (!t.is_string())
+      return fail(errc::invalid_argument, 100006,
+                  "invalid request body: tags must be an array of strings");
+    tags.emplace_back(t.as_string());
+  }
+  return tags;
+}
+
+http::Response update_node(service::NodeService& nodes, const http::Request& r,
+                           const Principal& who, bool removing) {
+  const std::string node_id = node_id_param(r);
+  if (node_id.empty())
+    return error_response(missing_node_id());
+  auto body = parse_object(r.body);
+  if (!body)
+    return error_response(body.error());
+  auto tags = tags_field(*body);
+  if (!tags)
+    return error_response(tags.error());
+  const json::value* metadata = body->if_contains("metadata");
+  if (tags->empty() && metadata == nullptr) {
+    return error_response(
+        Error{errc::invalid_argument, "invalid request body: tags or metadata expected", 100006});
+  }
+  auto done = removing ? nodes.remove_tags(who, node_id, *tags)
+                       : nodes.update_tags_metadata(who, node_id, *tags, metadata);
+  if (!done)
+    return error_response(done.error());
+  return success_response(200, "Node updated");
+}
+
 }  // namespace
 
 void add_node_routes(http::Router& router, service::AccountService& accounts,
@@ -251,6 +292,10 @@ void add_node_routes(http::Router& router, service::AccountService& accounts,
   auto& n = nodes;
   add("GET", "/v1/user/nodes",
       [&n](const http::Request& r, const Principal& p) { return list_nodes(n, r, p); });
+  add("PUT", "/v1/user/nodes",
+      [&n](const http::Request& r, const Principal& p) { return update_node(n, r, p, false); });
+  add("DELETE", "/v1/user/nodes",
+      [&n](const http::Request& r, const Principal& p) { return update_node(n, r, p, true); });
   add("GET", "/v1/user/nodes/config", [&n](const http::Request& r, const Principal& p) {
     return node_part(n, r, p, Part::config);
   });

@@ -21,6 +21,7 @@
 
 #include "api/account_routes.hpp"
 #include "api/claim_routes.hpp"
+#include "api/mapping_routes.hpp"
 #include "api/node_routes.hpp"
 #include "api/system_routes.hpp"
 #include "auth/token.hpp"
@@ -37,13 +38,16 @@
 #include "pki/store.hpp"
 #include "server/accounts.hpp"
 #include "server/pki_certificate_issuer.hpp"
+#include "server/pki_signature_verifier.hpp"
 #include "service/account_service.hpp"
+#include "service/challenge_mapping.hpp"
 #include "service/claim_service.hpp"
 #include "service/node_ingest.hpp"
 #include "service/node_service.hpp"
 #include "storage/sqlite/account_repository.hpp"
 #include "storage/sqlite/claim_repository.hpp"
 #include "storage/sqlite/database.hpp"
+#include "storage/sqlite/mapping_challenge_repository.hpp"
 #include "storage/sqlite/node_repository.hpp"
 
 namespace stratus::server {
@@ -133,6 +137,9 @@ struct Server::Impl {
   std::unique_ptr<storage::sqlite::SqliteClaimRepository> claim_repository;
   std::unique_ptr<PkiCertificateIssuer> certificate_issuer;
   std::unique_ptr<service::ClaimService> claims;
+  std::unique_ptr<storage::sqlite::SqliteMappingChallengeRepository> mapping_challenges;
+  std::unique_ptr<PkiSignatureVerifier> signature_verifier;
+  std::unique_ptr<service::ChallengeMapping> challenge_mapping;
 
   std::unique_ptr<http::Server> http;
   bool runtime_written = false;
@@ -327,6 +334,13 @@ Result<void> Server::Impl::start_backend_client(const pki::PkiMaterial& material
                              n.mapping_timeout_s});
   nodes = std::make_unique<service::NodeService>(*node_repository, *node_link, clock,
                                                  n.mapping_timeout_s);
+  // Challenge-response mapping checks the node's signature with the key of the
+  // certificate claiming issued to it.
+  mapping_challenges = std::make_unique<storage::sqlite::SqliteMappingChallengeRepository>(db);
+  signature_verifier = std::make_unique<PkiSignatureVerifier>();
+  challenge_mapping = std::make_unique<service::ChallengeMapping>(
+      *mapping_challenges, *claim_repository, *node_repository, *signature_verifier, clock,
+      service::ChallengeMappingOptions{});
   ingest->start();
   node_link->attach(*ingest);
   return backend->start();
@@ -419,6 +433,7 @@ http::Router Server::Impl::make_router() {
   api::add_account_routes(router, *accounts, blocking_pool);
   api::add_node_routes(router, *accounts, *nodes, blocking_pool);
   api::add_claim_routes(router, *claims, *accounts, blocking_pool);
+  api::add_mapping_challenge_routes(router, *accounts, *challenge_mapping, blocking_pool);
   return router;
 }
 
@@ -463,6 +478,9 @@ void Server::Impl::stop() {
   }
   if (link_thread.joinable())
     link_thread.join();
+  challenge_mapping.reset();
+  signature_verifier.reset();
+  mapping_challenges.reset();
   nodes.reset();
   ingest.reset();
   node_link.reset();

@@ -260,7 +260,8 @@ Result<ClaimedCertificate> ClaimService::verify(std::string_view user_id, std::s
                                          issued->not_after,
                                          now_s(),
                                          storage::ClaimMethod::assisted,
-                                         std::string(client_address)};
+                                         std::string(client_address),
+                                         issued->certificate_pem};
   if (auto r = repository_.record_certificate(*node, audit, {}); !r) {
     if (r.error().code == errc::not_found) {  // the user was removed meanwhile
       return fail(errc::not_found, code::claim_not_found, "no claim of node id \"" + *cn + "\"");
@@ -346,8 +347,9 @@ Result<ClaimedCertificate> ClaimService::self_verify(std::string_view auth_id,
                                   now,
                                   now};
   storage::IssuedCertificateRecord audit{
-      challenge->node_id, std::nullopt, issued->serial_hex,         issued->fingerprint_hex,
-      issued->not_after,  now,          storage::ClaimMethod::self, std::string(client_address)};
+      challenge->node_id,     std::nullopt, issued->serial_hex,         issued->fingerprint_hex,
+      issued->not_after,      now,          storage::ClaimMethod::self, std::string(client_address),
+      issued->certificate_pem};
   if (auto r = repository_.record_certificate(node, audit, auth_id); !r) {
     // Another verify consumed the challenge first: this certificate is dropped
     // unseen (it was never recorded nor returned).

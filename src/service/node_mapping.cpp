@@ -33,13 +33,17 @@ Result<void> MappingMatcher::on_node_report(storage::NodeWriter& w, std::string_
   return w.put_node_mapping_report(node_id, report.user_id, report.secret_key, now_at);
 }
 
-Result<std::string> MappingMatcher::on_user_request(
-    storage::NodeWriter& w, const storage::MappingRequest& request,
-    std::optional<std::pair<std::string, std::string>> node_report, std::int64_t now_at) const {
+Result<std::string> MappingMatcher::on_user_request(storage::NodeWriter& w,
+                                                    const storage::MappingRequest& request,
+                                                    std::int64_t now_at) const {
   if (auto r = w.put_mapping_request(request); !r)
     return fail(r.error());
-  if (node_report && node_report->first == request.user_id &&
-      auth::constant_time_equal(node_report->second, request.secret_key)) {
+  auto node_report = w.node_mapping_report(request.node_id);
+  if (!node_report)
+    return fail(node_report.error());
+  const auto& report = *node_report;
+  if (report && report->first == request.user_id &&
+      auth::constant_time_equal(report->second, request.secret_key)) {
     if (auto r = w.ensure_node(request.node_id, now_at); !r)
       return fail(r.error());
     if (auto r = w.add_user(request.user_id, request.node_id, "primary", now_at); !r) {

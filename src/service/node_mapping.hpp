@@ -31,10 +31,12 @@ class MappingMatcher {
                               const MappingReported& report, std::int64_t now_at) const;
 
   /// The user's side: stores the request and confirms it at once when the
-  /// node's report is already there. Returns the request's status.
-  Result<std::string> on_user_request(
-      storage::NodeWriter& w, const storage::MappingRequest& request,
-      std::optional<std::pair<std::string, std::string>> node_report, std::int64_t now_at) const;
+  /// node's report is already there. Both sides run inside serialized write
+  /// transactions, so whichever commits second sees the other. Returns the
+  /// request's status.
+  Result<std::string> on_user_request(storage::NodeWriter& w,
+                                      const storage::MappingRequest& request,
+                                      std::int64_t now_at) const;
 
  private:
   std::chrono::seconds timeout_;

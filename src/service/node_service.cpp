@@ -102,6 +102,118 @@ SetOutcome NodeService::set_one(const Principal& who, const std::string& node_id
                     0};
 }
 
+namespace {
+
+constexpr std::size_t kMaxTags = 64;
+constexpr std::size_t kMaxMetadataBytes = 16 * 1024;
+
+Result<void> check_tag(std::string_view tag) {
+  const auto colon = tag.find(':');
+  if (colon == 0 || colon == std::string_view::npos || colon + 1 == tag.size() ||
+      tag.size() > 256) {
+    return fail(errc::invalid_argument, 100006,
+                "invalid tag \"" + std::string(tag.substr(0, 64)) +
+                    "\": expected key:value (at most 256 characters)");
+  }
+  return {};
+}
+
+// Metadata patch rules (spec §9.6): null deletes the key, objects merge
+// recursively, anything else overwrites.
+void merge_metadata(json::object& target, const json::object& patch) {
+  for (const auto& [key, value] : patch) {
+    if (value.is_null()) {
+      target.erase(key);
+    } else if (value.is_object() && target.contains(key) && target.at(key).is_object()) {
+      merge_metadata(target.at(key).as_object(), value.as_object());
+    } else {
+      target[key] = value;
+    }
+  }
+}
+
+}  // namespace
+
+Result<void> NodeService::edit_tags_metadata(
+    const Principal& who, std::string_view node_id,
+    const std::function<Result<void>(json::array&, json::value&)>& edit) {
+  auto node = repository_.get_user_node(who.user_id, node_id);
+  if (!node)
+    return fail(node.error());
+  if (node->role != "primary") {
+    return fail(errc::forbidden, 100004,
+                "only the node's primary user may change tags and metadata");
+  }
+  return repository_.write([&](storage::NodeWriter& w) -> Result<void> {
+    auto current = w.tags_and_metadata(node_id);
+    if (!current)
+      return fail(current.error());
+    boost::system::error_code ec;
+    json::value tags = json::parse(current->first, ec);
+    if (ec || !tags.is_array())
+      tags = json::array();
+    json::value metadata = json::parse(current->second, ec);
+    if (ec || !metadata.is_object())
+      metadata = json::object();
+    if (auto r = edit(tags.as_array(), metadata); !r)
+      return r;
+    if (tags.as_array().size() > kMaxTags) {
+      return fail(errc::invalid_argument, 100006, "a node has at most 64 tags");
+    }
+    const std::string metadata_text = json::serialize(metadata);
+    if (metadata_text.size() > kMaxMetadataBytes) {
+      return fail(errc::invalid_argument, 100006, "metadata is limited to 16 KiB");
+    }
+    return w.put_tags_and_metadata(node_id, json::serialize(tags), metadata_text);
+  });
+}
+
+Result<void> NodeService::update_tags_metadata(const Principal& who, std::string_view node_id,
+                                               const std::vector<std::string>& add_tags,
+                                               const json::value* metadata_patch) {
+  for (const auto& tag : add_tags) {
+    if (auto r = check_tag(tag); !r)
+      return r;
+  }
+  if (metadata_patch != nullptr && !metadata_patch->is_null() && !metadata_patch->is_object()) {
+    return fail(errc::invalid_argument, 100006,
+                "invalid request body: metadata must be an object or null");
+  }
+  return edit_tags_metadata(
+      who, node_id, [&](json::array& tags, json::value& metadata) -> Result<void> {
+        for (const auto& tag : add_tags) {
+          const bool present = std::any_of(tags.begin(), tags.end(), [&](const json::value& t) {
+            return t.is_string() && t.as_string() == tag;
+          });
+          if (!present)
+            tags.emplace_back(json::string(tag));
+        }
+        if (metadata_patch != nullptr) {
+          if (metadata_patch->is_null()) {
+            metadata = json::object();
+          } else {
+            merge_metadata(metadata.as_object(), metadata_patch->as_object());
+          }
+        }
+        return {};
+      });
+}
+
+Result<void> NodeService::remove_tags(const Principal& who, std::string_view node_id,
+                                      const std::vector<std::string>& remove) {
+  return edit_tags_metadata(who, node_id, [&](json::array& tags, json::value&) -> Result<void> {
+    json::array kept;
+    for (auto& t : tags) {
+      if (!t.is_string() || std::find(remove.begin(), remove.end(),
+                                      std::string_view(t.as_string())) == remove.end()) {
+        kept.push_back(std::move(t));
+      }
+    }
+    tags = std::move(kept);
+    return {};
+  });
+}
+
 Result<std::string> NodeService::request_mapping(const Principal& who, std::string_view node_id,
                                                  std::string_view secret_key) {
   if (!proto::valid_node_id(node_id)) {
@@ -116,12 +228,9 @@ Result<std::string> NodeService::request_mapping(const Principal& who, std::stri
   storage::MappingRequest request{
       random_hex(16), who.user_id, std::string(node_id),          std::string(secret_key),
       "requested",    now,         now + mapping_timeout_.count()};
-  auto report = repository_.node_mapping_report(node_id);
-  if (!report)
-    return fail(report.error());
   std::string status;
   auto r = repository_.write([&](storage::NodeWriter& w) -> Result<void> {
-    auto s = matcher_.on_user_request(w, request, *report, now);
+    auto s = matcher_.on_user_request(w, request, now);
     if (!s)
       return fail(s.error());
     status = *s;

@@ -9,7 +9,9 @@
 /// of another user fails exactly like an unknown node (errc::not_found).
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,7 +32,7 @@ inline constexpr int node_not_found = 108005;     ///< unknown, or not the calle
 inline constexpr int invalid_params = 108019;     ///< a set fails validation
 inline constexpr int no_config = 108020;          ///< the node has not reported its config
 inline constexpr int no_params = 102006;          ///< spec §9.2: nothing reported yet
-inline constexpr int request_not_found = 103013;  ///< mapping request id unknown
+inline constexpr int request_not_found = 103018;  ///< mapping request id unknown
 }  // namespace node_error
 
 /// The outcome of one node's set in a batch.
@@ -58,6 +60,19 @@ class NodeService {
   std::vector<SetOutcome> set_params(
       const Principal& who, const std::vector<std::pair<std::string, boost::json::object>>& sets);
 
+  /// `PUT /v1/user/nodes?node_id=` (spec §9.6): adds `tags` ("key:value"
+  /// strings; duplicates ignored) and applies a metadata patch: JSON null
+  /// deletes all metadata, `{}` changes nothing, `{"k":null}` deletes a key,
+  /// objects merge recursively, arrays and scalars overwrite. Only the primary
+  /// user may change them (errc::forbidden 100004). Errors: invalid_argument
+  /// 100006 for a malformed tag or a result over 64 tags / 16 KiB of metadata.
+  Result<void> update_tags_metadata(const Principal& who, std::string_view node_id,
+                                    const std::vector<std::string>& add_tags,
+                                    const boost::json::value* metadata_patch);
+  /// `DELETE /v1/user/nodes?node_id=` with `{"tags":[…]}`: removes those tags.
+  Result<void> remove_tags(const Principal& who, std::string_view node_id,
+                           const std::vector<std::string>& tags);
+
   /// `PUT /v1/user/nodes/mapping` operation add: returns the request id.
   Result<std::string> request_mapping(const Principal& who, std::string_view node_id,
                                       std::string_view secret_key);
@@ -69,6 +84,9 @@ class NodeService {
  private:
   SetOutcome set_one(const Principal& who, const std::string& node_id,
                      const boost::json::object& payload);
+  Result<void> edit_tags_metadata(
+      const Principal& who, std::string_view node_id,
+      const std::function<Result<void>(boost::json::array&, boost::json::value&)>& edit);
 
   storage::NodeRepository& repository_;
   NodeMessenger& messenger_;

@@ -60,6 +60,9 @@ struct IssuedCertificateRecord {
   std::int64_t issued_at = 0;
   ClaimMethod method = ClaimMethod::assisted;
   std::string client_address;  ///< peer IP of the verify request
+  /// The issued certificate as PEM; its public key is what challenge-response
+  /// mapping (spec §4.3) checks the node's signature with.
+  std::string certificate_pem;
 };
 
 /// Claiming storage. Implementations are thread-safe; every call may block.
@@ -108,6 +111,11 @@ class ClaimRepository {
 
   /// Number of audit rows (all nodes).
   virtual Result<std::int64_t> count_certificates() = 0;
+
+  /// The PEM of the certificate issued last for `node_id` (the one the node
+  /// was flashed with); nullopt when none was issued, or the latest audit row
+  /// predates PEM storage (empty PEM).
+  virtual Result<std::optional<std::string>> latest_certificate_pem(std::string_view node_id) = 0;
 };
 
 }  // namespace stratus::storage

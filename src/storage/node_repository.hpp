@@ -79,6 +79,11 @@ class NodeWriter {
   /// Marks every connected node disconnected at `ms` (the broker lost all
   /// sessions), except nodes with a newer presence change. Returns how many.
   virtual Result<std::int64_t> disconnect_all(std::int64_t ms) = 0;
+  /// The node's tags (a JSON array text) and metadata (a JSON object text).
+  virtual Result<std::pair<std::string, std::string>> tags_and_metadata(
+      std::string_view node_id) = 0;
+  virtual Result<void> put_tags_and_metadata(std::string_view node_id, std::string_view tags,
+                                             std::string_view metadata) = 0;
   virtual Result<std::optional<std::string>> desired(std::string_view node_id) = 0;
   /// Replaces (or with nullopt clears) the desired state.
   virtual Result<void> put_desired(std::string_view node_id, const std::optional<std::string>& json,
@@ -96,6 +101,9 @@ class NodeWriter {
   virtual Result<void> put_node_mapping_report(std::string_view node_id, std::string_view user_id,
                                                std::string_view secret_key, std::int64_t at) = 0;
   virtual Result<void> remove_node_mapping_report(std::string_view node_id) = 0;
+  /// The node's own mapping report (user_id, secret_key), if one is waiting.
+  virtual Result<std::optional<std::pair<std::string, std::string>>> node_mapping_report(
+      std::string_view node_id) = 0;
 };
 
 /// Node storage. Thread-safe; every call may block.
@@ -116,9 +124,6 @@ class NodeRepository {
   virtual Result<UserNode> get_user_node(std::string_view user_id, std::string_view node_id) = 0;
   virtual Result<NodeRecord> get_node(std::string_view node_id) = 0;
   virtual Result<MappingRequest> get_mapping_request(std::string_view request_id) = 0;
-  /// The node's own mapping report, if it arrived before the REST request.
-  virtual Result<std::optional<std::pair<std::string, std::string>>> node_mapping_report(
-      std::string_view node_id) = 0;
 };
 
 }  // namespace stratus::storage

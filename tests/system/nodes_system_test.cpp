@@ -320,6 +320,81 @@ TEST_F(NodesSystemTest, GarbageOnNodeTopicsChangesNothing) {
       << metrics;
 }
 
+TEST_F(NodesSystemTest, TagsAndMetadataFollowTheMergeRules) {
+  auto node = boot_and_map("light6", *alice_);
+  ASSERT_TRUE(eventually_param("light6", *alice_, "Light", "Power", false));
+  const auto put = [&](const std::string& body) {
+    return call("PUT", "/v1/user/nodes?node_id=light6", *alice_, body);
+  };
+  const auto view = [&] {
+    return json::parse(call("GET", "/v1/user/nodes?node_details=true&node_id=light6", *alice_).body)
+        .at("node_details")
+        .as_array()
+        .at(0)
+        .as_object();
+  };
+  ASSERT_EQ(put(R"({"tags":["room:kitchen","floor:1"]})").status, 200);
+  ASSERT_EQ(
+      put(R"({"tags":["room:kitchen"],"metadata":{"a":{"x":1,"y":2},"list":[1,2],"gone":true}})")
+          .status,
+      200);
+  EXPECT_EQ(view().at("tags"), json::parse(R"(["room:kitchen","floor:1"])"));
+  ASSERT_EQ(put(R"({"metadata":{"a":{"y":null,"z":3},"list":[9],"gone":null}})").status, 200);
+  EXPECT_EQ(view().at("metadata"), json::parse(R"({"a":{"x":1,"z":3},"list":[9]})"));
+  ASSERT_EQ(put(R"({"metadata":{}})").status, 200);
+  EXPECT_EQ(view().at("metadata"), json::parse(R"({"a":{"x":1,"z":3},"list":[9]})"))
+      << "{} changes nothing";
+  ASSERT_EQ(
+      call("DELETE", "/v1/user/nodes?node_id=light6", *alice_, R"({"tags":["floor:1"]})").status,
+      200);
+  EXPECT_EQ(view().at("tags"), json::parse(R"(["room:kitchen"])"));
+  ASSERT_EQ(put(R"({"metadata":null})").status, 200);
+  EXPECT_EQ(view().at("metadata"), json::parse("{}"));
+  // Bad input: clear failure, nothing changed; another user: not found.
+  EXPECT_EQ(put(R"({"tags":["nocolon"]})").status, 400);
+  EXPECT_EQ(put(R"({"tags":"room:x"})").status, 400);
+  EXPECT_EQ(put(R"({"metadata":[1]})").status, 400);
+  EXPECT_EQ(view().at("tags"), json::parse(R"(["room:kitchen"])"));
+  EXPECT_EQ(call("PUT", "/v1/user/nodes?node_id=light6", *bob_, R"({"tags":["a:b"]})").status, 404);
+}
+
+TEST_F(NodesSystemTest, MappingWorksInEitherOrderAndResetDropsUsers) {
+  // The node's message first, then the user's request.
+  TestMqttClient node(node_options("light7"));
+  ASSERT_EQ(node.connect(), 0);
+  ASSERT_TRUE(node.publish("$aws/rules/esp_node_config/node/light7/config",
+                           source_file("tests/data/node_config_light.json")));
+  ASSERT_TRUE(node.publish(
+      "$aws/rules/esp_user_node_mapping/node/light7/user/mapping",
+      R"({"node_id":"light7","user_id":")" + user_id_of(*bob_) + R"(","secret_key":"first"})"));
+  ASSERT_TRUE(node.publish("$aws/rules/esp_set_params/node/light7/params/local/init",
+                           R"({"Light":{"Power":true}})"));
+  const auto r = call("PUT", "/v1/user/nodes/mapping", *bob_,
+                      R"({"node_id":"light7","secret_key":"first","operation":"add"})");
+  ASSERT_EQ(r.status, 200);
+  const std::string request_id(json::parse(r.body).at("request_id").as_string());
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return call("GET", "/v1/user/nodes/mapping?request_id=" + request_id, *bob_)
+                   .body.find("confirmed") != std::string::npos;
+      },
+      10s));
+  EXPECT_TRUE(eventually_param("light7", *bob_, "Light", "Power", true));
+  // A wrong secret maps nobody.
+  const auto wrong = call("PUT", "/v1/user/nodes/mapping", *alice_,
+                          R"({"node_id":"light7","secret_key":"guess","operation":"add"})");
+  ASSERT_EQ(wrong.status, 200);
+  EXPECT_EQ(call("GET", "/v1/user/nodes/params?nodeid=light7", *alice_).status, 404);
+
+  // Factory reset: the firmware's dummy mapping drops every user (spec §1.3).
+  ASSERT_TRUE(node.publish(
+      "$aws/rules/esp_user_node_mapping/node/light7/user/mapping",
+      R"({"node_id":"light7","user_id":"esp-rmaker","secret_key":"failed","reset":true})"));
+  EXPECT_TRUE(wait_until(
+      [&] { return call("GET", "/v1/user/nodes/params?nodeid=light7", *bob_).status == 404; },
+      10s));
+}
+
 // Host-driven claiming as the RainMaker CLI does it: the certificate from
 // /claim/verify is what the node then uses for mutual TLS.
 TEST_F(NodesSystemTest, ACertificateFromClaimingConnectsAndWorks) {

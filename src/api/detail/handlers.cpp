@@ -14,14 +14,14 @@ namespace asio = boost::asio;
 // Values live in named locals across the co_await: GCC 12 miscompiles
 // temporaries with destructors there (see src/http/README.md).
 http::Handler on_pool(asio::thread_pool& pool, SyncHandler handler) {
-  return [&pool, handler = std::move(handler)](
-             http::Request& request) -> asio::awaitable<http::Response> {
+  return [&pool,
+          handler = std::move(handler)](http::Request& request) -> asio::awaitable<http::Response> {
     const http::Request* req = &request;
     const SyncHandler* h = &handler;
-    asio::awaitable<http::Response> work =
-        asio::co_spawn(pool.get_executor(),
-                       [req, h]() -> asio::awaitable<http::Response> { co_return (*h)(*req); },
-                       asio::use_awaitable);
+    asio::awaitable<http::Response> work = asio::co_spawn(
+        pool.get_executor(),
+        [req, h]() -> asio::awaitable<http::Response> { co_return (*h)(*req); },
+        asio::use_awaitable);
     http::Response response = co_await std::move(work);
     co_return response;
   };
@@ -30,7 +30,8 @@ http::Handler on_pool(asio::thread_pool& pool, SyncHandler handler) {
 SyncHandler authed(service::AccountService& accounts, AuthedHandler handler) {
   return [&accounts, handler = std::move(handler)](const http::Request& request) {
     auto who = authenticate(accounts, request);
-    if (!who) return error_response(who.error());
+    if (!who)
+      return error_response(who.error());
     return handler(request, *who);
   };
 }

@@ -219,7 +219,8 @@ Result<void> SqliteClaimRepository::record_certificate(const ClaimedNodeRecord& 
       }
       auto s = c.prepare(
           "INSERT INTO claim_certificates(node_id, user_id, serial_hex, fingerprint_hex, "
-          "not_after, issued_at, method, client_address) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+          "not_after, issued_at, method, client_address, certificate_pem) "
+          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
       if (!s)
         return fail(s.error());
       s->bind(1, cert.node_id);
@@ -229,7 +230,8 @@ Result<void> SqliteClaimRepository::record_certificate(const ClaimedNodeRecord& 
           .bind(5, cert.not_after)
           .bind(6, cert.issued_at)
           .bind(7, method_name(cert.method))
-          .bind(8, cert.client_address);
+          .bind(8, cert.client_address)
+          .bind(9, cert.certificate_pem);
       return s->run();
     });
   });
@@ -240,7 +242,7 @@ Result<std::vector<IssuedCertificateRecord>> SqliteClaimRepository::list_certifi
   return db_->with([&](Connection& c) -> Result<std::vector<IssuedCertificateRecord>> {
     auto s = c.prepare(
         "SELECT node_id, user_id, serial_hex, fingerprint_hex, not_after, issued_at, method, "
-        "client_address FROM claim_certificates WHERE node_id = ?1 ORDER BY id");
+        "client_address, certificate_pem FROM claim_certificates WHERE node_id = ?1 ORDER BY id");
     if (!s)
       return fail(s.error());
     s->bind(1, node_id);
@@ -253,7 +255,8 @@ Result<std::vector<IssuedCertificateRecord>> SqliteClaimRepository::list_certifi
         break;
       rows.push_back(IssuedCertificateRecord{
           s->text(0), optional_text(*s, 1), s->text(2), s->text(3), s->integer(4), s->integer(5),
-          s->text(6) == "self" ? ClaimMethod::self : ClaimMethod::assisted, s->text(7)});
+          s->text(6) == "self" ? ClaimMethod::self : ClaimMethod::assisted, s->text(7),
+          s->text(8)});
     }
     return rows;
   });
@@ -262,6 +265,24 @@ Result<std::vector<IssuedCertificateRecord>> SqliteClaimRepository::list_certifi
 Result<std::int64_t> SqliteClaimRepository::count_certificates() {
   return db_->with(
       [&](Connection& c) { return c.query_int("SELECT COUNT(*) FROM claim_certificates"); });
+}
+
+Result<std::optional<std::string>> SqliteClaimRepository::latest_certificate_pem(
+    std::string_view node_id) {
+  return db_->with([&](Connection& c) -> Result<std::optional<std::string>> {
+    auto s = c.prepare(
+        "SELECT certificate_pem FROM claim_certificates WHERE node_id = ?1 "
+        "ORDER BY id DESC LIMIT 1");
+    if (!s)
+      return fail(s.error());
+    s->bind(1, node_id);
+    auto row = s->step();
+    if (!row)
+      return fail(row.error());
+    if (!*row || s->text(0).empty())
+      return std::optional<std::string>();
+    return std::optional<std::string>(s->text(0));
+  });
 }
 
 }  // namespace stratus::storage::sqlite

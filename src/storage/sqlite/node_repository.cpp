@@ -123,6 +123,23 @@ class Writer final : public NodeWriter {
       return fail(r.error());
     return c_.changes();
   }
+  Result<std::pair<std::string, std::string>> tags_and_metadata(std::string_view node_id) override {
+    auto s = c_.prepare("SELECT tags, metadata FROM nodes WHERE node_id = ?1");
+    if (!s)
+      return fail(s.error());
+    s->bind(1, node_id);
+    auto row = s->step();
+    if (!row)
+      return fail(row.error());
+    if (!*row)
+      return fail(errc::not_found, 108005, "node not found");
+    return std::pair(s->text(0), s->text(1));
+  }
+  Result<void> put_tags_and_metadata(std::string_view node_id, std::string_view tags,
+                                     std::string_view metadata) override {
+    return run(c_, "UPDATE nodes SET tags = ?1, metadata = ?2 WHERE node_id = ?3", tags, metadata,
+               node_id);
+  }
   Result<std::optional<std::string>> desired(std::string_view node_id) override {
     return text_or_null(c_, "SELECT desired FROM nodes WHERE node_id = ?1", node_id);
   }
@@ -187,6 +204,20 @@ class Writer final : public NodeWriter {
   }
   Result<void> remove_node_mapping_report(std::string_view node_id) override {
     return run(c_, "DELETE FROM node_mapping_reports WHERE node_id = ?1", node_id);
+  }
+  Result<std::optional<std::pair<std::string, std::string>>> node_mapping_report(
+      std::string_view node_id) override {
+    using Report = std::optional<std::pair<std::string, std::string>>;
+    auto s = c_.prepare("SELECT user_id, secret_key FROM node_mapping_reports WHERE node_id = ?1");
+    if (!s)
+      return fail(s.error());
+    s->bind(1, node_id);
+    auto row = s->step();
+    if (!row)
+      return fail(row.error());
+    if (!*row)
+      return Report();
+    return Report(std::pair(s->text(0), s->text(1)));
   }
 
  private:
@@ -284,23 +315,6 @@ Result<MappingRequest> SqliteNodeRepository::get_mapping_request(std::string_vie
     if (!*row)
       return fail(errc::not_found, "mapping request not found");
     return read_request(*s);
-  });
-}
-
-Result<std::optional<std::pair<std::string, std::string>>>
-SqliteNodeRepository::node_mapping_report(std::string_view node_id) {
-  return db_->with([&](Connection& c)
-                       -> Result<std::optional<std::pair<std::string, std::string>>> {
-    auto s = c.prepare("SELECT user_id, secret_key FROM node_mapping_reports WHERE node_id = ?1");
-    if (!s)
-      return fail(s.error());
-    s->bind(1, node_id);
-    auto row = s->step();
-    if (!row)
-      return fail(row.error());
-    if (!*row)
-      return std::optional<std::pair<std::string, std::string>>();
-    return std::optional<std::pair<std::string, std::string>>(std::pair(s->text(0), s->text(1)));
   });
 }
 

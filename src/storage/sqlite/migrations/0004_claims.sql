@@ -30,7 +30,8 @@ CREATE UNIQUE INDEX claim_challenges_by_mac ON claim_challenges(mac_addr);
 CREATE INDEX claim_challenges_by_expiry ON claim_challenges(expires_at);
 
 -- Audit: one row per issued node certificate. No foreign keys: the trail
--- outlives users and claims.
+-- outlives users and claims. The latest row of a node holds the public key
+-- that challenge-response mapping checks node signatures with.
 CREATE TABLE claim_certificates (
   id              INTEGER PRIMARY KEY,
   node_id         TEXT NOT NULL,
@@ -40,6 +41,7 @@ CREATE TABLE claim_certificates (
   not_after       INTEGER NOT NULL,
   issued_at       INTEGER NOT NULL,
   method          TEXT NOT NULL CHECK (method IN ('assisted', 'self')),
-  client_address  TEXT NOT NULL DEFAULT ''
+  client_address  TEXT NOT NULL DEFAULT '',
+  certificate_pem TEXT NOT NULL DEFAULT ''                       -- the issued certificate
 );
 CREATE INDEX claim_certificates_by_node ON claim_certificates(node_id);

@@ -1,0 +1,164 @@
+// Proves the node service and ingest writer rules that need time or ordering
+// control: mapping requests time out, a batch applies reports in order with
+// init replacing and deltas merging, stale presence loses to newer presence,
+// and queued sets are delivered when a node shows it is subscribed.
+// How: real SQLite in a temp dir, a ManualClock, a messenger fake that records.
+#include "service/node_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <mutex>
+
+#include "service/node_ingest.hpp"
+#include "storage/sqlite/account_repository.hpp"
+#include "storage/sqlite/database.hpp"
+#include "storage/sqlite/node_repository.hpp"
+#include "support/temp_dir.hpp"
+
+namespace stratus::service {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+class RecordingMessenger final : public NodeMessenger {
+ public:
+  Result<void> publish_params_remote(std::string_view node_id, std::string_view payload) override {
+    std::lock_guard lock(mutex_);
+    sent.emplace_back(node_id, payload);
+    return {};
+  }
+  std::vector<std::pair<std::string, std::string>> snapshot() {
+    std::lock_guard lock(mutex_);
+    return sent;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::pair<std::string, std::string>> sent;
+};
+
+class NodeServiceTest : public ::testing::Test {
+ protected:
+  NodeServiceTest()
+      : clock_(std::chrono::system_clock::now()),
+        db_(*storage::sqlite::Database::open(dir_.path() / "n.db", {}, 2)),
+        accounts_(db_),
+        repository_(db_),
+        ingest_(repository_, messenger_, clock_, metrics_, IngestOptions{1000, 100, 1ms, 300s}),
+        nodes_(repository_, messenger_, clock_, 300s) {
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
+    EXPECT_TRUE(accounts_.create_user({"u1", "u1@example.com", "x", true, false, "", now, now}));
+    ingest_.start();
+  }
+
+  void submit(const std::string& node, decltype(NodeEvent::body) body) {
+    ASSERT_TRUE(ingest_.submit(NodeEvent{node, unix_ms(clock_.now()), std::move(body)}));
+  }
+  void settle() { ASSERT_TRUE(ingest_.flush(5s)); }
+
+  // Config + mapping through both sides, as in production.
+  void mapped_node(const std::string& node) {
+    submit(
+        node,
+        ConfigReported{
+            R"({"node_id":"n","config_version":"2020-03-20","info":{"name":"n","fw_version":"1","type":"t"},"devices":[{"name":"Light","type":"esp.device.light","params":[{"name":"Power","type":"esp.param.power","data_type":"bool","properties":["read","write"]}]}]})"});
+    settle();
+    const auto request = nodes_.request_mapping(user_, node, "sec");
+    ASSERT_TRUE(request);
+    submit(node, MappingReported{"u1", "sec", false});
+    settle();
+    ASSERT_EQ(*nodes_.mapping_status(user_, *request), "confirmed");
+  }
+
+  json::value params(const std::string& node) {
+    auto n = nodes_.get(user_, node);
+    return n && n->node.params ? json::parse(*n->node.params) : json::value(nullptr);
+  }
+
+  test::TempDir dir_;
+  ManualClock clock_;
+  MetricsRegistry metrics_;
+  std::shared_ptr<storage::sqlite::Database> db_;
+  storage::sqlite::SqliteAccountRepository accounts_;
+  storage::sqlite::SqliteNodeRepository repository_;
+  RecordingMessenger messenger_;
+  NodeIngest ingest_;
+  NodeService nodes_;
+  Principal user_{"u1", "s1", false};
+};
+
+TEST_F(NodeServiceTest, MappingRequestsTimeOut) {
+  const auto request = nodes_.request_mapping(user_, "node-x", "secret");
+  ASSERT_TRUE(request);
+  EXPECT_EQ(*nodes_.mapping_status(user_, *request), "requested");
+  clock_.advance(301s);
+  EXPECT_EQ(*nodes_.mapping_status(user_, *request), "timedout");
+  // The node's report after the timeout maps nobody.
+  submit("node-x", MappingReported{"u1", "secret", false});
+  settle();
+  EXPECT_FALSE(nodes_.get(user_, "node-x"));
+  Principal other{"u2", "s2", false};
+  EXPECT_EQ(nodes_.mapping_status(other, *request).error().code, errc::not_found)
+      << "not another user's";
+}
+
+TEST_F(NodeServiceTest, ReportsApplyInOrderWithinABatch) {
+  mapped_node("n1");
+  // One burst: init replaces, deltas merge in order, arrays are replaced.
+  submit("n1", ParamsReported{R"({"Light":{"Power":false,"List":[1,2]},"Old":{"x":1}})", true});
+  submit("n1", ParamsReported{R"({"Light":{"Power":true}})", false});
+  submit("n1", ParamsReported{R"({"Light":{"List":[3]}})", false});
+  submit("n1", ParamsReported{R"({"Light":{"Power":false}})", false});
+  settle();
+  EXPECT_EQ(params("n1"), json::parse(R"({"Light":{"Power":false,"List":[3]},"Old":{"x":1}})"));
+  submit("n1", ParamsReported{R"({"Light":{"Power":true}})", true});
+  settle();
+  EXPECT_EQ(params("n1"), json::parse(R"({"Light":{"Power":true}})")) << "a new init replaces";
+}
+
+TEST_F(NodeServiceTest, StalePresenceLosesToNewerPresence) {
+  mapped_node("n2");
+  const auto t = unix_ms(clock_.now());
+  submit("n2", PresenceChanged{true, t + 100});
+  submit("n2", PresenceChanged{false, t + 50});  // older, arrives later
+  settle();
+  const auto n = nodes_.get(user_, "n2");
+  ASSERT_TRUE(n);
+  EXPECT_TRUE(n->node.connected);
+  EXPECT_EQ(n->node.connectivity_ms, t + 100);
+}
+
+TEST_F(NodeServiceTest, QueuedSetsMergeAndAreDeliveredWhenTheNodeIsReady) {
+  mapped_node("n3");
+  auto out =
+      nodes_.set_params(user_, {{"n3", json::parse(R"({"Light":{"Power":true}})").as_object()}});
+  ASSERT_TRUE(out[0].success);
+  EXPECT_TRUE(out[0].queued) << "never connected: offline";
+  out = nodes_.set_params(user_, {{"n3", json::parse(R"({"Light":{"Power":false}})").as_object()}});
+  EXPECT_TRUE(out[0].queued);
+  out = nodes_.set_params(user_, {{"n3", json::parse(R"({"Light":{"Nope":1}})").as_object()}});
+  EXPECT_FALSE(out[0].success);
+  EXPECT_TRUE(messenger_.snapshot().empty());
+  submit("n3", PresenceChanged{true, unix_ms(clock_.now())});
+  settle();
+  EXPECT_TRUE(messenger_.snapshot().empty()) << "not before the node shows it is subscribed";
+  submit("n3", NodeReady{});
+  settle();
+  const auto sent = messenger_.snapshot();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(json::parse(sent[0].second), json::parse(R"({"Light":{"Power":false}})"))
+      << "later set wins";
+  submit("n3", NodeReady{});
+  settle();
+  EXPECT_EQ(messenger_.snapshot().size(), 1u) << "delivered once";
+  // Online now: a set goes straight out.
+  out = nodes_.set_params(user_, {{"n3", json::parse(R"({"Light":{"Power":true}})").as_object()}});
+  EXPECT_FALSE(out[0].queued);
+  EXPECT_EQ(messenger_.snapshot().size(), 2u);
+}
+
+}  // namespace
+}  // namespace stratus::service
