@@ -37,34 +37,23 @@ Result<UserRecord> query_user(Connection& c, std::string_view where, std::string
   return read_user(*s);
 }
 
-// Runs one statement with text binds and no result rows.
-template <class... Args>
-Result<void> run(Connection& c, std::string_view sql, const Args&... args) {
-  auto s = c.prepare(sql);
-  if (!s)
-    return fail(s.error());
-  int index = 1;
-  (s->bind(index++, args), ...);
-  return s->run();
-}
-
 Result<void> revoke_sessions_except(Connection& c, std::string_view user_id,
                                     std::string_view keep_session, std::int64_t now) {
-  return run(c,
-             "UPDATE sessions SET revoked_at = ?1 WHERE user_id = ?2 AND revoked_at IS NULL "
-             "AND session_id <> ?3",
-             now, user_id, keep_session);
+  return c.execute(
+      "UPDATE sessions SET revoked_at = ?1 WHERE user_id = ?2 AND revoked_at IS NULL "
+      "AND session_id <> ?3",
+      now, user_id, keep_session);
 }
 
 }  // namespace
 
 Result<void> SqliteAccountRepository::create_user(const UserRecord& u) {
   return db_->with([&](Connection& c) -> Result<void> {
-    auto r = run(c,
-                 "INSERT INTO users(user_id, user_name, password_hash, verified, super_admin, "
-                 "name, created_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                 u.user_id, u.user_name, u.password_hash, std::int64_t{u.verified},
-                 std::int64_t{u.super_admin}, u.name, u.created_at, u.updated_at);
+    auto r = c.execute(
+        "INSERT INTO users(user_id, user_name, password_hash, verified, super_admin, "
+        "name, created_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        u.user_id, u.user_name, u.password_hash, std::int64_t{u.verified},
+        std::int64_t{u.super_admin}, u.name, u.created_at, u.updated_at);
     if (!r && r.error().code == errc::conflict) {
       return fail(errc::already_exists, 101006, "user account already exists");
     }
@@ -84,14 +73,14 @@ Result<void> SqliteAccountRepository::update_password_hash(std::string_view user
                                                            std::string_view hash,
                                                            std::int64_t now) {
   return db_->with([&](Connection& c) {
-    return run(c, "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE user_id = ?3", hash,
-               now, user_id);
+    return c.execute("UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE user_id = ?3",
+                     hash, now, user_id);
   });
 }
 
 Result<void> SqliteAccountRepository::remove_user(std::string_view user_id) {
   return db_->with([&](Connection& c) -> Result<void> {
-    auto r = run(c, "DELETE FROM users WHERE user_id = ?1", user_id);
+    auto r = c.execute("DELETE FROM users WHERE user_id = ?1", user_id);
     if (!r)
       return r;
     if (c.changes() == 0)
@@ -127,11 +116,11 @@ Result<std::vector<UserRecord>> SqliteAccountRepository::list_users(
 
 Result<void> SqliteAccountRepository::put_code(const CodeRecord& code) {
   return db_->with([&](Connection& c) {
-    return run(c,
-               "INSERT OR REPLACE INTO verification_codes(user_id, purpose, code_hash, "
-               "expires_at, attempts, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-               code.user_id, purpose_name(code.purpose), code.code_hash, code.expires_at,
-               std::int64_t{code.attempts}, code.created_at);
+    return c.execute(
+        "INSERT OR REPLACE INTO verification_codes(user_id, purpose, code_hash, "
+        "expires_at, attempts, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+        code.user_id, purpose_name(code.purpose), code.code_hash, code.expires_at,
+        std::int64_t{code.attempts}, code.created_at);
   });
 }
 
@@ -178,21 +167,21 @@ Result<int> SqliteAccountRepository::add_code_attempt(std::string_view user_id,
 
 Result<void> SqliteAccountRepository::remove_code(std::string_view user_id, CodePurpose purpose) {
   return db_->with([&](Connection& c) {
-    return run(c, "DELETE FROM verification_codes WHERE user_id = ?1 AND purpose = ?2", user_id,
-               purpose_name(purpose));
+    return c.execute("DELETE FROM verification_codes WHERE user_id = ?1 AND purpose = ?2", user_id,
+                     purpose_name(purpose));
   });
 }
 
 Result<void> SqliteAccountRepository::confirm_user(std::string_view user_id, std::int64_t now) {
   return db_->with([&](Connection& c) {
     return c.transaction([&]() -> Result<void> {
-      if (auto r = run(c, "UPDATE users SET verified = 1, updated_at = ?1 WHERE user_id = ?2", now,
-                       user_id);
+      if (auto r = c.execute("UPDATE users SET verified = 1, updated_at = ?1 WHERE user_id = ?2",
+                             now, user_id);
           !r) {
         return r;
       }
-      return run(c, "DELETE FROM verification_codes WHERE user_id = ?1 AND purpose = 'signup'",
-                 user_id);
+      return c.execute("DELETE FROM verification_codes WHERE user_id = ?1 AND purpose = 'signup'",
+                       user_id);
     });
   });
 }
@@ -203,14 +192,15 @@ Result<void> SqliteAccountRepository::set_password(std::string_view user_id, std
                                                    std::int64_t now) {
   return db_->with([&](Connection& c) {
     return c.transaction([&]() -> Result<void> {
-      if (auto r = run(c, "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE user_id = ?3",
-                       hash, now, user_id);
+      if (auto r =
+              c.execute("UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE user_id = ?3",
+                        hash, now, user_id);
           !r) {
         return r;
       }
       if (consumed_code) {
-        if (auto r = run(c, "DELETE FROM verification_codes WHERE user_id = ?1 AND purpose = ?2",
-                         user_id, purpose_name(*consumed_code));
+        if (auto r = c.execute("DELETE FROM verification_codes WHERE user_id = ?1 AND purpose = ?2",
+                               user_id, purpose_name(*consumed_code));
             !r) {
           return r;
         }
@@ -226,15 +216,14 @@ Result<void> SqliteAccountRepository::create_session(std::string_view session_id
                                                      std::int64_t now) {
   return db_->with([&](Connection& c) {
     return c.transaction([&]() -> Result<void> {
-      if (auto r = run(c,
-                       "INSERT INTO sessions(session_id, user_id, created_at, last_used_at) "
-                       "VALUES(?1, ?2, ?3, ?3)",
-                       session_id, user_id, now);
+      if (auto r = c.execute("INSERT INTO sessions(session_id, user_id, created_at, last_used_at) "
+                             "VALUES(?1, ?2, ?3, ?3)",
+                             session_id, user_id, now);
           !r) {
         return r;
       }
-      return run(
-          c, "INSERT INTO refresh_tokens(token_hash, session_id, created_at) VALUES(?1, ?2, ?3)",
+      return c.execute(
+          "INSERT INTO refresh_tokens(token_hash, session_id, created_at) VALUES(?1, ?2, ?3)",
           token_hash, session_id, now);
     });
   });
@@ -278,30 +267,28 @@ Result<void> SqliteAccountRepository::rotate_refresh_token(std::string_view old_
         return fail(row.error());
       if (used_successor->integer(0) > 0)
         return fail(errc::conflict, "refresh token replayed");
-      if (auto r = run(c, "DELETE FROM refresh_tokens WHERE parent_hash = ?1", old_hash); !r) {
+      if (auto r = c.execute("DELETE FROM refresh_tokens WHERE parent_hash = ?1", old_hash); !r) {
         return r;
       }
-      if (auto r = run(c,
-                       "UPDATE refresh_tokens SET rotated_at = COALESCE(rotated_at, ?1) "
-                       "WHERE token_hash = ?2",
-                       now, old_hash);
+      if (auto r = c.execute("UPDATE refresh_tokens SET rotated_at = COALESCE(rotated_at, ?1) "
+                             "WHERE token_hash = ?2",
+                             now, old_hash);
           !r) {
         return r;
       }
       if (c.changes() != 1)
         return fail(errc::not_found, "unknown refresh token");
-      if (auto r =
-              run(c,
-                  "INSERT INTO refresh_tokens(token_hash, session_id, parent_hash, created_at) "
-                  "SELECT ?1, session_id, token_hash, ?2 FROM refresh_tokens WHERE token_hash = ?3",
-                  new_hash, now, old_hash);
+      if (auto r = c.execute(
+              "INSERT INTO refresh_tokens(token_hash, session_id, parent_hash, created_at) "
+              "SELECT ?1, session_id, token_hash, ?2 FROM refresh_tokens WHERE token_hash = ?3",
+              new_hash, now, old_hash);
           !r) {
         return r;
       }
-      return run(c,
-                 "UPDATE sessions SET last_used_at = ?1 WHERE session_id = (SELECT session_id "
-                 "FROM refresh_tokens WHERE token_hash = ?2)",
-                 now, old_hash);
+      return c.execute(
+          "UPDATE sessions SET last_used_at = ?1 WHERE session_id = (SELECT session_id "
+          "FROM refresh_tokens WHERE token_hash = ?2)",
+          now, old_hash);
     });
   });
 }
@@ -309,9 +296,9 @@ Result<void> SqliteAccountRepository::rotate_refresh_token(std::string_view old_
 Result<void> SqliteAccountRepository::revoke_session(std::string_view session_id,
                                                      std::int64_t now) {
   return db_->with([&](Connection& c) {
-    return run(c,
-               "UPDATE sessions SET revoked_at = ?1 WHERE session_id = ?2 AND revoked_at IS NULL",
-               now, session_id);
+    return c.execute(
+        "UPDATE sessions SET revoked_at = ?1 WHERE session_id = ?2 AND revoked_at IS NULL", now,
+        session_id);
   });
 }
 

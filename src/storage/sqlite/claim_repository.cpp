@@ -13,14 +13,6 @@ std::string_view method_name(ClaimMethod m) {
   return m == ClaimMethod::self ? "self" : "assisted";
 }
 
-void bind_optional(Statement& s, int index, const std::optional<std::string>& value) {
-  if (value) {
-    s.bind(index, *value);
-  } else {
-    s.bind_null(index);
-  }
-}
-
 std::optional<std::string> optional_text(const Statement& s, int col) {
   if (s.is_null(col))
     return std::nullopt;
@@ -224,7 +216,7 @@ Result<void> SqliteClaimRepository::record_certificate(const ClaimedNodeRecord& 
       if (!s)
         return fail(s.error());
       s->bind(1, cert.node_id);
-      bind_optional(*s, 2, cert.user_id);
+      s->bind(2, cert.user_id);
       s->bind(3, cert.serial_hex)
           .bind(4, cert.fingerprint_hex)
           .bind(5, cert.not_after)

@@ -129,6 +129,10 @@ Statement& Statement::bind(int index, std::int64_t value) {
   return *this;
 }
 
+Statement& Statement::bind(int index, const std::optional<std::string>& text) {
+  return text ? bind(index, std::string_view(*text)) : bind_null(index);
+}
+
 Statement& Statement::bind_null(int index) {
   sqlite3_bind_null(impl_->stmt, index);
   return *this;

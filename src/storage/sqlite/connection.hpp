@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,6 +44,20 @@ class Statement {
   Statement& bind(int index, std::int64_t value);
   /// Binds NULL.
   Statement& bind_null(int index);
+  /// Binds text (the overloads spare callers conversions that would be ambiguous).
+  Statement& bind(int index, const std::string& text) {
+    return bind(index, std::string_view(text));
+  }
+  Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
+  /// Binds text, or NULL for nullopt.
+  Statement& bind(int index, const std::optional<std::string>& text);
+  /// Binds `args` to ?1, ?2, … in order (text, integers, optional text).
+  template <class... Args>
+  Statement& bind_all(const Args&... args) {
+    int index = 1;
+    (bind(index++, args), ...);
+    return *this;
+  }
   /// Advances: true when a row is available, false when done. Errors as
   /// `Connection::exec` (errc::conflict for constraint violations).
   Result<bool> step();
@@ -91,6 +106,17 @@ class Connection {
   /// stays valid until the connection is destroyed. Errors: errc::internal for
   /// SQL that does not compile.
   Result<Statement> prepare(std::string_view sql);
+
+  /// Prepares (cached) `sql`, binds `args` to ?1, ?2, … and runs it to
+  /// completion: one statement without result rows. Errors as `exec`.
+  template <class... Args>
+  Result<void> execute(std::string_view sql, const Args&... args) {
+    auto s = prepare(sql);
+    if (!s)
+      return fail(s.error());
+    s->bind_all(args...);
+    return s->run();
+  }
 
   /// Rows changed by the last INSERT/UPDATE/DELETE.
   [[nodiscard]] std::int64_t changes() const;

@@ -34,38 +34,13 @@ MappingRequest read_request(const Statement& s) {
                         s.text(4), s.integer(5), s.integer(6)};
 }
 
-void bind_one(Statement& s, int i, std::string_view v) {
-  s.bind(i, v);
-}
-void bind_one(Statement& s, int i, std::int64_t v) {
-  s.bind(i, v);
-}
-void bind_one(Statement& s, int i, const std::optional<std::string>& v) {
-  if (v) {
-    s.bind(i, *v);
-  } else {
-    s.bind_null(i);
-  }
-}
-
-template <class... Args>
-Result<void> run(Connection& c, std::string_view sql, const Args&... args) {
-  auto s = c.prepare(sql);
-  if (!s)
-    return fail(s.error());
-  int index = 1;
-  (bind_one(*s, index++, args), ...);
-  return s->run();
-}
-
 template <class... Args>
 Result<std::optional<std::string>> text_or_null(Connection& c, std::string_view sql,
                                                 const Args&... args) {
   auto s = c.prepare(sql);
   if (!s)
     return fail(s.error());
-  int index = 1;
-  (bind_one(*s, index++, args), ...);
+  s->bind_all(args...);
   auto row = s->step();
   if (!row)
     return fail(row.error());
@@ -79,46 +54,46 @@ class Writer final : public NodeWriter {
   explicit Writer(Connection& c) : c_(c) {}
 
   Result<void> ensure_node(std::string_view node_id, std::int64_t now_at) override {
-    return run(c_, "INSERT OR IGNORE INTO nodes(node_id, created_at) VALUES(?1, ?2)", node_id,
-               now_at);
+    return c_.execute("INSERT OR IGNORE INTO nodes(node_id, created_at) VALUES(?1, ?2)", node_id,
+                      now_at);
   }
   Result<std::optional<std::string>> params(std::string_view node_id) override {
     return text_or_null(c_, "SELECT params FROM nodes WHERE node_id = ?1", node_id);
   }
   Result<void> put_params(std::string_view node_id, std::string_view json,
                           std::int64_t ms) override {
-    return run(c_, "UPDATE nodes SET params = ?1, params_ms = ?2 WHERE node_id = ?3", json, ms,
-               node_id);
+    return c_.execute("UPDATE nodes SET params = ?1, params_ms = ?2 WHERE node_id = ?3", json, ms,
+                      node_id);
   }
   Result<void> put_config(std::string_view node_id, std::string_view json, const NodeInfoIndex& i,
                           std::int64_t at) override {
-    return run(c_,
-               "UPDATE nodes SET config = ?1, name = ?2, type = ?3, model = ?4, fw_version = ?5, "
-               "platform = ?6, cmd_resp = ?7, config_at = ?8 WHERE node_id = ?9",
-               json, std::string_view(i.name), std::string_view(i.type), std::string_view(i.model),
-               std::string_view(i.fw_version), std::string_view(i.platform),
-               std::int64_t{i.cmd_resp}, at, node_id);
+    return c_.execute(
+        "UPDATE nodes SET config = ?1, name = ?2, type = ?3, model = ?4, fw_version = ?5, "
+        "platform = ?6, cmd_resp = ?7, config_at = ?8 WHERE node_id = ?9",
+        json, std::string_view(i.name), std::string_view(i.type), std::string_view(i.model),
+        std::string_view(i.fw_version), std::string_view(i.platform), std::int64_t{i.cmd_resp}, at,
+        node_id);
   }
   Result<bool> set_connectivity(std::string_view node_id, bool connected,
                                 std::int64_t ms) override {
-    auto r = run(c_,
-                 "UPDATE nodes SET connected = ?1, connectivity_ms = ?2 WHERE node_id = ?3 AND "
-                 "connectivity_ms <= ?2",
-                 std::int64_t{connected}, ms, node_id);
+    auto r = c_.execute(
+        "UPDATE nodes SET connected = ?1, connectivity_ms = ?2 WHERE node_id = ?3 AND "
+        "connectivity_ms <= ?2",
+        std::int64_t{connected}, ms, node_id);
     if (!r)
       return fail(r.error());
     return c_.changes() > 0;
   }
   Result<void> add_alert(std::string_view node_id, std::string_view payload,
                          std::int64_t ms) override {
-    return run(c_, "INSERT INTO alerts(node_id, payload, received_ms) VALUES(?1, ?2, ?3)", node_id,
-               payload, ms);
+    return c_.execute("INSERT INTO alerts(node_id, payload, received_ms) VALUES(?1, ?2, ?3)",
+                      node_id, payload, ms);
   }
   Result<std::int64_t> disconnect_all(std::int64_t ms) override {
-    auto r = run(c_,
-                 "UPDATE nodes SET connected = 0, connectivity_ms = ?1 WHERE connected = 1 AND "
-                 "connectivity_ms <= ?1",
-                 ms);
+    auto r = c_.execute(
+        "UPDATE nodes SET connected = 0, connectivity_ms = ?1 WHERE connected = 1 AND "
+        "connectivity_ms <= ?1",
+        ms);
     if (!r)
       return fail(r.error());
     return c_.changes();
@@ -137,43 +112,44 @@ class Writer final : public NodeWriter {
   }
   Result<void> put_tags_and_metadata(std::string_view node_id, std::string_view tags,
                                      std::string_view metadata) override {
-    return run(c_, "UPDATE nodes SET tags = ?1, metadata = ?2 WHERE node_id = ?3", tags, metadata,
-               node_id);
+    return c_.execute("UPDATE nodes SET tags = ?1, metadata = ?2 WHERE node_id = ?3", tags,
+                      metadata, node_id);
   }
   Result<std::optional<std::string>> desired(std::string_view node_id) override {
     return text_or_null(c_, "SELECT desired FROM nodes WHERE node_id = ?1", node_id);
   }
   Result<void> put_desired(std::string_view node_id, const std::optional<std::string>& json,
                            std::int64_t ms) override {
-    return run(c_, "UPDATE nodes SET desired = ?1, desired_ms = ?2 WHERE node_id = ?3", json, ms,
-               node_id);
+    return c_.execute("UPDATE nodes SET desired = ?1, desired_ms = ?2 WHERE node_id = ?3", json, ms,
+                      node_id);
   }
   Result<void> add_user(std::string_view user_id, std::string_view node_id, std::string_view role,
                         std::int64_t at) override {
-    return run(c_,
-               "INSERT INTO user_nodes(user_id, node_id, role, mapped_at) VALUES(?1, ?2, ?3, ?4) "
-               "ON CONFLICT(user_id, node_id) DO UPDATE SET role = excluded.role, "
-               "mapped_at = excluded.mapped_at",
-               user_id, node_id, role, at);
+    return c_.execute(
+        "INSERT INTO user_nodes(user_id, node_id, role, mapped_at) VALUES(?1, ?2, ?3, ?4) "
+        "ON CONFLICT(user_id, node_id) DO UPDATE SET role = excluded.role, "
+        "mapped_at = excluded.mapped_at",
+        user_id, node_id, role, at);
   }
   Result<void> remove_user(std::string_view user_id, std::string_view node_id) override {
-    return run(c_, "DELETE FROM user_nodes WHERE user_id = ?1 AND node_id = ?2", user_id, node_id);
+    return c_.execute("DELETE FROM user_nodes WHERE user_id = ?1 AND node_id = ?2", user_id,
+                      node_id);
   }
   Result<void> remove_all_users(std::string_view node_id) override {
-    return run(c_, "DELETE FROM user_nodes WHERE node_id = ?1", node_id);
+    return c_.execute("DELETE FROM user_nodes WHERE node_id = ?1", node_id);
   }
   Result<void> put_mapping_request(const MappingRequest& m) override {
-    return run(c_,
-               "INSERT OR REPLACE INTO mapping_requests(request_id, user_id, node_id, secret_key, "
-               "status, created_at, expires_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6)",
-               std::string_view(m.request_id), std::string_view(m.user_id),
-               std::string_view(m.node_id), std::string_view(m.secret_key),
-               std::string_view(m.status), m.created_at, m.expires_at);
+    return c_.execute(
+        "INSERT OR REPLACE INTO mapping_requests(request_id, user_id, node_id, secret_key, "
+        "status, created_at, expires_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6)",
+        std::string_view(m.request_id), std::string_view(m.user_id), std::string_view(m.node_id),
+        std::string_view(m.secret_key), std::string_view(m.status), m.created_at, m.expires_at);
   }
   Result<void> set_mapping_status(std::string_view request_id, std::string_view status,
                                   std::int64_t at) override {
-    return run(c_, "UPDATE mapping_requests SET status = ?1, updated_at = ?2 WHERE request_id = ?3",
-               status, at, request_id);
+    return c_.execute(
+        "UPDATE mapping_requests SET status = ?1, updated_at = ?2 WHERE request_id = ?3", status,
+        at, request_id);
   }
   Result<std::vector<MappingRequest>> pending_mapping_requests(std::string_view node_id,
                                                                std::int64_t now_at) override {
@@ -197,13 +173,13 @@ class Writer final : public NodeWriter {
   }
   Result<void> put_node_mapping_report(std::string_view node_id, std::string_view user_id,
                                        std::string_view secret_key, std::int64_t at) override {
-    return run(c_,
-               "INSERT OR REPLACE INTO node_mapping_reports(node_id, user_id, secret_key, "
-               "received_at) VALUES(?1, ?2, ?3, ?4)",
-               node_id, user_id, secret_key, at);
+    return c_.execute(
+        "INSERT OR REPLACE INTO node_mapping_reports(node_id, user_id, secret_key, "
+        "received_at) VALUES(?1, ?2, ?3, ?4)",
+        node_id, user_id, secret_key, at);
   }
   Result<void> remove_node_mapping_report(std::string_view node_id) override {
-    return run(c_, "DELETE FROM node_mapping_reports WHERE node_id = ?1", node_id);
+    return c_.execute("DELETE FROM node_mapping_reports WHERE node_id = ?1", node_id);
   }
   Result<std::optional<std::pair<std::string, std::string>>> node_mapping_report(
       std::string_view node_id) override {
