@@ -25,16 +25,8 @@ UserRecord read_user(const Statement& s) {
 }
 
 Result<UserRecord> query_user(Connection& c, std::string_view where, std::string_view key) {
-  auto s = c.prepare(std::string(kUserColumns) + std::string(where));
-  if (!s)
-    return fail(s.error());
-  s->bind(1, key);
-  auto row = s->step();
-  if (!row)
-    return fail(row.error());
-  if (!*row)
-    return fail(errc::not_found, 101025, "user does not exist");
-  return read_user(*s);
+  return c.query_one(std::string(kUserColumns) + std::string(where),
+                     {"user does not exist", 101025}, read_user, key);
 }
 
 Result<void> revoke_sessions_except(Connection& c, std::string_view user_id,
@@ -127,20 +119,15 @@ Result<void> SqliteAccountRepository::put_code(const CodeRecord& code) {
 Result<CodeRecord> SqliteAccountRepository::get_code(std::string_view user_id,
                                                      CodePurpose purpose) {
   return db_->with([&](Connection& c) -> Result<CodeRecord> {
-    auto s = c.prepare(
+    return c.query_one(
         "SELECT code_hash, expires_at, attempts, created_at FROM verification_codes "
-        "WHERE user_id = ?1 AND purpose = ?2");
-    if (!s)
-      return fail(s.error());
-    s->bind(1, user_id).bind(2, purpose_name(purpose));
-    auto row = s->step();
-    if (!row)
-      return fail(row.error());
-    if (!*row)
-      return fail(errc::not_found, "no pending verification code");
-    return CodeRecord{
-        std::string(user_id), purpose, s->text(0), s->integer(1), static_cast<int>(s->integer(2)),
-        s->integer(3)};
+        "WHERE user_id = ?1 AND purpose = ?2",
+        {"no pending verification code"},
+        [&](const Statement& s) {
+          return CodeRecord{std::string(user_id),           purpose,     s.text(0), s.integer(1),
+                            static_cast<int>(s.integer(2)), s.integer(3)};
+        },
+        user_id, purpose_name(purpose));
   });
 }
 
@@ -231,24 +218,20 @@ Result<void> SqliteAccountRepository::create_session(std::string_view session_id
 
 Result<RefreshTokenRecord> SqliteAccountRepository::get_refresh_token(std::string_view token_hash) {
   return db_->with([&](Connection& c) -> Result<RefreshTokenRecord> {
-    auto s = c.prepare(
+    return c.query_one(
         "SELECT t.session_id, s.user_id, t.rotated_at, s.revoked_at FROM refresh_tokens t "
-        "JOIN sessions s ON s.session_id = t.session_id WHERE t.token_hash = ?1");
-    if (!s)
-      return fail(s.error());
-    s->bind(1, token_hash);
-    auto row = s->step();
-    if (!row)
-      return fail(row.error());
-    if (!*row)
-      return fail(errc::not_found, "unknown refresh token");
-    RefreshTokenRecord r{std::string(token_hash), s->text(0), s->text(1), std::nullopt,
-                         std::nullopt};
-    if (!s->is_null(2))
-      r.rotated_at = s->integer(2);
-    if (!s->is_null(3))
-      r.session_revoked_at = s->integer(3);
-    return r;
+        "JOIN sessions s ON s.session_id = t.session_id WHERE t.token_hash = ?1",
+        {"unknown refresh token"},
+        [&](const Statement& s) {
+          RefreshTokenRecord r{std::string(token_hash), s.text(0), s.text(1), std::nullopt,
+                               std::nullopt};
+          if (!s.is_null(2))
+            r.rotated_at = s.integer(2);
+          if (!s.is_null(3))
+            r.session_revoked_at = s.integer(3);
+          return r;
+        },
+        token_hash);
   });
 }
 

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "core/error.hpp"
 #include "storage/migration.hpp"
@@ -116,6 +117,31 @@ class Connection {
       return fail(s.error());
     s->bind_all(args...);
     return s->run();
+  }
+
+  /// What `query_one` answers when there is no row: errc::not_found with this
+  /// text and RainMaker error code (0 for none).
+  struct NotFound {
+    std::string_view text;
+    int reason = 0;
+  };
+
+  /// Runs a query that yields at most one row and returns `read(row)`, or the
+  /// `missing` error when there is none. `read` is called with the statement
+  /// positioned on the row.
+  template <class Read, class... Args>
+  auto query_one(std::string_view sql, NotFound missing, Read&& read, const Args&... args)
+      -> Result<std::invoke_result_t<Read&, const Statement&>> {
+    auto s = prepare(sql);
+    if (!s)
+      return fail(s.error());
+    s->bind_all(args...);
+    auto row = s->step();
+    if (!row)
+      return fail(row.error());
+    if (!*row)
+      return fail(errc::not_found, missing.reason, std::string(missing.text));
+    return read(static_cast<const Statement&>(*s));
   }
 
   /// Rows changed by the last INSERT/UPDATE/DELETE.

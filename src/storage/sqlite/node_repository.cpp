@@ -262,35 +262,19 @@ Result<UserNode> SqliteNodeRepository::get_user_node(std::string_view user_id,
 }
 
 Result<NodeRecord> SqliteNodeRepository::get_node(std::string_view node_id) {
-  return db_->with([&](Connection& c) -> Result<NodeRecord> {
-    auto s = c.prepare(std::string("SELECT ") + std::string(kNodeColumns) +
-                       " FROM nodes n WHERE n.node_id = ?1");
-    if (!s)
-      return fail(s.error());
-    s->bind(1, node_id);
-    auto row = s->step();
-    if (!row)
-      return fail(row.error());
-    if (!*row)
-      return fail(errc::not_found, 108005, "node not found");
-    return read_node(*s);
+  return db_->with([&](Connection& c) {
+    return c.query_one(
+        std::string("SELECT ") + std::string(kNodeColumns) + " FROM nodes n WHERE n.node_id = ?1",
+        {"node not found", 108005}, read_node, node_id);
   });
 }
 
 Result<MappingRequest> SqliteNodeRepository::get_mapping_request(std::string_view request_id) {
-  return db_->with([&](Connection& c) -> Result<MappingRequest> {
-    auto s = c.prepare(
+  return db_->with([&](Connection& c) {
+    return c.query_one(
         "SELECT request_id, user_id, node_id, secret_key, status, created_at, expires_at FROM "
-        "mapping_requests WHERE request_id = ?1");
-    if (!s)
-      return fail(s.error());
-    s->bind(1, request_id);
-    auto row = s->step();
-    if (!row)
-      return fail(row.error());
-    if (!*row)
-      return fail(errc::not_found, "mapping request not found");
-    return read_request(*s);
+        "mapping_requests WHERE request_id = ?1",
+        {"mapping request not found"}, read_request, request_id);
   });
 }
 
