@@ -87,22 +87,10 @@ Result<std::int64_t> SqliteAccountRepository::count_users() {
 
 Result<std::vector<UserRecord>> SqliteAccountRepository::list_users(
     std::string_view start_user_name, std::size_t limit) {
-  return db_->with([&](Connection& c) -> Result<std::vector<UserRecord>> {
-    auto s =
-        c.prepare(std::string(kUserColumns) + "WHERE user_name >= ?1 ORDER BY user_name LIMIT ?2");
-    if (!s)
-      return fail(s.error());
-    s->bind(1, start_user_name).bind(2, static_cast<std::int64_t>(limit));
-    std::vector<UserRecord> users;
-    while (true) {
-      auto row = s->step();
-      if (!row)
-        return fail(row.error());
-      if (!*row)
-        break;
-      users.push_back(read_user(*s));
-    }
-    return users;
+  return db_->with([&](Connection& c) {
+    return c.query_all(
+        std::string(kUserColumns) + "WHERE user_name >= ?1 ORDER BY user_name LIMIT ?2", read_user,
+        start_user_name, static_cast<std::int64_t>(limit));
   });
 }
 

@@ -232,25 +232,22 @@ Result<void> SqliteClaimRepository::record_certificate(const ClaimedNodeRecord& 
 Result<std::vector<IssuedCertificateRecord>> SqliteClaimRepository::list_certificates(
     std::string_view node_id) {
   return db_->with([&](Connection& c) -> Result<std::vector<IssuedCertificateRecord>> {
-    auto s = c.prepare(
+    return c.query_all(
         "SELECT node_id, user_id, serial_hex, fingerprint_hex, not_after, issued_at, method, "
-        "client_address, certificate_pem FROM claim_certificates WHERE node_id = ?1 ORDER BY id");
-    if (!s)
-      return fail(s.error());
-    s->bind(1, node_id);
-    std::vector<IssuedCertificateRecord> rows;
-    while (true) {
-      auto row = s->step();
-      if (!row)
-        return fail(row.error());
-      if (!*row)
-        break;
-      rows.push_back(IssuedCertificateRecord{
-          s->text(0), optional_text(*s, 1), s->text(2), s->text(3), s->integer(4), s->integer(5),
-          s->text(6) == "self" ? ClaimMethod::self : ClaimMethod::assisted, s->text(7),
-          s->text(8)});
-    }
-    return rows;
+        "client_address, certificate_pem FROM claim_certificates WHERE node_id = ?1 ORDER BY id",
+        [](const Statement& s) {
+          return IssuedCertificateRecord{
+              s.text(0),
+              optional_text(s, 1),
+              s.text(2),
+              s.text(3),
+              s.integer(4),
+              s.integer(5),
+              s.text(6) == "self" ? ClaimMethod::self : ClaimMethod::assisted,
+              s.text(7),
+              s.text(8)};
+        },
+        node_id);
   });
 }
 

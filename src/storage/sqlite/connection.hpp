@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "core/error.hpp"
 #include "storage/migration.hpp"
@@ -142,6 +143,25 @@ class Connection {
     if (!*row)
       return fail(errc::not_found, missing.reason, std::string(missing.text));
     return read(static_cast<const Statement&>(*s));
+  }
+
+  /// Runs a query and returns `read(row)` for every row, in order.
+  template <class Read, class... Args>
+  auto query_all(std::string_view sql, Read&& read, const Args&... args)
+      -> Result<std::vector<std::invoke_result_t<Read&, const Statement&>>> {
+    auto s = prepare(sql);
+    if (!s)
+      return fail(s.error());
+    s->bind_all(args...);
+    std::vector<std::invoke_result_t<Read&, const Statement&>> rows;
+    while (true) {
+      auto row = s->step();
+      if (!row)
+        return fail(row.error());
+      if (!*row)
+        return rows;
+      rows.push_back(read(static_cast<const Statement&>(*s)));
+    }
   }
 
   /// Rows changed by the last INSERT/UPDATE/DELETE.

@@ -99,16 +99,9 @@ class Writer final : public NodeWriter {
     return c_.changes();
   }
   Result<std::pair<std::string, std::string>> tags_and_metadata(std::string_view node_id) override {
-    auto s = c_.prepare("SELECT tags, metadata FROM nodes WHERE node_id = ?1");
-    if (!s)
-      return fail(s.error());
-    s->bind(1, node_id);
-    auto row = s->step();
-    if (!row)
-      return fail(row.error());
-    if (!*row)
-      return fail(errc::not_found, 108005, "node not found");
-    return std::pair(s->text(0), s->text(1));
+    return c_.query_one(
+        "SELECT tags, metadata FROM nodes WHERE node_id = ?1", {"node not found", 108005},
+        [](const Statement& s) { return std::pair(s.text(0), s.text(1)); }, node_id);
   }
   Result<void> put_tags_and_metadata(std::string_view node_id, std::string_view tags,
                                      std::string_view metadata) override {
@@ -153,23 +146,11 @@ class Writer final : public NodeWriter {
   }
   Result<std::vector<MappingRequest>> pending_mapping_requests(std::string_view node_id,
                                                                std::int64_t now_at) override {
-    auto s = c_.prepare(
+    return c_.query_all(
         "SELECT request_id, user_id, node_id, secret_key, status, created_at, expires_at FROM "
         "mapping_requests WHERE node_id = ?1 AND status = 'requested' AND expires_at > ?2 "
-        "ORDER BY created_at");
-    if (!s)
-      return fail(s.error());
-    s->bind(1, node_id).bind(2, now_at);
-    std::vector<MappingRequest> out;
-    while (true) {
-      auto row = s->step();
-      if (!row)
-        return fail(row.error());
-      if (!*row)
-        break;
-      out.push_back(read_request(*s));
-    }
-    return out;
+        "ORDER BY created_at",
+        read_request, node_id, now_at);
   }
   Result<void> put_node_mapping_report(std::string_view node_id, std::string_view user_id,
                                        std::string_view secret_key, std::int64_t at) override {
