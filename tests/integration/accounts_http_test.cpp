@@ -11,6 +11,7 @@
 #include "server/accounts.hpp"
 #include "server/server.hpp"
 #include "support/http_client.hpp"
+#include "support/rainmaker_reply.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::test {
@@ -54,13 +55,6 @@ class AccountsHttpTest : public ::testing::Test {
     return http_request("127.0.0.1", server_->runtime().http_port, method, target, body, h);
   }
 
-  static json::object object(const HttpReply& r) {
-    boost::system::error_code ec;
-    auto v = json::parse(r.body, ec);
-    EXPECT_FALSE(ec) << r.body;
-    return ec || !v.is_object() ? json::object() : v.as_object();
-  }
-
   // The newest code mailed to `user` (by file time: names have 1 s resolution).
   static std::string outbox_code(const std::string& user) {
     std::filesystem::file_time_type newest{};
@@ -93,16 +87,7 @@ class AccountsHttpTest : public ::testing::Test {
         call("POST", "/v1/login2",
              json::serialize(json::object{{"user_name", user}, {"password", password}}));
     EXPECT_EQ(login.status, 200) << login.body;
-    return object(login);
-  }
-
-  static void expect_failure(const HttpReply& r, int status, int error_code) {
-    EXPECT_EQ(r.status, status) << r.body;
-    const auto o = object(r);
-    EXPECT_EQ(o.contains("status") ? o.at("status").as_string() : "", "failure") << r.body;
-    ASSERT_TRUE(o.contains("error_code") && o.at("error_code").is_int64()) << r.body;
-    EXPECT_EQ(o.at("error_code").as_int64(), error_code) << r.body;
-    EXPECT_FALSE(o.at("description").as_string().empty());
+    return json_object(login);
   }
 
   static TempDir* dir_;
@@ -126,7 +111,7 @@ TEST_F(AccountsHttpTest, TheCliFlowEndToEnd) {
   // signup → code from the outbox → confirm → login → user info → refresh → logout
   auto r = call("POST", "/v1/user2", R"({"user_name":"Alice@Example.com","password":"secret123"})");
   ASSERT_EQ(r.status, 201) << r.body;
-  EXPECT_EQ(object(r).at("status").as_string(), "success");
+  EXPECT_EQ(json_object(r).at("status").as_string(), "success");
   const std::string code = outbox_code("alice@example.com");
   ASSERT_EQ(code.size(), 6u);
   r = call("POST", "/v1/user2",
@@ -135,7 +120,7 @@ TEST_F(AccountsHttpTest, TheCliFlowEndToEnd) {
 
   r = call("POST", "/v1/login2", R"({"user_name":"alice@example.com","password":"secret123"})");
   ASSERT_EQ(r.status, 200) << r.body;
-  const auto login = object(r);
+  const auto login = json_object(r);
   EXPECT_EQ(login.at("status").as_string(), "success");
   EXPECT_FALSE(login.contains("session")) << "a session key switches the CLI to OTP";
   const std::string access(login.at("accesstoken").as_string());
@@ -150,14 +135,14 @@ TEST_F(AccountsHttpTest, TheCliFlowEndToEnd) {
 
   r = call("GET", "/v1/user", {}, {{"Authorization", access}});
   ASSERT_EQ(r.status, 200) << r.body;
-  const auto user = object(r);
+  const auto user = json_object(r);
   EXPECT_EQ(user.at("user_name").as_string(), "alice@example.com");
   EXPECT_EQ(user.at("super_admin").as_bool(), false);
   EXPECT_EQ(call("GET", "/v1/user2", {}, {{"Authorization", "Bearer " + access}}).status, 200);
 
   r = call("POST", "/v1/login2", R"({"refreshtoken":")" + refresh + "\"}");
   ASSERT_EQ(r.status, 200) << r.body;
-  const std::string access2(object(r).at("accesstoken").as_string());
+  const std::string access2(json_object(r).at("accesstoken").as_string());
   EXPECT_EQ(call("GET", "/v1/user", {}, {{"Authorization", access2}}).status, 200);
 
   r = call("POST", "/v1/logout2?logout_all=false", {}, {{"Authorization", access2}});
@@ -211,10 +196,10 @@ TEST_F(AccountsHttpTest, ForgedAndReplayedTokensAreRefused) {
   // Rotation: a rotating client moves on; the old token replayed revokes the family.
   const std::string r1(login.at("refreshtoken").as_string());
   auto r = call("POST", "/v1/login2", R"({"refreshtoken":")" + r1 + "\"}");
-  const std::string r2(object(r).at("refreshtoken").as_string());
+  const std::string r2(json_object(r).at("refreshtoken").as_string());
   r = call("POST", "/v1/login2", R"({"refreshtoken":")" + r2 + "\"}");
   ASSERT_EQ(r.status, 200);
-  const std::string r3(object(r).at("refreshtoken").as_string());
+  const std::string r3(json_object(r).at("refreshtoken").as_string());
   expect_failure(call("POST", "/v1/login2", R"({"refreshtoken":")" + r1 + "\"}"), 401, 101017);
   expect_failure(call("POST", "/v1/login2", R"({"refreshtoken":")" + r3 + "\"}"), 401, 101017);
 }
@@ -279,17 +264,18 @@ TEST_F(AccountsHttpTest, AdminRoutesRequireASuperAdmin) {
                  403, 100004);
   const auto admin = server::add_super_admin(*config_, "root@example.com", "rootpass1");
   ASSERT_TRUE(admin) << admin.error().message();
-  const auto login = object(
+  const auto login = json_object(
       call("POST", "/v1/login2", R"({"user_name":"root@example.com","password":"rootpass1"})"));
   const std::string token(login.at("accesstoken").as_string());
   const auto r = call("GET", "/v1/admin/users?num_records=2", {}, {{"Authorization", token}});
   ASSERT_EQ(r.status, 200) << r.body;
-  const auto page = object(r);
+  const auto page = json_object(r);
   EXPECT_EQ(page.at("users").as_array().size(), 2u);
   EXPECT_TRUE(page.contains("next_id"));
   EXPECT_EQ(call("GET", "/v1/user", {}, {{"Authorization", token}}).status, 200);
-  EXPECT_TRUE(
-      object(call("GET", "/v1/user", {}, {{"Authorization", token}})).at("super_admin").as_bool());
+  EXPECT_TRUE(json_object(call("GET", "/v1/user", {}, {{"Authorization", token}}))
+                  .at("super_admin")
+                  .as_bool());
 }
 
 TEST_F(AccountsHttpTest, ReusedAndExpiredCodesAndExpiredTokens) {
@@ -306,7 +292,7 @@ TEST_F(AccountsHttpTest, ReusedAndExpiredCodesAndExpiredTokens) {
   // Expired: a code older than its lifetime, and an access token past `exp`.
   ASSERT_EQ(call("PUT", "/v1/forgotpassword2", R"({"user_name":"hal@example.com"})").status, 200);
   const std::string late = outbox_code("hal@example.com");
-  const auto fresh = object(
+  const auto fresh = json_object(
       call("POST", "/v1/login2", R"({"user_name":"hal@example.com","password":"newpass11"})"));
   const std::string token(fresh.at("accesstoken").as_string());
   const std::string refresh(fresh.at("refreshtoken").as_string());
@@ -321,10 +307,11 @@ TEST_F(AccountsHttpTest, ReusedAndExpiredCodesAndExpiredTokens) {
   // The refresh token outlives the access token: the CLI's way back in.
   const auto renewed = call("POST", "/v1/login2", R"({"refreshtoken":")" + refresh + "\"}");
   ASSERT_EQ(renewed.status, 200) << renewed.body;
-  EXPECT_EQ(call("GET", "/v1/user", {},
-                 {{"Authorization", std::string(object(renewed).at("accesstoken").as_string())}})
-                .status,
-            200);
+  EXPECT_EQ(
+      call("GET", "/v1/user", {},
+           {{"Authorization", std::string(json_object(renewed).at("accesstoken").as_string())}})
+          .status,
+      200);
 }
 
 TEST_F(AccountsHttpTest, DeleteAccountInTwoSteps) {

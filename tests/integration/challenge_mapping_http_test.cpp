@@ -32,6 +32,7 @@
 #include "storage/sqlite/mapping_challenge_repository.hpp"
 #include "storage/sqlite/node_repository.hpp"
 #include "support/http_client.hpp"
+#include "support/rainmaker_reply.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::test {
@@ -113,30 +114,13 @@ class ChallengeMappingHttpTest : public ::testing::Test {
     return http_request("127.0.0.1", server_->port(), "POST", target, body, h);
   }
 
-  static json::object object(const HttpReply& r) {
-    boost::system::error_code ec;
-    auto v = json::parse(r.body, ec);
-    EXPECT_FALSE(ec) << r.body;
-    return ec || !v.is_object() ? json::object() : v.as_object();
-  }
-
-  static void expect_failure(const HttpReply& r, int status, int error_code) {
-    EXPECT_EQ(r.status, status) << r.body;
-    const auto o = object(r);
-    EXPECT_EQ(o.contains("status") ? o.at("status").as_string() : "", "failure") << r.body;
-    ASSERT_TRUE(o.contains("error_code") && o.at("error_code").is_int64()) << r.body;
-    EXPECT_EQ(o.at("error_code").as_int64(), error_code) << r.body;
-    ASSERT_TRUE(o.contains("description"));
-    EXPECT_FALSE(o.at("description").as_string().empty());
-  }
-
   // A node claimed by carol over HTTP, as `esp-rainmaker-cli claim` does it.
   Node claim_node(std::string_view mac, pki::KeyType type) {
     auto init =
         post("/claim/initiate",
              json::serialize(json::object{{"mac_addr", mac}, {"platform", "host"}}), carol_);
     EXPECT_EQ(init.status, 200) << init.body;
-    std::string node_id(object(init).at("node_id").as_string());
+    std::string node_id(json_object(init).at("node_id").as_string());
     auto key = pki::PrivateKey::generate(type);
     EXPECT_TRUE(key);
     auto csr = pki::CertificateSigningRequest::make_csr_pem(*key, node_id);
@@ -151,7 +135,7 @@ class ChallengeMappingHttpTest : public ::testing::Test {
                                                std::string_view body = R"({"timeout": 360})") {
     auto r = post("/v1/user/nodes/mapping/initiate", body, token);
     EXPECT_EQ(r.status, 200) << r.body;
-    const auto o = object(r);
+    const auto o = json_object(r);
     if (!o.contains("request_id") || !o.contains("challenge"))
       return {};
     return {std::string(o.at("request_id").as_string()),
@@ -208,7 +192,7 @@ TEST_F(ChallengeMappingHttpTest, TheCliFlowMapsTheNodeForEcdsaAndRsaKeys) {
     auto init = post("/v1/user/nodes/mapping/initiate", R"({"timeout": 360})", carol_);
     ASSERT_EQ(init.status, 200) << init.body;
     EXPECT_TRUE(init.header("Content-Length"));
-    const auto o = object(init);
+    const auto o = json_object(init);
     ASSERT_TRUE(o.contains("request_id") && o.at("request_id").is_string()) << init.body;
     ASSERT_TRUE(o.contains("challenge") && o.at("challenge").is_string()) << init.body;
     const std::string request_id(o.at("request_id").as_string());
@@ -219,7 +203,7 @@ TEST_F(ChallengeMappingHttpTest, TheCliFlowMapsTheNodeForEcdsaAndRsaKeys) {
 
     auto r = verify(carol_, request_id, node.node_id, node_response(node, challenge));
     ASSERT_EQ(r.status, 200) << r.body;
-    const auto body = object(r);
+    const auto body = json_object(r);
     EXPECT_EQ(body.at("status").as_string(), "success");
     EXPECT_FALSE(body.at("description").as_string().empty());
     EXPECT_TRUE(mapped("u-carol", node.node_id)) << pki::to_string(type);

@@ -26,6 +26,7 @@
 #include "storage/sqlite/claim_repository.hpp"
 #include "storage/sqlite/database.hpp"
 #include "support/http_client.hpp"
+#include "support/rainmaker_reply.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::test {
@@ -87,23 +88,6 @@ class ClaimHttpTest : public ::testing::Test {
     return http_request("127.0.0.1", server_->port(), "POST", target, body, h);
   }
 
-  static json::object object(const HttpReply& r) {
-    boost::system::error_code ec;
-    auto v = json::parse(r.body, ec);
-    EXPECT_FALSE(ec) << r.body;
-    return ec || !v.is_object() ? json::object() : v.as_object();
-  }
-
-  static void expect_failure(const HttpReply& r, int status, int error_code) {
-    EXPECT_EQ(r.status, status) << r.body;
-    const auto o = object(r);
-    EXPECT_EQ(o.contains("status") ? o.at("status").as_string() : "", "failure") << r.body;
-    ASSERT_TRUE(o.contains("error_code") && o.at("error_code").is_int64()) << r.body;
-    EXPECT_EQ(o.at("error_code").as_int64(), error_code) << r.body;
-    ASSERT_TRUE(o.contains("description"));
-    EXPECT_FALSE(o.at("description").as_string().empty());
-  }
-
   void expect_nothing_stored() {
     EXPECT_EQ(*claim_repository_.count_user_nodes("u-1"), 0);
     EXPECT_EQ(*claim_repository_.count_certificates(), 0);
@@ -132,7 +116,7 @@ TEST_F(ClaimHttpTest, HostDrivenClaimAsTheCliDoesIt) {
   auto init = post("/claim/initiate", R"({"mac_addr": "7CDFA100033B", "platform": "host"})", true);
   ASSERT_EQ(init.status, 200) << init.body;
   EXPECT_TRUE(init.header("Content-Length")) << "the firmware needs a Content-Length";
-  const std::string node_id(object(init).at("node_id").as_string());
+  const std::string node_id(json_object(init).at("node_id").as_string());
   ASSERT_EQ(node_id.size(), 22u);
 
   for (const auto type : {pki::KeyType::rsa_2048, pki::KeyType::ecdsa_p256}) {
@@ -144,7 +128,7 @@ TEST_F(ClaimHttpTest, HostDrivenClaimAsTheCliDoesIt) {
                        json::serialize(json::object{{"csr", *csr}}), true);
     ASSERT_EQ(verify.status, 200) << verify.body;
     EXPECT_TRUE(verify.header("Content-Length"));
-    const auto body = object(verify);
+    const auto body = json_object(verify);
     EXPECT_EQ(body.at("mqtt_host").as_string(), "mqtt.stratus.test");
     auto cert = pki::Certificate::from_pem(std::string(body.at("certificate").as_string()));
     ASSERT_TRUE(cert) << verify.body;
@@ -154,7 +138,7 @@ TEST_F(ClaimHttpTest, HostDrivenClaimAsTheCliDoesIt) {
   }
   // The same MAC again gives the same node id (the CLI may be re-run).
   auto again = post("/claim/initiate", R"({"mac_addr":"7CDFA100033B","platform":"host"})", true);
-  EXPECT_EQ(object(again).at("node_id").as_string(), node_id);
+  EXPECT_EQ(json_object(again).at("node_id").as_string(), node_id);
   EXPECT_EQ(*claim_repository_.count_certificates(), 2);
 }
 
@@ -162,7 +146,7 @@ TEST_F(ClaimHttpTest, AssistedVerifyBodyFromTheFirmwareIsAccepted) {
   // The device hands the app {"csr":"<PEM, \n escaped, no final newline>","send_mqtt_host":true}.
   auto init = post("/claim/initiate", R"({"mac_addr":"AABBCCDDEEFF","platform":"esp32c3"})", true);
   ASSERT_EQ(init.status, 200) << init.body;
-  const std::string node_id(object(init).at("node_id").as_string());
+  const std::string node_id(json_object(init).at("node_id").as_string());
   auto key = pki::PrivateKey::generate(pki::KeyType::ecdsa_p256);
   std::string csr = *pki::CertificateSigningRequest::make_csr_pem(*key, node_id);
   while (!csr.empty() && csr.back() == '\n')
@@ -172,7 +156,7 @@ TEST_F(ClaimHttpTest, AssistedVerifyBodyFromTheFirmwareIsAccepted) {
                          {"csr", csr}, {"send_mqtt_host", true}, {"node_policies", "videostream"}}),
                      true);
   ASSERT_EQ(verify.status, 200) << verify.body;
-  EXPECT_TRUE(object(verify).contains("certificate"));
+  EXPECT_TRUE(json_object(verify).contains("certificate"));
 }
 
 TEST_F(ClaimHttpTest, SelfClaimIsRefusedWhenThePolicyDenies) {
@@ -201,7 +185,7 @@ TEST_F(ClaimHttpTest, SelfClaimAsTheFirmwareDoesItWhenAllowed) {
   // with CN = the MAC and the PEM's newlines escaped.
   auto init = call("/claim/initiate", R"({"mac_addr":"7CDFA100033B","platform":"esp32s3"})");
   ASSERT_EQ(init.status, 200) << init.body;
-  const auto challenge = object(init);
+  const auto challenge = json_object(init);
   const std::string auth_id(challenge.at("auth_id").as_string());
   EXPECT_LE(auth_id.size(), 63u);
   EXPECT_LE(challenge.at("challenge").as_string().size(), 128u);
@@ -212,7 +196,8 @@ TEST_F(ClaimHttpTest, SelfClaimAsTheFirmwareDoesItWhenAllowed) {
       {"auth_id", auth_id}, {"challenge_response", std::string(128, 'F')}, {"csr", csr}});
   auto verify = call("/claim/verify", body);
   ASSERT_EQ(verify.status, 200) << verify.body;
-  auto cert = pki::Certificate::from_pem(std::string(object(verify).at("certificate").as_string()));
+  auto cert =
+      pki::Certificate::from_pem(std::string(json_object(verify).at("certificate").as_string()));
   ASSERT_TRUE(cert);
   EXPECT_EQ(cert->subject_cn(), "7CDFA100033B");
   EXPECT_TRUE(cert->issued_by(ca_.certificate()));
