@@ -3,6 +3,7 @@
 #include <array>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <set>
 #include <utility>
@@ -420,6 +421,121 @@ Result<NodeConfig> parse_node_config(std::string_view json_text) {
     return fail(std::move(ok).error());
   }
   return c;
+}
+
+namespace {
+
+json::array attributes_json(const std::vector<std::pair<std::string, std::string>>& attributes) {
+  json::array out;
+  out.reserve(attributes.size());
+  for (const auto& [name, value] : attributes) {
+    out.push_back(json::object{{"name", name}, {"value", value}});
+  }
+  return out;
+}
+
+json::object param_json(const ParamSpec& p) {
+  json::object o;
+  o["name"] = p.name;
+  if (!p.type.empty()) {
+    o["type"] = p.type;
+  }
+  o["data_type"] = to_string(p.data_type);
+  json::array properties;
+  if (p.readable) {
+    properties.emplace_back("read");
+  }
+  if (p.writable) {
+    properties.emplace_back("write");
+  }
+  if (p.time_series) {
+    properties.emplace_back("time_series");
+  } else if (p.simple_ts) {
+    properties.emplace_back("simple_ts");
+  }
+  o["properties"] = std::move(properties);
+  if (p.bounds.min || p.bounds.max || p.bounds.step) {
+    json::object bounds;
+    // Firmware bounds are typed like the param: ints print as integers.
+    auto number = [&](double v) -> json::value {
+      if (p.data_type == DataType::integer) {
+        return static_cast<std::int64_t>(v);
+      }
+      return v;
+    };
+    if (p.bounds.min) {
+      bounds["min"] = number(*p.bounds.min);
+    }
+    if (p.bounds.max) {
+      bounds["max"] = number(*p.bounds.max);
+    }
+    if (p.bounds.step && *p.bounds.step != 0) {
+      bounds["step"] = number(*p.bounds.step);
+    }
+    o["bounds"] = std::move(bounds);
+  }
+  if (!p.valid_strs.empty()) {
+    json::array strs;
+    for (const auto& v : p.valid_strs) {
+      strs.emplace_back(v);
+    }
+    o["valid_strs"] = std::move(strs);
+  }
+  if (!p.ui_type.empty()) {
+    o["ui_type"] = p.ui_type;
+  }
+  return o;
+}
+
+json::array devices_json(const std::vector<DeviceSpec>& devices) {
+  json::array out;
+  out.reserve(devices.size());
+  for (const auto& d : devices) {
+    json::object o;
+    o["name"] = d.name;
+    if (!d.type.empty()) {
+      o["type"] = d.type;
+    }
+    if (!d.primary.empty()) {
+      o["primary"] = d.primary;
+    }
+    json::array params;
+    for (const auto& p : d.params) {
+      params.push_back(param_json(p));
+    }
+    o["params"] = std::move(params);
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string to_json(const NodeConfig& config) {
+  json::object root;
+  root["node_id"] = config.node_id;
+  root["config_version"] = config.config_version;
+  json::object info;
+  const std::pair<std::string_view, const std::string*> fields[] = {
+      {"name", &config.info.name},
+      {"fw_version", &config.info.fw_version},
+      {"type", &config.info.type},
+      {"model", &config.info.model},
+      {"project_name", &config.info.project_name},
+      {"platform", &config.info.platform},
+  };
+  for (const auto& [key, value] : fields) {
+    if (!value->empty()) {
+      info[key] = *value;
+    }
+  }
+  root["info"] = std::move(info);
+  if (!config.attributes.empty()) {
+    root["attributes"] = attributes_json(config.attributes);
+  }
+  root["devices"] = devices_json(config.devices);
+  root["services"] = devices_json(config.services);
+  return json::serialize(root);
 }
 
 }  // namespace stratus::model

@@ -103,4 +103,12 @@ struct NodeConfig {
 /// `devices[1].params[0].data_type: expected a string`. Never throws (except bad_alloc).
 Result<NodeConfig> parse_node_config(std::string_view json);
 
+/// The node config as the firmware's generator writes it (spec §2.1, `esp-rainmaker:
+/// src/core/esp_rmaker_node_config.c`): keys in the firmware's order; `info` fields and
+/// `type`/`primary`/`ui_type` only when non-empty; `attributes` only when non-empty;
+/// `properties` from the flags (`persist` is node-local and never written); `bounds`
+/// with `step` only when it is set and non-zero; `valid_strs` only when non-empty.
+/// `parse_node_config(to_json(c))` gives back `c` (without `persist`). Thread-safe.
+std::string to_json(const NodeConfig& config);
+
 }  // namespace stratus::model

@@ -155,6 +155,15 @@ void merge_report(json::object& state, const json::object& report) {
   }
 }
 
+Result<void> validate_value(const ParamSpec& spec, const json::value& value) {
+  std::vector<std::string> problems;
+  check_value(spec, value, problems);
+  if (problems.empty()) {
+    return {};
+  }
+  return fail(errc::invalid_argument, std::move(problems.front()));
+}
+
 Result<void> validate_set(const NodeConfig& config, const json::object& payload) {
   if (payload.empty()) {
     return fail(errc::invalid_argument,

@@ -34,4 +34,10 @@ void merge_report(boost::json::object& state, const boost::json::object& report)
 /// not writable`.
 Result<void> validate_set(const NodeConfig& config, const boost::json::object& payload);
 
+/// Checks one value against its param's spec with the rules of `validate_set` (type,
+/// bounds and step, `valid_strs`); the `write` property is not checked, so a node can use
+/// it for its own local changes too. Errors: `errc::invalid_argument` whose context is the
+/// problem without the `Device.Param: ` prefix, e.g. `150 is above the maximum 100`.
+Result<void> validate_value(const ParamSpec& spec, const boost::json::value& value);
+
 }  // namespace stratus::model

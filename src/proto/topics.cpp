@@ -142,6 +142,50 @@ std::string topic_for(std::string_view node_id, Suffix suffix, std::string_view 
   return topic;
 }
 
+std::string_view basic_ingest_rule(Suffix suffix) noexcept {
+  switch (suffix) {
+    case Suffix::config:
+      return "esp_node_config";
+    case Suffix::params_local_init:
+      return "esp_init_params";
+    case Suffix::params_local:
+      return "esp_set_params";
+    case Suffix::alert:
+      return "esp_node_alert";
+    case Suffix::user_mapping:
+      return "esp_user_node_mapping";
+    case Suffix::otafetch:
+      return "esp_node_otafetch";
+    case Suffix::otastatus:
+      return "esp_node_otastatus";
+    case Suffix::tsdata:
+      return "esp_ts_ingest";
+    case Suffix::simple_tsdata:
+      return "esp_simple_ts_ingest";
+    case Suffix::from_node:
+      return "esp_cmd_resp";
+    case Suffix::params_local_group:
+    case Suffix::params_remote:
+    case Suffix::otaurl:
+    case Suffix::to_node:
+    case Suffix::diagnostics:
+      return {};
+  }
+  return {};
+}
+
+std::string node_publish_topic(std::string_view node_id, Suffix suffix, bool basic_ingest) {
+  const auto rule = basic_ingest ? basic_ingest_rule(suffix) : std::string_view{};
+  if (rule.empty()) {
+    return topic_for(node_id, suffix);
+  }
+  std::string topic;
+  topic.reserve(kRulesPrefix.size() + rule.size() + kNodePrefix.size() + node_id.size() + 24);
+  topic.append(kRulesPrefix).append(rule).append("/").append(kNodePrefix).append(node_id);
+  topic.append("/").append(to_string(suffix));
+  return topic;
+}
+
 std::string presence_topic(std::string_view node_id) {
   std::string topic(kPresenceTopicPrefix);
   topic.append(node_id);

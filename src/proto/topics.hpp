@@ -74,6 +74,17 @@ bool valid_node_id(std::string_view node_id) noexcept;
 /// The caller passes a node id that passed `valid_node_id`.
 std::string topic_for(std::string_view node_id, Suffix suffix, std::string_view group_id = {});
 
+/// The firmware's basic-ingest rule name for a node→cloud suffix (spec §1.2 table:
+/// `config` → "esp_node_config", `params/local` → "esp_set_params", `from-node` →
+/// "esp_cmd_resp", ...); empty for cloud→node suffixes, `params/local/<group>` and
+/// `diagnostics/from-node`, which have no fixed rule.
+std::string_view basic_ingest_rule(Suffix suffix) noexcept;
+
+/// The topic a node publishes on: the basic-ingest form
+/// `$aws/rules/<rule>/node/<node_id>/<suffix>` when `basic_ingest` is true and the suffix
+/// has a rule (what default firmware does), else the plain form of `topic_for`.
+std::string node_publish_topic(std::string_view node_id, Suffix suffix, bool basic_ingest);
+
 /// Subscription filter for plain-form node topics.
 inline constexpr std::string_view kNodeTopicFilter = "node/+/#";
 /// Subscription filter for basic-ingest topics; MQTT wildcards never match a leading `$`,

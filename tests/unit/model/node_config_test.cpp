@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -231,6 +233,53 @@ TEST(NodeConfig, GarbageNeverCrashes) {
     const auto r = parse_node_config(std::string_view(text).substr(0, n));
     EXPECT_FALSE(r.has_value()) << n;
   }
+}
+
+// to_json writes what the firmware's generator writes: the spec's example comes back
+// byte for byte (keys in the firmware's order), and a config with bounds and valid_strs
+// survives a round trip.
+TEST(NodeConfigToJson, SpecExampleRoundTripsByteForByte) {
+  const auto c = parse_node_config(kSpecExample);
+  ASSERT_TRUE(c.has_value()) << c.error().context;
+  EXPECT_EQ(to_json(*c), boost::json::serialize(boost::json::parse(kSpecExample)));
+}
+
+TEST(NodeConfigToJson, BoundsStepAndValidStrings) {
+  NodeConfig c;
+  c.node_id = "n1";
+  c.config_version = "2020-03-20";
+  auto param = [](std::string name, std::string type, DataType data_type, bool writable) {
+    ParamSpec p;
+    p.name = std::move(name);
+    p.type = std::move(type);
+    p.data_type = data_type;
+    p.readable = true;
+    p.writable = writable;
+    return p;
+  };
+  auto brightness = param("Brightness", "esp.param.brightness", DataType::integer, true);
+  brightness.ui_type = "esp.ui.slider";
+  brightness.bounds = {.min = 0, .max = 100, .step = 1};
+  auto mode = param("Mode", "", DataType::string, true);
+  mode.valid_strs = {"auto", "eco"};
+  auto temperature = param("Temperature", "", DataType::floating, false);
+  temperature.time_series = true;
+  temperature.bounds = {.min = -40.5, .max = 85.0, .step = 0.0};
+  DeviceSpec light;
+  light.name = "Light";
+  light.type = "esp.device.light";
+  light.primary = "Brightness";
+  light.params = {brightness, mode, temperature};
+  c.devices.push_back(light);
+  const auto text = to_json(c);
+  EXPECT_NE(text.find(R"("bounds":{"min":0,"max":100,"step":1})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("bounds":{"min":-4.05E1,"max":8.5E1})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("valid_strs":["auto","eco"])"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("properties":["read","time_series"])"), std::string::npos) << text;
+  EXPECT_EQ(text.find("\"attributes\""), std::string::npos) << "empty attributes are omitted";
+  const auto back = parse_node_config(text);
+  ASSERT_TRUE(back.has_value()) << back.error().context;
+  EXPECT_EQ(to_json(*back), text);
 }
 
 }  // namespace

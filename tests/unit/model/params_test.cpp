@@ -54,6 +54,20 @@ NodeConfig typed_config() {
 
 // ---- merge_report ----------------------------------------------------------------------
 
+// validate_value is validate_set's per-value rule without the write check.
+TEST(ValidateValue, SameRulesAsASetWithoutTheWriteProperty) {
+  ParamSpec level;
+  level.name = "Level";
+  level.data_type = DataType::integer;
+  level.bounds = {.min = 0, .max = 100, .step = 5};
+  EXPECT_TRUE(validate_value(level, boost::json::value(40)).has_value());
+  const auto above = validate_value(level, boost::json::value(150));
+  ASSERT_FALSE(above.has_value());
+  EXPECT_EQ(above.error().context, "150 is above the maximum 100");
+  EXPECT_FALSE(validate_value(level, boost::json::value(42)).has_value());
+  EXPECT_FALSE(validate_value(level, boost::json::value("40")).has_value());
+}
+
 TEST(MergeReport, AddsNewDeviceAndParam) {
   auto state = obj(R"({"Light":{"Power":false}})");
   merge_report(state, obj(R"({"Light":{"Brightness":40},"Time":{"TZ":"Europe/Paris"}})"));

@@ -124,6 +124,26 @@ TEST(Topics, ValidNodeId) {
   }
 }
 
+// What a node publishes: the basic-ingest form with the firmware's rule names, which the
+// cloud's parser reads back; plain form for suffixes without a rule or when not asked.
+TEST(Topics, NodePublishTopic) {
+  EXPECT_EQ(node_publish_topic("N1", Suffix::params_local, true),
+            "$aws/rules/esp_set_params/node/N1/params/local");
+  EXPECT_EQ(node_publish_topic("N1", Suffix::from_node, true),
+            "$aws/rules/esp_cmd_resp/node/N1/from-node");
+  EXPECT_EQ(node_publish_topic("N1", Suffix::params_local, false), "node/N1/params/local");
+  EXPECT_EQ(node_publish_topic("N1", Suffix::diagnostics, true),
+            "node/N1/diagnostics/from-node");
+  for (const auto& [text, suffix] : kSuffixes) {
+    const auto topic = node_publish_topic("N1", suffix, true);
+    const auto t = parse_node_topic(topic);
+    ASSERT_TRUE(t.has_value()) << topic;
+    EXPECT_EQ(t->suffix, suffix);
+    EXPECT_EQ(t->basic_ingest, !basic_ingest_rule(suffix).empty()) << topic;
+    EXPECT_EQ(t->rule, basic_ingest_rule(suffix)) << topic;
+  }
+}
+
 TEST(Topics, TopicFor) {
   EXPECT_EQ(topic_for("N1", Suffix::params_remote), "node/N1/params/remote");
   EXPECT_EQ(topic_for("N1", Suffix::otaurl), "node/N1/otaurl");

@@ -1,0 +1,142 @@
+#pragma once
+/// @file
+/// The node side of the RainMaker data model (spec rainmaker.md §2): a node's devices and
+/// services, their params and current values, and the write callbacks that let a device
+/// accept or refuse what a user sets. Sans-I/O: nothing here touches a network, a file or a
+/// clock; `NodeSession` turns it into MQTT traffic.
+///
+/// Typical use (see `examples/agent/light.cpp`):
+/// ```
+/// agent::NodeModel node(node_id, {.name = "Lamp", .fw_version = "1.0", .type = "Lightbulb"});
+/// node.add_device(light_spec, {{"Name", "Lamp"}, {"Power", false}},
+///                 [&](const agent::ParamWrite& w) { return hardware.apply(w); });
+/// ```
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "model/node_config.hpp"
+
+namespace stratus::agent {
+
+/// Where a param write comes from.
+enum class WriteSource {
+  remote,  ///< a user's set, from `params/remote` (spec §1.3)
+  local,   ///< the node itself: a button, a sensor, the console's `set`
+};
+
+/// One param write offered to a device's callback. The references are valid only during
+/// the call.
+struct ParamWrite {
+  std::string_view device;
+  std::string_view param;
+  const boost::json::value& value;
+  WriteSource source;
+};
+
+/// A device's verdict on a remote write, called after the value passed the param's
+/// validation (type, bounds, `valid_strs`). Return success to apply the value, or an error
+/// to refuse it (the value is then neither stored nor re-reported, as when the firmware's
+/// write callback fails). The callback may call `NodeModel::update` to change other params
+/// (a light switching on may raise its brightness); those changes are reported with the
+/// write. Called only for `WriteSource::remote`.
+using WriteCallback = std::function<Result<void>(const ParamWrite& write)>;
+
+/// What `NodeModel::apply_set` did with a set document.
+struct SetOutcome {
+  /// Params that now have a new value, in the params-report shape
+  /// `{"<device>":{"<param>":value}}`; they are also in `take_changes`.
+  boost::json::object applied;
+  /// One line per refused param, `Device.Param: reason` (unknown keys, read-only params,
+  /// invalid values, callback refusals), in payload order.
+  std::vector<std::string> refused;
+};
+
+/// A node's devices, services and param values.
+///
+/// Thread-safety: none; one owner (a `NodeSession` and the code driving it) uses it from
+/// one thread at a time.
+class NodeModel {
+ public:
+  /// A node called `node_id` (the certificate CN and MQTT client id) with the `info`
+  /// object of its config. `config_version` is the firmware's constant "2020-03-20".
+  NodeModel(std::string node_id, model::NodeInfo info);
+
+  /// Adds a device (`devices[]` of the config) with every param's initial value in
+  /// `initial_values` (`{"<param>": value}`). Errors: already_exists when a device or
+  /// service of that name exists; invalid_argument when a param has no initial value, a
+  /// value does not fit its spec, an initial value names no param, `spec.primary` names
+  /// no param, or param names repeat. Nothing is added on error.
+  Result<void> add_device(model::DeviceSpec spec, boost::json::object initial_values,
+                          WriteCallback on_write = {});
+
+  /// Adds a service (`services[]` of the config: System, Time, OTA, ...). Same rules and
+  /// errors as `add_device`.
+  Result<void> add_service(model::DeviceSpec spec, boost::json::object initial_values,
+                           WriteCallback on_write = {});
+
+  /// Sets node attribute `name` (config `attributes[]`), replacing an earlier value.
+  void set_attribute(std::string name, std::string value);
+
+  /// The node id given at construction.
+  [[nodiscard]] const std::string& node_id() const noexcept { return config_.node_id; }
+
+  /// The node config (spec §2.1) as a value.
+  [[nodiscard]] const model::NodeConfig& config() const noexcept { return config_; }
+
+  /// The node config JSON the node publishes on `config` (spec §2.1, firmware key order).
+  [[nodiscard]] std::string config_json() const;
+
+  /// Every param's current value, `{"<device>":{"<param>":value}}`: the
+  /// `params/local/init` payload (spec §1.3).
+  [[nodiscard]] const boost::json::object& params() const noexcept { return values_; }
+
+  /// The current value of `device`.`param`, or nullptr.
+  [[nodiscard]] const boost::json::value* value(std::string_view device,
+                                                std::string_view param) const noexcept;
+
+  /// A change made by the node itself (sensor reading, physical switch). The value is
+  /// validated like a user's (type, bounds, `valid_strs`) but the `write` property is not
+  /// required. A value equal to the current one changes nothing. Returns whether the value
+  /// changed. Errors: not_found for an unknown device or param; invalid_argument for a
+  /// value that does not fit (context: `Device.Param: reason`). Nothing changes on error.
+  Result<bool> update(std::string_view device, std::string_view param, boost::json::value value);
+
+  /// Applies a user's set document (`params/remote`, spec §1.3) the way the firmware's
+  /// `esp_rmaker_handle_set_params` does: each param is handled on its own; unknown
+  /// devices and params, params without the `write` property, invalid values and values
+  /// the device's callback refuses are skipped and listed in `refused`; every other value
+  /// is stored and listed in `applied`, even when equal to the current one (the firmware
+  /// re-reports what a user wrote).
+  SetOutcome apply_set(const boost::json::object& payload);
+
+  /// The params changed since the last call (by `update` or `apply_set`), in the
+  /// `params/local` shape, and forgets them. Empty when nothing changed.
+  boost::json::object take_changes();
+
+  /// True if a change is waiting for `take_changes`.
+  [[nodiscard]] bool has_changes() const noexcept { return !changes_.empty(); }
+
+  /// Forgets pending changes: used when a full `params/local/init` snapshot is sent.
+  void clear_changes() noexcept { changes_.clear(); }
+
+ private:
+  Result<void> add(model::DeviceSpec spec, boost::json::object initial_values,
+                   WriteCallback on_write, bool is_service);
+  [[nodiscard]] const model::ParamSpec* find_param(std::string_view device,
+                                                   std::string_view param) const noexcept;
+  void store(std::string_view device, std::string_view param, const boost::json::value& value);
+
+  model::NodeConfig config_;
+  boost::json::object values_;
+  boost::json::object changes_;
+  /// Write callbacks by device or service name.
+  std::vector<std::pair<std::string, WriteCallback>> callbacks_;
+};
+
+}  // namespace stratus::agent

@@ -1,0 +1,195 @@
+#include "agent/node_session.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+#include <utility>
+
+#include "proto/payloads.hpp"
+
+namespace stratus::agent {
+namespace {
+
+namespace json = boost::json;
+using proto::Suffix;
+
+/// `ESP_RMAKER_MAX_ALERT_LEN`.
+constexpr std::size_t kMaxAlertBytes = 100;
+/// The firmware does not send `params/local` payloads shorter than this (spec §1.3).
+constexpr std::size_t kMinReportBytes = 13;
+/// `tsdata` format version the firmware writes (spec §1.3).
+constexpr std::string_view kTsDataVersion = "2021-09-13";
+
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) {
+    return text;
+  }
+  std::size_t end = max_bytes;
+  // Step back over continuation bytes (10xxxxxx) so a code point is never cut.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) {
+    --end;
+  }
+  return text.substr(0, end);
+}
+
+}  // namespace
+
+NodeSession::NodeSession(NodeModel& model, const Clock& clock, SessionOptions options)
+    : model_(model),
+      clock_(clock),
+      options_(options),
+      remote_topic_(proto::topic_for(model.node_id(), Suffix::params_remote)) {
+  stats_.boots = 1;
+}
+
+void NodeSession::publish(Suffix suffix, std::string payload, MqttActions& out) const {
+  out.push_back({MqttAction::Kind::publish,
+                 proto::node_publish_topic(model_.node_id(), suffix, options_.basic_ingest_topics),
+                 std::move(payload)});
+}
+
+void NodeSession::subscribe_all(MqttActions& out) const {
+  out.push_back({MqttAction::Kind::subscribe, remote_topic_, {}});
+}
+
+void NodeSession::on_connected(MqttActions& out) {
+  connected_ = true;
+  ++stats_.connects;
+  if (booted_) {
+    // A reconnect within the boot: resubscribe, then what changed while offline.
+    subscribe_all(out);
+    report(out);
+    return;
+  }
+  // spec §1.4 steps 2-3.
+  publish(Suffix::config, model_.config_json(), out);
+  if (mapping_pending_) {
+    publish_mapping(out);
+  }
+  subscribe_all(out);
+  model_.clear_changes();
+  publish(Suffix::params_local_init, json::serialize(model_.params()), out);
+  booted_ = true;
+  for (const auto& group : {&model_.config().devices, &model_.config().services}) {
+    for (const auto& device : *group) {
+      for (const auto& spec : device.params) {
+        if (spec.time_series || spec.simple_ts) {
+          if (const auto* v = model_.value(device.name, spec.name); v != nullptr) {
+            publish_time_series(device.name, spec, *v, out);
+          }
+        }
+      }
+    }
+  }
+}
+
+void NodeSession::on_disconnected() noexcept {
+  connected_ = false;
+}
+
+void NodeSession::reboot() noexcept {
+  connected_ = false;
+  booted_ = false;
+  ++stats_.boots;
+}
+
+void NodeSession::on_message(std::string_view topic, std::string_view payload, MqttActions& out) {
+  if (topic != remote_topic_) {
+    return;
+  }
+  auto set = proto::parse_json_object(payload, options_.max_remote_payload_bytes);
+  if (!set) {
+    ++stats_.rejected_messages;
+    return;
+  }
+  ++stats_.remote_sets;
+  auto outcome = model_.apply_set(*set);
+  stats_.refused_params += outcome.refused.size();
+  report(out);
+}
+
+void NodeSession::start_mapping(std::string user_id, std::string secret_key, MqttActions& out) {
+  mapping_user_id_ = std::move(user_id);
+  mapping_secret_ = std::move(secret_key);
+  mapping_pending_ = true;
+  if (connected_ && booted_) {
+    publish_mapping(out);
+  }
+}
+
+void NodeSession::publish_mapping(MqttActions& out) {
+  json::object message{{"node_id", model_.node_id()},
+                       {"user_id", mapping_user_id_},
+                       {"secret_key", mapping_secret_}};
+  if (mapping_user_id_ != last_mapped_user_id_) {
+    message["reset"] = true;
+  }
+  publish(Suffix::user_mapping, json::serialize(message), out);
+  last_mapped_user_id_ = mapping_user_id_;
+  mapping_pending_ = false;
+  ++stats_.mappings;
+}
+
+void NodeSession::report(MqttActions& out) {
+  if (!connected_ || !booted_ || !model_.has_changes()) {
+    return;
+  }
+  publish_changes(model_.take_changes(), out);
+}
+
+void NodeSession::publish_changes(const json::object& changes, MqttActions& out) {
+  auto payload = json::serialize(changes);
+  if (payload.size() >= kMinReportBytes) {
+    publish(Suffix::params_local, std::move(payload), out);
+    ++stats_.reports;
+  }
+  for (const auto& [device, params] : changes) {
+    const auto* device_spec = model_.config().find_device(device);
+    if (device_spec == nullptr || !params.is_object()) {
+      continue;
+    }
+    for (const auto& [param, value] : params.get_object()) {
+      const auto* spec = device_spec->find_param(param);
+      if (spec != nullptr && (spec->time_series || spec->simple_ts)) {
+        publish_time_series(device, *spec, value, out);
+      }
+    }
+  }
+}
+
+void NodeSession::publish_time_series(std::string_view device, const model::ParamSpec& spec,
+                                      const json::value& value, MqttActions& out) {
+  const auto t =
+      std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
+  std::string name;
+  name.append(device).append(".").append(spec.name);
+  if (spec.time_series) {
+    json::object record{{"name", name},
+                        {"type", spec.type},
+                        {"dt", model::to_string(spec.data_type)},
+                        {"records", json::array{json::object{{"t", t}, {"v", value}}}}};
+    json::object message{{"ts_data_version", kTsDataVersion},
+                         {"ts_data", json::array{std::move(record)}}};
+    publish(Suffix::tsdata, json::serialize(message), out);
+  } else {
+    json::object message{{"name", name},
+                         {"type", spec.type},
+                         {"dt", model::to_string(spec.data_type)},
+                         {"t", t},
+                         {"v", value}};
+    publish(Suffix::simple_tsdata, json::serialize(message), out);
+  }
+  ++stats_.time_series;
+}
+
+bool NodeSession::raise_alert(std::string_view text, MqttActions& out) {
+  if (!connected_ || !booted_) {
+    return false;
+  }
+  json::object message{{"esp.alert.str", utf8_prefix(text, kMaxAlertBytes)}};
+  publish(Suffix::alert, json::serialize(message), out);
+  ++stats_.alerts;
+  return true;
+}
+
+}  // namespace stratus::agent

@@ -1,0 +1,137 @@
+#pragma once
+/// @file
+/// The node's side of the RainMaker MQTT protocol (spec rainmaker.md §1), sans-I/O: events
+/// go in (connected, message, console commands), MQTT actions come out (publish, subscribe).
+/// A driver executes the actions on a real connection: `NodeAgent` for one node over
+/// `mqtt::Client`, the swarm for thousands over `mqtt::ConnectionPool`.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/node_model.hpp"
+#include "core/clock.hpp"
+#include "proto/topics.hpp"
+
+namespace stratus::agent {
+
+/// One thing the driver must do on the MQTT connection, in order. Every publish and
+/// subscription is QoS 1 without retain (spec §1.1).
+struct MqttAction {
+  enum class Kind { publish, subscribe };
+  Kind kind = Kind::publish;
+  std::string topic;    ///< publish topic, or subscription filter
+  std::string payload;  ///< publish payload; empty for subscriptions
+};
+
+/// Actions produced by one event, appended in the order they must go out.
+using MqttActions = std::vector<MqttAction>;
+
+/// Behaviour switches of a session.
+struct SessionOptions {
+  /// Publish node→cloud messages on `$aws/rules/<rule>/node/<id>/<suffix>` as default
+  /// firmware does (`CONFIG_ESP_RMAKER_MQTT_USE_BASIC_INGEST_TOPICS=y`), instead of
+  /// `node/<id>/<suffix>`. Subscriptions always use the plain form (spec §1.2).
+  bool basic_ingest_topics = false;
+  /// Largest `params/remote` payload accepted, bytes (firmware:
+  /// `CONFIG_ESP_RMAKER_MAX_PARAM_DATA_SIZE`, up to 8192).
+  std::size_t max_remote_payload_bytes = 8192;
+};
+
+/// What a session has done, for `status` and tests.
+struct SessionStats {
+  std::uint64_t boots = 0;              ///< boots started (1 + reboots)
+  std::uint64_t connects = 0;           ///< connections that came up
+  std::uint64_t reports = 0;            ///< `params/local` publishes
+  std::uint64_t time_series = 0;        ///< `tsdata` + `simple_tsdata` publishes
+  std::uint64_t remote_sets = 0;        ///< `params/remote` messages handled
+  std::uint64_t refused_params = 0;     ///< params refused inside remote sets
+  std::uint64_t rejected_messages = 0;  ///< messages dropped whole (not JSON, oversized, ...)
+  std::uint64_t alerts = 0;             ///< `alert` publishes
+  std::uint64_t mappings = 0;           ///< `user/mapping` publishes
+};
+
+/// The protocol state machine of one node.
+///
+/// Boot order on the first connection of a boot (spec §1.4, firmware
+/// `esp_rmaker_core.c`): `config` → `user/mapping` when a mapping is pending → subscribe
+/// `params/remote` → `params/local/init` (every param) → one `tsdata`/`simple_tsdata` per
+/// time-series param. On later connections of the same boot only the subscriptions are
+/// sent again (the firmware's MQTT glue resubscribes; config and init are not re-sent),
+/// followed by one `params/local` with whatever changed while offline. Local changes made
+/// while connected are reported by `report` on `params/local`, time-series params also on
+/// `tsdata` (property `time_series`) or `simple_tsdata` (`simple_ts`). A `params/remote`
+/// set is validated and applied through the model's write callbacks, and what was applied
+/// is re-reported on `params/local` (spec §1.3).
+///
+/// Thread-safety: none; drive it from one thread (or under one strand). It keeps a
+/// reference to `model` and `clock`, which must outlive it.
+class NodeSession {
+ public:
+  NodeSession(NodeModel& model, const Clock& clock, SessionOptions options = {});
+
+  /// The MQTT connection came up (CONNACK accepted). Appends the boot sequence on the
+  /// first connection of a boot, else the resubscriptions and the offline changes.
+  void on_connected(MqttActions& out);
+
+  /// The connection was lost; nothing is sent until `on_connected`.
+  void on_disconnected() noexcept;
+
+  /// A message arrived on a subscribed topic. `params/remote` is applied and re-reported;
+  /// a payload that is not a JSON object, or over `max_remote_payload_bytes`, is dropped
+  /// and counted in `rejected_messages`; topics of other nodes or suffixes are ignored.
+  void on_message(std::string_view topic, std::string_view payload, MqttActions& out);
+
+  /// The firmware console's `add-user <user_id> <secret_key>`: publishes
+  /// `{"node_id","user_id","secret_key"[,"reset":true]}` on `user/mapping` (spec §1.3) now
+  /// when the boot sequence is done, else in the boot sequence after `config`. `reset` is
+  /// set when `user_id` differs from the user of the previous mapping of this session
+  /// (`CONFIG_ESP_RMAKER_USER_ID_CHECK`), and on the first mapping after construction.
+  void start_mapping(std::string user_id, std::string secret_key, MqttActions& out);
+
+  /// Reports the model's pending changes on `params/local` (and time series) when the
+  /// boot sequence is done and connected; otherwise they wait (and go into the init
+  /// snapshot if the boot sequence has not run yet).
+  void report(MqttActions& out);
+
+  /// `esp_rmaker_raise_alert`: `{"esp.alert.str":"<text>"}` on `alert`, the text cut to
+  /// 100 bytes (at a UTF-8 boundary). Dropped when not connected (the firmware does the
+  /// same). Returns whether it was sent.
+  bool raise_alert(std::string_view text, MqttActions& out);
+
+  /// Starts a new boot: the next `on_connected` runs the full boot sequence again. The
+  /// driver reconnects (a real reboot drops the connection).
+  void reboot() noexcept;
+
+  /// True between `on_connected` and `on_disconnected`.
+  [[nodiscard]] bool connected() const noexcept { return connected_; }
+  /// True once the boot sequence of the current boot has been sent.
+  [[nodiscard]] bool booted() const noexcept { return booted_; }
+  /// Counters since construction.
+  [[nodiscard]] const SessionStats& stats() const noexcept { return stats_; }
+  /// The node model this session drives.
+  [[nodiscard]] NodeModel& model() noexcept { return model_; }
+
+ private:
+  void publish(proto::Suffix suffix, std::string payload, MqttActions& out) const;
+  void subscribe_all(MqttActions& out) const;
+  void publish_mapping(MqttActions& out);
+  void publish_changes(const boost::json::object& changes, MqttActions& out);
+  void publish_time_series(std::string_view device, const model::ParamSpec& spec,
+                           const boost::json::value& value, MqttActions& out);
+
+  NodeModel& model_;
+  const Clock& clock_;
+  SessionOptions options_;
+  std::string remote_topic_;
+  bool connected_ = false;
+  bool booted_ = false;
+  bool mapping_pending_ = false;
+  std::string mapping_user_id_;
+  std::string mapping_secret_;
+  std::string last_mapped_user_id_;
+  SessionStats stats_;
+};
+
+}  // namespace stratus::agent
