@@ -1,0 +1,84 @@
+#pragma once
+/// @file
+/// Virtual devices for demos, tests and load: built-in models (light, switch, fan,
+/// temperature-sensor, outlet) with believable behaviour, and any node described in a YAML
+/// model file. A virtual node is an `agent::NodeModel` plus periodic behaviours; a driver
+/// (`agent::NodeAgent`, the swarm) runs it.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/node_model.hpp"
+#include "core/error.hpp"
+
+namespace stratus::sim {
+
+/// Something a virtual node does by itself every `period`: a sensor reading, a drifting
+/// value. `tick` changes params through the model (`NodeModel::update`); the driver then
+/// reports the changes.
+struct Behaviour {
+  std::string description;  ///< e.g. "Sensor.Temperature random walk 18..26"
+  std::chrono::milliseconds period{10000};
+  std::function<void(agent::NodeModel& model)> tick;
+};
+
+/// A node model with its behaviours.
+struct VirtualNode {
+  std::unique_ptr<agent::NodeModel> model;
+  std::vector<Behaviour> behaviours;
+};
+
+/// Settings shared by all virtual nodes.
+struct VirtualNodeOptions {
+  /// Period of sensor readings (built-in sensors; YAML behaviours set their own).
+  std::chrono::milliseconds sensor_period{10000};
+  /// Seed of the node's random source (sensor noise); 0 = from the node id, so a node
+  /// behaves the same on every run.
+  std::uint64_t seed = 0;
+  /// Called (on the driver's thread) when a user writes `System.Reboot` = true; the
+  /// driver reboots the node. Empty: the write is accepted and nothing happens.
+  std::function<void()> on_reboot;
+  /// Called for every remote write a device applies, with `Device.Param` and the value as
+  /// JSON text, e.g. to print "Light.Power = true". Optional.
+  std::function<void(std::string_view param, std::string_view value)> on_apply;
+};
+
+/// Names of the built-in models: "light", "switch", "fan", "temperature-sensor", "outlet".
+const std::vector<std::string_view>& builtin_models();
+
+/// A virtual node of a built-in model, or of the YAML model file at `model` when it is not
+/// a built-in name. Every node also has the firmware's `System` and `Time` services.
+/// Errors: not_found for an unknown model name that is no readable file; invalid_argument
+/// for a YAML file that does not describe a valid node (the context names the file and
+/// the place).
+Result<VirtualNode> make_virtual_node(std::string_view model, std::string node_id,
+                                      const VirtualNodeOptions& options);
+
+/// A virtual node from YAML text (format in docs/stratus-node.md):
+/// ```yaml
+/// info: {name: Kitchen, type: Lightbulb, fw_version: "1.0"}
+/// devices:
+///   - name: Light
+///     type: esp.device.lightbulb
+///     primary: Power
+///     params:
+///       - {name: Power, type: esp.param.power, data_type: bool,
+///          properties: [read, write], ui_type: esp.ui.toggle, value: false}
+/// services: []          # same shape; System and Time are added when neither is given
+/// behaviours:
+///   - {param: Light.Power, every_s: 30, toggle: true}
+///   - {param: Sensor.Temperature, every_s: 5, walk: {min: 18, max: 26, step: 0.3}}
+/// ```
+/// Errors: invalid_argument naming the place (`devices[0].params[1].value: expected a
+/// bool`) for malformed YAML, unknown keys' wrong types, or values that do not fit their
+/// params.
+Result<VirtualNode> parse_yaml_model(std::string_view yaml, std::string node_id,
+                                     const VirtualNodeOptions& options);
+
+}  // namespace stratus::sim
