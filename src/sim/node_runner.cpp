@@ -1,0 +1,135 @@
+#include "sim/node_runner.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <future>
+#include <utility>
+
+#include "agent/node_agent.hpp"
+#include "sim/virtual_node.hpp"
+
+namespace stratus::sim {
+
+struct NodeRunner::Impl {
+  SystemClock clock;
+  VirtualNode node;
+  std::unique_ptr<agent::NodeAgent> agent;
+  LineSink sink;
+  std::string model_name;
+};
+
+NodeRunner::NodeRunner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+NodeRunner::~NodeRunner() {
+  stop();
+}
+
+Result<std::unique_ptr<NodeRunner>> NodeRunner::start(const RunOptions& options, LineSink sink) {
+  auto impl = std::make_unique<Impl>();
+  impl->sink = std::move(sink);
+  impl->model_name = options.model;
+  auto* raw = impl.get();
+  VirtualNodeOptions node_options;
+  node_options.sensor_period = options.sensor_period;
+  node_options.on_apply = [raw](std::string_view param, std::string_view value) {
+    raw->sink("set by user: " + std::string(param) + " = " + std::string(value));
+  };
+  // Called on the agent's thread inside a remote set: reboot after the set is handled.
+  node_options.on_reboot = [raw] {
+    raw->sink("rebooting (System.Reboot)");
+    raw->agent->reboot();
+  };
+  auto node = make_virtual_node(options.model, options.node_id, node_options);
+  if (!node) {
+    return fail(std::move(node).error());
+  }
+  impl->node = std::move(*node);
+
+  agent::AgentOptions agent_options;
+  agent_options.mqtt = agent::firmware_mqtt_options(
+      options.mqtt_host, options.mqtt_port, {options.ca_file, options.cert_file, options.key_file});
+  agent_options.session.basic_ingest_topics = options.basic_ingest_topics;
+  impl->agent = std::make_unique<agent::NodeAgent>(*impl->node.model, impl->clock, agent_options);
+  impl->agent->on_connection([raw](bool connected, const std::string& reason) {
+    raw->sink(connected ? "connected" : "disconnected (" + reason + ")");
+  });
+  for (auto& behaviour : impl->node.behaviours) {
+    impl->agent->every(behaviour.period, [tick = behaviour.tick](agent::NodeSession& session,
+                                                                 agent::MqttActions& out) {
+      tick(session.model());
+      session.report(out);
+    });
+  }
+  if (auto ok = impl->agent->start(); !ok) {
+    return fail(std::move(ok).error());
+  }
+  impl->sink("node " + options.node_id + " (" + options.model + ") connecting to " +
+             options.mqtt_host + ":" + std::to_string(options.mqtt_port));
+  return std::unique_ptr<NodeRunner>(new NodeRunner(std::move(impl)));
+}
+
+std::string NodeRunner::execute(const ConsoleCommand& command) {
+  using Kind = ConsoleCommand::Kind;
+  switch (command.kind) {
+    case Kind::help:
+      return std::string(console_help());
+    case Kind::quit:
+      return "bye";
+    case Kind::reboot:
+      impl_->agent->reboot();
+      return "ok: rebooting";
+    default:
+      break;
+  }
+  auto done = std::make_shared<std::promise<std::string>>();
+  auto answer = done->get_future();
+  impl_->agent->post([command, done, this](agent::NodeSession& session, agent::MqttActions& out) {
+    std::string reply = "ok";
+    switch (command.kind) {
+      case Kind::add_user:
+        session.start_mapping(command.first, command.second, out);
+        reply = session.connected() && session.booted() ? "ok: mapping sent"
+                                                        : "ok: mapping sent once connected";
+        break;
+      case Kind::set: {
+        auto changed = session.model().update(command.first, command.second, command.value);
+        if (!changed) {
+          reply = "error: " + changed.error().context;
+        } else {
+          session.report(out);
+          reply = *changed ? "ok" : "ok: unchanged";
+        }
+        break;
+      }
+      case Kind::alert:
+        reply = session.raise_alert(command.first, out) ? "ok" : "error: not connected";
+        break;
+      case Kind::status: {
+        const auto& s = session.stats();
+        reply = "node " + session.model().node_id() + " (" + impl_->model_name +
+                "): " + (session.connected() ? "connected" : "offline") + "\n  boots " +
+                std::to_string(s.boots) + ", connects " + std::to_string(s.connects) +
+                ", reports " + std::to_string(s.reports) + ", time series " +
+                std::to_string(s.time_series) + ", remote sets " + std::to_string(s.remote_sets) +
+                " (params refused " + std::to_string(s.refused_params) + "), alerts " +
+                std::to_string(s.alerts) + ", mappings " + std::to_string(s.mappings) +
+                "\n  params " + boost::json::serialize(session.model().params());
+        break;
+      }
+      default:
+        break;
+    }
+    done->set_value(std::move(reply));
+  });
+  if (answer.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    return "error: the node did not answer within 5 s";
+  }
+  return answer.get();
+}
+
+void NodeRunner::stop() {
+  if (impl_ && impl_->agent) {
+    impl_->agent->stop();
+  }
+}
+
+}  // namespace stratus::sim

@@ -1,0 +1,65 @@
+#pragma once
+/// @file
+/// `NodeRunner`: one virtual node on a real connection (`stratus-node run`): the virtual
+/// device, its behaviours on timers, the `agent::NodeAgent`, and the console commands.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/error.hpp"
+#include "sim/console.hpp"
+
+namespace stratus::sim {
+
+/// Where and as what a virtual node runs.
+struct RunOptions {
+  std::string node_id;
+  std::string mqtt_host;
+  std::uint16_t mqtt_port = 8883;
+  std::string ca_file;    ///< CA that signed the broker's certificate
+  std::string cert_file;  ///< node certificate (CN = node id)
+  std::string key_file;   ///< node private key
+  /// A built-in model name or a YAML model file (see `make_virtual_node`).
+  std::string model = "light";
+  /// Period of built-in sensor readings.
+  std::chrono::milliseconds sensor_period{10000};
+  /// Publish on `$aws/rules/...` topics as default firmware does.
+  bool basic_ingest_topics = false;
+};
+
+/// Receives one line of human-readable output (no trailing newline). Called from the
+/// runner's thread and from the thread calling `execute`; the sink serialises.
+using LineSink = std::function<void(const std::string& line)>;
+
+/// One running virtual node.
+///
+/// Thread-safety: `execute` and `stop` may be called from any thread, one at a time.
+class NodeRunner {
+ public:
+  /// Builds the virtual node and starts connecting. Errors: those of
+  /// `make_virtual_node` (unknown model, bad YAML) and of `agent::NodeAgent::start`
+  /// (unreadable certificate files).
+  static Result<std::unique_ptr<NodeRunner>> start(const RunOptions& options, LineSink sink);
+
+  ~NodeRunner();
+  NodeRunner(const NodeRunner&) = delete;
+  NodeRunner& operator=(const NodeRunner&) = delete;
+
+  /// Runs a console command and waits until it is done (at most 5 s). Returns the line to
+  /// print (`ok`, the status report, or `error: <reason>`); `quit` returns "bye" and the
+  /// caller stops.
+  std::string execute(const ConsoleCommand& command);
+
+  /// Disconnects and stops. Idempotent.
+  void stop();
+
+ private:
+  struct Impl;
+  explicit NodeRunner(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace stratus::sim

@@ -1,0 +1,82 @@
+#pragma once
+/// @file
+/// The swarm: many virtual nodes in one process on one thread (`mqtt::ConnectionPool`, no
+/// thread per node), each speaking the full node protocol (`agent::NodeSession`: boot
+/// sequence, remote sets, reports), with params reports at a fixed total rate. For load
+/// tests and benchmarks (`stratus-node swarm`, `bench/run ingest`).
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace stratus::sim {
+
+/// One swarm node's identity and where it connects.
+struct SwarmNode {
+  std::string node_id;
+  std::string mqtt_host;
+  std::uint16_t mqtt_port = 8883;
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+};
+
+/// How the swarm behaves.
+struct SwarmOptions {
+  /// Virtual model of every node (built-in name or YAML file, see `make_virtual_node`).
+  std::string model = "switch";
+  /// Params reports per second over the whole swarm (0 = none): each report changes the
+  /// primary param of a connected node, round robin, and publishes it on `params/local`.
+  double rate_per_s = 100;
+  /// How long to run once started. Bounded: at most 24 h.
+  std::chrono::milliseconds duration{std::chrono::seconds(30)};
+  /// Connection attempts (TLS handshakes) in progress at once.
+  int max_connects_in_flight = 64;
+  /// Interval of progress lines; 0 = none.
+  std::chrono::milliseconds progress_interval{std::chrono::seconds(1)};
+  /// Publish on `$aws/rules/...` topics as default firmware does.
+  bool basic_ingest_topics = false;
+  /// Seed of the choice of values; 0 = fixed default.
+  std::uint64_t seed = 0;
+};
+
+/// What happened, for the summary and benchmarks. Rates are over `elapsed_s`.
+struct SwarmReport {
+  std::size_t nodes = 0;
+  std::size_t connected_at_end = 0;  ///< connected when the duration ran out
+  std::size_t peak_connected = 0;
+  /// Seconds from start until every node had connected once; < 0 if that never happened.
+  double all_connected_s = -1;
+  double elapsed_s = 0;
+  std::uint64_t connects = 0;         ///< CONNACK successes (incl. reconnects)
+  std::uint64_t disconnects = 0;      ///< established connections lost
+  std::uint64_t failed_attempts = 0;  ///< attempts without CONNACK success
+  std::uint64_t publishes = 0;        ///< every publish (boot sequence, reports, ...)
+  std::uint64_t pubacks = 0;          ///< PUBACKs received
+  std::uint64_t reports = 0;          ///< rate-driven `params/local` reports
+  std::uint64_t remote_sets = 0;      ///< `params/remote` messages handled
+  std::uint64_t errors = 0;           ///< failed attempts + failed publishes/subscribes
+};
+
+/// Receives a progress line (no trailing newline), on the calling thread.
+using ProgressSink = std::function<void(const std::string& line)>;
+
+/// Runs the swarm until `options.duration` has passed or `*stop` becomes true, then
+/// disconnects every node (bounded: at most 5 s more). Blocking; everything runs on the
+/// calling thread. The process must ignore SIGPIPE and allow about 3 file descriptors per
+/// node (`mqtt::ConnectionPool`). Errors: invalid_argument for no nodes, a bad model, or
+/// options out of range; those of `mqtt::ConnectionPool::create`/`add`.
+Result<SwarmReport> run_swarm(const std::vector<SwarmNode>& nodes, const SwarmOptions& options,
+                              const ProgressSink& progress,
+                              const std::atomic<bool>* stop = nullptr);
+
+/// The report as a one-line JSON object (keys as the field names), for scripts and
+/// `bench/`.
+std::string to_json(const SwarmReport& report);
+
+}  // namespace stratus::sim
