@@ -62,7 +62,7 @@ http::Response initiate(service::ClaimService& claims, service::AccountService& 
 }
 
 http::Response verify(service::ClaimService& claims, service::AccountService& accounts,
-                      const http::Request& request) {
+                      const ClaimAnswerExtras& extras, const http::Request& request) {
   if (const auto matter = request.query_param("matter")) {
     const auto value = parse_query_bool(*matter);
     if (!value) {
@@ -106,19 +106,26 @@ http::Response verify(service::ClaimService& claims, service::AccountService& ac
   json::object body{{"certificate", issued->certificate_pem}};
   if (!issued->mqtt_host.empty())
     body["mqtt_host"] = issued->mqtt_host;
+  if (extras.mqtt_port != 0)
+    body["mqtt_port"] = extras.mqtt_port;
+  if (!extras.ca_certificate_pem.empty())
+    body["ca_certificate"] = extras.ca_certificate_pem;
   return http::json_response(200, json::serialize(body));
 }
 
 }  // namespace
 
 void add_claim_routes(http::Router& router, service::ClaimService& claims,
-                      service::AccountService& accounts, boost::asio::thread_pool& pool) {
+                      service::AccountService& accounts, boost::asio::thread_pool& pool,
+                      ClaimAnswerExtras extras) {
   auto& c = claims;
   auto& a = accounts;
   router.add("POST", "/claim/initiate",
              detail::on_pool(pool, [&c, &a](const http::Request& r) { return initiate(c, a, r); }));
   router.add("POST", "/claim/verify",
-             detail::on_pool(pool, [&c, &a](const http::Request& r) { return verify(c, a, r); }));
+             detail::on_pool(pool, [&c, &a, e = std::move(extras)](const http::Request& r) {
+               return verify(c, a, e, r);
+             }));
 }
 
 }  // namespace stratus::api

@@ -5,6 +5,9 @@
 /// the paths the firmware (`<claim base URL>/claim/initiate`) and the CLI
 /// (`<claim base>claim/initiate`) call.
 
+#include <cstdint>
+#include <string>
+
 #include "http/router.hpp"
 #include "service/account_service.hpp"
 #include "service/claim_service.hpp"
@@ -15,6 +18,17 @@ class thread_pool;
 
 namespace stratus::api {
 
+/// What Stratus adds to a successful `POST /claim/verify` answer so that a
+/// host-claimed node can connect without more configuration. Real clients ignore
+/// unknown keys.
+struct ClaimAnswerExtras {
+  /// PEM of the CA that signs node and server certificates; sent as
+  /// `"ca_certificate"` when not empty.
+  std::string ca_certificate_pem;
+  /// The node MQTT port the broker bound; sent as `"mqtt_port"` when not 0.
+  std::uint16_t mqtt_port = 0;
+};
+
 /// Adds the claiming routes. A request with an `Authorization` token (raw JWT
 /// or `Bearer`) is user claiming (assisted or host-driven) and a bad token is
 /// refused with 401; without one it is self claiming.
@@ -24,7 +38,8 @@ namespace stratus::api {
 /// - `POST /claim/verify[?matter=false]`
 ///   user: `{"csr":"<PEM>"[,"send_mqtt_host":true][,"node_policies":"…"]
 ///   [,"mac_addr":"…"][,"node_id":"…"]}`; self: `{"auth_id","challenge_response",
-///   "csr"[,"send_mqtt_host"]}` → 200 `{"certificate":"<PEM>"[,"mqtt_host":"…"]}`.
+///   "csr"[,"send_mqtt_host"]}` → 200 `{"certificate":"<PEM>"[,"mqtt_host":"…"]
+///   [,"ca_certificate":"<PEM>"][,"mqtt_port":8883]}` (the last two from `extras`).
 ///   `send_mqtt_host`, `node_policies` and `mac_addr` are accepted and ignored
 ///   (mqtt_host is always sent when configured); `node_id` must equal the CSR's
 ///   CN; `matter=true` is refused (150012).
@@ -34,6 +49,7 @@ namespace stratus::api {
 /// type, and the account codes for token problems. Handlers run on `pool`;
 /// `claims`, `accounts` and `pool` must outlive the router.
 void add_claim_routes(http::Router& router, service::ClaimService& claims,
-                      service::AccountService& accounts, boost::asio::thread_pool& pool);
+                      service::AccountService& accounts, boost::asio::thread_pool& pool,
+                      ClaimAnswerExtras extras = {});
 
 }  // namespace stratus::api

@@ -429,10 +429,12 @@ http::Router Server::Impl::make_router() {
     r.body = metrics.render_prometheus();
     co_return r;
   });
-  api::add_system_routes(router, runtime.mqtt_host);
+  api::add_system_routes(router, runtime.mqtt_host, runtime.mqtt_port);
   api::add_account_routes(router, *accounts, blocking_pool);
   api::add_node_routes(router, *accounts, *nodes, blocking_pool);
-  api::add_claim_routes(router, *claims, *accounts, blocking_pool);
+  api::add_claim_routes(
+      router, *claims, *accounts, blocking_pool,
+      api::ClaimAnswerExtras{pki_material->ca.certificate().to_pem(), runtime.mqtt_port});
   api::add_mapping_challenge_routes(router, *accounts, *challenge_mapping, blocking_pool);
   return router;
 }
@@ -464,6 +466,10 @@ Result<void> Server::Impl::start_http() {
 void Server::Impl::stop() {
   if (http) {
     http->stop();
+    // A handler that ran on the pool finishes by handing its result back to the HTTP
+    // io_context; that tail still holds the io_context's executor. Drain the pool before
+    // the io_context goes (ASan found the use-after-free under load).
+    blocking_pool.join();
     http.reset();
   }
   if (backend) {

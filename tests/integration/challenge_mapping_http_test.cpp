@@ -105,7 +105,12 @@ class ChallengeMappingHttpTest : public ::testing::Test {
     }
   }
 
-  void TearDown() override { server_->stop(); }
+  // The pool is drained before the server's io_context goes: a handler's tail on the pool
+  // still holds that io_context's executor (src/server/server.cpp stops in the same order).
+  void TearDown() override {
+    server_->stop();
+    pool_.join();
+  }
 
   HttpReply post(std::string_view target, std::string_view body, const std::string& token) {
     HeaderList h{{"Content-Type", "application/json"}};

@@ -62,7 +62,8 @@ class ClaimHttpTest : public ::testing::Test {
         std::make_unique<service::ClaimService>(claim_repository_, issuer_, clock_, claim_options);
     http::Router router;
     api::add_account_routes(router, *accounts_, pool_);
-    api::add_claim_routes(router, *claims_, *accounts_, pool_);
+    api::add_claim_routes(router, *claims_, *accounts_, pool_,
+                          api::ClaimAnswerExtras{ca_.certificate().to_pem(), 18883});
     http::ServerOptions options;
     options.max_body_bytes = 4 << 20;  // let a 1 MB csr reach the handler
     server_ = std::make_unique<http::Server>(options, std::move(router), metrics_);
@@ -79,7 +80,12 @@ class ClaimHttpTest : public ::testing::Test {
     token_ = tokens->access_token;
   }
 
-  void TearDown() override { server_->stop(); }
+  // The pool is drained before the server's io_context goes: a handler's tail on the pool
+  // still holds that io_context's executor (src/server/server.cpp stops in the same order).
+  void TearDown() override {
+    server_->stop();
+    pool_.join();
+  }
 
   HttpReply post(std::string_view target, std::string_view body, bool with_token) {
     HeaderList h{{"Content-Type", "application/json"}};
@@ -130,10 +136,15 @@ TEST_F(ClaimHttpTest, HostDrivenClaimAsTheCliDoesIt) {
     EXPECT_TRUE(verify.header("Content-Length"));
     const auto body = json_object(verify);
     EXPECT_EQ(body.at("mqtt_host").as_string(), "mqtt.stratus.test");
+    // Stratus extras for host tools: the CA to trust and the node MQTT port.
+    EXPECT_EQ(body.at("mqtt_port").as_int64(), 18883);
+    auto ca = pki::Certificate::from_pem(std::string(body.at("ca_certificate").as_string()));
+    ASSERT_TRUE(ca) << verify.body;
+    EXPECT_EQ(ca->sha256_fingerprint_hex(), ca_.certificate().sha256_fingerprint_hex());
     auto cert = pki::Certificate::from_pem(std::string(body.at("certificate").as_string()));
     ASSERT_TRUE(cert) << verify.body;
     EXPECT_EQ(cert->subject_cn(), node_id);
-    EXPECT_TRUE(cert->issued_by(ca_.certificate()));
+    EXPECT_TRUE(cert->issued_by(*ca));
     EXPECT_TRUE(cert->matches_key(*key));
   }
   // The same MAC again gives the same node id (the CLI may be re-run).
