@@ -1,0 +1,181 @@
+#pragma once
+/// @file
+/// `Session`: the RainMaker REST API (spec rainmaker.md §4) as typed, blocking
+/// calls over libcurl, with the token handling of the RainMaker CLI (§4.2).
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "client/server_url.hpp"
+#include "client/types.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+
+namespace stratus::client {
+
+/// How to reach a server.
+struct SessionOptions {
+  /// The server: "http://127.0.0.1:8080", "https://host:8443/", or the RainMaker
+  /// CLI's "https://host/v1/" form (see `parse_server_url`).
+  std::string url;
+  /// PEM file of CAs to trust for https; empty = the system's CA store.
+  std::string ca_file;
+  /// Time to set up a connection (TCP + TLS).
+  std::chrono::milliseconds connect_timeout{5000};
+  /// Whole-request limit for ordinary calls (spec §4.1: 5 s).
+  std::chrono::milliseconds request_timeout{5000};
+  /// Whole-request limit for slow calls: sign-up and password mails, claiming
+  /// (key checks and signing on the server) (spec §4.1: 60 s).
+  std::chrono::milliseconds long_request_timeout{60000};
+  /// A token whose `exp` is at most this far ahead is refreshed before use.
+  std::chrono::seconds refresh_margin{30};
+};
+
+/// A raw answer, for `Session::call` and `--json` output.
+struct RawResponse {
+  int status = 0;
+  std::string body;
+};
+
+/// One client of one server, holding the user's tokens.
+///
+/// Errors of every call: a non-2xx answer becomes an `Error` with the errc of
+/// the HTTP status, `reason` = the server's `error_code` and `context` = its
+/// `description` (`error_from_response`); a network failure is unavailable or
+/// timeout with context "cannot reach <server>: <cause>". Authenticated calls
+/// without tokens fail with unauthenticated "not logged in" (reason 0).
+///
+/// Tokens: before each authenticated call, an access token whose `exp` is within
+/// `refresh_margin` is refreshed (`GET <root>/apiversions` must list "v1", then
+/// `POST v1/login2 {"refreshtoken"}`); a 401 with code 100401 triggers one refresh
+/// and retry. The refresh token is kept as it was issued at login, as the
+/// RainMaker CLI does (the server tolerates that, docs/adr/0003).
+///
+/// Thread-safety: none. Use one `Session` from one thread at a time (it owns one
+/// libcurl handle whose connection it reuses); separate sessions are independent.
+class Session {
+ public:
+  /// A session without tokens. Errors: invalid_argument for a bad `options.url`.
+  /// `clock` decides token expiry and must outlive the session.
+  [[nodiscard]] static Result<Session> open(SessionOptions options,
+                                            const Clock& clock = system_clock());
+
+  Session(Session&& other) noexcept;
+  Session& operator=(Session&& other) noexcept;
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  ~Session();
+
+  /// The parsed server URL.
+  [[nodiscard]] const ServerUrl& server() const;
+  /// The tokens held (empty strings when not logged in).
+  [[nodiscard]] const Tokens& tokens() const;
+  /// Replaces the tokens (e.g. loaded from the CLI's profile store).
+  void set_tokens(Tokens tokens);
+  /// Drops the tokens.
+  void clear_tokens();
+  /// Whether an access token and a refresh token are held.
+  [[nodiscard]] bool logged_in() const;
+  /// Called (on the calling thread) whenever the session obtained new tokens by
+  /// login or refresh, so they can be stored.
+  void on_tokens_changed(std::function<void(const Tokens&)> callback);
+  /// The body of the last answer received (any status); for `--json` output.
+  [[nodiscard]] const std::string& last_body() const;
+
+  // --- unauthenticated ------------------------------------------------------
+
+  /// `GET <root>/apiversions` → the `supported_versions` list.
+  Result<std::vector<std::string>> api_versions();
+  /// `GET <root>/mqtt_host` (no auth) → host and, from Stratus, the port (§6.4).
+  Result<MqttEndpoint> mqtt_host();
+  /// Sign-up step 1: `POST v1/user2 {user_name, password}` (the server mails a code).
+  Result<void> sign_up(std::string_view user_name, std::string_view password);
+  /// Sign-up step 2: `POST v1/user2 {user_name, verification_code}`.
+  Result<void> confirm_sign_up(std::string_view user_name, std::string_view code);
+  /// `POST v1/login2 {user_name, password}`; keeps and returns the tokens.
+  Result<Tokens> login(std::string_view user_name, std::string_view password);
+  /// Refreshes now (see the class comment), whatever the expiry. Errors:
+  /// unauthenticated when no refresh token is held or the server refuses it
+  /// (reason 101017); unavailable when the server does not list API "v1".
+  Result<void> refresh();
+  /// Forgot password step 1: `PUT v1/forgotpassword2 {user_name}` (mails a code).
+  Result<void> forgot_password(std::string_view user_name);
+  /// Forgot password step 2: `PUT v1/forgotpassword2 {user_name, password,
+  /// verification_code}`.
+  Result<void> reset_password(std::string_view user_name, std::string_view new_password,
+                              std::string_view code);
+
+  // --- authenticated ----------------------------------------------------------
+
+  /// `POST v1/logout2?logout_all=<all>`; drops the tokens on success.
+  Result<void> logout(bool all = false);
+  /// `GET v1/user2`.
+  Result<UserInfo> user_info();
+  /// One page of `GET v1/user/nodes[?start_id=]` (`num_records` 1..100; 0 = the
+  /// server's default).
+  Result<NodeIdPage> list_node_ids(std::string_view start_id = {}, int num_records = 0);
+  /// All node ids, following `next_id` (at most 10 000 pages).
+  Result<std::vector<std::string>> all_node_ids();
+  /// One page of `GET v1/user/nodes?node_details=true[&start_id=]`.
+  Result<NodeDetailsPage> list_node_details(std::string_view start_id = {}, int num_records = 0);
+  /// Details of every node (following `next_id`), or of one (`node_id` given;
+  /// unknown → not_found 108005).
+  Result<std::vector<NodeDetails>> node_details(std::optional<std::string> node_id = {});
+  /// `GET v1/user/nodes/config?node_id=` → the node config, raw JSON.
+  Result<std::string> node_config(std::string_view node_id);
+  /// `GET v1/user/nodes/status?node_id=`.
+  Result<Connectivity> node_status(std::string_view node_id);
+  /// `GET v1/user/nodes/params?node_id=` → the reported params, raw JSON.
+  Result<std::string> node_params(std::string_view node_id);
+  /// `PUT v1/user/nodes/params` with the batch body `[{"node_id","payload"}]`
+  /// (1..25 entries, each payload a JSON object). 200 and 207 answers both give
+  /// the per-node outcomes. Errors: invalid_argument for a payload that is not a
+  /// JSON object (before sending), else as the class comment.
+  Result<std::vector<SetParamsOutcome>> set_params(const std::vector<NodeParams>& sets);
+  /// `PUT v1/user/nodes/mapping {node_id, secret_key, user_id, operation:"add"}` →
+  /// the mapping `request_id`. `user_id` empty → taken from the id token.
+  Result<std::string> add_mapping(std::string_view node_id, std::string_view secret_key,
+                                  std::string_view user_id = {});
+  /// `PUT v1/user/nodes/mapping {node_id, secret_key:"", user_id, operation:"remove"}`.
+  Result<void> remove_mapping(std::string_view node_id, std::string_view user_id = {});
+  /// `GET v1/user/nodes/mapping?request_id=`. Errors: internal for a status word
+  /// this client does not know.
+  Result<MappingStatus> mapping_status(std::string_view request_id);
+  /// `PUT v1/user/nodes?node_id= {"tags":[…]}` (tags are "key:value").
+  Result<void> add_tags(std::string_view node_id, const std::vector<std::string>& tags);
+  /// `DELETE v1/user/nodes?node_id= {"tags":[…]}`.
+  Result<void> remove_tags(std::string_view node_id, const std::vector<std::string>& tags);
+  /// `PUT v1/user/nodes?node_id= {"metadata":<metadata_json>}` (merge rules of
+  /// spec §9.6). Errors: invalid_argument when `metadata_json` is not a JSON object.
+  Result<void> set_metadata(std::string_view node_id, std::string_view metadata_json);
+  /// Deletes one metadata key (`{"metadata":{"<key>":null}}`) or, with no key, all
+  /// metadata (`{"metadata":null}`).
+  Result<void> delete_metadata(std::string_view node_id, std::optional<std::string> key = {});
+  /// `POST <root>/claim/initiate {mac_addr, platform}` with the user's token →
+  /// the node id the server assigned (spec §6.3 step 6).
+  Result<std::string> claim_initiate(std::string_view mac_addr, std::string_view platform);
+  /// `POST <root>/claim/verify {csr}` with the user's token → the certificate and,
+  /// from Stratus, its CA and the MQTT endpoint (spec §6.3 step 8).
+  Result<ClaimedCertificate> claim_verify(std::string_view csr_pem);
+
+  /// Any call: `method` on `<root>/v1/<path>` (`versioned`) or `<root>/<path>`,
+  /// with the token when `authenticated`. Non-2xx answers are errors as above.
+  Result<RawResponse> call(std::string_view method, std::string_view path,
+                           std::optional<std::string> body, bool authenticated,
+                           bool versioned = true);
+
+  /// The process-wide system clock (the default of `open`).
+  [[nodiscard]] static const Clock& system_clock();
+
+ private:
+  struct Impl;
+  explicit Session(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace stratus::client

@@ -1,0 +1,123 @@
+// Proves the stratus command's parsing and the commands that need no server:
+// help and usage errors (exit 2), the global flags before or after the command,
+// the "not logged in" line, and the profile commands end to end on disk.
+// How: cli::run with string streams and an injected environment whose
+// XDG_CONFIG_HOME is a temp dir.
+#include "cli/app.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "support/temp_dir.hpp"
+
+namespace stratus::cli {
+namespace {
+
+class AppTest : public ::testing::Test {
+ protected:
+  struct Outcome {
+    int status;
+    std::string out;
+    std::string err;
+  };
+
+  Outcome run_stratus(std::vector<std::string> args, const std::string& input = {}) {
+    std::istringstream in(input);
+    std::ostringstream out;
+    std::ostringstream err;
+    Environment env(in, out, err);
+    const std::string xdg = dir_.path().string();
+    env.getenv = [xdg](const std::string& name) -> std::optional<std::string> {
+      if (name == "XDG_CONFIG_HOME")
+        return xdg;
+      return std::nullopt;
+    };
+    args.insert(args.begin(), "stratus");
+    const int status = run(args, env);
+    return {status, out.str(), err.str()};
+  }
+
+  test::TempDir dir_;
+};
+
+TEST_F(AppTest, HelpAndUsageErrors) {
+  auto help = run_stratus({"--help"});
+  EXPECT_EQ(help.status, 0);
+  for (const auto* command : {"signup", "login", "getnodes", "setparams", "claim", "profile"})
+    EXPECT_NE(help.out.find(command), std::string::npos) << command;
+
+  auto none = run_stratus({});
+  EXPECT_EQ(none.status, 2);
+  auto unknown = run_stratus({"otaupgrade", "x"});
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_EQ(unknown.err, "error: unknown command \"otaupgrade\" (see: stratus --help)\n");
+  EXPECT_EQ(run_stratus({"getnodes", "--bogus"}).status, 2);
+  EXPECT_EQ(run_stratus({"getnodeconfig"}).status, 2);  // node id missing
+  EXPECT_EQ(run_stratus({"setparams", "n1", "--data", "{}", "--filepath", "f"}).status, 2);
+  EXPECT_EQ(run_stratus({"claim", "--key_type", "dsa"}).status, 2);
+  EXPECT_EQ(run_stratus({"test", "--addnode", "n1", "--timeout", "0"}).status, 2);
+  EXPECT_EQ(run_stratus({"node"}).status, 2);
+}
+
+TEST_F(AppTest, NotLoggedInIsOneLine) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"getnodes"},
+                                                                {"getnodes", "--json"},
+                                                                {"--json", "getuserinfo"},
+                                                                {"logout"},
+                                                                {"getparams", "n1"},
+                                                                {"claim"},
+                                                                {"test", "--addnode", "n1"}}) {
+    auto r = run_stratus(args);
+    EXPECT_EQ(r.status, 1) << args[0];
+    EXPECT_EQ(r.err, "error: not logged in; run: stratus login --user_name <email>\n") << args[0];
+    EXPECT_EQ(r.out, "");
+  }
+}
+
+TEST_F(AppTest, CommandErrorsBeforeAnyRequest) {
+  auto r = run_stratus({"setparams", "n1"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "error: --data or --filepath is required\n");
+  r = run_stratus({"login"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "error: --user_name is required\n");
+  r = run_stratus({"--profile", "nope", "getnodes"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err.rfind("error: unknown profile \"nope\"", 0), 0u) << r.err;
+  // No password source and no terminal: a clear error, no request.
+  r = run_stratus({"login", "--user_name", "a@b.c"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("STRATUS_PASSWORD"), std::string::npos) << r.err;
+}
+
+TEST_F(AppTest, ProfileCommands) {
+  auto r = run_stratus({"profile", "show"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("local (current)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("http://127.0.0.1:8080"), std::string::npos);
+  EXPECT_NE(r.out.find("not logged in"), std::string::npos);
+
+  r = run_stratus({"profile", "add", "lab", "--url", "http://10.0.0.5:8080/v1/"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "added profile lab; use it with: stratus profile switch lab\n");
+  r = run_stratus({"profile", "add", "lab", "--base-url", "http://10.0.0.6:8080"});
+  EXPECT_EQ(r.out, "updated profile lab; use it with: stratus profile switch lab\n");
+  EXPECT_EQ(run_stratus({"profile", "add", "bad", "--url", "10.0.0.6"}).status, 1);
+
+  r = run_stratus({"profile", "switch", "lab"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, "switched to profile lab\n");
+  r = run_stratus({"profile", "list"});
+  EXPECT_EQ(r.out,
+            "   PROFILE  URL                    USER\n"
+            "*  lab      http://10.0.0.6:8080   -\n"
+            "   local    http://127.0.0.1:8080  -\n");
+  r = run_stratus({"profile", "show", "--profile", "local"});
+  EXPECT_NE(r.out.find("profile  local\n"), std::string::npos) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() / "stratus" / "profiles.json"));
+  EXPECT_EQ(run_stratus({"profile", "switch", "nope"}).status, 1);
+}
+
+}  // namespace
+}  // namespace stratus::cli
