@@ -1,7 +1,12 @@
 #include "sim/node_runner.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <filesystem>
+#include <fstream>
 #include <future>
+#include <sstream>
+#include <system_error>
 #include <utility>
 
 #include "agent/node_agent.hpp"
@@ -9,12 +14,75 @@
 
 namespace stratus::sim {
 
+namespace {
+
+constexpr std::size_t kMaxStateFileBytes = 1 << 20;
+
+// Applies the values saved in `path` that still fit the model; nothing is reported for
+// them (the boot's init snapshot carries them).
+void load_state(agent::NodeModel& model, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().size() > kMaxStateFileBytes) {
+    return;
+  }
+  std::error_code ec;
+  const auto saved = boost::json::parse(text.str(), ec);
+  if (ec || !saved.is_object()) {
+    return;
+  }
+  for (const auto& [device, params] : saved.get_object()) {
+    if (!params.is_object()) {
+      continue;
+    }
+    for (const auto& [param, value] : params.get_object()) {
+      (void)model.update(device, param, value);
+    }
+  }
+  model.clear_changes();
+}
+
+// Writes `text` to `path` atomically (temp file + rename), mode 0600.
+void save_state(const std::string& path, const std::string& text) {
+  const auto tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) {
+      return;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::permissions(
+      tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+  std::filesystem::rename(tmp, path, ec);
+}
+
+}  // namespace
+
 struct NodeRunner::Impl {
   SystemClock clock;
   VirtualNode node;
   std::unique_ptr<agent::NodeAgent> agent;
   LineSink sink;
   std::string model_name;
+  std::string state_file;
+  std::string saved;  // last state written (agent thread, then stop)
+
+  void save_if_changed() {
+    if (state_file.empty()) {
+      return;
+    }
+    auto text = boost::json::serialize(node.model->params());
+    if (text != saved) {
+      save_state(state_file, text);
+      saved = std::move(text);
+    }
+  }
 };
 
 NodeRunner::NodeRunner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -43,6 +111,11 @@ Result<std::unique_ptr<NodeRunner>> NodeRunner::start(const RunOptions& options,
     return fail(std::move(node).error());
   }
   impl->node = std::move(*node);
+  impl->state_file = options.state_file;
+  if (!impl->state_file.empty()) {
+    load_state(*impl->node.model, impl->state_file);
+    impl->saved = boost::json::serialize(impl->node.model->params());
+  }
 
   agent::AgentOptions agent_options;
   agent_options.mqtt = agent::firmware_mqtt_options(
@@ -59,6 +132,8 @@ Result<std::unique_ptr<NodeRunner>> NodeRunner::start(const RunOptions& options,
       session.report(out);
     });
   }
+  impl->agent->every(std::chrono::seconds(1),
+                     [raw](agent::NodeSession&, agent::MqttActions&) { raw->save_if_changed(); });
   if (auto ok = impl->agent->start(); !ok) {
     return fail(std::move(ok).error());
   }
@@ -129,6 +204,7 @@ std::string NodeRunner::execute(const ConsoleCommand& command) {
 void NodeRunner::stop() {
   if (impl_ && impl_->agent) {
     impl_->agent->stop();
+    impl_->save_if_changed();  // the agent's thread has ended: no race
   }
 }
 

@@ -28,6 +28,10 @@ struct RunOptions {
   std::chrono::milliseconds sensor_period{10000};
   /// Publish on `$aws/rules/...` topics as default firmware does.
   bool basic_ingest_topics = false;
+  /// Where param values persist across runs, as firmware keeps params flagged `persist`
+  /// in NVS: loaded at start (values that no longer fit the model are skipped), written
+  /// atomically within a second of a change and at stop. Empty: nothing persists.
+  std::string state_file;
 };
 
 /// Receives one line of human-readable output (no trailing newline). Called from the
