@@ -181,6 +181,22 @@ void NodeAgent::every(std::chrono::milliseconds period, SessionTask task) {
   });
 }
 
+void NodeAgent::after(std::chrono::milliseconds delay, SessionTask task) {
+  asio::post(impl_->io, [this, delay, task = std::move(task)]() mutable {
+    if (impl_->stopped) {
+      return;
+    }
+    impl_->timers.push_back(std::make_unique<asio::steady_timer>(impl_->io));
+    auto& timer = *impl_->timers.back();
+    timer.expires_after(delay);
+    timer.async_wait([this, task = std::move(task)](const auto& ec) {
+      if (!ec && !impl_->stopped) {
+        impl_->run(task);
+      }
+    });
+  });
+}
+
 void NodeAgent::reboot() {
   asio::post(impl_->io, [this] {
     if (impl_->stopped) {

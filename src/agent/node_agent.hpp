@@ -66,6 +66,10 @@ class NodeAgent {
   /// Runs `task` every `period` on the agent's thread, from `start` until `stop`.
   void every(std::chrono::milliseconds period, SessionTask task);
 
+  /// Runs `task` once, `delay` from now, on the agent's thread (e.g. a deferred command
+  /// answer). Dropped if the agent stops first.
+  void after(std::chrono::milliseconds delay, SessionTask task);
+
   /// A new boot: drops the connection, reconnects, and sends the full boot sequence
   /// (config, mapping if pending, subscriptions, init), as after a power cycle.
   void reboot();

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "model/params.hpp"
+#include "proto/cmd_resp.hpp"
 
 namespace stratus::agent {
 namespace {
@@ -113,8 +114,37 @@ const model::ParamSpec* NodeModel::find_param(std::string_view device,
   return config_.find_param(device, param);
 }
 
-void NodeModel::store(std::string_view device, std::string_view param, const json::value& value) {
+Result<void> NodeModel::register_command(std::uint16_t command, std::uint8_t access,
+                                         CommandHandler handler) {
+  if (command == 0 || (access & 0x0FU) == 0 || !handler) {
+    return fail(errc::invalid_argument, "a command needs an id > 0, an access mask and a handler");
+  }
+  if (command == proto::kCmdSetParams) {
+    return fail(errc::already_exists, "command 1 (set params) is built in");
+  }
+  if (find_command(command) != nullptr) {
+    return fail(errc::already_exists, "command " + std::to_string(command) + " has a handler");
+  }
+  commands_.push_back({command, {access, std::move(handler)}});
+  return {};
+}
+
+const std::pair<std::uint8_t, CommandHandler>* NodeModel::find_command(
+    std::uint16_t command) const noexcept {
+  for (const auto& [id, entry] : commands_) {
+    if (id == command) {
+      return &entry;
+    }
+  }
+  return nullptr;
+}
+
+void NodeModel::store(std::string_view device, std::string_view param, const json::value& value,
+                      bool report) {
   values_[device].as_object()[param] = value;
+  if (!report) {
+    return;
+  }
   auto& changed = changes_[device];
   if (!changed.is_object()) {
     changed = json::object{};
@@ -138,7 +168,7 @@ Result<bool> NodeModel::update(std::string_view device, std::string_view param, 
   return true;
 }
 
-SetOutcome NodeModel::apply_set(const json::object& payload) {
+SetOutcome NodeModel::apply_set(const json::object& payload, bool report) {
   SetOutcome outcome;
   for (const auto& [device_key, params] : payload) {
     const std::string_view device = device_key;
@@ -176,7 +206,7 @@ SetOutcome NodeModel::apply_set(const json::object& payload) {
           continue;
         }
       }
-      store(device, param, value);
+      store(device, param, value, report);
       auto& applied = outcome.applied[device];
       if (!applied.is_object()) {
         applied = json::object{};

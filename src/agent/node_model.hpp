@@ -14,6 +14,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -46,6 +47,46 @@ struct ParamWrite {
 /// (a light switching on may raise its brightness); those changes are reported with the
 /// write. Called only for `WriteSource::remote`.
 using WriteCallback = std::function<Result<void>(const ParamWrite& write)>;
+
+/// A command request as a handler sees it (spec §3.1). Valid only during the call; copy
+/// what a deferred answer needs.
+struct CommandRequest {
+  std::string_view request_id;
+  std::uint8_t role = 0;  ///< role bits (low nibble: 0x01 admin, 0x02 primary, 0x04 secondary)
+  int sub_role = 0;       ///< 0 = none, else 1–4 (the high nibble's bit)
+  std::uint16_t command = 0;
+  std::string_view data;        ///< raw bytes (usually UTF-8 JSON); empty when none
+  std::uint32_t timestamp = 0;  ///< epoch seconds when the cloud sent one, else 0
+};
+
+/// A handler's answer: a status byte (`proto::CmdStatus`: 0 success, 1 failed, 2 invalid
+/// data) with optional data, or `deferred` — the handler answers later with
+/// `NodeSession::respond` (as firmware handlers returning `ESP_ERR_NOT_FINISHED` do).
+struct CommandReply {
+  std::uint8_t status = 0;
+  std::string data;
+  bool deferred = false;
+
+  /// Status 0 with `data`.
+  static CommandReply ok(std::string data = {}) { return {0, std::move(data), false}; }
+  /// Status 1 (the handler failed) with optional data.
+  static CommandReply failed(std::string data = {}) { return {1, std::move(data), false}; }
+  /// Status 2 (invalid command data).
+  static CommandReply invalid(std::string data = {}) { return {2, std::move(data), false}; }
+  /// No answer now; `NodeSession::respond` sends it later.
+  static CommandReply later() { return {0, {}, true}; }
+};
+
+/// Handles one command id. Runs on the driver's thread; may call `NodeModel::update`.
+using CommandHandler = std::function<CommandReply(const CommandRequest& request)>;
+
+/// Role bits a command accepts, combined with `|` (the firmware's `access` mask).
+enum CommandAccess : std::uint8_t {
+  admin_access = 0x01,
+  primary_access = 0x02,
+  secondary_access = 0x04,
+  any_user_access = 0x07,
+};
 
 /// What `NodeModel::apply_set` did with a set document.
 struct SetOutcome {
@@ -83,6 +124,16 @@ class NodeModel {
   /// Sets node attribute `name` (config `attributes[]`), replacing an earlier value.
   void set_attribute(std::string name, std::string value);
 
+  /// Registers the handler of command `command` for callers whose role bits meet
+  /// `access` (spec §3.1; `esp_rmaker_cmd_register`). Custom commands use ids ≥ 0x1000;
+  /// command 1 (set params) is built in and cannot be replaced. Errors: already_exists
+  /// for an id that has a handler; invalid_argument for id 0 or an empty `access`.
+  Result<void> register_command(std::uint16_t command, std::uint8_t access, CommandHandler handler);
+
+  /// The handler and access mask of `command`, or nullptr when none is registered.
+  [[nodiscard]] const std::pair<std::uint8_t, CommandHandler>* find_command(
+      std::uint16_t command) const noexcept;
+
   /// The node id given at construction.
   [[nodiscard]] const std::string& node_id() const noexcept { return config_.node_id; }
 
@@ -113,7 +164,9 @@ class NodeModel {
   /// the device's callback refuses are skipped and listed in `refused`; every other value
   /// is stored and listed in `applied`, even when equal to the current one (the firmware
   /// re-reports what a user wrote).
-  SetOutcome apply_set(const boost::json::object& payload);
+  /// With `report` false the applied values are not added to `take_changes` (a set made
+  /// by command 1 answers with its params and is not re-reported, spec §3.3).
+  SetOutcome apply_set(const boost::json::object& payload, bool report = true);
 
   /// The params changed since the last call (by `update` or `apply_set`), in the
   /// `params/local` shape, and forgets them. Empty when nothing changed.
@@ -130,13 +183,16 @@ class NodeModel {
                    WriteCallback on_write, bool is_service);
   [[nodiscard]] const model::ParamSpec* find_param(std::string_view device,
                                                    std::string_view param) const noexcept;
-  void store(std::string_view device, std::string_view param, const boost::json::value& value);
+  void store(std::string_view device, std::string_view param, const boost::json::value& value,
+             bool report = true);
 
   model::NodeConfig config_;
   boost::json::object values_;
   boost::json::object changes_;
   /// Write callbacks by device or service name.
   std::vector<std::pair<std::string, WriteCallback>> callbacks_;
+  /// Command handlers with their access masks, by command id.
+  std::vector<std::pair<std::uint16_t, std::pair<std::uint8_t, CommandHandler>>> commands_;
 };
 
 }  // namespace stratus::agent

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <utility>
 
+#include "proto/cmd_resp.hpp"
 #include "proto/payloads.hpp"
 
 namespace stratus::agent {
@@ -38,8 +39,12 @@ NodeSession::NodeSession(NodeModel& model, const Clock& clock, SessionOptions op
     : model_(model),
       clock_(clock),
       options_(options),
-      remote_topic_(proto::topic_for(model.node_id(), Suffix::params_remote)) {
+      remote_topic_(proto::topic_for(model.node_id(), Suffix::params_remote)),
+      to_node_topic_(proto::topic_for(model.node_id(), Suffix::to_node)) {
   stats_.boots = 1;
+  if (options_.cmd_resp) {
+    model_.set_attribute("cmd-resp", "1");
+  }
 }
 
 void NodeSession::publish(Suffix suffix, std::string payload, MqttActions& out) const {
@@ -52,12 +57,22 @@ void NodeSession::subscribe_all(MqttActions& out) const {
   out.push_back({MqttAction::Kind::subscribe, remote_topic_, {}});
 }
 
+void NodeSession::start_cmd_resp(MqttActions& out) {
+  if (options_.cmd_resp) {
+    out.push_back({MqttAction::Kind::subscribe, to_node_topic_, {}});
+    publish(Suffix::from_node, proto::encode_poll(), out);
+    ++stats_.polls;
+  }
+}
+
 void NodeSession::on_connected(MqttActions& out) {
   connected_ = true;
   ++stats_.connects;
   if (booted_) {
-    // A reconnect within the boot: resubscribe, then what changed while offline.
+    // A reconnect within the boot: resubscribe, poll for pending commands, then what
+    // changed while offline.
     subscribe_all(out);
+    start_cmd_resp(out);
     report(out);
     return;
   }
@@ -81,6 +96,7 @@ void NodeSession::on_connected(MqttActions& out) {
       }
     }
   }
+  start_cmd_resp(out);  // spec §1.4 step 5
 }
 
 void NodeSession::on_disconnected() noexcept {
@@ -94,6 +110,10 @@ void NodeSession::reboot() noexcept {
 }
 
 void NodeSession::on_message(std::string_view topic, std::string_view payload, MqttActions& out) {
+  if (options_.cmd_resp && topic == to_node_topic_) {
+    handle_command(payload, out);
+    return;
+  }
   if (topic != remote_topic_) {
     return;
   }
@@ -106,6 +126,92 @@ void NodeSession::on_message(std::string_view topic, std::string_view payload, M
   auto outcome = model_.apply_set(*set);
   stats_.refused_params += outcome.refused.size();
   report(out);
+}
+
+void NodeSession::handle_command(std::string_view payload, MqttActions& out) {
+  if (payload.size() > options_.max_command_bytes) {
+    ++stats_.rejected_messages;
+    return;
+  }
+  auto request = proto::decode_request(payload);
+  if (!request) {
+    ++stats_.rejected_messages;
+    return;
+  }
+  const auto role = static_cast<std::uint8_t>(request->role & 0x0FU);
+  int sub_role = 0;
+  for (int n = 1; n <= 4; ++n) {
+    if ((request->role & proto::sub_role_bits(n)) != 0) {
+      sub_role = n;
+    }
+  }
+  auto answer = [&](proto::CmdStatus status) {
+    respond(request->request_id, request->command, static_cast<std::uint8_t>(status), {}, out);
+  };
+  if (request->request_id.empty() || request->request_id.size() > proto::kMaxRequestIdBytes ||
+      role == 0 || request->command == 0) {
+    answer(proto::CmdStatus::invalid);
+    return;
+  }
+  const CommandRequest view{request->request_id, request->role, sub_role,
+                            request->command,    request->data, request->timestamp.value_or(0)};
+  CommandReply reply;
+  if (request->command == proto::kCmdSetParams) {
+    // spec §3.3: super-admin, primary and secondary users may set params.
+    if ((role & (admin_access | primary_access | secondary_access)) == 0) {
+      answer(proto::CmdStatus::auth_failed);
+      return;
+    }
+    reply = set_params_command(view);
+  } else {
+    const auto* entry = model_.find_command(request->command);
+    if (entry == nullptr) {
+      answer(proto::CmdStatus::not_found);
+      return;
+    }
+    if ((entry->first & role) == 0) {
+      answer(proto::CmdStatus::auth_failed);
+      return;
+    }
+    reply = entry->second(view);
+  }
+  if (!reply.deferred) {
+    respond(request->request_id, request->command, reply.status, reply.data, out);
+  }
+  // Changes a handler made through `NodeModel::update` are reported as usual.
+  report(out);
+}
+
+CommandReply NodeSession::set_params_command(const CommandRequest& request) {
+  auto document = proto::parse_json_object(request.data, options_.max_command_bytes);
+  const json::value* params = document ? document->if_contains("params") : nullptr;
+  if (params == nullptr || !params->is_object()) {
+    return CommandReply::invalid(
+        R"({"status":"fail","description":"expected {\"params\":{...}}"})");
+  }
+  auto outcome = model_.apply_set(params->get_object(), /*report=*/false);
+  stats_.refused_params += outcome.refused.size();
+  json::object answer;
+  answer["status"] = outcome.applied.empty() && !outcome.refused.empty() ? "fail" : "success";
+  if (!outcome.applied.empty()) {
+    answer["params"] = std::move(outcome.applied);
+  }
+  return CommandReply::ok(json::serialize(answer));
+}
+
+bool NodeSession::respond(std::string_view request_id, std::uint16_t command, std::uint8_t status,
+                          std::string_view data, MqttActions& out) {
+  if (!connected_) {
+    return false;
+  }
+  proto::CmdResponse response;
+  response.request_id = request_id;
+  response.status = status;
+  response.command = command;
+  response.data = data;
+  publish(Suffix::from_node, proto::encode_response(response), out);
+  ++stats_.commands;
+  return true;
 }
 
 void NodeSession::start_mapping(std::string user_id, std::string secret_key, MqttActions& out) {

@@ -37,6 +37,12 @@ struct SessionOptions {
   /// Largest `params/remote` payload accepted, bytes (firmware:
   /// `CONFIG_ESP_RMAKER_MAX_PARAM_DATA_SIZE`, up to 8192).
   std::size_t max_remote_payload_bytes = 8192;
+  /// Command-response (spec §1.4 step 5, §3; `CONFIG_ESP_RMAKER_CMD_RESP_ENABLE`, on by
+  /// default in firmware): node attribute `cmd-resp` = `1`, subscribe `to-node`, the empty
+  /// poll on `from-node` on every connect, commands dispatched to the model's handlers.
+  bool cmd_resp = true;
+  /// Largest `to-node` request accepted, bytes (the spec allows 64 KiB of data).
+  std::size_t max_command_bytes = 70000;
 };
 
 /// What a session has done, for `status` and tests.
@@ -50,6 +56,8 @@ struct SessionStats {
   std::uint64_t rejected_messages = 0;  ///< messages dropped whole (not JSON, oversized, ...)
   std::uint64_t alerts = 0;             ///< `alert` publishes
   std::uint64_t mappings = 0;           ///< `user/mapping` publishes
+  std::uint64_t commands = 0;           ///< `to-node` requests answered (any status)
+  std::uint64_t polls = 0;              ///< empty polls sent on `from-node`
 };
 
 /// The protocol state machine of one node.
@@ -63,7 +71,12 @@ struct SessionStats {
 /// while connected are reported by `report` on `params/local`, time-series params also on
 /// `tsdata` (property `time_series`) or `simple_tsdata` (`simple_ts`). A `params/remote`
 /// set is validated and applied through the model's write callbacks, and what was applied
-/// is re-reported on `params/local` (spec §1.3).
+/// is re-reported on `params/local` (spec §1.3). With `cmd_resp`, every connect also
+/// subscribes `to-node` and sends the empty poll; requests are checked (request id, role
+/// and command non-empty → else status 2; a handler → else 4; role in its access mask →
+/// else 3) and answered with the handler's status and data (spec §3.1). Command 1 (set
+/// params) is built in: it applies `{"params":{…}}` without re-reporting and answers
+/// `{"status":"success"|"fail","params":{applied}}` (spec §3.3).
 ///
 /// Thread-safety: none; drive it from one thread (or under one strand). It keeps a
 /// reference to `model` and `clock`, which must outlive it.
@@ -82,6 +95,12 @@ class NodeSession {
   /// a payload that is not a JSON object, or over `max_remote_payload_bytes`, is dropped
   /// and counted in `rejected_messages`; topics of other nodes or suffixes are ignored.
   void on_message(std::string_view topic, std::string_view payload, MqttActions& out);
+
+  /// Answers a command whose handler returned `CommandReply::later()`: publishes the
+  /// response TLV (request id, status, command, data) on `from-node`. Dropped when not
+  /// connected (the cloud re-sends the request on the next poll). Returns whether sent.
+  bool respond(std::string_view request_id, std::uint16_t command, std::uint8_t status,
+               std::string_view data, MqttActions& out);
 
   /// The firmware console's `add-user <user_id> <secret_key>`: publishes
   /// `{"node_id","user_id","secret_key"[,"reset":true]}` on `user/mapping` (spec §1.3) now
@@ -116,6 +135,9 @@ class NodeSession {
  private:
   void publish(proto::Suffix suffix, std::string payload, MqttActions& out) const;
   void subscribe_all(MqttActions& out) const;
+  void start_cmd_resp(MqttActions& out);
+  void handle_command(std::string_view payload, MqttActions& out);
+  CommandReply set_params_command(const CommandRequest& request);
   void publish_mapping(MqttActions& out);
   void publish_changes(const boost::json::object& changes, MqttActions& out);
   void publish_time_series(std::string_view device, const model::ParamSpec& spec,
@@ -125,6 +147,7 @@ class NodeSession {
   const Clock& clock_;
   SessionOptions options_;
   std::string remote_topic_;
+  std::string to_node_topic_;
   bool connected_ = false;
   bool booted_ = false;
   bool mapping_pending_ = false;

@@ -99,12 +99,20 @@ Result<std::unique_ptr<NodeRunner>> NodeRunner::start(const RunOptions& options,
   VirtualNodeOptions node_options;
   node_options.sensor_period = options.sensor_period;
   node_options.on_apply = [raw](std::string_view param, std::string_view value) {
-    raw->sink("set by user: " + std::string(param) + " = " + std::string(value));
+    if (param == "identify") {
+      raw->sink("identify: " + std::string(value));
+    } else {
+      raw->sink("set by user: " + std::string(param) + " = " + std::string(value));
+    }
   };
   // Called on the agent's thread inside a remote set: reboot after the set is handled.
   node_options.on_reboot = [raw] {
     raw->sink("rebooting (System.Reboot)");
     raw->agent->reboot();
+  };
+  node_options.defer = [raw](std::chrono::milliseconds delay,
+                             std::function<void(agent::NodeSession&, agent::MqttActions&)> task) {
+    raw->agent->after(delay, std::move(task));
   };
   auto node = make_virtual_node(options.model, options.node_id, node_options);
   if (!node) {

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <cmath>
 #include <fstream>
@@ -13,6 +14,7 @@
 
 #include "agent/standard.hpp"
 #include "log/log.hpp"
+#include "proto/payloads.hpp"
 
 namespace stratus::sim {
 namespace {
@@ -79,6 +81,74 @@ Result<void> add_services(agent::NodeModel& node, const VirtualNodeOptions& opti
   }
   return node.add_service(standard::time_service(), {{"TZ", ""}, {"TZ-POSIX", ""}},
                           std::move(apply));
+}
+
+// The sample commands (see kIdentifyCommand).
+Result<void> add_commands(agent::NodeModel& node, const VirtualNodeOptions& options) {
+  auto identify = node.register_command(
+      kIdentifyCommand, agent::any_user_access,
+      [options](const agent::CommandRequest& request) -> agent::CommandReply {
+        std::int64_t seconds = 3;
+        if (!request.data.empty()) {
+          auto body = proto::parse_json_object(request.data, 4096);
+          const auto* s = body ? body->if_contains("seconds") : nullptr;
+          if (!body ||
+              (s != nullptr && (!s->is_int64() || s->as_int64() < 1 || s->as_int64() > 60))) {
+            return agent::CommandReply::invalid(
+                R"({"status":"fail","description":"expected {\"seconds\":1..60}"})");
+          }
+          if (s != nullptr) {
+            seconds = s->as_int64();
+          }
+        }
+        if (options.on_apply) {
+          options.on_apply("identify", "blinking for " + std::to_string(seconds) + " s");
+        }
+        std::string answer = R"({"status":"success","blinked_s":)" + std::to_string(seconds) + "}";
+        if (!options.defer) {
+          return agent::CommandReply::ok(std::move(answer));
+        }
+        options.defer(std::chrono::seconds(seconds),
+                      [id = std::string(request.request_id), answer](agent::NodeSession& session,
+                                                                     agent::MqttActions& out) {
+                        session.respond(id, kIdentifyCommand, 0, answer, out);
+                      });
+        return agent::CommandReply::later();
+      });
+  if (!identify) {
+    return identify;
+  }
+  auto reboot = node.register_command(
+      kRebootCommand, agent::primary_access | agent::admin_access,
+      [on_reboot = options.on_reboot](const agent::CommandRequest&) {
+        if (on_reboot) {
+          on_reboot();  // the driver reboots after this answer is sent
+        }
+        return agent::CommandReply::ok(R"({"status":"success","rebooting":true})");
+      });
+  if (!reboot) {
+    return reboot;
+  }
+  auto settings = std::make_shared<json::object>();
+  return node.register_command(
+      kConfigureCommand, agent::primary_access | agent::admin_access,
+      [settings, on_apply = options.on_apply](const agent::CommandRequest& request) {
+        auto body = proto::parse_json_object(request.data, 16384);
+        if (!body || body->empty()) {
+          return agent::CommandReply::invalid(
+              R"({"status":"fail","description":"expected a JSON object of settings"})");
+        }
+        json::array applied;
+        for (const auto& [key, value] : *body) {
+          (*settings)[key] = value;
+          applied.emplace_back(key);
+          if (on_apply) {
+            on_apply("config." + std::string(key), json::serialize(value));
+          }
+        }
+        return agent::CommandReply::ok(
+            json::serialize(json::object{{"status", "success"}, {"applied", std::move(applied)}}));
+      });
 }
 
 // A value that drifts by at most `step` per tick within [min, max], rounded to 0.1.
@@ -154,6 +224,9 @@ Result<VirtualNode> builtin(std::string_view name, std::string node_id,
     return fail(std::move(added).error());
   }
   if (auto ok = add_services(*v.model, options); !ok) {
+    return fail(std::move(ok).error());
+  }
+  if (auto ok = add_commands(*v.model, options); !ok) {
     return fail(std::move(ok).error());
   }
   return v;
@@ -478,6 +551,9 @@ Result<VirtualNode> parse_yaml_model(std::string_view yaml, std::string node_id,
       }
     }
     if (auto ok = parse_behaviours(root["behaviours"], v, seed_for(node_id, options.seed)); !ok) {
+      return fail(std::move(ok).error());
+    }
+    if (auto ok = add_commands(*v.model, options); !ok) {
       return fail(std::move(ok).error());
     }
     return v;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "agent/node_model.hpp"
+#include "agent/node_session.hpp"
 #include "core/error.hpp"
 
 namespace stratus::sim {
@@ -47,7 +48,21 @@ struct VirtualNodeOptions {
   /// Called for every remote write a device applies, with `Device.Param` and the value as
   /// JSON text, e.g. to print "Light.Power = true". Optional.
   std::function<void(std::string_view param, std::string_view value)> on_apply;
+  /// Runs a task later on the driver's thread (`agent::NodeAgent::after`), for deferred
+  /// command answers. Empty: deferred commands answer at once.
+  std::function<void(std::chrono::milliseconds delay,
+                     std::function<void(agent::NodeSession&, agent::MqttActions&)> task)>
+      defer;
 };
+
+/// Sample commands every virtual node registers (spec §3; custom ids ≥ 0x1000).
+/// `identify` {"seconds":1..60, default 3}: blinks and answers when done (a deferred
+/// answer), any user. `reboot`: answers, then reboots; primary user and admin only.
+/// `configure` {<key>: <value>, ...}: stores node-local settings and answers the keys it
+/// applied; primary user and admin only.
+inline constexpr std::uint16_t kIdentifyCommand = 0x1001;
+inline constexpr std::uint16_t kRebootCommand = 0x1002;
+inline constexpr std::uint16_t kConfigureCommand = 0x1003;
 
 /// Names of the built-in models: "light", "switch", "fan", "temperature-sensor", "outlet".
 const std::vector<std::string_view>& builtin_models();

@@ -57,12 +57,28 @@ std::unique_ptr<NodeModel> sensor_light_node() {
   return node;
 }
 
+std::string hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    out += kDigits[b >> 4U];
+    out += kDigits[b & 0xFU];
+  }
+  return out;
+}
+
 // "pub <topic> <payload>" / "sub <filter>", one string per action, for readable asserts.
 std::vector<std::string> lines(const MqttActions& actions) {
   std::vector<std::string> out;
   for (const auto& a : actions) {
-    out.push_back(a.kind == MqttAction::Kind::subscribe ? "sub " + a.topic
-                                                        : "pub " + a.topic + " " + a.payload);
+    if (a.kind == MqttAction::Kind::subscribe) {
+      out.push_back("sub " + a.topic);
+    } else if (a.topic.ends_with("from-node")) {
+      out.push_back("pub " + a.topic + " " + hex(a.payload));  // binary TLV
+    } else {
+      out.push_back("pub " + a.topic + " " + a.payload);
+    }
   }
   return out;
 }
@@ -84,7 +100,7 @@ class NodeSessionTest : public ::testing::Test {
 TEST_F(NodeSessionTest, FirstConnectSendsTheBootSequenceInFirmwareOrder) {
   session.on_connected(out);
   const auto l = take();
-  ASSERT_EQ(l.size(), 5U);
+  ASSERT_EQ(l.size(), 7U);
   EXPECT_EQ(l[0], "pub node/N1/config " + node->config_json());
   EXPECT_EQ(l[1], "sub node/N1/params/remote");
   EXPECT_EQ(l[2], R"(pub node/N1/params/local/init {"Light":{"Power":false},)"
@@ -94,6 +110,8 @@ TEST_F(NodeSessionTest, FirstConnectSendsTheBootSequenceInFirmwareOrder) {
                   R"("records":[{"t":1700000000,"v":2.15E1}]}]})");
   EXPECT_EQ(l[4], R"(pub node/N1/simple_tsdata {"name":"Sensor.Humidity","type":"","dt":"int",)"
                   R"("t":1700000000,"v":40})");
+  EXPECT_EQ(l[5], "sub node/N1/to-node") << "cmd-resp comes last (spec §1.4 step 5)";
+  EXPECT_EQ(l[6], "pub node/N1/from-node 010003010005020000") << "the empty poll";
   EXPECT_TRUE(session.booted());
   EXPECT_EQ(session.stats().connects, 1U);
 }
@@ -173,9 +191,11 @@ TEST_F(NodeSessionTest, ReconnectResubscribesAndReportsOfflineChangesOnly) {
   EXPECT_FALSE(session.raise_alert("lost", out)) << "alerts are dropped while offline";
   session.on_connected(out);
   const auto l = take();
-  ASSERT_EQ(l.size(), 2U);
+  ASSERT_EQ(l.size(), 4U);
   EXPECT_EQ(l[0], "sub node/N1/params/remote");
-  EXPECT_EQ(l[1], R"(pub node/N1/params/local {"Light":{"Power":true}})");
+  EXPECT_EQ(l[1], "sub node/N1/to-node");
+  EXPECT_EQ(l[2], "pub node/N1/from-node 010003010005020000") << "a poll on every connect";
+  EXPECT_EQ(l[3], R"(pub node/N1/params/local {"Light":{"Power":true}})");
   EXPECT_EQ(session.stats().connects, 2U);
   EXPECT_EQ(session.stats().boots, 1U);
 }

@@ -78,6 +78,38 @@ TEST(VirtualNode, TemperatureSensorDriftsWithinItsBounds) {
       << "a node id gives the same readings on every run";
 }
 
+// The sample commands: identify answers (at once without a driver to defer it), reboot is
+// for primary users and admins and calls the driver, configure stores settings.
+TEST(VirtualNode, SampleCommands) {
+  int reboots = 0;
+  std::vector<std::string> applied;
+  VirtualNodeOptions options;
+  options.on_reboot = [&] { ++reboots; };
+  options.on_apply = [&](std::string_view p, std::string_view v) {
+    applied.push_back(std::string(p) + "=" + std::string(v));
+  };
+  auto v = make_virtual_node("fan", "F1", options);
+  ASSERT_TRUE(v.has_value());
+  auto call = [&](std::uint16_t cmd, std::string_view data) {
+    const auto* entry = v->model->find_command(cmd);
+    EXPECT_NE(entry, nullptr) << cmd;
+    return entry->second(agent::CommandRequest{"r1", 0x02, 0, cmd, data, 0});
+  };
+  auto identify = call(kIdentifyCommand, R"({"seconds":2})");
+  EXPECT_EQ(identify.status, 0);
+  EXPECT_EQ(identify.data, R"({"status":"success","blinked_s":2})");
+  EXPECT_EQ(call(kIdentifyCommand, R"({"seconds":99})").status, 2);
+  EXPECT_EQ(call(kRebootCommand, "").data, R"({"status":"success","rebooting":true})");
+  EXPECT_EQ(reboots, 1);
+  EXPECT_EQ(v->model->find_command(kRebootCommand)->first & agent::secondary_access, 0)
+      << "secondary users may not reboot";
+  EXPECT_EQ(call(kConfigureCommand, R"({"led":"dim","interval_s":30})").data,
+            R"({"status":"success","applied":["led","interval_s"]})");
+  EXPECT_EQ(call(kConfigureCommand, "[]").status, 2);
+  EXPECT_EQ(applied, (std::vector<std::string>{"identify=blinking for 2 s", "config.led=\"dim\"",
+                                               "config.interval_s=30"}));
+}
+
 constexpr std::string_view kKitchen = R"(
 info: {name: Kitchen, type: Thermostat, fw_version: "2.1"}
 devices:
