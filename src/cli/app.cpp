@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <array>
 #include <boost/json.hpp>
+#include <charconv>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -54,6 +55,13 @@ struct Args {
   std::string name;
   std::string url;
   std::string ca;
+  std::string cmd;
+  std::string request_id;
+  std::string start_id;
+  int num_records = 0;
+  std::optional<int> cmd_timeout_s;
+  bool is_base64 = false;
+  bool override_pending = false;
 };
 
 std::vector<std::string> split_list(std::string_view text) {
@@ -471,6 +479,135 @@ class Runner {
     return 0;
   }
 
+  // --- command requests (spec §3.5) ------------------------------------------
+
+  // `create_cmd_request <nodes> <cmd> <data>`: data is JSON, or taken as a string.
+  int create_cmd_request() {
+    int cmd = -1;
+    const auto parsed = std::from_chars(args_.cmd.data(), args_.cmd.data() + args_.cmd.size(), cmd);
+    if (parsed.ec != std::errc{} || parsed.ptr != args_.cmd.data() + args_.cmd.size() || cmd < 0 ||
+        cmd > 65535)
+      return report(Error{errc::invalid_argument, "cmd must be a number 0..65535", 0});
+    client::CommandRequestSpec spec;
+    spec.node_ids = split_list(args_.node_ids);
+    if (spec.node_ids.empty())
+      return report(Error{errc::invalid_argument, "no node id given", 0});
+    spec.cmd = cmd;
+    std::error_code json_error;
+    (void)boost::json::parse(args_.data, json_error);
+    spec.data_json =
+        json_error ? boost::json::serialize(boost::json::string(args_.data)) : args_.data;
+    spec.timeout_s = args_.cmd_timeout_s;
+    spec.is_base64 = args_.is_base64;
+    spec.override_pending = args_.override_pending;
+    auto s = session(true);
+    if (!s)
+      return report(s.error());
+    auto answer = s->create_command_request(spec);
+    if (!answer)
+      return report_call(answer.error());
+    if (args_.json) {
+      print_json(answer->body);
+      return 0;
+    }
+    std::error_code ec;
+    const auto body = boost::json::parse(answer->body, ec);
+    const auto* object = ec ? nullptr : body.if_object();
+    const auto* id = object != nullptr ? object->if_contains("request_id") : nullptr;
+    env_.out << "request "
+             << (id != nullptr && id->is_string() ? std::string(id->get_string()) : "?") << '\n';
+    const auto* responses = object != nullptr ? object->if_contains("responses") : nullptr;
+    if (responses == nullptr || !responses->is_array()) {
+      env_.out << "sent to " << spec.node_ids.size()
+               << (spec.node_ids.size() == 1 ? " node" : " nodes")
+               << "; follow it with: stratus get_cmd_requests "
+               << (id != nullptr && id->is_string() ? std::string(id->get_string()) : "<id>")
+               << '\n';
+      return 0;
+    }
+    for (const auto& entry : responses->get_array()) {
+      const auto* e = entry.if_object();
+      if (e == nullptr)
+        continue;
+      std::string nodes;
+      if (const auto* list = e->if_contains("node_ids"); list != nullptr && list->is_array())
+        for (const auto& n : list->get_array())
+          nodes += (nodes.empty() ? "" : ",") + std::string(n.is_string() ? n.get_string() : "?");
+      const auto* r = e->if_contains("response");
+      const auto* ro = r != nullptr ? r->if_object() : nullptr;
+      const auto* d = ro != nullptr ? ro->if_contains("description") : nullptr;
+      const auto* c = ro != nullptr ? ro->if_contains("error_code") : nullptr;
+      env_.out << "  " << nodes << ": "
+               << (d != nullptr && d->is_string() ? std::string(d->get_string()) : "failure");
+      if (c != nullptr && !c->is_null())
+        env_.out << " (code " << boost::json::serialize(*c) << ")";
+      env_.out << '\n';
+    }
+    return 0;
+  }
+
+  int get_cmd_requests() {
+    auto s = session(true);
+    if (!s)
+      return report(s.error());
+    auto answer =
+        s->command_requests(args_.request_id, args_.node_id, args_.start_id, args_.num_records);
+    if (!answer)
+      return report_call(answer.error());
+    if (args_.json) {
+      print_json(*answer);
+      return 0;
+    }
+    std::error_code ec;
+    const auto body = boost::json::parse(*answer, ec);
+    const auto* object = ec ? nullptr : body.if_object();
+    const auto* requests = object != nullptr ? object->if_contains("requests") : nullptr;
+    if (requests == nullptr || !requests->is_array() || requests->get_array().empty()) {
+      env_.out << "no requests\n";
+      return 0;
+    }
+    const auto now = clock_->now();
+    auto text = [now](const boost::json::object& o, std::string_view key) -> std::string {
+      const auto* v = o.if_contains(key);
+      if (v == nullptr || v->is_null())
+        return {};
+      if (v->is_string())
+        return std::string(v->get_string());
+      if (v->is_int64() && (key.ends_with("_timestamp")))
+        return format_local_time(
+            std::chrono::system_clock::time_point(std::chrono::seconds(v->get_int64())), now);
+      return boost::json::serialize(*v);
+    };
+    bool first = true;
+    for (const auto& entry : requests->get_array()) {
+      const auto* r = entry.if_object();
+      if (r == nullptr)
+        continue;
+      if (!first)
+        env_.out << '\n';
+      first = false;
+      std::vector<std::pair<std::string, std::string>> rows{{"request", text(*r, "request_id")},
+                                                            {"node", text(*r, "node_id")},
+                                                            {"cmd", text(*r, "cmd")},
+                                                            {"status", text(*r, "status")}};
+      for (const auto& [label, key] : {std::pair{"device status", "device_status"},
+                                       {"description", "status_description"},
+                                       {"requested", "request_timestamp"},
+                                       {"answered", "response_timestamp"},
+                                       {"expires", "expiration_timestamp"},
+                                       {"request data", "request_data"},
+                                       {"response data", "response_data"}}) {
+        if (auto v = text(*r, key); !v.empty())
+          rows.emplace_back(label, std::move(v));
+      }
+      env_.out << key_values(rows);
+    }
+    if (const auto* next = object->if_contains("next_id");
+        next != nullptr && next->is_string() && !next->get_string().empty())
+      env_.out << "more: --start_id " << std::string(next->get_string()) << '\n';
+    return 0;
+  }
+
   int set_params() {
     if (args_.data.empty() && args_.filepath.empty())
       return report(Error{errc::invalid_argument, "--data or --filepath is required", 0});
@@ -838,6 +975,29 @@ int run(const std::vector<std::string>& args, Environment& env) {
   auto* file = set->add_option("--filepath", a.filepath, "File holding the params JSON");
   data->excludes(file);
   on(set, [](Runner& r) { return r.set_params(); });
+
+  auto* create_cmd =
+      app.add_subcommand("create_cmd_request", "Send a command to nodes (command-response)");
+  create_cmd->add_option("nodes", a.node_ids, "Node ids, comma-separated (at most 25)")->required();
+  create_cmd->add_option("cmd", a.cmd, "Command id, 0..65535 (1 = set params)")->required();
+  create_cmd
+      ->add_option("data", a.data, R"(Data: JSON ('{"params":{"Light":{"Power":true}}}') or text)")
+      ->required();
+  create_cmd->add_option("--timeout", a.cmd_timeout_s,
+                         "Seconds the request stays valid (1..2592000, -1 = until answered; "
+                         "default 30)");
+  create_cmd->add_flag("--base64", a.is_base64, "data is base64 of raw bytes");
+  create_cmd->add_flag("--override", a.override_pending,
+                       "Replace your pending requests with the same command to these nodes");
+  on(create_cmd, [](Runner& r) { return r.create_cmd_request(); });
+
+  auto* get_cmds = app.add_subcommand("get_cmd_requests", "Show command requests and answers");
+  get_cmds->add_option("request_id", a.request_id, "Request id from create_cmd_request")
+      ->required();
+  get_cmds->add_option("--node_id", a.node_id, "Only this node");
+  get_cmds->add_option("--start_id", a.start_id, "Next page (from the previous answer)");
+  get_cmds->add_option("--num_records", a.num_records, "Requests per page (1..100)");
+  on(get_cmds, [](Runner& r) { return r.get_cmd_requests(); });
 
   auto* remove = app.add_subcommand("removenode", "Remove a node from your account");
   remove->add_option("nodeid", a.node_id, "Node id")->required();

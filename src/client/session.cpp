@@ -514,6 +514,47 @@ Result<std::string> Session::node_params(std::string_view node_id) {
   return std::move(answer->body);
 }
 
+Result<RawResponse> Session::create_command_request(const CommandRequestSpec& spec) {
+  auto& m = *impl_;
+  json::object body;
+  json::array ids;
+  for (const auto& id : spec.node_ids)
+    ids.emplace_back(id);
+  body["node_ids"] = std::move(ids);
+  body["cmd"] = spec.cmd;
+  if (!spec.data_json.empty()) {
+    std::error_code ec;
+    auto data = json::parse(spec.data_json, ec);
+    if (ec)
+      return fail(errc::invalid_argument, "the command data is not JSON: " + ec.message());
+    body["data"] = std::move(data);
+  }
+  if (spec.timeout_s)
+    body["timeout"] = *spec.timeout_s;
+  if (spec.is_base64)
+    body["is_base64"] = true;
+  if (spec.override_pending)
+    body["override"] = true;
+  return m.authed("POST", m.url.versioned("user/nodes/cmd"), json::serialize(body),
+                  m.options.long_request_timeout);
+}
+
+Result<std::string> Session::command_requests(std::string_view request_id, std::string_view node_id,
+                                              std::string_view start_id, int num_records) {
+  auto& m = *impl_;
+  std::string path = "user/nodes/cmd?request_id=" + percent_encode(request_id);
+  if (!node_id.empty())
+    path += "&node_id=" + percent_encode(node_id);
+  if (!start_id.empty())
+    path += "&start_id=" + percent_encode(start_id);
+  if (num_records > 0)
+    path += "&num_records=" + std::to_string(num_records);
+  auto answer = m.authed("GET", m.url.versioned(path), std::nullopt, m.options.request_timeout);
+  if (!answer)
+    return fail(answer.error());
+  return std::move(answer->body);
+}
+
 Result<std::vector<SetParamsOutcome>> Session::set_params(const std::vector<NodeParams>& sets) {
   auto& m = *impl_;
   if (sets.empty() || sets.size() > kMaxSetsPerRequest)

@@ -156,6 +156,15 @@ class Session {
   /// Deletes one metadata key (`{"metadata":{"<key>":null}}`) or, with no key, all
   /// metadata (`{"metadata":null}`).
   Result<void> delete_metadata(std::string_view node_id, std::optional<std::string> key = {});
+  /// `POST v1/user/nodes/cmd` (spec §3.5) → the server's answer: 200
+  /// `{"request_id","status"}` or 207 with per-node `responses` (both are successes here;
+  /// read `status` and `body`). Errors: invalid_argument for a `data_json` that is not
+  /// JSON (before sending), else as the class comment. Uses the long timeout (spec §4.1).
+  Result<RawResponse> create_command_request(const CommandRequestSpec& spec);
+  /// `GET v1/user/nodes/cmd?request_id=[&node_id=][&start_id=][&num_records=]` → the
+  /// raw `{"requests":[…],"next_id"?}` answer.
+  Result<std::string> command_requests(std::string_view request_id, std::string_view node_id = {},
+                                       std::string_view start_id = {}, int num_records = 0);
   /// `POST <root>/claim/initiate {mac_addr, platform}` with the user's token →
   /// the node id the server assigned (spec §6.3 step 6).
   Result<std::string> claim_initiate(std::string_view mac_addr, std::string_view platform);

@@ -84,6 +84,19 @@ struct NodeParams {
   std::string payload_json;
 };
 
+/// A command request to create (`POST v1/user/nodes/cmd`, spec §3.5).
+struct CommandRequestSpec {
+  std::vector<std::string> node_ids;  ///< 1..25, unique
+  int cmd = 0;                        ///< 0..65535
+  /// The `data` member as JSON text: an object, an array, or a JSON string (base64 text
+  /// with `is_base64`). Empty = no data.
+  std::string data_json;
+  std::optional<int>
+      timeout_s;  ///< 1..2592000 or -1 (until the node answers); none = server default
+  bool is_base64 = false;
+  bool override_pending = false;  ///< `override`: replace the caller's pending requests
+};
+
 /// The per-node result of a batch set (200/207 answers).
 struct SetParamsOutcome {
   std::string node_id;

@@ -91,6 +91,24 @@ TEST_F(AppTest, CommandErrorsBeforeAnyRequest) {
   EXPECT_NE(r.err.find("STRATUS_PASSWORD"), std::string::npos) << r.err;
 }
 
+// The command-response commands check their arguments before any request.
+TEST_F(AppTest, CommandRequestArguments) {
+  auto r = run_stratus({"create_cmd_request", "n1", "abc", "{}"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "error: cmd must be a number 0..65535\n");
+  r = run_stratus({"create_cmd_request", "n1", "70000", "{}"});
+  EXPECT_EQ(r.status, 1);
+  r = run_stratus({"create_cmd_request", ",", "1", "{}"});
+  EXPECT_EQ(r.err, "error: no node id given\n");
+  r = run_stratus({"create_cmd_request", "n1", "1"});
+  EXPECT_EQ(r.status, 2) << "data is required";
+  r = run_stratus({"get_cmd_requests"});
+  EXPECT_EQ(r.status, 2) << "request_id is required";
+  r = run_stratus({"create_cmd_request", "n1", "4097", R"({"seconds":2})", "--timeout", "60"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("not logged in"), std::string::npos) << r.err;
+}
+
 TEST_F(AppTest, ProfileCommands) {
   auto r = run_stratus({"profile", "show"});
   EXPECT_EQ(r.status, 0) << r.err;
