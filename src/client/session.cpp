@@ -159,6 +159,17 @@ struct Session::Impl {
     return {};
   }
 
+  // `authed`, then the answer parsed as a JSON object; `what` ("GET /v1/user2") names
+  // the call in errors.
+  Result<json::object> authed_object(std::string_view method, std::string full_url,
+                                     std::optional<std::string> body,
+                                     std::chrono::milliseconds timeout, std::string_view what) {
+    auto answer = authed(method, std::move(full_url), std::move(body), timeout);
+    if (!answer)
+      return fail(answer.error());
+    return detail::parse_object(answer->body, what);
+  }
+
   Result<RawResponse> authed(std::string_view method, std::string full_url,
                              std::optional<std::string> body, std::chrono::milliseconds timeout) {
     if (tokens.access_token.empty() || tokens.refresh_token.empty())
@@ -386,10 +397,8 @@ Result<NodeIdPage> Session::list_node_ids(std::string_view start_id, int num_rec
   const std::string query = page_query(start_id, num_records);
   if (!query.empty())
     path += "?" + query.substr(1);
-  auto answer = m.authed("GET", m.url.versioned(path), std::nullopt, m.options.request_timeout);
-  if (!answer)
-    return fail(answer.error());
-  auto o = detail::parse_object(answer->body, "GET /v1/user/nodes");
+  auto o = m.authed_object("GET", m.url.versioned(path), std::nullopt, m.options.request_timeout,
+                           "GET /v1/user/nodes");
   if (!o)
     return fail(o.error());
   NodeIdPage page;
@@ -422,10 +431,8 @@ Result<std::vector<std::string>> Session::all_node_ids() {
 Result<NodeDetailsPage> Session::list_node_details(std::string_view start_id, int num_records) {
   auto& m = *impl_;
   const std::string path = "user/nodes?node_details=true" + page_query(start_id, num_records);
-  auto answer = m.authed("GET", m.url.versioned(path), std::nullopt, m.options.request_timeout);
-  if (!answer)
-    return fail(answer.error());
-  auto o = detail::parse_object(answer->body, "GET /v1/user/nodes");
+  auto o = m.authed_object("GET", m.url.versioned(path), std::nullopt, m.options.request_timeout,
+                           "GET /v1/user/nodes");
   if (!o)
     return fail(o.error());
   NodeDetailsPage page;
@@ -444,10 +451,8 @@ Result<std::vector<NodeDetails>> Session::node_details(std::optional<std::string
   auto& m = *impl_;
   if (node_id) {
     const std::string path = "user/nodes?node_details=true&node_id=" + percent_encode(*node_id);
-    auto answer = m.authed("GET", m.url.versioned(path), std::nullopt, m.options.request_timeout);
-    if (!answer)
-      return fail(answer.error());
-    auto o = detail::parse_object(answer->body, "GET /v1/user/nodes");
+    auto o = m.authed_object("GET", m.url.versioned(path), std::nullopt, m.options.request_timeout,
+                             "GET /v1/user/nodes");
     if (!o)
       return fail(o.error());
     std::vector<NodeDetails> nodes;
@@ -488,12 +493,9 @@ Result<std::string> Session::node_config(std::string_view node_id) {
 
 Result<Connectivity> Session::node_status(std::string_view node_id) {
   auto& m = *impl_;
-  auto answer =
-      m.authed("GET", m.url.versioned("user/nodes/status?node_id=" + percent_encode(node_id)),
-               std::nullopt, m.options.request_timeout);
-  if (!answer)
-    return fail(answer.error());
-  auto o = detail::parse_object(answer->body, "GET /v1/user/nodes/status");
+  auto o = m.authed_object("GET",
+                           m.url.versioned("user/nodes/status?node_id=" + percent_encode(node_id)),
+                           std::nullopt, m.options.request_timeout, "GET /v1/user/nodes/status");
   if (!o)
     return fail(o.error());
   Connectivity c;
@@ -631,12 +633,9 @@ Result<void> Session::remove_mapping(std::string_view node_id, std::string_view 
 
 Result<MappingStatus> Session::mapping_status(std::string_view request_id) {
   auto& m = *impl_;
-  auto answer = m.authed(
+  auto o = m.authed_object(
       "GET", m.url.versioned("user/nodes/mapping?request_id=" + percent_encode(request_id)),
-      std::nullopt, m.options.request_timeout);
-  if (!answer)
-    return fail(answer.error());
-  auto o = detail::parse_object(answer->body, "GET /v1/user/nodes/mapping");
+      std::nullopt, m.options.request_timeout, "GET /v1/user/nodes/mapping");
   if (!o)
     return fail(o.error());
   const auto status = detail::string_or(*o, "request_status");

@@ -9,41 +9,14 @@
 
 #include "log/log.hpp"
 #include "mqtt/client.hpp"
+#include "mqtt/detail/mosquitto_common.hpp"
 
 namespace stratus::mqtt {
 namespace {
 
+using detail::lib_init_once;
+using detail::to_error;
 using log::Channel;
-
-// libmosquitto wants mosquitto_lib_init() once per process.
-void lib_init_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { mosquitto_lib_init(); });
-}
-
-Error to_error(int rc, std::string_view what) {
-  errc code = errc::internal;
-  switch (rc) {
-    case MOSQ_ERR_NO_CONN:
-    case MOSQ_ERR_CONN_LOST:
-    case MOSQ_ERR_CONN_REFUSED:
-      code = errc::unavailable;
-      break;
-    case MOSQ_ERR_INVAL:
-    case MOSQ_ERR_PAYLOAD_SIZE:
-    case MOSQ_ERR_MALFORMED_UTF8:
-    case MOSQ_ERR_OVERSIZE_PACKET:
-    case MOSQ_ERR_QOS_NOT_SUPPORTED:
-      code = errc::invalid_argument;
-      break;
-    case MOSQ_ERR_NOMEM:
-      code = errc::resource_exhausted;
-      break;
-    default:
-      break;
-  }
-  return Error{code, std::string("mqtt: ") + std::string(what) + ": " + mosquitto_strerror(rc)};
-}
 
 class MosquittoClient final : public Client {
  public:

@@ -45,11 +45,14 @@
 #include "core/assert.hpp"
 #include "core/random.hpp"
 #include "mqtt/connection_pool.hpp"
+#include "mqtt/detail/mosquitto_common.hpp"
 
 namespace stratus::mqtt {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using detail::lib_init_once;
+using detail::to_error;
 using std::chrono::milliseconds;
 
 constexpr std::uint32_t kIndexBits = 20;
@@ -60,35 +63,6 @@ constexpr int kMaxEvents = 256;
 constexpr int kReadBudget = 64;  // packets per connection and event (fairness)
 constexpr std::size_t kMaxTimersPerPoll = 4096;
 constexpr milliseconds kMiscInterval{1000};  // keepalive granularity (libmosquitto counts seconds)
-
-void lib_init_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { mosquitto_lib_init(); });
-}
-
-Error to_error(int rc, std::string_view what) {
-  errc code = errc::internal;
-  switch (rc) {
-    case MOSQ_ERR_NO_CONN:
-    case MOSQ_ERR_CONN_LOST:
-    case MOSQ_ERR_CONN_REFUSED:
-      code = errc::unavailable;
-      break;
-    case MOSQ_ERR_INVAL:
-    case MOSQ_ERR_PAYLOAD_SIZE:
-    case MOSQ_ERR_MALFORMED_UTF8:
-    case MOSQ_ERR_OVERSIZE_PACKET:
-    case MOSQ_ERR_QOS_NOT_SUPPORTED:
-      code = errc::invalid_argument;
-      break;
-    case MOSQ_ERR_NOMEM:
-      code = errc::resource_exhausted;
-      break;
-    default:
-      break;
-  }
-  return Error{code, "mqtt: " + std::string(what) + ": " + mosquitto_strerror(rc)};
-}
 
 std::string errno_text(int e) {
   std::array<char, 128> buf{};
