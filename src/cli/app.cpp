@@ -525,6 +525,8 @@ class Runner {
                << '\n';
       return 0;
     }
+    constexpr std::int64_t kNodeOffline = 131112;  // spec §3.5
+    bool refused = false;
     for (const auto& entry : responses->get_array()) {
       const auto* e = entry.if_object();
       if (e == nullptr)
@@ -542,8 +544,13 @@ class Runner {
       if (c != nullptr && !c->is_null())
         env_.out << " (code " << boost::json::serialize(*c) << ")";
       env_.out << '\n';
+      // An offline node keeps the request (delivered when it is back); anything else
+      // (unknown node, no cmd-resp support) means the command will not reach that node.
+      const bool kept = c != nullptr && ((c->is_int64() && c->get_int64() == kNodeOffline) ||
+                                         (c->is_string() && c->get_string() == "131112"));
+      refused = refused || !kept;
     }
-    return 0;
+    return refused ? 1 : 0;
   }
 
   int get_cmd_requests() {

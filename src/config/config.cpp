@@ -395,6 +395,13 @@ const std::vector<Key>& keys() {
                              "Longest a report waits for its batch to fill."));
     t.push_back(duration_key("nodes", "mapping_timeout_s", STRATUS_REF(nodes, mapping_timeout_s), 10,
                              86400, "A user-node mapping request expires after this."));
+    t.push_back(duration_key("nodes", "command_sweep_ms", STRATUS_REF(nodes, command_sweep_ms), 10,
+                             3600000,
+                             "How often pending command requests past their timeout are marked "
+                             "timed_out (reads mark them too)."));
+    t.push_back(duration_key("nodes", "command_default_timeout_s",
+                             STRATUS_REF(nodes, command_default_timeout_s), 1, 2592000,
+                             "Timeout of a command request that names none (spec: 30 s)."));
     t.push_back(choice_key("mail", "mode", STRATUS_REF(mail, mode), {"outbox", "smtp"},
                            "outbox: one text file per message in <data_dir>/outbox; smtp: send."));
     t.push_back(string_key("mail", "smtp_url", STRATUS_REF(mail, smtp_url),

@@ -2,7 +2,9 @@
 
 #include <sys/random.h>
 
+#include <array>
 #include <cerrno>
+#include <string_view>
 #include <vector>
 
 #include "core/assert.hpp"
@@ -32,6 +34,27 @@ std::string random_hex(std::size_t n) {
     out += digits[v & 0xF];
   }
   return out;
+}
+
+std::string random_alnum(std::size_t n) {
+  static constexpr std::string_view alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  static_assert(alphabet.size() == 62);
+  std::string id;
+  id.reserve(n);
+  std::array<std::byte, 64> buffer{};
+  while (id.size() < n) {
+    random_bytes(buffer);
+    for (const std::byte b : buffer) {
+      const auto v = std::to_integer<unsigned>(b);
+      if (v >= 248)  // 248 = 4 * 62: keeps the distribution uniform
+        continue;
+      id.push_back(alphabet[v % 62]);
+      if (id.size() == n)
+        break;
+    }
+  }
+  return id;
 }
 
 }  // namespace stratus

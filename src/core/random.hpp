@@ -17,4 +17,9 @@ void random_bytes(std::span<std::byte> out);
 /// `n` random bytes as lower-case hex (2n characters). Thread-safe.
 [[nodiscard]] std::string random_hex(std::size_t n);
 
+/// `n` characters drawn uniformly from `[A-Za-z0-9]` (rejection sampling, ≈ 5.95 bits
+/// each): the shape of RainMaker node ids and command request ids (22 characters ≈ 131
+/// bits, so they cannot be guessed or collide in practice). Thread-safe.
+[[nodiscard]] std::string random_alnum(std::size_t n);
+
 }  // namespace stratus

@@ -1,6 +1,7 @@
 #include "link/node_link.hpp"
 
 #include "log/log.hpp"
+#include "proto/cmd_resp.hpp"
 #include "proto/payloads.hpp"
 #include "proto/topics.hpp"
 
@@ -9,8 +10,8 @@ namespace {
 
 using log::Channel;
 
-constexpr const char* kKindNames[] = {"config",   "params", "alert",    "mapping",
-                                      "presence", "ready",  "unhandled"};
+constexpr const char* kKindNames[] = {
+    "config", "params", "alert", "mapping", "presence", "ready", "command_response", "unhandled"};
 constexpr const char* kDropNames[] = {"malformed", "oversize", "unknown_topic", "id_mismatch",
                                       "queue_full"};
 
@@ -104,10 +105,21 @@ void NodeLink::on_message(const mqtt::Message& m) {
                     {std::move(node_id), now_ms,
                      service::MappingReported{report->user_id, report->secret_key, report->reset}});
     }
-    case Suffix::from_node:
-      // The cmd-resp poll follows the node's subscriptions on every connect
-      // (spec §1.4 step 5): a safe moment to deliver queued params.
-      return accept(ready, {std::move(node_id), now_ms, service::NodeReady{}});
+    case Suffix::from_node: {
+      auto response = proto::decode_response(m.payload);
+      if (!response)
+        return drop(malformed, m.topic, response.error().context);
+      if (response->is_poll()) {
+        // The cmd-resp poll follows the node's subscriptions on every connect
+        // (spec §1.4 step 5): a safe moment to deliver queued params and commands.
+        return accept(ready, {std::move(node_id), now_ms, service::NodeReady{}});
+      }
+      if (response->request_id.empty()) {
+        return drop(malformed, m.topic, "answer without a request id");
+      }
+      return accept(command_response,
+                    {std::move(node_id), now_ms, service::CommandAnswered{std::move(*response)}});
+    }
     default:
       accepted_[unhandled]->inc();
       return;
@@ -117,6 +129,10 @@ void NodeLink::on_message(const mqtt::Message& m) {
 Result<void> NodeLink::publish_params_remote(std::string_view node_id, std::string_view payload) {
   return client_.publish(proto::topic_for(node_id, proto::Suffix::params_remote), payload, 1,
                          false);
+}
+
+Result<void> NodeLink::publish_to_node(std::string_view node_id, std::string_view bytes) {
+  return client_.publish(proto::topic_for(node_id, proto::Suffix::to_node), bytes, 1, false);
 }
 
 }  // namespace stratus::link

@@ -21,7 +21,11 @@
 namespace stratus::link {
 
 /// Thread-safety: `on_message` runs on the link executor (one thread);
-/// `publish_params_remote` may be called from any thread.
+/// `publish_params_remote` and `publish_to_node` may be called from any thread.
+///
+/// `from-node` (spec §3) is decoded here with `proto::decode_response`: the empty poll
+/// becomes `NodeReady`, any other answer `CommandAnswered`; TLV that does not decode is
+/// dropped as `malformed`.
 ///
 /// Metrics: `stratus_link_messages_total{kind}` (accepted) and
 /// `stratus_link_dropped_total{reason}` (malformed, oversize, unknown topic,
@@ -39,10 +43,23 @@ class NodeLink final : public service::NodeMessenger {
   /// Handles one message (public for tests).
   void on_message(const mqtt::Message& message);
 
+  /// `node/<id>/params/remote` at QoS 1 (spec §1.3).
   Result<void> publish_params_remote(std::string_view node_id, std::string_view payload) override;
+  /// `node/<id>/to-node` at QoS 1 (spec §3.2).
+  Result<void> publish_to_node(std::string_view node_id, std::string_view bytes) override;
 
  private:
-  enum Kind { config, params, alert, mapping, presence, ready, unhandled, kind_count };
+  enum Kind {
+    config,
+    params,
+    alert,
+    mapping,
+    presence,
+    ready,
+    command_response,
+    unhandled,
+    kind_count
+  };
   enum Drop { malformed, oversize, unknown_topic, id_mismatch, queue_full, drop_count };
   void drop(Drop reason, std::string_view topic, std::string_view why);
   void accept(Kind kind, service::NodeEvent event);

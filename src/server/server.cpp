@@ -13,6 +13,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <condition_variable>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -21,6 +22,7 @@
 
 #include "api/account_routes.hpp"
 #include "api/claim_routes.hpp"
+#include "api/command_routes.hpp"
 #include "api/mapping_routes.hpp"
 #include "api/node_routes.hpp"
 #include "api/system_routes.hpp"
@@ -42,10 +44,12 @@
 #include "service/account_service.hpp"
 #include "service/challenge_mapping.hpp"
 #include "service/claim_service.hpp"
+#include "service/command_service.hpp"
 #include "service/node_ingest.hpp"
 #include "service/node_service.hpp"
 #include "storage/sqlite/account_repository.hpp"
 #include "storage/sqlite/claim_repository.hpp"
+#include "storage/sqlite/command_repository.hpp"
 #include "storage/sqlite/database.hpp"
 #include "storage/sqlite/mapping_challenge_repository.hpp"
 #include "storage/sqlite/node_repository.hpp"
@@ -132,6 +136,14 @@ struct Server::Impl {
   std::unique_ptr<link::NodeLink> node_link;
   std::unique_ptr<service::NodeIngest> ingest;
   std::unique_ptr<service::NodeService> nodes;
+  std::unique_ptr<storage::sqlite::SqliteCommandRepository> command_repository;
+  std::unique_ptr<service::CommandService> commands;
+
+  // The command sweep: pending commands past their timeout become timed_out.
+  std::thread sweep_thread;
+  std::mutex sweep_mutex;
+  std::condition_variable sweep_wake;
+  bool sweep_stopping = false;
 
   std::optional<pki::PkiMaterial> pki_material;  // the CA signs node certificates
   std::unique_ptr<storage::sqlite::SqliteClaimRepository> claim_repository;
@@ -153,6 +165,8 @@ struct Server::Impl {
   Result<void> start_backend_client(const pki::PkiMaterial& material);
   Result<void> start_http();
   void mark_nodes_disconnected(std::string_view why);
+  void start_command_sweep();
+  void stop_command_sweep();
   http::Router make_router();
   bool database_healthy();
   void stop();
@@ -334,6 +348,15 @@ Result<void> Server::Impl::start_backend_client(const pki::PkiMaterial& material
                              n.mapping_timeout_s});
   nodes = std::make_unique<service::NodeService>(*node_repository, *node_link, clock,
                                                  n.mapping_timeout_s);
+  // Commands (docs/adr/0006): REST → command service → link; answers and polls come
+  // back through the ingest writer.
+  command_repository = std::make_unique<storage::sqlite::SqliteCommandRepository>(db);
+  service::CommandOptions command_options;
+  command_options.default_timeout = n.command_default_timeout_s;
+  commands = std::make_unique<service::CommandService>(*command_repository, *node_repository,
+                                                       *account_repository, *node_link, clock,
+                                                       metrics, command_options);
+  ingest->attach_commands(*commands);
   // Challenge-response mapping checks the node's signature with the key of the
   // certificate claiming issued to it.
   mapping_challenges = std::make_unique<storage::sqlite::SqliteMappingChallengeRepository>(db);
@@ -343,7 +366,36 @@ Result<void> Server::Impl::start_backend_client(const pki::PkiMaterial& material
       service::ChallengeMappingOptions{});
   ingest->start();
   node_link->attach(*ingest);
+  start_command_sweep();
   return backend->start();
+}
+
+void Server::Impl::start_command_sweep() {
+  {
+    std::lock_guard lock(sweep_mutex);
+    sweep_stopping = false;
+  }
+  sweep_thread = std::thread([this] {
+    const auto period = config.nodes.command_sweep_ms;
+    std::unique_lock lock(sweep_mutex);
+    while (!sweep_wake.wait_for(lock, period, [this] { return sweep_stopping; })) {
+      lock.unlock();
+      if (auto r = commands->expire_due(); !r) {
+        log::warn(Channel::service, "command sweep failed: {}", r.error().message());
+      }
+      lock.lock();
+    }
+  });
+}
+
+void Server::Impl::stop_command_sweep() {
+  {
+    std::lock_guard lock(sweep_mutex);
+    sweep_stopping = true;
+  }
+  sweep_wake.notify_all();
+  if (sweep_thread.joinable())
+    sweep_thread.join();
 }
 
 void Server::Impl::mark_nodes_disconnected(std::string_view why) {
@@ -432,6 +484,7 @@ http::Router Server::Impl::make_router() {
   api::add_system_routes(router, runtime.mqtt_host, runtime.mqtt_port);
   api::add_account_routes(router, *accounts, blocking_pool);
   api::add_node_routes(router, *accounts, *nodes, blocking_pool);
+  api::add_command_routes(router, *accounts, *commands, blocking_pool);
   api::add_claim_routes(
       router, *claims, *accounts, blocking_pool,
       api::ClaimAnswerExtras{pki_material->ca.certificate().to_pem(), runtime.mqtt_port});
@@ -472,6 +525,7 @@ void Server::Impl::stop() {
     blocking_pool.join();
     http.reset();
   }
+  stop_command_sweep();
   if (backend) {
     backend->stop();
   }
@@ -489,6 +543,8 @@ void Server::Impl::stop() {
   mapping_challenges.reset();
   nodes.reset();
   ingest.reset();
+  commands.reset();
+  command_repository.reset();
   node_link.reset();
   backend.reset();
   node_repository.reset();

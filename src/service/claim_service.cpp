@@ -52,26 +52,9 @@ std::optional<std::string> hex_digits(std::string_view text) {
   return out;
 }
 
-// 22 characters of [A-Za-z0-9], uniformly distributed (rejection sampling):
-// about 131 bits, so ids cannot be guessed or collide in practice.
+// 22 characters of [A-Za-z0-9], like the ids of Espressif's cloud.
 std::string new_node_id() {
-  static constexpr std::string_view alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  static_assert(alphabet.size() == 62);
-  std::string id;
-  std::array<std::byte, 64> buffer{};
-  while (id.size() < kNodeIdLength) {
-    random_bytes(buffer);
-    for (const std::byte b : buffer) {
-      const auto v = std::to_integer<unsigned>(b);
-      if (v >= 248)  // 248 = 4 * 62: keeps the distribution uniform
-        continue;
-      id.push_back(alphabet[v % 62]);
-      if (id.size() == kNodeIdLength)
-        break;
-    }
-  }
-  return id;
+  return random_alnum(kNodeIdLength);
 }
 
 Result<std::string> normalize_platform(std::string_view platform) {

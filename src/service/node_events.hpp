@@ -7,6 +7,8 @@
 #include <string>
 #include <variant>
 
+#include "proto/cmd_resp.hpp"
+
 namespace stratus::service {
 
 /// `config` (spec §1.3): the node config, verbatim.
@@ -33,17 +35,21 @@ struct MappingReported {
   std::string secret_key;
   bool reset = false;
 };
-/// Any message proving the node has (re)subscribed after connecting, e.g. the
-/// cmd-resp poll on `from-node` (spec §1.4 step 5): a moment to deliver
-/// desired state kept while it was offline.
+/// The cmd-resp poll on `from-node` (spec §1.4 step 5, §3.4): the node has
+/// (re)subscribed after connecting, so it is the moment to deliver desired params kept
+/// while it was offline and to re-send its pending command requests.
 struct NodeReady {};
+/// A cmd-resp answer on `from-node` (spec §3.1), decoded; never the poll.
+struct CommandAnswered {
+  proto::CmdResponse response;
+};
 
 /// One decoded node message.
 struct NodeEvent {
   std::string node_id;
   std::int64_t received_ms = 0;
   std::variant<ConfigReported, ParamsReported, PresenceChanged, AlertRaised, MappingReported,
-               NodeReady>
+               NodeReady, CommandAnswered>
       body;
 };
 

@@ -7,6 +7,7 @@
 #include "log/log.hpp"
 #include "model/node_config.hpp"
 #include "model/params.hpp"
+#include "service/command_service.hpp"
 #include "service/node_mapping.hpp"
 
 namespace stratus::service {
@@ -135,7 +136,17 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
       std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
   std::vector<std::pair<std::string, std::string>> deliveries;  // node_id, desired params
   std::vector<std::string> ready;                               // nodes to deliver to
+  std::vector<std::string> polled;  // nodes whose pending commands are re-sent
   MappingMatcher matcher(options_.mapping_timeout);
+  // Command answers are stored first (their own transactions; SQLite has one writer, so
+  // not inside the batch's). A set-params answer becomes a params delta at its place.
+  for (auto& event : batch) {
+    auto* answer = std::get_if<CommandAnswered>(&event.body);
+    if (answer == nullptr || commands_ == nullptr)
+      continue;
+    if (auto params = commands_->on_response(event.node_id, answer->response))
+      event.body = ParamsReported{std::move(*params), false};
+  }
   const auto result = repository_.write([&](storage::NodeWriter& w) -> Result<void> {
     std::map<std::string, PendingParams, std::less<>> params;
     const auto load = [&](const std::string& node_id) -> Result<PendingParams*> {
@@ -191,6 +202,7 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
               step = matcher.on_node_report(w, event.node_id, body, now_at);
             } else if constexpr (std::is_same_v<T, NodeReady>) {
               ready.push_back(event.node_id);
+              polled.push_back(event.node_id);
             }
           },
           event.body);
@@ -237,6 +249,12 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
     } else {
       log::info(Channel::service, "delivered queued params to node_id={}", node_id);
     }
+  }
+  if (commands_ != nullptr) {
+    std::sort(polled.begin(), polled.end());
+    polled.erase(std::unique(polled.begin(), polled.end()), polled.end());
+    for (const auto& node_id : polled)
+      commands_->on_poll(node_id);
   }
 }
 

@@ -21,6 +21,8 @@
 
 namespace stratus::service {
 
+class CommandService;
+
 /// Queue and batch limits (config section `nodes`).
 struct IngestOptions {
   std::size_t queue_limit = 100000;
@@ -47,6 +49,13 @@ class NodeIngest {
   NodeIngest(const NodeIngest&) = delete;
   NodeIngest& operator=(const NodeIngest&) = delete;
 
+  /// Hands command answers and polls to `commands` (docs/adr/0006): an answer is
+  /// stored before the batch it arrived in is applied, and an answer to command 1 (set
+  /// params) is merged into the params at its place among the reports; after a batch
+  /// commits, every node that polled gets its pending commands re-sent. Without it,
+  /// answers are ignored. Call before `start`; `commands` must outlive the ingest.
+  void attach_commands(CommandService& commands) { commands_ = &commands; }
+
   /// Starts the writer thread.
   void start();
   /// Applies what is queued, then stops the writer. Idempotent.
@@ -65,6 +74,7 @@ class NodeIngest {
 
   storage::NodeRepository& repository_;
   NodeMessenger& messenger_;
+  CommandService* commands_ = nullptr;
   const Clock& clock_;
   IngestOptions options_;
   MetricsRegistry& metrics_;

@@ -18,6 +18,9 @@ class NodeMessenger {
   /// Errors: errc::unavailable when the broker is not reachable.
   virtual Result<void> publish_params_remote(std::string_view node_id,
                                              std::string_view payload) = 0;
+  /// `node/<node_id>/to-node` ← `bytes` (a cmd-resp TLV request, spec §3.1–3.2).
+  /// Errors: errc::unavailable when the broker is not reachable.
+  virtual Result<void> publish_to_node(std::string_view node_id, std::string_view bytes) = 0;
 };
 
 }  // namespace stratus::service

@@ -248,8 +248,9 @@ TEST_F(NodesSystemTest, ASetWhileOfflineArrivesAfterReconnect) {
   TestMqttClient again(node_options("light2"));
   ASSERT_EQ(again.connect(), 0);
   ASSERT_EQ(again.subscribe("node/light2/params/remote"), 1);
-  ASSERT_TRUE(
-      again.publish("$aws/rules/esp_cmd_resp/node/light2/from-node", std::string("\x01\x00", 2)));
+  // The poll is the firmware's empty answer: bytes 01 00 03 01 00 05 02 00 00 (spec §3.4).
+  ASSERT_TRUE(again.publish("$aws/rules/esp_cmd_resp/node/light2/from-node",
+                            std::string("\x01\x00\x03\x01\x00\x05\x02\x00\x00", 9)));
   const auto got = again.wait_message(
       [](const TestMessage& m) { return m.topic == "node/light2/params/remote"; });
   ASSERT_TRUE(got.has_value()) << "queued params delivered";

@@ -133,6 +133,14 @@ Statement& Statement::bind(int index, const std::optional<std::string>& text) {
   return text ? bind(index, std::string_view(*text)) : bind_null(index);
 }
 
+Statement& Statement::bind_blob(int index, std::string_view bytes) {
+  // A zero-length BLOB needs a non-null pointer, or SQLite stores NULL.
+  static constexpr char kEmpty = 0;
+  sqlite3_bind_blob(impl_->stmt, index, bytes.empty() ? &kEmpty : bytes.data(),
+                    static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
 Statement& Statement::bind_null(int index) {
   sqlite3_bind_null(impl_->stmt, index);
   return *this;

@@ -46,6 +46,8 @@ class Statement {
   Statement& bind(int index, std::int64_t value);
   /// Binds NULL.
   Statement& bind_null(int index);
+  /// Binds raw bytes as a BLOB (copied); read them back with `text`.
+  Statement& bind_blob(int index, std::string_view bytes);
   /// Binds text (the overloads spare callers conversions that would be ambiguous).
   Statement& bind(int index, const std::string& text) {
     return bind(index, std::string_view(text));
@@ -65,7 +67,7 @@ class Statement {
   Result<bool> step();
   /// Steps to completion (for statements without rows).
   Result<void> run();
-  /// Column `col` of the current row as text ("" for NULL).
+  /// Column `col` of the current row as text or raw BLOB bytes ("" for NULL).
   [[nodiscard]] std::string text(int col) const;
   /// Column `col` of the current row as an integer (0 for NULL).
   [[nodiscard]] std::int64_t integer(int col) const;

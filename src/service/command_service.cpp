@@ -1,0 +1,526 @@
+#include "service/command_service.hpp"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <map>
+#include <set>
+
+#include "core/random.hpp"
+#include "log/log.hpp"
+#include "service/node_service.hpp"
+
+namespace stratus::service {
+namespace {
+
+namespace json = boost::json;
+using log::Channel;
+
+constexpr std::size_t kRequestIdLength = 22;    // like Espressif's short UUIDs; ≤ 31 bytes
+constexpr std::int64_t kMaxTimeoutS = 2592000;  // 30 days (spec §3.5)
+constexpr std::size_t kResendPage = 200;
+
+constexpr std::string_view kRequested = "requested";
+constexpr std::string_view kInProgress = "in_progress";
+constexpr std::string_view kSuccess = "success";
+constexpr std::string_view kFailure = "failure";
+constexpr std::string_view kTimedOut = "timed_out";
+constexpr std::string_view kOverridden = "overridden";
+constexpr std::string_view kCancelled = "cancelled";
+constexpr std::string_view kStatuses[] = {kRequested, kInProgress, kSuccess,  kFailure,
+                                          kTimedOut,  kOverridden, kCancelled};
+
+bool pending(const storage::CommandRecord& r) {
+  return r.status == kRequested || r.status == kInProgress;
+}
+
+std::string_view offline_description() {
+  return "Node is offline, responses may be delayed";  // the spec's wording (§3.5)
+}
+
+proto::CmdRequest tlv_request(const storage::CommandRecord& r) {
+  proto::CmdRequest q;
+  q.request_id = r.request_id;
+  q.role = static_cast<std::uint8_t>(r.role);
+  q.timestamp = static_cast<std::uint32_t>(r.request_ms / 1000);
+  q.command = static_cast<std::uint16_t>(r.cmd);
+  q.data = r.request_data;
+  return q;
+}
+
+Error invalid(int code, std::string text) {
+  return Error{errc::invalid_argument, std::move(text), code};
+}
+
+Result<void> check(const NewCommand& c, const CommandOptions& o) {
+  using namespace command_error;
+  if (c.node_ids.empty())
+    return fail(invalid(node_ids_missing, "node_ids is missing or empty"));
+  if (c.node_ids.size() > o.max_nodes)
+    return fail(invalid(too_many_nodes,
+                        "at most " + std::to_string(o.max_nodes) + " node ids per request"));
+  std::set<std::string_view> seen;
+  for (const auto& id : c.node_ids) {
+    if (!seen.insert(id).second)
+      return fail(invalid(duplicate_node_ids, "node id " + id + " appears more than once"));
+  }
+  if (c.cmd < 0 || c.cmd > 65535)
+    return fail(invalid(invalid_cmd, "cmd must be between 0 and 65535"));
+  if (c.data.size() > o.max_data_bytes)
+    return fail(invalid(data_too_large,
+                        "data is larger than " + std::to_string(o.max_data_bytes) + " bytes"));
+  if (c.timeout_s && *c.timeout_s != -1 && (*c.timeout_s < 1 || *c.timeout_s > kMaxTimeoutS))
+    return fail(invalid(invalid_timeout, "timeout must be between 1 and 2592000 seconds, or -1"));
+  return {};
+}
+
+}  // namespace
+
+std::string device_status_description(int status) {
+  switch (status) {
+    case 0:
+      return "success";
+    case 1:
+      return "command failed";
+    case 2:
+      return "invalid command or data";
+    case 3:
+      return "not authorized for this role";
+    case 4:
+      return "command not found";
+    default:
+      return "unknown device status " + std::to_string(status);
+  }
+}
+
+bool CommandCreated::all_sent() const noexcept {
+  return std::all_of(outcomes.begin(), outcomes.end(), [](const auto& o) { return o.sent; });
+}
+
+CommandService::CommandService(storage::CommandRepository& commands, storage::NodeRepository& nodes,
+                               storage::AccountRepository& accounts, NodeMessenger& messenger,
+                               const Clock& clock, MetricsRegistry& metrics, CommandOptions options)
+    : commands_(commands),
+      nodes_(nodes),
+      accounts_(accounts),
+      messenger_(messenger),
+      clock_(clock),
+      metrics_(metrics),
+      options_(options),
+      ignored_unknown_(metrics.counter(
+          "stratus_command_responses_ignored_total",
+          "Command answers from nodes that changed nothing, by reason.", {{"reason", "unknown"}})),
+      ignored_final_(metrics.counter("stratus_command_responses_ignored_total",
+                                     "Command answers from nodes that changed nothing, by reason.",
+                                     {{"reason", "final"}})) {
+  for (const auto status : kStatuses)
+    count(status, 0);  // every series exists from the start
+}
+
+std::int64_t CommandService::now_ms() const {
+  return unix_ms(clock_.now());
+}
+
+void CommandService::count(std::string_view status, std::int64_t n) {
+  metrics_
+      .counter("stratus_commands_total", "Command request records entering each status.",
+               {{"status", std::string(status)}})
+      .inc(static_cast<std::uint64_t>(n));
+}
+
+Result<CommandCreated> CommandService::create(const Principal& who, const NewCommand& command) {
+  if (auto ok = check(command, options_); !ok)
+    return fail(ok.error());
+  auto user = accounts_.get_user(who.user_id);
+  if (!user)
+    return fail(errc::unavailable, "cannot read the caller: " + user.error().context);
+
+  CommandCreated created;
+  created.request_id = random_alnum(kRequestIdLength);
+  std::vector<Accepted> accepted;
+  std::map<std::string, std::size_t, std::less<>> outcome_of;  // node id → index
+  for (const auto& node_id : command.node_ids) {
+    outcome_of.emplace(node_id, created.outcomes.size());
+    auto& outcome = created.outcomes.emplace_back(CommandNodeOutcome{node_id, false, 0, ""});
+    std::optional<storage::NodeRecord> node;
+    std::uint8_t role = 0;
+    if (auto mine = nodes_.get_user_node(who.user_id, node_id)) {
+      node = std::move(mine->node);
+      role = mine->role == "primary"
+                 ? proto::kRolePrimary
+                 : static_cast<std::uint8_t>(proto::kRoleSecondary |
+                                             proto::sub_role_bits(mine->sub_role));
+    } else if (mine.error().code != errc::not_found) {
+      return fail(errc::unavailable, "cannot read node " + node_id + ": " + mine.error().context);
+    } else if (who.super_admin) {
+      if (auto any = nodes_.get_node(node_id)) {
+        node = std::move(*any);
+        role = proto::kRoleSuperAdmin;
+      } else if (any.error().code != errc::not_found) {
+        return fail(errc::unavailable, "cannot read node " + node_id + ": " + any.error().context);
+      }
+    }
+    if (!node) {
+      outcome.error_code = node_error::node_not_found;
+      outcome.description = "node not found";
+      continue;
+    }
+    if (!node->info.cmd_resp) {
+      outcome.error_code = command_error::not_supported;
+      outcome.description = "the node does not support cmd-resp (no cmd-resp node attribute)";
+      continue;
+    }
+    accepted.push_back({node_id, role});
+  }
+  if (accepted.empty()) {
+    const auto& first = created.outcomes.front();
+    return fail(
+        first.error_code == node_error::node_not_found ? errc::not_found : errc::invalid_argument,
+        first.error_code, first.description);
+  }
+
+  // Durable before anything is sent or answered: all records of the request (and the
+  // overrides) in one transaction.
+  const auto now = now_ms();
+  std::optional<std::int64_t> expiration;
+  const auto timeout_s = command.timeout_s.value_or(options_.default_timeout.count());
+  if (timeout_s != -1)
+    expiration = now + timeout_s * 1000;
+  std::vector<storage::CommandRecord> records;
+  std::int64_t overridden = 0;
+  std::int64_t expired = 0;
+  auto stored = commands_.write([&](storage::CommandWriter& w) -> Result<void> {
+    records.clear();
+    overridden = 0;
+    // Exact override semantics: what is already due times out rather than being overridden.
+    auto due = w.expire_due(now);
+    if (!due)
+      return fail(due.error());
+    expired = *due;
+    for (const auto& a : accepted) {
+      if (command.override_pending) {
+        storage::CommandFilter f;
+        f.node_id = a.node_id;
+        f.user_id = who.user_id;
+        f.cmd = static_cast<int>(command.cmd);
+        f.pending_only = true;
+        f.limit = 100000;
+        auto old = w.list(f);
+        if (!old)
+          return fail(old.error());
+        for (auto& r : *old) {
+          r.status = kOverridden;
+          r.status_description = "overridden by request " + created.request_id;
+          r.response_ms = now;
+          if (auto u = w.update(r); !u)
+            return u;
+          ++overridden;
+        }
+      }
+      storage::CommandRecord r;
+      r.request_id = created.request_id;
+      r.node_id = a.node_id;
+      r.user_id = who.user_id;
+      r.user_name = user->user_name;
+      r.cmd = static_cast<int>(command.cmd);
+      r.request_data = command.data;
+      r.is_base64 = command.is_base64;
+      r.role = a.role;
+      r.status = kRequested;
+      r.request_ms = now;
+      r.expiration_ms = expiration;
+      if (auto c = w.create(r); !c)
+        return c;
+      records.push_back(std::move(r));
+    }
+    return {};
+  });
+  if (!stored)
+    return fail(errc::unavailable, "cannot store the command request: " + stored.error().context);
+  count(kTimedOut, expired);
+  count(kOverridden, overridden);
+  count(kRequested, static_cast<std::int64_t>(records.size()));
+
+  // Online nodes get it now. Presence is read after the commit: a node that connects
+  // in between has its poll handled after its presence, which re-sends these records.
+  std::vector<std::int64_t> sent;
+  for (const auto& r : records) {
+    auto& outcome = created.outcomes[outcome_of.at(r.node_id)];
+    auto node = nodes_.get_node(r.node_id);
+    bool ok = false;
+    if (node && node->connected) {
+      ok = messenger_.publish_to_node(r.node_id, proto::encode_request(tlv_request(r))).has_value();
+    }
+    if (ok) {
+      outcome.sent = true;
+      outcome.description = kInProgress;
+      sent.push_back(r.id);
+    } else {
+      outcome.error_code = command_error::node_offline;
+      outcome.description = offline_description();
+    }
+  }
+  if (auto m = mark_sent(sent, records); !m) {
+    log::warn(Channel::service, "request_id={} sent but not marked in_progress: {}",
+              created.request_id, m.error().message());
+  }
+  log::info(Channel::service, "command request_id={} cmd={} nodes={} sent={}", created.request_id,
+            command.cmd, records.size(), sent.size());
+  return created;
+}
+
+// requested → in_progress, unless the record moved on meanwhile (a fast answer, a cancel).
+Result<void> CommandService::mark_sent(const std::vector<std::int64_t>& ids,
+                                       const std::vector<storage::CommandRecord>& records) {
+  if (ids.empty())
+    return {};
+  std::int64_t changed = 0;
+  auto r = commands_.write([&](storage::CommandWriter& w) -> Result<void> {
+    changed = 0;
+    for (const auto& record : records) {
+      if (std::find(ids.begin(), ids.end(), record.id) == ids.end())
+        continue;
+      auto current = w.get(record.request_id, record.node_id);
+      if (!current)
+        return fail(current.error());
+      if (current->status != kRequested)
+        continue;
+      current->status = kInProgress;
+      if (auto u = w.update(*current); !u)
+        return u;
+      ++changed;
+    }
+    return {};
+  });
+  if (r)
+    count(kInProgress, changed);
+  return r;
+}
+
+Result<CommandPage> CommandService::list(const Principal& who, const CommandQuery& query) {
+  if (query.request_id.empty() && query.node_id.empty()) {
+    return fail(errc::invalid_argument, 100006, "request_id or node_id is required");
+  }
+  if (!query.status.empty() &&
+      std::find(std::begin(kStatuses), std::end(kStatuses), query.status) == std::end(kStatuses)) {
+    return fail(errc::invalid_argument, 100006, "unknown status " + query.status);
+  }
+  if (query.limit < 1 || query.limit > 100)
+    return fail(errc::invalid_argument, 100006, "num_records must be between 1 and 100");
+  // Reads are exact between sweeps: anything due is marked first (a cheap read when not).
+  if (auto e = expire_due(); !e)
+    return fail(errc::unavailable, e.error().context);
+  storage::CommandFilter f;
+  f.request_id = query.request_id;
+  f.node_id = query.node_id;
+  f.status = query.status;
+  if (!who.super_admin)
+    f.user_id = who.user_id;
+  if (query.start_time_s)
+    f.from_ms = *query.start_time_s * 1000;
+  if (query.end_time_s)
+    f.until_ms = *query.end_time_s * 1000 + 999;
+  f.after_id = std::max<std::int64_t>(query.start_id, 0);
+  f.limit = query.limit + 1;
+  auto rows = commands_.list(f);
+  if (!rows)
+    return fail(errc::unavailable, rows.error().context);
+  CommandPage page;
+  page.requests = std::move(*rows);
+  if (page.requests.size() > query.limit) {
+    page.requests.pop_back();
+    page.next_id = page.requests.back().id;
+  }
+  return page;
+}
+
+Result<std::int64_t> CommandService::cancel(const Principal& who, std::string_view request_id,
+                                            std::string_view node_id) {
+  const auto now = now_ms();
+  std::int64_t cancelled = 0;
+  std::int64_t expired = 0;
+  bool visible = false;
+  auto r = commands_.write([&](storage::CommandWriter& w) -> Result<void> {
+    cancelled = 0;
+    visible = false;
+    auto due = w.expire_due(now);  // a request already due times out, not cancelled
+    if (!due)
+      return fail(due.error());
+    expired = *due;
+    storage::CommandFilter f;
+    f.request_id = std::string(request_id);
+    f.node_id = std::string(node_id);
+    if (!who.super_admin)
+      f.user_id = who.user_id;
+    f.limit = 1000;
+    auto rows = w.list(f);
+    if (!rows)
+      return fail(rows.error());
+    visible = !rows->empty();
+    for (auto& row : *rows) {
+      if (!pending(row))
+        continue;
+      row.status = kCancelled;
+      row.status_description = "cancelled by the user";
+      row.response_ms = now;
+      if (auto u = w.update(row); !u)
+        return u;
+      ++cancelled;
+    }
+    return {};
+  });
+  if (!r)
+    return fail(errc::unavailable, r.error().context);
+  count(kTimedOut, expired);
+  count(kCancelled, cancelled);
+  if (!visible)
+    return fail(errc::not_found, command_error::request_not_found, "command request not found");
+  if (cancelled == 0) {
+    return fail(errc::conflict, command_error::not_pending,
+                "the command request is no longer pending");
+  }
+  log::info(Channel::service, "command request_id={} cancelled for {} nodes", request_id,
+            cancelled);
+  return cancelled;
+}
+
+void CommandService::on_poll(std::string_view node_id) {
+  const auto now = now_ms();
+  storage::CommandFilter f;
+  f.node_id = std::string(node_id);
+  f.pending_only = true;
+  f.unexpired_at_ms = now;
+  f.limit = kResendPage;
+  while (true) {
+    auto rows = commands_.list(f);
+    if (!rows) {
+      log::error(Channel::service, "pending commands of node_id={} not read: {}", node_id,
+                 rows.error().message());
+      return;
+    }
+    std::vector<std::int64_t> sent;
+    bool broker_down = false;
+    for (const auto& r : *rows) {
+      if (auto p = messenger_.publish_to_node(r.node_id, proto::encode_request(tlv_request(r)));
+          !p) {
+        log::warn(Channel::service, "command request_id={} not re-sent to node_id={}: {}",
+                  r.request_id, node_id, p.error().message());
+        broker_down = true;
+        break;
+      }
+      sent.push_back(r.id);
+    }
+    if (!sent.empty()) {
+      log::info(Channel::service, "re-sent {} pending commands to node_id={}", sent.size(),
+                node_id);
+    }
+    if (auto m = mark_sent(sent, *rows); !m) {
+      log::warn(Channel::service, "re-sent commands of node_id={} not marked: {}", node_id,
+                m.error().message());
+    }
+    if (broker_down || rows->size() < kResendPage)
+      return;
+    f.after_id = rows->back().id;
+  }
+}
+
+std::optional<std::string> CommandService::on_response(std::string_view node_id,
+                                                       const proto::CmdResponse& response) {
+  const auto now = now_ms();
+  enum class Outcome { stored, unknown, final, expired } outcome = Outcome::unknown;
+  storage::CommandRecord record;
+  auto r = commands_.write([&](storage::CommandWriter& w) -> Result<void> {
+    auto found = w.get(response.request_id, node_id);
+    if (!found) {
+      if (found.error().code == errc::not_found) {
+        outcome = Outcome::unknown;
+        return {};
+      }
+      return fail(found.error());
+    }
+    record = std::move(*found);
+    if (!pending(record)) {
+      outcome = Outcome::final;
+      return {};
+    }
+    if (record.expiration_ms && *record.expiration_ms <= now) {
+      // Too late: the sweep would have marked it before this answer arrived.
+      record.status = kTimedOut;
+      record.status_description = "timed out";
+      outcome = Outcome::expired;
+    } else {
+      const int status = response.status;
+      record.status = status == 0 ? kSuccess : kFailure;
+      record.device_status = status;
+      record.status_description = device_status_description(status);
+      if (!response.data.empty())
+        record.response_data = response.data;
+      outcome = Outcome::stored;
+    }
+    record.response_ms = now;
+    return w.update(record);
+  });
+  if (!r) {
+    log::error(Channel::service, "answer to request_id={} from node_id={} not stored: {}",
+               response.request_id, node_id, r.error().message());
+    return std::nullopt;
+  }
+  switch (outcome) {
+    case Outcome::unknown:
+      ignored_unknown_.inc();
+      log::debug(Channel::service, "answer for unknown request_id={} from node_id={} ignored",
+                 response.request_id, node_id);
+      return std::nullopt;
+    case Outcome::final:
+    case Outcome::expired:
+      if (outcome == Outcome::expired)
+        count(kTimedOut);
+      ignored_final_.inc();
+      log::debug(Channel::service, "late answer to request_id={} ({}) from node_id={} ignored",
+                 response.request_id, record.status, node_id);
+      return std::nullopt;
+    case Outcome::stored:
+      break;
+  }
+  count(record.status);
+  log::info(Channel::service, "command request_id={} node_id={} {} device_status={}",
+            record.request_id, node_id, record.status, response.status);
+  // Set params (spec §3.3): the node does not re-report what it changed this way.
+  if (record.cmd != proto::kCmdSetParams || record.status != kSuccess || !record.response_data)
+    return std::nullopt;
+  boost::system::error_code ec;
+  auto v = json::parse(*record.response_data, ec);
+  if (ec || !v.is_object())
+    return std::nullopt;
+  const auto* status = v.as_object().if_contains("status");
+  const auto* params = v.as_object().if_contains("params");
+  if (status == nullptr || !status->is_string() || status->as_string() != "success" ||
+      params == nullptr || !params->is_object() || params->as_object().empty()) {
+    return std::nullopt;
+  }
+  return json::serialize(*params);
+}
+
+Result<std::int64_t> CommandService::expire_due() {
+  // Most sweeps find nothing: a read then, not a write transaction.
+  auto due = commands_.any_due(now_ms());
+  if (!due)
+    return fail(due.error());
+  if (!*due)
+    return std::int64_t{0};
+  std::int64_t n = 0;
+  auto r = commands_.write([&](storage::CommandWriter& w) -> Result<void> {
+    auto expired = w.expire_due(now_ms());
+    if (!expired)
+      return fail(expired.error());
+    n = *expired;
+    return {};
+  });
+  if (!r)
+    return fail(r.error());
+  count(kTimedOut, n);
+  if (n > 0)
+    log::info(Channel::service, "{} command requests timed out", n);
+  return n;
+}
+
+}  // namespace stratus::service

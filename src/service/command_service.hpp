@@ -1,0 +1,185 @@
+#pragma once
+/// @file
+/// Command requests (cmd-resp, spec rainmaker.md §3, docs/adr/0006): the REST side
+/// (`POST|GET|DELETE /v1/user/nodes/cmd`, §3.5) and the node side (the poll re-sends
+/// pending requests, §3.4; answers are stored, §3.1; set-params answers feed the
+/// stored params, §3.3).
+///
+/// Lifecycle of one (request, node) record: `requested` (stored; the node was offline)
+/// → `in_progress` (published on `to-node`) → `success` | `failure` (the node answered)
+/// | `timed_out` (expiration passed) | `overridden` (a newer request with `override`) |
+/// `cancelled` (DELETE). Final states never change again; answers to them are ignored.
+///
+/// Authorization: the caller must be the node's primary or secondary user, or a
+/// super-admin; anyone else gets exactly what an unknown node gets (108005).
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/metrics.hpp"
+#include "proto/cmd_resp.hpp"
+#include "service/account_service.hpp"
+#include "service/node_messenger.hpp"
+#include "storage/account_repository.hpp"
+#include "storage/command_repository.hpp"
+#include "storage/node_repository.hpp"
+
+namespace stratus::service {
+
+/// RainMaker-style error codes of the command routes (spec §3.5; docs/api.md). Codes
+/// the spec names are used as named; the others are Stratus's choice in the 131xxx range.
+namespace command_error {
+inline constexpr int node_ids_missing = 131102;    ///< spec: no node ids
+inline constexpr int too_many_nodes = 131103;      ///< spec: more than 25 node ids
+inline constexpr int duplicate_node_ids = 131104;  ///< Stratus: a node id appears twice
+inline constexpr int invalid_cmd = 131107;         ///< spec: cmd not in 0–65535
+inline constexpr int invalid_data = 131108;        ///< Stratus: data missing or of a wrong type
+inline constexpr int invalid_base64 = 131109;      ///< Stratus: is_base64 but not base64
+inline constexpr int data_too_large = 131111;      ///< spec: data over 64 KiB
+inline constexpr int node_offline = 131112;        ///< spec: stored, sent when it connects
+inline constexpr int not_supported = 131113;       ///< spec: no `cmd-resp` node attribute
+inline constexpr int invalid_timeout = 131115;     ///< spec: timeout not 1–2592000 or -1
+inline constexpr int request_not_found = 131116;   ///< Stratus: unknown (or another's) request
+inline constexpr int not_pending = 131117;         ///< Stratus: nothing left to cancel
+}  // namespace command_error
+
+/// Limits and defaults (config section `nodes`).
+struct CommandOptions {
+  std::chrono::seconds default_timeout{30};  ///< when the POST has no timeout
+  std::size_t max_data_bytes = 64 * 1024;    ///< spec §3.5
+  std::size_t max_nodes = 25;                ///< node ids per request
+};
+
+/// A command request as the REST layer parsed it (types checked, ranges not yet).
+struct NewCommand {
+  std::vector<std::string> node_ids;
+  std::int64_t cmd = 0;  ///< checked: 0–65535
+  std::string data;      ///< raw bytes to send (already base64-decoded)
+  bool is_base64 = false;
+  /// Seconds; nullopt = `CommandOptions::default_timeout`; -1 = until the node answers;
+  /// checked: 1–2592000 or -1.
+  std::optional<std::int64_t> timeout_s;
+  bool override_pending = false;  ///< `override`: supersede the caller's pending ones
+};
+
+/// What happened for one node of a POST.
+struct CommandNodeOutcome {
+  std::string node_id;
+  bool sent = false;   ///< published to the node, now in_progress
+  int error_code = 0;  ///< 0 when sent
+  std::string description;
+};
+
+/// The answer to a POST: the request id and one outcome per node, in request order.
+struct CommandCreated {
+  std::string request_id;
+  std::vector<CommandNodeOutcome> outcomes;
+  /// True when every node was sent to (REST 200 rather than 207).
+  [[nodiscard]] bool all_sent() const noexcept;
+};
+
+/// `GET /v1/user/nodes/cmd` parameters. `request_id` or `node_id` is required.
+struct CommandQuery {
+  std::string request_id;
+  std::string node_id;
+  std::string status;                        ///< empty or one of the seven statuses
+  std::optional<std::int64_t> start_time_s;  ///< request time ≥ (epoch seconds)
+  std::optional<std::int64_t> end_time_s;    ///< request time ≤ (epoch seconds)
+  std::int64_t start_id = 0;                 ///< the previous page's `next_id`
+  std::size_t limit = 10;                    ///< 1–100
+};
+
+/// One page of records ordered by creation; `next_id` 0 on the last page.
+struct CommandPage {
+  std::vector<storage::CommandRecord> requests;
+  std::int64_t next_id = 0;
+};
+
+/// Thread-safe; calls block (database). REST calls run on the blocking pool; `on_poll`
+/// and `on_response` on the ingest writer; `expire_due` on the sweep thread.
+///
+/// Metrics: `stratus_commands_total{status}` (records entering each status) and
+/// `stratus_command_responses_ignored_total{reason}` (`unknown`: no such request for
+/// that node; `final`: the record was already final).
+class CommandService {
+ public:
+  CommandService(storage::CommandRepository& commands, storage::NodeRepository& nodes,
+                 storage::AccountRepository& accounts, NodeMessenger& messenger, const Clock& clock,
+                 MetricsRegistry& metrics, CommandOptions options);
+
+  /// `POST /v1/user/nodes/cmd`. Checks the request (errors invalid_argument with
+  /// 131102/131103/131104/131107/131111/131115), resolves the caller's role per node,
+  /// then stores one `requested` record per accepted node in one transaction (with
+  /// `override_pending`, the caller's pending records for the same node and cmd become
+  /// `overridden` in that transaction) and only then publishes to online nodes, which
+  /// become `in_progress`. Per-node failures (108005 unknown or another's node, 131113
+  /// no cmd-resp, 131112 offline — stored nonetheless) are outcomes; when no node is
+  /// accepted nothing is stored and the first failure is returned (errc::not_found for
+  /// 108005, invalid_argument otherwise). errc::unavailable when storage fails.
+  Result<CommandCreated> create(const Principal& who, const NewCommand& command);
+
+  /// `GET /v1/user/nodes/cmd`: the caller's records (every user's for a super-admin),
+  /// expired ones first marked `timed_out`. Errors: invalid_argument 100006 without
+  /// request_id and node_id, for an unknown status or a limit outside 1–100.
+  Result<CommandPage> list(const Principal& who, const CommandQuery& query);
+
+  /// `DELETE /v1/user/nodes/cmd` (Stratus extension): marks the request's pending
+  /// records (only `node_id`'s when non-empty) `cancelled`; returns how many. Only the
+  /// creator or a super-admin may. Errors: not_found 131116 when there is no such
+  /// request visible to the caller; conflict 131117 when none is pending any more.
+  Result<std::int64_t> cancel(const Principal& who, std::string_view request_id,
+                              std::string_view node_id);
+
+  /// The node's poll (spec §3.4): re-sends every unexpired `requested`/`in_progress`
+  /// record of `node_id` in creation order and marks them `in_progress`. Stops at the
+  /// first failed publish (the broker is gone; the next poll retries). Failures are
+  /// logged, not returned.
+  void on_poll(std::string_view node_id);
+
+  /// A node's answer (never the poll). Stores it on the pending record (`success` for
+  /// status 0, else `failure` with `device_status` and a description naming it); an
+  /// answer for an unknown request, another node's or a final record is ignored and
+  /// counted. Returns the params JSON object text to merge into the node's reported
+  /// params when it answers command 1 (set params) with
+  /// `{"status":"success","params":{…}}` (spec §3.3), else nullopt.
+  std::optional<std::string> on_response(std::string_view node_id,
+                                         const proto::CmdResponse& response);
+
+  /// Marks every pending record whose expiration has passed `timed_out` (the periodic
+  /// sweep; also run before reads). Only reads when nothing is due. Returns how many.
+  Result<std::int64_t> expire_due();
+
+ private:
+  struct Accepted {
+    std::string node_id;
+    std::uint8_t role = 0;
+  };
+  std::int64_t now_ms() const;
+  void count(std::string_view status, std::int64_t n = 1);
+  Result<void> mark_sent(const std::vector<std::int64_t>& ids,
+                         const std::vector<storage::CommandRecord>& records);
+
+  storage::CommandRepository& commands_;
+  storage::NodeRepository& nodes_;
+  storage::AccountRepository& accounts_;
+  NodeMessenger& messenger_;
+  const Clock& clock_;
+  MetricsRegistry& metrics_;
+  CommandOptions options_;
+  Counter& ignored_unknown_;
+  Counter& ignored_final_;
+};
+
+/// The RainMaker name of a device status byte: "success", "command failed", "invalid
+/// command or data", "not authorized for this role", "command not found", or "unknown
+/// device status N". Pure.
+std::string device_status_description(int status);
+
+}  // namespace stratus::service

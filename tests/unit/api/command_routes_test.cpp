@@ -1,0 +1,66 @@
+// Proves how GET /v1/user/nodes/cmd renders a stored command record: bytes that are
+// JSON come back as JSON, text as a string, raw bytes (or is_base64) as base64, times
+// in seconds, optional fields only when set.
+// How: `command_record_json` on hand-made records (pure).
+#include "api/command_routes.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+namespace stratus::api {
+namespace {
+
+namespace json = boost::json;
+
+storage::CommandRecord record() {
+  storage::CommandRecord r;
+  r.id = 7;
+  r.request_id = "R";
+  r.node_id = "N";
+  r.user_name = "a@example.com";
+  r.cmd = 4096;
+  r.request_data = R"({"a":1})";
+  r.status = "in_progress";
+  r.request_ms = 1'800'000'000'999;
+  r.expiration_ms = 1'800'000'030'999;
+  return r;
+}
+
+TEST(CommandRecordJson, PendingRecord) {
+  EXPECT_EQ(json::value(command_record_json(record())),
+            json::parse(R"({"request_id":"R","node_id":"N","status":"in_progress","cmd":4096,)"
+                        R"("user_name":"a@example.com","request_data":{"a":1},)"
+                        R"("request_timestamp":1800000000,"expiration_timestamp":1800000030})"));
+}
+
+TEST(CommandRecordJson, AnsweredRecordAndDataShapes) {
+  auto r = record();
+  r.status = "failure";
+  r.device_status = 3;
+  r.status_description = "not authorized for this role";
+  r.response_data = "plain";
+  r.response_ms = 1'800'000'001'000;
+  r.expiration_ms.reset();
+  auto o = command_record_json(r);
+  EXPECT_EQ(o.at("device_status"), json::value(3));
+  EXPECT_EQ(o.at("status_description"), json::value("not authorized for this role"));
+  EXPECT_EQ(o.at("response_data"), json::value("plain"));
+  EXPECT_EQ(o.at("response_timestamp"), json::value(1800000001));
+  EXPECT_EQ(o.at("indefinite_timeout"), json::value(true));
+  EXPECT_FALSE(o.contains("expiration_timestamp"));
+  EXPECT_FALSE(o.contains("is_base64"));
+
+  r.response_data = std::string("\xff\x00", 2);  // not UTF-8: base64
+  EXPECT_EQ(command_record_json(r).at("response_data"), json::value("/wA="));
+  r.is_base64 = true;
+  r.request_data = "hi";
+  o = command_record_json(r);
+  EXPECT_EQ(o.at("request_data"), json::value("aGk="));
+  EXPECT_EQ(o.at("is_base64"), json::value(true));
+  r.request_data = "[1,2]";
+  EXPECT_EQ(command_record_json(r).at("request_data"), json::parse("[1,2]")) << "JSON wins";
+}
+
+}  // namespace
+}  // namespace stratus::api

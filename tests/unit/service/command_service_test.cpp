@@ -1,0 +1,427 @@
+// Proves the command request lifecycle (docs/adr/0006): stored before sending, sent to
+// online nodes, re-sent on the poll while unexpired, answers stored (success, failure
+// with device status), timeouts by the sweep and at read time, override, cancel, the
+// role byte per relation, refusals per node, and set-params answers merged in order.
+// How: real SQLite in a temp dir, a ManualClock, the real ingest writer, and a
+// messenger fake that records what would go to `to-node`.
+#include "service/command_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <mutex>
+
+#include "core/base64.hpp"
+#include "service/node_ingest.hpp"
+#include "service/node_service.hpp"
+#include "storage/sqlite/account_repository.hpp"
+#include "storage/sqlite/command_repository.hpp"
+#include "storage/sqlite/database.hpp"
+#include "storage/sqlite/node_repository.hpp"
+#include "support/temp_dir.hpp"
+
+namespace stratus::service {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+class RecordingMessenger final : public NodeMessenger {
+ public:
+  Result<void> publish_params_remote(std::string_view, std::string_view) override { return {}; }
+  Result<void> publish_to_node(std::string_view node_id, std::string_view bytes) override {
+    std::lock_guard lock(mutex_);
+    if (broken)
+      return fail(errc::unavailable, "broker down");
+    sent_.emplace_back(node_id, bytes);
+    return {};
+  }
+  // What went to `node_id`, decoded, and forgotten.
+  std::vector<proto::CmdRequest> take(const std::string& node_id) {
+    std::lock_guard lock(mutex_);
+    std::vector<proto::CmdRequest> out;
+    std::erase_if(sent_, [&](const auto& s) {
+      if (s.first != node_id)
+        return false;
+      auto decoded = proto::decode_request(s.second);
+      EXPECT_TRUE(decoded) << "the TLV decodes";
+      if (decoded)
+        out.push_back(*decoded);
+      return true;
+    });
+    return out;
+  }
+  bool broken = false;
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::pair<std::string, std::string>> sent_;
+};
+
+constexpr std::string_view kConfig =
+    R"({"node_id":"n","config_version":"2020-03-20","info":{"name":"n","fw_version":"1","type":"t"},)"
+    R"("attributes":[{"name":"cmd-resp","value":"1"}],)"
+    R"("devices":[{"name":"Light","type":"esp.device.light","params":[{"name":"Power","type":"esp.param.power","data_type":"bool","properties":["read","write"]}]}]})";
+constexpr std::string_view kConfigWithoutCmdResp =
+    R"({"node_id":"n","config_version":"2020-03-20","info":{"name":"n","fw_version":"1","type":"t"},"devices":[]})";
+
+class CommandServiceTest : public ::testing::Test {
+ protected:
+  CommandServiceTest()
+      : clock_(std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000))),
+        db_(*storage::sqlite::Database::open(dir_.path() / "c.db", {}, 3)),
+        accounts_(db_),
+        nodes_(db_),
+        commands_(db_),
+        ingest_(nodes_, messenger_, clock_, metrics_, IngestOptions{1000, 100, 1ms, 300s}),
+        service_(commands_, nodes_, accounts_, messenger_, clock_, metrics_, CommandOptions{}) {
+    const std::int64_t now = 1'800'000'000;
+    for (const auto* u : {"u1", "u2", "u3"}) {
+      EXPECT_TRUE(accounts_.create_user(
+          {u, std::string(u) + "@example.com", "x", true, false, "", now, now}));
+    }
+    EXPECT_TRUE(
+        accounts_.create_user({"admin", "admin@example.com", "x", true, true, "", now, now}));
+    ingest_.attach_commands(service_);
+    ingest_.start();
+    // n1 online, n2 offline, both with cmd-resp; n3 without. u1 primary of all, u2
+    // secondary (sub-role 2) of n1 and n2; u3 has no relation.
+    node("n1", kConfig, true);
+    node("n2", kConfig, false);
+    node("n3", kConfigWithoutCmdResp, true);
+    relate("u2", "n1", "secondary", 2);
+    relate("u2", "n2", "secondary", 2);
+  }
+
+  void submit(const std::string& node_id, decltype(NodeEvent::body) body) {
+    ASSERT_TRUE(ingest_.submit(NodeEvent{node_id, unix_ms(clock_.now()), std::move(body)}));
+  }
+  void settle() { ASSERT_TRUE(ingest_.flush(5s)); }
+
+  void node(const std::string& id, std::string_view config, bool online) {
+    submit(id, ConfigReported{std::string(config)});
+    if (online)
+      submit(id, PresenceChanged{true, unix_ms(clock_.now())});
+    settle();
+    relate("u1", id, "primary", 0);
+  }
+  // Sharing endpoints do not exist yet: relations are written directly.
+  void relate(const std::string& user, const std::string& node_id, const std::string& role,
+              int sub_role) {
+    ASSERT_TRUE(
+        nodes_.write([&](storage::NodeWriter& w) { return w.add_user(user, node_id, role, 1); }));
+    ASSERT_TRUE(db_->with([&](storage::sqlite::Connection& c) {
+      return c.execute("UPDATE user_nodes SET sub_role = ?1 WHERE user_id = ?2 AND node_id = ?3",
+                       std::int64_t{sub_role}, user, node_id);
+    }));
+  }
+
+  CommandCreated create(const Principal& who, std::vector<std::string> node_ids, int cmd = 4096,
+                        std::string data = R"({"x":1})", std::optional<std::int64_t> timeout = {},
+                        bool override_pending = false) {
+    NewCommand c{std::move(node_ids), cmd, std::move(data), false, timeout, override_pending};
+    auto r = service_.create(who, c);
+    EXPECT_TRUE(r) << (r ? "" : r.error().message());
+    return r ? *r : CommandCreated{};
+  }
+
+  storage::CommandRecord record(const std::string& request_id, const std::string& node_id,
+                                const Principal& who = {"u1", "s", false}) {
+    CommandQuery q;
+    q.request_id = request_id;
+    q.node_id = node_id;
+    auto page = service_.list(who, q);
+    EXPECT_TRUE(page);
+    EXPECT_EQ(page ? page->requests.size() : 0u, 1u);
+    return page && !page->requests.empty() ? page->requests.front() : storage::CommandRecord{};
+  }
+
+  void answer(const std::string& node_id, const std::string& request_id, std::uint8_t status,
+              std::uint16_t cmd = 4096, std::string data = {}) {
+    submit(node_id, CommandAnswered{proto::CmdResponse{request_id, status, cmd, std::move(data)}});
+    settle();
+  }
+
+  std::uint64_t metric(std::string_view name, const MetricLabels& labels) {
+    return metrics_.counter(name, "", labels).value();
+  }
+
+  test::TempDir dir_;
+  ManualClock clock_;
+  MetricsRegistry metrics_;
+  std::shared_ptr<storage::sqlite::Database> db_;
+  storage::sqlite::SqliteAccountRepository accounts_;
+  storage::sqlite::SqliteNodeRepository nodes_;
+  storage::sqlite::SqliteCommandRepository commands_;
+  RecordingMessenger messenger_;
+  NodeIngest ingest_;
+  CommandService service_;
+  Principal u1_{"u1", "s1", false};
+  Principal u2_{"u2", "s2", false};
+  Principal u3_{"u3", "s3", false};
+  Principal admin_{"admin", "s4", true};
+};
+
+TEST_F(CommandServiceTest, SentToOnlineNodesAndStoredForOfflineOnes) {
+  const auto c = create(u1_, {"n1", "n2"}, 4096, R"({"x":1})", 60);
+  ASSERT_EQ(c.request_id.size(), 22u);
+  ASSERT_EQ(c.outcomes.size(), 2u);
+  EXPECT_TRUE(c.outcomes[0].sent);
+  EXPECT_FALSE(c.outcomes[1].sent);
+  EXPECT_EQ(c.outcomes[1].error_code, command_error::node_offline);
+  EXPECT_EQ(c.outcomes[1].description, "Node is offline, responses may be delayed");
+  EXPECT_FALSE(c.all_sent());
+
+  const auto sent = messenger_.take("n1");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].request_id, c.request_id);
+  EXPECT_EQ(sent[0].role, proto::kRolePrimary);
+  EXPECT_EQ(sent[0].command, 4096);
+  EXPECT_EQ(sent[0].timestamp, 1'800'000'000u);
+  EXPECT_EQ(sent[0].data, R"({"x":1})");
+  EXPECT_TRUE(messenger_.take("n2").empty());
+
+  const auto r1 = record(c.request_id, "n1");
+  EXPECT_EQ(r1.status, "in_progress");
+  EXPECT_EQ(r1.user_name, "u1@example.com");
+  EXPECT_EQ(r1.expiration_ms, std::optional<std::int64_t>(1'800'000'060'000));
+  EXPECT_EQ(record(c.request_id, "n2").status, "requested");
+  EXPECT_EQ(metric("stratus_commands_total", {{"status", "requested"}}), 2u);
+  EXPECT_EQ(metric("stratus_commands_total", {{"status", "in_progress"}}), 1u);
+}
+
+TEST_F(CommandServiceTest, ThePollResendsPendingUnexpiredRequestsInOrder) {
+  const auto short_one = create(u1_, {"n2"}, 10, "a", 10);
+  const auto long_one = create(u1_, {"n2"}, 11, "b", 100);
+  const auto forever = create(u1_, {"n2"}, 12, "c", -1);
+  const auto answered = create(u1_, {"n2"}, 13, "d", 100);
+  answer("n2", answered.request_id, 0, 13);
+  clock_.advance(20s);
+  submit("n2", PresenceChanged{true, unix_ms(clock_.now())});
+  submit("n2", NodeReady{});
+  settle();
+  const auto sent = messenger_.take("n2");
+  ASSERT_EQ(sent.size(), 2u) << "not the expired one, not the answered one";
+  EXPECT_EQ(sent[0].request_id, long_one.request_id);
+  EXPECT_EQ(sent[1].request_id, forever.request_id);
+  EXPECT_EQ(sent[1].data, "c");
+  EXPECT_EQ(record(long_one.request_id, "n2").status, "in_progress");
+  EXPECT_EQ(record(forever.request_id, "n2").status, "in_progress");
+  EXPECT_FALSE(record(forever.request_id, "n2").expiration_ms) << "indefinite";
+  EXPECT_EQ(record(short_one.request_id, "n2").status, "timed_out");
+  // Every connect polls again: in_progress ones go out again.
+  submit("n2", NodeReady{});
+  settle();
+  EXPECT_EQ(messenger_.take("n2").size(), 2u);
+  // A broker outage leaves them pending for the next poll.
+  messenger_.broken = true;
+  submit("n2", NodeReady{});
+  settle();
+  messenger_.broken = false;
+  EXPECT_EQ(record(long_one.request_id, "n2").status, "in_progress");
+}
+
+TEST_F(CommandServiceTest, AnswersAreStoredWithTheDeviceStatus) {
+  const auto ok = create(u1_, {"n1"});
+  answer("n1", ok.request_id, 0, 4096, R"({"done":true})");
+  auto r = record(ok.request_id, "n1");
+  EXPECT_EQ(r.status, "success");
+  EXPECT_EQ(r.device_status, std::optional<int>(0));
+  EXPECT_EQ(r.response_data, std::optional<std::string>(R"({"done":true})"));
+  EXPECT_EQ(r.response_ms, std::optional<std::int64_t>(unix_ms(clock_.now())));
+
+  // A secondary user's request carries role 0x04 | sub-role bits; the node refuses it.
+  const auto refused = create(u2_, {"n1"});
+  const auto sent = messenger_.take("n1");
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1].role, proto::kRoleSecondary | proto::sub_role_bits(2));
+  EXPECT_EQ(sent[1].role, 0x24);
+  answer("n1", refused.request_id, 3);
+  r = record(refused.request_id, "n1", u2_);
+  EXPECT_EQ(r.status, "failure");
+  EXPECT_EQ(r.device_status, std::optional<int>(3));
+  EXPECT_EQ(r.status_description, "not authorized for this role");
+  EXPECT_FALSE(r.response_data);
+  EXPECT_EQ(r.user_name, "u2@example.com");
+
+  // Answers that match nothing change nothing and are counted.
+  answer("n1", ok.request_id, 1);       // already final
+  answer("n2", refused.request_id, 0);  // another node's request
+  answer("n1", "no-such-request", 0);
+  EXPECT_EQ(record(ok.request_id, "n1").status, "success");
+  EXPECT_EQ(metric("stratus_command_responses_ignored_total", {{"reason", "final"}}), 1u);
+  EXPECT_EQ(metric("stratus_command_responses_ignored_total", {{"reason", "unknown"}}), 2u);
+  EXPECT_EQ(metric("stratus_commands_total", {{"status", "failure"}}), 1u);
+}
+
+TEST_F(CommandServiceTest, TimeoutsBySweepAndAtReadTimeSurviveAsStored) {
+  const auto swept = create(u1_, {"n2"}, 1, "{}", 5);
+  const auto lazy = create(u1_, {"n1"}, 2, "{}", 5);
+  clock_.advance(4s);
+  EXPECT_EQ(*service_.expire_due(), 0);
+  clock_.advance(1s);  // expiration == now: due
+  // A read between sweeps is already right.
+  EXPECT_EQ(record(lazy.request_id, "n1").status, "timed_out");
+  EXPECT_EQ(record(swept.request_id, "n2").status, "timed_out");
+  EXPECT_EQ(*service_.expire_due(), 0) << "stored: nothing left";
+  // Late answers are ignored; a timed-out request is never re-sent.
+  answer("n1", lazy.request_id, 0, 2);
+  EXPECT_EQ(record(lazy.request_id, "n1").status, "timed_out");
+  submit("n2", PresenceChanged{true, unix_ms(clock_.now())});
+  submit("n2", NodeReady{});
+  settle();
+  messenger_.take("n1");
+  EXPECT_TRUE(messenger_.take("n2").empty());
+
+  const auto by_sweep = create(u1_, {"n1"}, 3, "{}", 1);
+  clock_.advance(2s);
+  EXPECT_EQ(*service_.expire_due(), 1);
+  const auto r = record(by_sweep.request_id, "n1");
+  EXPECT_EQ(r.status, "timed_out");
+  EXPECT_EQ(r.response_ms, std::optional<std::int64_t>(unix_ms(clock_.now())));
+  EXPECT_EQ(metric("stratus_commands_total", {{"status", "timed_out"}}), 3u);
+}
+
+TEST_F(CommandServiceTest, OverrideSupersedesTheCallersPendingRequestsForThatCommand) {
+  const auto first = create(u1_, {"n2"}, 7, "1");
+  const auto other_cmd = create(u1_, {"n2"}, 8, "2");
+  const auto secondary = create(u2_, {"n2"}, 7, "3");
+  const auto without = create(u1_, {"n2"}, 7, "4");  // no override: both pending
+  EXPECT_EQ(record(first.request_id, "n2").status, "requested");
+  const auto newest = create(u1_, {"n2"}, 7, "5", std::nullopt, true);
+  EXPECT_EQ(record(first.request_id, "n2").status, "overridden");
+  EXPECT_EQ(record(without.request_id, "n2").status, "overridden");
+  EXPECT_EQ(record(other_cmd.request_id, "n2").status, "requested");
+  EXPECT_EQ(record(secondary.request_id, "n2", u2_).status, "requested");
+  EXPECT_EQ(record(newest.request_id, "n2").status, "requested");
+  // The poll sends only what is still pending.
+  submit("n2", PresenceChanged{true, unix_ms(clock_.now())});
+  submit("n2", NodeReady{});
+  settle();
+  std::vector<std::string> data;
+  for (const auto& s : messenger_.take("n2"))
+    data.push_back(s.data);
+  EXPECT_EQ(data, (std::vector<std::string>{"2", "3", "5"}));
+}
+
+TEST_F(CommandServiceTest, CancelIsForTheCreatorAndLateAnswersAreIgnored) {
+  const auto c = create(u1_, {"n1", "n2"});
+  EXPECT_EQ(service_.cancel(u2_, c.request_id, "").error().reason, command_error::request_not_found)
+      << "another user sees no such request";
+  EXPECT_EQ(service_.cancel(u1_, "nope", "").error().code, errc::not_found);
+  EXPECT_EQ(*service_.cancel(u1_, c.request_id, "n1"), 1);
+  EXPECT_EQ(record(c.request_id, "n1").status, "cancelled");
+  EXPECT_EQ(record(c.request_id, "n2").status, "requested");
+  answer("n1", c.request_id, 0);
+  EXPECT_EQ(record(c.request_id, "n1").status, "cancelled");
+  EXPECT_EQ(*service_.cancel(admin_, c.request_id, ""), 1) << "a super-admin may";
+  const auto again = service_.cancel(u1_, c.request_id, "");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, errc::conflict);
+  EXPECT_EQ(again.error().reason, command_error::not_pending);
+}
+
+TEST_F(CommandServiceTest, RequestsAreCheckedAndRefusedPerNode) {
+  const auto error_of = [&](const Principal& who, NewCommand c) {
+    auto r = service_.create(who, c);
+    return r ? 0 : r.error().reason;
+  };
+  EXPECT_EQ(error_of(u1_, {{}, 1, "", false, {}, false}), command_error::node_ids_missing);
+  EXPECT_EQ(error_of(u1_, {{"n1", "n1"}, 1, "", false, {}, false}),
+            command_error::duplicate_node_ids);
+  std::vector<std::string> many;
+  for (int i = 0; i < 26; ++i)
+    many.push_back("x" + std::to_string(i));
+  EXPECT_EQ(error_of(u1_, {many, 1, "", false, {}, false}), command_error::too_many_nodes);
+  EXPECT_EQ(error_of(u1_, {{"n1"}, 65536, "", false, {}, false}), command_error::invalid_cmd);
+  EXPECT_EQ(error_of(u1_, {{"n1"}, -1, "", false, {}, false}), command_error::invalid_cmd);
+  EXPECT_EQ(error_of(u1_, {{"n1"}, 1, "", false, 0, false}), command_error::invalid_timeout);
+  EXPECT_EQ(error_of(u1_, {{"n1"}, 1, "", false, 2592001, false}), command_error::invalid_timeout);
+  EXPECT_EQ(error_of(u1_, {{"n1"}, 1, std::string(64 * 1024 + 1, 'x'), false, {}, false}),
+            command_error::data_too_large);
+  // Unknown and another user's node answer alike; nothing is stored or sent.
+  auto unknown = service_.create(u3_, {{"zz"}, 1, "", false, {}, false});
+  auto foreign = service_.create(u3_, {{"n1"}, 1, "", false, {}, false});
+  ASSERT_FALSE(unknown);
+  ASSERT_FALSE(foreign);
+  EXPECT_EQ(unknown.error().code, errc::not_found);
+  EXPECT_EQ(foreign.error().reason, unknown.error().reason);
+  EXPECT_EQ(foreign.error().context, unknown.error().context);
+  EXPECT_EQ(foreign.error().reason, node_error::node_not_found);
+  EXPECT_EQ(error_of(u1_, {{"n3"}, 1, "", false, {}, false}), command_error::not_supported);
+  EXPECT_TRUE(messenger_.take("n1").empty());
+  CommandQuery q;
+  q.node_id = "n1";
+  EXPECT_TRUE(service_.list(admin_, q)->requests.empty());
+
+  // Mixed: the accepted node gets it, the others say why.
+  const auto mixed = create(u1_, {"zz", "n1", "n3"});
+  ASSERT_EQ(mixed.outcomes.size(), 3u);
+  EXPECT_EQ(mixed.outcomes[0].error_code, node_error::node_not_found);
+  EXPECT_TRUE(mixed.outcomes[1].sent);
+  EXPECT_EQ(mixed.outcomes[2].error_code, command_error::not_supported);
+  // A super-admin without a relation sends as super-admin.
+  create(admin_, {"n1"});
+  const auto sent = messenger_.take("n1");
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1].role, proto::kRoleSuperAdmin);
+  // Reads: only the caller's records, unless super-admin; paging by next_id.
+  q.node_id = "n1";
+  EXPECT_EQ(service_.list(u1_, q)->requests.size(), 1u);
+  EXPECT_EQ(service_.list(u2_, q)->requests.size(), 0u);
+  EXPECT_EQ(service_.list(admin_, q)->requests.size(), 2u);
+  q.limit = 1;
+  auto page = service_.list(admin_, q);
+  ASSERT_EQ(page->requests.size(), 1u);
+  ASSERT_GT(page->next_id, 0);
+  q.start_id = page->next_id;
+  page = service_.list(admin_, q);
+  ASSERT_EQ(page->requests.size(), 1u);
+  EXPECT_EQ(page->requests[0].user_name, "admin@example.com");
+  EXPECT_EQ(page->next_id, 0);
+  CommandQuery none;
+  EXPECT_EQ(service_.list(u1_, none).error().code, errc::invalid_argument);
+  q.status = "bogus";
+  EXPECT_EQ(service_.list(u1_, q).error().code, errc::invalid_argument);
+}
+
+TEST_F(CommandServiceTest, ASetParamsAnswerIsMergedInOrderWithReports) {
+  submit("n1", ParamsReported{R"({"Light":{"Power":false,"Name":"L"}})", true});
+  settle();
+  const auto c =
+      create(u1_, {"n1"}, proto::kCmdSetParams, R"({"params":{"Light":{"Power":true}}})");
+  answer("n1", c.request_id, 0, 1, R"({"status":"success","params":{"Light":{"Power":true}}})");
+  const auto params = [&] { return json::parse(*nodes_.get_node("n1")->params); };
+  EXPECT_EQ(params(), json::parse(R"({"Light":{"Power":true,"Name":"L"}})"));
+  // In one batch, a later report wins over an earlier answer.
+  const auto c2 = create(u1_, {"n1"}, proto::kCmdSetParams, "{}");
+  submit("n1",
+         CommandAnswered{proto::CmdResponse{
+             c2.request_id, 0, 1, R"({"status":"success","params":{"Light":{"Power":true}}})"}});
+  submit("n1", ParamsReported{R"({"Light":{"Power":false}})", false});
+  settle();
+  EXPECT_EQ(params(), json::parse(R"({"Light":{"Power":false,"Name":"L"}})"));
+  // A failure, or "fail" in the data, changes no params.
+  const auto c3 = create(u1_, {"n1"}, proto::kCmdSetParams, "{}");
+  answer("n1", c3.request_id, 0, 1, R"({"status":"fail","params":{"Light":{"Power":true}}})");
+  EXPECT_EQ(params(), json::parse(R"({"Light":{"Power":false,"Name":"L"}})"));
+  EXPECT_EQ(record(c3.request_id, "n1").status, "success");
+}
+
+TEST(Base64Test, RoundTripsAndRefusesGarbage) {
+  EXPECT_EQ(base64_encode(""), "");
+  EXPECT_EQ(base64_encode("f"), "Zg==");
+  EXPECT_EQ(base64_encode("fo"), "Zm8=");
+  EXPECT_EQ(base64_encode("foo"), "Zm9v");
+  EXPECT_EQ(base64_encode(std::string("\x00\xff\xfe", 3)), "AP/+");
+  EXPECT_EQ(base64_decode("Zm9vYg=="), std::optional<std::string>("foob"));
+  EXPECT_EQ(base64_decode("Zm9vYg"), std::optional<std::string>("foob"));
+  EXPECT_EQ(base64_decode("AP/+"), std::optional<std::string>(std::string("\x00\xff\xfe", 3)));
+  EXPECT_FALSE(base64_decode("Zm9v!"));
+  EXPECT_FALSE(base64_decode("Z"));
+  EXPECT_FALSE(base64_decode("Zh=="));  // stray bits
+  EXPECT_FALSE(base64_decode("Zm=9"));
+}
+
+}  // namespace
+}  // namespace stratus::service
