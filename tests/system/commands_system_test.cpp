@@ -19,6 +19,7 @@
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 #include "system/mqtt_test_client.hpp"
+#include "system/rest_helpers.hpp"
 #include "system/stratusd_process.hpp"
 
 namespace stratus::test {
@@ -63,33 +64,14 @@ class CommandsSystemTest : public ::testing::Test {
 
   static HttpReply call(std::string_view method, std::string_view target, const std::string& token,
                         std::string_view body = {}) {
-    HeaderList h{{"Content-Type", "application/json"}};
-    if (!token.empty())
-      h.emplace_back("Authorization", token);
-    return http_request("127.0.0.1", stratusd_->http_port(), method, target, body, h);
+    return rest_call(*stratusd_, method, target, token, body);
   }
 
   static std::string user_token(const std::string& user) {
-    const std::string pw = R"(","password":"secret123"})";
-    EXPECT_EQ(call("POST", "/v1/user2", "", R"({"user_name":")" + user + pw).status, 201);
-    std::string code;
-    for (const auto& f : std::filesystem::directory_iterator(stratusd_->data_dir() / "outbox")) {
-      const auto text = read_file(f.path());
-      const auto at = text.find("Verification code: ");
-      if (text.find("To: " + user + "\n") != std::string::npos && at != std::string::npos)
-        code = text.substr(at + 19, 6);
-    }
-    EXPECT_EQ(call("POST", "/v1/user2", "",
-                   R"({"user_name":")" + user + R"(","verification_code":")" + code + "\"}")
-                  .status,
-              201);
-    const auto login = call("POST", "/v1/login2", "", R"({"user_name":")" + user + pw);
-    return std::string(json::parse(login.body).at("accesstoken").as_string());
+    return signed_up_token(*stratusd_, user);
   }
 
-  static std::string user_id_of(const std::string& token) {
-    return std::string(json::parse(call("GET", "/v1/user", token).body).at("user_id").as_string());
-  }
+  static std::string user_id_of(const std::string& token) { return user_id_for(*stratusd_, token); }
 
   // Credentials are made once per node id; the port is the broker's current one.
   static TestMqttOptions node_options(const std::string& node_id) {

@@ -1,0 +1,44 @@
+#include "system/rest_helpers.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "system/client_test_support.hpp"
+
+namespace stratus::test {
+
+namespace json = boost::json;
+
+HttpReply rest_call(const StratusdProcess& server, std::string_view method, std::string_view target,
+                    const std::string& token, std::string_view body) {
+  HeaderList h{{"Content-Type", "application/json"}};
+  if (!token.empty()) {
+    h.emplace_back("Authorization", token);
+  }
+  return http_request("127.0.0.1", server.http_port(), method, target, body, h);
+}
+
+std::string signed_up_token(const StratusdProcess& server, const std::string& user,
+                            const std::string& password) {
+  const std::string credentials =
+      json::serialize(json::object{{"user_name", user}, {"password", password}});
+  EXPECT_EQ(rest_call(server, "POST", "/v1/user2", "", credentials).status, 201);
+  const auto code = outbox_code(server.data_dir(), user);
+  EXPECT_EQ(
+      rest_call(server, "POST", "/v1/user2", "",
+                json::serialize(json::object{{"user_name", user}, {"verification_code", code}}))
+          .status,
+      201);
+  const auto login = rest_call(server, "POST", "/v1/login2", "", credentials);
+  EXPECT_EQ(login.status, 200) << login.body;
+  return std::string(json::parse(login.body).at("accesstoken").as_string());
+}
+
+std::string user_id_for(const StratusdProcess& server, const std::string& token) {
+  const auto r = rest_call(server, "GET", "/v1/user", token);
+  EXPECT_EQ(r.status, 200) << r.body;
+  return std::string(json::parse(r.body).at("user_id").as_string());
+}
+
+}  // namespace stratus::test

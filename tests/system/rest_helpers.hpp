@@ -1,0 +1,28 @@
+#pragma once
+/// @file
+/// REST helpers of the system tests that drive a `StratusdProcess` over raw HTTP: one call
+/// with the RainMaker headers, and a signed-up, logged-in user.
+
+#include <string>
+#include <string_view>
+
+#include "support/http_client.hpp"
+#include "system/stratusd_process.hpp"
+
+namespace stratus::test {
+
+/// `method target` on the server's HTTP port with `Content-Type: application/json` and,
+/// when `token` is non-empty, `Authorization: <token>` (the raw JWT, as the RainMaker CLI
+/// sends it).
+HttpReply rest_call(const StratusdProcess& server, std::string_view method, std::string_view target,
+                    const std::string& token, std::string_view body = {});
+
+/// Signs `user` up (the code read from the server's outbox), confirms and logs in; returns
+/// the access token. Failures are reported as test failures (EXPECT), never thrown.
+std::string signed_up_token(const StratusdProcess& server, const std::string& user,
+                            const std::string& password = "secret123");
+
+/// The `user_id` of the user `token` belongs to (GET /v1/user).
+std::string user_id_for(const StratusdProcess& server, const std::string& token);
+
+}  // namespace stratus::test
