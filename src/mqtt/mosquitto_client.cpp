@@ -67,6 +67,7 @@ class MosquittoClient final : public Client {
       return fail(errc::resource_exhausted, "mqtt: mosquitto_new failed");
     mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION,
                          options_.protocol_version == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
+    detail::tune_socket_options(mosq_);
     if (!options_.username.empty()) {
       const int rc = mosquitto_username_pw_set(
           mosq_, options_.username.c_str(),

@@ -265,6 +265,7 @@ struct ConnectionPool::Impl {
     c.mosq = m;
     mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION,
                          o.protocol_version == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
+    detail::tune_socket_options(m);
     int rc = MOSQ_ERR_SUCCESS;
     if (!o.username.empty()) {
       rc = mosquitto_username_pw_set(m, o.username.c_str(),

@@ -12,6 +12,11 @@ void lib_init_once() {
   std::call_once(once, [] { mosquitto_lib_init(); });
 }
 
+void tune_socket_options(::mosquitto* mosq) {
+  mosquitto_int_option(mosq, MOSQ_OPT_TCP_NODELAY, 1);
+  mosquitto_int_option(mosq, MOSQ_OPT_RECEIVE_MAXIMUM, 65535);
+}
+
 Error to_error(int rc, std::string_view what) {
   errc code = errc::internal;
   switch (rc) {
