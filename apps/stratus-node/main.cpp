@@ -200,6 +200,8 @@ struct SwarmArgs {
   std::string mqtt_host;
   int mqtt_port = 0;
   int connects_in_flight = 64;
+  int max_in_flight = 8;
+  bool unlimited = false;
   bool basic_ingest = false;
   bool json = false;
 };
@@ -276,6 +278,8 @@ int swarm(const SwarmArgs& args) {
   sim::SwarmOptions options;
   options.model = args.model;
   options.rate_per_s = args.rate;
+  options.unlimited_rate = args.unlimited;
+  options.max_in_flight = args.max_in_flight;
   options.duration = std::chrono::milliseconds(static_cast<std::int64_t>(args.duration_s * 1000));
   options.max_connects_in_flight = args.connects_in_flight;
   options.basic_ingest_topics = args.basic_ingest;
@@ -353,8 +357,16 @@ int main(int argc, char** argv) {
   swarm_cmd->add_option("--count", swarm_args.count, "Nodes")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
-  swarm_cmd->add_option("--rate", swarm_args.rate, "Params reports per second, whole swarm")
+  swarm_cmd
+      ->add_option("--rate", swarm_args.rate, "Params reports per second, whole swarm (0 = none)")
       ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  swarm_cmd->add_flag("--unlimited", swarm_args.unlimited,
+                      "Report as fast as the broker acknowledges (ignores --rate)");
+  swarm_cmd
+      ->add_option("--max-in-flight", swarm_args.max_in_flight,
+                   "Unacknowledged reports per node at most (flow control)")
+      ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   swarm_cmd->add_option("--duration", swarm_args.duration_s, "Seconds to run")
       ->check(CLI::Range(0.1, 86400.0))

@@ -27,6 +27,7 @@ struct SwarmMember {
   std::unique_ptr<agent::NodeSession> session;
   mqtt::ConnectionId id = 0;
   bool ever_connected = false;
+  int in_flight = 0;  // QoS-1 publishes not yet acknowledged
   // The param the rate-driven reports change: the first device's primary param.
   std::string device;
   std::string param;
@@ -72,6 +73,7 @@ class Swarm {
         }
       } else if (auto mid = pool_->publish(m.id, action.topic, action.payload, 1, false); mid) {
         ++publishes_;
+        ++m.in_flight;
       } else {
         ++errors_;
       }
@@ -91,6 +93,7 @@ class Swarm {
     }
     if (!connected) {
       m->session->on_disconnected();
+      m->in_flight = 0;  // a clean session: what was in flight is gone with it
       return;
     }
     if (!m->ever_connected) {
@@ -111,21 +114,59 @@ class Swarm {
     execute(*m);
   }
 
-  // One rate-driven report from the next connected node; false if none is connected.
+  void on_published(mqtt::ConnectionId id) {
+    ++pubacks_;
+    if (auto* m = member(id); m != nullptr && m->in_flight > 0) {
+      --m->in_flight;
+    }
+  }
+
+  bool can_report(const SwarmMember& m) const {
+    return m.session->connected() && m.session->booted();
+  }
+
+  // Changes the member's report param and publishes it.
+  void report(SwarmMember& m) {
+    (void)m.node.model->update(m.device, m.param, next_value(m, rng_));
+    m.session->report(actions_);
+    execute(m);
+    ++reports_;
+  }
+
+  // One rate-driven report from the next connected node with room in its in-flight window;
+  // false if there is none.
   bool report_one() {
     for (std::size_t tried = 0; tried < members_.size(); ++tried) {
       auto& m = members_[next_member_];
       next_member_ = (next_member_ + 1) % members_.size();
-      if (!m.session->connected() || !m.session->booted()) {
+      if (!can_report(m)) {
         continue;
       }
-      (void)m.node.model->update(m.device, m.param, next_value(m, rng_));
-      m.session->report(actions_);
-      execute(m);
-      ++reports_;
+      if (m.in_flight >= options_.max_in_flight) {
+        continue;
+      }
+      report(m);
       return true;
     }
     return false;
+  }
+
+  // Unlimited rate: tops up every node's in-flight window.
+  void report_all() {
+    for (auto& m : members_) {
+      while (can_report(m) && m.in_flight < options_.max_in_flight) {
+        const int before = m.in_flight;
+        report(m);
+        if (m.in_flight == before) {
+          break;  // the publish failed; try again after the next poll
+        }
+      }
+    }
+  }
+
+  void observe(double elapsed_s) {
+    options_.observer(SwarmSnapshot{elapsed_s, members_.size(), pool_->connected_count(),
+                                    ever_connected_, publishes_, pubacks_, reports_});
   }
 
   void print_progress(double t, const mqtt::PoolStats& now, const mqtt::PoolStats& before,
@@ -167,8 +208,11 @@ Result<SwarmReport> Swarm::run(const std::vector<SwarmNode>& nodes, const std::a
     return fail(errc::invalid_argument, "a swarm needs at least one node");
   }
   if (options_.rate_per_s < 0 || options_.duration <= std::chrono::milliseconds::zero() ||
-      options_.duration > kMaxDuration) {
-    return fail(errc::invalid_argument, "rate must be >= 0 and duration within (0, 24 h]");
+      options_.duration > kMaxDuration || options_.max_in_flight < 1 ||
+      options_.observer_interval <= std::chrono::milliseconds::zero()) {
+    return fail(errc::invalid_argument,
+                "rate must be >= 0, duration within (0, 24 h], max_in_flight >= 1 and the "
+                "observer interval > 0");
   }
   const SystemClock clock;
   members_.reserve(nodes.size());
@@ -200,7 +244,7 @@ Result<SwarmReport> Swarm::run(const std::vector<SwarmNode>& nodes, const std::a
   handlers.on_message = [this](mqtt::ConnectionId id, const mqtt::Message& message) {
     on_message(id, message);
   };
-  handlers.on_published = [this](mqtt::ConnectionId, int) { ++pubacks_; };
+  handlers.on_published = [this](mqtt::ConnectionId id, int) { on_published(id); };
   auto pool = mqtt::ConnectionPool::create(pool_options, std::move(handlers));
   if (!pool) {
     return fail(std::move(pool).error());
@@ -228,6 +272,7 @@ Result<SwarmReport> Swarm::run(const std::vector<SwarmNode>& nodes, const std::a
   report.nodes = nodes.size();
   const auto deadline = start + options_.duration;
   auto last_progress = start;
+  auto last_observed = start;
   auto last_rate_tick = start;
   auto progress_stats = pool_->stats();
   double tokens = 0;
@@ -238,12 +283,24 @@ Result<SwarmReport> Swarm::run(const std::vector<SwarmNode>& nodes, const std::a
     if (report.all_connected_s < 0 && ever_connected_ == members_.size()) {
       report.all_connected_s = std::chrono::duration<double>(now - start).count();
     }
-    // Token bucket: reports owed since the last tick, at most one second's worth.
-    tokens += options_.rate_per_s * std::chrono::duration<double>(now - last_rate_tick).count();
-    tokens = std::min(tokens, std::max(1.0, options_.rate_per_s));
-    last_rate_tick = now;
-    while (tokens >= 1 && report_one()) {
-      tokens -= 1;
+    if (options_.unlimited_rate && options_.rate_control == nullptr) {
+      report_all();
+    } else {
+      // Token bucket: reports owed since the last tick, at most 100 ms worth (a stalled
+      // loop does not make up for it with a burst).
+      const double rate = options_.rate_control != nullptr
+                              ? std::max(0.0, options_.rate_control->load())
+                              : options_.rate_per_s;
+      tokens += rate * std::chrono::duration<double>(now - last_rate_tick).count();
+      tokens = std::min(tokens, std::max(1.0, rate / 10));
+      last_rate_tick = now;
+      while (tokens >= 1 && report_one()) {
+        tokens -= 1;
+      }
+    }
+    if (options_.observer && now - last_observed >= options_.observer_interval) {
+      observe(std::chrono::duration<double>(now - start).count());
+      last_observed = now;
     }
     if (options_.progress_interval.count() > 0 &&
         now - last_progress >= options_.progress_interval) {

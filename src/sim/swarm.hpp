@@ -26,13 +26,43 @@ struct SwarmNode {
   std::string key_file;
 };
 
+/// A live view of a running swarm, handed to `SwarmOptions::observer`.
+struct SwarmSnapshot {
+  double elapsed_s = 0;            ///< seconds since the swarm started
+  std::size_t nodes = 0;           ///< nodes in the swarm
+  std::size_t connected = 0;       ///< connected now
+  std::size_t ever_connected = 0;  ///< nodes that have connected at least once
+  std::uint64_t publishes = 0;     ///< every publish so far
+  std::uint64_t pubacks = 0;       ///< PUBACKs received so far
+  std::uint64_t reports = 0;       ///< rate-driven reports so far
+};
+
+/// Receives a snapshot, on the swarm's thread: it must return quickly (copy what it needs
+/// into atomics; never block on I/O).
+using SwarmObserver = std::function<void(const SwarmSnapshot& snapshot)>;
+
 /// How the swarm behaves.
 struct SwarmOptions {
   /// Virtual model of every node (built-in name or YAML file, see `make_virtual_node`).
   std::string model = "switch";
   /// Params reports per second over the whole swarm (0 = none): each report changes the
   /// primary param of a connected node, round robin, and publishes it on `params/local`.
+  /// Ignored when `unlimited_rate` is set.
   double rate_per_s = 100;
+  /// When set, the total rate is read from here on every loop instead of `rate_per_s`
+  /// (reports per second; it may change while the swarm runs), so a driver can steer the
+  /// load, e.g. to what the consumers behind the broker keep up with (`bench/run ingest`).
+  /// Takes precedence over `unlimited_rate`. Must outlive the run.
+  const std::atomic<double>* rate_control = nullptr;
+  /// Report as fast as the broker acknowledges: every connected, booted node keeps
+  /// `max_in_flight` reports unacknowledged (a new one goes out on each PUBACK). For
+  /// throughput benchmarks (`stratus-node swarm --unlimited`, `bench/run ingest`).
+  bool unlimited_rate = false;
+  /// QoS-1 publishes per node sent and not yet acknowledged, at most, for rate-driven
+  /// reports: a node at the limit is skipped (its boot sequence and the re-reports after
+  /// remote sets are never held back, but count). Flow control, as a real MQTT client's
+  /// in-flight window. At least 1.
+  int max_in_flight = 8;
   /// How long to run once started. Bounded: at most 24 h.
   std::chrono::milliseconds duration{std::chrono::seconds(30)};
   /// Connection attempts (TLS handshakes) in progress at once.
@@ -43,6 +73,10 @@ struct SwarmOptions {
   bool basic_ingest_topics = false;
   /// Seed of the choice of values; 0 = fixed default.
   std::uint64_t seed = 0;
+  /// Called every `observer_interval` with a snapshot (unset = never).
+  SwarmObserver observer;
+  /// Interval of `observer` calls.
+  std::chrono::milliseconds observer_interval{100};
 };
 
 /// What happened, for the summary and benchmarks. Rates are over `elapsed_s`.
@@ -59,7 +93,7 @@ struct SwarmReport {
   std::uint64_t publishes = 0;        ///< every publish (boot sequence, reports, ...)
   std::uint64_t pubacks = 0;          ///< PUBACKs received
   std::uint64_t reports = 0;          ///< rate-driven `params/local` reports
-  std::uint64_t remote_sets = 0;      ///< `params/remote` messages handled
+  std::uint64_t remote_sets = 0;      ///< messages received on subscriptions
   std::uint64_t errors = 0;           ///< failed attempts + failed publishes/subscribes
 };
 
@@ -70,7 +104,8 @@ using ProgressSink = std::function<void(const std::string& line)>;
 /// disconnects every node (bounded: at most 5 s more). Blocking; everything runs on the
 /// calling thread. The process must ignore SIGPIPE and allow about 3 file descriptors per
 /// node (`mqtt::ConnectionPool`). Errors: invalid_argument for no nodes, a bad model, or
-/// options out of range; those of `mqtt::ConnectionPool::create`/`add`.
+/// options out of range (rate < 0, duration outside (0, 24 h], max_in_flight < 1); those of
+/// `mqtt::ConnectionPool::create`/`add`.
 Result<SwarmReport> run_swarm(const std::vector<SwarmNode>& nodes, const SwarmOptions& options,
                               const ProgressSink& progress,
                               const std::atomic<bool>* stop = nullptr);

@@ -1,0 +1,978 @@
+#include "scenarios.hpp"
+
+#include <atomic>
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <condition_variable>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "mqtt/client.hpp"
+#include "sim/console.hpp"
+#include "sim/node_runner.hpp"
+#include "sim/swarm.hpp"
+
+namespace stratus::bench {
+namespace {
+
+namespace json = boost::json;
+using Steady = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+void note(const std::string& line) {
+  std::cerr << "bench: " << line << std::endl;
+}
+
+std::string read_secret(const std::string& path) {
+  std::ifstream in(path);
+  std::string s;
+  std::getline(in, s);
+  return s;
+}
+
+// Claims the missing nodes 0..count-1 of `dir` over one logged-in session.
+Result<void> claim_missing(client::Session& session, const std::filesystem::path& dir,
+                           std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto d = node_dir(dir, i);
+    if (std::filesystem::exists(d / cli::kNodeInfoFile)) {
+      continue;
+    }
+    cli::ClaimOptions options;
+    options.outdir = d;
+    if (auto claimed = cli::claim_node(session, options); !claimed) {
+      return fail(std::move(claimed).error());
+    }
+  }
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------
+// Virtual lights mapped to the bench user, with a record of the sets each one applied.
+
+class MappedNodes {
+ public:
+  // Claims what is missing, starts a virtual light per node, maps the unmapped ones and
+  // waits until every node's params are visible through REST.
+  static Result<std::unique_ptr<MappedNodes>> start(const Target& target, client::Session& session,
+                                                    const std::filesystem::path& dir,
+                                                    std::size_t count) {
+    if (auto ok = claim_missing(session, dir, count); !ok) {
+      return fail(std::move(ok).error());
+    }
+    std::unique_ptr<MappedNodes> set(new MappedNodes());
+    for (std::size_t i = 0; i < count; ++i) {
+      auto creds = cli::load_node_credentials(node_dir(dir, i));
+      if (!creds) {
+        return fail(std::move(creds).error());
+      }
+      auto slot = std::make_unique<Slot>();
+      slot->node_id = creds->node_id;
+      sim::RunOptions options;
+      options.node_id = creds->node_id;
+      options.mqtt_host = target.mqtt_host;
+      options.mqtt_port = target.mqtt_port != 0 ? target.mqtt_port : creds->mqtt_port;
+      options.ca_file = creds->ca_file().string();
+      options.cert_file = creds->cert_file().string();
+      options.key_file = creds->key_file().string();
+      options.model = "light";
+      auto* raw = slot.get();
+      auto runner =
+          sim::NodeRunner::start(options, [raw](const std::string& line) { raw->on_line(line); });
+      if (!runner) {
+        return fail(std::move(runner).error());
+      }
+      slot->runner = std::move(*runner);
+      set->slots_.push_back(std::move(slot));
+    }
+    for (auto& slot : set->slots_) {
+      std::unique_lock lock(slot->mutex);
+      if (!slot->changed.wait_for(lock, 30s, [&] { return slot->connected; })) {
+        return fail(errc::timeout, "node " + slot->node_id + " did not connect");
+      }
+    }
+    auto mapped = session.all_node_ids();
+    if (!mapped) {
+      return fail(std::move(mapped).error());
+    }
+    auto user = session.user_info();
+    if (!user) {
+      return fail(std::move(user).error());
+    }
+    for (auto& slot : set->slots_) {
+      if (std::find(mapped->begin(), mapped->end(), slot->node_id) != mapped->end()) {
+        continue;
+      }
+      const std::string secret = "bench-secret-" + slot->node_id;
+      auto request = session.add_mapping(slot->node_id, secret);
+      if (!request) {
+        return fail(std::move(request).error());
+      }
+      auto command = sim::parse_console_line("add-user " + user->user_id + " " + secret);
+      (void)slot->runner->execute(*command);
+      const auto deadline = Steady::now() + 20s;
+      for (;;) {
+        auto status = session.mapping_status(*request);
+        if (status && *status == client::MappingStatus::confirmed) {
+          break;
+        }
+        if (Steady::now() > deadline) {
+          return fail(errc::timeout, "mapping of " + slot->node_id + " not confirmed");
+        }
+        std::this_thread::sleep_for(50ms);
+      }
+    }
+    for (auto& slot : set->slots_) {
+      const auto deadline = Steady::now() + 20s;
+      while (!session.node_params(slot->node_id)) {
+        if (Steady::now() > deadline) {
+          return fail(errc::timeout, "params of " + slot->node_id + " never visible");
+        }
+        std::this_thread::sleep_for(50ms);
+      }
+    }
+    return set;
+  }
+
+  ~MappedNodes() { stop(); }
+  MappedNodes(const MappedNodes&) = delete;
+  MappedNodes& operator=(const MappedNodes&) = delete;
+
+  std::size_t size() const { return slots_.size(); }
+  const std::string& node_id(std::size_t i) const { return slots_[i]->node_id; }
+
+  // A local change of Light.Name, reported by the node (waits until it is sent).
+  bool set_local_name(std::size_t i, const std::string& value) {
+    auto command = sim::parse_console_line("set Light.Name " + value);
+    return command && slots_[i]->runner->execute(*command) == "ok";
+  }
+
+  // When node `i` applied a remote set of Light.Name to `value`; nullopt on timeout.
+  std::optional<Steady::time_point> wait_applied(std::size_t i, const std::string& value,
+                                                 Steady::time_point deadline) {
+    auto& slot = *slots_[i];
+    std::unique_lock lock(slot.mutex);
+    if (!slot.changed.wait_until(lock, deadline, [&] { return slot.last_name == value; })) {
+      return std::nullopt;
+    }
+    return slot.applied_at;
+  }
+
+  void stop() {
+    for (auto& slot : slots_) {
+      if (slot->runner) {
+        slot->runner->stop();
+      }
+    }
+  }
+
+ private:
+  struct Slot {
+    std::string node_id;
+    std::unique_ptr<sim::NodeRunner> runner;
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool connected = false;
+    std::string last_name;
+    Steady::time_point applied_at;
+
+    void on_line(const std::string& line) {
+      static constexpr std::string_view kApplied = "set by user: Light.Name = \"";
+      const auto now = Steady::now();
+      std::lock_guard lock(mutex);
+      if (line == "connected") {
+        connected = true;
+      } else if (line.rfind("disconnected", 0) == 0) {
+        connected = false;
+      } else if (line.rfind(kApplied, 0) == 0) {
+        last_name = line.substr(kApplied.size(), line.size() - kApplied.size() - 1);
+        applied_at = now;
+      } else {
+        return;
+      }
+      changed.notify_all();
+    }
+  };
+
+  MappedNodes() = default;
+  std::vector<std::unique_ptr<Slot>> slots_;
+};
+
+// Polls GET params of `node_id` until the raw answer contains `needle`; when it did.
+std::optional<Steady::time_point> poll_visible(client::Session& session, const std::string& node_id,
+                                               const std::string& needle,
+                                               Steady::time_point deadline,
+                                               std::chrono::microseconds interval) {
+  while (Steady::now() < deadline) {
+    if (auto params = session.node_params(node_id);
+        params && params->find(needle) != std::string::npos) {
+      return Steady::now();
+    }
+    std::this_thread::sleep_for(interval);
+  }
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------------------------------
+// A swarm on its own thread, observed through atomics.
+
+class SwarmRun {
+ public:
+  SwarmRun(std::vector<sim::SwarmNode> nodes, sim::SwarmOptions options)
+      : nodes_(std::move(nodes)), options_(std::move(options)) {
+    options_.observer = [this](const sim::SwarmSnapshot& s) {
+      connected_ = s.connected;
+      ever_connected_ = s.ever_connected;
+      pubacks_ = s.pubacks;
+      publishes_ = s.publishes;
+      reports_ = s.reports;
+    };
+    options_.observer_interval = 10ms;
+    options_.progress_interval = std::chrono::milliseconds::zero();
+    options_.rate_control = &rate_;
+    thread_ = std::thread([this] {
+      result_ = sim::run_swarm(nodes_, options_, nullptr, &stop_);
+      done_ = true;
+    });
+  }
+  ~SwarmRun() { (void)finish(); }
+  SwarmRun(const SwarmRun&) = delete;
+  SwarmRun& operator=(const SwarmRun&) = delete;
+
+  // Waits until every node has connected once; false on timeout or an early end.
+  bool wait_all_connected(std::chrono::seconds timeout) {
+    const auto deadline = Steady::now() + timeout;
+    while (ever_connected_.load() < nodes_.size()) {
+      if (done_ || Steady::now() > deadline) {
+        return false;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return true;
+  }
+
+  std::uint64_t pubacks() const { return pubacks_.load(); }
+  std::uint64_t reports() const { return reports_.load(); }
+  double rate() const { return rate_.load(); }
+  void set_rate(double per_s) { rate_ = per_s; }
+  std::size_t connected() const { return connected_.load(); }
+
+  // Stops the swarm and returns its report.
+  Result<sim::SwarmReport> finish() {
+    stop_ = true;
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+    if (!result_) {
+      return fail(errc::internal, "swarm did not run");
+    }
+    return *result_;
+  }
+
+ private:
+  std::vector<sim::SwarmNode> nodes_;
+  sim::SwarmOptions options_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> done_{false};
+  std::atomic<std::size_t> connected_{0};
+  std::atomic<std::size_t> ever_connected_{0};
+  std::atomic<std::uint64_t> pubacks_{0};
+  std::atomic<std::uint64_t> publishes_{0};
+  std::atomic<std::uint64_t> reports_{0};
+  std::atomic<double> rate_{1000};
+  std::optional<Result<sim::SwarmReport>> result_;
+  std::thread thread_;
+};
+
+// What the consumers behind the broker have taken so far: `near` is the first count after
+// the broker (the subscriber's, or the link's), `far` the last (committed).
+struct Consumed {
+  double near = 0;
+  double far = 0;
+};
+
+// End-to-end flow control for the ingest phases. mosquitto acknowledges a QoS-1 publish
+// when it has it, not when the subscriber has it, and drops what exceeds a subscriber's
+// queue (max_queued_messages, 1000 by default): a swarm flooding at the broker's accept
+// rate measures the drops, not the pipeline. So the swarm's rate is steered every 100 ms
+// to what the consumer takes: while the backlog (reports sent - consumed) is under half
+// `near_limit` and the consumer keeps up the rate grows 10 % (2 % above 90 % of the rate
+// where messages were last lost), over `near_limit` (or `far`
+// over `far_limit`) it drops to 80 % of the consumption rate. A backlog over the limit that
+// has not shrunk in a second is taken as lost on the way (`lost_messages`).
+class Steering {
+ public:
+  Steering(SwarmRun& swarm, std::function<std::optional<Consumed>()> read, double near_limit,
+           double far_limit)
+      : swarm_(swarm), read_(std::move(read)), near_limit_(near_limit), far_limit_(far_limit) {}
+
+  void run_for(double seconds) {
+    const auto end = Steady::now() + std::chrono::duration_cast<Steady::duration>(
+                                         std::chrono::duration<double>(seconds));
+    while (Steady::now() < end) {
+      std::this_thread::sleep_for(100ms);
+      step();
+    }
+  }
+
+  json::object summary() const {
+    return {{"final_rate_per_s", rounded(swarm_.rate(), 0)},
+            {"max_backlog", rounded(max_backlog_, 0)},
+            {"backlog_resets", resets_},
+            {"lost_messages", rounded(lost_, 0)},
+            {"near_limit", near_limit_},
+            {"far_limit", far_limit_}};
+  }
+
+ private:
+  void step() {
+    const auto c = read_();
+    if (!c) {
+      return;
+    }
+    const auto now = Steady::now();
+    const auto sent = static_cast<double>(swarm_.reports());
+    if (!started_) {
+      started_ = true;
+      base_near_ = sent - c->near;
+      base_far_ = sent - c->far;
+      last_ = *c;
+      last_at_ = now;
+      return;
+    }
+    const double dt = ms_between(last_at_, now) / 1000;
+    const double taken_per_s = (c->near - last_.near) / dt;
+    last_ = *c;
+    last_at_ = now;
+    const double backlog = sent - c->near - base_near_;
+    const double backlog_far = sent - c->far - base_far_;
+    max_backlog_ = std::max(max_backlog_, backlog);
+    double rate = swarm_.rate();
+    history_.push_back(backlog);
+    if (history_.size() > 10) {
+      history_.erase(history_.begin());
+    }
+    if (backlog > near_limit_ || backlog_far > far_limit_) {
+      // A backlog that has not shrunk for a second while we sent less than was taken is
+      // not waiting anywhere: it was lost on the way (mosquitto's queue overflowed).
+      if (history_.size() == 10 && history_.front() - backlog < near_limit_ / 10 &&
+          backlog > near_limit_) {
+        lost_ += backlog;
+        ceiling_ = std::max(taken_per_s, rate);
+        base_near_ += backlog;
+        base_far_ += backlog;  // what was lost will not be committed either
+        ++resets_;
+        history_.clear();
+      }
+      rate = std::max(100.0, taken_per_s * 0.8);
+    } else if (backlog < near_limit_ / 2 && taken_per_s >= rate * 0.9) {
+      // Keeping up: offer more, carefully near the rate where messages were lost before.
+      rate = std::max(rate, taken_per_s) * (rate > 0.9 * ceiling_ ? 1.02 : 1.1);
+    } else {
+      rate = std::max(100.0, std::max(taken_per_s, rate * 0.98));
+    }
+    swarm_.set_rate(std::min(rate, 1e6));
+    if (std::getenv("STRATUS_BENCH_DEBUG") != nullptr) {
+      note("steer sent=" + std::to_string(sent) + " near=" + std::to_string(c->near) +
+           " backlog=" + std::to_string(backlog) + " taken/s=" + std::to_string(taken_per_s) +
+           " rate=" + std::to_string(rate) + " far=" + std::to_string(backlog_far));
+    }
+  }
+
+  SwarmRun& swarm_;
+  std::function<std::optional<Consumed>()> read_;
+  double near_limit_;
+  double far_limit_;
+  bool started_ = false;
+  double base_near_ = 0;
+  double base_far_ = 0;
+  Consumed last_;
+  Steady::time_point last_at_;
+  double max_backlog_ = 0;
+  std::uint64_t resets_ = 0;
+  double lost_ = 0;
+  double ceiling_ = 1e9;
+  std::vector<double> history_;
+};
+
+sim::SwarmOptions flood_options(const IngestArgs& args) {
+  sim::SwarmOptions options;
+  options.model = args.model;
+  options.unlimited_rate = true;
+  options.max_in_flight = args.max_in_flight;
+  // A bound, not the plan: the run is stopped once the window is measured.
+  options.duration =
+      std::chrono::seconds(static_cast<std::int64_t>(180 + args.warmup_s + args.duration_s));
+  return options;
+}
+
+json::object swarm_json(const sim::SwarmReport& r) {
+  return {{"connected_at_end", r.connected_at_end},
+          {"all_connected_s", rounded(r.all_connected_s)},
+          {"publishes", r.publishes},
+          {"pubacks", r.pubacks},
+          {"reports", r.reports},
+          {"disconnects", r.disconnects},
+          {"errors", r.errors}};
+}
+
+// The raw broker ceiling: the swarm against the second mosquitto, counted by a plain
+// subscriber (the same libmosquitto client stratusd's backend uses, counting only).
+Result<json::object> raw_phase(const IngestArgs& args) {
+  Counter received;
+  mqtt::ClientOptions sub;
+  sub.host = "127.0.0.1";
+  sub.port = args.raw_backend_port;
+  sub.client_id = "stratus-bench-raw-subscriber";
+  sub.username = "stratus-backend";
+  sub.password = read_secret(args.backend_password_file);
+  sub.messages_received = &received;
+  auto client = mqtt::make_mosquitto_client(sub, [](std::function<void()> f) { f(); });
+  for (const char* filter : {"node/+/#", "$aws/rules/+/node/+/#", "$stratus/presence/+"}) {
+    client->subscribe(filter, 1);
+  }
+  if (auto ok = client->start(); !ok) {
+    return fail(std::move(ok).error());
+  }
+  const auto deadline = Steady::now() + 10s;
+  while (!client->connected()) {
+    if (Steady::now() > deadline) {
+      return fail(errc::timeout, "raw subscriber did not connect to port " +
+                                     std::to_string(args.raw_backend_port));
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  std::this_thread::sleep_for(200ms);  // SUBACKs
+
+  Target raw_target = args.target;
+  raw_target.mqtt_port = args.raw_port;
+  auto nodes = load_swarm_nodes(args.creds_dir, args.count, raw_target);
+  if (!nodes) {
+    return fail(std::move(nodes).error());
+  }
+  note("raw phase: " + std::to_string(args.count) +
+       " nodes to mosquitto :" + std::to_string(args.raw_port));
+  SwarmRun swarm(std::move(*nodes), flood_options(args));
+  if (!swarm.wait_all_connected(120s)) {
+    return fail(errc::timeout, "raw phase: not every node connected");
+  }
+  Steering steering(
+      swarm,
+      [&]() -> std::optional<Consumed> {
+        const auto n = static_cast<double>(received.value());
+        return Consumed{n, n};
+      },
+      args.backlog_limit, args.backlog_limit);
+  steering.run_for(args.warmup_s);
+  const auto t0 = Steady::now();
+  const auto r0 = received.value();
+  const auto a0 = swarm.pubacks();
+  steering.run_for(args.duration_s);
+  const auto t1 = Steady::now();
+  const auto r1 = received.value();
+  const auto a1 = swarm.pubacks();
+  auto report = swarm.finish();
+  client->stop();
+  if (!report) {
+    return fail(std::move(report).error());
+  }
+  const double window = ms_between(t0, t1) / 1000;
+  json::object o{{"window_s", rounded(window)},
+                 {"subscriber_msgs", r1 - r0},
+                 {"raw_broker_msgs_per_s", rounded(static_cast<double>(r1 - r0) / window, 0)},
+                 {"swarm_acked_per_s", rounded(static_cast<double>(a1 - a0) / window, 0)},
+                 {"flow_control", steering.summary()},
+                 {"swarm", swarm_json(*report)}};
+  note("raw phase: " + json::serialize(o));
+  return o;
+}
+
+struct ServerCounters {
+  double events = 0;
+  double params = 0;
+  double queue_depth = 0;
+  double dropped = 0;
+  double batches = 0;
+};
+
+Result<ServerCounters> server_counters(client::Session& session) {
+  auto page = scrape_metrics(session);
+  if (!page) {
+    return fail(std::move(page).error());
+  }
+  ServerCounters c;
+  c.events = metric_value(*page, "stratus_ingest_events_total").value_or(0);
+  c.params = metric_value(*page, "stratus_link_messages_total{kind=\"params\"}").value_or(0);
+  c.queue_depth = metric_value(*page, "stratus_ingest_queue_depth").value_or(0);
+  c.batches = metric_value(*page, "stratus_ingest_batches_total").value_or(0);
+  c.dropped =
+      metric_value(*page, "stratus_ingest_dropped_total{reason=\"queue_full\"}").value_or(0) +
+      metric_value(*page, "stratus_link_dropped_total{reason=\"queue_full\"}").value_or(0);
+  return c;
+}
+
+}  // namespace
+
+// -----------------------------------------------------------------------------------------
+
+Result<ScenarioOutput> run_claim(const ClaimArgs& args) {
+  std::vector<std::size_t> missing;
+  for (std::size_t i = 0; i < args.count; ++i) {
+    if (!std::filesystem::exists(node_dir(args.creds_dir, i) / cli::kNodeInfoFile)) {
+      missing.push_back(i);
+    }
+  }
+  ScenarioOutput out;
+  out.params = {{"count", args.count}, {"threads", args.threads}, {"key_type", "ecdsa-p256"}};
+  const auto threads = static_cast<std::size_t>(std::max(1, args.threads));
+  std::vector<client::Session> sessions;
+  for (std::size_t t = 0; t < threads && t < missing.size(); ++t) {
+    auto session = bench_session(args.target);
+    if (!session) {
+      return fail(std::move(session).error());
+    }
+    sessions.push_back(std::move(*session));
+  }
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> done{0};
+  std::mutex error_mutex;
+  std::optional<Error> first_error;
+  const auto start = Steady::now();
+  std::vector<std::thread> workers;
+  for (auto& session : sessions) {
+    workers.emplace_back([&, s = &session] {
+      for (;;) {
+        const auto k = next.fetch_add(1);
+        if (k >= missing.size()) {
+          return;
+        }
+        cli::ClaimOptions options;
+        options.outdir = node_dir(args.creds_dir, missing[k]);
+        if (auto claimed = cli::claim_node(*s, options); !claimed) {
+          std::lock_guard lock(error_mutex);
+          if (!first_error) {
+            first_error = claimed.error();
+          }
+          next = missing.size();
+          return;
+        }
+        if (const auto n = done.fetch_add(1) + 1; n % 1000 == 0) {
+          note("claimed " + std::to_string(n) + " of " + std::to_string(missing.size()));
+        }
+      }
+    });
+  }
+  for (auto& w : workers) {
+    w.join();
+  }
+  const double elapsed = ms_between(start, Steady::now()) / 1000;
+  if (first_error) {
+    return fail(*first_error);
+  }
+  out.results = {
+      {"claimed", done.load()},
+      {"elapsed_s", rounded(elapsed)},
+      {"certs_per_s", missing.empty() ? 0.0 : rounded(static_cast<double>(done) / elapsed, 1)}};
+  return out;
+}
+
+Result<ScenarioOutput> run_prepare(const PrepareArgs& args) {
+  auto session = bench_session(args.target);
+  if (!session) {
+    return fail(std::move(session).error());
+  }
+  auto nodes = MappedNodes::start(args.target, *session, args.mapped_dir, args.count);
+  if (!nodes) {
+    return fail(std::move(nodes).error());
+  }
+  auto user = session->user_info();
+  if (!user) {
+    return fail(std::move(user).error());
+  }
+  json::array ids;
+  for (std::size_t i = 0; i < (*nodes)->size(); ++i) {
+    ids.emplace_back((*nodes)->node_id(i));
+  }
+  (*nodes)->stop();
+  ScenarioOutput out;
+  out.params = {{"count", args.count}};
+  out.results = {{"user_id", user->user_id},
+                 {"access_token", session->tokens().access_token},
+                 {"node_ids", std::move(ids)}};
+  return out;
+}
+
+Result<ScenarioOutput> run_ingest(const IngestArgs& args) {
+  ScenarioOutput out;
+  out.params = {{"nodes", args.count},
+                {"duration_s", args.duration_s},
+                {"warmup_s", args.warmup_s},
+                {"max_in_flight", args.max_in_flight},
+                {"model", args.model},
+                {"backlog_limit", args.backlog_limit},
+                {"committed_backlog_limit", args.committed_backlog_limit},
+                {"qos", 1},
+                {"probe_rate_per_s", args.mapped_dir.empty() ? 0.0 : args.probe_rate}};
+
+  auto session = bench_session(args.target);
+  if (!session) {
+    return fail(std::move(session).error());
+  }
+  std::unique_ptr<MappedNodes> probe;
+  if (!args.mapped_dir.empty()) {
+    auto started = MappedNodes::start(args.target, *session, args.mapped_dir, 1);
+    if (!started) {
+      return fail(std::move(started).error());
+    }
+    probe = std::move(*started);
+  }
+
+  json::object raw;
+  double raw_rate = 0;
+  if (args.raw_port != 0) {
+    auto r = raw_phase(args);
+    if (!r) {
+      return fail(std::move(r).error());
+    }
+    raw = std::move(*r);
+    raw_rate = raw.at("raw_broker_msgs_per_s").to_number<double>();
+  }
+
+  // The stratusd phase.
+  auto nodes = load_swarm_nodes(args.creds_dir, args.count, args.target);
+  if (!nodes) {
+    return fail(std::move(nodes).error());
+  }
+  note("stratusd phase: " + std::to_string(args.count) +
+       " nodes to :" + std::to_string(args.target.mqtt_port));
+  auto metrics_session = open_session(args.target);
+  if (!metrics_session) {
+    return fail(std::move(metrics_session).error());
+  }
+  SwarmRun swarm(std::move(*nodes), flood_options(args));
+  if (!swarm.wait_all_connected(120s)) {
+    return fail(errc::timeout, "stratusd phase: not every node connected");
+  }
+  auto steering_session = open_session(args.target);
+  if (!steering_session) {
+    return fail(std::move(steering_session).error());
+  }
+  Steering steering(
+      swarm,
+      [&]() -> std::optional<Consumed> {
+        auto c = server_counters(*steering_session);
+        if (!c) {
+          return std::nullopt;
+        }
+        return Consumed{c->params, c->events};
+      },
+      args.backlog_limit, args.committed_backlog_limit);
+  steering.run_for(args.warmup_s);
+
+  std::atomic<bool> probe_stop{false};
+  std::vector<double> probe_ms;
+  std::size_t probe_failures = 0;
+  std::thread prober;
+  if (probe) {
+    prober = std::thread([&] {
+      const auto interval = std::chrono::duration<double>(1.0 / std::max(0.1, args.probe_rate));
+      auto next = Steady::now();
+      for (std::size_t seq = 0; !probe_stop; ++seq) {
+        const std::string value = "p" + std::to_string(seq) + "x" +
+                                  std::to_string(Steady::now().time_since_epoch().count() % 100000);
+        const auto t0 = Steady::now();
+        if (!probe->set_local_name(0, value)) {
+          ++probe_failures;
+        } else if (auto seen = poll_visible(*session, probe->node_id(0), "\"" + value + "\"",
+                                            t0 + 5s, 1000us)) {
+          probe_ms.push_back(ms_between(t0, *seen));
+        } else {
+          ++probe_failures;
+        }
+        next += std::chrono::duration_cast<Steady::duration>(interval);
+        std::this_thread::sleep_until(next);
+      }
+    });
+  }
+  auto c0 = server_counters(*metrics_session);
+  const auto t0 = Steady::now();
+  const auto a0 = swarm.pubacks();
+  steering.run_for(args.duration_s);
+  auto c1 = server_counters(*metrics_session);
+  const auto t1 = Steady::now();
+  const auto a1 = swarm.pubacks();
+  probe_stop = true;
+  if (prober.joinable()) {
+    prober.join();
+  }
+  auto report = swarm.finish();
+  if (!report) {
+    return fail(std::move(report).error());
+  }
+  if (!c0 || !c1) {
+    return fail(errc::unavailable, "cannot read /metrics");
+  }
+  // What the writer still had to do when the swarm stopped: how long until it is done.
+  const auto drain_start = Steady::now();
+  double drain_s = 0;
+  for (auto c = server_counters(*metrics_session);
+       c && c->queue_depth > 0 && Steady::now() - drain_start < 60s;
+       c = server_counters(*metrics_session)) {
+    std::this_thread::sleep_for(50ms);
+    drain_s = ms_between(drain_start, Steady::now()) / 1000;
+  }
+  if (probe) {
+    probe->stop();
+  }
+
+  const double window = ms_between(t0, t1) / 1000;
+  const double updates = (c1->events - c0->events) / window;
+  auto probe_stats = latency_stats(probe_ms);
+  json::object stratusd{{"window_s", rounded(window)},
+                        {"updates_committed", c1->events - c0->events},
+                        {"params_accepted_per_s", rounded((c1->params - c0->params) / window, 0)},
+                        {"swarm_acked_per_s", rounded(static_cast<double>(a1 - a0) / window, 0)},
+                        {"batches_per_s", rounded((c1->batches - c0->batches) / window, 1)},
+                        {"queue_depth_end", c1->queue_depth},
+                        {"dropped_in_window", c1->dropped - c0->dropped},
+                        {"drain_after_stop_s", rounded(drain_s)},
+                        {"probe", to_json(probe_stats)},
+                        {"probe_failures", probe_failures},
+                        {"flow_control", steering.summary()},
+                        {"swarm", swarm_json(*report)}};
+  out.results = {{"updates_per_s", rounded(updates, 0)},
+                 {"p50_ms", rounded(probe_stats.p50_ms)},
+                 {"p99_ms", rounded(probe_stats.p99_ms)},
+                 {"raw_broker_msgs_per_s", raw_rate},
+                 {"ratio", raw_rate > 0 ? rounded(updates / raw_rate, 3) : 0.0},
+                 {"stratusd_phase", std::move(stratusd)},
+                 {"raw_phase", std::move(raw)}};
+  return out;
+}
+
+Result<ScenarioOutput> run_cmdresp(const CmdRespArgs& args) {
+  const auto workers = static_cast<std::size_t>(std::max(1, args.workers));
+  if (args.nodes < workers || args.nodes % workers != 0) {
+    return fail(errc::invalid_argument, "--nodes must be a multiple of --workers");
+  }
+  auto session = bench_session(args.target);
+  if (!session) {
+    return fail(std::move(session).error());
+  }
+  auto started = MappedNodes::start(args.target, *session, args.mapped_dir, args.nodes);
+  if (!started) {
+    return fail(std::move(started).error());
+  }
+  auto& nodes = **started;
+  std::vector<client::Session> sessions;
+  for (std::size_t w = 0; w < workers; ++w) {
+    auto s = open_session(args.target);
+    if (!s) {
+      return fail(std::move(s).error());
+    }
+    s->set_tokens(session->tokens());
+    sessions.push_back(std::move(*s));
+  }
+  const auto ops = static_cast<std::size_t>(args.rate * args.duration_s);
+  const auto interval = std::chrono::duration<double>(1.0 / args.rate);
+  const auto timeout = std::chrono::duration<double, std::milli>(args.timeout_ms);
+  std::vector<std::vector<double>> total(workers), posted(workers);
+  std::vector<std::size_t> failures(workers, 0);
+  const auto start = Steady::now() + 100ms;
+  std::vector<std::thread> threads;
+  for (std::size_t w = 0; w < workers; ++w) {
+    threads.emplace_back([&, w] {
+      auto& s = sessions[w];
+      for (std::size_t i = w; i < ops; i += workers) {
+        const auto scheduled =
+            start + std::chrono::duration_cast<Steady::duration>(interval * static_cast<double>(i));
+        std::this_thread::sleep_until(scheduled);
+        const auto deadline = scheduled + std::chrono::duration_cast<Steady::duration>(timeout);
+        client::CommandRequestSpec spec;
+        spec.node_ids = {nodes.node_id(i % args.nodes)};
+        spec.cmd = 0x1003;  // sim::kConfigureCommand
+        spec.data_json = R"({"bench":"r)" + std::to_string(i) + R"("})";
+        spec.timeout_s = 60;
+        auto created = s.create_command_request(spec);
+        const std::string_view key = R"("request_id":")";
+        const auto at = created ? created->body.find(key) : std::string::npos;
+        if (!created || created->status != 200 || at == std::string::npos) {
+          ++failures[w];
+          continue;
+        }
+        const auto begin = at + key.size();
+        const auto id = created->body.substr(begin, created->body.find('"', begin) - begin);
+        posted[w].push_back(ms_between(scheduled, Steady::now()));
+        bool answered = false;
+        while (Steady::now() < deadline) {
+          if (auto r = s.command_requests(id);
+              r && r->find(R"("status":"success")") != std::string::npos) {
+            total[w].push_back(ms_between(scheduled, Steady::now()));
+            answered = true;
+            break;
+          }
+          std::this_thread::sleep_for(500us);
+        }
+        failures[w] += answered ? 0 : 1;
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  const double elapsed = ms_between(start, Steady::now()) / 1000;
+  nodes.stop();
+  std::vector<double> all_total;
+  std::vector<double> all_posted;
+  std::size_t failed = 0;
+  for (std::size_t w = 0; w < workers; ++w) {
+    all_total.insert(all_total.end(), total[w].begin(), total[w].end());
+    all_posted.insert(all_posted.end(), posted[w].begin(), posted[w].end());
+    failed += failures[w];
+  }
+  const auto stats = latency_stats(all_total);
+  ScenarioOutput out;
+  out.params = {{"nodes", args.nodes},     {"workers", workers},
+                {"rate_per_s", args.rate}, {"duration_s", args.duration_s},
+                {"model", "light"},        {"command", "0x1003 configure"}};
+  out.results = {{"p50_ms", rounded(stats.p50_ms)},
+                 {"p99_ms", rounded(stats.p99_ms)},
+                 {"max_ms", rounded(stats.max_ms)},
+                 {"answered", stats.count},
+                 {"failures", failed},
+                 {"achieved_per_s", rounded(static_cast<double>(stats.count) / elapsed, 1)},
+                 {"request_to_answer", to_json(stats)},
+                 {"post_only", to_json(latency_stats(all_posted))}};
+  return out;
+}
+
+Result<ScenarioOutput> run_control(const ControlArgs& args) {
+  const auto workers = static_cast<std::size_t>(std::max(1, args.workers));
+  if (args.nodes < workers || args.nodes % workers != 0) {
+    return fail(errc::invalid_argument, "--nodes must be a multiple of --workers");
+  }
+  auto session = bench_session(args.target);
+  if (!session) {
+    return fail(std::move(session).error());
+  }
+  auto started = MappedNodes::start(args.target, *session, args.mapped_dir, args.nodes);
+  if (!started) {
+    return fail(std::move(started).error());
+  }
+  auto& nodes = **started;
+  std::vector<client::Session> sessions;
+  for (std::size_t w = 0; w < workers; ++w) {
+    auto s = open_session(args.target);
+    if (!s) {
+      return fail(std::move(s).error());
+    }
+    s->set_tokens(session->tokens());
+    sessions.push_back(std::move(*s));
+  }
+
+  ScenarioOutput out;
+  json::array rates_out;
+  out.params = {{"nodes", args.nodes},
+                {"workers", workers},
+                {"duration_s_per_rate", args.duration_s},
+                {"p99_limit_ms", args.p99_limit_ms},
+                {"model", "light"},
+                {"param", "Light.Name"}};
+  double best_rate = 0;
+  std::optional<LatencyStats> first;
+  for (std::size_t r = 0; r < args.rates.size(); ++r) {
+    const double rate = args.rates[r];
+    const auto ops = static_cast<std::size_t>(rate * args.duration_s);
+    const auto interval = std::chrono::duration<double>(1.0 / rate);
+    const auto timeout = std::chrono::duration<double, std::milli>(args.timeout_ms);
+    std::vector<std::vector<double>> total(workers), to_node(workers), to_visible(workers),
+        late(workers);
+    std::vector<std::size_t> failures(workers, 0);
+    const auto start = Steady::now() + 100ms;
+    std::vector<std::thread> threads;
+    for (std::size_t w = 0; w < workers; ++w) {
+      threads.emplace_back([&, w] {
+        auto& s = sessions[w];
+        for (std::size_t i = w; i < ops; i += workers) {
+          const auto scheduled = start + std::chrono::duration_cast<Steady::duration>(
+                                             interval * static_cast<double>(i));
+          std::this_thread::sleep_until(scheduled);
+          late[w].push_back(ms_between(scheduled, Steady::now()));
+          const std::size_t k = i % args.nodes;
+          const std::string value = "c" + std::to_string(r) + "n" + std::to_string(i);
+          const auto deadline = scheduled + std::chrono::duration_cast<Steady::duration>(timeout);
+          auto set = s.set_params({{nodes.node_id(k), R"({"Light":{"Name":")" + value + R"("}})"}});
+          if (!set || set->empty() || !set->front().success) {
+            ++failures[w];
+            continue;
+          }
+          const auto applied = nodes.wait_applied(k, value, deadline);
+          if (!applied) {
+            ++failures[w];
+            continue;
+          }
+          const auto seen = poll_visible(s, nodes.node_id(k), "\"" + value + "\"", deadline, 500us);
+          if (!seen) {
+            ++failures[w];
+            continue;
+          }
+          total[w].push_back(ms_between(scheduled, *seen));
+          to_node[w].push_back(ms_between(scheduled, *applied));
+          to_visible[w].push_back(ms_between(*applied, *seen));
+        }
+      });
+    }
+    for (auto& t : threads) {
+      t.join();
+    }
+    const double elapsed = ms_between(start, Steady::now()) / 1000;
+    const auto merge = [](std::vector<std::vector<double>>& parts) {
+      std::vector<double> all;
+      for (auto& p : parts) {
+        all.insert(all.end(), p.begin(), p.end());
+      }
+      return all;
+    };
+    auto all_total = merge(total);
+    auto all_node = merge(to_node);
+    auto all_visible = merge(to_visible);
+    auto all_late = merge(late);
+    std::size_t failed = 0;
+    for (auto f : failures) {
+      failed += f;
+    }
+    const auto stats = latency_stats(all_total);
+    const bool holds = failed == 0 && stats.count > 0 && stats.p99_ms < args.p99_limit_ms;
+    json::object row{{"rate_per_s", rate},
+                     {"operations", ops},
+                     {"achieved_per_s", rounded(static_cast<double>(stats.count) / elapsed, 1)},
+                     {"failures", failed},
+                     {"latency", to_json(stats)},
+                     {"set_to_node", to_json(latency_stats(all_node))},
+                     {"node_to_visible", to_json(latency_stats(all_visible))},
+                     {"start_lateness", to_json(latency_stats(all_late))},
+                     {"p99_under_limit", holds}};
+    note("control " + json::serialize(row));
+    rates_out.push_back(std::move(row));
+    if (!first) {
+      first = stats;
+    }
+    if (!holds) {
+      break;
+    }
+    best_rate = std::max(best_rate, rate);
+  }
+  nodes.stop();
+  out.results = {{"rate_per_s", args.rates.front()},      {"p50_ms", rounded(first->p50_ms)},
+                 {"p99_ms", rounded(first->p99_ms)},      {"max_ms", rounded(first->max_ms)},
+                 {"max_rate_p99_under_limit", best_rate}, {"rates", std::move(rates_out)}};
+  return out;
+}
+
+}  // namespace stratus::bench

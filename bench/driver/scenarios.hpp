@@ -1,0 +1,121 @@
+#pragma once
+/// @file
+/// The load scenarios `stratus-bench` drives against a running stratusd (bench/README.md).
+/// Each returns the `params` and `results` objects of a result file; `bench/run` adds the
+/// scenario name and the machine. Scenarios that need nothing but a process and a URL
+/// (`rest` with wrk, `connections` with `stratus-node swarm`) are orchestrated in bench/run.
+
+#include <boost/json/object.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "support.hpp"
+
+namespace stratus::bench {
+
+/// What a scenario measured: the parameters it ran with and its figures.
+struct ScenarioOutput {
+  boost::json::object params;
+  boost::json::object results;
+};
+
+/// `claim`: certificates issued through `/claim/initiate` + `/claim/verify`.
+struct ClaimArgs {
+  Target target;
+  std::string creds_dir;  ///< nodes go to `<creds_dir>/node-<i>`; existing ones are kept
+  std::size_t count = 0;  ///< nodes 0..count-1 must exist afterwards
+  int threads = 2;        ///< concurrent claimers, one session (one login) each
+};
+
+/// Claims the missing nodes of `creds_dir` with `threads` sessions in parallel. Results:
+/// `claimed`, `elapsed_s` (claims only, logins excluded), `certs_per_s` (0 when nothing
+/// was missing). Errors: login or claim failures (the first one).
+Result<ScenarioOutput> run_claim(const ClaimArgs& args);
+
+/// `prepare`: the bench user and nodes mapped to it (for `rest` and `control`).
+struct PrepareArgs {
+  Target target;
+  std::string mapped_dir;  ///< credentials of the mapped nodes, swarm layout
+  std::size_t count = 1;   ///< mapped nodes 0..count-1
+};
+
+/// Signs the bench user up if needed, claims and maps the nodes of `mapped_dir` (each runs
+/// as a virtual light until its params are visible), then stops them. Results: `user_id`,
+/// `access_token` (valid for the server's token lifetime), `node_ids`.
+Result<ScenarioOutput> run_prepare(const PrepareArgs& args);
+
+/// `ingest`: committed params reports per second against the raw broker ceiling.
+struct IngestArgs {
+  Target target;
+  std::string creds_dir;     ///< swarm credentials (claimed beforehand)
+  std::size_t count = 1000;  ///< swarm nodes
+  double duration_s = 20;    ///< measured window, per phase
+  double warmup_s = 5;       ///< after every node has connected, before the window
+  int max_in_flight = 8;     ///< unacknowledged reports per node
+  std::string model = "switch";
+  std::uint16_t raw_port = 0;  ///< device port of the second mosquitto; 0 = skip the raw phase
+  std::uint16_t raw_backend_port = 0;  ///< its backend listener
+  std::string backend_password_file;   ///< pki/backend.secret
+  std::string mapped_dir;              ///< the probe node (mapped node 0); empty = no probe
+  double probe_rate = 10;              ///< probe reports per second
+  /// Flow control: reports sent and not yet taken by the subscriber (raw) or the link
+  /// (stratusd), at most; under mosquitto's per-subscriber queue of 1000 so it never drops.
+  double backlog_limit = 600;
+  /// Flow control, stratusd phase: reports sent and not yet committed, at most.
+  double committed_backlog_limit = 20000;
+};
+
+/// Two phases with the same swarm load (as fast as the consumer behind the broker takes it,
+/// steered every 100 ms, and `max_in_flight` per node; see `backlog_limit`): first
+/// against the second mosquitto with a plain subscriber on its backend listener (the raw
+/// broker ceiling, `raw_broker_msgs_per_s`), then against stratusd, whose
+/// `stratus_ingest_events_total` gives `updates_per_s`; `ratio` = updates / raw. During the
+/// stratusd window a mapped probe node reports a unique value `probe_rate` times a second
+/// and polls `GET /v1/user/nodes/params` until it shows: `p50_ms`/`p99_ms` are that
+/// report → visible latency, an upper bound of report → committed.
+Result<ScenarioOutput> run_ingest(const IngestArgs& args);
+
+/// `control`: REST set → node → report → visible in GET, at fixed rates.
+struct ControlArgs {
+  Target target;
+  std::string mapped_dir;          ///< mapped nodes (from `prepare`)
+  std::size_t nodes = 32;          ///< nodes used, a multiple of `workers`
+  int workers = 16;                ///< concurrent operations at most
+  std::vector<double> rates{200};  ///< operations per second, run in this order
+  double duration_s = 10;          ///< per rate
+  double p99_limit_ms = 50;        ///< a rate "holds" while p99 stays under this
+  double timeout_ms = 2000;        ///< an operation not visible by then fails
+};
+
+/// For each rate, an open-loop schedule of operations (one every 1/rate s; latency counts
+/// from the scheduled time, so a slow server cannot hide its queueing): `PUT
+/// /v1/user/nodes/params` sets `Light.Name` to a unique value on a mapped virtual light;
+/// the light applies it and re-reports; `GET /v1/user/nodes/params` is polled (every
+/// 0.5 ms once the node has the set) until the value shows. Results per rate: latency
+/// stats of the whole operation and of its two halves (set → node, node → visible),
+/// failures; overall the first rate's `p50_ms`/`p99_ms`/`max_ms` and
+/// `max_rate_p99_under_limit`. Stops early after the first rate over the limit.
+Result<ScenarioOutput> run_control(const ControlArgs& args);
+
+/// `cmdresp`: a command request → the node's answer stored, at a fixed rate.
+struct CmdRespArgs {
+  Target target;
+  std::string mapped_dir;  ///< mapped nodes (from `prepare`)
+  std::size_t nodes = 32;  ///< nodes used, a multiple of `workers`
+  int workers = 16;        ///< concurrent requests at most
+  double rate = 100;       ///< requests per second
+  double duration_s = 10;
+  double timeout_ms = 5000;  ///< a request not answered (stored) by then fails
+};
+
+/// Open-loop schedule (latency counts from the scheduled time): `POST /v1/user/nodes/cmd`
+/// with the virtual light's `configure` command (0x1003, `{"bench":"<unique>"}`) to one
+/// node, then `GET /v1/user/nodes/cmd?request_id=` polled every 0.5 ms until its status is
+/// `success`. Results: `p50_ms`, `p99_ms`, `max_ms` of request → answer stored, the POST
+/// alone, failures.
+Result<ScenarioOutput> run_cmdresp(const CmdRespArgs& args);
+
+}  // namespace stratus::bench

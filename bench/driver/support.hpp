@@ -1,0 +1,90 @@
+#pragma once
+/// @file
+/// What every `stratus-bench` scenario needs: latency statistics, Prometheus scraping,
+/// the bench user's session, credentials directories, process figures from /proc.
+/// Blocking helpers for a measuring tool; nothing here is on a hot path.
+
+#include <sys/types.h>
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/node_credentials.hpp"
+#include "client/session.hpp"
+#include "core/error.hpp"
+#include "sim/swarm.hpp"
+
+namespace stratus::bench {
+
+/// Where the server is and who the bench user is.
+struct Target {
+  std::string server;    ///< http://127.0.0.1:<port>
+  std::string data_dir;  ///< the server's data dir (verification codes come from its outbox)
+  std::string user;      ///< bench account
+  std::string password;  ///< its password
+  std::string mqtt_host = "127.0.0.1";
+  std::uint16_t mqtt_port = 0;  ///< device listener; 0 = the port in each node.info
+};
+
+/// Percentiles of a sample of latencies, in milliseconds.
+struct LatencyStats {
+  std::size_t count = 0;
+  double p50_ms = 0;
+  double p90_ms = 0;
+  double p99_ms = 0;
+  double max_ms = 0;
+  double mean_ms = 0;
+};
+
+/// Nearest-rank percentiles of `samples_ms` (sorted in place). All zero when empty.
+LatencyStats latency_stats(std::vector<double>& samples_ms);
+
+/// `stats` as a JSON object {count, p50_ms, p90_ms, p99_ms, max_ms, mean_ms}, values
+/// rounded to 0.01 ms.
+boost::json::object to_json(const LatencyStats& stats);
+
+/// `value` rounded to `digits` decimals, for readable result files.
+double rounded(double value, int digits = 2);
+
+/// Milliseconds between two steady-clock instants.
+double ms_between(std::chrono::steady_clock::time_point from,
+                  std::chrono::steady_clock::time_point to);
+
+/// A session on `target.server` (not logged in). Errors: those of `client::Session::open`.
+Result<client::Session> open_session(const Target& target);
+
+/// A session logged in as the bench user, signing the user up first when the server does
+/// not know it (the verification code is read from `<data_dir>/outbox`). Errors: the
+/// session's, or not_found when no code was mailed.
+Result<client::Session> bench_session(const Target& target);
+
+/// The value of one Prometheus series, e.g. `stratus_ingest_events_total` or
+/// `stratus_link_messages_total{kind="params"}`, from a `/metrics` page; nullopt if absent.
+std::optional<double> metric_value(std::string_view page, std::string_view series);
+
+/// `GET /metrics` over `session` (unauthenticated). Errors: the session's.
+Result<std::string> scrape_metrics(client::Session& session);
+
+/// The credentials directory of node `i` in a swarm layout: `<dir>/node-<i, 5 digits>`,
+/// as `stratus-node swarm --creds-dir` uses it.
+std::filesystem::path node_dir(const std::filesystem::path& dir, std::size_t i);
+
+/// Loads nodes 0..count-1 of a swarm credentials directory, connecting to `target`'s MQTT
+/// host and port (the port in node.info is from the run that claimed them). Errors: those
+/// of `cli::load_node_credentials`.
+Result<std::vector<sim::SwarmNode>> load_swarm_nodes(const std::filesystem::path& dir,
+                                                     std::size_t count, const Target& target);
+
+/// Resident set size of a process in KiB (VmRSS of /proc/<pid>/status); 0 if unknown.
+std::uint64_t rss_kib(pid_t pid);
+
+/// CPU time (user + system) a process has used, in seconds; 0 if unknown.
+double cpu_seconds(pid_t pid);
+
+}  // namespace stratus::bench

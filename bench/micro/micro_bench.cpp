@@ -1,0 +1,153 @@
+// Micro-benchmarks of the pure functions on the ingest and control paths (bench/README.md):
+// topic parsing, params report decoding, deep merge into the stored state, validation of a
+// set against a node config, and the cmd-resp TLV codec. Inputs are what a RainMaker light
+// sends (tests/data/node_config_light.json and its params).
+#include <benchmark/benchmark.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "model/node_config.hpp"
+#include "model/params.hpp"
+#include "proto/cmd_resp.hpp"
+#include "proto/payloads.hpp"
+#include "proto/topics.hpp"
+
+namespace {
+
+namespace json = boost::json;
+using namespace stratus;
+
+constexpr std::size_t kMaxPayload = 65536;
+
+// A light's `params/local/init`: every device and service of node_config_light.json.
+constexpr std::string_view kInitReport =
+    R"({"Light":{"Name":"Living room","Power":false,"Brightness":50,"Hue":180,"Saturation":100},)"
+    R"("Schedule":{"Schedules":[{"id":"8D36","name":"Evening","enabled":true,)"
+    R"("triggers":[{"m":1110,"d":31}],"action":{"Light":{"Power":true}}}]},)"
+    R"("Time":{"TZ":"Europe/Berlin","TZ-POSIX":"CET-1CEST,M3.5.0,M10.5.0/3"},)"
+    R"("System":{"Reboot":false,"Factory-Reset":false,"Wi-Fi-Reset":false}})";
+// A `params/local` delta, as a light sends after a change.
+constexpr std::string_view kDeltaReport = R"({"Light":{"Brightness":73,"Power":true}})";
+// A user's set, as `PUT /v1/user/nodes/params` carries it.
+constexpr std::string_view kSet = R"({"Light":{"Power":true,"Brightness":40,"Hue":120}})";
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+void BM_parse_node_topic(benchmark::State& state) {
+  const std::string topic = "node/7CDFA1B2C3D4E5F6a1b2c3/params/local";
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(proto::parse_node_topic(topic));
+  }
+}
+BENCHMARK(BM_parse_node_topic);
+
+void BM_parse_node_topic_basic_ingest(benchmark::State& state) {
+  const std::string topic = "$aws/rules/esp_set_params/node/7CDFA1B2C3D4E5F6a1b2c3/params/local";
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(proto::parse_node_topic(topic));
+  }
+}
+BENCHMARK(BM_parse_node_topic_basic_ingest);
+
+void BM_parse_report_init(benchmark::State& state) {
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(proto::parse_json_object(kInitReport, kMaxPayload));
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(kInitReport.size()));
+}
+BENCHMARK(BM_parse_report_init);
+
+void BM_parse_report_delta(benchmark::State& state) {
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(proto::parse_json_object(kDeltaReport, kMaxPayload));
+  }
+}
+BENCHMARK(BM_parse_report_delta);
+
+void BM_merge_report(benchmark::State& state) {
+  const auto init = proto::parse_json_object(kInitReport, kMaxPayload).value();
+  const auto delta = proto::parse_json_object(kDeltaReport, kMaxPayload).value();
+  json::object stored = init;
+  for (auto _ : state) {
+    model::merge_report(stored, delta);
+    benchmark::ClobberMemory();
+  }
+}
+BENCHMARK(BM_merge_report);
+
+// What the ingest writer does per report of a node whose state it already holds in the
+// batch: parse the report, merge it, serialize the state to store it.
+void BM_report_parse_merge_serialize(benchmark::State& state) {
+  json::object stored = proto::parse_json_object(kInitReport, kMaxPayload).value();
+  for (auto _ : state) {
+    auto delta = proto::parse_json_object(kDeltaReport, kMaxPayload);
+    model::merge_report(stored, *delta);
+    benchmark::DoNotOptimize(json::serialize(stored));
+  }
+}
+BENCHMARK(BM_report_parse_merge_serialize);
+
+void BM_validate_set(benchmark::State& state) {
+  const auto config =
+      model::parse_node_config(read_file(STRATUS_TEST_DATA_DIR "/node_config_light.json")).value();
+  const auto set = proto::parse_json_object(kSet, kMaxPayload).value();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(model::validate_set(config, set));
+  }
+}
+BENCHMARK(BM_validate_set);
+
+void BM_parse_node_config(benchmark::State& state) {
+  const auto text = read_file(STRATUS_TEST_DATA_DIR "/node_config_light.json");
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(model::parse_node_config(text));
+  }
+}
+BENCHMARK(BM_parse_node_config);
+
+proto::CmdRequest request_with_data(std::size_t bytes) {
+  proto::CmdRequest r;
+  r.request_id = "bJ3kXz9QaP0wLmN2";
+  r.role = proto::kRolePrimary;
+  r.timestamp = 1763700000;
+  r.command = proto::kCmdSetParams;
+  r.data = R"({"params":{"Light":{"Power":true}}})";
+  r.data.resize(std::max(bytes, r.data.size()), ' ');
+  return r;
+}
+
+void BM_encode_request(benchmark::State& state) {
+  const auto request = request_with_data(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(proto::encode_request(request));
+  }
+}
+BENCHMARK(BM_encode_request)->Arg(40)->Arg(1024);
+
+void BM_decode_response(benchmark::State& state) {
+  proto::CmdResponse response;
+  response.request_id = "bJ3kXz9QaP0wLmN2";
+  response.status = 0;
+  response.command = proto::kCmdSetParams;
+  response.data = R"({"status":"success","params":{"Light":{"Power":true}}})";
+  response.data.resize(std::max(static_cast<std::size_t>(state.range(0)), response.data.size()),
+                       ' ');
+  const auto bytes = proto::encode_response(response);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(proto::decode_response(bytes));
+  }
+}
+BENCHMARK(BM_decode_response)->Arg(60)->Arg(1024);
+
+}  // namespace
+
+BENCHMARK_MAIN();
