@@ -290,22 +290,16 @@ Result<MqttEndpoint> Session::mqtt_host() {
 Result<void> Session::sign_up(std::string_view user_name, std::string_view password) {
   auto& m = *impl_;
   const auto body = json::serialize(json::object{{"user_name", user_name}, {"password", password}});
-  auto answer =
-      m.send("POST", m.url.versioned("user2"), body, false, true, m.options.long_request_timeout);
-  if (!answer)
-    return fail(answer.error());
-  return {};
+  return m.send("POST", m.url.versioned("user2"), body, false, true, m.options.long_request_timeout)
+      .transform([](const RawResponse&) {});
 }
 
 Result<void> Session::confirm_sign_up(std::string_view user_name, std::string_view code) {
   auto& m = *impl_;
   const auto body =
       json::serialize(json::object{{"user_name", user_name}, {"verification_code", code}});
-  auto answer =
-      m.send("POST", m.url.versioned("user2"), body, false, true, m.options.long_request_timeout);
-  if (!answer)
-    return fail(answer.error());
-  return {};
+  return m.send("POST", m.url.versioned("user2"), body, false, true, m.options.long_request_timeout)
+      .transform([](const RawResponse&) {});
 }
 
 Result<Tokens> Session::login(std::string_view user_name, std::string_view password) {
@@ -341,11 +335,10 @@ Result<void> Session::forgot_password(std::string_view user_name) {
   auto& m = *impl_;
   const auto body = json::serialize(json::object{
       {"user_name", user_name}, {"password", nullptr}, {"verification_code", nullptr}});
-  auto answer = m.send("PUT", m.url.versioned("forgotpassword2"), body, false, true,
-                       m.options.long_request_timeout);
-  if (!answer)
-    return fail(answer.error());
-  return {};
+  return m
+      .send("PUT", m.url.versioned("forgotpassword2"), body, false, true,
+            m.options.long_request_timeout)
+      .transform([](const RawResponse&) {});
 }
 
 Result<void> Session::reset_password(std::string_view user_name, std::string_view new_password,
@@ -353,11 +346,10 @@ Result<void> Session::reset_password(std::string_view user_name, std::string_vie
   auto& m = *impl_;
   const auto body = json::serialize(json::object{
       {"user_name", user_name}, {"password", new_password}, {"verification_code", code}});
-  auto answer = m.send("PUT", m.url.versioned("forgotpassword2"), body, false, true,
-                       m.options.long_request_timeout);
-  if (!answer)
-    return fail(answer.error());
-  return {};
+  return m
+      .send("PUT", m.url.versioned("forgotpassword2"), body, false, true,
+            m.options.long_request_timeout)
+      .transform([](const RawResponse&) {});
 }
 
 Result<void> Session::logout(bool all) {
@@ -624,11 +616,10 @@ Result<void> Session::remove_mapping(std::string_view node_id, std::string_view 
   json::object body{{"node_id", node_id}, {"secret_key", ""}, {"operation", "remove"}};
   if (const auto uid = m.user_id_or(user_id); !uid.empty())
     body["user_id"] = uid;
-  auto answer = m.authed("PUT", m.url.versioned("user/nodes/mapping"), json::serialize(body),
-                         m.options.request_timeout);
-  if (!answer)
-    return fail(answer.error());
-  return {};
+  return m
+      .authed("PUT", m.url.versioned("user/nodes/mapping"), json::serialize(body),
+              m.options.request_timeout)
+      .transform([](const RawResponse&) {});
 }
 
 Result<MappingStatus> Session::mapping_status(std::string_view request_id) {
@@ -664,21 +655,19 @@ json::array tags_array(const std::vector<std::string>& tags) {
 Result<void> Session::add_tags(std::string_view node_id, const std::vector<std::string>& tags) {
   auto& m = *impl_;
   const auto body = json::serialize(json::object{{"tags", tags_array(tags)}});
-  auto answer = m.authed("PUT", m.url.versioned("user/nodes?node_id=" + percent_encode(node_id)),
-                         body, m.options.request_timeout);
-  if (!answer)
-    return fail(answer.error());
-  return {};
+  return m
+      .authed("PUT", m.url.versioned("user/nodes?node_id=" + percent_encode(node_id)), body,
+              m.options.request_timeout)
+      .transform([](const RawResponse&) {});
 }
 
 Result<void> Session::remove_tags(std::string_view node_id, const std::vector<std::string>& tags) {
   auto& m = *impl_;
   const auto body = json::serialize(json::object{{"tags", tags_array(tags)}});
-  auto answer = m.authed("DELETE", m.url.versioned("user/nodes?node_id=" + percent_encode(node_id)),
-                         body, m.options.request_timeout);
-  if (!answer)
-    return fail(answer.error());
-  return {};
+  return m
+      .authed("DELETE", m.url.versioned("user/nodes?node_id=" + percent_encode(node_id)), body,
+              m.options.request_timeout)
+      .transform([](const RawResponse&) {});
 }
 
 Result<void> Session::set_metadata(std::string_view node_id, std::string_view metadata_json) {
@@ -689,11 +678,10 @@ Result<void> Session::set_metadata(std::string_view node_id, std::string_view me
   if (!metadata->is_object())
     return fail(errc::invalid_argument, "the metadata must be a JSON object");
   const auto body = json::serialize(json::object{{"metadata", std::move(*metadata)}});
-  auto answer = m.authed("PUT", m.url.versioned("user/nodes?node_id=" + percent_encode(node_id)),
-                         body, m.options.request_timeout);
-  if (!answer)
-    return fail(answer.error());
-  return {};
+  return m
+      .authed("PUT", m.url.versioned("user/nodes?node_id=" + percent_encode(node_id)), body,
+              m.options.request_timeout)
+      .transform([](const RawResponse&) {});
 }
 
 Result<void> Session::delete_metadata(std::string_view node_id, std::optional<std::string> key) {
@@ -704,11 +692,10 @@ Result<void> Session::delete_metadata(std::string_view node_id, std::optional<st
   } else {
     body["metadata"] = nullptr;
   }
-  auto answer = m.authed("PUT", m.url.versioned("user/nodes?node_id=" + percent_encode(node_id)),
-                         json::serialize(body), m.options.request_timeout);
-  if (!answer)
-    return fail(answer.error());
-  return {};
+  return m
+      .authed("PUT", m.url.versioned("user/nodes?node_id=" + percent_encode(node_id)),
+              json::serialize(body), m.options.request_timeout)
+      .transform([](const RawResponse&) {});
 }
 
 Result<std::string> Session::claim_initiate(std::string_view mac_addr, std::string_view platform) {
