@@ -756,29 +756,48 @@ Result<ScenarioOutput> run_ingest(const IngestArgs& args) {
   return out;
 }
 
-Result<ScenarioOutput> run_cmdresp(const CmdRespArgs& args) {
-  const auto workers = static_cast<std::size_t>(std::max(1, args.workers));
-  if (args.nodes < workers || args.nodes % workers != 0) {
-    return fail(errc::invalid_argument, "--nodes must be a multiple of --workers");
-  }
-  auto session = bench_session(args.target);
-  if (!session) {
-    return fail(std::move(session).error());
-  }
-  auto started = MappedNodes::start(args.target, *session, args.mapped_dir, args.nodes);
-  if (!started) {
-    return fail(std::move(started).error());
-  }
-  auto& nodes = **started;
+// What `control` and `cmdresp` share: mapped virtual lights and one logged-in REST session
+// per worker thread.
+struct MappedLoad {
+  std::unique_ptr<MappedNodes> nodes;
   std::vector<client::Session> sessions;
-  for (std::size_t w = 0; w < workers; ++w) {
-    auto s = open_session(args.target);
-    if (!s) {
-      return fail(std::move(s).error());
+
+  static Result<MappedLoad> start(const Target& target, const std::string& mapped_dir,
+                                  std::size_t node_count, int worker_count) {
+    const auto workers = static_cast<std::size_t>(std::max(1, worker_count));
+    if (node_count < workers || node_count % workers != 0) {
+      return fail(errc::invalid_argument, "--nodes must be a multiple of --workers");
     }
-    s->set_tokens(session->tokens());
-    sessions.push_back(std::move(*s));
+    auto session = bench_session(target);
+    if (!session) {
+      return fail(std::move(session).error());
+    }
+    auto started = MappedNodes::start(target, *session, mapped_dir, node_count);
+    if (!started) {
+      return fail(std::move(started).error());
+    }
+    MappedLoad load;
+    load.nodes = std::move(*started);
+    for (std::size_t w = 0; w < workers; ++w) {
+      auto s = open_session(target);
+      if (!s) {
+        return fail(std::move(s).error());
+      }
+      s->set_tokens(session->tokens());
+      load.sessions.push_back(std::move(*s));
+    }
+    return load;
   }
+};
+
+Result<ScenarioOutput> run_cmdresp(const CmdRespArgs& args) {
+  auto load = MappedLoad::start(args.target, args.mapped_dir, args.nodes, args.workers);
+  if (!load) {
+    return fail(std::move(load).error());
+  }
+  const auto workers = load->sessions.size();
+  auto& nodes = *load->nodes;
+  auto& sessions = load->sessions;
   const auto ops = static_cast<std::size_t>(args.rate * args.duration_s);
   const auto interval = std::chrono::duration<double>(1.0 / args.rate);
   const auto timeout = std::chrono::duration<double, std::milli>(args.timeout_ms);
@@ -853,28 +872,13 @@ Result<ScenarioOutput> run_cmdresp(const CmdRespArgs& args) {
 }
 
 Result<ScenarioOutput> run_control(const ControlArgs& args) {
-  const auto workers = static_cast<std::size_t>(std::max(1, args.workers));
-  if (args.nodes < workers || args.nodes % workers != 0) {
-    return fail(errc::invalid_argument, "--nodes must be a multiple of --workers");
+  auto load = MappedLoad::start(args.target, args.mapped_dir, args.nodes, args.workers);
+  if (!load) {
+    return fail(std::move(load).error());
   }
-  auto session = bench_session(args.target);
-  if (!session) {
-    return fail(std::move(session).error());
-  }
-  auto started = MappedNodes::start(args.target, *session, args.mapped_dir, args.nodes);
-  if (!started) {
-    return fail(std::move(started).error());
-  }
-  auto& nodes = **started;
-  std::vector<client::Session> sessions;
-  for (std::size_t w = 0; w < workers; ++w) {
-    auto s = open_session(args.target);
-    if (!s) {
-      return fail(std::move(s).error());
-    }
-    s->set_tokens(session->tokens());
-    sessions.push_back(std::move(*s));
-  }
+  const auto workers = load->sessions.size();
+  auto& nodes = *load->nodes;
+  auto& sessions = load->sessions;
 
   ScenarioOutput out;
   json::array rates_out;
