@@ -16,9 +16,9 @@
 #include "cli/profiles.hpp"
 #include "client/jwt.hpp"
 #include "client/session.hpp"
-#include "system/client_test_support.hpp"
 #include "pki/certificate.hpp"
 #include "support/temp_dir.hpp"
+#include "system/client_test_support.hpp"
 #include "system/mqtt_test_client.hpp"
 #include "system/stratusd_process.hpp"
 

@@ -14,10 +14,10 @@
 #include <memory>
 
 #include "client/session.hpp"
-#include "system/client_test_support.hpp"
 #include "support/child_process.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
+#include "system/client_test_support.hpp"
 #include "system/stratusd_process.hpp"
 
 namespace stratus::test {

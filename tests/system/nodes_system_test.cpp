@@ -59,22 +59,7 @@ class NodesSystemTest : public ::testing::Test {
   }
 
   static TestMqttOptions node_options(const std::string& node_id) {
-    SystemClock clock;
-    auto ca = pki::CertificateAuthority::load(read_file(stratusd_->data_dir() / "pki/ca.crt"),
-                                              read_file(stratusd_->data_dir() / "pki/ca.key"));
-    auto key = pki::PrivateKey::generate(pki::KeyType::ecdsa_p256);
-    auto csr = pki::CertificateSigningRequest::from_pem(
-        *pki::CertificateSigningRequest::make_csr_pem(*key, node_id));
-    auto cert = ca->issue_client_certificate(*csr, std::chrono::days(1), clock);
-    TestMqttOptions o;
-    o.port = stratusd_->mqtt_port();
-    o.client_id = node_id;
-    o.ca_file = (stratusd_->data_dir() / "pki/ca.crt").string();
-    o.cert_file = (dir_->path() / (node_id + ".crt")).string();
-    o.key_file = (dir_->path() / (node_id + ".key")).string();
-    std::ofstream(o.cert_file) << cert->to_pem();
-    std::ofstream(o.key_file) << key->to_pem();
-    return o;
+    return node_mqtt_options(*stratusd_, dir_->path(), node_id);
   }
 
   // Boots a node as the firmware does (spec §1.4): config, mapping for `token`'s

@@ -3,7 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <fstream>
 
+#include "core/clock.hpp"
+#include "pki/authority.hpp"
+#include "pki/certificate.hpp"
+#include "pki/key.hpp"
 #include "system/client_test_support.hpp"
 
 namespace stratus::test {
@@ -39,6 +44,28 @@ std::string user_id_for(const StratusdProcess& server, const std::string& token)
   const auto r = rest_call(server, "GET", "/v1/user", token);
   EXPECT_EQ(r.status, 200) << r.body;
   return std::string(json::parse(r.body).at("user_id").as_string());
+}
+
+TestMqttOptions node_mqtt_options(const StratusdProcess& server, const std::filesystem::path& dir,
+                                  const std::string& node_id) {
+  TestMqttOptions o;
+  o.port = server.mqtt_port();
+  o.client_id = node_id;
+  o.ca_file = (server.data_dir() / "pki/ca.crt").string();
+  o.cert_file = (dir / (node_id + ".crt")).string();
+  o.key_file = (dir / (node_id + ".key")).string();
+  if (!std::filesystem::exists(o.cert_file)) {
+    SystemClock clock;
+    auto ca = pki::CertificateAuthority::load(read_file(server.data_dir() / "pki/ca.crt"),
+                                              read_file(server.data_dir() / "pki/ca.key"));
+    auto key = pki::PrivateKey::generate(pki::KeyType::ecdsa_p256);
+    auto csr = pki::CertificateSigningRequest::from_pem(
+        *pki::CertificateSigningRequest::make_csr_pem(*key, node_id));
+    auto cert = ca->issue_client_certificate(*csr, std::chrono::days(1), clock);
+    std::ofstream(o.key_file) << key->to_pem();
+    std::ofstream(o.cert_file) << cert->to_pem();
+  }
+  return o;
 }
 
 }  // namespace stratus::test

@@ -1,12 +1,14 @@
 #pragma once
 /// @file
-/// REST helpers of the system tests that drive a `StratusdProcess` over raw HTTP: one call
-/// with the RainMaker headers, and a signed-up, logged-in user.
+/// Helpers of the system tests that drive a `StratusdProcess` over raw HTTP and MQTT: one
+/// call with the RainMaker headers, a signed-up, logged-in user, and a node's credentials.
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 
 #include "support/http_client.hpp"
+#include "system/mqtt_test_client.hpp"
 #include "system/stratusd_process.hpp"
 
 namespace stratus::test {
@@ -24,5 +26,12 @@ std::string signed_up_token(const StratusdProcess& server, const std::string& us
 
 /// The `user_id` of the user `token` belongs to (GET /v1/user).
 std::string user_id_for(const StratusdProcess& server, const std::string& token);
+
+/// Connection settings of node `node_id` on the server's device listener (mutual TLS), with a
+/// P-256 key and a one-day certificate issued by the server's CA into `dir`
+/// (`<node_id>.key`, `<node_id>.crt`) the first time; later calls reuse them. The port is the
+/// broker's current one.
+TestMqttOptions node_mqtt_options(const StratusdProcess& server, const std::filesystem::path& dir,
+                                  const std::string& node_id);
 
 }  // namespace stratus::test

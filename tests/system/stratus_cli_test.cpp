@@ -7,8 +7,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "system/client_test_support.hpp"
 #include "support/temp_dir.hpp"
+#include "system/client_test_support.hpp"
 #include "system/stratusd_process.hpp"
 
 namespace stratus::test {
