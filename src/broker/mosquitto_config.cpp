@@ -35,6 +35,7 @@ std::string render_mosquitto_conf(const MosquittoSettings& s) {
       "plugin {plugin}\n"
       "plugin_opt_backend_username {backend_user}\n"
       "plugin_opt_backend_password_file {backend_secret}\n"
+      "plugin_opt_revoked_certificates_file {revoked}\n"
       "\n"
       "# Backend listener: stratusd only, loopback, user name + password.\n"
       "listener {backend_port} 127.0.0.1\n"
@@ -51,6 +52,7 @@ std::string render_mosquitto_conf(const MosquittoSettings& s) {
       fmt::arg("max_packet", s.max_payload_bytes + 1024),
       fmt::arg("plugin", s.plugin_path.string()), fmt::arg("backend_user", s.backend_username),
       fmt::arg("backend_secret", s.backend_password_file.string()),
+      fmt::arg("revoked", s.revoked_certificates_file.string()),
       fmt::arg("backend_port", s.backend_port), fmt::arg("device_port", s.device_port),
       fmt::arg("device_bind", s.device_bind_address), fmt::arg("ca", s.ca_file.string()),
       fmt::arg("cert", s.server_cert_file.string()), fmt::arg("key", s.server_key_file.string()));

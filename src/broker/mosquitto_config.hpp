@@ -16,6 +16,8 @@ struct MosquittoSettings {
   std::filesystem::path plugin_path;  ///< stratus_mosquitto_plugin.so
   std::string backend_username;
   std::filesystem::path backend_password_file;
+  /// Revoked node certificates (broker/revocation_list.hpp); the plugin re-reads it.
+  std::filesystem::path revoked_certificates_file;
   std::uint16_t backend_port = 0;  ///< loopback listener, no TLS
   std::string device_bind_address = "0.0.0.0";
   std::uint16_t device_port = 0;  ///< mutual-TLS listener for nodes

@@ -39,6 +39,7 @@
 #include "mqtt/client.hpp"
 #include "pki/store.hpp"
 #include "server/accounts.hpp"
+#include "server/broker_revocations.hpp"
 #include "server/pki_certificate_issuer.hpp"
 #include "server/pki_signature_verifier.hpp"
 #include "service/account_service.hpp"
@@ -148,6 +149,7 @@ struct Server::Impl {
   std::optional<pki::PkiMaterial> pki_material;  // the CA signs node certificates
   std::unique_ptr<storage::sqlite::SqliteClaimRepository> claim_repository;
   std::unique_ptr<PkiCertificateIssuer> certificate_issuer;
+  std::unique_ptr<BrokerRevocations> revocations;
   std::unique_ptr<service::ClaimService> claims;
   std::unique_ptr<storage::sqlite::SqliteMappingChallengeRepository> mapping_challenges;
   std::unique_ptr<PkiSignatureVerifier> signature_verifier;
@@ -161,6 +163,7 @@ struct Server::Impl {
   Result<void> open_database();
   Result<void> start_accounts();
   Result<void> start_claiming();
+  std::filesystem::path revocations_file() const { return data_dir / "broker" / "revoked-certificates"; }
   Result<void> start_broker(const pki::PkiMaterial& material);
   Result<void> start_backend_client(const pki::PkiMaterial& material);
   Result<void> start_http();
@@ -266,6 +269,7 @@ Result<void> Server::Impl::start_broker(const pki::PkiMaterial& material) {
       b.plugin_path.empty() ? default_plugin_path() : std::filesystem::path(b.plugin_path);
   s.backend_username = std::string(kBackendUsername);
   s.backend_password_file = std::filesystem::absolute(material.files.backend_secret);
+  s.revoked_certificates_file = std::filesystem::absolute(revocations_file());
   s.device_bind_address = b.bind_address;
   s.ca_file = std::filesystem::absolute(material.files.ca_cert);
   s.server_cert_file = std::filesystem::absolute(material.files.server_cert);
@@ -340,7 +344,6 @@ Result<void> Server::Impl::start_backend_client(const pki::PkiMaterial& material
   });
   // Nodes: MQTT → link → ingest queue → one writer; REST → node service → link.
   const auto& n = config.nodes;
-  node_repository = std::make_unique<storage::sqlite::SqliteNodeRepository>(db);
   node_link = std::make_unique<link::NodeLink>(*backend, clock, metrics, n.max_payload_bytes);
   ingest = std::make_unique<service::NodeIngest>(
       *node_repository, *node_link, clock, metrics,
@@ -442,9 +445,27 @@ Result<void> Server::Impl::start_claiming() {
   options.challenge_lifetime = c.challenge_lifetime_s;
   options.mqtt_host = runtime.mqtt_host;
   claim_repository = std::make_unique<storage::sqlite::SqliteClaimRepository>(db);
+  node_repository = std::make_unique<storage::sqlite::SqliteNodeRepository>(db);
   certificate_issuer =
       std::make_unique<PkiCertificateIssuer>(pki_material->ca, c.node_cert_lifetime_days, clock);
-  claims = std::make_unique<service::ClaimService>(*claim_repository, *certificate_issuer, clock,
+  // The broker starts with the revocation list the database holds (issue 13).
+  std::error_code ec;
+  std::filesystem::create_directories(revocations_file().parent_path(), ec);
+  revocations = std::make_unique<BrokerRevocations>(revocations_file());
+  auto revoked = claim_repository->revoked_fingerprints(
+      std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count());
+  if (!revoked)
+    return fail(revoked.error());
+  if (auto r = revocations->publish(*revoked); !r)
+    return r;
+  if (config.broker.mode == config::BrokerMode::external && !revoked->empty()) {
+    log::warn(Channel::pki,
+              "{} node certificates are revoked; an external broker does not read {}: make it "
+              "refuse them (docs/security.md)",
+              revoked->size(), revocations_file().string());
+  }
+  claims = std::make_unique<service::ClaimService>(*claim_repository, *node_repository,
+                                                   *certificate_issuer, *revocations, clock,
                                                    std::move(options));
   return {};
 }
@@ -547,13 +568,14 @@ void Server::Impl::stop() {
   command_repository.reset();
   node_link.reset();
   backend.reset();
-  node_repository.reset();
   if (broker) {
     broker->stop();
     broker.reset();
   }
   blocking_pool.join();
   claims.reset();
+  revocations.reset();
+  node_repository.reset();
   certificate_issuer.reset();
   claim_repository.reset();
   accounts.reset();

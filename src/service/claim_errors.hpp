@@ -36,5 +36,12 @@ inline constexpr int challenge_response_missing = 150010;
 inline constexpr int challenge_invalid = 150011;
 /// `claim/verify?matter=true`: Matter device certificates are not issued. 400.
 inline constexpr int matter_unsupported = 150012;
+/// User claiming: the node id already has a primary user who is not the caller, so
+/// the caller may not get a new certificate for it (only its current primary user
+/// may, or anyone after an admin unclaims it). 403.
+inline constexpr int reissue_forbidden = 150013;
+/// Self claiming: the node id already holds a valid certificate; a self-claim
+/// cannot replace it (its current primary user can, by user claiming). 403.
+inline constexpr int already_certified = 150014;
 
 }  // namespace stratus::service::claim_error

@@ -82,6 +82,14 @@ Error csr_error(Error e) {
   return e;
 }
 
+Result<ClaimedCertificate> already_certified(const std::string& node_id) {
+  log::warn(Channel::service, "self claim refused node_id={}: already certified", node_id);
+  return fail(errc::forbidden, code::already_certified,
+              "node " + node_id +
+                  " already has a valid certificate; self claiming cannot replace it (its "
+                  "primary user can re-claim it, or an admin can unclaim it)");
+}
+
 }  // namespace
 
 Result<ClaimOptions::SelfClaim> parse_self_claim_policy(std::string_view text) {
@@ -136,9 +144,29 @@ Result<std::string> normalize_mac(std::string_view mac_addr) {
   return std::move(*digits);
 }
 
-ClaimService::ClaimService(storage::ClaimRepository& repository, NodeCertificateIssuer& issuer,
+ClaimService::ClaimService(storage::ClaimRepository& repository, storage::NodeRepository& nodes,
+                           NodeCertificateIssuer& issuer, CertificateRevocations& revocations,
                            const Clock& clock, ClaimOptions options)
-    : repository_(repository), issuer_(issuer), clock_(clock), options_(std::move(options)) {}
+    : repository_(repository),
+      nodes_(nodes),
+      issuer_(issuer),
+      revocations_(revocations),
+      clock_(clock),
+      options_(std::move(options)) {}
+
+// The database is the record; the broker's list follows it. A failed write leaves the
+// previous list in force until the next revocation or restart rewrites it.
+void ClaimService::publish_revocations() {
+  auto list = repository_.revoked_fingerprints(now_s());
+  if (!list) {
+    log::error(Channel::service, "revocation list not read: {}", list.error().message());
+    return;
+  }
+  if (auto r = revocations_.publish(*list); !r) {
+    log::error(Channel::service, "revocation list not published to the broker: {}",
+               r.error().message());
+  }
+}
 
 std::int64_t ClaimService::now_s() const {
   return std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
@@ -227,11 +255,32 @@ Result<ClaimedCertificate> ClaimService::verify(std::string_view user_id, std::s
   auto node = repository_.get_node(*cn);
   if (!node && node.error().code != errc::not_found)
     return fail(node.error());
-  if (!node || node->user_id != user_id) {
+  // Re-issue rule (issue 13): the node's primary users decide while it has any.
+  auto users = nodes_.users_of(*cn);
+  if (!users)
+    return fail(users.error());
+  std::vector<std::string_view> primaries;
+  for (const auto& [user, role] : *users) {
+    if (role == "primary")
+      primaries.push_back(user);
+  }
+  const bool is_primary =
+      std::find(primaries.begin(), primaries.end(), user_id) != primaries.end();
+  if (!node || (!is_primary && node->user_id != user_id)) {
     return fail(errc::not_found, code::claim_not_found,
                 "no claim of node id \"" + *cn +
                     "\" by this user; call claim/initiate first and use the node_id it "
                     "returns as the CSR's common name");
+  }
+  if (!primaries.empty() && !is_primary) {
+    log::warn(Channel::service,
+              "certificate re-issue refused user_id={} node_id={} client={}: not its primary "
+              "user",
+              user_id, *cn, client_address);
+    return fail(errc::forbidden, code::reissue_forbidden,
+                "node \"" + *cn +
+                    "\" belongs to another user now; only its primary user may get a new "
+                    "certificate for it");
   }
   auto issued = issuer_.issue(csr_pem, *cn);
   if (!issued)
@@ -244,12 +293,20 @@ Result<ClaimedCertificate> ClaimService::verify(std::string_view user_id, std::s
                                          now_s(),
                                          storage::ClaimMethod::assisted,
                                          std::string(client_address),
-                                         issued->certificate_pem};
-  if (auto r = repository_.record_certificate(*node, audit, {}); !r) {
-    if (r.error().code == errc::not_found) {  // the user was removed meanwhile
+                                         issued->certificate_pem,
+                                         std::nullopt};
+  auto revoked = repository_.record_certificate(*node, audit, {},
+                                                "replaced by a certificate issued to user " +
+                                                    std::string(user_id));
+  if (!revoked) {
+    if (revoked.error().code == errc::not_found) {  // the user was removed meanwhile
       return fail(errc::not_found, code::claim_not_found, "no claim of node id \"" + *cn + "\"");
     }
-    return fail(r.error());
+    return fail(revoked.error());
+  }
+  if (*revoked > 0) {
+    log::info(Channel::service, "node_id={}: {} earlier certificates revoked", *cn, *revoked);
+    publish_revocations();
   }
   log::info(Channel::service,
             "node certificate issued method=assisted user_id={} node_id={} serial={} client={}",
@@ -313,6 +370,15 @@ Result<ClaimedCertificate> ClaimService::self_verify(std::string_view auth_id,
     return invalid_challenge();
   if (auto r = check_policy(challenge->mac_addr); !r)
     return fail(r.error());
+  // Checked before signing too (the transaction checks again): a node in use is not
+  // taken over by whoever can reach the claiming endpoint.
+  auto earlier = repository_.list_certificates(challenge->node_id);
+  if (!earlier)
+    return fail(earlier.error());
+  if (std::any_of(earlier->begin(), earlier->end(),
+                  [&](const auto& c) { return c.not_after > now && !c.revoked_at; })) {
+    return already_certified(challenge->node_id);
+  }
   auto issued = issuer_.issue(csr_pem, challenge->node_id);
   if (!issued) {
     Error e = csr_error(issued.error());
@@ -332,13 +398,17 @@ Result<ClaimedCertificate> ClaimService::self_verify(std::string_view auth_id,
   storage::IssuedCertificateRecord audit{
       challenge->node_id,     std::nullopt, issued->serial_hex,         issued->fingerprint_hex,
       issued->not_after,      now,          storage::ClaimMethod::self, std::string(client_address),
-      issued->certificate_pem};
-  if (auto r = repository_.record_certificate(node, audit, auth_id); !r) {
+      issued->certificate_pem, std::nullopt};
+  if (auto r = repository_.record_certificate(node, audit, auth_id, "self claim"); !r) {
     // Another verify consumed the challenge first: this certificate is dropped
     // unseen (it was never recorded nor returned).
     if (r.error().code == errc::conflict)
       return invalid_challenge();
+    if (r.error().code == errc::already_exists)
+      return already_certified(challenge->node_id);
     return fail(r.error());
+  } else if (*r > 0) {
+    publish_revocations();  // earlier certificates had all expired; keep the list exact
   }
   log::info(Channel::service, "node certificate issued method=self node_id={} serial={} client={}",
             challenge->node_id, issued->serial_hex, client_address);

@@ -19,7 +19,9 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "service/certificate_issuer.hpp"
+#include "service/certificate_revocations.hpp"
 #include "storage/claim_repository.hpp"
+#include "storage/node_repository.hpp"
 
 namespace stratus::service {
 
@@ -78,8 +80,11 @@ struct ClaimedCertificate {
 /// carry a code of service/claim_errors.hpp in `Error::reason`.
 class ClaimService {
  public:
-  /// Keeps references: `repository`, `issuer` and `clock` must outlive it.
-  ClaimService(storage::ClaimRepository& repository, NodeCertificateIssuer& issuer,
+  /// Keeps references: they must all outlive it. `nodes` tells who the node's primary
+  /// users are (re-issue rule); `revocations` receives the revocation list whenever
+  /// a certificate replaces earlier ones.
+  ClaimService(storage::ClaimRepository& repository, storage::NodeRepository& nodes,
+               NodeCertificateIssuer& issuer, CertificateRevocations& revocations,
                const Clock& clock, ClaimOptions options);
 
   /// User claiming, `POST claim/initiate {mac_addr, platform}` with a token:
@@ -92,13 +97,17 @@ class ClaimService {
                                std::string_view platform);
 
   /// User claiming, `POST claim/verify {csr}` with a token. The request names
-  /// no claim, so the CSR's CN is the node id; it must be one `user_id`
-  /// initiated. `node_id` (a Stratus extension; empty when absent) must equal
-  /// the CN. Repeating verify (e.g. a retried CLI run) issues a new certificate.
-  /// Every certificate gets an audit row (method assisted). Errors:
-  /// invalid_argument 150003 (no CSR), 150004 (bad or > 16 KiB CSR),
-  /// 150006 (CN ≠ `node_id`); not_found 150005 (not this user's node id);
-  /// internal when signing fails.
+  /// no claim, so the CSR's CN is the node id. Who may get a certificate for it
+  /// (issue 13): while the node has a primary user, only a primary user; while it
+  /// has none, only the user who initiated the claim. Repeating verify (e.g. a
+  /// retried CLI run) issues a new certificate and revokes the earlier ones: one
+  /// valid certificate per node id; the revocation list then goes to the broker.
+  /// `node_id` (a Stratus extension; empty when absent) must equal the CN. Every
+  /// certificate gets an audit row (method assisted). Errors: invalid_argument
+  /// 150003 (no CSR), 150004 (bad or > 16 KiB CSR), 150006 (CN ≠ `node_id`);
+  /// not_found 150005 (no such claim, and the caller is not a primary user of the
+  /// node); forbidden 150013 (the node has other primary users); internal when
+  /// signing fails.
   Result<ClaimedCertificate> verify(std::string_view user_id, std::string_view node_id,
                                     std::string_view csr_pem, std::string_view client_address);
 
@@ -113,11 +122,13 @@ class ClaimService {
   /// its eFuse that only Espressif knows, so this cloud cannot check it: any
   /// non-empty response (≤ 512 bytes) is accepted and trust rests on the
   /// policy (checked again here) and the challenge being fresh and single use.
-  /// The CSR's CN must be the node id = the MAC given at initiate. The
-  /// challenge is consumed only when a certificate is issued. Errors:
-  /// invalid_argument 150010 (auth_id or response missing), 150003, 150004,
-  /// 150006 (CN ≠ MAC); forbidden 150011 (unknown, expired or used auth_id),
-  /// 150008 / 150009 (policy).
+  /// The CSR's CN must be the node id = the MAC given at initiate. A node id that
+  /// already holds a valid certificate is refused whatever the policy (issue 13):
+  /// self claiming cannot take over a node in use. The challenge is consumed only
+  /// when a certificate is issued. Errors: invalid_argument 150010 (auth_id or
+  /// response missing), 150003, 150004, 150006 (CN ≠ MAC); forbidden 150011
+  /// (unknown, expired or used auth_id), 150008 / 150009 (policy), 150014 (already
+  /// certified).
   Result<ClaimedCertificate> self_verify(std::string_view auth_id,
                                          std::string_view challenge_response,
                                          std::string_view csr_pem, std::string_view client_address);
@@ -129,9 +140,12 @@ class ClaimService {
   Result<void> check_policy(const std::string& mac) const;
   Result<void> check_csr_size(std::string_view csr_pem) const;
   std::int64_t now_s() const;
+  void publish_revocations();
 
   storage::ClaimRepository& repository_;
+  storage::NodeRepository& nodes_;
   NodeCertificateIssuer& issuer_;
+  CertificateRevocations& revocations_;
   const Clock& clock_;
   ClaimOptions options_;
 };

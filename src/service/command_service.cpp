@@ -383,6 +383,21 @@ Result<std::int64_t> CommandService::cancel(const Principal& who, std::string_vi
   return cancelled;
 }
 
+std::uint8_t CommandService::role_byte(std::string_view user_id, std::string_view node_id) {
+  if (auto mine = nodes_.get_user_node(user_id, node_id)) {
+    return mine->role == "primary"
+               ? proto::kRolePrimary
+               : static_cast<std::uint8_t>(proto::kRoleSecondary |
+                                           proto::sub_role_bits(mine->sub_role));
+  } else if (mine.error().code != errc::not_found) {
+    return kRoleUnknown;
+  }
+  auto user = accounts_.get_user(user_id);
+  if (!user)
+    return user.error().code == errc::not_found ? std::uint8_t{0} : kRoleUnknown;
+  return user->super_admin ? proto::kRoleSuperAdmin : std::uint8_t{0};
+}
+
 void CommandService::on_poll(std::string_view node_id) {
   const auto now = now_ms();
   storage::CommandFilter f;
@@ -390,6 +405,9 @@ void CommandService::on_poll(std::string_view node_id) {
   f.pending_only = true;
   f.unexpired_at_ms = now;
   f.limit = kResendPage;
+  // The requester's role now, per user: a record is re-sent only while its requester
+  // still holds the role it was sent with (issue 13).
+  std::map<std::string, std::uint8_t, std::less<>> roles;
   while (true) {
     auto rows = commands_.list(f);
     if (!rows) {
@@ -398,8 +416,20 @@ void CommandService::on_poll(std::string_view node_id) {
       return;
     }
     std::vector<std::int64_t> sent;
+    std::vector<storage::CommandRecord> revoked;
     bool broker_down = false;
     for (const auto& r : *rows) {
+      auto role = roles.find(r.user_id);
+      if (role == roles.end())
+        role = roles.emplace(r.user_id, role_byte(r.user_id, node_id)).first;
+      if (role->second == kRoleUnknown) {
+        broker_down = true;  // storage failed: retry on the next poll, send nothing now
+        break;
+      }
+      if (role->second != static_cast<std::uint8_t>(r.role)) {
+        revoked.push_back(r);
+        continue;
+      }
       if (auto p = messenger_.publish_to_node(r.node_id, proto::encode_request(tlv_request(r)));
           !p) {
         log::warn(Channel::service, "command request_id={} not re-sent to node_id={}: {}",
@@ -417,10 +447,45 @@ void CommandService::on_poll(std::string_view node_id) {
       log::warn(Channel::service, "re-sent commands of node_id={} not marked: {}", node_id,
                 m.error().message());
     }
+    if (auto c = cancel_revoked(revoked); !c) {
+      log::warn(Channel::service, "commands of node_id={} whose requester lost access not "
+                "cancelled (they stay unsent): {}", node_id, c.error().message());
+    }
     if (broker_down || rows->size() < kResendPage)
       return;
     f.after_id = rows->back().id;
   }
+}
+
+// Pending records whose requester no longer holds the role they were sent with.
+Result<void> CommandService::cancel_revoked(const std::vector<storage::CommandRecord>& records) {
+  if (records.empty())
+    return {};
+  const auto now = now_ms();
+  std::int64_t changed = 0;
+  auto r = commands_.write([&](storage::CommandWriter& w) -> Result<void> {
+    changed = 0;
+    for (const auto& record : records) {
+      auto current = w.get(record.request_id, record.node_id);
+      if (!current)
+        return fail(current.error());
+      if (!pending(*current))
+        continue;
+      current->status = kCancelled;
+      current->status_description =
+          "cancelled: the requester no longer has the access it was sent with";
+      current->response_ms = now;
+      if (auto u = w.update(*current); !u)
+        return u;
+      ++changed;
+    }
+    return {};
+  });
+  if (!r)
+    return r;
+  count(kCancelled, changed);
+  log::info(Channel::service, "{} command requests cancelled: requester lost access", changed);
+  return {};
 }
 
 std::optional<std::string> CommandService::on_response(std::string_view node_id,

@@ -138,9 +138,11 @@ class CommandService {
                               std::string_view node_id);
 
   /// The node's poll (spec §3.4): re-sends every unexpired `requested`/`in_progress`
-  /// record of `node_id` in creation order and marks them `in_progress`. Stops at the
-  /// first failed publish (the broker is gone; the next poll retries). Failures are
-  /// logged, not returned.
+  /// record of `node_id` in creation order and marks them `in_progress`. Authorization
+  /// is checked again for each record (issue 13): a record whose requester no longer
+  /// holds the role byte it carries (unmapped, demoted, no longer super-admin, deleted)
+  /// is not sent but `cancelled` with a reason. Stops at the first failed publish or
+  /// storage read (the next poll retries). Failures are logged, not returned.
   void on_poll(std::string_view node_id);
 
   /// A node's answer (never the poll). Stores it on the pending record (`success` for
@@ -161,6 +163,12 @@ class CommandService {
     std::string node_id;
     std::uint8_t role = 0;
   };
+  /// Marks a role byte that could not be read (storage failure).
+  static constexpr std::uint8_t kRoleUnknown = 0xff;
+  /// The role byte `user_id` holds on `node_id` now: primary, secondary with sub-role
+  /// bits, super-admin, 0 for none, kRoleUnknown when storage fails.
+  std::uint8_t role_byte(std::string_view user_id, std::string_view node_id);
+  Result<void> cancel_revoked(const std::vector<storage::CommandRecord>& records);
   std::int64_t now_ms() const;
   void count(std::string_view status, std::int64_t n = 1);
   Result<void> mark_sent(const std::vector<std::int64_t>& ids,

@@ -57,6 +57,9 @@ NodeIngest::NodeIngest(storage::NodeRepository& repository, NodeMessenger& messe
       dropped_invalid_(metrics.counter("stratus_ingest_dropped_total",
                                        "Node events dropped before storage, by reason.",
                                        {{"reason", "invalid"}})),
+      desired_discarded_(metrics.counter(
+          "stratus_desired_discarded_total",
+          "Queued sets dropped because their user lost access to the node before delivery.")),
       failed_batches_(metrics.counter("stratus_ingest_failed_batches_total",
                                       "Ingest transactions that failed and were rolled back.")),
       depth_(metrics.gauge("stratus_ingest_queue_depth", "Node events waiting for the writer.")) {}
@@ -134,8 +137,15 @@ void NodeIngest::run() {
 void NodeIngest::apply(std::vector<NodeEvent>& batch) {
   const auto now_at =
       std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
-  std::vector<std::pair<std::string, std::string>> deliveries;  // node_id, desired params
-  std::vector<std::string> ready;                               // nodes to deliver to
+  struct Delivery {
+    std::string node_id;
+    json::object merged;                   // what is sent
+    std::vector<storage::DesiredSet> sets;  // what it was merged from (put back on failure)
+  };
+  std::vector<Delivery> deliveries;
+  std::int64_t discarded = 0;       // queued sets of users without access any more
+  std::int64_t reset_cancelled = 0; // command requests cancelled by node resets
+  std::vector<std::string> ready;   // nodes to deliver to
   std::vector<std::string> polled;  // nodes whose pending commands are re-sent
   MappingMatcher matcher(options_.mapping_timeout);
   // Command answers are stored first (their own transactions; SQLite has one writer, so
@@ -199,7 +209,13 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
             } else if constexpr (std::is_same_v<T, AlertRaised>) {
               step = w.add_alert(event.node_id, body.payload, event.received_ms);
             } else if constexpr (std::is_same_v<T, MappingReported>) {
-              step = matcher.on_node_report(w, event.node_id, body, now_at);
+              auto removed = matcher.on_node_report(w, event.node_id, body, now_at);
+              if (!removed) {
+                step = fail(removed.error());
+                return;
+              }
+              discarded += removed->desired_discarded;
+              reset_cancelled += removed->commands_cancelled;
             } else if constexpr (std::is_same_v<T, NodeReady>) {
               ready.push_back(event.node_id);
               polled.push_back(event.node_id);
@@ -215,18 +231,32 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
       if (auto r = w.put_params(node_id, json::serialize(p.state), p.ms); !r)
         return r;
     }
-    // Desired state waiting for nodes that have shown they are subscribed.
+    // Desired state waiting for nodes that have shown they are subscribed: only the
+    // sets of users who still have access are delivered (issue 13: queued work
+    // re-checks its requester when it is delivered).
     std::sort(ready.begin(), ready.end());
     ready.erase(std::unique(ready.begin(), ready.end()), ready.end());
     for (const auto& node_id : ready) {
-      auto desired = w.desired(node_id);
-      if (!desired)
-        return fail(desired.error());
-      if (!*desired)
+      auto sets = w.take_desired(node_id);
+      if (!sets)
+        return fail(sets.error());
+      if (sets->empty())
         continue;
-      if (auto r = w.put_desired(node_id, std::nullopt, 0); !r)
-        return r;
-      deliveries.emplace_back(node_id, std::move(**desired));
+      Delivery delivery{node_id, {}, {}};
+      for (auto& set : *sets) {
+        if (!set.has_access) {
+          ++discarded;
+          log::info(Channel::service,
+                    "queued params of user_id={} for node_id={} discarded: no access any more",
+                    set.user_id, node_id);
+          continue;
+        }
+        if (auto o = parse_object(set.params))
+          model::merge_report(delivery.merged, *o);
+        delivery.sets.push_back(std::move(set));
+      }
+      if (!delivery.sets.empty())
+        deliveries.push_back(std::move(delivery));
     }
     return {};
   });
@@ -238,17 +268,41 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
   }
   batches_.inc();
   committed_.inc(batch.size());
-  for (const auto& [node_id, payload] : deliveries) {
-    if (auto sent = messenger_.publish_params_remote(node_id, payload); !sent) {
-      // Put it back for the next chance rather than lose a user's set.
-      log::warn(Channel::service, "desired state for node_id={} not sent: {}", node_id,
-                sent.error().message());
-      (void)repository_.write([&](storage::NodeWriter& w) -> Result<void> {
-        return w.put_desired(node_id, payload, unix_ms(clock_.now()));
-      });
-    } else {
-      log::info(Channel::service, "delivered queued params to node_id={}", node_id);
+  if (discarded > 0)
+    desired_discarded_.inc(static_cast<std::uint64_t>(discarded));
+  if (reset_cancelled > 0) {
+    metrics_
+        .counter("stratus_commands_total", "Command request records entering each status.",
+                 {{"status", "cancelled"}})
+        .inc(static_cast<std::uint64_t>(reset_cancelled));
+  }
+  for (const auto& d : deliveries) {
+    if (auto sent = messenger_.publish_params_remote(d.node_id, json::serialize(d.merged)); sent) {
+      log::info(Channel::service, "delivered queued params of {} users to node_id={}",
+                d.sets.size(), d.node_id);
+      continue;
     }
+    // Put them back for the next chance rather than lose a user's set; a set queued
+    // meanwhile is newer and wins over what is put back.
+    log::warn(Channel::service, "queued params for node_id={} not sent: broker unreachable",
+              d.node_id);
+    (void)repository_.write([&](storage::NodeWriter& w) -> Result<void> {
+      for (const auto& set : d.sets) {
+        auto back = parse_object(set.params).value_or(json::object());
+        auto newer = w.desired(d.node_id, set.user_id);
+        if (!newer)
+          return fail(newer.error());
+        std::int64_t ms = set.updated_ms;
+        if (*newer) {
+          if (auto o = parse_object(**newer))
+            model::merge_report(back, *o);
+          ms = unix_ms(clock_.now());
+        }
+        if (auto r = w.put_desired(d.node_id, set.user_id, json::serialize(back), ms); !r)
+          return r;
+      }
+      return {};
+    });
   }
   if (commands_ != nullptr) {
     std::sort(polled.begin(), polled.end());

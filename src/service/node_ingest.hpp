@@ -33,14 +33,17 @@ struct IngestOptions {
 
 /// Applies node events to storage. `submit` is thread-safe and never blocks on
 /// I/O; the writer thread does the database work and, after a commit, sends
-/// desired state to nodes that became reachable.
+/// desired state to nodes that became reachable: the queued sets of every user
+/// who still has access to the node, merged oldest first (a user who lost access
+/// meanwhile has theirs discarded, not sent).
 ///
 /// Reports are visible to REST reads as soon as their batch commits. A batch
 /// that fails to commit is logged and counted, not retried (the broker has
 /// already acknowledged the messages).
 ///
 /// Metrics: `stratus_ingest_events_total`, `stratus_ingest_dropped_total{reason}`,
-/// `stratus_ingest_batches_total`, `stratus_ingest_queue_depth`.
+/// `stratus_ingest_batches_total`, `stratus_ingest_queue_depth`,
+/// `stratus_desired_discarded_total` (queued sets whose user lost access).
 class NodeIngest {
  public:
   NodeIngest(storage::NodeRepository& repository, NodeMessenger& messenger, const Clock& clock,
@@ -82,6 +85,7 @@ class NodeIngest {
   Counter& committed_;
   Counter& dropped_full_;
   Counter& dropped_invalid_;
+  Counter& desired_discarded_;
   Counter& failed_batches_;
   Gauge& depth_;
 

@@ -5,16 +5,28 @@
 
 namespace stratus::service {
 
-Result<void> MappingMatcher::on_node_report(storage::NodeWriter& w, std::string_view node_id,
-                                            const MappingReported& report,
-                                            std::int64_t now_at) const {
+Result<storage::AccessRemoved> MappingMatcher::on_node_report(storage::NodeWriter& w,
+                                                              std::string_view node_id,
+                                                              const MappingReported& report,
+                                                              std::int64_t now_at) const {
+  storage::AccessRemoved removed;
+  const auto done = [&](Result<void> r) -> Result<storage::AccessRemoved> {
+    if (!r)
+      return fail(r.error());
+    return removed;
+  };
   if (report.reset || report.user_id == kResetUserId) {
-    if (auto r = w.remove_all_users(node_id); !r)
-      return r;
-    log::info(log::Channel::service, "node reset its users node_id={}", node_id);
+    auto r = w.remove_all_users(node_id, "the node was reset (user-node mapping with reset)",
+                                now_at * 1000);
+    if (!r)
+      return fail(r.error());
+    removed = *r;
+    log::info(log::Channel::service,
+              "node reset its users node_id={} users={} queued_sets={} commands_cancelled={}",
+              node_id, removed.users, removed.desired_discarded, removed.commands_cancelled);
   }
   if (report.user_id == kResetUserId)
-    return w.remove_node_mapping_report(node_id);
+    return done(w.remove_node_mapping_report(node_id));
   auto pending = w.pending_mapping_requests(node_id, now_at);
   if (!pending)
     return fail(pending.error());
@@ -22,15 +34,15 @@ Result<void> MappingMatcher::on_node_report(storage::NodeWriter& w, std::string_
     if (request.user_id == report.user_id &&
         auth::constant_time_equal(request.secret_key, report.secret_key)) {
       if (auto r = w.add_user(request.user_id, node_id, "primary", now_at); !r)
-        return r;
+        return fail(r.error());
       if (auto r = w.set_mapping_status(request.request_id, "confirmed", now_at); !r)
-        return r;
+        return fail(r.error());
       log::info(log::Channel::service, "mapping confirmed node_id={} user_id={}", node_id,
                 request.user_id);
-      return w.remove_node_mapping_report(node_id);
+      return done(w.remove_node_mapping_report(node_id));
     }
   }
-  return w.put_node_mapping_report(node_id, report.user_id, report.secret_key, now_at);
+  return done(w.put_node_mapping_report(node_id, report.user_id, report.secret_key, now_at));
 }
 
 Result<std::string> MappingMatcher::on_user_request(storage::NodeWriter& w,

@@ -25,9 +25,11 @@ class MappingMatcher {
   explicit MappingMatcher(std::chrono::seconds timeout) : timeout_(timeout) {}
 
   /// The node's side. `reset:true` or user `esp-rmaker` first removes every
-  /// user of the node; then a pending request with the same user and secret is
-  /// confirmed, or the report is kept for a request that comes later.
-  Result<void> on_node_report(storage::NodeWriter& w, std::string_view node_id,
+  /// user of the node, with their queued sets and pending command requests
+  /// (`cancelled`); then a pending request with the same user and secret is
+  /// confirmed, or the report is kept for a request that comes later. Returns
+  /// what the reset removed (all zero without one).
+  Result<storage::AccessRemoved> on_node_report(storage::NodeWriter& w, std::string_view node_id,
                               const MappingReported& report, std::int64_t now_at) const;
 
   /// The user's side: stores the request and confirms it at once when the

@@ -78,10 +78,11 @@ SetOutcome NodeService::set_one(const Principal& who, const std::string& node_id
       return SetOutcome{node_id, true, false, "success", 0};
     }
   }
-  // Offline (or the broker is unreachable): keep it, merged with earlier sets,
-  // and send it when the node shows it is subscribed again.
+  // Offline (or the broker is unreachable): keep it in the caller's name, merged with
+  // their earlier sets, and send it when the node shows it is subscribed again — if
+  // the caller still has access then (storage::NodeWriter::take_desired).
   const auto stored = repository_.write([&](storage::NodeWriter& w) -> Result<void> {
-    auto desired = w.desired(node_id);
+    auto desired = w.desired(node_id, who.user_id);
     if (!desired)
       return fail(desired.error());
     json::object merged;
@@ -92,7 +93,7 @@ SetOutcome NodeService::set_one(const Principal& who, const std::string& node_id
         merged = std::move(v.as_object());
     }
     model::merge_report(merged, payload);
-    return w.put_desired(node_id, json::serialize(merged), unix_ms(clock_.now()));
+    return w.put_desired(node_id, who.user_id, json::serialize(merged), unix_ms(clock_.now()));
   });
   if (!stored)
     return failure(node_id, 100503, "storage unavailable, please retry");
@@ -245,8 +246,21 @@ Result<void> NodeService::remove_mapping(const Principal& who, std::string_view 
   auto node = repository_.get_user_node(who.user_id, node_id);
   if (!node)
     return fail(node.error());
-  return repository_.write(
-      [&](storage::NodeWriter& w) { return w.remove_user(who.user_id, node_id); });
+  storage::AccessRemoved removed;
+  auto r = repository_.write([&](storage::NodeWriter& w) -> Result<void> {
+    auto done = w.remove_user(who.user_id, node_id, "the user removed the node (mapping removed)",
+                              unix_ms(clock_.now()));
+    if (!done)
+      return fail(done.error());
+    removed = *done;
+    return {};
+  });
+  if (!r)
+    return r;
+  log::info(log::Channel::service,
+            "mapping removed node_id={} user_id={} queued_sets={} commands_cancelled={}", node_id,
+            who.user_id, removed.desired_discarded, removed.commands_cancelled);
+  return {};
 }
 
 Result<std::string> NodeService::mapping_status(const Principal& who, std::string_view request_id) {

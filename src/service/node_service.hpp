@@ -56,7 +56,9 @@ class NodeService {
   /// One of the caller's nodes.
   Result<storage::UserNode> get(const Principal& who, std::string_view node_id);
 
-  /// Validates and sends (or queues) each set; never fails as a whole.
+  /// Validates and sends (or queues) each set; never fails as a whole. A set for an
+  /// offline node is kept in the caller's name and delivered only if the caller still
+  /// has access to the node when it next shows it is subscribed.
   std::vector<SetOutcome> set_params(
       const Principal& who, const std::vector<std::pair<std::string, boost::json::object>>& sets);
 
@@ -76,7 +78,10 @@ class NodeService {
   /// `PUT /v1/user/nodes/mapping` operation add: returns the request id.
   Result<std::string> request_mapping(const Principal& who, std::string_view node_id,
                                       std::string_view secret_key);
-  /// `PUT /v1/user/nodes/mapping` operation remove.
+  /// `PUT /v1/user/nodes/mapping` operation remove: the caller's relation to the node
+  /// goes, and with it (same transaction) the caller's queued sets for the node and
+  /// their pending command requests for it (`cancelled`, with the reason). Errors:
+  /// not_found 108005 when the node is unknown or not the caller's.
   Result<void> remove_mapping(const Principal& who, std::string_view node_id);
   /// `GET /v1/user/nodes/mapping?request_id=`: requested | confirmed | timedout | discarded.
   Result<std::string> mapping_status(const Principal& who, std::string_view request_id);

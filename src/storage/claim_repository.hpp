@@ -63,6 +63,9 @@ struct IssuedCertificateRecord {
   /// The issued certificate as PEM; its public key is what challenge-response
   /// mapping (spec §4.3) checks the node's signature with.
   std::string certificate_pem;
+  /// When it was revoked (a newer certificate replaced it, or an admin); nullopt
+  /// while valid. Set by the store, ignored by `record_certificate`.
+  std::optional<std::int64_t> revoked_at;
 };
 
 /// Claiming storage. Implementations are thread-safe; every call may block.
@@ -99,11 +102,21 @@ class ClaimRepository {
   ///   (a concurrent verify used it first);
   /// - marks `node` certified: a user node (user id set) must exist with that
   ///   owner, else errc::not_found; a self-claimed node (no user id) is created
-  ///   if absent;
+  ///   if absent, and errc::already_exists (nothing written) when a certificate
+  ///   of that node id is still valid (one valid certificate per node id: a
+  ///   self-claim cannot replace it, issue 13);
+  /// - revokes every earlier certificate of the node id (`revoked_at` =
+  ///   `certificate.issued_at`, with `revoke_reason`);
   /// - appends `certificate` to the audit table.
-  virtual Result<void> record_certificate(const ClaimedNodeRecord& node,
-                                          const IssuedCertificateRecord& certificate,
-                                          std::string_view consumed_auth_id) = 0;
+  /// Returns how many certificates it revoked.
+  virtual Result<std::int64_t> record_certificate(const ClaimedNodeRecord& node,
+                                                  const IssuedCertificateRecord& certificate,
+                                                  std::string_view consumed_auth_id,
+                                                  std::string_view revoke_reason = {}) = 0;
+
+  /// SHA-256 fingerprints (lower-case hex) of every revoked certificate that has not
+  /// expired at `now_at`: what the broker must refuse. Sorted.
+  virtual Result<std::vector<std::string>> revoked_fingerprints(std::int64_t now_at) = 0;
 
   /// The audit rows of `node_id`, oldest first.
   virtual Result<std::vector<IssuedCertificateRecord>> list_certificates(

@@ -31,7 +31,6 @@ struct NodeRecord {
   std::int64_t params_ms = 0;
   bool connected = false;
   std::int64_t connectivity_ms = 0;
-  std::optional<std::string> desired;  ///< pending sets JSON
   std::string tags = "[]";
   std::string metadata = "{}";
 };
@@ -56,6 +55,23 @@ struct MappingRequest {
   std::string request_id, user_id, node_id, secret_key;
   std::string status;  ///< requested | confirmed | timedout | discarded
   std::int64_t created_at = 0, expires_at = 0;
+};
+
+/// One user's sets waiting for an offline node (merged into one document).
+struct DesiredSet {
+  std::string user_id;
+  std::string params;  ///< JSON object text {device:{param:value}}
+  std::int64_t updated_ms = 0;
+  /// Whether `user_id` still has a relation (primary or secondary) to the node when
+  /// read: queued work is delivered only for users who still have access.
+  bool has_access = false;
+};
+
+/// What removing users from a node discarded with them (same transaction).
+struct AccessRemoved {
+  std::int64_t users = 0;              ///< user_nodes rows removed
+  std::int64_t desired_discarded = 0;  ///< queued-set documents dropped
+  std::int64_t commands_cancelled = 0; ///< pending command requests now `cancelled`
 };
 
 /// Writes inside one transaction (see `NodeRepository::write`). Valid only
@@ -84,14 +100,28 @@ class NodeWriter {
       std::string_view node_id) = 0;
   virtual Result<void> put_tags_and_metadata(std::string_view node_id, std::string_view tags,
                                              std::string_view metadata) = 0;
-  virtual Result<std::optional<std::string>> desired(std::string_view node_id) = 0;
-  /// Replaces (or with nullopt clears) the desired state.
-  virtual Result<void> put_desired(std::string_view node_id, const std::optional<std::string>& json,
-                                   std::int64_t ms) = 0;
+  /// `user_id`'s queued sets for the node (a JSON object text), nullopt when none.
+  virtual Result<std::optional<std::string>> desired(std::string_view node_id,
+                                                     std::string_view user_id) = 0;
+  /// Replaces `user_id`'s queued sets for the node.
+  virtual Result<void> put_desired(std::string_view node_id, std::string_view user_id,
+                                   std::string_view json, std::int64_t ms) = 0;
+  /// Removes and returns every user's queued sets for the node, oldest update first,
+  /// each with whether its user still has access (the caller delivers only those).
+  virtual Result<std::vector<DesiredSet>> take_desired(std::string_view node_id) = 0;
   virtual Result<void> add_user(std::string_view user_id, std::string_view node_id,
                                 std::string_view role, std::int64_t at) = 0;
-  virtual Result<void> remove_user(std::string_view user_id, std::string_view node_id) = 0;
-  virtual Result<void> remove_all_users(std::string_view node_id) = 0;
+  /// Removes `user_id`'s relation to the node and, with it, the user's queued sets for
+  /// it and their pending command requests for it (marked `cancelled` at `ms` with
+  /// `reason` as the status description). Issue 13: a former user reaches nothing.
+  virtual Result<AccessRemoved> remove_user(std::string_view user_id, std::string_view node_id,
+                                            std::string_view reason, std::int64_t ms) = 0;
+  /// `remove_user` for every user of the node (a node reset).
+  virtual Result<AccessRemoved> remove_all_users(std::string_view node_id, std::string_view reason,
+                                                 std::int64_t ms) = 0;
+  /// The node's users and their roles ("primary" | "secondary"), by user id.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> users_of(
+      std::string_view node_id) = 0;
   virtual Result<void> put_mapping_request(const MappingRequest& request) = 0;
   virtual Result<void> set_mapping_status(std::string_view request_id, std::string_view status,
                                           std::int64_t at) = 0;
@@ -124,6 +154,10 @@ class NodeRepository {
   virtual Result<UserNode> get_user_node(std::string_view user_id, std::string_view node_id) = 0;
   virtual Result<NodeRecord> get_node(std::string_view node_id) = 0;
   virtual Result<MappingRequest> get_mapping_request(std::string_view request_id) = 0;
+  /// The node's users and their roles ("primary" | "secondary"), by user id; empty for
+  /// an unknown node.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> users_of(
+      std::string_view node_id) = 0;
 };
 
 }  // namespace stratus::storage

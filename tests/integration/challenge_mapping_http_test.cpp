@@ -21,6 +21,7 @@
 #include "pki/certificate.hpp"
 #include "pki/key.hpp"
 #include "pki/signature.hpp"
+#include "server/broker_revocations.hpp"
 #include "server/pki_certificate_issuer.hpp"
 #include "server/pki_signature_verifier.hpp"
 #include "service/account_service.hpp"
@@ -75,7 +76,8 @@ class ChallengeMappingHttpTest : public ::testing::Test {
         signer_(*auth::TokenSigner::from_key(std::string(32, 'k'))),
         ca_(*pki::CertificateAuthority::create("Mapping HTTP CA", std::chrono::days(365), clock_)),
         issuer_(ca_, std::chrono::days(365), clock_),
-        claims_(claim_repository_, issuer_, clock_, {}),
+        revocations_(dir_.path() / "revoked-certificates"),
+        claims_(claim_repository_, node_repository_, issuer_, revocations_, clock_, {}),
         mapping_(challenge_repository_, claim_repository_, node_repository_, verifier_, clock_, {}),
         pool_(2) {
     service::AccountOptions account_options;
@@ -181,6 +183,7 @@ class ChallengeMappingHttpTest : public ::testing::Test {
   pki::CertificateAuthority ca_;
   server::PkiCertificateIssuer issuer_;
   server::PkiSignatureVerifier verifier_;
+  server::BrokerRevocations revocations_;
   service::ClaimService claims_;
   service::ChallengeMapping mapping_;
   boost::asio::thread_pool pool_;
@@ -259,7 +262,11 @@ TEST_F(ChallengeMappingHttpTest, AReusedRequestIsRefused) {
   const std::string response = node_response(node, challenge);
   ASSERT_EQ(verify(carol_, request_id, node.node_id, response).status, 200);
   ASSERT_TRUE(node_repository_.write(
-      [&](storage::NodeWriter& w) { return w.remove_user("u-carol", node.node_id); }));
+      [&](storage::NodeWriter& w) -> Result<void> {
+        if (auto r = w.remove_user("u-carol", node.node_id, "test", 0); !r)
+          return fail(r.error());
+        return {};
+      }));
   expect_failure(verify(carol_, request_id, node.node_id, response), 409, code::request_used);
   EXPECT_FALSE(mapped("u-carol", node.node_id));
 }

@@ -18,7 +18,9 @@
 #include "pki/authority.hpp"
 #include "pki/certificate.hpp"
 #include "pki/key.hpp"
+#include "server/broker_revocations.hpp"
 #include "server/pki_certificate_issuer.hpp"
+#include "storage/sqlite/node_repository.hpp"
 #include "service/account_service.hpp"
 #include "service/claim_errors.hpp"
 #include "service/claim_service.hpp"
@@ -47,9 +49,11 @@ class ClaimHttpTest : public ::testing::Test {
         db_(*storage::sqlite::Database::open(dir_.path() / "s.db", {}, 3)),
         account_repository_(db_),
         claim_repository_(db_),
+        node_repository_(db_),
         signer_(*auth::TokenSigner::from_key(std::string(32, 'k'))),
         ca_(*pki::CertificateAuthority::create("Claim HTTP CA", std::chrono::days(365), clock_)),
         issuer_(ca_, std::chrono::days(365), clock_),
+        revocations_(dir_.path() / "revoked-certificates"),
         pool_(2) {
     service::AccountOptions account_options;
     account_options.argon2_ops_limit = 1;
@@ -59,7 +63,8 @@ class ClaimHttpTest : public ::testing::Test {
     service::ClaimOptions claim_options;
     claim_options.mqtt_host = "mqtt.stratus.test";
     claims_ =
-        std::make_unique<service::ClaimService>(claim_repository_, issuer_, clock_, claim_options);
+        std::make_unique<service::ClaimService>(claim_repository_, node_repository_, issuer_,
+                                                revocations_, clock_, claim_options);
     http::Router router;
     api::add_account_routes(router, *accounts_, pool_);
     api::add_claim_routes(router, *claims_, *accounts_, pool_,
@@ -104,10 +109,12 @@ class ClaimHttpTest : public ::testing::Test {
   std::shared_ptr<storage::sqlite::Database> db_;
   storage::sqlite::SqliteAccountRepository account_repository_;
   storage::sqlite::SqliteClaimRepository claim_repository_;
+  storage::sqlite::SqliteNodeRepository node_repository_;
   auth::TokenSigner signer_;
   NoMail mailer_;
   pki::CertificateAuthority ca_;
   server::PkiCertificateIssuer issuer_;
+  server::BrokerRevocations revocations_;
   boost::asio::thread_pool pool_;
   MetricsRegistry metrics_;
   std::unique_ptr<service::AccountService> accounts_;
@@ -182,7 +189,8 @@ TEST_F(ClaimHttpTest, SelfClaimAsTheFirmwareDoesItWhenAllowed) {
   // A second server whose policy allows self claiming (same database and CA).
   service::ClaimOptions options;
   options.self_claim = service::ClaimOptions::SelfClaim::allow;
-  service::ClaimService claims(claim_repository_, issuer_, clock_, options);
+  service::ClaimService claims(claim_repository_, node_repository_, issuer_, revocations_, clock_,
+                               options);
   http::Router router;
   api::add_claim_routes(router, claims, *accounts_, pool_);
   http::Server server({}, std::move(router), metrics_);

@@ -403,6 +403,76 @@ TEST_F(NodesSystemTest, ACertificateFromClaimingConnectsAndWorks) {
   EXPECT_TRUE(eventually_param(node_id, *alice_, "Light", "Power", true));
 }
 
+// Issue 13, High 2: the user who claimed a node cannot get a new certificate for it once
+// it belongs to someone else; a new certificate revokes the earlier ones, and the broker
+// drops the session that uses a revoked one and refuses it at connect.
+TEST_F(NodesSystemTest, ReissueIsForThePrimaryUserAndRevokesEarlierCertificates) {
+  auto init =
+      call("POST", "/claim/initiate", *alice_, R"({"mac_addr":"7CDFA1B2C3E5","platform":"esp32"})");
+  ASSERT_EQ(init.status, 200) << init.body;
+  const std::string node_id(json::parse(init.body).at("node_id").as_string());
+  // A certificate from /claim/verify with `token`, written for a TestMqttClient.
+  const auto claim = [&](const std::string& token, const std::string& name) -> HttpReply {
+    auto key = pki::PrivateKey::generate(pki::KeyType::ecdsa_p256);
+    const auto csr = pki::CertificateSigningRequest::make_csr_pem(*key, node_id);
+    const auto verify =
+        call("POST", "/claim/verify", token, json::serialize(json::object{{"csr", *csr}}));
+    if (verify.status == 200) {
+      std::ofstream(dir_->path() / (name + ".crt"))
+          << std::string(json::parse(verify.body).at("certificate").as_string());
+      std::ofstream(dir_->path() / (name + ".key")) << key->to_pem();
+    }
+    return verify;
+  };
+  const auto options = [&](const std::string& name) {
+    TestMqttOptions o;
+    o.port = stratusd_->mqtt_port();
+    o.client_id = node_id;
+    o.ca_file = (stratusd_->data_dir() / "pki/ca.crt").string();
+    o.cert_file = (dir_->path() / (name + ".crt")).string();
+    o.key_file = (dir_->path() / (name + ".key")).string();
+    return o;
+  };
+  ASSERT_EQ(claim(*alice_, "first").status, 200);
+  TestMqttClient first(options("first"));
+  ASSERT_EQ(first.connect(), 0);
+
+  // alice claims again (a retried CLI run): allowed, and the first certificate is revoked.
+  ASSERT_EQ(claim(*alice_, "second").status, 200);
+  EXPECT_TRUE(wait_until([&] { return !first.connected(); }, 10s))
+      << "the broker drops the session of the revoked certificate";
+  TestMqttClient again(options("first"));
+  EXPECT_NE(again.connect(), 0) << "and refuses it at connect";
+
+  // bob maps the node (the node's add-user with reset, then bob's request).
+  TestMqttClient node(options("second"));
+  ASSERT_EQ(node.connect(), 0);
+  const auto mapping = call("PUT", "/v1/user/nodes/mapping", *bob_,
+                            R"({"node_id":")" + node_id + R"(","secret_key":"b0b","operation":"add"})");
+  ASSERT_EQ(mapping.status, 200) << mapping.body;
+  ASSERT_TRUE(node.publish("$aws/rules/esp_user_node_mapping/node/" + node_id + "/user/mapping",
+                           R"({"node_id":")" + node_id + R"(","user_id":")" + user_id_of(*bob_) +
+                               R"(","secret_key":"b0b","reset":true})"));
+  const std::string request_id(json::parse(mapping.body).at("request_id").as_string());
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto r = call("GET", "/v1/user/nodes/mapping?request_id=" + request_id, *bob_);
+        return r.body.find("confirmed") != std::string::npos;
+      },
+      10s));
+
+  const auto stolen = claim(*alice_, "stolen");
+  EXPECT_EQ(stolen.status, 403) << stolen.body;
+  EXPECT_NE(stolen.body.find("150013"), std::string::npos) << stolen.body;
+  EXPECT_TRUE(node.connected()) << "bob's node keeps its session";
+
+  // bob, the primary user now, may re-issue: the node's current certificate is revoked.
+  ASSERT_EQ(claim(*bob_, "bobs").status, 200);
+  EXPECT_TRUE(wait_until([&] { return !node.connected(); }, 10s));
+  TestMqttClient bobs(options("bobs"));
+  EXPECT_EQ(bobs.connect(), 0);
+}
+
 // The fixture, replayed by a node that never ran firmware, must produce the same
 // REST view as a node driven step by step.
 TEST_F(NodesSystemTest, FirmwareBootSequenceFixtureGivesTheSameRestView) {

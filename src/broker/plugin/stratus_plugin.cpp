@@ -8,7 +8,9 @@
 #include <mosquitto_broker.h>
 #include <mosquitto_plugin.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <cstdio>
@@ -17,11 +19,21 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 namespace {
 
 constexpr std::string_view kPresencePrefix = "$stratus/presence/";
 constexpr std::size_t kMaxNodeIdLength = 128;
+
+// How often the revocation file's metadata is checked (on MOSQ_EVT_TICK).
+constexpr auto kRevocationCheckPeriod = std::chrono::milliseconds(250);
+
+struct NodeConnection {
+  const mosquitto* client = nullptr;
+  std::string fingerprint;  // SHA-256 of its certificate, lower-case hex
+};
 
 struct PluginState {
   mosquitto_plugin_id_t* id = nullptr;
@@ -29,7 +41,14 @@ struct PluginState {
   std::string backend_password;
   // Current connection per node id; a disconnect from any other connection of
   // the same id is a session that was taken over and must not mark it offline.
-  std::unordered_map<std::string, const mosquitto*> current;
+  std::unordered_map<std::string, NodeConnection> current;
+  // Revoked node certificates (fingerprints), from `revoked_file`; re-read when the
+  // file changes (size, mtime or inode).
+  std::string revoked_file;
+  std::unordered_set<std::string> revoked;
+  struct stat revoked_stat {};
+  bool revoked_seen = false;
+  std::chrono::steady_clock::time_point next_check{};
 };
 
 // Node ids become topic levels: no '/', '+', '#', NUL or spaces, bounded length.
@@ -62,6 +81,69 @@ std::string certificate_cn(const mosquitto* client) {
   }
   X509_free(cert);
   return cn;
+}
+
+std::string certificate_fingerprint(const mosquitto* client) {
+  auto* cert = static_cast<X509*>(mosquitto_client_certificate(client));
+  if (cert == nullptr)
+    return {};
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  std::string hex;
+  if (X509_digest(cert, EVP_sha256(), digest, &len) == 1) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    for (unsigned int i = 0; i < len; ++i) {
+      hex.push_back(kDigits[digest[i] >> 4]);
+      hex.push_back(kDigits[digest[i] & 0x0f]);
+    }
+  }
+  X509_free(cert);
+  return hex;
+}
+
+// One fingerprint per line; blank lines and '#' comments ignored.
+void load_revoked(PluginState& state) {
+  state.revoked.clear();
+  std::ifstream in(state.revoked_file);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line.front() == '#')
+      continue;
+    state.revoked.insert(line);
+  }
+  mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: %zu revoked node certificates",
+                       state.revoked.size());
+}
+
+// Re-reads the list when the file changed; then drops every node session whose
+// certificate is on it.
+void refresh_revoked(PluginState& state) {
+  if (state.revoked_file.empty())
+    return;
+  struct stat st {};
+  const bool exists = ::stat(state.revoked_file.c_str(), &st) == 0;
+  const auto& old = state.revoked_stat;
+  const bool changed = exists != state.revoked_seen ||
+                       (exists && (st.st_size != old.st_size || st.st_ino != old.st_ino ||
+                                   st.st_mtim.tv_sec != old.st_mtim.tv_sec ||
+                                   st.st_mtim.tv_nsec != old.st_mtim.tv_nsec));
+  if (!changed)
+    return;
+  state.revoked_seen = exists;
+  struct stat none {};
+  state.revoked_stat = exists ? st : none;
+  load_revoked(state);
+  // Collected first: a kick may run on_disconnect, which edits `current`.
+  std::vector<std::string> kick;
+  for (const auto& [node_id, connection] : state.current) {
+    if (state.revoked.count(connection.fingerprint) != 0)
+      kick.push_back(node_id);
+  }
+  for (const auto& node_id : kick) {
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: dropping %s: its certificate was revoked",
+                         node_id.c_str());
+    mosquitto_kick_client_by_clientid(node_id.c_str(), false);
+  }
 }
 
 bool has_certificate(const mosquitto* client) {
@@ -164,10 +246,17 @@ int on_basic_auth(int, void* event_data, void* userdata) {
                          address != nullptr ? address : "?", std::string(id).c_str(), cn.c_str());
     return MOSQ_ERR_AUTH;
   }
+  refresh_revoked(state);  // a list written a moment ago already counts
+  std::string fingerprint = certificate_fingerprint(ev->client);
+  if (fingerprint.empty() || state.revoked.count(fingerprint) != 0) {
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: refused %s (%s): certificate revoked",
+                         address != nullptr ? address : "?", cn.c_str());
+    return MOSQ_ERR_AUTH;
+  }
   // The firmware sends an AWS tracking string as user name; identity is the CN.
   if (mosquitto_set_username(ev->client, cn.c_str()) != MOSQ_ERR_SUCCESS)
     return MOSQ_ERR_AUTH;
-  state.current[cn] = ev->client;
+  state.current[cn] = NodeConnection{ev->client, std::move(fingerprint)};
   publish_presence(cn, true);
   return MOSQ_ERR_SUCCESS;
 }
@@ -203,11 +292,21 @@ int on_disconnect(int, void* event_data, void* userdata) {
   if (client_id == nullptr)
     return MOSQ_ERR_SUCCESS;
   const auto it = state.current.find(client_id);
-  if (it == state.current.end() || it->second != ev->client) {
+  if (it == state.current.end() || it->second.client != ev->client) {
     return MOSQ_ERR_SUCCESS;  // not a node, or a session another connection took over
   }
   state.current.erase(it);
   publish_presence(client_id, false);
+  return MOSQ_ERR_SUCCESS;
+}
+
+int on_tick(int, void*, void* userdata) {
+  auto& state = *static_cast<PluginState*>(userdata);
+  const auto now = std::chrono::steady_clock::now();
+  if (now < state.next_check)
+    return MOSQ_ERR_SUCCESS;
+  state.next_check = now + kRevocationCheckPeriod;
+  refresh_revoked(state);
   return MOSQ_ERR_SUCCESS;
 }
 
@@ -243,6 +342,8 @@ STRATUS_PLUGIN_API int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, 
       state->backend_username = options[i].value;
     if (key == "backend_password_file")
       password_file = options[i].value;
+    if (key == "revoked_certificates_file")
+      state->revoked_file = options[i].value;
   }
   if (state->backend_username.empty() || password_file.empty() ||
       !read_first_line(password_file.c_str(), state->backend_password)) {
@@ -263,6 +364,10 @@ STRATUS_PLUGIN_API int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, 
         mosquitto_callback_register(identifier, MOSQ_EVT_DISCONNECT, on_disconnect, nullptr, state);
   }
   if (rc == MOSQ_ERR_SUCCESS) {
+    rc = mosquitto_callback_register(identifier, MOSQ_EVT_TICK, on_tick, nullptr, state);
+  }
+  if (rc == MOSQ_ERR_SUCCESS) {
+    refresh_revoked(*state);
     mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: plugin ready (backend user %s)",
                          state->backend_username.c_str());
   }
@@ -275,6 +380,7 @@ STRATUS_PLUGIN_API int mosquitto_plugin_cleanup(void* userdata, struct mosquitto
     mosquitto_callback_unregister(state->id, MOSQ_EVT_BASIC_AUTH, on_basic_auth, nullptr);
     mosquitto_callback_unregister(state->id, MOSQ_EVT_ACL_CHECK, on_acl_check, nullptr);
     mosquitto_callback_unregister(state->id, MOSQ_EVT_DISCONNECT, on_disconnect, nullptr);
+    mosquitto_callback_unregister(state->id, MOSQ_EVT_TICK, on_tick, nullptr);
     delete state;
   }
   return MOSQ_ERR_SUCCESS;

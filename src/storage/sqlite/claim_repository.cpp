@@ -168,11 +168,14 @@ Result<ClaimChallengeRecord> SqliteClaimRepository::get_challenge(std::string_vi
   });
 }
 
-Result<void> SqliteClaimRepository::record_certificate(const ClaimedNodeRecord& node,
-                                                       const IssuedCertificateRecord& cert,
-                                                       std::string_view consumed_auth_id) {
-  return db_->with([&](Connection& c) {
+Result<std::int64_t> SqliteClaimRepository::record_certificate(const ClaimedNodeRecord& node,
+                                                               const IssuedCertificateRecord& cert,
+                                                               std::string_view consumed_auth_id,
+                                                               std::string_view revoke_reason) {
+  std::int64_t revoked = 0;
+  auto done = db_->with([&](Connection& c) {
     return c.transaction([&]() -> Result<void> {
+      revoked = 0;
       if (!consumed_auth_id.empty()) {
         auto s = c.prepare("DELETE FROM claim_challenges WHERE auth_id = ?1 AND expires_at >= ?2");
         if (!s)
@@ -195,6 +198,17 @@ Result<void> SqliteClaimRepository::record_certificate(const ClaimedNodeRecord& 
         if (c.changes() == 0)
           return fail(errc::not_found, "no claim of node " + node.node_id + " by this user");
       } else {
+        auto valid = c.query_one(
+            "SELECT COUNT(*) FROM claim_certificates WHERE node_id = ?1 AND revoked_at IS NULL "
+            "AND not_after > ?2",
+            {"count"}, [](const Statement& s) { return s.integer(0); }, node.node_id,
+            cert.issued_at);
+        if (!valid)
+          return fail(valid.error());
+        if (*valid > 0) {
+          return fail(errc::already_exists,
+                      "node " + node.node_id + " already has a valid certificate");
+        }
         auto s = c.prepare(
             "INSERT INTO claimed_nodes(node_id, user_id, mac_addr, platform, state, created_at, "
             "updated_at) VALUES(?1, NULL, ?2, ?3, 'certified', ?4, ?4) "
@@ -209,6 +223,14 @@ Result<void> SqliteClaimRepository::record_certificate(const ClaimedNodeRecord& 
         if (auto r = s->run(); !r)
           return r;
       }
+      if (auto r = c.execute(
+              "UPDATE claim_certificates SET revoked_at = ?1, revoked_reason = ?2 WHERE "
+              "node_id = ?3 AND revoked_at IS NULL",
+              cert.issued_at, revoke_reason, std::string_view(cert.node_id));
+          !r) {
+        return r;
+      }
+      revoked = c.changes();
       auto s = c.prepare(
           "INSERT INTO claim_certificates(node_id, user_id, serial_hex, fingerprint_hex, "
           "not_after, issued_at, method, client_address, certificate_pem) "
@@ -227,6 +249,18 @@ Result<void> SqliteClaimRepository::record_certificate(const ClaimedNodeRecord& 
       return s->run();
     });
   });
+  if (!done)
+    return fail(done.error());
+  return revoked;
+}
+
+Result<std::vector<std::string>> SqliteClaimRepository::revoked_fingerprints(std::int64_t now_at) {
+  return db_->with([&](Connection& c) {
+    return c.query_all(
+        "SELECT fingerprint_hex FROM claim_certificates WHERE revoked_at IS NOT NULL AND "
+        "not_after > ?1 ORDER BY fingerprint_hex",
+        [](const Statement& s) { return s.text(0); }, now_at);
+  });
 }
 
 Result<std::vector<IssuedCertificateRecord>> SqliteClaimRepository::list_certificates(
@@ -234,7 +268,8 @@ Result<std::vector<IssuedCertificateRecord>> SqliteClaimRepository::list_certifi
   return db_->with([&](Connection& c) -> Result<std::vector<IssuedCertificateRecord>> {
     return c.query_all(
         "SELECT node_id, user_id, serial_hex, fingerprint_hex, not_after, issued_at, method, "
-        "client_address, certificate_pem FROM claim_certificates WHERE node_id = ?1 ORDER BY id",
+        "client_address, certificate_pem, revoked_at FROM claim_certificates WHERE node_id = ?1 "
+        "ORDER BY id",
         [](const Statement& s) {
           return IssuedCertificateRecord{
               s.text(0),
@@ -245,7 +280,8 @@ Result<std::vector<IssuedCertificateRecord>> SqliteClaimRepository::list_certifi
               s.integer(5),
               s.text(6) == "self" ? ClaimMethod::self : ClaimMethod::assisted,
               s.text(7),
-              s.text(8)};
+              s.text(8),
+              s.is_null(9) ? std::nullopt : std::optional<std::int64_t>(s.integer(9))};
         },
         node_id);
   });

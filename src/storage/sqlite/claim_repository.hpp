@@ -24,9 +24,11 @@ class SqliteClaimRepository final : public ClaimRepository {
   Result<std::int64_t> count_user_nodes(std::string_view user_id) override;
   Result<void> create_challenge(const ClaimChallengeRecord& challenge) override;
   Result<ClaimChallengeRecord> get_challenge(std::string_view auth_id) override;
-  Result<void> record_certificate(const ClaimedNodeRecord& node,
-                                  const IssuedCertificateRecord& certificate,
-                                  std::string_view consumed_auth_id) override;
+  Result<std::int64_t> record_certificate(const ClaimedNodeRecord& node,
+                                          const IssuedCertificateRecord& certificate,
+                                          std::string_view consumed_auth_id,
+                                          std::string_view revoke_reason) override;
+  Result<std::vector<std::string>> revoked_fingerprints(std::int64_t now_at) override;
   Result<std::vector<IssuedCertificateRecord>> list_certificates(std::string_view node_id) override;
   Result<std::int64_t> count_certificates() override;
   Result<std::optional<std::string>> latest_certificate_pem(std::string_view node_id) override;

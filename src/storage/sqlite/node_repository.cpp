@@ -5,8 +5,8 @@ namespace {
 
 constexpr std::string_view kNodeColumns =
     "n.node_id, n.config, n.name, n.type, n.model, n.fw_version, n.platform, n.cmd_resp, "
-    "n.params, n.params_ms, n.connected, n.connectivity_ms, n.desired, n.tags, n.metadata";
-constexpr int kNodeColumnCount = 15;
+    "n.params, n.params_ms, n.connected, n.connectivity_ms, n.tags, n.metadata";
+constexpr int kNodeColumnCount = 14;
 
 std::optional<std::string> optional_text(const Statement& s, int col) {
   if (s.is_null(col))
@@ -23,15 +23,21 @@ NodeRecord read_node(const Statement& s) {
   n.params_ms = s.integer(9);
   n.connected = s.integer(10) != 0;
   n.connectivity_ms = s.integer(11);
-  n.desired = optional_text(s, 12);
-  n.tags = s.text(13);
-  n.metadata = s.text(14);
+  n.tags = s.text(12);
+  n.metadata = s.text(13);
   return n;
 }
 
 MappingRequest read_request(const Statement& s) {
   return MappingRequest{s.text(0), s.text(1),    s.text(2),   s.text(3),
                         s.text(4), s.integer(5), s.integer(6)};
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> users_of_node(Connection& c,
+                                                                      std::string_view node_id) {
+  return c.query_all(
+      "SELECT user_id, role FROM user_nodes WHERE node_id = ?1 ORDER BY user_id",
+      [](const Statement& s) { return std::pair(s.text(0), s.text(1)); }, node_id);
 }
 
 template <class... Args>
@@ -108,13 +114,33 @@ class Writer final : public NodeWriter {
     return c_.execute("UPDATE nodes SET tags = ?1, metadata = ?2 WHERE node_id = ?3", tags,
                       metadata, node_id);
   }
-  Result<std::optional<std::string>> desired(std::string_view node_id) override {
-    return text_or_null(c_, "SELECT desired FROM nodes WHERE node_id = ?1", node_id);
+  Result<std::optional<std::string>> desired(std::string_view node_id,
+                                             std::string_view user_id) override {
+    return text_or_null(c_, "SELECT params FROM node_desired WHERE node_id = ?1 AND user_id = ?2",
+                        node_id, user_id);
   }
-  Result<void> put_desired(std::string_view node_id, const std::optional<std::string>& json,
-                           std::int64_t ms) override {
-    return c_.execute("UPDATE nodes SET desired = ?1, desired_ms = ?2 WHERE node_id = ?3", json, ms,
-                      node_id);
+  Result<void> put_desired(std::string_view node_id, std::string_view user_id,
+                           std::string_view json, std::int64_t ms) override {
+    return c_.execute(
+        "INSERT INTO node_desired(node_id, user_id, params, updated_ms) VALUES(?1, ?2, ?3, ?4) "
+        "ON CONFLICT(node_id, user_id) DO UPDATE SET params = excluded.params, "
+        "updated_ms = excluded.updated_ms",
+        node_id, user_id, json, ms);
+  }
+  Result<std::vector<DesiredSet>> take_desired(std::string_view node_id) override {
+    auto sets = c_.query_all(
+        "SELECT d.user_id, d.params, d.updated_ms, EXISTS(SELECT 1 FROM user_nodes u WHERE "
+        "u.node_id = d.node_id AND u.user_id = d.user_id) FROM node_desired d "
+        "WHERE d.node_id = ?1 ORDER BY d.updated_ms, d.user_id",
+        [](const Statement& s) {
+          return DesiredSet{s.text(0), s.text(1), s.integer(2), s.integer(3) != 0};
+        },
+        node_id);
+    if (!sets || sets->empty())
+      return sets;
+    if (auto r = c_.execute("DELETE FROM node_desired WHERE node_id = ?1", node_id); !r)
+      return fail(r.error());
+    return sets;
   }
   Result<void> add_user(std::string_view user_id, std::string_view node_id, std::string_view role,
                         std::int64_t at) override {
@@ -124,12 +150,17 @@ class Writer final : public NodeWriter {
         "mapped_at = excluded.mapped_at",
         user_id, node_id, role, at);
   }
-  Result<void> remove_user(std::string_view user_id, std::string_view node_id) override {
-    return c_.execute("DELETE FROM user_nodes WHERE user_id = ?1 AND node_id = ?2", user_id,
-                      node_id);
+  Result<AccessRemoved> remove_user(std::string_view user_id, std::string_view node_id,
+                                    std::string_view reason, std::int64_t ms) override {
+    return remove_access(node_id, user_id, reason, ms);
   }
-  Result<void> remove_all_users(std::string_view node_id) override {
-    return c_.execute("DELETE FROM user_nodes WHERE node_id = ?1", node_id);
+  Result<AccessRemoved> remove_all_users(std::string_view node_id, std::string_view reason,
+                                         std::int64_t ms) override {
+    return remove_access(node_id, {}, reason, ms);
+  }
+  Result<std::vector<std::pair<std::string, std::string>>> users_of(
+      std::string_view node_id) override {
+    return users_of_node(c_, node_id);
   }
   Result<void> put_mapping_request(const MappingRequest& m) override {
     return c_.execute(
@@ -178,6 +209,43 @@ class Writer final : public NodeWriter {
   }
 
  private:
+  // One user's (or, with an empty `user_id`, every user's) access to the node and
+  // everything queued in their name: relations, desired sets, pending commands.
+  Result<AccessRemoved> remove_access(std::string_view node_id, std::string_view user_id,
+                                      std::string_view reason, std::int64_t ms) {
+    AccessRemoved removed;
+    const auto step = [&](std::string_view sql, std::int64_t& count) -> Result<void> {
+      auto r = user_id.empty() ? c_.execute(sql, node_id) : c_.execute(sql, node_id, user_id);
+      if (!r)
+        return r;
+      count = c_.changes();
+      return {};
+    };
+    const bool all = user_id.empty();
+    if (auto r = step(all ? "DELETE FROM user_nodes WHERE node_id = ?1"
+                          : "DELETE FROM user_nodes WHERE node_id = ?1 AND user_id = ?2",
+                      removed.users);
+        !r)
+      return fail(r.error());
+    if (auto r = step(all ? "DELETE FROM node_desired WHERE node_id = ?1"
+                          : "DELETE FROM node_desired WHERE node_id = ?1 AND user_id = ?2",
+                      removed.desired_discarded);
+        !r)
+      return fail(r.error());
+    const std::string description = "cancelled: " + std::string(reason);
+    constexpr std::string_view kCancel =
+        "UPDATE command_requests SET status = 'cancelled', status_description = ?1, "
+        "response_ms = ?2 WHERE node_id = ?3 AND status IN ('requested', 'in_progress')";
+    auto cancelled =
+        all ? c_.execute(kCancel, std::string_view(description), ms, node_id)
+            : c_.execute(std::string(kCancel) + " AND user_id = ?4", std::string_view(description),
+                         ms, node_id, user_id);
+    if (!cancelled)
+      return fail(cancelled.error());
+    removed.commands_cancelled = c_.changes();
+    return removed;
+  }
+
   Connection& c_;
 };
 
@@ -248,6 +316,11 @@ Result<NodeRecord> SqliteNodeRepository::get_node(std::string_view node_id) {
         std::string("SELECT ") + std::string(kNodeColumns) + " FROM nodes n WHERE n.node_id = ?1",
         {"node not found", 108005}, read_node, node_id);
   });
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> SqliteNodeRepository::users_of(
+    std::string_view node_id) {
+  return db_->with([&](Connection& c) { return users_of_node(c, node_id); });
 }
 
 Result<MappingRequest> SqliteNodeRepository::get_mapping_request(std::string_view request_id) {

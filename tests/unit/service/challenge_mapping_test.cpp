@@ -15,6 +15,7 @@
 #include "pki/certificate.hpp"
 #include "pki/key.hpp"
 #include "pki/signature.hpp"
+#include "server/broker_revocations.hpp"
 #include "server/pki_certificate_issuer.hpp"
 #include "server/pki_signature_verifier.hpp"
 #include "service/claim_service.hpp"
@@ -64,7 +65,8 @@ class ChallengeMappingTest : public ::testing::Test {
         challenges_(db_),
         ca_(*pki::CertificateAuthority::create("Mapping Test CA", std::chrono::days(365), clock_)),
         issuer_(ca_, std::chrono::days(30), clock_),
-        claim_service_(claims_, issuer_, clock_, {}),
+        revocations_(dir_.path() / "revoked-certificates"),
+        claim_service_(claims_, nodes_, issuer_, revocations_, clock_, {}),
         mapping_(challenges_, claims_, nodes_, verifier_, clock_, {}) {
     for (const char* user : {"alice", "bob"}) {
       EXPECT_TRUE(accounts_.create_user(storage::UserRecord{
@@ -120,6 +122,7 @@ class ChallengeMappingTest : public ::testing::Test {
   pki::CertificateAuthority ca_;
   server::PkiCertificateIssuer issuer_;
   server::PkiSignatureVerifier verifier_;
+  server::BrokerRevocations revocations_;
   ClaimService claim_service_;
   ChallengeMapping mapping_;
   const Principal alice_{"alice", "s-a", false};
@@ -241,7 +244,11 @@ TEST_F(ChallengeMappingTest, ExpiredRequestTimesOut) {
   ASSERT_TRUE(mapping_.verify(alice_, in_time->request_id, node.node_id,
                               respond(node.key, in_time->challenge)));
   ASSERT_TRUE(
-      nodes_.write([&](storage::NodeWriter& w) { return w.remove_user("alice", node.node_id); }));
+      nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
+        if (auto r = w.remove_user("alice", node.node_id, "test", 0); !r)
+          return fail(r.error());
+        return {};
+      }));
   clock_.advance(1s);
   expect_error(
       mapping_.verify(alice_, late->request_id, node.node_id, respond(node.key, late->challenge)),

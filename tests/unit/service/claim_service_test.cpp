@@ -18,6 +18,7 @@
 #include "storage/sqlite/account_repository.hpp"
 #include "storage/sqlite/claim_repository.hpp"
 #include "storage/sqlite/database.hpp"
+#include "storage/sqlite/node_repository.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::service {
@@ -70,6 +71,16 @@ std::string tampered(const std::string& pem) {
   return out + pem.substr(body_end);
 }
 
+// Records every list the service publishes.
+class RecordingRevocations final : public CertificateRevocations {
+ public:
+  Result<void> publish(const std::vector<std::string>& fingerprints) override {
+    lists.push_back(fingerprints);
+    return {};
+  }
+  std::vector<std::vector<std::string>> lists;
+};
+
 class ClaimServiceTest : public ::testing::Test {
  protected:
   ClaimServiceTest()
@@ -77,6 +88,7 @@ class ClaimServiceTest : public ::testing::Test {
         db_(*storage::sqlite::Database::open(dir_.path() / "c.db", {}, 2)),
         accounts_(db_),
         repository_(db_),
+        nodes_(db_),
         ca_(*pki::CertificateAuthority::create("Claim Test CA", std::chrono::days(365), clock_)),
         issuer_(ca_, std::chrono::days(30), clock_) {
     for (const char* user : {"alice", "bob"}) {
@@ -87,7 +99,8 @@ class ClaimServiceTest : public ::testing::Test {
   }
 
   ClaimService& service() {
-    service_ = std::make_unique<ClaimService>(repository_, issuer_, clock_, options_);
+    service_ = std::make_unique<ClaimService>(repository_, nodes_, issuer_, revocations_, clock_,
+                                              options_);
     return *service_;
   }
 
@@ -104,6 +117,8 @@ class ClaimServiceTest : public ::testing::Test {
   std::shared_ptr<storage::sqlite::Database> db_;
   storage::sqlite::SqliteAccountRepository accounts_;
   storage::sqlite::SqliteClaimRepository repository_;
+  storage::sqlite::SqliteNodeRepository nodes_;
+  RecordingRevocations revocations_;
   pki::CertificateAuthority ca_;
   server::PkiCertificateIssuer issuer_;
   ClaimOptions options_;
@@ -286,11 +301,62 @@ TEST_F(ClaimServiceTest, SelfClaimWhenAllowedIssuesForTheMacOnce) {
   ASSERT_FALSE(replay);
   expect_error(replay.error(), errc::forbidden, code::challenge_invalid);
 
-  // A node that claims again (e.g. after a factory reset) gets a new challenge.
+  // Issue 13, Medium 5: a node id that holds a valid certificate is not certified again
+  // by self claiming, whoever asks (a new challenge is handed out, the verify refused).
   auto next = s.self_initiate(kMac, "esp32s3");
   ASSERT_TRUE(next);
-  EXPECT_TRUE(s.self_verify(next->auth_id, hmac, csr_for(kMac), ""));
-  EXPECT_EQ(repository_.list_certificates(kMac)->size(), 2u);
+  auto again = s.self_verify(next->auth_id, hmac, csr_for(kMac), "");
+  ASSERT_FALSE(again);
+  expect_error(again.error(), errc::forbidden, code::already_certified);
+  EXPECT_EQ(repository_.list_certificates(kMac)->size(), 1u);
+  EXPECT_TRUE(revocations_.lists.empty());
+}
+
+// Issue 13, High 2: the claiming user cannot get a certificate for a node that belongs
+// to another user now; its primary user can, and each new certificate revokes the
+// earlier ones (one valid certificate per node id), which reaches the broker.
+TEST_F(ClaimServiceTest, OnlyTheCurrentPrimaryUserMayReissueAndReissueRevokes) {
+  auto& s = service();
+  const auto node_id = *s.initiate("alice", kMac, "host");
+  auto first = s.verify("alice", "", csr_for(node_id), "");
+  ASSERT_TRUE(first) << first.error().message();
+  auto retried = s.verify("alice", "", csr_for(node_id), "");  // a retried CLI run: allowed
+  ASSERT_TRUE(retried);
+  ASSERT_EQ(revocations_.lists.size(), 1u);
+  const auto first_fp = pki::Certificate::from_pem(first->certificate_pem)->sha256_fingerprint_hex();
+  EXPECT_EQ(revocations_.lists.back(), std::vector<std::string>{first_fp});
+
+  // bob maps the node (after a reset): alice is not its user any more.
+  ASSERT_TRUE(nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
+    if (auto r = w.ensure_node(node_id, 1); !r)
+      return r;
+    auto removed = w.remove_all_users(node_id, "reset", 1);
+    if (!removed)
+      return fail(removed.error());
+    return w.add_user("bob", node_id, "primary", 1);
+  }));
+  const auto rows = audit_rows();
+  auto stolen = s.verify("alice", node_id, csr_for(node_id), "203.0.113.9");
+  ASSERT_FALSE(stolen);
+  expect_error(stolen.error(), errc::forbidden, code::reissue_forbidden);
+  EXPECT_EQ(audit_rows(), rows) << "nothing issued";
+
+  auto by_owner = s.verify("bob", "", csr_for(node_id), "");
+  ASSERT_TRUE(by_owner) << by_owner.error().message();
+  const auto audit = *repository_.list_certificates(node_id);
+  ASSERT_EQ(audit.size(), 3u);
+  EXPECT_TRUE(audit[0].revoked_at);
+  EXPECT_TRUE(audit[1].revoked_at);
+  EXPECT_FALSE(audit[2].revoked_at);
+  EXPECT_EQ(audit[2].user_id, std::optional<std::string>("bob"));
+  ASSERT_EQ(revocations_.lists.size(), 2u);
+  EXPECT_EQ(revocations_.lists.back().size(), 2u);
+  EXPECT_EQ(*repository_.revoked_fingerprints(0), revocations_.lists.back());
+
+  // carol, a stranger, gets what an unknown node gets.
+  auto stranger = s.verify("carol", "", csr_for(node_id), "");
+  ASSERT_FALSE(stranger);
+  expect_error(stranger.error(), errc::not_found, code::claim_not_found);
 }
 
 TEST_F(ClaimServiceTest, SelfClaimAllowListMatchesMacsAndPrefixes) {

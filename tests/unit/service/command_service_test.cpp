@@ -28,7 +28,23 @@ using namespace std::chrono_literals;
 
 class RecordingMessenger final : public NodeMessenger {
  public:
-  Result<void> publish_params_remote(std::string_view, std::string_view) override { return {}; }
+  Result<void> publish_params_remote(std::string_view node_id, std::string_view payload) override {
+    std::lock_guard lock(mutex_);
+    params_.emplace_back(node_id, payload);
+    return {};
+  }
+  // The params/remote payloads sent to `node_id`, forgotten.
+  std::vector<std::string> take_params(const std::string& node_id) {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    std::erase_if(params_, [&](const auto& p) {
+      if (p.first != node_id)
+        return false;
+      out.push_back(p.second);
+      return true;
+    });
+    return out;
+  }
   Result<void> publish_to_node(std::string_view node_id, std::string_view bytes) override {
     std::lock_guard lock(mutex_);
     if (broken)
@@ -56,6 +72,7 @@ class RecordingMessenger final : public NodeMessenger {
  private:
   std::mutex mutex_;
   std::vector<std::pair<std::string, std::string>> sent_;
+  std::vector<std::pair<std::string, std::string>> params_;
 };
 
 constexpr std::string_view kConfig =
@@ -421,6 +438,86 @@ TEST(Base64Test, RoundTripsAndRefusesGarbage) {
   EXPECT_FALSE(base64_decode("Z"));
   EXPECT_FALSE(base64_decode("Zh=="));  // stray bits
   EXPECT_FALSE(base64_decode("Zm=9"));
+}
+
+// Issue 13, High 1: a former owner reaches nothing. u1 queues a set and a command that
+// never times out for offline n2, then removes n2; u2 maps it after a reset. When n2
+// polls it gets neither, u1's command reads `cancelled` with the reason, and u1 cannot
+// read an answer (the node's late answer changes nothing).
+TEST_F(CommandServiceTest, RemovingTheNodeDiscardsTheFormerOwnersQueuedWork) {
+  NodeService nodes(nodes_, messenger_, clock_, 300s);
+  const auto set = nodes.set_params(
+      u1_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}});
+  ASSERT_TRUE(set[0].queued);
+  const auto c = create(u1_, {"n2"}, 4096, "a", -1);
+  ASSERT_TRUE(nodes.remove_mapping(u1_, "n2"));
+
+  submit("n2", PresenceChanged{true, unix_ms(clock_.now())});
+  submit("n2", NodeReady{});
+  settle();
+  EXPECT_TRUE(messenger_.take("n2").empty()) << "the former owner's command is not sent";
+  EXPECT_TRUE(messenger_.take_params("n2").empty()) << "nor their queued set";
+  const auto r = record(c.request_id, "n2");
+  EXPECT_EQ(r.status, "cancelled");
+  EXPECT_EQ(r.status_description,
+            "cancelled: the user removed the node (mapping removed)");
+  answer("n2", c.request_id, 0, 4096, "late");
+  EXPECT_FALSE(record(c.request_id, "n2").response_data) << "no answer reaches u1";
+}
+
+TEST_F(CommandServiceTest, ANodeResetDiscardsEveryUsersQueuedWork) {
+  NodeService nodes(nodes_, messenger_, clock_, 300s);
+  ASSERT_TRUE(nodes.set_params(u2_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}})[0]
+                  .queued);
+  const auto c1 = create(u1_, {"n2"}, 4096, "a", -1);
+  const auto c2 = create(u2_, {"n2"}, 4097, "b", -1);
+  // u3 maps n2 with reset (the node's add-user with reset:true, then the user's request).
+  ASSERT_TRUE(nodes.request_mapping(u3_, "n2", "sec"));
+  submit("n2", MappingReported{"u3", "sec", true});
+  submit("n2", PresenceChanged{true, unix_ms(clock_.now())});
+  submit("n2", NodeReady{});
+  settle();
+  EXPECT_TRUE(messenger_.take("n2").empty());
+  EXPECT_TRUE(messenger_.take_params("n2").empty());
+  EXPECT_EQ(record(c1.request_id, "n2").status, "cancelled");
+  EXPECT_EQ(record(c2.request_id, "n2", u2_).status, "cancelled");
+  EXPECT_EQ(record(c1.request_id, "n2").status_description,
+            "cancelled: the node was reset (user-node mapping with reset)");
+  EXPECT_EQ(metric("stratus_desired_discarded_total", {}), 1u);
+  // The new owner's work goes through.
+  const auto mine = create(u3_, {"n2"}, 4096, "c", 60);
+  ASSERT_EQ(messenger_.take("n2").size(), 1u);
+  EXPECT_TRUE(mine.all_sent());
+}
+
+// The delivery re-check itself (a relation changed without going through removal):
+// a record carrying the primary role byte is not sent once its user is only secondary,
+// and a queued set of a user whose relation vanished is dropped at delivery.
+TEST_F(CommandServiceTest, EverySendRechecksTheRequestersRole) {
+  NodeService nodes(nodes_, messenger_, clock_, 300s);
+  ASSERT_TRUE(nodes.set_params(u2_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}})[0]
+                  .queued);
+  ASSERT_TRUE(nodes.set_params(u1_, {{"n2", json::parse(R"({"Light":{"Power":false}})").as_object()}})[0]
+                  .queued);
+  const auto primary = create(u1_, {"n2"}, 4096, "a", -1);
+  const auto secondary = create(u2_, {"n2"}, 4097, "b", -1);
+  ASSERT_TRUE(db_->with([&](storage::sqlite::Connection& c) -> Result<void> {
+    if (auto r = c.execute("UPDATE user_nodes SET role = 'secondary' WHERE user_id = 'u1'"); !r)
+      return r;
+    return c.execute("DELETE FROM user_nodes WHERE user_id = 'u2' AND node_id = 'n2'");
+  }));
+  submit("n2", PresenceChanged{true, unix_ms(clock_.now())});
+  submit("n2", NodeReady{});
+  settle();
+  EXPECT_TRUE(messenger_.take("n2").empty());
+  EXPECT_EQ(record(primary.request_id, "n2").status, "cancelled");
+  EXPECT_EQ(record(secondary.request_id, "n2", u2_).status, "cancelled");
+  EXPECT_EQ(record(primary.request_id, "n2").status_description,
+            "cancelled: the requester no longer has the access it was sent with");
+  const auto params = messenger_.take_params("n2");
+  ASSERT_EQ(params.size(), 1u) << "u1 still has access: its set goes";
+  EXPECT_EQ(json::parse(params[0]), json::parse(R"({"Light":{"Power":false}})"))
+      << "u2's set is not merged in";
 }
 
 }  // namespace
