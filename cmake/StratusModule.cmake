@@ -1,9 +1,10 @@
 # stratus_add_module(NAME SOURCES ... [DEPS ...] [PRIVATE_DEPS ...])
 #
 # Makes the static library stratus_<NAME> with the alias stratus::<NAME>.
-# Includes are rooted at src/ (#include "core/error.hpp"). DEPS are public:
-# they must follow the module table in docs/architecture.md, so a module
-# that includes a header it may not depend on fails to build.
+# Includes are rooted at src/ (#include "core/error.hpp"), so the compiler lets
+# any module include any header: what a module may include and link is kept in
+# src/MODULES and enforced by scripts/check-layering (the unit test `layering`).
+# DEPS are public, PRIVATE_DEPS private; both may name only modules its row lists.
 function(stratus_add_module NAME)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
   set(target stratus_${NAME})

@@ -8,6 +8,7 @@
 #include "api/detail/handlers.hpp"
 #include "api/errors.hpp"
 #include "api/json_body.hpp"
+#include "core/strings.hpp"
 #include "service/account_errors.hpp"
 
 namespace stratus::api {
@@ -230,10 +231,7 @@ std::optional<std::string_view> bearer_token(const http::Request& request) {
   if (token.size() > 7 && (token.starts_with("Bearer ") || token.starts_with("bearer "))) {
     token.remove_prefix(7);
   }
-  while (!token.empty() && token.front() == ' ')
-    token.remove_prefix(1);
-  while (!token.empty() && token.back() == ' ')
-    token.remove_suffix(1);
+  token = trim(token, " ");
   if (token.empty())
     return std::nullopt;
   return token;

@@ -19,6 +19,7 @@
 #include "client/jwt.hpp"
 #include "client/session.hpp"
 #include "core/random.hpp"
+#include "core/strings.hpp"
 
 namespace stratus::cli {
 namespace {
@@ -63,43 +64,6 @@ struct Args {
   bool is_base64 = false;
   bool override_pending = false;
 };
-
-std::vector<std::string> split_list(std::string_view text) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const auto comma = text.find(',', start);
-    std::string_view item =
-        text.substr(start, comma == std::string_view::npos ? text.size() - start : comma - start);
-    while (!item.empty() && item.front() == ' ')
-      item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ')
-      item.remove_suffix(1);
-    if (!item.empty())
-      items.emplace_back(item);
-    if (comma == std::string_view::npos)
-      break;
-    start = comma + 1;
-  }
-  return items;
-}
-
-std::string uuid4() {
-  std::array<std::byte, 16> b{};
-  random_bytes(b);
-  b[6] = (b[6] & std::byte{0x0F}) | std::byte{0x40};
-  b[8] = (b[8] & std::byte{0x3F}) | std::byte{0x80};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10)
-      out.push_back('-');
-    const auto v = std::to_integer<unsigned>(b[i]);
-    out.push_back(kHex[v >> 4]);
-    out.push_back(kHex[v & 0x0F]);
-  }
-  return out;
-}
 
 // Key/value lines with the keys padded to one width.
 std::string key_values(const std::vector<std::pair<std::string, std::string>>& rows) {
@@ -684,7 +648,7 @@ class Runner {
                           "the stored id token has no custom:user_id; " + std::string(kLoginHint),
                           0});
     }
-    const std::string secret = uuid4();
+    const std::string secret = uuid_v4();
     auto request_id = s->add_mapping(args_.add_node, secret, claims->user_id);
     if (!request_id)
       return report_call(request_id.error());

@@ -13,6 +13,8 @@
 #include <sstream>
 #include <string_view>
 
+#include "core/strings.hpp"
+
 extern char** environ;  // POSIX
 
 namespace stratus::config {
@@ -47,26 +49,6 @@ ParseError parse_bool(std::string_view text, bool& out) {
     return "expected true or false, got \"" + std::string(text) + "\"";
   }
   return std::nullopt;
-}
-
-std::vector<std::string> split_list(std::string_view text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const auto comma = text.find(',', start);
-    auto item = text.substr(
-        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
-    while (!item.empty() && item.front() == ' ')
-      item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ')
-      item.remove_suffix(1);
-    if (!item.empty())
-      out.emplace_back(item);
-    if (comma == std::string_view::npos)
-      break;
-    start = comma + 1;
-  }
-  return out;
 }
 
 std::string quote(std::string_view s) {

@@ -57,4 +57,23 @@ std::string random_alnum(std::size_t n) {
   return id;
 }
 
+std::string uuid_v4() {
+  std::array<std::byte, 16> b{};
+  random_bytes(b);
+  b[6] = (b[6] & std::byte{0x0F}) | std::byte{0x40};  // version 4
+  b[8] = (b[8] & std::byte{0x3F}) | std::byte{0x80};  // variant 10xx
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) {
+      out.push_back('-');
+    }
+    const auto v = std::to_integer<unsigned>(b[i]);
+    out.push_back(kHex[v >> 4]);
+    out.push_back(kHex[v & 0x0F]);
+  }
+  return out;
+}
+
 }  // namespace stratus

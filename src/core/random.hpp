@@ -22,4 +22,10 @@ void random_bytes(std::span<std::byte> out);
 /// bits, so they cannot be guessed or collide in practice). Thread-safe.
 [[nodiscard]] std::string random_alnum(std::size_t n);
 
+/// A random (version 4) UUID, RFC 9562 §5.4, in lower-case text form: 36 characters
+/// `xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx` where V is one of `8 9 a b` and the other 122
+/// bits come from `random_bytes`. Used for user ids, session ids and secrets that must
+/// look like UUIDs. Thread-safe.
+[[nodiscard]] std::string uuid_v4();
+
 }  // namespace stratus

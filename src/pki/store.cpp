@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "core/random.hpp"
+#include "core/strings.hpp"
 #include "pki/detail/names.hpp"
 #include "pki/detail/openssl.hpp"
 
@@ -304,15 +305,6 @@ Result<void> replace_file(const fs::path& path, std::string_view content, mode_t
   return fsync_dir(path.parent_path());
 }
 
-std::string trimmed(std::string_view text) {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (!text.empty() && is_space(text.front()))
-    text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back()))
-    text.remove_suffix(1);
-  return std::string(text);
-}
-
 Result<PkiMaterial> load_pki(const fs::path& dir, const std::string& hostname,
                              const PkiOptions& options, const Clock& clock) {
   const PkiFiles files = PkiFiles::in(dir);
@@ -374,7 +366,7 @@ Result<PkiMaterial> load_pki(const fs::path& dir, const std::string& hostname,
   parse_cert(files.server_cert, server_cert);
   parse_key(files.server_key, server_key);
   if (auto text = read(files.backend_secret)) {
-    secret = trimmed(*text);
+    secret = std::string(trim(*text, " \t\n\r"));
     if (secret.size() < 32)
       problem(files.backend_secret, "holds fewer than 32 characters");
   }

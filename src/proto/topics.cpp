@@ -118,20 +118,6 @@ std::optional<NodeTopic> parse_node_topic(std::string_view topic) noexcept {
   return std::nullopt;
 }
 
-bool valid_node_id(std::string_view node_id) noexcept {
-  if (node_id.empty() || node_id.size() > kMaxNodeIdBytes) {
-    return false;
-  }
-  for (const char c : node_id) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == ':' || c == '-';
-    if (!ok) {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string topic_for(std::string_view node_id, Suffix suffix, std::string_view group_id) {
   std::string topic;
   topic.reserve(kNodePrefix.size() + node_id.size() + 24 + group_id.size());

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "proto/topic_rules.hpp"
 
 namespace stratus::proto {
 
@@ -54,19 +55,11 @@ struct NodeTopic {
 };
 
 /// Parses `node/<node_id>/<suffix>` and `$aws/rules/<rule>/node/<node_id>/<suffix>`
-/// (spec §1.2). The node id must pass `valid_node_id`; the rule and group id must be
-/// non-empty and free of `/`, `+` and `#`. The rule name is not checked against the
-/// suffix (firmware builds may rename rules). Any other topic (unknown suffix, wrong
-/// prefix, empty level, trailing `/`) gives `std::nullopt`. Never throws.
+/// (spec §1.2). The node id must pass `valid_node_id` (topic_rules.hpp); the rule and
+/// group id must be non-empty and free of `/`, `+` and `#`. The rule name is not checked
+/// against the suffix (firmware builds may rename rules). Any other topic (unknown suffix,
+/// wrong prefix, empty level, trailing `/`) gives `std::nullopt`. Never throws.
 std::optional<NodeTopic> parse_node_topic(std::string_view topic) noexcept;
-
-/// Longest node id accepted, in bytes.
-inline constexpr std::size_t kMaxNodeIdBytes = 128;
-
-/// True if `node_id` is 1–128 characters of `[A-Za-z0-9._:-]`: the rule the broker
-/// plugin enforces on certificate CNs, so that a node id is always a single, literal
-/// MQTT topic level.
-bool valid_node_id(std::string_view node_id) noexcept;
 
 /// The plain-form topic `node/<node_id>/<suffix>`, used for everything the cloud sends to a
 /// node (`Suffix::params_remote`, `otaurl`, `to_node`). For `Suffix::params_local_group`
@@ -92,8 +85,7 @@ inline constexpr std::string_view kNodeTopicFilter = "node/+/#";
 inline constexpr std::string_view kBasicIngestTopicFilter = "$aws/rules/+/node/+/#";
 /// Subscription filter for the broker plugin's presence events.
 inline constexpr std::string_view kPresenceTopicFilter = "$stratus/presence/+";
-/// Topic prefix of presence events; the node id follows.
-inline constexpr std::string_view kPresenceTopicPrefix = "$stratus/presence/";
+// kPresenceTopicPrefix, the node-id rule and the node topic ACL are in topic_rules.hpp.
 
 /// A node connected to or disconnected from the broker, as published by our mosquitto
 /// plugin on `$stratus/presence/<node_id>` with the payload

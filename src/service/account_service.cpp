@@ -8,6 +8,7 @@
 #include "auth/token.hpp"
 #include "core/assert.hpp"
 #include "core/random.hpp"
+#include "core/strings.hpp"
 #include "log/log.hpp"
 #include "service/account_errors.hpp"
 
@@ -18,26 +19,8 @@ namespace code = account_error;
 using log::Channel;
 using storage::CodePurpose;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-    s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-    s.remove_suffix(1);
-  return s;
-}
-
 bool is_phone(std::string_view user_name) {
   return !user_name.empty() && user_name[0] == '+';
-}
-
-std::string new_uuid() {
-  // RFC 4122 version 4 from 16 random bytes.
-  std::string hex = random_hex(16);
-  hex[12] = '4';
-  static constexpr char variants[] = "89ab";
-  hex[16] = variants[std::stoi(std::string(1, hex[16]), nullptr, 16) & 3];
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20, 12);
 }
 
 std::string_view purpose_text(CodePurpose p) {
@@ -217,7 +200,7 @@ Result<void> AccountService::sign_up(std::string_view raw_name, std::string_view
       return r;
     user = std::move(*existing);
   } else if (existing.error().code == errc::not_found) {
-    user = storage::UserRecord{new_uuid(), *name, *hash, false, false, "", now, now};
+    user = storage::UserRecord{uuid_v4(), *name, *hash, false, false, "", now, now};
     if (auto r = repository_.create_user(user); !r)
       return r;
     log::info(Channel::service, "user signed up user_id={}", user.user_id);
@@ -293,7 +276,7 @@ Result<Tokens> AccountService::log_in(std::string_view raw_name, std::string_vie
     return fail(errc::forbidden, code::not_verified, "account is not verified");
   }
   user_failures_.reset(*name);
-  const std::string session_id = new_uuid();
+  const std::string session_id = uuid_v4();
   std::string refresh = auth::random_token(32);
   if (auto r =
           repository_.create_session(session_id, user->user_id, auth::sha256_hex(refresh), now_s());
@@ -469,7 +452,7 @@ Result<UserInfo> AccountService::create_super_admin(std::string_view raw_name,
   if (!hash)
     return fail(hash.error());
   const auto now = now_s();
-  storage::UserRecord user{new_uuid(), *name, *hash, true, true, "", now, now};
+  storage::UserRecord user{uuid_v4(), *name, *hash, true, true, "", now, now};
   if (auto r = repository_.create_user(user); !r)
     return fail(r.error());
   return UserInfo{user.user_id, user.user_name, "", true, is_phone(user.user_name)};

@@ -8,6 +8,7 @@
 #include <span>
 
 #include "core/random.hpp"
+#include "core/strings.hpp"
 #include "log/log.hpp"
 #include "service/claim_errors.hpp"
 
@@ -21,14 +22,6 @@ constexpr std::size_t kNodeIdLength = 22;
 constexpr std::size_t kMaxPlatformBytes = 32;
 constexpr std::size_t kMaxChallengeResponseBytes = 512;
 constexpr std::size_t kMaxAuthIdBytes = 128;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-    s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-    s.remove_suffix(1);
-  return s;
-}
 
 bool is_hex(char c) {
   return std::isxdigit(static_cast<unsigned char>(c)) != 0;

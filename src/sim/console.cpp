@@ -4,24 +4,20 @@
 #include <system_error>
 #include <vector>
 
+#include "core/strings.hpp"
+
 namespace stratus::sim {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  const auto begin = s.find_first_not_of(" \t\r\n");
-  if (begin == std::string_view::npos) {
-    return {};
-  }
-  const auto end = s.find_last_not_of(" \t\r\n");
-  return s.substr(begin, end - begin + 1);
-}
+// Console lines are trimmed of these (not \v or \f).
+constexpr std::string_view kBlanks = " \t\r\n";
 
 // Splits off the first blank-separated word.
 std::string_view next_word(std::string_view& s) {
-  s = trim(s);
+  s = trim(s, kBlanks);
   const auto end = s.find_first_of(" \t");
   const auto word = s.substr(0, end);
-  s = end == std::string_view::npos ? std::string_view{} : trim(s.substr(end));
+  s = end == std::string_view::npos ? std::string_view{} : trim(s.substr(end), kBlanks);
   return word;
 }
 

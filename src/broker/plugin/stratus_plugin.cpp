@@ -2,7 +2,9 @@
 // per-node topic ACL and presence events. See README.md beside this file.
 //
 // Runs inside mosquitto's single-threaded event loop: no locking needed. It is
-// built without sanitizers (mosquitto is not) and links only OpenSSL.
+// built without sanitizers (mosquitto is not) and links only OpenSSL; the node-id
+// rule and the topic ACL come from proto/topic_rules.hpp, which is header-only, so
+// the plugin and stratusd apply the same rule.
 
 #include <mosquitto.h>
 #include <mosquitto_broker.h>
@@ -22,10 +24,14 @@
 #include <unordered_set>
 #include <vector>
 
+#include "proto/topic_rules.hpp"
+
 namespace {
 
-constexpr std::string_view kPresencePrefix = "$stratus/presence/";
-constexpr std::size_t kMaxNodeIdLength = 128;
+using stratus::proto::kPresenceTopicPrefix;
+using stratus::proto::under_basic_ingest;
+using stratus::proto::under_node_tree;
+using stratus::proto::valid_node_id;
 
 // How often the revocation file's metadata is checked (on MOSQ_EVT_TICK).
 constexpr auto kRevocationCheckPeriod = std::chrono::milliseconds(250);
@@ -50,19 +56,6 @@ struct PluginState {
   bool revoked_seen = false;
   std::chrono::steady_clock::time_point next_check{};
 };
-
-// Node ids become topic levels: no '/', '+', '#', NUL or spaces, bounded length.
-bool valid_node_id(std::string_view id) {
-  if (id.empty() || id.size() > kMaxNodeIdLength)
-    return false;
-  for (const char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.' || c == ':';
-    if (!ok)
-      return false;
-  }
-  return true;
-}
 
 std::string certificate_cn(const mosquitto* client) {
   auto* cert = static_cast<X509*>(mosquitto_client_certificate(client));
@@ -162,7 +155,7 @@ void publish_presence(std::string_view node_id, bool connected) {
   const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  std::string topic(kPresencePrefix);
+  std::string topic(kPresenceTopicPrefix);
   topic += node_id;
   std::string payload = "{\"node_id\":\"";
   payload += node_id;  // valid_node_id() guarantees nothing needs escaping
@@ -183,33 +176,6 @@ void publish_presence(std::string_view node_id, bool connected) {
 bool is_backend(const PluginState& state, const mosquitto* client) {
   const char* username = mosquitto_client_username(client);
   return username != nullptr && state.backend_username == username && !has_certificate(client);
-}
-
-// "node/<id>/..." (or exactly "node/<id>").
-bool under_node_tree(std::string_view topic, std::string_view id) {
-  if (!topic.starts_with("node/"))
-    return false;
-  topic.remove_prefix(5);
-  if (!topic.starts_with(id))
-    return false;
-  topic.remove_prefix(id.size());
-  return topic.empty() || topic.front() == '/';
-}
-
-// "$aws/rules/<rule>/node/<id>/...": the firmware's basic-ingest publish form.
-bool under_basic_ingest(std::string_view topic, std::string_view id) {
-  constexpr std::string_view prefix = "$aws/rules/";
-  if (!topic.starts_with(prefix))
-    return false;
-  topic.remove_prefix(prefix.size());
-  const auto slash = topic.find('/');
-  if (slash == 0 || slash == std::string_view::npos)
-    return false;
-  const auto rule = topic.substr(0, slash);
-  if (rule.find_first_of("+#") != std::string_view::npos)
-    return false;
-  topic.remove_prefix(slash + 1);
-  return under_node_tree(topic, id) && topic.size() > 5 + id.size();
 }
 
 int on_basic_auth(int, void* event_data, void* userdata) {

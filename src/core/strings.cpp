@@ -1,0 +1,32 @@
+#include "core/strings.hpp"
+
+namespace stratus {
+
+std::string_view trim(std::string_view text, std::string_view chars) noexcept {
+  const auto begin = text.find_first_not_of(chars);
+  if (begin == std::string_view::npos) {
+    return {};
+  }
+  const auto end = text.find_last_not_of(chars);
+  return text.substr(begin, end - begin + 1);
+}
+
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = text.find(',', start);
+    const auto length = comma == std::string_view::npos ? std::string_view::npos : comma - start;
+    const auto item = trim(text.substr(start, length), " ");
+    if (!item.empty()) {
+      items.emplace_back(item);
+    }
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    start = comma + 1;
+  }
+  return items;
+}
+
+}  // namespace stratus

@@ -1,0 +1,28 @@
+#pragma once
+/// @file
+/// Small string helpers that every module needs the same way: trimming and
+/// comma-separated lists. Pure functions, no locale; thread-safe.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace stratus {
+
+/// The characters `std::isspace` accepts in the "C" locale: space, `\t`, `\n`, `\v`,
+/// `\f`, `\r`. Bytes >= 0x80 are never whitespace.
+inline constexpr std::string_view kAsciiWhitespace = " \t\n\v\f\r";
+
+/// `text` without the leading and trailing characters that occur in `chars` (by default
+/// ASCII whitespace; pass e.g. `" "` to strip only spaces). Returns a view into `text`
+/// (empty if `text` holds nothing else), so `text` must outlive it. Never throws.
+[[nodiscard]] std::string_view trim(std::string_view text,
+                                    std::string_view chars = kAsciiWhitespace) noexcept;
+
+/// Splits a comma-separated list as typed in a config value or on a command line:
+/// `" a, b ,,c "` → `{"a", "b", "c"}`. Each item is stripped of spaces (only `' '`,
+/// not tabs); empty items are dropped, so `""` gives `{}`. No quoting or escaping: an
+/// item cannot contain a comma. Throws only `std::bad_alloc`.
+[[nodiscard]] std::vector<std::string> split_list(std::string_view text);
+
+}  // namespace stratus

@@ -1,0 +1,75 @@
+#pragma once
+/// @file
+/// Who may use which node topic (spec rainmaker.md §1.2, §1.5): the node-id rule and the
+/// per-node topic ACL that the broker plugin enforces. Header-only and standard-library-only
+/// on purpose: the mosquitto plugin links no Stratus library (it runs inside an
+/// uninstrumented mosquitto), yet must apply exactly the rule the cloud parses with.
+/// Pure constexpr functions over strings: no allocation, never throw, thread-safe.
+
+#include <cstddef>
+#include <string_view>
+
+namespace stratus::proto {
+
+/// Longest node id accepted, in bytes.
+inline constexpr std::size_t kMaxNodeIdBytes = 128;
+
+/// Topic prefix of the broker plugin's presence events; the node id follows.
+inline constexpr std::string_view kPresenceTopicPrefix = "$stratus/presence/";
+
+/// True if `node_id` is 1–128 characters of `[A-Za-z0-9._:-]`: the rule the broker
+/// plugin enforces on certificate CNs, so that a node id is always a single, literal
+/// MQTT topic level (no `/`, `+`, `#`, NUL or spaces) and needs no escaping in JSON.
+constexpr bool valid_node_id(std::string_view node_id) noexcept {
+  if (node_id.empty() || node_id.size() > kMaxNodeIdBytes) {
+    return false;
+  }
+  for (const char c : node_id) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == ':' || c == '-';
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// True if `topic` is `node/<node_id>` or lies under `node/<node_id>/`: what a node may
+/// subscribe to, read and publish (plain form). `node_id` is compared literally; the
+/// caller passes a node id that passed `valid_node_id`, so it holds no wildcards.
+constexpr bool under_node_tree(std::string_view topic, std::string_view node_id) noexcept {
+  constexpr std::string_view prefix = "node/";
+  if (!topic.starts_with(prefix)) {
+    return false;
+  }
+  topic.remove_prefix(prefix.size());
+  if (!topic.starts_with(node_id)) {
+    return false;
+  }
+  topic.remove_prefix(node_id.size());
+  return topic.empty() || topic.front() == '/';
+}
+
+/// True if `topic` is `$aws/rules/<rule>/node/<node_id>/<rest>`, the firmware's
+/// basic-ingest publish form: `<rule>` is a non-empty level without `+` or `#`, and
+/// something (at least the `/`) follows the node id. What a node may publish besides its
+/// own `node/<node_id>/…` tree. Same contract for `node_id` as `under_node_tree`.
+constexpr bool under_basic_ingest(std::string_view topic, std::string_view node_id) noexcept {
+  constexpr std::string_view prefix = "$aws/rules/";
+  if (!topic.starts_with(prefix)) {
+    return false;
+  }
+  topic.remove_prefix(prefix.size());
+  const auto slash = topic.find('/');
+  if (slash == 0 || slash == std::string_view::npos) {
+    return false;
+  }
+  const auto rule = topic.substr(0, slash);
+  if (rule.find_first_of("+#") != std::string_view::npos) {
+    return false;
+  }
+  topic.remove_prefix(slash + 1);
+  return under_node_tree(topic, node_id) && topic.size() > 5 + node_id.size();
+}
+
+}  // namespace stratus::proto
