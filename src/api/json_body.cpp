@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <cctype>
 
+#include "proto/payloads.hpp"
+
 namespace stratus::api {
 
 Result<boost::json::object> parse_object(std::string_view body) {
@@ -13,6 +15,10 @@ Result<boost::json::object> parse_object(std::string_view body) {
                 "invalid request body: malformed JSON (" + ec.message() + ")");
   if (!value.is_object())
     return fail(errc::invalid_argument, 100006, "invalid request body: expected a JSON object");
+  if (!proto::all_numbers_finite(value)) {
+    return fail(errc::invalid_argument, 100006,
+                "invalid request body: a number is out of range (beyond a double)");
+  }
   return std::move(value.as_object());
 }
 

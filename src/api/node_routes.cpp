@@ -6,6 +6,7 @@
 #include "api/detail/handlers.hpp"
 #include "api/errors.hpp"
 #include "api/json_body.hpp"
+#include "proto/payloads.hpp"
 
 namespace stratus::api {
 namespace {
@@ -153,6 +154,11 @@ http::Response set_params(service::NodeService& nodes, const http::Request& r,
   if (ec)
     return error_response(
         Error{errc::invalid_argument, "invalid request body: malformed JSON", 100006});
+  if (!proto::all_numbers_finite(body)) {
+    return error_response(Error{errc::invalid_argument,
+                                "invalid request body: a number is out of range (beyond a double)",
+                                100006});
+  }
   std::vector<std::pair<std::string, json::object>> sets;
   const std::string single = node_id_param(r);
   if (body.is_array()) {

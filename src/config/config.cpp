@@ -665,4 +665,17 @@ std::string render_markdown() {
   return out.str();
 }
 
+std::optional<std::string> insecure_http_warning(const Config& config) {
+  const auto& h = config.http;
+  const std::string_view bind = h.bind_address;
+  const bool loopback = bind.starts_with("127.") || bind == "::1" || bind == "[::1]" ||
+                        bind == "localhost";
+  if (h.tls || loopback)
+    return std::nullopt;
+  return "HTTP listens on " + h.bind_address +
+         " without TLS: passwords and access tokens cross the network in clear. In "
+         "production set http.tls=true, or bind http.bind_address to 127.0.0.1 behind a "
+         "TLS-terminating proxy (docs/security.md)";
+}
+
 }  // namespace stratus::config

@@ -193,6 +193,12 @@ std::string render_yaml(const Config& config);
 /// (the body of docs/config.md).
 std::string render_markdown();
 
+/// The warning stratusd prints at start and shows in `/healthz` when HTTP accepts
+/// connections from other machines without TLS (issue 13): access tokens and passwords
+/// would cross the network in clear. nullopt when `http.tls` is on or `http.bind_address`
+/// is a loopback address (127.0.0.0/8, ::1, localhost). Pure.
+std::optional<std::string> insecure_http_warning(const Config& config);
+
 /// "STRATUS_HTTP_PORT" for ("http", "port").
 std::string env_name(std::string_view section, std::string_view key);
 

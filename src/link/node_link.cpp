@@ -11,7 +11,8 @@ namespace {
 using log::Channel;
 
 constexpr const char* kKindNames[] = {
-    "config", "params", "alert", "mapping", "presence", "ready", "command_response", "unhandled"};
+    "config",     "params",           "alert",    "mapping", "presence",
+    "ready",      "subscribed",       "command_response", "unhandled"};
 constexpr const char* kDropNames[] = {"malformed", "oversize", "unknown_topic", "id_mismatch",
                                       "queue_full"};
 
@@ -37,6 +38,7 @@ void NodeLink::attach(service::NodeIngest& ingest) {
   client_.subscribe(std::string(proto::kNodeTopicFilter), 1);
   client_.subscribe(std::string(proto::kBasicIngestTopicFilter), 1);
   client_.subscribe(std::string(proto::kPresenceTopicFilter), 1);
+  client_.subscribe(std::string(proto::kSubscribedTopicFilter), 1);
 }
 
 void NodeLink::drop(Drop reason, std::string_view topic, std::string_view why) {
@@ -65,6 +67,12 @@ void NodeLink::on_message(const mqtt::Message& m) {
     accept(presence, {event->node_id, now_ms,
                       service::PresenceChanged{event->connected, event->timestamp_ms}});
     return;
+  }
+  if (m.topic.starts_with(proto::kSubscribedTopicPrefix)) {
+    auto node_id = proto::parse_subscribed(m.topic, m.payload);
+    if (!node_id)
+      return drop(malformed, m.topic, node_id.error().context);
+    return accept(subscribed, {std::move(*node_id), now_ms, service::ParamsSubscribed{}});
   }
   const auto topic = proto::parse_node_topic(m.topic);
   if (!topic)

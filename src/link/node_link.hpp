@@ -56,6 +56,7 @@ class NodeLink final : public service::NodeMessenger {
     mapping,
     presence,
     ready,
+    subscribed,
     command_response,
     unhandled,
     kind_count

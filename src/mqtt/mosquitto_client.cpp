@@ -2,11 +2,17 @@
 #include <mqtt_protocol.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
+#include <random>
 #include <set>
+#include <span>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "core/random.hpp"
 #include "log/log.hpp"
 #include "mqtt/client.hpp"
 #include "mqtt/detail/mosquitto_common.hpp"
@@ -17,6 +23,12 @@ namespace {
 using detail::lib_init_once;
 using detail::to_error;
 using log::Channel;
+
+// How long one mosquitto_loop call waits for network activity; also the longest a stop
+// waits for the network thread to notice it.
+constexpr int kLoopTimeoutMs = 200;
+// After stop() asks for DISCONNECT, how long the network thread may spend sending it.
+constexpr auto kStopGrace = std::chrono::milliseconds(1000);
 
 class MosquittoClient final : public Client {
  public:
@@ -86,37 +98,85 @@ class MosquittoClient final : public Client {
         return fail(to_error(rc, "TLS settings"));
       mosquitto_tls_opts_set(mosq_, 1, "tlsv1.2", nullptr);
     }
-    const auto min_s = std::max<long long>(1, options_.reconnect_min.count() / 1000);
-    const auto max_s = std::max<long long>(min_s, options_.reconnect_max.count() / 1000);
-    mosquitto_reconnect_delay_set(mosq_, static_cast<unsigned>(min_s), static_cast<unsigned>(max_s),
-                                  true);
+    // Our own network thread, not mosquitto_loop_start: libmosquitto's loop_forever gives
+    // up for good after "fatal" errors (TLS, protocol, EPROTO), which a broker restart
+    // produces (issue 13: nodes never reconnected). Ours retries after every loss.
+    mosquitto_threaded_set(mosq_, true);
     mosquitto_connect_v5_callback_set(mosq_, &MosquittoClient::on_connect_cb);
     mosquitto_disconnect_v5_callback_set(mosq_, &MosquittoClient::on_disconnect_cb);
     mosquitto_message_v5_callback_set(mosq_, &MosquittoClient::on_message_cb);
 
-    // connect_async never blocks on the network; the loop thread retries.
+    // connect_async never blocks on the network; the network thread retries.
     const int rc =
         mosquitto_connect_bind_async(mosq_, options_.host.c_str(), options_.port,
                                      static_cast<int>(options_.keepalive.count()), nullptr);
     if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO) {
       return fail(to_error(rc, "connect " + options_.host));
     }
-    const int loop = mosquitto_loop_start(mosq_);
-    if (loop != MOSQ_ERR_SUCCESS)
-      return fail(to_error(loop, "network thread"));
+    stopping_ = false;
     started_ = true;
+    network_ = std::thread([this] { run_network(); });
     return {};
   }
 
   void stop() override {
     if (!started_.exchange(false))
       return;
+    {
+      std::lock_guard lock(wake_mutex_);
+      stopping_ = true;
+      stop_deadline_ = std::chrono::steady_clock::now() + kStopGrace;
+    }
+    wake_.notify_all();
     mosquitto_disconnect_v5(mosq_, MQTT_RC_NORMAL_DISCONNECTION, nullptr);
-    mosquitto_loop_stop(mosq_, true);
+    if (network_.joinable())
+      network_.join();
     connected_ = false;
   }
 
  private:
+  // The network thread: mosquitto_loop until it fails, then a backoff with jitter and an
+  // asynchronous reconnect, for as long as the client runs. Every error counts as a
+  // loss, whatever libmosquitto calls it.
+  void run_network() {
+    auto delay = std::max(options_.reconnect_min, std::chrono::milliseconds(10));
+    std::uint64_t seed = 0;
+    random_bytes(std::as_writable_bytes(std::span(&seed, 1)));
+    std::mt19937_64 rng(seed);
+    while (true) {
+      const int rc = mosquitto_loop(mosq_, kLoopTimeoutMs, 1);
+      {
+        std::unique_lock lock(wake_mutex_);
+        if (stopping_ &&
+            (rc != MOSQ_ERR_SUCCESS || std::chrono::steady_clock::now() >= stop_deadline_)) {
+          return;
+        }
+      }
+      if (rc == MOSQ_ERR_SUCCESS) {
+        if (connected_)
+          delay = std::max(options_.reconnect_min, std::chrono::milliseconds(10));
+        continue;
+      }
+      if (connected_.exchange(false))
+        notify_connection(false, std::string(mosquitto_strerror(rc)));
+      // Full jitter over [delay/2, delay]: a fleet that lost one broker does not come
+      // back in lockstep.
+      std::uniform_int_distribution<long long> jitter(delay.count() / 2, delay.count());
+      const auto wait = std::chrono::milliseconds(jitter(rng));
+      {
+        std::unique_lock lock(wake_mutex_);
+        if (wake_.wait_for(lock, wait, [this] { return stopping_; }))
+          return;
+      }
+      delay = std::min(delay * 2, std::max(options_.reconnect_max, options_.reconnect_min));
+      const int again = mosquitto_reconnect_async(mosq_);
+      if (again != MOSQ_ERR_SUCCESS && again != MOSQ_ERR_ERRNO) {
+        log::debug(Channel::mqtt, "reconnect to {}:{} failed: {}", options_.host, options_.port,
+                   mosquitto_strerror(again));
+      }
+    }
+  }
+
   // Called with mutex_ held.
   void send_subscribe(const std::string& filter, int qos) {
     const int rc = mosquitto_subscribe_v5(mosq_, nullptr, filter.c_str(), qos, 0, nullptr);
@@ -198,6 +258,11 @@ class MosquittoClient final : public Client {
   mosquitto* mosq_ = nullptr;
   std::atomic<bool> started_{false};
   std::atomic<bool> connected_{false};
+  std::thread network_;
+  std::mutex wake_mutex_;  // stopping_, stop_deadline_
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::chrono::steady_clock::time_point stop_deadline_{};
   std::function<void(const Message&)> on_message_;
   std::function<void(bool, const std::string&)> on_connection_;
 

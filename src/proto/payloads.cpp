@@ -1,6 +1,7 @@
 #include "proto/payloads.hpp"
 
 #include <array>
+#include <cmath>
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
 #include <boost/json/serialize.hpp>
@@ -76,7 +77,31 @@ Result<json::object> parse_json_object(std::string_view payload, std::size_t max
   if (!v.is_object()) {
     return fail(errc::invalid_argument, "expected a JSON object");
   }
+  if (!all_numbers_finite(v)) {
+    return fail(errc::invalid_argument, "a number is out of range (beyond a double)");
+  }
   return std::move(v.get_object());
+}
+
+bool all_numbers_finite(const json::value& value) noexcept {
+  switch (value.kind()) {
+    case json::kind::double_:
+      return std::isfinite(value.get_double());
+    case json::kind::array:
+      for (const auto& item : value.get_array()) {
+        if (!all_numbers_finite(item))
+          return false;
+      }
+      return true;
+    case json::kind::object:
+      for (const auto& [key, item] : value.get_object()) {
+        if (!all_numbers_finite(item))
+          return false;
+      }
+      return true;
+    default:
+      return true;
+  }
 }
 
 Result<UserMappingMessage> parse_user_mapping(std::string_view payload, std::size_t max_bytes) {

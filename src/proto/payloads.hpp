@@ -23,8 +23,16 @@ inline constexpr std::size_t kDefaultMaxMessageBytes = 4096;
 
 /// Parses `payload` as one JSON object. Errors (`errc::invalid_argument`): more than
 /// `max_bytes` bytes; not JSON (including invalid UTF-8 and nesting deeper than 32); JSON
-/// that is not an object. Duplicate keys keep the last value.
+/// that is not an object; a number that does not fit a double (`1e400`: the parser would
+/// make it infinity, which is not JSON, see `all_numbers_finite`). Duplicate keys keep
+/// the last value.
 Result<boost::json::object> parse_json_object(std::string_view payload, std::size_t max_bytes);
+
+/// True when every number in `value` is finite. Boost.JSON parses a number beyond the
+/// double range (`1e400`) as ±infinity; stored, that is no longer JSON and a later merge
+/// would lose the document (issue 13), so every parser of outside JSON refuses it.
+/// Recursion is bounded by the parser's depth limit. Pure, thread-safe.
+bool all_numbers_finite(const boost::json::value& value) noexcept;
 
 /// A `user/mapping` message (spec §1.3): the node's half of the legacy mapping handshake.
 struct UserMappingMessage {

@@ -17,6 +17,12 @@ inline constexpr std::size_t kMaxNodeIdBytes = 128;
 /// Topic prefix of the broker plugin's presence events; the node id follows.
 inline constexpr std::string_view kPresenceTopicPrefix = "$stratus/presence/";
 
+/// Topic prefix of the broker plugin's subscription events (`$stratus/subscribed/<node
+/// id>`, payload the subscribed topic suffix, `params/remote`): the node subscribed to its
+/// sets, so desired state kept while it was offline can be delivered now even when its
+/// firmware publishes nothing on reconnect (issue 13).
+inline constexpr std::string_view kSubscribedTopicPrefix = "$stratus/subscribed/";
+
 /// True if `node_id` is 1–128 characters of `[A-Za-z0-9._:-]`: the rule the broker
 /// plugin enforces on certificate CNs, so that a node id is always a single, literal
 /// MQTT topic level (no `/`, `+`, `#`, NUL or spaces) and needs no escaping in JSON.
@@ -70,6 +76,15 @@ constexpr bool under_basic_ingest(std::string_view topic, std::string_view node_
   }
   topic.remove_prefix(slash + 1);
   return under_node_tree(topic, node_id) && topic.size() > 5 + node_id.size();
+}
+
+/// True if `topic` is exactly `node/<node_id>/params/remote`: the subscription that
+/// shows a node can receive its sets (spec §1.4 step 2). Same caller contract as
+/// `under_node_tree`.
+constexpr bool is_params_remote(std::string_view topic, std::string_view node_id) noexcept {
+  constexpr std::string_view kSuffix = "/params/remote";
+  return topic.size() == 5 + node_id.size() + kSuffix.size() && under_node_tree(topic, node_id) &&
+         topic.ends_with(kSuffix);
 }
 
 }  // namespace stratus::proto

@@ -228,4 +228,19 @@ Result<PresenceEvent> parse_presence(std::string_view topic, std::string_view pa
   return event;
 }
 
+Result<std::string> parse_subscribed(std::string_view topic, std::string_view payload) {
+  if (!topic.starts_with(kSubscribedTopicPrefix)) {
+    return fail(errc::invalid_argument,
+                "subscribed: topic does not start with $stratus/subscribed/");
+  }
+  const auto node_id = topic.substr(kSubscribedTopicPrefix.size());
+  if (!valid_node_id(node_id)) {
+    return fail(errc::invalid_argument, "subscribed: topic does not end in a valid node id");
+  }
+  if (payload != "params/remote") {
+    return fail(errc::invalid_argument, "subscribed: payload is not params/remote");
+  }
+  return std::string(node_id);
+}
+
 }  // namespace stratus::proto

@@ -85,6 +85,8 @@ inline constexpr std::string_view kNodeTopicFilter = "node/+/#";
 inline constexpr std::string_view kBasicIngestTopicFilter = "$aws/rules/+/node/+/#";
 /// Subscription filter for the broker plugin's presence events.
 inline constexpr std::string_view kPresenceTopicFilter = "$stratus/presence/+";
+/// Subscription filter for the broker plugin's subscription events (topic_rules.hpp).
+inline constexpr std::string_view kSubscribedTopicFilter = "$stratus/subscribed/+";
 // kPresenceTopicPrefix, the node-id rule and the node topic ACL are in topic_rules.hpp.
 
 /// A node connected to or disconnected from the broker, as published by our mosquitto
@@ -109,5 +111,10 @@ std::string presence_payload(const PresenceEvent& event);
 /// node id in the payload differs from the one in the topic. Unknown payload fields are
 /// ignored. Never throws.
 Result<PresenceEvent> parse_presence(std::string_view topic, std::string_view payload);
+
+/// The node id of a subscription event `$stratus/subscribed/<node_id>` whose payload is
+/// `params/remote` (the only one the plugin sends). Errors (`errc::invalid_argument`):
+/// another topic, an invalid node id, another payload. Never throws.
+Result<std::string> parse_subscribed(std::string_view topic, std::string_view payload);
 
 }  // namespace stratus::proto

@@ -494,6 +494,8 @@ http::Router Server::Impl::make_router() {
     json::object body{{"status", ok ? "ok" : "unavailable"},
                       {"broker", std::move(broker_state)},
                       {"database", json::object{{"state", db_ok ? "up" : "down"}}}};
+    if (auto warning = config::insecure_http_warning(config))
+      body["warnings"] = json::array{json::string(*warning)};
     co_return http::json_response(ok ? 200 : 503, json::serialize(body));
   });
   router.add("GET", "/metrics", [this](http::Request&) -> asio::awaitable<http::Response> {
@@ -528,6 +530,8 @@ Result<void> Server::Impl::start_http() {
   if (h.tls) {
     options.tls = http::TlsFiles{data_dir / "pki" / "server.crt", data_dir / "pki" / "server.key"};
   }
+  if (auto warning = config::insecure_http_warning(config))
+    log::warn(Channel::main, "SECURITY: {}", *warning);
   http = std::make_unique<http::Server>(std::move(options), make_router(), metrics);
   if (auto r = http->start(); !r)
     return r;

@@ -337,8 +337,15 @@ Result<void> AccountService::request_password_reset(std::string_view raw_name,
   if (auto r = rate_check({}, client_address); !r)
     return r;
   auto user = repository_.get_user_by_name(*name);
-  if (!user)
+  if (!user) {
+    // The same answer for an unknown user: the reset flow does not tell who has an
+    // account (issue 13). Sign-up still says a name is taken.
+    if (user.error().code == errc::not_found) {
+      log::info(log::Channel::service, "password reset requested for an unknown user");
+      return {};
+    }
     return fail(user.error());
+  }
   return send_code(*user, CodePurpose::reset_password, "Reset your Stratus password");
 }
 
@@ -351,8 +358,15 @@ Result<void> AccountService::reset_password(std::string_view raw_name, std::stri
   if (auto r = check_password_policy(new_password); !r)
     return r;
   auto user = repository_.get_user_by_name(*name);
-  if (!user)
-    return fail(user.error());
+  if (!user) {
+    if (user.error().code != errc::not_found)
+      return fail(user.error());
+    // What a wrong code gets, counted like one: no account enumeration (issue 13).
+    if (auto r = rate_check({}, client_address); !r)
+      return r;
+    address_failures_.record(client_address);
+    return fail(errc::invalid_argument, code::code_incorrect, "verification code is incorrect");
+  }
   if (auto r = check_code(*user, CodePurpose::reset_password, plain, client_address); !r)
     return r;
   auto hash = auth::hash_password(new_password, *hashing_);

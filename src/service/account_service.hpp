@@ -89,9 +89,11 @@ class AccountService {
   Result<Tokens> refresh(std::string_view refresh_token, std::string_view client_address);
   /// `POST /v1/logout2`: this session, or every session of the user.
   Result<void> log_out(const Principal& who, bool all_sessions);
-  /// `PUT /v1/forgotpassword2` step 1: mails a reset code.
+  /// `PUT /v1/forgotpassword2` step 1: mails a reset code. An unknown user name gets
+  /// the same success (nothing is mailed), so accounts cannot be enumerated.
   Result<void> request_password_reset(std::string_view user_name, std::string_view client_address);
-  /// `PUT /v1/forgotpassword2` step 2: sets the password, revokes all sessions.
+  /// `PUT /v1/forgotpassword2` step 2: sets the password, revokes all sessions. An
+  /// unknown user name fails like a wrong code (invalid_argument 101012).
   Result<void> reset_password(std::string_view user_name, std::string_view code,
                               std::string_view new_password, std::string_view client_address);
   /// `PUT /v1/password`: checks the old password, sets the new one, revokes

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/random.hpp"
+#include "proto/payloads.hpp"
 #include "log/log.hpp"
 #include "service/node_service.hpp"
 
@@ -18,6 +19,7 @@ using log::Channel;
 constexpr std::size_t kRequestIdLength = 22;    // like Espressif's short UUIDs; ≤ 31 bytes
 constexpr std::int64_t kMaxTimeoutS = 2592000;  // 30 days (spec §3.5)
 constexpr std::size_t kResendPage = 200;
+constexpr std::int64_t kMaxQueryTimeS = 253402300799;  // 9999-12-31T23:59:59Z
 
 constexpr std::string_view kRequested = "requested";
 constexpr std::string_view kInProgress = "in_progress";
@@ -306,6 +308,17 @@ Result<CommandPage> CommandService::list(const Principal& who, const CommandQuer
   }
   if (query.limit < 1 || query.limit > 100)
     return fail(errc::invalid_argument, 100006, "num_records must be between 1 and 100");
+  // Times become milliseconds below: out-of-range values are refused, never wrapped.
+  for (const auto& [name, value] : {std::pair{"start_time", query.start_time_s},
+                                    std::pair{"end_time", query.end_time_s}}) {
+    if (value && (*value < 0 || *value > kMaxQueryTimeS)) {
+      return fail(errc::invalid_argument, 100006,
+                  std::string(name) + " must be between 0 and " + std::to_string(kMaxQueryTimeS) +
+                      " (Unix seconds)");
+    }
+  }
+  if (query.start_id < 0)
+    return fail(errc::invalid_argument, 100006, "start_id must not be negative");
   // Reads are exact between sweeps: anything due is marked first (a cheap read when not).
   if (auto e = expire_due(); !e)
     return fail(errc::unavailable, e.error().context);
@@ -319,7 +332,7 @@ Result<CommandPage> CommandService::list(const Principal& who, const CommandQuer
     f.from_ms = *query.start_time_s * 1000;
   if (query.end_time_s)
     f.until_ms = *query.end_time_s * 1000 + 999;
-  f.after_id = std::max<std::int64_t>(query.start_id, 0);
+  f.after_id = query.start_id;
   f.limit = query.limit + 1;
   auto rows = commands_.list(f);
   if (!rows)
@@ -559,7 +572,8 @@ std::optional<std::string> CommandService::on_response(std::string_view node_id,
   const auto* status = v.as_object().if_contains("status");
   const auto* params = v.as_object().if_contains("params");
   if (status == nullptr || !status->is_string() || status->as_string() != "success" ||
-      params == nullptr || !params->is_object() || params->as_object().empty()) {
+      params == nullptr || !params->is_object() || params->as_object().empty() ||
+      !proto::all_numbers_finite(*params)) {
     return std::nullopt;
   }
   return json::serialize(*params);

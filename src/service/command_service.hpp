@@ -127,7 +127,8 @@ class CommandService {
 
   /// `GET /v1/user/nodes/cmd`: the caller's records (every user's for a super-admin),
   /// expired ones first marked `timed_out`. Errors: invalid_argument 100006 without
-  /// request_id and node_id, for an unknown status or a limit outside 1–100.
+  /// request_id and node_id, for an unknown status, a limit outside 1–100, a time
+  /// outside 0–253402300799 (year 9999) or a negative start_id.
   Result<CommandPage> list(const Principal& who, const CommandQuery& query);
 
   /// `DELETE /v1/user/nodes/cmd` (Stratus extension): marks the request's pending

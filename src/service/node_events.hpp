@@ -39,6 +39,11 @@ struct MappingReported {
 /// (re)subscribed after connecting, so it is the moment to deliver desired params kept
 /// while it was offline and to re-send its pending command requests.
 struct NodeReady {};
+/// The node subscribed to `params/remote` (the broker plugin's subscription event): it
+/// can receive sets, so desired params kept while it was offline are delivered now. For
+/// firmware that publishes nothing on reconnect (no cmd-resp poll); commands wait for
+/// the poll, which follows the node's `to-node` subscription (issue 13).
+struct ParamsSubscribed {};
 /// A cmd-resp answer on `from-node` (spec §3.1), decoded; never the poll.
 struct CommandAnswered {
   proto::CmdResponse response;
@@ -49,7 +54,7 @@ struct NodeEvent {
   std::string node_id;
   std::int64_t received_ms = 0;
   std::variant<ConfigReported, ParamsReported, PresenceChanged, AlertRaised, MappingReported,
-               NodeReady, CommandAnswered>
+               NodeReady, ParamsSubscribed, CommandAnswered>
       body;
 };
 

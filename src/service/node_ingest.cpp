@@ -216,6 +216,8 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
               }
               discarded += removed->desired_discarded;
               reset_cancelled += removed->commands_cancelled;
+            } else if constexpr (std::is_same_v<T, ParamsSubscribed>) {
+              ready.push_back(event.node_id);
             } else if constexpr (std::is_same_v<T, NodeReady>) {
               ready.push_back(event.node_id);
               polled.push_back(event.node_id);

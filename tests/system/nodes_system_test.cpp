@@ -222,6 +222,31 @@ TEST_F(NodesSystemTest, ASetWhileOfflineArrivesAfterReconnect) {
   EXPECT_EQ(json::parse(got->payload), json::parse(R"({"Light":{"Power":true,"Brightness":80}})"));
 }
 
+// Issue 13, Medium 6: firmware without cmd-resp only re-subscribes on reconnect; the
+// plugin's subscription event is enough for the queued set to arrive.
+TEST_F(NodesSystemTest, ASetWhileOfflineArrivesWhenTheNodeOnlySubscribes) {
+  auto node = boot_and_map("light2s", *alice_);
+  ASSERT_TRUE(eventually_param("light2s", *alice_, "Light", "Power", false));
+  node->drop();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto r = call("GET", "/v1/user/nodes/status?node_id=light2s", *alice_);
+        return r.status == 200 && !json::parse(r.body).at("connectivity").at("connected").as_bool();
+      },
+      10s));
+  auto r = call("PUT", "/v1/user/nodes/params", *alice_,
+                R"([{"node_id":"light2s","payload":{"Light":{"Hue":120}}}])");
+  ASSERT_EQ(r.status, 200) << r.body;
+
+  TestMqttClient again(node_options("light2s"));
+  ASSERT_EQ(again.connect(), 0);
+  ASSERT_EQ(again.subscribe("node/light2s/params/remote"), 1);  // and nothing else
+  const auto got = again.wait_message(
+      [](const TestMessage& m) { return m.topic == "node/light2s/params/remote"; });
+  ASSERT_TRUE(got.has_value()) << "queued params delivered on the subscription alone";
+  EXPECT_EQ(json::parse(got->payload), json::parse(R"({"Light":{"Hue":120}})"));
+}
+
 TEST_F(NodesSystemTest, AnotherUserGetsWhatAnUnknownNodeGets) {
   auto node = boot_and_map("light3", *alice_);
   ASSERT_TRUE(eventually_param("light3", *alice_, "Light", "Power", false));

@@ -173,6 +173,19 @@ void publish_presence(std::string_view node_id, bool connected) {
   }
 }
 
+void publish_subscribed(std::string_view node_id) {
+  std::string topic(stratus::proto::kSubscribedTopicPrefix);
+  topic += node_id;
+  static constexpr std::string_view kPayload = "params/remote";
+  const int rc = mosquitto_broker_publish_copy(nullptr, topic.c_str(),
+                                               static_cast<int>(kPayload.size()), kPayload.data(),
+                                               1, false, nullptr);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    mosquitto_log_printf(MOSQ_LOG_WARNING, "stratus: subscription event for %s failed: %s",
+                         std::string(node_id).c_str(), mosquitto_strerror(rc));
+  }
+}
+
 bool is_backend(const PluginState& state, const mosquitto* client) {
   const char* username = mosquitto_client_username(client);
   return username != nullptr && state.backend_username == username && !has_certificate(client);
@@ -239,6 +252,13 @@ int on_acl_check(int, void* event_data, void* userdata) {
   const std::string_view topic = ev->topic;
   switch (ev->access) {
     case MOSQ_ACL_SUBSCRIBE:
+      if (!under_node_tree(topic, id))
+        return MOSQ_ERR_ACL_DENIED;
+      // stratusd delivers desired state kept while the node was offline once it can
+      // receive it (issue 13): the subscription is in place before stratusd hears this.
+      if (stratus::proto::is_params_remote(topic, id))
+        publish_subscribed(id);
+      return MOSQ_ERR_SUCCESS;
     case MOSQ_ACL_READ:
       return under_node_tree(topic, id) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
     case MOSQ_ACL_WRITE:

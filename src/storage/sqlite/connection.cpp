@@ -1,6 +1,12 @@
 #include "storage/sqlite/connection.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <chrono>
 #include <string>
@@ -52,6 +58,22 @@ Connection& Connection::operator=(Connection&&) noexcept = default;
 Connection::~Connection() = default;
 
 Result<Connection> Connection::open(const std::filesystem::path& path, const OpenOptions& options) {
+  if (!options.read_only) {
+    // The database holds password hashes and node state: owner-only, even outside the
+    // 0700 data dir (issue 13). SQLite gives its -wal and -shm files the same mode.
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return fail(errc::unavailable, "open " + path.string() + ": " + std::strerror(errno));
+    }
+    struct stat st {};
+    const bool loose = ::fstat(fd, &st) == 0 && (st.st_mode & 0077) != 0;
+    const bool tightened = !loose || ::fchmod(fd, 0600) == 0;
+    ::close(fd);
+    if (!tightened) {
+      return fail(errc::unavailable,
+                  "chmod 0600 " + path.string() + ": " + std::strerror(errno));
+    }
+  }
   auto impl = std::make_unique<Impl>();
   const int flags =
       (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |

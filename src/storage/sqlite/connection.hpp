@@ -86,7 +86,9 @@ class Statement {
 class Connection {
  public:
   /// Opens (creating if needed, unless read-only) `path`, switches to WAL and
-  /// turns foreign keys on. Errors: errc::unavailable with SQLite's message.
+  /// turns foreign keys on. A writable database file is made mode 0600 (created so,
+  /// or tightened if group/other had access). Errors: errc::unavailable with
+  /// SQLite's or the OS's message.
   static Result<Connection> open(const std::filesystem::path& path, const OpenOptions& options);
 
   Connection(Connection&&) noexcept;

@@ -18,6 +18,17 @@ TEST(JsonBody, ObjectsOnly) {
   }
 }
 
+// Issue 13, Medium 3: a number beyond a double would be stored as infinity (not JSON).
+TEST(JsonBody, NumbersBeyondADoubleAreRefused) {
+  for (const char* bad : {R"({"x":1e400})", R"({"m":{"x":[1,-1e999]}})", R"({"x":[[[1E+400]]]})"}) {
+    const auto r = parse_object(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().reason, 100006);
+    EXPECT_NE(r.error().context.find("out of range"), std::string::npos);
+  }
+  EXPECT_TRUE(parse_object(R"({"x":1.7976931348623157e308,"y":-4e-400,"z":18446744073709551615})"));
+}
+
 TEST(JsonBody, OptionalStringFields) {
   const auto o = *parse_object(R"({"s":"x","n":null,"i":5,"a":[]})");
   EXPECT_EQ(**optional_string(o, "s"), "x");

@@ -35,6 +35,26 @@ TEST(Config, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(c->http.idle_timeout_ms, std::chrono::milliseconds(30000));
 }
 
+// Issue 13, Low 11: HTTP reachable from other machines without TLS is said loudly.
+TEST(Config, InsecureHttpIsWarnedAboutUnlessLoopbackOrTls) {
+  Config c = *load({});
+  c.http.tls = false;
+  for (const char* exposed : {"0.0.0.0", "::", "192.0.2.10"}) {
+    c.http.bind_address = exposed;
+    const auto w = insecure_http_warning(c);
+    ASSERT_TRUE(w) << exposed;
+    EXPECT_NE(w->find(exposed), std::string::npos);
+    EXPECT_NE(w->find("http.tls"), std::string::npos);
+  }
+  for (const char* local : {"127.0.0.1", "127.0.1.1", "::1", "localhost"}) {
+    c.http.bind_address = local;
+    EXPECT_FALSE(insecure_http_warning(c)) << local;
+  }
+  c.http.bind_address = "0.0.0.0";
+  c.http.tls = true;
+  EXPECT_FALSE(insecure_http_warning(c));
+}
+
 TEST(Config, FileThenEnvironmentThenFlags) {
   test::TempDir dir;
   ConfigSources s;

@@ -28,6 +28,18 @@ TEST(ParseJsonObject, AcceptsObject) {
   EXPECT_EQ(o->size(), 2u);
 }
 
+// Issue 13, Medium 3: `{"Light":{"Brightness":1e400}}` on params/local was stored as
+// infinity and the next report wiped the document; such a report is now refused.
+TEST(ParseJsonObject, RefusesNumbersBeyondADouble) {
+  for (const char* bad : {R"({"Light":{"Brightness":1e400}})", R"({"a":[0,-1e309]})"}) {
+    const auto e = parse_json_object(bad, 100);
+    ASSERT_FALSE(e.has_value()) << bad;
+    expect_invalid(e.error(), "out of range");
+  }
+  EXPECT_TRUE(parse_json_object(R"({"a":1e308,"b":1e-400})", 100));
+  EXPECT_TRUE(all_numbers_finite(boost::json::parse(R"([1,{"a":[2.5]}])")));
+}
+
 TEST(ParseJsonObject, RefusesOversize) {
   const std::string payload = R"({"a":")" + std::string(100, 'x') + R"("})";
   ASSERT_TRUE(parse_json_object(payload, payload.size()).has_value());

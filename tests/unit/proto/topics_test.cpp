@@ -178,6 +178,23 @@ TEST(Presence, Parses) {
   EXPECT_EQ(off->timestamp_ms, 5);
 }
 
+TEST(Subscribed, ParsesOnlyTheParamsRemoteEvent) {
+  EXPECT_EQ(kSubscribedTopicFilter, "$stratus/subscribed/+");
+  EXPECT_EQ(*parse_subscribed("$stratus/subscribed/N1", "params/remote"), "N1");
+  for (const auto& [topic, payload] : std::vector<std::pair<std::string, std::string>>{
+           {"$stratus/subscribed/N1", "to-node"},
+           {"$stratus/subscribed/N1", ""},
+           {"$stratus/subscribed/", "params/remote"},
+           {"$stratus/subscribed/N1/x", "params/remote"},
+           {"$stratus/presence/N1", "params/remote"}}) {
+    EXPECT_FALSE(parse_subscribed(topic, payload)) << topic << " " << payload;
+  }
+  EXPECT_TRUE(is_params_remote("node/N1/params/remote", "N1"));
+  EXPECT_FALSE(is_params_remote("node/N1/params/remote/x", "N1"));
+  EXPECT_FALSE(is_params_remote("node/N12/params/remote", "N1"));
+  EXPECT_FALSE(is_params_remote("node/N1/params/local", "N1"));
+}
+
 TEST(Presence, RoundTrips) {
   const PresenceEvent in{"node-7", false, 1234567890123};
   const auto out = parse_presence(presence_topic(in.node_id), presence_payload(in));

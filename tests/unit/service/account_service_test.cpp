@@ -239,8 +239,15 @@ TEST_F(AccountServiceTest, ForgotPasswordResetsAndEndsEverySession) {
       accounts_->reset_password("ivy@example.com", mailer_.last_code(), "brandnew7", "10.0.0.8"));
   EXPECT_FALSE(accounts_->authenticate(s.access_token));
   EXPECT_TRUE(accounts_->log_in("ivy@example.com", "brandnew7", "10.0.0.8"));
-  EXPECT_EQ(accounts_->request_password_reset("nobody@example.com", "10.0.0.8").error().reason,
-            code::user_not_found);
+  // Issue 13, Low 9: an unknown user is answered as a known one (nothing is mailed) and
+  // a reset attempt for one fails like a wrong code: no account enumeration.
+  const auto code_before = mailer_.last_code();
+  EXPECT_TRUE(accounts_->request_password_reset("nobody@example.com", "10.0.0.8"));
+  EXPECT_EQ(mailer_.last_code(), code_before) << "nothing mailed";
+  EXPECT_EQ(accounts_->reset_password("nobody@example.com", "123456", "brandnew8", "10.0.0.8")
+                .error()
+                .reason,
+            code::code_incorrect);
 }
 
 TEST_F(AccountServiceTest, DeleteUserTakesTwoStepsAndRemovesEverything) {

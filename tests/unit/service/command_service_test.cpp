@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <limits>
 #include <mutex>
 
 #include "core/base64.hpp"
@@ -400,6 +401,27 @@ TEST_F(CommandServiceTest, RequestsAreCheckedAndRefusedPerNode) {
   EXPECT_EQ(service_.list(u1_, none).error().code, errc::invalid_argument);
   q.status = "bogus";
   EXPECT_EQ(service_.list(u1_, q).error().code, errc::invalid_argument);
+  // Issue 13, Low 8: times that would overflow as milliseconds are refused, not wrapped.
+  q.status.clear();
+  for (const std::int64_t t : {std::numeric_limits<std::int64_t>::max(), std::int64_t{-1},
+                               std::int64_t{253402300800}}) {
+    SCOPED_TRACE(t);
+    CommandQuery timed = q;
+    timed.start_time_s = t;
+    const auto r = service_.list(u1_, timed);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().reason, 100006);
+    timed.start_time_s.reset();
+    timed.end_time_s = t;
+    EXPECT_FALSE(service_.list(u1_, timed));
+  }
+  CommandQuery negative = q;
+  negative.start_id = -5;
+  EXPECT_FALSE(service_.list(u1_, negative));
+  CommandQuery widest = q;
+  widest.start_time_s = 0;
+  widest.end_time_s = 253402300799;
+  EXPECT_TRUE(service_.list(u1_, widest));
 }
 
 TEST_F(CommandServiceTest, ASetParamsAnswerIsMergedInOrderWithReports) {

@@ -1,6 +1,9 @@
 // Proves that migrations apply once, in order, atomically, and that a newer
 // database is refused. How: real SQLite files in a temp dir.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
 
 #include "storage/sqlite/connection.hpp"
 #include "support/temp_dir.hpp"
@@ -35,6 +38,30 @@ TEST(Migrations, ShippedMigrationsApplyOnceAndAreIdempotent) {
   auto again = open_in(dir);
   EXPECT_TRUE(again.migrate(migrations())->applied.empty());
   EXPECT_EQ(*again.query_text("PRAGMA journal_mode"), "wal");
+}
+
+// Issue 13, Low 7: the database and its WAL are owner-only, whatever the umask, and a
+// file created too open (e.g. by hand outside the data dir) is tightened at open.
+TEST(Connection, TheDatabaseFileIsOwnerOnly) {
+  test::TempDir dir;
+  const auto mode = [](const std::filesystem::path& p) {
+    struct stat st {};
+    EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
+    return st.st_mode & 0777;
+  };
+  const auto old_umask = ::umask(0022);
+  {
+    auto db = open_in(dir);
+    ASSERT_TRUE(db.migrate(migrations()));
+    EXPECT_EQ(mode(dir.path() / "test.db"), 0600u);
+    EXPECT_EQ(mode(dir.path() / "test.db-wal"), 0600u);
+  }
+  const auto loose = dir.path() / "loose.db";
+  std::ofstream(loose).flush();
+  ::chmod(loose.c_str(), 0644);
+  EXPECT_TRUE(Connection::open(loose, {}));
+  EXPECT_EQ(mode(loose), 0600u);
+  ::umask(old_umask);
 }
 
 TEST(Migrations, FailedMigrationChangesNothing) {
