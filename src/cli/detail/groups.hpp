@@ -1,0 +1,36 @@
+#pragma once
+/// @file
+/// Internal: the command groups of `stratus`, one source file each under src/cli/groups/.
+/// Each `add_<group>` adds its commands (RainMaker CLI names and flags, spec rainmaker.md
+/// §4.3) with their options to `app` and registers their handlers with `Context::on`;
+/// the options live as long as `app`. `run` (app.cpp) calls them in this order, which is
+/// the order `stratus --help` lists the commands in. Not thread-safe (one `run` at a
+/// time per `app` and `ctx`). A new group (sharing, groups, automations, OTA) is one more
+/// file and one more line here and in app.cpp.
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace stratus::cli::detail {
+
+class Context;
+
+/// signup, login, logout, forgotpassword, getuserinfo.
+void add_account(CLI::App& app, Context& ctx);
+/// getnodes, getnodedetails, getnodeconfig, getnodestatus.
+void add_nodes(CLI::App& app, Context& ctx);
+/// getparams, setparams.
+void add_params(CLI::App& app, Context& ctx);
+/// create_cmd_request, get_cmd_requests (command-response, spec §3.5).
+void add_cmd_requests(CLI::App& app, Context& ctx);
+/// removenode, test --addnode (user-node mapping).
+void add_mapping(CLI::App& app, Context& ctx);
+/// getmqtthost, claim (host-driven claiming, spec §6.3).
+void add_claiming(CLI::App& app, Context& ctx);
+/// node add-tags|remove-tags|set-metadata|delete-metadata.
+void add_tags_metadata(CLI::App& app, Context& ctx);
+/// profile add|switch|list|show (local only, no server).
+void add_profiles(CLI::App& app, Context& ctx);
+
+}  // namespace stratus::cli::detail

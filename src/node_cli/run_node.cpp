@@ -1,0 +1,141 @@
+// `stratus-node run`: one virtual node (sim::NodeRunner) with a line console.
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <mutex>
+#include <ostream>
+
+#include "cli/node_credentials.hpp"
+#include "node_cli/detail/context.hpp"
+#include "sim/console.hpp"
+#include "sim/node_runner.hpp"
+
+namespace stratus::node_cli::detail {
+namespace {
+
+struct RunArgs {
+  std::string creds;
+  std::string model = "light";
+  std::string mqtt_host;
+  int mqtt_port = 0;
+  double sensor_period_s = 10;
+  bool basic_ingest = false;
+};
+
+// Reads console lines from the console descriptor until `quit`, end of input followed by
+// SIGINT/SIGTERM, or a signal. End of input alone keeps the node running (it may be
+// started with </dev/null).
+int run_node(Context& ctx, const RunArgs& args) {
+  auto creds = cli::load_node_credentials(args.creds);
+  if (!creds) {
+    return ctx.error(creds.error());
+  }
+  sim::RunOptions options;
+  options.node_id = creds->node_id;
+  options.mqtt_host = args.mqtt_host.empty() ? creds->mqtt_host : args.mqtt_host;
+  options.mqtt_port =
+      static_cast<std::uint16_t>(args.mqtt_port != 0 ? args.mqtt_port : creds->mqtt_port);
+  options.ca_file = creds->ca_file().string();
+  options.cert_file = creds->cert_file().string();
+  options.key_file = creds->key_file().string();
+  options.model = args.model;
+  options.sensor_period =
+      std::chrono::milliseconds(static_cast<std::int64_t>(args.sensor_period_s * 1000));
+  options.basic_ingest_topics = args.basic_ingest;
+  options.state_file = (creds->dir / "params.json").string();
+
+  // Signals are taken from a signalfd in the loop below, so block them in every thread
+  // (the agent's threads inherit this mask).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const int signal_fd = ::signalfd(-1, &signals, SFD_CLOEXEC);
+  const int console_fd = ctx.env().console_fd;
+
+  std::mutex out_mutex;
+  auto print = [&out_mutex, &out = ctx.env().out](const std::string& line) {
+    std::lock_guard lock(out_mutex);
+    out << line << std::endl;
+  };
+  auto runner = sim::NodeRunner::start(options, print);
+  if (!runner) {
+    return ctx.error(runner.error());
+  }
+  std::string buffer;
+  bool input_open = true;
+  for (;;) {
+    pollfd fds[2] = {{signal_fd, POLLIN, 0}, {console_fd, POLLIN, 0}};
+    if (::poll(fds, input_open ? 2 : 1, -1) < 0) {
+      continue;  // EINTR
+    }
+    if ((fds[0].revents & POLLIN) != 0) {
+      print("stopping");
+      break;
+    }
+    if (!input_open || fds[1].revents == 0) {
+      continue;
+    }
+    char chunk[4096];
+    const auto n = ::read(console_fd, chunk, sizeof chunk);
+    if (n <= 0) {
+      input_open = false;  // keep running until a signal
+      continue;
+    }
+    buffer.append(chunk, static_cast<std::size_t>(n));
+    bool quit = false;
+    for (auto newline = buffer.find('\n'); newline != std::string::npos;
+         newline = buffer.find('\n')) {
+      const auto line = buffer.substr(0, newline);
+      buffer.erase(0, newline + 1);
+      if (line.find_first_not_of(" \t\r") == std::string::npos) {
+        continue;
+      }
+      auto command = sim::parse_console_line(line);
+      if (!command) {
+        print("error: " + command.error().context);
+        continue;
+      }
+      print((*runner)->execute(*command));
+      if (command->kind == sim::ConsoleCommand::Kind::quit) {
+        quit = true;
+        break;
+      }
+    }
+    if (quit) {
+      break;
+    }
+    if (buffer.size() > 64 * 1024) {
+      print("error: line too long; dropped");
+      buffer.clear();
+    }
+  }
+  (*runner)->stop();
+  return 0;
+}
+
+}  // namespace
+
+void add_run(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<RunArgs>();
+  auto* cmd = app.add_subcommand("run", "Run one virtual node with a line console on stdin");
+  cmd->add_option("--creds", args->creds, "Credentials directory from claim")->required();
+  cmd->add_option("--model", args->model,
+                  "light, switch, fan, temperature-sensor, outlet, or a YAML model file")
+      ->capture_default_str();
+  cmd->add_option("--mqtt-host", args->mqtt_host, "Override the broker host of node.info");
+  cmd->add_option("--mqtt-port", args->mqtt_port, "Override the broker port of node.info");
+  cmd->add_option("--sensor-period", args->sensor_period_s, "Seconds between sensor readings")
+      ->check(CLI::Range(0.05, 86400.0))
+      ->capture_default_str();
+  cmd->add_flag("--basic-ingest", args->basic_ingest,
+                "Publish on $aws/rules/... topics as default firmware does");
+  ctx.on(*cmd, [&ctx, args] { return run_node(ctx, *args); });
+}
+
+}  // namespace stratus::node_cli::detail
