@@ -9,6 +9,8 @@ find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(CLI11 REQUIRED)
+# Unicode normalisation and spoof checks for user names (auth/user_names.hpp).
+find_package(ICU 72 REQUIRED COMPONENTS uc i18n)
 find_package(tl-expected REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(MOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)

@@ -18,9 +18,9 @@ constexpr const char* kDropNames[] = {"malformed", "oversize", "unknown_topic", 
 
 }  // namespace
 
-NodeLink::NodeLink(mqtt::Client& client, const Clock& clock, MetricsRegistry& metrics,
-                   std::size_t max_payload_bytes)
-    : client_(client), clock_(clock), max_payload_bytes_(max_payload_bytes) {
+NodeLink::NodeLink(mqtt::Client& client, service::NodeIngest& ingest, const Clock& clock,
+                   MetricsRegistry& metrics, std::size_t max_payload_bytes)
+    : client_(client), ingest_(ingest), clock_(clock), max_payload_bytes_(max_payload_bytes) {
   for (std::size_t i = 0; i < kind_count; ++i) {
     accepted_[i] = &metrics.counter("stratus_link_messages_total",
                                     "Node messages accepted, by kind.", {{"kind", kKindNames[i]}});
@@ -30,10 +30,6 @@ NodeLink::NodeLink(mqtt::Client& client, const Clock& clock, MetricsRegistry& me
                                    "Node messages dropped without changing state, by reason.",
                                    {{"reason", kDropNames[i]}});
   }
-}
-
-void NodeLink::attach(service::NodeIngest& ingest) {
-  ingest_ = &ingest;
   client_.on_message([this](const mqtt::Message& m) { on_message(m); });
   client_.subscribe(std::string(proto::kNodeTopicFilter), 1);
   client_.subscribe(std::string(proto::kBasicIngestTopicFilter), 1);
@@ -47,7 +43,7 @@ void NodeLink::drop(Drop reason, std::string_view topic, std::string_view why) {
 }
 
 void NodeLink::accept(Kind kind, service::NodeEvent event) {
-  if (!ingest_->submit(std::move(event))) {
+  if (!ingest_.submit(std::move(event))) {
     dropped_[queue_full]->inc();
     return;
   }
@@ -134,12 +130,12 @@ void NodeLink::on_message(const mqtt::Message& m) {
   }
 }
 
-Result<void> NodeLink::publish_params_remote(std::string_view node_id, std::string_view payload) {
+Result<void> MqttNodeMessenger::publish_params_remote(std::string_view node_id, std::string_view payload) {
   return client_.publish(proto::topic_for(node_id, proto::Suffix::params_remote), payload, 1,
                          false);
 }
 
-Result<void> NodeLink::publish_to_node(std::string_view node_id, std::string_view bytes) {
+Result<void> MqttNodeMessenger::publish_to_node(std::string_view node_id, std::string_view bytes) {
   return client_.publish(proto::topic_for(node_id, proto::Suffix::to_node), bytes, 1, false);
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 /// @file
-/// The cloud's MQTT side for nodes: subscribes to both node topic forms and the
-/// broker's presence events, decodes with `proto`, and hands events to the
-/// ingest queue; publishes what the services send to nodes.
+/// The cloud's MQTT side for nodes, in two parts built at different moments of the
+/// composition (docs/architecture.md): `MqttNodeMessenger`, outbound, exists before the
+/// services that send to nodes; `NodeLink`, inbound, is built last, from the ingest
+/// queue it feeds: it subscribes to both node topic forms and the broker's presence and
+/// subscription events, decodes with `proto`, and hands events to the ingest queue.
 ///
 /// Identity: the topic's node id *is* the sender's identity, because the broker
 /// lets a node publish only under its own `node/<cn>/…` and
@@ -20,8 +22,24 @@
 
 namespace stratus::link {
 
-/// Thread-safety: `on_message` runs on the link executor (one thread);
-/// `publish_params_remote` and `publish_to_node` may be called from any thread.
+/// What the services send to nodes, over the backend MQTT client. Thread-safe (the
+/// client's publish is).
+class MqttNodeMessenger final : public service::NodeMessenger {
+ public:
+  /// `client` must outlive the messenger.
+  explicit MqttNodeMessenger(mqtt::Client& client) : client_(client) {}
+
+  /// `node/<id>/params/remote` at QoS 1 (spec §1.3). Errors: unavailable when the
+  /// backend is not connected.
+  Result<void> publish_params_remote(std::string_view node_id, std::string_view payload) override;
+  /// `node/<id>/to-node` at QoS 1 (spec §3.2). Errors: as above.
+  Result<void> publish_to_node(std::string_view node_id, std::string_view bytes) override;
+
+ private:
+  mqtt::Client& client_;
+};
+
+/// Thread-safety: `on_message` runs on the link executor (one thread).
 ///
 /// `from-node` (spec §3) is decoded here with `proto::decode_response`: the empty poll
 /// becomes `NodeReady`, any other answer `CommandAnswered`; TLV that does not decode is
@@ -30,23 +48,16 @@ namespace stratus::link {
 /// Metrics: `stratus_link_messages_total{kind}` (accepted) and
 /// `stratus_link_dropped_total{reason}` (malformed, oversize, unknown topic,
 /// mismatched ids, queue full): dropped messages never change state.
-class NodeLink final : public service::NodeMessenger {
+class NodeLink {
  public:
-  NodeLink(mqtt::Client& client, const Clock& clock, MetricsRegistry& metrics,
-           std::size_t max_payload_bytes);
-
-  /// Feeds decoded events to `ingest`, installs the message handler and the
-  /// subscriptions (the client repeats them on every reconnect). Call once,
-  /// before the client starts; `ingest` must outlive the link.
-  void attach(service::NodeIngest& ingest);
+  /// Feeds decoded events to `ingest`: installs the client's message handler and the
+  /// subscriptions (the client repeats them on every reconnect). Build it before the
+  /// client starts; `client` and `ingest` must outlive the link.
+  NodeLink(mqtt::Client& client, service::NodeIngest& ingest, const Clock& clock,
+           MetricsRegistry& metrics, std::size_t max_payload_bytes);
 
   /// Handles one message (public for tests).
   void on_message(const mqtt::Message& message);
-
-  /// `node/<id>/params/remote` at QoS 1 (spec §1.3).
-  Result<void> publish_params_remote(std::string_view node_id, std::string_view payload) override;
-  /// `node/<id>/to-node` at QoS 1 (spec §3.2).
-  Result<void> publish_to_node(std::string_view node_id, std::string_view bytes) override;
 
  private:
   enum Kind {
@@ -66,7 +77,7 @@ class NodeLink final : public service::NodeMessenger {
   void accept(Kind kind, service::NodeEvent event);
 
   mqtt::Client& client_;
-  service::NodeIngest* ingest_ = nullptr;
+  service::NodeIngest& ingest_;
   const Clock& clock_;
   std::size_t max_payload_bytes_;
   std::array<Counter*, kind_count> accepted_{};

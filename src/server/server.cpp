@@ -126,6 +126,7 @@ struct Server::Impl {
   std::unique_ptr<storage::sqlite::SqliteAccountRepository> account_repository;
   std::unique_ptr<service::AccountService> accounts;
 
+  std::optional<broker::EmbeddedBrokerOptions> broker_plan;
   std::unique_ptr<broker::EmbeddedBroker> broker;
 
   // The link executor: MQTT callbacks run here, one thread, in order.
@@ -133,8 +134,9 @@ struct Server::Impl {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> link_work;
   std::thread link_thread;
   std::unique_ptr<mqtt::Client> backend;
+  std::unique_ptr<link::MqttNodeMessenger> messenger;  // outbound: built before the services
   std::unique_ptr<storage::sqlite::SqliteNodeRepository> node_repository;
-  std::unique_ptr<link::NodeLink> node_link;
+  std::unique_ptr<link::NodeLink> node_link;  // inbound: built last, from the ingest
   std::unique_ptr<service::NodeIngest> ingest;
   std::unique_ptr<service::NodeService> nodes;
   std::unique_ptr<storage::sqlite::SqliteCommandRepository> command_repository;
@@ -160,13 +162,19 @@ struct Server::Impl {
 
   Result<void> lock_data_dir();
   Result<pki::PkiMaterial> prepare_pki();
-  Result<void> open_database();
-  Result<void> start_accounts();
-  Result<void> start_claiming();
-  std::filesystem::path revocations_file() const { return data_dir / "broker" / "revoked-certificates"; }
-  Result<void> start_broker(const pki::PkiMaterial& material);
-  Result<void> start_backend_client(const pki::PkiMaterial& material);
+  // Start-up, in order (Server::start): every object is built with what it needs, so
+  // nothing is attached afterwards; processes and threads start once all is wired.
+  Result<void> open_database();  // and every repository
+  Result<void> wire_accounts();
+  Result<void> wire_claiming();
+  Result<void> plan_broker(const pki::PkiMaterial& material);  // embedded: ports, settings
+  Result<void> wire_nodes(const pki::PkiMaterial& material);   // backend client → link
+  Result<void> start_broker();
+  Result<void> start_node_traffic();  // ingest writer, command sweep, backend client
   Result<void> start_http();
+  std::filesystem::path revocations_file() const {
+    return data_dir / "broker" / "revoked-certificates";
+  }
   void mark_nodes_disconnected(std::string_view why);
   void start_command_sweep();
   void stop_command_sweep();
@@ -221,10 +229,15 @@ Result<void> Server::Impl::open_database() {
   if (!opened)
     return fail(opened.error());
   db = std::move(*opened);
+  account_repository = std::make_unique<storage::sqlite::SqliteAccountRepository>(db);
+  node_repository = std::make_unique<storage::sqlite::SqliteNodeRepository>(db);
+  claim_repository = std::make_unique<storage::sqlite::SqliteClaimRepository>(db);
+  command_repository = std::make_unique<storage::sqlite::SqliteCommandRepository>(db);
+  mapping_challenges = std::make_unique<storage::sqlite::SqliteMappingChallengeRepository>(db);
   return {};
 }
 
-Result<void> Server::Impl::start_accounts() {
+Result<void> Server::Impl::wire_accounts() {
   auto key = load_or_create_token_key(data_dir);
   if (!key)
     return fail(key.error());
@@ -249,13 +262,12 @@ Result<void> Server::Impl::start_accounts() {
   } else {
     mailer = std::make_unique<mail::OutboxMailer>(data_dir / "outbox", clock);
   }
-  account_repository = std::make_unique<storage::sqlite::SqliteAccountRepository>(db);
   accounts = std::make_unique<service::AccountService>(*account_repository, *mailer, *signer, clock,
                                                        account_options(config));
   return {};
 }
 
-Result<void> Server::Impl::start_broker(const pki::PkiMaterial& material) {
+Result<void> Server::Impl::plan_broker(const pki::PkiMaterial& material) {
   const auto& b = config.broker;
   broker::EmbeddedBrokerOptions options;
   options.mosquitto_path = b.mosquitto_path;
@@ -294,12 +306,18 @@ Result<void> Server::Impl::start_broker(const pki::PkiMaterial& material) {
   // A new mosquitto has no sessions: nodes recorded as connected are not. The
   // guard on newer timestamps keeps reconnects that race this update.
   options.on_sessions_lost = [this] { mark_nodes_disconnected("broker restarted"); };
+  broker_plan.emplace(std::move(options));
+  return {};
+}
+
+Result<void> Server::Impl::start_broker() {
   mark_nodes_disconnected("broker starting");
-  broker = std::make_unique<broker::EmbeddedBroker>(std::move(options), metrics);
+  broker = std::make_unique<broker::EmbeddedBroker>(std::move(*broker_plan), metrics);
+  broker_plan.reset();
   return broker->start();
 }
 
-Result<void> Server::Impl::start_backend_client(const pki::PkiMaterial& material) {
+Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
   const auto& b = config.broker;
   mqtt::ClientOptions options;
   options.client_id = b.client_id.empty()
@@ -342,33 +360,36 @@ Result<void> Server::Impl::start_backend_client(const pki::PkiMaterial& material
       log::warn(Channel::mqtt, "backend client not connected: {}", reason);
     }
   });
-  // Nodes: MQTT → link → ingest queue → one writer; REST → node service → link.
+  // Outbound first: the services send through it.
+  messenger = std::make_unique<link::MqttNodeMessenger>(*backend);
+  // Nodes: REST → node service → messenger; commands (docs/adr/0006): REST → command
+  // service → messenger, answers and polls back through the ingest writer.
   const auto& n = config.nodes;
-  node_link = std::make_unique<link::NodeLink>(*backend, clock, metrics, n.max_payload_bytes);
-  ingest = std::make_unique<service::NodeIngest>(
-      *node_repository, *node_link, clock, metrics,
-      service::IngestOptions{n.ingest_queue_limit, n.ingest_batch_max, n.ingest_flush_ms,
-                             n.mapping_timeout_s});
-  nodes = std::make_unique<service::NodeService>(*node_repository, *node_link, clock,
+  nodes = std::make_unique<service::NodeService>(*node_repository, *messenger, clock,
                                                  n.mapping_timeout_s);
-  // Commands (docs/adr/0006): REST → command service → link; answers and polls come
-  // back through the ingest writer.
-  command_repository = std::make_unique<storage::sqlite::SqliteCommandRepository>(db);
   service::CommandOptions command_options;
   command_options.default_timeout = n.command_default_timeout_s;
   commands = std::make_unique<service::CommandService>(*command_repository, *node_repository,
-                                                       *account_repository, *node_link, clock,
+                                                       *account_repository, *messenger, clock,
                                                        metrics, command_options);
-  ingest->attach_commands(*commands);
+  ingest = std::make_unique<service::NodeIngest>(
+      *node_repository, *messenger, *commands, clock, metrics,
+      service::IngestOptions{n.ingest_queue_limit, n.ingest_batch_max, n.ingest_flush_ms,
+                             n.mapping_timeout_s});
+  // Inbound last: MQTT → link → ingest queue → one writer.
+  node_link = std::make_unique<link::NodeLink>(*backend, *ingest, clock, metrics,
+                                               n.max_payload_bytes);
   // Challenge-response mapping checks the node's signature with the key of the
   // certificate claiming issued to it.
-  mapping_challenges = std::make_unique<storage::sqlite::SqliteMappingChallengeRepository>(db);
   signature_verifier = std::make_unique<PkiSignatureVerifier>();
   challenge_mapping = std::make_unique<service::ChallengeMapping>(
       *mapping_challenges, *claim_repository, *node_repository, *signature_verifier, clock,
       service::ChallengeMappingOptions{});
+  return {};
+}
+
+Result<void> Server::Impl::start_node_traffic() {
   ingest->start();
-  node_link->attach(*ingest);
   start_command_sweep();
   return backend->start();
 }
@@ -402,25 +423,18 @@ void Server::Impl::stop_command_sweep() {
 }
 
 void Server::Impl::mark_nodes_disconnected(std::string_view why) {
-  storage::sqlite::SqliteNodeRepository repository(db);
-  std::int64_t count = 0;
-  const auto now = unix_ms(clock.now());
-  auto r = repository.write([&](storage::NodeWriter& w) -> Result<void> {
-    auto n = w.disconnect_all(now);
-    if (!n)
-      return fail(n.error());
-    count = *n;
-    return {};
-  });
-  if (!r) {
+  if (!nodes)
+    return;
+  auto count = nodes->mark_all_disconnected();
+  if (!count) {
     log::error(Channel::service, "cannot mark nodes disconnected ({}): {}", why,
-               r.error().message());
-  } else if (count > 0) {
-    log::info(Channel::service, "{}: marked {} nodes disconnected", why, count);
+               count.error().message());
+  } else if (*count > 0) {
+    log::info(Channel::service, "{}: marked {} nodes disconnected", why, *count);
   }
 }
 
-Result<void> Server::Impl::start_claiming() {
+Result<void> Server::Impl::wire_claiming() {
   const auto& c = config.claiming;
   service::ClaimOptions options;
   options.max_nodes_per_user = c.max_nodes_per_user;
@@ -444,8 +458,6 @@ Result<void> Server::Impl::start_claiming() {
   }
   options.challenge_lifetime = c.challenge_lifetime_s;
   options.mqtt_host = runtime.mqtt_host;
-  claim_repository = std::make_unique<storage::sqlite::SqliteClaimRepository>(db);
-  node_repository = std::make_unique<storage::sqlite::SqliteNodeRepository>(db);
   certificate_issuer =
       std::make_unique<PkiCertificateIssuer>(pki_material->ca, c.node_cert_lifetime_days, clock);
   // The broker starts with the revocation list the database holds (issue 13).
@@ -563,26 +575,28 @@ void Server::Impl::stop() {
   }
   if (link_thread.joinable())
     link_thread.join();
-  challenge_mapping.reset();
-  signature_verifier.reset();
-  mapping_challenges.reset();
-  nodes.reset();
-  ingest.reset();
-  commands.reset();
-  command_repository.reset();
-  node_link.reset();
-  backend.reset();
+  // The supervisor's on_sessions_lost uses the node service: the broker goes first.
   if (broker) {
     broker->stop();
     broker.reset();
   }
+  challenge_mapping.reset();
+  signature_verifier.reset();
+  node_link.reset();
+  ingest.reset();
+  nodes.reset();
+  commands.reset();
+  messenger.reset();
+  backend.reset();
   blocking_pool.join();
   claims.reset();
   revocations.reset();
-  node_repository.reset();
   certificate_issuer.reset();
-  claim_repository.reset();
   accounts.reset();
+  mapping_challenges.reset();
+  command_repository.reset();
+  node_repository.reset();
+  claim_repository.reset();
   account_repository.reset();
   mailer.reset();
   db.reset();
@@ -643,15 +657,22 @@ Result<void> Server::start() {
   const auto& pki = *m.pki_material;
   if (auto r = step("database", m.open_database()); !r)
     return r;
-  if (auto r = step("accounts", m.start_accounts()); !r)
+  if (auto r = step("accounts", m.wire_accounts()); !r)
     return r;
-  if (auto r = step("claiming", m.start_claiming()); !r)
+  if (auto r = step("claiming", m.wire_claiming()); !r)
     return r;
-  if (m.config.broker.mode == config::BrokerMode::embedded) {
-    if (auto r = step("embedded broker", m.start_broker(pki)); !r)
+  const bool embedded = m.config.broker.mode == config::BrokerMode::embedded;
+  if (embedded) {
+    if (auto r = step("embedded broker", m.plan_broker(pki)); !r)
       return r;
   }
-  if (auto r = step("backend MQTT client", m.start_backend_client(pki)); !r)
+  if (auto r = step("nodes", m.wire_nodes(pki)); !r)
+    return r;
+  if (embedded) {
+    if (auto r = step("embedded broker", m.start_broker()); !r)
+      return r;
+  }
+  if (auto r = step("backend MQTT client", m.start_node_traffic()); !r)
     return r;
   if (auto r = step("HTTP", m.start_http()); !r)
     return r;

@@ -6,6 +6,7 @@
 #include "auth/password.hpp"
 #include "auth/secrets.hpp"
 #include "auth/token.hpp"
+#include "auth/user_names.hpp"
 #include "core/assert.hpp"
 #include "core/random.hpp"
 #include "core/strings.hpp"
@@ -76,6 +77,18 @@ Result<std::string> AccountService::normalize_user_name(std::string_view raw) {
     }
     return std::string(name);
   }
+  // NFKC first (a full-width `＠` is an `@`), then the shape, then each part alone
+  // against look-alikes (issue 13).
+  auto normal = auth::nfkc_normalize(name);
+  if (!normal) {
+    return fail(errc::invalid_argument, code::email_invalid,
+                "e-mail address is not acceptable: " + normal.error().context);
+  }
+  const std::string_view text = *normal;
+  return normalize_email(text);
+}
+
+Result<std::string> AccountService::normalize_email(std::string_view name) {
   const auto at = name.find('@');
   const bool ok = name.size() <= 254 && at != std::string_view::npos && at > 0 &&
                   name.find('@', at + 1) == std::string_view::npos &&
@@ -87,10 +100,22 @@ Result<std::string> AccountService::normalize_user_name(std::string_view raw) {
   if (!ok)
     return fail(errc::invalid_argument, code::email_invalid,
                 "e-mail address is not in a correct format");
-  std::string lower(name);
+  const auto local = name.substr(0, at);
+  const auto domain = name.substr(at + 1);
+  for (const auto part : {local, domain}) {
+    if (auto r = auth::check_not_spoofable(part); !r) {
+      return fail(errc::invalid_argument, code::email_invalid,
+                  "e-mail address is not acceptable: " + r.error().context);
+    }
+  }
+  auto lower_domain = auth::unicode_lower(domain);
+  if (!lower_domain)
+    return fail(errc::invalid_argument, code::email_invalid, lower_domain.error().context);
+  // The local part keeps its historical ASCII lower-casing (existing accounts match).
+  std::string lower(local);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower;
+  return lower + "@" + *lower_domain;
 }
 
 Result<void> AccountService::check_password_policy(std::string_view password) const {

@@ -127,12 +127,17 @@ class AccountService {
   /// 100047 (logged out).
   Result<Principal> authenticate(std::string_view access_token);
 
-  /// Normalises a RainMaker user name: e-mail addresses are trimmed and
-  /// lower-cased; phone numbers must be `+` and 6–15 digits. Errors:
-  /// invalid_argument with 101001 / 101002 / 101037.
+  /// Normalises a RainMaker user name: e-mail addresses are trimmed, normalised to
+  /// NFKC, refused when they hold control, bidi or invisible characters or when their
+  /// local part or domain mixes scripts like a look-alike (`аlice` with a Cyrillic `а`),
+  /// and lower-cased (the domain with Unicode case mapping, the local part in ASCII);
+  /// phone numbers must be `+` and 6–15 digits. Errors: invalid_argument with 101001 /
+  /// 101002 / 101037.
   static Result<std::string> normalize_user_name(std::string_view user_name);
 
  private:
+  // The e-mail branch of normalize_user_name, on NFKC text.
+  static Result<std::string> normalize_email(std::string_view name);
   Result<void> check_password_policy(std::string_view password) const;
   Result<void> send_code(const storage::UserRecord& user, storage::CodePurpose purpose,
                          std::string_view subject);

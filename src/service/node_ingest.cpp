@@ -42,9 +42,11 @@ struct PendingParams {
 }  // namespace
 
 NodeIngest::NodeIngest(storage::NodeRepository& repository, NodeMessenger& messenger,
-                       const Clock& clock, MetricsRegistry& metrics, IngestOptions options)
+                       CommandService& commands, const Clock& clock, MetricsRegistry& metrics,
+                       IngestOptions options)
     : repository_(repository),
       messenger_(messenger),
+      commands_(commands),
       clock_(clock),
       options_(options),
       metrics_(metrics),
@@ -152,9 +154,9 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
   // not inside the batch's). A set-params answer becomes a params delta at its place.
   for (auto& event : batch) {
     auto* answer = std::get_if<CommandAnswered>(&event.body);
-    if (answer == nullptr || commands_ == nullptr)
+    if (answer == nullptr)
       continue;
-    if (auto params = commands_->on_response(event.node_id, answer->response))
+    if (auto params = commands_.on_response(event.node_id, answer->response))
       event.body = ParamsReported{std::move(*params), false};
   }
   const auto result = repository_.write([&](storage::NodeWriter& w) -> Result<void> {
@@ -306,12 +308,11 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
       return {};
     });
   }
-  if (commands_ != nullptr) {
-    std::sort(polled.begin(), polled.end());
-    polled.erase(std::unique(polled.begin(), polled.end()), polled.end());
-    for (const auto& node_id : polled)
-      commands_->on_poll(node_id);
-  }
+  std::sort(polled.begin(), polled.end());
+  polled.erase(std::unique(polled.begin(), polled.end()), polled.end());
+  for (const auto& node_id : polled)
+    commands_.on_poll(node_id);
+
 }
 
 }  // namespace stratus::service

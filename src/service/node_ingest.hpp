@@ -46,18 +46,17 @@ struct IngestOptions {
 /// `stratus_desired_discarded_total` (queued sets whose user lost access).
 class NodeIngest {
  public:
-  NodeIngest(storage::NodeRepository& repository, NodeMessenger& messenger, const Clock& clock,
-             MetricsRegistry& metrics, IngestOptions options);
+  /// `commands` receives command answers and polls (docs/adr/0006): an answer is
+  /// stored before the batch it arrived in is applied, and an answer to command 1 (set
+  /// params) is merged into the params at its place among the reports; after a batch
+  /// commits, every node that polled gets its pending commands re-sent. Every reference
+  /// must outlive the ingest.
+  NodeIngest(storage::NodeRepository& repository, NodeMessenger& messenger,
+             CommandService& commands, const Clock& clock, MetricsRegistry& metrics,
+             IngestOptions options);
   ~NodeIngest();
   NodeIngest(const NodeIngest&) = delete;
   NodeIngest& operator=(const NodeIngest&) = delete;
-
-  /// Hands command answers and polls to `commands` (docs/adr/0006): an answer is
-  /// stored before the batch it arrived in is applied, and an answer to command 1 (set
-  /// params) is merged into the params at its place among the reports; after a batch
-  /// commits, every node that polled gets its pending commands re-sent. Without it,
-  /// answers are ignored. Call before `start`; `commands` must outlive the ingest.
-  void attach_commands(CommandService& commands) { commands_ = &commands; }
 
   /// Starts the writer thread.
   void start();
@@ -77,7 +76,7 @@ class NodeIngest {
 
   storage::NodeRepository& repository_;
   NodeMessenger& messenger_;
-  CommandService* commands_ = nullptr;
+  CommandService& commands_;
   const Clock& clock_;
   IngestOptions options_;
   MetricsRegistry& metrics_;

@@ -215,6 +215,21 @@ Result<void> NodeService::remove_tags(const Principal& who, std::string_view nod
   });
 }
 
+Result<std::int64_t> NodeService::mark_all_disconnected() {
+  std::int64_t count = 0;
+  const auto now = unix_ms(clock_.now());
+  auto r = repository_.write([&](storage::NodeWriter& w) -> Result<void> {
+    auto n = w.disconnect_all(now);
+    if (!n)
+      return fail(n.error());
+    count = *n;
+    return {};
+  });
+  if (!r)
+    return fail(r.error());
+  return count;
+}
+
 Result<std::string> NodeService::request_mapping(const Principal& who, std::string_view node_id,
                                                  std::string_view secret_key) {
   if (!proto::valid_node_id(node_id)) {

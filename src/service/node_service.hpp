@@ -75,6 +75,12 @@ class NodeService {
   Result<void> remove_tags(const Principal& who, std::string_view node_id,
                            const std::vector<std::string>& tags);
 
+  /// Marks every node recorded as connected disconnected now: the broker lost all its
+  /// sessions (it restarted, or stratusd is starting it). A node with a newer presence
+  /// change keeps it (it reconnected meanwhile). Returns how many changed. Errors:
+  /// unavailable.
+  Result<std::int64_t> mark_all_disconnected();
+
   /// `PUT /v1/user/nodes/mapping` operation add: returns the request id.
   Result<std::string> request_mapping(const Principal& who, std::string_view node_id,
                                       std::string_view secret_key);

@@ -306,6 +306,25 @@ TEST_F(AccountServiceTest, BadTokensAreRefused) {
       << "expired";
 }
 
+// Issue 13, Low 10: look-alike and direction-changing user names are refused; the same
+// characters spelled differently are one account.
+TEST(UserNameNormalisation, LookAlikesAreRefusedAndSpellingsFold) {
+  EXPECT_EQ(*AccountService::normalize_user_name(" Alice@Example.COM "), "alice@example.com");
+  EXPECT_EQ(*AccountService::normalize_user_name("\xEF\xBD\x81lice\xEF\xBC\xA0" "example.com"),
+            "alice@example.com");  // full-width a and @
+  EXPECT_EQ(*AccountService::normalize_user_name("\xD0\xB8\xD0\xB2\xD0\xB0\xD0\xBD@M\xC3\x9C" "NCHEN.de"),
+            "\xD0\xB8\xD0\xB2\xD0\xB0\xD0\xBD@m\xC3\xBC" "nchen.de");  // иван@münchen.de
+  for (const char* bad : {"\xD0\xB0lice@example.com",          // Cyrillic а
+                          "alice@ex\xD0\xB0mple.com",          // in the domain
+                          "ali\xE2\x80\xAE" "ecil@example.com",  // U+202E
+                          "al\xE2\x80\x8Bice@example.com"}) {  // U+200B
+    const auto r = AccountService::normalize_user_name(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().reason, code::email_invalid);
+  }
+  EXPECT_EQ(*AccountService::normalize_user_name("+491701234567"), "+491701234567");
+}
+
 TEST_F(AccountServiceTest, BadInputChangesNothing) {
   EXPECT_EQ(accounts_->sign_up("", "secret123", "10.0.0.12").error().reason,
             code::user_name_missing);

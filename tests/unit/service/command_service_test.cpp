@@ -91,8 +91,9 @@ class CommandServiceTest : public ::testing::Test {
         accounts_(db_),
         nodes_(db_),
         commands_(db_),
-        ingest_(nodes_, messenger_, clock_, metrics_, IngestOptions{1000, 100, 1ms, 300s}),
-        service_(commands_, nodes_, accounts_, messenger_, clock_, metrics_, CommandOptions{}) {
+        service_(commands_, nodes_, accounts_, messenger_, clock_, metrics_, CommandOptions{}),
+        ingest_(nodes_, messenger_, service_, clock_, metrics_,
+                IngestOptions{1000, 100, 1ms, 300s}) {
     const std::int64_t now = 1'800'000'000;
     for (const auto* u : {"u1", "u2", "u3"}) {
       EXPECT_TRUE(accounts_.create_user(
@@ -100,7 +101,6 @@ class CommandServiceTest : public ::testing::Test {
     }
     EXPECT_TRUE(
         accounts_.create_user({"admin", "admin@example.com", "x", true, true, "", now, now}));
-    ingest_.attach_commands(service_);
     ingest_.start();
     // n1 online, n2 offline, both with cmd-resp; n3 without. u1 primary of all, u2
     // secondary (sub-role 2) of n1 and n2; u3 has no relation.
@@ -172,8 +172,8 @@ class CommandServiceTest : public ::testing::Test {
   storage::sqlite::SqliteNodeRepository nodes_;
   storage::sqlite::SqliteCommandRepository commands_;
   RecordingMessenger messenger_;
-  NodeIngest ingest_;
   CommandService service_;
+  NodeIngest ingest_;
   Principal u1_{"u1", "s1", false};
   Principal u2_{"u2", "s2", false};
   Principal u3_{"u3", "s3", false};

@@ -11,7 +11,9 @@
 #include <mutex>
 
 #include "service/node_ingest.hpp"
+#include "service/command_service.hpp"
 #include "storage/sqlite/account_repository.hpp"
+#include "storage/sqlite/command_repository.hpp"
 #include "storage/sqlite/database.hpp"
 #include "storage/sqlite/node_repository.hpp"
 #include "support/temp_dir.hpp"
@@ -47,7 +49,10 @@ class NodeServiceTest : public ::testing::Test {
         db_(*storage::sqlite::Database::open(dir_.path() / "n.db", {}, 2)),
         accounts_(db_),
         repository_(db_),
-        ingest_(repository_, messenger_, clock_, metrics_, IngestOptions{1000, 100, 1ms, 300s}),
+        command_repository_(db_),
+        commands_(command_repository_, repository_, accounts_, messenger_, clock_, metrics_, {}),
+        ingest_(repository_, messenger_, commands_, clock_, metrics_,
+                IngestOptions{1000, 100, 1ms, 300s}),
         nodes_(repository_, messenger_, clock_, 300s) {
     const auto now =
         std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
@@ -86,6 +91,8 @@ class NodeServiceTest : public ::testing::Test {
   storage::sqlite::SqliteAccountRepository accounts_;
   storage::sqlite::SqliteNodeRepository repository_;
   RecordingMessenger messenger_;
+  storage::sqlite::SqliteCommandRepository command_repository_;
+  CommandService commands_;
   NodeIngest ingest_;
   NodeService nodes_;
   Principal user_{"u1", "s1", false};
