@@ -116,8 +116,7 @@ std::filesystem::path StratusdProcess::files_dir() const {
   if (command_prefix_.empty() || pid_ <= 0)
     return data_dir_;
   // /proc/<pid>/root resolves paths in the process's own mount namespace.
-  return std::filesystem::path("/proc") / std::to_string(pid_) / "root" /
-         data_dir_.relative_path();
+  return std::filesystem::path("/proc") / std::to_string(pid_) / "root" / data_dir_.relative_path();
 }
 
 std::string StratusdProcess::output() const {

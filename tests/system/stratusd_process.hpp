@@ -26,8 +26,7 @@ class StratusdProcess {
   /// "$@"' sh` to give stratusd a private mount namespace. It must end by exec'ing that argv
   /// in the same process (no fork), so that `pid()` is stratusd's. While it runs, the data
   /// dir is read through `files_dir()`, since the prefix may have mounted over it.
-  explicit StratusdProcess(std::filesystem::path data_dir,
-                           std::vector<std::string> extra_args = {},
+  explicit StratusdProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args = {},
                            std::vector<std::string> command_prefix = {});
   /// Kills the process (SIGKILL) if still running.
   ~StratusdProcess();
@@ -49,7 +48,8 @@ class StratusdProcess {
   [[nodiscard]] const std::filesystem::path& data_dir() const { return data_dir_; }
   /// The data dir as this test process can read it: `/proc/<pid>/root/<data_dir>` while
   /// a stratusd started with a command prefix runs (its mounts may be private to it),
-  /// else `data_dir()`. Use it for files stratusd writes (pki, outbox, the database).
+  /// else `data_dir()`. Use it for files stratusd writes (pki, outbox, runtime.json). Not
+  /// for SQLite: it resolves `/proc/<pid>/root` to "/" and would open this namespace's file.
   [[nodiscard]] std::filesystem::path files_dir() const;
   [[nodiscard]] std::uint16_t http_port() const { return http_port_; }
   [[nodiscard]] std::uint16_t mqtt_port() const { return mqtt_port_; }
