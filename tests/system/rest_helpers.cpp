@@ -29,7 +29,7 @@ std::string signed_up_token(const StratusdProcess& server, const std::string& us
   const std::string credentials =
       json::serialize(json::object{{"user_name", user}, {"password", password}});
   EXPECT_EQ(rest_call(server, "POST", "/v1/user2", "", credentials).status, 201);
-  const auto code = outbox_code(server.data_dir(), user);
+  const auto code = outbox_code(server.files_dir(), user);
   EXPECT_EQ(
       rest_call(server, "POST", "/v1/user2", "",
                 json::serialize(json::object{{"user_name", user}, {"verification_code", code}}))
@@ -51,13 +51,13 @@ TestMqttOptions node_mqtt_options(const StratusdProcess& server, const std::file
   TestMqttOptions o;
   o.port = server.mqtt_port();
   o.client_id = node_id;
-  o.ca_file = (server.data_dir() / "pki/ca.crt").string();
+  o.ca_file = (server.files_dir() / "pki/ca.crt").string();
   o.cert_file = (dir / (node_id + ".crt")).string();
   o.key_file = (dir / (node_id + ".key")).string();
   if (!std::filesystem::exists(o.cert_file)) {
     SystemClock clock;
-    auto ca = pki::CertificateAuthority::load(read_file(server.data_dir() / "pki/ca.crt"),
-                                              read_file(server.data_dir() / "pki/ca.key"));
+    auto ca = pki::CertificateAuthority::load(read_file(server.files_dir() / "pki/ca.crt"),
+                                              read_file(server.files_dir() / "pki/ca.key"));
     auto key = pki::PrivateKey::generate(pki::KeyType::ecdsa_p256);
     auto csr = pki::CertificateSigningRequest::from_pem(
         *pki::CertificateSigningRequest::make_csr_pem(*key, node_id));

@@ -21,8 +21,11 @@ std::filesystem::path build_binary(const std::string& name) {
 }
 
 StratusdProcess::StratusdProcess(std::filesystem::path data_dir,
-                                 std::vector<std::string> extra_args)
-    : data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)) {
+                                 std::vector<std::string> extra_args,
+                                 std::vector<std::string> command_prefix)
+    : data_dir_(std::move(data_dir)),
+      extra_args_(std::move(extra_args)),
+      command_prefix_(std::move(command_prefix)) {
   std::filesystem::create_directories(data_dir_);
 }
 
@@ -47,6 +50,7 @@ bool StratusdProcess::start(std::chrono::milliseconds timeout) {
                                    "--set",
                                    "broker.bind_address=127.0.0.1"};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  args.insert(args.begin(), command_prefix_.begin(), command_prefix_.end());
   std::vector<char*> argv;
   for (auto& a : args)
     argv.push_back(a.data());
@@ -57,21 +61,20 @@ bool StratusdProcess::start(std::chrono::milliseconds timeout) {
   if (pid_ == 0) {
     ::dup2(out_fd, 1);
     ::dup2(out_fd, 2);
-    ::execv(argv[0], argv.data());
+    ::execvp(argv[0], argv.data());
     ::_exit(127);
   }
   ::close(out_fd);
   if (pid_ < 0)
     return false;
 
-  const auto runtime = data_dir_ / "runtime.json";
   return wait_until(
              [&] {
                if (::waitpid(pid_, &exit_status_, WNOHANG) == pid_) {
                  pid_ = -1;
                  return true;  // exited: stop waiting, report below
                }
-               const std::string text = read_file(runtime);
+               const std::string text = read_file(files_dir() / "runtime.json");
                if (text.empty())
                  return false;
                boost::system::error_code ec;
@@ -107,6 +110,13 @@ int StratusdProcess::stop(int signal, std::chrono::milliseconds timeout) {
     return -1;
   ::kill(pid_, signal);
   return wait_exit(timeout);
+}
+
+std::filesystem::path StratusdProcess::files_dir() const {
+  if (command_prefix_.empty() || pid_ <= 0)
+    return data_dir_;
+  // /proc/<pid>/root resolves paths in the process's own mount namespace.
+  return std::filesystem::path("/proc") / std::to_string(pid_) / "root" / data_dir_.relative_path();
 }
 
 std::string StratusdProcess::output() const {

@@ -20,15 +20,23 @@ std::filesystem::path build_binary(const std::string& name);
 class StratusdProcess {
  public:
   /// `data_dir` is created if needed; `extra_args` are appended.
-  explicit StratusdProcess(std::filesystem::path data_dir,
-                           std::vector<std::string> extra_args = {});
+  ///
+  /// `command_prefix`, when non-empty, is executed (searched in PATH) instead of stratusd,
+  /// with stratusd's whole argv appended, e.g. `unshare --mount sh -c '<mount …> && exec
+  /// "$@"' sh` to give stratusd a private mount namespace. It must end by exec'ing that argv
+  /// in the same process (no fork), so that `pid()` is stratusd's. While it runs, the data
+  /// dir is read through `files_dir()`, since the prefix may have mounted over it.
+  explicit StratusdProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args = {},
+                           std::vector<std::string> command_prefix = {});
   /// Kills the process (SIGKILL) if still running.
   ~StratusdProcess();
   StratusdProcess(const StratusdProcess&) = delete;
   StratusdProcess& operator=(const StratusdProcess&) = delete;
 
   /// Spawns stratusd and waits until runtime.json names this pid (ready to
-  /// serve). False if it exited or did not get ready within `timeout`.
+  /// serve). False if it exited or did not get ready within `timeout`. May be called
+  /// again once the process has exited or was stopped (even by SIGKILL): a restart on
+  /// the same data dir, with new ports.
   bool start(std::chrono::milliseconds timeout = std::chrono::seconds(30));
   /// Sends `signal` and waits for the exit; returns the exit status as
   /// waitpid reports it, or -1 on timeout.
@@ -38,6 +46,11 @@ class StratusdProcess {
 
   [[nodiscard]] pid_t pid() const { return pid_; }
   [[nodiscard]] const std::filesystem::path& data_dir() const { return data_dir_; }
+  /// The data dir as this test process can read it: `/proc/<pid>/root/<data_dir>` while
+  /// a stratusd started with a command prefix runs (its mounts may be private to it),
+  /// else `data_dir()`. Use it for files stratusd writes (pki, outbox, runtime.json). Not
+  /// for SQLite: it resolves `/proc/<pid>/root` to "/" and would open this namespace's file.
+  [[nodiscard]] std::filesystem::path files_dir() const;
   [[nodiscard]] std::uint16_t http_port() const { return http_port_; }
   [[nodiscard]] std::uint16_t mqtt_port() const { return mqtt_port_; }
   [[nodiscard]] std::uint16_t backend_port() const { return backend_port_; }
@@ -49,6 +62,7 @@ class StratusdProcess {
  private:
   std::filesystem::path data_dir_;
   std::vector<std::string> extra_args_;
+  std::vector<std::string> command_prefix_;
   pid_t pid_ = -1;
   int exit_status_ = -1;
   std::uint16_t http_port_ = 0;

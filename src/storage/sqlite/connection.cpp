@@ -61,14 +61,24 @@ Result<Connection> Connection::open(const std::filesystem::path& path, const Ope
   if (!options.read_only) {
     // The database holds password hashes and node state: owner-only, even outside the
     // 0700 data dir (issue 13). SQLite gives its -wal and -shm files the same mode.
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
+    //
+    // Never open() and close() an existing database file here: closing any descriptor of
+    // a file drops every POSIX lock this process holds on it, including the SHARED lock
+    // that this process's other connections keep in WAL mode (sqlite.org/howtocorrupt.html
+    // §2.2). Another process (`sqlite3`, a backup, `stratusd user add`) closing its last
+    // connection then believed it was alone, checkpointed and deleted the WAL, and every
+    // later commit of stratusd went to the unlinked WAL: lost (issue 13, found by
+    // crash_system_test). Only a file that does not exist yet is created through a
+    // descriptor, and nothing can hold locks on it.
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      ::close(fd);
+    } else if (errno != EEXIST) {
       return fail(errc::unavailable, "open " + path.string() + ": " + std::strerror(errno));
     }
     struct stat st {};
-    const bool loose = ::fstat(fd, &st) == 0 && (st.st_mode & 0077) != 0;
-    const bool tightened = !loose || ::fchmod(fd, 0600) == 0;
-    ::close(fd);
+    const bool loose = ::stat(path.c_str(), &st) == 0 && (st.st_mode & 0077) != 0;
+    const bool tightened = !loose || ::chmod(path.c_str(), 0600) == 0;
     if (!tightened) {
       return fail(errc::unavailable,
                   "chmod 0600 " + path.string() + ": " + std::strerror(errno));

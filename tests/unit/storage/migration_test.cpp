@@ -2,8 +2,10 @@
 // database is refused. How: real SQLite files in a temp dir.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
+#include <string>
 
 #include "storage/sqlite/connection.hpp"
 #include "support/temp_dir.hpp"
@@ -115,6 +117,35 @@ TEST(Connection, ErrorsCarrySqliteText) {
 
 namespace stratus::storage::sqlite {
 namespace {
+
+// Issue 13 (found by crash_system_test): opening another connection must not drop the
+// POSIX locks the first one holds on the database file. Without its SHARED lock, another
+// process closing its last connection checkpoints and deletes the WAL under this one.
+TEST(Connection, OpeningAnotherConnectionKeepsTheLocksOfTheFirst) {
+  test::TempDir dir;
+  const auto path = dir.path() / "locks.db";
+  auto first = Connection::open(path, {});
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(first->exec("CREATE TABLE t(x INTEGER); INSERT INTO t VALUES(1);"));
+  // This process's POSIX locks on the database file, as the kernel lists them.
+  const auto locks_held = [&] {
+    struct stat st {};
+    EXPECT_EQ(::stat(path.c_str(), &st), 0);
+    const std::string inode = ":" + std::to_string(st.st_ino) + " ";
+    const std::string pid = " " + std::to_string(::getpid()) + " ";
+    std::ifstream in("/proc/locks");
+    int held = 0;
+    for (std::string line; std::getline(in, line);) {
+      if (line.find(inode) != std::string::npos && line.find(pid) != std::string::npos)
+        ++held;
+    }
+    return held;
+  };
+  ASSERT_GT(locks_held(), 0) << "a WAL connection holds a SHARED lock on the database file";
+  auto second = Connection::open(path, {});
+  ASSERT_TRUE(second);
+  EXPECT_GT(locks_held(), 0) << "opening a second connection dropped the first one's lock";
+}
 
 TEST(Statement, FinishedReadsDoNotPinTheSnapshot) {
   // A pooled connection must see rows another connection (or process) wrote
