@@ -108,6 +108,17 @@ class NodesSystemTest : public ::testing::Test {
     return json::parse(r.body);
   }
 
+  // True once `token`'s user sees `node_id` disconnected (within 10 s).
+  static bool eventually_offline(const std::string& node_id, const std::string& token) {
+    return wait_until(
+        [&] {
+          const auto r = call("GET", "/v1/user/nodes/status?node_id=" + node_id, token);
+          return r.status == 200 &&
+                 !json::parse(r.body).at("connectivity").at("connected").as_bool();
+        },
+        10s);
+  }
+
   static bool eventually_param(const std::string& node_id, const std::string& token,
                                const char* device, const char* param, const json::value& expected) {
     return wait_until(
@@ -195,12 +206,7 @@ TEST_F(NodesSystemTest, ASetWhileOfflineArrivesAfterReconnect) {
   auto node = boot_and_map("light2", *alice_);
   ASSERT_TRUE(eventually_param("light2", *alice_, "Light", "Power", false));
   node->drop();  // power loss: no DISCONNECT, no will
-  ASSERT_TRUE(wait_until(
-      [&] {
-        const auto r = call("GET", "/v1/user/nodes/status?node_id=light2", *alice_);
-        return r.status == 200 && !json::parse(r.body).at("connectivity").at("connected").as_bool();
-      },
-      10s));
+  ASSERT_TRUE(eventually_offline("light2", *alice_));
   auto r = call("PUT", "/v1/user/nodes/params", *alice_,
                 R"([{"node_id":"light2","payload":{"Light":{"Power":true}}}])");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -228,12 +234,7 @@ TEST_F(NodesSystemTest, ASetWhileOfflineArrivesWhenTheNodeOnlySubscribes) {
   auto node = boot_and_map("light2s", *alice_);
   ASSERT_TRUE(eventually_param("light2s", *alice_, "Light", "Power", false));
   node->drop();
-  ASSERT_TRUE(wait_until(
-      [&] {
-        const auto r = call("GET", "/v1/user/nodes/status?node_id=light2s", *alice_);
-        return r.status == 200 && !json::parse(r.body).at("connectivity").at("connected").as_bool();
-      },
-      10s));
+  ASSERT_TRUE(eventually_offline("light2s", *alice_));
   auto r = call("PUT", "/v1/user/nodes/params", *alice_,
                 R"([{"node_id":"light2s","payload":{"Light":{"Hue":120}}}])");
   ASSERT_EQ(r.status, 200) << r.body;
