@@ -17,5 +17,14 @@ if(STRATUS_SANITIZE)
   target_link_options(stratus_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
 
+# STRATUS_FUZZ: coverage instrumentation for libFuzzer on every Stratus target; the fuzz
+# executables add -fsanitize=fuzzer when they link (fuzz/CMakeLists.txt).
+if(STRATUS_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "STRATUS_FUZZ needs clang (libFuzzer); use scripts/fuzz")
+  endif()
+  target_compile_options(stratus_sanitizers INTERFACE -fsanitize=fuzzer-no-link)
+endif()
+
 add_library(stratus_options INTERFACE)
 target_link_libraries(stratus_options INTERFACE stratus_warnings stratus_sanitizers)
