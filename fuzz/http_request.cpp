@@ -23,19 +23,20 @@ std::string_view to_std(boost::beast::string_view s) {
   return {s.data(), s.size()};
 }
 
-// Feeds `bytes` to `parser` the way a read loop does: put() what is buffered, keep the
-// unconsumed rest, and stop at the end of the message or on an error. False on an error.
+// Feeds `bytes` to `parser` the way http::read does: put() what is buffered, drop what it
+// used (also when it asks for more: it must not see those bytes again), and stop at the
+// end of the message, when it needs more, or on an error. False on an error.
 bool feed(bhttp::request_parser<bhttp::string_body>& parser, std::string& buffered,
           std::string_view bytes) {
   buffered.append(bytes);
   while (!parser.is_done() && !buffered.empty()) {
     boost::beast::error_code ec;
     const auto used = parser.put(boost::asio::buffer(buffered.data(), buffered.size()), ec);
+    buffered.erase(0, used);
     if (ec == bhttp::error::need_more)
       return true;
     if (ec)
       return false;
-    buffered.erase(0, used);
     if (used == 0)
       return true;
   }
