@@ -77,6 +77,8 @@ json::value data_json(const std::string& bytes, bool is_base64) {
   return json::string(bytes);
 }
 
+}  // namespace
+
 Result<service::NewCommand> parse_new_command(std::string_view text) {
   auto body = parse_object(text);
   if (!body)
@@ -130,6 +132,8 @@ Result<service::NewCommand> parse_new_command(std::string_view text) {
   }
   return c;
 }
+
+namespace {
 
 json::object outcome_response(const service::CommandNodeOutcome& o) {
   if (o.sent)

@@ -28,6 +28,13 @@ namespace stratus::api {
 void add_command_routes(http::Router& router, service::AccountService& accounts,
                         service::CommandService& commands, boost::asio::thread_pool& pool);
 
+/// Parses the body of `POST /v1/user/nodes/cmd` into a command for the service, which
+/// checks ranges and node ids. Errors: invalid_argument with the RainMaker reason code
+/// (100006 for a malformed body or field type, or the command error codes for `cmd`,
+/// `data`, base64 data and `timeout`). Pure; exposed for tests and the `rest_body` fuzz
+/// target.
+Result<service::NewCommand> parse_new_command(std::string_view body);
+
 /// One stored record as `GET /v1/user/nodes/cmd` shows it: `request_data` and
 /// `response_data` are JSON when the bytes are valid JSON, else a string — base64 when
 /// the request was `is_base64` or the bytes are not UTF-8. Exposed for tests.

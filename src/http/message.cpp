@@ -26,8 +26,9 @@ int hex_value(char c) {
 }
 
 // Decodes %XX escapes (and '+' as a space in query components, where HTML forms
-// put it). Rejects truncated or non-hex escapes and NUL bytes: nothing downstream
-// expects them, and silently passing them on hides bugs and attacks alike.
+// put it). Rejects truncated or non-hex escapes and NUL bytes, escaped or raw (Beast
+// refuses a raw one before we get here, but this is a public parser): nothing
+// downstream expects them, and silently passing them on hides bugs and attacks alike.
 Result<std::string> percent_decode(std::string_view in, bool plus_is_space) {
   std::string out;
   out.reserve(in.size());
@@ -46,6 +47,8 @@ Result<std::string> percent_decode(std::string_view in, bool plus_is_space) {
       i += 2;
     } else if (c == '+' && plus_is_space) {
       out.push_back(' ');
+    } else if (c == '\0') {
+      return fail(errc::invalid_argument, "NUL byte in request target");
     } else {
       out.push_back(c);
     }

@@ -59,7 +59,7 @@ struct Target {
 
 /// Parses an origin-form request-target ("/path?query"; RFC 9112 §3.2.1).
 /// Errors: `errc::invalid_argument` if it does not start with '/', has a bad
-/// percent-escape, or decodes to a NUL byte. Pure; thread-safe.
+/// percent-escape, or holds or decodes to a NUL byte. Pure; thread-safe.
 [[nodiscard]] Result<Target> parse_target(std::string_view target);
 
 }  // namespace stratus::http

@@ -5,6 +5,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <cmath>
 #include <set>
 #include <utility>
 
@@ -454,11 +455,14 @@ json::object param_json(const ParamSpec& p) {
     properties.emplace_back("simple_ts");
   }
   o["properties"] = std::move(properties);
-  if (p.bounds.min || p.bounds.max || p.bounds.step) {
+  const bool has_step = p.bounds.step && *p.bounds.step != 0;
+  if (p.bounds.min || p.bounds.max || has_step) {  // never an empty "bounds":{}
     json::object bounds;
-    // Firmware bounds are typed like the param: ints print as integers.
+    // Firmware bounds are typed like the param: ints print as integers. A bound of an
+    // int param that is no int64 (1e300, 0.5) stays a double: the cast would be undefined
+    // or lose the value (both found by the node_config fuzz target).
     auto number = [&](double v) -> json::value {
-      if (p.data_type == DataType::integer) {
+      if (p.data_type == DataType::integer && v == std::trunc(v) && v >= -0x1p63 && v < 0x1p63) {
         return static_cast<std::int64_t>(v);
       }
       return v;
@@ -469,7 +473,7 @@ json::object param_json(const ParamSpec& p) {
     if (p.bounds.max) {
       bounds["max"] = number(*p.bounds.max);
     }
-    if (p.bounds.step && *p.bounds.step != 0) {
+    if (has_step) {
       bounds["step"] = number(*p.bounds.step);
     }
     o["bounds"] = std::move(bounds);

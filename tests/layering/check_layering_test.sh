@@ -126,6 +126,17 @@ printf 'target_link_libraries(stratus_cli PRIVATE stratus::storage)\n' >>src/cli
 expect_refused "a forbidden link" 'src/cli/CMakeLists.txt:3: cli -> storage'
 
 make_tree
+mkdir -p fuzz
+printf '#include "client/session.hpp"\n' >fuzz/session.cpp
+expect_refused "a fuzz folder without a row" 'no row for fuzz'
+printf 'fuzz          | client                  | fuzz targets\n' >>src/MODULES
+"$scripts/update-architecture-docs" "$work/t"
+expect_clean "fuzz targets within their row"
+printf '#include "storage/repo.hpp"\n' >fuzz/repo.cpp
+printf 'target_link_libraries(fuzz_session PRIVATE stratus::client stratus::storage)\n' >fuzz/CMakeLists.txt
+expect_refused "fuzz targets" 'fuzz/repo.cpp:1: fuzz -> storage' 'fuzz/CMakeLists.txt:1: fuzz -> storage'
+
+make_tree
 mkdir -p src/extra
 expect_refused "a folder without a row" 'no row for src/extra'
 

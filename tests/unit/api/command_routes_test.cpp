@@ -1,12 +1,15 @@
-// Proves how GET /v1/user/nodes/cmd renders a stored command record: bytes that are
-// JSON come back as JSON, text as a string, raw bytes (or is_base64) as base64, times
-// in seconds, optional fields only when set.
-// How: `command_record_json` on hand-made records (pure).
+// Proves how GET /v1/user/nodes/cmd renders a stored command record (bytes that are
+// JSON come back as JSON, text as a string, raw bytes or is_base64 as base64, times in
+// seconds, optional fields only when set) and how a POST body becomes a command.
+// How: `command_record_json` on hand-made records, `parse_new_command` on bodies (pure).
 #include "api/command_routes.hpp"
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace stratus::api {
 namespace {
@@ -60,6 +63,41 @@ TEST(CommandRecordJson, AnsweredRecordAndDataShapes) {
   EXPECT_EQ(o.at("is_base64"), json::value(true));
   r.request_data = "[1,2]";
   EXPECT_EQ(command_record_json(r).at("request_data"), json::parse("[1,2]")) << "JSON wins";
+}
+
+TEST(ParseNewCommand, ReadsEveryField) {
+  const auto c = parse_new_command(
+      R"({"node_ids":["a","b"],"cmd":4097,"data":{"x":1},"timeout":-1,"override":true})");
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  EXPECT_EQ(c->node_ids, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(c->cmd, 4097);
+  EXPECT_EQ(c->data, R"({"x":1})");
+  EXPECT_EQ(c->timeout_s, -1);
+  EXPECT_TRUE(c->override_pending);
+  EXPECT_FALSE(c->is_base64);
+
+  const auto raw = parse_new_command(R"({"node_ids":["a"],"cmd":1,"data":"AAE=","is_base64":true})");
+  ASSERT_TRUE(raw.has_value());
+  EXPECT_EQ(raw->data, std::string("\0\1", 2));
+}
+
+TEST(ParseNewCommand, RefusesWithTheRainMakerCode) {
+  namespace code = service::command_error;
+  const std::pair<const char*, int> cases[] = {
+      {"[1]", 100006},
+      {R"({"node_ids":"a","cmd":1})", 100006},
+      {R"({"node_ids":["a"]})", code::invalid_cmd},
+      {R"({"node_ids":["a"],"cmd":18446744073709551615})", code::invalid_cmd},
+      {R"({"node_ids":["a"],"cmd":1,"data":5})", code::invalid_data},
+      {R"({"node_ids":["a"],"cmd":1,"data":"A===","is_base64":true})", code::invalid_base64},
+      {R"({"node_ids":["a"],"cmd":1,"timeout":1.5})", code::invalid_timeout},
+  };
+  for (const auto& [body, reason] : cases) {
+    const auto c = parse_new_command(body);
+    ASSERT_FALSE(c.has_value()) << body;
+    EXPECT_EQ(c.error().code, errc::invalid_argument) << body;
+    EXPECT_EQ(c.error().reason, reason) << body;
+  }
 }
 
 }  // namespace

@@ -282,5 +282,22 @@ TEST(NodeConfigToJson, BoundsStepAndValidStrings) {
   EXPECT_EQ(to_json(*back), text);
 }
 
+TEST(NodeConfigToJson, OddBoundsRoundTrip) {
+  // Found by the node_config fuzz target: an int bound beyond int64 was cast (undefined
+  // behaviour), and a lone step 0 gave an empty "bounds":{} that did not round-trip.
+  const auto c = parse_node_config(
+      R"({"node_id":"n1","devices":[{"name":"A","params":[)"
+      R"({"name":"big","data_type":"int","bounds":{"min":-1e300,"max":1e19,"step":0.5}},)"
+      R"({"name":"zero","data_type":"int","bounds":{"step":0}}]}]})");
+  ASSERT_TRUE(c.has_value()) << c.error().context;
+  const auto text = to_json(*c);
+  EXPECT_NE(text.find(R"("bounds":{"min":-1E300,"max":1E19,"step":5E-1})"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find(R"("bounds":{})"), std::string::npos) << text;
+  const auto back = parse_node_config(text);
+  ASSERT_TRUE(back.has_value()) << back.error().context;
+  EXPECT_EQ(to_json(*back), text);
+}
+
 }  // namespace
 }  // namespace stratus::model
