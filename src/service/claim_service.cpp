@@ -148,8 +148,10 @@ ClaimService::ClaimService(storage::ClaimRepository& repository, storage::NodeRe
       options_(std::move(options)) {}
 
 // The database is the record; the broker's list follows it. A failed write leaves the
-// previous list in force until the next revocation or restart rewrites it.
+// previous list in force until the next revocation or restart rewrites it. Read and
+// write under one lock: two verifies publishing at once must not let the older list win.
 void ClaimService::publish_revocations() {
+  std::lock_guard lock(revocations_mutex_);
   auto list = repository_.revoked_fingerprints(now_s());
   if (!list) {
     log::error(Channel::service, "revocation list not read: {}", list.error().message());
@@ -265,7 +267,8 @@ Result<ClaimedCertificate> ClaimService::verify(std::string_view user_id, std::s
                     "\" by this user; call claim/initiate first and use the node_id it "
                     "returns as the CSR's common name");
   }
-  if (!primaries.empty() && !is_primary) {
+  // "No user" means none at all: a node used only by secondary users is not free.
+  if (!users->empty() && !is_primary) {
     log::warn(Channel::service,
               "certificate re-issue refused user_id={} node_id={} client={}: not its primary "
               "user",
@@ -294,6 +297,10 @@ Result<ClaimedCertificate> ClaimService::verify(std::string_view user_id, std::s
   if (!revoked) {
     if (revoked.error().code == errc::not_found) {  // the user was removed meanwhile
       return fail(errc::not_found, code::claim_not_found, "no claim of node id \"" + *cn + "\"");
+    }
+    if (revoked.error().code == errc::forbidden) {  // mapped to another user meanwhile
+      return fail(errc::forbidden, code::reissue_forbidden,
+                  "node \"" + *cn + "\" belongs to another user now");
     }
     return fail(revoked.error());
   }

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,7 +76,8 @@ struct ClaimedCertificate {
   std::string mqtt_host;        ///< ClaimOptions::mqtt_host (may be empty)
 };
 
-/// The claiming use cases. Thread-safe (no mutable state of its own); every
+/// The claiming use cases. Thread-safe (its only state is a mutex that orders
+/// revocation-list publishing); every
 /// call blocks (database, signing): call it from the blocking pool. Failures
 /// carry a code of service/claim_errors.hpp in `Error::reason`.
 class ClaimService {
@@ -141,6 +143,7 @@ class ClaimService {
   Result<void> check_csr_size(std::string_view csr_pem) const;
   std::int64_t now_s() const;
   void publish_revocations();
+  std::mutex revocations_mutex_;  // publish_revocations: read and write as one
 
   storage::ClaimRepository& repository_;
   storage::NodeRepository& nodes_;

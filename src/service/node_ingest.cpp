@@ -290,7 +290,7 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
     // meanwhile is newer and wins over what is put back.
     log::warn(Channel::service, "queued params for node_id={} not sent: broker unreachable",
               d.node_id);
-    (void)repository_.write([&](storage::NodeWriter& w) -> Result<void> {
+    auto kept = repository_.write([&](storage::NodeWriter& w) -> Result<void> {
       for (const auto& set : d.sets) {
         auto back = parse_object(set.params).value_or(json::object());
         auto newer = w.desired(d.node_id, set.user_id);
@@ -307,6 +307,10 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
       }
       return {};
     });
+    if (!kept) {
+      log::error(Channel::service, "queued params for node_id={} lost: not sent and not kept: {}",
+                 d.node_id, kept.error().message());
+    }
   }
   std::sort(polled.begin(), polled.end());
   polled.erase(std::unique(polled.begin(), polled.end()), polled.end());

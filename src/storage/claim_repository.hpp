@@ -100,11 +100,13 @@ class ClaimRepository {
   /// - if `consumed_auth_id` is not empty, removes that challenge; errc::conflict
   ///   (and nothing written) if it is gone or expired at `certificate.issued_at`
   ///   (a concurrent verify used it first);
-  /// - marks `node` certified: a user node (user id set) must exist with that
-  ///   owner, else errc::not_found; a self-claimed node (no user id) is created
-  ///   if absent, and errc::already_exists (nothing written) when a certificate
-  ///   of that node id is still valid (one valid certificate per node id: a
-  ///   self-claim cannot replace it, issue 13);
+  /// - marks `node` certified. With `certificate.user_id` set (user claiming, issue
+  ///   13's re-issue rule, checked here again inside the transaction): while the
+  ///   node has users, that user must be a primary one (else errc::forbidden); while
+  ///   it has none, the claimed node must be that user's (else errc::not_found).
+  ///   Without (self claiming): the node is created if absent, and
+  ///   errc::already_exists (nothing written) when a certificate of that node id is
+  ///   still valid (one valid certificate per node id: a self-claim cannot replace it);
   /// - revokes every earlier certificate of the node id (`revoked_at` =
   ///   `certificate.issued_at`, with `revoke_reason`);
   /// - appends `certificate` to the audit table.

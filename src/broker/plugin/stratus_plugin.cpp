@@ -94,18 +94,28 @@ std::string certificate_fingerprint(const mosquitto* client) {
   return hex;
 }
 
-// One fingerprint per line; blank lines and '#' comments ignored.
-void load_revoked(PluginState& state) {
-  state.revoked.clear();
-  std::ifstream in(state.revoked_file);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line.front() == '#')
-      continue;
-    state.revoked.insert(line);
+// One fingerprint per line; blank lines and '#' comments ignored. False (the old list
+// kept) when an existing file cannot be read: failing open would un-revoke everything.
+bool load_revoked(PluginState& state, bool exists) {
+  std::unordered_set<std::string> revoked;
+  if (exists) {
+    std::ifstream in(state.revoked_file);
+    if (!in) {
+      mosquitto_log_printf(MOSQ_LOG_WARNING, "stratus: cannot read %s; keeping %zu revocations",
+                           state.revoked_file.c_str(), state.revoked.size());
+      return false;
+    }
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty() || line.front() == '#')
+        continue;
+      revoked.insert(line);
+    }
   }
+  state.revoked = std::move(revoked);
   mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: %zu revoked node certificates",
                        state.revoked.size());
+  return true;
 }
 
 // Re-reads the list when the file changed; then drops every node session whose
@@ -122,10 +132,11 @@ void refresh_revoked(PluginState& state) {
                                    st.st_mtim.tv_nsec != old.st_mtim.tv_nsec));
   if (!changed)
     return;
+  if (!load_revoked(state, exists))
+    return;  // retried on the next tick: the file's metadata is not recorded as seen
   state.revoked_seen = exists;
   struct stat none {};
   state.revoked_stat = exists ? st : none;
-  load_revoked(state);
   // Collected first: a kick may run on_disconnect, which edits `current`.
   std::vector<std::string> kick;
   for (const auto& [node_id, connection] : state.current) {

@@ -1,5 +1,7 @@
 #include "storage/sqlite/claim_repository.hpp"
 
+#include <algorithm>
+
 #include <string>
 
 namespace stratus::storage::sqlite {
@@ -186,14 +188,28 @@ Result<std::int64_t> SqliteClaimRepository::record_certificate(const ClaimedNode
         if (c.changes() == 0)
           return fail(errc::conflict, "claim challenge already used or expired");
       }
-      if (node.user_id) {
-        auto s = c.prepare(
-            "UPDATE claimed_nodes SET state = 'certified', updated_at = ?1 "
-            "WHERE node_id = ?2 AND user_id = ?3");
-        if (!s)
-          return fail(s.error());
-        s->bind(1, cert.issued_at).bind(2, node.node_id).bind(3, *node.user_id);
-        if (auto r = s->run(); !r)
+      if (cert.user_id) {
+        // User claiming: the re-issue rule, checked again inside the transaction (a
+        // mapping may have committed since the service looked).
+        auto users = c.query_all(
+            "SELECT user_id, role FROM user_nodes WHERE node_id = ?1",
+            [](const Statement& s) { return std::pair(s.text(0), s.text(1)); }, node.node_id);
+        if (!users)
+          return fail(users.error());
+        const bool primary = std::any_of(users->begin(), users->end(), [&](const auto& u) {
+          return u.first == *cert.user_id && u.second == "primary";
+        });
+        if (!users->empty() && !primary)
+          return fail(errc::forbidden, "node " + node.node_id + " belongs to another user");
+        auto r = users->empty()
+                     ? c.execute("UPDATE claimed_nodes SET state = 'certified', updated_at = ?1 "
+                                 "WHERE node_id = ?2 AND user_id = ?3",
+                                 cert.issued_at, std::string_view(node.node_id),
+                                 std::string_view(*cert.user_id))
+                     : c.execute("UPDATE claimed_nodes SET state = 'certified', updated_at = ?1 "
+                                 "WHERE node_id = ?2",
+                                 cert.issued_at, std::string_view(node.node_id));
+        if (!r)
           return r;
         if (c.changes() == 0)
           return fail(errc::not_found, "no claim of node " + node.node_id + " by this user");

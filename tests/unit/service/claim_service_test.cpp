@@ -359,6 +359,32 @@ TEST_F(ClaimServiceTest, OnlyTheCurrentPrimaryUserMayReissueAndReissueRevokes) {
   expect_error(stranger.error(), errc::not_found, code::claim_not_found);
 }
 
+// The way out the refusal above names: the primary user of a self-claimed node may
+// re-claim it, which revokes the self-claimed certificate.
+TEST_F(ClaimServiceTest, ThePrimaryUserOfASelfClaimedNodeMayReissue) {
+  options_.self_claim = ClaimOptions::SelfClaim::allow;
+  auto& s = service();
+  const std::string hmac(128, 'A');
+  auto challenge = s.self_initiate(kMac, "esp32s3");
+  ASSERT_TRUE(challenge);
+  ASSERT_TRUE(s.self_verify(challenge->auth_id, hmac, csr_for(kMac), ""));
+  ASSERT_TRUE(nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
+    if (auto r = w.ensure_node(kMac, 1); !r)
+      return r;
+    return w.add_user("bob", kMac, "primary", 1);
+  }));
+  auto stranger = s.verify("alice", "", csr_for(kMac), "");
+  ASSERT_FALSE(stranger);
+  expect_error(stranger.error(), errc::not_found, code::claim_not_found);  // as if unknown
+  auto by_owner = s.verify("bob", "", csr_for(kMac), "");
+  ASSERT_TRUE(by_owner) << by_owner.error().message();
+  const auto audit = *repository_.list_certificates(std::string(kMac));
+  ASSERT_EQ(audit.size(), 2u);
+  EXPECT_TRUE(audit[0].revoked_at);
+  EXPECT_EQ(audit[1].user_id, std::optional<std::string>("bob"));
+  ASSERT_EQ(revocations_.lists.size(), 1u);
+}
+
 TEST_F(ClaimServiceTest, SelfClaimAllowListMatchesMacsAndPrefixes) {
   options_.self_claim = ClaimOptions::SelfClaim::allowlist;
   options_.allowlist = *parse_mac_allowlist("7C:DF:A1*  # our ESP32-S3 batch\nAABBCCDDEEFF\n");
