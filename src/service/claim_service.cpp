@@ -254,13 +254,9 @@ Result<ClaimedCertificate> ClaimService::verify(std::string_view user_id, std::s
   auto users = nodes_.users_of(*cn);
   if (!users)
     return fail(users.error());
-  std::vector<std::string_view> primaries;
-  for (const auto& [user, role] : *users) {
-    if (role == "primary")
-      primaries.push_back(user);
-  }
-  const bool is_primary =
-      std::find(primaries.begin(), primaries.end(), user_id) != primaries.end();
+  const bool is_primary = std::any_of(users->begin(), users->end(), [&](const auto& u) {
+    return u.first == user_id && u.second == "primary";
+  });
   if (!node || (!is_primary && node->user_id != user_id)) {
     return fail(errc::not_found, code::claim_not_found,
                 "no claim of node id \"" + *cn +

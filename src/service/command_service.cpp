@@ -6,8 +6,8 @@
 #include <set>
 
 #include "core/random.hpp"
-#include "proto/payloads.hpp"
 #include "log/log.hpp"
+#include "proto/payloads.hpp"
 #include "service/node_service.hpp"
 
 namespace stratus::service {
@@ -37,6 +37,15 @@ bool pending(const storage::CommandRecord& r) {
 
 std::string_view offline_description() {
   return "Node is offline, responses may be delayed";  // the spec's wording (§3.5)
+}
+
+// The TLV role byte of a user's relation to a node (spec §3.2): primary, or secondary
+// with its sub-role bits.
+std::uint8_t relation_role(const storage::UserNode& relation) {
+  return relation.role == "primary"
+             ? proto::kRolePrimary
+             : static_cast<std::uint8_t>(proto::kRoleSecondary |
+                                         proto::sub_role_bits(relation.sub_role));
 }
 
 proto::CmdRequest tlv_request(const storage::CommandRecord& r) {
@@ -122,6 +131,10 @@ std::int64_t CommandService::now_ms() const {
   return unix_ms(clock_.now());
 }
 
+void CommandService::count_cancelled(std::int64_t n) {
+  count(kCancelled, n);
+}
+
 void CommandService::count(std::string_view status, std::int64_t n) {
   metrics_
       .counter("stratus_commands_total", "Command request records entering each status.",
@@ -146,11 +159,8 @@ Result<CommandCreated> CommandService::create(const Principal& who, const NewCom
     std::optional<storage::NodeRecord> node;
     std::uint8_t role = 0;
     if (auto mine = nodes_.get_user_node(who.user_id, node_id)) {
+      role = relation_role(*mine);
       node = std::move(mine->node);
-      role = mine->role == "primary"
-                 ? proto::kRolePrimary
-                 : static_cast<std::uint8_t>(proto::kRoleSecondary |
-                                             proto::sub_role_bits(mine->sub_role));
     } else if (mine.error().code != errc::not_found) {
       return fail(errc::unavailable, "cannot read node " + node_id + ": " + mine.error().context);
     } else if (who.super_admin) {
@@ -398,10 +408,7 @@ Result<std::int64_t> CommandService::cancel(const Principal& who, std::string_vi
 
 std::uint8_t CommandService::role_byte(std::string_view user_id, std::string_view node_id) {
   if (auto mine = nodes_.get_user_node(user_id, node_id)) {
-    return mine->role == "primary"
-               ? proto::kRolePrimary
-               : static_cast<std::uint8_t>(proto::kRoleSecondary |
-                                           proto::sub_role_bits(mine->sub_role));
+    return relation_role(*mine);
   } else if (mine.error().code != errc::not_found) {
     return kRoleUnknown;
   }

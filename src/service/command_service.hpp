@@ -155,6 +155,11 @@ class CommandService {
   std::optional<std::string> on_response(std::string_view node_id,
                                          const proto::CmdResponse& response);
 
+  /// Counts `n` records that storage moved to `cancelled` on its own (the cascade when
+  /// a node's users are removed, storage::NodeWriter::remove_all_users), so
+  /// `stratus_commands_total{status="cancelled"}` stays exact. Thread-safe.
+  void count_cancelled(std::int64_t n);
+
   /// Marks every pending record whose expiration has passed `timed_out` (the periodic
   /// sweep; also run before reads). Only reads when nothing is due. Returns how many.
   Result<std::int64_t> expire_due();

@@ -274,12 +274,8 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
   committed_.inc(batch.size());
   if (discarded > 0)
     desired_discarded_.inc(static_cast<std::uint64_t>(discarded));
-  if (reset_cancelled > 0) {
-    metrics_
-        .counter("stratus_commands_total", "Command request records entering each status.",
-                 {{"status", "cancelled"}})
-        .inc(static_cast<std::uint64_t>(reset_cancelled));
-  }
+  if (reset_cancelled > 0)
+    commands_.count_cancelled(reset_cancelled);
   for (const auto& d : deliveries) {
     if (auto sent = messenger_.publish_params_remote(d.node_id, json::serialize(d.merged)); sent) {
       log::info(Channel::service, "delivered queued params of {} users to node_id={}",
