@@ -1,17 +1,38 @@
-// Fuzz target `rest_body`: REST request bodies (docs/api.md) — the JSON object reader every
-// route uses (api::parse_object, string_fields) and the command POST body
-// (api::parse_new_command, spec rainmaker.md §3.5); plus the query boolean reader.
-// Invariants: a body the command parser accepts is a JSON object for parse_object too;
-// every error is invalid_argument (a 400, never a 500).
+// Fuzz target `rest_body`: REST request bodies (docs/api.md) — the JSON readers every
+// route uses (api::parse_object, string_fields) and every request parser of the REST
+// contract (proto/rest: accounts, batch sets, mapping, tags/metadata, commands,
+// claiming); plus the query readers.
+// Invariants: a body any parser accepts is a JSON object for parse_object too (batch
+// sets: any JSON), every parsed set points into the body, an accepted command
+// re-encodes to a body that parses to the same command; every error is
+// invalid_argument (a 400, never a 500).
 #include <array>
+#include <boost/json.hpp>
 #include <string_view>
 
 #include "api/command_routes.hpp"
 #include "api/json_body.hpp"
 #include "fuzz_check.hpp"
+#include "proto/rest/accounts.hpp"
+#include "proto/rest/claiming.hpp"
+#include "proto/rest/commands.hpp"
+#include "proto/rest/json.hpp"
+#include "proto/rest/nodes.hpp"
+
+namespace {
+
+using namespace stratus;
+
+template <class T>
+void check_refusal(const Result<T>& r) {
+  if (!r)
+    FUZZ_CHECK(r.error().code == errc::invalid_argument);
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  using namespace stratus;
+  namespace rest = proto::rest;
   const auto body = fuzz::as_text(data, size);
 
   const auto object = api::parse_object(body);
@@ -23,12 +44,47 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(fields.error().code == errc::invalid_argument);
 
   const auto command = api::parse_new_command(body);
-  if (command)
+  if (command) {
     FUZZ_CHECK(object.has_value());
-  else
+    // What the client writes for this command, the server reads back unchanged.
+    const auto again = rest::parse_command_request(rest::to_json(*command));
+    FUZZ_CHECK(again.has_value());
+    FUZZ_CHECK(again->node_ids == command->node_ids && again->cmd == command->cmd &&
+               again->timeout_s == command->timeout_s &&
+               again->override_pending == command->override_pending);
+    FUZZ_CHECK(again->is_base64 == command->is_base64);
+  } else {
     FUZZ_CHECK(command.error().code == errc::invalid_argument);
+  }
+
+  if (const auto any = rest::parse_body(body)) {
+    const auto sets = rest::parse_params_sets(*any, "n1");
+    check_refusal(sets);
+    if (sets) {
+      FUZZ_CHECK(!sets->empty() && sets->size() <= rest::limits::kMaxSetsPerRequest);
+      for (const auto& s : *sets)
+        FUZZ_CHECK(s.payload != nullptr);
+    }
+  } else {
+    FUZZ_CHECK(any.error().code == errc::invalid_argument);
+  }
+
+  if (object) {
+    check_refusal(rest::parse_sign_up_request(*object));
+    check_refusal(rest::parse_login_request(*object));
+    check_refusal(rest::parse_forgot_password_request(*object));
+    check_refusal(rest::parse_change_password_request(*object));
+    check_refusal(rest::parse_mapping_request(*object));
+    check_refusal(rest::parse_mapping_challenge_request(*object));
+    check_refusal(rest::parse_mapping_verify_request(*object));
+    check_refusal(rest::parse_node_update(*object));
+    check_refusal(rest::parse_claim_initiate_request(*object));
+    check_refusal(rest::parse_claim_verify_request(*object));
+  }
 
   if (const auto flag = api::parse_query_bool(body))
     FUZZ_CHECK(body.size() <= 5);
+  check_refusal(rest::parse_page_size(body));
+  check_refusal(rest::parse_query_int(body, "start_id"));
   return 0;
 }

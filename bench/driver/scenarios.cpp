@@ -1,5 +1,6 @@
 #include "scenarios.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
@@ -813,25 +814,23 @@ Result<ScenarioOutput> run_cmdresp(const CmdRespArgs& args) {
             start + std::chrono::duration_cast<Steady::duration>(interval * static_cast<double>(i));
         std::this_thread::sleep_until(scheduled);
         const auto deadline = scheduled + std::chrono::duration_cast<Steady::duration>(timeout);
-        client::CommandRequestSpec spec;
-        spec.node_ids = {nodes.node_id(i % args.nodes)};
-        spec.cmd = 0x1003;  // sim::kConfigureCommand
-        spec.data_json = R"({"bench":"r)" + std::to_string(i) + R"("})";
-        spec.timeout_s = 60;
-        auto created = s.create_command_request(spec);
-        const std::string_view key = R"("request_id":")";
-        const auto at = created ? created->body.find(key) : std::string::npos;
-        if (!created || created->status != 200 || at == std::string::npos) {
+        client::CommandRequest request;
+        request.node_ids = {nodes.node_id(i % args.nodes)};
+        request.cmd = 0x1003;  // sim::kConfigureCommand
+        request.data = R"({"bench":"r)" + std::to_string(i) + R"("})";
+        request.timeout_s = 60;
+        auto created = s.create_command_request(request);
+        if (!created || !created->all_sent()) {
           ++failures[w];
           continue;
         }
-        const auto begin = at + key.size();
-        const auto id = created->body.substr(begin, created->body.find('"', begin) - begin);
+        const auto id = created->request_id;
         posted[w].push_back(ms_between(scheduled, Steady::now()));
         bool answered = false;
         while (Steady::now() < deadline) {
           if (auto r = s.command_requests(id);
-              r && r->find(R"("status":"success")") != std::string::npos) {
+              r && std::any_of(r->requests.begin(), r->requests.end(),
+                               [](const auto& c) { return c.status == "success"; })) {
             total[w].push_back(ms_between(scheduled, Steady::now()));
             answered = true;
             break;

@@ -134,11 +134,7 @@ std::optional<double> metric_value(std::string_view page, std::string_view serie
 }
 
 Result<std::string> scrape_metrics(client::Session& session) {
-  auto answer = session.call("GET", "metrics", std::nullopt, false, false);
-  if (!answer) {
-    return fail(std::move(answer).error());
-  }
-  return std::move(answer->body);
+  return session.metrics();
 }
 
 std::filesystem::path node_dir(const std::filesystem::path& dir, std::size_t i) {

@@ -2,35 +2,39 @@
 
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
-#include <charconv>
 #include <functional>
 
 #include "api/detail/handlers.hpp"
 #include "api/errors.hpp"
-#include "api/json_body.hpp"
 #include "core/strings.hpp"
-#include "service/account_errors.hpp"
+#include "proto/rest/accounts.hpp"
+#include "proto/rest/error_codes.hpp"
+#include "proto/rest/json.hpp"
 
 namespace stratus::api {
 namespace {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
-namespace code = service::account_error;
+namespace rest = proto::rest;
+namespace code = proto::rest::account_error;
 
 using detail::authed;
 using detail::on_pool;
 using detail::SyncHandler;
 
-http::Response tokens_response(const service::Tokens& tokens, bool with_refresh) {
-  json::object body{{"status", "success"},
-                    {"description", "Login successful"},
-                    {"idtoken", tokens.id_token},
-                    {"accesstoken", tokens.access_token}};
-  // Never a "session" key here: the RainMaker CLI would switch to OTP login.
-  if (with_refresh)
-    body["refreshtoken"] = tokens.refresh_token;
-  return http::json_response(200, json::serialize(body));
+http::Response tokens_response(const service::Tokens& tokens) {
+  return json_answer(
+      200, rest::to_json(rest::Tokens{tokens.id_token, tokens.access_token, tokens.refresh_token}));
+}
+
+// Parses `body` as an object and reads it with `parse`.
+template <class Parse>
+auto read_body(std::string_view body, Parse parse) -> decltype(parse(json::object())) {
+  auto object = rest::parse_object_body(body);
+  if (!object)
+    return fail(object.error());
+  return parse(*object);
 }
 
 Error user_name_missing() {
@@ -38,7 +42,7 @@ Error user_name_missing() {
 }
 
 http::Response sign_up(service::AccountService& accounts, const http::Request& request) {
-  auto fields = string_fields<3>(request.body, {"user_name", "password", "verification_code"});
+  auto fields = read_body(request.body, rest::parse_sign_up_request);
   if (!fields)
     return error_response(fields.error());
   const auto& [user_name, password, verification_code] = *fields;
@@ -61,7 +65,7 @@ http::Response sign_up(service::AccountService& accounts, const http::Request& r
 }
 
 http::Response log_in(service::AccountService& accounts, const http::Request& request) {
-  auto fields = string_fields<3>(request.body, {"user_name", "password", "refreshtoken"});
+  auto fields = read_body(request.body, rest::parse_login_request);
   if (!fields)
     return error_response(fields.error());
   const auto& [user_name, password, refresh] = *fields;
@@ -70,7 +74,7 @@ http::Response log_in(service::AccountService& accounts, const http::Request& re
     if (!tokens)
       return error_response(tokens.error());
     // Clients that rotate store the new refresh token; the CLI ignores it.
-    return tokens_response(*tokens, true);
+    return tokens_response(*tokens);
   }
   if (!user_name)
     return error_response(user_name_missing());
@@ -82,14 +86,14 @@ http::Response log_in(service::AccountService& accounts, const http::Request& re
   auto tokens = accounts.log_in(*user_name, *password, request.remote_address);
   if (!tokens)
     return error_response(tokens.error());
-  return tokens_response(*tokens, true);
+  return tokens_response(*tokens);
 }
 
 http::Response log_out(service::AccountService& accounts, const http::Request& request,
                        const service::Principal& who) {
   bool all = false;
   if (const auto value = request.query_param("logout_all")) {
-    const auto parsed = parse_query_bool(*value);
+    const auto parsed = rest::parse_query_bool(*value);
     if (!parsed) {
       return error_response(Error{errc::invalid_argument,
                                   "invalid logout_all value; valid values are true and false",
@@ -104,7 +108,7 @@ http::Response log_out(service::AccountService& accounts, const http::Request& r
 }
 
 http::Response forgot_password(service::AccountService& accounts, const http::Request& request) {
-  auto fields = string_fields<3>(request.body, {"user_name", "password", "verification_code"});
+  auto fields = read_body(request.body, rest::parse_forgot_password_request);
   if (!fields)
     return error_response(fields.error());
   const auto& [user_name, password, verification_code] = *fields;
@@ -133,7 +137,7 @@ http::Response forgot_password(service::AccountService& accounts, const http::Re
 
 http::Response change_password(service::AccountService& accounts, const http::Request& request,
                                const service::Principal& who) {
-  auto fields = string_fields<2>(request.body, {"password", "newpassword"});
+  auto fields = read_body(request.body, rest::parse_change_password_request);
   if (!fields)
     return error_response(fields.error());
   const auto& [password, new_password] = *fields;
@@ -156,18 +160,9 @@ http::Response get_user(service::AccountService& accounts, const http::Request&,
   auto user = accounts.get_user(who);
   if (!user)
     return error_response(user.error());
-  json::object body{{"user_id", user->user_id},
-                    {"user_name", user->user_name},
-                    {"super_admin", user->super_admin},
-                    {"mfa", false}};
-  if (!user->name.empty())
-    body["name"] = user->name;
-  if (user->is_phone) {
-    body["phone_number"] = user->user_name;
-  } else {
-    body["email"] = user->user_name;
-  }
-  return http::json_response(200, json::serialize(body));
+  rest::UserInfo info{user->user_id, user->user_name, {}, {}, user->name, user->super_admin, false};
+  (user->is_phone ? info.phone_number : info.email) = user->user_name;
+  return json_answer(200, rest::to_json(info));
 }
 
 http::Response delete_user(service::AccountService& accounts, const http::Request& request,
@@ -179,7 +174,7 @@ http::Response delete_user(service::AccountService& accounts, const http::Reques
     return success_response(200, "User deleted");
   }
   const auto wants = request.query_param("request");
-  if (wants && parse_query_bool(*wants).value_or(false)) {
+  if (wants && rest::parse_query_bool(*wants).value_or(false)) {
     auto r = accounts.request_deletion(who);
     if (!r)
       return error_response(r.error());
@@ -192,33 +187,20 @@ http::Response delete_user(service::AccountService& accounts, const http::Reques
 
 http::Response list_users(service::AccountService& accounts, const http::Request& request,
                           const service::Principal& who) {
-  std::size_t limit = 10;
-  if (const auto n = request.query_param("num_records")) {
-    std::size_t parsed = 0;
-    const auto* end = n->data() + n->size();
-    const auto [ptr, ec] = std::from_chars(n->data(), end, parsed);
-    if (ec != std::errc() || ptr != end || parsed < 1 || parsed > 100) {
-      return error_response(
-          Error{errc::invalid_argument, "num_records must be between 1 and 100", 100006});
-    }
-    limit = parsed;
-  }
+  auto limit = rest::parse_page_size(request.query_param("num_records"));
+  if (!limit)
+    return error_response(limit.error());
   const auto start = request.query_param("start_id").value_or("");
-  auto page = accounts.list_users(who, start, limit);
+  auto page = accounts.list_users(who, start, *limit);
   if (!page)
     return error_response(page.error());
-  json::array users;
+  rest::UserPage answer;
   for (const auto& u : page->users) {
-    users.push_back(json::object{{"user_id", u.user_id},
-                                 {"user_name", u.user_name},
-                                 {"verified", u.verified},
-                                 {"super_admin", u.super_admin},
-                                 {"created_at", u.created_at}});
+    answer.users.push_back(
+        rest::UserSummary{u.user_id, u.user_name, u.verified, u.super_admin, u.created_at});
   }
-  json::object body{{"users", std::move(users)}};
-  if (!page->next_user_name.empty())
-    body["next_id"] = page->next_user_name;
-  return http::json_response(200, json::serialize(body));
+  answer.next_id = page->next_user_name;
+  return json_answer(200, rest::to_json(answer));
 }
 
 }  // namespace

@@ -6,14 +6,15 @@
 #include "api/account_routes.hpp"
 #include "api/detail/handlers.hpp"
 #include "api/errors.hpp"
-#include "api/json_body.hpp"
-#include "service/claim_errors.hpp"
+#include "proto/rest/claiming.hpp"
+#include "proto/rest/error_codes.hpp"
+#include "proto/rest/json.hpp"
 
 namespace stratus::api {
 namespace {
 
-namespace json = boost::json;
-namespace code = service::claim_error;
+namespace rest = proto::rest;
+namespace code = proto::rest::claim_error;
 
 // The caller, when the request carries a token: nullopt for self claiming.
 // Errors as AccountService::authenticate (a bad token is never self claiming).
@@ -28,45 +29,37 @@ Result<std::optional<service::Principal>> caller(service::AccountService& accoun
   return std::optional<service::Principal>(std::move(*who));
 }
 
-Error missing(int reason, std::string text) {
-  return Error{errc::invalid_argument, std::move(text), reason};
-}
-
 http::Response initiate(service::ClaimService& claims, service::AccountService& accounts,
                         const http::Request& request) {
-  auto fields = string_fields<2>(request.body, {"mac_addr", "platform"});
+  auto body = rest::parse_object_body(request.body);
+  if (!body)
+    return error_response(body.error());
+  auto fields = rest::parse_claim_initiate_request(*body);
   if (!fields)
     return error_response(fields.error());
-  const auto& [mac_addr, platform] = *fields;
-  if (!mac_addr) {
-    return error_response(
-        missing(code::mac_invalid, "mac_addr is missing (12 hex digits, e.g. 7CDFA100033B)"));
-  }
-  if (!platform)
-    return error_response(missing(code::platform_invalid, "platform is missing"));
   auto who = caller(accounts, request);
   if (!who)
     return error_response(who.error());
   if (*who) {
-    auto node_id = claims.initiate((*who)->user_id, *mac_addr, *platform);
+    auto node_id = claims.initiate((*who)->user_id, fields->mac_addr, fields->platform);
     if (!node_id)
       return error_response(node_id.error());
-    return http::json_response(200, json::serialize(json::object{{"node_id", *node_id}}));
+    return json_answer(200, rest::to_json(rest::ClaimInitiated{*node_id, {}, {}}));
   }
-  auto challenge = claims.self_initiate(*mac_addr, *platform);
+  auto challenge = claims.self_initiate(fields->mac_addr, fields->platform);
   if (!challenge)
     return error_response(challenge.error());
-  return http::json_response(
-      200, json::serialize(
-               json::object{{"auth_id", challenge->auth_id}, {"challenge", challenge->challenge}}));
+  return json_answer(
+      200, rest::to_json(rest::ClaimInitiated{{}, challenge->auth_id, challenge->challenge}));
 }
 
 http::Response verify(service::ClaimService& claims, service::AccountService& accounts,
                       const ClaimAnswerExtras& extras, const http::Request& request) {
   if (const auto matter = request.query_param("matter")) {
-    const auto value = parse_query_bool(*matter);
+    const auto value = rest::parse_query_bool(*matter);
     if (!value) {
-      return error_response(Error{errc::invalid_argument, "matter must be true or false", 100006});
+      return error_response(Error{errc::invalid_argument, "matter must be true or false",
+                                  rest::request_error::invalid_request_body});
     }
     if (*value) {
       return error_response(Error{errc::invalid_argument,
@@ -74,43 +67,26 @@ http::Response verify(service::ClaimService& claims, service::AccountService& ac
                                   code::matter_unsupported});
     }
   }
-  auto object = parse_object(request.body);
-  if (!object)
-    return error_response(object.error());
-  if (const auto* flag = object->if_contains("send_mqtt_host");
-      flag != nullptr && !flag->is_bool() && !flag->is_null()) {
-    return error_response(
-        Error{errc::invalid_argument, "send_mqtt_host must be a boolean", 100006});
-  }
-  std::array<std::optional<std::string>, 6> values;
-  constexpr std::array<std::string_view, 6> names{"csr",     "auth_id",       "challenge_response",
-                                                  "node_id", "node_policies", "mac_addr"};
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    auto value = optional_string(*object, names[i]);
-    if (!value)
-      return error_response(value.error());
-    values[i] = std::move(*value);
-  }
-  const auto& [csr, auth_id, challenge_response, node_id, node_policies, mac_addr] = values;
-  if (!csr)
-    return error_response(missing(code::csr_missing, "csr is missing"));
+  auto body = rest::parse_object_body(request.body);
+  if (!body)
+    return error_response(body.error());
+  auto fields = rest::parse_claim_verify_request(*body);
+  if (!fields)
+    return error_response(fields.error());
   auto who = caller(accounts, request);
   if (!who)
     return error_response(who.error());
   Result<service::ClaimedCertificate> issued =
-      *who ? claims.verify((*who)->user_id, node_id.value_or(""), *csr, request.remote_address)
-           : claims.self_verify(auth_id.value_or(""), challenge_response.value_or(""), *csr,
+      *who ? claims.verify((*who)->user_id, fields->node_id.value_or(""), fields->csr,
+                           request.remote_address)
+           : claims.self_verify(fields->auth_id.value_or(""),
+                                fields->challenge_response.value_or(""), fields->csr,
                                 request.remote_address);
   if (!issued)
     return error_response(issued.error());
-  json::object body{{"certificate", issued->certificate_pem}};
-  if (!issued->mqtt_host.empty())
-    body["mqtt_host"] = issued->mqtt_host;
-  if (extras.mqtt_port != 0)
-    body["mqtt_port"] = extras.mqtt_port;
-  if (!extras.ca_certificate_pem.empty())
-    body["ca_certificate"] = extras.ca_certificate_pem;
-  return http::json_response(200, json::serialize(body));
+  return json_answer(
+      200, rest::to_json(rest::ClaimVerified{issued->certificate_pem, issued->mqtt_host,
+                                             extras.mqtt_port, extras.ca_certificate_pem}));
 }
 
 }  // namespace

@@ -42,12 +42,12 @@ struct ClaimAnswerExtras {
 ///   [,"ca_certificate":"<PEM>"][,"mqtt_port":8883]}` (the last two from `extras`).
 ///   `send_mqtt_host`, `node_policies` and `mac_addr` are accepted and ignored
 ///   (mqtt_host is always sent when configured); `node_id` must equal the CSR's
-///   CN; `matter=true` is refused (150012).
+///   CN; `matter=true` is refused (`claim_error::matter_unsupported`).
 ///
-/// Failures use the RainMaker shape with the codes of service/claim_errors.hpp,
-/// 100006 for a body that is not a JSON object or has a field of the wrong
-/// type, and the account codes for token problems. Handlers run on `pool`;
-/// `claims`, `accounts` and `pool` must outlive the router.
+/// Failures use the RainMaker shape with the codes of proto/rest/error_codes.hpp (`claim_error`),
+/// `request_error::invalid_request_body` for a body that is not a JSON object or has a field of the
+/// wrong type, and the account codes for token problems. Handlers run on `pool`; `claims`,
+/// `accounts` and `pool` must outlive the router.
 void add_claim_routes(http::Router& router, service::ClaimService& claims,
                       service::AccountService& accounts, boost::asio::thread_pool& pool,
                       ClaimAnswerExtras extras = {});

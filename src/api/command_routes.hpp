@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 
 #include "http/router.hpp"
+#include "proto/rest/commands.hpp"
 #include "service/account_service.hpp"
 #include "service/command_service.hpp"
 
@@ -28,12 +29,15 @@ namespace stratus::api {
 void add_command_routes(http::Router& router, service::AccountService& accounts,
                         service::CommandService& commands, boost::asio::thread_pool& pool);
 
-/// Parses the body of `POST /v1/user/nodes/cmd` into a command for the service, which
-/// checks ranges and node ids. Errors: invalid_argument with the RainMaker reason code
-/// (100006 for a malformed body or field type, or the command error codes for `cmd`,
-/// `data`, base64 data and `timeout`). Pure; exposed for tests and the `rest_body` fuzz
-/// target.
+/// Parses the body of `POST /v1/user/nodes/cmd` (`proto::rest::parse_command_request`)
+/// into a command for the service, which checks ranges and node ids. Errors:
+/// invalid_argument with the RainMaker reason code (`invalid_request_body` for a
+/// malformed body or field type, or the `command_error` codes for `cmd`, `data`, base64
+/// data and `timeout`). Pure; exposed for tests and the `rest_body` fuzz target.
 Result<service::NewCommand> parse_new_command(std::string_view body);
+
+/// One stored record as the REST contract describes it (times in seconds).
+proto::rest::CommandRecord command_record(const storage::CommandRecord& record);
 
 /// One stored record as `GET /v1/user/nodes/cmd` shows it: `request_data` and
 /// `response_data` are JSON when the bytes are valid JSON, else a string — base64 when

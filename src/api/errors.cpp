@@ -2,9 +2,12 @@
 
 #include <boost/json.hpp>
 
-#include "http/error_codes.hpp"
+#include "proto/rest/error_codes.hpp"
+#include "proto/rest/json.hpp"
 
 namespace stratus::api {
+
+namespace code = proto::rest;
 
 int http_status(errc code) noexcept {
   switch (code) {
@@ -37,26 +40,26 @@ int api_error_code(const Error& error) noexcept {
     return error.reason;
   switch (error.code) {
     case errc::invalid_argument:
-      return 100006;  // RainMaker "invalid request body"
+      return code::request_error::invalid_request_body;
     case errc::unauthenticated:
-      return 100401;
+      return code::account_error::access_token_invalid;
     case errc::forbidden:
-      return 100004;  // RainMaker "not authorized"
+      return code::request_error::not_authorized;
     case errc::not_found:
-      return http::error_code::unknown_route;
+      return code::http_error::unknown_route;
     case errc::already_exists:
     case errc::conflict:
-      return 100409;
+      return code::request_error::conflict;
     case errc::resource_exhausted:
-      return 100429;
+      return code::request_error::rate_limited;
     case errc::unavailable:
-      return http::error_code::server_busy;
+      return code::http_error::server_busy;
     case errc::timeout:
-      return http::error_code::request_timeout;
+      return code::http_error::request_timeout;
     case errc::internal:
-      return http::error_code::internal_error;
+      return code::http_error::internal_error;
   }
-  return http::error_code::internal_error;
+  return code::http_error::internal_error;
 }
 
 http::Response error_response(const Error& error) {
@@ -66,9 +69,12 @@ http::Response error_response(const Error& error) {
                                 hide ? "internal error, please retry later" : error.context);
 }
 
-http::Response success_response(int status, std::string_view description) {
-  boost::json::object body{{"status", "success"}, {"description", description}};
+http::Response json_answer(int status, const boost::json::value& body) {
   return http::json_response(status, boost::json::serialize(body));
+}
+
+http::Response success_response(int status, std::string_view description) {
+  return json_answer(status, proto::rest::success_body(description));
 }
 
 }  // namespace stratus::api

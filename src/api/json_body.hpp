@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// Reading RainMaker JSON request bodies: a bad body is a clear 100006 error
+/// Reading RainMaker JSON request bodies: a bad body is a clear `invalid_request_body` error
 /// naming the field, never an exception.
 
 #include <array>
@@ -13,12 +13,12 @@
 
 namespace stratus::api {
 
-/// Parses `body` as a JSON object. Errors: invalid_argument 100006 ("invalid
+/// Parses `body` as a JSON object. Errors: invalid_argument `invalid_request_body` ("invalid
 /// request body: …") for malformed JSON or another top-level type.
 Result<boost::json::object> parse_object(std::string_view body);
 
 /// The string field `key`: absent or null → nullopt; a string → its value;
-/// any other type → invalid_argument 100006 "<key> must be a string".
+/// any other type → invalid_argument `invalid_request_body` "<key> must be a string".
 Result<std::optional<std::string>> optional_string(const boost::json::object& o,
                                                    std::string_view key);
 

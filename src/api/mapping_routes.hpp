@@ -25,9 +25,9 @@ namespace stratus::api {
 ///   (object) are type-checked and otherwise ignored for now.
 ///
 /// Failures use the RainMaker shape with the codes of
-/// service::challenge_mapping_error, and 100006 for a body that is not a JSON
-/// object or has a field of the wrong type. Handlers run on `pool`;
-/// `accounts`, `mapping` and `pool` must outlive the router.
+/// proto::rest::mapping_error, and `request_error::invalid_request_body` for a body that is not a
+/// JSON object or has a field of the wrong type. Handlers run on `pool`; `accounts`, `mapping` and
+/// `pool` must outlive the router.
 void add_mapping_challenge_routes(http::Router& router, service::AccountService& accounts,
                                   service::ChallengeMapping& mapping,
                                   boost::asio::thread_pool& pool);

@@ -1,22 +1,21 @@
 #include "api/node_routes.hpp"
 
 #include <boost/json.hpp>
-#include <charconv>
 
 #include "api/detail/handlers.hpp"
 #include "api/errors.hpp"
-#include "api/json_body.hpp"
-#include "proto/payloads.hpp"
+#include "proto/rest/error_codes.hpp"
+#include "proto/rest/json.hpp"
+#include "proto/rest/nodes.hpp"
 
 namespace stratus::api {
 namespace {
 
 namespace json = boost::json;
+namespace rest = proto::rest;
 using detail::authed;
 using detail::on_pool;
 using service::Principal;
-
-constexpr std::size_t kMaxSetsPerRequest = 25;
 
 // `node_id`, or the legacy `nodeid` the CLI sends for config/status/params.
 std::string node_id_param(const http::Request& r) {
@@ -28,80 +27,56 @@ std::string node_id_param(const http::Request& r) {
 }
 
 Error missing_node_id() {
-  return Error{errc::invalid_argument, "node_id is missing", 100006};
+  return Error{errc::invalid_argument, "node_id is missing",
+               rest::request_error::invalid_request_body};
 }
 
-// A stored JSON document as a value (null when absent or unreadable).
-json::value document(const std::optional<std::string>& text) {
-  if (!text)
-    return nullptr;
-  boost::system::error_code ec;
-  json::value v = json::parse(*text, ec);
-  return ec ? json::value(nullptr) : v;
+rest::Connectivity connectivity(const storage::NodeRecord& n) {
+  return rest::Connectivity{n.connected, n.connectivity_ms};
 }
 
-json::object connectivity(const storage::NodeRecord& n) {
-  return json::object{{"connected", n.connected}, {"timestamp", n.connectivity_ms}};
-}
-
-json::object details(const storage::UserNode& u) {
+rest::NodeDetails details(const storage::UserNode& u) {
   const auto& n = u.node;
-  json::object o{{"id", n.node_id},
-                 {"node_id", n.node_id},  // the TS SDK reads this deprecated alias
-                 {"role", u.role},
-                 {"primary", u.role == "primary"},
-                 {"sub_role", u.sub_role},
-                 {"node_type", "rainmaker"},
-                 {"is_matter", false},
-                 {"mapping_timestamp", u.mapped_at},
-                 {"status", json::object{{"connectivity", connectivity(n)}}},
-                 {"tags", document(n.tags)},
-                 {"metadata", document(n.metadata)}};
-  if (n.config)
-    o["config"] = document(n.config);
-  if (n.params)
-    o["params"] = document(n.params);
-  return o;
-}
-
-Result<std::size_t> num_records(const http::Request& r) {
-  const auto v = r.query_param("num_records");
-  if (!v)
-    return std::size_t{10};
-  std::size_t n = 0;
-  const auto* end = v->data() + v->size();
-  const auto [ptr, ec] = std::from_chars(v->data(), end, n);
-  if (ec != std::errc() || ptr != end || n < 1 || n > 100) {
-    return fail(errc::invalid_argument, 100006, "num_records must be between 1 and 100");
+  rest::NodeDetails d;
+  d.id = n.node_id;
+  d.role = u.role;
+  d.sub_role = u.sub_role;
+  d.connectivity = connectivity(n);
+  d.mapping_timestamp_s = u.mapped_at;
+  const auto tags = rest::document_value(n.tags);
+  if (const auto* list = tags.if_array()) {
+    for (const auto& t : *list) {
+      if (t.is_string())
+        d.tags.emplace_back(t.as_string());
+    }
   }
-  return n;
+  d.metadata_json = n.metadata;
+  d.config_json = n.config.value_or("");
+  d.params_json = n.params.value_or("");
+  return d;
 }
 
 http::Response list_nodes(service::NodeService& nodes, const http::Request& r,
                           const Principal& who) {
-  auto limit = num_records(r);
+  auto limit = rest::parse_page_size(r.query_param("num_records"));
   if (!limit)
     return error_response(limit.error());
-  const bool with_details =
-      parse_query_bool(r.query_param("node_details").value_or("false")).value_or(false);
+  rest::NodePage answer;
+  answer.with_details =
+      rest::parse_query_bool(r.query_param("node_details").value_or("false")).value_or(false);
   const std::string only = node_id_param(r);
   auto page = nodes.list(who, r.query_param("start_id").value_or(""), *limit, only);
   if (!page)
     return error_response(page.error());
-  json::object body;
-  json::array items;
   for (const auto& u : page->nodes) {
-    if (with_details) {
-      items.push_back(details(u));
-    } else {
-      items.push_back(json::string(u.node.node_id));
-    }
+    if (answer.with_details)
+      answer.node_details.push_back(details(u));
+    else
+      answer.node_ids.push_back(u.node.node_id);
   }
-  body[with_details ? "node_details" : "nodes"] = std::move(items);
-  if (!page->next_node_id.empty())
-    body["next_id"] = page->next_node_id;
-  body["total"] = page->total;
-  return http::json_response(200, json::serialize(body));
+  answer.next_id = page->next_node_id;
+  answer.total = page->total;
+  return json_answer(200, rest::to_json(answer));
 }
 
 // config | status | params of one node.
@@ -118,151 +93,96 @@ http::Response node_part(service::NodeService& nodes, const http::Request& r, co
   const auto& n = node->node;
   switch (part) {
     case Part::status:
-      return http::json_response(200,
-                                 json::serialize(json::object{{"connectivity", connectivity(n)}}));
+      return json_answer(200, rest::node_status_json(connectivity(n)));
     case Part::config:
       if (!n.config) {
         return error_response(Error{errc::not_found, "the node has not reported its config yet",
-                                    service::node_error::no_config});
+                                    rest::node_error::no_config});
       }
       return http::json_response(200, *n.config);  // verbatim, as the node sent it
     case Part::params:
       if (!n.params) {
         return error_response(Error{errc::not_found, "the node has not reported its params yet",
-                                    service::node_error::no_params});
+                                    rest::node_error::no_params});
       }
       return http::json_response(200, *n.params);
   }
   return error_response(Error{errc::internal, "unreachable", 0});
 }
 
-json::object outcome_json(const service::SetOutcome& o) {
-  json::object j{{"node_id", o.node_id},
-                 {"status", o.success ? "success" : "failure"},
-                 {"description", o.description}};
-  if (o.queued)
-    j["queued"] = true;
-  if (!o.success)
-    j["error_code"] = o.error_code;
-  return j;
+rest::SetOutcome outcome_dto(const service::SetOutcome& o) {
+  if (o.error)
+    return rest::SetOutcome{o.node_id, false, o.error->context, o.error->reason, false};
+  return rest::SetOutcome{o.node_id, true, o.description, 0, o.queued};
 }
 
 http::Response set_params(service::NodeService& nodes, const http::Request& r,
                           const Principal& who) {
-  boost::system::error_code ec;
-  json::value body = json::parse(r.body, ec);
-  if (ec)
-    return error_response(
-        Error{errc::invalid_argument, "invalid request body: malformed JSON", 100006});
-  if (!proto::all_numbers_finite(body)) {
-    return error_response(Error{errc::invalid_argument,
-                                "invalid request body: a number is out of range (beyond a double)",
-                                100006});
-  }
-  std::vector<std::pair<std::string, json::object>> sets;
-  const std::string single = node_id_param(r);
-  if (body.is_array()) {
-    const auto& items = body.as_array();
-    if (items.empty() || items.size() > kMaxSetsPerRequest) {
-      return error_response(Error{errc::invalid_argument,
-                                  "invalid request body: 1 to 25 node entries expected", 100006});
-    }
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      const auto* item = items[i].if_object();
-      const auto* id = item != nullptr ? item->if_contains("node_id") : nullptr;
-      const auto* payload = item != nullptr ? item->if_contains("payload") : nullptr;
-      if (id == nullptr || !id->is_string() || payload == nullptr || !payload->is_object()) {
-        return error_response(Error{errc::invalid_argument,
-                                    "invalid request body: entry " + std::to_string(i) +
-                                        " needs a string node_id and an object payload",
-                                    100006});
-      }
-      sets.emplace_back(std::string(id->as_string()), payload->as_object());
-    }
-  } else if (body.is_object() && !single.empty()) {
-    sets.emplace_back(single, std::move(body.as_object()));
-  } else {
-    return error_response(Error{errc::invalid_argument,
-                                "invalid request body: expected [{node_id, payload}] or an object "
-                                "payload with ?node_id=",
-                                100006});
-  }
-  const auto outcomes = nodes.set_params(who, sets);
-  const bool all_ok =
-      std::all_of(outcomes.begin(), outcomes.end(), [](const auto& o) { return o.success; });
-  if (!body.is_array()) {
+  auto body = rest::parse_body(r.body);
+  if (!body)
+    return error_response(body.error());
+  auto sets = rest::parse_params_sets(*body, node_id_param(r));
+  if (!sets)
+    return error_response(sets.error());
+  std::vector<std::pair<std::string, json::object>> batch;
+  batch.reserve(sets->size());
+  for (auto& s : *sets)
+    batch.emplace_back(std::move(s.node_id), *s.payload);
+  const auto outcomes = nodes.set_params(who, batch);
+  if (!body->is_array()) {
     const auto& o = outcomes.front();
-    if (!o.success) {
-      const bool missing = o.error_code == service::node_error::node_not_found;
-      return error_response(
-          Error{missing ? errc::not_found : errc::invalid_argument, o.description, o.error_code});
-    }
-    return http::json_response(200, json::serialize(outcome_json(o)));
+    if (o.error)
+      return error_response(*o.error);
+    return json_answer(200, rest::to_json(outcome_dto(o)));
   }
   json::array results;
-  for (const auto& o : outcomes)
-    results.push_back(outcome_json(o));
-  return http::json_response(all_ok ? 200 : 207, json::serialize(results));
+  bool all_ok = true;
+  for (const auto& o : outcomes) {
+    all_ok = all_ok && o.success();
+    results.push_back(rest::to_json(outcome_dto(o)));
+  }
+  return json_answer(all_ok ? 200 : 207, results);
 }
 
 http::Response put_mapping(service::NodeService& nodes, const http::Request& r,
                            const Principal& who) {
-  auto fields = string_fields<4>(r.body, {"node_id", "secret_key", "operation", "user_id"});
-  if (!fields)
-    return error_response(fields.error());
-  const auto& [node_id, secret_key, operation, user_id] = *fields;
-  if (!node_id)
-    return error_response(missing_node_id());
-  if (user_id && *user_id != who.user_id) {
-    return error_response(Error{errc::forbidden, "user_id must be the caller's", 100004});
+  auto body = rest::parse_object_body(r.body);
+  if (!body)
+    return error_response(body.error());
+  auto request = rest::parse_mapping_request(*body);
+  if (!request)
+    return error_response(request.error());
+  if (request->user_id && *request->user_id != who.user_id) {
+    return error_response(Error{errc::forbidden, "user_id must be the caller's",
+                                rest::request_error::not_authorized});
   }
-  const std::string op = operation.value_or("add");
-  if (op == "remove") {
-    auto removed = nodes.remove_mapping(who, *node_id);
+  if (request->operation == "remove") {
+    auto removed = nodes.remove_mapping(who, request->node_id);
     if (!removed)
       return error_response(removed.error());
     return success_response(200, "Node removed");
   }
-  if (op != "add") {
-    return error_response(Error{errc::invalid_argument, "operation must be add or remove", 100006});
+  if (request->operation != "add") {
+    return error_response(Error{errc::invalid_argument, "operation must be add or remove",
+                                rest::request_error::invalid_request_body});
   }
-  auto request_id = nodes.request_mapping(who, *node_id, secret_key.value_or(""));
+  auto request_id = nodes.request_mapping(who, request->node_id, request->secret_key);
   if (!request_id)
     return error_response(request_id.error());
-  json::object body{{"status", "success"},
-                    {"description", "Mapping request created"},
-                    {"request_id", *request_id}};
-  return http::json_response(200, json::serialize(body));
+  return json_answer(200, rest::mapping_created_json(*request_id));
 }
 
 http::Response get_mapping(service::NodeService& nodes, const http::Request& r,
                            const Principal& who) {
   const auto request_id = r.query_param("request_id");
   if (!request_id || request_id->empty()) {
-    return error_response(Error{errc::invalid_argument, "request_id is missing", 100006});
+    return error_response(Error{errc::invalid_argument, "request_id is missing",
+                                rest::request_error::invalid_request_body});
   }
   auto status = nodes.mapping_status(who, *request_id);
   if (!status)
     return error_response(status.error());
-  return http::json_response(200, json::serialize(json::object{{"request_status", *status}}));
-}
-
-// Reads `"tags": [strings]` if present.
-Result<std::vector<std::string>> tags_field(const json::object& body) {
-  std::vector<std::string> tags;
-  const auto* v = body.if_contains("tags");
-  if (v == nullptr)
-    return tags;
-  if (!v->is_array())
-    return fail(errc::invalid_argument, 100006,
-                "invalid request body: tags must be an array of strings");
-  for (const auto& t : v->as_array()) {
-    if (!t.is_string())
-      return fail(errc::invalid_argument, 100006,
-                  "invalid request body: tags must be an array of strings");
-    tags.emplace_back(t.as_string());
-  }
-  return tags;
+  return json_answer(200, rest::mapping_status_json(*status));
 }
 
 http::Response update_node(service::NodeService& nodes, const http::Request& r,
@@ -270,19 +190,14 @@ http::Response update_node(service::NodeService& nodes, const http::Request& r,
   const std::string node_id = node_id_param(r);
   if (node_id.empty())
     return error_response(missing_node_id());
-  auto body = parse_object(r.body);
+  auto body = rest::parse_object_body(r.body);
   if (!body)
     return error_response(body.error());
-  auto tags = tags_field(*body);
-  if (!tags)
-    return error_response(tags.error());
-  const json::value* metadata = body->if_contains("metadata");
-  if (tags->empty() && metadata == nullptr) {
-    return error_response(
-        Error{errc::invalid_argument, "invalid request body: tags or metadata expected", 100006});
-  }
-  auto done = removing ? nodes.remove_tags(who, node_id, *tags)
-                       : nodes.update_tags_metadata(who, node_id, *tags, metadata);
+  auto update = rest::parse_node_update(*body);
+  if (!update)
+    return error_response(update.error());
+  auto done = removing ? nodes.remove_tags(who, node_id, update->tags)
+                       : nodes.update_tags_metadata(who, node_id, update->tags, update->metadata);
   if (!done)
     return error_response(done.error());
   return success_response(200, "Node updated");

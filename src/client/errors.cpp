@@ -3,7 +3,7 @@
 #include <boost/json.hpp>
 #include <string>
 
-#include "client/detail/json.hpp"
+#include "proto/rest/json.hpp"
 
 namespace stratus::client {
 
@@ -38,10 +38,10 @@ Error error_from_response(int status, std::string_view body) {
   const auto value = boost::json::parse(body, ec);
   if (!ec && value.is_object()) {
     const auto& o = value.as_object();
-    error.reason = static_cast<int>(detail::int_or(o, "error_code"));
-    error.context = detail::string_or(o, "description");
+    error.reason = static_cast<int>(proto::rest::int_or(o, "error_code"));
+    error.context = proto::rest::string_or(o, "description");
     if (error.context.empty())
-      error.context = detail::string_or(o, "message");
+      error.context = proto::rest::string_or(o, "message");
   }
   if (error.context.empty()) {
     error.context = "HTTP " + std::to_string(status);

@@ -2,7 +2,7 @@
 
 #include <boost/json.hpp>
 
-#include "client/detail/json.hpp"
+#include "proto/rest/json.hpp"
 
 namespace stratus::client {
 namespace {
@@ -62,15 +62,15 @@ Result<TokenClaims> decode_token_claims(std::string_view token) {
   auto payload = jwt_payload(token);
   if (!payload)
     return fail(payload.error());
-  auto object = detail::parse_object(*payload, "JWT payload");
+  auto object = proto::rest::parse_answer(*payload, "JWT payload");
   if (!object)
     return fail(errc::invalid_argument, "JWT payload is not a JSON object");
   TokenClaims claims;
-  claims.exp = detail::int_or(*object, "exp");
-  claims.user_id = detail::string_or(*object, "custom:user_id");
-  claims.email = detail::string_or(*object, "email");
-  claims.phone_number = detail::string_or(*object, "phone_number");
-  claims.token_use = detail::string_or(*object, "token_use");
+  claims.exp = proto::rest::int_or(*object, "exp");
+  claims.user_id = proto::rest::string_or(*object, "custom:user_id");
+  claims.email = proto::rest::string_or(*object, "email");
+  claims.phone_number = proto::rest::string_or(*object, "phone_number");
+  claims.token_use = proto::rest::string_or(*object, "token_use");
   return claims;
 }
 

@@ -36,12 +36,6 @@ struct SessionOptions {
   std::chrono::seconds refresh_margin{30};
 };
 
-/// A raw answer, for `Session::call` and `--json` output.
-struct RawResponse {
-  int status = 0;
-  std::string body;
-};
-
 /// One client of one server, holding the user's tokens.
 ///
 /// Errors of every call: a non-2xx answer becomes an `Error` with the errc of
@@ -52,8 +46,8 @@ struct RawResponse {
 ///
 /// Tokens: before each authenticated call, an access token whose `exp` is within
 /// `refresh_margin` is refreshed (`GET <root>/apiversions` must list "v1", then
-/// `POST v1/login2 {"refreshtoken"}`); a 401 with code 100401 triggers one refresh
-/// and retry. The refresh token is kept as it was issued at login, as the
+/// `POST v1/login2 {"refreshtoken"}`); a 401 with `account_error::access_token_invalid`
+/// triggers one refresh and retry. The refresh token is kept as it was issued at login, as the
 /// RainMaker CLI does (the server tolerates that, docs/adr/0003).
 ///
 /// Thread-safety: none. Use one `Session` from one thread at a time (it owns one
@@ -84,15 +78,19 @@ class Session {
   /// Called (on the calling thread) whenever the session obtained new tokens by
   /// login or refresh, so they can be stored.
   void on_tokens_changed(std::function<void(const Tokens&)> callback);
-  /// The body of the last answer received (any status); for `--json` output.
+  /// The body of the last answer received (any status), as the server sent it; for
+  /// the CLI's `--json` output of single-call commands.
   [[nodiscard]] const std::string& last_body() const;
 
   // --- unauthenticated ------------------------------------------------------
 
   /// `GET <root>/apiversions` → the `supported_versions` list.
   Result<std::vector<std::string>> api_versions();
+  /// `GET <root>/metrics` (Stratus; no auth, loopback or as configured) → the Prometheus
+  /// text exposition, as served.
+  Result<std::string> metrics();
   /// `GET <root>/mqtt_host` (no auth) → host and, from Stratus, the port (§6.4).
-  Result<MqttEndpoint> mqtt_host();
+  Result<MqttHost> mqtt_host();
   /// Sign-up step 1: `POST v1/user2 {user_name, password}` (the server mails a code).
   Result<void> sign_up(std::string_view user_name, std::string_view password);
   /// Sign-up step 2: `POST v1/user2 {user_name, verification_code}`.
@@ -101,7 +99,7 @@ class Session {
   Result<Tokens> login(std::string_view user_name, std::string_view password);
   /// Refreshes now (see the class comment), whatever the expiry. Errors:
   /// unauthenticated when no refresh token is held or the server refuses it
-  /// (reason 101017); unavailable when the server does not list API "v1".
+  /// (reason `account_error::refresh_failed`); unavailable when the server does not list API "v1".
   Result<void> refresh();
   /// Forgot password step 1: `PUT v1/forgotpassword2 {user_name}` (mails a code).
   Result<void> forgot_password(std::string_view user_name);
@@ -118,25 +116,27 @@ class Session {
   Result<UserInfo> user_info();
   /// One page of `GET v1/user/nodes[?start_id=]` (`num_records` 1..100; 0 = the
   /// server's default).
-  Result<NodeIdPage> list_node_ids(std::string_view start_id = {}, int num_records = 0);
+  Result<NodePage> list_node_ids(std::string_view start_id = {}, int num_records = 0);
   /// All node ids, following `next_id` (at most 10 000 pages).
   Result<std::vector<std::string>> all_node_ids();
   /// One page of `GET v1/user/nodes?node_details=true[&start_id=]`.
-  Result<NodeDetailsPage> list_node_details(std::string_view start_id = {}, int num_records = 0);
+  Result<NodePage> list_node_details(std::string_view start_id = {}, int num_records = 0);
   /// Details of every node (following `next_id`), or of one (`node_id` given;
-  /// unknown → not_found 108005).
+  /// unknown → not_found `node_error::node_not_found`).
   Result<std::vector<NodeDetails>> node_details(std::optional<std::string> node_id = {});
-  /// `GET v1/user/nodes/config?node_id=` → the node config, raw JSON.
+  /// `GET v1/user/nodes/config?node_id=` → the node config document, as the node
+  /// wrote it (JSON text).
   Result<std::string> node_config(std::string_view node_id);
   /// `GET v1/user/nodes/status?node_id=`.
   Result<Connectivity> node_status(std::string_view node_id);
-  /// `GET v1/user/nodes/params?node_id=` → the reported params, raw JSON.
+  /// `GET v1/user/nodes/params?node_id=` → the reported params document (JSON text).
   Result<std::string> node_params(std::string_view node_id);
   /// `PUT v1/user/nodes/params` with the batch body `[{"node_id","payload"}]`
-  /// (1..25 entries, each payload a JSON object). 200 and 207 answers both give
-  /// the per-node outcomes. Errors: invalid_argument for a payload that is not a
-  /// JSON object (before sending), else as the class comment.
-  Result<std::vector<SetParamsOutcome>> set_params(const std::vector<NodeParams>& sets);
+  /// (1..`proto::rest::limits::kMaxSetsPerRequest` entries, each payload a JSON
+  /// object). 200 and 207 answers both give the per-node outcomes. Errors:
+  /// invalid_argument for a payload that is not a JSON object or a batch of another
+  /// size (before sending), else as the class comment.
+  Result<std::vector<SetOutcome>> set_params(const std::vector<NodeParams>& sets);
   /// `PUT v1/user/nodes/mapping {node_id, secret_key, user_id, operation:"add"}` →
   /// the mapping `request_id`. `user_id` empty → taken from the id token.
   Result<std::string> add_mapping(std::string_view node_id, std::string_view secret_key,
@@ -156,27 +156,20 @@ class Session {
   /// Deletes one metadata key (`{"metadata":{"<key>":null}}`) or, with no key, all
   /// metadata (`{"metadata":null}`).
   Result<void> delete_metadata(std::string_view node_id, std::optional<std::string> key = {});
-  /// `POST v1/user/nodes/cmd` (spec §3.5) → the server's answer: 200
-  /// `{"request_id","status"}` or 207 with per-node `responses` (both are successes here;
-  /// read `status` and `body`). Errors: invalid_argument for a `data_json` that is not
-  /// JSON (before sending), else as the class comment. Uses the long timeout (spec §4.1).
-  Result<RawResponse> create_command_request(const CommandRequestSpec& spec);
-  /// `GET v1/user/nodes/cmd?request_id=[&node_id=][&start_id=][&num_records=]` → the
-  /// raw `{"requests":[…],"next_id"?}` answer.
-  Result<std::string> command_requests(std::string_view request_id, std::string_view node_id = {},
+  /// `POST v1/user/nodes/cmd` (spec §3.5) → the request id and, when some node was
+  /// not sent to (the 207 answer), the per-node outcomes grouped as the server sent
+  /// them. Errors as the class comment. Uses the long timeout (spec §4.1).
+  Result<CommandCreated> create_command_request(const CommandRequest& request);
+  /// `GET v1/user/nodes/cmd?request_id=[&node_id=][&start_id=][&num_records=]` → one page
+  /// of records.
+  Result<CommandPage> command_requests(std::string_view request_id, std::string_view node_id = {},
                                        std::string_view start_id = {}, int num_records = 0);
   /// `POST <root>/claim/initiate {mac_addr, platform}` with the user's token →
   /// the node id the server assigned (spec §6.3 step 6).
   Result<std::string> claim_initiate(std::string_view mac_addr, std::string_view platform);
   /// `POST <root>/claim/verify {csr}` with the user's token → the certificate and,
   /// from Stratus, its CA and the MQTT endpoint (spec §6.3 step 8).
-  Result<ClaimedCertificate> claim_verify(std::string_view csr_pem);
-
-  /// Any call: `method` on `<root>/v1/<path>` (`versioned`) or `<root>/<path>`,
-  /// with the token when `authenticated`. Non-2xx answers are errors as above.
-  Result<RawResponse> call(std::string_view method, std::string_view path,
-                           std::optional<std::string> body, bool authenticated,
-                           bool versioned = true);
+  Result<ClaimVerified> claim_verify(std::string_view csr_pem);
 
   /// The process-wide system clock (the default of `open`).
   [[nodiscard]] static const Clock& system_clock();

@@ -36,9 +36,10 @@ std::string_view to_string(errc code) noexcept;
 struct Error {
   errc code = errc::internal;
   std::string context;
-  /// The RainMaker API error code for this failure (e.g. 101012, "verification
-  /// code is incorrect"), when the domain defines one; 0 otherwise. The REST
-  /// layer sends it as `error_code`; docs/api.md lists them.
+  /// The RainMaker API error code for this failure, when the domain defines one
+  /// (a named constant of proto/rest/error_codes.hpp, e.g.
+  /// `account_error::code_incorrect`); 0 otherwise. The REST layer sends it as
+  /// `error_code`; docs/api.md lists them.
   int reason = 0;
 
   /// "<code>: <context>", for logs and command-line messages.
@@ -54,7 +55,8 @@ inline tl::unexpected<Error> fail(errc code, std::string context) {
   return tl::unexpected<Error>(Error{code, std::move(context)});
 }
 
-/// Same, with a RainMaker API error code: `fail(errc::not_found, 101025, "user does not exist")`.
+/// Same, with a RainMaker API error code:
+/// `fail(errc::not_found, account_error::user_not_found, "user does not exist")`.
 inline tl::unexpected<Error> fail(errc code, int reason, std::string context) {
   return tl::unexpected<Error>(Error{code, std::move(context), reason});
 }
@@ -62,6 +64,17 @@ inline tl::unexpected<Error> fail(errc code, int reason, std::string context) {
 /// Re-wraps an existing error for return from a function with another `Result<T>`.
 inline tl::unexpected<Error> fail(Error error) {
   return tl::unexpected<Error>(std::move(error));
+}
+
+/// `result` unchanged, except that an error of code `when` that carries no RainMaker
+/// code gets `reason`. Adapters (storage) report "no such row" or "duplicate key"
+/// without domain codes; the service that knows what the row is names it:
+/// `with_reason(repository.get_user(id), errc::not_found, account_error::user_not_found)`.
+template <class T>
+Result<T> with_reason(Result<T> result, errc when, int reason) {
+  if (!result && result.error().code == when && result.error().reason == 0)
+    result.error().reason = reason;
+  return result;
 }
 
 }  // namespace stratus

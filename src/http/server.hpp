@@ -40,8 +40,8 @@ struct ServerOptions {
 
 /// An HTTP/1.1 server. Every response carries Content-Length and `Server: stratus`;
 /// errors produced by the server itself use `failure_response` and the codes in
-/// error_codes.hpp. Each request gets one access-log line on the `http` channel
-/// and increments `stratus_http_requests_total{route,status}`; the gauge
+/// proto/rest/error_codes.hpp (`http_error`). Each request gets one access-log line on the `http`
+/// channel and increments `stratus_http_requests_total{route,status}`; the gauge
 /// `stratus_http_connections` counts open connections.
 ///
 /// Thread-safety: `start`, `stop` and `port` may be called from any thread except

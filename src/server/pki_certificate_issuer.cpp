@@ -4,12 +4,12 @@
 
 #include "pki/authority.hpp"
 #include "pki/certificate.hpp"
-#include "service/claim_errors.hpp"
+#include "proto/rest/error_codes.hpp"
 
 namespace stratus::server {
 namespace {
 
-namespace code = service::claim_error;
+namespace code = proto::rest::claim_error;
 
 Result<pki::CertificateSigningRequest> parse_csr(std::string_view csr_pem) {
   auto csr = pki::CertificateSigningRequest::from_pem(csr_pem);

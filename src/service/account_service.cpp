@@ -11,14 +11,27 @@
 #include "core/random.hpp"
 #include "core/strings.hpp"
 #include "log/log.hpp"
-#include "service/account_errors.hpp"
+#include "proto/rest/error_codes.hpp"
 
 namespace stratus::service {
 namespace {
 
-namespace code = account_error;
+namespace code = proto::rest::account_error;
 using log::Channel;
 using storage::CodePurpose;
+
+// Repositories report a missing or duplicate user without a RainMaker code; these name it.
+Result<storage::UserRecord> user_named(storage::AccountRepository& r, std::string_view name) {
+  return with_reason(r.get_user_by_name(name), errc::not_found, code::user_not_found);
+}
+
+Result<storage::UserRecord> user_with_id(storage::AccountRepository& r, std::string_view id) {
+  return with_reason(r.get_user(id), errc::not_found, code::user_not_found);
+}
+
+Result<void> create_user(storage::AccountRepository& r, const storage::UserRecord& user) {
+  return with_reason(r.create_user(user), errc::already_exists, code::user_exists);
+}
 
 bool is_phone(std::string_view user_name) {
   return !user_name.empty() && user_name[0] == '+';
@@ -163,7 +176,9 @@ Result<void> AccountService::send_code(const storage::UserRecord& user, CodePurp
     log::error(Channel::service, "sending a verification code failed user_id={} error={}",
                user.user_id, sent.error().message());
     (void)repository_.remove_code(user.user_id, purpose);
-    const int reason = purpose == CodePurpose::delete_user ? 119008 : code::sending_code_failed;
+    const int reason = purpose == CodePurpose::delete_user
+                           ? proto::rest::account_error::sending_delete_code_failed
+                           : code::sending_code_failed;
     return fail(errc::unavailable, reason, "sending the verification code failed");
   }
   return {};
@@ -216,7 +231,7 @@ Result<void> AccountService::sign_up(std::string_view raw_name, std::string_view
   if (!hash)
     return fail(hash.error());
   const auto now = now_s();
-  auto existing = repository_.get_user_by_name(*name);
+  auto existing = user_named(repository_, *name);
   storage::UserRecord user;
   if (existing) {
     if (existing->verified)
@@ -226,7 +241,7 @@ Result<void> AccountService::sign_up(std::string_view raw_name, std::string_view
     user = std::move(*existing);
   } else if (existing.error().code == errc::not_found) {
     user = storage::UserRecord{uuid_v4(), *name, *hash, false, false, "", now, now};
-    if (auto r = repository_.create_user(user); !r)
+    if (auto r = create_user(repository_, user); !r)
       return r;
     log::info(Channel::service, "user signed up user_id={}", user.user_id);
   } else {
@@ -240,7 +255,7 @@ Result<void> AccountService::confirm_sign_up(std::string_view raw_name, std::str
   auto name = normalize_user_name(raw_name);
   if (!name)
     return fail(name.error());
-  auto user = repository_.get_user_by_name(*name);
+  auto user = user_named(repository_, *name);
   if (!user)
     return fail(user.error());
   if (user->verified)
@@ -287,7 +302,7 @@ Result<Tokens> AccountService::log_in(std::string_view raw_name, std::string_vie
     return fail(name.error());
   if (auto r = rate_check(*name, client_address); !r)
     return fail(r.error());
-  auto user = repository_.get_user_by_name(*name);
+  auto user = user_named(repository_, *name);
   if (!user && user.error().code != errc::not_found)
     return fail(user.error());
   // Unknown users cost one argon2id verification too, so timing tells nothing.
@@ -342,7 +357,7 @@ Result<Tokens> AccountService::refresh(std::string_view refresh_token,
               record->user_id, record->session_id);
     return denied();
   }
-  auto user = repository_.get_user(record->user_id);
+  auto user = user_with_id(repository_, record->user_id);
   if (!user)
     return denied();
   return issue_tokens(*user, record->session_id, std::move(fresh));
@@ -361,7 +376,7 @@ Result<void> AccountService::request_password_reset(std::string_view raw_name,
     return fail(name.error());
   if (auto r = rate_check({}, client_address); !r)
     return r;
-  auto user = repository_.get_user_by_name(*name);
+  auto user = user_named(repository_, *name);
   if (!user) {
     // The same answer for an unknown user: the reset flow does not tell who has an
     // account (issue 13). Sign-up still says a name is taken.
@@ -382,7 +397,7 @@ Result<void> AccountService::reset_password(std::string_view raw_name, std::stri
     return fail(name.error());
   if (auto r = check_password_policy(new_password); !r)
     return r;
-  auto user = repository_.get_user_by_name(*name);
+  auto user = user_named(repository_, *name);
   if (!user) {
     if (user.error().code != errc::not_found)
       return fail(user.error());
@@ -408,7 +423,7 @@ Result<void> AccountService::change_password(const Principal& who, std::string_v
                                              std::string_view client_address) {
   if (auto r = rate_check(who.user_id, client_address); !r)
     return r;
-  auto user = repository_.get_user(who.user_id);
+  auto user = user_with_id(repository_, who.user_id);
   if (!user)
     return fail(user.error());
   if (!auth::verify_password(user->password_hash, old_password)) {
@@ -426,7 +441,7 @@ Result<void> AccountService::change_password(const Principal& who, std::string_v
 }
 
 Result<UserInfo> AccountService::get_user(const Principal& who) {
-  auto user = repository_.get_user(who.user_id);
+  auto user = user_with_id(repository_, who.user_id);
   if (!user)
     return fail(user.error());
   return UserInfo{user->user_id, user->user_name, user->name, user->super_admin,
@@ -434,7 +449,7 @@ Result<UserInfo> AccountService::get_user(const Principal& who) {
 }
 
 Result<void> AccountService::request_deletion(const Principal& who) {
-  auto user = repository_.get_user(who.user_id);
+  auto user = user_with_id(repository_, who.user_id);
   if (!user)
     return fail(user.error());
   if (user->super_admin) {
@@ -446,7 +461,7 @@ Result<void> AccountService::request_deletion(const Principal& who) {
 
 Result<void> AccountService::delete_user(const Principal& who, std::string_view plain,
                                          std::string_view client_address) {
-  auto user = repository_.get_user(who.user_id);
+  auto user = user_with_id(repository_, who.user_id);
   if (!user)
     return fail(user.error());
   if (user->super_admin) {
@@ -455,7 +470,9 @@ Result<void> AccountService::delete_user(const Principal& who, std::string_view 
   }
   if (auto r = check_code(*user, CodePurpose::delete_user, plain, client_address); !r)
     return r;
-  if (auto r = repository_.remove_user(user->user_id); !r)
+  if (auto r = with_reason(repository_.remove_user(user->user_id), errc::not_found,
+                           code::user_not_found);
+      !r)
     return r;
   log::info(Channel::service, "user deleted user_id={}", user->user_id);
   return {};
@@ -465,7 +482,7 @@ Result<AccountService::UserPage> AccountService::list_users(const Principal& who
                                                             std::string_view start_user_name,
                                                             std::size_t limit) {
   if (!who.super_admin) {
-    return fail(errc::forbidden, code::not_authorized,
+    return fail(errc::forbidden, proto::rest::request_error::not_authorized,
                 "you are not authorized to perform this operation");
   }
   limit = std::clamp<std::size_t>(limit, 1, 100);
@@ -492,7 +509,7 @@ Result<UserInfo> AccountService::create_super_admin(std::string_view raw_name,
     return fail(hash.error());
   const auto now = now_s();
   storage::UserRecord user{uuid_v4(), *name, *hash, true, true, "", now, now};
-  if (auto r = repository_.create_user(user); !r)
+  if (auto r = create_user(repository_, user); !r)
     return fail(r.error());
   return UserInfo{user.user_id, user.user_name, "", true, is_phone(user.user_name)};
 }

@@ -66,7 +66,7 @@ struct UserInfo {
 
 /// The account use cases. Thread-safe; every call blocks (database, argon2id,
 /// mail), so call it from the blocking pool. Failures carry a RainMaker error
-/// code in `Error::reason` (service/account_errors.hpp).
+/// code in `Error::reason` (proto/rest/error_codes.hpp, `account_error`).
 class AccountService {
  public:
   AccountService(storage::AccountRepository& repository, Mailer& mailer,
@@ -93,7 +93,7 @@ class AccountService {
   /// the same success (nothing is mailed), so accounts cannot be enumerated.
   Result<void> request_password_reset(std::string_view user_name, std::string_view client_address);
   /// `PUT /v1/forgotpassword2` step 2: sets the password, revokes all sessions. An
-  /// unknown user name fails like a wrong code (invalid_argument 101012).
+  /// unknown user name fails like a wrong code (invalid_argument `account_error::code_incorrect`).
   Result<void> reset_password(std::string_view user_name, std::string_view code,
                               std::string_view new_password, std::string_view client_address);
   /// `PUT /v1/password`: checks the old password, sets the new one, revokes
@@ -110,7 +110,7 @@ class AccountService {
                            std::string_view client_address);
   /// A page of users for `GET /v1/admin/users`: up to `limit` (1–100) users
   /// from `start_user_name` on, plus the user name that starts the next page
-  /// (empty on the last). Errors: errc::forbidden 100004 unless `who` is a
+  /// (empty on the last). Errors: errc::forbidden `request_error::not_authorized` unless `who` is a
   /// super-admin.
   struct UserPage {
     std::vector<storage::UserRecord> users;
@@ -123,16 +123,17 @@ class AccountService {
   Result<UserInfo> create_super_admin(std::string_view user_name, std::string_view password);
 
   /// Verifies an access token (signature, expiry, `token_use`) and that its
-  /// session is still active. Errors: errc::unauthenticated with 100401 or
-  /// 100047 (logged out).
+  /// session is still active. Errors: errc::unauthenticated with
+  /// `account_error::access_token_invalid` or `account_error::logged_out` (logged out).
   Result<Principal> authenticate(std::string_view access_token);
 
   /// Normalises a RainMaker user name: e-mail addresses are trimmed, normalised to
   /// NFKC, refused when they hold control, bidi or invisible characters or when their
   /// local part or domain mixes scripts like a look-alike (`аlice` with a Cyrillic `а`),
   /// and lower-cased (the domain with Unicode case mapping, the local part in ASCII);
-  /// phone numbers must be `+` and 6–15 digits. Errors: invalid_argument with 101001 /
-  /// 101002 / 101037.
+  /// phone numbers must be `+` and 6–15 digits. Errors: invalid_argument with
+  /// `account_error::user_name_missing` / `account_error::email_invalid` /
+  /// `account_error::phone_invalid`.
   static Result<std::string> normalize_user_name(std::string_view user_name);
 
  private:

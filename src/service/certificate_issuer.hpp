@@ -28,15 +28,15 @@ class NodeCertificateIssuer {
   virtual ~NodeCertificateIssuer() = default;
 
   /// Checks `csr_pem` and returns its subject commonName, without issuing
-  /// anything. Errors: invalid_argument (reason claim_error::csr_invalid) for a
+  /// anything. Errors: invalid_argument (reason proto::rest::claim_error::csr_invalid) for a
   /// malformed CSR, one whose self-signature does not verify, a key that is not
   /// ECDSA P-256 or RSA 2048..4096 bits, or a missing/invalid commonName.
   [[nodiscard]] virtual Result<std::string> subject_cn(std::string_view csr_pem) = 0;
 
   /// Issues the certificate for `csr_pem`, whose subject CN must equal
   /// `expected_cn` (the node id). Errors: invalid_argument with reason
-  /// claim_error::csr_invalid for the CSR problems listed on `subject_cn`, or
-  /// claim_error::cn_mismatch when CN ≠ `expected_cn`; internal if signing fails.
+  /// proto::rest::claim_error::csr_invalid for the CSR problems listed on `subject_cn`, or
+  /// proto::rest::claim_error::cn_mismatch when CN ≠ `expected_cn`; internal if signing fails.
   [[nodiscard]] virtual Result<IssuedCertificate> issue(std::string_view csr_pem,
                                                         std::string_view expected_cn) = 0;
 };

@@ -9,7 +9,7 @@
 namespace stratus::service {
 namespace {
 
-namespace code = challenge_mapping_error;
+namespace code = proto::rest::mapping_error;
 using log::Channel;
 
 constexpr std::size_t kMaxNodeIdBytes = 64;  // spec §4.5: node ids are 12–64 characters

@@ -16,6 +16,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "proto/rest/error_codes.hpp"
 #include "service/account_service.hpp"
 #include "service/node_signature_verifier.hpp"
 #include "storage/claim_repository.hpp"
@@ -23,34 +24,6 @@
 #include "storage/node_repository.hpp"
 
 namespace stratus::service {
-
-/// Error codes of challenge-response mapping, in `Error::reason` and sent as
-/// `error_code`. RainMaker's own codes where the spec gives one (103xxx);
-/// Stratus's own in 151001–151099, a range no RainMaker REST code uses.
-/// Stable: never renumber, only add.
-namespace challenge_mapping_error {
-/// The request id is past its timeout (spec §4.5 "timed out"). 409.
-inline constexpr int timed_out = 103011;
-/// The request id is unknown, purged, or was initiated by another user
-/// (spec §4.5 "request not found"; the cases are indistinguishable). 404.
-inline constexpr int request_not_found = 103018;
-/// The challenge response is not hex, or is not a valid signature of the
-/// challenge by the node's key (spec §4.3 "invalid challenge response"). 400.
-inline constexpr int invalid_response = 103031;
-/// `request_id` missing or empty. 400.
-inline constexpr int request_id_missing = 151001;
-/// `node_id` missing, empty, longer than 64 bytes or with control characters. 400.
-inline constexpr int node_id_invalid = 151002;
-/// `challenge_response` missing or empty. 400.
-inline constexpr int response_missing = 151003;
-/// `timeout` not a whole number of seconds within the allowed range. 400.
-inline constexpr int timeout_invalid = 151004;
-/// No node certificate was issued for `node_id` by this cloud's claiming
-/// service, so there is no key to check the signature with. 404.
-inline constexpr int no_certificate = 151005;
-/// The request id was already used by a verify (each allows one attempt). 409.
-inline constexpr int request_used = 151006;
-}  // namespace challenge_mapping_error
 
 /// Tunables (config section `mapping`, when wired).
 struct ChallengeMappingOptions {
@@ -69,7 +42,7 @@ struct MappingChallenge {
 
 /// The challenge-response mapping use cases. Thread-safe (no mutable state of
 /// its own); every call blocks (database, signature check): call it from the
-/// blocking pool. Failures carry a `challenge_mapping_error` code in
+/// blocking pool. Failures carry a `proto::rest::mapping_error` code in
 /// `Error::reason` unless they are storage failures (unavailable/internal).
 class ChallengeMapping {
  public:
@@ -81,7 +54,8 @@ class ChallengeMapping {
 
   /// `POST user/nodes/mapping/initiate {"timeout":N}`: a fresh challenge for
   /// `who`, answerable once within `timeout` (nullopt: `default_timeout`).
-  /// Errors: invalid_argument 151004 for a timeout outside 1 s..`max_timeout`.
+  /// Errors: invalid_argument `mapping_error::timeout_invalid` for a timeout outside 1
+  /// s..`max_timeout`.
   Result<MappingChallenge> initiate(const Principal& who,
                                     std::optional<std::chrono::seconds> timeout);
 
@@ -93,12 +67,13 @@ class ChallengeMapping {
   /// reset report drops them). The request is used up by the first attempt
   /// that passes the checks on its inputs and owner, even if the signature is
   /// wrong, so a response cannot be guessed repeatedly.
-  /// Errors, checked in this order: invalid_argument 151001 / 151002 / 151003
-  /// for missing or malformed fields, 103031 for a response that is not hex
-  /// (or longer than 1 KiB of signature); not_found 103018 (unknown request,
-  /// or another user's); conflict 151006 (used) or 103011 (expired);
-  /// not_found 151005 (no certificate for the node); invalid_argument 103031
-  /// (signature does not verify).
+  /// Errors, checked in this order: invalid_argument `mapping_error::request_id_missing` /
+  /// `mapping_error::node_id_invalid` / `mapping_error::response_missing` for missing or malformed
+  /// fields, `mapping_error::invalid_response` for a response that is not hex (or longer than 1 KiB
+  /// of signature); not_found `mapping_error::request_not_found` (unknown request, or another
+  /// user's); conflict `mapping_error::request_used` (used) or `mapping_error::timed_out`
+  /// (expired); not_found `mapping_error::no_certificate` (no certificate for the node);
+  /// invalid_argument `mapping_error::invalid_response` (signature does not verify).
   Result<void> verify(const Principal& who, std::string_view request_id, std::string_view node_id,
                       std::string_view challenge_response_hex);
 

@@ -10,12 +10,12 @@
 #include "core/random.hpp"
 #include "core/strings.hpp"
 #include "log/log.hpp"
-#include "service/claim_errors.hpp"
+#include "proto/rest/error_codes.hpp"
 
 namespace stratus::service {
 namespace {
 
-namespace code = claim_error;
+namespace code = proto::rest::claim_error;
 using log::Channel;
 
 constexpr std::size_t kNodeIdLength = 22;
@@ -287,9 +287,8 @@ Result<ClaimedCertificate> ClaimService::verify(std::string_view user_id, std::s
                                          std::string(client_address),
                                          issued->certificate_pem,
                                          std::nullopt};
-  auto revoked = repository_.record_certificate(*node, audit, {},
-                                                "replaced by a certificate issued to user " +
-                                                    std::string(user_id));
+  auto revoked = repository_.record_certificate(
+      *node, audit, {}, "replaced by a certificate issued to user " + std::string(user_id));
   if (!revoked) {
     if (revoked.error().code == errc::not_found) {  // the user was removed meanwhile
       return fail(errc::not_found, code::claim_not_found, "no claim of node id \"" + *cn + "\"");
@@ -391,10 +390,11 @@ Result<ClaimedCertificate> ClaimService::self_verify(std::string_view auth_id,
                                   storage::ClaimState::certified,
                                   now,
                                   now};
-  storage::IssuedCertificateRecord audit{
-      challenge->node_id,     std::nullopt, issued->serial_hex,         issued->fingerprint_hex,
-      issued->not_after,      now,          storage::ClaimMethod::self, std::string(client_address),
-      issued->certificate_pem, std::nullopt};
+  storage::IssuedCertificateRecord audit{challenge->node_id,         std::nullopt,
+                                         issued->serial_hex,         issued->fingerprint_hex,
+                                         issued->not_after,          now,
+                                         storage::ClaimMethod::self, std::string(client_address),
+                                         issued->certificate_pem,    std::nullopt};
   if (auto r = repository_.record_certificate(node, audit, auth_id, "self claim"); !r) {
     // Another verify consumed the challenge first: this certificate is dropped
     // unseen (it was never recorded nor returned).

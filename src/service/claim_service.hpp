@@ -28,7 +28,7 @@ namespace stratus::service {
 
 /// Tunables of the claiming service (config section `claiming`).
 struct ClaimOptions {
-  /// Node ids one user may hold (user claiming); initiate beyond → 150007.
+  /// Node ids one user may hold (user claiming); initiate beyond → `claim_error::node_limit`.
   std::size_t max_nodes_per_user = 100;
   /// Who may self-claim (no user token).
   enum class SelfClaim {
@@ -60,7 +60,7 @@ Result<std::vector<std::string>> parse_mac_allowlist(std::string_view text);
 
 /// Normalises a MAC address to 12 upper-case hex digits: accepts
 /// "7CDFA100033B", "7c:df:a1:00:03:3b", "7c-df-a1-00-03-3b". Errors:
-/// invalid_argument with reason claim_error::mac_invalid. Pure.
+/// invalid_argument with reason proto::rest::claim_error::mac_invalid. Pure.
 Result<std::string> normalize_mac(std::string_view mac_addr);
 
 /// What self claiming's initiate answers (`{"auth_id","challenge"}`).
@@ -79,7 +79,7 @@ struct ClaimedCertificate {
 /// The claiming use cases. Thread-safe (its only state is a mutex that orders
 /// revocation-list publishing); every
 /// call blocks (database, signing): call it from the blocking pool. Failures
-/// carry a code of service/claim_errors.hpp in `Error::reason`.
+/// carry a code of proto/rest/error_codes.hpp (`claim_error`) in `Error::reason`.
 class ClaimService {
  public:
   /// Keeps references: they must all outlive it. `nodes` tells who the node's primary
@@ -92,9 +92,9 @@ class ClaimService {
   /// User claiming, `POST claim/initiate {mac_addr, platform}` with a token:
   /// the node id of (`user_id`, MAC) — the same one again on a repeat, else a
   /// new id of 22 characters [A-Za-z0-9] from the CSPRNG (a valid MQTT client
-  /// id). Errors: invalid_argument 150001 (MAC) / 150002 (platform);
-  /// resource_exhausted 150007 when the user already holds
-  /// `max_nodes_per_user` node ids.
+  /// id). Errors: invalid_argument `claim_error::mac_invalid` (MAC) /
+  /// `claim_error::platform_invalid` (platform); resource_exhausted `claim_error::node_limit` when
+  /// the user already holds `max_nodes_per_user` node ids.
   Result<std::string> initiate(std::string_view user_id, std::string_view mac_addr,
                                std::string_view platform);
 
@@ -106,17 +106,19 @@ class ClaimService {
   /// valid certificate per node id; the revocation list then goes to the broker.
   /// `node_id` (a Stratus extension; empty when absent) must equal the CN. Every
   /// certificate gets an audit row (method assisted). Errors: invalid_argument
-  /// 150003 (no CSR), 150004 (bad or > 16 KiB CSR), 150006 (CN ≠ `node_id`);
-  /// not_found 150005 (no such claim, and the caller is not a primary user of the
-  /// node); forbidden 150013 (the node has other primary users); internal when
-  /// signing fails.
+  /// `claim_error::csr_missing` (no CSR), `claim_error::csr_invalid` (bad or > 16 KiB CSR),
+  /// `claim_error::cn_mismatch` (CN ≠ `node_id`); not_found `claim_error::claim_not_found` (no such
+  /// claim, and the caller is not a primary user of the node); forbidden
+  /// `claim_error::reissue_forbidden` (the node has other primary users); internal when signing
+  /// fails.
   Result<ClaimedCertificate> verify(std::string_view user_id, std::string_view node_id,
                                     std::string_view csr_pem, std::string_view client_address);
 
   /// Self claiming, `POST claim/initiate {mac_addr, platform}` without a token:
   /// a fresh single-use challenge for the MAC (replacing an earlier one),
-  /// valid for `challenge_lifetime`. Errors: invalid_argument 150001 / 150002;
-  /// forbidden 150008 (policy deny) or 150009 (MAC not in the allow-list).
+  /// valid for `challenge_lifetime`. Errors: invalid_argument `claim_error::mac_invalid` /
+  /// `claim_error::platform_invalid`; forbidden `claim_error::self_claim_disabled` (policy deny) or
+  /// `claim_error::mac_not_allowed` (MAC not in the allow-list).
   Result<SelfClaimChallenge> self_initiate(std::string_view mac_addr, std::string_view platform);
 
   /// Self claiming, `POST claim/verify {auth_id, challenge_response, csr}`.
@@ -127,10 +129,12 @@ class ClaimService {
   /// The CSR's CN must be the node id = the MAC given at initiate. A node id that
   /// already holds a valid certificate is refused whatever the policy (issue 13):
   /// self claiming cannot take over a node in use. The challenge is consumed only
-  /// when a certificate is issued. Errors: invalid_argument 150010 (auth_id or
-  /// response missing), 150003, 150004, 150006 (CN ≠ MAC); forbidden 150011
-  /// (unknown, expired or used auth_id), 150008 / 150009 (policy), 150014 (already
-  /// certified).
+  /// when a certificate is issued. Errors: invalid_argument
+  /// `claim_error::challenge_response_missing` (auth_id or response missing),
+  /// `claim_error::csr_missing`, `claim_error::csr_invalid`, `claim_error::cn_mismatch` (CN ≠ MAC);
+  /// forbidden `claim_error::challenge_invalid` (unknown, expired or used auth_id),
+  /// `claim_error::self_claim_disabled` / `claim_error::mac_not_allowed` (policy),
+  /// `claim_error::already_certified` (already certified).
   Result<ClaimedCertificate> self_verify(std::string_view auth_id,
                                          std::string_view challenge_response,
                                          std::string_view csr_pem, std::string_view client_address);

@@ -16,8 +16,8 @@ namespace {
 namespace json = boost::json;
 using log::Channel;
 
-constexpr std::size_t kRequestIdLength = 22;    // like Espressif's short UUIDs; ≤ 31 bytes
-constexpr std::int64_t kMaxTimeoutS = 2592000;  // 30 days (spec §3.5)
+constexpr std::size_t kRequestIdLength = 22;  // like Espressif's short UUIDs; ≤ 31 bytes
+constexpr std::int64_t kMaxTimeoutS = proto::rest::limits::kMaxCommandTimeoutS;
 constexpr std::size_t kResendPage = 200;
 constexpr std::int64_t kMaxQueryTimeS = 253402300799;  // 9999-12-31T23:59:59Z
 
@@ -63,7 +63,7 @@ Error invalid(int code, std::string text) {
 }
 
 Result<void> check(const NewCommand& c, const CommandOptions& o) {
-  using namespace command_error;
+  using namespace proto::rest::command_error;
   if (c.node_ids.empty())
     return fail(invalid(node_ids_missing, "node_ids is missing or empty"));
   if (c.node_ids.size() > o.max_nodes)
@@ -74,7 +74,7 @@ Result<void> check(const NewCommand& c, const CommandOptions& o) {
     if (!seen.insert(id).second)
       return fail(invalid(duplicate_node_ids, "node id " + id + " appears more than once"));
   }
-  if (c.cmd < 0 || c.cmd > 65535)
+  if (c.cmd < 0 || c.cmd > proto::rest::limits::kMaxCommandId)
     return fail(invalid(invalid_cmd, "cmd must be between 0 and 65535"));
   if (c.data.size() > o.max_data_bytes)
     return fail(invalid(data_too_large,
@@ -155,7 +155,8 @@ Result<CommandCreated> CommandService::create(const Principal& who, const NewCom
   std::map<std::string, std::size_t, std::less<>> outcome_of;  // node id → index
   for (const auto& node_id : command.node_ids) {
     outcome_of.emplace(node_id, created.outcomes.size());
-    auto& outcome = created.outcomes.emplace_back(CommandNodeOutcome{node_id, false, 0, ""});
+    auto& outcome =
+        created.outcomes.emplace_back(CommandNodeOutcome{node_id, false, "", std::nullopt});
     std::optional<storage::NodeRecord> node;
     std::uint8_t role = 0;
     if (auto mine = nodes_.get_user_node(who.user_id, node_id)) {
@@ -172,22 +173,21 @@ Result<CommandCreated> CommandService::create(const Principal& who, const NewCom
       }
     }
     if (!node) {
-      outcome.error_code = node_error::node_not_found;
       outcome.description = "node not found";
+      outcome.error =
+          Error{errc::not_found, outcome.description, proto::rest::node_error::node_not_found};
       continue;
     }
     if (!node->info.cmd_resp) {
-      outcome.error_code = command_error::not_supported;
       outcome.description = "the node does not support cmd-resp (no cmd-resp node attribute)";
+      outcome.error = Error{errc::invalid_argument, outcome.description,
+                            proto::rest::command_error::not_supported};
       continue;
     }
     accepted.push_back({node_id, role});
   }
   if (accepted.empty()) {
-    const auto& first = created.outcomes.front();
-    return fail(
-        first.error_code == node_error::node_not_found ? errc::not_found : errc::invalid_argument,
-        first.error_code, first.description);
+    return fail(*created.outcomes.front().error);
   }
 
   // Durable before anything is sent or answered: all records of the request (and the
@@ -267,8 +267,9 @@ Result<CommandCreated> CommandService::create(const Principal& who, const NewCom
       outcome.description = kInProgress;
       sent.push_back(r.id);
     } else {
-      outcome.error_code = command_error::node_offline;
       outcome.description = offline_description();
+      outcome.error =
+          Error{errc::unavailable, outcome.description, proto::rest::command_error::node_offline};
     }
   }
   if (auto m = mark_sent(sent, records); !m) {
@@ -310,25 +311,29 @@ Result<void> CommandService::mark_sent(const std::vector<std::int64_t>& ids,
 
 Result<CommandPage> CommandService::list(const Principal& who, const CommandQuery& query) {
   if (query.request_id.empty() && query.node_id.empty()) {
-    return fail(errc::invalid_argument, 100006, "request_id or node_id is required");
+    return fail(errc::invalid_argument, proto::rest::request_error::invalid_request_body,
+                "request_id or node_id is required");
   }
   if (!query.status.empty() &&
       std::find(std::begin(kStatuses), std::end(kStatuses), query.status) == std::end(kStatuses)) {
-    return fail(errc::invalid_argument, 100006, "unknown status " + query.status);
+    return fail(errc::invalid_argument, proto::rest::request_error::invalid_request_body,
+                "unknown status " + query.status);
   }
   if (query.limit < 1 || query.limit > 100)
-    return fail(errc::invalid_argument, 100006, "num_records must be between 1 and 100");
+    return fail(errc::invalid_argument, proto::rest::request_error::invalid_request_body,
+                "num_records must be between 1 and 100");
   // Times become milliseconds below: out-of-range values are refused, never wrapped.
-  for (const auto& [name, value] : {std::pair{"start_time", query.start_time_s},
-                                    std::pair{"end_time", query.end_time_s}}) {
+  for (const auto& [name, value] :
+       {std::pair{"start_time", query.start_time_s}, std::pair{"end_time", query.end_time_s}}) {
     if (value && (*value < 0 || *value > kMaxQueryTimeS)) {
-      return fail(errc::invalid_argument, 100006,
+      return fail(errc::invalid_argument, proto::rest::request_error::invalid_request_body,
                   std::string(name) + " must be between 0 and " + std::to_string(kMaxQueryTimeS) +
                       " (Unix seconds)");
     }
   }
   if (query.start_id < 0)
-    return fail(errc::invalid_argument, 100006, "start_id must not be negative");
+    return fail(errc::invalid_argument, proto::rest::request_error::invalid_request_body,
+                "start_id must not be negative");
   // Reads are exact between sweeps: anything due is marked first (a cheap read when not).
   if (auto e = expire_due(); !e)
     return fail(errc::unavailable, e.error().context);
@@ -396,9 +401,10 @@ Result<std::int64_t> CommandService::cancel(const Principal& who, std::string_vi
   count(kTimedOut, expired);
   count(kCancelled, cancelled);
   if (!visible)
-    return fail(errc::not_found, command_error::request_not_found, "command request not found");
+    return fail(errc::not_found, proto::rest::command_error::request_not_found,
+                "command request not found");
   if (cancelled == 0) {
-    return fail(errc::conflict, command_error::not_pending,
+    return fail(errc::conflict, proto::rest::command_error::not_pending,
                 "the command request is no longer pending");
   }
   log::info(Channel::service, "command request_id={} cancelled for {} nodes", request_id,
@@ -468,8 +474,10 @@ void CommandService::on_poll(std::string_view node_id) {
                 m.error().message());
     }
     if (auto c = cancel_revoked(revoked); !c) {
-      log::warn(Channel::service, "commands of node_id={} whose requester lost access not "
-                "cancelled (they stay unsent): {}", node_id, c.error().message());
+      log::warn(Channel::service,
+                "commands of node_id={} whose requester lost access not "
+                "cancelled (they stay unsent): {}",
+                node_id, c.error().message());
     }
     if (broker_down || rows->size() < kResendPage)
       return;

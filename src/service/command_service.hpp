@@ -11,7 +11,7 @@
 /// `cancelled` (DELETE). Final states never change again; answers to them are ignored.
 ///
 /// Authorization: the caller must be the node's primary or secondary user, or a
-/// super-admin; anyone else gets exactly what an unknown node gets (108005).
+/// super-admin; anyone else gets exactly what an unknown node gets (`node_error::node_not_found`).
 
 #include <chrono>
 #include <cstddef>
@@ -25,6 +25,9 @@
 #include "core/error.hpp"
 #include "core/metrics.hpp"
 #include "proto/cmd_resp.hpp"
+#include "proto/rest/commands.hpp"
+#include "proto/rest/error_codes.hpp"
+#include "proto/rest/limits.hpp"
 #include "service/account_service.hpp"
 #include "service/node_messenger.hpp"
 #include "storage/account_repository.hpp"
@@ -33,48 +36,27 @@
 
 namespace stratus::service {
 
-/// RainMaker-style error codes of the command routes (spec §3.5; docs/api.md). Codes
-/// the spec names are used as named; the others are Stratus's choice in the 131xxx range.
-namespace command_error {
-inline constexpr int node_ids_missing = 131102;    ///< spec: no node ids
-inline constexpr int too_many_nodes = 131103;      ///< spec: more than 25 node ids
-inline constexpr int duplicate_node_ids = 131104;  ///< Stratus: a node id appears twice
-inline constexpr int invalid_cmd = 131107;         ///< spec: cmd not in 0–65535
-inline constexpr int invalid_data = 131108;        ///< Stratus: data missing or of a wrong type
-inline constexpr int invalid_base64 = 131109;      ///< Stratus: is_base64 but not base64
-inline constexpr int data_too_large = 131111;      ///< spec: data over 64 KiB
-inline constexpr int node_offline = 131112;        ///< spec: stored, sent when it connects
-inline constexpr int not_supported = 131113;       ///< spec: no `cmd-resp` node attribute
-inline constexpr int invalid_timeout = 131115;     ///< spec: timeout not 1–2592000 or -1
-inline constexpr int request_not_found = 131116;   ///< Stratus: unknown (or another's) request
-inline constexpr int not_pending = 131117;         ///< Stratus: nothing left to cancel
-}  // namespace command_error
-
 /// Limits and defaults (config section `nodes`).
 struct CommandOptions {
   std::chrono::seconds default_timeout{30};  ///< when the POST has no timeout
-  std::size_t max_data_bytes = 64 * 1024;    ///< spec §3.5
-  std::size_t max_nodes = 25;                ///< node ids per request
+  std::size_t max_data_bytes = proto::rest::limits::kMaxCommandDataBytes;  ///< spec §3.5
+  std::size_t max_nodes = proto::rest::limits::kMaxCommandNodes;           ///< node ids per request
 };
 
-/// A command request as the REST layer parsed it (types checked, ranges not yet).
-struct NewCommand {
-  std::vector<std::string> node_ids;
-  std::int64_t cmd = 0;  ///< checked: 0–65535
-  std::string data;      ///< raw bytes to send (already base64-decoded)
-  bool is_base64 = false;
-  /// Seconds; nullopt = `CommandOptions::default_timeout`; -1 = until the node answers;
-  /// checked: 1–2592000 or -1.
-  std::optional<std::int64_t> timeout_s;
-  bool override_pending = false;  ///< `override`: supersede the caller's pending ones
-};
+/// A command request as the REST layer parsed it (types checked, ranges not yet): the
+/// wire DTO itself. `create` checks the ranges (`proto::rest::limits`, `CommandOptions`):
+/// cmd 0–65535, data size, timeout 1–2592000 or -1.
+using NewCommand = proto::rest::CommandRequest;
 
 /// What happened for one node of a POST.
 struct CommandNodeOutcome {
   std::string node_id;
-  bool sent = false;   ///< published to the node, now in_progress
-  int error_code = 0;  ///< 0 when sent
-  std::string description;
+  bool sent = false;        ///< published to the node, now in_progress
+  std::string description;  ///< what happened to this node (also the failure's text)
+  /// Why it was not sent: not_found (`node_error::node_not_found`), invalid_argument
+  /// (`command_error::not_supported`), or unavailable (`command_error::node_offline`:
+  /// stored, sent when the node connects). Empty when sent.
+  std::optional<Error> error;
 };
 
 /// The answer to a POST: the request id and one outcome per node, in request order.
@@ -114,27 +96,30 @@ class CommandService {
                  storage::AccountRepository& accounts, NodeMessenger& messenger, const Clock& clock,
                  MetricsRegistry& metrics, CommandOptions options);
 
-  /// `POST /v1/user/nodes/cmd`. Checks the request (errors invalid_argument with
-  /// 131102/131103/131104/131107/131111/131115), resolves the caller's role per node,
-  /// then stores one `requested` record per accepted node in one transaction (with
-  /// `override_pending`, the caller's pending records for the same node and cmd become
-  /// `overridden` in that transaction) and only then publishes to online nodes, which
-  /// become `in_progress`. Per-node failures (108005 unknown or another's node, 131113
-  /// no cmd-resp, 131112 offline — stored nonetheless) are outcomes; when no node is
-  /// accepted nothing is stored and the first failure is returned (errc::not_found for
-  /// 108005, invalid_argument otherwise). errc::unavailable when storage fails.
+  /// `POST /v1/user/nodes/cmd`. Checks the request (errors invalid_argument with a
+  /// `command_error`: `node_ids_missing`, `too_many_nodes`, `duplicate_node_ids`,
+  /// `invalid_cmd`, `data_too_large`, `invalid_timeout`),
+  /// resolves the caller's role per node, then stores one `requested` record per accepted node in
+  /// one transaction (with `override_pending`, the caller's pending records for the same node and
+  /// cmd become `overridden` in that transaction) and only then publishes to online nodes, which
+  /// become `in_progress`. Per-node failures (`node_error::node_not_found` unknown or another's
+  /// node, `command_error::not_supported` no cmd-resp, `command_error::node_offline` offline —
+  /// stored nonetheless) are outcomes; when no node is accepted nothing is stored and the first
+  /// failure is returned (errc::not_found for `node_error::node_not_found`, invalid_argument
+  /// otherwise). errc::unavailable when storage fails.
   Result<CommandCreated> create(const Principal& who, const NewCommand& command);
 
   /// `GET /v1/user/nodes/cmd`: the caller's records (every user's for a super-admin),
-  /// expired ones first marked `timed_out`. Errors: invalid_argument 100006 without
-  /// request_id and node_id, for an unknown status, a limit outside 1–100, a time
-  /// outside 0–253402300799 (year 9999) or a negative start_id.
+  /// expired ones first marked `timed_out`. Errors: invalid_argument
+  /// `request_error::invalid_request_body` without request_id and node_id, for an unknown status, a
+  /// limit outside 1–100, a time outside 0–253402300799 (year 9999) or a negative start_id.
   Result<CommandPage> list(const Principal& who, const CommandQuery& query);
 
   /// `DELETE /v1/user/nodes/cmd` (Stratus extension): marks the request's pending
   /// records (only `node_id`'s when non-empty) `cancelled`; returns how many. Only the
-  /// creator or a super-admin may. Errors: not_found 131116 when there is no such
-  /// request visible to the caller; conflict 131117 when none is pending any more.
+  /// creator or a super-admin may. Errors: not_found `command_error::request_not_found` when there
+  /// is no such request visible to the caller; conflict `command_error::not_pending` when none is
+  /// pending any more.
   Result<std::int64_t> cancel(const Principal& who, std::string_view request_id,
                               std::string_view node_id);
 

@@ -6,6 +6,7 @@
 #include "log/log.hpp"
 #include "model/node_config.hpp"
 #include "model/params.hpp"
+#include "proto/rest/limits.hpp"
 #include "proto/topics.hpp"
 
 namespace stratus::service {
@@ -17,8 +18,17 @@ std::int64_t seconds(const Clock& clock) {
   return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
 }
 
-SetOutcome failure(std::string node_id, int code, std::string description) {
-  return SetOutcome{std::move(node_id), false, false, std::move(description), code};
+SetOutcome failure(std::string node_id, errc code, int reason, std::string description) {
+  return SetOutcome{std::move(node_id), false, {}, Error{code, std::move(description), reason}};
+}
+
+constexpr int kNodeNotFound = proto::rest::node_error::node_not_found;
+
+// The caller's relation to a node; a missing one is `node_error::node_not_found`.
+Result<storage::UserNode> user_node(storage::NodeRepository& repository, const Principal& who,
+                                    std::string_view node_id) {
+  return with_reason(repository.get_user_node(who.user_id, node_id), errc::not_found,
+                     kNodeNotFound);
 }
 
 }  // namespace
@@ -39,7 +49,7 @@ Result<storage::UserNodePage> NodeService::list(const Principal& who,
 }
 
 Result<storage::UserNode> NodeService::get(const Principal& who, std::string_view node_id) {
-  return repository_.get_user_node(who.user_id, node_id);
+  return user_node(repository_, who, node_id);
 }
 
 std::vector<SetOutcome> NodeService::set_params(
@@ -53,29 +63,31 @@ std::vector<SetOutcome> NodeService::set_params(
 
 SetOutcome NodeService::set_one(const Principal& who, const std::string& node_id,
                                 const json::object& payload) {
-  auto node = repository_.get_user_node(who.user_id, node_id);
+  auto node = user_node(repository_, who, node_id);
   if (!node) {
     if (node.error().code == errc::not_found) {
-      return failure(node_id, node_error::node_not_found, "node not found");
+      return failure(node_id, errc::not_found, kNodeNotFound, "node not found");
     }
-    return failure(node_id, 100503, "storage unavailable, please retry");
+    return failure(node_id, errc::unavailable, proto::rest::http_error::server_busy,
+                   "storage unavailable, please retry");
   }
   if (!node->node.config) {
-    return failure(node_id, node_error::no_config,
+    return failure(node_id, errc::invalid_argument, proto::rest::node_error::no_config,
                    "the node has not reported its config yet; nothing was sent");
   }
   auto config = model::parse_node_config(*node->node.config);
   if (!config) {
-    return failure(node_id, node_error::no_config,
+    return failure(node_id, errc::invalid_argument, proto::rest::node_error::no_config,
                    "the node's config cannot be read: " + config.error().context);
   }
   if (auto valid = model::validate_set(*config, payload); !valid) {
-    return failure(node_id, node_error::invalid_params, valid.error().context);
+    return failure(node_id, errc::invalid_argument, proto::rest::node_error::invalid_params,
+                   valid.error().context);
   }
   const std::string text = json::serialize(payload);
   if (node->node.connected) {
     if (auto sent = messenger_.publish_params_remote(node_id, text); sent) {
-      return SetOutcome{node_id, true, false, "success", 0};
+      return SetOutcome{node_id, false, "success", std::nullopt};
     }
   }
   // Offline (or the broker is unreachable): keep it in the caller's name, merged with
@@ -96,23 +108,24 @@ SetOutcome NodeService::set_one(const Principal& who, const std::string& node_id
     return w.put_desired(node_id, who.user_id, json::serialize(merged), unix_ms(clock_.now()));
   });
   if (!stored)
-    return failure(node_id, 100503, "storage unavailable, please retry");
+    return failure(node_id, errc::unavailable, proto::rest::http_error::server_busy,
+                   "storage unavailable, please retry");
   log::info(log::Channel::service, "params queued for offline node_id={}", node_id);
-  return SetOutcome{node_id, true, true,
+  return SetOutcome{node_id, true,
                     "node is offline; the params are queued and will be sent when it reconnects",
-                    0};
+                    std::nullopt};
 }
 
 namespace {
 
-constexpr std::size_t kMaxTags = 64;
-constexpr std::size_t kMaxMetadataBytes = 16 * 1024;
+constexpr std::size_t kMaxTags = proto::rest::limits::kMaxTags;
+constexpr std::size_t kMaxMetadataBytes = proto::rest::limits::kMaxMetadataBytes;
 
 Result<void> check_tag(std::string_view tag) {
   const auto colon = tag.find(':');
   if (colon == 0 || colon == std::string_view::npos || colon + 1 == tag.size() ||
       tag.size() > 256) {
-    return fail(errc::invalid_argument, 100006,
+    return fail(errc::invalid_argument, proto::rest::request_error::invalid_request_body,
                 "invalid tag \"" + std::string(tag.substr(0, 64)) +
                     "\": expected key:value (at most 256 characters)");
   }
@@ -138,15 +151,15 @@ void merge_metadata(json::object& target, const json::object& patch) {
 Result<void> NodeService::edit_tags_metadata(
     const Principal& who, std::string_view node_id,
     const std::function<Result<void>(json::array&, json::value&)>& edit) {
-  auto node = repository_.get_user_node(who.user_id, node_id);
+  auto node = user_node(repository_, who, node_id);
   if (!node)
     return fail(node.error());
   if (node->role != "primary") {
-    return fail(errc::forbidden, 100004,
+    return fail(errc::forbidden, proto::rest::request_error::not_authorized,
                 "only the node's primary user may change tags and metadata");
   }
   return repository_.write([&](storage::NodeWriter& w) -> Result<void> {
-    auto current = w.tags_and_metadata(node_id);
+    auto current = with_reason(w.tags_and_metadata(node_id), errc::not_found, kNodeNotFound);
     if (!current)
       return fail(current.error());
     boost::system::error_code ec;
@@ -159,11 +172,13 @@ Result<void> NodeService::edit_tags_metadata(
     if (auto r = edit(tags.as_array(), metadata); !r)
       return r;
     if (tags.as_array().size() > kMaxTags) {
-      return fail(errc::invalid_argument, 100006, "a node has at most 64 tags");
+      return fail(errc::invalid_argument, proto::rest::request_error::invalid_request_body,
+                  "a node has at most 64 tags");
     }
     const std::string metadata_text = json::serialize(metadata);
     if (metadata_text.size() > kMaxMetadataBytes) {
-      return fail(errc::invalid_argument, 100006, "metadata is limited to 16 KiB");
+      return fail(errc::invalid_argument, proto::rest::request_error::invalid_request_body,
+                  "metadata is limited to 16 KiB");
     }
     return w.put_tags_and_metadata(node_id, json::serialize(tags), metadata_text);
   });
@@ -177,7 +192,7 @@ Result<void> NodeService::update_tags_metadata(const Principal& who, std::string
       return r;
   }
   if (metadata_patch != nullptr && !metadata_patch->is_null() && !metadata_patch->is_object()) {
-    return fail(errc::invalid_argument, 100006,
+    return fail(errc::invalid_argument, proto::rest::request_error::invalid_request_body,
                 "invalid request body: metadata must be an object or null");
   }
   return edit_tags_metadata(
@@ -233,11 +248,11 @@ Result<std::int64_t> NodeService::mark_all_disconnected() {
 Result<std::string> NodeService::request_mapping(const Principal& who, std::string_view node_id,
                                                  std::string_view secret_key) {
   if (!proto::valid_node_id(node_id)) {
-    return fail(errc::invalid_argument, 100006,
+    return fail(errc::invalid_argument, proto::rest::request_error::invalid_request_body,
                 "invalid request body: node_id is not a valid node id");
   }
   if (secret_key.empty() || secret_key.size() > 64) {
-    return fail(errc::invalid_argument, 100006,
+    return fail(errc::invalid_argument, proto::rest::request_error::invalid_request_body,
                 "invalid request body: secret_key must be 1-64 characters");
   }
   const auto now = seconds(clock_);
@@ -258,7 +273,7 @@ Result<std::string> NodeService::request_mapping(const Principal& who, std::stri
 }
 
 Result<void> NodeService::remove_mapping(const Principal& who, std::string_view node_id) {
-  auto node = repository_.get_user_node(who.user_id, node_id);
+  auto node = user_node(repository_, who, node_id);
   if (!node)
     return fail(node.error());
   storage::AccessRemoved removed;
@@ -282,7 +297,8 @@ Result<std::string> NodeService::mapping_status(const Principal& who, std::strin
   auto request = repository_.get_mapping_request(request_id);
   if (!request || request->user_id != who.user_id) {
     if (request || request.error().code == errc::not_found) {
-      return fail(errc::not_found, node_error::request_not_found, "mapping request not found");
+      return fail(errc::not_found, proto::rest::mapping_error::request_not_found,
+                  "mapping request not found");
     }
     return fail(request.error());
   }

@@ -19,6 +19,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "proto/rest/error_codes.hpp"
 #include "service/account_service.hpp"
 #include "service/node_mapping.hpp"
 #include "service/node_messenger.hpp"
@@ -26,22 +27,18 @@
 
 namespace stratus::service {
 
-/// RainMaker-style error codes of the node routes (docs/api.md).
-namespace node_error {
-inline constexpr int node_not_found = 108005;     ///< unknown, or not the caller's
-inline constexpr int invalid_params = 108019;     ///< a set fails validation
-inline constexpr int no_config = 108020;          ///< the node has not reported its config
-inline constexpr int no_params = 102006;          ///< spec §9.2: nothing reported yet
-inline constexpr int request_not_found = 103018;  ///< mapping request id unknown
-}  // namespace node_error
-
 /// The outcome of one node's set in a batch.
 struct SetOutcome {
   std::string node_id;
-  bool success = false;
-  bool queued = false;  ///< node offline: kept and sent when it next comes online
-  std::string description;
-  int error_code = 0;
+  bool queued = false;      ///< node offline: kept and sent when it next comes online
+  std::string description;  ///< what happened, on success
+  /// The failure, when the set was refused: not_found (`node_error::node_not_found`),
+  /// invalid_argument (`node_error::invalid_params`, `no_config`) or unavailable
+  /// (`http_error::server_busy`); the text is in `context`.
+  std::optional<Error> error;
+
+  /// Whether the set was sent or queued.
+  [[nodiscard]] bool success() const noexcept { return !error; }
 };
 
 /// Thread-safe; calls block (database). Call from the blocking pool.
@@ -66,8 +63,9 @@ class NodeService {
   /// strings; duplicates ignored) and applies a metadata patch: JSON null
   /// deletes all metadata, `{}` changes nothing, `{"k":null}` deletes a key,
   /// objects merge recursively, arrays and scalars overwrite. Only the primary
-  /// user may change them (errc::forbidden 100004). Errors: invalid_argument
-  /// 100006 for a malformed tag or a result over 64 tags / 16 KiB of metadata.
+  /// user may change them (errc::forbidden `request_error::not_authorized`). Errors:
+  /// invalid_argument `request_error::invalid_request_body` for a malformed tag or a result over 64
+  /// tags / 16 KiB of metadata.
   Result<void> update_tags_metadata(const Principal& who, std::string_view node_id,
                                     const std::vector<std::string>& add_tags,
                                     const boost::json::value* metadata_patch);
@@ -87,7 +85,7 @@ class NodeService {
   /// `PUT /v1/user/nodes/mapping` operation remove: the caller's relation to the node
   /// goes, and with it (same transaction) the caller's queued sets for the node and
   /// their pending command requests for it (`cancelled`, with the reason). Errors:
-  /// not_found 108005 when the node is unknown or not the caller's.
+  /// not_found `node_error::node_not_found` when the node is unknown or not the caller's.
   Result<void> remove_mapping(const Principal& who, std::string_view node_id);
   /// `GET /v1/user/nodes/mapping?request_id=`: requested | confirmed | timedout | discarded.
   Result<std::string> mapping_status(const Principal& who, std::string_view request_id);

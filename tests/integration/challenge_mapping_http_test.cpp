@@ -40,7 +40,7 @@ namespace stratus::test {
 namespace {
 
 namespace json = boost::json;
-namespace code = service::challenge_mapping_error;
+namespace code = proto::rest::mapping_error;
 using namespace std::chrono_literals;
 
 class NoMail final : public service::Mailer {
@@ -261,12 +261,11 @@ TEST_F(ChallengeMappingHttpTest, AReusedRequestIsRefused) {
   const auto [request_id, challenge] = initiate(carol_);
   const std::string response = node_response(node, challenge);
   ASSERT_EQ(verify(carol_, request_id, node.node_id, response).status, 200);
-  ASSERT_TRUE(node_repository_.write(
-      [&](storage::NodeWriter& w) -> Result<void> {
-        if (auto r = w.remove_user("u-carol", node.node_id, "test", 0); !r)
-          return fail(r.error());
-        return {};
-      }));
+  ASSERT_TRUE(node_repository_.write([&](storage::NodeWriter& w) -> Result<void> {
+    if (auto r = w.remove_user("u-carol", node.node_id, "test", 0); !r)
+      return fail(r.error());
+    return {};
+  }));
   expect_failure(verify(carol_, request_id, node.node_id, response), 409, code::request_used);
   EXPECT_FALSE(mapped("u-carol", node.node_id));
 }

@@ -18,15 +18,15 @@
 #include "pki/authority.hpp"
 #include "pki/certificate.hpp"
 #include "pki/key.hpp"
+#include "proto/rest/error_codes.hpp"
 #include "server/broker_revocations.hpp"
 #include "server/pki_certificate_issuer.hpp"
-#include "storage/sqlite/node_repository.hpp"
 #include "service/account_service.hpp"
-#include "service/claim_errors.hpp"
 #include "service/claim_service.hpp"
 #include "storage/sqlite/account_repository.hpp"
 #include "storage/sqlite/claim_repository.hpp"
 #include "storage/sqlite/database.hpp"
+#include "storage/sqlite/node_repository.hpp"
 #include "support/http_client.hpp"
 #include "support/rainmaker_reply.hpp"
 #include "support/temp_dir.hpp"
@@ -35,7 +35,7 @@ namespace stratus::test {
 namespace {
 
 namespace json = boost::json;
-namespace code = service::claim_error;
+namespace code = proto::rest::claim_error;
 
 class NoMail final : public service::Mailer {
  public:
@@ -62,9 +62,8 @@ class ClaimHttpTest : public ::testing::Test {
                                                           clock_, account_options);
     service::ClaimOptions claim_options;
     claim_options.mqtt_host = "mqtt.stratus.test";
-    claims_ =
-        std::make_unique<service::ClaimService>(claim_repository_, node_repository_, issuer_,
-                                                revocations_, clock_, claim_options);
+    claims_ = std::make_unique<service::ClaimService>(claim_repository_, node_repository_, issuer_,
+                                                      revocations_, clock_, claim_options);
     http::Router router;
     api::add_account_routes(router, *accounts_, pool_);
     api::add_claim_routes(router, *claims_, *accounts_, pool_,

@@ -269,7 +269,7 @@ TEST_F(ClientHttpTest, AClaimedNodeConnectsMapsAndIsManaged) {
   EXPECT_EQ(d.type, "Lightbulb");
   EXPECT_TRUE(d.connectivity.connected);
   EXPECT_GT(d.connectivity.timestamp_ms, 0);
-  EXPECT_TRUE(d.primary);
+  EXPECT_TRUE(d.primary());
   EXPECT_NE(d.params_json.find("Brightness"), std::string::npos);
   EXPECT_EQ(*session.all_node_ids(), std::vector<std::string>{node_id});
   auto connectivity = session.node_status(node_id);

@@ -8,6 +8,7 @@
 #include "cli/format.hpp"
 #include "client/jwt.hpp"
 #include "core/assert.hpp"
+#include "proto/rest/error_codes.hpp"
 
 namespace stratus::cli::detail {
 
@@ -45,8 +46,9 @@ int Context::report(const Error& e) {
 }
 
 int Context::report_call(const Error& e) {
-  if (e.code == errc::unauthenticated && e.reason != 0 && e.reason != 101009 &&
-      e.reason != 101007) {
+  namespace code = proto::rest::account_error;
+  if (e.code == errc::unauthenticated && e.reason != 0 && e.reason != code::wrong_credentials &&
+      e.reason != code::wrong_old_password) {
     Error hinted = e;
     const auto user = logged_in_user(profile_name_);
     hinted.context += "; run: stratus login --user_name " + (user.empty() ? "<email>" : user);

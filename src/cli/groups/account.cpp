@@ -107,7 +107,7 @@ int user_info(Context& ctx) {
   if (!info)
     return ctx.report_call(info.error());
   if (ctx.json()) {
-    ctx.print_json(info->raw_json);
+    ctx.print_json(s->last_body());
     return 0;
   }
   std::vector<std::pair<std::string, std::string>> rows{{"user_id", info->user_id},

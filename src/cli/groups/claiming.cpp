@@ -31,7 +31,7 @@ int mqtt_host(Context& ctx) {
   if (!endpoint)
     return ctx.report(endpoint.error());
   if (ctx.json()) {
-    ctx.print_json(endpoint->raw_json);
+    ctx.print_json(s->last_body());
     return 0;
   }
   std::vector<std::pair<std::string, std::string>> rows{{"mqtt_host", endpoint->host}};

@@ -1,6 +1,5 @@
 // The node commands: getnodes, getnodedetails, getnodeconfig, getnodestatus.
 #include <CLI/CLI.hpp>
-#include <boost/json.hpp>
 #include <memory>
 #include <ostream>
 
@@ -10,8 +9,6 @@
 
 namespace stratus::cli::detail {
 namespace {
-
-namespace json = boost::json;
 
 struct NodeOptions {
   std::string node_id;
@@ -26,11 +23,10 @@ int get_nodes(Context& ctx) {
     auto ids = s->all_node_ids();
     if (!ids)
       return ctx.report_call(ids.error());
-    json::array list;
-    for (const auto& id : *ids)
-      list.emplace_back(id);
-    const auto total = list.size();
-    ctx.print_json(json::serialize(json::object{{"nodes", std::move(list)}, {"total", total}}));
+    client::NodePage all;
+    all.total = static_cast<std::int64_t>(ids->size());
+    all.node_ids = std::move(*ids);
+    ctx.print_json(proto::rest::json_text(all));
     return 0;
   }
   auto nodes = s->node_details();
@@ -52,12 +48,11 @@ int get_node_details(Context& ctx, const NodeOptions& o) {
     return ctx.report_call(nodes.error());
   auto& out = ctx.out();
   if (ctx.json() || o.raw) {
-    json::array list;
-    for (const auto& n : *nodes) {
-      boost::system::error_code ec;
-      list.push_back(json::parse(n.raw_json, ec));
-    }
-    ctx.print_json(json::serialize(json::object{{"node_details", std::move(list)}}));
+    client::NodePage all;
+    all.with_details = true;
+    all.total = static_cast<std::int64_t>(nodes->size());
+    all.node_details = std::move(*nodes);
+    ctx.print_json(proto::rest::json_text(all));
     return 0;
   }
   if (nodes->empty()) {

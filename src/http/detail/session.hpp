@@ -34,11 +34,11 @@
 
 #include "core/metrics.hpp"
 #include "http/detail/connections.hpp"
-#include "http/error_codes.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "log/log.hpp"
+#include "proto/rest/error_codes.hpp"
 
 namespace stratus::http::detail {
 
@@ -67,15 +67,17 @@ inline std::string_view to_std(beast::string_view s) {
 /// timed out (then there is nobody to answer).
 inline std::optional<Response> read_error_reply(const beast::error_code& ec) {
   if (ec == bhttp::error::header_limit) {
-    return failure_response(431, error_code::headers_too_large, "request headers too large");
+    return failure_response(431, proto::rest::http_error::headers_too_large,
+                            "request headers too large");
   }
   if (ec == bhttp::error::body_limit) {
-    return failure_response(413, error_code::body_too_large, "request body too large");
+    return failure_response(413, proto::rest::http_error::body_too_large, "request body too large");
   }
   if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message)
     return std::nullopt;
   if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category()) {
-    return failure_response(400, error_code::malformed_request, "malformed HTTP request");
+    return failure_response(400, proto::rest::http_error::malformed_request,
+                            "malformed HTTP request");
   }
   return std::nullopt;
 }
@@ -105,7 +107,7 @@ inline bhttp::response<bhttp::string_body> to_wire(Response response, unsigned v
                                                    bool keep_alive, bool head) {
   if (response.status < 200 || response.status > 599) {
     log::error(log::Channel::http, "handler returned invalid status={}", response.status);
-    response = failure_response(500, error_code::internal_error, "internal error");
+    response = failure_response(500, proto::rest::http_error::internal_error, "internal error");
   }
   bhttp::response<bhttp::string_body> wire{static_cast<bhttp::status>(response.status), version};
   wire.set(bhttp::field::server, "stratus");
@@ -232,14 +234,15 @@ class Session {
     const bool head = message.method() == bhttp::verb::head;
     const bool keep_alive = message.keep_alive();
     if (over_capacity_) {
-      Response busy = failure_response(503, error_code::server_busy, "too many connections");
+      Response busy =
+          failure_response(503, proto::rest::http_error::server_busy, "too many connections");
       co_await reply_and_log(exchange, busy, version, false, head);
       co_return false;
     }
     auto request = to_request(parser.release(), remote_);
     if (!request) {
-      Response malformed =
-          failure_response(400, error_code::malformed_request, request.error().context);
+      Response malformed = failure_response(400, proto::rest::http_error::malformed_request,
+                                            request.error().context);
       co_await reply_and_log(exchange, malformed, version, false, head);
       co_return false;
     }
@@ -256,12 +259,13 @@ class Session {
                                    std::chrono::steady_clock::time_point deadline) {
     const RouteMatch match = context_.router.find(request.method, request.path);
     if (match.kind == RouteMatch::Kind::not_found) {
-      co_return failure_response(404, error_code::unknown_route, "no such route: " + request.path);
+      co_return failure_response(404, proto::rest::http_error::unknown_route,
+                                 "no such route: " + request.path);
     }
     request.route = std::string(match.route);
     if (match.kind == RouteMatch::Kind::method_not_allowed) {
       Response response =
-          failure_response(405, error_code::method_not_allowed,
+          failure_response(405, proto::rest::http_error::method_not_allowed,
                            "method " + request.method + " not allowed on " + request.route);
       response.headers.emplace_back("Allow", match.allow);
       co_return response;
@@ -284,7 +288,8 @@ class Session {
     if (first_done == 1) {
       log::warn(log::Channel::http, "handler timed out route={} timeout_ms={}", request.route,
                 context_.options.request_timeout.count());
-      co_return failure_response(503, error_code::request_timeout, "request timed out");
+      co_return failure_response(503, proto::rest::http_error::request_timeout,
+                                 "request timed out");
     }
     if (failure) {
       try {
@@ -295,7 +300,7 @@ class Session {
         log::error(log::Channel::http, "handler failed route={} error=unknown exception",
                    request.route);
       }
-      co_return failure_response(500, error_code::internal_error, "internal error");
+      co_return failure_response(500, proto::rest::http_error::internal_error, "internal error");
     }
     co_return std::move(std::get<2>(outcome));
   }

@@ -25,8 +25,8 @@ UserRecord read_user(const Statement& s) {
 }
 
 Result<UserRecord> query_user(Connection& c, std::string_view where, std::string_view key) {
-  return c.query_one(std::string(kUserColumns) + std::string(where),
-                     {"user does not exist", 101025}, read_user, key);
+  return c.query_one(std::string(kUserColumns) + std::string(where), {"user does not exist"},
+                     read_user, key);
 }
 
 Result<void> revoke_sessions_except(Connection& c, std::string_view user_id,
@@ -47,7 +47,7 @@ Result<void> SqliteAccountRepository::create_user(const UserRecord& u) {
         u.user_id, u.user_name, u.password_hash, std::int64_t{u.verified},
         std::int64_t{u.super_admin}, u.name, u.created_at, u.updated_at);
     if (!r && r.error().code == errc::conflict) {
-      return fail(errc::already_exists, 101006, "user account already exists");
+      return fail(errc::already_exists, "user account already exists");
     }
     return r;
   });
@@ -76,7 +76,7 @@ Result<void> SqliteAccountRepository::remove_user(std::string_view user_id) {
     if (!r)
       return r;
     if (c.changes() == 0)
-      return fail(errc::not_found, 101025, "user does not exist");
+      return fail(errc::not_found, "user does not exist");
     return {};
   });
 }

@@ -124,11 +124,10 @@ class Connection {
     return s->run();
   }
 
-  /// What `query_one` answers when there is no row: errc::not_found with this
-  /// text and RainMaker error code (0 for none).
+  /// What `query_one` answers when there is no row: errc::not_found with this text
+  /// (no RainMaker code: the service that knows what the row is names it).
   struct NotFound {
     std::string_view text;
-    int reason = 0;
   };
 
   /// Runs a query that yields at most one row and returns `read(row)`, or the
@@ -145,7 +144,7 @@ class Connection {
     if (!row)
       return fail(row.error());
     if (!*row)
-      return fail(errc::not_found, missing.reason, std::string(missing.text));
+      return fail(errc::not_found, std::string(missing.text));
     return read(static_cast<const Statement&>(*s));
   }
 

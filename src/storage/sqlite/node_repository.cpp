@@ -34,7 +34,7 @@ MappingRequest read_request(const Statement& s) {
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> users_of_node(Connection& c,
-                                                                      std::string_view node_id) {
+                                                                       std::string_view node_id) {
   return c.query_all(
       "SELECT user_id, role FROM user_nodes WHERE node_id = ?1 ORDER BY user_id",
       [](const Statement& s) { return std::pair(s.text(0), s.text(1)); }, node_id);
@@ -106,7 +106,7 @@ class Writer final : public NodeWriter {
   }
   Result<std::pair<std::string, std::string>> tags_and_metadata(std::string_view node_id) override {
     return c_.query_one(
-        "SELECT tags, metadata FROM nodes WHERE node_id = ?1", {"node not found", 108005},
+        "SELECT tags, metadata FROM nodes WHERE node_id = ?1", {"node not found"},
         [](const Statement& s) { return std::pair(s.text(0), s.text(1)); }, node_id);
   }
   Result<void> put_tags_and_metadata(std::string_view node_id, std::string_view tags,
@@ -236,10 +236,9 @@ class Writer final : public NodeWriter {
     constexpr std::string_view kCancel =
         "UPDATE command_requests SET status = 'cancelled', status_description = ?1, "
         "response_ms = ?2 WHERE node_id = ?3 AND status IN ('requested', 'in_progress')";
-    auto cancelled =
-        all ? c_.execute(kCancel, std::string_view(description), ms, node_id)
-            : c_.execute(std::string(kCancel) + " AND user_id = ?4", std::string_view(description),
-                         ms, node_id, user_id);
+    auto cancelled = all ? c_.execute(kCancel, std::string_view(description), ms, node_id)
+                         : c_.execute(std::string(kCancel) + " AND user_id = ?4",
+                                      std::string_view(description), ms, node_id, user_id);
     if (!cancelled)
       return fail(cancelled.error());
     removed.commands_cancelled = c_.changes();
@@ -306,7 +305,7 @@ Result<UserNode> SqliteNodeRepository::get_user_node(std::string_view user_id,
   if (!page)
     return fail(page.error());
   if (page->nodes.empty())
-    return fail(errc::not_found, 108005, "node not found");
+    return fail(errc::not_found, "node not found");
   return std::move(page->nodes.front());
 }
 
@@ -314,7 +313,7 @@ Result<NodeRecord> SqliteNodeRepository::get_node(std::string_view node_id) {
   return db_->with([&](Connection& c) {
     return c.query_one(
         std::string("SELECT ") + std::string(kNodeColumns) + " FROM nodes n WHERE n.node_id = ?1",
-        {"node not found", 108005}, read_node, node_id);
+        {"node not found"}, read_node, node_id);
   });
 }
 

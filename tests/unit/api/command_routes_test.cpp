@@ -76,13 +76,14 @@ TEST(ParseNewCommand, ReadsEveryField) {
   EXPECT_TRUE(c->override_pending);
   EXPECT_FALSE(c->is_base64);
 
-  const auto raw = parse_new_command(R"({"node_ids":["a"],"cmd":1,"data":"AAE=","is_base64":true})");
+  const auto raw =
+      parse_new_command(R"({"node_ids":["a"],"cmd":1,"data":"AAE=","is_base64":true})");
   ASSERT_TRUE(raw.has_value());
   EXPECT_EQ(raw->data, std::string("\0\1", 2));
 }
 
 TEST(ParseNewCommand, RefusesWithTheRainMakerCode) {
-  namespace code = service::command_error;
+  namespace code = proto::rest::command_error;
   const std::pair<const char*, int> cases[] = {
       {"[1]", 100006},
       {R"({"node_ids":"a","cmd":1})", 100006},

@@ -6,7 +6,7 @@
 
 #include <string_view>
 
-#include "http/error_codes.hpp"
+#include "proto/rest/error_codes.hpp"
 
 namespace stratus::http {
 namespace {
@@ -65,7 +65,8 @@ TEST(Request, HeaderLookupIgnoresCaseQueryLookupDoesNot) {
 }
 
 TEST(FailureResponse, HasTheRainMakerShapeWithEscaping) {
-  const Response response = failure_response(404, error_code::unknown_route, "no \"such\" route\n");
+  const Response response =
+      failure_response(404, proto::rest::http_error::unknown_route, "no \"such\" route\n");
   EXPECT_EQ(response.status, 404);
   EXPECT_EQ(response.content_type, "application/json");
   EXPECT_EQ(response.body,

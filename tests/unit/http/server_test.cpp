@@ -16,7 +16,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "http/error_codes.hpp"
+#include "proto/rest/error_codes.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 
@@ -120,7 +120,8 @@ TEST_F(ServerTest, UnknownRouteIs404InFailureShape) {
   start();
   const auto reply = http_request(host, port(), "GET", "/v1/nope?secret=1");
   EXPECT_EQ(reply.status, 404);
-  EXPECT_EQ(reply.body, failure_body(error_code::unknown_route, "no such route: /v1/nope"));
+  EXPECT_EQ(reply.body,
+            failure_body(proto::rest::http_error::unknown_route, "no such route: /v1/nope"));
   EXPECT_EQ(reply.header("Content-Type"), "application/json");
 }
 
@@ -128,8 +129,8 @@ TEST_F(ServerTest, WrongMethodIs405WithAllow) {
   start();
   const auto reply = http_request(host, port(), "DELETE", "/v1/ping");
   EXPECT_EQ(reply.status, 405);
-  EXPECT_EQ(reply.body,
-            failure_body(error_code::method_not_allowed, "method DELETE not allowed on /v1/ping"));
+  EXPECT_EQ(reply.body, failure_body(proto::rest::http_error::method_not_allowed,
+                                     "method DELETE not allowed on /v1/ping"));
   EXPECT_EQ(reply.header("Allow"), "GET, HEAD");
 }
 
@@ -155,7 +156,8 @@ TEST_F(ServerTest, BodyOverLimitIs413AndHandlerIsNotCalled) {
   start(options);
   const auto big = http_request(host, port(), "POST", "/v1/body", std::string(4096, 'x'));
   EXPECT_EQ(big.status, 413);
-  EXPECT_EQ(big.body, failure_body(error_code::body_too_large, "request body too large"));
+  EXPECT_EQ(big.body,
+            failure_body(proto::rest::http_error::body_too_large, "request body too large"));
   EXPECT_EQ(body_calls_.load(), 0);
 
   const auto small = http_request(host, port(), "POST", "/v1/body", std::string(1024, 'x'));
@@ -171,7 +173,8 @@ TEST_F(ServerTest, OversizedHeadersAre431) {
   const auto reply =
       http_request(host, port(), "GET", "/v1/ping", {}, {{"X-Big", std::string(4096, 'h')}});
   EXPECT_EQ(reply.status, 431);
-  EXPECT_EQ(reply.body, failure_body(error_code::headers_too_large, "request headers too large"));
+  EXPECT_EQ(reply.body,
+            failure_body(proto::rest::http_error::headers_too_large, "request headers too large"));
 }
 
 TEST_F(ServerTest, GarbageIs400AndTheNextClientIsServed) {
@@ -181,7 +184,8 @@ TEST_F(ServerTest, GarbageIs400AndTheNextClientIsServed) {
     garbage.send_raw("\x01\x02\x03 not http at all\r\n\r\n");
     const auto reply = garbage.read_reply();
     EXPECT_EQ(reply.status, 400);
-    EXPECT_EQ(reply.body, failure_body(error_code::malformed_request, "malformed HTTP request"));
+    EXPECT_EQ(reply.body,
+              failure_body(proto::rest::http_error::malformed_request, "malformed HTTP request"));
     EXPECT_TRUE(garbage.closed_by_peer_within(deadline));
   }
   EXPECT_EQ(http_request(host, port(), "GET", "/v1/ping").status, 200);
@@ -192,7 +196,7 @@ TEST_F(ServerTest, ThrowingHandlerIs500AndServingContinues) {
   HttpConnection connection(host, port());
   const auto failed = connection.request("GET", "/v1/throw");
   EXPECT_EQ(failed.status, 500);
-  EXPECT_EQ(failed.body, failure_body(error_code::internal_error, "internal error"));
+  EXPECT_EQ(failed.body, failure_body(proto::rest::http_error::internal_error, "internal error"));
   EXPECT_EQ(connection.request("GET", "/v1/ping").status, 200);
   EXPECT_EQ(http_request(host, port(), "GET", "/v1/ping").status, 200);
 }
@@ -203,7 +207,8 @@ TEST_F(ServerTest, HandlerOverrunningRequestTimeoutIs503) {
   start(options);
   const auto reply = http_request(host, port(), "GET", "/v1/slow");
   EXPECT_EQ(reply.status, 503);
-  EXPECT_EQ(reply.body, failure_body(error_code::request_timeout, "request timed out"));
+  EXPECT_EQ(reply.body,
+            failure_body(proto::rest::http_error::request_timeout, "request timed out"));
 }
 
 TEST_F(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
@@ -238,7 +243,8 @@ TEST_F(ServerTest, ConnectionsAboveTheCapGet503) {
     HttpConnection third(host, port());
     const auto refused = third.request("GET", "/v1/ping");
     EXPECT_EQ(refused.status, 503);
-    EXPECT_EQ(refused.body, failure_body(error_code::server_busy, "too many connections"));
+    EXPECT_EQ(refused.body,
+              failure_body(proto::rest::http_error::server_busy, "too many connections"));
     EXPECT_TRUE(third.closed_by_peer_within(deadline));
   }
 

@@ -11,7 +11,7 @@
 
 #include "auth/password.hpp"
 #include "auth/token.hpp"
-#include "service/account_errors.hpp"
+#include "proto/rest/error_codes.hpp"
 #include "storage/sqlite/account_repository.hpp"
 #include "storage/sqlite/database.hpp"
 #include "support/temp_dir.hpp"
@@ -20,7 +20,7 @@ namespace stratus::service {
 namespace {
 
 using namespace std::chrono_literals;
-namespace code = account_error;
+namespace code = proto::rest::account_error;
 
 // Records every message; can be told to fail.
 class RecordingMailer final : public Mailer {
@@ -310,13 +310,17 @@ TEST_F(AccountServiceTest, BadTokensAreRefused) {
 // characters spelled differently are one account.
 TEST(UserNameNormalisation, LookAlikesAreRefusedAndSpellingsFold) {
   EXPECT_EQ(*AccountService::normalize_user_name(" Alice@Example.COM "), "alice@example.com");
-  EXPECT_EQ(*AccountService::normalize_user_name("\xEF\xBD\x81lice\xEF\xBC\xA0" "example.com"),
+  EXPECT_EQ(*AccountService::normalize_user_name("\xEF\xBD\x81lice\xEF\xBC\xA0"
+                                                 "example.com"),
             "alice@example.com");  // full-width a and @
-  EXPECT_EQ(*AccountService::normalize_user_name("\xD0\xB8\xD0\xB2\xD0\xB0\xD0\xBD@M\xC3\x9C" "NCHEN.de"),
-            "\xD0\xB8\xD0\xB2\xD0\xB0\xD0\xBD@m\xC3\xBC" "nchen.de");  // иван@münchen.de
-  for (const char* bad : {"\xD0\xB0lice@example.com",          // Cyrillic а
-                          "alice@ex\xD0\xB0mple.com",          // in the domain
-                          "ali\xE2\x80\xAE" "ecil@example.com",  // U+202E
+  EXPECT_EQ(*AccountService::normalize_user_name("\xD0\xB8\xD0\xB2\xD0\xB0\xD0\xBD@M\xC3\x9C"
+                                                 "NCHEN.de"),
+            "\xD0\xB8\xD0\xB2\xD0\xB0\xD0\xBD@m\xC3\xBC"
+            "nchen.de");                               // иван@münchen.de
+  for (const char* bad : {"\xD0\xB0lice@example.com",  // Cyrillic а
+                          "alice@ex\xD0\xB0mple.com",  // in the domain
+                          "ali\xE2\x80\xAE"
+                          "ecil@example.com",                  // U+202E
                           "al\xE2\x80\x8Bice@example.com"}) {  // U+200B
     const auto r = AccountService::normalize_user_name(bad);
     ASSERT_FALSE(r) << bad;

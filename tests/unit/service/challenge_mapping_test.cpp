@@ -30,7 +30,7 @@ namespace stratus::service {
 namespace {
 
 using namespace std::chrono_literals;
-namespace code = challenge_mapping_error;
+namespace code = proto::rest::mapping_error;
 
 std::string to_hex(std::string_view bytes) {
   static constexpr char digits[] = "0123456789abcdef";
@@ -243,12 +243,11 @@ TEST_F(ChallengeMappingTest, ExpiredRequestTimesOut) {
   clock_.advance(59s);
   ASSERT_TRUE(mapping_.verify(alice_, in_time->request_id, node.node_id,
                               respond(node.key, in_time->challenge)));
-  ASSERT_TRUE(
-      nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
-        if (auto r = w.remove_user("alice", node.node_id, "test", 0); !r)
-          return fail(r.error());
-        return {};
-      }));
+  ASSERT_TRUE(nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
+    if (auto r = w.remove_user("alice", node.node_id, "test", 0); !r)
+      return fail(r.error());
+    return {};
+  }));
   clock_.advance(1s);
   expect_error(
       mapping_.verify(alice_, late->request_id, node.node_id, respond(node.key, late->challenge)),

@@ -13,8 +13,8 @@
 #include "pki/authority.hpp"
 #include "pki/certificate.hpp"
 #include "pki/key.hpp"
+#include "proto/rest/error_codes.hpp"
 #include "server/pki_certificate_issuer.hpp"
-#include "service/claim_errors.hpp"
 #include "storage/sqlite/account_repository.hpp"
 #include "storage/sqlite/claim_repository.hpp"
 #include "storage/sqlite/database.hpp"
@@ -25,7 +25,7 @@ namespace stratus::service {
 namespace {
 
 using namespace std::chrono_literals;
-namespace code = claim_error;
+namespace code = proto::rest::claim_error;
 
 constexpr std::string_view kMac = "7CDFA100033B";
 
@@ -323,7 +323,8 @@ TEST_F(ClaimServiceTest, OnlyTheCurrentPrimaryUserMayReissueAndReissueRevokes) {
   auto retried = s.verify("alice", "", csr_for(node_id), "");  // a retried CLI run: allowed
   ASSERT_TRUE(retried);
   ASSERT_EQ(revocations_.lists.size(), 1u);
-  const auto first_fp = pki::Certificate::from_pem(first->certificate_pem)->sha256_fingerprint_hex();
+  const auto first_fp =
+      pki::Certificate::from_pem(first->certificate_pem)->sha256_fingerprint_hex();
   EXPECT_EQ(revocations_.lists.back(), std::vector<std::string>{first_fp});
 
   // bob maps the node (after a reset): alice is not its user any more.

@@ -186,7 +186,7 @@ TEST_F(CommandServiceTest, SentToOnlineNodesAndStoredForOfflineOnes) {
   ASSERT_EQ(c.outcomes.size(), 2u);
   EXPECT_TRUE(c.outcomes[0].sent);
   EXPECT_FALSE(c.outcomes[1].sent);
-  EXPECT_EQ(c.outcomes[1].error_code, command_error::node_offline);
+  EXPECT_EQ(c.outcomes[1].error.value().reason, proto::rest::command_error::node_offline);
   EXPECT_EQ(c.outcomes[1].description, "Node is offline, responses may be delayed");
   EXPECT_FALSE(c.all_sent());
 
@@ -324,7 +324,8 @@ TEST_F(CommandServiceTest, OverrideSupersedesTheCallersPendingRequestsForThatCom
 
 TEST_F(CommandServiceTest, CancelIsForTheCreatorAndLateAnswersAreIgnored) {
   const auto c = create(u1_, {"n1", "n2"});
-  EXPECT_EQ(service_.cancel(u2_, c.request_id, "").error().reason, command_error::request_not_found)
+  EXPECT_EQ(service_.cancel(u2_, c.request_id, "").error().reason,
+            proto::rest::command_error::request_not_found)
       << "another user sees no such request";
   EXPECT_EQ(service_.cancel(u1_, "nope", "").error().code, errc::not_found);
   EXPECT_EQ(*service_.cancel(u1_, c.request_id, "n1"), 1);
@@ -336,7 +337,7 @@ TEST_F(CommandServiceTest, CancelIsForTheCreatorAndLateAnswersAreIgnored) {
   const auto again = service_.cancel(u1_, c.request_id, "");
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, errc::conflict);
-  EXPECT_EQ(again.error().reason, command_error::not_pending);
+  EXPECT_EQ(again.error().reason, proto::rest::command_error::not_pending);
 }
 
 TEST_F(CommandServiceTest, RequestsAreCheckedAndRefusedPerNode) {
@@ -344,19 +345,25 @@ TEST_F(CommandServiceTest, RequestsAreCheckedAndRefusedPerNode) {
     auto r = service_.create(who, c);
     return r ? 0 : r.error().reason;
   };
-  EXPECT_EQ(error_of(u1_, {{}, 1, "", false, {}, false}), command_error::node_ids_missing);
+  EXPECT_EQ(error_of(u1_, {{}, 1, "", false, {}, false}),
+            proto::rest::command_error::node_ids_missing);
   EXPECT_EQ(error_of(u1_, {{"n1", "n1"}, 1, "", false, {}, false}),
-            command_error::duplicate_node_ids);
+            proto::rest::command_error::duplicate_node_ids);
   std::vector<std::string> many;
   for (int i = 0; i < 26; ++i)
     many.push_back("x" + std::to_string(i));
-  EXPECT_EQ(error_of(u1_, {many, 1, "", false, {}, false}), command_error::too_many_nodes);
-  EXPECT_EQ(error_of(u1_, {{"n1"}, 65536, "", false, {}, false}), command_error::invalid_cmd);
-  EXPECT_EQ(error_of(u1_, {{"n1"}, -1, "", false, {}, false}), command_error::invalid_cmd);
-  EXPECT_EQ(error_of(u1_, {{"n1"}, 1, "", false, 0, false}), command_error::invalid_timeout);
-  EXPECT_EQ(error_of(u1_, {{"n1"}, 1, "", false, 2592001, false}), command_error::invalid_timeout);
+  EXPECT_EQ(error_of(u1_, {many, 1, "", false, {}, false}),
+            proto::rest::command_error::too_many_nodes);
+  EXPECT_EQ(error_of(u1_, {{"n1"}, 65536, "", false, {}, false}),
+            proto::rest::command_error::invalid_cmd);
+  EXPECT_EQ(error_of(u1_, {{"n1"}, -1, "", false, {}, false}),
+            proto::rest::command_error::invalid_cmd);
+  EXPECT_EQ(error_of(u1_, {{"n1"}, 1, "", false, 0, false}),
+            proto::rest::command_error::invalid_timeout);
+  EXPECT_EQ(error_of(u1_, {{"n1"}, 1, "", false, 2592001, false}),
+            proto::rest::command_error::invalid_timeout);
   EXPECT_EQ(error_of(u1_, {{"n1"}, 1, std::string(64 * 1024 + 1, 'x'), false, {}, false}),
-            command_error::data_too_large);
+            proto::rest::command_error::data_too_large);
   // Unknown and another user's node answer alike; nothing is stored or sent.
   auto unknown = service_.create(u3_, {{"zz"}, 1, "", false, {}, false});
   auto foreign = service_.create(u3_, {{"n1"}, 1, "", false, {}, false});
@@ -365,8 +372,9 @@ TEST_F(CommandServiceTest, RequestsAreCheckedAndRefusedPerNode) {
   EXPECT_EQ(unknown.error().code, errc::not_found);
   EXPECT_EQ(foreign.error().reason, unknown.error().reason);
   EXPECT_EQ(foreign.error().context, unknown.error().context);
-  EXPECT_EQ(foreign.error().reason, node_error::node_not_found);
-  EXPECT_EQ(error_of(u1_, {{"n3"}, 1, "", false, {}, false}), command_error::not_supported);
+  EXPECT_EQ(foreign.error().reason, proto::rest::node_error::node_not_found);
+  EXPECT_EQ(error_of(u1_, {{"n3"}, 1, "", false, {}, false}),
+            proto::rest::command_error::not_supported);
   EXPECT_TRUE(messenger_.take("n1").empty());
   CommandQuery q;
   q.node_id = "n1";
@@ -375,9 +383,9 @@ TEST_F(CommandServiceTest, RequestsAreCheckedAndRefusedPerNode) {
   // Mixed: the accepted node gets it, the others say why.
   const auto mixed = create(u1_, {"zz", "n1", "n3"});
   ASSERT_EQ(mixed.outcomes.size(), 3u);
-  EXPECT_EQ(mixed.outcomes[0].error_code, node_error::node_not_found);
+  EXPECT_EQ(mixed.outcomes[0].error.value().reason, proto::rest::node_error::node_not_found);
   EXPECT_TRUE(mixed.outcomes[1].sent);
-  EXPECT_EQ(mixed.outcomes[2].error_code, command_error::not_supported);
+  EXPECT_EQ(mixed.outcomes[2].error.value().reason, proto::rest::command_error::not_supported);
   // A super-admin without a relation sends as super-admin.
   create(admin_, {"n1"});
   const auto sent = messenger_.take("n1");
@@ -403,8 +411,8 @@ TEST_F(CommandServiceTest, RequestsAreCheckedAndRefusedPerNode) {
   EXPECT_EQ(service_.list(u1_, q).error().code, errc::invalid_argument);
   // Issue 13, Low 8: times that would overflow as milliseconds are refused, not wrapped.
   q.status.clear();
-  for (const std::int64_t t : {std::numeric_limits<std::int64_t>::max(), std::int64_t{-1},
-                               std::int64_t{253402300800}}) {
+  for (const std::int64_t t :
+       {std::numeric_limits<std::int64_t>::max(), std::int64_t{-1}, std::int64_t{253402300800}}) {
     SCOPED_TRACE(t);
     CommandQuery timed = q;
     timed.start_time_s = t;
@@ -468,8 +476,8 @@ TEST(Base64Test, RoundTripsAndRefusesGarbage) {
 // read an answer (the node's late answer changes nothing).
 TEST_F(CommandServiceTest, RemovingTheNodeDiscardsTheFormerOwnersQueuedWork) {
   NodeService nodes(nodes_, messenger_, clock_, 300s);
-  const auto set = nodes.set_params(
-      u1_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}});
+  const auto set =
+      nodes.set_params(u1_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}});
   ASSERT_TRUE(set[0].queued);
   const auto c = create(u1_, {"n2"}, 4096, "a", -1);
   ASSERT_TRUE(nodes.remove_mapping(u1_, "n2"));
@@ -481,16 +489,16 @@ TEST_F(CommandServiceTest, RemovingTheNodeDiscardsTheFormerOwnersQueuedWork) {
   EXPECT_TRUE(messenger_.take_params("n2").empty()) << "nor their queued set";
   const auto r = record(c.request_id, "n2");
   EXPECT_EQ(r.status, "cancelled");
-  EXPECT_EQ(r.status_description,
-            "cancelled: the user removed the node (mapping removed)");
+  EXPECT_EQ(r.status_description, "cancelled: the user removed the node (mapping removed)");
   answer("n2", c.request_id, 0, 4096, "late");
   EXPECT_FALSE(record(c.request_id, "n2").response_data) << "no answer reaches u1";
 }
 
 TEST_F(CommandServiceTest, ANodeResetDiscardsEveryUsersQueuedWork) {
   NodeService nodes(nodes_, messenger_, clock_, 300s);
-  ASSERT_TRUE(nodes.set_params(u2_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}})[0]
-                  .queued);
+  ASSERT_TRUE(
+      nodes.set_params(u2_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}})[0]
+          .queued);
   const auto c1 = create(u1_, {"n2"}, 4096, "a", -1);
   const auto c2 = create(u2_, {"n2"}, 4097, "b", -1);
   // u3 maps n2 with reset (the node's add-user with reset:true, then the user's request).
@@ -517,10 +525,12 @@ TEST_F(CommandServiceTest, ANodeResetDiscardsEveryUsersQueuedWork) {
 // and a queued set of a user whose relation vanished is dropped at delivery.
 TEST_F(CommandServiceTest, EverySendRechecksTheRequestersRole) {
   NodeService nodes(nodes_, messenger_, clock_, 300s);
-  ASSERT_TRUE(nodes.set_params(u2_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}})[0]
-                  .queued);
-  ASSERT_TRUE(nodes.set_params(u1_, {{"n2", json::parse(R"({"Light":{"Power":false}})").as_object()}})[0]
-                  .queued);
+  ASSERT_TRUE(
+      nodes.set_params(u2_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}})[0]
+          .queued);
+  ASSERT_TRUE(
+      nodes.set_params(u1_, {{"n2", json::parse(R"({"Light":{"Power":false}})").as_object()}})[0]
+          .queued);
   const auto primary = create(u1_, {"n2"}, 4096, "a", -1);
   const auto secondary = create(u2_, {"n2"}, 4097, "b", -1);
   ASSERT_TRUE(db_->with([&](storage::sqlite::Connection& c) -> Result<void> {

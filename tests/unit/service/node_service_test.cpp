@@ -10,8 +10,8 @@
 #include <boost/json.hpp>
 #include <mutex>
 
-#include "service/node_ingest.hpp"
 #include "service/command_service.hpp"
+#include "service/node_ingest.hpp"
 #include "storage/sqlite/account_repository.hpp"
 #include "storage/sqlite/command_repository.hpp"
 #include "storage/sqlite/database.hpp"
@@ -143,12 +143,12 @@ TEST_F(NodeServiceTest, QueuedSetsMergeAndAreDeliveredWhenTheNodeIsReady) {
   mapped_node("n3");
   auto out =
       nodes_.set_params(user_, {{"n3", json::parse(R"({"Light":{"Power":true}})").as_object()}});
-  ASSERT_TRUE(out[0].success);
+  ASSERT_TRUE(out[0].success());
   EXPECT_TRUE(out[0].queued) << "never connected: offline";
   out = nodes_.set_params(user_, {{"n3", json::parse(R"({"Light":{"Power":false}})").as_object()}});
   EXPECT_TRUE(out[0].queued);
   out = nodes_.set_params(user_, {{"n3", json::parse(R"({"Light":{"Nope":1}})").as_object()}});
-  EXPECT_FALSE(out[0].success);
+  EXPECT_FALSE(out[0].success());
   EXPECT_TRUE(messenger_.snapshot().empty());
   submit("n3", PresenceChanged{true, unix_ms(clock_.now())});
   settle();

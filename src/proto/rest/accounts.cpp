@@ -1,0 +1,212 @@
+#include "proto/rest/accounts.hpp"
+
+#include <array>
+#include <boost/json.hpp>
+
+#include "proto/rest/json.hpp"
+
+namespace stratus::proto::rest {
+namespace {
+
+namespace json = boost::json;
+
+// Reads the named optional string members, in order.
+template <std::size_t N>
+Result<std::array<std::optional<std::string>, N>> strings(
+    const json::object& body, const std::array<std::string_view, N>& names) {
+  std::array<std::optional<std::string>, N> values;
+  for (std::size_t i = 0; i < N; ++i) {
+    auto value = optional_string(body, names[i]);
+    if (!value)
+      return fail(value.error());
+    values[i] = std::move(*value);
+  }
+  return values;
+}
+
+// Sets `key` to `value`, or to null when it has none.
+void put(json::object& o, std::string_view key, const std::optional<std::string>& value) {
+  if (value)
+    o[key] = *value;
+  else
+    o[key] = nullptr;
+}
+
+std::uint16_t port_or_zero(std::int64_t port) {
+  return port > 0 && port <= 65535 ? static_cast<std::uint16_t>(port) : 0;
+}
+
+}  // namespace
+
+Result<SignUpRequest> parse_sign_up_request(const json::object& body) {
+  auto v = strings<3>(body, {"user_name", "password", "verification_code"});
+  if (!v)
+    return fail(v.error());
+  auto& [user_name, password, code] = *v;
+  return SignUpRequest{std::move(user_name), std::move(password), std::move(code)};
+}
+
+json::object to_json(const SignUpRequest& r) {
+  json::object o;
+  o["user_name"] = r.user_name.value_or("");
+  if (r.password)
+    o["password"] = *r.password;
+  if (r.verification_code)
+    o["verification_code"] = *r.verification_code;
+  return o;
+}
+
+Result<LoginRequest> parse_login_request(const json::object& body) {
+  auto v = strings<3>(body, {"user_name", "password", "refreshtoken"});
+  if (!v)
+    return fail(v.error());
+  auto& [user_name, password, refresh] = *v;
+  return LoginRequest{std::move(user_name), std::move(password), std::move(refresh)};
+}
+
+json::object to_json(const LoginRequest& r) {
+  json::object o;
+  if (r.refresh_token) {
+    o["refreshtoken"] = *r.refresh_token;
+    return o;
+  }
+  o["user_name"] = r.user_name.value_or("");
+  o["password"] = r.password.value_or("");
+  return o;
+}
+
+json::object to_json(const Tokens& t) {
+  json::object o = success_body("Login successful");
+  o["idtoken"] = t.id_token;
+  o["accesstoken"] = t.access_token;
+  if (!t.refresh_token.empty())
+    o["refreshtoken"] = t.refresh_token;
+  return o;
+}
+
+Result<Tokens> parse_tokens(const json::object& a, bool need_refresh_token) {
+  if (!string_or(a, "session").empty()) {
+    return fail(errc::invalid_argument,
+                "the server asks for a one-time code (MFA), which this client does not support");
+  }
+  Tokens t{string_or(a, "idtoken"), string_or(a, "accesstoken"), string_or(a, "refreshtoken")};
+  if (t.id_token.empty() || t.access_token.empty() ||
+      (need_refresh_token && t.refresh_token.empty())) {
+    return fail(errc::internal, "the login answer lacks a token");
+  }
+  return t;
+}
+
+Result<ForgotPasswordRequest> parse_forgot_password_request(const json::object& body) {
+  auto v = strings<3>(body, {"user_name", "password", "verification_code"});
+  if (!v)
+    return fail(v.error());
+  auto& [user_name, password, code] = *v;
+  return ForgotPasswordRequest{std::move(user_name), std::move(password), std::move(code)};
+}
+
+json::object to_json(const ForgotPasswordRequest& r) {
+  json::object o;
+  o["user_name"] = r.user_name.value_or("");
+  put(o, "password", r.password);
+  put(o, "verification_code", r.verification_code);
+  return o;
+}
+
+Result<ChangePasswordRequest> parse_change_password_request(const json::object& body) {
+  auto v = strings<2>(body, {"password", "newpassword"});
+  if (!v)
+    return fail(v.error());
+  auto& [password, new_password] = *v;
+  return ChangePasswordRequest{std::move(password), std::move(new_password)};
+}
+
+json::object to_json(const ChangePasswordRequest& r) {
+  json::object o;
+  put(o, "password", r.password);
+  put(o, "newpassword", r.new_password);
+  return o;
+}
+
+json::object to_json(const UserInfo& u) {
+  json::object o{{"user_id", u.user_id},
+                 {"user_name", u.user_name},
+                 {"super_admin", u.super_admin},
+                 {"mfa", u.mfa}};
+  if (!u.name.empty())
+    o["name"] = u.name;
+  if (!u.phone_number.empty())
+    o["phone_number"] = u.phone_number;
+  if (!u.email.empty())
+    o["email"] = u.email;
+  return o;
+}
+
+Result<UserInfo> parse_user_info(const json::object& a) {
+  UserInfo u{string_or(a, "user_id"), string_or(a, "user_name"),
+             string_or(a, "email"),   string_or(a, "phone_number"),
+             string_or(a, "name"),    bool_or(a, "super_admin"),
+             bool_or(a, "mfa")};
+  if (u.user_id.empty())
+    return fail(errc::internal, "GET /v1/user2: the answer has no user_id");
+  return u;
+}
+
+json::object to_json(const UserPage& page) {
+  json::array users;
+  for (const auto& u : page.users) {
+    users.push_back(json::object{{"user_id", u.user_id},
+                                 {"user_name", u.user_name},
+                                 {"verified", u.verified},
+                                 {"super_admin", u.super_admin},
+                                 {"created_at", u.created_at}});
+  }
+  json::object o{{"users", std::move(users)}};
+  if (!page.next_id.empty())
+    o["next_id"] = page.next_id;
+  return o;
+}
+
+UserPage parse_user_page(const json::object& a) {
+  UserPage page;
+  if (const auto* list = a.if_contains("users"); list != nullptr && list->is_array()) {
+    for (const auto& item : list->as_array()) {
+      if (!item.is_object())
+        continue;
+      const auto& u = item.as_object();
+      page.users.push_back(UserSummary{string_or(u, "user_id"), string_or(u, "user_name"),
+                                       bool_or(u, "verified"), bool_or(u, "super_admin"),
+                                       int_or(u, "created_at")});
+    }
+  }
+  page.next_id = string_or(a, "next_id");
+  return page;
+}
+
+json::object to_json(const ApiVersions& v) {
+  json::array list;
+  for (const auto& s : v.supported_versions)
+    list.emplace_back(s);
+  return json::object{{"supported_versions", std::move(list)},
+                      {"current_version", v.current_version}};
+}
+
+ApiVersions parse_api_versions(const json::object& a) {
+  return ApiVersions{strings_or_empty(a, "supported_versions"), string_or(a, "current_version")};
+}
+
+json::object to_json(const MqttHost& e) {
+  json::object o{{"mqtt_host", e.host}};
+  if (e.port != 0)
+    o["mqtt_port"] = e.port;
+  return o;
+}
+
+Result<MqttHost> parse_mqtt_host(const json::object& a) {
+  MqttHost e{string_or(a, "mqtt_host"), port_or_zero(int_or(a, "mqtt_port"))};
+  if (e.host.empty())
+    return fail(errc::internal, "GET /mqtt_host: the answer has no mqtt_host");
+  return e;
+}
+
+}  // namespace stratus::proto::rest
