@@ -28,7 +28,9 @@ struct SignUpRequest {
   std::optional<std::string> password;
   std::optional<std::string> verification_code;
 };
+/// Reads a request body (strict; errors as the file comment says). Pure; thread-safe.
 [[nodiscard]] Result<SignUpRequest> parse_sign_up_request(const boost::json::object& body);
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const SignUpRequest& request);
 
 /// `POST v1/login2` (also `v1/login`): `{user_name, password}`, or
@@ -38,7 +40,9 @@ struct LoginRequest {
   std::optional<std::string> password;
   std::optional<std::string> refresh_token;  ///< JSON `refreshtoken`
 };
+/// Reads a request body (strict; errors as the file comment says). Pure; thread-safe.
 [[nodiscard]] Result<LoginRequest> parse_login_request(const boost::json::object& body);
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const LoginRequest& request);
 
 /// The three tokens of a login (spec §4.2). `access_token` and `id_token` are JWTs;
@@ -67,8 +71,10 @@ struct ForgotPasswordRequest {
   std::optional<std::string> password;
   std::optional<std::string> verification_code;
 };
+/// Reads a request body (strict; errors as the file comment says). Pure; thread-safe.
 [[nodiscard]] Result<ForgotPasswordRequest> parse_forgot_password_request(
     const boost::json::object& body);
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const ForgotPasswordRequest& request);
 
 /// `PUT v1/password2` (also `v1/password`): `{password, newpassword}`.
@@ -76,8 +82,10 @@ struct ChangePasswordRequest {
   std::optional<std::string> password;
   std::optional<std::string> new_password;  ///< JSON `newpassword`
 };
+/// Reads a request body (strict; errors as the file comment says). Pure; thread-safe.
 [[nodiscard]] Result<ChangePasswordRequest> parse_change_password_request(
     const boost::json::object& body);
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const ChangePasswordRequest& request);
 
 /// `GET v1/user2`: the logged-in user.
@@ -90,6 +98,7 @@ struct UserInfo {
   bool super_admin = false;
   bool mfa = false;
 };
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const UserInfo& user);
 /// Errors: internal when `user_id` is missing.
 [[nodiscard]] Result<UserInfo> parse_user_info(const boost::json::object& answer);
@@ -107,7 +116,9 @@ struct UserPage {
   std::vector<UserSummary> users;
   std::string next_id;
 };
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const UserPage& page);
+/// Reads an answer (tolerant: absent members read as empty). Pure; thread-safe.
 [[nodiscard]] UserPage parse_user_page(const boost::json::object& answer);
 
 /// `GET /apiversions`: `{"supported_versions":["v1"],"current_version":"v1"}`.
@@ -115,7 +126,9 @@ struct ApiVersions {
   std::vector<std::string> supported_versions;
   std::string current_version;
 };
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const ApiVersions& versions);
+/// Reads an answer (tolerant: absent members read as empty). Pure; thread-safe.
 [[nodiscard]] ApiVersions parse_api_versions(const boost::json::object& answer);
 
 /// `GET /mqtt_host`: `{"mqtt_host"[,"mqtt_port"]}`. `port` is 0 when not sent (the
@@ -124,6 +137,7 @@ struct MqttHost {
   std::string host;
   std::uint16_t port = 0;
 };
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const MqttHost& endpoint);
 /// Errors: internal when `mqtt_host` is missing or empty.
 [[nodiscard]] Result<MqttHost> parse_mqtt_host(const boost::json::object& answer);

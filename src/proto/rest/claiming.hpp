@@ -19,8 +19,10 @@ struct ClaimInitiateRequest {
   std::string mac_addr;
   std::string platform;
 };
+/// Reads a request body (strict; errors as the file comment says). Pure; thread-safe.
 [[nodiscard]] Result<ClaimInitiateRequest> parse_claim_initiate_request(
     const boost::json::object& body);
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const ClaimInitiateRequest& request);
 
 /// The answer to initiate: user claiming `{"node_id"}`, self claiming
@@ -30,6 +32,7 @@ struct ClaimInitiated {
   std::string auth_id;    ///< self claiming
   std::string challenge;  ///< self claiming
 };
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const ClaimInitiated& initiated);
 /// Errors: internal when neither `node_id` nor `auth_id` is present.
 [[nodiscard]] Result<ClaimInitiated> parse_claim_initiated(const boost::json::object& answer);
@@ -47,8 +50,10 @@ struct ClaimVerifyRequest {
   std::optional<std::string> mac_addr;
   bool send_mqtt_host = false;
 };
+/// Reads a request body (strict; errors as the file comment says). Pure; thread-safe.
 [[nodiscard]] Result<ClaimVerifyRequest> parse_claim_verify_request(
     const boost::json::object& body);
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const ClaimVerifyRequest& request);
 
 /// The answer to verify: `{"certificate","mqtt_host"?,"mqtt_port"?,"ca_certificate"?}`
@@ -59,6 +64,7 @@ struct ClaimVerified {
   std::uint16_t mqtt_port = 0;
   std::string ca_certificate_pem;  ///< JSON `ca_certificate`
 };
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const ClaimVerified& verified);
 /// Errors: internal when `certificate` is missing.
 [[nodiscard]] Result<ClaimVerified> parse_claim_verified(const boost::json::object& answer);

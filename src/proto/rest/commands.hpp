@@ -64,6 +64,7 @@ struct CommandNodeResult {
 /// in the order they first appear); no groups when every node was sent to.
 [[nodiscard]] CommandCreated group_command_outcomes(std::string request_id,
                                                     const std::vector<CommandNodeResult>& nodes);
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const CommandCreated& created);
 /// Errors: internal when `request_id` is missing.
 [[nodiscard]] Result<CommandCreated> parse_command_created(const boost::json::object& answer);
@@ -84,7 +85,9 @@ struct CommandRecord {
   std::optional<std::int64_t> response_timestamp_s;
   std::optional<std::int64_t> expiration_timestamp_s;  ///< nullopt: `indefinite_timeout`
 };
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const CommandRecord& record);
+/// Reads an answer (tolerant: absent members read as empty). Pure; thread-safe.
 [[nodiscard]] CommandRecord parse_command_record(const boost::json::object& entry);
 
 /// The JSON text of command data for `request_data`/`response_data`: the bytes when
@@ -100,7 +103,9 @@ struct CommandPage {
   std::vector<CommandRecord> requests;
   std::string next_id;
 };
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const CommandPage& page);
+/// Reads an answer (tolerant: absent members read as empty). Pure; thread-safe.
 [[nodiscard]] CommandPage parse_command_page(const boost::json::object& answer);
 
 /// `DELETE v1/user/nodes/cmd`: `{"status","description","cancelled":N}`.

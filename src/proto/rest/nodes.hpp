@@ -51,6 +51,7 @@ struct NodeDetails {
   /// Whether `role` is "primary" (JSON `primary`).
   [[nodiscard]] bool primary() const noexcept { return role == "primary"; }
 };
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const NodeDetails& node);
 /// Tolerant: `id` falls back to `node_id`.
 [[nodiscard]] NodeDetails parse_node_details(const boost::json::object& entry);
@@ -97,6 +98,7 @@ struct SetOutcome {
   int error_code = 0;   ///< a `node_error` code on failure, 0 on success
   bool queued = false;  ///< accepted for an offline node, delivered when it is back
 };
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const SetOutcome& outcome);
 /// Reads the answer to a batch set. A non-array 2xx answer means success for every
 /// node (spec §4.3, setparams): then the outcomes are built from `node_ids`.
@@ -113,6 +115,7 @@ struct MappingRequest {
 /// Errors: `invalid_body` for a non-string member; invalid_argument
 /// `invalid_request_body` "node_id is missing".
 [[nodiscard]] Result<MappingRequest> parse_mapping_request(const boost::json::object& body);
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const MappingRequest& request);
 
 /// The answer to a mapping "add": `{"status","description","request_id"}`.
@@ -124,6 +127,7 @@ struct MappingRequest {
 enum class MappingStatus { requested, confirmed, timedout, discarded };
 /// The wire word: "requested", "confirmed", "timedout", "discarded".
 [[nodiscard]] std::string_view to_string(MappingStatus status) noexcept;
+/// Writes the answer body. Pure; thread-safe.
 [[nodiscard]] boost::json::object mapping_status_json(std::string_view status);
 /// Accepts "timeout" for "timedout" (older servers). Errors: internal for a word this
 /// client does not know.
@@ -136,8 +140,10 @@ enum class MappingStatus { requested, confirmed, timedout, discarded };
 struct MappingChallengeRequest {
   std::optional<std::int64_t> timeout_s;
 };
+/// Reads a request body (strict; errors as the file comment says). Pure; thread-safe.
 [[nodiscard]] Result<MappingChallengeRequest> parse_mapping_challenge_request(
     const boost::json::object& body);
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const MappingChallengeRequest& request);
 
 /// The answer to initiate: `{"request_id","challenge"}`.
@@ -145,6 +151,7 @@ struct MappingChallenge {
   std::string request_id;
   std::string challenge;
 };
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const MappingChallenge& challenge);
 /// Errors: internal when `request_id` or `challenge` is missing.
 [[nodiscard]] Result<MappingChallenge> parse_mapping_challenge(const boost::json::object& answer);
@@ -158,8 +165,10 @@ struct MappingVerifyRequest {
   std::string node_id;
   std::string challenge_response;
 };
+/// Reads a request body (strict; errors as the file comment says). Pure; thread-safe.
 [[nodiscard]] Result<MappingVerifyRequest> parse_mapping_verify_request(
     const boost::json::object& body);
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const MappingVerifyRequest& request);
 
 /// `PUT|DELETE v1/user/nodes?node_id=` `{"tags":[…],"metadata":…}` (spec §9.6).
@@ -172,6 +181,7 @@ struct NodeUpdate {
 /// Errors: `invalid_body` when `tags` is not an array of strings, or neither tags nor
 /// metadata are given.
 [[nodiscard]] Result<NodeUpdate> parse_node_update(const boost::json::object& body);
+/// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const NodeUpdate& update);
 
 }  // namespace stratus::proto::rest
