@@ -1,5 +1,5 @@
 // Fuzz target `rest_body`: REST request bodies (docs/api.md) — the JSON readers every
-// route uses (api::parse_object, string_fields) and every request parser of the REST
+// route uses (parse_object_body, optional_string_fields) and every request parser of the REST
 // contract (proto/rest: accounts, batch sets, mapping, tags/metadata, commands,
 // claiming); plus the query readers.
 // Invariants: a body any parser accepts is a JSON object for parse_object too (batch
@@ -11,7 +11,6 @@
 #include <string_view>
 
 #include "api/command_routes.hpp"
-#include "api/json_body.hpp"
 #include "fuzz_check.hpp"
 #include "proto/rest/accounts.hpp"
 #include "proto/rest/claiming.hpp"
@@ -35,13 +34,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   namespace rest = proto::rest;
   const auto body = fuzz::as_text(data, size);
 
-  const auto object = api::parse_object(body);
+  const auto object = rest::parse_object_body(body);
   if (!object)
     FUZZ_CHECK(object.error().code == errc::invalid_argument);
 
   constexpr std::array<std::string_view, 3> kNames{"user_name", "password", "node_id"};
-  if (const auto fields = api::string_fields(body, kNames); !fields)
-    FUZZ_CHECK(fields.error().code == errc::invalid_argument);
+  if (object) {
+    if (const auto fields = rest::optional_string_fields(*object, kNames); !fields)
+      FUZZ_CHECK(fields.error().code == errc::invalid_argument);
+  }
 
   const auto command = api::parse_new_command(body);
   if (command) {
@@ -82,7 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_refusal(rest::parse_claim_verify_request(*object));
   }
 
-  if (const auto flag = api::parse_query_bool(body))
+  if (const auto flag = rest::parse_query_bool(body))
     FUZZ_CHECK(body.size() <= 5);
   check_refusal(rest::parse_page_size(body));
   check_refusal(rest::parse_query_int(body, "start_id"));

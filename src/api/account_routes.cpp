@@ -6,6 +6,7 @@
 
 #include "api/detail/handlers.hpp"
 #include "api/errors.hpp"
+#include "api/json_body.hpp"
 #include "core/strings.hpp"
 #include "proto/rest/accounts.hpp"
 #include "proto/rest/error_codes.hpp"
@@ -26,15 +27,6 @@ using detail::SyncHandler;
 http::Response tokens_response(const service::Tokens& tokens) {
   return json_answer(
       200, rest::to_json(rest::Tokens{tokens.id_token, tokens.access_token, tokens.refresh_token}));
-}
-
-// Parses `body` as an object and reads it with `parse`.
-template <class Parse>
-auto read_body(std::string_view body, Parse parse) -> decltype(parse(json::object())) {
-  auto object = rest::parse_object_body(body);
-  if (!object)
-    return fail(object.error());
-  return parse(*object);
 }
 
 Error user_name_missing() {

@@ -6,6 +6,7 @@
 #include "api/account_routes.hpp"
 #include "api/detail/handlers.hpp"
 #include "api/errors.hpp"
+#include "api/json_body.hpp"
 #include "proto/rest/claiming.hpp"
 #include "proto/rest/error_codes.hpp"
 #include "proto/rest/json.hpp"
@@ -31,10 +32,7 @@ Result<std::optional<service::Principal>> caller(service::AccountService& accoun
 
 http::Response initiate(service::ClaimService& claims, service::AccountService& accounts,
                         const http::Request& request) {
-  auto body = rest::parse_object_body(request.body);
-  if (!body)
-    return error_response(body.error());
-  auto fields = rest::parse_claim_initiate_request(*body);
+  auto fields = read_body(request.body, rest::parse_claim_initiate_request);
   if (!fields)
     return error_response(fields.error());
   auto who = caller(accounts, request);
@@ -67,10 +65,7 @@ http::Response verify(service::ClaimService& claims, service::AccountService& ac
                                   code::matter_unsupported});
     }
   }
-  auto body = rest::parse_object_body(request.body);
-  if (!body)
-    return error_response(body.error());
-  auto fields = rest::parse_claim_verify_request(*body);
+  auto fields = read_body(request.body, rest::parse_claim_verify_request);
   if (!fields)
     return error_response(fields.error());
   auto who = caller(accounts, request);

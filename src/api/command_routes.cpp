@@ -4,6 +4,7 @@
 
 #include "api/detail/handlers.hpp"
 #include "api/errors.hpp"
+#include "api/json_body.hpp"
 #include "proto/rest/error_codes.hpp"
 #include "proto/rest/json.hpp"
 #include "proto/rest/limits.hpp"
@@ -85,10 +86,7 @@ http::Response cancel(service::CommandService& commands, const http::Request& r,
 }  // namespace
 
 Result<service::NewCommand> parse_new_command(std::string_view text) {
-  auto body = rest::parse_object_body(text);
-  if (!body)
-    return fail(body.error());
-  return rest::parse_command_request(*body);
+  return read_body(text, rest::parse_command_request);
 }
 
 rest::CommandRecord command_record(const storage::CommandRecord& r) {

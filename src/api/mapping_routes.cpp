@@ -12,6 +12,7 @@
 
 #include "api/detail/handlers.hpp"
 #include "api/errors.hpp"
+#include "api/json_body.hpp"
 #include "proto/rest/json.hpp"
 #include "proto/rest/nodes.hpp"
 
@@ -49,10 +50,7 @@ http::Response initiate(service::ChallengeMapping& mapping, const http::Request&
 
 http::Response verify(service::ChallengeMapping& mapping, const http::Request& r,
                       const Principal& who) {
-  auto body = rest::parse_object_body(r.body);
-  if (!body)
-    return error_response(body.error());
-  auto request = rest::parse_mapping_verify_request(*body);
+  auto request = read_body(r.body, rest::parse_mapping_verify_request);
   if (!request)
     return error_response(request.error());
   auto mapped =

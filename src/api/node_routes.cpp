@@ -4,6 +4,7 @@
 
 #include "api/detail/handlers.hpp"
 #include "api/errors.hpp"
+#include "api/json_body.hpp"
 #include "proto/rest/error_codes.hpp"
 #include "proto/rest/json.hpp"
 #include "proto/rest/nodes.hpp"
@@ -146,10 +147,7 @@ http::Response set_params(service::NodeService& nodes, const http::Request& r,
 
 http::Response put_mapping(service::NodeService& nodes, const http::Request& r,
                            const Principal& who) {
-  auto body = rest::parse_object_body(r.body);
-  if (!body)
-    return error_response(body.error());
-  auto request = rest::parse_mapping_request(*body);
+  auto request = read_body(r.body, rest::parse_mapping_request);
   if (!request)
     return error_response(request.error());
   if (request->user_id && *request->user_id != who.user_id) {

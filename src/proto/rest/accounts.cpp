@@ -1,6 +1,5 @@
 #include "proto/rest/accounts.hpp"
 
-#include <array>
 #include <boost/json.hpp>
 
 #include "proto/rest/json.hpp"
@@ -10,20 +9,6 @@ namespace {
 
 namespace json = boost::json;
 
-// Reads the named optional string members, in order.
-template <std::size_t N>
-Result<std::array<std::optional<std::string>, N>> strings(
-    const json::object& body, const std::array<std::string_view, N>& names) {
-  std::array<std::optional<std::string>, N> values;
-  for (std::size_t i = 0; i < N; ++i) {
-    auto value = optional_string(body, names[i]);
-    if (!value)
-      return fail(value.error());
-    values[i] = std::move(*value);
-  }
-  return values;
-}
-
 // Sets `key` to `value`, or to null when it has none.
 void put(json::object& o, std::string_view key, const std::optional<std::string>& value) {
   if (value)
@@ -32,14 +17,10 @@ void put(json::object& o, std::string_view key, const std::optional<std::string>
     o[key] = nullptr;
 }
 
-std::uint16_t port_or_zero(std::int64_t port) {
-  return port > 0 && port <= 65535 ? static_cast<std::uint16_t>(port) : 0;
-}
-
 }  // namespace
 
 Result<SignUpRequest> parse_sign_up_request(const json::object& body) {
-  auto v = strings<3>(body, {"user_name", "password", "verification_code"});
+  auto v = optional_string_fields<3>(body, {"user_name", "password", "verification_code"});
   if (!v)
     return fail(v.error());
   auto& [user_name, password, code] = *v;
@@ -57,7 +38,7 @@ json::object to_json(const SignUpRequest& r) {
 }
 
 Result<LoginRequest> parse_login_request(const json::object& body) {
-  auto v = strings<3>(body, {"user_name", "password", "refreshtoken"});
+  auto v = optional_string_fields<3>(body, {"user_name", "password", "refreshtoken"});
   if (!v)
     return fail(v.error());
   auto& [user_name, password, refresh] = *v;
@@ -98,7 +79,7 @@ Result<Tokens> parse_tokens(const json::object& a, bool need_refresh_token) {
 }
 
 Result<ForgotPasswordRequest> parse_forgot_password_request(const json::object& body) {
-  auto v = strings<3>(body, {"user_name", "password", "verification_code"});
+  auto v = optional_string_fields<3>(body, {"user_name", "password", "verification_code"});
   if (!v)
     return fail(v.error());
   auto& [user_name, password, code] = *v;
@@ -114,7 +95,7 @@ json::object to_json(const ForgotPasswordRequest& r) {
 }
 
 Result<ChangePasswordRequest> parse_change_password_request(const json::object& body) {
-  auto v = strings<2>(body, {"password", "newpassword"});
+  auto v = optional_string_fields<2>(body, {"password", "newpassword"});
   if (!v)
     return fail(v.error());
   auto& [password, new_password] = *v;
@@ -203,7 +184,7 @@ json::object to_json(const MqttHost& e) {
 }
 
 Result<MqttHost> parse_mqtt_host(const json::object& a) {
-  MqttHost e{string_or(a, "mqtt_host"), port_or_zero(int_or(a, "mqtt_port"))};
+  MqttHost e{string_or(a, "mqtt_host"), port_or_zero(a, "mqtt_port")};
   if (e.host.empty())
     return fail(errc::internal, "GET /mqtt_host: the answer has no mqtt_host");
   return e;

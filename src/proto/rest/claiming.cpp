@@ -17,19 +17,17 @@ Error missing(int reason, std::string text) {
 }  // namespace
 
 Result<ClaimInitiateRequest> parse_claim_initiate_request(const json::object& body) {
-  auto mac_addr = optional_string(body, "mac_addr");
-  if (!mac_addr)
-    return fail(mac_addr.error());
-  auto platform = optional_string(body, "platform");
-  if (!platform)
-    return fail(platform.error());
-  if (!*mac_addr) {
+  auto v = optional_string_fields<2>(body, {"mac_addr", "platform"});
+  if (!v)
+    return fail(v.error());
+  auto& [mac_addr, platform] = *v;
+  if (!mac_addr) {
     return fail(missing(claim_error::mac_invalid,
                         "mac_addr is missing (12 hex digits, e.g. 7CDFA100033B)"));
   }
-  if (!*platform)
+  if (!platform)
     return fail(missing(claim_error::platform_invalid, "platform is missing"));
-  return ClaimInitiateRequest{std::move(**mac_addr), std::move(**platform)};
+  return ClaimInitiateRequest{std::move(*mac_addr), std::move(*platform)};
 }
 
 json::object to_json(const ClaimInitiateRequest& r) {
@@ -55,21 +53,19 @@ Result<ClaimVerifyRequest> parse_claim_verify_request(const json::object& body) 
   if (!flag)
     return fail(flag.error());
   r.send_mqtt_host = *flag;
-  std::optional<std::string> csr;
-  for (auto [name, target] : {std::pair{"csr", &csr},
-                              {"auth_id", &r.auth_id},
-                              {"challenge_response", &r.challenge_response},
-                              {"node_id", &r.node_id},
-                              {"node_policies", &r.node_policies},
-                              {"mac_addr", &r.mac_addr}}) {
-    auto value = optional_string(body, name);
-    if (!value)
-      return fail(value.error());
-    *target = std::move(*value);
-  }
+  auto v = optional_string_fields<6>(
+      body, {"csr", "auth_id", "challenge_response", "node_id", "node_policies", "mac_addr"});
+  if (!v)
+    return fail(v.error());
+  auto& [csr, auth_id, challenge_response, node_id, node_policies, mac_addr] = *v;
   if (!csr)
     return fail(missing(claim_error::csr_missing, "csr is missing"));
   r.csr = std::move(*csr);
+  r.auth_id = std::move(auth_id);
+  r.challenge_response = std::move(challenge_response);
+  r.node_id = std::move(node_id);
+  r.node_policies = std::move(node_policies);
+  r.mac_addr = std::move(mac_addr);
   return r;
 }
 
@@ -103,9 +99,7 @@ Result<ClaimVerified> parse_claim_verified(const json::object& a) {
   ClaimVerified v;
   v.certificate_pem = string_or(a, "certificate");
   v.mqtt_host = string_or(a, "mqtt_host");
-  const auto port = int_or(a, "mqtt_port");
-  if (port > 0 && port <= 65535)
-    v.mqtt_port = static_cast<std::uint16_t>(port);
+  v.mqtt_port = port_or_zero(a, "mqtt_port");
   v.ca_certificate_pem = string_or(a, "ca_certificate");
   if (v.certificate_pem.empty())
     return fail(errc::internal, "POST /claim/verify: the answer has no certificate");

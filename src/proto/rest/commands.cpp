@@ -43,12 +43,6 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
-json::value parsed_or_null(std::string_view text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  return ec ? json::value(nullptr) : v;
-}
-
 }  // namespace
 
 Result<CommandRequest> parse_command_request(const json::object& o) {
@@ -108,7 +102,7 @@ json::object to_json(const CommandRequest& c) {
   o["node_ids"] = std::move(ids);
   o["cmd"] = c.cmd;
   if (!c.data.empty()) {
-    json::value parsed = c.is_base64 ? json::value(nullptr) : parsed_or_null(c.data);
+    json::value parsed = c.is_base64 ? json::value(nullptr) : document_value(c.data);
     if (parsed.is_object() || parsed.is_array())
       o["data"] = std::move(parsed);
     else
@@ -197,7 +191,7 @@ std::string command_data_json(std::string_view bytes, bool is_base64) {
 }
 
 std::string command_data_text(std::string_view json_text) {
-  const json::value v = parsed_or_null(json_text);
+  const json::value v = document_value(json_text);
   if (v.is_string())
     return std::string(v.as_string());
   return std::string(json_text);
@@ -209,14 +203,14 @@ json::object to_json(const CommandRecord& r) {
                  {"status", r.status},
                  {"cmd", r.cmd},
                  {"user_name", r.user_name},
-                 {"request_data", parsed_or_null(r.request_data_json)},
+                 {"request_data", document_value(r.request_data_json)},
                  {"request_timestamp", r.request_timestamp_s}};
   if (r.device_status)
     o["device_status"] = *r.device_status;
   if (!r.status_description.empty())
     o["status_description"] = r.status_description;
   if (!r.response_data_json.empty())
-    o["response_data"] = parsed_or_null(r.response_data_json);
+    o["response_data"] = document_value(r.response_data_json);
   if (r.is_base64)
     o["is_base64"] = true;
   if (r.response_timestamp_s)

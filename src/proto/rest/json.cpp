@@ -179,11 +179,16 @@ std::string document_or_empty(const json::object& o, std::string_view key) {
   return json::serialize(*v);
 }
 
-json::value document_value(const std::optional<std::string>& text) {
-  if (!text)
+std::uint16_t port_or_zero(const json::object& o, std::string_view key) {
+  const auto port = int_or(o, key);
+  return port > 0 && port <= 65535 ? static_cast<std::uint16_t>(port) : 0;
+}
+
+json::value document_value(std::string_view text) {
+  if (text.empty())
     return nullptr;
   boost::system::error_code ec;
-  json::value v = json::parse(*text, ec);
+  json::value v = json::parse(text, ec);
   return ec ? json::value(nullptr) : v;
 }
 

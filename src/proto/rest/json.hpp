@@ -9,6 +9,7 @@
 /// For the codecs of proto/rest and their two users, `api` and `client`; it includes
 /// Boost.JSON, so it stays out of headers that others include. Pure; thread-safe.
 
+#include <array>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <cstddef>
@@ -39,6 +40,21 @@ namespace stratus::proto::rest {
 /// must be a string")` for another type.
 [[nodiscard]] Result<std::optional<std::string>> optional_string(const boost::json::object& o,
                                                                  std::string_view key);
+
+/// The named string members, in order (each as `optional_string`). Errors: the first
+/// member's error.
+template <std::size_t N>
+[[nodiscard]] Result<std::array<std::optional<std::string>, N>> optional_string_fields(
+    const boost::json::object& o, const std::array<std::string_view, N>& names) {
+  std::array<std::optional<std::string>, N> values;
+  for (std::size_t i = 0; i < N; ++i) {
+    auto value = optional_string(o, names[i]);
+    if (!value)
+      return fail(value.error());
+    values[i] = std::move(*value);
+  }
+  return values;
+}
 
 /// The boolean member `key`: absent or null → `fallback`. Errors: `invalid_body("<key>
 /// must be a boolean")` for another type.
@@ -95,8 +111,12 @@ namespace stratus::proto::rest {
 /// The value at `key` serialized compactly, or empty when absent or null.
 [[nodiscard]] std::string document_or_empty(const boost::json::object& o, std::string_view key);
 
-/// A stored JSON document as a value: null when absent or unreadable.
-[[nodiscard]] boost::json::value document_value(const std::optional<std::string>& text);
+/// The port at `key` when it is 1–65535, else 0 ("not sent").
+[[nodiscard]] std::uint16_t port_or_zero(const boost::json::object& o, std::string_view key);
+
+/// JSON text (a stored document, command data) as a value: null when empty or
+/// unreadable.
+[[nodiscard]] boost::json::value document_value(std::string_view text);
 
 /// `{"status":"success","description":"<description>"}`, the answer of most writes.
 [[nodiscard]] boost::json::object success_body(std::string_view description);

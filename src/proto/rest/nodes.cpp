@@ -12,12 +12,6 @@ namespace {
 
 namespace json = boost::json;
 
-json::value text_value(const std::string& text) {
-  if (text.empty())
-    return nullptr;
-  return document_value(text);
-}
-
 }  // namespace
 
 json::object to_json(const Connectivity& c) {
@@ -51,11 +45,11 @@ json::object to_json(const NodeDetails& n) {
                  {"mapping_timestamp", n.mapping_timestamp_s},
                  {"status", node_status_json(n.connectivity)},
                  {"tags", std::move(tags)},
-                 {"metadata", text_value(n.metadata_json)}};
+                 {"metadata", document_value(n.metadata_json)}};
   if (!n.config_json.empty())
-    o["config"] = text_value(n.config_json);
+    o["config"] = document_value(n.config_json);
   if (!n.params_json.empty())
-    o["params"] = text_value(n.params_json);
+    o["params"] = document_value(n.params_json);
   return o;
 }
 
@@ -330,15 +324,12 @@ Result<MappingChallenge> parse_mapping_challenge(const json::object& a) {
 }
 
 Result<MappingVerifyRequest> parse_mapping_verify_request(const json::object& body) {
-  MappingVerifyRequest r;
-  for (auto [name, target] : {std::pair{"request_id", &r.request_id},
-                              {"node_id", &r.node_id},
-                              {"challenge_response", &r.challenge_response}}) {
-    auto value = optional_string(body, name);
-    if (!value)
-      return fail(value.error());
-    *target = value->value_or("");
-  }
+  auto v = optional_string_fields<3>(body, {"request_id", "node_id", "challenge_response"});
+  if (!v)
+    return fail(v.error());
+  auto& [request_id, node_id, challenge_response] = *v;
+  MappingVerifyRequest r{request_id.value_or(""), node_id.value_or(""),
+                         challenge_response.value_or("")};
   if (const auto* tags = body.if_contains("tags"); tags != nullptr && !tags->is_null()) {
     if (auto list = optional_strings(body, "tags"); !list)
       return fail(list.error());

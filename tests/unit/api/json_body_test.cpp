@@ -1,13 +1,23 @@
-// Proves request bodies are read strictly: wrong types and malformed JSON are
-// clear 100006 errors naming the field. How: feeds strings, checks results.
+// Proves request bodies are read strictly (the readers every route uses, from
+// proto/rest/json.hpp, and api's `read_body`): wrong types and malformed JSON are clear
+// 100006 errors naming the field. How: feeds strings, checks results.
 #include "api/json_body.hpp"
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
+#include "proto/rest/accounts.hpp"
+
 namespace stratus::api {
 namespace {
+
+using proto::rest::optional_string;
+using proto::rest::parse_query_bool;
+
+Result<boost::json::object> parse_object(std::string_view body) {
+  return proto::rest::parse_object_body(body);
+}
 
 TEST(JsonBody, ObjectsOnly) {
   EXPECT_TRUE(parse_object(R"({"a":1})"));
@@ -38,6 +48,13 @@ TEST(JsonBody, OptionalStringFields) {
   ASSERT_FALSE(wrong);
   EXPECT_NE(wrong.error().context.find("i must be a string"), std::string::npos);
   EXPECT_FALSE(optional_string(o, "a"));
+}
+
+TEST(JsonBody, ReadBodyParsesTheObjectThenTheDto) {
+  EXPECT_EQ(read_body("[]", proto::rest::parse_login_request).error().reason, 100006);
+  EXPECT_EQ(read_body(R"({"user_name":1})", proto::rest::parse_login_request).error().reason,
+            100006);
+  EXPECT_EQ(read_body(R"({"user_name":"a"})", proto::rest::parse_login_request)->user_name, "a");
 }
 
 TEST(JsonBody, QueryBooleansAsClientsSendThem) {
