@@ -5,7 +5,9 @@
 // Invariants: a body any parser accepts is a JSON object for parse_object too (batch
 // sets: any JSON), every parsed set points into the body, an accepted command
 // re-encodes to a body that parses to the same command; every error is
-// invalid_argument (a 400, never a 500).
+// invalid_argument (a 400, never a 500). The same bytes as a server's answer go through
+// every answer parser a client uses (tolerant: they may refuse, never crash), and a
+// node page read back from its own writing keeps its entries.
 #include <array>
 #include <boost/json.hpp>
 #include <string_view>
@@ -82,6 +84,31 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_refusal(rest::parse_claim_initiate_request(*object));
     check_refusal(rest::parse_claim_verify_request(*object));
   }
+
+  if (object) {
+    (void)rest::parse_tokens(*object, true);
+    (void)rest::parse_user_info(*object);
+    (void)rest::parse_user_page(*object);
+    (void)rest::parse_api_versions(*object);
+    (void)rest::parse_mqtt_host(*object);
+    (void)rest::parse_node_status(*object);
+    (void)rest::parse_mapping_created(*object);
+    (void)rest::parse_mapping_status(*object);
+    (void)rest::parse_mapping_challenge(*object);
+    (void)rest::parse_claim_initiated(*object);
+    (void)rest::parse_claim_verified(*object);
+    (void)rest::parse_command_created(*object);
+    const auto commands = rest::parse_command_page(*object);
+    for (const auto& r : commands.requests)
+      (void)rest::command_data_text(r.request_data_json);
+    const auto page = rest::parse_node_page(*object);
+    const auto again = rest::parse_node_page(rest::to_json(page));
+    FUZZ_CHECK(again.with_details == page.with_details && again.total == page.total);
+    FUZZ_CHECK(page.with_details ? again.node_details.size() == page.node_details.size()
+                                 : again.node_ids.size() == page.node_ids.size());
+  }
+  if (const auto any = rest::parse_body(body))
+    (void)rest::parse_set_outcomes(*any, {"n1"});
 
   if (const auto flag = rest::parse_query_bool(body))
     FUZZ_CHECK(body.size() <= 5);

@@ -140,8 +140,11 @@ std::int64_t int_or(const json::object& o, std::string_view key, std::int64_t fa
     return v->as_int64();
   if (v->is_uint64())
     return static_cast<std::int64_t>(v->as_uint64());
-  if (v->is_double())
-    return static_cast<std::int64_t>(v->as_double());
+  if (v->is_double()) {
+    // Only doubles an int64 can hold: casting others is undefined behaviour.
+    const double d = v->as_double();
+    return d >= -9.2e18 && d <= 9.2e18 ? static_cast<std::int64_t>(d) : fallback;
+  }
   if (v->is_string()) {
     const auto& s = v->as_string();
     std::int64_t n = 0;
