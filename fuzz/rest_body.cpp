@@ -1,7 +1,7 @@
 // Fuzz target `rest_body`: REST request bodies (docs/api.md) — the JSON readers every
 // route uses (parse_object_body, optional_string_fields) and every request parser of the REST
 // contract (proto/rest: accounts, batch sets, mapping, tags/metadata, commands,
-// claiming); plus the query readers.
+// claiming, sharing, groups); plus the query readers.
 // Invariants: a body any parser accepts is a JSON object for parse_object too (batch
 // sets: any JSON), every parsed set points into the body, an accepted command
 // re-encodes to a body that parses to the same command; every error is
@@ -17,8 +17,10 @@
 #include "proto/rest/accounts.hpp"
 #include "proto/rest/claiming.hpp"
 #include "proto/rest/commands.hpp"
+#include "proto/rest/groups.hpp"
 #include "proto/rest/json.hpp"
 #include "proto/rest/nodes.hpp"
+#include "proto/rest/sharing.hpp"
 
 namespace {
 
@@ -83,6 +85,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_refusal(rest::parse_node_update(*object));
     check_refusal(rest::parse_claim_initiate_request(*object));
     check_refusal(rest::parse_claim_verify_request(*object));
+    check_refusal(rest::parse_sharing_answer(*object));
+    check_refusal(rest::parse_group_fields(*object));
+    for (const auto kind : {rest::SharingKind::node, rest::SharingKind::group}) {
+      const auto share = rest::parse_share_request(*object, kind);
+      check_refusal(share);
+      if (share) {
+        // What a client writes for this share, the server reads back unchanged.
+        const auto again = rest::parse_share_request(rest::to_json(*share, kind), kind);
+        FUZZ_CHECK(again.has_value());
+        FUZZ_CHECK(again->ids == share->ids && again->user_name == share->user_name &&
+                   again->sub_role == share->sub_role && again->primary == share->primary &&
+                   again->transfer == share->transfer && again->new_role == share->new_role);
+      }
+    }
+    if (const auto fields = rest::parse_group_fields(*object)) {
+      const auto again = rest::parse_group_fields(rest::to_json(*fields));
+      FUZZ_CHECK(again.has_value());
+      FUZZ_CHECK(again->group_name == fields->group_name && again->nodes == fields->nodes &&
+                 again->operation == fields->operation && again->empty() == fields->empty());
+    }
   }
 
   if (object) {
@@ -98,6 +120,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)rest::parse_claim_initiated(*object);
     (void)rest::parse_claim_verified(*object);
     (void)rest::parse_command_created(*object);
+    (void)rest::parse_share_created(*object);
+    (void)rest::parse_group_created(*object);
+    for (const auto kind : {rest::SharingKind::node, rest::SharingKind::group}) {
+      (void)rest::parse_sharing_users(*object, kind);
+      const auto requests = rest::parse_sharing_request_page(*object, kind);
+      const auto again = rest::parse_sharing_request_page(rest::to_json(requests, kind), kind);
+      FUZZ_CHECK(again.requests.size() == requests.requests.size());
+    }
+    const auto groups = rest::parse_group_page(*object);
+    FUZZ_CHECK(rest::parse_group_page(rest::to_json(groups)).groups.size() == groups.groups.size());
     const auto commands = rest::parse_command_page(*object);
     for (const auto& r : commands.requests)
       (void)rest::command_data_text(r.request_data_json);

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "api/detail/handlers.hpp"
+#include "api/detail/node_details.hpp"
 #include "api/errors.hpp"
 #include "api/json_body.hpp"
 #include "proto/rest/error_codes.hpp"
@@ -36,27 +37,6 @@ rest::Connectivity connectivity(const storage::NodeRecord& n) {
   return rest::Connectivity{n.connected, n.connectivity_ms};
 }
 
-rest::NodeDetails details(const storage::UserNode& u) {
-  const auto& n = u.node;
-  rest::NodeDetails d;
-  d.id = n.node_id;
-  d.role = u.role;
-  d.sub_role = u.sub_role;
-  d.connectivity = connectivity(n);
-  d.mapping_timestamp_s = u.mapped_at;
-  const auto tags = rest::document_value(n.tags);
-  if (const auto* list = tags.if_array()) {
-    for (const auto& t : *list) {
-      if (t.is_string())
-        d.tags.emplace_back(t.as_string());
-    }
-  }
-  d.metadata_json = n.metadata;
-  d.config_json = n.config.value_or("");
-  d.params_json = n.params.value_or("");
-  return d;
-}
-
 http::Response list_nodes(service::NodeService& nodes, const http::Request& r,
                           const Principal& who) {
   auto limit = rest::parse_page_size(r.query_param("num_records"));
@@ -71,7 +51,7 @@ http::Response list_nodes(service::NodeService& nodes, const http::Request& r,
     return error_response(page.error());
   for (const auto& u : page->nodes) {
     if (answer.with_details)
-      answer.node_details.push_back(details(u));
+      answer.node_details.push_back(detail::node_details(u));
     else
       answer.node_ids.push_back(u.node.node_id);
   }
@@ -230,6 +210,27 @@ void add_node_routes(http::Router& router, service::AccountService& accounts,
       [&n](const http::Request& r, const Principal& p) { return put_mapping(n, r, p); });
   add("GET", "/v1/user/nodes/mapping",
       [&n](const http::Request& r, const Principal& p) { return get_mapping(n, r, p); });
+}
+
+rest::NodeDetails detail::node_details(const storage::UserNode& u) {
+  const auto& n = u.node;
+  rest::NodeDetails d;
+  d.id = n.node_id;
+  d.role = u.role;
+  d.sub_role = u.sub_role;
+  d.connectivity = rest::Connectivity{n.connected, n.connectivity_ms};
+  d.mapping_timestamp_s = u.mapped_at;
+  const auto tags = rest::document_value(n.tags);
+  if (const auto* list = tags.if_array()) {
+    for (const auto& t : *list) {
+      if (t.is_string())
+        d.tags.emplace_back(t.as_string());
+    }
+  }
+  d.metadata_json = n.metadata;
+  d.config_json = n.config.value_or("");
+  d.params_json = n.params.value_or("");
+  return d;
 }
 
 }  // namespace stratus::api

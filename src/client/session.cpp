@@ -574,4 +574,183 @@ Result<ClaimVerified> Session::claim_verify(std::string_view csr_pem) {
   return rest::parse_claim_verified(*o);
 }
 
+namespace {
+
+std::string sharing_path(SharingKind kind) {
+  return kind == SharingKind::node ? "user/nodes/sharing" : "user/node_group/sharing";
+}
+
+// The custom data a user typed must be a JSON object (checked before sending).
+Result<void> check_custom_data(const GroupFields& fields) {
+  if (!fields.custom_data_json || *fields.custom_data_json == "null")
+    return {};
+  auto v = parse_json(*fields.custom_data_json, "custom_data");
+  if (!v)
+    return fail(v.error());
+  if (!v->is_object())
+    return fail(errc::invalid_argument, "custom_data must be a JSON object");
+  return {};
+}
+
+}  // namespace
+
+Result<ShareCreated> Session::share(SharingKind kind, const ShareRequest& request) {
+  auto& m = *impl_;
+  auto o = m.authed_object("PUT", m.url.versioned(sharing_path(kind)),
+                           body_text(rest::to_json(request, kind)), m.options.request_timeout,
+                           "PUT /v1/" + sharing_path(kind));
+  if (!o)
+    return fail(o.error());
+  return rest::parse_share_created(*o);
+}
+
+Result<void> Session::unshare(SharingKind kind, const std::vector<std::string>& ids,
+                              std::string_view user_name) {
+  auto& m = *impl_;
+  std::string list;
+  for (const auto& id : ids)
+    list += (list.empty() ? "" : ",") + percent_encode(id);
+  const std::string query = std::string(kind == SharingKind::node ? "nodes=" : "groups=") + list +
+                            "&user_name=" + percent_encode(user_name);
+  return m
+      .authed("DELETE", m.url.versioned(sharing_path(kind) + "?" + query), std::nullopt,
+              m.options.request_timeout)
+      .transform([](const Answer&) {});
+}
+
+Result<std::vector<SharingUsers>> Session::sharing_users(SharingKind kind, std::string_view id) {
+  auto& m = *impl_;
+  std::string path = sharing_path(kind);
+  if (!id.empty())
+    path +=
+        std::string(kind == SharingKind::node ? "?node_id=" : "?group_id=") + percent_encode(id);
+  auto o = m.authed_object("GET", m.url.versioned(path), std::nullopt, m.options.request_timeout,
+                           "GET /v1/" + sharing_path(kind));
+  if (!o)
+    return fail(o.error());
+  return rest::parse_sharing_users(*o, kind);
+}
+
+Result<SharingRequestPage> Session::sharing_requests(SharingKind kind, bool sent,
+                                                     std::string_view request_id) {
+  auto& m = *impl_;
+  SharingRequestPage all;
+  std::string start;
+  for (std::size_t i = 0; i < kMaxPages; ++i) {
+    std::string query = std::string("primary_user=") + (sent ? "true" : "false");
+    if (!request_id.empty())
+      query += "&request_id=" + percent_encode(request_id);
+    if (!start.empty())
+      query += "&start_request_id=" + percent_encode(start);
+    auto o = m.authed_object("GET", m.url.versioned(sharing_path(kind) + "/requests?" + query),
+                             std::nullopt, m.options.request_timeout,
+                             "GET /v1/" + sharing_path(kind) + "/requests");
+    if (!o)
+      return fail(o.error());
+    auto page = rest::parse_sharing_request_page(*o, kind);
+    for (auto& r : page.requests)
+      all.requests.push_back(std::move(r));
+    if (page.next_request_id.empty() || page.next_request_id == start)
+      return all;
+    start = std::move(page.next_request_id);
+  }
+  return fail(errc::internal, "GET /v1/" + sharing_path(kind) + "/requests: too many pages");
+}
+
+Result<void> Session::answer_sharing_request(SharingKind kind, std::string_view request_id,
+                                             bool accept) {
+  auto& m = *impl_;
+  return m
+      .authed("PUT", m.url.versioned(sharing_path(kind) + "/requests"),
+              body_text(rest::to_json(rest::SharingAnswer{accept, std::string(request_id)})),
+              m.options.request_timeout)
+      .transform([](const Answer&) {});
+}
+
+Result<void> Session::cancel_sharing_request(SharingKind kind, std::string_view request_id) {
+  auto& m = *impl_;
+  return m
+      .authed("DELETE",
+              m.url.versioned(sharing_path(kind) +
+                              "/requests?request_id=" + percent_encode(request_id)),
+              std::nullopt, m.options.request_timeout)
+      .transform([](const Answer&) {});
+}
+
+Result<std::string> Session::create_group(const GroupFields& fields) {
+  if (auto ok = check_custom_data(fields); !ok)
+    return fail(ok.error());
+  auto& m = *impl_;
+  auto o =
+      m.authed_object("POST", m.url.versioned("user/node_group"), body_text(rest::to_json(fields)),
+                      m.options.request_timeout, "POST /v1/user/node_group");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_group_created(*o);
+}
+
+Result<void> Session::update_group(std::string_view group_id, const GroupFields& fields) {
+  if (auto ok = check_custom_data(fields); !ok)
+    return ok;
+  auto& m = *impl_;
+  return m
+      .authed("PUT", m.url.versioned("user/node_group?group_id=" + percent_encode(group_id)),
+              body_text(rest::to_json(fields)), m.options.request_timeout)
+      .transform([](const Answer&) {});
+}
+
+Result<void> Session::remove_group(std::string_view group_id) {
+  auto& m = *impl_;
+  return m
+      .authed("DELETE", m.url.versioned("user/node_group?group_id=" + percent_encode(group_id)),
+              std::nullopt, m.options.request_timeout)
+      .transform([](const Answer&) {});
+}
+
+Result<GroupPage> Session::list_groups(bool sub_groups) {
+  auto& m = *impl_;
+  GroupPage all;
+  std::string start;
+  for (std::size_t i = 0; i < kMaxPages; ++i) {
+    std::string query = sub_groups ? "sub_groups=true" : "";
+    if (!start.empty())
+      query += std::string(query.empty() ? "" : "&") + "start_id=" + percent_encode(start);
+    auto o = m.authed_object(
+        "GET", m.url.versioned("user/node_group" + (query.empty() ? "" : "?" + query)),
+        std::nullopt, m.options.request_timeout, "GET /v1/user/node_group");
+    if (!o)
+      return fail(o.error());
+    auto page = rest::parse_group_page(*o);
+    for (auto& g : page.groups)
+      all.groups.push_back(std::move(g));
+    all.total = page.total;
+    if (page.next_id.empty() || page.next_id == start)
+      return all;
+    start = std::move(page.next_id);
+  }
+  return fail(errc::internal, "GET /v1/user/node_group: too many pages");
+}
+
+Result<Group> Session::group(std::string_view group_id, bool sub_groups, bool node_list,
+                             bool node_details) {
+  auto& m = *impl_;
+  std::string path = "user/node_group?group_id=" + percent_encode(group_id);
+  if (sub_groups)
+    path += "&sub_groups=true";
+  if (node_details)
+    path += "&node_details=true";
+  else if (node_list)
+    path += "&node_list=true";
+  auto o = m.authed_object("GET", m.url.versioned(path), std::nullopt, m.options.request_timeout,
+                           "GET /v1/user/node_group");
+  if (!o)
+    return fail(o.error());
+  auto page = rest::parse_group_page(*o);
+  if (page.groups.empty()) {
+    return fail(errc::not_found, rest::group_error::group_not_found,
+                "group " + std::string(group_id) + " not found");
+  }
+  return std::move(page.groups.front());
+}
+
 }  // namespace stratus::client

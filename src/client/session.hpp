@@ -171,6 +171,44 @@ class Session {
   /// from Stratus, its CA and the MQTT endpoint (spec §6.3 step 8).
   Result<ClaimVerified> claim_verify(std::string_view csr_pem);
 
+  // --- sharing (nodes: `user/nodes/sharing`; groups: `user/node_group/sharing`) ------
+
+  /// `PUT …/sharing` → the request id and the server's description. Sharing answers are
+  /// judged by their `status` (the failure shape), as the RainMaker CLI does.
+  Result<ShareCreated> share(SharingKind kind, const ShareRequest& request);
+  /// `DELETE …/sharing?nodes|groups=a,b&user_name=` (ids and name percent-encoded).
+  Result<void> unshare(SharingKind kind, const std::vector<std::string>& ids,
+                       std::string_view user_name);
+  /// `GET …/sharing[?node_id=|group_id=]` → who has access (`id` empty: all of the
+  /// caller's nodes or groups).
+  Result<std::vector<SharingUsers>> sharing_users(SharingKind kind, std::string_view id = {});
+  /// `GET …/sharing/requests?primary_user=<sent>[&request_id=]`, following
+  /// `next_request_id` (at most 10 000 pages) → every request sent (`sent`) or received.
+  Result<SharingRequestPage> sharing_requests(SharingKind kind, bool sent,
+                                              std::string_view request_id = {});
+  /// `PUT …/sharing/requests {"accept","request_id"}`.
+  Result<void> answer_sharing_request(SharingKind kind, std::string_view request_id, bool accept);
+  /// `DELETE …/sharing/requests?request_id=` (the sender cancels).
+  Result<void> cancel_sharing_request(SharingKind kind, std::string_view request_id);
+
+  // --- groups (`user/node_group`) -----------------------------------------------------
+
+  /// `POST v1/user/node_group` → the new group id. Errors: invalid_argument when
+  /// `custom_data_json` is set and not a JSON object (before sending).
+  Result<std::string> create_group(const GroupFields& fields);
+  /// `PUT v1/user/node_group?group_id=` with the fields that are set (also `nodes` with
+  /// `operation` "add"|"remove"). Errors as `create_group`.
+  Result<void> update_group(std::string_view group_id, const GroupFields& fields);
+  /// `DELETE v1/user/node_group?group_id=`.
+  Result<void> remove_group(std::string_view group_id);
+  /// Every group of the caller, following `next_id` (at most 10 000 pages).
+  Result<GroupPage> list_groups(bool sub_groups);
+  /// `GET v1/user/node_group?group_id=[&sub_groups=true][&node_details=true|&node_list=true]`
+  /// → the group. Errors: not_found (`group_error::group_not_found`) when the answer holds
+  /// no group.
+  Result<Group> group(std::string_view group_id, bool sub_groups, bool node_list,
+                      bool node_details);
+
   /// The process-wide system clock (the default of `open`).
   [[nodiscard]] static const Clock& system_clock();
 

@@ -12,7 +12,9 @@
 #include "proto/rest/accounts.hpp"
 #include "proto/rest/claiming.hpp"
 #include "proto/rest/commands.hpp"
+#include "proto/rest/groups.hpp"
 #include "proto/rest/nodes.hpp"
+#include "proto/rest/sharing.hpp"
 
 namespace stratus::client {
 
@@ -23,11 +25,19 @@ using proto::rest::CommandRecord;
 using proto::rest::CommandRequest;
 using proto::rest::CommandResponseGroup;
 using proto::rest::Connectivity;
+using proto::rest::Group;
+using proto::rest::GroupFields;
+using proto::rest::GroupPage;
 using proto::rest::MappingStatus;
 using proto::rest::MqttHost;
 using proto::rest::NodeDetails;
 using proto::rest::NodePage;
 using proto::rest::SetOutcome;
+using proto::rest::ShareCreated;
+using proto::rest::ShareRequest;
+using proto::rest::SharingKind;
+using proto::rest::SharingRequestPage;
+using proto::rest::SharingUsers;
 using proto::rest::Tokens;
 using proto::rest::UserInfo;
 

@@ -352,14 +352,14 @@ const std::vector<Key>& keys() {
                         "argon2id memory per hash, KiB."));
     t.push_back(int_key("claiming", "max_nodes_per_user", STRATUS_REF(claiming, max_nodes_per_user),
                         1, 10000000, "Node ids one user may claim."));
-    t.push_back(choice_key("claiming", "self_claim", STRATUS_REF(claiming, self_claim),
-                           {"deny", "allow", "allowlist"},
-                           "Self-claiming without a user: deny, allow, or allowlist (MACs or MAC "
-                           "prefixes from claiming.self_claim_allowlist_file). Stratus cannot check "
-                           "the firmware's eFuse HMAC."));
-    t.push_back(string_key("claiming", "self_claim_allowlist_file",
-                           STRATUS_REF(claiming, self_claim_allowlist_file),
-                           "One MAC or MAC prefix per line (hex, separators ignored, # comments)."));
+    t.push_back(choice_key(
+        "claiming", "self_claim", STRATUS_REF(claiming, self_claim), {"deny", "allow", "allowlist"},
+        "Self-claiming without a user: deny, allow, or allowlist (MACs or MAC "
+        "prefixes from claiming.self_claim_allowlist_file). Stratus cannot check "
+        "the firmware's eFuse HMAC."));
+    t.push_back(string_key(
+        "claiming", "self_claim_allowlist_file", STRATUS_REF(claiming, self_claim_allowlist_file),
+        "One MAC or MAC prefix per line (hex, separators ignored, # comments)."));
     t.push_back(duration_key("claiming", "node_cert_lifetime_days",
                              STRATUS_REF(claiming, node_cert_lifetime_days), 1, 36500,
                              "Lifetime of node certificates."));
@@ -369,14 +369,15 @@ const std::vector<Key>& keys() {
     t.push_back(int_key("nodes", "max_payload_bytes", STRATUS_REF(nodes, max_payload_bytes), 256,
                         16 << 20, "Node messages larger than this are dropped and counted."));
     t.push_back(int_key("nodes", "ingest_queue_limit", STRATUS_REF(nodes, ingest_queue_limit), 100,
-                        10000000, "Reports waiting for the database writer; above, reports are "
-                                  "dropped and counted."));
+                        10000000,
+                        "Reports waiting for the database writer; above, reports are "
+                        "dropped and counted."));
     t.push_back(int_key("nodes", "ingest_batch_max", STRATUS_REF(nodes, ingest_batch_max), 1,
                         1000000, "Reports committed per transaction at most."));
-    t.push_back(duration_key("nodes", "ingest_flush_ms", STRATUS_REF(nodes, ingest_flush_ms), 0, 10000,
-                             "Longest a report waits for its batch to fill."));
-    t.push_back(duration_key("nodes", "mapping_timeout_s", STRATUS_REF(nodes, mapping_timeout_s), 10,
-                             86400, "A user-node mapping request expires after this."));
+    t.push_back(duration_key("nodes", "ingest_flush_ms", STRATUS_REF(nodes, ingest_flush_ms), 0,
+                             10000, "Longest a report waits for its batch to fill."));
+    t.push_back(duration_key("nodes", "mapping_timeout_s", STRATUS_REF(nodes, mapping_timeout_s),
+                             10, 86400, "A user-node mapping request expires after this."));
     t.push_back(duration_key("nodes", "command_sweep_ms", STRATUS_REF(nodes, command_sweep_ms), 10,
                              3600000,
                              "How often pending command requests past their timeout are marked "
@@ -384,6 +385,12 @@ const std::vector<Key>& keys() {
     t.push_back(duration_key("nodes", "command_default_timeout_s",
                              STRATUS_REF(nodes, command_default_timeout_s), 1, 2592000,
                              "Timeout of a command request that names none (spec: 30 s)."));
+    t.push_back(duration_key("nodes", "sharing_request_lifetime_s",
+                             STRATUS_REF(nodes, sharing_request_lifetime_s), 60, 31536000,
+                             "A pending sharing request (nodes or groups) expires after this "
+                             "(the RainMaker CLI shows 7 days)."));
+    t.push_back(int_key("nodes", "group_max_depth", STRATUS_REF(nodes, group_max_depth), 1, 10,
+                        "Levels of node groups (a root group is level 1; RainMaker allows 3)."));
     t.push_back(choice_key("mail", "mode", STRATUS_REF(mail, mode), {"outbox", "smtp"},
                            "outbox: one text file per message in <data_dir>/outbox; smtp: send."));
     t.push_back(string_key("mail", "smtp_url", STRATUS_REF(mail, smtp_url),
@@ -581,8 +588,8 @@ void validate(const Config& c, std::vector<ConfigError>& errors) {
     }
   }
   if (c.claiming.self_claim == "allowlist" && c.claiming.self_claim_allowlist_file.empty()) {
-    errors.push_back({"claiming.self_claim_allowlist_file",
-                      "required when claiming.self_claim is allowlist"});
+    errors.push_back(
+        {"claiming.self_claim_allowlist_file", "required when claiming.self_claim is allowlist"});
   }
   if (c.mail.mode == "smtp" && (c.mail.smtp_url.empty() || c.mail.smtp_from.empty())) {
     errors.push_back(
@@ -668,8 +675,8 @@ std::string render_markdown() {
 std::optional<std::string> insecure_http_warning(const Config& config) {
   const auto& h = config.http;
   const std::string_view bind = h.bind_address;
-  const bool loopback = bind.starts_with("127.") || bind == "::1" || bind == "[::1]" ||
-                        bind == "localhost";
+  const bool loopback =
+      bind.starts_with("127.") || bind == "::1" || bind == "[::1]" || bind == "localhost";
   if (h.tls || loopback)
     return std::nullopt;
   return "HTTP listens on " + h.bind_address +

@@ -107,22 +107,24 @@ struct AccountsSection {
 
 /// `claiming:` — how nodes get their node id and MQTT certificate (spec §6).
 struct ClaimingSection {
-  std::size_t max_nodes_per_user = 100;          ///< claimed node ids per user
-  std::string self_claim = "deny";               ///< deny | allow | allowlist
-  std::string self_claim_allowlist_file;         ///< MACs / MAC prefixes, one per line
+  std::size_t max_nodes_per_user = 100;   ///< claimed node ids per user
+  std::string self_claim = "deny";        ///< deny | allow | allowlist
+  std::string self_claim_allowlist_file;  ///< MACs / MAC prefixes, one per line
   std::chrono::days node_cert_lifetime_days{3650};
   std::chrono::seconds challenge_lifetime_s{300};  ///< self-claim challenge validity
 };
 
 /// `nodes:` — ingest, mapping and control.
 struct NodesSection {
-  std::size_t max_payload_bytes = 64 * 1024;     ///< larger node messages are dropped
-  std::size_t ingest_queue_limit = 100000;       ///< reports waiting for the writer
-  std::size_t ingest_batch_max = 2000;           ///< reports per transaction
-  std::chrono::milliseconds ingest_flush_ms{5};  ///< longest a report waits for its batch
-  std::chrono::seconds mapping_timeout_s{300};   ///< user-node mapping requests
+  std::size_t max_payload_bytes = 64 * 1024;           ///< larger node messages are dropped
+  std::size_t ingest_queue_limit = 100000;             ///< reports waiting for the writer
+  std::size_t ingest_batch_max = 2000;                 ///< reports per transaction
+  std::chrono::milliseconds ingest_flush_ms{5};        ///< longest a report waits for its batch
+  std::chrono::seconds mapping_timeout_s{300};         ///< user-node mapping requests
   std::chrono::milliseconds command_sweep_ms{1000};    ///< how often expired commands time out
   std::chrono::seconds command_default_timeout_s{30};  ///< POST user/nodes/cmd without timeout
+  std::chrono::seconds sharing_request_lifetime_s{7 * 86400};  ///< pending sharing requests
+  int group_max_depth = 3;  ///< levels of node groups, a root group being level 1
 };
 
 /// `mail:` — how verification codes reach users.

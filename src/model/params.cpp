@@ -155,6 +155,19 @@ void merge_report(json::object& state, const json::object& report) {
   }
 }
 
+void apply_patch(json::object& target, const json::object& patch) {
+  for (const auto& [key, value] : patch) {
+    if (value.is_null()) {
+      target.erase(key);
+    } else if (auto* existing = target.if_contains(key);
+               existing != nullptr && existing->is_object() && value.is_object()) {
+      apply_patch(existing->get_object(), value.get_object());
+    } else {
+      target[key] = value;
+    }
+  }
+}
+
 Result<void> validate_value(const ParamSpec& spec, const json::value& value) {
   std::vector<std::string> problems;
   check_value(spec, value, problems);

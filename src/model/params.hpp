@@ -19,6 +19,11 @@ namespace stratus::model {
 /// entry. To replace the state on `params/local/init` instead, assign the report.
 void merge_report(boost::json::object& state, const boost::json::object& report);
 
+/// Applies a metadata-style patch (spec §9.6; rainmaker-cloud.md §2.1 `custom_data`): a
+/// key whose value is JSON null is deleted, an object merges recursively into an object,
+/// anything else (arrays, scalars) overwrites.
+void apply_patch(boost::json::object& target, const boost::json::object& patch);
+
 /// Checks a user's set request (the object published on `params/remote`, spec §1.3, §1.5)
 /// against `config`. Rules: at least one device; each top-level key is a device or service
 /// of the config, with a non-empty object value; each inner key is a param of it with the

@@ -23,8 +23,10 @@
 #include "api/account_routes.hpp"
 #include "api/claim_routes.hpp"
 #include "api/command_routes.hpp"
+#include "api/group_routes.hpp"
 #include "api/mapping_routes.hpp"
 #include "api/node_routes.hpp"
+#include "api/sharing_routes.hpp"
 #include "api/system_routes.hpp"
 #include "auth/token.hpp"
 #include "broker/embedded_broker.hpp"
@@ -48,6 +50,7 @@
 #include "service/command_service.hpp"
 #include "service/node_ingest.hpp"
 #include "service/node_service.hpp"
+#include "storage/sqlite/access_repository.hpp"
 #include "storage/sqlite/account_repository.hpp"
 #include "storage/sqlite/claim_repository.hpp"
 #include "storage/sqlite/command_repository.hpp"
@@ -141,6 +144,9 @@ struct Server::Impl {
   std::unique_ptr<service::NodeService> nodes;
   std::unique_ptr<storage::sqlite::SqliteCommandRepository> command_repository;
   std::unique_ptr<service::CommandService> commands;
+  std::unique_ptr<storage::sqlite::SqliteAccessRepository> access_repository;
+  std::unique_ptr<service::SharingService> sharing;
+  std::unique_ptr<service::GroupService> groups;
 
   // The command sweep: pending commands past their timeout become timed_out.
   std::thread sweep_thread;
@@ -231,6 +237,7 @@ Result<void> Server::Impl::open_database() {
   db = std::move(*opened);
   account_repository = std::make_unique<storage::sqlite::SqliteAccountRepository>(db);
   node_repository = std::make_unique<storage::sqlite::SqliteNodeRepository>(db);
+  access_repository = std::make_unique<storage::sqlite::SqliteAccessRepository>(db);
   claim_repository = std::make_unique<storage::sqlite::SqliteClaimRepository>(db);
   command_repository = std::make_unique<storage::sqlite::SqliteCommandRepository>(db);
   mapping_challenges = std::make_unique<storage::sqlite::SqliteMappingChallengeRepository>(db);
@@ -367,6 +374,15 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
   const auto& n = config.nodes;
   nodes = std::make_unique<service::NodeService>(*node_repository, *messenger, clock,
                                                  n.mapping_timeout_s);
+  // Sharing and groups (docs/adr/0009): who may use what, read by every node route.
+  service::SharingOptions sharing_options;
+  sharing_options.request_lifetime = n.sharing_request_lifetime_s;
+  sharing = std::make_unique<service::SharingService>(*access_repository, *account_repository,
+                                                      *mailer, clock, sharing_options);
+  service::GroupOptions group_options;
+  group_options.max_depth = n.group_max_depth;
+  groups = std::make_unique<service::GroupService>(*access_repository, *node_repository, clock,
+                                                   group_options);
   service::CommandOptions command_options;
   command_options.default_timeout = n.command_default_timeout_s;
   commands = std::make_unique<service::CommandService>(*command_repository, *node_repository,
@@ -377,8 +393,8 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
       service::IngestOptions{n.ingest_queue_limit, n.ingest_batch_max, n.ingest_flush_ms,
                              n.mapping_timeout_s});
   // Inbound last: MQTT → link → ingest queue → one writer.
-  node_link = std::make_unique<link::NodeLink>(*backend, *ingest, clock, metrics,
-                                               n.max_payload_bytes);
+  node_link =
+      std::make_unique<link::NodeLink>(*backend, *ingest, clock, metrics, n.max_payload_bytes);
   // Challenge-response mapping checks the node's signature with the key of the
   // certificate claiming issued to it.
   signature_verifier = std::make_unique<PkiSignatureVerifier>();
@@ -520,6 +536,8 @@ http::Router Server::Impl::make_router() {
   api::add_account_routes(router, *accounts, blocking_pool);
   api::add_node_routes(router, *accounts, *nodes, blocking_pool);
   api::add_command_routes(router, *accounts, *commands, blocking_pool);
+  api::add_sharing_routes(router, *accounts, *sharing, blocking_pool);
+  api::add_group_routes(router, *accounts, *groups, blocking_pool);
   api::add_claim_routes(
       router, *claims, *accounts, blocking_pool,
       api::ClaimAnswerExtras{pki_material->ca.certificate().to_pem(), runtime.mqtt_port});
@@ -594,6 +612,9 @@ void Server::Impl::stop() {
   certificate_issuer.reset();
   accounts.reset();
   mapping_challenges.reset();
+  groups.reset();
+  sharing.reset();
+  access_repository.reset();
   command_repository.reset();
   node_repository.reset();
   claim_repository.reset();

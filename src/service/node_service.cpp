@@ -132,20 +132,6 @@ Result<void> check_tag(std::string_view tag) {
   return {};
 }
 
-// Metadata patch rules (spec §9.6): null deletes the key, objects merge
-// recursively, anything else overwrites.
-void merge_metadata(json::object& target, const json::object& patch) {
-  for (const auto& [key, value] : patch) {
-    if (value.is_null()) {
-      target.erase(key);
-    } else if (value.is_object() && target.contains(key) && target.at(key).is_object()) {
-      merge_metadata(target.at(key).as_object(), value.as_object());
-    } else {
-      target[key] = value;
-    }
-  }
-}
-
 }  // namespace
 
 Result<void> NodeService::edit_tags_metadata(
@@ -208,7 +194,7 @@ Result<void> NodeService::update_tags_metadata(const Principal& who, std::string
           if (metadata_patch->is_null()) {
             metadata = json::object();
           } else {
-            merge_metadata(metadata.as_object(), metadata_patch->as_object());
+            model::apply_patch(metadata.as_object(), metadata_patch->as_object());
           }
         }
         return {};
@@ -276,13 +262,35 @@ Result<void> NodeService::remove_mapping(const Principal& who, std::string_view 
   auto node = user_node(repository_, who, node_id);
   if (!node)
     return fail(node.error());
+  if (!node->direct) {
+    return fail(errc::conflict, proto::rest::sharing_error::group_derived,
+                "your access to the node comes from a shared group; leave the group share "
+                "instead (DELETE user/node_group/sharing)");
+  }
   storage::AccessRemoved removed;
   auto r = repository_.write([&](storage::NodeWriter& w) -> Result<void> {
-    auto done = w.remove_user(who.user_id, node_id, "the user removed the node (mapping removed)",
-                              unix_ms(clock_.now()));
+    const auto now = unix_ms(clock_.now());
+    auto done =
+        w.remove_user(who.user_id, node_id, "the user removed the node (mapping removed)", now);
     if (!done)
       return fail(done.error());
     removed = *done;
+    if (node->role != "primary")
+      return {};
+    // The last primary user leaving takes everyone with it (rainmaker-cloud.md §1.1):
+    // nobody would be left to share or remove the others.
+    auto users = w.users_of(node_id);
+    if (!users)
+      return fail(users.error());
+    if (std::none_of(users->begin(), users->end(),
+                     [](const auto& u) { return u.second == "primary"; })) {
+      auto all = w.remove_all_users(node_id, "the node's last primary user removed it", now);
+      if (!all)
+        return fail(all.error());
+      removed.users += all->users;
+      removed.desired_discarded += all->desired_discarded;
+      removed.commands_cancelled += all->commands_cancelled;
+    }
     return {};
   });
   if (!r)

@@ -84,8 +84,11 @@ class NodeService {
                                       std::string_view secret_key);
   /// `PUT /v1/user/nodes/mapping` operation remove: the caller's relation to the node
   /// goes, and with it (same transaction) the caller's queued sets for the node and
-  /// their pending command requests for it (`cancelled`, with the reason). Errors:
-  /// not_found `node_error::node_not_found` when the node is unknown or not the caller's.
+  /// their pending command requests for it (`cancelled`, with the reason). A primary or
+  /// secondary user may remove itself; when the last primary user goes, every user of the
+  /// node goes with it. Errors: not_found `node_error::node_not_found` when the node is
+  /// unknown or not the caller's; conflict `sharing_error::group_derived` when the
+  /// caller's access comes from a shared group (leave the group share instead).
   Result<void> remove_mapping(const Principal& who, std::string_view node_id);
   /// `GET /v1/user/nodes/mapping?request_id=`: requested | confirmed | timedout | discarded.
   Result<std::string> mapping_status(const Principal& who, std::string_view request_id);

@@ -40,7 +40,8 @@ struct UserNode {
   NodeRecord node;
   std::string role;  ///< "primary" | "secondary"
   int sub_role = 0;
-  std::int64_t mapped_at = 0;
+  std::int64_t mapped_at = 0;  ///< when the relation began (a group share: when accepted)
+  bool direct = true;          ///< false: the access is derived from a shared group only
 };
 
 /// One page of a user's nodes.
@@ -69,9 +70,9 @@ struct DesiredSet {
 
 /// What removing users from a node discarded with them (same transaction).
 struct AccessRemoved {
-  std::int64_t users = 0;              ///< user_nodes rows removed
-  std::int64_t desired_discarded = 0;  ///< queued-set documents dropped
-  std::int64_t commands_cancelled = 0; ///< pending command requests now `cancelled`
+  std::int64_t users = 0;               ///< user_nodes rows removed
+  std::int64_t desired_discarded = 0;   ///< queued-set documents dropped
+  std::int64_t commands_cancelled = 0;  ///< pending command requests now `cancelled`
 };
 
 /// Writes inside one transaction (see `NodeRepository::write`). Valid only

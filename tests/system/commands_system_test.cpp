@@ -15,7 +15,6 @@
 #include "pki/certificate.hpp"
 #include "pki/key.hpp"
 #include "proto/cmd_resp.hpp"
-#include "storage/sqlite/connection.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 #include "system/mqtt_test_client.hpp"
@@ -300,16 +299,15 @@ TEST_F(CommandsSystemTest, ARestartBetweenRequestAndReconnectLosesNothing) {
 
 TEST_F(CommandsSystemTest, ASecondaryUsersRoleIsSentAndTheNodesRefusalStored) {
   auto node = boot_and_map("cmd3", *alice_);
-  // Sharing endpoints do not exist yet: the secondary relation (sub-role 1) is written
-  // straight into stratusd's database, as a sharing acceptance would.
-  {
-    auto db = storage::sqlite::Connection::open(stratusd_->data_dir() / "stratus.db", {});
-    ASSERT_TRUE(db);
-    ASSERT_TRUE(db->execute(
-        "INSERT INTO user_nodes(user_id, node_id, role, sub_role, mapped_at) VALUES(?1, 'cmd3', "
-        "'secondary', 1, ?2)",
-        user_id_of(*bob_), now_s()));
-  }
+  // alice shares the node with bob as a secondary user with sub-role 1; bob accepts
+  // (PUT user/nodes/sharing, then PUT user/nodes/sharing/requests, as the RainMaker CLI).
+  auto shared = call("PUT", "/v1/user/nodes/sharing", *alice_,
+                     R"({"nodes":["cmd3"],"user_name":"bob@example.com","sub_role":1})");
+  ASSERT_EQ(shared.status, 200) << shared.body;
+  const std::string sharing_id(json::parse(shared.body).at("request_id").as_string());
+  auto accepted = call("PUT", "/v1/user/nodes/sharing/requests", *bob_,
+                       R"({"accept":true,"request_id":")" + sharing_id + "\"}");
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
   auto r = post_cmd(*bob_, R"({"node_ids":["cmd3"],"cmd":4100,"data":{}})");
   ASSERT_EQ(r.status, 200) << r.body;
   const std::string request_id(json::parse(r.body).at("request_id").as_string());

@@ -5,8 +5,10 @@
 /// §4.3) with their options to `app` and registers their handlers with `Context::on`;
 /// the options live as long as `app`. `run` (app.cpp) calls them in this order, which is
 /// the order `stratus --help` lists the commands in. Not thread-safe (one `run` at a
-/// time per `app` and `ctx`). A new group (sharing, groups, automations, OTA) is one more
+/// time per `app` and `ctx`). A new group (automations, OTA) is one more
 /// file and one more line here and in app.cpp.
+
+#include "client/types.hpp"
 
 namespace CLI {
 class App;
@@ -30,6 +32,14 @@ void add_mapping(CLI::App& app, Context& ctx);
 void add_claiming(CLI::App& app, Context& ctx);
 /// node add-tags|remove-tags|set-metadata|delete-metadata.
 void add_tags_metadata(CLI::App& app, Context& ctx);
+/// sharing add_user|remove_user|accept|decline|cancel|list_nodes|list_requests.
+void add_sharing(CLI::App& app, Context& ctx);
+/// group add|remove|edit|list|show|add-nodes|remove-nodes|list-nodes|sharing ….
+void add_node_groups(CLI::App& app, Context& ctx);
+/// The sharing verbs under `parent`: node sharing (`sharing …`, the RainMaker CLI's
+/// names) or group sharing (`group sharing add|remove|accept|decline|cancel|list|
+/// list-requests`). Implemented in sharing.cpp.
+void add_sharing_commands(CLI::App& parent, Context& ctx, client::SharingKind kind);
 /// profile add|switch|list|show (local only, no server).
 void add_profiles(CLI::App& app, Context& ctx);
 

@@ -24,139 +24,210 @@
 
 // X(area, name, code, http, description): `http` is the status(es) the code is sent
 // with, as docs/api.md prints it ("404", "400 (207 entry)").
-#define STRATUS_REST_ERROR_CODES(X)                                                               \
-  /* --- any route ------------------------------------------------------------------ */          \
-  X(request_error, not_authorized, 100004, "403", "not authorized (a super-admin route)")         \
-  X(request_error, invalid_request_body, 100006, "400",                                           \
-    "invalid request body (malformed JSON, wrong type; the description names the field)")         \
-  X(request_error, conflict, 100409, "409", "the request conflicts with the current state")       \
-  X(request_error, rate_limited, 100429, "429", "too many requests")                              \
-  /* --- the HTTP layer (http::Server) ---------------------------------------------- */          \
-  X(http_error, malformed_request, 100400, "400", "malformed HTTP request")                       \
-  X(http_error, unknown_route, 100404, "404", "unknown route")                                    \
-  X(http_error, method_not_allowed, 100405, "405", "method not allowed (with `Allow`)")           \
-  X(http_error, request_timeout, 100408, "503",                                                   \
-    "the request took longer than `http.request_timeout_ms`")                                     \
-  X(http_error, body_too_large, 100413, "413", "body larger than `http.max_body_bytes`")          \
-  X(http_error, headers_too_large, 100431, "431", "headers larger than `http.max_header_bytes`")  \
-  X(http_error, internal_error, 100500, "500", "internal error (details in the server log)")      \
-  X(http_error, server_busy, 100503, "503",                                                       \
-    "server busy (connection limit) or a dependency is down")                                     \
-  /* --- accounts and tokens -------------------------------------------------------- */          \
-  X(account_error, access_token_missing, 100046, "401", "access token is missing")                \
-  X(account_error, logged_out, 100047, "401", "logged out (the token's session was revoked)")     \
-  X(account_error, code_expired, 100068, "400", "the verification code has expired")              \
-  X(account_error, access_token_invalid, 100401, "401",                                           \
-    "access token invalid or expired (bad signature, `alg` other than HS256, expired, not an "    \
-    "access token)")                                                                              \
-  X(account_error, user_name_missing, 101001, "400", "user name is missing")                      \
-  X(account_error, email_invalid, 101002, "400", "e-mail address is not in a correct format")     \
-  X(account_error, password_or_code_missing, 101003, "400",                                       \
-    "password or verification code is missing (signup)")                                          \
-  X(account_error, password_policy, 101004, "400", "password does not meet the policy")           \
-  X(account_error, sending_code_failed, 101005, "503", "sending the verification code failed")    \
-  X(account_error, user_exists, 101006, "409", "user account already exists")                     \
-  X(account_error, wrong_old_password, 101007, "401", "the (old) password entered is incorrect")  \
-  X(account_error, wrong_credentials, 101009, "401", "incorrect user name or password")           \
-  X(account_error, already_verified, 101011, "409", "user name is already verified")              \
-  X(account_error, code_incorrect, 101012, "400", "verification code is incorrect")               \
-  X(account_error, not_verified, 101015, "403", "account is not verified")                        \
-  X(account_error, refresh_failed, 101017, "401",                                                 \
-    "refresh token invalid, expired, logged out or replayed")                                     \
-  X(account_error, new_password_missing, 101018, "400", "new password is missing")                \
-  X(account_error, address_rate_limited, 101019, "429",                                           \
-    "too many failed attempts from this client address")                                          \
-  X(account_error, user_not_found, 101025, "404", "user does not exist")                          \
-  X(account_error, code_missing, 101030, "400", "verification code is missing (forgot password)") \
-  X(account_error, password_missing, 101032, "400", "password is missing")                        \
-  X(account_error, logout_all_invalid, 101036, "400", "invalid `logout_all` value")               \
-  X(account_error, phone_invalid, 101037, "400", "invalid phone number")                          \
-  X(account_error, user_rate_limited, 101057, "429",                                              \
-    "too many attempts for this user (failed logins, codes requested, wrong codes)")              \
-  X(account_error, delete_code_incorrect, 119005, "400",                                          \
-    "account deletion: verification code is incorrect")                                           \
-  X(account_error, delete_code_missing, 119007, "400",                                            \
-    "account deletion: verification code is missing")                                             \
-  X(account_error, sending_delete_code_failed, 119008, "503",                                     \
-    "account deletion: sending the code failed")                                                  \
-  X(account_error, delete_code_not_requested, 119015, "400",                                      \
-    "account deletion: no delete request exists")                                                 \
-  X(account_error, delete_attempts_exceeded, 119016, "429",                                       \
-    "account deletion: too many wrong codes, request again")                                      \
-  X(account_error, super_admin_deletion, 119017, "403",                                           \
-    "super-admin accounts cannot delete themselves")                                              \
-  /* --- nodes, params, mapping ------------------------------------------------------ */         \
-  X(node_error, no_params, 102006, "404", "the node has not reported its params yet")             \
-  X(node_error, node_not_found, 108005, "404 (207 entry)",                                        \
-    "node not found (unknown, or not the caller's)")                                              \
-  X(node_error, invalid_params, 108019, "400 (207 entry)",                                        \
-    "the set fails validation against the node config")                                           \
-  X(node_error, no_config, 108020, "404", "the node has not reported its config yet")             \
-  X(mapping_error, timed_out, 103011, "409", "challenge mapping: the request timed out")          \
-  X(mapping_error, request_not_found, 103018, "404",                                              \
-    "mapping request not found (unknown, or another user's)")                                     \
-  X(mapping_error, invalid_response, 103031, "400",                                               \
-    "challenge mapping: the response is not a valid signature of the challenge")                  \
-  X(mapping_error, request_id_missing, 151001, "400", "challenge mapping: `request_id` missing")  \
-  X(mapping_error, node_id_invalid, 151002, "400",                                                \
-    "challenge mapping: `node_id` missing, empty, longer than 64 bytes or with control "          \
-    "characters")                                                                                 \
-  X(mapping_error, response_missing, 151003, "400",                                               \
-    "challenge mapping: `challenge_response` missing")                                            \
-  X(mapping_error, timeout_invalid, 151004, "400",                                                \
-    "challenge mapping: `timeout` not a whole number of seconds in the allowed range")            \
-  X(mapping_error, no_certificate, 151005, "404",                                                 \
-    "challenge mapping: this cloud issued no certificate for the node, so there is no key to "    \
-    "check")                                                                                      \
-  X(mapping_error, request_used, 151006, "409",                                                   \
-    "challenge mapping: the request id was already used (one verify each)")                       \
-  /* --- command-response (spec §3.5) ------------------------------------------------ */        \
-  X(command_error, node_ids_missing, 131102, "400", "command: `node_ids` missing or empty")       \
-  X(command_error, too_many_nodes, 131103, "400", "command: more than 25 node ids")               \
-  X(command_error, duplicate_node_ids, 131104, "400",                                             \
-    "command: a node id appears twice (Stratus)")                                                 \
-  X(command_error, invalid_cmd, 131107, "400", "command: `cmd` missing or not 0–65535")           \
-  X(command_error, invalid_data, 131108, "400", "command: `data` of a wrong type (Stratus)")      \
-  X(command_error, invalid_base64, 131109, "400",                                                 \
-    "command: `data` is not base64 although `is_base64` (Stratus)")                               \
-  X(command_error, data_too_large, 131111, "400", "command: `data` larger than 64 KiB")           \
-  X(command_error, node_offline, 131112, "207 entry",                                             \
-    "command: node offline; stored, sent when it connects")                                       \
-  X(command_error, not_supported, 131113, "400 (207 entry)",                                      \
-    "command: the node does not support cmd-resp (no `cmd-resp` attribute)")                      \
-  X(command_error, invalid_timeout, 131115, "400", "command: `timeout` not 1–2592000 or -1")      \
-  X(command_error, request_not_found, 131116, "404",                                              \
-    "command: request not found (unknown, or another user's) (Stratus)")                          \
-  X(command_error, not_pending, 131117, "409", "command: nothing left to cancel (Stratus)")       \
-  /* --- claiming (spec §6; Espressif documents no codes, so these are Stratus's) ----- */       \
-  X(claim_error, mac_invalid, 150001, "400",                                                      \
-    "claiming: `mac_addr` missing or not 12 hex digits (`:` and `-` allowed)")                    \
-  X(claim_error, platform_invalid, 150002, "400",                                                 \
-    "claiming: `platform` missing, empty, over 32 bytes or not [A-Za-z0-9._-]")                   \
-  X(claim_error, csr_missing, 150003, "400", "claiming: `csr` missing or empty")                  \
-  X(claim_error, csr_invalid, 150004, "400",                                                      \
-    "claiming: the CSR does not parse, is over 16 KiB, its signature does not verify, or its "    \
-    "key is not ECDSA P-256 / RSA 2048–4096")                                                     \
-  X(claim_error, claim_not_found, 150005, "404",                                                  \
-    "claiming: the CSR's CN is not a node id this user initiated")                                \
-  X(claim_error, cn_mismatch, 150006, "400",                                                      \
-    "claiming: the CSR's CN is not the node id being claimed")                                    \
-  X(claim_error, node_limit, 150007, "429",                                                       \
-    "claiming: the user holds `claiming.max_nodes_per_user` node ids")                            \
-  X(claim_error, self_claim_disabled, 150008, "403",                                              \
-    "self claiming is off (`claiming.self_claim = deny`)")                                        \
-  X(claim_error, mac_not_allowed, 150009, "403",                                                  \
-    "self claiming: the MAC address matches no entry of the allow-list")                          \
-  X(claim_error, challenge_response_missing, 150010, "400",                                       \
-    "self claiming: `auth_id` or `challenge_response` missing or malformed")                      \
-  X(claim_error, challenge_invalid, 150011, "403",                                                \
-    "self claiming: the `auth_id` is unknown, expired or already used")                           \
-  X(claim_error, matter_unsupported, 150012, "400",                                               \
-    "`claim/verify?matter=true`: Matter device certificates are not issued")                      \
-  X(claim_error, reissue_forbidden, 150013, "403",                                                \
-    "`claim/verify`: the node belongs to another user now; only its primary user may get a "      \
-    "new certificate (docs/security.md)")                                                         \
-  X(claim_error, already_certified, 150014, "403",                                                \
+#define STRATUS_REST_ERROR_CODES(X)                                                                \
+  /* --- any route ------------------------------------------------------------------ */           \
+  X(request_error, not_authorized, 100004, "403", "not authorized (a super-admin route)")          \
+  X(request_error, invalid_request_body, 100006, "400",                                            \
+    "invalid request body (malformed JSON, wrong type; the description names the field)")          \
+  X(request_error, conflict, 100409, "409", "the request conflicts with the current state")        \
+  X(request_error, rate_limited, 100429, "429", "too many requests")                               \
+  /* --- the HTTP layer (http::Server) ---------------------------------------------- */           \
+  X(http_error, malformed_request, 100400, "400", "malformed HTTP request")                        \
+  X(http_error, unknown_route, 100404, "404", "unknown route")                                     \
+  X(http_error, method_not_allowed, 100405, "405", "method not allowed (with `Allow`)")            \
+  X(http_error, request_timeout, 100408, "503",                                                    \
+    "the request took longer than `http.request_timeout_ms`")                                      \
+  X(http_error, body_too_large, 100413, "413", "body larger than `http.max_body_bytes`")           \
+  X(http_error, headers_too_large, 100431, "431", "headers larger than `http.max_header_bytes`")   \
+  X(http_error, internal_error, 100500, "500", "internal error (details in the server log)")       \
+  X(http_error, server_busy, 100503, "503",                                                        \
+    "server busy (connection limit) or a dependency is down")                                      \
+  /* --- accounts and tokens -------------------------------------------------------- */           \
+  X(account_error, access_token_missing, 100046, "401", "access token is missing")                 \
+  X(account_error, logged_out, 100047, "401", "logged out (the token's session was revoked)")      \
+  X(account_error, code_expired, 100068, "400", "the verification code has expired")               \
+  X(account_error, access_token_invalid, 100401, "401",                                            \
+    "access token invalid or expired (bad signature, `alg` other than HS256, expired, not an "     \
+    "access token)")                                                                               \
+  X(account_error, user_name_missing, 101001, "400", "user name is missing")                       \
+  X(account_error, email_invalid, 101002, "400", "e-mail address is not in a correct format")      \
+  X(account_error, password_or_code_missing, 101003, "400",                                        \
+    "password or verification code is missing (signup)")                                           \
+  X(account_error, password_policy, 101004, "400", "password does not meet the policy")            \
+  X(account_error, sending_code_failed, 101005, "503", "sending the verification code failed")     \
+  X(account_error, user_exists, 101006, "409", "user account already exists")                      \
+  X(account_error, wrong_old_password, 101007, "401", "the (old) password entered is incorrect")   \
+  X(account_error, wrong_credentials, 101009, "401", "incorrect user name or password")            \
+  X(account_error, already_verified, 101011, "409", "user name is already verified")               \
+  X(account_error, code_incorrect, 101012, "400", "verification code is incorrect")                \
+  X(account_error, not_verified, 101015, "403", "account is not verified")                         \
+  X(account_error, refresh_failed, 101017, "401",                                                  \
+    "refresh token invalid, expired, logged out or replayed")                                      \
+  X(account_error, new_password_missing, 101018, "400", "new password is missing")                 \
+  X(account_error, address_rate_limited, 101019, "429",                                            \
+    "too many failed attempts from this client address")                                           \
+  X(account_error, user_not_found, 101025, "404", "user does not exist")                           \
+  X(account_error, code_missing, 101030, "400", "verification code is missing (forgot password)")  \
+  X(account_error, password_missing, 101032, "400", "password is missing")                         \
+  X(account_error, logout_all_invalid, 101036, "400", "invalid `logout_all` value")                \
+  X(account_error, phone_invalid, 101037, "400", "invalid phone number")                           \
+  X(account_error, user_rate_limited, 101057, "429",                                               \
+    "too many attempts for this user (failed logins, codes requested, wrong codes)")               \
+  X(account_error, delete_code_incorrect, 119005, "400",                                           \
+    "account deletion: verification code is incorrect")                                            \
+  X(account_error, delete_code_missing, 119007, "400",                                             \
+    "account deletion: verification code is missing")                                              \
+  X(account_error, sending_delete_code_failed, 119008, "503",                                      \
+    "account deletion: sending the code failed")                                                   \
+  X(account_error, delete_code_not_requested, 119015, "400",                                       \
+    "account deletion: no delete request exists")                                                  \
+  X(account_error, delete_attempts_exceeded, 119016, "429",                                        \
+    "account deletion: too many wrong codes, request again")                                       \
+  X(account_error, super_admin_deletion, 119017, "403",                                            \
+    "super-admin accounts cannot delete themselves")                                               \
+  /* --- nodes, params, mapping ------------------------------------------------------ */          \
+  X(node_error, no_params, 102006, "404", "the node has not reported its params yet")              \
+  X(node_error, node_not_found, 108005, "404 (207 entry)",                                         \
+    "node not found (unknown, or not the caller's)")                                               \
+  X(node_error, invalid_params, 108019, "400 (207 entry)",                                         \
+    "the set fails validation against the node config")                                            \
+  X(node_error, no_config, 108020, "404", "the node has not reported its config yet")              \
+  X(mapping_error, timed_out, 103011, "409", "challenge mapping: the request timed out")           \
+  X(mapping_error, request_not_found, 103018, "404",                                               \
+    "mapping request not found (unknown, or another user's)")                                      \
+  X(mapping_error, invalid_response, 103031, "400",                                                \
+    "challenge mapping: the response is not a valid signature of the challenge")                   \
+  X(mapping_error, request_id_missing, 151001, "400", "challenge mapping: `request_id` missing")   \
+  X(mapping_error, node_id_invalid, 151002, "400",                                                 \
+    "challenge mapping: `node_id` missing, empty, longer than 64 bytes or with control "           \
+    "characters")                                                                                  \
+  X(mapping_error, response_missing, 151003, "400",                                                \
+    "challenge mapping: `challenge_response` missing")                                             \
+  X(mapping_error, timeout_invalid, 151004, "400",                                                 \
+    "challenge mapping: `timeout` not a whole number of seconds in the allowed range")             \
+  X(mapping_error, no_certificate, 151005, "404",                                                  \
+    "challenge mapping: this cloud issued no certificate for the node, so there is no key to "     \
+    "check")                                                                                       \
+  X(mapping_error, request_used, 151006, "409",                                                    \
+    "challenge mapping: the request id was already used (one verify each)")                        \
+  /* --- sharing and groups (rainmaker-cloud.md §1, §2) ----------------------------- */         \
+  X(sharing_error, user_name_missing, 107002, "400", "sharing: `user_name` missing")               \
+  X(sharing_error, self_sharing, 107003, "400", "sharing: a user cannot share with themselves")    \
+  X(sharing_error, user_not_found, 107007, "404", "sharing: no user has that user name")           \
+  X(sharing_error, accept_invalid, 107017, "400",                                                  \
+    "sharing: `accept` (or `confirm_sharing`) missing")                                            \
+  X(sharing_error, primary_user_invalid, 107019, "400",                                            \
+    "sharing: `primary_user` not true or false")                                                   \
+  X(sharing_error, request_id_missing, 107021, "400", "sharing: `request_id` missing")             \
+  X(sharing_error, too_many_nodes, 107022, "400", "sharing: more than 100 nodes")                  \
+  X(sharing_error, request_handled, 107023, "409",                                                 \
+    "sharing: the request was already accepted, cancelled or has expired, or the sender no "       \
+    "longer holds the nodes")                                                                      \
+  X(sharing_error, nodes_missing, 107024, "400", "sharing: `nodes` missing or empty")              \
+  X(sharing_error, request_declined, 107025, "409", "sharing: the request was declined")           \
+  X(sharing_error, request_not_found, 107026, "404",                                               \
+    "sharing: request not found (unknown, or not the caller's to see)")                            \
+  X(sharing_error, not_primary, 107027, "403",                                                     \
+    "sharing: the caller is not a primary user of every node")                                     \
+  X(sharing_error, group_derived, 107028, "409",                                                   \
+    "sharing: that access comes from a shared group; change the group share instead")              \
+  X(sharing_error, new_role_invalid, 107033, "400", "sharing: `new_role` is not `secondary`")      \
+  X(sharing_error, new_role_without_transfer, 107035, "400",                                       \
+    "sharing: `new_role` given without `transfer`")                                                \
+  X(sharing_error, sub_role_invalid, 107040, "400", "sharing: `sub_role` not 1–4")                 \
+  X(group_error, name_missing, 108001, "400", "group: `group_name` missing")                       \
+  X(group_error, name_invalid, 108002, "400",                                                      \
+    "group: `group_name` empty, over 256 characters, with leading or trailing blanks or with "     \
+    "`#`, `$` or `|`")                                                                             \
+  X(group_error, too_many_nodes, 108003, "400", "group: more than 100 nodes in one request")       \
+  X(group_error, name_exists, 108007, "409",                                                       \
+    "group: the caller already has a root group of that name")                                     \
+  X(group_error, parent_invalid, 108009, "404",                                                    \
+    "group: `parent_group_id` is not a group the caller may change")                               \
+  X(group_error, too_deep, 108011, "400",                                                          \
+    "group: sub-groups nest at most `groups.max_depth` levels")                                    \
+  X(group_error, nodes_not_mapped, 108013, "404",                                                  \
+    "group: a node is not one the caller may access")                                              \
+  X(group_error, nodes_not_in_parent, 108015, "400",                                               \
+    "group: a sub-group's nodes must be in its parent group")                                      \
+  X(group_error, group_id_missing, 108016, "400", "group: `group_id` missing")                     \
+  X(group_error, operation_invalid, 108017, "400",                                                 \
+    "group: `operation` is not `add` or `remove`, or `nodes` comes without it")                    \
+  X(group_error, group_not_found, 108023, "404",                                                   \
+    "group: no such group (unknown, or not the caller's)")                                         \
+  X(group_error, nothing_to_update, 108024, "400", "group: the update names no field")             \
+  X(group_error, description_too_long, 108025, "400", "group: `description` over 500 characters")  \
+  X(group_error, request_id_missing, 108035, "400", "group sharing: `request_id` missing")         \
+  X(group_error, too_many_groups, 108036, "400", "group sharing: more than 10 groups")             \
+  X(group_error, request_handled, 108037, "409",                                                   \
+    "group sharing: the request was already accepted, cancelled or has expired, or the sender no " \
+    "longer owns the groups")                                                                      \
+  X(group_error, groups_missing, 108038, "400", "group sharing: `groups` missing or empty")        \
+  X(group_error, request_declined, 108039, "409", "group sharing: the request was declined")       \
+  X(group_error, request_not_found, 108040, "404",                                                 \
+    "group sharing: request not found (unknown, or not the caller's to see)")                      \
+  X(group_error, not_primary, 108041, "403",                                                       \
+    "group: the caller is not a primary user of the group")                                        \
+  X(group_error, user_name_missing, 108045, "400", "group sharing: `user_name` missing")           \
+  X(group_error, self_sharing, 108046, "400",                                                      \
+    "group sharing: a user cannot share with themselves")                                          \
+  X(group_error, user_not_found, 108050, "404", "group sharing: no user has that user name")       \
+  X(group_error, accept_invalid, 108054, "400", "group sharing: `accept` missing")                 \
+  X(group_error, shared_via_parent, 108055, "409",                                                 \
+    "group sharing: that access comes from a parent group; change the parent's share instead")     \
+  X(group_error, primary_user_invalid, 108033, "400",                                              \
+    "group sharing: `primary_user` not true or false")                                             \
+  X(group_error, too_many_sub_groups, 108073, "400", "group: a group has at most 100 sub-groups")  \
+  X(group_error, new_role_invalid, 108138, "400",                                                  \
+    "group sharing: `new_role` not `secondary`, or given without `transfer`")                      \
+  X(group_error, sub_role_invalid, 108140, "400", "group sharing: `sub_role` not 1–4")             \
+  /* --- command-response (spec §3.5) ------------------------------------------------ */         \
+  X(command_error, node_ids_missing, 131102, "400", "command: `node_ids` missing or empty")        \
+  X(command_error, too_many_nodes, 131103, "400", "command: more than 25 node ids")                \
+  X(command_error, duplicate_node_ids, 131104, "400",                                              \
+    "command: a node id appears twice (Stratus)")                                                  \
+  X(command_error, invalid_cmd, 131107, "400", "command: `cmd` missing or not 0–65535")            \
+  X(command_error, invalid_data, 131108, "400", "command: `data` of a wrong type (Stratus)")       \
+  X(command_error, invalid_base64, 131109, "400",                                                  \
+    "command: `data` is not base64 although `is_base64` (Stratus)")                                \
+  X(command_error, data_too_large, 131111, "400", "command: `data` larger than 64 KiB")            \
+  X(command_error, node_offline, 131112, "207 entry",                                              \
+    "command: node offline; stored, sent when it connects")                                        \
+  X(command_error, not_supported, 131113, "400 (207 entry)",                                       \
+    "command: the node does not support cmd-resp (no `cmd-resp` attribute)")                       \
+  X(command_error, invalid_timeout, 131115, "400", "command: `timeout` not 1–2592000 or -1")       \
+  X(command_error, request_not_found, 131116, "404",                                               \
+    "command: request not found (unknown, or another user's) (Stratus)")                           \
+  X(command_error, not_pending, 131117, "409", "command: nothing left to cancel (Stratus)")        \
+  /* --- claiming (spec §6; Espressif documents no codes, so these are Stratus's) ----- */        \
+  X(claim_error, mac_invalid, 150001, "400",                                                       \
+    "claiming: `mac_addr` missing or not 12 hex digits (`:` and `-` allowed)")                     \
+  X(claim_error, platform_invalid, 150002, "400",                                                  \
+    "claiming: `platform` missing, empty, over 32 bytes or not [A-Za-z0-9._-]")                    \
+  X(claim_error, csr_missing, 150003, "400", "claiming: `csr` missing or empty")                   \
+  X(claim_error, csr_invalid, 150004, "400",                                                       \
+    "claiming: the CSR does not parse, is over 16 KiB, its signature does not verify, or its "     \
+    "key is not ECDSA P-256 / RSA 2048–4096")                                                      \
+  X(claim_error, claim_not_found, 150005, "404",                                                   \
+    "claiming: the CSR's CN is not a node id this user initiated")                                 \
+  X(claim_error, cn_mismatch, 150006, "400",                                                       \
+    "claiming: the CSR's CN is not the node id being claimed")                                     \
+  X(claim_error, node_limit, 150007, "429",                                                        \
+    "claiming: the user holds `claiming.max_nodes_per_user` node ids")                             \
+  X(claim_error, self_claim_disabled, 150008, "403",                                               \
+    "self claiming is off (`claiming.self_claim = deny`)")                                         \
+  X(claim_error, mac_not_allowed, 150009, "403",                                                   \
+    "self claiming: the MAC address matches no entry of the allow-list")                           \
+  X(claim_error, challenge_response_missing, 150010, "400",                                        \
+    "self claiming: `auth_id` or `challenge_response` missing or malformed")                       \
+  X(claim_error, challenge_invalid, 150011, "403",                                                 \
+    "self claiming: the `auth_id` is unknown, expired or already used")                            \
+  X(claim_error, matter_unsupported, 150012, "400",                                                \
+    "`claim/verify?matter=true`: Matter device certificates are not issued")                       \
+  X(claim_error, reissue_forbidden, 150013, "403",                                                 \
+    "`claim/verify`: the node belongs to another user now; only its primary user may get a "       \
+    "new certificate (docs/security.md)")                                                          \
+  X(claim_error, already_certified, 150014, "403",                                                 \
     "self claiming: the node id already holds a valid certificate")
 
 namespace stratus::proto::rest {

@@ -36,7 +36,8 @@ MappingRequest read_request(const Statement& s) {
 Result<std::vector<std::pair<std::string, std::string>>> users_of_node(Connection& c,
                                                                        std::string_view node_id) {
   return c.query_all(
-      "SELECT user_id, role FROM user_nodes WHERE node_id = ?1 ORDER BY user_id",
+      "SELECT user_id, role FROM (SELECT user_id, role, MAX(direct) FROM node_access WHERE "
+      "node_id = ?1 GROUP BY user_id) ORDER BY user_id",
       [](const Statement& s) { return std::pair(s.text(0), s.text(1)); }, node_id);
 }
 
@@ -129,8 +130,8 @@ class Writer final : public NodeWriter {
   }
   Result<std::vector<DesiredSet>> take_desired(std::string_view node_id) override {
     auto sets = c_.query_all(
-        "SELECT d.user_id, d.params, d.updated_ms, EXISTS(SELECT 1 FROM user_nodes u WHERE "
-        "u.node_id = d.node_id AND u.user_id = d.user_id) FROM node_desired d "
+        "SELECT d.user_id, d.params, d.updated_ms, EXISTS(SELECT 1 FROM node_access a WHERE "
+        "a.node_id = d.node_id AND a.user_id = d.user_id) FROM node_desired d "
         "WHERE d.node_id = ?1 ORDER BY d.updated_ms, d.user_id",
         [](const Statement& s) {
           return DesiredSet{s.text(0), s.text(1), s.integer(2), s.integer(3) != 0};
@@ -152,11 +153,11 @@ class Writer final : public NodeWriter {
   }
   Result<AccessRemoved> remove_user(std::string_view user_id, std::string_view node_id,
                                     std::string_view reason, std::int64_t ms) override {
-    return remove_access(node_id, user_id, reason, ms);
+    return remove_node_access(c_, node_id, user_id, reason, ms);
   }
   Result<AccessRemoved> remove_all_users(std::string_view node_id, std::string_view reason,
                                          std::int64_t ms) override {
-    return remove_access(node_id, {}, reason, ms);
+    return remove_node_access(c_, node_id, {}, reason, ms);
   }
   Result<std::vector<std::pair<std::string, std::string>>> users_of(
       std::string_view node_id) override {
@@ -209,46 +210,47 @@ class Writer final : public NodeWriter {
   }
 
  private:
-  // One user's (or, with an empty `user_id`, every user's) access to the node and
-  // everything queued in their name: relations, desired sets, pending commands.
-  Result<AccessRemoved> remove_access(std::string_view node_id, std::string_view user_id,
-                                      std::string_view reason, std::int64_t ms) {
-    AccessRemoved removed;
-    const auto step = [&](std::string_view sql, std::int64_t& count) -> Result<void> {
-      auto r = user_id.empty() ? c_.execute(sql, node_id) : c_.execute(sql, node_id, user_id);
-      if (!r)
-        return r;
-      count = c_.changes();
-      return {};
-    };
-    const bool all = user_id.empty();
-    if (auto r = step(all ? "DELETE FROM user_nodes WHERE node_id = ?1"
-                          : "DELETE FROM user_nodes WHERE node_id = ?1 AND user_id = ?2",
-                      removed.users);
-        !r)
-      return fail(r.error());
-    if (auto r = step(all ? "DELETE FROM node_desired WHERE node_id = ?1"
-                          : "DELETE FROM node_desired WHERE node_id = ?1 AND user_id = ?2",
-                      removed.desired_discarded);
-        !r)
-      return fail(r.error());
-    const std::string description = "cancelled: " + std::string(reason);
-    constexpr std::string_view kCancel =
-        "UPDATE command_requests SET status = 'cancelled', status_description = ?1, "
-        "response_ms = ?2 WHERE node_id = ?3 AND status IN ('requested', 'in_progress')";
-    auto cancelled = all ? c_.execute(kCancel, std::string_view(description), ms, node_id)
-                         : c_.execute(std::string(kCancel) + " AND user_id = ?4",
-                                      std::string_view(description), ms, node_id, user_id);
-    if (!cancelled)
-      return fail(cancelled.error());
-    removed.commands_cancelled = c_.changes();
-    return removed;
-  }
-
   Connection& c_;
 };
 
 }  // namespace
+
+// One user's (or, with an empty `user_id`, every user's) access to the node and
+// everything queued in their name: relations, desired sets, pending commands.
+Result<AccessRemoved> remove_node_access(Connection& c, std::string_view node_id,
+                                         std::string_view user_id, std::string_view reason,
+                                         std::int64_t ms) {
+  AccessRemoved removed;
+  const auto step = [&](std::string_view sql, std::int64_t& count) -> Result<void> {
+    auto r = user_id.empty() ? c.execute(sql, node_id) : c.execute(sql, node_id, user_id);
+    if (!r)
+      return r;
+    count = c.changes();
+    return {};
+  };
+  const bool all = user_id.empty();
+  if (auto r = step(all ? "DELETE FROM user_nodes WHERE node_id = ?1"
+                        : "DELETE FROM user_nodes WHERE node_id = ?1 AND user_id = ?2",
+                    removed.users);
+      !r)
+    return fail(r.error());
+  if (auto r = step(all ? "DELETE FROM node_desired WHERE node_id = ?1"
+                        : "DELETE FROM node_desired WHERE node_id = ?1 AND user_id = ?2",
+                    removed.desired_discarded);
+      !r)
+    return fail(r.error());
+  const std::string description = "cancelled: " + std::string(reason);
+  constexpr std::string_view kCancel =
+      "UPDATE command_requests SET status = 'cancelled', status_description = ?1, "
+      "response_ms = ?2 WHERE node_id = ?3 AND status IN ('requested', 'in_progress')";
+  auto cancelled = all ? c.execute(kCancel, std::string_view(description), ms, node_id)
+                       : c.execute(std::string(kCancel) + " AND user_id = ?4",
+                                   std::string_view(description), ms, node_id, user_id);
+  if (!cancelled)
+    return fail(cancelled.error());
+  removed.commands_cancelled = c.changes();
+  return removed;
+}
 
 Result<void> SqliteNodeRepository::write(const std::function<Result<void>(NodeWriter&)>& body) {
   return db_->with([&](Connection& c) {
@@ -265,7 +267,8 @@ Result<UserNodePage> SqliteNodeRepository::list_user_nodes(std::string_view user
     UserNodePage page;
     {
       auto count = c.prepare(
-          "SELECT COUNT(*) FROM user_nodes WHERE user_id = ?1 AND (?2 = '' OR node_id = ?2)");
+          "SELECT COUNT(DISTINCT node_id) FROM node_access WHERE user_id = ?1 AND "
+          "(?2 = '' OR node_id = ?2)");
       if (!count)
         return fail(count.error());
       count->bind(1, user_id).bind(2, only_node_id);
@@ -273,10 +276,12 @@ Result<UserNodePage> SqliteNodeRepository::list_user_nodes(std::string_view user
         return fail(row.error());
       page.total = count->integer(0);
     }
-    auto s = c.prepare(std::string("SELECT ") + std::string(kNodeColumns) +
-                       ", u.role, u.sub_role, u.mapped_at FROM user_nodes u JOIN nodes n ON "
-                       "n.node_id = u.node_id WHERE u.user_id = ?1 AND u.node_id >= ?2 AND "
-                       "(?3 = '' OR u.node_id = ?3) ORDER BY u.node_id LIMIT ?4");
+    auto s = c.prepare(
+        std::string("SELECT ") + std::string(kNodeColumns) +
+        ", u.role, u.sub_role, u.since_at, u.direct FROM (SELECT node_id, role, sub_role, "
+        "since_at, MAX(direct) AS direct FROM node_access WHERE user_id = ?1 AND "
+        "node_id >= ?2 AND (?3 = '' OR node_id = ?3) GROUP BY node_id) u JOIN "
+        "nodes n ON n.node_id = u.node_id ORDER BY u.node_id LIMIT ?4");
     if (!s)
       return fail(s.error());
     s->bind(1, user_id).bind(2, start_node_id).bind(3, only_node_id);
@@ -289,7 +294,8 @@ Result<UserNodePage> SqliteNodeRepository::list_user_nodes(std::string_view user
         break;
       page.nodes.push_back(UserNode{read_node(*s), s->text(kNodeColumnCount),
                                     static_cast<int>(s->integer(kNodeColumnCount + 1)),
-                                    s->integer(kNodeColumnCount + 2)});
+                                    s->integer(kNodeColumnCount + 2),
+                                    s->integer(kNodeColumnCount + 3) != 0});
     }
     if (page.nodes.size() > limit) {
       page.next_node_id = page.nodes.back().node.node_id;

@@ -9,6 +9,16 @@
 
 namespace stratus::storage::sqlite {
 
+class Connection;
+
+/// Inside a transaction on `c`: removes `user_id`'s direct relation to the node (every
+/// user's with an empty `user_id`), their queued sets for it, and marks their pending
+/// command requests `cancelled` with `reason` at `ms`. Shared by the node and access
+/// repositories. Errors: as `Connection::execute`.
+Result<AccessRemoved> remove_node_access(Connection& c, std::string_view node_id,
+                                         std::string_view user_id, std::string_view reason,
+                                         std::int64_t ms);
+
 /// Thread-safe; every call borrows a pooled connection and may block.
 class SqliteNodeRepository final : public NodeRepository {
  public:

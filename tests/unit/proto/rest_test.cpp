@@ -15,9 +15,11 @@
 #include "proto/rest/claiming.hpp"
 #include "proto/rest/commands.hpp"
 #include "proto/rest/error_codes.hpp"
+#include "proto/rest/groups.hpp"
 #include "proto/rest/json.hpp"
 #include "proto/rest/limits.hpp"
 #include "proto/rest/nodes.hpp"
+#include "proto/rest/sharing.hpp"
 
 namespace stratus::proto::rest {
 namespace {
@@ -334,6 +336,127 @@ TEST(RestClaiming, RequestsAndAnswers) {
   ASSERT_TRUE(cert);
   EXPECT_EQ(cert->mqtt_port, 8883);
   EXPECT_FALSE(parse_claim_verified(object("{}")));
+}
+
+TEST(RestSharing, ShareRequestsAsTheClientsSendThem) {
+  // The CLI's add_user, the TS SDK's node_ids spelling, and group sharing.
+  const auto cli = parse_share_request(
+      object(R"({"nodes":["a","b"],"user_name":"u@x.io","sub_role":2,"transfer":true,
+                 "new_role":"secondary","metadata":{"devices":[]}})"),
+      SharingKind::node);
+  ASSERT_TRUE(cli);
+  EXPECT_EQ(cli->ids, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(cli->sub_role, 2);
+  EXPECT_TRUE(cli->transfer);
+  EXPECT_EQ(cli->metadata_json, R"({"devices":[]})");
+  EXPECT_EQ(
+      parse_share_request(object(R"({"node_ids":["a"],"user_name":"u"})"), SharingKind::node)->ids,
+      (std::vector<std::string>{"a"}));
+  EXPECT_EQ(parse_share_request(object(R"({"groups":["g"],"user_name":"u","primary":true})"),
+                                SharingKind::group)
+                ->ids,
+            (std::vector<std::string>{"g"}));
+  // Missing members are the service's to name; wrong types are refused here.
+  EXPECT_EQ(parse_share_request(object("{}"), SharingKind::node)->user_name, "");
+  for (const char* bad :
+       {R"({"nodes":"a"})", R"({"nodes":[1]})", R"({"user_name":5})", R"({"primary":"true"})",
+        R"({"transfer":1})", R"({"sub_role":1.5})", R"({"sub_role":256})", R"({"sub_role":-1})",
+        R"({"new_role":true})", R"({"metadata":[1]})"}) {
+    EXPECT_EQ(reason(parse_share_request(object(bad), SharingKind::node)), kBadBody) << bad;
+  }
+  // What the client writes, the server reads back.
+  const auto again = parse_share_request(to_json(*cli, SharingKind::node), SharingKind::node);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->ids, cli->ids);
+  EXPECT_EQ(again->new_role, "secondary");
+  EXPECT_EQ(again->metadata_json, cli->metadata_json);
+  EXPECT_FALSE(to_json(ShareRequest{{"g"}, "u", false, 0, false, "", ""}, SharingKind::group)
+                   .contains("sub_role"));
+}
+
+TEST(RestSharing, AnswersAndListings) {
+  EXPECT_EQ(*parse_sharing_answer(object(R"({"accept":false,"request_id":"r"})"))->accept, false);
+  EXPECT_EQ(*parse_sharing_answer(object(R"({"confirm_sharing":true,"request_id":"r"})"))->accept,
+            true);
+  EXPECT_FALSE(parse_sharing_answer(object(R"({"request_id":"r"})"))->accept);
+  EXPECT_EQ(reason(parse_sharing_answer(object(R"({"accept":"true"})"))), kBadBody);
+  EXPECT_EQ(reason(parse_sharing_answer(object(R"({"accept":true,"request_id":1})"))), kBadBody);
+
+  const auto created = parse_share_created(to_json(ShareCreated{"r1", "done", false}));
+  ASSERT_TRUE(created);
+  EXPECT_EQ(created->request_id, "r1");
+  EXPECT_FALSE(parse_share_created(object(R"({"status":"success"})")));
+
+  const auto users = sharing_users_json({{"n1", {"a"}, {"b", "c"}}}, SharingKind::node);
+  EXPECT_EQ(
+      json::serialize(users),
+      R"({"node_sharing":[{"node_id":"n1","users":{"primary":["a"],"secondary":["b","c"]}}]})");
+  EXPECT_EQ(parse_sharing_users(users, SharingKind::node).at(0).secondary.size(), 2u);
+  EXPECT_TRUE(parse_sharing_users(users, SharingKind::group).empty());
+
+  SharingRequestPage page;
+  SharingRequestInfo info;
+  info.request_id = "r1";
+  info.status = "pending";
+  info.timestamp_s = 1764700000;
+  info.ids = {"g1"};
+  info.group_names = {"Home"};
+  info.user_name = "b@x.io";
+  info.primary_user_name = "a@x.io";
+  info.user_role = "secondary";
+  page.requests.push_back(info);
+  const auto written = to_json(page, SharingKind::group);
+  EXPECT_FALSE(written.contains("next_request_id"));  // the last page says nothing more
+  const auto& entry = written.at("sharing_requests").as_array().at(0).as_object();
+  EXPECT_TRUE(entry.contains("group_ids"));
+  EXPECT_TRUE(entry.contains("user_name") && entry.contains("primary_user_name"));
+  const auto back = parse_sharing_request_page(written, SharingKind::group);
+  ASSERT_EQ(back.requests.size(), 1u);
+  EXPECT_EQ(back.requests[0].group_names, info.group_names);
+  EXPECT_EQ(back.requests[0].timestamp_s, info.timestamp_s);
+  page.next_request_id = "r0";
+  EXPECT_EQ(to_json(page, SharingKind::node).at("next_request_id"), "r0");
+}
+
+TEST(RestGroups, FieldsPagesAndTheCliQuirks) {
+  // `group add` sends is_matter and mutually_exclusive on every root group.
+  const auto add = parse_group_fields(
+      object(R"({"group_name":"Home","is_matter":true,"mutually_exclusive":false})"));
+  ASSERT_TRUE(add);
+  EXPECT_EQ(add->is_matter, true);
+  EXPECT_EQ(add->mutually_exclusive, false);
+  EXPECT_FALSE(add->empty());
+  EXPECT_TRUE(parse_group_fields(object("{}"))->empty());
+  EXPECT_EQ(parse_group_fields(object(R"({"custom_data":null})"))->custom_data_json, "null");
+  EXPECT_EQ(parse_group_fields(object(R"({"nodes":["a"],"operation":"add"})"))->operation, "add");
+  for (const char* bad :
+       {R"({"group_name":1})", R"({"nodes":"a"})", R"({"custom_data":[1]})",
+        R"({"custom_data":"x"})", R"({"mutually_exclusive":"false"})", R"({"operation":{}})"}) {
+    EXPECT_EQ(reason(parse_group_fields(object(bad))), kBadBody) << bad;
+  }
+  EXPECT_EQ(*parse_group_created(group_created_json("g1")), "g1");
+  EXPECT_FALSE(parse_group_created(object("{}")));
+
+  GroupPage page;
+  Group g;
+  g.group_id = "g1";
+  g.group_name = "Home";
+  g.nodes = std::vector<std::string>{"n1"};
+  g.sub_groups = std::vector<Group>{};
+  page.groups.push_back(g);
+  page.total = 1;
+  const auto written = to_json(page);
+  EXPECT_FALSE(written.contains("next_id"));  // the CLI loops while next_id is there
+  const auto& entry = written.at("groups").as_array().at(0).as_object();
+  EXPECT_EQ(entry.at("sub_groups"), json::array());
+  EXPECT_EQ(entry.at("custom_data"), json::object());
+  EXPECT_FALSE(entry.contains("node_details"));
+  const auto back = parse_group_page(written);
+  ASSERT_EQ(back.groups.size(), 1u);
+  EXPECT_EQ(back.groups[0].nodes, g.nodes);
+  EXPECT_FALSE(back.groups[0].node_details);
+  page.next_id = "g2";
+  EXPECT_EQ(to_json(page).at("next_id"), "g2");
 }
 
 }  // namespace
