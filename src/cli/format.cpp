@@ -138,6 +138,13 @@ std::string connectivity_text(const client::Connectivity& c,
          format_duration(std::chrono::duration_cast<std::chrono::seconds>(now - since));
 }
 
+std::string list_text(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items)
+    out += (out.empty() ? "" : ", ") + item;
+  return out.empty() ? "-" : out;
+}
+
 std::string render_table(const std::vector<std::string>& header,
                          const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> widths(header.size(), 0);

@@ -34,6 +34,9 @@ namespace stratus::cli {
 [[nodiscard]] std::string render_table(const std::vector<std::string>& header,
                                        const std::vector<std::vector<std::string>>& rows);
 
+/// `items` joined with ", " for a table cell or a line; "-" when there are none. Pure.
+[[nodiscard]] std::string list_text(const std::vector<std::string>& items);
+
 /// The node list table: NODE ID, NAME (config info name, "-" when unknown),
 /// TYPE, STATUS (`connectivity_text`). "no nodes\n" for an empty list.
 [[nodiscard]] std::string node_table(const std::vector<client::NodeDetails>& nodes,

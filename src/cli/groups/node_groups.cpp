@@ -29,13 +29,6 @@ struct GroupOptions {
   bool raw = false;
 };
 
-std::string joined_ids(const std::vector<std::string>& ids) {
-  std::string out;
-  for (const auto& id : ids)
-    out += (out.empty() ? "" : ", ") + id;
-  return out;
-}
-
 // Optional text: set when the user gave it.
 std::optional<std::string> given(const std::string& value) {
   if (value.empty())
@@ -115,7 +108,7 @@ int edit(Context& ctx, const GroupOptions& o, std::optional<std::string> operati
   if (!operation)
     ctx.out() << "group " << o.group_id << " updated\n";
   else
-    ctx.out() << (*operation == "add" ? "added " : "removed ") << joined_ids(f.nodes)
+    ctx.out() << (*operation == "add" ? "added " : "removed ") << list_text(f.nodes)
               << (*operation == "add" ? " to" : " from") << " group " << o.group_id << '\n';
   return 0;
 }

@@ -78,10 +78,7 @@ int get_node_details(Context& ctx, const NodeOptions& o) {
                                               std::chrono::seconds(n.mapping_timestamp_s)),
                                           now));
     }
-    std::string tags;
-    for (const auto& t : n.tags)
-      tags += (tags.empty() ? "" : ", ") + t;
-    rows.emplace_back("tags", tags.empty() ? "-" : tags);
+    rows.emplace_back("tags", list_text(n.tags));
     const bool has_metadata = !n.metadata_json.empty() && n.metadata_json != "{}";
     rows.emplace_back("metadata", has_metadata ? n.metadata_json : "-");
     rows.emplace_back("params", n.params_json.empty() ? "(not reported yet)" : "");

@@ -33,13 +33,6 @@ std::string_view noun(SharingKind kind, std::size_t n) {
   return n == 1 ? "group" : "groups";
 }
 
-std::string joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& i : items)
-    out += (out.empty() ? "" : ", ") + i;
-  return out.empty() ? "-" : out;
-}
-
 int add_user(Context& ctx, SharingKind kind, const SharingOptions& o) {
   client::ShareRequest request;
   request.ids = split_list(o.ids);
@@ -62,7 +55,7 @@ int add_user(Context& ctx, SharingKind kind, const SharingOptions& o) {
   }
   ctx.out() << created->description << '\n'
             << key_values({{"request id", created->request_id},
-                           {noun(kind, request.ids.size()).data(), joined(request.ids)},
+                           {noun(kind, request.ids.size()).data(), list_text(request.ids)},
                            {"user", o.user}});
   return 0;
 }
@@ -80,8 +73,8 @@ int remove_user(Context& ctx, SharingKind kind, const SharingOptions& o) {
     ctx.print_json(s->last_body());
     return 0;
   }
-  ctx.out() << o.user << " no longer has access to " << noun(kind, ids.size()) << ' ' << joined(ids)
-            << '\n';
+  ctx.out() << o.user << " no longer has access to " << noun(kind, ids.size()) << ' '
+            << list_text(ids) << '\n';
   return 0;
 }
 
@@ -130,7 +123,7 @@ int list_users(Context& ctx, SharingKind kind, const SharingOptions& o) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& u : *users)
-    rows.push_back({u.id, joined(u.primary), joined(u.secondary)});
+    rows.push_back({u.id, list_text(u.primary), list_text(u.secondary)});
   ctx.out() << render_table(
       {kind == SharingKind::node ? "NODE ID" : "GROUP ID", "PRIMARY", "SECONDARY"}, rows);
   return 0;
@@ -155,7 +148,7 @@ int list_requests(Context& ctx, SharingKind kind, const SharingOptions& o) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : page->requests) {
     std::string what =
-        joined(kind == SharingKind::group && !r.group_names.empty() ? r.group_names : r.ids);
+        list_text(kind == SharingKind::group && !r.group_names.empty() ? r.group_names : r.ids);
     std::string role = r.user_role.empty() ? "secondary" : r.user_role;
     if (r.transfer)
       role = "primary (transfer)";

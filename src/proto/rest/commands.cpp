@@ -96,10 +96,7 @@ Result<CommandRequest> parse_command_request(const json::object& o) {
 
 json::object to_json(const CommandRequest& c) {
   json::object o;
-  json::array ids;
-  for (const auto& id : c.node_ids)
-    ids.emplace_back(id);
-  o["node_ids"] = std::move(ids);
+  o["node_ids"] = strings_json(c.node_ids);
   o["cmd"] = c.cmd;
   if (!c.data.empty()) {
     json::value parsed = c.is_base64 ? json::value(nullptr) : document_value(c.data);
@@ -142,16 +139,13 @@ json::object to_json(const CommandCreated& c) {
     return json::object{{"request_id", c.request_id}, {"status", "success"}};
   json::array responses;
   for (const auto& g : c.responses) {
-    json::array ids;
-    for (const auto& id : g.node_ids)
-      ids.emplace_back(id);
     json::object response =
         g.success ? json::object{{"status", "success"}, {"description", g.description}}
                   : json::object{{"status", "failure"},
                                  {"error_code", g.error_code},
                                  {"description", g.description}};
     responses.push_back(
-        json::object{{"node_ids", std::move(ids)}, {"response", std::move(response)}});
+        json::object{{"node_ids", strings_json(g.node_ids)}, {"response", std::move(response)}});
   }
   return json::object{{"request_id", c.request_id}, {"responses", std::move(responses)}};
 }

@@ -19,14 +19,6 @@ Result<std::optional<bool>> optional_flag(const json::object& o, std::string_vie
   return std::optional<bool>(v->as_bool());
 }
 
-json::array string_array(const std::vector<std::string>& values) {
-  json::array a;
-  a.reserve(values.size());
-  for (const auto& v : values)
-    a.emplace_back(json::string(v));
-  return a;
-}
-
 json::object group_json(const Group& g) {
   json::object o;
   o["group_id"] = g.group_id;
@@ -48,7 +40,7 @@ json::object group_json(const Group& g) {
       details.emplace_back(to_json(d));
     o["node_details"] = std::move(details);
   } else if (g.nodes) {
-    o["nodes"] = string_array(*g.nodes);
+    o["nodes"] = strings_json(*g.nodes);
   }
   if (g.sub_groups) {
     json::array subs;
@@ -149,7 +141,7 @@ json::object to_json(const GroupFields& f) {
   if (f.custom_data_json)
     o["custom_data"] = document_value(*f.custom_data_json);
   if (!f.nodes.empty())
-    o["nodes"] = string_array(f.nodes);
+    o["nodes"] = strings_json(f.nodes);
   if (f.type)
     o["type"] = *f.type;
   if (f.operation)

@@ -195,6 +195,14 @@ json::value document_value(std::string_view text) {
   return ec ? json::value(nullptr) : v;
 }
 
+json::array strings_json(const std::vector<std::string>& values) {
+  json::array a;
+  a.reserve(values.size());
+  for (const auto& v : values)
+    a.emplace_back(json::string(v));
+  return a;
+}
+
 json::object success_body(std::string_view description) {
   return json::object{{"status", "success"}, {"description", description}};
 }

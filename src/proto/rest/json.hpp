@@ -118,6 +118,10 @@ template <std::size_t N>
 /// unreadable.
 [[nodiscard]] boost::json::value document_value(std::string_view text);
 
+/// `values` as a JSON array of strings (the writer of `optional_strings` and
+/// `strings_or_empty`).
+[[nodiscard]] boost::json::array strings_json(const std::vector<std::string>& values);
+
 /// `{"status":"success","description":"<description>"}`, the answer of most writes.
 [[nodiscard]] boost::json::object success_body(std::string_view description);
 

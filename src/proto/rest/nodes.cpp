@@ -32,9 +32,6 @@ json::object node_status_json(const Connectivity& c) {
 }
 
 json::object to_json(const NodeDetails& n) {
-  json::array tags;
-  for (const auto& t : n.tags)
-    tags.emplace_back(t);
   json::object o{{"id", n.id},
                  {"node_id", n.id},
                  {"role", n.role},
@@ -44,7 +41,7 @@ json::object to_json(const NodeDetails& n) {
                  {"is_matter", false},
                  {"mapping_timestamp", n.mapping_timestamp_s},
                  {"status", node_status_json(n.connectivity)},
-                 {"tags", std::move(tags)},
+                 {"tags", strings_json(n.tags)},
                  {"metadata", document_value(n.metadata_json)}};
   if (!n.config_json.empty())
     o["config"] = document_value(n.config_json);
@@ -270,12 +267,8 @@ Result<NodeUpdate> parse_node_update(const json::object& body) {
 
 json::object to_json(const NodeUpdate& u) {
   json::object o;
-  if (!u.tags.empty()) {
-    json::array tags;
-    for (const auto& t : u.tags)
-      tags.emplace_back(t);
-    o["tags"] = std::move(tags);
-  }
+  if (!u.tags.empty())
+    o["tags"] = strings_json(u.tags);
   if (u.metadata != nullptr)
     o["metadata"] = *u.metadata;
   return o;

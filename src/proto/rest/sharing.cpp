@@ -33,14 +33,6 @@ Result<std::string> optional_object_text(const json::object& o, std::string_view
   return json::serialize(*v);
 }
 
-json::array string_array(const std::vector<std::string>& values) {
-  json::array a;
-  a.reserve(values.size());
-  for (const auto& v : values)
-    a.emplace_back(json::string(v));
-  return a;
-}
-
 }  // namespace
 
 Result<ShareRequest> parse_share_request(const json::object& body, SharingKind kind) {
@@ -79,7 +71,7 @@ Result<ShareRequest> parse_share_request(const json::object& body, SharingKind k
 
 json::object to_json(const ShareRequest& r, SharingKind kind) {
   json::object o;
-  o[ids_key(kind)] = string_array(r.ids);
+  o[ids_key(kind)] = strings_json(r.ids);
   o["user_name"] = r.user_name;
   if (r.sub_role != 0)
     o["sub_role"] = r.sub_role;
@@ -137,8 +129,8 @@ json::object sharing_users_json(const std::vector<SharingUsers>& entries, Sharin
   list.reserve(entries.size());
   for (const auto& e : entries) {
     json::object users;
-    users["primary"] = string_array(e.primary);
-    users["secondary"] = string_array(e.secondary);
+    users["primary"] = strings_json(e.primary);
+    users["secondary"] = strings_json(e.secondary);
     json::object item;
     item[id_key(kind)] = e.id;
     item["users"] = std::move(users);
@@ -179,9 +171,9 @@ json::object to_json(const SharingRequestPage& page, SharingKind kind) {
     o["request_id"] = r.request_id;
     o["request_status"] = r.status;
     o["request_timestamp"] = r.timestamp_s;
-    o[request_ids_key(kind)] = string_array(r.ids);
+    o[request_ids_key(kind)] = strings_json(r.ids);
     if (kind == SharingKind::group)
-      o["group_names"] = string_array(r.group_names);
+      o["group_names"] = strings_json(r.group_names);
     o["user_name"] = r.user_name;
     o["primary_user_name"] = r.primary_user_name;
     o["user_role"] = r.user_role;
