@@ -17,6 +17,7 @@
 #include "proto/rest/accounts.hpp"
 #include "proto/rest/claiming.hpp"
 #include "proto/rest/commands.hpp"
+#include "proto/rest/events.hpp"
 #include "proto/rest/groups.hpp"
 #include "proto/rest/json.hpp"
 #include "proto/rest/nodes.hpp"
@@ -141,6 +142,31 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (const auto any = rest::parse_body(body))
     (void)rest::parse_set_outcomes(*any, {"n1"});
+
+  // The event stream: a browser's first message, the query filters (the body as each
+  // query value), the server's messages and alert pages as a client reads them.
+  if (const auto hello = rest::parse_stream_hello(body)) {
+    FUZZ_CHECK(!hello->access_token.empty());
+    const auto again =
+        rest::parse_stream_hello(rest::stream_hello_json(hello->access_token, hello->filter));
+    FUZZ_CHECK(again && again->filter.kinds == hello->filter.kinds &&
+               again->filter.node_ids == hello->filter.node_ids);
+  } else {
+    FUZZ_CHECK(hello.error().code == errc::invalid_argument);
+  }
+  const std::string text(body);
+  for (const char* key : {"node_ids", "types", "last_event_id"})
+    check_refusal(rest::parse_event_filter({{key, text}}));
+  check_refusal(rest::parse_alert_query({{"node_id", "n1"}, {"start_time", text}}));
+  check_refusal(rest::parse_alert_query({{"node_id", text}, {"num_records", text}}));
+  if (const auto message = rest::parse_stream_message(body))
+    (void)rest::event_summary(*message);
+  if (const auto alerts = rest::parse_alert_page(body)) {
+    const auto again = rest::parse_alert_page(rest::alert_page_json(*alerts));
+    FUZZ_CHECK(again && again->alerts.size() == alerts->alerts.size());
+    for (const auto& a : alerts->alerts)
+      (void)rest::alert_text(a.payload_json);
+  }
 
   if (const auto flag = rest::parse_query_bool(body))
     FUZZ_CHECK(body.size() <= 5);

@@ -26,6 +26,21 @@ std::string sha256_hex(std::string_view data) {
   return hex;
 }
 
+std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
+  detail::ensure_sodium();
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()),
+                              key.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()),
+                                message.size());
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_final(&state, mac);
+  std::string hex(2 * sizeof mac + 1, '\0');  // + NUL written by sodium_bin2hex
+  sodium_bin2hex(hex.data(), hex.size(), mac, sizeof mac);
+  hex.pop_back();
+  return hex;
+}
+
 std::string verification_code(int digits) {
   STRATUS_ASSERT(digits >= 1 && digits <= 64, "verification_code digits must be in [1, 64]");
   detail::ensure_sodium();

@@ -27,6 +27,10 @@ namespace stratus::auth {
 /// choice, never outside input). Thread-safe.
 [[nodiscard]] std::string verification_code(int digits = 6);
 
+/// HMAC-SHA-256 (RFC 2104) of `message` under `key` (any length), as 64 lower-case hex
+/// digits: the webhook signature (docs/api.md "Webhooks"). Thread-safe.
+[[nodiscard]] std::string hmac_sha256_hex(std::string_view key, std::string_view message);
+
 /// True if `a` and `b` are byte-for-byte equal. The comparison of equal-length
 /// inputs takes time independent of their contents (sodium_memcmp); only the
 /// lengths may leak, so compare fixed-length values (hashes, MACs). Thread-safe.

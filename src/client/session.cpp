@@ -432,6 +432,65 @@ Result<std::string> Session::node_params(std::string_view node_id) {
   return std::move(answer->body);
 }
 
+Result<AlertPage> Session::alerts(const AlertQuery& query) {
+  auto& m = *impl_;
+  std::string path = "user/nodes/alerts?node_id=" + percent_encode(query.node_id);
+  if (query.start_time)
+    path += "&start_time=" + std::to_string(*query.start_time);
+  if (query.end_time)
+    path += "&end_time=" + std::to_string(*query.end_time);
+  if (query.start_id)
+    path += "&start_id=" + std::to_string(*query.start_id);
+  path += "&num_records=" + std::to_string(query.num_records);
+  auto answer = m.authed("GET", m.url.versioned(path), std::nullopt, m.options.request_timeout);
+  if (!answer)
+    return fail(answer.error());
+  return rest::parse_alert_page(answer->body);
+}
+
+Result<std::string> Session::add_webhook(const WebhookRequest& request) {
+  auto& m = *impl_;
+  auto o =
+      m.authed_object("POST", m.url.versioned("user/webhooks"), rest::webhook_request_json(request),
+                      m.options.request_timeout, "POST /v1/user/webhooks");
+  if (!o)
+    return fail(o.error());
+  auto id = rest::string_or(*o, "webhook_id");
+  if (id.empty())
+    return fail(errc::internal, "POST /v1/user/webhooks: the answer has no webhook_id");
+  return id;
+}
+
+Result<std::vector<WebhookInfo>> Session::webhooks() {
+  auto& m = *impl_;
+  auto answer =
+      m.authed("GET", m.url.versioned("user/webhooks"), std::nullopt, m.options.request_timeout);
+  if (!answer)
+    return fail(answer.error());
+  return rest::parse_webhook_list(answer->body);
+}
+
+Result<void> Session::remove_webhook(std::string_view webhook_id) {
+  auto& m = *impl_;
+  auto answer =
+      m.authed("DELETE", m.url.versioned("user/webhooks?webhook_id=" + percent_encode(webhook_id)),
+               std::nullopt, m.options.request_timeout);
+  if (!answer)
+    return fail(answer.error());
+  return {};
+}
+
+Result<std::string> Session::fresh_access_token() {
+  auto& m = *impl_;
+  if (m.tokens.access_token.empty() || m.tokens.refresh_token.empty())
+    return fail(errc::unauthenticated, "not logged in");
+  if (m.needs_refresh()) {
+    if (auto r = m.refresh(); !r)
+      return fail(r.error());
+  }
+  return m.tokens.access_token;
+}
+
 Result<CommandCreated> Session::create_command_request(const CommandRequest& request) {
   auto& m = *impl_;
   auto o =

@@ -131,6 +131,24 @@ class Session {
   Result<Connectivity> node_status(std::string_view node_id);
   /// `GET v1/user/nodes/params?node_id=` → the reported params document (JSON text).
   Result<std::string> node_params(std::string_view node_id);
+
+  /// `GET v1/user/nodes/alerts`: the node's alerts, newest first (`query.node_id` is
+  /// required). Errors: not_found (`node_error::node_not_found`) for a node the caller
+  /// cannot see.
+  Result<AlertPage> alerts(const AlertQuery& query);
+
+  /// `POST v1/user/webhooks`: returns the new webhook's id. Errors: the server's
+  /// (`event_error::webhook_*`, `node_error::node_not_found`).
+  Result<std::string> add_webhook(const WebhookRequest& request);
+  /// `GET v1/user/webhooks`.
+  Result<std::vector<WebhookInfo>> webhooks();
+  /// `DELETE v1/user/webhooks?webhook_id=`.
+  Result<void> remove_webhook(std::string_view webhook_id);
+
+  /// The access token, refreshed first when it expires within `refresh_margin` (for
+  /// connections that carry the token themselves: the event stream). Errors as
+  /// `refresh`; unauthenticated "not logged in" without tokens.
+  Result<std::string> fresh_access_token();
   /// `PUT v1/user/nodes/params` with the batch body `[{"node_id","payload"}]`
   /// (1..`proto::rest::limits::kMaxSetsPerRequest` entries, each payload a JSON
   /// object). 200 and 207 answers both give the per-node outcomes. Errors:

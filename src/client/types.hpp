@@ -12,12 +12,15 @@
 #include "proto/rest/accounts.hpp"
 #include "proto/rest/claiming.hpp"
 #include "proto/rest/commands.hpp"
+#include "proto/rest/events.hpp"
 #include "proto/rest/groups.hpp"
 #include "proto/rest/nodes.hpp"
 #include "proto/rest/sharing.hpp"
 
 namespace stratus::client {
 
+using proto::rest::AlertPage;
+using proto::rest::AlertQuery;
 using proto::rest::ClaimVerified;
 using proto::rest::CommandCreated;
 using proto::rest::CommandPage;
@@ -25,6 +28,7 @@ using proto::rest::CommandRecord;
 using proto::rest::CommandRequest;
 using proto::rest::CommandResponseGroup;
 using proto::rest::Connectivity;
+using proto::rest::EventFilter;
 using proto::rest::Group;
 using proto::rest::GroupFields;
 using proto::rest::GroupPage;
@@ -38,8 +42,11 @@ using proto::rest::ShareRequest;
 using proto::rest::SharingKind;
 using proto::rest::SharingRequestPage;
 using proto::rest::SharingUsers;
+using proto::rest::StreamMessage;
 using proto::rest::Tokens;
 using proto::rest::UserInfo;
+using proto::rest::WebhookInfo;
+using proto::rest::WebhookRequest;
 
 /// One entry of a batch set as the user wrote it: `payload_json` must be a JSON object
 /// `{"<Device>":{"<Param>":value}}` (checked by `Session::set_params` before sending).

@@ -193,6 +193,8 @@ const std::vector<SectionDoc>& sections() {
       {"accounts", "Users, sessions and tokens: the RainMaker user API."},
       {"claiming", "How nodes get their node id and MQTT certificate (POST /claim/...)."},
       {"nodes", "Node ingest (params reports, config, alerts), user-node mapping and control."},
+      {"events", "Live events: the WebSocket stream GET /v1/user/events (docs/api.md)."},
+      {"webhooks", "Signed HTTP POSTs of events to URLs users register (docs/api.md)."},
       {"mail", "How verification codes reach users: files in <data_dir>/outbox, or SMTP."},
       {"log", "Logging."},
   };
@@ -391,6 +393,42 @@ const std::vector<Key>& keys() {
                              "(the RainMaker CLI shows 7 days)."));
     t.push_back(int_key("nodes", "group_max_depth", STRATUS_REF(nodes, group_max_depth), 1, 10,
                         "Levels of node groups (a root group is level 1; RainMaker allows 3)."));
+    t.push_back(int_key("events", "replay_events", STRATUS_REF(events, replay_events), 0, 10000000,
+                        "Newest events kept so a reconnecting stream can resume "
+                        "(last_event_id); older resume points get a resync."));
+    t.push_back(int_key("events", "queue_limit", STRATUS_REF(events, queue_limit), 100, 10000000,
+                        "Events waiting for the dispatcher; above, events are dropped and "
+                        "counted (ingest never waits)."));
+    t.push_back(int_key("events", "stream_send_queue", STRATUS_REF(events, stream_send_queue), 1,
+                        1000000,
+                        "Messages waiting to be sent on one stream; one more and the stream "
+                        "is closed with 4008 (the client reads too slowly)."));
+    t.push_back(int_key("events", "max_message_bytes", STRATUS_REF(events, max_message_bytes), 256,
+                        1 << 20, "Largest message a stream client may send."));
+    t.push_back(duration_key("events", "access_refresh_ms", STRATUS_REF(events, access_refresh_ms),
+                             1000, kMaxMs,
+                             "How often every stream re-reads which nodes its user may see, "
+                             "besides at each sharing, mapping or group change."));
+    t.push_back(duration_key("events", "hello_timeout_ms", STRATUS_REF(events, hello_timeout_ms),
+                             100, 600000,
+                             "How long a stream opened without an Authorization header waits "
+                             "for its first message (the token)."));
+    t.push_back(bool_key("webhooks", "allow_private_addresses",
+                         STRATUS_REF(webhooks, allow_private_addresses),
+                         "Allow webhook URLs that resolve to loopback, link-local or private "
+                         "addresses (off: such URLs are refused, at registration and at "
+                         "each delivery)."));
+    t.push_back(int_key("webhooks", "max_per_user", STRATUS_REF(webhooks, max_per_user), 0, 1000,
+                        "Webhooks one user may register."));
+    t.push_back(int_key("webhooks", "max_failures", STRATUS_REF(webhooks, max_failures), 1, 1000000,
+                        "Failed deliveries in a row after which a webhook is disabled (the "
+                        "reason shows in GET /v1/user/webhooks)."));
+    t.push_back(duration_key("webhooks", "retry_min_ms", STRATUS_REF(webhooks, retry_min_ms), 10,
+                             kMaxMs, "Wait after a first failed delivery; doubled per failure."));
+    t.push_back(duration_key("webhooks", "retry_max_ms", STRATUS_REF(webhooks, retry_max_ms), 10,
+                             kMaxMs, "Longest wait between attempts."));
+    t.push_back(duration_key("webhooks", "timeout_ms", STRATUS_REF(webhooks, timeout_ms), 100,
+                             600000, "Time for one delivery, connection included."));
     t.push_back(choice_key("mail", "mode", STRATUS_REF(mail, mode), {"outbox", "smtp"},
                            "outbox: one text file per message in <data_dir>/outbox; smtp: send."));
     t.push_back(string_key("mail", "smtp_url", STRATUS_REF(mail, smtp_url),

@@ -127,6 +127,26 @@ struct NodesSection {
   int group_max_depth = 3;  ///< levels of node groups, a root group being level 1
 };
 
+/// `events:` — live events (the WebSocket stream `GET /v1/user/events`).
+struct EventsSection {
+  std::size_t replay_events = 10000;      ///< newest events kept for resuming streams
+  std::size_t queue_limit = 100000;       ///< events waiting for the dispatcher
+  std::size_t stream_send_queue = 1024;   ///< messages waiting on one stream; above: cut off
+  std::size_t max_message_bytes = 16384;  ///< largest message a client may send
+  std::chrono::milliseconds access_refresh_ms{60000};  ///< streams re-read their nodes
+  std::chrono::milliseconds hello_timeout_ms{10000};   ///< wait for a first-message token
+};
+
+/// `webhooks:` — signed HTTP deliveries of events to users' URLs.
+struct WebhooksSection {
+  bool allow_private_addresses = false;  ///< loopback, link-local, private destinations
+  std::size_t max_per_user = 10;
+  std::int64_t max_failures = 10;                 ///< in a row, then the webhook is disabled
+  std::chrono::milliseconds retry_min_ms{10000};  ///< first backoff, doubled per failure
+  std::chrono::milliseconds retry_max_ms{3600000};
+  std::chrono::milliseconds timeout_ms{10000};  ///< one delivery, connection included
+};
+
 /// `mail:` — how verification codes reach users.
 struct MailSection {
   std::string mode = "outbox";  ///< outbox (files in <data_dir>/outbox) or smtp
@@ -155,6 +175,8 @@ struct Config {
   AccountsSection accounts;
   ClaimingSection claiming;
   NodesSection nodes;
+  EventsSection events;
+  WebhooksSection webhooks;
   MailSection mail;
   LogSection log;
 };

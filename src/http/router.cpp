@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/assert.hpp"
+#include "proto/rest/error_codes.hpp"
 
 namespace stratus::http {
 namespace {
@@ -35,6 +36,18 @@ void Router::add(std::string_view method, std::string path, Handler handler) {
   STRATUS_ASSERT(inserted, "route registered twice for the same method");
 }
 
+void Router::add_websocket(std::string path, UpgradeHandler handler) {
+  STRATUS_ASSERT(handler != nullptr, "upgrade handler must not be empty");
+  const std::string key(normalized(path));
+  add("GET", std::move(path), [](Request& request) -> boost::asio::awaitable<Response> {
+    Response refused = failure_response(426, proto::rest::http_error::upgrade_required,
+                                        request.route + " is a WebSocket: send an upgrade");
+    refused.headers.emplace_back("Upgrade", "websocket");
+    co_return refused;
+  });
+  routes_[key].upgrade = std::move(handler);
+}
+
 RouteMatch Router::find(std::string_view method, std::string_view path) const {
   const auto route = routes_.find(normalized(path));
   if (route == routes_.end())
@@ -45,10 +58,12 @@ RouteMatch Router::find(std::string_view method, std::string_view path) const {
   if (handler == methods.end() && method == "HEAD")
     handler = methods.find("GET");
   if (handler != methods.end()) {
+    const bool upgradable = route->second.upgrade != nullptr && handler->first == "GET";
     return RouteMatch{.kind = RouteMatch::Kind::found,
                       .handler = &handler->second,
                       .route = route->second.pattern,
-                      .allow = {}};
+                      .allow = {},
+                      .upgrade = upgradable ? &route->second.upgrade : nullptr};
   }
 
   // HEAD is answered wherever GET is, so it is allowed there too.

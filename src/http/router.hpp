@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "http/message.hpp"
+#include "http/websocket.hpp"
 
 namespace stratus::http {
 
@@ -26,6 +27,8 @@ struct RouteMatch {
   const Handler* handler = nullptr;  ///< Set when `kind == found`; owned by the router.
   std::string_view route;            ///< The registered path; set unless `kind == not_found`.
   std::string allow;                 ///< For `method_not_allowed`: "GET, HEAD, POST".
+  /// Set when the route is a WebSocket route and the method is GET; owned by the router.
+  const UpgradeHandler* upgrade = nullptr;
 };
 
 /// The route table. Build it with `add`, then hand it to the `Server`; `find` is
@@ -36,6 +39,11 @@ class Router {
   /// Registering the same method and path twice is a programmer error (asserted).
   void add(std::string_view method, std::string path, Handler handler);
 
+  /// Registers a WebSocket route on `path`: a GET with a WebSocket upgrade goes to
+  /// `handler`; a GET without one is answered 426 (`http_error::upgrade_required`) with
+  /// `Upgrade: websocket`. The path must not have a GET handler already (asserted).
+  void add_websocket(std::string path, UpgradeHandler handler);
+
   /// The handler for `method` on the decoded `path`. A HEAD request finds the
   /// GET handler when no HEAD handler is registered (the server drops the body).
   [[nodiscard]] RouteMatch find(std::string_view method, std::string_view path) const;
@@ -44,6 +52,7 @@ class Router {
   struct Route {
     std::string pattern;                                  // as registered
     std::map<std::string, Handler, std::less<>> methods;  // method -> handler
+    UpgradeHandler upgrade;                               // WebSocket routes only
   };
   std::map<std::string, Route, std::less<>> routes_;  // key: path without trailing '/'
 };

@@ -42,6 +42,8 @@ Result<void> check(const ServerOptions& options) {
   }
   if (options.max_connections == 0)
     return fail(errc::invalid_argument, "http max_connections must be at least 1");
+  if (options.websocket_send_queue == 0 || options.websocket_max_message_bytes == 0)
+    return fail(errc::invalid_argument, "http websocket limits must be at least 1");
   return {};
 }
 

@@ -36,6 +36,14 @@ struct ServerOptions {
   std::chrono::milliseconds request_timeout{30000};  ///< Body read + handler; handler overrun: 503.
   std::chrono::milliseconds shutdown_grace{5000};    ///< How long `stop` lets requests finish.
   std::optional<TlsFiles> tls;  ///< When set, every connection is TLS (1.2 minimum).
+  /// WebSocket routes: messages waiting to be sent on one connection; one more and the
+  /// connection is closed with 4008 (a client that reads too slowly never slows the
+  /// server: it is cut off).
+  std::size_t websocket_send_queue = 1024;
+  std::size_t websocket_max_message_bytes = 64 * 1024;  ///< A larger incoming message: 1009.
+  /// After an overflow, how long a write the client does not read may block before the
+  /// connection is dropped without a close frame.
+  std::chrono::milliseconds websocket_write_grace{5000};
 };
 
 /// An HTTP/1.1 server. Every response carries Content-Length and `Server: stratus`;

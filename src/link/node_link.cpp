@@ -10,9 +10,9 @@ namespace {
 
 using log::Channel;
 
-constexpr const char* kKindNames[] = {
-    "config",     "params",           "alert",    "mapping", "presence",
-    "ready",      "subscribed",       "command_response", "unhandled"};
+constexpr const char* kKindNames[] = {"config",     "params",           "alert",
+                                      "mapping",    "presence",         "ready",
+                                      "subscribed", "command_response", "unhandled"};
 constexpr const char* kDropNames[] = {"malformed", "oversize", "unknown_topic", "id_mismatch",
                                       "queue_full"};
 
@@ -93,6 +93,9 @@ void NodeLink::on_message(const mqtt::Message& m) {
                    service::ParamsReported{m.payload, topic->suffix == Suffix::params_local_init}});
     }
     case Suffix::alert: {
+      if (m.payload.size() > proto::kMaxAlertBytes) {
+        return drop(oversize, m.topic, "alert of " + std::to_string(m.payload.size()) + " bytes");
+      }
       if (auto o = proto::parse_json_object(m.payload, max_payload_bytes_); !o) {
         return drop(malformed, m.topic, o.error().context);
       }
@@ -130,7 +133,8 @@ void NodeLink::on_message(const mqtt::Message& m) {
   }
 }
 
-Result<void> MqttNodeMessenger::publish_params_remote(std::string_view node_id, std::string_view payload) {
+Result<void> MqttNodeMessenger::publish_params_remote(std::string_view node_id,
+                                                      std::string_view payload) {
   return client_.publish(proto::topic_for(node_id, proto::Suffix::params_remote), payload, 1,
                          false);
 }

@@ -21,6 +21,11 @@ namespace stratus::proto {
 /// builds these in buffers of at most a few hundred bytes.
 inline constexpr std::size_t kDefaultMaxMessageBytes = 4096;
 
+/// Largest `alert` payload kept, in bytes: the firmware's `esp.alert.str` form is at
+/// most 100 characters, its params form at most `CONFIG_ESP_RMAKER_MAX_PARAM_DATA_SIZE`
+/// (≤ 8192) (spec rainmaker.md §1.3). Larger alerts are dropped as oversize.
+inline constexpr std::size_t kMaxAlertBytes = 8192;
+
 /// Parses `payload` as one JSON object. Errors (`errc::invalid_argument`): more than
 /// `max_bytes` bytes; not JSON (including invalid UTF-8 and nesting deeper than 32); JSON
 /// that is not an object; a number that does not fit a double (`1e400`: the parser would

@@ -23,6 +23,7 @@
 #include "api/account_routes.hpp"
 #include "api/claim_routes.hpp"
 #include "api/command_routes.hpp"
+#include "api/event_routes.hpp"
 #include "api/group_routes.hpp"
 #include "api/mapping_routes.hpp"
 #include "api/node_routes.hpp"
@@ -42,14 +43,17 @@
 #include "pki/store.hpp"
 #include "server/accounts.hpp"
 #include "server/broker_revocations.hpp"
+#include "server/curl_webhook_sender.hpp"
 #include "server/pki_certificate_issuer.hpp"
 #include "server/pki_signature_verifier.hpp"
 #include "service/account_service.hpp"
 #include "service/challenge_mapping.hpp"
 #include "service/claim_service.hpp"
 #include "service/command_service.hpp"
+#include "service/event_hub.hpp"
 #include "service/node_ingest.hpp"
 #include "service/node_service.hpp"
+#include "service/webhook_service.hpp"
 #include "storage/sqlite/access_repository.hpp"
 #include "storage/sqlite/account_repository.hpp"
 #include "storage/sqlite/claim_repository.hpp"
@@ -57,6 +61,7 @@
 #include "storage/sqlite/database.hpp"
 #include "storage/sqlite/mapping_challenge_repository.hpp"
 #include "storage/sqlite/node_repository.hpp"
+#include "storage/sqlite/webhook_repository.hpp"
 
 namespace stratus::server {
 namespace {
@@ -139,6 +144,10 @@ struct Server::Impl {
   std::unique_ptr<mqtt::Client> backend;
   std::unique_ptr<link::MqttNodeMessenger> messenger;  // outbound: built before the services
   std::unique_ptr<storage::sqlite::SqliteNodeRepository> node_repository;
+  std::unique_ptr<service::EventHub> events;  // after commits: streams and webhooks
+  std::unique_ptr<storage::sqlite::SqliteWebhookRepository> webhook_repository;
+  std::unique_ptr<CurlWebhookSender> webhook_sender;
+  std::unique_ptr<service::WebhookService> webhooks;
   std::unique_ptr<link::NodeLink> node_link;  // inbound: built last, from the ingest
   std::unique_ptr<service::NodeIngest> ingest;
   std::unique_ptr<service::NodeService> nodes;
@@ -241,6 +250,7 @@ Result<void> Server::Impl::open_database() {
   claim_repository = std::make_unique<storage::sqlite::SqliteClaimRepository>(db);
   command_repository = std::make_unique<storage::sqlite::SqliteCommandRepository>(db);
   mapping_challenges = std::make_unique<storage::sqlite::SqliteMappingChallengeRepository>(db);
+  webhook_repository = std::make_unique<storage::sqlite::SqliteWebhookRepository>(db);
   return {};
 }
 
@@ -369,29 +379,57 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
   });
   // Outbound first: the services send through it.
   messenger = std::make_unique<link::MqttNodeMessenger>(*backend);
+  // Live events (docs/adr/0010): every service publishes what it committed to the hub,
+  // which asks the access repository which nodes a stream's user may see.
+  service::EventHubOptions event_options;
+  event_options.replay_events = config.events.replay_events;
+  event_options.queue_limit = config.events.queue_limit;
+  event_options.access_refresh = config.events.access_refresh_ms;
+  events = std::make_unique<service::EventHub>(
+      [this](std::string_view user_id) -> Result<std::vector<std::string>> {
+        std::vector<std::string> ids;
+        auto read = access_repository->read([&](storage::AccessStore& s) -> Result<void> {
+          auto found = s.user_node_ids(user_id);
+          if (!found)
+            return fail(found.error());
+          ids = std::move(*found);
+          return {};
+        });
+        if (!read)
+          return fail(read.error());
+        return ids;
+      },
+      clock, metrics, event_options);
   // Nodes: REST → node service → messenger; commands (docs/adr/0006): REST → command
   // service → messenger, answers and polls back through the ingest writer.
   const auto& n = config.nodes;
-  nodes = std::make_unique<service::NodeService>(*node_repository, *messenger, clock,
+  nodes = std::make_unique<service::NodeService>(*node_repository, *messenger, *events, clock,
                                                  n.mapping_timeout_s);
   // Sharing and groups (docs/adr/0009): who may use what, read by every node route.
   service::SharingOptions sharing_options;
   sharing_options.request_lifetime = n.sharing_request_lifetime_s;
   sharing = std::make_unique<service::SharingService>(*access_repository, *account_repository,
-                                                      *mailer, clock, sharing_options);
+                                                      *mailer, *events, clock, sharing_options);
   service::GroupOptions group_options;
   group_options.max_depth = n.group_max_depth;
-  groups = std::make_unique<service::GroupService>(*access_repository, *node_repository, clock,
-                                                   group_options);
+  groups = std::make_unique<service::GroupService>(*access_repository, *node_repository, *events,
+                                                   clock, group_options);
   service::CommandOptions command_options;
   command_options.default_timeout = n.command_default_timeout_s;
   commands = std::make_unique<service::CommandService>(*command_repository, *node_repository,
-                                                       *account_repository, *messenger, clock,
-                                                       metrics, command_options);
+                                                       *account_repository, *messenger, *events,
+                                                       clock, metrics, command_options);
   ingest = std::make_unique<service::NodeIngest>(
-      *node_repository, *messenger, *commands, clock, metrics,
+      *node_repository, *messenger, *commands, *events, clock, metrics,
       service::IngestOptions{n.ingest_queue_limit, n.ingest_batch_max, n.ingest_flush_ms,
                              n.mapping_timeout_s});
+  // Webhooks: the hub's events to users' URLs, through a durable outbox.
+  const auto& wh = config.webhooks;
+  webhook_sender = std::make_unique<CurlWebhookSender>(
+      CurlWebhookOptions{wh.allow_private_addresses, wh.timeout_ms, {}});
+  webhooks = std::make_unique<service::WebhookService>(
+      *webhook_repository, *node_repository, *events, *webhook_sender, clock, metrics,
+      service::WebhookOptions{wh.max_per_user, wh.max_failures, wh.retry_min_ms, wh.retry_max_ms});
   // Inbound last: MQTT → link → ingest queue → one writer.
   node_link =
       std::make_unique<link::NodeLink>(*backend, *ingest, clock, metrics, n.max_payload_bytes);
@@ -405,6 +443,9 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
 }
 
 Result<void> Server::Impl::start_node_traffic() {
+  events->start();
+  if (auto r = webhooks->start(); !r)
+    return r;
   ingest->start();
   start_command_sweep();
   return backend->start();
@@ -538,6 +579,9 @@ http::Router Server::Impl::make_router() {
   api::add_command_routes(router, *accounts, *commands, blocking_pool);
   api::add_sharing_routes(router, *accounts, *sharing, blocking_pool);
   api::add_group_routes(router, *accounts, *groups, blocking_pool);
+  api::add_event_routes(router, *accounts, *nodes, *events, blocking_pool, clock,
+                        api::EventStreamOptions{config.events.hello_timeout_ms});
+  api::add_webhook_routes(router, *accounts, *webhooks, blocking_pool);
   api::add_claim_routes(
       router, *claims, *accounts, blocking_pool,
       api::ClaimAnswerExtras{pki_material->ca.certificate().to_pem(), runtime.mqtt_port});
@@ -557,6 +601,8 @@ Result<void> Server::Impl::start_http() {
   options.idle_timeout = h.idle_timeout_ms;
   options.request_timeout = h.request_timeout_ms;
   options.shutdown_grace = h.shutdown_grace_ms;
+  options.websocket_send_queue = config.events.stream_send_queue;
+  options.websocket_max_message_bytes = config.events.max_message_bytes;
   if (h.tls) {
     options.tls = http::TlsFiles{data_dir / "pki" / "server.crt", data_dir / "pki" / "server.key"};
   }
@@ -587,6 +633,10 @@ void Server::Impl::stop() {
   if (ingest) {
     ingest->stop();  // applies what is queued
   }
+  if (events)
+    events->stop();  // after the ingest: its last batch is still announced
+  if (webhooks)
+    webhooks->stop();  // writes what the hub handed over to the outbox
   if (link_work) {
     link_work.reset();
     link_io.stop();
@@ -604,6 +654,11 @@ void Server::Impl::stop() {
   ingest.reset();
   nodes.reset();
   commands.reset();
+  groups.reset();
+  sharing.reset();
+  webhooks.reset();
+  webhook_sender.reset();
+  events.reset();  // after every publisher and every stream (http is gone)
   messenger.reset();
   backend.reset();
   blocking_pool.join();
@@ -612,8 +667,7 @@ void Server::Impl::stop() {
   certificate_issuer.reset();
   accounts.reset();
   mapping_challenges.reset();
-  groups.reset();
-  sharing.reset();
+  webhook_repository.reset();
   access_repository.reset();
   command_repository.reset();
   node_repository.reset();

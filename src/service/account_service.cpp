@@ -540,7 +540,7 @@ Result<Principal> AccountService::authenticate(std::string_view access_token) {
   const auto* admin = claims->find("super_admin");
   const bool super_admin =
       admin != nullptr && std::holds_alternative<bool>(*admin) && std::get<bool>(*admin);
-  return Principal{*user_id, *session_id, super_admin};
+  return Principal{*user_id, *session_id, super_admin, *claims->get_int("exp")};
 }
 
 }  // namespace stratus::service

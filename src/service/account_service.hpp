@@ -46,6 +46,7 @@ struct Principal {
   std::string user_id;
   std::string session_id;
   bool super_admin = false;
+  std::int64_t expires_at = 0;  ///< the access token's `exp` (Unix seconds)
 };
 
 /// What a login or refresh returns (RainMaker field names in the REST layer).

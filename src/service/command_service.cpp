@@ -109,11 +109,13 @@ bool CommandCreated::all_sent() const noexcept {
 
 CommandService::CommandService(storage::CommandRepository& commands, storage::NodeRepository& nodes,
                                storage::AccountRepository& accounts, NodeMessenger& messenger,
-                               const Clock& clock, MetricsRegistry& metrics, CommandOptions options)
+                               EventPublisher& events, const Clock& clock, MetricsRegistry& metrics,
+                               CommandOptions options)
     : commands_(commands),
       nodes_(nodes),
       accounts_(accounts),
       messenger_(messenger),
+      events_(events),
       clock_(clock),
       metrics_(metrics),
       options_(options),
@@ -129,6 +131,26 @@ CommandService::CommandService(storage::CommandRepository& commands, storage::No
 
 std::int64_t CommandService::now_ms() const {
   return unix_ms(clock_.now());
+}
+
+void CommandService::announce(const std::vector<storage::CommandRecord>& records) {
+  if (records.empty())
+    return;
+  const auto now = now_ms();
+  std::vector<EventDraft> events;
+  events.reserve(records.size());
+  for (const auto& r : records) {
+    events.push_back(
+        EventDraft{proto::rest::EventKind::command,
+                   r.node_id,
+                   {r.user_id},
+                   now,
+                   json::serialize(json::object{{"request_id", r.request_id},
+                                                {"cmd", r.cmd},
+                                                {"status", r.status},
+                                                {"status_description", r.status_description}})});
+  }
+  events_.publish(std::move(events));
 }
 
 void CommandService::count_cancelled(std::int64_t n) {
@@ -198,10 +220,12 @@ Result<CommandCreated> CommandService::create(const Principal& who, const NewCom
   if (timeout_s != -1)
     expiration = now + timeout_s * 1000;
   std::vector<storage::CommandRecord> records;
+  std::vector<storage::CommandRecord> overridden_records;
   std::int64_t overridden = 0;
   std::int64_t expired = 0;
   auto stored = commands_.write([&](storage::CommandWriter& w) -> Result<void> {
     records.clear();
+    overridden_records.clear();
     overridden = 0;
     // Exact override semantics: what is already due times out rather than being overridden.
     auto due = w.expire_due(now);
@@ -226,6 +250,7 @@ Result<CommandCreated> CommandService::create(const Principal& who, const NewCom
           if (auto u = w.update(r); !u)
             return u;
           ++overridden;
+          overridden_records.push_back(r);
         }
       }
       storage::CommandRecord r;
@@ -251,6 +276,8 @@ Result<CommandCreated> CommandService::create(const Principal& who, const NewCom
   count(kTimedOut, expired);
   count(kOverridden, overridden);
   count(kRequested, static_cast<std::int64_t>(records.size()));
+  announce(overridden_records);
+  announce(records);
 
   // Online nodes get it now. Presence is read after the commit: a node that connects
   // in between has its poll handled after its presence, which re-sends these records.
@@ -286,9 +313,9 @@ Result<void> CommandService::mark_sent(const std::vector<std::int64_t>& ids,
                                        const std::vector<storage::CommandRecord>& records) {
   if (ids.empty())
     return {};
-  std::int64_t changed = 0;
+  std::vector<storage::CommandRecord> changed;
   auto r = commands_.write([&](storage::CommandWriter& w) -> Result<void> {
-    changed = 0;
+    changed.clear();
     for (const auto& record : records) {
       if (std::find(ids.begin(), ids.end(), record.id) == ids.end())
         continue;
@@ -300,12 +327,14 @@ Result<void> CommandService::mark_sent(const std::vector<std::int64_t>& ids,
       current->status = kInProgress;
       if (auto u = w.update(*current); !u)
         return u;
-      ++changed;
+      changed.push_back(std::move(*current));
     }
     return {};
   });
-  if (r)
-    count(kInProgress, changed);
+  if (r) {
+    count(kInProgress, static_cast<std::int64_t>(changed.size()));
+    announce(changed);
+  }
   return r;
 }
 
@@ -364,11 +393,11 @@ Result<CommandPage> CommandService::list(const Principal& who, const CommandQuer
 Result<std::int64_t> CommandService::cancel(const Principal& who, std::string_view request_id,
                                             std::string_view node_id) {
   const auto now = now_ms();
-  std::int64_t cancelled = 0;
+  std::vector<storage::CommandRecord> cancelled_records;
   std::int64_t expired = 0;
   bool visible = false;
   auto r = commands_.write([&](storage::CommandWriter& w) -> Result<void> {
-    cancelled = 0;
+    cancelled_records.clear();
     visible = false;
     auto due = w.expire_due(now);  // a request already due times out, not cancelled
     if (!due)
@@ -392,14 +421,16 @@ Result<std::int64_t> CommandService::cancel(const Principal& who, std::string_vi
       row.response_ms = now;
       if (auto u = w.update(row); !u)
         return u;
-      ++cancelled;
+      cancelled_records.push_back(row);
     }
     return {};
   });
   if (!r)
     return fail(errc::unavailable, r.error().context);
+  const auto cancelled = static_cast<std::int64_t>(cancelled_records.size());
   count(kTimedOut, expired);
   count(kCancelled, cancelled);
+  announce(cancelled_records);
   if (!visible)
     return fail(errc::not_found, proto::rest::command_error::request_not_found,
                 "command request not found");
@@ -490,9 +521,9 @@ Result<void> CommandService::cancel_revoked(const std::vector<storage::CommandRe
   if (records.empty())
     return {};
   const auto now = now_ms();
-  std::int64_t changed = 0;
+  std::vector<storage::CommandRecord> changed;
   auto r = commands_.write([&](storage::CommandWriter& w) -> Result<void> {
-    changed = 0;
+    changed.clear();
     for (const auto& record : records) {
       auto current = w.get(record.request_id, record.node_id);
       if (!current)
@@ -505,14 +536,16 @@ Result<void> CommandService::cancel_revoked(const std::vector<storage::CommandRe
       current->response_ms = now;
       if (auto u = w.update(*current); !u)
         return u;
-      ++changed;
+      changed.push_back(std::move(*current));
     }
     return {};
   });
   if (!r)
     return r;
-  count(kCancelled, changed);
-  log::info(Channel::service, "{} command requests cancelled: requester lost access", changed);
+  count(kCancelled, static_cast<std::int64_t>(changed.size()));
+  announce(changed);
+  log::info(Channel::service, "{} command requests cancelled: requester lost access",
+            changed.size());
   return {};
 }
 
@@ -565,8 +598,10 @@ std::optional<std::string> CommandService::on_response(std::string_view node_id,
       return std::nullopt;
     case Outcome::final:
     case Outcome::expired:
-      if (outcome == Outcome::expired)
+      if (outcome == Outcome::expired) {
         count(kTimedOut);
+        announce({record});
+      }
       ignored_final_.inc();
       log::debug(Channel::service, "late answer to request_id={} ({}) from node_id={} ignored",
                  response.request_id, record.status, node_id);
@@ -575,6 +610,7 @@ std::optional<std::string> CommandService::on_response(std::string_view node_id,
       break;
   }
   count(record.status);
+  announce({record});
   log::info(Channel::service, "command request_id={} node_id={} {} device_status={}",
             record.request_id, node_id, record.status, response.status);
   // Set params (spec §3.3): the node does not re-report what it changed this way.

@@ -29,6 +29,7 @@
 #include "proto/rest/error_codes.hpp"
 #include "proto/rest/limits.hpp"
 #include "service/account_service.hpp"
+#include "service/events.hpp"
 #include "service/node_messenger.hpp"
 #include "storage/account_repository.hpp"
 #include "storage/command_repository.hpp"
@@ -92,9 +93,13 @@ struct CommandPage {
 /// that node; `final`: the record was already final).
 class CommandService {
  public:
+  /// Every state change of a record that a call makes is published to `events` as a
+  /// `command` event addressed to the record's requester (data `{"request_id","cmd",
+  /// "status","status_description"}`), except the bulk `timed_out` of the sweep.
   CommandService(storage::CommandRepository& commands, storage::NodeRepository& nodes,
-                 storage::AccountRepository& accounts, NodeMessenger& messenger, const Clock& clock,
-                 MetricsRegistry& metrics, CommandOptions options);
+                 storage::AccountRepository& accounts, NodeMessenger& messenger,
+                 EventPublisher& events, const Clock& clock, MetricsRegistry& metrics,
+                 CommandOptions options);
 
   /// `POST /v1/user/nodes/cmd`. Checks the request (errors invalid_argument with a
   /// `command_error`: `node_ids_missing`, `too_many_nodes`, `duplicate_node_ids`,
@@ -162,6 +167,8 @@ class CommandService {
   Result<void> cancel_revoked(const std::vector<storage::CommandRecord>& records);
   std::int64_t now_ms() const;
   void count(std::string_view status, std::int64_t n = 1);
+  /// Publishes one `command` event per record, in its current state.
+  void announce(const std::vector<storage::CommandRecord>& records);
   Result<void> mark_sent(const std::vector<std::int64_t>& ids,
                          const std::vector<storage::CommandRecord>& records);
 
@@ -169,6 +176,7 @@ class CommandService {
   storage::NodeRepository& nodes_;
   storage::AccountRepository& accounts_;
   NodeMessenger& messenger_;
+  EventPublisher& events_;
   const Clock& clock_;
   MetricsRegistry& metrics_;
   CommandOptions options_;

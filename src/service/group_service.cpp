@@ -118,8 +118,44 @@ Result<std::optional<storage::GroupUser>> group_role(storage::AccessStore& s,
 }
 
 GroupService::GroupService(storage::AccessRepository& access, storage::NodeRepository& nodes,
-                           const Clock& clock, GroupOptions options)
-    : access_(access), nodes_(nodes), clock_(clock), options_(options) {}
+                           EventPublisher& events, const Clock& clock, GroupOptions options)
+    : access_(access), nodes_(nodes), events_(events), clock_(clock), options_(options) {}
+
+namespace {
+
+// The users of the root of `group_id` (only root groups have user rows).
+Result<std::vector<std::string>> root_users(storage::AccessStore& s, std::string_view group_id) {
+  std::string id(group_id);
+  for (int hops = 0; hops < 64; ++hops) {
+    auto g = s.group(id);
+    if (!g)
+      return fail(g.error());
+    if (!*g)
+      return std::vector<std::string>{};
+    if ((*g)->parent_group_id.empty())
+      break;
+    id = (*g)->parent_group_id;
+  }
+  auto users = s.group_users(id);
+  if (!users)
+    return fail(users.error());
+  std::vector<std::string> ids;
+  for (const auto& u : *users)
+    ids.push_back(u.user_id);
+  return ids;
+}
+
+EventDraft group_access_event(std::string_view group_id, std::vector<std::string> users,
+                              std::int64_t now_s) {
+  return EventDraft{proto::rest::EventKind::mapping,
+                    {},
+                    std::move(users),
+                    now_s * 1000,
+                    boost::json::serialize(boost::json::object{{"group_id", group_id}}),
+                    true};
+}
+
+}  // namespace
 
 std::int64_t GroupService::now_s() const {
   return std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
@@ -232,7 +268,8 @@ Result<void> GroupService::update(const Principal& who, std::string_view group_i
                 "at most " + std::to_string(options_.max_nodes_per_request) + " nodes per request");
   }
   const auto now = now_s();
-  return access_.write([&](storage::AccessStore& s) -> Result<void> {
+  std::vector<std::string> affected;
+  auto done = access_.write([&](storage::AccessStore& s) -> Result<void> {
     auto role = group_role(s, who.user_id, group_id);
     if (!role)
       return fail(role.error());
@@ -283,12 +320,22 @@ Result<void> GroupService::update(const Principal& who, std::string_view group_i
           return rm;
       }
     }
+    if (!operation.empty()) {
+      auto users = root_users(s, g.group_id);
+      if (!users)
+        return fail(users.error());
+      affected = std::move(*users);
+    }
     return {};
   });
+  if (done && !affected.empty())
+    events_.publish({group_access_event(group_id, std::move(affected), now)});
+  return done;
 }
 
 Result<void> GroupService::remove(const Principal& who, std::string_view group_id) {
-  return access_.write([&](storage::AccessStore& s) -> Result<void> {
+  std::vector<std::string> affected{who.user_id};
+  auto done = access_.write([&](storage::AccessStore& s) -> Result<void> {
     auto role = group_role(s, who.user_id, group_id);
     if (!role)
       return fail(role.error());
@@ -297,6 +344,10 @@ Result<void> GroupService::remove(const Principal& who, std::string_view group_i
     if ((*role)->role == kPrimary) {
       log::info(log::Channel::service, "group deleted group_id={} user_id={}", group_id,
                 who.user_id);
+      auto users = root_users(s, group_id);
+      if (!users)
+        return fail(users.error());
+      affected = std::move(*users);
       return s.delete_group(group_id);
     }
     // A secondary user leaves the group (its own row; a parent's share is the parent's).
@@ -311,6 +362,9 @@ Result<void> GroupService::remove(const Principal& who, std::string_view group_i
     }
     return s.remove_group_user(group_id, who.user_id);
   });
+  if (done)
+    events_.publish({group_access_event(group_id, std::move(affected), now_s())});
+  return done;
 }
 
 Result<GroupView> GroupService::view(storage::AccessStore& s, const Principal& who,

@@ -18,6 +18,7 @@
 #include "core/error.hpp"
 #include "proto/rest/groups.hpp"
 #include "service/account_service.hpp"
+#include "service/events.hpp"
 #include "storage/access_repository.hpp"
 #include "storage/node_repository.hpp"
 
@@ -63,8 +64,10 @@ Result<std::optional<storage::GroupUser>> group_role(storage::AccessStore& store
 /// Thread-safe; calls block (database). Call from the blocking pool.
 class GroupService {
  public:
+  /// A change of a group's nodes, or its deletion, is published to `events` as a
+  /// `mapping` event (`access_changed`) for every user of its root group.
   GroupService(storage::AccessRepository& access, storage::NodeRepository& nodes,
-               const Clock& clock, GroupOptions options = {});
+               EventPublisher& events, const Clock& clock, GroupOptions options = {});
 
   /// `POST v1/user/node_group`. Returns the new group id. Errors (group_error):
   /// `name_missing`, `name_invalid`, `description_too_long`, `too_many_nodes`,
@@ -102,6 +105,7 @@ class GroupService {
 
   storage::AccessRepository& access_;
   storage::NodeRepository& nodes_;
+  EventPublisher& events_;
   const Clock& clock_;
   GroupOptions options_;
 };

@@ -15,6 +15,7 @@ namespace {
 
 namespace json = boost::json;
 using log::Channel;
+using proto::rest::EventKind;
 
 std::optional<json::object> parse_object(std::string_view text) {
   boost::system::error_code ec;
@@ -32,6 +33,20 @@ storage::NodeInfoIndex index_config(std::string_view config_json) {
   return {i.name, i.type, i.model, i.fw_version, i.platform, config->supports_cmd_resp()};
 }
 
+// `{"<member>":<json>}` around an already serialized JSON document.
+std::string wrap(std::string_view member, std::string_view json_text, bool init = false) {
+  std::string out;
+  out.reserve(member.size() + json_text.size() + 24);
+  out += "{\"";
+  out += member;
+  out += "\":";
+  out += json_text;
+  if (init)
+    out += ",\"init\":true";
+  out += '}';
+  return out;
+}
+
 // One node's params document while a batch is applied: read once, written once.
 struct PendingParams {
   json::object state;
@@ -42,11 +57,12 @@ struct PendingParams {
 }  // namespace
 
 NodeIngest::NodeIngest(storage::NodeRepository& repository, NodeMessenger& messenger,
-                       CommandService& commands, const Clock& clock, MetricsRegistry& metrics,
-                       IngestOptions options)
+                       CommandService& commands, EventPublisher& events, const Clock& clock,
+                       MetricsRegistry& metrics, IngestOptions options)
     : repository_(repository),
       messenger_(messenger),
       commands_(commands),
+      events_(events),
       clock_(clock),
       options_(options),
       metrics_(metrics),
@@ -141,14 +157,15 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
       std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
   struct Delivery {
     std::string node_id;
-    json::object merged;                   // what is sent
+    json::object merged;                    // what is sent
     std::vector<storage::DesiredSet> sets;  // what it was merged from (put back on failure)
   };
   std::vector<Delivery> deliveries;
-  std::int64_t discarded = 0;       // queued sets of users without access any more
-  std::int64_t reset_cancelled = 0; // command requests cancelled by node resets
-  std::vector<std::string> ready;   // nodes to deliver to
-  std::vector<std::string> polled;  // nodes whose pending commands are re-sent
+  std::int64_t discarded = 0;        // queued sets of users without access any more
+  std::int64_t reset_cancelled = 0;  // command requests cancelled by node resets
+  std::vector<std::string> ready;    // nodes to deliver to
+  std::vector<std::string> polled;   // nodes whose pending commands are re-sent
+  std::vector<EventDraft> events;    // published once the batch commits
   MappingMatcher matcher(options_.mapping_timeout);
   // Command answers are stored first (their own transactions; SQLite has one writer, so
   // not inside the batch's). A set-params answer becomes a params delta at its place.
@@ -185,6 +202,11 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
             if constexpr (std::is_same_v<T, ConfigReported>) {
               step = w.put_config(event.node_id, body.config_json, index_config(body.config_json),
                                   now_at);
+              events.push_back({EventKind::config,
+                                event.node_id,
+                                {},
+                                event.received_ms,
+                                wrap("config", body.config_json)});
             } else if constexpr (std::is_same_v<T, ParamsReported>) {
               auto report = parse_object(body.params_json);
               if (!report) {
@@ -204,18 +226,54 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
               (*pending)->ms = event.received_ms;
               (*pending)->dirty = true;
               ready.push_back(event.node_id);
+              events.push_back({EventKind::params,
+                                event.node_id,
+                                {},
+                                event.received_ms,
+                                wrap("payload", body.params_json, body.init)});
             } else if constexpr (std::is_same_v<T, PresenceChanged>) {
               auto changed = w.set_connectivity(event.node_id, body.connected, body.timestamp_ms);
-              if (!changed)
+              if (!changed) {
                 step = fail(changed.error());
+              } else if (*changed) {
+                events.push_back({EventKind::connectivity,
+                                  event.node_id,
+                                  {},
+                                  body.timestamp_ms,
+                                  json::serialize(json::object{{"connected", body.connected},
+                                                               {"timestamp", body.timestamp_ms}})});
+              }
             } else if constexpr (std::is_same_v<T, AlertRaised>) {
-              step = w.add_alert(event.node_id, body.payload, event.received_ms);
+              auto alert_id = w.add_alert(event.node_id, body.payload, event.received_ms);
+              if (!alert_id) {
+                step = fail(alert_id.error());
+                return;
+              }
+              events.push_back({EventKind::alert,
+                                event.node_id,
+                                {},
+                                event.received_ms,
+                                "{\"alert_id\":" + std::to_string(*alert_id) +
+                                    ",\"payload\":" + body.payload + "}"});
             } else if constexpr (std::is_same_v<T, MappingReported>) {
+              auto before = w.users_of(event.node_id);
+              if (!before) {
+                step = fail(before.error());
+                return;
+              }
               auto removed = matcher.on_node_report(w, event.node_id, body, now_at);
               if (!removed) {
                 step = fail(removed.error());
                 return;
               }
+              auto after = w.users_of(event.node_id);
+              if (!after) {
+                step = fail(after.error());
+                return;
+              }
+              auto changes =
+                  access_change_events(event.node_id, *before, *after, event.received_ms);
+              std::move(changes.begin(), changes.end(), std::back_inserter(events));
               discarded += removed->desired_discarded;
               reset_cancelled += removed->commands_cancelled;
             } else if constexpr (std::is_same_v<T, ParamsSubscribed>) {
@@ -272,6 +330,7 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
   }
   batches_.inc();
   committed_.inc(batch.size());
+  events_.publish(std::move(events));
   if (discarded > 0)
     desired_discarded_.inc(static_cast<std::uint64_t>(discarded));
   if (reset_cancelled > 0)
@@ -312,7 +371,6 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
   polled.erase(std::unique(polled.begin(), polled.end()), polled.end());
   for (const auto& node_id : polled)
     commands_.on_poll(node_id);
-
 }
 
 }  // namespace stratus::service

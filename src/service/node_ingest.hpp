@@ -15,6 +15,7 @@
 
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
+#include "service/events.hpp"
 #include "service/node_events.hpp"
 #include "service/node_messenger.hpp"
 #include "storage/node_repository.hpp"
@@ -37,6 +38,12 @@ struct IngestOptions {
 /// who still has access to the node, merged oldest first (a user who lost access
 /// meanwhile has theirs discarded, not sent).
 ///
+/// After a commit it publishes what changed to `events` (issue 15): each params report
+/// as it came (`params`, data `{"payload":{…},"init"?:true}`), presence changes that
+/// took effect (`connectivity`), configs (`config`), alerts (`alert`, with the stored
+/// alert's id) and, for mapping reports, one `mapping` event per user whose access
+/// changed. Nothing is published for a batch that failed.
+///
 /// Reports are visible to REST reads as soon as their batch commits. A batch
 /// that fails to commit is logged and counted, not retried (the broker has
 /// already acknowledged the messages).
@@ -52,8 +59,8 @@ class NodeIngest {
   /// commits, every node that polled gets its pending commands re-sent. Every reference
   /// must outlive the ingest.
   NodeIngest(storage::NodeRepository& repository, NodeMessenger& messenger,
-             CommandService& commands, const Clock& clock, MetricsRegistry& metrics,
-             IngestOptions options);
+             CommandService& commands, EventPublisher& events, const Clock& clock,
+             MetricsRegistry& metrics, IngestOptions options);
   ~NodeIngest();
   NodeIngest(const NodeIngest&) = delete;
   NodeIngest& operator=(const NodeIngest&) = delete;
@@ -77,6 +84,7 @@ class NodeIngest {
   storage::NodeRepository& repository_;
   NodeMessenger& messenger_;
   CommandService& commands_;
+  EventPublisher& events_;
   const Clock& clock_;
   IngestOptions options_;
   MetricsRegistry& metrics_;

@@ -34,9 +34,11 @@ Result<storage::UserNode> user_node(storage::NodeRepository& repository, const P
 }  // namespace
 
 NodeService::NodeService(storage::NodeRepository& repository, NodeMessenger& messenger,
-                         const Clock& clock, std::chrono::seconds mapping_timeout)
+                         EventPublisher& events, const Clock& clock,
+                         std::chrono::seconds mapping_timeout)
     : repository_(repository),
       messenger_(messenger),
+      events_(events),
       clock_(clock),
       matcher_(mapping_timeout),
       mapping_timeout_(mapping_timeout) {}
@@ -245,16 +247,23 @@ Result<std::string> NodeService::request_mapping(const Principal& who, std::stri
   storage::MappingRequest request{
       random_hex(16), who.user_id, std::string(node_id),          std::string(secret_key),
       "requested",    now,         now + mapping_timeout_.count()};
-  std::string status;
+  std::vector<EventDraft> events;
   auto r = repository_.write([&](storage::NodeWriter& w) -> Result<void> {
+    auto before = w.users_of(node_id);
+    if (!before)
+      return fail(before.error());
     auto s = matcher_.on_user_request(w, request, now);
     if (!s)
       return fail(s.error());
-    status = *s;
+    auto after = w.users_of(node_id);
+    if (!after)
+      return fail(after.error());
+    events = access_change_events(node_id, *before, *after, unix_ms(clock_.now()));
     return {};
   });
   if (!r)
     return fail(r.error());
+  events_.publish(std::move(events));
   return request.request_id;
 }
 
@@ -268,15 +277,27 @@ Result<void> NodeService::remove_mapping(const Principal& who, std::string_view 
                 "instead (DELETE user/node_group/sharing)");
   }
   storage::AccessRemoved removed;
+  std::vector<EventDraft> events;
   auto r = repository_.write([&](storage::NodeWriter& w) -> Result<void> {
     const auto now = unix_ms(clock_.now());
+    auto before = w.users_of(node_id);
+    if (!before)
+      return fail(before.error());
+    // Whatever the branch below, the events name everyone whose access changed.
+    const auto announce = [&]() -> Result<void> {
+      auto after = w.users_of(node_id);
+      if (!after)
+        return fail(after.error());
+      events = access_change_events(node_id, *before, *after, now);
+      return {};
+    };
     auto done =
         w.remove_user(who.user_id, node_id, "the user removed the node (mapping removed)", now);
     if (!done)
       return fail(done.error());
     removed = *done;
     if (node->role != "primary")
-      return {};
+      return announce();
     // The last primary user leaving takes everyone with it (rainmaker-cloud.md §1.1):
     // nobody would be left to share or remove the others.
     auto users = w.users_of(node_id);
@@ -291,14 +312,22 @@ Result<void> NodeService::remove_mapping(const Principal& who, std::string_view 
       removed.desired_discarded += all->desired_discarded;
       removed.commands_cancelled += all->commands_cancelled;
     }
-    return {};
+    return announce();
   });
   if (!r)
     return r;
+  events_.publish(std::move(events));
   log::info(log::Channel::service,
             "mapping removed node_id={} user_id={} queued_sets={} commands_cancelled={}", node_id,
             who.user_id, removed.desired_discarded, removed.commands_cancelled);
   return {};
+}
+
+Result<std::vector<storage::AlertRecord>> NodeService::alerts(const Principal& who,
+                                                              const storage::AlertQuery& query) {
+  if (auto node = user_node(repository_, who, query.node_id); !node)
+    return fail(node.error());
+  return repository_.list_alerts(query);
 }
 
 Result<std::string> NodeService::mapping_status(const Principal& who, std::string_view request_id) {

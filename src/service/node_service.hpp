@@ -21,6 +21,7 @@
 #include "core/error.hpp"
 #include "proto/rest/error_codes.hpp"
 #include "service/account_service.hpp"
+#include "service/events.hpp"
 #include "service/node_mapping.hpp"
 #include "service/node_messenger.hpp"
 #include "storage/node_repository.hpp"
@@ -44,8 +45,16 @@ struct SetOutcome {
 /// Thread-safe; calls block (database). Call from the blocking pool.
 class NodeService {
  public:
-  NodeService(storage::NodeRepository& repository, NodeMessenger& messenger, const Clock& clock,
-              std::chrono::seconds mapping_timeout);
+  /// Mapping changes made here (a confirmed request, a removal) are published to
+  /// `events` as `mapping` events, one per user whose access changed.
+  NodeService(storage::NodeRepository& repository, NodeMessenger& messenger, EventPublisher& events,
+              const Clock& clock, std::chrono::seconds mapping_timeout);
+
+  /// `GET /v1/user/nodes/alerts`: the node's alerts, newest first. Errors: not_found
+  /// `node_error::node_not_found` for an unknown node or one the caller cannot see;
+  /// unavailable when storage fails.
+  Result<std::vector<storage::AlertRecord>> alerts(const Principal& who,
+                                                   const storage::AlertQuery& query);
 
   /// A page of the caller's nodes (`limit` 1–100).
   Result<storage::UserNodePage> list(const Principal& who, std::string_view start_node_id,
@@ -102,6 +111,7 @@ class NodeService {
 
   storage::NodeRepository& repository_;
   NodeMessenger& messenger_;
+  EventPublisher& events_;
   const Clock& clock_;
   MappingMatcher matcher_;
   std::chrono::seconds mapping_timeout_;

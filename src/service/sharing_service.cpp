@@ -1,10 +1,12 @@
 #include "service/sharing_service.hpp"
 
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "core/random.hpp"
 #include "log/log.hpp"
 #include "proto/rest/error_codes.hpp"
+#include "proto/rest/json.hpp"
 #include "service/group_service.hpp"
 
 namespace stratus::service {
@@ -200,6 +202,21 @@ Result<std::size_t> apply(storage::AccessStore& s, const storage::SharingRequest
 }
 
 // A request the caller may answer or cancel must still be pending.
+// A `sharing_request` event about `r` for its sender and recipient.
+EventDraft request_event(const storage::SharingRequestRecord& r, std::string_view status,
+                         bool access_changed, std::int64_t now_s) {
+  return EventDraft{rest::EventKind::sharing_request,
+                    {},
+                    {r.from_user_id, r.to_user_id},
+                    now_s * 1000,
+                    boost::json::serialize(boost::json::object{
+                        {"request_id", r.request_id},
+                        {"kind", r.kind == storage::SharingKind::node ? "node" : "group"},
+                        {"status", status},
+                        {"items", rest::strings_json(r.items)}}),
+                    access_changed};
+}
+
 Result<void> check_pending(const Codes& c, const storage::SharingRequestRecord& r,
                            std::int64_t now_s) {
   if (r.status == "declined")
@@ -216,8 +233,13 @@ Result<void> check_pending(const Codes& c, const storage::SharingRequestRecord& 
 
 SharingService::SharingService(storage::AccessRepository& access,
                                storage::AccountRepository& accounts, Mailer& mailer,
-                               const Clock& clock, SharingOptions options)
-    : access_(access), accounts_(accounts), mailer_(mailer), clock_(clock), options_(options) {}
+                               EventPublisher& events, const Clock& clock, SharingOptions options)
+    : access_(access),
+      accounts_(accounts),
+      mailer_(mailer),
+      events_(events),
+      clock_(clock),
+      options_(options) {}
 
 std::int64_t SharingService::now_s() const {
   return std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
@@ -335,6 +357,7 @@ Result<rest::ShareCreated> SharingService::share(const Principal& who, SharingKi
 
   log::info(log::Channel::service, "{} sharing request_id={} from={} to={} items={} applied={}",
             c.what, record.request_id, who.user_id, target->user_id, ids.size(), applied);
+  events_.publish({request_event(record, applied ? "accepted" : "pending", applied, now)});
   const std::string things = std::string(c.what) + (ids.size() == 1 ? "" : "s");
   if (!applied) {
     std::string body = sender->user_name + " wants to share " + std::to_string(ids.size()) + " " +
@@ -377,7 +400,9 @@ Result<void> SharingService::unshare(const Principal& who, SharingKind kind,
     return fail(target.error());
   const bool self = target->user_id == who.user_id;
   const auto now = now_s();
-  return access_.write([&](storage::AccessStore& s) -> Result<void> {
+  std::vector<std::string> affected{target->user_id};  // whose access may have changed
+  auto done = access_.write([&](storage::AccessStore& s) -> Result<void> {
+    affected.resize(1);
     for (const auto& id : ids) {
       if (auto ok = check_caller(s, c, kind, who, id, !self); !ok)
         return ok;
@@ -409,6 +434,7 @@ Result<void> SharingService::unshare(const Principal& who, SharingKind kind,
         for (const auto& u : *users) {
           if (!u.direct)
             continue;
+          affected.push_back(u.user_id);
           if (auto r =
                   s.remove_relation(u.user_id, id, "the node's last primary user left", now * 1000);
               !r)
@@ -446,6 +472,22 @@ Result<void> SharingService::unshare(const Principal& who, SharingKind kind,
     }
     return {};
   });
+  if (!done)
+    return done;
+  std::vector<EventDraft> events;
+  for (const auto& user : affected) {
+    events.push_back(EventDraft{rest::EventKind::mapping,
+                                ids.size() == 1 ? ids.front() : "",
+                                {user},
+                                now * 1000,
+                                boost::json::serialize(boost::json::object{
+                                    {"kind", kind == SharingKind::node ? "node" : "group"},
+                                    {"items", rest::strings_json(ids)},
+                                    {"role", nullptr}}),
+                                true});
+  }
+  events_.publish(std::move(events));
+  return {};
 }
 
 Result<std::vector<rest::SharingUsers>> SharingService::users(const Principal& who,
@@ -574,7 +616,8 @@ Result<void> SharingService::answer(const Principal& who, SharingKind kind,
   if (!answer.accept)
     return fail(errc::invalid_argument, c.accept_invalid, "accept (true or false) is missing");
   const auto now = now_s();
-  return access_.write([&](storage::AccessStore& s) -> Result<void> {
+  std::optional<EventDraft> event;
+  auto done = access_.write([&](storage::AccessStore& s) -> Result<void> {
     auto r = s.request(answer.request_id);
     if (!r && r.error().code != errc::not_found)
       return fail(r.error());
@@ -582,8 +625,10 @@ Result<void> SharingService::answer(const Principal& who, SharingKind kind,
       return fail(errc::not_found, c.request_not_found, "sharing request not found");
     if (auto ok = check_pending(c, *r, now); !ok)
       return ok;
-    if (!*answer.accept)
+    if (!*answer.accept) {
+      event = request_event(*r, "declined", false, now);
       return s.set_request_status(r->request_id, "declined", now);
+    }
     auto applied = apply(s, *r, now);
     if (!applied)
       return fail(applied.error());
@@ -593,8 +638,12 @@ Result<void> SharingService::answer(const Principal& who, SharingKind kind,
     }
     log::info(log::Channel::service, "{} sharing accepted request_id={} user_id={} applied={}",
               c.what, r->request_id, who.user_id, *applied);
+    event = request_event(*r, "accepted", true, now);
     return s.set_request_status(r->request_id, "accepted", now);
   });
+  if (done && event)
+    events_.publish({std::move(*event)});
+  return done;
 }
 
 Result<void> SharingService::cancel(const Principal& who, SharingKind kind,
@@ -603,7 +652,8 @@ Result<void> SharingService::cancel(const Principal& who, SharingKind kind,
   if (request_id.empty())
     return fail(errc::invalid_argument, c.request_id_missing, "request_id is missing");
   const auto now = now_s();
-  return access_.write([&](storage::AccessStore& s) -> Result<void> {
+  std::optional<EventDraft> event;
+  auto done = access_.write([&](storage::AccessStore& s) -> Result<void> {
     auto r = s.request(request_id);
     if (!r && r.error().code != errc::not_found)
       return fail(r.error());
@@ -611,8 +661,12 @@ Result<void> SharingService::cancel(const Principal& who, SharingKind kind,
       return fail(errc::not_found, c.request_not_found, "sharing request not found");
     if (auto ok = check_pending(c, *r, now); !ok)
       return ok;
+    event = request_event(*r, "cancelled", false, now);
     return s.set_request_status(r->request_id, "cancelled", now);
   });
+  if (done && event)
+    events_.publish({std::move(*event)});
+  return done;
 }
 
 }  // namespace stratus::service

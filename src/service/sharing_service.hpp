@@ -21,6 +21,7 @@
 #include "core/error.hpp"
 #include "proto/rest/sharing.hpp"
 #include "service/account_service.hpp"
+#include "service/events.hpp"
 #include "service/mailer.hpp"
 #include "storage/access_repository.hpp"
 #include "storage/account_repository.hpp"
@@ -37,8 +38,13 @@ struct SharingOptions {
 /// Thread-safe; calls block (database, mail). Call from the blocking pool.
 class SharingService {
  public:
+  /// Every request created, answered or cancelled is published to `events` as a
+  /// `sharing_request` event for its sender and recipient (data `{"request_id","kind",
+  /// "status","items"}`); when access changes (an applied share, an acceptance, an
+  /// unshare) the event says so (`access_changed`), so the users' streams re-read it.
   SharingService(storage::AccessRepository& access, storage::AccountRepository& accounts,
-                 Mailer& mailer, const Clock& clock, SharingOptions options = {});
+                 Mailer& mailer, EventPublisher& events, const Clock& clock,
+                 SharingOptions options = {});
 
   /// `PUT …/sharing`: shares `request.ids` with `request.user_name`. Returns the request
   /// id and whether it applied at once. The recipient is mailed about a pending request
@@ -90,6 +96,7 @@ class SharingService {
   storage::AccessRepository& access_;
   storage::AccountRepository& accounts_;
   Mailer& mailer_;
+  EventPublisher& events_;
   const Clock& clock_;
   SharingOptions options_;
 };

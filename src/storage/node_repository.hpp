@@ -58,6 +58,23 @@ struct MappingRequest {
   std::int64_t created_at = 0, expires_at = 0;
 };
 
+/// A stored alert (`node/<id>/alert`, spec rainmaker.md §1.3).
+struct AlertRecord {
+  std::int64_t id = 0;
+  std::string node_id;
+  std::string payload;  ///< the JSON object as the node sent it
+  std::int64_t received_ms = 0;
+};
+
+/// Which alerts of one node to read, newest first.
+struct AlertQuery {
+  std::string node_id;
+  std::int64_t start_ms = 0;           ///< inclusive
+  std::int64_t end_ms = INT64_MAX;     ///< exclusive
+  std::int64_t before_id = INT64_MAX;  ///< paging: only ids below this
+  std::size_t limit = 10;              ///< ≥ 1
+};
+
 /// One user's sets waiting for an offline node (merged into one document).
 struct DesiredSet {
   std::string user_id;
@@ -91,8 +108,10 @@ class NodeWriter {
   /// reordered across reconnects). Returns true if it changed the state.
   virtual Result<bool> set_connectivity(std::string_view node_id, bool connected,
                                         std::int64_t ms) = 0;
-  virtual Result<void> add_alert(std::string_view node_id, std::string_view payload,
-                                 std::int64_t ms) = 0;
+  /// Stores an alert (its JSON object text, received at `ms`); returns its id, which
+  /// grows with every alert.
+  virtual Result<std::int64_t> add_alert(std::string_view node_id, std::string_view payload,
+                                         std::int64_t ms) = 0;
   /// Marks every connected node disconnected at `ms` (the broker lost all
   /// sessions), except nodes with a newer presence change. Returns how many.
   virtual Result<std::int64_t> disconnect_all(std::int64_t ms) = 0;
@@ -155,6 +174,8 @@ class NodeRepository {
   virtual Result<UserNode> get_user_node(std::string_view user_id, std::string_view node_id) = 0;
   virtual Result<NodeRecord> get_node(std::string_view node_id) = 0;
   virtual Result<MappingRequest> get_mapping_request(std::string_view request_id) = 0;
+  /// Alerts of `query.node_id`, newest first, at most `query.limit`.
+  virtual Result<std::vector<AlertRecord>> list_alerts(const AlertQuery& query) = 0;
   /// The node's users and their roles ("primary" | "secondary"), by user id; empty for
   /// an unknown node.
   virtual Result<std::vector<std::pair<std::string, std::string>>> users_of(

@@ -39,6 +39,7 @@
 #include "storage/sqlite/node_repository.hpp"
 #include "support/http_client.hpp"
 #include "support/rainmaker_reply.hpp"
+#include "support/recording_events.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::test {
@@ -115,11 +116,11 @@ class SharingHttpTest : public ::testing::Test {
         command_repository_(db_),
         access_repository_(db_),
         signer_(*auth::TokenSigner::from_key(std::string(32, 'k'))),
-        nodes_(node_repository_, messenger_, clock_, 300s),
-        commands_(command_repository_, node_repository_, account_repository_, messenger_, clock_,
-                  metrics_, {}),
-        sharing_(access_repository_, account_repository_, mailer_, clock_, {}),
-        groups_(access_repository_, node_repository_, clock_, {}),
+        nodes_(node_repository_, messenger_, events_, clock_, 300s),
+        commands_(command_repository_, node_repository_, account_repository_, messenger_, events_,
+                  clock_, metrics_, {}),
+        sharing_(access_repository_, account_repository_, mailer_, events_, clock_, {}),
+        groups_(access_repository_, node_repository_, events_, clock_, {}),
         pool_(2) {
     service::AccountOptions account_options;
     account_options.argon2_ops_limit = 1;
@@ -233,6 +234,7 @@ class SharingHttpTest : public ::testing::Test {
   auth::TokenSigner signer_;
   RecordingMailer mailer_;
   RecordingMessenger messenger_;
+  test::RecordingEvents events_;
   MetricsRegistry metrics_;
   service::NodeService nodes_;
   service::CommandService commands_;

@@ -32,6 +32,8 @@ void add_mapping(CLI::App& app, Context& ctx);
 void add_claiming(CLI::App& app, Context& ctx);
 /// node add-tags|remove-tags|set-metadata|delete-metadata.
 void add_tags_metadata(CLI::App& app, Context& ctx);
+/// watch (the live event stream), alerts (a node's stored alerts), webhook add|list|remove.
+void add_events(CLI::App& app, Context& ctx);
 /// sharing add_user|remove_user|accept|decline|cancel|list_nodes|list_requests.
 void add_sharing(CLI::App& app, Context& ctx);
 /// group add|remove|edit|list|show|add-nodes|remove-nodes|list-nodes|sharing ….

@@ -21,6 +21,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -34,9 +36,11 @@
 
 #include "core/metrics.hpp"
 #include "http/detail/connections.hpp"
+#include "http/detail/websocket_channel.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "http/websocket.hpp"
 #include "log/log.hpp"
 #include "proto/rest/error_codes.hpp"
 
@@ -131,7 +135,8 @@ inline bhttp::response<bhttp::string_body> to_wire(Response response, unsigned v
 }
 
 /// Runs `handler`, turning a synchronous throw into a failed coroutine as well.
-inline net::awaitable<Response> invoke(const Handler& handler, Request& request) {
+template <class Result, class AnyHandler>
+net::awaitable<Result> invoke(const AnyHandler& handler, Request& request) {
   co_return co_await handler(request);
 }
 
@@ -239,6 +244,10 @@ class Session {
       co_await reply_and_log(exchange, busy, version, false, head);
       co_return false;
     }
+    // A WebSocket handshake needs the request as Beast parsed it (headers only: a GET).
+    std::optional<bhttp::request<bhttp::string_body>> upgrade_message;
+    if (beast::websocket::is_upgrade(message))
+      upgrade_message.emplace(message);
     auto request = to_request(parser.release(), remote_);
     if (!request) {
       Response malformed = failure_response(400, proto::rest::http_error::malformed_request,
@@ -247,12 +256,31 @@ class Session {
       co_return false;
     }
     const auto deadline = started + context_.options.request_timeout;
+    if (upgrade_message) {
+      const RouteMatch match = context_.router.find(request->method, request->path);
+      if (match.upgrade != nullptr) {
+        request->route = std::string(match.route);
+        exchange.route = request->route;
+        auto step =
+            upgrade(*request, *match.upgrade, *upgrade_message, exchange, version, deadline);
+        co_await std::move(step);
+        co_return false;
+      }
+    }
     Response response = co_await respond(*request, deadline);
     exchange.route = request->route.empty() ? "unmatched" : request->route;
     const bool again = keep_alive && !context_.stopping.load();
     const bool written = co_await reply_and_log(exchange, response, version, again, head);
     co_return written&& again;
   }
+
+  // Per-request facts for the access log and the metrics.
+  struct Exchange {
+    std::string method = "-";
+    std::string path = "-";  // never the query string: it may carry secrets
+    std::string route = "unmatched";
+    std::chrono::steady_clock::time_point started;
+  };
 
   // Routes `request` and runs its handler until `deadline`.
   net::awaitable<Response> respond(Request& request,
@@ -271,47 +299,173 @@ class Session {
       co_return response;
     }
 
-    // Race the handler against the deadline; the loser is cancelled, and both
-    // have finished when the group completes, so `request` outlives the handler.
-    // (Built step by step: GCC 12 mishandles non-trivial temporaries that live
-    // across a co_await.)
+    Response failure;
+    auto work = invoke<Response>(*match.handler, request);
+    auto step = within_deadline(std::move(work), request.route, deadline, failure);
+    std::optional<Response> answer = co_await std::move(step);
+    if (!answer)
+      co_return failure;
+    co_return std::move(*answer);
+  }
+
+  // Runs `work` until `deadline`. On a timeout (503) or an exception (500) returns
+  // nothing and puts the reply in `failure`.
+  // Race the work against the deadline; the loser is cancelled, and both have
+  // finished when the group completes, so the request outlives the handler. (Built
+  // step by step: GCC 12 mishandles non-trivial temporaries that live across a
+  // co_await.)
+  template <class T>
+  net::awaitable<std::optional<T>> within_deadline(net::awaitable<T> work, const std::string& route,
+                                                   std::chrono::steady_clock::time_point deadline,
+                                                   Response& failure) {
     const auto executor = co_await net::this_coro::executor;
     net::steady_timer timer(executor, deadline);
-    auto handler_done = net::co_spawn(executor, invoke(*match.handler, request), net::deferred);
+    auto work_done = net::co_spawn(executor, std::move(work), net::deferred);
     auto timer_done = timer.async_wait(net::deferred);
-    auto race =
-        net::experimental::make_parallel_group(std::move(handler_done), std::move(timer_done));
+    auto race = net::experimental::make_parallel_group(std::move(work_done), std::move(timer_done));
     auto outcome =
         co_await std::move(race).async_wait(net::experimental::wait_for_one(), net::use_awaitable);
     const std::size_t first_done = std::get<0>(outcome)[0];
-    const std::exception_ptr failure = std::get<1>(outcome);
+    const std::exception_ptr error = std::get<1>(outcome);
     if (first_done == 1) {
-      log::warn(log::Channel::http, "handler timed out route={} timeout_ms={}", request.route,
+      log::warn(log::Channel::http, "handler timed out route={} timeout_ms={}", route,
                 context_.options.request_timeout.count());
-      co_return failure_response(503, proto::rest::http_error::request_timeout,
-                                 "request timed out");
+      failure =
+          failure_response(503, proto::rest::http_error::request_timeout, "request timed out");
+      co_return std::nullopt;
     }
-    if (failure) {
+    if (error) {
       try {
-        std::rethrow_exception(failure);
+        std::rethrow_exception(error);
       } catch (const std::exception& e) {
-        log::error(log::Channel::http, "handler failed route={} error={}", request.route, e.what());
+        log::error(log::Channel::http, "handler failed route={} error={}", route, e.what());
       } catch (...) {
-        log::error(log::Channel::http, "handler failed route={} error=unknown exception",
-                   request.route);
+        log::error(log::Channel::http, "handler failed route={} error=unknown exception", route);
       }
-      co_return failure_response(500, proto::rest::http_error::internal_error, "internal error");
+      failure = failure_response(500, proto::rest::http_error::internal_error, "internal error");
+      co_return std::nullopt;
     }
     co_return std::move(std::get<2>(outcome));
   }
 
-  // Per-request facts for the access log and the metrics.
-  struct Exchange {
-    std::string method = "-";
-    std::string path = "-";  // never the query string: it may carry secrets
-    std::string route = "unmatched";
-    std::chrono::steady_clock::time_point started;
-  };
+  // --- WebSocket ---------------------------------------------------------------------
+
+  using WsStream = beast::websocket::stream<Stream&>;
+
+  // Asks the route; a refusal is an ordinary reply, an app gets the upgraded socket.
+  net::awaitable<void> upgrade(Request& request, const UpgradeHandler& handler,
+                               bhttp::request<bhttp::string_body>& message, Exchange& exchange,
+                               unsigned version, std::chrono::steady_clock::time_point deadline) {
+    Response failure;
+    auto work = invoke<Upgrade>(handler, request);
+    auto step = within_deadline(std::move(work), request.route, deadline, failure);
+    std::optional<Upgrade> decided = co_await std::move(step);
+    if (!decided) {
+      co_await reply_and_log(exchange, failure, version, false, false);
+      co_return;
+    }
+    if (auto* refusal = std::get_if<Response>(&*decided)) {
+      co_await reply_and_log(exchange, *refusal, version, false, false);
+      co_return;
+    }
+    auto app = std::get<std::shared_ptr<WebSocketApp>>(std::move(*decided));
+    auto run = run_websocket(message, std::move(app), exchange);
+    co_await std::move(run);
+  }
+
+  net::awaitable<void> run_websocket(bhttp::request<bhttp::string_body>& message,
+                                     std::shared_ptr<WebSocketApp> app, const Exchange& exchange) {
+    tcp().expires_never();  // the WebSocket stream keeps its own timeouts
+    WsStream ws(stream_);
+    ws.set_option(beast::websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws.set_option(beast::websocket::stream_base::decorator(
+        [](beast::websocket::response_type& r) { r.set(bhttp::field::server, "stratus"); }));
+    ws.read_message_max(context_.options.websocket_max_message_bytes);
+    beast::error_code ec;
+    std::tie(ec) = co_await ws.async_accept(message, use_tuple);
+    const int status = ec ? 400 : 101;
+    context_.metrics
+        .counter("stratus_http_requests_total", "HTTP requests answered, by route and status",
+                 {{"route", exchange.route}, {"status", std::to_string(status)}})
+        .inc();
+    log::info(log::Channel::http, "access method={} target_path={} route={} status={} remote={}",
+              exchange.method, exchange.path, exchange.route, status, remote_);
+    if (ec) {
+      log::debug(log::Channel::http, "websocket handshake failed remote={} error={}", remote_,
+                 ec.message());
+      co_return;
+    }
+    connection_.set_busy(false);  // an open stream is no request in flight: stop() closes it
+    const auto executor = co_await net::this_coro::executor;
+    auto channel = std::make_shared<WebSocketChannel>(
+        executor, context_.options.websocket_send_queue, context_.options.websocket_write_grace,
+        [this] { tcp().close(); });
+    app->on_open(channel);
+    auto reader = net::co_spawn(executor, read_loop(ws, *app, channel), net::deferred);
+    auto writer = net::co_spawn(executor, write_loop(ws, channel), net::deferred);
+    auto both = net::experimental::make_parallel_group(std::move(reader), std::move(writer));
+    co_await std::move(both).async_wait(net::experimental::wait_for_all(), net::use_awaitable);
+    channel->finish();
+    app->on_close();
+  }
+
+  static net::awaitable<void> read_loop(WsStream& ws, WebSocketApp& app,
+                                        std::shared_ptr<WebSocketChannel> channel) {
+    beast::flat_buffer buffer;
+    while (true) {
+      beast::error_code ec;
+      std::size_t n = 0;
+      std::tie(ec, n) = co_await ws.async_read(buffer, use_tuple);
+      if (ec)
+        break;
+      if (!ws.got_text()) {
+        channel->close(1003, "only text messages are accepted");
+      } else {
+        const auto data = buffer.data();
+        app.on_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
+      }
+      buffer.consume(buffer.size());
+    }
+    channel->reader_finished();
+  }
+
+  static net::awaitable<void> write_loop(WsStream& ws, std::shared_ptr<WebSocketChannel> channel) {
+    std::deque<std::string> batch;
+    while (true) {
+      auto close = channel->take(batch);
+      for (auto& text : batch) {
+        if (channel->overflowed())
+          break;
+        ws.text(true);
+        beast::error_code ec;
+        std::size_t n = 0;
+        channel->set_writing(true);
+        std::tie(ec, n) = co_await ws.async_write(net::buffer(text), use_tuple);
+        channel->set_writing(false);
+        if (ec)
+          co_return;  // the connection is gone; the reader ends too
+      }
+      batch.clear();
+      if (channel->overflowed() || close) {
+        auto request = channel->take(batch).value_or(WebSocketChannel::CloseRequest{});
+        beast::error_code ec;
+        channel->set_writing(true);
+        std::tie(ec) = co_await ws.async_close(
+            beast::websocket::close_reason(static_cast<beast::websocket::close_code>(request.code),
+                                           request.reason),
+            use_tuple);
+        channel->set_writing(false);
+        co_return;
+      }
+      if (channel->reader_done())
+        co_return;
+      if (channel->has_work())
+        continue;
+      channel->wake_timer().expires_at(net::steady_timer::time_point::max());
+      beast::error_code ec;
+      std::tie(ec) = co_await channel->wake_timer().async_wait(use_tuple);
+    }
+  }
 
   // Counts the reply, writes it (moving from `response`), then logs it; returns
   // whether the write succeeded. Counting first means a client that has read

@@ -38,6 +38,8 @@
   X(http_error, request_timeout, 100408, "503",                                                    \
     "the request took longer than `http.request_timeout_ms`")                                      \
   X(http_error, body_too_large, 100413, "413", "body larger than `http.max_body_bytes`")           \
+  X(http_error, upgrade_required, 100426, "426",                                                   \
+    "a WebSocket route was asked without a WebSocket upgrade")                                     \
   X(http_error, headers_too_large, 100431, "431", "headers larger than `http.max_header_bytes`")   \
   X(http_error, internal_error, 100500, "500", "internal error (details in the server log)")       \
   X(http_error, server_busy, 100503, "503",                                                        \
@@ -228,7 +230,24 @@
     "`claim/verify`: the node belongs to another user now; only its primary user may get a "       \
     "new certificate (docs/security.md)")                                                          \
   X(claim_error, already_certified, 150014, "403",                                                 \
-    "self claiming: the node id already holds a valid certificate")
+    "self claiming: the node id already holds a valid certificate")                                \
+  /* --- live events, alerts and webhooks (Stratus's own, docs/adr/0010) ------------ */           \
+  X(event_error, invalid_filter, 152001, "400",                                                    \
+    "events: bad `node_ids`, `types` or `last_event_id` (query or first message)")                 \
+  X(event_error, invalid_time_range, 152002, "400",                                                \
+    "alerts: `start_time`/`end_time` not epoch seconds, or start after end")                       \
+  X(event_error, webhook_url_invalid, 153001, "400",                                               \
+    "webhook: `url` is not an absolute http(s) URL")                                               \
+  X(event_error, webhook_url_forbidden, 153002, "400",                                             \
+    "webhook: `url` resolves to a loopback, link-local or private address the operator has not "   \
+    "allowed (`webhooks.allow_private_addresses`)")                                                \
+  X(event_error, webhook_events_invalid, 153003, "400",                                            \
+    "webhook: `events` empty or naming an unknown event type")                                     \
+  X(event_error, webhook_secret_invalid, 153004, "400",                                            \
+    "webhook: `secret` missing, shorter than 16 or longer than 256 bytes")                         \
+  X(event_error, webhook_not_found, 153005, "404", "webhook: no such webhook of the caller")       \
+  X(event_error, too_many_webhooks, 153006, "400",                                                 \
+    "webhook: the caller has `webhooks.max_per_user` webhooks already")
 
 namespace stratus::proto::rest {
 

@@ -91,10 +91,12 @@ class Writer final : public NodeWriter {
       return fail(r.error());
     return c_.changes() > 0;
   }
-  Result<void> add_alert(std::string_view node_id, std::string_view payload,
-                         std::int64_t ms) override {
-    return c_.execute("INSERT INTO alerts(node_id, payload, received_ms) VALUES(?1, ?2, ?3)",
-                      node_id, payload, ms);
+  Result<std::int64_t> add_alert(std::string_view node_id, std::string_view payload,
+                                 std::int64_t ms) override {
+    return c_.query_one(
+        "INSERT INTO alerts(node_id, payload, received_ms) VALUES(?1, ?2, ?3) RETURNING id",
+        {"alert not stored"}, [](const Statement& s) { return s.integer(0); }, node_id, payload,
+        ms);
   }
   Result<std::int64_t> disconnect_all(std::int64_t ms) override {
     auto r = c_.execute(
@@ -334,6 +336,19 @@ Result<MappingRequest> SqliteNodeRepository::get_mapping_request(std::string_vie
         "SELECT request_id, user_id, node_id, secret_key, status, created_at, expires_at FROM "
         "mapping_requests WHERE request_id = ?1",
         {"mapping request not found"}, read_request, request_id);
+  });
+}
+
+Result<std::vector<AlertRecord>> SqliteNodeRepository::list_alerts(const AlertQuery& query) {
+  return db_->with([&](Connection& c) {
+    return c.query_all(
+        "SELECT id, node_id, payload, received_ms FROM alerts WHERE node_id = ?1 AND "
+        "received_ms >= ?2 AND received_ms < ?3 AND id < ?4 ORDER BY id DESC LIMIT ?5",
+        [](const Statement& s) {
+          return AlertRecord{s.integer(0), s.text(1), s.text(2), s.integer(3)};
+        },
+        query.node_id, query.start_ms, query.end_ms, query.before_id,
+        static_cast<std::int64_t>(query.limit));
   });
 }
 

@@ -30,6 +30,7 @@ class SqliteNodeRepository final : public NodeRepository {
   Result<UserNode> get_user_node(std::string_view user_id, std::string_view node_id) override;
   Result<NodeRecord> get_node(std::string_view node_id) override;
   Result<MappingRequest> get_mapping_request(std::string_view request_id) override;
+  Result<std::vector<AlertRecord>> list_alerts(const AlertQuery& query) override;
   Result<std::vector<std::pair<std::string, std::string>>> users_of(
       std::string_view node_id) override;
 

@@ -19,6 +19,7 @@
 #include "storage/sqlite/command_repository.hpp"
 #include "storage/sqlite/database.hpp"
 #include "storage/sqlite/node_repository.hpp"
+#include "support/recording_events.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::service {
@@ -91,8 +92,9 @@ class CommandServiceTest : public ::testing::Test {
         accounts_(db_),
         nodes_(db_),
         commands_(db_),
-        service_(commands_, nodes_, accounts_, messenger_, clock_, metrics_, CommandOptions{}),
-        ingest_(nodes_, messenger_, service_, clock_, metrics_,
+        service_(commands_, nodes_, accounts_, messenger_, events_, clock_, metrics_,
+                 CommandOptions{}),
+        ingest_(nodes_, messenger_, service_, events_, clock_, metrics_,
                 IngestOptions{1000, 100, 1ms, 300s}) {
     const std::int64_t now = 1'800'000'000;
     for (const auto* u : {"u1", "u2", "u3"}) {
@@ -172,6 +174,7 @@ class CommandServiceTest : public ::testing::Test {
   storage::sqlite::SqliteNodeRepository nodes_;
   storage::sqlite::SqliteCommandRepository commands_;
   RecordingMessenger messenger_;
+  test::RecordingEvents events_;
   CommandService service_;
   NodeIngest ingest_;
   Principal u1_{"u1", "s1", false};
@@ -475,7 +478,7 @@ TEST(Base64Test, RoundTripsAndRefusesGarbage) {
 // polls it gets neither, u1's command reads `cancelled` with the reason, and u1 cannot
 // read an answer (the node's late answer changes nothing).
 TEST_F(CommandServiceTest, RemovingTheNodeDiscardsTheFormerOwnersQueuedWork) {
-  NodeService nodes(nodes_, messenger_, clock_, 300s);
+  NodeService nodes(nodes_, messenger_, events_, clock_, 300s);
   const auto set =
       nodes.set_params(u1_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}});
   ASSERT_TRUE(set[0].queued);
@@ -495,7 +498,7 @@ TEST_F(CommandServiceTest, RemovingTheNodeDiscardsTheFormerOwnersQueuedWork) {
 }
 
 TEST_F(CommandServiceTest, ANodeResetDiscardsEveryUsersQueuedWork) {
-  NodeService nodes(nodes_, messenger_, clock_, 300s);
+  NodeService nodes(nodes_, messenger_, events_, clock_, 300s);
   ASSERT_TRUE(
       nodes.set_params(u2_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}})[0]
           .queued);
@@ -524,7 +527,7 @@ TEST_F(CommandServiceTest, ANodeResetDiscardsEveryUsersQueuedWork) {
 // a record carrying the primary role byte is not sent once its user is only secondary,
 // and a queued set of a user whose relation vanished is dropped at delivery.
 TEST_F(CommandServiceTest, EverySendRechecksTheRequestersRole) {
-  NodeService nodes(nodes_, messenger_, clock_, 300s);
+  NodeService nodes(nodes_, messenger_, events_, clock_, 300s);
   ASSERT_TRUE(
       nodes.set_params(u2_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}})[0]
           .queued);

@@ -16,6 +16,7 @@
 #include "storage/sqlite/command_repository.hpp"
 #include "storage/sqlite/database.hpp"
 #include "storage/sqlite/node_repository.hpp"
+#include "support/recording_events.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::service {
@@ -50,10 +51,11 @@ class NodeServiceTest : public ::testing::Test {
         accounts_(db_),
         repository_(db_),
         command_repository_(db_),
-        commands_(command_repository_, repository_, accounts_, messenger_, clock_, metrics_, {}),
-        ingest_(repository_, messenger_, commands_, clock_, metrics_,
+        commands_(command_repository_, repository_, accounts_, messenger_, events_, clock_,
+                  metrics_, {}),
+        ingest_(repository_, messenger_, commands_, events_, clock_, metrics_,
                 IngestOptions{1000, 100, 1ms, 300s}),
-        nodes_(repository_, messenger_, clock_, 300s) {
+        nodes_(repository_, messenger_, events_, clock_, 300s) {
     const auto now =
         std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
     EXPECT_TRUE(accounts_.create_user({"u1", "u1@example.com", "x", true, false, "", now, now}));
@@ -91,6 +93,7 @@ class NodeServiceTest : public ::testing::Test {
   storage::sqlite::SqliteAccountRepository accounts_;
   storage::sqlite::SqliteNodeRepository repository_;
   RecordingMessenger messenger_;
+  test::RecordingEvents events_;
   storage::sqlite::SqliteCommandRepository command_repository_;
   CommandService commands_;
   NodeIngest ingest_;

@@ -1,0 +1,327 @@
+#include "service/event_hub.hpp"
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "log/log.hpp"
+
+namespace stratus::service {
+
+namespace json = boost::json;
+using proto::rest::EventKind;
+
+namespace {
+
+json::value role_value(std::string_view role) {
+  if (role.empty())
+    return nullptr;
+  return json::string(role);
+}
+
+std::string_view role_in(const std::vector<std::pair<std::string, std::string>>& users,
+                         std::string_view user_id) {
+  for (const auto& [user, role] : users) {
+    if (user == user_id)
+      return role;
+  }
+  return {};
+}
+
+EventPtr control(std::string text) {
+  auto e = std::make_shared<Event>();
+  e->text = std::move(text);
+  return e;
+}
+
+}  // namespace
+
+std::string mapping_event_data(std::string_view role, std::string_view previous_role) {
+  return json::serialize(
+      json::object{{"role", role_value(role)}, {"previous_role", role_value(previous_role)}});
+}
+
+std::vector<EventDraft> access_change_events(
+    std::string_view node_id, const std::vector<std::pair<std::string, std::string>>& before,
+    const std::vector<std::pair<std::string, std::string>>& after, std::int64_t timestamp_ms) {
+  std::vector<EventDraft> events;
+  const auto add = [&](const std::string& user_id) {
+    const auto now = role_in(after, user_id);
+    const auto was = role_in(before, user_id);
+    if (now == was)
+      return;
+    for (const auto& e : events) {
+      if (e.user_ids.front() == user_id)
+        return;
+    }
+    events.push_back(EventDraft{EventKind::mapping,
+                                std::string(node_id),
+                                {user_id},
+                                timestamp_ms,
+                                mapping_event_data(now, was),
+                                true});
+  };
+  for (const auto& [user, role] : before)
+    add(user);
+  for (const auto& [user, role] : after)
+    add(user);
+  return events;
+}
+
+EventHub::EventHub(AccessLookup lookup, const Clock& clock, MetricsRegistry& metrics,
+                   EventHubOptions options)
+    : lookup_(std::move(lookup)),
+      clock_(clock),
+      options_(options),
+      published_(metrics.counter("stratus_events_published_total",
+                                 "Events numbered by the hub (after their change committed).")),
+      delivered_(metrics.counter("stratus_events_delivered_total",
+                                 "Events handed to event streams and webhook queues.")),
+      dropped_full_(metrics.counter("stratus_events_dropped_total",
+                                    "Events or deliveries dropped, by reason.",
+                                    {{"reason", "queue_full"}})),
+      dropped_slow_(metrics.counter("stratus_events_dropped_total",
+                                    "Events or deliveries dropped, by reason.",
+                                    {{"reason", "slow_stream"}})),
+      subscriptions_gauge_(
+          metrics.gauge("stratus_event_subscriptions", "Open event stream subscriptions.")),
+      next_id_(static_cast<std::uint64_t>(std::max<std::int64_t>(0, unix_ms(clock.now()))) * 1000 +
+               1),
+      first_id_(next_id_),
+      done_through_(next_id_ - 1),
+      dispatched_through_(next_id_ - 1),
+      refreshed_at_(std::chrono::steady_clock::now()) {}
+
+EventHub::~EventHub() {
+  stop();
+}
+
+void EventHub::start() {
+  std::lock_guard lock(queue_mutex_);
+  if (thread_.joinable())
+    return;
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void EventHub::stop() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (!thread_.joinable())
+      return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+std::uint64_t EventHub::last_event_id() const {
+  std::lock_guard lock(queue_mutex_);
+  return next_id_ - 1;
+}
+
+void EventHub::publish(std::vector<EventDraft> events) {
+  if (events.empty())
+    return;
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (queue_.size() + events.size() > options_.queue_limit) {
+      dropped_full_.inc(events.size());
+      return;
+    }
+    for (auto& draft : events) {
+      auto e = std::make_shared<Event>();
+      e->id = next_id_++;
+      e->kind = draft.kind;
+      e->text = proto::rest::event_json(e->id, draft.kind, draft.node_id, draft.timestamp_ms,
+                                        draft.data_json);
+      e->node_id = std::move(draft.node_id);
+      e->user_ids = std::move(draft.user_ids);
+      e->access_changed = draft.access_changed;
+      EventPtr shared = std::move(e);
+      ring_.push_back(shared);
+      if (ring_.size() > options_.replay_events)
+        ring_.pop_front();
+      queue_.push_back(std::move(shared));
+    }
+  }
+  published_.inc(events.size());
+  wake_.notify_one();
+}
+
+bool EventHub::flush(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(queue_mutex_);
+  const auto target = next_id_ - 1;
+  return drained_.wait_for(lock, timeout, [&] { return done_through_ >= target; });
+}
+
+void EventHub::run() {
+  std::vector<EventPtr> batch;
+  std::unique_lock lock(queue_mutex_);
+  while (true) {
+    const auto refresh_due = refreshed_at_ + options_.access_refresh;
+    wake_.wait_until(lock, refresh_due, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty() && stopping_)
+      break;
+    batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+    queue_.clear();
+    lock.unlock();
+    dispatch(batch);
+    lock.lock();
+    if (!batch.empty())
+      done_through_ = batch.back()->id;
+    batch.clear();
+    drained_.notify_all();
+  }
+}
+
+void EventHub::dispatch(const std::vector<EventPtr>& batch) {
+  // Access first: a stream whose user just lost a node must not get this batch's
+  // events about it, and one who gained a node should.
+  std::unordered_set<std::string> changed;
+  const auto now = std::chrono::steady_clock::now();
+  if (now >= refreshed_at_ + options_.access_refresh) {
+    refreshed_at_ = now;
+    std::lock_guard lock(streams_mutex_);
+    for (const auto& [id, stream] : streams_)
+      changed.insert(stream.user_id);
+  }
+  for (const auto& e : batch) {
+    if (e->access_changed)
+      changed.insert(e->user_ids.begin(), e->user_ids.end());
+  }
+  if (!changed.empty())
+    refresh_access(changed);
+
+  std::lock_guard lock(streams_mutex_);
+  std::vector<std::uint64_t> dead;
+  std::uint64_t delivered = 0;
+  for (const auto& e : batch) {
+    for (auto& [id, stream] : streams_) {
+      if (!passes(stream, *e))
+        continue;
+      if (stream.sink(e)) {
+        ++delivered;
+      } else if (std::find(dead.begin(), dead.end(), id) == dead.end()) {
+        dead.push_back(id);
+      }
+    }
+    for (const auto id : dead)
+      streams_.erase(id);
+    dropped_slow_.inc(dead.size());
+    dead.clear();
+    dispatched_through_ = e->id;
+  }
+  delivered_.inc(delivered);
+  subscriptions_gauge_.set(static_cast<std::int64_t>(streams_.size()));
+}
+
+void EventHub::refresh_access(const std::unordered_set<std::string>& users) {
+  std::vector<std::pair<std::string, std::unordered_set<std::string>>> fresh;
+  {
+    std::lock_guard lock(streams_mutex_);
+    bool any = false;
+    for (const auto& [id, stream] : streams_)
+      any = any || users.contains(stream.user_id);
+    if (!any)
+      return;
+  }
+  for (const auto& user : users) {
+    auto nodes = lookup_(user);
+    if (!nodes) {
+      // Keep what the streams had: better a stale list than an empty one.
+      log::warn(log::Channel::service, "events: cannot re-read the nodes of user_id={}: {}", user,
+                nodes.error().message());
+      continue;
+    }
+    fresh.emplace_back(user, std::unordered_set<std::string>(nodes->begin(), nodes->end()));
+  }
+  std::lock_guard lock(streams_mutex_);
+  for (auto& [id, stream] : streams_) {
+    for (const auto& [user, nodes] : fresh) {
+      if (stream.user_id == user)
+        stream.visible = nodes;
+    }
+  }
+}
+
+bool EventHub::passes(const Stream& stream, const Event& event) {
+  if (event.id <= stream.skip_through || !stream.filter.wants(event.kind))
+    return false;
+  if (!stream.wanted.empty() && !event.node_id.empty() && !stream.wanted.contains(event.node_id))
+    return false;
+  if (!event.user_ids.empty()) {
+    return std::find(event.user_ids.begin(), event.user_ids.end(), stream.user_id) !=
+           event.user_ids.end();
+  }
+  return stream.visible.contains(event.node_id);
+}
+
+Result<std::unique_ptr<EventHub::Subscription>> EventHub::subscribe(std::string user_id,
+                                                                    proto::rest::EventFilter filter,
+                                                                    EventSink sink) {
+  auto nodes = lookup_(user_id);
+  if (!nodes) {
+    log::warn(log::Channel::service, "events: stream of user_id={} not subscribed: {}", user_id,
+              nodes.error().message());
+    return fail(nodes.error());
+  }
+  Stream stream;
+  stream.user_id = std::move(user_id);
+  stream.wanted.insert(filter.node_ids.begin(), filter.node_ids.end());
+  stream.visible.insert(nodes->begin(), nodes->end());
+  stream.filter = std::move(filter);
+  stream.sink = std::move(sink);
+
+  std::lock_guard streams_lock(streams_mutex_);
+  std::vector<EventPtr> replay;
+  std::string resync;
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (const auto last = stream.filter.last_event_id) {
+      const std::uint64_t oldest = ring_.empty() ? next_id_ : ring_.front()->id;
+      if (*last + 1 < first_id_) {
+        resync = "the event stream restarted since event " + std::to_string(*last);
+      } else if (*last >= next_id_) {
+        resync = "unknown event id " + std::to_string(*last);
+      } else if (*last + 1 < oldest) {
+        resync = "event " + std::to_string(*last) + " is older than the " +
+                 std::to_string(options_.replay_events) + " events kept for resuming";
+      } else {
+        // Events up to `dispatched_through_` are replayed here; later ones are still
+        // queued and reach the stream live, except those the client already has.
+        stream.skip_through = *last;
+        for (const auto& e : ring_) {
+          if (e->id > *last && e->id <= dispatched_through_ && passes(stream, *e))
+            replay.push_back(e);
+        }
+      }
+    }
+  }
+  const bool resumed = stream.filter.last_event_id.has_value() && resync.empty();
+  bool ok = true;
+  for (const auto& e : replay)
+    ok = ok && stream.sink(e);
+  if (!resync.empty())
+    ok = ok && stream.sink(control(proto::rest::stream_resync_json(resync)));
+  ok = ok && stream.sink(control(proto::rest::stream_ready_json(dispatched_through_, resumed)));
+  if (!ok) {
+    dropped_slow_.inc();
+    return fail(errc::unavailable, "the event stream could not take its replay");
+  }
+  const auto id = next_stream_++;
+  streams_.emplace(id, std::move(stream));
+  subscriptions_gauge_.set(static_cast<std::int64_t>(streams_.size()));
+  return std::unique_ptr<Subscription>(new Subscription(*this, id));
+}
+
+void EventHub::unsubscribe(std::uint64_t id) {
+  std::lock_guard lock(streams_mutex_);
+  streams_.erase(id);
+  subscriptions_gauge_.set(static_cast<std::int64_t>(streams_.size()));
+}
+
+EventHub::Subscription::~Subscription() {
+  hub_.unsubscribe(id_);
+}
+
+}  // namespace stratus::service

@@ -1,0 +1,158 @@
+#pragma once
+/// @file
+/// The event hub (issue 15, docs/adr/0010-live-events.md): numbers committed events,
+/// keeps the newest of them for resuming streams, and fans each one out to the
+/// subscriptions allowed to see it, on its own dispatcher thread so that a publisher
+/// (the ingest writer, a request handler) only ever appends to a queue.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/metrics.hpp"
+#include "service/events.hpp"
+
+namespace stratus::service {
+
+/// Limits of the hub (config section `events`).
+struct EventHubOptions {
+  std::size_t replay_events = 10000;  ///< newest events kept for resuming streams
+  std::size_t queue_limit = 100000;   ///< events waiting for the dispatcher; above: dropped
+  /// How often every subscription re-reads its user's nodes even without an access
+  /// event (a safety net for changes no event names, e.g. a group edit).
+  std::chrono::milliseconds access_refresh{60000};
+};
+
+/// Which nodes `user_id` may see now (direct or through a group), any order. Called on
+/// the dispatcher thread and in `subscribe`; may block on the database.
+using AccessLookup = std::function<Result<std::vector<std::string>>(std::string_view user_id)>;
+
+/// A numbered event, shared by every stream that carries it.
+struct Event {
+  std::uint64_t id = 0;  ///< 0 for the control messages `ready` and `resync`
+  proto::rest::EventKind kind = proto::rest::EventKind::params;
+  std::string node_id;
+  std::vector<std::string> user_ids;  ///< as in `EventDraft`
+  bool access_changed = false;        ///< as in `EventDraft`
+  std::string text;                   ///< the wire form (proto/rest/events.hpp)
+};
+using EventPtr = std::shared_ptr<const Event>;
+
+/// A stream's receiving end. Called with the hub's subscription lock held, on the
+/// dispatcher thread or inside `subscribe`: it must only queue and return. Returns
+/// false when it cannot take the event (its queue is full); the hub then ends the
+/// subscription, and the stream is expected to close itself.
+using EventSink = std::function<bool(const EventPtr&)>;
+
+/// Implements `EventPublisher`. `publish` and `subscribe` are thread-safe; `start` and
+/// `stop` are called by the owner only. Metrics: `stratus_events_published_total`,
+/// `stratus_events_delivered_total`, `stratus_events_dropped_total{reason}`
+/// (`queue_full`: the dispatcher fell behind; `slow_stream`: a subscription's sink
+/// refused), gauge `stratus_event_subscriptions`.
+class EventHub final : public EventPublisher {
+ public:
+  /// Event ids of this run start above `unix_ms(clock.now()) * 1000`, so they only
+  /// grow across restarts and an id from an earlier run is recognised as such.
+  /// `lookup`, `clock` and `metrics` must outlive the hub.
+  EventHub(AccessLookup lookup, const Clock& clock, MetricsRegistry& metrics,
+           EventHubOptions options);
+  ~EventHub() override;
+  EventHub(const EventHub&) = delete;
+  EventHub& operator=(const EventHub&) = delete;
+
+  /// Starts the dispatcher thread.
+  void start();
+  /// Delivers what is queued, then stops the dispatcher. Idempotent.
+  void stop();
+
+  /// Numbers `events`, keeps them for replay and queues them for the dispatcher.
+  /// Never blocks on I/O; over `queue_limit` the events are dropped and counted.
+  void publish(std::vector<EventDraft> events) override;
+
+  /// Ends its subscription when destroyed (from any thread).
+  class Subscription {
+   public:
+    ~Subscription();
+    Subscription(const Subscription&) = delete;
+    Subscription& operator=(const Subscription&) = delete;
+
+   private:
+    friend class EventHub;
+    Subscription(EventHub& hub, std::uint64_t id) : hub_(hub), id_(id) {}
+    EventHub& hub_;
+    std::uint64_t id_;
+  };
+
+  /// Subscribes `user_id` with `filter`. Before the call returns, `sink` receives the
+  /// replay (events after `filter.last_event_id` that the user may see, when the hub
+  /// still keeps them all) or a `resync` message (it does not), then `ready`; after
+  /// that every later event that passes the filter and the user's current access.
+  /// Errors: what `lookup` returns (the user's nodes could not be read).
+  Result<std::unique_ptr<Subscription>> subscribe(std::string user_id,
+                                                  proto::rest::EventFilter filter, EventSink sink);
+
+  /// Blocks until every event published before the call is dispatched (tests,
+  /// benchmarks). Returns false if `timeout` passes first.
+  bool flush(std::chrono::milliseconds timeout);
+
+  /// The id of the newest event published so far (0: none yet in this run).
+  [[nodiscard]] std::uint64_t last_event_id() const;
+
+ private:
+  struct Stream {
+    std::string user_id;
+    proto::rest::EventFilter filter;
+    std::unordered_set<std::string> wanted;   // filter.node_ids
+    std::unordered_set<std::string> visible;  // the user's nodes
+    EventSink sink;
+    std::uint64_t skip_through = 0;  // a resumed stream has seen events up to this id
+  };
+  void run();
+  void dispatch(const std::vector<EventPtr>& batch);
+  void refresh_access(const std::unordered_set<std::string>& users);
+  void unsubscribe(std::uint64_t id);
+  static bool passes(const Stream& stream, const Event& event);
+
+  AccessLookup lookup_;
+  const Clock& clock_;
+  EventHubOptions options_;
+  Counter& published_;
+  Counter& delivered_;
+  Counter& dropped_full_;
+  Counter& dropped_slow_;
+  Gauge& subscriptions_gauge_;
+
+  // Publishing side: numbering, the replay ring and the dispatcher's queue.
+  mutable std::mutex queue_mutex_;
+  std::condition_variable wake_;
+  std::condition_variable drained_;
+  std::uint64_t next_id_;           // the id the next event gets
+  std::uint64_t first_id_;          // the first id of this run
+  std::deque<EventPtr> ring_;       // newest `replay_events`, oldest first
+  std::deque<EventPtr> queue_;      // published, not yet dispatched
+  std::uint64_t done_through_ = 0;  // id of the newest dispatched event, for `flush`
+  bool stopping_ = false;
+  std::thread thread_;
+
+  // Dispatching side: the subscriptions. Lock order: streams_mutex_ before queue_mutex_.
+  std::mutex streams_mutex_;
+  std::map<std::uint64_t, Stream> streams_;
+  std::uint64_t next_stream_ = 1;
+  std::uint64_t dispatched_through_ = 0;  // id of the newest dispatched event
+  std::chrono::steady_clock::time_point refreshed_at_;
+};
+
+}  // namespace stratus::service

@@ -1,0 +1,317 @@
+#include "service/webhook_service.hpp"
+
+#include <algorithm>
+
+#include "auth/secrets.hpp"
+#include "core/random.hpp"
+#include "log/log.hpp"
+#include "proto/rest/error_codes.hpp"
+#include "proto/rest/events.hpp"
+
+namespace stratus::service {
+namespace {
+
+namespace rest = proto::rest;
+using log::Channel;
+
+constexpr std::size_t kMinSecret = 16;
+constexpr std::size_t kMaxSecret = 256;
+constexpr std::size_t kMaxNodes = 100;
+constexpr std::size_t kMaxUrl = 2048;
+
+std::string_view type_of(const Event& e) {
+  return rest::to_string(e.kind);
+}
+
+}  // namespace
+
+WebhookService::WebhookService(storage::WebhookRepository& webhooks, storage::NodeRepository& nodes,
+                               EventHub& hub, WebhookSender& sender, const Clock& clock,
+                               MetricsRegistry& metrics, WebhookOptions options)
+    : webhooks_(webhooks),
+      nodes_(nodes),
+      hub_(hub),
+      sender_(sender),
+      clock_(clock),
+      options_(options),
+      delivered_(metrics.counter("stratus_webhook_deliveries_total",
+                                 "Webhook deliveries by outcome.", {{"outcome", "delivered"}})),
+      failed_(metrics.counter("stratus_webhook_deliveries_total", "Webhook deliveries by outcome.",
+                              {{"outcome", "failed"}})),
+      discarded_(metrics.counter("stratus_webhook_deliveries_total",
+                                 "Webhook deliveries by outcome.", {{"outcome", "discarded"}})),
+      dropped_(metrics.counter("stratus_webhook_deliveries_total", "Webhook deliveries by outcome.",
+                               {{"outcome", "dropped"}})) {}
+
+WebhookService::~WebhookService() {
+  stop();
+}
+
+Result<void> WebhookService::start() {
+  auto enabled = webhooks_.enabled();
+  if (!enabled)
+    return fail(enabled.error());
+  for (const auto& w : *enabled)
+    subscribe(w);
+  std::lock_guard lock(mutex_);
+  if (thread_.joinable())
+    return {};
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+  return {};
+}
+
+void WebhookService::stop() {
+  std::map<std::string, std::unique_ptr<EventHub::Subscription>> gone;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    gone.swap(subscriptions_);
+  }
+  gone.clear();  // outside our lock: ending a subscription takes the hub's
+  wake_.notify_all();
+  if (thread_.joinable())
+    thread_.join();
+  write_staged();
+}
+
+void WebhookService::subscribe(const storage::WebhookRecord& w) {
+  rest::EventFilter filter;
+  filter.node_ids = w.node_ids;
+  filter.kinds = w.kinds;
+  // The sink runs on the hub's dispatcher: it only stages (the outbox write is ours).
+  auto sink = [this, id = w.webhook_id](const EventPtr& e) {
+    if (e->id == 0)
+      return true;  // ready / resync: nothing to deliver
+    {
+      std::lock_guard lock(mutex_);
+      if (staged_.size() >= options_.staging_limit) {
+        dropped_.inc();
+        return true;  // a webhook is never cut off; the drop is counted
+      }
+      staged_.push_back(storage::WebhookDelivery{0, id, e->id, std::string(type_of(*e)), e->node_id,
+                                                 e->text, 0, 0});
+    }
+    wake_.notify_one();
+    return true;
+  };
+  auto subscription = hub_.subscribe(w.user_id, std::move(filter), std::move(sink));
+  if (!subscription) {
+    log::warn(Channel::service, "webhook_id={} not subscribed: {}", w.webhook_id,
+              subscription.error().message());
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  subscriptions_[w.webhook_id] = std::move(*subscription);
+  owners_[w.webhook_id] = w.user_id;
+}
+
+void WebhookService::unsubscribe(const std::string& webhook_id) {
+  std::unique_ptr<EventHub::Subscription> gone;
+  std::lock_guard lock(mutex_);
+  if (auto it = subscriptions_.find(webhook_id); it != subscriptions_.end()) {
+    gone = std::move(it->second);
+    subscriptions_.erase(it);
+  }
+  owners_.erase(webhook_id);
+}  // `lock` is released before `gone` ends: ending a subscription takes the hub's lock
+
+Result<storage::WebhookRecord> WebhookService::add(const Principal& who, const NewWebhook& w) {
+  if (w.url.empty() || w.url.size() > kMaxUrl) {
+    return fail(errc::invalid_argument, rest::event_error::webhook_url_invalid,
+                "url must be an absolute http(s) URL of at most 2048 bytes");
+  }
+  if (w.secret.size() < kMinSecret || w.secret.size() > kMaxSecret) {
+    return fail(errc::invalid_argument, rest::event_error::webhook_secret_invalid,
+                "secret must be 16 to 256 bytes");
+  }
+  if (w.events.empty()) {
+    return fail(errc::invalid_argument, rest::event_error::webhook_events_invalid,
+                "events must name at least one event type");
+  }
+  std::uint32_t kinds = 0;
+  for (const auto& name : w.events) {
+    auto kind = rest::parse_event_kind(name);
+    if (!kind) {
+      return fail(errc::invalid_argument, rest::event_error::webhook_events_invalid,
+                  "unknown event type '" + name + "'");
+    }
+    kinds |= 1u << static_cast<unsigned>(*kind);
+  }
+  if (w.node_ids.size() > kMaxNodes) {
+    return fail(errc::invalid_argument, rest::request_error::invalid_request_body,
+                "at most 100 node ids");
+  }
+  for (const auto& node_id : w.node_ids) {
+    if (auto node = nodes_.get_user_node(who.user_id, node_id); !node) {
+      if (node.error().code == errc::not_found) {
+        return fail(errc::not_found, rest::node_error::node_not_found,
+                    "node not found: " + node_id);
+      }
+      return fail(node.error());
+    }
+  }
+  auto count = webhooks_.count(who.user_id);
+  if (!count)
+    return fail(count.error());
+  if (static_cast<std::size_t>(*count) >= options_.max_per_user) {
+    return fail(errc::invalid_argument, rest::event_error::too_many_webhooks,
+                "you have " + std::to_string(*count) + " webhooks already (the limit)");
+  }
+  if (auto ok = sender_.check_url(w.url); !ok)
+    return fail(ok.error());
+  storage::WebhookRecord record;
+  record.webhook_id = random_alnum(20);
+  record.user_id = who.user_id;
+  record.url = w.url;
+  record.kinds = kinds;
+  record.node_ids = w.node_ids;
+  record.secret = w.secret;
+  record.created_ms = unix_ms(clock_.now());
+  if (auto r = webhooks_.create(record); !r)
+    return fail(r.error());
+  subscribe(record);
+  log::info(Channel::service, "webhook_id={} added by user_id={}", record.webhook_id, who.user_id);
+  return record;
+}
+
+Result<std::vector<storage::WebhookRecord>> WebhookService::list(const Principal& who) {
+  return webhooks_.list(who.user_id);
+}
+
+Result<void> WebhookService::remove(const Principal& who, std::string_view webhook_id) {
+  auto removed = webhooks_.remove(who.user_id, webhook_id);
+  if (!removed)
+    return fail(removed.error());
+  if (!*removed) {
+    return fail(errc::not_found, rest::event_error::webhook_not_found,
+                "no such webhook: " + std::string(webhook_id));
+  }
+  unsubscribe(std::string(webhook_id));
+  return {};
+}
+
+bool WebhookService::drain(std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    {
+      std::lock_guard lock(mutex_);
+      if (staged_.empty() && idle_)
+        return true;
+    }
+    wake_.notify_one();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+std::chrono::milliseconds WebhookService::backoff(std::int64_t attempts) const {
+  auto delay = options_.retry_min;
+  for (std::int64_t i = 1; i < attempts && delay < options_.retry_max; ++i)
+    delay *= 2;
+  return std::min(delay, options_.retry_max);
+}
+
+void WebhookService::write_staged() {
+  std::vector<storage::WebhookDelivery> batch;
+  {
+    std::lock_guard lock(mutex_);
+    batch.swap(staged_);
+  }
+  if (batch.empty())
+    return;
+  const auto now = unix_ms(clock_.now());
+  for (auto& d : batch)
+    d.next_attempt_ms = now;
+  if (auto r = webhooks_.enqueue(batch); !r) {
+    dropped_.inc(batch.size());
+    log::error(Channel::service, "{} webhook deliveries lost: the outbox is not writable: {}",
+               batch.size(), r.error().message());
+  }
+}
+
+void WebhookService::deliver_due() {
+  const auto now = unix_ms(clock_.now());
+  auto due = webhooks_.due(now, options_.batch);
+  if (!due) {
+    log::warn(Channel::service, "webhook outbox not readable: {}", due.error().message());
+    return;
+  }
+  std::map<std::string, storage::WebhookRecord> cache;
+  for (const auto& d : *due) {
+    auto found = cache.find(d.webhook_id);
+    if (found == cache.end()) {
+      auto w = webhooks_.get(d.webhook_id);
+      if (!w || !*w || !(*w)->enabled)
+        continue;
+      found = cache.emplace(d.webhook_id, std::move(**w)).first;
+    }
+    const auto& w = found->second;
+    if (!w.enabled)
+      continue;
+    // Queued work re-checks its requester (issue 13): the owner must still see the node.
+    if (!d.node_id.empty()) {
+      auto access = nodes_.get_user_node(w.user_id, d.node_id);
+      if (!access && access.error().code == errc::not_found) {
+        discarded_.inc();
+        (void)webhooks_.discard(d.delivery_id);
+        continue;
+      }
+      if (!access)
+        return;  // storage trouble: try again next round
+    }
+    const auto timestamp = std::to_string(now / 1000);
+    const std::vector<std::pair<std::string, std::string>> headers{
+        {"Content-Type", "application/json"},
+        {"User-Agent", "stratus-webhooks"},
+        {"X-Stratus-Event", d.event_type},
+        {"X-Stratus-Delivery", std::to_string(d.delivery_id)},
+        {"X-Stratus-Timestamp", timestamp},
+        {"X-Stratus-Signature",
+         "sha256=" + auth::hmac_sha256_hex(w.secret, timestamp + "." + d.body)}};
+    auto status = sender_.post(w.url, d.body, headers);
+    if (status && *status >= 200 && *status < 300) {
+      delivered_.inc();
+      if (auto r = webhooks_.delivered(d.delivery_id, w.webhook_id, unix_ms(clock_.now())); !r)
+        log::warn(Channel::service, "webhook delivery not marked: {}", r.error().message());
+      continue;
+    }
+    failed_.inc();
+    const std::string error = status ? "HTTP " + std::to_string(*status) : status.error().context;
+    const auto retry_at = unix_ms(clock_.now()) + backoff(d.attempts + 1).count();
+    auto disabled =
+        webhooks_.failed(d.delivery_id, w.webhook_id, error, retry_at, options_.max_failures);
+    log::info(Channel::service, "webhook_id={} delivery {} failed ({}), attempt {}", w.webhook_id,
+              d.delivery_id, error, d.attempts + 1);
+    if (disabled && *disabled) {
+      log::warn(Channel::service, "webhook_id={} disabled after {} failures in a row", w.webhook_id,
+                options_.max_failures);
+      found->second.enabled = false;
+      unsubscribe(w.webhook_id);
+    }
+  }
+}
+
+void WebhookService::run() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    idle_ = false;
+    lock.unlock();
+    write_staged();
+    deliver_due();
+    auto next = webhooks_.next_due();
+    lock.lock();
+    const auto now = unix_ms(clock_.now());
+    std::chrono::milliseconds wait{1000};
+    if (next && *next) {
+      wait = std::clamp(std::chrono::milliseconds(**next - now), std::chrono::milliseconds(10),
+                        std::chrono::milliseconds(1000));
+    }
+    if (!staged_.empty())
+      continue;
+    idle_ = true;
+    wake_.wait_for(lock, wait, [this] { return stopping_ || !staged_.empty(); });
+  }
+}
+
+}  // namespace stratus::service

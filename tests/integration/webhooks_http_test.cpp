@@ -1,0 +1,409 @@
+// Proves webhooks (issue 15): deliveries are signed so a receiver can verify them with the
+// secret; they carry only what the owner may see; a failing receiver gets retries with
+// growing waits that survive a restart of the delivery service (the outbox is durable);
+// repeated failures disable the webhook with the reason visible in GET; a loopback URL is
+// refused unless the operator allows private addresses; a delivery whose owner lost access
+// meanwhile is dropped, not sent.
+// How: the real WebhookService, EventHub, NodeIngest and CurlWebhookSender over SQLite in
+// a temp dir; the webhook routes on an http::Server; a second http::Server on 127.0.0.1 is
+// the receiver and records what it gets.
+#include <gtest/gtest.h>
+
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json.hpp>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "api/account_routes.hpp"
+#include "api/event_routes.hpp"
+#include "auth/password.hpp"
+#include "auth/secrets.hpp"
+#include "auth/token.hpp"
+#include "core/metrics.hpp"
+#include "http/server.hpp"
+#include "proto/rest/error_codes.hpp"
+#include "proto/rest/events.hpp"
+#include "server/curl_webhook_sender.hpp"
+#include "service/account_service.hpp"
+#include "service/command_service.hpp"
+#include "service/event_hub.hpp"
+#include "service/node_ingest.hpp"
+#include "service/webhook_service.hpp"
+#include "storage/sqlite/access_repository.hpp"
+#include "storage/sqlite/account_repository.hpp"
+#include "storage/sqlite/command_repository.hpp"
+#include "storage/sqlite/database.hpp"
+#include "storage/sqlite/node_repository.hpp"
+#include "storage/sqlite/webhook_repository.hpp"
+#include "support/http_client.hpp"
+#include "support/temp_dir.hpp"
+
+namespace stratus::test {
+namespace {
+
+namespace json = boost::json;
+namespace rest = proto::rest;
+using namespace std::chrono_literals;
+
+class NoMail final : public service::Mailer {
+ public:
+  Result<void> send(const service::MailMessage&) override { return {}; }
+};
+
+class NoMessenger final : public service::NodeMessenger {
+ public:
+  Result<void> publish_params_remote(std::string_view, std::string_view) override { return {}; }
+  Result<void> publish_to_node(std::string_view, std::string_view) override { return {}; }
+};
+
+// The integration's end: records every POST and answers with the next scripted status.
+class Receiver {
+ public:
+  struct Hit {
+    std::string body;
+    std::map<std::string, std::string> headers;  // lower-case names
+    std::chrono::steady_clock::time_point at;
+  };
+
+  Receiver() {
+    http::Router router;
+    router.add("POST", "/hook", [this](http::Request& r) -> boost::asio::awaitable<http::Response> {
+      Hit hit{r.body, {}, std::chrono::steady_clock::now()};
+      for (const auto& [name, value] : r.headers) {
+        std::string lower(name);
+        for (auto& c : lower)
+          c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        hit.headers[lower] = value;
+      }
+      int status = 200;
+      {
+        std::lock_guard lock(mutex_);
+        hits_.push_back(std::move(hit));
+        if (!script_.empty()) {
+          status = script_.front();
+          script_.erase(script_.begin());
+        } else {
+          status = otherwise_;
+        }
+      }
+      co_return http::json_response(status, "{}");
+    });
+    server_ = std::make_unique<http::Server>(http::ServerOptions{}, std::move(router), metrics_);
+    EXPECT_TRUE(server_->start());
+  }
+  ~Receiver() { server_->stop(); }
+
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(server_->port()) + "/hook";
+  }
+  void answer(std::vector<int> first, int otherwise = 200) {
+    std::lock_guard lock(mutex_);
+    script_ = std::move(first);
+    otherwise_ = otherwise;
+  }
+  std::vector<Hit> hits() {
+    std::lock_guard lock(mutex_);
+    return hits_;
+  }
+  bool wait_hits(std::size_t n, std::chrono::milliseconds timeout) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < until) {
+      if (hits().size() >= n)
+        return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  }
+
+ private:
+  MetricsRegistry metrics_;
+  std::unique_ptr<http::Server> server_;
+  std::mutex mutex_;
+  std::vector<Hit> hits_;
+  std::vector<int> script_;
+  int otherwise_ = 200;
+};
+
+class WebhooksHttpTest : public ::testing::Test {
+ protected:
+  WebhooksHttpTest()
+      : db_(*storage::sqlite::Database::open(dir_.path() / "w.db", {}, 3)),
+        account_repository_(db_),
+        node_repository_(db_),
+        command_repository_(db_),
+        access_repository_(db_),
+        webhook_repository_(db_),
+        signer_(*auth::TokenSigner::from_key(std::string(32, 'k'))),
+        hub_(
+            [this](std::string_view user_id) -> Result<std::vector<std::string>> {
+              std::vector<std::string> ids;
+              auto r = access_repository_.read([&](storage::AccessStore& s) -> Result<void> {
+                auto found = s.user_node_ids(user_id);
+                if (!found)
+                  return fail(found.error());
+                ids = std::move(*found);
+                return {};
+              });
+              if (!r)
+                return fail(r.error());
+              return ids;
+            },
+            clock_, metrics_, service::EventHubOptions{}),
+        commands_(command_repository_, node_repository_, account_repository_, messenger_, hub_,
+                  clock_, metrics_, {}),
+        ingest_(node_repository_, messenger_, commands_, hub_, clock_, metrics_,
+                service::IngestOptions{}),
+        allowing_({true, 5000ms, {}}),
+        refusing_({false, 5000ms, {}}),
+        pool_(2) {
+    service::AccountOptions account_options;
+    account_options.argon2_ops_limit = 1;
+    account_options.argon2_mem_limit_bytes = 8 * 1024;
+    accounts_ = std::make_unique<service::AccountService>(account_repository_, mailer_, signer_,
+                                                          clock_, account_options);
+    start_webhooks(allowing_);
+    strict_.emplace(webhook_repository_, node_repository_, hub_, refusing_, clock_, metrics_,
+                    options());
+    http::Router router;
+    api::add_account_routes(router, *accounts_, pool_);
+    api::add_webhook_routes(router, *accounts_, *strict_, pool_);
+    server_ = std::make_unique<http::Server>(http::ServerOptions{}, std::move(router), metrics_);
+  }
+
+  static service::WebhookOptions options() {
+    service::WebhookOptions o;
+    o.max_failures = 4;
+    o.retry_min = 200ms;
+    o.retry_max = 2000ms;
+    return o;
+  }
+
+  void start_webhooks(service::WebhookSender& sender) {
+    webhooks_.emplace(webhook_repository_, node_repository_, hub_, sender, clock_, metrics_,
+                      options());
+    ASSERT_TRUE(webhooks_->start());
+  }
+
+  void SetUp() override {
+    hub_.start();
+    ingest_.start();
+    ASSERT_TRUE(server_->start());
+    const auto hash = auth::hash_password("secret123", auth::PasswordHashParams{1, 8 * 1024});
+    ASSERT_TRUE(hash);
+    int n = 0;
+    for (const auto& [user_id, name, token] : {std::tuple{"u-alice", "alice@example.com", &alice_},
+                                               std::tuple{"u-bob", "bob@example.com", &bob_}}) {
+      ASSERT_TRUE(account_repository_.create_user(
+          storage::UserRecord{user_id, name, *hash, true, false, "", ++n, 1}));
+      auto tokens = accounts_->log_in(name, "secret123", "127.0.0.1");
+      ASSERT_TRUE(tokens) << tokens.error().message();
+      *token = tokens->access_token;
+    }
+    for (const auto& [node_id, owner] : {std::pair{"nodeA1", "u-alice"}, {"nodeB2", "u-bob"}}) {
+      ASSERT_TRUE(node_repository_.write([&](storage::NodeWriter& w) -> Result<void> {
+        if (auto r = w.ensure_node(node_id, 1); !r)
+          return r;
+        return w.add_user(owner, node_id, "primary", 1);
+      }));
+    }
+  }
+
+  void TearDown() override {
+    server_->stop();
+    pool_.join();
+    ingest_.stop();
+    hub_.stop();
+    if (webhooks_)
+      webhooks_->stop();
+    strict_->stop();
+  }
+
+  void report(const std::string& node_id, const std::string& params) {
+    ASSERT_TRUE(ingest_.submit(service::NodeEvent{node_id, unix_ms(clock_.now()),
+                                                  service::ParamsReported{params, false}}));
+    ASSERT_TRUE(ingest_.flush(5s));
+    ASSERT_TRUE(hub_.flush(5s));
+  }
+
+  // Registers through the service that may reach the receiver (loopback allowed).
+  std::string add(const std::string& url, std::vector<std::string> events) {
+    auto added = webhooks_->add(service::Principal{"u-alice", "s", false, 0},
+                                rest::WebhookRequest{url, std::move(events), {}, kSecret});
+    EXPECT_TRUE(added) << added.error().message();
+    return added ? added->webhook_id : std::string();
+  }
+
+  HttpReply call(std::string_view method, std::string_view target, std::string_view body) {
+    return http_request("127.0.0.1", server_->port(), method, target, body,
+                        {{"Authorization", alice_}, {"Content-Type", "application/json"}});
+  }
+
+  static constexpr const char* kSecret = "0123456789abcdef-secret";
+
+  TempDir dir_;
+  SystemClock clock_;
+  MetricsRegistry metrics_;
+  std::shared_ptr<storage::sqlite::Database> db_;
+  storage::sqlite::SqliteAccountRepository account_repository_;
+  storage::sqlite::SqliteNodeRepository node_repository_;
+  storage::sqlite::SqliteCommandRepository command_repository_;
+  storage::sqlite::SqliteAccessRepository access_repository_;
+  storage::sqlite::SqliteWebhookRepository webhook_repository_;
+  auth::TokenSigner signer_;
+  NoMail mailer_;
+  NoMessenger messenger_;
+  service::EventHub hub_;
+  service::CommandService commands_;
+  service::NodeIngest ingest_;
+  server::CurlWebhookSender allowing_;
+  server::CurlWebhookSender refusing_;
+  std::optional<service::WebhookService> webhooks_;  // may reach loopback
+  std::optional<service::WebhookService> strict_;    // the REST routes': the default policy
+  std::unique_ptr<service::AccountService> accounts_;
+  boost::asio::thread_pool pool_;
+  std::unique_ptr<http::Server> server_;
+  std::string alice_, bob_;
+  Receiver receiver_;
+};
+
+TEST_F(WebhooksHttpTest, DeliveriesAreSignedAndCarryOnlyTheOwnersEvents) {
+  add(receiver_.url(), {"params"});
+  report("nodeB2", R"({"Light":{"Power":true}})");  // bob's: never sent to alice's URL
+  report("nodeA1", R"({"Light":{"Power":true}})");
+  ASSERT_TRUE(receiver_.wait_hits(1, 10s));
+  ASSERT_TRUE(webhooks_->drain(5s));
+  const auto hits = receiver_.hits();
+  ASSERT_EQ(hits.size(), 1u);
+  const auto& hit = hits.front();
+  const auto event = json::parse(hit.body).as_object();
+  EXPECT_EQ(event.at("node_id"), "nodeA1");
+  EXPECT_EQ(event.at("type"), "params");
+  EXPECT_EQ(hit.headers.at("x-stratus-event"), "params");
+  EXPECT_EQ(hit.headers.at("content-type"), "application/json");
+  // What a receiver does: HMAC-SHA-256 over "<timestamp>.<body>" with the shared secret.
+  const auto& timestamp = hit.headers.at("x-stratus-timestamp");
+  EXPECT_EQ(hit.headers.at("x-stratus-signature"),
+            "sha256=" + auth::hmac_sha256_hex(kSecret, timestamp + "." + hit.body));
+  EXPECT_NE(hit.headers.at("x-stratus-signature"),
+            "sha256=" + auth::hmac_sha256_hex("another-secret-16b", timestamp + "." + hit.body));
+  const auto age = std::chrono::system_clock::now().time_since_epoch() -
+                   std::chrono::seconds(std::stoll(timestamp));
+  EXPECT_LT(age, 60s);
+}
+
+TEST_F(WebhooksHttpTest, RetriesWithGrowingWaitsAcrossARestart) {
+  receiver_.answer({503, 500, 502}, 200);
+  add(receiver_.url(), {"params"});
+  report("nodeA1", R"({"Light":{"Power":true}})");
+  ASSERT_TRUE(receiver_.wait_hits(2, 10s));
+  // The delivery service goes away with a delivery pending, and comes back.
+  webhooks_.reset();
+  start_webhooks(allowing_);
+  ASSERT_TRUE(receiver_.wait_hits(4, 20s));
+  const auto hits = receiver_.hits();
+  ASSERT_GE(hits.size(), 4u);
+  for (const auto& h : hits)
+    EXPECT_EQ(h.body, hits.front().body);  // the same event each time
+  const auto wait1 = hits[1].at - hits[0].at;
+  const auto wait3 = hits[3].at - hits[2].at;
+  EXPECT_GE(wait1, 150ms);
+  EXPECT_GE(wait3, 2 * 150ms);  // doubled per failure
+  ASSERT_TRUE(webhooks_->drain(5s));
+  EXPECT_EQ(receiver_.hits().size(), 4u);  // delivered once accepted, not again
+  auto list = webhook_repository_.list("u-alice");
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ(list->front().failures, 0);
+  EXPECT_GT(list->front().last_success_ms, 0);
+}
+
+TEST_F(WebhooksHttpTest, RepeatedFailuresDisableTheWebhookWithTheReasonShown) {
+  ASSERT_TRUE(server_->port() != 0);
+  receiver_.answer({}, 500);
+  add(receiver_.url(), {"params", "alert"});
+  report("nodeA1", R"({"Light":{"Power":true}})");
+  ASSERT_TRUE(receiver_.wait_hits(4, 20s));
+  const auto shown = [&] {
+    const auto r = call("GET", "/v1/user/webhooks", "");
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto list = rest::parse_webhook_list(r.body);
+    EXPECT_TRUE(list && list->size() == 1) << r.body;
+    return list && !list->empty() ? list->front() : rest::WebhookInfo{};
+  };
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (shown().enabled && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(50ms);
+  const auto w = shown();
+  EXPECT_FALSE(w.enabled);
+  EXPECT_NE(w.disabled_reason.find("4 deliveries in a row failed"), std::string::npos)
+      << w.disabled_reason;
+  EXPECT_NE(w.disabled_reason.find("HTTP 500"), std::string::npos) << w.disabled_reason;
+  EXPECT_EQ(w.events, (std::vector<std::string>{"params", "alert"}));
+  // Disabled: later events are not sent.
+  report("nodeA1", R"({"Light":{"Power":false}})");
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(receiver_.hits().size(), 4u);
+}
+
+TEST_F(WebhooksHttpTest, LoopbackAndBadUrlsAreRefusedByDefault) {
+  const auto body = [](const std::string& url, const std::string& extra = "") {
+    return R"({"url":")" + url + R"(","events":["params"],"secret":")" + kSecret + "\"" + extra +
+           "}";
+  };
+  const auto code_of = [](const HttpReply& r) {
+    return json::parse(r.body).at("error_code").to_number<int>();
+  };
+  auto loopback = call("POST", "/v1/user/webhooks", body(receiver_.url()));
+  EXPECT_EQ(loopback.status, 400) << loopback.body;
+  EXPECT_EQ(code_of(loopback), rest::event_error::webhook_url_forbidden);
+  for (const char* url : {"http://localhost:9/x", "http://[::1]:9/", "http://169.254.169.254/",
+                          "http://10.1.2.3/", "http://0.0.0.0/"}) {
+    auto r = call("POST", "/v1/user/webhooks", body(url));
+    EXPECT_EQ(code_of(r), rest::event_error::webhook_url_forbidden) << url << r.body;
+  }
+  EXPECT_EQ(code_of(call("POST", "/v1/user/webhooks", body("ftp://example.com/"))),
+            rest::event_error::webhook_url_invalid);
+  EXPECT_EQ(code_of(call("POST", "/v1/user/webhooks", body("not a url"))),
+            rest::event_error::webhook_url_invalid);
+  EXPECT_EQ(code_of(call("POST", "/v1/user/webhooks",
+                         R"({"url":"http://1.1.1.1/","events":["params"],"secret":"short"})")),
+            rest::event_error::webhook_secret_invalid);
+  EXPECT_EQ(code_of(call("POST", "/v1/user/webhooks",
+                         R"({"url":"http://1.1.1.1/","events":["nope"],"secret":")" +
+                             std::string(kSecret) + "\"}")),
+            rest::event_error::webhook_events_invalid);
+  auto others =
+      call("POST", "/v1/user/webhooks", body("http://1.1.1.1/", R"(,"node_ids":["nodeB2"])"));
+  EXPECT_EQ(others.status, 404) << others.body;
+  EXPECT_EQ(call("POST", "/v1/user/webhooks", "{\"url\":1}").status, 400);
+  EXPECT_EQ(call("DELETE", "/v1/user/webhooks?webhook_id=nope", "").status, 404);
+  // Nothing was stored by any refusal.
+  auto list = webhook_repository_.list("u-alice");
+  ASSERT_TRUE(list);
+  EXPECT_TRUE(list->empty());
+}
+
+TEST_F(WebhooksHttpTest, ADeliveryWhoseOwnerLostAccessIsDropped) {
+  receiver_.answer({503}, 200);
+  add(receiver_.url(), {"params"});
+  report("nodeA1", R"({"Light":{"Power":true}})");
+  ASSERT_TRUE(receiver_.wait_hits(1, 10s));
+  // Alice loses the node before the retry.
+  ASSERT_TRUE(node_repository_.write([](storage::NodeWriter& w) -> Result<void> {
+    auto r = w.remove_user("u-alice", "nodeA1", "test", 1);
+    if (!r)
+      return fail(r.error());
+    return {};
+  }));
+  std::this_thread::sleep_for(800ms);
+  ASSERT_TRUE(webhooks_->drain(5s));
+  EXPECT_EQ(receiver_.hits().size(), 1u);
+  EXPECT_NE(metrics_.render_prometheus().find(
+                "stratus_webhook_deliveries_total{outcome=\"discarded\"} 1"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace stratus::test
