@@ -1,7 +1,8 @@
 // Fuzz target `rest_body`: REST request bodies (docs/api.md) — the JSON readers every
 // route uses (parse_object_body, optional_string_fields) and every request parser of the REST
 // contract (proto/rest: accounts, batch sets, mapping, tags/metadata, commands,
-// claiming, sharing, groups); plus the query readers.
+// claiming, sharing, groups); plus the query readers (the time-series query: every query
+// parameter set to the input).
 // Invariants: a body any parser accepts is a JSON object for parse_object too (batch
 // sets: any JSON), every parsed set points into the body, an accepted command
 // re-encodes to a body that parses to the same command; every error is
@@ -21,6 +22,7 @@
 #include "proto/rest/json.hpp"
 #include "proto/rest/nodes.hpp"
 #include "proto/rest/sharing.hpp"
+#include "proto/rest/tsdata.hpp"
 
 namespace {
 
@@ -133,6 +135,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto commands = rest::parse_command_page(*object);
     for (const auto& r : commands.requests)
       (void)rest::command_data_text(r.request_data_json);
+    if (const auto ts = rest::parse_tsdata_answer(*object)) {
+      const auto again = rest::parse_tsdata_answer(rest::to_json(*ts));
+      FUZZ_CHECK(again && again->values.size() == ts->values.size());
+    }
     const auto page = rest::parse_node_page(*object);
     const auto again = rest::parse_node_page(rest::to_json(page));
     FUZZ_CHECK(again.with_details == page.with_details && again.total == page.total);
@@ -146,5 +152,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(body.size() <= 5);
   check_refusal(rest::parse_page_size(body));
   check_refusal(rest::parse_query_int(body, "start_id"));
+  for (const bool simple : {false, true}) {
+    const auto query = rest::parse_tsdata_query(
+        [body](std::string_view) { return std::optional<std::string_view>(body); }, simple);
+    check_refusal(query);
+  }
   return 0;
 }

@@ -456,6 +456,22 @@ Result<CommandPage> Session::command_requests(std::string_view request_id, std::
   return rest::parse_command_page(*o);
 }
 
+Result<TsDataAnswer> Session::tsdata(const TsDataQuery& query) {
+  auto& m = *impl_;
+  const std::string_view resource = query.simple ? "user/nodes/simple_tsdata" : "user/nodes/tsdata";
+  std::string path(resource);
+  char separator = '?';
+  for (const auto& [name, value] : rest::to_query(query)) {
+    path += separator + name + "=" + percent_encode(value);
+    separator = '&';
+  }
+  auto o = m.authed_object("GET", m.url.versioned(path), std::nullopt, m.options.request_timeout,
+                           "GET /v1/" + std::string(resource));
+  if (!o)
+    return fail(o.error());
+  return rest::parse_tsdata_answer(*o);
+}
+
 Result<std::vector<SetOutcome>> Session::set_params(const std::vector<NodeParams>& sets) {
   auto& m = *impl_;
   if (sets.empty() || sets.size() > rest::limits::kMaxSetsPerRequest) {

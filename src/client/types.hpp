@@ -15,6 +15,7 @@
 #include "proto/rest/groups.hpp"
 #include "proto/rest/nodes.hpp"
 #include "proto/rest/sharing.hpp"
+#include "proto/rest/tsdata.hpp"
 
 namespace stratus::client {
 
@@ -39,6 +40,11 @@ using proto::rest::SharingKind;
 using proto::rest::SharingRequestPage;
 using proto::rest::SharingUsers;
 using proto::rest::Tokens;
+using proto::rest::TsAggregate;
+using proto::rest::TsDataAnswer;
+using proto::rest::TsDataQuery;
+using proto::rest::TsDataValue;
+using proto::rest::TsInterval;
 using proto::rest::UserInfo;
 
 /// One entry of a batch set as the user wrote it: `payload_json` must be a JSON object

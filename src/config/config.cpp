@@ -193,6 +193,9 @@ const std::vector<SectionDoc>& sections() {
       {"accounts", "Users, sessions and tokens: the RainMaker user API."},
       {"claiming", "How nodes get their node id and MQTT certificate (POST /claim/...)."},
       {"nodes", "Node ingest (params reports, config, alerts), user-node mapping and control."},
+      {"timeseries",
+       "The time-series store: tsdata, simple_tsdata and params marked time_series\n"
+       "(GET /v1/user/nodes/tsdata, docs/adr/0010)."},
       {"mail", "How verification codes reach users: files in <data_dir>/outbox, or SMTP."},
       {"log", "Logging."},
   };
@@ -391,6 +394,23 @@ const std::vector<Key>& keys() {
                              "(the RainMaker CLI shows 7 days)."));
     t.push_back(int_key("nodes", "group_max_depth", STRATUS_REF(nodes, group_max_depth), 1, 10,
                         "Levels of node groups (a root group is level 1; RainMaker allows 3)."));
+    t.push_back(duration_key("timeseries", "retention_days",
+                             STRATUS_REF(timeseries, retention_days), 1, 36500,
+                             "Time-series points and their rollups older than this are pruned."));
+    t.push_back(duration_key("timeseries", "prune_interval_s",
+                             STRATUS_REF(timeseries, prune_interval_s), 1, 86400,
+                             "How often the background prune removes expired time-series data."));
+    t.push_back(int_key("timeseries", "prune_batch_rows", STRATUS_REF(timeseries, prune_batch_rows),
+                        1, 10000000,
+                        "Rows one prune transaction deletes at most (ingest waits for no "
+                        "longer than one such transaction)."));
+    t.push_back(int_key("timeseries", "max_records_per_message",
+                        STRATUS_REF(timeseries, max_records_per_message), 1, 100000,
+                        "A tsdata message with more records is dropped and counted."));
+    t.push_back(duration_key("timeseries", "future_skew_s", STRATUS_REF(timeseries, future_skew_s),
+                             0, 86400,
+                             "Points stamped later than now plus this (node clock ahead) are "
+                             "dropped and counted; so are points before 2001."));
     t.push_back(choice_key("mail", "mode", STRATUS_REF(mail, mode), {"outbox", "smtp"},
                            "outbox: one text file per message in <data_dir>/outbox; smtp: send."));
     t.push_back(string_key("mail", "smtp_url", STRATUS_REF(mail, smtp_url),

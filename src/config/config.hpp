@@ -127,6 +127,15 @@ struct NodesSection {
   int group_max_depth = 3;  ///< levels of node groups, a root group being level 1
 };
 
+/// `timeseries:` — the time-series store (docs/adr/0010; rainmaker-cloud.md §4).
+struct TimeSeriesSection {
+  std::chrono::days retention_days{30};        ///< points and rollups older are pruned
+  std::chrono::seconds prune_interval_s{600};  ///< how often the prune runs
+  std::size_t prune_batch_rows = 5000;         ///< rows deleted per prune transaction
+  std::size_t max_records_per_message = 500;   ///< larger tsdata messages are dropped
+  std::chrono::seconds future_skew_s{300};     ///< newer node timestamps are dropped
+};
+
 /// `mail:` — how verification codes reach users.
 struct MailSection {
   std::string mode = "outbox";  ///< outbox (files in <data_dir>/outbox) or smtp
@@ -155,6 +164,7 @@ struct Config {
   AccountsSection accounts;
   ClaimingSection claiming;
   NodesSection nodes;
+  TimeSeriesSection timeseries;
   MailSection mail;
   LogSection log;
 };
