@@ -65,7 +65,7 @@ Result<void> add_time_series_points(Connection& c, std::string_view node_id,
   }
   for (const auto& [param, type] : types) {
     if (auto r = c.execute(
-            "INSERT OR IGNORE INTO ts_params(node_id, param_name, data_type) VALUES(?1, ?2, ?3)",
+            "INSERT OR IGNORE INTO ts_param_types(node_id, param_name, data_type) VALUES(?1, ?2, ?3)",
             node_id, param, type);
         !r)
       return r;
@@ -99,7 +99,7 @@ Result<void> add_time_series_points(Connection& c, std::string_view node_id,
 Result<void> remove_time_series(Connection& c, std::string_view node_id) {
   for (const char* sql :
        {"DELETE FROM ts_points WHERE node_id = ?1", "DELETE FROM ts_rollups WHERE node_id = ?1",
-        "DELETE FROM ts_params WHERE node_id = ?1"}) {
+        "DELETE FROM ts_param_types WHERE node_id = ?1"}) {
     if (auto r = c.execute(sql, node_id); !r)
       return r;
   }
@@ -180,7 +180,7 @@ Result<std::vector<std::string>> SqliteTimeSeriesRepository::data_types(
     std::string_view node_id, std::string_view param_name) {
   return db_->with([&](Connection& c) {
     return c.query_all(
-        "SELECT data_type FROM ts_params WHERE node_id = ?1 AND param_name = ?2 ORDER BY "
+        "SELECT data_type FROM ts_param_types WHERE node_id = ?1 AND param_name = ?2 ORDER BY "
         "data_type",
         [](const Statement& s) { return s.text(0); }, node_id, param_name);
   });

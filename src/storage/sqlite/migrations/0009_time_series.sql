@@ -46,7 +46,7 @@ CREATE INDEX ts_rollups_by_bucket ON ts_rollups(bucket);
 
 -- Which data types each param has been stored with (type checks of queries without
 -- scanning points).
-CREATE TABLE ts_params (
+CREATE TABLE ts_param_types (
   node_id     TEXT NOT NULL,
   param_name  TEXT NOT NULL,
   data_type   TEXT NOT NULL,
