@@ -3,7 +3,8 @@
 // mutual TLS, come back from GET /v1/user/nodes/tsdata and simple_tsdata (raw and
 // aggregated); another user's request answers as for an unknown node; bad queries get
 // their RainMaker codes. How: one stratusd with its embedded mosquitto on free loopback
-// ports; a node identity issued by the data dir's CA; users signed up through REST.
+// ports; a node identity issued by the data dir's CA; users signed up through REST; the
+// `stratus` binary run with its own environment for `stratus tsdata`.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -12,6 +13,7 @@
 #include "client/session.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
+#include "system/client_test_support.hpp"
 #include "system/mqtt_test_client.hpp"
 #include "system/rest_helpers.hpp"
 #include "system/stratusd_process.hpp"
@@ -73,6 +75,19 @@ class TsdataSystemTest : public ::testing::Test {
     EXPECT_TRUE(wait_until(
         [&] { return call("/v1/user/nodes/status?node_id=" + id, *alice_).status == 200; }, 10s));
     return node;
+  }
+
+  // `stratus <args>` logged in as alice (profile "t"), with its own config dir.
+  static ProcessResult stratus(std::vector<std::string> args) {
+    std::vector<std::string> env = {"HOME=" + (dir_->path() / "home").string(),
+                                    "XDG_CONFIG_HOME=" + (dir_->path() / "config").string(),
+                                    "PATH=/usr/bin:/bin", "TZ=UTC", "STRATUS_PASSWORD=secret123"};
+    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
+      if (const char* value = std::getenv(name))
+        env.push_back(std::string(name) + "=" + value);
+    }
+    args.insert(args.begin(), build_binary("stratus").string());
+    return run_process(args, env, {});
   }
 
   static TempDir* dir_;
@@ -165,6 +180,34 @@ TEST_F(TsdataSystemTest, ReportsOverMqttComeBackOverRest) {
   ASSERT_EQ(simple.status, 200) << simple.body;
   ASSERT_EQ(values_of(simple).size(), 1u);
   EXPECT_EQ(values_of(simple)[0].at("val"), json::value("eco"));
+}
+
+TEST_F(TsdataSystemTest, StratusTsdataPrintsCsvAndATableInTheZone) {
+  const std::string url = "http://127.0.0.1:" + std::to_string(stratusd_->http_port());
+  ASSERT_EQ(stratus({"profile", "add", "t", "--url", url}).exit_code, 0);
+  ASSERT_EQ(stratus({"profile", "switch", "t"}).exit_code, 0);
+  auto r = stratus({"login", "--user_name", "alice@example.com"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The points of the first test: 20.0 and 22.0 an hour apart, then 24.0 (params).
+  const std::string id(kNode);
+  r = stratus({"tsdata", id, "Sensor.Temperature", "--from", std::to_string(now_s() - 3 * 3600),
+               "--to", std::to_string(now_s() + 600), "--csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("ts,value\n", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find(",20\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(",22\n"), std::string::npos) << r.out;
+  r = stratus({"tsdata", id, "Sensor.Temperature", "--aggregate", "count", "--interval", "day",
+               "--num_intervals", "1", "--tz", "Asia/Kolkata"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("day (Asia/Kolkata)", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("count"), std::string::npos) << r.out;
+  // People-first: a start without an end means "until now"; times in the zone.
+  r = stratus({"tsdata", id, "Sensor.Temperature", "--from", std::to_string(now_s() - 3 * 3600),
+               "--tz", "Europe/Berlin"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("time (Europe/Berlin)", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("  20\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  24\n"), std::string::npos) << r.out;
 }
 
 TEST_F(TsdataSystemTest, AnotherUsersNodeAnswersAsUnknownAndBadQueriesGetTheirCodes) {

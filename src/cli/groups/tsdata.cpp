@@ -82,9 +82,17 @@ Result<std::int64_t> parse_time(const std::string& text, const date::time_zone* 
                   text + "\"");
 }
 
+// A value as people and CSV readers expect it: strings bare, numbers in their shortest
+// round-trip form ("20", "22.5", not Boost.JSON's "2E1"), other JSON as JSON.
 std::string value_text(const json::value& v) {
   if (v.is_string())
     return std::string(v.get_string());
+  if (v.is_double()) {
+    char buffer[32];
+    const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v.get_double());
+    if (ec == std::errc())
+      return std::string(buffer, end);
+  }
   return json::serialize(v);
 }
 
@@ -96,6 +104,26 @@ std::string csv_field(const std::string& text) {
   for (char c : text)
     out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
+}
+
+// Windows shown for an aggregate without --from or --num_intervals: an hour of minutes, a
+// day of hours, a week of days, four weeks, a year of months, five years.
+std::int64_t default_intervals(rest::TsInterval interval) {
+  switch (interval) {
+    case rest::TsInterval::minute:
+      return 60;
+    case rest::TsInterval::hour:
+      return 24;
+    case rest::TsInterval::day:
+      return 7;
+    case rest::TsInterval::week:
+      return 4;
+    case rest::TsInterval::month:
+      return 12;
+    case rest::TsInterval::year:
+      return 5;
+  }
+  return 1;
 }
 
 int tsdata(Context& ctx, const TsdataOptions& o) {
@@ -135,6 +163,18 @@ int tsdata(Context& ctx, const TsdataOptions& o) {
       return ctx.report(t.error());
     *field = *t;
   }
+  // People give a start and mean "until now"; a range ends where it says.
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(ctx.clock().now().time_since_epoch())
+          .count();
+  if (q.start_time && !q.end_time)
+    q.end_time = now + 1;
+  if (q.end_time && !q.start_time) {
+    return ctx.report(Error{errc::invalid_argument, "--to needs --from", 0});
+  }
+  // An aggregate without a range: the last few windows up to now.
+  if (q.aggregate != rest::TsAggregate::raw && !q.start_time && !q.num_intervals)
+    q.num_intervals = default_intervals(*q.interval);
   auto s = ctx.session(true);
   if (!s)
     return ctx.report(s.error());
@@ -197,12 +237,15 @@ void add_tsdata(CLI::App& app, Context& ctx) {
       ->required();
   cmd->add_option("--from", o->from,
                   "Start (inclusive): Unix seconds or ISO 8601 (2026-03-29, 2026-03-29T08:30, "
-                  "…Z, …+02:00); without an offset in the --tz zone");
-  cmd->add_option("--to", o->to, "End (exclusive), as --from");
+                  "…Z, …+02:00); without an offset in the --tz zone. Default: raw points of "
+                  "the last 7 days");
+  cmd->add_option("--to", o->to, "End (exclusive), as --from; default: now");
   cmd->add_option("--aggregate", o->aggregate, "raw (default), latest, min, max, avg, sum, count");
   cmd->add_option("--interval", o->interval,
                   "minute, hour, day (default with an aggregate), week, month, year");
-  cmd->add_option("--num_intervals", o->num_intervals, "The last N intervals up to now");
+  cmd->add_option("--num_intervals", o->num_intervals,
+                  "The last N intervals up to now (without --from: 60 minutes, 24 hours, 7 days, "
+                  "4 weeks, 12 months or 5 years)");
   cmd->add_option("--tz", o->tz,
                   "IANA time zone of the windows and of the times shown (default: this "
                   "machine's)");
