@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <vector>
 
 #include "proto/rest/error_codes.hpp"
@@ -173,6 +174,13 @@ Result<void> check_tsdata(const rest::TsDataQuery& q) {
       return bad(aggregate_type, q.type + " params allow only raw, latest and count");
     }
   }
+  if (q.differential && (raw || (q.type != "int" && q.type != "float"))) {
+    return bad(differential_type, "differential is for aggregates of float and int params");
+  }
+  if (q.reset_on_negative && !q.differential) {
+    return bad(rest::request_error::invalid_request_body,
+               "reset_on_negative needs differential=true");
+  }
   if (q.aggregate == TsAggregate::latest &&
       (q.interval == TsInterval::month || q.interval == TsInterval::year)) {
     return bad(latest_month_year, "latest is not available per month or year");
@@ -259,6 +267,8 @@ Result<rest::TsDataAnswer> TimeSeriesService::query(const Principal& who,
       answer.interval = std::string(to_string(*q.interval));
     answer.week_start = std::string(rest::week_day_name(q.week_start));
     answer.timezone = windows->zone_name();
+    answer.differential = q.differential;
+    answer.reset_on_negative = q.reset_on_negative;
   }
   const std::int64_t now = unix_ms(clock_.now()) / 1000;
   storage::TsRange range{q.node_id, q.param_name, q.type, 0, 0};
@@ -312,11 +322,12 @@ Result<rest::TsDataAnswer> TimeSeriesService::query(const Principal& who,
       ++at;
     return ts >= buckets[at].start ? &buckets[at] : nullptr;
   };
-  const bool rollups =
-      numeric(q.type) && *q.interval != TsInterval::minute && *q.interval != TsInterval::hour &&
-      first % storage::kRollupBucketS == 0 && end % storage::kRollupBucketS == 0 &&
-      std::all_of(buckets.begin(), buckets.end(),
-                  [](const Window& w) { return w.start % storage::kRollupBucketS == 0; });
+  const bool rollups = numeric(q.type) && !q.differential && *q.interval != TsInterval::minute &&
+                       *q.interval != TsInterval::hour && first % storage::kRollupBucketS == 0 &&
+                       end % storage::kRollupBucketS == 0 &&
+                       std::all_of(buckets.begin(), buckets.end(), [](const Window& w) {
+                         return w.start % storage::kRollupBucketS == 0;
+                       });
   if (rollups) {
     // One summing read per window: SQLite adds the quarter hours up.
     for (std::size_t i = 0; i < buckets.size(); ++i) {
@@ -330,9 +341,35 @@ Result<rest::TsDataAnswer> TimeSeriesService::query(const Principal& who,
         w.add(*sum, q.type);
     }
   } else {
+    // Differential: each point counts as its step from the one before (the first step
+    // of the range starts from the last point before it, if any).
+    std::optional<double> previous;
+    if (q.differential) {
+      storage::TsRange before = range;
+      before.from = 0;
+      before.to = range.from;
+      auto prior = series_.points(before, true, 1);
+      if (!prior)
+        return fail(prior.error());
+      if (!prior->empty())
+        previous = prior->front().number;
+    }
     auto scanned = series_.scan_points(range, [&](const TsPoint& p) {
-      if (auto* w = window_of(p.ts))
-        w->add(p);
+      auto* w = window_of(p.ts);
+      if (!q.differential) {
+        if (w != nullptr)
+          w->add(p);
+        return;
+      }
+      const double value = p.number;
+      if (previous && w != nullptr) {
+        TsPoint step = p;
+        step.number = value - *previous;
+        if (q.reset_on_negative && step.number < 0)
+          step.number = value;
+        w->add(step);
+      }
+      previous = value;
     });
     if (!scanned)
       return fail(scanned.error());

@@ -10,7 +10,8 @@
 /// `[start_time, end_time)`, or the last `num_intervals` windows up to now; windows
 /// without points are left out. Day, week, month and year aggregates of numeric params
 /// are summed from quarter-hour rollups; minute, hour, bool and string aggregates read
-/// the raw points. `ts` of an aggregate is its window's start.
+/// the raw points. `ts` of an aggregate is its window's start. With `differential` the
+/// points' successive differences are aggregated instead (read from the points).
 
 #include <chrono>
 #include <cstddef>
@@ -47,8 +48,9 @@ class TimeSeriesService {
   /// month or year (126016); an aggregate without a range or `num_intervals` (126015);
   /// `num_intervals` with a range or above the interval's maximum (126009); one of
   /// start/end (126008); start ≥ end (126013); a span beyond the maximum (126012); an
-  /// unknown zone (126020); a param stored with another type (126018); a `start_id` that
-  /// is not a token of this query (126102).
+  /// unknown zone (126020); a param stored with another type (126018); `differential`
+  /// with raw or a bool/string param (126021), `reset_on_negative` without it (100006); a
+  /// `start_id` that is not a token of this query (126102).
   Result<proto::rest::TsDataAnswer> query(const Principal& who,
                                           const proto::rest::TsDataQuery& query, bool admin);
 

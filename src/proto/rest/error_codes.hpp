@@ -235,9 +235,10 @@
     "time series: bool and string params allow only raw, latest and count")                        \
   X(tsdata_error, timezone_invalid, 126020, "400",                                                 \
     "time series: `timezone` is not an IANA time zone name (case-insensitive)")                    \
+  X(tsdata_error, differential_type, 126021, "400",                                                \
+    "time series: `differential` is for aggregates of float and int params")                       \
   X(tsdata_error, not_supported, 126100, "400",                                                    \
-    "time series: `differential`, `reset_on_negative` and simple_tsdata "                          \
-    "`query_type=aggregates` are not supported (Stratus)")                                         \
+    "time series: simple_tsdata `query_type=aggregates` is not supported (Stratus)")               \
   X(tsdata_error, num_records_invalid, 126101, "400",                                              \
     "time series: `num_records` not 1–200 (Stratus)")                                              \
   X(tsdata_error, start_id_invalid, 126102, "400",                                                 \

@@ -180,18 +180,17 @@ Result<TsDataQuery> parse_tsdata_query(const QueryLookup& param, bool simple) {
     }
     if (auto tz = text("timezone"); !tz.empty())
       q.timezone = std::move(tz);
-    for (const char* flag : {"differential", "reset_on_negative"}) {
+    for (auto [flag, field] : {std::pair{"differential", &q.differential},
+                               std::pair{"reset_on_negative", &q.reset_on_negative}}) {
       const auto given = param(flag);
       if (!given || given->empty())
         continue;
       const auto on = parse_query_bool(*given);
-      if (!on)
+      if (!on) {
         return bad(request_error::invalid_request_body,
                    std::string(flag) + " must be true or false");
-      if (*on) {
-        return bad(tsdata_error::not_supported,
-                   std::string(flag) + " is not supported by this server");
       }
+      *field = *on;
     }
   }
   auto start = time_param(param, "start_time", tsdata_error::start_invalid);
@@ -237,6 +236,10 @@ std::vector<std::pair<std::string, std::string>> to_query(const TsDataQuery& q) 
       out.emplace_back("timezone", q.timezone);
     if (q.week_start != 1)
       out.emplace_back("week_start", std::string(week_day_name(q.week_start)));
+    if (q.differential)
+      out.emplace_back("differential", "true");
+    if (q.reset_on_negative)
+      out.emplace_back("reset_on_negative", "true");
   }
   add("start_time", q.start_time);
   add("end_time", q.end_time);
@@ -265,8 +268,8 @@ json::object to_json(const TsDataAnswer& a) {
     if (!a.interval.empty())
       entry["interval"] = a.interval;
     entry["week_start"] = a.week_start;
-    entry["differential"] = false;
-    entry["reset_on_negative"] = false;
+    entry["differential"] = a.differential;
+    entry["reset_on_negative"] = a.reset_on_negative;
     entry["timezone"] = a.timezone;
   }
   return json::object{{"ts_data", json::array{std::move(entry)}}};
@@ -286,6 +289,8 @@ Result<TsDataAnswer> parse_tsdata_answer(const json::object& answer) {
   a.interval = string_or(entry, "interval");
   a.week_start = string_or(entry, "week_start");
   a.timezone = string_or(entry, "timezone");
+  a.differential = bool_or(entry, "differential");
+  a.reset_on_negative = bool_or(entry, "reset_on_negative");
   const auto* params = entry.if_contains("params");
   if (params == nullptr || !params->is_array() || params->get_array().empty() ||
       !params->get_array()[0].is_object())

@@ -55,6 +55,11 @@ struct TsDataQuery {
   std::size_t num_records = limits::kMaxTsRecords;
   std::string start_id;  ///< the previous answer's `next_id`
   bool desc_order = false;
+  /// Aggregate the successive differences of the values instead (counters: energy,
+  /// volume); with `reset_on_negative` a negative step counts as the new value (a
+  /// counter that restarted). Aggregates of float and int params only.
+  bool differential = false;
+  bool reset_on_negative = false;
   std::string timezone = "UTC";  ///< an IANA name, any case (checked by the service)
   int week_start = 1;            ///< 0 = Sunday … 6; Monday by default
 };
@@ -68,8 +73,8 @@ using QueryLookup = std::function<std::optional<std::string_view>(std::string_vi
 /// Errors (invalid_argument, codes of `tsdata_error` / `simple_tsdata_error`): a missing
 /// node id or param name; an unknown type, aggregate, interval or day name; a time or
 /// count that is not a non-negative integer; `num_records` not 1–200 (126101); a bad
-/// `desc_order`; `differential`/`reset_on_negative` true or `query_type=aggregates`
-/// (126100, not supported).
+/// `desc_order`, `differential` or `reset_on_negative`; `query_type=aggregates` (126100,
+/// not supported).
 [[nodiscard]] Result<TsDataQuery> parse_tsdata_query(const QueryLookup& param, bool simple);
 
 /// The query parameters that `parse_tsdata_query` reads back to `query` (defaults
@@ -92,6 +97,7 @@ struct TsDataAnswer {
   /// tsdata only (empty for simple_tsdata): the query's aggregate, interval,
   /// week start and time zone, echoed.
   std::string aggregate, interval, week_start, timezone;
+  bool differential = false, reset_on_negative = false;  ///< echoed (tsdata)
 };
 /// Writes `{"ts_data":[{"node_id","params":[{"param_name","values","num_records"}],
 /// "next_id"?,…}]}` (`num_records` a number; `next_id` absent on the last page).

@@ -118,7 +118,7 @@ TEST(ParseTsdataQuery, DefaultsAndAliases) {
              {"aggregation_interval", "week"},
              {"num_intervals", "3"},
              {"desc_order", "True"},
-             {"differential", "false"}});
+             {"differential", "true"}});
   ASSERT_TRUE(q) << q.error().context;
   EXPECT_EQ(q->type, "int");
   EXPECT_EQ(q->week_start, 0);
@@ -133,6 +133,7 @@ TEST(ParseTsdataQuery, DefaultsAndAliases) {
   EXPECT_EQ(again->week_start, 0);
   EXPECT_EQ(again->num_intervals, 3);
   EXPECT_EQ(again->aggregate, rest::TsAggregate::avg);
+  EXPECT_TRUE(again->differential);
 }
 
 TEST(ParseTsdataQuery, EachRefusalHasItsCode) {
@@ -153,8 +154,10 @@ TEST(ParseTsdataQuery, EachRefusalHasItsCode) {
   EXPECT_EQ(code(with("start_time", "-5")), start_invalid);
   EXPECT_EQ(code(with("end_time", "soon")), end_invalid);
   EXPECT_EQ(code(with("num_records", "201")), num_records_invalid);
-  EXPECT_EQ(code(with("differential", "true")), not_supported);
-  EXPECT_EQ(code(with("reset_on_negative", "1")), not_supported);
+  EXPECT_EQ(code(with("differential", "maybe")), rest::request_error::invalid_request_body);
+  auto flags = parse(with("reset_on_negative", "1"));
+  ASSERT_TRUE(flags);
+  EXPECT_TRUE(flags->reset_on_negative);
   EXPECT_EQ(code({{"param_name", "D.P"}, {"type", "int"}}, true),
             rest::simple_tsdata_error::node_id_missing);
   EXPECT_EQ(code({{"node_id", "n"}, {"type", "int"}}, true),

@@ -293,6 +293,34 @@ TEST_F(TimeSeriesTest, IntsStayIntsAndBoolsAndStringsAllowRawLatestCount) {
   EXPECT_EQ(values(ok(q)), "1768003200=2");
 }
 
+// A counter (energy, volume): per day, the sum of its steps; the first step of the range
+// starts from the point before it; a restart counts as its new value with
+// reset_on_negative, as a negative step without.
+TEST_F(TimeSeriesTest, DifferentialSumsTheStepsOfACounter) {
+  add("S.T", "float",
+      {{kJan10 - 60, 8},
+       {kJan10 + 10, 10},
+       {kJan10 + 20, 15},
+       {kJan10 + 30, 25},
+       {kJan11 + 10, 5},
+       {kJan11 + 20, 8}});
+  auto q = query(TsAggregate::sum, TsInterval::day, kJan10, kJan12);
+  q.differential = true;
+  auto a = ok(q);
+  EXPECT_EQ(values(a), "1768003200=1.7E1 1768089600=-1.7E1");
+  EXPECT_TRUE(a.differential);
+  q.reset_on_negative = true;
+  EXPECT_EQ(values(ok(q)), "1768003200=1.7E1 1768089600=8E0");
+  q.aggregate = TsAggregate::max;
+  EXPECT_EQ(values(ok(q)), "1768003200=1E1 1768089600=5E0");
+  q = query(TsAggregate::raw, std::nullopt, kJan10, kJan12);
+  q.differential = true;
+  EXPECT_EQ(refused(q), rest::tsdata_error::differential_type);
+  q = query(TsAggregate::sum, TsInterval::day, kJan10, kJan12);
+  q.reset_on_negative = true;
+  EXPECT_EQ(refused(q), rest::request_error::invalid_request_body);
+}
+
 TEST_F(Aggregates, RefusalsNameTheirCode) {
   using namespace rest::tsdata_error;
   auto q = query(TsAggregate::raw, TsInterval::day, kJan10, kJan11);
