@@ -12,6 +12,9 @@ find_package(CLI11 REQUIRED)
 # Unicode normalisation and spoof checks for user names (auth/user_names.hpp).
 find_package(ICU 72 REQUIRED COMPONENTS uc i18n)
 find_package(tl-expected REQUIRED)
+# IANA time zones for time-series windows (docs/adr/0010): Howard Hinnant's date/tz
+# (libhowardhinnant-date-dev) over the OS tzdb in /usr/share/zoneinfo (tzdata).
+find_package(date CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(MOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)

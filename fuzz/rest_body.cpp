@@ -1,7 +1,8 @@
 // Fuzz target `rest_body`: REST request bodies (docs/api.md) — the JSON readers every
 // route uses (parse_object_body, optional_string_fields) and every request parser of the REST
 // contract (proto/rest: accounts, batch sets, mapping, tags/metadata, commands,
-// claiming, sharing, groups); plus the query readers.
+// claiming, sharing, groups); plus the query readers (the time-series query: every query
+// parameter set to the input).
 // Invariants: a body any parser accepts is a JSON object for parse_object too (batch
 // sets: any JSON), every parsed set points into the body, an accepted command
 // re-encodes to a body that parses to the same command; every error is
@@ -22,6 +23,7 @@
 #include "proto/rest/json.hpp"
 #include "proto/rest/nodes.hpp"
 #include "proto/rest/sharing.hpp"
+#include "proto/rest/tsdata.hpp"
 
 namespace {
 
@@ -88,6 +90,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_refusal(rest::parse_claim_verify_request(*object));
     check_refusal(rest::parse_sharing_answer(*object));
     check_refusal(rest::parse_group_fields(*object));
+    if (const auto hook = rest::parse_webhook_request(*object)) {
+      const auto text = rest::parse_object_body(rest::webhook_request_json(*hook));
+      FUZZ_CHECK(text.has_value());
+      const auto again = rest::parse_webhook_request(*text);
+      FUZZ_CHECK(again && again->url == hook->url && again->events == hook->events &&
+                 again->node_ids == hook->node_ids && again->secret == hook->secret);
+    } else {
+      FUZZ_CHECK(hook.error().code == errc::invalid_argument);
+    }
+    if (const auto update = rest::parse_user_update(*object)) {
+      // What was accepted is written back and read again the same.
+      FUZZ_CHECK(update->name || update->alert_mail);
+      const auto again = rest::parse_user_update(rest::to_json(*update));
+      FUZZ_CHECK(again && again->name == update->name && again->alert_mail == update->alert_mail);
+    } else {
+      FUZZ_CHECK(update.error().code == errc::invalid_argument);
+    }
     for (const auto kind : {rest::SharingKind::node, rest::SharingKind::group}) {
       const auto share = rest::parse_share_request(*object, kind);
       check_refusal(share);
@@ -134,6 +153,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto commands = rest::parse_command_page(*object);
     for (const auto& r : commands.requests)
       (void)rest::command_data_text(r.request_data_json);
+    if (const auto ts = rest::parse_tsdata_answer(*object)) {
+      const auto again = rest::parse_tsdata_answer(rest::to_json(*ts));
+      FUZZ_CHECK(again && again->values.size() == ts->values.size());
+    }
     const auto page = rest::parse_node_page(*object);
     const auto again = rest::parse_node_page(rest::to_json(page));
     FUZZ_CHECK(again.with_details == page.with_details && again.total == page.total);
@@ -172,5 +195,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(body.size() <= 5);
   check_refusal(rest::parse_page_size(body));
   check_refusal(rest::parse_query_int(body, "start_id"));
+  for (const bool simple : {false, true}) {
+    const auto query = rest::parse_tsdata_query(
+        [body](std::string_view) { return std::optional<std::string_view>(body); }, simple);
+    check_refusal(query);
+  }
   return 0;
 }

@@ -148,12 +148,46 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1.0, 3600.0))
       ->capture_default_str();
 
+  EventsArgs events;
+  auto* events_cmd =
+      app.add_subcommand("events", "Ingest with and without event streams; report → event");
+  add_target_options(*events_cmd, target);
+  events_cmd->add_option("--creds-dir", events.ingest.creds_dir, "Swarm credentials")->required();
+  events_cmd->add_option("--count", events.ingest.count, "Swarm nodes")->capture_default_str();
+  events_cmd->add_option("--duration", events.ingest.duration_s, "Measured seconds per phase")
+      ->check(CLI::Range(1.0, 3600.0))
+      ->capture_default_str();
+  events_cmd->add_option("--max-in-flight", events.ingest.max_in_flight, "Unacked per node")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  events_cmd->add_option("--mapped-dir", events.mapped_dir, "Mapped lights' credentials")
+      ->required();
+  events_cmd->add_option("--clients", events.clients, "Event streams")
+      ->check(CLI::Range(1, 20000))
+      ->capture_default_str();
+  events_cmd->add_option("--mapped", events.mapped, "Mapped lights reporting")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  events_cmd->add_option("--watchers-per-node", events.watchers_per_node, "Clients per light")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  events_cmd->add_option("--rate", events.report_rate, "Latency phase: reports per second")
+      ->check(CLI::Range(1.0, 100000.0))
+      ->capture_default_str();
+  events_cmd->add_option("--latency-duration", events.latency_s, "Latency phase seconds")
+      ->check(CLI::Range(1.0, 3600.0))
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   claim.target = prepare.target = ingest.target = control.target = cmdresp.target = target;
+  events.ingest.target = target;
+  if (*events_cmd) {
+    return print(run_events(events));
+  }
   if (*claim_cmd) {
     return print(run_claim(claim));
   }

@@ -18,6 +18,7 @@
 #include "sim/console.hpp"
 #include "sim/node_runner.hpp"
 #include "sim/swarm.hpp"
+#include "watchers.hpp"
 
 namespace stratus::bench {
 namespace {
@@ -754,6 +755,115 @@ Result<ScenarioOutput> run_ingest(const IngestArgs& args) {
                  {"ratio", raw_rate > 0 ? rounded(updates / raw_rate, 3) : 0.0},
                  {"stratusd_phase", std::move(stratusd)},
                  {"raw_phase", std::move(raw)}};
+  return out;
+}
+
+Result<ScenarioOutput> run_events(const EventsArgs& args) {
+  ScenarioOutput out;
+  out.params = {{"nodes", args.ingest.count},
+                {"duration_s", args.ingest.duration_s},
+                {"clients", args.clients},
+                {"mapped", args.mapped},
+                {"watchers_per_node", args.watchers_per_node},
+                {"report_rate_per_s", args.report_rate},
+                {"latency_s", args.latency_s}};
+  if (args.mapped == 0 || args.mapped * args.watchers_per_node > args.clients)
+    return fail(errc::invalid_argument, "need 1 ≤ mapped × watchers-per-node ≤ clients");
+  auto session = bench_session(args.ingest.target);
+  if (!session)
+    return fail(std::move(session).error());
+  note("starting " + std::to_string(args.mapped) + " mapped lights");
+  auto lights = MappedNodes::start(args.ingest.target, *session, args.mapped_dir, args.mapped);
+  if (!lights)
+    return fail(std::move(lights).error());
+
+  IngestArgs flood = args.ingest;
+  flood.raw_port = 0;
+  flood.mapped_dir.clear();
+  note("phase 1: ingest, no stream open");
+  auto alone = run_ingest(flood);
+  if (!alone)
+    return fail(std::move(alone).error());
+
+  // Light i's reports carry Light.Name "e<seq>"; sent_ns[seq] is when it was sent.
+  const auto reports = static_cast<std::size_t>(args.report_rate * args.latency_s) + 1;
+  std::vector<std::atomic<std::int64_t>> sent_ns(reports);
+  std::vector<double> latency_ms;  // written on the watchers' thread only
+  std::atomic<std::uint64_t> params_events{0};
+  auto token = session->fresh_access_token();
+  if (!token)
+    return fail(std::move(token).error());
+  WatcherOptions options;
+  const auto& server = args.ingest.target.server;
+  options.port = static_cast<std::uint16_t>(std::stoi(server.substr(server.rfind(':') + 1)));
+  options.access_token = *token;
+  options.clients = args.clients;
+  const std::size_t following = args.mapped * args.watchers_per_node;
+  auto& set = **lights;
+  options.query = [&](std::size_t i) -> std::string {
+    if (i < following)
+      return "node_ids=" + set.node_id(i % args.mapped) + "&types=params";
+    return "types=alert";
+  };
+  note("opening " + std::to_string(args.clients) + " event streams");
+  auto watchers =
+      Watchers::open(options, [&](std::size_t, std::string_view text, Steady::time_point at) {
+        constexpr std::string_view kMark = "\"Name\":\"e";
+        const auto pos = text.find(kMark);
+        if (pos == std::string_view::npos)
+          return;
+        params_events.fetch_add(1, std::memory_order_relaxed);
+        const auto seq = std::strtoull(text.data() + pos + kMark.size(), nullptr, 10);
+        if (seq >= sent_ns.size())
+          return;
+        const auto sent = sent_ns[seq].load(std::memory_order_acquire);
+        if (sent != 0)
+          latency_ms.push_back(static_cast<double>(at.time_since_epoch().count() - sent) / 1e6);
+      });
+  if (!watchers)
+    return fail(std::move(watchers).error());
+
+  note("phase 2: ingest with " + std::to_string(args.clients) + " streams open");
+  const auto received_before = (*watchers)->received();
+  auto with_clients = run_ingest(flood);
+  if (!with_clients)
+    return fail(std::move(with_clients).error());
+  const auto received_flood = (*watchers)->received() - received_before;
+
+  note("phase 3: " + std::to_string(static_cast<int>(args.report_rate)) +
+       " reports/s from the mapped lights");
+  std::size_t send_failures = 0;
+  const auto interval = std::chrono::duration<double>(1.0 / args.report_rate);
+  auto next = Steady::now();
+  for (std::size_t seq = 0; seq < reports; ++seq) {
+    sent_ns[seq].store(Steady::now().time_since_epoch().count(), std::memory_order_release);
+    if (!set.set_local_name(seq % args.mapped, "e" + std::to_string(seq)))
+      ++send_failures;
+    next += std::chrono::duration_cast<Steady::duration>(interval);
+    std::this_thread::sleep_until(next);
+  }
+  std::this_thread::sleep_for(2s);  // the last deliveries
+  const auto lost = (*watchers)->lost();
+  (*watchers)->close();
+  set.stop();
+
+  const double a = alone->results.at("updates_per_s").to_number<double>();
+  const double b = with_clients->results.at("updates_per_s").to_number<double>();
+  const auto expected = reports * args.watchers_per_node;
+  auto stats = latency_stats(latency_ms);
+  out.results = {{"updates_per_s_alone", a},
+                 {"updates_per_s_with_clients", b},
+                 {"ratio", a > 0 ? rounded(b / a, 3) : 0.0},
+                 {"p50_ms", rounded(stats.p50_ms)},
+                 {"p99_ms", rounded(stats.p99_ms)},
+                 {"latency", to_json(stats)},
+                 {"deliveries_expected", expected},
+                 {"deliveries_timed", latency_ms.size()},
+                 {"report_send_failures", send_failures},
+                 {"streams_lost", lost},
+                 {"messages_during_flood", received_flood},
+                 {"phase_alone", alone->results},
+                 {"phase_with_clients", with_clients->results}};
   return out;
 }
 

@@ -78,6 +78,26 @@ struct IngestArgs {
 /// report → visible latency, an upper bound of report → committed.
 Result<ScenarioOutput> run_ingest(const IngestArgs& args);
 
+/// `events`: the cost of many event-stream clients to ingest, and report → event latency.
+struct EventsArgs {
+  IngestArgs ingest;           ///< the flood, as `ingest` (its raw phase and probe unused)
+  std::string mapped_dir;      ///< mapped lights' credentials (claimed and mapped if missing)
+  std::size_t clients = 1000;  ///< WebSocket clients of the bench user
+  std::size_t mapped = 10;     ///< mapped lights reporting in the latency phase
+  std::size_t watchers_per_node = 2;  ///< clients following each mapped light; the rest: alerts
+  double report_rate = 1000;          ///< latency phase: reports per second, all lights
+  double latency_s = 10;              ///< latency phase length
+};
+
+/// Three phases: the `ingest` flood with no stream open (`updates_per_s_alone`); the same
+/// flood with `clients` streams open (`updates_per_s_with_clients`; `ratio` = with /
+/// alone); then, the flood stopped and the streams still open, the mapped lights report a
+/// unique `Light.Name` at `report_rate` and each following client times the report → event
+/// read (`p50_ms`, `p99_ms`, over every delivery). Clients `i < mapped ×
+/// watchers_per_node` follow light `i % mapped` (`node_ids` filter); the others ask for
+/// alerts only, so they cost the hub a check per event but receive nothing.
+Result<ScenarioOutput> run_events(const EventsArgs& args);
+
 /// `control`: REST set → node → report → visible in GET, at fixed rates.
 struct ControlArgs {
   Target target;

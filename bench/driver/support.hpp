@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// What every `stratus-bench` scenario needs: latency statistics, Prometheus scraping,
+/// What every `stratus-bench` scenario needs: latency statistics (stats.hpp), Prometheus scraping,
 /// the bench user's session, credentials directories, process figures from /proc.
 /// Blocking helpers for a measuring tool; nothing here is on a hot path.
 
@@ -19,6 +19,7 @@
 #include "client/session.hpp"
 #include "core/error.hpp"
 #include "sim/swarm.hpp"
+#include "stats.hpp"
 
 namespace stratus::bench {
 
@@ -31,30 +32,6 @@ struct Target {
   std::string mqtt_host = "127.0.0.1";
   std::uint16_t mqtt_port = 0;  ///< device listener; 0 = the port in each node.info
 };
-
-/// Percentiles of a sample of latencies, in milliseconds.
-struct LatencyStats {
-  std::size_t count = 0;
-  double p50_ms = 0;
-  double p90_ms = 0;
-  double p99_ms = 0;
-  double max_ms = 0;
-  double mean_ms = 0;
-};
-
-/// Nearest-rank percentiles of `samples_ms` (sorted in place). All zero when empty.
-LatencyStats latency_stats(std::vector<double>& samples_ms);
-
-/// `stats` as a JSON object {count, p50_ms, p90_ms, p99_ms, max_ms, mean_ms}, values
-/// rounded to 0.01 ms.
-boost::json::object to_json(const LatencyStats& stats);
-
-/// `value` rounded to `digits` decimals, for readable result files.
-double rounded(double value, int digits = 2);
-
-/// Milliseconds between two steady-clock instants.
-double ms_between(std::chrono::steady_clock::time_point from,
-                  std::chrono::steady_clock::time_point to);
 
 /// A session on `target.server` (not logged in). Errors: those of `client::Session::open`.
 Result<client::Session> open_session(const Target& target);

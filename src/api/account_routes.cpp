@@ -147,14 +147,30 @@ http::Response change_password(service::AccountService& accounts, const http::Re
   return success_response(200, "Password changed; other sessions were logged out");
 }
 
+rest::UserInfo user_info(const service::UserInfo& user) {
+  rest::UserInfo info{user.user_id, user.user_name,   {},    {},
+                      user.name,    user.super_admin, false, user.alert_mail};
+  (user.is_phone ? info.phone_number : info.email) = user.user_name;
+  return info;
+}
+
 http::Response get_user(service::AccountService& accounts, const http::Request&,
                         const service::Principal& who) {
   auto user = accounts.get_user(who);
   if (!user)
     return error_response(user.error());
-  rest::UserInfo info{user->user_id, user->user_name, {}, {}, user->name, user->super_admin, false};
-  (user->is_phone ? info.phone_number : info.email) = user->user_name;
-  return json_answer(200, rest::to_json(info));
+  return json_answer(200, rest::to_json(user_info(*user)));
+}
+
+http::Response update_user(service::AccountService& accounts, const http::Request& request,
+                           const service::Principal& who) {
+  auto update = read_body(request.body, rest::parse_user_update);
+  if (!update)
+    return error_response(update.error());
+  auto user = accounts.update_user(who, storage::ProfileUpdate{update->name, update->alert_mail});
+  if (!user)
+    return error_response(user.error());
+  return json_answer(200, rest::to_json(user_info(*user)));
 }
 
 http::Response delete_user(service::AccountService& accounts, const http::Request& request,
@@ -227,6 +243,9 @@ void add_account_routes(http::Router& router, service::AccountService& accounts,
     add("POST", path, [&a](const http::Request& r) { return sign_up(a, r); });
     add("GET", path, authed(a, [&a](const http::Request& r, const service::Principal& p) {
           return get_user(a, r, p);
+        }));
+    add("PUT", path, authed(a, [&a](const http::Request& r, const service::Principal& p) {
+          return update_user(a, r, p);
         }));
   }
   add("DELETE", "/v1/user2", authed(a, [&a](const http::Request& r, const service::Principal& p) {

@@ -333,6 +333,15 @@ Result<UserInfo> Session::user_info() {
   return rest::parse_user_info(*o);
 }
 
+Result<UserInfo> Session::update_user(const UserUpdate& update) {
+  auto& m = *impl_;
+  auto o = m.authed_object("PUT", m.url.versioned("user2"), body_text(rest::to_json(update)),
+                           m.options.request_timeout, "PUT /v1/user2");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_user_info(*o);
+}
+
 Result<NodePage> Session::list_node_ids(std::string_view start_id, int num_records) {
   auto& m = *impl_;
   std::string path = "user/nodes";
@@ -513,6 +522,22 @@ Result<CommandPage> Session::command_requests(std::string_view request_id, std::
   if (!o)
     return fail(o.error());
   return rest::parse_command_page(*o);
+}
+
+Result<TsDataAnswer> Session::tsdata(const TsDataQuery& query) {
+  auto& m = *impl_;
+  const std::string_view resource = query.simple ? "user/nodes/simple_tsdata" : "user/nodes/tsdata";
+  std::string path(resource);
+  char separator = '?';
+  for (const auto& [name, value] : rest::to_query(query)) {
+    path += separator + name + "=" + percent_encode(value);
+    separator = '&';
+  }
+  auto o = m.authed_object("GET", m.url.versioned(path), std::nullopt, m.options.request_timeout,
+                           "GET /v1/" + std::string(resource));
+  if (!o)
+    return fail(o.error());
+  return rest::parse_tsdata_answer(*o);
 }
 
 Result<std::vector<SetOutcome>> Session::set_params(const std::vector<NodeParams>& sets) {

@@ -114,6 +114,8 @@ class Session {
   Result<void> logout(bool all = false);
   /// `GET v1/user2`.
   Result<UserInfo> user_info();
+  /// `PUT v1/user2` (display name, alert-mail opt-in); returns the user afterwards.
+  Result<UserInfo> update_user(const UserUpdate& update);
   /// One page of `GET v1/user/nodes[?start_id=]` (`num_records` 1..100; 0 = the
   /// server's default).
   Result<NodePage> list_node_ids(std::string_view start_id = {}, int num_records = 0);
@@ -182,6 +184,11 @@ class Session {
   /// of records.
   Result<CommandPage> command_requests(std::string_view request_id, std::string_view node_id = {},
                                        std::string_view start_id = {}, int num_records = 0);
+  /// `GET v1/user/nodes/tsdata` (or `simple_tsdata` when `query.simple`) with the
+  /// query's parameters (rainmaker-cloud.md §4.1, §4.2) → one page of values; follow
+  /// `next_id` by setting it as `query.start_id`. Errors as the class comment (the
+  /// server's 126xxx/136xxx codes in `Error::reason`).
+  Result<TsDataAnswer> tsdata(const TsDataQuery& query);
   /// `POST <root>/claim/initiate {mac_addr, platform}` with the user's token →
   /// the node id the server assigned (spec §6.3 step 6).
   Result<std::string> claim_initiate(std::string_view mac_addr, std::string_view platform);

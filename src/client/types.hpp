@@ -16,6 +16,7 @@
 #include "proto/rest/groups.hpp"
 #include "proto/rest/nodes.hpp"
 #include "proto/rest/sharing.hpp"
+#include "proto/rest/tsdata.hpp"
 
 namespace stratus::client {
 
@@ -44,7 +45,13 @@ using proto::rest::SharingRequestPage;
 using proto::rest::SharingUsers;
 using proto::rest::StreamMessage;
 using proto::rest::Tokens;
+using proto::rest::TsAggregate;
+using proto::rest::TsDataAnswer;
+using proto::rest::TsDataQuery;
+using proto::rest::TsDataValue;
+using proto::rest::TsInterval;
 using proto::rest::UserInfo;
+using proto::rest::UserUpdate;
 using proto::rest::WebhookInfo;
 using proto::rest::WebhookRequest;
 

@@ -195,6 +195,9 @@ const std::vector<SectionDoc>& sections() {
       {"nodes", "Node ingest (params reports, config, alerts), user-node mapping and control."},
       {"events", "Live events: the WebSocket stream GET /v1/user/events (docs/api.md)."},
       {"webhooks", "Signed HTTP POSTs of events to URLs users register (docs/api.md)."},
+      {"timeseries",
+       "The time-series store: tsdata, simple_tsdata and params marked time_series\n"
+       "(GET /v1/user/nodes/tsdata, docs/adr/0011)."},
       {"mail", "How verification codes reach users: files in <data_dir>/outbox, or SMTP."},
       {"log", "Logging."},
   };
@@ -413,6 +416,10 @@ const std::vector<Key>& keys() {
                              100, 600000,
                              "How long a stream opened without an Authorization header waits "
                              "for its first message (the token)."));
+    t.push_back(duration_key("events", "alert_mail_interval_s",
+                             STRATUS_REF(events, alert_mail_interval_s), 0, 86400,
+                             "Users who opted in to alert mail get at most one mail per node in "
+                             "this time; alerts in between arrive as one digest at its end."));
     t.push_back(bool_key("webhooks", "allow_private_addresses",
                          STRATUS_REF(webhooks, allow_private_addresses),
                          "Allow webhook URLs that resolve to loopback, link-local or private "
@@ -429,6 +436,23 @@ const std::vector<Key>& keys() {
                              kMaxMs, "Longest wait between attempts."));
     t.push_back(duration_key("webhooks", "timeout_ms", STRATUS_REF(webhooks, timeout_ms), 100,
                              600000, "Time for one delivery, connection included."));
+    t.push_back(duration_key("timeseries", "retention_days",
+                             STRATUS_REF(timeseries, retention_days), 1, 36500,
+                             "Time-series points and their rollups older than this are pruned."));
+    t.push_back(duration_key("timeseries", "prune_interval_s",
+                             STRATUS_REF(timeseries, prune_interval_s), 1, 86400,
+                             "How often the background prune removes expired time-series data."));
+    t.push_back(int_key("timeseries", "prune_batch_rows", STRATUS_REF(timeseries, prune_batch_rows),
+                        1, 10000000,
+                        "Rows one prune transaction deletes at most (ingest waits for no "
+                        "longer than one such transaction)."));
+    t.push_back(int_key("timeseries", "max_records_per_message",
+                        STRATUS_REF(timeseries, max_records_per_message), 1, 100000,
+                        "A tsdata message with more records is dropped and counted."));
+    t.push_back(duration_key("timeseries", "future_skew_s", STRATUS_REF(timeseries, future_skew_s),
+                             0, 86400,
+                             "Points stamped later than now plus this (node clock ahead) are "
+                             "dropped and counted; so are points before 2001."));
     t.push_back(choice_key("mail", "mode", STRATUS_REF(mail, mode), {"outbox", "smtp"},
                            "outbox: one text file per message in <data_dir>/outbox; smtp: send."));
     t.push_back(string_key("mail", "smtp_url", STRATUS_REF(mail, smtp_url),

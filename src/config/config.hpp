@@ -135,6 +135,7 @@ struct EventsSection {
   std::size_t max_message_bytes = 16384;  ///< largest message a client may send
   std::chrono::milliseconds access_refresh_ms{60000};  ///< streams re-read their nodes
   std::chrono::milliseconds hello_timeout_ms{10000};   ///< wait for a first-message token
+  std::chrono::seconds alert_mail_interval_s{300};     ///< one alert mail per user and node
 };
 
 /// `webhooks:` — signed HTTP deliveries of events to users' URLs.
@@ -145,6 +146,15 @@ struct WebhooksSection {
   std::chrono::milliseconds retry_min_ms{10000};  ///< first backoff, doubled per failure
   std::chrono::milliseconds retry_max_ms{3600000};
   std::chrono::milliseconds timeout_ms{10000};  ///< one delivery, connection included
+};
+
+/// `timeseries:` — the time-series store (docs/adr/0011; rainmaker-cloud.md §4).
+struct TimeSeriesSection {
+  std::chrono::days retention_days{30};        ///< points and rollups older are pruned
+  std::chrono::seconds prune_interval_s{600};  ///< how often the prune runs
+  std::size_t prune_batch_rows = 5000;         ///< rows deleted per prune transaction
+  std::size_t max_records_per_message = 500;   ///< larger tsdata messages are dropped
+  std::chrono::seconds future_skew_s{300};     ///< newer node timestamps are dropped
 };
 
 /// `mail:` — how verification codes reach users.
@@ -177,6 +187,7 @@ struct Config {
   NodesSection nodes;
   EventsSection events;
   WebhooksSection webhooks;
+  TimeSeriesSection timeseries;
   MailSection mail;
   LogSection log;
 };

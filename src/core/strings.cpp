@@ -11,6 +11,16 @@ std::string_view trim(std::string_view text, std::string_view chars) noexcept {
   return text.substr(begin, end - begin + 1);
 }
 
+std::string join_list(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0)
+      out += separator;
+    out += items[i];
+  }
+  return out;
+}
+
 std::vector<std::string> split_list(std::string_view text) {
   std::vector<std::string> items;
   std::size_t start = 0;

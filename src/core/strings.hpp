@@ -25,4 +25,10 @@ inline constexpr std::string_view kAsciiWhitespace = " \t\n\v\f\r";
 /// item cannot contain a comma. Throws only `std::bad_alloc`.
 [[nodiscard]] std::vector<std::string> split_list(std::string_view text);
 
+/// Joins `items` with `separator` between them: `{"a","b"}` → `"a,b"`, `{}` → `""`.
+/// The inverse of `split_list` for items without commas or spaces. Throws only
+/// `std::bad_alloc`.
+[[nodiscard]] std::string join_list(const std::vector<std::string>& items,
+                                    std::string_view separator = ",");
+
 }  // namespace stratus

@@ -10,17 +10,22 @@ namespace {
 
 using log::Channel;
 
-constexpr const char* kKindNames[] = {"config",     "params",           "alert",
-                                      "mapping",    "presence",         "ready",
-                                      "subscribed", "command_response", "unhandled"};
+constexpr const char* kKindNames[] = {"config",   "params",   "alert",      "mapping",
+                                      "presence", "ready",    "subscribed", "command_response",
+                                      "tsdata",   "unhandled"};
 constexpr const char* kDropNames[] = {"malformed", "oversize", "unknown_topic", "id_mismatch",
                                       "queue_full"};
 
 }  // namespace
 
 NodeLink::NodeLink(mqtt::Client& client, service::NodeIngest& ingest, const Clock& clock,
-                   MetricsRegistry& metrics, std::size_t max_payload_bytes)
-    : client_(client), ingest_(ingest), clock_(clock), max_payload_bytes_(max_payload_bytes) {
+                   MetricsRegistry& metrics, std::size_t max_payload_bytes,
+                   std::size_t max_ts_records)
+    : client_(client),
+      ingest_(ingest),
+      clock_(clock),
+      max_payload_bytes_(max_payload_bytes),
+      max_ts_records_(max_ts_records) {
   for (std::size_t i = 0; i < kind_count; ++i) {
     accepted_[i] = &metrics.counter("stratus_link_messages_total",
                                     "Node messages accepted, by kind.", {{"kind", kKindNames[i]}});
@@ -126,6 +131,22 @@ void NodeLink::on_message(const mqtt::Message& m) {
       }
       return accept(command_response,
                     {std::move(node_id), now_ms, service::CommandAnswered{std::move(*response)}});
+    }
+    case Suffix::tsdata: {
+      auto records = proto::parse_tsdata(m.payload, max_ts_records_, max_payload_bytes_);
+      if (!records)
+        return drop(malformed, m.topic, records.error().context);
+      return accept(tsdata, {std::move(node_id), now_ms,
+                             service::TimeSeriesReported{std::move(*records), false}});
+    }
+    case Suffix::simple_tsdata: {
+      auto record = proto::parse_simple_tsdata(m.payload, max_payload_bytes_);
+      if (!record)
+        return drop(malformed, m.topic, record.error().context);
+      std::vector<proto::TsRecord> records;
+      records.push_back(std::move(*record));
+      return accept(tsdata, {std::move(node_id), now_ms,
+                             service::TimeSeriesReported{std::move(records), true}});
     }
     default:
       accepted_[unhandled]->inc();

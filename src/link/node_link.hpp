@@ -17,6 +17,7 @@
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
 #include "mqtt/client.hpp"
+#include "proto/payloads.hpp"
 #include "service/node_ingest.hpp"
 #include "service/node_messenger.hpp"
 
@@ -41,6 +42,10 @@ class MqttNodeMessenger final : public service::NodeMessenger {
 
 /// Thread-safety: `on_message` runs on the link executor (one thread).
 ///
+/// `tsdata` and `simple_tsdata` (spec §1.3) are decoded with `proto::parse_tsdata` /
+/// `parse_simple_tsdata` into `TimeSeriesReported`; a message with more than
+/// `max_ts_records` records is dropped as `malformed`.
+///
 /// `from-node` (spec §3) is decoded here with `proto::decode_response`: the empty poll
 /// becomes `NodeReady`, any other answer `CommandAnswered`; TLV that does not decode is
 /// dropped as `malformed`.
@@ -54,7 +59,8 @@ class NodeLink {
   /// subscriptions (the client repeats them on every reconnect). Build it before the
   /// client starts; `client` and `ingest` must outlive the link.
   NodeLink(mqtt::Client& client, service::NodeIngest& ingest, const Clock& clock,
-           MetricsRegistry& metrics, std::size_t max_payload_bytes);
+           MetricsRegistry& metrics, std::size_t max_payload_bytes,
+           std::size_t max_ts_records = proto::kDefaultMaxTsRecords);
 
   /// Handles one message (public for tests).
   void on_message(const mqtt::Message& message);
@@ -69,6 +75,7 @@ class NodeLink {
     ready,
     subscribed,
     command_response,
+    tsdata,
     unhandled,
     kind_count
   };
@@ -80,6 +87,7 @@ class NodeLink {
   service::NodeIngest& ingest_;
   const Clock& clock_;
   std::size_t max_payload_bytes_;
+  std::size_t max_ts_records_;
   std::array<Counter*, kind_count> accepted_{};
   std::array<Counter*, drop_count> dropped_{};
 };

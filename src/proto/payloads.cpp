@@ -1,11 +1,13 @@
 #include "proto/payloads.hpp"
 
+#include <algorithm>
 #include <array>
-#include <cmath>
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <climits>
+#include <cmath>
 #include <utility>
 
 namespace stratus::proto {
@@ -18,6 +20,16 @@ tl::unexpected<Error> field_error(std::string_view message, std::string_view fie
   std::string context(message);
   context.append(": ").append(field).append(": ").append(what);
   return fail(errc::invalid_argument, std::move(context));
+}
+
+// `payload` as one JSON object (`parse_json_object`); errors name the `message`.
+Result<json::object> message_object(std::string_view payload, std::size_t max_bytes,
+                                    std::string_view message) {
+  auto o = parse_json_object(payload, max_bytes);
+  if (!o) {
+    return fail(errc::invalid_argument, std::string(message) + ": " + o.error().context);
+  }
+  return o;
 }
 
 // Reads a required string field; `non_empty` also refuses "".
@@ -50,6 +62,48 @@ Result<std::optional<std::string>> optional_network_id(const json::object& o,
     return std::optional<std::string>(json::serialize(*v));
   }
   return field_error(message, "network_id", "expected a string or an integer");
+}
+
+constexpr std::array<std::string_view, 6> kTsDataTypes{"int",    "float",  "bool",
+                                                       "string", "object", "array"};
+
+// Reads `t`, `dt` and `v` of one record into `record` (`where` prefixes field names).
+Result<void> read_ts_value(const json::object& o, std::string_view message, std::string where,
+                           TsRecord& record) {
+  const auto* t = o.if_contains("t");
+  if (t == nullptr || !(t->is_int64() || (t->is_uint64() && t->get_uint64() <= INT64_MAX))) {
+    return field_error(message, where + "t", "expected an integer (Unix seconds)");
+  }
+  record.t = t->to_number<std::int64_t>();
+  const auto* v = o.if_contains("v");
+  if (v == nullptr) {
+    return field_error(message, where + "v", "missing");
+  }
+  if (!ts_value_matches(record.data_type, *v)) {
+    return field_error(message, where + "v", "expected a value of type " + record.data_type);
+  }
+  record.value = *v;
+  return {};
+}
+
+// Reads `name` and `dt` of a series (tsdata) or of the simple_tsdata message; `where`
+// prefixes the field names in errors ("ts_data[2].").
+Result<void> read_ts_name(const json::object& o, std::string_view message, const std::string& where,
+                          TsRecord& record) {
+  for (std::string_view field : {"name", "dt"}) {
+    auto text = required_string(o, message, field, true);
+    if (!text) {
+      return field_error(message, where + std::string(field),
+                         text.error().context.substr(text.error().context.rfind(": ") + 2));
+    }
+    (field == "name" ? record.name : record.data_type) = std::move(*text);
+  }
+  if (!is_ts_data_type(record.data_type)) {
+    return field_error(
+        message, where + "dt",
+        "\"" + record.data_type + "\" is not one of int, float, bool, string, object, array");
+  }
+  return {};
 }
 
 constexpr std::array<std::pair<std::string_view, OtaState>, 5> kOtaStates{{
@@ -106,9 +160,9 @@ bool all_numbers_finite(const json::value& value) noexcept {
 
 Result<UserMappingMessage> parse_user_mapping(std::string_view payload, std::size_t max_bytes) {
   constexpr std::string_view kMessage = "user/mapping";
-  auto o = parse_json_object(payload, max_bytes);
+  auto o = message_object(payload, max_bytes, kMessage);
   if (!o) {
-    return fail(errc::invalid_argument, std::string(kMessage) + ": " + o.error().context);
+    return fail(std::move(o).error());
   }
   UserMappingMessage m;
   auto node_id = required_string(*o, kMessage, "node_id", true);
@@ -137,9 +191,9 @@ Result<UserMappingMessage> parse_user_mapping(std::string_view payload, std::siz
 
 Result<Alert> parse_alert(std::string_view payload, std::size_t max_bytes) {
   constexpr std::string_view kMessage = "alert";
-  auto o = parse_json_object(payload, max_bytes);
+  auto o = message_object(payload, max_bytes, kMessage);
   if (!o) {
-    return fail(errc::invalid_argument, std::string(kMessage) + ": " + o.error().context);
+    return fail(std::move(o).error());
   }
   if (const auto* str = o->if_contains("esp.alert.str"); str != nullptr) {
     if (!str->is_string()) {
@@ -161,9 +215,9 @@ Result<Alert> parse_alert(std::string_view payload, std::size_t max_bytes) {
 
 Result<OtaFetch> parse_ota_fetch(std::string_view payload, std::size_t max_bytes) {
   constexpr std::string_view kMessage = "otafetch";
-  auto o = parse_json_object(payload, max_bytes);
+  auto o = message_object(payload, max_bytes, kMessage);
   if (!o) {
-    return fail(errc::invalid_argument, std::string(kMessage) + ": " + o.error().context);
+    return fail(std::move(o).error());
   }
   auto node_id = required_string(*o, kMessage, "node_id", true);
   if (!node_id) {
@@ -200,9 +254,9 @@ std::optional<OtaState> parse_ota_state(std::string_view text) noexcept {
 
 Result<OtaStatus> parse_ota_status(std::string_view payload, std::size_t max_bytes) {
   constexpr std::string_view kMessage = "otastatus";
-  auto o = parse_json_object(payload, max_bytes);
+  auto o = message_object(payload, max_bytes, kMessage);
   if (!o) {
-    return fail(errc::invalid_argument, std::string(kMessage) + ": " + o.error().context);
+    return fail(std::move(o).error());
   }
   OtaStatus s;
   auto job_id = required_string(*o, kMessage, "ota_job_id", true);
@@ -239,6 +293,88 @@ Result<OtaStatus> parse_ota_status(std::string_view payload, std::size_t max_byt
   }
   s.network_id = std::move(*network_id);
   return s;
+}
+
+bool is_ts_data_type(std::string_view data_type) noexcept {
+  return std::find(kTsDataTypes.begin(), kTsDataTypes.end(), data_type) != kTsDataTypes.end();
+}
+
+bool ts_value_matches(std::string_view data_type, const json::value& value) noexcept {
+  if (data_type == "int")
+    return value.is_int64() || (value.is_uint64() && value.get_uint64() <= INT64_MAX);
+  if (data_type == "float")
+    return value.is_number();
+  if (data_type == "bool")
+    return value.is_bool();
+  if (data_type == "string")
+    return value.is_string();
+  if (data_type == "object")
+    return value.is_object();
+  if (data_type == "array")
+    return value.is_array();
+  return false;
+}
+
+Result<std::vector<TsRecord>> parse_tsdata(std::string_view payload, std::size_t max_records,
+                                           std::size_t max_bytes) {
+  constexpr std::string_view kMessage = "tsdata";
+  auto o = message_object(payload, max_bytes, kMessage);
+  if (!o) {
+    return fail(std::move(o).error());
+  }
+  const auto* series = o->if_contains("ts_data");
+  if (series == nullptr || !series->is_array()) {
+    return field_error(kMessage, "ts_data", "expected an array");
+  }
+  std::vector<TsRecord> out;
+  for (std::size_t i = 0; i < series->get_array().size(); ++i) {
+    const auto& item = series->get_array()[i];
+    const std::string where = "ts_data[" + std::to_string(i) + "].";
+    if (!item.is_object()) {
+      return field_error(kMessage, where.substr(0, where.size() - 1), "expected an object");
+    }
+    TsRecord head;
+    if (auto r = read_ts_name(item.get_object(), kMessage, where, head); !r) {
+      return fail(std::move(r).error());
+    }
+    const auto* records = item.get_object().if_contains("records");
+    if (records == nullptr || !records->is_array()) {
+      return field_error(kMessage, where + "records", "expected an array");
+    }
+    for (std::size_t j = 0; j < records->get_array().size(); ++j) {
+      const auto& rec = records->get_array()[j];
+      const std::string at = where + "records[" + std::to_string(j) + "].";
+      if (!rec.is_object()) {
+        return field_error(kMessage, at.substr(0, at.size() - 1), "expected an object");
+      }
+      if (out.size() == max_records) {
+        return fail(errc::invalid_argument,
+                    "tsdata: more than " + std::to_string(max_records) + " records in one message");
+      }
+      TsRecord record{head.name, head.data_type, 0, {}};
+      if (auto r = read_ts_value(rec.get_object(), kMessage, at, record); !r) {
+        return fail(std::move(r).error());
+      }
+      out.push_back(std::move(record));
+    }
+  }
+  return out;
+}
+
+Result<TsRecord> parse_simple_tsdata(std::string_view payload, std::size_t max_bytes) {
+  constexpr std::string_view kMessage = "simple_tsdata";
+  auto o = message_object(payload, max_bytes, kMessage);
+  if (!o) {
+    return fail(std::move(o).error());
+  }
+  TsRecord record;
+  if (auto r = read_ts_name(*o, kMessage, "", record); !r) {
+    return fail(std::move(r).error());
+  }
+  if (auto r = read_ts_value(*o, kMessage, "", record); !r) {
+    return fail(std::move(r).error());
+  }
+  return record;
 }
 
 }  // namespace stratus::proto

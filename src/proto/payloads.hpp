@@ -1,9 +1,9 @@
 #pragma once
 /// @file
 /// Decoders for the JSON payloads nodes publish (spec rainmaker.md §1.3): user/mapping,
-/// alert, otafetch, otastatus, plus the bounded JSON-object parser they share. Strict on
-/// the fields they read (a wrong type is an error naming the field), tolerant of extra
-/// fields. Pure, no I/O; every function is thread-safe and never throws (except
+/// alert, otafetch, otastatus, tsdata, simple_tsdata, plus the bounded JSON-object parser they
+/// share. Strict on the fields they read (a wrong type is an error naming the field), tolerant of
+/// extra fields. Pure, no I/O; every function is thread-safe and never throws (except
 /// `std::bad_alloc`).
 
 #include <boost/json/object.hpp>
@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -119,5 +120,40 @@ struct OtaStatus {
 /// `OtaState` spellings. Errors: `errc::invalid_argument` naming the field.
 Result<OtaStatus> parse_ota_status(std::string_view payload,
                                    std::size_t max_bytes = kDefaultMaxMessageBytes);
+
+/// Default cap on the records of one `tsdata` message (config
+/// `timeseries.max_records_per_message`).
+inline constexpr std::size_t kDefaultMaxTsRecords = 500;
+
+/// One time-series value a node reported (spec §1.3 `tsdata` record or `simple_tsdata`).
+/// `value`'s JSON kind matches `data_type` (checked by the decoders).
+struct TsRecord {
+  std::string name;       ///< `<Device>.<Param>`
+  std::string data_type;  ///< `dt`: int | float | bool | string | object | array
+  std::int64_t t = 0;     ///< node time, Unix seconds (not checked against a clock here)
+  boost::json::value value;
+};
+
+/// True when `data_type` is one of the six spellings above.
+bool is_ts_data_type(std::string_view data_type) noexcept;
+
+/// True when `value` may be stored as `data_type`: int → an integer; float → any number;
+/// bool → a boolean; string → a string; object → an object; array → an array.
+bool ts_value_matches(std::string_view data_type, const boost::json::value& value) noexcept;
+
+/// Decodes `tsdata`: `{"ts_data_version":s,"ts_data":[{"name":s,"type"?:s,"dt":s,
+/// "records":[{"t":int,"v":value}]}]}`, flattened in order. `name` must be non-empty, `dt`
+/// one of the six types, every `t` an integer and every `v` of type `dt`. Errors
+/// (`errc::invalid_argument`, naming the field as `ts_data[i].records[j].v`): those, more
+/// than `max_records` records in all, or those of `parse_json_object`.
+Result<std::vector<TsRecord>> parse_tsdata(std::string_view payload,
+                                           std::size_t max_records = kDefaultMaxTsRecords,
+                                           std::size_t max_bytes = kDefaultMaxMessageBytes);
+
+/// Decodes `simple_tsdata`: `{"name":s,"type"?:s,"dt":s,"t":int,"v":value[,"d":int]}`
+/// (`d`, the TTL in days the official cloud honours, is read and ignored: retention is
+/// the server's). Errors as `parse_tsdata`.
+Result<TsRecord> parse_simple_tsdata(std::string_view payload,
+                                     std::size_t max_bytes = kDefaultMaxMessageBytes);
 
 }  // namespace stratus::proto

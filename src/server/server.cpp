@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -29,6 +30,7 @@
 #include "api/node_routes.hpp"
 #include "api/sharing_routes.hpp"
 #include "api/system_routes.hpp"
+#include "api/tsdata_routes.hpp"
 #include "auth/token.hpp"
 #include "broker/embedded_broker.hpp"
 #include "broker/ports.hpp"
@@ -47,12 +49,14 @@
 #include "server/pki_certificate_issuer.hpp"
 #include "server/pki_signature_verifier.hpp"
 #include "service/account_service.hpp"
+#include "service/alert_mail.hpp"
 #include "service/challenge_mapping.hpp"
 #include "service/claim_service.hpp"
 #include "service/command_service.hpp"
 #include "service/event_hub.hpp"
 #include "service/node_ingest.hpp"
 #include "service/node_service.hpp"
+#include "service/time_series_service.hpp"
 #include "service/webhook_service.hpp"
 #include "storage/sqlite/access_repository.hpp"
 #include "storage/sqlite/account_repository.hpp"
@@ -61,6 +65,7 @@
 #include "storage/sqlite/database.hpp"
 #include "storage/sqlite/mapping_challenge_repository.hpp"
 #include "storage/sqlite/node_repository.hpp"
+#include "storage/sqlite/time_series_repository.hpp"
 #include "storage/sqlite/webhook_repository.hpp"
 
 namespace stratus::server {
@@ -114,6 +119,46 @@ Result<std::string> read_first_line(const std::string& path) {
 
 }  // namespace
 
+// A background job run every `period` on its own thread until stopped (the command
+// sweep, the time-series prune). Stopping wakes it at once.
+class PeriodicTask {
+ public:
+  ~PeriodicTask() { stop(); }
+  void start(std::chrono::milliseconds period, std::function<void()> job) {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = false;
+    }
+    thread_ = std::thread([this, period, job = std::move(job)] {
+      std::unique_lock lock(mutex_);
+      while (!wake_.wait_for(lock, period, [this] { return stopping_; })) {
+        lock.unlock();
+        job();
+        lock.lock();
+      }
+    });
+  }
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable())
+      thread_.join();
+  }
+  [[nodiscard]] bool stopping() {
+    std::lock_guard lock(mutex_);
+    return stopping_;
+  }
+
+ private:
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+};
+
 struct Server::Impl {
   Impl(config::Config c, const Clock& clk)
       : config(std::move(c)), clock(clk), blocking_pool(config.database.pool_threads) {}
@@ -148,7 +193,8 @@ struct Server::Impl {
   std::unique_ptr<storage::sqlite::SqliteWebhookRepository> webhook_repository;
   std::unique_ptr<CurlWebhookSender> webhook_sender;
   std::unique_ptr<service::WebhookService> webhooks;
-  std::unique_ptr<link::NodeLink> node_link;  // inbound: built last, from the ingest
+  std::unique_ptr<service::AlertMailService> alert_mail;  // opted-in users' alerts by mail
+  std::unique_ptr<link::NodeLink> node_link;              // inbound: built last, from the ingest
   std::unique_ptr<service::NodeIngest> ingest;
   std::unique_ptr<service::NodeService> nodes;
   std::unique_ptr<storage::sqlite::SqliteCommandRepository> command_repository;
@@ -157,11 +203,14 @@ struct Server::Impl {
   std::unique_ptr<service::SharingService> sharing;
   std::unique_ptr<service::GroupService> groups;
 
+  // Time series (docs/adr/0011): read by REST, written by the ingest, pruned below.
+  std::unique_ptr<storage::sqlite::SqliteTimeSeriesRepository> time_series_repository;
+  std::unique_ptr<service::TimeSeriesService> time_series;
+
   // The command sweep: pending commands past their timeout become timed_out.
-  std::thread sweep_thread;
-  std::mutex sweep_mutex;
-  std::condition_variable sweep_wake;
-  bool sweep_stopping = false;
+  PeriodicTask command_sweep;
+  // The retention prune: time-series data older than timeseries.retention_days goes.
+  PeriodicTask time_series_prune;
 
   std::optional<pki::PkiMaterial> pki_material;  // the CA signs node certificates
   std::unique_ptr<storage::sqlite::SqliteClaimRepository> claim_repository;
@@ -191,8 +240,8 @@ struct Server::Impl {
     return data_dir / "broker" / "revoked-certificates";
   }
   void mark_nodes_disconnected(std::string_view why);
-  void start_command_sweep();
-  void stop_command_sweep();
+  void start_background_jobs();  // the command sweep and the time-series prune
+  void stop_background_jobs();
   http::Router make_router();
   bool database_healthy();
   void stop();
@@ -251,6 +300,7 @@ Result<void> Server::Impl::open_database() {
   command_repository = std::make_unique<storage::sqlite::SqliteCommandRepository>(db);
   mapping_challenges = std::make_unique<storage::sqlite::SqliteMappingChallengeRepository>(db);
   webhook_repository = std::make_unique<storage::sqlite::SqliteWebhookRepository>(db);
+  time_series_repository = std::make_unique<storage::sqlite::SqliteTimeSeriesRepository>(db);
   return {};
 }
 
@@ -385,21 +435,8 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
   event_options.replay_events = config.events.replay_events;
   event_options.queue_limit = config.events.queue_limit;
   event_options.access_refresh = config.events.access_refresh_ms;
-  events = std::make_unique<service::EventHub>(
-      [this](std::string_view user_id) -> Result<std::vector<std::string>> {
-        std::vector<std::string> ids;
-        auto read = access_repository->read([&](storage::AccessStore& s) -> Result<void> {
-          auto found = s.user_node_ids(user_id);
-          if (!found)
-            return fail(found.error());
-          ids = std::move(*found);
-          return {};
-        });
-        if (!read)
-          return fail(read.error());
-        return ids;
-      },
-      clock, metrics, event_options);
+  events = std::make_unique<service::EventHub>(service::node_access_lookup(*access_repository),
+                                               clock, metrics, event_options);
   // Nodes: REST → node service → messenger; commands (docs/adr/0006): REST → command
   // service → messenger, answers and polls back through the ingest writer.
   const auto& n = config.nodes;
@@ -419,10 +456,14 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
   commands = std::make_unique<service::CommandService>(*command_repository, *node_repository,
                                                        *account_repository, *messenger, *events,
                                                        clock, metrics, command_options);
+  const auto& ts = config.timeseries;
+  time_series = std::make_unique<service::TimeSeriesService>(
+      *time_series_repository, *node_repository, clock,
+      service::TimeSeriesOptions{ts.retention_days, ts.prune_batch_rows});
   ingest = std::make_unique<service::NodeIngest>(
       *node_repository, *messenger, *commands, *events, clock, metrics,
       service::IngestOptions{n.ingest_queue_limit, n.ingest_batch_max, n.ingest_flush_ms,
-                             n.mapping_timeout_s});
+                             n.mapping_timeout_s, ts.future_skew_s});
   // Webhooks: the hub's events to users' URLs, through a durable outbox.
   const auto& wh = config.webhooks;
   webhook_sender = std::make_unique<CurlWebhookSender>(
@@ -430,9 +471,12 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
   webhooks = std::make_unique<service::WebhookService>(
       *webhook_repository, *node_repository, *events, *webhook_sender, clock, metrics,
       service::WebhookOptions{wh.max_per_user, wh.max_failures, wh.retry_min_ms, wh.retry_max_ms});
+  alert_mail = std::make_unique<service::AlertMailService>(
+      *events, *access_repository, *mailer, clock, metrics,
+      service::AlertMailOptions{config.events.alert_mail_interval_s});
   // Inbound last: MQTT → link → ingest queue → one writer.
-  node_link =
-      std::make_unique<link::NodeLink>(*backend, *ingest, clock, metrics, n.max_payload_bytes);
+  node_link = std::make_unique<link::NodeLink>(*backend, *ingest, clock, metrics,
+                                               n.max_payload_bytes, ts.max_records_per_message);
   // Challenge-response mapping checks the node's signature with the key of the
   // certificate claiming issued to it.
   signature_verifier = std::make_unique<PkiSignatureVerifier>();
@@ -446,37 +490,40 @@ Result<void> Server::Impl::start_node_traffic() {
   events->start();
   if (auto r = webhooks->start(); !r)
     return r;
+  alert_mail->start();
   ingest->start();
-  start_command_sweep();
+  start_background_jobs();
   return backend->start();
 }
 
-void Server::Impl::start_command_sweep() {
-  {
-    std::lock_guard lock(sweep_mutex);
-    sweep_stopping = false;
-  }
-  sweep_thread = std::thread([this] {
-    const auto period = config.nodes.command_sweep_ms;
-    std::unique_lock lock(sweep_mutex);
-    while (!sweep_wake.wait_for(lock, period, [this] { return sweep_stopping; })) {
-      lock.unlock();
-      if (auto r = commands->expire_due(); !r) {
-        log::warn(Channel::service, "command sweep failed: {}", r.error().message());
-      }
-      lock.lock();
+void Server::Impl::start_background_jobs() {
+  command_sweep.start(config.nodes.command_sweep_ms, [this] {
+    if (auto r = commands->expire_due(); !r) {
+      log::warn(Channel::service, "command sweep failed: {}", r.error().message());
     }
+  });
+  // Bounded passes (timeseries.prune_batch_rows each), so the ingest writer never waits
+  // for more than one; a stop ends the loop between passes.
+  time_series_prune.start(config.timeseries.prune_interval_s, [this] {
+    std::int64_t total = 0;
+    while (!time_series_prune.stopping()) {
+      auto deleted = time_series->prune_once();
+      if (!deleted) {
+        log::warn(Channel::service, "time-series prune failed: {}", deleted.error().message());
+        return;
+      }
+      if (*deleted == 0)
+        break;
+      total += *deleted;
+    }
+    if (total > 0)
+      log::info(Channel::service, "time-series prune removed {} rows", total);
   });
 }
 
-void Server::Impl::stop_command_sweep() {
-  {
-    std::lock_guard lock(sweep_mutex);
-    sweep_stopping = true;
-  }
-  sweep_wake.notify_all();
-  if (sweep_thread.joinable())
-    sweep_thread.join();
+void Server::Impl::stop_background_jobs() {
+  command_sweep.stop();
+  time_series_prune.stop();
 }
 
 void Server::Impl::mark_nodes_disconnected(std::string_view why) {
@@ -582,6 +629,7 @@ http::Router Server::Impl::make_router() {
   api::add_event_routes(router, *accounts, *nodes, *events, blocking_pool, clock,
                         api::EventStreamOptions{config.events.hello_timeout_ms});
   api::add_webhook_routes(router, *accounts, *webhooks, blocking_pool);
+  api::add_tsdata_routes(router, *accounts, *time_series, blocking_pool);
   api::add_claim_routes(
       router, *claims, *accounts, blocking_pool,
       api::ClaimAnswerExtras{pki_material->ca.certificate().to_pem(), runtime.mqtt_port});
@@ -626,7 +674,7 @@ void Server::Impl::stop() {
     blocking_pool.join();
     http.reset();
   }
-  stop_command_sweep();
+  stop_background_jobs();
   if (backend) {
     backend->stop();
   }
@@ -637,6 +685,8 @@ void Server::Impl::stop() {
     events->stop();  // after the ingest: its last batch is still announced
   if (webhooks)
     webhooks->stop();  // writes what the hub handed over to the outbox
+  if (alert_mail)
+    alert_mail->stop();
   if (link_work) {
     link_work.reset();
     link_io.stop();
@@ -653,9 +703,11 @@ void Server::Impl::stop() {
   node_link.reset();
   ingest.reset();
   nodes.reset();
+  time_series.reset();
   commands.reset();
   groups.reset();
   sharing.reset();
+  alert_mail.reset();
   webhooks.reset();
   webhook_sender.reset();
   events.reset();  // after every publisher and every stream (http is gone)
@@ -671,6 +723,7 @@ void Server::Impl::stop() {
   access_repository.reset();
   command_repository.reset();
   node_repository.reset();
+  time_series_repository.reset();
   claim_repository.reset();
   account_repository.reset();
   mailer.reset();

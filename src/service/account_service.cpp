@@ -444,8 +444,18 @@ Result<UserInfo> AccountService::get_user(const Principal& who) {
   auto user = user_with_id(repository_, who.user_id);
   if (!user)
     return fail(user.error());
-  return UserInfo{user->user_id, user->user_name, user->name, user->super_admin,
-                  is_phone(user->user_name)};
+  return UserInfo{user->user_id,     user->user_name,           user->name,
+                  user->super_admin, is_phone(user->user_name), user->alert_mail};
+}
+
+Result<UserInfo> AccountService::update_user(const Principal& who,
+                                             const storage::ProfileUpdate& update) {
+  auto user = with_reason(repository_.update_profile(who.user_id, update, now_s()), errc::not_found,
+                          code::user_not_found);
+  if (!user)
+    return fail(user.error());
+  return UserInfo{user->user_id,     user->user_name,           user->name,
+                  user->super_admin, is_phone(user->user_name), user->alert_mail};
 }
 
 Result<void> AccountService::request_deletion(const Principal& who) {

@@ -62,7 +62,8 @@ struct UserInfo {
   std::string user_name;
   std::string name;
   bool super_admin = false;
-  bool is_phone = false;  ///< the user name is a phone number
+  bool is_phone = false;    ///< the user name is a phone number
+  bool alert_mail = false;  ///< opted in to alert mail
 };
 
 /// The account use cases. Thread-safe; every call blocks (database, argon2id,
@@ -103,6 +104,9 @@ class AccountService {
                                std::string_view new_password, std::string_view client_address);
   /// `GET /v1/user`.
   Result<UserInfo> get_user(const Principal& who);
+  /// `PUT /v1/user`: changes the display name and/or the alert-mail opt-in; returns the
+  /// user afterwards. Errors: storage; not_found when the user is gone.
+  Result<UserInfo> update_user(const Principal& who, const storage::ProfileUpdate& update);
   /// `DELETE /v1/user2?request=true`: mails a deletion code.
   Result<void> request_deletion(const Principal& who);
   /// `DELETE /v1/user2?verification_code=…`: removes the user and everything

@@ -7,6 +7,22 @@
 
 namespace stratus::service {
 
+AccessLookup node_access_lookup(storage::AccessRepository& access) {
+  return [&access](std::string_view user_id) -> Result<std::vector<std::string>> {
+    std::vector<std::string> ids;
+    auto read = access.read([&](storage::AccessStore& s) -> Result<void> {
+      auto found = s.user_node_ids(user_id);
+      if (!found)
+        return fail(found.error());
+      ids = std::move(*found);
+      return {};
+    });
+    if (!read)
+      return fail(read.error());
+    return ids;
+  };
+}
+
 namespace json = boost::json;
 using proto::rest::EventKind;
 
@@ -182,8 +198,10 @@ void EventHub::dispatch(const std::vector<EventPtr>& batch) {
   if (now >= refreshed_at_ + options_.access_refresh) {
     refreshed_at_ = now;
     std::lock_guard lock(streams_mutex_);
-    for (const auto& [id, stream] : streams_)
-      changed.insert(stream.user_id);
+    for (const auto& [id, stream] : streams_) {
+      if (!stream.every_user)
+        changed.insert(stream.user_id);
+    }
   }
   for (const auto& e : batch) {
     if (e->access_changed)
@@ -249,6 +267,8 @@ bool EventHub::passes(const Stream& stream, const Event& event) {
     return false;
   if (!stream.wanted.empty() && !event.node_id.empty() && !stream.wanted.contains(event.node_id))
     return false;
+  if (stream.every_user)
+    return true;
   if (!event.user_ids.empty()) {
     return std::find(event.user_ids.begin(), event.user_ids.end(), stream.user_id) !=
            event.user_ids.end();
@@ -308,6 +328,20 @@ Result<std::unique_ptr<EventHub::Subscription>> EventHub::subscribe(std::string 
     dropped_slow_.inc();
     return fail(errc::unavailable, "the event stream could not take its replay");
   }
+  const auto id = next_stream_++;
+  streams_.emplace(id, std::move(stream));
+  subscriptions_gauge_.set(static_cast<std::int64_t>(streams_.size()));
+  return std::unique_ptr<Subscription>(new Subscription(*this, id));
+}
+
+std::unique_ptr<EventHub::Subscription> EventHub::subscribe_all(proto::rest::EventFilter filter,
+                                                                EventSink sink) {
+  Stream stream;
+  stream.every_user = true;
+  stream.wanted.insert(filter.node_ids.begin(), filter.node_ids.end());
+  stream.filter = std::move(filter);
+  stream.sink = std::move(sink);
+  std::lock_guard lock(streams_mutex_);
   const auto id = next_stream_++;
   streams_.emplace(id, std::move(stream));
   subscriptions_gauge_.set(static_cast<std::int64_t>(streams_.size()));

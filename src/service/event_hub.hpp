@@ -24,6 +24,7 @@
 #include "core/error.hpp"
 #include "core/metrics.hpp"
 #include "service/events.hpp"
+#include "storage/access_repository.hpp"
 
 namespace stratus::service {
 
@@ -39,6 +40,10 @@ struct EventHubOptions {
 /// Which nodes `user_id` may see now (direct or through a group), any order. Called on
 /// the dispatcher thread and in `subscribe`; may block on the database.
 using AccessLookup = std::function<Result<std::vector<std::string>>(std::string_view user_id)>;
+
+/// The lookup over the access repository (`AccessStore::user_node_ids` in one read
+/// transaction). `access` must outlive the returned function.
+[[nodiscard]] AccessLookup node_access_lookup(storage::AccessRepository& access);
 
 /// A numbered event, shared by every stream that carries it.
 struct Event {
@@ -104,6 +109,12 @@ class EventHub final : public EventPublisher {
   Result<std::unique_ptr<Subscription>> subscribe(std::string user_id,
                                                   proto::rest::EventFilter filter, EventSink sink);
 
+  /// Subscribes a consumer inside the cloud (alert mail; automations later) to every
+  /// event that passes `filter` (kinds, node ids), whoever may see it: no access filter,
+  /// no replay, no `ready` — the consumer checks access itself when it acts. `sink` as
+  /// for `subscribe`; refusing an event ends the subscription. Thread-safe.
+  std::unique_ptr<Subscription> subscribe_all(proto::rest::EventFilter filter, EventSink sink);
+
   /// Blocks until every event published before the call is dispatched (tests,
   /// benchmarks). Returns false if `timeout` passes first.
   bool flush(std::chrono::milliseconds timeout);
@@ -119,6 +130,7 @@ class EventHub final : public EventPublisher {
     std::unordered_set<std::string> visible;  // the user's nodes
     EventSink sink;
     std::uint64_t skip_through = 0;  // a resumed stream has seen events up to this id
+    bool every_user = false;         // subscribe_all: no access filter
   };
   void run();
   void dispatch(const std::vector<EventPtr>& batch);

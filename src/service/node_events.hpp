@@ -6,8 +6,10 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "proto/cmd_resp.hpp"
+#include "proto/payloads.hpp"
 
 namespace stratus::service {
 
@@ -49,12 +51,19 @@ struct CommandAnswered {
   proto::CmdResponse response;
 };
 
+/// `tsdata` or `simple_tsdata` (spec §1.3), decoded: values whose JSON kind matches
+/// their data type. Timestamps are the node's and are checked at ingest (docs/adr/0011).
+struct TimeSeriesReported {
+  std::vector<proto::TsRecord> records;
+  bool simple = false;  ///< from `simple_tsdata`
+};
+
 /// One decoded node message.
 struct NodeEvent {
   std::string node_id;
   std::int64_t received_ms = 0;
   std::variant<ConfigReported, ParamsReported, PresenceChanged, AlertRaised, MappingReported,
-               NodeReady, ParamsSubscribed, CommandAnswered>
+               NodeReady, ParamsSubscribed, CommandAnswered, TimeSeriesReported>
       body;
 };
 

@@ -25,12 +25,50 @@ std::optional<json::object> parse_object(std::string_view text) {
   return std::move(v.as_object());
 }
 
+// `{"<Device>.<Param>":"<data_type>"}` of the params marked `time_series`.
+json::object time_series_params(const model::NodeConfig& config) {
+  json::object out;
+  for (const auto* list : {&config.devices, &config.services}) {
+    for (const auto& device : *list) {
+      for (const auto& param : device.params) {
+        if (param.time_series)
+          out[device.name + "." + param.name] = model::to_string(param.data_type);
+      }
+    }
+  }
+  return out;
+}
+
 storage::NodeInfoIndex index_config(std::string_view config_json) {
   auto config = model::parse_node_config(config_json);
   if (!config)
     return {};
   const auto& i = config->info;
-  return {i.name, i.type, i.model, i.fw_version, i.platform, config->supports_cmd_resp()};
+  return {i.name,
+          i.type,
+          i.model,
+          i.fw_version,
+          i.platform,
+          config->supports_cmd_resp(),
+          json::serialize(time_series_params(*config))};
+}
+
+// Earliest point kept: 2001-01-01T00:00:00Z (a node without valid time reports 1970).
+constexpr std::int64_t kEarliestPointS = 978307200;
+
+// The stored form of a value already checked against `data_type`.
+storage::TsPoint make_point(std::string name, const std::string& data_type, std::int64_t ts,
+                            const json::value& v, std::string_view source) {
+  storage::TsPoint p{std::move(name), ts, data_type, 0, {}, std::string(source)};
+  if (v.is_bool())
+    p.number = v.get_bool() ? 1 : 0;
+  else if (v.is_number())
+    p.number = v.to_number<double>();
+  else if (v.is_string())
+    p.text = std::string(v.get_string());
+  else
+    p.text = json::serialize(v);
+  return p;
 }
 
 // `{"<member>":<json>}` around an already serialized JSON document.
@@ -80,6 +118,16 @@ NodeIngest::NodeIngest(storage::NodeRepository& repository, NodeMessenger& messe
           "Queued sets dropped because their user lost access to the node before delivery.")),
       failed_batches_(metrics.counter("stratus_ingest_failed_batches_total",
                                       "Ingest transactions that failed and were rolled back.")),
+      ts_points_(metrics.counter("stratus_ts_points_total", "Time-series points stored.")),
+      ts_too_old_(metrics.counter("stratus_ts_points_dropped_total",
+                                  "Time-series points dropped before storage, by reason.",
+                                  {{"reason", "before_2001"}})),
+      ts_future_(metrics.counter("stratus_ts_points_dropped_total",
+                                 "Time-series points dropped before storage, by reason.",
+                                 {{"reason", "future"}})),
+      ts_type_(metrics.counter("stratus_ts_points_dropped_total",
+                               "Time-series points dropped before storage, by reason.",
+                               {{"reason", "type_mismatch"}})),
       depth_(metrics.gauge("stratus_ingest_queue_depth", "Node events waiting for the writer.")) {}
 
 NodeIngest::~NodeIngest() {
@@ -176,8 +224,59 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
     if (auto params = commands_.on_response(event.node_id, answer->response))
       event.body = ParamsReported{std::move(*params), false};
   }
+  const std::int64_t latest_point = now_at + options_.ts_future_skew.count();
+  std::uint64_t points_stored = 0;
   const auto result = repository_.write([&](storage::NodeWriter& w) -> Result<void> {
     std::map<std::string, PendingParams, std::less<>> params;
+    // Time series: each node's `time_series` params (read once per batch, replaced by a
+    // config in the batch) and the points collected for it.
+    std::map<std::string, json::object, std::less<>> ts_params;
+    std::map<std::string, std::vector<storage::TsPoint>, std::less<>> points;
+    const auto keep = [&](const std::string& node_id, storage::TsPoint p) {
+      if (p.ts < kEarliestPointS) {
+        ts_too_old_.inc();
+      } else if (p.ts > latest_point) {
+        ts_future_.inc();
+      } else {
+        points[node_id].push_back(std::move(p));
+      }
+    };
+    const auto time_series_of = [&](const std::string& node_id) -> Result<const json::object*> {
+      auto it = ts_params.find(node_id);
+      if (it == ts_params.end()) {
+        auto text = w.time_series_params(node_id);
+        if (!text)
+          return fail(text.error());
+        it = ts_params.emplace(node_id, parse_object(*text).value_or(json::object())).first;
+      }
+      return &it->second;
+    };
+    // Every value of `report` whose param is marked `time_series`, stamped `ts`.
+    const auto params_points = [&](const std::string& node_id, const json::object& report,
+                                   std::int64_t ts) -> Result<void> {
+      auto marked = time_series_of(node_id);
+      if (!marked)
+        return fail(marked.error());
+      if ((*marked)->empty())
+        return {};
+      for (const auto& [device, values] : report) {
+        if (!values.is_object())
+          continue;
+        for (const auto& [param, value] : values.get_object()) {
+          std::string name = std::string(device) + "." + std::string(param);
+          const auto* type = (*marked)->if_contains(name);
+          if (type == nullptr || !type->is_string())
+            continue;
+          const std::string data_type(type->get_string());
+          if (!proto::ts_value_matches(data_type, value)) {
+            ts_type_.inc();
+            continue;
+          }
+          keep(node_id, make_point(std::move(name), data_type, ts, value, "params"));
+        }
+      }
+      return {};
+    };
     const auto load = [&](const std::string& node_id) -> Result<PendingParams*> {
       auto it = params.find(node_id);
       if (it != params.end())
@@ -200,8 +299,10 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
           [&](auto& body) {
             using T = std::decay_t<decltype(body)>;
             if constexpr (std::is_same_v<T, ConfigReported>) {
-              step = w.put_config(event.node_id, body.config_json, index_config(body.config_json),
-                                  now_at);
+              auto index = index_config(body.config_json);
+              ts_params[event.node_id] =
+                  parse_object(index.time_series_params).value_or(json::object());
+              step = w.put_config(event.node_id, body.config_json, index, now_at);
               events.push_back({EventKind::config,
                                 event.node_id,
                                 {},
@@ -218,6 +319,9 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
                 step = fail(pending.error());
                 return;
               }
+              step = params_points(event.node_id, *report, event.received_ms / 1000);
+              if (!step)
+                return;
               if (body.init) {
                 (*pending)->state = std::move(*report);
               } else {
@@ -276,6 +380,10 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
               std::move(changes.begin(), changes.end(), std::back_inserter(events));
               discarded += removed->desired_discarded;
               reset_cancelled += removed->commands_cancelled;
+            } else if constexpr (std::is_same_v<T, TimeSeriesReported>) {
+              const std::string_view source = body.simple ? "simple" : "tsdata";
+              for (const auto& r : body.records)
+                keep(event.node_id, make_point(r.name, r.data_type, r.t, r.value, source));
             } else if constexpr (std::is_same_v<T, ParamsSubscribed>) {
               ready.push_back(event.node_id);
             } else if constexpr (std::is_same_v<T, NodeReady>) {
@@ -292,6 +400,12 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
         continue;
       if (auto r = w.put_params(node_id, json::serialize(p.state), p.ms); !r)
         return r;
+    }
+    points_stored = 0;
+    for (const auto& [node_id, node_points] : points) {
+      if (auto r = w.add_points(node_id, node_points); !r)
+        return r;
+      points_stored += node_points.size();
     }
     // Desired state waiting for nodes that have shown they are subscribed: only the
     // sets of users who still have access are delivered (issue 13: queued work
@@ -330,6 +444,8 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
   }
   batches_.inc();
   committed_.inc(batch.size());
+  if (points_stored > 0)
+    ts_points_.inc(points_stored);
   events_.publish(std::move(events));
   if (discarded > 0)
     desired_discarded_.inc(static_cast<std::uint64_t>(discarded));

@@ -30,6 +30,8 @@ struct IngestOptions {
   std::size_t batch_max = 2000;
   std::chrono::milliseconds flush_delay{5};  ///< longest wait for a batch to fill
   std::chrono::seconds mapping_timeout{300};
+  /// Time-series points stamped later than now plus this are dropped (docs/adr/0011).
+  std::chrono::seconds ts_future_skew{300};
 };
 
 /// Applies node events to storage. `submit` is thread-safe and never blocks on
@@ -48,7 +50,14 @@ struct IngestOptions {
 /// that fails to commit is logged and counted, not retried (the broker has
 /// already acknowledged the messages).
 ///
-/// Metrics: `stratus_ingest_events_total`, `stratus_ingest_dropped_total{reason}`,
+/// Time series (docs/adr/0011): `tsdata`/`simple_tsdata` records, and every value of a
+/// params report whose param the node's config marks `time_series` (stamped with the
+/// time the report was received), are stored as points in the batch's transaction.
+/// Points stamped before 2001 or after now + `ts_future_skew`, and params values that
+/// do not match their config's data type, are dropped and counted.
+///
+/// Metrics: `stratus_ingest_events_total`, `stratus_ts_points_total`,
+/// `stratus_ts_points_dropped_total{reason}`, `stratus_ingest_dropped_total{reason}`,
 /// `stratus_ingest_batches_total`, `stratus_ingest_queue_depth`,
 /// `stratus_desired_discarded_total` (queued sets whose user lost access).
 class NodeIngest {
@@ -94,6 +103,10 @@ class NodeIngest {
   Counter& dropped_invalid_;
   Counter& desired_discarded_;
   Counter& failed_batches_;
+  Counter& ts_points_;
+  Counter& ts_too_old_;
+  Counter& ts_future_;
+  Counter& ts_type_;
   Gauge& depth_;
 
   std::mutex mutex_;

@@ -24,6 +24,13 @@ struct UserRecord {
   std::string name;
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
+  bool alert_mail = false;  ///< the user is mailed its nodes' alerts (opted in)
+};
+
+/// What `PUT /v1/user` changes; an absent member stays as it is.
+struct ProfileUpdate {
+  std::optional<std::string> name;
+  std::optional<bool> alert_mail;
 };
 
 /// What a verification code is for.
@@ -60,6 +67,9 @@ class AccountRepository {
   virtual Result<UserRecord> get_user_by_name(std::string_view user_name) = 0;
   /// Replaces an unverified user's password hash (a repeated signup).
   virtual Result<void> update_password_hash(std::string_view user_id, std::string_view hash,
+                                            std::int64_t now) = 0;
+  /// Applies `update` (and `updated_at = now`); returns the user as stored afterwards.
+  virtual Result<UserRecord> update_profile(std::string_view user_id, const ProfileUpdate& update,
                                             std::int64_t now) = 0;
   /// Removes the user with codes, sessions and tokens (cascade).
   virtual Result<void> remove_user(std::string_view user_id) = 0;

@@ -8,11 +8,13 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
+#include "storage/time_series_repository.hpp"
 
 namespace stratus::storage {
 
@@ -20,6 +22,9 @@ namespace stratus::storage {
 struct NodeInfoIndex {
   std::string name, type, model, fw_version, platform;
   bool cmd_resp = false;
+  /// Params with the `time_series` property: a JSON object text
+  /// `{"<Device>.<Param>":"<data_type>"}` (docs/adr/0011).
+  std::string time_series_params = "{}";
 };
 
 /// A node as stored.
@@ -108,6 +113,13 @@ class NodeWriter {
   /// reordered across reconnects). Returns true if it changed the state.
   virtual Result<bool> set_connectivity(std::string_view node_id, bool connected,
                                         std::int64_t ms) = 0;
+  /// The node's `time_series` params as indexed from its config (`NodeInfoIndex`),
+  /// "{}" when none or the node is unknown.
+  virtual Result<std::string> time_series_params(std::string_view node_id) = 0;
+  /// Stores time-series points of the node: a point replaces a stored one of the same
+  /// param and second (the later write wins), and the quarter-hour rollups of the
+  /// numeric points' buckets are recomputed (docs/adr/0011).
+  virtual Result<void> add_points(std::string_view node_id, std::span<const TsPoint> points) = 0;
   /// Stores an alert (its JSON object text, received at `ms`); returns its id, which
   /// grows with every alert.
   virtual Result<std::int64_t> add_alert(std::string_view node_id, std::string_view payload,
@@ -136,7 +148,9 @@ class NodeWriter {
   /// `reason` as the status description). Issue 13: a former user reaches nothing.
   virtual Result<AccessRemoved> remove_user(std::string_view user_id, std::string_view node_id,
                                             std::string_view reason, std::int64_t ms) = 0;
-  /// `remove_user` for every user of the node (a node reset).
+  /// `remove_user` for every user of the node (a node reset). The node's time-series
+  /// data goes with them (rainmaker-cloud.md §4.3); so it does when `remove_user`
+  /// removes the node's last direct user.
   virtual Result<AccessRemoved> remove_all_users(std::string_view node_id, std::string_view reason,
                                                  std::int64_t ms) = 0;
   /// The node's users and their roles ("primary" | "secondary"), by user id.

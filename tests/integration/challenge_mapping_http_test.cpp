@@ -34,6 +34,7 @@
 #include "storage/sqlite/node_repository.hpp"
 #include "support/http_client.hpp"
 #include "support/rainmaker_reply.hpp"
+#include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::test {
@@ -42,11 +43,6 @@ namespace {
 namespace json = boost::json;
 namespace code = proto::rest::mapping_error;
 using namespace std::chrono_literals;
-
-class NoMail final : public service::Mailer {
- public:
-  Result<void> send(const service::MailMessage&) override { return {}; }
-};
 
 std::string to_hex(std::string_view bytes) {  // Python's bytes.hex(): lower case
   static constexpr char digits[] = "0123456789abcdef";

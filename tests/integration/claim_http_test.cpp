@@ -29,6 +29,7 @@
 #include "storage/sqlite/node_repository.hpp"
 #include "support/http_client.hpp"
 #include "support/rainmaker_reply.hpp"
+#include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::test {
@@ -36,11 +37,6 @@ namespace {
 
 namespace json = boost::json;
 namespace code = proto::rest::claim_error;
-
-class NoMail final : public service::Mailer {
- public:
-  Result<void> send(const service::MailMessage&) override { return {}; }
-};
 
 class ClaimHttpTest : public ::testing::Test {
  protected:

@@ -33,6 +33,7 @@
 #include "proto/rest/error_codes.hpp"
 #include "proto/rest/events.hpp"
 #include "service/account_service.hpp"
+#include "service/alert_mail.hpp"
 #include "service/command_service.hpp"
 #include "service/event_hub.hpp"
 #include "service/node_ingest.hpp"
@@ -44,6 +45,7 @@
 #include "storage/sqlite/database.hpp"
 #include "storage/sqlite/node_repository.hpp"
 #include "support/http_client.hpp"
+#include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::test {
@@ -54,17 +56,6 @@ namespace rest = proto::rest;
 namespace beast = boost::beast;
 using namespace std::chrono_literals;
 
-class NoMail final : public service::Mailer {
- public:
-  Result<void> send(const service::MailMessage&) override { return {}; }
-};
-
-class NoMessenger final : public service::NodeMessenger {
- public:
-  Result<void> publish_params_remote(std::string_view, std::string_view) override { return {}; }
-  Result<void> publish_to_node(std::string_view, std::string_view) override { return {}; }
-};
-
 class EventsHttpTest : public ::testing::Test {
  protected:
   explicit EventsHttpTest(std::chrono::seconds token_lifetime = 3600s)
@@ -74,21 +65,8 @@ class EventsHttpTest : public ::testing::Test {
         command_repository_(db_),
         access_repository_(db_),
         signer_(*auth::TokenSigner::from_key(std::string(32, 'k'))),
-        hub_(
-            [this](std::string_view user_id) -> Result<std::vector<std::string>> {
-              std::vector<std::string> ids;
-              auto r = access_repository_.read([&](storage::AccessStore& s) -> Result<void> {
-                auto found = s.user_node_ids(user_id);
-                if (!found)
-                  return fail(found.error());
-                ids = std::move(*found);
-                return {};
-              });
-              if (!r)
-                return fail(r.error());
-              return ids;
-            },
-            clock_, metrics_, service::EventHubOptions{50, 100000, 60s}),
+        hub_(service::node_access_lookup(access_repository_), clock_, metrics_,
+             service::EventHubOptions{50, 100000, 60s}),
         nodes_(node_repository_, messenger_, hub_, clock_, 300s),
         commands_(command_repository_, node_repository_, account_repository_, messenger_, hub_,
                   clock_, metrics_, {}),
@@ -216,7 +194,7 @@ class EventsHttpTest : public ::testing::Test {
   storage::sqlite::SqliteCommandRepository command_repository_;
   storage::sqlite::SqliteAccessRepository access_repository_;
   auth::TokenSigner signer_;
-  NoMail mailer_;
+  RecordingMailer mailer_;
   NoMessenger messenger_;
   service::EventHub hub_;
   service::NodeService nodes_;
@@ -541,6 +519,68 @@ TEST_F(ShortTokenEventsTest, TheStreamClosesWhenTheTokenExpires) {
   ASSERT_TRUE(s.closed().has_value());
   EXPECT_EQ(s.closed()->code, rest::close_code::token_expired);
   EXPECT_LT(std::chrono::steady_clock::now() - opened, 4s);
+}
+
+}  // namespace
+}  // namespace stratus::test
+
+namespace stratus::test {
+namespace {
+
+// Alert mail: only users who opted in and may see the node; one mail per node and
+// interval, the rest in one digest at its end; opting out stops it; a bad body changes
+// nothing.
+TEST_F(EventsHttpTest, AlertMailGoesToOptedInUsersOncePerInterval) {
+  ManualClock pacing_clock(std::chrono::system_clock::now());
+  service::AlertMailService mail(hub_, access_repository_, mailer_, pacing_clock, metrics_,
+                                 service::AlertMailOptions{300s, 100, 10ms});
+  mail.start();
+
+  auto bad = put("/v1/user", R"({"alert_mail":"yes"})", alice_);
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(json::parse(get("/v1/user", alice_).body).at("alert_mail"), false);
+  for (const auto* token : {&alice_, &bob_}) {
+    auto on = put("/v1/user", R"({"alert_mail":true})", *token);
+    ASSERT_EQ(on.status, 200) << on.body;
+    EXPECT_EQ(json::parse(on.body).at("alert_mail"), true);
+  }
+  EXPECT_EQ(json::parse(get("/v1/user2", alice_).body).at("alert_mail"), true);
+
+  submit("nodeA1", service::AlertRaised{R"({"esp.alert.str":"door open"})"});
+  auto sent = mailer_.wait_for(1);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].to, "alice@example.com");  // bob opted in too, but it is not his node
+  EXPECT_NE(sent[0].subject.find("nodeA1"), std::string::npos) << sent[0].subject;
+  EXPECT_NE(sent[0].body.find("door open"), std::string::npos) << sent[0].body;
+
+  // Within the interval: held for the digest.
+  submit("nodeA1", service::AlertRaised{R"({"esp.alert.str":"door open again"})"});
+  submit("nodeA1", service::AlertRaised{R"({"esp.alert.str":"window open"})"});
+  submit("nodeB2", service::AlertRaised{R"({"esp.alert.str":"smoke"})"});  // bob's
+  sent = mailer_.wait_for(2);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1].to, "bob@example.com");  // after alice's held alerts, in order
+  EXPECT_NE(sent[1].body.find("smoke"), std::string::npos);
+
+  pacing_clock.advance(301s);
+  sent = mailer_.wait_for(3);
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[2].to, "alice@example.com");
+  EXPECT_NE(sent[2].subject.find("2 more alerts"), std::string::npos) << sent[2].subject;
+  EXPECT_NE(sent[2].body.find("window open"), std::string::npos) << sent[2].body;
+
+  // Opted out: alice's next alert goes nowhere (bob's later one shows it was handled).
+  ASSERT_EQ(put("/v1/user", R"({"alert_mail":false,"name":"Alice"})", alice_).status, 200);
+  EXPECT_EQ(json::parse(get("/v1/user", alice_).body).at("name"), "Alice");
+  pacing_clock.advance(301s);
+  submit("nodeA1", service::AlertRaised{R"({"esp.alert.str":"door open, nobody told"})"});
+  submit("nodeB2", service::AlertRaised{R"({"esp.alert.str":"smoke again"})"});
+  sent = mailer_.wait_for(4);
+  ASSERT_EQ(sent.size(), 4u);
+  EXPECT_EQ(sent[3].to, "bob@example.com");
+  EXPECT_NE(sent[3].body.find("smoke again"), std::string::npos);
+  mail.stop();
+  EXPECT_EQ(mailer_.sent().size(), 4u);
 }
 
 }  // namespace

@@ -38,6 +38,7 @@
 #include "storage/sqlite/node_repository.hpp"
 #include "storage/sqlite/webhook_repository.hpp"
 #include "support/http_client.hpp"
+#include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::test {
@@ -46,17 +47,6 @@ namespace {
 namespace json = boost::json;
 namespace rest = proto::rest;
 using namespace std::chrono_literals;
-
-class NoMail final : public service::Mailer {
- public:
-  Result<void> send(const service::MailMessage&) override { return {}; }
-};
-
-class NoMessenger final : public service::NodeMessenger {
- public:
-  Result<void> publish_params_remote(std::string_view, std::string_view) override { return {}; }
-  Result<void> publish_to_node(std::string_view, std::string_view) override { return {}; }
-};
 
 // The integration's end: records every POST and answers with the next scripted status.
 class Receiver {
@@ -136,21 +126,8 @@ class WebhooksHttpTest : public ::testing::Test {
         access_repository_(db_),
         webhook_repository_(db_),
         signer_(*auth::TokenSigner::from_key(std::string(32, 'k'))),
-        hub_(
-            [this](std::string_view user_id) -> Result<std::vector<std::string>> {
-              std::vector<std::string> ids;
-              auto r = access_repository_.read([&](storage::AccessStore& s) -> Result<void> {
-                auto found = s.user_node_ids(user_id);
-                if (!found)
-                  return fail(found.error());
-                ids = std::move(*found);
-                return {};
-              });
-              if (!r)
-                return fail(r.error());
-              return ids;
-            },
-            clock_, metrics_, service::EventHubOptions{}),
+        hub_(service::node_access_lookup(access_repository_), clock_, metrics_,
+             service::EventHubOptions{}),
         commands_(command_repository_, node_repository_, account_repository_, messenger_, hub_,
                   clock_, metrics_, {}),
         ingest_(node_repository_, messenger_, commands_, hub_, clock_, metrics_,

@@ -157,10 +157,11 @@ TEST_F(NodeAgentSystemTest, TemperatureSensorReportsReadingsAndTimeSeries) {
                      "--model", "temperature-sensor", "--sensor-period", "0.2"},
                     node_env(), dir_->path() / "sensor.out");
   ASSERT_TRUE(node.wait_output("connected", 20s)) << node.output();
-  // The server counts time-series messages; readings go to params/local as well.
+  // The server counts the time-series messages it takes (docs/adr/0011); readings go to
+  // params/local as well.
   const auto tsdata_count = [&] {
     const auto metrics = http_request("127.0.0.1", stratusd_->http_port(), "GET", "/metrics");
-    const std::string key = "stratus_link_messages_total{kind=\"unhandled\"} ";
+    const std::string key = "stratus_link_messages_total{kind=\"tsdata\"} ";
     const auto at = metrics.body.find(key);
     return at == std::string::npos ? 0L : std::stol(metrics.body.substr(at + key.size()));
   };

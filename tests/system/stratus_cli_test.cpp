@@ -116,6 +116,15 @@ TEST_F(StratusCliTest, SignUpLogInListClaimAndLogOut) {
   EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err;
   EXPECT_NE(r.err.find("(code 108005)"), std::string::npos) << r.err;
 
+  // The time-series command sends a query the server accepts (no 126xxx refusal) and
+  // reports the unknown node the same way.
+  r = stratus({"tsdata", "NoSuchNode0000000000001", "Sensor.Temperature", "--aggregate", "avg",
+               "--interval", "day", "--from", "2026-03-01", "--to", "2026-03-29T00:00", "--tz",
+               "Europe/Berlin", "--csv"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("(code 108005)"), std::string::npos) << r.err;
+
   // Claim into the default layout: <config>/claim_data/<user_id>/<node_id>/.
   r = stratus({"claim", "--mac", "02AABBCCDDEE"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

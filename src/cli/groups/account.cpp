@@ -120,6 +120,7 @@ int user_info(Context& ctx) {
     rows.emplace_back("name", info->name);
   rows.emplace_back("super_admin", info->super_admin ? "true" : "false");
   rows.emplace_back("mfa", info->mfa ? "true" : "false");
+  rows.emplace_back("alert_mail", info->alert_mail ? "on" : "off");
   ctx.out() << key_values(rows);
   return 0;
 }

@@ -1,4 +1,5 @@
-// The live-event commands: watch (the event stream) and alerts (stored alerts).
+// The live-event commands: watch (the event stream), alerts (stored alerts), alert-mail
+// (the opt-in) and webhook.
 #include "proto/rest/events.hpp"
 
 #include <CLI/CLI.hpp>
@@ -172,6 +173,25 @@ int alerts(Context& ctx, const AlertOptions& o) {
   return 0;
 }
 
+int alert_mail(Context& ctx, const std::string& setting) {
+  auto s = ctx.session(true);
+  if (!s)
+    return ctx.report(s.error());
+  Result<client::UserInfo> info = fail(errc::internal, "unset");
+  if (setting.empty()) {
+    info = s->user_info();
+  } else {
+    client::UserUpdate update;
+    update.alert_mail = setting == "on";
+    info = s->update_user(update);
+  }
+  if (!info)
+    return ctx.report_call(info.error());
+  ctx.out() << "alert mail is " << (info->alert_mail ? "on" : "off") << " for " << info->user_name
+            << '\n';
+  return 0;
+}
+
 struct WebhookOptions {
   std::string url, events, nodes, secret, id;
 };
@@ -259,6 +279,13 @@ void add_events(CLI::App& app, Context& ctx) {
   alerts_cmd->add_option("--to", a->to, "Only alerts before this time (Unix seconds)");
   alerts_cmd->add_option("--limit", a->limit, "Show at most this many (default 20)");
   ctx.on(*alerts_cmd, [&ctx, a] { return alerts(ctx, *a); });
+
+  auto mail_setting = std::make_shared<std::string>();
+  auto* mail_cmd = app.add_subcommand(
+      "alert-mail", "Show, or turn on or off, mail about the alerts of every node you may see");
+  mail_cmd->add_option("setting", *mail_setting, "on or off (default: show)")
+      ->check(CLI::IsMember({"on", "off"}));
+  ctx.on(*mail_cmd, [&ctx, mail_setting] { return alert_mail(ctx, *mail_setting); });
 
   auto h = std::make_shared<WebhookOptions>();
   auto* webhook = app.add_subcommand("webhook", "Send events of your nodes to a URL (signed)");

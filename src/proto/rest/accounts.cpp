@@ -113,7 +113,8 @@ json::object to_json(const UserInfo& u) {
   json::object o{{"user_id", u.user_id},
                  {"user_name", u.user_name},
                  {"super_admin", u.super_admin},
-                 {"mfa", u.mfa}};
+                 {"mfa", u.mfa},
+                 {"alert_mail", u.alert_mail}};
   if (!u.name.empty())
     o["name"] = u.name;
   if (!u.phone_number.empty())
@@ -127,10 +128,42 @@ Result<UserInfo> parse_user_info(const json::object& a) {
   UserInfo u{string_or(a, "user_id"), string_or(a, "user_name"),
              string_or(a, "email"),   string_or(a, "phone_number"),
              string_or(a, "name"),    bool_or(a, "super_admin"),
-             bool_or(a, "mfa")};
+             bool_or(a, "mfa"),       bool_or(a, "alert_mail")};
   if (u.user_id.empty())
     return fail(errc::internal, "GET /v1/user2: the answer has no user_id");
   return u;
+}
+
+Result<UserUpdate> parse_user_update(const json::object& body) {
+  constexpr std::size_t kMaxNameBytes = 256;
+  auto name = optional_string(body, "name");
+  if (!name)
+    return fail(name.error());
+  UserUpdate update{std::move(*name), std::nullopt};
+  if (update.name) {
+    if (update.name->size() > kMaxNameBytes)
+      return fail(invalid_body("name must be at most 256 bytes"));
+    for (const char c : *update.name) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+        return fail(invalid_body("name must not contain control characters"));
+    }
+  }
+  if (const auto* v = body.if_contains("alert_mail"); v && !v->is_null()) {
+    if (!v->is_bool())
+      return fail(invalid_body("alert_mail must be a boolean"));
+    update.alert_mail = v->get_bool();
+  }
+  if (!update.name && !update.alert_mail)
+    return fail(invalid_body("nothing to change: give name or alert_mail"));
+  return update;
+}
+
+json::object to_json(const UserUpdate& u) {
+  json::object o;
+  put(o, "name", u.name);
+  if (u.alert_mail)
+    o["alert_mail"] = *u.alert_mail;
+  return o;
 }
 
 json::object to_json(const UserPage& page) {

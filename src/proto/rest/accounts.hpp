@@ -97,11 +97,27 @@ struct UserInfo {
   std::string name;          ///< optional display name (member absent when empty)
   bool super_admin = false;
   bool mfa = false;
+  bool alert_mail = false;  ///< Stratus: the user is mailed its nodes' alerts
 };
 /// Writes it in the wire shape described above. Pure; thread-safe.
 [[nodiscard]] boost::json::object to_json(const UserInfo& user);
 /// Errors: internal when `user_id` is missing.
 [[nodiscard]] Result<UserInfo> parse_user_info(const boost::json::object& answer);
+
+/// `PUT v1/user` (also `v1/user2`): `{"name"?: string, "alert_mail"?: bool}` — the
+/// display name, and whether the user is mailed the alerts of the nodes it may see
+/// (a Stratus member; RainMaker has only push notifications, rainmaker-cloud.md §5).
+/// Other members are ignored.
+struct UserUpdate {
+  std::optional<std::string> name;
+  std::optional<bool> alert_mail;
+};
+/// Reads a request body. Errors: `invalid_body` for a member of the wrong type, a name
+/// over 256 bytes or with control characters, or a body with neither member. Pure;
+/// thread-safe.
+[[nodiscard]] Result<UserUpdate> parse_user_update(const boost::json::object& body);
+/// Writes it in the wire shape described above. Pure; thread-safe.
+[[nodiscard]] boost::json::object to_json(const UserUpdate& update);
 
 /// One entry of `GET v1/admin/users` (super-admins only).
 struct UserSummary {

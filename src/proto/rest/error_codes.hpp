@@ -201,6 +201,55 @@
   X(command_error, request_not_found, 131116, "404",                                               \
     "command: request not found (unknown, or another user's) (Stratus)")                           \
   X(command_error, not_pending, 131117, "409", "command: nothing left to cancel (Stratus)")        \
+  /* --- time series (rainmaker-cloud.md §4; docs/adr/0011) ----------------------- */            \
+  X(tsdata_error, node_id_missing, 126003, "400", "time series: `node_id` missing")                \
+  X(tsdata_error, param_name_missing, 126004, "400", "time series: `param_name` missing")          \
+  X(tsdata_error, aggregate_invalid, 126005, "400",                                                \
+    "time series: `aggregate` not raw, latest, min, max, avg, sum or count")                       \
+  X(tsdata_error, interval_invalid, 126006, "400",                                                 \
+    "time series: `aggregation_interval` not minute, hour, day, week, month or year, missing "     \
+    "for an aggregate, or given with raw")                                                         \
+  X(tsdata_error, week_start_invalid, 126007, "400",                                               \
+    "time series: `week_start` not a day name (Monday…Sunday)")                                    \
+  X(tsdata_error, time_missing, 126008, "400",                                                     \
+    "time series: `start_time` or `end_time` missing (one given without the other)")               \
+  X(tsdata_error, num_intervals_invalid, 126009, "400",                                            \
+    "time series: `num_intervals` not a positive integer within the interval's maximum span, "     \
+    "or given with `start_time`/`end_time`")                                                       \
+  X(tsdata_error, start_invalid, 126010, "400",                                                    \
+    "time series: `start_time` not a non-negative integer (Unix seconds)")                         \
+  X(tsdata_error, end_invalid, 126011, "400",                                                      \
+    "time series: `end_time` not a non-negative integer (Unix seconds)")                           \
+  X(tsdata_error, span_too_long, 126012, "400",                                                    \
+    "time series: the range exceeds the interval's maximum span (minute, hour: 1 day; day, "       \
+    "raw: 31 days; week: 12 weeks; month: 12 months; year: 5 years)")                              \
+  X(tsdata_error, start_not_before_end, 126013, "400",                                             \
+    "time series: `start_time` is not before `end_time`")                                          \
+  X(tsdata_error, range_required, 126015, "400",                                                   \
+    "time series: an aggregate needs `start_time` and `end_time`, or `num_intervals`")             \
+  X(tsdata_error, latest_month_year, 126016, "400",                                                \
+    "time series: `latest` is not available with month or year intervals")                         \
+  X(tsdata_error, type_invalid, 126017, "400",                                                     \
+    "time series: `type` not float, int, bool or string")                                          \
+  X(tsdata_error, type_mismatch, 126018, "400",                                                    \
+    "time series: the param is stored with another data type than `type`")                         \
+  X(tsdata_error, aggregate_type, 126019, "400",                                                   \
+    "time series: bool and string params allow only raw, latest and count")                        \
+  X(tsdata_error, timezone_invalid, 126020, "400",                                                 \
+    "time series: `timezone` is not an IANA time zone name (case-insensitive)")                    \
+  X(tsdata_error, differential_type, 126021, "400",                                                \
+    "time series: `differential` is for aggregates of float and int params")                       \
+  X(tsdata_error, not_supported, 126100, "400",                                                    \
+    "time series: simple_tsdata `query_type=aggregates` is not supported (Stratus)")               \
+  X(tsdata_error, num_records_invalid, 126101, "400",                                              \
+    "time series: `num_records` not 1–200 (Stratus)")                                              \
+  X(tsdata_error, start_id_invalid, 126102, "400",                                                 \
+    "time series: `start_id` is not a token of this query (Stratus)")                              \
+  X(simple_tsdata_error, node_id_missing, 136001, "400", "simple time series: `node_id` missing")  \
+  X(simple_tsdata_error, param_name_missing, 136002, "400",                                        \
+    "simple time series: `param_name` missing")                                                    \
+  X(simple_tsdata_error, type_invalid, 136005, "400",                                              \
+    "simple time series: `type` missing or not float, int, bool, string, array or object")         \
   /* --- claiming (spec §6; Espressif documents no codes, so these are Stratus's) ----- */        \
   X(claim_error, mac_invalid, 150001, "400",                                                       \
     "claiming: `mac_addr` missing or not 12 hex digits (`:` and `-` allowed)")                     \

@@ -44,16 +44,6 @@ Result<std::vector<std::string>> checked_nodes(std::vector<std::string> ids) {
   return ids;
 }
 
-std::string joined(const std::vector<std::string>& parts, char separator) {
-  std::string out;
-  for (const auto& part : parts) {
-    if (!out.empty())
-      out += separator;
-    out += part;
-  }
-  return out;
-}
-
 std::optional<std::uint64_t> parse_event_id(std::string_view text) {
   std::uint64_t value = 0;
   const auto* end = text.data() + text.size();
@@ -158,16 +148,16 @@ std::string stream_hello_json(std::string_view access_token, const EventFilter& 
 std::string event_filter_query(const EventFilter& filter) {
   std::vector<std::string> parts;
   if (!filter.node_ids.empty())
-    parts.push_back("node_ids=" + joined(filter.node_ids, ','));
+    parts.push_back("node_ids=" + join_list(filter.node_ids));
   if (filter.kinds != kAllEventKinds) {
     std::vector<std::string> names;
     for (const auto& n : kind_names(filter.kinds))
       names.emplace_back(n.as_string());
-    parts.push_back("types=" + joined(names, ','));
+    parts.push_back("types=" + join_list(names));
   }
   if (filter.last_event_id)
     parts.push_back("last_event_id=" + std::to_string(*filter.last_event_id));
-  return joined(parts, '&');
+  return join_list(parts, "&");
 }
 
 std::string event_json(std::uint64_t id, EventKind kind, std::string_view node_id,

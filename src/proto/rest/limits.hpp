@@ -26,4 +26,9 @@ inline constexpr std::size_t kMaxPageSize = 100;
 inline constexpr std::size_t kMaxTags = 64;
 inline constexpr std::size_t kMaxMetadataBytes = 16 * 1024;
 
+/// `num_records` of time-series queries: default and largest (rainmaker-cloud.md §4.1).
+inline constexpr std::size_t kMaxTsRecords = 200;
+/// Raw time-series reads without a range cover this many past seconds (7 days, §4.1).
+inline constexpr std::int64_t kDefaultRawSpanS = 7 * 86400;
+
 }  // namespace stratus::proto::rest::limits

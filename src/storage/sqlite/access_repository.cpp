@@ -78,6 +78,14 @@ class Store final : public AccessStore {
         "user_id) a JOIN users u ON u.user_id = a.user_id ORDER BY a.role, u.user_name",
         read_node_user, node_id);
   }
+  Result<std::vector<NodeUser>> alert_mail_recipients(std::string_view node_id) override {
+    return c_.query_all(
+        "SELECT a.user_id, u.user_name, a.role, a.sub_role, a.direct FROM (SELECT user_id, "
+        "role, sub_role, MAX(direct) AS direct FROM node_access WHERE node_id = ?1 GROUP BY "
+        "user_id) a JOIN users u ON u.user_id = a.user_id WHERE u.alert_mail = 1 "
+        "ORDER BY a.role, u.user_name",
+        read_node_user, node_id);
+  }
   Result<void> put_relation(std::string_view user_id, std::string_view node_id,
                             std::string_view role, int sub_role, std::int64_t at) override {
     return c_.execute(

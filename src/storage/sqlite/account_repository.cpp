@@ -17,11 +17,11 @@ std::string_view purpose_name(CodePurpose p) {
 
 constexpr std::string_view kUserColumns =
     "SELECT user_id, user_name, password_hash, verified, super_admin, name, created_at, "
-    "updated_at FROM users ";
+    "updated_at, alert_mail FROM users ";
 
 UserRecord read_user(const Statement& s) {
-  return UserRecord{s.text(0),         s.text(1), s.text(2),    s.integer(3) != 0,
-                    s.integer(4) != 0, s.text(5), s.integer(6), s.integer(7)};
+  return UserRecord{s.text(0), s.text(1),    s.text(2),    s.integer(3) != 0, s.integer(4) != 0,
+                    s.text(5), s.integer(6), s.integer(7), s.integer(8) != 0};
 }
 
 Result<UserRecord> query_user(Connection& c, std::string_view where, std::string_view key) {
@@ -67,6 +67,26 @@ Result<void> SqliteAccountRepository::update_password_hash(std::string_view user
   return db_->with([&](Connection& c) {
     return c.execute("UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE user_id = ?3",
                      hash, now, user_id);
+  });
+}
+
+Result<UserRecord> SqliteAccountRepository::update_profile(std::string_view user_id,
+                                                           const ProfileUpdate& update,
+                                                           std::int64_t now) {
+  return db_->with([&](Connection& c) -> Result<UserRecord> {
+    // One statement: a member left out keeps its value (NULL → COALESCE).
+    std::optional<std::int64_t> alert_mail;
+    if (update.alert_mail)
+      alert_mail = *update.alert_mail ? 1 : 0;
+    auto r = c.execute(
+        "UPDATE users SET name = COALESCE(?1, name), alert_mail = COALESCE(?2, alert_mail), "
+        "updated_at = ?3 WHERE user_id = ?4",
+        update.name, alert_mail, now, user_id);
+    if (!r)
+      return fail(r.error());
+    if (c.changes() == 0)
+      return fail(errc::not_found, "user does not exist");
+    return query_user(c, "WHERE user_id = ?1", user_id);
   });
 }
 

@@ -19,6 +19,8 @@ class SqliteAccountRepository final : public AccountRepository {
   Result<UserRecord> get_user_by_name(std::string_view user_name) override;
   Result<void> update_password_hash(std::string_view user_id, std::string_view hash,
                                     std::int64_t now) override;
+  Result<UserRecord> update_profile(std::string_view user_id, const ProfileUpdate& update,
+                                    std::int64_t now) override;
   Result<void> remove_user(std::string_view user_id) override;
   Result<std::int64_t> count_users() override;
   Result<std::vector<UserRecord>> list_users(std::string_view start_user_name,

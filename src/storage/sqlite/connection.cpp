@@ -6,9 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
-
 #include <chrono>
+#include <cstring>
 #include <string>
 #include <unordered_map>
 
@@ -80,8 +79,7 @@ Result<Connection> Connection::open(const std::filesystem::path& path, const Ope
     const bool loose = ::stat(path.c_str(), &st) == 0 && (st.st_mode & 0077) != 0;
     const bool tightened = !loose || ::chmod(path.c_str(), 0600) == 0;
     if (!tightened) {
-      return fail(errc::unavailable,
-                  "chmod 0600 " + path.string() + ": " + std::strerror(errno));
+      return fail(errc::unavailable, "chmod 0600 " + path.string() + ": " + std::strerror(errno));
     }
   }
   auto impl = std::make_unique<Impl>();
@@ -161,8 +159,17 @@ Statement& Statement::bind(int index, std::int64_t value) {
   return *this;
 }
 
+Statement& Statement::bind(int index, double value) {
+  sqlite3_bind_double(impl_->stmt, index, value);
+  return *this;
+}
+
 Statement& Statement::bind(int index, const std::optional<std::string>& text) {
   return text ? bind(index, std::string_view(*text)) : bind_null(index);
+}
+
+Statement& Statement::bind(int index, const std::optional<std::int64_t>& value) {
+  return value ? bind(index, *value) : bind_null(index);
 }
 
 Statement& Statement::bind_blob(int index, std::string_view bytes) {
@@ -207,6 +214,10 @@ std::string Statement::text(int col) const {
 
 std::int64_t Statement::integer(int col) const {
   return static_cast<std::int64_t>(sqlite3_column_int64(impl_->stmt, col));
+}
+
+double Statement::real(int col) const {
+  return sqlite3_column_double(impl_->stmt, col);
 }
 
 bool Statement::is_null(int col) const {

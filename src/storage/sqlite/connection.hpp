@@ -44,6 +44,8 @@ class Statement {
   Statement& bind(int index, std::string_view text);
   /// Binds an integer.
   Statement& bind(int index, std::int64_t value);
+  /// Binds a floating-point number (REAL).
+  Statement& bind(int index, double value);
   /// Binds NULL.
   Statement& bind_null(int index);
   /// Binds raw bytes as a BLOB (copied); read them back with `text`.
@@ -55,6 +57,8 @@ class Statement {
   Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
   /// Binds text, or NULL for nullopt.
   Statement& bind(int index, const std::optional<std::string>& text);
+  /// Binds an integer, or NULL for nullopt.
+  Statement& bind(int index, const std::optional<std::int64_t>& value);
   /// Binds `args` to ?1, ?2, … in order (text, integers, optional text).
   template <class... Args>
   Statement& bind_all(const Args&... args) {
@@ -71,6 +75,8 @@ class Statement {
   [[nodiscard]] std::string text(int col) const;
   /// Column `col` of the current row as an integer (0 for NULL).
   [[nodiscard]] std::int64_t integer(int col) const;
+  /// Column `col` of the current row as a double (0 for NULL).
+  [[nodiscard]] double real(int col) const;
   /// True if column `col` of the current row is NULL.
   [[nodiscard]] bool is_null(int col) const;
 

@@ -1,5 +1,7 @@
 #include "storage/sqlite/node_repository.hpp"
 
+#include "storage/sqlite/time_series_repository.hpp"
+
 namespace stratus::storage::sqlite {
 namespace {
 
@@ -76,10 +78,19 @@ class Writer final : public NodeWriter {
                           std::int64_t at) override {
     return c_.execute(
         "UPDATE nodes SET config = ?1, name = ?2, type = ?3, model = ?4, fw_version = ?5, "
-        "platform = ?6, cmd_resp = ?7, config_at = ?8 WHERE node_id = ?9",
+        "platform = ?6, cmd_resp = ?7, config_at = ?8, ts_params = ?10 WHERE node_id = ?9",
         json, std::string_view(i.name), std::string_view(i.type), std::string_view(i.model),
         std::string_view(i.fw_version), std::string_view(i.platform), std::int64_t{i.cmd_resp}, at,
-        node_id);
+        node_id, std::string_view(i.time_series_params));
+  }
+  Result<std::string> time_series_params(std::string_view node_id) override {
+    auto text = text_or_null(c_, "SELECT ts_params FROM nodes WHERE node_id = ?1", node_id);
+    if (!text)
+      return fail(text.error());
+    return text->value_or("{}");
+  }
+  Result<void> add_points(std::string_view node_id, std::span<const TsPoint> points) override {
+    return add_time_series_points(c_, node_id, points);
   }
   Result<bool> set_connectivity(std::string_view node_id, bool connected,
                                 std::int64_t ms) override {
@@ -251,6 +262,16 @@ Result<AccessRemoved> remove_node_access(Connection& c, std::string_view node_id
   if (!cancelled)
     return fail(cancelled.error());
   removed.commands_cancelled = c.changes();
+  // A node that lost all its mappings loses its time series (rainmaker-cloud.md §4.3).
+  auto mapped = c.query_one(
+      "SELECT EXISTS(SELECT 1 FROM user_nodes WHERE node_id = ?1)", {"node not found"},
+      [](const Statement& s) { return s.integer(0) != 0; }, node_id);
+  if (!mapped)
+    return fail(mapped.error());
+  if (all || (!*mapped && removed.users > 0)) {
+    if (auto r = remove_time_series(c, node_id); !r)
+      return fail(r.error());
+  }
   return removed;
 }
 

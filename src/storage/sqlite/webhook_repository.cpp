@@ -9,16 +9,6 @@ constexpr std::string_view kColumns =
     "SELECT webhook_id, user_id, url, kinds, node_ids, secret, enabled, failures, "
     "disabled_reason, created_ms, last_success_ms, last_error FROM webhooks ";
 
-std::string joined(const std::vector<std::string>& ids) {
-  std::string out;
-  for (const auto& id : ids) {
-    if (!out.empty())
-      out += ',';
-    out += id;
-  }
-  return out;
-}
-
 WebhookRecord read_webhook(const Statement& s) {
   WebhookRecord w;
   w.webhook_id = s.text(0);
@@ -43,7 +33,7 @@ Result<void> SqliteWebhookRepository::create(const WebhookRecord& w) {
     return c.execute(
         "INSERT INTO webhooks(webhook_id, user_id, url, kinds, node_ids, secret, enabled, "
         "created_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)",
-        w.webhook_id, w.user_id, w.url, static_cast<std::int64_t>(w.kinds), joined(w.node_ids),
+        w.webhook_id, w.user_id, w.url, static_cast<std::int64_t>(w.kinds), join_list(w.node_ids),
         w.secret, w.created_ms);
   });
 }

@@ -109,6 +109,26 @@ TEST_F(AppTest, CommandRequestArguments) {
   EXPECT_NE(r.err.find("not logged in"), std::string::npos) << r.err;
 }
 
+// `tsdata` checks its arguments before any request.
+TEST_F(AppTest, TsdataArguments) {
+  EXPECT_EQ(run_stratus({"tsdata", "n1"}).status, 2) << "the param is required";
+  auto r = run_stratus({"tsdata", "n1", "S.T", "--aggregate", "median"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "error: --aggregate: one of raw, latest, min, max, avg, sum, count\n");
+  r = run_stratus({"tsdata", "n1", "S.T", "--interval", "fortnight", "--aggregate", "avg"});
+  EXPECT_EQ(r.err, "error: --interval: one of minute, hour, day, week, month, year\n");
+  r = run_stratus({"tsdata", "n1", "S.T", "--from", "yesterday", "--tz", "UTC"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("--from: expected Unix seconds or an ISO 8601 time"), std::string::npos)
+      << r.err;
+  for (const auto* from : {"1774742400", "2026-03-29", "2026-03-29T08:30", "2026-03-29T08:30:00Z",
+                           "2026-03-29T08:30:00+02:00"}) {
+    r = run_stratus({"tsdata", "n1", "S.T", "--from", from, "--tz", "Europe/Berlin", "--csv"});
+    EXPECT_EQ(r.status, 1) << from;
+    EXPECT_NE(r.err.find("not logged in"), std::string::npos) << from << ": " << r.err;
+  }
+}
+
 TEST_F(AppTest, ProfileCommands) {
   auto r = run_stratus({"profile", "show"});
   EXPECT_EQ(r.status, 0) << r.err;

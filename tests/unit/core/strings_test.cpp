@@ -55,5 +55,14 @@ TEST(SplitList, SplitsOnCommasTrimsSpacesDropsEmptyItems) {
   EXPECT_EQ(split_list("\ta,b\t"), (List{"\ta", "b\t"})) << "only spaces are trimmed";
 }
 
+TEST(JoinList, PutsTheSeparatorBetweenItemsOnly) {
+  EXPECT_EQ(join_list(List{}), "");
+  EXPECT_EQ(join_list(List{"a"}), "a");
+  EXPECT_EQ(join_list(List{"a", "b", "c"}), "a,b,c");
+  EXPECT_EQ(join_list(List{"", "b"}), ",b") << "an empty first item keeps its place";
+  EXPECT_EQ(join_list(List{"k=v", "x=y"}, "&"), "k=v&x=y");
+  EXPECT_EQ(split_list(join_list(List{"a", "b"})), (List{"a", "b"}));
+}
+
 }  // namespace
 }  // namespace stratus
