@@ -222,7 +222,7 @@ Result<CommandCreated> CommandService::create(const Principal& who, const NewCom
   std::vector<storage::CommandRecord> records;
   std::vector<storage::CommandRecord> overridden_records;
   std::int64_t overridden = 0;
-  std::int64_t expired = 0;
+  std::vector<storage::CommandRecord> expired;
   auto stored = commands_.write([&](storage::CommandWriter& w) -> Result<void> {
     records.clear();
     overridden_records.clear();
@@ -231,7 +231,7 @@ Result<CommandCreated> CommandService::create(const Principal& who, const NewCom
     auto due = w.expire_due(now);
     if (!due)
       return fail(due.error());
-    expired = *due;
+    expired = std::move(*due);
     for (const auto& a : accepted) {
       if (command.override_pending) {
         storage::CommandFilter f;
@@ -273,9 +273,10 @@ Result<CommandCreated> CommandService::create(const Principal& who, const NewCom
   });
   if (!stored)
     return fail(errc::unavailable, "cannot store the command request: " + stored.error().context);
-  count(kTimedOut, expired);
+  count(kTimedOut, static_cast<std::int64_t>(expired.size()));
   count(kOverridden, overridden);
   count(kRequested, static_cast<std::int64_t>(records.size()));
+  announce(expired);
   announce(overridden_records);
   announce(records);
 
@@ -394,7 +395,7 @@ Result<std::int64_t> CommandService::cancel(const Principal& who, std::string_vi
                                             std::string_view node_id) {
   const auto now = now_ms();
   std::vector<storage::CommandRecord> cancelled_records;
-  std::int64_t expired = 0;
+  std::vector<storage::CommandRecord> expired;
   bool visible = false;
   auto r = commands_.write([&](storage::CommandWriter& w) -> Result<void> {
     cancelled_records.clear();
@@ -402,7 +403,7 @@ Result<std::int64_t> CommandService::cancel(const Principal& who, std::string_vi
     auto due = w.expire_due(now);  // a request already due times out, not cancelled
     if (!due)
       return fail(due.error());
-    expired = *due;
+    expired = std::move(*due);
     storage::CommandFilter f;
     f.request_id = std::string(request_id);
     f.node_id = std::string(node_id);
@@ -428,8 +429,9 @@ Result<std::int64_t> CommandService::cancel(const Principal& who, std::string_vi
   if (!r)
     return fail(errc::unavailable, r.error().context);
   const auto cancelled = static_cast<std::int64_t>(cancelled_records.size());
-  count(kTimedOut, expired);
+  count(kTimedOut, static_cast<std::int64_t>(expired.size()));
   count(kCancelled, cancelled);
+  announce(expired);
   announce(cancelled_records);
   if (!visible)
     return fail(errc::not_found, proto::rest::command_error::request_not_found,
@@ -637,17 +639,19 @@ Result<std::int64_t> CommandService::expire_due() {
     return fail(due.error());
   if (!*due)
     return std::int64_t{0};
-  std::int64_t n = 0;
+  std::vector<storage::CommandRecord> expired;
   auto r = commands_.write([&](storage::CommandWriter& w) -> Result<void> {
-    auto expired = w.expire_due(now_ms());
-    if (!expired)
-      return fail(expired.error());
-    n = *expired;
+    auto due_now = w.expire_due(now_ms());
+    if (!due_now)
+      return fail(due_now.error());
+    expired = std::move(*due_now);
     return {};
   });
   if (!r)
     return fail(r.error());
+  const auto n = static_cast<std::int64_t>(expired.size());
   count(kTimedOut, n);
+  announce(expired);
   if (n > 0)
     log::info(Channel::service, "{} command requests timed out", n);
   return n;

@@ -95,7 +95,7 @@ class CommandService {
  public:
   /// Every state change of a record that a call makes is published to `events` as a
   /// `command` event addressed to the record's requester (data `{"request_id","cmd",
-  /// "status","status_description"}`), except the bulk `timed_out` of the sweep.
+  /// "status","status_description"}`), the `timed_out` of the sweep included.
   CommandService(storage::CommandRepository& commands, storage::NodeRepository& nodes,
                  storage::AccountRepository& accounts, NodeMessenger& messenger,
                  EventPublisher& events, const Clock& clock, MetricsRegistry& metrics,

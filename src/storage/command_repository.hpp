@@ -68,8 +68,8 @@ class CommandWriter {
   /// Matching records ordered by id, at most `filter.limit`.
   virtual Result<std::vector<CommandRecord>> list(const CommandFilter& filter) = 0;
   /// Marks every pending record with expiration_ms ≤ `now_ms` `timed_out` (response_ms =
-  /// now_ms). Returns how many.
-  virtual Result<std::int64_t> expire_due(std::int64_t now_ms) = 0;
+  /// now_ms). Returns them as they are now (for the `command` events).
+  virtual Result<std::vector<CommandRecord>> expire_due(std::int64_t now_ms) = 0;
 };
 
 /// Command request storage. Thread-safe; every call may block.

@@ -155,15 +155,13 @@ class Writer final : public CommandWriter {
   Result<std::vector<CommandRecord>> list(const CommandFilter& filter) override {
     return list_on(c_, filter);
   }
-  Result<std::int64_t> expire_due(std::int64_t now_ms) override {
-    auto r = c_.execute(
+  Result<std::vector<CommandRecord>> expire_due(std::int64_t now_ms) override {
+    return c_.query_all(
         "UPDATE command_requests SET status = 'timed_out', status_description = 'timed out', "
         "response_ms = ?1 WHERE status IN ('requested', 'in_progress') AND expiration_ms IS NOT "
-        "NULL AND expiration_ms <= ?1",
-        now_ms);
-    if (!r)
-      return fail(r.error());
-    return c_.changes();
+        "NULL AND expiration_ms <= ?1 RETURNING " +
+            std::string(kColumns),
+        read_record, now_ms);
   }
 
  private:

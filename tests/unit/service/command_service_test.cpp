@@ -301,6 +301,17 @@ TEST_F(CommandServiceTest, TimeoutsBySweepAndAtReadTimeSurviveAsStored) {
   EXPECT_EQ(r.status, "timed_out");
   EXPECT_EQ(r.response_ms, std::optional<std::int64_t>(unix_ms(clock_.now())));
   EXPECT_EQ(metric("stratus_commands_total", {{"status", "timed_out"}}), 3u);
+  // Every time-out is announced, the sweep's too.
+  std::size_t timed_out = 0;
+  bool swept_announced = false;
+  for (const auto& e : events_.of(proto::rest::EventKind::command)) {
+    if (e.data_json.find(R"("status":"timed_out")") == std::string::npos)
+      continue;
+    ++timed_out;
+    swept_announced = swept_announced || e.data_json.find(by_sweep.request_id) != std::string::npos;
+  }
+  EXPECT_EQ(timed_out, 3u);
+  EXPECT_TRUE(swept_announced);
 }
 
 TEST_F(CommandServiceTest, OverrideSupersedesTheCallersPendingRequestsForThatCommand) {
