@@ -15,6 +15,16 @@ find_package(tl-expected REQUIRED)
 # IANA time zones for time-series windows (docs/adr/0010): Howard Hinnant's date/tz
 # (libhowardhinnant-date-dev) over the OS tzdb in /usr/share/zoneinfo (tzdata).
 find_package(date CONFIG REQUIRED)
+# Sunrise and sunset for daylight automations (service/daylight.hpp): libnova
+# (libnova-dev), which ships neither a CMake config nor a pkg-config file.
+find_path(NOVA_INCLUDE_DIR libnova/solar.h REQUIRED)
+find_library(NOVA_LIBRARY nova REQUIRED)
+if(NOT TARGET Nova::nova)
+  add_library(Nova::nova UNKNOWN IMPORTED)
+  set_target_properties(Nova::nova PROPERTIES
+    IMPORTED_LOCATION "${NOVA_LIBRARY}"
+    INTERFACE_INCLUDE_DIRECTORIES "${NOVA_INCLUDE_DIR}")
+endif()
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(MOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)

@@ -16,6 +16,7 @@
 #include "api/command_routes.hpp"
 #include "fuzz_check.hpp"
 #include "proto/rest/accounts.hpp"
+#include "proto/rest/automations.hpp"
 #include "proto/rest/claiming.hpp"
 #include "proto/rest/commands.hpp"
 #include "proto/rest/events.hpp"
@@ -24,6 +25,7 @@
 #include "proto/rest/nodes.hpp"
 #include "proto/rest/sharing.hpp"
 #include "proto/rest/tsdata.hpp"
+#include "service/daylight.hpp"
 
 namespace {
 
@@ -99,6 +101,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } else {
       FUZZ_CHECK(hook.error().code == errc::invalid_argument);
     }
+    if (const auto automation = rest::parse_automation_fields(*object)) {
+      // Accepted members survive their own writing.
+      const auto again = rest::parse_automation_fields(rest::to_json(*automation));
+      FUZZ_CHECK(again && again->empty() == automation->empty() &&
+                 again->name == automation->name &&
+                 again->events.has_value() == automation->events.has_value() &&
+                 again->actions.has_value() == automation->actions.has_value());
+      if (automation->location)
+        check_refusal(service::parse_location(automation->location->latitude,
+                                              automation->location->longitude));
+    } else {
+      FUZZ_CHECK(automation.error().code == errc::invalid_argument);
+    }
+    (void)rest::parse_automation_page(*object);
     if (const auto update = rest::parse_user_update(*object)) {
       // What was accepted is written back and read again the same.
       FUZZ_CHECK(update->name || update->alert_mail);

@@ -67,6 +67,7 @@ int run(const std::vector<std::string>& args, Environment& env) {
   detail::add_tags_metadata(app, ctx);
   detail::add_sharing(app, ctx);
   detail::add_node_groups(app, ctx);
+  detail::add_automations(app, ctx);
   detail::add_events(app, ctx);
   detail::add_profiles(app, ctx);
 

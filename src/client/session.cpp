@@ -773,6 +773,65 @@ Result<std::string> Session::create_group(const GroupFields& fields) {
   return rest::parse_group_created(*o);
 }
 
+Result<std::string> Session::create_automation(const AutomationFields& fields) {
+  auto& m = *impl_;
+  auto o = m.authed_object("POST", m.url.versioned("user/node_automation"),
+                           body_text(rest::to_json(fields)), m.options.request_timeout,
+                           "POST /v1/user/node_automation");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_automation_created(*o);
+}
+
+Result<void> Session::update_automation(std::string_view automation_id,
+                                        const AutomationFields& fields) {
+  auto& m = *impl_;
+  return m
+      .authed(
+          "PUT",
+          m.url.versioned("user/node_automation?automation_id=" + percent_encode(automation_id)),
+          body_text(rest::to_json(fields)), m.options.request_timeout)
+      .transform([](const Answer&) {});
+}
+
+Result<void> Session::remove_automation(std::string_view automation_id) {
+  auto& m = *impl_;
+  return m
+      .authed(
+          "DELETE",
+          m.url.versioned("user/node_automation?automation_id=" + percent_encode(automation_id)),
+          std::nullopt, m.options.request_timeout)
+      .transform([](const Answer&) {});
+}
+
+Result<std::vector<Automation>> Session::automations(std::string_view node_id,
+                                                     std::string_view automation_id) {
+  auto& m = *impl_;
+  std::vector<Automation> all;
+  std::string start;
+  for (std::size_t i = 0; i < kMaxPages; ++i) {
+    std::string query;
+    const auto add = [&](std::string_view key, std::string_view value) {
+      if (!value.empty())
+        query += (query.empty() ? "?" : "&") + std::string(key) + "=" + percent_encode(value);
+    };
+    add("automation_id", automation_id);
+    add("node_id", node_id);
+    add("start_id", start);
+    auto o = m.authed_object("GET", m.url.versioned("user/node_automation" + query), std::nullopt,
+                             m.options.request_timeout, "GET /v1/user/node_automation");
+    if (!o)
+      return fail(o.error());
+    auto page = rest::parse_automation_page(*o);
+    for (auto& a : page.automations)
+      all.push_back(std::move(a));
+    if (page.next_id.empty() || page.next_id == start)
+      return all;
+    start = std::move(page.next_id);
+  }
+  return fail(errc::internal, "GET /v1/user/node_automation: too many pages");
+}
+
 Result<void> Session::update_group(std::string_view group_id, const GroupFields& fields) {
   if (auto ok = check_custom_data(fields); !ok)
     return ok;

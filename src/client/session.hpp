@@ -216,6 +216,19 @@ class Session {
   /// `DELETE …/sharing/requests?request_id=` (the sender cancels).
   Result<void> cancel_sharing_request(SharingKind kind, std::string_view request_id);
 
+  // --- automations (`user/node_automation`) ------------------------------------------
+
+  /// `POST v1/user/node_automation` → the new automation id.
+  Result<std::string> create_automation(const AutomationFields& fields);
+  /// `PUT v1/user/node_automation?automation_id=` with the fields that are set.
+  Result<void> update_automation(std::string_view automation_id, const AutomationFields& fields);
+  /// `DELETE v1/user/node_automation?automation_id=`.
+  Result<void> remove_automation(std::string_view automation_id);
+  /// The caller's automations (only those of trigger node `node_id` when not empty),
+  /// following `next_id` (at most 10 000 pages); with `automation_id`, that one.
+  Result<std::vector<Automation>> automations(std::string_view node_id,
+                                              std::string_view automation_id);
+
   // --- groups (`user/node_group`) -----------------------------------------------------
 
   /// `POST v1/user/node_group` → the new group id. Errors: invalid_argument when

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "proto/rest/accounts.hpp"
+#include "proto/rest/automations.hpp"
 #include "proto/rest/claiming.hpp"
 #include "proto/rest/commands.hpp"
 #include "proto/rest/events.hpp"
@@ -27,6 +28,8 @@ using proto::rest::CommandCreated;
 using proto::rest::CommandPage;
 using proto::rest::CommandRecord;
 using proto::rest::CommandRequest;
+using proto::rest::Automation;
+using proto::rest::AutomationFields;
 using proto::rest::CommandResponseGroup;
 using proto::rest::Connectivity;
 using proto::rest::EventFilter;

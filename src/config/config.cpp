@@ -195,6 +195,9 @@ const std::vector<SectionDoc>& sections() {
       {"nodes", "Node ingest (params reports, config, alerts), user-node mapping and control."},
       {"events", "Live events: the WebSocket stream GET /v1/user/events (docs/api.md)."},
       {"webhooks", "Signed HTTP POSTs of events to URLs users register (docs/api.md)."},
+      {"automations",
+       "Cloud automations: params, sunrise and sunset triggers that set other nodes\n"
+       "(docs/api.md, docs/adr/0012)."},
       {"timeseries",
        "The time-series store: tsdata, simple_tsdata and params marked time_series\n"
        "(GET /v1/user/nodes/tsdata, docs/adr/0011)."},
@@ -436,6 +439,12 @@ const std::vector<Key>& keys() {
                              kMaxMs, "Longest wait between attempts."));
     t.push_back(duration_key("webhooks", "timeout_ms", STRATUS_REF(webhooks, timeout_ms), 100,
                              600000, "Time for one delivery, connection included."));
+    t.push_back(int_key("automations", "max_per_user", STRATUS_REF(automations, max_per_user), 0,
+                        100000, "Automations one user may have."));
+    t.push_back(int_key("automations", "max_firings_per_minute",
+                        STRATUS_REF(automations, max_firings_per_minute), 1, 100000,
+                        "Firings of one automation within a minute; more are skipped and "
+                        "counted, which ends loops of automations triggering each other."));
     t.push_back(duration_key("timeseries", "retention_days",
                              STRATUS_REF(timeseries, retention_days), 1, 36500,
                              "Time-series points and their rollups older than this are pruned."));

@@ -138,6 +138,12 @@ struct EventsSection {
   std::chrono::seconds alert_mail_interval_s{300};     ///< one alert mail per user and node
 };
 
+/// `automations:` — cloud automations (docs/adr/0012).
+struct AutomationsSection {
+  std::size_t max_per_user = 100;           ///< automations one user may have
+  std::size_t max_firings_per_minute = 10;  ///< per automation; more are skipped (loops end)
+};
+
 /// `webhooks:` — signed HTTP deliveries of events to users' URLs.
 struct WebhooksSection {
   bool allow_private_addresses = false;  ///< loopback, link-local, private destinations
@@ -187,6 +193,7 @@ struct Config {
   NodesSection nodes;
   EventsSection events;
   WebhooksSection webhooks;
+  AutomationsSection automations;
   TimeSeriesSection timeseries;
   MailSection mail;
   LogSection log;

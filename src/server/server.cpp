@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "api/account_routes.hpp"
+#include "api/automation_routes.hpp"
 #include "api/claim_routes.hpp"
 #include "api/command_routes.hpp"
 #include "api/event_routes.hpp"
@@ -50,6 +51,7 @@
 #include "server/pki_signature_verifier.hpp"
 #include "service/account_service.hpp"
 #include "service/alert_mail.hpp"
+#include "service/automation_service.hpp"
 #include "service/challenge_mapping.hpp"
 #include "service/claim_service.hpp"
 #include "service/command_service.hpp"
@@ -60,6 +62,7 @@
 #include "service/webhook_service.hpp"
 #include "storage/sqlite/access_repository.hpp"
 #include "storage/sqlite/account_repository.hpp"
+#include "storage/sqlite/automation_repository.hpp"
 #include "storage/sqlite/claim_repository.hpp"
 #include "storage/sqlite/command_repository.hpp"
 #include "storage/sqlite/database.hpp"
@@ -194,7 +197,9 @@ struct Server::Impl {
   std::unique_ptr<CurlWebhookSender> webhook_sender;
   std::unique_ptr<service::WebhookService> webhooks;
   std::unique_ptr<service::AlertMailService> alert_mail;  // opted-in users' alerts by mail
-  std::unique_ptr<link::NodeLink> node_link;              // inbound: built last, from the ingest
+  std::unique_ptr<storage::sqlite::SqliteAutomationRepository> automation_repository;
+  std::unique_ptr<service::AutomationService> automations;  // params/daylight → sets
+  std::unique_ptr<link::NodeLink> node_link;                // inbound: built last, from the ingest
   std::unique_ptr<service::NodeIngest> ingest;
   std::unique_ptr<service::NodeService> nodes;
   std::unique_ptr<storage::sqlite::SqliteCommandRepository> command_repository;
@@ -300,6 +305,7 @@ Result<void> Server::Impl::open_database() {
   command_repository = std::make_unique<storage::sqlite::SqliteCommandRepository>(db);
   mapping_challenges = std::make_unique<storage::sqlite::SqliteMappingChallengeRepository>(db);
   webhook_repository = std::make_unique<storage::sqlite::SqliteWebhookRepository>(db);
+  automation_repository = std::make_unique<storage::sqlite::SqliteAutomationRepository>(db);
   time_series_repository = std::make_unique<storage::sqlite::SqliteTimeSeriesRepository>(db);
   return {};
 }
@@ -474,6 +480,12 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
   alert_mail = std::make_unique<service::AlertMailService>(
       *events, *access_repository, *mailer, clock, metrics,
       service::AlertMailOptions{config.events.alert_mail_interval_s});
+  service::AutomationOptions automation_options;
+  automation_options.max_per_user = config.automations.max_per_user;
+  automation_options.max_firings_per_minute = config.automations.max_firings_per_minute;
+  automations = std::make_unique<service::AutomationService>(
+      *automation_repository, *node_repository, *access_repository, *nodes, *events, clock, metrics,
+      automation_options);
   // Inbound last: MQTT → link → ingest queue → one writer.
   node_link = std::make_unique<link::NodeLink>(*backend, *ingest, clock, metrics,
                                                n.max_payload_bytes, ts.max_records_per_message);
@@ -491,6 +503,8 @@ Result<void> Server::Impl::start_node_traffic() {
   if (auto r = webhooks->start(); !r)
     return r;
   alert_mail->start();
+  if (auto r = automations->start(); !r)
+    return r;
   ingest->start();
   start_background_jobs();
   return backend->start();
@@ -629,6 +643,7 @@ http::Router Server::Impl::make_router() {
   api::add_event_routes(router, *accounts, *nodes, *events, blocking_pool, clock,
                         api::EventStreamOptions{config.events.hello_timeout_ms});
   api::add_webhook_routes(router, *accounts, *webhooks, blocking_pool);
+  api::add_automation_routes(router, *accounts, *automations, blocking_pool);
   api::add_tsdata_routes(router, *accounts, *time_series, blocking_pool);
   api::add_claim_routes(
       router, *claims, *accounts, blocking_pool,
@@ -687,6 +702,8 @@ void Server::Impl::stop() {
     webhooks->stop();  // writes what the hub handed over to the outbox
   if (alert_mail)
     alert_mail->stop();
+  if (automations)
+    automations->stop();
   if (link_work) {
     link_work.reset();
     link_io.stop();
@@ -702,6 +719,7 @@ void Server::Impl::stop() {
   signature_verifier.reset();
   node_link.reset();
   ingest.reset();
+  automations.reset();  // it holds the node service
   nodes.reset();
   time_series.reset();
   commands.reset();
@@ -720,6 +738,7 @@ void Server::Impl::stop() {
   accounts.reset();
   mapping_challenges.reset();
   webhook_repository.reset();
+  automation_repository.reset();
   access_repository.reset();
   command_repository.reset();
   node_repository.reset();

@@ -42,6 +42,8 @@ void add_node_groups(CLI::App& app, Context& ctx);
 /// names) or group sharing (`group sharing add|remove|accept|decline|cancel|list|
 /// list-requests`). Implemented in sharing.cpp.
 void add_sharing_commands(CLI::App& parent, Context& ctx, client::SharingKind kind);
+/// automations add|get|edit|remove (cloud automations, rainmaker-cloud.md §3).
+void add_automations(CLI::App& app, Context& ctx);
 /// tsdata <node> <Device.Param> (time series, rainmaker-cloud.md §4.1).
 void add_tsdata(CLI::App& app, Context& ctx);
 /// profile add|switch|list|show (local only, no server).

@@ -250,6 +250,45 @@
     "simple time series: `param_name` missing")                                                    \
   X(simple_tsdata_error, type_invalid, 136005, "400",                                              \
     "simple time series: `type` missing or not float, int, bool, string, array or object")         \
+  /* --- automations (rainmaker-cloud.md §3; docs/adr/0012) ------------------------ */           \
+  X(automation_error, name_missing, 127001, "400", "automation: `name` missing")                   \
+  X(automation_error, event_missing, 127002, "400", "automation: `events` missing or empty")       \
+  X(automation_error, action_missing, 127003, "400", "automation: `actions` missing or empty")     \
+  X(automation_error, id_missing, 127005, "400", "automation: `automation_id` missing")            \
+  X(automation_error, nothing_to_update, 127009, "400",                                            \
+    "automation: the PUT body changes nothing")                                                    \
+  X(automation_error, name_exists, 127010, "409",                                                  \
+    "automation: the caller has an automation of that name for that node")                         \
+  X(automation_error, name_length, 127011, "400", "automation: `name` longer than 256 bytes")      \
+  X(automation_error, not_found, 127012, "404", "automation: no such automation of the caller")    \
+  X(automation_error, operator_needed, 127013, "400",                                              \
+    "automation: `event_operator` (`and`/`or`) needed with more than one event")                   \
+  X(automation_error, too_many_actions, 127014, "400", "automation: more than 10 actions")         \
+  X(automation_error, too_many_events, 127015, "400", "automation: more than 5 events")            \
+  X(automation_error, check_invalid, 127017, "400",                                                \
+    "automation: `check` not one of `==` `!=` `<` `<=` `>` `>=`")                                  \
+  X(automation_error, node_forbidden, 127018, "403",                                               \
+    "automation: a node it names is not one the caller may control")                               \
+  X(automation_error, event_type_invalid, 127019, "400",                                           \
+    "automation: `event_type` not `node_params`, `daylight` or `weather`")                         \
+  X(automation_error, location_missing, 127020, "400",                                             \
+    "automation: `location` missing (daylight and weather)")                                       \
+  X(automation_error, location_invalid, 127021, "400",                                             \
+    "automation: `location` latitude/longitude not numbers in range")                              \
+  X(automation_error, node_id_on_location, 127022, "400",                                          \
+    "automation: `node_id` given for a daylight or weather automation, or missing for "            \
+    "node_params")                                                                                 \
+  X(automation_error, event_params_invalid, 127023, "400",                                         \
+    "automation: an event's `params` names no param of the node, or a value of the wrong type")    \
+  X(automation_error, one_weather_condition, 127026, "400",                                        \
+    "automation: more than one `weather_condition` event")                                         \
+  X(automation_error, operator_unsupported, 127029, "400",                                         \
+    "automation: `event_operator` not `and` or `or`")                                              \
+  X(automation_error, action_params_invalid, 127100, "400",                                        \
+    "automation: an action's `params` is not a valid set for its node (the description says why; " \
+    "Stratus)")                                                                                    \
+  X(automation_error, too_many_automations, 127101, "400",                                         \
+    "automation: the caller has `automations.max_per_user` automations already (Stratus)")         \
   /* --- claiming (spec §6; Espressif documents no codes, so these are Stratus's) ----- */        \
   X(claim_error, mac_invalid, 150001, "400",                                                       \
     "claiming: `mac_addr` missing or not 12 hex digits (`:` and `-` allowed)")                     \

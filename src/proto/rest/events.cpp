@@ -14,7 +14,8 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::array<std::string_view, kEventKindCount> kKindNames = {
-    "params", "connectivity", "config", "alert", "command", "mapping", "sharing_request", "ota"};
+    "params",  "connectivity",    "config", "alert",     "command",
+    "mapping", "sharing_request", "ota",    "automation"};
 
 Error bad_filter(std::string_view what) {
   return Error{errc::invalid_argument, std::string("invalid event filter: ") + std::string(what),
@@ -367,6 +368,8 @@ std::string event_summary(const StreamMessage& m) {
   if (m.type == "sharing_request") {
     return "sharing request " + string_or(data, "request_id") + " " + string_or(data, "status");
   }
+  if (m.type == "automation")
+    return "automation \"" + string_or(data, "name") + "\" fired: " + string_or(data, "cause");
   return m.data_json;
 }
 

@@ -46,9 +46,11 @@ enum class EventKind : std::uint8_t {
   sharing_request,  ///< a sharing request to or from the recipient: data
                     ///< `{"request_id","status",...}`
   ota,              ///< an OTA job of the node changed state
+  automation,       ///< one of the recipient's automations fired: data `{"automation_id",
+                    ///< "name","cause","results":[…]}` (node_id: the trigger node, if any)
 };
 /// How many kinds there are.
-inline constexpr std::size_t kEventKindCount = 8;
+inline constexpr std::size_t kEventKindCount = 9;
 /// Every kind's bit.
 inline constexpr std::uint32_t kAllEventKinds = (1u << kEventKindCount) - 1;
 

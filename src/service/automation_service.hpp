@@ -1,0 +1,145 @@
+#pragma once
+/// @file
+/// Automations (issue 16, docs/adr/0012; rainmaker-cloud.md §3): the REST use cases of
+/// `v1/user/node_automation` and the runner that turns committed params reports (through
+/// the event hub) and sunrises/sunsets into sets on other nodes.
+///
+/// - `node_params`: evaluated by `AutomationEngine` on the runner's thread for every
+///   committed `params` event of a trigger node — never on the ingest writer's thread.
+/// - `daylight`: the next sunrise or sunset of the automation's location (libnova, see
+///   daylight.hpp) is scheduled on the same thread and re-scheduled after each.
+/// - `weather`: stored and listed with `"status":"unsupported"` (this cloud has no
+///   weather service); never evaluated.
+///
+/// A firing sets every action's params through `NodeService::set_params` in the owner's
+/// name: access and the node config are checked again then (authorization at use), an
+/// offline node gets the set queued. The firing is stored (`last_triggered`) and
+/// published as an `automation` event to the owner.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/metrics.hpp"
+#include "proto/rest/automations.hpp"
+#include "service/account_service.hpp"
+#include "service/automation_engine.hpp"
+#include "service/event_hub.hpp"
+#include "service/node_service.hpp"
+#include "storage/access_repository.hpp"
+#include "storage/automation_repository.hpp"
+#include "storage/node_repository.hpp"
+
+namespace stratus::service {
+
+/// Limits (config section `automations`).
+struct AutomationOptions {
+  std::size_t max_per_user = 100;           ///< automations one user may have
+  std::size_t max_firings_per_minute = 10;  ///< per automation; more are skipped and counted
+  std::size_t queue_limit = 100000;         ///< params events waiting for the runner
+  std::chrono::milliseconds poll{1000};     ///< the runner looks for due daylight events
+};
+
+/// Thread-safe. The REST calls block (database): call them from the blocking pool.
+/// Metrics: `stratus_automation_firings_total{outcome}` (`fired`, `limited`: over the
+/// per-minute limit), `stratus_automation_actions_total{status}` (`success`, `queued`,
+/// `failure`), `stratus_automation_events_dropped_total` (the runner's queue was full).
+class AutomationService {
+ public:
+  /// Every reference must outlive the service.
+  AutomationService(storage::AutomationRepository& automations, storage::NodeRepository& nodes,
+                    storage::AccessRepository& access, NodeService& node_service, EventHub& hub,
+                    const Clock& clock, MetricsRegistry& metrics, AutomationOptions options);
+  ~AutomationService();
+  AutomationService(const AutomationService&) = delete;
+  AutomationService& operator=(const AutomationService&) = delete;
+
+  /// Loads every automation, subscribes to the hub's params events and starts the
+  /// runner. Errors: storage.
+  Result<void> start();
+  /// Stops the runner (what is queued is dropped: the reports are committed, only
+  /// their automations are not run). Idempotent.
+  void stop();
+  /// Blocks until the runner has handled everything the hub delivered before the call
+  /// (tests). False on timeout.
+  bool flush(std::chrono::milliseconds timeout);
+
+  /// `POST`: validates (the codes of `automation_error`, see docs/api.md) and stores;
+  /// returns the new id.
+  Result<std::string> create(const Principal& who, const proto::rest::AutomationFields& fields);
+  /// `GET` without `automation_id`: a page of the caller's automations (by id).
+  Result<proto::rest::AutomationPage> list(const Principal& who, std::string_view node_id,
+                                           std::string_view start_id, std::size_t limit);
+  /// `GET ?automation_id=`. Errors: not_found `automation_error::not_found` (also for
+  /// another user's automation).
+  Result<proto::rest::Automation> get(const Principal& who, std::string_view automation_id);
+  /// `PUT ?automation_id=`: replaces the members given (validated as on create);
+  /// `event_type` cannot change. Errors: as create, `nothing_to_update`, `not_found`.
+  Result<void> update(const Principal& who, std::string_view automation_id,
+                      const proto::rest::AutomationFields& fields);
+  /// `DELETE ?automation_id=`. Errors: `not_found`.
+  Result<void> remove(const Principal& who, std::string_view automation_id);
+
+ private:
+  struct Work {
+    std::string node_id;     // a params event: its node …
+    std::string delta_json;  // … and the reported params
+    std::string reload_id;   // or: re-read this automation (created, changed, removed)
+    bool flush_marker = false;
+  };
+  struct Daylight {
+    std::string automation_id;
+    std::string user_id;
+    std::chrono::system_clock::time_point next;
+    std::string cause;  // "sunrise" | "sunset"
+  };
+
+  Result<void> validate(const Principal& who, storage::AutomationRecord& record);
+  void enqueue(Work work);
+  void run();
+  void load(const storage::AutomationRecord& record);
+  void handle_report(const Work& work);
+  void run_due_daylight();
+  void fire(const storage::AutomationRecord& record, const std::string& cause);
+
+  storage::AutomationRepository& automations_;
+  storage::NodeRepository& nodes_;
+  storage::AccessRepository& access_;
+  NodeService& node_service_;
+  EventHub& hub_;
+  const Clock& clock_;
+  AutomationOptions options_;
+  Counter& fired_;
+  Counter& limited_;
+  Counter& action_success_;
+  Counter& action_queued_;
+  Counter& action_failure_;
+  Counter& dropped_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable drained_;
+  std::deque<Work> queue_;
+  std::uint64_t enqueued_ = 0, handled_ = 0;
+  bool stopping_ = false;
+  std::unique_ptr<EventHub::Subscription> subscription_;
+  std::thread thread_;
+
+  // Runner thread only.
+  AutomationEngine engine_;
+  std::map<std::string, Daylight, std::less<>> daylight_;
+};
+
+}  // namespace stratus::service
