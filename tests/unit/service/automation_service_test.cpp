@@ -1,0 +1,221 @@
+// Proves the automation runner with an injected clock (docs/adr/0012): a daylight
+// automation sets its node when the clock passes the next sunset of its location (and not
+// before), then waits for the next one; a node_params automation fires from committed
+// params events and publishes an `automation` event; a new service over the same store
+// (a restart) does not fire a condition that already held; the per-minute limit is
+// counted in the metrics.
+// How: real SQLite in a temp dir, the real EventHub and NodeService, a messenger that
+// records what would go to the broker, ManualClock.
+#include "service/automation_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "service/daylight.hpp"
+#include "storage/sqlite/access_repository.hpp"
+#include "storage/sqlite/account_repository.hpp"
+#include "storage/sqlite/automation_repository.hpp"
+#include "storage/sqlite/database.hpp"
+#include "storage/sqlite/node_repository.hpp"
+#include "support/temp_dir.hpp"
+
+namespace stratus::service {
+namespace {
+
+namespace json = boost::json;
+namespace rest = proto::rest;
+using namespace std::chrono_literals;
+
+std::string light_config() {
+  std::ifstream in(std::string(std::getenv("STRATUS_SOURCE_DIR")) +
+                   "/tests/data/node_config_light.json");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Keeps what would be published to nodes.
+class RecordingMessenger final : public NodeMessenger {
+ public:
+  Result<void> publish_params_remote(std::string_view node_id, std::string_view payload) override {
+    std::lock_guard lock(mutex_);
+    sets_.emplace_back(node_id, payload);
+    return {};
+  }
+  Result<void> publish_to_node(std::string_view, std::string_view) override { return {}; }
+  std::vector<std::pair<std::string, std::string>> sets() {
+    std::lock_guard lock(mutex_);
+    return sets_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::pair<std::string, std::string>> sets_;
+};
+
+class AutomationServiceTest : public ::testing::Test {
+ protected:
+  AutomationServiceTest()
+      // 2025-06-21 12:00 UTC.
+      : clock_(std::chrono::system_clock::time_point(std::chrono::seconds(1750507200))),
+        db_(*storage::sqlite::Database::open(dir_.path() / "a.db", {}, 3)),
+        accounts_(db_),
+        nodes_(db_),
+        access_(db_),
+        automations_(db_),
+        hub_(node_access_lookup(access_), clock_, metrics_, EventHubOptions{}),
+        node_service_(nodes_, messenger_, hub_, clock_, 300s) {
+    EXPECT_TRUE(accounts_.create_user({"u1", "u1@example.com", "x", true, false, "", 1, 1}));
+    for (const auto* node : {"sw", "lt"}) {
+      EXPECT_TRUE(nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
+        if (auto r = w.ensure_node(node, 1); !r)
+          return r;
+        if (auto r = w.put_config(node, light_config(), {}, 1); !r)
+          return r;
+        if (auto r = w.put_params(node, R"({"Light":{"Power":false,"Brightness":50}})", 1); !r)
+          return r;
+        if (auto r = w.set_connectivity(node, true, 1); !r)
+          return fail(r.error());
+        return w.add_user("u1", node, "primary", 1);
+      }));
+    }
+    hub_.start();
+  }
+  ~AutomationServiceTest() override { hub_.stop(); }
+
+  std::unique_ptr<AutomationService> service(std::size_t per_minute = 10) {
+    AutomationOptions options;
+    options.poll = 10ms;
+    options.max_firings_per_minute = per_minute;
+    auto s = std::make_unique<AutomationService>(automations_, nodes_, access_, node_service_, hub_,
+                                                 clock_, metrics_, options);
+    EXPECT_TRUE(s->start());
+    return s;
+  }
+
+  static rest::AutomationFields fields(std::string_view body) {
+    auto f = rest::parse_automation_fields(json::parse(body).as_object());
+    EXPECT_TRUE(f) << f.error().message();
+    return *f;
+  }
+
+  // A committed report of `node` as the ingest writer publishes it.
+  void report(const std::string& node, const std::string& params) {
+    (void)nodes_.write([&](storage::NodeWriter& w) { return w.put_params(node, params, 2); });
+    hub_.publish({EventDraft{rest::EventKind::params,
+                             node,
+                             {},
+                             unix_ms(clock_.now()),
+                             R"({"payload":)" + params + "}"}});
+  }
+
+  std::size_t sets_to(const std::string& node) {
+    std::size_t n = 0;
+    for (const auto& [id, payload] : messenger_.sets())
+      n += id == node ? 1u : 0u;
+    return n;
+  }
+
+  template <class Pred>
+  static bool eventually(Pred pred) {
+    for (int i = 0; i < 500; ++i) {
+      if (pred())
+        return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+
+  test::TempDir dir_;
+  ManualClock clock_;
+  MetricsRegistry metrics_;
+  std::shared_ptr<storage::sqlite::Database> db_;
+  storage::sqlite::SqliteAccountRepository accounts_;
+  storage::sqlite::SqliteNodeRepository nodes_;
+  storage::sqlite::SqliteAccessRepository access_;
+  storage::sqlite::SqliteAutomationRepository automations_;
+  RecordingMessenger messenger_;
+  EventHub hub_;
+  NodeService node_service_;
+  const Principal u1_{"u1", "s", false, 0};
+};
+
+TEST_F(AutomationServiceTest, DaylightFiresAtTheNextSunsetOfItsPlace) {
+  auto runner = service();
+  auto id = runner->create(
+      u1_, fields(R"({"name":"Dusk","event_type":"daylight",)"
+                  R"("location":{"latitude":"52.52","longitude":"13.405"},)"
+                  R"("events":[{"params":{"sunset":true},"check":"=="}],)"
+                  R"("actions":[{"node_id":"lt","params":{"Light":{"Power":true}}}]})"));
+  ASSERT_TRUE(id) << id.error().message();
+  const auto sunset = next_sun_event(SunEvent::sunset, {52.52, 13.405}, clock_.now());
+  ASSERT_TRUE(sunset);
+  ASSERT_TRUE(runner->flush(5s));
+  clock_.advance(*sunset - clock_.now() - 1min);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(sets_to("lt"), 0u) << "a minute before sunset";
+  clock_.advance(2min);
+  ASSERT_TRUE(eventually([&] { return sets_to("lt") == 1; })) << "at sunset";
+  EXPECT_EQ(json::parse(messenger_.sets().back().second),
+            json::parse(R"({"Light":{"Power":true}})"));
+  ASSERT_TRUE(eventually([&] {
+    auto a = runner->get(u1_, *id);
+    return a && a->last_triggered && a->last_triggered->cause == "sunset";
+  }));
+  clock_.advance(1h);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(sets_to("lt"), 1u) << "once per sunset";
+  clock_.advance(24h);
+  EXPECT_TRUE(eventually([&] { return sets_to("lt") == 2; })) << "the next day's sunset";
+}
+
+TEST_F(AutomationServiceTest, ParamsFireOnceAndARestartDoesNotFireAgain) {
+  auto runner = service();
+  ASSERT_TRUE(runner->create(
+      u1_, fields(R"({"name":"Hall","node_id":"sw",)"
+                  R"("events":[{"params":{"Light":{"Power":true}},"check":"=="}],)"
+                  R"("actions":[{"node_id":"lt","params":{"Light":{"Brightness":80}}}]})")));
+  ASSERT_TRUE(runner->flush(5s));
+  report("sw", R"({"Light":{"Power":true}})");
+  ASSERT_TRUE(runner->flush(5s));
+  EXPECT_EQ(sets_to("lt"), 1u);
+  runner->stop();
+  runner.reset();
+
+  // The stored params say the switch is on: after the restart, a repeat of it is no edge.
+  auto again = service();
+  report("sw", R"({"Light":{"Power":true}})");
+  ASSERT_TRUE(again->flush(5s));
+  EXPECT_EQ(sets_to("lt"), 1u);
+  report("sw", R"({"Light":{"Power":false}})");
+  report("sw", R"({"Light":{"Power":true}})");
+  ASSERT_TRUE(again->flush(5s));
+  EXPECT_EQ(sets_to("lt"), 2u);
+}
+
+TEST_F(AutomationServiceTest, TheLimitPerMinuteEndsALoopAndIsCounted) {
+  auto runner = service(2);
+  ASSERT_TRUE(runner->create(
+      u1_, fields(R"({"name":"Loop","node_id":"sw",)"
+                  R"("events":[{"params":{"Light":{"Power":true}},"check":"=="}],)"
+                  R"("actions":[{"node_id":"lt","params":{"Light":{"Brightness":80}}}]})")));
+  ASSERT_TRUE(runner->flush(5s));
+  for (int i = 0; i < 4; ++i) {
+    report("sw", R"({"Light":{"Power":true}})");
+    report("sw", R"({"Light":{"Power":false}})");
+  }
+  ASSERT_TRUE(runner->flush(5s));
+  EXPECT_EQ(sets_to("lt"), 2u);
+  const auto text = metrics_.render_prometheus();
+  EXPECT_NE(text.find(R"(stratus_automation_firings_total{outcome="limited"} 2)"),
+            std::string::npos)
+      << text;
+}
+
+}  // namespace
+}  // namespace stratus::service
