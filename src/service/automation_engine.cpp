@@ -134,6 +134,9 @@ void AutomationEngine::put(ParamsTrigger trigger, const json::object& node_param
   const std::string old_node = it != entries_.end() ? it->second.trigger.node_id : std::string();
   Entry e{std::move(trigger), false, it != entries_.end() ? it->second.order : next_order_++};
   e.held = evaluate(e, nullptr);
+  if (!old_node.empty() && --watchers_[old_node] == 0)
+    watchers_.erase(old_node);
+  ++watchers_[e.trigger.node_id];
   entries_.insert_or_assign(id, std::move(e));
   if (!old_node.empty() && !watches(old_node)) {
     if (auto v = values_.find(old_node); v != values_.end())
@@ -147,6 +150,8 @@ void AutomationEngine::remove(std::string_view automation_id) {
     return;
   const std::string node_id = it->second.trigger.node_id;
   entries_.erase(it);
+  if (auto w = watchers_.find(node_id); w != watchers_.end() && --w->second == 0)
+    watchers_.erase(w);
   if (auto r = recent_.find(automation_id); r != recent_.end())
     recent_.erase(r);
   // Values of a node nobody watches would go stale: forget them.
@@ -156,9 +161,13 @@ void AutomationEngine::remove(std::string_view automation_id) {
   }
 }
 
+std::string AutomationEngine::trigger_node(std::string_view automation_id) const {
+  const auto it = entries_.find(automation_id);
+  return it != entries_.end() ? it->second.trigger.node_id : std::string();
+}
+
 bool AutomationEngine::watches(std::string_view node_id) const {
-  return std::any_of(entries_.begin(), entries_.end(),
-                     [&](const auto& kv) { return kv.second.trigger.node_id == node_id; });
+  return watchers_.find(node_id) != watchers_.end();
 }
 
 bool AutomationEngine::evaluate(const Entry& e, std::string* cause) const {

@@ -86,6 +86,8 @@ class AutomationEngine {
   void remove(std::string_view automation_id);
   /// Whether any automation watches `node_id` (the caller may skip its reports).
   [[nodiscard]] bool watches(std::string_view node_id) const;
+  /// The trigger node of an automation ("" when unknown).
+  [[nodiscard]] std::string trigger_node(std::string_view automation_id) const;
 
   /// A committed params report of `node_id` (`delta`: `{"<Device>":{"<Param>":value}}`),
   /// at `now` (steady time, for the rate limit). Returns the automations that fire, in
@@ -107,7 +109,8 @@ class AutomationEngine {
 
   std::size_t max_per_minute_;
   std::size_t next_order_ = 0;
-  std::map<std::string, Entry, std::less<>> entries_;  // by automation id
+  std::map<std::string, Entry, std::less<>> entries_;         // by automation id
+  std::map<std::string, std::size_t, std::less<>> watchers_;  // node id → its automations
   // node id → "<device>\x1f<param>" → the current value
   std::map<std::string, std::map<std::string, boost::json::value>, std::less<>> values_;
   std::map<std::string, std::deque<std::chrono::steady_clock::time_point>, std::less<>> recent_;

@@ -173,16 +173,18 @@ Result<void> AutomationService::start() {
   thread_ = std::thread([this] { run(); });
   rest::EventFilter filter;
   filter.kinds = 1u << static_cast<unsigned>(rest::EventKind::params);
-  // On the hub's dispatcher: queue and return. Reports of nodes no automation watches
-  // are dropped by the runner cheaply; parsing waits for it too.
+  // On the hub's dispatcher: a set lookup, then queue and return; parsing waits for the
+  // runner.
   subscription_ = hub_.subscribe_all(std::move(filter), [this](const EventPtr& event) {
     {
       std::lock_guard lock(mutex_);
+      if (!watched_nodes_.contains(event->node_id))
+        return true;
       if (queue_.size() >= options_.queue_limit) {
         dropped_.inc();
         return true;
       }
-      queue_.push_back(Work{event->node_id, event->text, {}, false});
+      queue_.push_back(Work{event, {}});
       ++enqueued_;
     }
     wake_.notify_one();
@@ -235,12 +237,11 @@ void AutomationService::run() {
           log::warn(Channel::service, "automation {} not reloaded: {}", w.reload_id,
                     r.error().message());
         } else if (!*r) {
-          engine_.remove(w.reload_id);
-          daylight_.erase(w.reload_id);
+          unload(w.reload_id);
         } else {
           load(**r);
         }
-      } else if (engine_.watches(w.node_id)) {
+      } else if (w.event && engine_.watches(w.event->node_id)) {
         handle_report(w);
       }
     }
@@ -251,9 +252,26 @@ void AutomationService::run() {
   }
 }
 
+void AutomationService::update_watched(const std::string& node_id) {
+  if (node_id.empty())
+    return;
+  const bool watched = engine_.watches(node_id);
+  std::lock_guard lock(mutex_);
+  if (watched)
+    watched_nodes_.insert(node_id);
+  else
+    watched_nodes_.erase(node_id);
+}
+
+void AutomationService::unload(const std::string& automation_id) {
+  std::string node_id = engine_.trigger_node(automation_id);
+  engine_.remove(automation_id);
+  daylight_.erase(automation_id);
+  update_watched(node_id);
+}
+
 void AutomationService::load(const storage::AutomationRecord& r) {
-  engine_.remove(r.automation_id);
-  daylight_.erase(r.automation_id);
+  unload(r.automation_id);
   if (r.event_type == "node_params") {
     auto conditions = parse_conditions(event_pairs(r));
     if (!conditions) {
@@ -267,6 +285,7 @@ void AutomationService::load(const storage::AutomationRecord& r) {
     engine_.put(ParamsTrigger{r.automation_id, r.node_id, std::move(*conditions),
                               r.event_operator == "or", r.retrigger, r.enabled},
                 params);
+    update_watched(r.node_id);
     return;
   }
   if (r.event_type != "daylight" || !r.enabled)
@@ -291,14 +310,15 @@ void AutomationService::load(const storage::AutomationRecord& r) {
 }
 
 void AutomationService::handle_report(const Work& work) {
-  auto message = rest::parse_stream_message(work.delta_json);
+  auto message = rest::parse_stream_message(work.event->text);
   if (!message)
     return;
   const auto data = object_of(message->data_json);
   const auto* payload = data.if_contains("payload");
   if (payload == nullptr || !payload->is_object())
     return;
-  for (const auto& f : engine_.on_report(work.node_id, payload->as_object(), clock_.steady_now())) {
+  for (const auto& f :
+       engine_.on_report(work.event->node_id, payload->as_object(), clock_.steady_now())) {
     if (f.limited) {
       limited_.inc();
       log::warn(Channel::service, "automation {} not run: over {} firings a minute",
@@ -560,7 +580,7 @@ Result<std::string> AutomationService::create(const Principal& who,
     }
     return fail(stored.error());
   }
-  enqueue(Work{{}, {}, r.automation_id, false});
+  enqueue(Work{nullptr, r.automation_id});
   return r.automation_id;
 }
 
@@ -615,7 +635,7 @@ Result<void> AutomationService::update(const Principal& who, std::string_view au
     }
     return fail(stored.error());
   }
-  enqueue(Work{{}, {}, record.automation_id, false});
+  enqueue(Work{nullptr, record.automation_id});
   return {};
 }
 
@@ -625,7 +645,7 @@ Result<void> AutomationService::remove(const Principal& who, std::string_view au
     return fail(removed.error());
   if (!*removed)
     return fail(bad(code::not_found, "no such automation", errc::not_found));
-  enqueue(Work{{}, {}, std::string(automation_id), false});
+  enqueue(Work{nullptr, std::string(automation_id)});
   return {};
 }
 

@@ -28,6 +28,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -94,10 +95,8 @@ class AutomationService {
 
  private:
   struct Work {
-    std::string node_id;     // a params event: its node …
-    std::string delta_json;  // … and the reported params
-    std::string reload_id;   // or: re-read this automation (created, changed, removed)
-    bool flush_marker = false;
+    EventPtr event;         // a params event of a watched node …
+    std::string reload_id;  // … or: re-read this automation (created, changed, removed)
   };
   struct Daylight {
     std::string automation_id;
@@ -110,6 +109,8 @@ class AutomationService {
   void enqueue(Work work);
   void run();
   void load(const storage::AutomationRecord& record);
+  void unload(const std::string& automation_id);
+  void update_watched(const std::string& node_id);
   void handle_report(const Work& work);
   void run_due_daylight();
   void fire(const storage::AutomationRecord& record, const std::string& cause);
@@ -132,6 +133,9 @@ class AutomationService {
   std::condition_variable wake_;
   std::condition_variable drained_;
   std::deque<Work> queue_;
+  // Trigger nodes of the loaded automations: the hub's sink drops every other node's
+  // events at once, so the ingest's rate costs the runner nothing.
+  std::unordered_set<std::string> watched_nodes_;
   std::uint64_t enqueued_ = 0, handled_ = 0;
   bool stopping_ = false;
   std::unique_ptr<EventHub::Subscription> subscription_;
