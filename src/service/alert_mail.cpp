@@ -146,7 +146,8 @@ void AlertMailService::mail_alert(const Alert& alert) {
 void AlertMailService::mail_due_digests() {
   const auto now = clock_.steady_now();
   for (auto it = pacing_.begin(); it != pacing_.end();) {
-    auto& [key, pacing] = *it;
+    const Key& key = it->first;  // not a structured binding: lambdas below capture it
+    Pacing& pacing = it->second;
     if (now < pacing.last_mailed + options_.min_interval) {
       ++it;
       continue;

@@ -86,7 +86,6 @@ std::vector<EventDraft> access_change_events(
 EventHub::EventHub(AccessLookup lookup, const Clock& clock, MetricsRegistry& metrics,
                    EventHubOptions options)
     : lookup_(std::move(lookup)),
-      clock_(clock),
       options_(options),
       published_(metrics.counter("stratus_events_published_total",
                                  "Events numbered by the hub (after their change committed).")),

@@ -139,7 +139,6 @@ class EventHub final : public EventPublisher {
   static bool passes(const Stream& stream, const Event& event);
 
   AccessLookup lookup_;
-  const Clock& clock_;
   EventHubOptions options_;
   Counter& published_;
   Counter& delivered_;
