@@ -150,6 +150,8 @@ AutomationService::AutomationService(storage::AutomationRepository& automations,
                              {{"outcome", "fired"}})),
       limited_(metrics.counter("stratus_automation_firings_total", kFiringsHelp,
                                {{"outcome", "limited"}})),
+      no_access_(metrics.counter("stratus_automation_firings_total", kFiringsHelp,
+                                 {{"outcome", "no_access"}})),
       action_success_(metrics.counter("stratus_automation_actions_total", kActionsHelp,
                                       {{"status", "success"}})),
       action_queued_(metrics.counter("stratus_automation_actions_total", kActionsHelp,
@@ -345,6 +347,10 @@ void AutomationService::run_due_daylight() {
       daylight_.erase(d.automation_id);
       continue;
     }
+    if (!(*r)->enabled) {
+      daylight_.erase(d.automation_id);  // disabled since it was scheduled
+      continue;
+    }
     if (engine_.admit(d.automation_id, clock_.steady_now())) {
       fire(**r, d.cause);
     } else {
@@ -366,6 +372,7 @@ void AutomationService::fire(const storage::AutomationRecord& r, const std::stri
       return {};
     });
     if (!allowed) {
+      no_access_.inc();
       log::info(Channel::service, "automation {} not run: its owner lost access to node_id={}",
                 r.automation_id, r.node_id);
       return;

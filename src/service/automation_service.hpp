@@ -55,8 +55,9 @@ struct AutomationOptions {
 
 /// Thread-safe. The REST calls block (database): call them from the blocking pool.
 /// Metrics: `stratus_automation_firings_total{outcome}` (`fired`, `limited`: over the
-/// per-minute limit), `stratus_automation_actions_total{status}` (`success`, `queued`,
-/// `failure`), `stratus_automation_events_dropped_total` (the runner's queue was full).
+/// per-minute limit, `no_access`: the owner lost access to the trigger node),
+/// `stratus_automation_actions_total{status}` (`success`, `queued`, `failure`),
+/// `stratus_automation_events_dropped_total` (the runner's queue was full).
 class AutomationService {
  public:
   /// Every reference must outlive the service.
@@ -124,6 +125,7 @@ class AutomationService {
   AutomationOptions options_;
   Counter& fired_;
   Counter& limited_;
+  Counter& no_access_;
   Counter& action_success_;
   Counter& action_queued_;
   Counter& action_failure_;
