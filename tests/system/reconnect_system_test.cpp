@@ -76,7 +76,10 @@ TEST(Reconnect, NodeAndExternalBackendComeBackAfterEachBrokerKill) {
         },
         30s))
         << "the supervisor restarts mosquitto";
-    EXPECT_TRUE(wait_until([&] { return ups.load() == kill + 1; }, 30s))
+    // Generous: once in a loaded CI run (ASan, other tests' processes) the first reconnect
+    // took more than 30 s although every later one took under a second; the cause is not
+    // known yet (issue notes, 2026-12-03), so this bounds the wait, not the speed.
+    EXPECT_TRUE(wait_until([&] { return ups.load() == kill + 1; }, 90s))
         << "the node's client reconnected (" << ups.load() << " connects)";
     EXPECT_TRUE(wait_until([&] { return node->connected(); }, 10s));
     EXPECT_TRUE(wait_until(healthy, 30s)) << "the external-mode backend reconnected";
