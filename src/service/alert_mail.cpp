@@ -3,6 +3,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <vector>
 
@@ -107,15 +108,22 @@ void AlertMailService::run() {
   }
 }
 
-void AlertMailService::mail_alert(const Alert& alert) {
-  std::vector<storage::NodeUser> recipients;
+Result<std::vector<storage::NodeUser>> AlertMailService::recipients(std::string_view node_id) {
+  std::vector<storage::NodeUser> users;
   auto read = access_.read([&](storage::AccessStore& s) -> Result<void> {
-    auto users = s.alert_mail_recipients(alert.node_id);
-    if (!users)
-      return fail(users.error());
-    recipients = std::move(*users);
+    auto found = s.alert_mail_recipients(node_id);
+    if (!found)
+      return fail(found.error());
+    users = std::move(*found);
     return {};
   });
+  if (!read)
+    return fail(read.error());
+  return users;
+}
+
+void AlertMailService::mail_alert(const Alert& alert) {
+  auto read = recipients(alert.node_id);
   if (!read) {
     log::warn(log::Channel::service, "alert mail for node_id={} not sent: {}", alert.node_id,
               read.error().message());
@@ -123,7 +131,7 @@ void AlertMailService::mail_alert(const Alert& alert) {
     return;
   }
   const auto now = clock_.steady_now();
-  for (const auto& user : recipients) {
+  for (const auto& user : *read) {
     auto& pacing = pacing_[Key{user.user_id, alert.node_id}];
     pacing.to = user.user_name;
     if (pacing.last_mailed_ms != 0 && now < pacing.last_mailed + options_.min_interval) {
@@ -157,19 +165,14 @@ void AlertMailService::mail_due_digests() {
       continue;
     }
     // The recipient is looked up again: access or the opt-in may have gone meanwhile.
-    bool still = false;
-    auto read = access_.read([&](storage::AccessStore& s) -> Result<void> {
-      auto users = s.alert_mail_recipients(key.second);
-      if (!users)
-        return fail(users.error());
-      for (const auto& u : *users)
-        still = still || u.user_id == key.first;
-      return {};
-    });
+    auto read = recipients(key.second);
     if (!read) {
       ++it;  // try again at the next poll
       continue;
     }
+    const bool still = std::any_of(read->begin(), read->end(), [&](const storage::NodeUser& u) {
+      return u.user_id == key.first;
+    });
     if (still) {
       const auto& latest = pacing.latest;
       auto body = fmt::format(

@@ -18,8 +18,10 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
@@ -75,6 +77,8 @@ class AlertMailService {
   using Key = std::pair<std::string, std::string>;  // user id, node id
 
   void run();
+  // The users with access to the node who opted in (one read transaction).
+  Result<std::vector<storage::NodeUser>> recipients(std::string_view node_id);
   void mail_alert(const Alert& alert);
   void mail_due_digests();
   bool send(const std::string& to, std::string subject, std::string body);

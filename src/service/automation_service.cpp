@@ -365,13 +365,8 @@ void AutomationService::fire(const storage::AutomationRecord& r, const std::stri
   // The owner must still have access to the trigger node (authorization at use); the
   // action nodes are checked by set_params itself.
   if (!r.node_id.empty()) {
-    bool allowed = false;
-    (void)access_.read([&](storage::AccessStore& s) -> Result<void> {
-      auto rel = s.relation(r.user_id, r.node_id);
-      allowed = rel && rel->has_value();
-      return {};
-    });
-    if (!allowed) {
+    const auto allowed = may_control(r.user_id, r.node_id);
+    if (!allowed || !*allowed) {
       no_access_.inc();
       log::info(Channel::service, "automation {} not run: its owner lost access to node_id={}",
                 r.automation_id, r.node_id);
@@ -420,6 +415,20 @@ void AutomationService::fire(const storage::AutomationRecord& r, const std::stri
       {EventDraft{rest::EventKind::automation, r.node_id, {r.user_id}, at, json::serialize(data)}});
 }
 
+Result<bool> AutomationService::may_control(std::string_view user_id, std::string_view node_id) {
+  bool ok = false;
+  auto read = access_.read([&](storage::AccessStore& s) -> Result<void> {
+    auto rel = s.relation(user_id, node_id);
+    if (!rel)
+      return fail(rel.error());
+    ok = rel->has_value();
+    return {};
+  });
+  if (!read)
+    return fail(read.error());
+  return ok;
+}
+
 Result<void> AutomationService::validate(const Principal& who, storage::AutomationRecord& r) {
   if (r.name.empty())
     return fail(bad(code::name_missing, "name is missing"));
@@ -449,19 +458,6 @@ Result<void> AutomationService::validate(const Principal& who, storage::Automati
   if (actions.size() > kMaxActions)
     return fail(bad(code::too_many_actions, "at most 10 actions"));
 
-  const auto may_control = [&](const std::string& node_id) -> Result<bool> {
-    bool ok = false;
-    auto read = access_.read([&](storage::AccessStore& s) -> Result<void> {
-      auto rel = s.relation(who.user_id, node_id);
-      if (!rel)
-        return fail(rel.error());
-      ok = rel->has_value();
-      return {};
-    });
-    if (!read)
-      return fail(read.error());
-    return ok;
-  };
   const auto config_of = [&](const std::string& node_id) -> Result<model::NodeConfig> {
     auto node = nodes_.get_node(node_id);
     if (!node || !node->config)
@@ -474,7 +470,7 @@ Result<void> AutomationService::validate(const Principal& who, storage::Automati
       return fail(bad(code::node_id_on_location, "node_id is missing (node_params)"));
     r.latitude.clear();
     r.longitude.clear();
-    auto allowed = may_control(r.node_id);
+    auto allowed = may_control(who.user_id, r.node_id);
     if (!allowed)
       return fail(allowed.error());
     if (!*allowed) {
@@ -537,7 +533,7 @@ Result<void> AutomationService::validate(const Principal& who, storage::Automati
   for (const auto& item : actions) {
     const auto* o = item.if_object();
     const auto node_id = o != nullptr ? rest::string_or(*o, "node_id") : std::string();
-    auto allowed = may_control(node_id);
+    auto allowed = may_control(who.user_id, node_id);
     if (!allowed)
       return fail(allowed.error());
     if (!*allowed) {

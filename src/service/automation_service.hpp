@@ -107,6 +107,8 @@ class AutomationService {
   };
 
   Result<void> validate(const Principal& who, storage::AutomationRecord& record);
+  // Whether `user_id` has a relation to the node (direct or through a shared group).
+  Result<bool> may_control(std::string_view user_id, std::string_view node_id);
   void enqueue(Work work);
   void run();
   void load(const storage::AutomationRecord& record);
