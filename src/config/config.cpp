@@ -198,6 +198,9 @@ const std::vector<SectionDoc>& sections() {
       {"automations",
        "Cloud automations: params, sunrise and sunset triggers that set other nodes\n"
        "(docs/api.md, docs/adr/0012)."},
+      {"ota",
+       "OTA firmware updates: images, jobs and the download URLs nodes fetch images from\n"
+       "(docs/api.md, docs/adr/0013)."},
       {"timeseries",
        "The time-series store: tsdata, simple_tsdata and params marked time_series\n"
        "(GET /v1/user/nodes/tsdata, docs/adr/0011)."},
@@ -445,6 +448,23 @@ const std::vector<Key>& keys() {
                         STRATUS_REF(automations, max_firings_per_minute), 1, 100000,
                         "Firings of one automation within a minute; more are skipped and "
                         "counted, which ends loops of automations triggering each other."));
+    t.push_back(string_key("ota", "download_base_url", STRATUS_REF(ota, download_base_url),
+                           "Base URL nodes download OTA images from, e.g. https://cloud:8080. "
+                           "Empty: server.mqtt_host (or the hostname) with the HTTP port and "
+                           "scheme."));
+    t.push_back(bool_key("ota", "allow_plain_http", STRATUS_REF(ota, allow_plain_http),
+                         "Offer http:// download URLs when http.tls is off (images then travel "
+                         "unencrypted; off: no OTA jobs without HTTPS)."));
+    t.push_back(int_key("ota", "max_image_bytes", STRATUS_REF(ota, max_image_bytes), 4096,
+                        std::int64_t{4} << 30, "Largest OTA image accepted, bytes."));
+    t.push_back(duration_key("ota", "url_lifetime_s", STRATUS_REF(ota, url_lifetime_s), 60, 604800,
+                             "How long a download URL sent to a node stays valid."));
+    t.push_back(duration_key("ota", "node_timeout_s", STRATUS_REF(ota, node_timeout_s), 10, 2592000,
+                             "A node offered an image that sends no news for this long is "
+                             "marked timed_out."));
+    t.push_back(duration_key("ota", "failed_grace_s", STRATUS_REF(ota, failed_grace_s), 0, 86400,
+                             "A failed node may retry (firmware refetches after 5 min); a job "
+                             "counts it as finished only after this long."));
     t.push_back(duration_key("timeseries", "retention_days",
                              STRATUS_REF(timeseries, retention_days), 1, 36500,
                              "Time-series points and their rollups older than this are pruned."));

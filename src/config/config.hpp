@@ -144,6 +144,18 @@ struct AutomationsSection {
   std::size_t max_firings_per_minute = 10;  ///< per automation; more are skipped (loops end)
 };
 
+/// `ota:` — OTA firmware images and jobs (docs/adr/0013).
+struct OtaSection {
+  /// Base URL nodes download images from (`https://cloud.example:8080`); empty: derived
+  /// from `server.mqtt_host` (or the hostname) and the HTTP listener's port and scheme.
+  std::string download_base_url;
+  bool allow_plain_http = false;  ///< offer `http://` URLs when `http.tls` is off
+  std::size_t max_image_bytes = std::size_t{200} << 20;  ///< largest image accepted
+  std::chrono::seconds url_lifetime_s{3600};             ///< a node's download URL
+  std::chrono::seconds node_timeout_s{3600};             ///< no news from a node: timed_out
+  std::chrono::seconds failed_grace_s{900};              ///< a failed node may still retry
+};
+
 /// `webhooks:` — signed HTTP deliveries of events to users' URLs.
 struct WebhooksSection {
   bool allow_private_addresses = false;  ///< loopback, link-local, private destinations
@@ -194,6 +206,7 @@ struct Config {
   EventsSection events;
   WebhooksSection webhooks;
   AutomationsSection automations;
+  OtaSection ota;
   TimeSeriesSection timeseries;
   MailSection mail;
   LogSection log;

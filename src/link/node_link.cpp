@@ -4,15 +4,16 @@
 #include "proto/cmd_resp.hpp"
 #include "proto/payloads.hpp"
 #include "proto/topics.hpp"
+#include "service/ota_service.hpp"
 
 namespace stratus::link {
 namespace {
 
 using log::Channel;
 
-constexpr const char* kKindNames[] = {"config",   "params",   "alert",      "mapping",
-                                      "presence", "ready",    "subscribed", "command_response",
-                                      "tsdata",   "unhandled"};
+constexpr const char* kKindNames[] = {"config",   "params", "alert",      "mapping",
+                                      "presence", "ready",  "subscribed", "command_response",
+                                      "tsdata",   "ota",    "unhandled"};
 constexpr const char* kDropNames[] = {"malformed", "oversize", "unknown_topic", "id_mismatch",
                                       "queue_full"};
 
@@ -20,9 +21,10 @@ constexpr const char* kDropNames[] = {"malformed", "oversize", "unknown_topic", 
 
 NodeLink::NodeLink(mqtt::Client& client, service::NodeIngest& ingest, const Clock& clock,
                    MetricsRegistry& metrics, std::size_t max_payload_bytes,
-                   std::size_t max_ts_records)
+                   std::size_t max_ts_records, service::OtaService* ota_service)
     : client_(client),
       ingest_(ingest),
+      ota_(ota_service),
       clock_(clock),
       max_payload_bytes_(max_payload_bytes),
       max_ts_records_(max_ts_records) {
@@ -148,6 +150,30 @@ void NodeLink::on_message(const mqtt::Message& m) {
       return accept(tsdata, {std::move(node_id), now_ms,
                              service::TimeSeriesReported{std::move(records), true}});
     }
+    case Suffix::otafetch: {
+      if (ota_ == nullptr) {
+        accepted_[unhandled]->inc();
+        return;
+      }
+      auto fetch = proto::parse_ota_fetch(m.payload, max_payload_bytes_);
+      if (!fetch)
+        return drop(malformed, m.topic, fetch.error().context);
+      if (fetch->node_id != node_id)
+        return drop(id_mismatch, m.topic, "payload node_id " + fetch->node_id);
+      accepted_[ota]->inc();
+      return ota_->on_fetch(std::move(node_id), std::move(*fetch));
+    }
+    case Suffix::otastatus: {
+      if (ota_ == nullptr) {
+        accepted_[unhandled]->inc();
+        return;
+      }
+      auto status = proto::parse_ota_status(m.payload, max_payload_bytes_);
+      if (!status)
+        return drop(malformed, m.topic, status.error().context);
+      accepted_[ota]->inc();
+      return ota_->on_status(std::move(node_id), std::move(*status));
+    }
     default:
       accepted_[unhandled]->inc();
       return;
@@ -162,6 +188,15 @@ Result<void> MqttNodeMessenger::publish_params_remote(std::string_view node_id,
 
 Result<void> MqttNodeMessenger::publish_to_node(std::string_view node_id, std::string_view bytes) {
   return client_.publish(proto::topic_for(node_id, proto::Suffix::to_node), bytes, 1, false);
+}
+
+}  // namespace stratus::link
+
+namespace stratus::link {
+
+Result<void> MqttNodeMessenger::publish_ota_url(std::string_view node_id,
+                                                std::string_view payload) {
+  return client_.publish(proto::topic_for(node_id, proto::Suffix::otaurl), payload, 1, false);
 }
 
 }  // namespace stratus::link

@@ -21,6 +21,10 @@
 #include "service/node_ingest.hpp"
 #include "service/node_messenger.hpp"
 
+namespace stratus::service {
+class OtaService;
+}  // namespace stratus::service
+
 namespace stratus::link {
 
 /// What the services send to nodes, over the backend MQTT client. Thread-safe (the
@@ -35,6 +39,8 @@ class MqttNodeMessenger final : public service::NodeMessenger {
   Result<void> publish_params_remote(std::string_view node_id, std::string_view payload) override;
   /// `node/<id>/to-node` at QoS 1 (spec §3.2). Errors: as above.
   Result<void> publish_to_node(std::string_view node_id, std::string_view bytes) override;
+  /// `node/<id>/otaurl` at QoS 1 (spec §1.3). Errors: as above.
+  Result<void> publish_ota_url(std::string_view node_id, std::string_view payload) override;
 
  private:
   mqtt::Client& client_;
@@ -50,6 +56,11 @@ class MqttNodeMessenger final : public service::NodeMessenger {
 /// becomes `NodeReady`, any other answer `CommandAnswered`; TLV that does not decode is
 /// dropped as `malformed`.
 ///
+/// `otafetch` and `otastatus` (spec §1.3) are decoded with `proto::parse_ota_fetch` /
+/// `parse_ota_status` and handed to the `OtaService` (its runner does the work); an
+/// `otafetch` whose `node_id` is not the topic's is dropped as `id_mismatch`. Without an
+/// OTA service they are counted as `unhandled`.
+///
 /// Metrics: `stratus_link_messages_total{kind}` (accepted) and
 /// `stratus_link_dropped_total{reason}` (malformed, oversize, unknown topic,
 /// mismatched ids, queue full): dropped messages never change state.
@@ -60,7 +71,8 @@ class NodeLink {
   /// client starts; `client` and `ingest` must outlive the link.
   NodeLink(mqtt::Client& client, service::NodeIngest& ingest, const Clock& clock,
            MetricsRegistry& metrics, std::size_t max_payload_bytes,
-           std::size_t max_ts_records = proto::kDefaultMaxTsRecords);
+           std::size_t max_ts_records = proto::kDefaultMaxTsRecords,
+           service::OtaService* ota_service = nullptr);
 
   /// Handles one message (public for tests).
   void on_message(const mqtt::Message& message);
@@ -76,6 +88,7 @@ class NodeLink {
     subscribed,
     command_response,
     tsdata,
+    ota,
     unhandled,
     kind_count
   };
@@ -85,6 +98,7 @@ class NodeLink {
 
   mqtt::Client& client_;
   service::NodeIngest& ingest_;
+  service::OtaService* ota_;
   const Clock& clock_;
   std::size_t max_payload_bytes_;
   std::size_t max_ts_records_;

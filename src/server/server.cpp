@@ -29,9 +29,11 @@
 #include "api/group_routes.hpp"
 #include "api/mapping_routes.hpp"
 #include "api/node_routes.hpp"
+#include "api/ota_routes.hpp"
 #include "api/sharing_routes.hpp"
 #include "api/system_routes.hpp"
 #include "api/tsdata_routes.hpp"
+#include "auth/secrets.hpp"
 #include "auth/token.hpp"
 #include "broker/embedded_broker.hpp"
 #include "broker/ports.hpp"
@@ -47,6 +49,7 @@
 #include "server/accounts.hpp"
 #include "server/broker_revocations.hpp"
 #include "server/curl_webhook_sender.hpp"
+#include "server/file_ota_image_store.hpp"
 #include "server/pki_certificate_issuer.hpp"
 #include "server/pki_signature_verifier.hpp"
 #include "service/account_service.hpp"
@@ -58,6 +61,7 @@
 #include "service/event_hub.hpp"
 #include "service/node_ingest.hpp"
 #include "service/node_service.hpp"
+#include "service/ota_service.hpp"
 #include "service/time_series_service.hpp"
 #include "service/webhook_service.hpp"
 #include "storage/sqlite/access_repository.hpp"
@@ -68,6 +72,7 @@
 #include "storage/sqlite/database.hpp"
 #include "storage/sqlite/mapping_challenge_repository.hpp"
 #include "storage/sqlite/node_repository.hpp"
+#include "storage/sqlite/ota_repository.hpp"
 #include "storage/sqlite/time_series_repository.hpp"
 #include "storage/sqlite/webhook_repository.hpp"
 
@@ -199,7 +204,12 @@ struct Server::Impl {
   std::unique_ptr<service::AlertMailService> alert_mail;  // opted-in users' alerts by mail
   std::unique_ptr<storage::sqlite::SqliteAutomationRepository> automation_repository;
   std::unique_ptr<service::AutomationService> automations;  // params/daylight → sets
-  std::unique_ptr<link::NodeLink> node_link;                // inbound: built last, from the ingest
+  // OTA (docs/adr/0013): images on disk, jobs in the database, offers over MQTT.
+  std::unique_ptr<storage::sqlite::SqliteOtaRepository> ota_repository;
+  std::unique_ptr<FileOtaImageStore> ota_store;
+  std::unique_ptr<service::OtaService> ota;
+  std::string ota_key;                        // signs download URLs; derived from the token key
+  std::unique_ptr<link::NodeLink> node_link;  // inbound: built last, from the ingest
   std::unique_ptr<service::NodeIngest> ingest;
   std::unique_ptr<service::NodeService> nodes;
   std::unique_ptr<storage::sqlite::SqliteCommandRepository> command_repository;
@@ -306,6 +316,7 @@ Result<void> Server::Impl::open_database() {
   mapping_challenges = std::make_unique<storage::sqlite::SqliteMappingChallengeRepository>(db);
   webhook_repository = std::make_unique<storage::sqlite::SqliteWebhookRepository>(db);
   automation_repository = std::make_unique<storage::sqlite::SqliteAutomationRepository>(db);
+  ota_repository = std::make_unique<storage::sqlite::SqliteOtaRepository>(db);
   time_series_repository = std::make_unique<storage::sqlite::SqliteTimeSeriesRepository>(db);
   return {};
 }
@@ -315,6 +326,7 @@ Result<void> Server::Impl::wire_accounts() {
   if (!key)
     return fail(key.error());
   auto made = auth::TokenSigner::from_key(*key);
+  ota_key = auth::hmac_sha256_hex(*key, "stratus-ota-download-urls");
   if (!made)
     return fail(made.error());
   signer.emplace(std::move(*made));
@@ -486,9 +498,22 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
   automations = std::make_unique<service::AutomationService>(
       *automation_repository, *node_repository, *access_repository, *nodes, *events, clock, metrics,
       automation_options);
-  // Inbound last: MQTT → link → ingest queue → one writer.
-  node_link = std::make_unique<link::NodeLink>(*backend, *ingest, clock, metrics,
-                                               n.max_payload_bytes, ts.max_records_per_message);
+  // OTA: the download signer is set once HTTP listens (start_http), its address known.
+  ota_store = std::make_unique<FileOtaImageStore>((data_dir / "ota").string());
+  if (auto r = ota_store->open(); !r)
+    return r;
+  service::OtaOptions ota_options;
+  ota_options.max_image_bytes = config.ota.max_image_bytes;
+  ota_options.url_lifetime = config.ota.url_lifetime_s;
+  ota_options.node_timeout = config.ota.node_timeout_s;
+  ota_options.failed_grace = config.ota.failed_grace_s;
+  ota = std::make_unique<service::OtaService>(*ota_repository, *access_repository, *ota_store,
+                                              *messenger, *events, nullptr, clock, metrics,
+                                              ota_options);
+  // Inbound last: MQTT → link → ingest queue → one writer; OTA messages → the OTA runner.
+  node_link =
+      std::make_unique<link::NodeLink>(*backend, *ingest, clock, metrics, n.max_payload_bytes,
+                                       ts.max_records_per_message, ota.get());
   // Challenge-response mapping checks the node's signature with the key of the
   // certificate claiming issued to it.
   signature_verifier = std::make_unique<PkiSignatureVerifier>();
@@ -505,6 +530,7 @@ Result<void> Server::Impl::start_node_traffic() {
   alert_mail->start();
   if (auto r = automations->start(); !r)
     return r;
+  ota->start();
   ingest->start();
   start_background_jobs();
   return backend->start();
@@ -645,6 +671,7 @@ http::Router Server::Impl::make_router() {
   api::add_webhook_routes(router, *accounts, *webhooks, blocking_pool);
   api::add_automation_routes(router, *accounts, *automations, blocking_pool);
   api::add_tsdata_routes(router, *accounts, *time_series, blocking_pool);
+  api::add_ota_routes(router, *accounts, *ota, blocking_pool, clock, config.ota.max_image_bytes);
   api::add_claim_routes(
       router, *claims, *accounts, blocking_pool,
       api::ClaimAnswerExtras{pki_material->ca.certificate().to_pem(), runtime.mqtt_port});
@@ -666,6 +693,7 @@ Result<void> Server::Impl::start_http() {
   options.shutdown_grace = h.shutdown_grace_ms;
   options.websocket_send_queue = config.events.stream_send_queue;
   options.websocket_max_message_bytes = config.events.max_message_bytes;
+  options.upload_dir = ota_store->upload_dir();  // same file system: uploads are renamed in
   if (h.tls) {
     options.tls = http::TlsFiles{data_dir / "pki" / "server.crt", data_dir / "pki" / "server.key"};
   }
@@ -677,6 +705,21 @@ Result<void> Server::Impl::start_http() {
   runtime.http_port = http->port();
   runtime.http_url = std::string(h.tls ? "https://" : "http://") + url_host(h.bind_address) + ":" +
                      std::to_string(runtime.http_port);
+  // Nodes download OTA images from here: HTTPS on the Stratus server certificate (which
+  // they trust for MQTT already), plain HTTP only when the operator allows it.
+  std::string base = config.ota.download_base_url;
+  if (base.empty() && (h.tls || config.ota.allow_plain_http)) {
+    base = std::string(h.tls ? "https://" : "http://") + url_host(runtime.mqtt_host) + ":" +
+           std::to_string(runtime.http_port);
+  }
+  if (!base.empty() && (base.starts_with("https://") || config.ota.allow_plain_http)) {
+    ota->set_signer(std::make_shared<service::OtaDownloadSigner>(ota_key, base));
+    log::info(Channel::main, "OTA downloads at {}", base);
+  } else {
+    log::warn(Channel::main,
+              "OTA jobs are off: no HTTPS (http.tls) and plain HTTP downloads not allowed "
+              "(ota.allow_plain_http)");
+  }
   return {};
 }
 
@@ -704,6 +747,8 @@ void Server::Impl::stop() {
     alert_mail->stop();
   if (automations)
     automations->stop();
+  if (ota)
+    ota->stop();
   if (link_work) {
     link_work.reset();
     link_io.stop();
@@ -718,6 +763,8 @@ void Server::Impl::stop() {
   challenge_mapping.reset();
   signature_verifier.reset();
   node_link.reset();
+  ota.reset();  // it holds the messenger, the hub and the store
+  ota_store.reset();
   ingest.reset();
   automations.reset();  // it holds the node service
   nodes.reset();
@@ -739,6 +786,7 @@ void Server::Impl::stop() {
   mapping_challenges.reset();
   webhook_repository.reset();
   automation_repository.reset();
+  ota_repository.reset();
   access_repository.reset();
   command_repository.reset();
   node_repository.reset();

@@ -21,6 +21,9 @@ class NodeMessenger {
   /// `node/<node_id>/to-node` ← `bytes` (a cmd-resp TLV request, spec §3.1–3.2).
   /// Errors: errc::unavailable when the broker is not reachable.
   virtual Result<void> publish_to_node(std::string_view node_id, std::string_view bytes) = 0;
+  /// `node/<node_id>/otaurl` ← `payload` (the `otaurl` JSON, spec §1.3).
+  /// Errors: errc::unavailable when the broker is not reachable.
+  virtual Result<void> publish_ota_url(std::string_view node_id, std::string_view payload) = 0;
 };
 
 }  // namespace stratus::service

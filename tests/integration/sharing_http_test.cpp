@@ -74,6 +74,7 @@ class RecordingMessenger final : public service::NodeMessenger {
     params_.emplace_back(node_id);
     return {};
   }
+  Result<void> publish_ota_url(std::string_view, std::string_view) override { return {}; }
   Result<void> publish_to_node(std::string_view, std::string_view bytes) override {
     std::lock_guard lock(mutex_);
     commands_.emplace_back(bytes);

@@ -26,6 +26,7 @@ class NoMail final : public service::Mailer {
 class NoMessenger final : public service::NodeMessenger {
  public:
   Result<void> publish_params_remote(std::string_view, std::string_view) override { return {}; }
+  Result<void> publish_ota_url(std::string_view, std::string_view) override { return {}; }
   Result<void> publish_to_node(std::string_view, std::string_view) override { return {}; }
 };
 

@@ -289,6 +289,53 @@
     "Stratus)")                                                                                    \
   X(automation_error, too_many_automations, 127101, "400",                                         \
     "automation: the caller has `automations.max_per_user` automations already (Stratus)")         \
+  /* --- OTA images and jobs (rainmaker-cloud.md §6, error codes 104/105; docs/adr/0013) */        \
+  X(ota_image_error, image_missing, 104001, "400", "OTA image: `base64_fwimage` or the body missing") \
+  X(ota_image_error, name_missing, 104002, "400", "OTA image: `image_name` missing")               \
+  X(ota_image_error, image_invalid, 104003, "400",                                                 \
+    "OTA image: not an ESP application image (header, segments or checksum; the description "      \
+    "says which)")                                                                                 \
+  X(ota_image_error, fw_version_missing, 104004, "400",                                            \
+    "OTA image: no `fw_version` declared and none in the image")                                   \
+  X(ota_image_error, too_large_base64, 104010, "400", "OTA image: a base64 image over 5 MB")       \
+  X(ota_image_error, base64_invalid, 104011, "400", "OTA image: `base64_fwimage` is not base64")   \
+  X(ota_image_error, not_found, 104015, "404", "OTA image: no such image")                         \
+  X(ota_image_error, in_use, 104016, "409", "OTA image: an active job uses it")                    \
+  X(ota_image_error, id_missing, 104018, "400", "OTA image: `ota_image_id` missing")               \
+  X(ota_image_error, too_large, 104030, "400", "OTA image: over `ota.max_image_bytes`")             \
+  X(ota_image_error, archived, 104034, "400", "OTA image: the image is archived")                  \
+  X(ota_image_error, name_invalid, 104039, "400",                                                  \
+    "OTA image: `image_name` empty, over 128 bytes or with control characters")                    \
+  X(ota_image_error, declared_mismatch, 104100, "400",                                             \
+    "OTA image: a declared `fw_version` or `project_name` differs from the image header (Stratus)") \
+  X(ota_image_error, user_upload_forbidden, 104101, "403",                                         \
+    "OTA image: only a primary user of some node may upload (Stratus)")                            \
+  X(ota_job_error, name_missing, 105001, "400", "OTA job: `ota_job_name` missing")                 \
+  X(ota_job_error, targets_missing, 105002, "400",                                                 \
+    "OTA job: no `nodes`, `groups` or `node_model`/`node_type` filter")                            \
+  X(ota_job_error, name_exists, 105005, "409", "OTA job: `ota_job_name` exists")                   \
+  X(ota_job_error, not_found, 105012, "404", "OTA job: no such job")                               \
+  X(ota_job_error, id_missing, 105014, "400", "OTA job: `ota_job_id` missing")                     \
+  X(ota_job_error, node_id_missing, 105018, "400", "OTA: `node_id` missing")                       \
+  X(ota_job_error, status_not_found, 105024, "404", "OTA: no status of that node in that job")     \
+  X(ota_job_error, too_many_groups, 105028, "400", "OTA job: more than 10 groups")                 \
+  X(ota_job_error, too_many_nodes, 105029, "400", "OTA job: more than 100 nodes")                  \
+  X(ota_job_error, job_not_for_node, 105036, "400", "OTA: the job does not target that node")      \
+  X(ota_job_error, no_valid_nodes, 105048, "400",                                                  \
+    "OTA job: no target node matches the image (model, type, chip) or exists")                     \
+  X(ota_job_error, priority_invalid, 105054, "400", "OTA job: `priority` not 1–10")                \
+  X(ota_job_error, invalid_job, 105061, "400",                                                     \
+    "OTA job: invalid combination (`force_push` with `user_approval`) or value")                   \
+  X(ota_job_error, inactive, 105081, "400", "OTA job: the job is not active")                       \
+  X(ota_job_error, rollout_invalid, 105100, "400",                                                 \
+    "OTA job: `rollout` needs one of `batch_size` (1–10000) or `percent` (1–100), "                \
+    "`interval_s` 0–86400 and `stop_on_failure_percent` 0–100 (Stratus)")                          \
+  X(ota_job_error, downloads_unavailable, 105101, "400",                                           \
+    "OTA job: stratusd serves no HTTPS (`http.tls`) and plain HTTP downloads are off "              \
+    "(`ota.allow_plain_http`) (Stratus)")                                                          \
+  X(ota_job_error, download_forbidden, 105102, "403",                                              \
+    "OTA download: the URL's token is invalid, expired or for another node or image, or the "     \
+    "offer was withdrawn (Stratus)")                                                               \
   /* --- claiming (spec §6; Espressif documents no codes, so these are Stratus's) ----- */        \
   X(claim_error, mac_invalid, 150001, "400",                                                       \
     "claiming: `mac_addr` missing or not 12 hex digits (`:` and `-` allowed)")                     \

@@ -370,6 +370,10 @@ std::string event_summary(const StreamMessage& m) {
   }
   if (m.type == "automation")
     return "automation \"" + string_or(data, "name") + "\" fired: " + string_or(data, "cause");
+  if (m.type == "ota") {
+    return "OTA job " + string_or(data, "ota_job_id") + " " + string_or(data, "status") + ": " +
+           string_or(data, "additional_info");
+  }
   return m.data_json;
 }
 

@@ -45,7 +45,8 @@ enum class EventKind : std::uint8_t {
   mapping,          ///< the recipient's access to a node or group changed: data `{"role"|null,...}`
   sharing_request,  ///< a sharing request to or from the recipient: data
                     ///< `{"request_id","status",...}`
-  ota,              ///< an OTA job of the node changed state
+  ota,              ///< the node's state in an OTA job changed: data `{"ota_job_id","status",
+                    ///< "additional_info"}` (docs/adr/0013)
   automation,       ///< one of the recipient's automations fired: data `{"automation_id",
                     ///< "name","cause","results":[…]}` (node_id: the trigger node, if any)
 };

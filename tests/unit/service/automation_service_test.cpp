@@ -47,6 +47,7 @@ class RecordingMessenger final : public NodeMessenger {
     sets_.emplace_back(node_id, payload);
     return {};
   }
+  Result<void> publish_ota_url(std::string_view, std::string_view) override { return {}; }
   Result<void> publish_to_node(std::string_view, std::string_view) override { return {}; }
   std::vector<std::pair<std::string, std::string>> sets() {
     std::lock_guard lock(mutex_);

@@ -47,6 +47,7 @@ class RecordingMessenger final : public NodeMessenger {
     });
     return out;
   }
+  Result<void> publish_ota_url(std::string_view, std::string_view) override { return {}; }
   Result<void> publish_to_node(std::string_view node_id, std::string_view bytes) override {
     std::lock_guard lock(mutex_);
     if (broken)

@@ -32,6 +32,7 @@ class RecordingMessenger final : public NodeMessenger {
     sent.emplace_back(node_id, payload);
     return {};
   }
+  Result<void> publish_ota_url(std::string_view, std::string_view) override { return {}; }
   Result<void> publish_to_node(std::string_view, std::string_view) override { return {}; }
   std::vector<std::pair<std::string, std::string>> snapshot() {
     std::lock_guard lock(mutex_);

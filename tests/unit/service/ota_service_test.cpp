@@ -1,0 +1,399 @@
+// Proves the OTA use cases (issue 17, docs/adr/0013) with an injected clock: image uploads
+// are checked against their ESP header and stored content-addressed; a job targets only the
+// nodes whose model/type/chip match; `otafetch` gets a signed `otaurl`; `otastatus` moves the
+// node's state; a config with the new fw_version confirms success when the last otastatus
+// was lost; a staged rollout releases the next batch only when the previous one finished,
+// and pauses when its failure share reaches the threshold; a force-push job pushes to
+// online nodes and to a node when it comes online; cancel withdraws offers and their
+// download URLs; silent nodes time out; another node's URL is refused; a new service over
+// the same database (a restart) carries on the rollout.
+// How: real SQLite and image files in a temp dir, the real EventHub, the real file image
+// store, a messenger that records otaurl offers, ManualClock, `sweep_now` for the rollout.
+#include "service/ota_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "core/base64.hpp"
+#include "proto/esp_image.hpp"
+#include "proto/ota.hpp"
+#include "server/file_ota_image_store.hpp"
+#include "storage/sqlite/access_repository.hpp"
+#include "storage/sqlite/account_repository.hpp"
+#include "storage/sqlite/database.hpp"
+#include "storage/sqlite/node_repository.hpp"
+#include "storage/sqlite/ota_repository.hpp"
+#include "support/temp_dir.hpp"
+
+namespace stratus::service {
+namespace {
+
+namespace json = boost::json;
+namespace rest = proto::rest;
+using namespace std::chrono_literals;
+
+class RecordingMessenger final : public NodeMessenger {
+ public:
+  Result<void> publish_params_remote(std::string_view, std::string_view) override { return {}; }
+  Result<void> publish_to_node(std::string_view, std::string_view) override { return {}; }
+  Result<void> publish_ota_url(std::string_view node_id, std::string_view payload) override {
+    std::lock_guard lock(mutex_);
+    offers_.emplace_back(node_id, payload);
+    return {};
+  }
+  std::vector<proto::OtaUrl> offers_to(std::string_view node) {
+    std::lock_guard lock(mutex_);
+    std::vector<proto::OtaUrl> out;
+    for (const auto& [id, payload] : offers_) {
+      if (id == node)
+        out.push_back(*proto::parse_ota_url(payload));
+    }
+    return out;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::pair<std::string, std::string>> offers_;
+};
+
+std::string image_bytes(const std::string& version, const std::string& project = "led_light",
+                        std::uint16_t chip = 0x05) {
+  return *proto::make_esp_image(
+      {.chip_id = chip, .version = version, .project_name = project, .payload_bytes = 5000});
+}
+
+class OtaServiceTest : public ::testing::Test {
+ protected:
+  OtaServiceTest()
+      : clock_(std::chrono::system_clock::time_point(std::chrono::seconds(1800000000))),
+        db_(*storage::sqlite::Database::open(dir_.path() / "a.db", {}, 3)),
+        accounts_(db_),
+        nodes_(db_),
+        access_(db_),
+        ota_repo_(db_),
+        store_((dir_.path() / "ota").string()),
+        hub_(node_access_lookup(access_), clock_, metrics_, EventHubOptions{}),
+        signer_(std::make_shared<OtaDownloadSigner>(std::string(32, 'k'), "https://cloud:8080")) {
+    EXPECT_TRUE(store_.open());
+    EXPECT_TRUE(accounts_.create_user({"u1", "u1@example.com", "x", true, false, "", 1, 1}));
+    EXPECT_TRUE(accounts_.create_user({"adm", "adm@example.com", "x", true, true, "", 1, 1}));
+    for (const auto* node : {"n1", "n2", "n3", "n4"})
+      add_node(node, "led_light", "esp32c3", true);
+    add_node("other", "fan", "esp32c3", true);
+    hub_.start();
+  }
+  ~OtaServiceTest() override { hub_.stop(); }
+
+  void add_node(const std::string& node, const std::string& model, const std::string& chip,
+                bool connected) {
+    EXPECT_TRUE(nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
+      if (auto r = w.ensure_node(node, 1); !r)
+        return r;
+      storage::NodeInfoIndex info;
+      info.model = model;
+      info.type = "Lightbulb";
+      info.fw_version = "1.0";
+      info.platform = chip;
+      if (auto r = w.put_config(node, R"({"info":{"fw_version":"1.0"}})", info, 1); !r)
+        return r;
+      if (auto r = w.set_connectivity(node, connected, 1); !r)
+        return fail(r.error());
+      return w.add_user("u1", node, "primary", 1);
+    }));
+  }
+
+  std::unique_ptr<OtaService> service() {
+    OtaOptions options;
+    options.poll = 1h;  // the tests sweep by hand
+    options.node_timeout = 600s;
+    options.failed_grace = 0s;
+    auto s = std::make_unique<OtaService>(ota_repo_, access_, store_, messenger_, hub_, signer_,
+                                          clock_, metrics_, options);
+    s->start();
+    return s;
+  }
+
+  std::string upload(OtaService& ota, const std::string& version, const std::string& model) {
+    rest::OtaImageUpload upload{"fw-" + version, base64_encode(image_bytes(version)), version,
+                                model, std::nullopt};
+    auto image = ota.add_base64_image(admin_, upload);
+    EXPECT_TRUE(image) << image.error().message();
+    return image ? image->ota_image_id : "";
+  }
+
+  std::string job(OtaService& ota, const std::string& image_id, std::string_view extra) {
+    auto body = json::parse(R"({"ota_job_name":"j)" + std::to_string(++jobs_) +
+                            R"(","ota_image_id":")" + image_id + "\"" + std::string(extra) + "}")
+                    .as_object();
+    auto request = rest::parse_new_ota_job(body);
+    EXPECT_TRUE(request) << request.error().message();
+    auto id = ota.create_job(admin_, *request);
+    EXPECT_TRUE(id) << id.error().message();
+    return id.value_or("");
+  }
+
+  std::string status_of(OtaService& ota, const std::string& job_id, const std::string& node) {
+    auto page = ota.job_statuses(admin_, job_id, node, "", 10);
+    return page && !page->statuses.empty() ? page->statuses.front().status : "";
+  }
+
+  void fetch(OtaService& ota, const std::string& node, const std::string& version = "1.0") {
+    ota.on_fetch(node, proto::OtaFetch{node, version, std::nullopt});
+    ASSERT_TRUE(ota.flush(5s));
+  }
+  void report(OtaService& ota, const std::string& node, const std::string& job_id,
+              proto::OtaState state, std::string info = "") {
+    ota.on_status(node, proto::OtaStatus{job_id, state, std::move(info), std::nullopt, {}});
+    ASSERT_TRUE(ota.flush(5s));
+  }
+
+  test::TempDir dir_;
+  ManualClock clock_;
+  MetricsRegistry metrics_;
+  std::shared_ptr<storage::sqlite::Database> db_;
+  storage::sqlite::SqliteAccountRepository accounts_;
+  storage::sqlite::SqliteNodeRepository nodes_;
+  storage::sqlite::SqliteAccessRepository access_;
+  storage::sqlite::SqliteOtaRepository ota_repo_;
+  server::FileOtaImageStore store_;
+  RecordingMessenger messenger_;
+  EventHub hub_;
+  std::shared_ptr<const OtaDownloadSigner> signer_;
+  const Principal admin_{"adm", "s", true, 0};
+  const Principal u1_{"u1", "s", false, 0};
+  int jobs_ = 0;
+};
+
+TEST_F(OtaServiceTest, ImagesAreCheckedAgainstTheirHeader) {
+  auto ota = service();
+  const auto bytes = image_bytes("2.0");
+  auto image = ota->add_base64_image(admin_, {"fw", base64_encode(bytes), "2.0", "led_light", {}});
+  ASSERT_TRUE(image) << image.error().message();
+  EXPECT_EQ(image->fw_version, "2.0");
+  EXPECT_EQ(image->project_name, "led_light");
+  EXPECT_EQ(image->chip, "esp32c3");
+  EXPECT_EQ(image->file_size, static_cast<std::int64_t>(bytes.size()));
+  EXPECT_TRUE(std::filesystem::exists(store_.path_of(image->file_sha256)));
+  EXPECT_TRUE(image->image_url.starts_with("https://cloud:8080/v1/ota/download?image="));
+
+  auto mismatch = ota->add_base64_image(admin_, {"fw", base64_encode(bytes), "2.1", {}, {}});
+  ASSERT_FALSE(mismatch);
+  EXPECT_EQ(mismatch.error().reason, rest::ota_image_error::declared_mismatch);
+  auto corrupt = bytes;
+  corrupt[400] ^= 1;
+  auto bad = ota->add_base64_image(admin_, {"fw", base64_encode(corrupt), {}, {}, {}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().reason, rest::ota_image_error::image_invalid);
+  EXPECT_NE(bad.error().context.find("checksum"), std::string::npos);
+  EXPECT_EQ(ota->add_base64_image(admin_, {"fw", "%%%", {}, {}, {}}).error().reason,
+            rest::ota_image_error::base64_invalid);
+  EXPECT_EQ(ota->add_base64_image(u1_, {"fw", base64_encode(bytes), {}, {}, {}}).error().code,
+            errc::forbidden);
+  // Nothing of the refused uploads stays on disk: one image file, no uploads left.
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_.path() / "ota" / "images"),
+                          std::filesystem::directory_iterator{}),
+            1);
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.path() / "ota" / "uploads"));
+  // A user image needs a node the caller is primary of.
+  auto user_image = ota->add_user_image(u1_, {"mine", base64_encode(bytes), {}, {}, {}});
+  ASSERT_TRUE(user_image) << user_image.error().message();
+  const Principal stranger{"nobody", "s", false, 0};
+  EXPECT_EQ(ota->add_user_image(stranger, {"x", base64_encode(bytes), {}, {}, {}}).error().reason,
+            rest::ota_image_error::user_upload_forbidden);
+}
+
+TEST_F(OtaServiceTest, FetchGetsASignedOfferAndStatusMovesTheNode) {
+  auto ota = service();
+  const auto image = upload(*ota, "2.0", "led_light");
+  const auto id = job(*ota, image, R"(,"nodes":["n1","n2","other"])");
+  auto shown = ota->get_job(admin_, id);
+  ASSERT_TRUE(shown);
+  EXPECT_EQ(shown->counts.total, 2) << "the fan is not a led_light";
+  EXPECT_TRUE(messenger_.offers_to("n1").empty()) << "no push without force_push";
+
+  fetch(*ota, "n1");
+  const auto offers = messenger_.offers_to("n1");
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(offers[0].ota_job_id, id);
+  EXPECT_EQ(offers[0].fw_version, "2.0");
+  EXPECT_EQ(status_of(*ota, id, "n1"), "offered");
+
+  // The URL is the credential: it works for n1, not when edited for n2, not after expiry.
+  const auto query = offers[0].url.substr(offers[0].url.find('?') + 1);
+  std::map<std::string, std::string> q;
+  for (const auto& part : std::vector<std::string>{"image", "node", "expires", "sig"}) {
+    const auto at = query.find(part + "=");
+    ASSERT_NE(at, std::string::npos);
+    q[part] = query.substr(at + part.size() + 1, query.find('&', at) - at - part.size() - 1);
+  }
+  const auto now_s = unix_ms(clock_.now()) / 1000;
+  auto grant = signer_->verify(q["image"], q["node"], std::nullopt, q["expires"], q["sig"], now_s);
+  ASSERT_TRUE(grant) << grant.error().message();
+  auto file = ota->authorize_download(*grant);
+  ASSERT_TRUE(file) << file.error().message();
+  EXPECT_TRUE(std::filesystem::exists(file->path));
+  EXPECT_FALSE(signer_->verify(q["image"], std::string_view("n2"), std::nullopt, q["expires"],
+                               q["sig"], now_s));
+  EXPECT_FALSE(
+      signer_->verify(q["image"], q["node"], std::nullopt, q["expires"], q["sig"], now_s + 3601));
+  // n2 was never offered anything: a URL made for it is refused at download time.
+  auto n2_grant = OtaDownloadGrant{image, OtaDownloadGrant::Kind::node, "n2", now_s + 60};
+  EXPECT_EQ(ota->authorize_download(n2_grant).error().reason,
+            rest::ota_job_error::download_forbidden);
+
+  report(*ota, "n1", id, proto::OtaState::in_progress, "Downloaded 50% Firmware Image");
+  EXPECT_EQ(status_of(*ota, id, "n1"), "in-progress");
+  report(*ota, "n1", id, proto::OtaState::success, "OTA Upgrade finished and verified");
+  EXPECT_EQ(status_of(*ota, id, "n1"), "success");
+  report(*ota, "n1", id, proto::OtaState::in_progress, "a late report");
+  EXPECT_EQ(status_of(*ota, id, "n1"), "success") << "success is final";
+  report(*ota, "n1", "no-such-job", proto::OtaState::failed);  // dropped, counted
+  // A node already running the version is marked success, not offered.
+  fetch(*ota, "n2", "2.0");
+  EXPECT_TRUE(messenger_.offers_to("n2").empty());
+  EXPECT_EQ(status_of(*ota, id, "n2"), "success");
+  ota->sweep_now();
+  EXPECT_EQ(ota->get_job(admin_, id)->status, "finished");
+}
+
+TEST_F(OtaServiceTest, ConfigWithTheNewVersionConfirmsALostFinalStatus) {
+  auto ota = service();
+  const auto id = job(*ota, upload(*ota, "3.0", "led_light"), R"(,"nodes":["n1"])");
+  fetch(*ota, "n1");
+  report(*ota, "n1", id, proto::OtaState::in_progress, "Rebooting into new firmware");
+  hub_.publish({EventDraft{rest::EventKind::config,
+                           "n1",
+                           {},
+                           unix_ms(clock_.now()),
+                           R"({"config":{"info":{"fw_version":"3.0"}}})"}});
+  ASSERT_TRUE(hub_.flush(5s));
+  ASSERT_TRUE(ota->flush(5s));
+  EXPECT_EQ(status_of(*ota, id, "n1"), "success");
+}
+
+TEST_F(OtaServiceTest, RolloutWaitsForEachBatchAndPausesOnFailures) {
+  auto ota = service();
+  const auto image = upload(*ota, "2.0", "led_light");
+  const auto id = job(*ota, image,
+                      R"(,"nodes":["n1","n2","n3","n4"],"rollout":{"batch_size":2,)"
+                      R"("interval_s":60,"stop_on_failure_percent":50})");
+  auto shown = ota->get_job(admin_, id);
+  ASSERT_TRUE(shown);
+  EXPECT_EQ(shown->batches_released, 1);
+  EXPECT_EQ(shown->counts.total, 4);
+  // Batch 1 is n1 and n2 (node id order); n3 is not released and gets nothing.
+  fetch(*ota, "n3");
+  EXPECT_TRUE(messenger_.offers_to("n3").empty());
+  fetch(*ota, "n1");
+  fetch(*ota, "n2");
+  report(*ota, "n1", id, proto::OtaState::success);
+  clock_.advance(120s);
+  ota->sweep_now();
+  EXPECT_EQ(ota->get_job(admin_, id)->batches_released, 1) << "n2 is still running";
+  report(*ota, "n2", id, proto::OtaState::failed, "OTA Attempt 3/3 failed");
+  clock_.advance(1s);
+  ota->sweep_now();
+  shown = ota->get_job(admin_, id);
+  EXPECT_EQ(shown->status, "paused");
+  EXPECT_NE(shown->pause_reason.find("1 of 2"), std::string::npos) << shown->pause_reason;
+  EXPECT_EQ(shown->batches_released, 1);
+
+  // Resumed, batch 2 goes out; a new service over the same database (a restart) carries on.
+  ASSERT_TRUE(ota->resume_job(admin_, id));
+  EXPECT_EQ(ota->get_job(admin_, id)->batches_released, 2);
+  ota.reset();
+  auto restarted = service();
+  fetch(*restarted, "n3");
+  EXPECT_EQ(messenger_.offers_to("n3").size(), 1u);
+  report(*restarted, "n3", id, proto::OtaState::success);
+  report(*restarted, "n4", id, proto::OtaState::rejected, "Same version received");
+  restarted->sweep_now();
+  EXPECT_EQ(restarted->get_job(admin_, id)->status, "finished");
+}
+
+TEST_F(OtaServiceTest, ForcePushReachesOnlineNodesAndNodesComingOnline) {
+  add_node("n5", "led_light", "esp32c3", false);
+  auto ota = service();
+  const auto id =
+      job(*ota, upload(*ota, "2.0", "led_light"), R"(,"nodes":["n1","n5"],"force_push":true)");
+  ASSERT_TRUE(ota->flush(5s));
+  EXPECT_EQ(messenger_.offers_to("n1").size(), 1u);
+  EXPECT_TRUE(messenger_.offers_to("n5").empty()) << "offline";
+  EXPECT_EQ(status_of(*ota, id, "n5"), "pending");
+  hub_.publish({EventDraft{rest::EventKind::connectivity,
+                           "n5",
+                           {},
+                           unix_ms(clock_.now()),
+                           R"({"connected":true,"timestamp":1})"}});
+  ASSERT_TRUE(hub_.flush(5s));
+  ASSERT_TRUE(ota->flush(5s));
+  EXPECT_EQ(messenger_.offers_to("n5").size(), 1u);
+  EXPECT_EQ(status_of(*ota, id, "n5"), "offered");
+}
+
+TEST_F(OtaServiceTest, CancelWithdrawsOffersAndSilentNodesTimeOut) {
+  auto ota = service();
+  const auto image = upload(*ota, "2.0", "led_light");
+  const auto id = job(*ota, image, R"(,"nodes":["n1","n2"])");
+  fetch(*ota, "n1");
+  fetch(*ota, "n2");
+  clock_.advance(601s);
+  report(*ota, "n2", id, proto::OtaState::in_progress);
+  ota->sweep_now();
+  EXPECT_EQ(status_of(*ota, id, "n1"), "timed_out");
+  EXPECT_EQ(status_of(*ota, id, "n2"), "in-progress");
+
+  const auto now_s = unix_ms(clock_.now()) / 1000;
+  const OtaDownloadGrant n2{image, OtaDownloadGrant::Kind::node, "n2", now_s + 60};
+  EXPECT_TRUE(ota->authorize_download(n2));
+  ASSERT_TRUE(ota->cancel_job(admin_, id));
+  EXPECT_EQ(status_of(*ota, id, "n2"), "cancelled");
+  EXPECT_EQ(ota->authorize_download(n2).error().reason, rest::ota_job_error::download_forbidden);
+  report(*ota, "n2", id, proto::OtaState::success);
+  EXPECT_EQ(status_of(*ota, id, "n2"), "cancelled") << "a cancelled job takes no reports";
+  EXPECT_EQ(ota->cancel_job(admin_, id).error().reason, rest::ota_job_error::inactive);
+  // The image is free again: it can be deleted, and its file goes with it.
+  const auto path = store_.path_of(ota->get_image(admin_, image)->file_sha256);
+  ASSERT_TRUE(ota->delete_image(admin_, image));
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+TEST_F(OtaServiceTest, JobRequestsAreValidated) {
+  auto ota = service();
+  const auto image = upload(*ota, "2.0", "led_light");
+  const auto error_of = [&](std::string_view body) {
+    auto request = rest::parse_new_ota_job(json::parse(body).as_object());
+    EXPECT_TRUE(request);
+    auto id = ota->create_job(admin_, *request);
+    return id ? 0 : id.error().reason;
+  };
+  const std::string img = R"("ota_image_id":")" + image + "\"";
+  EXPECT_EQ(error_of(R"({)" + img + R"(,"nodes":["n1"]})"), rest::ota_job_error::name_missing);
+  EXPECT_EQ(error_of(R"({"ota_job_name":"a",)" + img + "}"), rest::ota_job_error::targets_missing);
+  EXPECT_EQ(error_of(R"({"ota_job_name":"a",)" + img + R"(,"nodes":["other"]})"),
+            rest::ota_job_error::no_valid_nodes);
+  EXPECT_EQ(error_of(R"({"ota_job_name":"a",)" + img + R"(,"nodes":["n1"],"priority":11})"),
+            rest::ota_job_error::priority_invalid);
+  EXPECT_EQ(error_of(R"({"ota_job_name":"a",)" + img +
+                     R"(,"nodes":["n1"],"force_push":true,"user_approval":true})"),
+            rest::ota_job_error::invalid_job);
+  EXPECT_EQ(error_of(R"({"ota_job_name":"a",)" + img +
+                     R"(,"nodes":["n1"],"rollout":{"batch_size":2,"percent":5}})"),
+            rest::ota_job_error::rollout_invalid);
+  EXPECT_EQ(error_of(R"({"ota_job_name":"a","ota_image_id":"nope","nodes":["n1"]})"),
+            rest::ota_image_error::not_found);
+  EXPECT_EQ(error_of(R"({"ota_job_name":"a",)" + img + R"(,"nodes":["n1"]})"), 0);
+  EXPECT_EQ(error_of(R"({"ota_job_name":"a",)" + img + R"(,"nodes":["n1"]})"),
+            rest::ota_job_error::name_exists);
+  EXPECT_EQ(ota->delete_image(admin_, image).error().reason, rest::ota_image_error::in_use);
+  // A model filter finds every led_light, not the fan.
+  EXPECT_EQ(ota->get_job(admin_, job(*ota, image, R"(,"node_model":"led_light")"))->counts.total,
+            4);
+}
+
+}  // namespace
+}  // namespace stratus::service
