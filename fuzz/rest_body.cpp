@@ -17,6 +17,7 @@
 #include "fuzz_check.hpp"
 #include "proto/rest/accounts.hpp"
 #include "proto/rest/automations.hpp"
+#include "proto/rest/ota.hpp"
 #include "proto/rest/claiming.hpp"
 #include "proto/rest/commands.hpp"
 #include "proto/rest/events.hpp"
@@ -135,6 +136,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                    again->transfer == share->transfer && again->new_role == share->new_role);
       }
     }
+    if (const auto upload = rest::parse_ota_image_upload(*object)) {
+      const auto again = rest::parse_ota_image_upload(rest::to_json(*upload));
+      FUZZ_CHECK(again && again->image_name == upload->image_name &&
+                 again->base64_fwimage == upload->base64_fwimage &&
+                 again->fw_version == upload->fw_version && again->model == upload->model);
+    } else {
+      FUZZ_CHECK(upload.error().code == errc::invalid_argument);
+    }
+    if (const auto job = rest::parse_new_ota_job(*object)) {
+      // What a client writes for this job, the server reads back unchanged.
+      const auto again = rest::parse_new_ota_job(rest::to_json(*job));
+      FUZZ_CHECK(again && again->ota_job_name == job->ota_job_name && again->nodes == job->nodes &&
+                 again->groups == job->groups && again->priority == job->priority &&
+                 again->force_push == job->force_push &&
+                 again->rollout.has_value() == job->rollout.has_value());
+    } else {
+      FUZZ_CHECK(job.error().code == errc::invalid_argument);
+    }
     if (const auto fields = rest::parse_group_fields(*object)) {
       const auto again = rest::parse_group_fields(rest::to_json(*fields));
       FUZZ_CHECK(again.has_value());
@@ -158,6 +177,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)rest::parse_command_created(*object);
     (void)rest::parse_share_created(*object);
     (void)rest::parse_group_created(*object);
+    (void)rest::parse_ota_image_created(*object);
+    (void)rest::parse_ota_node_status(*object);
+    (void)rest::parse_ota_update_check(*object);
+    const auto images = rest::parse_ota_image_page(*object);
+    FUZZ_CHECK(rest::parse_ota_image_page(rest::to_json(images)).images.size() ==
+               images.images.size());
+    const auto jobs = rest::parse_ota_job_page(*object);
+    FUZZ_CHECK(rest::parse_ota_job_page(rest::to_json(jobs)).jobs.size() == jobs.jobs.size());
+    (void)rest::parse_ota_node_status_page(*object);
     for (const auto kind : {rest::SharingKind::node, rest::SharingKind::group}) {
       (void)rest::parse_sharing_users(*object, kind);
       const auto requests = rest::parse_sharing_request_page(*object, kind);
