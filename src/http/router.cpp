@@ -24,15 +24,19 @@ bool is_method_token(std::string_view method) {
 
 }  // namespace
 
-void Router::add(std::string_view method, std::string path, Handler handler) {
+void Router::add(std::string_view method, std::string path, Handler handler, RouteOptions options) {
   STRATUS_ASSERT(is_method_token(method), "HTTP method must be an upper-case token");
   STRATUS_ASSERT(!path.empty() && path.front() == '/', "route path must start with '/'");
   STRATUS_ASSERT(handler != nullptr, "route handler must not be empty");
+  STRATUS_ASSERT(options.max_body_bytes.value_or(1) > 0, "a route's max_body_bytes must be > 0");
   const std::string key(normalized(path));
   auto& route = routes_[key];
   if (route.pattern.empty())
     route.pattern = std::move(path);
-  const bool inserted = route.methods.emplace(std::string(method), std::move(handler)).second;
+  const bool inserted =
+      route.methods
+          .emplace(std::string(method), Method{.handler = std::move(handler), .options = options})
+          .second;
   STRATUS_ASSERT(inserted, "route registered twice for the same method");
 }
 
@@ -60,10 +64,11 @@ RouteMatch Router::find(std::string_view method, std::string_view path) const {
   if (handler != methods.end()) {
     const bool upgradable = route->second.upgrade != nullptr && handler->first == "GET";
     return RouteMatch{.kind = RouteMatch::Kind::found,
-                      .handler = &handler->second,
+                      .handler = &handler->second.handler,
                       .route = route->second.pattern,
                       .allow = {},
-                      .upgrade = upgradable ? &route->second.upgrade : nullptr};
+                      .upgrade = upgradable ? &route->second.upgrade : nullptr,
+                      .options = handler->second.options};
   }
 
   // HEAD is answered wherever GET is, so it is allowed there too.
@@ -81,7 +86,16 @@ RouteMatch Router::find(std::string_view method, std::string_view path) const {
   return RouteMatch{.kind = RouteMatch::Kind::method_not_allowed,
                     .handler = nullptr,
                     .route = route->second.pattern,
-                    .allow = std::move(allow)};
+                    .allow = std::move(allow),
+                    .upgrade = nullptr,
+                    .options = {}};
+}
+
+bool Router::has_body_to_file_routes() const {
+  return std::any_of(routes_.begin(), routes_.end(), [](const auto& route) {
+    return std::any_of(route.second.methods.begin(), route.second.methods.end(),
+                       [](const auto& method) { return method.second.options.body_to_file; });
+  });
 }
 
 }  // namespace stratus::http

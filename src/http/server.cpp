@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <exception>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -34,7 +35,10 @@ namespace {
 // After the grace period and a forced close, how long handlers get to notice.
 constexpr std::chrono::milliseconds abandon_wait{100};
 
-Result<void> check(const ServerOptions& options) {
+Result<void> check(const ServerOptions& options, const Router& router) {
+  if (router.has_body_to_file_routes() && options.upload_dir.empty())
+    return fail(errc::invalid_argument,
+                "http upload_dir must be set: a route streams bodies to files");
   if (options.threads == 0)
     return fail(errc::invalid_argument, "http threads must be at least 1");
   if (options.max_header_bytes == 0 || options.max_header_bytes > 0xffffffffU) {
@@ -44,6 +48,25 @@ Result<void> check(const ServerOptions& options) {
     return fail(errc::invalid_argument, "http max_connections must be at least 1");
   if (options.websocket_send_queue == 0 || options.websocket_max_message_bytes == 0)
     return fail(errc::invalid_argument, "http websocket limits must be at least 1");
+  return {};
+}
+
+// Creates the upload directory (owner-only) unless it exists.
+Result<void> prepare_upload_dir(const std::filesystem::path& dir) {
+  if (dir.empty())
+    return {};
+  std::error_code ec;
+  const bool created = std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return fail(errc::unavailable, "http upload_dir " + dir.string() + ": " + ec.message());
+  if (!std::filesystem::is_directory(dir, ec))
+    return fail(errc::unavailable, "http upload_dir " + dir.string() + ": not a directory");
+  if (created) {
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+    if (ec)
+      return fail(errc::unavailable, "http upload_dir " + dir.string() + ": " + ec.message());
+  }
   return {};
 }
 
@@ -100,7 +123,9 @@ class Server::Impl {
   Result<void> start() {
     std::lock_guard lock(lifecycle_);
     STRATUS_ASSERT(!started_, "Server::start called twice");
-    if (auto ok = check(options_); !ok)
+    if (auto ok = check(options_, router_); !ok)
+      return ok;
+    if (auto ok = prepare_upload_dir(options_.upload_dir); !ok)
       return ok;
     if (options_.tls) {
       auto tls = load_tls(*options_.tls);

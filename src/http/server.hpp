@@ -30,12 +30,20 @@ struct ServerOptions {
   std::uint16_t port = 0;                  ///< 0: the OS picks a free port (see `Server::port`).
   unsigned threads = 2;                    ///< Threads running the io_context; at least 1.
   std::size_t max_header_bytes = 8192;     ///< Request line + headers; above: 431.
-  std::size_t max_body_bytes = 1 << 20;    ///< Above: 413; the handler is not called.
-  std::size_t max_connections = 10000;     ///< Open connections; above: 503 and close.
-  std::chrono::milliseconds idle_timeout{30000};     ///< Keep-alive idle time and header read.
-  std::chrono::milliseconds request_timeout{30000};  ///< Body read + handler; handler overrun: 503.
-  std::chrono::milliseconds shutdown_grace{5000};    ///< How long `stop` lets requests finish.
+  /// Above: 413; the handler is not called. A route may set its own (`RouteOptions`).
+  std::size_t max_body_bytes = 1 << 20;
+  std::size_t max_connections = 10000;            ///< Open connections; above: 503 and close.
+  std::chrono::milliseconds idle_timeout{30000};  ///< Keep-alive idle time and header read.
+  /// Body read + handler; handler overrun: 503. Also the limit for writing one reply, or
+  /// one chunk (64 KiB) of a file reply. `body_to_file` routes read the body under
+  /// `idle_timeout` per read instead and start this clock when the body is in.
+  std::chrono::milliseconds request_timeout{30000};
+  std::chrono::milliseconds shutdown_grace{5000};  ///< How long `stop` lets requests finish.
   std::optional<TlsFiles> tls;  ///< When set, every connection is TLS (1.2 minimum).
+  /// Where `body_to_file` routes stream request bodies (temp files `upload-<random>.part`,
+  /// created with O_EXCL, mode 0600). `start` creates it (mode 0700) if missing and fails
+  /// if it is empty while such a route exists.
+  std::filesystem::path upload_dir;
   /// WebSocket routes: messages waiting to be sent on one connection; one more and the
   /// connection is closed with 4008 (a client that reads too slowly never slows the
   /// server: it is cut off).
@@ -63,10 +71,11 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  /// Loads the TLS identity if configured, binds, listens and starts the threads.
-  /// Errors: `invalid_argument` (bad option, bad address, unloadable cert/key, with
-  /// the OpenSSL text), `unavailable` (bind/listen failed, with the OS text, e.g.
-  /// port in use). Call at most once.
+  /// Loads the TLS identity if configured, creates `upload_dir` if needed, binds, listens
+  /// and starts the threads. Errors: `invalid_argument` (bad option, bad address,
+  /// unloadable cert/key, with the OpenSSL text; a `body_to_file` route without an
+  /// `upload_dir`), `unavailable` (bind/listen failed, with the OS text, e.g. port in
+  /// use; `upload_dir` cannot be created). Call at most once.
   Result<void> start();
 
   /// The bound port (the chosen one when `ServerOptions::port` was 0); 0 before `start`.

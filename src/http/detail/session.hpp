@@ -1,10 +1,13 @@
 #pragma once
 /// @file
-/// One HTTP/1.1 connection: read a request within the limits, route it, run the
-/// handler under a deadline, write the reply, repeat while keep-alive. Written
-/// once as a template over the stream (plain TCP or TLS over TCP).
+/// One HTTP/1.1 connection: read a request within the limits (the route, known once
+/// the header is in, may raise the body limit or have the body streamed to a temp
+/// file), run the handler under a deadline, write the reply (a file reply in bounded
+/// chunks), repeat while keep-alive. Written once as a template over the stream (plain
+/// TCP or TLS over TCP).
 /// Internal: included by server.cpp only.
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -15,6 +18,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/string.hpp>
@@ -33,9 +37,11 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "core/metrics.hpp"
 #include "http/detail/connections.hpp"
+#include "http/detail/files.hpp"
 #include "http/detail/websocket_channel.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
@@ -86,9 +92,10 @@ inline std::optional<Response> read_error_reply(const beast::error_code& ec) {
   return std::nullopt;
 }
 
-/// Turns the parsed message into the handler's `Request`; fails on a bad target.
-inline Result<Request> to_request(bhttp::request<bhttp::string_body>&& message,
-                                  const std::string& remote) {
+/// Turns the parsed header plus the body (in memory, or the path of the file holding
+/// it) into the handler's `Request`; fails on a bad target.
+inline Result<Request> to_request(const bhttp::request_header<>& message, std::string body,
+                                  std::string body_file, const std::string& remote) {
   auto target = parse_target(to_std(message.target()));
   if (!target)
     return fail(std::move(target.error()));
@@ -100,24 +107,39 @@ inline Result<Request> to_request(bhttp::request<bhttp::string_body>&& message,
   for (const auto& field : message) {
     request.headers.emplace_back(to_std(field.name_string()), to_std(field.value()));
   }
-  request.body = std::move(message.body());
+  request.body = std::move(body);
+  request.body_file = std::move(body_file);
   request.remote_address = remote;
   return request;
 }
 
-/// The wire form of `response`: always Content-Length (RainMaker firmware rejects
-/// chunked replies), except for statuses that have no body at all.
-inline bhttp::response<bhttp::string_body> to_wire(Response response, unsigned version,
-                                                   bool keep_alive, bool head) {
+inline bool bodiless_status(int status) {
+  return status == 204 || status == 304;  // RFC 9110 §8.6
+}
+
+/// Replaces a `response` that breaks the `Response` contract (status outside
+/// 200..599; a file with a body or with a bodiless status) by a 500, logging why.
+inline void enforce_contract(Response& response) {
   if (response.status < 200 || response.status > 599) {
     log::error(log::Channel::http, "handler returned invalid status={}", response.status);
-    response = failure_response(500, proto::rest::http_error::internal_error, "internal error");
+  } else if (response.file && (!response.body.empty() || bodiless_status(response.status))) {
+    log::error(log::Channel::http, "handler returned a file reply with a body or status={}",
+               response.status);
+  } else {
+    return;
   }
-  bhttp::response<bhttp::string_body> wire{static_cast<bhttp::status>(response.status), version};
+  response = failure_response(500, proto::rest::http_error::internal_error, "internal error");
+}
+
+/// Status and header fields of `response` on `wire`; framing (Content-Length,
+/// Transfer-Encoding, Connection) is the caller's.
+template <class Body>
+void set_header(bhttp::response<Body>& wire, const Response& response, bool keep_alive) {
+  wire.result(static_cast<bhttp::status>(response.status));
   wire.set(bhttp::field::server, "stratus");
   if (!response.content_type.empty())
     wire.set(bhttp::field::content_type, response.content_type);
-  for (auto& [name, value] : response.headers) {
+  for (const auto& [name, value] : response.headers) {
     const auto field = bhttp::string_to_field(name);
     if (field == bhttp::field::content_length || field == bhttp::field::transfer_encoding ||
         field == bhttp::field::connection) {
@@ -126,11 +148,30 @@ inline bhttp::response<bhttp::string_body> to_wire(Response response, unsigned v
     wire.insert(name, value);
   }
   wire.keep_alive(keep_alive);
-  if (response.status == 204 || response.status == 304)
-    return wire;  // RFC 9110 §8.6
+}
+
+/// The wire form of an in-memory `response` (`enforce_contract` applied, no `file`):
+/// always Content-Length (RainMaker firmware rejects chunked replies), except for
+/// statuses that have no body at all.
+inline bhttp::response<bhttp::string_body> to_wire(Response response, unsigned version,
+                                                   bool keep_alive, bool head) {
+  bhttp::response<bhttp::string_body> wire{bhttp::status::ok, version};
+  set_header(wire, response, keep_alive);
+  if (bodiless_status(response.status))
+    return wire;
   wire.content_length(response.body.size());
   if (!head)
     wire.body() = std::move(response.body);
+  return wire;
+}
+
+/// The header of a file reply (`enforce_contract` applied, `file` set): Content-Length
+/// is the range's length; the body follows separately.
+inline bhttp::response<bhttp::empty_body> to_wire_header(const Response& response, unsigned version,
+                                                         bool keep_alive) {
+  bhttp::response<bhttp::empty_body> wire{bhttp::status::ok, version};
+  set_header(wire, response, keep_alive);
+  wire.content_length(response.file->length);
   return wire;
 }
 
@@ -151,6 +192,10 @@ class Session {
         remote_(std::move(remote)),
         over_capacity_(over_capacity) {
     connection_.attach(tcp());
+    // A file reply is a header write then chunk writes: without this, Nagle holds the
+    // first chunk until the peer's (delayed) ACK of the header, ~40 ms per reply.
+    beast::error_code ignored;
+    tcp().socket().set_option(net::ip::tcp::no_delay(true), ignored);
   }
   ~Session() { connection_.detach(); }
   Session(const Session&) = delete;
@@ -168,6 +213,7 @@ class Session {
 
  private:
   using Parser = bhttp::request_parser<bhttp::string_body>;
+  using FileParser = bhttp::request_parser<bhttp::file_body>;
   static constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
   // After an error reply or a server-side close, how long and how much of what
   // the peer still sends is read and dropped, so that closing does not reset
@@ -199,7 +245,9 @@ class Session {
 
     Parser parser;
     parser.header_limit(static_cast<std::uint32_t>(context_.options.max_header_bytes));
-    parser.body_limit(context_.options.max_body_bytes);
+    // The body limit depends on the route, known once the header is in (read_body sets
+    // it); Beast would check Content-Length against a limit while reading the header.
+    parser.body_limit(boost::none);
 
     tcp().expires_after(context_.options.idle_timeout);
     beast::error_code ec;
@@ -207,15 +255,6 @@ class Session {
     std::tie(ec, unused) = co_await bhttp::async_read_header(stream_, buffer_, parser, use_tuple);
     connection_.set_busy(true);
     const auto started = std::chrono::steady_clock::now();
-    if (!ec && !parser.is_done()) {
-      tcp().expires_after(context_.options.request_timeout);
-      if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
-        bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, parser.get().version()};
-        std::tie(ec, unused) = co_await bhttp::async_write(stream_, go_on, use_tuple);
-      }
-      if (!ec)
-        std::tie(ec, unused) = co_await bhttp::async_read(stream_, buffer_, parser, use_tuple);
-    }
 
     Exchange exchange{.started = started};
     if (const auto target = to_std(parser.get().target());
@@ -223,7 +262,25 @@ class Session {
       exchange.method = std::string(to_std(parser.get().method_string()));
       exchange.path = std::string(target.substr(0, target.find('?')));
     }
+
+    // On a body_to_file route the message moves to `file_parser` (`parser` is then
+    // spent) and the body to the file `upload` names.
+    std::optional<FileParser> file_parser;
+    TempFile upload;
+    bool upload_failed = false;
+    if (!ec) {
+      auto reading = read_body(parser, file_parser, upload, upload_failed);
+      ec = co_await std::move(reading);
+    }
+    if (upload_failed) {
+      upload.remove();
+      Response broken =
+          failure_response(500, proto::rest::http_error::internal_error, "internal error");
+      co_await reply_and_log(exchange, broken, 11, false, false);
+      co_return false;
+    }
     if (ec) {
+      upload.remove();
       auto reply = read_error_reply(ec);
       if (!reply) {
         log::debug(log::Channel::http, "connection ended remote={} reason={}", remote_,
@@ -234,10 +291,11 @@ class Session {
       co_return false;
     }
 
-    auto& message = parser.get();
+    const bhttp::request_header<>& message =
+        file_parser ? file_parser->get().base() : parser.get().base();
     const unsigned version = message.version();
     const bool head = message.method() == bhttp::verb::head;
-    const bool keep_alive = message.keep_alive();
+    const bool keep_alive = file_parser ? file_parser->keep_alive() : parser.keep_alive();
     if (over_capacity_) {
       Response busy =
           failure_response(503, proto::rest::http_error::server_busy, "too many connections");
@@ -246,16 +304,20 @@ class Session {
     }
     // A WebSocket handshake needs the request as Beast parsed it (headers only: a GET).
     std::optional<bhttp::request<bhttp::string_body>> upgrade_message;
-    if (beast::websocket::is_upgrade(message))
-      upgrade_message.emplace(message);
-    auto request = to_request(parser.release(), remote_);
+    if (!file_parser && beast::websocket::is_upgrade(parser.get()))
+      upgrade_message.emplace(parser.get());
+    std::string body = file_parser ? std::string{} : std::move(parser.get().body());
+    auto request = to_request(message, std::move(body), upload.path(), remote_);
     if (!request) {
+      upload.remove();
       Response malformed = failure_response(400, proto::rest::http_error::malformed_request,
                                             request.error().context);
       co_await reply_and_log(exchange, malformed, version, false, head);
       co_return false;
     }
-    const auto deadline = started + context_.options.request_timeout;
+    // A streamed body may take long to arrive: the handler's time starts when it is in.
+    const auto deadline = (upload.path().empty() ? started : std::chrono::steady_clock::now()) +
+                          context_.options.request_timeout;
     if (upgrade_message) {
       const RouteMatch match = context_.router.find(request->method, request->path);
       if (match.upgrade != nullptr) {
@@ -268,10 +330,101 @@ class Session {
       }
     }
     Response response = co_await respond(*request, deadline);
+    upload.remove();  // unless the handler moved it away
     exchange.route = request->route.empty() ? "unmatched" : request->route;
     const bool again = keep_alive && !context_.stopping.load();
     const bool written = co_await reply_and_log(exchange, response, version, again, head);
     co_return written&& again;
+  }
+
+  // How to read one request's body, decided from its header and route.
+  struct BodyPlan {
+    std::size_t max_body_bytes = 0;
+    bool to_file = false;
+  };
+
+  [[nodiscard]] BodyPlan plan_body(const bhttp::request_header<>& header) const {
+    BodyPlan plan{.max_body_bytes = context_.options.max_body_bytes, .to_file = false};
+    if (over_capacity_)
+      return plan;  // answered 503 whatever it is: no temp file for it
+    const auto target = parse_target(to_std(header.target()));
+    if (!target)
+      return plan;  // answered 400 once read
+    const RouteMatch match = context_.router.find(to_std(header.method_string()), target->path);
+    if (match.kind != RouteMatch::Kind::found)
+      return plan;
+    plan.max_body_bytes = match.options.max_body_bytes.value_or(plan.max_body_bytes);
+    plan.to_file = match.options.body_to_file;
+    return plan;
+  }
+
+  // Reads the body of the request whose header `parser` holds, as its route wants: into
+  // memory under `request_timeout` for the whole body, or (body_to_file) through
+  // `file_parser` into a new temp file that `upload` then names, under `idle_timeout` per
+  // read. Answers `Expect: 100-continue` first. A declared Content-Length over the limit
+  // fails at once (no 100 Continue, nothing read). Returns the read error; sets
+  // `upload_failed` (and returns no error) when the temp file could not be made.
+  net::awaitable<beast::error_code> read_body(Parser& parser,
+                                              std::optional<FileParser>& file_parser,
+                                              TempFile& upload, bool& upload_failed) {
+    beast::error_code ec;
+    const BodyPlan plan = plan_body(parser.get());
+    const auto declared = parser.content_length();
+    if (declared && *declared > plan.max_body_bytes) {
+      ec = bhttp::error::body_limit;
+      co_return ec;
+    }
+    if (plan.to_file) {
+      auto created = create_upload_file(context_.options.upload_dir);
+      if (!created) {
+        log::error(log::Channel::http, "upload file failed error={}", created.error().context);
+        upload_failed = true;
+        co_return ec;
+      }
+      upload.adopt(created->path);
+      if (parser.is_done())
+        co_return ec;  // no body: the handler gets an empty file
+      file_parser.emplace(std::move(parser));
+      file_parser->body_limit(plan.max_body_bytes);
+      file_parser->get().body().reset(std::move(created->file), ec);
+      if (ec) {
+        log::error(log::Channel::http, "upload file failed path={} error={}", upload.path(),
+                   ec.message());
+        upload_failed = true;
+        ec = {};
+        co_return ec;
+      }
+    } else {
+      parser.body_limit(plan.max_body_bytes);
+      if (parser.is_done())
+        co_return ec;
+    }
+
+    const bhttp::request_header<>& header =
+        file_parser ? file_parser->get().base() : parser.get().base();
+    std::size_t unused = 0;
+    tcp().expires_after(context_.options.request_timeout);
+    if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
+      bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, header.version()};
+      std::tie(ec, unused) = co_await bhttp::async_write(stream_, go_on, use_tuple);
+      if (ec)
+        co_return ec;
+    }
+    if (!file_parser) {
+      std::tie(ec, unused) = co_await bhttp::async_read(stream_, buffer_, parser, use_tuple);
+      co_return ec;
+    }
+    // An image of hundreds of MB over a slow link: what bounds the read is the peer
+    // going quiet, not the total time.
+    while (!file_parser->is_done()) {
+      tcp().expires_after(context_.options.idle_timeout);
+      std::tie(ec, unused) =
+          co_await bhttp::async_read_some(stream_, buffer_, *file_parser, use_tuple);
+      if (ec)
+        break;
+    }
+    file_parser->get().body().close();
+    co_return ec;
   }
 
   // Per-request facts for the access log and the metrics.
@@ -469,12 +622,24 @@ class Session {
 
   // Counts the reply, writes it (moving from `response`), then logs it; returns
   // whether the write succeeded. Counting first means a client that has read
-  // its reply always finds it in /metrics.
+  // its reply always finds it in /metrics. A file reply's file is opened first (a
+  // missing or short file turns it into a 500) and then streamed after the header.
   net::awaitable<bool> reply_and_log(const Exchange& exchange, Response& response, unsigned version,
                                      bool keep_alive, bool head) {
+    enforce_contract(response);
+    std::optional<beast::file> source;
+    if (response.file) {
+      auto opened = open_file_range(*response.file);
+      if (opened) {
+        source.emplace(std::move(*opened));
+      } else {
+        log::error(log::Channel::http, "file reply failed route={} error={}", exchange.route,
+                   opened.error().context);
+        response = failure_response(500, proto::rest::http_error::internal_error, "internal error");
+      }
+    }
     const int status = response.status;
-    const std::size_t bytes = response.body.size();
-    auto wire = to_wire(std::move(response), version, keep_alive, head);
+    const std::uint64_t bytes = response.file ? response.file->length : response.body.size();
     context_.metrics
         .counter("stratus_http_requests_total", "HTTP requests answered, by route and status",
                  {{"route", exchange.route}, {"status", std::to_string(status)}})
@@ -482,7 +647,19 @@ class Session {
     tcp().expires_after(context_.options.request_timeout);
     beast::error_code ec;
     std::size_t unused = 0;
-    std::tie(ec, unused) = co_await bhttp::async_write(stream_, wire, use_tuple);
+    bool complete = true;
+    if (!response.file) {
+      auto wire = to_wire(std::move(response), version, keep_alive, head);
+      std::tie(ec, unused) = co_await bhttp::async_write(stream_, wire, use_tuple);
+    } else {
+      auto wire = to_wire_header(response, version, keep_alive);
+      bhttp::response_serializer<bhttp::empty_body> serializer(wire);
+      std::tie(ec, unused) = co_await bhttp::async_write_header(stream_, serializer, use_tuple);
+      if (!ec && !head) {
+        auto streaming = write_file(*source, *response.file);
+        complete = co_await std::move(streaming);
+      }
+    }
 
     const std::chrono::duration<double, std::milli> latency =
         std::chrono::steady_clock::now() - exchange.started;
@@ -492,7 +669,40 @@ class Session {
         exchange.method, exchange.path, exchange.route, status, bytes, latency.count(), remote_);
     if (ec)
       log::debug(log::Channel::http, "write failed remote={} error={}", remote_, ec.message());
-    co_return !ec;
+    co_return !ec && complete;
+  }
+
+  // Streams `file.length` bytes from `source` (positioned at `file.offset`) in chunks
+  // of `file_chunk_bytes`, each write under its own `request_timeout`. False (the
+  // connection must close: the client was promised more) if the file ends early or a
+  // read or write fails.
+  net::awaitable<bool> write_file(beast::file& source, const FileBody& file) {
+    std::vector<char> chunk(
+        static_cast<std::size_t>(std::min<std::uint64_t>(file.length, file_chunk_bytes)));
+    std::uint64_t sent = 0;
+    while (sent < file.length) {
+      const auto want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(file.length - sent, chunk.size()));
+      beast::error_code ec;
+      const std::size_t got = source.read(chunk.data(), want, ec);
+      if (ec || got == 0) {
+        log::error(log::Channel::http,
+                   "file reply cut short path={} sent={} promised={} remote={} error={}", file.path,
+                   sent, file.length, remote_, ec ? ec.message() : "end of file");
+        co_return false;
+      }
+      tcp().expires_after(context_.options.request_timeout);
+      std::size_t written = 0;
+      std::tie(ec, written) =
+          co_await net::async_write(stream_, net::buffer(chunk.data(), got), use_tuple);
+      if (ec) {
+        log::debug(log::Channel::http, "file reply write failed remote={} sent={} error={}",
+                   remote_, sent, ec.message());
+        co_return false;
+      }
+      sent += got;
+    }
+    co_return true;
   }
 
   // Ends the connection politely: TLS close_notify or TCP FIN, then drains what

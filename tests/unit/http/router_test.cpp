@@ -1,5 +1,6 @@
 // Proves that the router tells a found route from an unknown path (404) and from
-// a known path with another method (405 + Allow). How: lookups on a small table.
+// a known path with another method (405 + Allow), and hands out each route's body
+// options. How: lookups on a small table.
 #include "http/router.hpp"
 
 #include <gtest/gtest.h>
@@ -60,6 +61,26 @@ TEST(Router, HeadFallsBackToGet) {
   const Router router = sample();
   EXPECT_EQ(router.find("HEAD", "/v1/user/nodes").kind, RouteMatch::Kind::found);
   EXPECT_EQ(router.find("HEAD", "/v1/login2").kind, RouteMatch::Kind::method_not_allowed);
+}
+
+TEST(Router, ReportsEachMethodsBodyOptions) {
+  Router router = sample();
+  EXPECT_FALSE(router.has_body_to_file_routes());
+  router.add("PUT", "/v1/firmware", ok,
+             RouteOptions{.max_body_bytes = 512U << 20, .body_to_file = true});
+  router.add("GET", "/v1/firmware", ok);
+  EXPECT_TRUE(router.has_body_to_file_routes());
+
+  const RouteMatch upload = router.find("PUT", "/v1/firmware/");
+  ASSERT_EQ(upload.kind, RouteMatch::Kind::found);
+  EXPECT_TRUE(upload.options.body_to_file);
+  EXPECT_EQ(upload.options.max_body_bytes, std::size_t{512} << 20);
+
+  const RouteMatch download = router.find("HEAD", "/v1/firmware");
+  ASSERT_EQ(download.kind, RouteMatch::Kind::found);
+  EXPECT_FALSE(download.options.body_to_file);
+  EXPECT_FALSE(download.options.max_body_bytes.has_value());
+  EXPECT_FALSE(router.find("POST", "/v1/firmware").options.body_to_file);  // 405
 }
 
 }  // namespace
