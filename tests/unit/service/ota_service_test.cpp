@@ -21,6 +21,7 @@
 #include "core/base64.hpp"
 #include "proto/esp_image.hpp"
 #include "proto/ota.hpp"
+#include "proto/rest/error_codes.hpp"
 #include "server/file_ota_image_store.hpp"
 #include "storage/sqlite/access_repository.hpp"
 #include "storage/sqlite/account_repository.hpp"
