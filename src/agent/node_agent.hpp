@@ -26,7 +26,7 @@ struct AgentOtaOptions {
   /// removed at the reboot into it). Required with OTA.
   std::filesystem::path dir;
   /// CA file, timeouts and size limit of downloads (`ca_file`: the node's `ca.crt`).
-  DownloadOptions download;
+  DownloadOptions download{};
   /// How often the session's `tick` runs (the `otafetch` and reboot timers' resolution).
   std::chrono::milliseconds tick_period{200};
 };
@@ -43,7 +43,7 @@ struct AgentOptions {
   mqtt::ClientOptions mqtt;
   SessionOptions session;
   /// Used when `session.ota` is set.
-  AgentOtaOptions ota;
+  AgentOtaOptions ota{};
 };
 
 /// `mqtt::ClientOptions` as RainMaker firmware connects (spec §1.1): MQTT 3.1.1, keepalive
