@@ -18,6 +18,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/error.hpp"
@@ -123,6 +124,15 @@ class NodeModel {
 
   /// Sets node attribute `name` (config `attributes[]`), replacing an earlier value.
   void set_attribute(std::string name, std::string value);
+
+  /// Sets `info.fw_version` (the running firmware's version, published in `config`): an
+  /// OTA's new image after its reboot (spec rainmaker-device.md §8.3).
+  void set_fw_version(std::string fw_version) { config_.info.fw_version = std::move(fw_version); }
+
+  /// Sets `info.project_name` (the firmware's project, as its image header names it).
+  void set_project_name(std::string project_name) {
+    config_.info.project_name = std::move(project_name);
+  }
 
   /// Registers the handler of command `command` for callers whose role bits meet
   /// `access` (spec §3.1; `esp_rmaker_cmd_register`). Custom commands use ids ≥ 0x1000;

@@ -45,7 +45,13 @@ NodeSession::NodeSession(NodeModel& model, const Clock& clock, SessionOptions op
   if (options_.cmd_resp) {
     model_.set_attribute("cmd-resp", "1");
   }
+  if (options_.ota) {
+    ota_ = std::make_unique<OtaEngine>(model_, clock_, *options_.ota, options_.basic_ingest_topics,
+                                       [this](MqttActions& out) { report(out); });
+  }
 }
+
+NodeSession::~NodeSession() = default;
 
 void NodeSession::publish(Suffix suffix, std::string payload, MqttActions& out) const {
   out.push_back({MqttAction::Kind::publish,
@@ -74,6 +80,9 @@ void NodeSession::on_connected(MqttActions& out) {
     subscribe_all(out);
     start_cmd_resp(out);
     report(out);
+    if (ota_) {
+      ota_->on_connected(false, out);
+    }
     return;
   }
   // spec §1.4 steps 2-3.
@@ -97,21 +106,69 @@ void NodeSession::on_connected(MqttActions& out) {
     }
   }
   start_cmd_resp(out);  // spec §1.4 step 5
+  if (ota_) {
+    ota_->on_connected(true, out);
+  }
 }
 
 void NodeSession::on_disconnected() noexcept {
   connected_ = false;
+  if (ota_) {
+    ota_->on_disconnected();
+  }
 }
 
 void NodeSession::reboot() noexcept {
   connected_ = false;
   booted_ = false;
   ++stats_.boots;
+  if (ota_) {
+    ota_->on_reboot();
+  }
+}
+
+void NodeSession::tick(MqttActions& out) {
+  if (ota_) {
+    ota_->tick(out);
+  }
+}
+
+std::optional<std::chrono::steady_clock::time_point> NodeSession::next_deadline() const {
+  return ota_ ? ota_->next_deadline() : std::nullopt;
+}
+
+void NodeSession::on_download_header(std::uint64_t id, std::span<const std::uint8_t> head,
+                                     MqttActions& out) {
+  if (ota_) {
+    ota_->on_download_header(id, head, out);
+  }
+}
+
+void NodeSession::on_download_progress(std::uint64_t id, std::uint64_t bytes, MqttActions& out) {
+  if (ota_) {
+    ota_->on_download_progress(id, bytes, out);
+  }
+}
+
+void NodeSession::on_download_finished(std::uint64_t id, const Result<DownloadedImage>& result,
+                                       MqttActions& out) {
+  if (ota_) {
+    ota_->on_download_finished(id, result, out);
+  }
+}
+
+void NodeSession::restore_ota(const OtaPersistentState& state) {
+  if (ota_) {
+    ota_->restore(state);
+  }
 }
 
 void NodeSession::on_message(std::string_view topic, std::string_view payload, MqttActions& out) {
   if (options_.cmd_resp && topic == to_node_topic_) {
     handle_command(payload, out);
+    return;
+  }
+  if (ota_ && ota_->on_message(topic, payload, out)) {
     return;
   }
   if (topic != remote_topic_) {
@@ -126,6 +183,9 @@ void NodeSession::on_message(std::string_view topic, std::string_view payload, M
   auto outcome = model_.apply_set(*set);
   stats_.refused_params += outcome.refused.size();
   report(out);
+  if (ota_) {
+    ota_->on_params_applied(outcome.applied, out);  // OTA using params: `OTA.URL`
+  }
 }
 
 void NodeSession::handle_command(std::string_view payload, MqttActions& out) {
@@ -156,13 +216,14 @@ void NodeSession::handle_command(std::string_view payload, MqttActions& out) {
   const CommandRequest view{request->request_id, request->role, sub_role,
                             request->command,    request->data, request->timestamp.value_or(0)};
   CommandReply reply;
+  json::object applied;  // params set by command 1, for OTA using params
   if (request->command == proto::kCmdSetParams) {
     // spec §3.3: super-admin, primary and secondary users may set params.
     if ((role & (admin_access | primary_access | secondary_access)) == 0) {
       answer(proto::CmdStatus::auth_failed);
       return;
     }
-    reply = set_params_command(view);
+    reply = set_params_command(view, applied);
   } else {
     const auto* entry = model_.find_command(request->command);
     if (entry == nullptr) {
@@ -180,9 +241,12 @@ void NodeSession::handle_command(std::string_view payload, MqttActions& out) {
   }
   // Changes a handler made through `NodeModel::update` are reported as usual.
   report(out);
+  if (ota_ && !applied.empty()) {
+    ota_->on_params_applied(applied, out);  // the job starts after the answer
+  }
 }
 
-CommandReply NodeSession::set_params_command(const CommandRequest& request) {
+CommandReply NodeSession::set_params_command(const CommandRequest& request, json::object& applied) {
   auto document = proto::parse_json_object(request.data, options_.max_command_bytes);
   const json::value* params = document ? document->if_contains("params") : nullptr;
   if (params == nullptr || !params->is_object()) {
@@ -191,6 +255,7 @@ CommandReply NodeSession::set_params_command(const CommandRequest& request) {
   }
   auto outcome = model_.apply_set(params->get_object(), /*report=*/false);
   stats_.refused_params += outcome.refused.size();
+  applied = outcome.applied;
   json::object answer;
   answer["status"] = outcome.applied.empty() && !outcome.refused.empty() ? "fail" : "success";
   if (!outcome.applied.empty()) {

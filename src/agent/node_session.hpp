@@ -6,27 +6,20 @@
 /// `mqtt::Client`, the swarm for thousands over `mqtt::ConnectionPool`.
 
 #include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "agent/node_actions.hpp"
 #include "agent/node_model.hpp"
+#include "agent/ota_engine.hpp"
 #include "core/clock.hpp"
 #include "proto/topics.hpp"
 
 namespace stratus::agent {
-
-/// One thing the driver must do on the MQTT connection, in order. Every publish and
-/// subscription is QoS 1 without retain (spec §1.1).
-struct MqttAction {
-  enum class Kind { publish, subscribe };
-  Kind kind = Kind::publish;
-  std::string topic;    ///< publish topic, or subscription filter
-  std::string payload;  ///< publish payload; empty for subscriptions
-};
-
-/// Actions produced by one event, appended in the order they must go out.
-using MqttActions = std::vector<MqttAction>;
 
 /// Behaviour switches of a session.
 struct SessionOptions {
@@ -43,6 +36,9 @@ struct SessionOptions {
   bool cmd_resp = true;
   /// Largest `to-node` request accepted, bytes (the spec allows 64 KiB of data).
   std::size_t max_command_bytes = 70000;
+  /// Firmware OTA (spec rainmaker-device.md §8): unset = none. In params mode the model
+  /// must have the `OTA` service (`standard::ota_service()`).
+  std::optional<OtaOptions> ota{};
 };
 
 /// What a session has done, for `status` and tests.
@@ -78,11 +74,18 @@ struct SessionStats {
 /// params) is built in: it applies `{"params":{…}}` without re-reporting and answers
 /// `{"status":"success"|"fail","params":{applied}}` (spec §3.3).
 ///
+/// With `SessionOptions::ota`, an `OtaEngine` adds firmware OTA: `otaurl` subscribed on
+/// every connect, `otafetch` 5 s after the first connect of a boot (from `tick`), the job's
+/// download driven by the driver's events, and the reboot into the new version.
+///
 /// Thread-safety: none; drive it from one thread (or under one strand). It keeps a
 /// reference to `model` and `clock`, which must outlive it.
 class NodeSession {
  public:
   NodeSession(NodeModel& model, const Clock& clock, SessionOptions options = {});
+  ~NodeSession();
+  NodeSession(const NodeSession&) = delete;
+  NodeSession& operator=(const NodeSession&) = delete;
 
   /// The MQTT connection came up (CONNACK accepted). Appends the boot sequence on the
   /// first connection of a boot, else the resubscriptions and the offline changes.
@@ -120,8 +123,34 @@ class NodeSession {
   bool raise_alert(std::string_view text, MqttActions& out);
 
   /// Starts a new boot: the next `on_connected` runs the full boot sequence again. The
-  /// driver reconnects (a real reboot drops the connection).
+  /// driver reconnects (a real reboot drops the connection) and stops a running OTA
+  /// download; an OTA image installed before becomes the running firmware.
   void reboot() noexcept;
+
+  /// Runs what is due at the clock's time (OTA: `otafetch`, the reboot after an update).
+  /// Drivers call it periodically (a few times a second is plenty) or at `next_deadline`.
+  void tick(MqttActions& out);
+
+  /// The steady time at which `tick` has something to do next, if anything.
+  [[nodiscard]] std::optional<std::chrono::steady_clock::time_point> next_deadline() const;
+
+  /// OTA events from the driver's download of `MqttAction::download` `id` (see
+  /// `OtaEngine`): the first `proto::kEspImageHeaderBytes` bytes; the bytes received so far
+  /// (from byte 0); the end (the image's size, SHA-256 and structure, or the error whose
+  /// context is the failure reason). Events of other ids, or without OTA, are ignored.
+  void on_download_header(std::uint64_t id, std::span<const std::uint8_t> head, MqttActions& out);
+  /// See `on_download_header`.
+  void on_download_progress(std::uint64_t id, std::uint64_t bytes, MqttActions& out);
+  /// See `on_download_header`.
+  void on_download_finished(std::uint64_t id, const Result<DownloadedImage>& result,
+                            MqttActions& out);
+
+  /// Takes the OTA state an earlier run saved (a `save_ota_state` payload) before the first
+  /// connection. Ignored without OTA.
+  void restore_ota(const OtaPersistentState& state);
+
+  /// The OTA engine, or nullptr when `SessionOptions::ota` is unset.
+  [[nodiscard]] const OtaEngine* ota() const noexcept { return ota_.get(); }
 
   /// True between `on_connected` and `on_disconnected`.
   [[nodiscard]] bool connected() const noexcept { return connected_; }
@@ -129,6 +158,8 @@ class NodeSession {
   [[nodiscard]] bool booted() const noexcept { return booted_; }
   /// Counters since construction.
   [[nodiscard]] const SessionStats& stats() const noexcept { return stats_; }
+  /// The session's options.
+  [[nodiscard]] const SessionOptions& options() const noexcept { return options_; }
   /// The node model this session drives.
   [[nodiscard]] NodeModel& model() noexcept { return model_; }
 
@@ -137,7 +168,7 @@ class NodeSession {
   void subscribe_all(MqttActions& out) const;
   void start_cmd_resp(MqttActions& out);
   void handle_command(std::string_view payload, MqttActions& out);
-  CommandReply set_params_command(const CommandRequest& request);
+  CommandReply set_params_command(const CommandRequest& request, boost::json::object& applied);
   void publish_mapping(MqttActions& out);
   void publish_changes(const boost::json::object& changes, MqttActions& out);
   void publish_time_series(std::string_view device, const model::ParamSpec& spec,
@@ -155,6 +186,7 @@ class NodeSession {
   std::string mapping_secret_;
   std::string last_mapped_user_id_;
   SessionStats stats_;
+  std::unique_ptr<OtaEngine> ota_;
 };
 
 }  // namespace stratus::agent

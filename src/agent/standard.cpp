@@ -89,4 +89,14 @@ model::DeviceSpec time_service() {
   return s;
 }
 
+model::DeviceSpec ota_service() {
+  model::DeviceSpec s;
+  s.name = "OTA";
+  s.type = "esp.service.ota";
+  s.params = {param("Status", "esp.param.ota_status", DataType::string, read),
+              param("Info", "esp.param.ota_info", DataType::string, read),
+              param("URL", "esp.param.ota_url", DataType::string, write)};
+  return s;
+}
+
 }  // namespace stratus::agent::standard

@@ -52,5 +52,9 @@ model::ParamSpec temperature_param();
 model::DeviceSpec system_service();
 /// The `Time` service (`esp.service.time`): `TZ` and `TZ-POSIX`, strings read + write.
 model::DeviceSpec time_service();
+/// The `OTA` service (`esp.service.ota`) of OTA using params (spec rainmaker-device.md
+/// §8.6): `Status` (`esp.param.ota_status`) and `Info` (`esp.param.ota_info`), strings
+/// read; `URL` (`esp.param.ota_url`), string write. Initial values are "".
+model::DeviceSpec ota_service();
 
 }  // namespace stratus::agent::standard

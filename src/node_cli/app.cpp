@@ -1,4 +1,4 @@
-// `stratus-node`: the commands (claim.cpp, run_node.cpp, swarm.cpp, one file each),
+// `stratus-node`: the commands (claim.cpp, run_node.cpp, swarm.cpp, image.cpp, one file each),
 // parsing, and running the chosen one.
 #include "node_cli/app.hpp"
 
@@ -10,12 +10,13 @@
 namespace stratus::node_cli {
 
 int run(const std::vector<std::string>& args, Environment& env) {
-  CLI::App app{"stratus-node: RainMaker nodes on a Linux host (claim, run, swarm)"};
+  CLI::App app{"stratus-node: RainMaker nodes on a Linux host (claim, run, swarm, image)"};
   app.require_subcommand(1);
   detail::Context ctx(env);
   detail::add_claim(app, ctx);
   detail::add_run(app, ctx);
   detail::add_swarm(app, ctx);
+  detail::add_image(app, ctx);
 
   std::vector<const char*> argv;
   argv.reserve(args.size() + 1);

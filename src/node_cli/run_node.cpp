@@ -24,6 +24,7 @@ struct RunArgs {
   int mqtt_port = 0;
   double sensor_period_s = 10;
   bool basic_ingest = false;
+  double ota_reboot_delay_s = -1;  // < 0: the model's
 };
 
 // Reads console lines from the console descriptor until `quit`, end of input followed by
@@ -47,6 +48,11 @@ int run_node(Context& ctx, const RunArgs& args) {
       std::chrono::milliseconds(static_cast<std::int64_t>(args.sensor_period_s * 1000));
   options.basic_ingest_topics = args.basic_ingest;
   options.state_file = (creds->dir / "params.json").string();
+  options.ota_dir = creds->dir.string();
+  if (args.ota_reboot_delay_s >= 0) {
+    options.ota_reboot_delay =
+        std::chrono::milliseconds(static_cast<std::int64_t>(args.ota_reboot_delay_s * 1000));
+  }
 
   // Signals are taken from a signalfd in the loop below, so block them in every thread
   // (the agent's threads inherit this mask).
@@ -135,6 +141,9 @@ void add_run(CLI::App& app, Context& ctx) {
       ->capture_default_str();
   cmd->add_flag("--basic-ingest", args->basic_ingest,
                 "Publish on $aws/rules/... topics as default firmware does");
+  cmd->add_option("--ota-reboot-delay", args->ota_reboot_delay_s,
+                  "Seconds from a verified OTA image to the reboot (default: the model's, 10)")
+      ->check(CLI::Range(0.0, 3600.0));
   ctx.on(*cmd, [&ctx, args] { return run_node(ctx, *args); });
 }
 

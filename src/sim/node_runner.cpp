@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "agent/node_agent.hpp"
+#include "proto/payloads.hpp"
 #include "sim/virtual_node.hpp"
 
 namespace stratus::sim {
@@ -129,6 +130,18 @@ Result<std::unique_ptr<NodeRunner>> NodeRunner::start(const RunOptions& options,
   agent_options.mqtt = agent::firmware_mqtt_options(
       options.mqtt_host, options.mqtt_port, {options.ca_file, options.cert_file, options.key_file});
   agent_options.session.basic_ingest_topics = options.basic_ingest_topics;
+  if (impl->node.ota && !options.ota_dir.empty()) {
+    auto ota = *impl->node.ota;
+    if (options.ota_reboot_delay) {
+      ota.reboot_delay = *options.ota_reboot_delay;
+    }
+    ota.on_report = [raw](proto::OtaState status, std::string_view info) {
+      raw->sink("ota: " + std::string(proto::to_string(status)) + " " + std::string(info));
+    };
+    agent_options.session.ota = std::move(ota);
+    agent_options.ota.dir = options.ota_dir;
+    agent_options.ota.download.ca_file = options.ca_file;
+  }
   impl->agent = std::make_unique<agent::NodeAgent>(*impl->node.model, impl->clock, agent_options);
   impl->agent->on_connection([raw](bool connected, const std::string& reason) {
     raw->sink(connected ? "connected" : "disconnected (" + reason + ")");
@@ -195,7 +208,14 @@ std::string NodeRunner::execute(const ConsoleCommand& command) {
                 std::to_string(s.time_series) + ", remote sets " + std::to_string(s.remote_sets) +
                 " (params refused " + std::to_string(s.refused_params) + "), alerts " +
                 std::to_string(s.alerts) + ", mappings " + std::to_string(s.mappings) +
-                "\n  params " + boost::json::serialize(session.model().params());
+                "\n  firmware " + session.model().config().info.fw_version;
+        if (const auto* ota = session.ota(); ota != nullptr) {
+          reply += " (" + session.model().config().info.project_name + "), OTA " +
+                   (ota->options().mode == agent::OtaMode::topics ? "topics" : "params") +
+                   (ota->busy() ? ", job running" : "") +
+                   (ota->last_report().empty() ? "" : ", last: " + ota->last_report());
+        }
+        reply += "\n  params " + boost::json::serialize(session.model().params());
         break;
       }
       default:

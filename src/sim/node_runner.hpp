@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/error.hpp"
@@ -32,6 +33,12 @@ struct RunOptions {
   /// in NVS: loaded at start (values that no longer fit the model are skipped), written
   /// atomically within a second of a change and at stop. Empty: nothing persists.
   std::string state_file;
+  /// Firmware OTA (the model's `ota`, spec rainmaker-device.md §8): the directory holding
+  /// the OTA state (`ota.json`: the running version and a pending job id) and the download
+  /// (`ota-image.bin`); downloads trust `ca_file`. Empty: the node has no OTA.
+  std::string ota_dir;
+  /// Time from a verified image to the reboot into it; unset: the model's (default 10 s).
+  std::optional<std::chrono::milliseconds> ota_reboot_delay;
 };
 
 /// Receives one line of human-readable output (no trailing newline). Called from the

@@ -67,6 +67,10 @@ class Swarm {
  private:
   void execute(SwarmMember& m) {
     for (auto& action : actions_) {
+      if (action.kind != agent::MqttAction::Kind::subscribe &&
+          action.kind != agent::MqttAction::Kind::publish) {
+        continue;  // swarm sessions run without OTA, so no other kind is ever produced
+      }
       if (action.kind == agent::MqttAction::Kind::subscribe) {
         if (!pool_->subscribe(m.id, action.topic, 1)) {
           ++errors_;

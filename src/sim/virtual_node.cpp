@@ -14,6 +14,7 @@
 
 #include "agent/standard.hpp"
 #include "log/log.hpp"
+#include "proto/esp_image.hpp"
 #include "proto/payloads.hpp"
 
 namespace stratus::sim {
@@ -24,16 +25,24 @@ namespace standard = agent::standard;
 using model::DataType;
 
 constexpr std::size_t kMaxModelFileBytes = 1 << 20;
+constexpr std::string_view kDefaultFwVersion = "1.0.0";
 
 model::NodeInfo node_info(std::string name, std::string type, std::string model_name) {
   model::NodeInfo info;
   info.name = std::move(name);
-  info.fw_version = "1.0";
+  info.fw_version = std::string(kDefaultFwVersion);
   info.type = std::move(type);
+  info.project_name = model_name;  // as firmware reports its app description's project
   info.model = std::move(model_name);
-  info.project_name = "stratus-node";
   info.platform = "linux";
   return info;
+}
+
+// Topics mode for the node's project and chip, as `esp_rmaker_ota_enable_default()`.
+agent::OtaOptions default_ota(const model::NodeInfo& info) {
+  agent::OtaOptions ota;
+  ota.project_name = info.project_name;
+  return ota;
 }
 
 model::DeviceSpec device(std::string name, std::string type, std::string primary,
@@ -81,6 +90,12 @@ Result<void> add_services(agent::NodeModel& node, const VirtualNodeOptions& opti
   }
   return node.add_service(standard::time_service(), {{"TZ", ""}, {"TZ-POSIX", ""}},
                           std::move(apply));
+}
+
+// The OTA service of OTA using params (spec §8.6), every param "".
+Result<void> add_ota_service(agent::NodeModel& node, const VirtualNodeOptions& options) {
+  return node.add_service(standard::ota_service(), {{"Status", ""}, {"Info", ""}, {"URL", ""}},
+                          applier(options));
 }
 
 // The sample commands (see kIdentifyCommand).
@@ -229,6 +244,7 @@ Result<VirtualNode> builtin(std::string_view name, std::string node_id,
   if (auto ok = add_commands(*v.model, options); !ok) {
     return fail(std::move(ok).error());
   }
+  v.ota = default_ota(v.model->config().info);
   return v;
 }
 
@@ -501,6 +517,93 @@ Result<void> parse_behaviours(const YAML::Node& list, VirtualNode& v, std::uint6
   return {};
 }
 
+// The `ota` map of a model file; `node` already has its devices and services.
+Result<std::optional<agent::OtaOptions>> parse_ota(const YAML::Node& o, agent::NodeModel& node,
+                                                   const VirtualNodeOptions& options) {
+  agent::OtaOptions ota = default_ota(node.config().info);
+  if (!o) {
+    return std::optional<agent::OtaOptions>(std::move(ota));
+  }
+  if (!o.IsMap()) {
+    return at("ota", "expected a map");
+  }
+  for (const auto& kv : o) {
+    static constexpr std::string_view kKeys[] = {
+        "mode", "project_name", "chip", "fw_version", "secure_version", "fail", "reboot_delay_s"};
+    const auto key = kv.first.as<std::string>();
+    if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
+      return at("ota." + key,
+                "unknown key (mode, project_name, chip, fw_version, secure_version, fail, "
+                "reboot_delay_s)");
+    }
+  }
+  std::string fields[5];
+  const char* names[5] = {"mode", "project_name", "chip", "fw_version", "fail"};
+  for (std::size_t i = 0; i < 5; ++i) {
+    auto s = string_field(o, names[i], "ota", false);
+    if (!s) {
+      return fail(std::move(s).error());
+    }
+    fields[i] = std::move(*s);
+  }
+  const auto& [mode, project, chip, fw_version, fault] = fields;
+  if (mode == "off") {
+    return std::optional<agent::OtaOptions>();
+  }
+  if (mode == "params") {
+    ota.mode = agent::OtaMode::params;
+  } else if (!mode.empty() && mode != "topics") {
+    return at("ota.mode", "expected topics, params or off");
+  }
+  if (project.size() >= 32 || fw_version.size() >= 32) {
+    return at(project.size() >= 32 ? "ota.project_name" : "ota.fw_version",
+              "at most 31 characters (the image header's limit)");
+  }
+  if (!project.empty()) {
+    ota.project_name = project;
+    node.set_project_name(project);
+  }
+  if (!fw_version.empty()) {
+    node.set_fw_version(fw_version);
+  }
+  if (!chip.empty()) {
+    const auto id = proto::esp_chip_id(chip);
+    if (!id) {
+      return at("ota.chip", "unknown chip \"" + chip + "\" (esp32, esp32s3, esp32c3, ...)");
+    }
+    ota.chip_id = *id;
+  }
+  if (const auto sv = o["secure_version"]; sv) {
+    std::uint32_t v = 0;
+    if (!YAML::convert<std::uint32_t>::decode(sv, v)) {
+      return at("ota.secure_version", "expected an integer 0..4294967295");
+    }
+    ota.secure_version = v;
+  }
+  if (fault == "checksum") {
+    ota.fault = agent::OtaFault::checksum;
+  } else if (fault == "reject") {
+    ota.fault = agent::OtaFault::reject;
+  } else if (fault == "download") {
+    ota.fault = agent::OtaFault::download;
+  } else if (!fault.empty() && fault != "none") {
+    return at("ota.fail", "expected none, checksum, reject or download");
+  }
+  if (const auto d = o["reboot_delay_s"]; d) {
+    double seconds = 0;
+    if (!YAML::convert<double>::decode(d, seconds) || !(seconds >= 0 && seconds <= 3600)) {
+      return at("ota.reboot_delay_s", "expected seconds 0..3600");
+    }
+    ota.reboot_delay = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+  }
+  if (ota.mode == agent::OtaMode::params) {
+    if (auto ok = add_ota_service(node, options); !ok) {
+      return at("ota.mode", ok.error().context);
+    }
+  }
+  return std::optional<agent::OtaOptions>(std::move(ota));
+}
+
 }  // namespace
 
 const std::vector<std::string_view>& builtin_models() {
@@ -533,6 +636,7 @@ Result<VirtualNode> parse_yaml_model(std::string_view yaml, std::string node_id,
         }
       }
     }
+    info.project_name = info.model;  // `ota.project_name` may replace it
     VirtualNode v;
     v.model = std::make_unique<agent::NodeModel>(node_id, std::move(info));
     if (auto ok = parse_devices(root["devices"], "devices", *v.model, options); !ok) {
@@ -553,6 +657,11 @@ Result<VirtualNode> parse_yaml_model(std::string_view yaml, std::string node_id,
     if (auto ok = parse_behaviours(root["behaviours"], v, seed_for(node_id, options.seed)); !ok) {
       return fail(std::move(ok).error());
     }
+    auto ota = parse_ota(root["ota"], *v.model, options);
+    if (!ota) {
+      return fail(std::move(ota).error());
+    }
+    v.ota = std::move(*ota);
     if (auto ok = add_commands(*v.model, options); !ok) {
       return fail(std::move(ok).error());
     }

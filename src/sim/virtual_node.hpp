@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,10 +30,15 @@ struct Behaviour {
   std::function<void(agent::NodeModel& model)> tick;
 };
 
-/// A node model with its behaviours.
+/// A node model with its behaviours and its firmware OTA.
 struct VirtualNode {
   std::unique_ptr<agent::NodeModel> model;
   std::vector<Behaviour> behaviours;
+  /// How the node takes firmware updates (spec rainmaker-device.md §8); unset: no OTA (a
+  /// model file's `ota: {mode: off}`). Built-in models: topics mode, project = the model's
+  /// name, chip esp32. In params mode the model has the `OTA` service. The driver puts it
+  /// into `agent::SessionOptions::ota` (adding `on_report`, delays).
+  std::optional<agent::OtaOptions> ota;
 };
 
 /// Settings shared by all virtual nodes.
@@ -69,6 +75,8 @@ const std::vector<std::string_view>& builtin_models();
 
 /// A virtual node of a built-in model, or of the YAML model file at `model` when it is not
 /// a built-in name. Every node also has the firmware's `System` and `Time` services.
+/// Built-in models run firmware version "1.0.0", project = the model name (also the
+/// config's `info.project_name`), OTA using topics.
 /// Errors: not_found for an unknown model name that is no readable file; invalid_argument
 /// for a YAML file that does not describe a valid node (the context names the file and
 /// the place).
@@ -89,10 +97,19 @@ Result<VirtualNode> make_virtual_node(std::string_view model, std::string node_i
 /// behaviours:
 ///   - {param: Light.Power, every_s: 30, toggle: true}
 ///   - {param: Sensor.Temperature, every_s: 5, walk: {min: 18, max: 26, step: 0.3}}
+/// ota: {mode: topics, project_name: kitchen, chip: esp32s3, fw_version: "1.0.0",
+///       secure_version: 0, fail: none, reboot_delay_s: 10}
 /// ```
+/// `ota` (every key optional): `mode` topics (default) | params (adds the `OTA` service) |
+/// off; `project_name` (default `info.model`, else "custom"; also the config's
+/// `info.project_name`); `chip` a name `proto::esp_chip_id` knows (default esp32);
+/// `fw_version` the initial version (default `info.fw_version`, else "1.0.0");
+/// `secure_version` (default 0); `fail` none | checksum | reject | download (see
+/// `agent::OtaFault`); `reboot_delay_s` seconds from a verified image to the reboot
+/// (default 10).
 /// Errors: invalid_argument naming the place (`devices[0].params[1].value: expected a
-/// bool`) for malformed YAML, unknown keys' wrong types, or values that do not fit their
-/// params.
+/// bool`, `ota.chip: unknown chip "esp99"`) for malformed YAML, unknown keys' wrong
+/// types, or values that do not fit their params.
 Result<VirtualNode> parse_yaml_model(std::string_view yaml, std::string node_id,
                                      const VirtualNodeOptions& options);
 

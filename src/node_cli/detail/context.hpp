@@ -54,5 +54,7 @@ void add_claim(CLI::App& app, Context& ctx);
 void add_run(CLI::App& app, Context& ctx);
 /// `swarm`: many nodes in one process, claimed on demand, with a summary.
 void add_swarm(CLI::App& app, Context& ctx);
+/// `image build`: an ESP application image for OTA tests.
+void add_image(CLI::App& app, Context& ctx);
 
 }  // namespace stratus::node_cli::detail

@@ -1,11 +1,17 @@
 // Proves the stratus-node command's parsing and the failures that need no server: help,
-// usage errors (exit 2), missing credentials for run and swarm, claim without a password.
+// usage errors (exit 2), missing credentials for run and swarm, claim without a password;
+// and that `image build` writes an image whose header says what was asked.
 // How: node_cli::run with string streams and an injected environment (no terminal).
 #include "node_cli/app.hpp"
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <sstream>
+
+#include "proto/esp_image.hpp"
+#include "support/temp_dir.hpp"
 
 namespace stratus::node_cli {
 namespace {
@@ -52,6 +58,38 @@ TEST(NodeCliApp, FailuresPrintOneErrorLine) {
   auto claim = run_node_cli({"claim", "--user_name", "u", "--server", "http://127.0.0.1:1"});
   EXPECT_EQ(claim.status, 1);
   EXPECT_EQ(claim.err, "error: no password: set STRATUS_PASSWORD or run on a terminal\n");
+}
+
+TEST(NodeCliApp, ImageBuildWritesAnImageVirtualNodesRead) {
+  test::TempDir dir;
+  const auto file = dir.path() / "fw.bin";
+  auto built =
+      run_node_cli({"image", "build", "--version", "1.2.0", "--project", "light", "--chip",
+                    "esp32s3", "--size", "40000", "--secure-version", "2", "-o", file.string()});
+  ASSERT_EQ(built.status, 0) << built.err;
+  EXPECT_NE(built.out.find("wrote " + file.string()), std::string::npos) << built.out;
+  const auto bytes = test::read_file(file);
+  EXPECT_GE(bytes.size(), 39'000U);
+  EXPECT_LE(bytes.size(), 40'016U);
+  const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
+  auto info = proto::parse_esp_image_header({data, bytes.size()});
+  ASSERT_TRUE(info.has_value()) << info.error().context;
+  EXPECT_EQ(info->version, "1.2.0");
+  EXPECT_EQ(info->project_name, "light");
+  EXPECT_EQ(info->chip_id, 0x09);
+  EXPECT_EQ(info->secure_version, 2U);
+  proto::EspImageChecker checker(1U << 24U);
+  EXPECT_TRUE(checker.feed({data, bytes.size()}).has_value());
+  EXPECT_TRUE(checker.finish().has_value());
+
+  auto bad_chip = run_node_cli({"image", "build", "--version", "1", "--project", "p", "--chip",
+                                "esp99", "-o", file.string()});
+  EXPECT_EQ(bad_chip.status, 1);
+  EXPECT_EQ(bad_chip.err, "error: unknown chip \"esp99\" (esp32, esp32s3, esp32c3, ...)\n");
+  auto long_version = run_node_cli(
+      {"image", "build", "--version", std::string(40, 'v'), "--project", "p", "-o", file.string()});
+  EXPECT_EQ(long_version.status, 1);
+  EXPECT_EQ(run_node_cli({"image", "build", "--version", "1"}).status, 2);
 }
 
 }  // namespace

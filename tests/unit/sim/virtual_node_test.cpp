@@ -1,7 +1,9 @@
 // Proves that every built-in virtual device yields a node config the cloud's own parser
 // accepts, with the firmware's System and Time services; that devices apply writes and
 // sensors drift within their bounds; and that YAML model files build any node and refuse
-// bad ones with an error naming the place. How: build the nodes in memory and inspect them.
+// bad ones with an error naming the place; that the `ota` knobs (mode, project, chip,
+// version, failures, reboot delay) reach the node, with built-in models on topics mode.
+// How: build the nodes in memory and inspect them.
 #include "sim/virtual_node.hpp"
 
 #include <gtest/gtest.h>
@@ -163,6 +165,86 @@ TEST(YamlModel, RefusesBadFilesNamingThePlace) {
     auto v = parse_yaml_model(yaml, "X", {});
     ASSERT_FALSE(v.has_value()) << yaml;
     EXPECT_EQ(v.error().code, errc::invalid_argument);
+    EXPECT_NE(v.error().context.find(expected), std::string::npos)
+        << yaml << "\n  gave: " << v.error().context;
+  }
+}
+
+TEST(VirtualNodeOta, BuiltInModelsRunVersion100OfTheirOwnProjectOverTopics) {
+  for (const auto name : builtin_models()) {
+    auto v = make_virtual_node(name, "N", {});
+    ASSERT_TRUE(v.has_value());
+    ASSERT_TRUE(v->ota.has_value()) << name;
+    EXPECT_EQ(v->ota->mode, agent::OtaMode::topics);
+    EXPECT_EQ(v->ota->project_name, name);
+    EXPECT_EQ(v->ota->chip_id, 0x00);
+    EXPECT_EQ(v->ota->fault, agent::OtaFault::none);
+    EXPECT_EQ(v->model->config().info.project_name, name);
+    EXPECT_EQ(v->model->config().info.fw_version, "1.0.0");
+    EXPECT_EQ(v->model->config().find_device("OTA"), nullptr) << "topics mode: no OTA service";
+  }
+}
+
+constexpr std::string_view kSwitchDevice =
+    "devices: [{name: S, params: [{name: Power, data_type: bool, value: false}]}]\n";
+
+TEST(VirtualNodeOta, ModelFileKnobs) {
+  auto v = parse_yaml_model(std::string(kSwitchDevice) +
+                                "info: {model: plug}\n"
+                                "ota: {mode: params, project_name: kitchen, chip: ESP32-S3,\n"
+                                "      fw_version: \"2.0.0\", secure_version: 4, fail: checksum,\n"
+                                "      reboot_delay_s: 0.5}\n",
+                            "K1", {});
+  ASSERT_TRUE(v.has_value()) << v.error().context;
+  ASSERT_TRUE(v->ota.has_value());
+  EXPECT_EQ(v->ota->mode, agent::OtaMode::params);
+  EXPECT_EQ(v->ota->project_name, "kitchen");
+  EXPECT_EQ(v->ota->chip_id, 0x09);
+  EXPECT_EQ(v->ota->secure_version, 4U);
+  EXPECT_EQ(v->ota->fault, agent::OtaFault::checksum);
+  EXPECT_EQ(v->ota->reboot_delay, std::chrono::milliseconds(500));
+  const auto& config = v->model->config();
+  EXPECT_EQ(config.info.fw_version, "2.0.0");
+  EXPECT_EQ(config.info.project_name, "kitchen");
+  const auto* url = config.find_param("OTA", "URL");
+  ASSERT_NE(url, nullptr) << "params mode adds the OTA service";
+  EXPECT_EQ(url->type, "esp.param.ota_url");
+  EXPECT_EQ(config.find_device("OTA")->type, "esp.service.ota");
+  EXPECT_EQ(json::serialize(v->model->params().at("OTA")), R"({"Status":"","Info":"","URL":""})");
+
+  auto plain = parse_yaml_model(std::string(kSwitchDevice) + "info: {model: plug}\n", "K2", {});
+  ASSERT_TRUE(plain.has_value());
+  ASSERT_TRUE(plain->ota.has_value()) << "no ota map: topics mode, as built-in models";
+  EXPECT_EQ(plain->ota->project_name, "plug");
+  EXPECT_EQ(plain->model->config().info.fw_version, "1.0.0");
+
+  auto off = parse_yaml_model(std::string(kSwitchDevice) + "ota: {mode: \"off\"}\n", "K3", {});
+  ASSERT_TRUE(off.has_value());
+  EXPECT_FALSE(off->ota.has_value());
+
+  for (const auto& [fail, fault] : {std::pair{"reject", agent::OtaFault::reject},
+                                    std::pair{"download", agent::OtaFault::download},
+                                    std::pair{"none", agent::OtaFault::none}}) {
+    auto f = parse_yaml_model(std::string(kSwitchDevice) + "ota: {fail: " + fail + "}\n", "K4", {});
+    ASSERT_TRUE(f.has_value()) << fail;
+    EXPECT_EQ(f->ota->fault, fault) << fail;
+  }
+}
+
+TEST(VirtualNodeOta, BadKnobsAreRefusedNamingTheKey) {
+  const std::pair<std::string_view, std::string_view> cases[] = {
+      {"ota: 3", "ota: expected a map"},
+      {"ota: {mode: mqtt}", "ota.mode: expected topics, params or off"},
+      {"ota: {chip: esp99}", "ota.chip: unknown chip \"esp99\""},
+      {"ota: {fail: sometimes}", "ota.fail: expected none, checksum, reject or download"},
+      {"ota: {secure_version: -1}", "ota.secure_version: expected an integer"},
+      {"ota: {reboot_delay_s: -2}", "ota.reboot_delay_s: expected seconds 0..3600"},
+      {"ota: {colour: red}", "ota.colour: unknown key"},
+      {"ota: {fw_version: 0123456789012345678901234567890123}", "ota.fw_version: at most 31"},
+  };
+  for (const auto& [yaml, expected] : cases) {
+    auto v = parse_yaml_model(std::string(kSwitchDevice) + std::string(yaml) + "\n", "X", {});
+    ASSERT_FALSE(v.has_value()) << yaml;
     EXPECT_NE(v.error().context.find(expected), std::string::npos)
         << yaml << "\n  gave: " << v.error().context;
   }
