@@ -107,8 +107,12 @@ TEST_F(OtaCliSystemTest, UploadCreateAJobAndFollowIt) {
   ASSERT_TRUE(node.publish("$aws/rules/esp_node_config/node/" + node_id + "/config", config));
 
   // An image for it, uploaded as it is.
-  auto image = proto::make_esp_image(
-      {.chip_id = 0x05, .version = "2.0.0", .project_name = "led_light", .payload_bytes = 70000});
+  proto::EspImageSpec spec;
+  spec.chip_id = 0x05;  // esp32c3, the node's platform
+  spec.version = "2.0.0";
+  spec.project_name = "led_light";
+  spec.payload_bytes = 70000;
+  auto image = proto::make_esp_image(spec);
   ASSERT_TRUE(image);
   const auto file = dir_->path() / "led_light-2.0.0.bin";
   std::ofstream(file, std::ios::binary) << *image;
