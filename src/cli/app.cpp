@@ -52,11 +52,9 @@ int run(const std::vector<std::string>& args, Environment& env) {
   app.fallthrough();
   app.require_subcommand(1);
   app.set_version_flag("--version", "stratus 0.1.0");
-  app.add_flag("--json", global.json,
-               "Print the server's JSON answers (indented) instead of tables");
-  app.add_option("--profile", global.profile, "Use this profile instead of the current one");
+  detail::add_global_flags(app, global);
 
-  detail::Context ctx(env, global);
+  detail::Context ctx(env, global, "stratus");
   detail::add_account(app, ctx);
   detail::add_nodes(app, ctx);
   detail::add_params(app, ctx);
@@ -68,42 +66,10 @@ int run(const std::vector<std::string>& args, Environment& env) {
   detail::add_sharing(app, ctx);
   detail::add_node_groups(app, ctx);
   detail::add_automations(app, ctx);
+  detail::add_otaupgrade(app, ctx);
   detail::add_events(app, ctx);
   detail::add_profiles(app, ctx);
-
-  // CLI11 reports an unknown command as "a subcommand is required"; say it plainly.
-  if (args.size() > 1 && !args[1].empty() && args[1].front() != '-') {
-    bool known = false;
-    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
-      known = known || sub->get_name() == args[1];
-    if (!known) {
-      env.err << "error: unknown command \"" << args[1] << "\" (see: stratus --help)\n";
-      return 2;
-    }
-  }
-  std::vector<const char*> argv;
-  argv.reserve(args.size() + 1);
-  for (const auto& arg : args)
-    argv.push_back(arg.c_str());
-  if (argv.empty())
-    argv.push_back("stratus");
-  try {
-    app.parse(static_cast<int>(argv.size()), argv.data());
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e, env.out, env.err);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e, env.out, env.err);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e, env.out, env.err);
-  } catch (const CLI::ParseError& e) {
-    env.err << "error: " << e.what() << " (see: stratus --help)\n";
-    return 2;
-  }
-  if (!ctx.has_chosen()) {
-    env.err << "error: a command is required (see: stratus --help)\n";
-    return 2;
-  }
-  return ctx.run_chosen();
+  return detail::parse_and_run(app, ctx, args);
 }
 
 }  // namespace stratus::cli

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <system_error>
 
 #include "client/detail/transport.hpp"
 #include "client/errors.hpp"
@@ -9,6 +10,8 @@
 #include "proto/rest/error_codes.hpp"
 #include "proto/rest/json.hpp"
 #include "proto/rest/limits.hpp"
+#include "proto/rest/ota.hpp"
+#include "proto/rest/ota_params.hpp"
 
 namespace stratus::client {
 namespace {
@@ -17,6 +20,8 @@ namespace json = boost::json;
 namespace rest = proto::rest;
 
 constexpr std::size_t kMaxPages = 10000;
+// Page size of the OTA listings that follow `next_id`: the largest the server allows.
+constexpr int kOtaPageSize = static_cast<int>(proto::rest::limits::kMaxPageSize);
 
 std::string page_query(std::string_view start_id, int num_records) {
   std::string query;
@@ -62,10 +67,23 @@ struct Session::Impl {
   std::function<void(const Tokens&)> on_tokens;
   std::string last_body;
 
-  // One request; non-2xx answers become errors.
-  Result<Answer> send(std::string_view method, std::string full_url,
-                      std::optional<std::string> body, bool with_token, bool json_type,
-                      std::chrono::milliseconds timeout) {
+  // One request; non-2xx answers become errors. The token is added here, so that a
+  // retry after a refresh sends the new one.
+  Result<Answer> perform(detail::HttpRequest request, bool with_token) {
+    if (with_token)
+      request.headers.push_back("Authorization: " + tokens.access_token);
+    auto reply = transport.perform(request);
+    if (!reply)
+      return fail(reply.error());
+    last_body = reply->body;
+    if (reply->status < 200 || reply->status > 299)
+      return fail(error_from_response(reply->status, reply->body));
+    return Answer{reply->status, std::move(reply->body)};
+  }
+
+  static detail::HttpRequest request_of(std::string_view method, std::string full_url,
+                                        std::optional<std::string> body, bool json_type,
+                                        std::chrono::milliseconds timeout) {
     detail::HttpRequest request;
     request.method = std::string(method);
     request.url = std::move(full_url);
@@ -74,16 +92,15 @@ struct Session::Impl {
       request.body = std::move(*body);
     if (json_type)
       request.headers.emplace_back("Content-Type: application/json");
-    if (with_token)
-      request.headers.push_back("Authorization: " + tokens.access_token);
     request.timeout = timeout;
-    auto reply = transport.perform(request);
-    if (!reply)
-      return fail(reply.error());
-    last_body = reply->body;
-    if (reply->status < 200 || reply->status > 299)
-      return fail(error_from_response(reply->status, reply->body));
-    return Answer{reply->status, std::move(reply->body)};
+    return request;
+  }
+
+  Result<Answer> send(std::string_view method, std::string full_url,
+                      std::optional<std::string> body, bool with_token, bool json_type,
+                      std::chrono::milliseconds timeout) {
+    return perform(request_of(method, std::move(full_url), std::move(body), json_type, timeout),
+                   with_token);
   }
 
   bool needs_refresh() const {
@@ -146,6 +163,12 @@ struct Session::Impl {
 
   Result<Answer> authed(std::string_view method, std::string full_url,
                         std::optional<std::string> body, std::chrono::milliseconds timeout) {
+    return authed_request(request_of(method, std::move(full_url), std::move(body), true, timeout));
+  }
+
+  // `request` with the access token: refreshed first when it is about to expire, and
+  // once more after a 401 that says it is no longer valid.
+  Result<Answer> authed_request(const detail::HttpRequest& request) {
     if (tokens.access_token.empty() || tokens.refresh_token.empty())
       return fail(errc::unauthenticated, "not logged in");
     bool refreshed = false;
@@ -154,12 +177,12 @@ struct Session::Impl {
         return fail(r.error());
       refreshed = true;
     }
-    auto answer = send(method, full_url, body, true, true, timeout);
+    auto answer = perform(request, true);
     if (!answer && !refreshed && answer.error().code == errc::unauthenticated &&
         answer.error().reason == rest::account_error::access_token_invalid) {
       if (auto r = refresh(); !r)
         return fail(r.error());
-      answer = send(method, std::move(full_url), std::move(body), true, true, timeout);
+      answer = perform(request, true);
     }
     return answer;
   }
@@ -179,6 +202,16 @@ struct Session::Impl {
     return claims ? claims->user_id : std::string();
   }
 };
+
+std::chrono::milliseconds upload_timeout(const SessionOptions& options, std::uint64_t bytes) {
+  if (options.upload_bytes_per_second == 0)
+    return options.long_request_timeout;
+  const std::uint64_t seconds =
+      (bytes + options.upload_bytes_per_second - 1) / options.upload_bytes_per_second;
+  return options.long_request_timeout +
+         std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::seconds(static_cast<std::chrono::seconds::rep>(seconds)));
+}
 
 const Clock& Session::system_clock() {
   static const SystemClock clock;
@@ -894,6 +927,299 @@ Result<Group> Session::group(std::string_view group_id, bool sub_groups, bool no
                 "group " + std::string(group_id) + " not found");
   }
   return std::move(page.groups.front());
+}
+
+// --- OTA -----------------------------------------------------------------------------
+
+namespace {
+
+// "?a=1&b=2" of the pairs whose value is not empty (values percent-encoded); "" for none.
+std::string query_of(std::initializer_list<std::pair<std::string_view, std::string_view>> pairs) {
+  std::string query;
+  for (const auto& [name, value] : pairs) {
+    if (!value.empty())
+      query += (query.empty() ? "?" : "&") + std::string(name) + "=" + percent_encode(value);
+  }
+  return query;
+}
+
+// Follows `next_id` through pages read by `page(start_id)`, appending what `take` moves
+// out of each page; `what` names the call in the error for too many pages.
+template <typename Item, typename ReadPage, typename Take>
+Result<std::vector<Item>> all_pages(ReadPage page, Take take, std::string_view what) {
+  std::vector<Item> all;
+  std::string start;
+  for (std::size_t i = 0; i < kMaxPages; ++i) {
+    auto got = page(start);
+    if (!got)
+      return fail(got.error());
+    for (auto& item : take(*got))
+      all.push_back(std::move(item));
+    if (got->next_id.empty() || got->next_id == start)
+      return all;
+    start = std::move(got->next_id);
+  }
+  return fail(errc::internal, std::string(what) + ": too many pages");
+}
+
+}  // namespace
+
+Result<OtaImage> Session::upload_ota_image(const OtaImageFile& image) {
+  auto& m = *impl_;
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(image.file, ec);
+  if (ec) {
+    return fail(ec == std::errc::no_such_file_or_directory ? errc::not_found : errc::unavailable,
+                "cannot read " + image.file.string() + ": " + ec.message());
+  }
+  const std::string path =
+      "admin/otaimage/upload" + query_of({{"image_name", image.image_name},
+                                          {"fw_version", image.fw_version},
+                                          {"model", image.model},
+                                          {"type", image.type},
+                                          {"project_name", image.project_name}});
+  detail::HttpRequest request;
+  request.method = "POST";
+  request.url = m.url.versioned(path);
+  request.body_file = image.file;
+  request.headers.emplace_back("Content-Type: application/octet-stream");
+  request.timeout = upload_timeout(m.options, size);
+  auto answer = m.authed_request(request);
+  if (!answer)
+    return fail(answer.error());
+  auto o = rest::parse_answer(answer->body, "POST /v1/admin/otaimage/upload");
+  if (!o)
+    return fail(o.error());
+  auto stored = rest::parse_ota_image(*o);
+  if (stored.ota_image_id.empty())
+    return fail(errc::internal, "POST /v1/admin/otaimage/upload: the answer has no ota_image_id");
+  return stored;
+}
+
+Result<OtaImagePage> Session::ota_images(bool archived, std::string_view start_id,
+                                         int num_records) {
+  auto& m = *impl_;
+  const std::string count = num_records > 0 ? std::to_string(num_records) : std::string();
+  const std::string path = "admin/otaimage" + query_of({{"start_id", start_id},
+                                                        {"num_records", count},
+                                                        {"archived", archived ? "true" : ""}});
+  auto o = m.authed_object("GET", m.url.versioned(path), std::nullopt, m.options.request_timeout,
+                           "GET /v1/admin/otaimage");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_ota_image_page(*o);
+}
+
+Result<std::vector<OtaImage>> Session::all_ota_images(bool archived) {
+  return all_pages<OtaImage>(
+      [&](const std::string& start) { return ota_images(archived, start, kOtaPageSize); },
+      [](OtaImagePage& page) -> std::vector<OtaImage>& { return page.images; },
+      "GET /v1/admin/otaimage");
+}
+
+Result<OtaImage> Session::ota_image(std::string_view ota_image_id) {
+  auto& m = *impl_;
+  auto o = m.authed_object(
+      "GET", m.url.versioned("admin/otaimage" + query_of({{"ota_image_id", ota_image_id}})),
+      std::nullopt, m.options.request_timeout, "GET /v1/admin/otaimage");
+  if (!o)
+    return fail(o.error());
+  auto image = rest::parse_ota_image(*o);
+  if (image.ota_image_id.empty()) {
+    return fail(errc::not_found, rest::ota_image_error::not_found,
+                "OTA image " + std::string(ota_image_id) + " not found");
+  }
+  return image;
+}
+
+Result<void> Session::archive_ota_image(std::string_view ota_image_id, bool archive) {
+  auto& m = *impl_;
+  const std::string path = "admin/otaimage" + query_of({{"ota_image_id", ota_image_id}}) +
+                           (ota_image_id.empty() ? "?" : "&") +
+                           "archive=" + (archive ? "true" : "false");
+  return m.authed("PUT", m.url.versioned(path), std::nullopt, m.options.request_timeout)
+      .transform([](const Answer&) {});
+}
+
+Result<void> Session::delete_ota_image(std::string_view ota_image_id) {
+  auto& m = *impl_;
+  return m
+      .authed("DELETE",
+              m.url.versioned("admin/otaimage" + query_of({{"ota_image_id", ota_image_id}})),
+              std::nullopt, m.options.request_timeout)
+      .transform([](const Answer&) {});
+}
+
+Result<std::string> Session::create_ota_job(const NewOtaJob& job) {
+  auto& m = *impl_;
+  auto o = m.authed_object("POST", m.url.versioned("admin/otajob"), body_text(rest::to_json(job)),
+                           m.options.request_timeout, "POST /v1/admin/otajob");
+  if (!o)
+    return fail(o.error());
+  auto id = rest::string_or(*o, "ota_job_id");
+  if (id.empty())
+    return fail(errc::internal, "POST /v1/admin/otajob: the answer has no ota_job_id");
+  return id;
+}
+
+Result<OtaJobPage> Session::ota_jobs(std::string_view start_id, int num_records) {
+  auto& m = *impl_;
+  const std::string count = num_records > 0 ? std::to_string(num_records) : std::string();
+  auto o = m.authed_object(
+      "GET",
+      m.url.versioned("admin/otajob" + query_of({{"start_id", start_id}, {"num_records", count}})),
+      std::nullopt, m.options.request_timeout, "GET /v1/admin/otajob");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_ota_job_page(*o);
+}
+
+Result<std::vector<OtaJob>> Session::all_ota_jobs() {
+  return all_pages<OtaJob>([&](const std::string& start) { return ota_jobs(start, kOtaPageSize); },
+                           [](OtaJobPage& page) -> std::vector<OtaJob>& { return page.jobs; },
+                           "GET /v1/admin/otajob");
+}
+
+Result<OtaJob> Session::ota_job(std::string_view ota_job_id) {
+  auto& m = *impl_;
+  auto o = m.authed_object("GET",
+                           m.url.versioned("admin/otajob" + query_of({{"ota_job_id", ota_job_id}})),
+                           std::nullopt, m.options.request_timeout, "GET /v1/admin/otajob");
+  if (!o)
+    return fail(o.error());
+  auto job = rest::parse_ota_job(*o);
+  if (job.ota_job_id.empty()) {
+    return fail(errc::not_found, rest::ota_job_error::not_found,
+                "OTA job " + std::string(ota_job_id) + " not found");
+  }
+  return job;
+}
+
+Result<OtaJob> Session::cancel_ota_job(std::string_view ota_job_id) {
+  auto& m = *impl_;
+  json::object body{{"ota_job_id", ota_job_id}};
+  auto o = m.authed_object("PUT", m.url.versioned("admin/otajob"), body_text(body),
+                           m.options.request_timeout, "PUT /v1/admin/otajob");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_ota_job(*o);
+}
+
+Result<void> Session::resume_ota_job(std::string_view ota_job_id) {
+  auto& m = *impl_;
+  json::object body{{"ota_job_id", ota_job_id}, {"resume", true}};
+  return m
+      .authed("PUT", m.url.versioned("admin/otajob"), body_text(body), m.options.request_timeout)
+      .transform([](const Answer&) {});
+}
+
+Result<OtaNodeStatusPage> Session::ota_job_statuses(std::string_view ota_job_id,
+                                                    std::string_view node_id,
+                                                    std::string_view start_id, int num_records) {
+  auto& m = *impl_;
+  const std::string count = num_records > 0 ? std::to_string(num_records) : std::string();
+  const std::string path = "admin/otajob/status" + query_of({{"ota_job_id", ota_job_id},
+                                                             {"node_id", node_id},
+                                                             {"start_id", start_id},
+                                                             {"num_records", count}});
+  auto o = m.authed_object("GET", m.url.versioned(path), std::nullopt, m.options.request_timeout,
+                           "GET /v1/admin/otajob/status");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_ota_node_status_page(*o);
+}
+
+Result<std::vector<OtaNodeStatus>> Session::all_ota_job_statuses(std::string_view ota_job_id,
+                                                                 std::string_view node_id) {
+  return all_pages<OtaNodeStatus>(
+      [&](const std::string& start) {
+        return ota_job_statuses(ota_job_id, node_id, start, kOtaPageSize);
+      },
+      [](OtaNodeStatusPage& page) -> std::vector<OtaNodeStatus>& { return page.statuses; },
+      "GET /v1/admin/otajob/status");
+}
+
+Result<OtaImage> Session::upload_user_ota_image(const OtaImageUpload& upload) {
+  auto& m = *impl_;
+  auto o =
+      m.authed_object("POST", m.url.versioned("user/otaimage"), body_text(rest::to_json(upload)),
+                      m.options.long_request_timeout, "POST /v1/user/otaimage");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_ota_image_created(*o);
+}
+
+Result<OtaNodeStatus> Session::node_ota_status(std::string_view node_id,
+                                               std::string_view ota_job_id) {
+  auto& m = *impl_;
+  auto o =
+      m.authed_object("GET",
+                      m.url.versioned("user/nodes/ota_status" +
+                                      query_of({{"node_id", node_id}, {"ota_job_id", ota_job_id}})),
+                      std::nullopt, m.options.request_timeout, "GET /v1/user/nodes/ota_status");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_ota_node_status(*o);
+}
+
+Result<OtaUpdateCheck> Session::ota_update_check(std::string_view node_id) {
+  auto& m = *impl_;
+  auto o = m.authed_object(
+      "GET", m.url.versioned("user/nodes/ota_update" + query_of({{"node_id", node_id}})),
+      std::nullopt, m.options.request_timeout, "GET /v1/user/nodes/ota_update");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_ota_update_check(*o);
+}
+
+Result<void> Session::approve_ota_update(std::string_view node_id, std::string_view ota_job_id) {
+  auto& m = *impl_;
+  json::object body{{"ota_job_id", ota_job_id}, {"node_id", node_id}};
+  return m
+      .authed("POST", m.url.versioned("user/nodes/ota_update"), body_text(body),
+              m.options.request_timeout)
+      .transform([](const Answer&) {});
+}
+
+Result<std::optional<OtaParamsService>> Session::ota_params_service(std::string_view node_id) {
+  auto config = node_config(node_id);
+  if (!config)
+    return fail(config.error());
+  auto o = rest::parse_answer(*config, "GET /v1/user/nodes/config");
+  if (!o)
+    return fail(o.error());
+  return rest::find_ota_params_service(*o);
+}
+
+Result<OtaParamsProgress> Session::ota_params_progress(std::string_view node_id,
+                                                       const OtaParamsService& service) {
+  auto params = node_params(node_id);
+  if (!params)
+    return fail(params.error());
+  auto o = rest::parse_answer(*params, "GET /v1/user/nodes/params");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_ota_params_progress(*o, service);
+}
+
+Result<void> Session::start_ota_params_update(std::string_view node_id,
+                                              const OtaParamsService& service,
+                                              std::string_view url) {
+  if (service.url_param.empty()) {
+    return fail(errc::invalid_argument, "the OTA service " + service.name + " has no " +
+                                            std::string(rest::kOtaUrlParamType) + " param");
+  }
+  auto outcomes =
+      set_params({NodeParams{std::string(node_id), body_text(rest::ota_url_set(service, url))}});
+  if (!outcomes)
+    return fail(outcomes.error());
+  for (const auto& r : *outcomes) {
+    if (!r.success) {
+      return fail(errc::invalid_argument, r.error_code,
+                  r.description.empty() ? "the node refused the OTA URL" : r.description);
+    }
+  }
+  return {};
 }
 
 }  // namespace stratus::client

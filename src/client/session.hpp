@@ -4,6 +4,7 @@
 /// calls over libcurl, with the token handling of the RainMaker CLI (§4.2).
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -32,9 +33,19 @@ struct SessionOptions {
   /// Whole-request limit for slow calls: sign-up and password mails, claiming
   /// (key checks and signing on the server) (spec §4.1: 60 s).
   std::chrono::milliseconds long_request_timeout{60000};
+  /// Streamed image uploads (`Session::upload_ota_image`) may take
+  /// `long_request_timeout` plus one second per this many bytes (spec: 60 s for OTA
+  /// images; a 200 MB image over a slow link needs longer). 0 = no allowance per byte.
+  std::uint64_t upload_bytes_per_second = 256 * 1024;
   /// A token whose `exp` is at most this far ahead is refreshed before use.
   std::chrono::seconds refresh_margin{30};
 };
+
+/// The whole-request limit of a streamed upload of `bytes` bytes:
+/// `options.long_request_timeout` plus `bytes / options.upload_bytes_per_second`
+/// seconds (rounded up). Pure.
+[[nodiscard]] std::chrono::milliseconds upload_timeout(const SessionOptions& options,
+                                                       std::uint64_t bytes);
 
 /// One client of one server, holding the user's tokens.
 ///
@@ -246,6 +257,86 @@ class Session {
   /// no group.
   Result<Group> group(std::string_view group_id, bool sub_groups, bool node_list,
                       bool node_details);
+
+  // --- OTA, admin (`v1/admin/ota*`; super-admins only: others get 403 `100004`) -------
+  // (rainmaker-cloud.md §6.2, §6.3; docs/adr/0013)
+
+  /// `POST v1/admin/otaimage/upload?image_name=&fw_version=&model=&type=&project_name=`
+  /// with the file as an `application/octet-stream` body of its size, streamed from disk
+  /// (never read whole), within `upload_timeout(options, size)` → the stored image.
+  /// Errors: not_found / unavailable when the file cannot be read; the server's `104xxx`
+  /// (header checks, size, a declared version that differs from the header's).
+  Result<OtaImage> upload_ota_image(const OtaImageFile& image);
+  /// One page of `GET v1/admin/otaimage[?start_id=][&num_records=][&archived=true]`
+  /// (`archived`: only archived images, else only the others).
+  Result<OtaImagePage> ota_images(bool archived, std::string_view start_id = {},
+                                  int num_records = 0);
+  /// Every image (archived or not, as `ota_images`), following `next_id` (at most 10 000
+  /// pages).
+  Result<std::vector<OtaImage>> all_ota_images(bool archived);
+  /// `GET v1/admin/otaimage?ota_image_id=` → that image, with a download URL valid 24 h.
+  /// Errors: not_found `104015`.
+  Result<OtaImage> ota_image(std::string_view ota_image_id);
+  /// `PUT v1/admin/otaimage?ota_image_id=&archive=true|false`. An archived image cannot
+  /// be used by new jobs (`104034`).
+  Result<void> archive_ota_image(std::string_view ota_image_id, bool archive);
+  /// `DELETE v1/admin/otaimage?ota_image_id=`. Errors: conflict `104016` while a job
+  /// uses it.
+  Result<void> delete_ota_image(std::string_view ota_image_id);
+  /// `POST v1/admin/otajob` with `job` as the body → the new job's id. Errors: the
+  /// server's `104xxx`/`105xxx` (name taken, no targets, priority, rollout, …).
+  Result<std::string> create_ota_job(const NewOtaJob& job);
+  /// One page of `GET v1/admin/otajob[?start_id=][&num_records=]`.
+  Result<OtaJobPage> ota_jobs(std::string_view start_id = {}, int num_records = 0);
+  /// Every job, following `next_id` (at most 10 000 pages).
+  Result<std::vector<OtaJob>> all_ota_jobs();
+  /// `GET v1/admin/otajob?ota_job_id=` → the job with its per-state counts. Errors:
+  /// not_found `105012`.
+  Result<OtaJob> ota_job(std::string_view ota_job_id);
+  /// `PUT v1/admin/otajob {"ota_job_id"}`: cancels the job (nodes not yet updated are
+  /// `cancelled`) → the job afterwards.
+  Result<OtaJob> cancel_ota_job(std::string_view ota_job_id);
+  /// `PUT v1/admin/otajob {"ota_job_id","resume":true}`: a paused rollout continues.
+  Result<void> resume_ota_job(std::string_view ota_job_id);
+  /// One page of `GET v1/admin/otajob/status?ota_job_id=[&node_id=][&start_id=]
+  /// [&num_records=]`: the nodes' states in a job.
+  Result<OtaNodeStatusPage> ota_job_statuses(std::string_view ota_job_id,
+                                             std::string_view node_id = {},
+                                             std::string_view start_id = {}, int num_records = 0);
+  /// Every node's state in a job (only `node_id`'s when not empty), following `next_id`
+  /// (pages of 100, at most 10 000 pages).
+  Result<std::vector<OtaNodeStatus>> all_ota_job_statuses(std::string_view ota_job_id,
+                                                          std::string_view node_id = {});
+
+  // --- OTA, users (rainmaker-cloud.md §6.1; rainmaker.md §4.6) -------------------------
+
+  /// `POST v1/user/otaimage` with `upload` (base64 image, at most
+  /// `proto::rest::kMaxBase64ImageBytes` decoded; primary users) → the image's
+  /// `image_url` (and, from Stratus, its `ota_image_id`). Uses the long timeout.
+  Result<OtaImage> upload_user_ota_image(const OtaImageUpload& upload);
+  /// `GET v1/user/nodes/ota_status?node_id=&ota_job_id=` → the node's state in that job.
+  /// Errors: not_found `105024`.
+  Result<OtaNodeStatus> node_ota_status(std::string_view node_id, std::string_view ota_job_id);
+  /// `GET v1/user/nodes/ota_update?node_id=` → whether an update is offered to the node.
+  Result<OtaUpdateCheck> ota_update_check(std::string_view node_id);
+  /// `POST v1/user/nodes/ota_update {"ota_job_id","node_id"}`: approves (or pushes) the
+  /// update of a user-approval job. Errors: `102001` offline, `105036`, `105061`.
+  Result<void> approve_ota_update(std::string_view node_id, std::string_view ota_job_id);
+  /// The node's OTA-using-params service (rainmaker.md §4.6), read from its node config
+  /// (`GET v1/user/nodes/config`); nullopt when the config has no `esp.service.ota`
+  /// service. Errors: those of `node_config`; internal when the config is not a JSON object.
+  Result<std::optional<OtaParamsService>> ota_params_service(std::string_view node_id);
+  /// The progress of an OTA-using-params update, read from the node's params
+  /// (`GET v1/user/nodes/params`). Errors: those of `node_params`; internal when the
+  /// answer is not a JSON object.
+  Result<OtaParamsProgress> ota_params_progress(std::string_view node_id,
+                                                const OtaParamsService& service);
+  /// Sets the service's `esp.param.ota_url` param to `url` (one `set_params` entry),
+  /// which starts the update on the node. Errors: invalid_argument when the service has
+  /// no URL param (before sending); those of `set_params`; the node's refusal as
+  /// invalid_argument with its description and code.
+  Result<void> start_ota_params_update(std::string_view node_id, const OtaParamsService& service,
+                                       std::string_view url);
 
   /// The process-wide system clock (the default of `open`).
   [[nodiscard]] static const Clock& system_clock();

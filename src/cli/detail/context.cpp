@@ -26,9 +26,14 @@ std::string key_values(const std::vector<std::pair<std::string, std::string>>& r
   return out;
 }
 
-Context::Context(Environment& env, const GlobalOptions& global) : env_(env), global_(global) {
+Context::Context(Environment& env, const GlobalOptions& global, std::string program)
+    : env_(env), global_(global), program_(std::move(program)) {
   static const SystemClock system;
   clock_ = env.clock != nullptr ? env.clock : &system;
+}
+
+std::string Context::login_hint() const {
+  return "run: " + program_ + " login --user_name <email>";
 }
 
 void Context::on(CLI::App& command, std::function<int()> handler) {
@@ -51,7 +56,8 @@ int Context::report_call(const Error& e) {
       e.reason != code::wrong_old_password) {
     Error hinted = e;
     const auto user = logged_in_user(profile_name_);
-    hinted.context += "; run: stratus login --user_name " + (user.empty() ? "<email>" : user);
+    hinted.context +=
+        "; run: " + program_ + " login --user_name " + (user.empty() ? "<email>" : user);
     return report(hinted);
   }
   return report(e);
@@ -108,7 +114,7 @@ Result<client::Session> Context::session(bool need_login) {
     if (!tokens)
       return fail(tokens.error());
     if (!*tokens)
-      return fail(errc::unauthenticated, "not logged in; " + std::string(kLoginHint));
+      return fail(errc::unauthenticated, "not logged in; " + login_hint());
     s->set_tokens(std::move(**tokens));
   }
   ProfileStore* st = *store();
@@ -165,6 +171,54 @@ void Context::sleep(std::chrono::milliseconds d) {
   } else {
     std::this_thread::sleep_for(d);
   }
+}
+
+}  // namespace stratus::cli::detail
+
+namespace stratus::cli::detail {
+
+void add_global_flags(CLI::App& app, GlobalOptions& global) {
+  app.add_flag("--json", global.json,
+               "Print the server's JSON answers (indented) instead of tables");
+  app.add_option("--profile", global.profile, "Use this profile instead of the current one");
+}
+
+int parse_and_run(CLI::App& app, Context& ctx, const std::vector<std::string>& args) {
+  auto& env = ctx.env();
+  const std::string& program = ctx.program();
+  // CLI11 reports an unknown command as "a subcommand is required"; say it plainly.
+  if (args.size() > 1 && !args[1].empty() && args[1].front() != '-') {
+    bool known = false;
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+      known = known || sub->get_name() == args[1];
+    if (!known) {
+      env.err << "error: unknown command \"" << args[1] << "\" (see: " << program << " --help)\n";
+      return 2;
+    }
+  }
+  std::vector<const char*> argv;
+  argv.reserve(args.size() + 1);
+  for (const auto& arg : args)
+    argv.push_back(arg.c_str());
+  if (argv.empty())
+    argv.push_back(program.c_str());
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e, env.out, env.err);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e, env.out, env.err);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e, env.out, env.err);
+  } catch (const CLI::ParseError& e) {
+    env.err << "error: " << e.what() << " (see: " << program << " --help)\n";
+    return 2;
+  }
+  if (!ctx.has_chosen()) {
+    env.err << "error: a command is required (see: " << program << " --help)\n";
+    return 2;
+  }
+  return ctx.run_chosen();
 }
 
 }  // namespace stratus::cli::detail

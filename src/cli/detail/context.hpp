@@ -26,7 +26,8 @@ class App;
 
 namespace stratus::cli::detail {
 
-/// The hint after "not logged in" and similar failures.
+/// The hint after "not logged in" and similar failures of `stratus` commands
+/// (`Context::login_hint` for commands both binaries share).
 inline constexpr std::string_view kLoginHint = "run: stratus login --user_name <email>";
 
 /// The flags every command takes, before or after its name. Filled by parsing, so
@@ -47,7 +48,13 @@ struct GlobalOptions {
 class Context {
  public:
   /// `env` and `global` must outlive the context; `global` may still be empty here.
-  Context(Environment& env, const GlobalOptions& global);
+  /// `program` ("stratus", "stratus-admin") names the binary in hints and messages.
+  Context(Environment& env, const GlobalOptions& global, std::string program = "stratus");
+
+  /// The binary's name: "stratus" or "stratus-admin".
+  [[nodiscard]] const std::string& program() const { return program_; }
+  /// "run: <program> login --user_name <email>".
+  [[nodiscard]] std::string login_hint() const;
 
   /// The environment (streams, getenv, secrets, sleep).
   [[nodiscard]] Environment& env() { return env_; }
@@ -70,7 +77,7 @@ class Context {
   /// Prints `error_line(e)` to `env.err`; returns 1, the failure exit status.
   int report(const Error& e);
   /// As `report`, for the failure of an authenticated call: when the server says the
-  /// session is gone, adds "; run: stratus login --user_name <user of the profile>".
+  /// session is gone, adds "; run: <program> login --user_name <user of the profile>".
   int report_call(const Error& e);
   /// Prints JSON text indented (`pretty_json`) to `out()`.
   void print_json(std::string_view text);
@@ -104,10 +111,20 @@ class Context {
  private:
   Environment& env_;
   const GlobalOptions& global_;
+  std::string program_;
   const Clock* clock_ = nullptr;
   std::optional<ProfileStore> store_;
   std::string profile_name_;
   std::function<int()> chosen_;
 };
+
+/// Adds the global flags (`--json`, `--profile NAME`) to `app`, filling `global`.
+void add_global_flags(CLI::App& app, GlobalOptions& global);
+
+/// Parses `args` (`args[0]` is the program name) with `app`, whose commands registered
+/// their handlers with `ctx`, and runs the chosen one. Returns the exit status: the
+/// handler's (0, 1), 0 for `--help`/`--version`, 2 for usage errors (an unknown command
+/// is named: "error: unknown command "x" (see: <program> --help)").
+int parse_and_run(CLI::App& app, Context& ctx, const std::vector<std::string>& args);
 
 }  // namespace stratus::cli::detail

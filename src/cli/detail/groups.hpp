@@ -5,8 +5,8 @@
 /// §4.3) with their options to `app` and registers their handlers with `Context::on`;
 /// the options live as long as `app`. `run` (app.cpp) calls them in this order, which is
 /// the order `stratus --help` lists the commands in. Not thread-safe (one `run` at a
-/// time per `app` and `ctx`). A new group (automations, OTA) is one more
-/// file and one more line here and in app.cpp.
+/// time per `app` and `ctx`). A new group is one more file and one more line here and in
+/// app.cpp (or admin_app.cpp for `stratus-admin`).
 
 #include "client/types.hpp"
 
@@ -20,6 +20,8 @@ class Context;
 
 /// signup, login, logout, forgotpassword, getuserinfo.
 void add_account(CLI::App& app, Context& ctx);
+/// login, logout: the part of `add_account` that `stratus-admin` shares (account.cpp).
+void add_login_logout(CLI::App& app, Context& ctx);
 /// getnodes, getnodedetails, getnodeconfig, getnodestatus.
 void add_nodes(CLI::App& app, Context& ctx);
 /// getparams, setparams.
@@ -44,6 +46,11 @@ void add_node_groups(CLI::App& app, Context& ctx);
 void add_sharing_commands(CLI::App& parent, Context& ctx, client::SharingKind kind);
 /// automations add|get|edit|remove (cloud automations, rainmaker-cloud.md §3).
 void add_automations(CLI::App& app, Context& ctx);
+/// otaupgrade <node> <file> (OTA using params, rainmaker.md §4.6; otaupgrade.cpp).
+void add_otaupgrade(CLI::App& app, Context& ctx);
+/// `stratus-admin ota …`: images (upload, images, image, archive, delete) and jobs (job
+/// create|list|show|cancel|resume) (rainmaker-cloud.md §6.2, §6.3; ota_admin.cpp).
+void add_ota_admin(CLI::App& app, Context& ctx);
 /// tsdata <node> <Device.Param> (time series, rainmaker-cloud.md §4.1).
 void add_tsdata(CLI::App& app, Context& ctx);
 /// profile add|switch|list|show (local only, no server).

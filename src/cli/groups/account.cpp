@@ -1,4 +1,5 @@
-// The account commands: signup, login, logout, forgotpassword, getuserinfo.
+// The account commands: signup, login, logout, forgotpassword, getuserinfo; login and
+// logout are stratus-admin's too (add_login_logout).
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <ostream>
@@ -138,14 +139,7 @@ void add_account(CLI::App& app, Context& ctx) {
                          "Verification code: only confirms (else read from standard input)");
   ctx.on(*signup_cmd, [&ctx, o] { return signup(ctx, *o); });
 
-  auto* login_cmd = app.add_subcommand("login", "Log in and store the tokens in the profile");
-  login_cmd->add_option("--user_name", o->user_name, "E-mail address or phone number");
-  login_cmd->add_option("--email", o->email, "E-mail address (same as --user_name)");
-  login_cmd->add_option("--password", o->password, "Password (else STRATUS_PASSWORD or a prompt)");
-  ctx.on(*login_cmd, [&ctx, o] { return login(ctx, *o); });
-
-  ctx.on(*app.add_subcommand("logout", "Log out and forget the tokens"),
-         [&ctx] { return logout(ctx); });
+  add_login_logout(app, ctx);
 
   auto* forgot = app.add_subcommand("forgotpassword", "Reset the password with a mailed code");
   forgot->add_option("user_name", o->user_name, "E-mail address or phone number")->required();
@@ -155,6 +149,18 @@ void add_account(CLI::App& app, Context& ctx) {
 
   ctx.on(*app.add_subcommand("getuserinfo", "Show the logged-in user"),
          [&ctx] { return user_info(ctx); });
+}
+
+void add_login_logout(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<AccountOptions>();
+  auto* login_cmd = app.add_subcommand("login", "Log in and store the tokens in the profile");
+  login_cmd->add_option("--user_name", o->user_name, "E-mail address or phone number");
+  login_cmd->add_option("--email", o->email, "E-mail address (same as --user_name)");
+  login_cmd->add_option("--password", o->password, "Password (else STRATUS_PASSWORD or a prompt)");
+  ctx.on(*login_cmd, [&ctx, o] { return login(ctx, *o); });
+
+  ctx.on(*app.add_subcommand("logout", "Log out and forget the tokens"),
+         [&ctx] { return logout(ctx); });
 }
 
 }  // namespace stratus::cli::detail

@@ -24,7 +24,7 @@ int profile_add(Context& ctx, const ProfileOptions& o) {
   if (auto r = (*s)->add(Profile{o.name, o.url, o.ca}); !r)
     return ctx.report(r.error());
   ctx.out() << (existed ? "updated" : "added") << " profile " << o.name
-            << "; use it with: stratus profile switch " << o.name << '\n';
+            << "; use it with: " << ctx.program() << " profile switch " << o.name << '\n';
   return 0;
 }
 

@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 
@@ -27,6 +29,26 @@ std::size_t write_body(char* data, std::size_t size, std::size_t count, void* us
     return 0;  // makes libcurl stop with CURLE_WRITE_ERROR
   }
   sink->body->append(data, n);
+  return n;
+}
+
+// The streamed body of an upload: read in libcurl's chunks, never whole.
+struct Source {
+  std::FILE* file = nullptr;
+  int read_errno = 0;
+  ~Source() {
+    if (file != nullptr)
+      std::fclose(file);
+  }
+};
+
+std::size_t read_body(char* buffer, std::size_t size, std::size_t count, void* user) {
+  auto* source = static_cast<Source*>(user);
+  const std::size_t n = std::fread(buffer, 1, size * count, source->file);
+  if (n == 0 && std::ferror(source->file) != 0) {
+    source->read_errno = errno != 0 ? errno : EIO;
+    return CURL_READFUNC_ABORT;
+  }
   return n;
 }
 
@@ -83,7 +105,30 @@ Result<HttpReply> Transport::perform(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   if (!options.ca_file.empty())
     curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_file.c_str());
-  if (request.method == "GET") {
+  Source source;
+  if (!request.body_file.empty()) {
+    source.file = std::fopen(request.body_file.c_str(), "rbe");
+    if (source.file == nullptr) {
+      const int e = errno;
+      return fail(e == ENOENT ? errc::not_found : errc::unavailable,
+                  "cannot read " + request.body_file.string() + ": " + std::strerror(e));
+    }
+    if (std::fseek(source.file, 0, SEEK_END) != 0) {
+      return fail(errc::unavailable,
+                  "cannot read " + request.body_file.string() + ": " + std::strerror(errno));
+    }
+    const long size = std::ftell(source.file);
+    if (size < 0 || std::fseek(source.file, 0, SEEK_SET) != 0) {
+      return fail(errc::unavailable,
+                  "cannot read " + request.body_file.string() + ": not a regular file");
+    }
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    if (request.method != "POST")
+      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, &read_body);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &source);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(size));
+  } else if (request.method == "GET") {
     curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
   } else {
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
@@ -96,6 +141,10 @@ Result<HttpReply> Transport::perform(const HttpRequest& request) {
 
   const CURLcode rc = curl_easy_perform(curl);
   if (rc != CURLE_OK) {
+    if (source.read_errno != 0) {
+      return fail(errc::unavailable, "cannot read " + request.body_file.string() + ": " +
+                                         std::strerror(source.read_errno));
+    }
     if (sink.overflow) {
       return fail(errc::resource_exhausted, "the answer of " + options.server + " is larger than " +
                                                 std::to_string(options.max_reply_bytes) + " bytes");

@@ -4,6 +4,7 @@
 /// blocking HTTP requests. Not thread-safe; owned by one `Session`.
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +18,9 @@ struct HttpRequest {
   std::string url;
   std::string body;
   bool has_body = false;
+  /// When not empty, the body is this file, streamed as it is sent (`POST` with a
+  /// `Content-Length` of its size; `body` is ignored).
+  std::filesystem::path body_file;
   std::vector<std::string> headers;  ///< "Name: value"
   std::chrono::milliseconds timeout{5000};
 };
@@ -43,7 +47,8 @@ class Transport {
   /// Sends `request` and reads the whole reply (any status). Errors: unavailable
   /// "cannot reach <server>: <cause>" when no connection could be made or it broke,
   /// timeout when no complete answer came within `request.timeout`, unavailable
-  /// for TLS failures, resource_exhausted for a reply over `max_reply_bytes`.
+  /// for TLS failures, resource_exhausted for a reply over `max_reply_bytes`;
+  /// with a `body_file`: not_found / unavailable when it cannot be opened or read.
   Result<HttpReply> perform(const HttpRequest& request);
 
  private:

@@ -49,9 +49,9 @@ TEST_F(AppTest, HelpAndUsageErrors) {
 
   auto none = run_stratus({});
   EXPECT_EQ(none.status, 2);
-  auto unknown = run_stratus({"otaupgrade", "x"});
+  auto unknown = run_stratus({"otajob", "x"});
   EXPECT_EQ(unknown.status, 2);
-  EXPECT_EQ(unknown.err, "error: unknown command \"otaupgrade\" (see: stratus --help)\n");
+  EXPECT_EQ(unknown.err, "error: unknown command \"otajob\" (see: stratus --help)\n");
   EXPECT_EQ(run_stratus({"getnodes", "--bogus"}).status, 2);
   EXPECT_EQ(run_stratus({"getnodeconfig"}).status, 2);  // node id missing
   EXPECT_EQ(run_stratus({"setparams", "n1", "--data", "{}", "--filepath", "f"}).status, 2);
