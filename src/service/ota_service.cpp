@@ -577,8 +577,9 @@ Result<rest::OtaImage> OtaService::store_image(const Principal& who, StoredImage
                                                const OtaImageDeclaration& declared,
                                                bool user_image) {
   const auto refuse = [&](Error e) -> Result<rest::OtaImage> {
-    // The file is kept only when another image row names it.
-    (void)store_.remove(stored.sha256);
+    // The file is kept only when an image row names it (the same bytes uploaded before).
+    if (auto used = repository_.sha256_in_use(stored.sha256); used && !*used)
+      (void)store_.remove(stored.sha256);
     return fail(std::move(e));
   };
   if (declared.fw_version && !declared.fw_version->empty() &&

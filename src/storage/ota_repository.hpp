@@ -105,6 +105,8 @@ class OtaRepository {
   virtual Result<std::vector<OtaImageRecord>> images(std::string_view start_id, std::size_t limit,
                                                      bool include_archived,
                                                      bool include_user_images) = 0;
+  /// Whether some image row names the file `sha256` (then the file must stay).
+  virtual Result<bool> sha256_in_use(std::string_view sha256) = 0;
   virtual Result<void> set_image_archived(std::string_view image_id, bool archived) = 0;
   /// Deletes the image row. Errors: not_found; conflict when an active or paused job uses
   /// it (checked in the same transaction). Answers whether another image row still names

@@ -149,6 +149,9 @@ TEST_F(OtaCliSystemTest, UploadCreateAJobAndFollowIt) {
       15s))
       << r.err;
   ASSERT_FALSE(job_id.empty()) << r.out;
+  // Without force_push the node gets the offer when it asks (otafetch, as on boot).
+  ASSERT_TRUE(node.publish(proto::node_publish_topic(node_id, proto::Suffix::otafetch, true),
+                           proto::encode_ota_fetch(node_id, "1.0")));
   const auto offer = node.wait_message(
       [&](const TestMessage& m) { return m.topic == "node/" + node_id + "/otaurl"; }, 15s);
   ASSERT_TRUE(offer) << "the node is offered the image";

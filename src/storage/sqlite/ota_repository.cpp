@@ -161,6 +161,13 @@ Result<std::vector<OtaImageRecord>> SqliteOtaRepository::images(std::string_view
   });
 }
 
+Result<bool> SqliteOtaRepository::sha256_in_use(std::string_view sha256) {
+  return db_->with([&](Connection& c) {
+    return c.query_one("SELECT EXISTS(SELECT 1 FROM ota_images WHERE sha256 = ?1)", {"no row"},
+                       [](const Statement& s) { return s.integer(0) != 0; }, sha256);
+  });
+}
+
 Result<void> SqliteOtaRepository::set_image_archived(std::string_view image_id, bool archived) {
   return db_->with([&](Connection& c) -> Result<void> {
     if (auto r = c.execute("UPDATE ota_images SET archived = ?2 WHERE image_id = ?1", image_id,

@@ -20,6 +20,7 @@ class SqliteOtaRepository final : public OtaRepository {
   Result<std::vector<OtaImageRecord>> images(std::string_view start_id, std::size_t limit,
                                              bool include_archived,
                                              bool include_user_images) override;
+  Result<bool> sha256_in_use(std::string_view sha256) override;
   Result<void> set_image_archived(std::string_view image_id, bool archived) override;
   Result<bool> remove_image(std::string_view image_id) override;
   Result<void> create_job(const OtaJobRecord& job,
