@@ -129,6 +129,10 @@ class NodeModel {
   /// OTA's new image after its reboot (spec rainmaker-device.md §8.3).
   void set_fw_version(std::string fw_version) { config_.info.fw_version = std::move(fw_version); }
 
+  /// Sets `info.platform` (the firmware's `CONFIG_IDF_TARGET`, e.g. "esp32s3": the chip the
+  /// cloud matches OTA images against).
+  void set_platform(std::string platform) { config_.info.platform = std::move(platform); }
+
   /// Sets `info.project_name` (the firmware's project, as its image header names it).
   void set_project_name(std::string project_name) {
     config_.info.project_name = std::move(project_name);

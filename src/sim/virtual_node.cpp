@@ -34,7 +34,7 @@ model::NodeInfo node_info(std::string name, std::string type, std::string model_
   info.type = std::move(type);
   info.project_name = model_name;  // as firmware reports its app description's project
   info.model = std::move(model_name);
-  info.platform = "linux";
+  info.platform = "esp32";  // the OTA chip (default ESP32), as firmware's CONFIG_IDF_TARGET
   return info;
 }
 
@@ -572,6 +572,7 @@ Result<std::optional<agent::OtaOptions>> parse_ota(const YAML::Node& o, agent::N
       return at("ota.chip", "unknown chip \"" + chip + "\" (esp32, esp32s3, esp32c3, ...)");
     }
     ota.chip_id = *id;
+    node.set_platform(std::string(proto::esp_chip_name(*id)));
   }
   if (const auto sv = o["secure_version"]; sv) {
     std::uint32_t v = 0;

@@ -163,8 +163,9 @@ Result<std::vector<OtaImageRecord>> SqliteOtaRepository::images(std::string_view
 
 Result<bool> SqliteOtaRepository::sha256_in_use(std::string_view sha256) {
   return db_->with([&](Connection& c) {
-    return c.query_one("SELECT EXISTS(SELECT 1 FROM ota_images WHERE sha256 = ?1)", {"no row"},
-                       [](const Statement& s) { return s.integer(0) != 0; }, sha256);
+    return c.query_one(
+        "SELECT EXISTS(SELECT 1 FROM ota_images WHERE sha256 = ?1)", {"no row"},
+        [](const Statement& s) { return s.integer(0) != 0; }, sha256);
   });
 }
 
