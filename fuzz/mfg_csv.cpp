@@ -2,7 +2,8 @@
 // and node_certs.csv come from operators and from the admin CLI's uploads.
 // Invariants: records respect the limits; every accepted node_certs.csv, written again,
 // parses to the same rows; every accepted node_ids.csv, written again, to the same ids; a
-// record written field by field with csv_field parses back to the same fields.
+// record written field by field with csv_field parses back to the same fields; a node id
+// list (the cloud download) joined again with commas reads the same.
 #include "proto/mfg_csv.hpp"
 
 #include <string>
@@ -44,6 +45,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (const auto ids = parse_node_ids_csv(text)) {
     const auto again = parse_node_ids_csv(write_node_ids_csv(*ids));
     FUZZ_CHECK(again.has_value() && *again == *ids);
+  }
+  if (const auto list = parse_node_id_list(text)) {
+    FUZZ_CHECK(!list->empty() && list->size() <= kMaxMfgCsvRows);
+    std::string joined;
+    for (const auto& id : *list) {
+      FUZZ_CHECK(!id.empty() && id.find(',') == std::string::npos);
+      joined += id + ",";
+    }
+    const auto again = parse_node_id_list(joined);
+    FUZZ_CHECK(again.has_value() && *again == *list);
   }
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "proto/mfg_csv.hpp"
 
+#include <algorithm>
 #include <optional>
 
 namespace stratus::proto {
@@ -244,6 +245,40 @@ Result<std::vector<std::string>> parse_node_ids_csv(std::string_view text) {
   }
   if (ids.empty())
     return fail(errc::invalid_argument, "node_ids.csv: no node ids");
+  return ids;
+}
+
+Result<std::vector<std::string>> parse_node_id_list(std::string_view text) {
+  if (text.size() > kMaxMfgCsvBytes)
+    return fail(errc::invalid_argument,
+                "node id list larger than " + std::to_string(kMaxMfgCsvBytes) + " bytes");
+  std::vector<std::string> ids;
+  std::size_t at = 0;
+  while (at <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', at), text.size());
+    std::string_view item = text.substr(at, comma - at);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t' || item.front() == '\r' ||
+                             item.front() == '\n'))
+      item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t' || item.back() == '\r' ||
+                             item.back() == '\n'))
+      item.remove_suffix(1);
+    if (item.find_first_of(std::string_view("\"\0\r\n", 4)) != std::string_view::npos)
+      return fail(errc::invalid_argument, "node id list: item " + std::to_string(ids.size() + 1) +
+                                              " has a quote, NUL or line break");
+    if (item.size() > kMaxMfgCsvFieldBytes)
+      return fail(errc::invalid_argument,
+                  "node id list: item " + std::to_string(ids.size() + 1) + " too long");
+    if (!item.empty()) {
+      if (ids.size() >= kMaxMfgCsvRows)
+        return fail(errc::invalid_argument,
+                    "node id list: more than " + std::to_string(kMaxMfgCsvRows) + " ids");
+      ids.emplace_back(item);
+    }
+    at = comma + 1;
+  }
+  if (ids.empty())
+    return fail(errc::invalid_argument, "node id list: no node ids");
   return ids;
 }
 

@@ -79,6 +79,13 @@ std::string write_node_certs_csv(std::span<const NodeCertRow> rows);
 /// field count, no node ids at all).
 Result<std::vector<std::string>> parse_node_ids_csv(std::string_view text);
 
+/// Reads the node-id download of the cloud flow (`GET /v1/admin/node_ids` → `url`): ids
+/// separated by commas, on one line (surrounding blanks and a trailing line break are
+/// dropped, empty items skipped, as the admin CLI does). Errors: `invalid_argument` for
+/// text over `kMaxMfgCsvBytes`, more than `kMaxMfgCsvRows` ids, an id longer than
+/// `kMaxMfgCsvFieldBytes`, a quote, a NUL, or no ids at all.
+Result<std::vector<std::string>> parse_node_id_list(std::string_view text);
+
 /// A whole `node_ids.csv`: `node_id` and one id per line.
 std::string write_node_ids_csv(std::span<const std::string> node_ids);
 

@@ -136,6 +136,21 @@ TEST(MfgCsv, NodeIdsReadTheCloudAndLocalShapes) {
   EXPECT_FALSE(parse_node_ids_csv("a,node_id\nx\n").has_value());
 }
 
+TEST(MfgCsv, NodeIdListIsTheCloudDownload) {
+  const auto ids = parse_node_id_list(" a1, b2 ,,c3,\r\n");
+  ASSERT_TRUE(ids.has_value());
+  EXPECT_EQ(*ids, (std::vector<std::string>{"a1", "b2", "c3"}));
+  EXPECT_FALSE(parse_node_id_list("").has_value());
+  EXPECT_FALSE(parse_node_id_list(" , ,\n").has_value());
+  EXPECT_FALSE(parse_node_id_list("a,\"b\"").has_value());
+  EXPECT_FALSE(parse_node_id_list("a\nb").has_value());
+  std::string many;
+  for (std::size_t i = 0; i < kMaxMfgCsvRows; ++i)
+    many += "n,";
+  EXPECT_TRUE(parse_node_id_list(many).has_value());
+  EXPECT_FALSE(parse_node_id_list(many + "n").has_value());
+}
+
 TEST(MfgCsv, ConfigAndValuesAreTheMfgToolFormat) {
   EXPECT_EQ(write_mfg_config_csv(),
             "rmaker_creds,namespace,\nnode_id,data,binary\nmqtt_host,data,binary\n"
