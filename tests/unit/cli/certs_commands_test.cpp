@@ -79,8 +79,9 @@ class CertsCommandsTest : public ::testing::Test {
     ASSERT_TRUE(store);
     ASSERT_TRUE(store->add(Profile{"stub", url, ""}));
     ASSERT_TRUE(store->switch_to("stub"));
-    if (logged_in)
+    if (logged_in) {
       ASSERT_TRUE(store->save_tokens("stub", client::Tokens{kToken, kToken, "refresh"}));
+    }
   }
 
   // The single batch directory under `outdir`.
