@@ -231,8 +231,12 @@ const std::vector<Key>& keys() {
                     {},
                     [](const Config& c) { return quote(c.server.data_dir); }});
     t.push_back(string_key("server", "mqtt_host", STRATUS_REF(server, mqtt_host),
-                           "Host name nodes use for MQTT (answer of GET /mqtt_host and of "
-                           "claiming). Empty: this machine's hostname."));
+                           "Host name nodes use for MQTT (answer of GET /mqtt_host, of claiming "
+                           "and of GET /v1/admin/mqtt_host). Empty: this machine's hostname. "
+                           "Espressif's admin CLI refuses a name that does not match "
+                           "^[A-Za-z0-9]+(-ats|.ats).iot (an AWS IoT endpoint shape): if you use "
+                           "it, give the broker such a DNS name, e.g. "
+                           "a1b2c3-ats.iot.example.com."));
     t.push_back(string_key("http", "bind_address", STRATUS_REF(http, bind_address),
                            "Address the HTTP listener binds to."));
     t.push_back(int_key("http", "port", STRATUS_REF(http, port), 0, 65535,

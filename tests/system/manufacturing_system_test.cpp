@@ -181,6 +181,9 @@ TEST_F(ManufacturingSystemTest, ARegisteredManufacturedNodeConnectsAndMapsOthers
   issue(*factory, "acmenode0002", "unregistered");
   issue(*stranger, "acmenode0003", "stranger");
 
+  // A node of the Stratus CA, connected before the trust store changes: it stays connected.
+  TestMqttClient bystander(node_mqtt_options(*stratusd_, dir_->path(), "stratusnode01"));
+  ASSERT_EQ(bystander.connect(), 0);
   // Before the CA is registered, the factory's certificate does not pass TLS.
   TestMqttClient early(options("acmenode0001", "registered"));
   EXPECT_NE(early.connect(), 0);
@@ -204,6 +207,7 @@ TEST_F(ManufacturingSystemTest, ARegisteredManufacturedNodeConnectsAndMapsOthers
   TestMqttClient foreign(options("acmenode0003", "stranger"));
   EXPECT_NE(foreign.connect(), 0) << "unknown CA: refused";
   EXPECT_TRUE(node.connected()) << "the registered node kept its session throughout";
+  EXPECT_TRUE(bystander.connected()) << "adding a CA drops no connected node";
 }
 
 TEST_F(ManufacturingSystemTest, RevocationKicksTheNodeAndRefusesItOthersStayConnected) {
