@@ -36,13 +36,15 @@ std::string render_mosquitto_conf(const MosquittoSettings& s) {
       "plugin_opt_backend_username {backend_user}\n"
       "plugin_opt_backend_password_file {backend_secret}\n"
       "plugin_opt_revoked_certificates_file {revoked}\n"
+      "{registered}"
       "\n"
       "# Backend listener: stratusd only, loopback, user name + password.\n"
       "listener {backend_port} 127.0.0.1\n"
       "\n"
-      "# Device listener: MQTT over mutual TLS, client certificate signed by the Stratus CA.\n"
+      "# Device listener: MQTT over mutual TLS, client certificate signed by the Stratus CA\n"
+      "# (or by a registered manufacturing CA, for registered certificates only).\n"
       "listener {device_port} {device_bind}\n"
-      "cafile {ca}\n"
+      "{trust}\n"
       "certfile {cert}\n"
       "keyfile {key}\n"
       "require_certificate true\n"
@@ -53,8 +55,15 @@ std::string render_mosquitto_conf(const MosquittoSettings& s) {
       fmt::arg("plugin", s.plugin_path.string()), fmt::arg("backend_user", s.backend_username),
       fmt::arg("backend_secret", s.backend_password_file.string()),
       fmt::arg("revoked", s.revoked_certificates_file.string()),
+      fmt::arg("registered",
+               s.registered_certificates_file.empty()
+                   ? std::string()
+                   : "plugin_opt_registered_certificates_file " +
+                         s.registered_certificates_file.string() +
+                         "\nplugin_opt_stratus_ca_file " + s.ca_file.string() + "\n"),
       fmt::arg("backend_port", s.backend_port), fmt::arg("device_port", s.device_port),
-      fmt::arg("device_bind", s.device_bind_address), fmt::arg("ca", s.ca_file.string()),
+      fmt::arg("device_bind", s.device_bind_address), fmt::arg("trust", s.ca_path.empty() ? "cafile " + s.ca_file.string()
+                                                           : "capath " + s.ca_path.string()),
       fmt::arg("cert", s.server_cert_file.string()), fmt::arg("key", s.server_key_file.string()));
 }
 

@@ -21,7 +21,16 @@ struct MosquittoSettings {
   std::uint16_t backend_port = 0;  ///< loopback listener, no TLS
   std::string device_bind_address = "0.0.0.0";
   std::uint16_t device_port = 0;  ///< mutual-TLS listener for nodes
+  /// The Stratus CA: the device listener's `cafile` when `ca_path` is empty, and the
+  /// plugin's `stratus_ca_file` (its certificates need no registration).
   std::filesystem::path ca_file;
+  /// When set, the device listener trusts this `capath` directory instead (the Stratus CA
+  /// and the manufacturing CAs as `<subject hash>.N` files, docs/adr/0014); OpenSSL reads
+  /// it at handshake time, so CAs added later count without a restart.
+  std::filesystem::path ca_path;
+  /// Registered manufactured node certificates (same format as the revoked list): the
+  /// plugin accepts a certificate not issued by the Stratus CA only when it is listed.
+  std::filesystem::path registered_certificates_file;
   std::filesystem::path server_cert_file;
   std::filesystem::path server_key_file;
   std::size_t max_payload_bytes = 256 * 1024;

@@ -19,6 +19,13 @@ bool valid_fingerprint(std::string_view text) noexcept {
 
 Result<void> write_revocation_list(const std::filesystem::path& file,
                                    const std::vector<std::string>& fingerprints) {
+  return write_fingerprint_list(file, fingerprints,
+                                "Revoked node certificates (SHA-256 of the DER), written by stratusd.");
+}
+
+Result<void> write_fingerprint_list(const std::filesystem::path& file,
+                                    const std::vector<std::string>& fingerprints,
+                                    std::string_view comment) {
   for (const auto& f : fingerprints) {
     if (!valid_fingerprint(f)) {
       return fail(errc::invalid_argument,
@@ -29,7 +36,7 @@ Result<void> write_revocation_list(const std::filesystem::path& file,
   const auto tmp = file.string() + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << "# Revoked node certificates (SHA-256 of the DER), written by stratusd.\n";
+    out << "# " << comment << '\n';
     for (const auto& f : fingerprints)
       out << f << '\n';
     out.flush();

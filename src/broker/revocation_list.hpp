@@ -23,6 +23,13 @@ namespace stratus::broker {
 Result<void> write_revocation_list(const std::filesystem::path& file,
                                    const std::vector<std::string>& fingerprints);
 
+/// `write_revocation_list` with another first comment line: the registered node
+/// certificates file (`plugin_opt_registered_certificates_file`, docs/adr/0014) has the
+/// same format. `comment` is one line without '\n'.
+Result<void> write_fingerprint_list(const std::filesystem::path& file,
+                                    const std::vector<std::string>& fingerprints,
+                                    std::string_view comment);
+
 /// True for 64 lower-case hex characters (a SHA-256 fingerprint as pki writes it).
 /// Pure.
 bool valid_fingerprint(std::string_view text) noexcept;

@@ -1271,4 +1271,97 @@ Result<void> Session::start_ota_params_update(std::string_view node_id,
   return {};
 }
 
+// --- manufacturing and revocation ------------------------------------------------
+
+Result<rest::UploadUrlAnswer> Session::certificate_upload_url(std::string_view file_name) {
+  auto& m = *impl_;
+  auto o = m.authed_object(
+      "GET",
+      m.url.versioned("admin/node_certificates/register?file_name=" + percent_encode(file_name)),
+      std::nullopt, m.options.request_timeout, "GET /v1/admin/node_certificates/register");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_upload_url(*o);
+}
+
+Result<void> Session::put_to_signed_url(const std::string& url, std::string bytes) {
+  auto& m = *impl_;
+  const auto timeout = upload_timeout(m.options, bytes.size());
+  auto request = Impl::request_of("PUT", url, std::move(bytes), false, timeout);
+  request.headers.emplace_back("Content-Type: application/octet-stream");
+  return m.perform(request, false).transform([](const Answer&) {});
+}
+
+Result<std::string> Session::register_certificates(
+    const rest::CertificateRegistration& registration) {
+  auto& m = *impl_;
+  auto o = m.authed_object("POST", m.url.versioned("admin/node_certificates/register"),
+                           body_text(rest::to_json(registration)), m.options.request_timeout,
+                           "POST /v1/admin/node_certificates/register");
+  if (!o)
+    return fail(o.error());
+  auto id = rest::string_or(*o, "request_id");
+  if (id.empty())
+    return fail(errc::internal, "POST /v1/admin/node_certificates/register: no request_id");
+  return id;
+}
+
+Result<rest::RegistrationStatusAnswer> Session::certificate_registration_status(
+    std::string_view request_id) {
+  auto& m = *impl_;
+  auto o = m.authed_object(
+      "GET",
+      m.url.versioned("admin/node_certificates/register?request_id=" + percent_encode(request_id)),
+      std::nullopt, m.options.request_timeout, "GET /v1/admin/node_certificates/register");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_registration_status(*o);
+}
+
+Result<rest::CaCertificateAnswer> Session::register_ca_certificate(std::string_view pem) {
+  auto& m = *impl_;
+  auto o = m.authed_object("POST", m.url.versioned("admin/cacert"),
+                           body_text(json::object{{"certificate", pem}}),
+                           m.options.request_timeout, "POST /v1/admin/cacert");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_ca_certificate(*o);
+}
+
+Result<std::int64_t> Session::revoke_node(std::string_view node_id, std::string_view reason) {
+  auto& m = *impl_;
+  auto o = m.authed_object(
+      "POST", m.url.versioned("admin/nodes/revoke"),
+      body_text(rest::to_json(rest::NodeRevocationRequest{std::string(node_id),
+                                                          std::string(reason)})),
+      m.options.request_timeout, "POST /v1/admin/nodes/revoke");
+  if (!o)
+    return fail(o.error());
+  return rest::int_or(*o, "revoked_certificates");
+}
+
+Result<void> Session::allow_node_reclaim(std::string_view node_id) {
+  auto& m = *impl_;
+  return m
+      .authed("POST", m.url.versioned("admin/nodes/allow_reclaim"),
+              body_text(rest::to_json(rest::NodeRevocationRequest{std::string(node_id), {}})),
+              m.options.request_timeout)
+      .transform([](const Answer&) {});
+}
+
+Result<rest::RevokedPage> Session::revoked_certificates(std::string_view node_id,
+                                                        std::int64_t start, int num_records) {
+  auto& m = *impl_;
+  std::string path = "admin/nodes/revoked?start=" + std::to_string(start);
+  if (!node_id.empty())
+    path += "&node_id=" + percent_encode(node_id);
+  if (num_records > 0)
+    path += "&num_records=" + std::to_string(num_records);
+  auto o = m.authed_object("GET", m.url.versioned(path), std::nullopt, m.options.request_timeout,
+                           "GET /v1/admin/nodes/revoked");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_revoked_page(*o);
+}
+
 }  // namespace stratus::client

@@ -16,6 +16,7 @@
 #include "client/types.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "proto/rest/manufacturing.hpp"
 
 namespace stratus::client {
 
@@ -325,6 +326,29 @@ class Session {
   /// comma-separated answer (`proto::parse_node_id_list`). Errors: the transport's;
   /// internal when the answer is not such a list.
   Result<std::vector<std::string>> download_node_ids(std::string_view url);
+  // --- manufacturing and revocation, admin (docs/adr/0014; docs/api.md) --------------
+
+  /// `GET v1/admin/node_certificates/register?file_name=` → the signed upload URL and the
+  /// registration's request id.
+  Result<proto::rest::UploadUrlAnswer> certificate_upload_url(std::string_view file_name);
+  /// `PUT <url>` with `bytes` as an `application/octet-stream` body, without the access
+  /// token (the signed URL is the credential), within the long timeout.
+  Result<void> put_to_signed_url(const std::string& url, std::string bytes);
+  /// `POST v1/admin/node_certificates/register` with `registration` → the request id.
+  /// Errors: the server's `156xxx` (MD5 mismatch, no upload, queue full, …).
+  Result<std::string> register_certificates(const proto::rest::CertificateRegistration& registration);
+  /// `GET v1/admin/node_certificates/register?request_id=` → the job's status.
+  Result<proto::rest::RegistrationStatusAnswer> certificate_registration_status(
+      std::string_view request_id);
+  /// `POST v1/admin/cacert {"certificate"}` → the registered CA. Errors: `156009`, `156010`.
+  Result<proto::rest::CaCertificateAnswer> register_ca_certificate(std::string_view pem);
+  /// `POST v1/admin/nodes/revoke {"node_id","reason"}` → certificates revoked now.
+  Result<std::int64_t> revoke_node(std::string_view node_id, std::string_view reason);
+  /// `POST v1/admin/nodes/allow_reclaim {"node_id"}`. Errors: not_found `156012`.
+  Result<void> allow_node_reclaim(std::string_view node_id);
+  /// One page of `GET v1/admin/nodes/revoked[?node_id=][&start=][&num_records=]`.
+  Result<proto::rest::RevokedPage> revoked_certificates(std::string_view node_id,
+                                                        std::int64_t start, int num_records);
 
   // --- OTA, users (rainmaker-cloud.md §6.1; rainmaker.md §4.6) -------------------------
 

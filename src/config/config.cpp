@@ -201,6 +201,9 @@ const std::vector<SectionDoc>& sections() {
       {"ota",
        "OTA firmware updates: images, jobs and the download URLs nodes fetch images from\n"
        "(docs/api.md, docs/adr/0013)."},
+      {"manufacturing",
+       "Production batches: node ids, node-certificate registration and manufacturing CAs\n"
+       "(the Espressif admin CLI and stratus-admin; docs/api.md, docs/adr/0014)."},
       {"timeseries",
        "The time-series store: tsdata, simple_tsdata and params marked time_series\n"
        "(GET /v1/user/nodes/tsdata, docs/adr/0011)."},
@@ -228,8 +231,12 @@ const std::vector<Key>& keys() {
                     {},
                     [](const Config& c) { return quote(c.server.data_dir); }});
     t.push_back(string_key("server", "mqtt_host", STRATUS_REF(server, mqtt_host),
-                           "Host name nodes use for MQTT (answer of GET /mqtt_host and of "
-                           "claiming). Empty: this machine's hostname."));
+                           "Host name nodes use for MQTT (answer of GET /mqtt_host, of claiming "
+                           "and of GET /v1/admin/mqtt_host). Empty: this machine's hostname. "
+                           "Espressif's admin CLI refuses a name that does not match "
+                           "^[A-Za-z0-9]+(-ats|.ats).iot (an AWS IoT endpoint shape): if you use "
+                           "it, give the broker such a DNS name, e.g. "
+                           "a1b2c3-ats.iot.example.com."));
     t.push_back(string_key("http", "bind_address", STRATUS_REF(http, bind_address),
                            "Address the HTTP listener binds to."));
     t.push_back(int_key("http", "port", STRATUS_REF(http, port), 0, 65535,
@@ -465,6 +472,23 @@ const std::vector<Key>& keys() {
     t.push_back(duration_key("ota", "failed_grace_s", STRATUS_REF(ota, failed_grace_s), 0, 86400,
                              "A failed node may retry (firmware refetches after 5 min); a job "
                              "counts it as finished only after this long."));
+    t.push_back(string_key("manufacturing", "mqtt_cred_host",
+                           STRATUS_REF(manufacturing, mqtt_cred_host),
+                           "mqtt_cred_host answered by GET /v1/admin/mqtt_host. Empty: "
+                           "server.mqtt_host (or the hostname)."));
+    t.push_back(int_key("manufacturing", "max_upload_bytes",
+                        STRATUS_REF(manufacturing, max_upload_bytes), 1024,
+                        std::int64_t{1} << 30, "Largest node_certs.csv upload, bytes."));
+    t.push_back(duration_key("manufacturing", "url_lifetime_s",
+                             STRATUS_REF(manufacturing, url_lifetime_s), 60, 604800,
+                             "How long an upload URL or a node-id download URL stays valid."));
+    t.push_back(int_key("manufacturing", "max_node_ids", STRATUS_REF(manufacturing, max_node_ids),
+                        1, 1000000, "Node ids one POST /v1/admin/node_ids may ask for."));
+    t.push_back(int_key("manufacturing", "max_queued_registrations",
+                        STRATUS_REF(manufacturing, max_queued_registrations), 1, 10000,
+                        "Registration jobs waiting for the worker; more are refused (156014)."));
+    t.push_back(int_key("manufacturing", "max_rows", STRATUS_REF(manufacturing, max_rows), 1,
+                        10000000, "Rows of one node_certs.csv; a larger file fails as a whole."));
     t.push_back(duration_key("timeseries", "retention_days",
                              STRATUS_REF(timeseries, retention_days), 1, 36500,
                              "Time-series points and their rollups older than this are pruned."));

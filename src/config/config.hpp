@@ -156,6 +156,18 @@ struct OtaSection {
   std::chrono::seconds failed_grace_s{900};              ///< a failed node may still retry
 };
 
+/// `manufacturing:` — production batches: node ids, node-certificate registration,
+/// manufacturing CAs (docs/adr/0014).
+struct ManufacturingSection {
+  /// `mqtt_cred_host` answered to the admin CLI; empty: `server.mqtt_host`.
+  std::string mqtt_cred_host;
+  std::size_t max_upload_bytes = std::size_t{64} << 20;  ///< largest node_certs.csv upload
+  std::chrono::seconds url_lifetime_s{3600};             ///< upload and node-id download URLs
+  std::size_t max_node_ids = 50000;                      ///< node ids per request
+  std::size_t max_queued_registrations = 16;             ///< jobs waiting for the worker
+  std::size_t max_rows = 100000;                         ///< rows of one registration file
+};
+
 /// `webhooks:` — signed HTTP deliveries of events to users' URLs.
 struct WebhooksSection {
   bool allow_private_addresses = false;  ///< loopback, link-local, private destinations
@@ -207,6 +219,7 @@ struct Config {
   WebhooksSection webhooks;
   AutomationsSection automations;
   OtaSection ota;
+  ManufacturingSection manufacturing;
   TimeSeriesSection timeseries;
   MailSection mail;
   LogSection log;

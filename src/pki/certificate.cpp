@@ -1,5 +1,8 @@
 #include "pki/certificate.hpp"
 
+#include <openssl/bio.h>
+#include <cstdio>
+
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
@@ -190,6 +193,28 @@ bool Certificate::matches_key(const PrivateKey& key) const {
   const bool ok = public_key != nullptr && EVP_PKEY_eq(public_key, Access::pkey(key)) == 1;
   ERR_clear_error();
   return ok;
+}
+
+std::string Certificate::subject_text() const {
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (bio == nullptr)
+    return {};
+  std::string out;
+  if (X509_NAME_print_ex(bio, X509_get_subject_name(impl().x509.get()), 0,
+                         XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+    char* data = nullptr;
+    const long len = BIO_get_mem_data(bio, &data);
+    if (len > 0)
+      out.assign(data, static_cast<std::size_t>(len));
+  }
+  BIO_free(bio);
+  return out;
+}
+
+std::string Certificate::subject_hash_hex() const {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%08lx", X509_subject_name_hash(impl().x509.get()));
+  return buf;
 }
 
 std::string Certificate::sha256_fingerprint_hex() const {

@@ -30,6 +30,13 @@ class Certificate {
   /// The subject's commonName as UTF-8; empty if the subject has none.
   [[nodiscard]] std::string subject_cn() const;
 
+  /// The whole subject on one line, RFC 2253 order and escaping ("CN=Acme CA,O=Acme").
+  [[nodiscard]] std::string subject_text() const;
+
+  /// OpenSSL's subject-name hash (`X509_subject_name_hash`, what `openssl rehash` and a
+  /// `capath` directory's `<hash>.N` file names use) as 8 lower-case hex characters.
+  [[nodiscard]] std::string subject_hash_hex() const;
+
   /// The serial number as lower-case hex without separators ("7f3a..."); a negative
   /// (malformed) serial keeps its leading '-'.
   [[nodiscard]] std::string serial_hex() const;

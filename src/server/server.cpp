@@ -27,6 +27,7 @@
 #include "api/command_routes.hpp"
 #include "api/event_routes.hpp"
 #include "api/group_routes.hpp"
+#include "api/manufacturing_routes.hpp"
 #include "api/mapping_routes.hpp"
 #include "api/node_routes.hpp"
 #include "api/ota_routes.hpp"
@@ -50,6 +51,7 @@
 #include "server/broker_revocations.hpp"
 #include "server/curl_webhook_sender.hpp"
 #include "server/file_ota_image_store.hpp"
+#include "server/manufacturing_adapters.hpp"
 #include "server/pki_certificate_issuer.hpp"
 #include "server/pki_signature_verifier.hpp"
 #include "service/account_service.hpp"
@@ -59,6 +61,7 @@
 #include "service/claim_service.hpp"
 #include "service/command_service.hpp"
 #include "service/event_hub.hpp"
+#include "service/manufacturing_service.hpp"
 #include "service/node_ingest.hpp"
 #include "service/node_service.hpp"
 #include "service/ota_service.hpp"
@@ -70,6 +73,7 @@
 #include "storage/sqlite/claim_repository.hpp"
 #include "storage/sqlite/command_repository.hpp"
 #include "storage/sqlite/database.hpp"
+#include "storage/sqlite/manufacturing_repository.hpp"
 #include "storage/sqlite/mapping_challenge_repository.hpp"
 #include "storage/sqlite/node_repository.hpp"
 #include "storage/sqlite/ota_repository.hpp"
@@ -232,6 +236,13 @@ struct Server::Impl {
   std::unique_ptr<PkiCertificateIssuer> certificate_issuer;
   std::unique_ptr<BrokerRevocations> revocations;
   std::unique_ptr<service::ClaimService> claims;
+  // Manufacturing (docs/adr/0014): node ids, registration, CAs, admin revocation.
+  std::unique_ptr<storage::sqlite::SqliteManufacturingRepository> mfg_repository;
+  std::unique_ptr<PkiCertificateInspector> certificate_inspector;
+  std::unique_ptr<BrokerTrustStore> trust_store;
+  std::unique_ptr<FileRegistrationStore> registration_files;
+  std::unique_ptr<service::ManufacturingService> manufacturing;
+  std::string mfg_key;  // signs upload and node-id download URLs; derived from the token key
   std::unique_ptr<storage::sqlite::SqliteMappingChallengeRepository> mapping_challenges;
   std::unique_ptr<PkiSignatureVerifier> signature_verifier;
   std::unique_ptr<service::ChallengeMapping> challenge_mapping;
@@ -254,6 +265,11 @@ struct Server::Impl {
   std::filesystem::path revocations_file() const {
     return data_dir / "broker" / "revoked-certificates";
   }
+  std::filesystem::path registered_file() const {
+    return data_dir / "broker" / "registered-certificates";
+  }
+  std::filesystem::path trust_dir() const { return data_dir / "broker" / "trust"; }
+  Result<void> wire_manufacturing();
   void mark_nodes_disconnected(std::string_view why);
   void start_background_jobs();  // the command sweep and the time-series prune
   void stop_background_jobs();
@@ -312,6 +328,7 @@ Result<void> Server::Impl::open_database() {
   node_repository = std::make_unique<storage::sqlite::SqliteNodeRepository>(db);
   access_repository = std::make_unique<storage::sqlite::SqliteAccessRepository>(db);
   claim_repository = std::make_unique<storage::sqlite::SqliteClaimRepository>(db);
+  mfg_repository = std::make_unique<storage::sqlite::SqliteManufacturingRepository>(db);
   command_repository = std::make_unique<storage::sqlite::SqliteCommandRepository>(db);
   mapping_challenges = std::make_unique<storage::sqlite::SqliteMappingChallengeRepository>(db);
   webhook_repository = std::make_unique<storage::sqlite::SqliteWebhookRepository>(db);
@@ -327,6 +344,7 @@ Result<void> Server::Impl::wire_accounts() {
     return fail(key.error());
   auto made = auth::TokenSigner::from_key(*key);
   ota_key = auth::hmac_sha256_hex(*key, "stratus-ota-download-urls");
+  mfg_key = auth::hmac_sha256_hex(*key, "stratus-manufacturing-urls");
   if (!made)
     return fail(made.error());
   signer.emplace(std::move(*made));
@@ -367,6 +385,8 @@ Result<void> Server::Impl::plan_broker(const pki::PkiMaterial& material) {
   s.backend_username = std::string(kBackendUsername);
   s.backend_password_file = std::filesystem::absolute(material.files.backend_secret);
   s.revoked_certificates_file = std::filesystem::absolute(revocations_file());
+  s.registered_certificates_file = std::filesystem::absolute(registered_file());
+  s.ca_path = std::filesystem::absolute(trust_dir());
   s.device_bind_address = b.bind_address;
   s.ca_file = std::filesystem::absolute(material.files.ca_cert);
   s.server_cert_file = std::filesystem::absolute(material.files.server_cert);
@@ -623,7 +643,31 @@ Result<void> Server::Impl::wire_claiming() {
   claims = std::make_unique<service::ClaimService>(*claim_repository, *node_repository,
                                                    *certificate_issuer, *revocations, clock,
                                                    std::move(options));
-  return {};
+  return wire_manufacturing();
+}
+
+// Before the broker starts: its trust directory and registered list are written here.
+Result<void> Server::Impl::wire_manufacturing() {
+  const auto& m = config.manufacturing;
+  trust_store = std::make_unique<BrokerTrustStore>(trust_dir(), registered_file());
+  if (auto r = trust_store->reset(pki_material->ca.certificate()); !r)
+    return r;
+  certificate_inspector = std::make_unique<PkiCertificateInspector>(pki_material->ca.certificate());
+  registration_files = std::make_unique<FileRegistrationStore>(data_dir / "mfg" / "uploads");
+  if (auto r = registration_files->open(); !r)
+    return r;
+  service::ManufacturingOptions options;
+  options.mqtt_host = runtime.mqtt_host;
+  options.mqtt_cred_host = m.mqtt_cred_host;
+  options.url_key = mfg_key;
+  options.url_lifetime = m.url_lifetime_s;
+  options.max_node_ids = m.max_node_ids;
+  options.max_queued_registrations = m.max_queued_registrations;
+  options.max_rows = m.max_rows;
+  manufacturing = std::make_unique<service::ManufacturingService>(
+      *mfg_repository, *claim_repository, *certificate_inspector, *trust_store, *revocations,
+      *registration_files, clock, std::move(options));
+  return manufacturing->start();
 }
 
 bool Server::Impl::database_healthy() {
@@ -676,6 +720,8 @@ http::Router Server::Impl::make_router() {
       router, *claims, *accounts, blocking_pool,
       api::ClaimAnswerExtras{pki_material->ca.certificate().to_pem(), runtime.mqtt_port});
   api::add_mapping_challenge_routes(router, *accounts, *challenge_mapping, blocking_pool);
+  api::add_manufacturing_routes(router, *accounts, *manufacturing, blocking_pool, config.http.tls,
+                                config.manufacturing.max_upload_bytes);
   return router;
 }
 
@@ -779,6 +825,12 @@ void Server::Impl::stop() {
   messenger.reset();
   backend.reset();
   blocking_pool.join();
+  if (manufacturing)
+    manufacturing->stop();
+  manufacturing.reset();
+  registration_files.reset();
+  trust_store.reset();
+  certificate_inspector.reset();
   claims.reset();
   revocations.reset();
   certificate_issuer.reset();
@@ -792,6 +844,7 @@ void Server::Impl::stop() {
   node_repository.reset();
   time_series_repository.reset();
   claim_repository.reset();
+  mfg_repository.reset();
   account_repository.reset();
   mailer.reset();
   db.reset();

@@ -83,6 +83,14 @@ Result<ClaimedCertificate> already_certified(const std::string& node_id) {
                   "primary user can re-claim it, or an admin can unclaim it)");
 }
 
+Error reclaim_forbidden(std::string_view node_id) {
+  return Error{errc::forbidden,
+               "node " + std::string(node_id) +
+                   " was revoked by an admin; claiming it again needs an admin's allow_reclaim "
+                   "(POST /v1/admin/nodes/allow_reclaim)",
+               proto::rest::mfg_error::reclaim_forbidden};
+}
+
 }  // namespace
 
 Result<ClaimOptions::SelfClaim> parse_self_claim_policy(std::string_view text) {
@@ -190,6 +198,17 @@ Result<void> ClaimService::check_policy(const std::string& mac) const {
               "(assisted or host-driven claiming) or pre-provision its credentials");
 }
 
+Result<void> ClaimService::check_reclaim(std::string_view node_id) const {
+  auto blocked = repository_.reclaim_blocked(node_id);
+  if (!blocked)
+    return fail(blocked.error());
+  if (*blocked) {
+    log::warn(Channel::service, "certificate refused node_id={}: revoked by an admin", node_id);
+    return fail(reclaim_forbidden(node_id));
+  }
+  return {};
+}
+
 Result<void> ClaimService::check_csr_size(std::string_view csr_pem) const {
   if (trim(csr_pem).empty())
     return fail(errc::invalid_argument, code::csr_missing, "csr is missing");
@@ -274,6 +293,8 @@ Result<ClaimedCertificate> ClaimService::verify(std::string_view user_id, std::s
                     "\" belongs to another user now; only its primary user may get a new "
                     "certificate for it");
   }
+  if (auto r = check_reclaim(*cn); !r)
+    return fail(r.error());
   auto issued = issuer_.issue(csr_pem, *cn);
   if (!issued)
     return fail(csr_error(issued.error()));
@@ -293,7 +314,9 @@ Result<ClaimedCertificate> ClaimService::verify(std::string_view user_id, std::s
     if (revoked.error().code == errc::not_found) {  // the user was removed meanwhile
       return fail(errc::not_found, code::claim_not_found, "no claim of node id \"" + *cn + "\"");
     }
-    if (revoked.error().code == errc::forbidden) {  // mapped to another user meanwhile
+    if (revoked.error().code == errc::forbidden) {  // revoked, or mapped to another user
+      if (auto blocked = repository_.reclaim_blocked(*cn); blocked && *blocked)
+        return fail(reclaim_forbidden(*cn));
       return fail(errc::forbidden, code::reissue_forbidden,
                   "node \"" + *cn + "\" belongs to another user now");
     }
@@ -374,6 +397,8 @@ Result<ClaimedCertificate> ClaimService::self_verify(std::string_view auth_id,
                   [&](const auto& c) { return c.not_after > now && !c.revoked_at; })) {
     return already_certified(challenge->node_id);
   }
+  if (auto r = check_reclaim(challenge->node_id); !r)
+    return fail(r.error());
   auto issued = issuer_.issue(csr_pem, challenge->node_id);
   if (!issued) {
     Error e = csr_error(issued.error());
@@ -402,6 +427,8 @@ Result<ClaimedCertificate> ClaimService::self_verify(std::string_view auth_id,
       return invalid_challenge();
     if (r.error().code == errc::already_exists)
       return already_certified(challenge->node_id);
+    if (r.error().code == errc::forbidden)  // an admin revoked it meanwhile
+      return fail(reclaim_forbidden(challenge->node_id));
     return fail(r.error());
   } else if (*r > 0) {
     publish_revocations();  // earlier certificates had all expired; keep the list exact

@@ -109,8 +109,9 @@ class ClaimService {
   /// `claim_error::csr_missing` (no CSR), `claim_error::csr_invalid` (bad or > 16 KiB CSR),
   /// `claim_error::cn_mismatch` (CN ≠ `node_id`); not_found `claim_error::claim_not_found` (no such
   /// claim, and the caller is not a primary user of the node); forbidden
-  /// `claim_error::reissue_forbidden` (the node has other primary users); internal when signing
-  /// fails.
+  /// `claim_error::reissue_forbidden` (the node has other primary users) or
+  /// `mfg_error::reclaim_forbidden` (an admin revoked the node and has not allowed
+  /// reclaiming it); internal when signing fails.
   Result<ClaimedCertificate> verify(std::string_view user_id, std::string_view node_id,
                                     std::string_view csr_pem, std::string_view client_address);
 
@@ -134,7 +135,8 @@ class ClaimService {
   /// `claim_error::csr_missing`, `claim_error::csr_invalid`, `claim_error::cn_mismatch` (CN ≠ MAC);
   /// forbidden `claim_error::challenge_invalid` (unknown, expired or used auth_id),
   /// `claim_error::self_claim_disabled` / `claim_error::mac_not_allowed` (policy),
-  /// `claim_error::already_certified` (already certified).
+  /// `claim_error::already_certified` (already certified), `mfg_error::reclaim_forbidden`
+  /// (an admin revoked the node and has not allowed reclaiming it).
   Result<ClaimedCertificate> self_verify(std::string_view auth_id,
                                          std::string_view challenge_response,
                                          std::string_view csr_pem, std::string_view client_address);
@@ -145,6 +147,7 @@ class ClaimService {
  private:
   Result<void> check_policy(const std::string& mac) const;
   Result<void> check_csr_size(std::string_view csr_pem) const;
+  Result<void> check_reclaim(std::string_view node_id) const;
   std::int64_t now_s() const;
   void publish_revocations();
   std::mutex revocations_mutex_;  // publish_revocations: read and write as one

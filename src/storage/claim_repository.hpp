@@ -26,6 +26,7 @@ enum class ClaimState {
 enum class ClaimMethod {
   assisted,  ///< with a user token: phone app (assisted) or the CLI (host-driven)
   self,      ///< by the node itself, without a user
+  manufactured,  ///< registered from a production batch (ManufacturingRepository)
 };
 
 /// A node id handed out by the claiming service.
@@ -110,6 +111,10 @@ class ClaimRepository {
   /// - revokes every earlier certificate of the node id (`revoked_at` =
   ///   `certificate.issued_at`, with `revoke_reason`);
   /// - appends `certificate` to the audit table.
+  /// An admin revocation of the node id (ManufacturingRepository::revoke_node) refuses
+  /// it with errc::forbidden (nothing written; `reclaim_blocked` tells this refusal from
+  /// the re-issue rule's) until an admin allowed reclaiming; the certificate then uses
+  /// that permission up.
   /// Returns how many certificates it revoked.
   virtual Result<std::int64_t> record_certificate(const ClaimedNodeRecord& node,
                                                   const IssuedCertificateRecord& certificate,
@@ -119,6 +124,10 @@ class ClaimRepository {
   /// SHA-256 fingerprints (lower-case hex) of every revoked certificate that has not
   /// expired at `now_at`: what the broker must refuse. Sorted.
   virtual Result<std::vector<std::string>> revoked_fingerprints(std::int64_t now_at) = 0;
+
+  /// Whether an admin revoked `node_id` and has not allowed reclaiming it yet
+  /// (ManufacturingRepository::revoke_node / allow_reclaim): no certificate is issued.
+  virtual Result<bool> reclaim_blocked(std::string_view node_id) = 0;
 
   /// The audit rows of `node_id`, oldest first.
   virtual Result<std::vector<IssuedCertificateRecord>> list_certificates(

@@ -11,7 +11,9 @@
 #include <mosquitto_plugin.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -33,12 +35,22 @@ using stratus::proto::under_basic_ingest;
 using stratus::proto::under_node_tree;
 using stratus::proto::valid_node_id;
 
-// How often the revocation file's metadata is checked (on MOSQ_EVT_TICK).
+// How often the revoked and registered files' metadata is checked (on MOSQ_EVT_TICK).
 constexpr auto kRevocationCheckPeriod = std::chrono::milliseconds(250);
 
 struct NodeConnection {
   const mosquitto* client = nullptr;
   std::string fingerprint;  // SHA-256 of its certificate, lower-case hex
+};
+
+// A file of SHA-256 fingerprints that stratusd rewrites atomically (the revoked and the
+// registered node certificates), re-read when its size, mtime or inode changes.
+struct FingerprintFile {
+  std::string path;  // empty: the option was not given
+  const char* what = "";
+  std::unordered_set<std::string> entries;
+  struct stat seen_stat {};
+  bool seen = false;
 };
 
 struct PluginState {
@@ -48,12 +60,11 @@ struct PluginState {
   // Current connection per node id; a disconnect from any other connection of
   // the same id is a session that was taken over and must not mark it offline.
   std::unordered_map<std::string, NodeConnection> current;
-  // Revoked node certificates (fingerprints), from `revoked_file`; re-read when the
-  // file changes (size, mtime or inode).
-  std::string revoked_file;
-  std::unordered_set<std::string> revoked;
-  struct stat revoked_stat {};
-  bool revoked_seen = false;
+  FingerprintFile revoked{{}, "revoked", {}, {}, false};
+  // Registered manufactured certificates (docs/adr/0014): with `stratus_ca` set, a node
+  // certificate that the Stratus CA did not issue is accepted only when listed here.
+  FingerprintFile registered{{}, "registered", {}, {}, false};
+  X509* stratus_ca = nullptr;
   std::chrono::steady_clock::time_point next_check{};
 };
 
@@ -96,51 +107,58 @@ std::string certificate_fingerprint(const mosquitto* client) {
 
 // One fingerprint per line; blank lines and '#' comments ignored. False (the old list
 // kept) when an existing file cannot be read: failing open would un-revoke everything.
-bool load_revoked(PluginState& state, bool exists) {
-  std::unordered_set<std::string> revoked;
+bool load_fingerprints(FingerprintFile& file, bool exists) {
+  std::unordered_set<std::string> entries;
   if (exists) {
-    std::ifstream in(state.revoked_file);
+    std::ifstream in(file.path);
     if (!in) {
-      mosquitto_log_printf(MOSQ_LOG_WARNING, "stratus: cannot read %s; keeping %zu revocations",
-                           state.revoked_file.c_str(), state.revoked.size());
+      mosquitto_log_printf(MOSQ_LOG_WARNING, "stratus: cannot read %s; keeping %zu %s entries",
+                           file.path.c_str(), file.entries.size(), file.what);
       return false;
     }
     std::string line;
     while (std::getline(in, line)) {
       if (line.empty() || line.front() == '#')
         continue;
-      revoked.insert(line);
+      entries.insert(line);
     }
   }
-  state.revoked = std::move(revoked);
-  mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: %zu revoked node certificates",
-                       state.revoked.size());
+  file.entries = std::move(entries);
+  mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: %zu %s node certificates", file.entries.size(),
+                       file.what);
   return true;
 }
 
-// Re-reads the list when the file changed; then drops every node session whose
-// certificate is on it.
-void refresh_revoked(PluginState& state) {
-  if (state.revoked_file.empty())
-    return;
+// Re-reads the file when it changed. True when it was re-read.
+bool refresh_file(FingerprintFile& file) {
+  if (file.path.empty())
+    return false;
   struct stat st {};
-  const bool exists = ::stat(state.revoked_file.c_str(), &st) == 0;
-  const auto& old = state.revoked_stat;
-  const bool changed = exists != state.revoked_seen ||
+  const bool exists = ::stat(file.path.c_str(), &st) == 0;
+  const auto& old = file.seen_stat;
+  const bool changed = exists != file.seen ||
                        (exists && (st.st_size != old.st_size || st.st_ino != old.st_ino ||
                                    st.st_mtim.tv_sec != old.st_mtim.tv_sec ||
                                    st.st_mtim.tv_nsec != old.st_mtim.tv_nsec));
   if (!changed)
-    return;
-  if (!load_revoked(state, exists))
-    return;  // retried on the next tick: the file's metadata is not recorded as seen
-  state.revoked_seen = exists;
+    return false;
+  if (!load_fingerprints(file, exists))
+    return false;  // retried on the next tick: the file's metadata is not recorded as seen
+  file.seen = exists;
   struct stat none {};
-  state.revoked_stat = exists ? st : none;
+  file.seen_stat = exists ? st : none;
+  return true;
+}
+
+// Re-reads the revoked list when it changed; then drops every node session whose
+// certificate is on it.
+void refresh_revoked(PluginState& state) {
+  if (!refresh_file(state.revoked))
+    return;
   // Collected first: a kick may run on_disconnect, which edits `current`.
   std::vector<std::string> kick;
   for (const auto& [node_id, connection] : state.current) {
-    if (state.revoked.count(connection.fingerprint) != 0)
+    if (state.revoked.entries.count(connection.fingerprint) != 0)
       kick.push_back(node_id);
   }
   for (const auto& node_id : kick) {
@@ -148,6 +166,18 @@ void refresh_revoked(PluginState& state) {
                          node_id.c_str());
     mosquitto_kick_client_by_clientid(node_id.c_str(), false);
   }
+}
+
+// Whether the Stratus CA issued `client`'s certificate (issuer name and signature; the
+// TLS handshake already checked the chain and validity).
+bool issued_by_stratus_ca(const PluginState& state, const mosquitto* client) {
+  auto* cert = static_cast<X509*>(mosquitto_client_certificate(client));
+  if (cert == nullptr)
+    return false;
+  const bool issued = X509_check_issued(state.stratus_ca, cert) == X509_V_OK &&
+                      X509_verify(cert, X509_get0_pubkey(state.stratus_ca)) == 1;
+  X509_free(cert);
+  return issued;
 }
 
 bool has_certificate(const mosquitto* client) {
@@ -238,10 +268,22 @@ int on_basic_auth(int, void* event_data, void* userdata) {
   }
   refresh_revoked(state);  // a list written a moment ago already counts
   std::string fingerprint = certificate_fingerprint(ev->client);
-  if (fingerprint.empty() || state.revoked.count(fingerprint) != 0) {
+  if (fingerprint.empty() || state.revoked.entries.count(fingerprint) != 0) {
     mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: refused %s (%s): certificate revoked",
                          address != nullptr ? address : "?", cn.c_str());
     return MOSQ_ERR_AUTH;
+  }
+  // A manufacturing CA vouches only for the certificates registered with stratusd: the
+  // same CA's certificate for another node id is refused (docs/adr/0014).
+  if (state.stratus_ca != nullptr && !issued_by_stratus_ca(state, ev->client)) {
+    refresh_file(state.registered);
+    if (state.registered.entries.count(fingerprint) == 0) {
+      mosquitto_log_printf(MOSQ_LOG_NOTICE,
+                           "stratus: refused %s (%s): certificate not issued by the Stratus CA "
+                           "and not registered",
+                           address != nullptr ? address : "?", cn.c_str());
+      return MOSQ_ERR_AUTH;
+    }
   }
   // The firmware sends an AWS tracking string as user name; identity is the CN.
   if (mosquitto_set_username(ev->client, cn.c_str()) != MOSQ_ERR_SUCCESS)
@@ -304,6 +346,7 @@ int on_tick(int, void*, void* userdata) {
     return MOSQ_ERR_SUCCESS;
   state.next_check = now + kRevocationCheckPeriod;
   refresh_revoked(state);
+  refresh_file(state.registered);
   return MOSQ_ERR_SUCCESS;
 }
 
@@ -333,6 +376,7 @@ STRATUS_PLUGIN_API int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, 
   auto* state = new PluginState();
   state->id = identifier;
   std::string password_file;
+  std::string ca_file;
   for (int i = 0; i < option_count; ++i) {
     const std::string_view key = options[i].key;
     if (key == "backend_username")
@@ -340,13 +384,31 @@ STRATUS_PLUGIN_API int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, 
     if (key == "backend_password_file")
       password_file = options[i].value;
     if (key == "revoked_certificates_file")
-      state->revoked_file = options[i].value;
+      state->revoked.path = options[i].value;
+    if (key == "registered_certificates_file")
+      state->registered.path = options[i].value;
+    if (key == "stratus_ca_file")
+      ca_file = options[i].value;
+  }
+  if (!ca_file.empty()) {
+    FILE* f = std::fopen(ca_file.c_str(), "r");
+    if (f != nullptr) {
+      state->stratus_ca = PEM_read_X509(f, nullptr, nullptr, nullptr);
+      std::fclose(f);
+    }
+    if (state->stratus_ca == nullptr) {
+      mosquitto_log_printf(MOSQ_LOG_ERR, "stratus: cannot read plugin_opt_stratus_ca_file %s",
+                           ca_file.c_str());
+      delete state;
+      return MOSQ_ERR_INVAL;
+    }
   }
   if (state->backend_username.empty() || password_file.empty() ||
       !read_first_line(password_file.c_str(), state->backend_password)) {
     mosquitto_log_printf(MOSQ_LOG_ERR,
                          "stratus: plugin_opt_backend_username and a readable "
                          "plugin_opt_backend_password_file are required");
+    X509_free(state->stratus_ca);
     delete state;
     return MOSQ_ERR_INVAL;
   }
@@ -365,6 +427,7 @@ STRATUS_PLUGIN_API int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, 
   }
   if (rc == MOSQ_ERR_SUCCESS) {
     refresh_revoked(*state);
+    refresh_file(state->registered);
     mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: plugin ready (backend user %s)",
                          state->backend_username.c_str());
   }
@@ -378,6 +441,7 @@ STRATUS_PLUGIN_API int mosquitto_plugin_cleanup(void* userdata, struct mosquitto
     mosquitto_callback_unregister(state->id, MOSQ_EVT_ACL_CHECK, on_acl_check, nullptr);
     mosquitto_callback_unregister(state->id, MOSQ_EVT_DISCONNECT, on_disconnect, nullptr);
     mosquitto_callback_unregister(state->id, MOSQ_EVT_TICK, on_tick, nullptr);
+    X509_free(state->stratus_ca);
     delete state;
   }
   return MOSQ_ERR_SUCCESS;

@@ -54,6 +54,10 @@ void add_ota_admin(CLI::App& app, Context& ctx);
 /// `stratus-admin certs devicecert generate` (manufacturing batches, rainmaker.md §7;
 /// certs.cpp).
 void add_certs(CLI::App& app, Context& ctx);
+/// `stratus-admin certs devicecert register|getcertstatus`, `certs cacert register`, `node
+/// revoke|allow_reclaim|revoked` (docs/adr/0014; mfg_admin.cpp). Adds to existing `certs` and
+/// `node` groups when another file made them.
+void add_mfg_admin(CLI::App& app, Context& ctx);
 /// tsdata <node> <Device.Param> (time series, rainmaker-cloud.md §4.1).
 void add_tsdata(CLI::App& app, Context& ctx);
 /// profile add|switch|list|show (local only, no server).

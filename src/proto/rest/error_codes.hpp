@@ -366,6 +366,36 @@
     "new certificate (docs/security.md)")                                                          \
   X(claim_error, already_certified, 150014, "403",                                                 \
     "self claiming: the node id already holds a valid certificate")                                \
+  /* --- manufacturing and revocation (Stratus's own, docs/adr/0014) ---------------- */          \
+  X(mfg_error, reclaim_forbidden, 156001, "403",                                                   \
+    "claiming: an admin revoked the node; a new certificate needs `POST "                          \
+    "/v1/admin/nodes/allow_reclaim`")                                                              \
+  X(mfg_error, node_count_invalid, 156002, "400", "node ids: `node_count` is not 1–50000")        \
+  X(mfg_error, request_not_found, 156003, "404",                                                   \
+    "manufacturing: no node-id or registration request with this `request_id`")                   \
+  X(mfg_error, file_name_invalid, 156004, "400",                                                   \
+    "registration: `file_name` missing, over 255 bytes, or with a path separator or control "     \
+    "characters")                                                                                  \
+  X(mfg_error, signed_url_invalid, 156005, "403",                                                  \
+    "manufacturing upload/download URL: the token is malformed, expired or for another request")  \
+  X(mfg_error, file_missing, 156006, "400",                                                        \
+    "registration: no file was uploaded for this `request_id` (PUT the upload URL first)")        \
+  X(mfg_error, md5_mismatch, 156007, "400",                                                        \
+    "registration: `file_md5` is not the MD5 of the uploaded file")                               \
+  X(mfg_error, registration_state, 156008, "409",                                                  \
+    "registration: the request was registered already, or its file was uploaded already")         \
+  X(mfg_error, ca_invalid, 156009, "400",                                                          \
+    "CA registration: not a PEM certificate with CA:TRUE, or expired")                            \
+  X(mfg_error, ca_exists, 156010, "409", "CA registration: this CA is registered already")        \
+  X(mfg_error, node_not_found, 156011, "404",                                                      \
+    "revocation: no node and no certificate with this `node_id`")                                  \
+  X(mfg_error, not_revoked, 156012, "404",                                                         \
+    "`allow_reclaim`: the node was not revoked by an admin")                                      \
+  X(mfg_error, field_invalid, 156013, "400",                                                       \
+    "manufacturing: a field is malformed (`node_id`, `reason`, `group_name`, `tags`, `type`, "    \
+    "`model`, `subtype`: the description names it)")                                              \
+  X(mfg_error, queue_full, 156014, "503",                                                          \
+    "registration: `manufacturing.max_queued_registrations` jobs are waiting; retry later")       \
   /* --- live events, alerts and webhooks (Stratus's own, docs/adr/0010) ------------ */           \
   X(event_error, invalid_filter, 152001, "400",                                                    \
     "events: bad `node_ids`, `types` or `last_event_id` (query or first message)")                 \

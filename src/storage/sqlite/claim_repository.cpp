@@ -12,7 +12,23 @@ std::string_view state_name(ClaimState s) {
 }
 
 std::string_view method_name(ClaimMethod m) {
-  return m == ClaimMethod::self ? "self" : "assisted";
+  switch (m) {
+    case ClaimMethod::self:
+      return "self";
+    case ClaimMethod::manufactured:
+      return "manufactured";
+    case ClaimMethod::assisted:
+      break;
+  }
+  return "assisted";
+}
+
+ClaimMethod parse_method(std::string_view text) {
+  if (text == "self")
+    return ClaimMethod::self;
+  if (text == "manufactured")
+    return ClaimMethod::manufactured;
+  return ClaimMethod::assisted;
 }
 
 std::optional<std::string> optional_text(const Statement& s, int col) {
@@ -188,6 +204,25 @@ Result<std::int64_t> SqliteClaimRepository::record_certificate(const ClaimedNode
         if (c.changes() == 0)
           return fail(errc::conflict, "claim challenge already used or expired");
       }
+      // An admin revoked this node id: no new certificate until reclaiming is allowed;
+      // an allowed reclaim is used up by this certificate.
+      auto blocked = c.query_all(
+          "SELECT reclaim_allowed FROM node_revocations WHERE node_id = ?1",
+          [](const Statement& s) { return s.integer(0); }, node.node_id);
+      if (!blocked)
+        return fail(blocked.error());
+      if (!blocked->empty()) {
+        if (blocked->front() == 0) {
+          return fail(errc::forbidden, "node " + node.node_id +
+                          " was revoked by an admin; claiming it again needs an admin's "
+                          "allow_reclaim");
+        }
+        if (auto r = c.execute("DELETE FROM node_revocations WHERE node_id = ?1",
+                               std::string_view(node.node_id));
+            !r) {
+          return r;
+        }
+      }
       if (cert.user_id) {
         // User claiming: the re-issue rule, checked again inside the transaction (a
         // mapping may have committed since the service looked).
@@ -270,6 +305,17 @@ Result<std::int64_t> SqliteClaimRepository::record_certificate(const ClaimedNode
   return revoked;
 }
 
+Result<bool> SqliteClaimRepository::reclaim_blocked(std::string_view node_id) {
+  return db_->with([&](Connection& c) -> Result<bool> {
+    auto rows = c.query_all(
+        "SELECT reclaim_allowed FROM node_revocations WHERE node_id = ?1",
+        [](const Statement& s) { return s.integer(0); }, node_id);
+    if (!rows)
+      return fail(rows.error());
+    return !rows->empty() && rows->front() == 0;
+  });
+}
+
 Result<std::vector<std::string>> SqliteClaimRepository::revoked_fingerprints(std::int64_t now_at) {
   return db_->with([&](Connection& c) {
     return c.query_all(
@@ -294,7 +340,7 @@ Result<std::vector<IssuedCertificateRecord>> SqliteClaimRepository::list_certifi
               s.text(3),
               s.integer(4),
               s.integer(5),
-              s.text(6) == "self" ? ClaimMethod::self : ClaimMethod::assisted,
+              parse_method(s.text(6)),
               s.text(7),
               s.text(8),
               s.is_null(9) ? std::nullopt : std::optional<std::int64_t>(s.integer(9))};

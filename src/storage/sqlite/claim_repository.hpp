@@ -29,6 +29,7 @@ class SqliteClaimRepository final : public ClaimRepository {
                                           std::string_view consumed_auth_id,
                                           std::string_view revoke_reason) override;
   Result<std::vector<std::string>> revoked_fingerprints(std::int64_t now_at) override;
+  Result<bool> reclaim_blocked(std::string_view node_id) override;
   Result<std::vector<IssuedCertificateRecord>> list_certificates(std::string_view node_id) override;
   Result<std::int64_t> count_certificates() override;
   Result<std::optional<std::string>> latest_certificate_pem(std::string_view node_id) override;

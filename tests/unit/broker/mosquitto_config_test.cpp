@@ -57,5 +57,22 @@ TEST(MosquittoConfig, PluginAndAnonymousAccess) {
   EXPECT_TRUE(has_line(conf, "max_inflight_messages 65535"));
 }
 
+// docs/adr/0014: with a trust directory the device listener uses capath (read at
+// handshake time), and the plugin learns which certificates are registered and which CA
+// is Stratus's own.
+TEST(MosquittoConfig, ManufacturingTrustUsesCapathAndTheRegisteredList) {
+  auto s = settings();
+  s.ca_path = "/data/broker/trust";
+  s.registered_certificates_file = "/data/broker/registered-certificates";
+  const std::string conf = render_mosquitto_conf(s);
+  EXPECT_TRUE(has_line(conf, "capath /data/broker/trust"));
+  EXPECT_EQ(conf.find("cafile"), std::string::npos);
+  EXPECT_LT(conf.find("listener 8883"), conf.find("capath"));
+  EXPECT_TRUE(has_line(
+      conf, "plugin_opt_registered_certificates_file /data/broker/registered-certificates"));
+  EXPECT_TRUE(has_line(conf, "plugin_opt_stratus_ca_file /data/pki/ca.crt"));
+  EXPECT_EQ(render_mosquitto_conf(settings()).find("registered_certificates"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace stratus::broker

@@ -73,6 +73,21 @@ TEST(Config, FileThenEnvironmentThenFlags) {
   EXPECT_EQ(c->pki.server_names, (std::vector<std::string>{"a.example", "10.0.0.1"}));
 }
 
+// Espressif's admin CLI refuses an mqtt_host not shaped like an AWS IoT endpoint
+// (docs/adr/0014): such a name must be a valid server.mqtt_host; the manufacturing
+// section has its documented defaults.
+TEST(Config, AnAwsIotShapedMqttHostAndTheManufacturingSection) {
+  ConfigSources s;
+  s.overrides = {{"server.mqtt_host", "a1b2c3-ats.iot.example.com", "--set"},
+                 {"manufacturing.max_node_ids", "100", "--set"}};
+  const auto c = load(s);
+  ASSERT_TRUE(c.has_value()) << all_errors(c.error());
+  EXPECT_EQ(c->server.mqtt_host, "a1b2c3-ats.iot.example.com");
+  EXPECT_EQ(c->manufacturing.max_node_ids, 100u);
+  EXPECT_EQ(c->manufacturing.max_upload_bytes, std::size_t{64} << 20);
+  EXPECT_EQ(c->manufacturing.url_lifetime_s, std::chrono::seconds(3600));
+}
+
 TEST(Config, ListFromEnvironmentIsCommaSeparated) {
   ConfigSources s;
   s.environment = {"STRATUS_PKI_SERVER_NAMES=a.example, b.example"};
