@@ -47,6 +47,9 @@ struct Principal {
   std::string session_id;
   bool super_admin = false;
   std::int64_t expires_at = 0;  ///< the access token's `exp` (Unix seconds)
+  /// The caller's IP address as the HTTP server saw it (`http::Request::remote_address`),
+  /// set by the route wrapper that verified the token; what audit entries record.
+  std::string remote_address{};
 };
 
 /// What a login or refresh returns (RainMaker field names in the REST layer).
