@@ -10,6 +10,8 @@
 /// throws nothing; an entry that cannot be stored is logged (and counted) by the
 /// implementation instead.
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -58,6 +60,13 @@ class AuditLog {
   virtual ~AuditLog() = default;
   /// Records `entry`. Never fails the caller: storage failures are logged and counted.
   virtual void record(AuditEntry entry) noexcept = 0;
+  /// Waits up to `timeout` until every entry recorded before the call is stored (or
+  /// failed); true when that happened. Readers of the log call it first. A log that
+  /// writes synchronously has nothing to wait for.
+  virtual bool flush(std::chrono::milliseconds timeout) noexcept {
+    (void)timeout;
+    return true;
+  }
 };
 
 /// "ok" for success; for a failure, the RainMaker code when the error has one

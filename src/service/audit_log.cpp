@@ -163,12 +163,16 @@ void QueuedAuditLog::record(AuditEntry entry) noexcept {
   }
 }
 
-bool QueuedAuditLog::flush(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mutex_);
-  const std::uint64_t target = enqueued_;
-  if (!running_ || stopping_)
-    return completed_ >= target;
-  return room_or_done_.wait_for(lock, timeout, [&] { return completed_ >= target; });
+bool QueuedAuditLog::flush(std::chrono::milliseconds timeout) noexcept {
+  try {
+    std::unique_lock lock(mutex_);
+    const std::uint64_t target = enqueued_;
+    if (!running_ || stopping_)
+      return completed_ >= target;
+    return room_or_done_.wait_for(lock, timeout, [&] { return completed_ >= target; });
+  } catch (...) {
+    return false;
+  }
 }
 
 void QueuedAuditLog::run() {

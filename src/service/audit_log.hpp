@@ -4,7 +4,7 @@
 /// and bounds the entry and puts it on an in-memory queue; one writer thread appends
 /// queued entries to the `AuditRepository` in batches (one transaction per batch), so an
 /// HTTP or MQTT thread never waits for a database commit. Measured in
-/// bench/micro/audit_bench.cpp: a synchronous SQLite insert costs a commit per entry,
+/// bench/audit/audit_bench.cpp: a synchronous SQLite insert costs a commit per entry,
 /// the queue a mutex and a notify.
 
 #include <atomic>
@@ -55,7 +55,7 @@ class QueuedAuditLog final : public AuditLog {
   /// Waits until every entry recorded before this call has been written (or failed), up
   /// to `timeout`. True when the queue drained. Readers call it so an admin sees the
   /// entries of requests that already answered (read-your-writes on this instance).
-  bool flush(std::chrono::milliseconds timeout);
+  bool flush(std::chrono::milliseconds timeout) noexcept override;
 
   /// Entries dropped because the queue stayed full.
   [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_.load(); }

@@ -29,7 +29,7 @@ struct UserRecord {
   bool disabled = false;
   /// Nodes the user may hold as primary user: nullopt = the operator's default
   /// (`accounts.default_node_quota`), 0 = unlimited.
-  std::optional<std::int64_t> node_quota;
+  std::optional<std::int64_t> node_quota{};
 };
 
 /// What `PUT /v1/user` changes; an absent member stays as it is.
@@ -125,8 +125,8 @@ class AccountRepository {
   virtual Result<void> set_disabled(std::string_view user_id, bool disabled, std::int64_t now) = 0;
   /// Sets the user's node quota override (nullopt: back to the default; 0: unlimited).
   /// errc::not_found for an unknown user.
-  virtual Result<void> set_node_quota(std::string_view user_id,
-                                      std::optional<std::int64_t> quota, std::int64_t now) = 0;
+  virtual Result<void> set_node_quota(std::string_view user_id, std::optional<std::int64_t> quota,
+                                      std::int64_t now) = 0;
 };
 
 }  // namespace stratus::storage

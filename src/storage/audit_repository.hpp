@@ -36,10 +36,10 @@ struct AuditQuery {
   std::string object_id;  ///< exact; empty = any
   /// Exact, or a dotted prefix: "ota" matches "ota" and "ota.job.create"; empty = any.
   std::string action;
-  std::optional<std::int64_t> from_ms;   ///< at_ms ≥ from_ms
-  std::optional<std::int64_t> to_ms;     ///< at_ms ≤ to_ms
-  std::optional<std::int64_t> start_id;  ///< audit_id ≤ start_id (the page starts there)
-  std::size_t limit = 25;                ///< at most this many rows
+  std::optional<std::int64_t> from_ms{};   ///< at_ms ≥ from_ms
+  std::optional<std::int64_t> to_ms{};     ///< at_ms ≤ to_ms
+  std::optional<std::int64_t> start_id{};  ///< audit_id ≤ start_id (the page starts there)
+  std::size_t limit = 25;                  ///< at most this many rows
 };
 
 /// The audit log's storage. Implementations are thread-safe; every call may block.

@@ -51,6 +51,10 @@ void add_otaupgrade(CLI::App& app, Context& ctx);
 /// `stratus-admin ota …`: images (upload, images, image, archive, delete) and jobs (job
 /// create|list|show|cancel|resume) (rainmaker-cloud.md §6.2, §6.3; ota_admin.cpp).
 void add_ota_admin(CLI::App& app, Context& ctx);
+/// stratus-admin node list|show|unmap|set-primary, user list|disable|enable|quota, audit
+/// (fleet_admin.cpp). Finds or creates the `node` and `user` groups, so other admin
+/// commands (e.g. `node revoke`) may add to them before or after.
+void add_fleet_admin(CLI::App& app, Context& ctx);
 /// tsdata <node> <Device.Param> (time series, rainmaker-cloud.md §4.1).
 void add_tsdata(CLI::App& app, Context& ctx);
 /// profile add|switch|list|show (local only, no server).
