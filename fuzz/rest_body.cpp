@@ -1,14 +1,13 @@
 // Fuzz target `rest_body`: REST request bodies (docs/api.md) — the JSON readers every
 // route uses (parse_object_body, optional_string_fields) and every request parser of the REST
 // contract (proto/rest: accounts, batch sets, mapping, tags/metadata, commands,
-// claiming, sharing, groups, fleet administration); plus the query readers (the time-series query: every query
-// parameter set to the input).
-// Invariants: a body any parser accepts is a JSON object for parse_object too (batch
-// sets: any JSON), every parsed set points into the body, an accepted command
-// re-encodes to a body that parses to the same command; every error is
-// invalid_argument (a 400, never a 500). The same bytes as a server's answer go through
-// every answer parser a client uses (tolerant: they may refuse, never crash), and a
-// node page read back from its own writing keeps its entries.
+// claiming, sharing, groups, fleet administration); plus the query readers (the time-series query:
+// every query parameter set to the input). Invariants: a body any parser accepts is a JSON object
+// for parse_object too (batch sets: any JSON), every parsed set points into the body, an accepted
+// command re-encodes to a body that parses to the same command; every error is invalid_argument (a
+// 400, never a 500). The same bytes as a server's answer go through every answer parser a client
+// uses (tolerant: they may refuse, never crash), and a node page read back from its own writing
+// keeps its entries.
 #include <array>
 #include <boost/json.hpp>
 #include <string_view>
@@ -18,13 +17,13 @@
 #include "proto/rest/accounts.hpp"
 #include "proto/rest/admin.hpp"
 #include "proto/rest/automations.hpp"
-#include "proto/rest/ota.hpp"
 #include "proto/rest/claiming.hpp"
 #include "proto/rest/commands.hpp"
 #include "proto/rest/events.hpp"
 #include "proto/rest/groups.hpp"
 #include "proto/rest/json.hpp"
 #include "proto/rest/nodes.hpp"
+#include "proto/rest/ota.hpp"
 #include "proto/rest/sharing.hpp"
 #include "proto/rest/tsdata.hpp"
 #include "service/daylight.hpp"
@@ -217,8 +216,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(rest::parse_fleet_node_page(rest::to_json(fleet)).nodes.size() ==
                fleet.nodes.size());
     const auto audit = rest::parse_audit_page(*object);
-    FUZZ_CHECK(rest::parse_audit_page(rest::to_json(audit)).records.size() ==
-               audit.records.size());
+    FUZZ_CHECK(rest::parse_audit_page(rest::to_json(audit)).records.size() == audit.records.size());
     const auto detail = rest::parse_fleet_node_detail(*object);
     const auto detail_again = rest::parse_fleet_node_detail(rest::to_json(detail));
     FUZZ_CHECK(detail_again.users.size() == detail.users.size() &&

@@ -29,7 +29,9 @@ double us(Steady::duration d) {
 json::object percentiles(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const auto at = [&](double p) {
-    return v.empty() ? 0.0 : v[std::min(v.size() - 1, static_cast<std::size_t>(p * v.size()))];
+    return v.empty() ? 0.0
+                     : v[std::min(v.size() - 1,
+                                  static_cast<std::size_t>(p * static_cast<double>(v.size())))];
   };
   return json::object{
       {"p50_us", at(0.50)}, {"p99_us", at(0.99)}, {"max_us", v.empty() ? 0.0 : v.back()}};
@@ -83,7 +85,8 @@ int main(int argc, char** argv) {
       lat.push_back(us(Steady::now() - t0));
     }
     auto r = percentiles(lat);
-    r["entries_per_s"] = entries / std::chrono::duration<double>(Steady::now() - start).count();
+    r["entries_per_s"] =
+        static_cast<double>(entries) / std::chrono::duration<double>(Steady::now() - start).count();
     results["synchronous_append"] = std::move(r);
   }
   {

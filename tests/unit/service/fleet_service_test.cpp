@@ -16,6 +16,7 @@
 #include "server/pki_certificate_issuer.hpp"
 #include "service/audit_log.hpp"
 #include "service/claim_service.hpp"
+#include "service/node_mapping.hpp"
 #include "service/node_service.hpp"
 #include "storage/sqlite/account_repository.hpp"
 #include "storage/sqlite/audit_repository.hpp"
@@ -125,6 +126,27 @@ TEST_F(FleetServiceTest, MappingStopsAtTheQuotaAndARemovedNodeGivesItsSlotBack) 
   EXPECT_EQ(rows[2].remote_address, "203.0.113.5");
   EXPECT_EQ(rows[0].outcome, "ok");
   EXPECT_EQ(audit_rows("node.mapping.remove").size(), 1u);
+}
+
+TEST_F(FleetServiceTest, ANodeReportAtTheQuotaDiscardsThePendingRequest) {
+  // The request was made while alice had room; the node's report arrives after she
+  // filled her quota another way: the mapping is discarded, not confirmed.
+  const MappingMatcher matcher(300s, 1);
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
+  ASSERT_TRUE(nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
+    return w.put_mapping_request(
+        storage::MappingRequest{"req-1", "alice", "n9", "sec", "requested", now, now + 300});
+  }));
+  map("alice", "n1", "primary");
+  ASSERT_TRUE(nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
+    if (auto r = w.ensure_node("n9", now); !r)
+      return r;
+    auto removed = matcher.on_node_report(w, "n9", MappingReported{"alice", "sec", false}, now);
+    return removed ? Result<void>{} : Result<void>(fail(removed.error()));
+  }));
+  EXPECT_EQ(nodes_.get_mapping_request("req-1")->status, "discarded");
+  EXPECT_TRUE(nodes_.users_of("n9")->empty());
 }
 
 TEST_F(FleetServiceTest, AnAdminQuotaOverridesTheDefaultAndDefaultRestoresIt) {
