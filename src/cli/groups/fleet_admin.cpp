@@ -316,8 +316,10 @@ int audit(Context& ctx, const FleetOptions& o) {
 }
 
 CLI::App* group(CLI::App& app, const std::string& name, const std::string& description) {
-  if (auto* existing = app.get_subcommand_no_throw(name); existing != nullptr)
-    return existing;
+  const auto existing =
+      app.get_subcommands([&](const CLI::App* sub) { return sub->get_name() == name; });
+  if (!existing.empty())
+    return existing.front();
   auto* created = app.add_subcommand(name, description);
   created->require_subcommand(1);
   return created;
