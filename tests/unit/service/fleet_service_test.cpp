@@ -303,7 +303,10 @@ TEST_F(FleetServiceTest, EveryCallIsAuditedAndUsersAreRefused) {
     EXPECT_EQ(rows[1].actor_id, "alice") << action;
     EXPECT_EQ(rows[1].outcome, "error:100004") << action;
   }
-  auto page = fleet_.audit_log(root_, storage::AuditQuery{.actor_id = "alice", .limit = 3});
+  storage::AuditQuery by_alice;
+  by_alice.actor_id = "alice";
+  by_alice.limit = 3;
+  auto page = fleet_.audit_log(root_, by_alice);
   ASSERT_TRUE(page);
   EXPECT_EQ(page->records.size(), 3u);
   EXPECT_FALSE(page->next_id.empty());
