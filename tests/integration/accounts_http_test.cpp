@@ -131,6 +131,8 @@ constexpr AdminRoute kAdminRoutes[] = {
     {"GET", "/v1/admin/otajob", ""},
     {"PUT", "/v1/admin/otajob", R"({"ota_job_id":"j"})"},
     {"GET", "/v1/admin/otajob/status?ota_job_id=j", ""},
+    {"GET", "/v1/admin/nodes/tsdata?node_id=n1&param_name=Sensor.Temperature", ""},
+    {"GET", "/v1/admin/nodes/simple_tsdata?node_id=n1&param_name=Sensor.Mode&data_type=string", ""},
 };
 
 std::string payload_of(std::string_view jwt) {
