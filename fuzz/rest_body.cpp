@@ -1,14 +1,13 @@
 // Fuzz target `rest_body`: REST request bodies (docs/api.md) — the JSON readers every
 // route uses (parse_object_body, optional_string_fields) and every request parser of the REST
 // contract (proto/rest: accounts, batch sets, mapping, tags/metadata, commands,
-// claiming, sharing, groups); plus the query readers (the time-series query: every query
-// parameter set to the input).
-// Invariants: a body any parser accepts is a JSON object for parse_object too (batch
-// sets: any JSON), every parsed set points into the body, an accepted command
-// re-encodes to a body that parses to the same command; every error is
-// invalid_argument (a 400, never a 500). The same bytes as a server's answer go through
-// every answer parser a client uses (tolerant: they may refuse, never crash), and a
-// node page read back from its own writing keeps its entries.
+// claiming, sharing, groups, fleet administration); plus the query readers (the time-series query:
+// every query parameter set to the input). Invariants: a body any parser accepts is a JSON object
+// for parse_object too (batch sets: any JSON), every parsed set points into the body, an accepted
+// command re-encodes to a body that parses to the same command; every error is invalid_argument (a
+// 400, never a 500). The same bytes as a server's answer go through every answer parser a client
+// uses (tolerant: they may refuse, never crash), and a node page read back from its own writing
+// keeps its entries.
 #include <array>
 #include <boost/json.hpp>
 #include <string_view>
@@ -17,6 +16,7 @@
 #include "fuzz_check.hpp"
 #include "proto/rest/accounts.hpp"
 #include "proto/rest/admin_mfg.hpp"
+#include "proto/rest/admin.hpp"
 #include "proto/rest/automations.hpp"
 #include "proto/rest/claiming.hpp"
 #include "proto/rest/commands.hpp"
@@ -161,6 +161,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } else {
       FUZZ_CHECK(count.error().code == errc::invalid_argument);
     }
+    // Fleet administration (issue 18): what a client writes, the server reads back.
+    if (const auto primary = rest::parse_set_primary_request(*object)) {
+      FUZZ_CHECK(!primary->node_id.empty() && !primary->user.empty());
+      const auto again = rest::parse_set_primary_request(rest::to_json(*primary));
+      FUZZ_CHECK(again && again->node_id == primary->node_id && again->user == primary->user);
+    } else {
+      FUZZ_CHECK(primary.error().code == errc::invalid_argument);
+    }
+    if (const auto status = rest::parse_user_status_request(*object)) {
+      const auto again = rest::parse_user_status_request(rest::to_json(*status));
+      FUZZ_CHECK(again && again->user == status->user && again->disabled == status->disabled);
+    } else {
+      FUZZ_CHECK(status.error().code == errc::invalid_argument);
+    }
+    if (const auto quota = rest::parse_user_quota_request(*object)) {
+      const auto again = rest::parse_user_quota_request(rest::to_json(*quota));
+      FUZZ_CHECK(again && again->user == quota->user && again->node_quota == quota->node_quota);
+    } else {
+      FUZZ_CHECK(quota.error().code == errc::invalid_argument);
+    }
     if (const auto fields = rest::parse_group_fields(*object)) {
       const auto again = rest::parse_group_fields(rest::to_json(*fields));
       FUZZ_CHECK(again.has_value());
@@ -202,6 +222,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const auto again = rest::parse_sharing_request_page(rest::to_json(requests, kind), kind);
       FUZZ_CHECK(again.requests.size() == requests.requests.size());
     }
+    const auto fleet = rest::parse_fleet_node_page(*object);
+    FUZZ_CHECK(rest::parse_fleet_node_page(rest::to_json(fleet)).nodes.size() ==
+               fleet.nodes.size());
+    const auto audit = rest::parse_audit_page(*object);
+    FUZZ_CHECK(rest::parse_audit_page(rest::to_json(audit)).records.size() == audit.records.size());
+    const auto detail = rest::parse_fleet_node_detail(*object);
+    const auto detail_again = rest::parse_fleet_node_detail(rest::to_json(detail));
+    FUZZ_CHECK(detail_again.users.size() == detail.users.size() &&
+               detail_again.history.size() == detail.history.size() &&
+               detail_again.node.node_id == detail.node.node_id);
+    (void)rest::parse_user_summary(*object);
     const auto groups = rest::parse_group_page(*object);
     FUZZ_CHECK(rest::parse_group_page(rest::to_json(groups)).groups.size() == groups.groups.size());
     const auto commands = rest::parse_command_page(*object);

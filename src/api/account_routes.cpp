@@ -193,24 +193,6 @@ http::Response delete_user(service::AccountService& accounts, const http::Reques
                               code::delete_code_missing});
 }
 
-http::Response list_users(service::AccountService& accounts, const http::Request& request,
-                          const service::Principal& who) {
-  auto limit = rest::parse_page_size(request.query_param("num_records"));
-  if (!limit)
-    return error_response(limit.error());
-  const auto start = request.query_param("start_id").value_or("");
-  auto page = accounts.list_users(who, start, *limit);
-  if (!page)
-    return error_response(page.error());
-  rest::UserPage answer;
-  for (const auto& u : page->users) {
-    answer.users.push_back(
-        rest::UserSummary{u.user_id, u.user_name, u.verified, u.super_admin, u.created_at});
-  }
-  answer.next_id = page->next_user_name;
-  return json_answer(200, rest::to_json(answer));
-}
-
 }  // namespace
 
 std::optional<std::string_view> bearer_token(const http::Request& request) {
@@ -260,10 +242,6 @@ void add_account_routes(http::Router& router, service::AccountService& accounts,
   for (const char* path : {"/v1/forgotpassword2", "/v1/forgotpassword"}) {
     add("PUT", path, [&a](const http::Request& r) { return forgot_password(a, r); });
   }
-  add("GET", "/v1/admin/users",
-      authed(a, [&a](const http::Request& r, const service::Principal& p) {
-        return list_users(a, r, p);
-      }));
   for (const char* path : {"/v1/password2", "/v1/password"}) {
     add("PUT", path, authed(a, [&a](const http::Request& r, const service::Principal& p) {
           return change_password(a, r, p);

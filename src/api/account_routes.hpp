@@ -21,9 +21,8 @@ namespace stratus::api {
 /// Adds, with the current and the deprecated paths the CLI and apps use:
 /// POST /v1/user2 (+/v1/user), POST /v1/login2 (+/v1/login), POST /v1/logout2,
 /// PUT /v1/forgotpassword2 (+/v1/forgotpassword), PUT /v1/password2
-/// (+/v1/password), GET /v1/user2 (+/v1/user), DELETE /v1/user2, and the
-/// super-admin route GET /v1/admin/users (`start_id`, `num_records` ≤ 100;
-/// answers `{"users":[…],"next_id":…}`).
+/// (+/v1/password), GET /v1/user2 (+/v1/user) and DELETE /v1/user2. (The super-admin
+/// route GET /v1/admin/users is with the fleet routes, api/admin_routes.hpp.)
 /// Handlers run their work on `pool` (argon2id and SQLite block), never on the
 /// HTTP threads. `accounts` and `pool` must outlive the router.
 void add_account_routes(http::Router& router, service::AccountService& accounts,

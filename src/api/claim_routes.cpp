@@ -39,7 +39,8 @@ http::Response initiate(service::ClaimService& claims, service::AccountService& 
   if (!who)
     return error_response(who.error());
   if (*who) {
-    auto node_id = claims.initiate((*who)->user_id, fields->mac_addr, fields->platform);
+    auto node_id = claims.initiate((*who)->user_id, fields->mac_addr, fields->platform,
+                                   request.remote_address);
     if (!node_id)
       return error_response(node_id.error());
     return json_answer(200, rest::to_json(rest::ClaimInitiated{*node_id, {}, {}}));

@@ -9,6 +9,7 @@
 #include "client/jwt.hpp"
 #include "proto/mfg_csv.hpp"
 #include "proto/rest/admin_mfg.hpp"
+#include "proto/rest/admin.hpp"
 #include "proto/rest/error_codes.hpp"
 #include "proto/rest/json.hpp"
 #include "proto/rest/limits.hpp"
@@ -1345,6 +1346,56 @@ Result<void> Session::allow_node_reclaim(std::string_view node_id) {
   return m
       .authed("POST", m.url.versioned("admin/nodes/allow_reclaim"),
               body_text(rest::to_json(rest::NodeRevocationRequest{std::string(node_id), {}})),
+// --- fleet administration and audit ----------------------------------------------------
+
+Result<FleetNodePage> Session::fleet_nodes(const FleetNodeQuery& q) {
+  auto& m = *impl_;
+  const std::string count = q.num_records > 0 ? std::to_string(q.num_records) : std::string();
+  const std::string online = q.online ? (*q.online ? "true" : "false") : "";
+  const std::string path = "admin/nodes" + query_of({{"model", q.model},
+                                                     {"type", q.type},
+                                                     {"fw_version", q.fw_version},
+                                                     {"user", q.user},
+                                                     {"id_prefix", q.id_prefix},
+                                                     {"online", online},
+                                                     {"start_id", q.start_id},
+                                                     {"num_records", count}});
+  auto o = m.authed_object("GET", m.url.versioned(path), std::nullopt, m.options.request_timeout,
+                           "GET /v1/admin/nodes");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_fleet_node_page(*o);
+}
+
+Result<FleetNodeDetail> Session::fleet_node(std::string_view node_id) {
+  auto& m = *impl_;
+  auto o = m.authed_object("GET", m.url.versioned("admin/nodes" + query_of({{"node_id", node_id}})),
+                           std::nullopt, m.options.request_timeout, "GET /v1/admin/nodes");
+  if (!o)
+    return fail(o.error());
+  auto detail = rest::parse_fleet_node_detail(*o);
+  if (detail.node.node_id.empty()) {
+    return fail(errc::not_found, rest::admin_error::node_not_found,
+                "node " + std::string(node_id) + " not found");
+  }
+  return detail;
+}
+
+Result<std::int64_t> Session::unmap_node(std::string_view node_id) {
+  auto& m = *impl_;
+  auto o = m.authed_object(
+      "DELETE", m.url.versioned("admin/nodes/mapping" + query_of({{"node_id", node_id}})),
+      std::nullopt, m.options.request_timeout, "DELETE /v1/admin/nodes/mapping");
+  if (!o)
+    return fail(o.error());
+  return rest::int_or(*o, "users_removed");
+}
+
+Result<void> Session::set_primary_user(std::string_view node_id, std::string_view user) {
+  auto& m = *impl_;
+  const rest::SetPrimaryRequest body{std::string(node_id), std::string(user)};
+  return m
+      .authed("PUT", m.url.versioned("admin/nodes/primary"), body_text(rest::to_json(body)),
               m.options.request_timeout)
       .transform([](const Answer&) {});
 }
@@ -1362,6 +1413,56 @@ Result<rest::RevokedPage> Session::revoked_certificates(std::string_view node_id
   if (!o)
     return fail(o.error());
   return rest::parse_revoked_page(*o);
+Result<UserPage> Session::admin_users(std::string_view start_id, int num_records) {
+  auto& m = *impl_;
+  const std::string count = num_records > 0 ? std::to_string(num_records) : std::string();
+  auto o = m.authed_object(
+      "GET",
+      m.url.versioned("admin/users" + query_of({{"start_id", start_id}, {"num_records", count}})),
+      std::nullopt, m.options.request_timeout, "GET /v1/admin/users");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_user_page(*o);
+}
+
+Result<void> Session::set_user_disabled(std::string_view user, bool disabled) {
+  auto& m = *impl_;
+  const rest::UserStatusRequest body{std::string(user), disabled};
+  return m
+      .authed("PUT", m.url.versioned("admin/users/status"), body_text(rest::to_json(body)),
+              m.options.request_timeout)
+      .transform([](const Answer&) {});
+}
+
+Result<UserSummary> Session::set_user_quota(std::string_view user,
+                                            std::optional<std::int64_t> quota) {
+  auto& m = *impl_;
+  const rest::UserQuotaRequest body{std::string(user), quota};
+  auto o =
+      m.authed_object("PUT", m.url.versioned("admin/users/quota"), body_text(rest::to_json(body)),
+                      m.options.request_timeout, "PUT /v1/admin/users/quota");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_user_summary(*o);
+}
+
+Result<AuditPage> Session::audit_log(const AuditQuery& q) {
+  auto& m = *impl_;
+  const std::string count = q.num_records > 0 ? std::to_string(q.num_records) : std::string();
+  const std::string from = q.from_s ? std::to_string(*q.from_s) : std::string();
+  const std::string to = q.to_s ? std::to_string(*q.to_s) : std::string();
+  const std::string path = "admin/audit" + query_of({{"actor", q.actor},
+                                                     {"object", q.object},
+                                                     {"action", q.action},
+                                                     {"from", from},
+                                                     {"to", to},
+                                                     {"start_id", q.start_id},
+                                                     {"num_records", count}});
+  auto o = m.authed_object("GET", m.url.versioned(path), std::nullopt, m.options.request_timeout,
+                           "GET /v1/admin/audit");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_audit_page(*o);
 }
 
 }  // namespace stratus::client

@@ -380,6 +380,27 @@ class Session {
   Result<void> start_ota_params_update(std::string_view node_id, const OtaParamsService& service,
                                        std::string_view url);
 
+  // --- fleet administration and audit (`v1/admin/…`; super-admins only, 403 `100004`
+  // otherwise; docs/api.md "Fleet administration and audit") ---------------------------
+  /// One page of `GET v1/admin/nodes` with `query`'s filters.
+  Result<FleetNodePage> fleet_nodes(const FleetNodeQuery& query);
+  /// `GET v1/admin/nodes?node_id=` → the node, its users and its audit history. Errors:
+  /// not_found `157006`.
+  Result<FleetNodeDetail> fleet_node(std::string_view node_id);
+  /// `DELETE v1/admin/nodes/mapping?node_id=` → how many users lost the node.
+  Result<std::int64_t> unmap_node(std::string_view node_id);
+  /// `PUT v1/admin/nodes/primary {"node_id","user"}` (`user`: id or user name).
+  Result<void> set_primary_user(std::string_view node_id, std::string_view user);
+  /// One page of `GET v1/admin/users[?start_id=][&num_records=]`.
+  Result<UserPage> admin_users(std::string_view start_id = {}, int num_records = 0);
+  /// `PUT v1/admin/users/status {"user","disabled"}`.
+  Result<void> set_user_disabled(std::string_view user, bool disabled);
+  /// `PUT v1/admin/users/quota {"user","node_quota"}` (nullopt sends null: the default) →
+  /// the user afterwards.
+  Result<UserSummary> set_user_quota(std::string_view user, std::optional<std::int64_t> quota);
+  /// One page of `GET v1/admin/audit` with `query`'s filters, newest first.
+  Result<AuditPage> audit_log(const AuditQuery& query);
+
   /// The process-wide system clock (the default of `open`).
   [[nodiscard]] static const Clock& system_clock();
 

@@ -12,6 +12,7 @@
 
 #include "proto/rest/accounts.hpp"
 #include "proto/rest/admin_mfg.hpp"
+#include "proto/rest/admin.hpp"
 #include "proto/rest/automations.hpp"
 #include "proto/rest/claiming.hpp"
 #include "proto/rest/commands.hpp"
@@ -28,6 +29,9 @@ namespace stratus::client {
 using proto::rest::AdminMqttHost;
 using proto::rest::AlertPage;
 using proto::rest::AlertQuery;
+using proto::rest::AuditPage;
+using proto::rest::AuditQuery;
+using proto::rest::AuditRecord;
 using proto::rest::Automation;
 using proto::rest::AutomationFields;
 using proto::rest::ClaimVerified;
@@ -38,6 +42,10 @@ using proto::rest::CommandRequest;
 using proto::rest::CommandResponseGroup;
 using proto::rest::Connectivity;
 using proto::rest::EventFilter;
+using proto::rest::FleetNode;
+using proto::rest::FleetNodeDetail;
+using proto::rest::FleetNodePage;
+using proto::rest::FleetNodeQuery;
 using proto::rest::Group;
 using proto::rest::GroupFields;
 using proto::rest::GroupPage;
@@ -73,6 +81,8 @@ using proto::rest::TsDataQuery;
 using proto::rest::TsDataValue;
 using proto::rest::TsInterval;
 using proto::rest::UserInfo;
+using proto::rest::UserPage;
+using proto::rest::UserSummary;
 using proto::rest::UserUpdate;
 using proto::rest::WebhookInfo;
 using proto::rest::WebhookRequest;

@@ -368,6 +368,11 @@ const std::vector<Key>& keys() {
     t.push_back(int_key("accounts", "argon2_mem_limit_kib",
                         STRATUS_REF(accounts, argon2_mem_limit_kib), 8, 4 * 1024 * 1024,
                         "argon2id memory per hash, KiB."));
+    t.push_back(int_key("accounts", "default_node_quota", STRATUS_REF(accounts, default_node_quota),
+                        0, 1000000,
+                        "Nodes a user may hold as primary user (claiming a new MAC, mapping) "
+                        "unless an admin set the user's own quota (stratus-admin user quota); "
+                        "0 = unlimited. A removed node gives its slot back."));
     t.push_back(int_key("claiming", "max_nodes_per_user", STRATUS_REF(claiming, max_nodes_per_user),
                         1, 10000000, "Node ids one user may claim."));
     t.push_back(choice_key(

@@ -103,6 +103,8 @@ struct AccountsSection {
   std::chrono::seconds rate_window_s{900};
   unsigned argon2_ops_limit = 2;
   std::size_t argon2_mem_limit_kib = 65536;
+  /// Nodes a user may hold as primary user unless an admin set its own quota; 0 = unlimited.
+  std::size_t default_node_quota = 0;
 };
 
 /// `claiming:` — how nodes get their node id and MQTT certificate (spec §6).

@@ -91,6 +91,15 @@ RouteMatch Router::find(std::string_view method, std::string_view path) const {
                     .options = {}};
 }
 
+std::vector<std::pair<std::string, std::string>> Router::routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [key, route] : routes_) {
+    for (const auto& [method, handler] : route.methods)
+      out.emplace_back(method, route.pattern);
+  }
+  return out;
+}
+
 bool Router::has_body_to_file_routes() const {
   return std::any_of(routes_.begin(), routes_.end(), [](const auto& route) {
     return std::any_of(route.second.methods.begin(), route.second.methods.end(),

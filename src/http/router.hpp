@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/message.hpp"
 #include "http/websocket.hpp"
@@ -65,6 +66,11 @@ class Router {
   /// The handler for `method` on the decoded `path`. A HEAD request finds the
   /// GET handler when no HEAD handler is registered (the server drops the body).
   [[nodiscard]] RouteMatch find(std::string_view method, std::string_view path) const;
+
+  /// Every registered (method, path pattern), ordered by path then method; WebSocket-only
+  /// routes are not listed. For tests that check a rule over all routes (e.g. every
+  /// `/v1/admin/` route refuses a user token).
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> routes() const;
 
   /// True if some route was added with `RouteOptions::body_to_file` (the server then
   /// needs an `upload_dir`).

@@ -12,8 +12,10 @@
 #include "core/clock.hpp"
 #include "core/random.hpp"
 #include "log/log.hpp"
+#include "service/audit_log.hpp"
 #include "service/mailer.hpp"
 #include "storage/sqlite/account_repository.hpp"
+#include "storage/sqlite/audit_repository.hpp"
 #include "storage/sqlite/database.hpp"
 
 namespace stratus::server {
@@ -120,8 +122,13 @@ Result<service::UserInfo> add_super_admin(const config::Config& config, std::str
   SystemClock clock;
   NoMail no_mail;
   storage::sqlite::SqliteAccountRepository repository(*db);
-  service::AccountService accounts(repository, no_mail, *signer, clock, account_options(config));
-  return accounts.create_super_admin(user_name, password);
+  storage::sqlite::SqliteAuditRepository audit_repository(*db);
+  service::QueuedAuditLog audit(audit_repository, clock);  // not started: written at stop
+  service::AccountService accounts(repository, no_mail, *signer, clock, account_options(config),
+                                   audit);
+  auto made = accounts.create_super_admin(user_name, password);
+  audit.stop();
+  return made;
 }
 
 }  // namespace stratus::server

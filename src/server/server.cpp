@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "api/account_routes.hpp"
+#include "api/admin_routes.hpp"
 #include "api/automation_routes.hpp"
 #include "api/claim_routes.hpp"
 #include "api/command_routes.hpp"
@@ -56,12 +57,14 @@
 #include "server/pki_signature_verifier.hpp"
 #include "service/account_service.hpp"
 #include "service/alert_mail.hpp"
+#include "service/audit_log.hpp"
 #include "service/automation_service.hpp"
 #include "service/challenge_mapping.hpp"
 #include "service/claim_service.hpp"
 #include "service/command_service.hpp"
 #include "service/event_hub.hpp"
 #include "service/manufacturing_service.hpp"
+#include "service/fleet_service.hpp"
 #include "service/node_ingest.hpp"
 #include "service/node_service.hpp"
 #include "service/ota_service.hpp"
@@ -69,6 +72,7 @@
 #include "service/webhook_service.hpp"
 #include "storage/sqlite/access_repository.hpp"
 #include "storage/sqlite/account_repository.hpp"
+#include "storage/sqlite/audit_repository.hpp"
 #include "storage/sqlite/automation_repository.hpp"
 #include "storage/sqlite/claim_repository.hpp"
 #include "storage/sqlite/command_repository.hpp"
@@ -185,6 +189,12 @@ struct Server::Impl {
 
   asio::thread_pool blocking_pool;  // SQLite, argon2id, mail: never on I/O threads
   std::shared_ptr<storage::sqlite::Database> db;
+  // The audit log (docs/adr/0015): every service records into it; one writer thread
+  // batches the rows. Built with the database, stopped after every service.
+  std::unique_ptr<storage::sqlite::SqliteAuditRepository> audit_repository;
+  std::unique_ptr<service::QueuedAuditLog> audit;
+  std::unique_ptr<service::FleetService> fleet;                 // /v1/admin/ fleet routes
+  std::vector<std::pair<std::string, std::string>> route_list;  // (method, path), for tests
 
   std::optional<auth::TokenSigner> signer;
   std::unique_ptr<service::Mailer> mailer;
@@ -335,6 +345,9 @@ Result<void> Server::Impl::open_database() {
   automation_repository = std::make_unique<storage::sqlite::SqliteAutomationRepository>(db);
   ota_repository = std::make_unique<storage::sqlite::SqliteOtaRepository>(db);
   time_series_repository = std::make_unique<storage::sqlite::SqliteTimeSeriesRepository>(db);
+  audit_repository = std::make_unique<storage::sqlite::SqliteAuditRepository>(db);
+  audit = std::make_unique<service::QueuedAuditLog>(*audit_repository, clock);
+  audit->start();
   return {};
 }
 
@@ -366,7 +379,7 @@ Result<void> Server::Impl::wire_accounts() {
     mailer = std::make_unique<mail::OutboxMailer>(data_dir / "outbox", clock);
   }
   accounts = std::make_unique<service::AccountService>(*account_repository, *mailer, *signer, clock,
-                                                       account_options(config));
+                                                       account_options(config), *audit);
   return {};
 }
 
@@ -478,13 +491,18 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
   // Nodes: REST → node service → messenger; commands (docs/adr/0006): REST → command
   // service → messenger, answers and polls back through the ingest writer.
   const auto& n = config.nodes;
+  const auto node_quota = static_cast<std::int64_t>(config.accounts.default_node_quota);
   nodes = std::make_unique<service::NodeService>(*node_repository, *messenger, *events, clock,
-                                                 n.mapping_timeout_s);
+                                                 n.mapping_timeout_s, *audit, node_quota);
+  // Fleet administration (issue 18): admins' view of every node and user.
+  fleet = std::make_unique<service::FleetService>(
+      *account_repository, *node_repository, *audit_repository, *audit, *events, clock,
+      service::FleetOptions{.default_node_quota = node_quota});
   // Sharing and groups (docs/adr/0009): who may use what, read by every node route.
   service::SharingOptions sharing_options;
   sharing_options.request_lifetime = n.sharing_request_lifetime_s;
-  sharing = std::make_unique<service::SharingService>(*access_repository, *account_repository,
-                                                      *mailer, *events, clock, sharing_options);
+  sharing = std::make_unique<service::SharingService>(
+      *access_repository, *account_repository, *mailer, *events, clock, *audit, sharing_options);
   service::GroupOptions group_options;
   group_options.max_depth = n.group_max_depth;
   groups = std::make_unique<service::GroupService>(*access_repository, *node_repository, *events,
@@ -493,7 +511,7 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
   command_options.default_timeout = n.command_default_timeout_s;
   commands = std::make_unique<service::CommandService>(*command_repository, *node_repository,
                                                        *account_repository, *messenger, *events,
-                                                       clock, metrics, command_options);
+                                                       clock, metrics, command_options, *audit);
   const auto& ts = config.timeseries;
   time_series = std::make_unique<service::TimeSeriesService>(
       *time_series_repository, *node_repository, clock,
@@ -501,7 +519,7 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
   ingest = std::make_unique<service::NodeIngest>(
       *node_repository, *messenger, *commands, *events, clock, metrics,
       service::IngestOptions{n.ingest_queue_limit, n.ingest_batch_max, n.ingest_flush_ms,
-                             n.mapping_timeout_s, ts.future_skew_s});
+                             n.mapping_timeout_s, ts.future_skew_s, node_quota});
   // Webhooks: the hub's events to users' URLs, through a durable outbox.
   const auto& wh = config.webhooks;
   webhook_sender = std::make_unique<CurlWebhookSender>(
@@ -529,7 +547,7 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
   ota_options.failed_grace = config.ota.failed_grace_s;
   ota = std::make_unique<service::OtaService>(*ota_repository, *access_repository, *ota_store,
                                               *messenger, *events, nullptr, clock, metrics,
-                                              ota_options);
+                                              ota_options, *audit);
   // Inbound last: MQTT → link → ingest queue → one writer; OTA messages → the OTA runner.
   node_link =
       std::make_unique<link::NodeLink>(*backend, *ingest, clock, metrics, n.max_payload_bytes,
@@ -537,9 +555,11 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
   // Challenge-response mapping checks the node's signature with the key of the
   // certificate claiming issued to it.
   signature_verifier = std::make_unique<PkiSignatureVerifier>();
+  service::ChallengeMappingOptions mapping_options;
+  mapping_options.default_node_quota = node_quota;
   challenge_mapping = std::make_unique<service::ChallengeMapping>(
       *mapping_challenges, *claim_repository, *node_repository, *signature_verifier, clock,
-      service::ChallengeMappingOptions{});
+      mapping_options, *audit);
   return {};
 }
 
@@ -622,6 +642,7 @@ Result<void> Server::Impl::wire_claiming() {
   }
   options.challenge_lifetime = c.challenge_lifetime_s;
   options.mqtt_host = runtime.mqtt_host;
+  options.default_node_quota = static_cast<std::int64_t>(config.accounts.default_node_quota);
   certificate_issuer =
       std::make_unique<PkiCertificateIssuer>(pki_material->ca, c.node_cert_lifetime_days, clock);
   // The broker starts with the revocation list the database holds (issue 13).
@@ -642,7 +663,7 @@ Result<void> Server::Impl::wire_claiming() {
   }
   claims = std::make_unique<service::ClaimService>(*claim_repository, *node_repository,
                                                    *certificate_issuer, *revocations, clock,
-                                                   std::move(options));
+                                                   std::move(options), *audit);
   return wire_manufacturing();
 }
 
@@ -716,6 +737,7 @@ http::Router Server::Impl::make_router() {
   api::add_automation_routes(router, *accounts, *automations, blocking_pool);
   api::add_tsdata_routes(router, *accounts, *time_series, blocking_pool);
   api::add_ota_routes(router, *accounts, *ota, blocking_pool, clock, config.ota.max_image_bytes);
+  api::add_admin_routes(router, *accounts, *fleet, blocking_pool);
   api::add_claim_routes(
       router, *claims, *accounts, blocking_pool,
       api::ClaimAnswerExtras{pki_material->ca.certificate().to_pem(), runtime.mqtt_port});
@@ -745,7 +767,9 @@ Result<void> Server::Impl::start_http() {
   }
   if (auto warning = config::insecure_http_warning(config))
     log::warn(Channel::main, "SECURITY: {}", *warning);
-  http = std::make_unique<http::Server>(std::move(options), make_router(), metrics);
+  http::Router router = make_router();
+  route_list = router.routes();
+  http = std::make_unique<http::Server>(std::move(options), std::move(router), metrics);
   if (auto r = http->start(); !r)
     return r;
   runtime.http_port = http->port();
@@ -835,6 +859,11 @@ void Server::Impl::stop() {
   revocations.reset();
   certificate_issuer.reset();
   accounts.reset();
+  fleet.reset();
+  if (audit)
+    audit->stop();  // after every service that records: writes what is queued
+  audit.reset();
+  audit_repository.reset();
   mapping_challenges.reset();
   webhook_repository.reset();
   automation_repository.reset();
@@ -870,6 +899,10 @@ Server::Server(config::Config config, const Clock& clock)
 
 Server::~Server() {
   stop();
+}
+
+std::vector<std::pair<std::string, std::string>> Server::routes() const {
+  return impl_->route_list;
 }
 
 const RuntimeInfo& Server::runtime() const {

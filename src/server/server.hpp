@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "config/config.hpp"
 #include "core/clock.hpp"
@@ -49,6 +51,10 @@ class Server {
   /// Graceful stop (bounded by http.shutdown_grace_ms and the broker's stop
   /// timeout). Idempotent.
   void stop();
+
+  /// Every HTTP route as (method, path pattern), valid after a successful `start` (tests
+  /// check rules over all of them, e.g. that every `/v1/admin/` route refuses users).
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> routes() const;
 
   /// Ports and URLs, valid after a successful `start`.
   [[nodiscard]] const RuntimeInfo& runtime() const;

@@ -53,8 +53,9 @@ std::string_view purpose_text(CodePurpose p) {
 
 AccountService::AccountService(storage::AccountRepository& repository, Mailer& mailer,
                                const auth::TokenSigner& signer, const Clock& clock,
-                               AccountOptions options)
+                               AccountOptions options, AuditLog& audit)
     : repository_(repository),
+      audit_(audit),
       mailer_(mailer),
       signer_(signer),
       clock_(clock),
@@ -218,8 +219,8 @@ Result<void> AccountService::check_code(const storage::UserRecord& user, CodePur
   return {};
 }
 
-Result<void> AccountService::sign_up(std::string_view raw_name, std::string_view password,
-                                     std::string_view client_address) {
+Result<void> AccountService::sign_up_unaudited(std::string_view raw_name, std::string_view password,
+                                               std::string_view client_address) {
   auto name = normalize_user_name(raw_name);
   if (!name)
     return fail(name.error());
@@ -250,8 +251,9 @@ Result<void> AccountService::sign_up(std::string_view raw_name, std::string_view
   return send_code(user, CodePurpose::signup, "Your Stratus verification code");
 }
 
-Result<void> AccountService::confirm_sign_up(std::string_view raw_name, std::string_view plain,
-                                             std::string_view client_address) {
+Result<void> AccountService::confirm_sign_up_unaudited(std::string_view raw_name,
+                                                       std::string_view plain,
+                                                       std::string_view client_address) {
   auto name = normalize_user_name(raw_name);
   if (!name)
     return fail(name.error());
@@ -295,8 +297,9 @@ Result<Tokens> AccountService::issue_tokens(const storage::UserRecord& user,
   return Tokens{signer_.sign(id), signer_.sign(access), std::move(refresh_token)};
 }
 
-Result<Tokens> AccountService::log_in(std::string_view raw_name, std::string_view password,
-                                      std::string_view client_address) {
+Result<Tokens> AccountService::log_in_unaudited(std::string_view raw_name,
+                                                std::string_view password,
+                                                std::string_view client_address) {
   auto name = normalize_user_name(raw_name);
   if (!name)
     return fail(name.error());
@@ -314,6 +317,10 @@ Result<Tokens> AccountService::log_in(std::string_view raw_name, std::string_vie
   }
   if (!user->verified) {
     return fail(errc::forbidden, code::not_verified, "account is not verified");
+  }
+  if (user->disabled) {
+    return fail(errc::forbidden, proto::rest::admin_error::user_disabled,
+                "this account is disabled; ask an administrator");
   }
   user_failures_.reset(*name);
   const std::string session_id = uuid_v4();
@@ -360,6 +367,10 @@ Result<Tokens> AccountService::refresh(std::string_view refresh_token,
   auto user = user_with_id(repository_, record->user_id);
   if (!user)
     return denied();
+  if (user->disabled) {
+    return fail(errc::forbidden, proto::rest::admin_error::user_disabled,
+                "this account is disabled; ask an administrator");
+  }
   return issue_tokens(*user, record->session_id, std::move(fresh));
 }
 
@@ -369,8 +380,8 @@ Result<void> AccountService::log_out(const Principal& who, bool all_sessions) {
                       : repository_.revoke_session(who.session_id, now);
 }
 
-Result<void> AccountService::request_password_reset(std::string_view raw_name,
-                                                    std::string_view client_address) {
+Result<void> AccountService::request_password_reset_unaudited(std::string_view raw_name,
+                                                              std::string_view client_address) {
   auto name = normalize_user_name(raw_name);
   if (!name)
     return fail(name.error());
@@ -389,9 +400,10 @@ Result<void> AccountService::request_password_reset(std::string_view raw_name,
   return send_code(*user, CodePurpose::reset_password, "Reset your Stratus password");
 }
 
-Result<void> AccountService::reset_password(std::string_view raw_name, std::string_view plain,
-                                            std::string_view new_password,
-                                            std::string_view client_address) {
+Result<void> AccountService::reset_password_unaudited(std::string_view raw_name,
+                                                      std::string_view plain,
+                                                      std::string_view new_password,
+                                                      std::string_view client_address) {
   auto name = normalize_user_name(raw_name);
   if (!name)
     return fail(name.error());
@@ -418,9 +430,10 @@ Result<void> AccountService::reset_password(std::string_view raw_name, std::stri
   return repository_.set_password(user->user_id, *hash, CodePurpose::reset_password, "", now_s());
 }
 
-Result<void> AccountService::change_password(const Principal& who, std::string_view old_password,
-                                             std::string_view new_password,
-                                             std::string_view client_address) {
+Result<void> AccountService::change_password_unaudited(const Principal& who,
+                                                       std::string_view old_password,
+                                                       std::string_view new_password,
+                                                       std::string_view client_address) {
   if (auto r = rate_check(who.user_id, client_address); !r)
     return r;
   auto user = user_with_id(repository_, who.user_id);
@@ -469,8 +482,8 @@ Result<void> AccountService::request_deletion(const Principal& who) {
   return send_code(*user, CodePurpose::delete_user, "Confirm deleting your Stratus account");
 }
 
-Result<void> AccountService::delete_user(const Principal& who, std::string_view plain,
-                                         std::string_view client_address) {
+Result<void> AccountService::delete_user_unaudited(const Principal& who, std::string_view plain,
+                                                   std::string_view client_address) {
   auto user = user_with_id(repository_, who.user_id);
   if (!user)
     return fail(user.error());
@@ -488,25 +501,6 @@ Result<void> AccountService::delete_user(const Principal& who, std::string_view 
   return {};
 }
 
-Result<AccountService::UserPage> AccountService::list_users(const Principal& who,
-                                                            std::string_view start_user_name,
-                                                            std::size_t limit) {
-  if (!who.super_admin) {
-    return fail(errc::forbidden, proto::rest::request_error::not_authorized,
-                "you are not authorized to perform this operation");
-  }
-  limit = std::clamp<std::size_t>(limit, 1, 100);
-  auto users = repository_.list_users(start_user_name, limit + 1);
-  if (!users)
-    return fail(users.error());
-  UserPage page{std::move(*users), {}};
-  if (page.users.size() > limit) {
-    page.next_user_name = page.users.back().user_name;
-    page.users.pop_back();
-  }
-  return page;
-}
-
 Result<UserInfo> AccountService::create_super_admin(std::string_view raw_name,
                                                     std::string_view password) {
   auto name = normalize_user_name(raw_name);
@@ -519,8 +513,16 @@ Result<UserInfo> AccountService::create_super_admin(std::string_view raw_name,
     return fail(hash.error());
   const auto now = now_s();
   storage::UserRecord user{uuid_v4(), *name, *hash, true, true, "", now, now};
-  if (auto r = create_user(repository_, user); !r)
-    return fail(r.error());
+  auto created = create_user(repository_, user);
+  AuditEntry e;  // the operator's `stratusd user add --admin`: the system acts
+  e.action = "account.create_super_admin";
+  e.object_kind = "user";
+  e.object_id = user.user_id;
+  e.outcome = outcome_of(created);
+  e.detail = "user_name=" + user.user_name;
+  audit_.record(std::move(e));
+  if (!created)
+    return fail(created.error());
   return UserInfo{user.user_id, user.user_name, "", true, is_phone(user.user_name)};
 }
 
@@ -551,6 +553,81 @@ Result<Principal> AccountService::authenticate(std::string_view access_token) {
   const bool super_admin =
       admin != nullptr && std::holds_alternative<bool>(*admin) && std::get<bool>(*admin);
   return Principal{*user_id, *session_id, super_admin, *claims->get_int("exp")};
+}
+
+// --- audited entry points (docs/adr/0015) ----------------------------------------------
+
+void AccountService::audit_anonymous(std::string action, std::string_view user_name,
+                                     std::string_view client_address, const std::string& outcome,
+                                     std::string_view user_id) {
+  AuditEntry e;
+  e.actor_kind = ActorKind::user;
+  e.action = std::move(action);
+  e.object_kind = "user";
+  e.remote_address = std::string(client_address);
+  e.outcome = outcome;
+  std::string id(user_id);
+  if (id.empty()) {
+    // Who it was, when the name is a known user; an unknown name is kept as detail only.
+    if (auto name = normalize_user_name(user_name)) {
+      if (auto user = repository_.get_user_by_name(*name))
+        id = user->user_id;
+      else
+        e.detail = "user_name=" + *name;
+    }
+  }
+  e.actor_id = id;
+  e.object_id = id;
+  audit_.record(std::move(e));
+}
+
+Result<void> AccountService::sign_up(std::string_view user_name, std::string_view password,
+                                     std::string_view client_address) {
+  auto r = sign_up_unaudited(user_name, password, client_address);
+  audit_anonymous("account.signup", user_name, client_address, outcome_of(r));
+  return r;
+}
+
+Result<void> AccountService::confirm_sign_up(std::string_view user_name, std::string_view code,
+                                             std::string_view client_address) {
+  auto r = confirm_sign_up_unaudited(user_name, code, client_address);
+  audit_anonymous("account.verify", user_name, client_address, outcome_of(r));
+  return r;
+}
+
+Result<Tokens> AccountService::log_in(std::string_view user_name, std::string_view password,
+                                      std::string_view client_address) {
+  auto r = log_in_unaudited(user_name, password, client_address);
+  audit_anonymous("account.login", user_name, client_address, outcome_of(r));
+  return r;
+}
+
+Result<void> AccountService::request_password_reset(std::string_view user_name,
+                                                    std::string_view client_address) {
+  auto r = request_password_reset_unaudited(user_name, client_address);
+  audit_anonymous("account.password.reset_request", user_name, client_address, outcome_of(r));
+  return r;
+}
+
+Result<void> AccountService::reset_password(std::string_view user_name, std::string_view code,
+                                            std::string_view new_password,
+                                            std::string_view client_address) {
+  auto r = reset_password_unaudited(user_name, code, new_password, client_address);
+  audit_anonymous("account.password.reset", user_name, client_address, outcome_of(r));
+  return r;
+}
+
+Result<void> AccountService::change_password(const Principal& who, std::string_view old_password,
+                                             std::string_view new_password,
+                                             std::string_view client_address) {
+  return audited(audit_, who, "account.password.change", "user", who.user_id,
+                 change_password_unaudited(who, old_password, new_password, client_address));
+}
+
+Result<void> AccountService::delete_user(const Principal& who, std::string_view code,
+                                         std::string_view client_address) {
+  return audited(audit_, who, "account.delete", "user", who.user_id,
+                 delete_user_unaudited(who, code, client_address));
 }
 
 }  // namespace stratus::service

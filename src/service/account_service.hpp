@@ -15,6 +15,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "service/audit.hpp"
 #include "service/mailer.hpp"
 #include "service/rate_limiter.hpp"
 #include "storage/account_repository.hpp"
@@ -47,6 +48,9 @@ struct Principal {
   std::string session_id;
   bool super_admin = false;
   std::int64_t expires_at = 0;  ///< the access token's `exp` (Unix seconds)
+  /// The caller's IP address as the HTTP server saw it (`http::Request::remote_address`),
+  /// set by the route wrapper that verified the token; what audit entries record.
+  std::string remote_address{};
 };
 
 /// What a login or refresh returns (RainMaker field names in the REST layer).
@@ -69,10 +73,16 @@ struct UserInfo {
 /// The account use cases. Thread-safe; every call blocks (database, argon2id,
 /// mail), so call it from the blocking pool. Failures carry a RainMaker error
 /// code in `Error::reason` (proto/rest/error_codes.hpp, `account_error`).
+/// Sign-up, verification, login, password change and reset, and deletion are audited
+/// (`account.*` actions, docs/adr/0015), successes and failures alike.
+/// A disabled user (`storage::UserRecord::disabled`) cannot log in or refresh
+/// (forbidden `admin_error::user_disabled`) and its access tokens are refused.
 class AccountService {
  public:
+  /// Keeps references: all arguments but `options` must outlive it.
   AccountService(storage::AccountRepository& repository, Mailer& mailer,
-                 const auth::TokenSigner& signer, const Clock& clock, AccountOptions options);
+                 const auth::TokenSigner& signer, const Clock& clock, AccountOptions options,
+                 AuditLog& audit);
   ~AccountService();
 
   /// `POST /v1/user2 {user_name, password}`: creates an unverified account and
@@ -113,17 +123,6 @@ class AccountService {
   /// that hangs off it.
   Result<void> delete_user(const Principal& who, std::string_view code,
                            std::string_view client_address);
-  /// A page of users for `GET /v1/admin/users`: up to `limit` (1–100) users
-  /// from `start_user_name` on, plus the user name that starts the next page
-  /// (empty on the last). Errors: errc::forbidden `request_error::not_authorized` unless `who` is a
-  /// super-admin.
-  struct UserPage {
-    std::vector<storage::UserRecord> users;
-    std::string next_user_name;
-  };
-  Result<UserPage> list_users(const Principal& who, std::string_view start_user_name,
-                              std::size_t limit);
-
   /// `stratusd user add --admin`: a verified super-admin.
   Result<UserInfo> create_super_admin(std::string_view user_name, std::string_view password);
 
@@ -142,6 +141,23 @@ class AccountService {
   static Result<std::string> normalize_user_name(std::string_view user_name);
 
  private:
+  // The use cases themselves; the public entry points above audit their outcome.
+  Result<void> sign_up_unaudited(std::string_view user_name, std::string_view password,
+                                 std::string_view client_address);
+  Result<void> confirm_sign_up_unaudited(std::string_view user_name, std::string_view code,
+                                         std::string_view client_address);
+  Result<Tokens> log_in_unaudited(std::string_view user_name, std::string_view password,
+                                  std::string_view client_address);
+  Result<void> request_password_reset_unaudited(std::string_view user_name,
+                                                std::string_view client_address);
+  Result<void> reset_password_unaudited(std::string_view user_name, std::string_view code,
+                                        std::string_view new_password,
+                                        std::string_view client_address);
+  Result<void> change_password_unaudited(const Principal& who, std::string_view old_password,
+                                         std::string_view new_password,
+                                         std::string_view client_address);
+  Result<void> delete_user_unaudited(const Principal& who, std::string_view code,
+                                     std::string_view client_address);
   // The e-mail branch of normalize_user_name, on NFKC text.
   static Result<std::string> normalize_email(std::string_view name);
   Result<void> check_password_policy(std::string_view password) const;
@@ -154,7 +170,12 @@ class AccountService {
   Result<void> rate_check(std::string_view user_key, std::string_view client_address);
   std::int64_t now_s() const;
 
+  void audit_anonymous(std::string action, std::string_view user_name,
+                       std::string_view client_address, const std::string& outcome,
+                       std::string_view user_id = {});
+
   storage::AccountRepository& repository_;
+  AuditLog& audit_;
   Mailer& mailer_;
   const auth::TokenSigner& signer_;
   const Clock& clock_;

@@ -5,6 +5,7 @@
 
 #include "core/random.hpp"
 #include "log/log.hpp"
+#include "service/node_quota.hpp"
 
 namespace stratus::service {
 namespace {
@@ -68,12 +69,13 @@ tl::unexpected<Error> request_used(std::string_view request_id) {
 ChallengeMapping::ChallengeMapping(storage::MappingChallengeRepository& challenges,
                                    storage::ClaimRepository& claims, storage::NodeRepository& nodes,
                                    NodeSignatureVerifier& verifier, const Clock& clock,
-                                   ChallengeMappingOptions options)
+                                   ChallengeMappingOptions options, AuditLog& audit)
     : challenges_(challenges),
       claims_(claims),
       nodes_(nodes),
       verifier_(verifier),
       clock_(clock),
+      audit_(audit),
       options_(options) {}
 
 std::int64_t ChallengeMapping::now_s() const {
@@ -99,9 +101,9 @@ Result<MappingChallenge> ChallengeMapping::initiate(const Principal& who,
                           record.expires_at};
 }
 
-Result<void> ChallengeMapping::verify(const Principal& who, std::string_view request_id,
-                                      std::string_view node_id,
-                                      std::string_view challenge_response_hex) {
+Result<void> ChallengeMapping::verify_unaudited(const Principal& who, std::string_view request_id,
+                                                std::string_view node_id,
+                                                std::string_view challenge_response_hex) {
   if (request_id.empty())
     return fail(errc::invalid_argument, code::request_id_missing, "request_id is missing");
   if (!valid_node_id(node_id)) {
@@ -170,6 +172,8 @@ Result<void> ChallengeMapping::verify(const Principal& who, std::string_view req
   auto mapped = nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
     if (auto r = w.ensure_node(node_id, now); !r)
       return r;
+    if (auto r = check_node_quota(w, who.user_id, node_id, options_.default_node_quota); !r)
+      return r;
     return w.add_user(who.user_id, node_id, "primary", now);
   });
   if (!mapped)
@@ -177,6 +181,14 @@ Result<void> ChallengeMapping::verify(const Principal& who, std::string_view req
   log::info(Channel::service, "mapping confirmed by challenge-response user_id={} node_id={}",
             who.user_id, node_id);
   return {};
+}
+
+Result<void> ChallengeMapping::verify(const Principal& who, std::string_view request_id,
+                                      std::string_view node_id,
+                                      std::string_view challenge_response_hex) {
+  return audited(audit_, who, "node.mapping.challenge", "node", std::string(node_id),
+                 verify_unaudited(who, request_id, node_id, challenge_response_hex),
+                 "request_id=" + std::string(request_id));
 }
 
 }  // namespace stratus::service

@@ -31,6 +31,8 @@ struct ChallengeMappingOptions {
   std::chrono::seconds default_timeout{360};
   /// Largest `timeout` accepted; the smallest is 1 s.
   std::chrono::seconds max_timeout{3600};
+  /// `accounts.default_node_quota` (0 = unlimited; a user's own quota overrides it).
+  std::int64_t default_node_quota = 0;
 };
 
 /// What initiate answers (`{"request_id","challenge"}`).
@@ -50,7 +52,7 @@ class ChallengeMapping {
   ChallengeMapping(storage::MappingChallengeRepository& challenges,
                    storage::ClaimRepository& claims, storage::NodeRepository& nodes,
                    NodeSignatureVerifier& verifier, const Clock& clock,
-                   ChallengeMappingOptions options);
+                   ChallengeMappingOptions options, AuditLog& audit);
 
   /// `POST user/nodes/mapping/initiate {"timeout":N}`: a fresh challenge for
   /// `who`, answerable once within `timeout` (nullopt: `default_timeout`).
@@ -73,7 +75,9 @@ class ChallengeMapping {
   /// of signature); not_found `mapping_error::request_not_found` (unknown request, or another
   /// user's); conflict `mapping_error::request_used` (used) or `mapping_error::timed_out`
   /// (expired); not_found `mapping_error::no_certificate` (no certificate for the node);
-  /// invalid_argument `mapping_error::invalid_response` (signature does not verify).
+  /// invalid_argument `mapping_error::invalid_response` (signature does not verify);
+  /// forbidden `admin_error::node_quota_reached` (the caller holds its node quota). Every
+  /// attempt is audited (`node.mapping.challenge`).
   Result<void> verify(const Principal& who, std::string_view request_id, std::string_view node_id,
                       std::string_view challenge_response_hex);
 
@@ -81,6 +85,8 @@ class ChallengeMapping {
   static constexpr std::size_t kMaxSignatureBytes = 1024;
 
  private:
+  Result<void> verify_unaudited(const Principal& who, std::string_view request_id,
+                                std::string_view node_id, std::string_view challenge_response_hex);
   std::int64_t now_s() const;
 
   storage::MappingChallengeRepository& challenges_;
@@ -88,6 +94,7 @@ class ChallengeMapping {
   storage::NodeRepository& nodes_;
   NodeSignatureVerifier& verifier_;
   const Clock& clock_;
+  AuditLog& audit_;
   ChallengeMappingOptions options_;
 };
 

@@ -11,6 +11,7 @@
 #include "core/strings.hpp"
 #include "log/log.hpp"
 #include "proto/rest/error_codes.hpp"
+#include "service/node_quota.hpp"
 
 namespace stratus::service {
 namespace {
@@ -147,12 +148,13 @@ Result<std::string> normalize_mac(std::string_view mac_addr) {
 
 ClaimService::ClaimService(storage::ClaimRepository& repository, storage::NodeRepository& nodes,
                            NodeCertificateIssuer& issuer, CertificateRevocations& revocations,
-                           const Clock& clock, ClaimOptions options)
+                           const Clock& clock, ClaimOptions options, AuditLog& audit)
     : repository_(repository),
       nodes_(nodes),
       issuer_(issuer),
       revocations_(revocations),
       clock_(clock),
+      audit_(audit),
       options_(std::move(options)) {}
 
 // The database is the record; the broker's list follows it. A failed write leaves the
@@ -219,8 +221,9 @@ Result<void> ClaimService::check_csr_size(std::string_view csr_pem) const {
   return {};
 }
 
-Result<std::string> ClaimService::initiate(std::string_view user_id, std::string_view mac_addr,
-                                           std::string_view platform) {
+Result<std::string> ClaimService::initiate_unaudited(std::string_view user_id,
+                                                     std::string_view mac_addr,
+                                                     std::string_view platform) {
   auto mac = normalize_mac(mac_addr);
   if (!mac)
     return fail(mac.error());
@@ -228,12 +231,24 @@ Result<std::string> ClaimService::initiate(std::string_view user_id, std::string
   if (!plat)
     return fail(plat.error());
   const auto now = now_s();
+  // Node quota (service/node_quota.hpp): a user at its quota may repeat a claim of a MAC
+  // it claimed before (same node id) but not claim a new one; a limit of 0 below makes
+  // the repository return the existing id or refuse.
+  std::optional<Error> quota_full;
+  if (auto q = nodes_.write([&](storage::NodeWriter& w) {
+        return check_node_quota(w, user_id, {}, options_.default_node_quota);
+      });
+      !q) {
+    if (q.error().code != errc::forbidden)
+      return fail(q.error());
+    quota_full = q.error();
+  }
   // A fresh id collides with an existing one with probability ~2^-131; retry
   // a few times anyway rather than reason about it.
   for (int attempt = 0;; ++attempt) {
     storage::ClaimedNodeRecord node{
         new_node_id(), std::string(user_id), *mac, *plat, storage::ClaimState::initiated, now, now};
-    auto stored = repository_.create_user_node(node, options_.max_nodes_per_user);
+    auto stored = repository_.create_user_node(node, quota_full ? 0 : options_.max_nodes_per_user);
     if (stored) {
       if (stored->node_id == node.node_id) {
         log::info(Channel::service, "claim initiated user_id={} mac={} node_id={}", user_id, *mac,
@@ -244,6 +259,8 @@ Result<std::string> ClaimService::initiate(std::string_view user_id, std::string
     Error e = stored.error();
     if (e.code == errc::conflict && attempt < 3)
       continue;
+    if (e.code == errc::resource_exhausted && quota_full)
+      return fail(*quota_full);
     if (e.code == errc::resource_exhausted) {
       return fail(errc::resource_exhausted, code::node_limit,
                   "this user already holds " + std::to_string(options_.max_nodes_per_user) +
@@ -253,9 +270,10 @@ Result<std::string> ClaimService::initiate(std::string_view user_id, std::string
   }
 }
 
-Result<ClaimedCertificate> ClaimService::verify(std::string_view user_id, std::string_view node_id,
-                                                std::string_view csr_pem,
-                                                std::string_view client_address) {
+Result<ClaimedCertificate> ClaimService::verify_unaudited(std::string_view user_id,
+                                                          std::string_view node_id,
+                                                          std::string_view csr_pem,
+                                                          std::string_view client_address) {
   if (auto r = check_csr_size(csr_pem); !r)
     return fail(r.error());
   auto cn = issuer_.subject_cn(csr_pem);
@@ -359,10 +377,10 @@ Result<SelfClaimChallenge> ClaimService::self_initiate(std::string_view mac_addr
   return answer;
 }
 
-Result<ClaimedCertificate> ClaimService::self_verify(std::string_view auth_id,
-                                                     std::string_view challenge_response,
-                                                     std::string_view csr_pem,
-                                                     std::string_view client_address) {
+Result<ClaimedCertificate> ClaimService::self_verify_unaudited(std::string_view auth_id,
+                                                               std::string_view challenge_response,
+                                                               std::string_view csr_pem,
+                                                               std::string_view client_address) {
   if (auth_id.empty() || auth_id.size() > kMaxAuthIdBytes) {
     return fail(errc::invalid_argument, code::challenge_response_missing,
                 "auth_id is missing (self claiming: send the auth_id claim/initiate returned)");
@@ -437,6 +455,58 @@ Result<ClaimedCertificate> ClaimService::self_verify(std::string_view auth_id,
             challenge->node_id, issued->serial_hex, client_address);
   return ClaimedCertificate{challenge->node_id, std::move(issued->certificate_pem),
                             options_.mqtt_host};
+}
+
+// --- audited entry points (docs/adr/0015) ----------------------------------------------
+
+Result<std::string> ClaimService::initiate(std::string_view user_id, std::string_view mac_addr,
+                                           std::string_view platform,
+                                           std::string_view client_address) {
+  auto r = initiate_unaudited(user_id, mac_addr, platform);
+  AuditEntry e;
+  e.actor_kind = ActorKind::user;
+  e.actor_id = std::string(user_id);
+  e.action = "claim.initiate";
+  e.object_kind = "node";
+  e.object_id = r ? *r : std::string();
+  e.remote_address = std::string(client_address);
+  e.outcome = outcome_of(r);
+  e.detail = "mac=" + std::string(mac_addr);
+  audit_.record(std::move(e));
+  return r;
+}
+
+Result<ClaimedCertificate> ClaimService::verify(std::string_view user_id, std::string_view node_id,
+                                                std::string_view csr_pem,
+                                                std::string_view client_address) {
+  auto r = verify_unaudited(user_id, node_id, csr_pem, client_address);
+  AuditEntry e;
+  e.actor_kind = ActorKind::user;
+  e.actor_id = std::string(user_id);
+  e.action = "claim.verify";
+  e.object_kind = "node";
+  e.object_id = r ? r->node_id : std::string(node_id);
+  e.remote_address = std::string(client_address);
+  e.outcome = outcome_of(r);
+  audit_.record(std::move(e));
+  return r;
+}
+
+Result<ClaimedCertificate> ClaimService::self_verify(std::string_view auth_id,
+                                                     std::string_view challenge_response,
+                                                     std::string_view csr_pem,
+                                                     std::string_view client_address) {
+  auto r = self_verify_unaudited(auth_id, challenge_response, csr_pem, client_address);
+  AuditEntry e;
+  e.actor_kind = ActorKind::node;
+  e.actor_id = r ? r->node_id : std::string();
+  e.action = "claim.self_verify";
+  e.object_kind = "node";
+  e.object_id = e.actor_id;
+  e.remote_address = std::string(client_address);
+  e.outcome = outcome_of(r);
+  audit_.record(std::move(e));
+  return r;
 }
 
 }  // namespace stratus::service

@@ -19,6 +19,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "service/audit.hpp"
 #include "service/certificate_issuer.hpp"
 #include "service/certificate_revocations.hpp"
 #include "storage/claim_repository.hpp"
@@ -44,6 +45,10 @@ struct ClaimOptions {
   std::chrono::seconds challenge_lifetime{300};
   /// Sent as `mqtt_host` in verify answers (the node stores it); empty: omitted.
   std::string mqtt_host;
+  /// `accounts.default_node_quota` (0 = unlimited; a user's own quota overrides it): a
+  /// user at its quota may repeat a claim of a MAC it claimed before, not claim a new one
+  /// (forbidden `admin_error::node_quota_reached`).
+  std::int64_t default_node_quota = 0;
 };
 
 /// Parses `claiming.self_claim` ("deny" | "allow" | "allowlist", case-sensitive).
@@ -87,7 +92,7 @@ class ClaimService {
   /// a certificate replaces earlier ones.
   ClaimService(storage::ClaimRepository& repository, storage::NodeRepository& nodes,
                NodeCertificateIssuer& issuer, CertificateRevocations& revocations,
-               const Clock& clock, ClaimOptions options);
+               const Clock& clock, ClaimOptions options, AuditLog& audit);
 
   /// User claiming, `POST claim/initiate {mac_addr, platform}` with a token:
   /// the node id of (`user_id`, MAC) — the same one again on a repeat, else a
@@ -95,8 +100,10 @@ class ClaimService {
   /// id). Errors: invalid_argument `claim_error::mac_invalid` (MAC) /
   /// `claim_error::platform_invalid` (platform); resource_exhausted `claim_error::node_limit` when
   /// the user already holds `max_nodes_per_user` node ids.
+  /// Claims are audited (`claim.initiate`, `claim.verify`, `claim.self_verify`) with
+  /// `client_address` (the caller's IP address; may be empty).
   Result<std::string> initiate(std::string_view user_id, std::string_view mac_addr,
-                               std::string_view platform);
+                               std::string_view platform, std::string_view client_address = {});
 
   /// User claiming, `POST claim/verify {csr}` with a token. The request names
   /// no claim, so the CSR's CN is the node id. Who may get a certificate for it
@@ -145,6 +152,15 @@ class ClaimService {
   static constexpr std::size_t kMaxCsrBytes = 16 * 1024;
 
  private:
+  Result<std::string> initiate_unaudited(std::string_view user_id, std::string_view mac_addr,
+                                         std::string_view platform);
+  Result<ClaimedCertificate> verify_unaudited(std::string_view user_id, std::string_view node_id,
+                                              std::string_view csr_pem,
+                                              std::string_view client_address);
+  Result<ClaimedCertificate> self_verify_unaudited(std::string_view auth_id,
+                                                   std::string_view challenge_response,
+                                                   std::string_view csr_pem,
+                                                   std::string_view client_address);
   Result<void> check_policy(const std::string& mac) const;
   Result<void> check_csr_size(std::string_view csr_pem) const;
   Result<void> check_reclaim(std::string_view node_id) const;
@@ -157,6 +173,7 @@ class ClaimService {
   NodeCertificateIssuer& issuer_;
   CertificateRevocations& revocations_;
   const Clock& clock_;
+  AuditLog& audit_;
   ClaimOptions options_;
 };
 

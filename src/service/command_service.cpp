@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/random.hpp"
+#include "core/strings.hpp"
 #include "log/log.hpp"
 #include "proto/payloads.hpp"
 #include "service/node_service.hpp"
@@ -110,13 +111,14 @@ bool CommandCreated::all_sent() const noexcept {
 CommandService::CommandService(storage::CommandRepository& commands, storage::NodeRepository& nodes,
                                storage::AccountRepository& accounts, NodeMessenger& messenger,
                                EventPublisher& events, const Clock& clock, MetricsRegistry& metrics,
-                               CommandOptions options)
+                               CommandOptions options, AuditLog& audit)
     : commands_(commands),
       nodes_(nodes),
       accounts_(accounts),
       messenger_(messenger),
       events_(events),
       clock_(clock),
+      audit_(audit),
       metrics_(metrics),
       options_(options),
       ignored_unknown_(metrics.counter(
@@ -164,7 +166,8 @@ void CommandService::count(std::string_view status, std::int64_t n) {
       .inc(static_cast<std::uint64_t>(n));
 }
 
-Result<CommandCreated> CommandService::create(const Principal& who, const NewCommand& command) {
+Result<CommandCreated> CommandService::create_unaudited(const Principal& who,
+                                                        const NewCommand& command) {
   if (auto ok = check(command, options_); !ok)
     return fail(ok.error());
   auto user = accounts_.get_user(who.user_id);
@@ -391,8 +394,9 @@ Result<CommandPage> CommandService::list(const Principal& who, const CommandQuer
   return page;
 }
 
-Result<std::int64_t> CommandService::cancel(const Principal& who, std::string_view request_id,
-                                            std::string_view node_id) {
+Result<std::int64_t> CommandService::cancel_unaudited(const Principal& who,
+                                                      std::string_view request_id,
+                                                      std::string_view node_id) {
   const auto now = now_ms();
   std::vector<storage::CommandRecord> cancelled_records;
   std::vector<storage::CommandRecord> expired;
@@ -655,6 +659,38 @@ Result<std::int64_t> CommandService::expire_due() {
   if (n > 0)
     log::info(Channel::service, "{} command requests timed out", n);
   return n;
+}
+
+// --- audited entry points (docs/adr/0015) ----------------------------------------------
+
+Result<CommandCreated> CommandService::create(const Principal& who, const NewCommand& command) {
+  auto r = create_unaudited(who, command);
+  // One entry per node asked, with that node's own outcome; one for a refused request.
+  const std::string detail = "cmd=" + std::to_string(command.cmd) +
+                             " data_bytes=" + std::to_string(command.data.size()) +
+                             (r ? " request_id=" + r->request_id : std::string());
+  if (!r) {
+    AuditEntry e = audit_entry(who, "node.command.request", "node", join_list(command.node_ids));
+    e.outcome = outcome_of(r.error());
+    e.detail = detail;
+    audit_.record(std::move(e));
+    return r;
+  }
+  for (const auto& outcome : r->outcomes) {
+    AuditEntry e = audit_entry(who, "node.command.request", "node", outcome.node_id);
+    if (outcome.error)
+      e.outcome = outcome_of(*outcome.error);
+    e.detail = detail;
+    audit_.record(std::move(e));
+  }
+  return r;
+}
+
+Result<std::int64_t> CommandService::cancel(const Principal& who, std::string_view request_id,
+                                            std::string_view node_id) {
+  return audited(audit_, who, "node.command.cancel", "command_request", std::string(request_id),
+                 cancel_unaudited(who, request_id, node_id),
+                 node_id.empty() ? std::string() : "node_id=" + std::string(node_id));
 }
 
 }  // namespace stratus::service

@@ -29,6 +29,7 @@
 #include "proto/rest/error_codes.hpp"
 #include "proto/rest/limits.hpp"
 #include "service/account_service.hpp"
+#include "service/audit.hpp"
 #include "service/events.hpp"
 #include "service/node_messenger.hpp"
 #include "storage/account_repository.hpp"
@@ -95,11 +96,12 @@ class CommandService {
  public:
   /// Every state change of a record that a call makes is published to `events` as a
   /// `command` event addressed to the record's requester (data `{"request_id","cmd",
-  /// "status","status_description"}`), the `timed_out` of the sweep included.
+  /// "status","status_description"}`), the `timed_out` of the sweep included. Requests
+  /// (one `node.command.request` entry per node) and cancellations are recorded in `audit`.
   CommandService(storage::CommandRepository& commands, storage::NodeRepository& nodes,
                  storage::AccountRepository& accounts, NodeMessenger& messenger,
                  EventPublisher& events, const Clock& clock, MetricsRegistry& metrics,
-                 CommandOptions options);
+                 CommandOptions options, AuditLog& audit);
 
   /// `POST /v1/user/nodes/cmd`. Checks the request (errors invalid_argument with a
   /// `command_error`: `node_ids_missing`, `too_many_nodes`, `duplicate_node_ids`,
@@ -155,6 +157,9 @@ class CommandService {
   Result<std::int64_t> expire_due();
 
  private:
+  Result<CommandCreated> create_unaudited(const Principal& who, const NewCommand& command);
+  Result<std::int64_t> cancel_unaudited(const Principal& who, std::string_view request_id,
+                                        std::string_view node_id);
   struct Accepted {
     std::string node_id;
     std::uint8_t role = 0;
@@ -178,6 +183,7 @@ class CommandService {
   NodeMessenger& messenger_;
   EventPublisher& events_;
   const Clock& clock_;
+  AuditLog& audit_;
   MetricsRegistry& metrics_;
   CommandOptions options_;
   Counter& ignored_unknown_;

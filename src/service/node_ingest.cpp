@@ -214,7 +214,7 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
   std::vector<std::string> ready;    // nodes to deliver to
   std::vector<std::string> polled;   // nodes whose pending commands are re-sent
   std::vector<EventDraft> events;    // published once the batch commits
-  MappingMatcher matcher(options_.mapping_timeout);
+  MappingMatcher matcher(options_.mapping_timeout, options_.default_node_quota);
   // Command answers are stored first (their own transactions; SQLite has one writer, so
   // not inside the batch's). A set-params answer becomes a params delta at its place.
   for (auto& event : batch) {

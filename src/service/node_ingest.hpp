@@ -32,6 +32,9 @@ struct IngestOptions {
   std::chrono::seconds mapping_timeout{300};
   /// Time-series points stamped later than now plus this are dropped (docs/adr/0011).
   std::chrono::seconds ts_future_skew{300};
+  /// `accounts.default_node_quota`: a node's mapping report does not make a user primary
+  /// beyond its quota (0 = unlimited).
+  std::int64_t default_node_quota = 0;
 };
 
 /// Applies node events to storage. `submit` is thread-safe and never blocks on

@@ -2,6 +2,7 @@
 
 #include "auth/secrets.hpp"
 #include "log/log.hpp"
+#include "service/node_quota.hpp"
 
 namespace stratus::service {
 
@@ -33,6 +34,16 @@ Result<storage::AccessRemoved> MappingMatcher::on_node_report(storage::NodeWrite
   for (const auto& request : *pending) {
     if (request.user_id == report.user_id &&
         auth::constant_time_equal(request.secret_key, report.secret_key)) {
+      if (auto q = check_node_quota(w, request.user_id, node_id, default_node_quota_); !q) {
+        if (q.error().code != errc::forbidden)
+          return fail(q.error());
+        log::info(log::Channel::service,
+                  "mapping discarded: node quota reached node_id={} user_id={}", node_id,
+                  request.user_id);
+        if (auto r = w.set_mapping_status(request.request_id, "discarded", now_at); !r)
+          return fail(r.error());
+        return done(w.remove_node_mapping_report(node_id));
+      }
       if (auto r = w.add_user(request.user_id, node_id, "primary", now_at); !r)
         return fail(r.error());
       if (auto r = w.set_mapping_status(request.request_id, "confirmed", now_at); !r)
@@ -48,6 +59,8 @@ Result<storage::AccessRemoved> MappingMatcher::on_node_report(storage::NodeWrite
 Result<std::string> MappingMatcher::on_user_request(storage::NodeWriter& w,
                                                     const storage::MappingRequest& request,
                                                     std::int64_t now_at) const {
+  if (auto q = check_node_quota(w, request.user_id, request.node_id, default_node_quota_); !q)
+    return fail(q.error());
   if (auto r = w.put_mapping_request(request); !r)
     return fail(r.error());
   auto node_report = w.node_mapping_report(request.node_id);

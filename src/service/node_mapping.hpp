@@ -22,26 +22,33 @@ inline constexpr std::string_view kResetUserId = "esp-rmaker";
 /// timeout; thread-compatible.
 class MappingMatcher {
  public:
-  explicit MappingMatcher(std::chrono::seconds timeout) : timeout_(timeout) {}
+  /// `default_node_quota`: `accounts.default_node_quota` (0 = unlimited); a user's own
+  /// quota overrides it (service/node_quota.hpp).
+  explicit MappingMatcher(std::chrono::seconds timeout, std::int64_t default_node_quota = 0)
+      : timeout_(timeout), default_node_quota_(default_node_quota) {}
 
   /// The node's side. `reset:true` or user `esp-rmaker` first removes every
   /// user of the node, with their queued sets and pending command requests
   /// (`cancelled`); then a pending request with the same user and secret is
-  /// confirmed, or the report is kept for a request that comes later. Returns
-  /// what the reset removed (all zero without one).
+  /// confirmed (or `discarded` when its user reached its node quota meanwhile), or the
+  /// report is kept for a request that comes later. Returns what the reset removed (all
+  /// zero without one).
   Result<storage::AccessRemoved> on_node_report(storage::NodeWriter& w, std::string_view node_id,
-                              const MappingReported& report, std::int64_t now_at) const;
+                                                const MappingReported& report,
+                                                std::int64_t now_at) const;
 
   /// The user's side: stores the request and confirms it at once when the
   /// node's report is already there. Both sides run inside serialized write
   /// transactions, so whichever commits second sees the other. Returns the
-  /// request's status.
+  /// request's status. Errors: forbidden `admin_error::node_quota_reached` (nothing
+  /// stored) when the user is not yet the node's primary user and holds its quota.
   Result<std::string> on_user_request(storage::NodeWriter& w,
                                       const storage::MappingRequest& request,
                                       std::int64_t now_at) const;
 
  private:
   std::chrono::seconds timeout_;
+  std::int64_t default_node_quota_;
 };
 
 }  // namespace stratus::service

@@ -35,12 +35,14 @@ Result<storage::UserNode> user_node(storage::NodeRepository& repository, const P
 
 NodeService::NodeService(storage::NodeRepository& repository, NodeMessenger& messenger,
                          EventPublisher& events, const Clock& clock,
-                         std::chrono::seconds mapping_timeout)
+                         std::chrono::seconds mapping_timeout, AuditLog& audit,
+                         std::int64_t default_node_quota)
     : repository_(repository),
       messenger_(messenger),
       events_(events),
       clock_(clock),
-      matcher_(mapping_timeout),
+      audit_(audit),
+      matcher_(mapping_timeout, default_node_quota),
       mapping_timeout_(mapping_timeout) {}
 
 Result<storage::UserNodePage> NodeService::list(const Principal& who,
@@ -58,8 +60,14 @@ std::vector<SetOutcome> NodeService::set_params(
     const Principal& who, const std::vector<std::pair<std::string, json::object>>& sets) {
   std::vector<SetOutcome> outcomes;
   outcomes.reserve(sets.size());
-  for (const auto& [node_id, payload] : sets)
+  for (const auto& [node_id, payload] : sets) {
     outcomes.push_back(set_one(who, node_id, payload));
+    AuditEntry entry = audit_entry(who, "node.params.set", "node", node_id);
+    if (outcomes.back().error)
+      entry.outcome = outcome_of(*outcomes.back().error);
+    entry.detail = json::serialize(payload);
+    audit_.record(std::move(entry));
+  }
   return outcomes;
 }
 
@@ -233,8 +241,9 @@ Result<std::int64_t> NodeService::mark_all_disconnected() {
   return count;
 }
 
-Result<std::string> NodeService::request_mapping(const Principal& who, std::string_view node_id,
-                                                 std::string_view secret_key) {
+Result<std::string> NodeService::request_mapping_unaudited(const Principal& who,
+                                                           std::string_view node_id,
+                                                           std::string_view secret_key) {
   if (!proto::valid_node_id(node_id)) {
     return fail(errc::invalid_argument, proto::rest::request_error::invalid_request_body,
                 "invalid request body: node_id is not a valid node id");
@@ -267,7 +276,7 @@ Result<std::string> NodeService::request_mapping(const Principal& who, std::stri
   return request.request_id;
 }
 
-Result<void> NodeService::remove_mapping(const Principal& who, std::string_view node_id) {
+Result<void> NodeService::remove_mapping_unaudited(const Principal& who, std::string_view node_id) {
   auto node = user_node(repository_, who, node_id);
   if (!node)
     return fail(node.error());
@@ -346,6 +355,19 @@ Result<std::string> NodeService::mapping_status(const Principal& who, std::strin
     return std::string("timedout");
   }
   return request->status;
+}
+
+Result<std::string> NodeService::request_mapping(const Principal& who, std::string_view node_id,
+                                                 std::string_view secret_key) {
+  auto r = request_mapping_unaudited(who, node_id, secret_key);
+  std::string detail = r ? "request_id=" + *r : std::string();
+  return audited(audit_, who, "node.mapping.add", "node", std::string(node_id), std::move(r),
+                 std::move(detail));
+}
+
+Result<void> NodeService::remove_mapping(const Principal& who, std::string_view node_id) {
+  return audited(audit_, who, "node.mapping.remove", "node", std::string(node_id),
+                 remove_mapping_unaudited(who, node_id));
 }
 
 }  // namespace stratus::service

@@ -21,6 +21,7 @@
 #include "core/error.hpp"
 #include "proto/rest/error_codes.hpp"
 #include "service/account_service.hpp"
+#include "service/audit.hpp"
 #include "service/events.hpp"
 #include "service/node_mapping.hpp"
 #include "service/node_messenger.hpp"
@@ -47,8 +48,13 @@ class NodeService {
  public:
   /// Mapping changes made here (a confirmed request, a removal) are published to
   /// `events` as `mapping` events, one per user whose access changed.
+  /// Sets (`node.params.set`, one entry per node with the payload as detail) and mapping
+  /// changes (`node.mapping.add`, `node.mapping.remove`) are recorded in `audit`.
+  /// `default_node_quota` (`accounts.default_node_quota`, 0 = unlimited) bounds the nodes
+  /// a user may become primary user of by mapping (service/node_quota.hpp).
   NodeService(storage::NodeRepository& repository, NodeMessenger& messenger, EventPublisher& events,
-              const Clock& clock, std::chrono::seconds mapping_timeout);
+              const Clock& clock, std::chrono::seconds mapping_timeout, AuditLog& audit,
+              std::int64_t default_node_quota = 0);
 
   /// `GET /v1/user/nodes/alerts`: the node's alerts, newest first. Errors: not_found
   /// `node_error::node_not_found` for an unknown node or one the caller cannot see;
@@ -88,7 +94,8 @@ class NodeService {
   /// unavailable.
   Result<std::int64_t> mark_all_disconnected();
 
-  /// `PUT /v1/user/nodes/mapping` operation add: returns the request id.
+  /// `PUT /v1/user/nodes/mapping` operation add: returns the request id. Errors: forbidden
+  /// `admin_error::node_quota_reached` when the caller holds its node quota.
   Result<std::string> request_mapping(const Principal& who, std::string_view node_id,
                                       std::string_view secret_key);
   /// `PUT /v1/user/nodes/mapping` operation remove: the caller's relation to the node
@@ -103,6 +110,9 @@ class NodeService {
   Result<std::string> mapping_status(const Principal& who, std::string_view request_id);
 
  private:
+  Result<std::string> request_mapping_unaudited(const Principal& who, std::string_view node_id,
+                                                std::string_view secret_key);
+  Result<void> remove_mapping_unaudited(const Principal& who, std::string_view node_id);
   SetOutcome set_one(const Principal& who, const std::string& node_id,
                      const boost::json::object& payload);
   Result<void> edit_tags_metadata(
@@ -113,6 +123,7 @@ class NodeService {
   NodeMessenger& messenger_;
   EventPublisher& events_;
   const Clock& clock_;
+  AuditLog& audit_;
   MappingMatcher matcher_;
   std::chrono::seconds mapping_timeout_;
 };

@@ -118,8 +118,9 @@ rest::OtaNodeStatus to_rest(const OtaJobNodeRecord& r) {
 OtaService::OtaService(storage::OtaRepository& repository, storage::AccessRepository& access,
                        OtaImageStore& store, NodeMessenger& messenger, EventHub& hub,
                        std::shared_ptr<const OtaDownloadSigner> signer, const Clock& clock,
-                       MetricsRegistry& metrics, OtaOptions options)
+                       MetricsRegistry& metrics, OtaOptions options, AuditLog& audit)
     : repository_(repository),
+      audit_(audit),
       access_(access),
       store_(store),
       messenger_(messenger),
@@ -627,8 +628,9 @@ Result<rest::OtaImage> OtaService::store_image(const Principal& who, StoredImage
   return image;
 }
 
-Result<rest::OtaImage> OtaService::add_image(const Principal& who, const std::string& file_path,
-                                             const OtaImageDeclaration& declared) {
+Result<rest::OtaImage> OtaService::add_image_unaudited(const Principal& who,
+                                                       const std::string& file_path,
+                                                       const OtaImageDeclaration& declared) {
   const auto discard = [&] {
     std::error_code ec;
     std::filesystem::remove(file_path, ec);
@@ -683,15 +685,15 @@ Result<rest::OtaImage> OtaService::add_decoded(const Principal& who,
   return store_image(who, std::move(*stored), declared, user_image);
 }
 
-Result<rest::OtaImage> OtaService::add_base64_image(const Principal& who,
-                                                    const rest::OtaImageUpload& upload) {
+Result<rest::OtaImage> OtaService::add_base64_image_unaudited(const Principal& who,
+                                                              const rest::OtaImageUpload& upload) {
   if (auto admin = require_admin(who); !admin)
     return fail(admin.error());
   return add_decoded(who, upload, false);
 }
 
-Result<rest::OtaImage> OtaService::add_user_image(const Principal& who,
-                                                  const rest::OtaImageUpload& upload) {
+Result<rest::OtaImage> OtaService::add_user_image_unaudited(const Principal& who,
+                                                            const rest::OtaImageUpload& upload) {
   bool primary = false;
   auto read = access_.read([&](storage::AccessStore& s) -> Result<void> {
     auto ids = s.user_node_ids(who.user_id);
@@ -751,8 +753,8 @@ Result<rest::OtaImage> OtaService::get_image(const Principal& who, std::string_v
   return image;
 }
 
-Result<void> OtaService::archive_image(const Principal& who, std::string_view image_id,
-                                       bool archived) {
+Result<void> OtaService::archive_image_unaudited(const Principal& who, std::string_view image_id,
+                                                 bool archived) {
   if (auto admin = require_admin(who); !admin)
     return admin;
   auto r = repository_.set_image_archived(image_id, archived);
@@ -761,7 +763,7 @@ Result<void> OtaService::archive_image(const Principal& who, std::string_view im
   return r;
 }
 
-Result<void> OtaService::delete_image(const Principal& who, std::string_view image_id) {
+Result<void> OtaService::delete_image_unaudited(const Principal& who, std::string_view image_id) {
   if (auto admin = require_admin(who); !admin)
     return admin;
   auto image = repository_.image(image_id);
@@ -782,7 +784,8 @@ Result<void> OtaService::delete_image(const Principal& who, std::string_view ima
 
 // --- jobs ----------------------------------------------------------------------------
 
-Result<std::string> OtaService::create_job(const Principal& who, const rest::NewOtaJob& request) {
+Result<std::string> OtaService::create_job_unaudited(const Principal& who,
+                                                     const rest::NewOtaJob& request) {
   if (auto admin = require_admin(who); !admin)
     return fail(admin.error());
   if (request.ota_job_name.empty())
@@ -976,7 +979,7 @@ Result<rest::OtaJob> OtaService::get_job(const Principal& who, std::string_view 
   return describe_job(**row);
 }
 
-Result<void> OtaService::cancel_job(const Principal& who, std::string_view job_id) {
+Result<void> OtaService::cancel_job_unaudited(const Principal& who, std::string_view job_id) {
   auto job = get_job(who, job_id);
   if (!job)
     return fail(job.error());
@@ -1002,7 +1005,7 @@ Result<void> OtaService::cancel_job(const Principal& who, std::string_view job_i
   return {};
 }
 
-Result<void> OtaService::resume_job(const Principal& who, std::string_view job_id) {
+Result<void> OtaService::resume_job_unaudited(const Principal& who, std::string_view job_id) {
   if (auto admin = require_admin(who); !admin)
     return admin;
   auto row = repository_.job(job_id);
@@ -1117,8 +1120,8 @@ Result<rest::OtaUpdateCheck> OtaService::check_update(const Principal& who,
   return check;
 }
 
-Result<void> OtaService::approve_update(const Principal& who, std::string_view node_id,
-                                        std::string_view job_id) {
+Result<void> OtaService::approve_update_unaudited(const Principal& who, std::string_view node_id,
+                                                  std::string_view job_id) {
   auto rel = relation_of(access_, who, node_id);
   if (!rel)
     return fail(rel.error());
@@ -1174,6 +1177,75 @@ Result<OtaDownload> OtaService::authorize_download(const OtaDownloadGrant& grant
   }
   downloads_granted_.inc();
   return OtaDownload{store_.path_of((*image)->sha256), (*image)->size, (*image)->sha256};
+}
+
+// --- audited entry points (docs/adr/0015) ----------------------------------------------
+
+namespace {
+
+std::string image_id_of(const Result<rest::OtaImage>& image) {
+  return image ? image->ota_image_id : std::string();
+}
+
+}  // namespace
+
+Result<rest::OtaImage> OtaService::add_image(const Principal& who, const std::string& file_path,
+                                             const OtaImageDeclaration& declared) {
+  auto r = add_image_unaudited(who, file_path, declared);
+  std::string id = image_id_of(r);
+  return audited(audit_, who, "ota.image.upload", "ota_image", std::move(id), std::move(r),
+                 "image_name=" + declared.image_name);
+}
+
+Result<rest::OtaImage> OtaService::add_base64_image(const Principal& who,
+                                                    const rest::OtaImageUpload& upload) {
+  auto r = add_base64_image_unaudited(who, upload);
+  std::string id = image_id_of(r);
+  return audited(audit_, who, "ota.image.upload", "ota_image", std::move(id), std::move(r),
+                 "image_name=" + upload.image_name);
+}
+
+Result<rest::OtaImage> OtaService::add_user_image(const Principal& who,
+                                                  const rest::OtaImageUpload& upload) {
+  auto r = add_user_image_unaudited(who, upload);
+  std::string id = image_id_of(r);
+  return audited(audit_, who, "ota.image.user_upload", "ota_image", std::move(id), std::move(r),
+                 "image_name=" + upload.image_name);
+}
+
+Result<void> OtaService::archive_image(const Principal& who, std::string_view image_id,
+                                       bool archived) {
+  return audited(audit_, who, archived ? "ota.image.archive" : "ota.image.unarchive", "ota_image",
+                 std::string(image_id), archive_image_unaudited(who, image_id, archived));
+}
+
+Result<void> OtaService::delete_image(const Principal& who, std::string_view image_id) {
+  return audited(audit_, who, "ota.image.delete", "ota_image", std::string(image_id),
+                 delete_image_unaudited(who, image_id));
+}
+
+Result<std::string> OtaService::create_job(const Principal& who, const rest::NewOtaJob& job) {
+  auto r = create_job_unaudited(who, job);
+  std::string id = r ? *r : std::string();
+  return audited(audit_, who, "ota.job.create", "ota_job", std::move(id), std::move(r),
+                 "name=" + job.ota_job_name + " image=" + job.ota_image_id);
+}
+
+Result<void> OtaService::cancel_job(const Principal& who, std::string_view job_id) {
+  return audited(audit_, who, "ota.job.cancel", "ota_job", std::string(job_id),
+                 cancel_job_unaudited(who, job_id));
+}
+
+Result<void> OtaService::resume_job(const Principal& who, std::string_view job_id) {
+  return audited(audit_, who, "ota.job.resume", "ota_job", std::string(job_id),
+                 resume_job_unaudited(who, job_id));
+}
+
+Result<void> OtaService::approve_update(const Principal& who, std::string_view node_id,
+                                        std::string_view job_id) {
+  return audited(audit_, who, "ota.update.approve", "node", std::string(node_id),
+                 approve_update_unaudited(who, node_id, job_id),
+                 "ota_job_id=" + std::string(job_id));
 }
 
 }  // namespace stratus::service

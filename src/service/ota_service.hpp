@@ -50,6 +50,7 @@
 #include "proto/payloads.hpp"
 #include "proto/rest/ota.hpp"
 #include "service/account_service.hpp"
+#include "service/audit.hpp"
 #include "service/event_hub.hpp"
 #include "service/node_messenger.hpp"
 #include "service/ota_download_token.hpp"
@@ -95,10 +96,12 @@ class OtaService {
  public:
   /// Every reference must outlive the service. `signer` is null when downloads cannot be
   /// offered (no HTTPS and plain HTTP not allowed): then jobs are refused with 105101.
+  /// Image uploads, archiving and deletion, job creation, cancel and resume, and update
+  /// approvals are recorded in `audit` (`ota.*`, docs/adr/0015).
   OtaService(storage::OtaRepository& repository, storage::AccessRepository& access,
              OtaImageStore& store, NodeMessenger& messenger, EventHub& hub,
              std::shared_ptr<const OtaDownloadSigner> signer, const Clock& clock,
-             MetricsRegistry& metrics, OtaOptions options);
+             MetricsRegistry& metrics, OtaOptions options, AuditLog& audit);
   ~OtaService();
   OtaService(const OtaService&) = delete;
   OtaService& operator=(const OtaService&) = delete;
@@ -193,6 +196,21 @@ class OtaService {
     std::string job_id;       // push_job
   };
 
+  Result<proto::rest::OtaImage> add_image_unaudited(const Principal& who,
+                                                    const std::string& file_path,
+                                                    const OtaImageDeclaration& declared);
+  Result<proto::rest::OtaImage> add_base64_image_unaudited(
+      const Principal& who, const proto::rest::OtaImageUpload& upload);
+  Result<proto::rest::OtaImage> add_user_image_unaudited(const Principal& who,
+                                                         const proto::rest::OtaImageUpload& upload);
+  Result<void> archive_image_unaudited(const Principal& who, std::string_view image_id,
+                                       bool archived);
+  Result<void> delete_image_unaudited(const Principal& who, std::string_view image_id);
+  Result<std::string> create_job_unaudited(const Principal& who, const proto::rest::NewOtaJob& job);
+  Result<void> cancel_job_unaudited(const Principal& who, std::string_view job_id);
+  Result<void> resume_job_unaudited(const Principal& who, std::string_view job_id);
+  Result<void> approve_update_unaudited(const Principal& who, std::string_view node_id,
+                                        std::string_view job_id);
   Result<void> require_admin(const Principal& who) const;
   Result<proto::rest::OtaImage> store_image(const Principal& who, StoredImage stored,
                                             const OtaImageDeclaration& declared, bool user_image);
@@ -216,6 +234,7 @@ class OtaService {
   void publish_node_event(const storage::OtaJobNodeRecord& state);
 
   storage::OtaRepository& repository_;
+  AuditLog& audit_;
   storage::AccessRepository& access_;
   OtaImageStore& store_;
   NodeMessenger& messenger_;

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "core/random.hpp"
+#include "core/strings.hpp"
 #include "log/log.hpp"
 #include "proto/rest/error_codes.hpp"
 #include "proto/rest/json.hpp"
@@ -233,12 +234,14 @@ Result<void> check_pending(const Codes& c, const storage::SharingRequestRecord& 
 
 SharingService::SharingService(storage::AccessRepository& access,
                                storage::AccountRepository& accounts, Mailer& mailer,
-                               EventPublisher& events, const Clock& clock, SharingOptions options)
+                               EventPublisher& events, const Clock& clock, AuditLog& audit,
+                               SharingOptions options)
     : access_(access),
       accounts_(accounts),
       mailer_(mailer),
       events_(events),
       clock_(clock),
+      audit_(audit),
       options_(options) {}
 
 std::int64_t SharingService::now_s() const {
@@ -271,8 +274,8 @@ Result<storage::UserRecord> find_user(storage::AccountRepository& accounts, cons
 
 }  // namespace
 
-Result<rest::ShareCreated> SharingService::share(const Principal& who, SharingKind kind,
-                                                 const rest::ShareRequest& request) {
+Result<rest::ShareCreated> SharingService::share_unaudited(const Principal& who, SharingKind kind,
+                                                           const rest::ShareRequest& request) {
   const Codes& c = codes(kind);
   const auto ids = unique_ids(request.ids);
   if (auto ok =
@@ -386,9 +389,9 @@ Result<rest::ShareCreated> SharingService::share(const Principal& who, SharingKi
       applied};
 }
 
-Result<void> SharingService::unshare(const Principal& who, SharingKind kind,
-                                     const std::vector<std::string>& raw_ids,
-                                     std::string_view user_name) {
+Result<void> SharingService::unshare_unaudited(const Principal& who, SharingKind kind,
+                                               const std::vector<std::string>& raw_ids,
+                                               std::string_view user_name) {
   const Codes& c = codes(kind);
   const auto ids = unique_ids(raw_ids);
   if (auto ok =
@@ -608,8 +611,8 @@ Result<rest::SharingRequestPage> SharingService::requests(const Principal& who, 
   return page;
 }
 
-Result<void> SharingService::answer(const Principal& who, SharingKind kind,
-                                    const rest::SharingAnswer& answer) {
+Result<void> SharingService::answer_unaudited(const Principal& who, SharingKind kind,
+                                              const rest::SharingAnswer& answer) {
   const Codes& c = codes(kind);
   if (answer.request_id.empty())
     return fail(errc::invalid_argument, c.request_id_missing, "request_id is missing");
@@ -646,8 +649,8 @@ Result<void> SharingService::answer(const Principal& who, SharingKind kind,
   return done;
 }
 
-Result<void> SharingService::cancel(const Principal& who, SharingKind kind,
-                                    std::string_view request_id) {
+Result<void> SharingService::cancel_unaudited(const Principal& who, SharingKind kind,
+                                              std::string_view request_id) {
   const Codes& c = codes(kind);
   if (request_id.empty())
     return fail(errc::invalid_argument, c.request_id_missing, "request_id is missing");
@@ -667,6 +670,45 @@ Result<void> SharingService::cancel(const Principal& who, SharingKind kind,
   if (done && event)
     events_.publish({std::move(*event)});
   return done;
+}
+
+// --- audited entry points (docs/adr/0015) ----------------------------------------------
+
+namespace {
+std::string_view object_kind(SharingKind kind) {
+  return kind == SharingKind::node ? "node" : "group";
+}
+}  // namespace
+
+Result<rest::ShareCreated> SharingService::share(const Principal& who, SharingKind kind,
+                                                 const rest::ShareRequest& request) {
+  auto r = share_unaudited(who, kind, request);
+  std::string detail = "to=" + request.user_name + (request.primary ? " primary" : "") +
+                       (request.transfer ? " transfer" : "") +
+                       (r ? " request_id=" + r->request_id : std::string());
+  return audited(audit_, who, "sharing.share", std::string(object_kind(kind)),
+                 join_list(request.ids), std::move(r), std::move(detail));
+}
+
+Result<void> SharingService::unshare(const Principal& who, SharingKind kind,
+                                     const std::vector<std::string>& ids,
+                                     std::string_view user_name) {
+  return audited(audit_, who, "sharing.unshare", std::string(object_kind(kind)), join_list(ids),
+                 unshare_unaudited(who, kind, ids, user_name),
+                 "user_name=" + std::string(user_name));
+}
+
+Result<void> SharingService::answer(const Principal& who, SharingKind kind,
+                                    const rest::SharingAnswer& answer) {
+  const std::string verb = answer.accept.value_or(false) ? "accept" : "decline";
+  return audited(audit_, who, "sharing.request." + verb, "sharing_request", answer.request_id,
+                 answer_unaudited(who, kind, answer), "kind=" + std::string(object_kind(kind)));
+}
+
+Result<void> SharingService::cancel(const Principal& who, SharingKind kind,
+                                    std::string_view request_id) {
+  return audited(audit_, who, "sharing.request.cancel", "sharing_request", std::string(request_id),
+                 cancel_unaudited(who, kind, request_id), "kind=" + std::string(object_kind(kind)));
 }
 
 }  // namespace stratus::service

@@ -42,8 +42,10 @@ class SharingService {
   /// `sharing_request` event for its sender and recipient (data `{"request_id","kind",
   /// "status","items"}`); when access changes (an applied share, an acceptance, an
   /// unshare) the event says so (`access_changed`), so the users' streams re-read it.
+  /// Shares, unshares, answers and cancellations are recorded in `audit`
+  /// (`sharing.*`, docs/adr/0015).
   SharingService(storage::AccessRepository& access, storage::AccountRepository& accounts,
-                 Mailer& mailer, EventPublisher& events, const Clock& clock,
+                 Mailer& mailer, EventPublisher& events, const Clock& clock, AuditLog& audit,
                  SharingOptions options = {});
 
   /// `PUT …/sharing`: shares `request.ids` with `request.user_name`. Returns the request
@@ -91,6 +93,15 @@ class SharingService {
                       std::string_view request_id);
 
  private:
+  Result<proto::rest::ShareCreated> share_unaudited(const Principal& who,
+                                                    proto::rest::SharingKind kind,
+                                                    const proto::rest::ShareRequest& request);
+  Result<void> unshare_unaudited(const Principal& who, proto::rest::SharingKind kind,
+                                 const std::vector<std::string>& ids, std::string_view user_name);
+  Result<void> answer_unaudited(const Principal& who, proto::rest::SharingKind kind,
+                                const proto::rest::SharingAnswer& answer);
+  Result<void> cancel_unaudited(const Principal& who, proto::rest::SharingKind kind,
+                                std::string_view request_id);
   std::int64_t now_s() const;
 
   storage::AccessRepository& access_;
@@ -98,6 +109,7 @@ class SharingService {
   Mailer& mailer_;
   EventPublisher& events_;
   const Clock& clock_;
+  AuditLog& audit_;
   SharingOptions options_;
 };
 

@@ -25,6 +25,11 @@ struct UserRecord {
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
   bool alert_mail = false;  ///< the user is mailed its nodes' alerts (opted in)
+  /// Disabled by an admin: cannot log in or refresh; its access tokens are refused.
+  bool disabled = false;
+  /// Nodes the user may hold as primary user: nullopt = the operator's default
+  /// (`accounts.default_node_quota`), 0 = unlimited.
+  std::optional<std::int64_t> node_quota{};
 };
 
 /// What `PUT /v1/user` changes; an absent member stays as it is.
@@ -112,8 +117,16 @@ class AccountRepository {
   virtual Result<void> revoke_session(std::string_view session_id, std::int64_t now) = 0;
   /// Revokes every session of a user.
   virtual Result<void> revoke_all_sessions(std::string_view user_id, std::int64_t now) = 0;
-  /// True if the session exists and is not revoked.
+  /// True if the session exists, is not revoked and its user is not disabled.
   virtual Result<bool> session_active(std::string_view session_id) = 0;
+
+  /// Fleet administration (issue 18): disables (revoking every session in the same
+  /// transaction) or enables a user. errc::not_found for an unknown user.
+  virtual Result<void> set_disabled(std::string_view user_id, bool disabled, std::int64_t now) = 0;
+  /// Sets the user's node quota override (nullopt: back to the default; 0: unlimited).
+  /// errc::not_found for an unknown user.
+  virtual Result<void> set_node_quota(std::string_view user_id, std::optional<std::int64_t> quota,
+                                      std::int64_t now) = 0;
 };
 
 }  // namespace stratus::storage

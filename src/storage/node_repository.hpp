@@ -56,6 +56,38 @@ struct UserNodePage {
   std::int64_t total = 0;
 };
 
+/// How many nodes a user holds as primary user, and its own quota (fleet administration,
+/// issue 18): nullopt = the operator's default applies, 0 = unlimited.
+struct NodeSlots {
+  std::int64_t primary_nodes = 0;
+  std::optional<std::int64_t> quota{};
+};
+
+/// Which nodes `NodeRepository::list_fleet_nodes` returns; every non-empty filter must match.
+struct FleetNodeFilter {
+  std::string model;       ///< exact
+  std::string type;        ///< exact
+  std::string fw_version;  ///< exact
+  std::string user_id;     ///< the user has a direct relation (primary or secondary)
+  std::string id_prefix;   ///< node id starts with it (case-sensitive)
+  std::optional<bool> online{};
+};
+
+/// A node as an admin's fleet listing shows it.
+struct FleetNode {
+  std::string node_id;
+  std::string name;
+  std::string model;
+  std::string type;
+  std::string fw_version;
+  std::string platform;
+  bool online = false;
+  std::int64_t connectivity_ms = 0;  ///< last presence change (Unix ms)
+  std::string primary_user_id;       ///< the lowest primary user id; empty when unmapped
+  std::string primary_user_name;
+  std::int64_t user_count = 0;  ///< users with a direct relation
+};
+
 /// A user-node mapping request (spec rainmaker.md §4.5).
 struct MappingRequest {
   std::string request_id, user_id, node_id, secret_key;
@@ -168,6 +200,9 @@ class NodeWriter {
   /// The node's own mapping report (user_id, secret_key), if one is waiting.
   virtual Result<std::optional<std::pair<std::string, std::string>>> node_mapping_report(
       std::string_view node_id) = 0;
+  /// The user's primary-node count and quota override (node quota, issue 18). An unknown
+  /// user has no nodes and no override.
+  virtual Result<NodeSlots> node_slots(std::string_view user_id) = 0;
 };
 
 /// Node storage. Thread-safe; every call may block.
@@ -194,6 +229,11 @@ class NodeRepository {
   /// an unknown node.
   virtual Result<std::vector<std::pair<std::string, std::string>>> users_of(
       std::string_view node_id) = 0;
+  /// Fleet administration: known nodes matching `filter`, ordered by node id, from
+  /// `start_node_id` (inclusive), at most `limit`.
+  virtual Result<std::vector<FleetNode>> list_fleet_nodes(const FleetNodeFilter& filter,
+                                                          std::string_view start_node_id,
+                                                          std::size_t limit) = 0;
 };
 
 }  // namespace stratus::storage

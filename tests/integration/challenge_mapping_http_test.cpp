@@ -73,14 +73,15 @@ class ChallengeMappingHttpTest : public ::testing::Test {
         ca_(*pki::CertificateAuthority::create("Mapping HTTP CA", std::chrono::days(365), clock_)),
         issuer_(ca_, std::chrono::days(365), clock_),
         revocations_(dir_.path() / "revoked-certificates"),
-        claims_(claim_repository_, node_repository_, issuer_, revocations_, clock_, {}),
-        mapping_(challenge_repository_, claim_repository_, node_repository_, verifier_, clock_, {}),
+        claims_(claim_repository_, node_repository_, issuer_, revocations_, clock_, {}, audit_),
+        mapping_(challenge_repository_, claim_repository_, node_repository_, verifier_, clock_, {},
+                 audit_),
         pool_(2) {
     service::AccountOptions account_options;
     account_options.argon2_ops_limit = 1;
     account_options.argon2_mem_limit_bytes = 8 * 1024;
     accounts_ = std::make_unique<service::AccountService>(account_repository_, mailer_, signer_,
-                                                          clock_, account_options);
+                                                          clock_, account_options, audit_);
     http::Router router;
     api::add_account_routes(router, *accounts_, pool_);
     api::add_claim_routes(router, claims_, *accounts_, pool_);
@@ -169,6 +170,7 @@ class ChallengeMappingHttpTest : public ::testing::Test {
 
   TempDir dir_;
   ManualClock clock_;
+  ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
   std::shared_ptr<storage::sqlite::Database> db_;
   storage::sqlite::SqliteAccountRepository account_repository_;
   storage::sqlite::SqliteClaimRepository claim_repository_;

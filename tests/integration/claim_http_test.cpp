@@ -55,11 +55,11 @@ class ClaimHttpTest : public ::testing::Test {
     account_options.argon2_ops_limit = 1;
     account_options.argon2_mem_limit_bytes = 8 * 1024;
     accounts_ = std::make_unique<service::AccountService>(account_repository_, mailer_, signer_,
-                                                          clock_, account_options);
+                                                          clock_, account_options, audit_);
     service::ClaimOptions claim_options;
     claim_options.mqtt_host = "mqtt.stratus.test";
     claims_ = std::make_unique<service::ClaimService>(claim_repository_, node_repository_, issuer_,
-                                                      revocations_, clock_, claim_options);
+                                                      revocations_, clock_, claim_options, audit_);
     http::Router router;
     api::add_account_routes(router, *accounts_, pool_);
     api::add_claim_routes(router, *claims_, *accounts_, pool_,
@@ -101,6 +101,7 @@ class ClaimHttpTest : public ::testing::Test {
 
   TempDir dir_;
   ManualClock clock_;
+  ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
   std::shared_ptr<storage::sqlite::Database> db_;
   storage::sqlite::SqliteAccountRepository account_repository_;
   storage::sqlite::SqliteClaimRepository claim_repository_;
@@ -185,7 +186,7 @@ TEST_F(ClaimHttpTest, SelfClaimAsTheFirmwareDoesItWhenAllowed) {
   service::ClaimOptions options;
   options.self_claim = service::ClaimOptions::SelfClaim::allow;
   service::ClaimService claims(claim_repository_, node_repository_, issuer_, revocations_, clock_,
-                               options);
+                               options, audit_);
   http::Router router;
   api::add_claim_routes(router, claims, *accounts_, pool_);
   http::Server server({}, std::move(router), metrics_);

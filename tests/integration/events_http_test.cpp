@@ -67,19 +67,19 @@ class EventsHttpTest : public ::testing::Test {
         signer_(*auth::TokenSigner::from_key(std::string(32, 'k'))),
         hub_(service::node_access_lookup(access_repository_), clock_, metrics_,
              service::EventHubOptions{50, 100000, 60s}),
-        nodes_(node_repository_, messenger_, hub_, clock_, 300s),
+        nodes_(node_repository_, messenger_, hub_, clock_, 300s, audit_),
         commands_(command_repository_, node_repository_, account_repository_, messenger_, hub_,
-                  clock_, metrics_, {}),
+                  clock_, metrics_, {}, audit_),
         ingest_(node_repository_, messenger_, commands_, hub_, clock_, metrics_,
                 service::IngestOptions{}),
-        sharing_(access_repository_, account_repository_, mailer_, hub_, clock_, {}),
+        sharing_(access_repository_, account_repository_, mailer_, hub_, clock_, audit_, {}),
         pool_(2) {
     service::AccountOptions account_options;
     account_options.argon2_ops_limit = 1;
     account_options.argon2_mem_limit_bytes = 8 * 1024;
     account_options.token_lifetime = token_lifetime;
     accounts_ = std::make_unique<service::AccountService>(account_repository_, mailer_, signer_,
-                                                          clock_, account_options);
+                                                          clock_, account_options, audit_);
     http::Router router;
     api::add_account_routes(router, *accounts_, pool_);
     api::add_node_routes(router, *accounts_, nodes_, pool_);
@@ -187,6 +187,7 @@ class EventsHttpTest : public ::testing::Test {
 
   TempDir dir_;
   SystemClock clock_;
+  ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
   MetricsRegistry metrics_;
   std::shared_ptr<storage::sqlite::Database> db_;
   storage::sqlite::SqliteAccountRepository account_repository_;

@@ -40,6 +40,7 @@
 #include "support/http_client.hpp"
 #include "support/rainmaker_reply.hpp"
 #include "support/recording_events.hpp"
+#include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::test {
@@ -117,17 +118,17 @@ class SharingHttpTest : public ::testing::Test {
         command_repository_(db_),
         access_repository_(db_),
         signer_(*auth::TokenSigner::from_key(std::string(32, 'k'))),
-        nodes_(node_repository_, messenger_, events_, clock_, 300s),
+        nodes_(node_repository_, messenger_, events_, clock_, 300s, audit_),
         commands_(command_repository_, node_repository_, account_repository_, messenger_, events_,
-                  clock_, metrics_, {}),
-        sharing_(access_repository_, account_repository_, mailer_, events_, clock_, {}),
+                  clock_, metrics_, {}, audit_),
+        sharing_(access_repository_, account_repository_, mailer_, events_, clock_, audit_, {}),
         groups_(access_repository_, node_repository_, events_, clock_, {}),
         pool_(2) {
     service::AccountOptions account_options;
     account_options.argon2_ops_limit = 1;
     account_options.argon2_mem_limit_bytes = 8 * 1024;
     accounts_ = std::make_unique<service::AccountService>(account_repository_, mailer_, signer_,
-                                                          clock_, account_options);
+                                                          clock_, account_options, audit_);
     http::Router router;
     api::add_account_routes(router, *accounts_, pool_);
     api::add_node_routes(router, *accounts_, nodes_, pool_);
@@ -227,6 +228,7 @@ class SharingHttpTest : public ::testing::Test {
 
   TempDir dir_;
   ManualClock clock_;
+  ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
   std::shared_ptr<storage::sqlite::Database> db_;
   storage::sqlite::SqliteAccountRepository account_repository_;
   storage::sqlite::SqliteNodeRepository node_repository_;

@@ -129,7 +129,7 @@ class WebhooksHttpTest : public ::testing::Test {
         hub_(service::node_access_lookup(access_repository_), clock_, metrics_,
              service::EventHubOptions{}),
         commands_(command_repository_, node_repository_, account_repository_, messenger_, hub_,
-                  clock_, metrics_, {}),
+                  clock_, metrics_, {}, audit_),
         ingest_(node_repository_, messenger_, commands_, hub_, clock_, metrics_,
                 service::IngestOptions{}),
         allowing_({true, 5000ms, {}}),
@@ -139,7 +139,7 @@ class WebhooksHttpTest : public ::testing::Test {
     account_options.argon2_ops_limit = 1;
     account_options.argon2_mem_limit_bytes = 8 * 1024;
     accounts_ = std::make_unique<service::AccountService>(account_repository_, mailer_, signer_,
-                                                          clock_, account_options);
+                                                          clock_, account_options, audit_);
     start_webhooks(allowing_);
     strict_.emplace(webhook_repository_, node_repository_, hub_, refusing_, clock_, metrics_,
                     options());
@@ -221,6 +221,7 @@ class WebhooksHttpTest : public ::testing::Test {
 
   TempDir dir_;
   SystemClock clock_;
+  ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
   MetricsRegistry metrics_;
   std::shared_ptr<storage::sqlite::Database> db_;
   storage::sqlite::SqliteAccountRepository account_repository_;

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "service/audit.hpp"
 #include "service/mailer.hpp"
 #include "service/node_messenger.hpp"
 
@@ -28,6 +29,34 @@ class NoMessenger final : public service::NodeMessenger {
   Result<void> publish_params_remote(std::string_view, std::string_view) override { return {}; }
   Result<void> publish_ota_url(std::string_view, std::string_view) override { return {}; }
   Result<void> publish_to_node(std::string_view, std::string_view) override { return {}; }
+};
+
+/// An audit log that keeps every entry in memory, in order (tests that check what was
+/// audited read `entries()`; the others just pass it). Thread-safe.
+class RecordingAuditLog final : public service::AuditLog {
+ public:
+  void record(service::AuditEntry entry) noexcept override {
+    std::lock_guard lock(mutex_);
+    entries_.push_back(std::move(entry));
+  }
+  /// A copy of every entry so far.
+  std::vector<service::AuditEntry> entries() const {
+    std::lock_guard lock(mutex_);
+    return entries_;
+  }
+  /// Entries whose action is `action`.
+  std::vector<service::AuditEntry> with_action(std::string_view action) const {
+    std::lock_guard lock(mutex_);
+    std::vector<service::AuditEntry> out;
+    for (const auto& e : entries_)
+      if (e.action == action)
+        out.push_back(e);
+    return out;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<service::AuditEntry> entries_;
 };
 
 /// A mailer that keeps every message, in order. Thread-safe.

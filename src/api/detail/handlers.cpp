@@ -32,6 +32,7 @@ SyncHandler authed(service::AccountService& accounts, AuthedHandler handler) {
     auto who = authenticate(accounts, request);
     if (!who)
       return error_response(who.error());
+    who->remote_address = request.remote_address;
     return handler(request, *who);
   };
 }

@@ -58,6 +58,10 @@ void add_certs(CLI::App& app, Context& ctx);
 /// revoke|allow_reclaim|revoked` (docs/adr/0014; mfg_admin.cpp). Adds to existing `certs` and
 /// `node` groups when another file made them.
 void add_mfg_admin(CLI::App& app, Context& ctx);
+/// stratus-admin node list|show|unmap|set-primary, user list|disable|enable|quota, audit
+/// (fleet_admin.cpp). Finds or creates the `node` and `user` groups, so other admin
+/// commands (e.g. `node revoke`) may add to them before or after.
+void add_fleet_admin(CLI::App& app, Context& ctx);
 /// tsdata <node> <Device.Param> (time series, rainmaker-cloud.md §4.1).
 void add_tsdata(CLI::App& app, Context& ctx);
 /// profile add|switch|list|show (local only, no server).

@@ -166,14 +166,37 @@ json::object to_json(const UserUpdate& u) {
   return o;
 }
 
+json::object to_json(const UserSummary& u) {
+  json::object o{{"user_id", u.user_id},
+                 {"user_name", u.user_name},
+                 {"verified", u.verified},
+                 {"super_admin", u.super_admin},
+                 {"created_at", u.created_at},
+                 {"disabled", u.disabled},
+                 {"effective_quota", u.effective_quota},
+                 {"primary_nodes", u.primary_nodes}};
+  if (u.node_quota)
+    o["node_quota"] = *u.node_quota;
+  else
+    o["node_quota"] = nullptr;
+  return o;
+}
+
+UserSummary parse_user_summary(const json::object& u) {
+  UserSummary s{string_or(u, "user_id"), string_or(u, "user_name"), bool_or(u, "verified"),
+                bool_or(u, "super_admin"), int_or(u, "created_at")};
+  s.disabled = bool_or(u, "disabled");
+  if (const auto* q = u.if_contains("node_quota"); q != nullptr && !q->is_null())
+    s.node_quota = int_or(u, "node_quota");
+  s.effective_quota = int_or(u, "effective_quota");
+  s.primary_nodes = int_or(u, "primary_nodes");
+  return s;
+}
+
 json::object to_json(const UserPage& page) {
   json::array users;
   for (const auto& u : page.users) {
-    users.push_back(json::object{{"user_id", u.user_id},
-                                 {"user_name", u.user_name},
-                                 {"verified", u.verified},
-                                 {"super_admin", u.super_admin},
-                                 {"created_at", u.created_at}});
+    users.push_back(to_json(u));
   }
   json::object o{{"users", std::move(users)}};
   if (!page.next_id.empty())
@@ -188,9 +211,7 @@ UserPage parse_user_page(const json::object& a) {
       if (!item.is_object())
         continue;
       const auto& u = item.as_object();
-      page.users.push_back(UserSummary{string_or(u, "user_id"), string_or(u, "user_name"),
-                                       bool_or(u, "verified"), bool_or(u, "super_admin"),
-                                       int_or(u, "created_at")});
+      page.users.push_back(parse_user_summary(u));
     }
   }
   page.next_id = string_or(a, "next_id");

@@ -126,7 +126,17 @@ struct UserSummary {
   bool verified = false;
   bool super_admin = false;
   std::int64_t created_at = 0;  ///< seconds since the Unix epoch
+  bool disabled = false;        ///< disabled by an admin (issue 18)
+  /// The user's own node quota; nullopt (JSON null) = the operator's default applies.
+  std::optional<std::int64_t> node_quota{};
+  std::int64_t effective_quota = 0;  ///< the quota that applies; 0 = unlimited
+  std::int64_t primary_nodes = 0;    ///< nodes the user holds as primary user
 };
+/// One user as `{"user_id","user_name","verified","super_admin","created_at","disabled",
+/// "node_quota"(null = default),"effective_quota","primary_nodes"}`. Pure; thread-safe.
+[[nodiscard]] boost::json::object to_json(const UserSummary& user);
+/// Reads one (tolerant). Pure; thread-safe.
+[[nodiscard]] UserSummary parse_user_summary(const boost::json::object& answer);
 /// `{"users":[…],"next_id"?}`; `next_id` (a user name) is empty on the last page.
 struct UserPage {
   std::vector<UserSummary> users;

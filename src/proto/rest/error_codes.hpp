@@ -412,7 +412,18 @@
     "webhook: `secret` missing, shorter than 16 or longer than 256 bytes")                         \
   X(event_error, webhook_not_found, 153005, "404", "webhook: no such webhook of the caller")       \
   X(event_error, too_many_webhooks, 153006, "400",                                                 \
-    "webhook: the caller has `webhooks.max_per_user` webhooks already")
+    "webhook: the caller has `webhooks.max_per_user` webhooks already")                            \
+  /* --- fleet administration and audit (Stratus, issue 18) ------------------------- */           \
+  X(admin_error, node_quota_reached, 157001, "403",                                                \
+    "the user holds as many nodes as its node quota allows (remove one, or ask an admin)")         \
+  X(admin_error, user_disabled, 157002, "403", "the account is disabled by an administrator")      \
+  X(admin_error, disable_self, 157003, "400", "an admin cannot disable its own account")           \
+  X(admin_error, quota_invalid, 157004, "400",                                                     \
+    "`node_quota` must be a whole number 0..1000000 (0 = unlimited) or null (the default)")        \
+  X(admin_error, query_invalid, 157005, "400",                                                     \
+    "an admin list query parameter is malformed (the description names it)")                       \
+  X(admin_error, node_not_found, 157006, "404", "no such node")                                    \
+  X(admin_error, user_not_found, 157007, "404", "no such user (by user id or user name)")
 
 namespace stratus::proto::rest {
 

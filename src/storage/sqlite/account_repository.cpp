@@ -17,11 +17,15 @@ std::string_view purpose_name(CodePurpose p) {
 
 constexpr std::string_view kUserColumns =
     "SELECT user_id, user_name, password_hash, verified, super_admin, name, created_at, "
-    "updated_at, alert_mail FROM users ";
+    "updated_at, alert_mail, disabled, node_quota FROM users ";
 
 UserRecord read_user(const Statement& s) {
-  return UserRecord{s.text(0), s.text(1),    s.text(2),    s.integer(3) != 0, s.integer(4) != 0,
-                    s.text(5), s.integer(6), s.integer(7), s.integer(8) != 0};
+  UserRecord u{s.text(0), s.text(1),    s.text(2),    s.integer(3) != 0, s.integer(4) != 0,
+               s.text(5), s.integer(6), s.integer(7), s.integer(8) != 0};
+  u.disabled = s.integer(9) != 0;
+  if (!s.is_null(10))
+    u.node_quota = s.integer(10);
+  return u;
 }
 
 Result<UserRecord> query_user(Connection& c, std::string_view where, std::string_view key) {
@@ -300,7 +304,9 @@ Result<void> SqliteAccountRepository::revoke_all_sessions(std::string_view user_
 
 Result<bool> SqliteAccountRepository::session_active(std::string_view session_id) {
   return db_->with([&](Connection& c) -> Result<bool> {
-    auto s = c.prepare("SELECT revoked_at IS NULL FROM sessions WHERE session_id = ?1");
+    auto s = c.prepare(
+        "SELECT s.revoked_at IS NULL AND u.disabled = 0 FROM sessions s "
+        "JOIN users u ON u.user_id = s.user_id WHERE s.session_id = ?1");
     if (!s)
       return fail(s.error());
     s->bind(1, session_id);
@@ -308,6 +314,37 @@ Result<bool> SqliteAccountRepository::session_active(std::string_view session_id
     if (!row)
       return fail(row.error());
     return *row && s->integer(0) != 0;
+  });
+}
+
+Result<void> SqliteAccountRepository::set_disabled(std::string_view user_id, bool disabled,
+                                                   std::int64_t now) {
+  return db_->with([&](Connection& c) {
+    return c.transaction([&]() -> Result<void> {
+      if (auto r = c.execute("UPDATE users SET disabled = ?1, updated_at = ?2 WHERE user_id = ?3",
+                             std::int64_t{disabled}, now, user_id);
+          !r)
+        return r;
+      if (c.changes() == 0)
+        return fail(errc::not_found, "user does not exist");
+      if (disabled)
+        return revoke_sessions_except(c, user_id, "", now);
+      return {};
+    });
+  });
+}
+
+Result<void> SqliteAccountRepository::set_node_quota(std::string_view user_id,
+                                                     std::optional<std::int64_t> quota,
+                                                     std::int64_t now) {
+  return db_->with([&](Connection& c) -> Result<void> {
+    if (auto r = c.execute("UPDATE users SET node_quota = ?1, updated_at = ?2 WHERE user_id = ?3",
+                           quota, now, user_id);
+        !r)
+      return r;
+    if (c.changes() == 0)
+      return fail(errc::not_found, "user does not exist");
+    return {};
   });
 }
 

@@ -41,6 +41,9 @@ class SqliteAccountRepository final : public AccountRepository {
   Result<void> revoke_session(std::string_view session_id, std::int64_t now) override;
   Result<void> revoke_all_sessions(std::string_view user_id, std::int64_t now) override;
   Result<bool> session_active(std::string_view session_id) override;
+  Result<void> set_disabled(std::string_view user_id, bool disabled, std::int64_t now) override;
+  Result<void> set_node_quota(std::string_view user_id, std::optional<std::int64_t> quota,
+                              std::int64_t now) override;
 
  private:
   std::shared_ptr<Database> db_;

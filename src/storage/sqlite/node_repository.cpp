@@ -176,6 +176,27 @@ class Writer final : public NodeWriter {
       std::string_view node_id) override {
     return users_of_node(c_, node_id);
   }
+  Result<NodeSlots> node_slots(std::string_view user_id) override {
+    NodeSlots slots;
+    auto count =
+        c_.prepare("SELECT COUNT(*) FROM user_nodes WHERE user_id = ?1 AND role = 'primary'");
+    if (!count)
+      return fail(count.error());
+    count->bind(1, user_id);
+    if (auto row = count->step(); !row)
+      return fail(row.error());
+    slots.primary_nodes = count->integer(0);
+    auto quota = c_.prepare("SELECT node_quota FROM users WHERE user_id = ?1");
+    if (!quota)
+      return fail(quota.error());
+    quota->bind(1, user_id);
+    auto row = quota->step();
+    if (!row)
+      return fail(row.error());
+    if (*row && !quota->is_null(0))
+      slots.quota = quota->integer(0);
+    return slots;
+  }
   Result<void> put_mapping_request(const MappingRequest& m) override {
     return c_.execute(
         "INSERT OR REPLACE INTO mapping_requests(request_id, user_id, node_id, secret_key, "
@@ -349,6 +370,47 @@ Result<NodeRecord> SqliteNodeRepository::get_node(std::string_view node_id) {
 Result<std::vector<std::pair<std::string, std::string>>> SqliteNodeRepository::users_of(
     std::string_view node_id) {
   return db_->with([&](Connection& c) { return users_of_node(c, node_id); });
+}
+
+Result<std::vector<FleetNode>> SqliteNodeRepository::list_fleet_nodes(
+    const FleetNodeFilter& f, std::string_view start_node_id, std::size_t limit) {
+  // One cached statement for every filter combination: '' / -1 mean "any".
+  const std::int64_t online = f.online ? std::int64_t{*f.online} : -1;
+  return db_->with([&](Connection& c) {
+    return c.query_all(
+        "SELECT n.node_id, n.name, n.model, n.type, n.fw_version, n.platform, n.connected, "
+        "n.connectivity_ms, "
+        "(SELECT MIN(p.user_id) FROM user_nodes p WHERE p.node_id = n.node_id "
+        " AND p.role = 'primary') AS primary_id, "
+        "COALESCE((SELECT u.user_name FROM users u WHERE u.user_id = (SELECT MIN(p.user_id) "
+        " FROM user_nodes p WHERE p.node_id = n.node_id AND p.role = 'primary')), ''), "
+        "(SELECT COUNT(*) FROM user_nodes a WHERE a.node_id = n.node_id) "
+        "FROM nodes n WHERE n.node_id >= ?1 "
+        "AND (?2 = '' OR n.model = ?2) AND (?3 = '' OR n.type = ?3) "
+        "AND (?4 = '' OR n.fw_version = ?4) "
+        "AND (?5 = '' OR substr(n.node_id, 1, length(?5)) = ?5) "
+        "AND (?6 < 0 OR n.connected = ?6) "
+        "AND (?7 = '' OR EXISTS (SELECT 1 FROM user_nodes m WHERE m.node_id = n.node_id "
+        " AND m.user_id = ?7)) "
+        "ORDER BY n.node_id LIMIT ?8",
+        [](const Statement& s) {
+          FleetNode n;
+          n.node_id = s.text(0);
+          n.name = s.text(1);
+          n.model = s.text(2);
+          n.type = s.text(3);
+          n.fw_version = s.text(4);
+          n.platform = s.text(5);
+          n.online = s.integer(6) != 0;
+          n.connectivity_ms = s.integer(7);
+          n.primary_user_id = s.text(8);
+          n.primary_user_name = s.text(9);
+          n.user_count = s.integer(10);
+          return n;
+        },
+        start_node_id, f.model, f.type, f.fw_version, f.id_prefix, online, f.user_id,
+        static_cast<std::int64_t>(limit));
+  });
 }
 
 Result<MappingRequest> SqliteNodeRepository::get_mapping_request(std::string_view request_id) {

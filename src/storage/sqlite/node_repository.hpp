@@ -33,6 +33,9 @@ class SqliteNodeRepository final : public NodeRepository {
   Result<std::vector<AlertRecord>> list_alerts(const AlertQuery& query) override;
   Result<std::vector<std::pair<std::string, std::string>>> users_of(
       std::string_view node_id) override;
+  Result<std::vector<FleetNode>> list_fleet_nodes(const FleetNodeFilter& filter,
+                                                  std::string_view start_node_id,
+                                                  std::size_t limit) override;
 
  private:
   std::shared_ptr<Database> db_;

@@ -14,6 +14,7 @@
 #include "proto/rest/error_codes.hpp"
 #include "storage/sqlite/account_repository.hpp"
 #include "storage/sqlite/database.hpp"
+#include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::service {
@@ -63,7 +64,8 @@ class AccountServiceTest : public ::testing::Test {
     options_.argon2_mem_limit_bytes = 8 * 1024;
     options_.login_failures_per_user = 3;
     options_.attempts_per_address = 8;
-    accounts_ = std::make_unique<AccountService>(repository_, mailer_, signer_, clock_, options_);
+    accounts_ =
+        std::make_unique<AccountService>(repository_, mailer_, signer_, clock_, options_, audit_);
   }
 
   void verified_user(const std::string& name, const std::string& password) {
@@ -75,6 +77,7 @@ class AccountServiceTest : public ::testing::Test {
 
   test::TempDir dir_;
   ManualClock clock_;
+  ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
   std::shared_ptr<storage::sqlite::Database> db_;
   storage::sqlite::SqliteAccountRepository repository_;
   auth::TokenSigner signer_;

@@ -22,6 +22,7 @@
 #include "storage/sqlite/automation_repository.hpp"
 #include "storage/sqlite/database.hpp"
 #include "storage/sqlite/node_repository.hpp"
+#include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::service {
@@ -70,7 +71,7 @@ class AutomationServiceTest : public ::testing::Test {
         access_(db_),
         automations_(db_),
         hub_(node_access_lookup(access_), clock_, metrics_, EventHubOptions{}),
-        node_service_(nodes_, messenger_, hub_, clock_, 300s) {
+        node_service_(nodes_, messenger_, hub_, clock_, 300s, audit_) {
     EXPECT_TRUE(accounts_.create_user({"u1", "u1@example.com", "x", true, false, "", 1, 1}));
     for (const auto* node : {"sw", "lt"}) {
       EXPECT_TRUE(nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
@@ -134,6 +135,7 @@ class AutomationServiceTest : public ::testing::Test {
 
   test::TempDir dir_;
   ManualClock clock_;
+  ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
   MetricsRegistry metrics_;
   std::shared_ptr<storage::sqlite::Database> db_;
   storage::sqlite::SqliteAccountRepository accounts_;

@@ -24,6 +24,7 @@
 #include "storage/sqlite/database.hpp"
 #include "storage/sqlite/mapping_challenge_repository.hpp"
 #include "storage/sqlite/node_repository.hpp"
+#include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::service {
@@ -66,8 +67,8 @@ class ChallengeMappingTest : public ::testing::Test {
         ca_(*pki::CertificateAuthority::create("Mapping Test CA", std::chrono::days(365), clock_)),
         issuer_(ca_, std::chrono::days(30), clock_),
         revocations_(dir_.path() / "revoked-certificates"),
-        claim_service_(claims_, nodes_, issuer_, revocations_, clock_, {}),
-        mapping_(challenges_, claims_, nodes_, verifier_, clock_, {}) {
+        claim_service_(claims_, nodes_, issuer_, revocations_, clock_, {}, audit_),
+        mapping_(challenges_, claims_, nodes_, verifier_, clock_, {}, audit_) {
     for (const char* user : {"alice", "bob"}) {
       EXPECT_TRUE(accounts_.create_user(storage::UserRecord{
           user, std::string(user) + "@example.com", "x", true, false, "", 1, 1}));
@@ -114,6 +115,7 @@ class ChallengeMappingTest : public ::testing::Test {
 
   test::TempDir dir_;
   ManualClock clock_;
+  ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
   std::shared_ptr<storage::sqlite::Database> db_;
   storage::sqlite::SqliteAccountRepository accounts_;
   storage::sqlite::SqliteClaimRepository claims_;

@@ -19,6 +19,7 @@
 #include "storage/sqlite/claim_repository.hpp"
 #include "storage/sqlite/database.hpp"
 #include "storage/sqlite/node_repository.hpp"
+#include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::service {
@@ -100,7 +101,7 @@ class ClaimServiceTest : public ::testing::Test {
 
   ClaimService& service() {
     service_ = std::make_unique<ClaimService>(repository_, nodes_, issuer_, revocations_, clock_,
-                                              options_);
+                                              options_, audit_);
     return *service_;
   }
 
@@ -114,6 +115,7 @@ class ClaimServiceTest : public ::testing::Test {
 
   test::TempDir dir_;
   ManualClock clock_;
+  ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
   std::shared_ptr<storage::sqlite::Database> db_;
   storage::sqlite::SqliteAccountRepository accounts_;
   storage::sqlite::SqliteClaimRepository repository_;

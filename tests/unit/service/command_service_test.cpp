@@ -20,6 +20,7 @@
 #include "storage/sqlite/database.hpp"
 #include "storage/sqlite/node_repository.hpp"
 #include "support/recording_events.hpp"
+#include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::service {
@@ -94,7 +95,7 @@ class CommandServiceTest : public ::testing::Test {
         nodes_(db_),
         commands_(db_),
         service_(commands_, nodes_, accounts_, messenger_, events_, clock_, metrics_,
-                 CommandOptions{}),
+                 CommandOptions{}, audit_),
         ingest_(nodes_, messenger_, service_, events_, clock_, metrics_,
                 IngestOptions{1000, 100, 1ms, 300s}) {
     const std::int64_t now = 1'800'000'000;
@@ -169,6 +170,7 @@ class CommandServiceTest : public ::testing::Test {
 
   test::TempDir dir_;
   ManualClock clock_;
+  ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
   MetricsRegistry metrics_;
   std::shared_ptr<storage::sqlite::Database> db_;
   storage::sqlite::SqliteAccountRepository accounts_;
@@ -490,7 +492,7 @@ TEST(Base64Test, RoundTripsAndRefusesGarbage) {
 // polls it gets neither, u1's command reads `cancelled` with the reason, and u1 cannot
 // read an answer (the node's late answer changes nothing).
 TEST_F(CommandServiceTest, RemovingTheNodeDiscardsTheFormerOwnersQueuedWork) {
-  NodeService nodes(nodes_, messenger_, events_, clock_, 300s);
+  NodeService nodes(nodes_, messenger_, events_, clock_, 300s, audit_);
   const auto set =
       nodes.set_params(u1_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}});
   ASSERT_TRUE(set[0].queued);
@@ -510,7 +512,7 @@ TEST_F(CommandServiceTest, RemovingTheNodeDiscardsTheFormerOwnersQueuedWork) {
 }
 
 TEST_F(CommandServiceTest, ANodeResetDiscardsEveryUsersQueuedWork) {
-  NodeService nodes(nodes_, messenger_, events_, clock_, 300s);
+  NodeService nodes(nodes_, messenger_, events_, clock_, 300s, audit_);
   ASSERT_TRUE(
       nodes.set_params(u2_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}})[0]
           .queued);
@@ -539,7 +541,7 @@ TEST_F(CommandServiceTest, ANodeResetDiscardsEveryUsersQueuedWork) {
 // a record carrying the primary role byte is not sent once its user is only secondary,
 // and a queued set of a user whose relation vanished is dropped at delivery.
 TEST_F(CommandServiceTest, EverySendRechecksTheRequestersRole) {
-  NodeService nodes(nodes_, messenger_, events_, clock_, 300s);
+  NodeService nodes(nodes_, messenger_, events_, clock_, 300s, audit_);
   ASSERT_TRUE(
       nodes.set_params(u2_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}})[0]
           .queued);

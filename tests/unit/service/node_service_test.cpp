@@ -17,6 +17,7 @@
 #include "storage/sqlite/database.hpp"
 #include "storage/sqlite/node_repository.hpp"
 #include "support/recording_events.hpp"
+#include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::service {
@@ -53,10 +54,10 @@ class NodeServiceTest : public ::testing::Test {
         repository_(db_),
         command_repository_(db_),
         commands_(command_repository_, repository_, accounts_, messenger_, events_, clock_,
-                  metrics_, {}),
+                  metrics_, {}, audit_),
         ingest_(repository_, messenger_, commands_, events_, clock_, metrics_,
                 IngestOptions{1000, 100, 1ms, 300s}),
-        nodes_(repository_, messenger_, events_, clock_, 300s) {
+        nodes_(repository_, messenger_, events_, clock_, 300s, audit_) {
     const auto now =
         std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
     EXPECT_TRUE(accounts_.create_user({"u1", "u1@example.com", "x", true, false, "", now, now}));
@@ -89,6 +90,7 @@ class NodeServiceTest : public ::testing::Test {
 
   test::TempDir dir_;
   ManualClock clock_;
+  ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
   MetricsRegistry metrics_;
   std::shared_ptr<storage::sqlite::Database> db_;
   storage::sqlite::SqliteAccountRepository accounts_;

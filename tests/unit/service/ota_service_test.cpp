@@ -28,6 +28,7 @@
 #include "storage/sqlite/database.hpp"
 #include "storage/sqlite/node_repository.hpp"
 #include "storage/sqlite/ota_repository.hpp"
+#include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::service {
@@ -113,7 +114,7 @@ class OtaServiceTest : public ::testing::Test {
     options.node_timeout = 600s;
     options.failed_grace = 0s;
     auto s = std::make_unique<OtaService>(ota_repo_, access_, store_, messenger_, hub_, signer_,
-                                          clock_, metrics_, options);
+                                          clock_, metrics_, options, audit_);
     s->start();
     return s;
   }
@@ -154,6 +155,7 @@ class OtaServiceTest : public ::testing::Test {
 
   test::TempDir dir_;
   ManualClock clock_;
+  ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
   MetricsRegistry metrics_;
   std::shared_ptr<storage::sqlite::Database> db_;
   storage::sqlite::SqliteAccountRepository accounts_;

@@ -101,7 +101,8 @@ class TimeSeriesTest : public ::testing::Test {
         nodes_(db_),
         commands_repo_(db_),
         series_repo_(db_),
-        commands_(commands_repo_, nodes_, accounts_, messenger_, events_, clock_, metrics_, {}),
+        commands_(commands_repo_, nodes_, accounts_, messenger_, events_, clock_, metrics_, {},
+                  audit_),
         ingest_(nodes_, messenger_, commands_, events_, clock_, metrics_,
                 IngestOptions{1000, 100, 1ms, 300s, 300s}),
         series_(series_repo_, nodes_, clock_, TimeSeriesOptions{std::chrono::days{30}, 3}) {
@@ -163,6 +164,7 @@ class TimeSeriesTest : public ::testing::Test {
 
   test::TempDir dir_;
   ManualClock clock_;
+  ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
   MetricsRegistry metrics_;
   std::shared_ptr<storage::sqlite::Database> db_;
   storage::sqlite::SqliteAccountRepository accounts_;
