@@ -45,10 +45,9 @@ http::Response get_deployment(const Context& ctx, const http::Request&, const Pr
   auto mail = ctx.mfg.deployment_status_mail(who);
   if (!mail)
     return error_response(mail.error());
-  return json_answer(
-      200, json::object{{"pre_requisite_details",
-                         json::object{{"is_super_admin_ses_verified", *mail},
-                                      {"is_ses_in_production", *mail}}}});
+  return json_answer(200, json::object{{"pre_requisite_details",
+                                        json::object{{"is_super_admin_ses_verified", *mail},
+                                                     {"is_ses_in_production", *mail}}}});
 }
 
 http::Response post_node_ids(const Context& ctx, const http::Request& r, const Principal& who) {
@@ -110,9 +109,9 @@ http::Response post_register(const Context& ctx, const http::Request& r, const P
   auto id = ctx.mfg.register_certificates(who, req);
   if (!id)
     return error_response(id.error());
-  return json_answer(200, json::object{{"status", "success"},
-                                       {"request_id", *id},
-                                       {"description", "registration queued"}});
+  return json_answer(
+      200, json::object{
+               {"status", "success"}, {"request_id", *id}, {"description", "registration queued"}});
 }
 
 http::Response get_node_group(const Context& ctx, const http::Request& r, const Principal& who) {
@@ -194,9 +193,8 @@ http::Response get_revoked(const Context& ctx, const http::Request& r, const Pri
   rest::RevokedPage page;
   for (std::size_t i = 0; i < rows->size() && i < *limit; ++i) {
     const auto& c = (*rows)[i];
-    page.revoked.push_back(rest::RevokedCertificateEntry{c.node_id, c.serial_hex,
-                                                         c.fingerprint_hex, c.method,
-                                                         c.revoked_at, c.reason});
+    page.revoked.push_back(rest::RevokedCertificateEntry{c.node_id, c.serial_hex, c.fingerprint_hex,
+                                                         c.method, c.revoked_at, c.reason});
   }
   if (rows->size() > *limit)
     page.next_start = static_cast<std::int64_t>(offset + *limit);
@@ -206,8 +204,8 @@ http::Response get_revoked(const Context& ctx, const http::Request& r, const Pri
 // --- signed URLs (no login: the URL is the credential) ---------------------------
 
 http::Response download_node_ids(const Context& ctx, const http::Request& r) {
-  auto ids = ctx.mfg.download_node_ids(query(r, "request_id"), query(r, "expires"),
-                                       query(r, "sig"));
+  auto ids =
+      ctx.mfg.download_node_ids(query(r, "request_id"), query(r, "expires"), query(r, "sig"));
   if (!ids)
     return error_response(ids.error());
   http::Response response;
@@ -234,11 +232,11 @@ void add_manufacturing_routes(http::Router& router, service::AccountService& acc
   const Context ctx{mfg, https};
   using H = http::Response (*)(const Context&, const http::Request&, const Principal&);
   const auto add = [&](std::string_view method, std::string path, H handler) {
-    router.add(method, std::move(path),
-               on_pool(pool, authed(accounts, [ctx, handler](const http::Request& r,
-                                                             const Principal& p) {
-                         return handler(ctx, r, p);
-                       })));
+    router.add(
+        method, std::move(path),
+        on_pool(pool, authed(accounts, [ctx, handler](const http::Request& r, const Principal& p) {
+                  return handler(ctx, r, p);
+                })));
   };
   add("GET", "/v1/admin/mqtt_host", get_mqtt_host);
   add("GET", "/v1/admin/rainmaker_deployment_details", get_deployment);

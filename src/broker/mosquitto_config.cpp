@@ -55,15 +55,15 @@ std::string render_mosquitto_conf(const MosquittoSettings& s) {
       fmt::arg("plugin", s.plugin_path.string()), fmt::arg("backend_user", s.backend_username),
       fmt::arg("backend_secret", s.backend_password_file.string()),
       fmt::arg("revoked", s.revoked_certificates_file.string()),
-      fmt::arg("registered",
-               s.registered_certificates_file.empty()
-                   ? std::string()
-                   : "plugin_opt_registered_certificates_file " +
-                         s.registered_certificates_file.string() +
-                         "\nplugin_opt_stratus_ca_file " + s.ca_file.string() + "\n"),
+      fmt::arg("registered", s.registered_certificates_file.empty()
+                                 ? std::string()
+                                 : "plugin_opt_registered_certificates_file " +
+                                       s.registered_certificates_file.string() +
+                                       "\nplugin_opt_stratus_ca_file " + s.ca_file.string() + "\n"),
       fmt::arg("backend_port", s.backend_port), fmt::arg("device_port", s.device_port),
-      fmt::arg("device_bind", s.device_bind_address), fmt::arg("trust", s.ca_path.empty() ? "cafile " + s.ca_file.string()
-                                                           : "capath " + s.ca_path.string()),
+      fmt::arg("device_bind", s.device_bind_address),
+      fmt::arg("trust",
+               s.ca_path.empty() ? "cafile " + s.ca_file.string() : "capath " + s.ca_path.string()),
       fmt::arg("cert", s.server_cert_file.string()), fmt::arg("key", s.server_key_file.string()));
 }
 

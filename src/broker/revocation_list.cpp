@@ -19,8 +19,8 @@ bool valid_fingerprint(std::string_view text) noexcept {
 
 Result<void> write_revocation_list(const std::filesystem::path& file,
                                    const std::vector<std::string>& fingerprints) {
-  return write_fingerprint_list(file, fingerprints,
-                                "Revoked node certificates (SHA-256 of the DER), written by stratusd.");
+  return write_fingerprint_list(
+      file, fingerprints, "Revoked node certificates (SHA-256 of the DER), written by stratusd.");
 }
 
 Result<void> write_fingerprint_list(const std::filesystem::path& file,
@@ -28,9 +28,9 @@ Result<void> write_fingerprint_list(const std::filesystem::path& file,
                                     std::string_view comment) {
   for (const auto& f : fingerprints) {
     if (!valid_fingerprint(f)) {
-      return fail(errc::invalid_argument,
-                  "not a SHA-256 fingerprint (64 lower-case hex characters): \"" + f.substr(0, 80) +
-                      "\"");
+      return fail(
+          errc::invalid_argument,
+          "not a SHA-256 fingerprint (64 lower-case hex characters): \"" + f.substr(0, 80) + "\"");
     }
   }
   const auto tmp = file.string() + ".tmp";

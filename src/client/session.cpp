@@ -1322,8 +1322,8 @@ Result<rest::RegistrationStatusAnswer> Session::certificate_registration_status(
 Result<rest::CaCertificateAnswer> Session::register_ca_certificate(std::string_view pem) {
   auto& m = *impl_;
   auto o = m.authed_object("POST", m.url.versioned("admin/cacert"),
-                           body_text(json::object{{"certificate", pem}}),
-                           m.options.request_timeout, "POST /v1/admin/cacert");
+                           body_text(json::object{{"certificate", pem}}), m.options.request_timeout,
+                           "POST /v1/admin/cacert");
   if (!o)
     return fail(o.error());
   return rest::parse_ca_certificate(*o);
@@ -1331,11 +1331,10 @@ Result<rest::CaCertificateAnswer> Session::register_ca_certificate(std::string_v
 
 Result<std::int64_t> Session::revoke_node(std::string_view node_id, std::string_view reason) {
   auto& m = *impl_;
-  auto o = m.authed_object(
-      "POST", m.url.versioned("admin/nodes/revoke"),
-      body_text(rest::to_json(rest::NodeRevocationRequest{std::string(node_id),
-                                                          std::string(reason)})),
-      m.options.request_timeout, "POST /v1/admin/nodes/revoke");
+  auto o = m.authed_object("POST", m.url.versioned("admin/nodes/revoke"),
+                           body_text(rest::to_json(rest::NodeRevocationRequest{
+                               std::string(node_id), std::string(reason)})),
+                           m.options.request_timeout, "POST /v1/admin/nodes/revoke");
   if (!o)
     return fail(o.error());
   return rest::int_or(*o, "revoked_certificates");

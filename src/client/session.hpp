@@ -336,7 +336,8 @@ class Session {
   Result<void> put_to_signed_url(const std::string& url, std::string bytes);
   /// `POST v1/admin/node_certificates/register` with `registration` → the request id.
   /// Errors: the server's `156xxx` (MD5 mismatch, no upload, queue full, …).
-  Result<std::string> register_certificates(const proto::rest::CertificateRegistration& registration);
+  Result<std::string> register_certificates(
+      const proto::rest::CertificateRegistration& registration);
   /// `GET v1/admin/node_certificates/register?request_id=` → the job's status.
   Result<proto::rest::RegistrationStatusAnswer> certificate_registration_status(
       std::string_view request_id);

@@ -482,8 +482,8 @@ const std::vector<Key>& keys() {
                            "mqtt_cred_host answered by GET /v1/admin/mqtt_host. Empty: "
                            "server.mqtt_host (or the hostname)."));
     t.push_back(int_key("manufacturing", "max_upload_bytes",
-                        STRATUS_REF(manufacturing, max_upload_bytes), 1024,
-                        std::int64_t{1} << 30, "Largest node_certs.csv upload, bytes."));
+                        STRATUS_REF(manufacturing, max_upload_bytes), 1024, std::int64_t{1} << 30,
+                        "Largest node_certs.csv upload, bytes."));
     t.push_back(duration_key("manufacturing", "url_lifetime_s",
                              STRATUS_REF(manufacturing, url_lifetime_s), 60, 604800,
                              "How long an upload URL or a node-id download URL stays valid."));

@@ -1,12 +1,11 @@
 #include "pki/certificate.hpp"
 
 #include <openssl/bio.h>
-#include <cstdio>
-
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
 #include <array>
+#include <cstdio>
 #include <ctime>
 
 #include "core/assert.hpp"

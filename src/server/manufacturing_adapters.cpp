@@ -46,8 +46,7 @@ Result<std::string> read_all(const std::filesystem::path& file) {
 
 // --- certificates ----------------------------------------------------------------
 
-Result<service::CaCertificateInfo> PkiCertificateInspector::inspect_ca(
-    std::string_view pem) const {
+Result<service::CaCertificateInfo> PkiCertificateInspector::inspect_ca(std::string_view pem) const {
   auto cert = pki::Certificate::from_pem(pem);
   if (!cert)
     return fail(cert.error());
@@ -147,18 +146,17 @@ Result<void> FileRegistrationStore::open() {
 }
 
 Result<std::filesystem::path> FileRegistrationStore::path_of(std::string_view request_id) const {
-  const bool ok = !request_id.empty() && request_id.size() <= 64 &&
-                  std::all_of(request_id.begin(), request_id.end(), [](char c) {
-                    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                           (c >= '0' && c <= '9');
-                  });
+  const bool ok =
+      !request_id.empty() && request_id.size() <= 64 &&
+      std::all_of(request_id.begin(), request_id.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+      });
   if (!ok)
     return fail(errc::invalid_argument, "not a request id");
   return dir_ / (std::string(request_id) + ".csv");
 }
 
-Result<void> FileRegistrationStore::put(std::string_view request_id,
-                                        const std::string& temp_path) {
+Result<void> FileRegistrationStore::put(std::string_view request_id, const std::string& temp_path) {
   auto file = path_of(request_id);
   if (!file)
     return fail(file.error());

@@ -24,7 +24,8 @@ namespace stratus::server {
 class PkiCertificateInspector final : public service::CertificateInspector {
  public:
   /// `stratus_ca`: the CA of this data dir (its node certificates are accepted too).
-  explicit PkiCertificateInspector(pki::Certificate stratus_ca) : stratus_ca_(std::move(stratus_ca)) {}
+  explicit PkiCertificateInspector(pki::Certificate stratus_ca)
+      : stratus_ca_(std::move(stratus_ca)) {}
   /// @{
   /// See service::CertificateInspector.
   Result<service::CaCertificateInfo> inspect_ca(std::string_view pem) const override;

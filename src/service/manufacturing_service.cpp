@@ -1,8 +1,8 @@
 #include "service/manufacturing_service.hpp"
 
-#include <boost/json.hpp>
 #include <algorithm>
 #include <array>
+#include <boost/json.hpp>
 #include <cctype>
 #include <span>
 
@@ -203,8 +203,7 @@ void ManufacturingService::run_worker() {
 
 Result<void> ManufacturingService::require_admin(const Principal& who) const {
   if (!who.super_admin) {
-    return fail(errc::forbidden, proto::rest::request_error::not_authorized,
-                "a super-admin route");
+    return fail(errc::forbidden, proto::rest::request_error::not_authorized, "a super-admin route");
   }
   return {};
 }
@@ -300,8 +299,7 @@ Result<NodeIdsStatus> ManufacturingService::node_ids_status(const Principal& who
     }
     return fail(ids.error());
   }
-  return NodeIdsStatus{"success",
-                       signed_url(base_url, "/v1/mfg/node_ids", "node_ids", request_id)};
+  return NodeIdsStatus{"success", signed_url(base_url, "/v1/mfg/node_ids", "node_ids", request_id)};
 }
 
 Result<std::string> ManufacturingService::download_node_ids(std::string_view request_id,
@@ -379,8 +377,7 @@ Result<std::string> ManufacturingService::register_certificates(const Principal&
                                                                 const RegistrationRequest& req) {
   if (auto r = require_admin(who); !r)
     return fail(r.error());
-  for (const auto& [name, value] :
-       std::array<std::pair<std::string_view, std::string_view>, 5>{
+  for (const auto& [name, value] : std::array<std::pair<std::string_view, std::string_view>, 5>{
            {{"group_name", req.group_name},
             {"parent_group_name", req.parent_group_name},
             {"type", req.type},
@@ -393,8 +390,7 @@ Result<std::string> ManufacturingService::register_certificates(const Principal&
   if (!tags)
     return fail(tags.error());
   if (!req.parent_group_name.empty() && req.group_name.empty()) {
-    return fail(errc::invalid_argument, code::field_invalid,
-                "parent_group_name needs group_name");
+    return fail(errc::invalid_argument, code::field_invalid, "parent_group_name needs group_name");
   }
   auto record = repository_.get_registration(req.request_id);
   if (!record) {
@@ -452,8 +448,8 @@ Result<std::string> ManufacturingService::register_certificates(const Principal&
     queue_.push_back(record->request_id);
   }
   queue_wake_.notify_one();
-  log::info(Channel::service, "registration queued request_id={} file={} by={}",
-            record->request_id, record->file_name, who.user_id);
+  log::info(Channel::service, "registration queued request_id={} file={} by={}", record->request_id,
+            record->file_name, who.user_id);
   return record->request_id;
 }
 
@@ -517,8 +513,8 @@ Result<ManufacturingCa> ManufacturingService::add_ca(const Principal& who, std::
   const auto now = now_s();
   if (info->not_after <= now)
     return fail(errc::invalid_argument, code::ca_invalid, "the CA certificate has expired");
-  storage::ManufacturingCaRecord record{info->fingerprint_hex, info->subject,
-                                        info->certificate_pem, info->not_after, who.user_id, now};
+  storage::ManufacturingCaRecord record{info->fingerprint_hex, info->subject, info->certificate_pem,
+                                        info->not_after,       who.user_id,   now};
   if (auto r = repository_.create_ca(record); !r) {
     if (r.error().code == errc::already_exists) {
       return fail(errc::conflict, code::ca_exists,
@@ -667,8 +663,8 @@ void ManufacturingService::process(std::string_view request_id) {
     return finish(RegistrationState::failure, "the uploaded file cannot be read");
   auto rows = proto::parse_node_certs_csv(*bytes);
   if (!rows)
-    return finish(RegistrationState::failure, "the file is not a node_certs.csv: " +
-                                                  rows.error().context);
+    return finish(RegistrationState::failure,
+                  "the file is not a node_certs.csv: " + rows.error().context);
   if (rows->size() > options_.max_rows) {
     return finish(RegistrationState::failure,
                   "the file has " + std::to_string(rows->size()) + " rows; at most " +
@@ -707,8 +703,8 @@ void ManufacturingService::process(std::string_view request_id) {
     ++record->failed;
     if (listed < options_.max_listed_errors) {
       errors += "\nline " + std::to_string(row.line) + " node " +
-                (row.node_id.empty() ? std::string("(none)") : row.node_id.substr(0, 128)) +
-                ": " + std::string(why);
+                (row.node_id.empty() ? std::string("(none)") : row.node_id.substr(0, 128)) + ": " +
+                std::string(why);
       ++listed;
     }
   };
@@ -788,8 +784,8 @@ void ManufacturingService::process(std::string_view request_id) {
     summary += ", " + std::to_string(record->failed) + " refused:";
     summary += errors;
     if (static_cast<std::size_t>(record->failed) > listed)
-      summary += "\n… and " + std::to_string(record->failed - static_cast<std::int64_t>(listed)) +
-                 " more";
+      summary +=
+          "\n… and " + std::to_string(record->failed - static_cast<std::int64_t>(listed)) + " more";
   }
   const auto state = record->failed == 0      ? RegistrationState::success
                      : record->registered > 0 ? RegistrationState::partial_success

@@ -160,8 +160,7 @@ class ManufacturingService {
   Result<std::string> register_certificates(const Principal& who,
                                             const RegistrationRequest& request);
   /// Errors: not_found `request_not_found`.
-  Result<RegistrationStatus> registration_status(const Principal& who,
-                                                 std::string_view request_id);
+  Result<RegistrationStatus> registration_status(const Principal& who, std::string_view request_id);
   /// Groups named `group_name` (empty array when none).
   Result<std::vector<AdminGroup>> node_groups(const Principal& who, std::string_view group_name);
 
@@ -190,12 +189,11 @@ class ManufacturingService {
  private:
   Result<void> require_admin(const Principal& who) const;
   std::int64_t now_s() const;
-  std::string sign(std::string_view kind, std::string_view request_id,
-                   std::int64_t expires) const;
+  std::string sign(std::string_view kind, std::string_view request_id, std::int64_t expires) const;
   Result<void> check_signature(std::string_view kind, std::string_view request_id,
                                std::string_view expires, std::string_view sig) const;
-  std::string signed_url(std::string_view base_url, std::string_view path,
-                         std::string_view kind, std::string_view request_id) const;
+  std::string signed_url(std::string_view base_url, std::string_view path, std::string_view kind,
+                         std::string_view request_id) const;
   void process(std::string_view request_id);
   void publish_registered();
   void publish_revoked();

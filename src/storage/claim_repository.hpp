@@ -24,8 +24,8 @@ enum class ClaimState {
 
 /// How a certificate was obtained.
 enum class ClaimMethod {
-  assisted,  ///< with a user token: phone app (assisted) or the CLI (host-driven)
-  self,      ///< by the node itself, without a user
+  assisted,      ///< with a user token: phone app (assisted) or the CLI (host-driven)
+  self,          ///< by the node itself, without a user
   manufactured,  ///< registered from a production batch (ManufacturingRepository)
 };
 

@@ -145,8 +145,7 @@ class ManufacturingRepository {
   /// created at `at` with a fresh id `new_group_id` when missing.
   virtual Result<AdminGroupRecord> ensure_group(std::string_view name,
                                                 const std::optional<std::string>& parent_group_id,
-                                                std::string_view new_group_id,
-                                                std::int64_t at) = 0;
+                                                std::string_view new_group_id, std::int64_t at) = 0;
   /// Every group named `name` (top-level and children), by id.
   virtual Result<std::vector<AdminGroupRecord>> find_groups(std::string_view name) = 0;
 
@@ -176,8 +175,7 @@ class ManufacturingRepository {
   /// has no admin revocation.
   virtual Result<void> allow_reclaim(std::string_view node_id) = 0;
   /// The admin revocation of `node_id`, if any.
-  virtual Result<std::optional<NodeRevocationRecord>> node_revocation(
-      std::string_view node_id) = 0;
+  virtual Result<std::optional<NodeRevocationRecord>> node_revocation(std::string_view node_id) = 0;
   /// Revoked certificates, newest revocation first, after the first `offset`; at most
   /// `limit`; only of `node_id` when it is not empty.
   virtual Result<std::vector<RevokedCertificate>> list_revoked(std::string_view node_id,

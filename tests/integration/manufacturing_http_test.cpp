@@ -79,8 +79,8 @@ class ManufacturingHttpTest : public ::testing::Test {
         claims_(db_),
         repository_(db_),
         signer_(*auth::TokenSigner::from_key(std::string(32, 'k'))),
-        stratus_ca_(*pki::CertificateAuthority::create("Stratus CA", std::chrono::days(365),
-                                                       clock_)),
+        stratus_ca_(
+            *pki::CertificateAuthority::create("Stratus CA", std::chrono::days(365), clock_)),
         inspector_(stratus_ca_.certificate()),
         trust_(dir_.path() / "trust", dir_.path() / "registered"),
         files_(dir_.path() / "uploads"),
@@ -90,8 +90,8 @@ class ManufacturingHttpTest : public ::testing::Test {
     service::AccountOptions account_options;
     account_options.argon2_ops_limit = 1;
     account_options.argon2_mem_limit_bytes = 8 * 1024;
-    accounts_ = std::make_unique<service::AccountService>(accounts_repo_, mailer_, signer_,
-                                                          clock_, account_options);
+    accounts_ = std::make_unique<service::AccountService>(accounts_repo_, mailer_, signer_, clock_,
+                                                          account_options);
     service::ManufacturingOptions options;
     options.mqtt_host = "a1b2c3-ats.iot.example.com";
     options.url_key = std::string(32, 'u');
@@ -131,8 +131,7 @@ class ManufacturingHttpTest : public ::testing::Test {
 
   // As the admin CLI calls: the raw token in Authorization, JSON content type.
   HttpReply call(std::string_view method, std::string_view target, const std::string& token,
-                 std::string_view body = {},
-                 std::string_view content_type = "application/json") {
+                 std::string_view body = {}, std::string_view content_type = "application/json") {
     HeaderList h{{"Content-Type", std::string(content_type)}};
     if (!token.empty())
       h.emplace_back("Authorization", token);
@@ -206,8 +205,7 @@ TEST_F(ManufacturingHttpTest, TheAdminCliSeesTheShapesItReads) {
   // Node ids: request, poll, download without credentials.
   const auto requested = parsed(call("POST", "/v1/admin/node_ids", admin_, R"({"node_count":3})"));
   const std::string request_id(requested.at("request_id").as_string());
-  const auto status =
-      parsed(call("GET", "/v1/admin/node_ids?request_id=" + request_id, admin_));
+  const auto status = parsed(call("GET", "/v1/admin/node_ids?request_id=" + request_id, admin_));
   EXPECT_EQ(status.at("status"), json::value("success"));
   const std::string url(status.at("url").as_string());
   EXPECT_TRUE(url.starts_with("http://127.0.0.1")) << url;  // the Host the caller sent
@@ -242,14 +240,15 @@ TEST_F(ManufacturingHttpTest, TheRegisterFlowOfTheAdminCli) {
   EXPECT_EQ(put.status, 200) << put.body;
   EXPECT_EQ(call("PUT", target_of(url), "", csv, "application/octet-stream").status, 409)
       << "one upload per URL";
-  const auto forged = call("PUT", "/v1/mfg/upload?request_id=" + request_id +
-                                      "&expires=99999999999&sig=" + std::string(64, '0'),
+  const auto forged = call("PUT",
+                           "/v1/mfg/upload?request_id=" + request_id +
+                               "&expires=99999999999&sig=" + std::string(64, '0'),
                            "", csv, "application/octet-stream");
   EXPECT_EQ(forged.status, 403) << forged.body;
-  EXPECT_EQ(call("PUT", target_of(url), "", std::string(kMaxUpload + 1, 'x'),
-                 "application/octet-stream")
-                .status,
-            413);
+  EXPECT_EQ(
+      call("PUT", target_of(url), "", std::string(kMaxUpload + 1, 'x'), "application/octet-stream")
+          .status,
+      413);
 
   json::object body{{"file_name", "node_certs.csv"},
                     {"file_md5", md5_hex(csv)},

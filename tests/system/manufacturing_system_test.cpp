@@ -68,9 +68,9 @@ class ManufacturingSystemTest : public ::testing::Test {
     ASSERT_EQ(made.exit_code, 0) << made.err;
     stratusd_ = new StratusdProcess(data, settings);
     ASSERT_TRUE(stratusd_->start()) << stratusd_->output();
-    const auto login = rest_call(*stratusd_, "POST", "/v1/login2", "",
-                                 R"({"user_name":")" + std::string(kAdmin) +
-                                     R"(","password":")" + kPassword + "\"}");
+    const auto login = rest_call(
+        *stratusd_, "POST", "/v1/login2", "",
+        R"({"user_name":")" + std::string(kAdmin) + R"(","password":")" + kPassword + "\"}");
     ASSERT_EQ(login.status, 200) << login.body;
     admin_ = new std::string(json::parse(login.body).at("accesstoken").as_string());
     alice_ = new std::string(signed_up_token(*stratusd_, "alice@example.com"));
@@ -82,8 +82,8 @@ class ManufacturingSystemTest : public ::testing::Test {
     delete dir_;
   }
 
-  static HttpReply call(std::string_view method, std::string_view target,
-                        const std::string& token, std::string_view body = {}) {
+  static HttpReply call(std::string_view method, std::string_view target, const std::string& token,
+                        std::string_view body = {}) {
     return rest_call(*stratusd_, method, target, token, body);
   }
 
@@ -114,8 +114,8 @@ class ManufacturingSystemTest : public ::testing::Test {
 
   // The admin CLI's `certs devicecert register` over REST; returns the final status.
   static json::object register_csv(const std::string& csv) {
-    const auto ticket = call("GET", "/v1/admin/node_certificates/register?file_name=nc.csv",
-                             *admin_);
+    const auto ticket =
+        call("GET", "/v1/admin/node_certificates/register?file_name=nc.csv", *admin_);
     EXPECT_EQ(ticket.status, 200) << ticket.body;
     const auto t = json::parse(ticket.body).as_object();
     const std::string url(t.at("url").as_string());
@@ -133,8 +133,8 @@ class ManufacturingSystemTest : public ::testing::Test {
     json::object status;
     EXPECT_TRUE(wait_until(
         [&] {
-          const auto r = call(
-              "GET", "/v1/admin/node_certificates/register?request_id=" + request_id, *admin_);
+          const auto r =
+              call("GET", "/v1/admin/node_certificates/register?request_id=" + request_id, *admin_);
           status = json::parse(r.body).as_object();
           const auto s = status.at("status").as_string();
           return s != "queued" && s != "in_progress";
@@ -146,9 +146,9 @@ class ManufacturingSystemTest : public ::testing::Test {
   // The legacy mapping: the user's request and the node's user/mapping report.
   static bool map_to(TestMqttClient& node, const std::string& node_id, const std::string& token) {
     const std::string user_id = user_id_for(*stratusd_, token);
-    const auto mapping = call("PUT", "/v1/user/nodes/mapping", token,
-                              R"({"node_id":")" + node_id +
-                                  R"(","secret_key":"m4p","operation":"add"})");
+    const auto mapping =
+        call("PUT", "/v1/user/nodes/mapping", token,
+             R"({"node_id":")" + node_id + R"(","secret_key":"m4p","operation":"add"})");
     if (mapping.status != 200)
       return false;
     const std::string request_id(json::parse(mapping.body).at("request_id").as_string());
@@ -173,8 +173,8 @@ class ManufacturingSystemTest : public ::testing::Test {
 
 TEST_F(ManufacturingSystemTest, ARegisteredManufacturedNodeConnectsAndMapsOthersOfTheCaAreRefused) {
   const SystemClock clock;
-  auto factory = pki::CertificateAuthority::create("Acme Factory CA", std::chrono::days(3650),
-                                                   clock);
+  auto factory =
+      pki::CertificateAuthority::create("Acme Factory CA", std::chrono::days(3650), clock);
   auto stranger = pki::CertificateAuthority::create("Stranger CA", std::chrono::days(3650), clock);
   ASSERT_TRUE(factory && stranger);
   const auto registered_pem = issue(*factory, "acmenode0001", "registered");
@@ -188,8 +188,9 @@ TEST_F(ManufacturingSystemTest, ARegisteredManufacturedNodeConnectsAndMapsOthers
   TestMqttClient early(options("acmenode0001", "registered"));
   EXPECT_NE(early.connect(), 0);
 
-  const auto ca = call("POST", "/v1/admin/cacert", *admin_,
-                       json::serialize(json::object{{"certificate", factory->certificate().to_pem()}}));
+  const auto ca =
+      call("POST", "/v1/admin/cacert", *admin_,
+           json::serialize(json::object{{"certificate", factory->certificate().to_pem()}}));
   ASSERT_EQ(ca.status, 200) << ca.body;
   std::string csv = proto::write_node_certs_csv(
       std::vector<proto::NodeCertRow>{{"acmenode0001", registered_pem, "", 0}});
@@ -254,10 +255,10 @@ TEST_F(ManufacturingSystemTest, RevocationKicksTheNodeAndRefusesItOthersStayConn
   // Claiming it again issues nothing until the admin allows it, once.
   const auto refused = claim("7CDFA1000001", "victim2");
   EXPECT_NE(refused.find("156001"), std::string::npos) << refused;
-  ASSERT_EQ(call("POST", "/v1/admin/nodes/allow_reclaim", *admin_,
-                 R"({"node_id":")" + victim + "\"}")
-                .status,
-            200);
+  ASSERT_EQ(
+      call("POST", "/v1/admin/nodes/allow_reclaim", *admin_, R"({"node_id":")" + victim + "\"}")
+          .status,
+      200);
   ASSERT_EQ(claim("7CDFA1000001", "victim3"), victim);
   TestMqttClient reclaimed(options(victim, "victim3"));
   EXPECT_EQ(reclaimed.connect(), 0) << "the new certificate works";

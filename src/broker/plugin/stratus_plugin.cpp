@@ -136,10 +136,10 @@ bool refresh_file(FingerprintFile& file) {
   struct stat st {};
   const bool exists = ::stat(file.path.c_str(), &st) == 0;
   const auto& old = file.seen_stat;
-  const bool changed = exists != file.seen ||
-                       (exists && (st.st_size != old.st_size || st.st_ino != old.st_ino ||
-                                   st.st_mtim.tv_sec != old.st_mtim.tv_sec ||
-                                   st.st_mtim.tv_nsec != old.st_mtim.tv_nsec));
+  const bool changed =
+      exists != file.seen || (exists && (st.st_size != old.st_size || st.st_ino != old.st_ino ||
+                                         st.st_mtim.tv_sec != old.st_mtim.tv_sec ||
+                                         st.st_mtim.tv_nsec != old.st_mtim.tv_nsec));
   if (!changed)
     return false;
   if (!load_fingerprints(file, exists))
@@ -218,9 +218,9 @@ void publish_subscribed(std::string_view node_id) {
   std::string topic(stratus::proto::kSubscribedTopicPrefix);
   topic += node_id;
   static constexpr std::string_view kPayload = "params/remote";
-  const int rc = mosquitto_broker_publish_copy(nullptr, topic.c_str(),
-                                               static_cast<int>(kPayload.size()), kPayload.data(),
-                                               1, false, nullptr);
+  const int rc =
+      mosquitto_broker_publish_copy(nullptr, topic.c_str(), static_cast<int>(kPayload.size()),
+                                    kPayload.data(), 1, false, nullptr);
   if (rc != MOSQ_ERR_SUCCESS) {
     mosquitto_log_printf(MOSQ_LOG_WARNING, "stratus: subscription event for %s failed: %s",
                          std::string(node_id).c_str(), mosquitto_strerror(rc));

@@ -3,10 +3,10 @@
 // register command makes the REST calls Espressif's admin CLI makes (upload URL, raw PUT,
 // POST with the MD5, status on the same path), after the same rewrite of the file (blank
 // rows dropped, rows ending in CRLF, minimal quoting) and the same CN = node_id check.
-#include <CLI/CLI.hpp>
-#include <boost/json.hpp>
 #include <openssl/evp.h>
 
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -117,8 +117,8 @@ Result<std::string> upload_bytes(std::string_view text, bool validate) {
 
 void print_status(Context& ctx, const rest::RegistrationStatusAnswer& st) {
   ctx.out() << key_values({{"status", st.status},
-                           {"registered", std::to_string(st.registered) + " of " +
-                                              std::to_string(st.total)},
+                           {"registered",
+                            std::to_string(st.registered) + " of " + std::to_string(st.total)},
                            {"failed", std::to_string(st.failed)}})
             << st.description << '\n';
 }
@@ -267,11 +267,11 @@ int revoked(Context& ctx, const MfgOptions& o) {
   std::vector<std::vector<std::string>> rows;
   const auto now = ctx.clock().now();
   for (const auto& e : page->revoked) {
-    rows.push_back({e.node_id,
-                    format_local_time(std::chrono::system_clock::time_point(
-                                          std::chrono::seconds(e.revoked_at)),
-                                      now),
-                    e.method, e.serial, e.reason});
+    rows.push_back(
+        {e.node_id,
+         format_local_time(
+             std::chrono::system_clock::time_point(std::chrono::seconds(e.revoked_at)), now),
+         e.method, e.serial, e.reason});
   }
   ctx.out() << render_table({"NODE ID", "REVOKED", "METHOD", "SERIAL", "REASON"}, rows);
   if (page->next_start)

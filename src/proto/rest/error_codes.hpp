@@ -289,8 +289,9 @@
     "Stratus)")                                                                                    \
   X(automation_error, too_many_automations, 127101, "400",                                         \
     "automation: the caller has `automations.max_per_user` automations already (Stratus)")         \
-  /* --- OTA images and jobs (rainmaker-cloud.md §6, error codes 104/105; docs/adr/0013) */        \
-  X(ota_image_error, image_missing, 104001, "400", "OTA image: `base64_fwimage` or the body missing") \
+  /* --- OTA images and jobs (rainmaker-cloud.md §6, error codes 104/105; docs/adr/0013) */       \
+  X(ota_image_error, image_missing, 104001, "400",                                                 \
+    "OTA image: `base64_fwimage` or the body missing")                                             \
   X(ota_image_error, name_missing, 104002, "400", "OTA image: `image_name` missing")               \
   X(ota_image_error, image_invalid, 104003, "400",                                                 \
     "OTA image: not an ESP application image (header, segments or checksum; the description "      \
@@ -302,12 +303,13 @@
   X(ota_image_error, not_found, 104015, "404", "OTA image: no such image")                         \
   X(ota_image_error, in_use, 104016, "409", "OTA image: an active job uses it")                    \
   X(ota_image_error, id_missing, 104018, "400", "OTA image: `ota_image_id` missing")               \
-  X(ota_image_error, too_large, 104030, "400", "OTA image: over `ota.max_image_bytes`")             \
+  X(ota_image_error, too_large, 104030, "400", "OTA image: over `ota.max_image_bytes`")            \
   X(ota_image_error, archived, 104034, "400", "OTA image: the image is archived")                  \
   X(ota_image_error, name_invalid, 104039, "400",                                                  \
     "OTA image: `image_name` empty, over 128 bytes or with control characters")                    \
   X(ota_image_error, declared_mismatch, 104100, "400",                                             \
-    "OTA image: a declared `fw_version` or `project_name` differs from the image header (Stratus)") \
+    "OTA image: a declared `fw_version` or `project_name` differs from the image header "          \
+    "(Stratus)")                                                                                   \
   X(ota_image_error, user_upload_forbidden, 104101, "403",                                         \
     "OTA image: only a primary user of some node may upload (Stratus)")                            \
   X(ota_job_error, name_missing, 105001, "400", "OTA job: `ota_job_name` missing")                 \
@@ -326,15 +328,15 @@
   X(ota_job_error, priority_invalid, 105054, "400", "OTA job: `priority` not 1–10")                \
   X(ota_job_error, invalid_job, 105061, "400",                                                     \
     "OTA job: invalid combination (`force_push` with `user_approval`) or value")                   \
-  X(ota_job_error, inactive, 105081, "400", "OTA job: the job is not active")                       \
+  X(ota_job_error, inactive, 105081, "400", "OTA job: the job is not active")                      \
   X(ota_job_error, rollout_invalid, 105100, "400",                                                 \
-    "OTA job: `rollout` needs one of `batch_size` (1–10000) or `percent` (1–100), "                \
+    "OTA job: `rollout` needs one of `batch_size` (1–10000) or `percent` (1–100), "            \
     "`interval_s` 0–86400 and `stop_on_failure_percent` 0–100 (Stratus)")                          \
   X(ota_job_error, downloads_unavailable, 105101, "400",                                           \
-    "OTA job: stratusd serves no HTTPS (`http.tls`) and plain HTTP downloads are off "              \
+    "OTA job: stratusd serves no HTTPS (`http.tls`) and plain HTTP downloads are off "             \
     "(`ota.allow_plain_http`) (Stratus)")                                                          \
   X(ota_job_error, download_forbidden, 105102, "403",                                              \
-    "OTA download: the URL's token is invalid, expired or for another node or image, or the "     \
+    "OTA download: the URL's token is invalid, expired or for another node or image, or the "      \
     "offer was withdrawn (Stratus)")                                                               \
   /* --- claiming (spec §6; Espressif documents no codes, so these are Stratus's) ----- */        \
   X(claim_error, mac_invalid, 150001, "400",                                                       \
@@ -366,36 +368,36 @@
     "new certificate (docs/security.md)")                                                          \
   X(claim_error, already_certified, 150014, "403",                                                 \
     "self claiming: the node id already holds a valid certificate")                                \
-  /* --- manufacturing and revocation (Stratus's own, docs/adr/0014) ---------------- */          \
+  /* --- manufacturing and revocation (Stratus's own, docs/adr/0014) ---------------- */           \
   X(mfg_error, reclaim_forbidden, 156001, "403",                                                   \
     "claiming: an admin revoked the node; a new certificate needs `POST "                          \
     "/v1/admin/nodes/allow_reclaim`")                                                              \
-  X(mfg_error, node_count_invalid, 156002, "400", "node ids: `node_count` is not 1–50000")        \
+  X(mfg_error, node_count_invalid, 156002, "400", "node ids: `node_count` is not 1–50000")         \
   X(mfg_error, request_not_found, 156003, "404",                                                   \
-    "manufacturing: no node-id or registration request with this `request_id`")                   \
+    "manufacturing: no node-id or registration request with this `request_id`")                    \
   X(mfg_error, file_name_invalid, 156004, "400",                                                   \
-    "registration: `file_name` missing, over 255 bytes, or with a path separator or control "     \
+    "registration: `file_name` missing, over 255 bytes, or with a path separator or control "      \
     "characters")                                                                                  \
   X(mfg_error, signed_url_invalid, 156005, "403",                                                  \
-    "manufacturing upload/download URL: the token is malformed, expired or for another request")  \
+    "manufacturing upload/download URL: the token is malformed, expired or for another request")   \
   X(mfg_error, file_missing, 156006, "400",                                                        \
-    "registration: no file was uploaded for this `request_id` (PUT the upload URL first)")        \
+    "registration: no file was uploaded for this `request_id` (PUT the upload URL first)")         \
   X(mfg_error, md5_mismatch, 156007, "400",                                                        \
-    "registration: `file_md5` is not the MD5 of the uploaded file")                               \
+    "registration: `file_md5` is not the MD5 of the uploaded file")                                \
   X(mfg_error, registration_state, 156008, "409",                                                  \
-    "registration: the request was registered already, or its file was uploaded already")         \
+    "registration: the request was registered already, or its file was uploaded already")          \
   X(mfg_error, ca_invalid, 156009, "400",                                                          \
-    "CA registration: not a PEM certificate with CA:TRUE, or expired")                            \
-  X(mfg_error, ca_exists, 156010, "409", "CA registration: this CA is registered already")        \
+    "CA registration: not a PEM certificate with CA:TRUE, or expired")                             \
+  X(mfg_error, ca_exists, 156010, "409", "CA registration: this CA is registered already")         \
   X(mfg_error, node_not_found, 156011, "404",                                                      \
     "revocation: no node and no certificate with this `node_id`")                                  \
   X(mfg_error, not_revoked, 156012, "404",                                                         \
-    "`allow_reclaim`: the node was not revoked by an admin")                                      \
+    "`allow_reclaim`: the node was not revoked by an admin")                                       \
   X(mfg_error, field_invalid, 156013, "400",                                                       \
-    "manufacturing: a field is malformed (`node_id`, `reason`, `group_name`, `tags`, `type`, "    \
-    "`model`, `subtype`: the description names it)")                                              \
+    "manufacturing: a field is malformed (`node_id`, `reason`, `group_name`, `tags`, `type`, "     \
+    "`model`, `subtype`: the description names it)")                                               \
   X(mfg_error, queue_full, 156014, "503",                                                          \
-    "registration: `manufacturing.max_queued_registrations` jobs are waiting; retry later")       \
+    "registration: `manufacturing.max_queued_registrations` jobs are waiting; retry later")        \
   /* --- live events, alerts and webhooks (Stratus's own, docs/adr/0010) ------------ */           \
   X(event_error, invalid_filter, 152001, "400",                                                    \
     "events: bad `node_ids`, `types` or `last_event_id` (query or first message)")                 \

@@ -72,8 +72,7 @@ json::object to_json(const RegistrationStatusAnswer& s) {
 
 RegistrationStatusAnswer parse_registration_status(const json::object& o) {
   return RegistrationStatusAnswer{string_or(o, "status"), string_or(o, "description"),
-                                  int_or(o, "total"), int_or(o, "registered"),
-                                  int_or(o, "failed")};
+                                  int_or(o, "total"), int_or(o, "registered"), int_or(o, "failed")};
 }
 
 json::object to_json(const UploadUrlAnswer& a) {
@@ -107,9 +106,9 @@ json::object to_json(const RevokedCertificateEntry& e) {
 }
 
 RevokedCertificateEntry parse_revoked_certificate(const json::object& o) {
-  return RevokedCertificateEntry{string_or(o, "node_id"),   string_or(o, "serial"),
+  return RevokedCertificateEntry{string_or(o, "node_id"),     string_or(o, "serial"),
                                  string_or(o, "fingerprint"), string_or(o, "method"),
-                                 int_or(o, "revoked_at"),   string_or(o, "reason")};
+                                 int_or(o, "revoked_at"),     string_or(o, "reason")};
 }
 
 json::object to_json(const RevokedPage& page) {

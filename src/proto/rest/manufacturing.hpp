@@ -74,9 +74,9 @@ struct CaCertificateAnswer {
 /// One entry of `GET v1/admin/nodes/revoked` (Stratus).
 struct RevokedCertificateEntry {
   std::string node_id;
-  std::string serial;       ///< lower-case hex
-  std::string fingerprint;  ///< SHA-256 of the DER, lower-case hex
-  std::string method;       ///< how it was obtained: assisted | self | manufactured
+  std::string serial;           ///< lower-case hex
+  std::string fingerprint;      ///< SHA-256 of the DER, lower-case hex
+  std::string method;           ///< how it was obtained: assisted | self | manufactured
   std::int64_t revoked_at = 0;  ///< Unix seconds
   std::string reason;
 };

@@ -1,7 +1,6 @@
 #include "storage/sqlite/claim_repository.hpp"
 
 #include <algorithm>
-
 #include <string>
 
 namespace stratus::storage::sqlite {
@@ -213,7 +212,8 @@ Result<std::int64_t> SqliteClaimRepository::record_certificate(const ClaimedNode
         return fail(blocked.error());
       if (!blocked->empty()) {
         if (blocked->front() == 0) {
-          return fail(errc::forbidden, "node " + node.node_id +
+          return fail(errc::forbidden,
+                      "node " + node.node_id +
                           " was revoked by an admin; claiming it again needs an admin's "
                           "allow_reclaim");
         }
@@ -237,13 +237,15 @@ Result<std::int64_t> SqliteClaimRepository::record_certificate(const ClaimedNode
         if (!users->empty() && !primary)
           return fail(errc::forbidden, "node " + node.node_id + " belongs to another user");
         auto r = users->empty()
-                     ? c.execute("UPDATE claimed_nodes SET state = 'certified', updated_at = ?1 "
-                                 "WHERE node_id = ?2 AND user_id = ?3",
-                                 cert.issued_at, std::string_view(node.node_id),
-                                 std::string_view(*cert.user_id))
-                     : c.execute("UPDATE claimed_nodes SET state = 'certified', updated_at = ?1 "
-                                 "WHERE node_id = ?2",
-                                 cert.issued_at, std::string_view(node.node_id));
+                     ? c.execute(
+                           "UPDATE claimed_nodes SET state = 'certified', updated_at = ?1 "
+                           "WHERE node_id = ?2 AND user_id = ?3",
+                           cert.issued_at, std::string_view(node.node_id),
+                           std::string_view(*cert.user_id))
+                     : c.execute(
+                           "UPDATE claimed_nodes SET state = 'certified', updated_at = ?1 "
+                           "WHERE node_id = ?2",
+                           cert.issued_at, std::string_view(node.node_id));
         if (!r)
           return r;
         if (c.changes() == 0)
@@ -274,10 +276,10 @@ Result<std::int64_t> SqliteClaimRepository::record_certificate(const ClaimedNode
         if (auto r = s->run(); !r)
           return r;
       }
-      if (auto r = c.execute(
-              "UPDATE claim_certificates SET revoked_at = ?1, revoked_reason = ?2 WHERE "
-              "node_id = ?3 AND revoked_at IS NULL",
-              cert.issued_at, revoke_reason, std::string_view(cert.node_id));
+      if (auto r =
+              c.execute("UPDATE claim_certificates SET revoked_at = ?1, revoked_reason = ?2 WHERE "
+                        "node_id = ?3 AND revoked_at IS NULL",
+                        cert.issued_at, revoke_reason, std::string_view(cert.node_id));
           !r) {
         return r;
       }

@@ -71,15 +71,16 @@ Result<void> SqliteManufacturingRepository::create_node_ids(
 Result<std::vector<std::string>> SqliteManufacturingRepository::node_ids(
     std::string_view request_id) {
   return db_->with([&](Connection& c) -> Result<std::vector<std::string>> {
-    auto known = c.query_one("SELECT COUNT(*) FROM mfg_node_id_requests WHERE request_id = ?1",
-                             {"count"}, [](const Statement& s) { return s.integer(0); },
-                             request_id);
+    auto known = c.query_one(
+        "SELECT COUNT(*) FROM mfg_node_id_requests WHERE request_id = ?1", {"count"},
+        [](const Statement& s) { return s.integer(0); }, request_id);
     if (!known)
       return fail(known.error());
     if (*known == 0)
       return fail(errc::not_found, "no node id request " + std::string(request_id));
-    return c.query_all("SELECT node_id FROM mfg_node_ids WHERE request_id = ?1 ORDER BY rowid",
-                       [](const Statement& s) { return s.text(0); }, request_id);
+    return c.query_all(
+        "SELECT node_id FROM mfg_node_ids WHERE request_id = ?1 ORDER BY rowid",
+        [](const Statement& s) { return s.text(0); }, request_id);
   });
 }
 
@@ -105,13 +106,13 @@ Result<RegistrationRecord> SqliteManufacturingRepository::get_registration(
 
 Result<void> SqliteManufacturingRepository::update_registration(const RegistrationRecord& r) {
   return db_->with([&](Connection& c) -> Result<void> {
-    if (auto done = c.execute(
-            "UPDATE mfg_registrations SET file_name = ?2, state = ?3, options = ?4, "
-            "updated_at = ?5, total = ?6, registered = ?7, failed = ?8, description = ?9 "
-            "WHERE request_id = ?1",
-            std::string_view(r.request_id), std::string_view(r.file_name), to_string(r.state),
-            std::string_view(r.options), r.updated_at, r.total, r.registered, r.failed,
-            std::string_view(r.description));
+    if (auto done =
+            c.execute("UPDATE mfg_registrations SET file_name = ?2, state = ?3, options = ?4, "
+                      "updated_at = ?5, total = ?6, registered = ?7, failed = ?8, description = ?9 "
+                      "WHERE request_id = ?1",
+                      std::string_view(r.request_id), std::string_view(r.file_name),
+                      to_string(r.state), std::string_view(r.options), r.updated_at, r.total,
+                      r.registered, r.failed, std::string_view(r.description));
         !done) {
       return done;
     }
@@ -244,11 +245,10 @@ Result<std::pair<RegistrationOutcome, std::int64_t>> SqliteManufacturingReposito
         if (*mine == 0)
           return fail(errc::already_exists, "this certificate is registered already");
       }
-      if (auto r = c.execute(
-              "UPDATE claim_certificates SET revoked_at = ?1, revoked_reason = ?2 "
-              "WHERE node_id = ?3 AND revoked_at IS NULL AND fingerprint_hex <> ?4",
-              n.at, std::string_view(n.revoke_reason), node_id,
-              std::string_view(n.fingerprint_hex));
+      if (auto r = c.execute("UPDATE claim_certificates SET revoked_at = ?1, revoked_reason = ?2 "
+                             "WHERE node_id = ?3 AND revoked_at IS NULL AND fingerprint_hex <> ?4",
+                             n.at, std::string_view(n.revoke_reason), node_id,
+                             std::string_view(n.fingerprint_hex));
           !r) {
         return r;
       }
@@ -293,18 +293,17 @@ Result<std::pair<RegistrationOutcome, std::int64_t>> SqliteManufacturingReposito
           !r) {
         return r;
       }
-      if (auto r = c.execute(
-              "UPDATE nodes SET tags = (SELECT json_group_array(value) FROM ("
-              "SELECT value FROM json_each(nodes.tags) UNION "
-              "SELECT value FROM json_each(?2))) WHERE node_id = ?1",
-              node_id, std::string_view(n.tags_json));
+      if (auto r = c.execute("UPDATE nodes SET tags = (SELECT json_group_array(value) FROM ("
+                             "SELECT value FROM json_each(nodes.tags) UNION "
+                             "SELECT value FROM json_each(?2))) WHERE node_id = ?1",
+                             node_id, std::string_view(n.tags_json));
           !r) {
         return r;
       }
       if (n.group_id) {
-        if (auto r = c.execute(
-                "INSERT OR IGNORE INTO mfg_group_nodes(group_id, node_id) VALUES(?1, ?2)",
-                std::string_view(*n.group_id), node_id);
+        if (auto r =
+                c.execute("INSERT OR IGNORE INTO mfg_group_nodes(group_id, node_id) VALUES(?1, ?2)",
+                          std::string_view(*n.group_id), node_id);
             !r) {
           return r;
         }
@@ -328,9 +327,9 @@ Result<std::vector<std::string>> SqliteManufacturingRepository::registered_finge
 }
 
 Result<std::int64_t> SqliteManufacturingRepository::revoke_node(std::string_view node_id,
-                                                                 std::string_view reason,
-                                                                 std::string_view revoked_by,
-                                                                 std::int64_t at) {
+                                                                std::string_view reason,
+                                                                std::string_view revoked_by,
+                                                                std::int64_t at) {
   std::int64_t revoked = 0;
   auto done = db_->with([&](Connection& c) {
     return c.transaction([&]() -> Result<void> {
@@ -343,10 +342,9 @@ Result<std::int64_t> SqliteManufacturingRepository::revoke_node(std::string_view
         return fail(known.error());
       if (*known == 0)
         return fail(errc::not_found, "no node " + std::string(node_id));
-      if (auto r = c.execute(
-              "UPDATE claim_certificates SET revoked_at = ?1, revoked_reason = ?2 "
-              "WHERE node_id = ?3 AND revoked_at IS NULL",
-              at, reason, node_id);
+      if (auto r = c.execute("UPDATE claim_certificates SET revoked_at = ?1, revoked_reason = ?2 "
+                             "WHERE node_id = ?3 AND revoked_at IS NULL",
+                             at, reason, node_id);
           !r) {
         return r;
       }
@@ -366,8 +364,8 @@ Result<std::int64_t> SqliteManufacturingRepository::revoke_node(std::string_view
 
 Result<void> SqliteManufacturingRepository::allow_reclaim(std::string_view node_id) {
   return db_->with([&](Connection& c) -> Result<void> {
-    if (auto r =
-            c.execute("UPDATE node_revocations SET reclaim_allowed = 1 WHERE node_id = ?1", node_id);
+    if (auto r = c.execute("UPDATE node_revocations SET reclaim_allowed = 1 WHERE node_id = ?1",
+                           node_id);
         !r) {
       return r;
     }

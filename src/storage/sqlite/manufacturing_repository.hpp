@@ -40,8 +40,7 @@ class SqliteManufacturingRepository final : public ManufacturingRepository {
                                    std::string_view revoked_by, std::int64_t at) override;
   Result<void> allow_reclaim(std::string_view node_id) override;
   Result<std::optional<NodeRevocationRecord>> node_revocation(std::string_view node_id) override;
-  Result<std::vector<RevokedCertificate>> list_revoked(std::string_view node_id,
-                                                       std::size_t offset,
+  Result<std::vector<RevokedCertificate>> list_revoked(std::string_view node_id, std::size_t offset,
                                                        std::size_t limit) override;
   /// @}
 

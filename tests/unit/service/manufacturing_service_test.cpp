@@ -86,12 +86,15 @@ class ManufacturingServiceTest : public ::testing::Test {
         claims_(db_),
         nodes_(db_),
         repository_(db_),
-        stratus_ca_(*pki::CertificateAuthority::create("Stratus CA", 365d, clock_)),
-        factory_ca_(*pki::CertificateAuthority::create("Factory CA", 3650d, clock_)),
-        other_ca_(*pki::CertificateAuthority::create("Unknown CA", 3650d, clock_)),
+        stratus_ca_(
+            *pki::CertificateAuthority::create("Stratus CA", std::chrono::days(365), clock_)),
+        factory_ca_(
+            *pki::CertificateAuthority::create("Factory CA", std::chrono::days(3650), clock_)),
+        other_ca_(
+            *pki::CertificateAuthority::create("Unknown CA", std::chrono::days(3650), clock_)),
         inspector_(stratus_ca_.certificate()),
         files_(dir_.path() / "uploads"),
-        issuer_(stratus_ca_, 30d, clock_) {
+        issuer_(stratus_ca_, std::chrono::days(30), clock_) {
     EXPECT_TRUE(files_.open());
     EXPECT_TRUE(accounts_.create_user(
         storage::UserRecord{"alice", "alice@example.com", "x", true, false, "", 1, 1}));
@@ -108,7 +111,7 @@ class ManufacturingServiceTest : public ::testing::Test {
     auto key = pki::PrivateKey::generate(pki::KeyType::ecdsa_p256);
     auto csr = pki::CertificateSigningRequest::from_pem(
         *pki::CertificateSigningRequest::make_csr_pem(*key, node_id));
-    auto cert = ca.issue_client_certificate(*csr, 3650d, clock_);
+    auto cert = ca.issue_client_certificate(*csr, std::chrono::days(3650), clock_);
     EXPECT_TRUE(cert) << cert.error().message();
     return cert->to_pem();
   }
@@ -210,8 +213,7 @@ TEST_F(ManufacturingServiceTest, NodeIdsAreReservedAndDownloadedThroughASignedUr
     at = comma + 1;
   }
   ASSERT_EQ(ids.size(), 5u);
-  constexpr std::string_view kBase57 =
-      "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+  constexpr std::string_view kBase57 = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
   for (const auto& nid : ids) {
     EXPECT_EQ(nid.size(), 22u) << nid;
     EXPECT_EQ(nid.find_first_not_of(kBase57), std::string::npos) << nid;
@@ -289,8 +291,8 @@ TEST_F(ManufacturingServiceTest, ARegistrationReportsBadRowsAndRegistersTheGoodO
 TEST_F(ManufacturingServiceTest, ReRegistrationIsADuplicateWithoutForceAndReplacesWithIt) {
   ASSERT_TRUE(service_->add_ca(admin_, factory_ca_.certificate().to_pem()));
   const auto first = cert_for(factory_ca_, "node000001");
-  const auto csv1 = proto::write_node_certs_csv(std::vector<proto::NodeCertRow>{
-      {"node000001", first, "", 0}});
+  const auto csv1 =
+      proto::write_node_certs_csv(std::vector<proto::NodeCertRow>{{"node000001", first, "", 0}});
   EXPECT_EQ(status(upload_and_register(csv1)).status, "success");
   // The same file again: the same certificate is registered already.
   const auto again = status(upload_and_register(csv1));
@@ -304,8 +306,8 @@ TEST_F(ManufacturingServiceTest, ReRegistrationIsADuplicateWithoutForceAndReplac
 
   // A new certificate for the same node id: refused without force ...
   const auto second = cert_for(factory_ca_, "node000001");
-  const auto csv2 = proto::write_node_certs_csv(std::vector<proto::NodeCertRow>{
-      {"node000001", second, "", 0}});
+  const auto csv2 =
+      proto::write_node_certs_csv(std::vector<proto::NodeCertRow>{{"node000001", second, "", 0}});
   const auto dup = status(upload_and_register(csv2));
   EXPECT_EQ(dup.status, "failure");
   EXPECT_NE(dup.description.find("--force"), std::string::npos) << dup.description;
@@ -428,9 +430,9 @@ TEST_F(ManufacturingServiceTest, RevocationBlocksReclaimingUntilAnAdminAllowsItO
 
 TEST_F(ManufacturingServiceTest, ARevokedManufacturedNodeLeavesTheRegisteredList) {
   ASSERT_TRUE(service_->add_ca(admin_, factory_ca_.certificate().to_pem()));
-  const auto csv = proto::write_node_certs_csv(std::vector<proto::NodeCertRow>{
-      {"mfgnode1", cert_for(factory_ca_, "mfgnode1"), "", 0},
-      {"mfgnode2", cert_for(factory_ca_, "mfgnode2"), "", 0}});
+  const auto csv = proto::write_node_certs_csv(
+      std::vector<proto::NodeCertRow>{{"mfgnode1", cert_for(factory_ca_, "mfgnode1"), "", 0},
+                                      {"mfgnode2", cert_for(factory_ca_, "mfgnode2"), "", 0}});
   EXPECT_EQ(status(upload_and_register(csv)).status, "success");
   ASSERT_EQ(trust_.registered.size(), 2u);
   ASSERT_TRUE(service_->revoke_node(admin_, "mfgnode1", "returned"));
