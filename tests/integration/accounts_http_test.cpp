@@ -133,6 +133,19 @@ constexpr AdminRoute kAdminRoutes[] = {
     {"GET", "/v1/admin/otajob/status?ota_job_id=j", ""},
     {"GET", "/v1/admin/nodes/tsdata?node_id=n1&param_name=Sensor.Temperature", ""},
     {"GET", "/v1/admin/nodes/simple_tsdata?node_id=n1&param_name=Sensor.Mode&data_type=string", ""},
+    // manufacturing and revocation (docs/adr/0014)
+    {"GET", "/v1/admin/mqtt_host", ""},
+    {"GET", "/v1/admin/rainmaker_deployment_details?pre_requisite=True", ""},
+    {"POST", "/v1/admin/node_ids", R"({"node_count":2})"},
+    {"GET", "/v1/admin/node_ids?request_id=r", ""},
+    {"GET", "/v1/admin/node_certificates/register?file_name=certs.csv", ""},
+    {"POST", "/v1/admin/node_certificates/register", R"({"request_id":"r","file_md5":"x"})"},
+    {"GET", "/v1/admin/node_group?group_name=g", ""},
+    {"POST", "/v1/admin/cacert", R"({"certificate":"x"})"},
+    {"GET", "/v1/admin/cacert", ""},
+    {"POST", "/v1/admin/nodes/revoke", R"({"node_id":"n1"})"},
+    {"POST", "/v1/admin/nodes/allow_reclaim", R"({"node_id":"n1"})"},
+    {"GET", "/v1/admin/nodes/revoked", ""},
 };
 
 std::string payload_of(std::string_view jwt) {
