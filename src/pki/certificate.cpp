@@ -153,7 +153,7 @@ bool Certificate::has_client_auth_usage() const {
 namespace {
 std::string name_text(const X509_NAME* name) {
   detail::BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253) < 0) {
+  if (!bio || X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0) {
     ERR_clear_error();
     return {};
   }
@@ -192,22 +192,6 @@ bool Certificate::matches_key(const PrivateKey& key) const {
   const bool ok = public_key != nullptr && EVP_PKEY_eq(public_key, Access::pkey(key)) == 1;
   ERR_clear_error();
   return ok;
-}
-
-std::string Certificate::subject_text() const {
-  BIO* bio = BIO_new(BIO_s_mem());
-  if (bio == nullptr)
-    return {};
-  std::string out;
-  if (X509_NAME_print_ex(bio, X509_get_subject_name(impl().x509.get()), 0,
-                         XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
-    char* data = nullptr;
-    const long len = BIO_get_mem_data(bio, &data);
-    if (len > 0)
-      out.assign(data, static_cast<std::size_t>(len));
-  }
-  BIO_free(bio);
-  return out;
 }
 
 std::string Certificate::subject_hash_hex() const {

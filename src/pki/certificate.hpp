@@ -60,8 +60,6 @@ class Certificate {
   [[nodiscard]] bool has_client_auth_usage() const;
   /// The issuer's distinguished name as one line of text, RFC 2253 order ("CN=x,O=y").
   [[nodiscard]] std::string issuer_text() const;
-  /// The subject's distinguished name, as `issuer_text`.
-  [[nodiscard]] std::string subject_text() const;
 
   /// Whether `issuer` issued this certificate: this certificate's issuer name equals
   /// `issuer`'s subject name and its signature verifies with `issuer`'s public key.
