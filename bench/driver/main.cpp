@@ -26,6 +26,7 @@ void add_target_options(CLI::App& cmd, Target& target) {
   cmd.add_option("--user", target.user, "Bench account")->capture_default_str();
   cmd.add_option("--password", target.password, "Its password")->capture_default_str();
   cmd.add_option("--mqtt-port", target.mqtt_port, "stratusd's device port (overrides node.info)");
+  cmd.add_option("--ca-file", target.ca_file, "CA to trust for an https server");
 }
 
 int print(const Result<ScenarioOutput>& output) {
@@ -178,6 +179,28 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1.0, 3600.0))
       ->capture_default_str();
 
+  OtaArgs ota;
+  auto* ota_cmd = app.add_subcommand("ota", "One OTA job over a swarm vs the download ceiling");
+  add_target_options(*ota_cmd, target);
+  ota_cmd->add_option("--creds-dir", ota.creds_dir, "Swarm credentials")->required();
+  ota_cmd->add_option("--count", ota.count, "Swarm nodes")->capture_default_str();
+  ota_cmd->add_option("--admin", ota.admin_user, "Super-admin user")->required();
+  ota_cmd->add_option("--admin-password", ota.admin_password, "Its password")->required();
+  ota_cmd->add_option("--image-bytes", ota.image_bytes, "Image size")
+      ->check(CLI::Range(4096, 16 * 1024 * 1024 - 4096))
+      ->capture_default_str();
+  ota_cmd->add_option("--batch-size", ota.batch_size, "Rollout batch")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  ota_cmd->add_option("--download-workers", ota.download_workers, "Concurrent downloads")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  ota_cmd->add_option("--model", ota.model, "Swarm node model")->capture_default_str();
+  ota_cmd->add_option("--timeout", ota.timeout_s, "Seconds the job may take")
+      ->check(CLI::Range(10.0, 7200.0))
+      ->capture_default_str();
+  ota_cmd->add_option("--ota-dir", ota.ota_dir, "Download directory (default <creds-dir>/ota)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -185,6 +208,10 @@ int main(int argc, char** argv) {
   }
   claim.target = prepare.target = ingest.target = control.target = cmdresp.target = target;
   events.ingest.target = target;
+  ota.target = target;
+  if (*ota_cmd) {
+    return print(run_ota(ota));
+  }
   if (*events_cmd) {
     return print(run_events(events));
   }

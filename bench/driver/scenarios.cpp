@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <condition_variable>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -15,8 +17,10 @@
 #include <thread>
 
 #include "mqtt/client.hpp"
+#include "proto/esp_image.hpp"
 #include "sim/console.hpp"
 #include "sim/node_runner.hpp"
+#include "sim/ota_downloads.hpp"
 #include "sim/swarm.hpp"
 #include "watchers.hpp"
 
@@ -1085,6 +1089,203 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
   out.results = {{"rate_per_s", args.rates.front()},      {"p50_ms", rounded(first->p50_ms)},
                  {"p99_ms", rounded(first->p99_ms)},      {"max_ms", rounded(first->max_ms)},
                  {"max_rate_p99_under_limit", best_rate}, {"rates", std::move(rates_out)}};
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// OTA: one job over a swarm, against the download ceiling.
+
+namespace {
+
+// Downloads `url` `times` times with a pool of `workers` (what the swarm's nodes share),
+// nothing else running: the server's download ceiling on this machine. MB/s, or an error.
+Result<double> download_ceiling(const std::string& url, std::uint64_t bytes, std::size_t times,
+                                int workers, const std::filesystem::path& dir,
+                                const std::string& ca_file) {
+  auto pool = sim::DownloadPool::create(workers, dir, {});
+  if (!pool) {
+    return fail(std::move(pool).error());
+  }
+  const auto start = Steady::now();
+  for (std::size_t i = 0; i < times; ++i) {
+    agent::OtaDownload request;
+    request.id = i + 1;
+    request.url = url;
+    request.file_size = bytes;
+    (*pool)->start(i, "ceiling-" + std::to_string(i % static_cast<std::size_t>(workers)) + ".bin",
+                   ca_file, request);
+  }
+  std::size_t finished = 0;
+  std::vector<sim::DownloadEvent> events;
+  const auto deadline = start + 10min;
+  while (finished < times && Steady::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+    events.clear();
+    (*pool)->drain(events);
+    for (const auto& e : events) {
+      if (e.kind != sim::DownloadEvent::Kind::finished) {
+        continue;
+      }
+      if (!*e.result) {
+        return fail(errc::unavailable, "ceiling download failed: " + e.result->error().context);
+      }
+      ++finished;
+    }
+  }
+  const double elapsed = std::chrono::duration<double>(Steady::now() - start).count();
+  if (finished < times) {
+    return fail(errc::timeout, "ceiling downloads did not finish in 10 minutes");
+  }
+  const auto stats = (*pool)->stats();
+  return static_cast<double>(stats.bytes) / 1e6 / elapsed;
+}
+
+std::int64_t ended(const proto::rest::OtaJobCounts& c) {
+  return c.success + c.failed + c.rejected + c.timed_out + c.cancelled;
+}
+
+}  // namespace
+
+Result<ScenarioOutput> run_ota(const OtaArgs& args) {
+  ScenarioOutput out;
+  out.params = {{"nodes", args.count},
+                {"image_bytes", args.image_bytes},
+                {"batch_size", args.batch_size},
+                {"download_workers", args.download_workers},
+                {"model", args.model},
+                {"transport", args.target.server.rfind("https", 0) == 0 ? "https" : "http"}};
+  auto admin = open_session(args.target);
+  if (!admin) {
+    return fail(std::move(admin).error());
+  }
+  if (auto in = admin->login(args.admin_user, args.admin_password); !in) {
+    return fail(in.error().code, "admin login: " + in.error().context);
+  }
+  const pid_t pid = server_pid(args.target.data_dir);
+  auto nodes = load_swarm_nodes(args.creds_dir, args.count, args.target);
+  if (!nodes) {
+    return fail(std::move(nodes).error());
+  }
+  std::vector<std::string> node_ids;
+  for (const auto& n : *nodes) {
+    node_ids.push_back(n.node_id);
+  }
+  const std::filesystem::path dir = args.ota_dir.empty()
+                                        ? std::filesystem::path(args.creds_dir) / "ota"
+                                        : std::filesystem::path(args.ota_dir);
+
+  // The image: a new version every run (the swarm's nodes start at 1.0.0).
+  proto::EspImageSpec spec;
+  spec.version = "2." + std::to_string(std::time(nullptr));
+  spec.project_name = args.model;
+  spec.payload_bytes = args.image_bytes;
+  auto image = proto::make_esp_image(spec);
+  if (!image) {
+    return fail(std::move(image).error());
+  }
+  std::filesystem::create_directories(dir);
+  const auto image_file = dir / "bench-image.bin";
+  std::ofstream(image_file, std::ios::binary | std::ios::trunc) << *image;
+  client::OtaImageFile upload{image_file, "bench-" + spec.version, spec.version, {}, {}, {}};
+  auto uploaded = admin->upload_ota_image(upload);
+  std::filesystem::remove(image_file);
+  if (!uploaded) {
+    return fail(uploaded.error().code, "upload: " + uploaded.error().context);
+  }
+  note("image " + uploaded->ota_image_id + " version " + spec.version + ", " +
+       std::to_string(image->size()) + " bytes");
+
+  sim::SwarmOptions options;
+  options.model = args.model;
+  options.duration = std::chrono::seconds(static_cast<std::int64_t>(args.timeout_s) + 600);
+  sim::SwarmOta ota;
+  ota.dir = dir;
+  ota.download_workers = args.download_workers;
+  options.ota = ota;
+  SwarmRun swarm(std::move(*nodes), options);
+  swarm.set_rate(0);
+  if (!swarm.wait_all_connected(300s)) {
+    return fail(errc::timeout, "not every swarm node connected within 300 s");
+  }
+  std::this_thread::sleep_for(8s);  // boot sequences in, and their otafetch answered
+  const auto rss_before = rss_kib(pid);
+  const double cpu_before = cpu_seconds(pid);
+
+  proto::rest::NewOtaJob job;
+  job.ota_job_name = "bench-" + spec.version;
+  job.ota_image_id = uploaded->ota_image_id;
+  job.nodes = node_ids;
+  job.force_push = true;
+  job.rollout = proto::rest::OtaRollout{args.batch_size, std::nullopt, 0, 10};
+  const auto start = Steady::now();
+  auto job_id = admin->create_ota_job(job);
+  if (!job_id) {
+    return fail(job_id.error().code, "job: " + job_id.error().context);
+  }
+  note("job " + *job_id + " over " + std::to_string(args.count) + " nodes");
+  std::uint64_t rss_peak = rss_before;
+  proto::rest::OtaJob state;
+  const auto deadline = start + std::chrono::duration<double>(args.timeout_s);
+  for (;;) {
+    std::this_thread::sleep_for(1s);
+    rss_peak = std::max(rss_peak, rss_kib(pid));
+    auto now = admin->ota_job(*job_id);
+    if (!now) {
+      return fail(now.error().code, "job status: " + now.error().context);
+    }
+    state = std::move(*now);
+    note("job " + state.status + ": " + std::to_string(state.counts.success) + " updated, " +
+         std::to_string(ended(state.counts) - state.counts.success) + " failed, " +
+         std::to_string(state.counts.in_progress) + " in progress, batches " +
+         std::to_string(state.batches_released));
+    if (ended(state.counts) >= static_cast<std::int64_t>(args.count) || state.status == "paused" ||
+        state.status == "finished") {
+      break;
+    }
+    if (Steady::now() > deadline) {
+      return fail(errc::timeout, "the job did not end within " +
+                                     std::to_string(static_cast<int>(args.timeout_s)) + " s");
+    }
+  }
+  const double job_s = std::chrono::duration<double>(Steady::now() - start).count();
+  const double cpu_s = cpu_seconds(pid) - cpu_before;
+  auto report = swarm.finish();
+  if (!report) {
+    return fail(std::move(report).error());
+  }
+  const auto rss_after = rss_kib(pid);
+
+  auto shown = admin->ota_image(uploaded->ota_image_id);
+  if (!shown || shown->image_url.empty()) {
+    return fail(errc::unavailable, "no admin download URL for the ceiling");
+  }
+  const auto times = std::min<std::size_t>(args.count, 200);
+  note("ceiling: " + std::to_string(times) + " downloads with " +
+       std::to_string(args.download_workers) + " workers");
+  auto ceiling = download_ceiling(shown->image_url, image->size(), times, args.download_workers,
+                                  dir, args.target.ca_file);
+  if (!ceiling) {
+    return fail(std::move(ceiling).error());
+  }
+  const double mb = static_cast<double>(image->size()) / 1e6;
+  const double throughput = mb * static_cast<double>(state.counts.success) / job_s;
+  const auto& c = state.counts;
+  out.results = {{"job_s", rounded(job_s, 1)},
+                 {"job_status", state.status},
+                 {"pause_reason", state.pause_reason},
+                 {"updated", c.success},
+                 {"failed", c.failed},
+                 {"rejected", c.rejected},
+                 {"timed_out", c.timed_out},
+                 {"nodes_per_s", rounded(static_cast<double>(c.success) / job_s, 1)},
+                 {"download_mb_per_s", rounded(throughput, 1)},
+                 {"ceiling_mb_per_s", rounded(*ceiling, 1)},
+                 {"ratio", rounded(throughput / *ceiling, 2)},
+                 {"rss_before_kib", rss_before},
+                 {"rss_peak_kib", rss_peak},
+                 {"rss_after_kib", rss_after},
+                 {"cpu_s", rounded(cpu_s, 1)},
+                 {"swarm", json::parse(sim::to_json(*report))}};
   return out;
 }
 

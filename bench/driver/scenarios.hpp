@@ -138,4 +138,30 @@ struct CmdRespArgs {
 /// alone, failures.
 Result<ScenarioOutput> run_cmdresp(const CmdRespArgs& args);
 
+/// `ota`: one OTA job updating a swarm's firmware, against the download ceiling.
+struct OtaArgs {
+  Target target;
+  std::string creds_dir;     ///< swarm credentials (claimed beforehand)
+  std::size_t count = 1000;  ///< swarm nodes, all targeted by the job
+  std::string admin_user;    ///< a super-admin (`stratusd user add --admin`)
+  std::string admin_password;
+  std::size_t image_bytes = 1024 * 1024;  ///< application bytes of the image
+  std::int64_t batch_size = 100;          ///< rollout batch
+  int download_workers = 8;               ///< the swarm's concurrent downloads (and the ceiling's)
+  std::string model = "switch";
+  double timeout_s = 1200;  ///< the job must end within this
+  std::string ota_dir;      ///< where the swarm downloads (one file per node)
+};
+
+/// A swarm of `count` nodes with OTA connects; once all are connected an image of
+/// `image_bytes` (project = model, a new version) is uploaded and a force-push job with
+/// `batch_size` batches targets every node. The job is polled each second until every node
+/// ended; stratusd's RSS is sampled then too. Then the ceiling: the same download pool
+/// fetches the image from the admin download URL `min(count, 200)` times with nothing else
+/// running. Results: `job_s` (job created → every node ended), `nodes_per_s`,
+/// `download_mb_per_s` (image bytes × updated nodes / job_s), `ceiling_mb_per_s`, `ratio`,
+/// per-state counts, the swarm's counters, stratusd `rss_before_kib`, `rss_peak_kib`,
+/// `rss_after_kib`, `cpu_s`. Errors: setup failures, or a job that does not end in time.
+Result<ScenarioOutput> run_ota(const OtaArgs& args);
+
 }  // namespace stratus::bench

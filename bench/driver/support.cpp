@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <numeric>
 #include <sstream>
@@ -44,6 +45,7 @@ std::string outbox_code(const std::filesystem::path& data_dir, const std::string
 Result<client::Session> open_session(const Target& target) {
   client::SessionOptions options;
   options.url = target.server;
+  options.ca_file = target.ca_file;
   return client::Session::open(options);
 }
 
@@ -151,6 +153,16 @@ double cpu_seconds(pid_t pid) {
     }
   }
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+pid_t server_pid(const std::string& data_dir) {
+  const std::string text = read_text(std::filesystem::path(data_dir) / "runtime.json");
+  constexpr std::string_view kKey = "\"pid\":";
+  const auto at = text.find(kKey);
+  if (at == std::string::npos) {
+    return 0;
+  }
+  return static_cast<pid_t>(std::strtol(text.c_str() + at + kKey.size(), nullptr, 10));
 }
 
 }  // namespace stratus::bench

@@ -31,6 +31,7 @@ struct Target {
   std::string password;  ///< its password
   std::string mqtt_host = "127.0.0.1";
   std::uint16_t mqtt_port = 0;  ///< device listener; 0 = the port in each node.info
+  std::string ca_file;          ///< CA to trust when `server` is https (pki/ca.crt)
 };
 
 /// A session on `target.server` (not logged in). Errors: those of `client::Session::open`.
@@ -63,5 +64,8 @@ std::uint64_t rss_kib(pid_t pid);
 
 /// CPU time (user + system) a process has used, in seconds; 0 if unknown.
 double cpu_seconds(pid_t pid);
+
+/// The pid in `<data_dir>/runtime.json` (the running stratusd's); 0 if unreadable.
+pid_t server_pid(const std::string& data_dir);
 
 }  // namespace stratus::bench

@@ -35,6 +35,10 @@ struct SwarmArgs {
   bool unlimited = false;
   bool basic_ingest = false;
   bool json = false;
+  bool ota = false;
+  std::string ota_dir;
+  int ota_workers = 8;
+  double ota_reboot_delay_s = 1;
 };
 
 // The credentials of swarm node `i` live in <creds_dir>/node-<i, 5 digits>/.
@@ -115,6 +119,15 @@ int swarm(Context& ctx, const SwarmArgs& args) {
   options.duration = std::chrono::milliseconds(static_cast<std::int64_t>(args.duration_s * 1000));
   options.max_connects_in_flight = args.connects_in_flight;
   options.basic_ingest_topics = args.basic_ingest;
+  if (args.ota) {
+    sim::SwarmOta ota;
+    ota.dir = args.ota_dir.empty() ? std::filesystem::path(args.creds_dir) / "ota"
+                                   : std::filesystem::path(args.ota_dir);
+    ota.download_workers = args.ota_workers;
+    ota.reboot_delay =
+        std::chrono::milliseconds(static_cast<std::int64_t>(args.ota_reboot_delay_s * 1000));
+    options.ota = std::move(ota);
+  }
   auto& out = ctx.env().out;
   auto report = sim::run_swarm(
       *nodes, options,
@@ -143,7 +156,20 @@ int swarm(Context& ctx, const SwarmArgs& args) {
                 static_cast<unsigned long long>(report->reports), per_s(report->reports),
                 static_cast<unsigned long long>(report->remote_sets),
                 static_cast<unsigned long long>(report->errors));
-  out << line << std::flush;
+  out << line;
+  if (args.ota) {
+    std::snprintf(line, sizeof line,
+                  "ota: downloads %llu (%.1f MB, %llu failed), updated %llu, failed %llu, "
+                  "reboots %llu\n",
+                  static_cast<unsigned long long>(report->ota_downloads),
+                  static_cast<double>(report->ota_download_bytes) / 1e6,
+                  static_cast<unsigned long long>(report->ota_download_failures),
+                  static_cast<unsigned long long>(report->ota_updated),
+                  static_cast<unsigned long long>(report->ota_failed),
+                  static_cast<unsigned long long>(report->reboots));
+    out << line;
+  }
+  out << std::flush;
   return report->connected_at_end == report->nodes ? 0 : 1;
 }
 
@@ -185,6 +211,17 @@ void add_swarm(CLI::App& app, Context& ctx) {
   cmd->add_flag("--basic-ingest", args->basic_ingest,
                 "Publish on $aws/rules/... topics as default firmware does");
   cmd->add_flag("--json", args->json, "Print the summary as one JSON object");
+  cmd->add_flag("--ota", args->ota,
+                "Take firmware updates (otafetch 5 s after connecting, as firmware does)");
+  cmd->add_option("--ota-dir", args->ota_dir,
+                  "Where images are downloaded (default: <creds-dir>/ota)");
+  cmd->add_option("--ota-workers", args->ota_workers, "Images downloading at once, at most")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  cmd->add_option("--ota-reboot-delay", args->ota_reboot_delay_s,
+                  "Seconds from a verified image to the reboot (firmware: 10)")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
   ctx.on(*cmd, [&ctx, args] { return swarm(ctx, *args); });
 }
 

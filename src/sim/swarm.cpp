@@ -10,6 +10,8 @@
 
 #include "agent/node_session.hpp"
 #include "mqtt/connection_pool.hpp"
+#include "proto/payloads.hpp"
+#include "sim/ota_downloads.hpp"
 #include "sim/virtual_node.hpp"
 
 namespace stratus::sim {
@@ -21,10 +23,13 @@ using Steady = std::chrono::steady_clock;
 constexpr auto kMaxDuration = std::chrono::hours(24);
 constexpr auto kDisconnectGrace = std::chrono::seconds(5);
 constexpr auto kPollSlice = std::chrono::milliseconds(5);
+// How often sessions with OTA run their timers (otafetch, the reboot after an update).
+constexpr auto kTickInterval = std::chrono::milliseconds(50);
 
 struct SwarmMember {
   VirtualNode node;
   std::unique_ptr<agent::NodeSession> session;
+  mqtt::ClientOptions client;  // to connect again after a reboot
   mqtt::ConnectionId id = 0;
   bool ever_connected = false;
   int in_flight = 0;  // QoS-1 publishes not yet acknowledged
@@ -67,22 +72,102 @@ class Swarm {
  private:
   void execute(SwarmMember& m) {
     for (auto& action : actions_) {
-      if (action.kind != agent::MqttAction::Kind::subscribe &&
-          action.kind != agent::MqttAction::Kind::publish) {
-        continue;  // swarm sessions run without OTA, so no other kind is ever produced
-      }
-      if (action.kind == agent::MqttAction::Kind::subscribe) {
-        if (!pool_->subscribe(m.id, action.topic, 1)) {
-          ++errors_;
-        }
-      } else if (auto mid = pool_->publish(m.id, action.topic, action.payload, 1, false); mid) {
-        ++publishes_;
-        ++m.in_flight;
-      } else {
-        ++errors_;
+      switch (action.kind) {
+        case agent::MqttAction::Kind::subscribe:
+          if (!pool_->subscribe(m.id, action.topic, 1)) {
+            ++errors_;
+          }
+          break;
+        case agent::MqttAction::Kind::publish:
+          if (auto mid = pool_->publish(m.id, action.topic, action.payload, 1, false); mid) {
+            ++publishes_;
+            ++m.in_flight;
+          } else {
+            ++errors_;
+          }
+          break;
+        case agent::MqttAction::Kind::download:
+          if (downloads_ && action.download) {
+            downloads_->start(index(m), image_file(m), m.client.tls->ca_file, *action.download);
+          }
+          break;
+        case agent::MqttAction::Kind::cancel_download:
+          if (downloads_) {
+            downloads_->cancel(index(m));
+          }
+          break;
+        case agent::MqttAction::Kind::save_ota_state:
+          break;  // a swarm node's OTA state lives in its engine as long as the swarm runs
+        case agent::MqttAction::Kind::reboot:
+          reboots_pending_.push_back(index(m));  // not inside a pool handler
+          break;
       }
     }
     actions_.clear();
+  }
+
+  std::size_t index(const SwarmMember& m) const {
+    return static_cast<std::size_t>(&m - members_.data());
+  }
+
+  static std::string image_file(const SwarmMember& m) { return m.client.client_id + ".bin"; }
+
+  // The firmware reboots: the connection drops like a power cut, the session starts a new
+  // boot (an installed image becomes the running firmware) and the node connects again.
+  void reboot(std::size_t i) {
+    auto& m = members_[i];
+    if (downloads_) {
+      downloads_->cancel(i);
+      if (m.session->ota() != nullptr && m.session->ota()->state().pending_verify) {
+        downloads_->discard(image_file(m));
+      }
+    }
+    by_id_.erase(m.id);
+    pool_->remove(m.id);
+    m.session->on_disconnected();
+    m.in_flight = 0;
+    m.session->reboot();
+    ++reboots_;
+    if (auto id = pool_->add(m.client); id) {
+      m.id = *id;
+      by_id_.emplace(*id, i);
+    } else {
+      ++errors_;
+    }
+  }
+
+  // OTA: download events into the sessions, due timers, reboots.
+  void run_ota(Steady::time_point now) {
+    downloads_->drain(download_events_);
+    for (auto& e : download_events_) {
+      auto& m = members_[e.node];
+      switch (e.kind) {
+        case DownloadEvent::Kind::header:
+          m.session->on_download_header(e.download_id, e.head, actions_);
+          break;
+        case DownloadEvent::Kind::progress:
+          m.session->on_download_progress(e.download_id, e.bytes, actions_);
+          break;
+        case DownloadEvent::Kind::finished:
+          m.session->on_download_finished(e.download_id, *e.result, actions_);
+          break;
+      }
+      execute(m);
+    }
+    download_events_.clear();
+    if (now - last_tick_ >= kTickInterval) {
+      last_tick_ = now;
+      for (auto& m : members_) {
+        if (const auto due = m.session->next_deadline(); due && *due <= now) {
+          m.session->tick(actions_);
+          execute(m);
+        }
+      }
+    }
+    for (const auto i : reboots_pending_) {
+      reboot(i);
+    }
+    reboots_pending_.clear();
   }
 
   SwarmMember* member(mqtt::ConnectionId id) {
@@ -170,7 +255,17 @@ class Swarm {
 
   void observe(double elapsed_s) {
     options_.observer(SwarmSnapshot{elapsed_s, members_.size(), pool_->connected_count(),
-                                    ever_connected_, publishes_, pubacks_, reports_});
+                                    ever_connected_, publishes_, pubacks_, reports_, ota_updated_,
+                                    ota_failed_});
+  }
+
+  // Counts a node's OTA status report (the engine's `on_report`).
+  void count_ota(proto::OtaState status) {
+    if (status == proto::OtaState::success) {
+      ++ota_updated_;
+    } else if (status == proto::OtaState::failed || status == proto::OtaState::rejected) {
+      ++ota_failed_;
+    }
   }
 
   void print_progress(double t, const mqtt::PoolStats& now, const mqtt::PoolStats& before,
@@ -205,6 +300,14 @@ class Swarm {
   std::uint64_t errors_ = 0;
   std::uint64_t last_publishes_ = 0;
   std::uint64_t last_reports_ = 0;
+  // OTA (options_.ota set)
+  std::unique_ptr<DownloadPool> downloads_;
+  std::vector<DownloadEvent> download_events_;
+  std::vector<std::size_t> reboots_pending_;
+  Steady::time_point last_tick_{};
+  std::uint64_t ota_updated_ = 0;
+  std::uint64_t ota_failed_ = 0;
+  std::uint64_t reboots_ = 0;
 };
 
 Result<SwarmReport> Swarm::run(const std::vector<SwarmNode>& nodes, const std::atomic<bool>* stop) {
@@ -232,10 +335,25 @@ Result<SwarmReport> Swarm::run(const std::vector<SwarmNode>& nodes, const std::a
     m.param = device.primary.empty() ? device.params.front().name : device.primary;
     members_.push_back(std::move(m));
   }
+  if (options_.ota) {
+    auto pool = DownloadPool::create(options_.ota->download_workers, options_.ota->dir, {});
+    if (!pool) {
+      return fail(std::move(pool).error());
+    }
+    downloads_ = std::move(*pool);
+  }
   // Sessions keep a reference to their model: make them once the vector is final.
   for (auto& m : members_) {
-    m.session = std::make_unique<agent::NodeSession>(
-        *m.node.model, clock, agent::SessionOptions{options_.basic_ingest_topics, 8192});
+    agent::SessionOptions session{options_.basic_ingest_topics, 8192};
+    if (options_.ota && m.node.ota) {
+      session.ota = *m.node.ota;
+      session.ota->fetch_delay = options_.ota->fetch_delay;
+      session.ota->reboot_delay = options_.ota->reboot_delay;
+      session.ota->on_report = [this](proto::OtaState status, std::string_view) {
+        count_ota(status);
+      };
+    }
+    m.session = std::make_unique<agent::NodeSession>(*m.node.model, clock, std::move(session));
   }
 
   mqtt::PoolOptions pool_options;
@@ -264,7 +382,8 @@ Result<SwarmReport> Swarm::run(const std::vector<SwarmNode>& nodes, const std::a
     client.tls = mqtt::TlsOptions{nodes[i].ca_file, nodes[i].cert_file, nodes[i].key_file};
     client.protocol_version = 4;
     client.keepalive = std::chrono::seconds(120);
-    auto id = pool_->add(client);
+    members_[i].client = client;
+    auto id = pool_->add(std::move(client));
     if (!id) {
       return fail(std::move(id).error());
     }
@@ -286,6 +405,9 @@ Result<SwarmReport> Swarm::run(const std::vector<SwarmNode>& nodes, const std::a
     report.peak_connected = std::max(report.peak_connected, pool_->connected_count());
     if (report.all_connected_s < 0 && ever_connected_ == members_.size()) {
       report.all_connected_s = std::chrono::duration<double>(now - start).count();
+    }
+    if (downloads_) {
+      run_ota(now);
     }
     if (options_.unlimited_rate && options_.rate_control == nullptr) {
       report_all();
@@ -337,6 +459,20 @@ Result<SwarmReport> Swarm::run(const std::vector<SwarmNode>& nodes, const std::a
   report.reports = reports_;
   report.remote_sets = remote_sets_;
   report.errors = errors_ + stats.failed_attempts;
+  if (downloads_) {
+    const auto d = downloads_->stats();
+    report.ota_downloads = d.succeeded;
+    report.ota_download_failures = d.failed;
+    report.ota_download_bytes = d.bytes;
+    downloads_.reset();  // cancels and joins before the files go
+    for (const auto& m : members_) {
+      std::error_code ec;
+      std::filesystem::remove(options_.ota->dir / image_file(m), ec);
+    }
+  }
+  report.ota_updated = ota_updated_;
+  report.ota_failed = ota_failed_;
+  report.reboots = reboots_;
   return report;
 }
 
@@ -361,7 +497,13 @@ std::string to_json(const SwarmReport& r) {
                  {"pubacks", r.pubacks},
                  {"reports", r.reports},
                  {"remote_sets", r.remote_sets},
-                 {"errors", r.errors}};
+                 {"errors", r.errors},
+                 {"ota_downloads", r.ota_downloads},
+                 {"ota_download_failures", r.ota_download_failures},
+                 {"ota_download_bytes", r.ota_download_bytes},
+                 {"ota_updated", r.ota_updated},
+                 {"ota_failed", r.ota_failed},
+                 {"reboots", r.reboots}};
   return json::serialize(o);
 }
 

@@ -8,7 +8,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,11 +37,29 @@ struct SwarmSnapshot {
   std::uint64_t publishes = 0;     ///< every publish so far
   std::uint64_t pubacks = 0;       ///< PUBACKs received so far
   std::uint64_t reports = 0;       ///< rate-driven reports so far
+  std::uint64_t ota_updated = 0;   ///< OTA `success` reports so far (with `SwarmOptions::ota`)
+  std::uint64_t ota_failed = 0;    ///< OTA `failed` and `rejected` reports so far
 };
 
 /// Receives a snapshot, on the swarm's thread: it must return quickly (copy what it needs
 /// into atomics; never block on I/O).
 using SwarmObserver = std::function<void(const SwarmSnapshot& snapshot)>;
+
+/// Firmware OTA in a swarm (spec rainmaker-device.md §8): every node of a model with OTA
+/// (`VirtualNode::ota`; built-in models: topics mode, chip esp32, project = model name) runs
+/// `agent::OtaEngine` as `stratus-node run` does, but its downloads share one
+/// `DownloadPool`. A node's OTA state lives as long as the swarm (no `ota.json`).
+struct SwarmOta {
+  /// Where images are downloaded, one file per node (`<node id>.bin`, removed once
+  /// "flashed"); created if missing.
+  std::filesystem::path dir;
+  /// Download threads shared by all nodes: at most this many images download at once.
+  int download_workers = 8;
+  /// `otafetch` this long after the first connection of a boot (firmware: 5 s).
+  std::chrono::milliseconds fetch_delay{std::chrono::seconds(5)};
+  /// Reboot this long after a verified image (firmware: 10 s).
+  std::chrono::milliseconds reboot_delay{std::chrono::seconds(1)};
+};
 
 /// How the swarm behaves.
 struct SwarmOptions {
@@ -77,6 +97,8 @@ struct SwarmOptions {
   SwarmObserver observer;
   /// Interval of `observer` calls.
   std::chrono::milliseconds observer_interval{100};
+  /// Firmware OTA; unset: the nodes take no firmware updates.
+  std::optional<SwarmOta> ota;
 };
 
 /// What happened, for the summary and benchmarks. Rates are over `elapsed_s`.
@@ -95,6 +117,13 @@ struct SwarmReport {
   std::uint64_t reports = 0;          ///< rate-driven `params/local` reports
   std::uint64_t remote_sets = 0;      ///< messages received on subscriptions
   std::uint64_t errors = 0;           ///< failed attempts + failed publishes/subscribes
+  // With `SwarmOptions::ota`:
+  std::uint64_t ota_downloads = 0;          ///< image downloads that completed
+  std::uint64_t ota_download_failures = 0;  ///< downloads that failed or were cancelled
+  std::uint64_t ota_download_bytes = 0;     ///< bytes of the completed downloads
+  std::uint64_t ota_updated = 0;            ///< `success` reports (new firmware verified)
+  std::uint64_t ota_failed = 0;             ///< `failed` and `rejected` reports
+  std::uint64_t reboots = 0;                ///< nodes rebooted into new firmware
 };
 
 /// Receives a progress line (no trailing newline), on the calling thread.
@@ -103,8 +132,10 @@ using ProgressSink = std::function<void(const std::string& line)>;
 /// Runs the swarm until `options.duration` has passed or `*stop` becomes true, then
 /// disconnects every node (bounded: at most 5 s more). Blocking; everything runs on the
 /// calling thread. The process must ignore SIGPIPE and allow about 3 file descriptors per
-/// node (`mqtt::ConnectionPool`). Errors: invalid_argument for no nodes, a bad model, or
-/// options out of range (rate < 0, duration outside (0, 24 h], max_in_flight < 1); those of
+/// node (`mqtt::ConnectionPool`). With `options.ota`, downloads run on
+/// `ota->download_workers` more threads and a reboot replaces the node's connection. Errors:
+/// invalid_argument for no nodes, a bad model, or options out of range (rate < 0, duration outside
+/// (0, 24 h], max_in_flight < 1); those of `DownloadPool::create`,
 /// `mqtt::ConnectionPool::create`/`add`.
 Result<SwarmReport> run_swarm(const std::vector<SwarmNode>& nodes, const SwarmOptions& options,
                               const ProgressSink& progress,

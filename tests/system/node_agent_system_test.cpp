@@ -1,8 +1,10 @@
 // Proves that stratus-node is a working RainMaker node against the real stratusd and
 // mosquitto over mutual TLS: it claims credentials, boots, is mapped with the console's
 // add-user, applies a set made through the REST API and reports it, reports local changes,
-// keeps its state across a broker-side reconnect, shows offline when stopped; and that a
-// swarm of 200 nodes in one process connects and reports, counted by the server.
+// keeps its state across a broker-side reconnect, shows offline when stopped; that a
+// swarm of 200 nodes in one process connects and reports, counted by the server; and that
+// `stratus otaupgrade` updates a node whose firmware takes OTA through params (the RainMaker
+// CLI's flow, spec rainmaker.md §4.6) end to end.
 // How: the stratusd, stratus-node binaries as child processes on free loopback ports; the
 // user's side through the client library (the same calls `stratus` makes).
 #include <gtest/gtest.h>
@@ -10,10 +12,13 @@
 #include <sys/wait.h>
 
 #include <boost/json.hpp>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "client/session.hpp"
+#include "proto/esp_image.hpp"
 #include "support/child_process.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
@@ -35,7 +40,9 @@ class NodeAgentSystemTest : public ::testing::Test {
     stratusd_ = new StratusdProcess(
         dir_->path() / "data",
         {"--set", "accounts.argon2_mem_limit_kib=8", "--set", "accounts.argon2_ops_limit=1",
-         "--set", "server.mqtt_host=127.0.0.1", "--set", "claiming.max_nodes_per_user=1000"});
+         "--set", "server.mqtt_host=127.0.0.1", "--set", "claiming.max_nodes_per_user=1000",
+         // otaupgrade's image URL on this plain-HTTP server
+         "--set", "ota.allow_plain_http=true"});
     ASSERT_TRUE(stratusd_->start()) << stratusd_->output();
     session_ = new client::Session(signed_up("alice@example.com"));
   }
@@ -73,6 +80,35 @@ class NodeAgentSystemTest : public ::testing::Test {
     return std::string(info.at("node_id").as_string());
   }
 
+  // `stratus <args>` (the user CLI) with its profile store in the temp dir.
+  static ProcessResult stratus(std::vector<std::string> args) {
+    args.insert(args.begin(), build_binary("stratus").string());
+    std::vector<std::string> env = {
+        "HOME=" + dir_->path().string(), "XDG_CONFIG_HOME=" + (dir_->path() / "config").string(),
+        "PATH=/usr/bin:/bin", "STRATUS_PASSWORD=" + std::string(kPassword)};
+    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
+      if (const char* value = std::getenv(name))
+        env.push_back(std::string(name) + "=" + value);
+    }
+    return run_process(args, env, "", 120s);
+  }
+
+  // Maps the running `node` to alice with the console's add-user.
+  static void map_node(const std::string& node_id, ChildProcess& node, const std::string& secret) {
+    auto request = session_->add_mapping(node_id, secret);
+    ASSERT_TRUE(request.has_value()) << request.error().context;
+    auto info = session_->user_info();
+    ASSERT_TRUE(info.has_value());
+    ASSERT_TRUE(node.write_line("add-user " + info->user_id + " " + secret));
+    ASSERT_TRUE(wait_until(
+        [&] {
+          auto s = session_->mapping_status(*request);
+          return s && *s == client::MappingStatus::confirmed;
+        },
+        20s))
+        << node.output();
+  }
+
   static json::object params(const std::string& node_id) {
     auto p = session_->node_params(node_id);
     if (!p) {
@@ -103,18 +139,7 @@ TEST_F(NodeAgentSystemTest, VirtualLightIsClaimedMappedControlledAndReports) {
   ASSERT_TRUE(node.wait_output("connected", 20s)) << node.output();
 
   // Mapping, as `stratus test --addnode` + the node console do it.
-  auto request = session_->add_mapping(node_id, "secret-1");
-  ASSERT_TRUE(request.has_value()) << request.error().context;
-  auto info = session_->user_info();
-  ASSERT_TRUE(info.has_value());
-  ASSERT_TRUE(node.write_line("add-user " + info->user_id + " secret-1"));
-  ASSERT_TRUE(wait_until(
-      [&] {
-        auto s = session_->mapping_status(*request);
-        return s && *s == client::MappingStatus::confirmed;
-      },
-      20s))
-      << node.output();
+  map_node(node_id, node, "secret-1");
 
   // The node's config and init snapshot are what REST shows.
   auto config = session_->node_config(node_id);
@@ -195,6 +220,52 @@ TEST_F(NodeAgentSystemTest, SwarmOf200NodesConnectsAndReports) {
   EXPECT_TRUE(wait_until([&] { return metrics_params() - before >= 200 + reports; }, 20s))
       << "server counted " << metrics_params() - before << " params messages";
   EXPECT_TRUE(std::filesystem::exists(dir_->path() / "swarm" / "node-00199" / "node.crt"));
+}
+
+TEST_F(NodeAgentSystemTest, OtaUpgradeUpdatesAParamsModeNodeThroughTheCli) {
+  const auto creds = dir_->path() / "lamp";
+  const auto node_id = claim(creds);
+  const auto model = dir_->path() / "lamp.yaml";
+  std::ofstream(model) << "info: {name: Lamp, type: Lightbulb, model: lamp}\n"
+                          "devices:\n"
+                          "  - name: Light\n"
+                          "    type: esp.device.lightbulb\n"
+                          "    params:\n"
+                          "      - {name: Power, type: esp.param.power, data_type: bool, "
+                          "properties: [read, write], value: false}\n"
+                          "ota: {mode: params}\n";
+  ChildProcess node({build_binary("stratus-node").string(), "run", "--creds", creds.string(),
+                     "--model", model.string(), "--ota-reboot-delay", "0.2"},
+                    node_env(), dir_->path() / "lamp.out");
+  ASSERT_TRUE(node.wait_output("connected", 20s)) << node.output();
+  map_node(node_id, node, "secret-lamp");
+
+  // The image: the node's project ("lamp", its model), a new version.
+  const auto image = proto::make_esp_image(
+      {.chip_id = 0x00, .version = "2.1.0", .project_name = "lamp", .payload_bytes = 120000});
+  ASSERT_TRUE(image);
+  const auto file = dir_->path() / "lamp-2.1.0.bin";
+  std::ofstream(file, std::ios::binary) << *image;
+
+  ASSERT_EQ(stratus({"profile", "add", "local", "--url", url()}).exit_code, 0);
+  ASSERT_EQ(stratus({"profile", "switch", "local"}).exit_code, 0);
+  auto r = stratus({"login", "--user_name", "alice@example.com"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  r = stratus({"otaupgrade", node_id, file.string(), "--timeout", "90"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err << node.output();
+  EXPECT_NE(r.out.find("uploaded lamp-2.1.0 (" + std::to_string(image->size()) + " bytes)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("OTA update of " + node_id + " succeeded"), std::string::npos) << r.out;
+  // The node rebooted into the new firmware and says so in its config.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto config = session_->node_config(node_id);
+        return config && json::parse(*config).at("info").at("fw_version") == "2.1.0";
+      },
+      20s))
+      << node.output();
+  EXPECT_EQ(node.stop(SIGTERM), 0) << node.output();
 }
 
 }  // namespace

@@ -181,5 +181,77 @@ TEST_F(OtaSystemTest, AForcePushJobUpdatesThreeVirtualNodesOverTlsAndHttps) {
   EXPECT_EQ(nodes[3]->stop(SIGTERM), 0);
 }
 
+// The swarm's OTA (`stratus-node swarm --ota`, what `bench/run ota` drives at scale): four
+// nodes in one process share two download workers, and a job released in batches of two
+// updates all of them.
+TEST_F(OtaSystemTest, BASwarmTakesAJobInBatchesWithSharedDownloads) {
+  const auto swarm_dir = dir_->path() / "swarm";
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) {
+    ids.push_back("otaswarm" + std::to_string(i));
+    const auto made = creds_for(ids.back());
+    const auto slot = swarm_dir / ("node-0000" + std::to_string(i));
+    std::filesystem::create_directories(swarm_dir);
+    std::filesystem::rename(made, slot);
+  }
+  ChildProcess swarm({build_binary("stratus-node").string(), "swarm", "--count", "4", "--creds-dir",
+                      swarm_dir.string(), "--rate", "0", "--duration", "120", "--ota",
+                      "--ota-workers", "2", "--ota-reboot-delay", "0.2", "--json"},
+                     {"HOME=" + dir_->path().string()}, dir_->path() / "swarm.out");
+  ASSERT_TRUE(swarm.wait_output("connected=4/4", 30s)) << swarm.output();
+
+  const auto image = proto::make_esp_image(
+      {.chip_id = 0x00, .version = "3.0.0", .project_name = "switch", .payload_bytes = 200000});
+  ASSERT_TRUE(image);
+  const auto upload =
+      call("POST", "/v1/admin/otaimage",
+           R"({"image_name":"switch-3.0.0","base64_fwimage":")" + base64_encode(*image) + R"("})");
+  ASSERT_EQ(upload.status, 200) << upload.body;
+  const std::string image_id(json::parse(upload.body).at("ota_image_id").as_string());
+  std::string job_id;
+  int attempt = 0;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto r = call(
+            "POST", "/v1/admin/otajob",
+            R"({"ota_job_name":"swarm-)" + std::to_string(++attempt) + R"(","ota_image_id":")" +
+                image_id + R"(","force_push":true,"rollout":{"batch_size":2},"nodes":[")" + ids[0] +
+                R"(",")" + ids[1] + R"(",")" + ids[2] + R"(",")" + ids[3] + R"("]})");
+        if (r.status != 200)
+          return false;
+        job_id = std::string(json::parse(r.body).at("ota_job_id").as_string());
+        const auto job = json::parse(call("GET", "/v1/admin/otajob?ota_job_id=" + job_id).body);
+        if (job.at("total_count").as_int64() == 4)
+          return true;
+        (void)call("PUT", "/v1/admin/otajob", R"({"ota_job_id":")" + job_id + "\"}");
+        return false;
+      },
+      20s));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto job = json::parse(call("GET", "/v1/admin/otajob?ota_job_id=" + job_id).body);
+        return job.at("status") == "finished";
+      },
+      90s))
+      << call("GET", "/v1/admin/otajob/status?ota_job_id=" + job_id).body << swarm.output();
+  const auto statuses =
+      json::parse(call("GET", "/v1/admin/otajob/status?ota_job_id=" + job_id).body);
+  ASSERT_EQ(statuses.at("node_ota_status").as_array().size(), 4u);
+  for (const auto& s : statuses.at("node_ota_status").as_array())
+    EXPECT_EQ(s.at("status"), "success") << json::serialize(s);
+
+  EXPECT_EQ(swarm.stop(SIGINT), 0) << swarm.output();
+  const auto out = swarm.output();
+  const auto open = out.rfind("{\"nodes\"");
+  ASSERT_NE(open, std::string::npos) << out;
+  const auto summary = json::parse(out.substr(open, out.find('\n', open) - open)).as_object();
+  EXPECT_EQ(summary.at("ota_updated").as_int64(), 4) << out;
+  EXPECT_EQ(summary.at("ota_failed").as_int64(), 0) << out;
+  EXPECT_EQ(summary.at("reboots").as_int64(), 4) << out;
+  EXPECT_GE(summary.at("ota_downloads").as_int64(), 4) << out;
+  // The downloaded images were removed once flashed.
+  EXPECT_TRUE(std::filesystem::is_empty(swarm_dir / "ota")) << out;
+}
+
 }  // namespace
 }  // namespace stratus::test
