@@ -1345,6 +1345,25 @@ Result<void> Session::allow_node_reclaim(std::string_view node_id) {
   return m
       .authed("POST", m.url.versioned("admin/nodes/allow_reclaim"),
               body_text(rest::to_json(rest::NodeRevocationRequest{std::string(node_id), {}})),
+              m.options.request_timeout)
+      .transform([](const Answer&) {});
+}
+
+Result<rest::RevokedPage> Session::revoked_certificates(std::string_view node_id,
+                                                        std::int64_t start, int num_records) {
+  auto& m = *impl_;
+  std::string path = "admin/nodes/revoked?start=" + std::to_string(start);
+  if (!node_id.empty())
+    path += "&node_id=" + percent_encode(node_id);
+  if (num_records > 0)
+    path += "&num_records=" + std::to_string(num_records);
+  auto o = m.authed_object("GET", m.url.versioned(path), std::nullopt, m.options.request_timeout,
+                           "GET /v1/admin/nodes/revoked");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_revoked_page(*o);
+}
+
 // --- fleet administration and audit ----------------------------------------------------
 
 Result<FleetNodePage> Session::fleet_nodes(const FleetNodeQuery& q) {
@@ -1399,19 +1418,6 @@ Result<void> Session::set_primary_user(std::string_view node_id, std::string_vie
       .transform([](const Answer&) {});
 }
 
-Result<rest::RevokedPage> Session::revoked_certificates(std::string_view node_id,
-                                                        std::int64_t start, int num_records) {
-  auto& m = *impl_;
-  std::string path = "admin/nodes/revoked?start=" + std::to_string(start);
-  if (!node_id.empty())
-    path += "&node_id=" + percent_encode(node_id);
-  if (num_records > 0)
-    path += "&num_records=" + std::to_string(num_records);
-  auto o = m.authed_object("GET", m.url.versioned(path), std::nullopt, m.options.request_timeout,
-                           "GET /v1/admin/nodes/revoked");
-  if (!o)
-    return fail(o.error());
-  return rest::parse_revoked_page(*o);
 Result<UserPage> Session::admin_users(std::string_view start_id, int num_records) {
   auto& m = *impl_;
   const std::string count = num_records > 0 ? std::to_string(num_records) : std::string();
