@@ -16,14 +16,15 @@
 #include "api/command_routes.hpp"
 #include "fuzz_check.hpp"
 #include "proto/rest/accounts.hpp"
+#include "proto/rest/admin_mfg.hpp"
 #include "proto/rest/automations.hpp"
-#include "proto/rest/ota.hpp"
 #include "proto/rest/claiming.hpp"
 #include "proto/rest/commands.hpp"
 #include "proto/rest/events.hpp"
 #include "proto/rest/groups.hpp"
 #include "proto/rest/json.hpp"
 #include "proto/rest/nodes.hpp"
+#include "proto/rest/ota.hpp"
 #include "proto/rest/sharing.hpp"
 #include "proto/rest/tsdata.hpp"
 #include "service/daylight.hpp"
@@ -154,6 +155,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } else {
       FUZZ_CHECK(job.error().code == errc::invalid_argument);
     }
+    if (const auto count = rest::parse_node_ids_request(*object)) {
+      const auto again = rest::parse_node_ids_request(rest::to_json(*count));
+      FUZZ_CHECK(again && again->node_count == count->node_count && count->node_count >= 1);
+    } else {
+      FUZZ_CHECK(count.error().code == errc::invalid_argument);
+    }
     if (const auto fields = rest::parse_group_fields(*object)) {
       const auto again = rest::parse_group_fields(rest::to_json(*fields));
       FUZZ_CHECK(again.has_value());
@@ -168,6 +175,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)rest::parse_user_page(*object);
     (void)rest::parse_api_versions(*object);
     (void)rest::parse_mqtt_host(*object);
+    (void)rest::parse_admin_mqtt_host(*object);
+    (void)rest::parse_node_ids_requested(*object);
+    (void)rest::parse_node_ids_status(*object);
     (void)rest::parse_node_status(*object);
     (void)rest::parse_mapping_created(*object);
     (void)rest::parse_mapping_status(*object);

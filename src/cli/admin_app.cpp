@@ -21,6 +21,7 @@ int run_admin(const std::vector<std::string>& args, Environment& env) {
   detail::Context ctx(env, global, "stratus-admin");
   detail::add_login_logout(app, ctx);
   detail::add_ota_admin(app, ctx);
+  detail::add_certs(app, ctx);
   detail::add_profiles(app, ctx);
   return detail::parse_and_run(app, ctx, args);
 }

@@ -7,6 +7,8 @@
 #include "client/detail/transport.hpp"
 #include "client/errors.hpp"
 #include "client/jwt.hpp"
+#include "proto/mfg_csv.hpp"
+#include "proto/rest/admin_mfg.hpp"
 #include "proto/rest/error_codes.hpp"
 #include "proto/rest/json.hpp"
 #include "proto/rest/limits.hpp"
@@ -1103,6 +1105,53 @@ Result<OtaJob> Session::cancel_ota_job(std::string_view ota_job_id) {
   if (!o)
     return fail(o.error());
   return rest::parse_ota_job(*o);
+}
+
+Result<AdminMqttHost> Session::admin_mqtt_host() {
+  auto& m = *impl_;
+  auto o = m.authed_object("GET", m.url.versioned("admin/mqtt_host"), std::nullopt,
+                           m.options.request_timeout, "GET /v1/admin/mqtt_host");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_admin_mqtt_host(*o);
+}
+
+Result<std::string> Session::request_node_ids(std::int64_t node_count) {
+  auto& m = *impl_;
+  auto o = m.authed_object("POST", m.url.versioned("admin/node_ids"),
+                           body_text(rest::to_json(rest::NodeIdsRequest{node_count})),
+                           m.options.request_timeout, "POST /v1/admin/node_ids");
+  if (!o)
+    return fail(o.error());
+  auto requested = rest::parse_node_ids_requested(*o);
+  if (!requested)
+    return fail(requested.error());
+  return std::move(requested->request_id);
+}
+
+Result<NodeIdsStatus> Session::node_ids_status(std::string_view request_id) {
+  auto& m = *impl_;
+  auto o = m.authed_object(
+      "GET", m.url.versioned("admin/node_ids" + query_of({{"request_id", request_id}})),
+      std::nullopt, m.options.request_timeout, "GET /v1/admin/node_ids");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_node_ids_status(*o);
+}
+
+Result<std::vector<std::string>> Session::download_node_ids(std::string_view url) {
+  auto& m = *impl_;
+  std::string full(url);
+  if (full.starts_with('/'))
+    full = m.url.root + full;
+  auto answer =
+      m.send("GET", std::move(full), std::nullopt, false, false, m.options.long_request_timeout);
+  if (!answer)
+    return fail(answer.error());
+  auto ids = proto::parse_node_id_list(answer->body);
+  if (!ids)
+    return fail(errc::internal, "node id download: " + ids.error().context);
+  return ids;
 }
 
 Result<void> Session::resume_ota_job(std::string_view ota_job_id) {

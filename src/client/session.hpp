@@ -308,6 +308,24 @@ class Session {
   Result<std::vector<OtaNodeStatus>> all_ota_job_statuses(std::string_view ota_job_id,
                                                           std::string_view node_id = {});
 
+  // --- manufacturing, admin (rainmaker.md §7; super-admins only) ----------------------
+
+  /// `GET v1/admin/mqtt_host` → the broker host nodes are given (and `mqtt_cred_host`).
+  /// Errors: internal when the answer has no `mqtt_host`.
+  Result<AdminMqttHost> admin_mqtt_host();
+  /// `POST v1/admin/node_ids {"node_count"}` → the request id to poll with
+  /// `node_ids_status`. Errors: the server's; internal when the answer has no
+  /// `request_id` (the server's `status`/`description` in the context).
+  Result<std::string> request_node_ids(std::int64_t node_count);
+  /// `GET v1/admin/node_ids?request_id=` → `in_progress`, or `success` with the URL of
+  /// the ids, or `failure` with a description.
+  Result<NodeIdsStatus> node_ids_status(std::string_view request_id);
+  /// `GET <url>` without the access token (the admin CLI fetches it unauthenticated; a
+  /// URL starting with '/' is taken relative to the server's root) → the ids of the
+  /// comma-separated answer (`proto::parse_node_id_list`). Errors: the transport's;
+  /// internal when the answer is not such a list.
+  Result<std::vector<std::string>> download_node_ids(std::string_view url);
+
   // --- OTA, users (rainmaker-cloud.md §6.1; rainmaker.md §4.6) -------------------------
 
   /// `POST v1/user/otaimage` with `upload` (base64 image, at most

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "proto/rest/accounts.hpp"
+#include "proto/rest/admin_mfg.hpp"
 #include "proto/rest/automations.hpp"
 #include "proto/rest/claiming.hpp"
 #include "proto/rest/commands.hpp"
@@ -24,6 +25,7 @@
 
 namespace stratus::client {
 
+using proto::rest::AdminMqttHost;
 using proto::rest::AlertPage;
 using proto::rest::AlertQuery;
 using proto::rest::Automation;
@@ -43,6 +45,7 @@ using proto::rest::MappingStatus;
 using proto::rest::MqttHost;
 using proto::rest::NewOtaJob;
 using proto::rest::NodeDetails;
+using proto::rest::NodeIdsStatus;
 using proto::rest::NodePage;
 using proto::rest::OtaImage;
 using proto::rest::OtaImagePage;

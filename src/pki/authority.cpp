@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <optional>
 
 #include "core/random.hpp"
 #include "pki/detail/names.hpp"
@@ -32,6 +33,11 @@ struct Profile {
   /// subjectAltName; null for none.
   const GENERAL_NAMES* alt_names = nullptr;
 };
+
+/// Explicit validity (notBefore, notAfter); when set, the profile's lifetime and the
+/// clock are not used.
+using Validity = std::optional<
+    std::pair<std::chrono::system_clock::time_point, std::chrono::system_clock::time_point>>;
 
 /// keyUsage for an end-entity key: keyEncipherment only means something for RSA.
 const char* leaf_key_usage(KeyType type) {
@@ -69,8 +75,8 @@ Result<detail::X509NamePtr> make_name(std::string_view common_name) {
 }
 
 Result<Certificate> sign_certificate(const Profile& profile, const Signer& signer,
-                                     const Clock& clock) {
-  if (profile.lifetime.count() <= 0) {
+                                     const Clock& clock, const Validity& validity = std::nullopt) {
+  if (!validity && profile.lifetime.count() <= 0) {
     return fail(errc::invalid_argument, "certificate lifetime must be at least one day");
   }
   ERR_clear_error();
@@ -87,9 +93,11 @@ Result<Certificate> sign_certificate(const Profile& profile, const Signer& signe
 
   const X509_NAME* issuer_name =
       signer.issuer != nullptr ? X509_get_subject_name(signer.issuer) : subject->get();
-  const auto now = clock.now();
-  const auto not_before = std::chrono::system_clock::to_time_t(now - std::chrono::hours(1));
-  const auto not_after = std::chrono::system_clock::to_time_t(now + profile.lifetime);
+  const auto now = validity ? std::chrono::system_clock::time_point{} : clock.now();
+  const auto not_before = std::chrono::system_clock::to_time_t(
+      validity ? validity->first : now - std::chrono::hours(1));
+  const auto not_after =
+      std::chrono::system_clock::to_time_t(validity ? validity->second : now + profile.lifetime);
   if (X509_set_subject_name(x509.get(), subject->get()) != 1 ||
       X509_set_issuer_name(x509.get(), issuer_name) != 1 ||
       ASN1_TIME_set(X509_getm_notBefore(x509.get()), not_before) == nullptr ||
@@ -254,6 +262,28 @@ Result<Certificate> CertificateAuthority::issue_client_certificate(
                      {NID_authority_key_identifier, "keyid:always"}},
   };
   return sign_certificate(profile, Signer{Access::x509(certificate_), Access::pkey(key_)}, clock);
+}
+
+Result<Certificate> CertificateAuthority::issue_device_certificate(
+    const PrivateKey& subject_key, std::string_view common_name,
+    std::chrono::system_clock::time_point not_before,
+    std::chrono::system_clock::time_point not_after) const {
+  if (not_after <= not_before)
+    return fail(errc::invalid_argument, "certificate notAfter must be after notBefore");
+  ERR_clear_error();
+  const Profile profile{
+      .common_name = common_name,
+      .public_key = Access::pkey(subject_key),
+      .extensions = {{NID_basic_constraints, "critical,CA:FALSE"},
+                     {NID_key_usage, leaf_key_usage(subject_key.type())},
+                     {NID_ext_key_usage, "clientAuth"},
+                     {NID_subject_key_identifier, "hash"},
+                     {NID_authority_key_identifier, "keyid:always"}},
+  };
+  // The clock is not read: the validity is explicit.
+  const SystemClock unused_clock;
+  return sign_certificate(profile, Signer{Access::x509(certificate_), Access::pkey(key_)},
+                          unused_clock, std::make_pair(not_before, not_after));
 }
 
 }  // namespace stratus::pki

@@ -73,6 +73,19 @@ class CertificateAuthority {
                                                              std::chrono::days lifetime,
                                                              const Clock& clock) const;
 
+  /// A node's manufacturing certificate (spec rainmaker.md §7, the admin CLI's
+  /// `certs devicecert generate`), for a key the factory generated: subject
+  /// CN=`common_name` only, issuer = this CA's subject, the given validity (the admin
+  /// CLI uses yesterday .. +100 years), random serial, SHA-256; basicConstraints
+  /// critical CA:FALSE, keyUsage critical digitalSignature (+keyEncipherment for RSA),
+  /// extKeyUsage clientAuth, subject and authority key identifiers. Errors:
+  /// invalid_argument for a bad common name (empty, over 64 bytes, control characters)
+  /// or `not_after <= not_before`; internal if OpenSSL fails. Thread-safe.
+  [[nodiscard]] Result<Certificate> issue_device_certificate(
+      const PrivateKey& subject_key, std::string_view common_name,
+      std::chrono::system_clock::time_point not_before,
+      std::chrono::system_clock::time_point not_after) const;
+
  private:
   CertificateAuthority(Certificate certificate, PrivateKey key)
       : certificate_(std::move(certificate)), key_(std::move(key)) {}

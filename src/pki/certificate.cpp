@@ -141,6 +141,34 @@ std::vector<std::string> Certificate::ip_addresses() const {
   return out;
 }
 
+bool Certificate::has_client_auth_usage() const {
+  const auto flags = X509_get_extension_flags(impl().x509.get());
+  const auto usage = X509_get_extended_key_usage(impl().x509.get());
+  ERR_clear_error();
+  return (flags & EXFLAG_XKUSAGE) != 0 && (usage & XKU_SSL_CLIENT) != 0;
+}
+
+namespace {
+std::string name_text(const X509_NAME* name) {
+  detail::BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253) < 0) {
+    ERR_clear_error();
+    return {};
+  }
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio.get(), &data);
+  return size > 0 ? std::string(data, static_cast<std::size_t>(size)) : std::string();
+}
+}  // namespace
+
+std::string Certificate::issuer_text() const {
+  return name_text(X509_get_issuer_name(impl().x509.get()));
+}
+
+std::string Certificate::subject_text() const {
+  return name_text(X509_get_subject_name(impl().x509.get()));
+}
+
 bool Certificate::is_ca() const {
   // The flags come from basicConstraints; OpenSSL caches them thread-safely.
   const bool ca = (X509_get_extension_flags(impl().x509.get()) & EXFLAG_CA) != 0;

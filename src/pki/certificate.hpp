@@ -48,6 +48,13 @@ class Certificate {
 
   /// Whether basicConstraints says CA:TRUE.
   [[nodiscard]] bool is_ca() const;
+  /// Whether the certificate has an extendedKeyUsage extension that lists clientAuth
+  /// (TLS client authentication, id-kp-clientAuth). False without the extension.
+  [[nodiscard]] bool has_client_auth_usage() const;
+  /// The issuer's distinguished name as one line of text, RFC 2253 order ("CN=x,O=y").
+  [[nodiscard]] std::string issuer_text() const;
+  /// The subject's distinguished name, as `issuer_text`.
+  [[nodiscard]] std::string subject_text() const;
 
   /// Whether `issuer` issued this certificate: this certificate's issuer name equals
   /// `issuer`'s subject name and its signature verifies with `issuer`'s public key.

@@ -51,6 +51,9 @@ void add_otaupgrade(CLI::App& app, Context& ctx);
 /// `stratus-admin ota …`: images (upload, images, image, archive, delete) and jobs (job
 /// create|list|show|cancel|resume) (rainmaker-cloud.md §6.2, §6.3; ota_admin.cpp).
 void add_ota_admin(CLI::App& app, Context& ctx);
+/// `stratus-admin certs devicecert generate` (manufacturing batches, rainmaker.md §7;
+/// certs.cpp).
+void add_certs(CLI::App& app, Context& ctx);
 /// tsdata <node> <Device.Param> (time series, rainmaker-cloud.md §4.1).
 void add_tsdata(CLI::App& app, Context& ctx);
 /// profile add|switch|list|show (local only, no server).

@@ -31,4 +31,7 @@ inline constexpr std::size_t kMaxTsRecords = 200;
 /// Raw time-series reads without a range cover this many past seconds (7 days, §4.1).
 inline constexpr std::int64_t kDefaultRawSpanS = 7 * 86400;
 
+/// Node ids of one `POST /v1/admin/node_ids` request (the admin CLI's per-run maximum).
+inline constexpr std::int64_t kMaxNodeIdsPerRequest = 50'000;
+
 }  // namespace stratus::proto::rest::limits

@@ -200,6 +200,31 @@ TEST_P(KeyTypes, CsrToClientCertificate) {
   EXPECT_EQ(reparsed->serial_hex(), cert->serial_hex());
 }
 
+TEST_P(KeyTypes, DeviceCertificateForAFactoryKey) {
+  const CertificateAuthority ca = make_ca();
+  auto node_key = PrivateKey::generate(GetParam());
+  ASSERT_TRUE(node_key);
+  // The admin CLI's validity: yesterday .. +100 years (past 2050: GeneralizedTime).
+  const auto not_before = std::chrono::sys_days{std::chrono::year{2026} / 12 / 2};
+  const auto not_after = std::chrono::sys_days{std::chrono::year{2126} / 12 / 2};
+  auto cert =
+      ca.issue_device_certificate(*node_key, "T2uNDXPMS9nj9vpKjs2QG8", not_before, not_after);
+  ASSERT_TRUE(cert) << cert.error().message();
+  EXPECT_EQ(cert->subject_cn(), "T2uNDXPMS9nj9vpKjs2QG8");
+  EXPECT_EQ(cert->subject_text(), "CN=T2uNDXPMS9nj9vpKjs2QG8");
+  EXPECT_EQ(cert->issuer_text(), ca.certificate().subject_text());
+  EXPECT_FALSE(cert->is_ca());
+  EXPECT_TRUE(cert->has_client_auth_usage());
+  EXPECT_FALSE(ca.certificate().has_client_auth_usage());
+  EXPECT_TRUE(cert->issued_by(ca.certificate()));
+  EXPECT_TRUE(cert->matches_key(*node_key));
+  EXPECT_EQ(cert->not_before(), not_before);
+  EXPECT_EQ(cert->not_after(), not_after);
+
+  EXPECT_FALSE(ca.issue_device_certificate(*node_key, "x", not_after, not_before));
+  EXPECT_FALSE(ca.issue_device_certificate(*node_key, "", not_before, not_after));
+}
+
 INSTANTIATE_TEST_SUITE_P(Pki, KeyTypes, ::testing::Values(KeyType::ecdsa_p256, KeyType::rsa_2048),
                          [](const auto& type) { return std::string(to_string(type.param)); });
 
