@@ -7,6 +7,12 @@
 namespace stratus::proto {
 namespace {
 
+// Bytes of an integer type's value: the format keeps it in the type's low nibble
+// (u8 0x01, i16 0x12, u32 0x04, i64 0x18, …).
+std::size_t integer_width(NvsType type) {
+  return static_cast<std::size_t>(static_cast<std::uint8_t>(type) & 0x0FU);
+}
+
 constexpr std::size_t kHeaderBytes = 32;
 constexpr std::size_t kBitmapOffset = 32;
 constexpr std::size_t kFirstEntryOffset = 64;
@@ -119,6 +125,15 @@ Result<void> NvsPartitionWriter::new_page() {
   return {};
 }
 
+Result<void> NvsPartitionWriter::check_entry_key(std::string_view key) const {
+  if (auto k = check_key(key); !k)
+    return k;
+  if (namespaces_ == 0)
+    return fail(errc::invalid_argument,
+                "nvs entry '" + std::string(key) + "' before any namespace");
+  return {};
+}
+
 Result<void> NvsPartitionWriter::check_key(std::string_view key) const {
   if (key.empty() || key.size() > kNvsMaxKeyBytes)
     return fail(errc::invalid_argument, "nvs key '" + std::string(key) + "' must be 1 to " +
@@ -219,28 +234,11 @@ Result<void> NvsPartitionWriter::add_namespace(std::string_view name) {
 
 Result<void> NvsPartitionWriter::add_unsigned(std::string_view key, NvsType type,
                                               std::uint64_t value) {
-  if (auto k = check_key(key); !k)
+  if (auto k = check_entry_key(key); !k)
     return k;
-  if (namespaces_ == 0)
-    return fail(errc::invalid_argument,
-                "nvs entry '" + std::string(key) + "' before any namespace");
-  std::size_t width = 0;
-  switch (type) {
-    case NvsType::u8:
-      width = 1;
-      break;
-    case NvsType::u16:
-      width = 2;
-      break;
-    case NvsType::u32:
-      width = 4;
-      break;
-    case NvsType::u64:
-      width = 8;
-      break;
-    default:
-      return fail(errc::invalid_argument, "add_unsigned takes u8, u16, u32 or u64");
-  }
+  if (type != NvsType::u8 && type != NvsType::u16 && type != NvsType::u32 && type != NvsType::u64)
+    return fail(errc::invalid_argument, "add_unsigned takes u8, u16, u32 or u64");
+  const std::size_t width = integer_width(type);
   if (width < 8 && value >> (8U * width) != 0)
     return fail(errc::invalid_argument, "nvs value " + std::to_string(value) +
                                             " out of range for '" + std::string(key) + "'");
@@ -251,28 +249,11 @@ Result<void> NvsPartitionWriter::add_unsigned(std::string_view key, NvsType type
 
 Result<void> NvsPartitionWriter::add_signed(std::string_view key, NvsType type,
                                             std::int64_t value) {
-  if (auto k = check_key(key); !k)
+  if (auto k = check_entry_key(key); !k)
     return k;
-  if (namespaces_ == 0)
-    return fail(errc::invalid_argument,
-                "nvs entry '" + std::string(key) + "' before any namespace");
-  std::size_t width = 0;
-  switch (type) {
-    case NvsType::i8:
-      width = 1;
-      break;
-    case NvsType::i16:
-      width = 2;
-      break;
-    case NvsType::i32:
-      width = 4;
-      break;
-    case NvsType::i64:
-      width = 8;
-      break;
-    default:
-      return fail(errc::invalid_argument, "add_signed takes i8, i16, i32 or i64");
-  }
+  if (type != NvsType::i8 && type != NvsType::i16 && type != NvsType::i32 && type != NvsType::i64)
+    return fail(errc::invalid_argument, "add_signed takes i8, i16, i32 or i64");
+  const std::size_t width = integer_width(type);
   if (width < 8) {
     const std::int64_t limit = std::int64_t{1} << (8U * width - 1U);
     if (value < -limit || value >= limit)
@@ -286,11 +267,8 @@ Result<void> NvsPartitionWriter::add_signed(std::string_view key, NvsType type,
 }
 
 Result<void> NvsPartitionWriter::add_string(std::string_view key, std::string_view value) {
-  if (auto k = check_key(key); !k)
+  if (auto k = check_entry_key(key); !k)
     return k;
-  if (namespaces_ == 0)
-    return fail(errc::invalid_argument,
-                "nvs entry '" + std::string(key) + "' before any namespace");
   if (value.find('\0') != std::string_view::npos)
     return fail(errc::invalid_argument, "nvs string '" + std::string(key) + "' contains a NUL");
   std::string data(value);
@@ -316,11 +294,8 @@ Result<void> NvsPartitionWriter::add_string(std::string_view key, std::string_vi
 }
 
 Result<void> NvsPartitionWriter::add_blob(std::string_view key, std::string_view bytes) {
-  if (auto k = check_key(key); !k)
+  if (auto k = check_entry_key(key); !k)
     return k;
-  if (namespaces_ == 0)
-    return fail(errc::invalid_argument,
-                "nvs entry '" + std::string(key) + "' before any namespace");
   if (bytes.size() > kNvsMaxPartitionBytes)
     return fail(errc::resource_exhausted, "nvs blob '" + std::string(key) + "' too large");
   return atomically(*this, [&] { return write_blob(key, bytes); });

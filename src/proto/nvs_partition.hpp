@@ -122,6 +122,8 @@ class NvsPartitionWriter {
   explicit NvsPartitionWriter(std::size_t data_pages) : data_pages_(data_pages) {}
   Result<void> new_page();
   Result<void> check_key(std::string_view key) const;
+  /// `check_key`, and a namespace to put the entry in exists.
+  Result<void> check_entry_key(std::string_view key) const;
   void write_entry(const std::uint8_t* bytes, std::size_t size, std::size_t entry_count);
   Result<void> write_primitive(std::uint8_t ns, std::string_view key, NvsType type,
                                std::uint64_t raw, std::size_t width);
