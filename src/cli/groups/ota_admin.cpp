@@ -263,11 +263,19 @@ int show_job(Context& ctx, const OtaOptions& o) {
   auto state = read_job(*s, o.job_id);
   if (!state)
     return ctx.report_call(state.error());
+  const auto end_line = [&] {
+    return "job " + state->job.ota_job_id + " " + state->job.status +
+           (state->job.pause_reason.empty() ? "" : ": " + state->job.pause_reason) + "\n";
+  };
   if (!o.watch || ota_job_settled(state->job.status)) {
-    if (ctx.json())
+    if (ctx.json()) {
       print_job_json(ctx, *state);
-    else
-      ctx.out() << ota_job_view(state->job, state->statuses, now_of(ctx));
+      return 0;
+    }
+    ctx.out() << ota_job_view(state->job, state->statuses, now_of(ctx));
+    // --watch on a job that has already settled ends as a watched one does.
+    if (o.watch)
+      ctx.out() << '\n' << end_line();
     return 0;
   }
   // --watch: the view once, a line whenever the status or the counts change, and the
@@ -295,11 +303,7 @@ int show_job(Context& ctx, const OtaOptions& o) {
     print_job_json(ctx, *state);
     return 0;
   }
-  ctx.out() << "\njob " << state->job.ota_job_id << " "
-            << state->job.status +
-                   (state->job.pause_reason.empty() ? "" : ": " + state->job.pause_reason)
-            << '\n'
-            << ota_node_table(state->statuses, now_of(ctx));
+  ctx.out() << '\n' << end_line() << ota_node_table(state->statuses, now_of(ctx));
   return 0;
 }
 

@@ -206,6 +206,15 @@ TEST_F(OtaCommandsTest, UploadCreateAndWatchAJob) {
   EXPECT_EQ(sleeps_, (std::vector<std::chrono::milliseconds>{std::chrono::seconds(2),
                                                              std::chrono::seconds(2)}));
 
+  // --watch on a job that has already finished ends the same way, without waiting.
+  r = admin({"ota", "job", "show", "job1", "--watch"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("nodes by state  total 2: success 2\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.size() - r.out.rfind("\njob job1 finished\n"),
+            std::string("\njob job1 finished\n").size())
+      << r.out;
+  EXPECT_EQ(sleeps_.size(), 2u) << "no further sleep";
+
   r = admin({"--json", "ota", "job", "show", "job1"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out.rfind("{\n  \"ota_job\": {", 0), 0u) << r.out;
