@@ -5,6 +5,7 @@
 #include "api/detail/handlers.hpp"
 #include "api/errors.hpp"
 #include "api/json_body.hpp"
+#include "proto/rest/admin_mfg.hpp"
 #include "proto/rest/error_codes.hpp"
 #include "proto/rest/json.hpp"
 #include "proto/rest/manufacturing.hpp"
@@ -37,8 +38,7 @@ http::Response get_mqtt_host(const Context& ctx, const http::Request&, const Pri
   auto hosts = ctx.mfg.mqtt_host(who);
   if (!hosts)
     return error_response(hosts.error());
-  return json_answer(200,
-                     json::object{{"mqtt_host", hosts->first}, {"mqtt_cred_host", hosts->second}});
+  return json_answer(200, rest::to_json(rest::AdminMqttHost{hosts->first, hosts->second}));
 }
 
 http::Response get_deployment(const Context& ctx, const http::Request&, const Principal& who) {
@@ -63,14 +63,16 @@ http::Response post_node_ids(const Context& ctx, const http::Request& r, const P
   auto id = ctx.mfg.request_node_ids(who, *n);
   if (!id)
     return error_response(id.error());
-  return json_answer(200, json::object{{"status", "success"}, {"request_id", *id}});
+  auto answer = rest::to_json(rest::NodeIdsRequested{std::move(*id)});
+  answer["status"] = "success";
+  return json_answer(200, std::move(answer));
 }
 
 http::Response get_node_ids(const Context& ctx, const http::Request& r, const Principal& who) {
   auto status = ctx.mfg.node_ids_status(who, query(r, "request_id"), base_url(ctx, r));
   if (!status)
     return error_response(status.error());
-  return json_answer(200, json::object{{"status", status->status}, {"url", status->url}});
+  return json_answer(200, rest::to_json(rest::NodeIdsStatus{status->status, status->url, {}}));
 }
 
 http::Response get_register(const Context& ctx, const http::Request& r, const Principal& who) {

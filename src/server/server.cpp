@@ -687,7 +687,7 @@ Result<void> Server::Impl::wire_manufacturing() {
   options.max_rows = m.max_rows;
   manufacturing = std::make_unique<service::ManufacturingService>(
       *mfg_repository, *claim_repository, *certificate_inspector, *trust_store, *revocations,
-      *registration_files, clock, std::move(options));
+      *registration_files, *audit, clock, std::move(options));
   return manufacturing->start();
 }
 

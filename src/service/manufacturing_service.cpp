@@ -128,14 +128,15 @@ ManufacturingService::ManufacturingService(storage::ManufacturingRepository& rep
                                            storage::ClaimRepository& claims,
                                            CertificateInspector& inspector, BrokerTrust& trust,
                                            CertificateRevocations& revocations,
-                                           RegistrationFileStore& files, const Clock& clock,
-                                           ManufacturingOptions options)
+                                           RegistrationFileStore& files, AuditLog& audit,
+                                           const Clock& clock, ManufacturingOptions options)
     : repository_(repository),
       claims_(claims),
       inspector_(inspector),
       trust_(trust),
       revocations_(revocations),
       files_(files),
+      audit_(audit),
       clock_(clock),
       options_(std::move(options)) {
   if (options_.mqtt_cred_host.empty())
@@ -201,11 +202,13 @@ void ManufacturingService::run_worker() {
   }
 }
 
-Result<void> ManufacturingService::require_admin(const Principal& who) const {
-  if (!who.super_admin) {
-    return fail(errc::forbidden, proto::rest::request_error::not_authorized, "a super-admin route");
-  }
-  return {};
+Result<void> ManufacturingService::require_admin(const Principal& who,
+                                                 std::string_view action) const {
+  if (who.super_admin)
+    return {};
+  Result<void> refused =
+      fail(errc::forbidden, proto::rest::request_error::not_authorized, "a super-admin route");
+  return audited(audit_, who, std::string(action), "", "", std::move(refused));
 }
 
 std::int64_t ManufacturingService::now_s() const {
@@ -247,49 +250,54 @@ std::string ManufacturingService::signed_url(std::string_view base_url, std::str
 
 Result<std::pair<std::string, std::string>> ManufacturingService::mqtt_host(
     const Principal& who) const {
-  if (auto r = require_admin(who); !r)
+  if (auto r = require_admin(who, "admin.mfg.mqtt_host"); !r)
     return fail(r.error());
   return std::pair(options_.mqtt_host, options_.mqtt_cred_host);
 }
 
 Result<bool> ManufacturingService::deployment_status_mail(const Principal& who) const {
-  if (auto r = require_admin(who); !r)
+  if (auto r = require_admin(who, "admin.mfg.deployment"); !r)
     return fail(r.error());
   return false;
 }
 
 Result<std::string> ManufacturingService::request_node_ids(const Principal& who,
                                                            std::int64_t count) {
-  if (auto r = require_admin(who); !r)
+  if (auto r = require_admin(who, "admin.mfg.node_ids.request"); !r)
     return fail(r.error());
-  if (count < 1 || static_cast<std::uint64_t>(count) > options_.max_node_ids) {
-    return fail(errc::invalid_argument, code::node_count_invalid,
-                "node_count must be 1 to " + std::to_string(options_.max_node_ids));
-  }
-  const auto request_id = random_alnum(22);
-  for (int attempt = 0;; ++attempt) {
-    std::vector<std::string> ids;
-    ids.reserve(static_cast<std::size_t>(count));
-    for (std::int64_t i = 0; i < count; ++i)
-      ids.push_back(new_base57_id());
-    std::sort(ids.begin(), ids.end());
-    if (std::adjacent_find(ids.begin(), ids.end()) != ids.end())
-      continue;  // ~2^-110 per pair: practically never
-    auto r = repository_.create_node_ids(request_id, ids, who.user_id, now_s());
-    if (r)
-      break;
-    if (r.error().code != errc::conflict || attempt >= 3)
-      return fail(r.error());
-  }
-  log::info(Channel::service, "node ids reserved request_id={} count={} by={}", request_id, count,
-            who.user_id);
-  return request_id;
+  auto result = [&]() -> Result<std::string> {
+    if (count < 1 || static_cast<std::uint64_t>(count) > options_.max_node_ids) {
+      return fail(errc::invalid_argument, code::node_count_invalid,
+                  "node_count must be 1 to " + std::to_string(options_.max_node_ids));
+    }
+    const auto request_id = random_alnum(22);
+    for (int attempt = 0;; ++attempt) {
+      std::vector<std::string> ids;
+      ids.reserve(static_cast<std::size_t>(count));
+      for (std::int64_t i = 0; i < count; ++i)
+        ids.push_back(new_base57_id());
+      std::sort(ids.begin(), ids.end());
+      if (std::adjacent_find(ids.begin(), ids.end()) != ids.end())
+        continue;  // ~2^-110 per pair: practically never
+      auto r = repository_.create_node_ids(request_id, ids, who.user_id, now_s());
+      if (r)
+        break;
+      if (r.error().code != errc::conflict || attempt >= 3)
+        return fail(r.error());
+    }
+    log::info(Channel::service, "node ids reserved request_id={} count={} by={}", request_id, count,
+              who.user_id);
+    return request_id;
+  }();
+  const std::string object_id = result ? *result : std::string();
+  return audited(audit_, who, "admin.mfg.node_ids.request", "node_ids_request", object_id,
+                 std::move(result), "node_count=" + std::to_string(count));
 }
 
 Result<NodeIdsStatus> ManufacturingService::node_ids_status(const Principal& who,
                                                             std::string_view request_id,
                                                             std::string_view base_url) {
-  if (auto r = require_admin(who); !r)
+  if (auto r = require_admin(who, "admin.mfg.node_ids.status"); !r)
     return fail(r.error());
   auto ids = repository_.node_ids(request_id);
   if (!ids) {
@@ -325,25 +333,30 @@ Result<std::string> ManufacturingService::download_node_ids(std::string_view req
 Result<UploadTicket> ManufacturingService::upload_url(const Principal& who,
                                                       std::string_view file_name,
                                                       std::string_view base_url) {
-  if (auto r = require_admin(who); !r)
+  if (auto r = require_admin(who, "admin.mfg.register.upload"); !r)
     return fail(r.error());
-  const bool ok = !file_name.empty() && file_name.size() <= kMaxFileNameBytes &&
-                  printable(file_name) && file_name.find('/') == std::string_view::npos &&
-                  file_name.find('\\') == std::string_view::npos;
-  if (!ok) {
-    return fail(errc::invalid_argument, code::file_name_invalid,
-                "file_name must be 1 to 255 printable bytes without a path separator");
-  }
-  storage::RegistrationRecord record;
-  record.request_id = random_alnum(22);
-  record.file_name = std::string(file_name);
-  record.state = RegistrationState::awaiting_upload;
-  record.created_by = who.user_id;
-  record.created_at = record.updated_at = now_s();
-  if (auto r = repository_.create_registration(record); !r)
-    return fail(r.error());
-  return UploadTicket{signed_url(base_url, "/v1/mfg/upload", "upload", record.request_id),
-                      record.request_id};
+  auto result = [&]() -> Result<UploadTicket> {
+    const bool ok = !file_name.empty() && file_name.size() <= kMaxFileNameBytes &&
+                    printable(file_name) && file_name.find('/') == std::string_view::npos &&
+                    file_name.find('\\') == std::string_view::npos;
+    if (!ok) {
+      return fail(errc::invalid_argument, code::file_name_invalid,
+                  "file_name must be 1 to 255 printable bytes without a path separator");
+    }
+    storage::RegistrationRecord record;
+    record.request_id = random_alnum(22);
+    record.file_name = std::string(file_name);
+    record.state = RegistrationState::awaiting_upload;
+    record.created_by = who.user_id;
+    record.created_at = record.updated_at = now_s();
+    if (auto r = repository_.create_registration(record); !r)
+      return fail(r.error());
+    return UploadTicket{signed_url(base_url, "/v1/mfg/upload", "upload", record.request_id),
+                        record.request_id};
+  }();
+  const std::string object_id = result ? result->request_id : std::string();
+  return audited(audit_, who, "admin.mfg.register.upload", "registration", object_id,
+                 std::move(result), std::string(file_name));
 }
 
 Result<void> ManufacturingService::store_upload(std::string_view request_id,
@@ -375,87 +388,93 @@ Result<void> ManufacturingService::store_upload(std::string_view request_id,
 
 Result<std::string> ManufacturingService::register_certificates(const Principal& who,
                                                                 const RegistrationRequest& req) {
-  if (auto r = require_admin(who); !r)
+  if (auto r = require_admin(who, "admin.mfg.register"); !r)
     return fail(r.error());
-  for (const auto& [name, value] : std::array<std::pair<std::string_view, std::string_view>, 5>{
-           {{"group_name", req.group_name},
-            {"parent_group_name", req.parent_group_name},
-            {"type", req.type},
-            {"model", req.model},
-            {"subtype", req.subtype}}}) {
-    if (auto r = check_field(name, value); !r)
-      return fail(r.error());
-  }
-  auto tags = parse_admin_tags(req.tags);
-  if (!tags)
-    return fail(tags.error());
-  if (!req.parent_group_name.empty() && req.group_name.empty()) {
-    return fail(errc::invalid_argument, code::field_invalid, "parent_group_name needs group_name");
-  }
-  auto record = repository_.get_registration(req.request_id);
-  if (!record) {
-    if (record.error().code == errc::not_found) {
-      return fail(errc::not_found, code::request_not_found,
-                  "no registration request " + req.request_id +
-                      " (ask for an upload URL first: GET "
-                      "/v1/admin/node_certificates/register?file_name=)");
+  auto result = [&]() -> Result<std::string> {
+    for (const auto& [name, value] : std::array<std::pair<std::string_view, std::string_view>, 5>{
+             {{"group_name", req.group_name},
+              {"parent_group_name", req.parent_group_name},
+              {"type", req.type},
+              {"model", req.model},
+              {"subtype", req.subtype}}}) {
+      if (auto r = check_field(name, value); !r)
+        return fail(r.error());
     }
-    return fail(record.error());
-  }
-  if (record->state == RegistrationState::awaiting_upload) {
-    return fail(errc::invalid_argument, code::file_missing,
-                "no file was uploaded for request " + req.request_id);
-  }
-  if (record->state != RegistrationState::uploaded) {
-    return fail(errc::conflict, code::registration_state,
-                "request " + req.request_id + " is registered already (" +
-                    std::string(storage::to_string(record->state)) + ")");
-  }
-  auto md5 = files_.md5_hex(req.request_id);
-  if (!md5)
-    return fail(md5.error());
-  if (lower(trim(req.file_md5)) != *md5) {
-    return fail(errc::invalid_argument, code::md5_mismatch,
-                "file_md5 is not the MD5 of the uploaded file (" + *md5 + ")");
-  }
-  json::array tag_array;
-  for (const auto& t : *tags)
-    tag_array.emplace_back(t);
-  record->options = json::serialize(json::object{{"group_name", req.group_name},
-                                                 {"parent_group_name", req.parent_group_name},
-                                                 {"type", req.type},
-                                                 {"model", req.model},
-                                                 {"subtype", req.subtype},
-                                                 {"tags", std::move(tag_array)},
-                                                 {"force", req.force},
-                                                 {"update_nodes", req.update_nodes}});
-  if (!req.file_name.empty() && printable(req.file_name) &&
-      req.file_name.size() <= kMaxFileNameBytes) {
-    record->file_name = req.file_name;
-  }
-  {
-    std::lock_guard lock(queue_mutex_);
-    if (queue_.size() >= options_.max_queued_registrations) {
-      return fail(errc::unavailable, code::queue_full,
-                  std::to_string(queue_.size()) +
-                      " registrations are waiting (manufacturing.max_queued_registrations); "
-                      "retry later");
+    auto tags = parse_admin_tags(req.tags);
+    if (!tags)
+      return fail(tags.error());
+    if (!req.parent_group_name.empty() && req.group_name.empty()) {
+      return fail(errc::invalid_argument, code::field_invalid,
+                  "parent_group_name needs group_name");
     }
-    record->state = RegistrationState::queued;
-    record->updated_at = now_s();
-    if (auto r = repository_.update_registration(*record); !r)
-      return fail(r.error());
-    queue_.push_back(record->request_id);
-  }
-  queue_wake_.notify_one();
-  log::info(Channel::service, "registration queued request_id={} file={} by={}", record->request_id,
-            record->file_name, who.user_id);
-  return record->request_id;
+    auto record = repository_.get_registration(req.request_id);
+    if (!record) {
+      if (record.error().code == errc::not_found) {
+        return fail(errc::not_found, code::request_not_found,
+                    "no registration request " + req.request_id +
+                        " (ask for an upload URL first: GET "
+                        "/v1/admin/node_certificates/register?file_name=)");
+      }
+      return fail(record.error());
+    }
+    if (record->state == RegistrationState::awaiting_upload) {
+      return fail(errc::invalid_argument, code::file_missing,
+                  "no file was uploaded for request " + req.request_id);
+    }
+    if (record->state != RegistrationState::uploaded) {
+      return fail(errc::conflict, code::registration_state,
+                  "request " + req.request_id + " is registered already (" +
+                      std::string(storage::to_string(record->state)) + ")");
+    }
+    auto md5 = files_.md5_hex(req.request_id);
+    if (!md5)
+      return fail(md5.error());
+    if (lower(trim(req.file_md5)) != *md5) {
+      return fail(errc::invalid_argument, code::md5_mismatch,
+                  "file_md5 is not the MD5 of the uploaded file (" + *md5 + ")");
+    }
+    json::array tag_array;
+    for (const auto& t : *tags)
+      tag_array.emplace_back(t);
+    record->options = json::serialize(json::object{{"group_name", req.group_name},
+                                                   {"parent_group_name", req.parent_group_name},
+                                                   {"type", req.type},
+                                                   {"model", req.model},
+                                                   {"subtype", req.subtype},
+                                                   {"tags", std::move(tag_array)},
+                                                   {"force", req.force},
+                                                   {"update_nodes", req.update_nodes}});
+    if (!req.file_name.empty() && printable(req.file_name) &&
+        req.file_name.size() <= kMaxFileNameBytes) {
+      record->file_name = req.file_name;
+    }
+    {
+      std::lock_guard lock(queue_mutex_);
+      if (queue_.size() >= options_.max_queued_registrations) {
+        return fail(errc::unavailable, code::queue_full,
+                    std::to_string(queue_.size()) +
+                        " registrations are waiting (manufacturing.max_queued_registrations); "
+                        "retry later");
+      }
+      record->state = RegistrationState::queued;
+      record->updated_at = now_s();
+      if (auto r = repository_.update_registration(*record); !r)
+        return fail(r.error());
+      queue_.push_back(record->request_id);
+    }
+    queue_wake_.notify_one();
+    log::info(Channel::service, "registration queued request_id={} file={} by={}",
+              record->request_id, record->file_name, who.user_id);
+    return record->request_id;
+  }();
+  const std::string object_id = req.request_id;
+  return audited(audit_, who, "admin.mfg.register", "registration", object_id, std::move(result),
+                 "file_name=" + req.file_name);
 }
 
 Result<RegistrationStatus> ManufacturingService::registration_status(const Principal& who,
                                                                      std::string_view request_id) {
-  if (auto r = require_admin(who); !r)
+  if (auto r = require_admin(who, "admin.mfg.register.status"); !r)
     return fail(r.error());
   auto record = repository_.get_registration(request_id);
   if (!record) {
@@ -488,7 +507,7 @@ Result<RegistrationStatus> ManufacturingService::registration_status(const Princ
 
 Result<std::vector<AdminGroup>> ManufacturingService::node_groups(const Principal& who,
                                                                   std::string_view group_name) {
-  if (auto r = require_admin(who); !r)
+  if (auto r = require_admin(who, "admin.mfg.node_group"); !r)
     return fail(r.error());
   auto groups = repository_.find_groups(group_name);
   if (!groups)
@@ -500,40 +519,46 @@ Result<std::vector<AdminGroup>> ManufacturingService::node_groups(const Principa
 }
 
 Result<ManufacturingCa> ManufacturingService::add_ca(const Principal& who, std::string_view pem) {
-  if (auto r = require_admin(who); !r)
+  if (auto r = require_admin(who, "admin.mfg.cacert.register"); !r)
     return fail(r.error());
-  if (pem.size() > kMaxCaPemBytes) {
-    return fail(errc::invalid_argument, code::ca_invalid, "the CA certificate is over 64 KiB");
-  }
-  auto info = inspector_.inspect_ca(pem);
-  if (!info) {
-    return fail(errc::invalid_argument, code::ca_invalid,
-                "not a CA certificate: " + info.error().context);
-  }
-  const auto now = now_s();
-  if (info->not_after <= now)
-    return fail(errc::invalid_argument, code::ca_invalid, "the CA certificate has expired");
-  storage::ManufacturingCaRecord record{info->fingerprint_hex, info->subject, info->certificate_pem,
-                                        info->not_after,       who.user_id,   now};
-  if (auto r = repository_.create_ca(record); !r) {
-    if (r.error().code == errc::already_exists) {
-      return fail(errc::conflict, code::ca_exists,
-                  "CA " + info->fingerprint_hex + " is registered already");
+  auto result = [&]() -> Result<ManufacturingCa> {
+    if (pem.size() > kMaxCaPemBytes) {
+      return fail(errc::invalid_argument, code::ca_invalid, "the CA certificate is over 64 KiB");
     }
-    return fail(r.error());
-  }
-  // The database is the record: a failed trust-store write is retried at the next start.
-  if (auto r = trust_.add_ca(*info); !r) {
-    log::error(Channel::service, "CA {} stored but not yet trusted by the broker: {}",
-               info->fingerprint_hex, r.error().message());
-  }
-  log::info(Channel::service, "manufacturing CA registered fingerprint={} subject=\"{}\" by={}",
-            info->fingerprint_hex, info->subject, who.user_id);
-  return ManufacturingCa{info->fingerprint_hex, info->subject, info->not_after, now};
+    auto info = inspector_.inspect_ca(pem);
+    if (!info) {
+      return fail(errc::invalid_argument, code::ca_invalid,
+                  "not a CA certificate: " + info.error().context);
+    }
+    const auto now = now_s();
+    if (info->not_after <= now)
+      return fail(errc::invalid_argument, code::ca_invalid, "the CA certificate has expired");
+    storage::ManufacturingCaRecord record{info->fingerprint_hex, info->subject,
+                                          info->certificate_pem, info->not_after,
+                                          who.user_id,           now};
+    if (auto r = repository_.create_ca(record); !r) {
+      if (r.error().code == errc::already_exists) {
+        return fail(errc::conflict, code::ca_exists,
+                    "CA " + info->fingerprint_hex + " is registered already");
+      }
+      return fail(r.error());
+    }
+    // The database is the record: a failed trust-store write is retried at the next start.
+    if (auto r = trust_.add_ca(*info); !r) {
+      log::error(Channel::service, "CA {} stored but not yet trusted by the broker: {}",
+                 info->fingerprint_hex, r.error().message());
+    }
+    log::info(Channel::service, "manufacturing CA registered fingerprint={} subject=\"{}\" by={}",
+              info->fingerprint_hex, info->subject, who.user_id);
+    return ManufacturingCa{info->fingerprint_hex, info->subject, info->not_after, now};
+  }();
+  const std::string object_id = result ? result->fingerprint_hex : std::string();
+  return audited(audit_, who, "admin.mfg.cacert.register", "manufacturing_ca", object_id,
+                 std::move(result), {});
 }
 
 Result<std::vector<ManufacturingCa>> ManufacturingService::list_cas(const Principal& who) {
-  if (auto r = require_admin(who); !r)
+  if (auto r = require_admin(who, "admin.mfg.cacert.list"); !r)
     return fail(r.error());
   auto cas = repository_.list_cas();
   if (!cas)
@@ -573,47 +598,56 @@ void ManufacturingService::publish_revoked() {
 Result<NodeRevoked> ManufacturingService::revoke_node(const Principal& who,
                                                       std::string_view node_id,
                                                       std::string_view reason) {
-  if (auto r = require_admin(who); !r)
+  if (auto r = require_admin(who, "admin.node.revoke"); !r)
     return fail(r.error());
-  if (!proto::valid_node_id(node_id)) {
-    return fail(errc::invalid_argument, code::field_invalid,
-                "node_id must be 1 to 128 characters of [A-Za-z0-9._:-]");
-  }
-  if (auto r = check_field("reason", reason); !r)
-    return fail(r.error());
-  const std::string why = reason.empty() ? "revoked by an admin" : std::string(reason);
-  auto revoked = repository_.revoke_node(node_id, why, who.user_id, now_s());
-  if (!revoked) {
-    if (revoked.error().code == errc::not_found) {
-      return fail(errc::not_found, code::node_not_found,
-                  "no node and no certificate " + std::string(node_id));
+  auto result = [&]() -> Result<NodeRevoked> {
+    if (!proto::valid_node_id(node_id)) {
+      return fail(errc::invalid_argument, code::field_invalid,
+                  "node_id must be 1 to 128 characters of [A-Za-z0-9._:-]");
     }
-    return fail(revoked.error());
-  }
-  publish_revoked();
-  publish_registered();
-  log::info(Channel::service, "node revoked node_id={} certificates={} by={} reason=\"{}\"",
-            node_id, *revoked, who.user_id, why);
-  return NodeRevoked{std::string(node_id), *revoked};
+    if (auto r = check_field("reason", reason); !r)
+      return fail(r.error());
+    const std::string why = reason.empty() ? "revoked by an admin" : std::string(reason);
+    auto revoked = repository_.revoke_node(node_id, why, who.user_id, now_s());
+    if (!revoked) {
+      if (revoked.error().code == errc::not_found) {
+        return fail(errc::not_found, code::node_not_found,
+                    "no node and no certificate " + std::string(node_id));
+      }
+      return fail(revoked.error());
+    }
+    publish_revoked();
+    publish_registered();
+    log::info(Channel::service, "node revoked node_id={} certificates={} by={} reason=\"{}\"",
+              node_id, *revoked, who.user_id, why);
+    return NodeRevoked{std::string(node_id), *revoked};
+  }();
+  const std::string object_id = std::string(node_id);
+  return audited(audit_, who, "admin.node.revoke", "node", object_id, std::move(result),
+                 std::string(reason));
 }
 
 Result<void> ManufacturingService::allow_reclaim(const Principal& who, std::string_view node_id) {
-  if (auto r = require_admin(who); !r)
+  if (auto r = require_admin(who, "admin.node.allow_reclaim"); !r)
     return fail(r.error());
-  if (auto r = repository_.allow_reclaim(node_id); !r) {
-    if (r.error().code == errc::not_found) {
-      return fail(errc::not_found, code::not_revoked,
-                  "node " + std::string(node_id) + " was not revoked by an admin");
+  auto result = [&]() -> Result<void> {
+    if (auto r = repository_.allow_reclaim(node_id); !r) {
+      if (r.error().code == errc::not_found) {
+        return fail(errc::not_found, code::not_revoked,
+                    "node " + std::string(node_id) + " was not revoked by an admin");
+      }
+      return r;
     }
-    return r;
-  }
-  log::info(Channel::service, "reclaim allowed node_id={} by={}", node_id, who.user_id);
-  return {};
+    log::info(Channel::service, "reclaim allowed node_id={} by={}", node_id, who.user_id);
+    return {};
+  }();
+  const std::string object_id = std::string(node_id);
+  return audited(audit_, who, "admin.node.allow_reclaim", "node", object_id, std::move(result), {});
 }
 
 Result<std::vector<storage::RevokedCertificate>> ManufacturingService::list_revoked(
     const Principal& who, std::string_view node_id, std::size_t offset, std::size_t limit) {
-  if (auto r = require_admin(who); !r)
+  if (auto r = require_admin(who, "admin.node.revoked.list"); !r)
     return fail(r.error());
   return repository_.list_revoked(node_id, offset, limit);
 }

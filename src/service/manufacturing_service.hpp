@@ -25,6 +25,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "service/account_service.hpp"
+#include "service/audit.hpp"
 #include "service/certificate_revocations.hpp"
 #include "service/manufacturing_ports.hpp"
 #include "storage/claim_repository.hpp"
@@ -112,7 +113,7 @@ class ManufacturingService {
   ManufacturingService(storage::ManufacturingRepository& repository,
                        storage::ClaimRepository& claims, CertificateInspector& inspector,
                        BrokerTrust& trust, CertificateRevocations& revocations,
-                       RegistrationFileStore& files, const Clock& clock,
+                       RegistrationFileStore& files, AuditLog& audit, const Clock& clock,
                        ManufacturingOptions options);
   ~ManufacturingService();
   ManufacturingService(const ManufacturingService&) = delete;
@@ -187,7 +188,8 @@ class ManufacturingService {
   void process_for_test(std::string_view request_id) { process(request_id); }
 
  private:
-  Result<void> require_admin(const Principal& who) const;
+  // Refusals of a non-admin are audited under `action`.
+  Result<void> require_admin(const Principal& who, std::string_view action) const;
   std::int64_t now_s() const;
   std::string sign(std::string_view kind, std::string_view request_id, std::int64_t expires) const;
   Result<void> check_signature(std::string_view kind, std::string_view request_id,
@@ -205,6 +207,7 @@ class ManufacturingService {
   BrokerTrust& trust_;
   CertificateRevocations& revocations_;
   RegistrationFileStore& files_;
+  AuditLog& audit_;
   const Clock& clock_;
   ManufacturingOptions options_;
 

@@ -91,12 +91,12 @@ class ManufacturingHttpTest : public ::testing::Test {
     account_options.argon2_ops_limit = 1;
     account_options.argon2_mem_limit_bytes = 8 * 1024;
     accounts_ = std::make_unique<service::AccountService>(accounts_repo_, mailer_, signer_, clock_,
-                                                          account_options);
+                                                          account_options, audit_);
     service::ManufacturingOptions options;
     options.mqtt_host = "a1b2c3-ats.iot.example.com";
     options.url_key = std::string(32, 'u');
-    mfg_ = std::make_unique<service::ManufacturingService>(repository_, claims_, inspector_, trust_,
-                                                           revocations_, files_, clock_, options);
+    mfg_ = std::make_unique<service::ManufacturingService>(
+        repository_, claims_, inspector_, trust_, revocations_, files_, audit_, clock_, options);
     http::Router router;
     api::add_account_routes(router, *accounts_, pool_);
     api::add_manufacturing_routes(router, *accounts_, *mfg_, pool_, false, kMaxUpload);
@@ -157,6 +157,7 @@ class ManufacturingHttpTest : public ::testing::Test {
   server::PkiCertificateInspector inspector_;
   server::BrokerTrustStore trust_;
   server::FileRegistrationStore files_;
+  test::RecordingAuditLog audit_;
   MetricsRegistry metrics_;
   boost::asio::thread_pool pool_;
   std::unique_ptr<service::AccountService> accounts_;

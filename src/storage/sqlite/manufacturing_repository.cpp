@@ -79,7 +79,7 @@ Result<std::vector<std::string>> SqliteManufacturingRepository::node_ids(
     if (*known == 0)
       return fail(errc::not_found, "no node id request " + std::string(request_id));
     return c.query_all(
-        "SELECT node_id FROM mfg_node_ids WHERE request_id = ?1 ORDER BY rowid",
+        "SELECT node_id FROM mfg_node_ids WHERE request_id = ?1 ORDER BY node_id",
         [](const Statement& s) { return s.text(0); }, request_id);
   });
 }

@@ -105,7 +105,7 @@ TEST_F(FleetCommandsTest, NodeListSendsTheFiltersAndPrintsATable) {
                   "--id-prefix", "n", "--limit", "10"});
   ASSERT_EQ(r.status, 0) << r.err;
   ASSERT_EQ(server.requests().size(), 1u);
-  const auto& q = server.requests()[0];
+  const auto q = server.requests()[0];
   EXPECT_EQ(q.method, "GET");
   EXPECT_EQ(q.target,
             "/v1/admin/nodes?model=light&user=bob%40x.com&id_prefix=n&online=true&num_records=10");

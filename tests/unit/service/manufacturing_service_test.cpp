@@ -24,6 +24,7 @@
 #include "storage/sqlite/database.hpp"
 #include "storage/sqlite/manufacturing_repository.hpp"
 #include "storage/sqlite/node_repository.hpp"
+#include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::service {
@@ -102,8 +103,8 @@ class ManufacturingServiceTest : public ::testing::Test {
     options.mqtt_host = "a1b2c3-ats.iot.example.com";
     options.url_key = std::string(32, 'k');
     options.max_node_ids = 1000;
-    service_ = std::make_unique<ManufacturingService>(repository_, claims_, inspector_, trust_,
-                                                      revocations_, files_, clock_, options);
+    service_ = std::make_unique<ManufacturingService>(
+        repository_, claims_, inspector_, trust_, revocations_, files_, audit_, clock_, options);
   }
 
   // A node certificate for `node_id` signed by `ca`, as PEM.
@@ -161,6 +162,7 @@ class ManufacturingServiceTest : public ::testing::Test {
   server::PkiCertificateIssuer issuer_;
   RecordingTrust trust_;
   RecordingRevocations revocations_;
+  test::RecordingAuditLog audit_;
   std::unique_ptr<ManufacturingService> service_;
   Principal admin_{"root", "s1", true, 0};
   Principal user_{"alice", "s2", false, 0};
@@ -186,6 +188,17 @@ TEST_F(ManufacturingServiceTest, EveryCallRefusesAUserWhoIsNotSuperAdmin) {
   refused(service_->allow_reclaim(user_, "n1"));
   refused(service_->list_revoked(user_, "", 0, 10));
   EXPECT_TRUE(repository_.list_cas()->empty()) << "nothing written";
+  // Every refusal is audited, as the user's, with the RainMaker code as the outcome.
+  const auto entries = audit_.entries();
+  ASSERT_EQ(entries.size(), 13u);
+  for (const auto& e : entries) {
+    EXPECT_EQ(e.actor_kind, ActorKind::user) << e.action;
+    EXPECT_EQ(e.actor_id, "alice") << e.action;
+    EXPECT_EQ(e.action.rfind("admin.", 0), 0u) << e.action;
+    EXPECT_EQ(e.outcome, "error:" + std::to_string(proto::rest::request_error::not_authorized))
+        << e.action;
+  }
+  EXPECT_EQ(entries[10].action, "admin.node.revoke");
 }
 
 TEST_F(ManufacturingServiceTest, TheMqttHostHasTheShapeTheAdminCliChecks) {
@@ -199,7 +212,7 @@ TEST_F(ManufacturingServiceTest, NodeIdsAreReservedAndDownloadedThroughASignedUr
   auto id = service_->request_node_ids(admin_, 5);
   ASSERT_TRUE(id) << id.error().message();
   auto st = service_->node_ids_status(admin_, *id, "https://cloud:8080");
-  ASSERT_TRUE(st);
+  ASSERT_TRUE(st) << st.error().message();
   EXPECT_EQ(st->status, "success");
   EXPECT_TRUE(st->url.starts_with("https://cloud:8080/v1/mfg/node_ids?request_id=")) << st->url;
   auto line = service_->download_node_ids(query_of(st->url, "request_id"),
@@ -381,7 +394,7 @@ TEST_F(ManufacturingServiceTest, CaRegistrationRefusesLeafCertificatesGarbageAnd
 }
 
 TEST_F(ManufacturingServiceTest, RevocationBlocksReclaimingUntilAnAdminAllowsItOnce) {
-  ClaimService claims(claims_, nodes_, issuer_, revocations_, clock_, ClaimOptions{});
+  ClaimService claims(claims_, nodes_, issuer_, revocations_, clock_, ClaimOptions{}, audit_);
   const auto node_id = *claims.initiate("alice", "7CDFA100033B", "esp32");
   const auto csr = [&] {
     auto key = pki::PrivateKey::generate(pki::KeyType::ecdsa_p256);
@@ -426,6 +439,21 @@ TEST_F(ManufacturingServiceTest, RevocationBlocksReclaimingUntilAnAdminAllowsItO
   auto bad = service_->revoke_node(admin_, "bad/id", "");
   ASSERT_FALSE(bad);
   expect_error(bad.error(), errc::invalid_argument, code::field_invalid);
+
+  // Each admin action left a row: the object, the outcome, the reason given.
+  const auto revokes = audit_.with_action("admin.node.revoke");
+  ASSERT_EQ(revokes.size(), 4u);
+  EXPECT_EQ(revokes[0].actor_kind, ActorKind::admin);
+  EXPECT_EQ(revokes[0].actor_id, "root");
+  EXPECT_EQ(revokes[0].object_kind, "node");
+  EXPECT_EQ(revokes[0].object_id, node_id);
+  EXPECT_EQ(revokes[0].outcome, "ok");
+  EXPECT_EQ(revokes[0].detail, "stolen from the warehouse");
+  EXPECT_EQ(revokes[2].outcome, "error:" + std::to_string(code::node_not_found));
+  const auto reclaims = audit_.with_action("admin.node.allow_reclaim");
+  ASSERT_EQ(reclaims.size(), 2u);
+  EXPECT_EQ(reclaims[0].outcome, "ok");
+  EXPECT_EQ(reclaims[1].outcome, "error:" + std::to_string(code::not_revoked));
 }
 
 TEST_F(ManufacturingServiceTest, ARevokedManufacturedNodeLeavesTheRegisteredList) {
