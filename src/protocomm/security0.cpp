@@ -13,7 +13,7 @@ Result<std::string> Sec0Device::handle(std::string_view request) {
   if (data->sec_ver() != SecScheme0 || data->proto_case() != SessionData::kSec0) {
     return fail(errc::invalid_argument, "not a security 0 session message");
   }
-  if (data->sec0().msg() != S0_Session_Command) {
+  if (data->sec0().msg() != S0_Session_Command || data->sec0().payload_case() == Sec0Payload::kSr) {
     return fail(errc::invalid_argument, "security 0: not a session command");
   }
   SessionData response;
