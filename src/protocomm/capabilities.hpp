@@ -22,26 +22,43 @@
 
 namespace stratus::protocomm {
 
-/// Endpoint names of provisioning (the SoftAP transport serves `POST /<name>`).
+// Endpoint names of provisioning (the SoftAP transport serves `POST /<name>`).
+/// The capabilities JSON (no session).
 inline constexpr std::string_view kEndpointProtoVer = "proto-ver";
+/// The handshake (`SessionData`).
 inline constexpr std::string_view kEndpointSession = "prov-session";
+/// `WiFiConfigPayload`.
 inline constexpr std::string_view kEndpointConfig = "prov-config";
+/// `WiFiScanPayload`.
 inline constexpr std::string_view kEndpointScan = "prov-scan";
+/// `WiFiCtrlPayload`.
 inline constexpr std::string_view kEndpointCtrl = "prov-ctrl";
+/// `RMakerConfigPayload`.
 inline constexpr std::string_view kEndpointUserMapping = "cloud_user_assoc";
+/// `RMakerChRespPayload`.
 inline constexpr std::string_view kEndpointChallengeResponse = "ch_resp";
-/// Endpoint names of local control.
+// Endpoint names of local control.
+/// Local control: version JSON.
 inline constexpr std::string_view kEndpointLocalCtrlVersion = "esp_local_ctrl/version";
+/// Local control: the handshake.
 inline constexpr std::string_view kEndpointLocalCtrlSession = "esp_local_ctrl/session";
+/// Local control: `LocalCtrlMessage`.
 inline constexpr std::string_view kEndpointLocalCtrlControl = "esp_local_ctrl/control";
 
-/// Capability names.
+// Capability names.
+/// `prov.cap`: security 0.
 inline constexpr std::string_view kCapNoSec = "no_sec";
+/// `prov.cap`: security 1 without PoP.
 inline constexpr std::string_view kCapNoPop = "no_pop";
+/// `prov.cap`: `prov-scan` served.
 inline constexpr std::string_view kCapWifiScan = "wifi_scan";
+/// `rmaker_extra.cap`: `ch_resp` served.
 inline constexpr std::string_view kCapChallengeResponse = "ch_resp";
+/// `rmaker_extra.cap`: local control enabled.
 inline constexpr std::string_view kCapLocalCtrl = "local_ctrl";
+/// `rmaker.cap`: assisted claiming pending (the CLI refuses to provision).
 inline constexpr std::string_view kCapClaim = "claim";
+/// `rmaker.cap`: camera claiming pending.
 inline constexpr std::string_view kCapCameraClaim = "camera_claim";
 
 /// One `{"ver","cap"}` entry (an application's, or `prov`'s).

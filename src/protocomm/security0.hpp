@@ -12,13 +12,17 @@ namespace stratus::protocomm {
 /// whose `sec_ver` is not 0 or that carries no `sec0` command.
 class Sec0Device final : public DeviceSecurity {
  public:
+  /// See `DeviceSecurity::version`.
   [[nodiscard]] SecurityVersion version() const noexcept override { return SecurityVersion::sec0; }
+  /// See `DeviceSecurity::handle`.
   Result<std::string> handle(std::string_view request) override;
+  /// See `DeviceSecurity::established`.
   [[nodiscard]] bool established() const noexcept override { return established_; }
   /// Returns `plaintext` unchanged once established.
   Result<std::string> encrypt(std::string_view plaintext) override;
   /// Returns `ciphertext` unchanged once established.
   Result<std::string> decrypt(std::string_view ciphertext) override;
+  /// See `DeviceSecurity::reset`.
   void reset() noexcept override { established_ = false; }
 
  private:
@@ -28,9 +32,13 @@ class Sec0Device final : public DeviceSecurity {
 /// The client side of security 0. See `ClientSecurity`.
 class Sec0Client final : public ClientSecurity {
  public:
+  /// See `ClientSecurity::version`.
   [[nodiscard]] SecurityVersion version() const noexcept override { return SecurityVersion::sec0; }
+  /// See `ClientSecurity::start`.
   Result<std::string> start() override;
+  /// See `ClientSecurity::on_response`.
   Result<std::optional<std::string>> on_response(std::string_view response) override;
+  /// See `ClientSecurity::established`.
   [[nodiscard]] bool established() const noexcept override { return established_; }
   /// Returns `plaintext` unchanged once established.
   Result<std::string> encrypt(std::string_view plaintext) override;

@@ -28,15 +28,20 @@ class Sec1Device final : public DeviceSecurity {
  public:
   /// `pop` empty = no proof of possession (`proto-ver` then advertises `no_pop`).
   explicit Sec1Device(std::string pop, RandomSource random = system_random());
+  /// Wipes the session's secrets.
   ~Sec1Device() override;
 
+  /// See `DeviceSecurity::version`.
   [[nodiscard]] SecurityVersion version() const noexcept override { return SecurityVersion::sec1; }
+  /// See `DeviceSecurity::handle`.
   Result<std::string> handle(std::string_view request) override;
+  /// See `DeviceSecurity::established`.
   [[nodiscard]] bool established() const noexcept override;
   /// Continues the session's CTR stream (same as `decrypt`).
   Result<std::string> encrypt(std::string_view plaintext) override;
   /// Continues the session's CTR stream (same as `encrypt`).
   Result<std::string> decrypt(std::string_view ciphertext) override;
+  /// See `DeviceSecurity::reset`.
   void reset() noexcept override;
 
  private:
@@ -50,11 +55,16 @@ class Sec1Client final : public ClientSecurity {
  public:
   /// `pop` empty = the device has none.
   explicit Sec1Client(std::string pop, RandomSource random = system_random());
+  /// Wipes the session's secrets.
   ~Sec1Client() override;
 
+  /// See `ClientSecurity::version`.
   [[nodiscard]] SecurityVersion version() const noexcept override { return SecurityVersion::sec1; }
+  /// See `ClientSecurity::start`.
   Result<std::string> start() override;
+  /// See `ClientSecurity::on_response`.
   Result<std::optional<std::string>> on_response(std::string_view response) override;
+  /// See `ClientSecurity::established`.
   [[nodiscard]] bool established() const noexcept override;
   /// Continues the session's CTR stream (same as `decrypt`).
   Result<std::string> encrypt(std::string_view plaintext) override;

@@ -58,16 +58,21 @@ class Sec2Device final : public DeviceSecurity {
   /// `patch_version` 1 (counter per operation) or 0 (fixed nonce).
   explicit Sec2Device(Sec2Verifier verifier, RandomSource random = system_random(),
                       int patch_version = 1);
+  /// Wipes the session's secrets.
   ~Sec2Device() override;
 
+  /// See `DeviceSecurity::version`.
   [[nodiscard]] SecurityVersion version() const noexcept override { return SecurityVersion::sec2; }
+  /// See `DeviceSecurity::handle`.
   Result<std::string> handle(std::string_view request) override;
+  /// See `DeviceSecurity::established`.
   [[nodiscard]] bool established() const noexcept override;
   /// AES-256-GCM; output is ciphertext ‖ 16-byte tag.
   Result<std::string> encrypt(std::string_view plaintext) override;
   /// AES-256-GCM; invalid_argument when shorter than the tag, unauthenticated when the tag
   /// does not verify.
   Result<std::string> decrypt(std::string_view ciphertext) override;
+  /// See `DeviceSecurity::reset`.
   void reset() noexcept override;
 
  private:
@@ -83,11 +88,16 @@ class Sec2Client final : public ClientSecurity {
   /// `patch_version` as the device advertises it (`proto-ver` `sec_patch_ver`, default 0).
   Sec2Client(std::string username, std::string password, RandomSource random = system_random(),
              int patch_version = 1);
+  /// Wipes the session's secrets.
   ~Sec2Client() override;
 
+  /// See `ClientSecurity::version`.
   [[nodiscard]] SecurityVersion version() const noexcept override { return SecurityVersion::sec2; }
+  /// See `ClientSecurity::start`.
   Result<std::string> start() override;
+  /// See `ClientSecurity::on_response`.
   Result<std::optional<std::string>> on_response(std::string_view response) override;
+  /// See `ClientSecurity::established`.
   [[nodiscard]] bool established() const noexcept override;
   /// AES-256-GCM; output is ciphertext ‖ 16-byte tag.
   Result<std::string> encrypt(std::string_view plaintext) override;

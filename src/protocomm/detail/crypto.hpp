@@ -3,7 +3,8 @@
 /// The primitives the security engines need, over OpenSSL 3 (EVP, BN), with std types
 /// only in the signatures. Internal to protocomm. Byte strings are `std::string`.
 
-#include <memory>
+#include <cstddef>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
