@@ -15,6 +15,10 @@ find_package(tl-expected REQUIRED)
 # IANA time zones for time-series windows (docs/adr/0010): Howard Hinnant's date/tz
 # (libhowardhinnant-date-dev) over the OS tzdb in /usr/share/zoneinfo (tzdata).
 find_package(date CONFIG REQUIRED)
+# Protocol buffers for the protocomm messages (src/protocomm, docs/adr/0014): Debian's
+# protoc (protobuf-compiler) and libprotobuf (libprotobuf-dev), through CMake's
+# FindProtobuf (the package ships no CMake config).
+find_package(Protobuf 3.21 REQUIRED)
 # Sunrise and sunset for daylight automations (service/daylight.hpp): libnova
 # (libnova-dev), which ships neither a CMake config nor a pkg-config file.
 find_path(NOVA_INCLUDE_DIR libnova/solar.h REQUIRED)
