@@ -340,6 +340,11 @@ void OtaService::offer(const std::string& node_id, std::optional<std::string> fw
   for (const auto& o : *offers) {
     if (push && !o.job.force_push && !(o.job.user_approval && o.node.status == "offered"))
       continue;  // on connect only force-push (and approved) jobs are pushed
+    // A node that reported progress runs the job: when it comes back (typically rebooting
+    // into the new image) it reports the outcome, or fetches again at boot. A push now would
+    // race its success report and start a second download of the same image.
+    if (push && o.node.status == "in-progress")
+      continue;
     if (o.job.user_approval && o.node.status == "pending")
       continue;  // waits for the user's approval
     OtaJobNodeRecord state = o.node;
@@ -371,15 +376,20 @@ void OtaService::offer(const std::string& node_id, std::optional<std::string> fw
     url.file_sha256 = o.image.sha256;
     if (!o.job.metadata_json.empty())
       url.metadata = o.job.metadata_json;
-    if (auto sent = messenger_.publish_ota_url(node_id, proto::encode_ota_url(url)); !sent) {
-      log::warn(Channel::service, "otaurl to node_id={} not sent: {}", node_id,
-                sent.error().message());
-      return;
-    }
-    (push ? offers_push_ : offers_fetch_).inc();
+    // Stored before the otaurl goes out: the node may download (and the download route
+    // check the offer) before this thread returns from the publish.
     state.status = "offered";
     state.additional_info = push ? "pushed to the node" : "sent on otafetch";
     set_node(state, kOfferable);
+    if (auto sent = messenger_.publish_ota_url(node_id, proto::encode_ota_url(url)); !sent) {
+      log::warn(Channel::service, "otaurl to node_id={} not sent: {}", node_id,
+                sent.error().message());
+      OtaJobNodeRecord before = o.node;
+      before.updated_ms = now_ms();
+      set_node(before, {"offered"});  // unless the node has answered meanwhile
+      return;
+    }
+    (push ? offers_push_ : offers_fetch_).inc();
     return;  // one job at a time: the firmware ignores offers while an OTA runs
   }
 }
@@ -1157,6 +1167,9 @@ Result<void> OtaService::approve_update_unaudited(const Principal& who, std::str
 Result<OtaDownload> OtaService::authorize_download(const OtaDownloadGrant& grant) {
   const auto refuse = [&](std::string why) -> Result<OtaDownload> {
     downloads_refused_.inc();
+    log::info(Channel::service, "OTA download refused image={} {}={}: {}", grant.image_id,
+              grant.kind == OtaDownloadGrant::Kind::node ? "node_id" : "user_id", grant.subject,
+              why);
     return fail(Error{errc::forbidden, "OTA download refused: " + why,
                       rest::ota_job_error::download_forbidden});
   };

@@ -15,6 +15,7 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -43,10 +44,14 @@ class RecordingMessenger final : public NodeMessenger {
   Result<void> publish_params_remote(std::string_view, std::string_view) override { return {}; }
   Result<void> publish_to_node(std::string_view, std::string_view) override { return {}; }
   Result<void> publish_ota_url(std::string_view node_id, std::string_view payload) override {
+    if (on_publish)
+      on_publish(node_id);  // what a node downloading at once would see
     std::lock_guard lock(mutex_);
     offers_.emplace_back(node_id, payload);
     return {};
   }
+  /// Called at each otaurl publish, before it is recorded (set before the service runs).
+  std::function<void(std::string_view)> on_publish;
   std::vector<proto::OtaUrl> offers_to(std::string_view node) {
     std::lock_guard lock(mutex_);
     std::vector<proto::OtaUrl> out;
@@ -320,10 +325,18 @@ TEST_F(OtaServiceTest, RolloutWaitsForEachBatchAndPausesOnFailures) {
 
 TEST_F(OtaServiceTest, ForcePushReachesOnlineNodesAndNodesComingOnline) {
   add_node("n5", "led_light", "esp32c3", false);
+  // The offer is stored before the otaurl goes out: a node that downloads at once (before
+  // the publish returns) finds its offer live, not still "pending" (the download is refused).
+  std::vector<std::string> at_publish;
+  messenger_.on_publish = [&](std::string_view node) {
+    auto offers = ota_repo_.offers_for_node(std::string(node));
+    at_publish.push_back(offers && !offers->empty() ? offers->front().node.status : "none");
+  };
   auto ota = service();
   const auto id =
       job(*ota, upload(*ota, "2.0", "led_light"), R"(,"nodes":["n1","n5"],"force_push":true)");
   ASSERT_TRUE(ota->flush(5s));
+  EXPECT_EQ(at_publish, std::vector<std::string>{"offered"});
   EXPECT_EQ(messenger_.offers_to("n1").size(), 1u);
   EXPECT_TRUE(messenger_.offers_to("n5").empty()) << "offline";
   EXPECT_EQ(status_of(*ota, id, "n5"), "pending");
@@ -336,6 +349,26 @@ TEST_F(OtaServiceTest, ForcePushReachesOnlineNodesAndNodesComingOnline) {
   ASSERT_TRUE(ota->flush(5s));
   EXPECT_EQ(messenger_.offers_to("n5").size(), 1u);
   EXPECT_EQ(status_of(*ota, id, "n5"), "offered");
+
+  // n1 works on the job and reboots into the new image: coming back it is not pushed the
+  // job again (that would race its success report and start a second download).
+  report(*ota, "n1", id, proto::OtaState::in_progress, "Rebooting into new firmware");
+  const auto reconnect = [&](const char* node) {
+    hub_.publish({EventDraft{rest::EventKind::connectivity,
+                             node,
+                             {},
+                             unix_ms(clock_.now()),
+                             R"({"connected":true,"timestamp":2})"}});
+    ASSERT_TRUE(hub_.flush(5s));
+    ASSERT_TRUE(ota->flush(5s));
+  };
+  reconnect("n1");
+  EXPECT_EQ(messenger_.offers_to("n1").size(), 1u) << "no second push";
+  report(*ota, "n1", id, proto::OtaState::success, "OTA Upgrade finished and verified");
+  EXPECT_EQ(status_of(*ota, id, "n1"), "success");
+  // n5 had the offer but never started: it gets it again when it reconnects.
+  reconnect("n5");
+  EXPECT_EQ(messenger_.offers_to("n5").size(), 2u);
 }
 
 TEST_F(OtaServiceTest, CancelWithdrawsOffersAndSilentNodesTimeOut) {
