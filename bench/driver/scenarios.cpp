@@ -1214,7 +1214,13 @@ Result<ScenarioOutput> run_ota(const OtaArgs& args) {
   proto::rest::NewOtaJob job;
   job.ota_job_name = "bench-" + spec.version;
   job.ota_image_id = uploaded->ota_image_id;
-  job.nodes = node_ids;
+  // A job names at most 100 nodes (RainMaker's limit, 105029); a fleet is targeted by its
+  // model, as an operator would: every node of the swarm's model in this data dir.
+  if (node_ids.size() <= 100) {
+    job.nodes = node_ids;
+  } else {
+    job.node_model = args.model;
+  }
   job.force_push = true;
   job.rollout = proto::rest::OtaRollout{args.batch_size, std::nullopt, 0, 10};
   const auto start = Steady::now();

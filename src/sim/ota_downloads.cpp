@@ -149,6 +149,12 @@ void DownloadPool::run(Job& job) {
       stats_.bytes += result->bytes;
     } else {
       ++stats_.failed;
+      auto& reasons = stats_.failure_reasons;
+      const auto& text = result.error().context;
+      if (reasons.contains(text) || reasons.size() < kMaxFailureReasons)
+        ++reasons[text];
+      else
+        ++reasons["other"];
     }
     if (auto it = current_.find(node); it != current_.end() && it->second == job.cancel) {
       current_.erase(it);

@@ -13,9 +13,11 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -45,7 +47,13 @@ struct DownloadPoolStats {
   std::uint64_t succeeded = 0;  ///< downloads that returned an image
   std::uint64_t failed = 0;     ///< downloads that returned an error (cancelled ones too)
   std::uint64_t bytes = 0;      ///< image bytes of the successful downloads
+  /// Failed downloads by error text (the first `kMaxFailureReasons` distinct texts; later
+  /// new texts count under "other").
+  std::map<std::string, std::uint64_t> failure_reasons;
 };
+
+/// Distinct failure texts `DownloadPoolStats::failure_reasons` keeps.
+inline constexpr std::size_t kMaxFailureReasons = 8;
 
 /// A pool of download workers shared by many nodes.
 ///

@@ -463,6 +463,7 @@ Result<SwarmReport> Swarm::run(const std::vector<SwarmNode>& nodes, const std::a
     const auto d = downloads_->stats();
     report.ota_downloads = d.succeeded;
     report.ota_download_failures = d.failed;
+    report.ota_download_failure_reasons = d.failure_reasons;
     report.ota_download_bytes = d.bytes;
     downloads_.reset();  // cancels and joins before the files go
     for (const auto& m : members_) {
@@ -504,6 +505,12 @@ std::string to_json(const SwarmReport& r) {
                  {"ota_updated", r.ota_updated},
                  {"ota_failed", r.ota_failed},
                  {"reboots", r.reboots}};
+  if (!r.ota_download_failure_reasons.empty()) {
+    json::object reasons;
+    for (const auto& [text, count] : r.ota_download_failure_reasons)
+      reasons[text] = count;
+    o["ota_download_failure_reasons"] = std::move(reasons);
+  }
   return json::serialize(o);
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -120,10 +121,12 @@ struct SwarmReport {
   // With `SwarmOptions::ota`:
   std::uint64_t ota_downloads = 0;          ///< image downloads that completed
   std::uint64_t ota_download_failures = 0;  ///< downloads that failed or were cancelled
-  std::uint64_t ota_download_bytes = 0;     ///< bytes of the completed downloads
-  std::uint64_t ota_updated = 0;            ///< `success` reports (new firmware verified)
-  std::uint64_t ota_failed = 0;             ///< `failed` and `rejected` reports
-  std::uint64_t reboots = 0;                ///< nodes rebooted into new firmware
+  /// Those failures by error text (`DownloadPoolStats::failure_reasons`).
+  std::map<std::string, std::uint64_t> ota_download_failure_reasons;
+  std::uint64_t ota_download_bytes = 0;  ///< bytes of the completed downloads
+  std::uint64_t ota_updated = 0;         ///< `success` reports (new firmware verified)
+  std::uint64_t ota_failed = 0;          ///< `failed` and `rejected` reports
+  std::uint64_t reboots = 0;             ///< nodes rebooted into new firmware
 };
 
 /// Receives a progress line (no trailing newline), on the calling thread.
