@@ -11,6 +11,7 @@
 
 #include "cli/node_credentials.hpp"
 #include "node_cli/detail/context.hpp"
+#include "protocomm/security.hpp"
 #include "sim/console.hpp"
 #include "sim/node_runner.hpp"
 
@@ -25,7 +26,31 @@ struct RunArgs {
   double sensor_period_s = 10;
   bool basic_ingest = false;
   double ota_reboot_delay_s = -1;  // < 0: the model's
+  bool provisioning = false;
+  std::string prov_bind = "127.0.0.1:0";
+  int sec = 1;
+  std::string pop;
+  bool no_ch_resp = false;
+  double wifi_connect_delay_s = 1;
 };
+
+// "HOST:PORT" (IPv6 as "[::1]:PORT"); port 0 lets the OS pick.
+Result<std::pair<std::string, std::uint16_t>> parse_bind(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    return fail(errc::invalid_argument, "--prov-bind: expected HOST:PORT, got \"" + text + "\"");
+  }
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const auto port_text = text.substr(colon + 1);
+  if (port_text.find_first_not_of("0123456789") != std::string::npos || port_text.size() > 5 ||
+      std::stoul(port_text) > 65535) {
+    return fail(errc::invalid_argument, "--prov-bind: bad port \"" + port_text + "\"");
+  }
+  return std::pair{host, static_cast<std::uint16_t>(std::stoul(port_text))};
+}
 
 // Reads console lines from the console descriptor until `quit`, end of input followed by
 // SIGINT/SIGTERM, or a signal. End of input alone keeps the node running (it may be
@@ -52,6 +77,26 @@ int run_node(Context& ctx, const RunArgs& args) {
   if (args.ota_reboot_delay_s >= 0) {
     options.ota_reboot_delay =
         std::chrono::milliseconds(static_cast<std::int64_t>(args.ota_reboot_delay_s * 1000));
+  }
+
+  if (args.provisioning) {
+    auto bind = parse_bind(args.prov_bind);
+    if (!bind) {
+      return ctx.error(bind.error());
+    }
+    if (args.sec == 2 && args.pop.empty()) {
+      return ctx.error("--sec 2 needs --pop");
+    }
+    sim::ProvisioningRunOptions prov;
+    prov.bind_address = bind->first;
+    prov.port = bind->second;
+    prov.security = static_cast<protocomm::SecurityVersion>(args.sec);
+    prov.pop = args.pop;
+    prov.challenge_response = !args.no_ch_resp;
+    prov.wifi_file = (creds->dir / "wifi.json").string();
+    prov.connect_delay =
+        std::chrono::milliseconds(static_cast<std::int64_t>(args.wifi_connect_delay_s * 1000));
+    options.provisioning = std::move(prov);
   }
 
   // Signals are taken from a signalfd in the loop below, so block them in every thread
@@ -144,6 +189,23 @@ void add_run(CLI::App& app, Context& ctx) {
   cmd->add_option("--ota-reboot-delay", args->ota_reboot_delay_s,
                   "Seconds from a verified OTA image to the reboot (default: the model's, 10)")
       ->check(CLI::Range(0.0, 3600.0));
+  cmd->add_flag("--provisioning", args->provisioning,
+                "Start unprovisioned: serve protocomm provisioning (SoftAP HTTP) and connect to "
+                "MQTT once provisioned (skipped when <creds>/wifi.json exists)");
+  cmd->add_option("--prov-bind", args->prov_bind,
+                  "HOST:PORT of the provisioning transport (port 0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--sec", args->sec, "Protocomm security: 0, 1 (X25519 + PoP) or 2 (SRP6a)")
+      ->check(CLI::Range(0, 2))
+      ->capture_default_str();
+  cmd->add_option("--pop", args->pop,
+                  "Proof of possession (sec 1: optional; sec 2: the password of user wifiprov)");
+  cmd->add_flag("--no-ch-resp", args->no_ch_resp,
+                "Do not offer challenge-response mapping (ch_resp), only cloud_user_assoc");
+  cmd->add_option("--wifi-connect-delay", args->wifi_connect_delay_s,
+                  "Seconds from applied Wi-Fi credentials to the simulated connection")
+      ->check(CLI::Range(0.0, 60.0))
+      ->capture_default_str();
   ctx.on(*cmd, [&ctx, args] { return run_node(ctx, *args); });
 }
 

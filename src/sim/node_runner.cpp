@@ -5,12 +5,16 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <sstream>
 #include <system_error>
 #include <utility>
 
 #include "agent/node_agent.hpp"
+#include "pki/key.hpp"
+#include "pki/signature.hpp"
 #include "proto/payloads.hpp"
+#include "sim/provisioning_server.hpp"
 #include "sim/virtual_node.hpp"
 
 namespace stratus::sim {
@@ -63,6 +67,19 @@ void save_state(const std::string& path, const std::string& text) {
   std::filesystem::rename(tmp, path, ec);
 }
 
+Result<std::string> read_small_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return fail(errc::invalid_argument, "cannot read " + path);
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().size() > kMaxStateFileBytes) {
+    return fail(errc::invalid_argument, path + ": larger than 1 MiB");
+  }
+  return text.str();
+}
+
 }  // namespace
 
 struct NodeRunner::Impl {
@@ -72,7 +89,66 @@ struct NodeRunner::Impl {
   LineSink sink;
   std::string model_name;
   std::string state_file;
-  std::string saved;  // last state written (agent thread, then stop)
+  std::string saved;     // last state written (agent thread, then stop)
+  std::string endpoint;  // mqtt host:port, for the "connecting" line
+
+  // Provisioning: the transport runs until the station joins; the agent starts then.
+  std::unique_ptr<ProvisioningServer> provisioning;
+  std::string wifi_file;
+  std::mutex mutex;  // agent_started, stopping
+  bool agent_started = false;
+  bool stopping = false;
+
+  Result<void> start_agent() {
+    std::lock_guard lock(mutex);
+    if (agent_started || stopping) {
+      return {};
+    }
+    if (auto ok = agent->start(); !ok) {
+      return ok;
+    }
+    agent_started = true;
+    sink("node " + node.model->node_id() + " (" + model_name + ") connecting to " + endpoint);
+    return {};
+  }
+
+  // On the transport's thread.
+  void on_provisioning(const agent::ProvisioningEvent& event) {
+    using Kind = agent::ProvisioningEvent::Kind;
+    switch (event.kind) {
+      case Kind::credentials_applied:
+        sink("provisioning: credentials for \"" + event.ssid + "\" applied");
+        break;
+      case Kind::wifi_failed:
+        sink("provisioning: joining \"" + event.ssid + "\" failed (" +
+             (event.fail_reason == protocomm::WifiFailReason::auth_error ? "auth error"
+                                                                         : "network not found") +
+             ")");
+        break;
+      case Kind::wifi_connected:
+        sink("provisioning: Wi-Fi connected to \"" + event.ssid + "\"");
+        if (!wifi_file.empty()) {
+          save_state(wifi_file, boost::json::serialize(boost::json::object{{"ssid", event.ssid}}));
+        }
+        if (auto ok = start_agent(); !ok) {
+          sink("error: " + ok.error().context);
+        }
+        break;
+      case Kind::user_mapping:
+        sink("provisioning: user mapping for " + event.user_id);
+        agent->post([user = event.user_id, secret = event.secret_key](agent::NodeSession& session,
+                                                                      agent::MqttActions& out) {
+          session.start_mapping(user, secret, out);
+        });
+        break;
+      case Kind::challenge_signed:
+        sink("provisioning: challenge signed (ch_resp)");
+        break;
+      case Kind::finished:
+        sink("provisioning: done");
+        break;
+    }
+  }
 
   void save_if_changed() {
     if (state_file.empty()) {
@@ -155,11 +231,57 @@ Result<std::unique_ptr<NodeRunner>> NodeRunner::start(const RunOptions& options,
   }
   impl->agent->every(std::chrono::seconds(1),
                      [raw](agent::NodeSession&, agent::MqttActions&) { raw->save_if_changed(); });
-  if (auto ok = impl->agent->start(); !ok) {
+  impl->endpoint = options.mqtt_host + ":" + std::to_string(options.mqtt_port);
+  if (options.provisioning) {
+    const auto& p = *options.provisioning;
+    impl->wifi_file = p.wifi_file;
+    std::error_code ec;
+    if (p.wifi_file.empty() || !std::filesystem::exists(p.wifi_file, ec)) {
+      agent::ProvisioningOptions prov;
+      prov.node_id = options.node_id;
+      prov.security = p.security;
+      prov.pop = p.pop;
+      prov.challenge_response = p.challenge_response;
+      prov.networks = impl->node.wifi_networks;
+      prov.connect_delay = p.connect_delay;
+      if (p.challenge_response) {
+        auto pem = read_small_file(options.key_file);
+        if (!pem) {
+          return fail(std::move(pem).error());
+        }
+        auto key = pki::PrivateKey::from_pem(*pem);
+        if (!key) {
+          return fail(errc::invalid_argument, options.key_file + ": " + key.error().context);
+        }
+        prov.sign = [key = std::make_shared<pki::PrivateKey>(std::move(*key))](
+                        std::string_view challenge) { return pki::sign_message(*key, challenge); };
+      }
+      auto engine = agent::ProvisioningEngine::create(std::move(prov), impl->clock);
+      if (!engine) {
+        return fail(std::move(engine).error());
+      }
+      ProvisioningServerOptions server_options;
+      server_options.bind_address = p.bind_address;
+      server_options.port = p.port;
+      auto server = ProvisioningServer::start(
+          std::move(*engine), server_options,
+          [raw](const agent::ProvisioningEvent& event) { raw->on_provisioning(event); });
+      if (!server) {
+        return fail(std::move(server).error());
+      }
+      impl->provisioning = std::move(*server);
+      impl->sink("node " + options.node_id + " (" + options.model +
+                 ") not provisioned: protocomm SoftAP transport on http://" + p.bind_address + ":" +
+                 std::to_string(impl->provisioning->port()) + " (security " +
+                 std::to_string(static_cast<int>(p.security)) + (p.pop.empty() ? ", no PoP" : "") +
+                 ")");
+      return std::unique_ptr<NodeRunner>(new NodeRunner(std::move(impl)));
+    }
+    impl->sink("provisioned before (" + p.wifi_file + ")");
+  }
+  if (auto ok = impl->start_agent(); !ok) {
     return fail(std::move(ok).error());
   }
-  impl->sink("node " + options.node_id + " (" + options.model + ") connecting to " +
-             options.mqtt_host + ":" + std::to_string(options.mqtt_port));
   return std::unique_ptr<NodeRunner>(new NodeRunner(std::move(impl)));
 }
 
@@ -170,11 +292,29 @@ std::string NodeRunner::execute(const ConsoleCommand& command) {
       return std::string(console_help());
     case Kind::quit:
       return "bye";
-    case Kind::reboot:
+    case Kind::reboot: {
+      std::lock_guard lock(impl_->mutex);
+      if (!impl_->agent_started) {
+        return "error: not provisioned yet";
+      }
       impl_->agent->reboot();
       return "ok: rebooting";
+    }
     default:
       break;
+  }
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (!impl_->agent_started) {
+      if (command.kind == Kind::status) {
+        return "node " + impl_->node.model->node_id() + " (" + impl_->model_name +
+               "): not provisioned" +
+               (impl_->provisioning
+                    ? ", protocomm on port " + std::to_string(impl_->provisioning->port())
+                    : std::string());
+      }
+      return "error: not provisioned yet";
+    }
   }
   auto done = std::make_shared<std::promise<std::string>>();
   auto answer = done->get_future();
@@ -229,8 +369,22 @@ std::string NodeRunner::execute(const ConsoleCommand& command) {
   return answer.get();
 }
 
+std::uint16_t NodeRunner::provisioning_port() const {
+  return impl_->provisioning && impl_->provisioning->running() ? impl_->provisioning->port() : 0;
+}
+
 void NodeRunner::stop() {
-  if (impl_ && impl_->agent) {
+  if (!impl_) {
+    return;
+  }
+  if (impl_->provisioning) {
+    impl_->provisioning->stop();  // no more events (and agent starts) after this
+  }
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  if (impl_->agent && impl_->agent_started) {
     impl_->agent->stop();
     impl_->save_if_changed();  // the agent's thread has ended: no race
   }

@@ -11,9 +11,26 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "protocomm/security.hpp"
 #include "sim/console.hpp"
 
 namespace stratus::sim {
+
+/// Provisioning over protocomm's SoftAP HTTP transport (`ProvisioningServer`) before the
+/// node goes online, as firmware that has no Wi-Fi credentials yet.
+struct ProvisioningRunOptions {
+  std::string bind_address = "127.0.0.1";
+  std::uint16_t port = 0;  ///< 0: the OS picks; the runner prints the address
+  protocomm::SecurityVersion security = protocomm::SecurityVersion::sec1;
+  std::string pop;  ///< proof of possession (sec2: the SRP password of "wifiprov")
+  bool challenge_response = true;
+  /// Marks a provisioned node (the firmware's Wi-Fi credentials in NVS): written with the
+  /// SSID when the station connects; when it exists at start, provisioning is skipped.
+  /// Empty: the node provisions on every start.
+  std::string wifi_file;
+  /// From applied credentials to the station's address.
+  std::chrono::milliseconds connect_delay{1000};
+};
 
 /// Where and as what a virtual node runs.
 struct RunOptions {
@@ -39,6 +56,10 @@ struct RunOptions {
   std::string ota_dir;
   /// Time from a verified image to the reboot into it; unset: the model's (default 10 s).
   std::optional<std::chrono::milliseconds> ota_reboot_delay;
+  /// Set: the node waits unprovisioned (no MQTT) until a client provisions it over
+  /// protocomm; `cloud_user_assoc` then becomes a `user/mapping` publish in the boot
+  /// sequence, `ch_resp` signs with `key_file`.
+  std::optional<ProvisioningRunOptions> provisioning;
 };
 
 /// Receives one line of human-readable output (no trailing newline). Called from the
@@ -50,9 +71,12 @@ using LineSink = std::function<void(const std::string& line)>;
 /// Thread-safety: `execute` and `stop` may be called from any thread, one at a time.
 class NodeRunner {
  public:
-  /// Builds the virtual node and starts connecting. Errors: those of
-  /// `make_virtual_node` (unknown model, bad YAML) and of `agent::NodeAgent::start`
-  /// (unreadable certificate files).
+  /// Builds the virtual node and starts connecting, or, with `provisioning` and no
+  /// `wifi_file` yet, starts the provisioning transport and connects once the simulated
+  /// station has joined. Errors: those of `make_virtual_node` (unknown model, bad YAML), of
+  /// `agent::NodeAgent::start` (unreadable certificate files), of
+  /// `agent::ProvisioningEngine::create` and `ProvisioningServer::start` (port in use), and
+  /// invalid_argument for an unreadable node key when provisioning.
   static Result<std::unique_ptr<NodeRunner>> start(const RunOptions& options, LineSink sink);
 
   ~NodeRunner();
@@ -63,6 +87,9 @@ class NodeRunner {
   /// print (`ok`, the status report, or `error: <reason>`); `quit` returns "bye" and the
   /// caller stops.
   std::string execute(const ConsoleCommand& command);
+
+  /// The provisioning transport's port while it runs, else 0.
+  [[nodiscard]] std::uint16_t provisioning_port() const;
 
   /// Disconnects and stops. Idempotent.
   void stop();

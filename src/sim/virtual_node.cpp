@@ -517,6 +517,91 @@ Result<void> parse_behaviours(const YAML::Node& list, VirtualNode& v, std::uint6
   return {};
 }
 
+// The `wifi` map of a model file: the access points of the simulated station
+// (`wifi: {networks: [{ssid, passphrase, rssi, channel, auth}]}`).
+Result<std::vector<agent::WifiNetwork>> parse_wifi(const YAML::Node& w) {
+  if (!w) {
+    return agent::default_wifi_networks();
+  }
+  if (!w.IsMap() || !w["networks"] || !w["networks"].IsSequence() || w.size() != 1) {
+    return at("wifi", "expected a map with one key, networks (a list)");
+  }
+  static constexpr std::pair<std::string_view, protocomm::WifiAuthMode> kAuth[] = {
+      {"open", protocomm::WifiAuthMode::open},
+      {"wep", protocomm::WifiAuthMode::wep},
+      {"wpa_psk", protocomm::WifiAuthMode::wpa_psk},
+      {"wpa2_psk", protocomm::WifiAuthMode::wpa2_psk},
+      {"wpa_wpa2_psk", protocomm::WifiAuthMode::wpa_wpa2_psk},
+      {"wpa2_enterprise", protocomm::WifiAuthMode::wpa2_enterprise},
+      {"wpa3_psk", protocomm::WifiAuthMode::wpa3_psk},
+      {"wpa2_wpa3_psk", protocomm::WifiAuthMode::wpa2_wpa3_psk}};
+  std::vector<agent::WifiNetwork> networks;
+  std::size_t index = 0;
+  for (const auto& n : w["networks"]) {
+    const auto path = "wifi.networks[" + std::to_string(index++) + "]";
+    if (!n.IsMap()) {
+      return at(path, "expected a map");
+    }
+    for (const auto& kv : n) {
+      static constexpr std::string_view kKeys[] = {"ssid", "passphrase", "rssi", "channel", "auth"};
+      const auto key = kv.first.as<std::string>();
+      if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
+        return at(path + "." + key, "unknown key (ssid, passphrase, rssi, channel, auth)");
+      }
+    }
+    agent::WifiNetwork ap;
+    auto ssid = string_field(n, "ssid", path, true);
+    auto passphrase = string_field(n, "passphrase", path, false);
+    auto auth = string_field(n, "auth", path, false);
+    if (!ssid || !passphrase || !auth) {
+      return fail(!ssid ? ssid.error() : !passphrase ? passphrase.error() : auth.error());
+    }
+    if (ssid->empty() || ssid->size() > 32) {
+      return at(path + ".ssid", "expected 1..32 bytes");
+    }
+    if (passphrase->size() > 64) {
+      return at(path + ".passphrase", "expected at most 64 bytes");
+    }
+    ap.ssid = std::move(*ssid);
+    ap.passphrase = std::move(*passphrase);
+    ap.auth =
+        ap.passphrase.empty() ? protocomm::WifiAuthMode::open : protocomm::WifiAuthMode::wpa2_psk;
+    if (!auth->empty()) {
+      const auto* found = std::find_if(std::begin(kAuth), std::end(kAuth),
+                                       [&](const auto& a) { return a.first == *auth; });
+      if (found == std::end(kAuth)) {
+        return at(path + ".auth",
+                  "expected open, wep, wpa_psk, wpa2_psk, wpa_wpa2_psk, "
+                  "wpa2_enterprise, wpa3_psk or wpa2_wpa3_psk");
+      }
+      ap.auth = found->second;
+    }
+    try {
+      if (n["rssi"]) {
+        const auto rssi = n["rssi"].as<int>();
+        if (rssi < -127 || rssi > 0) {
+          return at(path + ".rssi", "expected dBm -127..0");
+        }
+        ap.rssi = rssi;
+      }
+      if (n["channel"]) {
+        const auto channel = n["channel"].as<int>();
+        if (channel < 1 || channel > 196) {
+          return at(path + ".channel", "expected 1..196");
+        }
+        ap.channel = static_cast<std::uint32_t>(channel);
+      }
+    } catch (const YAML::Exception&) {
+      return at(path, "rssi and channel are integers");
+    }
+    networks.push_back(std::move(ap));
+  }
+  if (networks.empty()) {
+    return at("wifi.networks", "expected at least one network");
+  }
+  return networks;
+}
+
 // The `ota` map of a model file; `node` already has its devices and services.
 Result<std::optional<agent::OtaOptions>> parse_ota(const YAML::Node& o, agent::NodeModel& node,
                                                    const VirtualNodeOptions& options) {
@@ -663,6 +748,11 @@ Result<VirtualNode> parse_yaml_model(std::string_view yaml, std::string node_id,
       return fail(std::move(ota).error());
     }
     v.ota = std::move(*ota);
+    auto wifi = parse_wifi(root["wifi"]);
+    if (!wifi) {
+      return fail(std::move(wifi).error());
+    }
+    v.wifi_networks = std::move(*wifi);
     if (auto ok = add_commands(*v.model, options); !ok) {
       return fail(std::move(ok).error());
     }

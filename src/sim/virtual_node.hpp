@@ -17,6 +17,7 @@
 
 #include "agent/node_model.hpp"
 #include "agent/node_session.hpp"
+#include "agent/provisioning.hpp"
 #include "core/error.hpp"
 
 namespace stratus::sim {
@@ -39,6 +40,9 @@ struct VirtualNode {
   /// name, chip esp32. In params mode the model has the `OTA` service. The driver puts it
   /// into `agent::SessionOptions::ota` (adding `on_report`, delays).
   std::optional<agent::OtaOptions> ota;
+  /// The access points its simulated Wi-Fi station sees during provisioning (a model
+  /// file's `wifi.networks`; else `agent::default_wifi_networks()`).
+  std::vector<agent::WifiNetwork> wifi_networks = agent::default_wifi_networks();
 };
 
 /// Settings shared by all virtual nodes.
@@ -99,7 +103,13 @@ Result<VirtualNode> make_virtual_node(std::string_view model, std::string node_i
 ///   - {param: Sensor.Temperature, every_s: 5, walk: {min: 18, max: 26, step: 0.3}}
 /// ota: {mode: topics, project_name: kitchen, chip: esp32s3, fw_version: "1.0.0",
 ///       secure_version: 0, fail: none, reboot_delay_s: 10}
+/// wifi:
+///   networks:
+///     - {ssid: home, passphrase: secret-pass, rssi: -40, channel: 6, auth: wpa2_psk}
 /// ```
+/// `wifi` (optional): the access points provisioning scans and joins; `passphrase` is the
+/// one the AP accepts (any other fails with `auth_error`), empty for an open network;
+/// `auth` defaults to wpa2_psk (open without a passphrase), `rssi` to -50, `channel` to 6.
 /// `ota` (every key optional): `mode` topics (default) | params (adds the `OTA` service) |
 /// off; `project_name` (default `info.model`, else "custom"; also the config's
 /// `info.project_name`); `chip` a name `proto::esp_chip_id` knows (default esp32);

@@ -2,7 +2,8 @@
 // accepts, with the firmware's System and Time services; that devices apply writes and
 // sensors drift within their bounds; and that YAML model files build any node and refuse
 // bad ones with an error naming the place; that the `ota` knobs (mode, project, chip,
-// version, failures, reboot delay) reach the node, with built-in models on topics mode.
+// version, failures, reboot delay) reach the node, with built-in models on topics mode; and
+// that the `wifi` section sets the access points provisioning simulates.
 // How: build the nodes in memory and inspect them.
 #include "sim/virtual_node.hpp"
 
@@ -255,6 +256,40 @@ TEST(YamlModel, UnknownModelNameSaysWhatExists) {
   ASSERT_FALSE(v.has_value());
   EXPECT_EQ(v.error().code, errc::not_found);
   EXPECT_NE(v.error().context.find("light, switch, fan"), std::string::npos);
+}
+
+TEST(YamlModel, WifiNetworksForProvisioning) {
+  auto builtin = make_virtual_node("light", "W0", {});
+  ASSERT_TRUE(builtin.has_value());
+  EXPECT_EQ(builtin->wifi_networks, agent::default_wifi_networks());
+
+  auto v =
+      parse_yaml_model(std::string(kSwitchDevice) +
+                           "wifi:\n  networks:\n"
+                           "    - {ssid: home, passphrase: secret-pass, rssi: -40, channel: 11,"
+                           " auth: wpa3_psk}\n"
+                           "    - {ssid: guest}\n",
+                       "W1", {});
+  ASSERT_TRUE(v.has_value()) << v.error().context;
+  ASSERT_EQ(v->wifi_networks.size(), 2U);
+  EXPECT_EQ(v->wifi_networks[0].ssid, "home");
+  EXPECT_EQ(v->wifi_networks[0].passphrase, "secret-pass");
+  EXPECT_EQ(v->wifi_networks[0].rssi, -40);
+  EXPECT_EQ(v->wifi_networks[0].channel, 11U);
+  EXPECT_EQ(v->wifi_networks[0].auth, protocomm::WifiAuthMode::wpa3_psk);
+  EXPECT_EQ(v->wifi_networks[1].auth, protocomm::WifiAuthMode::open);
+
+  for (const auto& [yaml, place] : std::vector<std::pair<std::string, std::string>>{
+           {"wifi: {networks: [{passphrase: x}]}\n", "wifi.networks[0].ssid"},
+           {"wifi: {networks: [{ssid: a, auth: wpa9}]}\n", "wifi.networks[0].auth"},
+           {"wifi: {networks: [{ssid: a, rssi: 5}]}\n", "wifi.networks[0].rssi"},
+           {"wifi: {networks: [{ssid: a, colour: red}]}\n", "wifi.networks[0].colour"},
+           {"wifi: {networks: []}\n", "wifi.networks"},
+           {"wifi: [a]\n", "wifi"}}) {
+    auto bad = parse_yaml_model(std::string(kSwitchDevice) + yaml, "W2", {});
+    ASSERT_FALSE(bad.has_value()) << yaml;
+    EXPECT_EQ(bad.error().context.rfind(place, 0), 0U) << bad.error().context;
+  }
 }
 
 }  // namespace
