@@ -63,11 +63,12 @@
 #include "service/claim_service.hpp"
 #include "service/command_service.hpp"
 #include "service/event_hub.hpp"
-#include "service/manufacturing_service.hpp"
 #include "service/fleet_service.hpp"
+#include "service/manufacturing_service.hpp"
 #include "service/node_ingest.hpp"
 #include "service/node_service.hpp"
 #include "service/ota_service.hpp"
+#include "service/revocation_list.hpp"
 #include "service/time_series_service.hpp"
 #include "service/webhook_service.hpp"
 #include "storage/sqlite/access_repository.hpp"
@@ -245,6 +246,8 @@ struct Server::Impl {
   std::unique_ptr<storage::sqlite::SqliteClaimRepository> claim_repository;
   std::unique_ptr<PkiCertificateIssuer> certificate_issuer;
   std::unique_ptr<BrokerRevocations> revocations;
+  std::unique_ptr<service::RevocationList>
+      revocation_list;  // ClaimService's and ManufacturingService's
   std::unique_ptr<service::ClaimService> claims;
   // Manufacturing (docs/adr/0014): node ids, registration, CAs, admin revocation.
   std::unique_ptr<storage::sqlite::SqliteManufacturingRepository> mfg_repository;
@@ -649,20 +652,19 @@ Result<void> Server::Impl::wire_claiming() {
   std::error_code ec;
   std::filesystem::create_directories(revocations_file().parent_path(), ec);
   revocations = std::make_unique<BrokerRevocations>(revocations_file());
-  auto revoked = claim_repository->revoked_fingerprints(
-      std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count());
+  revocation_list =
+      std::make_unique<service::RevocationList>(*claim_repository, *revocations, clock);
+  auto revoked = revocation_list->publish();
   if (!revoked)
     return fail(revoked.error());
-  if (auto r = revocations->publish(*revoked); !r)
-    return r;
-  if (config.broker.mode == config::BrokerMode::external && !revoked->empty()) {
+  if (config.broker.mode == config::BrokerMode::external && *revoked > 0) {
     log::warn(Channel::pki,
               "{} node certificates are revoked; an external broker does not read {}: make it "
               "refuse them (docs/security.md)",
-              revoked->size(), revocations_file().string());
+              *revoked, revocations_file().string());
   }
   claims = std::make_unique<service::ClaimService>(*claim_repository, *node_repository,
-                                                   *certificate_issuer, *revocations, clock,
+                                                   *certificate_issuer, *revocation_list, clock,
                                                    std::move(options), *audit);
   return wire_manufacturing();
 }
@@ -686,8 +688,8 @@ Result<void> Server::Impl::wire_manufacturing() {
   options.max_queued_registrations = m.max_queued_registrations;
   options.max_rows = m.max_rows;
   manufacturing = std::make_unique<service::ManufacturingService>(
-      *mfg_repository, *claim_repository, *certificate_inspector, *trust_store, *revocations,
-      *registration_files, *audit, clock, std::move(options));
+      *mfg_repository, *certificate_inspector, *trust_store, *revocation_list, *registration_files,
+      *audit, clock, std::move(options));
   return manufacturing->start();
 }
 
@@ -856,6 +858,7 @@ void Server::Impl::stop() {
   trust_store.reset();
   certificate_inspector.reset();
   claims.reset();
+  revocation_list.reset();
   revocations.reset();
   certificate_issuer.reset();
   accounts.reset();

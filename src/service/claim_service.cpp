@@ -147,7 +147,7 @@ Result<std::string> normalize_mac(std::string_view mac_addr) {
 }
 
 ClaimService::ClaimService(storage::ClaimRepository& repository, storage::NodeRepository& nodes,
-                           NodeCertificateIssuer& issuer, CertificateRevocations& revocations,
+                           NodeCertificateIssuer& issuer, RevocationList& revocations,
                            const Clock& clock, ClaimOptions options, AuditLog& audit)
     : repository_(repository),
       nodes_(nodes),
@@ -156,22 +156,6 @@ ClaimService::ClaimService(storage::ClaimRepository& repository, storage::NodeRe
       clock_(clock),
       audit_(audit),
       options_(std::move(options)) {}
-
-// The database is the record; the broker's list follows it. A failed write leaves the
-// previous list in force until the next revocation or restart rewrites it. Read and
-// write under one lock: two verifies publishing at once must not let the older list win.
-void ClaimService::publish_revocations() {
-  std::lock_guard lock(revocations_mutex_);
-  auto list = repository_.revoked_fingerprints(now_s());
-  if (!list) {
-    log::error(Channel::service, "revocation list not read: {}", list.error().message());
-    return;
-  }
-  if (auto r = revocations_.publish(*list); !r) {
-    log::error(Channel::service, "revocation list not published to the broker: {}",
-               r.error().message());
-  }
-}
 
 std::int64_t ClaimService::now_s() const {
   return std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
@@ -342,7 +326,7 @@ Result<ClaimedCertificate> ClaimService::verify_unaudited(std::string_view user_
   }
   if (*revoked > 0) {
     log::info(Channel::service, "node_id={}: {} earlier certificates revoked", *cn, *revoked);
-    publish_revocations();
+    (void)revocations_.publish();  // logged; the database is the record
   }
   log::info(Channel::service,
             "node certificate issued method=assisted user_id={} node_id={} serial={} client={}",
@@ -449,7 +433,7 @@ Result<ClaimedCertificate> ClaimService::self_verify_unaudited(std::string_view 
       return fail(reclaim_forbidden(challenge->node_id));
     return fail(r.error());
   } else if (*r > 0) {
-    publish_revocations();  // earlier certificates had all expired; keep the list exact
+    (void)revocations_.publish();  // earlier certificates had all expired: keep the list exact
   }
   log::info(Channel::service, "node certificate issued method=self node_id={} serial={} client={}",
             challenge->node_id, issued->serial_hex, client_address);

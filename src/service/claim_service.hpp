@@ -21,7 +21,7 @@
 #include "core/error.hpp"
 #include "service/audit.hpp"
 #include "service/certificate_issuer.hpp"
-#include "service/certificate_revocations.hpp"
+#include "service/revocation_list.hpp"
 #include "storage/claim_repository.hpp"
 #include "storage/node_repository.hpp"
 
@@ -81,18 +81,17 @@ struct ClaimedCertificate {
   std::string mqtt_host;        ///< ClaimOptions::mqtt_host (may be empty)
 };
 
-/// The claiming use cases. Thread-safe (its only state is a mutex that orders
-/// revocation-list publishing); every
-/// call blocks (database, signing): call it from the blocking pool. Failures
+/// The claiming use cases. Thread-safe (stateless; the revocation list orders its own
+/// publishing); every call blocks (database, signing): call it from the blocking pool. Failures
 /// carry a code of proto/rest/error_codes.hpp (`claim_error`) in `Error::reason`.
 class ClaimService {
  public:
   /// Keeps references: they must all outlive it. `nodes` tells who the node's primary
-  /// users are (re-issue rule); `revocations` receives the revocation list whenever
-  /// a certificate replaces earlier ones.
+  /// users are (re-issue rule); `revocations` is published whenever a certificate
+  /// replaces earlier ones.
   ClaimService(storage::ClaimRepository& repository, storage::NodeRepository& nodes,
-               NodeCertificateIssuer& issuer, CertificateRevocations& revocations,
-               const Clock& clock, ClaimOptions options, AuditLog& audit);
+               NodeCertificateIssuer& issuer, RevocationList& revocations, const Clock& clock,
+               ClaimOptions options, AuditLog& audit);
 
   /// User claiming, `POST claim/initiate {mac_addr, platform}` with a token:
   /// the node id of (`user_id`, MAC) — the same one again on a repeat, else a
@@ -165,13 +164,11 @@ class ClaimService {
   Result<void> check_csr_size(std::string_view csr_pem) const;
   Result<void> check_reclaim(std::string_view node_id) const;
   std::int64_t now_s() const;
-  void publish_revocations();
-  std::mutex revocations_mutex_;  // publish_revocations: read and write as one
 
   storage::ClaimRepository& repository_;
   storage::NodeRepository& nodes_;
   NodeCertificateIssuer& issuer_;
-  CertificateRevocations& revocations_;
+  RevocationList& revocations_;
   const Clock& clock_;
   AuditLog& audit_;
   ClaimOptions options_;

@@ -125,13 +125,11 @@ Result<std::vector<std::string>> parse_admin_tags(std::string_view text) {
 }
 
 ManufacturingService::ManufacturingService(storage::ManufacturingRepository& repository,
-                                           storage::ClaimRepository& claims,
                                            CertificateInspector& inspector, BrokerTrust& trust,
-                                           CertificateRevocations& revocations,
+                                           RevocationList& revocations,
                                            RegistrationFileStore& files, AuditLog& audit,
                                            const Clock& clock, ManufacturingOptions options)
     : repository_(repository),
-      claims_(claims),
       inspector_(inspector),
       trust_(trust),
       revocations_(revocations),
@@ -582,19 +580,6 @@ void ManufacturingService::publish_registered() {
   }
 }
 
-void ManufacturingService::publish_revoked() {
-  std::lock_guard lock(publish_mutex_);
-  auto list = claims_.revoked_fingerprints(now_s());
-  if (!list) {
-    log::error(Channel::service, "revocation list not read: {}", list.error().message());
-    return;
-  }
-  if (auto r = revocations_.publish(*list); !r) {
-    log::error(Channel::service, "revocation list not published to the broker: {}",
-               r.error().message());
-  }
-}
-
 Result<NodeRevoked> ManufacturingService::revoke_node(const Principal& who,
                                                       std::string_view node_id,
                                                       std::string_view reason) {
@@ -616,7 +601,7 @@ Result<NodeRevoked> ManufacturingService::revoke_node(const Principal& who,
       }
       return fail(revoked.error());
     }
-    publish_revoked();
+    (void)revocations_.publish();  // logged; the database is the record
     publish_registered();
     log::info(Channel::service, "node revoked node_id={} certificates={} by={} reason=\"{}\"",
               node_id, *revoked, who.user_id, why);
@@ -810,7 +795,7 @@ void ManufacturingService::process(std::string_view request_id) {
   }
   publish_registered();
   if (revoked_total > 0)
-    publish_revoked();
+    (void)revocations_.publish();  // logged; the database is the record
   files_.remove(request_id);
   std::string summary = std::to_string(record->registered) + " of " +
                         std::to_string(record->total) + " node certificates registered";

@@ -26,8 +26,8 @@
 #include "core/error.hpp"
 #include "service/account_service.hpp"
 #include "service/audit.hpp"
-#include "service/certificate_revocations.hpp"
 #include "service/manufacturing_ports.hpp"
+#include "service/revocation_list.hpp"
 #include "storage/claim_repository.hpp"
 #include "storage/manufacturing_repository.hpp"
 
@@ -108,13 +108,12 @@ struct NodeRevoked {
 /// proto/rest/error_codes.hpp (`mfg_error`) in `Error::reason`.
 class ManufacturingService {
  public:
-  /// Keeps references: they must outlive it. `claims` gives the revoked list,
-  /// `revocations` and `trust` reach the broker.
+  /// Keeps references: they must outlive it. `revocations` (the list shared with
+  /// ClaimService) and `trust` reach the broker.
   ManufacturingService(storage::ManufacturingRepository& repository,
-                       storage::ClaimRepository& claims, CertificateInspector& inspector,
-                       BrokerTrust& trust, CertificateRevocations& revocations,
-                       RegistrationFileStore& files, AuditLog& audit, const Clock& clock,
-                       ManufacturingOptions options);
+                       CertificateInspector& inspector, BrokerTrust& trust,
+                       RevocationList& revocations, RegistrationFileStore& files, AuditLog& audit,
+                       const Clock& clock, ManufacturingOptions options);
   ~ManufacturingService();
   ManufacturingService(const ManufacturingService&) = delete;
   ManufacturingService& operator=(const ManufacturingService&) = delete;
@@ -198,20 +197,18 @@ class ManufacturingService {
                          std::string_view request_id) const;
   void process(std::string_view request_id);
   void publish_registered();
-  void publish_revoked();
   void run_worker();
 
   storage::ManufacturingRepository& repository_;
-  storage::ClaimRepository& claims_;
   CertificateInspector& inspector_;
   BrokerTrust& trust_;
-  CertificateRevocations& revocations_;
+  RevocationList& revocations_;
   RegistrationFileStore& files_;
   AuditLog& audit_;
   const Clock& clock_;
   ManufacturingOptions options_;
 
-  std::mutex publish_mutex_;  // the broker's lists: read and write as one
+  std::mutex publish_mutex_;  // the registered list: read and write as one
 
   std::mutex queue_mutex_;
   std::condition_variable queue_wake_;

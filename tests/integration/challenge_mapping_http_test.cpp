@@ -27,6 +27,7 @@
 #include "service/account_service.hpp"
 #include "service/challenge_mapping.hpp"
 #include "service/claim_service.hpp"
+#include "service/revocation_list.hpp"
 #include "storage/sqlite/account_repository.hpp"
 #include "storage/sqlite/claim_repository.hpp"
 #include "storage/sqlite/database.hpp"
@@ -73,7 +74,7 @@ class ChallengeMappingHttpTest : public ::testing::Test {
         ca_(*pki::CertificateAuthority::create("Mapping HTTP CA", std::chrono::days(365), clock_)),
         issuer_(ca_, std::chrono::days(365), clock_),
         revocations_(dir_.path() / "revoked-certificates"),
-        claims_(claim_repository_, node_repository_, issuer_, revocations_, clock_, {}, audit_),
+        claims_(claim_repository_, node_repository_, issuer_, revocation_list_, clock_, {}, audit_),
         mapping_(challenge_repository_, claim_repository_, node_repository_, verifier_, clock_, {},
                  audit_),
         pool_(2) {
@@ -182,6 +183,7 @@ class ChallengeMappingHttpTest : public ::testing::Test {
   server::PkiCertificateIssuer issuer_;
   server::PkiSignatureVerifier verifier_;
   server::BrokerRevocations revocations_;
+  service::RevocationList revocation_list_{claim_repository_, revocations_, clock_};
   service::ClaimService claims_;
   service::ChallengeMapping mapping_;
   boost::asio::thread_pool pool_;

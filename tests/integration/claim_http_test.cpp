@@ -23,6 +23,7 @@
 #include "server/pki_certificate_issuer.hpp"
 #include "service/account_service.hpp"
 #include "service/claim_service.hpp"
+#include "service/revocation_list.hpp"
 #include "storage/sqlite/account_repository.hpp"
 #include "storage/sqlite/claim_repository.hpp"
 #include "storage/sqlite/database.hpp"
@@ -58,8 +59,9 @@ class ClaimHttpTest : public ::testing::Test {
                                                           clock_, account_options, audit_);
     service::ClaimOptions claim_options;
     claim_options.mqtt_host = "mqtt.stratus.test";
-    claims_ = std::make_unique<service::ClaimService>(claim_repository_, node_repository_, issuer_,
-                                                      revocations_, clock_, claim_options, audit_);
+    claims_ =
+        std::make_unique<service::ClaimService>(claim_repository_, node_repository_, issuer_,
+                                                revocation_list_, clock_, claim_options, audit_);
     http::Router router;
     api::add_account_routes(router, *accounts_, pool_);
     api::add_claim_routes(router, *claims_, *accounts_, pool_,
@@ -111,6 +113,7 @@ class ClaimHttpTest : public ::testing::Test {
   pki::CertificateAuthority ca_;
   server::PkiCertificateIssuer issuer_;
   server::BrokerRevocations revocations_;
+  service::RevocationList revocation_list_{claim_repository_, revocations_, clock_};
   boost::asio::thread_pool pool_;
   MetricsRegistry metrics_;
   std::unique_ptr<service::AccountService> accounts_;
@@ -185,8 +188,8 @@ TEST_F(ClaimHttpTest, SelfClaimAsTheFirmwareDoesItWhenAllowed) {
   // A second server whose policy allows self claiming (same database and CA).
   service::ClaimOptions options;
   options.self_claim = service::ClaimOptions::SelfClaim::allow;
-  service::ClaimService claims(claim_repository_, node_repository_, issuer_, revocations_, clock_,
-                               options, audit_);
+  service::ClaimService claims(claim_repository_, node_repository_, issuer_, revocation_list_,
+                               clock_, options, audit_);
   http::Router router;
   api::add_claim_routes(router, claims, *accounts_, pool_);
   http::Server server({}, std::move(router), metrics_);

@@ -25,6 +25,7 @@
 #include "server/manufacturing_adapters.hpp"
 #include "service/account_service.hpp"
 #include "service/manufacturing_service.hpp"
+#include "service/revocation_list.hpp"
 #include "storage/sqlite/account_repository.hpp"
 #include "storage/sqlite/claim_repository.hpp"
 #include "storage/sqlite/database.hpp"
@@ -96,7 +97,7 @@ class ManufacturingHttpTest : public ::testing::Test {
     options.mqtt_host = "a1b2c3-ats.iot.example.com";
     options.url_key = std::string(32, 'u');
     mfg_ = std::make_unique<service::ManufacturingService>(
-        repository_, claims_, inspector_, trust_, revocations_, files_, audit_, clock_, options);
+        repository_, inspector_, trust_, revocation_list_, files_, audit_, clock_, options);
     http::Router router;
     api::add_account_routes(router, *accounts_, pool_);
     api::add_manufacturing_routes(router, *accounts_, *mfg_, pool_, false, kMaxUpload);
@@ -153,6 +154,7 @@ class ManufacturingHttpTest : public ::testing::Test {
   auth::TokenSigner signer_;
   NullMailer mailer_;
   NullRevocations revocations_;
+  service::RevocationList revocation_list_{claims_, revocations_, clock_};
   pki::CertificateAuthority stratus_ca_;
   server::PkiCertificateInspector inspector_;
   server::BrokerTrustStore trust_;

@@ -19,6 +19,7 @@
 #include "server/pki_certificate_issuer.hpp"
 #include "server/pki_signature_verifier.hpp"
 #include "service/claim_service.hpp"
+#include "service/revocation_list.hpp"
 #include "storage/sqlite/account_repository.hpp"
 #include "storage/sqlite/claim_repository.hpp"
 #include "storage/sqlite/database.hpp"
@@ -67,7 +68,7 @@ class ChallengeMappingTest : public ::testing::Test {
         ca_(*pki::CertificateAuthority::create("Mapping Test CA", std::chrono::days(365), clock_)),
         issuer_(ca_, std::chrono::days(30), clock_),
         revocations_(dir_.path() / "revoked-certificates"),
-        claim_service_(claims_, nodes_, issuer_, revocations_, clock_, {}, audit_),
+        claim_service_(claims_, nodes_, issuer_, revocation_list_, clock_, {}, audit_),
         mapping_(challenges_, claims_, nodes_, verifier_, clock_, {}, audit_) {
     for (const char* user : {"alice", "bob"}) {
       EXPECT_TRUE(accounts_.create_user(storage::UserRecord{
@@ -125,6 +126,7 @@ class ChallengeMappingTest : public ::testing::Test {
   server::PkiCertificateIssuer issuer_;
   server::PkiSignatureVerifier verifier_;
   server::BrokerRevocations revocations_;
+  RevocationList revocation_list_{claims_, revocations_, clock_};
   ClaimService claim_service_;
   ChallengeMapping mapping_;
   const Principal alice_{"alice", "s-a", false};

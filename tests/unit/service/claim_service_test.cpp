@@ -15,6 +15,7 @@
 #include "pki/key.hpp"
 #include "proto/rest/error_codes.hpp"
 #include "server/pki_certificate_issuer.hpp"
+#include "service/revocation_list.hpp"
 #include "storage/sqlite/account_repository.hpp"
 #include "storage/sqlite/claim_repository.hpp"
 #include "storage/sqlite/database.hpp"
@@ -100,8 +101,8 @@ class ClaimServiceTest : public ::testing::Test {
   }
 
   ClaimService& service() {
-    service_ = std::make_unique<ClaimService>(repository_, nodes_, issuer_, revocations_, clock_,
-                                              options_, audit_);
+    service_ = std::make_unique<ClaimService>(repository_, nodes_, issuer_, revocation_list_,
+                                              clock_, options_, audit_);
     return *service_;
   }
 
@@ -121,6 +122,7 @@ class ClaimServiceTest : public ::testing::Test {
   storage::sqlite::SqliteClaimRepository repository_;
   storage::sqlite::SqliteNodeRepository nodes_;
   RecordingRevocations revocations_;
+  RevocationList revocation_list_{repository_, revocations_, clock_};
   pki::CertificateAuthority ca_;
   server::PkiCertificateIssuer issuer_;
   ClaimOptions options_;

@@ -18,6 +18,7 @@
 #include "service/claim_service.hpp"
 #include "service/node_mapping.hpp"
 #include "service/node_service.hpp"
+#include "service/revocation_list.hpp"
 #include "storage/sqlite/account_repository.hpp"
 #include "storage/sqlite/audit_repository.hpp"
 #include "storage/sqlite/claim_repository.hpp"
@@ -102,6 +103,7 @@ class FleetServiceTest : public ::testing::Test {
   pki::CertificateAuthority ca_;
   server::PkiCertificateIssuer issuer_;
   NoRevocations revocations_;
+  RevocationList revocation_list_{claims_repo_, revocations_, clock_};
   Principal alice_{"alice", "s-a", false, 0, "203.0.113.5"};
   Principal root_{"root", "s-r", true, 0, "198.51.100.1"};
 };
@@ -177,7 +179,7 @@ TEST_F(FleetServiceTest, AnAdminQuotaOverridesTheDefaultAndDefaultRestoresIt) {
 TEST_F(FleetServiceTest, ClaimingANewMacStopsAtTheQuotaButTheSameMacKeepsItsNodeId) {
   ClaimOptions options;
   options.default_node_quota = 1;
-  ClaimService claims(claims_repo_, nodes_, issuer_, revocations_, clock_, options, audit_);
+  ClaimService claims(claims_repo_, nodes_, issuer_, revocation_list_, clock_, options, audit_);
   auto first = claims.initiate("alice", "7CDFA100033B", "esp32", "203.0.113.5");
   ASSERT_TRUE(first) << first.error().message();
   map("alice", *first, "primary");  // the claimed node is now alice's: the quota is full

@@ -6,10 +6,12 @@
 // PkiCertificateInspector and FileRegistrationStore, a recording broker, a ManualClock.
 #include "service/manufacturing_service.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
 #include <fstream>
+#include <thread>
 
 #include "pki/authority.hpp"
 #include "pki/certificate.hpp"
@@ -19,6 +21,7 @@
 #include "server/manufacturing_adapters.hpp"
 #include "server/pki_certificate_issuer.hpp"
 #include "service/claim_service.hpp"
+#include "service/revocation_list.hpp"
 #include "storage/sqlite/account_repository.hpp"
 #include "storage/sqlite/claim_repository.hpp"
 #include "storage/sqlite/database.hpp"
@@ -104,7 +107,7 @@ class ManufacturingServiceTest : public ::testing::Test {
     options.url_key = std::string(32, 'k');
     options.max_node_ids = 1000;
     service_ = std::make_unique<ManufacturingService>(
-        repository_, claims_, inspector_, trust_, revocations_, files_, audit_, clock_, options);
+        repository_, inspector_, trust_, revocation_list_, files_, audit_, clock_, options);
   }
 
   // A node certificate for `node_id` signed by `ca`, as PEM.
@@ -162,6 +165,7 @@ class ManufacturingServiceTest : public ::testing::Test {
   server::PkiCertificateIssuer issuer_;
   RecordingTrust trust_;
   RecordingRevocations revocations_;
+  RevocationList revocation_list_{claims_, revocations_, clock_};
   test::RecordingAuditLog audit_;
   std::unique_ptr<ManufacturingService> service_;
   Principal admin_{"root", "s1", true, 0};
@@ -393,8 +397,35 @@ TEST_F(ManufacturingServiceTest, CaRegistrationRefusesLeafCertificatesGarbageAnd
   EXPECT_EQ(service_->list_cas(admin_)->size(), 1u);
 }
 
+// One revocation list for both services: a claim re-issue (ClaimService) and an admin
+// revocation (ManufacturingService) racing each read and publish the list under the same
+// lock, so the broker is left with the database's list, never an older one.
+TEST_F(ManufacturingServiceTest, RacingClaimAndAdminRevocationsLeaveTheBrokerWithTheDatabaseList) {
+  ClaimService claims(claims_, nodes_, issuer_, revocation_list_, clock_, ClaimOptions{}, audit_);
+  const auto csr = [](const std::string& node_id) {
+    auto key = pki::PrivateKey::generate(pki::KeyType::ecdsa_p256);
+    return *pki::CertificateSigningRequest::make_csr_pem(*key, node_id);
+  };
+  for (int round = 0; round < 8; ++round) {
+    const auto reissued =
+        *claims.initiate("alice", fmt::format("7CDFA10010{:02X}", round), "esp32");
+    const auto revoked = *claims.initiate("alice", fmt::format("7CDFA10020{:02X}", round), "esp32");
+    ASSERT_TRUE(claims.verify("alice", reissued, csr(reissued), ""));
+    ASSERT_TRUE(claims.verify("alice", revoked, csr(revoked), ""));
+    const auto second_csr = csr(reissued);
+    std::thread claim([&] { EXPECT_TRUE(claims.verify("alice", reissued, second_csr, "")); });
+    std::thread admin([&] { EXPECT_TRUE(service_->revoke_node(admin_, revoked, "lost")); });
+    claim.join();
+    admin.join();
+    const auto now_s =
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
+    ASSERT_EQ(revocations_.revoked, *claims_.revoked_fingerprints(now_s)) << "round " << round;
+    EXPECT_EQ(revocations_.revoked.size(), static_cast<std::size_t>(2 * (round + 1)));
+  }
+}
+
 TEST_F(ManufacturingServiceTest, RevocationBlocksReclaimingUntilAnAdminAllowsItOnce) {
-  ClaimService claims(claims_, nodes_, issuer_, revocations_, clock_, ClaimOptions{}, audit_);
+  ClaimService claims(claims_, nodes_, issuer_, revocation_list_, clock_, ClaimOptions{}, audit_);
   const auto node_id = *claims.initiate("alice", "7CDFA100033B", "esp32");
   const auto csr = [&] {
     auto key = pki::PrivateKey::generate(pki::KeyType::ecdsa_p256);
