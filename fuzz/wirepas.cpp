@@ -1,14 +1,20 @@
 // Fuzz target `wirepas`: the gateway-to-backend topic parser and message decoder (spec
-// wirepas.md §1.2, §2), both read from any gateway or backend on a shared broker.
+// wirepas.md §1.2, §2), both read from any gateway or backend on a shared broker, and the
+// remote-API (MSAP) packets nodes and backends exchange on endpoint 240 (§3.4).
 // Input: `<topic>\n<payload>`; the whole input is also tried as a topic and as a payload.
 // Invariants: a parsed topic is rebuilt byte for byte (but for the README's second
 // spelling of the get_gw_info response); a strictly decoded message encodes and decodes to
-// the same bytes; a message's kind agrees with which header it has.
+// the same bytes; a message's kind agrees with which header it has; a split MSAP packet
+// joins back to itself (when under the size bound) and every decoded item re-encodes to
+// itself.
+#include <algorithm>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "fuzz_check.hpp"
 #include "wirepas/messages.hpp"
+#include "wirepas/msap.hpp"
 #include "wirepas/topics.hpp"
 
 namespace {
@@ -58,6 +64,24 @@ void check_payload(std::string_view payload) {
   }
 }
 
+void check_msap(std::string_view text) {
+  namespace msap = stratus::wirepas::msap;
+  const std::span bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+  const auto items = msap::split(bytes);
+  if (!items)
+    return;
+  if (const auto joined = msap::join(*items))
+    FUZZ_CHECK(std::equal(joined->begin(), joined->end(), bytes.begin(), bytes.end()));
+  else
+    FUZZ_CHECK(bytes.size() >= msap::kMaxPacketBytes);
+  for (const auto& item : *items) {
+    if (const auto request = msap::decode_request(item))
+      FUZZ_CHECK(msap::encode(*request) == item);
+    if (const auto reply = msap::decode_reply(item))
+      FUZZ_CHECK(msap::encode(*reply) == item);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -67,5 +91,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_topic(topic);
   check_payload(text);
   check_payload(payload);
+  check_msap(text);
   return 0;
 }
