@@ -32,6 +32,8 @@ endif()
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(MOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+# Wirepas CBOR diagnostics (endpoint 247, src/wirepas/apdu.cpp)
+pkg_check_modules(CBOR REQUIRED IMPORTED_TARGET libcbor)
 
 # mosquitto-dev ships the broker plugin headers (mosquitto_broker.h, mosquitto_plugin.h).
 find_path(MOSQUITTO_BROKER_INCLUDE_DIR mosquitto_broker.h REQUIRED)

@@ -3,35 +3,28 @@
 #include <string>
 #include <type_traits>
 
+#include "wirepas/detail/bytes.hpp"
+
 namespace stratus::wirepas::msap {
 namespace {
 
 constexpr std::size_t kStatusShort = 24;
 constexpr std::size_t kStatusLong = 39;
 
-// Little-endian reads and writes over a byte vector with a cursor; the caller checked the
-// length first.
+using detail::put_le;
+
+// The reads below follow a length check of the whole item.
 class Reader {
  public:
-  explicit Reader(const std::vector<std::uint8_t>& bytes) : bytes_(bytes) {}
+  explicit Reader(const std::vector<std::uint8_t>& bytes) : reader_(bytes) {}
   template <typename T>
-  T le(std::size_t n = sizeof(T)) {
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < n; ++i)
-      v |= static_cast<std::uint64_t>(bytes_[at_ + i]) << (8 * i);
-    at_ += n;
-    return static_cast<T>(v);
+  T le() {
+    return static_cast<T>(reader_.le(sizeof(T)));
   }
 
  private:
-  const std::vector<std::uint8_t>& bytes_;
-  std::size_t at_ = 0;
+  detail::ByteReader reader_;
 };
-
-void put(std::vector<std::uint8_t>& out, std::uint64_t value, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i)
-    out.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
-}
 
 void put_version(std::vector<std::uint8_t>& out, const Version& v) {
   out.insert(out.end(), {v.major, v.minor, v.maint, v.devel});
@@ -115,7 +108,7 @@ Item encode(const Request& request) {
           return {static_cast<std::uint8_t>(Type::cancel), {}};
         } else if constexpr (std::is_same_v<T, Update>) {
           Item item{static_cast<std::uint8_t>(Type::update), {}};
-          put(item.data, r.countdown_s, 2);
+          put_le(item.data, r.countdown_s, 2);
           return item;
         } else if constexpr (std::is_same_v<T, ScratchpadStatusQuery>) {
           return {static_cast<std::uint8_t>(Type::scratchpad_status), {}};
@@ -123,7 +116,7 @@ Item encode(const Request& request) {
           return {static_cast<std::uint8_t>(Type::scratchpad_update), {r.sequence}};
         } else {
           Item item{static_cast<std::uint8_t>(Type::diagnostic_control), {}};
-          put(item.data, r.interval_s, 2);
+          put_le(item.data, r.interval_s, 2);
           item.data.push_back(r.content);
           return item;
         }
@@ -194,24 +187,24 @@ Item encode(const Reply& reply) {
           return {reply_of(r.request), {}};
         } else if constexpr (std::is_same_v<T, UpdateReply>) {
           Item item{reply_of(Type::update), {}};
-          put(item.data, r.countdown_s, 2);
+          put_le(item.data, r.countdown_s, 2);
           return item;
         } else if constexpr (std::is_same_v<T, ScratchpadStatusReply>) {
           Item item{reply_of(Type::scratchpad_status), {}};
           auto& d = item.data;
-          put(d, r.stored_length, 4);
-          put(d, r.stored_crc, 2);
+          put_le(d, r.stored_length, 4);
+          put_le(d, r.stored_crc, 2);
           d.insert(d.end(), {r.stored_sequence, r.stored_type, r.stored_status});
-          put(d, r.processed_length, 4);
-          put(d, r.processed_crc, 2);
+          put_le(d, r.processed_length, 4);
+          put_le(d, r.processed_crc, 2);
           d.push_back(r.processed_sequence);
-          put(d, r.firmware_area_id, 4);
+          put_le(d, r.firmware_area_id, 4);
           put_version(d, r.firmware);
           if (r.application) {
-            put(d, r.application->processed_length, 4);
-            put(d, r.application->processed_crc, 2);
+            put_le(d, r.application->processed_length, 4);
+            put_le(d, r.application->processed_crc, 2);
             d.push_back(r.application->processed_sequence);
-            put(d, r.application->area_id, 4);
+            put_le(d, r.application->area_id, 4);
             put_version(d, r.application->version);
           }
           return item;
@@ -287,7 +280,7 @@ Result<Reply> decode_reply(const Item& item) {
 
 std::vector<std::uint8_t> ping_reference(std::uint64_t unix_seconds) {
   std::vector<std::uint8_t> out;
-  put(out, unix_seconds, 8);
+  put_le(out, unix_seconds, 8);
   return out;
 }
 
