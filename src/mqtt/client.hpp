@@ -47,6 +47,9 @@ struct ClientOptions {
   std::chrono::milliseconds reconnect_max{10000};
   Counter* messages_received = nullptr;  ///< incremented per message received, if set
   Counter* messages_sent = nullptr;      ///< incremented per successful publish, if set
+  /// The last will: the broker publishes it when the connection ends without a
+  /// DISCONNECT (a crash, a lost network). Set on every connect. QoS 0..2.
+  std::optional<Message> will;
 };
 
 /// Runs a callback on the owner's executor (e.g. `asio::post(strand, f)`).

@@ -98,6 +98,14 @@ class MosquittoClient final : public Client {
         return fail(to_error(rc, "TLS settings"));
       mosquitto_tls_opts_set(mosq_, 1, "tlsv1.2", nullptr);
     }
+    if (options_.will) {
+      const auto& will = *options_.will;
+      const int rc = mosquitto_will_set(mosq_, will.topic.c_str(),
+                                        static_cast<int>(will.payload.size()),
+                                        will.payload.data(), will.qos, will.retain);
+      if (rc != MOSQ_ERR_SUCCESS)
+        return fail(to_error(rc, "last will"));
+    }
     // Our own network thread, not mosquitto_loop_start: libmosquitto's loop_forever gives
     // up for good after "fatal" errors (TLS, protocol, EPROTO), which a broker restart
     // produces (issue 13: nodes never reconnected). Ours retries after every loss.

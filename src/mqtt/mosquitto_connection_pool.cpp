@@ -278,6 +278,10 @@ struct ConnectionPool::Impl {
                              tls.cert_file.empty() ? nullptr : tls.cert_file.c_str(),
                              tls.key_file.empty() ? nullptr : tls.key_file.c_str(), nullptr);
     }
+    if (rc == MOSQ_ERR_SUCCESS && o.will) {
+      rc = mosquitto_will_set(m, o.will->topic.c_str(), static_cast<int>(o.will->payload.size()),
+                              o.will->payload.data(), o.will->qos, o.will->retain);
+    }
     if (rc != MOSQ_ERR_SUCCESS) {
       mark_ended(c, std::string("settings: ") + mosquitto_strerror(rc));
       return;

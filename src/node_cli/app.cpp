@@ -17,6 +17,7 @@ int run(const std::vector<std::string>& args, Environment& env) {
   detail::add_run(app, ctx);
   detail::add_swarm(app, ctx);
   detail::add_image(app, ctx);
+  detail::add_wirepas_gateway(app, ctx);
 
   std::vector<const char*> argv;
   argv.reserve(args.size() + 1);

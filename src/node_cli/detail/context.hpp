@@ -56,5 +56,7 @@ void add_run(CLI::App& app, Context& ctx);
 void add_swarm(CLI::App& app, Context& ctx);
 /// `image build`: an ESP application image for OTA tests.
 void add_image(CLI::App& app, Context& ctx);
+/// `wirepas-gateway`: simulated Wirepas gateways against a broker.
+void add_wirepas_gateway(CLI::App& app, Context& ctx);
 
 }  // namespace stratus::node_cli::detail
