@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <ostream>
 
 #include "cli/node_credentials.hpp"
@@ -64,6 +65,37 @@ Result<std::pair<std::string, std::uint16_t>> parse_bind(const std::string& text
 // SIGINT/SIGTERM, or a signal. End of input alone keeps the node running (it may be
 // started with </dev/null).
 int run_node(Context& ctx, const RunArgs& args) {
+  // The network services' flags are checked before anything is read.
+  if (!args.local_ctrl_bind.empty() && !args.chal_resp_bind.empty()) {
+    // The firmware cannot run both: each is a protocomm_httpd instance, of which there is
+    // one (esp-rainmaker CHANGELOG 1.8.9).
+    return ctx.error("--local-ctrl-bind and --chal-resp-bind exclude each other, as in firmware");
+  }
+  std::optional<std::pair<std::string, std::uint16_t>> local_bind;
+  if (!args.local_ctrl_bind.empty()) {
+    auto bind = parse_bind(args.local_ctrl_bind, "--local-ctrl-bind");
+    if (!bind) {
+      return ctx.error(bind.error());
+    }
+    if (args.local_ctrl_sec == 0 && !args.local_ctrl_pop.empty()) {
+      return ctx.error("--local-ctrl-pop needs --local-ctrl-sec 1 or 2");
+    }
+    local_bind = *bind;
+  }
+  std::optional<std::pair<std::string, std::uint16_t>> chal_bind;
+  if (!args.chal_resp_bind.empty()) {
+    auto bind = parse_bind(args.chal_resp_bind, "--chal-resp-bind");
+    if (!bind) {
+      return ctx.error(bind.error());
+    }
+    if (args.chal_resp_sec == 2 && args.chal_resp_pop.empty()) {
+      return ctx.error("--chal-resp-sec 2 needs --chal-resp-pop");
+    }
+    if (args.chal_resp_sec == 0 && !args.chal_resp_pop.empty()) {
+      return ctx.error("--chal-resp-pop needs --chal-resp-sec 1 or 2");
+    }
+    chal_bind = *bind;
+  }
   auto creds = cli::load_node_credentials(args.creds);
   if (!creds) {
     return ctx.error(creds.error());
@@ -107,41 +139,19 @@ int run_node(Context& ctx, const RunArgs& args) {
     options.provisioning = std::move(prov);
   }
 
-  if (!args.local_ctrl_bind.empty() && !args.chal_resp_bind.empty()) {
-    // The firmware cannot run both: each is a protocomm_httpd instance, of which there is
-    // one (esp-rainmaker CHANGELOG 1.8.9).
-    return ctx.error("--local-ctrl-bind and --chal-resp-bind exclude each other, as in firmware");
-  }
-  if (!args.local_ctrl_bind.empty()) {
-    auto bind = parse_bind(args.local_ctrl_bind, "--local-ctrl-bind");
-    if (!bind) {
-      return ctx.error(bind.error());
-    }
-    if (args.local_ctrl_sec == 0 && !args.local_ctrl_pop.empty()) {
-      return ctx.error("--local-ctrl-pop needs --local-ctrl-sec 1 or 2");
-    }
+  if (local_bind) {
     sim::LocalControlRunOptions local;
-    local.bind_address = bind->first;
-    local.port = bind->second;
+    local.bind_address = local_bind->first;
+    local.port = local_bind->second;
     local.security = static_cast<protocomm::SecurityVersion>(args.local_ctrl_sec);
     local.pop = args.local_ctrl_pop;
     local.pop_file = (creds->dir / "local_ctrl_pop").string();
     options.local_control = std::move(local);
   }
-  if (!args.chal_resp_bind.empty()) {
-    auto bind = parse_bind(args.chal_resp_bind, "--chal-resp-bind");
-    if (!bind) {
-      return ctx.error(bind.error());
-    }
-    if (args.chal_resp_sec == 2 && args.chal_resp_pop.empty()) {
-      return ctx.error("--chal-resp-sec 2 needs --chal-resp-pop");
-    }
-    if (args.chal_resp_sec == 0 && !args.chal_resp_pop.empty()) {
-      return ctx.error("--chal-resp-pop needs --chal-resp-sec 1 or 2");
-    }
+  if (chal_bind) {
     sim::OnNetworkRunOptions on_network;
-    on_network.bind_address = bind->first;
-    on_network.port = bind->second;
+    on_network.bind_address = chal_bind->first;
+    on_network.port = chal_bind->second;
     on_network.security = static_cast<protocomm::SecurityVersion>(args.chal_resp_sec);
     on_network.pop = args.chal_resp_pop;
     options.on_network = std::move(on_network);
