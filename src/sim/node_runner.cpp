@@ -459,9 +459,25 @@ std::string NodeRunner::execute(const ConsoleCommand& command) {
       return "error: not provisioned yet";
     }
   }
+  // The network services, for `status` (read here: the servers are guarded by `mutex`).
+  std::string local_line;
+  std::string on_network_line;
+  if (command.kind == Kind::status) {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->local_server && impl_->local_server->running()) {
+      local_line = "\n  local control on port " + std::to_string(impl_->local_server->port()) +
+                   " (security " +
+                   std::to_string(static_cast<int>(impl_->local_options->security)) + ")";
+    }
+    if (impl_->on_network_server && impl_->on_network_server->running()) {
+      on_network_line = "\n  on-network challenge-response on port " +
+                        std::to_string(impl_->on_network_server->port());
+    }
+  }
   auto done = std::make_shared<std::promise<std::string>>();
   auto answer = done->get_future();
-  impl_->agent->post([command, done, this](agent::NodeSession& session, agent::MqttActions& out) {
+  impl_->agent->post([command, done, local_line, on_network_line, this](agent::NodeSession& session,
+                                                                        agent::MqttActions& out) {
     std::string reply = "ok";
     switch (command.kind) {
       case Kind::add_user:
@@ -498,6 +514,10 @@ std::string NodeRunner::execute(const ConsoleCommand& command) {
                    (ota->busy() ? ", job running" : "") +
                    (ota->last_report().empty() ? "" : ", last: " + ota->last_report());
         }
+        if (!local_line.empty()) {
+          reply += local_line + ", local sets " + std::to_string(s.local_sets);
+        }
+        reply += on_network_line;
         reply += "\n  params " + boost::json::serialize(session.model().params());
         break;
       }

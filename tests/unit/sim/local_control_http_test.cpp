@@ -231,7 +231,10 @@ TEST_P(LocalCtrlSecurity, TheCliSequenceReadsAndSetsWithTheBrokerUnreachable) {
   EXPECT_TRUE(printed("set by user: Light.Power = true"));
   ConsoleCommand status;
   status.kind = ConsoleCommand::Kind::status;
-  EXPECT_NE(runner->execute(status).find("offline"), std::string::npos);
+  const auto report = runner->execute(status);
+  EXPECT_NE(report.find("offline"), std::string::npos) << report;
+  EXPECT_NE(report.find("local control on port " + std::to_string(port)), std::string::npos);
+  EXPECT_NE(report.find("local sets 1"), std::string::npos) << report;
 
   // A wrong PoP: the connection closes without an answer.
   Client wrong(port, client_security(GetParam(), "wrong-pop"));
