@@ -174,18 +174,25 @@ void NodeSession::on_message(std::string_view topic, std::string_view payload, M
   if (topic != remote_topic_) {
     return;
   }
+  if (!apply_user_set(payload, out, SetOrigin::cloud)) {
+    ++stats_.rejected_messages;
+  }
+}
+
+Result<SetOutcome> NodeSession::apply_user_set(std::string_view payload, MqttActions& out,
+                                               SetOrigin origin) {
   auto set = proto::parse_json_object(payload, options_.max_remote_payload_bytes);
   if (!set) {
-    ++stats_.rejected_messages;
-    return;
+    return fail(std::move(set).error());
   }
-  ++stats_.remote_sets;
+  ++(origin == SetOrigin::cloud ? stats_.remote_sets : stats_.local_sets);
   auto outcome = model_.apply_set(*set);
   stats_.refused_params += outcome.refused.size();
   report(out);
   if (ota_) {
     ota_->on_params_applied(outcome.applied, out);  // OTA using params: `OTA.URL`
   }
+  return outcome;
 }
 
 void NodeSession::handle_command(std::string_view payload, MqttActions& out) {

@@ -48,12 +48,19 @@ struct SessionStats {
   std::uint64_t reports = 0;            ///< `params/local` publishes
   std::uint64_t time_series = 0;        ///< `tsdata` + `simple_tsdata` publishes
   std::uint64_t remote_sets = 0;        ///< `params/remote` messages handled
+  std::uint64_t local_sets = 0;         ///< sets through local control handled
   std::uint64_t refused_params = 0;     ///< params refused inside remote sets
   std::uint64_t rejected_messages = 0;  ///< messages dropped whole (not JSON, oversized, ...)
   std::uint64_t alerts = 0;             ///< `alert` publishes
   std::uint64_t mappings = 0;           ///< `user/mapping` publishes
   std::uint64_t commands = 0;           ///< `to-node` requests answered (any status)
   std::uint64_t polls = 0;              ///< empty polls sent on `from-node`
+};
+
+/// Where a user's set document came from (esp-rainmaker `esp_rmaker_req_src_t`).
+enum class SetOrigin : std::uint8_t {
+  cloud,          ///< `params/remote` (`ESP_RMAKER_REQ_SRC_CLOUD`)
+  local_control,  ///< esp_local_ctrl's `params` property (`ESP_RMAKER_REQ_SRC_LOCAL`)
 };
 
 /// The protocol state machine of one node.
@@ -98,6 +105,16 @@ class NodeSession {
   /// a payload that is not a JSON object, or over `max_remote_payload_bytes`, is dropped
   /// and counted in `rejected_messages`; topics of other nodes or suffixes are ignored.
   void on_message(std::string_view topic, std::string_view payload, MqttActions& out);
+
+  /// Applies a user's set document `{"<device>":{"<param>":value}}` exactly as a
+  /// `params/remote` message is applied (the firmware's `esp_rmaker_handle_set_params`,
+  /// shared by MQTT and local control): `NodeModel::apply_set` validates and applies each
+  /// param, what was applied is reported (`report`: on `params/local` now when connected,
+  /// else with the next connection's offline changes), and OTA using params sees the
+  /// applied values. Counted in `remote_sets` or `local_sets` by `origin`. Errors
+  /// (nothing applied): invalid_argument for a payload that is not a JSON object or is over
+  /// `max_remote_payload_bytes` (from `proto::parse_json_object`).
+  Result<SetOutcome> apply_user_set(std::string_view payload, MqttActions& out, SetOrigin origin);
 
   /// Answers a command whose handler returned `CommandReply::later()`: publishes the
   /// response TLV (request id, status, command, data) on `from-node`. Dropped when not

@@ -5,11 +5,9 @@
 #include <utility>
 #include <variant>
 
+#include "agent/device_security.hpp"
 #include "protocomm/capabilities.hpp"
 #include "protocomm/mapping.hpp"
-#include "protocomm/security0.hpp"
-#include "protocomm/security1.hpp"
-#include "protocomm/security2.hpp"
 
 namespace stratus::agent {
 
@@ -92,7 +90,7 @@ struct ProvisioningEngine::Impl {
   std::optional<WifiNetwork> joining;  // the AP being joined or joined
   std::optional<std::chrono::steady_clock::time_point> connect_at;
   bool finished = false;
-  bool ch_resp_disabled = false;
+  std::optional<ChallengeResponder> ch_resp;  // set when options.challenge_response
   std::vector<ProvisioningEvent> events;
 
   void emit(ProvisioningEvent::Kind kind, std::string ssid = {}) {
@@ -280,33 +278,14 @@ struct ProvisioningEngine::Impl {
   }
 
   Result<std::string> challenge_response(std::string_view plain) {
-    auto request = protocomm::decode_ch_resp_request(plain);
-    if (!request) {
-      return fail(std::move(request).error());
+    auto answer = ch_resp->handle(plain);
+    if (!answer) {
+      return fail(std::move(answer).error());
     }
-    if (std::holds_alternative<protocomm::GetNodeIdRequest>(*request)) {
-      return fail(errc::invalid_argument, "ch_resp: GetNodeID is not served");
+    if (answer->signed_challenge) {
+      emit(ProvisioningEvent::Kind::challenge_signed);
     }
-    if (std::holds_alternative<protocomm::DisableChallengeResponseRequest>(*request)) {
-      ch_resp_disabled = true;
-      return protocomm::encode_ch_resp_response(
-          protocomm::DisableChallengeResponseResult{protocomm::ChRespStatus::success});
-    }
-    if (ch_resp_disabled) {
-      return protocomm::encode_ch_resp_response(
-          protocomm::ChallengeResponse{protocomm::ChRespStatus::disabled, {}, {}});
-    }
-    const auto& challenge = std::get<protocomm::ChallengeRequest>(*request).challenge;
-    if (challenge.empty()) {
-      return fail(errc::invalid_argument, "ch_resp: empty challenge");
-    }
-    auto signature = options.sign(challenge);
-    if (!signature) {
-      return fail(std::move(signature).error());
-    }
-    emit(ProvisioningEvent::Kind::challenge_signed);
-    return protocomm::encode_ch_resp_response(protocomm::ChallengeResponse{
-        protocomm::ChRespStatus::success, std::move(*signature), options.node_id});
+    return std::move(answer->response);
   }
 };
 
@@ -317,25 +296,14 @@ Result<std::unique_ptr<ProvisioningEngine>> ProvisioningEngine::create(Provision
   }
   auto impl = std::make_unique<Impl>(std::move(options), clock);
   auto& o = impl->options;
-  switch (o.security) {
-    case protocomm::SecurityVersion::sec0:
-      impl->security = std::make_unique<protocomm::Sec0Device>();
-      break;
-    case protocomm::SecurityVersion::sec1:
-      impl->security = std::make_unique<protocomm::Sec1Device>(o.pop, o.random);
-      break;
-    case protocomm::SecurityVersion::sec2: {
-      if (o.pop.empty()) {
-        return fail(errc::invalid_argument, "security 2 needs a proof of possession");
-      }
-      auto verifier = protocomm::make_sec2_verifier(protocomm::kSec2Username, o.pop, o.random);
-      if (!verifier) {
-        return fail(std::move(verifier).error());
-      }
-      impl->security = std::make_unique<protocomm::Sec2Device>(std::move(*verifier), o.random);
-      break;
-    }
+  if (o.challenge_response) {
+    impl->ch_resp.emplace(o.node_id, o.sign);
   }
+  auto security = make_device_security(o.security, o.pop, o.random);
+  if (!security) {
+    return fail(std::move(security).error());
+  }
+  impl->security = std::move(*security);
   for (auto& ap : o.networks) {
     if (ap.bssid.empty()) {
       ap.bssid = derived_bssid(ap.ssid);
@@ -369,35 +337,21 @@ Result<std::string> ProvisioningEngine::handle(std::string_view endpoint, std::s
   if (endpoint == protocomm::kEndpointSession) {
     return s.security->handle(body);
   }
-  // Security 0 has no decrypt/encrypt in protocomm: messages pass as they are, handshake
-  // or not. The others need the session.
-  const bool plain = s.security->version() == protocomm::SecurityVersion::sec0;
-  std::string request;
-  if (plain) {
-    request = std::string(body);
-  } else {
-    auto opened = s.security->decrypt(body);
-    if (!opened) {
-      return fail(std::move(opened).error());
+  return serve_protected(*s.security, body, [&](std::string_view request) {
+    if (endpoint == protocomm::kEndpointConfig) {
+      return s.prov_config(request);
     }
-    request = std::move(*opened);
-  }
-  Result<std::string> reply = fail(errc::internal, "unreachable");
-  if (endpoint == protocomm::kEndpointConfig) {
-    reply = s.prov_config(request);
-  } else if (endpoint == protocomm::kEndpointScan) {
-    reply = s.prov_scan(request);
-  } else if (endpoint == protocomm::kEndpointCtrl) {
-    reply = s.prov_ctrl(request);
-  } else if (endpoint == protocomm::kEndpointUserMapping) {
-    reply = s.user_mapping(request);
-  } else {
-    reply = s.challenge_response(request);
-  }
-  if (!reply || plain) {
-    return reply;
-  }
-  return s.security->encrypt(*reply);
+    if (endpoint == protocomm::kEndpointScan) {
+      return s.prov_scan(request);
+    }
+    if (endpoint == protocomm::kEndpointCtrl) {
+      return s.prov_ctrl(request);
+    }
+    if (endpoint == protocomm::kEndpointUserMapping) {
+      return s.user_mapping(request);
+    }
+    return s.challenge_response(request);
+  });
 }
 
 void ProvisioningEngine::new_session() noexcept {
@@ -425,7 +379,7 @@ bool ProvisioningEngine::finished() const noexcept {
 }
 
 bool ProvisioningEngine::challenge_response_disabled() const noexcept {
-  return impl_->ch_resp_disabled;
+  return impl_->ch_resp && impl_->ch_resp->disabled();
 }
 
 // --- SessionCookies ----------------------------------------------------------------------

@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/challenge_response.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "protocomm/security.hpp"
@@ -45,10 +46,6 @@ struct WifiNetwork {
 /// The access points a virtual node sees when none are configured: a WPA2 network
 /// `stratus-lab` (passphrase `stratus-lab-pass`) and two weaker neighbours.
 [[nodiscard]] std::vector<WifiNetwork> default_wifi_networks();
-
-/// Signs a challenge as the firmware's `esp_rmaker_node_auth_sign_msg` does (SHA-256, then
-/// ECDSA with a DER signature or RSA-PSS, with the node's MQTT key): raw signature bytes.
-using ChallengeSigner = std::function<Result<std::string>(std::string_view challenge)>;
 
 /// How a node provisions.
 struct ProvisioningOptions {

@@ -99,4 +99,13 @@ model::DeviceSpec ota_service() {
   return s;
 }
 
+model::DeviceSpec local_control_service() {
+  model::DeviceSpec s;
+  s.name = "Local Control";
+  s.type = "esp.service.local_control";
+  s.params = {param("POP", "esp.param.local_control_pop", DataType::string, read),
+              param("Type", "esp.param.local_control_type", DataType::integer, read)};
+  return s;
+}
+
 }  // namespace stratus::agent::standard

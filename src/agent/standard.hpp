@@ -57,4 +57,11 @@ model::DeviceSpec time_service();
 /// read; `URL` (`esp.param.ota_url`), string write. Initial values are "".
 model::DeviceSpec ota_service();
 
+/// The `Local Control` service (`esp.service.local_control`; esp-rainmaker
+/// `esp_rmaker_create_local_control_service`, spec rainmaker-device.md §5.3): `POP`
+/// (`esp.param.local_control_pop`, string, read) and `Type`
+/// (`esp.param.local_control_type`, int, read: the security version). Clients (the
+/// RainMaker CLI's `--local`, the apps) read the PoP and security from these params.
+model::DeviceSpec local_control_service();
+
 }  // namespace stratus::agent::standard

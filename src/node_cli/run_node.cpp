@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <ostream>
 
 #include "cli/node_credentials.hpp"
@@ -32,13 +33,21 @@ struct RunArgs {
   std::string pop;
   bool no_ch_resp = false;
   double wifi_connect_delay_s = 1;
+  std::string local_ctrl_bind;  // empty: no local control
+  int local_ctrl_sec = 1;
+  std::string local_ctrl_pop;
+  std::string chal_resp_bind;  // empty: no on-network challenge-response
+  int chal_resp_sec = 1;
+  std::string chal_resp_pop;
 };
 
 // "HOST:PORT" (IPv6 as "[::1]:PORT"); port 0 lets the OS pick.
-Result<std::pair<std::string, std::uint16_t>> parse_bind(const std::string& text) {
+Result<std::pair<std::string, std::uint16_t>> parse_bind(const std::string& text,
+                                                         std::string_view flag = "--prov-bind") {
   const auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
-    return fail(errc::invalid_argument, "--prov-bind: expected HOST:PORT, got \"" + text + "\"");
+    return fail(errc::invalid_argument,
+                std::string(flag) + ": expected HOST:PORT, got \"" + text + "\"");
   }
   std::string host = text.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
@@ -47,7 +56,7 @@ Result<std::pair<std::string, std::uint16_t>> parse_bind(const std::string& text
   const auto port_text = text.substr(colon + 1);
   if (port_text.find_first_not_of("0123456789") != std::string::npos || port_text.size() > 5 ||
       std::stoul(port_text) > 65535) {
-    return fail(errc::invalid_argument, "--prov-bind: bad port \"" + port_text + "\"");
+    return fail(errc::invalid_argument, std::string(flag) + ": bad port \"" + port_text + "\"");
   }
   return std::pair{host, static_cast<std::uint16_t>(std::stoul(port_text))};
 }
@@ -56,6 +65,37 @@ Result<std::pair<std::string, std::uint16_t>> parse_bind(const std::string& text
 // SIGINT/SIGTERM, or a signal. End of input alone keeps the node running (it may be
 // started with </dev/null).
 int run_node(Context& ctx, const RunArgs& args) {
+  // The network services' flags are checked before anything is read.
+  if (!args.local_ctrl_bind.empty() && !args.chal_resp_bind.empty()) {
+    // The firmware cannot run both: each is a protocomm_httpd instance, of which there is
+    // one (esp-rainmaker CHANGELOG 1.8.9).
+    return ctx.error("--local-ctrl-bind and --chal-resp-bind exclude each other, as in firmware");
+  }
+  std::optional<std::pair<std::string, std::uint16_t>> local_bind;
+  if (!args.local_ctrl_bind.empty()) {
+    auto bind = parse_bind(args.local_ctrl_bind, "--local-ctrl-bind");
+    if (!bind) {
+      return ctx.error(bind.error());
+    }
+    if (args.local_ctrl_sec == 0 && !args.local_ctrl_pop.empty()) {
+      return ctx.error("--local-ctrl-pop needs --local-ctrl-sec 1 or 2");
+    }
+    local_bind = *bind;
+  }
+  std::optional<std::pair<std::string, std::uint16_t>> chal_bind;
+  if (!args.chal_resp_bind.empty()) {
+    auto bind = parse_bind(args.chal_resp_bind, "--chal-resp-bind");
+    if (!bind) {
+      return ctx.error(bind.error());
+    }
+    if (args.chal_resp_sec == 2 && args.chal_resp_pop.empty()) {
+      return ctx.error("--chal-resp-sec 2 needs --chal-resp-pop");
+    }
+    if (args.chal_resp_sec == 0 && !args.chal_resp_pop.empty()) {
+      return ctx.error("--chal-resp-pop needs --chal-resp-sec 1 or 2");
+    }
+    chal_bind = *bind;
+  }
   auto creds = cli::load_node_credentials(args.creds);
   if (!creds) {
     return ctx.error(creds.error());
@@ -99,6 +139,23 @@ int run_node(Context& ctx, const RunArgs& args) {
     options.provisioning = std::move(prov);
   }
 
+  if (local_bind) {
+    sim::LocalControlRunOptions local;
+    local.bind_address = local_bind->first;
+    local.port = local_bind->second;
+    local.security = static_cast<protocomm::SecurityVersion>(args.local_ctrl_sec);
+    local.pop = args.local_ctrl_pop;
+    local.pop_file = (creds->dir / "local_ctrl_pop").string();
+    options.local_control = std::move(local);
+  }
+  if (chal_bind) {
+    sim::OnNetworkRunOptions on_network;
+    on_network.bind_address = chal_bind->first;
+    on_network.port = chal_bind->second;
+    on_network.security = static_cast<protocomm::SecurityVersion>(args.chal_resp_sec);
+    on_network.pop = args.chal_resp_pop;
+    options.on_network = std::move(on_network);
+  }
   // Signals are taken from a signalfd in the loop below, so block them in every thread
   // (the agent's threads inherit this mask).
   sigset_t signals;
@@ -206,6 +263,27 @@ void add_run(CLI::App& app, Context& ctx) {
                   "Seconds from applied Wi-Fi credentials to the simulated connection")
       ->check(CLI::Range(0.0, 60.0))
       ->capture_default_str();
+  cmd->add_option("--local-ctrl-bind", args->local_ctrl_bind,
+                  "Serve local control (esp_local_ctrl over HTTP) on HOST:PORT once on the "
+                  "network, also while the cloud is unreachable (firmware port: 8080)");
+  cmd->add_option("--local-ctrl-sec", args->local_ctrl_sec,
+                  "Local control security: 0, 1 (X25519 + PoP, firmware default) or 2 (SRP6a, "
+                  "user wifiprov)")
+      ->check(CLI::Range(0, 2))
+      ->capture_default_str();
+  cmd->add_option("--local-ctrl-pop", args->local_ctrl_pop,
+                  "Local control PoP (default: <creds>/local_ctrl_pop, else a new random one "
+                  "saved there); published in the node's Local Control service");
+  cmd->add_option("--chal-resp-bind", args->chal_resp_bind,
+                  "Serve on-network challenge-response (ch_resp) on HOST:PORT once on the "
+                  "network, for `provision --transport on-network` (firmware port: 80)");
+  cmd->add_option("--chal-resp-sec", args->chal_resp_sec,
+                  "On-network challenge-response security: 0, 1 (firmware default) or 2")
+      ->check(CLI::Range(0, 2))
+      ->capture_default_str();
+  cmd->add_option("--chal-resp-pop", args->chal_resp_pop,
+                  "On-network PoP (sec 1: optional, firmware default none; sec 2: the password "
+                  "of user wifiprov)");
   ctx.on(*cmd, [&ctx, args] { return run_node(ctx, *args); });
 }
 

@@ -10,10 +10,14 @@
 #include <system_error>
 #include <utility>
 
+#include "agent/local_control.hpp"
 #include "agent/node_agent.hpp"
+#include "agent/on_network.hpp"
+#include "agent/standard.hpp"
 #include "pki/key.hpp"
 #include "pki/signature.hpp"
 #include "proto/payloads.hpp"
+#include "sim/local_control_server.hpp"
 #include "sim/provisioning_server.hpp"
 #include "sim/virtual_node.hpp"
 
@@ -80,6 +84,51 @@ Result<std::string> read_small_file(const std::string& path) {
   return text.str();
 }
 
+// The node key as a challenge signer (`esp_rmaker_node_auth_sign_msg`).
+Result<agent::ChallengeSigner> load_signer(const std::string& key_file) {
+  auto pem = read_small_file(key_file);
+  if (!pem) {
+    return fail(std::move(pem).error());
+  }
+  auto key = pki::PrivateKey::from_pem(*pem);
+  if (!key) {
+    return fail(errc::invalid_argument, key_file + ": " + key.error().context);
+  }
+  return agent::ChallengeSigner(
+      [key = std::make_shared<pki::PrivateKey>(std::move(*key))](std::string_view challenge) {
+        return pki::sign_message(*key, challenge);
+      });
+}
+
+// The local-control PoP: given, else stored, else a new one stored (the firmware's NVS
+// `local_ctrl`/`pop`).
+Result<std::string> resolve_local_control_pop(const LocalControlRunOptions& options) {
+  if (!options.pop.empty() || options.security == protocomm::SecurityVersion::sec0) {
+    return options.pop;
+  }
+  if (!options.pop_file.empty()) {
+    std::ifstream in(options.pop_file, std::ios::binary);
+    std::string stored;
+    if (in && std::getline(in, stored)) {
+      while (!stored.empty() && (stored.back() == '\r' || stored.back() == ' ')) {
+        stored.pop_back();
+      }
+      if (!stored.empty() && stored.size() <= 64) {
+        return stored;
+      }
+    }
+  }
+  auto pop = agent::make_local_control_pop(protocomm::system_random());
+  if (!options.pop_file.empty()) {
+    save_state(options.pop_file, pop + "\n");
+    std::error_code ec;
+    if (!std::filesystem::exists(options.pop_file, ec)) {
+      return fail(errc::invalid_argument, "cannot write " + options.pop_file);
+    }
+  }
+  return pop;
+}
+
 }  // namespace
 
 struct NodeRunner::Impl {
@@ -95,9 +144,19 @@ struct NodeRunner::Impl {
   // Provisioning: the transport runs until the station joins; the agent starts then.
   std::unique_ptr<ProvisioningServer> provisioning;
   std::string wifi_file;
-  std::mutex mutex;  // agent_started, stopping
+  std::mutex mutex;  // agent_started, stopping, the network services
   bool agent_started = false;
   bool stopping = false;
+
+  // Local control and on-network challenge-response: created at start, served from the
+  // connection on (the firmware starts them when the station has its address).
+  std::optional<LocalControlRunOptions> local_options;
+  std::string local_pop;
+  std::unique_ptr<agent::LocalControlEngine> local_engine;
+  std::unique_ptr<ProtocommServer> local_server;
+  std::optional<OnNetworkRunOptions> on_network_options;
+  std::unique_ptr<agent::OnNetworkChallengeEngine> on_network_engine;
+  std::unique_ptr<ProtocommServer> on_network_server;
 
   Result<void> start_agent() {
     std::lock_guard lock(mutex);
@@ -109,6 +168,46 @@ struct NodeRunner::Impl {
     }
     agent_started = true;
     sink("node " + node.model->node_id() + " (" + model_name + ") connecting to " + endpoint);
+    return start_network_services();
+  }
+
+  // Under `mutex`, once the agent runs.
+  Result<void> start_network_services() {
+    if (local_engine) {
+      ProtocommServerOptions server_options;
+      server_options.bind_address = local_options->bind_address;
+      server_options.port = local_options->port;
+      auto server = start_local_control_server(
+          std::move(local_engine),
+          [this](std::function<void(agent::NodeSession&, agent::MqttActions&)> task) {
+            agent->post(std::move(task));
+          },
+          server_options);
+      if (!server) {
+        return fail(std::move(server).error());
+      }
+      local_server = std::move(*server);
+      sink("local control on http://" + local_options->bind_address + ":" +
+           std::to_string(local_server->port()) + " (security " +
+           std::to_string(static_cast<int>(local_options->security)) +
+           (local_pop.empty() ? ", no PoP" : ", PoP " + local_pop) + ")");
+    }
+    if (on_network_engine) {
+      ProtocommServerOptions server_options;
+      server_options.bind_address = on_network_options->bind_address;
+      server_options.port = on_network_options->port;
+      auto server = start_on_network_server(
+          std::move(on_network_engine), server_options,
+          [this](std::string_view what) { sink("on-network: " + std::string(what)); });
+      if (!server) {
+        return fail(std::move(server).error());
+      }
+      on_network_server = std::move(*server);
+      sink("on-network challenge-response on http://" + on_network_options->bind_address + ":" +
+           std::to_string(on_network_server->port()) + " (security " +
+           std::to_string(static_cast<int>(on_network_options->security)) +
+           (on_network_options->pop.empty() ? ", no PoP" : "") + ")");
+    }
     return {};
   }
 
@@ -202,6 +301,55 @@ Result<std::unique_ptr<NodeRunner>> NodeRunner::start(const RunOptions& options,
     impl->saved = boost::json::serialize(impl->node.model->params());
   }
 
+  if (options.local_control) {
+    const auto& l = *options.local_control;
+    auto pop = resolve_local_control_pop(l);
+    if (!pop) {
+      return fail(std::move(pop).error());
+    }
+    agent::LocalControlOptions local;
+    local.security = l.security;
+    local.pop = *pop;
+    auto engine = agent::LocalControlEngine::create(std::move(local));
+    if (!engine) {
+      return fail(std::move(engine).error());
+    }
+    // After load_state: the published PoP and type are this run's, not a saved run's. The
+    // firmware publishes the service only with security 1 (sec0 has nothing to tell);
+    // Stratus also with security 2.
+    if (l.security != protocomm::SecurityVersion::sec0) {
+      boost::json::object values;
+      values["POP"] = *pop;
+      values["Type"] = static_cast<int>(l.security);
+      if (auto added = impl->node.model->add_service(agent::standard::local_control_service(),
+                                                     std::move(values));
+          !added) {
+        return fail(errc::invalid_argument, "local control: " + added.error().context);
+      }
+    }
+    impl->local_options = l;
+    impl->local_pop = *pop;
+    impl->local_engine = std::move(*engine);
+  }
+  if (options.on_network) {
+    const auto& o = *options.on_network;
+    auto signer = load_signer(options.key_file);
+    if (!signer) {
+      return fail(std::move(signer).error());
+    }
+    agent::OnNetworkOptions on_network;
+    on_network.node_id = options.node_id;
+    on_network.security = o.security;
+    on_network.pop = o.pop;
+    on_network.sign = std::move(*signer);
+    auto engine = agent::OnNetworkChallengeEngine::create(std::move(on_network));
+    if (!engine) {
+      return fail(std::move(engine).error());
+    }
+    impl->on_network_options = o;
+    impl->on_network_engine = std::move(*engine);
+  }
+
   agent::AgentOptions agent_options;
   agent_options.mqtt = agent::firmware_mqtt_options(
       options.mqtt_host, options.mqtt_port, {options.ca_file, options.cert_file, options.key_file});
@@ -245,16 +393,11 @@ Result<std::unique_ptr<NodeRunner>> NodeRunner::start(const RunOptions& options,
       prov.networks = impl->node.wifi_networks;
       prov.connect_delay = p.connect_delay;
       if (p.challenge_response) {
-        auto pem = read_small_file(options.key_file);
-        if (!pem) {
-          return fail(std::move(pem).error());
+        auto signer = load_signer(options.key_file);
+        if (!signer) {
+          return fail(std::move(signer).error());
         }
-        auto key = pki::PrivateKey::from_pem(*pem);
-        if (!key) {
-          return fail(errc::invalid_argument, options.key_file + ": " + key.error().context);
-        }
-        prov.sign = [key = std::make_shared<pki::PrivateKey>(std::move(*key))](
-                        std::string_view challenge) { return pki::sign_message(*key, challenge); };
+        prov.sign = std::move(*signer);
       }
       auto engine = agent::ProvisioningEngine::create(std::move(prov), impl->clock);
       if (!engine) {
@@ -316,9 +459,25 @@ std::string NodeRunner::execute(const ConsoleCommand& command) {
       return "error: not provisioned yet";
     }
   }
+  // The network services, for `status` (read here: the servers are guarded by `mutex`).
+  std::string local_line;
+  std::string on_network_line;
+  if (command.kind == Kind::status) {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->local_server && impl_->local_server->running()) {
+      local_line = "\n  local control on port " + std::to_string(impl_->local_server->port()) +
+                   " (security " +
+                   std::to_string(static_cast<int>(impl_->local_options->security)) + ")";
+    }
+    if (impl_->on_network_server && impl_->on_network_server->running()) {
+      on_network_line = "\n  on-network challenge-response on port " +
+                        std::to_string(impl_->on_network_server->port());
+    }
+  }
   auto done = std::make_shared<std::promise<std::string>>();
   auto answer = done->get_future();
-  impl_->agent->post([command, done, this](agent::NodeSession& session, agent::MqttActions& out) {
+  impl_->agent->post([command, done, local_line, on_network_line, this](agent::NodeSession& session,
+                                                                        agent::MqttActions& out) {
     std::string reply = "ok";
     switch (command.kind) {
       case Kind::add_user:
@@ -355,6 +514,10 @@ std::string NodeRunner::execute(const ConsoleCommand& command) {
                    (ota->busy() ? ", job running" : "") +
                    (ota->last_report().empty() ? "" : ", last: " + ota->last_report());
         }
+        if (!local_line.empty()) {
+          reply += local_line + ", local sets " + std::to_string(s.local_sets);
+        }
+        reply += on_network_line;
         reply += "\n  params " + boost::json::serialize(session.model().params());
         break;
       }
@@ -373,6 +536,22 @@ std::uint16_t NodeRunner::provisioning_port() const {
   return impl_->provisioning && impl_->provisioning->running() ? impl_->provisioning->port() : 0;
 }
 
+std::uint16_t NodeRunner::local_control_port() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->local_server && impl_->local_server->running() ? impl_->local_server->port() : 0;
+}
+
+std::uint16_t NodeRunner::on_network_port() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->on_network_server && impl_->on_network_server->running()
+             ? impl_->on_network_server->port()
+             : 0;
+}
+
+std::string NodeRunner::local_control_pop() const {
+  return impl_->local_pop;
+}
+
 void NodeRunner::stop() {
   if (!impl_) {
     return;
@@ -380,9 +559,20 @@ void NodeRunner::stop() {
   if (impl_->provisioning) {
     impl_->provisioning->stop();  // no more events (and agent starts) after this
   }
+  std::unique_ptr<ProtocommServer> local_server;
+  std::unique_ptr<ProtocommServer> on_network_server;
   {
     std::lock_guard lock(impl_->mutex);
     impl_->stopping = true;
+    local_server = std::move(impl_->local_server);
+    on_network_server = std::move(impl_->on_network_server);
+  }
+  // Before the agent: a local-control request waits for the agent's thread.
+  if (local_server) {
+    local_server->stop();
+  }
+  if (on_network_server) {
+    on_network_server->stop();
   }
   if (impl_->agent && impl_->agent_started) {
     impl_->agent->stop();

@@ -32,6 +32,28 @@ struct ProvisioningRunOptions {
   std::chrono::milliseconds connect_delay{1000};
 };
 
+/// Local control (esp_local_ctrl over protocomm HTTP, `agent::LocalControlEngine`) once the
+/// node is on its network, as firmware with `CONFIG_ESP_RMAKER_LOCAL_CTRL_AUTO_ENABLE`.
+struct LocalControlRunOptions {
+  std::string bind_address = "127.0.0.1";
+  std::uint16_t port = 8080;  ///< the firmware's default; 0: the OS picks
+  protocomm::SecurityVersion security = protocomm::SecurityVersion::sec1;
+  /// The PoP. Empty: read from `pop_file`, else a new random one (8 hex characters) that
+  /// is written there, as the firmware keeps its generated PoP in NVS.
+  std::string pop;
+  std::string pop_file;
+};
+
+/// The on-network challenge-response service once the node is on its network, as firmware
+/// with `CONFIG_ESP_RMAKER_ON_NETWORK_CHAL_RESP_ENABLE` (default config: port 80, security
+/// 1 without PoP). Signs with the node key.
+struct OnNetworkRunOptions {
+  std::string bind_address = "127.0.0.1";
+  std::uint16_t port = 80;
+  protocomm::SecurityVersion security = protocomm::SecurityVersion::sec1;
+  std::string pop;  ///< sec1: empty = none; sec2: the password of "wifiprov" (required)
+};
+
 /// Where and as what a virtual node runs.
 struct RunOptions {
   std::string node_id;
@@ -60,6 +82,12 @@ struct RunOptions {
   /// protocomm; `cloud_user_assoc` then becomes a `user/mapping` publish in the boot
   /// sequence, `ch_resp` signs with `key_file`.
   std::optional<ProvisioningRunOptions> provisioning;
+  /// Set: local control serves once the node is on its network (at start, or when
+  /// provisioning connected the station), also while the broker is unreachable; the node
+  /// config carries the `Local Control` service with its `POP` and `Type`.
+  std::optional<LocalControlRunOptions> local_control;
+  /// Set: the on-network challenge-response service runs once the node is on its network.
+  std::optional<OnNetworkRunOptions> on_network;
 };
 
 /// Receives one line of human-readable output (no trailing newline). Called from the
@@ -73,7 +101,11 @@ class NodeRunner {
  public:
   /// Builds the virtual node and starts connecting, or, with `provisioning` and no
   /// `wifi_file` yet, starts the provisioning transport and connects once the simulated
-  /// station has joined. Errors: those of `make_virtual_node` (unknown model, bad YAML), of
+  /// station has joined; local control and the on-network service start with the
+  /// connection. Errors: invalid_argument for a model that already has a `Local Control`
+  /// service, an unwritable `pop_file`, security 2 without a PoP; those of
+  /// `ProtocommServer::start` (port in use; when the node starts after provisioning they
+  /// are printed instead); those of `make_virtual_node` (unknown model, bad YAML), of
   /// `agent::NodeAgent::start` (unreadable certificate files), of
   /// `agent::ProvisioningEngine::create` and `ProvisioningServer::start` (port in use), and
   /// invalid_argument for an unreadable node key when provisioning.
@@ -90,6 +122,12 @@ class NodeRunner {
 
   /// The provisioning transport's port while it runs, else 0.
   [[nodiscard]] std::uint16_t provisioning_port() const;
+  /// The local-control transport's port while it runs, else 0.
+  [[nodiscard]] std::uint16_t local_control_port() const;
+  /// The on-network challenge-response transport's port while it runs, else 0.
+  [[nodiscard]] std::uint16_t on_network_port() const;
+  /// The local-control PoP in use (empty without local control or without a PoP).
+  [[nodiscard]] std::string local_control_pop() const;
 
   /// Disconnects and stops. Idempotent.
   void stop();

@@ -1,232 +1,55 @@
 #include "sim/provisioning_server.hpp"
 
-#include <atomic>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
-#include <optional>
-#include <thread>
 #include <utility>
-
-#include "log/log.hpp"
 
 namespace stratus::sim {
 
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = boost::beast::http;
-using tcp = net::ip::tcp;
+namespace {
 
-struct ProvisioningServer::Impl : std::enable_shared_from_this<ProvisioningServer::Impl> {
-  Impl(std::unique_ptr<agent::ProvisioningEngine> e, ProvisioningServerOptions o,
-       ProvisioningEventSink s)
-      : engine(std::move(e)), options(std::move(o)), sink(std::move(s)) {}
+// The engine behind the generic transport; hands its events to the sink after each call.
+class ProvisioningHandler final : public ProtocommHandler {
+ public:
+  ProvisioningHandler(std::unique_ptr<agent::ProvisioningEngine> engine, ProvisioningEventSink sink)
+      : engine_(std::move(engine)), sink_(std::move(sink)) {}
 
-  // One connection; the server keeps at most one.
-  struct Connection {
-    explicit Connection(tcp::socket socket, std::uint64_t connection_id)
-        : stream(std::move(socket)), id(connection_id) {}
-    beast::tcp_stream stream;
-    beast::flat_buffer buffer;
-    std::optional<http::request_parser<http::string_body>> parser;
-    http::response<http::string_body> response;
-    std::uint64_t id;
-    bool open = true;
-  };
+  bool serves(std::string_view endpoint) const override { return engine_->serves(endpoint); }
 
-  std::unique_ptr<agent::ProvisioningEngine> engine;
-  ProvisioningServerOptions options;
-  ProvisioningEventSink sink;
-  agent::SessionCookies cookies;
-  net::io_context io;
-  net::executor_work_guard<net::io_context::executor_type> work = net::make_work_guard(io);
-  tcp::acceptor acceptor{io};
-  net::steady_timer deadline{io};
-  net::steady_timer finish{io};
-  std::thread thread;
-  std::shared_ptr<Connection> current;
-  std::uint64_t next_id = 1;
-  std::uint16_t bound_port = 0;
-  std::atomic<bool> active{true};
-  bool finishing = false;
-
-  void accept() {
-    acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-      if (ec) {
-        return;  // closed
-      }
-      // LRU purge with max_open_sockets 1: the older connection goes.
-      self->close(self->current);
-      auto connection = std::make_shared<Connection>(std::move(socket), self->next_id++);
-      self->current = connection;
-      self->read(connection);
-      self->accept();
-    });
+  Result<std::string> handle(std::string_view endpoint, std::string_view body) override {
+    auto answer = engine_->handle(endpoint, body);
+    flush();
+    return answer;
   }
 
-  void close(const std::shared_ptr<Connection>& connection) {
-    if (!connection || !connection->open) {
-      return;
-    }
-    connection->open = false;
-    beast::error_code ignored;
-    connection->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    connection->stream.close();
-    cookies.on_closed(connection->id);
+  void new_session() override { engine_->new_session(); }
+
+  std::optional<std::chrono::steady_clock::time_point> next_deadline() override {
+    return engine_->next_deadline();
   }
 
-  void read(const std::shared_ptr<Connection>& connection) {
-    connection->parser.emplace();
-    connection->parser->header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-    connection->parser->body_limit(options.max_body_bytes);
-    connection->stream.expires_after(options.idle_timeout);
-    http::async_read(connection->stream, connection->buffer, *connection->parser,
-                     [self = shared_from_this(), connection](beast::error_code ec, std::size_t) {
-                       if (!connection->open) {
-                         return;
-                       }
-                       if (ec) {  // closed by the client, timeout, over a limit, malformed
-                         self->close(connection);
-                         return;
-                       }
-                       self->serve(connection);
-                     });
+  void tick() override {
+    engine_->tick();
+    flush();
   }
 
-  void write(const std::shared_ptr<Connection>& connection, bool keep_alive) {
-    auto& response = connection->response;
-    response.set(http::field::server, "stratus-node");
-    response.keep_alive(keep_alive);
-    response.prepare_payload();
-    connection->stream.expires_after(options.idle_timeout);
-    http::async_write(
-        connection->stream, response,
-        [self = shared_from_this(), connection, keep_alive](beast::error_code ec, std::size_t) {
-          if (!connection->open) {
-            return;
-          }
-          if (ec || !keep_alive || !self->active) {
-            self->close(connection);
-            return;
-          }
-          self->read(connection);
-        });
-  }
+  bool finished() override { return engine_->finished(); }
 
-  void error_reply(const std::shared_ptr<Connection>& connection, http::status status,
-                   std::string text, unsigned version) {
-    connection->response = {};
-    connection->response.version(version);
-    connection->response.result(status);
-    connection->response.set(http::field::content_type, "text/html");
-    connection->response.body() = std::move(text);
-    write(connection, false);
-  }
-
-  void serve(const std::shared_ptr<Connection>& connection) {
-    auto request = connection->parser->release();
-    std::string_view target = request.target();
-    target = target.substr(0, target.find('?'));
-    const std::string endpoint(target.empty() ? target : target.substr(1));
-    if (!engine->serves(endpoint)) {
-      error_reply(connection, http::status::not_found, "This URI does not exist",
-                  request.version());
-      return;
-    }
-    if (request.method() != http::verb::post) {
-      error_reply(connection, http::status::method_not_allowed,
-                  "Request method for this URI is not handled by server", request.version());
-      return;
-    }
-    std::optional<std::string_view> cookie;
-    if (const auto it = request.find(http::field::cookie); it != request.end()) {
-      cookie = it->value();
-    }
-    const auto decision = cookies.on_request(connection->id, cookie);
-    if (decision.new_session) {
-      engine->new_session();
-    }
-    if (request.body().empty()) {  // "Content length not found": the handler fails
-      close(connection);
-      return;
-    }
-    auto answer = engine->handle(endpoint, request.body());
-    after_request();
-    if (!answer) {
-      log::info(log::Channel::agent, "provisioning endpoint={} refused: {}", endpoint,
-                answer.error().context);
-      close(connection);
-      return;
-    }
-    auto& response = connection->response;
-    response = {};
-    response.version(request.version());
-    response.result(http::status::ok);
-    response.set(http::field::content_type, "text/html");
-    if (decision.set_cookie) {
-      response.set(http::field::set_cookie, *decision.set_cookie);
-    }
-    response.body() = std::move(*answer);
-    write(connection, request.keep_alive());
-  }
-
-  // Hands the engine's events out and re-arms the timers.
-  void after_request() {
-    for (const auto& event : engine->take_events()) {
-      if (sink) {
-        sink(event);
+ private:
+  void flush() {
+    for (const auto& event : engine_->take_events()) {
+      if (sink_) {
+        sink_(event);
       }
     }
-    if (engine->finished() && !finishing) {
-      finishing = true;
-      finish.expires_after(options.finish_delay);
-      finish.async_wait([self = shared_from_this()](beast::error_code ec) {
-        if (!ec) {
-          log::info(log::Channel::agent, "provisioning finished: the transport stops");
-          self->shutdown();
-        }
-      });
-    }
-    arm_deadline();
   }
 
-  void arm_deadline() {
-    const auto next = engine->next_deadline();
-    if (!next) {
-      deadline.cancel();
-      return;
-    }
-    deadline.expires_at(*next);
-    deadline.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (!ec) {
-        self->engine->tick();
-        self->after_request();
-      }
-    });
-  }
-
-  // On the server's thread: nothing more is accepted or served.
-  void shutdown() {
-    active = false;
-    beast::error_code ignored;
-    acceptor.close(ignored);
-    close(current);
-    current.reset();
-    deadline.cancel();
-    finish.cancel();
-    work.reset();
-  }
+  std::unique_ptr<agent::ProvisioningEngine> engine_;
+  ProvisioningEventSink sink_;
 };
 
-ProvisioningServer::ProvisioningServer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+}  // namespace
+
+ProvisioningServer::ProvisioningServer(std::unique_ptr<ProtocommServer> server)
+    : server_(std::move(server)) {}
 
 ProvisioningServer::~ProvisioningServer() {
   stop();
@@ -235,52 +58,33 @@ ProvisioningServer::~ProvisioningServer() {
 Result<std::unique_ptr<ProvisioningServer>> ProvisioningServer::start(
     std::unique_ptr<agent::ProvisioningEngine> engine, ProvisioningServerOptions options,
     ProvisioningEventSink sink) {
-  auto impl = std::make_shared<Impl>(std::move(engine), std::move(options), std::move(sink));
-  beast::error_code ec;
-  const auto address = net::ip::make_address(impl->options.bind_address, ec);
-  if (ec) {
-    return fail(errc::invalid_argument, "bad address " + impl->options.bind_address);
+  if (!engine) {
+    return fail(errc::invalid_argument, "provisioning server without an engine");
   }
-  const tcp::endpoint endpoint(address, impl->options.port);
-  impl->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) {
-    impl->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (options.name == ProtocommServerOptions{}.name) {
+    options.name = "provisioning";
   }
-  if (!ec) {
-    impl->acceptor.bind(endpoint, ec);
+  auto server = ProtocommServer::start(
+      std::make_unique<ProvisioningHandler>(std::move(engine), std::move(sink)),
+      std::move(options));
+  if (!server) {
+    return fail(std::move(server).error());
   }
-  if (!ec) {
-    impl->acceptor.listen(net::socket_base::max_listen_connections, ec);
-  }
-  if (ec) {
-    return fail(errc::unavailable, "provisioning transport on " + impl->options.bind_address + ":" +
-                                       std::to_string(impl->options.port) + ": " + ec.message());
-  }
-  impl->bound_port = impl->acceptor.local_endpoint().port();
-  impl->accept();
-  impl->thread = std::thread([raw = impl.get()] { raw->io.run(); });
-  return std::unique_ptr<ProvisioningServer>(new ProvisioningServer(std::move(impl)));
+  return std::unique_ptr<ProvisioningServer>(new ProvisioningServer(std::move(*server)));
 }
 
 std::uint16_t ProvisioningServer::port() const noexcept {
-  return impl_->bound_port;
+  return server_->port();
 }
 
 void ProvisioningServer::stop() {
-  if (!impl_ || !impl_->thread.joinable()) {
-    return;
+  if (server_) {
+    server_->stop();
   }
-  net::post(impl_->io, [impl = impl_] { impl->shutdown(); });
-  impl_->thread.join();
-  // When the server had stopped by itself, the post above is still queued (and holds the
-  // Impl): run what is left here, so every handler and its reference goes.
-  impl_->io.restart();
-  impl_->io.run();
-  impl_->active = false;
 }
 
 bool ProvisioningServer::running() const noexcept {
-  return impl_->active;
+  return server_->running();
 }
 
 }  // namespace stratus::sim

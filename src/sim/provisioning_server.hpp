@@ -16,9 +16,8 @@
 /// About `finish_delay` after the engine reported `connected`, the server stops, as the
 /// provisioning manager does after `wifi_prov_mgr_done`.
 ///
-/// Not the `http` module's server: that one has no way to close a connection without an
-/// answer, no per-connection identity for the cookie-less session rule and no
-/// one-connection LRU; this transport needs all three and nothing of the rest.
+/// A `ProtocommServer` (which see for the wire rules) with the engine as its handler; the
+/// engine's events go to the sink after each request and timer.
 
 #include <chrono>
 #include <cstdint>
@@ -28,20 +27,13 @@
 
 #include "agent/provisioning.hpp"
 #include "core/error.hpp"
+#include "sim/protocomm_server.hpp"
 
 namespace stratus::sim {
 
-/// Where and how the transport listens.
-struct ProvisioningServerOptions {
-  std::string bind_address = "127.0.0.1";  ///< IPv4 or IPv6 literal
-  std::uint16_t port = 0;                  ///< 0: the OS picks (see `port()`)
-  std::size_t max_body_bytes = 4096;       ///< protocomm_httpd's MAX_REQ_BODY_LEN
-  std::size_t max_header_bytes = 8192;
-  /// A connection idle this long (or a request this slow) is closed.
-  std::chrono::milliseconds idle_timeout{30000};
-  /// From the `connected` report to the server's stop (the manager's cleanup delay).
-  std::chrono::milliseconds finish_delay{1000};
-};
+/// Where and how the transport listens (`name` defaults to "protocomm"; the provisioning
+/// server logs as "provisioning").
+using ProvisioningServerOptions = ProtocommServerOptions;
 
 /// Receives the engine's events on the server's thread.
 using ProvisioningEventSink = std::function<void(const agent::ProvisioningEvent& event)>;
@@ -71,9 +63,8 @@ class ProvisioningServer {
   [[nodiscard]] bool running() const noexcept;
 
  private:
-  struct Impl;
-  explicit ProvisioningServer(std::shared_ptr<Impl> impl);
-  std::shared_ptr<Impl> impl_;
+  explicit ProvisioningServer(std::unique_ptr<ProtocommServer> server);
+  std::unique_ptr<ProtocommServer> server_;
 };
 
 }  // namespace stratus::sim

@@ -55,6 +55,19 @@ TEST(NodeCliApp, FailuresPrintOneErrorLine) {
             "error: no credentials in /nonexistent/node-00000; pass --user_name (and --server) "
             "to claim them\n");
 
+  // Local control and on-network challenge-response: one protocomm_httpd in firmware.
+  auto both = run_node_cli({"run", "--creds", "/nonexistent", "--local-ctrl-bind", "127.0.0.1:0",
+                            "--chal-resp-bind", "127.0.0.1:0"});
+  EXPECT_EQ(both.status, 1);
+  EXPECT_EQ(both.err,
+            "error: --local-ctrl-bind and --chal-resp-bind exclude each other, as in firmware\n");
+  auto bad_bind = run_node_cli({"run", "--creds", "/nonexistent", "--local-ctrl-bind", "8080"});
+  EXPECT_EQ(bad_bind.err, "error: --local-ctrl-bind: expected HOST:PORT, got \"8080\"\n");
+  auto sec2 = run_node_cli({"run", "--creds", "/nonexistent", "--chal-resp-bind", "127.0.0.1:0",
+                            "--chal-resp-sec", "2"});
+  EXPECT_EQ(sec2.err, "error: --chal-resp-sec 2 needs --chal-resp-pop\n");
+  EXPECT_EQ(run_node_cli({"run", "--creds", "x", "--local-ctrl-sec", "3"}).status, 2);
+
   auto claim = run_node_cli({"claim", "--user_name", "u", "--server", "http://127.0.0.1:1"});
   EXPECT_EQ(claim.status, 1);
   EXPECT_EQ(claim.err, "error: no password: set STRATUS_PASSWORD or run on a terminal\n");
