@@ -36,3 +36,32 @@ function(stratus_add_test NAME)
   set_tests_properties(${NAME} PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT}
     ENVIRONMENT "STRATUS_BUILD_DIR=${CMAKE_BINARY_DIR};STRATUS_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()
+
+# stratus_add_protobuf_library(TARGET NAME PROTOS name... [COMMENT text]): compiles
+# ${CMAKE_CURRENT_SOURCE_DIR}/proto/<name>.proto with Debian's protoc into <binary dir>/pb and
+# builds the generated code as the static library NAME (the module's private or public
+# dependency). The generated code is compiled without our warning flags (it is not ours to
+# fix) but with the sanitizers, so a whole test binary is instrumented alike; its include
+# directory is SYSTEM and PUBLIC.
+function(stratus_add_protobuf_library)
+  cmake_parse_arguments(ARG "" "TARGET;COMMENT" "PROTOS" ${ARGN})
+  set(pb_dir ${CMAKE_CURRENT_BINARY_DIR}/pb)
+  set(proto_files)
+  set(pb_sources)
+  foreach(name IN LISTS ARG_PROTOS)
+    list(APPEND proto_files ${CMAKE_CURRENT_SOURCE_DIR}/proto/${name}.proto)
+    list(APPEND pb_sources ${pb_dir}/${name}.pb.cc ${pb_dir}/${name}.pb.h)
+  endforeach()
+  add_custom_command(
+    OUTPUT ${pb_sources}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${pb_dir}
+    COMMAND protobuf::protoc --cpp_out=${pb_dir} -I ${CMAKE_CURRENT_SOURCE_DIR}/proto ${proto_files}
+    DEPENDS ${proto_files} protobuf::protoc
+    COMMENT "protoc: ${ARG_COMMENT}"
+    VERBATIM)
+  add_library(${ARG_TARGET} STATIC ${pb_sources})
+  target_include_directories(${ARG_TARGET} SYSTEM PUBLIC ${pb_dir})
+  target_link_libraries(${ARG_TARGET} PUBLIC protobuf::libprotobuf PRIVATE stratus_sanitizers)
+  target_compile_features(${ARG_TARGET} PUBLIC cxx_std_20)
+  set_target_properties(${ARG_TARGET} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+endfunction()
