@@ -34,8 +34,7 @@ constexpr std::string_view kPop = "abcd1234";
 // handler error closes the connection without an answer and with it the session.
 class EngineChannel final : public ProtocommChannel {
  public:
-  EngineChannel(agent::ProvisioningEngine& engine, ManualClock& clock)
-      : engine_(engine), clock_(clock) {}
+  explicit EngineChannel(agent::ProvisioningEngine& engine) : engine_(engine) {}
   Result<std::string> send(std::string_view endpoint, std::string_view body) override {
     ++requests[std::string(endpoint)];
     if (unreachable)
@@ -55,7 +54,6 @@ class EngineChannel final : public ProtocommChannel {
 
  private:
   agent::ProvisioningEngine& engine_;
-  ManualClock& clock_;
 };
 
 // The cloud: a challenge whose signature it checks against what the node signs (the
@@ -114,7 +112,7 @@ class ProvisionTest : public ::testing::Test {
     auto e = agent::ProvisioningEngine::create(std::move(o), clock);
     ASSERT_TRUE(e.has_value()) << e.error().context;
     engine = std::move(*e);
-    channel = std::make_unique<EngineChannel>(*engine, clock);
+    channel = std::make_unique<EngineChannel>(*engine);
   }
 
   ProvisionHooks hooks() {
