@@ -384,7 +384,8 @@ class LocalCtrlDevice final : public ProtocommChannel {
 TEST(LocalControlClient, ReadsAndSetsParamsUnderSec1AndSec2) {
   {
     LocalCtrlDevice device(std::make_unique<protocomm::Sec1Device>(std::string(kPop)), 1, 0);
-    auto lc = LocalControl::connect(device, std::nullopt, SessionCredentials{std::string(kPop)});
+    auto lc =
+        LocalControl::connect(device, std::nullopt, SessionCredentials{std::string(kPop), {}, {}});
     ASSERT_TRUE(lc.has_value()) << lc.error().context;
     EXPECT_EQ(*lc->get("config"), device.config);
     EXPECT_EQ(*lc->get("params"), device.params);
@@ -399,7 +400,7 @@ TEST(LocalControlClient, ReadsAndSetsParamsUnderSec1AndSec2) {
         protocomm::make_sec2_verifier(protocomm::kSec2Username, kPop, protocomm::system_random());
     ASSERT_TRUE(verifier.has_value());
     LocalCtrlDevice device(std::make_unique<protocomm::Sec2Device>(*verifier), 2, 1);
-    auto lc = LocalControl::connect(device, 2, SessionCredentials{std::string(kPop)});
+    auto lc = LocalControl::connect(device, 2, SessionCredentials{std::string(kPop), {}, {}});
     ASSERT_TRUE(lc.has_value()) << lc.error().context;
     EXPECT_EQ(*lc->get("params"), device.params);
   }
@@ -407,10 +408,10 @@ TEST(LocalControlClient, ReadsAndSetsParamsUnderSec1AndSec2) {
 
 TEST(LocalControlClient, WrongPopAndWrongSecurityAreRefused) {
   LocalCtrlDevice device(std::make_unique<protocomm::Sec1Device>(std::string(kPop)), 1, 0);
-  auto lc = LocalControl::connect(device, std::nullopt, SessionCredentials{"wrong"});
+  auto lc = LocalControl::connect(device, std::nullopt, SessionCredentials{"wrong", {}, {}});
   ASSERT_FALSE(lc.has_value());
   EXPECT_EQ(lc.error().code, errc::unauthenticated);
-  auto other = LocalControl::connect(device, 2, SessionCredentials{std::string(kPop)});
+  auto other = LocalControl::connect(device, 2, SessionCredentials{std::string(kPop), {}, {}});
   ASSERT_FALSE(other.has_value());
   EXPECT_EQ(other.error().context, "the device offers security 1, not 2");
 }
