@@ -11,7 +11,6 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
-#include <regex>
 
 #include "client/session.hpp"
 #include "support/child_process.hpp"
@@ -106,10 +105,12 @@ class ProvisionSystemTest : public ::testing::Test {
     argv.insert(argv.end(), flags.begin(), flags.end());
     auto node = std::make_unique<ChildProcess>(argv, env(), dir_->path() / (name + ".out"));
     EXPECT_TRUE(node->wait_output("protocomm SoftAP transport on http://", 20s)) << node->output();
-    std::smatch m;
     const std::string out = node->output();
-    if (std::regex_search(out, m, std::regex("transport on http://(127\\.0\\.0\\.1:[0-9]+)")))
-      address = m[1];
+    constexpr std::string_view kMark = "transport on http://";
+    if (const auto at = out.find(kMark); at != std::string::npos) {
+      const auto start = at + kMark.size();
+      address = out.substr(start, out.find(' ', start) - start);
+    }
     EXPECT_FALSE(address.empty()) << out;
     return node;
   }
