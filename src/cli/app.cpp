@@ -61,6 +61,7 @@ int run(const std::vector<std::string>& args, Environment& env) {
   detail::add_cmd_requests(app, ctx);
   detail::add_tsdata(app, ctx);
   detail::add_mapping(app, ctx);
+  detail::add_provision(app, ctx);
   detail::add_claiming(app, ctx);
   detail::add_tags_metadata(app, ctx);
   detail::add_sharing(app, ctx);

@@ -8,8 +8,8 @@
 #include "client/errors.hpp"
 #include "client/jwt.hpp"
 #include "proto/mfg_csv.hpp"
-#include "proto/rest/admin_mfg.hpp"
 #include "proto/rest/admin.hpp"
+#include "proto/rest/admin_mfg.hpp"
 #include "proto/rest/error_codes.hpp"
 #include "proto/rest/json.hpp"
 #include "proto/rest/limits.hpp"
@@ -640,6 +640,28 @@ Result<MappingStatus> Session::mapping_status(std::string_view request_id) {
   if (!o)
     return fail(o.error());
   return rest::parse_mapping_status(*o);
+}
+
+Result<MappingChallenge> Session::mapping_initiate(std::int64_t timeout_s) {
+  auto& m = *impl_;
+  rest::MappingChallengeRequest request{timeout_s};
+  auto o = m.authed_object("POST", m.url.versioned("user/nodes/mapping/initiate"),
+                           body_text(rest::to_json(request)), m.options.request_timeout,
+                           "POST /v1/user/nodes/mapping/initiate");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_mapping_challenge(*o);
+}
+
+Result<void> Session::mapping_verify(std::string_view request_id, std::string_view node_id,
+                                     std::string_view signature_hex) {
+  auto& m = *impl_;
+  rest::MappingVerifyRequest request{std::string(request_id), std::string(node_id),
+                                     std::string(signature_hex)};
+  return m
+      .authed("POST", m.url.versioned("user/nodes/mapping/verify"),
+              body_text(rest::to_json(request)), m.options.request_timeout)
+      .transform([](const Answer&) {});
 }
 
 Result<void> Session::add_tags(std::string_view node_id, const std::vector<std::string>& tags) {

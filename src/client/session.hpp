@@ -178,6 +178,15 @@ class Session {
   /// `GET v1/user/nodes/mapping?request_id=`. Errors: internal for a status word
   /// this client does not know.
   Result<MappingStatus> mapping_status(std::string_view request_id);
+  /// `POST v1/user/nodes/mapping/initiate {"timeout":<timeout_s>}` → the request id and
+  /// the challenge the node must sign (spec rainmaker.md §4.3; the CLI sends 360).
+  /// Errors: the server's (`mapping_error::*`); internal when the answer lacks either.
+  Result<MappingChallenge> mapping_initiate(std::int64_t timeout_s = 360);
+  /// `POST v1/user/nodes/mapping/verify {"request_id","node_id","challenge_response"}`
+  /// with the node's signature as lowercase hex (what the CLI sends): maps the node to
+  /// the caller. Errors: the server's (a bad signature, an expired request).
+  Result<void> mapping_verify(std::string_view request_id, std::string_view node_id,
+                              std::string_view signature_hex);
   /// `PUT v1/user/nodes?node_id= {"tags":[…]}` (tags are "key:value").
   Result<void> add_tags(std::string_view node_id, const std::vector<std::string>& tags);
   /// `DELETE v1/user/nodes?node_id= {"tags":[…]}`.

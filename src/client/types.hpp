@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "proto/rest/accounts.hpp"
-#include "proto/rest/admin_mfg.hpp"
 #include "proto/rest/admin.hpp"
+#include "proto/rest/admin_mfg.hpp"
 #include "proto/rest/automations.hpp"
 #include "proto/rest/claiming.hpp"
 #include "proto/rest/commands.hpp"
@@ -49,6 +49,7 @@ using proto::rest::FleetNodeQuery;
 using proto::rest::Group;
 using proto::rest::GroupFields;
 using proto::rest::GroupPage;
+using proto::rest::MappingChallenge;
 using proto::rest::MappingStatus;
 using proto::rest::MqttHost;
 using proto::rest::NewOtaJob;

@@ -8,6 +8,9 @@
 /// time per `app` and `ctx`). A new group is one more file and one more line here and in
 /// app.cpp (or admin_app.cpp for `stratus-admin`).
 
+#include <string>
+#include <string_view>
+
 #include "client/types.hpp"
 
 namespace CLI {
@@ -64,6 +67,30 @@ void add_mfg_admin(CLI::App& app, Context& ctx);
 void add_fleet_admin(CLI::App& app, Context& ctx);
 /// tsdata <node> <Device.Param> (time series, rainmaker-cloud.md §4.1).
 void add_tsdata(CLI::App& app, Context& ctx);
+/// provision <pop> --transport softap|on-network … (protocomm provisioning and user-node
+/// mapping, rainmaker-device.md §1-§4; provision.cpp).
+void add_provision(CLI::App& app, Context& ctx);
+
+/// The local-control flags of getparams, setparams and getnodeconfig (the RainMaker CLI's
+/// `--local --pop --transport --port --sec_ver`, plus `--device-address`).
+struct LocalFlags {
+  bool local = false;              ///< `--local`: talk to the node, not the cloud
+  std::string device_address;      ///< `--device-address HOST:PORT`; empty = `<node>.local:<port>`
+  int port = 8080;                 ///< `--port` (the CLI's default)
+  std::string pop;                 ///< `--pop`
+  int sec_ver = -1;                ///< `--sec_ver`; -1 = from `esp_local_ctrl/version`
+  std::string transport = "http";  ///< `--transport` (only http)
+};
+/// Adds the local-control flags to `command` (local_ctrl.cpp).
+void add_local_flags(CLI::App& command, LocalFlags& flags);
+/// `getparams|getnodeconfig <node> --local`: prints local-control property `property`
+/// ("params", "config") as JSON. Returns the exit status.
+int local_get(Context& ctx, const std::string& node_id, const LocalFlags& flags,
+              std::string_view property);
+/// `setparams <node> --local`: writes `payload` (a JSON object) to property `params`.
+int local_set_params(Context& ctx, const std::string& node_ids, const LocalFlags& flags,
+                     const std::string& payload);
+
 /// profile add|switch|list|show (local only, no server).
 void add_profiles(CLI::App& app, Context& ctx);
 

@@ -13,6 +13,7 @@ namespace {
 struct NodeOptions {
   std::string node_id;
   bool raw = false;
+  LocalFlags local;  // getnodeconfig --local …
 };
 
 int get_nodes(Context& ctx) {
@@ -93,6 +94,8 @@ int get_node_details(Context& ctx, const NodeOptions& o) {
 }
 
 int node_config(Context& ctx, const NodeOptions& o) {
+  if (o.local.local)
+    return local_get(ctx, o.node_id, o.local, "config");
   auto s = ctx.session(true);
   if (!s)
     return ctx.report(s.error());
@@ -133,6 +136,7 @@ void add_nodes(CLI::App& app, Context& ctx) {
 
   auto* config = app.add_subcommand("getnodeconfig", "Show a node's config");
   config->add_option("nodeid", o->node_id, "Node id")->required();
+  add_local_flags(*config, o->local);
   ctx.on(*config, [&ctx, o] { return node_config(ctx, *o); });
 
   auto* status = app.add_subcommand("getnodestatus", "Show whether a node is online");

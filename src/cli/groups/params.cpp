@@ -16,9 +16,12 @@ struct ParamOptions {
   std::string node_ids;  // setparams: comma-separated
   std::string data;
   std::string filepath;
+  LocalFlags local;  // --local …
 };
 
 int node_params(Context& ctx, const ParamOptions& o) {
+  if (o.local.local)
+    return local_get(ctx, o.node_id, o.local, "params");
   auto s = ctx.session(true);
   if (!s)
     return ctx.report(s.error());
@@ -39,6 +42,8 @@ int set_params(Context& ctx, const ParamOptions& o) {
       return ctx.report(text.error());
     payload = std::move(*text);
   }
+  if (o.local.local)
+    return local_set_params(ctx, o.node_ids, o.local, payload);
   const auto ids = split_list(o.node_ids);
   if (ids.empty())
     return ctx.report(Error{errc::invalid_argument, "no node id given", 0});
@@ -87,6 +92,7 @@ void add_params(CLI::App& app, Context& ctx) {
 
   auto* params = app.add_subcommand("getparams", "Show a node's reported params");
   params->add_option("nodeid", o->node_id, "Node id")->required();
+  add_local_flags(*params, o->local);
   ctx.on(*params, [&ctx, o] { return node_params(ctx, *o); });
 
   auto* set = app.add_subcommand("setparams", "Set params of one or more nodes");
@@ -94,6 +100,7 @@ void add_params(CLI::App& app, Context& ctx) {
   auto* data = set->add_option("--data", o->data, R"(Params as JSON: '{"Light":{"Power":true}}')");
   auto* file = set->add_option("--filepath", o->filepath, "File holding the params JSON");
   data->excludes(file);
+  add_local_flags(*set, o->local);
   ctx.on(*set, [&ctx, o] { return set_params(ctx, *o); });
 }
 

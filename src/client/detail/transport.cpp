@@ -2,10 +2,12 @@
 
 #include <curl/curl.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <string_view>
 
 namespace stratus::client::detail {
 namespace {
@@ -48,6 +50,29 @@ std::size_t read_body(char* buffer, std::size_t size, std::size_t count, void* u
   if (n == 0 && std::ferror(source->file) != 0) {
     source->read_errno = errno != 0 ? errno : EIO;
     return CURL_READFUNC_ABORT;
+  }
+  return n;
+}
+
+// Collects `Set-Cookie` values (at most 16 of at most 4 KiB each; more are dropped).
+std::size_t read_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* cookies = static_cast<std::vector<std::string>*>(user);
+  const std::size_t n = size * count;
+  constexpr std::string_view kName = "set-cookie:";
+  std::string_view line(data, n);
+  if (line.size() > kName.size() && cookies->size() < 16) {
+    bool match = true;
+    for (std::size_t i = 0; i < kName.size() && match; ++i)
+      match = std::tolower(static_cast<unsigned char>(line[i])) == kName[i];
+    if (match) {
+      line.remove_prefix(kName.size());
+      while (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
+        line.remove_prefix(1);
+      while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || line.back() == ' '))
+        line.remove_suffix(1);
+      if (line.size() <= 4096)
+        cookies->emplace_back(line);
+    }
   }
   return n;
 }
@@ -103,6 +128,10 @@ Result<HttpReply> Transport::perform(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &write_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+  if (request.capture_cookies) {
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &read_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply.set_cookies);
+  }
   if (!options.ca_file.empty())
     curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_file.c_str());
   Source source;
@@ -153,6 +182,8 @@ Result<HttpReply> Transport::perform(const HttpRequest& request) {
     curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
     std::string cause = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(rc);
     switch (rc) {
+      case CURLE_GOT_NOTHING:
+        return fail(errc::unavailable, options.server + " closed the connection without an answer");
       case CURLE_COULDNT_CONNECT:
       case CURLE_COULDNT_RESOLVE_HOST:
       case CURLE_COULDNT_RESOLVE_PROXY:

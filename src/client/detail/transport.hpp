@@ -23,11 +23,15 @@ struct HttpRequest {
   std::filesystem::path body_file;
   std::vector<std::string> headers;  ///< "Name: value"
   std::chrono::milliseconds timeout{5000};
+  /// Keep the reply's `Set-Cookie` header values in `HttpReply::set_cookies`.
+  bool capture_cookies = false;
 };
 
 struct HttpReply {
   int status = 0;
   std::string body;
+  /// The values of the reply's `Set-Cookie` headers (with `capture_cookies`), in order.
+  std::vector<std::string> set_cookies;
 };
 
 struct TransportOptions {

@@ -60,6 +60,26 @@ TEST_F(AppTest, HelpAndUsageErrors) {
   EXPECT_EQ(run_stratus({"node"}).status, 2);
 }
 
+// Provisioning and local control refuse bad flags before any request, and local control
+// needs no login: an unreachable node is the error, not the missing session.
+TEST_F(AppTest, ProvisionAndLocalControlFlags) {
+  EXPECT_EQ(run_stratus({"provision", "pop", "--transport", "ble"}).status, 2);
+  EXPECT_EQ(run_stratus({"provision", "pop", "--sec_ver", "3"}).status, 2);
+  auto r = run_stratus({"provision"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("proof of possession"), std::string::npos) << r.err;
+  r = run_stratus({"getparams", "n1", "--local", "--device-address", "127.0.0.1:1", "--pop", "p"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("cannot reach the device at 127.0.0.1:1"), std::string::npos) << r.err;
+  r = run_stratus({"getnodeconfig", "n1", "--local", "--device-address", "nohost"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("has no port"), std::string::npos) << r.err;
+  r = run_stratus(
+      {"setparams", "n1", "--local", "--device-address", "127.0.0.1:1", "--data", "[1]"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("must be a JSON object"), std::string::npos) << r.err;
+}
+
 TEST_F(AppTest, NotLoggedInIsOneLine) {
   for (const auto& args : std::vector<std::vector<std::string>>{{"getnodes"},
                                                                 {"getnodes", "--json"},
