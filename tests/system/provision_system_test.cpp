@@ -8,10 +8,12 @@
 // How: stratusd, stratus-node and stratus as child processes on free loopback ports,
 // the CLI's profile store in a temp dir; the node's SoftAP port read from its output.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <boost/json.hpp>
 #include <filesystem>
 
+#include "broker/ports.hpp"
 #include "client/session.hpp"
 #include "support/child_process.hpp"
 #include "support/temp_dir.hpp"
@@ -196,6 +198,43 @@ TEST_F(ProvisionSystemTest, AnUnreachableDeviceIsNamed) {
                     "--passphrase", "y"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("cannot reach the device at 127.0.0.1:1"), std::string::npos) << r.err;
+}
+
+// Local control (esp_local_ctrl, security 1 with the node's PoP) reads and sets params
+// with the cloud stopped, as a user whose internet link dropped needs (esp-rainmaker
+// #276). Last in this suite: it stops the shared stratusd.
+TEST_F(ProvisionSystemTest, LocalControlWorksWithTheCloudStopped) {
+  const auto creds = dir_->path() / "local";
+  const auto node_id = claim(creds);
+  const auto port = broker::pick_free_port("127.0.0.1");
+  ASSERT_TRUE(port.has_value());
+  const std::string address = "127.0.0.1:" + std::to_string(*port);
+  ChildProcess node(
+      {build_binary("stratus-node").string(), "run", "--creds", creds.string(), "--model", "light",
+       "--local-ctrl-bind", address, "--local-ctrl-pop", "local-pop-1"},
+      env(), dir_->path() / "local.out");
+  ASSERT_TRUE(node.wait_output("connected", 30s)) << node.output();
+
+  ASSERT_EQ(stratusd_->stop(SIGTERM), 0) << stratusd_->output();
+  const std::vector<std::string> local = {"--local", "--device-address", address, "--pop",
+                                          "local-pop-1"};
+  auto with_local = [&](std::vector<std::string> args) {
+    args.insert(args.end(), local.begin(), local.end());
+    return stratus(args);
+  };
+  auto r = with_local({"getnodeconfig", node_id});
+  ASSERT_EQ(r.exit_code, 0) << r.err << node.output();
+  EXPECT_NE(r.out.find("esp.service.local_control"), std::string::npos) << r.out;
+  r = with_local({"setparams", node_id, "--data", R"({"Light":{"Brightness":77}})"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out << node.output();
+  r = with_local({"getparams", node_id});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"Brightness\": 77"), std::string::npos) << r.out;
+
+  // A wrong PoP is refused with one clear line, and nothing is read.
+  r = stratus({"getparams", node_id, "--local", "--device-address", address, "--pop", "nope"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("proof of possession"), std::string::npos) << r.err;
 }
 
 }  // namespace
