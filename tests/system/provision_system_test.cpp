@@ -200,6 +200,31 @@ TEST_F(ProvisionSystemTest, AnUnreachableDeviceIsNamed) {
   EXPECT_NE(r.err.find("cannot reach the device at 127.0.0.1:1"), std::string::npos) << r.err;
 }
 
+// On-network challenge-response (the real CLI's `provision --transport on-network`): a node
+// that is already on the network and connected, but mapped to nobody, proves it holds its
+// node key and becomes the user's; the cloud then controls it.
+TEST_F(ProvisionSystemTest, OnNetworkChallengeResponseTakesOwnershipOfAConnectedNode) {
+  const auto creds = dir_->path() / "on-network";
+  const auto node_id = claim(creds);
+  const auto port = broker::pick_free_port("127.0.0.1");
+  ASSERT_TRUE(port.has_value());
+  ChildProcess node({build_binary("stratus-node").string(), "run", "--creds", creds.string(),
+                     "--model", "light", "--chal-resp-bind", "127.0.0.1:" + std::to_string(*port)},
+                    env(), dir_->path() / "on-network.out");
+  ASSERT_TRUE(node.wait_output("connected", 30s)) << node.output();
+  auto r = stratus({"getnodes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find(node_id), std::string::npos) << "not mapped yet: " << r.out;
+
+  r = stratus({"provision", "--transport", "on-network", "--device-ip", "127.0.0.1",
+               "--device-port", std::to_string(*port), "--sec_ver", "1"});  // no PoP
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out << node.output();
+  EXPECT_NE(r.out.find("Node " + node_id + " added to your account successfully"),
+            std::string::npos)
+      << r.out;
+  controllable(node_id, node);
+}
+
 // Local control (esp_local_ctrl, security 1 with the node's PoP) reads and sets params
 // with the cloud stopped, as a user whose internet link dropped needs (esp-rainmaker
 // #276). Last in this suite: it stops the shared stratusd.
