@@ -2,11 +2,9 @@
 // load; missing credentials are claimed in bulk first.
 #include "sim/swarm.hpp"
 
-#include <signal.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
-#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -95,9 +93,6 @@ Result<std::vector<sim::SwarmNode>> swarm_credentials(Context& ctx, const SwarmA
   return nodes;
 }
 
-// Set by SIGINT/SIGTERM while a swarm runs: a signal handler can reach nothing else.
-std::atomic<bool> g_stop{false};
-
 int swarm(Context& ctx, const SwarmArgs& args) {
   // About 3 descriptors per node (mqtt::ConnectionPool): take the hard limit.
   rlimit limit{};
@@ -109,8 +104,7 @@ int swarm(Context& ctx, const SwarmArgs& args) {
   if (!nodes) {
     return ctx.error(nodes.error());
   }
-  ::signal(SIGINT, [](int) { g_stop = true; });
-  ::signal(SIGTERM, [](int) { g_stop = true; });
+  const StopSignals stop;
   sim::SwarmOptions options;
   options.model = args.model;
   options.rate_per_s = args.rate;
@@ -131,7 +125,7 @@ int swarm(Context& ctx, const SwarmArgs& args) {
   auto& out = ctx.env().out;
   auto report = sim::run_swarm(
       *nodes, options,
-      [&err = ctx.env().err](const std::string& line) { err << line << std::endl; }, &g_stop);
+      [&err = ctx.env().err](const std::string& line) { err << line << std::endl; }, stop.flag());
   if (!report) {
     return ctx.error(report.error());
   }

@@ -3,11 +3,9 @@
 // (spec wirepas.md §4): a YAML file of `key: value` (`--settings`, default
 // $WM_BCLI_FILE_SETTINGS), overridden by flags of the same names; unset keys fall back to
 // the WM_SERVICES_MQTT_* environment variables, then to the defaults.
-#include <signal.h>
 #include <yaml-cpp/yaml.h>
 
 #include <CLI/CLI.hpp>
-#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <ostream>
@@ -17,8 +15,6 @@
 
 namespace stratus::node_cli::detail {
 namespace {
-
-std::atomic<bool> g_stop{false};  // SIGINT/SIGTERM while gateways run
 
 struct GatewayArgs {
   std::string settings;
@@ -177,13 +173,12 @@ int wirepas_gateway(CLI::App& cmd, Context& ctx, GatewayArgs& a) {
       std::chrono::milliseconds(static_cast<std::int64_t>(a.data_interval_s * 1000));
   o.gateway.echo_endpoint = static_cast<std::uint8_t>(a.echo_endpoint);
 
-  g_stop = false;
-  ::signal(SIGINT, [](int) { g_stop = true; });
-  ::signal(SIGTERM, [](int) { g_stop = true; });
-  auto report = sim::run_wirepas_gateways(
-      o, [&err = ctx.env().err](const std::string& line) { err << line << std::endl; }, &g_stop);
-  ::signal(SIGINT, SIG_DFL);
-  ::signal(SIGTERM, SIG_DFL);
+  auto report = [&] {
+    const StopSignals stop;
+    return sim::run_wirepas_gateways(
+        o, [&err = ctx.env().err](const std::string& line) { err << line << std::endl; },
+        stop.flag());
+  }();
   if (!report)
     return ctx.error(report.error());
   const auto& r = *report;

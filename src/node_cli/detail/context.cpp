@@ -1,11 +1,32 @@
 #include "node_cli/detail/context.hpp"
 
+#include <signal.h>
+
 #include <CLI/CLI.hpp>
 #include <ostream>
 
 #include "core/assert.hpp"
 
 namespace stratus::node_cli::detail {
+
+namespace {
+std::atomic<bool> g_stop{false};  // set by SIGINT/SIGTERM while a StopSignals lives
+}  // namespace
+
+StopSignals::StopSignals() {
+  g_stop = false;
+  ::signal(SIGINT, [](int) { g_stop = true; });
+  ::signal(SIGTERM, [](int) { g_stop = true; });
+}
+
+StopSignals::~StopSignals() {
+  ::signal(SIGINT, SIG_DFL);
+  ::signal(SIGTERM, SIG_DFL);
+}
+
+const std::atomic<bool>* StopSignals::flag() const noexcept {
+  return &g_stop;
+}
 
 void Context::on(CLI::App& command, std::function<int()> handler) {
   command.callback([this, h = std::move(handler)] { chosen_ = h; });

@@ -4,6 +4,7 @@
 /// swarm.cpp): the environment, the `error:` line, the password, and the way the parsed
 /// command's handler is chosen. Nobody outside src/node_cli includes this.
 
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
@@ -46,6 +47,21 @@ class Context {
  private:
   Environment& env_;
   std::function<int()> chosen_;
+};
+
+/// While alive, SIGINT and SIGTERM set a flag instead of ending the process (the long
+/// runs, `swarm` and `wirepas-gateway`, stop cleanly on it); the default actions come
+/// back on destruction. One at a time per process (the flag is process-wide: a signal
+/// handler can reach nothing else). Not thread-safe to construct; `flag()` is read from any
+/// thread.
+class StopSignals {
+ public:
+  StopSignals();
+  ~StopSignals();
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+  /// True once SIGINT or SIGTERM arrived since construction.
+  [[nodiscard]] const std::atomic<bool>* flag() const noexcept;
 };
 
 /// `claim`: host-driven claiming into a credentials directory.
