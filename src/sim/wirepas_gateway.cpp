@@ -49,6 +49,7 @@ std::uint16_t crc16(std::string_view bytes) {
 
 struct Scratchpad {
   std::string bytes;
+  std::uint16_t crc = crc16({});  // of `bytes`, computed once when they are stored
   std::uint32_t seq = 0;
   pb::ScratchpadType type = pb::BLANK;
   pb::ScratchpadStatus status = pb::NEW;
@@ -154,7 +155,7 @@ struct WirepasGateway::Impl {
     const auto& sp = s.scratchpad;
     auto* stored = c.mutable_stored_scratchpad();
     stored->set_len(static_cast<std::uint32_t>(sp.bytes.size()));
-    stored->set_crc(crc16(sp.bytes));
+    stored->set_crc(sp.crc);
     stored->set_seq(sp.seq);
     c.set_stored_status(sp.status);
     c.set_stored_type(sp.type);
@@ -398,6 +399,7 @@ struct WirepasGateway::Impl {
       sp.chunk_bytes.clear();
       sp.chunk_total = 0;
     }
+    sp.crc = crc16(sp.bytes);
     sp.seq = req.seq();
     sp.type = pb::PRESENT;
     sp.status = pb::NEW;
@@ -436,7 +438,7 @@ struct WirepasGateway::Impl {
           sp.status = pb::SUCCESS;
           pb::ScratchpadInfo info;
           info.set_len(static_cast<std::uint32_t>(sp.bytes.size()));
-          info.set_crc(crc16(sp.bytes));
+          info.set_crc(sp.crc);
           info.set_seq(sp.seq);
           sp.processed = info;
           status_changed = true;
@@ -586,7 +588,7 @@ struct WirepasGateway::Impl {
               const auto& sp = sink.scratchpad;
               msap::ScratchpadStatusReply s;
               s.stored_length = static_cast<std::uint32_t>(sp.bytes.size());
-              s.stored_crc = crc16(sp.bytes);
+              s.stored_crc = sp.crc;
               s.stored_sequence = static_cast<std::uint8_t>(sp.seq);
               s.stored_type = static_cast<std::uint8_t>(sp.type == pb::BLANK ? 0 : sp.type - 1);
               s.stored_status = static_cast<std::uint8_t>(sp.status == pb::SUCCESS ? 0 : 0xFF);
@@ -696,7 +698,8 @@ struct WirepasGateway::Impl {
     return p;
   }
 
-  std::string diag_payload(const Sink& sink, Node& node) {
+  // The node's next diagnostics: its source endpoint (251-254) and payload.
+  std::pair<std::uint8_t, std::string> diag_payload(const Sink& sink, Node& node) {
     std::vector<std::uint8_t> bytes;
     std::uint8_t endpoint = apdu::kTrafficDiagnostics;
     if (!node.booted) {
@@ -745,8 +748,7 @@ struct WirepasGateway::Impl {
       endpoint = apdu::kNodeDiagnostics;
     }
     ++node.diag_turn;
-    bytes.insert(bytes.begin(), endpoint);  // endpoint carried in front, removed by the caller
-    return std::string(bytes.begin(), bytes.end());
+    return {endpoint, std::string(bytes.begin(), bytes.end())};
   }
 
   // The next period after `at`; a node that fell behind (ticks late or rate-bounded) skips
@@ -785,9 +787,7 @@ struct WirepasGateway::Impl {
         if (d.generation != sink.diag_generation || sink.model.diag_interval_s == 0)
           continue;  // the interval changed: schedule_diagnostics queued the new ones
         if (live) {
-          auto payload = diag_payload(sink, node);
-          const auto endpoint = static_cast<std::uint8_t>(payload.front());
-          payload.erase(payload.begin());
+          auto [endpoint, payload] = diag_payload(sink, node);
           out.push_back(uplink(sink, node.address, node.hops, endpoint, apdu::kDiagnosticsSink,
                                std::move(payload)));
         }
