@@ -3,6 +3,24 @@
 #include <fmt/format.h>
 
 namespace stratus::broker {
+namespace {
+
+// The Wirepas listener (docs/adr/0018): user name + password, checked by the plugin.
+std::string wirepas_listener(const MosquittoSettings& s) {
+  if (s.wirepas_port == 0)
+    return {};
+  std::string text = fmt::format(
+      "\n# Wirepas listener: gateways and operators, user name + password (docs/adr/0018).\n"
+      "listener {} {}\n",
+      s.wirepas_port, s.wirepas_bind_address);
+  if (s.wirepas_tls) {
+    text += fmt::format("certfile {}\nkeyfile {}\nrequire_certificate false\ntls_version tlsv1.2\n",
+                        s.server_cert_file.string(), s.server_key_file.string());
+  }
+  return text;
+}
+
+}  // namespace
 
 std::string render_mosquitto_conf(const MosquittoSettings& s) {
   // mosquitto drops root privileges to the `mosquitto` user unless told
@@ -37,6 +55,7 @@ std::string render_mosquitto_conf(const MosquittoSettings& s) {
       "plugin_opt_backend_password_file {backend_secret}\n"
       "plugin_opt_revoked_certificates_file {revoked}\n"
       "{registered}"
+      "{wirepas_file}"
       "\n"
       "# Backend listener: stratusd only, loopback, user name + password.\n"
       "listener {backend_port} 127.0.0.1\n"
@@ -48,7 +67,8 @@ std::string render_mosquitto_conf(const MosquittoSettings& s) {
       "certfile {cert}\n"
       "keyfile {key}\n"
       "require_certificate true\n"
-      "tls_version tlsv1.2\n",
+      "tls_version tlsv1.2\n"
+      "{wirepas}",
       fmt::arg("user", s.run_as_user),
       // A PUBLISH packet carries a topic and headers besides the payload.
       fmt::arg("max_packet", s.max_payload_bytes + 1024),
@@ -60,11 +80,16 @@ std::string render_mosquitto_conf(const MosquittoSettings& s) {
                                  : "plugin_opt_registered_certificates_file " +
                                        s.registered_certificates_file.string() +
                                        "\nplugin_opt_stratus_ca_file " + s.ca_file.string() + "\n"),
+      fmt::arg("wirepas_file", s.wirepas_port == 0
+                                   ? std::string()
+                                   : "plugin_opt_wirepas_credentials_file " +
+                                         s.wirepas_credentials_file.string() + "\n"),
       fmt::arg("backend_port", s.backend_port), fmt::arg("device_port", s.device_port),
       fmt::arg("device_bind", s.device_bind_address),
       fmt::arg("trust",
                s.ca_path.empty() ? "cafile " + s.ca_file.string() : "capath " + s.ca_path.string()),
-      fmt::arg("cert", s.server_cert_file.string()), fmt::arg("key", s.server_key_file.string()));
+      fmt::arg("cert", s.server_cert_file.string()), fmt::arg("key", s.server_key_file.string()),
+      fmt::arg("wirepas", wirepas_listener(s)));
 }
 
 }  // namespace stratus::broker

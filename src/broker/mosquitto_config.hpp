@@ -34,13 +34,22 @@ struct MosquittoSettings {
   std::filesystem::path server_cert_file;
   std::filesystem::path server_key_file;
   std::size_t max_payload_bytes = 256 * 1024;
+  /// Wirepas gateways and operators (docs/adr/0018): a third listener when
+  /// `wirepas_port` is not 0, user name + password checked by the plugin against
+  /// `wirepas_credentials_file` (broker/wirepas_credentials.hpp).
+  std::uint16_t wirepas_port = 0;
+  std::string wirepas_bind_address = "0.0.0.0";
+  bool wirepas_tls = true;  ///< the server certificate, no client certificate asked
+  std::filesystem::path wirepas_credentials_file;
 };
 
 /// The mosquitto.conf text: per-listener settings off, anonymous access off,
 /// persistence off (stratusd holds the state of record), log to stderr (which
 /// the supervisor sends to <data_dir>/broker/mosquitto.log), the plugin with its
 /// options, the backend listener on 127.0.0.1 and the device listener with
-/// `require_certificate true` and TLS 1.2 as the minimum. Pure.
+/// `require_certificate true` and TLS 1.2 as the minimum; with `wirepas_port` set, the
+/// Wirepas listener (TLS 1.2+ with the server certificate unless `wirepas_tls` is off)
+/// and the plugin's credentials file. Pure.
 std::string render_mosquitto_conf(const MosquittoSettings& settings);
 
 }  // namespace stratus::broker

@@ -1,9 +1,6 @@
 #include "broker/revocation_list.hpp"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
+#include "broker/detail/atomic_file.hpp"
 
 namespace stratus::broker {
 
@@ -33,21 +30,12 @@ Result<void> write_fingerprint_list(const std::filesystem::path& file,
           "not a SHA-256 fingerprint (64 lower-case hex characters): \"" + f.substr(0, 80) + "\"");
     }
   }
-  const auto tmp = file.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << "# " << comment << '\n';
-    for (const auto& f : fingerprints)
-      out << f << '\n';
-    out.flush();
-    if (!out)
-      return fail(errc::unavailable, "cannot write " + tmp);
+  std::string text = "# " + std::string(comment) + "\n";
+  for (const auto& f : fingerprints) {
+    text += f;
+    text += '\n';
   }
-  if (std::rename(tmp.c_str(), file.c_str()) != 0) {
-    return fail(errc::unavailable,
-                "cannot rename " + tmp + " to " + file.string() + ": " + std::strerror(errno));
-  }
-  return {};
+  return detail::replace_file(file, text, 0644);
 }
 
 }  // namespace stratus::broker

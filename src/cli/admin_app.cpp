@@ -24,6 +24,7 @@ int run_admin(const std::vector<std::string>& args, Environment& env) {
   detail::add_certs(app, ctx);
   detail::add_mfg_admin(app, ctx);
   detail::add_fleet_admin(app, ctx);
+  detail::add_wirepas_admin(app, ctx);
   detail::add_profiles(app, ctx);
   return detail::parse_and_run(app, ctx, args);
 }

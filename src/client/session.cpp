@@ -1421,6 +1421,38 @@ Result<FleetNodeDetail> Session::fleet_node(std::string_view node_id) {
   return detail;
 }
 
+Result<std::vector<WirepasCredential>> Session::wirepas_credentials() {
+  auto& m = *impl_;
+  auto o = m.authed_object("GET", m.url.versioned("admin/wirepas/credentials"), std::nullopt,
+                           m.options.request_timeout, "GET /v1/admin/wirepas/credentials");
+  if (!o)
+    return fail(o.error());
+  return rest::parse_wirepas_credentials(*o);
+}
+
+Result<IssuedWirepasCredential> Session::add_wirepas_credential(std::string_view role,
+                                                                std::string_view name) {
+  auto& m = *impl_;
+  const rest::WirepasCredentialRequest body{std::string(role), std::string(name)};
+  auto o = m.authed_object("POST", m.url.versioned("admin/wirepas/credentials"),
+                           body_text(rest::to_json(body)), m.options.request_timeout,
+                           "POST /v1/admin/wirepas/credentials");
+  if (!o)
+    return fail(o.error());
+  auto issued = rest::parse_issued_wirepas_credential(*o);
+  if (issued.password.empty())
+    return fail(errc::internal, "POST /v1/admin/wirepas/credentials: no password in the answer");
+  return issued;
+}
+
+Result<void> Session::remove_wirepas_credential(std::string_view name) {
+  auto& m = *impl_;
+  return m
+      .authed("DELETE", m.url.versioned("admin/wirepas/credentials" + query_of({{"name", name}})),
+              std::nullopt, m.options.request_timeout)
+      .transform([](const Answer&) {});
+}
+
 Result<std::int64_t> Session::unmap_node(std::string_view node_id) {
   auto& m = *impl_;
   auto o = m.authed_object(

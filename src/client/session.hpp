@@ -411,6 +411,16 @@ class Session {
   /// One page of `GET v1/admin/audit` with `query`'s filters, newest first.
   Result<AuditPage> audit_log(const AuditQuery& query);
 
+  /// `GET v1/admin/wirepas/credentials` → the Wirepas gateways and operators allowed on
+  /// the embedded broker, by name (docs/adr/0018). Errors: conflict `158001` (disabled).
+  Result<std::vector<WirepasCredential>> wirepas_credentials();
+  /// `POST v1/admin/wirepas/credentials {"role","name"}` → the credential with its
+  /// generated password (shown only now). Errors: `158002`–`158004`.
+  Result<IssuedWirepasCredential> add_wirepas_credential(std::string_view role,
+                                                         std::string_view name);
+  /// `DELETE v1/admin/wirepas/credentials?name=`. Errors: not_found `158005`.
+  Result<void> remove_wirepas_credential(std::string_view name);
+
   /// The process-wide system clock (the default of `open`).
   [[nodiscard]] static const Clock& system_clock();
 

@@ -49,6 +49,7 @@ using proto::rest::FleetNodeQuery;
 using proto::rest::Group;
 using proto::rest::GroupFields;
 using proto::rest::GroupPage;
+using proto::rest::IssuedWirepasCredential;
 using proto::rest::MappingChallenge;
 using proto::rest::MappingStatus;
 using proto::rest::MqttHost;
@@ -87,6 +88,7 @@ using proto::rest::UserSummary;
 using proto::rest::UserUpdate;
 using proto::rest::WebhookInfo;
 using proto::rest::WebhookRequest;
+using proto::rest::WirepasCredential;
 
 /// An image file to upload as it is (`Session::upload_ota_image`): the query of
 /// `POST v1/admin/otaimage/upload`. Empty optional fields are not sent (the server reads

@@ -208,6 +208,9 @@ const std::vector<SectionDoc>& sections() {
        "The time-series store: tsdata, simple_tsdata and params marked time_series\n"
        "(GET /v1/user/nodes/tsdata, docs/adr/0011)."},
       {"mail", "How verification codes reach users: files in <data_dir>/outbox, or SMTP."},
+      {"wirepas",
+       "Wirepas gateways and operators (consoles) on the embedded broker: a listener with\n"
+       "user name + password, credentials issued by stratus-admin wirepas (docs/wirepas.md)."},
       {"log", "Logging."},
   };
   return s;
@@ -524,6 +527,15 @@ const std::vector<Key>& keys() {
                          "Require STARTTLS on smtp:// URLs."));
     t.push_back(string_key("mail", "smtp_ca_file", STRATUS_REF(mail, smtp_ca_file),
                            "CA file to verify the SMTP server (empty: system CAs)."));
+    t.push_back(bool_key("wirepas", "enabled", STRATUS_REF(wirepas, enabled),
+                         "Open the embedded broker's Wirepas listener (docs/adr/0018)."));
+    t.push_back(string_key("wirepas", "bind_address", STRATUS_REF(wirepas, bind_address),
+                           "Address of the Wirepas listener."));
+    t.push_back(int_key("wirepas", "port", STRATUS_REF(wirepas, port), 0, 65535,
+                        "Port of the Wirepas listener; 0 picks a free one (see runtime.json)."));
+    t.push_back(bool_key("wirepas", "tls", STRATUS_REF(wirepas, tls),
+                         "TLS (the server certificate) on the Wirepas listener; false: plain "
+                         "TCP, for a lab."));
     t.push_back(choice_key("log", "level", STRATUS_REF(log, level),
                            {"trace", "debug", "info", "warn", "error", "off"}, "Minimum level."));
     t.push_back(string_key("log", "file", STRATUS_REF(log, file),
@@ -694,11 +706,22 @@ void validate(const Config& c, std::vector<ConfigError>& errors) {
     if (c.http.port != 0 && c.http.port == b.port) {
       errors.push_back({"http.port", "must differ from broker.port"});
     }
+    const auto wp = c.wirepas.port;
+    if (c.wirepas.enabled && wp != 0 &&
+        (wp == b.port || wp == b.backend_port || wp == c.http.port)) {
+      errors.push_back(
+          {"wirepas.port", "must differ from broker.port, broker.backend_port and http.port"});
+    }
     if (b.restart_backoff_min_ms > b.restart_backoff_max_ms) {
       errors.push_back(
           {"broker.restart_backoff_min_ms", "must not exceed broker.restart_backoff_max_ms"});
     }
   } else {
+    if (c.wirepas.enabled) {
+      errors.push_back({"wirepas.enabled",
+                        "needs broker.mode embedded (with an external broker, configure its "
+                        "listener and ACL there: docs/wirepas.md)"});
+    }
     if (b.external_host.empty()) {
       errors.push_back({"broker.external_host", "required when broker.mode is external"});
     }

@@ -200,6 +200,14 @@ struct MailSection {
   std::string smtp_ca_file;
 };
 
+/// `wirepas:` — Wirepas gateways and operators on the embedded broker (docs/adr/0018).
+struct WirepasSection {
+  bool enabled = false;                  ///< a third broker listener, credentials by admin
+  std::string bind_address = "0.0.0.0";  ///< the Wirepas listener's address
+  std::uint16_t port = 0;                ///< 0 = a free port (published in runtime.json)
+  bool tls = true;  ///< TLS with the server certificate; off = plain TCP (lab use)
+};
+
 /// `log:` — logging.
 struct LogSection {
   std::string level = "info";
@@ -224,6 +232,7 @@ struct Config {
   ManufacturingSection manufacturing;
   TimeSeriesSection timeseries;
   MailSection mail;
+  WirepasSection wirepas;
   LogSection log;
 };
 

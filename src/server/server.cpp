@@ -35,6 +35,7 @@
 #include "api/sharing_routes.hpp"
 #include "api/system_routes.hpp"
 #include "api/tsdata_routes.hpp"
+#include "api/wirepas_routes.hpp"
 #include "auth/secrets.hpp"
 #include "auth/token.hpp"
 #include "broker/embedded_broker.hpp"
@@ -71,6 +72,7 @@
 #include "service/revocation_list.hpp"
 #include "service/time_series_service.hpp"
 #include "service/webhook_service.hpp"
+#include "service/wirepas_access.hpp"
 #include "storage/sqlite/access_repository.hpp"
 #include "storage/sqlite/account_repository.hpp"
 #include "storage/sqlite/audit_repository.hpp"
@@ -84,6 +86,7 @@
 #include "storage/sqlite/ota_repository.hpp"
 #include "storage/sqlite/time_series_repository.hpp"
 #include "storage/sqlite/webhook_repository.hpp"
+#include "storage/sqlite/wirepas_credential_repository.hpp"
 
 namespace stratus::server {
 namespace {
@@ -259,6 +262,10 @@ struct Server::Impl {
   std::unique_ptr<storage::sqlite::SqliteMappingChallengeRepository> mapping_challenges;
   std::unique_ptr<PkiSignatureVerifier> signature_verifier;
   std::unique_ptr<service::ChallengeMapping> challenge_mapping;
+  // Wirepas gateways and operators on the embedded broker (docs/adr/0018).
+  std::unique_ptr<storage::sqlite::SqliteWirepasCredentialRepository> wirepas_repository;
+  std::unique_ptr<BrokerWirepasAccess> wirepas_broker;
+  std::unique_ptr<service::WirepasAccessService> wirepas_access;
 
   std::unique_ptr<http::Server> http;
   bool runtime_written = false;
@@ -282,7 +289,11 @@ struct Server::Impl {
     return data_dir / "broker" / "registered-certificates";
   }
   std::filesystem::path trust_dir() const { return data_dir / "broker" / "trust"; }
+  std::filesystem::path wirepas_credentials_file() const {
+    return data_dir / "broker" / "wirepas_credentials";
+  }
   Result<void> wire_manufacturing();
+  Result<void> wire_wirepas();  // before the broker starts: its credentials file
   void mark_nodes_disconnected(std::string_view why);
   void start_background_jobs();  // the command sweep and the time-series prune
   void stop_background_jobs();
@@ -349,6 +360,7 @@ Result<void> Server::Impl::open_database() {
   ota_repository = std::make_unique<storage::sqlite::SqliteOtaRepository>(db);
   time_series_repository = std::make_unique<storage::sqlite::SqliteTimeSeriesRepository>(db);
   audit_repository = std::make_unique<storage::sqlite::SqliteAuditRepository>(db);
+  wirepas_repository = std::make_unique<storage::sqlite::SqliteWirepasCredentialRepository>(db);
   audit = std::make_unique<service::QueuedAuditLog>(*audit_repository, clock);
   audit->start();
   return {};
@@ -422,8 +434,21 @@ Result<void> Server::Impl::plan_broker(const pki::PkiMaterial& material) {
       return fail(port.error());
     s.backend_port = *port;
   }
+  if (const auto& w = config.wirepas; w.enabled) {
+    s.wirepas_bind_address = w.bind_address;
+    s.wirepas_tls = w.tls;
+    s.wirepas_credentials_file = std::filesystem::absolute(wirepas_credentials_file());
+    s.wirepas_port = w.port;
+    if (s.wirepas_port == 0) {
+      auto port = broker::pick_free_port(w.bind_address);
+      if (!port)
+        return fail(port.error());
+      s.wirepas_port = *port;
+    }
+  }
   runtime.mqtt_port = s.device_port;
   runtime.backend_port = s.backend_port;
+  runtime.wirepas_port = s.wirepas_port;
   // A new mosquitto has no sessions: nodes recorded as connected are not. The
   // guard on newer timestamps keeps reconnects that race this update.
   options.on_sessions_lost = [this] { mark_nodes_disconnected("broker restarted"); };
@@ -690,7 +715,24 @@ Result<void> Server::Impl::wire_manufacturing() {
   manufacturing = std::make_unique<service::ManufacturingService>(
       *mfg_repository, *certificate_inspector, *trust_store, *revocation_list, *registration_files,
       *audit, clock, std::move(options));
-  return manufacturing->start();
+  if (auto r = manufacturing->start(); !r)
+    return r;
+  return wire_wirepas();
+}
+
+Result<void> Server::Impl::wire_wirepas() {
+  service::WirepasAccessOptions options;
+  options.enabled = config.wirepas.enabled;
+  options.reserved_names = {std::string(kBackendUsername)};
+  wirepas_broker = std::make_unique<BrokerWirepasAccess>(wirepas_credentials_file());
+  wirepas_access = std::make_unique<service::WirepasAccessService>(
+      *wirepas_repository, *wirepas_broker, *audit, clock, std::move(options));
+  auto published = wirepas_access->publish();
+  if (!published)
+    return fail(published.error());
+  if (config.wirepas.enabled)
+    log::info(Channel::main, "{} Wirepas gateways and operators may use the broker", *published);
+  return {};
 }
 
 bool Server::Impl::database_healthy() {
@@ -740,6 +782,7 @@ http::Router Server::Impl::make_router() {
   api::add_tsdata_routes(router, *accounts, *time_series, blocking_pool);
   api::add_ota_routes(router, *accounts, *ota, blocking_pool, clock, config.ota.max_image_bytes);
   api::add_admin_routes(router, *accounts, *fleet, blocking_pool);
+  api::add_wirepas_routes(router, *accounts, *wirepas_access, blocking_pool);
   api::add_claim_routes(
       router, *claims, *accounts, blocking_pool,
       api::ClaimAnswerExtras{pki_material->ca.certificate().to_pem(), runtime.mqtt_port});
@@ -971,9 +1014,13 @@ Result<void> Server::start() {
 }
 
 Result<void> write_runtime_file(const std::filesystem::path& path, const RuntimeInfo& info) {
-  const json::object body{{"http_port", info.http_port},       {"mqtt_port", info.mqtt_port},
-                          {"backend_port", info.backend_port}, {"mqtt_host", info.mqtt_host},
-                          {"http_url", info.http_url},         {"pid", info.pid}};
+  const json::object body{{"http_port", info.http_port},
+                          {"mqtt_port", info.mqtt_port},
+                          {"backend_port", info.backend_port},
+                          {"mqtt_host", info.mqtt_host},
+                          {"wirepas_port", info.wirepas_port},
+                          {"http_url", info.http_url},
+                          {"pid", info.pid}};
   const auto tmp = path.string() + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);

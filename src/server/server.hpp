@@ -21,6 +21,7 @@ struct RuntimeInfo {
   std::uint16_t http_port = 0;
   std::uint16_t mqtt_port = 0;     ///< device listener (0 in external broker mode)
   std::uint16_t backend_port = 0;  ///< embedded broker's loopback listener
+  std::uint16_t wirepas_port = 0;  ///< embedded broker's Wirepas listener (0: disabled)
   std::string mqtt_host;
   std::string http_url;
   int pid = 0;

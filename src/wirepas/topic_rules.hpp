@@ -7,9 +7,28 @@
 /// mosquitto plugin links no Stratus library yet must apply exactly these rules. Pure
 /// constexpr functions over strings: no allocation, never throw, thread-safe.
 
+#include <cstddef>
 #include <string_view>
 
 namespace stratus::wirepas {
+
+/// Longest gateway id or operator name a broker credential may have.
+inline constexpr std::size_t kMaxBrokerIdentityBytes = 64;
+
+/// True for a gateway id or operator name the embedded broker accepts as an identity
+/// (docs/adr/0018): 1-64 characters of `[A-Za-z0-9._:-]`, so it is one topic level with
+/// no wildcards, no spaces (the credential file is space-separated) and nothing to escape.
+constexpr bool valid_broker_identity(std::string_view name) noexcept {
+  if (name.empty() || name.size() > kMaxBrokerIdentityBytes)
+    return false;
+  for (const char c : name) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == ':' || c == '-';
+    if (!ok)
+      return false;
+  }
+  return true;
+}
 
 namespace rules_detail {
 

@@ -1,8 +1,8 @@
 #pragma once
 /// @file
 /// Helpers of the client and `stratus` binary tests: verification codes from a
-/// stratusd outbox, a free-then-closed loopback port, and running a binary with
-/// its own environment and captured output.
+/// stratusd outbox, a free-then-closed loopback port, the environment of a CLI child, and
+/// running a binary with its own environment and captured output.
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -21,6 +22,23 @@
 #include "support/temp_dir.hpp"
 
 namespace stratus::test {
+
+/// The environment of a CLI child (`stratus`, `stratus-admin`, `stratus-node`) in a test:
+/// HOME=<dir>/home, XDG_CONFIG_HOME=<dir>/config (its profiles stay in the temp dir),
+/// PATH=/usr/bin:/bin, TZ=UTC, the sanitizer settings of the test run, then `extra`
+/// ("NAME=value" each, e.g. STRATUS_PASSWORD).
+inline std::vector<std::string> cli_env(const std::filesystem::path& dir,
+                                        std::vector<std::string> extra = {}) {
+  std::vector<std::string> env = {"HOME=" + (dir / "home").string(),
+                                  "XDG_CONFIG_HOME=" + (dir / "config").string(),
+                                  "PATH=/usr/bin:/bin", "TZ=UTC"};
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
+    if (const char* value = std::getenv(name))
+      env.push_back(std::string(name) + "=" + value);
+  }
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
 
 /// The newest verification code mailed to `user` in `<data_dir>/outbox`, or "".
 inline std::string outbox_code(const std::filesystem::path& data_dir, const std::string& user) {

@@ -83,14 +83,8 @@ class NodeAgentSystemTest : public ::testing::Test {
   // `stratus <args>` (the user CLI) with its profile store in the temp dir.
   static ProcessResult stratus(std::vector<std::string> args) {
     args.insert(args.begin(), build_binary("stratus").string());
-    std::vector<std::string> env = {
-        "HOME=" + dir_->path().string(), "XDG_CONFIG_HOME=" + (dir_->path() / "config").string(),
-        "PATH=/usr/bin:/bin", "STRATUS_PASSWORD=" + std::string(kPassword)};
-    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
-      if (const char* value = std::getenv(name))
-        env.push_back(std::string(name) + "=" + value);
-    }
-    return run_process(args, env, "", 120s);
+    return run_process(args, cli_env(dir_->path(), {"STRATUS_PASSWORD=" + std::string(kPassword)}),
+                       "", 120s);
   }
 
   // Maps the running `node` to alice with the console's add-user.

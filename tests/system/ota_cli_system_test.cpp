@@ -52,15 +52,7 @@ class OtaCliSystemTest : public ::testing::Test {
   }
 
   static std::vector<std::string> env() {
-    std::vector<std::string> e = {"HOME=" + (dir_->path() / "home").string(),
-                                  "XDG_CONFIG_HOME=" + (dir_->path() / "config").string(),
-                                  "PATH=/usr/bin:/bin", "TZ=UTC",
-                                  std::string("STRATUS_PASSWORD=") + kPassword};
-    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
-      if (const char* value = std::getenv(name))
-        e.push_back(std::string(name) + "=" + value);
-    }
-    return e;
+    return cli_env(dir_->path(), {std::string("STRATUS_PASSWORD=") + kPassword});
   }
 
   static ProcessResult admin(std::vector<std::string> args,

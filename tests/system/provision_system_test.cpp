@@ -63,14 +63,7 @@ class ProvisionSystemTest : public ::testing::Test {
   static std::string url() { return "http://127.0.0.1:" + std::to_string(stratusd_->http_port()); }
 
   static std::vector<std::string> env() {
-    std::vector<std::string> e = {
-        "HOME=" + dir_->path().string(), "XDG_CONFIG_HOME=" + (dir_->path() / "config").string(),
-        "PATH=/usr/bin:/bin", "STRATUS_PASSWORD=" + std::string(kPassword)};
-    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
-      if (const char* value = std::getenv(name))
-        e.push_back(std::string(name) + "=" + value);
-    }
-    return e;
+    return cli_env(dir_->path(), {"STRATUS_PASSWORD=" + std::string(kPassword)});
   }
 
   static ProcessResult stratus(std::vector<std::string> args) {

@@ -32,16 +32,7 @@ class StratusCliTest : public ::testing::Test {
   static ProcessResult stratus(std::vector<std::string> args, const std::string& input = {},
                                const std::vector<std::string>& extra_env = {}) {
     args.insert(args.begin(), build_binary("stratus").string());
-    std::vector<std::string> env = {"HOME=" + (dir_->path() / "home").string(),
-                                    "XDG_CONFIG_HOME=" + (dir_->path() / "config").string(),
-                                    "PATH=/usr/bin:/bin", "TZ=UTC"};
-    // Keep the sanitizers' settings of the test run.
-    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
-      if (const char* value = std::getenv(name))
-        env.push_back(std::string(name) + "=" + value);
-    }
-    env.insert(env.end(), extra_env.begin(), extra_env.end());
-    return run_process(args, env, input);
+    return run_process(args, cli_env(dir_->path(), extra_env), input);
   }
 
   static std::string url() { return "http://127.0.0.1:" + std::to_string(stratusd_->http_port()); }

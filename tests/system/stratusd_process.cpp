@@ -87,6 +87,8 @@ bool StratusdProcess::start(std::chrono::milliseconds timeout) {
                http_port_ = o.at("http_port").to_number<std::uint16_t>();
                mqtt_port_ = o.at("mqtt_port").to_number<std::uint16_t>();
                backend_port_ = o.at("backend_port").to_number<std::uint16_t>();
+               const auto* wirepas = o.if_contains("wirepas_port");
+               wirepas_port_ = wirepas != nullptr ? wirepas->to_number<std::uint16_t>() : 0;
                return true;
              },
              timeout) &&

@@ -54,6 +54,8 @@ class StratusdProcess {
   [[nodiscard]] std::uint16_t http_port() const { return http_port_; }
   [[nodiscard]] std::uint16_t mqtt_port() const { return mqtt_port_; }
   [[nodiscard]] std::uint16_t backend_port() const { return backend_port_; }
+  /// The Wirepas listener's port (0 unless `wirepas.enabled`).
+  [[nodiscard]] std::uint16_t wirepas_port() const { return wirepas_port_; }
   /// The waitpid status when the process exited during `start`, else -1.
   [[nodiscard]] int exit_status() const { return exit_status_; }
   /// Everything stratusd printed so far.
@@ -68,6 +70,7 @@ class StratusdProcess {
   std::uint16_t http_port_ = 0;
   std::uint16_t mqtt_port_ = 0;
   std::uint16_t backend_port_ = 0;
+  std::uint16_t wirepas_port_ = 0;
 };
 
 /// Pids of live processes whose command line mentions `needle` (e.g. a data dir).

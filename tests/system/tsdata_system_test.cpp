@@ -79,15 +79,8 @@ class TsdataSystemTest : public ::testing::Test {
 
   // `stratus <args>` logged in as alice (profile "t"), with its own config dir.
   static ProcessResult stratus(std::vector<std::string> args) {
-    std::vector<std::string> env = {"HOME=" + (dir_->path() / "home").string(),
-                                    "XDG_CONFIG_HOME=" + (dir_->path() / "config").string(),
-                                    "PATH=/usr/bin:/bin", "TZ=UTC", "STRATUS_PASSWORD=secret123"};
-    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
-      if (const char* value = std::getenv(name))
-        env.push_back(std::string(name) + "=" + value);
-    }
     args.insert(args.begin(), build_binary("stratus").string());
-    return run_process(args, env, {});
+    return run_process(args, cli_env(dir_->path(), {"STRATUS_PASSWORD=secret123"}), {});
   }
 
   static TempDir* dir_;

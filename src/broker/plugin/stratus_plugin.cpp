@@ -1,5 +1,6 @@
 // The Stratus mosquitto plugin: node identity from the client certificate,
-// per-node topic ACL and presence events. See README.md beside this file.
+// per-node topic ACL and presence events; Wirepas gateways and operators by password
+// with their topic ACL (docs/adr/0018). See README.md beside this file.
 //
 // Runs inside mosquitto's single-threaded event loop: no locking needed. It is
 // built without sanitizers (mosquitto is not) and links only OpenSSL; the node-id
@@ -11,6 +12,7 @@
 #include <mosquitto_plugin.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -27,6 +29,7 @@
 #include <vector>
 
 #include "proto/topic_rules.hpp"
+#include "wirepas/topic_rules.hpp"
 
 namespace {
 
@@ -53,6 +56,21 @@ struct FingerprintFile {
   bool seen = false;
 };
 
+// A Wirepas gateway or operator from the credentials file (docs/adr/0018).
+struct WirepasIdentity {
+  bool gateway = false;  // else an operator
+  std::string salt;      // the HMAC key, as text
+  std::string mac;       // HMAC-SHA-256(salt, password), lower-case hex
+};
+
+// Who holds a live client id: "node:<cn>", "backend", "wirepas:<name>". A login that
+// would take over a session held by another identity is refused: client ids are global
+// across listeners.
+struct Holder {
+  const mosquitto* client = nullptr;
+  std::string identity;
+};
+
 struct PluginState {
   mosquitto_plugin_id_t* id = nullptr;
   std::string backend_username;
@@ -66,6 +84,12 @@ struct PluginState {
   FingerprintFile registered{{}, "registered", {}, {}, false};
   X509* stratus_ca = nullptr;
   std::chrono::steady_clock::time_point next_check{};
+  // Wirepas credentials (optional): name → identity, re-read when the file changes.
+  std::string wirepas_path;
+  std::unordered_map<std::string, WirepasIdentity> wirepas;
+  struct stat wirepas_stat {};
+  bool wirepas_seen = false;
+  std::unordered_map<std::string, Holder> holders;  // by client id
 };
 
 std::string certificate_cn(const mosquitto* client) {
@@ -129,18 +153,23 @@ bool load_fingerprints(FingerprintFile& file, bool exists) {
   return true;
 }
 
+// Whether the file at `path` differs (existence, size, inode, mtime) from what was seen;
+// `st` and `exists` receive its current state.
+bool file_changed(const std::string& path, bool seen, const struct stat& old, struct stat& st,
+                  bool& exists) {
+  exists = ::stat(path.c_str(), &st) == 0;
+  return exists != seen || (exists && (st.st_size != old.st_size || st.st_ino != old.st_ino ||
+                                       st.st_mtim.tv_sec != old.st_mtim.tv_sec ||
+                                       st.st_mtim.tv_nsec != old.st_mtim.tv_nsec));
+}
+
 // Re-reads the file when it changed. True when it was re-read.
 bool refresh_file(FingerprintFile& file) {
   if (file.path.empty())
     return false;
   struct stat st {};
-  const bool exists = ::stat(file.path.c_str(), &st) == 0;
-  const auto& old = file.seen_stat;
-  const bool changed =
-      exists != file.seen || (exists && (st.st_size != old.st_size || st.st_ino != old.st_ino ||
-                                         st.st_mtim.tv_sec != old.st_mtim.tv_sec ||
-                                         st.st_mtim.tv_nsec != old.st_mtim.tv_nsec));
-  if (!changed)
+  bool exists = false;
+  if (!file_changed(file.path, file.seen, file.seen_stat, st, exists))
     return false;
   if (!load_fingerprints(file, exists))
     return false;  // retried on the next tick: the file's metadata is not recorded as seen
@@ -166,6 +195,124 @@ void refresh_revoked(PluginState& state) {
                          node_id.c_str());
     mosquitto_kick_client_by_clientid(node_id.c_str(), false);
   }
+}
+
+// Drops every live session held by `identity` (its last will is sent: a gateway whose
+// credential went is offline).
+void kick_identity(PluginState& state, const std::string& identity) {
+  std::vector<std::string> kick;  // collected first: a kick may run on_disconnect
+  for (const auto& [client_id, holder] : state.holders) {
+    if (holder.identity == identity)
+      kick.push_back(client_id);
+  }
+  for (const auto& client_id : kick)
+    mosquitto_kick_client_by_clientid(client_id.c_str(), true);
+}
+
+// Parses the Wirepas credentials file (broker/wirepas_credentials.hpp): `role name salt
+// mac` per line. A malformed line is skipped with a warning (stratusd never writes one).
+bool load_wirepas(PluginState& state, bool exists,
+                  std::unordered_map<std::string, WirepasIdentity>& out) {
+  if (!exists)
+    return true;
+  std::ifstream in(state.wirepas_path);
+  if (!in) {
+    mosquitto_log_printf(MOSQ_LOG_WARNING, "stratus: cannot read %s; keeping %zu Wirepas entries",
+                         state.wirepas_path.c_str(), state.wirepas.size());
+    return false;
+  }
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line.front() == '#')
+      continue;
+    std::string_view rest = line;
+    std::string_view fields[4];
+    std::size_t n = 0;
+    while (n < 4 && !rest.empty()) {
+      const auto space = rest.find(' ');
+      fields[n++] = rest.substr(0, space);
+      rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+    }
+    const bool role_ok = fields[0] == "gateway" || fields[0] == "operator";
+    if (n != 4 || !rest.empty() || !role_ok ||
+        !stratus::wirepas::valid_broker_identity(fields[1]) || fields[2].empty() ||
+        fields[3].size() != 64) {
+      mosquitto_log_printf(MOSQ_LOG_WARNING, "stratus: skipping a malformed line of %s",
+                           state.wirepas_path.c_str());
+      continue;
+    }
+    out[std::string(fields[1])] =
+        WirepasIdentity{fields[0] == "gateway", std::string(fields[2]), std::string(fields[3])};
+  }
+  return true;
+}
+
+// Re-reads the Wirepas credentials when the file changed; kicks the sessions of names
+// that went or whose secret or role changed.
+void refresh_wirepas(PluginState& state) {
+  if (state.wirepas_path.empty())
+    return;
+  struct stat st {};
+  bool exists = false;
+  if (!file_changed(state.wirepas_path, state.wirepas_seen, state.wirepas_stat, st, exists))
+    return;
+  std::unordered_map<std::string, WirepasIdentity> fresh;
+  if (!load_wirepas(state, exists, fresh))
+    return;  // retried on the next tick
+  state.wirepas_seen = exists;
+  struct stat none {};
+  state.wirepas_stat = exists ? st : none;
+  std::vector<std::string> gone;
+  for (const auto& [name, old] : state.wirepas) {
+    const auto it = fresh.find(name);
+    if (it == fresh.end() || it->second.mac != old.mac || it->second.gateway != old.gateway)
+      gone.push_back(name);
+  }
+  state.wirepas = std::move(fresh);
+  mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: %zu Wirepas gateways and operators",
+                       state.wirepas.size());
+  for (const auto& name : gone) {
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: dropping Wirepas %s: its credential changed",
+                         name.c_str());
+    kick_identity(state, "wirepas:" + name);
+  }
+}
+
+// HMAC-SHA-256(salt, password) in lower-case hex equals `mac`, compared in constant time.
+bool password_matches(const WirepasIdentity& identity, const char* password) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (HMAC(EVP_sha256(), identity.salt.data(), static_cast<int>(identity.salt.size()),
+           reinterpret_cast<const unsigned char*>(password), std::strlen(password), digest,
+           &len) == nullptr)
+    return false;
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i) {
+    hex.push_back(kDigits[digest[i] >> 4]);
+    hex.push_back(kDigits[digest[i] & 0x0f]);
+  }
+  return hex.size() == identity.mac.size() &&
+         CRYPTO_memcmp(hex.data(), identity.mac.data(), hex.size()) == 0;
+}
+
+bool loopback_address(const char* address) {
+  if (address == nullptr)
+    return false;
+  const std::string_view a = address;
+  return a.starts_with("127.") || a == "::1" || a.starts_with("::ffff:127.");
+}
+
+// Refuses a login whose client id is held by a live session of another identity.
+bool may_hold(PluginState& state, std::string_view client_id, const std::string& identity,
+              const char* address) {
+  const auto it = state.holders.find(std::string(client_id));
+  if (it == state.holders.end() || it->second.identity == identity)
+    return true;
+  mosquitto_log_printf(
+      MOSQ_LOG_NOTICE, "stratus: refused %s (%s): client id '%s' is in use by another identity",
+      address != nullptr ? address : "?", identity.c_str(), std::string(client_id).c_str());
+  return false;
 }
 
 // Whether the Stratus CA issued `client`'s certificate (issuer name and signature; the
@@ -227,11 +374,6 @@ void publish_subscribed(std::string_view node_id) {
   }
 }
 
-bool is_backend(const PluginState& state, const mosquitto* client) {
-  const char* username = mosquitto_client_username(client);
-  return username != nullptr && state.backend_username == username && !has_certificate(client);
-}
-
 int on_basic_auth(int, void* event_data, void* userdata) {
   auto& state = *static_cast<PluginState*>(userdata);
   auto* ev = static_cast<mosquitto_evt_basic_auth*>(event_data);
@@ -240,16 +382,43 @@ int on_basic_auth(int, void* event_data, void* userdata) {
   const std::string_view id = client_id != nullptr ? client_id : "";
 
   if (!has_certificate(ev->client)) {
-    // Only the loopback backend listener accepts clients without a certificate.
-    const bool ok = ev->username != nullptr && ev->password != nullptr &&
-                    !state.backend_username.empty() &&
-                    constant_time_equal(ev->username, state.backend_username) &&
-                    constant_time_equal(ev->password, state.backend_password);
-    if (!ok) {
-      mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: refused backend login from %s",
+    // No certificate: the backend (from loopback only), or a Wirepas gateway or operator.
+    if (ev->username == nullptr || ev->password == nullptr) {
+      mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: refused %s: no user name or password",
                            address != nullptr ? address : "?");
       return MOSQ_ERR_AUTH;
     }
+    if (!state.backend_username.empty() &&
+        constant_time_equal(ev->username, state.backend_username)) {
+      if (!loopback_address(address) ||
+          !constant_time_equal(ev->password, state.backend_password)) {
+        mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: refused backend login from %s",
+                             address != nullptr ? address : "?");
+        return MOSQ_ERR_AUTH;
+      }
+      if (!may_hold(state, id, "backend", address))
+        return MOSQ_ERR_AUTH;
+      state.holders[std::string(id)] = Holder{ev->client, "backend"};
+      return MOSQ_ERR_SUCCESS;
+    }
+    refresh_wirepas(state);  // a credential issued a moment ago already counts
+    const auto it = state.wirepas.find(ev->username);
+    if (it == state.wirepas.end() || !password_matches(it->second, ev->password)) {
+      mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: refused %s: unknown user or wrong password",
+                           address != nullptr ? address : "?");
+      return MOSQ_ERR_AUTH;
+    }
+    if (it->second.gateway && id != it->first) {
+      mosquitto_log_printf(MOSQ_LOG_NOTICE,
+                           "stratus: refused Wirepas gateway %s: client id '%s' must be the "
+                           "gateway id",
+                           it->first.c_str(), std::string(id).c_str());
+      return MOSQ_ERR_AUTH;
+    }
+    std::string identity = "wirepas:" + it->first;
+    if (!may_hold(state, id, identity, address))
+      return MOSQ_ERR_AUTH;
+    state.holders[std::string(id)] = Holder{ev->client, std::move(identity)};
     return MOSQ_ERR_SUCCESS;
   }
 
@@ -285,24 +454,54 @@ int on_basic_auth(int, void* event_data, void* userdata) {
       return MOSQ_ERR_AUTH;
     }
   }
+  std::string identity = "node:" + cn;
+  if (!may_hold(state, id, identity, address))
+    return MOSQ_ERR_AUTH;
   // The firmware sends an AWS tracking string as user name; identity is the CN.
   if (mosquitto_set_username(ev->client, cn.c_str()) != MOSQ_ERR_SUCCESS)
     return MOSQ_ERR_AUTH;
+  state.holders[cn] = Holder{ev->client, std::move(identity)};
   state.current[cn] = NodeConnection{ev->client, std::move(fingerprint)};
   publish_presence(cn, true);
   return MOSQ_ERR_SUCCESS;
 }
 
+// The Wirepas topic ACL (docs/adr/0018, wirepas/topic_rules.hpp) for a client that logged
+// in without a certificate and is not the backend.
+int wirepas_acl(const PluginState& state, std::string_view name, std::string_view topic,
+                int access) {
+  const auto it = state.wirepas.find(std::string(name));
+  if (it == state.wirepas.end())
+    return MOSQ_ERR_ACL_DENIED;  // removed since it logged in: about to be kicked
+  if (access == MOSQ_ACL_UNSUBSCRIBE)
+    return MOSQ_ERR_SUCCESS;
+  bool allowed = false;
+  if (!it->second.gateway) {
+    allowed = access == MOSQ_ACL_SUBSCRIBE || access == MOSQ_ACL_READ || access == MOSQ_ACL_WRITE
+                  ? stratus::wirepas::operator_may_use(topic)
+                  : false;
+  } else if (access == MOSQ_ACL_WRITE) {
+    allowed = stratus::wirepas::gateway_may_publish(topic, name);
+  } else if (access == MOSQ_ACL_SUBSCRIBE || access == MOSQ_ACL_READ) {
+    allowed = stratus::wirepas::gateway_may_subscribe(topic, name);
+  }
+  return allowed ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
+}
+
 int on_acl_check(int, void* event_data, void* userdata) {
   const auto& state = *static_cast<PluginState*>(userdata);
   const auto* ev = static_cast<mosquitto_evt_acl_check*>(event_data);
-  if (is_backend(state, ev->client))
-    return MOSQ_ERR_SUCCESS;
   const char* username = mosquitto_client_username(ev->client);
   if (username == nullptr || ev->topic == nullptr)
     return MOSQ_ERR_ACL_DENIED;
   const std::string_view id = username;
   const std::string_view topic = ev->topic;
+  if (!has_certificate(ev->client)) {
+    // Logged in by password: the backend may do anything, the rest are Wirepas clients.
+    if (!state.backend_username.empty() && id == state.backend_username)
+      return MOSQ_ERR_SUCCESS;
+    return wirepas_acl(state, id, topic, ev->access);
+  }
   switch (ev->access) {
     case MOSQ_ACL_SUBSCRIBE:
       if (!under_node_tree(topic, id))
@@ -330,6 +529,9 @@ int on_disconnect(int, void* event_data, void* userdata) {
   const char* client_id = mosquitto_client_id(ev->client);
   if (client_id == nullptr)
     return MOSQ_ERR_SUCCESS;
+  if (const auto h = state.holders.find(client_id);
+      h != state.holders.end() && h->second.client == ev->client)
+    state.holders.erase(h);
   const auto it = state.current.find(client_id);
   if (it == state.current.end() || it->second.client != ev->client) {
     return MOSQ_ERR_SUCCESS;  // not a node, or a session another connection took over
@@ -347,6 +549,7 @@ int on_tick(int, void*, void* userdata) {
   state.next_check = now + kRevocationCheckPeriod;
   refresh_revoked(state);
   refresh_file(state.registered);
+  refresh_wirepas(state);
   return MOSQ_ERR_SUCCESS;
 }
 
@@ -389,6 +592,8 @@ STRATUS_PLUGIN_API int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, 
       state->registered.path = options[i].value;
     if (key == "stratus_ca_file")
       ca_file = options[i].value;
+    if (key == "wirepas_credentials_file")
+      state->wirepas_path = options[i].value;
   }
   if (!ca_file.empty()) {
     FILE* f = std::fopen(ca_file.c_str(), "r");
@@ -428,6 +633,7 @@ STRATUS_PLUGIN_API int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, 
   if (rc == MOSQ_ERR_SUCCESS) {
     refresh_revoked(*state);
     refresh_file(state->registered);
+    refresh_wirepas(*state);
     mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: plugin ready (backend user %s)",
                          state->backend_username.c_str());
   }

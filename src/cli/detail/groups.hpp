@@ -65,6 +65,9 @@ void add_mfg_admin(CLI::App& app, Context& ctx);
 /// (fleet_admin.cpp). Finds or creates the `node` and `user` groups, so other admin
 /// commands (e.g. `node revoke`) may add to them before or after.
 void add_fleet_admin(CLI::App& app, Context& ctx);
+/// stratus-admin wirepas gateway add|operator add|list|remove (wirepas_admin.cpp;
+/// docs/adr/0018).
+void add_wirepas_admin(CLI::App& app, Context& ctx);
 /// tsdata <node> <Device.Param> (time series, rainmaker-cloud.md §4.1).
 void add_tsdata(CLI::App& app, Context& ctx);
 /// provision <pop> --transport softap|on-network … (protocomm provisioning and user-node

@@ -197,4 +197,52 @@ Result<UserQuotaRequest> parse_user_quota_request(const json::object& body) {
   return request;
 }
 
+json::object to_json(const WirepasCredential& c) {
+  return json::object{{"name", c.name},
+                      {"role", c.role},
+                      {"created_by", c.created_by},
+                      {"created_at", c.created_ms}};
+}
+
+json::object to_json(const std::vector<WirepasCredential>& credentials) {
+  json::array list;
+  for (const auto& c : credentials)
+    list.push_back(to_json(c));
+  return json::object{{"credentials", std::move(list)}};
+}
+
+json::object to_json(const WirepasCredentialRequest& r) {
+  return json::object{{"role", r.role}, {"name", r.name}};
+}
+
+json::object to_json(const IssuedWirepasCredential& issued) {
+  json::object o = to_json(issued.credential);
+  o["status"] = "success";
+  o["password"] = issued.password;
+  return o;
+}
+
+WirepasCredential parse_wirepas_credential(const json::object& a) {
+  return WirepasCredential{string_or(a, "name"), string_or(a, "role"), string_or(a, "created_by"),
+                           int_or(a, "created_at")};
+}
+
+std::vector<WirepasCredential> parse_wirepas_credentials(const json::object& a) {
+  return read_list<WirepasCredential>(a, "credentials", parse_wirepas_credential);
+}
+
+IssuedWirepasCredential parse_issued_wirepas_credential(const json::object& a) {
+  return IssuedWirepasCredential{parse_wirepas_credential(a), string_or(a, "password")};
+}
+
+Result<WirepasCredentialRequest> parse_wirepas_credential_request(const json::object& body) {
+  auto role = required_string(body, "role");
+  if (!role)
+    return fail(role.error());
+  auto name = required_string(body, "name");
+  if (!name)
+    return fail(name.error());
+  return WirepasCredentialRequest{std::move(*role), std::move(*name)};
+}
+
 }  // namespace stratus::proto::rest

@@ -11,6 +11,9 @@
 /// - `PUT /v1/admin/users/status` `UserStatusRequest` → success.
 /// - `PUT /v1/admin/users/quota` `UserQuotaRequest` → the user as a `UserSummary`.
 /// - `GET /v1/admin/audit?actor&object&action&from&to&start_id&num_records` → `AuditPage`.
+/// - `GET /v1/admin/wirepas/credentials` → `{"credentials":[WirepasCredential]}`;
+///   `POST` `WirepasCredentialRequest` → 201 `IssuedWirepasCredential`;
+///   `DELETE ?name=` → success (docs/adr/0018).
 ///
 /// Request parsers are strict (invalid_argument `invalid_request_body` naming the field);
 /// answer parsers tolerant. Pure; thread-safe.
@@ -123,6 +126,27 @@ struct AuditQuery {
   int num_records = 0;
 };
 
+/// A Wirepas gateway or operator allowed on the embedded broker (docs/adr/0018):
+/// `{"name","role","created_by","created_at"}` (`created_at` in Unix ms).
+struct WirepasCredential {
+  std::string name;
+  std::string role;  ///< "gateway" | "operator"
+  std::string created_by;
+  std::int64_t created_ms = 0;
+};
+
+/// `POST /v1/admin/wirepas/credentials {"role","name"}`.
+struct WirepasCredentialRequest {
+  std::string role;
+  std::string name;
+};
+
+/// The answer of that POST: the credential's members plus `"password"` (and `"status"`).
+struct IssuedWirepasCredential {
+  WirepasCredential credential;
+  std::string password;
+};
+
 [[nodiscard]] boost::json::object to_json(const FleetNode& node);
 [[nodiscard]] boost::json::object to_json(const FleetNodePage& page);
 [[nodiscard]] boost::json::object to_json(const AuditRecord& record);
@@ -131,6 +155,10 @@ struct AuditQuery {
 [[nodiscard]] boost::json::object to_json(const SetPrimaryRequest& request);
 [[nodiscard]] boost::json::object to_json(const UserStatusRequest& request);
 [[nodiscard]] boost::json::object to_json(const UserQuotaRequest& request);
+[[nodiscard]] boost::json::object to_json(const WirepasCredential& credential);
+[[nodiscard]] boost::json::object to_json(const std::vector<WirepasCredential>& credentials);
+[[nodiscard]] boost::json::object to_json(const WirepasCredentialRequest& request);
+[[nodiscard]] boost::json::object to_json(const IssuedWirepasCredential& issued);
 
 /// Tolerant answer readers (absent members read as empty).
 [[nodiscard]] FleetNode parse_fleet_node(const boost::json::object& answer);
@@ -138,6 +166,11 @@ struct AuditQuery {
 [[nodiscard]] AuditRecord parse_audit_record(const boost::json::object& answer);
 [[nodiscard]] AuditPage parse_audit_page(const boost::json::object& answer);
 [[nodiscard]] FleetNodeDetail parse_fleet_node_detail(const boost::json::object& answer);
+[[nodiscard]] WirepasCredential parse_wirepas_credential(const boost::json::object& answer);
+[[nodiscard]] std::vector<WirepasCredential> parse_wirepas_credentials(
+    const boost::json::object& answer);
+[[nodiscard]] IssuedWirepasCredential parse_issued_wirepas_credential(
+    const boost::json::object& answer);
 
 /// Strict request readers. Errors: invalid_argument `invalid_request_body` naming the
 /// field (`node_id`/`user` missing or not strings, `disabled` not a boolean or missing,
@@ -145,5 +178,8 @@ struct AuditQuery {
 [[nodiscard]] Result<SetPrimaryRequest> parse_set_primary_request(const boost::json::object& body);
 [[nodiscard]] Result<UserStatusRequest> parse_user_status_request(const boost::json::object& body);
 [[nodiscard]] Result<UserQuotaRequest> parse_user_quota_request(const boost::json::object& body);
+/// Strict: `role` and `name` non-empty strings (their values are the service's to check).
+[[nodiscard]] Result<WirepasCredentialRequest> parse_wirepas_credential_request(
+    const boost::json::object& body);
 
 }  // namespace stratus::proto::rest

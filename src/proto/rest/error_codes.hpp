@@ -425,7 +425,16 @@
   X(admin_error, query_invalid, 157005, "400",                                                     \
     "an admin list query parameter is malformed (the description names it)")                       \
   X(admin_error, node_not_found, 157006, "404", "no such node")                                    \
-  X(admin_error, user_not_found, 157007, "404", "no such user (by user id or user name)")
+  X(admin_error, user_not_found, 157007, "404", "no such user (by user id or user name)")          \
+  /* --- Wirepas gateways and operators on the embedded broker (docs/adr/0018) ------ */           \
+  X(wirepas_error, disabled, 158001, "409",                                                        \
+    "Wirepas gateways are not enabled on this server (`wirepas.enabled`)")                         \
+  X(wirepas_error, role_invalid, 158002, "400", "`role` must be \"gateway\" or \"operator\"")      \
+  X(wirepas_error, name_invalid, 158003, "400",                                                    \
+    "`name` must be 1-64 characters of A-Z a-z 0-9 . _ : - (and not the backend's user name)")     \
+  X(wirepas_error, name_exists, 158004, "409", "a Wirepas gateway or operator has this name")      \
+  X(wirepas_error, credential_not_found, 158005, "404",                                            \
+    "no Wirepas gateway or operator by that name")
 
 namespace stratus::proto::rest {
 

@@ -74,5 +74,31 @@ TEST(MosquittoConfig, ManufacturingTrustUsesCapathAndTheRegisteredList) {
   EXPECT_EQ(render_mosquitto_conf(settings()).find("registered_certificates"), std::string::npos);
 }
 
+// docs/adr/0018: the Wirepas listener comes last (its TLS lines are its own), asks no
+// client certificate, and the plugin learns where the credentials are.
+TEST(MosquittoConfig, WirepasListenerOnlyWhenEnabled) {
+  EXPECT_EQ(render_mosquitto_conf(settings()).find("wirepas"), std::string::npos);
+  auto s = settings();
+  s.wirepas_port = 8884;
+  s.wirepas_bind_address = "127.0.0.1";
+  s.wirepas_credentials_file = "/data/broker/wirepas_credentials";
+  const std::string conf = render_mosquitto_conf(s);
+  EXPECT_TRUE(
+      has_line(conf, "plugin_opt_wirepas_credentials_file /data/broker/wirepas_credentials"));
+  const auto listener = conf.find("\nlistener 8884 127.0.0.1\n");
+  ASSERT_NE(listener, std::string::npos);
+  EXPECT_LT(conf.find("require_certificate true"), listener);
+  const std::string own = conf.substr(listener);
+  EXPECT_TRUE(has_line(own, "certfile /data/pki/server.crt"));
+  EXPECT_TRUE(has_line(own, "keyfile /data/pki/server.key"));
+  EXPECT_TRUE(has_line(own, "require_certificate false"));
+  EXPECT_TRUE(has_line(own, "tls_version tlsv1.2"));
+  EXPECT_EQ(own.find("\nlistener", 1), std::string::npos);
+
+  s.wirepas_tls = false;
+  const std::string plain = render_mosquitto_conf(s);
+  EXPECT_EQ(plain.substr(plain.find("listener 8884")).find("certfile"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace stratus::broker

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "wirepas/topics.hpp"
 
 namespace stratus::wirepas {
@@ -68,6 +70,18 @@ TEST(WirepasTopicRules, OperatorsUseEveryGwTopicAndNothingElse) {
                               "gw-event", "gw-events/x", "$stratus/presence/n"}) {
     EXPECT_FALSE(operator_may_use(refused)) << refused;
   }
+}
+
+TEST(WirepasTopicRules, BrokerIdentitiesAreOneSafeTopicLevel) {
+  static_assert(valid_broker_identity("gw-01"));
+  EXPECT_TRUE(valid_broker_identity("a"));
+  EXPECT_TRUE(valid_broker_identity("GW_7.site:3"));
+  EXPECT_TRUE(valid_broker_identity(std::string(kMaxBrokerIdentityBytes, 'x')));
+  EXPECT_FALSE(valid_broker_identity(std::string(kMaxBrokerIdentityBytes + 1, 'x')));
+  for (const char* refused : {"", "gw/1", "gw+", "gw#", "gw 1", "gw\t", "gw\n", "g\xc3\xa9"}) {
+    EXPECT_FALSE(valid_broker_identity(refused)) << refused;
+  }
+  EXPECT_FALSE(valid_broker_identity(std::string_view("gw\0x", 4)));
 }
 
 }  // namespace
