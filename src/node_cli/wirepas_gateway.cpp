@@ -33,6 +33,7 @@ struct GatewayArgs {
   double seconds = 0;
   double data_interval_s = 60;
   int echo_endpoint = 50;
+  std::string joining;  // a YAML list of joining nodes
   bool json = false;
 };
 
@@ -105,6 +106,7 @@ std::vector<Key> keys(GatewayArgs& a) {
       {"seconds", nullptr, real(a.seconds)},
       {"data_interval", nullptr, real(a.data_interval_s)},
       {"echo_endpoint", nullptr, integer(a.echo_endpoint)},
+      {"joining", nullptr, text(a.joining)},
   };
 }
 
@@ -152,6 +154,94 @@ Result<void> apply_settings(CLI::App& cmd, Context& ctx, GatewayArgs& a) {
   return {};
 }
 
+// A byte string as the Wirepas provisioning tools write them: text that starts with "0x"
+// is hex (every "0x" and every space removed: "0x01 0x02" is 01 02); other text is itself.
+Result<std::string> byte_string(const std::string& text, const std::string& where) {
+  if (text.size() < 2 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X'))
+    return text;
+  std::string digits;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '0' && i + 1 < text.size() && (text[i + 1] == 'x' || text[i + 1] == 'X')) {
+      ++i;
+      continue;
+    }
+    if (text[i] != ' ')
+      digits.push_back(text[i]);
+  }
+  if (digits.size() % 2 != 0)
+    return fail(errc::invalid_argument, where + ": an odd number of hex digits");
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); i += 2) {
+    unsigned value = 0;
+    for (const char c : {digits[i], digits[i + 1]}) {
+      const int v = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
+      if (v < 0)
+        return fail(errc::invalid_argument, where + ": \"" + text + "\" is not hex");
+      value = value * 16 + static_cast<unsigned>(v);
+    }
+    out.push_back(static_cast<char>(value));
+  }
+  return out;
+}
+
+// The joining nodes file (docs/wirepas.md): a YAML list of {uid, method, factory_key,
+// timeout, retries}. Every error names `file:index:key`.
+Result<std::vector<sim::WirepasJoiningNodeModel>> load_joining(const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    return fail(errc::invalid_argument, path + ": " + e.what());
+  }
+  if (!root.IsSequence())
+    return fail(errc::invalid_argument, path + ": not a list of joining nodes");
+  std::vector<sim::WirepasJoiningNodeModel> out;
+  for (std::size_t i = 0; i < root.size(); ++i) {
+    const auto& n = root[i];
+    const std::string at = path + ":" + std::to_string(i) + ":";
+    if (!n.IsMap())
+      return fail(errc::invalid_argument, at + " not a map");
+    sim::WirepasJoiningNodeModel m;
+    const auto scalar = [&](const char* key) -> std::optional<std::string> {
+      if (!n[key])
+        return std::nullopt;
+      return n[key].IsScalar() ? std::optional(n[key].as<std::string>()) : std::nullopt;
+    };
+    auto uid = scalar("uid");
+    if (!uid)
+      return fail(errc::invalid_argument, at + "uid is missing");
+    auto uid_bytes = byte_string(*uid, at + "uid");
+    if (!uid_bytes)
+      return fail(uid_bytes.error());
+    m.uid = std::move(*uid_bytes);
+    int method = 1;
+    if (auto v = scalar("method"); v && (!to_number(*v, method) || method < 0 || method > 1))
+      return fail(errc::invalid_argument, at + "method must be 0 (unsecured) or 1 (secured)");
+    m.method = static_cast<std::uint8_t>(method);
+    if (auto v = scalar("factory_key")) {
+      auto key = byte_string(*v, at + "factory_key");
+      if (!key)
+        return fail(key.error());
+      m.factory_key = std::move(*key);
+    }
+    if (m.method == 1 && m.factory_key.size() != 32)
+      return fail(errc::invalid_argument, at + "factory_key must be 32 bytes for method 1");
+    double timeout = 10;
+    if (auto v = scalar("timeout"); v && (!to_number(*v, timeout) || timeout <= 0))
+      return fail(errc::invalid_argument, at + "timeout must be a positive number of seconds");
+    m.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(timeout * 1000));
+    if (auto v = scalar("retries"); v && (!to_number(*v, m.retries) || m.retries < 0))
+      return fail(errc::invalid_argument, at + "retries must be 0 or more");
+    if (m.uid.empty() || m.uid.size() > 79)
+      return fail(errc::invalid_argument, at + "uid must be 1 to 79 bytes");
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 int wirepas_gateway(CLI::App& cmd, Context& ctx, GatewayArgs& a) {
   if (auto ok = apply_settings(cmd, ctx, a); !ok)
     return ctx.error(ok.error());
@@ -172,6 +262,12 @@ int wirepas_gateway(CLI::App& cmd, Context& ctx, GatewayArgs& a) {
   o.gateway.data_interval =
       std::chrono::milliseconds(static_cast<std::int64_t>(a.data_interval_s * 1000));
   o.gateway.echo_endpoint = static_cast<std::uint8_t>(a.echo_endpoint);
+  if (!a.joining.empty()) {
+    auto joining = load_joining(a.joining);
+    if (!joining)
+      return ctx.error(joining.error());
+    o.joining = std::move(*joining);
+  }
 
   auto report = [&] {
     const StopSignals stop;
@@ -187,13 +283,16 @@ int wirepas_gateway(CLI::App& cmd, Context& ctx, GatewayArgs& a) {
     out << "{\"gateways\":" << r.gateways << ",\"connects\":" << r.connects
         << ",\"requests\":" << r.requests << ",\"responses\":" << r.responses
         << ",\"uplinks\":" << r.uplinks << ",\"downlinks_delivered\":" << r.downlinks_delivered
-        << ",\"ignored\":" << r.ignored << ",\"publish_failures\":" << r.publish_failures
-        << ",\"seconds\":" << r.seconds << "}" << std::endl;
+        << ",\"ignored\":" << r.ignored << ",\"provisioned\":" << r.provisioned
+        << ",\"provisioning_failed\":" << r.provisioning_failed
+        << ",\"publish_failures\":" << r.publish_failures << ",\"seconds\":" << r.seconds << "}"
+        << std::endl;
   } else {
     out << r.gateways << " gateway(s): " << r.connects << " connect(s), " << r.requests
         << " request(s) answered, " << r.uplinks << " uplink(s), " << r.downlinks_delivered
-        << " downlink(s) delivered, " << r.publish_failures << " publish failure(s) in "
-        << r.seconds << " s" << std::endl;
+        << " downlink(s) delivered, " << r.provisioned << " provisioned, " << r.provisioning_failed
+        << " failed provisioning, " << r.publish_failures << " publish failure(s) in " << r.seconds
+        << " s" << std::endl;
   }
   return 0;
 }
@@ -227,6 +326,9 @@ void add_wirepas_gateway(CLI::App& app, Context& ctx) {
                   "Seconds between a node's data uplinks (0: none)");
   cmd->add_option("--echo_endpoint,--echo-endpoint", args->echo_endpoint,
                   "Downlinks to this endpoint are echoed back");
+  cmd->add_option("--joining", args->joining,
+                  "YAML list of joining nodes (uid, method, factory_key): they provision "
+                  "themselves through the gateways (endpoint 246)");
   cmd->add_flag("--json", args->json, "Print the summary as one JSON object");
   ctx.on(*cmd, [cmd, &ctx, args] { return wirepas_gateway(*cmd, ctx, *args); });
 }

@@ -8,6 +8,7 @@
 #include "wirepas/apdu.hpp"
 #include "wirepas/messages.hpp"
 #include "wirepas/msap.hpp"
+#include "wirepas/provisioning.hpp"
 #include "wirepas/topics.hpp"
 
 namespace stratus::sim {
@@ -16,6 +17,7 @@ namespace {
 namespace pb = wirepas::pb;
 namespace msap = wirepas::msap;
 namespace apdu = wirepas::apdu;
+namespace prov = wirepas::provisioning;
 using wirepas::Direction;
 using wirepas::Operation;
 using Clock = WirepasGateway::Clock;
@@ -69,9 +71,22 @@ struct Node {
   bool booted = false;
 };
 
+// A joining node (spec §5.3), as the SDK's provisioning library behaves.
+struct Joiner {
+  WirepasJoiningNodeModel model;
+  enum class State : std::uint8_t { idle, waiting, done, failed } state = State::idle;
+  prov::FactoryKey key;
+  prov::Iv iv{};  // random, kept for every START of the session
+  std::uint8_t session_id = 0;
+  int tries = 0;  // STARTs sent
+  std::chrono::milliseconds wait{0};
+  std::uint32_t generation = 0;  // bumped when a scheduled wait no longer applies
+};
+
 struct Sink {
   WirepasSinkModel model;
   std::vector<Node> nodes;
+  std::vector<Joiner> joiners;
   std::map<std::uint32_t, std::string> data_items;  // configuration data items by endpoint
   bool keys_set = false;
   std::uint32_t ac_min = kMinAccessCycleMs;
@@ -83,7 +98,7 @@ struct Sink {
 // One scheduled uplink: a node's next data or diagnostics, or a ready publish (a reply).
 struct Due {
   Clock::time_point at;
-  enum class Kind : std::uint8_t { data, diag, ready } kind = Kind::ready;
+  enum class Kind : std::uint8_t { data, diag, ready, join } kind = Kind::ready;
   std::size_t sink = 0;
   std::size_t node = 0;
   std::uint32_t generation = 0;
@@ -632,11 +647,19 @@ struct WirepasGateway::Impl {
       if (dst == kBroadcast || dst == n.address)
         receivers.emplace_back(n.address, n.hops);
     }
+    const auto src_ep = static_cast<std::uint8_t>(req.source_endpoint());
+    const auto dst_ep = static_cast<std::uint8_t>(req.destination_endpoint());
+    if (src_ep == prov::kServerEndpoint && dst_ep == prov::kNodeEndpoint) {
+      for (std::size_t j = 0; j < sink.joiners.size(); ++j) {
+        if (sink.joiners[j].model.address == dst) {  // unicast only, as the SDK filters
+          ++stats.downlinks_delivered;
+          on_provisioning(sink_index, j, req.payload(), now);
+        }
+      }
+    }
     for (const auto& [address, hops] : receivers) {
       ++stats.downlinks_delivered;
       const auto round_trip = travel(hops) * 2;
-      const auto src_ep = static_cast<std::uint8_t>(req.source_endpoint());
-      const auto dst_ep = static_cast<std::uint8_t>(req.destination_endpoint());
       if (src_ep == msap::kRequestSourceEndpoint && dst_ep == msap::kRemoteApiEndpoint) {
         auto answer = msap_answer(sink, req.payload());
         if (!answer.empty()) {
@@ -649,11 +672,139 @@ struct WirepasGateway::Impl {
     }
   }
 
+  // --- joining nodes (spec §5.3) ---
+
+  // Sends START (again) and waits for DATA; after the last try the node gives up.
+  void send_start(std::size_t s, std::size_t j, Clock::time_point now) {
+    Sink& sink = sinks[s];
+    Joiner& joiner = sink.joiners[j];
+    if (joiner.tries > joiner.model.retries) {
+      joiner.state = Joiner::State::failed;
+      ++stats.provisioning_failed;
+      return;
+    }
+    joiner.wait = joiner.tries == 0 ? joiner.model.timeout : joiner.wait * 2;
+    ++joiner.tries;
+    joiner.state = Joiner::State::waiting;
+    const prov::Start start{{joiner.model.address, joiner.session_id},
+                            joiner.model.method,
+                            joiner.iv,
+                            joiner.model.uid};
+    later(now + travel(joiner.model.hops),
+          uplink(sink, joiner.model.address, joiner.model.hops, prov::kNodeEndpoint,
+                 prov::kServerEndpoint, prov::encode(prov::Frame{start})));
+    Due d;
+    d.at = now + joiner.wait;
+    d.kind = Due::Kind::join;
+    d.sink = s;
+    d.node = j;
+    d.generation = ++joiner.generation;
+    schedule.push(d);
+  }
+
+  // A frame from the server reached joining node `j`: DATA is checked and acknowledged;
+  // a NACK ends the attempt; anything else counts as a failed try, as in the SDK.
+  void on_provisioning(std::size_t s, std::size_t j, std::string_view payload,
+                       Clock::time_point now) {
+    Sink& sink = sinks[s];
+    Joiner& joiner = sink.joiners[j];
+    if (joiner.state != Joiner::State::waiting)
+      return;
+    const auto arrived = now + travel(joiner.model.hops);  // the downlink's own travel
+    auto frame = prov::decode_frame(payload);
+    const auto* header =
+        frame ? std::visit([](const auto& f) { return &f.header; }, *frame) : nullptr;
+    if (header != nullptr && header->session_id == joiner.session_id) {
+      if (std::holds_alternative<prov::Nack>(*frame)) {
+        joiner.state = Joiner::State::failed;
+        ++joiner.generation;
+        ++stats.provisioning_failed;
+        return;
+      }
+      if (const auto* data = std::get_if<prov::Data>(&*frame)) {
+        if (auto content = accept(joiner, *data)) {
+          joiner.state = Joiner::State::done;
+          ++joiner.generation;
+          ++stats.provisioned;
+          const prov::DataAck ack{{joiner.model.address, joiner.session_id}};
+          later(arrived + travel(joiner.model.hops),
+                uplink(sink, joiner.model.address, joiner.model.hops, prov::kNodeEndpoint,
+                       prov::kServerEndpoint, prov::encode(prov::Frame{ack})));
+          join_network(s, joiner, *content, arrived + travel(joiner.model.hops));
+          return;
+        }
+      }
+    }
+    ++joiner.generation;  // the pending wait is over: this try failed
+    send_start(s, j, arrived);
+  }
+
+  // The DATA's content when the node can use it (key index, MIC, CBOR with keys 0-3).
+  static std::optional<prov::Content> accept(const Joiner& joiner, const prov::Data& data) {
+    std::string cbor;
+    if (joiner.model.method == 0) {
+      if (data.key_index != 0)
+        return std::nullopt;
+      cbor = data.body;
+    } else {
+      auto opened = prov::open(joiner.key, joiner.iv, data);
+      if (!opened)
+        return std::nullopt;
+      cbor = std::move(*opened);
+    }
+    auto content = prov::decode_content(cbor);
+    if (!content || *content->network_address == 0 || *content->network_channel == 0)
+      return std::nullopt;
+    return std::move(*content);
+  }
+
+  // After the DATA_ACK the SDK applies the parameters and reboots: the node reappears with
+  // the provisioned address in the network it was given. When that is this sink's network
+  // it becomes one of its nodes; otherwise it left.
+  void join_network(std::size_t s, const Joiner& joiner, const prov::Content& content,
+                    Clock::time_point now) {
+    Sink& sink = sinks[s];
+    if (*content.network_address != sink.model.network_address ||
+        *content.network_channel != sink.model.network_channel)
+      return;
+    const std::uint32_t address = content.node_address.value_or(joiner.model.address);
+    if (address == 0 || address == kBroadcast)
+      return;
+    for (const auto& n : sink.nodes) {
+      if (n.address == address)
+        return;  // an address clash: the real node would not route either
+    }
+    sink.nodes.push_back(Node{address, joiner.model.hops});
+    const std::size_t n = sink.nodes.size() - 1;
+    schedule_data(s, n, now);
+    if (sink.model.diag_interval_s > 0) {
+      Due d;
+      d.at = now;  // the boot diagnostics first, as after any reboot
+      d.kind = Due::Kind::diag;
+      d.sink = s;
+      d.node = n;
+      d.generation = sink.diag_generation;
+      schedule.push(d);
+    }
+  }
+
   std::chrono::milliseconds spread(std::chrono::milliseconds interval) {
     if (interval.count() <= 0)
       return std::chrono::milliseconds(0);
     return std::chrono::milliseconds(
         static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(interval.count())));
+  }
+
+  // Node `n`'s first data uplink, somewhere within one interval (none when data is off).
+  void schedule_data(std::size_t s, std::size_t n, Clock::time_point now) {
+    if (options.data_interval.count() <= 0)
+      return;
+    Due d;
+    d.at = now + spread(options.data_interval);
+    d.kind = Due::Kind::data;
+    d.sink = s;
+    d.node = n;
+    schedule.push(d);
   }
 
   void schedule_diagnostics(std::size_t s, Clock::time_point now) {
@@ -674,17 +825,18 @@ struct WirepasGateway::Impl {
 
   void schedule_all(Clock::time_point now) {
     for (std::size_t s = 0; s < sinks.size(); ++s) {
-      if (options.data_interval.count() > 0) {
-        for (std::size_t n = 0; n < sinks[s].nodes.size(); ++n) {
-          Due d;
-          d.at = now + spread(options.data_interval);
-          d.kind = Due::Kind::data;
-          d.sink = s;
-          d.node = n;
-          schedule.push(d);
-        }
-      }
+      for (std::size_t n = 0; n < sinks[s].nodes.size(); ++n)
+        schedule_data(s, n, now);
       schedule_diagnostics(s, now);
+      for (std::size_t j = 0; j < sinks[s].joiners.size(); ++j) {
+        Due d;
+        d.at = now + spread(std::chrono::seconds(1));
+        d.kind = Due::Kind::join;
+        d.sink = s;
+        d.node = j;
+        d.generation = sinks[s].joiners[j].generation;
+        schedule.push(d);
+      }
     }
   }
 
@@ -774,6 +926,14 @@ struct WirepasGateway::Impl {
         continue;
       }
       Sink& sink = sinks[d.sink];
+      if (d.kind == Due::Kind::join) {
+        Joiner& joiner = sink.joiners[d.node];
+        const bool pending =
+            joiner.state == Joiner::State::idle || joiner.state == Joiner::State::waiting;
+        if (pending && d.generation == joiner.generation && sink.model.started)
+          send_start(d.sink, d.node, now);  // the first START, or the wait ran out
+        continue;
+      }
       Node& node = sink.nodes[d.node];
       const bool live = sink.model.configured && sink.model.started;
       if (d.kind == Due::Kind::data) {
@@ -822,6 +982,28 @@ Result<std::unique_ptr<WirepasGateway>> WirepasGateway::create(
         return fail(errc::invalid_argument, "node " + std::to_string(n.address) +
                                                 ": addresses are 1..0xFFFFFFFE, hops 1..15");
       sink.nodes.push_back(Node{n.address, n.hops});
+    }
+    for (const auto& j : model.joining) {
+      if (j.address == 0 || j.address == kBroadcast || j.hops == 0 || j.hops > kMaxHopLimit ||
+          j.uid.empty() || j.uid.size() > prov::kMaxUidBytes || j.method > 1 ||
+          j.timeout.count() <= 0 || j.retries < 0)
+        return fail(errc::invalid_argument,
+                    "joining node " + std::to_string(j.address) +
+                        ": address 1..0xFFFFFFFE, hops 1..15, UID 1..79 bytes, method 0 or 1, "
+                        "a positive wait and retries >= 0");
+      Joiner joiner;
+      joiner.model = j;
+      if (j.method == 1) {
+        auto key = prov::FactoryKey::split(j.factory_key);
+        if (!key)
+          return fail(errc::invalid_argument, "joining node " + std::to_string(j.address) +
+                                                  ": a secured node needs a 32-byte factory key");
+        joiner.key = *key;
+      }
+      joiner.session_id = static_cast<std::uint8_t>(impl->rng());
+      for (auto& b : joiner.iv)
+        b = static_cast<std::uint8_t>(impl->rng());
+      sink.joiners.push_back(std::move(joiner));
     }
     sink.model = std::move(model);
     impl->sinks.push_back(std::move(sink));

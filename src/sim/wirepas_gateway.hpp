@@ -16,7 +16,13 @@
 /// - uplinks (`gw-event/received_data/…`, QoS 1, random `event_id`): application data on
 ///   the configured endpoints and interval, diagnostics 251-254 in the documented layouts
 ///   at the sink's `app_config_diag` interval, remote-API replies on endpoint 240 to
-///   downlinks from 255, and an echo of downlinks to the nodes' echo endpoint.
+///   downlinks from 255, and an echo of downlinks to the nodes' echo endpoint;
+/// - joining nodes (`WirepasJoiningNodeModel`): the joining side of the provisioning
+///   protocol on endpoint 246 → 255 (spec §5.3, the Wirepas SDK's
+///   `libraries/provisioning`): START, a wait doubled after each silent try, DATA checked
+///   (MIC, CBOR), DATA_ACK; then the node takes the provisioned node address and, when the
+///   network address and channel are its sink's, appears among the sink's nodes. Like the
+///   SDK's node it never sends NACK: a bad DATA counts as a failed try and START goes again.
 ///
 /// Not thread-safe: one owner. Times are the caller's (steady clock).
 
@@ -49,6 +55,17 @@ struct WirepasNodeModel {
   std::uint8_t hops = 1;      ///< hop distance to the sink, 1..15
 };
 
+/// A node that is not configured yet and joins by the provisioning protocol.
+struct WirepasJoiningNodeModel {
+  std::uint32_t address = 0;  ///< its address while joining (unique behind the sink)
+  std::uint8_t hops = 1;
+  std::string uid;          ///< 1..79 bytes
+  std::uint8_t method = 1;  ///< 0 unsecured, 1 secured (with `factory_key`)
+  std::string factory_key;  ///< 32 bytes when secured
+  std::chrono::milliseconds timeout{std::chrono::seconds(10)};  ///< first wait for DATA
+  int retries = 3;  ///< STARTs after the first, each after twice the last wait
+};
+
 /// One sink and the network it serves.
 struct WirepasSinkModel {
   std::string sink_id = "sink0";
@@ -64,6 +81,8 @@ struct WirepasSinkModel {
   std::uint32_t app_config_seq = 1;
   bool started = true;
   std::vector<WirepasNodeModel> nodes;
+  /// Nodes that join through this sink by the provisioning protocol.
+  std::vector<WirepasJoiningNodeModel> joining;
 };
 
 /// How a gateway behaves.
@@ -96,7 +115,9 @@ struct WirepasGatewayStats {
   std::uint64_t errors_answered = 0;  ///< responses with a result other than OK
   std::uint64_t uplinks = 0;
   std::uint64_t downlinks_delivered = 0;
-  std::uint64_t ignored = 0;  ///< payloads or topics that were not requests to us
+  std::uint64_t ignored = 0;              ///< payloads or topics that were not requests to us
+  std::uint64_t provisioned = 0;          ///< joining nodes that sent DATA_ACK
+  std::uint64_t provisioning_failed = 0;  ///< joining nodes that gave up (NACK, no DATA)
 };
 
 /// See the file comment.
@@ -105,7 +126,9 @@ class WirepasGateway {
   using Clock = std::chrono::steady_clock;
 
   /// Errors: invalid_argument for an invalid gateway or sink id, duplicate sink ids, no
-  /// sink, more than 2 sinks, or a node address of 0 or 0xFFFFFFFF.
+  /// sink, more than 2 sinks, a node address of 0 or 0xFFFFFFFF, or a joining node with
+  /// a UID of 0 or more than 79 bytes, a method other than 0 or 1, a secured method without
+  /// a 32-byte factory key, a wait of 0 or negative retries.
   static Result<std::unique_ptr<WirepasGateway>> create(WirepasGatewayOptions options,
                                                         std::vector<WirepasSinkModel> sinks);
   ~WirepasGateway();

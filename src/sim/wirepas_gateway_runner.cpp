@@ -37,6 +37,13 @@ std::vector<WirepasSinkModel> sinks_for(const WirepasSimOptions& o, int index) {
     first.nodes.push_back(WirepasNodeModel{static_cast<std::uint32_t>(1000 + n),
                                            static_cast<std::uint8_t>(1 + n % o.max_hops)});
   }
+  for (std::size_t k = static_cast<std::size_t>(index); k < o.joining.size();
+       k += static_cast<std::size_t>(o.gateways)) {
+    auto joiner = o.joining[k];
+    if (joiner.address == 0)
+      joiner.address = static_cast<std::uint32_t>(900000 + k);
+    first.joining.push_back(std::move(joiner));
+  }
   std::vector<WirepasSinkModel> out{first};
   if (o.sinks == 2) {
     WirepasSinkModel second;
@@ -177,6 +184,8 @@ Result<WirepasSimReport> run_wirepas_gateways(const WirepasSimOptions& options,
     report.uplinks += s.uplinks;
     report.downlinks_delivered += s.downlinks_delivered;
     report.ignored += s.ignored;
+    report.provisioned += s.provisioned;
+    report.provisioning_failed += s.provisioning_failed;
   }
   report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return report;

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "sim/wirepas_gateway.hpp"
@@ -35,6 +36,9 @@ struct WirepasSimOptions {
   std::string gateway_prefix = "gw-sim-";  ///< gateway i is `<prefix><i>`
   std::chrono::milliseconds duration{0};   ///< 0: until `stop`
   std::chrono::milliseconds tick{100};     ///< how often uplinks are sent
+  /// Joining nodes (spec §5.3): node k joins through gateway k % gateways, sink0; an
+  /// address of 0 becomes 900000 + k.
+  std::vector<WirepasJoiningNodeModel> joining;
   /// Per-gateway behaviour (`gw_id` is replaced per gateway).
   WirepasGatewayOptions gateway;
 };
@@ -48,7 +52,9 @@ struct WirepasSimReport {
   std::uint64_t uplinks = 0;
   std::uint64_t downlinks_delivered = 0;
   std::uint64_t ignored = 0;
-  std::uint64_t publish_failures = 0;  ///< publishes refused (not connected): dropped
+  std::uint64_t provisioned = 0;          ///< joining nodes that completed provisioning
+  std::uint64_t provisioning_failed = 0;  ///< joining nodes that gave up
+  std::uint64_t publish_failures = 0;     ///< publishes refused (not connected): dropped
   double seconds = 0;
 };
 

@@ -1,12 +1,14 @@
 // `stratus-node wirepas-gateway` against a real mosquitto (issue 20): the retained ONLINE
 // status and its replacement by the last will when the process is killed, OFFLINE after a
-// clean SIGTERM, every request answered with its req_id, and a downlink's echo.
+// clean SIGTERM, every request answered with its req_id, a downlink's echo, and joining
+// nodes that provision themselves through the gateway (the test plays the server).
 // How: mosquitto on a free loopback port (anonymous, plain TCP), the stratus-node binary as
 // a child, and a test MQTT client in the role of a backend.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <fstream>
 #include <functional>
 #include <string>
 
@@ -16,6 +18,7 @@
 #include "system/mosquitto_process.hpp"
 #include "system/mqtt_test_client.hpp"
 #include "wirepas/messages.hpp"
+#include "wirepas/provisioning.hpp"
 #include "wirepas/topics.hpp"
 
 namespace stratus::test {
@@ -189,6 +192,75 @@ TEST_F(WirepasGatewaySystemTest, RequestsAreAnsweredWithTheirReqIdAndDownlinksEc
       },
       0xA1B2C3D4E5F60005ull);
   EXPECT_EQ(refused.wirepas().send_packet_resp().header().res(), pb::INVALID_SINK_ID);
+}
+
+// Joining nodes from a `--joining` file provision themselves through the gateway: the test
+// plays the provisioning server over MQTT (START in, DATA by send_data, DATA_ACK back),
+// then the node reports from its provisioned address.
+TEST_F(WirepasGatewaySystemTest, JoiningNodesProvisionThroughTheGateway) {
+  const auto file = dir_.path() / "joining.yml";
+  std::ofstream(file) << "- uid: plant-node-7\n  method: 1\n  factory_key: \"0x" << [] {
+    std::string hex;
+    for (int i = 0; i < 32; ++i)
+      hex += (i ? " 0x" : "") + std::string(1, "0123456789abcdef"[i >> 4]) +
+             std::string(1, "0123456789abcdef"[i & 15]);
+    return hex;
+  }() << "\"\n  timeout: 30\n";
+  const std::string bin = std::string(std::getenv("STRATUS_BUILD_DIR")) + "/bin/stratus-node";
+  ChildProcess gateways(
+      {bin, "wirepas-gateway", "--mqtt_hostname", "127.0.0.1", "--mqtt_port", std::to_string(port_),
+       "--insecure", "--gateways", "1", "--nodes", "1", "--gateway-prefix", "gw-",
+       "--data_interval", "0", "--joining", file.string()},
+      {}, dir_.path() / "joining.out");
+  auto server = backend("provisioning-server");
+  ASSERT_EQ(server->subscribe("gw-event/received_data/+/+/+/246/255"), 1);
+  ASSERT_EQ(server->subscribe("gw-event/received_data/+/+/+/254/255"), 1);
+  ASSERT_EQ(server->subscribe("gw-response/send_data/#"), 1);
+  namespace prov = wirepas::provisioning;
+  auto start_msg =
+      server->wait_message([](const TestMessage& m) { return m.topic.ends_with("/246/255"); }, 15s);
+  ASSERT_TRUE(start_msg) << gateways.output();
+  const auto event = wirepas::decode(start_msg->payload)->wirepas().packet_received_event();
+  const auto start = std::get<prov::Start>(*prov::decode_frame(event.payload()));
+  EXPECT_EQ(start.uid, "plant-node-7");
+  EXPECT_EQ(event.source_address(), 900000u);
+
+  std::string key;
+  for (int i = 0; i < 32; ++i)
+    key.push_back(static_cast<char>(i));
+  prov::Content content;
+  content.network_address = static_cast<std::uint32_t>(event.network_address());
+  content.network_channel = 1;  // gateway 0's channel
+  content.node_address = 5555;
+  const auto data = prov::seal(*prov::FactoryKey::split(key), start.iv, start.header, 1,
+                               prov::encode_content(content));
+  pb::GenericMessage m;
+  auto* r = m.mutable_wirepas()->mutable_send_packet_req();
+  r->mutable_header()->set_req_id(0x5EED000000000246ull);
+  r->mutable_header()->set_sink_id("sink0");
+  r->set_destination_address(event.source_address());
+  r->set_source_endpoint(prov::kServerEndpoint);
+  r->set_destination_endpoint(prov::kNodeEndpoint);
+  r->set_qos(1);
+  r->set_payload(prov::encode(prov::Frame{data}));
+  ASSERT_TRUE(server->publish("gw-request/send_data/gw-0/sink0", m.SerializeAsString()));
+
+  const auto ack = server->wait_message([&](const TestMessage& msg) {
+    if (!msg.topic.ends_with("/246/255"))
+      return false;
+    auto f = prov::decode_frame(
+        wirepas::decode(msg.payload)->wirepas().packet_received_event().payload());
+    return f && std::holds_alternative<prov::DataAck>(*f);
+  });
+  EXPECT_TRUE(ack) << gateways.output();
+  const auto booted = server->wait_message([](const TestMessage& msg) {
+    return msg.topic.ends_with("/254/255") &&
+           wirepas::decode(msg.payload)->wirepas().packet_received_event().source_address() == 5555;
+  });
+  EXPECT_TRUE(booted) << "the node reports from its provisioned address";
+  const int status = gateways.stop(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << gateways.output();
+  EXPECT_NE(gateways.output().find("1 provisioned"), std::string::npos) << gateways.output();
 }
 
 }  // namespace

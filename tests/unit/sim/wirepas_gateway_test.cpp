@@ -1,7 +1,8 @@
 // The simulated Wirepas gateway (issue 20; spec wirepas.md §1-§2, §3.4): what it publishes
 // on connect and as its will, an answer with the request's req_id to every request of the
 // topic table, the configuration rules, downlinks to the mesh and their echoes and
-// remote-API replies, diagnostics at the sink's interval, and the uplink bound.
+// remote-API replies, diagnostics at the sink's interval, the uplink bound, and joining nodes
+// that provision themselves (START, DATA checked, DATA_ACK, the new address; retries; NACK).
 #include "sim/wirepas_gateway.hpp"
 
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 
 #include "wirepas/messages.hpp"
 #include "wirepas/msap.hpp"
+#include "wirepas/provisioning.hpp"
 #include "wirepas/topics.hpp"
 
 namespace stratus::sim {
@@ -397,6 +399,202 @@ TEST(WirepasGateway, ChunkedScratchpadUploadAndGarbage) {
                              t0)
                   .empty());
   EXPECT_EQ(gw->stats().ignored, before + 5);
+}
+
+// --- joining nodes (spec wirepas.md §5.3) ---
+
+namespace prov = wirepas::provisioning;
+
+const std::string kFactoryKey = [] {
+  std::string k;
+  for (int i = 0; i < 32; ++i)
+    k.push_back(static_cast<char>(0x40 + i));
+  return k;
+}();
+
+std::unique_ptr<WirepasGateway> joining_gateway(std::uint8_t method, int retries = 2) {
+  WirepasGatewayOptions options;
+  options.gw_id = "gw1";
+  options.data_interval = 0ms;
+  WirepasSinkModel sink0;
+  sink0.sink_id = "sink0";
+  sink0.node_address = 1;
+  sink0.network_address = 0x123456;
+  sink0.network_channel = 5;
+  sink0.nodes = {{101, 1}};
+  WirepasJoiningNodeModel j;
+  j.address = 900000;
+  j.hops = 2;
+  j.uid = "joiner-1";
+  j.method = method;
+  j.factory_key = method == 1 ? kFactoryKey : "";
+  j.timeout = 10s;
+  j.retries = retries;
+  sink0.joining = {j};
+  auto gw = WirepasGateway::create(options, {sink0});
+  EXPECT_TRUE(gw) << gw.error().message();
+  return std::move(*gw);
+}
+
+// The provisioning frames the gateway published on 246 → 255 up to `until`, ticking in
+// steps of 100 ms from `from`.
+std::vector<prov::Frame> frames_until(WirepasGateway& gw, Clock::time_point from,
+                                      Clock::time_point until,
+                                      std::vector<pb::PacketReceivedEvent>* events = nullptr) {
+  std::vector<prov::Frame> out;
+  for (auto t = from; t <= until; t += 100ms) {
+    for (const auto& p : gw.tick(t)) {
+      if (!p.topic.starts_with("gw-event/received_data/"))
+        continue;
+      const auto e = read(p).wirepas().packet_received_event();
+      if (events != nullptr)
+        events->push_back(e);
+      if (e.source_endpoint() == prov::kNodeEndpoint &&
+          e.destination_endpoint() == prov::kServerEndpoint) {
+        auto f = prov::decode_frame(e.payload());
+        EXPECT_TRUE(f);
+        if (f)
+          out.push_back(*f);
+      }
+    }
+  }
+  return out;
+}
+
+std::string send_to_joiner(std::uint64_t req_id, std::uint32_t address,
+                           const std::string& payload) {
+  return request(Operation::send_data, req_id, "sink0", [&](auto& w, auto& h) {
+    auto* r = w.mutable_send_packet_req();
+    *r->mutable_header() = h;
+    r->set_destination_address(address);
+    r->set_source_endpoint(prov::kServerEndpoint);
+    r->set_destination_endpoint(prov::kNodeEndpoint);
+    r->set_qos(1);
+    r->set_payload(payload);
+  });
+}
+
+prov::Content content_for(std::uint32_t network, std::uint32_t channel, std::uint32_t node) {
+  prov::Content c;
+  c.encryption_key.fill(0x11);
+  c.authentication_key.fill(0x22);
+  c.network_address = network;
+  c.network_channel = channel;
+  c.node_address = node;
+  c.node_role = 0x02;
+  return c;
+}
+
+TEST(WirepasGateway, ASecuredJoiningNodeTakesItsDataAndAppearsWithItsNewAddress) {
+  auto gw = joining_gateway(1);
+  gw->on_connected(t0);
+  auto starts = frames_until(*gw, t0, t0 + 2s);
+  ASSERT_EQ(starts.size(), 1u);
+  const auto start = std::get<prov::Start>(starts[0]);
+  EXPECT_EQ(start.header.node_address, 900000u);
+  EXPECT_EQ(start.method, 1);
+  EXPECT_EQ(start.uid, "joiner-1");
+
+  // The server's DATA, sealed with the factory key and the START's IV.
+  const auto key = *prov::FactoryKey::split(kFactoryKey);
+  const auto data = prov::seal(key, start.iv, start.header, 0x7001,
+                               prov::encode_content(content_for(0x123456, 5, 4242)));
+  const auto answer =
+      gw->on_message(topic(Operation::send_data, "sink0"),
+                     send_to_joiner(77, 900000, prov::encode(prov::Frame{data})), t0 + 2s);
+  pb::GenericMessage keep;
+  EXPECT_EQ(response_header(answer, keep).res(), pb::OK);
+
+  std::vector<pb::PacketReceivedEvent> events;
+  const auto after = frames_until(*gw, t0 + 2s, t0 + 4s, &events);
+  ASSERT_EQ(after.size(), 1u);
+  const auto ack = std::get<prov::DataAck>(after[0]);
+  EXPECT_EQ(ack.header, start.header);
+  EXPECT_EQ(gw->stats().provisioned, 1u);
+  // After its reboot it speaks with the provisioned address: boot diagnostics from 4242.
+  bool booted = false;
+  for (const auto& e : events)
+    booted = booted || (e.source_address() == 4242 && e.source_endpoint() == 254);
+  EXPECT_TRUE(booted);
+  EXPECT_TRUE(frames_until(*gw, t0 + 4s, t0 + 60s).empty()) << "no START after success";
+}
+
+TEST(WirepasGateway, AnUnsecuredJoiningNodeOutsideThisNetworkLeaves) {
+  auto gw = joining_gateway(0);
+  gw->on_connected(t0);
+  auto starts = frames_until(*gw, t0, t0 + 2s);
+  ASSERT_EQ(starts.size(), 1u);
+  const auto start = std::get<prov::Start>(starts[0]);
+  EXPECT_EQ(start.method, 0);
+  const prov::Data data{start.header, 0, 9, prov::encode_content(content_for(0x777777, 9, 4243))};
+  gw->on_message(topic(Operation::send_data, "sink0"),
+                 send_to_joiner(78, 900000, prov::encode(prov::Frame{data})), t0 + 2s);
+  std::vector<pb::PacketReceivedEvent> events;
+  const auto after = frames_until(*gw, t0 + 2s, t0 + 70s, &events);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<prov::DataAck>(after[0]));
+  for (const auto& e : events)
+    EXPECT_NE(e.source_address(), 4243u) << "it joined another network";
+}
+
+TEST(WirepasGateway, AJoiningNodeRetriesWithDoubledWaitsThenGivesUp) {
+  auto gw = joining_gateway(1, 2);
+  gw->on_connected(t0);
+  std::vector<Clock::time_point> sent;
+  for (auto t = t0; t <= t0 + 120s; t += 100ms) {
+    for (const auto& p : gw->tick(t)) {
+      if (p.topic.ends_with("/246/255"))
+        sent.push_back(t);
+    }
+  }
+  ASSERT_EQ(sent.size(), 3u) << "one START and two retries";
+  const auto gap1 = sent[1] - sent[0], gap2 = sent[2] - sent[1];
+  EXPECT_NEAR(std::chrono::duration<double>(gap1).count(), 10, 0.5);
+  EXPECT_NEAR(std::chrono::duration<double>(gap2).count(), 20, 0.5);
+  EXPECT_EQ(gw->stats().provisioning_failed, 1u);
+}
+
+TEST(WirepasGateway, ABadDataIsAFailedTryAndANackEndsTheAttempt) {
+  auto gw = joining_gateway(1, 3);
+  gw->on_connected(t0);
+  const auto start = std::get<prov::Start>(frames_until(*gw, t0, t0 + 2s).at(0));
+  // Sealed with another key: the MIC fails, the node sends START again at once.
+  const auto wrong = *prov::FactoryKey::split(std::string(32, '\x01'));
+  const auto bad = prov::seal(wrong, start.iv, start.header, 1,
+                              prov::encode_content(content_for(0x123456, 5, 4242)));
+  gw->on_message(topic(Operation::send_data, "sink0"),
+                 send_to_joiner(79, 900000, prov::encode(prov::Frame{bad})), t0 + 2s);
+  auto again = frames_until(*gw, t0 + 2s, t0 + 3s);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(std::get<prov::Start>(again[0]).iv, start.iv) << "same session, same IV";
+  // Garbage and another session's frames count the same way; a NACK ends it.
+  gw->on_message(topic(Operation::send_data, "sink0"), send_to_joiner(80, 900000, "\x02"), t0 + 3s);
+  ASSERT_EQ(frames_until(*gw, t0 + 3s, t0 + 4s).size(), 1u);
+  const prov::Nack nack{start.header, 0};
+  gw->on_message(topic(Operation::send_data, "sink0"),
+                 send_to_joiner(81, 900000, prov::encode(prov::Frame{nack})), t0 + 4s);
+  EXPECT_TRUE(frames_until(*gw, t0 + 4s, t0 + 120s).empty());
+  EXPECT_EQ(gw->stats().provisioning_failed, 1u);
+  EXPECT_EQ(gw->stats().provisioned, 0u);
+}
+
+TEST(WirepasGateway, JoiningNodesAreValidated) {
+  WirepasSinkModel sink;
+  WirepasJoiningNodeModel j;
+  j.address = 5;
+  j.uid = "u";
+  j.method = 1;
+  j.factory_key = "short";
+  sink.joining = {j};
+  EXPECT_FALSE(WirepasGateway::create({}, {sink}));
+  sink.joining[0].factory_key = kFactoryKey;
+  sink.joining[0].uid = std::string(80, 'u');
+  EXPECT_FALSE(WirepasGateway::create({}, {sink}));
+  sink.joining[0].uid = "u";
+  sink.joining[0].method = 3;
+  EXPECT_FALSE(WirepasGateway::create({}, {sink}));
+  sink.joining[0].method = 0;
+  EXPECT_TRUE(WirepasGateway::create({}, {sink}));
 }
 
 }  // namespace
