@@ -34,6 +34,13 @@ pkg_check_modules(MOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 # Wirepas CBOR diagnostics (endpoint 247, src/wirepas/apdu.cpp)
 pkg_check_modules(CBOR REQUIRED IMPORTED_TARGET libcbor)
+# fluentd's forward protocol (src/console/fluentd.cpp): MessagePack by msgpuck (libmsgpuck-dev;
+# Debian's msgpack-c++ needs Boost 1.74's headers, which conflict with Boost 1.81).
+find_path(MSGPUCK_INCLUDE_DIR msgpuck.h REQUIRED)
+find_library(MSGPUCK_LIBRARY NAMES libmsgpuck.a msgpuck REQUIRED)
+add_library(msgpuck::msgpuck UNKNOWN IMPORTED)
+set_target_properties(msgpuck::msgpuck PROPERTIES IMPORTED_LOCATION "${MSGPUCK_LIBRARY}"
+  INTERFACE_INCLUDE_DIRECTORIES "${MSGPUCK_INCLUDE_DIR}")
 
 # mosquitto-dev ships the broker plugin headers (mosquitto_broker.h, mosquitto_plugin.h).
 find_path(MOSQUITTO_BROKER_INCLUDE_DIR mosquitto_broker.h REQUIRED)

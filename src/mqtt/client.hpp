@@ -30,6 +30,9 @@ struct TlsOptions {
   std::string ca_file;
   std::string cert_file;
   std::string key_file;
+  /// Accept a server certificate that chains to the CA but names another host (the Wirepas
+  /// console's `mqtt_allow_untrusted`). Never set by stratusd.
+  bool skip_hostname_check = false;
 };
 
 /// Connection settings. Durations as std::chrono types.

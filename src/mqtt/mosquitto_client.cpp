@@ -97,12 +97,14 @@ class MosquittoClient final : public Client {
       if (rc != MOSQ_ERR_SUCCESS)
         return fail(to_error(rc, "TLS settings"));
       mosquitto_tls_opts_set(mosq_, 1, "tlsv1.2", nullptr);
+      if (tls.skip_hostname_check)
+        mosquitto_tls_insecure_set(mosq_, true);
     }
     if (options_.will) {
       const auto& will = *options_.will;
-      const int rc = mosquitto_will_set(mosq_, will.topic.c_str(),
-                                        static_cast<int>(will.payload.size()),
-                                        will.payload.data(), will.qos, will.retain);
+      const int rc =
+          mosquitto_will_set(mosq_, will.topic.c_str(), static_cast<int>(will.payload.size()),
+                             will.payload.data(), will.qos, will.retain);
       if (rc != MOSQ_ERR_SUCCESS)
         return fail(to_error(rc, "last will"));
     }

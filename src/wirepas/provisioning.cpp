@@ -430,4 +430,39 @@ Result<std::string> open(const FactoryKey& key, const Iv& iv, const Data& data) 
   return std::string(cbor);
 }
 
+Result<std::string> parse_byte_string(std::string_view text) {
+  if (text.size() < 2 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X'))
+    return std::string(text);
+  std::string digits;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '0' && i + 1 < text.size() && (text[i + 1] == 'x' || text[i + 1] == 'X')) {
+      ++i;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+      continue;
+    digits.push_back(c);
+  }
+  if (digits.size() % 2 != 0)
+    return fail(errc::invalid_argument,
+                "\"" + std::string(text) + "\" has an odd number of hex digits");
+  const auto nibble = [](char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+  };
+  std::string out;
+  out.reserve(digits.size() / 2);
+  for (std::size_t i = 0; i < digits.size(); i += 2) {
+    const int hi = nibble(digits[i]);
+    const int lo = nibble(digits[i + 1]);
+    if (hi < 0 || lo < 0)
+      return fail(errc::invalid_argument, "\"" + std::string(text) + "\" is not hex");
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
 }  // namespace stratus::wirepas::provisioning

@@ -174,4 +174,11 @@ struct FactoryKey {
 /// MIC does not match (wrong key, IV or tampered frame).
 [[nodiscard]] Result<std::string> open(const FactoryKey& key, const Iv& iv, const Data& data);
 
+/// A byte string as the Wirepas provisioning tools write them in YAML (the server's
+/// `convert_to_bytes`, spec §5.3): text that starts with `0x` or `0X` is hex, every `0x`
+/// prefix and all white space removed ("0x01 0x02", "0x0102" and "0x01 0X02" are 01 02);
+/// any other text is its own UTF-8 bytes. Errors: invalid_argument for an odd number of hex
+/// digits or a character that is not one. Pure.
+[[nodiscard]] Result<std::string> parse_byte_string(std::string_view text);
+
 }  // namespace stratus::wirepas::provisioning

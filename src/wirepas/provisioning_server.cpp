@@ -45,6 +45,7 @@ void ProvisioningServer::finish(const SessionKey& key, FinalStatus status, Actio
 void ProvisioningServer::send(const SessionKey& key, Session& session, Actions& out) {
   pending_.erase(session.req_id);
   session.req_id = new_request_id();
+  session.sent_via = session.origin.gw_id;
   pending_[session.req_id] = key;
   out.sends.push_back(Send{session.req_id, session.origin.gw_id, session.origin.sink_id,
                            key.source_address, session.payload});
@@ -172,6 +173,13 @@ Actions ProvisioningServer::tick(Clock::time_point now) {
     out.finished.insert(out.finished.end(), more.finished.begin(), more.finished.end());
   }
   return out;
+}
+
+std::optional<std::string_view> ProvisioningServer::gateway_of(std::uint64_t req_id) const {
+  const auto p = pending_.find(req_id);
+  if (p == pending_.end())
+    return std::nullopt;
+  return std::string_view(sessions_.at(p->second).sent_via);
 }
 
 std::optional<ProvisioningServer::Clock::time_point> ProvisioningServer::next_wakeup() const {

@@ -122,6 +122,9 @@ class ProvisioningServer {
   Actions tick(Clock::time_point now);
   /// The earliest deadline (nullopt: no session waits).
   [[nodiscard]] std::optional<Clock::time_point> next_wakeup() const;
+  /// The gateway a `send_data` in flight was published to (nullopt: no such `req_id`), so
+  /// the driver matches a response by `req_id` and gateway as the API requires (spec §1.1).
+  [[nodiscard]] std::optional<std::string_view> gateway_of(std::uint64_t req_id) const;
   /// Sessions open now.
   [[nodiscard]] std::size_t sessions() const noexcept { return sessions_.size(); }
 
@@ -134,6 +137,7 @@ class ProvisioningServer {
     std::uint16_t counter = 0;
     std::string payload;  // the frame being sent
     std::uint64_t req_id = 0;
+    std::string sent_via;  // gateway of the send in flight
     int send_failures = 0;
     NackReason nack{};
     Clock::time_point deadline{};

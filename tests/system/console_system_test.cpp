@@ -1,0 +1,118 @@
+// `stratus-console --command … --json` against simulated gateways on a real mosquitto
+// (issue 21 item 4): the non-interactive console as a CI job uses it — the gateways and
+// sinks listed, a ping answered by every node, exit status 0; a command that fails makes
+// the exit status 1 and says why; commands typed on standard input work the same.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "broker/ports.hpp"
+#include "support/child_process.hpp"
+#include "support/temp_dir.hpp"
+#include "system/mosquitto_process.hpp"
+#include "system/mqtt_test_client.hpp"
+
+namespace stratus::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ConsoleSystemTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::signal(SIGPIPE, SIG_IGN);
+    port_ = *broker::pick_free_port("127.0.0.1");
+    broker_ = std::make_unique<MosquittoProcess>(dir_.path(), port_, "allow_anonymous true\n");
+    ASSERT_TRUE(broker_->start()) << broker_->log();
+    gateways_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{bin("stratus-node"), "wirepas-gateway", "--mqtt_hostname",
+                                 "127.0.0.1", "--mqtt_port", std::to_string(port_), "--insecure",
+                                 "--gateways", "2", "--nodes", "5", "--sinks", "2",
+                                 "--gateway-prefix", "gw-", "--data_interval", "0"},
+        std::vector<std::string>{}, dir_.path() / "gateways.out");
+    // Both gateways are up once their retained ONLINE statuses are on the broker.
+    TestMqttOptions o;
+    o.port = port_;
+    o.client_id = "watcher";
+    TestMqttClient watcher(o);
+    ASSERT_EQ(watcher.connect(), 0);
+    ASSERT_EQ(watcher.subscribe("gw-event/status/+"), 1);
+    for (const char* gw : {"gw-event/status/gw-0", "gw-event/status/gw-1"}) {
+      ASSERT_TRUE(watcher.wait_message([gw](const TestMessage& m) { return m.topic == gw; }, 15s))
+          << gateways_->output();
+    }
+  }
+
+  static std::string bin(const std::string& name) {
+    return std::string(std::getenv("STRATUS_BUILD_DIR")) + "/bin/" + name;
+  }
+
+  // Runs the console with `extra` arguments; returns (exit status, stdout+stderr).
+  std::pair<int, std::string> console(std::vector<std::string> extra, const std::string& name) {
+    std::vector<std::string> argv = {bin("stratus-console"), "--mqtt_hostname",     "127.0.0.1",
+                                     "--mqtt_port",          std::to_string(port_), "--insecure"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    ChildProcess c(argv, {}, dir_.path() / name);
+    const int status = c.stop(0, 30s);  // signal 0: wait for it to finish
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, c.output()};
+  }
+
+  TempDir dir_;
+  std::uint16_t port_ = 0;
+  std::unique_ptr<MosquittoProcess> broker_;
+  std::unique_ptr<ChildProcess> gateways_;
+};
+
+TEST_F(ConsoleSystemTest, CommandsRunAgainstTheMeshAndSetTheExitStatus) {
+  const auto [status, out] = console(
+      {"--json", "--command", "gateways", "--command", "set_gateway gw-1", "--command",
+       "set_sink sink0", "--command", "ping timeout=1", "--command", "gateway_configuration"},
+      "json.out");
+  ASSERT_EQ(status, 0) << out;
+  std::istringstream lines(out);
+  std::vector<boost::json::object> results;
+  for (std::string line; std::getline(lines, line);)
+    results.push_back(boost::json::parse(line).as_object());
+  ASSERT_EQ(results.size(), 5u) << out;
+  const auto& gws = results[0].at("gateways").as_array();
+  ASSERT_EQ(gws.size(), 2u) << out;
+  EXPECT_EQ(gws[1].at("gw_id").as_string(), "gw-1");
+  EXPECT_EQ(gws[1].at("state").as_string(), "online");
+  EXPECT_EQ(gws[1].at("sinks").as_array().size(), 2u);
+  EXPECT_EQ(results[3].at("replies").as_array().size(), 6u) << out;  // 5 nodes and the sink
+  const auto& sinks = results[4].at("gateways").as_array().at(0).at("sinks").as_array();
+  ASSERT_EQ(sinks.size(), 2u);
+  EXPECT_FALSE(sinks[1].as_object().contains("network_address"));  // shipped unconfigured
+
+  const auto [failed, why] = console({"--command", "set_sink sink0"}, "fail.out");
+  EXPECT_EQ(failed, 1) << why;
+  EXPECT_NE(why.find("Command FAIL. Set gateway first."), std::string::npos) << why;
+
+  const auto script = dir_.path() / "commands.txt";
+  std::ofstream(script)
+      << "# a comment\nset_gateway gw-0\nset_sink sink0\n\nsend_data 50 50 1000 cafe\n";
+  const auto [ok, text] = console({"--script", script.string()}, "script.out");
+  EXPECT_EQ(ok, 0) << text;
+  EXPECT_NE(text.find("send_data GW_RES_OK"), std::string::npos) << text;
+}
+
+TEST_F(ConsoleSystemTest, AnUnreachableBrokerIsAClearError) {
+  const auto port = *broker::pick_free_port("127.0.0.1");
+  ChildProcess c(
+      {bin("stratus-console"), "--mqtt_hostname", "127.0.0.1", "--mqtt_port", std::to_string(port),
+       "--insecure", "--connect-timeout", "1", "--command", "gateways"},
+      {}, dir_.path() / "down.out");
+  const int status = c.stop(0, 20s);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << c.output();
+  EXPECT_NE(c.output().find("error: cannot connect to 127.0.0.1:" + std::to_string(port)),
+            std::string::npos)
+      << c.output();
+}
+
+}  // namespace
+}  // namespace stratus::test

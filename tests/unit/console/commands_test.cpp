@@ -1,0 +1,281 @@
+// The console's gateway commands (issue 21 items 3-4; spec wirepas.md §3.3) against a
+// simulated gateway (sim::WirepasGateway, sans-I/O) behind a `Link` that plays the broker:
+// what the console publishes reaches the gateway, what the gateway publishes reaches the
+// console (retained events included). Listings, the configuration table with an
+// unconfigured sink, app config set and refused for a stale sequence, a downlink echoed,
+// ping answered by every node with a hop histogram, scratchpad status, clearing an
+// offline gateway, JSON output, and the failures: unknown commands, bad arguments, no
+// selection, no answer in time.
+#include "console/commands.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <deque>
+#include <sstream>
+#include <thread>
+
+#include "sim/wirepas_gateway.hpp"
+
+namespace stratus::console {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The broker between the console and one simulated gateway.
+class SimLink : public Link {
+ public:
+  explicit SimLink(std::unique_ptr<sim::WirepasGateway> gw) : gw_(std::move(gw)) {
+    for (auto& p : gw_->on_connected(Clock::now()))
+      queue_.push_back(std::move(p));
+  }
+  void attach(Console* console) { console_ = console; }
+  // The gateway's published statuses are withheld from then on (a gateway gone silent).
+  void mute() { muted_ = true; }
+  int publishes = 0;
+
+  Result<void> publish(std::string_view topic, std::string_view payload, int qos,
+                       bool retain) override {
+    ++publishes;
+    if (topic.starts_with("gw-event/")) {  // a backend's own event (a cleared status)
+      queue_.push_back({std::string(topic), std::string(payload), qos, retain});
+      return {};
+    }
+    if (!muted_) {
+      for (auto& p : gw_->on_message(topic, payload, Clock::now()))
+        queue_.push_back(std::move(p));
+    }
+    return {};
+  }
+
+  void pump(Clock::time_point until, const std::function<bool()>& done) override {
+    while (!done()) {
+      if (!muted_) {
+        for (auto& p : gw_->tick(Clock::now()))
+          queue_.push_back(std::move(p));
+      }
+      while (!queue_.empty()) {
+        auto p = std::move(queue_.front());
+        queue_.pop_front();
+        console_->on_message(p.topic, p.payload);
+        if (done())
+          return;
+      }
+      if (Clock::now() >= until)
+        return;
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+
+  void deliver(const std::string& topic, const std::string& payload) {
+    console_->on_message(topic, payload);
+  }
+
+ private:
+  std::unique_ptr<sim::WirepasGateway> gw_;
+  std::deque<sim::WirepasPublish> queue_;
+  Console* console_ = nullptr;
+  bool muted_ = false;
+};
+
+std::unique_ptr<sim::WirepasGateway> gateway() {
+  sim::WirepasGatewayOptions o;
+  o.gw_id = "gw-1";
+  o.data_interval = 0ms;  // no application traffic: only what the test asks for
+  o.per_hop = 1ms;
+  sim::WirepasSinkModel sink;
+  sink.sink_id = "sink0";
+  sink.diag_interval_s = 0;
+  for (std::uint32_t i = 0; i < 6; ++i)
+    sink.nodes.push_back(sim::WirepasNodeModel{1000 + i, static_cast<std::uint8_t>(1 + i % 3)});
+  sim::WirepasSinkModel spare;
+  spare.sink_id = "sink1";
+  spare.configured = false;
+  auto gw = sim::WirepasGateway::create(o, {sink, spare});
+  EXPECT_TRUE(gw) << gw.error().context;
+  return std::move(*gw);
+}
+
+class ConsoleCommandsTest : public ::testing::Test {
+ protected:
+  explicit ConsoleCommandsTest(bool json = false) : link_(gateway()) {
+    ConsoleOptions o;
+    o.json = json;
+    o.silence_timeout = 300ms;
+    o.request_timeout = 2s;
+    o.settings_lines = {"mqtt_hostname: broker", "mqtt_password: ********"};
+    console_ = std::make_unique<Console>(link_, o, out_);
+    link_.attach(console_.get());
+    link_.pump(Link::Clock::now(), [] { return false; });  // the retained status
+  }
+
+  // Runs `line`; returns its output.
+  std::string run(const std::string& line, bool expect_ok = true) {
+    out_.str("");
+    const bool ok = console_->run(line);
+    EXPECT_EQ(ok, expect_ok) << line << "\n" << out_.str();
+    return out_.str();
+  }
+
+  SimLink link_;
+  std::ostringstream out_;
+  std::unique_ptr<Console> console_;
+};
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST_F(ConsoleCommandsTest, ListsWhatTheStatusSaid) {
+  auto out = run("gateways");
+  EXPECT_TRUE(has(out, "Printing all encountered gateways of MQTT broker")) << out;
+  EXPECT_TRUE(has(out, "gw-1             ( sink0 sink1 ) online since ")) << out;
+  out = run("sinks");
+  EXPECT_TRUE(has(out, "sink0 ( gw-1 )\nsink1 ( gw-1 )")) << out;
+  out = run("networks");
+  EXPECT_TRUE(has(out, "Printing all encountered networks of MQTT\n1193046\n")) << out;
+  EXPECT_EQ(run("ls"), out);
+  EXPECT_TRUE(has(run("list gateways"), "gw-1 "));
+  out = run("selection");
+  EXPECT_EQ(out, "sink : None\ngateway : None\nnetwork : None\n");
+  EXPECT_TRUE(has(run("help"), "gateway_configuration"));
+  EXPECT_EQ(run("settings"), "mqtt_hostname: broker\nmqtt_password: ********\n");
+}
+
+TEST_F(ConsoleCommandsTest, ConfigurationTableShowsAnUnconfiguredSinkWithoutFailing) {
+  const auto out = run("gateway_configuration");
+  EXPECT_TRUE(has(out, "Requesting configuration for gateway 'gw-1'..")) << out;
+  EXPECT_TRUE(has(out, "Sink: sink0\n  nw address            1193046\n")) << out;
+  EXPECT_TRUE(has(out, "Sink: sink1\n  nw address            -\n")) << out;
+  EXPECT_TRUE(has(out, "  started               yes")) << out;
+}
+
+TEST_F(ConsoleCommandsTest, AppConfigIsSetThenRefusedForAStaleSequence) {
+  run("set_app_config app_config_seq=2 app_config_data=0102", false);  // no sink selected
+  run("set_gateway gw-1");
+  run("set_sink sink0");
+  EXPECT_TRUE(has(console_->prompt(), "| stratus-console:gw-1:sink0 > "));
+  auto out = run("set_app_config app_config_seq=5 app_config_data=cafe app_config_diag=30");
+  EXPECT_TRUE(has(out, "Command Ok.")) << out;
+  out = run("set_app_config 5 beef", false);  // positional, the same sequence again
+  EXPECT_TRUE(has(out, "Command FAIL. Invalid sequence number.")) << out;
+  out = run("set_app_config app_config_seq=6 app_config_data=xyz", false);
+  EXPECT_TRUE(has(out, "Check app config data parameter")) << out;
+  // The change reached the map through the gateway's configuration messages.
+  run("gateway_configuration");
+  const auto& sink = console_->map().gateways().at("gw-1").sinks.at("sink0");
+  EXPECT_EQ(sink.config.app_config().seq(), 5u);
+  EXPECT_EQ(sink.config.app_config().app_config_data(), "\xca\xfe");
+}
+
+TEST_F(ConsoleCommandsTest, SinkConfigIsAppliedOrRefused) {
+  run("set_gateway gw-1");
+  run("set_sink sink1");
+  auto out =
+      run("set_sink_config node_role=17 node_address=7 network_address=0x123 "
+          "network_channel=3 started=1");
+  EXPECT_TRUE(has(out, "Command OK.")) << out;
+  out = run("set_config", false);
+  EXPECT_TRUE(has(out, "Command FAIL. Config not valid.")) << out;
+  out = run("set_sink_config node_role=99", false);
+  EXPECT_TRUE(has(out, "Config not valid: node_role")) << out;
+}
+
+TEST_F(ConsoleCommandsTest, DownlinkIsAnsweredAndItsEchoSeen) {
+  run("set_gateway gw-1");
+  run("set_sink sink0");
+  const auto out = run("send_data 50 50 1003 68656c6c6f");
+  EXPECT_TRUE(has(out, "send_data GW_RES_OK")) << out;
+  link_.pump(Link::Clock::now() + 200ms, [this] {
+    return console_->map().nodes().contains(NodeKey{0x123456, 1003});
+  });
+  ASSERT_TRUE(console_->map().nodes().contains(NodeKey{0x123456, 1003}));
+  EXPECT_EQ(console_->map().nodes().at(NodeKey{0x123456, 1003}).packets, 1u);
+}
+
+TEST_F(ConsoleCommandsTest, PingIsAnsweredByEveryNodeWithAHopHistogram) {
+  run("set_gateway gw-1");
+  run("set_sink sink0");
+  const auto out = run("ping timeout=1");
+  EXPECT_TRUE(has(out, "ping resp from node address 1000")) << out;
+  // The sink answers too, from hop 0.
+  EXPECT_TRUE(has(out,
+                  "| Hop count 0 : *\n| Hop count 1 : **\n| Hop count 2 : **\n"
+                  "| Hop count 3 : **\n"))
+      << out;
+  EXPECT_TRUE(has(out, "C = 12\n")) << out;
+  EXPECT_TRUE(has(out, "Ok response received from 7 node(s).")) << out;
+  EXPECT_TRUE(has(run("nodes"), "( 1 1000 1001 1002 1003 1004 1005 )\nTotal 7 nodes"));
+}
+
+TEST_F(ConsoleCommandsTest, ScratchpadStatusOfTheSink) {
+  run("set_gateway gw-1");
+  run("set_sink sink0");
+  const auto out = run("scratchpad_check_sink");
+  EXPECT_TRUE(has(out, "Firmware:\n  area id: 0x")) << out;
+}
+
+TEST_F(ConsoleCommandsTest, FailuresAreClearAndChangeNothing) {
+  EXPECT_TRUE(has(run("frobnicate", false), "Unknown command: frobnicate"));
+  EXPECT_TRUE(has(run("set_sink sink0", false), "Set gateway first"));
+  EXPECT_TRUE(has(run("gateways extra", true), "gw-1"));  // listings take no arguments
+  run("set_gateway gw-1");
+  run("set_sink sink0");
+  EXPECT_TRUE(has(run("send_data 1 2", false), "Give source_endpoint"));
+  EXPECT_TRUE(has(run("send_data 1 1 5 00 qos=2", false), "qos 0|1"));
+  EXPECT_TRUE(has(run("ping 1 2", false), "unexpected argument \"2\""));
+  EXPECT_TRUE(run("") == "");
+  // A gateway that stopped answering: the request times out.
+  link_.mute();
+  const auto out = run("scratchpad_status timeout=0", false);
+  EXPECT_TRUE(has(out, "Error got no reply for gw-1 in time. Time waited 0 secs.")) << out;
+}
+
+TEST_F(ConsoleCommandsTest, OfflineGatewaysAreClearedByAnEmptyRetainedStatus) {
+  EXPECT_TRUE(has(run("clear_offline_gateways"), "Command ok. No action needed."));
+  auto offline = wirepas::pb::GenericMessage();
+  auto* s = offline.mutable_wirepas()->mutable_status_event();
+  s->mutable_header()->set_gw_id("gw-2");
+  s->mutable_header()->set_event_id(5);
+  s->set_version(1);
+  s->set_state(wirepas::pb::OFF);
+  link_.deliver("gw-event/status/gw-2", offline.SerializeAsString());
+  const auto out = run("clear_offline_gateways");
+  EXPECT_TRUE(has(out, "sending clear for gateway gw-2\nCommand ok. Offline GW count was 1."))
+      << out;
+  link_.pump(Link::Clock::now(), [] { return false; });  // the cleared status comes back
+  EXPECT_FALSE(console_->map().gateways().contains("gw-2"));
+  EXPECT_TRUE(console_->map().gateways().contains("gw-1"));
+  // Garbage and non-numeric topic levels are reported nowhere and change nothing.
+  link_.deliver("gw-event/status/gw-3", "\xff\x01garbage");
+  link_.deliver("gw-event/received_data/gw-1/sink0/net/1/1", offline.SerializeAsString());
+  EXPECT_EQ(console_->map().gateways().size(), 1u);
+}
+
+class ConsoleJsonTest : public ConsoleCommandsTest {
+ protected:
+  ConsoleJsonTest() : ConsoleCommandsTest(true) {}
+};
+
+TEST_F(ConsoleJsonTest, EachCommandPrintsOneObject) {
+  auto v = boost::json::parse(run("gateways")).as_object();
+  EXPECT_EQ(v.at("command").as_string(), "gateways");
+  EXPECT_TRUE(v.at("ok").as_bool());
+  const auto& gw = v.at("gateways").as_array().at(0).as_object();
+  EXPECT_EQ(gw.at("gw_id").as_string(), "gw-1");
+  EXPECT_EQ(gw.at("state").as_string(), "online");
+  EXPECT_EQ(gw.at("sinks").as_array().size(), 2u);
+
+  v = boost::json::parse(run("set_sink sink0", false)).as_object();
+  EXPECT_FALSE(v.at("ok").as_bool());
+  EXPECT_EQ(v.at("error").as_string(), "Command FAIL. Set gateway first.");
+
+  run("set_gateway gw-1");
+  run("set_sink sink0");
+  v = boost::json::parse(run("ping timeout=1")).as_object();
+  EXPECT_EQ(v.at("replies").as_array().size(), 7u);  // six nodes and the sink
+  EXPECT_EQ(v.at("hop_histogram").at("2").to_number<int>(), 2);
+}
+
+}  // namespace
+}  // namespace stratus::console
