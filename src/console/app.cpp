@@ -17,6 +17,7 @@
 #include <ostream>
 #include <thread>
 
+#include "console/capture.hpp"
 #include "console/commands.hpp"
 #include "console/mqtt_link.hpp"
 #include "console/provisioning_server.hpp"
@@ -140,6 +141,7 @@ struct ConsoleArgs {
   bool json = false;
   double settle_s = 1;
   double connect_timeout_s = 15;
+  std::string capture;  // --capture: every message from the first one
 };
 
 std::vector<std::string> read_script(const std::string& path, std::string& error) {
@@ -156,6 +158,85 @@ std::vector<std::string> read_script(const std::string& path, std::string& error
     lines.push_back(line);
   }
   return lines;
+}
+
+// Standard input, read on a thread of its own so the map stays current while the user
+// types; `bye`, `q` or end of input end at once (the reader is left blocked, not joined).
+struct Lines {
+  std::mutex mutex;
+  std::deque<std::string> queue;
+  bool eof = false;
+  bool started = false;
+  bool interrupt = false;  // a line arrived while a loop command ran (and was taken)
+};
+
+std::shared_ptr<Lines> standard_input() {
+  return std::make_shared<Lines>();
+}
+
+void start_reading(const std::shared_ptr<Lines>& in) {
+  in->started = true;
+  std::thread([in] {
+    for (std::string line; std::getline(std::cin, line);) {
+      const std::lock_guard lock(in->mutex);
+      in->queue.push_back(line);
+    }
+    const std::lock_guard lock(in->mutex);
+    in->eof = true;
+  }).detach();
+}
+
+// What ends a loop command typed at the prompt: any line (taken, as the original did).
+std::function<bool()> interrupter(const std::shared_ptr<Lines>& in) {
+  return [in] {
+    const std::lock_guard lock(in->mutex);
+    if (!in->interrupt && !in->queue.empty()) {
+      in->queue.pop_front();
+      in->interrupt = true;
+    }
+    return in->interrupt;
+  };
+}
+
+// Runs `lines` in order (exit 1 when one fails), or without any, lines from standard input
+// with a prompt when it is a terminal, until bye, q or end of input.
+int drive(Environment& env, Console& shell, Link& link, const std::vector<std::string>& lines,
+          const std::shared_ptr<Lines>& in) {
+  bool all = true;
+  if (!lines.empty()) {
+    for (const auto& line : lines) {
+      link.pump(Link::Clock::now(), [] { return false; });  // what arrived meanwhile
+      if (line == "bye" || line == "q")
+        break;
+      all = shell.run(line) && all;
+    }
+    return all ? 0 : 1;
+  }
+  start_reading(in);
+  const bool tty = ::isatty(STDIN_FILENO) != 0;
+  for (;;) {
+    if (tty)
+      env.out << shell.prompt() << std::flush;
+    std::optional<std::string> line;
+    link.pump(Link::Clock::time_point::max(), [&in, &line] {
+      const std::lock_guard lock(in->mutex);
+      if (!in->queue.empty()) {
+        line = std::move(in->queue.front());
+        in->queue.pop_front();
+      }
+      return line.has_value() || in->eof;
+    });
+    if (!line || *line == "bye" || *line == "q")
+      break;
+    {
+      const std::lock_guard lock(in->mutex);
+      in->interrupt = false;
+    }
+    all = shell.run(*line) && all;
+  }
+  if (tty)
+    env.out << "Thank you for using stratus-console" << std::endl;
+  return all ? 0 : 1;
 }
 
 // The console: the commands of --command and --script in order (exit 1 when one fails),
@@ -176,6 +257,9 @@ int run_console(Environment& env, ConsoleArgs& a, SettingsParser& parser) {
   }
   ConsoleOptions options;
   options.json = a.json;
+  auto in = standard_input();
+  if (a.commands.empty() && script.empty())
+    options.interrupted = interrupter(in);
   for (auto& line : parser.describe()) {
     if (line.rfind("mqtt_", 0) == 0)
       options.settings_lines.push_back(std::move(line));
@@ -212,9 +296,9 @@ int run_console(Environment& env, ConsoleArgs& a, SettingsParser& parser) {
   auto link = MqttLink::start(
       a.mqtt, "stratus-console-" + std::string(host) + "-" + std::to_string(::getpid()),
       std::move(filters),
-      [&console](const std::string& topic, const std::string& payload) {
+      [&console](const std::string& topic, const std::string& payload, int qos, bool retain) {
         if (console != nullptr)
-          console->on_message(topic, payload);
+          console->on_message(topic, payload, qos, retain);
       },
       [&env, threshold](bool connected, const std::string& reason) {
         if (!connected && level_rank("WARNING") >= threshold)
@@ -226,6 +310,12 @@ int run_console(Environment& env, ConsoleArgs& a, SettingsParser& parser) {
   }
   Console shell(**link, options, env.out);
   console = &shell;
+  if (!a.capture.empty()) {
+    if (auto started = shell.start_capture(a.capture); !started) {
+      env.err << "error: " << started.error().context << "\n";
+      return 1;
+    }
+  }
   const auto deadline =
       Link::Clock::now() +
       std::chrono::milliseconds(static_cast<std::int64_t>(a.connect_timeout_s * 1000));
@@ -240,54 +330,95 @@ int run_console(Environment& env, ConsoleArgs& a, SettingsParser& parser) {
 
   std::vector<std::string> lines = a.commands;
   lines.insert(lines.end(), script.begin(), script.end());
-  if (!lines.empty()) {
-    bool all = true;
-    for (const auto& line : lines) {
-      (*link)->pump(Link::Clock::now(), [] { return false; });  // what arrived meanwhile
-      if (line == "bye" || line == "q")
-        break;
-      all = shell.run(line) && all;
-    }
-    return all ? 0 : 1;
-  }
+  return drive(env, shell, **link, lines, in);
+}
 
-  // Interactive: a reader thread collects lines, so the map stays current while the user
-  // types; `bye`, `q` or end of input end at once (the reader is left blocked, not joined).
-  struct Lines {
-    std::mutex mutex;
-    std::deque<std::string> queue;
-    bool eof = false;
-  };
-  auto in = std::make_shared<Lines>();
-  std::thread([in] {
-    for (std::string line; std::getline(std::cin, line);) {
-      const std::lock_guard lock(in->mutex);
-      in->queue.push_back(line);
-    }
-    const std::lock_guard lock(in->mutex);
-    in->eof = true;
-  }).detach();
-  const bool tty = ::isatty(STDIN_FILENO) != 0;
-  bool all = true;
-  for (;;) {
-    if (tty)
-      env.out << shell.prompt() << std::flush;
-    std::optional<std::string> line;
-    (*link)->pump(Link::Clock::time_point::max(), [&in, &line] {
-      const std::lock_guard lock(in->mutex);
-      if (!in->queue.empty()) {
-        line = std::move(in->queue.front());
-        in->queue.pop_front();
-      }
-      return line.has_value() || in->eof;
-    });
-    if (!line || *line == "bye" || *line == "q")
-      break;
-    all = shell.run(*line) && all;
+// A capture fed into the console offline: nothing is published, time only passes.
+class ReplayLink final : public Link {
+ public:
+  Result<void> publish(std::string_view, std::string_view, int, bool) override {
+    return fail(errc::unavailable, "replay: offline, nothing is published");
   }
-  if (tty)
-    env.out << "Thank you for using stratus-console" << std::endl;
-  return all ? 0 : 1;
+  void pump(Clock::time_point until, const std::function<bool()>& done) override {
+    while (!done()) {
+      const auto now = Clock::now();
+      if (now >= until)
+        return;
+      std::this_thread::sleep_for(
+          std::min<Clock::duration>(std::chrono::milliseconds(20), until - now));
+    }
+  }
+};
+
+struct ReplayArgs {
+  std::string file;
+  double speed = 0;  // 0: as fast as possible
+  bool as_fast_as_possible = false;
+  bool json = false;
+  std::vector<std::string> commands;
+  std::string script;
+};
+
+// `replay`: the capture's messages go through the console's decoders and map (with their
+// original spacing divided by --speed, or at once), then the commands run on that map.
+int run_replay(Environment& env, const ReplayArgs& a) {
+  auto capture = load_capture(a.file);
+  if (!capture) {
+    env.err << "error: " << capture.error().context << "\n";
+    return 1;
+  }
+  std::vector<std::string> lines = a.commands;
+  if (!a.script.empty()) {
+    std::string error;
+    auto script = read_script(a.script, error);
+    if (!error.empty()) {
+      env.err << "error: " << error << "\n";
+      return 1;
+    }
+    lines.insert(lines.end(), script.begin(), script.end());
+  }
+  if (a.speed < 0) {
+    env.err << "error: --speed must be positive\n";
+    return 1;
+  }
+  ReplayLink link;
+  ConsoleOptions options;
+  options.json = a.json;
+  auto in = standard_input();
+  if (lines.empty())
+    options.interrupted = interrupter(in);
+  Console shell(link, options, env.out);
+  const double speed = a.as_fast_as_possible ? 0 : a.speed;
+  const auto start = Link::Clock::now();
+  const auto t0 = capture->empty() ? 0 : capture->front().t_us;
+  for (const auto& m : *capture) {
+    if (speed > 0) {
+      const auto offset = static_cast<double>(m.t_us - t0) / speed;
+      std::this_thread::sleep_until(start +
+                                    std::chrono::microseconds(static_cast<std::int64_t>(offset)));
+    }
+    shell.on_message(m.topic, m.payload, m.qos, m.retain);
+  }
+  env.err << "replayed " << capture->size() << " message(s) from " << a.file << std::endl;
+  return drive(env, shell, link, lines, in);
+}
+
+void add_replay(CLI::App& app, Environment& env, std::function<int()>& chosen) {
+  auto args = std::make_shared<ReplayArgs>();
+  auto* cmd = app.add_subcommand(
+      "replay",
+      "Feed a capture (`capture start <file>`) into the console's decoders and map offline, "
+      "then run --command/--script on it, or the prompt");
+  cmd->add_option("file", args->file, "The capture file (JSON lines)")->required();
+  cmd->add_option("--speed", args->speed,
+                  "Keep the original spacing divided by this factor (default: at once)");
+  cmd->add_flag("--as-fast-as-possible", args->as_fast_as_possible,
+                "Feed every message at once (the default)");
+  cmd->add_option("--command,-c", args->commands, "Run this command line (repeatable)");
+  cmd->add_option("--script", args->script, "Run the command lines of this file");
+  cmd->add_flag("--json", args->json, "Print each command's result as one JSON object");
+  cmd->callback(
+      [&env, &chosen, args] { chosen = [&env, args] { return run_replay(env, *args); }; });
 }
 
 }  // namespace
@@ -301,6 +432,7 @@ int run(const std::vector<std::string>& args, Environment& env) {
   if (!env.getenv)
     env.getenv = [](const std::string&) { return std::optional<std::string>(); };
   add_provisioning_server(app, env, chosen);
+  add_replay(app, env, chosen);
 
   auto console = std::make_shared<ConsoleArgs>();
   auto keys = mqtt_keys(console->mqtt);
@@ -326,6 +458,9 @@ int run(const std::vector<std::string>& args, Environment& env) {
                  "Seconds to collect retained statuses before the first command (default 1)");
   app.add_option("--connect-timeout", console->connect_timeout_s,
                  "Seconds to wait for the broker (default 15)");
+  app.add_option("--capture", console->capture,
+                 "Write every message seen, from the first one, to this capture file (JSON "
+                 "lines; `stratus-console replay` reads it)");
 
   std::vector<const char*> argv;
   argv.reserve(args.size() + 1);

@@ -3,10 +3,13 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <ctime>
+#include <fstream>
 #include <map>
 #include <ostream>
 #include <set>
 
+#include "console/capture.hpp"
+#include "wirepas/apdu.hpp"
 #include "wirepas/msap.hpp"
 #include "wirepas/topics.hpp"
 
@@ -255,6 +258,8 @@ class Console::Output {
 Console::Console(Link& link, ConsoleOptions options, std::ostream& out)
     : link_(link), options_(std::move(options)), out_(out) {}
 
+Console::~Console() = default;
+
 const std::vector<std::string>& Console::command_names() {
   static const std::vector<std::string> names = {"clear_offline_gateways",
                                                  "gateway_configuration",
@@ -293,7 +298,15 @@ std::string Console::prompt() const {
   return p + " > ";
 }
 
-void Console::on_message(const std::string& topic, const std::string& payload) {
+void Console::on_message(const std::string& topic, const std::string& payload, int qos,
+                         bool retain) {
+  if (capture_) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+    *capture_ << encode_capture_line({us, topic, payload, qos, retain}) << '\n';
+    ++captured_;
+  }
   map_.on_message(topic, payload, wall_ms());
   if (pending_.req_id != 0 && !pending_.answer) {
     auto t = wirepas::parse_topic(topic);
@@ -368,6 +381,10 @@ bool Console::run(std::string_view line) {
     ok = ping(out, args);
   else if (command == "scratchpad_status" || command == "scratchpad_check_sink")
     ok = scratchpad_status(out, args);
+  else if (command == "capture")
+    ok = capture(out, args);
+  else if (command == "track_data_packets")
+    ok = track_data_packets(out, args);
   else if (command == "clear_offline_gateways")
     ok = clear_offline_gateways(out);
   else if (command == "settings")
@@ -993,6 +1010,148 @@ bool Console::scratchpad_status(Output& out, const Args& args) {
     out.line(std::string("  area id: ") + area);
     out.fields()["firmware_area_id"] = s.firmware_area_id();
   }
+  return true;
+}
+
+bool Console::track_data_packets(Output& out, const Args& args) {
+  auto a = bind(args, {"gw_id", "sink_id", "network_id", "source_address", "source_endpoint",
+                       "destination_endpoint", "iterations", "update_rate", "format"});
+  if (!a)
+    return out.fail(a.error().context);
+  // Filters: an empty or absent value matches anything.
+  const auto want = [&a](const char* key) -> std::string {
+    const auto it = a->find(key);
+    return it == a->end() ? std::string() : it->second;
+  };
+  const std::string format = want("format").empty() ? "line" : want("format");
+  if (format != "line" && format != "message" && format != "json")
+    return out.fail("Command FAIL. format is line, message or json");
+  const auto rate = to_uint(want("update_rate").empty() ? "1" : want("update_rate"), 3600);
+  const std::string iterations = want("iterations").empty() ? "Inf" : want("iterations");
+  const auto count =
+      iterations == "Inf" ? std::optional<std::uint64_t>() : to_uint(iterations, 1'000'000);
+  if (!rate || *rate == 0 || (iterations != "Inf" && !count))
+    return out.fail("Command FAIL. iterations and update_rate are whole numbers (rate >= 1 s)");
+  if (!count && !options_.interrupted)
+    return out.fail("Command FAIL. Give iterations= (a script cannot type a line to stop it)");
+  std::size_t packets = 0;
+  json::array list;
+  collector_ = [&](const std::string& topic, const std::string& payload) {
+    auto t = wirepas::parse_topic(topic);
+    if (!t || t->operation != Operation::received_data)
+      return;
+    const auto match = [&](const char* key, const std::string& value) {
+      const auto w = want(key);
+      return w.empty() || w == value;
+    };
+    auto msg = wirepas::decode(payload, wirepas::Strictness::tolerant);
+    if (!msg || !msg->wirepas().has_packet_received_event())
+      return;
+    const auto& e = msg->wirepas().packet_received_event();
+    if (!match("gw_id", t->gw_id) || !match("sink_id", t->sink_id) ||
+        !match("network_id", std::to_string(t->network_address)) ||
+        !match("source_address", std::to_string(e.source_address())) ||
+        !match("source_endpoint", std::to_string(t->source_endpoint)) ||
+        !match("destination_endpoint", std::to_string(t->destination_endpoint)))
+      return;
+    ++packets;
+    const auto now = wall_ms();
+    const auto rx = static_cast<std::int64_t>(e.rx_time_ms_epoch());
+    const auto tx = rx - static_cast<std::int64_t>(e.travel_time_ms());
+    const auto& p = e.payload();
+    json::object o{{"gw_id", t->gw_id},
+                   {"sink_id", t->sink_id},
+                   {"network_id", t->network_address},
+                   {"event_id", e.header().event_id()},
+                   {"rx_time", iso_time(rx)},
+                   {"tx_time", iso_time(tx)},
+                   {"source_address", e.source_address()},
+                   {"destination_address", e.destination_address()},
+                   {"source_endpoint", t->source_endpoint},
+                   {"destination_endpoint", t->destination_endpoint},
+                   {"travel_time_ms", e.travel_time_ms()},
+                   {"received_at", iso_time(now)},
+                   {"qos", e.qos()},
+                   {"data_payload", hex(p)},
+                   {"data_size", e.has_payload() ? p.size() : e.payload_size()},
+                   {"transport_delay", now - tx}};
+    if (e.has_hop_count())
+      o["hop_count"] = e.hop_count();
+    // The APDU by its endpoints (spec §6); a payload its decoder refuses is reported, and
+    // the tracking goes on (the original's thread died on short payloads, #348).
+    auto decoded =
+        wirepas::apdu::decode(t->source_endpoint, t->destination_endpoint,
+                              {reinterpret_cast<const std::uint8_t*>(p.data()), p.size()});
+    if (decoded)
+      o["apdu"] = wirepas::apdu::decoder_name(*decoded);
+    else
+      o["apdu_error"] = decoded.error().context;
+    if (format == "line") {
+      out.line(pad("nw:" + std::to_string(t->network_address) + "/" + t->gw_id + "/" + t->sink_id +
+                       "/node:" + std::to_string(e.source_address()) +
+                       " sendp:" + std::to_string(t->source_endpoint),
+                   60) +
+               pad("travel time: " + std::to_string(e.travel_time_ms()), 19) + "data: " + hex(p) +
+               (decoded ? "" : "  (" + decoded.error().context + ")"));
+    } else if (format == "message") {
+      out.line("<< message from " + t->gw_id + "/" + t->sink_id + "/" +
+               std::to_string(t->network_address) + "|" + std::to_string(t->source_endpoint) +
+               "->" + std::to_string(t->destination_endpoint) + "@" + iso_time(tx));
+      out.line(json::serialize(o));
+    } else {
+      out.line(json::serialize(o));
+    }
+    list.push_back(std::move(o));
+  };
+  // Each iteration is `update_rate` seconds of traffic; without `iterations`, until the
+  // user types a line.
+  const auto period = std::chrono::seconds(*rate);
+  for (std::uint64_t i = 0; !count || i < *count; ++i) {
+    link_.pump(Clock::now() + period,
+               [this] { return options_.interrupted && options_.interrupted(); });
+    if (options_.interrupted && options_.interrupted())
+      break;
+  }
+  collector_ = nullptr;
+  out.fields()["packets"] = std::move(list);
+  out.line("Tracked " + std::to_string(packets) + " packet(s).");
+  return true;
+}
+
+Result<void> Console::start_capture(const std::string& path) {
+  if (capture_)
+    return fail(errc::already_exists, "A capture runs already (" + capture_path_ + ").");
+  auto file = std::make_unique<std::ofstream>(path, std::ios::trunc | std::ios::binary);
+  if (!*file)
+    return fail(errc::unavailable, "Cannot write " + path + ".");
+  capture_ = std::move(file);
+  capture_path_ = path;
+  captured_ = 0;
+  return {};
+}
+
+bool Console::capture(Output& out, const Args& args) {
+  auto a = bind(args, {"action", "file"});
+  if (!a)
+    return out.fail(a.error().context);
+  const auto action = a->contains("action") ? a->at("action") : std::string();
+  if (action == "stop") {
+    if (!capture_)
+      return out.fail("Command FAIL. No capture runs.");
+    capture_->flush();
+    const bool good = static_cast<bool>(*capture_);
+    capture_.reset();
+    out.line("Capture " + capture_path_ + " closed: " + std::to_string(captured_) + " message(s).");
+    out.fields()["file"] = capture_path_;
+    out.fields()["messages"] = captured_;
+    return good ? true : out.fail("Command FAIL. Writing " + capture_path_ + " failed.");
+  }
+  if (action != "start" || !a->contains("file"))
+    return out.fail("Command FAIL. capture start <file> | capture stop");
+  if (auto started = start_capture(a->at("file")); !started)
+    return out.fail("Command FAIL. " + started.error().context);
+  out.line("Capturing every message to " + capture_path_ + ".");
+  out.fields()["file"] = capture_path_;
   return true;
 }
 

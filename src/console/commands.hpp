@@ -13,13 +13,15 @@
 /// Commands: `gateways`, `sinks`, `nodes`, `networks`, `list`/`ls`, `selection`,
 /// `set_gateway`, `set_sink`, `gateway_configuration`, `set_app_config`,
 /// `set_sink_config`/`set_config`, `send_data`, `ping`, `scratchpad_status`/
-/// `scratchpad_check_sink`, `clear_offline_gateways`, `settings`, `help`/`?`.
+/// `scratchpad_check_sink`, `track_data_packets`, `capture start <file>`/`capture stop`,
+/// `clear_offline_gateways`, `settings`, `help`/`?`.
 ///
 /// Not thread-safe: one owner, which also runs the `Link`'s pump.
 
 #include <chrono>
 #include <functional>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,15 +55,27 @@ struct ConsoleOptions {
   std::chrono::milliseconds silence_timeout{std::chrono::seconds(10)};
   /// The `settings` command's lines (secrets already masked).
   std::vector<std::string> settings_lines;
+  /// Ends a loop command without an end of its own (`track_data_packets` without
+  /// `iterations=`): true once the user typed a line. Unset (scripts): such a loop is
+  /// refused instead of running forever.
+  std::function<bool()> interrupted;
 };
 
 /// See the file comment.
 class Console {
  public:
   Console(Link& link, ConsoleOptions options, std::ostream& out);
+  ~Console();
+  Console(const Console&) = delete;
+  Console& operator=(const Console&) = delete;
 
-  /// Every MQTT message, in arrival order.
-  void on_message(const std::string& topic, const std::string& payload);
+  /// Every MQTT message, in arrival order (written to the capture when one runs).
+  void on_message(const std::string& topic, const std::string& payload, int qos = 0,
+                  bool retain = false);
+  /// Starts writing every message to `path` (console/capture.hpp), as `capture start`
+  /// does. Errors: already_exists when a capture runs; unavailable when the file cannot
+  /// be written.
+  Result<void> start_capture(const std::string& path);
   /// Runs one command line. False when it failed, timed out or is unknown (the reason
   /// printed); an empty line succeeds and does nothing.
   bool run(std::string_view line);
@@ -97,6 +111,8 @@ class Console {
   bool send_data(Output& out, const Args& args);
   bool ping(Output& out, const Args& args);
   bool scratchpad_status(Output& out, const Args& args);
+  bool track_data_packets(Output& out, const Args& args);
+  bool capture(Output& out, const Args& args);
   bool clear_offline_gateways(Output& out);
   bool settings(Output& out);
   bool help(Output& out);
@@ -115,6 +131,9 @@ class Console {
     std::optional<std::string> answer;  // the response's payload
   } pending_;
   std::function<void(const std::string& topic, const std::string& payload)> collector_;
+  std::unique_ptr<std::ostream> capture_;  // `capture start <file>` until `capture stop`
+  std::string capture_path_;
+  std::uint64_t captured_ = 0;
 };
 
 }  // namespace stratus::console

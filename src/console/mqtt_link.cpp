@@ -26,7 +26,8 @@ Result<std::unique_ptr<MqttLink>> MqttLink::start(const MqttSettings& settings,
       client_options(settings, std::move(client_id), std::chrono::seconds(60)),
       [inbox](std::function<void()> f) { inbox->push(std::move(f)); });
   auto* self = link.get();
-  link->client_->on_message([self](const mqtt::Message& m) { self->handler_(m.topic, m.payload); });
+  link->client_->on_message(
+      [self](const mqtt::Message& m) { self->handler_(m.topic, m.payload, m.qos, m.retain); });
   link->client_->on_connection([self](bool connected, const std::string& reason) {
     self->connected_ = connected;
     if (self->on_connection_)

@@ -28,7 +28,8 @@ class Inbox;
 class MqttLink final : public Link {
  public:
   /// A message, on the owner thread.
-  using Handler = std::function<void(const std::string& topic, const std::string& payload)>;
+  using Handler = std::function<void(const std::string& topic, const std::string& payload, int qos,
+                                     bool retain)>;
   /// A connection change, on the owner thread.
   using ConnectionHandler = std::function<void(bool connected, const std::string& reason)>;
 

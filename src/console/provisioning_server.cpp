@@ -183,9 +183,8 @@ Result<ProvisioningCounters> run_provisioning_server(const ProvisioningServerOpt
     }
   }
   client->stop();
-  // Work already handed over is applied so the last status counts it.
-  for (auto& work : inbox.wait(Clock::now()))
-    work();
+  // Messages still queued are left alone: answering them now could only fail (the client
+  // is stopped) and would log sessions as failed that never were.
   if (!options.json_status.empty())
     write_file(options.json_status, status_json(backend, wall_ms()), log);
   const auto seconds =

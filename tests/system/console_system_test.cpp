@@ -54,8 +54,13 @@ class ConsoleSystemTest : public ::testing::Test {
 
   // Runs the console with `extra` arguments; returns (exit status, stdout+stderr).
   std::pair<int, std::string> console(std::vector<std::string> extra, const std::string& name) {
-    std::vector<std::string> argv = {bin("stratus-console"), "--mqtt_hostname",     "127.0.0.1",
-                                     "--mqtt_port",          std::to_string(port_), "--insecure"};
+    std::vector<std::string> argv = {bin("stratus-console")};
+    if (extra.empty() || extra[0] != "replay") {  // replay is offline: no broker
+      for (const char* a : {"--mqtt_hostname", "127.0.0.1", "--mqtt_port"})
+        argv.emplace_back(a);
+      argv.push_back(std::to_string(port_));
+      argv.push_back("--insecure");
+    }
     argv.insert(argv.end(), extra.begin(), extra.end());
     ChildProcess c(argv, {}, dir_.path() / name);
     const int status = c.stop(0, 30s);  // signal 0: wait for it to finish
@@ -99,6 +104,40 @@ TEST_F(ConsoleSystemTest, CommandsRunAgainstTheMeshAndSetTheExitStatus) {
   const auto [ok, text] = console({"--script", script.string()}, "script.out");
   EXPECT_EQ(ok, 0) << text;
   EXPECT_NE(text.find("send_data GW_RES_OK"), std::string::npos) << text;
+}
+
+TEST_F(ConsoleSystemTest, ACaptureReplaysOfflineIntoTheSameMap) {
+  const auto capture = (dir_.path() / "capture.jsonl").string();
+  const auto [live_status, live] =
+      console({"--json", "--capture", capture, "--command", "set_gateway gw-0", "--command",
+               "set_sink sink0", "--command", "ping timeout=1", "--command", "gateways",
+               "--command", "nodes"},
+              "live.out");
+  ASSERT_EQ(live_status, 0) << live;
+  const auto [replay_status, replayed] =
+      console({"replay", capture, "--json", "--command", "gateways", "--command",
+               "set_gateway gw-0", "--command", "nodes"},
+              "replay.out");
+  ASSERT_EQ(replay_status, 0) << replayed;
+  // `gateways` and `nodes` through gw-0, live and replayed, describe the same mesh.
+  const auto last = [](const std::string& text, std::size_t from_end) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);)
+      if (l.starts_with("{"))
+        lines.push_back(l);
+    return boost::json::parse(lines.at(lines.size() - from_end)).as_object();
+  };
+  const auto ids = [](const boost::json::object& o, const char* list, const char* key) {
+    std::vector<std::string> out;
+    for (const auto& v : o.at(list).as_array())
+      out.push_back(boost::json::serialize(v.at(key)));
+    return out;
+  };
+  EXPECT_EQ(ids(last(live, 2), "gateways", "gw_id"), ids(last(replayed, 3), "gateways", "gw_id"));
+  EXPECT_EQ(ids(last(live, 1), "nodes", "address"), ids(last(replayed, 1), "nodes", "address"));
+  EXPECT_EQ(last(replayed, 1).at("nodes").as_array().size(), 6u);  // 5 nodes and the sink
+  EXPECT_NE(replayed.find("replayed "), std::string::npos) << replayed;
 }
 
 TEST_F(ConsoleSystemTest, AnUnreachableBrokerIsAClearError) {

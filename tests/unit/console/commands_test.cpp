@@ -12,10 +12,13 @@
 
 #include <boost/json.hpp>
 #include <deque>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
+#include "console/capture.hpp"
 #include "sim/wirepas_gateway.hpp"
+#include "support/temp_dir.hpp"
 
 namespace stratus::console {
 namespace {
@@ -70,6 +73,10 @@ class SimLink : public Link {
   void deliver(const std::string& topic, const std::string& payload) {
     console_->on_message(topic, payload);
   }
+  // Queued as if the broker had it: delivered at the next pump.
+  void inject(const std::string& topic, const std::string& payload) {
+    queue_.push_back({topic, payload, 0, false});
+  }
 
  private:
   std::unique_ptr<sim::WirepasGateway> gw_;
@@ -78,10 +85,10 @@ class SimLink : public Link {
   bool muted_ = false;
 };
 
-std::unique_ptr<sim::WirepasGateway> gateway() {
+std::unique_ptr<sim::WirepasGateway> gateway(std::chrono::milliseconds data_interval = 0ms) {
   sim::WirepasGatewayOptions o;
   o.gw_id = "gw-1";
-  o.data_interval = 0ms;  // no application traffic: only what the test asks for
+  o.data_interval = data_interval;  // 0: no application traffic, only what the test asks for
   o.per_hop = 1ms;
   sim::WirepasSinkModel sink;
   sink.sink_id = "sink0";
@@ -98,7 +105,8 @@ std::unique_ptr<sim::WirepasGateway> gateway() {
 
 class ConsoleCommandsTest : public ::testing::Test {
  protected:
-  explicit ConsoleCommandsTest(bool json = false) : link_(gateway()) {
+  explicit ConsoleCommandsTest(bool json = false, std::chrono::milliseconds data_interval = 0ms)
+      : link_(gateway(data_interval)) {
     ConsoleOptions o;
     o.json = json;
     o.silence_timeout = 300ms;
@@ -275,6 +283,97 @@ TEST_F(ConsoleJsonTest, EachCommandPrintsOneObject) {
   v = boost::json::parse(run("ping timeout=1")).as_object();
   EXPECT_EQ(v.at("replies").as_array().size(), 7u);  // six nodes and the sink
   EXPECT_EQ(v.at("hop_histogram").at("2").to_number<int>(), 2);
+}
+
+class ConsoleTrafficTest : public ConsoleCommandsTest {
+ protected:
+  ConsoleTrafficTest() : ConsoleCommandsTest(false, 100ms) {}  // every node every 100 ms
+};
+
+TEST_F(ConsoleTrafficTest, TrackDataPacketsPrintsTheOriginalsLineAndKeepsGoingOnBadApdus) {
+  auto out = run("track_data_packets source_endpoint=1 iterations=1 update_rate=1");
+  EXPECT_TRUE(has(out, "nw:1193046/gw-1/sink0/node:1000 sendp:1")) << out;
+  EXPECT_TRUE(has(out, "travel time: ")) << out;
+  EXPECT_TRUE(has(out, "data: ")) << out;
+  EXPECT_FALSE(has(out, "sendp:251")) << out;  // filtered out
+  EXPECT_TRUE(has(out, "Tracked ")) << out;
+  out = run("track_data_packets source_address=1003 iterations=1 update_rate=1 format=message");
+  EXPECT_TRUE(has(out, "<< message from gw-1/sink0/1193046|1->1@")) << out;
+  EXPECT_TRUE(has(out, "\"source_address\":1003")) << out;
+  EXPECT_FALSE(has(out, "\"source_address\":1004")) << out;
+  // Without iterations a script could never end it.
+  EXPECT_TRUE(has(run("track_data_packets", false), "Give iterations="));
+  EXPECT_TRUE(has(run("track_data_packets format=xml iterations=1", false), "format is"));
+  // A short diagnostics payload is reported on its line, and tracking goes on.
+  wirepas::pb::GenericMessage m;
+  auto* e = m.mutable_wirepas()->mutable_packet_received_event();
+  e->mutable_header()->set_gw_id("gw-1");
+  e->mutable_header()->set_event_id(9);
+  e->set_source_address(77);
+  e->set_destination_address(1);
+  e->set_source_endpoint(253);
+  e->set_destination_endpoint(255);
+  e->set_travel_time_ms(5);
+  e->set_rx_time_ms_epoch(1000);
+  e->set_qos(0);
+  e->set_payload("\x01");
+  link_.inject("gw-event/received_data/gw-1/sink0/1193046/253/255", m.SerializeAsString());
+  out = run("track_data_packets source_endpoint=253 iterations=1 update_rate=1");
+  EXPECT_TRUE(has(out, "nw:1193046/gw-1/sink0/node:77 sendp:253")) << out;
+  EXPECT_TRUE(has(out, "data: 01  (")) << out;  // the decoder's complaint, then on
+  EXPECT_TRUE(has(out, "Tracked 1 packet(s).")) << out;
+}
+
+TEST_F(ConsoleTrafficTest, ACaptureReplaysIntoTheSameMap) {
+  stratus::test::TempDir dir;
+  const auto file = (dir.path() / "capture.jsonl").string();
+  EXPECT_TRUE(has(run("capture start " + file), "Capturing every message to"));
+  run("capture start " + file, false);  // one at a time
+  link_.pump(Link::Clock::now() + 500ms, [] { return false; });
+  run("gateway_configuration");
+  const auto out = run("capture stop");
+  EXPECT_TRUE(has(out, " message(s).")) << out;
+  run("capture stop", false);
+
+  auto capture = load_capture(file);
+  ASSERT_TRUE(capture) << capture.error().context;
+  ASSERT_FALSE(capture->empty());
+  // A second console fed with the capture alone sees what the first one saw meanwhile.
+  SimLink idle(gateway());
+  std::ostringstream sink;
+  Console replayed(idle, ConsoleOptions{}, sink);
+  for (const auto& m : *capture)
+    replayed.on_message(m.topic, m.payload, m.qos, m.retain);
+  for (const auto& [key, node] : replayed.map().nodes())
+    EXPECT_TRUE(console_->map().nodes().contains(key)) << key.address;
+  EXPECT_EQ(replayed.map().nodes().size(), console_->map().nodes().size());
+  ASSERT_TRUE(replayed.map().gateways().contains("gw-1"));
+  EXPECT_EQ(replayed.map().gateways().at("gw-1").sinks.size(), 2u);
+}
+
+TEST(CaptureTest, LinesRoundTripAndBadOnesAreNamed) {
+  const CapturedMessage m{1700000000123456, "gw-event/status/gw-1", std::string("\0\xff", 2), 1,
+                          true};
+  const auto line = encode_capture_line(m);
+  EXPECT_EQ(line,
+            "{\"t_us\":1700000000123456,\"topic\":\"gw-event/status/gw-1\",\"qos\":1,"
+            "\"retain\":true,\"payload\":\"AP8=\"}");
+  EXPECT_EQ(*parse_capture_line(line), m);
+  EXPECT_EQ(parse_capture_line("[1]").error().context, "not a JSON object");
+  EXPECT_EQ(parse_capture_line(R"({"t_us":1,"topic":"t","qos":3,"retain":false,"payload":""})")
+                .error()
+                .context,
+            "qos must be 0, 1 or 2");
+  EXPECT_EQ(parse_capture_line(R"({"t_us":1,"topic":"t","qos":0,"retain":false,"payload":"%%"})")
+                .error()
+                .context,
+            "payload is not base64");
+  stratus::test::TempDir dir;
+  const auto file = dir.path() / "bad.jsonl";
+  std::ofstream(file) << line << "\n\n{\"t_us\":\"x\"}\n";
+  auto loaded = load_capture(file.string());
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.error().context, file.string() + ":3: t_us must be an integer");
 }
 
 }  // namespace
