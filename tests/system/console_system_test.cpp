@@ -36,16 +36,21 @@ class ConsoleSystemTest : public ::testing::Test {
                                  "--gateway-prefix", "gw-", "--data_interval", "0"},
         std::vector<std::string>{}, dir_.path() / "gateways.out");
     // Both gateways are up once their retained ONLINE statuses are on the broker.
+    wait_status("gw-event/status/gw-0");
+    wait_status("gw-event/status/gw-1");
+  }
+
+  // Waits for a retained status on `topic` (the gateway is connected).
+  void wait_status(const std::string& topic) {
     TestMqttOptions o;
     o.port = port_;
     o.client_id = "watcher";
     TestMqttClient watcher(o);
     ASSERT_EQ(watcher.connect(), 0);
     ASSERT_EQ(watcher.subscribe("gw-event/status/+"), 1);
-    for (const char* gw : {"gw-event/status/gw-0", "gw-event/status/gw-1"}) {
-      ASSERT_TRUE(watcher.wait_message([gw](const TestMessage& m) { return m.topic == gw; }, 15s))
-          << gateways_->output();
-    }
+    ASSERT_TRUE(watcher.wait_message([&](const TestMessage& m) { return m.topic == topic; }, 15s))
+        << topic << "\n"
+        << gateways_->output();
   }
 
   static std::string bin(const std::string& name) {
@@ -138,6 +143,36 @@ TEST_F(ConsoleSystemTest, ACaptureReplaysOfflineIntoTheSameMap) {
   EXPECT_EQ(ids(last(live, 1), "nodes", "address"), ids(last(replayed, 1), "nodes", "address"));
   EXPECT_EQ(last(replayed, 1).at("nodes").as_array().size(), 6u);  // 5 nodes and the sink
   EXPECT_NE(replayed.find("replayed "), std::string::npos) << replayed;
+}
+
+// Issue 20's "diag interval change visible in the uplink rate", through the console: 2 000
+// nodes report diagnostics every 60 s (each at a random phase), then every 30 s once the
+// app config says so (the simulator reschedules them all at once). In 4 s that is about
+// 133 reports (sd 11), then about 267 (sd 15): the test asks for 50 more.
+TEST_F(ConsoleSystemTest, ADiagnosticsIntervalChangeShowsInTheUplinkRate) {
+  ChildProcess big({bin("stratus-node"), "wirepas-gateway", "--mqtt_hostname", "127.0.0.1",
+                    "--mqtt_port", std::to_string(port_), "--insecure", "--gateways", "1",
+                    "--nodes", "2000", "--gateway-prefix", "diag-", "--data_interval", "0"},
+                   {}, dir_.path() / "big.out");
+  wait_status("gw-event/status/diag-0");
+  const std::string track =
+      "track_data_packets gw_id=diag-0 destination_endpoint=255 iterations=4 update_rate=1";
+  const auto [status, out] = console(
+      {"--json", "--command", "set_gateway diag-0", "--command", "set_sink sink0", "--command",
+       track, "--command", "set_app_config app_config_seq=2 app_config_data=00 app_config_diag=30",
+       "--command", track},
+      "diag.out");
+  ASSERT_EQ(status, 0) << out.substr(0, 2000);
+  std::vector<std::size_t> counts;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    auto v = boost::json::parse(line).as_object();
+    if (v.at("command").as_string() == "track_data_packets")
+      counts.push_back(v.at("packets").as_array().size());
+  }
+  ASSERT_EQ(counts.size(), 2u);
+  EXPECT_GE(counts[0], 60u);
+  EXPECT_GE(counts[1], counts[0] + 50) << counts[0] << " then " << counts[1];
 }
 
 TEST_F(ConsoleSystemTest, AnUnreachableBrokerIsAClearError) {
