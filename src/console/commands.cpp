@@ -350,6 +350,14 @@ bool Console::run(std::string_view line) {
     return true;
   const std::string command = w.front();
   const Args args(w.begin() + 1, w.end());
+  // The classic client's recording (spec §3.2): every line as typed, before it runs, but
+  // not the lines that manage recordings or end the session.
+  if (record_ && command != "record") {
+    const std::string_view text(line);
+    if (text.find("playback") == std::string_view::npos &&
+        text.find("bye") == std::string_view::npos && text.find("close") == std::string_view::npos)
+      *record_ << text << '\n' << std::flush;
+  }
   Output out(options_.json, out_, command);
   bool ok = false;
   if (command == "gateways")
@@ -383,6 +391,10 @@ bool Console::run(std::string_view line) {
     ok = scratchpad_status(out, args);
   else if (command == "capture")
     ok = capture(out, args);
+  else if (command == "record")
+    ok = record(out, args);
+  else if (command == "playback")
+    ok = playback(out, args);
   else if (command == "track_data_packets")
     ok = track_data_packets(out, args);
   else if (command == "clear_offline_gateways")
@@ -1115,6 +1127,58 @@ bool Console::track_data_packets(Output& out, const Args& args) {
   collector_ = nullptr;
   out.fields()["packets"] = std::move(list);
   out.line("Tracked " + std::to_string(packets) + " packet(s).");
+  return true;
+}
+
+bool Console::record(Output& out, const Args& args) {
+  auto a = bind(args, {"file"});
+  if (!a)
+    return out.fail(a.error().context);
+  if (!a->contains("file"))
+    return out.fail("Command FAIL. record <file> | record stop");
+  if (record_) {  // a new recording (or `stop`) closes the current one, as the original did
+    record_.reset();
+    out.line("Recording " + record_path_ + " closed.");
+  }
+  if (a->at("file") == "stop")
+    return true;
+  auto file = std::make_unique<std::ofstream>(a->at("file"), std::ios::trunc);
+  if (!*file)
+    return out.fail("Command FAIL. Cannot write " + a->at("file") + ".");
+  record_ = std::move(file);
+  record_path_ = a->at("file");
+  out.line("Recording the command lines to " + record_path_ + ".");
+  out.fields()["file"] = record_path_;
+  return true;
+}
+
+bool Console::playback(Output& out, const Args& args) {
+  auto a = bind(args, {"file"});
+  if (!a)
+    return out.fail(a.error().context);
+  if (!a->contains("file"))
+    return out.fail("Command FAIL. playback <file>");
+  if (playback_depth_ >= 4)
+    return out.fail("Command FAIL. Playback nested too deep.");
+  std::ifstream in(a->at("file"));
+  if (!in)
+    return out.fail("Command FAIL. Cannot read " + a->at("file") + ".");
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);)
+    lines.push_back(l);
+  if (!lines.empty() && lines.back().find("bye") != std::string::npos)
+    lines.pop_back();  // as the original: the session's end is not replayed
+  out.line("Playing back " + std::to_string(lines.size()) + " line(s) of " + a->at("file") + ".");
+  ++playback_depth_;
+  std::size_t failed = 0;
+  for (const auto& l : lines)
+    if (!run(l))
+      ++failed;
+  --playback_depth_;
+  out.fields()["lines"] = lines.size();
+  out.fields()["failed"] = failed;
+  if (failed > 0)
+    return out.fail("Command FAIL. " + std::to_string(failed) + " line(s) failed.");
   return true;
 }
 

@@ -14,7 +14,8 @@
 /// `set_gateway`, `set_sink`, `gateway_configuration`, `set_app_config`,
 /// `set_sink_config`/`set_config`, `send_data`, `ping`, `scratchpad_status`/
 /// `scratchpad_check_sink`, `track_data_packets`, `capture start <file>`/`capture stop`,
-/// `clear_offline_gateways`, `settings`, `help`/`?`.
+/// `record <file>`/`record stop`, `playback <file>`, `clear_offline_gateways`, `settings`,
+/// `help`/`?`.
 ///
 /// Not thread-safe: one owner, which also runs the `Link`'s pump.
 
@@ -113,6 +114,8 @@ class Console {
   bool scratchpad_status(Output& out, const Args& args);
   bool track_data_packets(Output& out, const Args& args);
   bool capture(Output& out, const Args& args);
+  bool record(Output& out, const Args& args);
+  bool playback(Output& out, const Args& args);
   bool clear_offline_gateways(Output& out);
   bool settings(Output& out);
   bool help(Output& out);
@@ -134,6 +137,9 @@ class Console {
   std::unique_ptr<std::ostream> capture_;  // `capture start <file>` until `capture stop`
   std::string capture_path_;
   std::uint64_t captured_ = 0;
+  std::unique_ptr<std::ostream> record_;  // `record <file>`: the command lines run
+  std::string record_path_;
+  int playback_depth_ = 0;  // a played-back file may play back another, not endlessly
 };
 
 }  // namespace stratus::console

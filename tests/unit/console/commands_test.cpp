@@ -351,6 +351,32 @@ TEST_F(ConsoleTrafficTest, ACaptureReplaysIntoTheSameMap) {
   EXPECT_EQ(replayed.map().gateways().at("gw-1").sinks.size(), 2u);
 }
 
+TEST_F(ConsoleCommandsTest, RecordedCommandLinesPlayBack) {
+  stratus::test::TempDir dir;
+  const auto file = (dir.path() / "session.record").string();
+  EXPECT_TRUE(has(run("record " + file), "Recording the command lines to"));
+  run("set_gateway gw-1");
+  run("set_sink sink0");
+  run("frobnicate", false);  // recorded as typed, failures too
+  run("record stop");
+  run("nodes");  // not recorded any more
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), "set_gateway gw-1\nset_sink sink0\nfrobnicate\n");
+
+  // A fresh selection, then the recording's lines again (the failing one fails the playback).
+  run("set_gateway other");
+  auto out = run("playback " + file, false);
+  EXPECT_TRUE(has(out, "Playing back 3 line(s)")) << out;
+  EXPECT_TRUE(has(out, "Command FAIL. 1 line(s) failed.")) << out;
+  EXPECT_TRUE(has(console_->prompt(), ":gw-1:sink0 > "));
+  std::ofstream(file) << "set_gateway gw-1\nplayback " << file << "\nbye\n";
+  out = run("playback " + file, false);  // plays itself back: stops at a depth of 4
+  EXPECT_TRUE(has(out, "Playback nested too deep.")) << out;
+  EXPECT_TRUE(has(run("playback /nonexistent/file", false), "Cannot read"));
+}
+
 TEST(CaptureTest, LinesRoundTripAndBadOnesAreNamed) {
   const CapturedMessage m{1700000000123456, "gw-event/status/gw-1", std::string("\0\xff", 2), 1,
                           true};
