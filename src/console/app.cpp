@@ -166,16 +166,10 @@ struct Lines {
   std::mutex mutex;
   std::deque<std::string> queue;
   bool eof = false;
-  bool started = false;
   bool interrupt = false;  // a line arrived while a loop command ran (and was taken)
 };
 
-std::shared_ptr<Lines> standard_input() {
-  return std::make_shared<Lines>();
-}
-
 void start_reading(const std::shared_ptr<Lines>& in) {
-  in->started = true;
   std::thread([in] {
     for (std::string line; std::getline(std::cin, line);) {
       const std::lock_guard lock(in->mutex);
@@ -257,7 +251,7 @@ int run_console(Environment& env, ConsoleArgs& a, SettingsParser& parser) {
   }
   ConsoleOptions options;
   options.json = a.json;
-  auto in = standard_input();
+  auto in = std::make_shared<Lines>();
   if (a.commands.empty() && script.empty())
     options.interrupted = interrupter(in);
   for (auto& line : parser.describe()) {
@@ -384,7 +378,7 @@ int run_replay(Environment& env, const ReplayArgs& a) {
   ReplayLink link;
   ConsoleOptions options;
   options.json = a.json;
-  auto in = standard_input();
+  auto in = std::make_shared<Lines>();
   if (lines.empty())
     options.interrupted = interrupter(in);
   Console shell(link, options, env.out);

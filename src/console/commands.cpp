@@ -1136,12 +1136,13 @@ bool Console::record(Output& out, const Args& args) {
     return out.fail(a.error().context);
   if (!a->contains("file"))
     return out.fail("Command FAIL. record <file> | record stop");
-  if (record_) {  // a new recording (or `stop`) closes the current one, as the original did
+  const bool closed = static_cast<bool>(record_);
+  if (closed) {  // a new recording (or `stop`) closes the current one, as the original did
     record_.reset();
     out.line("Recording " + record_path_ + " closed.");
   }
   if (a->at("file") == "stop")
-    return true;
+    return closed ? true : out.fail("Command FAIL. No recording runs.");
   auto file = std::make_unique<std::ofstream>(a->at("file"), std::ios::trunc);
   if (!*file)
     return out.fail("Command FAIL. Cannot write " + a->at("file") + ".");

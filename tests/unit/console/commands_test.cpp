@@ -359,6 +359,7 @@ TEST_F(ConsoleCommandsTest, RecordedCommandLinesPlayBack) {
   run("set_sink sink0");
   run("frobnicate", false);  // recorded as typed, failures too
   run("record stop");
+  EXPECT_TRUE(has(run("record stop", false), "No recording runs."));
   run("nodes");  // not recorded any more
   std::ifstream in(file);
   std::stringstream text;
