@@ -60,6 +60,20 @@ std::string stamp() {
   return out;
 }
 
+// `debug_level` (env WM_DEBUG_LEVEL): one of the original's level names, `fallback` when
+// unset.
+SettingKey debug_level_key(std::string& field, const std::string& fallback) {
+  std::string help = "Log level: debug, info, warning, error, critical (default " + fallback + ")";
+  auto key = text_key("debug_level", "WM_DEBUG_LEVEL", std::move(help), field);
+  key.set = [&field](std::string_view v) {
+    if (level_rank(v) < 0)
+      return false;
+    field = std::string(v);
+    return true;
+  };
+  return key;
+}
+
 struct ProvisioningArgs {
   MqttSettings mqtt;
   FluentdSettings fluentd;
@@ -76,16 +90,7 @@ void add_provisioning_server(CLI::App& app, Environment& env, std::function<int(
     keys.push_back(std::move(k));
   keys.push_back(text_key("provisioning_config", "",
                           "YAML list of authorized nodes (default ./config.yml)", args->config));
-  auto level =
-      text_key("debug_level", "WM_DEBUG_LEVEL",
-               "Log level: debug, info (default), warning, error, critical", args->debug_level);
-  level.set = [a = args.get()](std::string_view v) {
-    if (level_rank(v) < 0)
-      return false;
-    a->debug_level = std::string(v);
-    return true;
-  };
-  keys.push_back(std::move(level));
+  keys.push_back(debug_level_key(args->debug_level, "info"));
   keys.push_back(double_key("provisioning_timeout", "",
                             "Seconds a session waits for the node (default 180)", args->timeout_s,
                             1, 86400));
@@ -430,16 +435,7 @@ int run(const std::vector<std::string>& args, Environment& env) {
 
   auto console = std::make_shared<ConsoleArgs>();
   auto keys = mqtt_keys(console->mqtt);
-  auto level =
-      text_key("debug_level", "WM_DEBUG_LEVEL",
-               "Log level: debug, info, warning (default), error, critical", console->debug_level);
-  level.set = [a = console.get()](std::string_view v) {
-    if (level_rank(v) < 0)
-      return false;
-    a->debug_level = std::string(v);
-    return true;
-  };
-  keys.push_back(std::move(level));
+  keys.push_back(debug_level_key(console->debug_level, "warning"));
   auto parser = std::make_shared<SettingsParser>(std::move(keys));
   parser->add_flags(app);
   app.add_option("--command,-c", console->commands,

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "console/capture.hpp"
+#include "console/detail/wall_clock.hpp"
 #include "wirepas/apdu.hpp"
 #include "wirepas/msap.hpp"
 #include "wirepas/topics.hpp"
@@ -154,12 +155,6 @@ std::string iso_time(std::int64_t ms) {
   return text;
 }
 
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string_view state_name(GatewayEntry::State s) {
   switch (s) {
     case GatewayEntry::State::online:
@@ -188,6 +183,12 @@ bool result_ok(const pb::GenericMessage& m) {
   return h != nullptr && h->res() == pb::OK;
 }
 
+// `a.b.c.d`, as the original prints a firmware version.
+std::string firmware_text(const pb::FirmwareVersion& f) {
+  return std::to_string(f.major()) + "." + std::to_string(f.minor()) + "." +
+         std::to_string(f.maint()) + "." + std::to_string(f.dev());
+}
+
 json::object sink_json(const std::string& gw_id, const SinkEntry& sink) {
   json::object o{{"gw_id", gw_id}, {"sink_id", sink.sink_id}};
   const auto& c = sink.config;
@@ -206,11 +207,8 @@ json::object sink_json(const std::string& gw_id, const SinkEntry& sink) {
     o["app_config_diag"] = c.app_config().diag_interval_s();
     o["app_config_data"] = hex(c.app_config().app_config_data());
   }
-  if (c.has_firmware_version()) {
-    const auto& f = c.firmware_version();
-    o["firmware"] = std::to_string(f.major()) + "." + std::to_string(f.minor()) + "." +
-                    std::to_string(f.maint()) + "." + std::to_string(f.dev());
-  }
+  if (c.has_firmware_version())
+    o["firmware"] = firmware_text(c.firmware_version());
   return o;
 }
 
@@ -307,7 +305,7 @@ void Console::on_message(const std::string& topic, const std::string& payload, i
     *capture_ << encode_capture_line({us, topic, payload, qos, retain}) << '\n';
     ++captured_;
   }
-  map_.on_message(topic, payload, wall_ms());
+  map_.on_message(topic, payload, detail::wall_ms());
   if (pending_.req_id != 0 && !pending_.answer) {
     auto t = wirepas::parse_topic(topic);
     if (t && t->direction == Direction::response &&
@@ -631,13 +629,7 @@ void configuration_table(const pb::SinkReadConfig& c,
   row("max value", c.has_ac_limits() ? std::to_string(c.ac_limits().max_ms()) : "-");
   line("HW:");
   row("magic", opt(c.has_hw_magic(), c.hw_magic()));
-  if (c.has_firmware_version()) {
-    const auto& f = c.firmware_version();
-    row("firmware", std::to_string(f.major()) + "." + std::to_string(f.minor()) + "." +
-                        std::to_string(f.maint()) + "." + std::to_string(f.dev()));
-  } else {
-    row("firmware", "-");
-  }
+  row("firmware", c.has_firmware_version() ? firmware_text(c.firmware_version()) : "-");
   line("Security:");
   row("keys set", c.has_are_keys_set() ? (c.are_keys_set() ? "yes" : "no") : "-");
 }
@@ -1067,7 +1059,7 @@ bool Console::track_data_packets(Output& out, const Args& args) {
         !match("destination_endpoint", std::to_string(t->destination_endpoint)))
       return;
     ++packets;
-    const auto now = wall_ms();
+    const auto now = detail::wall_ms();
     const auto rx = static_cast<std::int64_t>(e.rx_time_ms_epoch());
     const auto tx = rx - static_cast<std::int64_t>(e.travel_time_ms());
     const auto& p = e.payload();

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "console/detail/inbox.hpp"
+#include "console/detail/wall_clock.hpp"
 #include "console/fluentd.hpp"
 #include "mqtt/client.hpp"
 
@@ -18,12 +19,6 @@ namespace {
 
 namespace prov = wirepas::provisioning;
 using Clock = std::chrono::steady_clock;
-
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Replaces `path` atomically, so a reader never sees half a file.
 void write_file(const std::string& path, const std::string& text, const ProvisioningLog& log) {
@@ -121,7 +116,7 @@ Result<ProvisioningCounters> run_provisioning_server(const ProvisioningServerOpt
     for (auto& p : out.publishes) {
       if (!client->publish(p.topic, p.payload, 1, false)) {
         // Not connected: a failed send, which the session retries or ends with.
-        apply(backend.on_publish_failed(p.req_id, Clock::now(), wall_ms()));
+        apply(backend.on_publish_failed(p.req_id, Clock::now(), detail::wall_ms()));
       }
     }
     for (const auto& o : out.finished) {
@@ -138,7 +133,7 @@ Result<ProvisioningCounters> run_provisioning_server(const ProvisioningServerOpt
   };
 
   client->on_message([&](const mqtt::Message& m) {
-    apply(backend.on_message(m.topic, m.payload, Clock::now(), wall_ms()));
+    apply(backend.on_message(m.topic, m.payload, Clock::now(), detail::wall_ms()));
     dirty = true;
   });
   client->on_connection([&](bool connected, const std::string& reason) {
@@ -173,11 +168,11 @@ Result<ProvisioningCounters> run_provisioning_server(const ProvisioningServerOpt
       until = *wake;
     for (auto& work : inbox.wait(until))
       work();
-    apply(backend.tick(Clock::now(), wall_ms()));
+    apply(backend.tick(Clock::now(), detail::wall_ms()));
     const auto now = Clock::now();
     if (!options.json_status.empty() && dirty &&
         now - last_status >= std::chrono::milliseconds(250)) {
-      write_file(options.json_status, status_json(backend, wall_ms()), log);
+      write_file(options.json_status, status_json(backend, detail::wall_ms()), log);
       dirty = false;
       last_status = now;
     }
@@ -186,7 +181,7 @@ Result<ProvisioningCounters> run_provisioning_server(const ProvisioningServerOpt
   // Messages still queued are left alone: answering them now could only fail (the client
   // is stopped) and would log sessions as failed that never were.
   if (!options.json_status.empty())
-    write_file(options.json_status, status_json(backend, wall_ms()), log);
+    write_file(options.json_status, status_json(backend, detail::wall_ms()), log);
   const auto seconds =
       std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count();
   say("INFO", "stopped after " + std::to_string(seconds) + " s, " +
