@@ -42,6 +42,9 @@ add_library(msgpuck::msgpuck UNKNOWN IMPORTED)
 set_target_properties(msgpuck::msgpuck PROPERTIES IMPORTED_LOCATION "${MSGPUCK_LIBRARY}"
   INTERFACE_INCLUDE_DIRECTORIES "${MSGPUCK_INCLUDE_DIR}")
 
+# The console's line editor: history and TAB completion (src/console/line_editor.cpp).
+pkg_check_modules(LIBEDIT REQUIRED IMPORTED_TARGET libedit)
+
 # mosquitto-dev ships the broker plugin headers (mosquitto_broker.h, mosquitto_plugin.h).
 find_path(MOSQUITTO_BROKER_INCLUDE_DIR mosquitto_broker.h REQUIRED)
 

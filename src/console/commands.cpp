@@ -1,7 +1,11 @@
 #include "console/commands.hpp"
 
+#include <sys/wait.h>
+
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <map>
@@ -9,9 +13,12 @@
 #include <set>
 
 #include "console/capture.hpp"
+#include "console/detail/command_text.hpp"
+#include "console/detail/output.hpp"
+#include "console/detail/replies.hpp"
 #include "console/detail/wall_clock.hpp"
-#include "wirepas/apdu.hpp"
-#include "wirepas/msap.hpp"
+#include "core/hex.hpp"
+#include "core/strings.hpp"
 #include "wirepas/topics.hpp"
 
 namespace stratus::console {
@@ -22,138 +29,7 @@ namespace json = boost::json;
 using wirepas::Direction;
 using wirepas::Operation;
 using Clock = Link::Clock;
-
-constexpr std::uint32_t kBroadcast = 0xFFFFFFFF;
-
-// Words of a command line; "double quotes" keep spaces.
-std::vector<std::string> words(std::string_view line) {
-  std::vector<std::string> out;
-  std::string word;
-  bool quoted = false;
-  bool any = false;
-  for (const char c : line) {
-    if (c == '"') {
-      quoted = !quoted;
-      any = true;
-    } else if (!quoted && (c == ' ' || c == '\t')) {
-      if (any)
-        out.push_back(std::move(word));
-      word.clear();
-      any = false;
-    } else {
-      word.push_back(c);
-      any = true;
-    }
-  }
-  if (any)
-    out.push_back(std::move(word));
-  return out;
-}
-
-// Binds words to a command's declared names: `key=value` for a declared key, else the
-// next name not given yet (spec §3.2). Errors name the surplus word.
-Result<std::map<std::string, std::string>> bind(const std::vector<std::string>& args,
-                                                std::initializer_list<const char*> names) {
-  std::map<std::string, std::string> out;
-  std::vector<std::string> positional;
-  for (const auto& a : args) {
-    const auto eq = a.find('=');
-    bool named = false;
-    if (eq != std::string::npos) {
-      for (const char* n : names) {
-        if (a.compare(0, eq, n) == 0 && std::char_traits<char>::length(n) == eq) {
-          out[n] = a.substr(eq + 1);
-          named = true;
-        }
-      }
-    }
-    if (!named)
-      positional.push_back(a);
-  }
-  auto next = positional.begin();
-  for (const char* n : names) {
-    if (next == positional.end())
-      break;
-    if (!out.contains(n))
-      out[n] = *next++;
-  }
-  if (next != positional.end())
-    return fail(errc::invalid_argument, "unexpected argument \"" + *next + "\"");
-  return out;
-}
-
-std::optional<std::uint64_t> to_uint(const std::string& text, std::uint64_t max) {
-  if (text.empty())
-    return std::nullopt;
-  int base = 10;
-  std::size_t i = 0;
-  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-    base = 16;
-    i = 2;
-  }
-  std::uint64_t v = 0;
-  for (; i < text.size(); ++i) {
-    const char c = text[i];
-    const int d = c >= '0' && c <= '9'   ? c - '0'
-                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                  : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                         : 99;
-    if (d >= base || static_cast<std::uint64_t>(d) > max ||
-        v > (max - static_cast<unsigned>(d)) / static_cast<unsigned>(base))
-      return std::nullopt;
-    v = v * static_cast<unsigned>(base) + static_cast<unsigned>(d);
-  }
-  return v;
-}
-
-std::optional<bool> to_bool(const std::string& text) {
-  for (const char* t : {"1", "true", "True", "yes", "on"}) {
-    if (text == t)
-      return true;
-  }
-  for (const char* f : {"0", "false", "False", "no", "off"}) {
-    if (text == f)
-      return false;
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> from_hex(std::string_view text) {
-  if (text.starts_with("0x") || text.starts_with("0X"))
-    text.remove_prefix(2);
-  if (text.size() % 2 != 0)
-    return std::nullopt;
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    auto v = to_uint("0x" + std::string(text.substr(i, 2)), 255);
-    if (!v)
-      return std::nullopt;
-    out.push_back(static_cast<char>(*v));
-  }
-  return out;
-}
-
-std::string hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const char c : bytes) {
-    out.push_back(digits[(static_cast<unsigned char>(c) >> 4) & 15]);
-    out.push_back(digits[static_cast<unsigned char>(c) & 15]);
-  }
-  return out;
-}
-
-std::string iso_time(std::int64_t ms) {
-  if (ms <= 0)
-    return "-";
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
+using namespace detail;  // the commands' text helpers and reply readers
 
 std::string_view state_name(GatewayEntry::State s) {
   switch (s) {
@@ -165,28 +41,6 @@ std::string_view state_name(GatewayEntry::State s) {
       break;
   }
   return "unknown";
-}
-
-std::string pad(std::string text, std::size_t width) {
-  if (text.size() < width)
-    text.append(width - text.size(), ' ');
-  return text;
-}
-
-std::string result_of(const pb::GenericMessage& m) {
-  const auto* h = wirepas::response_header(m.wirepas());
-  return h == nullptr ? std::string("no header") : wirepas::result_name(h->res());
-}
-
-bool result_ok(const pb::GenericMessage& m) {
-  const auto* h = wirepas::response_header(m.wirepas());
-  return h != nullptr && h->res() == pb::OK;
-}
-
-// `a.b.c.d`, as the original prints a firmware version.
-std::string firmware_text(const pb::FirmwareVersion& f) {
-  return std::to_string(f.major()) + "." + std::to_string(f.minor()) + "." +
-         std::to_string(f.maint()) + "." + std::to_string(f.dev());
 }
 
 json::object sink_json(const std::string& gw_id, const SinkEntry& sink) {
@@ -205,7 +59,7 @@ json::object sink_json(const std::string& gw_id, const SinkEntry& sink) {
   if (c.has_app_config()) {
     o["app_config_seq"] = c.app_config().seq();
     o["app_config_diag"] = c.app_config().diag_interval_s();
-    o["app_config_data"] = hex(c.app_config().app_config_data());
+    o["app_config_data"] = to_hex(c.app_config().app_config_data());
   }
   if (c.has_firmware_version())
     o["firmware"] = firmware_text(c.firmware_version());
@@ -214,72 +68,154 @@ json::object sink_json(const std::string& gw_id, const SinkEntry& sink) {
 
 }  // namespace
 
-// Text lines, or one JSON object printed when the command ends.
-class Console::Output {
- public:
-  Output(bool json_mode, std::ostream& out, std::string command)
-      : json_(json_mode), out_(out), command_(std::move(command)) {}
-  Output(const Output&) = delete;
-  Output& operator=(const Output&) = delete;
-
-  void line(const std::string& text) {
-    if (!json_)
-      out_ << text << '\n';
-  }
-  json::object& fields() { return fields_; }
-  bool fail(const std::string& reason) {
-    error_ = reason;
-    line(reason);
-    return false;
-  }
-  bool finish(bool ok) {
-    if (json_) {
-      json::object o{{"command", command_}, {"ok", ok}};
-      if (!ok && !error_.empty())
-        o["error"] = error_;
-      for (auto& [k, v] : fields_)
-        o[k] = std::move(v);
-      out_ << json::serialize(o) << '\n';
-    }
-    out_.flush();
-    return ok;
-  }
-
- private:
-  bool json_;
-  std::ostream& out_;
-  std::string command_;
-  std::string error_;
-  json::object fields_;
-};
-
 Console::Console(Link& link, ConsoleOptions options, std::ostream& out)
     : link_(link), options_(std::move(options)), out_(out) {}
 
 Console::~Console() = default;
 
+// One command: its names (the first is the one `help` shows), its arguments in positional
+// order, and what it does.
+struct Console::Command {
+  std::vector<const char*> names;
+  std::vector<const char*> keys;
+  bool (Console::*handler)(Output&, const Bound&);
+  const char* help;
+};
+
+const std::vector<Console::Command>& Console::commands() {
+  using C = Console;
+  static const std::vector<Command> table = {
+      {{"gateways"}, {}, &C::gateways, "every gateway seen, its sinks and state"},
+      {{"sinks"}, {}, &C::sinks, "the sinks of the selected gateway, or of all"},
+      {{"nodes"}, {}, &C::nodes, "the nodes heard (through the selected gateway)"},
+      {{"networks"}, {}, &C::networks, "the network addresses seen"},
+      {{"list", "ls"}, {"what"}, &C::list, "networks, or `list gateways`"},
+      {{"selection"}, {}, &C::selection, "the selected gateway, sink and network"},
+      {{"set_gateway"}, {"gw_id"}, &C::set_gateway, "select a gateway (a menu without an id)"},
+      {{"set_sink"}, {"sink_id"}, &C::set_sink, "select a sink (a menu without an id)"},
+      {{"gateway_configuration"},
+       {"timeout"},
+       &C::gateway_configuration,
+       "ask every online gateway (or the selected one) for its sinks' configuration"},
+      {{"set_app_config"},
+       {"app_config_seq", "app_config_data", "app_config_diag", "timeout"},
+       &C::set_app_config,
+       "set the selected sink's app config (data in hex, diag in s)"},
+      {{"set_sink_config", "set_config"},
+       {"node_role", "node_address", "network_address", "network_channel", "started", "timeout"},
+       &C::set_sink_config,
+       "set the selected sink's configuration keys"},
+      {{"send_data"},
+       {"source_endpoint", "destination_endpoint", "destination_address", "payload", "timeout",
+        "qos", "is_unack_csma_ca", "hop_limit", "initial_delay_ms"},
+       &C::send_data,
+       "send a packet through the selected sink (payload hex, else text)"},
+      {{"scratchpad_status", "scratchpad_check_sink"},
+       {"timeout"},
+       &C::scratchpad_status,
+       "the selected sink's stored and processed scratchpads"},
+      {{"scratchpad_upload", "scratchpad_upload_to_sink"},
+       {"file_path", "seq", "timeout", "filepath", "sequence"},
+       &C::scratchpad_upload,
+       "upload a scratchpad image to the selected sink (in chunks when the gateway takes them)"},
+      {{"scratchpad_update", "scratchpad_update_only_sink"},
+       {"timeout"},
+       &C::scratchpad_update,
+       "make the selected sink process its stored scratchpad"},
+      {{"ping"}, {"timeout"}, &C::ping, "ping every node of the selected sink's network"},
+      {{"scratchpad_check_all"},
+       {"timeout"},
+       &C::scratchpad_check_all,
+       "every node's scratchpad status through the selected sink"},
+      {{"scratchpad_update_only_nodes"},
+       {"seq", "timeout"},
+       &C::scratchpad_update_only_nodes,
+       "make every node process its scratchpad of sequence seq"},
+      {{"send_msap_cancel"},
+       {"timeout"},
+       &C::send_msap_cancel,
+       "cancel the nodes' pending remote-API session"},
+      {{"set_ndiag"},
+       {"interval", "network", "timeout"},
+       &C::set_ndiag,
+       "neighbour diagnostics interval (off, 30, 60, 120, 300, 1200 s) for a network"},
+      {{"track_data_packets"},
+       {"gw_id", "sink_id", "network_id", "source_address", "source_endpoint",
+        "destination_endpoint", "iterations", "update_rate", "format"},
+       &C::track_data_packets,
+       "print the data packets that match the filters (format line|message|json)"},
+      {{"track_devices"},
+       {"iterations", "update_rate"},
+       &C::track_devices,
+       "print the networks every update_rate seconds"},
+      {{"capture"}, {"action", "file"}, &C::capture, "capture start <file> | capture stop"},
+      {{"record"}, {"file"}, &C::record, "record the command lines: record <file> | record stop"},
+      {{"playback"}, {"file"}, &C::playback, "run the command lines of a recording"},
+      {{"clear_offline_gateways"},
+       {},
+       &C::clear_offline_gateways,
+       "clear the retained status of every offline gateway"},
+      {{"settings"}, {}, &C::settings, "the MQTT settings (password masked)"},
+      {{"toggle_byte_print"}, {}, &C::toggle_byte_print, "bytes as hex or as text"},
+      {{"toggle_pretty_print"}, {}, &C::toggle_pretty_print, "JSON indented or on one line"},
+      {{"toggle_silent_loop"}, {}, &C::toggle_silent_loop, "a header per loop iteration or not"},
+      {{"set_loop_iterations"},
+       {"iterations"},
+       &C::set_loop_iterations,
+       "loop commands' default iterations (a number or Inf)"},
+      {{"set_loop_timeout"},
+       {"seconds"},
+       &C::set_loop_timeout,
+       "loop commands' default iteration length in s"},
+      {{"set_reply_greeting"},
+       {"greeting"},
+       &C::set_reply_greeting,
+       "the text before each reply (none: nothing)"},
+      {{"rm_nodes"}, {}, &C::rm_nodes, "the RainMaker nodes seen: model, firmware, presence"},
+      {{"rm_track"},
+       {"node_id", "kind", "iterations", "update_rate", "format"},
+       &C::rm_track,
+       "print RainMaker node traffic decoded (kind: config, params, alert, ota, ...)"},
+      {{"help", "?"}, {"command"}, &C::help, "the commands, or one command's arguments"},
+  };
+  return table;
+}
+
 const std::vector<std::string>& Console::command_names() {
-  static const std::vector<std::string> names = {"clear_offline_gateways",
-                                                 "gateway_configuration",
-                                                 "gateways",
-                                                 "help",
-                                                 "list",
-                                                 "ls",
-                                                 "networks",
-                                                 "nodes",
-                                                 "ping",
-                                                 "scratchpad_check_sink",
-                                                 "scratchpad_status",
-                                                 "selection",
-                                                 "send_data",
-                                                 "set_app_config",
-                                                 "set_config",
-                                                 "set_gateway",
-                                                 "set_sink",
-                                                 "set_sink_config",
-                                                 "settings",
-                                                 "sinks"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out = {"bye", "q", "shell"};
+    for (const auto& c : commands())
+      out.insert(out.end(), c.names.begin(), c.names.end());
+    std::sort(out.begin(), out.end());
+    return out;
+  }();
   return names;
+}
+
+std::vector<std::string> Console::command_keys(std::string_view command) {
+  for (const auto& c : commands()) {
+    for (const char* n : c.names) {
+      if (command == n)
+        return {c.keys.begin(), c.keys.end()};
+    }
+  }
+  return {};
+}
+
+std::vector<std::string> Console::known_ids() const {
+  std::set<std::string> ids;
+  for (const auto& [id, gw] : map_.gateways()) {
+    ids.insert(id);
+    if (gateway_.empty() || gateway_ == id) {
+      for (const auto& [sink_id, sink] : gw.sinks)
+        ids.insert(sink_id);
+    }
+  }
+  for (const auto& [key, node] : map_.nodes())
+    ids.insert(std::to_string(key.address));
+  for (const auto& n : map_.networks())
+    ids.insert(std::to_string(n.network_address));
+  return {ids.begin(), ids.end()};
 }
 
 std::string Console::prompt() const {
@@ -305,7 +241,10 @@ void Console::on_message(const std::string& topic, const std::string& payload, i
     *capture_ << encode_capture_line({us, topic, payload, qos, retain}) << '\n';
     ++captured_;
   }
-  map_.on_message(topic, payload, detail::wall_ms());
+  const auto now = detail::wall_ms();
+  map_.on_message(topic, payload, now);
+  if (auto rm = rainmaker_.on_message(topic, payload, now); rm && rainmaker_collector_)
+    rainmaker_collector_(*rm);
   if (pending_.req_id != 0 && !pending_.answer) {
     auto t = wirepas::parse_topic(topic);
     if (t && t->direction == Direction::response &&
@@ -343,70 +282,46 @@ std::optional<pb::GenericMessage> Console::exchange(Operation operation, const s
 }
 
 bool Console::run(std::string_view line) {
-  auto w = words(line);
-  if (w.empty())
+  const auto first = line.find_first_not_of(" \t");
+  if (first == std::string_view::npos)
     return true;
-  const std::string command = w.front();
-  const Args args(w.begin() + 1, w.end());
   // The classic client's recording (spec §3.2): every line as typed, before it runs, but
   // not the lines that manage recordings or end the session.
-  if (record_ && command != "record") {
-    const std::string_view text(line);
-    if (text.find("playback") == std::string_view::npos &&
-        text.find("bye") == std::string_view::npos && text.find("close") == std::string_view::npos)
-      *record_ << text << '\n' << std::flush;
-  }
+  if (record_ && line.substr(first).rfind("record", 0) != 0 &&
+      line.find("playback") == std::string_view::npos &&
+      line.find("bye") == std::string_view::npos && line.find("close") == std::string_view::npos)
+    *record_ << line << '\n' << std::flush;
+  const auto words_of_line = words(line);
+  const std::string command = line[first] == '!' ? "shell" : words_of_line.front();
   Output out(options_.json, out_, command);
-  bool ok = false;
-  if (command == "gateways")
-    ok = gateways(out);
-  else if (command == "sinks")
-    ok = sinks(out);
-  else if (command == "nodes")
-    ok = nodes(out);
-  else if (command == "networks")
-    ok = networks(out);
-  else if (command == "list" || command == "ls")
-    ok = !args.empty() && args[0].find("gateway") != std::string::npos ? gateways(out)
-                                                                       : networks(out);
-  else if (command == "selection")
-    ok = selection(out);
-  else if (command == "set_gateway")
-    ok = set_gateway(out, args);
-  else if (command == "set_sink")
-    ok = set_sink(out, args);
-  else if (command == "gateway_configuration")
-    ok = gateway_configuration(out, args);
-  else if (command == "set_app_config")
-    ok = set_app_config(out, args);
-  else if (command == "set_sink_config" || command == "set_config")
-    ok = set_sink_config(out, args);
-  else if (command == "send_data")
-    ok = send_data(out, args);
-  else if (command == "ping")
-    ok = ping(out, args);
-  else if (command == "scratchpad_status" || command == "scratchpad_check_sink")
-    ok = scratchpad_status(out, args);
-  else if (command == "capture")
-    ok = capture(out, args);
-  else if (command == "record")
-    ok = record(out, args);
-  else if (command == "playback")
-    ok = playback(out, args);
-  else if (command == "track_data_packets")
-    ok = track_data_packets(out, args);
-  else if (command == "clear_offline_gateways")
-    ok = clear_offline_gateways(out);
-  else if (command == "settings")
-    ok = settings(out);
-  else if (command == "help" || command == "?")
-    ok = help(out);
-  else
-    ok = out.fail("Unknown command: " + command + " (help lists them)");
-  return out.finish(ok);
+  const bool ok = dispatch(out, line.substr(first), words_of_line);
+  out.finish(ok);
+  if (options_.on_command)
+    options_.on_command(line.substr(first), ok, out.error());
+  return ok;
 }
 
-bool Console::gateways(Output& out) {
+bool Console::dispatch(Output& out, std::string_view line, const std::vector<std::string>& w) {
+  // `!<command>` and `shell <command>` take the rest of the line as typed.
+  if (line.front() == '!')
+    return shell(out, line.substr(1));
+  const std::string& command = w.front();
+  if (command == "shell")
+    return shell(out, line.substr(command.size()));
+  for (const auto& c : commands()) {
+    if (std::find_if(c.names.begin(), c.names.end(), [&](const char* n) { return command == n; }) ==
+        c.names.end())
+      continue;
+    auto bound = bind({w.begin() + 1, w.end()}, c.keys);
+    if (!bound)
+      return out.fail("Command FAIL. " + bound.error().context + " (help " + command +
+                      " lists the arguments)");
+    return (this->*c.handler)(out, *bound);
+  }
+  return out.fail("Unknown command: " + command + " (help lists them)");
+}
+
+bool Console::gateways(Output& out, const Bound& /*a*/) {
   out.line("Printing all encountered gateways of MQTT broker");
   out.line("gateway id       ( sink0 .. sinkN )");
   json::array list;
@@ -432,7 +347,7 @@ bool Console::gateways(Output& out) {
   return true;
 }
 
-bool Console::sinks(Output& out) {
+bool Console::sinks(Output& out, const Bound& /*a*/) {
   json::array list;
   if (!gateway_.empty()) {
     out.line("Printing sinks of currently set gateway '" + gateway_ + "'");
@@ -461,7 +376,7 @@ bool Console::sinks(Output& out) {
   return true;
 }
 
-bool Console::nodes(Output& out) {
+bool Console::nodes(Output& out, const Bound& /*a*/) {
   out.line(gateway_.empty() ? "Printing all encountered nodes of MQTT broker"
                             : "Printing all encountered nodes of gateway " + gateway_);
   std::set<std::uint32_t> addresses;
@@ -496,7 +411,7 @@ bool Console::nodes(Output& out) {
   return true;
 }
 
-bool Console::networks(Output& out) {
+bool Console::networks(Output& out, const Bound& /*a*/) {
   out.line("Printing all encountered networks of MQTT");
   json::array list;
   for (const auto& n : map_.networks()) {
@@ -514,7 +429,7 @@ bool Console::networks(Output& out) {
   return true;
 }
 
-bool Console::selection(Output& out) {
+bool Console::selection(Output& out, const Bound& /*a*/) {
   out.line("sink : " + (sink_.empty() ? std::string("None") : sink_));
   out.line("gateway : " + (gateway_.empty() ? std::string("None") : gateway_));
   std::string network = "None";
@@ -530,19 +445,74 @@ bool Console::selection(Output& out) {
   return true;
 }
 
-bool Console::set_gateway(Output& out, const Args& args) {
-  auto a = bind(args, {"gw_id"});
-  if (!a)
-    return out.fail(a.error().context);
-  if (!a->contains("gw_id") || !wirepas::valid_id(a->at("gw_id"))) {
-    out.line("Listing current online gateways:");
-    for (const auto& [id, gw] : map_.gateways()) {
-      if (gw.state == GatewayEntry::State::online)
-        out.line("  " + id);
+std::optional<std::string> Console::ask(Output& out, const std::string& question) {
+  std::optional<std::string> answer;
+  if (playback_ != nullptr) {  // a recording holds the answers after their command
+    // ... unless the next line is a command (a recording of the classic client, which kept
+    // no answers): then the menu gets no answer and the line stays a command.
+    const auto next = playback_->empty() ? std::vector<std::string>() : words(playback_->front());
+    const auto& names = command_names();
+    if (!playback_->empty() &&
+        (next.empty() || !std::binary_search(names.begin(), names.end(), next.front()))) {
+      answer = std::move(playback_->front());
+      playback_->pop_front();
+      out.line(question + *answer);
     }
-    return out.fail("Command FAIL. Give a gateway id: set_gateway <gw_id>");
+  } else if (options_.ask) {
+    out.flush();
+    answer = options_.ask(question);
   }
-  gateway_ = a->at("gw_id");
+  if (answer && record_)  // recorded too, unlike the original (issue 21 item 5)
+    *record_ << *answer << '\n' << std::flush;
+  return answer;
+}
+
+std::optional<std::string> Console::menu(Output& out, const std::vector<std::string>& items,
+                                         const std::string& what) {
+  for (std::size_t i = 0; i < items.size(); ++i)
+    out.line(std::to_string(i) + " :" + items[i]);
+  out.line(std::to_string(items.size()) + " :custom " + what + " id");
+  auto answer = ask(out, "Please enter your " + what + " selection [0]: ");
+  if (!answer)
+    return std::nullopt;
+  const auto text = std::string(trim(*answer));
+  if (text.empty())
+    return items.empty() ? std::nullopt : std::optional(items.front());  // the default, 0
+  if (text.find_first_not_of("0123456789") != std::string::npos)
+    return text;  // typed an id instead of an index
+  const auto index = to_uint(text, items.size());
+  if (!index) {
+    out.line("No entry " + text + " in the menu.");
+    return std::nullopt;
+  }
+  if (*index < items.size())
+    return items[*index];
+  return ask(out, "Please enter your custom " + what + " id: ");
+}
+
+bool Console::can_ask() const {
+  return options_.ask || playback_ != nullptr;
+}
+
+bool Console::set_gateway(Output& out, const Bound& a) {
+  std::string id = value_or(a, "gw_id", "");
+  if (id.empty() && !can_ask())
+    return out.fail("Command FAIL. Give a gateway id: set_gateway <gw_id>");
+  if (id.empty()) {
+    out.line("Listing current online gateways:");
+    std::vector<std::string> online;
+    for (const auto& [gw_id, gw] : map_.gateways()) {
+      if (gw.state == GatewayEntry::State::online)
+        online.push_back(gw_id);
+    }
+    auto chosen = menu(out, online, "gateway");
+    if (!chosen)
+      return out.fail("Command FAIL. Give a gateway id: set_gateway <gw_id>");
+    id = std::string(trim(*chosen));
+  }
+  if (!wirepas::valid_id(id))
+    return out.fail("Command FAIL. \"" + id + "\" is not a gateway id.");
+  gateway_ = id;
   sink_.clear();
   if (!map_.gateways().contains(gateway_))
     out.line("Gateway '" + gateway_ + "' is not known yet: using it as a custom id");
@@ -551,21 +521,45 @@ bool Console::set_gateway(Output& out, const Args& args) {
   return true;
 }
 
-bool Console::set_sink(Output& out, const Args& args) {
-  auto a = bind(args, {"sink_id"});
-  if (!a)
-    return out.fail(a.error().context);
-  if (gateway_.empty())
-    return out.fail("Command FAIL. Set gateway first.");
-  const auto gw = map_.gateways().find(gateway_);
-  if (!a->contains("sink_id") || !wirepas::valid_id(a->at("sink_id"))) {
-    if (gw != map_.gateways().end()) {
-      for (const auto& [id, sink] : gw->second.sinks)
-        out.line("  " + id);
-    }
-    return out.fail("Command FAIL. Give a sink id: set_sink <sink_id>");
+bool Console::set_sink(Output& out, const Bound& a) {
+  if (gateway_.empty()) {  // the original asks for the gateway first
+    if (!can_ask())
+      return out.fail("Command FAIL. Set gateway first.");
+    if (!set_gateway(out, {}))
+      return false;
   }
-  sink_ = a->at("sink_id");
+  std::string id = value_or(a, "sink_id", "");
+  if (id.empty() && !can_ask())
+    return out.fail("Command FAIL. Give a sink id: set_sink <sink_id>");
+  if (id.empty()) {
+    auto gw = map_.gateways().find(gateway_);
+    if (gw == map_.gateways().end() || gw->second.sinks.empty()) {
+      gateway_configuration(out, {});  // no sink known yet: ask the gateway
+      gw = map_.gateways().find(gateway_);
+    }
+    std::vector<std::string> items;
+    std::vector<std::string> ids;
+    if (gw != map_.gateways().end()) {
+      for (const auto& [sink_id, sink] : gw->second.sinks) {
+        ids.push_back(sink_id);
+        items.push_back(sink_id + " ( " +
+                        (sink.config.has_network_address()
+                             ? std::to_string(sink.config.network_address())
+                             : std::string("no network")) +
+                        " )");
+      }
+    }
+    auto chosen = menu(out, items, "sink");
+    if (!chosen)
+      return out.fail("Command FAIL. Give a sink id: set_sink <sink_id>");
+    const auto it = std::find(items.begin(), items.end(), *chosen);
+    id = it == items.end() ? std::string(trim(*chosen))
+                           : ids[static_cast<std::size_t>(it - items.begin())];
+  }
+  if (!wirepas::valid_id(id))
+    return out.fail("Command FAIL. \"" + id + "\" is not a sink id.");
+  sink_ = id;
+  const auto gw = map_.gateways().find(gateway_);
   if (gw == map_.gateways().end() || !gw->second.sinks.contains(sink_))
     out.line("Sink '" + sink_ + "' is not known yet: using it as a custom id");
   out.line("Sink set to '" + sink_ + "'");
@@ -575,21 +569,6 @@ bool Console::set_sink(Output& out, const Args& args) {
 }
 
 namespace {
-
-std::optional<std::chrono::milliseconds> timeout_of(const std::map<std::string, std::string>& a,
-                                                    std::chrono::milliseconds fallback) {
-  const auto it = a.find("timeout");
-  if (it == a.end())
-    return fallback;
-  auto s = to_uint(it->second, 86400);
-  if (!s)
-    return std::nullopt;
-  return std::chrono::milliseconds(*s * 1000);
-}
-
-std::string seconds(std::chrono::milliseconds ms) {
-  return std::to_string(ms.count() / 1000);
-}
 
 // `gateway_configuration`'s table of one sink (spec §3.3), `-` for what was not sent.
 void configuration_table(const pb::SinkReadConfig& c,
@@ -608,7 +587,7 @@ void configuration_table(const pb::SinkReadConfig& c,
   row("diag", c.has_app_config() ? std::to_string(c.app_config().diag_interval_s()) : "-");
   row("seq", c.has_app_config() ? std::to_string(c.app_config().seq()) : "-");
   row("data", c.has_app_config()
-                  ? hex(c.app_config().app_config_data()) + " (" +
+                  ? to_hex(c.app_config().app_config_data()) + " (" +
                         std::to_string(c.app_config().app_config_data().size()) + " bytes)"
                   : "-");
   row("max size", opt(c.has_app_config_max_size(), c.app_config_max_size()));
@@ -636,11 +615,8 @@ void configuration_table(const pb::SinkReadConfig& c,
 
 }  // namespace
 
-bool Console::gateway_configuration(Output& out, const Args& args) {
-  auto a = bind(args, {"timeout"});
-  if (!a)
-    return out.fail(a.error().context);
-  const auto timeout = timeout_of(*a, options_.request_timeout);
+bool Console::gateway_configuration(Output& out, const Bound& a) {
+  const auto timeout = timeout_of(a, options_.request_timeout);
   if (!timeout)
     return out.fail("Command FAIL. timeout is a number of seconds");
   std::vector<std::string> targets;
@@ -685,19 +661,16 @@ bool Console::gateway_configuration(Output& out, const Args& args) {
   return ok ? true : out.fail("Command FAIL. A gateway did not answer.");
 }
 
-bool Console::set_app_config(Output& out, const Args& args) {
-  auto a = bind(args, {"app_config_seq", "app_config_data", "app_config_diag", "timeout"});
-  if (!a)
-    return out.fail(a.error().context);
+bool Console::set_app_config(Output& out, const Bound& a) {
   if (gateway_.empty() || sink_.empty())
     return out.fail("Command FAIL. Set sink first.");
   const auto seq =
-      a->contains("app_config_seq") ? to_uint(a->at("app_config_seq"), 255) : std::nullopt;
+      a.contains("app_config_seq") ? to_uint(a.at("app_config_seq"), 255) : std::nullopt;
   const auto data =
-      a->contains("app_config_data") ? from_hex(a->at("app_config_data")) : std::nullopt;
+      a.contains("app_config_data") ? typed_hex(a.at("app_config_data")) : std::nullopt;
   const auto diag =
-      to_uint(a->contains("app_config_diag") ? a->at("app_config_diag") : "60", 0xFFFFFFFF);
-  const auto timeout = timeout_of(*a, options_.request_timeout);
+      to_uint(a.contains("app_config_diag") ? a.at("app_config_diag") : "60", 0xFFFFFFFF);
+  const auto timeout = timeout_of(a, options_.request_timeout);
   if (!seq)
     return out.fail("Command FAIL. Arguments not ok. Check app config sequence parameter.");
   if (!data)
@@ -731,11 +704,7 @@ bool Console::set_app_config(Output& out, const Args& args) {
   return out.fail("Command FAIL. Response was " + result_of(*resp) + ".");
 }
 
-bool Console::set_sink_config(Output& out, const Args& args) {
-  auto a = bind(args, {"node_role", "node_address", "network_address", "network_channel", "started",
-                       "timeout"});
-  if (!a)
-    return out.fail(a.error().context);
+bool Console::set_sink_config(Output& out, const Bound& a) {
   if (gateway_.empty() || sink_.empty())
     return out.fail("Command FAIL. Set sink first.");
   pb::GenericMessage m;
@@ -743,8 +712,8 @@ bool Console::set_sink_config(Output& out, const Args& args) {
   auto* c = r->mutable_config();
   c->set_sink_id(sink_);
   bool any = false;
-  if (a->contains("node_role")) {
-    auto v = to_uint(a->at("node_role"), 255);
+  if (a.contains("node_role")) {
+    auto v = to_uint(a.at("node_role"), 255);
     auto role = v ? wirepas::role_from_int(static_cast<std::uint32_t>(*v))
                   : Result<pb::NodeRole>(fail(errc::invalid_argument, ""));
     if (!role)
@@ -764,22 +733,22 @@ bool Console::set_sink_config(Output& out, const Args& args) {
        [c](std::uint64_t v) { c->set_network_channel(static_cast<std::uint32_t>(v)); }},
   };
   for (const auto& n : numbers) {
-    if (!a->contains(n.key))
+    if (!a.contains(n.key))
       continue;
-    auto v = to_uint(a->at(n.key), n.max);
+    auto v = to_uint(a.at(n.key), n.max);
     if (!v)
       return out.fail(std::string("Command FAIL. Config not valid: ") + n.key);
     n.set(*v);
     any = true;
   }
-  if (a->contains("started")) {
-    auto v = to_bool(a->at("started"));
+  if (a.contains("started")) {
+    auto v = to_bool(a.at("started"));
     if (!v)
       return out.fail("Command FAIL. Config not valid: started");
     c->set_sink_state(*v ? pb::ON : pb::OFF);
     any = true;
   }
-  const auto timeout = timeout_of(*a, std::chrono::seconds(10));
+  const auto timeout = timeout_of(a, std::chrono::seconds(10));
   if (!any || !timeout)
     return out.fail("Command FAIL. Config not valid.");
   const auto req_id = wirepas::new_request_id();
@@ -796,15 +765,11 @@ bool Console::set_sink_config(Output& out, const Args& args) {
   return true;
 }
 
-bool Console::send_data(Output& out, const Args& args) {
-  auto a = bind(args, {"source_endpoint", "destination_endpoint", "destination_address", "payload",
-                       "timeout", "qos", "is_unack_csma_ca", "hop_limit", "initial_delay_ms"});
-  if (!a)
-    return out.fail(a.error().context);
+bool Console::send_data(Output& out, const Bound& a) {
   if (gateway_.empty() || sink_.empty())
     return out.fail("Command FAIL. Set sink first.");
   const auto get = [&](const char* k, const char* fallback) {
-    return a->contains(k) ? a->at(k) : std::string(fallback);
+    return a.contains(k) ? a.at(k) : std::string(fallback);
   };
   const auto src = to_uint(get("source_endpoint", ""), 255);
   const auto dst = to_uint(get("destination_endpoint", ""), 255);
@@ -813,14 +778,14 @@ bool Console::send_data(Output& out, const Args& args) {
   const auto hops = to_uint(get("hop_limit", "0"), 15);
   const auto delay = to_uint(get("initial_delay_ms", "0"), 0xFFFFFFFF);
   const auto unack = to_bool(get("is_unack_csma_ca", "0"));
-  const auto timeout = timeout_of(*a, options_.request_timeout);
-  if (!src || !dst || !address || !a->contains("payload"))
+  const auto timeout = timeout_of(a, options_.request_timeout);
+  if (!src || !dst || !address || !a.contains("payload"))
     return out.fail(
         "Command FAIL. Give source_endpoint destination_endpoint destination_address payload");
   if (!qos || !hops || !delay || !unack || !timeout)
     return out.fail("Command FAIL. Arguments not ok (qos 0|1, hop_limit 0-15, timeout s).");
-  const std::string& text = a->at("payload");
-  auto payload = from_hex(text);
+  const std::string& text = a.at("payload");
+  auto payload = typed_hex(text);
   pb::GenericMessage m;
   auto* r = m.mutable_wirepas()->mutable_send_packet_req();
   const auto req_id = wirepas::new_request_id();
@@ -848,326 +813,54 @@ bool Console::send_data(Output& out, const Args& args) {
   return result_ok(*resp) ? true : out.fail("Command FAIL [" + result_of(*resp) + "]");
 }
 
-bool Console::ping(Output& out, const Args& args) {
-  auto a = bind(args, {"timeout"});
-  if (!a)
-    return out.fail(a.error().context);
-  if (gateway_.empty() || sink_.empty())
-    return out.fail("Command FAIL. Set sink first.");
-  const auto silence = timeout_of(*a, options_.silence_timeout);
-  if (!silence)
-    return out.fail("Command FAIL. timeout is a number of seconds");
-  const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-  const auto reference = wirepas::msap::ping_reference(static_cast<std::uint64_t>(now_s));
-  auto frame = wirepas::msap::join({wirepas::msap::encode(wirepas::msap::Ping{reference})});
-  pb::GenericMessage m;
-  auto* r = m.mutable_wirepas()->mutable_send_packet_req();
-  const auto req_id = wirepas::new_request_id();
-  r->mutable_header()->set_req_id(req_id);
-  r->mutable_header()->set_sink_id(sink_);
-  r->set_destination_address(kBroadcast);
-  r->set_source_endpoint(wirepas::msap::kRequestSourceEndpoint);
-  r->set_destination_endpoint(wirepas::msap::kRemoteApiEndpoint);
-  r->set_qos(0);
-  r->set_payload(std::string(frame->begin(), frame->end()));
-
-  struct Reply {
-    std::uint32_t address;
-    std::int64_t ms;
-    std::optional<std::uint32_t> hops;
-  };
-  std::vector<Reply> replies;
-  std::set<std::uint32_t> seen;
-  const auto sent = Clock::now();
-  auto last = sent;
-  const std::string gw = gateway_;
-  const std::string sink = sink_;
-  collector_ = [&](const std::string& topic, const std::string& payload) {
-    auto t = wirepas::parse_topic(topic);
-    if (!t || t->operation != Operation::received_data || t->gw_id != gw || t->sink_id != sink ||
-        t->source_endpoint != wirepas::msap::kRemoteApiEndpoint)
-      return;
-    auto msg = wirepas::decode(payload, wirepas::Strictness::tolerant);
-    if (!msg)
-      return;
-    const auto& e = msg->wirepas().packet_received_event();
-    const auto& p = e.payload();
-    auto items = wirepas::msap::split({reinterpret_cast<const std::uint8_t*>(p.data()), p.size()});
-    if (!items)
-      return;
-    for (const auto& item : *items) {
-      auto reply = wirepas::msap::decode_reply(item);
-      const auto* pong = reply ? std::get_if<wirepas::msap::PingReply>(&*reply) : nullptr;
-      if (pong == nullptr || pong->reference != reference ||
-          !seen.insert(e.source_address()).second)
-        continue;
-      last = Clock::now();
-      replies.push_back(
-          Reply{e.source_address(),
-                std::chrono::duration_cast<std::chrono::milliseconds>(last - sent).count(),
-                e.has_hop_count() ? std::optional<std::uint32_t>(e.hop_count()) : std::nullopt});
-      out.line("T " + std::to_string(replies.back().ms) + " ms: Node #" +
-               std::to_string(replies.size()) + " ping resp from node address " +
-               std::to_string(e.source_address()));
-    }
-  };
-  auto resp = exchange(Operation::send_data, gw, sink, req_id, m.SerializeAsString(),
-                       options_.request_timeout);
-  if (!resp || !result_ok(*resp)) {
-    collector_ = nullptr;
-    return out.fail(resp ? "Command FAIL. send_data " + result_of(*resp)
-                         : "Error got no reply for " + gw + " in time.");
-  }
-  // Replies until `silence` passes without one.
-  for (;;) {
-    const auto until = last + *silence;
-    if (Clock::now() >= until)
-      break;
-    const auto before = replies.size();
-    link_.pump(until, [&] { return replies.size() != before; });
-  }
-  collector_ = nullptr;
-  std::map<std::uint32_t, std::size_t> histogram;
-  json::array list;
-  for (const auto& reply : replies) {
-    if (reply.hops)
-      ++histogram[*reply.hops];
-    json::object o{{"address", reply.address}, {"ms", reply.ms}};
-    if (reply.hops)
-      o["hop_count"] = *reply.hops;
-    list.push_back(std::move(o));
-  }
-  std::uint64_t difficulty = 0;
-  json::object hist;
-  for (const auto& [hops, count] : histogram) {
-    out.line("| Hop count " + std::to_string(hops) + " : " + std::string(count, '*'));
-    difficulty += static_cast<std::uint64_t>(hops) * count;
-    hist[std::to_string(hops)] = count;
-  }
-  out.line("C = " + std::to_string(difficulty));
-  out.fields()["replies"] = std::move(list);
-  out.fields()["hop_histogram"] = std::move(hist);
-  if (replies.empty())
-    return out.fail("No response received.");
-  out.line("Ok response received from " + std::to_string(replies.size()) + " node(s).");
-  return true;
-}
-
-bool Console::scratchpad_status(Output& out, const Args& args) {
-  auto a = bind(args, {"timeout"});
-  if (!a)
-    return out.fail(a.error().context);
-  if (gateway_.empty() || sink_.empty())
-    return out.fail("Command FAIL. Set sink first.");
-  const auto timeout = timeout_of(*a, options_.request_timeout);
-  if (!timeout)
-    return out.fail("Command FAIL. timeout is a number of seconds");
-  pb::GenericMessage m;
-  auto* r = m.mutable_wirepas()->mutable_get_scratchpad_status_req();
-  const auto req_id = wirepas::new_request_id();
-  r->mutable_header()->set_req_id(req_id);
-  r->mutable_header()->set_sink_id(sink_);
-  auto resp =
-      exchange(Operation::otap_status, gateway_, sink_, req_id, m.SerializeAsString(), *timeout);
-  if (!resp)
-    return out.fail("Error got no reply for " + gateway_ + " in time. Time waited " +
-                    seconds(*timeout) + " secs.");
-  out.fields()["result"] = result_of(*resp);
-  if (!result_ok(*resp))
-    return out.fail("Command FAIL [" + result_of(*resp) + "]");
-  const auto& s = resp->wirepas().get_scratchpad_status_resp();
-  const auto info = [](const pb::ScratchpadInfo& i) {
-    char crc[16];
-    std::snprintf(crc, sizeof crc, "0x%04x", i.crc());
-    return std::make_tuple(std::to_string(i.seq()), std::to_string(i.len()), std::string(crc));
-  };
-  if (s.has_stored_scratchpad()) {
-    const auto [seq, len, crc] = info(s.stored_scratchpad());
-    out.line("Stored scratchpad:");
-    out.line("  seq: " + seq);
-    out.line("  len: " + len);
-    out.line("  crc: " + crc);
-    out.line(std::string("  status: ") +
-             (s.has_stored_status() ? pb::ScratchpadStatus_Name(s.stored_status()) : "-"));
-    out.line(std::string("  type: ") +
-             (s.has_stored_type() ? pb::ScratchpadType_Name(s.stored_type()) : "-"));
-    out.fields()["stored"] = json::object{{"seq", s.stored_scratchpad().seq()},
-                                          {"len", s.stored_scratchpad().len()},
-                                          {"crc", s.stored_scratchpad().crc()}};
-  }
-  if (s.has_processed_scratchpad()) {
-    const auto [seq, len, crc] = info(s.processed_scratchpad());
-    out.line("Processed scratchpad:");
-    out.line("  seq: " + seq);
-    out.line("  len: " + len);
-    out.line("  crc: " + crc);
-    out.fields()["processed"] = json::object{{"seq", s.processed_scratchpad().seq()},
-                                             {"len", s.processed_scratchpad().len()},
-                                             {"crc", s.processed_scratchpad().crc()}};
-  }
-  if (s.has_firmware_area_id()) {
-    char area[16];
-    std::snprintf(area, sizeof area, "0x%08x", s.firmware_area_id());
-    out.line("Firmware:");
-    out.line(std::string("  area id: ") + area);
-    out.fields()["firmware_area_id"] = s.firmware_area_id();
-  }
-  return true;
-}
-
-bool Console::track_data_packets(Output& out, const Args& args) {
-  auto a = bind(args, {"gw_id", "sink_id", "network_id", "source_address", "source_endpoint",
-                       "destination_endpoint", "iterations", "update_rate", "format"});
-  if (!a)
-    return out.fail(a.error().context);
-  // Filters: an empty or absent value matches anything.
-  const auto want = [&a](const char* key) -> std::string {
-    const auto it = a->find(key);
-    return it == a->end() ? std::string() : it->second;
-  };
-  const std::string format = want("format").empty() ? "line" : want("format");
-  if (format != "line" && format != "message" && format != "json")
-    return out.fail("Command FAIL. format is line, message or json");
-  const auto rate = to_uint(want("update_rate").empty() ? "1" : want("update_rate"), 3600);
-  const std::string iterations = want("iterations").empty() ? "Inf" : want("iterations");
-  const auto count =
-      iterations == "Inf" ? std::optional<std::uint64_t>() : to_uint(iterations, 1'000'000);
-  if (!rate || *rate == 0 || (iterations != "Inf" && !count))
-    return out.fail("Command FAIL. iterations and update_rate are whole numbers (rate >= 1 s)");
-  if (!count && !options_.interrupted)
-    return out.fail("Command FAIL. Give iterations= (a script cannot type a line to stop it)");
-  std::size_t packets = 0;
-  json::array list;
-  collector_ = [&](const std::string& topic, const std::string& payload) {
-    auto t = wirepas::parse_topic(topic);
-    if (!t || t->operation != Operation::received_data)
-      return;
-    const auto match = [&](const char* key, const std::string& value) {
-      const auto w = want(key);
-      return w.empty() || w == value;
-    };
-    auto msg = wirepas::decode(payload, wirepas::Strictness::tolerant);
-    if (!msg || !msg->wirepas().has_packet_received_event())
-      return;
-    const auto& e = msg->wirepas().packet_received_event();
-    if (!match("gw_id", t->gw_id) || !match("sink_id", t->sink_id) ||
-        !match("network_id", std::to_string(t->network_address)) ||
-        !match("source_address", std::to_string(e.source_address())) ||
-        !match("source_endpoint", std::to_string(t->source_endpoint)) ||
-        !match("destination_endpoint", std::to_string(t->destination_endpoint)))
-      return;
-    ++packets;
-    const auto now = detail::wall_ms();
-    const auto rx = static_cast<std::int64_t>(e.rx_time_ms_epoch());
-    const auto tx = rx - static_cast<std::int64_t>(e.travel_time_ms());
-    const auto& p = e.payload();
-    json::object o{{"gw_id", t->gw_id},
-                   {"sink_id", t->sink_id},
-                   {"network_id", t->network_address},
-                   {"event_id", e.header().event_id()},
-                   {"rx_time", iso_time(rx)},
-                   {"tx_time", iso_time(tx)},
-                   {"source_address", e.source_address()},
-                   {"destination_address", e.destination_address()},
-                   {"source_endpoint", t->source_endpoint},
-                   {"destination_endpoint", t->destination_endpoint},
-                   {"travel_time_ms", e.travel_time_ms()},
-                   {"received_at", iso_time(now)},
-                   {"qos", e.qos()},
-                   {"data_payload", hex(p)},
-                   {"data_size", e.has_payload() ? p.size() : e.payload_size()},
-                   {"transport_delay", now - tx}};
-    if (e.has_hop_count())
-      o["hop_count"] = e.hop_count();
-    // The APDU by its endpoints (spec §6); a payload its decoder refuses is reported, and
-    // the tracking goes on (the original's thread died on short payloads, #348).
-    auto decoded =
-        wirepas::apdu::decode(t->source_endpoint, t->destination_endpoint,
-                              {reinterpret_cast<const std::uint8_t*>(p.data()), p.size()});
-    if (decoded)
-      o["apdu"] = wirepas::apdu::decoder_name(*decoded);
-    else
-      o["apdu_error"] = decoded.error().context;
-    if (format == "line") {
-      out.line(pad("nw:" + std::to_string(t->network_address) + "/" + t->gw_id + "/" + t->sink_id +
-                       "/node:" + std::to_string(e.source_address()) +
-                       " sendp:" + std::to_string(t->source_endpoint),
-                   60) +
-               pad("travel time: " + std::to_string(e.travel_time_ms()), 19) + "data: " + hex(p) +
-               (decoded ? "" : "  (" + decoded.error().context + ")"));
-    } else if (format == "message") {
-      out.line("<< message from " + t->gw_id + "/" + t->sink_id + "/" +
-               std::to_string(t->network_address) + "|" + std::to_string(t->source_endpoint) +
-               "->" + std::to_string(t->destination_endpoint) + "@" + iso_time(tx));
-      out.line(json::serialize(o));
-    } else {
-      out.line(json::serialize(o));
-    }
-    list.push_back(std::move(o));
-  };
-  // Each iteration is `update_rate` seconds of traffic; without `iterations`, until the
-  // user types a line.
-  const auto period = std::chrono::seconds(*rate);
-  for (std::uint64_t i = 0; !count || i < *count; ++i) {
-    link_.pump(Clock::now() + period,
-               [this] { return options_.interrupted && options_.interrupted(); });
-    if (options_.interrupted && options_.interrupted())
-      break;
-  }
-  collector_ = nullptr;
-  out.fields()["packets"] = std::move(list);
-  out.line("Tracked " + std::to_string(packets) + " packet(s).");
-  return true;
-}
-
-bool Console::record(Output& out, const Args& args) {
-  auto a = bind(args, {"file"});
-  if (!a)
-    return out.fail(a.error().context);
-  if (!a->contains("file"))
+bool Console::record(Output& out, const Bound& a) {
+  if (!a.contains("file"))
     return out.fail("Command FAIL. record <file> | record stop");
   const bool closed = static_cast<bool>(record_);
   if (closed) {  // a new recording (or `stop`) closes the current one, as the original did
     record_.reset();
     out.line("Recording " + record_path_ + " closed.");
   }
-  if (a->at("file") == "stop")
+  if (a.at("file") == "stop")
     return closed ? true : out.fail("Command FAIL. No recording runs.");
-  auto file = std::make_unique<std::ofstream>(a->at("file"), std::ios::trunc);
+  auto file = std::make_unique<std::ofstream>(a.at("file"), std::ios::trunc);
   if (!*file)
-    return out.fail("Command FAIL. Cannot write " + a->at("file") + ".");
+    return out.fail("Command FAIL. Cannot write " + a.at("file") + ".");
   record_ = std::move(file);
-  record_path_ = a->at("file");
+  record_path_ = a.at("file");
   out.line("Recording the command lines to " + record_path_ + ".");
   out.fields()["file"] = record_path_;
   return true;
 }
 
-bool Console::playback(Output& out, const Args& args) {
-  auto a = bind(args, {"file"});
-  if (!a)
-    return out.fail(a.error().context);
-  if (!a->contains("file"))
+bool Console::playback(Output& out, const Bound& a) {
+  if (!a.contains("file"))
     return out.fail("Command FAIL. playback <file>");
   if (playback_depth_ >= 4)
     return out.fail("Command FAIL. Playback nested too deep.");
-  std::ifstream in(a->at("file"));
+  std::ifstream in(a.at("file"));
   if (!in)
-    return out.fail("Command FAIL. Cannot read " + a->at("file") + ".");
+    return out.fail("Command FAIL. Cannot read " + a.at("file") + ".");
   std::vector<std::string> lines;
   for (std::string l; std::getline(in, l);)
     lines.push_back(l);
   if (!lines.empty() && lines.back().find("bye") != std::string::npos)
     lines.pop_back();  // as the original: the session's end is not replayed
-  out.line("Playing back " + std::to_string(lines.size()) + " line(s) of " + a->at("file") + ".");
+  out.line("Playing back " + std::to_string(lines.size()) + " line(s) of " + a.at("file") + ".");
+  // Lines run in order; a menu takes its answers from the lines after its command.
+  std::deque<std::string> queue(lines.begin(), lines.end());
+  auto* const outer = playback_;
+  playback_ = &queue;
   ++playback_depth_;
   std::size_t failed = 0;
-  for (const auto& l : lines)
+  while (!queue.empty()) {
+    const std::string l = std::move(queue.front());
+    queue.pop_front();
     if (!run(l))
       ++failed;
+  }
   --playback_depth_;
+  playback_ = outer;
   out.fields()["lines"] = lines.size();
   out.fields()["failed"] = failed;
   if (failed > 0)
@@ -1187,11 +880,8 @@ Result<void> Console::start_capture(const std::string& path) {
   return {};
 }
 
-bool Console::capture(Output& out, const Args& args) {
-  auto a = bind(args, {"action", "file"});
-  if (!a)
-    return out.fail(a.error().context);
-  const auto action = a->contains("action") ? a->at("action") : std::string();
+bool Console::capture(Output& out, const Bound& a) {
+  const auto action = a.contains("action") ? a.at("action") : std::string();
   if (action == "stop") {
     if (!capture_)
       return out.fail("Command FAIL. No capture runs.");
@@ -1203,16 +893,16 @@ bool Console::capture(Output& out, const Args& args) {
     out.fields()["messages"] = captured_;
     return good ? true : out.fail("Command FAIL. Writing " + capture_path_ + " failed.");
   }
-  if (action != "start" || !a->contains("file"))
+  if (action != "start" || !a.contains("file"))
     return out.fail("Command FAIL. capture start <file> | capture stop");
-  if (auto started = start_capture(a->at("file")); !started)
+  if (auto started = start_capture(a.at("file")); !started)
     return out.fail("Command FAIL. " + started.error().context);
   out.line("Capturing every message to " + capture_path_ + ".");
   out.fields()["file"] = capture_path_;
   return true;
 }
 
-bool Console::clear_offline_gateways(Output& out) {
+bool Console::clear_offline_gateways(Output& out, const Bound& /*a*/) {
   const auto offline = map_.offline_gateways();
   json::array cleared;
   for (const auto& gw : offline) {
@@ -1230,7 +920,7 @@ bool Console::clear_offline_gateways(Output& out) {
   return true;
 }
 
-bool Console::settings(Output& out) {
+bool Console::settings(Output& out, const Bound& /*a*/) {
   if (options_.settings_lines.empty())
     out.line("No settings (the console was not started with any).");
   json::array lines;
@@ -1242,17 +932,124 @@ bool Console::settings(Output& out) {
   return true;
 }
 
-bool Console::help(Output& out) {
-  std::string all;
-  json::array names;
-  for (const auto& n : command_names()) {
-    all += (all.empty() ? "" : " ") + n;
-    names.push_back(json::string(n));
-  }
-  out.line("Commands (arguments positional or key=value; requests take timeout=<s>):");
-  out.line(all);
-  out.fields()["commands"] = std::move(names);
+bool Console::list(Output& out, const Bound& a) {
+  return value_or(a, "what", "").find("gateway") != std::string::npos ? gateways(out, {})
+                                                                      : networks(out, {});
+}
+
+bool Console::toggle_byte_print(Output& out, const Bound& /*a*/) {
+  display_.hex = !display_.hex;
+  out.line(std::string("hex prints: ") + (display_.hex ? "True" : "False"));
+  out.fields()["hex"] = display_.hex;
   return true;
+}
+
+bool Console::toggle_pretty_print(Output& out, const Bound& /*a*/) {
+  display_.pretty = !display_.pretty;
+  out.line(std::string("pretty prints: ") + (display_.pretty ? "True" : "False"));
+  out.fields()["pretty"] = display_.pretty;
+  return true;
+}
+
+bool Console::toggle_silent_loop(Output& out, const Bound& /*a*/) {
+  display_.silent_loop = !display_.silent_loop;
+  // The original's wording: the flag says whether loops print their header.
+  out.line(std::string("track loop prints: ") + (display_.silent_loop ? "False" : "True"));
+  out.fields()["silent_loop"] = display_.silent_loop;
+  return true;
+}
+
+bool Console::set_loop_iterations(Output& out, const Bound& a) {
+  const auto text = value_or(a, "iterations", "");
+  const auto n = to_uint(text, 1'000'000);
+  if (text != "Inf" && text != "inf" && (!n || *n == 0))
+    return out.fail("Command FAIL. set_loop_iterations <1-1000000 | Inf>");
+  display_.loop_iterations = n;
+  out.line("track loop iterations: " + (n ? std::to_string(*n) : std::string("Inf")));
+  out.fields()["iterations"] = n ? json::value(*n) : json::value("Inf");
+  return true;
+}
+
+bool Console::set_loop_timeout(Output& out, const Bound& a) {
+  const auto n = to_uint(value_or(a, "seconds", ""), 3600);
+  if (!n || *n == 0)
+    return out.fail("Command FAIL. set_loop_timeout <1-3600 s>");
+  display_.loop_timeout_s = *n;
+  out.line("track loop timeout: " + std::to_string(*n));
+  out.fields()["seconds"] = *n;
+  return true;
+}
+
+bool Console::set_reply_greeting(Output& out, const Bound& a) {
+  const auto text = value_or(a, "greeting", "");
+  display_.greeting = text == "none" ? std::string() : text;
+  out.line("reply greeting set to: " + display_.greeting);
+  out.fields()["greeting"] = display_.greeting;
+  return true;
+}
+
+bool Console::shell(Output& out, std::string_view command) {
+  const std::string text(trim(command));
+  if (text.empty())
+    return out.fail("Command FAIL. shell <command> (or !<command>)");
+  out.flush();
+  // The user's own shell, as `!` is in the original; its output is read and printed (in
+  // JSON mode returned as `output`). stderr goes where the console's goes.
+  std::FILE* pipe = ::popen(text.c_str(), "r");
+  if (pipe == nullptr)
+    return out.fail("Command FAIL. Cannot run /bin/sh.");
+  std::string output;
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
+    output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  std::string_view rest(output);
+  while (!rest.empty()) {
+    const auto nl = rest.find('\n');
+    out.line(std::string(rest.substr(0, nl)));
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+  }
+  const int code = status == -1 ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+  out.fields()["output"] = output;
+  out.fields()["exit_status"] = code;
+  return code == 0 ? true : out.fail("Command FAIL. Exit status " + std::to_string(code) + ".");
+}
+
+bool Console::help(Output& out, const Bound& a) {
+  const auto wanted = value_or(a, "command", "");
+  json::array list;
+  if (wanted.empty()) {
+    out.line("Commands (arguments positional or key=value; requests take timeout=<s>):");
+  }
+  bool found = wanted.empty();
+  for (const auto& c : commands()) {
+    std::string names;
+    for (const char* n : c.names)
+      names += (names.empty() ? "" : ", ") + std::string(n);
+    std::string usage;
+    for (const char* k : c.keys)
+      usage += " [" + std::string(k) + "=]";
+    if (!wanted.empty() && std::find_if(c.names.begin(), c.names.end(), [&](const char* n) {
+                             return wanted == n;
+                           }) == c.names.end())
+      continue;
+    found = true;
+    out.line(pad("  " + names, 34) + c.help);
+    if (!wanted.empty())
+      out.line("  usage: " + std::string(c.names.front()) + usage);
+    json::array keys;
+    for (const char* k : c.keys)
+      keys.push_back(json::string(k));
+    list.push_back(json::object{{"names", json::array(c.names.begin(), c.names.end())},
+                                {"keys", std::move(keys)},
+                                {"help", c.help}});
+  }
+  if (wanted.empty()) {
+    out.line(pad("  shell, !", 34) + "run a host command: !ls");
+    out.line(pad("  bye, q, Ctrl-D", 34) + "leave");
+  }
+  out.fields()["commands"] = std::move(list);
+  return found ? true : out.fail("Unknown command: " + wanted + " (help lists them)");
 }
 
 }  // namespace stratus::console

@@ -60,6 +60,10 @@ void MqttLink::post(std::function<void()> work) {
   inbox_->push(std::move(work));
 }
 
+bool MqttLink::flush(Clock::time_point until) {
+  return client_->flush(until);
+}
+
 bool MqttLink::wait_connected(Clock::time_point until) {
   pump(until, [this] { return connected_; });
   return connected_;

@@ -48,6 +48,9 @@ class MqttLink final : public Link {
   void pump(Clock::time_point until, const std::function<bool()>& done) override;
   /// Pumps until connected (true) or `until` (false).
   bool wait_connected(Clock::time_point until);
+  /// Waits until everything published has been acknowledged (mqtt::Client::flush); false
+  /// when `until` passed first.
+  bool flush(Clock::time_point until);
   /// Runs `work` on the owner thread at its next pump (thread-safe): how another thread,
   /// such as the shell's line reader, hands something over.
   void post(std::function<void()> work);

@@ -64,6 +64,8 @@ NetworkMap::Change NetworkMap::on_message(std::string_view topic_text, std::stri
       gw.version = s.gw_version();
     if (s.has_max_scratchpad_size())
       gw.max_scratchpad_size = s.max_scratchpad_size();
+    if (s.gw_features_size() > 0)
+      gw.features = {s.gw_features().begin(), s.gw_features().end()};
     for (const auto& c : s.configs())
       sink_config(gw, c, wall_ms);
     return Change::gateway;
@@ -92,6 +94,8 @@ NetworkMap::Change NetworkMap::on_message(std::string_view topic_text, std::stri
       gw.version = info.gw_version();
     if (info.has_max_scratchpad_size())
       gw.max_scratchpad_size = info.max_scratchpad_size();
+    if (info.gw_features_size() > 0)
+      gw.features = {info.gw_features().begin(), info.gw_features().end()};
     return Change::gateway;
   }
   if (topic->operation == Operation::received_data && w.has_packet_received_event()) {

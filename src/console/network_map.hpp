@@ -44,7 +44,9 @@ struct GatewayEntry {
   std::int64_t last_seen_ms = 0;    ///< any message of or about it
   std::string model;                ///< from the status or gateway info, when sent
   std::string version;
-  std::optional<std::uint32_t> max_scratchpad_size;
+  std::optional<std::uint32_t> max_scratchpad_size;  ///< bytes one upload message may carry
+  /// `GatewayFeature` values the gateway advertised (e.g. `SCRATCHPAD_CHUNK_V1`).
+  std::set<int> features;
   std::map<std::string, SinkEntry, std::less<>> sinks;
 };
 

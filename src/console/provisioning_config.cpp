@@ -7,6 +7,8 @@
 #include <optional>
 #include <sstream>
 
+#include "core/hex.hpp"
+
 namespace stratus::console {
 namespace {
 
@@ -383,13 +385,7 @@ std::string printable_uid(std::string_view uid) {
     printable = printable && c >= 0x20 && c < 0x7F;
   if (printable)
     return std::string(uid);
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out = "0x";
-  for (const char c : uid) {
-    out.push_back(digits[(static_cast<unsigned char>(c) >> 4) & 15]);
-    out.push_back(digits[static_cast<unsigned char>(c) & 15]);
-  }
-  return out;
+  return "0x" + to_hex(uid);
 }
 
 }  // namespace stratus::console

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <limits>
 
+#include "core/hex.hpp"
+
 namespace stratus::http {
 namespace {
 
@@ -14,16 +16,6 @@ bool iequals(std::string_view a, std::string_view b) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
 }
 
 // Decodes %XX escapes (and '+' as a space in query components, where HTML forms
@@ -37,8 +29,8 @@ Result<std::string> percent_decode(std::string_view in, bool plus_is_space) {
     const char c = in[i];
     if (c == '%') {
       const bool complete = i + 2 < in.size();
-      const int hi = complete ? hex_value(in[i + 1]) : -1;
-      const int lo = complete ? hex_value(in[i + 2]) : -1;
+      const int hi = complete ? hex_digit(in[i + 1]) : -1;
+      const int lo = complete ? hex_digit(in[i + 2]) : -1;
       if (hi < 0 || lo < 0)
         return fail(errc::invalid_argument, "bad percent-escape in request target");
       const char decoded = static_cast<char>(hi * 16 + lo);

@@ -84,6 +84,12 @@ class Client {
   virtual Result<void> publish(std::string_view topic, std::string_view payload, int qos,
                                bool retain) = 0;
 
+  /// Waits until every message published so far has left: QoS 1 and 2 ones acknowledged
+  /// by the broker, QoS 0 ones written to the socket (libmosquitto's publish callback).
+  /// Returns false when `deadline` passed first. For a one-shot publisher that must not
+  /// disconnect with messages still in flight (`stratus-console replay --to-broker`).
+  virtual bool flush(std::chrono::steady_clock::time_point deadline) = 0;
+
   /// True between a successful CONNACK and the next connection loss.
   [[nodiscard]] virtual bool connected() const = 0;
 

@@ -9,6 +9,7 @@
 #include <set>
 #include <span>
 #include <thread>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -60,13 +61,24 @@ class MosquittoClient final : public Client {
     if (!connected_)
       return fail(errc::unavailable, "mqtt: not connected to the broker");
     const std::string t(topic);
-    const int rc = mosquitto_publish_v5(mosq_, nullptr, t.c_str(), static_cast<int>(payload.size()),
-                                        payload.data(), qos, retain, nullptr);
-    if (rc != MOSQ_ERR_SUCCESS)
-      return fail(to_error(rc, "publish " + t));
+    int mid = 0;
+    {
+      // Held across the call: the publish callback (network thread) must find `mid`.
+      std::lock_guard lock(unacked_mutex_);
+      const int rc = mosquitto_publish_v5(mosq_, &mid, t.c_str(), static_cast<int>(payload.size()),
+                                          payload.data(), qos, retain, nullptr);
+      if (rc != MOSQ_ERR_SUCCESS)
+        return fail(to_error(rc, "publish " + t));
+      unacked_.insert(mid);
+    }
     if (options_.messages_sent != nullptr)
       options_.messages_sent->inc();
     return {};
+  }
+
+  bool flush(std::chrono::steady_clock::time_point deadline) override {
+    std::unique_lock lock(unacked_mutex_);
+    return unacked_cv_.wait_until(lock, deadline, [this] { return unacked_.empty(); });
   }
 
   bool connected() const override { return connected_; }
@@ -115,6 +127,7 @@ class MosquittoClient final : public Client {
     mosquitto_connect_v5_callback_set(mosq_, &MosquittoClient::on_connect_cb);
     mosquitto_disconnect_v5_callback_set(mosq_, &MosquittoClient::on_disconnect_cb);
     mosquitto_message_v5_callback_set(mosq_, &MosquittoClient::on_message_cb);
+    mosquitto_publish_v5_callback_set(mosq_, &MosquittoClient::on_publish_cb);
 
     // connect_async never blocks on the network; the network thread retries.
     const int rc =
@@ -195,6 +208,16 @@ class MosquittoClient final : public Client {
     }
   }
 
+  // A message has left: PUBACK/PUBCOMP for QoS 1/2, written for QoS 0.
+  static void on_publish_cb(mosquitto*, void* self, int mid, int, const mosquitto_property*) {
+    auto* client = static_cast<MosquittoClient*>(self);
+    {
+      std::lock_guard lock(client->unacked_mutex_);
+      client->unacked_.erase(mid);
+    }
+    client->unacked_cv_.notify_all();
+  }
+
   static void on_connect_cb(mosquitto*, void* self, int rc, int, const mosquitto_property*) {
     static_cast<MosquittoClient*>(self)->handle_connect(rc);
   }
@@ -269,6 +292,9 @@ class MosquittoClient final : public Client {
   std::atomic<bool> started_{false};
   std::atomic<bool> connected_{false};
   std::thread network_;
+  std::mutex unacked_mutex_;  // unacked_: mids published and not yet acknowledged
+  std::condition_variable unacked_cv_;
+  std::unordered_set<int> unacked_;
   std::mutex wake_mutex_;  // stopping_, stop_deadline_
   std::condition_variable wake_;
   bool stopping_ = false;

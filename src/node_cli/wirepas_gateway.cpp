@@ -30,6 +30,7 @@ struct GatewayArgs {
   double seconds = 0;
   double data_interval_s = 60;
   int echo_endpoint = 50;
+  int max_scratchpad_size = 1024 * 1024;
   std::string joining;  // a YAML list of joining nodes
   bool json = false;
 };
@@ -55,6 +56,9 @@ std::vector<console::SettingKey> keys(GatewayArgs& a) {
                             a.data_interval_s, 0, 1e9));
   keys.push_back(int_key("echo_endpoint", "", "Downlinks to this endpoint are echoed back",
                          a.echo_endpoint, 0, 255));
+  keys.push_back(int_key("max_scratchpad_size", "",
+                         "Bytes one scratchpad upload may carry; larger images come as chunks",
+                         a.max_scratchpad_size, 16, 16 * 1024 * 1024));
   keys.push_back(text_key("joining", "",
                           "YAML list of joining nodes (uid, method, factory_key): they provision "
                           "themselves through the gateways (spec wirepas.md 5.3)",
@@ -168,6 +172,7 @@ int wirepas_gateway(Context& ctx, console::SettingsParser& settings, GatewayArgs
   o.gateway.data_interval =
       std::chrono::milliseconds(static_cast<std::int64_t>(a.data_interval_s * 1000));
   o.gateway.echo_endpoint = static_cast<std::uint8_t>(a.echo_endpoint);
+  o.gateway.max_scratchpad_size = static_cast<std::uint32_t>(a.max_scratchpad_size);
   if (!a.joining.empty()) {
     auto joining = load_joining(a.joining);
     if (!joining)

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <utility>
 
+#include "core/hex.hpp"
+
 namespace stratus::proto {
 namespace {
 
@@ -72,16 +74,6 @@ void seal(Entry& e) {
 
 std::size_t entries_for(std::size_t bytes) {
   return (bytes + kNvsEntryBytes - 1) / kNvsEntryBytes;
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -304,16 +296,10 @@ Result<void> NvsPartitionWriter::add_blob(std::string_view key, std::string_view
 Result<void> NvsPartitionWriter::add_hex_blob(std::string_view key, std::string_view hex) {
   if (hex.size() % 2 != 0)
     return fail(errc::invalid_argument, "nvs hex2bin '" + std::string(key) + "': odd length");
-  std::string bytes;
-  bytes.reserve(hex.size() / 2);
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    const int hi = hex_digit(hex[i]);
-    const int lo = hex_digit(hex[i + 1]);
-    if (hi < 0 || lo < 0)
-      return fail(errc::invalid_argument, "nvs hex2bin '" + std::string(key) + "': not hex");
-    bytes.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return add_blob(key, bytes);
+  auto bytes = from_hex(hex);
+  if (!bytes)
+    return fail(errc::invalid_argument, "nvs hex2bin '" + std::string(key) + "': not hex");
+  return add_blob(key, *bytes);
 }
 
 std::string NvsPartitionWriter::finish() && {

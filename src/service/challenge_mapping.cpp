@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "core/hex.hpp"
 #include "core/random.hpp"
 #include "log/log.hpp"
 #include "service/node_quota.hpp"
@@ -14,32 +15,6 @@ namespace code = proto::rest::mapping_error;
 using log::Channel;
 
 constexpr std::size_t kMaxNodeIdBytes = 64;  // spec §4.5: node ids are 12–64 characters
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-// The bytes of `hex` (even length, either case); nullopt when it is not hex.
-std::optional<std::string> decode_hex(std::string_view hex) {
-  if (hex.size() % 2 != 0)
-    return std::nullopt;
-  std::string out;
-  out.reserve(hex.size() / 2);
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    const int hi = hex_value(hex[i]);
-    const int lo = hex_value(hex[i + 1]);
-    if (hi < 0 || lo < 0)
-      return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return out;
-}
 
 bool valid_node_id(std::string_view node_id) {
   if (node_id.empty() || node_id.size() > kMaxNodeIdBytes)
@@ -115,7 +90,7 @@ Result<void> ChallengeMapping::verify_unaudited(const Principal& who, std::strin
                 "challenge_response is missing (the node's signature as hex)");
   }
   const auto signature = challenge_response_hex.size() <= 2 * kMaxSignatureBytes
-                             ? decode_hex(challenge_response_hex)
+                             ? from_hex(challenge_response_hex)
                              : std::nullopt;
   if (!signature) {
     return fail(errc::invalid_argument, code::invalid_response,

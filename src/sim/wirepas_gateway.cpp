@@ -388,13 +388,15 @@ struct WirepasGateway::Impl {
     }
     if (req.seq() == 0 || req.seq() > 255)
       return pb::INVALID_SEQUENCE_NUMBER;
+    if (req.scratchpad().size() > options.max_scratchpad_size)
+      return pb::INVALID_SCRATCHPAD_SIZE;  // one message carries at most this much
     if (!req.has_chunk_info()) {
-      if (req.scratchpad().size() > options.max_scratchpad_size)
+      if (req.scratchpad().size() > options.scratchpad_capacity)
         return pb::INVALID_SCRATCHPAD_SIZE;
       sp.bytes = req.scratchpad();
     } else {
       const auto& chunk = req.chunk_info();
-      if (chunk.scratchpad_total_size() > options.max_scratchpad_size)
+      if (chunk.scratchpad_total_size() > options.scratchpad_capacity)
         return pb::INVALID_SCRATCHPAD_SIZE;
       // A new sequence, another total or offset 0 restarts the upload (spec §1.3).
       if (chunk.start_offset() == 0 || req.seq() != sp.chunk_seq ||

@@ -90,7 +90,12 @@ struct WirepasGatewayOptions {
   std::string gw_id = "gw-sim-0";
   std::string gw_model = "stratus-sim";
   std::string gw_version = "1.0.0";
+  /// The largest scratchpad one upload message may carry, advertised in the status and
+  /// gateway info; larger images come as chunks (`SCRATCHPAD_CHUNK_V1`), as
+  /// wirepas-mqtt-library's `upload_scratchpad` sends them.
   std::uint32_t max_scratchpad_size = 1024 * 1024;
+  /// The sink's scratchpad area: no image, whole or chunked, may exceed it.
+  std::uint32_t scratchpad_capacity = 1024 * 1024;
   std::uint32_t app_config_max_size = 80;
   /// Application data each node sends: endpoints and interval (0: none).
   std::uint8_t data_source_endpoint = 1;

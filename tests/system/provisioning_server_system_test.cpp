@@ -6,18 +6,13 @@
 // the --json-status file. SIGHUP reloads the list: a broken one is refused and the old one
 // kept; a fixed one authorizes a node that then provisions through a second simulator.
 #include <gtest/gtest.h>
-#include <msgpuck.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -25,6 +20,7 @@
 #include "broker/ports.hpp"
 #include "support/child_process.hpp"
 #include "support/temp_dir.hpp"
+#include "system/fluentd_listener.hpp"
 #include "system/mosquitto_process.hpp"
 #include "system/mqtt_test_client.hpp"
 #include "wirepas/messages.hpp"
@@ -68,90 +64,6 @@ std::string joining(const std::string& uid, int method, int key_first) {
     j += "  factory_key: \"" + factory_key_hex(key_first) + "\"\n";
   return j + "  timeout: 10\n  retries: 2\n";
 }
-
-// A fluentd stand-in: accepts connections on loopback and decodes every forward-protocol
-// record ([tag, time, {k: v}]) into "tag|status|uid" lines.
-class FluentdListener {
- public:
-  FluentdListener() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), len), 0);
-    EXPECT_EQ(::listen(fd_, 4), 0);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    thread_ = std::thread([this] { run(); });
-  }
-  ~FluentdListener() {
-    stop_ = true;
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    thread_.join();
-  }
-  [[nodiscard]] int port() const { return port_; }
-  [[nodiscard]] std::vector<std::string> records() const {
-    const std::lock_guard lock(mutex_);
-    return records_;
-  }
-
- private:
-  void run() {
-    while (!stop_) {
-      const int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0)
-        return;
-      std::string buffer;
-      char chunk[4096];
-      ssize_t n = 0;
-      while ((n = ::read(c, chunk, sizeof chunk)) > 0) {
-        buffer.append(chunk, static_cast<std::size_t>(n));
-        decode(buffer);
-      }
-      ::close(c);
-    }
-  }
-  void decode(std::string& buffer) {
-    for (;;) {
-      const char* p = buffer.data();
-      const char* check = p;
-      if (buffer.empty() || mp_check(&check, buffer.data() + buffer.size()) != 0)
-        return;  // incomplete (or garbage, which the test then misses)
-      std::string line;
-      if (mp_typeof(*p) == MP_ARRAY && mp_decode_array(&p) == 3) {
-        std::uint32_t len = 0;
-        const char* tag = mp_decode_str(&p, &len);
-        line = std::string(tag, len);
-        mp_next(&p);  // time
-        std::string status, uid;
-        for (std::uint32_t n = mp_decode_map(&p); n > 0; --n) {
-          const char* k = mp_decode_str(&p, &len);
-          const std::string key(k, len);
-          const char* v = mp_decode_str(&p, &len);
-          if (key == "status")
-            status.assign(v, len);
-          if (key == "uid")
-            uid.assign(v, len);
-        }
-        line += "|" + status + "|" + uid;
-      }
-      {
-        const std::lock_guard lock(mutex_);
-        records_.push_back(line);
-      }
-      buffer.erase(0, static_cast<std::size_t>(check - buffer.data()));
-    }
-  }
-
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  mutable std::mutex mutex_;
-  std::vector<std::string> records_;
-};
 
 class ProvisioningServerSystemTest : public ::testing::Test {
  protected:
@@ -272,8 +184,15 @@ TEST_F(ProvisioningServerSystemTest, JoiningNodesAreProvisionedOrRefused) {
   // fluentd got every outcome under <tag>.<record>.
   const auto until = std::chrono::steady_clock::now() + 10s;
   auto has = [&](const std::string& line) {
-    const auto r = fluentd.records();
-    return std::find(r.begin(), r.end(), line) != r.end();
+    for (const auto& r : fluentd.records()) {
+      const auto field = [&r](const char* k) {
+        const auto it = r.fields.find(k);
+        return it == r.fields.end() ? std::string() : it->second;
+      };
+      if (r.tag + "|" + field("status") + "|" + field("uid") == line)
+        return true;
+    }
+    return false;
   };
   while (std::chrono::steady_clock::now() < until &&
          !has("plant.log|ERROR_NOT_AUTHORIZED|stranger-d"))

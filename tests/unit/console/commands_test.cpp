@@ -85,9 +85,11 @@ class SimLink : public Link {
   bool muted_ = false;
 };
 
-std::unique_ptr<sim::WirepasGateway> gateway(std::chrono::milliseconds data_interval = 0ms) {
+std::unique_ptr<sim::WirepasGateway> gateway(std::chrono::milliseconds data_interval = 0ms,
+                                             std::uint32_t max_scratchpad_size = 1024 * 1024) {
   sim::WirepasGatewayOptions o;
   o.gw_id = "gw-1";
+  o.max_scratchpad_size = max_scratchpad_size;
   o.data_interval = data_interval;  // 0: no application traffic, only what the test asks for
   o.per_hop = 1ms;
   sim::WirepasSinkModel sink;
@@ -105,9 +107,18 @@ std::unique_ptr<sim::WirepasGateway> gateway(std::chrono::milliseconds data_inte
 
 class ConsoleCommandsTest : public ::testing::Test {
  protected:
-  explicit ConsoleCommandsTest(bool json = false, std::chrono::milliseconds data_interval = 0ms)
-      : link_(gateway(data_interval)) {
+  explicit ConsoleCommandsTest(bool json = false, std::chrono::milliseconds data_interval = 0ms,
+                               std::uint32_t max_scratchpad_size = 1024 * 1024)
+      : link_(gateway(data_interval, max_scratchpad_size)) {
     ConsoleOptions o;
+    o.ask = [this](const std::string& question) -> std::optional<std::string> {
+      questions_.push_back(question);
+      if (answers_.empty())
+        return std::nullopt;
+      auto a = answers_.front();
+      answers_.pop_front();
+      return a;
+    };
     o.json = json;
     o.silence_timeout = 300ms;
     o.request_timeout = 2s;
@@ -128,6 +139,8 @@ class ConsoleCommandsTest : public ::testing::Test {
   SimLink link_;
   std::ostringstream out_;
   std::unique_ptr<Console> console_;
+  std::deque<std::string> answers_;     // what the "user" types at menus
+  std::vector<std::string> questions_;  // what the menus asked
 };
 
 bool has(const std::string& text, const std::string& part) {
@@ -225,8 +238,10 @@ TEST_F(ConsoleCommandsTest, ScratchpadStatusOfTheSink) {
 
 TEST_F(ConsoleCommandsTest, FailuresAreClearAndChangeNothing) {
   EXPECT_TRUE(has(run("frobnicate", false), "Unknown command: frobnicate"));
-  EXPECT_TRUE(has(run("set_sink sink0", false), "Set gateway first"));
-  EXPECT_TRUE(has(run("gateways extra", true), "gw-1"));  // listings take no arguments
+  // No gateway: the menu asks for one; nothing typed, so nothing is selected.
+  EXPECT_TRUE(has(run("set_sink sink0", false), "Give a gateway id"));
+  EXPECT_EQ(console_->prompt().find(":sink0"), std::string::npos);
+  EXPECT_TRUE(has(run("gateways extra", false), "unexpected argument \"extra\""));
   run("set_gateway gw-1");
   run("set_sink sink0");
   EXPECT_TRUE(has(run("send_data 1 2", false), "Give source_endpoint"));
@@ -276,7 +291,7 @@ TEST_F(ConsoleJsonTest, EachCommandPrintsOneObject) {
 
   v = boost::json::parse(run("set_sink sink0", false)).as_object();
   EXPECT_FALSE(v.at("ok").as_bool());
-  EXPECT_EQ(v.at("error").as_string(), "Command FAIL. Set gateway first.");
+  EXPECT_EQ(v.at("error").as_string(), "Command FAIL. Give a gateway id: set_gateway <gw_id>");
 
   run("set_gateway gw-1");
   run("set_sink sink0");
@@ -401,6 +416,185 @@ TEST(CaptureTest, LinesRoundTripAndBadOnesAreNamed) {
   auto loaded = load_capture(file.string());
   ASSERT_FALSE(loaded);
   EXPECT_EQ(loaded.error().context, file.string() + ":3: t_us must be an integer");
+}
+
+// --- menus, remote-API commands, scratchpad upload, display commands, RainMaker side ---
+
+TEST_F(ConsoleCommandsTest, MenusTakeAnIndexOrACustomIdAndPlaybackAnswersThem) {
+  answers_ = {"0"};
+  auto out = run("set_gateway");
+  EXPECT_TRUE(has(out, "Listing current online gateways:\n0 :gw-1\n1 :custom gateway id")) << out;
+  EXPECT_EQ(questions_.back(), "Please enter your gateway selection [0]: ");
+  answers_ = {"1"};
+  out = run("set_sink");
+  EXPECT_TRUE(has(out, "0 :sink0 ( 1193046 )\n1 :sink1 ( no network )\n2 :custom sink id")) << out;
+  EXPECT_TRUE(has(console_->prompt(), ":gw-1:sink1 > "));
+  answers_ = {"2", "my-sink"};  // the custom entry asks for the id
+  run("set_sink");
+  EXPECT_EQ(questions_.back(), "Please enter your custom sink id: ");
+  EXPECT_TRUE(has(console_->prompt(), ":gw-1:my-sink > "));
+  answers_ = {"bad id with spaces"};
+  EXPECT_TRUE(has(run("set_sink", false), "is not a sink id"));
+
+  // A recording keeps the answers typed at menus; playback feeds them back to the menus.
+  stratus::test::TempDir dir;
+  const auto file = (dir.path() / "menus.record").string();
+  run("record " + file);
+  answers_ = {"0"};
+  run("set_sink");
+  run("record stop");
+  std::stringstream text;
+  text << std::ifstream(file).rdbuf();
+  EXPECT_EQ(text.str(), "set_sink\n0\n");
+  run("set_sink sink1");
+  questions_.clear();
+  out = run("playback " + file);
+  EXPECT_TRUE(questions_.empty()) << "playback must not ask the user";
+  EXPECT_TRUE(has(out, "Please enter your sink selection [0]: 0")) << out;
+  EXPECT_TRUE(has(console_->prompt(), ":gw-1:sink0 > "));
+}
+
+TEST_F(ConsoleCommandsTest, ScratchpadCheckAllTabulatesEveryNode) {
+  run("set_gateway gw-1");
+  run("set_sink sink0");
+  const auto out = run("scratchpad_check_all timeout=1");
+  EXPECT_TRUE(has(out, "Address     Stored seq  Stored crc")) << out;
+  for (const char* address : {"\n1 ", "\n1000 ", "\n1005 "})
+    EXPECT_TRUE(has(out, address)) << address << "\n" << out;
+  EXPECT_TRUE(has(out, "Firmware 5.4.0.12 / app 1.0.0.0 running on 7 node(s) (100.0%)")) << out;
+  EXPECT_TRUE(has(out, "All nodes of network has firmware")) << out;
+}
+
+TEST_F(ConsoleCommandsTest, NodeUpdateCancelAndDiagnosticsReachEveryNode) {
+  run("set_gateway gw-1");
+  run("set_sink sink0");
+  auto out = run("scratchpad_update_only_nodes 3 timeout=1");
+  EXPECT_TRUE(has(out, "Update accepted by 7 node(s), refused by 0.")) << out;
+  EXPECT_TRUE(has(run("scratchpad_update_only_nodes seq=0", false), "seq=<1-255>"));
+  out = run("send_msap_cancel timeout=1");
+  EXPECT_TRUE(has(out, "Cancel acknowledged by 7 node(s).")) << out;
+  out = run("set_ndiag interval=30 timeout=1");
+  EXPECT_TRUE(has(out, "Setting neighbour diagnostics 30 s through gw-1/sink0")) << out;
+  EXPECT_TRUE(has(out, "Diagnostics control applied by 7 node(s).")) << out;
+  EXPECT_TRUE(has(run("set_ndiag interval=45", false), "interval is one of"));
+  EXPECT_TRUE(has(run("set_ndiag interval=off network=99 timeout=1", false),
+                  "No sink of network 99 is known"));
+  answers_ = {"0"};  // the menu: off
+  out = run("set_ndiag timeout=1");
+  EXPECT_TRUE(has(out, "Setting neighbour diagnostics off")) << out;
+}
+
+TEST_F(ConsoleCommandsTest, AScratchpadIsUploadedWholeThenProcessedBySink) {
+  stratus::test::TempDir dir;
+  const auto image = dir.path() / "image.otap";
+  std::ofstream(image, std::ios::binary) << std::string(3000, '\x5a');
+  run("set_gateway gw-1");
+  run("set_sink sink0");
+  EXPECT_TRUE(has(run("scratchpad_update", false), "NO_SCRATCHPAD_PRESENT"));
+  auto out = run("scratchpad_upload " + image.string() + " 7");
+  EXPECT_TRUE(has(out, "Performing upload of 3000 bytes.\n")) << out;
+  EXPECT_TRUE(has(out, "Command OK.")) << out;
+  EXPECT_TRUE(has(run("scratchpad_status"), "Stored scratchpad:\n  seq: 7\n  len: 3000"));
+  EXPECT_TRUE(has(run("scratchpad_update_only_sink"), "Command OK."));
+  EXPECT_TRUE(has(run("scratchpad_status"), "Processed scratchpad:\n  seq: 7\n  len: 3000"));
+  // The current command's names, and refusals.
+  EXPECT_TRUE(has(run("scratchpad_upload_to_sink filepath=" + image.string() + " sequence=8"),
+                  "Command OK."));
+  EXPECT_TRUE(has(run("scratchpad_upload " + image.string() + " 0", false), "seq=<1-255>"));
+  EXPECT_TRUE(has(run("scratchpad_upload /nonexistent 1", false), "Cannot read"));
+}
+
+class ConsoleChunkTest : public ConsoleCommandsTest {
+ protected:
+  ConsoleChunkTest() : ConsoleCommandsTest(false, 0ms, 1000) {}  // 1000 bytes a message
+};
+
+TEST_F(ConsoleChunkTest, ALargeScratchpadGoesInChunksTheGatewayAdvertised) {
+  stratus::test::TempDir dir;
+  const auto image = dir.path() / "image.otap";
+  std::string bytes;
+  for (int i = 0; i < 2500; ++i)
+    bytes.push_back(static_cast<char>(i * 7));
+  std::ofstream(image, std::ios::binary) << bytes;
+  run("set_gateway gw-1");
+  run("set_sink sink0");
+  const auto out = run("scratchpad_upload " + image.string() + " 9");
+  EXPECT_TRUE(has(out, "Performing upload of 2500 bytes in chunks of 1000.")) << out;
+  EXPECT_TRUE(has(out, "  1000 / 2500\n  2000 / 2500\n  2500 / 2500\nCommand OK.")) << out;
+  EXPECT_TRUE(has(run("scratchpad_status"), "Stored scratchpad:\n  seq: 9\n  len: 2500"));
+}
+
+TEST_F(ConsoleCommandsTest, DisplayCommandsChangeHowThingsPrint) {
+  EXPECT_TRUE(has(run("toggle_byte_print"), "hex prints: False"));
+  EXPECT_TRUE(has(run("toggle_byte_print"), "hex prints: True"));
+  EXPECT_TRUE(has(run("toggle_pretty_print"), "pretty prints: True"));
+  EXPECT_TRUE(has(run("toggle_silent_loop"), "track loop prints: False"));
+  EXPECT_TRUE(has(run("set_loop_iterations 2"), "track loop iterations: 2"));
+  EXPECT_TRUE(has(run("set_loop_iterations 0", false), "set_loop_iterations <1-1000000 | Inf>"));
+  EXPECT_TRUE(has(run("set_loop_timeout 1"), "track loop timeout: 1"));
+  EXPECT_TRUE(has(run("set_reply_greeting none"), "reply greeting set to: \n"));
+  // track_devices takes the loop defaults: two silent iterations of one second.
+  const auto out = run("track_devices");
+  EXPECT_FALSE(has(out, "#0 : ")) << out;
+  EXPECT_TRUE(has(out, "Printing all encountered networks of MQTT\n1193046\n")) << out;
+  run("toggle_silent_loop");
+  EXPECT_TRUE(has(run("track_devices iterations=1"), "#0 : 20"));
+}
+
+TEST_F(ConsoleCommandsTest, HelpShellAndArgumentsAreExplained) {
+  auto out = run("help");
+  EXPECT_TRUE(has(out, "scratchpad_check_all")) << out;
+  EXPECT_TRUE(has(out, "shell, !")) << out;
+  out = run("help send_data");
+  EXPECT_TRUE(has(out, "usage: send_data [source_endpoint=] [destination_endpoint=]")) << out;
+  EXPECT_TRUE(has(run("help frobnicate", false), "Unknown command: frobnicate"));
+  EXPECT_EQ(Console::command_keys("set_config"), Console::command_keys("set_sink_config"));
+  EXPECT_TRUE(Console::command_keys("nope").empty());
+  const auto& names = Console::command_names();
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  EXPECT_NE(std::find(names.begin(), names.end(), "rm_track"), names.end());
+  EXPECT_TRUE(has(run("!echo hello from the shell"), "hello from the shell\n"));
+  EXPECT_TRUE(has(run("shell exit 3", false), "Exit status 3."));
+  EXPECT_TRUE(has(run("!", false), "shell <command>"));
+  EXPECT_TRUE(has(run("set_app_config 1 2 3 4 5", false), "help set_app_config"));
+}
+
+TEST_F(ConsoleCommandsTest, RainMakerTrafficIsDecodedAndMapped) {
+  const std::string config =
+      R"({"node_id":"n1","config_version":"2020-03-20","info":{"name":"Lamp","fw_version":"1.2",)"
+      R"("type":"Lightbulb","model":"lamp-x"},"devices":[{"name":"Light","params":[]}]})";
+  link_.deliver("node/n1/config", config);
+  link_.deliver("$stratus/presence/n1",
+                R"({"node_id":"n1","connected":true,"timestamp":1700000000000})");
+  link_.deliver("$aws/rules/esp_set_params/node/n1/params/local", R"({"Light":{"Power":true}})");
+  link_.deliver("node/n1/params/local", "{not json");
+  link_.deliver("node/n2/alert", R"({"esp.alert.str":"smoke"})");
+  link_.deliver("$aws/events/presence/disconnected/n2", R"({"timestamp":1700000001000})");
+  link_.deliver("node/n+1/config", config);  // not a node id: ignored
+  const auto& nodes = console_->rainmaker().nodes();
+  ASSERT_EQ(nodes.size(), 2u);
+  EXPECT_EQ(nodes.at("n1").model, "lamp-x");
+  EXPECT_EQ(nodes.at("n1").fw_version, "1.2");
+  EXPECT_EQ(nodes.at("n1").online, true);
+  EXPECT_GT(nodes.at("n1").last_params_ms, 0);
+  EXPECT_EQ(nodes.at("n2").online, false);
+  EXPECT_EQ(nodes.at("n2").alerts, 1u);
+  auto out = run("rm_nodes");
+  EXPECT_TRUE(has(out, "n1                        lamp-x            1.2         yes     20"))
+      << out;
+  EXPECT_TRUE(has(out, "Total 2 node(s)")) << out;
+
+  // rm_track prints what arrives while it runs, filtered, bad payloads reported.
+  link_.inject("node/n1/params/local", R"({"Light":{"Power":false}})");
+  link_.inject("node/n1/otastatus", R"({"ota_job_id":"j1","status":"in-progress"})");
+  link_.inject("node/n1/to-node", "garbage");
+  link_.inject("node/n2/params/local", R"({"x":1})");
+  out = run("rm_track node_id=n1 iterations=1 update_rate=1");
+  EXPECT_TRUE(has(out, R"(params/local        {"Light":{"Power":false}})")) << out;
+  EXPECT_TRUE(has(out, "otastatus           job j1: in-progress")) << out;
+  EXPECT_TRUE(has(out, "to-node             (not decoded: ")) << out;
+  EXPECT_FALSE(has(out, "n2")) << out;
+  EXPECT_TRUE(has(out, "Tracked 3 RainMaker message(s).")) << out;
 }
 
 }  // namespace
