@@ -11,6 +11,7 @@
 
 #include <boost/json.hpp>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -250,6 +251,45 @@ TEST_F(ConsoleSystemTest, TheMeshCommandsRunFromTheCommandLine) {
   EXPECT_EQ(r[7].at("stored").at("seq").to_number<int>(), 5);
   EXPECT_EQ(r[7].at("stored").at("len").to_number<int>(), 1300);
   EXPECT_EQ(r[11].at("output").as_string(), "from the shell\n");
+}
+
+// A capture replayed with its timing gives the same `track_data_packets` records as the
+// live console printed: every packet tracked live is tracked again, field for field
+// (apart from the local receive time and the delay computed from it).
+TEST_F(ConsoleSystemTest, AReplayedCaptureTracksTheSamePackets) {
+  ChildProcess traffic({bin("stratus-node"), "wirepas-gateway", "--mqtt_hostname", "127.0.0.1",
+                        "--mqtt_port", std::to_string(port_), "--insecure", "--gateways", "1",
+                        "--nodes", "5", "--gateway-prefix", "data-", "--data_interval", "1"},
+                       {}, dir_.path() / "traffic.out");
+  wait_status("gw-event/status/data-0");
+  const auto capture = (dir_.path() / "traffic.jsonl").string();
+  const std::string track =
+      "track_data_packets gw_id=data-0 source_endpoint=1 update_rate=1 format=json iterations=";
+  const auto [live_status, live] =
+      console({"--json", "--capture", capture, "-c", track + "3"}, "track-live.out");
+  ASSERT_EQ(live_status, 0) << live;
+  const auto [replay_status, replayed] =
+      console({"replay", capture, "--speed", "1", "--json", "-c", track + "5"}, "track-replay.out");
+  ASSERT_EQ(replay_status, 0) << replayed;
+  const auto packets = [](const std::string& out) {
+    std::map<std::string, std::string> by_event;  // event id → the record without local times
+    for (auto& r : results_of(out)) {
+      for (auto& p : r.at("packets").as_array()) {
+        auto o = p.as_object();
+        o.erase("received_at");
+        o.erase("transport_delay");
+        by_event[boost::json::serialize(o.at("event_id"))] = boost::json::serialize(o);
+      }
+    }
+    return by_event;
+  };
+  const auto seen_live = packets(live);
+  const auto seen_again = packets(replayed);
+  ASSERT_GE(seen_live.size(), 10u) << live;  // five nodes a second for three seconds
+  for (const auto& [event, record] : seen_live) {
+    ASSERT_TRUE(seen_again.contains(event)) << event << " not tracked in the replay";
+    EXPECT_EQ(seen_again.at(event), record);
+  }
 }
 
 // A capture published again keeps its spacing: four messages 0.4, 0.5 and 0.6 s apart
