@@ -401,7 +401,7 @@ const std::vector<Key>& keys() {
     t.push_back(int_key("nodes", "ingest_batch_max", STRATUS_REF(nodes, ingest_batch_max), 1,
                         1000000, "Reports committed per transaction at most."));
     t.push_back(duration_key("nodes", "ingest_flush_ms", STRATUS_REF(nodes, ingest_flush_ms), 0,
-                             10000, "Longest a report waits for its batch to fill."));
+                             10000, "Under load, longest a report waits for its batch to fill (an idle writer commits at once)."));
     t.push_back(duration_key("nodes", "mapping_timeout_s", STRATUS_REF(nodes, mapping_timeout_s),
                              10, 86400, "A user-node mapping request expires after this."));
     t.push_back(duration_key("nodes", "command_sweep_ms", STRATUS_REF(nodes, command_sweep_ms), 10,

@@ -121,7 +121,7 @@ struct NodesSection {
   std::size_t max_payload_bytes = 64 * 1024;           ///< larger node messages are dropped
   std::size_t ingest_queue_limit = 100000;             ///< reports waiting for the writer
   std::size_t ingest_batch_max = 2000;                 ///< reports per transaction
-  std::chrono::milliseconds ingest_flush_ms{5};        ///< longest a report waits for its batch
+  std::chrono::milliseconds ingest_flush_ms{5};        ///< under load, longest a report waits for its batch
   std::chrono::seconds mapping_timeout_s{300};         ///< user-node mapping requests
   std::chrono::milliseconds command_sweep_ms{1000};    ///< how often expired commands time out
   std::chrono::seconds command_default_timeout_s{30};  ///< POST user/nodes/cmd without timeout

@@ -178,12 +178,17 @@ bool NodeIngest::flush(std::chrono::milliseconds timeout) {
 void NodeIngest::run() {
   std::vector<NodeEvent> batch;
   std::unique_lock lock(mutex_);
+  // Adaptive group commit (issue 24): when the writer was idle, a report commits at once;
+  // when reports were already waiting as the last batch committed (load), the writer gives
+  // the next batch `flush_delay` to fill, bounded by batch_max. Under load the queue also
+  // fills while a batch commits, so batches grow with the load either way.
+  bool loaded = false;
   while (true) {
     wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty() && stopping_)
       break;
-    // Group commit: give a burst a moment to accumulate, bounded by batch_max.
-    if (queue_.size() < options_.batch_max && !stopping_ && options_.flush_delay.count() > 0) {
+    if (loaded && queue_.size() < options_.batch_max && !stopping_ &&
+        options_.flush_delay.count() > 0) {
       wake_.wait_for(lock, options_.flush_delay,
                      [this] { return stopping_ || queue_.size() >= options_.batch_max; });
     }
@@ -196,6 +201,7 @@ void NodeIngest::run() {
     apply(batch);
     lock.lock();
     applied_ += n;
+    loaded = !queue_.empty();
     drained_.notify_all();
   }
 }

@@ -28,7 +28,9 @@ class CommandService;
 struct IngestOptions {
   std::size_t queue_limit = 100000;
   std::size_t batch_max = 2000;
-  std::chrono::milliseconds flush_delay{5};  ///< longest wait for a batch to fill
+  /// Under load (reports waiting when the last batch committed), the longest wait for a
+  /// batch to fill; an idle writer commits a report at once.
+  std::chrono::milliseconds flush_delay{5};
   std::chrono::seconds mapping_timeout{300};
   /// Time-series points stamped later than now plus this are dropped (docs/adr/0011).
   std::chrono::seconds ts_future_skew{300};

@@ -1,6 +1,7 @@
 // Proves the node service and ingest writer rules that need time or ordering
 // control: mapping requests time out, a batch applies reports in order with
-// init replacing and deltas merging, stale presence loses to newer presence,
+// init replacing and deltas merging, an idle writer commits at once, stale presence loses
+// to newer presence,
 // and queued sets are delivered when a node shows it is subscribed.
 // How: real SQLite in a temp dir, a ManualClock, a messenger fake that records.
 #include "service/node_service.hpp"
@@ -131,6 +132,20 @@ TEST_F(NodeServiceTest, ReportsApplyInOrderWithinABatch) {
   submit("n1", ParamsReported{R"({"Light":{"Power":true}})", true});
   settle();
   EXPECT_EQ(params("n1"), json::parse(R"({"Light":{"Power":true}})")) << "a new init replaces";
+}
+
+// Adaptive group commit: an idle writer commits a lone report at once, however long the
+// batch window (it applies only under load).
+TEST_F(NodeServiceTest, AnIdleWriterCommitsALoneReportAtOnce) {
+  mapped_node("n1");
+  NodeIngest slow(repository_, messenger_, commands_, events_, clock_, metrics_,
+                  IngestOptions{1000, 100, 60s, 300s});
+  slow.start();
+  ASSERT_TRUE(slow.submit(NodeEvent{"n1", unix_ms(clock_.now()),
+                                    ParamsReported{R"({"Light":{"Power":true}})", false}}));
+  EXPECT_TRUE(slow.flush(20s)) << "the report waited for a 60 s window";
+  EXPECT_EQ(params("n1"), json::parse(R"({"Light":{"Power":true}})"));
+  slow.stop();
 }
 
 TEST_F(NodeServiceTest, StalePresenceLosesToNewerPresence) {
