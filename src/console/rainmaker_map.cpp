@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "console/detail/command_text.hpp"
 #include "core/hex.hpp"
 #include "model/node_config.hpp"
 #include "proto/cmd_resp.hpp"
@@ -30,7 +31,13 @@ std::string shorten(std::string text) {
   return text;
 }
 
-// Bytes as text when they are printable UTF-8-free ASCII, else hex.
+// Text from outside that JSON did not vet (topic levels, TLV strings, decoder messages):
+// printable ASCII kept, every other byte as `\xNN`, so the JSON stays valid UTF-8.
+std::string printable(std::string_view text) {
+  return detail::bytes_text(text, false);
+}
+
+// Bytes as text when they are printable ASCII, else hex.
 json::value bytes_value(std::string_view bytes) {
   for (const char c : bytes) {
     const auto u = static_cast<unsigned char>(c);
@@ -68,8 +75,8 @@ std::optional<RainMakerMessage> RainMakerMap::on_message(std::string_view topic,
   json::object o;
   const auto refuse = [&m](const std::string& why) {
     m.decoded = false;
-    m.error = why;
-    m.summary = "(not decoded: " + why + ")";
+    m.error = printable(why);
+    m.summary = "(not decoded: " + m.error + ")";
     m.json = "{}";
     return m;
   };
@@ -121,7 +128,7 @@ std::optional<RainMakerMessage> RainMakerMap::on_message(std::string_view topic,
   m.node_id = std::string(t->node_id);
   m.kind = std::string(proto::to_string(t->suffix));
   if (!t->group_id.empty())
-    o["group_id"] = t->group_id;
+    o["group_id"] = printable(t->group_id);
 
   switch (t->suffix) {
     case Suffix::config: {
@@ -206,12 +213,13 @@ std::optional<RainMakerMessage> RainMakerMap::on_message(std::string_view topic,
       auto r = proto::decode_request(payload);
       if (!r)
         return refuse(r.error().context);
-      o["request_id"] = r->request_id;
+      o["request_id"] = printable(r->request_id);
       o["command"] = r->command;
       o["role"] = r->role;
       o["data"] = bytes_value(r->data);
-      m.summary = "request " + r->request_id + " command " + std::to_string(r->command) + " role " +
-                  std::to_string(r->role) + " " + std::to_string(r->data.size()) + " byte(s)";
+      m.summary = "request " + printable(r->request_id) + " command " + std::to_string(r->command) +
+                  " role " + std::to_string(r->role) + " " + std::to_string(r->data.size()) +
+                  " byte(s)";
       break;
     }
     case Suffix::from_node: {
@@ -223,13 +231,13 @@ std::optional<RainMakerMessage> RainMakerMap::on_message(std::string_view topic,
         m.summary = "poll for pending commands";
         break;
       }
-      o["request_id"] = r->request_id;
+      o["request_id"] = printable(r->request_id);
       o["command"] = r->command;
       o["status"] = r->status;
       o["data"] = bytes_value(r->data);
-      m.summary = "response " + r->request_id + " command " + std::to_string(r->command) +
-                  " status " + std::to_string(r->status) + " " + std::to_string(r->data.size()) +
-                  " byte(s)";
+      m.summary = "response " + printable(r->request_id) + " command " +
+                  std::to_string(r->command) + " status " + std::to_string(r->status) + " " +
+                  std::to_string(r->data.size()) + " byte(s)";
       break;
     }
     case Suffix::user_mapping: {
