@@ -32,6 +32,8 @@ endif()
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(MOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+# PostgreSQL client library for the scale-out storage backend (src/storage/postgres)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 # Wirepas CBOR diagnostics (endpoint 247, src/wirepas/apdu.cpp)
 pkg_check_modules(CBOR REQUIRED IMPORTED_TARGET libcbor)
 # fluentd's forward protocol (src/console/fluentd.cpp): MessagePack by msgpuck (libmsgpuck-dev;

@@ -65,3 +65,27 @@ function(stratus_add_protobuf_library)
   target_compile_features(${ARG_TARGET} PUBLIC cxx_std_20)
   set_target_properties(${ARG_TARGET} PROPERTIES POSITION_INDEPENDENT_CODE ON)
 endfunction()
+
+# stratus_add_postgres_variant(NAME): registers the storage-backed test NAME a second
+# time, as NAME_postgres, with STRATUS_TEST_DATABASE=postgres: the same suite against a
+# PostgreSQL server the test starts itself (tests/support/test_database.hpp, issue 23).
+# Without PostgreSQL server binaries the variants are left out with a message — except
+# under CI, where that is an error.
+file(GLOB STRATUS_POSTGRES_INITDB /usr/lib/postgresql/*/bin/initdb)
+if(NOT STRATUS_POSTGRES_INITDB)
+  if(DEFINED ENV{CI})
+    message(FATAL_ERROR "PostgreSQL server binaries not found (run scripts/bootstrap): "
+                        "the *_postgres tests are required under CI")
+  endif()
+  message(STATUS "PostgreSQL server binaries not found: *_postgres tests not registered")
+endif()
+function(stratus_add_postgres_variant NAME)
+  if(NOT STRATUS_POSTGRES_INITDB)
+    return()
+  endif()
+  get_test_property(${NAME} LABELS labels)
+  get_test_property(${NAME} TIMEOUT timeout)
+  add_test(NAME ${NAME}_postgres COMMAND ${NAME})
+  set_tests_properties(${NAME}_postgres PROPERTIES LABELS "${labels};postgres" TIMEOUT ${timeout}
+    ENVIRONMENT "STRATUS_BUILD_DIR=${CMAKE_BINARY_DIR};STRATUS_SOURCE_DIR=${PROJECT_SOURCE_DIR};STRATUS_TEST_DATABASE=postgres")
+endfunction()

@@ -6,11 +6,13 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "config/config.hpp"
 #include "log/log.hpp"
 #include "server/accounts.hpp"
+#include "server/database_admin.hpp"
 #include "server/server.hpp"
 
 namespace {
@@ -77,6 +79,64 @@ int add_admin(const stratus::config::Config& config, const std::string& email) {
   return 0;
 }
 
+// `stratusd db check|migrate|copy` (docs/scale-out.md).
+int db_check(const stratus::config::Config& config) {
+  stratus::log::init(stratus::log::Level::warn);
+  auto status = stratus::server::check_database(config);
+  if (!status) {
+    std::fprintf(stderr, "stratusd: database check failed: %s\n", status.error().context.c_str());
+    return 1;
+  }
+  const int behind = status->known_version - status->schema_version;
+  std::printf("%s database %s: schema version %d of %d (%s)\n", status->backend.c_str(),
+              status->where.c_str(), status->schema_version, status->known_version,
+              behind == 0  ? "up to date"
+              : behind > 0 ? "migrations pending: run stratusd db migrate"
+                           : "newer than this stratusd");
+  return behind == 0 ? 0 : 1;
+}
+
+int db_migrate(const stratus::config::Config& config) {
+  stratus::log::init(stratus::log::Level::warn);
+  auto report = stratus::server::migrate_database(config);
+  if (!report) {
+    std::fprintf(stderr, "stratusd: migration failed: %s\n", report.error().context.c_str());
+    return 1;
+  }
+  if (report->applied.empty())
+    std::printf("schema version %d: nothing to apply\n", report->to_version);
+  else
+    std::printf("migrated from schema version %d to %d (%zu applied)\n", report->from_version,
+                report->to_version, report->applied.size());
+  return 0;
+}
+
+int db_copy(const std::string& from, const std::string& to, const std::string& password_file) {
+  stratus::log::init(stratus::log::Level::warn);
+  std::string password;
+  if (!password_file.empty()) {
+    std::ifstream in(password_file);
+    if (!in || !std::getline(in, password)) {
+      std::fprintf(stderr, "stratusd: cannot read %s\n", password_file.c_str());
+      return 1;
+    }
+  }
+  auto report = stratus::server::copy_database(from, to, password);
+  if (!report) {
+    std::fprintf(stderr, "stratusd: copy failed, nothing written: %s\n",
+                 report.error().context.c_str());
+    return 1;
+  }
+  std::int64_t total = 0;
+  for (const auto& [table, rows] : *report) {
+    if (rows > 0)
+      std::printf("  %-24s %lld\n", table.c_str(), static_cast<long long>(rows));
+    total += rows;
+  }
+  std::printf("copied %lld rows in %zu tables\n", static_cast<long long>(total), report->size());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -113,7 +173,25 @@ int main(int argc, char** argv) {
   user_add_cmd->add_option("--admin", admin_email, "e-mail address (user name) of the super-admin")
       ->required();
 
+  auto* db_cmd = app.add_subcommand("db", "database administration (docs/scale-out.md)");
+  db_cmd->require_subcommand(1);
+  auto* db_check_cmd =
+      db_cmd->add_subcommand("check", "print the schema version; exit 1 unless up to date");
+  auto* db_migrate_cmd = db_cmd->add_subcommand("migrate", "apply pending migrations");
+  auto* db_copy_cmd =
+      db_cmd->add_subcommand("copy", "copy every row into an empty database (stop stratusd first)");
+  std::string copy_from;
+  std::string copy_to;
+  std::string copy_password_file;
+  db_copy_cmd->add_option("--from", copy_from, "sqlite:PATH or postgresql://…")->required();
+  db_copy_cmd->add_option("--to", copy_to, "postgresql://… (or sqlite:PATH)")->required();
+  db_copy_cmd->add_option("--to-password-file", copy_password_file,
+                          "file holding the target's password");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (db_copy_cmd->parsed())
+    return db_copy(copy_from, copy_to, copy_password_file);
 
   if (docs_cmd->parsed()) {
     std::cout << stratus::config::render_markdown();
@@ -146,5 +224,9 @@ int main(int argc, char** argv) {
   }
   if (user_add_cmd->parsed())
     return add_admin(*config, admin_email);
+  if (db_check_cmd->parsed())
+    return db_check(*config);
+  if (db_migrate_cmd->parsed())
+    return db_migrate(*config);
   return run(*config);
 }

@@ -1,5 +1,5 @@
 // `stratus-audit-bench`: what one audit entry costs the thread that records it (docs/adr/0015).
-// Two ways: (a) a synchronous `SqliteAuditRepository::append` of one entry (a WAL commit per
+// Two ways: (a) a synchronous `SqlAuditRepository::append` of one entry (a WAL commit per
 // entry), as a service would pay if it wrote its own row; (b) `QueuedAuditLog::record` (the
 // queue stratusd uses), then the time until the writer thread has stored all of them. Each
 // run gets a fresh database in the working directory. Prints `{"params":…,"results":…}`.
@@ -13,8 +13,8 @@
 
 #include "core/clock.hpp"
 #include "service/audit_log.hpp"
-#include "storage/sqlite/audit_repository.hpp"
-#include "storage/sqlite/database.hpp"
+#include "storage/sql/audit_repository.hpp"
+#include "storage/sqlite/connection.hpp"
 
 namespace {
 
@@ -50,10 +50,10 @@ storage::AuditRecord record(int i) {
                               1'800'000'000'000 + i};
 }
 
-std::shared_ptr<storage::sqlite::Database> fresh(const std::filesystem::path& path) {
+std::shared_ptr<storage::sql::Database> fresh(const std::filesystem::path& path) {
   for (const char* suffix : {"", "-wal", "-shm"})
     std::filesystem::remove(path.string() + suffix);
-  auto db = storage::sqlite::Database::open(path, {}, 2);
+  auto db = storage::sqlite::open_database(path, {}, 2);
   if (!db) {
     std::cerr << db.error().message() << '\n';
     std::exit(1);
@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   json::object results;
   {
     auto db = fresh(path);
-    storage::sqlite::SqliteAuditRepository repo(db);
+    storage::sql::SqlAuditRepository repo(db);
     std::vector<double> lat;
     const auto start = Steady::now();
     for (int i = 0; i < entries; ++i) {
@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
   }
   {
     auto db = fresh(path);
-    storage::sqlite::SqliteAuditRepository repo(db);
+    storage::sql::SqlAuditRepository repo(db);
     SystemClock clock;
     service::QueuedAuditLog log(repo, clock);
     log.start();

@@ -331,10 +331,17 @@ const std::vector<Key>& keys() {
     t.push_back(duration_key("broker", "reconnect_max_ms", STRATUS_REF(broker, reconnect_max_ms),
                              10, kMaxMs,
                              "Backend client: the reconnect delay doubles up to this."));
-    t.push_back(choice_key("database", "backend", STRATUS_REF(database, backend), {"sqlite"},
-                           "Storage backend."));
+    t.push_back(choice_key("database", "backend", STRATUS_REF(database, backend),
+                           {"sqlite", "postgres"},
+                           "Storage backend: sqlite (embedded) or postgres (scale-out; "
+                           "database.url set implies it)."));
     t.push_back(string_key("database", "path", STRATUS_REF(database, path),
                            "SQLite file. Empty: <data_dir>/stratus.db."));
+    t.push_back(string_key("database", "url", STRATUS_REF(database, url),
+                           "PostgreSQL: postgresql://user@host:port/dbname[?sslmode=…], "
+                           "without a password. Set: PostgreSQL instead of SQLite."));
+    t.push_back(string_key("database", "password_file", STRATUS_REF(database, password_file),
+                           "PostgreSQL: file holding the password (secrets are never inline)."));
     t.push_back(duration_key("database", "busy_timeout_ms", STRATUS_REF(database, busy_timeout_ms),
                              0, kMaxMs, "How long a statement waits for a lock."));
     t.push_back(int_key("database", "pool_threads", STRATUS_REF(database, pool_threads), 1, 64,
@@ -401,7 +408,9 @@ const std::vector<Key>& keys() {
     t.push_back(int_key("nodes", "ingest_batch_max", STRATUS_REF(nodes, ingest_batch_max), 1,
                         1000000, "Reports committed per transaction at most."));
     t.push_back(duration_key("nodes", "ingest_flush_ms", STRATUS_REF(nodes, ingest_flush_ms), 0,
-                             10000, "Under load, longest a report waits for its batch to fill (an idle writer commits at once)."));
+                             10000,
+                             "Under load, longest a report waits for its batch to fill (an idle "
+                             "writer commits at once)."));
     t.push_back(duration_key("nodes", "mapping_timeout_s", STRATUS_REF(nodes, mapping_timeout_s),
                              10, 86400, "A user-node mapping request expires after this."));
     t.push_back(duration_key("nodes", "command_sweep_ms", STRATUS_REF(nodes, command_sweep_ms), 10,
@@ -698,6 +707,22 @@ void apply_overrides(Config& config, const std::vector<ConfigSources::Override>&
 }
 
 void validate(const Config& c, std::vector<ConfigError>& errors) {
+  {
+    const auto& d = c.database;
+    if (d.backend == "postgres" && d.url.empty())
+      errors.push_back({"database.url", "required for database.backend postgres"});
+    if (!d.url.empty()) {
+      const std::string_view url = d.url;
+      const auto scheme = url.find("://");
+      const auto at = url.find('@');
+      if (!url.starts_with("postgresql://") && !url.starts_with("postgres://")) {
+        errors.push_back({"database.url", "must start with postgresql://"});
+      } else if (at != std::string_view::npos &&
+                 url.substr(scheme + 3, at - scheme - 3).find(':') != std::string_view::npos) {
+        errors.push_back({"database.url", "holds a password: put it in database.password_file"});
+      }
+    }
+  }
   const auto& b = c.broker;
   if (b.mode == BrokerMode::embedded) {
     if (b.port != 0 && b.port == b.backend_port) {

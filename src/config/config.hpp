@@ -78,8 +78,12 @@ struct BrokerSection {
 
 /// `database:` — the state of record.
 struct DatabaseSection {
-  std::string backend = "sqlite";
-  std::string path;  ///< empty = <data_dir>/stratus.db
+  std::string backend = "sqlite";  ///< "sqlite" or "postgres" (a `url` implies postgres)
+  std::string path;                ///< SQLite: empty = <data_dir>/stratus.db
+  /// PostgreSQL (scale-out, docs/scale-out.md): `postgresql://user@host:port/db?…`,
+  /// without a password; empty = SQLite.
+  std::string url;
+  std::string password_file;  ///< PostgreSQL: file holding the password (optional)
   std::chrono::milliseconds busy_timeout_ms{5000};
   unsigned pool_threads = 2;
 };
@@ -118,10 +122,11 @@ struct ClaimingSection {
 
 /// `nodes:` — ingest, mapping and control.
 struct NodesSection {
-  std::size_t max_payload_bytes = 64 * 1024;           ///< larger node messages are dropped
-  std::size_t ingest_queue_limit = 100000;             ///< reports waiting for the writer
-  std::size_t ingest_batch_max = 2000;                 ///< reports per transaction
-  std::chrono::milliseconds ingest_flush_ms{5};        ///< under load, longest a report waits for its batch
+  std::size_t max_payload_bytes = 64 * 1024;  ///< larger node messages are dropped
+  std::size_t ingest_queue_limit = 100000;    ///< reports waiting for the writer
+  std::size_t ingest_batch_max = 2000;        ///< reports per transaction
+  std::chrono::milliseconds ingest_flush_ms{
+      5};  ///< under load, longest a report waits for its batch
   std::chrono::seconds mapping_timeout_s{300};         ///< user-node mapping requests
   std::chrono::milliseconds command_sweep_ms{1000};    ///< how often expired commands time out
   std::chrono::seconds command_default_timeout_s{30};  ///< POST user/nodes/cmd without timeout

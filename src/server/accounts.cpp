@@ -14,9 +14,10 @@
 #include "log/log.hpp"
 #include "service/audit_log.hpp"
 #include "service/mailer.hpp"
-#include "storage/sqlite/account_repository.hpp"
-#include "storage/sqlite/audit_repository.hpp"
-#include "storage/sqlite/database.hpp"
+#include "storage/postgres/connection.hpp"
+#include "storage/sql/account_repository.hpp"
+#include "storage/sql/audit_repository.hpp"
+#include "storage/sqlite/connection.hpp"
 
 namespace stratus::server {
 namespace {
@@ -37,16 +38,41 @@ class NoMail final : public service::Mailer {
 
 }  // namespace
 
-Result<std::shared_ptr<storage::sqlite::Database>> open_database_pool(
+Result<std::string> database_password(const config::Config& config) {
+  std::string password;
+  const auto& file = config.database.password_file;
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in || !std::getline(in, password))
+      return fail(errc::invalid_argument, "database.password_file " + file + " cannot be read");
+  }
+  return password;
+}
+
+Result<std::shared_ptr<storage::sql::Database>> open_database_pool(
     const config::Config& config, const std::filesystem::path& data_dir) {
-  const auto path = database_path(config, data_dir);
-  auto db = storage::sqlite::Database::open(path, {config.database.busy_timeout_ms, false},
-                                            config.database.pool_threads + 1);
+  const auto& d = config.database;
+  const std::size_t size = d.pool_threads + 1;
+  Result<std::shared_ptr<storage::sql::Database>> db;
+  std::string where;
+  if (!d.url.empty()) {
+    auto password = database_password(config);
+    if (!password)
+      return fail(password.error());
+    storage::postgres::OpenOptions options;
+    options.password = *password;
+    db = storage::postgres::open_database(d.url, options, size);
+    where = storage::postgres::redact_url(d.url);
+  } else {
+    const auto path = database_path(config, data_dir);
+    db = storage::sqlite::open_database(path, {d.busy_timeout_ms, false}, size);
+    where = path.string();
+  }
   if (!db)
     return fail(db.error());
   const auto& report = (*db)->migration_report();
   if (!report.applied.empty()) {
-    log::info(log::Channel::storage, "database {} migrated from version {} to {}", path.string(),
+    log::info(log::Channel::storage, "database {} migrated from version {} to {}", where,
               report.from_version, report.to_version);
   }
   return db;
@@ -121,8 +147,8 @@ Result<service::UserInfo> add_super_admin(const config::Config& config, std::str
     return fail(signer.error());
   SystemClock clock;
   NoMail no_mail;
-  storage::sqlite::SqliteAccountRepository repository(*db);
-  storage::sqlite::SqliteAuditRepository audit_repository(*db);
+  storage::sql::SqlAccountRepository repository(*db);
+  storage::sql::SqlAuditRepository audit_repository(*db);
   service::QueuedAuditLog audit(audit_repository, clock);  // not started: written at stop
   service::AccountService accounts(repository, no_mail, *signer, clock, account_options(config),
                                    audit);

@@ -12,16 +12,22 @@
 #include "core/error.hpp"
 #include "service/account_service.hpp"
 
-namespace stratus::storage::sqlite {
+namespace stratus::storage::sql {
 class Database;
 }
 
 namespace stratus::server {
 
-/// Opens the SQLite pool (database.pool_threads + 1 connections) at
-/// database.path or <data_dir>/stratus.db and applies migrations.
-Result<std::shared_ptr<storage::sqlite::Database>> open_database_pool(
+/// Opens the database pool (database.pool_threads + 1 connections) and applies
+/// migrations: PostgreSQL at database.url when it is set, else SQLite at
+/// database.path or <data_dir>/stratus.db. Errors: errc::invalid_argument for an
+/// unreadable database.password_file; the drivers' errors otherwise.
+Result<std::shared_ptr<storage::sql::Database>> open_database_pool(
     const config::Config& config, const std::filesystem::path& data_dir);
+
+/// The PostgreSQL password from database.password_file (its first line; "" when
+/// the key is unset). Errors: errc::invalid_argument for an unreadable file.
+Result<std::string> database_password(const config::Config& config);
 
 /// The JWT signing key in <data_dir>/auth/token.key (64 hex characters, 0600),
 /// created on first use. Errors: errc::invalid_argument for a damaged key file

@@ -73,20 +73,20 @@
 #include "service/time_series_service.hpp"
 #include "service/webhook_service.hpp"
 #include "service/wirepas_access.hpp"
-#include "storage/sqlite/access_repository.hpp"
-#include "storage/sqlite/account_repository.hpp"
-#include "storage/sqlite/audit_repository.hpp"
-#include "storage/sqlite/automation_repository.hpp"
-#include "storage/sqlite/claim_repository.hpp"
-#include "storage/sqlite/command_repository.hpp"
-#include "storage/sqlite/database.hpp"
-#include "storage/sqlite/manufacturing_repository.hpp"
-#include "storage/sqlite/mapping_challenge_repository.hpp"
-#include "storage/sqlite/node_repository.hpp"
-#include "storage/sqlite/ota_repository.hpp"
-#include "storage/sqlite/time_series_repository.hpp"
-#include "storage/sqlite/webhook_repository.hpp"
-#include "storage/sqlite/wirepas_credential_repository.hpp"
+#include "storage/sql/access_repository.hpp"
+#include "storage/sql/account_repository.hpp"
+#include "storage/sql/audit_repository.hpp"
+#include "storage/sql/automation_repository.hpp"
+#include "storage/sql/claim_repository.hpp"
+#include "storage/sql/command_repository.hpp"
+#include "storage/sql/manufacturing_repository.hpp"
+#include "storage/sql/mapping_challenge_repository.hpp"
+#include "storage/sql/node_repository.hpp"
+#include "storage/sql/ota_repository.hpp"
+#include "storage/sql/time_series_repository.hpp"
+#include "storage/sql/webhook_repository.hpp"
+#include "storage/sql/wirepas_credential_repository.hpp"
+#include "storage/sqlite/connection.hpp"
 
 namespace stratus::server {
 namespace {
@@ -192,17 +192,17 @@ struct Server::Impl {
   std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
 
   asio::thread_pool blocking_pool;  // SQLite, argon2id, mail: never on I/O threads
-  std::shared_ptr<storage::sqlite::Database> db;
+  std::shared_ptr<storage::sql::Database> db;
   // The audit log (docs/adr/0015): every service records into it; one writer thread
   // batches the rows. Built with the database, stopped after every service.
-  std::unique_ptr<storage::sqlite::SqliteAuditRepository> audit_repository;
+  std::unique_ptr<storage::sql::SqlAuditRepository> audit_repository;
   std::unique_ptr<service::QueuedAuditLog> audit;
   std::unique_ptr<service::FleetService> fleet;                 // /v1/admin/ fleet routes
   std::vector<std::pair<std::string, std::string>> route_list;  // (method, path), for tests
 
   std::optional<auth::TokenSigner> signer;
   std::unique_ptr<service::Mailer> mailer;
-  std::unique_ptr<storage::sqlite::SqliteAccountRepository> account_repository;
+  std::unique_ptr<storage::sql::SqlAccountRepository> account_repository;
   std::unique_ptr<service::AccountService> accounts;
 
   std::optional<broker::EmbeddedBrokerOptions> broker_plan;
@@ -214,30 +214,30 @@ struct Server::Impl {
   std::thread link_thread;
   std::unique_ptr<mqtt::Client> backend;
   std::unique_ptr<link::MqttNodeMessenger> messenger;  // outbound: built before the services
-  std::unique_ptr<storage::sqlite::SqliteNodeRepository> node_repository;
+  std::unique_ptr<storage::sql::SqlNodeRepository> node_repository;
   std::unique_ptr<service::EventHub> events;  // after commits: streams and webhooks
-  std::unique_ptr<storage::sqlite::SqliteWebhookRepository> webhook_repository;
+  std::unique_ptr<storage::sql::SqlWebhookRepository> webhook_repository;
   std::unique_ptr<CurlWebhookSender> webhook_sender;
   std::unique_ptr<service::WebhookService> webhooks;
   std::unique_ptr<service::AlertMailService> alert_mail;  // opted-in users' alerts by mail
-  std::unique_ptr<storage::sqlite::SqliteAutomationRepository> automation_repository;
+  std::unique_ptr<storage::sql::SqlAutomationRepository> automation_repository;
   std::unique_ptr<service::AutomationService> automations;  // params/daylight → sets
   // OTA (docs/adr/0013): images on disk, jobs in the database, offers over MQTT.
-  std::unique_ptr<storage::sqlite::SqliteOtaRepository> ota_repository;
+  std::unique_ptr<storage::sql::SqlOtaRepository> ota_repository;
   std::unique_ptr<FileOtaImageStore> ota_store;
   std::unique_ptr<service::OtaService> ota;
   std::string ota_key;                        // signs download URLs; derived from the token key
   std::unique_ptr<link::NodeLink> node_link;  // inbound: built last, from the ingest
   std::unique_ptr<service::NodeIngest> ingest;
   std::unique_ptr<service::NodeService> nodes;
-  std::unique_ptr<storage::sqlite::SqliteCommandRepository> command_repository;
+  std::unique_ptr<storage::sql::SqlCommandRepository> command_repository;
   std::unique_ptr<service::CommandService> commands;
-  std::unique_ptr<storage::sqlite::SqliteAccessRepository> access_repository;
+  std::unique_ptr<storage::sql::SqlAccessRepository> access_repository;
   std::unique_ptr<service::SharingService> sharing;
   std::unique_ptr<service::GroupService> groups;
 
   // Time series (docs/adr/0011): read by REST, written by the ingest, pruned below.
-  std::unique_ptr<storage::sqlite::SqliteTimeSeriesRepository> time_series_repository;
+  std::unique_ptr<storage::sql::SqlTimeSeriesRepository> time_series_repository;
   std::unique_ptr<service::TimeSeriesService> time_series;
 
   // The command sweep: pending commands past their timeout become timed_out.
@@ -246,24 +246,24 @@ struct Server::Impl {
   PeriodicTask time_series_prune;
 
   std::optional<pki::PkiMaterial> pki_material;  // the CA signs node certificates
-  std::unique_ptr<storage::sqlite::SqliteClaimRepository> claim_repository;
+  std::unique_ptr<storage::sql::SqlClaimRepository> claim_repository;
   std::unique_ptr<PkiCertificateIssuer> certificate_issuer;
   std::unique_ptr<BrokerRevocations> revocations;
   std::unique_ptr<service::RevocationList>
       revocation_list;  // ClaimService's and ManufacturingService's
   std::unique_ptr<service::ClaimService> claims;
   // Manufacturing (docs/adr/0014): node ids, registration, CAs, admin revocation.
-  std::unique_ptr<storage::sqlite::SqliteManufacturingRepository> mfg_repository;
+  std::unique_ptr<storage::sql::SqlManufacturingRepository> mfg_repository;
   std::unique_ptr<PkiCertificateInspector> certificate_inspector;
   std::unique_ptr<BrokerTrustStore> trust_store;
   std::unique_ptr<FileRegistrationStore> registration_files;
   std::unique_ptr<service::ManufacturingService> manufacturing;
   std::string mfg_key;  // signs upload and node-id download URLs; derived from the token key
-  std::unique_ptr<storage::sqlite::SqliteMappingChallengeRepository> mapping_challenges;
+  std::unique_ptr<storage::sql::SqlMappingChallengeRepository> mapping_challenges;
   std::unique_ptr<PkiSignatureVerifier> signature_verifier;
   std::unique_ptr<service::ChallengeMapping> challenge_mapping;
   // Wirepas gateways and operators on the embedded broker (docs/adr/0018).
-  std::unique_ptr<storage::sqlite::SqliteWirepasCredentialRepository> wirepas_repository;
+  std::unique_ptr<storage::sql::SqlWirepasCredentialRepository> wirepas_repository;
   std::unique_ptr<BrokerWirepasAccess> wirepas_broker;
   std::unique_ptr<service::WirepasAccessService> wirepas_access;
 
@@ -348,19 +348,19 @@ Result<void> Server::Impl::open_database() {
   if (!opened)
     return fail(opened.error());
   db = std::move(*opened);
-  account_repository = std::make_unique<storage::sqlite::SqliteAccountRepository>(db);
-  node_repository = std::make_unique<storage::sqlite::SqliteNodeRepository>(db);
-  access_repository = std::make_unique<storage::sqlite::SqliteAccessRepository>(db);
-  claim_repository = std::make_unique<storage::sqlite::SqliteClaimRepository>(db);
-  mfg_repository = std::make_unique<storage::sqlite::SqliteManufacturingRepository>(db);
-  command_repository = std::make_unique<storage::sqlite::SqliteCommandRepository>(db);
-  mapping_challenges = std::make_unique<storage::sqlite::SqliteMappingChallengeRepository>(db);
-  webhook_repository = std::make_unique<storage::sqlite::SqliteWebhookRepository>(db);
-  automation_repository = std::make_unique<storage::sqlite::SqliteAutomationRepository>(db);
-  ota_repository = std::make_unique<storage::sqlite::SqliteOtaRepository>(db);
-  time_series_repository = std::make_unique<storage::sqlite::SqliteTimeSeriesRepository>(db);
-  audit_repository = std::make_unique<storage::sqlite::SqliteAuditRepository>(db);
-  wirepas_repository = std::make_unique<storage::sqlite::SqliteWirepasCredentialRepository>(db);
+  account_repository = std::make_unique<storage::sql::SqlAccountRepository>(db);
+  node_repository = std::make_unique<storage::sql::SqlNodeRepository>(db);
+  access_repository = std::make_unique<storage::sql::SqlAccessRepository>(db);
+  claim_repository = std::make_unique<storage::sql::SqlClaimRepository>(db);
+  mfg_repository = std::make_unique<storage::sql::SqlManufacturingRepository>(db);
+  command_repository = std::make_unique<storage::sql::SqlCommandRepository>(db);
+  mapping_challenges = std::make_unique<storage::sql::SqlMappingChallengeRepository>(db);
+  webhook_repository = std::make_unique<storage::sql::SqlWebhookRepository>(db);
+  automation_repository = std::make_unique<storage::sql::SqlAutomationRepository>(db);
+  ota_repository = std::make_unique<storage::sql::SqlOtaRepository>(db);
+  time_series_repository = std::make_unique<storage::sql::SqlTimeSeriesRepository>(db);
+  audit_repository = std::make_unique<storage::sql::SqlAuditRepository>(db);
+  wirepas_repository = std::make_unique<storage::sql::SqlWirepasCredentialRepository>(db);
   audit = std::make_unique<service::QueuedAuditLog>(*audit_repository, clock);
   audit->start();
   return {};
@@ -736,7 +736,7 @@ Result<void> Server::Impl::wire_wirepas() {
 }
 
 bool Server::Impl::database_healthy() {
-  return db && db->with([](storage::sqlite::Connection& c) { return c.ping().has_value(); });
+  return db && db->with([](storage::sql::Connection& c) { return c.ping().has_value(); });
 }
 
 http::Router Server::Impl::make_router() {

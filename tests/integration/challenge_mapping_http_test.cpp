@@ -28,15 +28,15 @@
 #include "service/challenge_mapping.hpp"
 #include "service/claim_service.hpp"
 #include "service/revocation_list.hpp"
-#include "storage/sqlite/account_repository.hpp"
-#include "storage/sqlite/claim_repository.hpp"
-#include "storage/sqlite/database.hpp"
-#include "storage/sqlite/mapping_challenge_repository.hpp"
-#include "storage/sqlite/node_repository.hpp"
+#include "storage/sql/account_repository.hpp"
+#include "storage/sql/claim_repository.hpp"
+#include "storage/sql/mapping_challenge_repository.hpp"
+#include "storage/sql/node_repository.hpp"
 #include "support/http_client.hpp"
 #include "support/rainmaker_reply.hpp"
 #include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace stratus::test {
 namespace {
@@ -65,7 +65,7 @@ class ChallengeMappingHttpTest : public ::testing::Test {
  protected:
   ChallengeMappingHttpTest()
       : clock_(std::chrono::system_clock::now()),
-        db_(*storage::sqlite::Database::open(dir_.path() / "s.db", {}, 3)),
+        db_(test::open_test_database(dir_, 3)),
         account_repository_(db_),
         claim_repository_(db_),
         node_repository_(db_),
@@ -172,11 +172,11 @@ class ChallengeMappingHttpTest : public ::testing::Test {
   TempDir dir_;
   ManualClock clock_;
   ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
-  std::shared_ptr<storage::sqlite::Database> db_;
-  storage::sqlite::SqliteAccountRepository account_repository_;
-  storage::sqlite::SqliteClaimRepository claim_repository_;
-  storage::sqlite::SqliteNodeRepository node_repository_;
-  storage::sqlite::SqliteMappingChallengeRepository challenge_repository_;
+  std::shared_ptr<storage::sql::Database> db_;
+  storage::sql::SqlAccountRepository account_repository_;
+  storage::sql::SqlClaimRepository claim_repository_;
+  storage::sql::SqlNodeRepository node_repository_;
+  storage::sql::SqlMappingChallengeRepository challenge_repository_;
   auth::TokenSigner signer_;
   NoMail mailer_;
   pki::CertificateAuthority ca_;

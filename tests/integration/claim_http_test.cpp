@@ -24,14 +24,14 @@
 #include "service/account_service.hpp"
 #include "service/claim_service.hpp"
 #include "service/revocation_list.hpp"
-#include "storage/sqlite/account_repository.hpp"
-#include "storage/sqlite/claim_repository.hpp"
-#include "storage/sqlite/database.hpp"
-#include "storage/sqlite/node_repository.hpp"
+#include "storage/sql/account_repository.hpp"
+#include "storage/sql/claim_repository.hpp"
+#include "storage/sql/node_repository.hpp"
 #include "support/http_client.hpp"
 #include "support/rainmaker_reply.hpp"
 #include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace stratus::test {
 namespace {
@@ -43,7 +43,7 @@ class ClaimHttpTest : public ::testing::Test {
  protected:
   ClaimHttpTest()
       : clock_(std::chrono::system_clock::now()),
-        db_(*storage::sqlite::Database::open(dir_.path() / "s.db", {}, 3)),
+        db_(test::open_test_database(dir_, 3)),
         account_repository_(db_),
         claim_repository_(db_),
         node_repository_(db_),
@@ -104,10 +104,10 @@ class ClaimHttpTest : public ::testing::Test {
   TempDir dir_;
   ManualClock clock_;
   ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
-  std::shared_ptr<storage::sqlite::Database> db_;
-  storage::sqlite::SqliteAccountRepository account_repository_;
-  storage::sqlite::SqliteClaimRepository claim_repository_;
-  storage::sqlite::SqliteNodeRepository node_repository_;
+  std::shared_ptr<storage::sql::Database> db_;
+  storage::sql::SqlAccountRepository account_repository_;
+  storage::sql::SqlClaimRepository claim_repository_;
+  storage::sql::SqlNodeRepository node_repository_;
   auth::TokenSigner signer_;
   NoMail mailer_;
   pki::CertificateAuthority ca_;

@@ -39,14 +39,14 @@
 #include "service/node_ingest.hpp"
 #include "service/node_service.hpp"
 #include "service/sharing_service.hpp"
-#include "storage/sqlite/access_repository.hpp"
-#include "storage/sqlite/account_repository.hpp"
-#include "storage/sqlite/command_repository.hpp"
-#include "storage/sqlite/database.hpp"
-#include "storage/sqlite/node_repository.hpp"
+#include "storage/sql/access_repository.hpp"
+#include "storage/sql/account_repository.hpp"
+#include "storage/sql/command_repository.hpp"
+#include "storage/sql/node_repository.hpp"
 #include "support/http_client.hpp"
 #include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace stratus::test {
 namespace {
@@ -59,7 +59,7 @@ using namespace std::chrono_literals;
 class EventsHttpTest : public ::testing::Test {
  protected:
   explicit EventsHttpTest(std::chrono::seconds token_lifetime = 3600s)
-      : db_(*storage::sqlite::Database::open(dir_.path() / "e.db", {}, 3)),
+      : db_(test::open_test_database(dir_, 3)),
         account_repository_(db_),
         node_repository_(db_),
         command_repository_(db_),
@@ -189,11 +189,11 @@ class EventsHttpTest : public ::testing::Test {
   SystemClock clock_;
   ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
   MetricsRegistry metrics_;
-  std::shared_ptr<storage::sqlite::Database> db_;
-  storage::sqlite::SqliteAccountRepository account_repository_;
-  storage::sqlite::SqliteNodeRepository node_repository_;
-  storage::sqlite::SqliteCommandRepository command_repository_;
-  storage::sqlite::SqliteAccessRepository access_repository_;
+  std::shared_ptr<storage::sql::Database> db_;
+  storage::sql::SqlAccountRepository account_repository_;
+  storage::sql::SqlNodeRepository node_repository_;
+  storage::sql::SqlCommandRepository command_repository_;
+  storage::sql::SqlAccessRepository access_repository_;
   auth::TokenSigner signer_;
   RecordingMailer mailer_;
   NoMessenger messenger_;

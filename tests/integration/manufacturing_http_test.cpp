@@ -26,13 +26,13 @@
 #include "service/account_service.hpp"
 #include "service/manufacturing_service.hpp"
 #include "service/revocation_list.hpp"
-#include "storage/sqlite/account_repository.hpp"
-#include "storage/sqlite/claim_repository.hpp"
-#include "storage/sqlite/database.hpp"
-#include "storage/sqlite/manufacturing_repository.hpp"
+#include "storage/sql/account_repository.hpp"
+#include "storage/sql/claim_repository.hpp"
+#include "storage/sql/manufacturing_repository.hpp"
 #include "support/http_client.hpp"
 #include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace stratus::test {
 namespace {
@@ -75,7 +75,7 @@ class ManufacturingHttpTest : public ::testing::Test {
 
   ManufacturingHttpTest()
       : clock_(std::chrono::system_clock::now()),
-        db_(*storage::sqlite::Database::open(dir_.path() / "m.db", {}, 3)),
+        db_(test::open_test_database(dir_, 3)),
         accounts_repo_(db_),
         claims_(db_),
         repository_(db_),
@@ -147,10 +147,10 @@ class ManufacturingHttpTest : public ::testing::Test {
 
   test::TempDir dir_;
   ManualClock clock_;
-  std::shared_ptr<storage::sqlite::Database> db_;
-  storage::sqlite::SqliteAccountRepository accounts_repo_;
-  storage::sqlite::SqliteClaimRepository claims_;
-  storage::sqlite::SqliteManufacturingRepository repository_;
+  std::shared_ptr<storage::sql::Database> db_;
+  storage::sql::SqlAccountRepository accounts_repo_;
+  storage::sql::SqlClaimRepository claims_;
+  storage::sql::SqlManufacturingRepository repository_;
   auth::TokenSigner signer_;
   NullMailer mailer_;
   NullRevocations revocations_;

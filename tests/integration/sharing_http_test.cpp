@@ -32,16 +32,16 @@
 #include "service/group_service.hpp"
 #include "service/node_service.hpp"
 #include "service/sharing_service.hpp"
-#include "storage/sqlite/access_repository.hpp"
-#include "storage/sqlite/account_repository.hpp"
-#include "storage/sqlite/command_repository.hpp"
-#include "storage/sqlite/database.hpp"
-#include "storage/sqlite/node_repository.hpp"
+#include "storage/sql/access_repository.hpp"
+#include "storage/sql/account_repository.hpp"
+#include "storage/sql/command_repository.hpp"
+#include "storage/sql/node_repository.hpp"
 #include "support/http_client.hpp"
 #include "support/rainmaker_reply.hpp"
 #include "support/recording_events.hpp"
 #include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace stratus::test {
 namespace {
@@ -112,7 +112,7 @@ class SharingHttpTest : public ::testing::Test {
  protected:
   SharingHttpTest()
       : clock_(std::chrono::system_clock::now()),
-        db_(*storage::sqlite::Database::open(dir_.path() / "s.db", {}, 3)),
+        db_(test::open_test_database(dir_, 3)),
         account_repository_(db_),
         node_repository_(db_),
         command_repository_(db_),
@@ -229,11 +229,11 @@ class SharingHttpTest : public ::testing::Test {
   TempDir dir_;
   ManualClock clock_;
   ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
-  std::shared_ptr<storage::sqlite::Database> db_;
-  storage::sqlite::SqliteAccountRepository account_repository_;
-  storage::sqlite::SqliteNodeRepository node_repository_;
-  storage::sqlite::SqliteCommandRepository command_repository_;
-  storage::sqlite::SqliteAccessRepository access_repository_;
+  std::shared_ptr<storage::sql::Database> db_;
+  storage::sql::SqlAccountRepository account_repository_;
+  storage::sql::SqlNodeRepository node_repository_;
+  storage::sql::SqlCommandRepository command_repository_;
+  storage::sql::SqlAccessRepository access_repository_;
   auth::TokenSigner signer_;
   RecordingMailer mailer_;
   RecordingMessenger messenger_;

@@ -31,15 +31,15 @@
 #include "service/event_hub.hpp"
 #include "service/node_ingest.hpp"
 #include "service/webhook_service.hpp"
-#include "storage/sqlite/access_repository.hpp"
-#include "storage/sqlite/account_repository.hpp"
-#include "storage/sqlite/command_repository.hpp"
-#include "storage/sqlite/database.hpp"
-#include "storage/sqlite/node_repository.hpp"
-#include "storage/sqlite/webhook_repository.hpp"
+#include "storage/sql/access_repository.hpp"
+#include "storage/sql/account_repository.hpp"
+#include "storage/sql/command_repository.hpp"
+#include "storage/sql/node_repository.hpp"
+#include "storage/sql/webhook_repository.hpp"
 #include "support/http_client.hpp"
 #include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace stratus::test {
 namespace {
@@ -119,7 +119,7 @@ class Receiver {
 class WebhooksHttpTest : public ::testing::Test {
  protected:
   WebhooksHttpTest()
-      : db_(*storage::sqlite::Database::open(dir_.path() / "w.db", {}, 3)),
+      : db_(test::open_test_database(dir_, 3)),
         account_repository_(db_),
         node_repository_(db_),
         command_repository_(db_),
@@ -223,12 +223,12 @@ class WebhooksHttpTest : public ::testing::Test {
   SystemClock clock_;
   ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
   MetricsRegistry metrics_;
-  std::shared_ptr<storage::sqlite::Database> db_;
-  storage::sqlite::SqliteAccountRepository account_repository_;
-  storage::sqlite::SqliteNodeRepository node_repository_;
-  storage::sqlite::SqliteCommandRepository command_repository_;
-  storage::sqlite::SqliteAccessRepository access_repository_;
-  storage::sqlite::SqliteWebhookRepository webhook_repository_;
+  std::shared_ptr<storage::sql::Database> db_;
+  storage::sql::SqlAccountRepository account_repository_;
+  storage::sql::SqlNodeRepository node_repository_;
+  storage::sql::SqlCommandRepository command_repository_;
+  storage::sql::SqlAccessRepository access_repository_;
+  storage::sql::SqlWebhookRepository webhook_repository_;
   auth::TokenSigner signer_;
   NoMail mailer_;
   NoMessenger messenger_;

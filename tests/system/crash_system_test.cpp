@@ -361,16 +361,16 @@ TEST(CrashSystemTest, AcknowledgedRestWritesSurviveKill9) {
   // Claims: every issued certificate is in the audit; the claim itself survived, so the
   // same user may verify again, which revokes the earlier certificate.
   {
-    auto db = storage::sqlite::Connection::open(s.data_dir() / "stratus.db", {});
-    ASSERT_TRUE(db);
+    auto opened = storage::sqlite::Connection::open(s.data_dir() / "stratus.db", {});
+    ASSERT_TRUE(opened);
+    auto* db = opened->get();
     const auto integrity = db->query_text("PRAGMA integrity_check");
     ASSERT_TRUE(integrity);
     EXPECT_EQ(*integrity, "ok");
     for (const auto& [node_id, pem] : w.certified) {
       const auto rows = db->query_one(
           "SELECT count(*) FROM claim_certificates WHERE node_id = ?1 AND certificate_pem = ?2",
-          {"none"}, [](const storage::sqlite::Statement& st) { return st.integer(0); }, node_id,
-          pem);
+          {"none"}, [](const storage::sql::Statement& st) { return st.integer(0); }, node_id, pem);
       ASSERT_TRUE(rows);
       EXPECT_EQ(*rows, 1) << node_id;
     }
@@ -383,12 +383,13 @@ TEST(CrashSystemTest, AcknowledgedRestWritesSurviveKill9) {
     EXPECT_EQ(again.status, 200) << node_id << " " << again.body;
   }
   {
-    auto db = storage::sqlite::Connection::open(s.data_dir() / "stratus.db", {});
-    ASSERT_TRUE(db);
+    auto opened = storage::sqlite::Connection::open(s.data_dir() / "stratus.db", {});
+    ASSERT_TRUE(opened);
+    auto* db = opened->get();
     for (const auto& [node_id, pem] : w.certified) {
       const auto revoked = db->query_one(
           "SELECT revoked_at IS NOT NULL FROM claim_certificates WHERE certificate_pem = ?1",
-          {"none"}, [](const storage::sqlite::Statement& st) { return st.integer(0); }, pem);
+          {"none"}, [](const storage::sql::Statement& st) { return st.integer(0); }, pem);
       ASSERT_TRUE(revoked);
       EXPECT_EQ(*revoked, 1) << "re-verify revoked the acknowledged certificate of " << node_id;
     }
@@ -470,12 +471,12 @@ TEST(CrashSystemTest, KilledDuringMqttIngestParamsStayValidAndIngestResumes) {
   ASSERT_TRUE(name.is_string()) << r.body;
   EXPECT_TRUE(name.as_string() == "init" || name.as_string().starts_with("report-")) << r.body;
   {
-    auto db = storage::sqlite::Connection::open(s.data_dir() / "stratus.db", {});
-    ASSERT_TRUE(db);
+    auto opened = storage::sqlite::Connection::open(s.data_dir() / "stratus.db", {});
+    ASSERT_TRUE(opened);
+    auto* db = opened->get();
     EXPECT_EQ(db->query_text("PRAGMA integrity_check").value_or(""), "ok");
-    const auto docs =
-        db->query_all("SELECT params FROM nodes WHERE params IS NOT NULL",
-                      [](const storage::sqlite::Statement& st) { return st.text(0); });
+    const auto docs = db->query_all("SELECT params FROM nodes WHERE params IS NOT NULL",
+                                    [](const storage::sql::Statement& st) { return st.text(0); });
     ASSERT_TRUE(docs);
     ASSERT_FALSE(docs->empty());
     for (const auto& doc : *docs)
@@ -708,7 +709,7 @@ std::vector<std::string> query_in_namespace_of(pid_t pid, const std::filesystem:
     std::string answer;
     auto c = storage::sqlite::Connection::open(db, {});
     for (const auto& q : queries) {
-      auto v = c ? c->query_text(q) : Result<std::string>(fail(c.error()));
+      auto v = c ? (*c)->query_text(q) : Result<std::string>(fail(c.error()));
       answer += (v ? *v : "error: " + v.error().context) + "\n";
     }
     const auto written = ::write(out[1], answer.data(), answer.size());

@@ -13,18 +13,62 @@
 
 namespace stratus::storage::sqlite {
 
-struct Statement::Impl {
-  sqlite3* db = nullptr;
-  sqlite3_stmt* stmt = nullptr;
+namespace {
+
+class SqliteStatement final : public sql::StatementImpl {
+ public:
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~SqliteStatement() override { sqlite3_finalize(stmt_); }
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
+
+  void bind_text(int index, std::string_view text) override {
+    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  }
+  void bind_integer(int index, std::int64_t value) override {
+    sqlite3_bind_int64(stmt_, index, static_cast<sqlite3_int64>(value));
+  }
+  void bind_real(int index, double value) override { sqlite3_bind_double(stmt_, index, value); }
+  void bind_blob(int index, std::string_view bytes) override {
+    // A zero-length BLOB needs a non-null pointer, or SQLite stores NULL.
+    static constexpr char kEmpty = 0;
+    sqlite3_bind_blob(stmt_, index, bytes.empty() ? &kEmpty : bytes.data(),
+                      static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  }
+  void bind_null(int index) override { sqlite3_bind_null(stmt_, index); }
+  Result<bool> step() override;
+  [[nodiscard]] std::string text(int col) const override {
+    const auto* t = sqlite3_column_text(stmt_, col);
+    if (t == nullptr)
+      return {};
+    return std::string(reinterpret_cast<const char*>(t),
+                       static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
+  }
+  [[nodiscard]] std::int64_t integer(int col) const override {
+    return static_cast<std::int64_t>(sqlite3_column_int64(stmt_, col));
+  }
+  [[nodiscard]] double real(int col) const override { return sqlite3_column_double(stmt_, col); }
+  [[nodiscard]] bool is_null(int col) const override {
+    return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+  }
+  void reset() override { sqlite3_reset(stmt_); }
+  void clear() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
 };
+
+}  // namespace
 
 struct Connection::Impl {
   sqlite3* db = nullptr;
   // Prepared once per connection, finalized before the connection closes.
-  std::unordered_map<std::string, std::unique_ptr<Statement::Impl>> statements;
+  std::unordered_map<std::string, std::unique_ptr<SqliteStatement>> statements;
   ~Impl() {
-    for (auto& [sql, s] : statements)
-      sqlite3_finalize(s->stmt);
     statements.clear();
     if (db != nullptr)
       sqlite3_close_v2(db);
@@ -52,11 +96,10 @@ Error to_error(sqlite3* db, int rc, std::string_view what) {
 }  // namespace
 
 Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Connection::Connection(Connection&&) noexcept = default;
-Connection& Connection::operator=(Connection&&) noexcept = default;
 Connection::~Connection() = default;
 
-Result<Connection> Connection::open(const std::filesystem::path& path, const OpenOptions& options) {
+Result<std::unique_ptr<Connection>> Connection::open(const std::filesystem::path& path,
+                                                     const OpenOptions& options) {
   if (!options.read_only) {
     // The database holds password hashes and node state: owner-only, even outside the
     // 0700 data dir (issue 13). SQLite gives its -wal and -shm files the same mode.
@@ -94,15 +137,15 @@ Result<Connection> Connection::open(const std::filesystem::path& path, const Ope
   }
   sqlite3_extended_result_codes(impl->db, 1);
   sqlite3_busy_timeout(impl->db, static_cast<int>(options.busy_timeout.count()));
-  Connection conn(std::move(impl));
+  std::unique_ptr<Connection> conn(new Connection(std::move(impl)));
   if (!options.read_only) {
     // WAL: readers never block the writer; NORMAL sync is durable across a
     // process crash and loses at most the last commits on power loss.
-    if (auto r = conn.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"); !r) {
+    if (auto r = conn->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"); !r) {
       return fail(r.error());
     }
   }
-  if (auto r = conn.exec("PRAGMA foreign_keys=ON;"); !r)
+  if (auto r = conn->exec("PRAGMA foreign_keys=ON;"); !r)
     return fail(r.error());
   return conn;
 }
@@ -119,209 +162,52 @@ Result<void> Connection::exec(std::string_view sql) {
   return {};
 }
 
-Result<std::int64_t> Connection::query_int(std::string_view sql) {
-  auto s = prepare(sql);
-  if (!s)
-    return fail(s.error());
-  auto row = s->step();
-  if (!row)
-    return fail(row.error());
-  if (!*row)
-    return fail(errc::not_found, "sqlite: query returned no row");
-  return s->integer(0);
-}
-
-Result<std::string> Connection::query_text(std::string_view sql) {
-  auto s = prepare(sql);
-  if (!s)
-    return fail(s.error());
-  auto row = s->step();
-  if (!row)
-    return fail(row.error());
-  if (!*row)
-    return fail(errc::not_found, "sqlite: query returned no row");
-  return s->text(0);
-}
-
-Statement::~Statement() {
-  if (impl_ != nullptr)
-    sqlite3_reset(impl_->stmt);
-}
-
-Statement& Statement::bind(int index, std::string_view text) {
-  sqlite3_bind_text(impl_->stmt, index, text.data(), static_cast<int>(text.size()),
-                    SQLITE_TRANSIENT);
-  return *this;
-}
-
-Statement& Statement::bind(int index, std::int64_t value) {
-  sqlite3_bind_int64(impl_->stmt, index, static_cast<sqlite3_int64>(value));
-  return *this;
-}
-
-Statement& Statement::bind(int index, double value) {
-  sqlite3_bind_double(impl_->stmt, index, value);
-  return *this;
-}
-
-Statement& Statement::bind(int index, const std::optional<std::string>& text) {
-  return text ? bind(index, std::string_view(*text)) : bind_null(index);
-}
-
-Statement& Statement::bind(int index, const std::optional<std::int64_t>& value) {
-  return value ? bind(index, *value) : bind_null(index);
-}
-
-Statement& Statement::bind_blob(int index, std::string_view bytes) {
-  // A zero-length BLOB needs a non-null pointer, or SQLite stores NULL.
-  static constexpr char kEmpty = 0;
-  sqlite3_bind_blob(impl_->stmt, index, bytes.empty() ? &kEmpty : bytes.data(),
-                    static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
-  return *this;
-}
-
-Statement& Statement::bind_null(int index) {
-  sqlite3_bind_null(impl_->stmt, index);
-  return *this;
-}
-
-Result<bool> Statement::step() {
-  const int rc = sqlite3_step(impl_->stmt);
+Result<bool> SqliteStatement::step() {
+  const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW)
     return true;
   if (rc == SQLITE_DONE)
     return false;
-  return fail(to_error(impl_->db, rc, "step"));
+  return fail(to_error(db_, rc, "step"));
 }
 
-Result<void> Statement::run() {
-  while (true) {
-    auto r = step();
-    if (!r)
-      return fail(r.error());
-    if (!*r)
-      return {};
-  }
-}
-
-std::string Statement::text(int col) const {
-  const auto* t = sqlite3_column_text(impl_->stmt, col);
-  if (t == nullptr)
-    return {};
-  return std::string(reinterpret_cast<const char*>(t),
-                     static_cast<std::size_t>(sqlite3_column_bytes(impl_->stmt, col)));
-}
-
-std::int64_t Statement::integer(int col) const {
-  return static_cast<std::int64_t>(sqlite3_column_int64(impl_->stmt, col));
-}
-
-double Statement::real(int col) const {
-  return sqlite3_column_double(impl_->stmt, col);
-}
-
-bool Statement::is_null(int col) const {
-  return sqlite3_column_type(impl_->stmt, col) == SQLITE_NULL;
-}
-
-Result<Statement> Connection::prepare(std::string_view sql) {
+Result<sql::Statement> Connection::prepare(std::string_view sql) {
   auto it = impl_->statements.find(std::string(sql));
   if (it == impl_->statements.end()) {
-    auto s = std::make_unique<Statement::Impl>();
-    s->db = impl_->db;
+    sqlite3_stmt* stmt = nullptr;
     const int rc = sqlite3_prepare_v3(impl_->db, sql.data(), static_cast<int>(sql.size()),
-                                      SQLITE_PREPARE_PERSISTENT, &s->stmt, nullptr);
+                                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) {
-      sqlite3_finalize(s->stmt);
+      sqlite3_finalize(stmt);
       return fail(to_error(impl_->db, rc, "prepare"));
     }
-    it = impl_->statements.emplace(std::string(sql), std::move(s)).first;
+    it = impl_->statements
+             .emplace(std::string(sql), std::make_unique<SqliteStatement>(impl_->db, stmt))
+             .first;
   }
-  sqlite3_reset(it->second->stmt);
-  sqlite3_clear_bindings(it->second->stmt);
-  return Statement(it->second.get());
+  it->second->clear();
+  return sql::Statement(it->second.get());
 }
 
 std::int64_t Connection::changes() const {
   return static_cast<std::int64_t>(sqlite3_changes64(impl_->db));
 }
 
-Result<void> Connection::ping() {
-  auto r = query_int("SELECT 1");
-  if (!r)
-    return fail(r.error());
-  return {};
+Result<void> Connection::begin_write() {
+  return exec("BEGIN IMMEDIATE");
 }
 
-Result<int> Connection::schema_version() {
-  if (auto r = exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                    " version INTEGER PRIMARY KEY,"
-                    " name TEXT NOT NULL,"
-                    " applied_at INTEGER NOT NULL)");
-      !r) {
-    return fail(r.error());
-  }
-  auto v = query_int("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
-  if (!v)
-    return fail(v.error());
-  return static_cast<int>(*v);
-}
-
-Result<MigrationReport> Connection::migrate(std::span<const Migration> list) {
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    if (list[i].version != static_cast<int>(i) + 1) {
-      return fail(errc::invalid_argument,
-                  "migrations must be numbered 1..N without gaps; "
-                  "found version " +
-                      std::to_string(list[i].version) + " at position " + std::to_string(i + 1));
-    }
-  }
-  auto current = schema_version();
-  if (!current)
-    return fail(current.error());
-  MigrationReport report{*current, *current, {}};
-  if (*current > static_cast<int>(list.size())) {
-    return fail(errc::conflict, "the database schema is version " + std::to_string(*current) +
-                                    " but this stratusd knows only up to " +
-                                    std::to_string(list.size()) +
-                                    "; refusing to run an older binary on a newer database");
-  }
-  for (const auto& m : list) {
-    if (m.version <= *current)
-      continue;
-    if (auto r = exec("BEGIN IMMEDIATE"); !r)
-      return fail(r.error());
-    auto applied = exec(m.sql);
-    if (applied) {
-      const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
-      auto record =
-          prepare("INSERT INTO schema_migrations(version, name, applied_at) VALUES(?,?,?)");
-      if (record) {
-        record->bind(1, std::int64_t{m.version})
-            .bind(2, m.name)
-            .bind(3, static_cast<std::int64_t>(now));
-        applied = record->run();
-      } else {
-        applied = fail(record.error());
-      }
-    }
-    if (!applied) {
-      (void)exec("ROLLBACK");
-      Error err = applied.error();
-      err.context = "migration " + std::to_string(m.version) + " (" + std::string(m.name) +
-                    "): " + err.context;
-      return fail(std::move(err));
-    }
-    if (auto r = exec("COMMIT"); !r) {
-      (void)exec("ROLLBACK");
-      return fail(r.error());
-    }
-    report.applied.push_back(m.version);
-    report.to_version = m.version;
-  }
-  return report;
+Result<std::shared_ptr<sql::Database>> open_database(const std::filesystem::path& path,
+                                                     const OpenOptions& options, std::size_t size) {
+  return sql::Database::open(
+      size,
+      [&]() -> Result<std::unique_ptr<sql::Connection>> {
+        auto c = Connection::open(path, options);
+        if (!c)
+          return fail(c.error());
+        return std::unique_ptr<sql::Connection>(std::move(*c));
+      },
+      migrations(), !options.read_only);
 }
 
 }  // namespace stratus::storage::sqlite

@@ -12,10 +12,10 @@
 #include "auth/password.hpp"
 #include "auth/token.hpp"
 #include "proto/rest/error_codes.hpp"
-#include "storage/sqlite/account_repository.hpp"
-#include "storage/sqlite/database.hpp"
+#include "storage/sql/account_repository.hpp"
 #include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace stratus::service {
 namespace {
@@ -57,7 +57,7 @@ class AccountServiceTest : public ::testing::Test {
  protected:
   AccountServiceTest()
       : clock_(std::chrono::system_clock::now()),
-        db_(*storage::sqlite::Database::open(dir_.path() / "a.db", {}, 2)),
+        db_(test::open_test_database(dir_, 2)),
         repository_(db_),
         signer_(*auth::TokenSigner::from_key(std::string(32, 'k'))) {
     options_.argon2_ops_limit = 1;
@@ -78,8 +78,8 @@ class AccountServiceTest : public ::testing::Test {
   test::TempDir dir_;
   ManualClock clock_;
   ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
-  std::shared_ptr<storage::sqlite::Database> db_;
-  storage::sqlite::SqliteAccountRepository repository_;
+  std::shared_ptr<storage::sql::Database> db_;
+  storage::sql::SqlAccountRepository repository_;
   auth::TokenSigner signer_;
   RecordingMailer mailer_;
   AccountOptions options_;

@@ -12,7 +12,8 @@
 #include <vector>
 
 #include "service/account_service.hpp"
-#include "storage/sqlite/audit_repository.hpp"
+#include "storage/sql/audit_repository.hpp"
+#include "storage/sqlite/connection.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stratus::service {
@@ -109,9 +110,9 @@ TEST(QueuedAuditLog, FullQueueDropsAfterTheTimeoutInsteadOfBlocking) {
 
 TEST(QueuedAuditLog, EntriesAfterStopAreWrittenSynchronously) {
   test::TempDir dir;
-  auto db = storage::sqlite::Database::open(dir.path() / "a.db", {}, 1);
+  auto db = storage::sqlite::open_database(dir.path() / "a.db", {}, 1);
   ASSERT_TRUE(db) << db.error().message();
-  storage::sqlite::SqliteAuditRepository repo(*db);
+  storage::sql::SqlAuditRepository repo(*db);
   auto clock = clock_at_1000s();
   QueuedAuditLog log(repo, clock);
   log.record(AuditEntry{ActorKind::system, "", "system.before_start", "", "", "", "ok", "", 0});

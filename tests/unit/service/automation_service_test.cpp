@@ -17,13 +17,13 @@
 #include <thread>
 
 #include "service/daylight.hpp"
-#include "storage/sqlite/access_repository.hpp"
-#include "storage/sqlite/account_repository.hpp"
-#include "storage/sqlite/automation_repository.hpp"
-#include "storage/sqlite/database.hpp"
-#include "storage/sqlite/node_repository.hpp"
+#include "storage/sql/access_repository.hpp"
+#include "storage/sql/account_repository.hpp"
+#include "storage/sql/automation_repository.hpp"
+#include "storage/sql/node_repository.hpp"
 #include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace stratus::service {
 namespace {
@@ -65,7 +65,7 @@ class AutomationServiceTest : public ::testing::Test {
   AutomationServiceTest()
       // 2025-06-21 12:00 UTC.
       : clock_(std::chrono::system_clock::time_point(std::chrono::seconds(1750507200))),
-        db_(*storage::sqlite::Database::open(dir_.path() / "a.db", {}, 3)),
+        db_(test::open_test_database(dir_, 3)),
         accounts_(db_),
         nodes_(db_),
         access_(db_),
@@ -137,11 +137,11 @@ class AutomationServiceTest : public ::testing::Test {
   ManualClock clock_;
   ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
   MetricsRegistry metrics_;
-  std::shared_ptr<storage::sqlite::Database> db_;
-  storage::sqlite::SqliteAccountRepository accounts_;
-  storage::sqlite::SqliteNodeRepository nodes_;
-  storage::sqlite::SqliteAccessRepository access_;
-  storage::sqlite::SqliteAutomationRepository automations_;
+  std::shared_ptr<storage::sql::Database> db_;
+  storage::sql::SqlAccountRepository accounts_;
+  storage::sql::SqlNodeRepository nodes_;
+  storage::sql::SqlAccessRepository access_;
+  storage::sql::SqlAutomationRepository automations_;
   RecordingMessenger messenger_;
   EventHub hub_;
   NodeService node_service_;

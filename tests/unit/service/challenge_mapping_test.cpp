@@ -20,13 +20,13 @@
 #include "server/pki_signature_verifier.hpp"
 #include "service/claim_service.hpp"
 #include "service/revocation_list.hpp"
-#include "storage/sqlite/account_repository.hpp"
-#include "storage/sqlite/claim_repository.hpp"
-#include "storage/sqlite/database.hpp"
-#include "storage/sqlite/mapping_challenge_repository.hpp"
-#include "storage/sqlite/node_repository.hpp"
+#include "storage/sql/account_repository.hpp"
+#include "storage/sql/claim_repository.hpp"
+#include "storage/sql/mapping_challenge_repository.hpp"
+#include "storage/sql/node_repository.hpp"
 #include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace stratus::service {
 namespace {
@@ -60,7 +60,7 @@ class ChallengeMappingTest : public ::testing::Test {
  protected:
   ChallengeMappingTest()
       : clock_(std::chrono::system_clock::now()),
-        db_(*storage::sqlite::Database::open(dir_.path() / "m.db", {}, 2)),
+        db_(test::open_test_database(dir_, 2)),
         accounts_(db_),
         claims_(db_),
         nodes_(db_),
@@ -117,11 +117,11 @@ class ChallengeMappingTest : public ::testing::Test {
   test::TempDir dir_;
   ManualClock clock_;
   ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
-  std::shared_ptr<storage::sqlite::Database> db_;
-  storage::sqlite::SqliteAccountRepository accounts_;
-  storage::sqlite::SqliteClaimRepository claims_;
-  storage::sqlite::SqliteNodeRepository nodes_;
-  storage::sqlite::SqliteMappingChallengeRepository challenges_;
+  std::shared_ptr<storage::sql::Database> db_;
+  storage::sql::SqlAccountRepository accounts_;
+  storage::sql::SqlClaimRepository claims_;
+  storage::sql::SqlNodeRepository nodes_;
+  storage::sql::SqlMappingChallengeRepository challenges_;
   pki::CertificateAuthority ca_;
   server::PkiCertificateIssuer issuer_;
   server::PkiSignatureVerifier verifier_;

@@ -16,12 +16,12 @@
 #include "proto/rest/error_codes.hpp"
 #include "server/pki_certificate_issuer.hpp"
 #include "service/revocation_list.hpp"
-#include "storage/sqlite/account_repository.hpp"
-#include "storage/sqlite/claim_repository.hpp"
-#include "storage/sqlite/database.hpp"
-#include "storage/sqlite/node_repository.hpp"
+#include "storage/sql/account_repository.hpp"
+#include "storage/sql/claim_repository.hpp"
+#include "storage/sql/node_repository.hpp"
 #include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace stratus::service {
 namespace {
@@ -87,7 +87,7 @@ class ClaimServiceTest : public ::testing::Test {
  protected:
   ClaimServiceTest()
       : clock_(std::chrono::system_clock::now()),
-        db_(*storage::sqlite::Database::open(dir_.path() / "c.db", {}, 2)),
+        db_(test::open_test_database(dir_, 2)),
         accounts_(db_),
         repository_(db_),
         nodes_(db_),
@@ -117,10 +117,10 @@ class ClaimServiceTest : public ::testing::Test {
   test::TempDir dir_;
   ManualClock clock_;
   ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
-  std::shared_ptr<storage::sqlite::Database> db_;
-  storage::sqlite::SqliteAccountRepository accounts_;
-  storage::sqlite::SqliteClaimRepository repository_;
-  storage::sqlite::SqliteNodeRepository nodes_;
+  std::shared_ptr<storage::sql::Database> db_;
+  storage::sql::SqlAccountRepository accounts_;
+  storage::sql::SqlClaimRepository repository_;
+  storage::sql::SqlNodeRepository nodes_;
   RecordingRevocations revocations_;
   RevocationList revocation_list_{repository_, revocations_, clock_};
   pki::CertificateAuthority ca_;

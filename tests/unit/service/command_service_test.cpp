@@ -15,13 +15,13 @@
 #include "core/base64.hpp"
 #include "service/node_ingest.hpp"
 #include "service/node_service.hpp"
-#include "storage/sqlite/account_repository.hpp"
-#include "storage/sqlite/command_repository.hpp"
-#include "storage/sqlite/database.hpp"
-#include "storage/sqlite/node_repository.hpp"
+#include "storage/sql/account_repository.hpp"
+#include "storage/sql/command_repository.hpp"
+#include "storage/sql/node_repository.hpp"
 #include "support/recording_events.hpp"
 #include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace stratus::service {
 namespace {
@@ -90,7 +90,7 @@ class CommandServiceTest : public ::testing::Test {
  protected:
   CommandServiceTest()
       : clock_(std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000))),
-        db_(*storage::sqlite::Database::open(dir_.path() / "c.db", {}, 3)),
+        db_(test::open_test_database(dir_, 3)),
         accounts_(db_),
         nodes_(db_),
         commands_(db_),
@@ -132,7 +132,7 @@ class CommandServiceTest : public ::testing::Test {
               int sub_role) {
     ASSERT_TRUE(
         nodes_.write([&](storage::NodeWriter& w) { return w.add_user(user, node_id, role, 1); }));
-    ASSERT_TRUE(db_->with([&](storage::sqlite::Connection& c) {
+    ASSERT_TRUE(db_->with([&](storage::sql::Connection& c) {
       return c.execute("UPDATE user_nodes SET sub_role = ?1 WHERE user_id = ?2 AND node_id = ?3",
                        std::int64_t{sub_role}, user, node_id);
     }));
@@ -172,10 +172,10 @@ class CommandServiceTest : public ::testing::Test {
   ManualClock clock_;
   ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
   MetricsRegistry metrics_;
-  std::shared_ptr<storage::sqlite::Database> db_;
-  storage::sqlite::SqliteAccountRepository accounts_;
-  storage::sqlite::SqliteNodeRepository nodes_;
-  storage::sqlite::SqliteCommandRepository commands_;
+  std::shared_ptr<storage::sql::Database> db_;
+  storage::sql::SqlAccountRepository accounts_;
+  storage::sql::SqlNodeRepository nodes_;
+  storage::sql::SqlCommandRepository commands_;
   RecordingMessenger messenger_;
   test::RecordingEvents events_;
   CommandService service_;
@@ -550,7 +550,7 @@ TEST_F(CommandServiceTest, EverySendRechecksTheRequestersRole) {
           .queued);
   const auto primary = create(u1_, {"n2"}, 4096, "a", -1);
   const auto secondary = create(u2_, {"n2"}, 4097, "b", -1);
-  ASSERT_TRUE(db_->with([&](storage::sqlite::Connection& c) -> Result<void> {
+  ASSERT_TRUE(db_->with([&](storage::sql::Connection& c) -> Result<void> {
     if (auto r = c.execute("UPDATE user_nodes SET role = 'secondary' WHERE user_id = 'u1'"); !r)
       return r;
     return c.execute("DELETE FROM user_nodes WHERE user_id = 'u2' AND node_id = 'n2'");

@@ -19,14 +19,14 @@
 #include "service/node_mapping.hpp"
 #include "service/node_service.hpp"
 #include "service/revocation_list.hpp"
-#include "storage/sqlite/account_repository.hpp"
-#include "storage/sqlite/audit_repository.hpp"
-#include "storage/sqlite/claim_repository.hpp"
-#include "storage/sqlite/database.hpp"
-#include "storage/sqlite/node_repository.hpp"
+#include "storage/sql/account_repository.hpp"
+#include "storage/sql/audit_repository.hpp"
+#include "storage/sql/claim_repository.hpp"
+#include "storage/sql/node_repository.hpp"
 #include "support/recording_events.hpp"
 #include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace stratus::service {
 namespace {
@@ -45,7 +45,7 @@ class FleetServiceTest : public ::testing::Test {
 
   FleetServiceTest()
       : clock_(std::chrono::system_clock::now()),
-        db_(*storage::sqlite::Database::open(dir_.path() / "f.db", {}, 2)),
+        db_(test::open_test_database(dir_, 2)),
         accounts_(db_),
         nodes_(db_),
         claims_repo_(db_),
@@ -90,11 +90,11 @@ class FleetServiceTest : public ::testing::Test {
 
   test::TempDir dir_;
   ManualClock clock_;
-  std::shared_ptr<storage::sqlite::Database> db_;
-  storage::sqlite::SqliteAccountRepository accounts_;
-  storage::sqlite::SqliteNodeRepository nodes_;
-  storage::sqlite::SqliteClaimRepository claims_repo_;
-  storage::sqlite::SqliteAuditRepository audit_repo_;
+  std::shared_ptr<storage::sql::Database> db_;
+  storage::sql::SqlAccountRepository accounts_;
+  storage::sql::SqlNodeRepository nodes_;
+  storage::sql::SqlClaimRepository claims_repo_;
+  storage::sql::SqlAuditRepository audit_repo_;
   QueuedAuditLog audit_;
   test::NoMessenger messenger_;
   test::RecordingEvents events_;

@@ -22,13 +22,13 @@
 #include "server/pki_certificate_issuer.hpp"
 #include "service/claim_service.hpp"
 #include "service/revocation_list.hpp"
-#include "storage/sqlite/account_repository.hpp"
-#include "storage/sqlite/claim_repository.hpp"
-#include "storage/sqlite/database.hpp"
-#include "storage/sqlite/manufacturing_repository.hpp"
-#include "storage/sqlite/node_repository.hpp"
+#include "storage/sql/account_repository.hpp"
+#include "storage/sql/claim_repository.hpp"
+#include "storage/sql/manufacturing_repository.hpp"
+#include "storage/sql/node_repository.hpp"
 #include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace stratus::service {
 namespace {
@@ -85,7 +85,7 @@ class ManufacturingServiceTest : public ::testing::Test {
  protected:
   ManufacturingServiceTest()
       : clock_(std::chrono::system_clock::now()),
-        db_(*storage::sqlite::Database::open(dir_.path() / "m.db", {}, 2)),
+        db_(test::open_test_database(dir_, 2)),
         accounts_(db_),
         claims_(db_),
         nodes_(db_),
@@ -152,11 +152,11 @@ class ManufacturingServiceTest : public ::testing::Test {
 
   test::TempDir dir_;
   ManualClock clock_;
-  std::shared_ptr<storage::sqlite::Database> db_;
-  storage::sqlite::SqliteAccountRepository accounts_;
-  storage::sqlite::SqliteClaimRepository claims_;
-  storage::sqlite::SqliteNodeRepository nodes_;
-  storage::sqlite::SqliteManufacturingRepository repository_;
+  std::shared_ptr<storage::sql::Database> db_;
+  storage::sql::SqlAccountRepository accounts_;
+  storage::sql::SqlClaimRepository claims_;
+  storage::sql::SqlNodeRepository nodes_;
+  storage::sql::SqlManufacturingRepository repository_;
   pki::CertificateAuthority stratus_ca_;
   pki::CertificateAuthority factory_ca_;
   pki::CertificateAuthority other_ca_;

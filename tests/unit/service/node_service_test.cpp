@@ -13,13 +13,13 @@
 
 #include "service/command_service.hpp"
 #include "service/node_ingest.hpp"
-#include "storage/sqlite/account_repository.hpp"
-#include "storage/sqlite/command_repository.hpp"
-#include "storage/sqlite/database.hpp"
-#include "storage/sqlite/node_repository.hpp"
+#include "storage/sql/account_repository.hpp"
+#include "storage/sql/command_repository.hpp"
+#include "storage/sql/node_repository.hpp"
 #include "support/recording_events.hpp"
 #include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace stratus::service {
 namespace {
@@ -50,7 +50,7 @@ class NodeServiceTest : public ::testing::Test {
  protected:
   NodeServiceTest()
       : clock_(std::chrono::system_clock::now()),
-        db_(*storage::sqlite::Database::open(dir_.path() / "n.db", {}, 2)),
+        db_(test::open_test_database(dir_, 2)),
         accounts_(db_),
         repository_(db_),
         command_repository_(db_),
@@ -93,12 +93,12 @@ class NodeServiceTest : public ::testing::Test {
   ManualClock clock_;
   ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
   MetricsRegistry metrics_;
-  std::shared_ptr<storage::sqlite::Database> db_;
-  storage::sqlite::SqliteAccountRepository accounts_;
-  storage::sqlite::SqliteNodeRepository repository_;
+  std::shared_ptr<storage::sql::Database> db_;
+  storage::sql::SqlAccountRepository accounts_;
+  storage::sql::SqlNodeRepository repository_;
   RecordingMessenger messenger_;
   test::RecordingEvents events_;
-  storage::sqlite::SqliteCommandRepository command_repository_;
+  storage::sql::SqlCommandRepository command_repository_;
   CommandService commands_;
   NodeIngest ingest_;
   NodeService nodes_;

@@ -24,13 +24,13 @@
 #include "proto/ota.hpp"
 #include "proto/rest/error_codes.hpp"
 #include "server/file_ota_image_store.hpp"
-#include "storage/sqlite/access_repository.hpp"
-#include "storage/sqlite/account_repository.hpp"
-#include "storage/sqlite/database.hpp"
-#include "storage/sqlite/node_repository.hpp"
-#include "storage/sqlite/ota_repository.hpp"
+#include "storage/sql/access_repository.hpp"
+#include "storage/sql/account_repository.hpp"
+#include "storage/sql/node_repository.hpp"
+#include "storage/sql/ota_repository.hpp"
 #include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace stratus::service {
 namespace {
@@ -77,7 +77,7 @@ class OtaServiceTest : public ::testing::Test {
  protected:
   OtaServiceTest()
       : clock_(std::chrono::system_clock::time_point(std::chrono::seconds(1800000000))),
-        db_(*storage::sqlite::Database::open(dir_.path() / "a.db", {}, 3)),
+        db_(test::open_test_database(dir_, 3)),
         accounts_(db_),
         nodes_(db_),
         access_(db_),
@@ -162,11 +162,11 @@ class OtaServiceTest : public ::testing::Test {
   ManualClock clock_;
   ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
   MetricsRegistry metrics_;
-  std::shared_ptr<storage::sqlite::Database> db_;
-  storage::sqlite::SqliteAccountRepository accounts_;
-  storage::sqlite::SqliteNodeRepository nodes_;
-  storage::sqlite::SqliteAccessRepository access_;
-  storage::sqlite::SqliteOtaRepository ota_repo_;
+  std::shared_ptr<storage::sql::Database> db_;
+  storage::sql::SqlAccountRepository accounts_;
+  storage::sql::SqlNodeRepository nodes_;
+  storage::sql::SqlAccessRepository access_;
+  storage::sql::SqlOtaRepository ota_repo_;
   server::FileOtaImageStore store_;
   RecordingMessenger messenger_;
   EventHub hub_;

@@ -13,14 +13,14 @@
 #include "service/node_ingest.hpp"
 #include "service/time_series_service.hpp"
 #include "service/time_windows.hpp"
-#include "storage/sqlite/account_repository.hpp"
-#include "storage/sqlite/command_repository.hpp"
-#include "storage/sqlite/database.hpp"
-#include "storage/sqlite/node_repository.hpp"
-#include "storage/sqlite/time_series_repository.hpp"
+#include "storage/sql/account_repository.hpp"
+#include "storage/sql/command_repository.hpp"
+#include "storage/sql/node_repository.hpp"
+#include "storage/sql/time_series_repository.hpp"
 #include "support/recording_events.hpp"
 #include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace stratus::service {
 namespace {
@@ -96,7 +96,7 @@ class TimeSeriesTest : public ::testing::Test {
  protected:
   TimeSeriesTest()
       : clock_(std::chrono::system_clock::time_point(std::chrono::seconds(kNow))),
-        db_(*storage::sqlite::Database::open(dir_.path() / "ts.db", {}, 3)),
+        db_(test::open_test_database(dir_, 3)),
         accounts_(db_),
         nodes_(db_),
         commands_repo_(db_),
@@ -166,11 +166,11 @@ class TimeSeriesTest : public ::testing::Test {
   ManualClock clock_;
   ::stratus::test::RecordingAuditLog audit_;  // before the services that record into it
   MetricsRegistry metrics_;
-  std::shared_ptr<storage::sqlite::Database> db_;
-  storage::sqlite::SqliteAccountRepository accounts_;
-  storage::sqlite::SqliteNodeRepository nodes_;
-  storage::sqlite::SqliteCommandRepository commands_repo_;
-  storage::sqlite::SqliteTimeSeriesRepository series_repo_;
+  std::shared_ptr<storage::sql::Database> db_;
+  storage::sql::SqlAccountRepository accounts_;
+  storage::sql::SqlNodeRepository nodes_;
+  storage::sql::SqlCommandRepository commands_repo_;
+  storage::sql::SqlTimeSeriesRepository series_repo_;
   test::NoMessenger messenger_;
   test::RecordingEvents events_;
   CommandService commands_;

@@ -14,10 +14,10 @@
 #include "proto/rest/error_codes.hpp"
 #include "service/account_service.hpp"
 #include "service/audit_log.hpp"
-#include "storage/sqlite/audit_repository.hpp"
-#include "storage/sqlite/database.hpp"
-#include "storage/sqlite/wirepas_credential_repository.hpp"
+#include "storage/sql/audit_repository.hpp"
+#include "storage/sql/wirepas_credential_repository.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace stratus::service {
 namespace {
@@ -45,7 +45,7 @@ class WirepasAccessTest : public ::testing::Test {
  protected:
   WirepasAccessTest()
       : clock_(std::chrono::system_clock::now()),
-        db_(*storage::sqlite::Database::open(dir_.path() / "w.db", {}, 2)),
+        db_(test::open_test_database(dir_, 2)),
         repo_(db_),
         audit_repo_(db_),
         audit_(audit_repo_, clock_) {
@@ -68,9 +68,9 @@ class WirepasAccessTest : public ::testing::Test {
 
   test::TempDir dir_;
   ManualClock clock_;
-  std::shared_ptr<storage::sqlite::Database> db_;
-  storage::sqlite::SqliteWirepasCredentialRepository repo_;
-  storage::sqlite::SqliteAuditRepository audit_repo_;
+  std::shared_ptr<storage::sql::Database> db_;
+  storage::sql::SqlWirepasCredentialRepository repo_;
+  storage::sql::SqlAuditRepository audit_repo_;
   QueuedAuditLog audit_;
   RecordingBroker broker_;
   const Principal root_{"root", "s1", true};

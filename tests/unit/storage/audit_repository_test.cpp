@@ -1,17 +1,17 @@
 // Proves that the audit table is append-only (UPDATE and DELETE refused by the schema, not
 // only by the repository) and that list filters and pages as documented. How: real SQLite
-// in a temp dir, migrations applied, raw SQL against the table.
-#include "storage/sqlite/audit_repository.hpp"
+// in a temp dir or PostgreSQL (the `_postgres` run), migrations applied, raw SQL against the
+// table.
+#include "storage/sql/audit_repository.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "storage/sqlite/database.hpp"
-#include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
-namespace stratus::storage::sqlite {
+namespace stratus::storage::sql {
 namespace {
 
 AuditRecord row(std::string actor, std::string action, std::string object, std::int64_t at_ms) {
@@ -30,10 +30,8 @@ AuditRecord row(std::string actor, std::string action, std::string object, std::
 class AuditRepositoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = Database::open(dir_.path() / "t.db", {}, 2);
-    ASSERT_TRUE(opened) << opened.error().message();
-    db_ = *opened;
-    repo_ = std::make_unique<SqliteAuditRepository>(db_);
+    db_ = test::open_test_database(dir_, 2);
+    repo_ = std::make_unique<SqlAuditRepository>(db_);
     std::vector<AuditRecord> rows{
         row("alice", "node.params.set", "n1", 1000), row("bob", "ota.job.create", "j1", 2000),
         row("alice", "ota.image.delete", "i1", 3000), row("alice", "otax.thing", "n1", 4000)};
@@ -51,7 +49,7 @@ class AuditRepositoryTest : public ::testing::Test {
 
   test::TempDir dir_;
   std::shared_ptr<Database> db_;
-  std::unique_ptr<SqliteAuditRepository> repo_;
+  std::unique_ptr<SqlAuditRepository> repo_;
 };
 
 TEST_F(AuditRepositoryTest, UpdateAndDeleteAreRefusedByTheSchema) {
@@ -105,4 +103,4 @@ TEST_F(AuditRepositoryTest, PagesByStartId) {
 }
 
 }  // namespace
-}  // namespace stratus::storage::sqlite
+}  // namespace stratus::storage::sql

@@ -13,7 +13,7 @@
 namespace stratus::storage::sqlite {
 namespace {
 
-Connection open_in(const test::TempDir& dir) {
+std::unique_ptr<Connection> open_in(const test::TempDir& dir) {
   auto c = Connection::open(dir.path() / "test.db", {});
   EXPECT_TRUE(c.has_value()) << c.error().message();
   return std::move(*c);
@@ -22,24 +22,24 @@ Connection open_in(const test::TempDir& dir) {
 TEST(Migrations, ShippedMigrationsApplyOnceAndAreIdempotent) {
   test::TempDir dir;
   auto db = open_in(dir);
-  const auto first = db.migrate(migrations());
+  const auto first = db->migrate(migrations());
   ASSERT_TRUE(first.has_value()) << first.error().message();
   EXPECT_EQ(first->from_version, 0);
   EXPECT_EQ(first->to_version, static_cast<int>(migrations().size()));
   EXPECT_EQ(first->applied.size(), migrations().size());
-  const auto id = db.query_text("SELECT value FROM instance WHERE key='instance_id'");
+  const auto id = db->query_text("SELECT value FROM instance WHERE key='instance_id'");
   ASSERT_TRUE(id.has_value());
   EXPECT_EQ(id->size(), 32u);
 
-  const auto second = db.migrate(migrations());
+  const auto second = db->migrate(migrations());
   ASSERT_TRUE(second.has_value());
   EXPECT_TRUE(second->applied.empty());
-  EXPECT_EQ(*db.query_text("SELECT value FROM instance WHERE key='instance_id'"), *id);
+  EXPECT_EQ(*db->query_text("SELECT value FROM instance WHERE key='instance_id'"), *id);
 
   // And across a reopen, as at every start-up.
   auto again = open_in(dir);
-  EXPECT_TRUE(again.migrate(migrations())->applied.empty());
-  EXPECT_EQ(*again.query_text("PRAGMA journal_mode"), "wal");
+  EXPECT_TRUE(again->migrate(migrations())->applied.empty());
+  EXPECT_EQ(*again->query_text("PRAGMA journal_mode"), "wal");
 }
 
 // Issue 13, Low 7: the database and its WAL are owner-only, whatever the umask, and a
@@ -54,7 +54,7 @@ TEST(Connection, TheDatabaseFileIsOwnerOnly) {
   const auto old_umask = ::umask(0022);
   {
     auto db = open_in(dir);
-    ASSERT_TRUE(db.migrate(migrations()));
+    ASSERT_TRUE(db->migrate(migrations()));
     EXPECT_EQ(mode(dir.path() / "test.db"), 0600u);
     EXPECT_EQ(mode(dir.path() / "test.db-wal"), 0600u);
   }
@@ -73,20 +73,20 @@ TEST(Migrations, FailedMigrationChangesNothing) {
       {1, "one", "CREATE TABLE a(x INTEGER);"},
       {2, "two", "CREATE TABLE b(y INTEGER); INSERT INTO a VALUES(1); SELEKT broken;"},
   };
-  const auto r = db.migrate(list);
+  const auto r = db->migrate(list);
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().context.find("migration 2 (two)"), std::string::npos);
-  EXPECT_EQ(*db.schema_version(), 1);
-  EXPECT_EQ(*db.query_int("SELECT COUNT(*) FROM a"), 0);
-  EXPECT_EQ(*db.query_int("SELECT COUNT(*) FROM sqlite_master WHERE name='b'"), 0);
+  EXPECT_EQ(*db->schema_version(), 1);
+  EXPECT_EQ(*db->query_int("SELECT COUNT(*) FROM a"), 0);
+  EXPECT_EQ(*db->query_int("SELECT COUNT(*) FROM sqlite_master WHERE name='b'"), 0);
 }
 
 TEST(Migrations, NewerDatabaseIsRefused) {
   test::TempDir dir;
   auto db = open_in(dir);
   const Migration two[] = {{1, "one", "CREATE TABLE a(x);"}, {2, "two", "CREATE TABLE b(x);"}};
-  ASSERT_TRUE(db.migrate(two).has_value());
-  const auto r = db.migrate(std::span(two).first(1));
+  ASSERT_TRUE(db->migrate(two).has_value());
+  const auto r = db->migrate(std::span(two).first(1));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, errc::conflict);
 }
@@ -95,17 +95,17 @@ TEST(Migrations, GapsInNumberingAreRejected) {
   test::TempDir dir;
   auto db = open_in(dir);
   const Migration gap[] = {{1, "one", "SELECT 1;"}, {3, "three", "SELECT 1;"}};
-  const auto r = db.migrate(gap);
+  const auto r = db->migrate(gap);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, errc::invalid_argument);
-  EXPECT_EQ(*db.schema_version(), 0);
+  EXPECT_EQ(*db->schema_version(), 0);
 }
 
 TEST(Connection, ErrorsCarrySqliteText) {
   test::TempDir dir;
   auto db = open_in(dir);
   const auto r =
-      db.exec("CREATE TABLE t(x PRIMARY KEY); INSERT INTO t VALUES(1); INSERT INTO t VALUES(1);");
+      db->exec("CREATE TABLE t(x PRIMARY KEY); INSERT INTO t VALUES(1); INSERT INTO t VALUES(1);");
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, errc::conflict);
   EXPECT_NE(r.error().context.find("UNIQUE"), std::string::npos);
@@ -126,7 +126,7 @@ TEST(Connection, OpeningAnotherConnectionKeepsTheLocksOfTheFirst) {
   const auto path = dir.path() / "locks.db";
   auto first = Connection::open(path, {});
   ASSERT_TRUE(first);
-  ASSERT_TRUE(first->exec("CREATE TABLE t(x INTEGER); INSERT INTO t VALUES(1);"));
+  ASSERT_TRUE((*first)->exec("CREATE TABLE t(x INTEGER); INSERT INTO t VALUES(1);"));
   // This process's POSIX locks on the database file, as the kernel lists them.
   const auto locks_held = [&] {
     struct stat st {};
@@ -154,17 +154,17 @@ TEST(Statement, FinishedReadsDoNotPinTheSnapshot) {
   auto reader = Connection::open(dir.path() / "s.db", {});
   auto writer = Connection::open(dir.path() / "s.db", {});
   ASSERT_TRUE(reader && writer);
-  ASSERT_TRUE(writer->exec("CREATE TABLE t(x INTEGER); INSERT INTO t VALUES(1);"));
+  ASSERT_TRUE((*writer)->exec("CREATE TABLE t(x INTEGER); INSERT INTO t VALUES(1);"));
   // Two different statements: a pinned snapshot from the first would hide the
   // writer's row from the second.
   const auto count = [&](const char* sql) {
-    auto s = reader->prepare(sql);
+    auto s = (*reader)->prepare(sql);
     EXPECT_TRUE(s.has_value());
     EXPECT_TRUE(*s->step());
     return s->integer(0);
   };
   EXPECT_EQ(count("SELECT COUNT(*) FROM t"), 1);
-  ASSERT_TRUE(writer->exec("INSERT INTO t VALUES(2);"));
+  ASSERT_TRUE((*writer)->exec("INSERT INTO t VALUES(2);"));
   EXPECT_EQ(count("SELECT COUNT(x) FROM t"), 2);
 }
 

@@ -1,0 +1,57 @@
+#pragma once
+/// @file
+/// `stratusd db …` (issue 23): the database's state and moving it. `migrate` applies
+/// pending migrations, `check` reports the schema version without changing anything
+/// but the version table, `copy` moves an embedded install's SQLite database into an
+/// empty PostgreSQL database (docs/scale-out.md).
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/error.hpp"
+#include "storage/migration.hpp"
+
+namespace stratus::server {
+
+/// What `check_database` found.
+struct DatabaseStatus {
+  std::string backend;     ///< "sqlite" or "postgres"
+  std::string where;       ///< the file, or the URL without its password
+  int schema_version = 0;  ///< applied
+  int known_version = 0;   ///< the newest this binary knows
+};
+
+/// `stratusd db check`: connects to the configured database (one connection) and
+/// reads its schema version. Errors: errc::not_found when the SQLite file does not
+/// exist; errc::invalid_argument for an unreadable password file; the drivers' errors.
+/// A database newer or older than this binary is not an error: the caller compares.
+Result<DatabaseStatus> check_database(const config::Config& config);
+
+/// `stratusd db migrate`: opens the configured database and applies every pending
+/// migration (what start-up does). Errors as `open_database_pool`.
+Result<storage::MigrationReport> migrate_database(const config::Config& config);
+
+/// Rows copied per table, in copy order.
+using CopyReport = std::vector<std::pair<std::string, std::int64_t>>;
+
+/// `stratusd db copy --from FROM --to TO`: every row of every Stratus table, in one
+/// read snapshot of FROM and one transaction on TO. Each is `sqlite:PATH` or a
+/// `postgresql://` URL (`to_password`: the target's password, may be empty); both are
+/// migrated to this binary's schema first. TO must hold no rows (its own instance
+/// row is replaced by FROM's, so the installation keeps its identity); identity
+/// sequences continue after the copied ids. Stop stratusd first: writes made during
+/// the copy are not in it. Errors: errc::invalid_argument for a malformed name;
+/// errc::conflict when TO is not empty (nothing written); the drivers' errors (the
+/// target transaction rolls back). Thread-safe (no shared state).
+Result<CopyReport> copy_database(std::string_view from, std::string_view to,
+                                 const std::string& to_password);
+
+/// The tables `copy_database` copies, parents before children. Every table of the
+/// schema except `schema_migrations` is here (tests/unit/server checks it).
+const std::vector<std::string_view>& copied_tables();
+
+}  // namespace stratus::server

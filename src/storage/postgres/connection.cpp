@@ -1,0 +1,488 @@
+#include "storage/postgres/connection.hpp"
+
+#include <libpq-fe.h>
+
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <unordered_map>
+#include <vector>
+
+namespace stratus::storage::postgres {
+namespace {
+
+// Type OIDs (src/include/catalog/pg_type.dat); 0 lets the server infer the type.
+constexpr Oid kUnknownOid = 0;
+constexpr Oid kByteaOid = 17;
+constexpr Oid kInt8Oid = 20;
+constexpr Oid kTextOid = 25;
+constexpr Oid kFloat8Oid = 701;
+
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+std::string trimmed(const char* message) {
+  std::string text = message != nullptr ? message : "";
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+    text.pop_back();
+  return text;
+}
+
+// errc by SQLSTATE class (PostgreSQL manual, appendix A): 23 integrity constraint
+// violations are conflicts; 08 connection, 40 transaction rollback, 53 insufficient
+// resources, 57 operator intervention (shutdown) and 55P03 lock not available mean
+// "try again later"; the rest are bugs or bad SQL.
+errc code_of(std::string_view state, bool connection_bad) {
+  if (state.starts_with("23"))
+    return errc::conflict;
+  if (connection_bad || state.starts_with("08") || state.starts_with("40") ||
+      state.starts_with("53") || state.starts_with("57") || state == "55P03") {
+    return errc::unavailable;
+  }
+  return errc::internal;
+}
+
+Error to_error(PGconn* conn, const PGresult* res, std::string_view what) {
+  const char* state = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  const bool bad = PQstatus(conn) == CONNECTION_BAD;
+  std::string text = "postgres: ";
+  text += what;
+  text += ": ";
+  text += trimmed(res != nullptr ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+  if (text.ends_with(": "))
+    text += trimmed(PQerrorMessage(conn));
+  return Error{code_of(state != nullptr ? state : "", bad), std::move(text)};
+}
+
+bool ok(const PGresult* res) {
+  const auto s = PQresultStatus(res);
+  return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+}
+
+// Whether `sql` changes rows (its first keyword, or a data-modifying WITH).
+bool is_write(std::string_view sql) {
+  std::string upper;
+  upper.reserve(sql.size());
+  for (const char ch : sql)
+    upper += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  const auto first = upper.find_first_not_of(" \t\r\n(");
+  if (first == std::string::npos)
+    return false;
+  const std::string_view head(upper.data() + first, upper.size() - first);
+  for (const std::string_view verb : {"INSERT", "UPDATE", "DELETE"}) {
+    if (head.starts_with(verb))
+      return true;
+  }
+  if (head.starts_with("WITH")) {
+    for (const std::string_view verb :
+         {" INSERT ", " UPDATE ", " DELETE ", ")INSERT ", ")UPDATE ", ")DELETE "}) {
+      if (head.find(verb) != std::string_view::npos)
+        return true;
+    }
+  }
+  return false;
+}
+
+// libpq quotes the URL in some of its messages: never with the password.
+std::string scrub(std::string text, std::string_view url) {
+  const std::string safe = redact_url(url);
+  if (safe == url)
+    return text;
+  for (auto at = text.find(url); at != std::string::npos; at = text.find(url, at + safe.size()))
+    text.replace(at, url.size(), safe);
+  return text;
+}
+
+std::string lock_sql() {
+  return "SELECT pg_advisory_xact_lock(" + std::to_string(kWriteLock) + ")";
+}
+
+}  // namespace
+
+class PgStatement;
+
+struct Connection::Impl {
+  PGconn* conn = nullptr;
+  std::int64_t changes = 0;
+  std::uint64_t next_name = 0;
+  std::unordered_map<std::string, std::unique_ptr<PgStatement>> statements;
+  // Between begin_write and COMMIT/ROLLBACK: a lost connection is not reset then, so
+  // that the rest of the body fails instead of running outside its transaction.
+  bool in_transaction = false;
+  ~Impl();
+
+  // Runs `sql` (simple query protocol, several statements allowed).
+  Result<void> exec(std::string_view sql, std::string_view what) {
+    const std::string text(sql);
+    ResultPtr res(PQexec(conn, text.c_str()));
+    if (!ok(res.get()))
+      return fail(to_error(conn, res.get(), what));
+    return {};
+  }
+  // Reconnects a connection the server dropped (outside a transaction); its session
+  // settings and prepared statements went with it.
+  void revive();
+  Result<void> configure_session() {
+    // Quiet NOTICEs (CREATE … IF NOT EXISTS) and UTF-8 text, whatever the server says.
+    return exec("SET client_min_messages = warning; SET client_encoding = 'UTF8'", "configure");
+  }
+};
+
+class PgStatement final : public sql::StatementImpl {
+ public:
+  PgStatement(Connection::Impl& c, std::string_view sql)
+      : c_(c), sql_(to_dollar_params(sql, params_, &used_)), write_(is_write(sql)) {
+    const auto n = static_cast<std::size_t>(params_);
+    used_.resize(n, false);
+    values_.resize(n);
+    null_.assign(n, true);
+    types_.assign(n, kUnknownOid);
+    formats_.assign(n, 0);
+  }
+
+  void bind_text(int index, std::string_view text) override {
+    set(index, std::string(text), kUnknownOid, 0);
+  }
+  void bind_integer(int index, std::int64_t value) override {
+    set(index, std::to_string(value), kInt8Oid, 0);
+  }
+  void bind_real(int index, double value) override {
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, value);
+    set(index, std::string(buf, r.ptr), kFloat8Oid, 0);
+  }
+  void bind_blob(int index, std::string_view bytes) override {
+    set(index, std::string(bytes), kByteaOid, 1);
+  }
+  void bind_null(int index) override {
+    if (auto i = slot(index)) {
+      null_[*i] = true;
+      values_[*i].clear();
+      formats_[*i] = 0;
+    }
+  }
+
+  Result<bool> step() override {
+    if (!result_) {
+      if (auto r = execute(); !r)
+        return fail(r.error());
+      row_ = -1;
+    }
+    ++row_;
+    return row_ < PQntuples(result_.get());
+  }
+
+  [[nodiscard]] std::string text(int col) const override {
+    if (is_null(col))
+      return {};
+    const char* v = PQgetvalue(result_.get(), row_, col);
+    const auto len = static_cast<std::size_t>(PQgetlength(result_.get(), row_, col));
+    if (PQftype(result_.get(), col) != kByteaOid)
+      return std::string(v, len);
+    std::size_t size = 0;
+    unsigned char* bytes = PQunescapeBytea(reinterpret_cast<const unsigned char*>(v), &size);
+    if (bytes == nullptr)
+      return {};
+    std::string out(reinterpret_cast<const char*>(bytes), size);
+    PQfreemem(bytes);
+    return out;
+  }
+  [[nodiscard]] std::int64_t integer(int col) const override {
+    if (is_null(col))
+      return 0;
+    const char* v = PQgetvalue(result_.get(), row_, col);
+    if (v[0] == 't' && v[1] == '\0')  // a boolean expression
+      return 1;
+    if (v[0] == 'f' && v[1] == '\0')
+      return 0;
+    return std::strtoll(v, nullptr, 10);
+  }
+  [[nodiscard]] double real(int col) const override {
+    if (is_null(col))
+      return 0;
+    return std::strtod(PQgetvalue(result_.get(), row_, col), nullptr);
+  }
+  [[nodiscard]] bool is_null(int col) const override {
+    return !result_ || row_ < 0 || row_ >= PQntuples(result_.get()) || col < 0 ||
+           col >= PQnfields(result_.get()) || PQgetisnull(result_.get(), row_, col) != 0;
+  }
+  void reset() override {
+    result_.reset();
+    row_ = -1;
+  }
+  void clear() {
+    reset();
+    for (std::size_t i = 0; i < values_.size(); ++i)
+      bind_null(static_cast<int>(i) + 1);
+    for (auto& t : types_)
+      t = kUnknownOid;
+  }
+  void forget_prepared() { prepared_.clear(); }
+
+ private:
+  std::optional<std::size_t> slot(int index) const {
+    if (index < 1 || index > params_)
+      return std::nullopt;
+    return static_cast<std::size_t>(index - 1);
+  }
+  void set(int index, std::string value, Oid type, int format) {
+    if (auto i = slot(index)) {
+      values_[*i] = std::move(value);
+      null_[*i] = false;
+      types_[*i] = type;
+      formats_[*i] = format;
+    }
+  }
+
+  // The server-side statement for the bound types, prepared on first use.
+  Result<std::string> prepared_name() {
+    std::string signature;
+    for (const Oid t : types_)
+      signature += t == kInt8Oid ? 'i' : t == kFloat8Oid ? 'r' : t == kByteaOid ? 'b' : 't';
+    if (auto it = prepared_.find(signature); it != prepared_.end())
+      return it->second;
+    std::string name = "stratus_" + std::to_string(++c_.next_name);
+    // A number the statement skips cannot be inferred: it is text (and always NULL).
+    std::vector<Oid> types = types_;
+    for (std::size_t i = 0; i < types.size(); ++i) {
+      if (!used_[i])
+        types[i] = kTextOid;
+    }
+    ResultPtr res(PQprepare(c_.conn, name.c_str(), sql_.c_str(), params_, types.data()));
+    if (!ok(res.get()))
+      return fail(to_error(c_.conn, res.get(), "prepare"));
+    prepared_.emplace(signature, name);
+    return name;
+  }
+
+  Result<void> execute() {
+    // A write outside a transaction takes the write lock in a transaction of its own,
+    // as an INSERT/UPDATE/DELETE does on SQLite.
+    const bool wrap = write_ && !c_.in_transaction;
+    if (wrap) {
+      if (auto r = c_.exec("BEGIN; " + lock_sql(), "begin"); !r)
+        return r;
+    }
+    auto ran = run_prepared();
+    if (wrap) {
+      if (ran) {
+        ran = c_.exec("COMMIT", "commit");
+      } else {
+        (void)c_.exec("ROLLBACK", "rollback");
+      }
+    }
+    return ran;
+  }
+
+  Result<void> run_prepared() {
+    auto name = prepared_name();
+    if (!name)
+      return fail(name.error());
+    std::vector<const char*> values(values_.size());
+    std::vector<int> lengths(values_.size());
+    for (std::size_t i = 0; i < values_.size(); ++i) {
+      values[i] = null_[i] ? nullptr : values_[i].data();
+      lengths[i] = static_cast<int>(values_[i].size());
+    }
+    ResultPtr res(PQexecPrepared(c_.conn, name->c_str(), params_, values.data(), lengths.data(),
+                                 formats_.data(), 0));
+    if (!ok(res.get()))
+      return fail(to_error(c_.conn, res.get(), "step"));
+    const char* tuples = PQcmdTuples(res.get());
+    c_.changes = tuples[0] != '\0' ? std::strtoll(tuples, nullptr, 10) : 0;
+    result_ = std::move(res);
+    return {};
+  }
+
+  Connection::Impl& c_;
+  int params_ = 0;
+  std::vector<bool> used_;
+  std::string sql_;
+  bool write_;
+  std::vector<std::string> values_;
+  std::vector<char> null_;
+  std::vector<Oid> types_;
+  std::vector<int> formats_;
+  std::unordered_map<std::string, std::string> prepared_;
+  ResultPtr result_;
+  int row_ = -1;
+};
+
+Connection::Impl::~Impl() {
+  statements.clear();
+  if (conn != nullptr)
+    PQfinish(conn);
+}
+
+void Connection::Impl::revive() {
+  if (in_transaction || PQstatus(conn) != CONNECTION_BAD)
+    return;
+  PQreset(conn);
+  for (auto& [sql, s] : statements)
+    s->forget_prepared();
+  if (PQstatus(conn) == CONNECTION_OK)
+    (void)configure_session();
+}
+
+Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Connection::~Connection() = default;
+
+Result<std::unique_ptr<Connection>> Connection::open(std::string_view url,
+                                                     const OpenOptions& options) {
+  // The URL is parsed by libpq; the options are added as keywords so that a URL
+  // cannot be broken by appending to it.
+  const std::string dsn(url);
+  const std::string timeout = std::to_string(options.connect_timeout_s);
+  const char* keys[] = {"dbname", "connect_timeout", "application_name",
+                        options.password.empty() ? nullptr : "password", nullptr};
+  const char* values[] = {dsn.c_str(), timeout.c_str(), options.application_name.c_str(),
+                          options.password.c_str(), nullptr};
+  char* parse_error = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(dsn.c_str(), &parse_error);
+  if (parsed == nullptr) {
+    std::string text = "postgres: invalid database URL " + redact_url(url) + ": " +
+                       scrub(trimmed(parse_error != nullptr ? parse_error : "out of memory"), url);
+    PQfreemem(parse_error);
+    return fail(errc::invalid_argument, std::move(text));
+  }
+  PQconninfoFree(parsed);
+  auto impl = std::make_unique<Impl>();
+  impl->conn = PQconnectdbParams(keys, values, 1);
+  if (impl->conn == nullptr)
+    return fail(errc::unavailable, "postgres: out of memory");
+  if (PQstatus(impl->conn) != CONNECTION_OK) {
+    return fail(errc::unavailable, "postgres: connect to " + redact_url(url) + ": " +
+                                       scrub(trimmed(PQerrorMessage(impl->conn)), url));
+  }
+  if (auto r = impl->configure_session(); !r)
+    return fail(r.error());
+  return std::unique_ptr<Connection>(new Connection(std::move(impl)));
+}
+
+Result<void> Connection::exec(std::string_view sql) {
+  impl_->revive();
+  const std::string text(sql);
+  if (text == "COMMIT" || text == "ROLLBACK")
+    impl_->in_transaction = false;
+  ResultPtr res(PQexec(impl_->conn, text.c_str()));
+  if (!ok(res.get()))
+    return fail(to_error(impl_->conn, res.get(), "exec"));
+  // COMMIT of a transaction in which a statement failed rolls back and says so in its
+  // tag: a failure, not a success (SQLite would have kept the other statements).
+  if (std::strcmp(PQcmdStatus(res.get()), "ROLLBACK") == 0 && text == "COMMIT") {
+    return fail(errc::conflict,
+                "postgres: commit: the transaction was rolled back "
+                "because one of its statements failed");
+  }
+  return {};
+}
+
+Result<sql::Statement> Connection::prepare(std::string_view sql) {
+  impl_->revive();
+  auto it = impl_->statements.find(std::string(sql));
+  if (it == impl_->statements.end()) {
+    it = impl_->statements.emplace(std::string(sql), std::make_unique<PgStatement>(*impl_, sql))
+             .first;
+  }
+  it->second->clear();
+  return sql::Statement(it->second.get());
+}
+
+std::int64_t Connection::changes() const {
+  return impl_->changes;
+}
+
+Result<void> Connection::begin_write() {
+  auto r = exec("BEGIN; " + lock_sql());
+  if (r)
+    impl_->in_transaction = true;
+  else
+    (void)exec("ROLLBACK");
+  return r;
+}
+
+Result<std::shared_ptr<sql::Database>> open_database(std::string_view url,
+                                                     const OpenOptions& options, std::size_t size) {
+  return sql::Database::open(
+      size,
+      [&]() -> Result<std::unique_ptr<sql::Connection>> {
+        auto c = Connection::open(url, options);
+        if (!c)
+          return fail(c.error());
+        return std::unique_ptr<sql::Connection>(std::move(*c));
+      },
+      migrations(), true);
+}
+
+std::string to_dollar_params(std::string_view sql, int& params, std::vector<bool>* used) {
+  std::string out;
+  out.reserve(sql.size() + 8);
+  params = 0;
+  int next_bare = 0;
+  std::size_t i = 0;
+  const auto copy_until = [&](char close) {
+    out += sql[i++];
+    while (i < sql.size()) {
+      const char ch = sql[i++];
+      out += ch;
+      if (ch == close) {
+        if (i < sql.size() && sql[i] == close) {  // doubled quote: still inside
+          out += sql[i++];
+          continue;
+        }
+        return;
+      }
+    }
+  };
+  while (i < sql.size()) {
+    const char ch = sql[i];
+    if (ch == '\'' || ch == '"') {
+      copy_until(ch);
+    } else if (ch == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      const auto end = sql.find('\n', i);
+      const auto stop = end == std::string_view::npos ? sql.size() : end;
+      out.append(sql.substr(i, stop - i));
+      i = stop;
+    } else if (ch == '?') {
+      ++i;
+      int n = 0;
+      bool digits = false;
+      while (i < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i])) != 0 &&
+             n < 100000) {
+        n = n * 10 + (sql[i++] - '0');
+        digits = true;
+      }
+      if (!digits)
+        n = ++next_bare;
+      params = std::max(params, n);
+      if (used != nullptr) {
+        if (used->size() < static_cast<std::size_t>(n))
+          used->resize(static_cast<std::size_t>(n), false);
+        (*used)[static_cast<std::size_t>(n - 1)] = true;
+      }
+      out += '$';
+      out += std::to_string(n);
+    } else {
+      out += ch;
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::string redact_url(std::string_view url) {
+  // postgresql://user:password@host/… → postgresql://user:***@host/…
+  const auto scheme = url.find("://");
+  if (scheme == std::string_view::npos)
+    return std::string(url);
+  const auto at = url.find('@', scheme + 3);
+  const auto colon = url.find(':', scheme + 3);
+  if (at == std::string_view::npos || colon == std::string_view::npos || colon > at)
+    return std::string(url);
+  return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+}
+
+}  // namespace stratus::storage::postgres

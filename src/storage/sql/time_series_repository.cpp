@@ -1,0 +1,224 @@
+#include "storage/sql/time_series_repository.hpp"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+namespace stratus::storage::sql {
+namespace {
+
+constexpr std::string_view kPointColumns = "param_name, ts, data_type, num, txt, source";
+
+TsPoint read_point(const Statement& s) {
+  return TsPoint{s.text(0), s.integer(1), s.text(2), s.real(3), s.text(4), s.text(5)};
+}
+
+std::int64_t bucket_of(std::int64_t ts) {
+  // Floor division: points before 1970 are refused at ingest, but stay correct here.
+  return ts >= 0 ? ts - ts % kRollupBucketS
+                 : ts - (ts % kRollupBucketS + kRollupBucketS) % kRollupBucketS;
+}
+
+// Runs `sql` with the range bound as ?1 node, ?2 param, ?3 from, ?4 to, ?5 type and calls
+// `row` for every result row.
+template <class Row>
+Result<void> each_row(Connection& c, const std::string& sql, const TsRange& r, Row&& row) {
+  auto s = c.prepare(sql);
+  if (!s)
+    return fail(s.error());
+  s->bind_all(r.node_id, r.param_name, r.from, r.to, r.data_type);
+  while (true) {
+    auto more = s->step();
+    if (!more)
+      return fail(more.error());
+    if (!*more)
+      return {};
+    row(static_cast<const Statement&>(*s));
+  }
+}
+
+}  // namespace
+
+Result<void> add_time_series_points(Connection& c, std::string_view node_id,
+                                    std::span<const TsPoint> points) {
+  std::set<std::pair<std::string_view, std::int64_t>> buckets;
+  std::set<std::pair<std::string_view, std::string_view>> types;
+  for (const auto& p : points) {
+    auto s = c.prepare(
+        "INSERT INTO ts_points(node_id, param_name, ts, data_type, num, txt, source) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(node_id, param_name, ts) DO UPDATE SET "
+        "data_type = excluded.data_type, num = excluded.num, txt = excluded.txt, "
+        "source = excluded.source");
+    if (!s)
+      return fail(s.error());
+    s->bind(1, node_id).bind(2, p.param_name).bind(3, p.ts).bind(4, p.data_type);
+    if (p.numeric()) {
+      s->bind(5, p.number).bind_null(6);
+    } else {
+      s->bind_null(5).bind(6, p.text);
+    }
+    s->bind(7, p.source);
+    if (auto r = s->run(); !r)
+      return r;
+    buckets.emplace(p.param_name, bucket_of(p.ts));
+    types.emplace(p.param_name, p.data_type);
+  }
+  for (const auto& [param, type] : types) {
+    if (auto r = c.execute(
+            "INSERT INTO ts_param_types(node_id, param_name, data_type) VALUES(?1, ?2, ?3) "
+            "ON CONFLICT DO NOTHING",
+            node_id, param, type);
+        !r)
+      return r;
+  }
+  // Recomputed, not incremented: a replaced point must not count twice, and a min or
+  // max cannot be taken back.
+  for (const auto& [param, bucket] : buckets) {
+    if (auto r = c.execute(
+            "DELETE FROM ts_rollups WHERE node_id = ?1 AND param_name = ?2 AND bucket = ?3",
+            node_id, param, bucket);
+        !r)
+      return r;
+    if (auto r = c.execute(
+            "INSERT INTO ts_rollups(node_id, param_name, data_type, bucket, count, sum, min, max, "
+            "first_ts, first_value, last_ts, last_value) "
+            "SELECT ?1, ?2, p.data_type, ?3, count(*), sum(p.num), min(p.num), max(p.num), "
+            "min(p.ts), (SELECT f.num FROM ts_points f WHERE f.node_id = ?1 AND "
+            "f.param_name = ?2 AND f.ts >= ?3 AND f.ts < ?3 + 900 AND f.data_type = p.data_type "
+            "ORDER BY f.ts LIMIT 1), max(p.ts), (SELECT l.num FROM ts_points l WHERE "
+            "l.node_id = ?1 AND l.param_name = ?2 AND l.ts >= ?3 AND l.ts < ?3 + 900 AND "
+            "l.data_type = p.data_type ORDER BY l.ts DESC LIMIT 1) "
+            "FROM ts_points p WHERE p.node_id = ?1 AND p.param_name = ?2 AND p.ts >= ?3 AND "
+            "p.ts < ?3 + 900 AND p.num IS NOT NULL GROUP BY p.data_type",
+            node_id, param, bucket);
+        !r)
+      return r;
+  }
+  return {};
+}
+
+Result<void> remove_time_series(Connection& c, std::string_view node_id) {
+  for (const char* sql :
+       {"DELETE FROM ts_points WHERE node_id = ?1", "DELETE FROM ts_rollups WHERE node_id = ?1",
+        "DELETE FROM ts_param_types WHERE node_id = ?1"}) {
+    if (auto r = c.execute(sql, node_id); !r)
+      return r;
+  }
+  return {};
+}
+
+Result<std::vector<TsPoint>> SqlTimeSeriesRepository::points(const TsRange& range, bool descending,
+                                                             std::size_t limit) {
+  return db_->with([&](Connection& c) -> Result<std::vector<TsPoint>> {
+    std::vector<TsPoint> out;
+    const std::string sql = std::string("SELECT ") + std::string(kPointColumns) +
+                            " FROM ts_points WHERE node_id = ?1 AND param_name = ?2 AND "
+                            "ts >= ?3 AND ts < ?4 AND data_type = ?5 ORDER BY ts" +
+                            (descending ? " DESC" : "") + " LIMIT ?6";
+    auto s = c.prepare(sql);
+    if (!s)
+      return fail(s.error());
+    s->bind_all(range.node_id, range.param_name, range.from, range.to, range.data_type);
+    s->bind(6, static_cast<std::int64_t>(limit));
+    while (true) {
+      auto more = s->step();
+      if (!more)
+        return fail(more.error());
+      if (!*more)
+        return out;
+      out.push_back(read_point(*s));
+    }
+  });
+}
+
+Result<void> SqlTimeSeriesRepository::scan_points(const TsRange& range,
+                                                  const std::function<void(const TsPoint&)>& each) {
+  return db_->with([&](Connection& c) {
+    return each_row(c,
+                    std::string("SELECT ") + std::string(kPointColumns) +
+                        " FROM ts_points WHERE node_id = ?1 AND param_name = ?2 AND ts >= ?3 "
+                        "AND ts < ?4 AND data_type = ?5 ORDER BY ts",
+                    range, [&](const Statement& s) { each(read_point(s)); });
+  });
+}
+
+Result<TsRollup> SqlTimeSeriesRepository::sum_rollups(const TsRange& range, bool with_latest) {
+  return db_->with([&](Connection& c) -> Result<TsRollup> {
+    TsRollup total;
+    auto summed = each_row(c,
+                           "SELECT count(*), sum(count), sum(sum), min(min), max(max) FROM "
+                           "ts_rollups WHERE node_id = ?1 AND param_name = ?2 AND bucket >= ?3 "
+                           "AND bucket < ?4 AND data_type = ?5",
+                           range, [&](const Statement& s) {
+                             if (s.integer(0) == 0)
+                               return;
+                             total.bucket = range.from;
+                             total.count = s.integer(1);
+                             total.sum = s.real(2);
+                             total.min = s.real(3);
+                             total.max = s.real(4);
+                           });
+    if (!summed)
+      return fail(summed.error());
+    if (!with_latest || total.count == 0)
+      return total;
+    auto latest = each_row(c,
+                           "SELECT last_ts, last_value FROM ts_rollups WHERE node_id = ?1 AND "
+                           "param_name = ?2 AND bucket >= ?3 AND bucket < ?4 AND data_type = ?5 "
+                           "ORDER BY bucket DESC LIMIT 1",
+                           range, [&](const Statement& s) {
+                             total.last_ts = s.integer(0);
+                             total.last_value = s.real(1);
+                           });
+    if (!latest)
+      return fail(latest.error());
+    return total;
+  });
+}
+
+Result<std::vector<std::string>> SqlTimeSeriesRepository::data_types(std::string_view node_id,
+                                                                     std::string_view param_name) {
+  return db_->with([&](Connection& c) {
+    return c.query_all(
+        "SELECT data_type FROM ts_param_types WHERE node_id = ?1 AND param_name = ?2 ORDER BY "
+        "data_type",
+        [](const Statement& s) { return s.text(0); }, node_id, param_name);
+  });
+}
+
+Result<std::int64_t> SqlTimeSeriesRepository::prune(std::int64_t before, std::size_t max_rows) {
+  return db_->with([&](Connection& c) -> Result<std::int64_t> {
+    std::int64_t deleted = 0;
+    const auto limit = static_cast<std::int64_t>(max_rows);
+    auto r = c.transaction([&]() -> Result<void> {
+      if (auto d =
+              c.execute("DELETE FROM ts_points WHERE (node_id, param_name, ts) IN (SELECT node_id, "
+                        "param_name, ts FROM ts_points WHERE ts < ?1 LIMIT ?2)",
+                        before, limit);
+          !d)
+        return d;
+      deleted += c.changes();
+      if (auto d = c.execute(
+              "DELETE FROM ts_rollups WHERE (node_id, param_name, bucket, data_type) IN (SELECT "
+              "node_id, param_name, bucket, data_type FROM ts_rollups WHERE bucket <= ?1 - 900 "
+              "LIMIT ?2)",
+              before, limit);
+          !d)
+        return d;
+      deleted += c.changes();
+      return {};
+    });
+    if (!r)
+      return fail(r.error());
+    return deleted;
+  });
+}
+
+Result<void> SqlTimeSeriesRepository::add_points(std::string_view node_id,
+                                                 std::span<const TsPoint> points) {
+  return db_->with([&](Connection& c) {
+    return c.transaction([&] { return add_time_series_points(c, node_id, points); });
+  });
+}
+
+}  // namespace stratus::storage::sql

@@ -1,0 +1,105 @@
+// Proves what is particular to the PostgreSQL driver (storage/postgres): the `?N` → `$N`
+// rewrite leaves literals and comments alone, passwords never reach messages, a
+// connection the server dropped is re-established at the next use, and several
+// processes migrating one database at once apply each migration exactly once. How:
+// pure calls, then a PostgreSQL server started by the test (skipped outside CI when
+// PostgreSQL is not installed).
+#include <gtest/gtest.h>
+
+#include <future>
+#include <vector>
+
+#include "storage/postgres/connection.hpp"
+#include "support/postgres_server.hpp"
+
+namespace stratus::storage::postgres {
+namespace {
+
+TEST(ToDollarParams, NumbersPlaceholdersOutsideLiteralsAndComments) {
+  int n = 0;
+  EXPECT_EQ(to_dollar_params("SELECT ?2, ?1, ?10", n), "SELECT $2, $1, $10");
+  EXPECT_EQ(n, 10);
+  EXPECT_EQ(to_dollar_params("INSERT INTO t VALUES(?,?,?)", n), "INSERT INTO t VALUES($1,$2,$3)");
+  EXPECT_EQ(n, 3);
+  EXPECT_EQ(to_dollar_params("SELECT '?1', 'it''s ?', \"q?\" -- ?3\n, ?1", n),
+            "SELECT '?1', 'it''s ?', \"q?\" -- ?3\n, $1");
+  EXPECT_EQ(n, 1);
+  std::vector<bool> used;
+  EXPECT_EQ(to_dollar_params("UPDATE t SET a = ?3 WHERE id = ?1", n, &used),
+            "UPDATE t SET a = $3 WHERE id = $1");
+  EXPECT_EQ(used, (std::vector<bool>{true, false, true}));
+  EXPECT_EQ(to_dollar_params("SELECT 1", n), "SELECT 1");
+  EXPECT_EQ(n, 0);
+  // An unterminated literal is copied as it is (the server reports the error).
+  EXPECT_EQ(to_dollar_params("SELECT 'open ?1", n), "SELECT 'open ?1");
+  EXPECT_EQ(n, 0);
+}
+
+TEST(RedactUrl, HidesThePasswordOnly) {
+  EXPECT_EQ(redact_url("postgresql://u:secret@db:5432/x"), "postgresql://u:***@db:5432/x");
+  EXPECT_EQ(redact_url("postgresql://u@db/x"), "postgresql://u@db/x");
+  EXPECT_EQ(redact_url("postgresql://db:5432/x"), "postgresql://db:5432/x");
+  EXPECT_EQ(redact_url("host=db user=u"), "host=db user=u");
+}
+
+TEST(PostgresConnection, BadUrlsAndUnreachableServersAreClearErrors) {
+  const auto bad = Connection::open("postgresql://u:pw@[::1/x", {});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, errc::invalid_argument);
+  EXPECT_EQ(bad.error().context.find("pw@"), std::string::npos) << bad.error().context;
+  // Port 1 on loopback: nothing listens there.
+  const auto down = Connection::open("postgresql://u:pw@127.0.0.1:1/x", {2, "t", ""});
+  ASSERT_FALSE(down);
+  EXPECT_EQ(down.error().code, errc::unavailable);
+  EXPECT_EQ(down.error().context.find(":pw@"), std::string::npos) << down.error().context;
+}
+
+TEST(PostgresConnection, ADroppedConnectionIsReestablishedAtTheNextUse) {
+  STRATUS_REQUIRE_POSTGRES(server);
+  auto url = server->create_database();
+  ASSERT_TRUE(url) << url.error().message();
+  auto c = Connection::open(*url, {});
+  auto admin = Connection::open(*url, {});
+  ASSERT_TRUE(c && admin);
+  auto& conn = **c;
+  ASSERT_TRUE(conn.exec("CREATE TABLE t (x BIGINT)"));
+  ASSERT_TRUE(conn.execute("INSERT INTO t VALUES(?1)", std::int64_t{1}));
+  const auto pid = conn.query_int("SELECT pg_backend_pid()");
+  ASSERT_TRUE(pid);
+  ASSERT_TRUE((*admin)->query_int("SELECT CAST(pg_terminate_backend(" + std::to_string(*pid) +
+                                  ") AS INTEGER)"));
+  // The statement that finds the connection gone fails as unavailable; the next one
+  // runs on a new session, its prepared statements prepared again.
+  const auto lost = conn.query_int("SELECT COUNT(*) FROM t");
+  if (!lost) {
+    EXPECT_EQ(lost.error().code, errc::unavailable) << lost.error().message();
+  }
+  ASSERT_TRUE(conn.execute("INSERT INTO t VALUES(?1)", std::int64_t{2}));
+  EXPECT_EQ(*conn.query_int("SELECT COUNT(*) FROM t"), 2);
+  EXPECT_NE(*conn.query_int("SELECT pg_backend_pid()"), *pid);
+}
+
+TEST(PostgresConnection, InstancesMigratingAtOnceApplyEachMigrationOnce) {
+  STRATUS_REQUIRE_POSTGRES(server);
+  auto url = server->create_database();
+  ASSERT_TRUE(url) << url.error().message();
+  std::vector<std::future<Result<std::shared_ptr<sql::Database>>>> starts;
+  for (int i = 0; i < 4; ++i) {
+    starts.push_back(std::async(std::launch::async, [&] { return open_database(*url, {}, 1); }));
+  }
+  std::size_t applied = 0;
+  for (auto& s : starts) {
+    auto db = s.get();
+    ASSERT_TRUE(db) << db.error().message();
+    applied += (*db)->migration_report().applied.size();
+  }
+  EXPECT_EQ(applied, migrations().size());
+  auto c = Connection::open(*url, {});
+  ASSERT_TRUE(c);
+  EXPECT_EQ(*(*c)->query_int("SELECT COUNT(*) FROM schema_migrations"),
+            static_cast<std::int64_t>(migrations().size()));
+  EXPECT_EQ(*(*c)->query_int("SELECT COUNT(*) FROM instance"), 2);
+}
+
+}  // namespace
+}  // namespace stratus::storage::postgres
