@@ -141,6 +141,9 @@ class PgStatement final : public sql::StatementImpl {
     null_.assign(n, true);
     types_.assign(n, kUnknownOid);
     formats_.assign(n, 0);
+    pointers_.resize(n);
+    lengths_.resize(n);
+    signature_.assign(n, 't');
   }
 
   void bind_text(int index, std::string_view text) override {
@@ -239,10 +242,11 @@ class PgStatement final : public sql::StatementImpl {
 
   // The server-side statement for the bound types, prepared on first use.
   Result<std::string> prepared_name() {
-    std::string signature;
-    for (const Oid t : types_)
-      signature += t == kInt8Oid ? 'i' : t == kFloat8Oid ? 'r' : t == kByteaOid ? 'b' : 't';
-    if (auto it = prepared_.find(signature); it != prepared_.end())
+    for (std::size_t i = 0; i < types_.size(); ++i) {
+      const Oid t = types_[i];
+      signature_[i] = t == kInt8Oid ? 'i' : t == kFloat8Oid ? 'r' : t == kByteaOid ? 'b' : 't';
+    }
+    if (auto it = prepared_.find(signature_); it != prepared_.end())
       return it->second;
     std::string name = "stratus_" + std::to_string(++c_.next_name);
     // A number the statement skips cannot be inferred: it is text (and always NULL).
@@ -254,7 +258,7 @@ class PgStatement final : public sql::StatementImpl {
     ResultPtr res(PQprepare(c_.conn, name.c_str(), sql_.c_str(), params_, types.data()));
     if (!ok(res.get()))
       return fail(to_error(c_.conn, res.get(), "prepare"));
-    prepared_.emplace(signature, name);
+    prepared_.emplace(signature_, name);
     return name;
   }
 
@@ -281,13 +285,11 @@ class PgStatement final : public sql::StatementImpl {
     auto name = prepared_name();
     if (!name)
       return fail(name.error());
-    std::vector<const char*> values(values_.size());
-    std::vector<int> lengths(values_.size());
     for (std::size_t i = 0; i < values_.size(); ++i) {
-      values[i] = null_[i] ? nullptr : values_[i].data();
-      lengths[i] = static_cast<int>(values_[i].size());
+      pointers_[i] = null_[i] ? nullptr : values_[i].data();
+      lengths_[i] = static_cast<int>(values_[i].size());
     }
-    ResultPtr res(PQexecPrepared(c_.conn, name->c_str(), params_, values.data(), lengths.data(),
+    ResultPtr res(PQexecPrepared(c_.conn, name->c_str(), params_, pointers_.data(), lengths_.data(),
                                  formats_.data(), 0));
     if (!ok(res.get()))
       return fail(to_error(c_.conn, res.get(), "step"));
@@ -306,6 +308,10 @@ class PgStatement final : public sql::StatementImpl {
   std::vector<char> null_;
   std::vector<Oid> types_;
   std::vector<int> formats_;
+  // Reused by every execution, so that running a statement allocates nothing here.
+  std::vector<const char*> pointers_;
+  std::vector<int> lengths_;
+  std::string signature_;  // one letter per parameter's bound type: the prepared_ key
   std::unordered_map<std::string, std::string> prepared_;
   ResultPtr result_;
   int row_ = -1;
