@@ -56,6 +56,7 @@ std::string render_mosquitto_conf(const MosquittoSettings& s) {
       "plugin_opt_revoked_certificates_file {revoked}\n"
       "{registered}"
       "{wirepas_file}"
+      "{mirror}"
       "\n"
       "# Backend listener: stratusd only, loopback, user name + password.\n"
       "listener {backend_port} 127.0.0.1\n"
@@ -84,6 +85,7 @@ std::string render_mosquitto_conf(const MosquittoSettings& s) {
                                    ? std::string()
                                    : "plugin_opt_wirepas_credentials_file " +
                                          s.wirepas_credentials_file.string() + "\n"),
+      fmt::arg("mirror", s.cluster_mirror ? "plugin_opt_cluster_mirror true\n" : ""),
       fmt::arg("backend_port", s.backend_port), fmt::arg("device_port", s.device_port),
       fmt::arg("device_bind", s.device_bind_address),
       fmt::arg("trust",

@@ -41,6 +41,9 @@ struct MosquittoSettings {
   std::string wirepas_bind_address = "0.0.0.0";
   bool wirepas_tls = true;  ///< the server certificate, no client certificate asked
   std::filesystem::path wirepas_credentials_file;
+  /// Several stratusd share this broker (docs/adr/0021): the plugin copies node traffic
+  /// on `$` topics to `stratus-mirror/…` (`plugin_opt_cluster_mirror true`).
+  bool cluster_mirror = false;
 };
 
 /// The mosquitto.conf text: per-listener settings off, anonymous access off,

@@ -189,6 +189,9 @@ const std::vector<SectionDoc>& sections() {
        "The MQTT side. `embedded` starts Debian's mosquitto with the Stratus plugin and\n"
        "supervises it; `external` connects to an existing MQTT 5 broker and starts nothing."},
       {"database", "The state of record."},
+      {"cluster",
+       "Several stratusd sharing one PostgreSQL database and one MQTT broker\n"
+       "(docs/scale-out.md, docs/adr/0021)."},
       {"pki", "The Stratus CA and server certificate, kept in <data_dir>/pki."},
       {"accounts", "Users, sessions and tokens: the RainMaker user API."},
       {"claiming", "How nodes get their node id and MQTT certificate (POST /claim/...)."},
@@ -346,6 +349,16 @@ const std::vector<Key>& keys() {
                              0, kMaxMs, "How long a statement waits for a lock."));
     t.push_back(int_key("database", "pool_threads", STRATUS_REF(database, pool_threads), 1, 64,
                         "Threads for blocking database work."));
+    t.push_back(bool_key("cluster", "enabled", STRATUS_REF(cluster, enabled),
+                         "Run as one of several instances: node traffic through a shared "
+                         "subscription, sweeps on the leader only, events relayed to every "
+                         "instance. Needs database.url and broker.mode external."));
+    t.push_back(string_key("cluster", "share_group", STRATUS_REF(cluster, share_group),
+                           "Shared-subscription group of the instances ($share/<group>/...)."));
+    t.push_back(duration_key("cluster", "leader_check_ms", STRATUS_REF(cluster, leader_check_ms),
+                             100, kMaxMs,
+                             "How often an instance tries to take the leader lease (sweeps "
+                             "run on the leader), and the leader checks it still holds it."));
     t.push_back(list_key("pki", "server_names", STRATUS_REF(pki, server_names),
                          "Extra names (DNS or IP) for the server certificate, besides "
                          "localhost, 127.0.0.1, ::1 and the hostname."));
@@ -722,6 +735,16 @@ void validate(const Config& c, std::vector<ConfigError>& errors) {
         errors.push_back({"database.url", "holds a password: put it in database.password_file"});
       }
     }
+  }
+  if (c.cluster.enabled) {
+    if (c.database.url.empty())
+      errors.push_back({"cluster.enabled", "needs PostgreSQL: set database.url"});
+    if (c.broker.mode != BrokerMode::external)
+      errors.push_back({"cluster.enabled", "needs a shared broker: set broker.mode external"});
+  }
+  if (const std::string_view g = c.cluster.share_group;
+      g.empty() || g.find_first_of("/+#") != std::string_view::npos) {
+    errors.push_back({"cluster.share_group", "must be one MQTT topic level (no /, + or #)"});
   }
   const auto& b = c.broker;
   if (b.mode == BrokerMode::embedded) {

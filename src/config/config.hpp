@@ -88,6 +88,18 @@ struct DatabaseSection {
   unsigned pool_threads = 2;
 };
 
+/// `cluster:` — several stratusd on one PostgreSQL database and one MQTT broker
+/// (docs/scale-out.md, docs/adr/0021-several-instances.md).
+struct ClusterSection {
+  bool enabled = false;  ///< requires database.url and broker.mode external
+  /// The shared-subscription group (`$share/<group>/…`) every instance joins; one MQTT
+  /// topic level.
+  std::string share_group = "stratus";
+  /// How often an instance tries to become the leader (which runs the sweeps), and how
+  /// often the leader checks that it still holds the lease.
+  std::chrono::milliseconds leader_check_ms{2000};
+};
+
 /// `pki:` — the CA and the server certificate in <data_dir>/pki.
 struct PkiSection {
   std::vector<std::string> server_names;  ///< extra SANs (DNS names or IPs)
@@ -226,6 +238,7 @@ struct Config {
   HttpSection http;
   BrokerSection broker;
   DatabaseSection database;
+  ClusterSection cluster;
   PkiSection pki;
   AccountsSection accounts;
   ClaimingSection claiming;

@@ -1,5 +1,6 @@
 #include "link/node_link.hpp"
 
+#include "link/cluster_relay.hpp"
 #include "log/log.hpp"
 #include "proto/cmd_resp.hpp"
 #include "proto/payloads.hpp"
@@ -21,7 +22,8 @@ constexpr const char* kDropNames[] = {"malformed", "oversize", "unknown_topic", 
 
 NodeLink::NodeLink(mqtt::Client& client, service::NodeIngest& ingest, const Clock& clock,
                    MetricsRegistry& metrics, std::size_t max_payload_bytes,
-                   std::size_t max_ts_records, service::OtaService* ota_service)
+                   std::size_t max_ts_records, service::OtaService* ota_service,
+                   NodeLinkCluster cluster)
     : client_(client),
       ingest_(ingest),
       ota_(ota_service),
@@ -37,11 +39,26 @@ NodeLink::NodeLink(mqtt::Client& client, service::NodeIngest& ingest, const Cloc
                                    "Node messages dropped without changing state, by reason.",
                                    {{"reason", kDropNames[i]}});
   }
+  relay_ = std::move(cluster.relay);
   client_.on_message([this](const mqtt::Message& m) { on_message(m); });
-  client_.subscribe(std::string(proto::kNodeTopicFilter), 1);
-  client_.subscribe(std::string(proto::kBasicIngestTopicFilter), 1);
+  if (cluster.share_group.empty()) {
+    client_.subscribe(std::string(proto::kNodeTopicFilter), 1);
+    client_.subscribe(std::string(proto::kBasicIngestTopicFilter), 1);
+    client_.subscribe(std::string(proto::kSubscribedTopicFilter), 1);
+  } else {
+    // `$share/<group>/stratus-mirror/+/rules/+/node/+/#` for `$aws/rules/+/node/+/#`: the
+    // `+` takes the plugin's copies (`…/aws/rules/…`) and a rule engine's that keep the
+    // `$` (`…/$aws/rules/…`, EMQX, docs/scale-out.md).
+    const std::string share = "$share/" + cluster.share_group + "/";
+    const auto mirrored = [&](std::string_view dollar_filter) {
+      return share + std::string(proto::kClusterMirrorPrefix) + "+" +
+             std::string(dollar_filter.substr(dollar_filter.find('/')));
+    };
+    client_.subscribe(share + std::string(proto::kNodeTopicFilter), 1);
+    client_.subscribe(mirrored(proto::kBasicIngestTopicFilter), 1);
+    client_.subscribe(mirrored(proto::kSubscribedTopicFilter), 1);
+  }
   client_.subscribe(std::string(proto::kPresenceTopicFilter), 1);
-  client_.subscribe(std::string(proto::kSubscribedTopicFilter), 1);
 }
 
 void NodeLink::drop(Drop reason, std::string_view topic, std::string_view why) {
@@ -62,6 +79,17 @@ void NodeLink::on_message(const mqtt::Message& m) {
   if (m.payload.size() > max_payload_bytes_) {
     drop(oversize, m.topic, std::to_string(m.payload.size()) + " bytes");
     return;
+  }
+  if (relay_ && m.topic.starts_with(kClusterTopicPrefix)) {
+    relay_(m);
+    return;
+  }
+  if (m.topic.starts_with(proto::kClusterMirrorPrefix)) {
+    // The plugin's copy of a `$` topic (cluster mode): handled as the original.
+    auto rest = m.topic.substr(proto::kClusterMirrorPrefix.size());
+    mqtt::Message original{rest.starts_with('$') ? std::move(rest) : "$" + rest, m.payload, m.qos,
+                           m.retain};
+    return on_message(original);
   }
   if (m.topic.starts_with(proto::kPresenceTopicPrefix)) {
     auto event = proto::parse_presence(m.topic, m.payload);

@@ -13,6 +13,8 @@
 
 #include <array>
 #include <cstddef>
+#include <functional>
+#include <string>
 
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
@@ -64,6 +66,20 @@ class MqttNodeMessenger final : public service::NodeMessenger {
 /// Metrics: `stratus_link_messages_total{kind}` (accepted) and
 /// `stratus_link_dropped_total{reason}` (malformed, oversize, unknown topic,
 /// mismatched ids, queue full): dropped messages never change state.
+/// Running as one of several instances (docs/adr/0021-several-instances.md).
+struct NodeLinkCluster {
+  /// Node traffic and subscription notices are subscribed as
+  /// `$share/<share_group>/<filter>`, so the broker hands each to one instance; topics
+  /// that begin with `$` (basic ingest, subscription notices) through the plugin's
+  /// mirror, `proto::kClusterMirrorPrefix` (mosquitto 2.0 gives `$` topics to no shared
+  /// subscription), and are read back as the original topic. Presence events are not
+  /// shared: every instance applies them, and the second application changes nothing
+  /// (the stored state carries the event's timestamp).
+  std::string share_group;
+  /// Messages on `$stratus/cluster/…` (the relay between instances) go here.
+  std::function<void(const mqtt::Message&)> relay;
+};
+
 class NodeLink {
  public:
   /// Feeds decoded events to `ingest`: installs the client's message handler and the
@@ -72,7 +88,7 @@ class NodeLink {
   NodeLink(mqtt::Client& client, service::NodeIngest& ingest, const Clock& clock,
            MetricsRegistry& metrics, std::size_t max_payload_bytes,
            std::size_t max_ts_records = proto::kDefaultMaxTsRecords,
-           service::OtaService* ota_service = nullptr);
+           service::OtaService* ota_service = nullptr, NodeLinkCluster cluster = {});
 
   /// Handles one message (public for tests).
   void on_message(const mqtt::Message& message);
@@ -104,6 +120,7 @@ class NodeLink {
   std::size_t max_ts_records_;
   std::array<Counter*, kind_count> accepted_{};
   std::array<Counter*, drop_count> dropped_{};
+  std::function<void(const mqtt::Message&)> relay_;  // NodeLinkCluster::relay
 };
 
 }  // namespace stratus::link

@@ -23,6 +23,13 @@ inline constexpr std::string_view kPresenceTopicPrefix = "$stratus/presence/";
 /// firmware publishes nothing on reconnect (issue 13).
 inline constexpr std::string_view kSubscribedTopicPrefix = "$stratus/subscribed/";
 
+/// Where the broker plugin copies node traffic whose topic begins with `$` (basic
+/// ingest `$aws/rules/…`, `$stratus/subscribed/…`) when several stratusd share the
+/// broker (`plugin_opt_cluster_mirror true`, docs/adr/0021): mosquitto 2.0 does not
+/// deliver `$` topics to shared subscriptions. The copy of `$rest` is
+/// `stratus-mirror/rest`; a node may not publish there itself (its ACL is its own tree).
+inline constexpr std::string_view kClusterMirrorPrefix = "stratus-mirror/";
+
 /// True if `node_id` is 1–128 characters of `[A-Za-z0-9._:-]`: the rule the broker
 /// plugin enforces on certificate CNs, so that a node id is always a single, literal
 /// MQTT topic level (no `/`, `+`, `#`, NUL or spaces) and needs no escaping in JSON.

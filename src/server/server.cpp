@@ -43,6 +43,7 @@
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
 #include "http/server.hpp"
+#include "link/cluster_relay.hpp"
 #include "link/node_link.hpp"
 #include "log/log.hpp"
 #include "mail/outbox_mailer.hpp"
@@ -62,6 +63,7 @@
 #include "service/automation_service.hpp"
 #include "service/challenge_mapping.hpp"
 #include "service/claim_service.hpp"
+#include "service/cluster.hpp"
 #include "service/command_service.hpp"
 #include "service/event_hub.hpp"
 #include "service/fleet_service.hpp"
@@ -73,6 +75,7 @@
 #include "service/time_series_service.hpp"
 #include "service/webhook_service.hpp"
 #include "service/wirepas_access.hpp"
+#include "storage/postgres/cluster_lease.hpp"
 #include "storage/sql/access_repository.hpp"
 #include "storage/sql/account_repository.hpp"
 #include "storage/sql/audit_repository.hpp"
@@ -179,6 +182,31 @@ class PeriodicTask {
   bool stopping_ = false;
 };
 
+// The leader lease as the services see it (docs/adr/0021).
+class LeaseLeadership final : public service::Leadership {
+ public:
+  explicit LeaseLeadership(const storage::postgres::ClusterLease& lease) : lease_(lease) {}
+  [[nodiscard]] bool is_leader() const override { return lease_.is_leader(); }
+
+ private:
+  const storage::postgres::ClusterLease& lease_;
+};
+
+// Rate-limit counts to the other instances (docs/adr/0021). The account service is built
+// before the relay (which needs the backend client and the hub); the relay is attached
+// while wiring, before any request can count.
+class RelayRateShare final : public service::RateShare {
+ public:
+  void attach(link::ClusterRelay* relay) { relay_ = relay; }  // null: detached
+  void counted(service::RateLimit limit, std::string_view key, bool reset) override {
+    if (relay_ != nullptr)
+      relay_->counted(limit, key, reset);
+  }
+
+ private:
+  link::ClusterRelay* relay_ = nullptr;
+};
+
 struct Server::Impl {
   Impl(config::Config c, const Clock& clk)
       : config(std::move(c)), clock(clk), blocking_pool(config.database.pool_threads) {}
@@ -216,6 +244,13 @@ struct Server::Impl {
   std::unique_ptr<link::MqttNodeMessenger> messenger;  // outbound: built before the services
   std::unique_ptr<storage::sql::SqlNodeRepository> node_repository;
   std::unique_ptr<service::EventHub> events;  // after commits: streams and webhooks
+  // Several instances (cluster.enabled, docs/adr/0021): the instance slot and leader
+  // lease (null: a sole instance, the leader of itself), and the relay of events and
+  // change notices between the instances.
+  std::unique_ptr<storage::postgres::ClusterLease> cluster_lease;
+  std::unique_ptr<LeaseLeadership> leadership;
+  std::unique_ptr<link::ClusterRelay> relay;
+  RelayRateShare rate_share;
   std::unique_ptr<storage::sql::SqlWebhookRepository> webhook_repository;
   std::unique_ptr<CurlWebhookSender> webhook_sender;
   std::unique_ptr<service::WebhookService> webhooks;
@@ -363,6 +398,25 @@ Result<void> Server::Impl::open_database() {
   wirepas_repository = std::make_unique<storage::sql::SqlWirepasCredentialRepository>(db);
   audit = std::make_unique<service::QueuedAuditLog>(*audit_repository, clock);
   audit->start();
+  if (config.cluster.enabled) {
+    auto password = database_password(config);
+    if (!password)
+      return fail(password.error());
+    auto lease = storage::postgres::ClusterLease::open(
+        config.database.url, {10, "stratusd-lease", *password}, config.cluster.leader_check_ms,
+        metrics, [](bool leader, const std::string& why) {
+          if (leader)
+            log::info(Channel::storage, "cluster: this instance leads ({})", why);
+          else
+            log::warn(Channel::storage, "cluster: this instance does not lead ({})", why);
+        });
+    if (!lease)
+      return fail(lease.error());
+    cluster_lease = std::move(*lease);
+    leadership = std::make_unique<LeaseLeadership>(*cluster_lease);
+    log::info(Channel::storage, "cluster: instance slot {} of {}", cluster_lease->slot(),
+              storage::postgres::kMaxInstances);
+  }
   return {};
 }
 
@@ -393,8 +447,11 @@ Result<void> Server::Impl::wire_accounts() {
   } else {
     mailer = std::make_unique<mail::OutboxMailer>(data_dir / "outbox", clock);
   }
+  auto options = account_options(config);
+  if (config.cluster.enabled)
+    options.rate_share = &rate_share;
   accounts = std::make_unique<service::AccountService>(*account_repository, *mailer, *signer, clock,
-                                                       account_options(config), *audit);
+                                                       std::move(options), *audit);
   return {};
 }
 
@@ -514,8 +571,36 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
   event_options.replay_events = config.events.replay_events;
   event_options.queue_limit = config.events.queue_limit;
   event_options.access_refresh = config.events.access_refresh_ms;
+  if (cluster_lease) {
+    event_options.id_stride = storage::postgres::kMaxInstances;
+    event_options.id_slot = cluster_lease->slot();
+    event_options.relay = [this](const std::vector<service::EventDraft>& drafts) {
+      relay->forward(drafts);  // built below, before anything publishes
+    };
+  }
   events = std::make_unique<service::EventHub>(service::node_access_lookup(*access_repository),
                                                clock, metrics, event_options);
+  if (cluster_lease) {
+    // Another instance changed a webhook or an automation: reload it here. On the link
+    // executor; the webhook's read goes to the blocking pool.
+    link::ClusterRelay::Handlers handlers;
+    handlers.changed = [this](service::Cached what, std::string id) {
+      if (what == service::Cached::automation) {
+        automations->reload(id);
+        return;
+      }
+      asio::post(blocking_pool, [this, id = std::move(id)] {
+        if (auto r = webhooks->reload(id); !r)
+          log::warn(Channel::service, "webhook_id={} not reloaded: {}", id, r.error().message());
+      });
+    };
+    handlers.counted = [this](service::RateLimit limit, std::string key, bool reset) {
+      accounts->apply_shared_count(limit, key, reset);
+    };
+    relay = std::make_unique<link::ClusterRelay>(*backend, *events, cluster_lease->slot(), metrics,
+                                                 std::move(handlers));
+    rate_share.attach(relay.get());
+  }
   // Nodes: REST → node service → messenger; commands (docs/adr/0006): REST → command
   // service → messenger, answers and polls back through the ingest writer.
   const auto& n = config.nodes;
@@ -554,13 +639,20 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
       CurlWebhookOptions{wh.allow_private_addresses, wh.timeout_ms, {}});
   webhooks = std::make_unique<service::WebhookService>(
       *webhook_repository, *node_repository, *events, *webhook_sender, clock, metrics,
-      service::WebhookOptions{wh.max_per_user, wh.max_failures, wh.retry_min_ms, wh.retry_max_ms});
+      service::WebhookOptions{.max_per_user = wh.max_per_user,
+                              .max_failures = wh.max_failures,
+                              .retry_min = wh.retry_min_ms,
+                              .retry_max = wh.retry_max_ms,
+                              .leadership = leadership.get(),
+                              .notices = relay.get()});
   alert_mail = std::make_unique<service::AlertMailService>(
       *events, *access_repository, *mailer, clock, metrics,
       service::AlertMailOptions{config.events.alert_mail_interval_s});
   service::AutomationOptions automation_options;
   automation_options.max_per_user = config.automations.max_per_user;
   automation_options.max_firings_per_minute = config.automations.max_firings_per_minute;
+  automation_options.leadership = leadership.get();
+  automation_options.notices = relay.get();
   automations = std::make_unique<service::AutomationService>(
       *automation_repository, *node_repository, *access_repository, *nodes, *events, clock, metrics,
       automation_options);
@@ -573,13 +665,19 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
   ota_options.url_lifetime = config.ota.url_lifetime_s;
   ota_options.node_timeout = config.ota.node_timeout_s;
   ota_options.failed_grace = config.ota.failed_grace_s;
+  ota_options.leadership = leadership.get();
   ota = std::make_unique<service::OtaService>(*ota_repository, *access_repository, *ota_store,
                                               *messenger, *events, nullptr, clock, metrics,
                                               ota_options, *audit);
   // Inbound last: MQTT → link → ingest queue → one writer; OTA messages → the OTA runner.
-  node_link =
-      std::make_unique<link::NodeLink>(*backend, *ingest, clock, metrics, n.max_payload_bytes,
-                                       ts.max_records_per_message, ota.get());
+  link::NodeLinkCluster link_cluster;
+  if (relay) {
+    link_cluster.share_group = config.cluster.share_group;
+    link_cluster.relay = [this](const mqtt::Message& m) { relay->on_message(m); };
+  }
+  node_link = std::make_unique<link::NodeLink>(*backend, *ingest, clock, metrics,
+                                               n.max_payload_bytes, ts.max_records_per_message,
+                                               ota.get(), std::move(link_cluster));
   // Challenge-response mapping checks the node's signature with the key of the
   // certificate claiming issued to it.
   signature_verifier = std::make_unique<PkiSignatureVerifier>();
@@ -605,7 +703,12 @@ Result<void> Server::Impl::start_node_traffic() {
 }
 
 void Server::Impl::start_background_jobs() {
+  if (cluster_lease)
+    cluster_lease->start();
+  // With several instances, the sweeps run on the leader (docs/adr/0021).
   command_sweep.start(config.nodes.command_sweep_ms, [this] {
+    if (leadership && !leadership->is_leader())
+      return;
     if (auto r = commands->expire_due(); !r) {
       log::warn(Channel::service, "command sweep failed: {}", r.error().message());
     }
@@ -613,6 +716,8 @@ void Server::Impl::start_background_jobs() {
   // Bounded passes (timeseries.prune_batch_rows each), so the ingest writer never waits
   // for more than one; a stop ends the loop between passes.
   time_series_prune.start(config.timeseries.prune_interval_s, [this] {
+    if (leadership && !leadership->is_leader())
+      return;
     std::int64_t total = 0;
     while (!time_series_prune.stopping()) {
       auto deleted = time_series->prune_once();
@@ -864,6 +969,8 @@ void Server::Impl::stop() {
     automations->stop();
   if (ota)
     ota->stop();
+  if (cluster_lease)
+    cluster_lease->stop();  // the lease goes to another instance at its next try
   if (link_work) {
     link_work.reset();
     link_io.stop();
@@ -891,6 +998,10 @@ void Server::Impl::stop() {
   webhooks.reset();
   webhook_sender.reset();
   events.reset();  // after every publisher and every stream (http is gone)
+  rate_share.attach(nullptr);
+  relay.reset();  // the hub handed it events until now
+  leadership.reset();
+  cluster_lease.reset();
   messenger.reset();
   backend.reset();
   blocking_pool.join();

@@ -62,9 +62,12 @@ AccountService::AccountService(storage::AccountRepository& repository, Mailer& m
       options_(std::move(options)),
       hashing_(std::make_unique<auth::PasswordHashParams>(
           auth::PasswordHashParams{options_.argon2_ops_limit, options_.argon2_mem_limit_bytes})),
-      user_failures_(clock, options_.login_failures_per_user, options_.rate_window),
-      address_failures_(clock, options_.attempts_per_address, options_.rate_window),
-      code_sends_(clock, options_.codes_per_user, options_.rate_window) {
+      user_failures_(clock, options_.login_failures_per_user, options_.rate_window, 100000,
+                     share(RateLimit::login_failures_per_user)),
+      address_failures_(clock, options_.attempts_per_address, options_.rate_window, 100000,
+                        share(RateLimit::attempts_per_address)),
+      code_sends_(clock, options_.codes_per_user, options_.rate_window, 100000,
+                  share(RateLimit::codes_per_user)) {
   auto dummy = auth::hash_password(random_hex(16), *hashing_);
   STRATUS_ASSERT(dummy.has_value(), "argon2id works with the configured limits");
   dummy_hash_ = std::move(*dummy);
@@ -139,6 +142,33 @@ Result<void> AccountService::check_password_policy(std::string_view password) co
     return fail(errc::invalid_argument, code::password_policy, r.error().context);
   }
   return {};
+}
+
+RateLimiter::Observer AccountService::share(RateLimit limit) {
+  if (options_.rate_share == nullptr)
+    return {};
+  return [share = options_.rate_share, limit](std::string_view key, bool reset) {
+    share->counted(limit, key, reset);
+  };
+}
+
+RateLimiter& AccountService::limiter(RateLimit limit) {
+  switch (limit) {
+    case RateLimit::login_failures_per_user:
+      return user_failures_;
+    case RateLimit::attempts_per_address:
+      return address_failures_;
+    case RateLimit::codes_per_user:
+      break;
+  }
+  return code_sends_;
+}
+
+void AccountService::apply_shared_count(RateLimit limit, std::string_view key, bool reset) {
+  if (reset)
+    limiter(limit).reset_shared(key);
+  else
+    limiter(limit).record_shared(key);
 }
 
 Result<void> AccountService::rate_check(std::string_view user_key,

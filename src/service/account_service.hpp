@@ -16,6 +16,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "service/audit.hpp"
+#include "service/cluster.hpp"
 #include "service/mailer.hpp"
 #include "service/rate_limiter.hpp"
 #include "storage/account_repository.hpp"
@@ -40,6 +41,9 @@ struct AccountOptions {
   std::chrono::seconds rate_window{900};
   unsigned long long argon2_ops_limit = 2;  ///< libsodium argon2id "interactive"
   std::size_t argon2_mem_limit_bytes = 64 * 1024 * 1024;
+  /// Several instances (docs/adr/0021): every count and reset of the rate limits is told
+  /// here for the others; null: a sole instance.
+  RateShare* rate_share = nullptr;
 };
 
 /// Who is calling, from a verified access token.
@@ -99,6 +103,10 @@ class AccountService {
   /// `POST /v1/login2 {refreshtoken}`: rotates the refresh token. Presenting a
   /// rotated token again revokes the whole session.
   Result<Tokens> refresh(std::string_view refresh_token, std::string_view client_address);
+
+  /// Applies a count (or a reset) of `limit` for `key` that another instance of a cluster
+  /// made (`RateShare`), without telling it again. Thread-safe; never blocks.
+  void apply_shared_count(RateLimit limit, std::string_view key, bool reset);
   /// `POST /v1/logout2`: this session, or every session of the user.
   Result<void> log_out(const Principal& who, bool all_sessions);
   /// `PUT /v1/forgotpassword2` step 1: mails a reset code. An unknown user name gets
@@ -168,6 +176,8 @@ class AccountService {
   Result<Tokens> issue_tokens(const storage::UserRecord& user, std::string_view session_id,
                               std::string refresh_token);
   Result<void> rate_check(std::string_view user_key, std::string_view client_address);
+  RateLimiter::Observer share(RateLimit limit);
+  RateLimiter& limiter(RateLimit limit);
   std::int64_t now_s() const;
 
   void audit_anonymous(std::string action, std::string_view user_name,

@@ -351,7 +351,9 @@ void AutomationService::run_due_daylight() {
       daylight_.erase(d.automation_id);  // disabled since it was scheduled
       continue;
     }
-    if (engine_.admit(d.automation_id, clock_.steady_now())) {
+    if (options_.leadership != nullptr && !options_.leadership->is_leader()) {
+      // Another instance fires it; this one only keeps its schedule current.
+    } else if (engine_.admit(d.automation_id, clock_.steady_now())) {
       fire(**r, d.cause);
     } else {
       limited_.inc();
@@ -584,6 +586,8 @@ Result<std::string> AutomationService::create(const Principal& who,
     return fail(stored.error());
   }
   enqueue(Work{nullptr, r.automation_id});
+  if (options_.notices != nullptr)
+    options_.notices->changed(Cached::automation, r.automation_id);
   return r.automation_id;
 }
 
@@ -639,6 +643,8 @@ Result<void> AutomationService::update(const Principal& who, std::string_view au
     return fail(stored.error());
   }
   enqueue(Work{nullptr, record.automation_id});
+  if (options_.notices != nullptr)
+    options_.notices->changed(Cached::automation, record.automation_id);
   return {};
 }
 
@@ -649,7 +655,13 @@ Result<void> AutomationService::remove(const Principal& who, std::string_view au
   if (!*removed)
     return fail(bad(code::not_found, "no such automation", errc::not_found));
   enqueue(Work{nullptr, std::string(automation_id)});
+  if (options_.notices != nullptr)
+    options_.notices->changed(Cached::automation, automation_id);
   return {};
+}
+
+void AutomationService::reload(std::string_view automation_id) {
+  enqueue(Work{nullptr, std::string(automation_id)});
 }
 
 }  // namespace stratus::service

@@ -37,6 +37,7 @@
 #include "proto/rest/automations.hpp"
 #include "service/account_service.hpp"
 #include "service/automation_engine.hpp"
+#include "service/cluster.hpp"
 #include "service/event_hub.hpp"
 #include "service/node_service.hpp"
 #include "storage/access_repository.hpp"
@@ -51,6 +52,12 @@ struct AutomationOptions {
   std::size_t max_firings_per_minute = 10;  ///< per automation; more are skipped and counted
   std::size_t queue_limit = 100000;         ///< params events waiting for the runner
   std::chrono::milliseconds poll{1000};     ///< the runner looks for due daylight events
+  /// Who fires daylight automations (docs/adr/0021); the others only move their schedule
+  /// on. Null: a sole instance, always. Params triggers fire where the report was handled.
+  const Leadership* leadership = nullptr;
+  /// Told when an automation is created, updated or removed, so that the other
+  /// instances of a cluster reload it; null: a sole instance.
+  ChangeNotices* notices = nullptr;
 };
 
 /// Thread-safe. The REST calls block (database): call them from the blocking pool.
@@ -93,6 +100,10 @@ class AutomationService {
                       const proto::rest::AutomationFields& fields);
   /// `DELETE ?automation_id=`. Errors: `not_found`.
   Result<void> remove(const Principal& who, std::string_view automation_id);
+
+  /// Re-reads `automation_id` into the engine (or drops it when gone), on the runner
+  /// thread: another instance changed it (`ChangeNotices`). Never blocks.
+  void reload(std::string_view automation_id);
 
  private:
   struct Work {

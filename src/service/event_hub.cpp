@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "core/assert.hpp"
 #include "log/log.hpp"
 
 namespace stratus::service {
@@ -27,6 +28,14 @@ namespace json = boost::json;
 using proto::rest::EventKind;
 
 namespace {
+
+// The first id of a run: above unix_ms * 1000, ≡ id_slot modulo id_stride.
+std::uint64_t first_event_id(const Clock& clock, const EventHubOptions& o) {
+  STRATUS_ASSERT(o.id_stride >= 1 && o.id_slot < o.id_stride, "event id slot outside its stride");
+  const auto floor =
+      static_cast<std::uint64_t>(std::max<std::int64_t>(0, unix_ms(clock.now()))) * 1000;
+  return (floor / o.id_stride + 1) * o.id_stride + o.id_slot;
+}
 
 json::value role_value(std::string_view role) {
   if (role.empty())
@@ -99,11 +108,10 @@ EventHub::EventHub(AccessLookup lookup, const Clock& clock, MetricsRegistry& met
                                     {{"reason", "slow_stream"}})),
       subscriptions_gauge_(
           metrics.gauge("stratus_event_subscriptions", "Open event stream subscriptions.")),
-      next_id_(static_cast<std::uint64_t>(std::max<std::int64_t>(0, unix_ms(clock.now()))) * 1000 +
-               1),
+      next_id_(first_event_id(clock, options_)),
       first_id_(next_id_),
-      done_through_(next_id_ - 1),
-      dispatched_through_(next_id_ - 1),
+      done_through_(next_id_ - options_.id_stride),
+      dispatched_through_(next_id_ - options_.id_stride),
       refreshed_at_(std::chrono::steady_clock::now()) {}
 
 EventHub::~EventHub() {
@@ -131,12 +139,14 @@ void EventHub::stop() {
 
 std::uint64_t EventHub::last_event_id() const {
   std::lock_guard lock(queue_mutex_);
-  return next_id_ - 1;
+  return next_id_ - options_.id_stride;
 }
 
 void EventHub::publish(std::vector<EventDraft> events) {
   if (events.empty())
     return;
+  if (options_.relay && !events.front().relayed)
+    options_.relay(events);
   {
     std::lock_guard lock(queue_mutex_);
     if (queue_.size() + events.size() > options_.queue_limit) {
@@ -145,8 +155,10 @@ void EventHub::publish(std::vector<EventDraft> events) {
     }
     for (auto& draft : events) {
       auto e = std::make_shared<Event>();
-      e->id = next_id_++;
+      e->id = next_id_;
+      next_id_ += options_.id_stride;
       e->kind = draft.kind;
+      e->relayed = draft.relayed;
       e->text = proto::rest::event_json(e->id, draft.kind, draft.node_id, draft.timestamp_ms,
                                         draft.data_json);
       e->node_id = std::move(draft.node_id);
@@ -165,7 +177,7 @@ void EventHub::publish(std::vector<EventDraft> events) {
 
 bool EventHub::flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(queue_mutex_);
-  const auto target = next_id_ - 1;
+  const auto target = next_id_ - options_.id_stride;
   return drained_.wait_for(lock, timeout, [&] { return done_through_ >= target; });
 }
 
@@ -267,7 +279,7 @@ bool EventHub::passes(const Stream& stream, const Event& event) {
   if (!stream.wanted.empty() && !event.node_id.empty() && !stream.wanted.contains(event.node_id))
     return false;
   if (stream.every_user)
-    return true;
+    return !event.relayed;
   if (!event.user_ids.empty()) {
     return std::find(event.user_ids.begin(), event.user_ids.end(), stream.user_id) !=
            event.user_ids.end();
@@ -298,11 +310,13 @@ Result<std::unique_ptr<EventHub::Subscription>> EventHub::subscribe(std::string 
     std::lock_guard lock(queue_mutex_);
     if (const auto last = stream.filter.last_event_id) {
       const std::uint64_t oldest = ring_.empty() ? next_id_ : ring_.front()->id;
-      if (*last + 1 < first_id_) {
+      if (*last % options_.id_stride != options_.id_slot) {
+        resync = "event " + std::to_string(*last) + " was sent by another instance";
+      } else if (*last + options_.id_stride < first_id_) {
         resync = "the event stream restarted since event " + std::to_string(*last);
       } else if (*last >= next_id_) {
         resync = "unknown event id " + std::to_string(*last);
-      } else if (*last + 1 < oldest) {
+      } else if (*last + options_.id_stride < oldest) {
         resync = "event " + std::to_string(*last) + " is older than the " +
                  std::to_string(options_.replay_events) + " events kept for resuming";
       } else {

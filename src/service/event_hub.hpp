@@ -35,6 +35,16 @@ struct EventHubOptions {
   /// How often every subscription re-reads its user's nodes even without an access
   /// event (a safety net for changes no event names, e.g. a group edit).
   std::chrono::milliseconds access_refresh{60000};
+  /// Event ids step by `id_stride` and are ≡ `id_slot` modulo it (`id_slot` <
+  /// `id_stride`): several instances of a cluster (docs/adr/0021) each hold a slot, so
+  /// their ids never collide and a stream resuming with another instance's id gets a
+  /// `resync` instead of a wrong replay. A sole instance: stride 1, slot 0.
+  std::uint64_t id_stride = 1;
+  std::uint64_t id_slot = 0;
+  /// A cluster's relay (docs/adr/0021): every batch published here that was produced by
+  /// this instance (not `relayed`) is also handed to it, on the publisher's thread,
+  /// before it is numbered. Must not block. Empty: a sole instance.
+  std::function<void(const std::vector<EventDraft>&)> relay;
 };
 
 /// Which nodes `user_id` may see now (direct or through a group), any order. Called on
@@ -52,6 +62,7 @@ struct Event {
   std::string node_id;
   std::vector<std::string> user_ids;  ///< as in `EventDraft`
   bool access_changed = false;        ///< as in `EventDraft`
+  bool relayed = false;               ///< as in `EventDraft`
   std::string text;                   ///< the wire form (proto/rest/events.hpp)
 };
 using EventPtr = std::shared_ptr<const Event>;
@@ -70,7 +81,8 @@ using EventSink = std::function<bool(const EventPtr&)>;
 class EventHub final : public EventPublisher {
  public:
   /// Event ids of this run start above `unix_ms(clock.now()) * 1000`, so they only
-  /// grow across restarts and an id from an earlier run is recognised as such.
+  /// grow across restarts and an id from an earlier run is recognised as such; they
+  /// step by `options.id_stride` from a value ≡ `options.id_slot` modulo it.
   /// `lookup`, `clock` and `metrics` must outlive the hub.
   EventHub(AccessLookup lookup, const Clock& clock, MetricsRegistry& metrics,
            EventHubOptions options);
@@ -111,7 +123,8 @@ class EventHub final : public EventPublisher {
 
   /// Subscribes a consumer inside the cloud (alert mail; automations later) to every
   /// event that passes `filter` (kinds, node ids), whoever may see it: no access filter,
-  /// no replay, no `ready` — the consumer checks access itself when it acts. `sink` as
+  /// no replay, no `ready` — the consumer checks access itself when it acts. Relayed
+  /// events (produced by another instance, which has its own consumers) are not given. `sink` as
   /// for `subscribe`; refusing an event ends the subscription. Thread-safe.
   std::unique_ptr<Subscription> subscribe_all(proto::rest::EventFilter filter, EventSink sink);
 
@@ -150,7 +163,7 @@ class EventHub final : public EventPublisher {
   mutable std::mutex queue_mutex_;
   std::condition_variable wake_;
   std::condition_variable drained_;
-  std::uint64_t next_id_;           // the id the next event gets
+  std::uint64_t next_id_;           // the id the next event gets (steps by id_stride)
   std::uint64_t first_id_;          // the first id of this run
   std::deque<EventPtr> ring_;       // newest `replay_events`, oldest first
   std::deque<EventPtr> queue_;      // published, not yet dispatched

@@ -28,6 +28,10 @@ struct EventDraft {
   /// The recipients' access changed (mapping, sharing, groups): streams of these users
   /// re-read which nodes they may see before this event is delivered.
   bool access_changed = false;
+  /// Produced and committed by another instance of a cluster and relayed here
+  /// (docs/adr/0021): it goes to this instance's streams only, never to the consumers
+  /// that act on events (webhooks, automations, alert mail, OTA), which ran there.
+  bool relayed = false;
 };
 
 /// Takes committed events. Implementations are thread-safe and never block on I/O, so

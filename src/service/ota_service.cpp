@@ -266,7 +266,8 @@ void OtaService::run() {
     if (queue_.empty()) {
       if (clock_.steady_now() >= next_sweep) {
         lock.unlock();
-        sweep();
+        if (options_.leadership == nullptr || options_.leadership->is_leader())
+          sweep();
         lock.lock();
         next_sweep = clock_.steady_now() + options_.poll;
         continue;

@@ -51,6 +51,7 @@
 #include "proto/rest/ota.hpp"
 #include "service/account_service.hpp"
 #include "service/audit.hpp"
+#include "service/cluster.hpp"
 #include "service/event_hub.hpp"
 #include "service/node_messenger.hpp"
 #include "service/ota_download_token.hpp"
@@ -72,6 +73,9 @@ struct OtaOptions {
   std::chrono::seconds failed_grace{900};
   std::chrono::milliseconds poll{1000};  ///< rollout and timeout sweep period
   std::size_t queue_limit = 100000;      ///< node messages waiting for the runner
+  /// Who runs the rollout and timeout sweep (docs/adr/0021); null: a sole instance,
+  /// always. Node messages are handled by whichever instance received them.
+  const Leadership* leadership = nullptr;
 };
 
 /// An image upload's declared facts (admin: all optional; the header fills the rest).

@@ -11,6 +11,18 @@ bool RateLimiter::allowed(std::string_view key) {
 }
 
 void RateLimiter::record(std::string_view key) {
+  record_shared(key);
+  if (observer_)
+    observer_(key, false);
+}
+
+void RateLimiter::reset(std::string_view key) {
+  reset_shared(key);
+  if (observer_)
+    observer_(key, true);
+}
+
+void RateLimiter::record_shared(std::string_view key) {
   std::lock_guard lock(mutex_);
   const auto now = clock_.steady_now();
   auto it = windows_.find(std::string(key));
@@ -27,7 +39,7 @@ void RateLimiter::record(std::string_view key) {
   ++it->second.count;
 }
 
-void RateLimiter::reset(std::string_view key) {
+void RateLimiter::reset_shared(std::string_view key) {
   std::lock_guard lock(mutex_);
   windows_.erase(std::string(key));
 }

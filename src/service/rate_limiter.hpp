@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -18,20 +19,32 @@ namespace stratus::service {
 /// new key is not tracked until one does (tracked keys keep their limits). This
 /// trades exactness under a flood of distinct keys for bounded memory.
 ///
-/// State is per process: with several stratusd instances each enforces its own
-/// window (docs/adr/0003-accounts.md).
+/// State is per process; several stratusd instances share their counts through the
+/// observer (each `record` and `reset` is told to the others, who apply it with
+/// `record_shared`/`reset_shared`, docs/adr/0021).
 class RateLimiter {
  public:
+  /// Told after each `record` (reset = false) and `reset` (reset = true), on the
+  /// caller's thread, outside the limiter's lock. Must not block.
+  using Observer = std::function<void(std::string_view key, bool reset)>;
+
   RateLimiter(const Clock& clock, std::size_t limit, std::chrono::seconds window,
-              std::size_t max_keys = 100000)
-      : clock_(clock), limit_(limit), window_(window), max_keys_(max_keys) {}
+              std::size_t max_keys = 100000, Observer observer = {})
+      : clock_(clock),
+        limit_(limit),
+        window_(window),
+        max_keys_(max_keys),
+        observer_(std::move(observer)) {}
 
   /// True if `key` is still under its limit (does not count an event).
   bool allowed(std::string_view key);
-  /// Counts one event for `key`.
+  /// Counts one event for `key`, and tells the observer.
   void record(std::string_view key);
-  /// Forgets `key` (e.g. after a successful login).
+  /// Forgets `key` (e.g. after a successful login), and tells the observer.
   void reset(std::string_view key);
+  /// `record` and `reset` of an event another instance counted: the observer is not told.
+  void record_shared(std::string_view key);
+  void reset_shared(std::string_view key);
 
  private:
   struct Window {
@@ -46,6 +59,7 @@ class RateLimiter {
   std::size_t limit_;
   std::chrono::seconds window_;
   std::size_t max_keys_;
+  Observer observer_;
   std::mutex mutex_;
   std::unordered_map<std::string, Window> windows_;
 };

@@ -171,6 +171,8 @@ Result<storage::WebhookRecord> WebhookService::add(const Principal& who, const N
   if (auto r = webhooks_.create(record); !r)
     return fail(r.error());
   subscribe(record);
+  if (options_.notices != nullptr)
+    options_.notices->changed(Cached::webhook, record.webhook_id);
   log::info(Channel::service, "webhook_id={} added by user_id={}", record.webhook_id, who.user_id);
   return record;
 }
@@ -188,6 +190,18 @@ Result<void> WebhookService::remove(const Principal& who, std::string_view webho
                 "no such webhook: " + std::string(webhook_id));
   }
   unsubscribe(std::string(webhook_id));
+  if (options_.notices != nullptr)
+    options_.notices->changed(Cached::webhook, webhook_id);
+  return {};
+}
+
+Result<void> WebhookService::reload(std::string_view webhook_id) {
+  auto record = webhooks_.get(webhook_id);
+  if (!record)
+    return fail(record.error());
+  unsubscribe(std::string(webhook_id));
+  if (*record && (*record)->enabled)
+    subscribe(**record);
   return {};
 }
 
@@ -288,6 +302,8 @@ void WebhookService::deliver_due() {
                 options_.max_failures);
       found->second.enabled = false;
       unsubscribe(w.webhook_id);
+      if (options_.notices != nullptr)
+        options_.notices->changed(Cached::webhook, w.webhook_id);
     }
   }
 }
@@ -298,7 +314,8 @@ void WebhookService::run() {
     idle_ = false;
     lock.unlock();
     write_staged();
-    deliver_due();
+    if (options_.leadership == nullptr || options_.leadership->is_leader())
+      deliver_due();
     auto next = webhooks_.next_due();
     lock.lock();
     const auto now = unix_ms(clock_.now());

@@ -23,6 +23,7 @@
 #include "core/metrics.hpp"
 #include "proto/rest/events.hpp"
 #include "service/account_service.hpp"
+#include "service/cluster.hpp"
 #include "service/event_hub.hpp"
 #include "storage/node_repository.hpp"
 #include "storage/webhook_repository.hpp"
@@ -55,6 +56,12 @@ struct WebhookOptions {
   std::chrono::milliseconds retry_max{3600000};  ///< backoff cap
   std::size_t staging_limit = 100000;            ///< events waiting to be written to the outbox
   std::size_t batch = 50;                        ///< deliveries attempted per round
+  /// Who delivers (docs/adr/0021): every instance writes its events' deliveries to the
+  /// outbox, only the leader sends them; null: a sole instance, always.
+  const Leadership* leadership = nullptr;
+  /// Told when a webhook is added, removed or disabled, so that the other instances of
+  /// a cluster subscribe it or end its subscription; null: a sole instance.
+  ChangeNotices* notices = nullptr;
 };
 
 /// What `POST /v1/user/webhooks` asks for.
@@ -91,6 +98,11 @@ class WebhookService {
   /// Removes the caller's webhook and what it has pending. Errors: not_found
   /// (`event_error::webhook_not_found`).
   Result<void> remove(const Principal& who, std::string_view webhook_id);
+
+  /// Re-reads `webhook_id` and subscribes it (enabled) or ends its subscription (gone
+  /// or disabled): another instance changed it (`ChangeNotices`). Blocks (database):
+  /// call it from the blocking pool. Errors: storage (the subscription stays as it was).
+  Result<void> reload(std::string_view webhook_id);
 
   /// Blocks until the outbox is empty of deliveries due now or `timeout` passes
   /// (tests). Returns whether it is.

@@ -58,6 +58,14 @@ using namespace std::chrono_literals;
 
 class EventsHttpTest : public ::testing::Test {
  protected:
+  static service::EventHubOptions hub_options() {
+    service::EventHubOptions o;
+    o.replay_events = 50;
+    o.queue_limit = 100000;
+    o.access_refresh = 60s;
+    return o;
+  }
+
   explicit EventsHttpTest(std::chrono::seconds token_lifetime = 3600s)
       : db_(test::open_test_database(dir_, 3)),
         account_repository_(db_),
@@ -65,8 +73,7 @@ class EventsHttpTest : public ::testing::Test {
         command_repository_(db_),
         access_repository_(db_),
         signer_(*auth::TokenSigner::from_key(std::string(32, 'k'))),
-        hub_(service::node_access_lookup(access_repository_), clock_, metrics_,
-             service::EventHubOptions{50, 100000, 60s}),
+        hub_(service::node_access_lookup(access_repository_), clock_, metrics_, hub_options()),
         nodes_(node_repository_, messenger_, hub_, clock_, 300s, audit_),
         commands_(command_repository_, node_repository_, account_repository_, messenger_, hub_,
                   clock_, metrics_, {}, audit_),

@@ -30,6 +30,12 @@ MosquittoProcess::MosquittoProcess(std::filesystem::path dir, std::uint16_t port
       << listener_extra;
 }
 
+MosquittoProcess::MosquittoProcess(std::filesystem::path dir, std::uint16_t port,
+                                   WholeConfig config)
+    : dir_(std::move(dir)), port_(port) {
+  std::ofstream(dir_ / "mosquitto.conf") << config.text;
+}
+
 MosquittoProcess::~MosquittoProcess() {
   kill();
 }

@@ -17,6 +17,12 @@ class MosquittoProcess {
   /// Writes `<dir>/mosquitto.conf`: the current user, no persistence, a listener on
   /// 127.0.0.1:`port`, then `listener_extra` (more lines for that listener).
   MosquittoProcess(std::filesystem::path dir, std::uint16_t port, std::string listener_extra);
+  /// A whole configuration, written as given to `<dir>/mosquitto.conf` (e.g. one from
+  /// `broker::render_mosquitto_conf`); `start` waits for `port`.
+  struct WholeConfig {
+    std::string text;
+  };
+  MosquittoProcess(std::filesystem::path dir, std::uint16_t port, WholeConfig config);
   /// Kills the broker.
   ~MosquittoProcess();
   MosquittoProcess(const MosquittoProcess&) = delete;

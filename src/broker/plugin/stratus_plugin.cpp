@@ -90,6 +90,9 @@ struct PluginState {
   struct stat wirepas_stat {};
   bool wirepas_seen = false;
   std::unordered_map<std::string, Holder> holders;  // by client id
+  // Several stratusd share this broker (docs/adr/0021): copy `$` node traffic to
+  // stratus-mirror/…, which shared subscriptions can take.
+  bool cluster_mirror = false;
 };
 
 std::string certificate_cn(const mosquitto* client) {
@@ -361,10 +364,25 @@ void publish_presence(std::string_view node_id, bool connected) {
   }
 }
 
-void publish_subscribed(std::string_view node_id) {
+// `$rest` as stratus-mirror/rest (proto::kClusterMirrorPrefix).
+std::string mirror_topic(std::string_view dollar_topic) {
+  std::string topic(stratus::proto::kClusterMirrorPrefix);
+  topic += dollar_topic.substr(1);
+  return topic;
+}
+
+void publish_subscribed(std::string_view node_id, bool mirror) {
   std::string topic(stratus::proto::kSubscribedTopicPrefix);
   topic += node_id;
   static constexpr std::string_view kPayload = "params/remote";
+  if (mirror) {
+    const std::string copy = mirror_topic(topic);
+    if (mosquitto_broker_publish_copy(nullptr, copy.c_str(), static_cast<int>(kPayload.size()),
+                                      kPayload.data(), 1, false, nullptr) != MOSQ_ERR_SUCCESS) {
+      mosquitto_log_printf(MOSQ_LOG_WARNING, "stratus: mirrored subscription event for %s failed",
+                           std::string(node_id).c_str());
+    }
+  }
   const int rc =
       mosquitto_broker_publish_copy(nullptr, topic.c_str(), static_cast<int>(kPayload.size()),
                                     kPayload.data(), 1, false, nullptr);
@@ -509,7 +527,7 @@ int on_acl_check(int, void* event_data, void* userdata) {
       // stratusd delivers desired state kept while the node was offline once it can
       // receive it (issue 13): the subscription is in place before stratusd hears this.
       if (stratus::proto::is_params_remote(topic, id))
-        publish_subscribed(id);
+        publish_subscribed(id, state.cluster_mirror);
       return MOSQ_ERR_SUCCESS;
     case MOSQ_ACL_READ:
       return under_node_tree(topic, id) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
@@ -521,6 +539,31 @@ int on_acl_check(int, void* event_data, void* userdata) {
     default:
       return MOSQ_ERR_ACL_DENIED;
   }
+}
+
+// A node's publish, after its ACL check allowed it. With `cluster_mirror`, basic-ingest
+// traffic (`$aws/rules/<rule>/node/<id>/…`) is copied to stratus-mirror/aws/rules/…, where
+// the stratusd instances take it through one shared subscription (docs/adr/0021). The
+// node's own rule is checked again here: the copy must never be wider than the ACL.
+int on_message(int, void* event_data, void* userdata) {
+  const auto& state = *static_cast<PluginState*>(userdata);
+  const auto* ev = static_cast<mosquitto_evt_message*>(event_data);
+  if (!state.cluster_mirror || ev->topic == nullptr || ev->topic[0] != '$' ||
+      !has_certificate(ev->client)) {
+    return MOSQ_ERR_SUCCESS;
+  }
+  const char* username = mosquitto_client_username(ev->client);
+  if (username == nullptr || !under_basic_ingest(ev->topic, username))
+    return MOSQ_ERR_SUCCESS;
+  const std::string copy = mirror_topic(ev->topic);
+  const int rc =
+      mosquitto_broker_publish_copy(nullptr, copy.c_str(), static_cast<int>(ev->payloadlen),
+                                    ev->payload, ev->qos, false, nullptr);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    mosquitto_log_printf(MOSQ_LOG_WARNING, "stratus: mirror of %s failed: %s", ev->topic,
+                         mosquitto_strerror(rc));
+  }
+  return MOSQ_ERR_SUCCESS;
 }
 
 int on_disconnect(int, void* event_data, void* userdata) {
@@ -594,6 +637,8 @@ STRATUS_PLUGIN_API int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, 
       ca_file = options[i].value;
     if (key == "wirepas_credentials_file")
       state->wirepas_path = options[i].value;
+    if (key == "cluster_mirror")
+      state->cluster_mirror = std::string_view(options[i].value) == "true";
   }
   if (!ca_file.empty()) {
     FILE* f = std::fopen(ca_file.c_str(), "r");
@@ -630,6 +675,9 @@ STRATUS_PLUGIN_API int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, 
   if (rc == MOSQ_ERR_SUCCESS) {
     rc = mosquitto_callback_register(identifier, MOSQ_EVT_TICK, on_tick, nullptr, state);
   }
+  if (rc == MOSQ_ERR_SUCCESS && state->cluster_mirror) {
+    rc = mosquitto_callback_register(identifier, MOSQ_EVT_MESSAGE, on_message, nullptr, state);
+  }
   if (rc == MOSQ_ERR_SUCCESS) {
     refresh_revoked(*state);
     refresh_file(state->registered);
@@ -647,6 +695,8 @@ STRATUS_PLUGIN_API int mosquitto_plugin_cleanup(void* userdata, struct mosquitto
     mosquitto_callback_unregister(state->id, MOSQ_EVT_ACL_CHECK, on_acl_check, nullptr);
     mosquitto_callback_unregister(state->id, MOSQ_EVT_DISCONNECT, on_disconnect, nullptr);
     mosquitto_callback_unregister(state->id, MOSQ_EVT_TICK, on_tick, nullptr);
+    if (state->cluster_mirror)
+      mosquitto_callback_unregister(state->id, MOSQ_EVT_MESSAGE, on_message, nullptr);
     X509_free(state->stratus_ca);
     delete state;
   }

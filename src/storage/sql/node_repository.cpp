@@ -98,7 +98,7 @@ class Writer final : public NodeWriter {
                                 std::int64_t ms) override {
     auto r = c_.execute(
         "UPDATE nodes SET connected = ?1, connectivity_ms = ?2 WHERE node_id = ?3 AND "
-        "connectivity_ms <= ?2",
+        "(connectivity_ms < ?2 OR (connectivity_ms = ?2 AND connected <> ?1))",
         std::int64_t{connected}, ms, node_id);
     if (!r)
       return fail(r.error());

@@ -55,6 +55,14 @@ TEST(MosquittoConfig, PluginAndAnonymousAccess) {
   EXPECT_TRUE(has_line(conf, "set_tcp_nodelay true"));
   EXPECT_TRUE(has_line(conf, "max_queued_messages 1000000"));
   EXPECT_TRUE(has_line(conf, "max_inflight_messages 65535"));
+  EXPECT_EQ(conf.find("cluster_mirror"), std::string::npos) << "off unless asked for";
+}
+
+// docs/adr/0021: a broker shared by several stratusd copies `$` node traffic for them.
+TEST(MosquittoConfig, ClusterMirrorOnlyWhenAskedFor) {
+  auto s = settings();
+  s.cluster_mirror = true;
+  EXPECT_TRUE(has_line(render_mosquitto_conf(s), "plugin_opt_cluster_mirror true"));
 }
 
 // docs/adr/0014: with a trust directory the device listener uses capath (read at

@@ -7,13 +7,17 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <thread>
 #include <vector>
 
+#include "storage/postgres/cluster_lease.hpp"
 #include "storage/postgres/connection.hpp"
 #include "support/postgres_server.hpp"
 
 namespace stratus::storage::postgres {
 namespace {
+
+using namespace std::chrono_literals;
 
 TEST(ToDollarParams, NumbersPlaceholdersOutsideLiteralsAndComments) {
   int n = 0;
@@ -99,6 +103,58 @@ TEST(PostgresConnection, InstancesMigratingAtOnceApplyEachMigrationOnce) {
   EXPECT_EQ(*(*c)->query_int("SELECT COUNT(*) FROM schema_migrations"),
             static_cast<std::int64_t>(migrations().size()));
   EXPECT_EQ(*(*c)->query_int("SELECT COUNT(*) FROM instance"), 2);
+}
+
+// docs/adr/0021: instance slots are distinct and bounded; exactly one instance leads;
+// the lease moves when its holder stops or loses its connection, and the one that lost
+// its connection takes its slot again.
+TEST(ClusterLease, OneLeadsAndTheLeaseMovesWhenItsHolderGoes) {
+  STRATUS_REQUIRE_POSTGRES(server);
+  auto url = server->create_database();
+  ASSERT_TRUE(url) << url.error().message();
+  MetricsRegistry metrics_a, metrics_b, metrics_rest;
+  auto a = ClusterLease::open(*url, {10, "lease-a", ""}, 50ms, metrics_a);
+  auto b = ClusterLease::open(*url, {10, "lease-b", ""}, 50ms, metrics_b);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ((*a)->slot(), 0u);
+  EXPECT_EQ((*b)->slot(), 1u);
+  {
+    std::vector<std::unique_ptr<ClusterLease>> rest;
+    for (unsigned i = 2; i < kMaxInstances; ++i) {
+      auto more = ClusterLease::open(*url, {10, "lease-more", ""}, 50ms, metrics_rest);
+      ASSERT_TRUE(more) << more.error().message();
+      EXPECT_EQ((*more)->slot(), i);
+      rest.push_back(std::move(*more));
+    }
+    auto full = ClusterLease::open(*url, {10, "lease-full", ""}, 50ms, metrics_rest);
+    ASSERT_FALSE(full);
+    EXPECT_EQ(full.error().code, errc::resource_exhausted);
+  }  // their slots are free again
+
+  (*a)->start();
+  ASSERT_TRUE(test::wait_until([&] { return (*a)->is_leader(); }, 5s));
+  (*b)->start();
+  std::this_thread::sleep_for(200ms);  // b tries a few times, and fails
+  EXPECT_FALSE((*b)->is_leader());
+  EXPECT_NE(metrics_a.render_prometheus().find("stratus_cluster_leader 1"), std::string::npos);
+
+  // The leader's connection dies (a failover, a network loss): b leads; a follows.
+  auto admin = Connection::open(*url, {});
+  ASSERT_TRUE(admin);
+  ASSERT_TRUE((*admin)->exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'lease-a'"));
+  ASSERT_TRUE(test::wait_until([&] { return (*b)->is_leader(); }, 5s));
+  EXPECT_TRUE(test::wait_until([&] { return !(*a)->is_leader(); }, 5s));
+  // a is back on a new session and holds its slot again: a new instance gets slot 2.
+  std::this_thread::sleep_for(300ms);
+  auto c = ClusterLease::open(*url, {10, "lease-c", ""}, 50ms, metrics_rest);
+  ASSERT_TRUE(c);
+  EXPECT_EQ((*c)->slot(), 2u);
+
+  // A leader that stops hands the lease on at the next try.
+  (*b)->stop();
+  EXPECT_TRUE(test::wait_until([&] { return (*a)->is_leader(); }, 5s));
+  (*a)->stop();
 }
 
 }  // namespace

@@ -1,0 +1,299 @@
+#include "link/cluster_relay.hpp"
+
+#include <boost/json.hpp>
+
+#include "log/log.hpp"
+
+namespace stratus::link {
+namespace {
+
+namespace json = boost::json;
+using log::Channel;
+
+constexpr std::string_view kWhatNames[] = {"webhook", "automation"};
+constexpr std::string_view kLimitNames[] = {"login_failures_per_user", "attempts_per_address",
+                                            "codes_per_user"};
+
+// A JSON string literal for `text`, quoted and escaped.
+void append_string(std::string& out, std::string_view text) {
+  out += json::serialize(json::string_view(text.data(), text.size()));
+}
+
+std::string encode_event(const service::EventDraft& e) {
+  std::string out = "{\"kind\":\"";
+  out += proto::rest::to_string(e.kind);
+  out += "\",\"node_id\":";
+  append_string(out, e.node_id);
+  if (!e.user_ids.empty()) {
+    out += ",\"user_ids\":[";
+    for (std::size_t i = 0; i < e.user_ids.size(); ++i) {
+      if (i != 0)
+        out += ',';
+      append_string(out, e.user_ids[i]);
+    }
+    out += ']';
+  }
+  out += ",\"timestamp\":" + std::to_string(e.timestamp_ms);
+  out += ",\"data\":";
+  out += e.data_json;  // the publisher's committed event data: a JSON object's text
+  if (e.access_changed)
+    out += ",\"access_changed\":true";
+  out += '}';
+  return out;
+}
+
+Result<service::EventDraft> parse_event(const json::value& v) {
+  const auto* o = v.if_object();
+  if (o == nullptr)
+    return fail(errc::invalid_argument, "an event is not an object");
+  service::EventDraft e;
+  e.relayed = true;
+  const auto* kind = o->if_contains("kind");
+  const auto parsed_kind = kind != nullptr && kind->is_string()
+                               ? proto::rest::parse_event_kind(std::string_view(kind->get_string()))
+                               : std::nullopt;
+  if (!parsed_kind)
+    return fail(errc::invalid_argument, "an event's kind is missing or unknown");
+  e.kind = *parsed_kind;
+  const auto* node_id = o->if_contains("node_id");
+  if (node_id == nullptr || !node_id->is_string())
+    return fail(errc::invalid_argument, "an event's node_id is not a string");
+  e.node_id = std::string(node_id->get_string());
+  if (const auto* users = o->if_contains("user_ids")) {
+    if (!users->is_array())
+      return fail(errc::invalid_argument, "an event's user_ids is not an array");
+    if (users->get_array().size() > kMaxRelayItems)
+      return fail(errc::invalid_argument, "an event has too many user_ids");
+    for (const auto& u : users->get_array()) {
+      if (!u.is_string())
+        return fail(errc::invalid_argument, "an event's user_ids holds a non-string");
+      e.user_ids.emplace_back(u.get_string());
+    }
+  }
+  const auto* timestamp = o->if_contains("timestamp");
+  if (timestamp == nullptr || !timestamp->is_int64())
+    return fail(errc::invalid_argument, "an event's timestamp is not an integer");
+  e.timestamp_ms = timestamp->get_int64();
+  const auto* data = o->if_contains("data");
+  if (data == nullptr || !data->is_object())
+    return fail(errc::invalid_argument, "an event's data is not an object");
+  e.data_json = json::serialize(*data);
+  if (const auto* changed = o->if_contains("access_changed")) {
+    if (!changed->is_bool())
+      return fail(errc::invalid_argument, "an event's access_changed is not a boolean");
+    e.access_changed = changed->get_bool();
+  }
+  return e;
+}
+
+Result<std::pair<service::Cached, std::string>> parse_change(const json::value& v) {
+  const auto* o = v.if_object();
+  if (o == nullptr)
+    return fail(errc::invalid_argument, "a change is not an object");
+  const auto* what = o->if_contains("what");
+  const auto* id = o->if_contains("id");
+  if (what == nullptr || !what->is_string() || id == nullptr || !id->is_string())
+    return fail(errc::invalid_argument, "a change needs a string what and id");
+  for (std::size_t i = 0; i < std::size(kWhatNames); ++i) {
+    if (what->get_string() == kWhatNames[i])
+      return std::pair{static_cast<service::Cached>(i), std::string(id->get_string())};
+  }
+  return fail(errc::invalid_argument, "a change names an unknown kind of row");
+}
+
+Result<RelayMessage::RateCount> parse_rate(const json::value& v) {
+  const auto* o = v.if_object();
+  if (o == nullptr)
+    return fail(errc::invalid_argument, "a rate count is not an object");
+  const auto* limit = o->if_contains("limit");
+  const auto* key = o->if_contains("key");
+  const auto* reset = o->if_contains("reset");
+  if (limit == nullptr || !limit->is_string() || key == nullptr || !key->is_string() ||
+      (reset != nullptr && !reset->is_bool())) {
+    return fail(errc::invalid_argument, "a rate count needs a string limit and key");
+  }
+  for (std::size_t i = 0; i < std::size(kLimitNames); ++i) {
+    if (limit->get_string() == kLimitNames[i]) {
+      return RelayMessage::RateCount{static_cast<service::RateLimit>(i),
+                                     std::string(key->get_string()),
+                                     reset != nullptr && reset->get_bool()};
+    }
+  }
+  return fail(errc::invalid_argument, "a rate count names an unknown limit");
+}
+
+}  // namespace
+
+std::vector<RelayBatch> encode_relay_events(const std::vector<service::EventDraft>& events,
+                                            std::size_t max_bytes, std::size_t& too_large) {
+  static constexpr std::string_view kHead = "{\"events\":[";
+  static constexpr std::string_view kTail = "]}";
+  std::vector<RelayBatch> messages;
+  RelayBatch current;
+  for (const auto& e : events) {
+    std::string item = encode_event(e);
+    if (kHead.size() + item.size() + kTail.size() > max_bytes) {
+      ++too_large;
+      continue;
+    }
+    if (current.events != 0 &&
+        current.payload.size() + 1 + item.size() + kTail.size() > max_bytes) {
+      current.payload += kTail;
+      messages.push_back(std::move(current));
+      current = RelayBatch{};
+    }
+    current.payload += current.events == 0 ? kHead : std::string_view(",");
+    current.payload += item;
+    ++current.events;
+  }
+  if (current.events != 0) {
+    current.payload += kTail;
+    messages.push_back(std::move(current));
+  }
+  return messages;
+}
+
+std::string encode_relay_change(service::Cached what, std::string_view id) {
+  std::string out = "{\"changed\":[{\"what\":\"";
+  out += kWhatNames[static_cast<std::size_t>(what)];
+  out += "\",\"id\":";
+  append_string(out, id);
+  out += "}]}";
+  return out;
+}
+
+std::string encode_relay_rate(service::RateLimit limit, std::string_view key, bool reset) {
+  std::string out = "{\"rates\":[{\"limit\":\"";
+  out += kLimitNames[static_cast<std::size_t>(limit)];
+  out += "\",\"key\":";
+  append_string(out, key);
+  out += reset ? ",\"reset\":true}]}" : ",\"reset\":false}]}";
+  return out;
+}
+
+Result<RelayMessage> parse_relay_message(std::string_view payload) {
+  boost::system::error_code ec;
+  json::parse_options options;
+  options.max_depth = 64;
+  const json::value v = json::parse(json::string_view(payload.data(), payload.size()), ec,
+                                    json::storage_ptr(), options);
+  if (ec)
+    return fail(errc::invalid_argument, "relay message is not JSON: " + ec.message());
+  const auto* o = v.if_object();
+  if (o == nullptr)
+    return fail(errc::invalid_argument, "relay message is not a JSON object");
+  const auto* events = o->if_contains("events");
+  const auto* changed = o->if_contains("changed");
+  const auto* rates = o->if_contains("rates");
+  if ((events != nullptr && !events->is_array()) || (changed != nullptr && !changed->is_array()) ||
+      (rates != nullptr && !rates->is_array()) ||
+      (events == nullptr && changed == nullptr && rates == nullptr)) {
+    return fail(errc::invalid_argument, "relay message has no events, changed or rates array");
+  }
+  RelayMessage message;
+  if (events != nullptr) {
+    if (events->get_array().size() > kMaxRelayItems)
+      return fail(errc::invalid_argument, "relay message carries too many events");
+    message.events.reserve(events->get_array().size());
+    for (const auto& item : events->get_array()) {
+      auto e = parse_event(item);
+      if (!e)
+        return fail(e.error());
+      message.events.push_back(std::move(*e));
+    }
+  }
+  if (changed != nullptr) {
+    if (changed->get_array().size() > kMaxRelayItems)
+      return fail(errc::invalid_argument, "relay message carries too many changes");
+    for (const auto& item : changed->get_array()) {
+      auto c = parse_change(item);
+      if (!c)
+        return fail(c.error());
+      message.changes.push_back(std::move(*c));
+    }
+  }
+  if (rates != nullptr) {
+    if (rates->get_array().size() > kMaxRelayItems)
+      return fail(errc::invalid_argument, "relay message carries too many rate counts");
+    for (const auto& item : rates->get_array()) {
+      auto r = parse_rate(item);
+      if (!r)
+        return fail(r.error());
+      message.rates.push_back(std::move(*r));
+    }
+  }
+  return message;
+}
+
+ClusterRelay::ClusterRelay(mqtt::Client& client, service::EventHub& hub, unsigned slot,
+                           MetricsRegistry& metrics, Handlers handlers)
+    : client_(client),
+      hub_(hub),
+      topic_(std::string(kClusterTopicPrefix) + std::to_string(slot)),
+      handlers_(std::move(handlers)),
+      sent_(metrics.counter("stratus_cluster_relay_sent_total",
+                            "Events and change notices sent to the other instances.")),
+      received_(metrics.counter("stratus_cluster_relay_received_total",
+                                "Events and change notices received from the other instances.")),
+      dropped_unsent_(metrics.counter("stratus_cluster_relay_dropped_total",
+                                      "Relay messages or events not sent or not taken, by reason.",
+                                      {{"reason", "unsent"}})),
+      dropped_too_large_(metrics.counter(
+          "stratus_cluster_relay_dropped_total",
+          "Relay messages or events not sent or not taken, by reason.", {{"reason", "too_large"}})),
+      dropped_malformed_(
+          metrics.counter("stratus_cluster_relay_dropped_total",
+                          "Relay messages or events not sent or not taken, by reason.",
+                          {{"reason", "malformed"}})) {
+  client_.subscribe(std::string(kClusterTopicFilter), 1);
+}
+
+void ClusterRelay::send(const std::string& payload, std::size_t items) {
+  if (auto r = client_.publish(topic_, payload, 1, false); !r) {
+    dropped_unsent_.inc(items);
+    log::debug(Channel::link, "cluster relay: {} item(s) not sent: {}", items, r.error().message());
+    return;
+  }
+  sent_.inc(items);
+}
+
+void ClusterRelay::forward(const std::vector<service::EventDraft>& events) {
+  std::size_t too_large = 0;
+  const auto messages = encode_relay_events(events, kMaxRelayMessageBytes, too_large);
+  dropped_too_large_.inc(too_large);
+  for (const auto& m : messages)
+    send(m.payload, m.events);
+}
+
+void ClusterRelay::changed(service::Cached what, std::string_view id) {
+  send(encode_relay_change(what, id), 1);
+}
+
+void ClusterRelay::counted(service::RateLimit limit, std::string_view key, bool reset) {
+  send(encode_relay_rate(limit, key, reset), 1);
+}
+
+void ClusterRelay::on_message(const mqtt::Message& message) {
+  if (message.topic == topic_)
+    return;  // this instance's own
+  auto decoded = parse_relay_message(message.payload);
+  if (!decoded) {
+    dropped_malformed_.inc();
+    log::warn(Channel::link, "cluster relay: dropped a message on {}: {}", message.topic,
+              decoded.error().message());
+    return;
+  }
+  received_.inc(decoded->events.size() + decoded->changes.size() + decoded->rates.size());
+  if (!decoded->events.empty())
+    hub_.publish(std::move(decoded->events));
+  for (auto& [what, id] : decoded->changes) {
+    if (handlers_.changed)
+      handlers_.changed(what, std::move(id));
+  }
+  for (auto& r : decoded->rates) {
+    if (handlers_.counted)
+      handlers_.counted(r.limit, std::move(r.key), r.reset);
+  }
+}
+
+}  // namespace stratus::link

@@ -1,0 +1,132 @@
+#pragma once
+/// @file
+/// The relay between the instances of a cluster (issue 23,
+/// docs/adr/0021-several-instances.md), carried by the broker they share: every
+/// instance publishes the events it committed, notices of changed webhooks and
+/// automations, and its rate-limit counts, on `$stratus/cluster/<slot>`, and subscribes (unshared)
+/// to
+/// `$stratus/cluster/+`. What it receives from the others goes to its event hub as
+/// relayed events (its WebSocket streams see them; its webhooks, automations and alert
+/// mail do not, since they ran where the event was produced) and to its caches.
+///
+/// The wire form, JSON, one message per batch:
+///   {"events":[{"kind":"params","node_id":"…","user_ids":["…"],"timestamp":1700000000000,
+///               "data":{…},"access_changed":false}, …]}
+///   {"changed":[{"what":"webhook"|"automation","id":"…"}]}
+///   {"rates":[{"limit":"login_failures_per_user"|"attempts_per_address"|"codes_per_user",
+///              "key":"…","reset":false}]}
+/// `user_ids` and `access_changed` are optional (empty, false). The backend user alone
+/// may publish under `$stratus/` (the plugin's ACL); what arrives is still parsed as
+/// outside input.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/metrics.hpp"
+#include "mqtt/client.hpp"
+#include "service/cluster.hpp"
+#include "service/event_hub.hpp"
+#include "service/events.hpp"
+
+namespace stratus::link {
+
+/// Instance `n` publishes on `$stratus/cluster/<n>`.
+inline constexpr std::string_view kClusterTopicPrefix = "$stratus/cluster/";
+/// The unshared subscription every instance holds.
+inline constexpr std::string_view kClusterTopicFilter = "$stratus/cluster/+";
+/// Events or changes one relay message may carry.
+inline constexpr std::size_t kMaxRelayItems = 10000;
+/// Largest relay message a sender builds: a bigger batch is split. One event larger than
+/// this on its own is not relayed (and counted).
+inline constexpr std::size_t kMaxRelayMessageBytes = 128 * 1024;
+
+/// One relay message, decoded. `events` have `relayed` set.
+struct RelayMessage {
+  std::vector<service::EventDraft> events;
+  std::vector<std::pair<service::Cached, std::string>> changes;
+  struct RateCount {
+    service::RateLimit limit = service::RateLimit::login_failures_per_user;
+    std::string key;
+    bool reset = false;
+  };
+  std::vector<RateCount> rates;
+};
+
+/// One relay message and how many events it carries.
+struct RelayBatch {
+  std::string payload;
+  std::size_t events = 0;
+};
+
+/// The messages that carry `events` in order, each at most `max_bytes` long; an event
+/// that does not fit in one message alone is left out and counted in `too_large`. Pure.
+[[nodiscard]] std::vector<RelayBatch> encode_relay_events(
+    const std::vector<service::EventDraft>& events, std::size_t max_bytes, std::size_t& too_large);
+/// The message that carries one change notice. Pure.
+[[nodiscard]] std::string encode_relay_change(service::Cached what, std::string_view id);
+/// The message that carries one rate-limit count (or reset). Pure.
+[[nodiscard]] std::string encode_relay_rate(service::RateLimit limit, std::string_view key,
+                                            bool reset);
+/// Decodes a relay message. Errors (errc::invalid_argument, with what is wrong): not a
+/// JSON object; none of `events`, `changed` and `rates` present, or one of them not an
+/// array; more than `kMaxRelayItems` items in one; an event without a known `kind`, a
+/// string `node_id`, an integer `timestamp`, an object `data`, or with `user_ids` not an
+/// array of strings; a change with an unknown `what` or no string `id`; a rate count with
+/// an unknown `limit`, no string `key` or a `reset` that is not a boolean. Pure;
+/// thread-safe.
+Result<RelayMessage> parse_relay_message(std::string_view payload);
+
+/// Implements `ChangeNotices` and `RateShare`, and takes the hub's locally produced
+/// events (`EventHubOptions::relay` calls `forward`). `forward`, `changed` and `counted`
+/// are thread-safe and never block (an MQTT publish is queued by the client); while the broker is
+/// unreachable the relay drops what it cannot send, and counts it: the other instances'
+/// streams miss those events (their clients resync when they notice a gap).
+///
+/// Metrics: `stratus_cluster_relay_sent_total`, `stratus_cluster_relay_received_total`
+/// (events and notices), `stratus_cluster_relay_dropped_total{reason}` (`unsent`: the
+/// broker was unreachable, `too_large`, `malformed`: a message that did not parse).
+class ClusterRelay final : public service::ChangeNotices, public service::RateShare {
+ public:
+  /// What to do with what another instance sent besides events. Both run on the link
+  /// executor, so they must not block (post database work to the blocking pool).
+  struct Handlers {
+    std::function<void(service::Cached what, std::string id)> changed;
+    std::function<void(service::RateLimit limit, std::string key, bool reset)> counted;
+  };
+
+  /// Subscribes to `kClusterTopicFilter` (kept across reconnects by the client).
+  /// `slot` is this instance's (`ClusterLease::slot`). `client`, `hub` and `metrics`
+  /// must outlive the relay.
+  ClusterRelay(mqtt::Client& client, service::EventHub& hub, unsigned slot,
+               MetricsRegistry& metrics, Handlers handlers);
+
+  /// Sends `events`, produced and committed here, to the other instances.
+  void forward(const std::vector<service::EventDraft>& events);
+  void changed(service::Cached what, std::string_view id) override;
+  void counted(service::RateLimit limit, std::string_view key, bool reset) override;
+
+  /// A message on `$stratus/cluster/…`, from the link executor (`NodeLinkCluster::relay`).
+  /// This instance's own messages are ignored.
+  void on_message(const mqtt::Message& message);
+
+ private:
+  void send(const std::string& payload, std::size_t items);
+
+  mqtt::Client& client_;
+  service::EventHub& hub_;
+  std::string topic_;  // this instance's
+  Handlers handlers_;
+  Counter& sent_;
+  Counter& received_;
+  Counter& dropped_unsent_;
+  Counter& dropped_too_large_;
+  Counter& dropped_malformed_;
+};
+
+}  // namespace stratus::link

@@ -1,0 +1,358 @@
+// The relay between the instances of a cluster (docs/adr/0021): the codec at its
+// boundaries (every error, splitting by size, an event too large alone), the event hub's
+// id slots (ids never collide across instances; a stream resuming with another
+// instance's id is told to resync), relayed events reaching streams but not the
+// consumers that act, and `ClusterRelay` over a recording MQTT client.
+// How: pure functions; the real EventHub with a fixed access lookup; a fake mqtt::Client.
+#include "link/cluster_relay.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <mutex>
+
+#include "core/clock.hpp"
+#include "core/metrics.hpp"
+
+namespace stratus::link {
+namespace {
+
+namespace rest = proto::rest;
+using namespace std::chrono_literals;
+using service::Cached;
+using service::EventDraft;
+using service::EventHub;
+using service::EventHubOptions;
+using service::EventPtr;
+
+EventDraft draft(std::string node_id, std::string data = R"({"payload":{"L":{"P":true}}})") {
+  EventDraft e;
+  e.kind = rest::EventKind::params;
+  e.node_id = std::move(node_id);
+  e.timestamp_ms = 1700000000000;
+  e.data_json = std::move(data);
+  return e;
+}
+
+TEST(RelayCodec, EventsRoundTripWithEveryField) {
+  EventDraft e = draft("n\"1");
+  e.kind = rest::EventKind::mapping;
+  e.user_ids = {"u1", "u\\2"};
+  e.access_changed = true;
+  e.data_json = R"({"role":"primary","previous_role":null})";
+  std::size_t too_large = 0;
+  const auto batches = encode_relay_events({e, draft("n2")}, kMaxRelayMessageBytes, too_large);
+  ASSERT_EQ(batches.size(), 1u);
+  EXPECT_EQ(batches[0].events, 2u);
+  EXPECT_EQ(too_large, 0u);
+  auto parsed = parse_relay_message(batches[0].payload);
+  ASSERT_TRUE(parsed) << parsed.error().message();
+  ASSERT_EQ(parsed->events.size(), 2u);
+  const auto& back = parsed->events[0];
+  EXPECT_TRUE(back.relayed);
+  EXPECT_EQ(back.kind, rest::EventKind::mapping);
+  EXPECT_EQ(back.node_id, "n\"1");
+  EXPECT_EQ(back.user_ids, (std::vector<std::string>{"u1", "u\\2"}));
+  EXPECT_EQ(back.timestamp_ms, 1700000000000);
+  EXPECT_EQ(boost::json::parse(back.data_json), boost::json::parse(e.data_json));
+  EXPECT_TRUE(back.access_changed);
+  EXPECT_TRUE(parsed->events[1].user_ids.empty());
+  EXPECT_FALSE(parsed->events[1].access_changed);
+}
+
+TEST(RelayCodec, BatchesSplitAtTheSizeLimitAndAnOversizedEventIsLeftOut) {
+  const std::string big = R"({"payload":")" + std::string(300, 'x') + R"("})";
+  std::vector<EventDraft> events;
+  for (int i = 0; i < 10; ++i)
+    events.push_back(draft("n" + std::to_string(i), big));
+  events.insert(events.begin() + 5, draft("huge", R"({"p":")" + std::string(5000, 'y') + R"("})"));
+  std::size_t too_large = 0;
+  const auto batches = encode_relay_events(events, 1024, too_large);
+  EXPECT_EQ(too_large, 1u);
+  std::size_t total = 0;
+  std::vector<std::string> order;
+  for (const auto& b : batches) {
+    EXPECT_LE(b.payload.size(), 1024u);
+    auto parsed = parse_relay_message(b.payload);
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->events.size(), b.events);
+    for (const auto& e : parsed->events)
+      order.push_back(e.node_id);
+    total += b.events;
+  }
+  EXPECT_EQ(total, 10u);
+  EXPECT_GT(batches.size(), 1u);
+  EXPECT_EQ(order.front(), "n0");
+  EXPECT_EQ(order.back(), "n9");
+  EXPECT_TRUE(encode_relay_events({}, 1024, too_large).empty());
+}
+
+TEST(RelayCodec, ChangesRoundTrip) {
+  for (const auto what : {Cached::webhook, Cached::automation}) {
+    auto parsed = parse_relay_message(encode_relay_change(what, "id-\"1"));
+    ASSERT_TRUE(parsed);
+    ASSERT_EQ(parsed->changes.size(), 1u);
+    EXPECT_EQ(parsed->changes[0].first, what);
+    EXPECT_EQ(parsed->changes[0].second, "id-\"1");
+    EXPECT_TRUE(parsed->events.empty());
+  }
+}
+
+TEST(RelayCodec, RateCountsRoundTrip) {
+  using service::RateLimit;
+  for (const auto limit : {RateLimit::login_failures_per_user, RateLimit::attempts_per_address,
+                           RateLimit::codes_per_user}) {
+    for (const bool reset : {false, true}) {
+      auto parsed = parse_relay_message(encode_relay_rate(limit, "a\"b@example.com", reset));
+      ASSERT_TRUE(parsed);
+      ASSERT_EQ(parsed->rates.size(), 1u);
+      EXPECT_EQ(parsed->rates[0].limit, limit);
+      EXPECT_EQ(parsed->rates[0].key, "a\"b@example.com");
+      EXPECT_EQ(parsed->rates[0].reset, reset);
+    }
+  }
+  auto no_reset = parse_relay_message(R"({"rates":[{"limit":"codes_per_user","key":"k"}]})");
+  ASSERT_TRUE(no_reset);
+  EXPECT_FALSE(no_reset->rates.at(0).reset);
+}
+
+TEST(RelayCodec, EveryMalformedMessageIsRefused) {
+  const std::string ok_event = R"({"kind":"alert","node_id":"n","timestamp":1,"data":{}})";
+  ASSERT_TRUE(parse_relay_message(R"({"events":[)" + ok_event + "]}"));
+  std::string too_many = R"({"events":[)";
+  for (std::size_t i = 0; i <= kMaxRelayItems; ++i)
+    too_many += (i == 0 ? "" : ",") + ok_event;
+  too_many += "]}";
+  for (
+      const std::string& bad : std::vector<std::string>{
+          std::string("not json"),
+          std::string("[]"),
+          std::string("{}"),
+          std::string(R"({"events":{}})"),
+          std::string(R"({"changed":"x"})"),
+          std::string(R"({"events":[1]})"),
+          std::string(R"({"events":[{"node_id":"n","timestamp":1,"data":{}}]})"),
+          std::string(R"({"events":[{"kind":"nope","node_id":"n","timestamp":1,"data":{}}]})"),
+          std::string(R"({"events":[{"kind":"alert","node_id":1,"timestamp":1,"data":{}}]})"),
+          std::string(R"({"events":[{"kind":"alert","node_id":"n","timestamp":"1","data":{}}]})"),
+          std::string(R"({"events":[{"kind":"alert","node_id":"n","timestamp":1.5,"data":{}}]})"),
+          std::string(
+              R"({"events":[{"kind":"alert","node_id":"n","timestamp":18446744073709551615,"data":{}}]})"),
+          std::string(R"({"events":[{"kind":"alert","node_id":"n","timestamp":1,"data":"x"}]})"),
+          std::string(R"({"events":[{"kind":"alert","node_id":"n","timestamp":1}]})"),
+          std::string(
+              R"({"events":[{"kind":"alert","node_id":"n","timestamp":1,"data":{},"user_ids":"u"}]})"),
+          std::string(
+              R"({"events":[{"kind":"alert","node_id":"n","timestamp":1,"data":{},"user_ids":[1]}]})"),
+          std::string(
+              R"({"events":[{"kind":"alert","node_id":"n","timestamp":1,"data":{},"access_changed":1}]})"),
+          std::string(R"({"changed":[{"what":"group","id":"1"}]})"),
+          std::string(R"({"changed":[{"what":"webhook"}]})"),
+          std::string(R"({"changed":[{"what":"webhook","id":7}]})"),
+          std::string(R"({"changed":[[]]})"),
+          std::string(R"({"rates":{}})"),
+          std::string(R"({"rates":[1]})"),
+          std::string(R"({"rates":[{"limit":"logins","key":"k"}]})"),
+          std::string(R"({"rates":[{"limit":"codes_per_user"}]})"),
+          std::string(R"({"rates":[{"limit":"codes_per_user","key":1}]})"),
+          std::string(R"({"rates":[{"limit":"codes_per_user","key":"k","reset":"yes"}]})"),
+          too_many,
+      }) {
+    auto parsed = parse_relay_message(bad);
+    ASSERT_FALSE(parsed) << bad.substr(0, 200);
+    EXPECT_EQ(parsed.error().code, errc::invalid_argument);
+  }
+}
+
+// The hub of one instance, every user seeing every node.
+struct Hub {
+  explicit Hub(EventHubOptions options)
+      : clock(std::chrono::system_clock::time_point(1700000000000ms)),
+        hub(
+            [](std::string_view) -> Result<std::vector<std::string>> {
+              return std::vector<std::string>{"n1", "n2"};
+            },
+            clock, metrics, std::move(options)) {
+    hub.start();
+  }
+  ~Hub() { hub.stop(); }
+  ManualClock clock;
+  MetricsRegistry metrics;
+  EventHub hub;
+};
+
+void collect(std::vector<EventPtr>& into, std::mutex& m, const EventPtr& e) {
+  std::lock_guard lock(m);
+  into.push_back(e);
+}
+
+TEST(RelayHub, IdsOfEachSlotNeverMeetAndAStreamResumingElsewhereResyncs) {
+  EventHubOptions slot1;
+  slot1.id_stride = 16;
+  slot1.id_slot = 1;
+  EventHubOptions slot2 = slot1;
+  slot2.id_slot = 2;
+  Hub a(slot1);
+  Hub b(slot2);
+  a.hub.publish({draft("n1"), draft("n2")});
+  b.hub.publish({draft("n1")});
+  ASSERT_TRUE(a.hub.flush(5s));
+  ASSERT_TRUE(b.hub.flush(5s));
+  const auto last_a = a.hub.last_event_id();
+  const auto last_b = b.hub.last_event_id();
+  EXPECT_EQ(last_a % 16, 1u);
+  EXPECT_EQ(last_b % 16, 2u);
+  EXPECT_GT(last_a, 1700000000000ull * 1000);
+
+  // Resuming on A with A's own id: a replay, no resync. With B's id: a resync.
+  std::mutex m;
+  std::vector<EventPtr> got;
+  rest::EventFilter own;
+  own.last_event_id = last_a - 16;
+  auto sub = a.hub.subscribe("u", own, [&](const EventPtr& e) {
+    collect(got, m, e);
+    return true;
+  });
+  ASSERT_TRUE(sub);
+  {
+    std::lock_guard lock(m);
+    ASSERT_EQ(got.size(), 2u);  // the last event, then ready
+    EXPECT_EQ(got[0]->id, last_a);
+    EXPECT_NE(got[1]->text.find("\"ready\""), std::string::npos);
+    got.clear();
+  }
+  rest::EventFilter foreign;
+  foreign.last_event_id = last_b;
+  auto other = a.hub.subscribe("u", foreign, [&](const EventPtr& e) {
+    collect(got, m, e);
+    return true;
+  });
+  ASSERT_TRUE(other);
+  std::lock_guard lock(m);
+  ASSERT_FALSE(got.empty());
+  EXPECT_NE(got[0]->text.find("resync"), std::string::npos) << got[0]->text;
+  EXPECT_NE(got[0]->text.find("another instance"), std::string::npos) << got[0]->text;
+}
+
+TEST(RelayHub, RelayedEventsReachStreamsButNotConsumersAndAreNotSentBack) {
+  std::mutex m;
+  std::vector<std::vector<EventDraft>> forwarded;
+  EventHubOptions options;
+  options.relay = [&](const std::vector<EventDraft>& drafts) {
+    std::lock_guard lock(m);
+    forwarded.push_back(drafts);
+  };
+  Hub h(options);
+  std::vector<EventPtr> stream;
+  std::vector<EventPtr> consumer;
+  auto s = h.hub.subscribe("u", {}, [&](const EventPtr& e) {
+    collect(stream, m, e);
+    return true;
+  });
+  ASSERT_TRUE(s);
+  auto c = h.hub.subscribe_all({}, [&](const EventPtr& e) {
+    collect(consumer, m, e);
+    return true;
+  });
+  auto local = draft("n1");
+  auto relayed = draft("n2");
+  relayed.relayed = true;
+  h.hub.publish({local});
+  h.hub.publish({relayed});
+  ASSERT_TRUE(h.hub.flush(5s));
+  std::lock_guard lock(m);
+  ASSERT_EQ(forwarded.size(), 1u) << "only the local batch goes to the other instances";
+  EXPECT_EQ(forwarded[0].at(0).node_id, "n1");
+  ASSERT_EQ(consumer.size(), 1u);
+  EXPECT_EQ(consumer[0]->node_id, "n1");
+  std::vector<std::string> streamed;
+  for (const auto& e : stream) {
+    if (e->id != 0)
+      streamed.push_back(e->node_id);
+  }
+  EXPECT_EQ(streamed, (std::vector<std::string>{"n1", "n2"}));
+}
+
+// Records publications and subscriptions; `connected` decides whether a publish works.
+class RecordingClient final : public mqtt::Client {
+ public:
+  void on_message(std::function<void(const mqtt::Message&)>) override {}
+  void on_connection(std::function<void(bool, const std::string&)>) override {}
+  void subscribe(std::string filter, int) override { filters.push_back(std::move(filter)); }
+  Result<void> publish(std::string_view topic, std::string_view payload, int qos,
+                       bool retain) override {
+    if (!up)
+      return fail(errc::unavailable, "not connected");
+    sent.push_back({std::string(topic), std::string(payload), qos, retain});
+    return {};
+  }
+  bool flush(std::chrono::steady_clock::time_point) override { return true; }
+  [[nodiscard]] bool connected() const override { return up; }
+  Result<void> start() override { return {}; }
+  void stop() override {}
+
+  struct Sent {
+    std::string topic;
+    std::string payload;
+    int qos;
+    bool retain;
+  };
+  std::vector<std::string> filters;
+  std::vector<Sent> sent;
+  bool up = true;
+};
+
+TEST(ClusterRelayTest, SendsOnItsSlotTopicTakesOthersAndIgnoresItsOwn) {
+  RecordingClient client;
+  ClusterRelay* relay_ptr = nullptr;
+  EventHubOptions options;
+  options.relay = [&](const std::vector<EventDraft>& d) { relay_ptr->forward(d); };
+  Hub h(options);
+  std::vector<std::pair<Cached, std::string>> changes;
+  std::vector<std::string> counted;
+  ClusterRelay::Handlers handlers;
+  handlers.changed = [&](Cached what, std::string id) { changes.emplace_back(what, id); };
+  handlers.counted = [&](service::RateLimit, std::string key, bool reset) {
+    counted.push_back(key + (reset ? " reset" : ""));
+  };
+  ClusterRelay relay(client, h.hub, 3, h.metrics, std::move(handlers));
+  relay_ptr = &relay;
+  ASSERT_EQ(client.filters, (std::vector<std::string>{std::string(kClusterTopicFilter)}));
+
+  h.hub.publish({draft("n1")});
+  relay.changed(Cached::automation, "auto-1");
+  ASSERT_EQ(client.sent.size(), 2u);
+  EXPECT_EQ(client.sent[0].topic, "$stratus/cluster/3");
+  EXPECT_EQ(client.sent[0].qos, 1);
+  EXPECT_FALSE(client.sent[0].retain);
+  EXPECT_TRUE(parse_relay_message(client.sent[0].payload));
+
+  // Its own messages come back from the broker: ignored. Another instance's: taken.
+  relay.on_message({"$stratus/cluster/3", client.sent[1].payload, 1, false});
+  EXPECT_TRUE(changes.empty());
+  relay.on_message({"$stratus/cluster/5", client.sent[1].payload, 1, false});
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].second, "auto-1");
+  relay.counted(service::RateLimit::attempts_per_address, "10.0.0.1", false);
+  relay.on_message({"$stratus/cluster/5", client.sent.back().payload, 1, false});
+  EXPECT_EQ(counted, (std::vector<std::string>{"10.0.0.1"}));
+  relay.on_message({"$stratus/cluster/5", "garbage", 1, false});
+  const auto sent_before = client.sent.size();
+  relay.on_message({"$stratus/cluster/5", client.sent[0].payload, 1, false});
+  ASSERT_TRUE(h.hub.flush(5s));
+  EXPECT_EQ(client.sent.size(), sent_before) << "a relayed event went back out";
+
+  // A broker that is away: the events stay local, and the loss is counted.
+  client.up = false;
+  h.hub.publish({draft("n2")});
+  const auto text = h.metrics.render_prometheus();
+  EXPECT_NE(text.find(R"(stratus_cluster_relay_dropped_total{reason="unsent"} 1)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(stratus_cluster_relay_dropped_total{reason="malformed"} 1)"),
+            std::string::npos);
+  EXPECT_NE(text.find("stratus_cluster_relay_received_total 3"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace stratus::link
