@@ -104,6 +104,8 @@ int main(int argc, char** argv) {
   ingest_cmd->add_option("--backend-password-file", ingest.backend_password_file,
                          "pki/backend.secret of the data dir");
   ingest_cmd->add_option("--mapped-dir", ingest.mapped_dir, "Probe node credentials (node 0)");
+  ingest_cmd->add_option("--other-server", ingest.other_servers,
+                         "Another instance of a cluster sharing the ingest (repeatable)");
   ingest_cmd->add_option("--probe-rate", ingest.probe_rate, "Probe reports per second")
       ->check(CLI::Range(0.1, 1000.0))
       ->capture_default_str();

@@ -523,6 +523,38 @@ Result<ServerCounters> server_counters(client::Session& session) {
   return c;
 }
 
+// A session on every instance of a cluster: `target` and `others`.
+Result<std::vector<client::Session>> cluster_sessions(const Target& target,
+                                                      const std::vector<std::string>& others) {
+  std::vector<client::Session> sessions;
+  Target t = target;
+  for (std::size_t i = 0; i <= others.size(); ++i) {
+    if (i > 0)
+      t.server = others[i - 1];
+    auto s = open_session(t);
+    if (!s)
+      return fail(std::move(s).error());
+    sessions.push_back(std::move(*s));
+  }
+  return sessions;
+}
+
+// The counters of every instance, added up.
+Result<ServerCounters> server_counters(std::vector<client::Session>& sessions) {
+  ServerCounters sum;
+  for (auto& session : sessions) {
+    auto c = server_counters(session);
+    if (!c)
+      return fail(std::move(c).error());
+    sum.events += c->events;
+    sum.params += c->params;
+    sum.queue_depth += c->queue_depth;
+    sum.batches += c->batches;
+    sum.dropped += c->dropped;
+  }
+  return sum;
+}
+
 }  // namespace
 
 // -----------------------------------------------------------------------------------------
@@ -657,7 +689,7 @@ Result<ScenarioOutput> run_ingest(const IngestArgs& args) {
   }
   note("stratusd phase: " + std::to_string(args.count) +
        " nodes to :" + std::to_string(args.target.mqtt_port));
-  auto metrics_session = open_session(args.target);
+  auto metrics_session = cluster_sessions(args.target, args.other_servers);
   if (!metrics_session) {
     return fail(std::move(metrics_session).error());
   }
@@ -665,7 +697,7 @@ Result<ScenarioOutput> run_ingest(const IngestArgs& args) {
   if (!swarm.wait_all_connected(120s)) {
     return fail(errc::timeout, "stratusd phase: not every node connected");
   }
-  auto steering_session = open_session(args.target);
+  auto steering_session = cluster_sessions(args.target, args.other_servers);
   if (!steering_session) {
     return fail(std::move(steering_session).error());
   }
@@ -753,6 +785,7 @@ Result<ScenarioOutput> run_ingest(const IngestArgs& args) {
                         {"flow_control", steering.summary()},
                         {"swarm", swarm_json(*report)}};
   out.results = {{"updates_per_s", rounded(updates, 0)},
+                 {"instances", args.other_servers.size() + 1},
                  {"p50_ms", rounded(probe_stats.p50_ms)},
                  {"p99_ms", rounded(probe_stats.p99_ms)},
                  {"raw_broker_msgs_per_s", raw_rate},

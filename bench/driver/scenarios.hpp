@@ -66,6 +66,9 @@ struct IngestArgs {
   double backlog_limit = 600;
   /// Flow control, stratusd phase: reports sent and not yet committed, at most.
   double committed_backlog_limit = 20000;
+  /// More instances of a cluster sharing the ingest (docs/scale-out.md), as URLs: their
+  /// /metrics are added to `target`'s.
+  std::vector<std::string> other_servers;
 };
 
 /// Two phases with the same swarm load (as fast as the consumer behind the broker takes it,
