@@ -129,11 +129,34 @@ struct AccessRemoved {
   std::int64_t commands_cancelled = 0;  ///< pending command requests now `cancelled`
 };
 
+/// What the ingest writer reads of one node at the start of a batch.
+struct NodeBatchRow {
+  std::string node_id;
+  std::optional<std::string> params;  ///< the reported params document, if any
+  std::string time_series_params;     ///< as `NodeWriter::time_series_params`
+};
+
+/// One node's params document to store (`NodeWriter::put_params_many`).
+struct ParamsWrite {
+  std::string node_id;
+  std::string json;
+  std::int64_t ms = 0;
+};
+
 /// Writes inside one transaction (see `NodeRepository::write`). Valid only
 /// during the callback. Every method may fail with errc::unavailable.
 class NodeWriter {
  public:
   virtual ~NodeWriter() = default;
+  /// The ingest writer's batch (issue 23 item 4): creates the rows of `node_ids` that
+  /// are missing (`ensure_node`) and returns every one's params and time-series params,
+  /// in no particular order. The default calls the single-node methods; a backend where
+  /// a statement is a network round trip (PostgreSQL) does it in two statements.
+  virtual Result<std::vector<NodeBatchRow>> prepare_batch(std::span<const std::string> node_ids,
+                                                          std::int64_t now_at);
+  /// `put_params` for each of `writes` (node ids distinct); the default calls it one by
+  /// one, PostgreSQL runs one statement.
+  virtual Result<void> put_params_many(std::span<const ParamsWrite> writes);
   /// Creates the node row if missing (nodes appear when they first talk).
   virtual Result<void> ensure_node(std::string_view node_id, std::int64_t now_at) = 0;
   virtual Result<std::optional<std::string>> params(std::string_view node_id) = 0;

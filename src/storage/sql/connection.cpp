@@ -109,6 +109,34 @@ Result<MigrationReport> Connection::migrate(std::span<const Migration> list) {
   }
 }
 
+void append_json_string(std::string& out, std::string_view text) {
+  out += '"';
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      constexpr std::string_view kHex = "0123456789abcdef";
+      out += "\\u00";
+      out += kHex[static_cast<unsigned char>(c) >> 4];
+      out += kHex[static_cast<unsigned char>(c) & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+std::string json_array(std::span<const std::string> values) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    append_json_string(out, values[i]);
+  }
+  return out + "]";
+}
+
 std::string Connection::json_strings(std::string_view placeholder) const {
   if (dialect() == Dialect::postgres) {
     return "jsonb_array_elements_text(CAST(" + std::string(placeholder) + " AS jsonb)) AS j(value)";

@@ -94,32 +94,6 @@ OtaTargetNode read_target(const Statement& s) {
   return {s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.integer(5) != 0};
 }
 
-// A JSON array of strings, for `Connection::json_strings` (ids are node/group ids: no escaping
-// beyond quotes and backslashes is needed, but do it right anyway).
-std::string json_array(const std::vector<std::string>& values) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0)
-      out += ',';
-    out += '"';
-    for (const char c : values[i]) {
-      if (c == '"' || c == '\\') {
-        out += '\\';
-        out += c;
-      } else if (static_cast<unsigned char>(c) < 0x20) {
-        constexpr std::string_view kHex = "0123456789abcdef";
-        out += "\\u00";
-        out += kHex[static_cast<unsigned char>(c) >> 4];
-        out += kHex[static_cast<unsigned char>(c) & 0xF];
-      } else {
-        out += c;
-      }
-    }
-    out += '"';
-  }
-  return out + "]";
-}
-
 }  // namespace
 
 Result<void> SqlOtaRepository::add_image(const OtaImageRecord& i) {

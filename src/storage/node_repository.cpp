@@ -1,0 +1,31 @@
+#include "storage/node_repository.hpp"
+
+namespace stratus::storage {
+
+Result<std::vector<NodeBatchRow>> NodeWriter::prepare_batch(std::span<const std::string> node_ids,
+                                                            std::int64_t now_at) {
+  std::vector<NodeBatchRow> rows;
+  rows.reserve(node_ids.size());
+  for (const auto& node_id : node_ids) {
+    if (auto r = ensure_node(node_id, now_at); !r)
+      return fail(r.error());
+    auto stored = params(node_id);
+    if (!stored)
+      return fail(stored.error());
+    auto ts = time_series_params(node_id);
+    if (!ts)
+      return fail(ts.error());
+    rows.push_back({node_id, std::move(*stored), std::move(*ts)});
+  }
+  return rows;
+}
+
+Result<void> NodeWriter::put_params_many(std::span<const ParamsWrite> writes) {
+  for (const auto& w : writes) {
+    if (auto r = put_params(w.node_id, w.json, w.ms); !r)
+      return r;
+  }
+  return {};
+}
+
+}  // namespace stratus::storage
