@@ -442,7 +442,10 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
     // re-checks its requester when it is delivered).
     std::sort(ready.begin(), ready.end());
     ready.erase(std::unique(ready.begin(), ready.end()), ready.end());
-    for (const auto& node_id : ready) {
+    auto waiting = w.with_desired(ready);
+    if (!waiting)
+      return fail(waiting.error());
+    for (const auto& node_id : *waiting) {
       auto sets = w.take_desired(node_id);
       if (!sets)
         return fail(sets.error());

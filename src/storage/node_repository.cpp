@@ -28,4 +28,8 @@ Result<void> NodeWriter::put_params_many(std::span<const ParamsWrite> writes) {
   return {};
 }
 
+Result<std::vector<std::string>> NodeWriter::with_desired(std::span<const std::string> node_ids) {
+  return std::vector<std::string>(node_ids.begin(), node_ids.end());
+}
+
 }  // namespace stratus::storage

@@ -157,6 +157,9 @@ class NodeWriter {
   /// `put_params` for each of `writes` (node ids distinct); the default calls it one by
   /// one, PostgreSQL runs one statement.
   virtual Result<void> put_params_many(std::span<const ParamsWrite> writes);
+  /// Which of `node_ids` may have desired state waiting (`take_desired` finds nothing for
+  /// the others). The default answers all of them; PostgreSQL asks in one statement.
+  virtual Result<std::vector<std::string>> with_desired(std::span<const std::string> node_ids);
   /// Creates the node row if missing (nodes appear when they first talk).
   virtual Result<void> ensure_node(std::string_view node_id, std::int64_t now_at) = 0;
   virtual Result<std::optional<std::string>> params(std::string_view node_id) = 0;

@@ -93,6 +93,14 @@ class Writer final : public NodeWriter {
         },
         ids);
   }
+  Result<std::vector<std::string>> with_desired(std::span<const std::string> node_ids) override {
+    if (c_.dialect() != Dialect::postgres)
+      return NodeWriter::with_desired(node_ids);
+    return c_.query_all("SELECT DISTINCT node_id FROM node_desired WHERE node_id IN "
+                        "(SELECT value FROM " +
+                            c_.json_strings("?1") + ")",
+                        [](const Statement& s) { return s.text(0); }, json_array(node_ids));
+  }
   Result<void> put_params_many(std::span<const ParamsWrite> writes) override {
     if (c_.dialect() != Dialect::postgres || writes.size() < 2)
       return NodeWriter::put_params_many(writes);

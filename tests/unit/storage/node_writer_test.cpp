@@ -73,6 +73,16 @@ TEST(NodeWriterBatch, PrepareBatchAndPutParamsManyMatchTheSingleNodeStatements) 
         return fail(got.error());
       EXPECT_EQ(*got, std::optional<std::string>(want.json)) << want.node_id;
     }
+    // Only nodes with desired state waiting are named (the default names them all).
+    if (auto r = w.put_desired("n-new", "u1", R"({"b":3})", 14); !r)
+      return r;
+    auto waiting = w.with_desired(ids);
+    if (!waiting)
+      return fail(waiting.error());
+    EXPECT_NE(std::find(waiting->begin(), waiting->end(), "n-new"), waiting->end());
+    if (db->dialect() == Dialect::postgres) {
+      EXPECT_EQ(*waiting, std::vector<std::string>{"n-new"});
+    }
     auto untouched = w.params("n-old");
     EXPECT_TRUE(untouched && *untouched == std::optional<std::string>(R"({"L":{"P":true}})"));
     return {};
