@@ -145,6 +145,31 @@ TEST(Config, CrossKeyChecks) {
   EXPECT_TRUE(load(s).has_value()) << "two zero ports both mean 'pick one'";
 }
 
+// docs/adr/0021: several instances need a shared database and a shared broker, and the
+// share group is one topic level.
+TEST(Config, ClusterNeedsPostgresAnExternalBrokerAndAPlainShareGroup) {
+  ConfigSources s;
+  s.overrides = {{"cluster.enabled", "true", "--set"}};
+  auto c = load(s);
+  ASSERT_FALSE(c.has_value());
+  const std::string text = all_errors(c.error());
+  EXPECT_NE(text.find("needs PostgreSQL"), std::string::npos) << text;
+  EXPECT_NE(text.find("needs a shared broker"), std::string::npos) << text;
+  s.overrides = {{"cluster.enabled", "true", ""},
+                 {"database.url", "postgresql://stratus@db/stratus", ""},
+                 {"broker.mode", "external", ""},
+                 {"broker.external_host", "mqtt.example", ""}};
+  c = load(s);
+  ASSERT_TRUE(c.has_value()) << all_errors(c.error());
+  EXPECT_TRUE(c->cluster.enabled);
+  EXPECT_EQ(c->cluster.share_group, "stratus");
+  for (const char* bad : {"", "a/b", "a+", "#"}) {
+    s.overrides.push_back({"cluster.share_group", bad, ""});
+    EXPECT_FALSE(load(s).has_value()) << "share group '" << bad << "'";
+    s.overrides.pop_back();
+  }
+}
+
 TEST(Config, PrintedTemplateLoadsBackToTheSameConfig) {
   ConfigSources s;
   s.overrides = {{"http.port", "1234", ""},
