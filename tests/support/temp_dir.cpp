@@ -39,4 +39,9 @@ std::string read_file(const std::filesystem::path& path) {
   return out.str();
 }
 
+std::string source_file(const std::string& relative) {
+  const char* root = std::getenv("STRATUS_SOURCE_DIR");
+  return read_file(std::filesystem::path(root != nullptr ? root : ".") / relative);
+}
+
 }  // namespace stratus::test

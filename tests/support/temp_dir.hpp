@@ -31,4 +31,8 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
 /// Reads a whole file; empty if it cannot be read.
 std::string read_file(const std::filesystem::path& path);
 
+/// Reads `relative` (e.g. "tests/data/node_config_light.json") from the source tree named
+/// by STRATUS_SOURCE_DIR, as `read_file` does.
+std::string source_file(const std::string& relative);
+
 }  // namespace stratus::test

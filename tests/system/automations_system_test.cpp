@@ -22,10 +22,6 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-std::string source_file(const std::string& relative) {
-  return read_file(std::filesystem::path(std::getenv("STRATUS_SOURCE_DIR")) / relative);
-}
-
 class AutomationsSystemTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

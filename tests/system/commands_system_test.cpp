@@ -27,10 +27,6 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-std::string source_file(const std::string& relative) {
-  return read_file(std::filesystem::path(std::getenv("STRATUS_SOURCE_DIR")) / relative);
-}
-
 // The firmware's poll: an empty request id, status 0, command 0 (spec §3.4).
 std::string poll_bytes() {
   return proto::encode_poll();

@@ -43,10 +43,6 @@ using Clock = std::chrono::steady_clock;
 const std::vector<std::string> kFastArgon = {"--set", "accounts.argon2_mem_limit_kib=8", "--set",
                                              "accounts.argon2_ops_limit=1"};
 
-std::string source_file(const std::string& relative) {
-  return read_file(std::filesystem::path(std::getenv("STRATUS_SOURCE_DIR")) / relative);
-}
-
 // The kill moments come from this seed: STRATUS_CRASH_SEED replays a run.
 std::uint32_t crash_seed() {
   const char* text = std::getenv("STRATUS_CRASH_SEED");

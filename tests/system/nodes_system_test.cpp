@@ -27,10 +27,6 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-std::string source_file(const std::string& relative) {
-  return read_file(std::filesystem::path(std::getenv("STRATUS_SOURCE_DIR")) / relative);
-}
-
 class NodesSystemTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -473,8 +469,9 @@ TEST_F(NodesSystemTest, ReissueIsForThePrimaryUserAndRevokesEarlierCertificates)
   // bob maps the node (the node's add-user with reset, then bob's request).
   TestMqttClient node(options("second"));
   ASSERT_EQ(node.connect(), 0);
-  const auto mapping = call("PUT", "/v1/user/nodes/mapping", *bob_,
-                            R"({"node_id":")" + node_id + R"(","secret_key":"b0b","operation":"add"})");
+  const auto mapping =
+      call("PUT", "/v1/user/nodes/mapping", *bob_,
+           R"({"node_id":")" + node_id + R"(","secret_key":"b0b","operation":"add"})");
   ASSERT_EQ(mapping.status, 200) << mapping.body;
   ASSERT_TRUE(node.publish("$aws/rules/esp_user_node_mapping/node/" + node_id + "/user/mapping",
                            R"({"node_id":")" + node_id + R"(","user_id":")" + user_id_of(*bob_) +

@@ -45,10 +45,6 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-std::string source_file(const std::string& relative) {
-  return read_file(fs::path(std::getenv("STRATUS_SOURCE_DIR")) / relative);
-}
-
 // The value of the sample `series` (name with labels, as /metrics prints it), or -1.
 double metric(const StratusdProcess& server, const std::string& series) {
   const auto reply = http_request("127.0.0.1", server.http_port(), "GET", "/metrics");
