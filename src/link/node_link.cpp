@@ -46,17 +46,10 @@ NodeLink::NodeLink(mqtt::Client& client, service::NodeIngest& ingest, const Cloc
     client_.subscribe(std::string(proto::kBasicIngestTopicFilter), 1);
     client_.subscribe(std::string(proto::kSubscribedTopicFilter), 1);
   } else {
-    // `$share/<group>/stratus-mirror/+/rules/+/node/+/#` for `$aws/rules/+/node/+/#`: the
-    // `+` takes the plugin's copies (`…/aws/rules/…`) and a rule engine's that keep the
-    // `$` (`…/$aws/rules/…`, EMQX, docs/scale-out.md).
     const std::string share = "$share/" + cluster.share_group + "/";
-    const auto mirrored = [&](std::string_view dollar_filter) {
-      return share + std::string(proto::kClusterMirrorPrefix) + "+" +
-             std::string(dollar_filter.substr(dollar_filter.find('/')));
-    };
     client_.subscribe(share + std::string(proto::kNodeTopicFilter), 1);
-    client_.subscribe(mirrored(proto::kBasicIngestTopicFilter), 1);
-    client_.subscribe(mirrored(proto::kSubscribedTopicFilter), 1);
+    client_.subscribe(share + proto::cluster_mirror_filter(proto::kBasicIngestTopicFilter), 1);
+    client_.subscribe(share + proto::cluster_mirror_filter(proto::kSubscribedTopicFilter), 1);
   }
   client_.subscribe(std::string(proto::kPresenceTopicFilter), 1);
 }
@@ -86,10 +79,7 @@ void NodeLink::on_message(const mqtt::Message& m) {
   }
   if (m.topic.starts_with(proto::kClusterMirrorPrefix)) {
     // The plugin's copy of a `$` topic (cluster mode): handled as the original.
-    auto rest = m.topic.substr(proto::kClusterMirrorPrefix.size());
-    mqtt::Message original{rest.starts_with('$') ? std::move(rest) : "$" + rest, m.payload, m.qos,
-                           m.retain};
-    return on_message(original);
+    return on_message({proto::topic_from_cluster_mirror(m.topic), m.payload, m.qos, m.retain});
   }
   if (m.topic.starts_with(proto::kPresenceTopicPrefix)) {
     auto event = proto::parse_presence(m.topic, m.payload);

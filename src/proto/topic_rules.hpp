@@ -7,6 +7,7 @@
 /// Pure constexpr functions over strings: no allocation, never throw, thread-safe.
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace stratus::proto {
@@ -29,6 +30,31 @@ inline constexpr std::string_view kSubscribedTopicPrefix = "$stratus/subscribed/
 /// deliver `$` topics to shared subscriptions. The copy of `$rest` is
 /// `stratus-mirror/rest`; a node may not publish there itself (its ACL is its own tree).
 inline constexpr std::string_view kClusterMirrorPrefix = "stratus-mirror/";
+
+/// The mirror copy's topic of `dollar_topic` (which begins with `$`):
+/// `$aws/rules/r/node/n/params/local` → `stratus-mirror/aws/rules/r/node/n/params/local`.
+inline std::string cluster_mirror_topic(std::string_view dollar_topic) {
+  std::string topic(kClusterMirrorPrefix);
+  topic += dollar_topic.substr(1);
+  return topic;
+}
+
+/// The topic a mirror copy stands for (`mirror_topic` begins with kClusterMirrorPrefix):
+/// `$` and what follows the prefix, or that as it is when a rule engine kept the `$`
+/// (`stratus-mirror/$aws/…`, EMQX, docs/scale-out.md).
+inline std::string topic_from_cluster_mirror(std::string_view mirror_topic) {
+  const auto rest = mirror_topic.substr(kClusterMirrorPrefix.size());
+  return rest.starts_with('$') ? std::string(rest) : "$" + std::string(rest);
+}
+
+/// The filter that takes the mirror copies of the topics `dollar_filter` matches, in
+/// either form: `$aws/rules/+/node/+/#` → `stratus-mirror/+/rules/+/node/+/#`.
+inline std::string cluster_mirror_filter(std::string_view dollar_filter) {
+  std::string filter(kClusterMirrorPrefix);
+  filter += '+';
+  filter += dollar_filter.substr(dollar_filter.find('/'));
+  return filter;
+}
 
 /// True if `node_id` is 1–128 characters of `[A-Za-z0-9._:-]`: the rule the broker
 /// plugin enforces on certificate CNs, so that a node id is always a single, literal

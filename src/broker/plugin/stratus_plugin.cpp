@@ -364,19 +364,12 @@ void publish_presence(std::string_view node_id, bool connected) {
   }
 }
 
-// `$rest` as stratus-mirror/rest (proto::kClusterMirrorPrefix).
-std::string mirror_topic(std::string_view dollar_topic) {
-  std::string topic(stratus::proto::kClusterMirrorPrefix);
-  topic += dollar_topic.substr(1);
-  return topic;
-}
-
 void publish_subscribed(std::string_view node_id, bool mirror) {
   std::string topic(stratus::proto::kSubscribedTopicPrefix);
   topic += node_id;
   static constexpr std::string_view kPayload = "params/remote";
   if (mirror) {
-    const std::string copy = mirror_topic(topic);
+    const std::string copy = stratus::proto::cluster_mirror_topic(topic);
     if (mosquitto_broker_publish_copy(nullptr, copy.c_str(), static_cast<int>(kPayload.size()),
                                       kPayload.data(), 1, false, nullptr) != MOSQ_ERR_SUCCESS) {
       mosquitto_log_printf(MOSQ_LOG_WARNING, "stratus: mirrored subscription event for %s failed",
@@ -555,7 +548,7 @@ int on_message(int, void* event_data, void* userdata) {
   const char* username = mosquitto_client_username(ev->client);
   if (username == nullptr || !under_basic_ingest(ev->topic, username))
     return MOSQ_ERR_SUCCESS;
-  const std::string copy = mirror_topic(ev->topic);
+  const std::string copy = stratus::proto::cluster_mirror_topic(ev->topic);
   const int rc =
       mosquitto_broker_publish_copy(nullptr, copy.c_str(), static_cast<int>(ev->payloadlen),
                                     ev->payload, ev->qos, false, nullptr);

@@ -58,5 +58,17 @@ TEST(TopicRules, PresencePrefixIsADollarTopic) {
   EXPECT_EQ(kPresenceTopicPrefix, "$stratus/presence/");
 }
 
+// docs/adr/0021: the plugin's copies of `$` topics and the filter the instances share.
+TEST(TopicRules, ClusterMirrorTopicsReadBackAsTheOriginal) {
+  const std::string basic = "$aws/rules/esp_node/node/n1/params/local";
+  EXPECT_EQ(cluster_mirror_topic(basic), "stratus-mirror/aws/rules/esp_node/node/n1/params/local");
+  EXPECT_EQ(topic_from_cluster_mirror(cluster_mirror_topic(basic)), basic);
+  EXPECT_EQ(topic_from_cluster_mirror("stratus-mirror/" + basic), basic) << "a copy keeping $";
+  EXPECT_EQ(cluster_mirror_filter("$aws/rules/+/node/+/#"), "stratus-mirror/+/rules/+/node/+/#");
+  EXPECT_EQ(cluster_mirror_filter("$stratus/subscribed/+"), "stratus-mirror/+/subscribed/+");
+  EXPECT_EQ(topic_from_cluster_mirror(cluster_mirror_topic("$stratus/subscribed/n1")),
+            "$stratus/subscribed/n1");
+}
+
 }  // namespace
 }  // namespace stratus::proto
