@@ -5,27 +5,13 @@
 namespace stratus::storage::sql {
 
 Result<std::int64_t> Connection::query_int(std::string_view sql) {
-  auto s = prepare(sql);
-  if (!s)
-    return fail(s.error());
-  auto row = s->step();
-  if (!row)
-    return fail(row.error());
-  if (!*row)
-    return fail(errc::not_found, "sql: query returned no row");
-  return s->integer(0);
+  return query_one(sql, {"sql: query returned no row"},
+                   [](const Statement& s) { return s.integer(0); });
 }
 
 Result<std::string> Connection::query_text(std::string_view sql) {
-  auto s = prepare(sql);
-  if (!s)
-    return fail(s.error());
-  auto row = s->step();
-  if (!row)
-    return fail(row.error());
-  if (!*row)
-    return fail(errc::not_found, "sql: query returned no row");
-  return s->text(0);
+  return query_one(sql, {"sql: query returned no row"},
+                   [](const Statement& s) { return s.text(0); });
 }
 
 Result<void> Connection::ping() {
