@@ -234,15 +234,24 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
   const std::int64_t latest_point = now_at + options_.ts_future_skew.count();
   std::uint64_t points_stored = 0;
   const auto result = repository_.write([&](storage::NodeWriter& w) -> Result<void> {
-    // Every node of the batch: its row ensured, its params and time-series params read,
-    // in as few statements as the backend allows (issue 23 item 4).
+    // Every node of the batch has its row, and those reporting params have their params
+    // and time-series params read, in as few statements as the backend allows (issue 23
+    // item 4).
     std::vector<std::string> node_ids;
+    std::vector<std::string> reporting;
     node_ids.reserve(batch.size());
-    for (const auto& event : batch)
+    for (const auto& event : batch) {
       node_ids.push_back(event.node_id);
-    std::sort(node_ids.begin(), node_ids.end());
-    node_ids.erase(std::unique(node_ids.begin(), node_ids.end()), node_ids.end());
-    auto rows = w.prepare_batch(node_ids, now_at);
+      if (std::holds_alternative<ParamsReported>(event.body))
+        reporting.push_back(event.node_id);
+    }
+    for (auto* ids : {&node_ids, &reporting}) {
+      std::sort(ids->begin(), ids->end());
+      ids->erase(std::unique(ids->begin(), ids->end()), ids->end());
+    }
+    if (auto r = w.ensure_nodes(node_ids, now_at); !r)
+      return r;
+    auto rows = w.read_batch(reporting);
     if (!rows)
       return fail(rows.error());
     std::map<std::string, storage::NodeBatchRow*, std::less<>> stored;

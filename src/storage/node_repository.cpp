@@ -2,13 +2,18 @@
 
 namespace stratus::storage {
 
-Result<std::vector<NodeBatchRow>> NodeWriter::prepare_batch(std::span<const std::string> node_ids,
-                                                            std::int64_t now_at) {
+Result<void> NodeWriter::ensure_nodes(std::span<const std::string> node_ids, std::int64_t now_at) {
+  for (const auto& node_id : node_ids) {
+    if (auto r = ensure_node(node_id, now_at); !r)
+      return r;
+  }
+  return {};
+}
+
+Result<std::vector<NodeBatchRow>> NodeWriter::read_batch(std::span<const std::string> node_ids) {
   std::vector<NodeBatchRow> rows;
   rows.reserve(node_ids.size());
   for (const auto& node_id : node_ids) {
-    if (auto r = ensure_node(node_id, now_at); !r)
-      return fail(r.error());
     auto stored = params(node_id);
     if (!stored)
       return fail(stored.error());

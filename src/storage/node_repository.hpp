@@ -148,12 +148,14 @@ struct ParamsWrite {
 class NodeWriter {
  public:
   virtual ~NodeWriter() = default;
-  /// The ingest writer's batch (issue 23 item 4): creates the rows of `node_ids` that
-  /// are missing (`ensure_node`) and returns every one's params and time-series params,
-  /// in no particular order. The default calls the single-node methods; a backend where
-  /// a statement is a network round trip (PostgreSQL) does it in two statements.
-  virtual Result<std::vector<NodeBatchRow>> prepare_batch(std::span<const std::string> node_ids,
-                                                          std::int64_t now_at);
+  /// The ingest writer's batch (issue 23 item 4): `ensure_node` for each of `node_ids`.
+  /// The default calls it one by one; a backend where a statement is a network round
+  /// trip (PostgreSQL) runs one statement.
+  virtual Result<void> ensure_nodes(std::span<const std::string> node_ids, std::int64_t now_at);
+  /// The params and time-series params of each of `node_ids` that exists, in no
+  /// particular order. The default calls `params` and `time_series_params` per node;
+  /// PostgreSQL runs one statement.
+  virtual Result<std::vector<NodeBatchRow>> read_batch(std::span<const std::string> node_ids);
   /// `put_params` for each of `writes` (node ids distinct); the default calls it one by
   /// one, PostgreSQL runs one statement.
   virtual Result<void> put_params_many(std::span<const ParamsWrite> writes);

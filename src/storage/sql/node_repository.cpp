@@ -74,32 +74,32 @@ class Writer final : public NodeWriter {
   // PostgreSQL: two statements for the whole batch instead of three per node (a
   // statement is a network round trip there). SQLite keeps the per-node statements,
   // which cost no round trip and were measured that way (bench/README.md).
-  Result<std::vector<NodeBatchRow>> prepare_batch(std::span<const std::string> node_ids,
-                                                  std::int64_t now_at) override {
+  Result<void> ensure_nodes(std::span<const std::string> node_ids, std::int64_t now_at) override {
     if (c_.dialect() != Dialect::postgres)
-      return NodeWriter::prepare_batch(node_ids, now_at);
-    const std::string ids = json_array(node_ids);
-    if (auto r = c_.execute("INSERT INTO nodes(node_id, created_at) SELECT value, ?2 FROM " +
-                                c_.json_strings("?1") + " ON CONFLICT DO NOTHING",
-                            ids, now_at);
-        !r) {
-      return fail(r.error());
-    }
+      return NodeWriter::ensure_nodes(node_ids, now_at);
+    return c_.execute("INSERT INTO nodes(node_id, created_at) SELECT value, ?2 FROM " +
+                          c_.json_strings("?1") + " ON CONFLICT DO NOTHING",
+                      json_array(node_ids), now_at);
+  }
+  Result<std::vector<NodeBatchRow>> read_batch(std::span<const std::string> node_ids) override {
+    if (c_.dialect() != Dialect::postgres)
+      return NodeWriter::read_batch(node_ids);
     return c_.query_all(
         "SELECT node_id, params, ts_params FROM nodes WHERE node_id IN (SELECT value FROM " +
             c_.json_strings("?1") + ")",
         [](const Statement& s) {
           return NodeBatchRow{s.text(0), optional_text(s, 1), s.text(2)};
         },
-        ids);
+        json_array(node_ids));
   }
   Result<std::vector<std::string>> with_desired(std::span<const std::string> node_ids) override {
     if (c_.dialect() != Dialect::postgres)
       return NodeWriter::with_desired(node_ids);
-    return c_.query_all("SELECT DISTINCT node_id FROM node_desired WHERE node_id IN "
-                        "(SELECT value FROM " +
-                            c_.json_strings("?1") + ")",
-                        [](const Statement& s) { return s.text(0); }, json_array(node_ids));
+    return c_.query_all(
+        "SELECT DISTINCT node_id FROM node_desired WHERE node_id IN "
+        "(SELECT value FROM " +
+            c_.json_strings("?1") + ")",
+        [](const Statement& s) { return s.text(0); }, json_array(node_ids));
   }
   Result<void> put_params_many(std::span<const ParamsWrite> writes) override {
     if (c_.dialect() != Dialect::postgres || writes.size() < 2)

@@ -1,7 +1,8 @@
 // The ingest writer's batch statements (issue 23 item 4) on SQLite and PostgreSQL:
-// `prepare_batch` creates the missing node rows and reads params and time-series params
-// exactly as the per-node statements do, and `put_params_many` stores every document; on
-// PostgreSQL both are single statements, so they are compared with the per-node path.
+// `ensure_nodes` creates the missing node rows, `read_batch` reads params and time-series
+// params exactly as the per-node statements do, `put_params_many` stores every document
+// and `with_desired` names the nodes with sets waiting; on PostgreSQL each is a single
+// statement, so they are compared with the per-node path.
 // How: the repositories over the test database (storage_repository_test[_postgres]).
 #include <gtest/gtest.h>
 
@@ -15,7 +16,7 @@
 namespace stratus::storage::sql {
 namespace {
 
-TEST(NodeWriterBatch, PrepareBatchAndPutParamsManyMatchTheSingleNodeStatements) {
+TEST(NodeWriterBatch, BatchStatementsMatchTheSingleNodeStatements) {
   test::TempDir dir;
   auto db = test::open_test_database(dir, 2);
   SqlNodeRepository nodes(db);
@@ -28,7 +29,9 @@ TEST(NodeWriterBatch, PrepareBatchAndPutParamsManyMatchTheSingleNodeStatements) 
 
   std::vector<NodeBatchRow> batch;
   ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
-    auto rows = w.prepare_batch(ids, 100);
+    if (auto r = w.ensure_nodes(ids, 100); !r)
+      return r;
+    auto rows = w.read_batch(ids);
     if (!rows)
       return fail(rows.error());
     batch = std::move(*rows);
@@ -46,7 +49,7 @@ TEST(NodeWriterBatch, PrepareBatchAndPutParamsManyMatchTheSingleNodeStatements) 
 
   // The same as the per-node statements (the default implementation).
   ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
-    auto rows = w.NodeWriter::prepare_batch(ids, 100);
+    auto rows = w.NodeWriter::read_batch(ids);
     if (!rows)
       return fail(rows.error());
     EXPECT_EQ(rows->size(), batch.size());
