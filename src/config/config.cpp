@@ -326,7 +326,8 @@ const std::vector<Key>& keys() {
                            STRATUS_REF(broker, external_password_file),
                            "External: file holding the password (secrets are never inline)."));
     t.push_back(string_key("broker", "client_id", STRATUS_REF(broker, client_id),
-                           "Backend client id. Empty: stratusd-<hostname>-<pid>."));
+                           "Backend client id; its publishing connection adds \"-out\". Empty: "
+                           "stratusd-<hostname>-<pid>."));
     t.push_back(duration_key("broker", "keepalive_s", STRATUS_REF(broker, keepalive_s), 5, 3600,
                              "Backend client MQTT keep-alive."));
     t.push_back(duration_key("broker", "reconnect_min_ms", STRATUS_REF(broker, reconnect_min_ms),
@@ -422,8 +423,9 @@ const std::vector<Key>& keys() {
                         1000000, "Reports committed per transaction at most."));
     t.push_back(duration_key("nodes", "ingest_flush_ms", STRATUS_REF(nodes, ingest_flush_ms), 0,
                              10000,
-                             "Under load, longest a report waits for its batch to fill (an idle "
-                             "writer commits at once)."));
+                             "Under load, longest a report waits for its batch to fill: as long "
+                             "as the last batch took to apply, at most this (an idle writer "
+                             "commits at once)."));
     t.push_back(duration_key("nodes", "mapping_timeout_s", STRATUS_REF(nodes, mapping_timeout_s),
                              10, 86400, "A user-node mapping request expires after this."));
     t.push_back(duration_key("nodes", "command_sweep_ms", STRATUS_REF(nodes, command_sweep_ms), 10,

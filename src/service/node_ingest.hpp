@@ -29,7 +29,8 @@ struct IngestOptions {
   std::size_t queue_limit = 100000;
   std::size_t batch_max = 2000;
   /// Under load (reports waiting when the last batch committed), the longest wait for a
-  /// batch to fill; an idle writer commits a report at once.
+  /// batch to fill: the writer waits as long as the last batch took to apply, at most this;
+  /// an idle writer commits a report at once.
   std::chrono::milliseconds flush_delay{5};
   std::chrono::seconds mapping_timeout{300};
   /// Time-series points stamped later than now plus this are dropped (docs/adr/0011).
@@ -121,6 +122,9 @@ class NodeIngest {
   std::uint64_t submitted_ = 0;
   std::uint64_t applied_ = 0;
   bool stopping_ = false;
+  /// What the writer waits for, so `submit` wakes it only when that happens.
+  enum class WriterWait { busy, idle, filling };
+  WriterWait writer_wait_ = WriterWait::busy;
   std::thread thread_;
 };
 

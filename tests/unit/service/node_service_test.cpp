@@ -148,6 +148,25 @@ TEST_F(NodeServiceTest, AnIdleWriterCommitsALoneReportAtOnce) {
   slow.stop();
 }
 
+// Under load the writer waits for a batch to fill only as long as its last batch took to
+// apply, not the whole `flush_delay` (issue 24: control latency under ingest).
+TEST_F(NodeServiceTest, UnderLoadTheWindowIsTheLastBatchsApplyTime) {
+  mapped_node("n1");
+  NodeIngest slow(repository_, messenger_, commands_, events_, clock_, metrics_,
+                  IngestOptions{1000, 100, 60s, 300s});
+  slow.start();
+  // 350 reports in one burst with batches of 100: reports are still waiting when each batch
+  // commits, so the writer is loaded and the last, partial batch waits for its window.
+  for (int i = 0; i < 350; ++i) {
+    ASSERT_TRUE(slow.submit(
+        NodeEvent{"n1", unix_ms(clock_.now()),
+                  ParamsReported{R"({"Light":{"Level":)" + std::to_string(i) + "}}", false}}));
+  }
+  EXPECT_TRUE(slow.flush(20s)) << "a loaded writer waited for the whole 60 s window";
+  EXPECT_EQ(params("n1"), json::parse(R"({"Light":{"Level":349}})"));
+  slow.stop();
+}
+
 TEST_F(NodeServiceTest, StalePresenceLosesToNewerPresence) {
   mapped_node("n2");
   const auto t = unix_ms(clock_.now());
