@@ -3,6 +3,8 @@
 /// Small string helpers that every module needs the same way: trimming and
 /// comma-separated lists. Pure functions, no locale; thread-safe.
 
+#include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,5 +32,15 @@ inline constexpr std::string_view kAsciiWhitespace = " \t\n\v\f\r";
 /// `std::bad_alloc`.
 [[nodiscard]] std::string join_list(const std::vector<std::string>& items,
                                     std::string_view separator = ",");
+
+/// Hash for `std::unordered_map<std::string, T, StringHash, std::equal_to<>>`, so that
+/// `find(std::string_view)` looks a key up without building a `std::string` (C++20
+/// heterogeneous lookup). Same values as `std::hash<std::string_view>`; thread-safe.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view text) const noexcept {
+    return std::hash<std::string_view>{}(text);
+  }
+};
 
 }  // namespace stratus

@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/strings.hpp"
+
 namespace stratus::storage::postgres {
 namespace {
 
@@ -108,7 +110,8 @@ struct Connection::Impl {
   PGconn* conn = nullptr;
   std::int64_t changes = 0;
   std::uint64_t next_name = 0;
-  std::unordered_map<std::string, std::unique_ptr<PgStatement>> statements;
+  std::unordered_map<std::string, std::unique_ptr<PgStatement>, StringHash, std::equal_to<>>
+      statements;
   // Between begin_write and COMMIT/ROLLBACK: a lost connection is not reset then, so
   // that the rest of the body fails instead of running outside its transaction.
   bool in_transaction = false;
@@ -388,7 +391,7 @@ Result<void> Connection::exec(std::string_view sql) {
 
 Result<sql::Statement> Connection::prepare(std::string_view sql) {
   impl_->revive();
-  auto it = impl_->statements.find(std::string(sql));
+  auto it = impl_->statements.find(sql);
   if (it == impl_->statements.end()) {
     it = impl_->statements.emplace(std::string(sql), std::make_unique<PgStatement>(*impl_, sql))
              .first;

@@ -11,6 +11,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/strings.hpp"
+
 namespace stratus::storage::sqlite {
 
 namespace {
@@ -67,7 +69,8 @@ class SqliteStatement final : public sql::StatementImpl {
 struct Connection::Impl {
   sqlite3* db = nullptr;
   // Prepared once per connection, finalized before the connection closes.
-  std::unordered_map<std::string, std::unique_ptr<SqliteStatement>> statements;
+  std::unordered_map<std::string, std::unique_ptr<SqliteStatement>, StringHash, std::equal_to<>>
+      statements;
   ~Impl() {
     statements.clear();
     if (db != nullptr)
@@ -172,7 +175,7 @@ Result<bool> SqliteStatement::step() {
 }
 
 Result<sql::Statement> Connection::prepare(std::string_view sql) {
-  auto it = impl_->statements.find(std::string(sql));
+  auto it = impl_->statements.find(sql);
   if (it == impl_->statements.end()) {
     sqlite3_stmt* stmt = nullptr;
     const int rc = sqlite3_prepare_v3(impl_->db, sql.data(), static_cast<int>(sql.size()),
