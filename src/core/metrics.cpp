@@ -1,6 +1,10 @@
 #include "core/metrics.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <fstream>
 
 #include "core/assert.hpp"
 
@@ -85,6 +89,12 @@ void MetricsRegistry::callback_gauge(std::string_view name, std::string_view hel
   family(name, help, "gauge").read = std::move(read);
 }
 
+void MetricsRegistry::callback_counter(std::string_view name, std::string_view help,
+                                       std::function<double()> read) {
+  std::lock_guard lock(mutex_);
+  family(name, help, "counter").read = std::move(read);
+}
+
 std::string MetricsRegistry::render_prometheus() const {
   std::lock_guard lock(mutex_);
   std::string out;
@@ -105,6 +115,28 @@ std::string MetricsRegistry::render_prometheus() const {
     }
   }
   return out;
+}
+
+void register_process_metrics(MetricsRegistry& registry) {
+  registry.callback_counter(
+      "process_cpu_seconds_total", "User and system CPU time of the process, in seconds.", [] {
+        rusage usage{};
+        if (::getrusage(RUSAGE_SELF, &usage) != 0)
+          return 0.0;
+        const auto seconds = [](const timeval& t) {
+          return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+        };
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+      });
+  registry.callback_gauge("process_resident_memory_bytes", "Resident memory of the process.", [] {
+    // /proc/self/statm: size resident shared text lib data dt, in pages.
+    std::ifstream statm("/proc/self/statm");
+    long long size = 0;
+    long long resident = 0;
+    if (!(statm >> size >> resident))
+      return 0.0;
+    return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE));
+  });
 }
 
 }  // namespace stratus

@@ -66,6 +66,10 @@ class MetricsRegistry {
   /// be thread-safe and cheap.
   void callback_gauge(std::string_view name, std::string_view help, std::function<double()> read);
 
+  /// A counter whose value is computed at render time (e.g. CPU seconds); `read` must be
+  /// thread-safe, cheap and never decrease.
+  void callback_counter(std::string_view name, std::string_view help, std::function<double()> read);
+
   /// All series in Prometheus text format, families sorted by name.
   [[nodiscard]] std::string render_prometheus() const;
 
@@ -82,5 +86,11 @@ class MetricsRegistry {
   mutable std::mutex mutex_;
   std::map<std::string, Family, std::less<>> families_;
 };
+
+/// Registers the process metrics of the Prometheus client conventions, read from the
+/// kernel at render time: `process_cpu_seconds_total` (user + system CPU of every thread,
+/// getrusage) and `process_resident_memory_bytes` (/proc/self/statm; 0 where that file is
+/// missing). Call once per registry.
+void register_process_metrics(MetricsRegistry& registry);
 
 }  // namespace stratus
