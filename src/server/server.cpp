@@ -241,6 +241,7 @@ struct Server::Impl {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> link_work;
   std::thread link_thread;
   std::unique_ptr<mqtt::Client> backend;
+  std::unique_ptr<mqtt::Client> publisher;  // node-bound publishes: a connection of its own
   std::unique_ptr<link::MqttNodeMessenger> messenger;  // outbound: built before the services
   std::unique_ptr<storage::sql::SqlNodeRepository> node_repository;
   std::unique_ptr<service::EventHub> events;  // after commits: streams and webhooks
@@ -563,8 +564,24 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
       log::warn(Channel::mqtt, "backend client not connected: {}", reason);
     }
   });
+  // Node-bound publishes (sets, command requests, OTA URLs) take a connection of their
+  // own. On the subscribing connection they queued behind its PUBACKs, of which mosquitto
+  // reads one packet per pass of its loop: under heavy ingest a set waited seconds
+  // (issue 24, bench/README.md "control under ingest").
+  mqtt::ClientOptions out_options = options;
+  out_options.client_id += "-out";
+  out_options.messages_received = nullptr;
+  publisher = mqtt::make_mosquitto_client(
+      out_options, [this](std::function<void()> f) { asio::post(link_io, std::move(f)); });
+  publisher->on_connection([](bool up, const std::string& reason) {
+    if (up) {
+      log::info(Channel::mqtt, "backend publisher connected");
+    } else {
+      log::warn(Channel::mqtt, "backend publisher not connected: {}", reason);
+    }
+  });
   // Outbound first: the services send through it.
-  messenger = std::make_unique<link::MqttNodeMessenger>(*backend);
+  messenger = std::make_unique<link::MqttNodeMessenger>(*publisher);
   // Live events (docs/adr/0010): every service publishes what it committed to the hub,
   // which asks the access repository which nodes a stream's user may see.
   service::EventHubOptions event_options;
@@ -699,6 +716,8 @@ Result<void> Server::Impl::start_node_traffic() {
   ota->start();
   ingest->start();
   start_background_jobs();
+  if (auto r = publisher->start(); !r)
+    return r;
   return backend->start();
 }
 
@@ -850,7 +869,7 @@ http::Router Server::Impl::make_router() {
     const bool db_ok = co_await asio::co_spawn(
         blocking_pool, [this]() -> asio::awaitable<bool> { co_return database_healthy(); },
         asio::use_awaitable);
-    const bool backend_ok = backend && backend->connected();
+    const bool backend_ok = backend && backend->connected() && publisher && publisher->connected();
     json::object broker_state{
         {"mode", config.broker.mode == config::BrokerMode::embedded ? "embedded" : "external"},
         {"backend_connected", backend_ok}};
@@ -956,6 +975,9 @@ void Server::Impl::stop() {
   if (backend) {
     backend->stop();
   }
+  if (publisher) {
+    publisher->stop();
+  }
   if (ingest) {
     ingest->stop();  // applies what is queued
   }
@@ -1003,6 +1025,7 @@ void Server::Impl::stop() {
   leadership.reset();
   cluster_lease.reset();
   messenger.reset();
+  publisher.reset();
   backend.reset();
   blocking_pool.join();
   if (manufacturing)
@@ -1075,6 +1098,7 @@ Result<void> Server::start() {
   m.data_dir = std::filesystem::absolute(m.config.server.data_dir).lexically_normal();
   m.runtime.pid = static_cast<int>(::getpid());
   m.runtime.mqtt_host = m.config.server.mqtt_host.empty() ? hostname() : m.config.server.mqtt_host;
+  register_process_metrics(m.metrics);
   m.metrics.callback_gauge("stratus_uptime_seconds", "Seconds since stratusd started.", [&m] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - m.started_at).count();
   });
