@@ -134,6 +134,25 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1.0, 3600.0))
       ->capture_default_str();
   control_cmd->add_option("--p99-limit", control.p99_limit_ms, "ms")->capture_default_str();
+  control_cmd->add_option("--ingest-creds-dir", control.ingest_creds_dir,
+                          "Swarm credentials: run the rates under background ingest");
+  control_cmd->add_option("--ingest-count", control.ingest_count, "Background swarm nodes")
+      ->capture_default_str();
+  control_cmd
+      ->add_option("--ingest-max-in-flight", control.ingest_max_in_flight,
+                   "Background: unacked reports per node")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  control_cmd
+      ->add_option("--ingest-fraction", control.ingest_fraction,
+                   "Background rate as a fraction of the measured maximum")
+      ->check(CLI::Range(0.01, 1.0))
+      ->capture_default_str();
+  control_cmd
+      ->add_option("--ingest-max-seconds", control.ingest_max_s,
+                   "Window that measures the background maximum")
+      ->check(CLI::Range(1.0, 600.0))
+      ->capture_default_str();
 
   CmdRespArgs cmdresp;
   auto* cmdresp_cmd = app.add_subcommand("cmdresp", "Command request → node answer stored");

@@ -1,6 +1,7 @@
 #include "scenarios.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
@@ -191,6 +192,9 @@ class MappedNodes {
     void on_line(const std::string& line) {
       static constexpr std::string_view kApplied = "set by user: Light.Name = \"";
       const auto now = Steady::now();
+      if (std::getenv("STRATUS_BENCH_DEBUG") != nullptr) {
+        note(node_id + ": " + line);
+      }
       std::lock_guard lock(mutex);
       if (line == "connected") {
         connected = true;
@@ -210,17 +214,22 @@ class MappedNodes {
   std::vector<std::unique_ptr<Slot>> slots_;
 };
 
-// Polls GET params of `node_id` until the raw answer contains `needle`; when it did.
+// Polls GET params of `node_id` until the raw answer contains `needle`; when it did. The
+// interval starts at `interval` and doubles up to `max_interval`: a value that shows late
+// is found within `max_interval` of showing, and a slow server is not flooded with polls
+// (16 workers polling every 0.5 ms are 32 000 GET/s, more than the REST ceiling).
 std::optional<Steady::time_point> poll_visible(client::Session& session, const std::string& node_id,
                                                const std::string& needle,
                                                Steady::time_point deadline,
-                                               std::chrono::microseconds interval) {
+                                               std::chrono::microseconds interval,
+                                               std::chrono::microseconds max_interval) {
   while (Steady::now() < deadline) {
     if (auto params = session.node_params(node_id);
         params && params->find(needle) != std::string::npos) {
       return Steady::now();
     }
     std::this_thread::sleep_for(interval);
+    interval = std::min(interval * 2, max_interval);
   }
   return std::nullopt;
 }
@@ -505,6 +514,7 @@ struct ServerCounters {
   double queue_depth = 0;
   double dropped = 0;
   double batches = 0;
+  double cpu_s = 0;  ///< process_cpu_seconds_total
 };
 
 Result<ServerCounters> server_counters(client::Session& session) {
@@ -517,6 +527,7 @@ Result<ServerCounters> server_counters(client::Session& session) {
   c.params = metric_value(*page, "stratus_link_messages_total{kind=\"params\"}").value_or(0);
   c.queue_depth = metric_value(*page, "stratus_ingest_queue_depth").value_or(0);
   c.batches = metric_value(*page, "stratus_ingest_batches_total").value_or(0);
+  c.cpu_s = metric_value(*page, "process_cpu_seconds_total").value_or(0);
   c.dropped =
       metric_value(*page, "stratus_ingest_dropped_total{reason=\"queue_full\"}").value_or(0) +
       metric_value(*page, "stratus_link_dropped_total{reason=\"queue_full\"}").value_or(0);
@@ -550,6 +561,7 @@ Result<ServerCounters> server_counters(std::vector<client::Session>& sessions) {
     sum.params += c->params;
     sum.queue_depth += c->queue_depth;
     sum.batches += c->batches;
+    sum.cpu_s += c->cpu_s;
     sum.dropped += c->dropped;
   }
   return sum;
@@ -728,7 +740,7 @@ Result<ScenarioOutput> run_ingest(const IngestArgs& args) {
         if (!probe->set_local_name(0, value)) {
           ++probe_failures;
         } else if (auto seen = poll_visible(*session, probe->node_id(0), "\"" + value + "\"",
-                                            t0 + 5s, 1000us)) {
+                                            t0 + 5s, 1000us, 1000us)) {
           probe_ms.push_back(ms_between(t0, *seen));
         } else {
           ++probe_failures;
@@ -771,12 +783,16 @@ Result<ScenarioOutput> run_ingest(const IngestArgs& args) {
 
   const double window = ms_between(t0, t1) / 1000;
   const double updates = (c1->events - c0->events) / window;
+  // stratusd's CPU (every instance's) per 1 000 committed updates, and its cores in use.
+  const double cpu_s = c1->cpu_s - c0->cpu_s;
+  const double committed = c1->events - c0->events;
   auto probe_stats = latency_stats(probe_ms);
   json::object stratusd{{"window_s", rounded(window)},
                         {"updates_committed", c1->events - c0->events},
                         {"params_accepted_per_s", rounded((c1->params - c0->params) / window, 0)},
                         {"swarm_acked_per_s", rounded(static_cast<double>(a1 - a0) / window, 0)},
                         {"batches_per_s", rounded((c1->batches - c0->batches) / window, 1)},
+                        {"cpu_cores", rounded(cpu_s / window, 2)},
                         {"queue_depth_end", c1->queue_depth},
                         {"dropped_in_window", c1->dropped - c0->dropped},
                         {"drain_after_stop_s", rounded(drain_s)},
@@ -784,14 +800,16 @@ Result<ScenarioOutput> run_ingest(const IngestArgs& args) {
                         {"probe_failures", probe_failures},
                         {"flow_control", steering.summary()},
                         {"swarm", swarm_json(*report)}};
-  out.results = {{"updates_per_s", rounded(updates, 0)},
-                 {"instances", args.other_servers.size() + 1},
-                 {"p50_ms", rounded(probe_stats.p50_ms)},
-                 {"p99_ms", rounded(probe_stats.p99_ms)},
-                 {"raw_broker_msgs_per_s", raw_rate},
-                 {"ratio", raw_rate > 0 ? rounded(updates / raw_rate, 3) : 0.0},
-                 {"stratusd_phase", std::move(stratusd)},
-                 {"raw_phase", std::move(raw)}};
+  out.results = {
+      {"updates_per_s", rounded(updates, 0)},
+      {"instances", args.other_servers.size() + 1},
+      {"p50_ms", rounded(probe_stats.p50_ms)},
+      {"p99_ms", rounded(probe_stats.p99_ms)},
+      {"raw_broker_msgs_per_s", raw_rate},
+      {"ratio", raw_rate > 0 ? rounded(updates / raw_rate, 3) : 0.0},
+      {"cpu_ms_per_1000_updates", committed > 0 ? rounded(cpu_s * 1e6 / committed) : 0.0},
+      {"stratusd_phase", std::move(stratusd)},
+      {"raw_phase", std::move(raw)}};
   return out;
 }
 
@@ -1034,6 +1052,69 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
                 {"p99_limit_ms", args.p99_limit_ms},
                 {"model", "light"},
                 {"param", "Light.Name"}};
+  // Background ingest at a fixed fraction of the maximum measured first.
+  std::unique_ptr<SwarmRun> background;
+  std::optional<std::vector<client::Session>> background_sessions;
+  json::object background_out;
+  ServerCounters bg0;
+  Steady::time_point bg_t0;
+  if (!args.ingest_creds_dir.empty()) {
+    auto swarm_nodes = load_swarm_nodes(args.ingest_creds_dir, args.ingest_count, args.target);
+    if (!swarm_nodes) {
+      return fail(std::move(swarm_nodes).error());
+    }
+    IngestArgs flood;
+    flood.count = args.ingest_count;
+    flood.max_in_flight = args.ingest_max_in_flight;
+    flood.duration_s = args.ingest_max_s + args.duration_s * static_cast<double>(args.rates.size());
+    note("background ingest: " + std::to_string(args.ingest_count) + " nodes");
+    background = std::make_unique<SwarmRun>(std::move(*swarm_nodes), flood_options(flood));
+    if (!background->wait_all_connected(120s)) {
+      return fail(errc::timeout, "background ingest: not every node connected");
+    }
+    auto opened = cluster_sessions(args.target, {});
+    if (!opened) {
+      return fail(std::move(opened).error());
+    }
+    background_sessions = std::move(*opened);
+    Steering steering(
+        *background,
+        [&]() -> std::optional<Consumed> {
+          auto c = server_counters(*background_sessions);
+          if (!c) {
+            return std::nullopt;
+          }
+          return Consumed{c->params, c->events};
+        },
+        flood.backlog_limit, flood.committed_backlog_limit);
+    steering.run_for(flood.warmup_s);
+    auto m0 = server_counters(*background_sessions);
+    const auto t0 = Steady::now();
+    steering.run_for(args.ingest_max_s);
+    auto m1 = server_counters(*background_sessions);
+    const auto t1 = Steady::now();
+    if (!m0 || !m1) {
+      return fail(errc::unavailable, "cannot read /metrics");
+    }
+    const double max = (m1->events - m0->events) / (ms_between(t0, t1) / 1000);
+    const double offered = max * args.ingest_fraction;
+    background->set_rate(offered);  // from here on a fixed rate: the steering has stopped
+    std::this_thread::sleep_for(3s);
+    auto settled = server_counters(*background_sessions);
+    if (!settled) {
+      return fail(std::move(settled).error());
+    }
+    bg0 = *settled;
+    bg_t0 = Steady::now();
+    background_out = {{"nodes", args.ingest_count},
+                      {"max_updates_per_s", rounded(max, 0)},
+                      {"fraction", args.ingest_fraction},
+                      {"offered_per_s", rounded(offered, 0)},
+                      {"flow_control_while_measuring_max", steering.summary()}};
+    note("background ingest: max " + std::to_string(max) + " updates/s, offering " +
+         std::to_string(offered) + "/s");
+  }
+
   double best_rate = 0;
   std::optional<LatencyStats> first;
   for (std::size_t r = 0; r < args.rates.size(); ++r) {
@@ -1042,8 +1123,10 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
     const auto interval = std::chrono::duration<double>(1.0 / rate);
     const auto timeout = std::chrono::duration<double, std::milli>(args.timeout_ms);
     std::vector<std::vector<double>> total(workers), to_node(workers), to_visible(workers),
-        late(workers);
+        late(workers), set_answered(workers);
     std::vector<std::size_t> failures(workers, 0);
+    // Why operations failed: the set refused, the node never got it, the value never showed.
+    std::vector<std::array<std::size_t, 3>> why(workers, {0, 0, 0});
     const auto start = Steady::now() + 100ms;
     std::vector<std::thread> threads;
     for (std::size_t w = 0; w < workers; ++w) {
@@ -1057,19 +1140,25 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
           const std::size_t k = i % args.nodes;
           const std::string value = "c" + std::to_string(r) + "n" + std::to_string(i);
           const auto deadline = scheduled + std::chrono::duration_cast<Steady::duration>(timeout);
+          const auto sent = Steady::now();
           auto set = s.set_params({{nodes.node_id(k), R"({"Light":{"Name":")" + value + R"("}})"}});
+          set_answered[w].push_back(ms_between(sent, Steady::now()));
           if (!set || set->empty() || !set->front().success) {
             ++failures[w];
+            ++why[w][0];
             continue;
           }
           const auto applied = nodes.wait_applied(k, value, deadline);
           if (!applied) {
             ++failures[w];
+            ++why[w][1];
             continue;
           }
-          const auto seen = poll_visible(s, nodes.node_id(k), "\"" + value + "\"", deadline, 500us);
+          const auto seen =
+              poll_visible(s, nodes.node_id(k), "\"" + value + "\"", deadline, 500us, 2000us);
           if (!seen) {
             ++failures[w];
+            ++why[w][2];
             continue;
           }
           total[w].push_back(ms_between(scheduled, *seen));
@@ -1093,7 +1182,13 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
     auto all_node = merge(to_node);
     auto all_visible = merge(to_visible);
     auto all_late = merge(late);
+    auto all_answered = merge(set_answered);
     std::size_t failed = 0;
+    std::array<std::size_t, 3> reasons{0, 0, 0};
+    for (const auto& r3 : why) {
+      for (std::size_t k = 0; k < 3; ++k)
+        reasons[k] += r3[k];
+    }
     for (auto f : failures) {
       failed += f;
     }
@@ -1103,8 +1198,11 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
                      {"operations", ops},
                      {"achieved_per_s", rounded(static_cast<double>(stats.count) / elapsed, 1)},
                      {"failures", failed},
+                     {"failures_by_step",
+                      {{"set", reasons[0]}, {"to_node", reasons[1]}, {"visible", reasons[2]}}},
                      {"latency", to_json(stats)},
                      {"set_to_node", to_json(latency_stats(all_node))},
+                     {"set_answered", to_json(latency_stats(all_answered))},
                      {"node_to_visible", to_json(latency_stats(all_visible))},
                      {"start_lateness", to_json(latency_stats(all_late))},
                      {"p99_under_limit", holds}};
@@ -1122,6 +1220,21 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
   out.results = {{"rate_per_s", args.rates.front()},      {"p50_ms", rounded(first->p50_ms)},
                  {"p99_ms", rounded(first->p99_ms)},      {"max_ms", rounded(first->max_ms)},
                  {"max_rate_p99_under_limit", best_rate}, {"rates", std::move(rates_out)}};
+  if (background) {
+    auto bg1 = server_counters(*background_sessions);
+    const double window = ms_between(bg_t0, Steady::now()) / 1000;
+    auto report = background->finish();
+    if (!bg1 || !report) {
+      return fail(errc::unavailable, "background ingest: no final counters or swarm report");
+    }
+    background_out["committed_per_s_during_control"] =
+        rounded((bg1->events - bg0.events) / window, 0);
+    background_out["queue_depth_end"] = bg1->queue_depth;
+    background_out["dropped"] = bg1->dropped - bg0.dropped;
+    background_out["swarm"] = swarm_json(*report);
+    out.params["background_ingest"] = true;
+    out.results["background"] = std::move(background_out);
+  }
   return out;
 }
 

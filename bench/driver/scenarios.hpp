@@ -111,16 +111,30 @@ struct ControlArgs {
   double duration_s = 10;          ///< per rate
   double p99_limit_ms = 50;        ///< a rate "holds" while p99 stays under this
   double timeout_ms = 2000;        ///< an operation not visible by then fails
+  /// Background ingest (issue 24 item 3): swarm credentials; empty = an idle server.
+  std::string ingest_creds_dir;
+  std::size_t ingest_count = 1000;  ///< swarm nodes
+  int ingest_max_in_flight = 8;     ///< unacknowledged reports per node
+  /// The background's offered rate, as a fraction of the maximum measured first.
+  double ingest_fraction = 0.8;
+  double ingest_max_s = 15;  ///< window that measures the maximum (after a 5 s warm-up)
 };
 
 /// For each rate, an open-loop schedule of operations (one every 1/rate s; latency counts
 /// from the scheduled time, so a slow server cannot hide its queueing): `PUT
 /// /v1/user/nodes/params` sets `Light.Name` to a unique value on a mapped virtual light;
 /// the light applies it and re-reports; `GET /v1/user/nodes/params` is polled (every
-/// 0.5 ms once the node has the set) until the value shows. Results per rate: latency
+/// 0.5 ms once the node has the set, the interval doubling up to 2 ms) until the value
+/// shows. Results per rate: latency
 /// stats of the whole operation and of its two halves (set → node, node → visible),
 /// failures; overall the first rate's `p50_ms`/`p99_ms`/`max_ms` and
 /// `max_rate_p99_under_limit`. Stops early after the first rate over the limit.
+///
+/// With `ingest_creds_dir`, a swarm first floods stratusd under the `ingest` scenario's
+/// flow control for a 5 s warm-up and `ingest_max_s` (its committed updates/s there is the
+/// maximum), then offers `ingest_fraction` of that maximum at a fixed rate while the control
+/// rates run; `background` in the results gives the maximum, the offered rate, the
+/// committed rate during the control phase and the ingest queue at its end.
 Result<ScenarioOutput> run_control(const ControlArgs& args);
 
 /// `cmdresp`: a command request → the node's answer stored, at a fixed rate.
