@@ -225,9 +225,10 @@ Result<RelayMessage> parse_relay_message(std::string_view payload) {
   return message;
 }
 
-ClusterRelay::ClusterRelay(mqtt::Client& client, service::EventHub& hub, unsigned slot,
-                           MetricsRegistry& metrics, Handlers handlers)
-    : client_(client),
+ClusterRelay::ClusterRelay(mqtt::Client& subscriber, mqtt::Client& publisher,
+                           service::EventHub& hub, unsigned slot, MetricsRegistry& metrics,
+                           Handlers handlers)
+    : publisher_(publisher),
       hub_(hub),
       topic_(std::string(kClusterTopicPrefix) + std::to_string(slot)),
       handlers_(std::move(handlers)),
@@ -245,11 +246,11 @@ ClusterRelay::ClusterRelay(mqtt::Client& client, service::EventHub& hub, unsigne
           metrics.counter("stratus_cluster_relay_dropped_total",
                           "Relay messages or events not sent or not taken, by reason.",
                           {{"reason", "malformed"}})) {
-  client_.subscribe(std::string(kClusterTopicFilter), 1);
+  subscriber.subscribe(std::string(kClusterTopicFilter), 1);
 }
 
 void ClusterRelay::send(const std::string& payload, std::size_t items) {
-  if (auto r = client_.publish(topic_, payload, 1, false); !r) {
+  if (auto r = publisher_.publish(topic_, payload, 1, false); !r) {
     dropped_unsent_.inc(items);
     log::debug(Channel::link, "cluster relay: {} item(s) not sent: {}", items, r.error().message());
     return;

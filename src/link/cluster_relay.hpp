@@ -100,11 +100,13 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
     std::function<void(service::RateLimit limit, std::string key, bool reset)> counted;
   };
 
-  /// Subscribes to `kClusterTopicFilter` (kept across reconnects by the client).
-  /// `slot` is this instance's (`ClusterLease::slot`). `client`, `hub` and `metrics`
-  /// must outlive the relay.
-  ClusterRelay(mqtt::Client& client, service::EventHub& hub, unsigned slot,
-               MetricsRegistry& metrics, Handlers handlers);
+  /// Subscribes to `kClusterTopicFilter` on `subscriber` (kept across reconnects by the
+  /// client) and publishes on `publisher`, which may be the same client; stratusd passes its
+  /// publishing connection, so relay messages do not queue behind the ingest's PUBACKs
+  /// (docs/adr/0022). `slot` is this instance's (`ClusterLease::slot`). Both clients, `hub`
+  /// and `metrics` must outlive the relay.
+  ClusterRelay(mqtt::Client& subscriber, mqtt::Client& publisher, service::EventHub& hub,
+               unsigned slot, MetricsRegistry& metrics, Handlers handlers);
 
   /// Sends `events`, produced and committed here, to the other instances.
   void forward(const std::vector<service::EventDraft>& events);
@@ -118,7 +120,7 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
  private:
   void send(const std::string& payload, std::size_t items);
 
-  mqtt::Client& client_;
+  mqtt::Client& publisher_;
   service::EventHub& hub_;
   std::string topic_;  // this instance's
   Handlers handlers_;

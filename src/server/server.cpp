@@ -614,8 +614,8 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
     handlers.counted = [this](service::RateLimit limit, std::string key, bool reset) {
       accounts->apply_shared_count(limit, key, reset);
     };
-    relay = std::make_unique<link::ClusterRelay>(*backend, *events, cluster_lease->slot(), metrics,
-                                                 std::move(handlers));
+    relay = std::make_unique<link::ClusterRelay>(
+        *backend, *publisher, *events, cluster_lease->slot(), metrics, std::move(handlers));
     rate_share.attach(relay.get());
   }
   // Nodes: REST → node service → messenger; commands (docs/adr/0006): REST → command

@@ -315,7 +315,7 @@ TEST(ClusterRelayTest, SendsOnItsSlotTopicTakesOthersAndIgnoresItsOwn) {
   handlers.counted = [&](service::RateLimit, std::string key, bool reset) {
     counted.push_back(key + (reset ? " reset" : ""));
   };
-  ClusterRelay relay(client, h.hub, 3, h.metrics, std::move(handlers));
+  ClusterRelay relay(client, client, h.hub, 3, h.metrics, std::move(handlers));
   relay_ptr = &relay;
   ASSERT_EQ(client.filters, (std::vector<std::string>{std::string(kClusterTopicFilter)}));
 
