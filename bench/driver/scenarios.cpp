@@ -567,6 +567,19 @@ Result<ServerCounters> server_counters(std::vector<client::Session>& sessions) {
   return sum;
 }
 
+// What the instances behind `sessions` have taken (the link's params count) and committed,
+// as the stratusd phases' Steering reads it; nullopt when /metrics cannot be read.
+// `sessions` must outlive the returned function.
+std::function<std::optional<Consumed>()> taken_by_stratusd(std::vector<client::Session>& sessions) {
+  return [&sessions]() -> std::optional<Consumed> {
+    auto c = server_counters(sessions);
+    if (!c) {
+      return std::nullopt;
+    }
+    return Consumed{c->params, c->events};
+  };
+}
+
 }  // namespace
 
 // -----------------------------------------------------------------------------------------
@@ -713,16 +726,8 @@ Result<ScenarioOutput> run_ingest(const IngestArgs& args) {
   if (!steering_session) {
     return fail(std::move(steering_session).error());
   }
-  Steering steering(
-      swarm,
-      [&]() -> std::optional<Consumed> {
-        auto c = server_counters(*steering_session);
-        if (!c) {
-          return std::nullopt;
-        }
-        return Consumed{c->params, c->events};
-      },
-      args.backlog_limit, args.committed_backlog_limit);
+  Steering steering(swarm, taken_by_stratusd(*steering_session), args.backlog_limit,
+                    args.committed_backlog_limit);
   steering.run_for(args.warmup_s);
 
   std::atomic<bool> probe_stop{false};
@@ -1077,16 +1082,8 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
       return fail(std::move(opened).error());
     }
     background_sessions = std::move(*opened);
-    Steering steering(
-        *background,
-        [&]() -> std::optional<Consumed> {
-          auto c = server_counters(*background_sessions);
-          if (!c) {
-            return std::nullopt;
-          }
-          return Consumed{c->params, c->events};
-        },
-        flood.backlog_limit, flood.committed_backlog_limit);
+    Steering steering(*background, taken_by_stratusd(*background_sessions), flood.backlog_limit,
+                      flood.committed_backlog_limit);
     steering.run_for(flood.warmup_s);
     auto m0 = server_counters(*background_sessions);
     const auto t0 = Steady::now();

@@ -555,15 +555,20 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
   }
   link_work.emplace(link_io.get_executor());
   link_thread = std::thread([this] { link_io.run(); });
-  backend = mqtt::make_mosquitto_client(
-      options, [this](std::function<void()> f) { asio::post(link_io, std::move(f)); });
-  backend->on_connection([](bool up, const std::string& reason) {
-    if (up) {
-      log::info(Channel::mqtt, "backend client connected");
-    } else {
-      log::warn(Channel::mqtt, "backend client not connected: {}", reason);
-    }
-  });
+  // Both backend connections hand their callbacks to the link executor and log their state.
+  const auto connect = [this](const mqtt::ClientOptions& o, std::string_view name) {
+    auto client = mqtt::make_mosquitto_client(
+        o, [this](std::function<void()> f) { asio::post(link_io, std::move(f)); });
+    client->on_connection([name](bool up, const std::string& reason) {
+      if (up) {
+        log::info(Channel::mqtt, "backend {} connected", name);
+      } else {
+        log::warn(Channel::mqtt, "backend {} not connected: {}", name, reason);
+      }
+    });
+    return client;
+  };
+  backend = connect(options, "client");
   // Node-bound publishes (sets, command requests, OTA URLs) take a connection of their
   // own. On the subscribing connection they queued behind its PUBACKs, of which mosquitto
   // reads one packet per pass of its loop: under heavy ingest a set waited seconds
@@ -571,15 +576,7 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
   mqtt::ClientOptions out_options = options;
   out_options.client_id += "-out";
   out_options.messages_received = nullptr;
-  publisher = mqtt::make_mosquitto_client(
-      out_options, [this](std::function<void()> f) { asio::post(link_io, std::move(f)); });
-  publisher->on_connection([](bool up, const std::string& reason) {
-    if (up) {
-      log::info(Channel::mqtt, "backend publisher connected");
-    } else {
-      log::warn(Channel::mqtt, "backend publisher not connected: {}", reason);
-    }
-  });
+  publisher = connect(out_options, "publisher");
   // Outbound first: the services send through it.
   messenger = std::make_unique<link::MqttNodeMessenger>(*publisher);
   // Live events (docs/adr/0010): every service publishes what it committed to the hub,
