@@ -114,9 +114,12 @@ class ConnectionPool {
   /// (at most `max_connects_in_flight` at once). Uses `host`, `port`,
   /// `client_id`, `username`, `password`, `tls`, `keepalive`, `clean_start`,
   /// `protocol_version` (4 = MQTT 3.1.1, 5) and the `messages_*` counters of
-  /// `options`. Errors: invalid_argument for a protocol version other than 4 or
-  /// 5, an empty host, port 0, a keepalive outside 5..65535 s or an unreadable
-  /// TLS file; resource_exhausted when `max_connections` exist.
+  /// `options`. The TLS files are read here, once: the connection keeps its TLS
+  /// context for every attempt (changing the files later has no effect on it).
+  /// Errors: invalid_argument for a protocol version other than 4 or 5, an empty
+  /// host, port 0, a keepalive outside 5..65535 s, or a TLS file that is unreadable,
+  /// malformed, or a key that does not match its certificate ("mqtt: TLS <file>:
+  /// <why>"); resource_exhausted when `max_connections` exist.
   Result<ConnectionId> add(ClientOptions options);
 
   /// Publishes on a connected connection and returns the message id that

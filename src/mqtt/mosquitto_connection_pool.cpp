@@ -21,6 +21,9 @@
 //   are reaped at depth 0.
 // Each attempt uses a fresh `mosquitto` object, so one object owns at most one
 // socket in its life: a closed fd is recognised by mosquitto_socket() == -1.
+// A TLS connection's SSL_CTX is built once, at add(), and handed to each attempt's
+// client (MOSQ_OPT_SSL_CTX): libmosquitto's own path re-reads the PEM files and builds a
+// context per attempt, most of a swarm's CPU in a connect storm (detail/tls_contexts.hpp).
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 #include <openssl/ssl.h>
@@ -46,6 +49,7 @@
 #include "core/random.hpp"
 #include "mqtt/connection_pool.hpp"
 #include "mqtt/detail/mosquitto_common.hpp"
+#include "mqtt/detail/tls_contexts.hpp"
 
 namespace stratus::mqtt {
 namespace {
@@ -85,6 +89,7 @@ struct ConnectionPool::Impl {
     Impl* pool = nullptr;
     ConnectionId id = 0;
     ClientOptions options;
+    detail::SslCtxPtr ssl_ctx;  // built from options.tls at add(), shared by every attempt
     State state = State::queued;
     mosquitto* mosq = nullptr;  // the current attempt's client, null between attempts
     int fd = -1;                // registered with epoll, or -1
@@ -193,6 +198,13 @@ struct ConnectionPool::Impl {
     }
     if (size_ >= options.max_connections)
       return fail(errc::resource_exhausted, "mqtt: connection pool is full (max_connections)");
+    detail::SslCtxPtr ssl_ctx;
+    if (o.tls) {
+      auto made = tls_contexts_.make(*o.tls, o.host);
+      if (!made)
+        return fail(made.error());
+      ssl_ctx = std::move(*made);
+    }
 
     std::uint32_t index = 0;
     if (!free_.empty()) {
@@ -208,6 +220,7 @@ struct ConnectionPool::Impl {
     conn->pool = this;
     conn->id = (generations_[index] << kIndexBits) | index;
     conn->options = std::move(o);
+    conn->ssl_ctx = std::move(ssl_ctx);
     conn->state = State::queued;
     const ConnectionId id = conn->id;
     slots_[index] = std::move(conn);
@@ -271,12 +284,10 @@ struct ConnectionPool::Impl {
       rc = mosquitto_username_pw_set(m, o.username.c_str(),
                                      o.password.empty() ? nullptr : o.password.c_str());
     }
-    if (rc == MOSQ_ERR_SUCCESS && o.tls) {
-      const TlsOptions& tls = *o.tls;
-      rc = mosquitto_tls_set(m, tls.ca_file.empty() ? nullptr : tls.ca_file.c_str(),
-                             tls.ca_file.empty() ? "/etc/ssl/certs" : nullptr,
-                             tls.cert_file.empty() ? nullptr : tls.cert_file.c_str(),
-                             tls.key_file.empty() ? nullptr : tls.key_file.c_str(), nullptr);
+    if (rc == MOSQ_ERR_SUCCESS && c.ssl_ctx) {
+      rc = mosquitto_int_option(m, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);  // used as built
+      if (rc == MOSQ_ERR_SUCCESS)
+        rc = mosquitto_void_option(m, MOSQ_OPT_SSL_CTX, c.ssl_ctx.get());  // takes a reference
     }
     if (rc == MOSQ_ERR_SUCCESS && o.will) {
       rc = mosquitto_will_set(m, o.will->topic.c_str(), static_cast<int>(o.will->payload.size()),
@@ -764,6 +775,7 @@ struct ConnectionPool::Impl {
 
   int epfd_;
   std::mt19937_64 rng_;
+  detail::TlsContexts tls_contexts_;  // builds each TLS connection's SSL_CTX at add()
   std::vector<std::unique_ptr<Conn>> slots_;
   std::vector<std::uint32_t> generations_;
   std::vector<std::uint32_t> free_;

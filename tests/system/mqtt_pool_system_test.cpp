@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -175,46 +176,60 @@ TEST_F(MqttPoolSystemTest, TwoHundredPlainConnectionsRoundTrip) {
   EXPECT_EQ(stats.errors, 0U);
 }
 
-TEST_F(MqttPoolSystemTest, MutualTlsConnectionsRoundTripAndForeignCertificatesAreRefused) {
-  SystemClock clock;
-  auto ca = pki::CertificateAuthority::create("Pool Test CA", std::chrono::days(1), clock);
-  ASSERT_TRUE(ca.has_value());
-  auto other_ca = pki::CertificateAuthority::create("Other CA", std::chrono::days(1), clock);
-  ASSERT_TRUE(other_ca.has_value());
-  auto server_key = pki::PrivateKey::generate(pki::KeyType::ecdsa_p256);
-  ASSERT_TRUE(server_key.has_value());
-  auto server_cert = ca->issue_server_certificate(
-      *server_key, "localhost", {"127.0.0.1", "localhost"}, std::chrono::days(1), clock);
-  ASSERT_TRUE(server_cert.has_value()) << server_cert.error().message();
-  const auto ca_file = dir_.path() / "ca.crt";
-  std::ofstream(ca_file) << ca->certificate().to_pem();
-  std::ofstream(dir_.path() / "server.crt") << server_cert->to_pem();
-  std::ofstream(dir_.path() / "server.key") << server_key->to_pem();
+// A CA, a broker certificate for `server_names` and client identities, as files in `dir`.
+struct TlsWorld {
+  TlsWorld(const std::filesystem::path& dir, const std::vector<std::string>& server_names)
+      : dir_(dir) {
+    auto made = pki::CertificateAuthority::create("Pool Test CA", std::chrono::days(1), clock_);
+    EXPECT_TRUE(made.has_value());
+    ca.emplace(std::move(*made));
+    auto other = pki::CertificateAuthority::create("Other CA", std::chrono::days(1), clock_);
+    EXPECT_TRUE(other.has_value());
+    other_ca.emplace(std::move(*other));
+    auto server_key = pki::PrivateKey::generate(pki::KeyType::ecdsa_p256);
+    EXPECT_TRUE(server_key.has_value());
+    auto server_cert = ca->issue_server_certificate(*server_key, server_names.front(), server_names,
+                                                    std::chrono::days(1), clock_);
+    EXPECT_TRUE(server_cert.has_value()) << server_cert.error().message();
+    ca_file = dir / "ca.crt";
+    std::ofstream(ca_file) << ca->certificate().to_pem();
+    std::ofstream(dir / "server.crt") << server_cert->to_pem();
+    std::ofstream(dir / "server.key") << server_key->to_pem();
+  }
+
+  // The broker's listener lines: no anonymous access; a client gets in only with its
+  // certificate's CN as user name.
+  [[nodiscard]] std::string listener() const {
+    return "allow_anonymous false\ncafile " + ca_file.string() + "\ncertfile " +
+           (dir_ / "server.crt").string() + "\nkeyfile " + (dir_ / "server.key").string() +
+           "\nrequire_certificate true\nuse_identity_as_username true\n";
+  }
 
   // Client identity: key + certificate issued by `authority` with CN = `cn`.
-  const auto identity = [&](const pki::CertificateAuthority& authority, const std::string& cn) {
+  mqtt::TlsOptions identity(const pki::CertificateAuthority& authority, const std::string& cn) {
     auto key = pki::PrivateKey::generate(pki::KeyType::ecdsa_p256);
     auto csr = pki::CertificateSigningRequest::from_pem(
         *pki::CertificateSigningRequest::make_csr_pem(*key, cn));
-    auto cert = authority.issue_client_certificate(*csr, std::chrono::days(1), clock);
+    auto cert = authority.issue_client_certificate(*csr, std::chrono::days(1), clock_);
     mqtt::TlsOptions tls;
     tls.ca_file = ca_file.string();
-    tls.cert_file = (dir_.path() / (cn + ".crt")).string();
-    tls.key_file = (dir_.path() / (cn + ".key")).string();
+    tls.cert_file = (dir_ / (cn + ".crt")).string();
+    tls.key_file = (dir_ / (cn + ".key")).string();
     std::ofstream(tls.cert_file) << cert->to_pem();
     std::ofstream(tls.key_file) << key->to_pem();
     return tls;
-  };
+  }
 
-  // No anonymous access: a client gets in only with its certificate's CN as user name.
-  MosquittoProcess broker(dir_.path(), port_,
-                          "allow_anonymous false\n"
-                          "cafile " +
-                              ca_file.string() + "\n" + "certfile " +
-                              (dir_.path() / "server.crt").string() + "\n" + "keyfile " +
-                              (dir_.path() / "server.key").string() + "\n" +
-                              "require_certificate true\n"
-                              "use_identity_as_username true\n");
+  SystemClock clock_;
+  std::filesystem::path dir_;
+  std::optional<pki::CertificateAuthority> ca;
+  std::optional<pki::CertificateAuthority> other_ca;
+  std::filesystem::path ca_file;
+};
+
+TEST_F(MqttPoolSystemTest, MutualTlsConnectionsRoundTripAndForeignCertificatesAreRefused) {
+  TlsWorld world(dir_.path(), {"localhost", "127.0.0.1"});
+  MosquittoProcess broker(dir_.path(), port_, world.listener());
   ASSERT_TRUE(broker.start()) << broker.log();
 
   Recorder rec;
@@ -233,14 +248,14 @@ TEST_F(MqttPoolSystemTest, MutualTlsConnectionsRoundTripAndForeignCertificatesAr
   for (int i = 0; i < kCount; ++i) {
     const std::string cn = "node-" + std::to_string(i);
     auto o = plain(cn, 4);  // RainMaker firmware speaks MQTT 3.1.1
-    o.tls = identity(*ca, cn);
+    o.tls = world.identity(*world.ca, cn);
     auto id = (*pool)->add(o);
     ASSERT_TRUE(id.has_value()) << id.error().message();
     client_ids[*id] = cn;
     ids.push_back(*id);
   }
   auto rogue_options = plain("rogue", 4);
-  rogue_options.tls = identity(*other_ca, "rogue");
+  rogue_options.tls = world.identity(*world.other_ca, "rogue");
   auto rogue = (*pool)->add(rogue_options);
   ASSERT_TRUE(rogue.has_value());
   client_ids[*rogue] = "rogue";
@@ -272,6 +287,88 @@ TEST_F(MqttPoolSystemTest, MutualTlsConnectionsRoundTripAndForeignCertificatesAr
     EXPECT_NE(log.find("u'" + client_ids[id] + "'"), std::string::npos) << client_ids[id] << log;
   (*pool)->remove(*rogue);
   EXPECT_EQ((*pool)->size(), static_cast<std::size_t>(kCount));
+}
+
+// The pool builds a connection's TLS context once, at add() (detail/tls_contexts.hpp):
+// the broker's name is still checked, the files are not read again on a reconnect, and
+// bad files are refused at add() with the file named.
+TEST_F(MqttPoolSystemTest, TlsContextsAreBuiltOnceAndStillCheckTheBrokersName) {
+  TlsWorld world(dir_.path(), {"broker.example"});  // no iPAddress entry for 127.0.0.1
+  auto broker = std::make_unique<MosquittoProcess>(dir_.path(), port_, world.listener());
+  ASSERT_TRUE(broker->start()) << broker->log();
+
+  Recorder rec;
+  ConnectionPool* pool_ptr = nullptr;
+  std::map<ConnectionId, std::string> client_ids;
+  mqtt::PoolOptions options;
+  options.reconnect_min = 100ms;
+  options.reconnect_max = 200ms;
+  auto pool = ConnectionPool::create(options, echo_handlers(rec, pool_ptr, client_ids));
+  ASSERT_TRUE(pool.has_value());
+  pool_ptr = pool->get();
+
+  auto strict = plain("strict", 4);
+  strict.tls = world.identity(*world.ca, "strict");
+  auto lenient = plain("lenient", 4);
+  lenient.tls = world.identity(*world.ca, "lenient");
+  lenient.tls->skip_hostname_check = true;
+  const auto strict_id = (*pool)->add(strict);
+  const auto lenient_id = (*pool)->add(lenient);
+  ASSERT_TRUE(strict_id.has_value()) << strict_id.error().message();
+  ASSERT_TRUE(lenient_id.has_value()) << lenient_id.error().message();
+  client_ids[*strict_id] = "strict";
+  client_ids[*lenient_id] = "lenient";
+
+  // Read once: the files may go away after add().
+  for (const std::string* file : {&lenient.tls->cert_file, &lenient.tls->key_file})
+    std::filesystem::remove(*file);
+
+  ASSERT_TRUE(poll_until(
+      **pool, [&] { return rec.all_acked(*lenient_id) && rec.downs(*strict_id) >= 2; }, 30s))
+      << broker->log();
+  EXPECT_EQ(rec.ups(*strict_id), 0U) << "127.0.0.1 is not a name in the broker's certificate";
+
+  broker->kill();
+  ASSERT_TRUE(poll_until(
+      **pool, [&] { return rec.downs(*lenient_id) >= 1; }, 30s));
+  ASSERT_TRUE(broker->start()) << broker->log();
+  ASSERT_TRUE(poll_until(
+      **pool, [&] { return rec.ups(*lenient_id) == 2 && rec.messages[*lenient_id].size() == 2; },
+      30s))
+      << broker->log();
+  EXPECT_EQ(rec.ups(*strict_id), 0U);
+
+  // Bad files: refused at add(), naming the file; nothing is added.
+  const std::size_t size = (*pool)->size();
+  auto garbage_key = plain("garbage", 4);
+  garbage_key.tls = world.identity(*world.ca, "garbage");
+  std::ofstream(garbage_key.tls->key_file) << "-----BEGIN PRIVATE KEY-----\nAAAA\n";
+  auto r = (*pool)->add(garbage_key);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, errc::invalid_argument);
+  EXPECT_NE(r.error().context.find(garbage_key.tls->key_file), std::string::npos)
+      << r.error().context;
+
+  auto other_key = plain("mismatch", 4);
+  other_key.tls = world.identity(*world.ca, "mismatch");
+  other_key.tls->key_file = world.identity(*world.ca, "someone-else").key_file;
+  r = (*pool)->add(other_key);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, errc::invalid_argument);
+  EXPECT_NE(r.error().context.find("does not match"), std::string::npos) << r.error().context;
+
+  auto no_ca = plain("no-ca", 4);
+  no_ca.tls = world.identity(*world.ca, "no-ca");
+  std::ofstream(dir_.path() / "empty-ca.crt") << "not a certificate\n";
+  no_ca.tls->ca_file = (dir_.path() / "empty-ca.crt").string();
+  r = (*pool)->add(no_ca);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, errc::invalid_argument);
+  EXPECT_NE(r.error().context.find("no PEM certificate"), std::string::npos) << r.error().context;
+  EXPECT_EQ((*pool)->size(), size);
+
+  // The lenient connection is unaffected by the refused ones.
+  EXPECT_TRUE((*pool)->connected(*lenient_id));
 }
 
 TEST_F(MqttPoolSystemTest, ConnectionsComeBackAfterTheBrokerRestarts) {
