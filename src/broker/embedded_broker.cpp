@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,6 +63,7 @@ EmbeddedBroker::EmbeddedBroker(EmbeddedBrokerOptions options, MetricsRegistry& m
       restarts_(metrics.counter("stratus_broker_restarts_total",
                                 "Times the embedded mosquitto was restarted after dying.")),
       conf_path_(options_.work_dir / "mosquitto.conf"),
+      openssl_conf_path_(options_.work_dir / "openssl.cnf"),
       log_path_(options_.work_dir / "mosquitto.log") {}
 
 EmbeddedBroker::~EmbeddedBroker() {
@@ -89,14 +91,14 @@ Result<void> EmbeddedBroker::start() {
     return fail(errc::unavailable,
                 "cannot create " + options_.work_dir.string() + ": " + ec.message());
   }
-  {
-    const std::string text = render_mosquitto_conf(options_.settings);
-    const auto tmp = conf_path_.string() + ".tmp";
+  for (const auto& [path, text] : {std::pair{conf_path_, render_mosquitto_conf(options_.settings)},
+                                   std::pair{openssl_conf_path_, render_openssl_conf()}}) {
+    const auto tmp = path.string() + ".tmp";
     std::ofstream out(tmp, std::ios::trunc);
     out << text;
     out.close();
-    if (!out || std::rename(tmp.c_str(), conf_path_.c_str()) != 0) {
-      return fail(errc::unavailable, "cannot write " + conf_path_.string());
+    if (!out || std::rename(tmp.c_str(), path.c_str()) != 0) {
+      return fail(errc::unavailable, "cannot write " + path.string());
     }
   }
   if (::access(options_.mosquitto_path.c_str(), X_OK) != 0) {
@@ -153,6 +155,21 @@ Result<int> EmbeddedBroker::spawn() {
   const std::string conf = conf_path_.string();
   std::vector<char*> argv = {const_cast<char*>(path.c_str()), const_cast<char*>("-c"),
                              const_cast<char*>(conf.c_str()), nullptr};
+  // stratusd's environment, with OPENSSL_CONF pointing at the generated openssl.cnf.
+  const std::string openssl_conf = "OPENSSL_CONF=" + openssl_conf_path_.string();
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "OPENSSL_CONF=", 13) != 0)
+      envp.push_back(*e);
+  }
+  envp.push_back(const_cast<char*>(openssl_conf.c_str()));
+  envp.push_back(nullptr);
+  // One descriptor per node: the broker may use every descriptor the hard limit allows
+  // (the soft limit is often 1024). stratusd's own limit is left alone.
+  rlimit files{};
+  const bool raise_files =
+      ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max;
+  files.rlim_cur = files.rlim_max;
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -167,7 +184,9 @@ Result<int> EmbeddedBroker::spawn() {
     ::dup2(log_fd, STDOUT_FILENO);
     ::dup2(log_fd, STDERR_FILENO);
     ::close_range(3, ~0U, 0);
-    ::execv(argv[0], argv.data());
+    if (raise_files)
+      ::setrlimit(RLIMIT_NOFILE, &files);
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   const int fork_errno = errno;

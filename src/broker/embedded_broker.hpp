@@ -21,7 +21,8 @@ namespace stratus::broker {
 /// How to run and supervise mosquitto.
 struct EmbeddedBrokerOptions {
   std::filesystem::path mosquitto_path = "/usr/sbin/mosquitto";
-  std::filesystem::path work_dir;  ///< <data_dir>/broker: mosquitto.conf, mosquitto.log
+  std::filesystem::path
+      work_dir;  ///< <data_dir>/broker: mosquitto.conf, openssl.cnf, mosquitto.log
   MosquittoSettings settings;
   std::chrono::milliseconds start_timeout{10000};
   std::chrono::milliseconds restart_backoff_min{200};
@@ -44,7 +45,9 @@ const char* to_string(BrokerState state) noexcept;
 ///
 /// The child runs in its own process group (a terminal's Ctrl-C reaches only
 /// stratusd, which then stops it) with PR_SET_PDEATHSIG, so it does not outlive
-/// stratusd even when stratusd is killed with SIGKILL.
+/// stratusd even when stratusd is killed with SIGKILL. It gets stratusd's environment with
+/// `OPENSSL_CONF` set to the generated openssl.cnf (`render_openssl_conf`: no session
+/// tickets) and its soft `RLIMIT_NOFILE` raised to the hard limit: one descriptor per node.
 ///
 /// Thread-safety: `start`/`stop` from one controlling thread; the accessors from
 /// any thread. Metrics: counter `stratus_broker_restarts_total`.
@@ -83,6 +86,7 @@ class EmbeddedBroker {
   EmbeddedBrokerOptions options_;
   Counter& restarts_;
   std::filesystem::path conf_path_;
+  std::filesystem::path openssl_conf_path_;  // OPENSSL_CONF of the child (render_openssl_conf)
   std::filesystem::path log_path_;
 
   mutable std::mutex mutex_;

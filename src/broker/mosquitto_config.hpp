@@ -55,4 +55,14 @@ struct MosquittoSettings {
 /// and the plugin's credentials file. Pure.
 std::string render_mosquitto_conf(const MosquittoSettings& settings);
 
+/// The OpenSSL configuration the embedded mosquitto runs with (`OPENSSL_CONF` in its
+/// environment, written next to mosquitto.conf): Debian's system default
+/// (`CipherString = DEFAULT:@SECLEVEL=2`) plus no session tickets (`Options =
+/// -SessionTicket`, `NumTickets = 0`). mosquitto 2.0 has no setting for tickets; OpenSSL
+/// issues them by default (two per TLS 1.3 handshake), and with OpenSSL 3.0 issuing one
+/// re-decodes the client's certificate: ~19 % of the broker's CPU in a connect storm
+/// (bench/README.md, "connections"). Firmware (esp-mqtt) and libmosquitto never present
+/// them again, so the broker made them for nothing. Pure; no placeholders.
+std::string render_openssl_conf();
+
 }  // namespace stratus::broker

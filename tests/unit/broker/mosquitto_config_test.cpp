@@ -3,6 +3,12 @@
 #include "broker/mosquitto_config.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
+
+#include <fstream>
+#include <memory>
+
+#include "support/temp_dir.hpp"
 
 namespace stratus::broker {
 namespace {
@@ -106,6 +112,33 @@ TEST(MosquittoConfig, WirepasListenerOnlyWhenEnabled) {
   s.wirepas_tls = false;
   const std::string plain = render_mosquitto_conf(s);
   EXPECT_EQ(plain.substr(plain.find("listener 8884")).find("certfile"), std::string::npos);
+}
+
+// OpenSSL itself reads the generated openssl.cnf: a server context made under it issues no
+// session tickets (TLS 1.2: SSL_OP_NO_TICKET; TLS 1.3: zero tickets) and keeps Debian's
+// security level 2. OpenSSL keeps `ssl_conf` sections process-wide, so the library's
+// defaults (tickets on: the test can fail) are checked first, and no later test in this
+// binary makes a TLS context.
+TEST(MosquittoConfig, OpensslConfTurnsSessionTicketsOffForEveryServerContext) {
+  using LibCtx = std::unique_ptr<OSSL_LIB_CTX, decltype(&OSSL_LIB_CTX_free)>;
+  using Ctx = std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>;
+  const LibCtx plain(OSSL_LIB_CTX_new(), &OSSL_LIB_CTX_free);
+  const Ctx defaults(SSL_CTX_new_ex(plain.get(), nullptr, TLS_server_method()), &SSL_CTX_free);
+  ASSERT_NE(defaults, nullptr);
+  EXPECT_EQ(SSL_CTX_get_options(defaults.get()) & SSL_OP_NO_TICKET, 0U);
+  EXPECT_GT(SSL_CTX_get_num_tickets(defaults.get()), 0U);
+
+  test::TempDir dir;
+  const auto path = dir.path() / "openssl.cnf";
+  std::ofstream(path) << render_openssl_conf();
+  const LibCtx lib(OSSL_LIB_CTX_new(), &OSSL_LIB_CTX_free);
+  ASSERT_NE(lib, nullptr);
+  ASSERT_EQ(OSSL_LIB_CTX_load_config(lib.get(), path.c_str()), 1);
+  const Ctx ctx(SSL_CTX_new_ex(lib.get(), nullptr, TLS_server_method()), &SSL_CTX_free);
+  ASSERT_NE(ctx, nullptr);
+  EXPECT_NE(SSL_CTX_get_options(ctx.get()) & SSL_OP_NO_TICKET, 0U);
+  EXPECT_EQ(SSL_CTX_get_num_tickets(ctx.get()), 0U);
+  EXPECT_EQ(SSL_CTX_get_security_level(ctx.get()), 2);
 }
 
 }  // namespace
