@@ -393,6 +393,8 @@ Result<SwarmReport> Swarm::run(const std::vector<SwarmNode>& nodes, const std::a
 
   SwarmReport report;
   report.nodes = nodes.size();
+  const auto connecting = Steady::now();
+  report.credentials_s = std::chrono::duration<double>(connecting - start).count();
   const auto deadline = start + options_.duration;
   auto last_progress = start;
   auto last_observed = start;
@@ -404,7 +406,7 @@ Result<SwarmReport> Swarm::run(const std::vector<SwarmNode>& nodes, const std::a
     const auto now = Steady::now();
     report.peak_connected = std::max(report.peak_connected, pool_->connected_count());
     if (report.all_connected_s < 0 && ever_connected_ == members_.size()) {
-      report.all_connected_s = std::chrono::duration<double>(now - start).count();
+      report.all_connected_s = std::chrono::duration<double>(now - connecting).count();
     }
     if (downloads_) {
       run_ota(now);
@@ -490,6 +492,7 @@ std::string to_json(const SwarmReport& r) {
                  {"connected_at_end", r.connected_at_end},
                  {"peak_connected", r.peak_connected},
                  {"all_connected_s", r.all_connected_s},
+                 {"credentials_s", r.credentials_s},
                  {"elapsed_s", r.elapsed_s},
                  {"connects", r.connects},
                  {"disconnects", r.disconnects},

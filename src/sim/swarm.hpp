@@ -107,8 +107,12 @@ struct SwarmReport {
   std::size_t nodes = 0;
   std::size_t connected_at_end = 0;  ///< connected when the duration ran out
   std::size_t peak_connected = 0;
-  /// Seconds from start until every node had connected once; < 0 if that never happened.
+  /// Seconds from the first connection attempt (credentials loaded) until every node had
+  /// connected once; < 0 if that never happened.
   double all_connected_s = -1;
+  /// Seconds spent reading every node's credentials into its TLS context, before the first
+  /// attempt (mqtt::ConnectionPool::add).
+  double credentials_s = 0;
   double elapsed_s = 0;
   std::uint64_t connects = 0;         ///< CONNACK successes (incl. reconnects)
   std::uint64_t disconnects = 0;      ///< established connections lost
