@@ -245,6 +245,9 @@ const std::vector<Key>& keys() {
                            "a1b2c3-ats.iot.example.com."));
     t.push_back(string_key("http", "bind_address", STRATUS_REF(http, bind_address),
                            "Address the HTTP listener binds to."));
+    t.push_back(string_key("http", "web_root", STRATUS_REF(http, web_root),
+                           "The web dashboard's built files, served at /. Empty: "
+                           "../share/stratus/web next to stratusd; \"off\": none."));
     t.push_back(int_key("http", "port", STRATUS_REF(http, port), 0, 65535,
                         "HTTP port; 0 picks a free port (see runtime.json).", "--http-port"));
     t.push_back(int_key("http", "threads", STRATUS_REF(http, threads), 1, 64,

@@ -44,6 +44,9 @@ struct HttpSection {
   std::chrono::milliseconds request_timeout_ms{30000};
   std::chrono::milliseconds shutdown_grace_ms{5000};
   bool tls = false;
+  /// The web dashboard's built files (docs/adr/0024); empty = ../share/stratus/web next to
+  /// the stratusd binary; "off" = no dashboard.
+  std::string web_root;
 };
 
 /// `broker:` — the MQTT side: the embedded mosquitto or an external broker, and

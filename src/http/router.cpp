@@ -52,10 +52,26 @@ void Router::add_websocket(std::string path, UpgradeHandler handler) {
   routes_[key].upgrade = std::move(handler);
 }
 
+void Router::set_fallback(std::string route, Handler handler) {
+  STRATUS_ASSERT(handler != nullptr, "fallback handler must not be empty");
+  STRATUS_ASSERT(fallback_ == nullptr, "one fallback per router");
+  fallback_route_ = std::move(route);
+  fallback_ = std::move(handler);
+}
+
 RouteMatch Router::find(std::string_view method, std::string_view path) const {
   const auto route = routes_.find(normalized(path));
-  if (route == routes_.end())
+  if (route == routes_.end()) {
+    if (fallback_ != nullptr && (method == "GET" || method == "HEAD")) {
+      return RouteMatch{.kind = RouteMatch::Kind::found,
+                        .handler = &fallback_,
+                        .route = fallback_route_,
+                        .allow = {},
+                        .upgrade = nullptr,
+                        .options = {}};
+    }
     return RouteMatch{};
+  }
 
   const auto& methods = route->second.methods;
   auto handler = methods.find(method);

@@ -63,8 +63,14 @@ class Router {
   /// `Upgrade: websocket`. The path must not have a GET handler already (asserted).
   void add_websocket(std::string path, UpgradeHandler handler);
 
+  /// Registers the handler for GET and HEAD requests to paths no route has (the web
+  /// dashboard's files and client routes); `route` names it in the access log and metrics.
+  /// Other methods on such paths stay 404. At most one (asserted).
+  void set_fallback(std::string route, Handler handler);
+
   /// The handler for `method` on the decoded `path`. A HEAD request finds the
-  /// GET handler when no HEAD handler is registered (the server drops the body).
+  /// GET handler when no HEAD handler is registered (the server drops the body). A GET or
+  /// HEAD to an unknown path finds the fallback, when one is set.
   [[nodiscard]] RouteMatch find(std::string_view method, std::string_view path) const;
 
   /// Every registered (method, path pattern), ordered by path then method; WebSocket-only
@@ -87,6 +93,8 @@ class Router {
     UpgradeHandler upgrade;                              // WebSocket routes only
   };
   std::map<std::string, Route, std::less<>> routes_;  // key: path without trailing '/'
+  std::string fallback_route_;                        // set_fallback
+  Handler fallback_;
 };
 
 }  // namespace stratus::http

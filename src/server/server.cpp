@@ -43,6 +43,7 @@
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
 #include "http/server.hpp"
+#include "http/web_files.hpp"
 #include "link/cluster_relay.hpp"
 #include "link/node_link.hpp"
 #include "log/log.hpp"
@@ -112,14 +113,15 @@ std::string effective_user() {
   return pw != nullptr ? pw->pw_name : std::to_string(::geteuid());
 }
 
-// The plugin ships beside the binaries: <prefix>/bin/stratusd and
-// <prefix>/lib/stratus/stratus_mosquitto_plugin.so, in the build tree and installed alike.
-std::filesystem::path default_plugin_path() {
+// What ships beside the binaries, in the build tree and installed alike: <prefix>/`relative`
+// for <prefix>/bin/stratusd (the mosquitto plugin in lib/stratus/, the dashboard in
+// share/stratus/web/). Just `relative` when /proc/self/exe cannot be read.
+std::filesystem::path beside_binaries(const std::filesystem::path& relative) {
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec)
-    return "stratus_mosquitto_plugin.so";
-  return exe.parent_path().parent_path() / "lib" / "stratus" / "stratus_mosquitto_plugin.so";
+    return relative;
+  return exe.parent_path().parent_path() / relative;
 }
 
 std::string url_host(const std::string& bind) {
@@ -334,6 +336,7 @@ struct Server::Impl {
   void start_background_jobs();  // the command sweep and the time-series prune
   void stop_background_jobs();
   http::Router make_router();
+  void add_web_dashboard(http::Router& router);
   bool database_healthy();
   void stop();
 };
@@ -466,8 +469,8 @@ Result<void> Server::Impl::plan_broker(const pki::PkiMaterial& material) {
   options.restart_backoff_max = b.restart_backoff_max_ms;
   auto& s = options.settings;
   s.run_as_user = effective_user();
-  s.plugin_path =
-      b.plugin_path.empty() ? default_plugin_path() : std::filesystem::path(b.plugin_path);
+  s.plugin_path = b.plugin_path.empty() ? beside_binaries("lib/stratus/stratus_mosquitto_plugin.so")
+                                        : std::filesystem::path(b.plugin_path);
   s.backend_username = std::string(kBackendUsername);
   s.backend_password_file = std::filesystem::absolute(material.files.backend_secret);
   s.revoked_certificates_file = std::filesystem::absolute(revocations_file());
@@ -910,7 +913,30 @@ http::Router Server::Impl::make_router() {
   api::add_mapping_challenge_routes(router, *accounts, *challenge_mapping, blocking_pool);
   api::add_manufacturing_routes(router, *accounts, *manufacturing, blocking_pool, config.http.tls,
                                 config.manufacturing.max_upload_bytes);
+  add_web_dashboard(router);
   return router;
+}
+
+// The dashboard at / (docs/adr/0024): the router's fallback for GET and HEAD. A missing
+// bundle is not an error (a server built without Node.js still serves the API).
+void Server::Impl::add_web_dashboard(http::Router& router) {
+  const std::string& configured = config.http.web_root;
+  if (configured == "off") {
+    log::info(Channel::main, "web dashboard: off (http.web_root)");
+    return;
+  }
+  const auto root =
+      configured.empty() ? beside_binaries("share/stratus/web") : std::filesystem::path(configured);
+  auto site = http::WebFiles::open(root);
+  if (!site) {
+    log::warn(Channel::main, "web dashboard not served: {}", site.error().message());
+    return;
+  }
+  log::info(Channel::main, "web dashboard at /: {}", site->root().string());
+  router.set_fallback(
+      "web", [site = std::move(*site)](http::Request& request) -> asio::awaitable<http::Response> {
+        co_return site.reply(request.path, request.header("Range"));
+      });
 }
 
 Result<void> Server::Impl::start_http() {

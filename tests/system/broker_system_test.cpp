@@ -130,9 +130,25 @@ TEST_F(BrokerSystemTest, HttpEndpointsAnswer) {
         "stratus_mqtt_messages_received_total", "stratus_broker_restarts_total"}) {
     EXPECT_NE(metrics.body.find(series), std::string::npos) << series << "\n" << metrics.body;
   }
-  const auto missing = http_request("127.0.0.1", stratusd_->http_port(), "GET", "/nope");
+  const auto missing = http_request("127.0.0.1", stratusd_->http_port(), "GET", "/v1/nope");
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(boost::json::parse(missing.body).at("status").as_string(), "failure");
+
+  // Outside /v1/, the web dashboard of this build (docs/adr/0024): its page for a client
+  // route, its hashed bundle, and the API's 404 for a file it does not have.
+  const auto page = http_request("127.0.0.1", stratusd_->http_port(), "GET", "/nodes/any");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.header("Content-Type").value_or(""), "text/html; charset=utf-8");
+  EXPECT_EQ(page.header("Cache-Control").value_or(""), "no-cache");
+  EXPECT_NE(page.body.find("<div id=\"app\">"), std::string::npos) << page.body;
+  const auto script = page.body.find("/assets/");
+  ASSERT_NE(script, std::string::npos) << page.body;
+  const auto asset = page.body.substr(script, page.body.find('"', script) - script);
+  const auto bundle = http_request("127.0.0.1", stratusd_->http_port(), "GET", asset);
+  EXPECT_EQ(bundle.status, 200) << asset;
+  EXPECT_EQ(bundle.header("Cache-Control").value_or(""), "public, max-age=31536000, immutable");
+  const auto gone = http_request("127.0.0.1", stratusd_->http_port(), "GET", "/assets/old.js");
+  EXPECT_EQ(gone.status, 404);
 }
 
 TEST_F(BrokerSystemTest, NodeUsesItsOwnTreeAndBothTopicForms) {

@@ -83,5 +83,19 @@ TEST(Router, ReportsEachMethodsBodyOptions) {
   EXPECT_FALSE(router.find("POST", "/v1/firmware").options.body_to_file);  // 405
 }
 
+// The fallback (the web dashboard) answers GET and HEAD to paths no route has; other
+// methods there stay 404, and known paths keep their own handlers and 405s.
+TEST(Router, FallbackTakesUnknownGetAndHeadOnly) {
+  Router router = sample();
+  router.set_fallback("web", ok);
+  const RouteMatch page = router.find("GET", "/nodes/abc");
+  EXPECT_EQ(page.kind, RouteMatch::Kind::found);
+  EXPECT_EQ(page.route, "web");
+  EXPECT_EQ(router.find("HEAD", "/assets/app.js").kind, RouteMatch::Kind::found);
+  EXPECT_EQ(router.find("POST", "/nodes/abc").kind, RouteMatch::Kind::not_found);
+  EXPECT_EQ(router.find("GET", "/v1/user/nodes").route, "/v1/user/nodes");
+  EXPECT_EQ(router.find("DELETE", "/v1/user/nodes").kind, RouteMatch::Kind::method_not_allowed);
+}
+
 }  // namespace
 }  // namespace stratus::http
