@@ -1,0 +1,115 @@
+// Drives the dashboard in Debian's Chromium (headless) with playwright-core, against the
+// stratusd and virtual light that tests/web/run started: log in, see the light online, open
+// it, toggle its power and watch the switch flip only when the light's own report comes
+// back, move the brightness slider, see the list live, the phone width and dark theme, log out.
+// Screenshots of the pages go to $STRATUS_SHOTS (light and dark, desktop and phone width).
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(path.join(process.env.NODE_PATH, 'x.js'));
+const { chromium } = require('playwright-core');
+
+const url = process.env.STRATUS_URL;
+const user = process.env.STRATUS_USER;
+const password = process.env.STRATUS_PASSWORD;
+const light = process.env.STRATUS_LIGHT;
+const shots = process.env.STRATUS_SHOTS;
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu'],
+});
+let failed = false;
+try {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+  const page = await context.newPage();
+  const consoleErrors = [];
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  page.setDefaultTimeout(15_000);
+
+  // A client route loads the app too (stratusd answers index.html for it).
+  await page.goto(`${url}/nodes/${light}`);
+  await page.getByRole('heading', { name: 'Log in' }).waitFor();
+
+  // A wrong password: the API's own description is shown.
+  await page.getByLabel('E-mail').fill(user);
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  const refused = await page.getByRole('alert').textContent();
+  check(refused && refused.length > 0, 'a refused login shows the reason');
+
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+
+  // The node page of the client route: the light, online, with its params.
+  await page.getByRole('heading', { name: 'Light' }).waitFor();
+  await page.locator('.badge.on').first().waitFor();
+  const power = page.getByRole('switch', { name: 'Power' });
+  await power.waitFor();
+  const before = await power.isChecked();
+
+  // Toggle: the switch flips when the light reports the new state (event stream).
+  await power.click();
+  await page.waitForFunction(
+    ([sel, want]) => document.querySelector(sel)?.checked === want,
+    ['input[role="switch"]', !before],
+  );
+  const reported = await page.evaluate(
+    async ([id, token]) => {
+      const r = await fetch(`/v1/user/nodes/params?node_id=${id}`, {
+        headers: { Authorization: token },
+      });
+      return (await r.json()).Light.Power;
+    },
+    [light, JSON.parse(await page.evaluate(() => localStorage.getItem('stratus.session'))).accessToken],
+  );
+  check(reported === !before, `the cloud holds the light's report (Power ${reported})`);
+
+  // The slider: the light reports 30, and the output shows it.
+  const brightness = page.getByRole('slider', { name: 'Brightness' });
+  await brightness.fill('30');
+  await page.locator('output[for$="Brightness"]').filter({ hasText: /^30$/ }).waitFor();
+  await page.screenshot({ path: `${shots}/node.png`, fullPage: true });
+
+  // The slider is generated from the node config's bounds.
+  const bounds = await brightness.evaluate((el) => [el.min, el.max]);
+  check(bounds[0] === '0' && bounds[1] === '100', `the slider has the config's bounds (${bounds})`);
+
+  // The node list, live: the light is there and online.
+  await page.getByRole('link', { name: 'Stratus' }).click();
+  await page.getByRole('heading', { name: 'Nodes' }).waitFor();
+  const row = page.locator(`tr[data-node-id="${light}"]`);
+  await row.getByText('Online').waitFor();
+  await page.screenshot({ path: `${shots}/nodes.png`, fullPage: true });
+
+  // Phone width and the dark theme.
+  const phone = await browser.newContext({
+    viewport: { width: 390, height: 800 },
+    colorScheme: 'dark',
+    storageState: await context.storageState(),
+  });
+  const small = await phone.newPage();
+  await small.goto(`${url}/nodes/${light}`);
+  await small.getByRole('switch', { name: 'Power' }).waitFor();
+  await small.screenshot({ path: `${shots}/node-phone-dark.png`, fullPage: true });
+  await phone.close();
+
+  // Log out: back to the login form, and the session is gone.
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('heading', { name: 'Log in' }).waitFor();
+  check((await page.evaluate(() => localStorage.getItem('stratus.session'))) === null, 'logged out');
+
+  check(consoleErrors.filter((e) => !e.includes('401')).length === 0, `console errors: ${consoleErrors.join('; ')}`);
+  console.log('dashboard: all steps passed');
+} catch (e) {
+  failed = true;
+  console.error('dashboard: FAILED:', e.message);
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);

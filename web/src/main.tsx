@@ -1,0 +1,41 @@
+// The dashboard's shell: the session decides between the account pages and the app; the
+// path decides the page (client routes; stratusd answers index.html for them).
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+
+import { currentSession, logout, onSessionChange, Session } from './api';
+import { startEvents, stopEvents } from './events';
+import { Login } from './pages/Login';
+import { NodePage } from './pages/Node';
+import { Nodes } from './pages/Nodes';
+import { navigate, usePath } from './router';
+import './style.css';
+
+function App() {
+  const [session, setSession] = useState<Session | null>(currentSession());
+  const path = usePath();
+  useEffect(() => onSessionChange(setSession), []);
+  useEffect(() => {
+    if (session) startEvents();
+    else stopEvents();
+  }, [session !== null]);
+
+  if (!session) return <Login />;
+  const node = /^\/nodes\/([^/]+)$/.exec(path);
+  return (
+    <>
+      <header class="bar">
+        <a class="brand" href="/" onClick={(e) => (e.preventDefault(), navigate('/'))}>
+          Stratus
+        </a>
+        <span class="who">{session.userName}</span>
+        <button type="button" class="link" onClick={() => logout()}>
+          Log out
+        </button>
+      </header>
+      <main>{node ? <NodePage nodeId={decodeURIComponent(node[1])} /> : <Nodes />}</main>
+    </>
+  );
+}
+
+render(<App />, document.getElementById('app')!);

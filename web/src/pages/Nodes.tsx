@@ -1,0 +1,146 @@
+// The user's nodes (GET /v1/user/nodes?node_details=true, every page), kept live by the
+// event stream: connectivity flips the online state, a params report is the last change.
+import { useEffect, useMemo, useState } from 'preact/hooks';
+
+import { api } from '../api';
+import { onEvent, onResync } from '../events';
+import { Alert } from '../ui';
+import { navigate } from '../router';
+
+/** One row of the list. */
+interface Row {
+  id: string;
+  name: string;
+  type: string;
+  role: string;
+  online: boolean;
+  changed: number; // ms since the epoch; 0 = never
+}
+
+function rowOf(d: any): Row {
+  const info = d.config?.info ?? {};
+  return {
+    id: d.node_id ?? d.id,
+    name: info.name || d.node_id,
+    type: d.node_type || info.type || '',
+    role: d.role ?? (d.primary ? 'primary' : 'secondary'),
+    online: !!d.status?.connectivity?.connected,
+    changed: d.status?.connectivity?.timestamp ?? 0,
+  };
+}
+
+async function loadAll(): Promise<Row[]> {
+  const rows: Row[] = [];
+  let start: string | undefined;
+  do {
+    const q = new URLSearchParams({ node_details: 'true', num_records: '100' });
+    if (start) q.set('start_id', start);
+    const page = await api('GET', `/v1/user/nodes?${q}`);
+    rows.push(...(page.node_details ?? []).map(rowOf));
+    start = page.next_id;
+  } while (start);
+  return rows;
+}
+
+function when(ms: number): string {
+  return ms ? new Date(ms).toLocaleString() : '—';
+}
+
+export function Nodes() {
+  const [rows, setRows] = useState<Row[] | null>(null);
+  const [error, setError] = useState('');
+  const [filter, setFilter] = useState('');
+  const [state, setState] = useState<'all' | 'online' | 'offline'>('all');
+
+  const reload = () =>
+    loadAll().then(
+      (r) => (setRows(r), setError('')),
+      (e) => setError(e.message),
+    );
+  useEffect(() => {
+    reload();
+    const offResync = onResync(reload);
+    const offEvent = onEvent((e) => {
+      if (!e.node_id) return;
+      if (e.type === 'mapping') {
+        reload();
+        return;
+      }
+      setRows((current) =>
+        current?.map((r) => {
+          if (r.id !== e.node_id) return r;
+          if (e.type === 'connectivity') return { ...r, online: !!e.data?.connected, changed: e.timestamp };
+          if (e.type === 'params') return { ...r, changed: e.timestamp };
+          return r;
+        }) ?? null,
+      );
+    });
+    return () => {
+      offResync();
+      offEvent();
+    };
+  }, []);
+
+  const shown = useMemo(() => {
+    const needle = filter.trim().toLowerCase();
+    return (rows ?? []).filter(
+      (r) =>
+        (state === 'all' || (state === 'online') === r.online) &&
+        (!needle || r.name.toLowerCase().includes(needle) || r.id.toLowerCase().includes(needle)),
+    );
+  }, [rows, filter, state]);
+
+  return (
+    <section aria-labelledby="nodes-title">
+      <h1 id="nodes-title">Nodes</h1>
+      <div class="filters">
+        <label>
+          Search
+          <input type="search" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
+        </label>
+        <label>
+          State
+          <select value={state} onChange={(e) => setState(e.currentTarget.value as typeof state)}>
+            <option value="all">All</option>
+            <option value="online">Online</option>
+            <option value="offline">Offline</option>
+          </select>
+        </label>
+      </div>
+      <Alert message={error} />
+      {rows === null && !error && <p>Loading…</p>}
+      {rows !== null && (
+        <table class="nodes">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Type</th>
+              <th scope="col">State</th>
+              <th scope="col">Last change</th>
+              <th scope="col">Role</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((r) => (
+              <tr key={r.id} data-node-id={r.id}>
+                <td>
+                  <a href={`/nodes/${encodeURIComponent(r.id)}`} onClick={(e) => (e.preventDefault(), navigate(`/nodes/${encodeURIComponent(r.id)}`))}>
+                    {r.name}
+                  </a>
+                  <div class="muted mono">{r.id}</div>
+                </td>
+                <td>{r.type}</td>
+                <td>
+                  <span class={r.online ? 'badge on' : 'badge off'}>{r.online ? 'Online' : 'Offline'}</span>
+                </td>
+                <td>{when(r.changed)}</td>
+                <td>{r.role}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {rows !== null && shown.length === 0 && <p>No node matches.</p>}
+    </section>
+  );
+}
