@@ -1,7 +1,8 @@
 // Drives the dashboard in Debian's Chromium (headless) with playwright-core, against the
 // stratusd and virtual light that tests/web/run started: log in, see the light online, open
 // it, toggle its power and watch the switch flip only when the light's own report comes
-// back, move the brightness slider, see the list live, the phone width and dark theme, log out.
+// back, move the brightness slider, chart a sensor's time series with another range and
+// aggregate, see the list live, the phone width and dark theme, log out.
 // Screenshots of the pages go to $STRATUS_SHOTS (light and dark, desktop and phone width).
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -13,6 +14,7 @@ const url = process.env.STRATUS_URL;
 const user = process.env.STRATUS_USER;
 const password = process.env.STRATUS_PASSWORD;
 const light = process.env.STRATUS_LIGHT;
+const sensor = process.env.STRATUS_SENSOR;
 const shots = process.env.STRATUS_SHOTS;
 
 function check(condition, message) {
@@ -80,11 +82,24 @@ try {
   const bounds = await brightness.evaluate((el) => [el.min, el.max]);
   check(bounds[0] === '0' && bounds[1] === '100', `the slider has the config's bounds (${bounds})`);
 
+  // The sensor's page: a chart of its Temperature (a time_series param), raw points first,
+  // then hourly averages.
+  await page.goto(`${url}/nodes/${sensor}`);
+  const plot = page.locator('.chart .plot');
+  await page.waitForFunction(() => Number(document.querySelector('.chart .plot')?.dataset.points) >= 3);
+  check((await plot.locator('canvas').count()) > 0, 'the chart is drawn');
+  await page.screenshot({ path: `${shots}/sensor.png`, fullPage: true });
+  await page.getByLabel('Range').selectOption('24h');
+  await page.getByLabel('Aggregate').selectOption('avg');
+  await page.waitForFunction(() => {
+    const n = Number(document.querySelector('.chart .plot')?.dataset.points);
+    return n >= 1 && n <= 2; // one or two hourly windows since the sensor started
+  });
+
   // The node list, live: the light is there and online.
   await page.getByRole('link', { name: 'Stratus' }).click();
   await page.getByRole('heading', { name: 'Nodes' }).waitFor();
-  const row = page.locator(`tr[data-node-id="${light}"]`);
-  await row.getByText('Online').waitFor();
+  for (const id of [light, sensor]) await page.locator(`tr[data-node-id="${id}"]`).getByText('Online').waitFor();
   await page.screenshot({ path: `${shots}/nodes.png`, fullPage: true });
 
   // Phone width and the dark theme.

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { onEvent, onResync } from '../events';
 import { Alert } from '../ui';
+import { Chart } from './Chart';
 import { DeviceSpec, ParamSpec, devicesOf, problem, writable } from '../params';
 
 type Values = Record<string, Record<string, unknown>>;
@@ -102,6 +103,11 @@ export function NodePage({ nodeId }: { nodeId: string }) {
                 queued={queued[`${d.name}.${p.name}`]}
                 onSet={(v) => set(d.name, p.name, v)}
               />
+            ))}
+          {d.params
+            .filter((p) => p.properties.includes('time_series'))
+            .map((p) => (
+              <Chart key={`chart-${p.name}`} nodeId={nodeId} device={d.name} spec={p} />
             ))}
         </fieldset>
       ))}
