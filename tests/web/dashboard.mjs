@@ -4,6 +4,7 @@
 // back, move the brightness slider, chart a sensor's time series with another range and
 // aggregate, see the list live, the phone width and dark theme, log out.
 // Screenshots of the pages go to $STRATUS_SHOTS (light and dark, desktop and phone width).
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -16,6 +17,18 @@ const password = process.env.STRATUS_PASSWORD;
 const light = process.env.STRATUS_LIGHT;
 const sensor = process.env.STRATUS_SENSOR;
 const shots = process.env.STRATUS_SHOTS;
+const outbox = process.env.STRATUS_OUTBOX;
+
+// The newest verification code mailed to `to` (the outbox mailer's files).
+function mailedCode(to) {
+  const codes = readdirSync(outbox)
+    .sort()
+    .map((f) => readFileSync(path.join(outbox, f), 'utf8'))
+    .filter((text) => text.includes(`To: ${to}\n`))
+    .map((text) => /Verification code: (\d{6})/.exec(text)?.[1])
+    .filter(Boolean);
+  return codes[codes.length - 1];
+}
 
 function check(condition, message) {
   if (!condition) throw new Error(message);
@@ -95,6 +108,38 @@ try {
     const n = Number(document.querySelector('.chart .plot')?.dataset.points);
     return n >= 1 && n <= 2; // one or two hourly windows since the sensor started
   });
+
+  // Sharing: a second user signs up in another browser (the code comes by mail), the
+  // first shares the light with them, the second accepts, and both see it.
+  const other = 'bob@example.com';
+  const second = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+  const bob = await second.newPage();
+  bob.setDefaultTimeout(15_000);
+  await bob.goto(url);
+  await bob.getByRole('button', { name: 'Create an account' }).click();
+  await bob.getByLabel('E-mail').fill(other);
+  await bob.getByLabel('Password').fill(password);
+  await bob.getByRole('button', { name: 'Sign up' }).click();
+  await bob.getByLabel('Verification code').waitFor();
+  await bob.getByLabel('Verification code').fill(mailedCode(other));
+  await bob.getByRole('button', { name: 'Confirm' }).click();
+  await bob.getByRole('heading', { name: 'Nodes' }).waitFor();
+  check((await bob.locator(`tr[data-node-id="${light}"]`).count()) === 0, 'bob has no node yet');
+
+  await page.goto(`${url}/nodes/${light}`);
+  await page.getByLabel('Share with (e-mail)').fill(other);
+  await page.getByRole('button', { name: 'Share' }).click();
+  await page.getByText(`A sharing request was sent to ${other}.`).waitFor();
+
+  await bob.getByRole('link', { name: 'Sharing' }).click();
+  await bob.getByRole('button', { name: 'Accept' }).click();
+  await bob.getByRole('status').getByText('Accepted').waitFor();
+  await bob.getByRole('link', { name: 'Nodes' }).click();
+  await bob.locator(`tr[data-node-id="${light}"]`).getByText('secondary').waitFor();
+  // The light's page of its primary user lists bob, live.
+  await page.locator(`.users li[data-user="${other}"]`).waitFor();
+  await page.screenshot({ path: `${shots}/sharing.png`, fullPage: true });
+  await second.close();
 
   // The node list, live: the light is there and online.
   await page.getByRole('link', { name: 'Stratus' }).click();

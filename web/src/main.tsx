@@ -1,6 +1,6 @@
 // The dashboard's shell: the session decides between the account pages and the app; the
 // path decides the page (client routes; stratusd answers index.html for them).
-import { render } from 'preact';
+import { ComponentChildren, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 
 import { currentSession, logout, onSessionChange, Session } from './api';
@@ -8,6 +8,7 @@ import { startEvents, stopEvents } from './events';
 import { Login } from './pages/Login';
 import { NodePage } from './pages/Node';
 import { Nodes } from './pages/Nodes';
+import { SharingRequests } from './pages/Sharing';
 import { navigate, usePath } from './router';
 import './style.css';
 
@@ -28,13 +29,31 @@ function App() {
         <a class="brand" href="/" onClick={(e) => (e.preventDefault(), navigate('/'))}>
           Stratus
         </a>
+        <nav aria-label="Pages">
+          <NavLink path="/" current={path}>
+            Nodes
+          </NavLink>
+          <NavLink path="/sharing" current={path}>
+            Sharing
+          </NavLink>
+        </nav>
         <span class="who">{session.userName}</span>
         <button type="button" class="link" onClick={() => logout()}>
           Log out
         </button>
       </header>
-      <main>{node ? <NodePage nodeId={decodeURIComponent(node[1])} /> : <Nodes />}</main>
+      <main>
+        {node ? <NodePage nodeId={decodeURIComponent(node[1])} /> : path === '/sharing' ? <SharingRequests /> : <Nodes />}
+      </main>
     </>
+  );
+}
+
+function NavLink({ path, current, children }: { path: string; current: string; children: ComponentChildren }) {
+  return (
+    <a href={path} aria-current={current === path ? 'page' : undefined} onClick={(e) => (e.preventDefault(), navigate(path))}>
+      {children}
+    </a>
   );
 }
 

@@ -8,6 +8,7 @@ import { api } from '../api';
 import { onEvent, onResync } from '../events';
 import { Alert } from '../ui';
 import { Chart } from './Chart';
+import { NodeSharing } from './Sharing';
 import { DeviceSpec, ParamSpec, devicesOf, problem, writable } from '../params';
 
 type Values = Record<string, Record<string, unknown>>;
@@ -25,17 +26,20 @@ export function NodePage({ nodeId }: { nodeId: string }) {
   const [name, setName] = useState(nodeId);
   const [values, setValues] = useState<Values>({});
   const [online, setOnline] = useState(false);
+  const [primary, setPrimary] = useState<boolean | null>(null);
   const [queued, setQueued] = useState<Record<string, unknown>>({});
   const [error, setError] = useState('');
 
   const q = `node_id=${encodeURIComponent(nodeId)}`;
   const load = async () => {
     try {
-      const [config, params, status] = await Promise.all([
+      const [config, params, status, details] = await Promise.all([
         api('GET', `/v1/user/nodes/config?${q}`),
         api('GET', `/v1/user/nodes/params?${q}`),
         api('GET', `/v1/user/nodes/status?${q}`),
+        api('GET', `/v1/user/nodes?node_details=true&${q}`),
       ]);
+      setPrimary(details?.node_details?.[0]?.primary === true);
       setDevices(devicesOf(config));
       setName(config?.info?.name || nodeId);
       setValues(params ?? {});
@@ -111,6 +115,7 @@ export function NodePage({ nodeId }: { nodeId: string }) {
             ))}
         </fieldset>
       ))}
+      {primary !== null && <NodeSharing nodeId={nodeId} primary={primary} />}
     </section>
   );
 }

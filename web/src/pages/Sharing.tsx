@@ -1,0 +1,202 @@
+// Sharing (rainmaker-cloud.md §9.4–9.5, docs/api.md "Sharing"): a node's users and the
+// share form on its page (primary users), and the sharing requests page — received
+// requests to accept or decline, sent ones to cancel — kept current by the event stream.
+import { useEffect, useState } from 'preact/hooks';
+
+import { api, currentSession } from '../api';
+import { onEvent, onResync } from '../events';
+import { Alert, Field } from '../ui';
+
+/** The users of one node and, for its primary users, sharing it and removing users. */
+export function NodeSharing({ nodeId, primary }: { nodeId: string; primary: boolean }) {
+  const [users, setUsers] = useState<{ primary: string[]; secondary: string[] } | null>(null);
+  const [email, setEmail] = useState('');
+  const [status, setStatus] = useState('');
+  const [error, setError] = useState('');
+  const me = currentSession()?.userName;
+
+  const load = () =>
+    api('GET', `/v1/user/nodes/sharing?node_id=${encodeURIComponent(nodeId)}`).then(
+      (a) => setUsers(a.node_sharing?.[0]?.users ?? { primary: [], secondary: [] }),
+      (e) => setError(e.message),
+    );
+  useEffect(() => {
+    load();
+    const off = onEvent((e) => (e.type === 'sharing_request' || e.type === 'mapping') && load());
+    return () => {
+      off();
+    };
+  }, [nodeId]);
+
+  const act = async (what: () => Promise<unknown>, done: string) => {
+    setError('');
+    setStatus('');
+    try {
+      await what();
+      setStatus(done);
+      load();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const remove = (user: string) =>
+    act(
+      () => api('DELETE', `/v1/user/nodes/sharing?nodes=${encodeURIComponent(nodeId)}&user_name=${encodeURIComponent(user)}`),
+      user === me ? 'You left this node.' : `${user} no longer has this node.`,
+    );
+
+  return (
+    <section class="sharing" aria-labelledby="sharing-title">
+      <h2 id="sharing-title">Sharing</h2>
+      <Alert message={error} />
+      {users && (
+        <ul class="users">
+          {users.primary.map((u) => (
+            <li key={`p-${u}`}>
+              {u} <span class="muted">primary</span>
+            </li>
+          ))}
+          {users.secondary.map((u) => (
+            <li key={`s-${u}`} data-user={u}>
+              {u} <span class="muted">secondary</span>{' '}
+              {(primary || u === me) && (
+                <button type="button" class="link" onClick={() => remove(u)}>
+                  {u === me ? 'Leave' : 'Remove'}
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {primary && (
+        <form
+          class="inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            act(() => api('PUT', '/v1/user/nodes/sharing', { nodes: [nodeId], user_name: email.trim() }), `A sharing request was sent to ${email.trim()}.`).then(() => setEmail(''));
+          }}
+        >
+          <Field label="Share with (e-mail)" type="email" value={email} onValue={setEmail} />
+          <button type="submit">Share</button>
+        </form>
+      )}
+      {status && <p role="status">{status}</p>}
+    </section>
+  );
+}
+
+interface Request {
+  request_id: string;
+  request_status: string;
+  request_timestamp: number;
+  node_ids?: string[];
+  user_name: string;
+  primary_user_name: string;
+  transfer?: boolean;
+}
+
+async function requests(sent: boolean): Promise<Request[]> {
+  const out: Request[] = [];
+  const q = new URLSearchParams({ primary_user: String(sent), num_records: '100' });
+  for (let page = 0; page < 10; ++page) {
+    const a = await api('GET', `/v1/user/nodes/sharing/requests?${q}`);
+    out.push(...(a.sharing_requests ?? []));
+    if (!a.next_request_id) break;
+    q.set('start_request_id', a.next_request_id);
+  }
+  return out;
+}
+
+function when(seconds: number): string {
+  return new Date(seconds * (seconds < 1e12 ? 1000 : 1)).toLocaleString();
+}
+
+/** The sharing requests of the user: received (accept, decline) and sent (cancel). */
+export function SharingRequests() {
+  const [received, setReceived] = useState<Request[] | null>(null);
+  const [sent, setSent] = useState<Request[] | null>(null);
+  const [error, setError] = useState('');
+  const [status, setStatus] = useState('');
+
+  const load = () =>
+    Promise.all([requests(false), requests(true)]).then(
+      ([r, s]) => (setReceived(r), setSent(s)),
+      (e) => setError(e.message),
+    );
+  useEffect(() => {
+    load();
+    const offEvent = onEvent((e) => e.type === 'sharing_request' && load());
+    const offResync = onResync(load);
+    return () => {
+      offEvent();
+      offResync();
+    };
+  }, []);
+
+  const act = async (what: Promise<unknown>, done: string) => {
+    setError('');
+    setStatus('');
+    try {
+      await what;
+      setStatus(done);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+    load();
+  };
+
+  const table = (rows: Request[], incoming: boolean) => (
+    <table class="nodes">
+      <thead>
+        <tr>
+          <th scope="col">{incoming ? 'From' : 'To'}</th>
+          <th scope="col">Nodes</th>
+          <th scope="col">When</th>
+          <th scope="col">State</th>
+          <th scope="col">
+            <span class="sr-only">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.request_id} data-request-id={r.request_id}>
+            <td>{incoming ? r.primary_user_name : r.user_name}</td>
+            <td class="mono">{(r.node_ids ?? []).join(', ')}</td>
+            <td>{when(r.request_timestamp)}</td>
+            <td>{r.request_status + (r.transfer ? ' (transfer)' : '')}</td>
+            <td>
+              {r.request_status === 'pending' && incoming && (
+                <>
+                  <button type="button" onClick={() => act(api('PUT', '/v1/user/nodes/sharing/requests', { accept: true, request_id: r.request_id }), 'Accepted: the nodes are in your list.')}>
+                    Accept
+                  </button>{' '}
+                  <button type="button" onClick={() => act(api('PUT', '/v1/user/nodes/sharing/requests', { accept: false, request_id: r.request_id }), 'Declined.')}>
+                    Decline
+                  </button>
+                </>
+              )}
+              {r.request_status === 'pending' && !incoming && (
+                <button type="button" onClick={() => act(api('DELETE', `/v1/user/nodes/sharing/requests?request_id=${encodeURIComponent(r.request_id)}`), 'Cancelled.')}>
+                  Cancel
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+
+  return (
+    <section aria-labelledby="requests-title">
+      <h1 id="requests-title">Sharing requests</h1>
+      <Alert message={error} />
+      {status && <p role="status">{status}</p>}
+      <h2>Received</h2>
+      {received === null ? <p>Loading…</p> : received.length === 0 ? <p>None.</p> : table(received, true)}
+      <h2>Sent</h2>
+      {sent === null ? <p>Loading…</p> : sent.length === 0 ? <p>None.</p> : table(sent, false)}
+    </section>
+  );
+}
