@@ -1,10 +1,10 @@
 // Drives the dashboard in Debian's Chromium (headless) with playwright-core, against the
 // stratusd and virtual light that tests/web/run started: log in, see the light online, open
 // it, toggle its power and watch the switch flip only when the light's own report comes
-// back, move the brightness slider, chart a sensor's time series with another range and
+// back, move the brightness slider, see an alert and a command request's answer arrive, chart a sensor's time series with another range and
 // aggregate, see the list live, the phone width and dark theme, log out.
 // Screenshots of the pages go to $STRATUS_SHOTS (light and dark, desktop and phone width).
-import { readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -18,6 +18,7 @@ const light = process.env.STRATUS_LIGHT;
 const sensor = process.env.STRATUS_SENSOR;
 const shots = process.env.STRATUS_SHOTS;
 const outbox = process.env.STRATUS_OUTBOX;
+const lightConsole = process.env.STRATUS_LIGHT_CONSOLE; // the light's console (a FIFO)
 
 // The newest verification code mailed to `to` (the outbox mailer's files).
 function mailedCode(to) {
@@ -89,6 +90,18 @@ try {
   const brightness = page.getByRole('slider', { name: 'Brightness' });
   await brightness.fill('30');
   await page.locator('output[for$="Brightness"]').filter({ hasText: /^30$/ }).waitFor();
+
+  // An alert the light raises appears on its page at once (event stream).
+  appendFileSync(lightConsole, 'alert Filament is getting hot\n');
+  await page.locator('.alerts li').filter({ hasText: 'Filament is getting hot' }).waitFor();
+
+  // A command request (cmd-resp 4099, the light's `configure`): sent from the page, its
+  // status becomes success when the light answers.
+  await page.getByRole('textbox', { name: 'Command', exact: true }).fill('4099');
+  await page.getByLabel('Data (JSON or text)').fill('{"led":"dim"}');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByRole('status').filter({ hasText: /^Request .* sent\.$/ }).waitFor();
+  await page.locator('td.cmd-status').filter({ hasText: /^success/ }).first().waitFor();
   await page.screenshot({ path: `${shots}/node.png`, fullPage: true });
 
   // The slider is generated from the node config's bounds.

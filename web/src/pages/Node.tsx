@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { onEvent, onResync } from '../events';
 import { Alert } from '../ui';
+import { Alerts, Commands } from './Activity';
 import { Chart } from './Chart';
 import { NodeSharing } from './Sharing';
 import { DeviceSpec, ParamSpec, devicesOf, problem, writable } from '../params';
@@ -115,6 +116,12 @@ export function NodePage({ nodeId }: { nodeId: string }) {
             ))}
         </fieldset>
       ))}
+      {devices !== null && (
+        <>
+          <Alerts nodeId={nodeId} />
+          <Commands nodeId={nodeId} />
+        </>
+      )}
       {primary !== null && <NodeSharing nodeId={nodeId} primary={primary} />}
     </section>
   );
