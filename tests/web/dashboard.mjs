@@ -2,7 +2,7 @@
 // stratusd and virtual light that tests/web/run started: log in, see the light online, open
 // it, toggle its power and watch the switch flip only when the light's own report comes
 // back, move the brightness slider, see an alert and a command request's answer arrive, chart a sensor's time series with another range and
-// aggregate, see the list live, the phone width and dark theme, log out.
+// aggregate, share the light with a second user, group it and filter the list by the group, see the list live, the phone width and dark theme, log out.
 // Screenshots of the pages go to $STRATUS_SHOTS (light and dark, desktop and phone width).
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -153,6 +153,20 @@ try {
   await page.locator(`.users li[data-user="${other}"]`).waitFor();
   await page.screenshot({ path: `${shots}/sharing.png`, fullPage: true });
   await second.close();
+
+  // Groups: make one, put the light in it, and filter the node list by it.
+  await page.getByRole('link', { name: 'Groups' }).click();
+  await page.getByLabel('New group').fill('Living room');
+  await page.getByRole('button', { name: 'Make' }).click();
+  await page.getByText('Group Living room made.').waitFor();
+  await page.getByLabel('Add a node to Living room').selectOption(light);
+  await page.getByRole('button', { name: 'Add' }).click();
+  await page.locator('fieldset[data-group="Living room"] li').filter({ hasText: light }).waitFor();
+  await page.getByRole('link', { name: 'Nodes' }).click();
+  await page.getByLabel('Group').selectOption({ label: 'Living room' });
+  await page.locator(`tr[data-node-id="${sensor}"]`).waitFor({ state: 'detached' });
+  check((await page.locator(`tr[data-node-id="${light}"]`).count()) === 1, 'the group filter keeps the light');
+  await page.getByLabel('Group').selectOption({ label: 'All nodes' });
 
   // The node list, live: the light is there and online.
   await page.getByRole('link', { name: 'Stratus' }).click();

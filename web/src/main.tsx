@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 
 import { currentSession, logout, onSessionChange, Session } from './api';
 import { startEvents, stopEvents } from './events';
+import { Groups } from './pages/Groups';
 import { Login } from './pages/Login';
 import { NodePage } from './pages/Node';
 import { Nodes } from './pages/Nodes';
@@ -33,6 +34,9 @@ function App() {
           <NavLink path="/" current={path}>
             Nodes
           </NavLink>
+          <NavLink path="/groups" current={path}>
+            Groups
+          </NavLink>
           <NavLink path="/sharing" current={path}>
             Sharing
           </NavLink>
@@ -43,7 +47,15 @@ function App() {
         </button>
       </header>
       <main>
-        {node ? <NodePage nodeId={decodeURIComponent(node[1])} /> : path === '/sharing' ? <SharingRequests /> : <Nodes />}
+        {node ? (
+          <NodePage nodeId={decodeURIComponent(node[1])} />
+        ) : path === '/sharing' ? (
+          <SharingRequests />
+        ) : path === '/groups' ? (
+          <Groups />
+        ) : (
+          <Nodes />
+        )}
       </main>
     </>
   );

@@ -1,5 +1,6 @@
 // Small pieces every page uses.
 import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
 
 /** An error for screen readers and eyes alike; renders nothing for an empty message. */
 export function Alert({ message, id }: { message: string; id?: string }) {
@@ -28,5 +29,36 @@ export function Field({
       {label}
       <input {...input} required value={value} onInput={(e) => onValue(e.currentTarget.value)} />
     </label>
+  );
+}
+
+/**
+ * What a page shows after a user's action: `act(call, done)` clears both messages, runs
+ * the API call, then shows `done` or the API's error, and calls `after` (a reload) either way.
+ */
+export function useAction(after?: () => void) {
+  const [error, setError] = useState('');
+  const [status, setStatus] = useState('');
+  const act = async (call: () => Promise<unknown>, done: string) => {
+    setError('');
+    setStatus('');
+    try {
+      await call();
+      setStatus(done);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+    after?.();
+  };
+  return { error, setError, status, act };
+}
+
+/** The error and the status of the last action. */
+export function Feedback({ error, status }: { error: string; status: string }) {
+  return (
+    <>
+      <Alert message={error} />
+      {status && <p role="status">{status}</p>}
+    </>
   );
 }

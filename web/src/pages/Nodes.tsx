@@ -6,6 +6,7 @@ import { api } from '../api';
 import { onEvent, onResync } from '../events';
 import { Alert } from '../ui';
 import { navigate } from '../router';
+import { Group, loadGroups } from './Groups';
 
 /** One row of the list. */
 interface Row {
@@ -51,12 +52,17 @@ export function Nodes() {
   const [error, setError] = useState('');
   const [filter, setFilter] = useState('');
   const [state, setState] = useState<'all' | 'online' | 'offline'>('all');
+  const [groups, setGroups] = useState<Group[]>([]);
+  const [group, setGroup] = useState('');
 
   const reload = () =>
     loadAll().then(
       (r) => (setRows(r), setError('')),
       (e) => setError(e.message),
     );
+  useEffect(() => {
+    loadGroups().then(setGroups, () => setGroups([]));
+  }, []);
   useEffect(() => {
     reload();
     const offResync = onResync(reload);
@@ -83,12 +89,14 @@ export function Nodes() {
 
   const shown = useMemo(() => {
     const needle = filter.trim().toLowerCase();
+    const members = groups.find((g) => g.group_id === group)?.nodes;
     return (rows ?? []).filter(
       (r) =>
         (state === 'all' || (state === 'online') === r.online) &&
+        (!members || members.includes(r.id)) &&
         (!needle || r.name.toLowerCase().includes(needle) || r.id.toLowerCase().includes(needle)),
     );
-  }, [rows, filter, state]);
+  }, [rows, filter, state, group, groups]);
 
   return (
     <section aria-labelledby="nodes-title">
@@ -106,6 +114,19 @@ export function Nodes() {
             <option value="offline">Offline</option>
           </select>
         </label>
+        {groups.length > 0 && (
+          <label>
+            Group
+            <select value={group} onChange={(e) => setGroup(e.currentTarget.value)}>
+              <option value="">All nodes</option>
+              {groups.map((g) => (
+                <option key={g.group_id} value={g.group_id}>
+                  {g.group_name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
       </div>
       <Alert message={error} />
       {rows === null && !error && <p>Loading…</p>}

@@ -5,14 +5,12 @@ import { useEffect, useState } from 'preact/hooks';
 
 import { api, currentSession } from '../api';
 import { onEvent, onResync } from '../events';
-import { Alert, Field } from '../ui';
+import { Feedback, Field, useAction } from '../ui';
 
 /** The users of one node and, for its primary users, sharing it and removing users. */
 export function NodeSharing({ nodeId, primary }: { nodeId: string; primary: boolean }) {
   const [users, setUsers] = useState<{ primary: string[]; secondary: string[] } | null>(null);
   const [email, setEmail] = useState('');
-  const [status, setStatus] = useState('');
-  const [error, setError] = useState('');
   const me = currentSession()?.userName;
 
   const load = () =>
@@ -20,6 +18,7 @@ export function NodeSharing({ nodeId, primary }: { nodeId: string; primary: bool
       (a) => setUsers(a.node_sharing?.[0]?.users ?? { primary: [], secondary: [] }),
       (e) => setError(e.message),
     );
+  const { error, setError, status, act } = useAction(load);
   useEffect(() => {
     load();
     const off = onEvent((e) => (e.type === 'sharing_request' || e.type === 'mapping') && load());
@@ -28,17 +27,6 @@ export function NodeSharing({ nodeId, primary }: { nodeId: string; primary: bool
     };
   }, [nodeId]);
 
-  const act = async (what: () => Promise<unknown>, done: string) => {
-    setError('');
-    setStatus('');
-    try {
-      await what();
-      setStatus(done);
-      load();
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  };
   const remove = (user: string) =>
     act(
       () => api('DELETE', `/v1/user/nodes/sharing?nodes=${encodeURIComponent(nodeId)}&user_name=${encodeURIComponent(user)}`),
@@ -48,7 +36,6 @@ export function NodeSharing({ nodeId, primary }: { nodeId: string; primary: bool
   return (
     <section class="sharing" aria-labelledby="sharing-title">
       <h2 id="sharing-title">Sharing</h2>
-      <Alert message={error} />
       {users && (
         <ul class="users">
           {users.primary.map((u) => (
@@ -73,14 +60,15 @@ export function NodeSharing({ nodeId, primary }: { nodeId: string; primary: bool
           class="inline"
           onSubmit={(e) => {
             e.preventDefault();
-            act(() => api('PUT', '/v1/user/nodes/sharing', { nodes: [nodeId], user_name: email.trim() }), `A sharing request was sent to ${email.trim()}.`).then(() => setEmail(''));
+            const to = email.trim();
+            act(() => api('PUT', '/v1/user/nodes/sharing', { nodes: [nodeId], user_name: to }), `A sharing request was sent to ${to}.`).then(() => setEmail(''));
           }}
         >
           <Field label="Share with (e-mail)" type="email" value={email} onValue={setEmail} />
           <button type="submit">Share</button>
         </form>
       )}
-      {status && <p role="status">{status}</p>}
+      <Feedback error={error} status={status} />
     </section>
   );
 }
@@ -115,14 +103,13 @@ function when(seconds: number): string {
 export function SharingRequests() {
   const [received, setReceived] = useState<Request[] | null>(null);
   const [sent, setSent] = useState<Request[] | null>(null);
-  const [error, setError] = useState('');
-  const [status, setStatus] = useState('');
 
   const load = () =>
     Promise.all([requests(false), requests(true)]).then(
       ([r, s]) => (setReceived(r), setSent(s)),
       (e) => setError(e.message),
     );
+  const { error, setError, status, act } = useAction(load);
   useEffect(() => {
     load();
     const offEvent = onEvent((e) => e.type === 'sharing_request' && load());
@@ -132,18 +119,6 @@ export function SharingRequests() {
       offResync();
     };
   }, []);
-
-  const act = async (what: Promise<unknown>, done: string) => {
-    setError('');
-    setStatus('');
-    try {
-      await what;
-      setStatus(done);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-    load();
-  };
 
   const table = (rows: Request[], incoming: boolean) => (
     <table class="nodes">
@@ -168,16 +143,16 @@ export function SharingRequests() {
             <td>
               {r.request_status === 'pending' && incoming && (
                 <>
-                  <button type="button" onClick={() => act(api('PUT', '/v1/user/nodes/sharing/requests', { accept: true, request_id: r.request_id }), 'Accepted: the nodes are in your list.')}>
+                  <button type="button" onClick={() => act(() => api('PUT', '/v1/user/nodes/sharing/requests', { accept: true, request_id: r.request_id }), 'Accepted: the nodes are in your list.')}>
                     Accept
                   </button>{' '}
-                  <button type="button" onClick={() => act(api('PUT', '/v1/user/nodes/sharing/requests', { accept: false, request_id: r.request_id }), 'Declined.')}>
+                  <button type="button" onClick={() => act(() => api('PUT', '/v1/user/nodes/sharing/requests', { accept: false, request_id: r.request_id }), 'Declined.')}>
                     Decline
                   </button>
                 </>
               )}
               {r.request_status === 'pending' && !incoming && (
-                <button type="button" onClick={() => act(api('DELETE', `/v1/user/nodes/sharing/requests?request_id=${encodeURIComponent(r.request_id)}`), 'Cancelled.')}>
+                <button type="button" onClick={() => act(() => api('DELETE', `/v1/user/nodes/sharing/requests?request_id=${encodeURIComponent(r.request_id)}`), 'Cancelled.')}>
                   Cancel
                 </button>
               )}
@@ -191,8 +166,7 @@ export function SharingRequests() {
   return (
     <section aria-labelledby="requests-title">
       <h1 id="requests-title">Sharing requests</h1>
-      <Alert message={error} />
-      {status && <p role="status">{status}</p>}
+      <Feedback error={error} status={status} />
       <h2>Received</h2>
       {received === null ? <p>Loading…</p> : received.length === 0 ? <p>None.</p> : table(received, true)}
       <h2>Sent</h2>
