@@ -2,7 +2,8 @@
 // stratusd and virtual light that tests/web/run started: log in, see the light online, open
 // it, toggle its power and watch the switch flip only when the light's own report comes
 // back, move the brightness slider, see an alert and a command request's answer arrive, chart a sensor's time series with another range and
-// aggregate, share the light with a second user, group it and filter the list by the group, see the list live, the phone width and dark theme, log out.
+// aggregate, share the light with a second user, group it and filter the list by the group, make an
+// automation and fire it, see the list live, the phone width and dark theme, log out.
 // Screenshots of the pages go to $STRATUS_SHOTS (light and dark, desktop and phone width).
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -167,6 +168,34 @@ try {
   await page.locator(`tr[data-node-id="${sensor}"]`).waitFor({ state: 'detached' });
   check((await page.locator(`tr[data-node-id="${light}"]`).count()) === 1, 'the group filter keeps the light');
   await page.getByLabel('Group').selectOption({ label: 'All nodes' });
+
+  // Automations: "when the light's Power is false, set its Brightness to 10"; switching
+  // the light off on its page fires it, and the light reports the new brightness.
+  await page.getByRole('link', { name: 'Automations' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('Dim when off');
+  await page.getByLabel('Trigger node').selectOption(light);
+  await page.getByLabel('Trigger param').selectOption('Light.Power');
+  await page.getByLabel('Trigger value').fill('false');
+  await page.getByLabel('Action node').selectOption(light);
+  await page.getByLabel('Action param').selectOption('Light.Brightness');
+  await page.getByLabel('Action value').fill('250');
+  await page.getByRole('button', { name: 'Make automation' }).click();
+  await page.getByRole('alert').filter({ hasText: 'above the maximum 100' }).waitFor(); // refused on the page
+  await page.getByLabel('Action value').fill('10');
+  await page.getByRole('button', { name: 'Make automation' }).click();
+  await page.getByText('Dim when off made.').waitFor();
+  await page.goto(`${url}/nodes/${light}`);
+  const powerNow = page.getByRole('switch', { name: 'Power' });
+  await powerNow.waitFor();
+  if (!(await powerNow.isChecked())) {
+    await powerNow.click(); // on first, so that switching off is a change
+    await page.waitForFunction(() => document.querySelector('input[role="switch"]')?.checked === true);
+  }
+  await powerNow.click();
+  await page.locator('output[for$="Brightness"]').filter({ hasText: /^10$/ }).waitFor();
+  await page.getByRole('link', { name: 'Automations' }).click();
+  await page.locator('tr[data-automation="Dim when off"] td.last-triggered').filter({ hasText: /\d/ }).waitFor();
+  await page.screenshot({ path: `${shots}/automations.png`, fullPage: true });
 
   // The node list, live: the light is there and online.
   await page.getByRole('link', { name: 'Stratus' }).click();

@@ -146,3 +146,17 @@ export async function forgotPassword(userName: string, password?: string, code?:
   const r = await send('PUT', '/v1/forgotpassword2', body, null);
   if (!r.ok) throw await toError(r);
 }
+
+/** Every node of the user with its details (GET /v1/user/nodes?node_details=true, all pages). */
+export async function nodeDetails(): Promise<any[]> {
+  const out: any[] = [];
+  let start: string | undefined;
+  do {
+    const q = new URLSearchParams({ node_details: 'true', num_records: '100' });
+    if (start) q.set('start_id', start);
+    const page = await api('GET', `/v1/user/nodes?${q}`);
+    out.push(...(page.node_details ?? []));
+    start = page.next_id;
+  } while (start);
+  return out;
+}

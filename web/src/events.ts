@@ -2,6 +2,8 @@
 // logged in with the first message as a browser must, resumed after a drop with the last
 // event id. A `resync` (events missed) asks the pages to read the state over REST again.
 
+import { useEffect } from 'preact/hooks';
+
 import { currentSession, refresh } from './api';
 
 /** One event as the server sends it. */
@@ -94,4 +96,22 @@ export function onEvent(listener: Listener): () => void {
 export function onResync(listener: () => void): () => void {
   resyncListeners.add(listener);
   return () => resyncListeners.delete(listener);
+}
+
+/**
+ * Runs `load` now, again on every event whose type is in `types` (and, when `node` is set,
+ * about that node), and after a resync; `deps` as for useEffect.
+ */
+export function useLive(load: () => unknown, types: string[], deps: unknown[], node?: string): void {
+  useEffect(() => {
+    load();
+    const offEvent = onEvent((e) => {
+      if (types.includes(e.type) && (node === undefined || e.node_id === node)) load();
+    });
+    const offResync = onResync(() => load());
+    return () => {
+      offEvent();
+      offResync();
+    };
+  }, deps);
 }

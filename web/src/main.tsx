@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 
 import { currentSession, logout, onSessionChange, Session } from './api';
 import { startEvents, stopEvents } from './events';
+import { Automations } from './pages/Automations';
 import { Groups } from './pages/Groups';
 import { Login } from './pages/Login';
 import { NodePage } from './pages/Node';
@@ -37,6 +38,9 @@ function App() {
           <NavLink path="/groups" current={path}>
             Groups
           </NavLink>
+          <NavLink path="/automations" current={path}>
+            Automations
+          </NavLink>
           <NavLink path="/sharing" current={path}>
             Sharing
           </NavLink>
@@ -53,6 +57,8 @@ function App() {
           <SharingRequests />
         ) : path === '/groups' ? (
           <Groups />
+        ) : path === '/automations' ? (
+          <Automations />
         ) : (
           <Nodes />
         )}

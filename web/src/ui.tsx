@@ -62,3 +62,23 @@ export function Feedback({ error, status }: { error: string; status: string }) {
     </>
   );
 }
+
+/** A table's header row: one column per name, and an unnamed one for row buttons. */
+export function Columns({ names, actions = false }: { names: string[]; actions?: boolean }) {
+  return (
+    <thead>
+      <tr>
+        {names.map((n) => (
+          <th scope="col" key={n}>
+            {n}
+          </th>
+        ))}
+        {actions && (
+          <th scope="col">
+            <span class="sr-only">Actions</span>
+          </th>
+        )}
+      </tr>
+    </thead>
+  );
+}

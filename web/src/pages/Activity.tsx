@@ -3,8 +3,8 @@
 import { useEffect, useState } from 'preact/hooks';
 
 import { api } from '../api';
-import { onEvent, onResync } from '../events';
-import { Alert } from '../ui';
+import { onEvent, onResync, useLive } from '../events';
+import { Alert, Columns, Feedback } from '../ui';
 
 interface NodeAlert {
   alert_id: number | string;
@@ -85,15 +85,7 @@ export function Commands({ nodeId }: { nodeId: string }) {
       (a) => setRequests(a.requests ?? []),
       (e) => setError(e.message),
     );
-  useEffect(() => {
-    load();
-    const offResync = onResync(load);
-    const offEvent = onEvent((e) => e.type === 'command' && load());
-    return () => {
-      offResync();
-      offEvent();
-    };
-  }, [nodeId]);
+  useLive(load, ['command'], [nodeId]);
 
   const send = async (e: Event) => {
     e.preventDefault();
@@ -143,19 +135,10 @@ export function Commands({ nodeId }: { nodeId: string }) {
         </label>
         <button type="submit">Send</button>
       </form>
-      <Alert message={error} />
-      {status && <p role="status">{status}</p>}
+      <Feedback error={error} status={status} />
       {requests !== null && requests.length > 0 && (
         <table class="nodes">
-          <thead>
-            <tr>
-              <th scope="col">Sent</th>
-              <th scope="col">Command</th>
-              <th scope="col">Data</th>
-              <th scope="col">Status</th>
-              <th scope="col">Answer</th>
-            </tr>
-          </thead>
+          <Columns names={['Sent', 'Command', 'Data', 'Status', 'Answer']} />
           <tbody>
             {requests.map((r) => (
               <tr key={r.request_id} data-request-id={r.request_id}>

@@ -1,9 +1,9 @@
 // Groups (docs/api.md "Groups"): the user's root groups with their nodes, made, filled,
 // emptied and deleted here; the node list filters by them (`loadGroups`).
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 
-import { api } from '../api';
-import { onEvent } from '../events';
+import { api, nodeDetails } from '../api';
+import { useLive } from '../events';
 import { Feedback, Field, useAction } from '../ui';
 
 /** A group as the list needs it. */
@@ -31,14 +31,7 @@ export async function loadGroups(): Promise<Group[]> {
 
 async function loadNodeNames(): Promise<Record<string, string>> {
   const names: Record<string, string> = {};
-  let start: string | undefined;
-  do {
-    const q = new URLSearchParams({ node_details: 'true', num_records: '100' });
-    if (start) q.set('start_id', start);
-    const page = await api('GET', `/v1/user/nodes?${q}`);
-    for (const d of page.node_details ?? []) names[d.node_id] = d.config?.info?.name || d.node_id;
-    start = page.next_id;
-  } while (start);
+  for (const d of await nodeDetails()) names[d.node_id] = d.config?.info?.name || d.node_id;
   return names;
 }
 
@@ -52,13 +45,7 @@ export function Groups() {
       (e) => setError(e.message),
     );
   const { error, setError, status, act } = useAction(load);
-  useEffect(() => {
-    load();
-    const off = onEvent((e) => e.type === 'mapping' && load());
-    return () => {
-      off();
-    };
-  }, []);
+  useLive(load, ['mapping'], []);
 
   const put = (g: Group, node: string, operation: 'add' | 'remove') =>
     api('PUT', `/v1/user/node_group?group_id=${encodeURIComponent(g.group_id)}`, { nodes: [node], operation });

@@ -2,9 +2,9 @@
 // event stream: connectivity flips the online state, a params report is the last change.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 
-import { api } from '../api';
+import { nodeDetails } from '../api';
 import { onEvent, onResync } from '../events';
-import { Alert } from '../ui';
+import { Alert, Columns } from '../ui';
 import { navigate } from '../router';
 import { Group, loadGroups } from './Groups';
 
@@ -31,16 +31,7 @@ function rowOf(d: any): Row {
 }
 
 async function loadAll(): Promise<Row[]> {
-  const rows: Row[] = [];
-  let start: string | undefined;
-  do {
-    const q = new URLSearchParams({ node_details: 'true', num_records: '100' });
-    if (start) q.set('start_id', start);
-    const page = await api('GET', `/v1/user/nodes?${q}`);
-    rows.push(...(page.node_details ?? []).map(rowOf));
-    start = page.next_id;
-  } while (start);
-  return rows;
+  return (await nodeDetails()).map(rowOf);
 }
 
 function when(ms: number): string {
@@ -132,15 +123,7 @@ export function Nodes() {
       {rows === null && !error && <p>Loading…</p>}
       {rows !== null && (
         <table class="nodes">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Type</th>
-              <th scope="col">State</th>
-              <th scope="col">Last change</th>
-              <th scope="col">Role</th>
-            </tr>
-          </thead>
+          <Columns names={['Name', 'Type', 'State', 'Last change', 'Role']} />
           <tbody>
             {shown.map((r) => (
               <tr key={r.id} data-node-id={r.id}>

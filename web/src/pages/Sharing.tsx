@@ -1,11 +1,11 @@
 // Sharing (rainmaker-cloud.md §9.4–9.5, docs/api.md "Sharing"): a node's users and the
 // share form on its page (primary users), and the sharing requests page — received
 // requests to accept or decline, sent ones to cancel — kept current by the event stream.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 
 import { api, currentSession } from '../api';
-import { onEvent, onResync } from '../events';
-import { Feedback, Field, useAction } from '../ui';
+import { useLive } from '../events';
+import { Columns, Feedback, Field, useAction } from '../ui';
 
 /** The users of one node and, for its primary users, sharing it and removing users. */
 export function NodeSharing({ nodeId, primary }: { nodeId: string; primary: boolean }) {
@@ -19,13 +19,7 @@ export function NodeSharing({ nodeId, primary }: { nodeId: string; primary: bool
       (e) => setError(e.message),
     );
   const { error, setError, status, act } = useAction(load);
-  useEffect(() => {
-    load();
-    const off = onEvent((e) => (e.type === 'sharing_request' || e.type === 'mapping') && load());
-    return () => {
-      off();
-    };
-  }, [nodeId]);
+  useLive(load, ['sharing_request', 'mapping'], [nodeId]);
 
   const remove = (user: string) =>
     act(
@@ -110,29 +104,11 @@ export function SharingRequests() {
       (e) => setError(e.message),
     );
   const { error, setError, status, act } = useAction(load);
-  useEffect(() => {
-    load();
-    const offEvent = onEvent((e) => e.type === 'sharing_request' && load());
-    const offResync = onResync(load);
-    return () => {
-      offEvent();
-      offResync();
-    };
-  }, []);
+  useLive(load, ['sharing_request'], []);
 
   const table = (rows: Request[], incoming: boolean) => (
     <table class="nodes">
-      <thead>
-        <tr>
-          <th scope="col">{incoming ? 'From' : 'To'}</th>
-          <th scope="col">Nodes</th>
-          <th scope="col">When</th>
-          <th scope="col">State</th>
-          <th scope="col">
-            <span class="sr-only">Actions</span>
-          </th>
-        </tr>
-      </thead>
+      <Columns names={[incoming ? 'From' : 'To', 'Nodes', 'When', 'State']} actions />
       <tbody>
         {rows.map((r) => (
           <tr key={r.request_id} data-request-id={r.request_id}>
