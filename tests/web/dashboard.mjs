@@ -3,7 +3,7 @@
 // it, toggle its power and watch the switch flip only when the light's own report comes
 // back, move the brightness slider, see an alert and a command request's answer arrive, chart a sensor's time series with another range and
 // aggregate, share the light with a second user, group it and filter the list by the group, make an
-// automation and fire it, see the list live, the phone width and dark theme, log out.
+// automation and fire it, follow an OTA job as a super-admin, see the list live, the phone width and dark theme, log out.
 // Screenshots of the pages go to $STRATUS_SHOTS (light and dark, desktop and phone width).
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,6 +20,8 @@ const sensor = process.env.STRATUS_SENSOR;
 const shots = process.env.STRATUS_SHOTS;
 const outbox = process.env.STRATUS_OUTBOX;
 const lightConsole = process.env.STRATUS_LIGHT_CONSOLE; // the light's console (a FIFO)
+const admin = process.env.STRATUS_ADMIN;
+const job = process.env.STRATUS_JOB;
 
 // The newest verification code mailed to `to` (the outbox mailer's files).
 function mailedCode(to) {
@@ -214,6 +216,37 @@ try {
   await small.getByRole('switch', { name: 'Power' }).waitFor();
   await small.screenshot({ path: `${shots}/node-phone-dark.png`, fullPage: true });
   await phone.close();
+
+  // A super-admin: the fleet with a filter, a node's users and history, and the OTA job
+  // pushed to the light followed until the light has installed it.
+  const third = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+  const root = await third.newPage();
+  root.setDefaultTimeout(15_000);
+  await root.goto(`${url}/admin`);
+  await root.getByLabel('E-mail').fill(admin);
+  await root.getByLabel('Password').fill(password);
+  await root.getByRole('button', { name: 'Log in' }).click();
+  await root.getByRole('link', { name: 'Admin' }).click();
+  await root.getByRole('heading', { name: 'Fleet' }).waitFor();
+  await root.locator(`tr[data-node-id="${light}"]`).waitFor();
+  await root.locator(`tr[data-node-id="${sensor}"]`).waitFor();
+  await root.getByLabel('Model').fill('light');
+  await root.locator(`tr[data-node-id="${sensor}"]`).waitFor({ state: 'detached' });
+  await root.screenshot({ path: `${shots}/admin-fleet.png`, fullPage: true });
+  await root.locator(`tr[data-node-id="${light}"] a`).click();
+  await root.locator(`.users li[data-user="${user}"]`).waitFor();
+  check((await root.locator('table.nodes tbody tr').count()) > 0, 'the node has audit history');
+  await root.goto(`${url}/admin/ota/${job}`);
+  await root.locator(`tr[data-node-id="${light}"] td.node-ota-status`).filter({ hasText: /^success$/ }).waitFor({ timeout: 90_000 });
+  await root.locator('.job-status').filter({ hasText: 'finished' }).waitFor({ timeout: 30_000 });
+  await root.screenshot({ path: `${shots}/admin-ota-job.png`, fullPage: true });
+  await root.getByRole('link', { name: 'Users' }).click();
+  await root.locator(`tr[data-user="${user}"]`).waitFor();
+  await root.getByRole('link', { name: 'Audit log' }).click();
+  await root.getByLabel('Action (or prefix)').fill('ota.job');
+  await root.getByRole('button', { name: 'Filter' }).click();
+  await root.getByText('ota.job.create').first().waitFor();
+  await third.close();
 
   // Log out: back to the login form, and the session is gone.
   await page.getByRole('button', { name: 'Log out' }).click();

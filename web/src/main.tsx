@@ -3,8 +3,9 @@
 import { ComponentChildren, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 
-import { currentSession, logout, onSessionChange, Session } from './api';
+import { api, currentSession, logout, onSessionChange, Session } from './api';
 import { startEvents, stopEvents } from './events';
+import { AdminNav, AdminNode, AuditLog, Fleet, Ota, OtaJob, Users } from './pages/Admin';
 import { Automations } from './pages/Automations';
 import { Groups } from './pages/Groups';
 import { Login } from './pages/Login';
@@ -16,8 +17,13 @@ import './style.css';
 
 function App() {
   const [session, setSession] = useState<Session | null>(currentSession());
+  const [superAdmin, setSuperAdmin] = useState(false);
   const path = usePath();
   useEffect(() => onSessionChange(setSession), []);
+  useEffect(() => {
+    setSuperAdmin(false);
+    if (session) api('GET', '/v1/user2').then((u) => setSuperAdmin(u.super_admin === true), () => undefined);
+  }, [session?.userName]);
   useEffect(() => {
     if (session) startEvents();
     else stopEvents();
@@ -44,6 +50,11 @@ function App() {
           <NavLink path="/sharing" current={path}>
             Sharing
           </NavLink>
+          {superAdmin && (
+            <NavLink path="/admin" current={path.startsWith('/admin') ? '/admin' : path}>
+              Admin
+            </NavLink>
+          )}
         </nav>
         <span class="who">{session.userName}</span>
         <button type="button" class="link" onClick={() => logout()}>
@@ -51,7 +62,9 @@ function App() {
         </button>
       </header>
       <main>
-        {node ? (
+        {path.startsWith('/admin') ? (
+          <AdminPages path={path} />
+        ) : node ? (
           <NodePage nodeId={decodeURIComponent(node[1])} />
         ) : path === '/sharing' ? (
           <SharingRequests />
@@ -63,6 +76,29 @@ function App() {
           <Nodes />
         )}
       </main>
+    </>
+  );
+}
+
+function AdminPages({ path }: { path: string }) {
+  const node = /^\/admin\/nodes\/([^/]+)$/.exec(path);
+  const job = /^\/admin\/ota\/([^/]+)$/.exec(path);
+  return (
+    <>
+      <AdminNav path={path} />
+      {node ? (
+        <AdminNode nodeId={decodeURIComponent(node[1])} />
+      ) : job ? (
+        <OtaJob jobId={decodeURIComponent(job[1])} />
+      ) : path === '/admin/ota' ? (
+        <Ota />
+      ) : path === '/admin/users' ? (
+        <Users />
+      ) : path === '/admin/audit' ? (
+        <AuditLog />
+      ) : (
+        <Fleet />
+      )}
     </>
   );
 }

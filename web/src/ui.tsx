@@ -12,22 +12,24 @@ export function Alert({ message, id }: { message: string; id?: string }) {
   );
 }
 
-/** A labelled text input bound to `value`; extra input attributes pass through. */
+/** A labelled text input bound to `value`, required unless said; extra attributes pass through. */
 export function Field({
   label,
   value,
   onValue,
+  required = true,
   ...input
 }: {
   label: ComponentChildren;
   value: string;
   onValue: (v: string) => void;
+  required?: boolean;
   [attribute: string]: unknown;
 }) {
   return (
     <label>
       {label}
-      <input {...input} required value={value} onInput={(e) => onValue(e.currentTarget.value)} />
+      <input {...input} required={required} value={value} onInput={(e) => onValue(e.currentTarget.value)} />
     </label>
   );
 }
