@@ -3,7 +3,7 @@
 // it, toggle its power and watch the switch flip only when the light's own report comes
 // back, move the brightness slider, see an alert and a command request's answer arrive, chart a sensor's time series with another range and
 // aggregate, share the light with a second user, group it and filter the list by the group, make an
-// automation and fire it, follow an OTA job as a super-admin, see the list live, the phone width and dark theme, log out.
+// automation and fire it, follow an OTA job as a super-admin and revoke a node, see the list live, the phone width and dark theme, log out.
 // Screenshots of the pages go to $STRATUS_SHOTS (light and dark, desktop and phone width).
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -246,6 +246,14 @@ try {
   await root.getByLabel('Action (or prefix)').fill('ota.job');
   await root.getByRole('button', { name: 'Filter' }).click();
   await root.getByText('ota.job.create').first().waitFor();
+  // Revocation: the sensor is revoked (and dropped by the broker), then listed.
+  await root.getByRole('link', { name: 'Manufacturing' }).click();
+  await root.getByText('None registered').waitFor();
+  root.once('dialog', (d) => d.accept());
+  await root.getByLabel('Node id to revoke').fill(sensor);
+  await root.getByLabel('Reason').fill('lost in transit');
+  await root.getByRole('button', { name: 'Revoke' }).click();
+  await root.locator(`tr[data-node-id="${sensor}"]`).filter({ hasText: 'lost in transit' }).waitFor();
   await third.close();
 
   // Log out: back to the login form, and the session is gone.

@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 
 import { api, currentSession, logout, onSessionChange, Session } from './api';
 import { startEvents, stopEvents } from './events';
-import { AdminNav, AdminNode, AuditLog, Fleet, Ota, OtaJob, Users } from './pages/Admin';
+import { AdminNav, AdminNode, AuditLog, Fleet, Manufacturing, Ota, OtaJob, Users } from './pages/Admin';
 import { Automations } from './pages/Automations';
 import { Groups } from './pages/Groups';
 import { Login } from './pages/Login';
@@ -96,6 +96,8 @@ function AdminPages({ path }: { path: string }) {
         <Users />
       ) : path === '/admin/audit' ? (
         <AuditLog />
+      ) : path === '/admin/manufacturing' ? (
+        <Manufacturing />
       ) : (
         <Fleet />
       )}

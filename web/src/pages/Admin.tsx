@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 
 import { api } from '../api';
+import { useLive } from '../events';
 import { navigate } from '../router';
 import { Columns, Feedback, Field, useAction } from '../ui';
 
@@ -33,6 +34,7 @@ export function AdminNav({ path }: { path: string }) {
     ['/admin', 'Fleet'],
     ['/admin/ota', 'OTA'],
     ['/admin/users', 'Users'],
+    ['/admin/manufacturing', 'Manufacturing'],
     ['/admin/audit', 'Audit log'],
   ];
   return (
@@ -317,9 +319,7 @@ export function Users() {
   const [users, setUsers] = useState<any[] | null>(null);
   const load = () => pages('/v1/admin/users', 'users', {}).then(setUsers, (e) => setError(e.message));
   const { error, setError, status, act } = useAction(load);
-  useEffect(() => {
-    load();
-  }, []);
+  useLive(load, [], []);
   return (
     <section aria-labelledby="users-title">
       <h1 id="users-title">Users</h1>
@@ -389,6 +389,110 @@ export function AuditLog() {
       <Feedback error={error} status="" />
       {records && <AuditTable records={records} />}
       {records?.length === 200 && <p class="muted">The newest 200 entries; narrow the filters for older ones.</p>}
+    </section>
+  );
+}
+
+/**
+ * Manufacturing (docs/adr/0014): the registered manufacturing CAs (add one as PEM), a
+ * registration's progress by request id (from stratus-admin or the admin CLI), and
+ * revocation: revoke a node id, let a revoked node be claimed again, the revoked list.
+ */
+export function Manufacturing() {
+  const [cas, setCas] = useState<any[] | null>(null);
+  const [revoked, setRevoked] = useState<any[] | null>(null);
+  const [pem, setPem] = useState('');
+  const [requestId, setRequestId] = useState('');
+  const [registration, setRegistration] = useState<any | null>(null);
+  const [revokeId, setRevokeId] = useState('');
+  const [reason, setReason] = useState('');
+  const load = () =>
+    Promise.all([api('GET', '/v1/admin/cacert'), api('GET', '/v1/admin/nodes/revoked?num_records=100')]).then(
+      ([c, r]) => (setCas(c.cacerts ?? []), setRevoked(r.revoked ?? [])),
+      (e) => setError(e.message),
+    );
+  const { error, setError, status, act } = useAction(load);
+  useLive(load, [], []);
+  return (
+    <section aria-labelledby="mfg-title">
+      <h1 id="mfg-title">Manufacturing</h1>
+      <Feedback error={error} status={status} />
+      <h2>Manufacturing CAs</h2>
+      {cas?.length === 0 && <p class="muted">None registered: nodes use certificates of the Stratus CA.</p>}
+      <ul class="users">
+        {cas?.map((c) => (
+          <li key={c.fingerprint}>
+            {c.subject} <span class="muted">until {c.not_after}</span> <span class="mono">{c.fingerprint}</span>
+          </li>
+        ))}
+      </ul>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          act(() => api('POST', '/v1/admin/cacert', { certificate: pem }), 'The CA is registered.').then(() => setPem(''));
+        }}
+      >
+        <label>
+          A manufacturing CA certificate (PEM)
+          <textarea rows={4} required value={pem} onInput={(e) => setPem(e.currentTarget.value)} />
+        </label>
+        <button type="submit">Register the CA</button>
+      </form>
+      <h2>A registration</h2>
+      <form
+        class="inline"
+        onSubmit={(e) => {
+          e.preventDefault();
+          act(
+            () => api('GET', `/v1/admin/node_certificates/register?request_id=${encodeURIComponent(requestId.trim())}`).then(setRegistration),
+            'Registration read.',
+          );
+        }}
+      >
+        <Field label="Request id" value={requestId} onValue={setRequestId} />
+        <button type="submit">Show</button>
+      </form>
+      {registration && (
+        <p class="registration">
+          {registration.status}: {registration.registered} of {registration.total} registered, {registration.failed} failed.{' '}
+          <span class="muted">{registration.description}</span>
+        </p>
+      )}
+      <h2>Revocation</h2>
+      <form
+        class="inline"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const id = revokeId.trim();
+          if (confirm(`Revoke every certificate of ${id}? It is disconnected at once.`))
+            act(() => api('POST', '/v1/admin/nodes/revoke', { node_id: id, reason }), `${id} is revoked.`);
+        }}
+      >
+        <Field label="Node id to revoke" value={revokeId} onValue={setRevokeId} />
+        <Field label="Reason" value={reason} onValue={setReason} required={false} maxLength={256} />
+        <button type="submit">Revoke</button>
+      </form>
+      {revoked && revoked.length > 0 && (
+        <table class="nodes">
+          <Columns names={['Node', 'Revoked', 'How', 'Reason', 'Serial']} actions />
+          <tbody>
+            {revoked.map((r) => (
+              <tr key={`${r.node_id}-${r.serial}`} data-node-id={r.node_id}>
+                <td class="mono">{r.node_id}</td>
+                <td>{when(r.revoked_at * (r.revoked_at < 1e12 ? 1000 : 1))}</td>
+                <td>{r.method}</td>
+                <td>{r.reason}</td>
+                <td class="mono">{r.serial}</td>
+                <td>
+                  <button type="button" class="link" onClick={() => act(() => api('POST', '/v1/admin/nodes/allow_reclaim', { node_id: r.node_id }), `${r.node_id} may be claimed again.`)}>
+                    Allow reclaim
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </section>
   );
 }

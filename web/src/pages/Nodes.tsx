@@ -1,5 +1,6 @@
 // The user's nodes (GET /v1/user/nodes?node_details=true, every page), kept live by the
 // event stream: connectivity flips the online state, a params report is the last change.
+import { memo } from 'preact/compat';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 
 import { nodeDetails } from '../api';
@@ -56,6 +57,17 @@ export function Nodes() {
   }, []);
   useEffect(() => {
     reload();
+    // Events are applied in batches, once per animation frame: a fleet reporting hundreds of
+    // times a second re-renders the list at most at the display's rate, and only the rows
+    // that changed (Line is memoized on its row object).
+    const pending = new Map<string, Partial<Row>>();
+    let frame = 0;
+    const flush = () => {
+      frame = 0;
+      const changes = new Map(pending);
+      pending.clear();
+      setRows((current) => current?.map((r) => (changes.has(r.id) ? { ...r, ...changes.get(r.id) } : r)) ?? null);
+    };
     const offResync = onResync(reload);
     const offEvent = onEvent((e) => {
       if (!e.node_id) return;
@@ -63,18 +75,20 @@ export function Nodes() {
         reload();
         return;
       }
-      setRows((current) =>
-        current?.map((r) => {
-          if (r.id !== e.node_id) return r;
-          if (e.type === 'connectivity') return { ...r, online: !!e.data?.connected, changed: e.timestamp };
-          if (e.type === 'params') return { ...r, changed: e.timestamp };
-          return r;
-        }) ?? null,
-      );
+      const change: Partial<Row> | null =
+        e.type === 'connectivity'
+          ? { online: !!e.data?.connected, changed: e.timestamp }
+          : e.type === 'params'
+            ? { changed: e.timestamp }
+            : null;
+      if (!change) return;
+      pending.set(e.node_id, { ...pending.get(e.node_id), ...change });
+      frame ||= requestAnimationFrame(flush);
     });
     return () => {
       offResync();
       offEvent();
+      cancelAnimationFrame(frame);
     };
   }, []);
 
@@ -126,20 +140,7 @@ export function Nodes() {
           <Columns names={['Name', 'Type', 'State', 'Last change', 'Role']} />
           <tbody>
             {shown.map((r) => (
-              <tr key={r.id} data-node-id={r.id}>
-                <td>
-                  <a href={`/nodes/${encodeURIComponent(r.id)}`} onClick={(e) => (e.preventDefault(), navigate(`/nodes/${encodeURIComponent(r.id)}`))}>
-                    {r.name}
-                  </a>
-                  <div class="muted mono">{r.id}</div>
-                </td>
-                <td>{r.type}</td>
-                <td>
-                  <span class={r.online ? 'badge on' : 'badge off'}>{r.online ? 'Online' : 'Offline'}</span>
-                </td>
-                <td>{when(r.changed)}</td>
-                <td>{r.role}</td>
-              </tr>
+              <Line key={r.id} row={r} />
             ))}
           </tbody>
         </table>
@@ -148,3 +149,24 @@ export function Nodes() {
     </section>
   );
 }
+
+/** One node's row; re-rendered only when its row object changes. */
+const Line = memo(function Line({ row: r }: { row: Row }) {
+  const path = `/nodes/${encodeURIComponent(r.id)}`;
+  return (
+    <tr data-node-id={r.id}>
+      <td>
+        <a href={path} onClick={(e) => (e.preventDefault(), navigate(path))}>
+          {r.name}
+        </a>
+        <div class="muted mono">{r.id}</div>
+      </td>
+      <td>{r.type}</td>
+      <td>
+        <span class={r.online ? 'badge on' : 'badge off'}>{r.online ? 'Online' : 'Offline'}</span>
+      </td>
+      <td>{when(r.changed)}</td>
+      <td>{r.role}</td>
+    </tr>
+  );
+});
