@@ -3,7 +3,8 @@
 // it, toggle its power and watch the switch flip only when the light's own report comes
 // back, move the brightness slider, see an alert and a command request's answer arrive, chart a sensor's time series with another range and
 // aggregate, share the light with a second user, group it and filter the list by the group, make an
-// automation and fire it, follow an OTA job as a super-admin and revoke a node, see the list live, the phone width and dark theme, log out.
+// automation and fire it, follow an OTA job as a super-admin and revoke a node, see a set
+// to the offline node queued, reset a password, survive an access token refused, see the list live, the phone width and dark theme, log out.
 // Screenshots of the pages go to $STRATUS_SHOTS (light and dark, desktop and phone width).
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,15 +24,16 @@ const lightConsole = process.env.STRATUS_LIGHT_CONSOLE; // the light's console (
 const admin = process.env.STRATUS_ADMIN;
 const job = process.env.STRATUS_JOB;
 
-// The newest verification code mailed to `to` (the outbox mailer's files).
-function mailedCode(to) {
+// The verification code of the mail to `to` whose text mentions `purpose` (the outbox
+// mailer's files).
+function mailedCode(to, purpose) {
   const codes = readdirSync(outbox)
-    .sort()
     .map((f) => readFileSync(path.join(outbox, f), 'utf8'))
-    .filter((text) => text.includes(`To: ${to}\n`))
+    .filter((text) => text.includes(`To: ${to}\n`) && text.includes(purpose))
     .map((text) => /Verification code: (\d{6})/.exec(text)?.[1])
     .filter(Boolean);
-  return codes[codes.length - 1];
+  check(codes.length === 1, `one ${purpose} mail to ${to} (${codes.length})`);
+  return codes[0];
 }
 
 function check(condition, message) {
@@ -137,7 +139,7 @@ try {
   await bob.getByLabel('Password').fill(password);
   await bob.getByRole('button', { name: 'Sign up' }).click();
   await bob.getByLabel('Verification code').waitFor();
-  await bob.getByLabel('Verification code').fill(mailedCode(other));
+  await bob.getByLabel('Verification code').fill(mailedCode(other, 'confirm your Stratus account'));
   await bob.getByRole('button', { name: 'Confirm' }).click();
   await bob.getByRole('heading', { name: 'Nodes' }).waitFor();
   check((await bob.locator(`tr[data-node-id="${light}"]`).count()) === 0, 'bob has no node yet');
@@ -155,6 +157,16 @@ try {
   // The light's page of its primary user lists bob, live.
   await page.locator(`.users li[data-user="${other}"]`).waitFor();
   await page.screenshot({ path: `${shots}/sharing.png`, fullPage: true });
+  // Bob forgets his password and sets a new one with the mailed code.
+  await bob.getByRole('button', { name: 'Log out' }).click();
+  await bob.getByRole('button', { name: 'Forgot your password?' }).click();
+  await bob.getByLabel('E-mail').fill(other);
+  await bob.getByRole('button', { name: 'Send code' }).click();
+  await bob.getByLabel('Verification code').waitFor();
+  await bob.getByLabel('New password').fill('Another-passw0rd');
+  await bob.getByLabel('Verification code').fill(mailedCode(other, 'reset your Stratus password'));
+  await bob.getByRole('button', { name: 'Confirm' }).click();
+  await bob.getByRole('heading', { name: 'Nodes' }).waitFor();
   await second.close();
 
   // Groups: make one, put the light in it, and filter the node list by it.
@@ -255,6 +267,25 @@ try {
   await root.getByRole('button', { name: 'Revoke' }).click();
   await root.locator(`tr[data-node-id="${sensor}"]`).filter({ hasText: 'lost in transit' }).waitFor();
   await third.close();
+
+  // A set to an offline node (the sensor, revoked above, is disconnected) is queued, and
+  // the page says so.
+  await page.goto(`${url}/nodes/${sensor}`);
+  await page.locator('.badge.off').waitFor();
+  await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Garden');
+  await page.getByRole('button', { name: 'Set' }).click();
+  await page.locator('.queued').filter({ hasText: 'Garden' }).waitFor();
+
+  // An access token the server no longer takes: the page refreshes it with the refresh
+  // token, as the CLI does, and carries on.
+  await page.evaluate(() => {
+    const s = JSON.parse(localStorage.getItem('stratus.session'));
+    localStorage.setItem('stratus.session', JSON.stringify({ ...s, accessToken: 'not-a-token' }));
+  });
+  await page.goto(url);
+  await page.locator(`tr[data-node-id="${light}"]`).waitFor();
+  const renewed = await page.evaluate(() => JSON.parse(localStorage.getItem('stratus.session')).accessToken);
+  check(renewed !== 'not-a-token' && renewed.length > 20, 'the access token was refreshed');
 
   // Log out: back to the login form, and the session is gone.
   await page.getByRole('button', { name: 'Log out' }).click();
