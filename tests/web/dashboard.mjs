@@ -18,6 +18,7 @@ const user = process.env.STRATUS_USER;
 const password = process.env.STRATUS_PASSWORD;
 const light = process.env.STRATUS_LIGHT;
 const sensor = process.env.STRATUS_SENSOR;
+const lamp = process.env.STRATUS_LAMP;
 const shots = process.env.STRATUS_SHOTS;
 const outbox = process.env.STRATUS_OUTBOX;
 const lightConsole = process.env.STRATUS_LIGHT_CONSOLE; // the light's console (a FIFO)
@@ -112,6 +113,21 @@ try {
   // The slider is generated from the node config's bounds.
   const bounds = await brightness.evaluate((el) => [el.min, el.max]);
   check(bounds[0] === '0' && bounds[1] === '100', `the slider has the config's bounds (${bounds})`);
+
+  // The lamp: a hue circle moved with the keyboard (five steps right) and a drop-down; both
+  // show what the lamp reports back.
+  await page.goto(`${url}/nodes/${lamp}`);
+  const hue = page.getByRole('slider', { name: 'Hue' });
+  await hue.waitFor();
+  await hue.focus();
+  for (let i = 0; i < 5; ++i) await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => {
+    const circle = document.querySelector('[role="slider"].hue-circle');
+    return circle?.getAttribute('aria-valuenow') === '5' && !circle.hasAttribute('data-pending'); // reported
+  });
+  await page.getByRole('combobox', { name: 'Mode' }).selectOption('party');
+  await page.waitForFunction(() => document.querySelector('select[id$="Mode"]')?.value === 'party');
+  await page.screenshot({ path: `${shots}/lamp.png`, fullPage: true });
 
   // The sensor's page: a chart of its Temperature (a time_series param), raw points first,
   // then hourly averages.

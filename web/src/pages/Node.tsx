@@ -9,6 +9,7 @@ import { onEvent, onResync } from '../events';
 import { Alert } from '../ui';
 import { Alerts, Commands } from './Activity';
 import { Chart } from './Chart';
+import { HueCircle } from './HueCircle';
 import { NodeSharing } from './Sharing';
 import { DeviceSpec, ParamSpec, devicesOf, problem, writable } from '../params';
 
@@ -190,6 +191,29 @@ function ParamControl({ device, spec, value, queued, onSet }: ControlProps) {
     );
   }
 
+  if (spec.ui_type === 'esp.ui.hue-circle' && (spec.data_type === 'int' || spec.data_type === 'float')) {
+    const min = spec.bounds?.min ?? 0;
+    const max = spec.bounds?.max ?? 360;
+    return (
+      <div class="param">
+        <span class="label" id={`${id}-label`}>
+          {spec.name}
+        </span>
+        <HueCircle
+          id={id}
+          label={spec.name}
+          value={typeof value === 'number' ? value : min}
+          min={min}
+          max={max}
+          step={spec.bounds?.step || 1}
+          onSet={submit}
+        />
+        {note}
+        {message}
+      </div>
+    );
+  }
+
   if ((spec.data_type === 'int' || spec.data_type === 'float') && spec.bounds?.min !== undefined && spec.bounds?.max !== undefined) {
     const shown = draft ?? String(value ?? spec.bounds.min);
     return (
@@ -198,7 +222,7 @@ function ParamControl({ device, spec, value, queued, onSet }: ControlProps) {
         <input
           id={id}
           type="range"
-          class={spec.ui_type?.startsWith('esp.ui.hue') ? 'hue' : undefined}
+          class={spec.ui_type === 'esp.ui.hue-slider' ? 'hue' : undefined}
           min={spec.bounds.min}
           max={spec.bounds.max}
           step={spec.bounds.step || (spec.data_type === 'int' ? 1 : 'any')}
