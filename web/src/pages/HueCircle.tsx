@@ -16,12 +16,19 @@ interface Props {
 }
 
 export function HueCircle({ id, label, value, min, max, step, onSet }: Props) {
-  const [draft, setDraft] = useState<number | null>(null); // the value asked for
+  // The value asked for, in a ref as well as in state: key and pointer events may come
+  // faster than renders, and each must build on the one before, not on a stale render.
+  const [draft, setDraftState] = useState<number | null>(null);
+  const asked = useRef<number | null>(null);
+  const setDraft = (v: number | null) => {
+    asked.current = v;
+    setDraftState(v);
+  };
   const [dragging, setDragging] = useState(false);
   const ring = useRef<HTMLDivElement>(null);
   // The node reported what was asked for: show its value again.
   useEffect(() => {
-    if (!dragging && draft !== null && value === draft) setDraft(null);
+    if (!dragging && asked.current !== null && value === asked.current) setDraft(null);
   }, [value]);
   const shown = draft ?? value;
   const span = max - min || 1;
@@ -77,10 +84,10 @@ export function HueCircle({ id, label, value, min, max, step, onSet }: Props) {
         const move = keys[e.key];
         if (!move) return;
         e.preventDefault();
-        setDraft(snap(move(shown)));
+        setDraft(snap(move(asked.current ?? value)));
       }}
       onKeyUp={(e) => {
-        if (keys[e.key] && draft !== null) onSet(draft);
+        if (keys[e.key] && asked.current !== null) onSet(asked.current);
       }}
     >
       <span class="knob" style={{ transform: `rotate(${angle}deg) translateY(-62px)`, background: `hsl(${shown}, 100%, 50%)` }} />
