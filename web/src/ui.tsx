@@ -84,3 +84,13 @@ export function Columns({ names, actions = false }: { names: string[]; actions?:
     </thead>
   );
 }
+
+/** A time (ms since the epoch) as the browser's locale writes it; '—' when there is none. */
+export function when(ms?: number): string {
+  return ms ? new Date(ms).toLocaleString() : '—';
+}
+
+/** An epoch time the API gives in seconds (or, from some routes, milliseconds) as ms. */
+export function epochMs(value: number): number {
+  return value < 1e12 ? value * 1000 : value;
+}

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 
 import { api } from '../api';
 import { onEvent, onResync, useLive } from '../events';
-import { Alert, Columns, Feedback } from '../ui';
+import { Alert, Columns, Feedback, when } from '../ui';
 
 interface NodeAlert {
   alert_id: number | string;
@@ -52,7 +52,7 @@ export function Alerts({ nodeId }: { nodeId: string }) {
       <ul class="alerts" aria-live="polite">
         {alerts?.map((a) => (
           <li key={a.alert_id}>
-            <time dateTime={new Date(a.timestamp).toISOString()}>{new Date(a.timestamp).toLocaleString()}</time>{' '}
+            <time dateTime={new Date(a.timestamp).toISOString()}>{when(a.timestamp)}</time>{' '}
             <span class="mono">{alertText(a.payload)}</span>
           </li>
         ))}
@@ -142,7 +142,7 @@ export function Commands({ nodeId }: { nodeId: string }) {
           <tbody>
             {requests.map((r) => (
               <tr key={r.request_id} data-request-id={r.request_id}>
-                <td>{new Date(r.request_timestamp * 1000).toLocaleString()}</td>
+                <td>{when(r.request_timestamp * 1000)}</td>
                 <td>{r.cmd}</td>
                 <td class="mono">{r.request_data === undefined ? '' : text(r.request_data)}</td>
                 <td class="cmd-status">

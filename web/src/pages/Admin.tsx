@@ -7,9 +7,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { useLive } from '../events';
 import { navigate } from '../router';
-import { Columns, Feedback, Field, useAction } from '../ui';
+import { Columns, epochMs, Feedback, Field, useAction, when } from '../ui';
 
-const when = (ms?: number) => (ms ? new Date(ms).toLocaleString() : '—');
 const link = (path: string, text: string) => (
   <a href={path} onClick={(e) => (e.preventDefault(), navigate(path))}>
     {text}
@@ -479,7 +478,7 @@ export function Manufacturing() {
             {revoked.map((r) => (
               <tr key={`${r.node_id}-${r.serial}`} data-node-id={r.node_id}>
                 <td class="mono">{r.node_id}</td>
-                <td>{when(r.revoked_at * (r.revoked_at < 1e12 ? 1000 : 1))}</td>
+                <td>{when(epochMs(r.revoked_at))}</td>
                 <td>{r.method}</td>
                 <td>{r.reason}</td>
                 <td class="mono">{r.serial}</td>

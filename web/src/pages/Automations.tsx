@@ -7,7 +7,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { api, nodeDetails } from '../api';
 import { useLive } from '../events';
 import { ParamSpec, devicesOf, problem, writable } from '../params';
-import { Columns, Feedback, Field, useAction } from '../ui';
+import { Columns, Feedback, Field, useAction, when } from '../ui';
 
 interface Automation {
   automation_id: string;
@@ -114,7 +114,7 @@ export function Automations() {
                     }}
                   />
                 </td>
-                <td class="last-triggered">{a.last_triggered ? new Date(a.last_triggered.timestamp).toLocaleString() : '—'}</td>
+                <td class="last-triggered">{when(a.last_triggered?.timestamp)}</td>
                 <td>
                   <button type="button" class="link" onClick={() => confirm(`Delete ${a.name}?`) && act(() => api('DELETE', path(a.automation_id)), `${a.name} deleted.`)}>
                     Delete

@@ -5,7 +5,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 
 import { nodeDetails } from '../api';
 import { onEvent, onResync } from '../events';
-import { Alert, Columns } from '../ui';
+import { Alert, Columns, when } from '../ui';
 import { navigate } from '../router';
 import { Group, loadGroups } from './Groups';
 
@@ -35,9 +35,6 @@ async function loadAll(): Promise<Row[]> {
   return (await nodeDetails()).map(rowOf);
 }
 
-function when(ms: number): string {
-  return ms ? new Date(ms).toLocaleString() : '—';
-}
 
 export function Nodes() {
   const [rows, setRows] = useState<Row[] | null>(null);

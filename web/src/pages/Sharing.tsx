@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 
 import { api, currentSession } from '../api';
 import { useLive } from '../events';
-import { Columns, Feedback, Field, useAction } from '../ui';
+import { Columns, epochMs, Feedback, Field, useAction, when } from '../ui';
 
 /** The users of one node and, for its primary users, sharing it and removing users. */
 export function NodeSharing({ nodeId, primary }: { nodeId: string; primary: boolean }) {
@@ -89,9 +89,6 @@ async function requests(sent: boolean): Promise<Request[]> {
   return out;
 }
 
-function when(seconds: number): string {
-  return new Date(seconds * (seconds < 1e12 ? 1000 : 1)).toLocaleString();
-}
 
 /** The sharing requests of the user: received (accept, decline) and sent (cancel). */
 export function SharingRequests() {
@@ -114,7 +111,7 @@ export function SharingRequests() {
           <tr key={r.request_id} data-request-id={r.request_id}>
             <td>{incoming ? r.primary_user_name : r.user_name}</td>
             <td class="mono">{(r.node_ids ?? []).join(', ')}</td>
-            <td>{when(r.request_timestamp)}</td>
+            <td>{when(epochMs(r.request_timestamp))}</td>
             <td>{r.request_status + (r.transfer ? ' (transfer)' : '')}</td>
             <td>
               {r.request_status === 'pending' && incoming && (
