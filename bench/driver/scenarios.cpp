@@ -437,6 +437,47 @@ json::object swarm_json(const sim::SwarmReport& r) {
           {"errors", r.errors}};
 }
 
+// The raw broker's accept rate: what it acknowledges to the swarm when no one subscribes
+// (issue 24: the limit a stratusd that took no forwarding could approach).
+Result<json::object> accept_phase(const IngestArgs& args) {
+  Target raw_target = args.target;
+  raw_target.mqtt_port = args.raw_port;
+  auto nodes = load_swarm_nodes(args.creds_dir, args.count, raw_target);
+  if (!nodes) {
+    return fail(std::move(nodes).error());
+  }
+  note("accept phase: " + std::to_string(args.count) +
+       " nodes to mosquitto :" + std::to_string(args.raw_port) + ", no subscriber");
+  SwarmRun swarm(std::move(*nodes), flood_options(args));
+  if (!swarm.wait_all_connected(120s)) {
+    return fail(errc::timeout, "accept phase: not every node connected");
+  }
+  Steering steering(
+      swarm,
+      [&]() -> std::optional<Consumed> {
+        const auto n = static_cast<double>(swarm.pubacks());
+        return Consumed{n, n};
+      },
+      args.backlog_limit, args.backlog_limit);
+  steering.run_for(args.warmup_s);
+  const auto t0 = Steady::now();
+  const auto a0 = swarm.pubacks();
+  steering.run_for(args.duration_s);
+  const auto t1 = Steady::now();
+  const auto a1 = swarm.pubacks();
+  auto report = swarm.finish();
+  if (!report) {
+    return fail(std::move(report).error());
+  }
+  const double window = ms_between(t0, t1) / 1000;
+  json::object o{{"window_s", rounded(window)},
+                 {"raw_broker_accept_per_s", rounded(static_cast<double>(a1 - a0) / window, 0)},
+                 {"flow_control", steering.summary()},
+                 {"swarm", swarm_json(*report)}};
+  note("accept phase: " + json::serialize(o));
+  return o;
+}
+
 // The raw broker ceiling: the swarm against the second mosquitto, counted by a plain
 // subscriber (the same libmosquitto client stratusd's backend uses, counting only).
 Result<json::object> raw_phase(const IngestArgs& args) {
@@ -697,7 +738,9 @@ Result<ScenarioOutput> run_ingest(const IngestArgs& args) {
   }
 
   json::object raw;
+  json::object accept;
   double raw_rate = 0;
+  double accept_rate = 0;
   if (args.raw_port != 0) {
     auto r = raw_phase(args);
     if (!r) {
@@ -705,6 +748,12 @@ Result<ScenarioOutput> run_ingest(const IngestArgs& args) {
     }
     raw = std::move(*r);
     raw_rate = raw.at("raw_broker_msgs_per_s").to_number<double>();
+    auto a = accept_phase(args);
+    if (!a) {
+      return fail(std::move(a).error());
+    }
+    accept = std::move(*a);
+    accept_rate = accept.at("raw_broker_accept_per_s").to_number<double>();
   }
 
   // The stratusd phase.
@@ -812,9 +861,11 @@ Result<ScenarioOutput> run_ingest(const IngestArgs& args) {
       {"p99_ms", rounded(probe_stats.p99_ms)},
       {"raw_broker_msgs_per_s", raw_rate},
       {"ratio", raw_rate > 0 ? rounded(updates / raw_rate, 3) : 0.0},
+      {"raw_broker_accept_per_s", accept_rate},
       {"cpu_ms_per_1000_updates", committed > 0 ? rounded(cpu_s * 1e6 / committed) : 0.0},
       {"stratusd_phase", std::move(stratusd)},
-      {"raw_phase", std::move(raw)}};
+      {"raw_phase", std::move(raw)},
+      {"accept_phase", std::move(accept)}};
   return out;
 }
 

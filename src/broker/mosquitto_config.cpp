@@ -57,6 +57,7 @@ std::string render_mosquitto_conf(const MosquittoSettings& s) {
       "{registered}"
       "{wirepas_file}"
       "{mirror}"
+      "{handoff}"
       "\n"
       "# Backend listener: stratusd only, loopback, user name + password.\n"
       "listener {backend_port} 127.0.0.1\n"
@@ -86,6 +87,11 @@ std::string render_mosquitto_conf(const MosquittoSettings& s) {
                                    : "plugin_opt_wirepas_credentials_file " +
                                          s.wirepas_credentials_file.string() + "\n"),
       fmt::arg("mirror", s.cluster_mirror ? "plugin_opt_cluster_mirror true\n" : ""),
+      fmt::arg("handoff", s.ingest_socket.empty()
+                              ? std::string()
+                              : "# Node messages to stratusd in batches (docs/adr/0025).\n"
+                                "plugin_opt_ingest_socket " +
+                                    s.ingest_socket.string() + "\n"),
       fmt::arg("backend_port", s.backend_port), fmt::arg("device_port", s.device_port),
       fmt::arg("device_bind", s.device_bind_address),
       fmt::arg("trust",

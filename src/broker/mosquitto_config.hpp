@@ -44,6 +44,9 @@ struct MosquittoSettings {
   /// Several stratusd share this broker (docs/adr/0021): the plugin copies node traffic
   /// on `$` topics to `stratus-mirror/…` (`plugin_opt_cluster_mirror true`).
   bool cluster_mirror = false;
+  /// When set, the plugin hands node messages to stratusd over this Unix socket
+  /// (`plugin_opt_ingest_socket`, docs/adr/0025) instead of leaving them to MQTT routing.
+  std::filesystem::path ingest_socket;
 };
 
 /// The mosquitto.conf text: per-listener settings off, anonymous access off,

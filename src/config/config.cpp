@@ -311,6 +311,10 @@ const std::vector<Key>& keys() {
     t.push_back(duration_key("broker", "restart_backoff_max_ms",
                              STRATUS_REF(broker, restart_backoff_max_ms), 1, kMaxMs,
                              "Embedded: the restart delay doubles up to this."));
+    t.push_back(bool_key("broker", "ingest_handoff", STRATUS_REF(broker, ingest_handoff),
+                         "Embedded: the plugin hands node messages to stratusd in batches over "
+                         "<data_dir>/broker/ingest.sock instead of forwarding each over MQTT "
+                         "(docs/adr/0025). Off: the backend connection subscribes to them."));
     t.push_back(string_key("broker", "external_host", STRATUS_REF(broker, external_host),
                            "External: broker host name."));
     t.push_back(int_key("broker", "external_port", STRATUS_REF(broker, external_port), 1, 65535,

@@ -63,6 +63,9 @@ struct BrokerSection {
   std::chrono::milliseconds start_timeout_ms{10000};
   std::chrono::milliseconds restart_backoff_min_ms{200};
   std::chrono::milliseconds restart_backoff_max_ms{30000};
+  /// Node messages from the plugin to stratusd over a Unix socket in batches instead of
+  /// MQTT forwarding (docs/adr/0025); embedded mode only.
+  bool ingest_handoff = true;
   // external
   std::string external_host;
   std::uint16_t external_port = 8883;

@@ -23,7 +23,7 @@ constexpr const char* kDropNames[] = {"malformed", "oversize", "unknown_topic", 
 NodeLink::NodeLink(mqtt::Client& client, service::NodeIngest& ingest, const Clock& clock,
                    MetricsRegistry& metrics, std::size_t max_payload_bytes,
                    std::size_t max_ts_records, service::OtaService* ota_service,
-                   NodeLinkCluster cluster)
+                   NodeLinkCluster cluster, bool node_traffic_by_handoff)
     : client_(client),
       ingest_(ingest),
       ota_(ota_service),
@@ -41,7 +41,9 @@ NodeLink::NodeLink(mqtt::Client& client, service::NodeIngest& ingest, const Cloc
   }
   relay_ = std::move(cluster.relay);
   client_.on_message([this](const mqtt::Message& m) { on_message(m); });
-  if (cluster.share_group.empty()) {
+  if (node_traffic_by_handoff) {
+    // Node messages and subscription events come through the handoff.
+  } else if (cluster.share_group.empty()) {
     client_.subscribe(std::string(proto::kNodeTopicFilter), 1);
     client_.subscribe(std::string(proto::kBasicIngestTopicFilter), 1);
     client_.subscribe(std::string(proto::kSubscribedTopicFilter), 1);

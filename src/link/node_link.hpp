@@ -84,13 +84,20 @@ class NodeLink {
  public:
   /// Feeds decoded events to `ingest`: installs the client's message handler and the
   /// subscriptions (the client repeats them on every reconnect). Build it before the
-  /// client starts; `client` and `ingest` must outlive the link.
+  /// client starts; `client` and `ingest` must outlive the link. With
+  /// `node_traffic_by_handoff`, the nodes' own topics (`node/…`, basic ingest) and the
+  /// subscription events are not subscribed: the embedded broker's plugin hands them to
+  /// `on_message` through the ingest handoff, in the order they came (link/ingest_handoff.hpp,
+  /// docs/adr/0025); presence events, retained, still come over MQTT.
   NodeLink(mqtt::Client& client, service::NodeIngest& ingest, const Clock& clock,
            MetricsRegistry& metrics, std::size_t max_payload_bytes,
            std::size_t max_ts_records = proto::kDefaultMaxTsRecords,
-           service::OtaService* ota_service = nullptr, NodeLinkCluster cluster = {});
+           service::OtaService* ota_service = nullptr, NodeLinkCluster cluster = {},
+           bool node_traffic_by_handoff = false);
 
-  /// Handles one message (public for tests).
+  /// Handles one message: the backend client's, or the ingest handoff's. Thread-safe
+  /// (it parses and queues; the ingest queue and the OTA service are thread-safe), so the
+  /// two sources may call it at once.
   void on_message(const mqtt::Message& message);
 
  private:

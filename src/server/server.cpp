@@ -45,6 +45,7 @@
 #include "http/server.hpp"
 #include "http/web_files.hpp"
 #include "link/cluster_relay.hpp"
+#include "link/ingest_handoff.hpp"
 #include "link/node_link.hpp"
 #include "log/log.hpp"
 #include "mail/outbox_mailer.hpp"
@@ -266,6 +267,10 @@ struct Server::Impl {
   std::unique_ptr<service::OtaService> ota;
   std::string ota_key;                        // signs download URLs; derived from the token key
   std::unique_ptr<link::NodeLink> node_link;  // inbound: built last, from the ingest
+  // Embedded broker with broker.ingest_handoff: node messages over this socket from the
+  // plugin, in batches (docs/adr/0025); empty path = over the backend MQTT connection.
+  std::filesystem::path handoff_socket;
+  std::unique_ptr<link::IngestHandoffReceiver> handoff;
   std::unique_ptr<service::NodeIngest> ingest;
   std::unique_ptr<service::NodeService> nodes;
   std::unique_ptr<storage::sql::SqlCommandRepository> command_repository;
@@ -507,6 +512,19 @@ Result<void> Server::Impl::plan_broker(const pki::PkiMaterial& material) {
       s.wirepas_port = *port;
     }
   }
+  if (b.ingest_handoff && !config.cluster.enabled) {
+    // sun_path holds 107 bytes; a data dir too deep for it keeps MQTT forwarding.
+    auto socket = std::filesystem::absolute(options.work_dir / "ingest.sock");
+    if (socket.string().size() < 108) {
+      s.ingest_socket = socket;
+      handoff_socket = std::move(socket);
+    } else {
+      log::warn(Channel::broker,
+                "ingest handoff off: socket path {} is longer than 107 bytes; node messages go "
+                "over MQTT",
+                socket.string());
+    }
+  }
   runtime.mqtt_port = s.device_port;
   runtime.backend_port = s.backend_port;
   runtime.wirepas_port = s.wirepas_port;
@@ -692,9 +710,18 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
     link_cluster.share_group = config.cluster.share_group;
     link_cluster.relay = [this](const mqtt::Message& m) { relay->on_message(m); };
   }
-  node_link = std::make_unique<link::NodeLink>(*backend, *ingest, clock, metrics,
-                                               n.max_payload_bytes, ts.max_records_per_message,
-                                               ota.get(), std::move(link_cluster));
+  node_link = std::make_unique<link::NodeLink>(
+      *backend, *ingest, clock, metrics, n.max_payload_bytes, ts.max_records_per_message, ota.get(),
+      std::move(link_cluster), !handoff_socket.empty());
+  if (!handoff_socket.empty()) {
+    // Listening before the broker starts, so the plugin's first attempt connects.
+    handoff = std::make_unique<link::IngestHandoffReceiver>(
+        link::IngestHandoffReceiverOptions{.socket_path = handoff_socket,
+                                           .secret = material.backend_secret},
+        *node_link, *ingest, metrics);
+    if (auto r = handoff->start(); !r)
+      return r;
+  }
   // Challenge-response mapping checks the node's signature with the key of the
   // certificate claiming issued to it.
   signature_verifier = std::make_unique<PkiSignatureVerifier>();
@@ -874,6 +901,10 @@ http::Router Server::Impl::make_router() {
         {"mode", config.broker.mode == config::BrokerMode::embedded ? "embedded" : "external"},
         {"backend_connected", backend_ok}};
     bool broker_ok = backend_ok;
+    if (handoff) {
+      broker_state["ingest_handoff_connected"] = handoff->connected();
+      broker_ok = broker_ok && handoff->connected();
+    }
     if (broker) {
       broker_state["state"] = broker::to_string(broker->state());
       broker_state["restarts"] = broker->restarts();
@@ -995,6 +1026,8 @@ void Server::Impl::stop() {
     http.reset();
   }
   stop_background_jobs();
+  if (handoff)
+    handoff->stop();  // what it did not acknowledge the plugin keeps for the next stratusd
   if (backend) {
     backend->stop();
   }
@@ -1029,6 +1062,7 @@ void Server::Impl::stop() {
   }
   challenge_mapping.reset();
   signature_verifier.reset();
+  handoff.reset();
   node_link.reset();
   ota.reset();  // it holds the messenger, the hub and the store
   ota_store.reset();

@@ -187,6 +187,16 @@ bool NodeIngest::flush(std::chrono::milliseconds timeout) {
   return drained_.wait_for(lock, timeout, [&] { return applied_ >= target; });
 }
 
+std::uint64_t NodeIngest::submitted_mark() {
+  std::lock_guard lock(mutex_);
+  return submitted_;
+}
+
+bool NodeIngest::processed(std::uint64_t mark) {
+  std::lock_guard lock(mutex_);
+  return applied_ >= mark;
+}
+
 void NodeIngest::run() {
   std::vector<NodeEvent> batch;
   std::unique_lock lock(mutex_);

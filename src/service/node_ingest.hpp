@@ -92,6 +92,15 @@ class NodeIngest {
   /// and orderly shutdown). Returns false if `timeout` passes first.
   bool flush(std::chrono::milliseconds timeout);
 
+  /// How many events were submitted so far: a mark that `processed(mark)` compares with.
+  /// Thread-safe.
+  [[nodiscard]] std::uint64_t submitted_mark();
+  /// True once every event submitted before `mark` was taken is processed: committed, or
+  /// given up with its batch on a database error (`stratus_ingest_failed_batches_total`).
+  /// Never blocks on the writer's work. Thread-safe. Used by the ingest handoff to
+  /// acknowledge what is committed (docs/adr/0025).
+  [[nodiscard]] bool processed(std::uint64_t mark);
+
  private:
   void run();
   void apply(std::vector<NodeEvent>& batch);

@@ -57,6 +57,16 @@ bool json_connected(const TestMessage& m, const std::string& node, bool connecte
          v.at("connected").as_bool() == connected && v.at("timestamp").as_int64() > 1700000000000;
 }
 
+// The value of the metric series `series` (name and labels) on stratusd's /metrics; -1 when
+// it is missing.
+double metric_value(std::uint16_t http_port, const std::string& series) {
+  const auto metrics = http_request("127.0.0.1", http_port, "GET", "/metrics");
+  const auto at = metrics.body.find("\n" + series + " ");
+  if (at == std::string::npos)
+    return -1;
+  return std::stod(metrics.body.substr(at + series.size() + 2));
+}
+
 // One stratusd for the whole suite: starting mosquitto per test would dominate the run time.
 class BrokerSystemTest : public ::testing::Test {
  protected:
@@ -302,6 +312,32 @@ TEST_F(BrokerSystemTest, NodeThatReconnectsBeforeItsOldSessionDropsEndsOnline) {
   EXPECT_TRUE(second.connected());
 }
 
+// docs/adr/0025: with the embedded broker, node messages reach stratusd through the
+// plugin's handoff socket, in both topic forms, and the broker still routes them to MQTT
+// subscribers (NodeUsesItsOwnTreeAndBothTopicForms).
+TEST_F(BrokerSystemTest, NodeMessagesReachStratusdThroughTheIngestHandoff) {
+  const auto port = stratusd_->http_port();
+  const auto health = boost::json::parse(http_request("127.0.0.1", port, "GET", "/healthz").body);
+  EXPECT_EQ(health.at("broker").at("ingest_handoff_connected").as_bool(), true);
+  const std::string conf = read_file(stratusd_->data_dir() / "broker" / "mosquitto.conf");
+  EXPECT_NE(conf.find("\nplugin_opt_ingest_socket " +
+                      (stratusd_->data_dir() / "broker" / "ingest.sock").string() + "\n"),
+            std::string::npos)
+      << conf;
+  const double before = metric_value(port, "stratus_handoff_messages_total");
+  const double params_before = metric_value(port, "stratus_link_messages_total{kind=\"params\"}");
+  ASSERT_GE(before, 0);
+
+  TestMqttClient node(node_options("H1", identity("H1")));
+  ASSERT_EQ(node.connect(), 0);
+  ASSERT_TRUE(node.publish("node/H1/params/local", R"({"Light":{"Power":true}})"));
+  ASSERT_TRUE(node.publish("$aws/rules/esp_set_params/node/H1/params/local",
+                           R"({"Light":{"Power":false}})"));
+  EXPECT_TRUE(wait_until(
+      [&] { return metric_value(port, "stratus_handoff_messages_total") >= before + 2; }, 10s));
+  EXPECT_EQ(metric_value(port, "stratus_link_messages_total{kind=\"params\"}"), params_before + 2);
+}
+
 // Kept last in this file: it restarts the shared broker.
 TEST_F(BrokerSystemTest, KilledMosquittoIsRestartedAndHealthRecovers) {
   const auto before =
@@ -325,6 +361,14 @@ TEST_F(BrokerSystemTest, KilledMosquittoIsRestartedAndHealthRecovers) {
       << metrics.body;
   TestMqttClient node(node_options("A", identity("A")));
   EXPECT_EQ(node.connect(), 0) << "nodes can connect to the restarted broker";
+  // Health waited for the new mosquitto's plugin (a new handoff session) to connect too.
+  const double handed = metric_value(stratusd_->http_port(), "stratus_handoff_messages_total");
+  ASSERT_TRUE(node.publish("node/A/params/local", R"({"Light":{"Power":true}})"));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return metric_value(stratusd_->http_port(), "stratus_handoff_messages_total") >= handed + 1;
+      },
+      10s));
 }
 
 TEST(StratusdLifecycle, SigtermStopsEverythingAndRestartReusesThePki) {
@@ -404,6 +448,36 @@ TEST(StratusdModes, ExternalBrokerModeStartsNoBrokerAndReportsBrokerHealth) {
   EXPECT_EQ(boost::json::parse(down.body).at("broker").at("backend_connected").as_bool(), false);
   const int status = external.stop(SIGTERM);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+// `broker.ingest_handoff: false`: the backend connection subscribes to node traffic and
+// gets it by MQTT forwarding, as with an external broker (docs/adr/0025).
+TEST(StratusdModes, WithoutTheHandoffNodeMessagesComeOverMqtt) {
+  TempDir dir;
+  StratusdProcess stratusd(dir.path() / "data", {"--set", "broker.ingest_handoff=false"});
+  ASSERT_TRUE(stratusd.start()) << stratusd.output();
+  const auto port = stratusd.http_port();
+  const auto health = boost::json::parse(http_request("127.0.0.1", port, "GET", "/healthz").body);
+  EXPECT_FALSE(health.at("broker").as_object().contains("ingest_handoff_connected"));
+  const std::string conf = read_file(stratusd.data_dir() / "broker" / "mosquitto.conf");
+  EXPECT_EQ(conf.find("plugin_opt_ingest_socket"), std::string::npos) << conf;
+
+  const auto ca = load_ca(stratusd.data_dir());
+  const auto id = issue_identity(ca, "M1", dir.path());
+  TestMqttOptions o;
+  o.port = stratusd.mqtt_port();
+  o.client_id = "M1";
+  o.ca_file = (stratusd.data_dir() / "pki" / "ca.crt").string();
+  o.cert_file = id.cert_file;
+  o.key_file = id.key_file;
+  TestMqttClient node(o);
+  ASSERT_EQ(node.connect(), 0);
+  ASSERT_TRUE(node.publish("node/M1/params/local", R"({"Light":{"Power":true}})"));
+  ASSERT_TRUE(node.publish("$aws/rules/esp_set_params/node/M1/params/local", R"({"Light":{}})"));
+  EXPECT_TRUE(wait_until(
+      [&] { return metric_value(port, "stratus_link_messages_total{kind=\"params\"}") == 2; },
+      10s));
+  EXPECT_EQ(metric_value(port, "stratus_handoff_messages_total"), -1);  // no receiver at all
 }
 
 TEST(StratusdModes, HttpsWithTheStratusServerCertificate) {

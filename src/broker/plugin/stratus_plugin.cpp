@@ -22,12 +22,15 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <memory>
+#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "broker/plugin/ingest_handoff_sender.hpp"
 #include "proto/topic_rules.hpp"
 #include "wirepas/topic_rules.hpp"
 
@@ -93,6 +96,9 @@ struct PluginState {
   // Several stratusd share this broker (docs/adr/0021): copy `$` node traffic to
   // stratus-mirror/…, which shared subscriptions can take.
   bool cluster_mirror = false;
+  // The ingest handoff (docs/adr/0025): node messages to stratusd's Unix socket in
+  // batches, instead of MQTT forwarding. Null when `ingest_socket` is not set.
+  std::unique_ptr<stratus::broker::IngestHandoffSender> handoff;
 };
 
 std::string certificate_cn(const mosquitto* client) {
@@ -364,11 +370,16 @@ void publish_presence(std::string_view node_id, bool connected) {
   }
 }
 
-void publish_subscribed(std::string_view node_id, bool mirror) {
+void publish_subscribed(const PluginState& state, std::string_view node_id) {
   std::string topic(stratus::proto::kSubscribedTopicPrefix);
   topic += node_id;
   static constexpr std::string_view kPayload = "params/remote";
-  if (mirror) {
+  if (state.handoff) {
+    // In line with the node's own messages, so stratusd sees them in the order they came.
+    state.handoff->enqueue(topic, kPayload);
+    return;
+  }
+  if (state.cluster_mirror) {
     const std::string copy = stratus::proto::cluster_mirror_topic(topic);
     if (mosquitto_broker_publish_copy(nullptr, copy.c_str(), static_cast<int>(kPayload.size()),
                                       kPayload.data(), 1, false, nullptr) != MOSQ_ERR_SUCCESS) {
@@ -520,7 +531,7 @@ int on_acl_check(int, void* event_data, void* userdata) {
       // stratusd delivers desired state kept while the node was offline once it can
       // receive it (issue 13): the subscription is in place before stratusd hears this.
       if (stratus::proto::is_params_remote(topic, id))
-        publish_subscribed(id, state.cluster_mirror);
+        publish_subscribed(state, id);
       return MOSQ_ERR_SUCCESS;
     case MOSQ_ACL_READ:
       return under_node_tree(topic, id) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
@@ -534,13 +545,24 @@ int on_acl_check(int, void* event_data, void* userdata) {
   }
 }
 
-// A node's publish, after its ACL check allowed it. With `cluster_mirror`, basic-ingest
+// A node's publish, after its ACL check allowed it. With the ingest handoff, every node
+// message goes to stratusd through it (the broker still routes it, to no subscriber:
+// stratusd does not subscribe to node traffic then). With `cluster_mirror`, basic-ingest
 // traffic (`$aws/rules/<rule>/node/<id>/…`) is copied to stratus-mirror/aws/rules/…, where
 // the stratusd instances take it through one shared subscription (docs/adr/0021). The
 // node's own rule is checked again here: the copy must never be wider than the ACL.
 int on_message(int, void* event_data, void* userdata) {
   const auto& state = *static_cast<PluginState*>(userdata);
   const auto* ev = static_cast<mosquitto_evt_message*>(event_data);
+  if (state.handoff) {
+    const char* username = mosquitto_client_username(ev->client);
+    if (ev->topic != nullptr && username != nullptr && has_certificate(ev->client) &&
+        (under_node_tree(ev->topic, username) || under_basic_ingest(ev->topic, username))) {
+      state.handoff->enqueue(
+          ev->topic, std::string_view(static_cast<const char*>(ev->payload), ev->payloadlen));
+    }
+    return MOSQ_ERR_SUCCESS;
+  }
   if (!state.cluster_mirror || ev->topic == nullptr || ev->topic[0] != '$' ||
       !has_certificate(ev->client)) {
     return MOSQ_ERR_SUCCESS;
@@ -580,6 +602,8 @@ int on_disconnect(int, void* event_data, void* userdata) {
 int on_tick(int, void*, void* userdata) {
   auto& state = *static_cast<PluginState*>(userdata);
   const auto now = std::chrono::steady_clock::now();
+  if (state.handoff)
+    state.handoff->pump(now);  // once per pass of the event loop: one write for the pass
   if (now < state.next_check)
     return MOSQ_ERR_SUCCESS;
   state.next_check = now + kRevocationCheckPeriod;
@@ -616,6 +640,7 @@ STRATUS_PLUGIN_API int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, 
   state->id = identifier;
   std::string password_file;
   std::string ca_file;
+  std::string ingest_socket;
   for (int i = 0; i < option_count; ++i) {
     const std::string_view key = options[i].key;
     if (key == "backend_username")
@@ -632,6 +657,8 @@ STRATUS_PLUGIN_API int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, 
       state->wirepas_path = options[i].value;
     if (key == "cluster_mirror")
       state->cluster_mirror = std::string_view(options[i].value) == "true";
+    if (key == "ingest_socket")
+      ingest_socket = options[i].value;
   }
   if (!ca_file.empty()) {
     FILE* f = std::fopen(ca_file.c_str(), "r");
@@ -655,6 +682,19 @@ STRATUS_PLUGIN_API int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, 
     delete state;
     return MOSQ_ERR_INVAL;
   }
+  if (!ingest_socket.empty()) {
+    stratus::broker::IngestHandoffOptions handoff;
+    handoff.socket_path = ingest_socket;
+    handoff.secret = state->backend_password;
+    std::random_device entropy;
+    while (handoff.session == 0)
+      handoff.session = (std::uint64_t{entropy()} << 32) | entropy();
+    handoff.log = [](bool warning, const std::string& text) {
+      mosquitto_log_printf(warning ? MOSQ_LOG_WARNING : MOSQ_LOG_NOTICE, "stratus: %s",
+                           text.c_str());
+    };
+    state->handoff = std::make_unique<stratus::broker::IngestHandoffSender>(std::move(handoff));
+  }
   *userdata = state;
   int rc =
       mosquitto_callback_register(identifier, MOSQ_EVT_BASIC_AUTH, on_basic_auth, nullptr, state);
@@ -668,15 +708,16 @@ STRATUS_PLUGIN_API int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, 
   if (rc == MOSQ_ERR_SUCCESS) {
     rc = mosquitto_callback_register(identifier, MOSQ_EVT_TICK, on_tick, nullptr, state);
   }
-  if (rc == MOSQ_ERR_SUCCESS && state->cluster_mirror) {
+  if (rc == MOSQ_ERR_SUCCESS && (state->cluster_mirror || state->handoff)) {
     rc = mosquitto_callback_register(identifier, MOSQ_EVT_MESSAGE, on_message, nullptr, state);
   }
   if (rc == MOSQ_ERR_SUCCESS) {
     refresh_revoked(*state);
     refresh_file(state->registered);
     refresh_wirepas(*state);
-    mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: plugin ready (backend user %s)",
-                         state->backend_username.c_str());
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: plugin ready (backend user %s%s%s)",
+                         state->backend_username.c_str(),
+                         state->handoff ? ", ingest handoff to " : "", ingest_socket.c_str());
   }
   return rc;
 }
@@ -688,7 +729,7 @@ STRATUS_PLUGIN_API int mosquitto_plugin_cleanup(void* userdata, struct mosquitto
     mosquitto_callback_unregister(state->id, MOSQ_EVT_ACL_CHECK, on_acl_check, nullptr);
     mosquitto_callback_unregister(state->id, MOSQ_EVT_DISCONNECT, on_disconnect, nullptr);
     mosquitto_callback_unregister(state->id, MOSQ_EVT_TICK, on_tick, nullptr);
-    if (state->cluster_mirror)
+    if (state->cluster_mirror || state->handoff)
       mosquitto_callback_unregister(state->id, MOSQ_EVT_MESSAGE, on_message, nullptr);
     X509_free(state->stratus_ca);
     delete state;

@@ -71,6 +71,15 @@ TEST(MosquittoConfig, ClusterMirrorOnlyWhenAskedFor) {
   EXPECT_TRUE(has_line(render_mosquitto_conf(s), "plugin_opt_cluster_mirror true"));
 }
 
+// docs/adr/0025: the plugin hands node messages to stratusd only when given the socket.
+TEST(MosquittoConfig, IngestHandoffSocketOnlyWhenGiven) {
+  auto s = settings();
+  EXPECT_EQ(render_mosquitto_conf(s).find("ingest_socket"), std::string::npos);
+  s.ingest_socket = "/data/broker/ingest.sock";
+  EXPECT_TRUE(
+      has_line(render_mosquitto_conf(s), "plugin_opt_ingest_socket /data/broker/ingest.sock"));
+}
+
 // docs/adr/0014: with a trust directory the device listener uses capath (read at
 // handshake time), and the plugin learns which certificates are registered and which CA
 // is Stratus's own.

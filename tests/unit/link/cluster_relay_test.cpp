@@ -13,6 +13,7 @@
 
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
+#include "support/recording_mqtt_client.hpp"
 
 namespace stratus::link {
 namespace {
@@ -273,34 +274,7 @@ TEST(RelayHub, RelayedEventsReachStreamsButNotConsumersAndAreNotSentBack) {
   EXPECT_EQ(streamed, (std::vector<std::string>{"n1", "n2"}));
 }
 
-// Records publications and subscriptions; `connected` decides whether a publish works.
-class RecordingClient final : public mqtt::Client {
- public:
-  void on_message(std::function<void(const mqtt::Message&)>) override {}
-  void on_connection(std::function<void(bool, const std::string&)>) override {}
-  void subscribe(std::string filter, int) override { filters.push_back(std::move(filter)); }
-  Result<void> publish(std::string_view topic, std::string_view payload, int qos,
-                       bool retain) override {
-    if (!up)
-      return fail(errc::unavailable, "not connected");
-    sent.push_back({std::string(topic), std::string(payload), qos, retain});
-    return {};
-  }
-  bool flush(std::chrono::steady_clock::time_point) override { return true; }
-  [[nodiscard]] bool connected() const override { return up; }
-  Result<void> start() override { return {}; }
-  void stop() override {}
-
-  struct Sent {
-    std::string topic;
-    std::string payload;
-    int qos;
-    bool retain;
-  };
-  std::vector<std::string> filters;
-  std::vector<Sent> sent;
-  bool up = true;
-};
+using test::RecordingClient;
 
 TEST(ClusterRelayTest, SendsOnItsSlotTopicTakesOthersAndIgnoresItsOwn) {
   RecordingClient client;

@@ -1,0 +1,44 @@
+#pragma once
+/// @file
+/// An `mqtt::Client` for tests that records subscriptions and publications; `up` decides
+/// whether a publish works. Not thread-safe: one test thread.
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mqtt/client.hpp"
+
+namespace stratus::test {
+
+/// Records what a component subscribes and publishes (see the file comment).
+class RecordingClient final : public mqtt::Client {
+ public:
+  void on_message(std::function<void(const mqtt::Message&)>) override {}
+  void on_connection(std::function<void(bool, const std::string&)>) override {}
+  void subscribe(std::string filter, int) override { filters.push_back(std::move(filter)); }
+  Result<void> publish(std::string_view topic, std::string_view payload, int qos,
+                       bool retain) override {
+    if (!up)
+      return fail(errc::unavailable, "not connected");
+    sent.push_back({std::string(topic), std::string(payload), qos, retain});
+    return {};
+  }
+  bool flush(std::chrono::steady_clock::time_point) override { return true; }
+  [[nodiscard]] bool connected() const override { return up; }
+  Result<void> start() override { return {}; }
+  void stop() override {}
+
+  struct Sent {
+    std::string topic;
+    std::string payload;
+    int qos;
+    bool retain;
+  };
+  std::vector<std::string> filters;
+  std::vector<Sent> sent;
+  bool up = true;
+};
+
+}  // namespace stratus::test

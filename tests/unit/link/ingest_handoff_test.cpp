@@ -1,0 +1,290 @@
+// The ingest handoff end to end below the broker (docs/adr/0025): the plugin's sender
+// (src/broker/plugin/ingest_handoff_sender.cpp, compiled into this test) against
+// stratusd's receiver over a real Unix socket, feeding the real NodeLink and ingest
+// writer on SQLite. Proves: messages arrive in order and are committed; the sender keeps
+// everything until it is acknowledged as committed, and sends it again to a restarted
+// receiver; resent messages of a session are skipped; a wrong secret, a connection that
+// does not start with a hello, and broken framing are refused with nothing stored; the
+// sender's buffer bound drops and counts; a handoff link subscribes to no node topics.
+// How: one thread pumps the sender (as mosquitto's tick would) until a condition holds,
+// bounded by a deadline.
+#include "link/ingest_handoff.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <functional>
+#include <thread>
+
+#include "broker/plugin/ingest_handoff_sender.hpp"
+#include "core/clock.hpp"
+#include "proto/ingest_handoff.hpp"
+#include "proto/topics.hpp"
+#include "service/command_service.hpp"
+#include "storage/sql/account_repository.hpp"
+#include "storage/sql/command_repository.hpp"
+#include "storage/sql/node_repository.hpp"
+#include "support/recording_events.hpp"
+#include "support/recording_mqtt_client.hpp"
+#include "support/service_fakes.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
+
+namespace stratus::link {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using broker::IngestHandoffOptions;
+using broker::IngestHandoffSender;
+
+constexpr std::string_view kSecret = "0123456789abcdef0123456789abcdef";
+
+class IngestHandoffTest : public ::testing::Test {
+ protected:
+  IngestHandoffTest()
+      : clock_(std::chrono::system_clock::now()),
+        db_(test::open_test_database(dir_, 2)),
+        accounts_(db_),
+        nodes_(db_),
+        command_repository_(db_),
+        commands_(command_repository_, nodes_, accounts_, messenger_, events_, clock_, metrics_, {},
+                  audit_),
+        ingest_(nodes_, messenger_, commands_, events_, clock_, metrics_,
+                service::IngestOptions{100000, 500, 1ms, 300s}),
+        link_(client_, ingest_, clock_, metrics_, 256 * 1024, proto::kDefaultMaxTsRecords, nullptr,
+              {}, true) {
+    ingest_.start();
+  }
+  ~IngestHandoffTest() override { ingest_.stop(); }
+
+  std::unique_ptr<IngestHandoffReceiver> receiver(std::string secret = std::string(kSecret)) {
+    auto r = std::make_unique<IngestHandoffReceiver>(
+        IngestHandoffReceiverOptions{.socket_path = socket_, .secret = std::move(secret)}, link_,
+        ingest_, metrics_);
+    EXPECT_TRUE(r->start());
+    return r;
+  }
+
+  IngestHandoffSender sender(std::size_t max_pending = std::size_t{64} << 20,
+                             std::uint64_t session = 42) {
+    IngestHandoffOptions o;
+    o.socket_path = socket_.string();
+    o.secret = std::string(kSecret);
+    o.session = session;
+    o.max_pending_bytes = max_pending;
+    o.reconnect_interval = 5ms;
+    return IngestHandoffSender(std::move(o));
+  }
+
+  // Pumps `s` every millisecond until `done` holds; false after 10 s.
+  static bool pump_until(IngestHandoffSender& s, const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      s.pump(std::chrono::steady_clock::now());
+      if (done())
+        return true;
+      std::this_thread::sleep_for(1ms);
+    }
+    return false;
+  }
+
+  static bool wait_until(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline)
+        return false;
+      std::this_thread::sleep_for(1ms);
+    }
+    return true;
+  }
+
+  std::optional<std::string> params(const std::string& node) {
+    std::optional<std::string> out;
+    EXPECT_TRUE(nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
+      auto p = w.params(node);
+      if (!p)
+        return fail(p.error());
+      out = *p;
+      return {};
+    }));
+    return out;
+  }
+
+  std::uint64_t counter(std::string_view name) { return metrics_.counter(name, "").value(); }
+
+  test::TempDir dir_;
+  std::filesystem::path socket_ = dir_.path() / "ingest.sock";
+  ManualClock clock_;
+  test::RecordingAuditLog audit_;
+  MetricsRegistry metrics_;
+  std::shared_ptr<storage::sql::Database> db_;
+  storage::sql::SqlAccountRepository accounts_;
+  storage::sql::SqlNodeRepository nodes_;
+  storage::sql::SqlCommandRepository command_repository_;
+  test::NoMessenger messenger_;
+  test::RecordingEvents events_;
+  service::CommandService commands_;
+  service::NodeIngest ingest_;
+  test::RecordingClient client_;
+  NodeLink link_;
+};
+
+TEST_F(IngestHandoffTest, ALinkFedByTheHandoffSubscribesToNoNodeTopics) {
+  EXPECT_EQ(client_.filters, (std::vector<std::string>{std::string(proto::kPresenceTopicFilter)}));
+}
+
+TEST_F(IngestHandoffTest, DeliversInOrderAndForgetsOnlyWhatIsCommitted) {
+  auto r = receiver();
+  auto s = sender();
+  // 2 000 reports of one node, both topic forms; the last one wins.
+  for (int i = 1; i <= 2000; ++i) {
+    const std::string topic =
+        i % 2 == 0 ? "node/n1/params/local" : "$aws/rules/esp_set_params/node/n1/params/local";
+    ASSERT_TRUE(s.enqueue(topic, R"({"Light":{"Brightness":)" + std::to_string(i) + "}}"));
+  }
+  ASSERT_GT(s.unacknowledged_bytes(), 0u);
+  ASSERT_TRUE(pump_until(s, [&] { return s.unacknowledged_bytes() == 0; }));
+  // Acknowledged means committed: the value is readable now, with no flush.
+  const auto p = params("n1");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(json::parse(*p).at("Light").at("Brightness").as_int64(), 2000);
+  EXPECT_EQ(counter("stratus_handoff_messages_total"), 2000u);
+  EXPECT_TRUE(r->connected());
+  EXPECT_EQ(s.dropped(), 0u);
+}
+
+TEST_F(IngestHandoffTest, KeepsMessagesWhileStratusdIsAwayAndSendsThemToTheNextOne) {
+  auto s = sender();
+  // No receiver yet: connecting fails, the messages wait.
+  ASSERT_TRUE(s.enqueue("node/n2/params/local", R"({"Light":{"Power":true}})"));
+  s.pump(std::chrono::steady_clock::now());
+  EXPECT_FALSE(s.connected());
+  EXPECT_GT(s.unacknowledged_bytes(), 0u);
+
+  auto first = receiver();
+  ASSERT_TRUE(pump_until(s, [&] { return s.unacknowledged_bytes() == 0; }));
+  EXPECT_EQ(params("n2"), R"({"Light":{"Power":true}})");
+
+  // stratusd stops; what arrives meanwhile is kept and goes to the next stratusd.
+  first->stop();
+  first.reset();
+  ASSERT_TRUE(s.enqueue("node/n2/params/local", R"({"Light":{"Power":false}})"));
+  ASSERT_TRUE(pump_until(s, [&] { return !s.connected(); }));
+  EXPECT_GT(s.unacknowledged_bytes(), 0u);
+  auto second = receiver();
+  ASSERT_TRUE(pump_until(s, [&] { return s.unacknowledged_bytes() == 0; }));
+  EXPECT_EQ(params("n2"), R"({"Light":{"Power":false}})");
+}
+
+TEST_F(IngestHandoffTest, SkipsWhatASessionSendsAgainAfterAReconnect) {
+  auto r = receiver();
+  // The plugin's side of a connection that broke before the ack arrived: sequences 1-3,
+  // then the same three again on a new connection, then 4.
+  auto raw_connection = [&] {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, socket_.c_str(), sizeof(a.sun_path) - 1);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a)), 0);
+    return fd;
+  };
+  auto send_all = [](int fd, const std::string& bytes) {
+    ASSERT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+  };
+  std::string first;
+  proto::append_handoff_hello(first, 9, kSecret);
+  for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+    ASSERT_TRUE(proto::append_handoff_message(first, seq, "node/n3/alert",
+                                              R"({"msg":"a)" + std::to_string(seq) + "\"}"));
+  }
+  int fd = raw_connection();
+  send_all(fd, first);
+  ASSERT_TRUE(wait_until([&] { return counter("stratus_handoff_messages_total") == 3; }));
+  ::close(fd);
+  std::string again = first;
+  ASSERT_TRUE(proto::append_handoff_message(again, 4, "node/n3/alert", R"({"msg":"a4"})"));
+  fd = raw_connection();
+  send_all(fd, again);
+  ASSERT_TRUE(wait_until([&] { return counter("stratus_handoff_messages_total") == 4; }));
+  EXPECT_EQ(counter("stratus_handoff_duplicates_total"), 3u);
+  // The acks, cumulative, reach 4.
+  std::string in;
+  std::uint64_t acked = 0;
+  while (acked < 4) {
+    char buf[64];
+    const auto n = ::recv(fd, buf, sizeof(buf), 0);
+    ASSERT_GT(n, 0);
+    in.append(buf, static_cast<std::size_t>(n));
+    for (auto d = proto::next_handoff_frame(in); d.status == proto::HandoffDecode::Status::frame;
+         d = proto::next_handoff_frame(in)) {
+      ASSERT_EQ(d.frame.kind, proto::HandoffKind::ack);
+      acked = *proto::parse_handoff_ack(d.frame.body);
+      in.erase(0, d.frame.size);
+    }
+  }
+  ::close(fd);
+  ASSERT_TRUE(ingest_.flush(5s));
+  // One alert per message, none twice.
+  EXPECT_EQ(events_.of(proto::rest::EventKind::alert).size(), 4u);
+}
+
+TEST_F(IngestHandoffTest, RefusesAWrongSecretAndStoresNothing) {
+  auto r = receiver("another secret entirely, not the plugin's one");
+  auto s = sender();
+  ASSERT_TRUE(s.enqueue("node/n4/params/local", R"({"Light":{"Power":true}})"));
+  ASSERT_TRUE(pump_until(s, [&] { return counter("stratus_handoff_refused_total") >= 1; }));
+  EXPECT_FALSE(r->connected());
+  EXPECT_GT(s.unacknowledged_bytes(), 0u);  // kept for a stratusd that accepts it
+  ASSERT_TRUE(ingest_.flush(5s));
+  EXPECT_EQ(params("n4"), std::nullopt);
+  EXPECT_EQ(counter("stratus_handoff_messages_total"), 0u);
+}
+
+TEST_F(IngestHandoffTest, ClosesConnectionsThatBreakTheFraming) {
+  auto r = receiver();
+  auto attempt = [&](const std::string& bytes) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, socket_.c_str(), sizeof(a.sun_path) - 1);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a)), 0);
+    ASSERT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+    char c;
+    EXPECT_EQ(::recv(fd, &c, 1, 0), 0);  // closed by the receiver
+    ::close(fd);
+  };
+  std::string message;
+  ASSERT_TRUE(proto::append_handoff_message(message, 1, "node/n5/params/local", "{}"));
+  attempt(message);  // no hello first
+  std::string hello;
+  proto::append_handoff_hello(hello, 1, kSecret);
+  attempt(hello + std::string("\xFF\xFF\xFF\x7F\x02", 5));  // a length beyond the limit
+  attempt(hello + std::string("\x00\x00\x00\x00\x09", 5));  // an unknown kind
+  attempt(hello + hello);                                   // a second hello
+  std::string short_message = hello + std::string("\x03\x00\x00\x00\x02xyz", 8);
+  attempt(short_message);  // a message body shorter than its fixed fields
+  EXPECT_EQ(counter("stratus_handoff_refused_total"), 5u);
+  EXPECT_EQ(counter("stratus_handoff_messages_total"), 0u);
+  ASSERT_TRUE(ingest_.flush(5s));
+  EXPECT_EQ(params("n5"), std::nullopt);
+}
+
+TEST_F(IngestHandoffTest, TheSendersBoundDropsAndCounts) {
+  auto s = sender(200);
+  EXPECT_TRUE(s.enqueue("node/n6/params/local", std::string(100, 'x')));
+  EXPECT_FALSE(s.enqueue("node/n6/params/local", std::string(100, 'x')));
+  EXPECT_EQ(s.dropped(), 1u);
+  EXPECT_EQ(s.next_sequence(), 2u);  // a dropped message takes no sequence
+  auto r = receiver();
+  ASSERT_TRUE(pump_until(s, [&] { return s.unacknowledged_bytes() == 0; }));
+  EXPECT_TRUE(s.enqueue("node/n6/params/local", std::string(100, 'x')));  // room again
+}
+
+}  // namespace
+}  // namespace stratus::link
