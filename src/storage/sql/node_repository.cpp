@@ -364,12 +364,17 @@ Result<UserNodePage> SqlNodeRepository::list_user_nodes(std::string_view user_id
                                                         std::string_view start_node_id,
                                                         std::size_t limit,
                                                         std::string_view only_node_id) {
+  // One node (`only_node_id`) is looked up by equality, which the engines take through the
+  // key; `(? = '' OR node_id = ?)` made them walk every node of the user for each node GET
+  // (issue 24: a thousand-node user's GETs were the server's top cost under load).
+  const bool one = !only_node_id.empty();
   return db_->with([&](Connection& c) -> Result<UserNodePage> {
     UserNodePage page;
     {
-      auto count = c.prepare(
-          "SELECT COUNT(DISTINCT node_id) FROM node_access WHERE user_id = ?1 AND "
-          "(?2 = '' OR node_id = ?2)");
+      auto count = c.prepare(one ? "SELECT COUNT(DISTINCT node_id) FROM node_access WHERE "
+                                   "user_id = ?1 AND node_id = ?2"
+                                 : "SELECT COUNT(DISTINCT node_id) FROM node_access WHERE "
+                                   "user_id = ?1 AND ?2 = ''");
       if (!count)
         return fail(count.error());
       count->bind(1, user_id).bind(2, only_node_id);
@@ -381,9 +386,9 @@ Result<UserNodePage> SqlNodeRepository::list_user_nodes(std::string_view user_id
         std::string("SELECT ") + std::string(kNodeColumns) +
         ", u.role, u.sub_role, u.since_at, u.direct FROM (SELECT node_id, role, sub_role, "
         "since_at, direct, ROW_NUMBER() OVER (PARTITION BY node_id ORDER BY direct DESC, role, "
-        "sub_role) AS pick FROM node_access WHERE user_id = ?1 AND node_id >= ?2 AND "
-        "(?3 = '' OR node_id = ?3)) u JOIN nodes n ON n.node_id = u.node_id WHERE u.pick = 1 "
-        "ORDER BY u.node_id LIMIT ?4");
+        "sub_role) AS pick FROM node_access WHERE user_id = ?1 AND node_id >= ?2 AND " +
+        std::string(one ? "node_id = ?3" : "?3 = ''") +
+        ") u JOIN nodes n ON n.node_id = u.node_id WHERE u.pick = 1 ORDER BY u.node_id LIMIT ?4");
     if (!s)
       return fail(s.error());
     s->bind(1, user_id).bind(2, start_node_id).bind(3, only_node_id);
