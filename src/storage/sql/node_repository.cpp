@@ -82,8 +82,25 @@ class Writer final : public NodeWriter {
                       json_array(node_ids), now_at);
   }
   Result<std::vector<NodeBatchRow>> read_batch(std::span<const std::string> node_ids) override {
-    if (c_.dialect() != Dialect::postgres)
-      return NodeWriter::read_batch(node_ids);
+    if (c_.dialect() != Dialect::postgres) {
+      // One lookup per node for both columns (issue 24: the ingest writer's reads).
+      std::vector<NodeBatchRow> rows;
+      rows.reserve(node_ids.size());
+      for (const auto& node_id : node_ids) {
+        auto row = c_.query_all(
+            "SELECT params, ts_params FROM nodes WHERE node_id = ?1",
+            [&](const Statement& s) {
+              auto ts = optional_text(s, 1);
+              return NodeBatchRow{node_id, optional_text(s, 0), ts ? std::move(*ts) : "{}"};
+            },
+            node_id);
+        if (!row)
+          return fail(row.error());
+        rows.push_back(row->empty() ? NodeBatchRow{node_id, std::nullopt, "{}"}
+                                    : std::move(row->front()));
+      }
+      return rows;
+    }
     return c_.query_all(
         "SELECT node_id, params, ts_params FROM nodes WHERE node_id IN (SELECT value FROM " +
             c_.json_strings("?1") + ")",
