@@ -149,15 +149,16 @@ class NodeWriter {
  public:
   virtual ~NodeWriter() = default;
   /// The ingest writer's batch (issue 23 item 4): `ensure_node` for each of `node_ids`.
-  /// The default calls it one by one; a backend where a statement is a network round
-  /// trip (PostgreSQL) runs one statement.
+  /// The default calls it one by one; the SQL repository runs one statement (on
+  /// PostgreSQL a statement is a network round trip; on SQLite 1 000 of them cost more
+  /// than one over `json_each`, issue 24).
   virtual Result<void> ensure_nodes(std::span<const std::string> node_ids, std::int64_t now_at);
   /// The params and time-series params of each of `node_ids` that exists, in no
   /// particular order. The default calls `params` and `time_series_params` per node;
-  /// PostgreSQL runs one statement.
+  /// the SQL repository runs one statement.
   virtual Result<std::vector<NodeBatchRow>> read_batch(std::span<const std::string> node_ids);
   /// `put_params` for each of `writes` (node ids distinct); the default calls it one by
-  /// one, PostgreSQL runs one statement.
+  /// one, the SQL repository runs one statement for two or more.
   virtual Result<void> put_params_many(std::span<const ParamsWrite> writes);
   /// Which of `node_ids` may have desired state waiting (`take_desired` finds nothing for
   /// the others). The default answers all of them; PostgreSQL asks in one statement.

@@ -71,41 +71,21 @@ class Writer final : public NodeWriter {
   Result<std::optional<std::string>> params(std::string_view node_id) override {
     return text_or_null(c_, "SELECT params FROM nodes WHERE node_id = ?1", node_id);
   }
-  // PostgreSQL: two statements for the whole batch instead of three per node (a
-  // statement is a network round trip there). SQLite keeps the per-node statements,
-  // which cost no round trip and were measured that way (bench/README.md).
+  // Two statements for the whole batch instead of two per node: on PostgreSQL a statement
+  // is a network round trip; on SQLite each costs a step, a reset and the bindings, which
+  // the per-node forms paid 2 000 times a batch (issue 24: the ingest writer's profile).
   Result<void> ensure_nodes(std::span<const std::string> node_ids, std::int64_t now_at) override {
-    if (c_.dialect() != Dialect::postgres)
-      return NodeWriter::ensure_nodes(node_ids, now_at);
     return c_.execute("INSERT INTO nodes(node_id, created_at) SELECT value, ?2 FROM " +
-                          c_.json_strings("?1") + " ON CONFLICT DO NOTHING",
+                          c_.json_strings("?1") + " WHERE true ON CONFLICT DO NOTHING",
                       json_array(node_ids), now_at);
   }
   Result<std::vector<NodeBatchRow>> read_batch(std::span<const std::string> node_ids) override {
-    if (c_.dialect() != Dialect::postgres) {
-      // One lookup per node for both columns (issue 24: the ingest writer's reads).
-      std::vector<NodeBatchRow> rows;
-      rows.reserve(node_ids.size());
-      for (const auto& node_id : node_ids) {
-        auto row = c_.query_all(
-            "SELECT params, ts_params FROM nodes WHERE node_id = ?1",
-            [&](const Statement& s) {
-              auto ts = optional_text(s, 1);
-              return NodeBatchRow{node_id, optional_text(s, 0), ts ? std::move(*ts) : "{}"};
-            },
-            node_id);
-        if (!row)
-          return fail(row.error());
-        rows.push_back(row->empty() ? NodeBatchRow{node_id, std::nullopt, "{}"}
-                                    : std::move(row->front()));
-      }
-      return rows;
-    }
     return c_.query_all(
         "SELECT node_id, params, ts_params FROM nodes WHERE node_id IN (SELECT value FROM " +
             c_.json_strings("?1") + ")",
         [](const Statement& s) {
-          return NodeBatchRow{s.text(0), optional_text(s, 1), s.text(2)};
+          auto ts = optional_text(s, 2);
+          return NodeBatchRow{s.text(0), optional_text(s, 1), ts ? std::move(*ts) : "{}"};
         },
         json_array(node_ids));
   }
@@ -119,7 +99,7 @@ class Writer final : public NodeWriter {
         [](const Statement& s) { return s.text(0); }, json_array(node_ids));
   }
   Result<void> put_params_many(std::span<const ParamsWrite> writes) override {
-    if (c_.dialect() != Dialect::postgres || writes.size() < 2)
+    if (writes.size() < 2)
       return NodeWriter::put_params_many(writes);
     std::string rows = "[";
     for (const auto& w : writes) {
@@ -132,6 +112,12 @@ class Writer final : public NodeWriter {
       rows += ",\"ms\":" + std::to_string(w.ms) + "}";
     }
     rows += ']';
+    if (c_.dialect() != Dialect::postgres) {
+      return c_.execute(
+          "UPDATE nodes SET params = v.value ->> 'params', params_ms = v.value ->> 'ms' "
+          "FROM json_each(?1) AS v WHERE nodes.node_id = v.value ->> 'node_id'",
+          rows);
+    }
     return c_.execute(
         "UPDATE nodes AS n SET params = v.params, params_ms = v.ms "
         "FROM jsonb_to_recordset(CAST(?1 AS jsonb)) AS v(node_id text, params text, ms bigint) "

@@ -1,8 +1,9 @@
 // The ingest writer's batch statements (issue 23 item 4) on SQLite and PostgreSQL:
 // `ensure_nodes` creates the missing node rows, `read_batch` reads params and time-series
 // params exactly as the per-node statements do, `put_params_many` stores every document
-// and `with_desired` names the nodes with sets waiting; on PostgreSQL each is a single
-// statement, so they are compared with the per-node path.
+// and `with_desired` names the nodes with sets waiting; each but SQLite's `with_desired` is
+// a single statement for the whole batch (issue 24 made SQLite's so too), so they are
+// compared with the per-node path.
 // How: the repositories over the test database (storage_repository_test[_postgres]).
 #include <gtest/gtest.h>
 
