@@ -24,6 +24,9 @@ namespace {
 // acknowledgements sent, so a flood does not starve them.
 constexpr std::size_t kReadChunk = 256 * 1024;
 constexpr std::size_t kMaxReadPerPass = 4 * kReadChunk;
+// Ingest queue slots left for the other sources (presence over MQTT) when the handoff
+// fills it: what the handoff hands on in one pass is the room minus this.
+constexpr std::size_t kRoomForOthers = 64;
 
 bool secret_matches(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -70,12 +73,10 @@ Result<void> IngestHandoffReceiver::start() {
   }
   ::unlink(path.c_str());  // a socket file left by a stratusd that did not stop
   // Owner only: a process that could connect could speak for any node (the hello's
-  // secret is the second lock).
-  const mode_t old_mask = ::umask(0177);
-  const int bound =
-      ::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&address), sizeof(address));
-  ::umask(old_mask);
-  if (bound != 0 || ::listen(listen_fd_, 4) != 0) {
+  // secret is the second lock). chmod after bind, not umask, which is per process and
+  // would race other threads' files; the data directory (0700) covers the moment between.
+  if (::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0 ||
+      ::chmod(path.c_str(), 0600) != 0 || ::listen(listen_fd_, 4) != 0) {
     const std::string why = std::strerror(errno);
     stop();
     return fail(errc::unavailable, "ingest handoff socket " + path + ": " + why);
@@ -111,10 +112,14 @@ void IngestHandoffReceiver::stop() {
 
 void IngestHandoffReceiver::run() {
   while (!stopping_) {
-    pollfd fds[3] = {{wake_fd_, POLLIN, 0}, {listen_fd_, POLLIN, 0}, {conn_fd_, POLLIN, 0}};
+    // While frames wait for room in the ingest queue, the socket is not read: the plugin
+    // keeps what does not fit, and nothing acknowledged to a node is dropped here.
+    const short conn_events = held_ ? 0 : POLLIN;
+    pollfd fds[3] = {{wake_fd_, POLLIN, 0}, {listen_fd_, POLLIN, 0}, {conn_fd_, conn_events, 0}};
     const nfds_t count = conn_fd_ >= 0 ? 3 : 2;
-    const int timeout =
-        due_.empty() && ack_unsent_ == 0 ? -1 : static_cast<int>(options_.ack_poll.count());
+    const int timeout = due_.empty() && ack_unsent_ == 0 && !held_
+                            ? -1
+                            : static_cast<int>(options_.ack_poll.count());
     if (::poll(fds, count, timeout) < 0 && errno != EINTR) {
       log::error(Channel::link, "ingest handoff poll failed: {}", std::strerror(errno));
       break;
@@ -123,7 +128,10 @@ void IngestHandoffReceiver::run() {
       break;
     if ((fds[1].revents & POLLIN) != 0)
       accept_connection();
-    if (count == 3 && conn_fd_ >= 0 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+    if (held_ && conn_fd_ >= 0) {
+      handle_frames();
+    } else if (count == 3 && conn_fd_ >= 0 &&
+               (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
       if (read_connection())
         handle_frames();
     }
@@ -140,6 +148,7 @@ void IngestHandoffReceiver::accept_connection() {
   conn_fd_ = fd;
   authenticated_ = false;
   in_.clear();
+  held_ = false;
   connections_.inc();
 }
 
@@ -147,6 +156,7 @@ void IngestHandoffReceiver::close_connection(const char* why) {
   ::close(conn_fd_);
   conn_fd_ = -1;
   in_.clear();
+  held_ = false;
   ack_unsent_ = 0;  // the plugin sends the unacknowledged messages again, and they are acked then
   log::warn(Channel::link, "ingest handoff connection closed: {}", why);
   authenticated_ = false;
@@ -187,6 +197,9 @@ bool IngestHandoffReceiver::read_connection() {
 bool IngestHandoffReceiver::handle_frames() {
   std::size_t at = 0;
   bool messages = false;
+  const std::size_t room = ingest_.room();
+  std::size_t budget = room > kRoomForOthers ? room - kRoomForOthers : 0;
+  held_ = false;
   for (;;) {
     const auto d = proto::next_handoff_frame(std::string_view(in_).substr(at));
     if (d.status == proto::HandoffDecode::Status::need_more)
@@ -194,6 +207,10 @@ bool IngestHandoffReceiver::handle_frames() {
     if (d.status == proto::HandoffDecode::Status::malformed) {
       refuse(d.error);
       return false;
+    }
+    if (authenticated_ && budget == 0) {
+      held_ = true;  // the rest waits for the writer to make room
+      break;
     }
     at += d.frame.size;
     if (!authenticated_) {
@@ -225,6 +242,7 @@ bool IngestHandoffReceiver::handle_frames() {
       return false;
     }
     messages = true;
+    --budget;
     if (message->sequence <= last_seq_) {
       duplicates_.inc();
       continue;

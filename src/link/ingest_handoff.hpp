@@ -40,6 +40,8 @@ struct IngestHandoffReceiverOptions {
 /// and the ingest queue are thread-safe. A connection that does not begin with a `hello`
 /// carrying the secret, or that breaks the framing, is closed; nothing of it reaches the
 /// link. Messages of the session already seen (resent after a reconnect) are skipped.
+/// It hands on no more than the ingest queue has room for and stops reading meanwhile, so
+/// a full queue leaves messages in the plugin's buffer instead of dropping them.
 ///
 /// Metrics: `stratus_handoff_messages_total` (handed to the link),
 /// `stratus_handoff_duplicates_total` (skipped), `stratus_handoff_connections_total`,
@@ -98,6 +100,7 @@ class IngestHandoffReceiver {
   // (ingest mark, sequence): the sequence may be acknowledged once the mark is processed.
   std::deque<std::pair<std::uint64_t, std::uint64_t>> due_;
   std::uint64_t ack_unsent_ = 0;  // an ack the socket had no room for (0: none)
+  bool held_ = false;             // whole frames wait in `in_` for room in the ingest queue
   mqtt::Message message_;         // reused for every message: no allocation in steady state
 };
 

@@ -187,6 +187,11 @@ bool NodeIngest::flush(std::chrono::milliseconds timeout) {
   return drained_.wait_for(lock, timeout, [&] { return applied_ >= target; });
 }
 
+std::size_t NodeIngest::room() {
+  std::lock_guard lock(mutex_);
+  return queue_.size() >= options_.queue_limit ? 0 : options_.queue_limit - queue_.size();
+}
+
 std::uint64_t NodeIngest::submitted_mark() {
   std::lock_guard lock(mutex_);
   return submitted_;

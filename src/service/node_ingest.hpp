@@ -92,6 +92,12 @@ class NodeIngest {
   /// and orderly shutdown). Returns false if `timeout` passes first.
   bool flush(std::chrono::milliseconds timeout);
 
+  /// How many more events the queue takes now (`IngestOptions::queue_limit` minus those
+  /// waiting). Thread-safe; another thread may take the room before the caller does. The
+  /// ingest handoff reads no more than this, so a full queue holds messages back in the
+  /// broker plugin instead of dropping them (docs/adr/0025).
+  [[nodiscard]] std::size_t room();
+
   /// How many events were submitted so far: a mark that `processed(mark)` compares with.
   /// Thread-safe.
   [[nodiscard]] std::uint64_t submitted_mark();

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -147,6 +148,9 @@ TEST_F(IngestHandoffTest, DeliversInOrderAndForgetsOnlyWhatIsCommitted) {
     ASSERT_TRUE(s.enqueue(topic, R"({"Light":{"Brightness":)" + std::to_string(i) + "}}"));
   }
   ASSERT_GT(s.unacknowledged_bytes(), 0u);
+  struct stat st {};
+  ASSERT_EQ(::stat(socket_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u) << "only the owner may connect";
   ASSERT_TRUE(pump_until(s, [&] { return s.unacknowledged_bytes() == 0; }));
   // Acknowledged means committed: the value is readable now, with no flush.
   const auto p = params("n1");
@@ -273,6 +277,39 @@ TEST_F(IngestHandoffTest, ClosesConnectionsThatBreakTheFraming) {
   EXPECT_EQ(counter("stratus_handoff_messages_total"), 0u);
   ASSERT_TRUE(ingest_.flush(5s));
   EXPECT_EQ(params("n5"), std::nullopt);
+}
+
+TEST_F(IngestHandoffTest, AFullIngestQueueHoldsMessagesInThePluginInsteadOfDroppingThem) {
+  // A writer that has not started yet and a queue of 100: 500 reports must all arrive.
+  service::NodeIngest slow(nodes_, messenger_, commands_, events_, clock_, metrics_,
+                           service::IngestOptions{100, 50, 1ms, 300s});
+  test::RecordingClient client;
+  NodeLink link(client, slow, clock_, metrics_, 256 * 1024, proto::kDefaultMaxTsRecords, nullptr,
+                {}, true);
+  IngestHandoffReceiver r({.socket_path = socket_, .secret = std::string(kSecret)}, link, slow,
+                          metrics_);
+  ASSERT_TRUE(r.start());
+  auto s = sender();
+  for (int i = 1; i <= 500; ++i) {
+    ASSERT_TRUE(s.enqueue("node/n7/alert", R"({"msg":")" + std::to_string(i) + "\"}"));
+  }
+  ASSERT_TRUE(pump_until(s, [&] {
+    return counter("stratus_handoff_messages_total") >= 36;  // 100 - 64 kept for others
+  }));
+  for (int i = 0; i < 50; ++i) {
+    s.pump(std::chrono::steady_clock::now());
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_EQ(counter("stratus_handoff_messages_total"), 36u) << "no more than the queue takes";
+  EXPECT_GT(s.unacknowledged_bytes(), 0u);
+  slow.start();
+  ASSERT_TRUE(pump_until(s, [&] { return s.unacknowledged_bytes() == 0; }));
+  slow.stop();
+  EXPECT_EQ(counter("stratus_handoff_messages_total"), 500u);
+  EXPECT_EQ(metrics_.counter("stratus_link_dropped_total", "", {{"reason", "queue_full"}}).value(),
+            0u);
+  EXPECT_EQ(events_.of(proto::rest::EventKind::alert).size(), 500u);
+  r.stop();
 }
 
 TEST_F(IngestHandoffTest, TheSendersBoundDropsAndCounts) {
