@@ -224,9 +224,11 @@ void EventHub::dispatch(const std::vector<EventPtr>& batch) {
   std::lock_guard lock(streams_mutex_);
   std::vector<std::uint64_t> dead;
   std::uint64_t delivered = 0;
+  VisibleMemo memo;
   for (const auto& e : batch) {
+    memo.clear();
     for (auto& [id, stream] : streams_) {
-      if (!passes(stream, *e))
+      if (!passes(stream, *e, memo))
         continue;
       if (stream.sink(e)) {
         ++delivered;
@@ -245,7 +247,7 @@ void EventHub::dispatch(const std::vector<EventPtr>& batch) {
 }
 
 void EventHub::refresh_access(const std::unordered_set<std::string>& users) {
-  std::vector<std::pair<std::string, std::unordered_set<std::string>>> fresh;
+  std::vector<std::pair<std::string, std::shared_ptr<const std::unordered_set<std::string>>>> fresh;
   {
     std::lock_guard lock(streams_mutex_);
     bool any = false;
@@ -262,7 +264,8 @@ void EventHub::refresh_access(const std::unordered_set<std::string>& users) {
                 nodes.error().message());
       continue;
     }
-    fresh.emplace_back(user, std::unordered_set<std::string>(nodes->begin(), nodes->end()));
+    fresh.emplace_back(user, std::make_shared<const std::unordered_set<std::string>>(nodes->begin(),
+                                                                                     nodes->end()));
   }
   std::lock_guard lock(streams_mutex_);
   for (auto& [id, stream] : streams_) {
@@ -273,7 +276,7 @@ void EventHub::refresh_access(const std::unordered_set<std::string>& users) {
   }
 }
 
-bool EventHub::passes(const Stream& stream, const Event& event) {
+bool EventHub::passes(const Stream& stream, const Event& event, VisibleMemo& memo) {
   if (event.id <= stream.skip_through || !stream.filter.wants(event.kind))
     return false;
   if (!stream.wanted.empty() && !event.node_id.empty() && !stream.wanted.contains(event.node_id))
@@ -284,7 +287,16 @@ bool EventHub::passes(const Stream& stream, const Event& event) {
     return std::find(event.user_ids.begin(), event.user_ids.end(), stream.user_id) !=
            event.user_ids.end();
   }
-  return stream.visible.contains(event.node_id);
+  const auto* set = stream.visible.get();
+  if (set == nullptr)
+    return false;
+  for (const auto& [seen, answer] : memo) {
+    if (seen == set)
+      return answer;
+  }
+  const bool answer = set->contains(event.node_id);
+  memo.emplace_back(set, answer);
+  return answer;
 }
 
 Result<std::unique_ptr<EventHub::Subscription>> EventHub::subscribe(std::string user_id,
@@ -299,11 +311,17 @@ Result<std::unique_ptr<EventHub::Subscription>> EventHub::subscribe(std::string 
   Stream stream;
   stream.user_id = std::move(user_id);
   stream.wanted.insert(filter.node_ids.begin(), filter.node_ids.end());
-  stream.visible.insert(nodes->begin(), nodes->end());
+  stream.visible =
+      std::make_shared<const std::unordered_set<std::string>>(nodes->begin(), nodes->end());
   stream.filter = std::move(filter);
   stream.sink = std::move(sink);
 
   std::lock_guard streams_lock(streams_mutex_);
+  // The lookup just made is the newest answer for every stream of this user: they share it.
+  for (auto& [other_id, other] : streams_) {
+    if (other.user_id == stream.user_id)
+      other.visible = stream.visible;
+  }
   std::vector<EventPtr> replay;
   std::string resync;
   {
@@ -323,8 +341,10 @@ Result<std::unique_ptr<EventHub::Subscription>> EventHub::subscribe(std::string 
         // Events up to `dispatched_through_` are replayed here; later ones are still
         // queued and reach the stream live, except those the client already has.
         stream.skip_through = *last;
+        VisibleMemo memo;
         for (const auto& e : ring_) {
-          if (e->id > *last && e->id <= dispatched_through_ && passes(stream, *e))
+          memo.clear();
+          if (e->id > *last && e->id <= dispatched_through_ && passes(stream, *e, memo))
             replay.push_back(e);
         }
       }

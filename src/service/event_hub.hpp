@@ -139,8 +139,10 @@ class EventHub final : public EventPublisher {
   struct Stream {
     std::string user_id;
     proto::rest::EventFilter filter;
-    std::unordered_set<std::string> wanted;   // filter.node_ids
-    std::unordered_set<std::string> visible;  // the user's nodes
+    std::unordered_set<std::string> wanted;  // filter.node_ids
+    // The user's nodes: one set shared by all of the user's streams (replaced, never
+    // changed), so dispatch looks a node up once per user and event, not once per stream.
+    std::shared_ptr<const std::unordered_set<std::string>> visible;
     EventSink sink;
     std::uint64_t skip_through = 0;  // a resumed stream has seen events up to this id
     bool every_user = false;         // subscribe_all: no access filter
@@ -149,7 +151,9 @@ class EventHub final : public EventPublisher {
   void dispatch(const std::vector<EventPtr>& batch);
   void refresh_access(const std::unordered_set<std::string>& users);
   void unsubscribe(std::uint64_t id);
-  static bool passes(const Stream& stream, const Event& event);
+  // Visibility answers already found for the event being dispatched, by node set.
+  using VisibleMemo = std::vector<std::pair<const std::unordered_set<std::string>*, bool>>;
+  static bool passes(const Stream& stream, const Event& event, VisibleMemo& memo);
 
   AccessLookup lookup_;
   EventHubOptions options_;
