@@ -15,6 +15,7 @@
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 #include "system/mqtt_test_client.hpp"
+#include "system/rest_helpers.hpp"
 #include "system/stratusd_process.hpp"
 
 namespace stratus::test {
@@ -55,16 +56,6 @@ bool json_connected(const TestMessage& m, const std::string& node, bool connecte
   const auto v = boost::json::parse(m.payload).as_object();
   return m.topic == "$stratus/presence/" + node && v.at("node_id").as_string() == node &&
          v.at("connected").as_bool() == connected && v.at("timestamp").as_int64() > 1700000000000;
-}
-
-// The value of the metric series `series` (name and labels) on stratusd's /metrics; -1 when
-// it is missing.
-double metric_value(std::uint16_t http_port, const std::string& series) {
-  const auto metrics = http_request("127.0.0.1", http_port, "GET", "/metrics");
-  const auto at = metrics.body.find("\n" + series + " ");
-  if (at == std::string::npos)
-    return -1;
-  return std::stod(metrics.body.substr(at + series.size() + 2));
 }
 
 // One stratusd for the whole suite: starting mosquitto per test would dominate the run time.
@@ -324,8 +315,9 @@ TEST_F(BrokerSystemTest, NodeMessagesReachStratusdThroughTheIngestHandoff) {
                       (stratusd_->data_dir() / "broker" / "ingest.sock").string() + "\n"),
             std::string::npos)
       << conf;
-  const double before = metric_value(port, "stratus_handoff_messages_total");
-  const double params_before = metric_value(port, "stratus_link_messages_total{kind=\"params\"}");
+  const double before = metric_sample(*stratusd_, "stratus_handoff_messages_total");
+  const double params_before =
+      metric_sample(*stratusd_, "stratus_link_messages_total{kind=\"params\"}");
   ASSERT_GE(before, 0);
 
   TestMqttClient node(node_options("H1", identity("H1")));
@@ -334,8 +326,10 @@ TEST_F(BrokerSystemTest, NodeMessagesReachStratusdThroughTheIngestHandoff) {
   ASSERT_TRUE(node.publish("$aws/rules/esp_set_params/node/H1/params/local",
                            R"({"Light":{"Power":false}})"));
   EXPECT_TRUE(wait_until(
-      [&] { return metric_value(port, "stratus_handoff_messages_total") >= before + 2; }, 10s));
-  EXPECT_EQ(metric_value(port, "stratus_link_messages_total{kind=\"params\"}"), params_before + 2);
+      [&] { return metric_sample(*stratusd_, "stratus_handoff_messages_total") >= before + 2; },
+      10s));
+  EXPECT_EQ(metric_sample(*stratusd_, "stratus_link_messages_total{kind=\"params\"}"),
+            params_before + 2);
 }
 
 // Kept last in this file: it restarts the shared broker.
@@ -362,12 +356,10 @@ TEST_F(BrokerSystemTest, KilledMosquittoIsRestartedAndHealthRecovers) {
   TestMqttClient node(node_options("A", identity("A")));
   EXPECT_EQ(node.connect(), 0) << "nodes can connect to the restarted broker";
   // Health waited for the new mosquitto's plugin (a new handoff session) to connect too.
-  const double handed = metric_value(stratusd_->http_port(), "stratus_handoff_messages_total");
+  const double handed = metric_sample(*stratusd_, "stratus_handoff_messages_total");
   ASSERT_TRUE(node.publish("node/A/params/local", R"({"Light":{"Power":true}})"));
   EXPECT_TRUE(wait_until(
-      [&] {
-        return metric_value(stratusd_->http_port(), "stratus_handoff_messages_total") >= handed + 1;
-      },
+      [&] { return metric_sample(*stratusd_, "stratus_handoff_messages_total") >= handed + 1; },
       10s));
 }
 
@@ -475,9 +467,9 @@ TEST(StratusdModes, WithoutTheHandoffNodeMessagesComeOverMqtt) {
   ASSERT_TRUE(node.publish("node/M1/params/local", R"({"Light":{"Power":true}})"));
   ASSERT_TRUE(node.publish("$aws/rules/esp_set_params/node/M1/params/local", R"({"Light":{}})"));
   EXPECT_TRUE(wait_until(
-      [&] { return metric_value(port, "stratus_link_messages_total{kind=\"params\"}") == 2; },
+      [&] { return metric_sample(stratusd, "stratus_link_messages_total{kind=\"params\"}") == 2; },
       10s));
-  EXPECT_EQ(metric_value(port, "stratus_handoff_messages_total"), -1);  // no receiver at all
+  EXPECT_EQ(metric_sample(stratusd, "stratus_handoff_messages_total"), -1);  // no receiver at all
 }
 
 TEST(StratusdModes, HttpsWithTheStratusServerCertificate) {

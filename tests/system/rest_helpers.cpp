@@ -24,6 +24,16 @@ HttpReply rest_call(const StratusdProcess& server, std::string_view method, std:
   return http_request("127.0.0.1", server.http_port(), method, target, body, h);
 }
 
+double metric_sample(const StratusdProcess& server, const std::string& series) {
+  const auto reply = http_request("127.0.0.1", server.http_port(), "GET", "/metrics");
+  if (reply.status != 200)
+    return -1;
+  const auto at = reply.body.find("\n" + series + " ");
+  if (at == std::string::npos)
+    return -1;
+  return std::stod(reply.body.substr(at + series.size() + 2));
+}
+
 std::string signed_up_token(const StratusdProcess& server, const std::string& user,
                             const std::string& password) {
   const std::string credentials =

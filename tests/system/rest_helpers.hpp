@@ -19,6 +19,10 @@ namespace stratus::test {
 HttpReply rest_call(const StratusdProcess& server, std::string_view method, std::string_view target,
                     const std::string& token, std::string_view body = {});
 
+/// The value of the sample `series` (name with labels, as `/metrics` prints it) on the
+/// server's `GET /metrics`, or -1 when the series is missing or the page is not served.
+double metric_sample(const StratusdProcess& server, const std::string& series);
+
 /// Signs `user` up (the code read from the server's outbox), confirms and logs in; returns
 /// the access token. Failures are reported as test failures (EXPECT), never thrown.
 std::string signed_up_token(const StratusdProcess& server, const std::string& user,

@@ -45,17 +45,6 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// The value of the sample `series` (name with labels, as /metrics prints it), or -1.
-double metric(const StratusdProcess& server, const std::string& series) {
-  const auto reply = http_request("127.0.0.1", server.http_port(), "GET", "/metrics");
-  if (reply.status != 200)
-    return -1;
-  const auto at = reply.body.find("\n" + series + " ");
-  if (at == std::string::npos)
-    return -1;
-  return std::stod(reply.body.substr(at + series.size() + 2));
-}
-
 bool healthy(const StratusdProcess& server) {
   return http_request("127.0.0.1", server.http_port(), "GET", "/healthz").status == 200;
 }
@@ -164,7 +153,7 @@ TEST(ScaleOut, TwoInstancesShareOneDatabaseAndOneBroker) {
 
   // Exactly one leads.
   const auto leaders = [&] {
-    return metric(a, "stratus_cluster_leader") + metric(b, "stratus_cluster_leader");
+    return metric_sample(a, "stratus_cluster_leader") + metric_sample(b, "stratus_cluster_leader");
   };
   EXPECT_TRUE(wait_until([&] { return leaders() == 1; }, 10s)) << leaders();
 
@@ -213,7 +202,7 @@ TEST(ScaleOut, TwoInstancesShareOneDatabaseAndOneBroker) {
   ASSERT_TRUE(db) << db.error().message();
   const auto alerts_stored = [&] { return (*db)->query_int("SELECT count(*) FROM alerts"); };
   const auto alerts_handled = [&](const StratusdProcess& server) {
-    return std::max(0.0, metric(server, R"(stratus_link_messages_total{kind="alert"})"));
+    return std::max(0.0, metric_sample(server, R"(stratus_link_messages_total{kind="alert"})"));
   };
 
   // 1. Every report is stored once, and both instances took a share.
@@ -241,7 +230,7 @@ TEST(ScaleOut, TwoInstancesShareOneDatabaseAndOneBroker) {
   auto ready = stream.read(10s);
   ASSERT_TRUE(ready);
   ASSERT_NE(ready->find(R"("type":"ready")"), std::string::npos) << *ready;
-  const double a_params_before = metric(a, R"(stratus_link_messages_total{kind="params"})");
+  const double a_params_before = metric_sample(a, R"(stratus_link_messages_total{kind="params"})");
   constexpr int kReports = 20;
   for (int i = 0; i < kReports; ++i) {
     ASSERT_TRUE(nodes[0]->publish("$aws/rules/esp_node/node/" + lamp + "/params/local",
@@ -256,7 +245,7 @@ TEST(ScaleOut, TwoInstancesShareOneDatabaseAndOneBroker) {
       ++seen;
   }
   EXPECT_EQ(seen, kReports) << "B's stream missed events";
-  EXPECT_GT(metric(a, R"(stratus_link_messages_total{kind="params"})"), a_params_before)
+  EXPECT_GT(metric_sample(a, R"(stratus_link_messages_total{kind="params"})"), a_params_before)
       << "A handled none of these reports, so the stream proved nothing";
 
   // 3. A set through either instance reaches the node.
@@ -302,7 +291,7 @@ TEST(ScaleOut, TwoInstancesShareOneDatabaseAndOneBroker) {
     EXPECT_EQ(rest_call(b, "GET", "/v1/user/node_group?group_id=" + group_id, token).status, 200)
         << "acknowledged group " << group_id << " is lost";
   }
-  EXPECT_TRUE(wait_until([&] { return metric(b, "stratus_cluster_leader") == 1; }, 10s))
+  EXPECT_TRUE(wait_until([&] { return metric_sample(b, "stratus_cluster_leader") == 1; }, 10s))
       << "B did not take the lead after A died";
 
   // 5. A restarts and takes its share again.

@@ -115,6 +115,27 @@ class IngestHandoffTest : public ::testing::Test {
     return out;
   }
 
+  // A client connection to the receiver's socket, as the plugin opens it; -1 (and a test
+  // failure) when it cannot connect.
+  int raw_connection() const {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, socket_.c_str(), sizeof(a.sun_path) - 1);
+    if (fd < 0 || ::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a)) != 0) {
+      ADD_FAILURE() << "cannot connect to " << socket_;
+      if (fd >= 0)
+        ::close(fd);
+      return -1;
+    }
+    return fd;
+  }
+
+  static void send_all(int fd, const std::string& bytes) {
+    ASSERT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+  }
+
   std::uint64_t counter(std::string_view name) { return metrics_.counter(name, "").value(); }
 
   test::TempDir dir_;
@@ -188,18 +209,6 @@ TEST_F(IngestHandoffTest, SkipsWhatASessionSendsAgainAfterAReconnect) {
   auto r = receiver();
   // The plugin's side of a connection that broke before the ack arrived: sequences 1-3,
   // then the same three again on a new connection, then 4.
-  auto raw_connection = [&] {
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    std::strncpy(a.sun_path, socket_.c_str(), sizeof(a.sun_path) - 1);
-    EXPECT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a)), 0);
-    return fd;
-  };
-  auto send_all = [](int fd, const std::string& bytes) {
-    ASSERT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
-              static_cast<ssize_t>(bytes.size()));
-  };
   std::string first;
   proto::append_handoff_hello(first, 9, kSecret);
   for (std::uint64_t seq = 1; seq <= 3; ++seq) {
@@ -207,12 +216,14 @@ TEST_F(IngestHandoffTest, SkipsWhatASessionSendsAgainAfterAReconnect) {
                                               R"({"msg":"a)" + std::to_string(seq) + "\"}"));
   }
   int fd = raw_connection();
+  ASSERT_GE(fd, 0);
   send_all(fd, first);
   ASSERT_TRUE(wait_until([&] { return counter("stratus_handoff_messages_total") == 3; }));
   ::close(fd);
   std::string again = first;
   ASSERT_TRUE(proto::append_handoff_message(again, 4, "node/n3/alert", R"({"msg":"a4"})"));
   fd = raw_connection();
+  ASSERT_GE(fd, 0);
   send_all(fd, again);
   ASSERT_TRUE(wait_until([&] { return counter("stratus_handoff_messages_total") == 4; }));
   EXPECT_EQ(counter("stratus_handoff_duplicates_total"), 3u);
@@ -252,13 +263,13 @@ TEST_F(IngestHandoffTest, RefusesAWrongSecretAndStoresNothing) {
 TEST_F(IngestHandoffTest, ClosesConnectionsThatBreakTheFraming) {
   auto r = receiver();
   auto attempt = [&](const std::string& bytes) {
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    std::strncpy(a.sun_path, socket_.c_str(), sizeof(a.sun_path) - 1);
-    ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a)), 0);
-    ASSERT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
-              static_cast<ssize_t>(bytes.size()));
+    const int fd = raw_connection();
+    ASSERT_GE(fd, 0);
+    send_all(fd, bytes);
+    if (HasFatalFailure()) {
+      ::close(fd);
+      return;
+    }
     char c;
     EXPECT_EQ(::recv(fd, &c, 1, 0), 0);  // closed by the receiver
     ::close(fd);
