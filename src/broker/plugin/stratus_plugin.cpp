@@ -336,6 +336,12 @@ bool issued_by_stratus_ca(const PluginState& state, const mosquitto* client) {
   return issued;
 }
 
+// What a node may publish to (spec rainmaker.md §1.2): its own tree, in either form. The ACL
+// check and the ingest handoff apply the same rule.
+bool node_may_publish(std::string_view topic, std::string_view node_id) {
+  return under_node_tree(topic, node_id) || under_basic_ingest(topic, node_id);
+}
+
 bool has_certificate(const mosquitto* client) {
   auto* cert = static_cast<X509*>(mosquitto_client_certificate(client));
   if (cert == nullptr)
@@ -536,8 +542,7 @@ int on_acl_check(int, void* event_data, void* userdata) {
     case MOSQ_ACL_READ:
       return under_node_tree(topic, id) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
     case MOSQ_ACL_WRITE:
-      return under_node_tree(topic, id) || under_basic_ingest(topic, id) ? MOSQ_ERR_SUCCESS
-                                                                         : MOSQ_ERR_ACL_DENIED;
+      return node_may_publish(topic, id) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
     case MOSQ_ACL_UNSUBSCRIBE:
       return MOSQ_ERR_SUCCESS;
     default:
@@ -557,7 +562,7 @@ int on_message(int, void* event_data, void* userdata) {
   if (state.handoff) {
     const char* username = mosquitto_client_username(ev->client);
     if (ev->topic != nullptr && username != nullptr && has_certificate(ev->client) &&
-        (under_node_tree(ev->topic, username) || under_basic_ingest(ev->topic, username))) {
+        node_may_publish(ev->topic, username)) {
       state.handoff->enqueue(
           ev->topic, std::string_view(static_cast<const char*>(ev->payload), ev->payloadlen));
     }
