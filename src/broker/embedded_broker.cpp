@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "broker/ports.hpp"
+#include "core/thread_name.hpp"
 #include "log/log.hpp"
 
 namespace stratus::broker {
@@ -114,7 +115,10 @@ Result<void> EmbeddedBroker::start() {
   std::unique_lock lock(mutex_);
   stopping_ = false;
   first_start_done_ = false;
-  thread_ = std::thread([this] { supervise(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("broker-watch");
+    supervise();
+  });
   cv_.wait(lock, [this] { return first_start_done_; });
   if (!first_start_result_) {
     lock.unlock();

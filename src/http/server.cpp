@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/assert.hpp"
+#include "core/thread_name.hpp"
 #include "http/detail/connections.hpp"
 #include "http/detail/session.hpp"
 #include "log/log.hpp"
@@ -156,7 +157,10 @@ class Server::Impl {
     net::co_spawn(acceptor.get_executor(), accept_loop(), log_escape("http accept loop"));
     work_.emplace(io_.get_executor());
     for (unsigned i = 0; i < options_.threads; ++i)
-      threads_.emplace_back([this] { io_.run(); });
+      threads_.emplace_back([this] {
+        core::name_this_thread("http");
+        io_.run();
+      });
     started_ = true;
     log::info(log::Channel::http, "listening address={} port={} tls={} threads={}",
               options_.bind_address, port_.load(), tls_ ? "on" : "off", options_.threads);

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/thread_name.hpp"
 #include "log/log.hpp"
 #include "proto/ingest_handoff.hpp"
 
@@ -81,7 +82,10 @@ Result<void> IngestHandoffReceiver::start() {
     stop();
     return fail(errc::unavailable, "ingest handoff socket " + path + ": " + why);
   }
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("handoff");
+    run();
+  });
   log::info(Channel::link, "ingest handoff listening socket={}", path);
   return {};
 }

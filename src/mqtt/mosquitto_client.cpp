@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/random.hpp"
+#include "core/thread_name.hpp"
 #include "log/log.hpp"
 #include "mqtt/client.hpp"
 #include "mqtt/detail/mosquitto_common.hpp"
@@ -138,7 +139,10 @@ class MosquittoClient final : public Client {
     }
     stopping_ = false;
     started_ = true;
-    network_ = std::thread([this] { run_network(); });
+    network_ = std::thread([this] {
+      core::name_this_thread("mqtt");
+      run_network();
+    });
     return {};
   }
 

@@ -17,6 +17,8 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <latch>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -42,6 +44,7 @@
 #include "broker/ports.hpp"
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
+#include "core/thread_name.hpp"
 #include "http/server.hpp"
 #include "http/web_files.hpp"
 #include "link/cluster_relay.hpp"
@@ -150,12 +153,13 @@ Result<std::string> read_first_line(const std::string& path) {
 class PeriodicTask {
  public:
   ~PeriodicTask() { stop(); }
-  void start(std::chrono::milliseconds period, std::function<void()> job) {
+  void start(std::string_view name, std::chrono::milliseconds period, std::function<void()> job) {
     {
       std::lock_guard lock(mutex_);
       stopping_ = false;
     }
-    thread_ = std::thread([this, period, job = std::move(job)] {
+    thread_ = std::thread([this, name, period, job = std::move(job)] {
+      core::name_this_thread(name);
       std::unique_lock lock(mutex_);
       while (!wake_.wait_for(lock, period, [this] { return stopping_; })) {
         lock.unlock();
@@ -210,9 +214,29 @@ class RelayRateShare final : public service::RateShare {
   link::ClusterRelay* relay_ = nullptr;
 };
 
+namespace {
+
+// Names the blocking pool's threads "db-pool": one task per thread, each holding its
+// thread until every thread has taken one. The latch is shared with the tasks: the last
+// to leave its wait may still read it after this function returned.
+void name_pool_threads(asio::thread_pool& pool, std::size_t threads) {
+  auto all = std::make_shared<std::latch>(static_cast<std::ptrdiff_t>(threads) + 1);
+  for (std::size_t i = 0; i < threads; ++i) {
+    asio::post(pool, [all] {
+      core::name_this_thread("db-pool");
+      all->arrive_and_wait();
+    });
+  }
+  all->arrive_and_wait();
+}
+
+}  // namespace
+
 struct Server::Impl {
   Impl(config::Config c, const Clock& clk)
-      : config(std::move(c)), clock(clk), blocking_pool(config.database.pool_threads) {}
+      : config(std::move(c)), clock(clk), blocking_pool(config.database.pool_threads) {
+    name_pool_threads(blocking_pool, config.database.pool_threads);
+  }
 
   config::Config config;
   const Clock& clock;
@@ -575,7 +599,10 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
     }
   }
   link_work.emplace(link_io.get_executor());
-  link_thread = std::thread([this] { link_io.run(); });
+  link_thread = std::thread([this] {
+    core::name_this_thread("link");
+    link_io.run();
+  });
   // Both backend connections hand their callbacks to the link executor and log their state.
   const auto connect = [this](const mqtt::ClientOptions& o, std::string_view name) {
     auto client = mqtt::make_mosquitto_client(
@@ -752,7 +779,7 @@ void Server::Impl::start_background_jobs() {
   if (cluster_lease)
     cluster_lease->start();
   // With several instances, the sweeps run on the leader (docs/adr/0021).
-  command_sweep.start(config.nodes.command_sweep_ms, [this] {
+  command_sweep.start("command-sweep", config.nodes.command_sweep_ms, [this] {
     if (leadership && !leadership->is_leader())
       return;
     if (auto r = commands->expire_due(); !r) {
@@ -761,7 +788,7 @@ void Server::Impl::start_background_jobs() {
   });
   // Bounded passes (timeseries.prune_batch_rows each), so the ingest writer never waits
   // for more than one; a stop ends the loop between passes.
-  time_series_prune.start(config.timeseries.prune_interval_s, [this] {
+  time_series_prune.start("ts-prune", config.timeseries.prune_interval_s, [this] {
     if (leadership && !leadership->is_leader())
       return;
     std::int64_t total = 0;

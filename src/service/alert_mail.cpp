@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <vector>
 
+#include "core/thread_name.hpp"
 #include "log/log.hpp"
 #include "proto/rest/events.hpp"
 #include "proto/rest/json.hpp"
@@ -53,7 +54,10 @@ AlertMailService::~AlertMailService() {
 void AlertMailService::start() {
   proto::rest::EventFilter filter;
   filter.kinds = 1u << static_cast<unsigned>(proto::rest::EventKind::alert);
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("alert-mail");
+    run();
+  });
   // The sink runs on the hub's dispatcher: parse and queue, nothing more.
   subscription_ = hub_.subscribe_all(std::move(filter), [this](const EventPtr& event) {
     auto message = proto::rest::parse_stream_message(event->text);

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "core/thread_name.hpp"
 #include "log/log.hpp"
 #include "service/account_service.hpp"
 
@@ -98,7 +99,10 @@ void QueuedAuditLog::start() {
   if (running_ || stopping_)
     return;
   running_ = true;
-  writer_ = std::thread([this] { run(); });
+  writer_ = std::thread([this] {
+    core::name_this_thread("audit");
+    run();
+  });
 }
 
 void QueuedAuditLog::stop() {

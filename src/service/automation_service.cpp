@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "core/random.hpp"
+#include "core/thread_name.hpp"
 #include "log/log.hpp"
 #include "model/node_config.hpp"
 #include "model/params.hpp"
@@ -172,7 +173,10 @@ Result<void> AutomationService::start() {
     return fail(all.error());
   for (const auto& r : *all)
     load(r);
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("automations");
+    run();
+  });
   rest::EventFilter filter;
   filter.kinds = 1u << static_cast<unsigned>(rest::EventKind::params);
   // On the hub's dispatcher: a set lookup, then queue and return; parsing waits for the

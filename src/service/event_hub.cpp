@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "core/assert.hpp"
+#include "core/thread_name.hpp"
 #include "log/log.hpp"
 
 namespace stratus::service {
@@ -123,7 +124,10 @@ void EventHub::start() {
   if (thread_.joinable())
     return;
   stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("event-hub");
+    run();
+  });
 }
 
 void EventHub::stop() {

@@ -9,6 +9,7 @@
 #include "auth/secrets.hpp"
 #include "core/random.hpp"
 #include "core/strings.hpp"
+#include "core/thread_name.hpp"
 #include "log/log.hpp"
 #include "proto/mfg_csv.hpp"
 #include "proto/rest/error_codes.hpp"
@@ -171,7 +172,10 @@ Result<void> ManufacturingService::start() {
   }
   if (!pending.empty())
     log::info(Channel::service, "registration: {} interrupted jobs re-queued", pending.size());
-  worker_ = std::thread([this] { run_worker(); });
+  worker_ = std::thread([this] {
+    core::name_this_thread("mfg-worker");
+    run_worker();
+  });
   return {};
 }
 

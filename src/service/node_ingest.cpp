@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 
+#include "core/thread_name.hpp"
 #include "log/log.hpp"
 #include "model/node_config.hpp"
 #include "model/params.hpp"
@@ -144,7 +145,10 @@ void NodeIngest::start() {
   if (thread_.joinable())
     return;
   stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("ingest-writer");
+    run();
+  });
 }
 
 void NodeIngest::stop() {

@@ -8,6 +8,7 @@
 
 #include "core/base64.hpp"
 #include "core/random.hpp"
+#include "core/thread_name.hpp"
 #include "log/log.hpp"
 #include "proto/ota.hpp"
 #include "proto/rest/error_codes.hpp"
@@ -210,7 +211,10 @@ void OtaService::start() {
     enqueue(std::move(work));
     return true;
   });
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("ota");
+    run();
+  });
 }
 
 void OtaService::stop() {

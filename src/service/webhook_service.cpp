@@ -4,6 +4,7 @@
 
 #include "auth/secrets.hpp"
 #include "core/random.hpp"
+#include "core/thread_name.hpp"
 #include "log/log.hpp"
 #include "proto/rest/error_codes.hpp"
 #include "proto/rest/events.hpp"
@@ -57,7 +58,10 @@ Result<void> WebhookService::start() {
   if (thread_.joinable())
     return {};
   stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("webhooks");
+    run();
+  });
   return {};
 }
 

@@ -8,6 +8,8 @@
 
 #include <boost/json.hpp>
 #include <fstream>
+#include <set>
+#include <string>
 
 #include "pki/authority.hpp"
 #include "pki/certificate.hpp"
@@ -371,6 +373,20 @@ TEST(StratusdLifecycle, SigtermStopsEverythingAndRestartReusesThePki) {
     StratusdProcess stratusd(data);
     ASSERT_TRUE(stratusd.start()) << stratusd.output();
     ca_before = read_file(data / "pki" / "ca.crt");
+    // Its threads carry their names (docs/architecture.md), every pool thread too.
+    std::multiset<std::string> threads;
+    for (const auto& task :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(stratusd.pid()) + "/task")) {
+      std::string name = read_file(task.path() / "comm");
+      if (!name.empty() && name.back() == '\n')
+        name.pop_back();
+      threads.insert(name);
+    }
+    for (const char* name : {"ingest-writer", "handoff", "link", "event-hub", "audit",
+                             "broker-watch", "command-sweep"})
+      EXPECT_EQ(threads.count(name), 1u) << name;
+    EXPECT_EQ(threads.count("db-pool"), 2u);  // database.pool_threads
+    EXPECT_EQ(threads.count("http"), 2u);     // http.threads
     const int status = stratusd.stop(SIGTERM);
     ASSERT_TRUE(WIFEXITED(status)) << status;
     EXPECT_EQ(WEXITSTATUS(status), 0) << stratusd.output();

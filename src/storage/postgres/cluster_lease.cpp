@@ -1,5 +1,7 @@
 #include "storage/postgres/cluster_lease.hpp"
 
+#include "core/thread_name.hpp"
+
 namespace stratus::storage::postgres {
 namespace {
 
@@ -56,7 +58,10 @@ void ClusterLease::start() {
   if (thread_.joinable())
     return;
   stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("cluster-lease");
+    run();
+  });
 }
 
 void ClusterLease::stop() {
