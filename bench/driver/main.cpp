@@ -153,6 +153,11 @@ int main(int argc, char** argv) {
                    "Window that measures the background maximum")
       ->check(CLI::Range(1.0, 600.0))
       ->capture_default_str();
+  control_cmd->add_flag_callback(
+      "--ingest-normal-priority", [&control] { control.ingest_idle_priority = false; },
+      "Background swarm at normal priority (default: SCHED_IDLE)");
+  control_cmd->add_flag("--visible-by-poll", control.visible_by_poll,
+                        "Poll GET for the value instead of waiting for its params event");
 
   CmdRespArgs cmdresp;
   auto* cmdresp_cmd = app.add_subcommand("cmdresp", "Command request → node answer stored");
@@ -182,6 +187,14 @@ int main(int argc, char** argv) {
   events_cmd->add_option("--max-in-flight", events.ingest.max_in_flight, "Unacked per node")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
+  events_cmd->add_option("--model", events.ingest.model, "Swarm node model")
+      ->capture_default_str();
+  events_cmd->add_option("--raw-port", events.ingest.raw_port,
+                         "Second mosquitto's device port: phase 1 measures the raw ceiling");
+  events_cmd->add_option("--raw-backend-port", events.ingest.raw_backend_port,
+                         "Second mosquitto's backend port");
+  events_cmd->add_option("--backend-password-file", events.ingest.backend_password_file,
+                         "pki/backend.secret of the data dir");
   events_cmd->add_option("--mapped-dir", events.mapped_dir, "Mapped lights' credentials")
       ->required();
   events_cmd->add_option("--clients", events.clients, "Event streams")

@@ -83,7 +83,9 @@ Result<ScenarioOutput> run_ingest(const IngestArgs& args);
 
 /// `events`: the cost of many event-stream clients to ingest, and report → event latency.
 struct EventsArgs {
-  IngestArgs ingest;           ///< the flood, as `ingest` (its raw phase and probe unused)
+  /// The flood, as `ingest` (its probe unused); with `raw_port`, phase 1 also measures the
+  /// raw ceiling, and `model` picks the swarm's nodes (a time-series model stores points).
+  IngestArgs ingest;
   std::string mapped_dir;      ///< mapped lights' credentials (claimed and mapped if missing)
   std::size_t clients = 1000;  ///< WebSocket clients of the bench user
   std::size_t mapped = 10;     ///< mapped lights reporting in the latency phase
@@ -98,7 +100,9 @@ struct EventsArgs {
 /// unique `Light.Name` at `report_rate` and each following client times the report → event
 /// read (`p50_ms`, `p99_ms`, over every delivery). Clients `i < mapped ×
 /// watchers_per_node` follow light `i % mapped` (`node_ids` filter); the others ask for
-/// alerts only, so they cost the hub a check per event but receive nothing.
+/// alerts only, so they cost the hub a check per event but receive nothing. With a raw
+/// broker, phase 1 first measures its ceiling: `raw_broker_msgs_per_s` and
+/// `ratio_to_raw_alone` / `ratio_to_raw_with_clients` (updates / raw).
 Result<ScenarioOutput> run_events(const EventsArgs& args);
 
 /// `control`: REST set → node → report → visible in GET, at fixed rates.
@@ -118,14 +122,23 @@ struct ControlArgs {
   /// The background's offered rate, as a fraction of the maximum measured first.
   double ingest_fraction = 0.8;
   double ingest_max_s = 15;  ///< window that measures the maximum (after a 5 s warm-up)
+  /// Once the maximum is measured (at normal priority), the background swarm's thread
+  /// offers the fixed rate under SCHED_IDLE: the simulated devices stand for hardware of
+  /// their own and take no time slice the server or the control client wants. False: the
+  /// swarm competes at normal priority throughout.
+  bool ingest_idle_priority = true;
+  /// How "visible" is found: false (default) waits for the node's params event on a
+  /// WebSocket stream, then confirms with one GET; true polls GET from the start.
+  bool visible_by_poll = false;
 };
 
 /// For each rate, an open-loop schedule of operations (one every 1/rate s; latency counts
 /// from the scheduled time, so a slow server cannot hide its queueing): `PUT
 /// /v1/user/nodes/params` sets `Light.Name` to a unique value on a mapped virtual light;
-/// the light applies it and re-reports; `GET /v1/user/nodes/params` is polled (every
-/// 0.5 ms once the node has the set, the interval doubling up to 2 ms) until the value
-/// shows. Results per rate: latency
+/// the light applies it and re-reports; once the node's params event (one WebSocket stream
+/// per node) carries the value, `GET /v1/user/nodes/params` confirms it (polled every 0.5 ms,
+/// doubling up to 2 ms, until the value shows; with `visible_by_poll` the polling starts as
+/// soon as the node has the set). Results per rate: latency
 /// stats of the whole operation and of its two halves (set → node, node → visible),
 /// failures; overall the first rate's `p50_ms`/`p99_ms`/`max_ms` and
 /// `max_rate_p99_under_limit`. Stops early after the first rate over the limit.
@@ -134,7 +147,8 @@ struct ControlArgs {
 /// flow control for a 5 s warm-up and `ingest_max_s` (its committed updates/s there is the
 /// maximum), then offers `ingest_fraction` of that maximum at a fixed rate while the control
 /// rates run; `background` in the results gives the maximum, the offered rate, the
-/// committed rate during the control phase and the ingest queue at its end.
+/// committed rate during the control phase and the ingest queue at its end. The swarm runs
+/// under SCHED_IDLE unless `ingest_idle_priority` is false (`params.background_swarm_priority`).
 Result<ScenarioOutput> run_control(const ControlArgs& args);
 
 /// `cmdresp`: a command request → the node's answer stored, at a fixed rate.
