@@ -200,6 +200,80 @@ TEST_F(Aggregates, EachAggregatePerDay) {
   EXPECT_EQ(day(TsAggregate::latest), "1768003200=5E0 1768089600=1E1");
 }
 
+// A new point is folded into its quarter hour's rollup; a point written again with the
+// same value (params and tsdata for one second) leaves it alone; a replaced value inside
+// the bucket's range adjusts it in place; a replaced minimum or maximum makes it
+// recomputed from the points (issue 24: no full recompute per point).
+TEST_F(TimeSeriesTest, RollupsFoldNewPointsAndRecomputeReplacedOnes) {
+  const std::int64_t b = kJan10;  // a quarter-hour boundary
+  // The bucket's row as stored, first and last included (sum_rollups reads no firsts).
+  const auto rollup = [&] {
+    auto r = db_->with([&](storage::sql::Connection& c) {
+      return c.query_one(
+          "SELECT count, sum, min, max, first_ts, first_value, last_ts, last_value FROM "
+          "ts_rollups WHERE node_id = 'n1' AND param_name = 'S.T' AND bucket = ?1",
+          {"no rollup"},
+          [](const storage::sql::Statement& s) {
+            return storage::TsRollup{0,         s.integer(0), s.real(1),
+                                     s.real(2), s.real(3),    s.integer(4),
+                                     s.real(5), s.integer(6), s.real(7)};
+          },
+          b);
+    });
+    EXPECT_TRUE(r) << (r ? "" : r.error().message());
+    return r ? *r : storage::TsRollup{};
+  };
+  add("S.T", "float", {{b + 10, 4.0}, {b + 20, 2.0}});
+  add("S.T", "float", {{b + 30, 6.0}});
+  add("S.T", "float", {{b + 5, 8.0}});  // before the first
+  auto r = rollup();
+  EXPECT_EQ(r.count, 4);
+  EXPECT_DOUBLE_EQ(r.sum, 20.0);
+  EXPECT_DOUBLE_EQ(r.min, 2.0);
+  EXPECT_DOUBLE_EQ(r.max, 8.0);
+  EXPECT_EQ(r.first_ts, b + 5);
+  EXPECT_DOUBLE_EQ(r.first_value, 8.0);
+  EXPECT_EQ(r.last_ts, b + 30);
+  EXPECT_DOUBLE_EQ(r.last_value, 6.0);
+
+  const std::vector<storage::TsPoint> again{{"S.T", b + 20, "float", 2.0, {}, "params"}};
+  ASSERT_TRUE(series_repo_.add_points("n1", again));
+  r = rollup();
+  EXPECT_EQ(r.count, 4);
+  EXPECT_DOUBLE_EQ(r.sum, 20.0);
+  auto stored = series_repo_.points({"n1", "S.T", "float", b + 20, b + 21}, false, 10);
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ(stored->front().source, "params");  // the later write's source
+
+  add("S.T", "float", {{b + 5, 3.0}});  // replaces the maximum
+  r = rollup();
+  EXPECT_EQ(r.count, 4);
+  EXPECT_DOUBLE_EQ(r.sum, 15.0);
+  EXPECT_DOUBLE_EQ(r.min, 2.0);
+  EXPECT_DOUBLE_EQ(r.max, 6.0);
+  EXPECT_EQ(r.first_ts, b + 5);
+  EXPECT_DOUBLE_EQ(r.first_value, 3.0);
+  EXPECT_DOUBLE_EQ(r.last_value, 6.0);
+
+  // Neither minimum nor maximum: adjusted in place, the last value too.
+  add("S.T", "float", {{b + 40, 4.0}});
+  add("S.T", "float", {{b + 10, 5.0}, {b + 40, 5.0}});
+  r = rollup();
+  EXPECT_EQ(r.count, 5);
+  EXPECT_DOUBLE_EQ(r.sum, 21.0);  // 3 + 5 + 2 + 6 + 5
+  EXPECT_DOUBLE_EQ(r.min, 2.0);
+  EXPECT_DOUBLE_EQ(r.max, 6.0);
+  EXPECT_EQ(r.last_ts, b + 40);
+  EXPECT_DOUBLE_EQ(r.last_value, 5.0);
+  // The minimum replaced by a higher value: recomputed.
+  add("S.T", "float", {{b + 20, 7.0}});
+  r = rollup();
+  EXPECT_DOUBLE_EQ(r.sum, 26.0);
+  EXPECT_DOUBLE_EQ(r.min, 3.0);
+  EXPECT_DOUBLE_EQ(r.max, 7.0);
+}
+
 TEST_F(Aggregates, EachInterval) {
   EXPECT_EQ(values(ok(query(TsAggregate::count, TsInterval::minute, kJan10, kJan10 + 7200))),
             "1768003200=1 1768004400=1 1768007100=1");
