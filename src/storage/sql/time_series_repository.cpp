@@ -1,6 +1,7 @@
 #include "storage/sql/time_series_repository.hpp"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -111,8 +112,16 @@ Result<void> add_time_series_points(Connection& c, std::string_view node_id,
             "last_value = CASE WHEN last_ts = ?7 THEN ?5 ELSE last_value END "
             "WHERE node_id = ?1 AND param_name = ?2 AND bucket = ?3 AND data_type = ?4 AND "
             "min < ?6 AND max > ?6";
+  // Only the last write of a second counts (its value and its source), so the points of
+  // one call are first reduced to the last per param and second: a params report and its
+  // tsdata message, or a node reporting several times a second, cost one write.
+  std::map<std::pair<std::string_view, std::int64_t>, const TsPoint*> last;
   for (const auto& p : points) {
     types.emplace(p.param_name, p.data_type);
+    last.insert_or_assign({p.param_name, p.ts}, &p);
+  }
+  for (const auto& [key, point] : last) {
+    const TsPoint& p = *point;
     // DO NOTHING, not a check first: another instance (cluster mode) may write the same
     // second meanwhile, and then this is the replacement below.
     if (auto r = run_with_point(c,
@@ -184,8 +193,7 @@ Result<void> add_time_series_points(Connection& c, std::string_view node_id,
         !r)
       return r;
   }
-  // Recomputed, not incremented: a replaced point must not count twice, and a min or
-  // max cannot be taken back.
+  // The buckets that could not be kept incrementally, recomputed from their points.
   for (const auto& [param, bucket] : recompute) {
     if (auto r = c.execute(
             "DELETE FROM ts_rollups WHERE node_id = ?1 AND param_name = ?2 AND bucket = ?3",

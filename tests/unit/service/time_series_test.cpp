@@ -203,7 +203,8 @@ TEST_F(Aggregates, EachAggregatePerDay) {
 // A new point is folded into its quarter hour's rollup; a point written again with the
 // same value (params and tsdata for one second) leaves it alone; a replaced value inside
 // the bucket's range adjusts it in place; a replaced minimum or maximum makes it
-// recomputed from the points (issue 24: no full recompute per point).
+// recomputed from the points; two writes of one second in one call store the later
+// (issue 24: no full recompute per point).
 TEST_F(TimeSeriesTest, RollupsFoldNewPointsAndRecomputeReplacedOnes) {
   const std::int64_t b = kJan10;  // a quarter-hour boundary
   // The bucket's row as stored, first and last included (sum_rollups reads no firsts).
@@ -272,6 +273,22 @@ TEST_F(TimeSeriesTest, RollupsFoldNewPointsAndRecomputeReplacedOnes) {
   EXPECT_DOUBLE_EQ(r.sum, 26.0);
   EXPECT_DOUBLE_EQ(r.min, 3.0);
   EXPECT_DOUBLE_EQ(r.max, 7.0);
+
+  // Two writes of one second in one call: the later one, counted once.
+  const std::vector<storage::TsPoint> pair{{"S.T", b + 50, "float", 1.0, {}, "params"},
+                                           {"S.T", b + 50, "float", 9.0, {}, "tsdata"}};
+  ASSERT_TRUE(series_repo_.add_points("n1", pair));
+  r = rollup();
+  EXPECT_EQ(r.count, 6);
+  EXPECT_DOUBLE_EQ(r.sum, 35.0);
+  EXPECT_DOUBLE_EQ(r.max, 9.0);
+  EXPECT_EQ(r.last_ts, b + 50);
+  EXPECT_DOUBLE_EQ(r.last_value, 9.0);
+  stored = series_repo_.points({"n1", "S.T", "float", b + 50, b + 51}, false, 10);
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_DOUBLE_EQ(stored->front().number, 9.0);
+  EXPECT_EQ(stored->front().source, "tsdata");
 }
 
 TEST_F(Aggregates, EachInterval) {
