@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string>
 #include <tuple>
 
 namespace stratus::storage::sql {
@@ -73,45 +74,41 @@ Result<void> add_time_series_points(Connection& c, std::string_view node_id,
   // recompute per point had tripled the writer's cost per update).
   std::set<std::pair<std::string_view, std::int64_t>> recompute;
   std::set<std::pair<std::string_view, std::string_view>> types;
+  // The same statements on both engines; only the two-argument minimum and maximum are
+  // spelled differently (PostgreSQL has no scalar min/max). The target row is named
+  // `ts_rollups.` in the upsert, as PostgreSQL requires and SQLite accepts.
   const bool postgres = c.dialect() == Dialect::postgres;
-  const char* fold =
-      postgres ? "INSERT INTO ts_rollups(node_id, param_name, data_type, bucket, count, sum, min, "
-                 "max, first_ts, first_value, last_ts, last_value) "
-                 "VALUES(?1, ?2, ?3, ?4, 1, ?5, ?5, ?5, ?6, ?5, ?6, ?5) "
-                 "ON CONFLICT(node_id, param_name, bucket, data_type) DO UPDATE SET "
-                 "count = ts_rollups.count + 1, sum = ts_rollups.sum + excluded.sum, "
-                 "min = LEAST(ts_rollups.min, excluded.min), "
-                 "max = GREATEST(ts_rollups.max, excluded.max), "
-                 "first_ts = LEAST(ts_rollups.first_ts, excluded.first_ts), "
-                 "first_value = CASE WHEN excluded.first_ts < ts_rollups.first_ts "
-                 "THEN excluded.first_value ELSE ts_rollups.first_value END, "
-                 "last_ts = GREATEST(ts_rollups.last_ts, excluded.last_ts), "
-                 "last_value = CASE WHEN excluded.last_ts > ts_rollups.last_ts "
-                 "THEN excluded.last_value ELSE ts_rollups.last_value END"
-               : "INSERT INTO ts_rollups(node_id, param_name, data_type, bucket, count, sum, min, "
-                 "max, first_ts, first_value, last_ts, last_value) "
-                 "VALUES(?1, ?2, ?3, ?4, 1, ?5, ?5, ?5, ?6, ?5, ?6, ?5) "
-                 "ON CONFLICT(node_id, param_name, bucket, data_type) DO UPDATE SET "
-                 "count = count + 1, sum = sum + excluded.sum, min = min(min, excluded.min), "
-                 "max = max(max, excluded.max), first_ts = min(first_ts, excluded.first_ts), "
-                 "first_value = CASE WHEN excluded.first_ts < first_ts "
-                 "THEN excluded.first_value ELSE first_value END, "
-                 "last_ts = max(last_ts, excluded.last_ts), "
-                 "last_value = CASE WHEN excluded.last_ts > last_ts "
-                 "THEN excluded.last_value ELSE last_value END";
-  const char* adjust =
-      postgres
-          ? "UPDATE ts_rollups SET sum = sum + ?5 - ?6, min = LEAST(min, ?5), "
-            "max = GREATEST(max, ?5), "
-            "first_value = CASE WHEN first_ts = ?7 THEN ?5 ELSE first_value END, "
-            "last_value = CASE WHEN last_ts = ?7 THEN ?5 ELSE last_value END "
-            "WHERE node_id = ?1 AND param_name = ?2 AND bucket = ?3 AND data_type = ?4 AND "
-            "min < ?6 AND max > ?6"
-          : "UPDATE ts_rollups SET sum = sum + ?5 - ?6, min = min(min, ?5), max = max(max, ?5), "
-            "first_value = CASE WHEN first_ts = ?7 THEN ?5 ELSE first_value END, "
-            "last_value = CASE WHEN last_ts = ?7 THEN ?5 ELSE last_value END "
-            "WHERE node_id = ?1 AND param_name = ?2 AND bucket = ?3 AND data_type = ?4 AND "
-            "min < ?6 AND max > ?6";
+  const std::string least = postgres ? "LEAST" : "min";
+  const std::string greatest = postgres ? "GREATEST" : "max";
+  const std::string fold =
+      "INSERT INTO ts_rollups(node_id, param_name, data_type, bucket, count, sum, min, max, "
+      "first_ts, first_value, last_ts, last_value) "
+      "VALUES(?1, ?2, ?3, ?4, 1, ?5, ?5, ?5, ?6, ?5, ?6, ?5) "
+      "ON CONFLICT(node_id, param_name, bucket, data_type) DO UPDATE SET "
+      "count = ts_rollups.count + 1, sum = ts_rollups.sum + excluded.sum, "
+      "min = " +
+      least +
+      "(ts_rollups.min, excluded.min), "
+      "max = " +
+      greatest +
+      "(ts_rollups.max, excluded.max), "
+      "first_ts = " +
+      least +
+      "(ts_rollups.first_ts, excluded.first_ts), "
+      "first_value = CASE WHEN excluded.first_ts < ts_rollups.first_ts "
+      "THEN excluded.first_value ELSE ts_rollups.first_value END, "
+      "last_ts = " +
+      greatest +
+      "(ts_rollups.last_ts, excluded.last_ts), "
+      "last_value = CASE WHEN excluded.last_ts > ts_rollups.last_ts "
+      "THEN excluded.last_value ELSE ts_rollups.last_value END";
+  const std::string adjust =
+      "UPDATE ts_rollups SET sum = sum + ?5 - ?6, min = " + least + "(min, ?5), max = " + greatest +
+      "(max, ?5), "
+      "first_value = CASE WHEN first_ts = ?7 THEN ?5 ELSE first_value END, "
+      "last_value = CASE WHEN last_ts = ?7 THEN ?5 ELSE last_value END "
+      "WHERE node_id = ?1 AND param_name = ?2 AND bucket = ?3 AND data_type = ?4 AND "
+      "min < ?6 AND max > ?6";
   // Only the last write of a second counts (its value and its source), so the points of
   // one call are first reduced to the last per param and second: a params report and its
   // tsdata message, or a node reporting several times a second, cost one write.
