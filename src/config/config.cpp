@@ -433,6 +433,15 @@ const std::vector<Key>& keys() {
                              "Under load, longest a report waits for its batch to fill: as long "
                              "as the last batch took to apply, at most this (an idle writer "
                              "commits at once)."));
+    t.push_back(int_key("nodes", "ingest_interactive_batch_max",
+                        STRATUS_REF(nodes, ingest_interactive_batch_max), 1, 1000000,
+                        "While a node that was sent a set has not answered, bulk batches "
+                        "commit at most this many reports, so the answer, applied ahead of "
+                        "them, waits for one short batch (docs/adr/0026)."));
+    t.push_back(duration_key("nodes", "ingest_interactive_window_ms",
+                             STRATUS_REF(nodes, ingest_interactive_window_ms), 0, 60000,
+                             "How long after a set the node's next params report is applied "
+                             "ahead of the bulk queue (0: never; docs/adr/0026)."));
     t.push_back(duration_key("nodes", "mapping_timeout_s", STRATUS_REF(nodes, mapping_timeout_s),
                              10, 86400, "A user-node mapping request expires after this."));
     t.push_back(duration_key("nodes", "command_sweep_ms", STRATUS_REF(nodes, command_sweep_ms), 10,

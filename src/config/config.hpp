@@ -145,7 +145,9 @@ struct NodesSection {
   std::size_t ingest_batch_max = 2000;        ///< reports per transaction
   std::chrono::milliseconds ingest_flush_ms{
       5};  ///< under load, longest a report waits for its batch
-  std::chrono::seconds mapping_timeout_s{300};         ///< user-node mapping requests
+  std::size_t ingest_interactive_batch_max = 200;  ///< bulk batch while a set's answer is due
+  std::chrono::milliseconds ingest_interactive_window_ms{2000};  ///< how long it is due
+  std::chrono::seconds mapping_timeout_s{300};                   ///< user-node mapping requests
   std::chrono::milliseconds command_sweep_ms{1000};    ///< how often expired commands time out
   std::chrono::seconds command_default_timeout_s{30};  ///< POST user/nodes/cmd without timeout
   std::chrono::seconds sharing_request_lifetime_s{7 * 86400};  ///< pending sharing requests

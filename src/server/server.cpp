@@ -71,6 +71,7 @@
 #include "service/cluster.hpp"
 #include "service/command_service.hpp"
 #include "service/event_hub.hpp"
+#include "service/expected_reports.hpp"
 #include "service/fleet_service.hpp"
 #include "service/manufacturing_service.hpp"
 #include "service/node_ingest.hpp"
@@ -270,6 +271,9 @@ struct Server::Impl {
   std::unique_ptr<mqtt::Client> backend;
   std::unique_ptr<mqtt::Client> publisher;  // node-bound publishes: a connection of its own
   std::unique_ptr<link::MqttNodeMessenger> messenger;  // outbound: built before the services
+  // Sets that users wait for, expedited by the ingest writer (docs/adr/0026).
+  std::unique_ptr<service::ExpectedReports> expected_reports;
+  std::unique_ptr<service::ExpectingMessenger> set_messenger;
   std::unique_ptr<storage::sql::SqlNodeRepository> node_repository;
   std::unique_ptr<service::EventHub> events;  // after commits: streams and webhooks
   // Several instances (cluster.enabled, docs/adr/0021): the instance slot and leader
@@ -667,8 +671,17 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
   // service → messenger, answers and polls back through the ingest writer.
   const auto& n = config.nodes;
   const auto node_quota = static_cast<std::int64_t>(config.accounts.default_node_quota);
-  nodes = std::make_unique<service::NodeService>(*node_repository, *messenger, *events, clock,
-                                                 n.mapping_timeout_s, *audit, node_quota);
+  // A set's answer is applied ahead of bulk reports (docs/adr/0026). The node service
+  // marks the nodes it sends sets to; the ingest's own deliveries of queued sets do not.
+  service::NodeMessenger* node_set_messenger = messenger.get();
+  if (n.ingest_interactive_window_ms.count() > 0) {
+    expected_reports = std::make_unique<service::ExpectedReports>(
+        clock, service::ExpectedReportsOptions{n.ingest_interactive_window_ms});
+    set_messenger = std::make_unique<service::ExpectingMessenger>(*messenger, *expected_reports);
+    node_set_messenger = set_messenger.get();
+  }
+  nodes = std::make_unique<service::NodeService>(*node_repository, *node_set_messenger, *events,
+                                                 clock, n.mapping_timeout_s, *audit, node_quota);
   // Fleet administration (issue 18): admins' view of every node and user.
   fleet = std::make_unique<service::FleetService>(
       *account_repository, *node_repository, *audit_repository, *audit, *events, clock,
@@ -693,8 +706,14 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
       service::TimeSeriesOptions{ts.retention_days, ts.prune_batch_rows});
   ingest = std::make_unique<service::NodeIngest>(
       *node_repository, *messenger, *commands, *events, clock, metrics,
-      service::IngestOptions{n.ingest_queue_limit, n.ingest_batch_max, n.ingest_flush_ms,
-                             n.mapping_timeout_s, ts.future_skew_s, node_quota});
+      service::IngestOptions{.queue_limit = n.ingest_queue_limit,
+                             .batch_max = n.ingest_batch_max,
+                             .flush_delay = n.ingest_flush_ms,
+                             .mapping_timeout = n.mapping_timeout_s,
+                             .ts_future_skew = ts.future_skew_s,
+                             .default_node_quota = node_quota,
+                             .interactive_batch_max = n.ingest_interactive_batch_max},
+      expected_reports.get());
   // Webhooks: the hub's events to users' URLs, through a durable outbox.
   const auto& wh = config.webhooks;
   webhook_sender = std::make_unique<CurlWebhookSender>(

@@ -102,7 +102,7 @@ struct PendingParams {
 
 NodeIngest::NodeIngest(storage::NodeRepository& repository, NodeMessenger& messenger,
                        CommandService& commands, EventPublisher& events, const Clock& clock,
-                       MetricsRegistry& metrics, IngestOptions options)
+                       MetricsRegistry& metrics, IngestOptions options, ExpectedReports* expected)
     : repository_(repository),
       messenger_(messenger),
       commands_(commands),
@@ -113,6 +113,9 @@ NodeIngest::NodeIngest(storage::NodeRepository& repository, NodeMessenger& messe
       batches_(metrics.counter("stratus_ingest_batches_total", "Ingest transactions committed.")),
       committed_(
           metrics.counter("stratus_ingest_events_total", "Node events committed to storage.")),
+      interactive_(metrics.counter(
+          "stratus_ingest_interactive_total",
+          "Params reports answering a set, applied ahead of the bulk queue (docs/adr/0026).")),
       dropped_full_(metrics.counter("stratus_ingest_dropped_total",
                                     "Node events dropped before storage, by reason.",
                                     {{"reason", "queue_full"}})),
@@ -134,7 +137,8 @@ NodeIngest::NodeIngest(storage::NodeRepository& repository, NodeMessenger& messe
       ts_type_(metrics.counter("stratus_ts_points_dropped_total",
                                "Time-series points dropped before storage, by reason.",
                                {{"reason", "type_mismatch"}})),
-      depth_(metrics.gauge("stratus_ingest_queue_depth", "Node events waiting for the writer.")) {}
+      depth_(metrics.gauge("stratus_ingest_queue_depth", "Node events waiting for the writer.")),
+      expected_(expected) {}
 
 NodeIngest::~NodeIngest() {
   stop();
@@ -163,6 +167,10 @@ void NodeIngest::stop() {
 }
 
 bool NodeIngest::submit(NodeEvent event) {
+  // Before the queue's lock: `take` costs one atomic load while nothing is expected.
+  const bool interactive = expected_ != nullptr &&
+                           std::holds_alternative<ParamsReported>(event.body) &&
+                           expected_->take(event.node_id);
   bool notify = false;
   {
     std::lock_guard lock(mutex_);
@@ -170,14 +178,19 @@ bool NodeIngest::submit(NodeEvent event) {
       dropped_full_.inc();
       return false;
     }
-    queue_.push_back(std::move(event));
-    ++submitted_;
+    const std::uint64_t seq = submitted_++;
+    if (interactive) {
+      interactive_nodes_.push_back(event.node_id);
+      interactive_last_ = seq;
+    }
+    queue_.push_back(Queued{seq, std::move(event)});
     depth_.set(static_cast<std::int64_t>(queue_.size()));
     // Wake the writer only when it waits for this: an idle writer for any report, a
-    // filling batch when it is full. A wake per report would cost a futex call and a
-    // context switch per message under load (issue 24 profile).
-    notify = writer_wait_ == WriterWait::idle ||
-             (writer_wait_ == WriterWait::filling && queue_.size() >= options_.batch_max);
+    // filling batch when it is full or an interactive report came. A wake per report
+    // would cost a futex call and a context switch per message under load (issue 24
+    // profile).
+    notify = writer_wait_ == WriterWait::idle || (writer_wait_ == WriterWait::filling &&
+                                                  (interactive || queue_.size() >= fill_target_));
   }
   if (notify)
     wake_.notify_one();
@@ -188,7 +201,7 @@ bool NodeIngest::flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   const auto target = submitted_;
   wake_.notify_one();
-  return drained_.wait_for(lock, timeout, [&] { return applied_ >= target; });
+  return drained_.wait_for(lock, timeout, [&] { return oldest_pending() >= target; });
 }
 
 std::size_t NodeIngest::room() {
@@ -203,7 +216,36 @@ std::uint64_t NodeIngest::submitted_mark() {
 
 bool NodeIngest::processed(std::uint64_t mark) {
   std::lock_guard lock(mutex_);
-  return applied_ >= mark;
+  return oldest_pending() >= mark;
+}
+
+std::uint64_t NodeIngest::oldest_pending() const {
+  // The queue stays in submission order when interactive reports are taken out of it.
+  std::uint64_t oldest = queue_.empty() ? submitted_ : queue_.front().seq;
+  if (applying_from_)
+    oldest = std::min(oldest, *applying_from_);
+  return oldest;
+}
+
+std::uint64_t NodeIngest::take_interactive(std::vector<NodeEvent>& batch) {
+  std::sort(interactive_nodes_.begin(), interactive_nodes_.end());
+  std::uint64_t from = interactive_last_;
+  auto kept = queue_.begin();
+  auto it = queue_.begin();
+  for (; it != queue_.end() && it->seq <= interactive_last_; ++it) {
+    if (std::binary_search(interactive_nodes_.begin(), interactive_nodes_.end(),
+                           it->event.node_id)) {
+      from = std::min(from, it->seq);
+      batch.push_back(std::move(it->event));
+    } else {
+      if (kept != it)
+        *kept = std::move(*it);
+      ++kept;
+    }
+  }
+  queue_.erase(kept, it);
+  interactive_nodes_.clear();
+  return from;
 }
 
 void NodeIngest::run() {
@@ -215,6 +257,8 @@ void NodeIngest::run() {
   // bounded by batch_max. Under light load a batch applies in well under a millisecond and
   // a report hardly waits; under heavy load the window grows with the batches, which
   // amortizes each commit (`nodes.ingest_flush_ms` = 0 cost 15 % more CPU per update).
+  // An interactive report (docs/adr/0026) never waits for a batch to fill, and while one
+  // is expected the bulk batches stay short.
   bool loaded = false;
   std::chrono::steady_clock::duration last_apply{};
   while (true) {
@@ -222,25 +266,38 @@ void NodeIngest::run() {
     wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty() && stopping_)
       break;
-    if (loaded && queue_.size() < options_.batch_max && !stopping_ &&
+    fill_target_ = expected_ != nullptr && expected_->pending()
+                       ? std::min(options_.interactive_batch_max, options_.batch_max)
+                       : options_.batch_max;
+    if (loaded && interactive_nodes_.empty() && queue_.size() < fill_target_ && !stopping_ &&
         options_.flush_delay.count() > 0) {
       writer_wait_ = WriterWait::filling;
       wake_.wait_for(
           lock, std::min<std::chrono::steady_clock::duration>(options_.flush_delay, last_apply),
-          [this] { return stopping_ || queue_.size() >= options_.batch_max; });
+          [this] {
+            return stopping_ || queue_.size() >= fill_target_ || !interactive_nodes_.empty();
+          });
     }
     writer_wait_ = WriterWait::busy;
-    const std::size_t n = std::min(queue_.size(), options_.batch_max);
-    batch.assign(std::make_move_iterator(queue_.begin()),
-                 std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    batch.clear();
+    if (!interactive_nodes_.empty()) {
+      interactive_.inc(interactive_nodes_.size());
+      applying_from_ = take_interactive(batch);
+    } else {
+      const std::size_t n = std::min(queue_.size(), fill_target_);
+      applying_from_ = queue_.front().seq;
+      batch.reserve(n);
+      for (std::size_t i = 0; i < n; ++i)
+        batch.push_back(std::move(queue_[i].event));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    }
     depth_.set(static_cast<std::int64_t>(queue_.size()));
     lock.unlock();
     const auto began = std::chrono::steady_clock::now();
     apply(batch);
     last_apply = std::chrono::steady_clock::now() - began;
     lock.lock();
-    applied_ += n;
+    applying_from_.reset();
     loaded = !queue_.empty();
     drained_.notify_all();
   }

@@ -10,12 +10,15 @@
 #include <cstddef>
 #include <deque>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
 #include "service/events.hpp"
+#include "service/expected_reports.hpp"
 #include "service/node_events.hpp"
 #include "service/node_messenger.hpp"
 #include "storage/node_repository.hpp"
@@ -38,6 +41,9 @@ struct IngestOptions {
   /// `accounts.default_node_quota`: a node's mapping report does not make a user primary
   /// beyond its quota (0 = unlimited).
   std::int64_t default_node_quota = 0;
+  /// While an interactive report is expected (docs/adr/0026), the bulk batches are cut to
+  /// this many reports, so the awaited one waits for at most one short batch.
+  std::size_t interactive_batch_max = 200;
 };
 
 /// Applies node events to storage. `submit` is thread-safe and never blocks on
@@ -62,10 +68,17 @@ struct IngestOptions {
 /// Points stamped before 2001 or after now + `ts_future_skew`, and params values that
 /// do not match their config's data type, are dropped and counted.
 ///
-/// Metrics: `stratus_ingest_events_total`, `stratus_ts_points_total`,
-/// `stratus_ts_points_dropped_total{reason}`, `stratus_ingest_dropped_total{reason}`,
-/// `stratus_ingest_batches_total`, `stratus_ingest_queue_depth`,
-/// `stratus_desired_discarded_total` (queued sets whose user lost access).
+/// Interactive reports (docs/adr/0026): a params report from a node `expected` names
+/// (one that was just sent a set) is applied ahead of the bulk queue, in a batch of its
+/// own with the earlier queued events of the same node, so each node's events still apply
+/// in the order they came. While any such report is expected, bulk batches are cut to
+/// `interactive_batch_max`.
+///
+/// Metrics: `stratus_ingest_events_total`, `stratus_ingest_interactive_total`,
+/// `stratus_ts_points_total`, `stratus_ts_points_dropped_total{reason}`,
+/// `stratus_ingest_dropped_total{reason}`, `stratus_ingest_batches_total`,
+/// `stratus_ingest_queue_depth`, `stratus_desired_discarded_total` (queued sets whose user lost
+/// access).
 class NodeIngest {
  public:
   /// `commands` receives command answers and polls (docs/adr/0006): an answer is
@@ -73,9 +86,10 @@ class NodeIngest {
   /// params) is merged into the params at its place among the reports; after a batch
   /// commits, every node that polled gets its pending commands re-sent. Every reference
   /// must outlive the ingest.
+  /// `expected` (may be null: no report is expedited) must outlive the ingest too.
   NodeIngest(storage::NodeRepository& repository, NodeMessenger& messenger,
              CommandService& commands, EventPublisher& events, const Clock& clock,
-             MetricsRegistry& metrics, IngestOptions options);
+             MetricsRegistry& metrics, IngestOptions options, ExpectedReports* expected = nullptr);
   ~NodeIngest();
   NodeIngest(const NodeIngest&) = delete;
   NodeIngest& operator=(const NodeIngest&) = delete;
@@ -101,14 +115,24 @@ class NodeIngest {
   /// How many events were submitted so far: a mark that `processed(mark)` compares with.
   /// Thread-safe.
   [[nodiscard]] std::uint64_t submitted_mark();
-  /// True once every event submitted before `mark` was taken is processed: committed, or
+  /// True once every event submitted before `mark` was taken is processed (interactive
+  /// reports applied ahead of older ones do not count until those are): committed, or
   /// given up with its batch on a database error (`stratus_ingest_failed_batches_total`).
   /// Never blocks on the writer's work. Thread-safe. Used by the ingest handoff to
   /// acknowledge what is committed (docs/adr/0025).
   [[nodiscard]] bool processed(std::uint64_t mark);
 
  private:
+  struct Queued {
+    std::uint64_t seq;  // submission order
+    NodeEvent event;
+  };
   void run();
+  /// Moves into `batch` the interactive reports and every older queued event of their
+  /// nodes, in queue order; returns the smallest sequence number taken. Mutex held.
+  std::uint64_t take_interactive(std::vector<NodeEvent>& batch);
+  /// Every event submitted before the returned sequence number is processed. Mutex held.
+  [[nodiscard]] std::uint64_t oldest_pending() const;
   void apply(std::vector<NodeEvent>& batch);
 
   storage::NodeRepository& repository_;
@@ -120,6 +144,7 @@ class NodeIngest {
   MetricsRegistry& metrics_;
   Counter& batches_;
   Counter& committed_;
+  Counter& interactive_;
   Counter& dropped_full_;
   Counter& dropped_invalid_;
   Counter& desired_discarded_;
@@ -133,9 +158,16 @@ class NodeIngest {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable drained_;
-  std::deque<NodeEvent> queue_;
+  ExpectedReports* expected_;
+  std::deque<Queued> queue_;
   std::uint64_t submitted_ = 0;
-  std::uint64_t applied_ = 0;
+  /// The smallest sequence number of the batch being applied, if one is.
+  std::optional<std::uint64_t> applying_from_;
+  /// Interactive reports queued and not yet taken: their nodes, and the newest one's seq.
+  std::vector<std::string> interactive_nodes_;
+  std::uint64_t interactive_last_ = 0;
+  /// The queue size a filling batch waits for (batch_max, or interactive_batch_max).
+  std::size_t fill_target_ = 0;
   bool stopping_ = false;
   /// What the writer waits for, so `submit` wakes it only when that happens.
   enum class WriterWait { busy, idle, filling };

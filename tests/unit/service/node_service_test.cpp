@@ -2,16 +2,19 @@
 // control: mapping requests time out, a batch applies reports in order with
 // init replacing and deltas merging, an idle writer commits at once, stale presence loses
 // to newer presence,
-// and queued sets are delivered when a node shows it is subscribed.
+// queued sets are delivered when a node shows it is subscribed, and the report a set waits
+// for is applied ahead of the bulk queue (docs/adr/0026).
 // How: real SQLite in a temp dir, a ManualClock, a messenger fake that records.
 #include "service/node_service.hpp"
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <condition_variable>
 #include <mutex>
 
 #include "service/command_service.hpp"
+#include "service/expected_reports.hpp"
 #include "service/node_ingest.hpp"
 #include "storage/sql/account_repository.hpp"
 #include "storage/sql/command_repository.hpp"
@@ -44,6 +47,56 @@ class RecordingMessenger final : public NodeMessenger {
  private:
   std::mutex mutex_;
   std::vector<std::pair<std::string, std::string>> sent;
+};
+
+// Holds the ingest writer after each commit: a publish waits for a permit (`allow`), so a
+// test can queue events behind a batch and see what the next batch takes.
+class GatedEvents final : public EventPublisher {
+ public:
+  void publish(std::vector<EventDraft> events) override {
+    std::unique_lock lock(mutex_);
+    ++held_;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return permits_ > 0; });
+    --permits_;
+    --held_;
+    for (auto& e : events)
+      published_.push_back(std::move(e));
+    changed_.notify_all();
+  }
+  /// Holds every publish from now on.
+  void close() {
+    std::lock_guard lock(mutex_);
+    permits_ = 0;
+  }
+  void allow(std::size_t n) {
+    std::lock_guard lock(mutex_);
+    permits_ += n;
+    changed_.notify_all();
+  }
+  /// Waits until the writer is held on a publish with `count` events published before it.
+  bool held_after(std::size_t count) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 10s, [&] { return held_ == 1 && published_.size() == count; });
+  }
+  /// The `Light` object of every params event published, in order.
+  std::vector<std::string> lights() {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    for (const auto& e : published_) {
+      if (e.kind == proto::rest::EventKind::params)
+        out.push_back(e.node_id + " " +
+                      json::serialize(json::parse(e.data_json).at("payload").at("Light")));
+    }
+    return out;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::size_t permits_ = 0;
+  std::size_t held_ = 0;
+  std::vector<EventDraft> published_;
 };
 
 class NodeServiceTest : public ::testing::Test {
@@ -165,6 +218,101 @@ TEST_F(NodeServiceTest, UnderLoadTheWindowIsTheLastBatchsApplyTime) {
   EXPECT_TRUE(slow.flush(20s)) << "a loaded writer waited for the whole 60 s window";
   EXPECT_EQ(params("n1"), json::parse(R"({"Light":{"Level":349}})"));
   slow.stop();
+}
+
+// docs/adr/0026: the report a set is waiting for is applied ahead of the bulk queue, with
+// the earlier queued reports of its node (so the node's reports still apply in order) and
+// none of its later ones; what it overtook is not counted as processed until applied.
+TEST_F(NodeServiceTest, TheAwaitedReportIsAppliedAheadOfTheBulkQueue) {
+  mapped_node("n1");
+  mapped_node("n2");
+  ExpectedReports expected(clock_, {.window = 2s, .limit = 100});
+  GatedEvents gate;
+  MetricsRegistry metrics;
+  NodeIngest writer(repository_, messenger_, commands_, gate, clock_, metrics,
+                    IngestOptions{.queue_limit = 1000, .batch_max = 100, .flush_delay = 1ms},
+                    &expected);
+  writer.start();
+  const auto report = [&](const std::string& node, const std::string& light) {
+    ASSERT_TRUE(writer.submit(NodeEvent{node, unix_ms(clock_.now()),
+                                        ParamsReported{R"({"Light":)" + light + "}", false}}));
+  };
+  report("n2", R"({"Level":0})");
+  const auto first = writer.submitted_mark();
+  ASSERT_TRUE(gate.held_after(0)) << "the first batch did not commit";
+  EXPECT_FALSE(writer.processed(first)) << "a batch still being applied";
+  // Queued behind the held writer, in this order:
+  report("n1", R"({"Tag":"older"})");
+  const auto older = writer.submitted_mark();
+  for (int i = 1; i <= 20; ++i)
+    report("n2", R"({"Level":)" + std::to_string(i) + "}");
+  expected.expect("n1");  // a user's set went to n1
+  report("n1", R"({"Tag":"awaited"})");
+  for (int i = 21; i <= 25; ++i)
+    report("n2", R"({"Level":)" + std::to_string(i) + "}");
+  report("n1", R"({"Tag":"later"})");
+  const auto mark = writer.submitted_mark();
+
+  gate.allow(1);  // the first batch's events; the writer takes the next batch
+  ASSERT_TRUE(gate.held_after(1)) << "the second batch did not commit";
+  EXPECT_EQ(params("n1"), json::parse(R"({"Light":{"Tag":"awaited"}})"))
+      << "the awaited report and the older one of its node are committed";
+  EXPECT_EQ(params("n2").at("Light").at("Level"), 0) << "the bulk reports are still queued";
+  EXPECT_TRUE(writer.processed(first));
+  EXPECT_FALSE(writer.processed(older)) << "the interactive batch is still being applied";
+  EXPECT_FALSE(writer.processed(mark)) << "overtaken reports counted as processed";
+  EXPECT_EQ(metrics.counter("stratus_ingest_interactive_total", "").value(), 1U);
+
+  gate.allow(1000);
+  ASSERT_TRUE(writer.flush(10s));
+  EXPECT_TRUE(writer.processed(mark));
+  std::vector<std::string> order{R"(n2 {"Level":0})", R"(n1 {"Tag":"older"})",
+                                 R"(n1 {"Tag":"awaited"})"};
+  for (int i = 1; i <= 25; ++i)
+    order.push_back(R"(n2 {"Level":)" + std::to_string(i) + "}");
+  order.push_back(R"(n1 {"Tag":"later"})");
+  EXPECT_EQ(gate.lights(), order);
+  EXPECT_EQ(params("n1"), json::parse(R"({"Light":{"Tag":"later"}})"));
+  EXPECT_EQ(params("n2").at("Light").at("Level"), 25);
+  writer.stop();
+}
+
+// While a set's answer is due, bulk batches are cut to interactive_batch_max, so the answer
+// waits for one short batch at most; once its window passed, they grow again.
+TEST_F(NodeServiceTest, BulkBatchesStayShortWhileAnAnswerIsDue) {
+  mapped_node("n2");
+  ExpectedReports expected(clock_, {.window = 2s, .limit = 100});
+  GatedEvents gate;
+  MetricsRegistry metrics;
+  NodeIngest writer(
+      repository_, messenger_, commands_, gate, clock_, metrics,
+      IngestOptions{
+          .queue_limit = 1000, .batch_max = 100, .flush_delay = 1ms, .interactive_batch_max = 10},
+      &expected);
+  writer.start();
+  auto& batches = metrics.counter("stratus_ingest_batches_total", "");
+  std::size_t published = 0;
+  const auto burst = [&] {
+    const auto level = [&](int i) {
+      return NodeEvent{"n2", unix_ms(clock_.now()),
+                       ParamsReported{R"({"Light":{"Level":)" + std::to_string(i) + "}}", false}};
+    };
+    gate.close();
+    EXPECT_TRUE(writer.submit(level(0)));
+    EXPECT_TRUE(gate.held_after(published)) << "the first batch did not commit";
+    for (int i = 1; i <= 50; ++i)
+      EXPECT_TRUE(writer.submit(level(i)));
+    const auto before = batches.value();
+    gate.allow(1000);
+    EXPECT_TRUE(writer.flush(10s));
+    published += 51;
+    return batches.value() - before;
+  };
+  expected.expect("quiet");  // a set went out; its node has not answered
+  EXPECT_EQ(burst(), 5U) << "50 queued reports in batches of 10";
+  clock_.advance(2s);  // the answer is no longer due
+  EXPECT_EQ(burst(), 1U) << "50 queued reports in one batch";
+  writer.stop();
 }
 
 TEST_F(NodeServiceTest, StalePresenceLosesToNewerPresence) {
