@@ -231,17 +231,17 @@ void EventHub::dispatch(const std::vector<EventPtr>& batch) {
   VisibleMemo memo;
   for (const auto& e : batch) {
     memo.clear();
-    for (auto& [id, stream] : streams_) {
-      if (!passes(stream, *e, memo))
+    for (const auto& [id, stream] : by_kind_[static_cast<std::size_t>(e->kind)]) {
+      if (!passes(*stream, *e, memo))
         continue;
-      if (stream.sink(e)) {
+      if (stream->sink(e)) {
         ++delivered;
       } else if (std::find(dead.begin(), dead.end(), id) == dead.end()) {
         dead.push_back(id);
       }
     }
     for (const auto id : dead)
-      streams_.erase(id);
+      remove(id);
     dropped_slow_.inc(dead.size());
     dead.clear();
     dispatched_through_ = e->id;
@@ -366,8 +366,7 @@ Result<std::unique_ptr<EventHub::Subscription>> EventHub::subscribe(std::string 
     return fail(errc::unavailable, "the event stream could not take its replay");
   }
   const auto id = next_stream_++;
-  streams_.emplace(id, std::move(stream));
-  subscriptions_gauge_.set(static_cast<std::int64_t>(streams_.size()));
+  add(id, std::move(stream));
   return std::unique_ptr<Subscription>(new Subscription(*this, id));
 }
 
@@ -380,14 +379,34 @@ std::unique_ptr<EventHub::Subscription> EventHub::subscribe_all(proto::rest::Eve
   stream.sink = std::move(sink);
   std::lock_guard lock(streams_mutex_);
   const auto id = next_stream_++;
-  streams_.emplace(id, std::move(stream));
-  subscriptions_gauge_.set(static_cast<std::int64_t>(streams_.size()));
+  add(id, std::move(stream));
   return std::unique_ptr<Subscription>(new Subscription(*this, id));
 }
 
 void EventHub::unsubscribe(std::uint64_t id) {
   std::lock_guard lock(streams_mutex_);
-  streams_.erase(id);
+  remove(id);
+}
+
+void EventHub::add(std::uint64_t id, Stream stream) {
+  auto& added = streams_.emplace(id, std::move(stream)).first->second;
+  for (std::size_t k = 0; k < by_kind_.size(); ++k) {
+    if (added.filter.wants(static_cast<proto::rest::EventKind>(k)))
+      by_kind_[k].emplace_back(id, &added);
+  }
+  subscriptions_gauge_.set(static_cast<std::int64_t>(streams_.size()));
+}
+
+void EventHub::remove(std::uint64_t id) {
+  if (streams_.erase(id) == 0)
+    return;
+  for (auto& list : by_kind_) {
+    const auto it =
+        std::lower_bound(list.begin(), list.end(), id,
+                         [](const auto& entry, std::uint64_t v) { return entry.first < v; });
+    if (it != list.end() && it->first == id)
+      list.erase(it);
+  }
   subscriptions_gauge_.set(static_cast<std::int64_t>(streams_.size()));
 }
 

@@ -44,6 +44,52 @@ Result<void> each_row(Connection& c, const std::string& sql, const TsRange& r, R
 
 namespace {
 
+// The rollup fold (a new point) and in-place adjust (a replaced number) statements. The
+// same statements on both engines; only the two-argument minimum and maximum are spelled
+// differently (PostgreSQL has no scalar min/max). The target row is named `ts_rollups.`
+// in the upsert, as PostgreSQL requires and SQLite accepts. Built once per engine.
+struct RollupStatements {
+  std::string fold;
+  std::string adjust;
+};
+
+RollupStatements make_rollup_statements(const std::string& least, const std::string& greatest) {
+  return {
+      "INSERT INTO ts_rollups(node_id, param_name, data_type, bucket, count, sum, min, max, "
+      "first_ts, first_value, last_ts, last_value) "
+      "VALUES(?1, ?2, ?3, ?4, 1, ?5, ?5, ?5, ?6, ?5, ?6, ?5) "
+      "ON CONFLICT(node_id, param_name, bucket, data_type) DO UPDATE SET "
+      "count = ts_rollups.count + 1, sum = ts_rollups.sum + excluded.sum, "
+      "min = " +
+          least +
+          "(ts_rollups.min, excluded.min), "
+          "max = " +
+          greatest +
+          "(ts_rollups.max, excluded.max), "
+          "first_ts = " +
+          least +
+          "(ts_rollups.first_ts, excluded.first_ts), "
+          "first_value = CASE WHEN excluded.first_ts < ts_rollups.first_ts "
+          "THEN excluded.first_value ELSE ts_rollups.first_value END, "
+          "last_ts = " +
+          greatest +
+          "(ts_rollups.last_ts, excluded.last_ts), "
+          "last_value = CASE WHEN excluded.last_ts > ts_rollups.last_ts "
+          "THEN excluded.last_value ELSE ts_rollups.last_value END",
+      "UPDATE ts_rollups SET sum = sum + ?5 - ?6, min = " + least + "(min, ?5), max = " + greatest +
+          "(max, ?5), "
+          "first_value = CASE WHEN first_ts = ?7 THEN ?5 ELSE first_value END, "
+          "last_value = CASE WHEN last_ts = ?7 THEN ?5 ELSE last_value END "
+          "WHERE node_id = ?1 AND param_name = ?2 AND bucket = ?3 AND data_type = ?4 AND "
+          "min < ?6 AND max > ?6"};
+}
+
+const RollupStatements& rollup_statements(Dialect dialect) {
+  static const RollupStatements sqlite = make_rollup_statements("min", "max");
+  static const RollupStatements postgres = make_rollup_statements("LEAST", "GREATEST");
+  return dialect == Dialect::postgres ? postgres : sqlite;
+}
+
 // Runs `sql` with a point bound as ?1 node, ?2 param, ?3 ts, ?4 type, ?5 num, ?6 txt,
 // ?7 source (num or txt NULL by the point's kind).
 Result<void> run_with_point(Connection& c, const char* sql, std::string_view node_id,
@@ -74,41 +120,9 @@ Result<void> add_time_series_points(Connection& c, std::string_view node_id,
   // recompute per point had tripled the writer's cost per update).
   std::set<std::pair<std::string_view, std::int64_t>> recompute;
   std::set<std::pair<std::string_view, std::string_view>> types;
-  // The same statements on both engines; only the two-argument minimum and maximum are
-  // spelled differently (PostgreSQL has no scalar min/max). The target row is named
-  // `ts_rollups.` in the upsert, as PostgreSQL requires and SQLite accepts.
-  const bool postgres = c.dialect() == Dialect::postgres;
-  const std::string least = postgres ? "LEAST" : "min";
-  const std::string greatest = postgres ? "GREATEST" : "max";
-  const std::string fold =
-      "INSERT INTO ts_rollups(node_id, param_name, data_type, bucket, count, sum, min, max, "
-      "first_ts, first_value, last_ts, last_value) "
-      "VALUES(?1, ?2, ?3, ?4, 1, ?5, ?5, ?5, ?6, ?5, ?6, ?5) "
-      "ON CONFLICT(node_id, param_name, bucket, data_type) DO UPDATE SET "
-      "count = ts_rollups.count + 1, sum = ts_rollups.sum + excluded.sum, "
-      "min = " +
-      least +
-      "(ts_rollups.min, excluded.min), "
-      "max = " +
-      greatest +
-      "(ts_rollups.max, excluded.max), "
-      "first_ts = " +
-      least +
-      "(ts_rollups.first_ts, excluded.first_ts), "
-      "first_value = CASE WHEN excluded.first_ts < ts_rollups.first_ts "
-      "THEN excluded.first_value ELSE ts_rollups.first_value END, "
-      "last_ts = " +
-      greatest +
-      "(ts_rollups.last_ts, excluded.last_ts), "
-      "last_value = CASE WHEN excluded.last_ts > ts_rollups.last_ts "
-      "THEN excluded.last_value ELSE ts_rollups.last_value END";
-  const std::string adjust =
-      "UPDATE ts_rollups SET sum = sum + ?5 - ?6, min = " + least + "(min, ?5), max = " + greatest +
-      "(max, ?5), "
-      "first_value = CASE WHEN first_ts = ?7 THEN ?5 ELSE first_value END, "
-      "last_value = CASE WHEN last_ts = ?7 THEN ?5 ELSE last_value END "
-      "WHERE node_id = ?1 AND param_name = ?2 AND bucket = ?3 AND data_type = ?4 AND "
-      "min < ?6 AND max > ?6";
+  const RollupStatements& sql = rollup_statements(c.dialect());
+  const std::string& fold = sql.fold;
+  const std::string& adjust = sql.adjust;
   // Only the last write of a second counts (its value and its source), so the points of
   // one call are first reduced to the last per param and second: a params report and its
   // tsdata message, or a node reporting several times a second, cost one write.
