@@ -1294,7 +1294,7 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
     const auto timeout = std::chrono::duration<double, std::milli>(args.timeout_ms);
     std::vector<std::vector<double>> total(workers), to_node(workers), to_visible(workers),
         to_event(workers), late(workers), set_answered(workers), sent_to_node(workers),
-        in_flight(workers);
+        sent_to_visible(workers);
     std::vector<std::size_t> failures(workers, 0);
     // Why operations failed: the set refused, the node never got it, the value never showed.
     std::vector<std::array<std::size_t, 3>> why(workers, {0, 0, 0});
@@ -1345,7 +1345,7 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
           total[w].push_back(ms_between(scheduled, *seen));
           to_node[w].push_back(ms_between(scheduled, *applied));
           sent_to_node[w].push_back(ms_between(sent, *applied));
-          in_flight[w].push_back(ms_between(sent, *seen));
+          sent_to_visible[w].push_back(ms_between(sent, *seen));
           to_visible[w].push_back(ms_between(*applied, *seen));
         }
       });
@@ -1368,7 +1368,7 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
     auto all_late = merge(late);
     auto all_answered = merge(set_answered);
     auto all_sent_to_node = merge(sent_to_node);
-    auto all_in_flight = merge(in_flight);
+    auto all_sent_to_visible = merge(sent_to_visible);
     std::size_t failed = 0;
     std::array<std::size_t, 3> reasons{0, 0, 0};
     for (const auto& r3 : why) {
@@ -1390,7 +1390,7 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
                      {"set_to_node", to_json(latency_stats(all_node))},
                      {"set_answered", to_json(latency_stats(all_answered))},
                      {"sent_to_node", to_json(latency_stats(all_sent_to_node))},
-                     {"sent_to_visible", to_json(latency_stats(all_in_flight))},
+                     {"sent_to_visible", to_json(latency_stats(all_sent_to_visible))},
                      {"node_to_visible", to_json(latency_stats(all_visible))},
                      {"node_to_event", to_json(latency_stats(all_event))},
                      {"start_lateness", to_json(latency_stats(all_late))},

@@ -152,8 +152,9 @@ class EventHub final : public EventPublisher {
   void dispatch(const std::vector<EventPtr>& batch);
   void refresh_access(const std::unordered_set<std::string>& users);
   void unsubscribe(std::uint64_t id);
-  // Adds a stream to `by_kind_` (streams_mutex_ held); its id is the newest, so every
-  // list stays in id order. `remove` takes it out of both.
+  // Adds a stream to streams_ and to the `by_kind_` lists of the kinds it wants
+  // (streams_mutex_ held); its id is the newest, so every list stays in id order.
+  // `remove` takes it out of both.
   void add(std::uint64_t id, Stream stream);
   void remove(std::uint64_t id);
   // Visibility answers already found for the event being dispatched, by node set.

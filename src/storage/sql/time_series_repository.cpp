@@ -120,9 +120,7 @@ Result<void> add_time_series_points(Connection& c, std::string_view node_id,
   // recompute per point had tripled the writer's cost per update).
   std::set<std::pair<std::string_view, std::int64_t>> recompute;
   std::set<std::pair<std::string_view, std::string_view>> types;
-  const RollupStatements& sql = rollup_statements(c.dialect());
-  const std::string& fold = sql.fold;
-  const std::string& adjust = sql.adjust;
+  const auto& [fold, adjust] = rollup_statements(c.dialect());
   // Only the last write of a second counts (its value and its source), so the points of
   // one call are first reduced to the last per param and second: a params report and its
   // tsdata message, or a node reporting several times a second, cost one write.
