@@ -2,7 +2,7 @@
 // checked with the cloud's rules and sent as sets (PUT /v1/user/nodes/params), values kept
 // live by the node's own reports from the event stream. A set to an offline node is
 // queued by the server (offline desired state) and shown as queued until a report.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 import { api } from '../api';
 import { onEvent, onResync } from '../events';
@@ -72,7 +72,32 @@ export function NodePage({ nodeId }: { nodeId: string }) {
     };
   }, [nodeId]);
 
+  // One set of a param in flight at a time, the newest value asked for next: sets sent
+  // together travel on separate connections and the server may hand them to the node in
+  // any order (five arrow keys on the hue circle once reached the lamp as 1, 2, 3, 5, 4).
+  const sending = useRef(new Map<string, { latest: unknown; waiting: boolean }>());
   const set = async (device: string, param: string, value: unknown) => {
+    const key = `${device}.${param}`;
+    const busy = sending.current.get(key);
+    if (busy) {
+      busy.latest = value;
+      busy.waiting = true;
+      return;
+    }
+    const slot = { latest: value, waiting: false };
+    sending.current.set(key, slot);
+    try {
+      await send(device, param, value);
+      while (slot.waiting) {
+        slot.waiting = false;
+        await send(device, param, slot.latest);
+      }
+    } finally {
+      sending.current.delete(key);
+    }
+  };
+
+  const send = async (device: string, param: string, value: unknown) => {
     setError('');
     try {
       const answer = await api('PUT', '/v1/user/nodes/params', [
