@@ -1,6 +1,7 @@
 // The live event stream (docs/api.md "Live events"): one WebSocket to /v1/user/events,
 // logged in with the first message as a browser must, resumed after a drop with the last
-// event id. A `resync` (events missed) asks the pages to read the state over REST again.
+// event id. A `resync` (events missed), or a fresh stream becoming ready, asks the pages to
+// read the state over REST again.
 
 import { useEffect } from 'preact/hooks';
 
@@ -34,6 +35,9 @@ function connect(): void {
   if (stopped || !s) return;
   const ws = new WebSocket(url());
   socket = ws;
+  // A stream that does not resume one has no events from before it: the pages read their
+  // state over REST meanwhile, so what changed between that read and `ready` is read again.
+  const fresh = lastEventId === null;
   ws.onopen = () => {
     const hello: Record<string, unknown> = { access_token: s.accessToken };
     if (lastEventId !== null) hello.last_event_id = lastEventId;
@@ -49,6 +53,7 @@ function connect(): void {
     if (e.type === 'ready') {
       retryMs = 500;
       if (typeof e.last_event_id === 'number') lastEventId = e.last_event_id;
+      if (fresh) resyncListeners.forEach((l) => l());
       return;
     }
     if (e.type === 'resync') {

@@ -27,13 +27,17 @@ export function NodePage({ nodeId }: { nodeId: string }) {
   const [devices, setDevices] = useState<DeviceSpec[] | null>(null);
   const [name, setName] = useState(nodeId);
   const [values, setValues] = useState<Values>({});
-  const [online, setOnline] = useState(false);
+  // null until the status is known: the page does not say "Offline" before it has asked.
+  const [online, setOnline] = useState<boolean | null>(null);
+  // Connectivity events seen; a status fetched while one arrived is older than it.
+  const presenceSeen = useRef(0);
   const [primary, setPrimary] = useState<boolean | null>(null);
   const [queued, setQueued] = useState<Record<string, unknown>>({});
   const [error, setError] = useState('');
 
   const q = `node_id=${encodeURIComponent(nodeId)}`;
   const load = async () => {
+    const presenceBefore = presenceSeen.current;
     try {
       const [config, params, status, details] = await Promise.all([
         api('GET', `/v1/user/nodes/config?${q}`),
@@ -45,7 +49,7 @@ export function NodePage({ nodeId }: { nodeId: string }) {
       setDevices(devicesOf(config));
       setName(config?.info?.name || nodeId);
       setValues(params ?? {});
-      setOnline(!!status?.connectivity?.connected);
+      if (presenceSeen.current === presenceBefore) setOnline(!!status?.connectivity?.connected);
       setError('');
     } catch (e) {
       setError((e as Error).message);
@@ -61,6 +65,7 @@ export function NodePage({ nodeId }: { nodeId: string }) {
         setValues((v) => merge(v, e.data?.payload));
         setQueued({});
       } else if (e.type === 'connectivity') {
+        presenceSeen.current += 1;
         setOnline(!!e.data?.connected);
       } else if (e.type === 'config') {
         setDevices(devicesOf(e.data?.config));
@@ -116,7 +121,11 @@ export function NodePage({ nodeId }: { nodeId: string }) {
       <h1 id="node-title">{name}</h1>
       <p class="muted">
         <span class="mono">{nodeId}</span> ·{' '}
-        <span class={online ? 'badge on' : 'badge off'}>{online ? 'Online' : 'Offline'}</span>
+        {online === null ? (
+          <span class="badge">…</span>
+        ) : (
+          <span class={online ? 'badge on' : 'badge off'}>{online ? 'Online' : 'Offline'}</span>
+        )}
       </p>
       <Alert message={error} />
       {devices === null && !error && <p>Loading…</p>}
