@@ -543,11 +543,14 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
     if (auto r = w.put_params_many(writes); !r)
       return r;
     points_stored = 0;
-    for (const auto& [node_id, node_points] : points) {
-      if (auto r = w.add_points(node_id, node_points); !r)
-        return r;
-      points_stored += node_points.size();
+    std::vector<storage::NodePoints> node_points;
+    node_points.reserve(points.size());
+    for (const auto& [node_id, these] : points) {
+      node_points.push_back({node_id, these});
+      points_stored += these.size();
     }
+    if (auto r = w.add_points(node_points); !r)
+      return r;
     // Desired state waiting for nodes that have shown they are subscribed: only the
     // sets of users who still have access are delivered (issue 13: queued work
     // re-checks its requester when it is delivered).

@@ -177,10 +177,11 @@ class NodeWriter {
   /// The node's `time_series` params as indexed from its config (`NodeInfoIndex`),
   /// "{}" when none or the node is unknown.
   virtual Result<std::string> time_series_params(std::string_view node_id) = 0;
-  /// Stores time-series points of the node: a point replaces a stored one of the same
-  /// param and second (the later write wins), and the quarter-hour rollups of the
-  /// numeric points' buckets are recomputed (docs/adr/0011).
-  virtual Result<void> add_points(std::string_view node_id, std::span<const TsPoint> points) = 0;
+  /// Stores the time-series points of each node of `nodes`: a point replaces a stored
+  /// one of the same node, param and second (the later write wins), and the quarter-hour
+  /// rollups of the numeric points' buckets follow (docs/adr/0011). The SQL repository
+  /// writes the points of all nodes in a few multi-row statements (issue 24).
+  virtual Result<void> add_points(std::span<const NodePoints> nodes) = 0;
   /// Stores an alert (its JSON object text, received at `ms`); returns its id, which
   /// grows with every alert.
   virtual Result<std::int64_t> add_alert(std::string_view node_id, std::string_view payload,

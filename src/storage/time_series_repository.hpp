@@ -37,6 +37,13 @@ struct TsPoint {
   }
 };
 
+/// One node's points to store (`NodeWriter::add_points`): views into the caller's data,
+/// valid for the call.
+struct NodePoints {
+  std::string_view node_id;
+  std::span<const TsPoint> points;
+};
+
 /// The quarter-hour rollup of one numeric param (UTC-aligned `bucket`).
 struct TsRollup {
   std::int64_t bucket = 0;

@@ -144,8 +144,8 @@ class Writer final : public NodeWriter {
       return fail(text.error());
     return text->value_or("{}");
   }
-  Result<void> add_points(std::string_view node_id, std::span<const TsPoint> points) override {
-    return add_time_series_points(c_, node_id, points);
+  Result<void> add_points(std::span<const NodePoints> nodes) override {
+    return add_time_series_points(c_, nodes);
   }
   Result<bool> set_connectivity(std::string_view node_id, bool connected,
                                 std::int64_t ms) override {

@@ -1,6 +1,7 @@
 #include "storage/sql/time_series_repository.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <map>
 #include <optional>
 #include <set>
@@ -44,38 +45,109 @@ Result<void> each_row(Connection& c, const std::string& sql, const TsRange& r, R
 
 namespace {
 
-// The rollup fold (a new point) and in-place adjust (a replaced number) statements. The
-// same statements on both engines; only the two-argument minimum and maximum are spelled
-// differently (PostgreSQL has no scalar min/max). The target row is named `ts_rollups.`
-// in the upsert, as PostgreSQL requires and SQLite accepts. Built once per engine.
-struct RollupStatements {
-  std::string fold;
+// Multi-row statements: `<head> VALUES (?1, …, ?k), (?k+1, …), … <tail>` for 1, 2, 4, …,
+// 64 rows, built once per engine. A call writes its rows in chunks of these sizes, so a
+// connection caches at most seven texts per statement (Connection::prepare), and one
+// chunk binds at most 64 × 12 values (SQLite allows 32 766, PostgreSQL 65 535).
+constexpr std::size_t kMaxRowsPerStatement = 64;
+
+class MultiRow {
+ public:
+  MultiRow(std::string_view head, int columns, std::string_view tail) : columns_(columns) {
+    for (std::size_t rows = 1; rows <= kMaxRowsPerStatement; rows *= 2) {
+      std::string sql(head);
+      sql += " VALUES ";
+      int index = 0;
+      for (std::size_t r = 0; r < rows; ++r) {
+        sql += r == 0 ? "(" : ", (";
+        for (int col = 0; col < columns; ++col) {
+          sql += col == 0 ? "?" : ", ?";
+          sql += std::to_string(++index);
+        }
+        sql += ')';
+      }
+      sql += ' ';
+      sql += tail;
+      texts_.push_back(std::move(sql));
+    }
+  }
+
+  // Runs the statement over `rows` in chunks: `bind(statement, first, row)` binds one
+  // row's columns from index `first`; `each(statement)` sees every result row.
+  template <class Row, class Bind, class Each>
+  Result<void> run(Connection& c, std::span<const Row> rows, Bind&& bind, Each&& each) const {
+    while (!rows.empty()) {
+      const std::size_t n = std::bit_floor(std::min(rows.size(), kMaxRowsPerStatement));
+      auto s = c.prepare(texts_[static_cast<std::size_t>(std::countr_zero(n))]);
+      if (!s)
+        return fail(s.error());
+      for (std::size_t i = 0; i < n; ++i)
+        bind(*s, static_cast<int>(i) * columns_ + 1, rows[i]);
+      while (true) {
+        auto more = s->step();
+        if (!more)
+          return fail(more.error());
+        if (!*more)
+          break;
+        each(static_cast<const Statement&>(*s));
+      }
+      rows = rows.subspan(n);
+    }
+    return {};
+  }
+
+ private:
+  int columns_;
+  std::vector<std::string> texts_;
+};
+
+// The statements of a write, one set per engine: only the two-argument minimum and
+// maximum are spelled differently (PostgreSQL has no scalar min/max). The target row is
+// named `ts_rollups.` in the upsert, as PostgreSQL requires and SQLite accepts.
+struct WriteStatements {
+  // New points (?1 node, ?2 param, ?3 ts, ?4 type, ?5 num, ?6 txt, ?7 source); the rows
+  // that were inserted come back. DO NOTHING, not a check first: another instance
+  // (cluster mode) may write the same second meanwhile, and then this is a replacement.
+  MultiRow insert_points;
+  // Folds of new numeric points, summed per bucket (?1 node, ?2 param, ?3 type,
+  // ?4 bucket, ?5 count, ?6 sum, ?7 min, ?8 max, ?9 first_ts, ?10 first_value,
+  // ?11 last_ts, ?12 last_value); one row per bucket, as PostgreSQL's upsert requires.
+  MultiRow fold;
+  // The data types seen (?1 node, ?2 param, ?3 type).
+  MultiRow insert_types;
+  // A number replaced by another of the same type, neither the bucket's minimum nor its
+  // maximum: ?1 node, ?2 param, ?3 bucket, ?4 type, ?5 new, ?6 old value, ?7 ts.
   std::string adjust;
 };
 
-RollupStatements make_rollup_statements(const std::string& least, const std::string& greatest) {
+WriteStatements make_write_statements(const std::string& least, const std::string& greatest) {
   return {
-      "INSERT INTO ts_rollups(node_id, param_name, data_type, bucket, count, sum, min, max, "
-      "first_ts, first_value, last_ts, last_value) "
-      "VALUES(?1, ?2, ?3, ?4, 1, ?5, ?5, ?5, ?6, ?5, ?6, ?5) "
-      "ON CONFLICT(node_id, param_name, bucket, data_type) DO UPDATE SET "
-      "count = ts_rollups.count + 1, sum = ts_rollups.sum + excluded.sum, "
-      "min = " +
-          least +
-          "(ts_rollups.min, excluded.min), "
-          "max = " +
-          greatest +
-          "(ts_rollups.max, excluded.max), "
-          "first_ts = " +
-          least +
-          "(ts_rollups.first_ts, excluded.first_ts), "
-          "first_value = CASE WHEN excluded.first_ts < ts_rollups.first_ts "
-          "THEN excluded.first_value ELSE ts_rollups.first_value END, "
-          "last_ts = " +
-          greatest +
-          "(ts_rollups.last_ts, excluded.last_ts), "
-          "last_value = CASE WHEN excluded.last_ts > ts_rollups.last_ts "
-          "THEN excluded.last_value ELSE ts_rollups.last_value END",
+      MultiRow("INSERT INTO ts_points(node_id, param_name, ts, data_type, num, txt, source)", 7,
+               "ON CONFLICT(node_id, param_name, ts) DO NOTHING RETURNING node_id, param_name, "
+               "ts"),
+      MultiRow("INSERT INTO ts_rollups(node_id, param_name, data_type, bucket, count, sum, min, "
+               "max, first_ts, first_value, last_ts, last_value)",
+               12,
+               "ON CONFLICT(node_id, param_name, bucket, data_type) DO UPDATE SET "
+               "count = ts_rollups.count + excluded.count, sum = ts_rollups.sum + excluded.sum, "
+               "min = " +
+                   least +
+                   "(ts_rollups.min, excluded.min), "
+                   "max = " +
+                   greatest +
+                   "(ts_rollups.max, excluded.max), "
+                   "first_ts = " +
+                   least +
+                   "(ts_rollups.first_ts, excluded.first_ts), "
+                   "first_value = CASE WHEN excluded.first_ts < ts_rollups.first_ts "
+                   "THEN excluded.first_value ELSE ts_rollups.first_value END, "
+                   "last_ts = " +
+                   greatest +
+                   "(ts_rollups.last_ts, excluded.last_ts), "
+                   "last_value = CASE WHEN excluded.last_ts > ts_rollups.last_ts "
+                   "THEN excluded.last_value ELSE ts_rollups.last_value END"),
+      MultiRow("INSERT INTO ts_param_types(node_id, param_name, data_type)", 3,
+               "ON CONFLICT DO NOTHING"),
       "UPDATE ts_rollups SET sum = sum + ?5 - ?6, min = " + least + "(min, ?5), max = " + greatest +
           "(max, ?5), "
           "first_value = CASE WHEN first_ts = ?7 THEN ?5 ELSE first_value END, "
@@ -84,126 +156,212 @@ RollupStatements make_rollup_statements(const std::string& least, const std::str
           "min < ?6 AND max > ?6"};
 }
 
-const RollupStatements& rollup_statements(Dialect dialect) {
-  static const RollupStatements sqlite = make_rollup_statements("min", "max");
-  static const RollupStatements postgres = make_rollup_statements("LEAST", "GREATEST");
+const WriteStatements& write_statements(Dialect dialect) {
+  static const WriteStatements sqlite = make_write_statements("min", "max");
+  static const WriteStatements postgres = make_write_statements("LEAST", "GREATEST");
   return dialect == Dialect::postgres ? postgres : sqlite;
 }
 
-// Runs `sql` with a point bound as ?1 node, ?2 param, ?3 ts, ?4 type, ?5 num, ?6 txt,
-// ?7 source (num or txt NULL by the point's kind).
-Result<void> run_with_point(Connection& c, const char* sql, std::string_view node_id,
-                            const TsPoint& p) {
-  auto s = c.prepare(sql);
-  if (!s)
-    return fail(s.error());
-  s->bind(1, node_id).bind(2, p.param_name).bind(3, p.ts).bind(4, p.data_type);
-  if (p.numeric()) {
-    s->bind(5, p.number).bind_null(6);
-  } else {
-    s->bind_null(5).bind(6, p.text);
+// A point's identity: node, param, second.
+using PointKey = std::tuple<std::string_view, std::string_view, std::int64_t>;
+
+struct PointRow {
+  PointKey key;
+  const TsPoint* point;
+  bool inserted = false;
+};
+
+// The fold of a bucket's new numeric points, as one more row of its rollup would be.
+struct BucketFold {
+  std::int64_t count = 0;
+  double sum = 0, min = 0, max = 0;
+  std::int64_t first_ts = 0;
+  double first_value = 0;
+  std::int64_t last_ts = 0;
+  double last_value = 0;
+
+  void add(std::int64_t ts, double v) {
+    if (count == 0 || v < min)
+      min = v;
+    if (count == 0 || v > max)
+      max = v;
+    if (count == 0 || ts < first_ts) {
+      first_ts = ts;
+      first_value = v;
+    }
+    if (count == 0 || ts > last_ts) {
+      last_ts = ts;
+      last_value = v;
+    }
+    sum += v;
+    ++count;
   }
-  s->bind(7, p.source);
-  return s->run();
+};
+
+// Node, param, type, bucket.
+using BucketKey = std::tuple<std::string_view, std::string_view, std::string_view, std::int64_t>;
+using TypeKey = std::tuple<std::string_view, std::string_view, std::string_view>;
+// Node, param, bucket: a rollup to recompute (of every data type).
+using ParamBucket = std::tuple<std::string_view, std::string_view, std::int64_t>;
+
+// A point stored before this write, replaced by `p`: the later write wins, its value and
+// its source. Adjusts the bucket's rollup in place when it can, else names the bucket in
+// `recompute`.
+Result<void> replace_point(Connection& c, const std::string& adjust, std::string_view node_id,
+                           const TsPoint& p, std::set<ParamBucket>& recompute) {
+  struct Stored {
+    std::string data_type;
+    std::optional<double> number;
+    std::string text;
+  };
+  auto before = c.query_one(
+      "SELECT data_type, num, txt FROM ts_points WHERE node_id = ?1 AND param_name = ?2 AND "
+      "ts = ?3",
+      {"point"},
+      [](const Statement& row) {
+        return Stored{row.text(0), row.is_null(1) ? std::nullopt : std::optional(row.real(1)),
+                      row.is_null(2) ? std::string() : row.text(2)};
+      },
+      node_id, p.param_name, p.ts);
+  if (!before)
+    return fail(before.error());
+  const bool same_type = before->data_type == p.data_type;
+  if (same_type && (p.numeric() ? before->number == p.number : before->text == p.text)) {
+    return c.execute(
+        "UPDATE ts_points SET source = ?4 WHERE node_id = ?1 AND param_name = ?2 AND "
+        "ts = ?3 AND source <> ?4",
+        node_id, p.param_name, p.ts, p.source);
+  }
+  auto update = c.prepare(
+      "UPDATE ts_points SET data_type = ?4, num = ?5, txt = ?6, source = ?7 WHERE node_id = ?1 "
+      "AND param_name = ?2 AND ts = ?3");
+  if (!update)
+    return fail(update.error());
+  update->bind_all(node_id, std::string_view(p.param_name), p.ts, std::string_view(p.data_type));
+  if (p.numeric()) {
+    update->bind(5, p.number).bind_null(6);
+  } else {
+    update->bind_null(5).bind(6, p.text);
+  }
+  update->bind(7, p.source);
+  if (auto r = update->run(); !r)
+    return r;
+  // A number replaced by another of the same type, neither the bucket's minimum nor its
+  // maximum: the rollup is adjusted in place. Anything else is recomputed.
+  if (same_type && p.numeric() && before->number) {
+    if (auto r = c.execute(adjust, node_id, p.param_name, bucket_of(p.ts), p.data_type, p.number,
+                           *before->number, p.ts);
+        !r)
+      return r;
+    if (c.changes() > 0)
+      return {};
+  }
+  recompute.emplace(node_id, p.param_name, bucket_of(p.ts));
+  return {};
 }
 
 }  // namespace
 
-Result<void> add_time_series_points(Connection& c, std::string_view node_id,
-                                    std::span<const TsPoint> points) {
+Result<void> add_time_series_points(Connection& c, std::span<const NodePoints> nodes) {
   // Buckets whose rollup must be recomputed from their points: those where a point's
   // value was replaced and it was the bucket's minimum or maximum (which cannot be taken
-  // back), or its type changed. A new point is folded into its bucket's rollup, another
-  // replaced value adjusts it in place, and a point written again with the same value (a
-  // params report and the tsdata message for the same second) leaves it alone: a
-  // recompute reads every point of the quarter hour, up to 900 per param (issue 24: a
+  // back), or its type changed. New points are folded into their buckets' rollups,
+  // another replaced value adjusts it in place, and a point written again with the same
+  // value (a params report and the tsdata message for the same second) leaves it alone:
+  // a recompute reads every point of the quarter hour, up to 900 per param (issue 24: a
   // recompute per point had tripled the writer's cost per update).
-  std::set<std::pair<std::string_view, std::int64_t>> recompute;
-  std::set<std::pair<std::string_view, std::string_view>> types;
-  const auto& [fold, adjust] = rollup_statements(c.dialect());
-  // Only the last write of a second counts (its value and its source), so the points of
-  // one call are first reduced to the last per param and second: a params report and its
-  // tsdata message, or a node reporting several times a second, cost one write.
-  std::map<std::pair<std::string_view, std::int64_t>, const TsPoint*> last;
-  for (const auto& p : points) {
-    types.emplace(p.param_name, p.data_type);
-    last.insert_or_assign({p.param_name, p.ts}, &p);
+  const auto& statements = write_statements(c.dialect());
+  // Only the last write of a second counts (its value and its source), so the points are
+  // first reduced to the last per node, param and second: a params report and its tsdata
+  // message, or a node reporting several times a second, cost one write.
+  std::map<PointKey, const TsPoint*> last;
+  std::set<TypeKey> types;
+  for (const auto& node : nodes) {
+    for (const auto& p : node.points) {
+      last.insert_or_assign(PointKey{node.node_id, p.param_name, p.ts}, &p);
+      types.emplace(node.node_id, p.param_name, p.data_type);
+    }
   }
-  for (const auto& [key, point] : last) {
-    const TsPoint& p = *point;
-    // DO NOTHING, not a check first: another instance (cluster mode) may write the same
-    // second meanwhile, and then this is the replacement below.
-    if (auto r = run_with_point(c,
-                                "INSERT INTO ts_points(node_id, param_name, ts, data_type, num, "
-                                "txt, source) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-                                "ON CONFLICT(node_id, param_name, ts) DO NOTHING",
-                                node_id, p);
-        !r)
-      return r;
-    if (c.changes() > 0) {
-      if (!p.numeric())
-        continue;
-      if (auto r =
-              c.execute(fold, node_id, p.param_name, p.data_type, bucket_of(p.ts), p.number, p.ts);
-          !r)
-        return r;
+  if (last.empty())
+    return {};
+  std::vector<PointRow> rows;
+  rows.reserve(last.size());
+  for (const auto& [key, point] : last)
+    rows.push_back({key, point});
+
+  // The new points go in (in key order, so `rows` can be searched for those inserted).
+  auto inserted = statements.insert_points.run(
+      c, std::span<const PointRow>(rows),
+      [](Statement& s, int i, const PointRow& row) {
+        const TsPoint& p = *row.point;
+        s.bind(i, std::get<0>(row.key)).bind(i + 1, std::get<1>(row.key)).bind(i + 2, p.ts);
+        s.bind(i + 3, p.data_type);
+        if (p.numeric()) {
+          s.bind(i + 4, p.number).bind_null(i + 5);
+        } else {
+          s.bind_null(i + 4).bind(i + 5, p.text);
+        }
+        s.bind(i + 6, p.source);
+      },
+      [&rows](const Statement& s) {
+        const std::string node_id = s.text(0);
+        const std::string param = s.text(1);
+        const PointKey key{node_id, param, s.integer(2)};
+        const auto at =
+            std::lower_bound(rows.begin(), rows.end(), key,
+                             [](const PointRow& r, const PointKey& k) { return r.key < k; });
+        if (at != rows.end() && at->key == key)
+          at->inserted = true;
+      });
+  if (!inserted)
+    return inserted;
+
+  // Their folds, one row per bucket.
+  std::map<BucketKey, BucketFold> folds;
+  for (const auto& row : rows) {
+    const TsPoint& p = *row.point;
+    if (row.inserted && p.numeric())
+      folds[BucketKey{std::get<0>(row.key), p.param_name, p.data_type, bucket_of(p.ts)}].add(
+          p.ts, p.number);
+  }
+  const std::vector<std::pair<BucketKey, BucketFold>> fold_rows(folds.begin(), folds.end());
+  if (auto r = statements.fold.run(
+          c, std::span<const std::pair<BucketKey, BucketFold>>(fold_rows),
+          [](Statement& s, int i, const std::pair<BucketKey, BucketFold>& row) {
+            const auto& [node_id, param, type, bucket] = row.first;
+            const BucketFold& f = row.second;
+            s.bind(i, node_id).bind(i + 1, param).bind(i + 2, type).bind(i + 3, bucket);
+            s.bind(i + 4, f.count).bind(i + 5, f.sum).bind(i + 6, f.min).bind(i + 7, f.max);
+            s.bind(i + 8, f.first_ts).bind(i + 9, f.first_value);
+            s.bind(i + 10, f.last_ts).bind(i + 11, f.last_value);
+          },
+          [](const Statement&) {});
+      !r)
+    return r;
+
+  // The seconds that were stored before: replacements, one by one (rare: a params report
+  // and the tsdata message of the same second, or a node reporting a second twice).
+  std::set<ParamBucket> recompute;
+  for (const auto& row : rows) {
+    if (row.inserted)
       continue;
-    }
-    // The second was stored: the later write wins, its value and its source.
-    struct Stored {
-      std::string data_type;
-      std::optional<double> number;
-      std::string text;
-    };
-    auto before = c.query_one(
-        "SELECT data_type, num, txt FROM ts_points WHERE node_id = ?1 AND param_name = ?2 AND "
-        "ts = ?3",
-        {"point"},
-        [](const Statement& row) {
-          return Stored{row.text(0), row.is_null(1) ? std::nullopt : std::optional(row.real(1)),
-                        row.is_null(2) ? std::string() : row.text(2)};
-        },
-        node_id, p.param_name, p.ts);
-    if (!before)
-      return fail(before.error());
-    const bool same_type = before->data_type == p.data_type;
-    if (same_type && (p.numeric() ? before->number == p.number : before->text == p.text)) {
-      if (auto r = c.execute(
-              "UPDATE ts_points SET source = ?4 WHERE node_id = ?1 AND param_name = ?2 AND "
-              "ts = ?3 AND source <> ?4",
-              node_id, p.param_name, p.ts, p.source);
-          !r)
-        return r;
-      continue;
-    }
-    if (auto r = run_with_point(c,
-                                "UPDATE ts_points SET data_type = ?4, num = ?5, txt = ?6, "
-                                "source = ?7 WHERE node_id = ?1 AND param_name = ?2 AND ts = ?3",
-                                node_id, p);
-        !r)
-      return r;
-    // A number replaced by another of the same type, neither the bucket's minimum nor
-    // its maximum: the rollup is adjusted in place. Anything else is recomputed.
-    if (same_type && p.numeric() && before->number) {
-      if (auto r = c.execute(adjust, node_id, p.param_name, bucket_of(p.ts), p.data_type, p.number,
-                             *before->number, p.ts);
-          !r)
-        return r;
-      if (c.changes() > 0)
-        continue;
-    }
-    recompute.emplace(p.param_name, bucket_of(p.ts));
-  }
-  for (const auto& [param, type] : types) {
-    if (auto r = c.execute(
-            "INSERT INTO ts_param_types(node_id, param_name, data_type) VALUES(?1, ?2, ?3) "
-            "ON CONFLICT DO NOTHING",
-            node_id, param, type);
+    if (auto r = replace_point(c, statements.adjust, std::get<0>(row.key), *row.point, recompute);
         !r)
       return r;
   }
+
+  const std::vector<TypeKey> type_rows(types.begin(), types.end());
+  if (auto r = statements.insert_types.run(
+          c, std::span<const TypeKey>(type_rows),
+          [](Statement& s, int i, const TypeKey& t) {
+            s.bind(i, std::get<0>(t)).bind(i + 1, std::get<1>(t)).bind(i + 2, std::get<2>(t));
+          },
+          [](const Statement&) {});
+      !r)
+    return r;
+
   // The buckets that could not be kept incrementally, recomputed from their points.
-  for (const auto& [param, bucket] : recompute) {
+  for (const auto& [node_id, param, bucket] : recompute) {
     if (auto r = c.execute(
             "DELETE FROM ts_rollups WHERE node_id = ?1 AND param_name = ?2 AND bucket = ?3",
             node_id, param, bucket);
@@ -347,7 +505,8 @@ Result<std::int64_t> SqlTimeSeriesRepository::prune(std::int64_t before, std::si
 Result<void> SqlTimeSeriesRepository::add_points(std::string_view node_id,
                                                  std::span<const TsPoint> points) {
   return db_->with([&](Connection& c) {
-    return c.transaction([&] { return add_time_series_points(c, node_id, points); });
+    const NodePoints one{node_id, points};
+    return c.transaction([&] { return add_time_series_points(c, std::span(&one, 1)); });
   });
 }
 

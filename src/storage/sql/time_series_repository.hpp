@@ -12,12 +12,14 @@ namespace stratus::storage::sql {
 
 class Connection;
 
-/// Inside a transaction on `c`: upserts `points` of `node_id` (same param and second:
-/// the later write wins), records their data types and recomputes the quarter-hour
-/// rollups of every bucket they touch from the stored points. Errors: as
+/// Inside a transaction on `c`: upserts the points of every node of `nodes` (same node,
+/// param and second: the later write wins), records their data types and keeps the
+/// quarter-hour rollups of every bucket they touch: new points are folded in, a replaced
+/// number adjusts its rollup in place, and a bucket whose minimum or maximum was
+/// replaced is recomputed from its points. New points, their folds and their data types
+/// are written with multi-row statements of up to 64 rows. Errors: as
 /// `Connection::execute`.
-Result<void> add_time_series_points(Connection& c, std::string_view node_id,
-                                    std::span<const TsPoint> points);
+Result<void> add_time_series_points(Connection& c, std::span<const NodePoints> nodes);
 
 /// Inside a transaction on `c`: removes every point, rollup and data-type record of the
 /// node (rainmaker-cloud.md §4.3: a node that loses all mappings loses its data).

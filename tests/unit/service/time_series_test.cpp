@@ -291,6 +291,68 @@ TEST_F(TimeSeriesTest, RollupsFoldNewPointsAndRecomputeReplacedOnes) {
   EXPECT_EQ(stored->front().source, "tsdata");
 }
 
+// The ingest writer's batch: the points of many nodes in one call, in multi-row chunks
+// (64, 32, … rows), new and replaced points mixed. Every rollup must equal the one
+// computed from the stored points, and each point and data type be stored once.
+TEST_F(TimeSeriesTest, ABatchOfManyNodesKeepsEveryRollupEqualToItsPoints) {
+  const std::int64_t b = kJan10;
+  const std::vector<std::string> ids{"n1", "n2", "n3"};
+  // Round 1: 101 points per node over two buckets; round 2 replaces every seventh point
+  // (some by the same value, some by another, one by a string) and adds new ones, to a
+  // stored bucket (its rollup folds five points at once, a new minimum among them) and
+  // to a new one.
+  const auto round = [&](int which) {
+    std::vector<std::vector<storage::TsPoint>> per_node(ids.size());
+    for (std::size_t n = 0; n < ids.size(); ++n) {
+      for (int i = 0; i <= 100; ++i) {
+        const std::int64_t ts = b + 890 + i;  // crosses b + 900
+        double v = (i * 37 + static_cast<int>(n) * 11) % 23 - 5.5;
+        if (which == 2) {
+          if (i % 7 != 0)
+            continue;
+          v = i % 14 == 0 ? v : v * 3;  // half the same value, half replaced
+        }
+        per_node[n].push_back({"S.T", ts, "float", v, {}, which == 1 ? "tsdata" : "params"});
+      }
+      if (which == 2) {
+        for (int i = 1; i <= 5; ++i)  // new seconds folded into a stored rollup
+          per_node[n].push_back({"S.T", b + 990 + i, "float", -7.0 + i, {}, "params"});
+        per_node[n].push_back({"S.T", b + 2000, "float", 1.25, {}, "params"});  // new bucket
+        per_node[n].push_back({"S.T", b + 895, "string", 0, "off", "params"});  // type change
+      }
+    }
+    std::vector<storage::NodePoints> batch;
+    for (std::size_t n = 0; n < ids.size(); ++n)
+      batch.push_back({ids[n], per_node[n]});
+    ASSERT_TRUE(nodes_.write([&](storage::NodeWriter& w) { return w.add_points(batch); }));
+  };
+  round(1);
+  round(2);
+
+  const auto count = [&](std::string_view sql) {
+    auto n = db_->with([&](storage::sql::Connection& c) { return c.query_int(sql); });
+    EXPECT_TRUE(n) << (n ? "" : n.error().message());
+    return n ? *n : -1;
+  };
+  EXPECT_EQ(count("SELECT count(*) FROM ts_points"), 3 * (101 + 5 + 1));
+  EXPECT_EQ(count("SELECT count(*) FROM ts_points WHERE source = 'params'"), 3 * (15 + 5 + 2));
+  EXPECT_EQ(count("SELECT count(*) FROM ts_param_types"), 3 * 2);
+  // Every stored rollup against its points: count, sum, min, max, first and last.
+  EXPECT_EQ(count("SELECT count(*) FROM ts_rollups"), 3 * 3);
+  EXPECT_EQ(count("SELECT count(*) FROM ts_rollups r WHERE NOT EXISTS (SELECT 1 FROM ("
+                  "SELECT count(*) AS n, sum(p.num) AS s, min(p.num) AS lo, max(p.num) AS hi, "
+                  "min(p.ts) AS t0, max(p.ts) AS t1 FROM ts_points p WHERE p.node_id = r.node_id "
+                  "AND p.param_name = r.param_name AND p.data_type = r.data_type AND "
+                  "p.ts >= r.bucket AND p.ts < r.bucket + 900) a WHERE a.n = r.count AND "
+                  "abs(a.s - r.sum) < 1e-9 AND a.lo = r.min AND a.hi = r.max AND "
+                  "a.t0 = r.first_ts AND a.t1 = r.last_ts) OR r.first_value <> (SELECT f.num "
+                  "FROM ts_points f WHERE f.node_id = r.node_id AND f.param_name = r.param_name "
+                  "AND f.ts = r.first_ts) OR r.last_value <> (SELECT l.num FROM ts_points l "
+                  "WHERE l.node_id = r.node_id AND l.param_name = r.param_name AND "
+                  "l.ts = r.last_ts)"),
+            0);
+}
+
 TEST_F(Aggregates, EachInterval) {
   EXPECT_EQ(values(ok(query(TsAggregate::count, TsInterval::minute, kJan10, kJan10 + 7200))),
             "1768003200=1 1768004400=1 1768007100=1");
