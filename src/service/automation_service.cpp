@@ -190,7 +190,7 @@ Result<void> AutomationService::start() {
         dropped_.inc();
         return true;
       }
-      queue_.push_back(Work{event, {}});
+      queue_.push_back(Work{event, {}, std::nullopt});
       ++enqueued_;
     }
     wake_.notify_one();
@@ -227,6 +227,23 @@ void AutomationService::enqueue(Work work) {
   wake_.notify_one();
 }
 
+void AutomationService::accepted(const storage::AutomationRecord& record) {
+  Work work{nullptr, record.automation_id, std::nullopt};
+  const bool params_trigger = record.event_type == "node_params";
+  if (params_trigger) {
+    if (auto node = nodes_.get_node(record.node_id); node)
+      work.node_params = node->params.value_or("{}");
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (params_trigger)
+      watched_nodes_.insert(record.node_id);  // the runner's load settles it
+    queue_.push_back(std::move(work));
+    ++enqueued_;
+  }
+  wake_.notify_one();
+}
+
 void AutomationService::run() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
@@ -245,7 +262,7 @@ void AutomationService::run() {
         } else if (!*r) {
           unload(w.reload_id);
         } else {
-          load(**r);
+          load(**r, w.node_params);
         }
       } else if (w.event && engine_.watches(w.event->node_id)) {
         handle_report(w);
@@ -276,7 +293,8 @@ void AutomationService::unload(const std::string& automation_id) {
   update_watched(node_id);
 }
 
-void AutomationService::load(const storage::AutomationRecord& r) {
+void AutomationService::load(const storage::AutomationRecord& r,
+                             const std::optional<std::string>& node_params) {
   unload(r.automation_id);
   if (r.event_type == "node_params") {
     auto conditions = parse_conditions(event_pairs(r));
@@ -286,8 +304,11 @@ void AutomationService::load(const storage::AutomationRecord& r) {
       return;
     }
     json::object params;
-    if (auto node = nodes_.get_node(r.node_id); node && node->params)
+    if (node_params) {
+      params = object_of(*node_params);
+    } else if (auto node = nodes_.get_node(r.node_id); node && node->params) {
       params = object_of(*node->params);
+    }
     engine_.put(ParamsTrigger{r.automation_id, r.node_id, std::move(*conditions),
                               r.event_operator == "or", r.retrigger, r.enabled},
                 params);
@@ -589,7 +610,7 @@ Result<std::string> AutomationService::create(const Principal& who,
     }
     return fail(stored.error());
   }
-  enqueue(Work{nullptr, r.automation_id});
+  accepted(r);
   if (options_.notices != nullptr)
     options_.notices->changed(Cached::automation, r.automation_id);
   return r.automation_id;
@@ -646,7 +667,7 @@ Result<void> AutomationService::update(const Principal& who, std::string_view au
     }
     return fail(stored.error());
   }
-  enqueue(Work{nullptr, record.automation_id});
+  accepted(record);
   if (options_.notices != nullptr)
     options_.notices->changed(Cached::automation, record.automation_id);
   return {};
@@ -658,14 +679,14 @@ Result<void> AutomationService::remove(const Principal& who, std::string_view au
     return fail(removed.error());
   if (!*removed)
     return fail(bad(code::not_found, "no such automation", errc::not_found));
-  enqueue(Work{nullptr, std::string(automation_id)});
+  enqueue(Work{nullptr, std::string(automation_id), std::nullopt});
   if (options_.notices != nullptr)
     options_.notices->changed(Cached::automation, automation_id);
   return {};
 }
 
 void AutomationService::reload(std::string_view automation_id) {
-  enqueue(Work{nullptr, std::string(automation_id)});
+  enqueue(Work{nullptr, std::string(automation_id), std::nullopt});
 }
 
 }  // namespace stratus::service

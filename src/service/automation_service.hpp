@@ -108,7 +108,10 @@ class AutomationService {
  private:
   struct Work {
     EventPtr event;         // a params event of a watched node …
-    std::string reload_id;  // … or: re-read this automation (created, changed, removed)
+    std::string reload_id;  // … or: re-read this automation (created, changed, removed),
+    // with its trigger node's params document as it was when the change was accepted
+    // (nullopt: read it when loading, as for a change another instance made).
+    std::optional<std::string> node_params;
   };
   struct Daylight {
     std::string automation_id;
@@ -121,8 +124,14 @@ class AutomationService {
   // Whether `user_id` has a relation to the node (direct or through a shared group).
   Result<bool> may_control(std::string_view user_id, std::string_view node_id);
   void enqueue(Work work);
+  // A change of `record` this instance accepted: its trigger node is watched from now
+  // on, and the reload queued ahead of that node's next report, with the node's params
+  // read now as the state a later report is compared with. So a report sent after the
+  // answer is judged by the new automation, as its caller expects.
+  void accepted(const storage::AutomationRecord& record);
   void run();
-  void load(const storage::AutomationRecord& record);
+  void load(const storage::AutomationRecord& record,
+            const std::optional<std::string>& node_params = std::nullopt);
   void unload(const std::string& automation_id);
   void update_watched(const std::string& node_id);
   void handle_report(const Work& work);

@@ -114,7 +114,7 @@ TEST_F(AutomationsSystemTest, ASwitchTurningOnSetsTheLight) {
 
   report(*sw, "auto-sw1", R"({"Light":{"Power":true}})");
   const auto set = next_set(*light, "auto-lt1");
-  ASSERT_TRUE(set.has_value()) << "the light got no set";
+  ASSERT_TRUE(set.has_value()) << "the light got no set\n" << stratusd_->output();
   EXPECT_EQ(json::parse(set->payload), json::parse(R"({"Light":{"Power":true,"Brightness":80}})"));
 
   // The firing is recorded; a GET by id answers both shapes the clients read.
