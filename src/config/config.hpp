@@ -142,7 +142,7 @@ struct ClaimingSection {
 struct NodesSection {
   std::size_t max_payload_bytes = 64 * 1024;  ///< larger node messages are dropped
   std::size_t ingest_queue_limit = 100000;    ///< reports waiting for the writer
-  std::size_t ingest_batch_max = 2000;        ///< reports per transaction
+  std::size_t ingest_batch_max = 5000;        ///< reports per transaction
   std::chrono::milliseconds ingest_flush_ms{
       5};  ///< under load, longest a report waits for its batch
   std::size_t ingest_interactive_batch_max = 200;  ///< bulk batch while a set's answer is due

@@ -30,7 +30,7 @@ class CommandService;
 /// Queue and batch limits (config section `nodes`).
 struct IngestOptions {
   std::size_t queue_limit = 100000;
-  std::size_t batch_max = 2000;
+  std::size_t batch_max = 5000;
   /// Under load (reports waiting when the last batch committed), the longest wait for a
   /// batch to fill: the writer waits as long as the last batch took to apply, at most this;
   /// an idle writer commits a report at once.
