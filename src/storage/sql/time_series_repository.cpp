@@ -171,32 +171,24 @@ struct PointRow {
   bool inserted = false;
 };
 
-// The fold of a bucket's new numeric points, as one more row of its rollup would be.
-struct BucketFold {
-  std::int64_t count = 0;
-  double sum = 0, min = 0, max = 0;
-  std::int64_t first_ts = 0;
-  double first_value = 0;
-  std::int64_t last_ts = 0;
-  double last_value = 0;
-
-  void add(std::int64_t ts, double v) {
-    if (count == 0 || v < min)
-      min = v;
-    if (count == 0 || v > max)
-      max = v;
-    if (count == 0 || ts < first_ts) {
-      first_ts = ts;
-      first_value = v;
-    }
-    if (count == 0 || ts > last_ts) {
-      last_ts = ts;
-      last_value = v;
-    }
-    sum += v;
-    ++count;
+// Folds a new numeric point into `f`, the sum of a bucket's new points (its `bucket`
+// unused), as one more row of its rollup would be.
+void fold_point(TsRollup& f, std::int64_t ts, double v) {
+  if (f.count == 0 || v < f.min)
+    f.min = v;
+  if (f.count == 0 || v > f.max)
+    f.max = v;
+  if (f.count == 0 || ts < f.first_ts) {
+    f.first_ts = ts;
+    f.first_value = v;
   }
-};
+  if (f.count == 0 || ts > f.last_ts) {
+    f.last_ts = ts;
+    f.last_value = v;
+  }
+  f.sum += v;
+  ++f.count;
+}
 
 // Node, param, type, bucket.
 using BucketKey = std::tuple<std::string_view, std::string_view, std::string_view, std::int64_t>;
@@ -317,19 +309,19 @@ Result<void> add_time_series_points(Connection& c, std::span<const NodePoints> n
     return inserted;
 
   // Their folds, one row per bucket.
-  std::map<BucketKey, BucketFold> folds;
+  std::map<BucketKey, TsRollup> folds;
   for (const auto& row : rows) {
     const TsPoint& p = *row.point;
     if (row.inserted && p.numeric())
-      folds[BucketKey{std::get<0>(row.key), p.param_name, p.data_type, bucket_of(p.ts)}].add(
-          p.ts, p.number);
+      fold_point(folds[BucketKey{std::get<0>(row.key), p.param_name, p.data_type, bucket_of(p.ts)}],
+                 p.ts, p.number);
   }
-  const std::vector<std::pair<BucketKey, BucketFold>> fold_rows(folds.begin(), folds.end());
+  const std::vector<std::pair<BucketKey, TsRollup>> fold_rows(folds.begin(), folds.end());
   if (auto r = statements.fold.run(
-          c, std::span<const std::pair<BucketKey, BucketFold>>(fold_rows),
-          [](Statement& s, int i, const std::pair<BucketKey, BucketFold>& row) {
+          c, std::span<const std::pair<BucketKey, TsRollup>>(fold_rows),
+          [](Statement& s, int i, const std::pair<BucketKey, TsRollup>& row) {
             const auto& [node_id, param, type, bucket] = row.first;
-            const BucketFold& f = row.second;
+            const TsRollup& f = row.second;
             s.bind(i, node_id).bind(i + 1, param).bind(i + 2, type).bind(i + 3, bucket);
             s.bind(i + 4, f.count).bind(i + 5, f.sum).bind(i + 6, f.min).bind(i + 7, f.max);
             s.bind(i + 8, f.first_ts).bind(i + 9, f.first_value);
