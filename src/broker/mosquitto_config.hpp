@@ -42,7 +42,9 @@ struct MosquittoSettings {
   bool wirepas_tls = true;  ///< the server certificate, no client certificate asked
   std::filesystem::path wirepas_credentials_file;
   /// Several stratusd share this broker (docs/adr/0021): the plugin copies node traffic
-  /// on `$` topics to `stratus-mirror/…` (`plugin_opt_cluster_mirror true`).
+  /// on `$` topics to `stratus-mirror/…` (`plugin_opt_cluster_mirror true`), or, for
+  /// instances that partition node traffic, sends each node's messages to one of them
+  /// in batches (docs/adr/0027).
   bool cluster_mirror = false;
   /// When set, the plugin hands node messages to stratusd over this Unix socket
   /// (`plugin_opt_ingest_socket`, docs/adr/0025) instead of leaving them to MQTT routing.

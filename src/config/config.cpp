@@ -363,6 +363,12 @@ const std::vector<Key>& keys() {
                          "instance. Needs database.url and broker.mode external."));
     t.push_back(string_key("cluster", "share_group", STRATUS_REF(cluster, share_group),
                            "Shared-subscription group of the instances ($share/<group>/...)."));
+    t.push_back(choice_key("cluster", "node_traffic", STRATUS_REF(cluster, node_traffic),
+                           {"shared", "partitioned"},
+                           "How node traffic reaches the instances: shared (a $share "
+                           "subscription, any MQTT 5 broker) or partitioned (the Stratus "
+                           "mosquitto plugin sends each node's messages to one instance, in "
+                           "order and batched). The same on every instance."));
     t.push_back(duration_key("cluster", "leader_check_ms", STRATUS_REF(cluster, leader_check_ms),
                              100, kMaxMs,
                              "How often an instance tries to take the leader lease (sweeps "

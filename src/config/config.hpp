@@ -101,6 +101,13 @@ struct ClusterSection {
   /// The shared-subscription group (`$share/<group>/…`) every instance joins; one MQTT
   /// topic level.
   std::string share_group = "stratus";
+  /// How node traffic reaches the instances (docs/adr/0027): "shared" — each instance
+  /// subscribes `$share/<share_group>/…` and the broker deals messages round robin (any
+  /// MQTT 5 broker; EMQX's `hash_clientid` strategy keeps a node's order); "partitioned" —
+  /// the Stratus mosquitto plugin (`plugin_opt_cluster_mirror true`) sends each node's
+  /// messages to one instance, in order, several per MQTT message. Every instance of a
+  /// cluster must use the same value.
+  std::string node_traffic = "shared";
   /// How often an instance tries to become the leader (which runs the sweeps), and how
   /// often the leader checks that it still holds the lease.
   std::chrono::milliseconds leader_check_ms{2000};

@@ -3,6 +3,7 @@
 #include "link/cluster_relay.hpp"
 #include "log/log.hpp"
 #include "proto/cmd_resp.hpp"
+#include "proto/ingest_handoff.hpp"
 #include "proto/payloads.hpp"
 #include "proto/topics.hpp"
 #include "service/ota_service.hpp"
@@ -40,9 +41,12 @@ NodeLink::NodeLink(mqtt::Client& client, service::NodeIngest& ingest, const Cloc
                                    {{"reason", kDropNames[i]}});
   }
   relay_ = std::move(cluster.relay);
+  batch_topic_ = std::move(cluster.batch_topic);
   client_.on_message([this](const mqtt::Message& m) { on_message(m); });
   if (node_traffic_by_handoff) {
     // Node messages and subscription events come through the handoff.
+  } else if (!batch_topic_.empty()) {
+    client_.subscribe(batch_topic_, 1);  // this instance's share, from the plugin
   } else if (cluster.share_group.empty()) {
     client_.subscribe(std::string(proto::kNodeTopicFilter), 1);
     client_.subscribe(std::string(proto::kBasicIngestTopicFilter), 1);
@@ -69,7 +73,31 @@ void NodeLink::accept(Kind kind, service::NodeEvent event) {
   accepted_[kind]->inc();
 }
 
+void NodeLink::on_batch(const mqtt::Message& batch) {
+  std::string_view rest = batch.payload;
+  while (!rest.empty()) {
+    const auto frame = proto::next_handoff_frame(rest);
+    if (frame.status != proto::HandoffDecode::Status::frame ||
+        frame.frame.kind != proto::HandoffKind::message) {
+      const char* why =
+          frame.status == proto::HandoffDecode::Status::need_more
+              ? "truncated frame"
+              : (frame.status == proto::HandoffDecode::Status::malformed ? frame.error
+                                                                         : "not a message frame");
+      return drop(malformed, batch.topic, why);
+    }
+    const auto message = proto::parse_handoff_message(frame.frame.body);
+    if (!message)
+      return drop(malformed, batch.topic, "message frame shorter than its fields");
+    on_message(mqtt::Message{std::string(message->topic), std::string(message->payload), batch.qos,
+                             false});
+    rest.remove_prefix(frame.frame.size);
+  }
+}
+
 void NodeLink::on_message(const mqtt::Message& m) {
+  if (!batch_topic_.empty() && m.topic == batch_topic_)
+    return on_batch(m);  // before the size check: a batch holds many messages
   const auto now_ms = unix_ms(clock_.now());
   if (m.payload.size() > max_payload_bytes_) {
     drop(oversize, m.topic, std::to_string(m.payload.size()) + " bytes");

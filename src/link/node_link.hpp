@@ -76,6 +76,13 @@ struct NodeLinkCluster {
   /// shared: every instance applies them, and the second application changes nothing
   /// (the stored state carries the event's timestamp).
   std::string share_group;
+  /// When not empty, node traffic is partitioned instead (`cluster.node_traffic =
+  /// partitioned`, docs/adr/0027): the link subscribes this topic alone,
+  /// `proto::cluster_batch_topic(<the backend client id>)`, and the Stratus plugin sends
+  /// on it, to this connection only, the messages of the nodes it assigned to this
+  /// instance, in the nodes' order, as ingest-handoff `message` frames; each frame is
+  /// handled as the message it carries. `share_group` is then unused.
+  std::string batch_topic;
   /// Messages on `$stratus/cluster/…` (the relay between instances) go here.
   std::function<void(const mqtt::Message&)> relay;
 };
@@ -95,7 +102,9 @@ class NodeLink {
            service::OtaService* ota_service = nullptr, NodeLinkCluster cluster = {},
            bool node_traffic_by_handoff = false);
 
-  /// Handles one message: the backend client's, or the ingest handoff's. Thread-safe
+  /// Handles one message: the backend client's, or the ingest handoff's; a batch (on
+  /// `NodeLinkCluster::batch_topic`) is handled frame by frame, and a frame that does not
+  /// decode ends the batch, counted `malformed` (the frames before it stand). Thread-safe
   /// (it parses and queues; the ingest queue and the OTA service are thread-safe), so the
   /// two sources may call it at once.
   void on_message(const mqtt::Message& message);
@@ -118,6 +127,7 @@ class NodeLink {
   enum Drop { malformed, oversize, unknown_topic, id_mismatch, queue_full, drop_count };
   void drop(Drop reason, std::string_view topic, std::string_view why);
   void accept(Kind kind, service::NodeEvent event);
+  void on_batch(const mqtt::Message& batch);
 
   mqtt::Client& client_;
   service::NodeIngest& ingest_;
@@ -128,6 +138,7 @@ class NodeLink {
   std::array<Counter*, kind_count> accepted_{};
   std::array<Counter*, drop_count> dropped_{};
   std::function<void(const mqtt::Message&)> relay_;  // NodeLinkCluster::relay
+  std::string batch_topic_;                          // NodeLinkCluster::batch_topic
 };
 
 }  // namespace stratus::link

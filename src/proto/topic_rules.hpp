@@ -56,6 +56,21 @@ inline std::string cluster_mirror_filter(std::string_view dollar_filter) {
   return filter;
 }
 
+/// Where the broker plugin sends an instance its share of node traffic when the
+/// instances partition it (`cluster.node_traffic = partitioned`, docs/adr/0027): an
+/// instance whose backend connection (client id `c`) subscribes
+/// `stratus-batch/<c>` becomes a consumer, and receives on that topic, addressed to it
+/// alone, the messages of the nodes the plugin assigns to it, framed as the ingest
+/// handoff's `message` frames (proto/ingest_handoff.hpp), several per PUBLISH.
+inline constexpr std::string_view kClusterBatchTopicPrefix = "stratus-batch/";
+
+/// The batch topic of the backend connection with client id `client_id`.
+inline std::string cluster_batch_topic(std::string_view client_id) {
+  std::string topic(kClusterBatchTopicPrefix);
+  topic += client_id;
+  return topic;
+}
+
 /// True if `node_id` is 1–128 characters of `[A-Za-z0-9._:-]`: the rule the broker
 /// plugin enforces on certificate CNs, so that a node id is always a single, literal
 /// MQTT topic level (no `/`, `+`, `#`, NUL or spaces) and needs no escaping in JSON.

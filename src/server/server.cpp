@@ -55,6 +55,7 @@
 #include "mail/smtp_mailer.hpp"
 #include "mqtt/client.hpp"
 #include "pki/store.hpp"
+#include "proto/topic_rules.hpp"
 #include "server/accounts.hpp"
 #include "server/broker_revocations.hpp"
 #include "server/curl_webhook_sender.hpp"
@@ -754,6 +755,8 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
   link::NodeLinkCluster link_cluster;
   if (relay) {
     link_cluster.share_group = config.cluster.share_group;
+    if (config.cluster.node_traffic == "partitioned")
+      link_cluster.batch_topic = proto::cluster_batch_topic(options.client_id);
     link_cluster.relay = [this](const mqtt::Message& m) { relay->on_message(m); };
   }
   node_link = std::make_unique<link::NodeLink>(

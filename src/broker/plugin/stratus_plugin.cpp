@@ -18,7 +18,9 @@
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -31,6 +33,7 @@
 #include <vector>
 
 #include "broker/plugin/ingest_handoff_sender.hpp"
+#include "proto/ingest_handoff.hpp"
 #include "proto/topic_rules.hpp"
 #include "wirepas/topic_rules.hpp"
 
@@ -58,6 +61,20 @@ struct FingerprintFile {
   struct stat seen_stat {};
   bool seen = false;
 };
+
+// An instance taking its share of node traffic (`cluster.node_traffic = partitioned`,
+// docs/adr/0027): its backend connection subscribed to stratus-batch/<its client id>.
+struct BatchConsumer {
+  const mosquitto* client = nullptr;
+  std::string client_id;
+  std::string topic;       // stratus-batch/<client_id>
+  std::uint64_t seed = 0;  // hash of the client id, for rendezvous hashing
+  std::string pending;     // message frames since the last pass of the event loop
+};
+
+// A batch is published at the end of each pass of the event loop, or as soon as it
+// reaches this size (bytes), so one PUBLISH stays small for the instance to take.
+constexpr std::size_t kMaxBatchBytes = std::size_t{256} << 10;
 
 // A Wirepas gateway or operator from the credentials file (docs/adr/0018).
 struct WirepasIdentity {
@@ -96,6 +113,9 @@ struct PluginState {
   // Several stratusd share this broker (docs/adr/0021): copy `$` node traffic to
   // stratus-mirror/…, which shared subscriptions can take.
   bool cluster_mirror = false;
+  // With cluster_mirror: the instances that partition node traffic (docs/adr/0027).
+  // While there is one, every node message goes to exactly one of them, in batches.
+  std::vector<BatchConsumer> consumers;
   // The ingest handoff (docs/adr/0025): node messages to stratusd's Unix socket in
   // batches, instead of MQTT forwarding. Null when `ingest_socket` is not set.
   std::unique_ptr<stratus::broker::IngestHandoffSender> handoff;
@@ -376,7 +396,92 @@ void publish_presence(std::string_view node_id, bool connected) {
   }
 }
 
-void publish_subscribed(const PluginState& state, std::string_view node_id) {
+std::uint64_t fnv1a(std::string_view bytes) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (const char c : bytes) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+// splitmix64's finalizer: spreads the bits of the combined node and consumer hashes.
+std::uint64_t mix(std::uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+void flush(BatchConsumer& consumer) {
+  if (consumer.pending.empty())
+    return;
+  // Addressed to the instance's connection alone (mosquitto queues it for that client id
+  // whatever it subscribed), QoS 1 like the node traffic it carries.
+  const int rc = mosquitto_broker_publish_copy(consumer.client_id.c_str(), consumer.topic.c_str(),
+                                               static_cast<int>(consumer.pending.size()),
+                                               consumer.pending.data(), 1, false, nullptr);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    mosquitto_log_printf(MOSQ_LOG_WARNING, "stratus: batch of %zu bytes to %s failed: %s",
+                         consumer.pending.size(), consumer.client_id.c_str(),
+                         mosquitto_strerror(rc));
+  }
+  consumer.pending.clear();
+}
+
+// Adds a node's message to the batch of the instance that owns the node: the consumer
+// with the highest mix(hash(node) ^ seed) (rendezvous hashing, so an instance coming or
+// going moves only the nodes it gets or had). A node's messages therefore reach one
+// instance in the order the node sent them. False when no instance partitions.
+bool to_consumer(PluginState& state, std::string_view node_id, std::string_view topic,
+                 std::string_view payload) {
+  if (state.consumers.empty())
+    return false;
+  const std::uint64_t node = fnv1a(node_id);
+  BatchConsumer* owner = &state.consumers.front();
+  std::uint64_t best = mix(node ^ owner->seed);
+  for (auto& consumer : state.consumers) {
+    if (const std::uint64_t score = mix(node ^ consumer.seed); score > best) {
+      best = score;
+      owner = &consumer;
+    }
+  }
+  // The sequence is unused here: the instance acknowledges the PUBLISH, not frames.
+  if (!stratus::proto::append_handoff_message(owner->pending, 0, topic, payload)) {
+    mosquitto_log_printf(MOSQ_LOG_WARNING, "stratus: message on %.*s too large to batch",
+                         static_cast<int>(topic.size()), topic.data());
+    return true;
+  }
+  if (owner->pending.size() >= kMaxBatchBytes)
+    flush(*owner);
+  return true;
+}
+
+// The backend connection `client` asked for (subscribe) or gave up (unsubscribe) its
+// batch topic: it starts or stops taking a share of node traffic.
+void batch_subscription(PluginState& state, const mosquitto* client, std::string_view topic,
+                        bool subscribe) {
+  const char* id = mosquitto_client_id(client);
+  if (!state.cluster_mirror || id == nullptr || topic != stratus::proto::cluster_batch_topic(id))
+    return;
+  auto it = std::find_if(state.consumers.begin(), state.consumers.end(),
+                         [&](const BatchConsumer& c) { return c.client_id == id; });
+  if (!subscribe) {
+    if (it != state.consumers.end()) {
+      flush(*it);
+      state.consumers.erase(it);
+    }
+    return;
+  }
+  if (it != state.consumers.end()) {
+    it->client = client;  // the same instance again (a resubscribe after its reconnect)
+    return;
+  }
+  state.consumers.push_back(BatchConsumer{client, id, std::string(topic), fnv1a(id), {}});
+  mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: %s takes a share of node traffic (%zu now)", id,
+                       state.consumers.size());
+}
+
+void publish_subscribed(PluginState& state, std::string_view node_id) {
   std::string topic(stratus::proto::kSubscribedTopicPrefix);
   topic += node_id;
   static constexpr std::string_view kPayload = "params/remote";
@@ -385,6 +490,8 @@ void publish_subscribed(const PluginState& state, std::string_view node_id) {
     state.handoff->enqueue(topic, kPayload);
     return;
   }
+  if (to_consumer(state, node_id, topic, kPayload))
+    return;  // in line with the node's own messages, to the instance that owns the node
   if (state.cluster_mirror) {
     const std::string copy = stratus::proto::cluster_mirror_topic(topic);
     if (mosquitto_broker_publish_copy(nullptr, copy.c_str(), static_cast<int>(kPayload.size()),
@@ -517,7 +624,7 @@ int wirepas_acl(const PluginState& state, std::string_view name, std::string_vie
 }
 
 int on_acl_check(int, void* event_data, void* userdata) {
-  const auto& state = *static_cast<PluginState*>(userdata);
+  auto& state = *static_cast<PluginState*>(userdata);
   const auto* ev = static_cast<mosquitto_evt_acl_check*>(event_data);
   const char* username = mosquitto_client_username(ev->client);
   if (username == nullptr || ev->topic == nullptr)
@@ -526,8 +633,11 @@ int on_acl_check(int, void* event_data, void* userdata) {
   const std::string_view topic = ev->topic;
   if (!has_certificate(ev->client)) {
     // Logged in by password: the backend may do anything, the rest are Wirepas clients.
-    if (!state.backend_username.empty() && id == state.backend_username)
+    if (!state.backend_username.empty() && id == state.backend_username) {
+      if (ev->access == MOSQ_ACL_SUBSCRIBE || ev->access == MOSQ_ACL_UNSUBSCRIBE)
+        batch_subscription(state, ev->client, topic, ev->access == MOSQ_ACL_SUBSCRIBE);
       return MOSQ_ERR_SUCCESS;
+    }
     return wirepas_acl(state, id, topic, ev->access);
   }
   switch (ev->access) {
@@ -557,7 +667,7 @@ int on_acl_check(int, void* event_data, void* userdata) {
 // the stratusd instances take it through one shared subscription (docs/adr/0021). The
 // node's own rule is checked again here: the copy must never be wider than the ACL.
 int on_message(int, void* event_data, void* userdata) {
-  const auto& state = *static_cast<PluginState*>(userdata);
+  auto& state = *static_cast<PluginState*>(userdata);
   const auto* ev = static_cast<mosquitto_evt_message*>(event_data);
   if (state.handoff) {
     const char* username = mosquitto_client_username(ev->client);
@@ -568,11 +678,18 @@ int on_message(int, void* event_data, void* userdata) {
     }
     return MOSQ_ERR_SUCCESS;
   }
-  if (!state.cluster_mirror || ev->topic == nullptr || ev->topic[0] != '$' ||
-      !has_certificate(ev->client)) {
+  if (!state.cluster_mirror || ev->topic == nullptr || !has_certificate(ev->client))
+    return MOSQ_ERR_SUCCESS;
+  const char* username = mosquitto_client_username(ev->client);
+  if (!state.consumers.empty()) {
+    if (username != nullptr && node_may_publish(ev->topic, username)) {
+      to_consumer(state, username, ev->topic,
+                  std::string_view(static_cast<const char*>(ev->payload), ev->payloadlen));
+    }
     return MOSQ_ERR_SUCCESS;
   }
-  const char* username = mosquitto_client_username(ev->client);
+  if (ev->topic[0] != '$')
+    return MOSQ_ERR_SUCCESS;
   if (username == nullptr || !under_basic_ingest(ev->topic, username))
     return MOSQ_ERR_SUCCESS;
   const std::string copy = stratus::proto::cluster_mirror_topic(ev->topic);
@@ -595,6 +712,20 @@ int on_disconnect(int, void* event_data, void* userdata) {
   if (const auto h = state.holders.find(client_id);
       h != state.holders.end() && h->second.client == ev->client)
     state.holders.erase(h);
+  if (const auto c = std::find_if(state.consumers.begin(), state.consumers.end(),
+                                  [&](const BatchConsumer& b) { return b.client == ev->client; });
+      c != state.consumers.end()) {
+    // What this pass gathered for it is lost with it, as messages in flight to a shared
+    // subscriber are (docs/adr/0027); its nodes go to the others from now on.
+    if (!c->pending.empty()) {
+      mosquitto_log_printf(MOSQ_LOG_WARNING,
+                           "stratus: %zu bytes of node messages lost with instance %s",
+                           c->pending.size(), client_id);
+    }
+    state.consumers.erase(c);
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: %s left (%zu instances take node traffic)",
+                         client_id, state.consumers.size());
+  }
   const auto it = state.current.find(client_id);
   if (it == state.current.end() || it->second.client != ev->client) {
     return MOSQ_ERR_SUCCESS;  // not a node, or a session another connection took over
@@ -609,6 +740,8 @@ int on_tick(int, void*, void* userdata) {
   const auto now = std::chrono::steady_clock::now();
   if (state.handoff)
     state.handoff->pump(now);  // once per pass of the event loop: one write for the pass
+  for (auto& consumer : state.consumers)
+    flush(consumer);  // likewise: one PUBLISH per instance and pass
   if (now < state.next_check)
     return MOSQ_ERR_SUCCESS;
   state.next_check = now + kRevocationCheckPeriod;
@@ -683,6 +816,15 @@ STRATUS_PLUGIN_API int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, 
     mosquitto_log_printf(MOSQ_LOG_ERR,
                          "stratus: plugin_opt_backend_username and a readable "
                          "plugin_opt_backend_password_file are required");
+    X509_free(state->stratus_ca);
+    delete state;
+    return MOSQ_ERR_INVAL;
+  }
+  if (!ingest_socket.empty() && state->cluster_mirror) {
+    // The handoff serves one stratusd; with both, node traffic would bypass the cluster.
+    mosquitto_log_printf(MOSQ_LOG_ERR,
+                         "stratus: plugin_opt_ingest_socket (one stratusd) and "
+                         "plugin_opt_cluster_mirror (several) exclude each other");
     X509_free(state->stratus_ca);
     delete state;
     return MOSQ_ERR_INVAL;

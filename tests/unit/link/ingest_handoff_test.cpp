@@ -23,6 +23,7 @@
 #include "broker/plugin/ingest_handoff_sender.hpp"
 #include "core/clock.hpp"
 #include "proto/ingest_handoff.hpp"
+#include "proto/topic_rules.hpp"
 #include "proto/topics.hpp"
 #include "service/command_service.hpp"
 #include "storage/sql/account_repository.hpp"
@@ -157,6 +158,69 @@ class IngestHandoffTest : public ::testing::Test {
 
 TEST_F(IngestHandoffTest, ALinkFedByTheHandoffSubscribesToNoNodeTopics) {
   EXPECT_EQ(client_.filters, (std::vector<std::string>{std::string(proto::kPresenceTopicFilter)}));
+}
+
+// Partitioned node traffic (docs/adr/0027): the plugin sends an instance its nodes'
+// messages as handoff `message` frames in one PUBLISH on its batch topic; the link
+// subscribes that topic alone and handles each frame as the message it carries, in order.
+TEST_F(IngestHandoffTest, ABatchOnThePartitionTopicIsHandledFrameByFrameInOrder) {
+  test::RecordingClient batch_client;
+  NodeLinkCluster cluster;
+  cluster.share_group = "stratus";
+  cluster.batch_topic = proto::cluster_batch_topic("stratusd-a");
+  NodeLink batch_link(batch_client, ingest_, clock_, metrics_, 256, proto::kDefaultMaxTsRecords,
+                      nullptr, std::move(cluster), false);
+  EXPECT_EQ(batch_client.filters,
+            (std::vector<std::string>{"stratus-batch/stratusd-a",
+                                      std::string(proto::kPresenceTopicFilter)}));
+
+  // 200 reports of one node in one batch, both topic forms, larger together than the
+  // link's 256-byte payload limit (which applies to each message, not to the batch).
+  std::string batch;
+  for (int i = 1; i <= 200; ++i) {
+    const std::string topic =
+        i % 2 == 0 ? "node/n1/params/local" : "$aws/rules/esp_set_params/node/n1/params/local";
+    ASSERT_TRUE(proto::append_handoff_message(
+        batch, 0, topic, R"({"Light":{"Brightness":)" + std::to_string(i) + "}}"));
+  }
+  batch_link.on_message({"stratus-batch/stratusd-a", batch, 1, false});
+  ASSERT_TRUE(wait_until([&] {
+    const auto p = params("n1");
+    return p && p->find(R"("Brightness":200)") != std::string::npos;
+  })) << params("n1").value_or("(none)");
+
+  // A batch whose third frame is cut short: the two before it stand, the rest is dropped
+  // and counted; the same bytes on another topic are not a batch.
+  std::string broken;
+  ASSERT_TRUE(proto::append_handoff_message(broken, 0, "node/n2/params/local",
+                                            R"({"Light":{"Brightness":1}})"));
+  ASSERT_TRUE(proto::append_handoff_message(broken, 0, "node/n2/params/local",
+                                            R"({"Light":{"Brightness":2}})"));
+  std::string third;
+  ASSERT_TRUE(proto::append_handoff_message(third, 0, "node/n2/params/local",
+                                            R"({"Light":{"Brightness":3}})"));
+  broken += third.substr(0, third.size() - 1);
+  const auto malformed = [&] {
+    return metrics_.counter("stratus_link_dropped_total", "", {{"reason", "malformed"}}).value();
+  };
+  const auto malformed_before = malformed();
+  batch_link.on_message({"stratus-batch/stratusd-a", broken, 1, false});
+  EXPECT_EQ(malformed(), malformed_before + 1);
+  ASSERT_TRUE(wait_until([&] {
+    const auto p = params("n2");
+    return p && p->find(R"("Brightness":2)") != std::string::npos;
+  })) << params("n2").value_or("(none)");
+  std::string other;
+  ASSERT_TRUE(proto::append_handoff_message(other, 0, "node/n3/params/local", "{}"));
+  const auto unknown = [&] {
+    return metrics_.counter("stratus_link_dropped_total", "", {{"reason", "unknown_topic"}})
+        .value();
+  };
+  const auto unknown_before = unknown();
+  batch_link.on_message({"stratus-batch/stratusd-b", other, 1, false});
+  EXPECT_EQ(unknown(), unknown_before + 1);
+  ASSERT_TRUE(ingest_.flush(5s));
+  EXPECT_NE(params("n2").value_or("").find(R"("Brightness":2)"), std::string::npos);
 }
 
 TEST_F(IngestHandoffTest, DeliversInOrderAndForgetsOnlyWhatIsCommitted) {
