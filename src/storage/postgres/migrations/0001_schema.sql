@@ -5,7 +5,8 @@
 --   * SQLite's rowid keys (INTEGER PRIMARY KEY) are identity columns;
 --   * BLOB is BYTEA, REAL is DOUBLE PRECISION;
 --   * the audit log's append-only triggers are a PL/pgSQL function.
--- Later schema changes are new numbered files here and in ../../sqlite/migrations.
+-- Later schema changes are new numbered files here and in ../../sqlite/migrations
+-- (0002 tunes PostgreSQL storage only and has no SQLite counterpart).
 
 CREATE TABLE instance (
   key   TEXT PRIMARY KEY,
