@@ -662,10 +662,12 @@ int on_acl_check(int, void* event_data, void* userdata) {
 
 // A node's publish, after its ACL check allowed it. With the ingest handoff, every node
 // message goes to stratusd through it (the broker still routes it, to no subscriber:
-// stratusd does not subscribe to node traffic then). With `cluster_mirror`, basic-ingest
-// traffic (`$aws/rules/<rule>/node/<id>/…`) is copied to stratus-mirror/aws/rules/…, where
-// the stratusd instances take it through one shared subscription (docs/adr/0021). The
-// node's own rule is checked again here: the copy must never be wider than the ACL.
+// stratusd does not subscribe to node traffic then). With `cluster_mirror` and instances
+// that partition node traffic, every node message goes into the batch of the instance
+// that owns the node (docs/adr/0027); without them, basic-ingest traffic
+// (`$aws/rules/<rule>/node/<id>/…`) is copied to stratus-mirror/aws/rules/…, where the
+// stratusd instances take it through one shared subscription (docs/adr/0021). The
+// node's own rule is checked again here: a copy must never be wider than the ACL.
 int on_message(int, void* event_data, void* userdata) {
   auto& state = *static_cast<PluginState*>(userdata);
   const auto* ev = static_cast<mosquitto_evt_message*>(event_data);
