@@ -74,24 +74,25 @@ void NodeLink::accept(Kind kind, service::NodeEvent event) {
 }
 
 void NodeLink::on_batch(const mqtt::Message& batch) {
+  // One message reused for every frame, as the handoff receiver does: its buffers grow to
+  // the batch's largest frame instead of being allocated for each.
+  mqtt::Message message{{}, {}, batch.qos, false};
   std::string_view rest = batch.payload;
   while (!rest.empty()) {
-    const auto frame = proto::next_handoff_frame(rest);
-    if (frame.status != proto::HandoffDecode::Status::frame ||
-        frame.frame.kind != proto::HandoffKind::message) {
-      const char* why =
-          frame.status == proto::HandoffDecode::Status::need_more
-              ? "truncated frame"
-              : (frame.status == proto::HandoffDecode::Status::malformed ? frame.error
-                                                                         : "not a message frame");
-      return drop(malformed, batch.topic, why);
-    }
-    const auto message = proto::parse_handoff_message(frame.frame.body);
-    if (!message)
-      return drop(malformed, batch.topic, "message frame shorter than its fields");
-    on_message(mqtt::Message{std::string(message->topic), std::string(message->payload), batch.qos,
-                             false});
-    rest.remove_prefix(frame.frame.size);
+    const auto d = proto::next_handoff_frame(rest);
+    if (d.status == proto::HandoffDecode::Status::need_more)
+      return drop(malformed, batch.topic, "truncated frame");
+    if (d.status == proto::HandoffDecode::Status::malformed)
+      return drop(malformed, batch.topic, d.error);
+    const auto frame = d.frame.kind == proto::HandoffKind::message
+                           ? proto::parse_handoff_message(d.frame.body)
+                           : std::nullopt;
+    if (!frame)
+      return drop(malformed, batch.topic, "a frame that is not a well-formed message");
+    message.topic.assign(frame->topic);
+    message.payload.assign(frame->payload);
+    on_message(message);
+    rest.remove_prefix(d.frame.size);
   }
 }
 

@@ -671,28 +671,21 @@ int on_acl_check(int, void* event_data, void* userdata) {
 int on_message(int, void* event_data, void* userdata) {
   auto& state = *static_cast<PluginState*>(userdata);
   const auto* ev = static_cast<mosquitto_evt_message*>(event_data);
-  if (state.handoff) {
-    const char* username = mosquitto_client_username(ev->client);
-    if (ev->topic != nullptr && username != nullptr && has_certificate(ev->client) &&
-        node_may_publish(ev->topic, username)) {
-      state.handoff->enqueue(
-          ev->topic, std::string_view(static_cast<const char*>(ev->payload), ev->payloadlen));
-    }
-    return MOSQ_ERR_SUCCESS;
-  }
-  if (!state.cluster_mirror || ev->topic == nullptr || !has_certificate(ev->client))
-    return MOSQ_ERR_SUCCESS;
   const char* username = mosquitto_client_username(ev->client);
-  if (!state.consumers.empty()) {
-    if (username != nullptr && node_may_publish(ev->topic, username)) {
-      to_consumer(state, username, ev->topic,
-                  std::string_view(static_cast<const char*>(ev->payload), ev->payloadlen));
-    }
+  if (ev->topic == nullptr || username == nullptr || !has_certificate(ev->client))
+    return MOSQ_ERR_SUCCESS;  // not a node's publish
+  const std::string_view payload(static_cast<const char*>(ev->payload), ev->payloadlen);
+  if (state.handoff) {
+    if (node_may_publish(ev->topic, username))
+      state.handoff->enqueue(ev->topic, payload);
     return MOSQ_ERR_SUCCESS;
   }
-  if (ev->topic[0] != '$')
+  if (!state.consumers.empty()) {
+    if (node_may_publish(ev->topic, username))
+      to_consumer(state, username, ev->topic, payload);
     return MOSQ_ERR_SUCCESS;
-  if (username == nullptr || !under_basic_ingest(ev->topic, username))
+  }
+  if (!state.cluster_mirror || ev->topic[0] != '$' || !under_basic_ingest(ev->topic, username))
     return MOSQ_ERR_SUCCESS;
   const std::string copy = stratus::proto::cluster_mirror_topic(ev->topic);
   const int rc =

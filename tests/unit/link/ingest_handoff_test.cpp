@@ -6,6 +6,8 @@
 // receiver; resent messages of a session are skipped; a wrong secret, a connection that
 // does not start with a hello, and broken framing are refused with nothing stored; the
 // sender's buffer bound drops and counts; a handoff link subscribes to no node topics.
+// Also the same frames as a batch on a partitioned instance's topic (docs/adr/0027):
+// handled in order, a broken frame ends the batch.
 // How: one thread pumps the sender (as mosquitto's tick would) until a condition holds,
 // bounded by a deadline.
 #include "link/ingest_handoff.hpp"
