@@ -568,6 +568,12 @@ void OtaService::sweep_job(OtaJobRecord job) {
 Result<std::vector<std::string>> OtaService::release_batch(OtaJobRecord& job) {
   const std::int64_t batch = job.batches_released + 1;
   auto released = repository_.release_batch(job.job_id, batch, job.rollout_batch.value_or(1));
+  if (!released && released.error().code == errc::conflict) {
+    // Another release of this batch came first (the sweep against the job's creation or a
+    // resume, or two instances' sweeps while the lease moves): it released and pushed.
+    log::debug(Channel::service, "OTA job {} batch {} was already released", job.job_id, batch);
+    return std::vector<std::string>{};
+  }
   if (!released)
     return released;
   job.batches_released = batch;

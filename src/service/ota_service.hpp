@@ -233,6 +233,8 @@ class OtaService {
   void confirm_by_config(const std::string& node_id, const std::string& fw_version);
   void sweep();
   void sweep_job(storage::OtaJobRecord job);
+  // Releases the job's next batch and records it in `job`; answers the nodes released,
+  // none when another release of that batch came first (it pushes them).
   Result<std::vector<std::string>> release_batch(storage::OtaJobRecord& job);
   void set_node(const storage::OtaJobNodeRecord& state, const std::vector<std::string>& from);
   void publish_node_event(const storage::OtaJobNodeRecord& state);

@@ -132,8 +132,11 @@ class OtaRepository {
   virtual Result<std::vector<OtaStatusCount>> status_counts(std::string_view job_id) = 0;
   /// Released nodes of the job that finished, by status (for the rollout's failure rate).
   virtual Result<std::vector<OtaStatusCount>> released_counts(std::string_view job_id) = 0;
-  /// Releases up to `count` unreleased nodes (batch 0, ordered by node id) into `batch`;
-  /// answers the node ids released.
+  /// Releases up to `count` unreleased nodes (batch 0, ordered by node id) into `batch`
+  /// and records `batch` as the job's `batches_released`, atomically, if that was
+  /// `batch - 1`; answers the node ids released. Errors: conflict when the job's
+  /// `batches_released` is not `batch - 1` (another sweep, the job's creation or a resume
+  /// released it first: nothing changes), not_found for an unknown job.
   virtual Result<std::vector<std::string>> release_batch(std::string_view job_id,
                                                          std::int64_t batch,
                                                          std::int64_t count) = 0;

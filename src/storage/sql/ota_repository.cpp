@@ -314,12 +314,30 @@ Result<std::vector<OtaStatusCount>> SqlOtaRepository::released_counts(std::strin
 Result<std::vector<std::string>> SqlOtaRepository::release_batch(std::string_view job_id,
                                                                  std::int64_t batch,
                                                                  std::int64_t count) {
-  return db_->with([&](Connection& c) {
-    return c.query_all(
-        "UPDATE ota_job_nodes SET batch = ?2 WHERE job_id = ?1 AND node_id IN (SELECT node_id "
-        "FROM ota_job_nodes WHERE job_id = ?1 AND batch = 0 ORDER BY node_id LIMIT ?3) "
-        "RETURNING node_id",
-        [](const Statement& s) { return s.text(0); }, job_id, batch, count);
+  return db_->with([&](Connection& c) -> Result<std::vector<std::string>> {
+    std::vector<std::string> released;
+    auto r = c.transaction([&]() -> Result<void> {
+      if (auto claimed =
+              c.execute("UPDATE ota_jobs SET batches_released = ?2 WHERE job_id = ?1 AND "
+                        "batches_released = ?2 - 1",
+                        job_id, batch);
+          !claimed)
+        return claimed;
+      if (c.changes() == 0)
+        return fail(errc::conflict, "batch " + std::to_string(batch) + " is not the next");
+      auto nodes = c.query_all(
+          "UPDATE ota_job_nodes SET batch = ?2 WHERE job_id = ?1 AND node_id IN (SELECT "
+          "node_id FROM ota_job_nodes WHERE job_id = ?1 AND batch = 0 ORDER BY node_id LIMIT "
+          "?3) RETURNING node_id",
+          [](const Statement& s) { return s.text(0); }, job_id, batch, count);
+      if (!nodes)
+        return fail(nodes.error());
+      released = std::move(*nodes);
+      return {};
+    });
+    if (!r)
+      return fail(r.error());
+    return released;
   });
 }
 

@@ -283,6 +283,27 @@ TEST_F(OtaServiceTest, ConfigWithTheNewVersionConfirmsALostFinalStatus) {
   EXPECT_EQ(status_of(*ota, id, "n1"), "success");
 }
 
+// The runner's sweep may release a job's next batch while the job's creation (or a resume,
+// or another instance's sweep) releases the same one: the repository releases each batch
+// once. Under load this test's neighbour once saw batch 1 released twice, the second time
+// with n3 and n4.
+TEST_F(OtaServiceTest, EachBatchIsReleasedOnceWhoeverAsksForIt) {
+  auto ota = service();
+  const auto id = job(*ota, upload(*ota, "2.0", "led_light"),
+                      R"(,"nodes":["n1","n2","n3","n4"],"rollout":{"batch_size":2,)"
+                      R"("interval_s":60,"stop_on_failure_percent":50})");
+  ASSERT_EQ(ota->get_job(admin_, id)->batches_released, 1);
+  const auto again = ota_repo_.release_batch(id, 1, 2);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, errc::conflict);
+  fetch(*ota, "n3");
+  EXPECT_TRUE(messenger_.offers_to("n3").empty()) << "n3 was released with batch 1";
+  const auto next = ota_repo_.release_batch(id, 2, 2);
+  ASSERT_TRUE(next) << next.error().message();
+  EXPECT_EQ(*next, (std::vector<std::string>{"n3", "n4"}));
+  EXPECT_EQ(ota->get_job(admin_, id)->batches_released, 2);
+}
+
 TEST_F(OtaServiceTest, RolloutWaitsForEachBatchAndPausesOnFailures) {
   auto ota = service();
   const auto image = upload(*ota, "2.0", "led_light");
