@@ -335,24 +335,16 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
     // at most a few times the batch's payload bytes, which the queue already bounds.
     json::monotonic_resource arena(kArenaFirstBlock);
     const json::storage_ptr sp(&arena);
-    // Every node of the batch has its row, and those reporting params have their params
-    // and time-series params read, in as few statements as the backend allows (issue 23
-    // item 4).
+    // Every node of the batch has its row, and its params and time-series params are
+    // read, in as few statements as the backend allows (issue 23 item 4): one for a
+    // batch of known nodes.
     std::vector<std::string> node_ids;
-    std::vector<std::string> reporting;
     node_ids.reserve(batch.size());
-    for (const auto& event : batch) {
+    for (const auto& event : batch)
       node_ids.push_back(event.node_id);
-      if (std::holds_alternative<ParamsReported>(event.body))
-        reporting.push_back(event.node_id);
-    }
-    for (auto* ids : {&node_ids, &reporting}) {
-      std::sort(ids->begin(), ids->end());
-      ids->erase(std::unique(ids->begin(), ids->end()), ids->end());
-    }
-    if (auto r = w.ensure_nodes(node_ids, now_at); !r)
-      return r;
-    auto rows = w.read_batch(reporting);
+    std::sort(node_ids.begin(), node_ids.end());
+    node_ids.erase(std::unique(node_ids.begin(), node_ids.end()), node_ids.end());
+    auto rows = w.ensure_and_read(node_ids, now_at);
     if (!rows)
       return fail(rows.error());
     std::map<std::string, storage::NodeBatchRow*, std::less<>> stored;

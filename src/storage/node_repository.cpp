@@ -25,6 +25,13 @@ Result<std::vector<NodeBatchRow>> NodeWriter::read_batch(std::span<const std::st
   return rows;
 }
 
+Result<std::vector<NodeBatchRow>> NodeWriter::ensure_and_read(std::span<const std::string> node_ids,
+                                                              std::int64_t now_at) {
+  if (auto r = ensure_nodes(node_ids, now_at); !r)
+    return fail(r.error());
+  return read_batch(node_ids);
+}
+
 Result<void> NodeWriter::put_params_many(std::span<const ParamsWrite> writes) {
   for (const auto& w : writes) {
     if (auto r = put_params(w.node_id, w.json, w.ms); !r)

@@ -1,5 +1,7 @@
 #include "storage/sql/node_repository.hpp"
 
+#include <algorithm>
+
 #include "storage/sql/time_series_repository.hpp"
 
 namespace stratus::storage::sql {
@@ -42,6 +44,19 @@ Result<std::vector<std::pair<std::string, std::string>>> users_of_node(Connectio
       "user_id ORDER BY direct DESC, role, sub_role) AS pick FROM node_access WHERE "
       "node_id = ?1) a WHERE pick = 1 ORDER BY user_id",
       [](const Statement& s) { return std::pair(s.text(0), s.text(1)); }, node_id);
+}
+
+// Appends `text` as one element of a PostgreSQL array literal: double-quoted, with `"`
+// and `\` escaped by a backslash (PostgreSQL manual, 8.15.6 "Array Input and Output
+// Syntax"), so any text, braces and commas included, reads back unchanged.
+void append_array_element(std::string& out, std::string_view text) {
+  out += '"';
+  for (const char ch : text) {
+    if (ch == '"' || ch == '\\')
+      out += '\\';
+    out += ch;
+  }
+  out += '"';
 }
 
 template <class... Args>
@@ -89,6 +104,29 @@ class Writer final : public NodeWriter {
         },
         json_array(node_ids));
   }
+  // Reads first and inserts only the nodes it did not find (no other writer runs: the
+  // transaction holds the write lock), so a batch of known nodes is one statement.
+  Result<std::vector<NodeBatchRow>> ensure_and_read(std::span<const std::string> node_ids,
+                                                    std::int64_t now_at) override {
+    auto rows = read_batch(node_ids);
+    if (!rows || rows->size() == node_ids.size())
+      return rows;
+    std::vector<std::string_view> found;
+    found.reserve(rows->size());
+    for (const auto& row : *rows)
+      found.push_back(row.node_id);
+    std::sort(found.begin(), found.end());
+    std::vector<std::string> missing;
+    for (const auto& id : node_ids) {
+      if (!std::binary_search(found.begin(), found.end(), std::string_view(id)))
+        missing.push_back(id);
+    }
+    if (auto r = ensure_nodes(missing, now_at); !r)
+      return fail(r.error());
+    for (auto& id : missing)
+      rows->push_back({std::move(id), std::nullopt, "{}"});
+    return rows;
+  }
   Result<std::vector<std::string>> with_desired(std::span<const std::string> node_ids) override {
     if (c_.dialect() != Dialect::postgres)
       return NodeWriter::with_desired(node_ids);
@@ -101,6 +139,30 @@ class Writer final : public NodeWriter {
   Result<void> put_params_many(std::span<const ParamsWrite> writes) override {
     if (writes.size() < 2)
       return NodeWriter::put_params_many(writes);
+    if (c_.dialect() == Dialect::postgres) {
+      // Three arrays: PostgreSQL reads 1 000 documents from a text[] about six times
+      // faster than from a jsonb array of objects (parse, tree, then a text input per
+      // field), which was 10 % of its CPU under two-instance ingest.
+      std::string ids = "{", docs = "{", ms = "{";
+      for (const auto& w : writes) {
+        if (ids.size() > 1) {
+          ids += ',';
+          docs += ',';
+          ms += ',';
+        }
+        append_array_element(ids, w.node_id);
+        append_array_element(docs, w.json);
+        ms += std::to_string(w.ms);
+      }
+      ids += '}';
+      docs += '}';
+      ms += '}';
+      return c_.execute(
+          "UPDATE nodes AS n SET params = v.params, params_ms = v.ms "
+          "FROM unnest(CAST(?1 AS text[]), CAST(?2 AS text[]), CAST(?3 AS bigint[])) "
+          "AS v(node_id, params, ms) WHERE n.node_id = v.node_id",
+          ids, docs, ms);
+    }
     std::string rows = "[";
     for (const auto& w : writes) {
       if (rows.size() > 1)
@@ -112,16 +174,9 @@ class Writer final : public NodeWriter {
       rows += ",\"ms\":" + std::to_string(w.ms) + "}";
     }
     rows += ']';
-    if (c_.dialect() != Dialect::postgres) {
-      return c_.execute(
-          "UPDATE nodes SET params = v.value ->> 'params', params_ms = v.value ->> 'ms' "
-          "FROM json_each(?1) AS v WHERE nodes.node_id = v.value ->> 'node_id'",
-          rows);
-    }
     return c_.execute(
-        "UPDATE nodes AS n SET params = v.params, params_ms = v.ms "
-        "FROM jsonb_to_recordset(CAST(?1 AS jsonb)) AS v(node_id text, params text, ms bigint) "
-        "WHERE n.node_id = v.node_id",
+        "UPDATE nodes SET params = v.value ->> 'params', params_ms = v.value ->> 'ms' "
+        "FROM json_each(?1) AS v WHERE nodes.node_id = v.value ->> 'node_id'",
         rows);
   }
   Result<void> put_params(std::string_view node_id, std::string_view json,

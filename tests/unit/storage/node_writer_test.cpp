@@ -1,6 +1,7 @@
 // The ingest writer's batch statements (issue 23 item 4) on SQLite and PostgreSQL:
-// `ensure_nodes` creates the missing node rows, `read_batch` reads params and time-series
-// params exactly as the per-node statements do, `put_params_many` stores every document
+// `ensure_and_read` creates the missing node rows and reads every node's params and
+// time-series params exactly as `ensure_nodes` + `read_batch` and the per-node statements
+// do, `put_params_many` stores every document
 // and `with_desired` names the nodes with sets waiting; each but SQLite's `with_desired` is
 // a single statement for the whole batch (issue 24 made SQLite's so too), so they are
 // compared with the per-node path.
@@ -21,32 +22,54 @@ TEST(NodeWriterBatch, BatchStatementsMatchTheSingleNodeStatements) {
   test::TempDir dir;
   auto db = test::open_test_database(dir, 2);
   SqlNodeRepository nodes(db);
-  const std::vector<std::string> ids = {"n-\"quoted\"", "n-new", "n-old", "n\\back"};
+  const std::vector<std::string> ids = {"n-\"quoted\"", "n-new", "n-old", "n\\back", "n{1,2} NULL"};
   ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
     if (auto r = w.ensure_node("n-old", 5); !r)
       return r;
     return w.put_params("n-old", R"({"L":{"P":true}})", 7);
   }));
 
+  const auto by_id = [](std::vector<NodeBatchRow> rows) {
+    std::sort(rows.begin(), rows.end(),
+              [](const auto& a, const auto& b) { return a.node_id < b.node_id; });
+    return rows;
+  };
+  const auto check = [&](const std::vector<NodeBatchRow>& batch, const char* what) {
+    ASSERT_EQ(batch.size(), ids.size()) << what << ": every node is returned once";
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      EXPECT_EQ(batch[i].node_id, ids[i]) << what;
+      EXPECT_EQ(batch[i].time_series_params, "{}") << what;
+      if (ids[i] == "n-old") {
+        EXPECT_EQ(batch[i].params, std::optional<std::string>(R"({"L":{"P":true}})")) << what;
+      } else {
+        EXPECT_FALSE(batch[i].params.has_value()) << what << " " << ids[i];
+      }
+    }
+  };
+  // Four nodes created, one read; then all five read by the one-statement path; both as
+  // `ensure_nodes` + `read_batch` answer.
   std::vector<NodeBatchRow> batch;
   ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
-    if (auto r = w.ensure_nodes(ids, 100); !r)
+    auto rows = w.ensure_and_read(ids, 100);
+    if (!rows)
+      return fail(rows.error());
+    batch = by_id(std::move(*rows));
+    return {};
+  }));
+  check(batch, "creating");
+  ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
+    auto again = w.ensure_and_read(ids, 200);
+    if (!again)
+      return fail(again.error());
+    check(by_id(std::move(*again)), "all known");
+    if (auto r = w.ensure_nodes(ids, 300); !r)
       return r;
     auto rows = w.read_batch(ids);
     if (!rows)
       return fail(rows.error());
-    batch = std::move(*rows);
+    check(by_id(std::move(*rows)), "ensure_nodes + read_batch");
     return {};
   }));
-  std::sort(batch.begin(), batch.end(),
-            [](const auto& a, const auto& b) { return a.node_id < b.node_id; });
-  ASSERT_EQ(batch.size(), ids.size()) << "every node exists now and is returned once";
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    EXPECT_EQ(batch[i].node_id, ids[i]);
-    EXPECT_EQ(batch[i].time_series_params, "{}");
-  }
-  EXPECT_EQ(batch[2].params, std::optional<std::string>(R"({"L":{"P":true}})"));
-  EXPECT_FALSE(batch[1].params.has_value());
 
   // The same as the per-node statements (the default implementation).
   ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
@@ -66,9 +89,12 @@ TEST(NodeWriterBatch, BatchStatementsMatchTheSingleNodeStatements) {
     return {};
   }));
 
-  const std::vector<ParamsWrite> writes = {{"n-\"quoted\"", R"({"a":"x\"y\\z\u0001"})", 11},
-                                           {"n-new", R"({"b":2})", 12},
-                                           {"n\\back", "{}", 13}};
+  // Quotes, backslashes, braces, commas and NULL survive PostgreSQL's array literals too.
+  const std::vector<ParamsWrite> writes = {
+      {"n-\"quoted\"", R"({"a":"x\"y\\z\u0001"})", 11},
+      {"n-new", R"({"b":2})", 12},
+      {"n\\back", "{}", 13},
+      {"n{1,2} NULL", R"({"c":"{a,b}","d":"NULL","e":"\u00e9 é 😀 \\\""})", -14}};
   ASSERT_TRUE(nodes.write([&](NodeWriter& w) { return w.put_params_many(writes); }));
   ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
     for (const auto& want : writes) {
@@ -91,6 +117,11 @@ TEST(NodeWriterBatch, BatchStatementsMatchTheSingleNodeStatements) {
     EXPECT_TRUE(untouched && *untouched == std::optional<std::string>(R"({"L":{"P":true}})"));
     return {};
   }));
+  for (const auto& want : writes) {
+    auto node = nodes.get_node(want.node_id);
+    ASSERT_TRUE(node) << want.node_id;
+    EXPECT_EQ(node->params_ms, want.ms) << want.node_id;
+  }
 }
 
 }  // namespace
