@@ -115,10 +115,27 @@ struct WriteStatements {
   MultiRow fold;
   // The data types seen (?1 node, ?2 param, ?3 type).
   MultiRow insert_types;
-  // A number replaced by another of the same type, neither the bucket's minimum nor its
-  // maximum: ?1 node, ?2 param, ?3 bucket, ?4 type, ?5 new, ?6 old value, ?7 ts.
-  std::string adjust;
+  // The replacements (seconds already stored), each statement for all of a batch's.
+  // What the seconds held (?1 node, ?2 param, ?3 ts).
+  MultiRow read_replaced;
+  // The same value again: only the source changes (?1 node, ?2 param, ?3 ts, ?4 source).
+  MultiRow touch_source;
+  // Another value (?1 node, ?2 param, ?3 ts, ?4 type, ?5 number or text, ?6 source); two
+  // statements, so that no column mixes NULLs with values.
+  MultiRow replace_number;
+  MultiRow replace_text;
+  // A bucket's rollup adjusted for its replaced numbers of the same type, summed, when
+  // none of the old values was its minimum or maximum (?6 min old, ?7 max old): ?1 node,
+  // ?2 param, ?3 bucket, ?4 type, ?5 sum of (new − old), ?8 min new, ?9 max new, ?10 the
+  // earliest replaced ts and ?11 its new value, ?12 the latest and ?13 its new value. The
+  // rollups adjusted come back; the others are recomputed.
+  MultiRow adjust;
 };
+
+// The key columns of an `UPDATE … FROM (VALUES …) AS v` over points.
+constexpr std::string_view kPointKeyMatch =
+    "ts_points.node_id = v.column1 AND ts_points.param_name = v.column2 AND "
+    "ts_points.ts = v.column3";
 
 WriteStatements make_write_statements(const std::string& least, const std::string& greatest) {
   return {
@@ -148,12 +165,30 @@ WriteStatements make_write_statements(const std::string& least, const std::strin
                    "THEN excluded.last_value ELSE ts_rollups.last_value END"),
       MultiRow("INSERT INTO ts_param_types(node_id, param_name, data_type)", 3,
                "ON CONFLICT DO NOTHING"),
-      "UPDATE ts_rollups SET sum = sum + ?5 - ?6, min = " + least + "(min, ?5), max = " + greatest +
-          "(max, ?5), "
-          "first_value = CASE WHEN first_ts = ?7 THEN ?5 ELSE first_value END, "
-          "last_value = CASE WHEN last_ts = ?7 THEN ?5 ELSE last_value END "
-          "WHERE node_id = ?1 AND param_name = ?2 AND bucket = ?3 AND data_type = ?4 AND "
-          "min < ?6 AND max > ?6"};
+      MultiRow("SELECT p.node_id, p.param_name, p.ts, p.data_type, p.num, p.txt FROM (", 3,
+               ") AS v JOIN ts_points p ON p.node_id = v.column1 AND p.param_name = v.column2 "
+               "AND p.ts = v.column3"),
+      MultiRow(
+          "UPDATE ts_points SET source = v.column4 FROM (", 4,
+          ") AS v WHERE " + std::string(kPointKeyMatch) + " AND ts_points.source <> v.column4"),
+      MultiRow("UPDATE ts_points SET data_type = v.column4, num = v.column5, txt = NULL, "
+               "source = v.column6 FROM (",
+               6, ") AS v WHERE " + std::string(kPointKeyMatch)),
+      MultiRow("UPDATE ts_points SET data_type = v.column4, num = NULL, txt = v.column5, "
+               "source = v.column6 FROM (",
+               6, ") AS v WHERE " + std::string(kPointKeyMatch)),
+      MultiRow("UPDATE ts_rollups SET sum = ts_rollups.sum + v.column5, min = " + least +
+                   "(ts_rollups.min, v.column8), max = " + greatest +
+                   "(ts_rollups.max, v.column9), first_value = CASE WHEN ts_rollups.first_ts = "
+                   "v.column10 THEN v.column11 ELSE ts_rollups.first_value END, last_value = "
+                   "CASE WHEN ts_rollups.last_ts = v.column12 THEN v.column13 ELSE "
+                   "ts_rollups.last_value END FROM (",
+               13,
+               ") AS v WHERE ts_rollups.node_id = v.column1 AND ts_rollups.param_name = "
+               "v.column2 AND ts_rollups.bucket = v.column3 AND ts_rollups.data_type = v.column4 "
+               "AND ts_rollups.min < v.column6 AND ts_rollups.max > v.column7 RETURNING "
+               "ts_rollups.node_id, ts_rollups.param_name, ts_rollups.bucket, "
+               "ts_rollups.data_type")};
 }
 
 const WriteStatements& write_statements(Dialect dialect) {
@@ -196,59 +231,165 @@ using TypeKey = std::tuple<std::string_view, std::string_view, std::string_view>
 // Node, param, bucket: a rollup to recompute (of every data type).
 using ParamBucket = std::tuple<std::string_view, std::string_view, std::int64_t>;
 
-// A point stored before this write, replaced by `p`: the later write wins, its value and
-// its source. Adjusts the bucket's rollup in place when it can, else names the bucket in
-// `recompute`.
-Result<void> replace_point(Connection& c, const std::string& adjust, std::string_view node_id,
-                           const TsPoint& p, std::set<ParamBucket>& recompute) {
-  struct Stored {
-    std::string data_type;
-    std::optional<double> number;
-    std::string text;
+// What a second held before this write replaced it.
+struct StoredPoint {
+  std::string data_type;
+  std::optional<double> number;
+  std::string text;
+};
+
+// A bucket's replaced numbers of one type, summed (`statements.adjust`).
+struct Adjustment {
+  double sum_delta = 0;
+  double min_old = 0, max_old = 0, min_new = 0, max_new = 0;
+  std::int64_t first_ts = 0, last_ts = 0;
+  double first_new = 0, last_new = 0;
+  bool any = false;
+
+  void add(std::int64_t ts, double old_value, double new_value) {
+    sum_delta += new_value - old_value;
+    if (!any || old_value < min_old)
+      min_old = old_value;
+    if (!any || old_value > max_old)
+      max_old = old_value;
+    if (!any || new_value < min_new)
+      min_new = new_value;
+    if (!any || new_value > max_new)
+      max_new = new_value;
+    if (!any || ts < first_ts) {
+      first_ts = ts;
+      first_new = new_value;
+    }
+    if (!any || ts > last_ts) {
+      last_ts = ts;
+      last_new = new_value;
+    }
+    any = true;
+  }
+};
+
+// The points of `replaced` (seconds stored before this write; in key order) take their
+// new values and sources: the later write wins. The same value again changes only the
+// source. Another number of the same type adjusts its bucket's rollup in place when none
+// of the bucket's replaced values was its minimum or maximum (which cannot be taken
+// back); such buckets, and those where a type changed, are named in `recompute`. A batch
+// of replacements is five statements whatever its size (issue 23: one by one, three
+// round trips each, held time series on PostgreSQL at half the raw ceiling).
+Result<void> replace_points(Connection& c, const WriteStatements& statements,
+                            std::span<const PointRow> replaced, std::set<ParamBucket>& recompute) {
+  if (replaced.empty())
+    return {};
+  std::vector<std::optional<StoredPoint>> before(replaced.size());
+  const auto index_of = [&replaced](const PointKey& key) -> std::optional<std::size_t> {
+    const auto at =
+        std::lower_bound(replaced.begin(), replaced.end(), key,
+                         [](const PointRow& r, const PointKey& k) { return r.key < k; });
+    if (at == replaced.end() || at->key != key)
+      return std::nullopt;
+    return static_cast<std::size_t>(at - replaced.begin());
   };
-  auto before = c.query_one(
-      "SELECT data_type, num, txt FROM ts_points WHERE node_id = ?1 AND param_name = ?2 AND "
-      "ts = ?3",
-      {"point"},
-      [](const Statement& row) {
-        return Stored{row.text(0), row.is_null(1) ? std::nullopt : std::optional(row.real(1)),
-                      row.is_null(2) ? std::string() : row.text(2)};
-      },
-      node_id, p.param_name, p.ts);
-  if (!before)
-    return fail(before.error());
-  const bool same_type = before->data_type == p.data_type;
-  if (same_type && (p.numeric() ? before->number == p.number : before->text == p.text)) {
-    return c.execute(
-        "UPDATE ts_points SET source = ?4 WHERE node_id = ?1 AND param_name = ?2 AND "
-        "ts = ?3 AND source <> ?4",
-        node_id, p.param_name, p.ts, p.source);
-  }
-  auto update = c.prepare(
-      "UPDATE ts_points SET data_type = ?4, num = ?5, txt = ?6, source = ?7 WHERE node_id = ?1 "
-      "AND param_name = ?2 AND ts = ?3");
-  if (!update)
-    return fail(update.error());
-  update->bind_all(node_id, std::string_view(p.param_name), p.ts, std::string_view(p.data_type));
-  if (p.numeric()) {
-    update->bind(5, p.number).bind_null(6);
-  } else {
-    update->bind_null(5).bind(6, p.text);
-  }
-  update->bind(7, p.source);
-  if (auto r = update->run(); !r)
+  const auto bind_key = [](Statement& s, int i, const PointRow& row) {
+    s.bind(i, std::get<0>(row.key)).bind(i + 1, std::get<1>(row.key)).bind(i + 2, row.point->ts);
+  };
+  if (auto r = statements.read_replaced.run(
+          c, replaced, bind_key,
+          [&](const Statement& s) {
+            const std::string node_id = s.text(0);
+            const std::string param = s.text(1);
+            if (auto i = index_of({node_id, param, s.integer(2)}))
+              before[*i] =
+                  StoredPoint{s.text(3), s.is_null(4) ? std::nullopt : std::optional(s.real(4)),
+                              s.is_null(5) ? std::string() : s.text(5)};
+          });
+      !r)
     return r;
-  // A number replaced by another of the same type, neither the bucket's minimum nor its
-  // maximum: the rollup is adjusted in place. Anything else is recomputed.
-  if (same_type && p.numeric() && before->number) {
-    if (auto r = c.execute(adjust, node_id, p.param_name, bucket_of(p.ts), p.data_type, p.number,
-                           *before->number, p.ts);
+
+  std::vector<PointRow> touched, numbers, texts;
+  std::map<BucketKey, Adjustment> adjustments;
+  for (std::size_t i = 0; i < replaced.size(); ++i) {
+    const PointRow& row = replaced[i];
+    const TsPoint& p = *row.point;
+    if (!before[i])  // the insert found it a moment ago, under the same write lock
+      return fail(errc::not_found, "point");
+    const StoredPoint& old = *before[i];
+    const bool same_type = old.data_type == p.data_type;
+    if (same_type && (p.numeric() ? old.number == p.number : old.text == p.text)) {
+      touched.push_back(row);
+      continue;
+    }
+    (p.numeric() ? numbers : texts).push_back(row);
+    const ParamBucket bucket{std::get<0>(row.key), p.param_name, bucket_of(p.ts)};
+    if (same_type && p.numeric() && old.number) {
+      adjustments[BucketKey{std::get<0>(bucket), p.param_name, p.data_type, std::get<2>(bucket)}]
+          .add(p.ts, *old.number, p.number);
+    } else if (!same_type || p.numeric()) {
+      // A type changed (or a number had none stored): the bucket's rollups, of the old
+      // type and of the new one, are recomputed. Another text of the same type leaves
+      // them alone: only numbers are rolled up.
+      recompute.insert(bucket);
+    }
+  }
+  if (auto r = statements.touch_source.run(
+          c, std::span<const PointRow>(touched),
+          [&](Statement& s, int i, const PointRow& row) {
+            bind_key(s, i, row);
+            s.bind(i + 3, row.point->source);
+          },
+          [](const Statement&) {});
+      !r)
+    return r;
+  const auto bind_replacement = [&](Statement& s, int i, const PointRow& row) {
+    const TsPoint& p = *row.point;
+    bind_key(s, i, row);
+    s.bind(i + 3, p.data_type);
+    if (p.numeric()) {
+      s.bind(i + 4, p.number);
+    } else {
+      s.bind(i + 4, p.text);
+    }
+    s.bind(i + 5, p.source);
+  };
+  for (const auto& [rows, statement] : {std::pair{&numbers, &statements.replace_number},
+                                        std::pair{&texts, &statements.replace_text}}) {
+    if (auto r = statement->run(c, std::span<const PointRow>(*rows), bind_replacement,
+                                [](const Statement&) {});
         !r)
       return r;
-    if (c.changes() > 0)
-      return {};
   }
-  recompute.emplace(node_id, p.param_name, bucket_of(p.ts));
+
+  // Buckets already to be recomputed are not adjusted; the others are, unless an old
+  // value was their minimum or maximum (not returned: recomputed).
+  std::vector<std::pair<BucketKey, Adjustment>> adjust_rows;
+  for (const auto& [key, adjustment] : adjustments) {
+    if (!recompute.contains({std::get<0>(key), std::get<1>(key), std::get<3>(key)}))
+      adjust_rows.emplace_back(key, adjustment);
+  }
+  std::set<BucketKey> adjusted;
+  if (auto r = statements.adjust.run(
+          c, std::span<const std::pair<BucketKey, Adjustment>>(adjust_rows),
+          [](Statement& s, int i, const std::pair<BucketKey, Adjustment>& row) {
+            const auto& [node_id, param, type, bucket] = row.first;
+            const Adjustment& a = row.second;
+            s.bind(i, node_id).bind(i + 1, param).bind(i + 2, bucket).bind(i + 3, type);
+            s.bind(i + 4, a.sum_delta).bind(i + 5, a.min_old).bind(i + 6, a.max_old);
+            s.bind(i + 7, a.min_new).bind(i + 8, a.max_new);
+            s.bind(i + 9, a.first_ts).bind(i + 10, a.first_new);
+            s.bind(i + 11, a.last_ts).bind(i + 12, a.last_new);
+          },
+          [&](const Statement& s) {
+            const std::string node_id = s.text(0);
+            const std::string param = s.text(1);
+            const std::string type = s.text(3);
+            const auto at = adjustments.find(BucketKey{node_id, param, type, s.integer(2)});
+            if (at != adjustments.end())
+              adjusted.insert(at->first);
+          });
+      !r)
+    return r;
+  for (const auto& [key, adjustment] : adjust_rows) {
+    if (!adjusted.contains(key))
+      recompute.emplace(std::get<0>(key), std::get<1>(key), std::get<3>(key));
+  }
   return {};
 }
 
@@ -331,16 +472,16 @@ Result<void> add_time_series_points(Connection& c, std::span<const NodePoints> n
       !r)
     return r;
 
-  // The seconds that were stored before: replacements, one by one (rare: a params report
-  // and the tsdata message of the same second, or a node reporting a second twice).
+  // The seconds that were stored before: a params report and the tsdata message of the
+  // same second in two batches, or a node reporting a second again.
   std::set<ParamBucket> recompute;
+  std::vector<PointRow> replaced;
   for (const auto& row : rows) {
-    if (row.inserted)
-      continue;
-    if (auto r = replace_point(c, statements.adjust, std::get<0>(row.key), *row.point, recompute);
-        !r)
-      return r;
+    if (!row.inserted)
+      replaced.push_back(row);
   }
+  if (auto r = replace_points(c, statements, replaced, recompute); !r)
+    return r;
 
   const std::vector<TypeKey> type_rows(types.begin(), types.end());
   if (auto r = statements.insert_types.run(
