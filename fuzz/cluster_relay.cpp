@@ -2,13 +2,14 @@
 // instances of its cluster on `$stratus/cluster/+` (docs/adr/0021), read from the broker.
 // Input: the message payload.
 // Invariants: a parsed message's events are marked relayed, with a JSON object as data;
-// encoding them (and the change notices and rate counts) again and parsing that gives
-// the same values.
+// encoding them (and the change notices, rate counts and expected nodes) again and parsing that
+// gives the same values.
 #include "link/cluster_relay.hpp"
 
 #include <boost/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fuzz_check.hpp"
 
@@ -50,6 +51,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(again.has_value() && again->rates.size() == 1);
     FUZZ_CHECK(again->rates[0].limit == r.limit && again->rates[0].key == r.key &&
                again->rates[0].reset == r.reset);
+  }
+  for (const auto& node_id : message->expected) {
+    FUZZ_CHECK(!node_id.empty());
+    auto again = link::parse_relay_message(link::encode_relay_expected(node_id));
+    FUZZ_CHECK(again.has_value() && again->expected == std::vector<std::string>{node_id});
   }
   return 0;
 }

@@ -185,10 +185,12 @@ Result<RelayMessage> parse_relay_message(std::string_view payload) {
   const auto* events = o->if_contains("events");
   const auto* changed = o->if_contains("changed");
   const auto* rates = o->if_contains("rates");
+  const auto* expected = o->if_contains("expected");
   if ((events != nullptr && !events->is_array()) || (changed != nullptr && !changed->is_array()) ||
-      (rates != nullptr && !rates->is_array()) ||
-      (events == nullptr && changed == nullptr && rates == nullptr)) {
-    return fail(errc::invalid_argument, "relay message has no events, changed or rates array");
+      (rates != nullptr && !rates->is_array()) || (expected != nullptr && !expected->is_array()) ||
+      (events == nullptr && changed == nullptr && rates == nullptr && expected == nullptr)) {
+    return fail(errc::invalid_argument,
+                "relay message has no events, changed, rates or expected array");
   }
   RelayMessage message;
   if (events != nullptr) {
@@ -222,6 +224,15 @@ Result<RelayMessage> parse_relay_message(std::string_view payload) {
       message.rates.push_back(std::move(*r));
     }
   }
+  if (expected != nullptr) {
+    if (expected->get_array().size() > kMaxRelayItems)
+      return fail(errc::invalid_argument, "relay message names too many expected nodes");
+    for (const auto& item : expected->get_array()) {
+      if (!item.is_string() || item.get_string().empty())
+        return fail(errc::invalid_argument, "an expected node is not a non-empty string");
+      message.expected.emplace_back(item.get_string());
+    }
+  }
   return message;
 }
 
@@ -249,6 +260,13 @@ ClusterRelay::ClusterRelay(mqtt::Client& subscriber, mqtt::Client& publisher,
   subscriber.subscribe(std::string(kClusterTopicFilter), 1);
 }
 
+std::string encode_relay_expected(std::string_view node_id) {
+  std::string out = "{\"expected\":[";
+  append_string(out, node_id);
+  out += "]}";
+  return out;
+}
+
 void ClusterRelay::send(const std::string& payload, std::size_t items) {
   if (auto r = publisher_.publish(topic_, payload, 1, false); !r) {
     dropped_unsent_.inc(items);
@@ -274,6 +292,10 @@ void ClusterRelay::counted(service::RateLimit limit, std::string_view key, bool 
   send(encode_relay_rate(limit, key, reset), 1);
 }
 
+void ClusterRelay::expected(std::string_view node_id) {
+  send(encode_relay_expected(node_id), 1);
+}
+
 void ClusterRelay::on_message(const mqtt::Message& message) {
   if (message.topic == topic_)
     return;  // this instance's own
@@ -284,7 +306,8 @@ void ClusterRelay::on_message(const mqtt::Message& message) {
               decoded.error().message());
     return;
   }
-  received_.inc(decoded->events.size() + decoded->changes.size() + decoded->rates.size());
+  received_.inc(decoded->events.size() + decoded->changes.size() + decoded->rates.size() +
+                decoded->expected.size());
   if (!decoded->events.empty())
     hub_.publish(std::move(decoded->events));
   for (auto& [what, id] : decoded->changes) {
@@ -294,6 +317,10 @@ void ClusterRelay::on_message(const mqtt::Message& message) {
   for (auto& r : decoded->rates) {
     if (handlers_.counted)
       handlers_.counted(r.limit, std::move(r.key), r.reset);
+  }
+  for (auto& node_id : decoded->expected) {
+    if (handlers_.expected)
+      handlers_.expected(std::move(node_id));
   }
 }
 

@@ -15,6 +15,8 @@
 ///   {"changed":[{"what":"webhook"|"automation","id":"…"}]}
 ///   {"rates":[{"limit":"login_failures_per_user"|"attempts_per_address"|"codes_per_user",
 ///              "key":"…","reset":false}]}
+///   {"expected":["<node id>", …]}   (nodes just sent a set: their answer is interactive,
+///                                    docs/adr/0026, wherever it arrives)
 /// `user_ids` and `access_changed` are optional (empty, false). The backend user alone
 /// may publish under `$stratus/` (the plugin's ACL); what arrives is still parsed as
 /// outside input.
@@ -56,6 +58,7 @@ struct RelayMessage {
     bool reset = false;
   };
   std::vector<RateCount> rates;
+  std::vector<std::string> expected;  ///< node ids, each non-empty
 };
 
 /// One relay message and how many events it carries.
@@ -73,12 +76,15 @@ struct RelayBatch {
 /// The message that carries one rate-limit count (or reset). Pure.
 [[nodiscard]] std::string encode_relay_rate(service::RateLimit limit, std::string_view key,
                                             bool reset);
+/// The message that names one node expected to answer a set. Pure.
+[[nodiscard]] std::string encode_relay_expected(std::string_view node_id);
 /// Decodes a relay message. Errors (errc::invalid_argument, with what is wrong): not a
-/// JSON object; none of `events`, `changed` and `rates` present, or one of them not an
-/// array; more than `kMaxRelayItems` items in one; an event without a known `kind`, a
+/// JSON object; none of `events`, `changed`, `rates` and `expected` present, or one of
+/// them not an array; more than `kMaxRelayItems` items in one; an event without a known `kind`, a
 /// string `node_id`, an integer `timestamp`, an object `data`, or with `user_ids` not an
 /// array of strings; a change with an unknown `what` or no string `id`; a rate count with
-/// an unknown `limit`, no string `key` or a `reset` that is not a boolean. Pure;
+/// an unknown `limit`, no string `key` or a `reset` that is not a boolean; an expected
+/// node that is not a non-empty string. Pure;
 /// thread-safe.
 Result<RelayMessage> parse_relay_message(std::string_view payload);
 
@@ -89,8 +95,8 @@ Result<RelayMessage> parse_relay_message(std::string_view payload);
 /// streams miss those events (their clients resync when they notice a gap).
 ///
 /// Metrics: `stratus_cluster_relay_sent_total`, `stratus_cluster_relay_received_total`
-/// (events and notices), `stratus_cluster_relay_dropped_total{reason}` (`unsent`: the
-/// broker was unreachable, `too_large`, `malformed`: a message that did not parse).
+/// (events, notices, rate counts and expected nodes), `stratus_cluster_relay_dropped_total{reason}`
+/// (`unsent`: the broker was unreachable, `too_large`, `malformed`: a message that did not parse).
 class ClusterRelay final : public service::ChangeNotices, public service::RateShare {
  public:
   /// What to do with what another instance sent besides events. Both run on the link
@@ -98,6 +104,8 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
   struct Handlers {
     std::function<void(service::Cached what, std::string id)> changed;
     std::function<void(service::RateLimit limit, std::string key, bool reset)> counted;
+    /// Another instance sent `node_id` a set (`ExpectedReports::expect` here).
+    std::function<void(std::string node_id)> expected;
   };
 
   /// Subscribes to `kClusterTopicFilter` on `subscriber` (kept across reconnects by the
@@ -112,6 +120,11 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
   void forward(const std::vector<service::EventDraft>& events);
   void changed(service::Cached what, std::string_view id) override;
   void counted(service::RateLimit limit, std::string_view key, bool reset) override;
+  /// Tells the other instances that `node_id` was just sent a set from here, so that
+  /// whichever of them receives its answer applies it ahead of bulk reports (ADR 0026).
+  /// Sent on the publishing connection before the set itself, so the broker hands it to
+  /// the others before the node can answer. Thread-safe; never blocks.
+  void expected(std::string_view node_id);
 
   /// A message on `$stratus/cluster/…`, from the link executor (`NodeLinkCluster::relay`).
   /// This instance's own messages are ignored.

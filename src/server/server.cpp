@@ -647,6 +647,13 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
   }
   events = std::make_unique<service::EventHub>(service::node_access_lookup(*access_repository),
                                                clock, metrics, event_options);
+  // A set's answer is applied ahead of bulk reports (docs/adr/0026); built before the
+  // relay, which marks the nodes other instances sent sets to.
+  const auto& n = config.nodes;
+  if (n.ingest_interactive_window_ms.count() > 0) {
+    expected_reports = std::make_unique<service::ExpectedReports>(
+        clock, service::ExpectedReportsOptions{n.ingest_interactive_window_ms});
+  }
   if (cluster_lease) {
     // Another instance changed a webhook or an automation: reload it here. On the link
     // executor; the webhook's read goes to the blocking pool.
@@ -664,21 +671,26 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
     handlers.counted = [this](service::RateLimit limit, std::string key, bool reset) {
       accounts->apply_shared_count(limit, key, reset);
     };
+    if (expected_reports) {
+      handlers.expected = [this](std::string node_id) { expected_reports->expect(node_id); };
+    }
     relay = std::make_unique<link::ClusterRelay>(
         *backend, *publisher, *events, cluster_lease->slot(), metrics, std::move(handlers));
     rate_share.attach(relay.get());
   }
   // Nodes: REST → node service → messenger; commands (docs/adr/0006): REST → command
   // service → messenger, answers and polls back through the ingest writer.
-  const auto& n = config.nodes;
   const auto node_quota = static_cast<std::int64_t>(config.accounts.default_node_quota);
-  // A set's answer is applied ahead of bulk reports (docs/adr/0026). The node service
-  // marks the nodes it sends sets to; the ingest's own deliveries of queued sets do not.
+  // The node service marks the nodes it sends sets to, here and, in a cluster, on the
+  // other instances (the answer may arrive at any of them); the ingest's own deliveries
+  // of queued sets are not marked.
   service::NodeMessenger* node_set_messenger = messenger.get();
-  if (n.ingest_interactive_window_ms.count() > 0) {
-    expected_reports = std::make_unique<service::ExpectedReports>(
-        clock, service::ExpectedReportsOptions{n.ingest_interactive_window_ms});
-    set_messenger = std::make_unique<service::ExpectingMessenger>(*messenger, *expected_reports);
+  if (expected_reports) {
+    std::function<void(std::string_view)> share;
+    if (relay)
+      share = [this](std::string_view node_id) { relay->expected(node_id); };
+    set_messenger = std::make_unique<service::ExpectingMessenger>(*messenger, *expected_reports,
+                                                                  std::move(share));
     node_set_messenger = set_messenger.get();
   }
   nodes = std::make_unique<service::NodeService>(*node_repository, *node_set_messenger, *events,

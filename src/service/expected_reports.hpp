@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -67,15 +68,20 @@ class ExpectedReports {
 
 /// A `NodeMessenger` that marks every node it sends a set (`params/remote`) to as
 /// expected, then sends through `inner`. The mark comes first: the node's answer may
-/// arrive before the publish returns. Other publishes pass through unmarked. Thread-safe
-/// as `inner` is. Both references must outlive it.
+/// arrive before the publish returns. In a cluster, `share` (if set) tells the other
+/// instances too, before the publish, since the answer may arrive at any of them
+/// (`link::ClusterRelay::expected`). Other publishes pass through unmarked. Thread-safe
+/// as `inner` and `share` are. Both references must outlive it.
 class ExpectingMessenger final : public NodeMessenger {
  public:
-  ExpectingMessenger(NodeMessenger& inner, ExpectedReports& expected)
-      : inner_(inner), expected_(expected) {}
+  ExpectingMessenger(NodeMessenger& inner, ExpectedReports& expected,
+                     std::function<void(std::string_view node_id)> share = {})
+      : inner_(inner), expected_(expected), share_(std::move(share)) {}
 
   Result<void> publish_params_remote(std::string_view node_id, std::string_view payload) override {
     expected_.expect(node_id);
+    if (share_)
+      share_(node_id);
     return inner_.publish_params_remote(node_id, payload);
   }
   Result<void> publish_to_node(std::string_view node_id, std::string_view bytes) override {
@@ -88,6 +94,7 @@ class ExpectingMessenger final : public NodeMessenger {
  private:
   NodeMessenger& inner_;
   ExpectedReports& expected_;
+  std::function<void(std::string_view)> share_;
 };
 
 }  // namespace stratus::service

@@ -272,7 +272,15 @@ TEST_P(ScaleOut, TwoInstancesShareOneDatabaseAndOneBroker) {
         << got.body;
   }
 
-  // 3. A set through either instance reaches the node.
+  // 3. A set through either instance reaches the node, and the node's answer is applied
+  // ahead of bulk reports (docs/adr/0026) by whichever instance receives it: the instance
+  // that sent the set told the other through the relay.
+  const auto interactive = [&] {
+    return std::max(0.0, metric_sample(a, "stratus_ingest_interactive_total")) +
+           std::max(0.0, metric_sample(b, "stratus_ingest_interactive_total"));
+  };
+  const double interactive_before = interactive();
+  int answered = 0;
   for (const auto* server : {&a, &b}) {
     const auto set = rest_call(*server, "PUT", "/v1/user/nodes/params?node_id=" + lamp, token,
                                R"({"Light":{"Power":true}})");
@@ -280,6 +288,12 @@ TEST_P(ScaleOut, TwoInstancesShareOneDatabaseAndOneBroker) {
     const auto got = nodes[0]->wait_message(
         [&](const TestMessage& m) { return m.topic == "node/" + lamp + "/params/remote"; }, 10s);
     EXPECT_TRUE(got.has_value()) << "a set through " << (server == &a ? "A" : "B") << " was lost";
+    ASSERT_TRUE(nodes[0]->publish("$aws/rules/esp_node/node/" + lamp + "/params/local",
+                                  R"({"Light":{"Power":true}})"));
+    ++answered;
+    EXPECT_TRUE(wait_until([&] { return interactive() >= interactive_before + answered; }, 10s))
+        << "the answer to a set through " << (server == &a ? "A" : "B")
+        << " was not interactive where it arrived";
   }
 
   // 4. kill -9 of A under load: REST writes through both and node reports keep coming.

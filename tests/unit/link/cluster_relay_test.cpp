@@ -117,6 +117,16 @@ TEST(RelayCodec, RateCountsRoundTrip) {
   EXPECT_FALSE(no_reset->rates.at(0).reset);
 }
 
+TEST(RelayCodec, ExpectedNodesRoundTrip) {
+  auto parsed = parse_relay_message(encode_relay_expected("node-\"1\\"));
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->expected, (std::vector<std::string>{"node-\"1\\"}));
+  EXPECT_TRUE(parsed->events.empty() && parsed->changes.empty() && parsed->rates.empty());
+  auto two = parse_relay_message(R"({"expected":["a","b"],"changed":[]})");
+  ASSERT_TRUE(two);
+  EXPECT_EQ(two->expected, (std::vector<std::string>{"a", "b"}));
+}
+
 TEST(RelayCodec, EveryMalformedMessageIsRefused) {
   const std::string ok_event = R"({"kind":"alert","node_id":"n","timestamp":1,"data":{}})";
   ASSERT_TRUE(parse_relay_message(R"({"events":[)" + ok_event + "]}"));
@@ -157,6 +167,10 @@ TEST(RelayCodec, EveryMalformedMessageIsRefused) {
           std::string(R"({"rates":[{"limit":"codes_per_user"}]})"),
           std::string(R"({"rates":[{"limit":"codes_per_user","key":1}]})"),
           std::string(R"({"rates":[{"limit":"codes_per_user","key":"k","reset":"yes"}]})"),
+          std::string(R"({"expected":"n"})"),
+          std::string(R"({"expected":[1]})"),
+          std::string(R"({"expected":[""]})"),
+          std::string(R"({"expected":["n",null]})"),
           too_many,
       }) {
     auto parsed = parse_relay_message(bad);
@@ -284,7 +298,9 @@ TEST(ClusterRelayTest, SendsOnItsSlotTopicTakesOthersAndIgnoresItsOwn) {
   Hub h(options);
   std::vector<std::pair<Cached, std::string>> changes;
   std::vector<std::string> counted;
+  std::vector<std::string> expected;
   ClusterRelay::Handlers handlers;
+  handlers.expected = [&](std::string node_id) { expected.push_back(std::move(node_id)); };
   handlers.changed = [&](Cached what, std::string id) { changes.emplace_back(what, id); };
   handlers.counted = [&](service::RateLimit, std::string key, bool reset) {
     counted.push_back(key + (reset ? " reset" : ""));
@@ -310,6 +326,12 @@ TEST(ClusterRelayTest, SendsOnItsSlotTopicTakesOthersAndIgnoresItsOwn) {
   relay.counted(service::RateLimit::attempts_per_address, "10.0.0.1", false);
   relay.on_message({"$stratus/cluster/5", client.sent.back().payload, 1, false});
   EXPECT_EQ(counted, (std::vector<std::string>{"10.0.0.1"}));
+  relay.expected("lamp-1");
+  EXPECT_EQ(client.sent.back().topic, "$stratus/cluster/3");
+  relay.on_message({"$stratus/cluster/3", client.sent.back().payload, 1, false});
+  EXPECT_TRUE(expected.empty()) << "its own set is already marked here";
+  relay.on_message({"$stratus/cluster/5", client.sent.back().payload, 1, false});
+  EXPECT_EQ(expected, (std::vector<std::string>{"lamp-1"}));
   relay.on_message({"$stratus/cluster/5", "garbage", 1, false});
   const auto sent_before = client.sent.size();
   relay.on_message({"$stratus/cluster/5", client.sent[0].payload, 1, false});
@@ -325,7 +347,7 @@ TEST(ClusterRelayTest, SendsOnItsSlotTopicTakesOthersAndIgnoresItsOwn) {
       << text;
   EXPECT_NE(text.find(R"(stratus_cluster_relay_dropped_total{reason="malformed"} 1)"),
             std::string::npos);
-  EXPECT_NE(text.find("stratus_cluster_relay_received_total 3"), std::string::npos);
+  EXPECT_NE(text.find("stratus_cluster_relay_received_total 4"), std::string::npos);
 }
 
 }  // namespace

@@ -103,5 +103,20 @@ TEST(ExpectingMessenger, MarksSetsOnlyAndPassesEverythingThrough) {
             (std::vector<std::string>{"to-node cmd", "otaurl ota", "params/remote set"}));
 }
 
+TEST(ExpectingMessenger, SharesASetWithTheOtherInstancesBeforeSendingIt) {
+  ManualClock clock(std::chrono::system_clock::now());
+  ExpectedReports expected(clock, {.window = 2s, .limit = 10});
+  CountingMessenger inner;
+  std::vector<std::string> shared;
+  ExpectingMessenger messenger(inner, expected, [&](std::string_view node_id) {
+    shared.push_back(std::string(node_id) + " after " + std::to_string(inner.calls.size()));
+  });
+  EXPECT_TRUE(messenger.publish_to_node("cmd", "\x01"));
+  EXPECT_TRUE(messenger.publish_params_remote("set", "{}"));
+  EXPECT_EQ(shared, (std::vector<std::string>{"set after 1"}))
+      << "shared once, for the set, before it was published";
+  EXPECT_TRUE(expected.take("set"));
+}
+
 }  // namespace
 }  // namespace stratus::service
