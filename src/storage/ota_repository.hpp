@@ -136,7 +136,7 @@ class OtaRepository {
   /// and records `batch` as the job's `batches_released`, atomically, if that was
   /// `batch - 1`; answers the node ids released. Errors: conflict when the job's
   /// `batches_released` is not `batch - 1` (another sweep, the job's creation or a resume
-  /// released it first: nothing changes), not_found for an unknown job.
+  /// released it first) or there is no such job; nothing changes then.
   virtual Result<std::vector<std::string>> release_batch(std::string_view job_id,
                                                          std::int64_t batch,
                                                          std::int64_t count) = 0;

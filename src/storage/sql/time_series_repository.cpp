@@ -206,6 +206,15 @@ struct PointRow {
   bool inserted = false;
 };
 
+// Where the point `key` is in `rows` (in key order), if it is there.
+std::optional<std::size_t> position_of(std::span<const PointRow> rows, const PointKey& key) {
+  const auto at = std::lower_bound(rows.begin(), rows.end(), key,
+                                   [](const PointRow& r, const PointKey& k) { return r.key < k; });
+  if (at == rows.end() || at->key != key)
+    return std::nullopt;
+  return static_cast<std::size_t>(at - rows.begin());
+}
+
 // Folds a new numeric point into `f`, the sum of a bucket's new points (its `bucket`
 // unused), as one more row of its rollup would be.
 void fold_point(TsRollup& f, std::int64_t ts, double v) {
@@ -280,14 +289,6 @@ Result<void> replace_points(Connection& c, const WriteStatements& statements,
   if (replaced.empty())
     return {};
   std::vector<std::optional<StoredPoint>> before(replaced.size());
-  const auto index_of = [&replaced](const PointKey& key) -> std::optional<std::size_t> {
-    const auto at =
-        std::lower_bound(replaced.begin(), replaced.end(), key,
-                         [](const PointRow& r, const PointKey& k) { return r.key < k; });
-    if (at == replaced.end() || at->key != key)
-      return std::nullopt;
-    return static_cast<std::size_t>(at - replaced.begin());
-  };
   const auto bind_key = [](Statement& s, int i, const PointRow& row) {
     s.bind(i, std::get<0>(row.key)).bind(i + 1, std::get<1>(row.key)).bind(i + 2, row.point->ts);
   };
@@ -296,7 +297,7 @@ Result<void> replace_points(Connection& c, const WriteStatements& statements,
           [&](const Statement& s) {
             const std::string node_id = s.text(0);
             const std::string param = s.text(1);
-            if (auto i = index_of({node_id, param, s.integer(2)}))
+            if (auto i = position_of(replaced, {node_id, param, s.integer(2)}))
               before[*i] =
                   StoredPoint{s.text(3), s.is_null(4) ? std::nullopt : std::optional(s.real(4)),
                               s.is_null(5) ? std::string() : s.text(5)};
@@ -439,12 +440,8 @@ Result<void> add_time_series_points(Connection& c, std::span<const NodePoints> n
       [&rows](const Statement& s) {
         const std::string node_id = s.text(0);
         const std::string param = s.text(1);
-        const PointKey key{node_id, param, s.integer(2)};
-        const auto at =
-            std::lower_bound(rows.begin(), rows.end(), key,
-                             [](const PointRow& r, const PointKey& k) { return r.key < k; });
-        if (at != rows.end() && at->key == key)
-          at->inserted = true;
+        if (auto i = position_of(rows, {node_id, param, s.integer(2)}))
+          rows[*i].inserted = true;
       });
   if (!inserted)
     return inserted;
