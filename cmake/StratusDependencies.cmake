@@ -47,6 +47,11 @@ set_target_properties(msgpuck::msgpuck PROPERTIES IMPORTED_LOCATION "${MSGPUCK_L
 # The console's line editor: history and TAB completion (src/console/line_editor.cpp).
 pkg_check_modules(LIBEDIT REQUIRED IMPORTED_TARGET libedit)
 
+# stratusd's allocator (docs/adr/0028). Not with the sanitizers, which bring their own.
+if(STRATUS_JEMALLOC AND NOT STRATUS_SANITIZE)
+  pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
+endif()
+
 # mosquitto-dev ships the broker plugin headers (mosquitto_broker.h, mosquitto_plugin.h).
 find_path(MOSQUITTO_BROKER_INCLUDE_DIR mosquitto_broker.h REQUIRED)
 
