@@ -61,7 +61,8 @@ TEST(MosquittoConfig, PluginAndAnonymousAccess) {
   EXPECT_TRUE(has_line(conf, "set_tcp_nodelay true"));
   EXPECT_TRUE(has_line(conf, "max_queued_messages 1000000"));
   EXPECT_TRUE(has_line(conf, "max_inflight_messages 65535"));
-  // A batch of a partitioned cluster counts once in max_queued_messages: bytes bound it.
+  // A batch of a partitioned cluster counts once in the message limits: bytes bound it.
+  EXPECT_TRUE(has_line(conf, "max_inflight_bytes 67108864"));
   EXPECT_TRUE(has_line(conf, "max_queued_bytes 268435456"));
   EXPECT_EQ(conf.find("cluster_mirror"), std::string::npos) << "off unless asked for";
 }
