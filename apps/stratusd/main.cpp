@@ -15,15 +15,6 @@
 #include "server/database_admin.hpp"
 #include "server/server.hpp"
 
-#ifdef STRATUS_JEMALLOC
-/// jemalloc's options (docs/adr/0028), read at its first allocation: freed pages are
-/// returned to the kernel by jemalloc's own thread, not by `madvise` calls inline in the
-/// thread that frees (the MQTT and ingest threads, at thousands of buffers a second).
-/// The `MALLOC_CONF` environment variable is applied after these and may override them.
-extern "C" const char* malloc_conf;
-const char* malloc_conf = "background_thread:true";
-#endif
-
 namespace {
 
 using stratus::config::ConfigSources;
