@@ -123,6 +123,38 @@ std::string json_array(std::span<const std::string> values) {
   return out + "]";
 }
 
+void append_pg_array_element(std::string& out, std::string_view text) {
+  out += '"';
+  for (const char ch : text) {
+    if (ch == '"' || ch == '\\')
+      out += '\\';
+    out += ch;
+  }
+  out += '"';
+}
+
+std::string pg_text_array(std::span<const std::string> values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    append_pg_array_element(out, values[i]);
+  }
+  return out + "}";
+}
+
+std::string Connection::in_string_list(std::string_view column,
+                                       std::string_view placeholder) const {
+  if (dialect() == Dialect::postgres)
+    return std::string(column) + " = ANY(CAST(" + std::string(placeholder) + " AS text[]))";
+  return std::string(column) + " IN (SELECT value FROM json_each(" + std::string(placeholder) +
+         "))";
+}
+
+std::string Connection::string_list(std::span<const std::string> values) const {
+  return dialect() == Dialect::postgres ? pg_text_array(values) : json_array(values);
+}
+
 std::string Connection::json_strings(std::string_view placeholder) const {
   if (dialect() == Dialect::postgres) {
     return "jsonb_array_elements_text(CAST(" + std::string(placeholder) + " AS jsonb)) AS j(value)";

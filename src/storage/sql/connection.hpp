@@ -259,6 +259,19 @@ class Connection {
   /// `json_each(?3)`, PostgreSQL's `jsonb_array_elements_text`.
   [[nodiscard]] std::string json_strings(std::string_view placeholder) const;
 
+  /// A condition that `column` is one of the strings bound at `placeholder` (e.g. "?1")
+  /// as `string_list(values)`: SQLite's `column IN (SELECT value FROM json_each(?1))`,
+  /// PostgreSQL's `column = ANY(CAST(?1 AS text[]))`. PostgreSQL answers the latter with
+  /// one index scan over the sorted array, about three times faster than joining a
+  /// table expression (issue 23 item 4: the ingest writer's batch reads).
+  [[nodiscard]] std::string in_string_list(std::string_view column,
+                                           std::string_view placeholder) const;
+
+  /// The value to bind for `in_string_list`: a JSON array of `values` (SQLite), a
+  /// `text[]` literal (PostgreSQL). Strings containing NUL are not representable
+  /// (PostgreSQL text). Pure.
+  [[nodiscard]] std::string string_list(std::span<const std::string> values) const;
+
  protected:
   /// Starts a write transaction that excludes every other writer (see `transaction`).
   virtual Result<void> begin_write() = 0;
@@ -270,5 +283,14 @@ void append_json_string(std::string& out, std::string_view text);
 
 /// A JSON array of the strings `values` (for `Connection::json_strings`). Pure.
 [[nodiscard]] std::string json_array(std::span<const std::string> values);
+
+/// Appends `text` as one element of a PostgreSQL array literal: double-quoted, with `"`
+/// and `\` escaped by a backslash (PostgreSQL manual, 8.15.6 "Array Input and Output
+/// Syntax"), so any text, braces, commas and the word NULL included, reads back
+/// unchanged. Pure.
+void append_pg_array_element(std::string& out, std::string_view text);
+
+/// A PostgreSQL `text[]` literal of `values` (`{"a","b"}`; `{}` when empty). Pure.
+[[nodiscard]] std::string pg_text_array(std::span<const std::string> values);
 
 }  // namespace stratus::storage::sql

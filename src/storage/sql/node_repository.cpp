@@ -46,19 +46,6 @@ Result<std::vector<std::pair<std::string, std::string>>> users_of_node(Connectio
       [](const Statement& s) { return std::pair(s.text(0), s.text(1)); }, node_id);
 }
 
-// Appends `text` as one element of a PostgreSQL array literal: double-quoted, with `"`
-// and `\` escaped by a backslash (PostgreSQL manual, 8.15.6 "Array Input and Output
-// Syntax"), so any text, braces and commas included, reads back unchanged.
-void append_array_element(std::string& out, std::string_view text) {
-  out += '"';
-  for (const char ch : text) {
-    if (ch == '"' || ch == '\\')
-      out += '\\';
-    out += ch;
-  }
-  out += '"';
-}
-
 template <class... Args>
 Result<std::optional<std::string>> text_or_null(Connection& c, std::string_view sql,
                                                 const Args&... args) {
@@ -96,13 +83,12 @@ class Writer final : public NodeWriter {
   }
   Result<std::vector<NodeBatchRow>> read_batch(std::span<const std::string> node_ids) override {
     return c_.query_all(
-        "SELECT node_id, params, ts_params FROM nodes WHERE node_id IN (SELECT value FROM " +
-            c_.json_strings("?1") + ")",
+        "SELECT node_id, params, ts_params FROM nodes WHERE " + c_.in_string_list("node_id", "?1"),
         [](const Statement& s) {
           auto ts = optional_text(s, 2);
           return NodeBatchRow{s.text(0), optional_text(s, 1), ts ? std::move(*ts) : "{}"};
         },
-        json_array(node_ids));
+        c_.string_list(node_ids));
   }
   // Reads first and inserts only the nodes it did not find (no other writer runs: the
   // transaction holds the write lock), so a batch of known nodes is one statement.
@@ -131,10 +117,8 @@ class Writer final : public NodeWriter {
     if (c_.dialect() != Dialect::postgres)
       return NodeWriter::with_desired(node_ids);
     return c_.query_all(
-        "SELECT DISTINCT node_id FROM node_desired WHERE node_id IN "
-        "(SELECT value FROM " +
-            c_.json_strings("?1") + ")",
-        [](const Statement& s) { return s.text(0); }, json_array(node_ids));
+        "SELECT DISTINCT node_id FROM node_desired WHERE " + c_.in_string_list("node_id", "?1"),
+        [](const Statement& s) { return s.text(0); }, c_.string_list(node_ids));
   }
   Result<void> put_params_many(std::span<const ParamsWrite> writes) override {
     if (writes.size() < 2)
@@ -142,7 +126,9 @@ class Writer final : public NodeWriter {
     if (c_.dialect() == Dialect::postgres) {
       // Three arrays: PostgreSQL reads 1 000 documents from a text[] about six times
       // faster than from a jsonb array of objects (parse, tree, then a text input per
-      // field), which was 10 % of its CPU under two-instance ingest.
+      // field), which was 10 % of its CPU under two-instance ingest. The `ANY` filter
+      // lets it find the rows with one index scan over the sorted ids and hash-join the
+      // values, instead of one index probe per value (about a quarter less executor time).
       std::string ids = "{", docs = "{", ms = "{";
       for (const auto& w : writes) {
         if (ids.size() > 1) {
@@ -150,8 +136,8 @@ class Writer final : public NodeWriter {
           docs += ',';
           ms += ',';
         }
-        append_array_element(ids, w.node_id);
-        append_array_element(docs, w.json);
+        append_pg_array_element(ids, w.node_id);
+        append_pg_array_element(docs, w.json);
         ms += std::to_string(w.ms);
       }
       ids += '}';
@@ -160,7 +146,8 @@ class Writer final : public NodeWriter {
       return c_.execute(
           "UPDATE nodes AS n SET params = v.params, params_ms = v.ms "
           "FROM unnest(CAST(?1 AS text[]), CAST(?2 AS text[]), CAST(?3 AS bigint[])) "
-          "AS v(node_id, params, ms) WHERE n.node_id = v.node_id",
+          "AS v(node_id, params, ms) WHERE n.node_id = v.node_id AND "
+          "n.node_id = ANY(CAST(?1 AS text[]))",
           ids, docs, ms);
     }
     std::string rows = "[";

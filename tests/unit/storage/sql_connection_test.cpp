@@ -6,6 +6,7 @@
 // `_postgres` run), real connections from one migrated pool, scratch tables.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -183,6 +184,34 @@ TEST_F(SqlConnectionTest, JsonStringsIsATableOfTheArraysStrings) {
     ASSERT_TRUE(rows) << rows.error().message();
     EXPECT_EQ(*rows, (std::vector<std::string>{"a \"q\"", "b", "c"}));
   });
+}
+
+TEST_F(SqlConnectionTest, InStringListMatchesExactlyTheListedStrings) {
+  db_->with([](Connection& c) {
+    // Quotes, backslashes, braces, commas, the word NULL and the empty string stay
+    // themselves in both encodings; a string not listed does not match.
+    const std::vector<std::string> listed = {"a \"q\"", "b\\c", "{1,2}", "NULL", ""};
+    const std::vector<std::string> all = {"a \"q\"", "b\\c", "{1,2}", "NULL", "", "null", "b"};
+    for (const auto& value : all) {
+      const auto hit = c.query_one(
+          "SELECT CASE WHEN " + c.in_string_list("?1", "?2") + " THEN 1 ELSE 0 END", {"no row"},
+          [](const Statement& s) { return s.integer(0); }, value, c.string_list(listed));
+      ASSERT_TRUE(hit) << hit.error().message();
+      const bool want = std::find(listed.begin(), listed.end(), value) != listed.end();
+      EXPECT_EQ(*hit, want ? 1 : 0) << "'" << value << "'";
+    }
+    const auto none = c.query_one(
+        "SELECT CASE WHEN " + c.in_string_list("?1", "?2") + " THEN 1 ELSE 0 END", {"no row"},
+        [](const Statement& s) { return s.integer(0); }, std::string_view("a"), c.string_list({}));
+    ASSERT_TRUE(none) << none.error().message();
+    EXPECT_EQ(*none, 0) << "an empty list matches nothing";
+  });
+}
+
+TEST(PgTextArray, QuotesEveryElement) {
+  const std::vector<std::string> values = {"a", "b\"c", "d\\e", "NULL", ""};
+  EXPECT_EQ(pg_text_array(values), R"({"a","b\"c","d\\e","NULL",""})");
+  EXPECT_EQ(pg_text_array({}), "{}");
 }
 
 TEST_F(SqlConnectionTest, MigratingAgainAppliesNothing) {
