@@ -109,6 +109,8 @@ int main(int argc, char** argv) {
   ingest_cmd->add_option("--probe-rate", ingest.probe_rate, "Probe reports per second")
       ->check(CLI::Range(0.1, 1000.0))
       ->capture_default_str();
+  ingest_cmd->add_flag("--visible-by-poll", ingest.visible_by_poll,
+                       "Poll GET for the probe's value instead of waiting for its params event");
   ingest_cmd
       ->add_option("--backlog-limit", ingest.backlog_limit,
                    "Flow control: reports not yet taken by the subscriber/link")
@@ -187,8 +189,7 @@ int main(int argc, char** argv) {
   events_cmd->add_option("--max-in-flight", events.ingest.max_in_flight, "Unacked per node")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
-  events_cmd->add_option("--model", events.ingest.model, "Swarm node model")
-      ->capture_default_str();
+  events_cmd->add_option("--model", events.ingest.model, "Swarm node model")->capture_default_str();
   events_cmd->add_option("--raw-port", events.ingest.raw_port,
                          "Second mosquitto's device port: phase 1 measures the raw ceiling");
   events_cmd->add_option("--raw-backend-port", events.ingest.raw_backend_port,

@@ -61,6 +61,10 @@ struct IngestArgs {
   std::string backend_password_file;   ///< pki/backend.secret
   std::string mapped_dir;              ///< the probe node (mapped node 0); empty = no probe
   double probe_rate = 10;              ///< probe reports per second
+  /// How the probe's value is found visible: false (default) waits for the node's params
+  /// event on a WebSocket stream, then confirms with one GET; true polls GET every 1 ms
+  /// from the report on (the method before 2026-12-05, session 12).
+  bool visible_by_poll = false;
   /// Flow control: reports sent and not yet taken by the subscriber (raw) or the link
   /// (stratusd), at most; under mosquitto's per-subscriber queue of 1000 so it never drops.
   double backlog_limit = 600;
@@ -76,9 +80,11 @@ struct IngestArgs {
 /// against the second mosquitto with a plain subscriber on its backend listener (the raw
 /// broker ceiling, `raw_broker_msgs_per_s`), then against stratusd, whose
 /// `stratus_ingest_events_total` gives `updates_per_s`; `ratio` = updates / raw. During the
-/// stratusd window a mapped probe node reports a unique value `probe_rate` times a second
-/// and polls `GET /v1/user/nodes/params` until it shows: `p50_ms`/`p99_ms` are that
-/// report → visible latency, an upper bound of report → committed.
+/// stratusd window a mapped probe node reports a unique value `probe_rate` times a second;
+/// once its params event carries the value, `GET /v1/user/nodes/params` confirms it (polled
+/// every 1 ms should it not show yet; with `visible_by_poll`, polled from the report on):
+/// `p50_ms`/`p99_ms` are that report → visible latency, an upper bound of report →
+/// committed.
 Result<ScenarioOutput> run_ingest(const IngestArgs& args);
 
 /// `events`: the cost of many event-stream clients to ingest, and report → event latency.
