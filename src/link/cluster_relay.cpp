@@ -257,6 +257,7 @@ ClusterRelay::ClusterRelay(mqtt::Client& subscriber, mqtt::Client& publisher,
           metrics.counter("stratus_cluster_relay_dropped_total",
                           "Relay messages or events not sent or not taken, by reason.",
                           {{"reason", "malformed"}})) {
+  subscriber.on_message([this](const mqtt::Message& m) { on_message(m); });
   subscriber.subscribe(std::string(kClusterTopicFilter), 1);
 }
 
@@ -297,8 +298,14 @@ void ClusterRelay::expected(std::string_view node_id) {
 }
 
 void ClusterRelay::on_message(const mqtt::Message& message) {
-  if (message.topic == topic_)
-    return;  // this instance's own
+  if (message.topic == topic_ || !message.topic.starts_with(kClusterTopicPrefix))
+    return;  // this instance's own, or not the relay's
+  if (message.payload.size() > kMaxRelayMessageBytes) {
+    dropped_too_large_.inc();
+    log::warn(Channel::link, "cluster relay: dropped a message of {} bytes on {}",
+              message.payload.size(), message.topic);
+    return;
+  }
   auto decoded = parse_relay_message(message.payload);
   if (!decoded) {
     dropped_malformed_.inc();

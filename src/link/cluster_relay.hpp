@@ -99,8 +99,9 @@ Result<RelayMessage> parse_relay_message(std::string_view payload);
 /// (`unsent`: the broker was unreachable, `too_large`, `malformed`: a message that did not parse).
 class ClusterRelay final : public service::ChangeNotices, public service::RateShare {
  public:
-  /// What to do with what another instance sent besides events. Both run on the link
-  /// executor, so they must not block (post database work to the blocking pool).
+  /// What to do with what another instance sent besides events. They run where the
+  /// subscriber delivers its messages (the link executor in stratusd), so they must not
+  /// block (post database work to the blocking pool).
   struct Handlers {
     std::function<void(service::Cached what, std::string id)> changed;
     std::function<void(service::RateLimit limit, std::string key, bool reset)> counted;
@@ -109,10 +110,12 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
   };
 
   /// Subscribes to `kClusterTopicFilter` on `subscriber` (kept across reconnects by the
-  /// client) and publishes on `publisher`, which may be the same client; stratusd passes its
-  /// publishing connection, so relay messages do not queue behind the ingest's PUBACKs
-  /// (docs/adr/0022). `slot` is this instance's (`ClusterLease::slot`). Both clients, `hub`
-  /// and `metrics` must outlive the relay.
+  /// client) and takes that client's messages (`on_message`: it replaces any handler, so
+  /// the subscriber must carry nothing else); publishes on `publisher`, which may be the
+  /// same client. stratusd passes its publishing connection for both (docs/adr/0022): relay
+  /// messages do not queue behind the ingest's PUBACKs or share a connection with the node
+  /// traffic, whose payload limit (64 KiB by default) is below theirs. `slot` is this instance's
+  /// (`ClusterLease::slot`). Both clients, `hub` and `metrics` must outlive the relay.
   ClusterRelay(mqtt::Client& subscriber, mqtt::Client& publisher, service::EventHub& hub,
                unsigned slot, MetricsRegistry& metrics, Handlers handlers);
 
@@ -126,8 +129,9 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
   /// the others before the node can answer. Thread-safe; never blocks.
   void expected(std::string_view node_id);
 
-  /// A message on `$stratus/cluster/…`, from the link executor (`NodeLinkCluster::relay`).
-  /// This instance's own messages are ignored.
+  /// A message from the subscriber (on its callback executor: the link's in stratusd).
+  /// This instance's own messages and other topics are ignored; one larger than
+  /// `kMaxRelayMessageBytes` (no sender builds one) is dropped as `too_large`.
   void on_message(const mqtt::Message& message);
 
  private:

@@ -1,6 +1,5 @@
 #include "link/node_link.hpp"
 
-#include "link/cluster_relay.hpp"
 #include "log/log.hpp"
 #include "proto/cmd_resp.hpp"
 #include "proto/ingest_handoff.hpp"
@@ -40,7 +39,6 @@ NodeLink::NodeLink(mqtt::Client& client, service::NodeIngest& ingest, const Cloc
                                    "Node messages dropped without changing state, by reason.",
                                    {{"reason", kDropNames[i]}});
   }
-  relay_ = std::move(cluster.relay);
   batch_topic_ = std::move(cluster.batch_topic);
   client_.on_message([this](const mqtt::Message& m) { on_message(m); });
   if (node_traffic_by_handoff) {
@@ -102,10 +100,6 @@ void NodeLink::on_message(const mqtt::Message& m) {
   const auto now_ms = unix_ms(clock_.now());
   if (m.payload.size() > max_payload_bytes_) {
     drop(oversize, m.topic, std::to_string(m.payload.size()) + " bytes");
-    return;
-  }
-  if (relay_ && m.topic.starts_with(kClusterTopicPrefix)) {
-    relay_(m);
     return;
   }
   if (m.topic.starts_with(proto::kClusterMirrorPrefix)) {

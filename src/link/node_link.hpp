@@ -83,8 +83,6 @@ struct NodeLinkCluster {
   /// instance, in the nodes' order, as ingest-handoff `message` frames; each frame is
   /// handled as the message it carries. `share_group` is then unused.
   std::string batch_topic;
-  /// Messages on `$stratus/cluster/…` (the relay between instances) go here.
-  std::function<void(const mqtt::Message&)> relay;
 };
 
 class NodeLink {
@@ -137,8 +135,7 @@ class NodeLink {
   std::size_t max_ts_records_;
   std::array<Counter*, kind_count> accepted_{};
   std::array<Counter*, drop_count> dropped_{};
-  std::function<void(const mqtt::Message&)> relay_;  // NodeLinkCluster::relay
-  std::string batch_topic_;                          // NodeLinkCluster::batch_topic
+  std::string batch_topic_;  // NodeLinkCluster::batch_topic
 };
 
 }  // namespace stratus::link

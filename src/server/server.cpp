@@ -674,8 +674,11 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
     if (expected_reports) {
       handlers.expected = [this](std::string node_id) { expected_reports->expect(node_id); };
     }
+    // The relay subscribes on the publishing connection, which carries no node traffic:
+    // on the subscribing one the node link dropped relay messages over
+    // nodes.max_payload_bytes (64 KiB), and senders build them up to 128 KiB.
     relay = std::make_unique<link::ClusterRelay>(
-        *backend, *publisher, *events, cluster_lease->slot(), metrics, std::move(handlers));
+        *publisher, *publisher, *events, cluster_lease->slot(), metrics, std::move(handlers));
     rate_share.attach(relay.get());
   }
   // Nodes: REST → node service → messenger; commands (docs/adr/0006): REST → command
@@ -769,7 +772,6 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
     link_cluster.share_group = config.cluster.share_group;
     if (config.cluster.node_traffic == "partitioned")
       link_cluster.batch_topic = proto::cluster_batch_topic(options.client_id);
-    link_cluster.relay = [this](const mqtt::Message& m) { relay->on_message(m); };
   }
   node_link = std::make_unique<link::NodeLink>(
       *backend, *ingest, clock, metrics, n.max_payload_bytes, ts.max_records_per_message, ota.get(),

@@ -1,7 +1,8 @@
 #pragma once
 /// @file
-/// An `mqtt::Client` for tests that records subscriptions and publications; `up` decides
-/// whether a publish works. Not thread-safe: one test thread.
+/// An `mqtt::Client` for tests that records subscriptions, publications and the message
+/// handler (call `handler` to deliver); `up` decides whether a publish works. Not
+/// thread-safe: one test thread.
 
 #include <functional>
 #include <string>
@@ -15,7 +16,7 @@ namespace stratus::test {
 /// Records what a component subscribes and publishes (see the file comment).
 class RecordingClient final : public mqtt::Client {
  public:
-  void on_message(std::function<void(const mqtt::Message&)>) override {}
+  void on_message(std::function<void(const mqtt::Message&)> h) override { handler = std::move(h); }
   void on_connection(std::function<void(bool, const std::string&)>) override {}
   void subscribe(std::string filter, int) override { filters.push_back(std::move(filter)); }
   Result<void> publish(std::string_view topic, std::string_view payload, int qos,
@@ -39,6 +40,7 @@ class RecordingClient final : public mqtt::Client {
   std::vector<std::string> filters;
   std::vector<Sent> sent;
   bool up = true;
+  std::function<void(const mqtt::Message&)> handler;  ///< the last `on_message`, to deliver
 };
 
 }  // namespace stratus::test

@@ -350,5 +350,40 @@ TEST(ClusterRelayTest, SendsOnItsSlotTopicTakesOthersAndIgnoresItsOwn) {
   EXPECT_NE(text.find("stratus_cluster_relay_received_total 4"), std::string::npos);
 }
 
+// The relay takes its subscriber's messages itself (stratusd's publishing connection, with
+// no node traffic to wait behind), ignores other topics there, and drops a message larger
+// than any sender builds; one of the largest size a sender builds is taken whole (the node
+// link's 64 KiB limit used to drop those).
+TEST(ClusterRelayTest, TakesItsSubscribersMessagesUpToTheLargestASenderBuilds) {
+  RecordingClient client;
+  Hub h(EventHubOptions{});
+  ClusterRelay relay(client, client, h.hub, 3, h.metrics, {});
+  ASSERT_TRUE(client.handler) << "the relay took the subscriber's messages";
+
+  std::vector<EventDraft> many;
+  for (int i = 0; i < 2000; ++i)
+    many.push_back(draft("node-" + std::to_string(i)));
+  std::size_t too_large = 0;
+  const auto batches = encode_relay_events(many, kMaxRelayMessageBytes, too_large);
+  ASSERT_GE(batches.size(), 2u);
+  ASSERT_GT(batches.front().payload.size(), 64u * 1024) << "over the node link's old limit";
+  ASSERT_LE(batches.front().payload.size(), kMaxRelayMessageBytes);
+  client.handler({"$stratus/cluster/5", batches.front().payload, 1, false});
+  client.handler({"node/x/params/local", batches.front().payload, 1, false});  // not the relay's
+  client.handler({"$stratus/cluster/5", std::string(kMaxRelayMessageBytes + 1, ' '), 1, false});
+  ASSERT_TRUE(h.hub.flush(5s));
+  const auto text = h.metrics.render_prometheus();
+  EXPECT_NE(
+      text.find("stratus_cluster_relay_received_total " + std::to_string(batches.front().events)),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(stratus_cluster_relay_dropped_total{reason="too_large"} 1)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(stratus_cluster_relay_dropped_total{reason="malformed"} 0)"),
+            std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace stratus::link
