@@ -293,8 +293,10 @@ class NameEvents {
     std::optional<Steady::time_point> at;
     slot.changed.wait_until(lock, deadline, [&] {
       for (const auto& [name, when] : slot.recent) {
-        if (name == value)
+        if (name == value) {
           at = when;
+          break;
+        }
       }
       return at.has_value();
     });

@@ -147,8 +147,7 @@ std::string Connection::in_string_list(std::string_view column,
                                        std::string_view placeholder) const {
   if (dialect() == Dialect::postgres)
     return std::string(column) + " = ANY(CAST(" + std::string(placeholder) + " AS text[]))";
-  return std::string(column) + " IN (SELECT value FROM json_each(" + std::string(placeholder) +
-         "))";
+  return std::string(column) + " IN (SELECT value FROM " + json_strings(placeholder) + ")";
 }
 
 std::string Connection::string_list(std::span<const std::string> values) const {
