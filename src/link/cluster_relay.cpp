@@ -1,6 +1,8 @@
 #include "link/cluster_relay.hpp"
 
 #include <boost/json.hpp>
+#include <deque>
+#include <mutex>
 
 #include "log/log.hpp"
 
@@ -124,32 +126,53 @@ Result<RelayMessage::RateCount> parse_rate(const json::value& v) {
 
 }  // namespace
 
+namespace {
+
+constexpr std::string_view kEventsHead = "{\"events\":[";
+constexpr std::string_view kEventsTail = "]}";
+
+// Whether one encoded event fits in a message on its own.
+bool fits_alone(const std::string& item, std::size_t max_bytes) {
+  return kEventsHead.size() + item.size() + kEventsTail.size() <= max_bytes;
+}
+
+// The next message: the oldest items that fit in `max_bytes` (at least one, each fitting
+// alone), taken off `items`.
+RelayBatch take_message(std::deque<std::string>& items, std::size_t max_bytes,
+                        std::size_t& taken_bytes) {
+  RelayBatch message;
+  while (!items.empty()) {
+    const auto& item = items.front();
+    if (message.events != 0 &&
+        message.payload.size() + 1 + item.size() + kEventsTail.size() > max_bytes) {
+      break;
+    }
+    message.payload += message.events == 0 ? kEventsHead : std::string_view(",");
+    message.payload += item;
+    taken_bytes += item.size();
+    ++message.events;
+    items.pop_front();
+  }
+  message.payload += kEventsTail;
+  return message;
+}
+
+}  // namespace
+
 std::vector<RelayBatch> encode_relay_events(const std::vector<service::EventDraft>& events,
                                             std::size_t max_bytes, std::size_t& too_large) {
-  static constexpr std::string_view kHead = "{\"events\":[";
-  static constexpr std::string_view kTail = "]}";
-  std::vector<RelayBatch> messages;
-  RelayBatch current;
+  std::deque<std::string> items;
   for (const auto& e : events) {
     std::string item = encode_event(e);
-    if (kHead.size() + item.size() + kTail.size() > max_bytes) {
+    if (fits_alone(item, max_bytes))
+      items.push_back(std::move(item));
+    else
       ++too_large;
-      continue;
-    }
-    if (current.events != 0 &&
-        current.payload.size() + 1 + item.size() + kTail.size() > max_bytes) {
-      current.payload += kTail;
-      messages.push_back(std::move(current));
-      current = RelayBatch{};
-    }
-    current.payload += current.events == 0 ? kHead : std::string_view(",");
-    current.payload += item;
-    ++current.events;
   }
-  if (current.events != 0) {
-    current.payload += kTail;
-    messages.push_back(std::move(current));
-  }
+  std::vector<RelayBatch> messages;
+  std::size_t taken = 0;
+  while (!items.empty())
+    messages.push_back(take_message(items, max_bytes, taken));
   return messages;
 }
 
@@ -236,9 +259,103 @@ Result<RelayMessage> parse_relay_message(std::string_view payload) {
   return message;
 }
 
+// The events waiting for the window (see kRelayWindow). Owned by the relay; the PUBACK
+// callbacks hold it weakly, so one that runs after the relay is gone does nothing.
+class ClusterRelay::Outbox : public std::enable_shared_from_this<Outbox> {
+ public:
+  Outbox(mqtt::Client& publisher, std::string topic, std::chrono::milliseconds stall_timeout,
+         Counter& sent, Counter& unsent, Counter& backlog, Gauge& waiting)
+      : publisher_(publisher),
+        topic_(std::move(topic)),
+        stall_timeout_(stall_timeout),
+        sent_(sent),
+        unsent_(unsent),
+        backlog_(backlog),
+        waiting_(waiting) {}
+
+  // Queues `items` (each fits a message alone) and sends what the window allows.
+  void add(std::vector<std::string> items) {
+    std::lock_guard lock(mutex_);
+    std::size_t dropped = 0;
+    for (auto& item : items) {
+      if (bytes_ + item.size() > kMaxRelayBacklogBytes) {
+        ++dropped;
+        continue;
+      }
+      bytes_ += item.size();
+      items_.push_back(std::move(item));
+    }
+    if (dropped != 0) {
+      backlog_.inc(dropped);
+      log::debug(Channel::link, "cluster relay: {} event(s) dropped, {} bytes waiting", dropped,
+                 bytes_);
+    }
+    pump();
+  }
+
+ private:
+  // A message of generation `generation` was acknowledged.
+  void acknowledged(std::uint64_t generation) {
+    std::lock_guard lock(mutex_);
+    if (generation != generation_ || in_flight_ == 0)
+      return;  // given up on already
+    --in_flight_;
+    progress_at_ = std::chrono::steady_clock::now();
+    pump();
+  }
+
+  // Sends from the oldest waiting events while the window has room. Called with mutex_
+  // held: the publish only queues (its callback comes later, through the client's
+  // dispatch), and sending under the lock keeps the messages in order.
+  void pump() {
+    const auto now = std::chrono::steady_clock::now();
+    if (in_flight_ >= kRelayWindow && now - progress_at_ >= stall_timeout_) {
+      log::warn(Channel::link, "cluster relay: no PUBACK for {} ms; sending on",
+                std::chrono::duration_cast<std::chrono::milliseconds>(now - progress_at_).count());
+      in_flight_ = 0;
+      ++generation_;
+    }
+    while (in_flight_ < kRelayWindow && !items_.empty()) {
+      std::size_t taken = 0;
+      auto message = take_message(items_, kMaxRelayMessageBytes, taken);
+      bytes_ -= taken;
+      auto r = publisher_.publish_tracked(topic_, message.payload, 1,
+                                          [weak = weak_from_this(), generation = generation_] {
+                                            if (auto self = weak.lock())
+                                              self->acknowledged(generation);
+                                          });
+      if (!r) {
+        unsent_.inc(message.events);
+        log::debug(Channel::link, "cluster relay: {} event(s) not sent: {}", message.events,
+                   r.error().message());
+        continue;
+      }
+      sent_.inc(message.events);
+      if (in_flight_++ == 0)
+        progress_at_ = now;
+    }
+    waiting_.set(static_cast<std::int64_t>(items_.size()));
+  }
+
+  mqtt::Client& publisher_;
+  const std::string topic_;
+  const std::chrono::milliseconds stall_timeout_;
+  Counter& sent_;
+  Counter& unsent_;
+  Counter& backlog_;
+  Gauge& waiting_;
+  std::mutex mutex_;               // everything below
+  std::deque<std::string> items_;  // encoded events waiting, oldest first
+  std::size_t bytes_ = 0;          // their total size
+  std::size_t in_flight_ = 0;      // messages sent and not yet acknowledged
+  std::uint64_t generation_ = 0;   // bumped when the relay stops waiting for a PUBACK
+  std::chrono::steady_clock::time_point
+      progress_at_{};  // last send into an empty window, or PUBACK
+};
+
 ClusterRelay::ClusterRelay(mqtt::Client& subscriber, mqtt::Client& publisher,
                            service::EventHub& hub, unsigned slot, MetricsRegistry& metrics,
-                           Handlers handlers)
+                           Handlers handlers, std::chrono::milliseconds stall_timeout)
     : publisher_(publisher),
       hub_(hub),
       topic_(std::string(kClusterTopicPrefix) + std::to_string(slot)),
@@ -253,13 +370,22 @@ ClusterRelay::ClusterRelay(mqtt::Client& subscriber, mqtt::Client& publisher,
       dropped_too_large_(metrics.counter(
           "stratus_cluster_relay_dropped_total",
           "Relay messages or events not sent or not taken, by reason.", {{"reason", "too_large"}})),
-      dropped_malformed_(
+      dropped_malformed_(metrics.counter(
+          "stratus_cluster_relay_dropped_total",
+          "Relay messages or events not sent or not taken, by reason.", {{"reason", "malformed"}})),
+      outbox_(std::make_shared<Outbox>(
+          publisher, topic_, stall_timeout, sent_, dropped_unsent_,
           metrics.counter("stratus_cluster_relay_dropped_total",
                           "Relay messages or events not sent or not taken, by reason.",
-                          {{"reason", "malformed"}})) {
+                          {{"reason", "backlog"}}),
+          metrics.gauge("stratus_cluster_relay_waiting_events",
+                        "Events waiting for the relay's window (PUBACKs of earlier messages)."))) {
   subscriber.on_message([this](const mqtt::Message& m) { on_message(m); });
-  subscriber.subscribe(std::string(kClusterTopicFilter), 1);
+  subscriber.subscribe(std::string(kClusterTopicFilter), 1,
+                       mqtt::SubscribeOptions{.no_local = true});
 }
+
+ClusterRelay::~ClusterRelay() = default;
 
 std::string encode_relay_expected(std::string_view node_id) {
   std::string out = "{\"expected\":[";
@@ -278,11 +404,18 @@ void ClusterRelay::send(const std::string& payload, std::size_t items) {
 }
 
 void ClusterRelay::forward(const std::vector<service::EventDraft>& events) {
+  std::vector<std::string> items;
+  items.reserve(events.size());
   std::size_t too_large = 0;
-  const auto messages = encode_relay_events(events, kMaxRelayMessageBytes, too_large);
+  for (const auto& e : events) {
+    std::string item = encode_event(e);
+    if (fits_alone(item, kMaxRelayMessageBytes))
+      items.push_back(std::move(item));
+    else
+      ++too_large;
+  }
   dropped_too_large_.inc(too_large);
-  for (const auto& m : messages)
-    send(m.payload, m.events);
+  outbox_->add(std::move(items));
 }
 
 void ClusterRelay::changed(service::Cached what, std::string_view id) {

@@ -3,9 +3,9 @@
 /// The relay between the instances of a cluster (issue 23,
 /// docs/adr/0021-several-instances.md), carried by the broker they share: every
 /// instance publishes the events it committed, notices of changed webhooks and
-/// automations, and its rate-limit counts, on `$stratus/cluster/<slot>`, and subscribes (unshared)
-/// to
-/// `$stratus/cluster/+`. What it receives from the others goes to its event hub as
+/// automations, and its rate-limit counts, on `$stratus/cluster/<slot>`, and subscribes
+/// (unshared, No Local) to `$stratus/cluster/+`; events are paced by the broker's PUBACKs
+/// (docs/adr/0029). What it receives from the others goes to its event hub as
 /// relayed events (its WebSocket streams see them; its webhooks, automations and alert
 /// mail do not, since they ran where the event was produced) and to its caches.
 ///
@@ -21,9 +21,11 @@
 /// may publish under `$stratus/` (the plugin's ACL); what arrives is still parsed as
 /// outside input.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -45,8 +47,25 @@ inline constexpr std::string_view kClusterTopicFilter = "$stratus/cluster/+";
 /// Events or changes one relay message may carry.
 inline constexpr std::size_t kMaxRelayItems = 10000;
 /// Largest relay message a sender builds: a bigger batch is split. One event larger than
-/// this on its own is not relayed (and counted).
-inline constexpr std::size_t kMaxRelayMessageBytes = 128 * 1024;
+/// this on its own is not relayed (and counted). 240 KiB: under the 256 KiB payload limit
+/// of the broker stratusd configures (`broker.max_payload_bytes`) and the defaults of
+/// mosquitto, EMQX, HiveMQ and VerneMQ; the broker reads one packet per connection per
+/// pass, so the larger the message, the more events a pass carries (docs/adr/0029).
+inline constexpr std::size_t kMaxRelayMessageBytes = 240 * 1024;
+/// Messages of events that may await the broker's PUBACK at once. The events committed
+/// meanwhile wait and leave together, so the number of messages follows what the broker
+/// reads rather than how often the writers commit: mosquitto reads one packet per
+/// connection per pass of its event loop, about 20 passes a second under full ingest
+/// (docs/adr/0029).
+inline constexpr std::size_t kRelayWindow = 2;
+/// Encoded events that may wait for the window; beyond it new events are dropped and
+/// counted (`backlog`): a broker that stays this far behind loses the other instances'
+/// streams some events rather than this instance its memory. 16 MiB is about 50 000
+/// params events, several seconds of a saturated instance.
+inline constexpr std::size_t kMaxRelayBacklogBytes = 16 * 1024 * 1024;
+/// How long a full window may go without a PUBACK before the relay stops waiting for it
+/// (a message lost with its connection) and sends the next.
+inline constexpr std::chrono::milliseconds kRelayStallTimeout{5000};
 
 /// One relay message, decoded. `events` have `relayed` set.
 struct RelayMessage {
@@ -94,9 +113,17 @@ Result<RelayMessage> parse_relay_message(std::string_view payload);
 /// unreachable the relay drops what it cannot send, and counts it: the other instances'
 /// streams miss those events (their clients resync when they notice a gap).
 ///
+/// Events are paced by the broker (docs/adr/0029): at most `kRelayWindow` messages of
+/// them await a PUBACK; what is committed meanwhile waits, in order, and leaves in the
+/// next messages, each up to `kMaxRelayMessageBytes`. An idle relay sends at once. Change
+/// notices, rate counts and expected nodes are not paced: they are sent at once, ahead of
+/// waiting events.
+///
 /// Metrics: `stratus_cluster_relay_sent_total`, `stratus_cluster_relay_received_total`
 /// (events, notices, rate counts and expected nodes), `stratus_cluster_relay_dropped_total{reason}`
-/// (`unsent`: the broker was unreachable, `too_large`, `malformed`: a message that did not parse).
+/// (`unsent`: the broker was unreachable, `too_large`, `malformed`: a message that did not
+/// parse, `backlog`: more than `kMaxRelayBacklogBytes` waiting),
+/// `stratus_cluster_relay_waiting_events` (events waiting for the window).
 class ClusterRelay final : public service::ChangeNotices, public service::RateShare {
  public:
   /// What to do with what another instance sent besides events. They run where the
@@ -110,16 +137,23 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
   };
 
   /// Subscribes to `kClusterTopicFilter` on `subscriber` (kept across reconnects by the
-  /// client) and takes that client's messages (`on_message`: it replaces any handler, so
+  /// client; with No Local, so the broker does not send this instance its own messages)
+  /// and takes that client's messages (`on_message`: it replaces any handler, so
   /// the subscriber must carry nothing else); publishes on `publisher`, which may be the
   /// same client. stratusd passes its publishing connection for both (docs/adr/0022): relay
   /// messages do not queue behind the ingest's PUBACKs or share a connection with the node
   /// traffic, whose payload limit (64 KiB by default) is below theirs. `slot` is this instance's
   /// (`ClusterLease::slot`). Both clients, `hub` and `metrics` must outlive the relay.
+  /// `stall_timeout`: see `kRelayStallTimeout` (tests shorten it).
   ClusterRelay(mqtt::Client& subscriber, mqtt::Client& publisher, service::EventHub& hub,
-               unsigned slot, MetricsRegistry& metrics, Handlers handlers);
+               unsigned slot, MetricsRegistry& metrics, Handlers handlers,
+               std::chrono::milliseconds stall_timeout = kRelayStallTimeout);
+  ~ClusterRelay() override;
+  ClusterRelay(const ClusterRelay&) = delete;
+  ClusterRelay& operator=(const ClusterRelay&) = delete;
 
-  /// Sends `events`, produced and committed here, to the other instances.
+  /// Sends `events`, produced and committed here, to the other instances: at once when
+  /// the window has room, else as the broker acknowledges earlier messages.
   void forward(const std::vector<service::EventDraft>& events);
   void changed(service::Cached what, std::string_view id) override;
   void counted(service::RateLimit limit, std::string_view key, bool reset) override;
@@ -135,6 +169,7 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
   void on_message(const mqtt::Message& message);
 
  private:
+  class Outbox;  // the paced events; shared with the PUBACK callbacks, which may run late
   void send(const std::string& payload, std::size_t items);
 
   mqtt::Client& publisher_;
@@ -146,6 +181,7 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
   Counter& dropped_unsent_;
   Counter& dropped_too_large_;
   Counter& dropped_malformed_;
+  std::shared_ptr<Outbox> outbox_;
 };
 
 }  // namespace stratus::link

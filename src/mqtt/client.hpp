@@ -55,6 +55,13 @@ struct ClientOptions {
   std::optional<Message> will;
 };
 
+/// Subscription options beyond the QoS (MQTT 5, §3.8.3.1 "Subscription Options").
+struct SubscribeOptions {
+  /// No Local: the broker does not send this connection the messages it published itself.
+  /// MQTT 5 only; ignored on an MQTT 3.1.1 connection (`protocol_version` 4).
+  bool no_local = false;
+};
+
 /// Runs a callback on the owner's executor (e.g. `asio::post(strand, f)`).
 /// Client callbacks never run on the network library's own thread.
 using Dispatch = std::function<void(std::function<void()>)>;
@@ -76,13 +83,24 @@ class Client {
   virtual void on_connection(std::function<void(bool connected, const std::string& reason)>) = 0;
 
   /// Adds a subscription: sent now when connected, and again on every reconnect.
-  virtual void subscribe(std::string filter, int qos) = 0;
+  virtual void subscribe(std::string filter, int qos, SubscribeOptions options) = 0;
+  /// `subscribe` with the default options.
+  void subscribe(std::string filter, int qos) { subscribe(std::move(filter), qos, {}); }
 
   /// Publishes. Errors: errc::unavailable when not connected (nothing is queued
   /// then; callers that must not lose a message keep it until connected),
   /// errc::invalid_argument for a bad topic or oversized payload.
   virtual Result<void> publish(std::string_view topic, std::string_view payload, int qos,
                                bool retain) = 0;
+
+  /// Publishes like `publish` (same errors; nothing is called then) and, once the message
+  /// has left (PUBACK/PUBCOMP for QoS 1/2, written to the socket for QoS 0), calls
+  /// `on_left` through `Dispatch`. A QoS 1/2 message caught by a connection loss is sent
+  /// again after the reconnect and `on_left` runs when that one is acknowledged; it never
+  /// runs when the client stops first. For a sender that paces itself by the broker's
+  /// acknowledgements (the cluster relay, docs/adr/0029).
+  virtual Result<void> publish_tracked(std::string_view topic, std::string_view payload, int qos,
+                                       std::function<void()> on_left) = 0;
 
   /// Waits until every message published so far has left: QoS 1 and 2 ones acknowledged
   /// by the broker, QoS 0 ones written to the socket (libmosquitto's publish callback).

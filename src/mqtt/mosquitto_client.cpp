@@ -9,6 +9,8 @@
 #include <set>
 #include <span>
 #include <thread>
+#include <tuple>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -50,15 +52,29 @@ class MosquittoClient final : public Client {
     on_connection_ = std::move(handler);
   }
 
-  void subscribe(std::string filter, int qos) override {
+  using Client::subscribe;
+  void subscribe(std::string filter, int qos, SubscribeOptions options) override {
+    // No Local is a protocol error on an MQTT 3.1.1 connection.
+    const int flags =
+        options.no_local && options_.protocol_version == 5 ? MQTT_SUB_OPT_NO_LOCAL : 0;
     std::lock_guard lock(mutex_);
-    const auto [it, inserted] = subscriptions_.emplace(std::move(filter), qos);
+    const auto [it, inserted] = subscriptions_.emplace(std::move(filter), qos, flags);
     if (inserted && connected_)
-      send_subscribe(it->first, qos);
+      send_subscribe(*it);
   }
 
   Result<void> publish(std::string_view topic, std::string_view payload, int qos,
                        bool retain) override {
+    return publish_with(topic, payload, qos, retain, {});
+  }
+
+  Result<void> publish_tracked(std::string_view topic, std::string_view payload, int qos,
+                               std::function<void()> on_left) override {
+    return publish_with(topic, payload, qos, false, std::move(on_left));
+  }
+
+  Result<void> publish_with(std::string_view topic, std::string_view payload, int qos, bool retain,
+                            std::function<void()> on_left) {
     if (!connected_)
       return fail(errc::unavailable, "mqtt: not connected to the broker");
     const std::string t(topic);
@@ -71,6 +87,8 @@ class MosquittoClient final : public Client {
       if (rc != MOSQ_ERR_SUCCESS)
         return fail(to_error(rc, "publish " + t));
       unacked_.insert(mid);
+      if (on_left)
+        on_left_.emplace(mid, std::move(on_left));
     }
     if (options_.messages_sent != nullptr)
       options_.messages_sent->inc();
@@ -204,9 +222,10 @@ class MosquittoClient final : public Client {
     }
   }
 
-  // Called with mutex_ held.
-  void send_subscribe(const std::string& filter, int qos) {
-    const int rc = mosquitto_subscribe_v5(mosq_, nullptr, filter.c_str(), qos, 0, nullptr);
+  // Called with mutex_ held. `s`: filter, QoS, subscription option flags.
+  void send_subscribe(const std::tuple<std::string, int, int>& s) {
+    const auto& [filter, qos, flags] = s;
+    const int rc = mosquitto_subscribe_v5(mosq_, nullptr, filter.c_str(), qos, flags, nullptr);
     if (rc != MOSQ_ERR_SUCCESS) {
       log::warn(Channel::mqtt, "subscribe filter={} failed: {}", filter, mosquitto_strerror(rc));
     }
@@ -215,11 +234,18 @@ class MosquittoClient final : public Client {
   // A message has left: PUBACK/PUBCOMP for QoS 1/2, written for QoS 0.
   static void on_publish_cb(mosquitto*, void* self, int mid, int, const mosquitto_property*) {
     auto* client = static_cast<MosquittoClient*>(self);
+    std::function<void()> on_left;
     {
       std::lock_guard lock(client->unacked_mutex_);
       client->unacked_.erase(mid);
+      if (auto it = client->on_left_.find(mid); it != client->on_left_.end()) {
+        on_left = std::move(it->second);
+        client->on_left_.erase(it);
+      }
     }
     client->unacked_cv_.notify_all();
+    if (on_left)
+      client->dispatch_(std::move(on_left));
   }
 
   static void on_connect_cb(mosquitto*, void* self, int rc, int, const mosquitto_property*) {
@@ -243,8 +269,8 @@ class MosquittoClient final : public Client {
       // Resubscribe on every CONNACK: the broker may have lost our session.
       std::lock_guard lock(mutex_);
       connected_ = true;
-      for (const auto& [filter, qos] : subscriptions_)
-        send_subscribe(filter, qos);
+      for (const auto& s : subscriptions_)
+        send_subscribe(s);
     }
     notify_connection(true, {});
   }
@@ -296,18 +322,19 @@ class MosquittoClient final : public Client {
   std::atomic<bool> started_{false};
   std::atomic<bool> connected_{false};
   std::thread network_;
-  std::mutex unacked_mutex_;  // unacked_: mids published and not yet acknowledged
+  std::mutex unacked_mutex_;  // unacked_, on_left_: mids published and not yet acknowledged
   std::condition_variable unacked_cv_;
   std::unordered_set<int> unacked_;
-  std::mutex wake_mutex_;  // stopping_, stop_deadline_
+  std::unordered_map<int, std::function<void()>> on_left_;  // publish_tracked's callbacks
+  std::mutex wake_mutex_;                                   // stopping_, stop_deadline_
   std::condition_variable wake_;
   bool stopping_ = false;
   std::chrono::steady_clock::time_point stop_deadline_{};
   std::function<void(const Message&)> on_message_;
   std::function<void(bool, const std::string&)> on_connection_;
 
-  std::mutex mutex_;  // subscriptions_
-  std::set<std::pair<std::string, int>> subscriptions_;
+  std::mutex mutex_;                                           // subscriptions_
+  std::set<std::tuple<std::string, int, int>> subscriptions_;  // filter, QoS, option flags
 
   std::mutex inbox_mutex_;
   std::vector<Message> inbox_;

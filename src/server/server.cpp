@@ -676,7 +676,7 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
     }
     // The relay subscribes on the publishing connection, which carries no node traffic:
     // on the subscribing one the node link dropped relay messages over
-    // nodes.max_payload_bytes (64 KiB), and senders build them up to 128 KiB.
+    // nodes.max_payload_bytes (64 KiB), and senders build them up to 240 KiB.
     relay = std::make_unique<link::ClusterRelay>(
         *publisher, *publisher, *events, cluster_lease->slot(), metrics, std::move(handlers));
     rate_share.attach(relay.get());

@@ -361,7 +361,7 @@ TEST(ClusterRelayTest, TakesItsSubscribersMessagesUpToTheLargestASenderBuilds) {
   ASSERT_TRUE(client.handler) << "the relay took the subscriber's messages";
 
   std::vector<EventDraft> many;
-  for (int i = 0; i < 2000; ++i)
+  for (int i = 0; i < 4000; ++i)
     many.push_back(draft("node-" + std::to_string(i)));
   std::size_t too_large = 0;
   const auto batches = encode_relay_events(many, kMaxRelayMessageBytes, too_large);
@@ -383,6 +383,117 @@ TEST(ClusterRelayTest, TakesItsSubscribersMessagesUpToTheLargestASenderBuilds) {
   EXPECT_NE(text.find(R"(stratus_cluster_relay_dropped_total{reason="malformed"} 0)"),
             std::string::npos)
       << text;
+}
+
+// The node ids a relay message carries, in order.
+std::vector<std::string> nodes_of(const std::string& payload) {
+  auto parsed = parse_relay_message(payload);
+  EXPECT_TRUE(parsed) << parsed.error().message();
+  std::vector<std::string> ids;
+  if (parsed) {
+    for (const auto& e : parsed->events)
+      ids.push_back(e.node_id);
+  }
+  return ids;
+}
+
+std::string metric(const MetricsRegistry& metrics, const std::string& series) {
+  const auto text = metrics.render_prometheus();
+  const auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos)
+    return "absent";
+  const auto start = at + series.size() + 2;
+  return text.substr(start, text.find('\n', start) - start);
+}
+
+// Events are paced by the broker's PUBACKs (docs/adr/0029): an idle relay sends at once,
+// a full window holds what is committed meanwhile, and the next PUBACK sends it all, in
+// order, in one message. The subscription asks the broker not to echo this instance's
+// own messages.
+TEST(ClusterRelayTest, PacesEventsByThePubacksOfItsWindow) {
+  RecordingClient client;
+  Hub h(EventHubOptions{});
+  ClusterRelay relay(client, client, h.hub, 3, h.metrics, {});
+  ASSERT_EQ(client.subscribe_options.size(), 1u);
+  EXPECT_TRUE(client.subscribe_options[0].no_local);
+
+  relay.forward({draft("n0")});
+  relay.forward({draft("n1")});
+  ASSERT_EQ(client.sent.size(), kRelayWindow) << "an idle relay sends at once";
+  relay.forward({draft("n2"), draft("n3")});
+  relay.forward({draft("n4")});
+  EXPECT_EQ(client.sent.size(), kRelayWindow) << "a full window waits";
+  EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_waiting_events"), "3");
+  EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_sent_total"), "2");
+
+  client.sent[0].on_left();
+  ASSERT_EQ(client.sent.size(), 3u);
+  EXPECT_EQ(client.sent[2].topic, "$stratus/cluster/3");
+  EXPECT_EQ(client.sent[2].qos, 1);
+  EXPECT_EQ(nodes_of(client.sent[2].payload), (std::vector<std::string>{"n2", "n3", "n4"}));
+  EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_waiting_events"), "0");
+  EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_sent_total"), "5");
+
+  // Change notices are not paced: they go out at once even with the window full.
+  relay.forward({draft("n5")});
+  relay.changed(Cached::webhook, "w1");
+  ASSERT_EQ(client.sent.size(), 4u);
+  EXPECT_TRUE(parse_relay_message(client.sent[3].payload)->changes.size() == 1);
+  client.sent[1].on_left();
+  client.sent[2].on_left();
+  ASSERT_EQ(client.sent.size(), 5u);
+  EXPECT_EQ(nodes_of(client.sent[4].payload), (std::vector<std::string>{"n5"}));
+  client.sent[4].on_left();
+  relay.forward({draft("n6")});
+  ASSERT_EQ(client.sent.size(), 6u) << "idle again: at once";
+}
+
+// A message whose PUBACK never comes (lost with its connection) stops the relay for no
+// longer than the stall timeout; its late PUBACK then changes nothing.
+TEST(ClusterRelayTest, AFullWindowThatStallsIsGivenUpAfterTheTimeout) {
+  RecordingClient client;
+  Hub h(EventHubOptions{});
+  ClusterRelay relay(client, client, h.hub, 3, h.metrics, {}, 0ms);
+  relay.forward({draft("n0")});
+  relay.forward({draft("n1")});
+  ASSERT_EQ(client.sent.size(), 2u);
+  relay.forward({draft("n2")});
+  ASSERT_EQ(client.sent.size(), 3u) << "the stalled window was given up";
+  EXPECT_EQ(nodes_of(client.sent[2].payload), (std::vector<std::string>{"n2"}));
+  client.sent[0].on_left();  // late: from before the reset
+  client.sent[1].on_left();
+  EXPECT_EQ(client.sent.size(), 3u);
+  EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_waiting_events"), "0");
+}
+
+// What waits is bounded: beyond kMaxRelayBacklogBytes new events are dropped and counted;
+// a PUBACK that arrives after the relay is gone does nothing.
+TEST(ClusterRelayTest, WaitingEventsAreBoundedAndLatePubacksAreHarmless) {
+  RecordingClient client;
+  Hub h(EventHubOptions{});
+  auto relay =
+      std::make_unique<ClusterRelay>(client, client, h.hub, 3, h.metrics, ClusterRelay::Handlers{});
+  relay->forward({draft("n0"), draft("n1")});
+  ASSERT_EQ(client.sent.size(), 1u) << "one message carries both";
+  relay->forward({draft("n2")});
+  ASSERT_EQ(client.sent.size(), 2u);
+  const std::string data = R"({"p":")" + std::string(100 * 1024, 'x') + R"("})";
+  std::vector<EventDraft> big;
+  const std::size_t fit = kMaxRelayBacklogBytes / (data.size() + 100);
+  for (std::size_t i = 0; i < fit + 3; ++i)
+    big.push_back(draft("b" + std::to_string(i), data));
+  relay->forward(big);
+  EXPECT_EQ(client.sent.size(), 2u);
+  const auto dropped =
+      std::stoul(metric(h.metrics, R"(stratus_cluster_relay_dropped_total{reason="backlog"})"));
+  const auto waiting = std::stoul(metric(h.metrics, "stratus_cluster_relay_waiting_events"));
+  EXPECT_GE(dropped, 3u);
+  EXPECT_EQ(waiting + dropped, big.size());
+
+  auto on_left = client.sent[0].on_left;
+  relay.reset();
+  on_left();  // the relay is gone: nothing to do, nothing touched
+  EXPECT_EQ(client.sent.size(), 2u);
 }
 
 }  // namespace
