@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <deque>
+#include <iterator>
 #include <mutex>
 
 #include "log/log.hpp"
@@ -157,11 +158,12 @@ RelayBatch take_message(std::deque<std::string>& items, std::size_t max_bytes,
   return message;
 }
 
-}  // namespace
-
-std::vector<RelayBatch> encode_relay_events(const std::vector<service::EventDraft>& events,
-                                            std::size_t max_bytes, std::size_t& too_large) {
-  std::deque<std::string> items;
+// Each event encoded, in order, leaving out (and counting in `too_large`) those that do
+// not fit a message of `max_bytes` alone.
+std::vector<std::string> encode_items(const std::vector<service::EventDraft>& events,
+                                      std::size_t max_bytes, std::size_t& too_large) {
+  std::vector<std::string> items;
+  items.reserve(events.size());
   for (const auto& e : events) {
     std::string item = encode_event(e);
     if (fits_alone(item, max_bytes))
@@ -169,6 +171,16 @@ std::vector<RelayBatch> encode_relay_events(const std::vector<service::EventDraf
     else
       ++too_large;
   }
+  return items;
+}
+
+}  // namespace
+
+std::vector<RelayBatch> encode_relay_events(const std::vector<service::EventDraft>& events,
+                                            std::size_t max_bytes, std::size_t& too_large) {
+  auto encoded = encode_items(events, max_bytes, too_large);
+  std::deque<std::string> items(std::make_move_iterator(encoded.begin()),
+                                std::make_move_iterator(encoded.end()));
   std::vector<RelayBatch> messages;
   std::size_t taken = 0;
   while (!items.empty())
@@ -349,8 +361,8 @@ class ClusterRelay::Outbox : public std::enable_shared_from_this<Outbox> {
   std::size_t bytes_ = 0;          // their total size
   std::size_t in_flight_ = 0;      // messages sent and not yet acknowledged
   std::uint64_t generation_ = 0;   // bumped when the relay stops waiting for a PUBACK
-  std::chrono::steady_clock::time_point
-      progress_at_{};  // last send into an empty window, or PUBACK
+  // The last send into an empty window, or the last PUBACK.
+  std::chrono::steady_clock::time_point progress_at_{};
 };
 
 ClusterRelay::ClusterRelay(mqtt::Client& subscriber, mqtt::Client& publisher,
@@ -404,16 +416,8 @@ void ClusterRelay::send(const std::string& payload, std::size_t items) {
 }
 
 void ClusterRelay::forward(const std::vector<service::EventDraft>& events) {
-  std::vector<std::string> items;
-  items.reserve(events.size());
   std::size_t too_large = 0;
-  for (const auto& e : events) {
-    std::string item = encode_event(e);
-    if (fits_alone(item, kMaxRelayMessageBytes))
-      items.push_back(std::move(item));
-    else
-      ++too_large;
-  }
+  auto items = encode_items(events, kMaxRelayMessageBytes, too_large);
   dropped_too_large_.inc(too_large);
   outbox_->add(std::move(items));
 }
