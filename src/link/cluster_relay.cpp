@@ -137,25 +137,22 @@ bool fits_alone(const std::string& item, std::size_t max_bytes) {
   return kEventsHead.size() + item.size() + kEventsTail.size() <= max_bytes;
 }
 
-// The next message: the oldest items that fit in `max_bytes` (at least one, each fitting
-// alone), taken off `items`.
-RelayBatch take_message(std::deque<std::string>& items, std::size_t max_bytes,
-                        std::size_t& taken_bytes) {
+// The next message: the oldest items of [first, last) that fit in `max_bytes` (at least
+// one; each fits alone), and where the items after it begin.
+template <class It>
+std::pair<RelayBatch, It> take_message(It first, It last, std::size_t max_bytes) {
   RelayBatch message;
-  while (!items.empty()) {
-    const auto& item = items.front();
+  for (; first != last; ++first) {
     if (message.events != 0 &&
-        message.payload.size() + 1 + item.size() + kEventsTail.size() > max_bytes) {
+        message.payload.size() + 1 + first->size() + kEventsTail.size() > max_bytes) {
       break;
     }
     message.payload += message.events == 0 ? kEventsHead : std::string_view(",");
-    message.payload += item;
-    taken_bytes += item.size();
+    message.payload += *first;
     ++message.events;
-    items.pop_front();
   }
   message.payload += kEventsTail;
-  return message;
+  return {std::move(message), first};
 }
 
 // Each event encoded, in order, leaving out (and counting in `too_large`) those that do
@@ -178,13 +175,13 @@ std::vector<std::string> encode_items(const std::vector<service::EventDraft>& ev
 
 std::vector<RelayBatch> encode_relay_events(const std::vector<service::EventDraft>& events,
                                             std::size_t max_bytes, std::size_t& too_large) {
-  auto encoded = encode_items(events, max_bytes, too_large);
-  std::deque<std::string> items(std::make_move_iterator(encoded.begin()),
-                                std::make_move_iterator(encoded.end()));
+  const auto items = encode_items(events, max_bytes, too_large);
   std::vector<RelayBatch> messages;
-  std::size_t taken = 0;
-  while (!items.empty())
-    messages.push_back(take_message(items, max_bytes, taken));
+  for (auto next = items.begin(); next != items.end();) {
+    auto [message, rest] = take_message(next, items.end(), max_bytes);
+    messages.push_back(std::move(message));
+    next = rest;
+  }
   return messages;
 }
 
@@ -328,9 +325,10 @@ class ClusterRelay::Outbox : public std::enable_shared_from_this<Outbox> {
       ++generation_;
     }
     while (in_flight_ < kRelayWindow && !items_.empty()) {
-      std::size_t taken = 0;
-      auto message = take_message(items_, kMaxRelayMessageBytes, taken);
-      bytes_ -= taken;
+      auto [message, rest] = take_message(items_.begin(), items_.end(), kMaxRelayMessageBytes);
+      for (auto it = items_.begin(); it != rest; ++it)
+        bytes_ -= it->size();
+      items_.erase(items_.begin(), rest);
       auto r = publisher_.publish_tracked(topic_, message.payload, 1,
                                           [weak = weak_from_this(), generation = generation_] {
                                             if (auto self = weak.lock())
@@ -365,10 +363,10 @@ class ClusterRelay::Outbox : public std::enable_shared_from_this<Outbox> {
   std::chrono::steady_clock::time_point progress_at_{};
 };
 
-ClusterRelay::ClusterRelay(mqtt::Client& subscriber, mqtt::Client& publisher,
-                           service::EventHub& hub, unsigned slot, MetricsRegistry& metrics,
-                           Handlers handlers, std::chrono::milliseconds stall_timeout)
-    : publisher_(publisher),
+ClusterRelay::ClusterRelay(mqtt::Client& client, service::EventHub& hub, unsigned slot,
+                           MetricsRegistry& metrics, Handlers handlers,
+                           std::chrono::milliseconds stall_timeout)
+    : client_(client),
       hub_(hub),
       topic_(std::string(kClusterTopicPrefix) + std::to_string(slot)),
       handlers_(std::move(handlers)),
@@ -386,15 +384,14 @@ ClusterRelay::ClusterRelay(mqtt::Client& subscriber, mqtt::Client& publisher,
           "stratus_cluster_relay_dropped_total",
           "Relay messages or events not sent or not taken, by reason.", {{"reason", "malformed"}})),
       outbox_(std::make_shared<Outbox>(
-          publisher, topic_, stall_timeout, sent_, dropped_unsent_,
+          client, topic_, stall_timeout, sent_, dropped_unsent_,
           metrics.counter("stratus_cluster_relay_dropped_total",
                           "Relay messages or events not sent or not taken, by reason.",
                           {{"reason", "backlog"}}),
           metrics.gauge("stratus_cluster_relay_waiting_events",
                         "Events waiting for the relay's window (PUBACKs of earlier messages)."))) {
-  subscriber.on_message([this](const mqtt::Message& m) { on_message(m); });
-  subscriber.subscribe(std::string(kClusterTopicFilter), 1,
-                       mqtt::SubscribeOptions{.no_local = true});
+  client.on_message([this](const mqtt::Message& m) { on_message(m); });
+  client.subscribe(std::string(kClusterTopicFilter), 1, mqtt::SubscribeOptions{.no_local = true});
 }
 
 ClusterRelay::~ClusterRelay() = default;
@@ -407,7 +404,7 @@ std::string encode_relay_expected(std::string_view node_id) {
 }
 
 void ClusterRelay::send(const std::string& payload, std::size_t items) {
-  if (auto r = publisher_.publish(topic_, payload, 1, false); !r) {
+  if (auto r = client_.publish(topic_, payload, 1, false); !r) {
     dropped_unsent_.inc(items);
     log::debug(Channel::link, "cluster relay: {} item(s) not sent: {}", items, r.error().message());
     return;

@@ -127,7 +127,7 @@ Result<RelayMessage> parse_relay_message(std::string_view payload);
 class ClusterRelay final : public service::ChangeNotices, public service::RateShare {
  public:
   /// What to do with what another instance sent besides events. They run where the
-  /// subscriber delivers its messages (the link executor in stratusd), so they must not
+  /// client delivers its messages (the link executor in stratusd), so they must not
   /// block (post database work to the blocking pool).
   struct Handlers {
     std::function<void(service::Cached what, std::string id)> changed;
@@ -136,17 +136,17 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
     std::function<void(std::string node_id)> expected;
   };
 
-  /// Subscribes to `kClusterTopicFilter` on `subscriber` (kept across reconnects by the
-  /// client; with No Local, so the broker does not send this instance its own messages)
-  /// and takes that client's messages (`on_message`: it replaces any handler, so
-  /// the subscriber must carry nothing else); publishes on `publisher`, which may be the
-  /// same client. stratusd passes its publishing connection for both (docs/adr/0022): relay
-  /// messages do not queue behind the ingest's PUBACKs or share a connection with the node
-  /// traffic, whose payload limit (64 KiB by default) is below theirs. `slot` is this instance's
-  /// (`ClusterLease::slot`). Both clients, `hub` and `metrics` must outlive the relay.
-  /// `stall_timeout`: see `kRelayStallTimeout` (tests shorten it).
-  ClusterRelay(mqtt::Client& subscriber, mqtt::Client& publisher, service::EventHub& hub,
-               unsigned slot, MetricsRegistry& metrics, Handlers handlers,
+  /// Subscribes to `kClusterTopicFilter` on `client` (kept across reconnects by the
+  /// client; with No Local, so the broker does not send this instance its own messages),
+  /// takes that client's messages (`on_message`: it replaces any handler, so the client
+  /// must deliver nothing else) and publishes on it. stratusd passes its publishing
+  /// connection (docs/adr/0022): relay messages do not queue behind the ingest's PUBACKs or
+  /// share a connection with the node traffic, whose payload limit (64 KiB by default) is
+  /// below theirs. `slot` is this instance's (`ClusterLease::slot`). `client`, `hub` and
+  /// `metrics` must outlive the relay. `stall_timeout`: see `kRelayStallTimeout` (tests
+  /// shorten it).
+  ClusterRelay(mqtt::Client& client, service::EventHub& hub, unsigned slot,
+               MetricsRegistry& metrics, Handlers handlers,
                std::chrono::milliseconds stall_timeout = kRelayStallTimeout);
   ~ClusterRelay() override;
   ClusterRelay(const ClusterRelay&) = delete;
@@ -163,7 +163,7 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
   /// the others before the node can answer. Thread-safe; never blocks.
   void expected(std::string_view node_id);
 
-  /// A message from the subscriber (on its callback executor: the link's in stratusd).
+  /// A message from the client (on its callback executor: the link's in stratusd).
   /// This instance's own messages and other topics are ignored; one larger than
   /// `kMaxRelayMessageBytes` (no sender builds one) is dropped as `too_large`.
   void on_message(const mqtt::Message& message);
@@ -172,7 +172,7 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
   class Outbox;  // the paced events; shared with the PUBACK callbacks, which may run late
   void send(const std::string& payload, std::size_t items);
 
-  mqtt::Client& publisher_;
+  mqtt::Client& client_;
   service::EventHub& hub_;
   std::string topic_;  // this instance's
   Handlers handlers_;

@@ -677,8 +677,8 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
     // The relay subscribes on the publishing connection, which carries no node traffic:
     // on the subscribing one the node link dropped relay messages over
     // nodes.max_payload_bytes (64 KiB), and senders build them up to 240 KiB.
-    relay = std::make_unique<link::ClusterRelay>(
-        *publisher, *publisher, *events, cluster_lease->slot(), metrics, std::move(handlers));
+    relay = std::make_unique<link::ClusterRelay>(*publisher, *events, cluster_lease->slot(),
+                                                 metrics, std::move(handlers));
     rate_share.attach(relay.get());
   }
   // Nodes: REST → node service → messenger; commands (docs/adr/0006): REST → command

@@ -2,8 +2,8 @@
 /// @file
 /// An `mqtt::Client` for tests that records subscriptions, publications and the message
 /// handler (call `handler` to deliver; call a tracked publication's `on_left` to
-/// acknowledge it); `up` decides whether a publish works. Not
-/// thread-safe: one test thread.
+/// acknowledge it); `up` decides whether a publish works. Not thread-safe: one test
+/// thread.
 
 #include <functional>
 #include <string>

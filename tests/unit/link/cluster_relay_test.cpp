@@ -305,7 +305,7 @@ TEST(ClusterRelayTest, SendsOnItsSlotTopicTakesOthersAndIgnoresItsOwn) {
   handlers.counted = [&](service::RateLimit, std::string key, bool reset) {
     counted.push_back(key + (reset ? " reset" : ""));
   };
-  ClusterRelay relay(client, client, h.hub, 3, h.metrics, std::move(handlers));
+  ClusterRelay relay(client, h.hub, 3, h.metrics, std::move(handlers));
   relay_ptr = &relay;
   ASSERT_EQ(client.filters, (std::vector<std::string>{std::string(kClusterTopicFilter)}));
 
@@ -357,7 +357,7 @@ TEST(ClusterRelayTest, SendsOnItsSlotTopicTakesOthersAndIgnoresItsOwn) {
 TEST(ClusterRelayTest, TakesItsSubscribersMessagesUpToTheLargestASenderBuilds) {
   RecordingClient client;
   Hub h(EventHubOptions{});
-  ClusterRelay relay(client, client, h.hub, 3, h.metrics, {});
+  ClusterRelay relay(client, h.hub, 3, h.metrics, {});
   ASSERT_TRUE(client.handler) << "the relay took the subscriber's messages";
 
   std::vector<EventDraft> many;
@@ -413,7 +413,7 @@ std::string metric(const MetricsRegistry& metrics, const std::string& series) {
 TEST(ClusterRelayTest, PacesEventsByThePubacksOfItsWindow) {
   RecordingClient client;
   Hub h(EventHubOptions{});
-  ClusterRelay relay(client, client, h.hub, 3, h.metrics, {});
+  ClusterRelay relay(client, h.hub, 3, h.metrics, {});
   ASSERT_EQ(client.subscribe_options.size(), 1u);
   EXPECT_TRUE(client.subscribe_options[0].no_local);
 
@@ -453,7 +453,7 @@ TEST(ClusterRelayTest, PacesEventsByThePubacksOfItsWindow) {
 TEST(ClusterRelayTest, AFullWindowThatStallsIsGivenUpAfterTheTimeout) {
   RecordingClient client;
   Hub h(EventHubOptions{});
-  ClusterRelay relay(client, client, h.hub, 3, h.metrics, {}, 0ms);
+  ClusterRelay relay(client, h.hub, 3, h.metrics, {}, 0ms);
   relay.forward({draft("n0")});
   relay.forward({draft("n1")});
   ASSERT_EQ(client.sent.size(), 2u);
@@ -472,7 +472,7 @@ TEST(ClusterRelayTest, WaitingEventsAreBoundedAndLatePubacksAreHarmless) {
   RecordingClient client;
   Hub h(EventHubOptions{});
   auto relay =
-      std::make_unique<ClusterRelay>(client, client, h.hub, 3, h.metrics, ClusterRelay::Handlers{});
+      std::make_unique<ClusterRelay>(client, h.hub, 3, h.metrics, ClusterRelay::Handlers{});
   relay->forward({draft("n0"), draft("n1")});
   ASSERT_EQ(client.sent.size(), 1u) << "one message carries both";
   relay->forward({draft("n2")});
