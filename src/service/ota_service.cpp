@@ -541,7 +541,11 @@ void OtaService::sweep_job(OtaJobRecord job) {
     if (!open) {
       job.status = "finished";
       job.updated_ms = now;
-      (void)repository_.update_job(job);
+      if (auto r = repository_.update_job(job, "active"); !r) {
+        log::debug(Channel::service, "OTA job {} not finished: {}", job.job_id,
+                   r.error().message());
+        return;
+      }
       log::info(Channel::service, "OTA job {} finished", job.job_id);
     }
     return;
@@ -556,7 +560,10 @@ void OtaService::sweep_job(OtaJobRecord job) {
                        " nodes failed, rejected or timed out (stop_on_failure_percent " +
                        std::to_string(job.rollout_stop_percent) + ")";
     job.updated_ms = now;
-    (void)repository_.update_job(job);
+    if (auto r = repository_.update_job(job, "active"); !r) {
+      log::debug(Channel::service, "OTA job {} not paused: {}", job.job_id, r.error().message());
+      return;
+    }
     log::warn(Channel::service, "OTA job {} paused: {}", job.job_id, job.pause_reason);
     return;
   }
@@ -567,20 +574,23 @@ void OtaService::sweep_job(OtaJobRecord job) {
 
 Result<std::vector<std::string>> OtaService::release_batch(OtaJobRecord& job) {
   const std::int64_t batch = job.batches_released + 1;
-  auto released = repository_.release_batch(job.job_id, batch, job.rollout_batch.value_or(1));
+  const std::int64_t now = now_ms();
+  const std::int64_t next_batch_ms = now + job.rollout_interval_s * 1000;
+  auto released = repository_.release_batch(job.job_id, batch, job.rollout_batch.value_or(1),
+                                            next_batch_ms, now);
   if (!released && released.error().code == errc::conflict) {
     // Another release of this batch came first (the sweep against the job's creation or a
-    // resume, or two instances' sweeps while the lease moves): it released and pushed.
-    log::debug(Channel::service, "OTA job {} batch {} was already released", job.job_id, batch);
+    // resume, or two instances' sweeps while the lease moves): it released and pushed. Or
+    // the job was paused, cancelled or finished since it was read: nothing to release.
+    log::debug(Channel::service, "OTA job {} batch {} not released: {}", job.job_id, batch,
+               released.error().message());
     return std::vector<std::string>{};
   }
   if (!released)
     return released;
   job.batches_released = batch;
-  job.next_batch_ms = now_ms() + job.rollout_interval_s * 1000;
-  job.updated_ms = now_ms();
-  if (auto updated = repository_.update_job(job); !updated)
-    return fail(updated.error());
+  job.next_batch_ms = next_batch_ms;
+  job.updated_ms = now;
   log::info(Channel::service, "OTA job {} released batch {} ({} nodes)", job.job_id, batch,
             released->size());
   return released;
@@ -1041,8 +1051,11 @@ Result<void> OtaService::resume_job_unaudited(const Principal& who, std::string_
   job.pause_reason.clear();
   job.next_batch_ms = 0;
   job.updated_ms = now_ms();
-  if (auto updated = repository_.update_job(job); !updated)
+  if (auto updated = repository_.update_job(job, "paused"); !updated) {
+    if (updated.error().code == errc::conflict)  // cancelled or resumed meanwhile
+      return fail(job_error(rest::ota_job_error::inactive, "only a paused job resumes"));
     return updated;
+  }
   auto released = release_batch(job);
   if (!released)
     return fail(released.error());

@@ -234,7 +234,8 @@ class OtaService {
   void sweep();
   void sweep_job(storage::OtaJobRecord job);
   // Releases the job's next batch and records it in `job`; answers the nodes released,
-  // none when another release of that batch came first (it pushes them).
+  // none when another release of that batch came first (it pushes them) or the job is no
+  // longer active.
   Result<std::vector<std::string>> release_batch(storage::OtaJobRecord& job);
   void set_node(const storage::OtaJobNodeRecord& state, const std::vector<std::string>& from);
   void publish_node_event(const storage::OtaJobNodeRecord& state);

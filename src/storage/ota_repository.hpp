@@ -123,8 +123,12 @@ class OtaRepository {
   virtual Result<std::vector<OtaJobRecord>> jobs(std::string_view start_id, std::size_t limit) = 0;
   /// Jobs in state active (the rollout's and the sweep's work list).
   virtual Result<std::vector<OtaJobRecord>> active_jobs() = 0;
-  /// Writes status, pause_reason, batches_released, next_batch_ms and updated_ms.
-  virtual Result<void> update_job(const OtaJobRecord& job) = 0;
+  /// Writes `job`'s status, pause_reason, next_batch_ms and updated_ms if the stored job
+  /// is still in `expected_status` (a compare-and-set: a sweep that read the job active
+  /// does not bring back one cancelled meanwhile). `batches_released` is written only by
+  /// `release_batch`. Errors: conflict when the stored status differs; not_found when
+  /// there is no such job; nothing changes then.
+  virtual Result<void> update_job(const OtaJobRecord& job, std::string_view expected_status) = 0;
   /// Marks the job cancelled and every node of it not yet finished (pending, offered,
   /// in-progress, delayed) `cancelled`, atomically. Answers the node ids cancelled.
   virtual Result<std::vector<std::string>> cancel_job(std::string_view job_id,
@@ -133,13 +137,16 @@ class OtaRepository {
   /// Released nodes of the job that finished, by status (for the rollout's failure rate).
   virtual Result<std::vector<OtaStatusCount>> released_counts(std::string_view job_id) = 0;
   /// Releases up to `count` unreleased nodes (batch 0, ordered by node id) into `batch`
-  /// and records `batch` as the job's `batches_released`, atomically, if that was
-  /// `batch - 1`; answers the node ids released. Errors: conflict when the job's
-  /// `batches_released` is not `batch - 1` (another sweep, the job's creation or a resume
-  /// released it first) or there is no such job; nothing changes then.
+  /// and records `batch` as the job's `batches_released`, `next_batch_ms` (ms since the
+  /// epoch) and `updated_ms`, atomically, if the job is `active` and its
+  /// `batches_released` was `batch - 1`; answers the node ids released. Errors: conflict
+  /// when it was not (another sweep, the job's creation or a resume released it first, or
+  /// the job was paused, cancelled or finished meanwhile) or there is no such job;
+  /// nothing changes then.
   virtual Result<std::vector<std::string>> release_batch(std::string_view job_id,
-                                                         std::int64_t batch,
-                                                         std::int64_t count) = 0;
+                                                         std::int64_t batch, std::int64_t count,
+                                                         std::int64_t next_batch_ms,
+                                                         std::int64_t updated_ms) = 0;
 
   // --- job nodes -----------------------------------------------------------------
   /// Node states of a job by node id from `start_node_id`, at most `limit`; only

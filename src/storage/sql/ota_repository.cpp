@@ -251,18 +251,25 @@ Result<std::vector<OtaJobRecord>> SqlOtaRepository::active_jobs() {
   });
 }
 
-Result<void> SqlOtaRepository::update_job(const OtaJobRecord& j) {
+Result<void> SqlOtaRepository::update_job(const OtaJobRecord& j, std::string_view expected_status) {
   return db_->with([&](Connection& c) -> Result<void> {
     if (auto r = c.execute("UPDATE ota_jobs SET status = ?2, pause_reason = ?3, "
-                           "batches_released = ?4, next_batch_ms = ?5, updated_ms = ?6 "
-                           "WHERE job_id = ?1",
-                           j.job_id, j.status, j.pause_reason, j.batches_released, j.next_batch_ms,
-                           j.updated_ms);
+                           "next_batch_ms = ?4, updated_ms = ?5 WHERE job_id = ?1 AND status = ?6",
+                           j.job_id, j.status, j.pause_reason, j.next_batch_ms, j.updated_ms,
+                           expected_status);
         !r)
       return r;
-    if (c.changes() == 0)
+    if (c.changes() != 0)
+      return {};
+    auto status = c.query_all(
+        "SELECT status FROM ota_jobs WHERE job_id = ?1",
+        [](const Statement& s) { return s.text(0); }, j.job_id);
+    if (!status)
+      return fail(status.error());
+    if (status->empty())
       return fail(errc::not_found, "no such OTA job");
-    return {};
+    return fail(errc::conflict,
+                "the OTA job is " + status->front() + ", not " + std::string(expected_status));
   });
 }
 
@@ -313,18 +320,22 @@ Result<std::vector<OtaStatusCount>> SqlOtaRepository::released_counts(std::strin
 
 Result<std::vector<std::string>> SqlOtaRepository::release_batch(std::string_view job_id,
                                                                  std::int64_t batch,
-                                                                 std::int64_t count) {
+                                                                 std::int64_t count,
+                                                                 std::int64_t next_batch_ms,
+                                                                 std::int64_t updated_ms) {
   return db_->with([&](Connection& c) -> Result<std::vector<std::string>> {
     std::vector<std::string> released;
     auto r = c.transaction([&]() -> Result<void> {
       if (auto claimed =
-              c.execute("UPDATE ota_jobs SET batches_released = ?2 WHERE job_id = ?1 AND "
-                        "batches_released = ?2 - 1",
-                        job_id, batch);
+              c.execute("UPDATE ota_jobs SET batches_released = ?2, next_batch_ms = ?3, "
+                        "updated_ms = ?4 WHERE job_id = ?1 AND batches_released = ?2 - 1 AND "
+                        "status = 'active'",
+                        job_id, batch, next_batch_ms, updated_ms);
           !claimed)
         return claimed;
       if (c.changes() == 0)
-        return fail(errc::conflict, "batch " + std::to_string(batch) + " is not the next");
+        return fail(errc::conflict,
+                    "batch " + std::to_string(batch) + " is not the next of an active job");
       auto nodes = c.query_all(
           "UPDATE ota_job_nodes SET batch = ?2 WHERE job_id = ?1 AND node_id IN (SELECT "
           "node_id FROM ota_job_nodes WHERE job_id = ?1 AND batch = 0 ORDER BY node_id LIMIT "

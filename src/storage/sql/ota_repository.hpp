@@ -28,13 +28,14 @@ class SqlOtaRepository final : public OtaRepository {
   Result<std::optional<OtaJobRecord>> job(std::string_view job_id) override;
   Result<std::vector<OtaJobRecord>> jobs(std::string_view start_id, std::size_t limit) override;
   Result<std::vector<OtaJobRecord>> active_jobs() override;
-  Result<void> update_job(const OtaJobRecord& job) override;
+  Result<void> update_job(const OtaJobRecord& job, std::string_view expected_status) override;
   Result<std::vector<std::string>> cancel_job(std::string_view job_id,
                                               std::int64_t now_ms) override;
   Result<std::vector<OtaStatusCount>> status_counts(std::string_view job_id) override;
   Result<std::vector<OtaStatusCount>> released_counts(std::string_view job_id) override;
   Result<std::vector<std::string>> release_batch(std::string_view job_id, std::int64_t batch,
-                                                 std::int64_t count) override;
+                                                 std::int64_t count, std::int64_t next_batch_ms,
+                                                 std::int64_t updated_ms) override;
   Result<std::vector<OtaJobNodeRecord>> job_nodes(std::string_view job_id, std::string_view node_id,
                                                   std::string_view start_node_id,
                                                   std::size_t limit) override;

@@ -293,15 +293,52 @@ TEST_F(OtaServiceTest, EachBatchIsReleasedOnceWhoeverAsksForIt) {
                       R"(,"nodes":["n1","n2","n3","n4"],"rollout":{"batch_size":2,)"
                       R"("interval_s":60,"stop_on_failure_percent":50})");
   ASSERT_EQ(ota->get_job(admin_, id)->batches_released, 1);
-  const auto again = ota_repo_.release_batch(id, 1, 2);
+  const auto again = ota_repo_.release_batch(id, 1, 2, 0, 0);
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, errc::conflict);
   fetch(*ota, "n3");
   EXPECT_TRUE(messenger_.offers_to("n3").empty()) << "n3 was released with batch 1";
-  const auto next = ota_repo_.release_batch(id, 2, 2);
+  const auto next = ota_repo_.release_batch(id, 2, 2, 0, 0);
   ASSERT_TRUE(next) << next.error().message();
   EXPECT_EQ(*next, (std::vector<std::string>{"n3", "n4"}));
   EXPECT_EQ(ota->get_job(admin_, id)->batches_released, 2);
+}
+
+// A sweep reads a job active, then writes what it decided (pause, finish, the next
+// batch). A cancel in between must stand: the writes are compare-and-set on the status,
+// where a write of the whole row once brought a cancelled job back to life.
+TEST_F(OtaServiceTest, ACancelBetweenASweepsReadAndItsWriteStands) {
+  auto ota = service();
+  const auto id = job(*ota, upload(*ota, "2.0", "led_light"),
+                      R"(,"nodes":["n1","n2","n3","n4"],"rollout":{"batch_size":2,)"
+                      R"("interval_s":60,"stop_on_failure_percent":50})");
+  auto read = ota_repo_.job(id);
+  ASSERT_TRUE(read && *read);
+  auto stale = **read;
+  ASSERT_EQ(stale.status, "active");
+  ASSERT_TRUE(ota->cancel_job(admin_, id));
+
+  stale.status = "paused";
+  stale.pause_reason = "batch 1: 1 of 2 nodes failed";
+  const auto paused = ota_repo_.update_job(stale, "active");
+  ASSERT_FALSE(paused);
+  EXPECT_EQ(paused.error().code, errc::conflict);
+  const auto released = ota_repo_.release_batch(id, 2, 2, 0, 0);
+  ASSERT_FALSE(released);
+  EXPECT_EQ(released.error().code, errc::conflict);
+
+  const auto shown = ota->get_job(admin_, id);
+  ASSERT_TRUE(shown);
+  EXPECT_EQ(shown->status, "cancelled");
+  EXPECT_EQ(shown->batches_released, 1);
+  EXPECT_TRUE(shown->pause_reason.empty()) << shown->pause_reason;
+  fetch(*ota, "n3");
+  EXPECT_TRUE(messenger_.offers_to("n3").empty()) << "n3 was released after the cancel";
+
+  stale.job_id = "no-such-job";
+  const auto missing = ota_repo_.update_job(stale, "active");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, errc::not_found);
 }
 
 TEST_F(OtaServiceTest, RolloutWaitsForEachBatchAndPausesOnFailures) {
