@@ -267,8 +267,11 @@ Result<void> AccountService::sign_up_unaudited(std::string_view raw_name, std::s
   if (existing) {
     if (existing->verified)
       return fail(errc::already_exists, code::user_exists, "user account already exists");
-    if (auto r = repository_.update_password_hash(existing->user_id, *hash, now); !r)
-      return r;
+    auto replaced = repository_.update_password_hash(existing->user_id, *hash, now);
+    if (!replaced)
+      return fail(replaced.error());
+    if (!*replaced)  // confirmed since it was read
+      return fail(errc::already_exists, code::user_exists, "user account already exists");
     user = std::move(*existing);
   } else if (existing.error().code == errc::not_found) {
     user = storage::UserRecord{uuid_v4(), *name, *hash, false, false, "", now, now};

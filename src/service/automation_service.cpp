@@ -19,6 +19,10 @@ namespace {
 
 namespace json = boost::json;
 namespace rest = proto::rest;
+
+// How often an edit is merged again into an automation another edit changed meanwhile
+// before the client is told to retry (conflict).
+constexpr int kUpdateAttempts = 3;
 namespace code = proto::rest::automation_error;
 using log::Channel;
 
@@ -647,29 +651,41 @@ Result<void> AutomationService::update(const Principal& who, std::string_view au
                                        const rest::AutomationFields& fields) {
   if (fields.empty())
     return fail(bad(code::nothing_to_update, "nothing to update"));
-  auto r = automations_.get(automation_id);
-  if (!r)
-    return fail(r.error());
-  if (!*r || (*r)->user_id != who.user_id)
-    return fail(bad(code::not_found, "no such automation", errc::not_found));
-  auto record = std::move(**r);
-  if (fields.event_type && *fields.event_type != record.event_type)
-    return fail(bad(code::event_type_invalid, "event_type cannot change"));
-  apply(fields, record);
-  if (auto ok = validate(who, record); !ok)
-    return fail(ok.error());
-  record.updated_ms = unix_ms(clock_.now());
-  if (auto stored = automations_.update(record); !stored) {
-    if (stored.error().code == errc::already_exists) {
-      return fail(bad(code::name_exists,
-                      "you have an automation named \"" + record.name + "\" for this node already",
-                      errc::already_exists));
+  // Read, merge the fields sent, write if nobody wrote in between; else merge them into
+  // what the other edit stored (two clients' edits of different fields both stand).
+  for (int attempt = 0;; ++attempt) {
+    auto r = automations_.get(automation_id);
+    if (!r)
+      return fail(r.error());
+    if (!*r || (*r)->user_id != who.user_id)
+      return fail(bad(code::not_found, "no such automation", errc::not_found));
+    auto record = std::move(**r);
+    if (fields.event_type && *fields.event_type != record.event_type)
+      return fail(bad(code::event_type_invalid, "event_type cannot change"));
+    apply(fields, record);
+    if (auto ok = validate(who, record); !ok)
+      return fail(ok.error());
+    const std::int64_t read_updated_ms = record.updated_ms;
+    // Strictly later than what was read, so that the next edit's compare-and-set sees
+    // this one even within the same millisecond.
+    record.updated_ms = std::max(unix_ms(clock_.now()), read_updated_ms + 1);
+    auto stored = automations_.update(record, read_updated_ms);
+    if (!stored && stored.error().code == errc::conflict && attempt < kUpdateAttempts - 1)
+      continue;
+    if (!stored) {
+      if (stored.error().code == errc::already_exists) {
+        return fail(
+            bad(code::name_exists,
+                "you have an automation named \"" + record.name + "\" for this node already",
+                errc::already_exists));
+      }
+      return fail(stored.error());
     }
-    return fail(stored.error());
+    accepted(record);
+    break;
   }
-  accepted(record);
   if (options_.notices != nullptr)
-    options_.notices->changed(Cached::automation, record.automation_id);
+    options_.notices->changed(Cached::automation, automation_id);
   return {};
 }
 

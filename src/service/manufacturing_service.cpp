@@ -385,7 +385,7 @@ Result<void> ManufacturingService::store_upload(std::string_view request_id,
   }
   record->state = RegistrationState::uploaded;
   record->updated_at = now_s();
-  return repository_.update_registration(*record);
+  return repository_.update_registration(*record, RegistrationState::awaiting_upload);
 }
 
 Result<std::string> ManufacturingService::register_certificates(const Principal& who,
@@ -460,8 +460,13 @@ Result<std::string> ManufacturingService::register_certificates(const Principal&
       }
       record->state = RegistrationState::queued;
       record->updated_at = now_s();
-      if (auto r = repository_.update_registration(*record); !r)
+      if (auto r = repository_.update_registration(*record, RegistrationState::uploaded); !r) {
+        if (r.error().code == errc::conflict) {  // a concurrent request queued it first
+          return fail(errc::conflict, code::registration_state,
+                      "request " + req.request_id + " is registered already");
+        }
         return fail(r.error());
+      }
       queue_.push_back(record->request_id);
     }
     queue_wake_.notify_one();
@@ -650,15 +655,26 @@ void ManufacturingService::process(std::string_view request_id) {
                record.error().message());
     return;
   }
+  // Taken from the state it was read in (queued, or in_progress after a restart): a job
+  // queued twice is run once, and one finished meanwhile is not run again.
+  const auto read_state = record->state;
+  if (read_state != RegistrationState::queued && read_state != RegistrationState::in_progress) {
+    log::debug(Channel::service, "registration {} is {}: not run", request_id,
+               storage::to_string(read_state));
+    return;
+  }
   record->state = RegistrationState::in_progress;
   record->updated_at = now_s();
-  (void)repository_.update_registration(*record);
+  if (auto r = repository_.update_registration(*record, read_state); !r) {
+    log::info(Channel::service, "registration {} not run: {}", request_id, r.error().message());
+    return;
+  }
 
   const auto finish = [&](RegistrationState state, std::string description) {
     record->state = state;
     record->description = std::move(description);
     record->updated_at = now_s();
-    if (auto r = repository_.update_registration(*record); !r) {
+    if (auto r = repository_.update_registration(*record, RegistrationState::in_progress); !r) {
       log::error(Channel::service, "registration {} result not stored: {}", request_id,
                  r.error().message());
     }
@@ -736,7 +752,7 @@ void ManufacturingService::process(std::string_view request_id) {
       std::lock_guard lock(queue_mutex_);
       if (stopping_) {  // resumed from the first row at the next start
         record->state = RegistrationState::queued;
-        (void)repository_.update_registration(*record);
+        (void)repository_.update_registration(*record, RegistrationState::in_progress);
         return;
       }
     }

@@ -349,10 +349,23 @@ Result<std::string> NodeService::mapping_status(const Principal& who, std::strin
     return fail(request.error());
   }
   if (request->status == "requested" && request->expires_at <= seconds(clock_)) {
-    (void)repository_.write([&](storage::NodeWriter& w) {
-      return w.set_mapping_status(request_id, "timedout", seconds(clock_));
+    bool timed_out = false;
+    auto written = repository_.write([&](storage::NodeWriter& w) -> Result<void> {
+      auto moved = w.set_mapping_status(request_id, "timedout", seconds(clock_));
+      if (!moved)
+        return fail(moved.error());
+      timed_out = *moved;
+      return {};
     });
-    return std::string("timedout");
+    if (!written)
+      return fail(written.error());
+    if (timed_out)
+      return std::string("timedout");
+    // Decided since it was read (the node's confirmation was committed meanwhile).
+    auto decided = repository_.get_mapping_request(request_id);
+    if (!decided)
+      return fail(decided.error());
+    return decided->status;
   }
   return request->status;
 }

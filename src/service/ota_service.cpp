@@ -453,21 +453,23 @@ void OtaService::confirm_by_config(const std::string& node_id, const std::string
   }
 }
 
-void OtaService::set_node(const OtaJobNodeRecord& state, const std::vector<std::string>& from) {
-  auto changed = repository_.set_job_node(state, from);
+bool OtaService::set_node(const OtaJobNodeRecord& state, const std::vector<std::string>& from,
+                          std::optional<std::int64_t> updated_before) {
+  auto changed = repository_.set_job_node(state, from, updated_before);
   if (!changed) {
     dropped_storage_.inc();
     log::warn(Channel::service, "OTA state of node_id={} job {} not stored: {}", state.node_id,
               state.job_id, changed.error().message());
-    return;
+    return false;
   }
   if (!*changed)
-    return;
+    return false;
   metrics_
       .counter("stratus_ota_node_status_total", "OTA node state changes, by new state",
                {{"status", state.status}})
       .inc();
   publish_node_event(state);
+  return true;
 }
 
 void OtaService::publish_node_event(const OtaJobNodeRecord& state) {
@@ -517,11 +519,20 @@ void OtaService::sweep_job(OtaJobRecord job) {
     }
     if (n.status != "pending" && std::find(kOpen.begin(), kOpen.end(), n.status) != kOpen.end() &&
         n.updated_ms < timeout_before) {
-      n.status = "timed_out";
-      n.additional_info =
+      auto timed_out = n;
+      timed_out.status = "timed_out";
+      timed_out.additional_info =
           "no news from the node for " + std::to_string(options_.node_timeout.count()) + " s";
-      n.updated_ms = now;
-      set_node(n, kOpen);
+      timed_out.updated_ms = now;
+      if (set_node(timed_out, kOpen, timeout_before)) {
+        n = std::move(timed_out);
+      } else {
+        // The node sent news since the sweep read it: open until the next sweep reads it.
+        open = true;
+        if (n.batch == job.batches_released)
+          ++last_open;
+        continue;
+      }
     }
     const bool still_open = std::find(kOpen.begin(), kOpen.end(), n.status) != kOpen.end() ||
                             (n.status == "failed" && n.updated_ms >= failed_before);
@@ -1178,7 +1189,9 @@ Result<void> OtaService::approve_update_unaudited(const Principal& who, std::str
   state.status = "offered";
   state.additional_info = "approved by the user";
   state.updated_ms = now_ms();
-  set_node(state, kOfferable);
+  // Not from in-progress: a repeated approval (or one racing the node's progress
+  // report) must not restart a download that is running.
+  set_node(state, {"pending", "offered", "delayed", "failed"});
   Work work;
   work.kind = Work::Kind::connected;  // push now, as on connect
   work.node_id = std::string(node_id);

@@ -237,7 +237,11 @@ class OtaService {
   // none when another release of that batch came first (it pushes them) or the job is no
   // longer active.
   Result<std::vector<std::string>> release_batch(storage::OtaJobRecord& job);
-  void set_node(const storage::OtaJobNodeRecord& state, const std::vector<std::string>& from);
+  // Stores `state` if the node's status is one of `from` (and, if given, its row was last
+  // updated before `updated_before`), counts and publishes the change; answers whether
+  // the row changed.
+  bool set_node(const storage::OtaJobNodeRecord& state, const std::vector<std::string>& from,
+                std::optional<std::int64_t> updated_before = {});
   void publish_node_event(const storage::OtaJobNodeRecord& state);
 
   storage::OtaRepository& repository_;

@@ -70,8 +70,10 @@ class AccountRepository {
   virtual Result<void> create_user(const UserRecord& user) = 0;
   virtual Result<UserRecord> get_user(std::string_view user_id) = 0;
   virtual Result<UserRecord> get_user_by_name(std::string_view user_name) = 0;
-  /// Replaces an unverified user's password hash (a repeated signup).
-  virtual Result<void> update_password_hash(std::string_view user_id, std::string_view hash,
+  /// Replaces an unverified user's password hash (a repeated signup). Answers false, and
+  /// changes nothing, when the user is verified by then (a confirm between the signup's
+  /// read and this write must not hand the account to the second signup's password).
+  virtual Result<bool> update_password_hash(std::string_view user_id, std::string_view hash,
                                             std::int64_t now) = 0;
   /// Applies `update` (and `updated_at = now`); returns the user as stored afterwards.
   virtual Result<UserRecord> update_profile(std::string_view user_id, const ProfileUpdate& update,

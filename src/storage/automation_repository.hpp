@@ -43,8 +43,11 @@ class AutomationRepository {
 
   /// Errors: already_exists when the user has an automation of that name for that node.
   virtual Result<void> create(const AutomationRecord& automation) = 0;
-  /// Replaces the definition (not the firing); errors as `create`, not_found.
-  virtual Result<void> update(const AutomationRecord& automation) = 0;
+  /// Replaces the definition (not the firing) if the stored one is still the one last
+  /// updated at `read_updated_ms` (a compare-and-set: of two concurrent edits, the second
+  /// to write sees conflict instead of undoing the first). Errors: as `create`;
+  /// not_found; conflict when it changed since it was read.
+  virtual Result<void> update(const AutomationRecord& automation, std::int64_t read_updated_ms) = 0;
   /// Removes the user's automation; false when there was none.
   virtual Result<bool> remove(std::string_view user_id, std::string_view automation_id) = 0;
   /// The automation, whoever owns it (nullopt: none).

@@ -131,8 +131,12 @@ class ManufacturingRepository {
 
   virtual Result<void> create_registration(const RegistrationRecord& record) = 0;
   virtual Result<RegistrationRecord> get_registration(std::string_view request_id) = 0;
-  /// Replaces the stored record of `record.request_id`. Errors: not_found.
-  virtual Result<void> update_registration(const RegistrationRecord& record) = 0;
+  /// Replaces the stored record of `record.request_id` if its stored state is still
+  /// `expected` (a compare-and-set: of two requests to queue one upload, or two workers
+  /// taking one job, only the first moves it). Errors: not_found; conflict when the
+  /// stored state differs; nothing changes then.
+  virtual Result<void> update_registration(const RegistrationRecord& record,
+                                           RegistrationState expected) = 0;
   /// Registrations in `state`, oldest first (the worker's restart queue).
   virtual Result<std::vector<RegistrationRecord>> list_registrations(RegistrationState state) = 0;
 

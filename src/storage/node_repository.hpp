@@ -228,7 +228,10 @@ class NodeWriter {
   virtual Result<std::vector<std::pair<std::string, std::string>>> users_of(
       std::string_view node_id) = 0;
   virtual Result<void> put_mapping_request(const MappingRequest& request) = 0;
-  virtual Result<void> set_mapping_status(std::string_view request_id, std::string_view status,
+  /// Moves a `requested` mapping request to `status` (`confirmed`, `discarded`,
+  /// `timedout`) at `at` (s). Answers false, changing nothing, when the request is no
+  /// longer `requested` (another path decided it first) or does not exist.
+  virtual Result<bool> set_mapping_status(std::string_view request_id, std::string_view status,
                                           std::int64_t at) = 0;
   /// Pending (`requested`, unexpired at `now_at`) requests for a node.
   virtual Result<std::vector<MappingRequest>> pending_mapping_requests(std::string_view node_id,

@@ -156,9 +156,12 @@ class OtaRepository {
                                                           std::string_view start_node_id,
                                                           std::size_t limit) = 0;
   /// Writes status, additional_info, ts_source and updated_ms of one row when its
-  /// current status is one of `from` (empty: any). Answers whether a row changed.
+  /// current status is one of `from` (empty: any) and, if `updated_before` is given, its
+  /// updated_ms (ms since the epoch) is still below it (the sweep times out only a node
+  /// that has sent no news since it was read). Answers whether a row changed.
   virtual Result<bool> set_job_node(const OtaJobNodeRecord& state,
-                                    const std::vector<std::string>& from) = 0;
+                                    const std::vector<std::string>& from,
+                                    std::optional<std::int64_t> updated_before = {}) = 0;
   /// Offers that apply to the node: active jobs that released it (batch > 0) in state
   /// pending, offered, in-progress, delayed or failed, highest priority (lowest number)
   /// first, then oldest.

@@ -65,11 +65,15 @@ Result<UserRecord> SqlAccountRepository::get_user_by_name(std::string_view user_
   return db_->with([&](Connection& c) { return query_user(c, "WHERE user_name = ?1", user_name); });
 }
 
-Result<void> SqlAccountRepository::update_password_hash(std::string_view user_id,
+Result<bool> SqlAccountRepository::update_password_hash(std::string_view user_id,
                                                         std::string_view hash, std::int64_t now) {
-  return db_->with([&](Connection& c) {
-    return c.execute("UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE user_id = ?3",
-                     hash, now, user_id);
+  return db_->with([&](Connection& c) -> Result<bool> {
+    if (auto r = c.execute("UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE "
+                           "user_id = ?3 AND verified = 0",
+                           hash, now, user_id);
+        !r)
+      return fail(r.error());
+    return c.changes() != 0;
   });
 }
 

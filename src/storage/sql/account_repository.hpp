@@ -17,7 +17,7 @@ class SqlAccountRepository final : public AccountRepository {
   Result<void> create_user(const UserRecord& user) override;
   Result<UserRecord> get_user(std::string_view user_id) override;
   Result<UserRecord> get_user_by_name(std::string_view user_name) override;
-  Result<void> update_password_hash(std::string_view user_id, std::string_view hash,
+  Result<bool> update_password_hash(std::string_view user_id, std::string_view hash,
                                     std::int64_t now) override;
   Result<UserRecord> update_profile(std::string_view user_id, const ProfileUpdate& update,
                                     std::int64_t now) override;

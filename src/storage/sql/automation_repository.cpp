@@ -52,20 +52,28 @@ Result<void> SqlAutomationRepository::create(const AutomationRecord& a) {
   });
 }
 
-Result<void> SqlAutomationRepository::update(const AutomationRecord& a) {
+Result<void> SqlAutomationRepository::update(const AutomationRecord& a,
+                                             std::int64_t read_updated_ms) {
   return db_->with([&](Connection& c) -> Result<void> {
     auto r = name_taken(
         c.execute("UPDATE automations SET name = ?2, node_id = ?3, latitude = ?4, longitude = ?5, "
                   "events = ?6, event_operator = ?7, actions = ?8, retrigger = ?9, enabled = ?10, "
-                  "metadata = ?11, updated_ms = ?12 WHERE automation_id = ?1",
+                  "metadata = ?11, updated_ms = ?12 WHERE automation_id = ?1 AND updated_ms = ?13",
                   a.automation_id, a.name, a.node_id, a.latitude, a.longitude, a.events_json,
                   a.event_operator, a.actions_json, std::int64_t{a.retrigger},
-                  std::int64_t{a.enabled}, a.metadata_json, a.updated_ms));
+                  std::int64_t{a.enabled}, a.metadata_json, a.updated_ms, read_updated_ms));
     if (!r)
       return r;
-    if (c.changes() == 0)
+    if (c.changes() != 0)
+      return {};
+    auto exists = c.query_all(
+        "SELECT 1 FROM automations WHERE automation_id = ?1",
+        [](const Statement& s) { return s.integer(0); }, a.automation_id);
+    if (!exists)
+      return fail(exists.error());
+    if (exists->empty())
       return fail(errc::not_found, "automation does not exist");
-    return {};
+    return fail(errc::conflict, "automation changed since it was read");
   });
 }
 

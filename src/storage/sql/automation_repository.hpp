@@ -16,7 +16,7 @@ class SqlAutomationRepository final : public AutomationRepository {
   explicit SqlAutomationRepository(std::shared_ptr<Database> db) : db_(std::move(db)) {}
 
   Result<void> create(const AutomationRecord& automation) override;
-  Result<void> update(const AutomationRecord& automation) override;
+  Result<void> update(const AutomationRecord& automation, std::int64_t read_updated_ms) override;
   Result<bool> remove(std::string_view user_id, std::string_view automation_id) override;
   Result<std::optional<AutomationRecord>> get(std::string_view automation_id) override;
   Result<std::vector<AutomationRecord>> list(std::string_view user_id, std::string_view node_id,

@@ -104,21 +104,30 @@ Result<RegistrationRecord> SqlManufacturingRepository::get_registration(
   });
 }
 
-Result<void> SqlManufacturingRepository::update_registration(const RegistrationRecord& r) {
+Result<void> SqlManufacturingRepository::update_registration(const RegistrationRecord& r,
+                                                             RegistrationState expected) {
   return db_->with([&](Connection& c) -> Result<void> {
     if (auto done =
             c.execute("UPDATE mfg_registrations SET file_name = ?2, state = ?3, options = ?4, "
                       "updated_at = ?5, total = ?6, registered = ?7, failed = ?8, description = ?9 "
-                      "WHERE request_id = ?1",
+                      "WHERE request_id = ?1 AND state = ?10",
                       std::string_view(r.request_id), std::string_view(r.file_name),
                       to_string(r.state), std::string_view(r.options), r.updated_at, r.total,
-                      r.registered, r.failed, std::string_view(r.description));
+                      r.registered, r.failed, std::string_view(r.description), to_string(expected));
         !done) {
       return done;
     }
-    if (c.changes() == 0)
+    if (c.changes() != 0)
+      return {};
+    auto state = c.query_all(
+        "SELECT state FROM mfg_registrations WHERE request_id = ?1",
+        [](const Statement& s) { return s.text(0); }, std::string_view(r.request_id));
+    if (!state)
+      return fail(state.error());
+    if (state->empty())
       return fail(errc::not_found, "no such registration request");
-    return {};
+    return fail(errc::conflict, "the registration request is " + state->front() + ", not " +
+                                    std::string(to_string(expected)));
   });
 }
 

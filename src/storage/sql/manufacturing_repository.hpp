@@ -25,7 +25,8 @@ class SqlManufacturingRepository final : public ManufacturingRepository {
   Result<std::vector<std::string>> node_ids(std::string_view request_id) override;
   Result<void> create_registration(const RegistrationRecord& record) override;
   Result<RegistrationRecord> get_registration(std::string_view request_id) override;
-  Result<void> update_registration(const RegistrationRecord& record) override;
+  Result<void> update_registration(const RegistrationRecord& record,
+                                   RegistrationState expected) override;
   Result<std::vector<RegistrationRecord>> list_registrations(RegistrationState state) override;
   Result<void> create_ca(const ManufacturingCaRecord& ca) override;
   Result<std::vector<ManufacturingCaRecord>> list_cas() override;

@@ -305,11 +305,14 @@ class Writer final : public NodeWriter {
         std::string_view(m.request_id), std::string_view(m.user_id), std::string_view(m.node_id),
         std::string_view(m.secret_key), std::string_view(m.status), m.created_at, m.expires_at);
   }
-  Result<void> set_mapping_status(std::string_view request_id, std::string_view status,
+  Result<bool> set_mapping_status(std::string_view request_id, std::string_view status,
                                   std::int64_t at) override {
-    return c_.execute(
-        "UPDATE mapping_requests SET status = ?1, updated_at = ?2 WHERE request_id = ?3", status,
-        at, request_id);
+    if (auto r = c_.execute("UPDATE mapping_requests SET status = ?1, updated_at = ?2 WHERE "
+                            "request_id = ?3 AND status = 'requested'",
+                            status, at, request_id);
+        !r)
+      return fail(r.error());
+    return c_.changes() != 0;
   }
   Result<std::vector<MappingRequest>> pending_mapping_requests(std::string_view node_id,
                                                                std::int64_t now_at) override {

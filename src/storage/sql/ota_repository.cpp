@@ -1,5 +1,6 @@
 #include "storage/sql/ota_repository.hpp"
 
+#include <limits>
 #include <string>
 
 namespace stratus::storage::sql {
@@ -367,15 +368,16 @@ Result<std::vector<OtaJobNodeRecord>> SqlOtaRepository::job_nodes(std::string_vi
 }
 
 Result<bool> SqlOtaRepository::set_job_node(const OtaJobNodeRecord& n,
-                                            const std::vector<std::string>& from) {
+                                            const std::vector<std::string>& from,
+                                            std::optional<std::int64_t> updated_before) {
   return db_->with([&](Connection& c) -> Result<bool> {
     auto r = c.execute(
         "UPDATE ota_job_nodes SET status = ?3, additional_info = ?4, ts_source = ?5, "
         "updated_ms = ?6 WHERE job_id = ?1 AND node_id = ?2 AND (?7 = '[]' OR status IN "
         "(SELECT value FROM " +
-            c.json_strings("?7") + "))",
+            c.json_strings("?7") + ")) AND updated_ms < ?8",
         n.job_id, n.node_id, n.status, n.additional_info, n.ts_source, n.updated_ms,
-        json_array(from));
+        json_array(from), updated_before.value_or(std::numeric_limits<std::int64_t>::max()));
     if (!r)
       return fail(r.error());
     return c.changes() > 0;

@@ -39,8 +39,8 @@ class SqlOtaRepository final : public OtaRepository {
   Result<std::vector<OtaJobNodeRecord>> job_nodes(std::string_view job_id, std::string_view node_id,
                                                   std::string_view start_node_id,
                                                   std::size_t limit) override;
-  Result<bool> set_job_node(const OtaJobNodeRecord& state,
-                            const std::vector<std::string>& from) override;
+  Result<bool> set_job_node(const OtaJobNodeRecord& state, const std::vector<std::string>& from,
+                            std::optional<std::int64_t> updated_before) override;
   Result<std::vector<OtaOffer>> offers_for_node(std::string_view node_id) override;
   Result<std::vector<OtaJobNodeRecord>> stale_job_nodes(const std::vector<std::string>& statuses,
                                                         std::int64_t before_ms) override;

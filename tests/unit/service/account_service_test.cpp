@@ -112,6 +112,25 @@ TEST_F(AccountServiceTest, SignUpConfirmLogInAndUserInfo) {
   EXPECT_EQ(access->get_int("exp"), access->get_int("iat").value() + 3600);
 }
 
+// A repeated sign-up replaces the password of an unverified account only: one that was
+// confirmed between the sign-up's read and its write keeps its owner's password.
+TEST_F(AccountServiceTest, ASignUpDoesNotReplaceAVerifiedUsersPassword) {
+  ASSERT_TRUE(accounts_->sign_up("dora@example.com", "first-pass1", "10.0.0.20"));
+  const auto unverified = repository_.get_user_by_name("dora@example.com");
+  ASSERT_TRUE(unverified);
+  auto replaced = repository_.update_password_hash(unverified->user_id, "x", 1);
+  ASSERT_TRUE(replaced);
+  EXPECT_TRUE(*replaced);
+  ASSERT_TRUE(accounts_->sign_up("dora@example.com", "owner-pass1", "10.0.0.20"));
+  ASSERT_TRUE(accounts_->confirm_sign_up("dora@example.com", mailer_.last_code(), "10.0.0.20"));
+  replaced = repository_.update_password_hash(unverified->user_id, "x", 2);
+  ASSERT_TRUE(replaced);
+  EXPECT_FALSE(*replaced);
+  EXPECT_TRUE(accounts_->log_in("dora@example.com", "owner-pass1", "10.0.0.20"));
+  EXPECT_EQ(accounts_->sign_up("dora@example.com", "other-pass1", "10.0.0.21").error().reason,
+            code::user_exists);
+}
+
 TEST_F(AccountServiceTest, WrongReusedAndExpiredCodes) {
   ASSERT_TRUE(accounts_->sign_up("bob@example.com", "secret123", "10.0.0.2"));
   const std::string good = mailer_.last_code();

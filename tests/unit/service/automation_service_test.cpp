@@ -201,6 +201,36 @@ TEST_F(AutomationServiceTest, ParamsFireOnceAndARestartDoesNotFireAgain) {
   EXPECT_EQ(sets_to("lt"), 2u);
 }
 
+// Two edits of different fields both stand, within one millisecond too, and a write
+// from a stale read is refused (it once undid the other edit: a disable came undone).
+TEST_F(AutomationServiceTest, ConcurrentEditsOfDifferentFieldsBothStand) {
+  auto runner = service();
+  const auto id = runner->create(
+      u1_, fields(R"({"name":"Hall","node_id":"sw",)"
+                  R"("events":[{"params":{"Light":{"Power":true}},"check":"=="}],)"
+                  R"("actions":[{"node_id":"lt","params":{"Light":{"Brightness":80}}}]})"));
+  ASSERT_TRUE(id) << id.error().message();
+  auto stale = automations_.get(*id);
+  ASSERT_TRUE(stale && *stale);
+  ASSERT_TRUE(runner->update(u1_, *id, fields(R"({"enabled":false})")));
+  ASSERT_TRUE(runner->update(u1_, *id, fields(R"({"name":"Hallway"})")));  // same ms
+  auto shown = runner->get(u1_, *id);
+  ASSERT_TRUE(shown);
+  EXPECT_EQ(shown->name, "Hallway");
+  EXPECT_FALSE(shown->enabled);
+
+  auto record = **stale;
+  record.name = "Stale";
+  record.updated_ms += 10;
+  const auto write = automations_.update(record, (*stale)->updated_ms);
+  ASSERT_FALSE(write);
+  EXPECT_EQ(write.error().code, errc::conflict);
+  shown = runner->get(u1_, *id);
+  ASSERT_TRUE(shown);
+  EXPECT_EQ(shown->name, "Hallway");
+  EXPECT_FALSE(shown->enabled);
+}
+
 TEST_F(AutomationServiceTest, TheLimitPerMinuteEndsALoopAndIsCounted) {
   auto runner = service(2);
   ASSERT_TRUE(runner->create(

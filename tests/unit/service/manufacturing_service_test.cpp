@@ -373,6 +373,19 @@ TEST_F(ManufacturingServiceTest, TheUploadIsCheckedBeforeAnythingIsQueued) {
   const auto st = status(ticket->request_id);
   EXPECT_EQ(st.status, "failure") << "a file without rows registers nothing";
   EXPECT_NE(st.description.find("not a node_certs.csv"), std::string::npos) << st.description;
+  // A job queued twice runs once: the finished one is not run again (its file is gone,
+  // so a second run ended in "cannot be read"), and a stale request to queue it is
+  // refused by the compare-and-set.
+  service_->process_for_test(ticket->request_id);
+  EXPECT_EQ(status(ticket->request_id).description, st.description);
+  auto record = repository_.get_registration(ticket->request_id);
+  ASSERT_TRUE(record);
+  auto stale = *record;
+  stale.state = storage::RegistrationState::queued;
+  const auto queued = repository_.update_registration(stale, storage::RegistrationState::uploaded);
+  ASSERT_FALSE(queued);
+  EXPECT_EQ(queued.error().code, errc::conflict);
+  EXPECT_EQ(status(ticket->request_id).status, "failure");
   for (const char* name : {"", "../etc/passwd", "a\nb"}) {
     auto bad = service_->upload_url(admin_, name, "https://h");
     ASSERT_FALSE(bad) << name;

@@ -173,6 +173,28 @@ TEST_F(NodeServiceTest, MappingRequestsTimeOut) {
       << "not another user's";
 }
 
+// A request moves out of `requested` once: the status read's timeout does not overwrite
+// a confirmation committed between its read and its write (nor the reverse).
+TEST_F(NodeServiceTest, AMappingRequestIsDecidedOnce) {
+  const auto request = nodes_.request_mapping(user_, "node-y", "secret");
+  ASSERT_TRUE(request);
+  const auto move = [&](std::string_view status) {
+    bool moved = false;
+    EXPECT_TRUE(repository_.write([&](storage::NodeWriter& w) -> Result<void> {
+      auto r = w.set_mapping_status(*request, status, 1);
+      if (!r)
+        return fail(r.error());
+      moved = *r;
+      return {};
+    }));
+    return moved;
+  };
+  EXPECT_TRUE(move("confirmed"));
+  EXPECT_FALSE(move("timedout"));
+  clock_.advance(301s);
+  EXPECT_EQ(*nodes_.mapping_status(user_, *request), "confirmed");
+}
+
 TEST_F(NodeServiceTest, ReportsApplyInOrderWithinABatch) {
   mapped_node("n1");
   // One burst: init replaces, deltas merge in order, arrays are replaced.

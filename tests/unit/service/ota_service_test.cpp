@@ -341,6 +341,45 @@ TEST_F(OtaServiceTest, ACancelBetweenASweepsReadAndItsWriteStands) {
   EXPECT_EQ(missing.error().code, errc::not_found);
 }
 
+// The sweep times out a node only if its row is as the sweep read it: news committed
+// since (a progress report) keeps it open.
+TEST_F(OtaServiceTest, TheSweepTimesOutOnlyANodeWithNoNewsSinceItsRead) {
+  auto ota = service();
+  const auto id = job(*ota, upload(*ota, "2.0", "led_light"), R"(,"nodes":["n1"])");
+  fetch(*ota, "n1");
+  auto rows = ota_repo_.job_nodes(id, "n1", "", 1);
+  ASSERT_TRUE(rows && rows->size() == 1);
+  auto read = rows->front();
+  ASSERT_EQ(read.status, "offered");
+  auto timed_out = read;
+  timed_out.status = "timed_out";
+  timed_out.updated_ms = read.updated_ms + 1000;
+  const std::vector<std::string> open = {"pending", "offered", "in-progress", "delayed"};
+  // A report committed after the sweep's read moved updated_ms past its bound.
+  auto changed = ota_repo_.set_job_node(timed_out, open, read.updated_ms);
+  ASSERT_TRUE(changed) << changed.error().message();
+  EXPECT_FALSE(*changed);
+  EXPECT_EQ(status_of(*ota, id, "n1"), "offered");
+  changed = ota_repo_.set_job_node(timed_out, open, read.updated_ms + 1);
+  ASSERT_TRUE(changed) << changed.error().message();
+  EXPECT_TRUE(*changed);
+  EXPECT_EQ(status_of(*ota, id, "n1"), "timed_out");
+}
+
+// Approving an update the node is already downloading does not restart it.
+TEST_F(OtaServiceTest, ARepeatedApprovalLeavesARunningDownloadAlone) {
+  auto ota = service();
+  const auto id =
+      job(*ota, upload(*ota, "2.0", "led_light"), R"(,"nodes":["n1"],"user_approval":true)");
+  ASSERT_TRUE(ota->approve_update(u1_, "n1", id)) << "the first approval";
+  EXPECT_EQ(status_of(*ota, id, "n1"), "offered");
+  report(*ota, "n1", id, proto::OtaState::in_progress);
+  ASSERT_EQ(status_of(*ota, id, "n1"), "in-progress");
+  ASSERT_TRUE(ota->approve_update(u1_, "n1", id));
+  ASSERT_TRUE(ota->flush(5s));
+  EXPECT_EQ(status_of(*ota, id, "n1"), "in-progress");
+}
+
 TEST_F(OtaServiceTest, RolloutWaitsForEachBatchAndPausesOnFailures) {
   auto ota = service();
   const auto image = upload(*ota, "2.0", "led_light");
