@@ -524,7 +524,8 @@ void OtaService::sweep_job(OtaJobRecord job) {
       timed_out.additional_info =
           "no news from the node for " + std::to_string(options_.node_timeout.count()) + " s";
       timed_out.updated_ms = now;
-      if (set_node(timed_out, kOpen, timeout_before)) {
+      // Only if its row is as read (no clock but the row's own: instances' clocks differ).
+      if (set_node(timed_out, kOpen, n.updated_ms + 1)) {
         n = std::move(timed_out);
       } else {
         // The node sent news since the sweep read it: open until the next sweep reads it.
