@@ -19,13 +19,12 @@ namespace {
 
 namespace json = boost::json;
 namespace rest = proto::rest;
+namespace code = proto::rest::automation_error;
+using log::Channel;
 
 // How often an edit is merged again into an automation another edit changed meanwhile
 // before the client is told to retry (conflict).
 constexpr int kUpdateAttempts = 3;
-namespace code = proto::rest::automation_error;
-using log::Channel;
-
 constexpr std::size_t kMaxNameBytes = 256;
 constexpr std::size_t kMaxEvents = 5;
 constexpr std::size_t kMaxActions = 10;

@@ -1,5 +1,7 @@
 #include "storage/sql/automation_repository.hpp"
 
+#include "storage/sql/unchanged_row.hpp"
+
 namespace stratus::storage::sql {
 namespace {
 
@@ -66,14 +68,11 @@ Result<void> SqlAutomationRepository::update(const AutomationRecord& a,
       return r;
     if (c.changes() != 0)
       return {};
-    auto exists = c.query_all(
-        "SELECT 1 FROM automations WHERE automation_id = ?1",
-        [](const Statement& s) { return s.integer(0); }, a.automation_id);
-    if (!exists)
-      return fail(exists.error());
-    if (exists->empty())
-      return fail(errc::not_found, "automation does not exist");
-    return fail(errc::conflict, "automation changed since it was read");
+    return why_unchanged(
+        c, "SELECT CAST(updated_ms AS TEXT) FROM automations WHERE automation_id = ?1",
+        "automation does not exist",
+        [](const std::string&) { return std::string("automation changed since it was read"); },
+        a.automation_id);
   });
 }
 

@@ -3,6 +3,8 @@
 #include <limits>
 #include <string>
 
+#include "storage/sql/unchanged_row.hpp"
+
 namespace stratus::storage::sql {
 namespace {
 
@@ -262,15 +264,12 @@ Result<void> SqlOtaRepository::update_job(const OtaJobRecord& j, std::string_vie
       return r;
     if (c.changes() != 0)
       return {};
-    auto status = c.query_all(
-        "SELECT status FROM ota_jobs WHERE job_id = ?1",
-        [](const Statement& s) { return s.text(0); }, j.job_id);
-    if (!status)
-      return fail(status.error());
-    if (status->empty())
-      return fail(errc::not_found, "no such OTA job");
-    return fail(errc::conflict,
-                "the OTA job is " + status->front() + ", not " + std::string(expected_status));
+    return why_unchanged(
+        c, "SELECT status FROM ota_jobs WHERE job_id = ?1", "no such OTA job",
+        [&](const std::string& status) {
+          return "the OTA job is " + status + ", not " + std::string(expected_status);
+        },
+        j.job_id);
   });
 }
 
