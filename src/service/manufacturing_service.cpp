@@ -137,7 +137,8 @@ ManufacturingService::ManufacturingService(storage::ManufacturingRepository& rep
       files_(files),
       audit_(audit),
       clock_(clock),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      worker_id_(random_alnum(22)) {
   if (options_.mqtt_cred_host.empty())
     options_.mqtt_cred_host = options_.mqtt_host;
 }
@@ -156,22 +157,12 @@ Result<void> ManufacturingService::start() {
       return r;
   }
   publish_registered();
-  std::vector<std::string> pending;
-  for (const auto state : {RegistrationState::in_progress, RegistrationState::queued}) {
-    auto jobs = repository_.list_registrations(state);
-    if (!jobs)
-      return fail(jobs.error());
-    for (const auto& job : *jobs)
-      pending.push_back(job.request_id);
-  }
   {
     std::lock_guard lock(queue_mutex_);
     stopping_ = false;
-    for (auto& id : pending)
-      queue_.push_back(std::move(id));  // may exceed the limit once: they were accepted
   }
-  if (!pending.empty())
-    log::info(Channel::service, "registration: {} interrupted jobs re-queued", pending.size());
+  if (auto r = queue_claimable(); !r)
+    return r;
   worker_ = std::thread([this] {
     core::name_this_thread("mfg-worker");
     run_worker();
@@ -189,18 +180,49 @@ void ManufacturingService::stop() {
     worker_.join();
 }
 
+Result<void> ManufacturingService::queue_claimable() {
+  auto claimable = repository_.claimable_registrations(now_s(), options_.max_queued_registrations);
+  if (!claimable)
+    return fail(claimable.error());
+  std::size_t added = 0;
+  {
+    std::lock_guard lock(queue_mutex_);
+    for (auto& id : *claimable) {
+      if (std::find(queue_.begin(), queue_.end(), id) != queue_.end())
+        continue;
+      queue_.push_back(std::move(id));  // may exceed the limit: they were accepted
+      ++added;
+    }
+  }
+  if (added != 0)
+    log::info(Channel::service, "registration: {} jobs queued or left by a stopped worker taken up",
+              added);
+  return {};
+}
+
 void ManufacturingService::run_worker() {
+  const auto look_every =
+      std::max<std::chrono::milliseconds>(options_.job_lease / 2, std::chrono::milliseconds(100));
+  auto next_look = std::chrono::steady_clock::now() + look_every;
   while (true) {
     std::string request_id;
     {
       std::unique_lock lock(queue_mutex_);
-      queue_wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      queue_wake_.wait_until(lock, next_look, [this] { return stopping_ || !queue_.empty(); });
       if (stopping_)
         return;
-      request_id = std::move(queue_.front());
-      queue_.pop_front();
+      if (!queue_.empty()) {
+        request_id = std::move(queue_.front());
+        queue_.pop_front();
+      }
     }
-    process(request_id);
+    if (std::chrono::steady_clock::now() >= next_look) {
+      next_look = std::chrono::steady_clock::now() + look_every;
+      if (auto r = queue_claimable(); !r)
+        log::warn(Channel::service, "registration: jobs not looked up: {}", r.error().message());
+    }
+    if (!request_id.empty())
+      process(request_id);
   }
 }
 
@@ -649,35 +671,42 @@ Result<std::vector<storage::RevokedCertificate>> ManufacturingService::list_revo
 // --- the worker ------------------------------------------------------------------
 
 void ManufacturingService::process(std::string_view request_id) {
-  auto record = repository_.get_registration(request_id);
-  if (!record) {
-    log::error(Channel::service, "registration {} not read: {}", request_id,
-               record.error().message());
+  // Taken if it is queued, or in_progress under a lease that ended (its worker died): of
+  // two workers, or a job queued twice, it runs once, and a finished job is not run again.
+  const auto lease = options_.job_lease.count();
+  const auto taken_at = now_s();
+  auto taken = repository_.claim_registration(request_id, worker_id_, taken_at, taken_at + lease);
+  if (!taken) {
+    log::error(Channel::service, "registration {} not taken: {}", request_id,
+               taken.error().message());
     return;
   }
-  // Taken from the state it was read in (queued, or in_progress after a restart): a job
-  // queued twice is run once, and one finished meanwhile is not run again.
-  const auto read_state = record->state;
-  if (read_state != RegistrationState::queued && read_state != RegistrationState::in_progress) {
-    log::debug(Channel::service, "registration {} is {}: not run", request_id,
-               storage::to_string(read_state));
+  if (!*taken) {
+    log::debug(Channel::service, "registration {} is not there to take (done, or held)",
+               request_id);
     return;
   }
-  record->state = RegistrationState::in_progress;
-  record->updated_at = now_s();
-  if (auto r = repository_.update_registration(*record, read_state); !r) {
-    log::info(Channel::service, "registration {} not run: {}", request_id, r.error().message());
-    return;
-  }
+  auto record = std::move(*taken);
+  auto renew_at = now_s() + std::max<std::int64_t>(lease / 3, 1);
+  // Stores progress or the end; false once another worker holds the job.
+  const auto store = [&](std::int64_t lease_until) {
+    record->updated_at = now_s();
+    auto r = repository_.update_claimed_registration(*record, worker_id_, lease_until);
+    if (!r) {
+      log::error(Channel::service, "registration {} not stored: {}", request_id,
+                 r.error().message());
+      return true;  // the lease still holds, or ends and another worker starts over
+    }
+    if (!*r)
+      log::warn(Channel::service, "registration {}: another worker took it over", request_id);
+    return *r;
+  };
 
   const auto finish = [&](RegistrationState state, std::string description) {
     record->state = state;
     record->description = std::move(description);
-    record->updated_at = now_s();
-    if (auto r = repository_.update_registration(*record, RegistrationState::in_progress); !r) {
-      log::error(Channel::service, "registration {} result not stored: {}", request_id,
-                 r.error().message());
-    }
+    if (!store(0))
+      return;
     log::info(Channel::service, "registration done request_id={} state={} registered={} failed={}",
               request_id, storage::to_string(state), record->registered, record->failed);
   };
@@ -750,11 +779,16 @@ void ManufacturingService::process(std::string_view request_id) {
   for (const auto& row : *rows) {
     {
       std::lock_guard lock(queue_mutex_);
-      if (stopping_) {  // resumed from the first row at the next start
+      if (stopping_) {  // given back: resumed from the first row by the next worker
         record->state = RegistrationState::queued;
-        (void)repository_.update_registration(*record, RegistrationState::in_progress);
+        (void)store(0);
         return;
       }
+    }
+    if (now_s() >= renew_at) {
+      if (!store(now_s() + lease))
+        return;  // the lease ended: another worker runs the job from its first row
+      renew_at = now_s() + std::max<std::int64_t>(lease / 3, 1);
     }
     if (!proto::valid_node_id(row.node_id)) {
       row_error(row, "node_id is not 1 to 128 characters of [A-Za-z0-9._:-]");

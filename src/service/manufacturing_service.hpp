@@ -49,6 +49,11 @@ struct ManufacturingOptions {
   std::size_t max_rows = 100000;
   /// Per-row errors spelled out in a job's description; the rest are counted.
   std::size_t max_listed_errors = 100;
+  /// How long a worker's hold on a job lasts unless renewed (it renews it every third of
+  /// this while it runs the job); a job whose worker died is taken again by any
+  /// instance's worker this long after its last renewal, at the latest half of it later
+  /// (how often a worker looks for such jobs). docs/adr/0014, "Workers".
+  std::chrono::seconds job_lease{60};
 };
 
 /// `GET /v1/admin/node_ids?request_id=` (the admin CLI polls until `success`).
@@ -118,12 +123,15 @@ class ManufacturingService {
   ManufacturingService(const ManufacturingService&) = delete;
   ManufacturingService& operator=(const ManufacturingService&) = delete;
 
-  /// Starts the registration worker and re-queues jobs a stop interrupted (queued and
-  /// in_progress ones; a job restarts from its first row, which is idempotent with
-  /// `update_nodes`-free rows reported as duplicates of themselves). Publishes the
-  /// registered list and every CA to the broker. Errors: unavailable (database).
+  /// Starts the registration worker. It runs the jobs this instance queues and, looking
+  /// now and every half `job_lease`, any job queued or left unfinished by an instance
+  /// that stopped or died (a job held by another live worker is left to it; a job
+  /// restarts from its first row, which is idempotent: a row registered already is
+  /// reported as a duplicate of itself). Publishes the registered list and every CA to
+  /// the broker. Errors: unavailable (database).
   Result<void> start();
-  /// Stops the worker after the row it is on; queued jobs stay queued in the database.
+  /// Stops the worker after the row it is on and gives its job back (`queued`); queued
+  /// jobs stay queued in the database.
   void stop();
 
   /// `{"mqtt_host","mqtt_cred_host"}`.
@@ -184,7 +192,11 @@ class ManufacturingService {
                                                                 std::size_t limit);
 
   /// Runs one queued job to its end on the calling thread (the worker's body; tests).
+  /// Does nothing when the job is not there to take (another worker's lease holds it).
   void process_for_test(std::string_view request_id) { process(request_id); }
+  /// This service's worker id: what the database records as the holder of the jobs it
+  /// runs (random, one per service object).
+  [[nodiscard]] const std::string& worker_id() const { return worker_id_; }
 
  private:
   // Refusals of a non-admin are audited under `action`.
@@ -198,6 +210,8 @@ class ManufacturingService {
   void process(std::string_view request_id);
   void publish_registered();
   void run_worker();
+  // Queues the jobs a worker may take now and the queue does not hold yet.
+  Result<void> queue_claimable();
 
   storage::ManufacturingRepository& repository_;
   CertificateInspector& inspector_;
@@ -207,6 +221,7 @@ class ManufacturingService {
   AuditLog& audit_;
   const Clock& clock_;
   ManufacturingOptions options_;
+  std::string worker_id_;
 
   std::mutex publish_mutex_;  // the registered list: read and write as one
 

@@ -132,13 +132,33 @@ class ManufacturingRepository {
   virtual Result<void> create_registration(const RegistrationRecord& record) = 0;
   virtual Result<RegistrationRecord> get_registration(std::string_view request_id) = 0;
   /// Replaces the stored record of `record.request_id` if its stored state is still
-  /// `expected` (a compare-and-set: of two requests to queue one upload, or two workers
-  /// taking one job, only the first moves it). Errors: not_found; conflict when the
-  /// stored state differs; nothing changes then.
+  /// `expected` (a compare-and-set: of two requests to queue one upload, only the first
+  /// moves it). Not for a job a worker holds: see `update_claimed_registration`.
+  /// Errors: not_found; conflict when the stored state differs; nothing changes then.
   virtual Result<void> update_registration(const RegistrationRecord& record,
                                            RegistrationState expected) = 0;
-  /// Registrations in `state`, oldest first (the worker's restart queue).
-  virtual Result<std::vector<RegistrationRecord>> list_registrations(RegistrationState state) = 0;
+
+  /// Takes the job `request_id` for `worker` (an id unique to one worker's run) until
+  /// `lease_until` (Unix seconds), if it is `queued`, or `in_progress` under a lease
+  /// that ended before `now` (its worker died; docs/adr/0014, "Workers"): state
+  /// `in_progress`, `updated_at = now`. Of several workers taking one job, one gets it.
+  /// Returns the record as taken; nullopt when there is nothing to take (another
+  /// worker's lease holds it, it finished, or it was never queued). Errors: not_found.
+  virtual Result<std::optional<RegistrationRecord>> claim_registration(
+      std::string_view request_id, std::string_view worker, std::int64_t now,
+      std::int64_t lease_until) = 0;
+  /// Stores the state, counts, description and `updated_at` of `record`, a job `worker`
+  /// holds, and moves its lease to `lease_until` (0 once the job is finished or given
+  /// back as `queued`). Returns false, writing nothing, when `worker` no longer holds it
+  /// (the lease ended and another worker took it).
+  virtual Result<bool> update_claimed_registration(const RegistrationRecord& record,
+                                                   std::string_view worker,
+                                                   std::int64_t lease_until) = 0;
+  /// Request ids of the jobs a worker may take at `now` (as `claim_registration`), oldest
+  /// first, at most `limit`: the workers' start and their periodic look for jobs queued
+  /// on, or left by, an instance that ended.
+  virtual Result<std::vector<std::string>> claimable_registrations(std::int64_t now,
+                                                                   std::size_t limit) = 0;
 
   /// Stores a CA. Errors: already_exists when its fingerprint is registered.
   virtual Result<void> create_ca(const ManufacturingCaRecord& ca) = 0;

@@ -1,6 +1,10 @@
 #include "storage/sql/manufacturing_repository.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
+
+#include "storage/sql/unchanged_row.hpp"
 
 namespace stratus::storage::sql {
 namespace {
@@ -119,23 +123,65 @@ Result<void> SqlManufacturingRepository::update_registration(const RegistrationR
     }
     if (c.changes() != 0)
       return {};
-    auto state = c.query_all(
-        "SELECT state FROM mfg_registrations WHERE request_id = ?1",
-        [](const Statement& s) { return s.text(0); }, std::string_view(r.request_id));
-    if (!state)
-      return fail(state.error());
-    if (state->empty())
-      return fail(errc::not_found, "no such registration request");
-    return fail(errc::conflict, "the registration request is " + state->front() + ", not " +
-                                    std::string(to_string(expected)));
+    return why_unchanged(
+        c, "SELECT state FROM mfg_registrations WHERE request_id = ?1",
+        "no such registration request",
+        [&](const std::string& state) {
+          return "the registration request is " + state + ", not " +
+                 std::string(to_string(expected));
+        },
+        std::string_view(r.request_id));
   });
 }
 
-Result<std::vector<RegistrationRecord>> SqlManufacturingRepository::list_registrations(
-    RegistrationState state) {
+Result<std::optional<RegistrationRecord>> SqlManufacturingRepository::claim_registration(
+    std::string_view request_id, std::string_view worker, std::int64_t now,
+    std::int64_t lease_until) {
+  return db_->with([&](Connection& c) -> Result<std::optional<RegistrationRecord>> {
+    if (auto done = c.execute(
+            "UPDATE mfg_registrations SET state = 'in_progress', worker = ?2, updated_at = ?3, "
+            "lease_until = ?4 WHERE request_id = ?1 AND (state = 'queued' OR "
+            "(state = 'in_progress' AND lease_until < ?3))",
+            request_id, worker, now, lease_until);
+        !done) {
+      return fail(done.error());
+    }
+    const bool taken = c.changes() != 0;
+    auto record = c.query_one(std::string(kRegistrationColumns) + "WHERE request_id = ?1",
+                              {"no such registration request"}, read_registration, request_id);
+    if (!record)
+      return fail(record.error());
+    if (!taken)
+      return std::optional<RegistrationRecord>();
+    return std::optional<RegistrationRecord>(std::move(*record));
+  });
+}
+
+Result<bool> SqlManufacturingRepository::update_claimed_registration(const RegistrationRecord& r,
+                                                                     std::string_view worker,
+                                                                     std::int64_t lease_until) {
+  return db_->with([&](Connection& c) -> Result<bool> {
+    if (auto done =
+            c.execute("UPDATE mfg_registrations SET state = ?2, updated_at = ?3, total = ?4, "
+                      "registered = ?5, failed = ?6, description = ?7, lease_until = ?8 "
+                      "WHERE request_id = ?1 AND state = 'in_progress' AND worker = ?9",
+                      std::string_view(r.request_id), to_string(r.state), r.updated_at, r.total,
+                      r.registered, r.failed, std::string_view(r.description), lease_until, worker);
+        !done) {
+      return fail(done.error());
+    }
+    return c.changes() != 0;
+  });
+}
+
+Result<std::vector<std::string>> SqlManufacturingRepository::claimable_registrations(
+    std::int64_t now, std::size_t limit) {
   return db_->with([&](Connection& c) {
-    return c.query_all(std::string(kRegistrationColumns) + "WHERE state = ?1 ORDER BY created_at",
-                       read_registration, to_string(state));
+    return c.query_all(
+        "SELECT request_id FROM mfg_registrations WHERE state = 'queued' OR "
+        "(state = 'in_progress' AND lease_until < ?1) ORDER BY created_at, request_id LIMIT ?2",
+        [](const Statement& s) { return s.text(0); }, now,
+        static_cast<std::int64_t>(std::min<std::size_t>(limit, 1U << 30)));
   });
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 /// @file
 /// The SQL implementation (SQLite and PostgreSQL, docs/adr/0020) of the manufacturing storage port
-/// (migration 0015_manufacturing.sql).
+/// (migrations 0015_manufacturing.sql and 0017_registration_leases.sql; PostgreSQL 0003).
 
 #include <memory>
 
@@ -27,7 +27,15 @@ class SqlManufacturingRepository final : public ManufacturingRepository {
   Result<RegistrationRecord> get_registration(std::string_view request_id) override;
   Result<void> update_registration(const RegistrationRecord& record,
                                    RegistrationState expected) override;
-  Result<std::vector<RegistrationRecord>> list_registrations(RegistrationState state) override;
+  Result<std::optional<RegistrationRecord>> claim_registration(std::string_view request_id,
+                                                               std::string_view worker,
+                                                               std::int64_t now,
+                                                               std::int64_t lease_until) override;
+  Result<bool> update_claimed_registration(const RegistrationRecord& record,
+                                           std::string_view worker,
+                                           std::int64_t lease_until) override;
+  Result<std::vector<std::string>> claimable_registrations(std::int64_t now,
+                                                           std::size_t limit) override;
   Result<void> create_ca(const ManufacturingCaRecord& ca) override;
   Result<std::vector<ManufacturingCaRecord>> list_cas() override;
   Result<AdminGroupRecord> ensure_group(std::string_view name,

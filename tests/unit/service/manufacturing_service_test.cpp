@@ -120,9 +120,16 @@ class ManufacturingServiceTest : public ::testing::Test {
     return cert->to_pem();
   }
 
-  // Uploads `csv` as the admin CLI does and asks for its registration; returns the
-  // request id (the job is then run with process_for_test).
+  // Uploads `csv` as the admin CLI does and asks for its registration, then runs the job
+  // with process_for_test; returns the request id.
   std::string upload_and_register(const std::string& csv, RegistrationRequest request = {}) {
+    const auto request_id = upload_and_queue(csv, std::move(request));
+    service_->process_for_test(request_id);
+    return request_id;
+  }
+
+  // Uploads `csv` and asks for its registration; returns the request id of the queued job.
+  std::string upload_and_queue(const std::string& csv, RegistrationRequest request = {}) {
     auto ticket = service_->upload_url(admin_, "node_certs.csv", "https://cloud:8080");
     EXPECT_TRUE(ticket) << ticket.error().message();
     const auto temp = (dir_.path() / ("upload-" + ticket->request_id)).string();
@@ -135,7 +142,6 @@ class ManufacturingServiceTest : public ::testing::Test {
     request.file_md5 = md5_hex(csv);
     auto queued = service_->register_certificates(admin_, request);
     EXPECT_TRUE(queued) << queued.error().message();
-    service_->process_for_test(ticket->request_id);
     return ticket->request_id;
   }
 
@@ -391,6 +397,66 @@ TEST_F(ManufacturingServiceTest, TheUploadIsCheckedBeforeAnythingIsQueued) {
     ASSERT_FALSE(bad) << name;
     expect_error(bad.error(), errc::invalid_argument, code::file_name_invalid);
   }
+}
+
+// Several instances (issue 23 item 3): a job another worker holds is left to it while
+// its lease lasts; once the lease ends (that instance died) any worker takes it, from the
+// database, and the dead worker's late write changes nothing.
+TEST_F(ManufacturingServiceTest, AJobIsLeftToItsWorkerUntilItsLeaseEndsThenTakenOver) {
+  const std::vector<proto::NodeCertRow> rows = {
+      {"leasednode01", cert_for(stratus_ca_, "leasednode01"), "", 0}};
+  const auto rid = upload_and_queue(proto::write_node_certs_csv(rows));
+  const auto now = [&] {
+    return std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch())
+        .count();
+  };
+  auto claimable = repository_.claimable_registrations(now(), 10);
+  ASSERT_TRUE(claimable) << claimable.error().message();
+  EXPECT_EQ(*claimable, std::vector<std::string>{rid}) << "a queued job is there to take";
+
+  // Another instance's worker takes it for 60 s, then renews once.
+  auto held = repository_.claim_registration(rid, "other-worker", now(), now() + 60);
+  ASSERT_TRUE(held) << held.error().message();
+  ASSERT_TRUE(held->has_value());
+  EXPECT_EQ((*held)->state, storage::RegistrationState::in_progress);
+  auto again = repository_.claim_registration(rid, "third-worker", now(), now() + 60);
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->has_value()) << "one worker holds a job at a time";
+  EXPECT_TRUE(repository_.claimable_registrations(now(), 10)->empty());
+  service_->process_for_test(rid);
+  EXPECT_EQ(status(rid).status, "in_progress") << "a held job is left to its worker";
+  clock_.advance(50s);
+  ASSERT_TRUE(*repository_.update_claimed_registration(**held, "other-worker", now() + 60));
+  clock_.advance(50s);
+  service_->process_for_test(rid);
+  EXPECT_EQ(status(rid).status, "in_progress") << "the renewed lease still holds";
+
+  // The other instance dies: its lease ends, and this instance's worker, started now,
+  // finds the job in the database and runs it.
+  clock_.advance(11s);
+  EXPECT_EQ(*repository_.claimable_registrations(now(), 10), std::vector<std::string>{rid});
+  ASSERT_TRUE(service_->start());
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (status(rid).status == "in_progress" && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  service_->stop();
+  const auto st = status(rid);
+  EXPECT_EQ(st.status, "success") << st.description;
+  EXPECT_EQ(st.registered, 1);
+  EXPECT_TRUE(nodes_.get_node("leasednode01"));
+
+  // The dead worker's late result is refused and changes nothing.
+  auto late = **held;
+  late.state = storage::RegistrationState::failure;
+  late.description = "late";
+  auto refused = repository_.update_claimed_registration(late, "other-worker", 0);
+  ASSERT_TRUE(refused) << refused.error().message();
+  EXPECT_FALSE(*refused);
+  EXPECT_EQ(status(rid).status, "success");
+  EXPECT_TRUE(repository_.claimable_registrations(now(), 10)->empty());
+  auto unknown = repository_.claim_registration("no-such-request", "w", now(), now() + 60);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, errc::not_found);
 }
 
 TEST_F(ManufacturingServiceTest, CaRegistrationRefusesLeafCertificatesGarbageAndRepeats) {
