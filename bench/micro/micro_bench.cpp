@@ -1,7 +1,8 @@
 // Micro-benchmarks of the pure functions on the ingest and control paths (bench/README.md):
 // topic parsing, params report decoding, deep merge into the stored state, validation of a
-// set against a node config, and the cmd-resp TLV codec. Inputs are what a RainMaker light
-// sends (tests/data/node_config_light.json and its params).
+// set against a node config, the cmd-resp TLV codec, and the cluster relay's codec (what
+// every instance of a cluster does to each event another produced). Inputs are what a RainMaker
+// light sends (tests/data/node_config_light.json and its params).
 #include <benchmark/benchmark.h>
 
 #include <boost/json.hpp>
@@ -9,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "link/cluster_relay.hpp"
 #include "model/node_config.hpp"
 #include "model/params.hpp"
 #include "proto/cmd_resp.hpp"
@@ -147,6 +149,43 @@ void BM_decode_response(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_decode_response)->Arg(60)->Arg(1024);
+
+// A batch of `n` params events as the ingest writer produces them for the bench's switch
+// nodes (docs/adr/0021): what one relay message carries.
+std::vector<service::EventDraft> relay_events(std::size_t n) {
+  std::vector<service::EventDraft> events(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& e = events[i];
+    e.node_id = "benchnode" + std::to_string(100000 + i) + "a1b2c3d4";
+    e.timestamp_ms = 1764979200000 + static_cast<std::int64_t>(i);
+    e.data_json = R"({"payload":{"Switch":{"Power":true,"Name":"r)" + std::to_string(i) + R"("}}})";
+  }
+  return events;
+}
+
+// Per event: state.range(0) events per message.
+void BM_relay_encode(benchmark::State& state) {
+  const auto events = relay_events(static_cast<std::size_t>(state.range(0)));
+  std::size_t too_large = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        link::encode_relay_events(events, link::kMaxRelayMessageBytes, too_large));
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_relay_encode)->Arg(1000);
+
+void BM_relay_decode(benchmark::State& state) {
+  std::size_t too_large = 0;
+  const auto batches =
+      link::encode_relay_events(relay_events(static_cast<std::size_t>(state.range(0))),
+                                link::kMaxRelayMessageBytes, too_large);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(link::parse_relay_message(batches.front().payload));
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_relay_decode)->Arg(1000);
 
 }  // namespace
 
