@@ -16,7 +16,7 @@ std::size_t integer_width(NvsType type) {
 }
 
 constexpr std::size_t kHeaderBytes = 32;
-constexpr std::size_t kBitmapOffset = 32;
+constexpr std::size_t kBitmapOffset = kHeaderBytes;  // the entry-state bitmap follows the header
 constexpr std::size_t kFirstEntryOffset = 64;
 constexpr std::uint8_t kChunkAny = 0xFF;
 

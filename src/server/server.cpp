@@ -725,7 +725,6 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
       service::IngestOptions{.queue_limit = n.ingest_queue_limit,
                              .batch_max = n.ingest_batch_max,
                              .flush_delay = n.ingest_flush_ms,
-                             .mapping_timeout = n.mapping_timeout_s,
                              .ts_future_skew = ts.future_skew_s,
                              .default_node_quota = node_quota,
                              .interactive_batch_max = n.ingest_interactive_batch_max},

@@ -109,7 +109,6 @@ NodeIngest::NodeIngest(storage::NodeRepository& repository, NodeMessenger& messe
       events_(events),
       clock_(clock),
       options_(options),
-      metrics_(metrics),
       batches_(metrics.counter("stratus_ingest_batches_total", "Ingest transactions committed.")),
       committed_(
           metrics.counter("stratus_ingest_events_total", "Node events committed to storage.")),
@@ -317,7 +316,7 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
   std::vector<std::string> ready;    // nodes to deliver to
   std::vector<std::string> polled;   // nodes whose pending commands are re-sent
   std::vector<EventDraft> events;    // published once the batch commits
-  MappingMatcher matcher(options_.mapping_timeout, options_.default_node_quota);
+  MappingMatcher matcher(options_.default_node_quota);
   // Command answers are stored first (their own transactions; SQLite has one writer, so
   // not inside the batch's). A set-params answer becomes a params delta at its place.
   for (auto& event : batch) {

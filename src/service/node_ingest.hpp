@@ -35,7 +35,6 @@ struct IngestOptions {
   /// batch to fill: the writer waits as long as the last batch took to apply, at most this;
   /// an idle writer commits a report at once.
   std::chrono::milliseconds flush_delay{5};
-  std::chrono::seconds mapping_timeout{300};
   /// Time-series points stamped later than now plus this are dropped (docs/adr/0011).
   std::chrono::seconds ts_future_skew{300};
   /// `accounts.default_node_quota`: a node's mapping report does not make a user primary
@@ -141,7 +140,6 @@ class NodeIngest {
   EventPublisher& events_;
   const Clock& clock_;
   IngestOptions options_;
-  MetricsRegistry& metrics_;
   Counter& batches_;
   Counter& committed_;
   Counter& interactive_;

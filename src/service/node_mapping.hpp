@@ -5,7 +5,6 @@
 /// (node_id, user_id, secret_key); whichever arrives second confirms the
 /// mapping and makes the user the node's primary user.
 
-#include <chrono>
 #include <cstdint>
 #include <string_view>
 
@@ -18,14 +17,16 @@ namespace stratus::service {
 /// The user name the firmware sends to say "forget every user" (factory reset).
 inline constexpr std::string_view kResetUserId = "esp-rmaker";
 
-/// Matching logic, used inside a storage transaction. Stateless apart from the
-/// timeout; thread-compatible.
+/// Matching logic, used inside a storage transaction. Stateless apart from the quota;
+/// thread-compatible. A user's request expires by its own `expires_at`
+/// (`nodes.mapping_timeout_s`, set by NodeService); the node's report waits until a
+/// request matches it or the node reports again.
 class MappingMatcher {
  public:
   /// `default_node_quota`: `accounts.default_node_quota` (0 = unlimited); a user's own
   /// quota overrides it (service/node_quota.hpp).
-  explicit MappingMatcher(std::chrono::seconds timeout, std::int64_t default_node_quota = 0)
-      : timeout_(timeout), default_node_quota_(default_node_quota) {}
+  explicit MappingMatcher(std::int64_t default_node_quota = 0)
+      : default_node_quota_(default_node_quota) {}
 
   /// The node's side. `reset:true` or user `esp-rmaker` first removes every
   /// user of the node, with their queued sets and pending command requests
@@ -47,7 +48,6 @@ class MappingMatcher {
                                       std::int64_t now_at) const;
 
  private:
-  std::chrono::seconds timeout_;
   std::int64_t default_node_quota_;
 };
 

@@ -42,7 +42,7 @@ NodeService::NodeService(storage::NodeRepository& repository, NodeMessenger& mes
       events_(events),
       clock_(clock),
       audit_(audit),
-      matcher_(mapping_timeout, default_node_quota),
+      matcher_(default_node_quota),
       mapping_timeout_(mapping_timeout) {}
 
 Result<storage::UserNodePage> NodeService::list(const Principal& who,

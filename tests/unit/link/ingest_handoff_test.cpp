@@ -58,7 +58,7 @@ class IngestHandoffTest : public ::testing::Test {
         commands_(command_repository_, nodes_, accounts_, messenger_, events_, clock_, metrics_, {},
                   audit_),
         ingest_(nodes_, messenger_, commands_, events_, clock_, metrics_,
-                service::IngestOptions{100000, 500, 1ms, 300s}),
+                service::IngestOptions{100000, 500, 1ms}),
         link_(client_, ingest_, clock_, metrics_, 256 * 1024, proto::kDefaultMaxTsRecords, nullptr,
               {}, true) {
     ingest_.start();
@@ -359,7 +359,7 @@ TEST_F(IngestHandoffTest, ClosesConnectionsThatBreakTheFraming) {
 TEST_F(IngestHandoffTest, AFullIngestQueueHoldsMessagesInThePluginInsteadOfDroppingThem) {
   // A writer that has not started yet and a queue of 100: 500 reports must all arrive.
   service::NodeIngest slow(nodes_, messenger_, commands_, events_, clock_, metrics_,
-                           service::IngestOptions{100, 50, 1ms, 300s});
+                           service::IngestOptions{100, 50, 1ms});
   test::RecordingClient client;
   NodeLink link(client, slow, clock_, metrics_, 256 * 1024, proto::kDefaultMaxTsRecords, nullptr,
                 {}, true);

@@ -97,7 +97,7 @@ class CommandServiceTest : public ::testing::Test {
         service_(commands_, nodes_, accounts_, messenger_, events_, clock_, metrics_,
                  CommandOptions{}, audit_),
         ingest_(nodes_, messenger_, service_, events_, clock_, metrics_,
-                IngestOptions{1000, 100, 1ms, 300s}) {
+                IngestOptions{1000, 100, 1ms}) {
     const std::int64_t now = 1'800'000'000;
     for (const auto* u : {"u1", "u2", "u3"}) {
       EXPECT_TRUE(accounts_.create_user(

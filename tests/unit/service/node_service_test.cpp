@@ -110,7 +110,7 @@ class NodeServiceTest : public ::testing::Test {
         commands_(command_repository_, repository_, accounts_, messenger_, events_, clock_,
                   metrics_, {}, audit_),
         ingest_(repository_, messenger_, commands_, events_, clock_, metrics_,
-                IngestOptions{1000, 100, 1ms, 300s}),
+                IngestOptions{1000, 100, 1ms}),
         nodes_(repository_, messenger_, events_, clock_, 300s, audit_) {
     const auto now =
         std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
@@ -214,7 +214,7 @@ TEST_F(NodeServiceTest, ReportsApplyInOrderWithinABatch) {
 TEST_F(NodeServiceTest, AnIdleWriterCommitsALoneReportAtOnce) {
   mapped_node("n1");
   NodeIngest slow(repository_, messenger_, commands_, events_, clock_, metrics_,
-                  IngestOptions{1000, 100, 60s, 300s});
+                  IngestOptions{1000, 100, 60s});
   slow.start();
   ASSERT_TRUE(slow.submit(NodeEvent{"n1", unix_ms(clock_.now()),
                                     ParamsReported{R"({"Light":{"Power":true}})", false}}));
@@ -228,7 +228,7 @@ TEST_F(NodeServiceTest, AnIdleWriterCommitsALoneReportAtOnce) {
 TEST_F(NodeServiceTest, UnderLoadTheWindowIsTheLastBatchsApplyTime) {
   mapped_node("n1");
   NodeIngest slow(repository_, messenger_, commands_, events_, clock_, metrics_,
-                  IngestOptions{1000, 100, 60s, 300s});
+                  IngestOptions{1000, 100, 60s});
   slow.start();
   // 350 reports in one burst with batches of 100: reports are still waiting when each batch
   // commits, so the writer is loaded and the last, partial batch waits for its window.

@@ -104,7 +104,7 @@ class TimeSeriesTest : public ::testing::Test {
         commands_(commands_repo_, nodes_, accounts_, messenger_, events_, clock_, metrics_, {},
                   audit_),
         ingest_(nodes_, messenger_, commands_, events_, clock_, metrics_,
-                IngestOptions{1000, 100, 1ms, 300s, 300s}),
+                IngestOptions{1000, 100, 1ms, 300s}),
         series_(series_repo_, nodes_, clock_, TimeSeriesOptions{std::chrono::days{30}, 3}) {
     for (const auto* u : {"u1", "u2"}) {
       EXPECT_TRUE(accounts_.create_user(
