@@ -674,6 +674,7 @@ void ManufacturingService::process(std::string_view request_id) {
   // Taken if it is queued, or in_progress under a lease that ended (its worker died): of
   // two workers, or a job queued twice, it runs once, and a finished job is not run again.
   const auto lease = options_.job_lease.count();
+  const auto renew_every = std::max<std::int64_t>(lease / 3, 1);  // seconds
   const auto taken_at = now_s();
   auto taken = repository_.claim_registration(request_id, worker_id_, taken_at, taken_at + lease);
   if (!taken) {
@@ -687,7 +688,7 @@ void ManufacturingService::process(std::string_view request_id) {
     return;
   }
   auto record = std::move(*taken);
-  auto renew_at = now_s() + std::max<std::int64_t>(lease / 3, 1);
+  auto renew_at = now_s() + renew_every;
   // Stores progress or the end; false once another worker holds the job.
   const auto store = [&](std::int64_t lease_until) {
     record->updated_at = now_s();
@@ -788,7 +789,7 @@ void ManufacturingService::process(std::string_view request_id) {
     if (now_s() >= renew_at) {
       if (!store(now_s() + lease))
         return;  // the lease ended: another worker runs the job from its first row
-      renew_at = now_s() + std::max<std::int64_t>(lease / 3, 1);
+      renew_at = now_s() + renew_every;
     }
     if (!proto::valid_node_id(row.node_id)) {
       row_error(row, "node_id is not 1 to 128 characters of [A-Za-z0-9._:-]");
