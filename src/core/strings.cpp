@@ -39,4 +39,30 @@ std::vector<std::string> split_list(std::string_view text) {
   return items;
 }
 
+void append_json_string(std::string& out, std::string_view text) {
+  constexpr std::string_view kHex = "0123456789abcdef";
+  const auto plain = [](char c) {
+    return c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20;
+  };
+  out += '"';
+  std::size_t run = 0;  // where the bytes not yet copied begin
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (plain(c))
+      continue;
+    out.append(text, run, i - run);
+    run = i + 1;
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else {
+      out += "\\u00";
+      out += kHex[static_cast<unsigned char>(c) >> 4];
+      out += kHex[static_cast<unsigned char>(c) & 0xF];
+    }
+  }
+  out.append(text, run);
+  out += '"';
+}
+
 }  // namespace stratus

@@ -1,7 +1,7 @@
 #pragma once
 /// @file
-/// Small string helpers that every module needs the same way: trimming and
-/// comma-separated lists. Pure functions, no locale; thread-safe.
+/// Small string helpers that every module needs the same way: trimming,
+/// comma-separated lists and JSON string literals. Pure functions, no locale; thread-safe.
 
 #include <cstddef>
 #include <functional>
@@ -32,6 +32,12 @@ inline constexpr std::string_view kAsciiWhitespace = " \t\n\v\f\r";
 /// `std::bad_alloc`.
 [[nodiscard]] std::string join_list(const std::vector<std::string>& items,
                                     std::string_view separator = ",");
+
+/// Appends `text` to `out` as a JSON string literal (RFC 8259 §7): quoted, with `"`, `\`
+/// and the control characters below 0x20 escaped (as `\u00XX`), every other byte copied
+/// (so UTF-8 stays UTF-8; invalid UTF-8 is not checked). A JSON parser reads `text` back
+/// unchanged. Throws only `std::bad_alloc`.
+void append_json_string(std::string& out, std::string_view text);
 
 /// Hash for `std::unordered_map<std::string, T, StringHash, std::equal_to<>>`, so that
 /// `find(std::string_view)` looks a key up without building a `std::string` (C++20

@@ -1,10 +1,12 @@
 #include "link/cluster_relay.hpp"
 
 #include <boost/json.hpp>
+#include <charconv>
 #include <deque>
 #include <iterator>
 #include <mutex>
 
+#include "core/strings.hpp"
 #include "log/log.hpp"
 
 namespace stratus::link {
@@ -17,26 +19,31 @@ constexpr std::string_view kWhatNames[] = {"webhook", "automation"};
 constexpr std::string_view kLimitNames[] = {"login_failures_per_user", "attempts_per_address",
                                             "codes_per_user"};
 
-// A JSON string literal for `text`, quoted and escaped.
-void append_string(std::string& out, std::string_view text) {
-  out += json::serialize(json::string_view(text.data(), text.size()));
-}
-
+// One event as the wire form's JSON object, written into one buffer sized up front.
 std::string encode_event(const service::EventDraft& e) {
-  std::string out = "{\"kind\":\"";
-  out += proto::rest::to_string(e.kind);
+  const auto kind = proto::rest::to_string(e.kind);
+  std::size_t size = 96 + kind.size() + e.node_id.size() + e.data_json.size();
+  for (const auto& u : e.user_ids)
+    size += u.size() + 3;
+  std::string out;
+  out.reserve(size);  // enough unless a string needs escapes
+  out += "{\"kind\":\"";
+  out += kind;
   out += "\",\"node_id\":";
-  append_string(out, e.node_id);
+  append_json_string(out, e.node_id);
   if (!e.user_ids.empty()) {
     out += ",\"user_ids\":[";
     for (std::size_t i = 0; i < e.user_ids.size(); ++i) {
       if (i != 0)
         out += ',';
-      append_string(out, e.user_ids[i]);
+      append_json_string(out, e.user_ids[i]);
     }
     out += ']';
   }
-  out += ",\"timestamp\":" + std::to_string(e.timestamp_ms);
+  out += ",\"timestamp\":";
+  char digits[24];
+  const auto end = std::to_chars(std::begin(digits), std::end(digits), e.timestamp_ms).ptr;
+  out.append(digits, end);
   out += ",\"data\":";
   out += e.data_json;  // the publisher's committed event data: a JSON object's text
   if (e.access_changed)
@@ -189,7 +196,7 @@ std::string encode_relay_change(service::Cached what, std::string_view id) {
   std::string out = "{\"changed\":[{\"what\":\"";
   out += kWhatNames[static_cast<std::size_t>(what)];
   out += "\",\"id\":";
-  append_string(out, id);
+  append_json_string(out, id);
   out += "}]}";
   return out;
 }
@@ -198,7 +205,7 @@ std::string encode_relay_rate(service::RateLimit limit, std::string_view key, bo
   std::string out = "{\"rates\":[{\"limit\":\"";
   out += kLimitNames[static_cast<std::size_t>(limit)];
   out += "\",\"key\":";
-  append_string(out, key);
+  append_json_string(out, key);
   out += reset ? ",\"reset\":true}]}" : ",\"reset\":false}]}";
   return out;
 }
@@ -207,8 +214,11 @@ Result<RelayMessage> parse_relay_message(std::string_view payload) {
   boost::system::error_code ec;
   json::parse_options options;
   options.max_depth = 64;
-  const json::value v = json::parse(json::string_view(payload.data(), payload.size()), ec,
-                                    json::storage_ptr(), options);
+  // One arena per message, freed at once: a message holds up to kMaxRelayItems events,
+  // and the tree is only read to copy the events out.
+  json::monotonic_resource arena(payload.size() * 2 + 1024);
+  const json::value v =
+      json::parse(json::string_view(payload.data(), payload.size()), ec, &arena, options);
   if (ec)
     return fail(errc::invalid_argument, "relay message is not JSON: " + ec.message());
   const auto* o = v.if_object();
@@ -398,7 +408,7 @@ ClusterRelay::~ClusterRelay() = default;
 
 std::string encode_relay_expected(std::string_view node_id) {
   std::string out = "{\"expected\":[";
-  append_string(out, node_id);
+  append_json_string(out, node_id);
   out += "]}";
   return out;
 }

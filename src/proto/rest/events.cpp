@@ -174,7 +174,7 @@ std::string event_json(std::uint64_t id, EventKind kind, std::string_view node_i
   out += '"';
   if (!node_id.empty()) {
     out += R"(,"node_id":)";
-    out += json::serialize(json::string(node_id));
+    append_json_string(out, node_id);
   }
   out += R"(,"timestamp":)";
   out += std::to_string(timestamp_ms);

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "core/strings.hpp"
+
 namespace stratus::storage::sql {
 
 Result<std::int64_t> Connection::query_int(std::string_view sql) {
@@ -93,24 +95,6 @@ Result<MigrationReport> Connection::migrate(std::span<const Migration> list) {
     report.applied.push_back(next->version);
     report.to_version = next->version;
   }
-}
-
-void append_json_string(std::string& out, std::string_view text) {
-  out += '"';
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      constexpr std::string_view kHex = "0123456789abcdef";
-      out += "\\u00";
-      out += kHex[static_cast<unsigned char>(c) >> 4];
-      out += kHex[static_cast<unsigned char>(c) & 0xF];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
 }
 
 std::string json_array(std::span<const std::string> values) {

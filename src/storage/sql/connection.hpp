@@ -277,10 +277,6 @@ class Connection {
   virtual Result<void> begin_write() = 0;
 };
 
-/// Appends `text` to `out` as a JSON string literal (quoted; quotes, backslashes and
-/// control characters escaped). For parameters that SQL reads as JSON. Pure.
-void append_json_string(std::string& out, std::string_view text);
-
 /// A JSON array of the strings `values` (for `Connection::json_strings`). Pure.
 [[nodiscard]] std::string json_array(std::span<const std::string> values);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/strings.hpp"
 #include "storage/sql/time_series_repository.hpp"
 
 namespace stratus::storage::sql {

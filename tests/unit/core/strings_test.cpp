@@ -1,11 +1,13 @@
 // Proves that trim strips exactly the given characters (ASCII whitespace by default,
-// like std::isspace in the "C" locale) and that split_list splits, trims and drops
-// empty items. How: literal inputs against expected outputs, and trim checked against
-// std::isspace for every byte value.
+// like std::isspace in the "C" locale), that split_list splits, trims and drops
+// empty items, and that append_json_string writes a literal a JSON parser reads back as
+// the input. How: literal inputs against expected outputs; trim checked against
+// std::isspace and append_json_string against Boost.JSON's parser for every byte value.
 #include "core/strings.hpp"
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
 #include <cctype>
 #include <string>
 #include <vector>
@@ -62,6 +64,32 @@ TEST(JoinList, PutsTheSeparatorBetweenItemsOnly) {
   EXPECT_EQ(join_list(List{"", "b"}), ",b") << "an empty first item keeps its place";
   EXPECT_EQ(join_list(List{"k=v", "x=y"}, "&"), "k=v&x=y");
   EXPECT_EQ(split_list(join_list(List{"a", "b"})), (List{"a", "b"}));
+}
+
+TEST(AppendJsonString, EscapesQuotesBackslashesAndControlCharactersOnly) {
+  std::string out = "x";
+  append_json_string(out, "");
+  EXPECT_EQ(out, "x\"\"") << "appends, and an empty text is two quotes";
+  out.clear();
+  append_json_string(out, "a\"b\\c\n\x1f\x7f/\xc3\xa9");
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\u000a\\u001f\x7f/\xc3\xa9\"");
+}
+
+TEST(AppendJsonString, EveryByteReadsBackUnchanged) {
+  for (int c = 0; c < 256; ++c) {
+    const std::string text = std::string("<") + static_cast<char>(c) + ">";
+    std::string out;
+    append_json_string(out, text);
+    if (c >= 0x80) {  // copied as is (alone it is not UTF-8, which the parser refuses)
+      EXPECT_EQ(out, '"' + text + '"') << "byte " << c;
+      continue;
+    }
+    boost::system::error_code ec;
+    const auto v = boost::json::parse(out, ec);
+    ASSERT_FALSE(ec) << "byte " << c << ": " << out;
+    ASSERT_TRUE(v.is_string());
+    EXPECT_EQ(std::string_view(v.get_string()), text) << "byte " << c;
+  }
 }
 
 }  // namespace
