@@ -131,6 +131,24 @@ TEST_F(AccountServiceTest, ASignUpDoesNotReplaceAVerifiedUsersPassword) {
             code::user_exists);
 }
 
+// A sign-up for a name not yet verified takes it over: the password and code of the
+// earlier sign-up stop working, so the mailbox's owner can take back a name someone else
+// started (docs/security.md, account pre-hijacking).
+TEST_F(AccountServiceTest, ASecondSignUpOfAnUnverifiedNameReplacesItsPasswordAndCode) {
+  ASSERT_TRUE(accounts_->sign_up("erin@example.com", "squatter-1", "10.0.0.30"));
+  const std::string first = mailer_.last_code();
+  ASSERT_TRUE(accounts_->sign_up("erin@example.com", "owner-pass2", "10.0.0.31"));
+  const std::string second = mailer_.last_code();
+  if (first != second) {  // two random six-digit codes, equal once in a million
+    auto r = accounts_->confirm_sign_up("erin@example.com", first, "10.0.0.31");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().reason, code::code_incorrect);
+  }
+  ASSERT_TRUE(accounts_->confirm_sign_up("erin@example.com", second, "10.0.0.31"));
+  EXPECT_FALSE(accounts_->log_in("erin@example.com", "squatter-1", "10.0.0.31"));
+  EXPECT_TRUE(accounts_->log_in("erin@example.com", "owner-pass2", "10.0.0.31"));
+}
+
 TEST_F(AccountServiceTest, WrongReusedAndExpiredCodes) {
   ASSERT_TRUE(accounts_->sign_up("bob@example.com", "secret123", "10.0.0.2"));
   const std::string good = mailer_.last_code();
