@@ -174,6 +174,7 @@ const std::vector<std::string_view>& copied_tables() {
       "sessions",
       "refresh_tokens",
       "nodes",
+      "node_configs",
       "user_nodes",
       "mapping_requests",
       "node_mapping_reports",

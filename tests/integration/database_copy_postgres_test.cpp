@@ -49,6 +49,7 @@ TEST(DatabaseCopy, AnEmbeddedDatabaseArrivesInPostgresRowForRow) {
           "INSERT INTO users(user_id, user_name, password_hash, verified, created_at, "
           "updated_at) VALUES('u1', 'a@example.com', 'h', 1, 1, 2);"
           "INSERT INTO nodes(node_id, params, created_at) VALUES('n1', '{\"Light\":{}}', 5);"
+          "INSERT INTO node_configs(node_id, config) VALUES('n1', '{\"node_id\":\"n1\"}');"
           "INSERT INTO user_nodes(user_id, node_id, role, mapped_at) VALUES('u1','n1','primary',7);"
           // The child first (foreign keys off for it): a copy in table order would
           // then break the parent reference.
@@ -79,7 +80,7 @@ TEST(DatabaseCopy, AnEmbeddedDatabaseArrivesInPostgresRowForRow) {
   std::int64_t total = 0;
   for (const auto& [table, rows] : *report)
     total += rows;
-  EXPECT_EQ(total, 2 + 1 + 1 + 1 + 2 + 1 + 2 + 1);  // instance has two rows
+  EXPECT_EQ(total, 2 + 1 + 1 + 1 + 1 + 2 + 1 + 2 + 1);  // instance has two rows
 
   auto pg = storage::postgres::Connection::open(*url, {});
   ASSERT_TRUE(pg);
@@ -87,6 +88,7 @@ TEST(DatabaseCopy, AnEmbeddedDatabaseArrivesInPostgresRowForRow) {
   EXPECT_EQ(*c.query_text("SELECT value FROM instance WHERE key = 'instance_id'"), instance_id);
   EXPECT_EQ(*c.query_text("SELECT user_name FROM users WHERE user_id = 'u1'"), "a@example.com");
   EXPECT_EQ(*c.query_text("SELECT params FROM nodes"), "{\"Light\":{}}");
+  EXPECT_EQ(*c.query_text("SELECT config FROM node_configs"), "{\"node_id\":\"n1\"}");
   EXPECT_EQ(*c.query_text("SELECT parent_group_id FROM node_groups WHERE group_id = 'child'"),
             "root");
   const auto num = c.query_one("SELECT num FROM ts_points", {"none"},

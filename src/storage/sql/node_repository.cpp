@@ -8,10 +8,13 @@
 namespace stratus::storage::sql {
 namespace {
 
+// Read `FROM nodes n` + kNodeConfigJoin: the config has its own table (migration 0018 on
+// SQLite, 0004 on PostgreSQL) so that the row the ingest writer rewrites stays small.
 constexpr std::string_view kNodeColumns =
-    "n.node_id, n.config, n.name, n.type, n.model, n.fw_version, n.platform, n.cmd_resp, "
+    "n.node_id, nc.config, n.name, n.type, n.model, n.fw_version, n.platform, n.cmd_resp, "
     "n.params, n.params_ms, n.connected, n.connectivity_ms, n.tags, n.metadata";
 constexpr int kNodeColumnCount = 14;
+constexpr std::string_view kNodeConfigJoin = " LEFT JOIN node_configs nc ON nc.node_id = n.node_id";
 
 std::optional<std::string> optional_text(const Statement& s, int col) {
   if (s.is_null(col))
@@ -174,12 +177,20 @@ class Writer final : public NodeWriter {
   }
   Result<void> put_config(std::string_view node_id, std::string_view json, const NodeInfoIndex& i,
                           std::int64_t at) override {
-    return c_.execute(
-        "UPDATE nodes SET config = ?1, name = ?2, type = ?3, model = ?4, fw_version = ?5, "
-        "platform = ?6, cmd_resp = ?7, config_at = ?8, ts_params = ?10 WHERE node_id = ?9",
-        json, std::string_view(i.name), std::string_view(i.type), std::string_view(i.model),
+    // The row first: a node without one (never seen) gets no config, as before the
+    // config had its own table.
+    auto r = c_.execute(
+        "UPDATE nodes SET name = ?1, type = ?2, model = ?3, fw_version = ?4, platform = ?5, "
+        "cmd_resp = ?6, config_at = ?7, ts_params = ?9 WHERE node_id = ?8",
+        std::string_view(i.name), std::string_view(i.type), std::string_view(i.model),
         std::string_view(i.fw_version), std::string_view(i.platform), std::int64_t{i.cmd_resp}, at,
         node_id, std::string_view(i.time_series_params));
+    if (!r || c_.changes() == 0)
+      return r;
+    return c_.execute(
+        "INSERT INTO node_configs(node_id, config) VALUES(?1, ?2) "
+        "ON CONFLICT(node_id) DO UPDATE SET config = excluded.config",
+        node_id, json);
   }
   Result<std::string> time_series_params(std::string_view node_id) override {
     auto text = text_or_null(c_, "SELECT ts_params FROM nodes WHERE node_id = ?1", node_id);
@@ -437,7 +448,8 @@ Result<UserNodePage> SqlNodeRepository::list_user_nodes(std::string_view user_id
         "since_at, direct, ROW_NUMBER() OVER (PARTITION BY node_id ORDER BY direct DESC, role, "
         "sub_role) AS pick FROM node_access WHERE user_id = ?1 AND node_id >= ?2 AND " +
         std::string(one ? "node_id = ?3" : "?3 = ''") +
-        ") u JOIN nodes n ON n.node_id = u.node_id WHERE u.pick = 1 ORDER BY u.node_id LIMIT ?4");
+        ") u JOIN nodes n ON n.node_id = u.node_id" + std::string(kNodeConfigJoin) +
+        " WHERE u.pick = 1 ORDER BY u.node_id LIMIT ?4");
     if (!s)
       return fail(s.error());
     s->bind(1, user_id).bind(2, start_node_id).bind(3, only_node_id);
@@ -473,9 +485,9 @@ Result<UserNode> SqlNodeRepository::get_user_node(std::string_view user_id,
 
 Result<NodeRecord> SqlNodeRepository::get_node(std::string_view node_id) {
   return db_->with([&](Connection& c) {
-    return c.query_one(
-        std::string("SELECT ") + std::string(kNodeColumns) + " FROM nodes n WHERE n.node_id = ?1",
-        {"node not found"}, read_node, node_id);
+    return c.query_one(std::string("SELECT ") + std::string(kNodeColumns) + " FROM nodes n" +
+                           std::string(kNodeConfigJoin) + " WHERE n.node_id = ?1",
+                       {"node not found"}, read_node, node_id);
   });
 }
 

@@ -42,6 +42,30 @@ TEST(Migrations, ShippedMigrationsApplyOnceAndAreIdempotent) {
   EXPECT_EQ(*again->query_text("PRAGMA journal_mode"), "wal");
 }
 
+// Migration 18 moves each stored config out of the `nodes` row into `node_configs` (the
+// row the ingest writer rewrites stays small) and leaves nodes without one alone.
+TEST(Migrations, NodeConfigsMoveToTheirOwnTable) {
+  test::TempDir dir;
+  auto db = open_in(dir);
+  ASSERT_GE(migrations().size(), 18u);
+  ASSERT_TRUE(db->migrate(migrations().first(17)));
+  ASSERT_TRUE(
+      db->exec("INSERT INTO nodes(node_id, config, params, created_at) "
+               "VALUES('with', '{\"node_id\":\"with\"}', '{\"L\":{\"on\":true}}', 1);"
+               "INSERT INTO nodes(node_id, created_at) VALUES('without', 1);"));
+  ASSERT_TRUE(db->migrate(migrations()));
+  EXPECT_EQ(*db->query_text("SELECT config FROM node_configs WHERE node_id = 'with'"),
+            R"({"node_id":"with"})");
+  EXPECT_EQ(*db->query_int("SELECT COUNT(*) FROM node_configs"), 1);
+  EXPECT_EQ(*db->query_text("SELECT params FROM nodes WHERE node_id = 'with'"),
+            R"({"L":{"on":true}})");
+  EXPECT_EQ(*db->query_int("SELECT COUNT(*) FROM pragma_table_info('nodes') WHERE name = 'config'"),
+            0);
+  // A node's config goes with the node.
+  ASSERT_TRUE(db->exec("DELETE FROM nodes WHERE node_id = 'with';"));
+  EXPECT_EQ(*db->query_int("SELECT COUNT(*) FROM node_configs"), 0);
+}
+
 // Issue 13, Low 7: the database and its WAL are owner-only, whatever the umask, and a
 // file created too open (e.g. by hand outside the data dir) is tightened at open.
 TEST(Connection, TheDatabaseFileIsOwnerOnly) {

@@ -124,5 +124,44 @@ TEST(NodeWriterBatch, BatchStatementsMatchTheSingleNodeStatements) {
   }
 }
 
+// The config has its own table (SQLite migration 18, PostgreSQL 4): `put_config` stores
+// and replaces it beside the node's indexed fields, `get_node` reads it back, a node never
+// seen gets none (the call succeeds and creates nothing), and a node's config goes with it.
+TEST(NodeWriterBatch, TheConfigIsStoredReplacedAndReadBesideItsRow) {
+  test::TempDir dir;
+  auto db = test::open_test_database(dir, 2);
+  SqlNodeRepository nodes(db);
+  NodeInfoIndex info;
+  info.name = "Lamp";
+  info.fw_version = "1.0";
+  ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
+    if (auto r = w.ensure_node("n1", 5); !r)
+      return r;
+    if (auto r = w.put_config("n1", R"({"node_id":"n1","v":1})", info, 6); !r)
+      return r;
+    info.fw_version = "1.1";
+    if (auto r = w.put_config("n1", R"({"node_id":"n1","v":2})", info, 7); !r)
+      return r;
+    if (auto r = w.put_params("n1", R"({"L":{"P":true}})", 8); !r)
+      return r;
+    return w.put_config("never-seen", R"({"node_id":"never-seen"})", info, 9);
+  }));
+  auto node = nodes.get_node("n1");
+  ASSERT_TRUE(node) << node.error().message();
+  EXPECT_EQ(node->config, std::optional<std::string>(R"({"node_id":"n1","v":2})"));
+  EXPECT_EQ(node->info.name, "Lamp");
+  EXPECT_EQ(node->info.fw_version, "1.1");
+  EXPECT_EQ(node->params, std::optional<std::string>(R"({"L":{"P":true}})"));
+  EXPECT_EQ(nodes.get_node("never-seen").error().code, errc::not_found);
+  const auto count = [&] {
+    return db->with(
+        [](Connection& c) { return *c.query_int("SELECT COUNT(*) FROM node_configs"); });
+  };
+  EXPECT_EQ(count(), 1);
+  ASSERT_TRUE(
+      db->with([](Connection& c) { return c.exec("DELETE FROM nodes WHERE node_id = 'n1'"); }));
+  EXPECT_EQ(count(), 0);
+}
+
 }  // namespace
 }  // namespace stratus::storage::sql

@@ -105,6 +105,34 @@ TEST(PostgresConnection, InstancesMigratingAtOnceApplyEachMigrationOnce) {
   EXPECT_EQ(*(*c)->query_int("SELECT COUNT(*) FROM instance"), 2);
 }
 
+// Migration 4 moves each stored config out of the `nodes` row into `node_configs`, as
+// SQLite's migration 18 does (tests/unit/storage/migration_test.cpp).
+TEST(PostgresConnection, NodeConfigsMoveToTheirOwnTable) {
+  STRATUS_REQUIRE_POSTGRES(server);
+  auto url = server->create_database();
+  ASSERT_TRUE(url) << url.error().message();
+  auto c = Connection::open(*url, {});
+  ASSERT_TRUE(c);
+  auto& db = **c;
+  ASSERT_GE(migrations().size(), 4u);
+  ASSERT_TRUE(db.migrate(migrations().first(3)));
+  ASSERT_TRUE(
+      db.exec("INSERT INTO nodes(node_id, config, params, created_at) "
+              "VALUES('with', '{\"node_id\":\"with\"}', '{\"L\":{\"on\":true}}', 1);"
+              "INSERT INTO nodes(node_id, created_at) VALUES('without', 1);"));
+  ASSERT_TRUE(db.migrate(migrations()));
+  EXPECT_EQ(*db.query_text("SELECT config FROM node_configs WHERE node_id = 'with'"),
+            R"({"node_id":"with"})");
+  EXPECT_EQ(*db.query_int("SELECT COUNT(*) FROM node_configs"), 1);
+  EXPECT_EQ(*db.query_text("SELECT params FROM nodes WHERE node_id = 'with'"),
+            R"({"L":{"on":true}})");
+  EXPECT_EQ(*db.query_int("SELECT COUNT(*) FROM information_schema.columns WHERE "
+                          "table_name = 'nodes' AND column_name = 'config'"),
+            0);
+  ASSERT_TRUE(db.exec("DELETE FROM nodes WHERE node_id = 'with';"));
+  EXPECT_EQ(*db.query_int("SELECT COUNT(*) FROM node_configs"), 0);
+}
+
 // docs/adr/0021: instance slots are distinct and bounded; exactly one instance leads;
 // the lease moves when its holder stops or loses its connection, and the one that lost
 // its connection takes its slot again.
