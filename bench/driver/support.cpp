@@ -133,11 +133,13 @@ std::uint64_t rss_kib(pid_t pid) {
   return 0;
 }
 
-double cpu_seconds(pid_t pid) {
-  const std::string stat = read_text("/proc/" + std::to_string(pid) + "/stat");
+namespace {
+
+// utime + stime of a /proc/<pid>/stat text, in seconds; 0 if it does not parse.
+double stat_cpu_seconds(const std::string& stat) {
   // Fields after the command name (which may hold blanks) start after the last ')'.
   const auto close = stat.rfind(')');
-  if (close == std::string::npos) {
+  if (close == std::string::npos || close + 2 > stat.size()) {
     return 0;
   }
   std::istringstream fields(stat.substr(close + 2));
@@ -153,6 +155,36 @@ double cpu_seconds(pid_t pid) {
     }
   }
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace
+
+double cpu_seconds(pid_t pid) {
+  return stat_cpu_seconds(read_text("/proc/" + std::to_string(pid) + "/stat"));
+}
+
+std::map<std::string, double> cpu_seconds_by_command() {
+  std::map<std::string, double> by_command;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string pid = entry.path().filename().string();
+    if (pid.empty() ||
+        !std::all_of(pid.begin(), pid.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      continue;
+    }
+    const std::string stat = read_text(entry.path() / "stat");
+    const auto open = stat.find('(');
+    const auto close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close < open) {
+      continue;  // the process ended while being read
+    }
+    std::string command = stat.substr(open + 1, close - open - 1);
+    if (const auto slash = command.find('/'); slash != std::string::npos) {
+      command.resize(slash);
+    }
+    by_command[command] += stat_cpu_seconds(stat);
+  }
+  return by_command;
 }
 
 pid_t server_pid(const std::string& data_dir) {

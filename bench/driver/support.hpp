@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -64,6 +65,13 @@ std::uint64_t rss_kib(pid_t pid);
 
 /// CPU time (user + system) a process has used, in seconds; 0 if unknown.
 double cpu_seconds(pid_t pid);
+
+/// CPU time (user + system, seconds) of every process on the machine, summed by command
+/// name (`comm`; kernel threads such as `kworker/1:2` under the part before the `/`), as
+/// /proc lists them when called. A process that ends between two calls drops out of the
+/// second, so compare calls over windows where the measured processes live throughout.
+/// Thread-safe (it only reads /proc).
+std::map<std::string, double> cpu_seconds_by_command();
 
 /// The pid in `<data_dir>/runtime.json` (the running stratusd's); 0 if unreadable.
 pid_t server_pid(const std::string& data_dir);

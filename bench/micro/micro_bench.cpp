@@ -1,11 +1,15 @@
 // Micro-benchmarks of the pure functions on the ingest and control paths (bench/README.md):
 // topic parsing, params report decoding, deep merge into the stored state, validation of a
-// set against a node config, the cmd-resp TLV codec, and the cluster relay's codec (what
-// every instance of a cluster does to each event another produced). Inputs are what a RainMaker
-// light sends (tests/data/node_config_light.json and its params).
+// set against a node config, the cmd-resp TLV codec, the cluster relay's codec (what
+// every instance of a cluster does to each event another produced), and the ingest
+// writer's statements for one batch on SQLite. Inputs are what a RainMaker light sends
+// (tests/data/node_config_light.json and its params).
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -16,6 +20,8 @@
 #include "proto/cmd_resp.hpp"
 #include "proto/payloads.hpp"
 #include "proto/topics.hpp"
+#include "storage/sql/node_repository.hpp"
+#include "storage/sqlite/connection.hpp"
 
 namespace {
 
@@ -186,6 +192,65 @@ void BM_relay_decode(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_relay_decode)->Arg(1000);
+
+// The ingest writer's statements for one batch (storage/sql/node_repository.cpp, as
+// `NodeIngest::apply` calls them): `ensure_and_read` and `put_params_many` over
+// state.range(0) known lights, each row with its config and params stored, in one write
+// transaction on a SQLite file in the temp dir (WAL, the server's pragmas, its fsync and
+// checkpoints). Per update, wall time: the parse and merge are measured above.
+void BM_ingest_batch_sqlite(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("stratus-micro-bench-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto db = storage::sqlite::open_database(dir / "ingest.db", {}, 1);
+  if (!db) {
+    state.SkipWithError(db.error().message().c_str());
+    return;
+  }
+  storage::sql::SqlNodeRepository nodes(*db);
+  const std::string config = read_file(STRATUS_TEST_DATA_DIR "/node_config_light.json");
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < n; ++i)
+    ids.push_back("benchnode" + std::to_string(100000 + i) + "a1b2c3d4");
+  std::sort(ids.begin(), ids.end());
+  const auto stored = nodes.write([&](storage::NodeWriter& w) -> Result<void> {
+    for (const auto& id : ids) {
+      if (auto r = w.ensure_node(id, 1); !r)
+        return r;
+      if (auto r = w.put_config(id, config, {}, 1); !r)
+        return r;
+      if (auto r = w.put_params(id, kInitReport, 1); !r)
+        return r;
+    }
+    return {};
+  });
+  if (!stored) {
+    state.SkipWithError(stored.error().message().c_str());
+    return;
+  }
+  std::vector<storage::ParamsWrite> writes(n);
+  std::int64_t ms = 1;
+  for (auto _ : state) {
+    ++ms;
+    const auto r = nodes.write([&](storage::NodeWriter& w) -> Result<void> {
+      auto rows = w.ensure_and_read(ids, 2);
+      if (!rows)
+        return fail(rows.error());
+      for (std::size_t i = 0; i < rows->size(); ++i)
+        writes[i] = {std::move((*rows)[i].node_id), (*rows)[i].params.value_or("{}"), ms};
+      return w.put_params_many(writes);
+    });
+    if (!r) {
+      state.SkipWithError(r.error().message().c_str());
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+  db->reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_ingest_batch_sqlite)->Arg(1000)->UseRealTime();
 
 }  // namespace
 
