@@ -92,7 +92,7 @@ int add_admin(const stratus::config::Config& config, const std::string& email) {
   return 0;
 }
 
-// `stratusd db check|migrate|copy` (docs/scale-out.md).
+// `stratusd db check|migrate|compact|copy` (docs/scale-out.md).
 int db_check(const stratus::config::Config& config) {
   stratus::log::init(stratus::log::Level::warn);
   auto status = stratus::server::check_database(config);
@@ -121,6 +121,19 @@ int db_migrate(const stratus::config::Config& config) {
   else
     std::printf("migrated from schema version %d to %d (%zu applied)\n", report->from_version,
                 report->to_version, report->applied.size());
+  return 0;
+}
+
+int db_compact(const stratus::config::Config& config) {
+  stratus::log::init(stratus::log::Level::warn);
+  auto report = stratus::server::compact_database(config);
+  if (!report) {
+    std::fprintf(stderr, "stratusd: compact failed: %s\n", report.error().context.c_str());
+    return 1;
+  }
+  std::printf("%s: %s packed from %lld to %lld KiB\n", report->backend.c_str(),
+              report->what.c_str(), static_cast<long long>(report->bytes_before / 1024),
+              static_cast<long long>(report->bytes_after / 1024));
   return 0;
 }
 
@@ -191,6 +204,10 @@ int main(int argc, char** argv) {
   auto* db_check_cmd =
       db_cmd->add_subcommand("check", "print the schema version; exit 1 unless up to date");
   auto* db_migrate_cmd = db_cmd->add_subcommand("migrate", "apply pending migrations");
+  auto* db_compact_cmd =
+      db_cmd->add_subcommand("compact",
+                             "pack the database's pages (SQLite: VACUUM, stop stratusd first; "
+                             "PostgreSQL: VACUUM FULL nodes)");
   auto* db_copy_cmd =
       db_cmd->add_subcommand("copy", "copy every row into an empty database (stop stratusd first)");
   std::string copy_from;
@@ -241,5 +258,7 @@ int main(int argc, char** argv) {
     return db_check(*config);
   if (db_migrate_cmd->parsed())
     return db_migrate(*config);
+  if (db_compact_cmd->parsed())
+    return db_compact(*config);
   return run(*config);
 }

@@ -213,7 +213,12 @@ const std::vector<std::string_view>& copied_tables() {
   return tables;
 }
 
-Result<DatabaseStatus> check_database(const config::Config& config) {
+namespace {
+
+// One connection to the configured database, not migrated, and what `check_database`
+// reports about it.
+Result<std::pair<std::unique_ptr<Connection>, DatabaseStatus>> open_configured(
+    const config::Config& config, const char* application_name) {
   DatabaseStatus status;
   std::unique_ptr<Connection> c;
   if (!config.database.url.empty()) {
@@ -221,7 +226,7 @@ Result<DatabaseStatus> check_database(const config::Config& config) {
     if (!password)
       return fail(password.error());
     storage::postgres::OpenOptions options;
-    options.application_name = "stratusd db check";
+    options.application_name = application_name;
     options.password = *password;
     auto opened = storage::postgres::Connection::open(config.database.url, options);
     if (!opened)
@@ -247,7 +252,44 @@ Result<DatabaseStatus> check_database(const config::Config& config) {
   if (!version)
     return fail(version.error());
   status.schema_version = *version;
-  return status;
+  return std::pair(std::move(c), std::move(status));
+}
+
+}  // namespace
+
+Result<DatabaseStatus> check_database(const config::Config& config) {
+  auto opened = open_configured(config, "stratusd db check");
+  if (!opened)
+    return fail(opened.error());
+  return std::move(opened->second);
+}
+
+Result<CompactReport> compact_database(const config::Config& config) {
+  auto opened = open_configured(config, "stratusd db compact");
+  if (!opened)
+    return fail(opened.error());
+  auto& [c, status] = *opened;
+  if (status.schema_version != status.known_version) {
+    return fail(errc::conflict, "schema version " + std::to_string(status.schema_version) + " of " +
+                                    std::to_string(status.known_version) +
+                                    ": run stratusd db migrate first");
+  }
+  const bool pg = status.backend == "postgres";
+  const char* size_sql =
+      pg ? "SELECT pg_total_relation_size('nodes')"
+         : "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()";
+  CompactReport report{status.backend, pg ? "table nodes" : "the database file", 0, 0};
+  auto before = c->query_int(size_sql);
+  if (!before)
+    return fail(before.error());
+  report.bytes_before = *before;
+  if (auto r = c->exec(pg ? "VACUUM FULL nodes" : "VACUUM"); !r)
+    return fail(r.error());
+  auto after = c->query_int(size_sql);
+  if (!after)
+    return fail(after.error());
+  report.bytes_after = *after;
+  return report;
 }
 
 Result<storage::MigrationReport> migrate_database(const config::Config& config) {

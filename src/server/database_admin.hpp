@@ -35,6 +35,28 @@ Result<DatabaseStatus> check_database(const config::Config& config);
 /// migration (what start-up does). Errors as `open_database_pool`.
 Result<storage::MigrationReport> migrate_database(const config::Config& config);
 
+/// What `compact_database` did: the bytes the compacted storage took before and after.
+struct CompactReport {
+  std::string backend;  ///< "sqlite" or "postgres"
+  std::string what;     ///< "the database file" or "table nodes"
+  std::int64_t bytes_before = 0;
+  std::int64_t bytes_after = 0;
+};
+
+/// `stratusd db compact`: rewrites storage into packed pages, giving back the space that
+/// rows which shrank left inside their pages. An upgrade across SQLite migration 18 or
+/// PostgreSQL migration 4 (node configs in their own table) leaves each node row smaller
+/// but where it was; packed, the ingest writer's batches touch several times fewer pages.
+/// SQLite: `VACUUM` of the whole file (stop stratusd first: it holds the database for its
+/// duration and needs as much free disk as the file takes); PostgreSQL: `VACUUM FULL
+/// nodes` (its lock holds the ingest for the time it takes; the other tables are left to
+/// autovacuum). Sizes: SQLite page_count × page_size; PostgreSQL
+/// `pg_total_relation_size('nodes')`. Errors: as `check_database`, and errc::conflict
+/// when the schema is not up to date (run `db migrate` first); the drivers' errors
+/// (SQLITE_BUSY as errc::unavailable while another process writes). Thread-safe (no
+/// shared state).
+Result<CompactReport> compact_database(const config::Config& config);
+
 /// Rows copied per table, in copy order.
 using CopyReport = std::vector<std::pair<std::string, std::int64_t>>;
 

@@ -2,13 +2,17 @@
 // the schema is in the copy list, an embedded SQLite database arrives in PostgreSQL row
 // for row — text, integers, reals and BLOBs alike, group trees parents first, the
 // installation's identity kept — identity columns continue after the copied ids, and a
-// target that is not empty is refused with nothing written. How: a SQLite file filled
-// with raw SQL, a PostgreSQL server started by the test, both read back.
+// target that is not empty is refused with nothing written. And `stratusd db compact`:
+// a database upgraded across the migration that took configs out of the node rows is
+// packed on both backends with every row kept, and one not yet migrated is refused.
+// How: a SQLite file filled with raw SQL, a PostgreSQL server started by the test, both
+// read back.
 #include <gtest/gtest.h>
 
 #include <set>
 #include <string>
 
+#include "config/config.hpp"
 #include "server/database_admin.hpp"
 #include "storage/postgres/connection.hpp"
 #include "storage/sqlite/connection.hpp"
@@ -109,6 +113,67 @@ TEST(DatabaseCopy, AnEmbeddedDatabaseArrivesInPostgresRowForRow) {
   EXPECT_EQ(again.error().code, errc::conflict) << again.error().message();
   EXPECT_EQ(*c.query_int("SELECT COUNT(*) FROM users"), 1);
   EXPECT_EQ(*c.query_int("SELECT COUNT(*) FROM audit_log"), 3);
+}
+
+// `count` nodes, each row holding a 1.5 KB config, written at the schema before the
+// config had its own table.
+std::string nodes_with_configs(int count) {
+  const std::string config = "{\"node_id\":\"n\",\"pad\":\"" + std::string(1500, 'x') + "\"}";
+  std::string sql;
+  for (int i = 0; i < count; ++i) {
+    sql += "INSERT INTO nodes(node_id, config, params, created_at) VALUES('n" + std::to_string(i) +
+           "', '" + config + "', '{\"L\":{\"on\":true}}', 1);";
+  }
+  return sql;
+}
+
+TEST(DatabaseCompact, AnUpgradedSqliteDatabaseIsPackedWithEveryRowKept) {
+  test::TempDir dir;
+  config::Config config;
+  config.server.data_dir = dir.path().string();
+  {
+    auto c = storage::sqlite::Connection::open(dir.path() / "stratus.db", {});
+    ASSERT_TRUE(c);
+    ASSERT_TRUE((*c)->migrate(storage::sqlite::migrations().first(17)));
+    ASSERT_TRUE((*c)->exec(nodes_with_configs(400)));
+    // Not migrated yet: refused, nothing changed.
+    const auto early = compact_database(config);
+    ASSERT_FALSE(early);
+    EXPECT_EQ(early.error().code, errc::conflict) << early.error().message();
+    ASSERT_TRUE((*c)->migrate(storage::sqlite::migrations()));
+  }
+  const auto report = compact_database(config);
+  ASSERT_TRUE(report) << report.error().message();
+  EXPECT_EQ(report->backend, "sqlite");
+  // The configs moved to their own table, so the file does not shrink by their size;
+  // the node rows' pages, about two rows each before, are what is given back.
+  EXPECT_LT(report->bytes_after, report->bytes_before * 3 / 4)
+      << report->bytes_before << " -> " << report->bytes_after;
+  auto c = storage::sqlite::Connection::open(dir.path() / "stratus.db", {});
+  ASSERT_TRUE(c);
+  EXPECT_EQ(*(*c)->query_int("SELECT COUNT(*) FROM nodes WHERE params IS NOT NULL"), 400);
+  EXPECT_EQ(*(*c)->query_int("SELECT COUNT(*) FROM node_configs WHERE length(config) > 1500"), 400);
+}
+
+TEST(DatabaseCompact, PostgresPacksTheNodesTableWithEveryRowKept) {
+  STRATUS_REQUIRE_POSTGRES(server);
+  auto url = server->create_database();
+  ASSERT_TRUE(url) << url.error().message();
+  auto pg = storage::postgres::Connection::open(*url, {});
+  ASSERT_TRUE(pg);
+  auto& c = **pg;
+  ASSERT_TRUE(c.migrate(storage::postgres::migrations().first(3)));
+  ASSERT_TRUE(c.exec(nodes_with_configs(400)));
+  ASSERT_TRUE(c.migrate(storage::postgres::migrations()));
+  config::Config config;
+  config.database.url = *url;
+  const auto report = compact_database(config);
+  ASSERT_TRUE(report) << report.error().message();
+  EXPECT_EQ(report->backend, "postgres");
+  EXPECT_LT(report->bytes_after, report->bytes_before / 2)
+      << report->bytes_before << " -> " << report->bytes_after;
+  EXPECT_EQ(*c.query_int("SELECT COUNT(*) FROM nodes WHERE params IS NOT NULL"), 400);
+  EXPECT_EQ(*c.query_int("SELECT COUNT(*) FROM node_configs WHERE length(config) > 1500"), 400);
 }
 
 TEST(DatabaseCopy, MalformedNamesAreRefused) {
