@@ -203,6 +203,13 @@ void BM_ingest_batch_sqlite(benchmark::State& state) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("stratus-micro-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
+  struct RemoveDir {
+    std::filesystem::path path;
+    ~RemoveDir() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  } remove_dir{dir};
   auto db = storage::sqlite::open_database(dir / "ingest.db", {}, 1);
   if (!db) {
     state.SkipWithError(db.error().message().c_str());
@@ -247,8 +254,6 @@ void BM_ingest_batch_sqlite(benchmark::State& state) {
     }
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
-  db->reset();
-  std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_ingest_batch_sqlite)->Arg(1000)->UseRealTime();
 
