@@ -1,5 +1,9 @@
 #include "server/database_admin.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <memory>
@@ -275,6 +279,23 @@ Result<CompactReport> compact_database(const config::Config& config) {
                                     ": run stratusd db migrate first");
   }
   const bool pg = status.backend == "postgres";
+  // SQLite: refused while a stratusd runs on the data directory (the lock it holds,
+  // server.cpp), whose writers would wait behind the VACUUM; the lock is held while
+  // packing, so none starts meanwhile.
+  struct Lock {
+    int fd = -1;
+    ~Lock() {
+      if (fd >= 0)
+        ::close(fd);
+    }
+  } lock;
+  if (!pg) {
+    const auto data_dir = std::filesystem::absolute(config.server.data_dir);
+    lock.fd = ::open((data_dir / "stratusd.lock").c_str(), O_RDWR | O_CLOEXEC);
+    if (lock.fd >= 0 && ::flock(lock.fd, LOCK_EX | LOCK_NB) != 0)
+      return fail(errc::conflict,
+                  "a stratusd is running on " + data_dir.string() + ": stop it first");
+  }
   const char* size_sql =
       pg ? "SELECT pg_total_relation_size('nodes')"
          : "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()";

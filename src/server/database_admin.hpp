@@ -52,7 +52,8 @@ struct CompactReport {
 /// nodes` (its lock holds the ingest for the time it takes; the other tables are left to
 /// autovacuum). Sizes: SQLite page_count × page_size; PostgreSQL
 /// `pg_total_relation_size('nodes')`. Errors: as `check_database`, and errc::conflict
-/// when the schema is not up to date (run `db migrate` first); the drivers' errors
+/// when the schema is not up to date (run `db migrate` first) or, on SQLite, while a
+/// stratusd holds the data directory's lock (`stratusd.lock`); the drivers' errors
 /// (SQLITE_BUSY as errc::unavailable while another process writes). Thread-safe (no
 /// shared state).
 Result<CompactReport> compact_database(const config::Config& config);

@@ -4,10 +4,14 @@
 // installation's identity kept — identity columns continue after the copied ids, and a
 // target that is not empty is refused with nothing written. And `stratusd db compact`:
 // a database upgraded across the migration that took configs out of the node rows is
-// packed on both backends with every row kept, and one not yet migrated is refused.
+// packed on both backends with every row kept, and one not yet migrated, or with a
+// stratusd running on it, is refused.
 // How: a SQLite file filled with raw SQL, a PostgreSQL server started by the test, both
 // read back.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <set>
 #include <string>
@@ -141,6 +145,16 @@ TEST(DatabaseCompact, AnUpgradedSqliteDatabaseIsPackedWithEveryRowKept) {
     ASSERT_FALSE(early);
     EXPECT_EQ(early.error().code, errc::conflict) << early.error().message();
     ASSERT_TRUE((*c)->migrate(storage::sqlite::migrations()));
+  }
+  {
+    // A stratusd running on the data directory (its lock held): refused.
+    const int fd = ::open((dir.path() / "stratusd.lock").c_str(), O_RDWR | O_CREAT, 0600);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+    const auto running = compact_database(config);
+    ::close(fd);
+    ASSERT_FALSE(running);
+    EXPECT_EQ(running.error().code, errc::conflict) << running.error().message();
   }
   const auto report = compact_database(config);
   ASSERT_TRUE(report) << report.error().message();
