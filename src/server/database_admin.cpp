@@ -1,14 +1,11 @@
 #include "server/database_admin.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <memory>
 
 #include "server/accounts.hpp"
+#include "server/data_dir_lock.hpp"
 #include "storage/postgres/connection.hpp"
 #include "storage/sql/database.hpp"
 #include "storage/sqlite/connection.hpp"
@@ -282,19 +279,17 @@ Result<CompactReport> compact_database(const config::Config& config) {
   // SQLite: refused while a stratusd runs on the data directory (the lock it holds,
   // server.cpp), whose writers would wait behind the VACUUM; the lock is held while
   // packing, so none starts meanwhile.
-  struct Lock {
-    int fd = -1;
-    ~Lock() {
-      if (fd >= 0)
-        ::close(fd);
-    }
-  } lock;
+  DataDirLock lock;
   if (!pg) {
-    const auto data_dir = std::filesystem::absolute(config.server.data_dir);
-    lock.fd = ::open((data_dir / "stratusd.lock").c_str(), O_RDWR | O_CLOEXEC);
-    if (lock.fd >= 0 && ::flock(lock.fd, LOCK_EX | LOCK_NB) != 0)
-      return fail(errc::conflict,
-                  "a stratusd is running on " + data_dir.string() + ": stop it first");
+    auto taken = DataDirLock::acquire(std::filesystem::absolute(config.server.data_dir),
+                                      DataDirLock::Mode::if_present);
+    if (!taken && taken.error().code == errc::conflict)
+      return fail(errc::conflict, "a stratusd is running on " +
+                                      std::filesystem::absolute(config.server.data_dir).string() +
+                                      ": stop it first");
+    if (!taken)
+      return fail(taken.error());
+    lock = std::move(*taken);
   }
   const char* size_sql =
       pg ? "SELECT pg_total_relation_size('nodes')"

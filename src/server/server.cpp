@@ -1,8 +1,6 @@
 #include "server/server.hpp"
 
-#include <fcntl.h>
 #include <pwd.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -59,6 +57,7 @@
 #include "server/accounts.hpp"
 #include "server/broker_revocations.hpp"
 #include "server/curl_webhook_sender.hpp"
+#include "server/data_dir_lock.hpp"
 #include "server/file_ota_image_store.hpp"
 #include "server/manufacturing_adapters.hpp"
 #include "server/pki_certificate_issuer.hpp"
@@ -245,7 +244,7 @@ struct Server::Impl {
   MetricsRegistry metrics;
   RuntimeInfo runtime;
   std::filesystem::path data_dir;
-  int lock_fd = -1;
+  DataDirLock data_dir_lock;  // released last, in stop()
   std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
 
   asio::thread_pool blocking_pool;  // SQLite, argon2id, mail: never on I/O threads
@@ -376,24 +375,10 @@ struct Server::Impl {
 };
 
 Result<void> Server::Impl::lock_data_dir() {
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec)
-    return fail(errc::unavailable, "cannot create " + data_dir.string() + ": " + ec.message());
-  ::chmod(data_dir.c_str(), 0700);
-  const auto lock_path = data_dir / "stratusd.lock";
-  lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd < 0) {
-    return fail(errc::unavailable,
-                "cannot open " + lock_path.string() + ": " + std::strerror(errno));
-  }
-  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    return fail(errc::conflict, "another stratusd is using " + data_dir.string());
-  }
-  const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(lock_fd, 0) != 0 || ::write(lock_fd, pid.data(), pid.size()) < 0) {
-    return fail(errc::unavailable, "cannot write " + lock_path.string());
-  }
+  auto lock = DataDirLock::acquire(data_dir, DataDirLock::Mode::create);
+  if (!lock)
+    return fail(lock.error());
+  data_dir_lock = std::move(*lock);
   return {};
 }
 
@@ -1181,10 +1166,7 @@ void Server::Impl::stop() {
     std::filesystem::remove(data_dir / "runtime.json", ec);
     runtime_written = false;
   }
-  if (lock_fd >= 0) {
-    ::close(lock_fd);
-    lock_fd = -1;
-  }
+  data_dir_lock.release();
 }
 
 namespace {

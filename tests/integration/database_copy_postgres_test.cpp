@@ -5,18 +5,20 @@
 // target that is not empty is refused with nothing written. And `stratusd db compact`:
 // a database upgraded across the migration that took configs out of the node rows is
 // packed on both backends with every row kept, and one not yet migrated, or with a
-// stratusd running on it, is refused.
+// stratusd running on it, is refused. And the data directory's lock both take: one
+// holder at a time, released with its object.
 // How: a SQLite file filled with raw SQL, a PostgreSQL server started by the test, both
 // read back.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/file.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 
 #include "config/config.hpp"
+#include "server/data_dir_lock.hpp"
 #include "server/database_admin.hpp"
 #include "storage/postgres/connection.hpp"
 #include "storage/sqlite/connection.hpp"
@@ -148,11 +150,10 @@ TEST(DatabaseCompact, AnUpgradedSqliteDatabaseIsPackedWithEveryRowKept) {
   }
   {
     // A stratusd running on the data directory (its lock held): refused.
-    const int fd = ::open((dir.path() / "stratusd.lock").c_str(), O_RDWR | O_CREAT, 0600);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+    auto held = DataDirLock::acquire(dir.path(), DataDirLock::Mode::create);
+    ASSERT_TRUE(held) << held.error().message();
     const auto running = compact_database(config);
-    ::close(fd);
+    held->release();
     ASSERT_FALSE(running);
     EXPECT_EQ(running.error().code, errc::conflict) << running.error().message();
   }
@@ -167,6 +168,32 @@ TEST(DatabaseCompact, AnUpgradedSqliteDatabaseIsPackedWithEveryRowKept) {
   ASSERT_TRUE(c);
   EXPECT_EQ(*(*c)->query_int("SELECT COUNT(*) FROM nodes WHERE params IS NOT NULL"), 400);
   EXPECT_EQ(*(*c)->query_int("SELECT COUNT(*) FROM node_configs WHERE length(config) > 1500"), 400);
+}
+
+TEST(DataDirLock, OneHolderAtATimeReleasedWithItsObject) {
+  test::TempDir dir;
+  const auto data_dir = dir.path() / "data";
+  // No directory yet: nothing to hold for an offline command, created for a server.
+  auto none = DataDirLock::acquire(data_dir, DataDirLock::Mode::if_present);
+  ASSERT_TRUE(none) << none.error().message();
+  EXPECT_FALSE(std::filesystem::exists(data_dir));
+  {
+    auto first = DataDirLock::acquire(data_dir, DataDirLock::Mode::create);
+    ASSERT_TRUE(first) << first.error().message();
+    EXPECT_EQ(std::filesystem::status(data_dir).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_all);
+    std::string pid;
+    std::getline(std::ifstream(data_dir / DataDirLock::kFileName), pid);
+    EXPECT_EQ(pid, std::to_string(::getpid()));
+    for (const auto mode : {DataDirLock::Mode::create, DataDirLock::Mode::if_present}) {
+      const auto second = DataDirLock::acquire(data_dir, mode);
+      ASSERT_FALSE(second);
+      EXPECT_EQ(second.error().code, errc::conflict) << second.error().message();
+    }
+    DataDirLock moved = std::move(*first);  // the lock goes with the object
+    EXPECT_FALSE(DataDirLock::acquire(data_dir, DataDirLock::Mode::if_present));
+  }
+  EXPECT_TRUE(DataDirLock::acquire(data_dir, DataDirLock::Mode::if_present));
 }
 
 TEST(DatabaseCompact, PostgresPacksTheNodesTableWithEveryRowKept) {
