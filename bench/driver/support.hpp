@@ -19,6 +19,7 @@
 #include "cli/node_credentials.hpp"
 #include "client/session.hpp"
 #include "core/error.hpp"
+#include "proc_stat.hpp"
 #include "sim/swarm.hpp"
 #include "stats.hpp"
 
@@ -59,19 +60,6 @@ std::filesystem::path node_dir(const std::filesystem::path& dir, std::size_t i);
 /// of `cli::load_node_credentials`.
 Result<std::vector<sim::SwarmNode>> load_swarm_nodes(const std::filesystem::path& dir,
                                                      std::size_t count, const Target& target);
-
-/// Resident set size of a process in KiB (VmRSS of /proc/<pid>/status); 0 if unknown.
-std::uint64_t rss_kib(pid_t pid);
-
-/// CPU time (user + system) a process has used, in seconds; 0 if unknown.
-double cpu_seconds(pid_t pid);
-
-/// CPU time (user + system, seconds) of every process on the machine, summed by command
-/// name (`comm`; kernel threads such as `kworker/1:2` under the part before the `/`), as
-/// /proc lists them when called. A process that ends between two calls drops out of the
-/// second, so compare calls over windows where the measured processes live throughout.
-/// Thread-safe (it only reads /proc).
-std::map<std::string, double> cpu_seconds_by_command();
 
 /// The pid in `<data_dir>/runtime.json` (the running stratusd's); 0 if unreadable.
 pid_t server_pid(const std::string& data_dir);

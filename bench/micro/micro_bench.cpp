@@ -9,17 +9,21 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 
 #include "link/cluster_relay.hpp"
 #include "model/node_config.hpp"
 #include "model/params.hpp"
+#include "proc_stat.hpp"
 #include "proto/cmd_resp.hpp"
 #include "proto/payloads.hpp"
 #include "proto/topics.hpp"
+#include "storage/postgres/connection.hpp"
 #include "storage/sql/node_repository.hpp"
 #include "storage/sqlite/connection.hpp"
 
@@ -196,26 +200,10 @@ BENCHMARK(BM_relay_decode)->Arg(1000);
 // The ingest writer's statements for one batch (storage/sql/node_repository.cpp, as
 // `NodeIngest::apply` calls them): `ensure_and_read` and `put_params_many` over
 // state.range(0) known lights, each row with its config and params stored, in one write
-// transaction on a SQLite file in the temp dir (WAL, the server's pragmas, its fsync and
-// checkpoints). Per update, wall time: the parse and merge are measured above.
-void BM_ingest_batch_sqlite(benchmark::State& state) {
+// transaction. Per update, wall time: the parse and merge are measured above.
+void run_ingest_batches(benchmark::State& state, storage::sql::SqlNodeRepository& nodes,
+                        const std::function<Result<void>()>& after_fill = {}) {
   const auto n = static_cast<std::size_t>(state.range(0));
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("stratus-micro-bench-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  struct RemoveDir {
-    std::filesystem::path path;
-    ~RemoveDir() {
-      std::error_code ec;
-      std::filesystem::remove_all(path, ec);
-    }
-  } remove_dir{dir};
-  auto db = storage::sqlite::open_database(dir / "ingest.db", {}, 1);
-  if (!db) {
-    state.SkipWithError(db.error().message().c_str());
-    return;
-  }
-  storage::sql::SqlNodeRepository nodes(*db);
   const std::string config = read_file(STRATUS_TEST_DATA_DIR "/node_config_light.json");
   std::vector<std::string> ids;
   for (std::size_t i = 0; i < n; ++i)
@@ -234,6 +222,10 @@ void BM_ingest_batch_sqlite(benchmark::State& state) {
   });
   if (!stored) {
     state.SkipWithError(stored.error().message().c_str());
+    return;
+  }
+  if (auto r = after_fill ? after_fill() : Result<void>{}; !r) {
+    state.SkipWithError(r.error().message().c_str());
     return;
   }
   std::vector<storage::ParamsWrite> writes(n);
@@ -255,7 +247,73 @@ void BM_ingest_batch_sqlite(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
+
+// On a SQLite file in the temp dir (WAL, the server's pragmas, its fsync and checkpoints).
+void BM_ingest_batch_sqlite(benchmark::State& state) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("stratus-micro-bench-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  struct RemoveDir {
+    std::filesystem::path path;
+    ~RemoveDir() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  } remove_dir{dir};
+  auto db = storage::sqlite::open_database(dir / "ingest.db", {}, 1);
+  if (!db) {
+    state.SkipWithError(db.error().message().c_str());
+    return;
+  }
+  storage::sql::SqlNodeRepository nodes(*db);
+  run_ingest_batches(state, nodes);
+}
 BENCHMARK(BM_ingest_batch_sqlite)->Arg(1000)->UseRealTime();
+
+// On the PostgreSQL database named by STRATUS_BENCH_POSTGRES_URL (`bench/run micro` starts
+// a server and makes an empty database for it; durable defaults): the batch's statements
+// are network round trips and the backend's CPU is part of the wall time. Skipped
+// without the variable.
+void BM_ingest_batch_postgres(benchmark::State& state) {
+  const char* url = std::getenv("STRATUS_BENCH_POSTGRES_URL");
+  if (url == nullptr || *url == '\0') {
+    state.SkipWithError("STRATUS_BENCH_POSTGRES_URL is not set (bench/run micro sets it)");
+    return;
+  }
+  auto db = storage::postgres::open_database(url, {}, 1);
+  if (!db) {
+    state.SkipWithError(db.error().message().c_str());
+    return;
+  }
+  // A fresh table each run: earlier runs' dead row versions would otherwise be read too.
+  if (auto r = (*db)->with([](storage::sql::Connection& c) {
+        return c.exec("DELETE FROM nodes WHERE node_id LIKE 'benchnode%'");
+      });
+      !r) {
+    state.SkipWithError(r.error().message().c_str());
+    return;
+  }
+  // The server's CPU for the batches: its backend process's user + system time.
+  const auto backend = (*db)->with(
+      [](storage::sql::Connection& c) { return c.query_int("SELECT pg_backend_pid()"); });
+  if (!backend) {
+    state.SkipWithError(backend.error().message().c_str());
+    return;
+  }
+  const double cpu_before = bench::cpu_seconds(static_cast<pid_t>(*backend));
+  storage::sql::SqlNodeRepository nodes(*db);
+  // Statistics for the filled table, as autovacuum keeps them on a running server: the
+  // statements are planned at their first run.
+  run_ingest_batches(state, nodes, [&] {
+    return (*db)->with([](storage::sql::Connection& c) { return c.exec("ANALYZE nodes"); });
+  });
+  const double cpu = bench::cpu_seconds(static_cast<pid_t>(*backend)) - cpu_before;
+  if (cpu_before > 0 && state.iterations() > 0) {
+    state.counters["server_cpu_us_per_update"] =
+        cpu * 1e6 / static_cast<double>(state.iterations() * state.range(0));
+  }
+}
+BENCHMARK(BM_ingest_batch_postgres)->Arg(1000)->UseRealTime();
 
 }  // namespace
 

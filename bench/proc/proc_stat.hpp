@@ -1,0 +1,28 @@
+#pragma once
+/// @file
+/// What the benchmarks read of processes from /proc (proc(5)): CPU time and resident
+/// memory, of one process or of every process by command name. Shared by the load
+/// driver (`stratus-bench`) and the micro-benchmarks (a PostgreSQL backend's CPU).
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace stratus::bench {
+
+/// Resident set size of a process in KiB (VmRSS of /proc/<pid>/status); 0 if unknown.
+std::uint64_t rss_kib(pid_t pid);
+
+/// CPU time (user + system) a process has used, in seconds; 0 if unknown.
+double cpu_seconds(pid_t pid);
+
+/// CPU time (user + system, seconds) of every process on the machine, summed by command
+/// name (`comm`; kernel threads such as `kworker/1:2` under the part before the `/`), as
+/// /proc lists them when called. A process that ends between two calls drops out of the
+/// second, so compare calls over windows where the measured processes live throughout.
+/// Thread-safe (it only reads /proc).
+std::map<std::string, double> cpu_seconds_by_command();
+
+}  // namespace stratus::bench
