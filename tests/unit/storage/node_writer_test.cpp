@@ -122,6 +122,37 @@ TEST(NodeWriterBatch, BatchStatementsMatchTheSingleNodeStatements) {
     ASSERT_TRUE(node) << want.node_id;
     EXPECT_EQ(node->params_ms, want.ms) << want.node_id;
   }
+
+  // PostgreSQL joins a batch's values with U+001E; a value holding one (no JSON text this
+  // writer stores does) takes the array literals instead, and nothing is split wrongly.
+  const std::string odd_id = std::string("n\x1e") + "sep";
+  const std::vector<ParamsWrite> odd = {{"n-new",
+                                         "{\"s\":\"a\x1e"
+                                         "b\"}",
+                                         21},
+                                        {"n-old", R"({"L":{"P":false}})", 22}};
+  ASSERT_TRUE(nodes.write([&](NodeWriter& w) { return w.put_params_many(odd); }));
+  ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
+    auto with_odd = ids;
+    with_odd.push_back(odd_id);
+    auto rows = w.ensure_and_read(with_odd, 400);
+    if (!rows)
+      return fail(rows.error());
+    EXPECT_EQ(rows->size(), with_odd.size());
+    for (const auto& row : *rows) {
+      if (row.node_id == "n-new") {
+        EXPECT_EQ(row.params, std::optional<std::string>(odd[0].json));
+      } else if (row.node_id == "n-old") {
+        EXPECT_EQ(row.params, std::optional<std::string>(odd[1].json));
+      } else if (row.node_id == odd_id) {
+        EXPECT_FALSE(row.params.has_value());
+      }
+    }
+    // No node just subscribed: nothing to look up.
+    auto none = w.with_desired({});
+    EXPECT_TRUE(none && none->empty());
+    return {};
+  }));
 }
 
 // The config has its own table (SQLite migration 18, PostgreSQL 4): `put_config` stores
