@@ -13,13 +13,6 @@
 namespace stratus::bench {
 namespace {
 
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 // The newest verification code mailed to `user` in `<data_dir>/outbox`, or "".
 std::string outbox_code(const std::filesystem::path& data_dir, const std::string& user) {
   std::filesystem::file_time_type newest{};

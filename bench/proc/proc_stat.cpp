@@ -8,15 +8,14 @@
 #include <sstream>
 
 namespace stratus::bench {
-namespace {
-
-// A /proc file's text ("" when the process is gone).
-std::string read_proc_file(const std::filesystem::path& path) {
+std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
 }
+
+namespace {
 
 // utime + stime of a /proc/<pid>/stat text whose command name ends at `close` (the last
 // ')': the name may hold blanks and parentheses), in seconds; 0 if it does not parse.
@@ -53,7 +52,7 @@ std::uint64_t rss_kib(pid_t pid) {
 }
 
 double cpu_seconds(pid_t pid) {
-  const std::string stat = read_proc_file("/proc/" + std::to_string(pid) + "/stat");
+  const std::string stat = read_text("/proc/" + std::to_string(pid) + "/stat");
   return stat_cpu_seconds(stat, stat.rfind(')'));
 }
 
@@ -66,7 +65,7 @@ std::map<std::string, double> cpu_seconds_by_command() {
         !std::all_of(pid.begin(), pid.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       continue;
     }
-    const std::string stat = read_proc_file(entry.path() / "stat");
+    const std::string stat = read_text(entry.path() / "stat");
     const auto open = stat.find('(');
     const auto close = stat.rfind(')');
     if (open == std::string::npos || close == std::string::npos || close < open) {

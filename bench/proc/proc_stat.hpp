@@ -1,16 +1,21 @@
 #pragma once
 /// @file
-/// What the benchmarks read of processes from /proc (proc(5)): CPU time and resident
+/// What the benchmarks read of files and processes (/proc, proc(5)): CPU time and resident
 /// memory, of one process or of every process by command name. Shared by the load
 /// driver (`stratus-bench`) and the micro-benchmarks (a PostgreSQL backend's CPU).
 
 #include <sys/types.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <string>
 
 namespace stratus::bench {
+
+/// A file's whole text, as bytes; "" when it cannot be read (a /proc file of a process
+/// that ended). Thread-safe.
+std::string read_text(const std::filesystem::path& path);
 
 /// Resident set size of a process in KiB (VmRSS of /proc/<pid>/status); 0 if unknown.
 std::uint64_t rss_kib(pid_t pid);
