@@ -281,12 +281,11 @@ Result<CompactReport> compact_database(const config::Config& config) {
   // packing, so none starts meanwhile.
   DataDirLock lock;
   if (!pg) {
-    auto taken = DataDirLock::acquire(std::filesystem::absolute(config.server.data_dir),
-                                      DataDirLock::Mode::if_present);
+    const auto data_dir = std::filesystem::absolute(config.server.data_dir);
+    auto taken = DataDirLock::acquire(data_dir, DataDirLock::Mode::if_present);
     if (!taken && taken.error().code == errc::conflict)
-      return fail(errc::conflict, "a stratusd is running on " +
-                                      std::filesystem::absolute(config.server.data_dir).string() +
-                                      ": stop it first");
+      return fail(errc::conflict,
+                  "a stratusd is running on " + data_dir.string() + ": stop it first");
     if (!taken)
       return fail(taken.error());
     lock = std::move(*taken);

@@ -96,10 +96,11 @@ class Writer final : public NodeWriter {
       auto ts = optional_text(s, 2);
       return NodeBatchRow{s.text(0), optional_text(s, 1), ts ? std::move(*ts) : "{}"};
     };
-    // PostgreSQL: the ids as one separated list (see put_params_many).
+    // PostgreSQL: the ids as one separated list (see put_params_many); an empty id
+    // would vanish from a list of one, so it takes the literal.
     if (c_.dialect() == Dialect::postgres &&
         std::none_of(node_ids.begin(), node_ids.end(),
-                     [](const auto& id) { return holds_separator(id); })) {
+                     [](const auto& id) { return id.empty() || holds_separator(id); })) {
       std::string ids;
       for (const auto& id : node_ids) {
         if (!ids.empty())
