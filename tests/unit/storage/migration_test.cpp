@@ -66,6 +66,23 @@ TEST(Migrations, NodeConfigsMoveToTheirOwnTable) {
   EXPECT_EQ(*db->query_int("SELECT COUNT(*) FROM node_configs"), 0);
 }
 
+// Migration 19 drops the columns migration 7 emptied (waiting sets live in
+// `node_desired`); the node rows keep everything else.
+TEST(Migrations, TheUnusedDesiredColumnsAreDropped) {
+  test::TempDir dir;
+  auto db = open_in(dir);
+  ASSERT_GE(migrations().size(), 19u);
+  ASSERT_TRUE(db->migrate(migrations().first(18)));
+  ASSERT_TRUE(db->exec(
+      "INSERT INTO nodes(node_id, params, created_at) VALUES('n1', '{\"L\":{\"on\":true}}', 1);"));
+  ASSERT_TRUE(db->migrate(migrations()));
+  EXPECT_EQ(*db->query_int("SELECT COUNT(*) FROM pragma_table_info('nodes') WHERE name IN "
+                           "('desired', 'desired_ms')"),
+            0);
+  EXPECT_EQ(*db->query_text("SELECT params FROM nodes WHERE node_id = 'n1'"),
+            R"({"L":{"on":true}})");
+}
+
 // Issue 13, Low 7: the database and its WAL are owner-only, whatever the umask, and a
 // file created too open (e.g. by hand outside the data dir) is tightened at open.
 TEST(Connection, TheDatabaseFileIsOwnerOnly) {

@@ -133,6 +133,27 @@ TEST(PostgresConnection, NodeConfigsMoveToTheirOwnTable) {
   EXPECT_EQ(*db.query_int("SELECT COUNT(*) FROM node_configs"), 0);
 }
 
+// Migration 5 drops the desired columns SQLite's schema brought over, as SQLite's
+// migration 19 does; the node rows keep everything else.
+TEST(PostgresConnection, TheUnusedDesiredColumnsAreDropped) {
+  STRATUS_REQUIRE_POSTGRES(server);
+  auto url = server->create_database();
+  ASSERT_TRUE(url) << url.error().message();
+  auto c = Connection::open(*url, {});
+  ASSERT_TRUE(c);
+  auto& db = **c;
+  ASSERT_GE(migrations().size(), 5u);
+  ASSERT_TRUE(db.migrate(migrations().first(4)));
+  ASSERT_TRUE(db.exec(
+      "INSERT INTO nodes(node_id, params, created_at) VALUES('n1', '{\"L\":{\"on\":true}}', 1);"));
+  ASSERT_TRUE(db.migrate(migrations()));
+  EXPECT_EQ(*db.query_int("SELECT COUNT(*) FROM information_schema.columns WHERE "
+                          "table_name = 'nodes' AND column_name IN ('desired', 'desired_ms')"),
+            0);
+  EXPECT_EQ(*db.query_text("SELECT params FROM nodes WHERE node_id = 'n1'"),
+            R"({"L":{"on":true}})");
+}
+
 // docs/adr/0021: instance slots are distinct and bounded; exactly one instance leads;
 // the lease moves when its holder stops or loses its connection, and the one that lost
 // its connection takes its slot again.
