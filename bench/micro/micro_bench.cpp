@@ -198,7 +198,8 @@ void BM_relay_decode(benchmark::State& state) {
 BENCHMARK(BM_relay_decode)->Arg(1000);
 
 // The ingest writer's statements for one batch (storage/sql/node_repository.cpp, as
-// `NodeIngest::apply` calls them): `ensure_and_read` and `put_params_many` over
+// `NodeIngest::apply` calls them): `ensure_and_read`, `put_params_many` and the look for
+// desired state waiting (`with_desired`, then `take_desired` for each node it names) over
 // state.range(0) known lights, each row with its config and params stored, in one write
 // transaction. Per update, wall time: the parse and merge are measured above.
 void run_ingest_batches(benchmark::State& state, storage::sql::SqlNodeRepository& nodes,
@@ -238,7 +239,17 @@ void run_ingest_batches(benchmark::State& state, storage::sql::SqlNodeRepository
         return fail(rows.error());
       for (std::size_t i = 0; i < rows->size(); ++i)
         writes[i] = {std::move((*rows)[i].node_id), (*rows)[i].params.value_or("{}"), ms};
-      return w.put_params_many(writes);
+      if (auto put = w.put_params_many(writes); !put)
+        return put;
+      // Every reporting node may have sets waiting (none here): the writer asks.
+      auto waiting = w.with_desired(ids);
+      if (!waiting)
+        return fail(waiting.error());
+      for (const auto& id : *waiting) {
+        if (auto sets = w.take_desired(id); !sets)
+          return fail(sets.error());
+      }
+      return {};
     });
     if (!r) {
       state.SkipWithError(r.error().message().c_str());

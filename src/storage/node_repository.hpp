@@ -170,7 +170,8 @@ class NodeWriter {
   /// one, the SQL repository runs one statement for two or more.
   virtual Result<void> put_params_many(std::span<const ParamsWrite> writes);
   /// Which of `node_ids` may have desired state waiting (`take_desired` finds nothing for
-  /// the others). The default answers all of them; PostgreSQL asks in one statement.
+  /// the others). The default answers all of them; the SQL repository asks in one
+  /// statement on both engines.
   virtual Result<std::vector<std::string>> with_desired(std::span<const std::string> node_ids);
   /// Creates the node row if missing (nodes appear when they first talk).
   virtual Result<void> ensure_node(std::string_view node_id, std::int64_t now_at) = 0;

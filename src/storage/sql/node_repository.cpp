@@ -91,26 +91,33 @@ class Writer final : public NodeWriter {
                           c_.json_strings("?1") + " WHERE true ON CONFLICT DO NOTHING",
                       json_array(node_ids), now_at);
   }
+  // PostgreSQL: `node_ids` as one list joined by U+001E, for `string_to_array` (see
+  // put_params_many); nullopt on SQLite, or when an id holds the separator or is empty (it
+  // would vanish from a list of one): those take `string_list`.
+  std::optional<std::string> separated_list(std::span<const std::string> node_ids) const {
+    if (c_.dialect() != Dialect::postgres ||
+        std::any_of(node_ids.begin(), node_ids.end(),
+                    [](const auto& id) { return id.empty() || holds_separator(id); })) {
+      return std::nullopt;
+    }
+    std::string ids;
+    for (const auto& id : node_ids) {
+      if (!ids.empty())
+        ids += kListSeparator;
+      ids += id;
+    }
+    return ids;
+  }
   Result<std::vector<NodeBatchRow>> read_batch(std::span<const std::string> node_ids) override {
     const auto row = [](const Statement& s) {
       auto ts = optional_text(s, 2);
       return NodeBatchRow{s.text(0), optional_text(s, 1), ts ? std::move(*ts) : "{}"};
     };
-    // PostgreSQL: the ids as one separated list (see put_params_many); an empty id
-    // would vanish from a list of one, so it takes the literal.
-    if (c_.dialect() == Dialect::postgres &&
-        std::none_of(node_ids.begin(), node_ids.end(),
-                     [](const auto& id) { return id.empty() || holds_separator(id); })) {
-      std::string ids;
-      for (const auto& id : node_ids) {
-        if (!ids.empty())
-          ids += kListSeparator;
-        ids += id;
-      }
+    if (auto ids = separated_list(node_ids)) {
       return c_.query_all(
-          "SELECT node_id, params, ts_params FROM nodes WHERE node_id = ANY(string_to_array(?1, "
-          "chr(30)))",
-          row, ids);
+          "SELECT node_id, params, ts_params FROM nodes WHERE node_id = "
+          "ANY(string_to_array(?1, chr(30)))",
+          row, *ids);
     }
     return c_.query_all(
         "SELECT node_id, params, ts_params FROM nodes WHERE " + c_.in_string_list("node_id", "?1"),
@@ -139,15 +146,21 @@ class Writer final : public NodeWriter {
       rows->push_back({std::move(id), std::nullopt, "{}"});
     return rows;
   }
+  // One statement for the batch on both engines: on SQLite, asking node by node
+  // (`take_desired` for every reporting node) cost a query per report.
   Result<std::vector<std::string>> with_desired(std::span<const std::string> node_ids) override {
-    // Most batches have no node that just subscribed: no round trip for them.
     if (node_ids.empty())
       return std::vector<std::string>{};
-    if (c_.dialect() != Dialect::postgres)
-      return NodeWriter::with_desired(node_ids);
+    const auto name = [](const Statement& s) { return s.text(0); };
+    if (auto ids = separated_list(node_ids)) {
+      return c_.query_all(
+          "SELECT DISTINCT node_id FROM node_desired WHERE node_id = "
+          "ANY(string_to_array(?1, chr(30)))",
+          name, *ids);
+    }
     return c_.query_all(
         "SELECT DISTINCT node_id FROM node_desired WHERE " + c_.in_string_list("node_id", "?1"),
-        [](const Statement& s) { return s.text(0); }, c_.string_list(node_ids));
+        name, c_.string_list(node_ids));
   }
   Result<void> put_params_many(std::span<const ParamsWrite> writes) override {
     if (writes.size() < 2)

@@ -2,9 +2,8 @@
 // `ensure_and_read` creates the missing node rows and reads every node's params and
 // time-series params exactly as `ensure_nodes` + `read_batch` and the per-node statements
 // do, `put_params_many` stores every document
-// and `with_desired` names the nodes with sets waiting; each but SQLite's `with_desired` is
-// a single statement for the whole batch (issue 24 made SQLite's so too), so they are
-// compared with the per-node path.
+// and `with_desired` names the nodes with sets waiting; each is a single statement for the
+// whole batch, so they are compared with the per-node path.
 // How: the repositories over the test database (storage_repository_test[_postgres]).
 #include <gtest/gtest.h>
 
@@ -110,9 +109,7 @@ TEST(NodeWriterBatch, BatchStatementsMatchTheSingleNodeStatements) {
     if (!waiting)
       return fail(waiting.error());
     EXPECT_NE(std::find(waiting->begin(), waiting->end(), "n-new"), waiting->end());
-    if (db->dialect() == Dialect::postgres) {
-      EXPECT_EQ(*waiting, std::vector<std::string>{"n-new"});
-    }
+    EXPECT_EQ(*waiting, std::vector<std::string>{"n-new"});
     auto untouched = w.params("n-old");
     EXPECT_TRUE(untouched && *untouched == std::optional<std::string>(R"({"L":{"P":true}})"));
     return {};
