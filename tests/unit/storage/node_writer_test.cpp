@@ -150,6 +150,25 @@ TEST(NodeWriterBatch, BatchStatementsMatchTheSingleNodeStatements) {
     EXPECT_TRUE(none && none->empty());
     return {};
   }));
+
+  // An empty id first in a batch keeps the lists aligned (no node id is empty; the writer
+  // does not rely on it).
+  const std::vector<ParamsWrite> empty_first = {{"", R"({"e":1})", 31},
+                                                {"n-old", R"({"L":{"P":1}})", 32}};
+  ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
+    if (auto r = w.ensure_node("", 500); !r)
+      return r;
+    return w.put_params_many(empty_first);
+  }));
+  ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
+    for (const auto& want : empty_first) {
+      auto got = w.params(want.node_id);
+      if (!got)
+        return fail(got.error());
+      EXPECT_EQ(*got, std::optional<std::string>(want.json)) << "'" << want.node_id << "'";
+    }
+    return {};
+  }));
 }
 
 // The config has its own table (SQLite migration 18, PostgreSQL 4): `put_config` stores
