@@ -1,6 +1,7 @@
 #include "storage/sql/node_repository.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include "core/strings.hpp"
 #include "storage/sql/time_series_repository.hpp"
@@ -91,29 +92,33 @@ class Writer final : public NodeWriter {
                           c_.json_strings("?1") + " WHERE true ON CONFLICT DO NOTHING",
                       json_array(node_ids), now_at);
   }
-  // PostgreSQL: `node_ids` as one list joined by U+001E, for `string_to_array` (see
-  // put_params_many); nullopt on SQLite, or when an id holds the separator or is empty (it
-  // would vanish from a list of one): those take `string_list`.
-  std::optional<std::string> separated_list(std::span<const std::string> node_ids) const {
+  // PostgreSQL: `field` of each of `values` as one list joined by U+001E, for
+  // `string_to_array(?, chr(30))` (see put_params_many); nullopt on SQLite, when a value
+  // holds the separator, or for a list of one empty value (which `string_to_array` reads
+  // as no value): those take `text[]` literals.
+  template <class T, class Field = std::identity>
+  std::optional<std::string> pg_separated(std::span<const T> values, Field field = {}) const {
     if (c_.dialect() != Dialect::postgres ||
-        std::any_of(node_ids.begin(), node_ids.end(),
-                    [](const auto& id) { return id.empty() || holds_separator(id); })) {
+        (values.size() == 1 && std::invoke(field, values[0]).empty())) {
       return std::nullopt;
     }
-    std::string ids;
-    for (const auto& id : node_ids) {
-      if (!ids.empty())
-        ids += kListSeparator;
-      ids += id;
+    std::string list;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const std::string& value = std::invoke(field, values[i]);
+      if (holds_separator(value))
+        return std::nullopt;
+      if (i > 0)
+        list += kListSeparator;
+      list += value;
     }
-    return ids;
+    return list;
   }
   Result<std::vector<NodeBatchRow>> read_batch(std::span<const std::string> node_ids) override {
     const auto row = [](const Statement& s) {
       auto ts = optional_text(s, 2);
       return NodeBatchRow{s.text(0), optional_text(s, 1), ts ? std::move(*ts) : "{}"};
     };
-    if (auto ids = separated_list(node_ids)) {
+    if (auto ids = pg_separated(node_ids)) {
       return c_.query_all(
           "SELECT node_id, params, ts_params FROM nodes WHERE node_id = "
           "ANY(string_to_array(?1, chr(30)))",
@@ -152,7 +157,7 @@ class Writer final : public NodeWriter {
     if (node_ids.empty())
       return std::vector<std::string>{};
     const auto name = [](const Statement& s) { return s.text(0); };
-    if (auto ids = separated_list(node_ids)) {
+    if (auto ids = pg_separated(node_ids)) {
       return c_.query_all(
           "SELECT DISTINCT node_id FROM node_desired WHERE node_id = "
           "ANY(string_to_array(?1, chr(30)))",
@@ -176,20 +181,13 @@ class Writer final : public NodeWriter {
       // quoting (the server's CPU per update about a sixth lower; bench/README.md, session
       // 18). A value that does hold one (not written by this writer) makes the batch take
       // the literals instead.
-      const bool separable = std::none_of(writes.begin(), writes.end(), [](const auto& w) {
-        return holds_separator(w.node_id) || holds_separator(w.json);
-      });
-      std::string ids, docs, ms;
-      if (separable) {
-        for (std::size_t i = 0; i < writes.size(); ++i) {
-          const auto& w = writes[i];
-          if (i > 0) {  // not `!ids.empty()`: a first id may be empty
-            ids += kListSeparator;
-            docs += kListSeparator;
+      const auto ids = pg_separated(writes, &ParamsWrite::node_id);
+      const auto docs = pg_separated(writes, &ParamsWrite::json);
+      if (ids && docs) {
+        std::string ms;
+        for (const auto& w : writes) {
+          if (!ms.empty())
             ms += ',';
-          }
-          ids += w.node_id;
-          docs += w.json;
           ms += std::to_string(w.ms);
         }
         return c_.execute(
@@ -197,28 +195,28 @@ class Writer final : public NodeWriter {
             "FROM unnest(string_to_array(?1, chr(30)), string_to_array(?2, chr(30)), "
             "CAST(string_to_array(?3, ',') AS bigint[])) AS v(node_id, params, ms) "
             "WHERE n.node_id = v.node_id AND n.node_id = ANY(string_to_array(?1, chr(30)))",
-            ids, docs, ms);
+            *ids, *docs, ms);
       }
-      ids = docs = ms = "{";
+      std::string id_list = "{", doc_list = "{", ms_list = "{";
       for (const auto& w : writes) {
-        if (ids.size() > 1) {
-          ids += ',';
-          docs += ',';
-          ms += ',';
+        if (id_list.size() > 1) {
+          id_list += ',';
+          doc_list += ',';
+          ms_list += ',';
         }
-        append_pg_array_element(ids, w.node_id);
-        append_pg_array_element(docs, w.json);
-        ms += std::to_string(w.ms);
+        append_pg_array_element(id_list, w.node_id);
+        append_pg_array_element(doc_list, w.json);
+        ms_list += std::to_string(w.ms);
       }
-      ids += '}';
-      docs += '}';
-      ms += '}';
+      id_list += '}';
+      doc_list += '}';
+      ms_list += '}';
       return c_.execute(
           "UPDATE nodes AS n SET params = v.params, params_ms = v.ms "
           "FROM unnest(CAST(?1 AS text[]), CAST(?2 AS text[]), CAST(?3 AS bigint[])) "
           "AS v(node_id, params, ms) WHERE n.node_id = v.node_id AND "
           "n.node_id = ANY(CAST(?1 AS text[]))",
-          ids, docs, ms);
+          id_list, doc_list, ms_list);
     }
     std::string rows = "[";
     for (const auto& w : writes) {
