@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -105,17 +106,37 @@ TEST(PostgresConnection, InstancesMigratingAtOnceApplyEachMigrationOnce) {
   EXPECT_EQ(*(*c)->query_int("SELECT COUNT(*) FROM instance"), 2);
 }
 
+// A fresh database on `server` with the first `applied` migrations applied and at least
+// one more to come; nullptr (the failure recorded) if that cannot be made.
+std::unique_ptr<Connection> migrated_through(test::PostgresServer& server, std::size_t applied) {
+  if (migrations().size() <= applied) {
+    ADD_FAILURE() << "only " << migrations().size() << " migrations";
+    return nullptr;
+  }
+  auto url = server.create_database();
+  if (!url) {
+    ADD_FAILURE() << url.error().message();
+    return nullptr;
+  }
+  auto c = Connection::open(*url, {});
+  if (!c) {
+    ADD_FAILURE() << c.error().message();
+    return nullptr;
+  }
+  if (auto r = (*c)->migrate(migrations().first(applied)); !r) {
+    ADD_FAILURE() << r.error().message();
+    return nullptr;
+  }
+  return std::move(*c);
+}
+
 // Migration 4 moves each stored config out of the `nodes` row into `node_configs`, as
 // SQLite's migration 18 does (tests/unit/storage/migration_test.cpp).
 TEST(PostgresConnection, NodeConfigsMoveToTheirOwnTable) {
   STRATUS_REQUIRE_POSTGRES(server);
-  auto url = server->create_database();
-  ASSERT_TRUE(url) << url.error().message();
-  auto c = Connection::open(*url, {});
+  const auto c = migrated_through(*server, 3);
   ASSERT_TRUE(c);
-  auto& db = **c;
-  ASSERT_GE(migrations().size(), 4u);
-  ASSERT_TRUE(db.migrate(migrations().first(3)));
+  auto& db = *c;
   ASSERT_TRUE(
       db.exec("INSERT INTO nodes(node_id, config, params, created_at) "
               "VALUES('with', '{\"node_id\":\"with\"}', '{\"L\":{\"on\":true}}', 1);"
@@ -137,13 +158,9 @@ TEST(PostgresConnection, NodeConfigsMoveToTheirOwnTable) {
 // migration 19 does; the node rows keep everything else.
 TEST(PostgresConnection, TheUnusedDesiredColumnsAreDropped) {
   STRATUS_REQUIRE_POSTGRES(server);
-  auto url = server->create_database();
-  ASSERT_TRUE(url) << url.error().message();
-  auto c = Connection::open(*url, {});
+  const auto c = migrated_through(*server, 4);
   ASSERT_TRUE(c);
-  auto& db = **c;
-  ASSERT_GE(migrations().size(), 5u);
-  ASSERT_TRUE(db.migrate(migrations().first(4)));
+  auto& db = *c;
   ASSERT_TRUE(db.exec(
       "INSERT INTO nodes(node_id, params, created_at) VALUES('n1', '{\"L\":{\"on\":true}}', 1);"));
   ASSERT_TRUE(db.migrate(migrations()));
