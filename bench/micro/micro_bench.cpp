@@ -201,9 +201,12 @@ BENCHMARK(BM_relay_decode)->Arg(1000);
 // `NodeIngest::apply` calls them): `ensure_and_read`, `put_params_many` and the look for
 // desired state waiting (`with_desired`, then `take_desired` for each node it names) over
 // state.range(0) known lights, each row with its config and params stored, in one write
-// transaction. Per update, wall time: the parse and merge are measured above.
+// transaction. Per update, wall time: the parse and merge are measured above. With
+// `keep_rows` the batches after the first take the rows the last one wrote, with their
+// versions, instead of reading them, as the writer does on PostgreSQL (docs/adr/0030).
 void run_ingest_batches(benchmark::State& state, storage::sql::SqlNodeRepository& nodes,
-                        const std::function<Result<void>()>& after_fill = {}) {
+                        const std::function<Result<void>()>& after_fill = {},
+                        bool keep_rows = false) {
   const auto n = static_cast<std::size_t>(state.range(0));
   const std::string config = read_file(STRATUS_TEST_DATA_DIR "/node_config_light.json");
   std::vector<std::string> ids;
@@ -230,17 +233,35 @@ void run_ingest_batches(benchmark::State& state, storage::sql::SqlNodeRepository
     return;
   }
   std::vector<storage::ParamsWrite> writes(n);
+  std::vector<storage::ParamsWritten> kept;  // in id order, as `writes`
   std::int64_t ms = 1;
   for (auto _ : state) {
     ++ms;
     const auto r = nodes.write([&](storage::NodeWriter& w) -> Result<void> {
-      auto rows = w.ensure_and_read(ids, 2);
-      if (!rows)
-        return fail(rows.error());
-      for (std::size_t i = 0; i < rows->size(); ++i)
-        writes[i] = {std::move((*rows)[i].node_id), (*rows)[i].params.value_or("{}"), ms};
-      if (auto put = w.put_params_many(writes); !put)
-        return put;
+      if (kept.empty()) {
+        auto rows = w.ensure_and_read(ids, 2);
+        if (!rows)
+          return fail(rows.error());
+        std::sort(rows->begin(), rows->end(),
+                  [](const auto& a, const auto& b) { return a.node_id < b.node_id; });
+        for (std::size_t i = 0; i < rows->size(); ++i)
+          writes[i] = {std::move((*rows)[i].node_id), (*rows)[i].params.value_or("{}"), ms, {}};
+      } else {
+        for (std::size_t i = 0; i < n; ++i) {
+          writes[i].ms = ms;
+          writes[i].expected_version = kept[i].version;
+        }
+      }
+      auto put = w.put_params_many(writes);
+      if (!put)
+        return fail(put.error());
+      if (put->size() != writes.size())
+        return fail(errc::conflict, "a kept row changed");
+      if (keep_rows) {
+        std::sort(put->begin(), put->end(),
+                  [](const auto& a, const auto& b) { return a.node_id < b.node_id; });
+        kept = std::move(*put);
+      }
       // Every reporting node may have sets waiting (none here): the writer asks.
       auto waiting = w.with_desired(ids);
       if (!waiting)
@@ -318,16 +339,21 @@ void BM_ingest_batch_postgres(benchmark::State& state) {
   storage::sql::SqlNodeRepository nodes(*db);
   // Statistics for the filled table, as autovacuum keeps them on a running server: the
   // statements are planned at their first run.
-  run_ingest_batches(state, nodes, [&] {
-    return (*db)->with([](storage::sql::Connection& c) { return c.exec("ANALYZE nodes"); });
-  });
+  run_ingest_batches(
+      state, nodes,
+      [&] {
+        return (*db)->with([](storage::sql::Connection& c) { return c.exec("ANALYZE nodes"); });
+      },
+      state.range(1) != 0);
   const double cpu = bench::cpu_seconds(static_cast<pid_t>(*backend)) - cpu_before;
   if (on_this_machine && state.iterations() > 0) {
     state.counters["server_cpu_us_per_update"] =
         cpu * 1e6 / static_cast<double>(state.iterations() * state.range(0));
   }
 }
-BENCHMARK(BM_ingest_batch_postgres)->Arg(1000)->UseRealTime();
+// Second argument 1: the rows kept between batches (the writer's way on PostgreSQL), 0:
+// read every batch.
+BENCHMARK(BM_ingest_batch_postgres)->Args({1000, 0})->Args({1000, 1})->UseRealTime();
 
 }  // namespace
 

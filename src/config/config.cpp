@@ -448,6 +448,12 @@ const std::vector<Key>& keys() {
                              STRATUS_REF(nodes, ingest_interactive_window_ms), 0, 60000,
                              "How long after a set the node's next params report is applied "
                              "ahead of the bulk queue (0: never; docs/adr/0026)."));
+    t.push_back(int_key("nodes", "ingest_row_cache_nodes",
+                        STRATUS_REF(nodes, ingest_row_cache_nodes), 0, 10000000,
+                        "On PostgreSQL, how many nodes' params rows the ingest writer keeps "
+                        "between batches instead of reading them again; a kept row is "
+                        "written only if nothing changed it meanwhile (0: none; "
+                        "docs/adr/0030)."));
     t.push_back(duration_key("nodes", "mapping_timeout_s", STRATUS_REF(nodes, mapping_timeout_s),
                              10, 86400, "A user-node mapping request expires after this."));
     t.push_back(duration_key("nodes", "command_sweep_ms", STRATUS_REF(nodes, command_sweep_ms), 10,

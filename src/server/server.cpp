@@ -712,7 +712,8 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
                              .flush_delay = n.ingest_flush_ms,
                              .ts_future_skew = ts.future_skew_s,
                              .default_node_quota = node_quota,
-                             .interactive_batch_max = n.ingest_interactive_batch_max},
+                             .interactive_batch_max = n.ingest_interactive_batch_max,
+                             .row_cache_max = n.ingest_row_cache_nodes},
       expected_reports.get());
   // Webhooks: the hub's events to users' URLs, through a durable outbox.
   const auto& wh = config.webhooks;

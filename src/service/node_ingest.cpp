@@ -137,6 +137,12 @@ NodeIngest::NodeIngest(storage::NodeRepository& repository, NodeMessenger& messe
                                "Time-series points dropped before storage, by reason.",
                                {{"reason", "type_mismatch"}})),
       depth_(metrics.gauge("stratus_ingest_queue_depth", "Node events waiting for the writer.")),
+      row_cache_stale_(metrics.counter(
+          "stratus_ingest_row_cache_stale_total",
+          "Kept node rows found changed when written; their batch was applied again with them "
+          "read (docs/adr/0030).")),
+      row_cache_size_(metrics.gauge("stratus_ingest_row_cache_nodes",
+                                    "Node rows the ingest writer keeps between batches.")),
       expected_(expected) {}
 
 NodeIngest::~NodeIngest() {
@@ -302,9 +308,8 @@ void NodeIngest::run() {
   }
 }
 
-void NodeIngest::apply(std::vector<NodeEvent>& batch) {
-  const auto now_at =
-      std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
+// What one attempt at a batch produced inside its transaction; used once it commits.
+struct NodeIngest::BatchWork {
   struct Delivery {
     std::string node_id;
     json::object merged;                    // what is sent
@@ -313,10 +318,21 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
   std::vector<Delivery> deliveries;
   std::int64_t discarded = 0;        // queued sets of users without access any more
   std::int64_t reset_cancelled = 0;  // command requests cancelled by node resets
-  std::vector<std::string> ready;    // nodes to deliver to
   std::vector<std::string> polled;   // nodes whose pending commands are re-sent
   std::vector<EventDraft> events;    // published once the batch commits
-  MappingMatcher matcher(options_.default_node_quota);
+  std::uint64_t points_stored = 0;
+  // Dropped before storage (counted once, whatever the attempts).
+  std::uint64_t invalid = 0, ts_too_old = 0, ts_future = 0, ts_type = 0;
+  // The row cache (docs/adr/0030): rows written to keep, nodes whose rows changed
+  // otherwise (not kept), kept rows found changed when written (the attempt failed).
+  std::vector<storage::NodeBatchRow> kept_rows;
+  std::vector<std::string> touched;
+  std::vector<std::string> stale;
+};
+
+void NodeIngest::apply(std::vector<NodeEvent>& batch) {
+  const auto now_at =
+      std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
   // Command answers are stored first (their own transactions; SQLite has one writer, so
   // not inside the batch's). A set-params answer becomes a params delta at its place.
   for (auto& event : batch) {
@@ -326,270 +342,58 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
     if (auto params = commands_.on_response(event.node_id, answer->response))
       event.body = ParamsReported{std::move(*params), false};
   }
-  const std::int64_t latest_point = now_at + options_.ts_future_skew.count();
-  std::uint64_t points_stored = 0;
-  const auto result = repository_.write([&](storage::NodeWriter& w) -> Result<void> {
-    // The batch's JSON documents (stored params, reports, time-series params) live in one
-    // arena released with the batch: no malloc/free per value (issue 24 profile). It holds
-    // at most a few times the batch's payload bytes, which the queue already bounds.
-    json::monotonic_resource arena(kArenaFirstBlock);
-    const json::storage_ptr sp(&arena);
-    // Every node of the batch has its row, and its params and time-series params are
-    // read, in as few statements as the backend allows (issue 23 item 4): one for a
-    // batch of known nodes.
-    std::vector<std::string> node_ids;
-    node_ids.reserve(batch.size());
-    for (const auto& event : batch)
-      node_ids.push_back(event.node_id);
-    std::sort(node_ids.begin(), node_ids.end());
-    node_ids.erase(std::unique(node_ids.begin(), node_ids.end()), node_ids.end());
-    auto rows = w.ensure_and_read(node_ids, now_at);
-    if (!rows)
-      return fail(rows.error());
-    std::map<std::string, storage::NodeBatchRow*, std::less<>> stored;
-    for (auto& row : *rows)
-      stored.emplace(row.node_id, &row);
-    std::map<std::string, PendingParams, std::less<>> params;
-    // Time series: each node's `time_series` params (read once per batch, replaced by a
-    // config in the batch) and the points collected for it.
-    std::map<std::string, json::object, std::less<>> ts_params;
-    std::map<std::string, std::vector<storage::TsPoint>, std::less<>> points;
-    const auto keep = [&](const std::string& node_id, storage::TsPoint p) {
-      if (p.ts < kEarliestPointS) {
-        ts_too_old_.inc();
-      } else if (p.ts > latest_point) {
-        ts_future_.inc();
-      } else {
-        points[node_id].push_back(std::move(p));
-      }
-    };
-    const auto time_series_of = [&](const std::string& node_id) -> Result<const json::object*> {
-      auto it = ts_params.find(node_id);
-      if (it == ts_params.end()) {
-        std::string text;
-        if (auto row = stored.find(node_id); row != stored.end()) {
-          text = row->second->time_series_params;
-        } else if (auto read = w.time_series_params(node_id); read) {
-          text = std::move(*read);
-        } else {
-          return fail(read.error());
-        }
-        it = ts_params.emplace(node_id, parse_object(text, sp).value_or(json::object(sp))).first;
-      }
-      return &it->second;
-    };
-    // Every value of `report` whose param is marked `time_series`, stamped `ts`.
-    const auto params_points = [&](const std::string& node_id, const json::object& report,
-                                   std::int64_t ts) -> Result<void> {
-      auto marked = time_series_of(node_id);
-      if (!marked)
-        return fail(marked.error());
-      if ((*marked)->empty())
-        return {};
-      for (const auto& [device, values] : report) {
-        if (!values.is_object())
-          continue;
-        for (const auto& [param, value] : values.get_object()) {
-          std::string name = std::string(device) + "." + std::string(param);
-          const auto* type = (*marked)->if_contains(name);
-          if (type == nullptr || !type->is_string())
-            continue;
-          const std::string data_type(type->get_string());
-          if (!proto::ts_value_matches(data_type, value)) {
-            ts_type_.inc();
-            continue;
-          }
-          keep(node_id, make_point(std::move(name), data_type, ts, value, "params"));
-        }
-      }
-      return {};
-    };
-    const auto load = [&](const std::string& node_id) -> Result<PendingParams*> {
-      auto it = params.find(node_id);
-      if (it != params.end())
-        return &it->second;
-      std::optional<std::string> text;
-      if (auto row = stored.find(node_id); row != stored.end()) {
-        text = row->second->params;
-      } else if (auto read = w.params(node_id); read) {
-        text = std::move(*read);
-      } else {
-        return fail(read.error());
-      }
-      PendingParams p{json::object(sp)};
-      if (text) {
-        if (auto o = parse_object(*text, sp))
-          p.state = std::move(*o);
-      }
-      return &params.emplace(node_id, std::move(p)).first->second;
-    };
-    for (auto& event : batch) {
-      Result<void> step{};
-      std::visit(
-          [&](auto& body) {
-            using T = std::decay_t<decltype(body)>;
-            if constexpr (std::is_same_v<T, ConfigReported>) {
-              auto index = index_config(body.config_json);
-              ts_params.insert_or_assign(
-                  event.node_id,
-                  parse_object(index.time_series_params, sp).value_or(json::object(sp)));
-              step = w.put_config(event.node_id, body.config_json, index, now_at);
-              events.push_back({EventKind::config,
-                                event.node_id,
-                                {},
-                                event.received_ms,
-                                wrap("config", body.config_json)});
-            } else if constexpr (std::is_same_v<T, ParamsReported>) {
-              auto report = parse_object(body.params_json, sp);
-              if (!report) {
-                dropped_invalid_.inc();
-                return;
-              }
-              auto pending = load(event.node_id);
-              if (!pending) {
-                step = fail(pending.error());
-                return;
-              }
-              step = params_points(event.node_id, *report, event.received_ms / 1000);
-              if (!step)
-                return;
-              if (body.init) {
-                (*pending)->state = std::move(*report);
-              } else {
-                model::merge_report((*pending)->state, *report);
-              }
-              (*pending)->ms = event.received_ms;
-              (*pending)->dirty = true;
-              ready.push_back(event.node_id);
-              events.push_back({EventKind::params,
-                                event.node_id,
-                                {},
-                                event.received_ms,
-                                wrap("payload", body.params_json, body.init)});
-            } else if constexpr (std::is_same_v<T, PresenceChanged>) {
-              auto changed = w.set_connectivity(event.node_id, body.connected, body.timestamp_ms);
-              if (!changed) {
-                step = fail(changed.error());
-              } else if (*changed) {
-                events.push_back({EventKind::connectivity,
-                                  event.node_id,
-                                  {},
-                                  body.timestamp_ms,
-                                  json::serialize(json::object{{"connected", body.connected},
-                                                               {"timestamp", body.timestamp_ms}})});
-              }
-            } else if constexpr (std::is_same_v<T, AlertRaised>) {
-              auto alert_id = w.add_alert(event.node_id, body.payload, event.received_ms);
-              if (!alert_id) {
-                step = fail(alert_id.error());
-                return;
-              }
-              events.push_back({EventKind::alert,
-                                event.node_id,
-                                {},
-                                event.received_ms,
-                                "{\"alert_id\":" + std::to_string(*alert_id) +
-                                    ",\"payload\":" + body.payload + "}"});
-            } else if constexpr (std::is_same_v<T, MappingReported>) {
-              auto before = w.users_of(event.node_id);
-              if (!before) {
-                step = fail(before.error());
-                return;
-              }
-              auto removed = matcher.on_node_report(w, event.node_id, body, now_at);
-              if (!removed) {
-                step = fail(removed.error());
-                return;
-              }
-              auto after = w.users_of(event.node_id);
-              if (!after) {
-                step = fail(after.error());
-                return;
-              }
-              auto changes =
-                  access_change_events(event.node_id, *before, *after, event.received_ms);
-              std::move(changes.begin(), changes.end(), std::back_inserter(events));
-              discarded += removed->desired_discarded;
-              reset_cancelled += removed->commands_cancelled;
-            } else if constexpr (std::is_same_v<T, TimeSeriesReported>) {
-              const std::string_view source = body.simple ? "simple" : "tsdata";
-              for (const auto& r : body.records)
-                keep(event.node_id, make_point(r.name, r.data_type, r.t, r.value, source));
-            } else if constexpr (std::is_same_v<T, ParamsSubscribed>) {
-              ready.push_back(event.node_id);
-            } else if constexpr (std::is_same_v<T, NodeReady>) {
-              ready.push_back(event.node_id);
-              polled.push_back(event.node_id);
-            }
-          },
-          event.body);
-      if (!step)
-        return step;
-    }
-    std::vector<storage::ParamsWrite> writes;
-    for (auto& [node_id, p] : params) {
-      if (p.dirty)
-        writes.push_back({node_id, json::serialize(p.state), p.ms});
-    }
-    if (auto r = w.put_params_many(writes); !r)
-      return r;
-    points_stored = 0;
-    std::vector<storage::NodePoints> node_points;
-    node_points.reserve(points.size());
-    for (const auto& [node_id, these] : points) {
-      node_points.push_back({node_id, these});
-      points_stored += these.size();
-    }
-    if (auto r = w.add_points(node_points); !r)
-      return r;
-    // Desired state waiting for nodes that have shown they are subscribed: only the
-    // sets of users who still have access are delivered (issue 13: queued work
-    // re-checks its requester when it is delivered).
-    std::sort(ready.begin(), ready.end());
-    ready.erase(std::unique(ready.begin(), ready.end()), ready.end());
-    auto waiting = w.with_desired(ready);
-    if (!waiting)
-      return fail(waiting.error());
-    for (const auto& node_id : *waiting) {
-      auto sets = w.take_desired(node_id);
-      if (!sets)
-        return fail(sets.error());
-      if (sets->empty())
-        continue;
-      Delivery delivery{node_id, {}, {}};
-      for (auto& set : *sets) {
-        if (!set.has_access) {
-          ++discarded;
-          log::info(Channel::service,
-                    "queued params of user_id={} for node_id={} discarded: no access any more",
-                    set.user_id, node_id);
-          continue;
-        }
-        if (auto o = parse_object(set.params))
-          model::merge_report(delivery.merged, *o);
-        delivery.sets.push_back(std::move(set));
-      }
-      if (!delivery.sets.empty())
-        deliveries.push_back(std::move(delivery));
-    }
-    return {};
-  });
+  // A kept row found changed when written rolls the attempt back; the batch is applied
+  // again with those rows read. The last attempt keeps nothing from before, so under the
+  // write lock it cannot meet a changed row (docs/adr/0030).
+  constexpr int kAttempts = 3;
+  BatchWork work;
+  Result<void> result;
+  for (int attempt = 1;; ++attempt) {
+    work = BatchWork{};
+    result = repository_.write([&](storage::NodeWriter& w) {
+      return apply_in(w, batch, now_at, attempt < kAttempts, work);
+    });
+    if (result || work.stale.empty() || attempt == kAttempts)
+      break;
+    row_cache_stale_.inc(work.stale.size());
+    for (const auto& node_id : work.stale)
+      row_cache_.erase(node_id);
+  }
+  if (work.invalid > 0)
+    dropped_invalid_.inc(work.invalid);
+  if (work.ts_too_old > 0)
+    ts_too_old_.inc(work.ts_too_old);
+  if (work.ts_future > 0)
+    ts_future_.inc(work.ts_future);
+  if (work.ts_type > 0)
+    ts_type_.inc(work.ts_type);
   if (!result) {
     failed_batches_.inc();
     log::error(Channel::service, "ingest batch of {} events failed: {}", batch.size(),
                result.error().message());
     return;
   }
+  for (const auto& node_id : work.touched)
+    row_cache_.erase(node_id);
+  if (row_cache_.size() + work.kept_rows.size() > options_.row_cache_max)
+    row_cache_.clear();  // rare (more nodes report than are kept): read them again
+  for (auto& row : work.kept_rows) {
+    if (row_cache_.size() >= options_.row_cache_max)
+      break;
+    auto id = row.node_id;
+    row_cache_.insert_or_assign(std::move(id), std::move(row));
+  }
+  row_cache_size_.set(static_cast<std::int64_t>(row_cache_.size()));
   batches_.inc();
   committed_.inc(batch.size());
-  if (points_stored > 0)
-    ts_points_.inc(points_stored);
-  events_.publish(std::move(events));
-  if (discarded > 0)
-    desired_discarded_.inc(static_cast<std::uint64_t>(discarded));
-  if (reset_cancelled > 0)
-    commands_.count_cancelled(reset_cancelled);
-  for (const auto& d : deliveries) {
+  if (work.points_stored > 0)
+    ts_points_.inc(work.points_stored);
+  events_.publish(std::move(work.events));
+  if (work.discarded > 0)
+    desired_discarded_.inc(static_cast<std::uint64_t>(work.discarded));
+  if (work.reset_cancelled > 0)
+    commands_.count_cancelled(work.reset_cancelled);
+  for (const auto& d : work.deliveries) {
     if (auto sent = messenger_.publish_params_remote(d.node_id, json::serialize(d.merged)); sent) {
       log::info(Channel::service, "delivered queued params of {} users to node_id={}",
                 d.sets.size(), d.node_id);
@@ -621,10 +425,331 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
                  d.node_id, kept.error().message());
     }
   }
-  std::sort(polled.begin(), polled.end());
-  polled.erase(std::unique(polled.begin(), polled.end()), polled.end());
-  for (const auto& node_id : polled)
+  std::sort(work.polled.begin(), work.polled.end());
+  work.polled.erase(std::unique(work.polled.begin(), work.polled.end()), work.polled.end());
+  for (const auto& node_id : work.polled)
     commands_.on_poll(node_id);
+}
+
+Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>& batch,
+                                  std::int64_t now_at, bool use_cache, BatchWork& work) {
+  const std::int64_t latest_point = now_at + options_.ts_future_skew.count();
+  MappingMatcher matcher(options_.default_node_quota);
+  std::vector<std::string> ready;  // nodes to deliver to
+  // The batch's JSON documents (stored params, reports, time-series params) live in one
+  // arena released with the batch: no malloc/free per value (issue 24 profile). It holds
+  // at most a few times the batch's payload bytes, which the queue already bounds.
+  json::monotonic_resource arena(kArenaFirstBlock);
+  const json::storage_ptr sp(&arena);
+  // Every node of the batch has its row, and its params and time-series params are
+  // read, in as few statements as the backend allows (issue 23 item 4): one for a
+  // batch of known nodes.
+  std::vector<std::string> node_ids;
+  node_ids.reserve(batch.size());
+  for (const auto& event : batch)
+    node_ids.push_back(event.node_id);
+  std::sort(node_ids.begin(), node_ids.end());
+  node_ids.erase(std::unique(node_ids.begin(), node_ids.end()), node_ids.end());
+  // The rows written by the last batches are kept (docs/adr/0030): only the others are
+  // read, and a kept row is written only if its version is still the kept one. A node
+  // whose row an event of this batch changes besides its params (a config, a presence
+  // change, which every instance applies, a mapping report) is read, not taken from
+  // what is kept, and not kept after the batch.
+  for (const auto& event : batch) {
+    if (std::holds_alternative<ConfigReported>(event.body) ||
+        std::holds_alternative<PresenceChanged>(event.body) ||
+        std::holds_alternative<MappingReported>(event.body)) {
+      work.touched.push_back(event.node_id);
+    }
+  }
+  std::sort(work.touched.begin(), work.touched.end());
+  work.touched.erase(std::unique(work.touched.begin(), work.touched.end()), work.touched.end());
+  std::vector<std::string> to_read;
+  std::vector<std::string_view> from_cache;  // in node id order
+  std::map<std::string, const storage::NodeBatchRow*, std::less<>> stored;
+  for (const auto& node_id : node_ids) {
+    const auto kept = use_cache ? row_cache_.find(node_id) : row_cache_.end();
+    if (kept != row_cache_.end() &&
+        !std::binary_search(work.touched.begin(), work.touched.end(), node_id)) {
+      stored.emplace(node_id, &kept->second);
+      from_cache.push_back(node_id);
+    } else {
+      to_read.push_back(node_id);
+    }
+  }
+  std::vector<storage::NodeBatchRow> rows;
+  if (!to_read.empty()) {
+    auto read = w.ensure_and_read(to_read, now_at);
+    if (!read)
+      return fail(read.error());
+    rows = std::move(*read);
+  }
+  for (const auto& row : rows)
+    stored.insert_or_assign(row.node_id, &row);
+  std::map<std::string, PendingParams, std::less<>> params;
+  // Time series: each node's `time_series` params (read once per batch, replaced by a
+  // config in the batch) and the points collected for it.
+  std::map<std::string, json::object, std::less<>> ts_params;
+  std::map<std::string, std::vector<storage::TsPoint>, std::less<>> points;
+  const auto keep = [&](const std::string& node_id, storage::TsPoint p) {
+    if (p.ts < kEarliestPointS) {
+      ++work.ts_too_old;
+    } else if (p.ts > latest_point) {
+      ++work.ts_future;
+    } else {
+      points[node_id].push_back(std::move(p));
+    }
+  };
+  const auto time_series_of = [&](const std::string& node_id) -> Result<const json::object*> {
+    auto it = ts_params.find(node_id);
+    if (it == ts_params.end()) {
+      std::string text;
+      if (auto row = stored.find(node_id); row != stored.end()) {
+        text = row->second->time_series_params;
+      } else if (auto read = w.time_series_params(node_id); read) {
+        text = std::move(*read);
+      } else {
+        return fail(read.error());
+      }
+      it = ts_params.emplace(node_id, parse_object(text, sp).value_or(json::object(sp))).first;
+    }
+    return &it->second;
+  };
+  // Every value of `report` whose param is marked `time_series`, stamped `ts`.
+  const auto params_points = [&](const std::string& node_id, const json::object& report,
+                                 std::int64_t ts) -> Result<void> {
+    auto marked = time_series_of(node_id);
+    if (!marked)
+      return fail(marked.error());
+    if ((*marked)->empty())
+      return {};
+    for (const auto& [device, values] : report) {
+      if (!values.is_object())
+        continue;
+      for (const auto& [param, value] : values.get_object()) {
+        std::string name = std::string(device) + "." + std::string(param);
+        const auto* type = (*marked)->if_contains(name);
+        if (type == nullptr || !type->is_string())
+          continue;
+        const std::string data_type(type->get_string());
+        if (!proto::ts_value_matches(data_type, value)) {
+          ++work.ts_type;
+          continue;
+        }
+        keep(node_id, make_point(std::move(name), data_type, ts, value, "params"));
+      }
+    }
+    return {};
+  };
+  const auto load = [&](const std::string& node_id) -> Result<PendingParams*> {
+    auto it = params.find(node_id);
+    if (it != params.end())
+      return &it->second;
+    std::optional<std::string> text;
+    if (auto row = stored.find(node_id); row != stored.end()) {
+      text = row->second->params;
+    } else if (auto read = w.params(node_id); read) {
+      text = std::move(*read);
+    } else {
+      return fail(read.error());
+    }
+    PendingParams p{json::object(sp)};
+    if (text) {
+      if (auto o = parse_object(*text, sp))
+        p.state = std::move(*o);
+    }
+    return &params.emplace(node_id, std::move(p)).first->second;
+  };
+  for (auto& event : batch) {
+    Result<void> step{};
+    std::visit(
+        [&](auto& body) {
+          using T = std::decay_t<decltype(body)>;
+          if constexpr (std::is_same_v<T, ConfigReported>) {
+            auto index = index_config(body.config_json);
+            ts_params.insert_or_assign(
+                event.node_id,
+                parse_object(index.time_series_params, sp).value_or(json::object(sp)));
+            step = w.put_config(event.node_id, body.config_json, index, now_at);
+            work.events.push_back({EventKind::config,
+                                   event.node_id,
+                                   {},
+                                   event.received_ms,
+                                   wrap("config", body.config_json)});
+          } else if constexpr (std::is_same_v<T, ParamsReported>) {
+            auto report = parse_object(body.params_json, sp);
+            if (!report) {
+              ++work.invalid;
+              return;
+            }
+            auto pending = load(event.node_id);
+            if (!pending) {
+              step = fail(pending.error());
+              return;
+            }
+            step = params_points(event.node_id, *report, event.received_ms / 1000);
+            if (!step)
+              return;
+            if (body.init) {
+              (*pending)->state = std::move(*report);
+            } else {
+              model::merge_report((*pending)->state, *report);
+            }
+            (*pending)->ms = event.received_ms;
+            (*pending)->dirty = true;
+            ready.push_back(event.node_id);
+            work.events.push_back({EventKind::params,
+                                   event.node_id,
+                                   {},
+                                   event.received_ms,
+                                   wrap("payload", body.params_json, body.init)});
+          } else if constexpr (std::is_same_v<T, PresenceChanged>) {
+            auto changed = w.set_connectivity(event.node_id, body.connected, body.timestamp_ms);
+            if (!changed) {
+              step = fail(changed.error());
+            } else if (*changed) {
+              work.events.push_back(
+                  {EventKind::connectivity,
+                   event.node_id,
+                   {},
+                   body.timestamp_ms,
+                   json::serialize(json::object{{"connected", body.connected},
+                                                {"timestamp", body.timestamp_ms}})});
+            }
+          } else if constexpr (std::is_same_v<T, AlertRaised>) {
+            auto alert_id = w.add_alert(event.node_id, body.payload, event.received_ms);
+            if (!alert_id) {
+              step = fail(alert_id.error());
+              return;
+            }
+            work.events.push_back({EventKind::alert,
+                                   event.node_id,
+                                   {},
+                                   event.received_ms,
+                                   "{\"alert_id\":" + std::to_string(*alert_id) +
+                                       ",\"payload\":" + body.payload + "}"});
+          } else if constexpr (std::is_same_v<T, MappingReported>) {
+            auto before = w.users_of(event.node_id);
+            if (!before) {
+              step = fail(before.error());
+              return;
+            }
+            auto removed = matcher.on_node_report(w, event.node_id, body, now_at);
+            if (!removed) {
+              step = fail(removed.error());
+              return;
+            }
+            auto after = w.users_of(event.node_id);
+            if (!after) {
+              step = fail(after.error());
+              return;
+            }
+            auto changes = access_change_events(event.node_id, *before, *after, event.received_ms);
+            std::move(changes.begin(), changes.end(), std::back_inserter(work.events));
+            work.discarded += removed->desired_discarded;
+            work.reset_cancelled += removed->commands_cancelled;
+          } else if constexpr (std::is_same_v<T, TimeSeriesReported>) {
+            const std::string_view source = body.simple ? "simple" : "tsdata";
+            for (const auto& r : body.records)
+              keep(event.node_id, make_point(r.name, r.data_type, r.t, r.value, source));
+          } else if constexpr (std::is_same_v<T, ParamsSubscribed>) {
+            ready.push_back(event.node_id);
+          } else if constexpr (std::is_same_v<T, NodeReady>) {
+            ready.push_back(event.node_id);
+            work.polled.push_back(event.node_id);
+          }
+        },
+        event.body);
+    if (!step)
+      return step;
+  }
+  std::vector<storage::ParamsWrite> writes;
+  for (auto& [node_id, p] : params) {
+    if (!p.dirty)
+      continue;
+    // A row read in this transaction needs no check: the write lock is held.
+    const bool kept = std::binary_search(from_cache.begin(), from_cache.end(), node_id);
+    writes.push_back({node_id, json::serialize(p.state), p.ms,
+                      kept ? stored.at(node_id)->version : std::string()});
+  }
+  auto written = w.put_params_many(writes);
+  if (!written)
+    return fail(written.error());
+  // A write missing from the answer found its row changed since it was kept (another
+  // instance's presence update, an operator's edit): the batch is applied again with
+  // those rows read (see `apply`).
+  if (written->size() < writes.size()) {
+    std::vector<std::string_view> done;
+    done.reserve(written->size());
+    for (const auto& row : *written)
+      done.push_back(row.node_id);
+    std::sort(done.begin(), done.end());
+    for (const auto& write : writes) {
+      if (!write.expected_version.empty() &&
+          !std::binary_search(done.begin(), done.end(), std::string_view(write.node_id))) {
+        work.stale.push_back(write.node_id);
+      }
+    }
+    if (!work.stale.empty())
+      return fail(errc::conflict, std::to_string(work.stale.size()) + " kept rows changed");
+  }
+  // What to keep: every row written that no other event of the batch changed, with the
+  // document written and the version the write gave it.
+  for (auto& row : *written) {
+    if (row.version.empty() ||
+        std::binary_search(work.touched.begin(), work.touched.end(), row.node_id)) {
+      continue;
+    }
+    // `writes` is in node id order (taken from `params`).
+    const auto write = std::lower_bound(
+        writes.begin(), writes.end(), row.node_id,
+        [](const storage::ParamsWrite& pw, const std::string& id) { return pw.node_id < id; });
+    const auto read = stored.find(row.node_id);
+    if (write == writes.end() || write->node_id != row.node_id || read == stored.end())
+      continue;
+    work.kept_rows.push_back({std::move(row.node_id), std::move(write->json),
+                         read->second->time_series_params, std::move(row.version)});
+  }
+  work.points_stored = 0;
+  std::vector<storage::NodePoints> node_points;
+  node_points.reserve(points.size());
+  for (const auto& [node_id, these] : points) {
+    node_points.push_back({node_id, these});
+    work.points_stored += these.size();
+  }
+  if (auto r = w.add_points(node_points); !r)
+    return r;
+  // Desired state waiting for nodes that have shown they are subscribed: only the
+  // sets of users who still have access are delivered (issue 13: queued work
+  // re-checks its requester when it is delivered).
+  std::sort(ready.begin(), ready.end());
+  ready.erase(std::unique(ready.begin(), ready.end()), ready.end());
+  auto waiting = w.with_desired(ready);
+  if (!waiting)
+    return fail(waiting.error());
+  for (const auto& node_id : *waiting) {
+    auto sets = w.take_desired(node_id);
+    if (!sets)
+      return fail(sets.error());
+    if (sets->empty())
+      continue;
+    BatchWork::Delivery delivery{node_id, {}, {}};
+    for (auto& set : *sets) {
+      if (!set.has_access) {
+        ++work.discarded;
+        log::info(Channel::service,
+                  "queued params of user_id={} for node_id={} discarded: no access any more",
+                  set.user_id, node_id);
+        continue;
+      }
+      if (auto o = parse_object(set.params))
+        model::merge_report(delivery.merged, *o);
+      delivery.sets.push_back(std::move(set));
+    }
+    if (!delivery.sets.empty())
+      work.deliveries.push_back(std::move(delivery));
+  }
+  return {};
 }
 
 }  // namespace stratus::service

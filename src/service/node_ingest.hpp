@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -43,6 +44,11 @@ struct IngestOptions {
   /// While an interactive report is expected (docs/adr/0026), the bulk batches are cut to
   /// this many reports, so the awaited one waits for at most one short batch.
   std::size_t interactive_batch_max = 200;
+  /// On a backend with row versions (PostgreSQL), the writer keeps the params rows it
+  /// wrote, at most this many nodes, and does not read them again in its next batches;
+  /// a kept row is written only if nothing else changed it meanwhile (docs/adr/0030).
+  /// 0 keeps none.
+  std::size_t row_cache_max = 100000;
 };
 
 /// Applies node events to storage. `submit` is thread-safe and never blocks on
@@ -77,7 +83,12 @@ struct IngestOptions {
 /// `stratus_ts_points_total`, `stratus_ts_points_dropped_total{reason}`,
 /// `stratus_ingest_dropped_total{reason}`, `stratus_ingest_batches_total`,
 /// `stratus_ingest_queue_depth`, `stratus_desired_discarded_total` (queued sets whose user lost
-/// access).
+/// access), `stratus_ingest_row_cache_stale_total`, `stratus_ingest_row_cache_nodes`.
+///
+/// Kept rows (docs/adr/0030): on PostgreSQL the writer keeps each params row it wrote with
+/// the row's version and takes it instead of reading it in the next batch; the write
+/// applies only if the row still has that version, so a row changed meanwhile by anyone
+/// (another instance, an operator) makes the batch roll back and apply again with it read.
 class NodeIngest {
  public:
   /// `commands` receives command answers and polls (docs/adr/0006): an answer is
@@ -132,7 +143,12 @@ class NodeIngest {
   std::uint64_t take_interactive(std::vector<NodeEvent>& batch);
   /// Every event submitted before the returned sequence number is processed. Mutex held.
   [[nodiscard]] std::uint64_t oldest_pending() const;
+  struct BatchWork;
   void apply(std::vector<NodeEvent>& batch);
+  /// One attempt at `batch` inside its transaction; `use_cache`: take kept rows instead
+  /// of reading them. Writer thread only.
+  Result<void> apply_in(storage::NodeWriter& w, std::vector<NodeEvent>& batch, std::int64_t now_at,
+                        bool use_cache, BatchWork& work);
 
   storage::NodeRepository& repository_;
   NodeMessenger& messenger_;
@@ -152,6 +168,11 @@ class NodeIngest {
   Counter& ts_future_;
   Counter& ts_type_;
   Gauge& depth_;
+  Counter& row_cache_stale_;
+  Gauge& row_cache_size_;
+  /// The rows the writer wrote last, by node id (`IngestOptions::row_cache_max`); writer
+  /// thread only.
+  std::unordered_map<std::string, storage::NodeBatchRow> row_cache_;
 
   std::mutex mutex_;
   std::condition_variable wake_;

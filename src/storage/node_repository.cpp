@@ -20,7 +20,7 @@ Result<std::vector<NodeBatchRow>> NodeWriter::read_batch(std::span<const std::st
     auto ts = time_series_params(node_id);
     if (!ts)
       return fail(ts.error());
-    rows.push_back({node_id, std::move(*stored), std::move(*ts)});
+    rows.push_back({node_id, std::move(*stored), std::move(*ts), {}});
   }
   return rows;
 }
@@ -32,12 +32,16 @@ Result<std::vector<NodeBatchRow>> NodeWriter::ensure_and_read(std::span<const st
   return read_batch(node_ids);
 }
 
-Result<void> NodeWriter::put_params_many(std::span<const ParamsWrite> writes) {
+Result<std::vector<ParamsWritten>> NodeWriter::put_params_many(
+    std::span<const ParamsWrite> writes) {
+  std::vector<ParamsWritten> written;
+  written.reserve(writes.size());
   for (const auto& w : writes) {
     if (auto r = put_params(w.node_id, w.json, w.ms); !r)
-      return r;
+      return fail(r.error());
+    written.push_back({w.node_id, {}});
   }
-  return {};
+  return written;
 }
 
 Result<std::vector<std::string>> NodeWriter::with_desired(std::span<const std::string> node_ids) {

@@ -134,6 +134,10 @@ struct NodeBatchRow {
   std::string node_id;
   std::optional<std::string> params;  ///< the reported params document, if any
   std::string time_series_params;     ///< as `NodeWriter::time_series_params`
+  /// The row's version: PostgreSQL's `xmin` as text, which every write of the row (any
+  /// column, by any instance) changes. Empty where the backend keeps none (SQLite) or
+  /// for a row created in this transaction.
+  std::string version;
 };
 
 /// One node's params document to store (`NodeWriter::put_params_many`).
@@ -141,6 +145,17 @@ struct ParamsWrite {
   std::string node_id;
   std::string json;
   std::int64_t ms = 0;
+  /// When not empty, the row is written only if its version (`NodeBatchRow::version`)
+  /// is still this one: the ingest writer's cache of the rows it wrote last (issue 23
+  /// item 4; docs/adr/0030).
+  std::string expected_version;
+};
+
+/// A row `NodeWriter::put_params_many` wrote, and its version after the write (empty
+/// where the backend keeps none).
+struct ParamsWritten {
+  std::string node_id;
+  std::string version;
 };
 
 /// Writes inside one transaction (see `NodeRepository::write`). Valid only
@@ -166,9 +181,13 @@ class NodeWriter {
   /// `bench/run ingest --database postgres --instances 2`).
   virtual Result<std::vector<NodeBatchRow>> ensure_and_read(std::span<const std::string> node_ids,
                                                             std::int64_t now_at);
-  /// `put_params` for each of `writes` (node ids distinct); the default calls it one by
-  /// one, the SQL repository runs one statement for two or more.
-  virtual Result<void> put_params_many(std::span<const ParamsWrite> writes);
+  /// `put_params` for each of `writes` (node ids distinct) whose row exists and, for a
+  /// write with an `expected_version`, still has that version; returns one entry per row
+  /// written, in no particular order: a write missing from the answer changed nothing.
+  /// The default calls `put_params` one by one and answers every write, without versions
+  /// (it ignores `expected_version`, which only a backend with versions hands out); the
+  /// SQL repository runs one statement (on SQLite for two or more writes).
+  virtual Result<std::vector<ParamsWritten>> put_params_many(std::span<const ParamsWrite> writes);
   /// Which of `node_ids` may have desired state waiting (`take_desired` finds nothing for
   /// the others). The default answers all of them; the SQL repository asks in one
   /// statement on both engines.

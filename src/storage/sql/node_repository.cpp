@@ -113,20 +113,25 @@ class Writer final : public NodeWriter {
     }
     return list;
   }
+  // The column expression of a row's version (`NodeBatchRow::version`): PostgreSQL's
+  // `xmin`; SQLite keeps none.
+  [[nodiscard]] const char* row_version() const {
+    return c_.dialect() == Dialect::postgres ? "xmin::text" : "''";
+  }
   Result<std::vector<NodeBatchRow>> read_batch(std::span<const std::string> node_ids) override {
     const auto row = [](const Statement& s) {
       auto ts = optional_text(s, 2);
-      return NodeBatchRow{s.text(0), optional_text(s, 1), ts ? std::move(*ts) : "{}"};
+      return NodeBatchRow{s.text(0), optional_text(s, 1), ts ? std::move(*ts) : "{}", s.text(3)};
     };
     if (auto ids = pg_separated(node_ids)) {
       return c_.query_all(
-          "SELECT node_id, params, ts_params FROM nodes WHERE node_id = "
+          "SELECT node_id, params, ts_params, xmin::text FROM nodes WHERE node_id = "
           "ANY(string_to_array(?1, chr(30)))",
           row, *ids);
     }
-    return c_.query_all(
-        "SELECT node_id, params, ts_params FROM nodes WHERE " + c_.in_string_list("node_id", "?1"),
-        row, c_.string_list(node_ids));
+    return c_.query_all(std::string("SELECT node_id, params, ts_params, ") + row_version() +
+                            " FROM nodes WHERE " + c_.in_string_list("node_id", "?1"),
+                        row, c_.string_list(node_ids));
   }
   // Reads first and inserts only the nodes it did not find (no other writer runs: the
   // transaction holds the write lock), so a batch of known nodes is one statement.
@@ -148,7 +153,7 @@ class Writer final : public NodeWriter {
     if (auto r = ensure_nodes(missing, now_at); !r)
       return fail(r.error());
     for (auto& id : missing)
-      rows->push_back({std::move(id), std::nullopt, "{}"});
+      rows->push_back({std::move(id), std::nullopt, "{}", {}});
     return rows;
   }
   // One statement for the batch on both engines: on SQLite, asking node by node
@@ -167,10 +172,15 @@ class Writer final : public NodeWriter {
         "SELECT DISTINCT node_id FROM node_desired WHERE " + c_.in_string_list("node_id", "?1"),
         name, c_.string_list(node_ids));
   }
-  Result<void> put_params_many(std::span<const ParamsWrite> writes) override {
-    if (writes.size() < 2)
-      return NodeWriter::put_params_many(writes);
+  // One statement for the batch. A write with an expected version applies only if the
+  // row still has it (PostgreSQL's `xmin`, which every write of the row changes), and the
+  // rows written come back with their new versions: the ingest writer keeps the rows it
+  // wrote and skips reading them in its next batch (docs/adr/0030).
+  Result<std::vector<ParamsWritten>> put_params_many(std::span<const ParamsWrite> writes) override {
+    const auto written = [](const Statement& s) { return ParamsWritten{s.text(0), s.text(1)}; };
     if (c_.dialect() == Dialect::postgres) {
+      if (writes.empty())
+        return std::vector<ParamsWritten>{};
       // Three lists: PostgreSQL reads 1 000 documents from a text list about six times
       // faster than from a jsonb array of objects (parse, tree, then a text input per
       // field), which was 10 % of its CPU under two-instance ingest. The `ANY` filter
@@ -180,44 +190,56 @@ class Writer final : public NodeWriter {
       // never hold, and split by `string_to_array` instead of parsing `text[]` literals'
       // quoting (the server's CPU per update about a sixth lower; bench/README.md, session
       // 18). A value that does hold one (not written by this writer) makes the batch take
-      // the literals instead.
+      // the literals instead. Versions are digits, joined by commas; an empty one (or the
+      // NULL `unnest` pads a list of one empty version with) asks for no check.
+      std::string ms, versions;
+      for (const auto& w : writes) {
+        if (!ms.empty()) {
+          ms += ',';
+          versions += ',';
+        }
+        ms += std::to_string(w.ms);
+        versions += w.expected_version;
+      }
+      constexpr std::string_view kSet =
+          "UPDATE nodes AS n SET params = v.params, params_ms = v.ms FROM ";
+      constexpr std::string_view kWhere =
+          " AS v(node_id, params, ms, version) WHERE n.node_id = v.node_id AND "
+          "(v.version IS NULL OR v.version = '' OR n.xmin::text = v.version) AND n.node_id = ";
+      constexpr std::string_view kReturning = " RETURNING n.node_id, n.xmin::text";
       const auto ids = pg_separated(writes, &ParamsWrite::node_id);
       const auto docs = pg_separated(writes, &ParamsWrite::json);
       if (ids && docs) {
-        std::string ms;
-        for (const auto& w : writes) {
-          if (!ms.empty())
-            ms += ',';
-          ms += std::to_string(w.ms);
-        }
-        return c_.execute(
-            "UPDATE nodes AS n SET params = v.params, params_ms = v.ms "
-            "FROM unnest(string_to_array(?1, chr(30)), string_to_array(?2, chr(30)), "
-            "CAST(string_to_array(?3, ',') AS bigint[])) AS v(node_id, params, ms) "
-            "WHERE n.node_id = v.node_id AND n.node_id = ANY(string_to_array(?1, chr(30)))",
-            *ids, *docs, ms);
+        return c_.query_all(
+            std::string(kSet) +
+                "unnest(string_to_array(?1, chr(30)), string_to_array(?2, chr(30)), "
+                "CAST(string_to_array(?3, ',') AS bigint[]), string_to_array(?4, ','))" +
+                std::string(kWhere) + "ANY(string_to_array(?1, chr(30)))" + std::string(kReturning),
+            written, *ids, *docs, ms, versions);
       }
-      std::string id_list = "{", doc_list = "{", ms_list = "{";
+      std::string id_list = "{", doc_list = "{", version_list = "{";
       for (const auto& w : writes) {
         if (id_list.size() > 1) {
           id_list += ',';
           doc_list += ',';
-          ms_list += ',';
+          version_list += ',';
         }
         append_pg_array_element(id_list, w.node_id);
         append_pg_array_element(doc_list, w.json);
-        ms_list += std::to_string(w.ms);
+        append_pg_array_element(version_list, w.expected_version);
       }
       id_list += '}';
       doc_list += '}';
-      ms_list += '}';
-      return c_.execute(
-          "UPDATE nodes AS n SET params = v.params, params_ms = v.ms "
-          "FROM unnest(CAST(?1 AS text[]), CAST(?2 AS text[]), CAST(?3 AS bigint[])) "
-          "AS v(node_id, params, ms) WHERE n.node_id = v.node_id AND "
-          "n.node_id = ANY(CAST(?1 AS text[]))",
-          id_list, doc_list, ms_list);
+      version_list += '}';
+      return c_.query_all(std::string(kSet) +
+                              "unnest(CAST(?1 AS text[]), CAST(?2 AS text[]), "
+                              "CAST(string_to_array(?3, ',') AS bigint[]), CAST(?4 AS text[]))" +
+                              std::string(kWhere) + "ANY(CAST(?1 AS text[]))" +
+                              std::string(kReturning),
+                          written, id_list, doc_list, ms, version_list);
     }
+    if (writes.size() < 2)
+      return NodeWriter::put_params_many(writes);
     std::string rows = "[";
     for (const auto& w : writes) {
       if (rows.size() > 1)
@@ -229,10 +251,11 @@ class Writer final : public NodeWriter {
       rows += ",\"ms\":" + std::to_string(w.ms) + "}";
     }
     rows += ']';
-    return c_.execute(
+    return c_.query_all(
         "UPDATE nodes SET params = v.value ->> 'params', params_ms = v.value ->> 'ms' "
-        "FROM json_each(?1) AS v WHERE nodes.node_id = v.value ->> 'node_id'",
-        rows);
+        "FROM json_each(?1) AS v WHERE nodes.node_id = v.value ->> 'node_id' "
+        "RETURNING node_id, ''",
+        written, rows);
   }
   Result<void> put_params(std::string_view node_id, std::string_view json,
                           std::int64_t ms) override {

@@ -2,8 +2,9 @@
 // control: mapping requests time out, a batch applies reports in order with
 // init replacing and deltas merging, an idle writer commits at once, stale presence loses
 // to newer presence,
-// queued sets are delivered when a node shows it is subscribed, and the report a set waits
-// for is applied ahead of the bulk queue (docs/adr/0026).
+// queued sets are delivered when a node shows it is subscribed, the report a set waits
+// for is applied ahead of the bulk queue (docs/adr/0026), and a kept row changed elsewhere
+// is read again, not overwritten (docs/adr/0030).
 // How: real SQLite in a temp dir, a ManualClock, a messenger fake that records.
 #include "service/node_service.hpp"
 
@@ -334,6 +335,81 @@ TEST_F(NodeServiceTest, BulkBatchesStayShortWhileAnAnswerIsDue) {
   EXPECT_EQ(burst(), 5U) << "50 queued reports in batches of 10";
   clock_.advance(2s);  // the answer is no longer due
   EXPECT_EQ(burst(), 1U) << "50 queued reports in one batch";
+  writer.stop();
+}
+
+// Kept rows (docs/adr/0030): on PostgreSQL the writer keeps the params rows it wrote and
+// merges the next report into them without reading; a row someone else changed meanwhile
+// (an operator's write, another instance's presence update) is found changed when written,
+// and the batch applies again on the row as stored, so nothing written elsewhere is lost.
+// SQLite keeps none and reads every batch.
+TEST_F(NodeServiceTest, AKeptRowChangedElsewhereIsReadAgainNotOverwritten) {
+  mapped_node("n3");
+  const bool keeps = db_->dialect() == storage::sql::Dialect::postgres;
+  auto& kept = metrics_.gauge("stratus_ingest_row_cache_nodes", "");
+  auto& stale = metrics_.counter("stratus_ingest_row_cache_stale_total", "");
+  submit("n3", ParamsReported{R"({"Light":{"Power":false}})", true});
+  settle();
+  EXPECT_EQ(kept.value(), keeps ? 1 : 0);
+  ASSERT_TRUE(repository_.write([&](storage::NodeWriter& w) {
+    return w.put_params("n3", R"({"Light":{"Power":false},"Extra":{"x":1}})", 5);
+  }));
+  submit("n3", ParamsReported{R"({"Light":{"Power":true}})", false});
+  settle();
+  EXPECT_EQ(params("n3"), json::parse(R"({"Light":{"Power":true},"Extra":{"x":1}})"));
+  EXPECT_EQ(stale.value(), keeps ? 1U : 0U);
+  // Kept again from that write: the next report merges into it without a conflict.
+  submit("n3", ParamsReported{R"({"Light":{"Power":false}})", false});
+  settle();
+  EXPECT_EQ(params("n3"), json::parse(R"({"Light":{"Power":false},"Extra":{"x":1}})"));
+  EXPECT_EQ(stale.value(), keeps ? 1U : 0U);
+  // Another writer's presence update changes the row too.
+  ASSERT_TRUE(repository_.write([&](storage::NodeWriter& w) -> Result<void> {
+    auto changed = w.set_connectivity("n3", true, unix_ms(clock_.now()) + 10);
+    if (!changed)
+      return fail(changed.error());
+    return w.put_params("n3", R"({"Light":{"Power":false},"Extra":{"x":2}})", 6);
+  }));
+  submit("n3", ParamsReported{R"({"Light":{"Power":true}})", false});
+  settle();
+  EXPECT_EQ(params("n3"), json::parse(R"({"Light":{"Power":true},"Extra":{"x":2}})"));
+  EXPECT_EQ(stale.value(), keeps ? 2U : 0U);
+}
+
+// A batch that changes a node's row besides its params (here its presence, before a params
+// report of the same batch) reads the row instead of taking the kept one, writes it
+// without a conflict with itself, and does not keep it.
+TEST_F(NodeServiceTest, ABatchThatChangesARowItselfReadsItAndDoesNotKeepIt) {
+  mapped_node("n4");
+  GatedEvents gate;
+  MetricsRegistry metrics;
+  NodeIngest writer(repository_, messenger_, commands_, gate, clock_, metrics,
+                    IngestOptions{.queue_limit = 1000, .batch_max = 100, .flush_delay = 1ms});
+  writer.start();
+  const auto report = [&](const std::string& light, bool init) {
+    ASSERT_TRUE(writer.submit(NodeEvent{"n4", unix_ms(clock_.now()),
+                                        ParamsReported{R"({"Light":)" + light + "}", init}}));
+  };
+  report(R"({"Power":true})", true);
+  ASSERT_TRUE(gate.held_after(0)) << "the first batch did not commit";
+  const bool keeps = db_->dialect() == storage::sql::Dialect::postgres;
+  auto& kept = metrics.gauge("stratus_ingest_row_cache_nodes", "");
+  auto& stale = metrics.counter("stratus_ingest_row_cache_stale_total", "");
+  EXPECT_EQ(kept.value(), keeps ? 1 : 0);
+  // Queued behind the held writer: one batch.
+  ASSERT_TRUE(writer.submit(
+      NodeEvent{"n4", unix_ms(clock_.now()), PresenceChanged{true, unix_ms(clock_.now()) + 5}}));
+  report(R"({"Power":false})", false);
+  gate.allow(1);
+  ASSERT_TRUE(gate.held_after(1)) << "the second batch did not commit";
+  EXPECT_EQ(kept.value(), 0);
+  EXPECT_EQ(stale.value(), 0U);
+  EXPECT_EQ(params("n4"), json::parse(R"({"Light":{"Power":false}})"));
+  const auto n = nodes_.get(user_, "n4");
+  ASSERT_TRUE(n);
+  EXPECT_TRUE(n->node.connected);
+  gate.allow(1000);
+  ASSERT_TRUE(writer.flush(10s));
   writer.stop();
 }
 

@@ -90,11 +90,17 @@ TEST(NodeWriterBatch, BatchStatementsMatchTheSingleNodeStatements) {
 
   // Quotes, backslashes, braces, commas and NULL survive PostgreSQL's array literals too.
   const std::vector<ParamsWrite> writes = {
-      {"n-\"quoted\"", R"({"a":"x\"y\\z\u0001"})", 11},
-      {"n-new", R"({"b":2})", 12},
-      {"n\\back", "{}", 13},
-      {"n{1,2} NULL", R"({"c":"{a,b}","d":"NULL","e":"\u00e9 é 😀 \\\""})", -14}};
-  ASSERT_TRUE(nodes.write([&](NodeWriter& w) { return w.put_params_many(writes); }));
+      {"n-\"quoted\"", R"({"a":"x\"y\\z\u0001"})", 11, {}},
+      {"n-new", R"({"b":2})", 12, {}},
+      {"n\\back", "{}", 13, {}},
+      {"n{1,2} NULL", R"({"c":"{a,b}","d":"NULL","e":"\u00e9 é 😀 \\\""})", -14, {}}};
+  ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
+    auto written = w.put_params_many(writes);
+    if (!written)
+      return fail(written.error());
+    EXPECT_EQ(written->size(), writes.size()) << "every row is written";
+    return {};
+  }));
   ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
     for (const auto& want : writes) {
       auto got = w.params(want.node_id);
@@ -126,9 +132,16 @@ TEST(NodeWriterBatch, BatchStatementsMatchTheSingleNodeStatements) {
   const std::vector<ParamsWrite> odd = {{"n-new",
                                          "{\"s\":\"a\x1e"
                                          "b\"}",
-                                         21},
-                                        {"n-old", R"({"L":{"P":false}})", 22}};
-  ASSERT_TRUE(nodes.write([&](NodeWriter& w) { return w.put_params_many(odd); }));
+                                         21,
+                                         {}},
+                                        {"n-old", R"({"L":{"P":false}})", 22, {}}};
+  ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
+    auto written = w.put_params_many(odd);
+    if (!written)
+      return fail(written.error());
+    EXPECT_EQ(written->size(), odd.size());
+    return {};
+  }));
   ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
     auto with_odd = ids;
     with_odd.push_back(odd_id);
@@ -153,12 +166,16 @@ TEST(NodeWriterBatch, BatchStatementsMatchTheSingleNodeStatements) {
 
   // An empty id first in a batch keeps the lists aligned (no node id is empty; the writer
   // does not rely on it).
-  const std::vector<ParamsWrite> empty_first = {{"", R"({"e":1})", 31},
-                                                {"n-old", R"({"L":{"P":1}})", 32}};
+  const std::vector<ParamsWrite> empty_first = {{"", R"({"e":1})", 31, {}},
+                                                {"n-old", R"({"L":{"P":1}})", 32, {}}};
   ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
     if (auto r = w.ensure_node("", 500); !r)
       return r;
-    return w.put_params_many(empty_first);
+    auto written = w.put_params_many(empty_first);
+    if (!written)
+      return fail(written.error());
+    EXPECT_EQ(written->size(), empty_first.size());
+    return {};
   }));
   ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
     for (const auto& want : empty_first) {
@@ -169,6 +186,108 @@ TEST(NodeWriterBatch, BatchStatementsMatchTheSingleNodeStatements) {
     }
     return {};
   }));
+}
+
+// Row versions (docs/adr/0030): PostgreSQL hands out each row's `xmin`, which a write with
+// the version it was read at takes and any other write of the row (another column, another
+// instance) changes, so a write with an older version is refused and the answer says so;
+// SQLite hands out none and writes unconditionally. A node without a row is not written.
+TEST(NodeWriterBatch, AWriteWithAStaleVersionIsRefusedAndReported) {
+  test::TempDir dir;
+  auto db = test::open_test_database(dir, 2);
+  SqlNodeRepository nodes(db);
+  const bool versions = db->dialect() == Dialect::postgres;
+  const std::vector<std::string> ids = {"v-a", "v-b", "v-c"};
+  std::vector<NodeBatchRow> rows;
+  ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
+    auto created = w.ensure_and_read(ids, 1);
+    if (!created)
+      return fail(created.error());
+    for (const auto& row : *created)
+      EXPECT_EQ(row.version, "") << "a row created in this transaction has no version";
+    return {};
+  }));
+  ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
+    auto read = w.read_batch(ids);
+    if (!read)
+      return fail(read.error());
+    rows = std::move(*read);
+    return {};
+  }));
+  ASSERT_EQ(rows.size(), ids.size());
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.node_id < b.node_id; });
+  for (const auto& row : rows)
+    EXPECT_EQ(row.version.empty(), !versions) << row.node_id;
+
+  // v-a's row changes through another column (presence) after it was read.
+  ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
+    auto changed = w.set_connectivity("v-a", true, 50);
+    EXPECT_TRUE(changed && *changed);
+    return {};
+  }));
+  std::vector<ParamsWrite> writes;
+  for (const auto& row : rows)
+    writes.push_back({row.node_id, R"({"L":{"P":1}})", 60, row.version});
+  writes.push_back({"v-none", "{}", 60, {}});  // no row
+  std::vector<ParamsWritten> written;
+  ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
+    auto r = w.put_params_many(writes);
+    if (!r)
+      return fail(r.error());
+    written = std::move(*r);
+    return {};
+  }));
+  std::sort(written.begin(), written.end(),
+            [](const auto& a, const auto& b) { return a.node_id < b.node_id; });
+  std::vector<std::string> names;
+  for (const auto& w : written)
+    names.push_back(w.node_id);
+  EXPECT_EQ(names, (versions ? std::vector<std::string>{"v-b", "v-c"} : ids));
+  auto a = nodes.get_node("v-a");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->params.has_value(), !versions) << "the stale write changed nothing";
+  EXPECT_TRUE(a->connected);
+
+  // The versions answered are those the rows now have; written with them, the rows take
+  // the next write; the refused row, read again, takes one too.
+  std::vector<NodeBatchRow> again;
+  ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
+    auto read = w.read_batch(ids);
+    if (!read)
+      return fail(read.error());
+    again = std::move(*read);
+    return {};
+  }));
+  std::vector<ParamsWrite> next;
+  for (const auto& row : again) {
+    const auto it = std::find_if(written.begin(), written.end(),
+                                 [&](const auto& w) { return w.node_id == row.node_id; });
+    if (it != written.end()) {
+      EXPECT_EQ(it->version, row.version) << row.node_id;
+    }
+    if (versions && row.node_id != "v-a") {
+      EXPECT_NE(row.version, rows[0].version) << "a write changes the version";
+    }
+    next.push_back({row.node_id, R"({"L":{"P":2}})", 70, row.version});
+  }
+  ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
+    auto r = w.put_params_many(next);
+    if (!r)
+      return fail(r.error());
+    EXPECT_EQ(r->size(), next.size());
+    // One write alone takes the same path (and the same check).
+    auto one = w.put_params_many(std::span(next).first(1));
+    if (!one)
+      return fail(one.error());
+    EXPECT_EQ(one->size(), versions ? 0U : 1U) << "written just before: its version moved";
+    return {};
+  }));
+  for (const auto& id : ids) {
+    auto node = nodes.get_node(id);
+    ASSERT_TRUE(node);
+    EXPECT_EQ(node->params, std::optional<std::string>(R"({"L":{"P":2}})")) << id;
+  }
 }
 
 // The config has its own table (SQLite migration 18, PostgreSQL 4): `put_config` stores
