@@ -708,7 +708,7 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
     if (write == writes.end() || write->node_id != row.node_id || read == stored.end())
       continue;
     work.kept_rows.push_back({std::move(row.node_id), std::move(write->json),
-                         read->second->time_series_params, std::move(row.version)});
+                              read->second->time_series_params, std::move(row.version)});
   }
   work.points_stored = 0;
   std::vector<storage::NodePoints> node_points;
