@@ -198,7 +198,6 @@ TEST(NodeWriterBatch, AWriteWithAStaleVersionIsRefusedAndReported) {
   SqlNodeRepository nodes(db);
   const bool versions = db->dialect() == Dialect::postgres;
   const std::vector<std::string> ids = {"v-a", "v-b", "v-c"};
-  std::vector<NodeBatchRow> rows;
   ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
     auto created = w.ensure_and_read(ids, 1);
     if (!created)
@@ -207,16 +206,22 @@ TEST(NodeWriterBatch, AWriteWithAStaleVersionIsRefusedAndReported) {
       EXPECT_EQ(row.version, "") << "a row created in this transaction has no version";
     return {};
   }));
-  ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
-    auto read = w.read_batch(ids);
-    if (!read)
-      return fail(read.error());
-    rows = std::move(*read);
-    return {};
-  }));
+  // The rows of `ids` as a batch reads them, in id order.
+  const auto read_rows = [&] {
+    std::vector<NodeBatchRow> out;
+    EXPECT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
+      auto read = w.read_batch(ids);
+      if (!read)
+        return fail(read.error());
+      out = std::move(*read);
+      return {};
+    }));
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.node_id < b.node_id; });
+    return out;
+  };
+  const auto rows = read_rows();
   ASSERT_EQ(rows.size(), ids.size());
-  std::sort(rows.begin(), rows.end(),
-            [](const auto& a, const auto& b) { return a.node_id < b.node_id; });
   for (const auto& row : rows)
     EXPECT_EQ(row.version.empty(), !versions) << row.node_id;
 
@@ -251,14 +256,8 @@ TEST(NodeWriterBatch, AWriteWithAStaleVersionIsRefusedAndReported) {
 
   // The versions answered are those the rows now have; written with them, the rows take
   // the next write; the refused row, read again, takes one too.
-  std::vector<NodeBatchRow> again;
-  ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
-    auto read = w.read_batch(ids);
-    if (!read)
-      return fail(read.error());
-    again = std::move(*read);
-    return {};
-  }));
+  const auto again = read_rows();
+  ASSERT_EQ(again.size(), ids.size());
   std::vector<ParamsWrite> next;
   for (const auto& row : again) {
     const auto it = std::find_if(written.begin(), written.end(),
