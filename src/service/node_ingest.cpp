@@ -96,6 +96,14 @@ struct PendingParams {
   json::object state;
   std::int64_t ms = 0;
   bool dirty = false;
+  const storage::NodeBatchRow* row = nullptr;  // what it was read from, if the batch read it
+  bool kept = false;                           // `row` is a kept one (docs/adr/0030)
+};
+
+// A node's row for the batch: read in its transaction, or kept from an earlier batch.
+struct BatchRow {
+  const storage::NodeBatchRow* row = nullptr;
+  bool kept = false;
 };
 
 }  // namespace
@@ -465,14 +473,12 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
   std::sort(work.touched.begin(), work.touched.end());
   work.touched.erase(std::unique(work.touched.begin(), work.touched.end()), work.touched.end());
   std::vector<std::string> to_read;
-  std::vector<std::string_view> from_cache;  // in node id order
-  std::map<std::string, const storage::NodeBatchRow*, std::less<>> stored;
+  std::map<std::string, BatchRow, std::less<>> stored;
   for (const auto& node_id : node_ids) {
     const auto kept = use_cache ? row_cache_.find(node_id) : row_cache_.end();
     if (kept != row_cache_.end() &&
         !std::binary_search(work.touched.begin(), work.touched.end(), node_id)) {
-      stored.emplace(node_id, &kept->second);
-      from_cache.push_back(node_id);
+      stored.emplace(node_id, BatchRow{&kept->second, true});
     } else {
       to_read.push_back(node_id);
     }
@@ -485,7 +491,7 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
     rows = std::move(*read);
   }
   for (const auto& row : rows)
-    stored.insert_or_assign(row.node_id, &row);
+    stored.insert_or_assign(row.node_id, BatchRow{&row, false});
   std::map<std::string, PendingParams, std::less<>> params;
   // Time series: each node's `time_series` params (read once per batch, replaced by a
   // config in the batch) and the points collected for it.
@@ -505,7 +511,7 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
     if (it == ts_params.end()) {
       std::string text;
       if (auto row = stored.find(node_id); row != stored.end()) {
-        text = row->second->time_series_params;
+        text = row->second.row->time_series_params;
       } else if (auto read = w.time_series_params(node_id); read) {
         text = std::move(*read);
       } else {
@@ -546,14 +552,16 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
     if (it != params.end())
       return &it->second;
     std::optional<std::string> text;
+    PendingParams p{json::object(sp)};
     if (auto row = stored.find(node_id); row != stored.end()) {
-      text = row->second->params;
+      text = row->second.row->params;
+      p.row = row->second.row;
+      p.kept = row->second.kept;
     } else if (auto read = w.params(node_id); read) {
       text = std::move(*read);
     } else {
       return fail(read.error());
     }
-    PendingParams p{json::object(sp)};
     if (text) {
       if (auto o = parse_object(*text, sp))
         p.state = std::move(*o);
@@ -664,13 +672,14 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
       return step;
   }
   std::vector<storage::ParamsWrite> writes;
+  std::vector<const PendingParams*> written_from;  // writes[i] is of written_from[i]
   for (auto& [node_id, p] : params) {
     if (!p.dirty)
       continue;
     // A row read in this transaction needs no check: the write lock is held.
-    const bool kept = std::binary_search(from_cache.begin(), from_cache.end(), node_id);
-    writes.push_back({node_id, json::serialize(p.state), p.ms,
-                      kept ? stored.at(node_id)->version : std::string()});
+    writes.push_back(
+        {node_id, json::serialize(p.state), p.ms, p.kept ? p.row->version : std::string()});
+    written_from.push_back(&p);
   }
   auto written = w.put_params_many(writes);
   if (!written)
@@ -694,21 +703,24 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
       return fail(errc::conflict, std::to_string(work.stale.size()) + " kept rows changed");
   }
   // What to keep: every row written that no other event of the batch changed, with the
-  // document written and the version the write gave it.
-  for (auto& row : *written) {
-    if (row.version.empty() ||
-        std::binary_search(work.touched.begin(), work.touched.end(), row.node_id)) {
-      continue;
+  // document written and the version the write gave it. One statement wrote them all in
+  // this transaction, so they share that version (the transaction's id); when the answer
+  // does not say so (a row gone, never seen here), nothing is kept from this batch.
+  const bool all_written =
+      !written->empty() && written->size() == writes.size() &&
+      std::all_of(written->begin(), written->end(), [&](const storage::ParamsWritten& row) {
+        return !row.version.empty() && row.version == written->front().version;
+      });
+  if (all_written) {
+    for (std::size_t i = 0; i < writes.size(); ++i) {
+      const PendingParams& from = *written_from[i];
+      if (from.row == nullptr ||
+          std::binary_search(work.touched.begin(), work.touched.end(), writes[i].node_id)) {
+        continue;
+      }
+      work.kept_rows.push_back({std::move(writes[i].node_id), std::move(writes[i].json),
+                                from.row->time_series_params, written->front().version});
     }
-    // `writes` is in node id order (taken from `params`).
-    const auto write = std::lower_bound(
-        writes.begin(), writes.end(), row.node_id,
-        [](const storage::ParamsWrite& pw, const std::string& id) { return pw.node_id < id; });
-    const auto read = stored.find(row.node_id);
-    if (write == writes.end() || write->node_id != row.node_id || read == stored.end())
-      continue;
-    work.kept_rows.push_back({std::move(row.node_id), std::move(write->json),
-                              read->second->time_series_params, std::move(row.version)});
   }
   work.points_stored = 0;
   std::vector<storage::NodePoints> node_points;
