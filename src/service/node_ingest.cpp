@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <map>
+#include <numeric>
 #include <optional>
 
 #include "core/thread_name.hpp"
@@ -96,15 +96,38 @@ struct PendingParams {
   json::object state;
   std::int64_t ms = 0;
   bool dirty = false;
-  const storage::NodeBatchRow* row = nullptr;  // what it was read from, if the batch read it
-  bool kept = false;                           // `row` is a kept one (docs/adr/0030)
 };
 
-// A node's row for the batch: read in its transaction, or kept from an earlier batch.
-struct BatchRow {
-  const storage::NodeBatchRow* row = nullptr;
-  bool kept = false;
+// One node of a batch and what the batch gathers for it. Each event finds its node by
+// index (`index_nodes`) instead of looking its id up in a map at every use: the batch's
+// maps keyed by node id (`memcmp`, tree walks, sorting copied ids) were about a sixth of
+// stratusd's CPU under two-instance ingest (bench/README.md, session 20).
+struct BatchNode {
+  std::string_view id;  // the events' own string: the batch outlives the attempt
+  const storage::NodeBatchRow* row = nullptr;  // read in the transaction, or kept
+  bool kept = false;                           // `row` is a kept one (docs/adr/0030)
+  bool touched = false;  // an event changes the row besides its params: read, not kept
+  bool ready = false;    // it showed it is subscribed: desired state waiting goes out
+  std::optional<PendingParams> params;    // loaded by its first params report
+  std::optional<json::object> ts_params;  // `{"<Device>.<Param>":"<data_type>"}`
+  std::vector<storage::TsPoint> points;   // time-series points to store
 };
+
+// The batch's nodes in id order, each once, and in `node_of[i]` the index of event i's
+// node. One sort of the events' indices; no id is copied.
+void index_nodes(const std::vector<NodeEvent>& batch, std::vector<BatchNode>& nodes,
+                 std::vector<std::uint32_t>& node_of) {
+  std::vector<std::uint32_t> order(batch.size());
+  std::iota(order.begin(), order.end(), 0U);
+  std::sort(order.begin(), order.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return batch[a].node_id < batch[b].node_id; });
+  node_of.resize(batch.size());
+  for (const std::uint32_t i : order) {
+    if (nodes.empty() || nodes.back().id != batch[i].node_id)
+      nodes.emplace_back().id = batch[i].node_id;
+    node_of[i] = static_cast<std::uint32_t>(nodes.size() - 1);
+  }
+}
 
 }  // namespace
 
@@ -443,7 +466,6 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
                                   std::int64_t now_at, bool use_cache, BatchWork& work) {
   const std::int64_t latest_point = now_at + options_.ts_future_skew.count();
   MappingMatcher matcher(options_.default_node_quota);
-  std::vector<std::string> ready;  // nodes to deliver to
   // The batch's JSON documents (stored params, reports, time-series params) live in one
   // arena released with the batch: no malloc/free per value (issue 24 profile). It holds
   // at most a few times the batch's payload bytes, which the queue already bounds.
@@ -452,35 +474,32 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
   // Every node of the batch has its row, and its params and time-series params are
   // read, in as few statements as the backend allows (issue 23 item 4): one for a
   // batch of known nodes.
-  std::vector<std::string> node_ids;
-  node_ids.reserve(batch.size());
-  for (const auto& event : batch)
-    node_ids.push_back(event.node_id);
-  std::sort(node_ids.begin(), node_ids.end());
-  node_ids.erase(std::unique(node_ids.begin(), node_ids.end()), node_ids.end());
+  std::vector<BatchNode> nodes;
+  std::vector<std::uint32_t> node_of;
+  index_nodes(batch, nodes, node_of);
   // The rows written by the last batches are kept (docs/adr/0030): only the others are
   // read, and a kept row is written only if its version is still the kept one. A node
   // whose row an event of this batch changes besides its params (a config, a presence
   // change, which every instance applies, a mapping report) is read, not taken from
   // what is kept, and not kept after the batch.
-  for (const auto& event : batch) {
-    if (std::holds_alternative<ConfigReported>(event.body) ||
-        std::holds_alternative<PresenceChanged>(event.body) ||
-        std::holds_alternative<MappingReported>(event.body)) {
-      work.touched.push_back(event.node_id);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto& body = batch[i].body;
+    if (std::holds_alternative<ConfigReported>(body) ||
+        std::holds_alternative<PresenceChanged>(body) ||
+        std::holds_alternative<MappingReported>(body)) {
+      nodes[node_of[i]].touched = true;
     }
   }
-  std::sort(work.touched.begin(), work.touched.end());
-  work.touched.erase(std::unique(work.touched.begin(), work.touched.end()), work.touched.end());
   std::vector<std::string> to_read;
-  std::map<std::string, BatchRow, std::less<>> stored;
-  for (const auto& node_id : node_ids) {
-    const auto kept = use_cache ? row_cache_.find(node_id) : row_cache_.end();
-    if (kept != row_cache_.end() &&
-        !std::binary_search(work.touched.begin(), work.touched.end(), node_id)) {
-      stored.emplace(node_id, BatchRow{&kept->second, true});
+  for (auto& node : nodes) {
+    if (node.touched)
+      work.touched.emplace_back(node.id);
+    const auto kept = use_cache && !node.touched ? row_cache_.find(node.id) : row_cache_.end();
+    if (kept != row_cache_.end()) {
+      node.row = &kept->second;
+      node.kept = true;
     } else {
-      to_read.push_back(node_id);
+      to_read.emplace_back(node.id);
     }
   }
   std::vector<storage::NodeBatchRow> rows;
@@ -490,41 +509,45 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
       return fail(read.error());
     rows = std::move(*read);
   }
-  for (const auto& row : rows)
-    stored.insert_or_assign(row.node_id, BatchRow{&row, false});
-  std::map<std::string, PendingParams, std::less<>> params;
-  // Time series: each node's `time_series` params (read once per batch, replaced by a
-  // config in the batch) and the points collected for it.
-  std::map<std::string, json::object, std::less<>> ts_params;
-  std::map<std::string, std::vector<storage::TsPoint>, std::less<>> points;
-  const auto keep = [&](const std::string& node_id, storage::TsPoint p) {
+  const auto node_named = [&](std::string_view id) -> BatchNode* {
+    auto it = std::lower_bound(nodes.begin(), nodes.end(), id,
+                               [](const BatchNode& n, std::string_view v) { return n.id < v; });
+    return it != nodes.end() && it->id == id ? &*it : nullptr;
+  };
+  for (const auto& row : rows) {
+    if (auto* node = node_named(row.node_id)) {
+      node->row = &row;
+      node->kept = false;
+    }
+  }
+  const auto keep = [&](BatchNode& node, storage::TsPoint p) {
     if (p.ts < kEarliestPointS) {
       ++work.ts_too_old;
     } else if (p.ts > latest_point) {
       ++work.ts_future;
     } else {
-      points[node_id].push_back(std::move(p));
+      node.points.push_back(std::move(p));
     }
   };
-  const auto time_series_of = [&](const std::string& node_id) -> Result<const json::object*> {
-    auto it = ts_params.find(node_id);
-    if (it == ts_params.end()) {
+  // Each node's `time_series` params: read once per batch, replaced by a config in it.
+  const auto time_series_of = [&](BatchNode& node) -> Result<const json::object*> {
+    if (!node.ts_params) {
       std::string text;
-      if (auto row = stored.find(node_id); row != stored.end()) {
-        text = row->second.row->time_series_params;
-      } else if (auto read = w.time_series_params(node_id); read) {
+      if (node.row != nullptr) {
+        text = node.row->time_series_params;
+      } else if (auto read = w.time_series_params(node.id); read) {
         text = std::move(*read);
       } else {
         return fail(read.error());
       }
-      it = ts_params.emplace(node_id, parse_object(text, sp).value_or(json::object(sp))).first;
+      node.ts_params = parse_object(text, sp).value_or(json::object(sp));
     }
-    return &it->second;
+    return &*node.ts_params;
   };
   // Every value of `report` whose param is marked `time_series`, stamped `ts`.
-  const auto params_points = [&](const std::string& node_id, const json::object& report,
+  const auto params_points = [&](BatchNode& node, const json::object& report,
                                  std::int64_t ts) -> Result<void> {
-    auto marked = time_series_of(node_id);
+    auto marked = time_series_of(node);
     if (!marked)
       return fail(marked.error());
     if ((*marked)->empty())
@@ -542,42 +565,39 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
           ++work.ts_type;
           continue;
         }
-        keep(node_id, make_point(std::move(name), data_type, ts, value, "params"));
+        keep(node, make_point(std::move(name), data_type, ts, value, "params"));
       }
     }
     return {};
   };
-  const auto load = [&](const std::string& node_id) -> Result<PendingParams*> {
-    auto it = params.find(node_id);
-    if (it != params.end())
-      return &it->second;
+  const auto load = [&](BatchNode& node) -> Result<PendingParams*> {
+    if (node.params)
+      return &*node.params;
     std::optional<std::string> text;
-    PendingParams p{json::object(sp)};
-    if (auto row = stored.find(node_id); row != stored.end()) {
-      text = row->second.row->params;
-      p.row = row->second.row;
-      p.kept = row->second.kept;
-    } else if (auto read = w.params(node_id); read) {
+    if (node.row != nullptr) {
+      text = node.row->params;
+    } else if (auto read = w.params(node.id); read) {
       text = std::move(*read);
     } else {
       return fail(read.error());
     }
+    auto& p = node.params.emplace(PendingParams{json::object(sp)});
     if (text) {
       if (auto o = parse_object(*text, sp))
         p.state = std::move(*o);
     }
-    return &params.emplace(node_id, std::move(p)).first->second;
+    return &p;
   };
-  for (auto& event : batch) {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto& event = batch[i];
+    BatchNode& node = nodes[node_of[i]];
     Result<void> step{};
     std::visit(
         [&](auto& body) {
           using T = std::decay_t<decltype(body)>;
           if constexpr (std::is_same_v<T, ConfigReported>) {
             auto index = index_config(body.config_json);
-            ts_params.insert_or_assign(
-                event.node_id,
-                parse_object(index.time_series_params, sp).value_or(json::object(sp)));
+            node.ts_params = parse_object(index.time_series_params, sp).value_or(json::object(sp));
             step = w.put_config(event.node_id, body.config_json, index, now_at);
             work.events.push_back({EventKind::config,
                                    event.node_id,
@@ -590,12 +610,12 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
               ++work.invalid;
               return;
             }
-            auto pending = load(event.node_id);
+            auto pending = load(node);
             if (!pending) {
               step = fail(pending.error());
               return;
             }
-            step = params_points(event.node_id, *report, event.received_ms / 1000);
+            step = params_points(node, *report, event.received_ms / 1000);
             if (!step)
               return;
             if (body.init) {
@@ -605,7 +625,7 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
             }
             (*pending)->ms = event.received_ms;
             (*pending)->dirty = true;
-            ready.push_back(event.node_id);
+            node.ready = true;
             work.events.push_back({EventKind::params,
                                    event.node_id,
                                    {},
@@ -659,11 +679,11 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
           } else if constexpr (std::is_same_v<T, TimeSeriesReported>) {
             const std::string_view source = body.simple ? "simple" : "tsdata";
             for (const auto& r : body.records)
-              keep(event.node_id, make_point(r.name, r.data_type, r.t, r.value, source));
+              keep(node, make_point(r.name, r.data_type, r.t, r.value, source));
           } else if constexpr (std::is_same_v<T, ParamsSubscribed>) {
-            ready.push_back(event.node_id);
+            node.ready = true;
           } else if constexpr (std::is_same_v<T, NodeReady>) {
-            ready.push_back(event.node_id);
+            node.ready = true;
             work.polled.push_back(event.node_id);
           }
         },
@@ -672,14 +692,14 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
       return step;
   }
   std::vector<storage::ParamsWrite> writes;
-  std::vector<const PendingParams*> written_from;  // writes[i] is of written_from[i]
-  for (auto& [node_id, p] : params) {
-    if (!p.dirty)
+  std::vector<const BatchNode*> written_from;  // writes[i] is of written_from[i]
+  for (const auto& node : nodes) {
+    if (!node.params || !node.params->dirty)
       continue;
     // A row read in this transaction needs no check: the write lock is held.
-    writes.push_back(
-        {node_id, json::serialize(p.state), p.ms, p.kept ? p.row->version : std::string()});
-    written_from.push_back(&p);
+    writes.push_back({std::string(node.id), json::serialize(node.params->state), node.params->ms,
+                      node.kept ? node.row->version : std::string()});
+    written_from.push_back(&node);
   }
   auto written = w.put_params_many(writes);
   if (!written)
@@ -713,29 +733,29 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
       });
   if (all_written) {
     for (std::size_t i = 0; i < writes.size(); ++i) {
-      const PendingParams& from = *written_from[i];
-      if (from.row == nullptr ||
-          std::binary_search(work.touched.begin(), work.touched.end(), writes[i].node_id)) {
+      const BatchNode& from = *written_from[i];
+      if (from.row == nullptr || from.touched)
         continue;
-      }
       work.kept_rows.push_back({std::move(writes[i].node_id), std::move(writes[i].json),
                                 from.row->time_series_params, written->front().version});
     }
   }
   work.points_stored = 0;
   std::vector<storage::NodePoints> node_points;
-  node_points.reserve(points.size());
-  for (const auto& [node_id, these] : points) {
-    node_points.push_back({node_id, these});
-    work.points_stored += these.size();
+  std::vector<std::string> ready;  // nodes to deliver to, in id order
+  for (const auto& node : nodes) {
+    if (!node.points.empty()) {
+      node_points.push_back({node.id, node.points});
+      work.points_stored += node.points.size();
+    }
+    if (node.ready)
+      ready.emplace_back(node.id);
   }
   if (auto r = w.add_points(node_points); !r)
     return r;
   // Desired state waiting for nodes that have shown they are subscribed: only the
   // sets of users who still have access are delivered (issue 13: queued work
   // re-checks its requester when it is delivered).
-  std::sort(ready.begin(), ready.end());
-  ready.erase(std::unique(ready.begin(), ready.end()), ready.end());
   auto waiting = w.with_desired(ready);
   if (!waiting)
     return fail(waiting.error());

@@ -18,6 +18,7 @@
 
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
+#include "core/strings.hpp"
 #include "service/events.hpp"
 #include "service/expected_reports.hpp"
 #include "service/node_events.hpp"
@@ -172,7 +173,7 @@ class NodeIngest {
   Gauge& row_cache_size_;
   /// The rows the writer wrote last, by node id (`IngestOptions::row_cache_max`); writer
   /// thread only.
-  std::unordered_map<std::string, storage::NodeBatchRow> row_cache_;
+  std::unordered_map<std::string, storage::NodeBatchRow, StringHash, std::equal_to<>> row_cache_;
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -413,6 +413,58 @@ TEST_F(NodeServiceTest, ABatchThatChangesARowItselfReadsItAndDoesNotKeepIt) {
   writer.stop();
 }
 
+// The batch finds each event's node by its place in the batch (`index_nodes`): events of
+// several nodes, queued out of id order and interleaved, each reach their own node's
+// document, in the order they came, and a ready node among them gets its queued set.
+TEST_F(NodeServiceTest, InterleavedEventsOfSeveralNodesInOneBatchEachReachTheirNode) {
+  for (const auto* id : {"n1", "n2", "n3"})
+    mapped_node(id);
+  auto out =
+      nodes_.set_params(user_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}});
+  ASSERT_TRUE(out[0].success());
+  ASSERT_TRUE(out[0].queued);
+  GatedEvents gate;
+  MetricsRegistry metrics;
+  NodeIngest writer(repository_, messenger_, commands_, gate, clock_, metrics,
+                    IngestOptions{.queue_limit = 1000, .batch_max = 100, .flush_delay = 1ms});
+  // A failed assertion returns with the writer held: open the gate before it is stopped.
+  struct Open {
+    GatedEvents& gate;
+    ~Open() { gate.allow(1000); }
+  } open{gate};
+  writer.start();
+  const auto report = [&](const std::string& node, const std::string& light, bool init) {
+    ASSERT_TRUE(writer.submit(NodeEvent{node, unix_ms(clock_.now()),
+                                        ParamsReported{R"({"Light":)" + light + "}", init}}));
+  };
+  report("n1", R"({"Power":false,"Level":1})", true);
+  ASSERT_TRUE(gate.held_after(0)) << "the first batch did not commit";
+  // Queued behind the held writer: one batch, nodes out of order.
+  report("n3", R"({"Power":true,"Level":30})", true);
+  report("n1", R"({"Level":2})", false);
+  report("n2", R"({"Power":false})", true);
+  report("n3", R"({"Level":31})", false);
+  ASSERT_TRUE(writer.submit(NodeEvent{"n2", unix_ms(clock_.now()), NodeReady{}}));
+  report("n1", R"({"Power":true})", false);
+  gate.allow(1);
+  ASSERT_TRUE(gate.held_after(1)) << "the second batch did not commit";
+  EXPECT_EQ(params("n1"), json::parse(R"({"Light":{"Power":true,"Level":2}})"));
+  EXPECT_EQ(params("n2"), json::parse(R"({"Light":{"Power":false}})"));
+  EXPECT_EQ(params("n3"), json::parse(R"({"Light":{"Power":true,"Level":31}})"));
+  gate.allow(1000);  // the set goes out once the batch's events are published
+  ASSERT_TRUE(writer.flush(10s));
+  const auto sent = messenger_.snapshot();
+  ASSERT_EQ(sent.size(), 1U) << "only n2 was ready and had a set waiting";
+  EXPECT_EQ(sent[0].first, "n2");
+  EXPECT_EQ(json::parse(sent[0].second), json::parse(R"({"Light":{"Power":true}})"));
+  EXPECT_EQ(gate.lights(), (std::vector<std::string>{R"(n1 {"Power":false,"Level":1})",
+                                                     R"(n3 {"Power":true,"Level":30})",
+                                                     R"(n1 {"Level":2})", R"(n2 {"Power":false})",
+                                                     R"(n3 {"Level":31})", R"(n1 {"Power":true})"}))
+      << "events are published in the order they came";
+  writer.stop();
+}
+
 TEST_F(NodeServiceTest, StalePresenceLosesToNewerPresence) {
   mapped_node("n2");
   const auto t = unix_ms(clock_.now());
