@@ -1,7 +1,9 @@
 // Proves that name_this_thread names only the calling thread, as the kernel reports it in
-// /proc/self/task/<tid>/comm, and cuts a long name to the 15 bytes Linux keeps. How: a
-// thread names itself and reads its own comm; the main thread's name is read before and
-// after.
+// /proc/self/task/<tid>/comm, and cuts a long name to the 15 bytes Linux keeps; and that
+// set_this_thread_nice changes only the calling thread's nice value, as the kernel reports
+// it in /proc/self/task/<tid>/stat, and refuses values outside 0-19. How: a thread names
+// itself (or lowers its priority) and reads its own entry; the main thread's is read before
+// and after.
 #include "core/thread_name.hpp"
 
 #include <gtest/gtest.h>
@@ -9,6 +11,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -20,6 +23,19 @@ std::string comm_of(long tid) {
   std::string name;
   std::getline(in, name);
   return name;
+}
+
+// Field 19 of /proc/self/task/<tid>/stat: the nice value. The fields after the name,
+// which is in parentheses and may hold spaces, are counted from its closing one.
+int nice_of(long tid) {
+  std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/stat");
+  std::string stat;
+  std::getline(in, stat);
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  for (int i = 3; i <= 19 && fields >> field; ++i) {
+  }
+  return std::stoi(field);
 }
 
 long this_tid() {
@@ -46,6 +62,38 @@ TEST(ThreadName, CutsToFifteenBytes) {
   }).join();
   EXPECT_EQ(seen, "a-name-much-lon");
   EXPECT_EQ(seen.size(), 15u);
+}
+
+TEST(ThreadNice, LowersTheCallingThreadOnly) {
+  const auto main_tid = this_tid();
+  const int main_before = nice_of(main_tid);
+  ASSERT_EQ(this_thread_nice(), main_before);
+  if (main_before > 12)
+    GTEST_SKIP() << "the test process already runs at nice " << main_before;
+  int seen = -100;
+  int reported = -100;
+  Result<void> set;
+  std::thread([&] {
+    set = set_this_thread_nice(main_before + 7);
+    seen = nice_of(this_tid());
+    reported = this_thread_nice();
+  }).join();
+  ASSERT_TRUE(set) << set.error().message();
+  EXPECT_EQ(seen, main_before + 7);
+  EXPECT_EQ(reported, main_before + 7);
+  EXPECT_EQ(nice_of(main_tid), main_before);
+}
+
+TEST(ThreadNice, RefusesValuesOutsideZeroToNineteen) {
+  for (const int nice : {-1, 20, -20}) {
+    std::thread([&] {
+      const int before = this_thread_nice();
+      const auto set = set_this_thread_nice(nice);
+      ASSERT_FALSE(set) << nice;
+      EXPECT_EQ(set.error().code, errc::invalid_argument);
+      EXPECT_EQ(this_thread_nice(), before) << "a refused value changes nothing";
+    }).join();
+  }
 }
 
 }  // namespace
