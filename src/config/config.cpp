@@ -454,6 +454,12 @@ const std::vector<Key>& keys() {
                         "between batches instead of reading them again; a kept row is "
                         "written only if nothing changed it meanwhile (0: none; "
                         "docs/adr/0030)."));
+    t.push_back(int_key("nodes", "ingest_writer_nice", STRATUS_REF(nodes, ingest_writer_nice), 0,
+                        19,
+                        "Added to the ingest writer thread's nice value (as nice(1), at most "
+                        "19): when the CPU is short, the broker and the threads that answer "
+                        "requests go first and the writer's batches grow (0: none; "
+                        "docs/adr/0031)."));
     t.push_back(duration_key("nodes", "mapping_timeout_s", STRATUS_REF(nodes, mapping_timeout_s),
                              10, 86400, "A user-node mapping request expires after this."));
     t.push_back(duration_key("nodes", "command_sweep_ms", STRATUS_REF(nodes, command_sweep_ms), 10,

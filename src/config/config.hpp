@@ -155,7 +155,8 @@ struct NodesSection {
   std::size_t ingest_interactive_batch_max = 200;  ///< bulk batch while a set's answer is due
   std::chrono::milliseconds ingest_interactive_window_ms{2000};  ///< how long it is due
   std::size_t ingest_row_cache_nodes = 100000;  ///< params rows kept between batches (PostgreSQL)
-  std::chrono::seconds mapping_timeout_s{300};  ///< user-node mapping requests
+  int ingest_writer_nice = 10;  ///< added to the writer thread's nice value (docs/adr/0031)
+  std::chrono::seconds mapping_timeout_s{300};         ///< user-node mapping requests
   std::chrono::milliseconds command_sweep_ms{1000};    ///< how often expired commands time out
   std::chrono::seconds command_default_timeout_s{30};  ///< POST user/nodes/cmd without timeout
   std::chrono::seconds sharing_request_lifetime_s{7 * 86400};  ///< pending sharing requests

@@ -713,7 +713,8 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
                              .ts_future_skew = ts.future_skew_s,
                              .default_node_quota = node_quota,
                              .interactive_batch_max = n.ingest_interactive_batch_max,
-                             .row_cache_max = n.ingest_row_cache_nodes},
+                             .row_cache_max = n.ingest_row_cache_nodes,
+                             .writer_nice = n.ingest_writer_nice},
       expected_reports.get());
   // Webhooks: the hub's events to users' URLs, through a durable outbox.
   const auto& wh = config.webhooks;

@@ -187,6 +187,13 @@ void NodeIngest::start() {
   stopping_ = false;
   thread_ = std::thread([this] {
     core::name_this_thread("ingest-writer");
+    if (options_.writer_nice > 0) {
+      const int nice = std::min(core::this_thread_nice() + options_.writer_nice, 19);
+      if (auto r = core::set_this_thread_nice(nice); !r) {
+        log::warn(Channel::service, "ingest writer keeps its CPU priority: {}",
+                  r.error().message());
+      }
+    }
     run();
   });
 }

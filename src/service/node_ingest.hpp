@@ -50,6 +50,11 @@ struct IngestOptions {
   /// a kept row is written only if nothing else changed it meanwhile (docs/adr/0030).
   /// 0 keeps none.
   std::size_t row_cache_max = 100000;
+  /// Added to the writer thread's nice value when it starts (capped at 19; 0: none): when
+  /// the machine's CPU is short, the broker, whose acknowledgements and deliveries set
+  /// the pace and the latency, and the threads that answer requests run first, and the
+  /// writer's batches grow, each costing less per report (docs/adr/0031).
+  int writer_nice = 0;
 };
 
 /// Applies node events to storage. `submit` is thread-safe and never blocks on

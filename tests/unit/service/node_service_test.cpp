@@ -10,10 +10,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <condition_variable>
 #include <mutex>
 
+#include "core/thread_name.hpp"
 #include "service/command_service.hpp"
 #include "service/expected_reports.hpp"
 #include "service/node_ingest.hpp"
@@ -462,6 +464,31 @@ TEST_F(NodeServiceTest, InterleavedEventsOfSeveralNodesInOneBatchEachReachTheirN
                                                      R"(n1 {"Level":2})", R"(n2 {"Power":false})",
                                                      R"(n3 {"Level":31})", R"(n1 {"Power":true})"}))
       << "events are published in the order they came";
+  writer.stop();
+}
+
+// The writer thread runs at its process's nice value plus `writer_nice` (docs/adr/0031),
+// and no other thread does. It publishes each batch's events itself, so the publisher
+// sees the writer thread's nice value.
+TEST_F(NodeServiceTest, TheWriterThreadAloneRunsAtTheNiceValueItWasGiven) {
+  mapped_node("n1");
+  struct NiceSeen final : EventPublisher {
+    void publish(std::vector<EventDraft> /*events*/) override {
+      seen.store(core::this_thread_nice());
+    }
+    std::atomic<int> seen{-100};
+  } publisher;
+  const int base = core::this_thread_nice();
+  if (base > 15)
+    GTEST_SKIP() << "the test process already runs at nice " << base;
+  NodeIngest writer(repository_, messenger_, commands_, publisher, clock_, metrics_,
+                    IngestOptions{.writer_nice = 4});
+  writer.start();
+  ASSERT_TRUE(writer.submit(NodeEvent{"n1", unix_ms(clock_.now()),
+                                      ParamsReported{R"({"Light":{"Power":true}})", false}}));
+  ASSERT_TRUE(writer.flush(10s));
+  EXPECT_EQ(publisher.seen.load(), base + 4);
+  EXPECT_EQ(core::this_thread_nice(), base) << "only the writer's thread";
   writer.stop();
 }
 
