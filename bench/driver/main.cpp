@@ -160,6 +160,12 @@ int main(int argc, char** argv) {
       "Background swarm at normal priority (default: SCHED_IDLE)");
   control_cmd->add_flag("--visible-by-poll", control.visible_by_poll,
                         "Poll GET for the value instead of waiting for its params event");
+  control_cmd->add_option("--raw-port", control.raw_port,
+                          "Second mosquitto's device port: the broker floor after the run");
+  control_cmd->add_option("--raw-backend-port", control.raw_backend_port,
+                          "Second mosquitto's backend port");
+  control_cmd->add_option("--backend-password-file", control.backend_password_file,
+                          "pki/backend.secret of the data dir");
 
   CmdRespArgs cmdresp;
   auto* cmdresp_cmd = app.add_subcommand("cmdresp", "Command request → node answer stored");

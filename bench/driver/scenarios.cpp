@@ -15,12 +15,14 @@
 #include <ctime>
 #include <deque>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <unordered_map>
 
 #include "mqtt/client.hpp"
 #include "proto/esp_image.hpp"
@@ -78,37 +80,11 @@ class MappedNodes {
     if (auto ok = claim_missing(session, dir, count); !ok) {
       return fail(std::move(ok).error());
     }
-    std::unique_ptr<MappedNodes> set(new MappedNodes());
-    for (std::size_t i = 0; i < count; ++i) {
-      auto creds = cli::load_node_credentials(node_dir(dir, i));
-      if (!creds) {
-        return fail(std::move(creds).error());
-      }
-      auto slot = std::make_unique<Slot>();
-      slot->node_id = creds->node_id;
-      sim::RunOptions options;
-      options.node_id = creds->node_id;
-      options.mqtt_host = target.mqtt_host;
-      options.mqtt_port = target.mqtt_port != 0 ? target.mqtt_port : creds->mqtt_port;
-      options.ca_file = creds->ca_file().string();
-      options.cert_file = creds->cert_file().string();
-      options.key_file = creds->key_file().string();
-      options.model = "light";
-      auto* raw = slot.get();
-      auto runner =
-          sim::NodeRunner::start(options, [raw](const std::string& line) { raw->on_line(line); });
-      if (!runner) {
-        return fail(std::move(runner).error());
-      }
-      slot->runner = std::move(*runner);
-      set->slots_.push_back(std::move(slot));
+    auto connected = connect(target, dir, count);
+    if (!connected) {
+      return fail(std::move(connected).error());
     }
-    for (auto& slot : set->slots_) {
-      std::unique_lock lock(slot->mutex);
-      if (!slot->changed.wait_for(lock, 30s, [&] { return slot->connected; })) {
-        return fail(errc::timeout, "node " + slot->node_id + " did not connect");
-      }
-    }
+    auto set = std::move(*connected);
     auto mapped = session.all_node_ids();
     if (!mapped) {
       return fail(std::move(mapped).error());
@@ -147,6 +123,45 @@ class MappedNodes {
           return fail(errc::timeout, "params of " + slot->node_id + " never visible");
         }
         std::this_thread::sleep_for(50ms);
+      }
+    }
+    return set;
+  }
+
+  // Starts a virtual light per claimed node 0..count-1 of `dir` against `target`'s broker
+  // and waits until each is connected; no REST (the broker floor's lights).
+  static Result<std::unique_ptr<MappedNodes>> connect(const Target& target,
+                                                      const std::filesystem::path& dir,
+                                                      std::size_t count) {
+    std::unique_ptr<MappedNodes> set(new MappedNodes());
+    for (std::size_t i = 0; i < count; ++i) {
+      auto creds = cli::load_node_credentials(node_dir(dir, i));
+      if (!creds) {
+        return fail(std::move(creds).error());
+      }
+      auto slot = std::make_unique<Slot>();
+      slot->node_id = creds->node_id;
+      sim::RunOptions options;
+      options.node_id = creds->node_id;
+      options.mqtt_host = target.mqtt_host;
+      options.mqtt_port = target.mqtt_port != 0 ? target.mqtt_port : creds->mqtt_port;
+      options.ca_file = creds->ca_file().string();
+      options.cert_file = creds->cert_file().string();
+      options.key_file = creds->key_file().string();
+      options.model = "light";
+      auto* raw = slot.get();
+      auto runner =
+          sim::NodeRunner::start(options, [raw](const std::string& line) { raw->on_line(line); });
+      if (!runner) {
+        return fail(std::move(runner).error());
+      }
+      slot->runner = std::move(*runner);
+      set->slots_.push_back(std::move(slot));
+    }
+    for (auto& slot : set->slots_) {
+      std::unique_lock lock(slot->mutex);
+      if (!slot->changed.wait_for(lock, 30s, [&] { return slot->connected; })) {
+        return fail(errc::timeout, "node " + slot->node_id + " did not connect");
       }
     }
     return set;
@@ -239,53 +254,18 @@ std::optional<Steady::time_point> poll_visible(client::Session& session, const s
   return std::nullopt;
 }
 
-// The `Light.Name` each mapped node's params events last carried, read from one event
-// stream per node (`GET /v1/user/events?node_ids=<id>&types=params`). The event hub
-// publishes a report after its batch committed, so once the event is read a GET returns
-// the value: the control scenario waits for the event and then confirms with one GET,
-// instead of polling GET every few milliseconds (up to 8 000 polls a second from 16 waiting
-// workers, which under load took more CPU than the 200 operations measured).
-class NameEvents {
+// The `Light.Name` values each of n nodes' messages carried, each with when it was first
+// seen (the last 64 per node: with a stream on every instance of a cluster, a relayed copy
+// of an older value can arrive after a newer one). Fed from any thread: event streams, or
+// the broker floor's MQTT answers.
+class SeenNames {
  public:
-  // One stream per node on `target` and on each of `other_servers` (the instances of a
-  // cluster): an event reaches the stream on the instance that committed it directly and
-  // the others through the relay, so with a stream on every instance the first copy is
-  // never the relay's (which lagged by seconds in one run under two-instance ingest).
-  static Result<std::unique_ptr<NameEvents>> open(
-      const Target& target, client::Session& session, const MappedNodes& nodes,
-      const std::vector<std::string>& other_servers = {}) {
-    auto token = session.fresh_access_token();
-    if (!token)
-      return fail(std::move(token).error());
-    auto events = std::unique_ptr<NameEvents>(new NameEvents(nodes.size()));
-    std::vector<std::string> servers{target.server};
-    servers.insert(servers.end(), other_servers.begin(), other_servers.end());
-    for (const auto& server : servers) {
-      WatcherOptions options;
-      options.port = static_cast<std::uint16_t>(std::stoi(server.substr(server.rfind(':') + 1)));
-      options.access_token = *token;
-      options.clients = nodes.size();
-      options.query = [&nodes](std::size_t i) {
-        return "node_ids=" + nodes.node_id(i) + "&types=params";
-      };
-      auto* raw = events.get();
-      auto watchers =
-          Watchers::open(options, [raw](std::size_t i, std::string_view text,
-                                        Steady::time_point at) { raw->seen(i, text, at); });
-      if (!watchers)
-        return fail(std::move(watchers).error());
-      events->watchers_.push_back(std::move(*watchers));
-    }
-    return events;
+  explicit SeenNames(std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+      slots_.push_back(std::make_unique<Slot>());
   }
-  ~NameEvents() {
-    for (auto& w : watchers_)
-      w->close();
-  }
-  NameEvents(const NameEvents&) = delete;
-  NameEvents& operator=(const NameEvents&) = delete;
 
-  // When node `i`'s streams first carried Light.Name `value`; nullopt on timeout.
+  // When node `i`'s messages first carried Light.Name `value`; nullopt on timeout.
   std::optional<Steady::time_point> wait(std::size_t i, const std::string& value,
                                          Steady::time_point deadline) {
     auto& slot = *slots_[i];
@@ -303,19 +283,7 @@ class NameEvents {
     return at;
   }
 
- private:
-  // The last names seen, each with when it was first seen: with a stream on every
-  // instance, a relayed copy of an older value can arrive after a newer one.
-  static constexpr std::size_t kRecent = 64;
-  struct Slot {
-    std::mutex mutex;
-    std::condition_variable changed;
-    std::deque<std::pair<std::string, Steady::time_point>> recent;
-  };
-  explicit NameEvents(std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i)
-      slots_.push_back(std::make_unique<Slot>());
-  }
+  // Node `i`'s message `text` (JSON) arrived `at`: records its `"Name":"…"`, if any.
   void seen(std::size_t i, std::string_view text, Steady::time_point at) {
     constexpr std::string_view kMark = "\"Name\":\"";
     const auto pos = text.find(kMark);
@@ -340,7 +308,71 @@ class NameEvents {
     slot.changed.notify_all();
   }
 
+ private:
+  static constexpr std::size_t kRecent = 64;
+  struct Slot {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::deque<std::pair<std::string, Steady::time_point>> recent;
+  };
   std::vector<std::unique_ptr<Slot>> slots_;
+};
+
+// The `Light.Name` each mapped node's params events carried, read from one event stream
+// per node (`GET /v1/user/events?node_ids=<id>&types=params`). The event hub publishes a
+// report after its batch committed, so once the event is read a GET returns the value: the
+// control scenario waits for the event and then confirms with one GET, instead of polling
+// GET every few milliseconds (up to 8 000 polls a second from 16 waiting workers, which
+// under load took more CPU than the 200 operations measured).
+class NameEvents {
+ public:
+  // One stream per node on `target` and on each of `other_servers` (the instances of a
+  // cluster): an event reaches the stream on the instance that committed it directly and
+  // the others through the relay, so with a stream on every instance the first copy is
+  // never the relay's (which lagged by seconds in one run under two-instance ingest).
+  static Result<std::unique_ptr<NameEvents>> open(
+      const Target& target, client::Session& session, const MappedNodes& nodes,
+      const std::vector<std::string>& other_servers = {}) {
+    auto token = session.fresh_access_token();
+    if (!token)
+      return fail(std::move(token).error());
+    auto events = std::unique_ptr<NameEvents>(new NameEvents(nodes.size()));
+    std::vector<std::string> servers{target.server};
+    servers.insert(servers.end(), other_servers.begin(), other_servers.end());
+    for (const auto& server : servers) {
+      WatcherOptions options;
+      options.port = static_cast<std::uint16_t>(std::stoi(server.substr(server.rfind(':') + 1)));
+      options.access_token = *token;
+      options.clients = nodes.size();
+      options.query = [&nodes](std::size_t i) {
+        return "node_ids=" + nodes.node_id(i) + "&types=params";
+      };
+      auto* names = &events->names_;
+      auto watchers =
+          Watchers::open(options, [names](std::size_t i, std::string_view text,
+                                          Steady::time_point at) { names->seen(i, text, at); });
+      if (!watchers)
+        return fail(std::move(watchers).error());
+      events->watchers_.push_back(std::move(*watchers));
+    }
+    return events;
+  }
+  ~NameEvents() {
+    for (auto& w : watchers_)
+      w->close();
+  }
+  NameEvents(const NameEvents&) = delete;
+  NameEvents& operator=(const NameEvents&) = delete;
+
+  // When node `i`'s streams first carried Light.Name `value`; nullopt on timeout.
+  std::optional<Steady::time_point> wait(std::size_t i, const std::string& value,
+                                         Steady::time_point deadline) {
+    return names_.wait(i, value, deadline);
+  }
+
+ private:
+  explicit NameEvents(std::size_t n) : names_(n) {}
+  SeenNames names_;
   std::vector<std::unique_ptr<Watchers>> watchers_;
 };
 
@@ -599,19 +631,25 @@ Result<json::object> accept_phase(const IngestArgs& args) {
   return o;
 }
 
-// The raw broker ceiling: the swarm against the second mosquitto, counted by a plain
-// subscriber (the same libmosquitto client stratusd's backend uses, counting only).
-Result<json::object> raw_phase(const IngestArgs& args) {
-  Counter received;
-  mqtt::ClientOptions sub;
-  sub.host = "127.0.0.1";
-  sub.port = args.raw_backend_port;
-  sub.client_id = "stratus-bench-raw-subscriber";
-  sub.username = "stratus-backend";
-  sub.password = read_secret(args.backend_password_file);
-  sub.messages_received = &received;
-  auto client = mqtt::make_mosquitto_client(sub, [](std::function<void()> f) { f(); });
-  for (const char* filter : {"node/+/#", "$aws/rules/+/node/+/#", "$stratus/presence/+"}) {
+// A backend client of the raw broker (the same libmosquitto client stratusd's backend
+// uses) on `port`, subscribed to `filters` and connected. `received` (if set) counts the
+// messages; `on_message` (if set) runs on the client's network thread. Errors: the start's,
+// or errc::timeout when it is not connected within 10 s.
+Result<std::unique_ptr<mqtt::Client>> raw_backend_client(
+    std::uint16_t port, const std::string& password_file, std::string client_id,
+    const std::vector<std::string>& filters, Counter* received,
+    std::function<void(const mqtt::Message&)> on_message = {}) {
+  mqtt::ClientOptions options;
+  options.host = "127.0.0.1";
+  options.port = port;
+  options.client_id = std::move(client_id);
+  options.username = "stratus-backend";
+  options.password = read_secret(password_file);
+  options.messages_received = received;
+  auto client = mqtt::make_mosquitto_client(options, [](std::function<void()> f) { f(); });
+  if (on_message)
+    client->on_message(std::move(on_message));
+  for (const auto& filter : filters) {
     client->subscribe(filter, 1);
   }
   if (auto ok = client->start(); !ok) {
@@ -620,12 +658,27 @@ Result<json::object> raw_phase(const IngestArgs& args) {
   const auto deadline = Steady::now() + 10s;
   while (!client->connected()) {
     if (Steady::now() > deadline) {
-      return fail(errc::timeout, "raw subscriber did not connect to port " +
-                                     std::to_string(args.raw_backend_port));
+      return fail(errc::timeout, "raw subscriber did not connect to port " + std::to_string(port));
     }
     std::this_thread::sleep_for(10ms);
   }
   std::this_thread::sleep_for(200ms);  // SUBACKs
+  return client;
+}
+
+// What stratusd's backend subscribes to: everything nodes send.
+const std::vector<std::string> kNodeTraffic{"node/+/#", "$aws/rules/+/node/+/#",
+                                            "$stratus/presence/+"};
+
+// The raw broker ceiling: the swarm against the second mosquitto, counted by a plain
+// subscriber (the same libmosquitto client stratusd's backend uses, counting only).
+Result<json::object> raw_phase(const IngestArgs& args) {
+  Counter received;
+  auto client = raw_backend_client(args.raw_backend_port, args.backend_password_file,
+                                   "stratus-bench-raw-subscriber", kNodeTraffic, &received);
+  if (!client) {
+    return fail(std::move(client).error());
+  }
 
   Target raw_target = args.target;
   raw_target.mqtt_port = args.raw_port;
@@ -655,7 +708,7 @@ Result<json::object> raw_phase(const IngestArgs& args) {
   const auto r1 = received.value();
   const auto a1 = swarm.pubacks();
   auto report = swarm.finish();
-  client->stop();
+  (*client)->stop();
   if (!report) {
     return fail(std::move(report).error());
   }
@@ -1177,6 +1230,41 @@ struct MappedLoad {
   }
 };
 
+// Runs operations 0..ops-1 on an open-loop schedule, one every 1/rate s from 100 ms from
+// now (latency counts from the scheduled time, so a slow server cannot hide its queueing):
+// operation i on worker i % workers, each worker a thread of its own that sleeps until the
+// operation's time and calls `op(worker, i, scheduled)`. Returns the seconds from the first
+// scheduled time until every operation ended.
+double run_open_loop(std::size_t workers, double rate, std::size_t ops,
+                     const std::function<void(std::size_t, std::size_t, Steady::time_point)>& op) {
+  const auto interval = std::chrono::duration<double>(1.0 / rate);
+  const auto start = Steady::now() + 100ms;
+  std::vector<std::thread> threads;
+  for (std::size_t w = 0; w < workers; ++w) {
+    threads.emplace_back([&, w] {
+      for (std::size_t i = w; i < ops; i += workers) {
+        const auto scheduled =
+            start + std::chrono::duration_cast<Steady::duration>(interval * static_cast<double>(i));
+        std::this_thread::sleep_until(scheduled);
+        op(w, i, scheduled);
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  return ms_between(start, Steady::now()) / 1000;
+}
+
+// The workers' samples in one list.
+std::vector<double> merged(const std::vector<std::vector<double>>& parts) {
+  std::vector<double> all;
+  for (const auto& p : parts) {
+    all.insert(all.end(), p.begin(), p.end());
+  }
+  return all;
+}
+
 Result<ScenarioOutput> run_cmdresp(const CmdRespArgs& args) {
   auto load = MappedLoad::start(args.target, args.mapped_dir, args.nodes, args.workers);
   if (!load) {
@@ -1186,19 +1274,12 @@ Result<ScenarioOutput> run_cmdresp(const CmdRespArgs& args) {
   auto& nodes = *load->nodes;
   auto& sessions = load->sessions;
   const auto ops = static_cast<std::size_t>(args.rate * args.duration_s);
-  const auto interval = std::chrono::duration<double>(1.0 / args.rate);
   const auto timeout = std::chrono::duration<double, std::milli>(args.timeout_ms);
   std::vector<std::vector<double>> total(workers), posted(workers);
   std::vector<std::size_t> failures(workers, 0);
-  const auto start = Steady::now() + 100ms;
-  std::vector<std::thread> threads;
-  for (std::size_t w = 0; w < workers; ++w) {
-    threads.emplace_back([&, w] {
-      auto& s = sessions[w];
-      for (std::size_t i = w; i < ops; i += workers) {
-        const auto scheduled =
-            start + std::chrono::duration_cast<Steady::duration>(interval * static_cast<double>(i));
-        std::this_thread::sleep_until(scheduled);
+  const double elapsed = run_open_loop(
+      workers, args.rate, ops, [&](std::size_t w, std::size_t i, Steady::time_point scheduled) {
+        auto& s = sessions[w];
         const auto deadline = scheduled + std::chrono::duration_cast<Steady::duration>(timeout);
         client::CommandRequest request;
         request.node_ids = {nodes.node_id(i % args.nodes)};
@@ -1208,7 +1289,7 @@ Result<ScenarioOutput> run_cmdresp(const CmdRespArgs& args) {
         auto created = s.create_command_request(request);
         if (!created || !created->all_sent()) {
           ++failures[w];
-          continue;
+          return;
         }
         const auto id = created->request_id;
         posted[w].push_back(ms_between(scheduled, Steady::now()));
@@ -1224,21 +1305,13 @@ Result<ScenarioOutput> run_cmdresp(const CmdRespArgs& args) {
           std::this_thread::sleep_for(500us);
         }
         failures[w] += answered ? 0 : 1;
-      }
-    });
-  }
-  for (auto& t : threads) {
-    t.join();
-  }
-  const double elapsed = ms_between(start, Steady::now()) / 1000;
+      });
   nodes.stop();
-  std::vector<double> all_total;
-  std::vector<double> all_posted;
+  auto all_total = merged(total);
+  auto all_posted = merged(posted);
   std::size_t failed = 0;
-  for (std::size_t w = 0; w < workers; ++w) {
-    all_total.insert(all_total.end(), total[w].begin(), total[w].end());
-    all_posted.insert(all_posted.end(), posted[w].begin(), posted[w].end());
-    failed += failures[w];
+  for (auto f : failures) {
+    failed += f;
   }
   const auto stats = latency_stats(all_total);
   ScenarioOutput out;
@@ -1254,6 +1327,126 @@ Result<ScenarioOutput> run_cmdresp(const CmdRespArgs& args) {
                  {"request_to_answer", to_json(stats)},
                  {"post_only", to_json(latency_stats(all_posted))}};
   return out;
+}
+
+// The broker's floor under the control scenario's load (issue 24 item 3): the same
+// operation without stratusd. A backend client of the raw broker publishes the set to
+// `node/<id>/params/remote` (QoS 1, as stratusd's publishing connection does), the same
+// virtual lights apply it and answer on `params/local`, and that client receives the
+// answer; meanwhile the same swarm offers, at a fixed `load` per second, what stratusd's
+// broker carried during the run (the committed rate). Nobody subscribes to the swarm's
+// reports, so the broker only accepts and acknowledges them: less work per report than
+// handing it to stratusd (ADR 0025) or forwarding it to a subscriber. Two broker deliveries
+// and the light's own work under the cheapest form of the same load: what no server behind
+// this broker, on this machine, can go under. Errors: any client's or the swarm's start, or
+// their not connecting.
+Result<json::object> control_floor(const ControlArgs& args, double load, double rate) {
+  Target raw_target = args.target;
+  raw_target.mqtt_port = args.raw_port;
+  auto lights = MappedNodes::connect(raw_target, args.mapped_dir, args.nodes);
+  if (!lights) {
+    return fail(std::move(lights).error());
+  }
+  auto& nodes = **lights;
+  SeenNames answers(nodes.size());
+  std::unordered_map<std::string, std::size_t> by_topic;
+  std::vector<std::string> answer_topics;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    answer_topics.push_back("node/" + nodes.node_id(i) + "/params/local");
+    by_topic.emplace(answer_topics.back(), i);
+  }
+  auto probe = raw_backend_client(args.raw_backend_port, args.backend_password_file,
+                                  "stratus-bench-floor-probe", answer_topics, nullptr,
+                                  [&answers, &by_topic](const mqtt::Message& m) {
+                                    const auto at = Steady::now();
+                                    if (auto it = by_topic.find(m.topic); it != by_topic.end())
+                                      answers.seen(it->second, m.payload, at);
+                                  });
+  if (!probe) {
+    return fail(std::move(probe).error());
+  }
+  auto swarm_nodes = load_swarm_nodes(args.ingest_creds_dir, args.ingest_count, raw_target);
+  if (!swarm_nodes) {
+    return fail(std::move(swarm_nodes).error());
+  }
+  IngestArgs flood;
+  flood.count = args.ingest_count;
+  flood.max_in_flight = args.ingest_max_in_flight;
+  flood.duration_s = args.duration_s;
+  SwarmRun swarm(std::move(*swarm_nodes), flood_options(flood));
+  if (!swarm.wait_all_connected(120s)) {
+    return fail(errc::timeout, "broker floor: not every swarm node connected");
+  }
+  swarm.set_rate(load);
+  if (args.ingest_idle_priority) {
+    if (auto lowered = swarm.lower_to_idle_priority(); !lowered)
+      return fail(std::move(lowered).error());
+  }
+  std::this_thread::sleep_for(3s);
+
+  const auto workers = static_cast<std::size_t>(std::max(1, args.workers));
+  const auto ops = static_cast<std::size_t>(rate * args.duration_s);
+  const auto timeout = std::chrono::duration<double, std::milli>(args.timeout_ms);
+  std::vector<std::vector<double>> total(workers), sent_to_node(workers), node_to_backend(workers),
+      published(workers);
+  std::vector<std::size_t> failures(workers, 0);
+  const auto a0 = swarm.pubacks();
+  const auto t0 = Steady::now();
+  const auto ticks0 = machine_ticks();
+  const double elapsed = run_open_loop(
+      workers, rate, ops, [&](std::size_t w, std::size_t i, Steady::time_point scheduled) {
+        const std::size_t k = i % nodes.size();
+        std::string value = "f";
+        value += std::to_string(i);
+        const auto deadline = scheduled + std::chrono::duration_cast<Steady::duration>(timeout);
+        const auto sent = Steady::now();
+        auto ok = (*probe)->publish("node/" + nodes.node_id(k) + "/params/remote",
+                                    R"({"Light":{"Name":")" + value + R"("}})", 1, false);
+        published[w].push_back(ms_between(sent, Steady::now()));
+        const auto applied = ok ? nodes.wait_applied(k, value, deadline) : std::nullopt;
+        const auto answered = applied ? answers.wait(k, value, deadline) : std::nullopt;
+        if (!answered) {
+          ++failures[w];
+          return;
+        }
+        total[w].push_back(ms_between(scheduled, *answered));
+        sent_to_node[w].push_back(ms_between(sent, *applied));
+        node_to_backend[w].push_back(ms_between(*applied, *answered));
+      });
+  const double window = ms_between(t0, Steady::now()) / 1000;
+  const auto a1 = swarm.pubacks();
+  const double steal = steal_percent(ticks0, machine_ticks());
+  auto report = swarm.finish();
+  (*probe)->stop();
+  nodes.stop();
+  if (!report) {
+    return fail(std::move(report).error());
+  }
+  std::size_t failed = 0;
+  for (auto f : failures) {
+    failed += f;
+  }
+  auto all_total = merged(total);
+  auto all_sent_to_node = merged(sent_to_node);
+  auto all_node_to_backend = merged(node_to_backend);
+  auto all_published = merged(published);
+  const auto stats = latency_stats(all_total);
+  json::object o{{"what",
+                  "set published by a backend client of the raw broker → the light applies it → "
+                  "its answer received by that client; no stratusd; the same swarm offering what "
+                  "stratusd committed during the run, accepted by the broker with no subscriber"},
+                 {"operations", ops},
+                 {"achieved_per_s", rounded(static_cast<double>(stats.count) / elapsed, 1)},
+                 {"failures", failed},
+                 {"latency", to_json(stats)},
+                 {"sent_to_node", to_json(latency_stats(all_sent_to_node))},
+                 {"node_to_backend", to_json(latency_stats(all_node_to_backend))},
+                 {"publish_call", to_json(latency_stats(all_published))},
+                 {"offered_per_s", rounded(load, 0)},
+                 {"acknowledged_per_s", rounded(static_cast<double>(a1 - a0) / window, 0)},
+                 {"steal_percent", rounded(steal, 1)},
+                 {"swarm", swarm_json(*report)}};
+  return o;
 }
 
 Result<ScenarioOutput> run_control(const ControlArgs& args) {
@@ -1348,7 +1541,6 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
   for (std::size_t r = 0; r < args.rates.size(); ++r) {
     const double rate = args.rates[r];
     const auto ops = static_cast<std::size_t>(rate * args.duration_s);
-    const auto interval = std::chrono::duration<double>(1.0 / rate);
     const auto timeout = std::chrono::duration<double, std::milli>(args.timeout_ms);
     std::vector<std::vector<double>> total(workers), to_node(workers), to_visible(workers),
         to_event(workers), late(workers), set_answered(workers), sent_to_node(workers),
@@ -1356,15 +1548,10 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
     std::vector<std::size_t> failures(workers, 0);
     // Why operations failed: the set refused, the node never got it, the value never showed.
     std::vector<std::array<std::size_t, 3>> why(workers, {0, 0, 0});
-    const auto start = Steady::now() + 100ms;
-    std::vector<std::thread> threads;
-    for (std::size_t w = 0; w < workers; ++w) {
-      threads.emplace_back([&, w] {
-        auto& s = sessions[w];
-        for (std::size_t i = w; i < ops; i += workers) {
-          const auto scheduled = start + std::chrono::duration_cast<Steady::duration>(
-                                             interval * static_cast<double>(i));
-          std::this_thread::sleep_until(scheduled);
+    const auto ticks0 = machine_ticks();
+    const double elapsed = run_open_loop(
+        workers, rate, ops, [&](std::size_t w, std::size_t i, Steady::time_point scheduled) {
+          auto& s = sessions[w];
           late[w].push_back(ms_between(scheduled, Steady::now()));
           const std::size_t k = i % args.nodes;
           std::string value = "c";  // piecewise, as the ingest probe's (-Wrestrict)
@@ -1378,13 +1565,13 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
           if (!set || set->empty() || !set->front().success) {
             ++failures[w];
             ++why[w][0];
-            continue;
+            return;
           }
           const auto applied = nodes.wait_applied(k, value, deadline);
           if (!applied) {
             ++failures[w];
             ++why[w][1];
-            continue;
+            return;
           }
           std::optional<Steady::time_point> seen;
           if (events) {
@@ -1401,35 +1588,23 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
           if (!seen) {
             ++failures[w];
             ++why[w][2];
-            continue;
+            return;
           }
           total[w].push_back(ms_between(scheduled, *seen));
           to_node[w].push_back(ms_between(scheduled, *applied));
           sent_to_node[w].push_back(ms_between(sent, *applied));
           sent_to_visible[w].push_back(ms_between(sent, *seen));
           to_visible[w].push_back(ms_between(*applied, *seen));
-        }
-      });
-    }
-    for (auto& t : threads) {
-      t.join();
-    }
-    const double elapsed = ms_between(start, Steady::now()) / 1000;
-    const auto merge = [](std::vector<std::vector<double>>& parts) {
-      std::vector<double> all;
-      for (auto& p : parts) {
-        all.insert(all.end(), p.begin(), p.end());
-      }
-      return all;
-    };
-    auto all_total = merge(total);
-    auto all_node = merge(to_node);
-    auto all_visible = merge(to_visible);
-    auto all_event = merge(to_event);
-    auto all_late = merge(late);
-    auto all_answered = merge(set_answered);
-    auto all_sent_to_node = merge(sent_to_node);
-    auto all_sent_to_visible = merge(sent_to_visible);
+        });
+    const double steal = steal_percent(ticks0, machine_ticks());
+    auto all_total = merged(total);
+    auto all_node = merged(to_node);
+    auto all_visible = merged(to_visible);
+    auto all_event = merged(to_event);
+    auto all_late = merged(late);
+    auto all_answered = merged(set_answered);
+    auto all_sent_to_node = merged(sent_to_node);
+    auto all_sent_to_visible = merged(sent_to_visible);
     std::size_t failed = 0;
     std::array<std::size_t, 3> reasons{0, 0, 0};
     for (const auto& r3 : why) {
@@ -1455,6 +1630,7 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
                      {"node_to_visible", to_json(latency_stats(all_visible))},
                      {"node_to_event", to_json(latency_stats(all_event))},
                      {"start_lateness", to_json(latency_stats(all_late))},
+                     {"steal_percent", rounded(steal, 1)},
                      {"p99_under_limit", holds}};
     note("control " + json::serialize(row));
     rates_out.push_back(std::move(row));
@@ -1477,14 +1653,25 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
     if (!bg1 || !report) {
       return fail(errc::unavailable, "background ingest: no final counters or swarm report");
     }
-    background_out["committed_per_s_during_control"] =
-        rounded((bg1->events - bg0.events) / window, 0);
+    const double committed = (bg1->events - bg0.events) / window;
+    background_out["committed_per_s_during_control"] = rounded(committed, 0);
     background_out["queue_depth_end"] = bg1->queue_depth;
     background_out["dropped"] = bg1->dropped - bg0.dropped;
     background_out["swarm"] = swarm_json(*report);
     out.params["background_ingest"] = true;
     out.params["background_swarm_priority"] = args.ingest_idle_priority ? "idle" : "normal";
     out.results["background"] = std::move(background_out);
+    if (args.raw_port != 0) {
+      note("broker floor: the same operation and load against the raw broker");
+      // The rate the background actually reached (the swarm offers from SCHED_IDLE, so it
+      // can fall short of `offered`): the floor's broker carries that much, no more.
+      auto floor = control_floor(args, committed, args.rates.front());
+      if (!floor) {
+        return fail(std::move(floor).error());
+      }
+      note("broker floor: " + json::serialize(*floor));
+      out.results["broker_floor"] = std::move(*floor);
+    }
   }
   return out;
 }

@@ -80,4 +80,35 @@ std::map<std::string, double> cpu_seconds_by_command() {
   return by_command;
 }
 
+MachineTicks machine_ticks() {
+  // "cpu  user nice system idle iowait irq softirq steal guest guest_nice" (guest time is
+  // already counted in user and nice).
+  std::istringstream in(read_text("/proc/stat"));
+  std::string label;
+  in >> label;
+  MachineTicks t;
+  if (label != "cpu") {
+    return t;
+  }
+  for (int i = 0; i < 8; ++i) {
+    std::uint64_t v = 0;
+    if (!(in >> v)) {
+      return {};
+    }
+    t.total += v;
+    if (i == 7) {
+      t.steal = v;
+    }
+  }
+  return t;
+}
+
+double steal_percent(const MachineTicks& from, const MachineTicks& to) {
+  if (to.total <= from.total || to.steal < from.steal) {
+    return 0;
+  }
+  return 100.0 * static_cast<double>(to.steal - from.steal) /
+         static_cast<double>(to.total - from.total);
+}
+
 }  // namespace stratus::bench

@@ -30,4 +30,18 @@ double cpu_seconds(pid_t pid);
 /// Thread-safe (it only reads /proc).
 std::map<std::string, double> cpu_seconds_by_command();
 
+/// The machine's CPU time so far (the aggregate `cpu` line of /proc/stat, proc(5)), in
+/// clock ticks: all of it (user … steal), and what the hypervisor ran elsewhere while this
+/// machine's CPUs wanted to run (steal). Zeros if it cannot be read. Thread-safe.
+struct MachineTicks {
+  std::uint64_t total = 0;
+  std::uint64_t steal = 0;
+};
+MachineTicks machine_ticks();
+
+/// Steal between two readings as a percentage of all CPU time between them (0–100; 0 when
+/// no time passed): on a virtual machine, the share a busy host took, which stretches every
+/// latency measured in that window.
+double steal_percent(const MachineTicks& from, const MachineTicks& to);
+
 }  // namespace stratus::bench
