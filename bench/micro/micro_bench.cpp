@@ -263,13 +263,10 @@ void run_ingest_batches(benchmark::State& state, storage::sql::SqlNodeRepository
       // As the writer (NodeIngest::apply_in): the rows are kept only when the answer names
       // every write with one version.
       if (keep_rows) {
-        const std::string& version = put->front().version;
-        if (version.empty() || std::any_of(put->begin(), put->end(), [&](const auto& row) {
-              return row.version != version;
-            })) {
+        const auto version = storage::common_version(*put, writes.size());
+        if (!version)
           return fail(errc::conflict, "the rows written do not share one version");
-        }
-        kept_version = version;
+        kept_version = std::string(*version);
       }
       // Every reporting node may have sets waiting (none here): the writer asks.
       auto waiting = w.with_desired(ids);

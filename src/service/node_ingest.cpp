@@ -733,18 +733,13 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
   // document written and the version the write gave it. One statement wrote them all in
   // this transaction, so they share that version (the transaction's id); when the answer
   // does not say so (a row gone, never seen here), nothing is kept from this batch.
-  const bool all_written =
-      !written->empty() && written->size() == writes.size() &&
-      std::all_of(written->begin(), written->end(), [&](const storage::ParamsWritten& row) {
-        return !row.version.empty() && row.version == written->front().version;
-      });
-  if (all_written) {
+  if (const auto version = storage::common_version(*written, writes.size())) {
     for (std::size_t i = 0; i < writes.size(); ++i) {
       const BatchNode& from = *written_from[i];
       if (from.row == nullptr || from.touched)
         continue;
       work.kept_rows.push_back({std::move(writes[i].node_id), std::move(writes[i].json),
-                                from.row->time_series_params, written->front().version});
+                                from.row->time_series_params, std::string(*version)});
     }
   }
   work.points_stored = 0;

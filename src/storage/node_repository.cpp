@@ -48,4 +48,18 @@ Result<std::vector<std::string>> NodeWriter::with_desired(std::span<const std::s
   return std::vector<std::string>(node_ids.begin(), node_ids.end());
 }
 
+std::optional<std::string_view> common_version(std::span<const ParamsWritten> written,
+                                               std::size_t expected) {
+  if (written.empty() || written.size() != expected)
+    return std::nullopt;
+  const std::string_view version = written.front().version;
+  if (version.empty())
+    return std::nullopt;
+  for (const auto& row : written) {
+    if (row.version != version)
+      return std::nullopt;
+  }
+  return version;
+}
+
 }  // namespace stratus::storage

@@ -158,6 +158,15 @@ struct ParamsWritten {
   std::string version;
 };
 
+/// The one version the rows of `written` share, when `written` names `expected` rows (one
+/// per write) and all of them carry the same non-empty version: one `put_params_many`
+/// statement wrote them in one transaction, and the version is that transaction's
+/// (ADR 0030). nullopt otherwise (a row missing from the answer, a backend that keeps no
+/// version, mixed versions): the caller then keeps none of the rows. The view points into
+/// `written`. Pure; thread-safe.
+std::optional<std::string_view> common_version(std::span<const ParamsWritten> written,
+                                               std::size_t expected);
+
 /// Writes inside one transaction (see `NodeRepository::write`). Valid only
 /// during the callback. Every method may fail with errc::unavailable.
 class NodeWriter {

@@ -4,6 +4,7 @@
 // do, `put_params_many` stores every document
 // and `with_desired` names the nodes with sets waiting; each is a single statement for the
 // whole batch, so they are compared with the per-node path.
+// `common_version` (the rule the writer keeps rows by) is checked on its own.
 // How: the repositories over the test database (storage_repository_test[_postgres]).
 #include <gtest/gtest.h>
 
@@ -326,6 +327,22 @@ TEST(NodeWriterBatch, TheConfigIsStoredReplacedAndReadBesideItsRow) {
   ASSERT_TRUE(
       db->with([](Connection& c) { return c.exec("DELETE FROM nodes WHERE node_id = 'n1'"); }));
   EXPECT_EQ(count(), 0);
+}
+
+// The rule the writer keeps rows by (ADR 0030): one version, non-empty, on every write.
+TEST(NodeWriterBatch, RowsShareAVersionOnlyWhenEveryWriteIsAnsweredWithTheSameOne) {
+  const std::vector<ParamsWritten> same{{"a", "7"}, {"b", "7"}, {"c", "7"}};
+  ASSERT_TRUE(common_version(same, 3));
+  EXPECT_EQ(*common_version(same, 3), "7");
+  EXPECT_FALSE(common_version(same, 4)) << "a write missing from the answer";
+  EXPECT_FALSE(common_version(same, 2)) << "more answers than writes";
+  EXPECT_FALSE(common_version({}, 0)) << "nothing written";
+  const std::vector<ParamsWritten> mixed{{"a", "7"}, {"b", "8"}};
+  EXPECT_FALSE(common_version(mixed, 2));
+  const std::vector<ParamsWritten> unversioned{{"a", ""}, {"b", ""}};
+  EXPECT_FALSE(common_version(unversioned, 2)) << "a backend that keeps no version";
+  const std::vector<ParamsWritten> last_empty{{"a", "7"}, {"b", ""}};
+  EXPECT_FALSE(common_version(last_empty, 2));
 }
 
 }  // namespace
