@@ -7,11 +7,15 @@
 
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 #include "core/strings.hpp"
+#include "core/thread_name.hpp"
 
 namespace stratus::storage::sqlite {
 
@@ -66,7 +70,106 @@ class SqliteStatement final : public sql::StatementImpl {
 
 }  // namespace
 
+// The WAL's checkpoints on a thread of their own (docs/adr/0032). A checkpoint copies the
+// WAL's pages back into the database file and syncs the WAL and the file: tens of
+// milliseconds on a busy disk. SQLite's automatic checkpoint runs it inside the commit that
+// passed 1 000 pages, on the committing thread, so every few hundred milliseconds under
+// ingest the writer stood still for it (bench/README.md, session 21). Here the
+// connections' WAL hook only wakes this thread, which checkpoints (PASSIVE: it never
+// blocks a reader or the writer) through a connection of its own.
+class Checkpointer {
+ public:
+  // Opens the checkpointer's connection to `path` and starts its thread. Errors: the
+  // open's, as errc::unavailable.
+  static Result<std::shared_ptr<Checkpointer>> start(const std::filesystem::path& path,
+                                                     const OpenOptions& options) {
+    std::shared_ptr<Checkpointer> c(new Checkpointer(options.background_checkpoint_pages));
+    const int rc = sqlite3_open_v2(path.c_str(), &c->db_,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+      std::string text = "sqlite: open " + path.string() + " (checkpointer): ";
+      text += c->db_ != nullptr ? sqlite3_errmsg(c->db_) : sqlite3_errstr(rc);
+      return fail(errc::unavailable, std::move(text));
+    }
+    sqlite3_busy_timeout(c->db_, static_cast<int>(options.busy_timeout.count()));
+    // Its own reads and writes are none, so its automatic checkpoint never fires; off all
+    // the same, so that closing it is the only other checkpoint it makes.
+    sqlite3_wal_autocheckpoint(c->db_, 0);
+    // A connection learns that the file is in WAL mode, and opens the WAL, only when it
+    // first reads; until then a checkpoint through it does nothing and says SQLITE_OK.
+    if (const int read = sqlite3_exec(c->db_, "PRAGMA schema_version", nullptr, nullptr, nullptr);
+        read != SQLITE_OK) {
+      return fail(errc::unavailable,
+                  std::string("sqlite: checkpointer's first read: ") + sqlite3_errmsg(c->db_));
+    }
+    c->thread_ = std::thread([raw = c.get()] { raw->run(); });
+    return c;
+  }
+
+  ~Checkpointer() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable())
+      thread_.join();
+    sqlite3_close_v2(db_);
+  }
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  // The WAL hook of every connection of the pool: runs on the committing thread after each
+  // commit, with the WAL's size in pages. Wakes the thread past the threshold; past four
+  // times it, checkpoints here (the thread has not caught up between the commits).
+  static int on_commit(void* self, sqlite3* db, const char* schema, int pages) {
+    auto& c = *static_cast<Checkpointer*>(self);
+    if (pages >= c.pages_ * 4)
+      return sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (pages >= c.pages_) {
+      {
+        std::lock_guard lock(c.mutex_);
+        c.due_ = true;
+      }
+      c.wake_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+ private:
+  explicit Checkpointer(int pages) : pages_(pages) {}
+
+  void run() {
+    core::name_this_thread("db-checkpoint");
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [&] { return due_ || stop_; });
+      if (stop_)
+        return;
+      due_ = false;
+      lock.unlock();
+      // An error (I/O) leaves the pages in the WAL: the next commit asks again, and the
+      // committing connections' own checkpoint at four times the threshold bounds it.
+      const int rc =
+          sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+      if (rc != SQLITE_OK)
+        wake_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stop_; });
+    }
+  }
+
+  const int pages_;
+  sqlite3* db_ = nullptr;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool due_ = false;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 struct Connection::Impl {
+  // Released after the connection closed (the hook points at it).
+  std::shared_ptr<Checkpointer> checkpointer;
   sqlite3* db = nullptr;
   // Prepared once per connection, finalized before the connection closes.
   std::unordered_map<std::string, std::unique_ptr<SqliteStatement>, StringHash, std::equal_to<>>
@@ -197,6 +300,11 @@ Result<sql::Statement> Connection::prepare(std::string_view sql) {
   return sql::Statement(it->second.get());
 }
 
+void Connection::attach(std::shared_ptr<Checkpointer> checkpointer) {
+  sqlite3_wal_hook(impl_->db, &Checkpointer::on_commit, checkpointer.get());
+  impl_->checkpointer = std::move(checkpointer);
+}
+
 std::int64_t Connection::changes() const {
   return static_cast<std::int64_t>(sqlite3_changes64(impl_->db));
 }
@@ -207,12 +315,24 @@ Result<void> Connection::begin_write() {
 
 Result<std::shared_ptr<sql::Database>> open_database(const std::filesystem::path& path,
                                                      const OpenOptions& options, std::size_t size) {
+  std::shared_ptr<Checkpointer> checkpointer;
   return sql::Database::open(
       size,
       [&]() -> Result<std::unique_ptr<sql::Connection>> {
         auto c = Connection::open(path, options);
         if (!c)
           return fail(c.error());
+        if (!options.read_only && options.background_checkpoint_pages > 0) {
+          // Started with the first connection, which creates the file and switches it to
+          // WAL.
+          if (!checkpointer) {
+            auto started = Checkpointer::start(path, options);
+            if (!started)
+              return fail(started.error());
+            checkpointer = std::move(*started);
+          }
+          (*c)->attach(checkpointer);
+        }
         return std::unique_ptr<sql::Connection>(std::move(*c));
       },
       migrations(), !options.read_only);

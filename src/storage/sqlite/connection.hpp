@@ -19,7 +19,25 @@ namespace stratus::storage::sqlite {
 struct OpenOptions {
   std::chrono::milliseconds busy_timeout{5000};
   bool read_only = false;
+  /// For `open_database` of a writable pool (docs/adr/0032): once a commit leaves the WAL
+  /// at this many pages or more, a thread of the pool's own (`db-checkpoint`, with a
+  /// connection of its own) checkpoints it (copies the pages back into the database file
+  /// and syncs both), instead of the committing connection doing it inside its commit
+  /// (SQLite's automatic checkpoint, at 1 000 pages). A commit that finds the WAL at
+  /// four times this size checkpoints itself, as SQLite would, so the WAL stays bounded
+  /// while writers never leave the checkpointer a gap. 0 = SQLite's automatic checkpoints.
+  int background_checkpoint_pages = 1000;
 };
+
+/// The pool's checkpointing thread (defined in connection.cpp).
+class Checkpointer;
+
+/// Opens `size` connections (≥ 1) to `path` and applies `migrations()` on the
+/// first; a writable pool with `background_checkpoint_pages` > 0 also starts the
+/// `db-checkpoint` thread and its connection, stopped when the last connection closes.
+/// Errors as `Connection::open` / `sql::Connection::migrate`. Thread-safe.
+Result<std::shared_ptr<sql::Database>> open_database(const std::filesystem::path& path,
+                                                     const OpenOptions& options, std::size_t size);
 
 /// One connection to one database file. Not thread-safe (see `sql::Connection`).
 /// Write transactions are `BEGIN IMMEDIATE`: SQLite's single writer.
@@ -42,15 +60,14 @@ class Connection final : public sql::Connection {
   Result<void> begin_write() override;
 
  private:
+  friend Result<std::shared_ptr<sql::Database>> open_database(const std::filesystem::path&,
+                                                              const OpenOptions&, std::size_t);
   struct Impl;
   explicit Connection(std::unique_ptr<Impl> impl);
+  // Hands this connection's checkpoints to the pool's checkpointer (its WAL hook).
+  void attach(std::shared_ptr<Checkpointer> checkpointer);
   std::unique_ptr<Impl> impl_;
 };
-
-/// Opens `size` connections (≥ 1) to `path` and applies `migrations()` on the
-/// first. Errors as `Connection::open` / `sql::Connection::migrate`. Thread-safe.
-Result<std::shared_ptr<sql::Database>> open_database(const std::filesystem::path& path,
-                                                     const OpenOptions& options, std::size_t size);
 
 /// The migrations of the SQLite backend, compiled from
 /// src/storage/sqlite/migrations/*.sql, ordered by version.
