@@ -1548,6 +1548,12 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
     std::vector<std::size_t> failures(workers, 0);
     // Why operations failed: the set refused, the node never got it, the value never showed.
     std::vector<std::array<std::size_t, 3>> why(workers, {0, 0, 0});
+    // Every completed operation's steps, for the slowest ones' list.
+    struct Steps {
+      std::size_t i = 0;
+      double total = 0, set = 0, sent_to_node = 0, node_to_event = 0, to_visible = 0;
+    };
+    std::vector<std::vector<Steps>> steps(workers);
     const auto ticks0 = machine_ticks();
     const double elapsed = run_open_loop(
         workers, rate, ops, [&](std::size_t w, std::size_t i, Steady::time_point scheduled) {
@@ -1595,8 +1601,31 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
           sent_to_node[w].push_back(ms_between(sent, *applied));
           sent_to_visible[w].push_back(ms_between(sent, *seen));
           to_visible[w].push_back(ms_between(*applied, *seen));
+          steps[w].push_back({i, total[w].back(), set_answered[w].back(), sent_to_node[w].back(),
+                              events ? to_event[w].back() : 0.0, to_visible[w].back()});
         });
     const double steal = steal_percent(ticks0, machine_ticks());
+    // The 20 slowest operations in schedule order (`at_ms` from the rate's first one):
+    // whether the tail comes in bursts, and which step holds it.
+    std::vector<Steps> all_steps;
+    for (auto& part : steps)
+      all_steps.insert(all_steps.end(), part.begin(), part.end());
+    const auto slowest_json = [rate](std::vector<Steps> all) {
+      const std::size_t n = std::min<std::size_t>(20, all.size());
+      std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(),
+                        [](const Steps& a, const Steps& b) { return a.total > b.total; });
+      all.resize(n);
+      std::sort(all.begin(), all.end(), [](const Steps& a, const Steps& b) { return a.i < b.i; });
+      json::array list;
+      for (const auto& o : all)
+        list.push_back({{"at_ms", rounded(static_cast<double>(o.i) * 1000 / rate)},
+                        {"total_ms", rounded(o.total)},
+                        {"set_ms", rounded(o.set)},
+                        {"sent_to_node_ms", rounded(o.sent_to_node)},
+                        {"node_to_event_ms", rounded(o.node_to_event)},
+                        {"node_to_visible_ms", rounded(o.to_visible)}});
+      return list;
+    };
     auto all_total = merged(total);
     auto all_node = merged(to_node);
     auto all_visible = merged(to_visible);
@@ -1631,6 +1660,7 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
                      {"node_to_event", to_json(latency_stats(all_event))},
                      {"start_lateness", to_json(latency_stats(all_late))},
                      {"steal_percent", rounded(steal, 1)},
+                     {"slowest", slowest_json(std::move(all_steps))},
                      {"p99_under_limit", holds}};
     note("control " + json::serialize(row));
     rates_out.push_back(std::move(row));
