@@ -121,11 +121,16 @@ class Checkpointer {
 
   // The WAL hook of every connection of the pool: runs on the committing thread after each
   // commit, with the WAL's size in pages. Wakes the thread past the threshold; past four
-  // times it, checkpoints here (the thread has not caught up between the commits).
+  // times it, checkpoints here (the thread has not caught up between the commits). Always
+  // SQLITE_OK, as SQLite's own hook: the commit has happened, and an error returned here
+  // would make the COMMIT report one (SQLITE_BUSY only means the thread is checkpointing
+  // at this moment), and the caller would take a committed batch for a failed one.
   static int on_commit(void* self, sqlite3* db, const char* schema, int pages) {
     auto& c = *static_cast<Checkpointer*>(self);
-    if (pages >= c.pages_ * 4)
-      return sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (pages >= c.pages_ * 4) {
+      (void)sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      return SQLITE_OK;
+    }
     if (pages >= c.pages_) {
       {
         std::lock_guard lock(c.mutex_);

@@ -116,5 +116,42 @@ TEST(SqliteCheckpoints, WithTheOptionOffSqlitesOwnCheckpointWaitsForItsThousandP
   EXPECT_EQ(s.after, s.before);
 }
 
+// A commit that finds the WAL at four times the threshold checkpoints itself, possibly
+// while the thread is checkpointing too (then SQLITE_BUSY): the commit happened, so it
+// must report success, or a caller would apply a committed batch again.
+TEST(SqliteCheckpoints, ACommitPastFourTimesTheThresholdSucceedsWhateverItsCheckpointSays) {
+  test::TempDir dir;
+  OpenOptions options;
+  options.background_checkpoint_pages = 1;  // every commit wakes the thread
+  auto db = open_database(dir.path() / "stratus.db", options, 2);
+  ASSERT_TRUE(db);
+  ASSERT_TRUE((*db)->with([](sql::Connection& c) {
+    return c.exec("CREATE TABLE scratch (k INTEGER PRIMARY KEY, b BLOB)");
+  }));
+  const std::string row(3000, 'x');
+  constexpr int kCommits = 400;
+  int failed = 0;
+  for (int k = 0; k < kCommits; ++k) {
+    const auto r = (*db)->with([&](sql::Connection& c) {
+      return c.transaction([&]() -> Result<void> {
+        auto st = c.prepare("INSERT INTO scratch (b) VALUES (?1)");
+        if (!st)
+          return fail(st.error());
+        st->bind_blob(1, row);
+        auto step = st->step();
+        if (!step)
+          return fail(step.error());
+        return {};
+      });
+    });
+    failed += r ? 0 : 1;
+  }
+  EXPECT_EQ(failed, 0);
+  const auto rows =
+      (*db)->with([](sql::Connection& c) { return c.query_int("SELECT COUNT(*) FROM scratch"); });
+  ASSERT_TRUE(rows);
+  EXPECT_EQ(*rows, kCommits);
+}
+
 }  // namespace
 }  // namespace stratus::storage::sqlite
