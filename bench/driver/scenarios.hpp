@@ -135,8 +135,8 @@ struct ControlArgs {
   bool ingest_idle_priority = true;
   /// How "visible" is found: false (default) waits for the node's params event on a
   /// WebSocket stream, then confirms with one GET; true polls GET from the start.
-  bool visible_by_poll =
-      false;  /// With background ingest: the second mosquitto's device and backend ports (0 = no
+  bool visible_by_poll = false;
+  /// With background ingest: the second mosquitto's device and backend ports (0 = no
   /// broker floor) and the backend password file (`pki/backend.secret`).
   std::uint16_t raw_port = 0;
   std::uint16_t raw_backend_port = 0;
@@ -162,8 +162,11 @@ struct ControlArgs {
 /// under SCHED_IDLE unless `ingest_idle_priority` is false (`params.background_swarm_priority`).
 /// With `raw_port` too, `broker_floor` follows: the first rate's operation without stratusd
 /// (a backend client of the second mosquitto publishes the set and receives the light's
-/// answer) while the same swarm offers the same fixed rate to that broker — the latency no
-/// server behind this broker can go under on this machine at this load.
+/// answer) while the same swarm offers that broker, at a fixed rate, what stratusd
+/// committed during the run, with nobody subscribed to it — the latency no server behind
+/// this broker can go under on this machine at this load. Each rate and the floor record
+/// the steal of their window (`steal_percent`); each rate lists its 20 slowest operations
+/// in schedule order with their steps (`slowest`).
 Result<ScenarioOutput> run_control(const ControlArgs& args);
 
 /// `cmdresp`: a command request → the node's answer stored, at a fixed rate.
