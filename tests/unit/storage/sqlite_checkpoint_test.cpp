@@ -32,6 +32,22 @@ struct Files {
   }
 };
 
+// One row of `scratch` with `bytes` as its blob, in a write transaction of its own.
+Result<void> insert_row(sql::Database& db, const std::string& bytes) {
+  return db.with([&](sql::Connection& c) {
+    return c.transaction([&]() -> Result<void> {
+      auto st = c.prepare("INSERT INTO scratch (b) VALUES (?1)");
+      if (!st)
+        return fail(st.error());
+      st->bind_blob(1, bytes);
+      auto r = st->step();
+      if (!r)
+        return fail(r.error());
+      return {};
+    });
+  });
+}
+
 // Opens a pool of one at `dir` with the option at `pages`, commits rows until the WAL
 // holds at least the threshold's frames, and returns the database file's size then
 // (`before`) and after up to `wait` with nothing written (`after`, returned as soon as
@@ -77,18 +93,7 @@ Sizes commit_past_threshold(const test::TempDir& dir, int pages, std::chrono::mi
   const std::string row(3000, 'x');
   Sizes s;
   for (int k = 0; k < 200 && frames() < static_cast<std::uintmax_t>(kThreshold); ++k) {
-    EXPECT_TRUE((*db)->with([&](sql::Connection& c) {
-      return c.transaction([&]() -> Result<void> {
-        auto st = c.prepare("INSERT INTO scratch (b) VALUES (?1)");
-        if (!st)
-          return fail(st.error());
-        st->bind_blob(1, row);
-        auto r = st->step();
-        if (!r)
-          return fail(r.error());
-        return {};
-      });
-    }));
+    EXPECT_TRUE(insert_row(**db, row));
   }
   s.wal_frames = frames();
   s.before = f.size(f.db);
@@ -132,19 +137,7 @@ TEST(SqliteCheckpoints, ACommitPastFourTimesTheThresholdSucceedsWhateverItsCheck
   constexpr int kCommits = 400;
   int failed = 0;
   for (int k = 0; k < kCommits; ++k) {
-    const auto r = (*db)->with([&](sql::Connection& c) {
-      return c.transaction([&]() -> Result<void> {
-        auto st = c.prepare("INSERT INTO scratch (b) VALUES (?1)");
-        if (!st)
-          return fail(st.error());
-        st->bind_blob(1, row);
-        auto step = st->step();
-        if (!step)
-          return fail(step.error());
-        return {};
-      });
-    });
-    failed += r ? 0 : 1;
+    failed += insert_row(**db, row) ? 0 : 1;
   }
   EXPECT_EQ(failed, 0);
   const auto rows =
