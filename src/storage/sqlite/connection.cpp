@@ -79,29 +79,21 @@ class SqliteStatement final : public sql::StatementImpl {
 // blocks a reader or the writer) through a connection of its own.
 class Checkpointer {
  public:
-  // Opens the checkpointer's connection to `path` and starts its thread. Errors: the
-  // open's, as errc::unavailable.
+  // Opens the checkpointer's connection to `path` (as the pool's, `Connection::open`, whose
+  // WAL pragma is the first read through it: until a connection has read, it does not know
+  // the file is in WAL mode, and a checkpoint through it does nothing and says SQLITE_OK)
+  // and starts its thread. Errors: the open's.
   static Result<std::shared_ptr<Checkpointer>> start(const std::filesystem::path& path,
                                                      const OpenOptions& options) {
-    std::shared_ptr<Checkpointer> c(new Checkpointer(options.background_checkpoint_pages));
-    const int rc = sqlite3_open_v2(path.c_str(), &c->db_,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-    if (rc != SQLITE_OK) {
-      std::string text = "sqlite: open " + path.string() + " (checkpointer): ";
-      text += c->db_ != nullptr ? sqlite3_errmsg(c->db_) : sqlite3_errstr(rc);
-      return fail(errc::unavailable, std::move(text));
-    }
-    sqlite3_busy_timeout(c->db_, static_cast<int>(options.busy_timeout.count()));
-    // Its own reads and writes are none, so its automatic checkpoint never fires; off all
-    // the same, so that closing it is the only other checkpoint it makes.
-    sqlite3_wal_autocheckpoint(c->db_, 0);
-    // A connection learns that the file is in WAL mode, and opens the WAL, only when it
-    // first reads; until then a checkpoint through it does nothing and says SQLITE_OK.
-    if (const int read = sqlite3_exec(c->db_, "PRAGMA schema_version", nullptr, nullptr, nullptr);
-        read != SQLITE_OK) {
-      return fail(errc::unavailable,
-                  std::string("sqlite: checkpointer's first read: ") + sqlite3_errmsg(c->db_));
-    }
+    auto conn = Connection::open(path, options);
+    if (!conn)
+      return fail(conn.error());
+    // It never writes, so its automatic checkpoint never fires; off all the same, so that
+    // closing it is the only other checkpoint it makes.
+    if (auto r = (*conn)->exec("PRAGMA wal_autocheckpoint=0"); !r)
+      return fail(r.error());
+    std::shared_ptr<Checkpointer> c(
+        new Checkpointer(options.background_checkpoint_pages, std::move(*conn)));
     c->thread_ = std::thread([raw = c.get()] { raw->run(); });
     return c;
   }
@@ -114,7 +106,6 @@ class Checkpointer {
     wake_.notify_one();
     if (thread_.joinable())
       thread_.join();
-    sqlite3_close_v2(db_);
   }
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
@@ -142,7 +133,8 @@ class Checkpointer {
   }
 
  private:
-  explicit Checkpointer(int pages) : pages_(pages) {}
+  Checkpointer(int pages, std::unique_ptr<Connection> conn)
+      : pages_(pages), conn_(std::move(conn)) {}
 
   void run() {
     core::name_this_thread("db-checkpoint");
@@ -155,16 +147,15 @@ class Checkpointer {
       lock.unlock();
       // An error (I/O) leaves the pages in the WAL: the next commit asks again, and the
       // committing connections' own checkpoint at four times the threshold bounds it.
-      const int rc =
-          sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      const auto done = conn_->exec("PRAGMA wal_checkpoint(PASSIVE)");
       lock.lock();
-      if (rc != SQLITE_OK)
+      if (!done)
         wake_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stop_; });
     }
   }
 
   const int pages_;
-  sqlite3* db_ = nullptr;
+  std::unique_ptr<Connection> conn_;  // used by the thread only
   std::mutex mutex_;
   std::condition_variable wake_;
   bool due_ = false;
