@@ -3,7 +3,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 #include "core/assert.hpp"
@@ -50,7 +53,65 @@ std::string render_labels(const MetricLabels& labels) {
   return out;
 }
 
+// A bound or a sum as the exposition format writes floats: shortest round-trip form.
+std::string render_double(double v) {
+  if (std::isinf(v))
+    return v > 0 ? "+Inf" : "-Inf";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  // Prefer the shortest form that reads back the same (0.005, not 0.0050000000000000001).
+  for (int precision = 1; precision < 17; ++precision) {
+    char shorter[32];
+    std::snprintf(shorter, sizeof shorter, "%.*g", precision, v);
+    if (std::strtod(shorter, nullptr) == v)
+      return shorter;
+  }
+  return buf;
+}
+
+// `labels` (rendered, possibly empty) with one more pair appended.
+std::string with_label(const std::string& labels, std::string_view key, const std::string& value) {
+  std::string pair = std::string(key) + "=\"" + value + '"';
+  if (labels.empty())
+    return '{' + pair + '}';
+  return labels.substr(0, labels.size() - 1) + ',' + pair + '}';
+}
+
 }  // namespace
+
+Histogram::Histogram(std::vector<double> bounds)
+    : bounds_(std::move(bounds)),
+      counts_(std::make_unique<std::atomic<std::uint64_t>[]>(bounds_.size() + 1)) {
+  for (std::size_t i = 0; i < bounds_.size(); ++i) {
+    STRATUS_ASSERT(std::isfinite(bounds_[i]), "histogram bounds are finite");
+    STRATUS_ASSERT(i == 0 || bounds_[i - 1] < bounds_[i], "histogram bounds increase");
+  }
+}
+
+void Histogram::observe(double value) noexcept {
+  if (std::isnan(value))
+    return;
+  const auto at = std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin();
+  counts_[static_cast<std::size_t>(at)].fetch_add(1, std::memory_order_relaxed);
+  sum_.fetch_add(value, std::memory_order_relaxed);
+}
+
+Histogram::Snapshot Histogram::snapshot() const {
+  Snapshot s;
+  s.bounds = bounds_;
+  s.counts.resize(bounds_.size() + 1);
+  for (std::size_t i = 0; i < s.counts.size(); ++i)
+    s.counts[i] = counts_[i].load(std::memory_order_relaxed);
+  s.sum = sum_.load(std::memory_order_relaxed);
+  return s;
+}
+
+std::uint64_t Histogram::Snapshot::count() const noexcept {
+  std::uint64_t n = 0;
+  for (const auto c : counts)
+    n += c;
+  return n;
+}
 
 MetricsRegistry::Family& MetricsRegistry::family(std::string_view name, std::string_view help,
                                                  std::string_view type) {
@@ -83,6 +144,15 @@ Gauge& MetricsRegistry::gauge(std::string_view name, std::string_view help,
   return *slot;
 }
 
+Histogram& MetricsRegistry::histogram(std::string_view name, std::string_view help,
+                                      std::vector<double> bounds, const MetricLabels& labels) {
+  std::lock_guard lock(mutex_);
+  auto& slot = family(name, help, "histogram").histograms[render_labels(labels)];
+  if (!slot)
+    slot = std::make_unique<Histogram>(std::move(bounds));
+  return *slot;
+}
+
 void MetricsRegistry::callback_gauge(std::string_view name, std::string_view help,
                                      std::function<double()> read) {
   std::lock_guard lock(mutex_);
@@ -107,6 +177,18 @@ std::string MetricsRegistry::render_prometheus() const {
     }
     for (const auto& [labels, g] : fam.gauges) {
       out += name + labels + ' ' + std::to_string(g->value()) + '\n';
+    }
+    for (const auto& [labels, h] : fam.histograms) {
+      const auto s = h->snapshot();
+      std::uint64_t cumulative = 0;
+      for (std::size_t i = 0; i < s.counts.size(); ++i) {
+        cumulative += s.counts[i];
+        const std::string le = i < s.bounds.size() ? render_double(s.bounds[i]) : "+Inf";
+        out += name + "_bucket" + with_label(labels, "le", le) + ' ' + std::to_string(cumulative) +
+               '\n';
+      }
+      out += name + "_sum" + labels + ' ' + render_double(s.sum) + '\n';
+      out += name + "_count" + labels + ' ' + std::to_string(cumulative) + '\n';
     }
     if (fam.read) {
       char buf[64];

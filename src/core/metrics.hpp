@@ -1,7 +1,7 @@
 #pragma once
 /// @file
-/// Process metrics (counters, gauges) rendered in the Prometheus text exposition
-/// format 0.0.4 for `GET /metrics`. Pure: no I/O.
+/// Process metrics (counters, gauges, histograms) rendered in the Prometheus text
+/// exposition format 0.0.4 for `GET /metrics`. Pure: no I/O.
 
 #include <atomic>
 #include <cstdint>
@@ -49,6 +49,45 @@ class Gauge {
   std::atomic<std::int64_t> value_{0};
 };
 
+/// Observations counted by upper bound: a Prometheus histogram (`<name>_bucket{le="…"}`
+/// cumulative, `le="+Inf"`, `<name>_sum`, `<name>_count`). A value lands in the first bucket
+/// whose bound it does not exceed (`le`: less than or equal); NaN is ignored. Thread-safe,
+/// lock-free: `observe` is a short search over the bounds and two relaxed atomic additions,
+/// cheap enough for a hot path; a reader may see one observation's count before its sum.
+class Histogram {
+ public:
+  /// `bounds`: the buckets' upper bounds, finite and strictly increasing (asserted: they
+  /// are fixed in code); the `+Inf` bucket is implied.
+  explicit Histogram(std::vector<double> bounds);
+  /// Counts `value` (in the histogram's unit, seconds for latencies).
+  void observe(double value) noexcept;
+
+  /// What the histogram held at one moment: `counts[i]` observations in bucket `i` alone
+  /// (not cumulative), `counts.back()` the ones above every bound.
+  struct Snapshot {
+    std::vector<double> bounds;
+    std::vector<std::uint64_t> counts;
+    double sum = 0;
+    /// The sum of `counts`.
+    [[nodiscard]] std::uint64_t count() const noexcept;
+  };
+  /// The current counts and sum.
+  [[nodiscard]] Snapshot snapshot() const;
+
+ private:
+  std::vector<double> bounds_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;  // bounds_.size() + 1
+  std::atomic<double> sum_{0};
+};
+
+/// Upper bounds, in seconds, for the latencies of a pipeline stage that should take well
+/// under a millisecond and matters once it takes tens: 0.25 ms to 10 s.
+inline const std::vector<double>& latency_bounds_seconds() {
+  static const std::vector<double> bounds{0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                          0.05,    0.1,    0.25,  0.5,    1,     2.5,  10};
+  return bounds;
+}
+
 /// Owns every metric of a process. Registration returns a reference that stays
 /// valid for the registry's lifetime, so hot paths look a series up once and then
 /// only increment. Thread-safe: registration and rendering take a mutex;
@@ -61,6 +100,11 @@ class MetricsRegistry {
 
   /// The gauge `name{labels}`, created on first use.
   Gauge& gauge(std::string_view name, std::string_view help, const MetricLabels& labels = {});
+
+  /// The histogram `name{labels}` with upper bounds `bounds` (see `Histogram`), created on
+  /// first use; a later call for the same series returns it, whatever its `bounds`.
+  Histogram& histogram(std::string_view name, std::string_view help, std::vector<double> bounds,
+                       const MetricLabels& labels = {});
 
   /// A gauge whose value is computed at render time (e.g. uptime). `read` must
   /// be thread-safe and cheap.
@@ -76,9 +120,10 @@ class MetricsRegistry {
  private:
   struct Family {
     std::string help;
-    std::string type;                                          // "counter" | "gauge"
+    std::string type;                                          // "counter" | "gauge" | "histogram"
     std::map<std::string, std::unique_ptr<Counter>> counters;  // key: rendered labels
     std::map<std::string, std::unique_ptr<Gauge>> gauges;
+    std::map<std::string, std::unique_ptr<Histogram>> histograms;
     std::function<double()> read;
   };
   Family& family(std::string_view name, std::string_view help, std::string_view type);

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,6 +34,13 @@ Result<void> set_this_thread_nice(int nice) {
 int this_thread_nice() noexcept {
   errno = 0;
   return ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+}
+
+double this_thread_cpu_seconds() noexcept {
+  timespec t{};
+  if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) != 0)
+    return 0;
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
 }
 
 }  // namespace stratus::core

@@ -1,7 +1,8 @@
 #pragma once
 
 /// Names for the threads of a process, as `top -H`, `ps -L`, `perf` and `/proc/<pid>/task/
-/// <tid>/comm` show them (docs/operations: which thread is busy), and their CPU priority.
+/// <tid>/comm` show them (docs/operations: which thread is busy), their CPU priority and the
+/// CPU time they used.
 
 #include <string_view>
 
@@ -25,5 +26,11 @@ Result<void> set_this_thread_nice(int nice);
 
 /// The calling thread's nice value (`getpriority`), for logs and tests. Thread-safe.
 [[nodiscard]] int this_thread_nice() noexcept;
+
+/// The CPU time the calling thread has used so far, in seconds (`CLOCK_THREAD_CPUTIME_ID`:
+/// user and system, nanosecond resolution); 0 if the clock cannot be read. The difference
+/// of two readings against the wall clock tells running from waiting (runnable and not
+/// scheduled, or blocked). Thread-safe.
+[[nodiscard]] double this_thread_cpu_seconds() noexcept;
 
 }  // namespace stratus::core

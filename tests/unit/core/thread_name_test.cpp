@@ -10,6 +10,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -94,6 +96,28 @@ TEST(ThreadNice, RefusesValuesOutsideZeroToNineteen) {
       EXPECT_EQ(this_thread_nice(), before) << "a refused value changes nothing";
     }).join();
   }
+}
+
+// The thread's CPU clock counts its own work only: a second thread that sleeps uses almost
+// none of it, while the calling thread's grows by at least what it burned.
+TEST(ThreadCpu, CountsTheCallingThreadsWorkOnly) {
+  const double before = this_thread_cpu_seconds();
+  double sleeper = -1;
+  std::thread([&] {
+    const double start = this_thread_cpu_seconds();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    sleeper = this_thread_cpu_seconds() - start;
+  }).join();
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(30);
+  volatile std::uint64_t x = 0;
+  while (std::chrono::steady_clock::now() < until)
+    x = x + 1;
+  const double used = this_thread_cpu_seconds() - before;
+  EXPECT_GE(sleeper, 0.0);
+  EXPECT_LT(sleeper, 0.010) << "sleeping used CPU";
+  // At least a part of 30 ms spinning, whatever else the machine runs; at most its wall time.
+  EXPECT_GT(used, 0.001);
+  EXPECT_LT(used, 5.0);
 }
 
 }  // namespace
