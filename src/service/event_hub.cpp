@@ -109,6 +109,10 @@ EventHub::EventHub(AccessLookup lookup, const Clock& clock, MetricsRegistry& met
                                     {{"reason", "slow_stream"}})),
       subscriptions_gauge_(
           metrics.gauge("stratus_event_subscriptions", "Open event stream subscriptions.")),
+      dispatch_seconds_(metrics.histogram(
+          "stratus_events_dispatch_seconds",
+          "Events from their publication until handed to every stream that wants them.",
+          latency_bounds_seconds())),
       next_id_(first_event_id(clock, options_)),
       first_id_(next_id_),
       done_through_(next_id_ - options_.id_stride),
@@ -151,6 +155,7 @@ void EventHub::publish(std::vector<EventDraft> events) {
     return;
   if (options_.relay && !events.front().relayed)
     options_.relay(events);
+  const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(queue_mutex_);
     if (queue_.size() + events.size() > options_.queue_limit) {
@@ -168,6 +173,7 @@ void EventHub::publish(std::vector<EventDraft> events) {
       e->node_id = std::move(draft.node_id);
       e->user_ids = std::move(draft.user_ids);
       e->access_changed = draft.access_changed;
+      e->published_at = now;
       EventPtr shared = std::move(e);
       ring_.push_back(shared);
       if (ring_.size() > options_.replay_events)
@@ -197,6 +203,10 @@ void EventHub::run() {
     queue_.clear();
     lock.unlock();
     dispatch(batch);
+    const auto dispatched = std::chrono::steady_clock::now();
+    for (const auto& e : batch)
+      dispatch_seconds_.observe(
+          std::chrono::duration<double>(dispatched - e->published_at).count());
     lock.lock();
     if (!batch.empty())
       done_through_ = batch.back()->id;

@@ -65,6 +65,8 @@ struct Event {
   bool access_changed = false;        ///< as in `EventDraft`
   bool relayed = false;               ///< as in `EventDraft`
   std::string text;                   ///< the wire form (proto/rest/events.hpp)
+  /// When `publish` numbered it (for `stratus_events_dispatch_seconds`).
+  std::chrono::steady_clock::time_point published_at{};
 };
 using EventPtr = std::shared_ptr<const Event>;
 
@@ -78,7 +80,9 @@ using EventSink = std::function<bool(const EventPtr&)>;
 /// `stop` are called by the owner only. Metrics: `stratus_events_published_total`,
 /// `stratus_events_delivered_total`, `stratus_events_dropped_total{reason}`
 /// (`queue_full`: the dispatcher fell behind; `slow_stream`: a subscription's sink
-/// refused), gauge `stratus_event_subscriptions`.
+/// refused), gauge `stratus_event_subscriptions`, histogram `stratus_events_dispatch_seconds`
+/// (each event from `publish` until the dispatcher has handed it to every stream that
+/// wants it: its wait in the queue and its round's work).
 class EventHub final : public EventPublisher {
  public:
   /// Event ids of this run start above `unix_ms(clock.now()) * 1000`, so they only
@@ -168,6 +172,7 @@ class EventHub final : public EventPublisher {
   Counter& dropped_full_;
   Counter& dropped_slow_;
   Gauge& subscriptions_gauge_;
+  Histogram& dispatch_seconds_;
 
   // Publishing side: numbering, the replay ring and the dispatcher's queue.
   mutable std::mutex queue_mutex_;

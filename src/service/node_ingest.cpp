@@ -146,6 +146,22 @@ NodeIngest::NodeIngest(storage::NodeRepository& repository, NodeMessenger& messe
       interactive_(metrics.counter(
           "stratus_ingest_interactive_total",
           "Params reports answering a set, applied ahead of the bulk queue (docs/adr/0026).")),
+      interactive_wait_(metrics.histogram(
+          "stratus_ingest_interactive_wait_seconds",
+          "Interactive reports (docs/adr/0026): from their arrival until the writer takes them.",
+          latency_bounds_seconds())),
+      interactive_apply_(metrics.histogram("stratus_ingest_interactive_apply_seconds",
+                                           "Interactive reports: from when the writer takes them "
+                                           "until their batch is committed and published.",
+                                           latency_bounds_seconds())),
+      batch_seconds_(metrics.histogram(
+          "stratus_ingest_batch_seconds",
+          "Ingest batches: from when the writer takes one until it is committed and published.",
+          latency_bounds_seconds())),
+      batch_cpu_seconds_(
+          metrics.histogram("stratus_ingest_batch_cpu_seconds",
+                            "The ingest writer thread's CPU time per batch, over the same span.",
+                            latency_bounds_seconds())),
       dropped_full_(metrics.counter("stratus_ingest_dropped_total",
                                     "Node events dropped before storage, by reason.",
                                     {{"reason", "queue_full"}})),
@@ -224,6 +240,7 @@ bool NodeIngest::submit(NodeEvent event) {
     const std::uint64_t seq = submitted_++;
     if (interactive) {
       interactive_nodes_.push_back(event.node_id);
+      interactive_submitted_.push_back(std::chrono::steady_clock::now());
       interactive_last_ = seq;
     }
     queue_.push_back(Queued{seq, std::move(event)});
@@ -293,6 +310,8 @@ std::uint64_t NodeIngest::take_interactive(std::vector<NodeEvent>& batch) {
 
 void NodeIngest::run() {
   std::vector<NodeEvent> batch;
+  // When the interactive reports of the batch were submitted (reused: no allocation per batch).
+  std::vector<std::chrono::steady_clock::time_point> submitted;
   std::unique_lock lock(mutex_);
   // Adaptive group commit (issue 24): when the writer was idle, a report commits at once;
   // when reports were already waiting as the last batch committed (load), the writer gives
@@ -323,8 +342,10 @@ void NodeIngest::run() {
     }
     writer_wait_ = WriterWait::busy;
     batch.clear();
+    submitted.clear();
     if (!interactive_nodes_.empty()) {
       interactive_.inc(interactive_nodes_.size());
+      submitted.swap(interactive_submitted_);
       applying_from_ = take_interactive(batch);
     } else {
       const std::size_t n = std::min(queue_.size(), fill_target_);
@@ -336,9 +357,17 @@ void NodeIngest::run() {
     }
     depth_.set(static_cast<std::int64_t>(queue_.size()));
     lock.unlock();
+    using Seconds = std::chrono::duration<double>;
     const auto began = std::chrono::steady_clock::now();
+    const double cpu_began = core::this_thread_cpu_seconds();
+    for (const auto at : submitted)
+      interactive_wait_.observe(Seconds(began - at).count());
     apply(batch);
     last_apply = std::chrono::steady_clock::now() - began;
+    batch_seconds_.observe(Seconds(last_apply).count());
+    batch_cpu_seconds_.observe(core::this_thread_cpu_seconds() - cpu_began);
+    for (std::size_t i = 0; i < submitted.size(); ++i)
+      interactive_apply_.observe(Seconds(last_apply).count());
     lock.lock();
     applying_from_.reset();
     loaded = !queue_.empty();

@@ -85,7 +85,14 @@ struct IngestOptions {
 /// in the order they came. While any such report is expected, bulk batches are cut to
 /// `interactive_batch_max`.
 ///
-/// Metrics: `stratus_ingest_events_total`, `stratus_ingest_interactive_total`,
+/// Metrics: `stratus_ingest_events_total`, `stratus_ingest_interactive_total`, histograms
+/// `stratus_ingest_interactive_wait_seconds` (an interactive report from `submit` until the
+/// writer takes it) and `stratus_ingest_interactive_apply_seconds` (from then until its
+/// batch is committed and its events are handed to the publisher),
+/// `stratus_ingest_batch_seconds` (each batch, from the writer taking it until it is
+/// committed and published) and `stratus_ingest_batch_cpu_seconds` (the writer thread's CPU
+/// time in that span: the difference is time the thread was runnable and not running, or
+/// waiting on the database),
 /// `stratus_ts_points_total`, `stratus_ts_points_dropped_total{reason}`,
 /// `stratus_ingest_dropped_total{reason}`, `stratus_ingest_batches_total`,
 /// `stratus_ingest_queue_depth`, `stratus_desired_discarded_total` (queued sets whose user lost
@@ -165,6 +172,10 @@ class NodeIngest {
   Counter& batches_;
   Counter& committed_;
   Counter& interactive_;
+  Histogram& interactive_wait_;
+  Histogram& interactive_apply_;
+  Histogram& batch_seconds_;
+  Histogram& batch_cpu_seconds_;
   Counter& dropped_full_;
   Counter& dropped_invalid_;
   Counter& desired_discarded_;
@@ -191,6 +202,8 @@ class NodeIngest {
   /// Interactive reports queued and not yet taken: their nodes, and the newest one's seq.
   std::vector<std::string> interactive_nodes_;
   std::uint64_t interactive_last_ = 0;
+  /// When each of those reports was submitted (any order), for `interactive_wait_`.
+  std::vector<std::chrono::steady_clock::time_point> interactive_submitted_;
   /// The queue size a filling batch waits for (batch_max, or interactive_batch_max).
   std::size_t fill_target_ = 0;
   bool stopping_ = false;

@@ -246,6 +246,11 @@ TEST_F(EventsHttpTest, OwnNodesInOrderAndNeverAnotherUsersNode) {
   const auto theirs = next_event(bob);
   EXPECT_EQ(theirs.node_id, "nodeB2");
   expect_silence(bob);
+  // Every event's way through the dispatcher is timed once it is handed on.
+  ASSERT_TRUE(hub_.flush(5s));
+  EXPECT_GE(metric("stratus_events_published_total"), 4U);
+  EXPECT_EQ(metric("stratus_events_dispatch_seconds_count"),
+            metric("stratus_events_published_total"));
 }
 
 TEST_F(EventsHttpTest, FiltersByNodeAndType) {

@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "core/thread_name.hpp"
 #include "service/command_service.hpp"
@@ -277,9 +278,15 @@ TEST_F(NodeServiceTest, TheAwaitedReportIsAppliedAheadOfTheBulkQueue) {
     report("n2", R"({"Level":)" + std::to_string(i) + "}");
   report("n1", R"({"Tag":"later"})");
   const auto mark = writer.submitted_mark();
+  auto& waited = metrics.histogram("stratus_ingest_interactive_wait_seconds", "", {});
+  auto& applied = metrics.histogram("stratus_ingest_interactive_apply_seconds", "", {});
+  std::this_thread::sleep_for(20ms);  // the awaited report waits at least this long
 
   gate.allow(1);  // the first batch's events; the writer takes the next batch
   ASSERT_TRUE(gate.held_after(1)) << "the second batch did not commit";
+  EXPECT_EQ(waited.snapshot().count(), 1U) << "the awaited report's wait, observed when taken";
+  EXPECT_GE(waited.snapshot().sum, 0.020);
+  EXPECT_EQ(applied.snapshot().count(), 0U) << "its batch is still being applied";
   EXPECT_EQ(params("n1"), json::parse(R"({"Light":{"Tag":"awaited"}})"))
       << "the awaited report and the older one of its node are committed";
   EXPECT_EQ(params("n2").at("Light").at("Level"), 0) << "the bulk reports are still queued";
@@ -299,6 +306,8 @@ TEST_F(NodeServiceTest, TheAwaitedReportIsAppliedAheadOfTheBulkQueue) {
   EXPECT_EQ(gate.lights(), order);
   EXPECT_EQ(params("n1"), json::parse(R"({"Light":{"Tag":"later"}})"));
   EXPECT_EQ(params("n2").at("Light").at("Level"), 25);
+  EXPECT_EQ(waited.snapshot().count(), 1U) << "bulk reports are not observed";
+  EXPECT_EQ(applied.snapshot().count(), 1U);
   writer.stop();
 }
 
