@@ -1554,6 +1554,9 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
       double total = 0, set = 0, sent_to_node = 0, node_to_event = 0, to_visible = 0;
     };
     std::vector<std::vector<Steps>> steps(workers);
+    // stratusd's own account of the answers' path, from its histograms (empty: unreadable).
+    const auto server_page = [&] { return scrape_metrics(sessions.front()).value_or(""); };
+    const std::string page0 = server_page();
     const auto ticks0 = machine_ticks();
     const double elapsed = run_open_loop(
         workers, rate, ops, [&](std::size_t w, std::size_t i, Steady::time_point scheduled) {
@@ -1605,6 +1608,19 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
                               events ? to_event[w].back() : 0.0, to_visible[w].back()});
         });
     const double steal = steal_percent(ticks0, machine_ticks());
+    const std::string page1 = server_page();
+    // The answers as the ingest writer saw them (docs/adr/0026): how long each waited for
+    // the writer and how long its batch took to commit and publish; every batch's wall
+    // and CPU time (the difference: the writer runnable and not running, or waiting); every
+    // event's time from its publication until the hub handed it to the streams.
+    const json::object in_server{
+        {"interactive_wait",
+         histogram_window(page0, page1, "stratus_ingest_interactive_wait_seconds")},
+        {"interactive_apply",
+         histogram_window(page0, page1, "stratus_ingest_interactive_apply_seconds")},
+        {"batch", histogram_window(page0, page1, "stratus_ingest_batch_seconds")},
+        {"batch_cpu", histogram_window(page0, page1, "stratus_ingest_batch_cpu_seconds")},
+        {"events_dispatch", histogram_window(page0, page1, "stratus_events_dispatch_seconds")}};
     // The 20 slowest operations in schedule order (`at_ms` from the rate's first one):
     // whether the tail comes in bursts, and which step holds it.
     std::vector<Steps> all_steps;
@@ -1660,6 +1676,7 @@ Result<ScenarioOutput> run_control(const ControlArgs& args) {
                      {"node_to_event", to_json(latency_stats(all_event))},
                      {"start_lateness", to_json(latency_stats(all_late))},
                      {"steal_percent", rounded(steal, 1)},
+                     {"in_server", in_server},
                      {"slowest", slowest_json(std::move(all_steps))},
                      {"p99_under_limit", holds}};
     note("control " + json::serialize(row));

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <numeric>
 #include <sstream>
 
@@ -86,6 +87,69 @@ std::optional<double> metric_value(std::string_view page, std::string_view serie
     at = after;
   }
   return std::nullopt;
+}
+
+std::vector<std::pair<double, double>> metric_histogram(std::string_view page,
+                                                        std::string_view name) {
+  std::vector<std::pair<double, double>> buckets;
+  const std::string prefix = std::string(name) + "_bucket{le=\"";
+  for (std::size_t at = page.find(prefix); at != std::string_view::npos;
+       at = page.find(prefix, at + 1)) {
+    if (at != 0 && page[at - 1] != '\n')
+      continue;
+    const auto le_at = at + prefix.size();
+    const auto end = std::min(page.find('\n', le_at), page.size());
+    const auto quote = page.find("\"} ", le_at);
+    if (quote == std::string_view::npos || quote > end)
+      continue;
+    const std::string le(page.substr(le_at, quote - le_at));
+    const std::string count(page.substr(quote + 3, end - quote - 3));
+    try {
+      buckets.emplace_back(le == "+Inf" ? std::numeric_limits<double>::infinity() : std::stod(le),
+                           std::stod(count));
+    } catch (const std::exception&) {
+      return {};
+    }
+  }
+  return buckets;
+}
+
+boost::json::object histogram_window(std::string_view before, std::string_view after,
+                                     std::string_view name) {
+  const auto b0 = metric_histogram(before, name);
+  const auto b1 = metric_histogram(after, name);
+  if (b1.empty() || b0.size() != b1.size())
+    return {{"count", 0}};
+  const double count = b1.back().second - b0.back().second;
+  if (count <= 0)
+    return {{"count", 0}};
+  const auto cumulative = [&](std::size_t i) { return b1[i].second - b0[i].second; };
+  // The bound under which a share `q` of the window's observations fell, in ms.
+  const auto quantile_le = [&](double q) -> boost::json::value {
+    for (std::size_t i = 0; i < b1.size(); ++i) {
+      if (cumulative(i) >= q * count)
+        return std::isinf(b1[i].first) ? boost::json::value("+Inf")
+                                       : boost::json::value(b1[i].first * 1000);
+    }
+    return "+Inf";
+  };
+  const auto share_over = [&](double bound) {
+    for (std::size_t i = 0; i < b1.size(); ++i) {
+      if (b1[i].first == bound)
+        return std::round((count - cumulative(i)) / count * 1e4) / 1e4;
+    }
+    return -1.0;
+  };
+  const std::string sum_series = std::string(name) + "_sum";
+  const double sum =
+      metric_value(after, sum_series).value_or(0) - metric_value(before, sum_series).value_or(0);
+  return {{"count", count},
+          {"mean_ms", std::round(sum / count * 1e5) / 100},
+          {"p50_le_ms", quantile_le(0.5)},
+          {"p99_le_ms", quantile_le(0.99)},
+          {"over_5ms", share_over(0.005)},
+          {"over_10ms", share_over(0.01)},
+          {"over_25ms", share_over(0.025)}};
 }
 
 Result<std::string> scrape_metrics(client::Session& session) {

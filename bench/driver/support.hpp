@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "cli/node_credentials.hpp"
@@ -47,6 +48,20 @@ Result<client::Session> bench_session(const Target& target);
 /// The value of one Prometheus series, e.g. `stratus_ingest_events_total` or
 /// `stratus_link_messages_total{kind="params"}`, from a `/metrics` page; nullopt if absent.
 std::optional<double> metric_value(std::string_view page, std::string_view series);
+
+/// The buckets of the Prometheus histogram `name` (a series without labels of its own, e.g.
+/// `stratus_ingest_interactive_wait_seconds`) on a `/metrics` page: (upper bound `le`,
+/// cumulative count) in the page's order, `+Inf` as infinity; empty if absent.
+std::vector<std::pair<double, double>> metric_histogram(std::string_view page,
+                                                        std::string_view name);
+
+/// What the histogram `name` counted between two `/metrics` pages of one process: `count`,
+/// `mean_ms`, the bucket bounds under which half and 99 % of the observations fell
+/// (`p50_le_ms`, `p99_le_ms`; "+Inf" above every bound) and the shares over 5, 10 and 25 ms
+/// (`over_5ms`, …; −1 where no bucket ends there). `{"count": 0}` when nothing was counted
+/// or either page lacks it.
+boost::json::object histogram_window(std::string_view before, std::string_view after,
+                                     std::string_view name);
 
 /// `GET /metrics` over `session` (unauthenticated). Errors: the session's.
 Result<std::string> scrape_metrics(client::Session& session);
