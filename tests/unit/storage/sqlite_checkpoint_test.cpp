@@ -39,11 +39,7 @@ Result<void> insert_row(sql::Database& db, const std::string& bytes) {
       auto st = c.prepare("INSERT INTO scratch (b) VALUES (?1)");
       if (!st)
         return fail(st.error());
-      st->bind_blob(1, bytes);
-      auto r = st->step();
-      if (!r)
-        return fail(r.error());
-      return {};
+      return st->bind_blob(1, bytes).run();
     });
   });
 }
