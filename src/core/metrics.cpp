@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 
 #include "core/assert.hpp"
@@ -53,20 +53,13 @@ std::string render_labels(const MetricLabels& labels) {
   return out;
 }
 
-// A bound or a sum as the exposition format writes floats: shortest round-trip form.
+// A bound or a sum as the exposition format writes floats: the shortest form that reads
+// back the same (0.005, not 0.0050000000000000001), as `std::to_chars` gives it.
 std::string render_double(double v) {
   if (std::isinf(v))
     return v > 0 ? "+Inf" : "-Inf";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  // Prefer the shortest form that reads back the same (0.005, not 0.0050000000000000001).
-  for (int precision = 1; precision < 17; ++precision) {
-    char shorter[32];
-    std::snprintf(shorter, sizeof shorter, "%.*g", precision, v);
-    if (std::strtod(shorter, nullptr) == v)
-      return shorter;
-  }
-  return buf;
+  char buf[32];  // a double's shortest form takes at most 24 characters
+  return std::string(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
 }
 
 // `labels` (rendered, possibly empty) with one more pair appended.
