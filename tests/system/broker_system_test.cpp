@@ -373,15 +373,22 @@ TEST(StratusdLifecycle, SigtermStopsEverythingAndRestartReusesThePki) {
     StratusdProcess stratusd(data);
     ASSERT_TRUE(stratusd.start()) << stratusd.output();
     ca_before = read_file(data / "pki" / "ca.crt");
-    // Its threads carry their names (docs/architecture.md), every pool thread too.
+    // Its threads carry their names (docs/architecture.md), every pool thread too. Each
+    // names itself when it first runs, which on a loaded machine may come just after
+    // start-up has finished: read until the pool threads show (bounded), then check.
     std::multiset<std::string> threads;
-    for (const auto& task :
-         std::filesystem::directory_iterator("/proc/" + std::to_string(stratusd.pid()) + "/task")) {
-      std::string name = read_file(task.path() / "comm");
-      if (!name.empty() && name.back() == '\n')
-        name.pop_back();
-      threads.insert(name);
-    }
+    const auto read_threads = [&] {
+      threads.clear();
+      for (const auto& task : std::filesystem::directory_iterator(
+               "/proc/" + std::to_string(stratusd.pid()) + "/task")) {
+        std::string name = read_file(task.path() / "comm");
+        if (!name.empty() && name.back() == '\n')
+          name.pop_back();
+        threads.insert(name);
+      }
+      return threads.count("db-pool") == 2 && threads.count("http") == 2;
+    };
+    (void)wait_until(read_threads, 5s);
     for (const char* name : {"ingest-writer", "handoff", "link", "event-hub", "audit",
                              "broker-watch", "command-sweep"})
       EXPECT_EQ(threads.count(name), 1u) << name;
