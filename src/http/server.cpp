@@ -8,6 +8,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <condition_variable>
 #include <exception>
 #include <filesystem>
 #include <future>
@@ -35,6 +36,9 @@ namespace {
 
 // After the grace period and a forced close, how long handlers get to notice.
 constexpr std::chrono::milliseconds abandon_wait{100};
+// Then how long work held on the io_context from elsewhere (a blocking-pool task letting go
+// of its work guard) gets to end before the io_context is stopped under it.
+constexpr std::chrono::milliseconds drain_wait{1000};
 
 Result<void> check(const ServerOptions& options, const Router& router) {
   if (router.has_body_to_file_routes() && options.upload_dir.empty())
@@ -156,10 +160,14 @@ class Server::Impl {
 
     net::co_spawn(acceptor.get_executor(), accept_loop(), log_escape("http accept loop"));
     work_.emplace(io_.get_executor());
+    running_ = options_.threads;
     for (unsigned i = 0; i < options_.threads; ++i)
       threads_.emplace_back([this] {
         core::name_this_thread("http");
         io_.run();
+        std::lock_guard ran(lifecycle_);
+        --running_;
+        ran_out_.notify_all();
       });
     started_ = true;
     log::info(log::Channel::http, "listening address={} port={} tls={} threads={}",
@@ -170,7 +178,7 @@ class Server::Impl {
   [[nodiscard]] std::uint16_t port() const { return port_.load(); }
 
   void stop() {
-    std::lock_guard lock(lifecycle_);
+    std::unique_lock lock(lifecycle_);
     if (!started_ || stopped_)
       return;
     stopped_ = true;
@@ -194,10 +202,17 @@ class Server::Impl {
       connections_.for_each([](detail::Connection& c) { c.close(); });
       connections_.wait_empty(abandon_wait);
     }
-    // Whatever still runs (handlers that ignore cancellation) is abandoned here
-    // and destroyed with the io_context.
+    // The threads return by themselves once nothing holds work on the io_context. A
+    // handler's task on the blocking pool (api's `on_pool`: `co_spawn` with a work guard
+    // on this executor) hands its answer back and only then, on the pool's thread, lets
+    // go of the guard: the connection may be answered and gone by then, and stopping
+    // now would free the io_context under the guard. Whatever still runs after
+    // `drain_wait` (handlers that ignore cancellation) is abandoned here and destroyed
+    // with the io_context.
     work_.reset();
-    io_.stop();
+    if (!ran_out_.wait_for(lock, drain_wait, [this] { return running_ == 0; }))
+      io_.stop();
+    lock.unlock();
     for (auto& thread : threads_)
       thread.join();
     threads_.clear();
@@ -265,6 +280,8 @@ class Server::Impl {
   std::vector<std::thread> threads_;
   std::atomic<std::uint16_t> port_{0};
   std::mutex lifecycle_;
+  std::condition_variable ran_out_;  // a thread's io_.run() returned (lifecycle_)
+  unsigned running_ = 0;             // threads still in io_.run() (lifecycle_)
   bool started_ = false;
   bool stopped_ = false;
 };

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -15,6 +16,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "proto/rest/error_codes.hpp"
 #include "support/http_client.hpp"
@@ -295,6 +297,33 @@ TEST_F(ServerTest, StopClosesBusyConnectionsWhenTheGraceRunsOut) {
   server_->stop();
   EXPECT_THROW(in_flight.get(), std::runtime_error);
   server_.reset();  // destroys the abandoned handler with the io_context
+}
+
+// Work held on the server's executor from another thread may outlast the answer: api's
+// blocking pool runs a handler under `co_spawn`, whose work guard on this executor is let
+// go on the pool's thread only after the answer went back. `stop` waits for it rather than
+// free the io_context under it (a heap-use-after-free under ASan, seen in
+// claim_http_test under load, when it did not).
+TEST_F(ServerTest, StopWaitsForWorkHeldElsewhereAfterTheAnswer) {
+  std::thread holder;
+  std::atomic<bool> letting_go{false};
+  start({}, [&](Router& router) {
+    router.add("GET", "/v1/held", [&](Request&) -> boost::asio::awaitable<Response> {
+      const auto executor = co_await boost::asio::this_coro::executor;
+      auto guard = boost::asio::make_work_guard(executor);
+      holder = std::thread([guard = std::move(guard), &letting_go]() mutable {
+        std::this_thread::sleep_for(50ms);
+        letting_go = true;
+        guard.reset();
+      });
+      co_return json_response(200, "{}");
+    });
+  });
+  EXPECT_EQ(http_request(host, port(), "GET", "/v1/held").status, 200);
+  server_->stop();  // joins the thread that started `holder`
+  EXPECT_TRUE(letting_go.load()) << "stop returned while work was held on its io_context";
+  server_.reset();
+  holder.join();
 }
 
 TEST_F(ServerTest, RequestsAreCountedPerRouteAndStatus) {
