@@ -387,6 +387,9 @@ ClusterRelay::ClusterRelay(mqtt::Client& client, service::EventHub& hub, unsigne
       dropped_unsent_(metrics.counter("stratus_cluster_relay_dropped_total",
                                       "Relay messages or events not sent or not taken, by reason.",
                                       {{"reason", "unsent"}})),
+      skipped_(metrics.counter(
+          "stratus_cluster_relay_skipped_total",
+          "Messages of other instances' events not decoded: no event stream open here.")),
       dropped_too_large_(metrics.counter(
           "stratus_cluster_relay_dropped_total",
           "Relay messages or events not sent or not taken, by reason.", {{"reason", "too_large"}})),
@@ -448,6 +451,12 @@ void ClusterRelay::on_message(const mqtt::Message& message) {
     dropped_too_large_.inc();
     log::warn(Channel::link, "cluster relay: dropped a message of {} bytes on {}",
               message.payload.size(), message.topic);
+    return;
+  }
+  // Events only reach user streams here (consumers that act ran where the event was
+  // produced): with none open, a message of events is not worth decoding.
+  if (message.payload.starts_with(kEventsHead) && !hub_.admit_relayed()) {
+    skipped_.inc();
     return;
   }
   auto decoded = parse_relay_message(message.payload);

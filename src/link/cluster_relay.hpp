@@ -17,8 +17,10 @@
 ///              "key":"…","reset":false}]}
 ///   {"expected":["<node id>", …]}   (nodes just sent a set: their answer is interactive,
 ///                                    docs/adr/0026, wherever it arrives)
-/// `user_ids` and `access_changed` are optional (empty, false). The backend user alone
-/// may publish under `$stratus/` (the plugin's ACL); what arrives is still parsed as
+/// The relay puts one of the four arrays in each message, so a message of events begins
+/// `{"events":[` (a receiver with no stream skips it on that: docs/adr/0033); the decoder
+/// still accepts several. `user_ids` and `access_changed` are optional (empty, false). The backend
+/// user alone may publish under `$stratus/` (the plugin's ACL); what arrives is still parsed as
 /// outside input.
 
 #include <chrono>
@@ -120,7 +122,8 @@ Result<RelayMessage> parse_relay_message(std::string_view payload);
 /// waiting events.
 ///
 /// Metrics: `stratus_cluster_relay_sent_total`, `stratus_cluster_relay_received_total`
-/// (events, notices, rate counts and expected nodes), `stratus_cluster_relay_dropped_total{reason}`
+/// (events, notices, rate counts and expected nodes), `stratus_cluster_relay_skipped_total`
+/// (messages of events not decoded: no stream here), `stratus_cluster_relay_dropped_total{reason}`
 /// (`unsent`: the broker was unreachable, `too_large`, `malformed`: a message that did not
 /// parse, `backlog`: more than `kMaxRelayBacklogBytes` waiting),
 /// `stratus_cluster_relay_waiting_events` (events waiting for the window).
@@ -165,7 +168,10 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
 
   /// A message from the client (on its callback executor: the link's in stratusd).
   /// This instance's own messages and other topics are ignored; one larger than
-  /// `kMaxRelayMessageBytes` (no sender builds one) is dropped as `too_large`.
+  /// `kMaxRelayMessageBytes` (no sender builds one) is dropped as `too_large`. A message
+  /// of events (it begins `{"events":[`; the relay never puts anything else in one) is
+  /// not decoded while the hub has no user stream to give them to
+  /// (`EventHub::admit_relayed`, docs/adr/0033), and counted as skipped.
   void on_message(const mqtt::Message& message);
 
  private:
@@ -179,6 +185,7 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
   Counter& sent_;
   Counter& received_;
   Counter& dropped_unsent_;
+  Counter& skipped_;
   Counter& dropped_too_large_;
   Counter& dropped_malformed_;
   std::shared_ptr<Outbox> outbox_;

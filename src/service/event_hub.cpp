@@ -185,6 +185,15 @@ void EventHub::publish(std::vector<EventDraft> events) {
   wake_.notify_one();
 }
 
+bool EventHub::admit_relayed() {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(queue_mutex_);
+  if (user_streams_ > 0 || now - last_user_stream_ended_ < options_.relayed_keep)
+    return true;
+  relayed_gap_ = next_id_;
+  return false;
+}
+
 bool EventHub::flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(queue_mutex_);
   const auto target = next_id_ - options_.id_stride;
@@ -340,6 +349,9 @@ Result<std::unique_ptr<EventHub::Subscription>> EventHub::subscribe(std::string 
   std::string resync;
   {
     std::lock_guard lock(queue_mutex_);
+    // Counted before the gap is checked, under the same lock as `admit_relayed`: relayed
+    // events are either left out before this check (and it sees the gap) or admitted.
+    ++user_streams_;
     if (const auto last = stream.filter.last_event_id) {
       const std::uint64_t oldest = ring_.empty() ? next_id_ : ring_.front()->id;
       if (*last % options_.id_stride != options_.id_slot) {
@@ -348,6 +360,9 @@ Result<std::unique_ptr<EventHub::Subscription>> EventHub::subscribe(std::string 
         resync = "the event stream restarted since event " + std::to_string(*last);
       } else if (*last >= next_id_) {
         resync = "unknown event id " + std::to_string(*last);
+      } else if (relayed_gap_ > *last) {
+        resync = "events of other instances after event " + std::to_string(*last) +
+                 " were not kept while this instance had no stream";
       } else if (*last + options_.id_stride < oldest) {
         resync = "event " + std::to_string(*last) + " is older than the " +
                  std::to_string(options_.replay_events) + " events kept for resuming";
@@ -372,6 +387,11 @@ Result<std::unique_ptr<EventHub::Subscription>> EventHub::subscribe(std::string 
     ok = ok && stream.sink(control(proto::rest::stream_resync_json(resync)));
   ok = ok && stream.sink(control(proto::rest::stream_ready_json(dispatched_through_, resumed)));
   if (!ok) {
+    {
+      std::lock_guard lock(queue_mutex_);
+      --user_streams_;
+      last_user_stream_ended_ = std::chrono::steady_clock::now();
+    }
     dropped_slow_.inc();
     return fail(errc::unavailable, "the event stream could not take its replay");
   }
@@ -408,8 +428,15 @@ void EventHub::add(std::uint64_t id, Stream stream) {
 }
 
 void EventHub::remove(std::uint64_t id) {
-  if (streams_.erase(id) == 0)
+  const auto found = streams_.find(id);
+  if (found == streams_.end())
     return;
+  if (!found->second.every_user) {
+    std::lock_guard lock(queue_mutex_);
+    --user_streams_;
+    last_user_stream_ended_ = std::chrono::steady_clock::now();
+  }
+  streams_.erase(found);
   for (auto& list : by_kind_) {
     const auto it =
         std::lower_bound(list.begin(), list.end(), id,

@@ -42,6 +42,11 @@ struct EventHubOptions {
   /// `resync` instead of a wrong replay. A sole instance: stride 1, slot 0.
   std::uint64_t id_stride = 1;
   std::uint64_t id_slot = 0;
+  /// How long after this instance's last user stream ended it still takes events relayed
+  /// from the other instances of a cluster (`admit_relayed`). Within it a client that
+  /// reconnects resumes as usual; after it, the relay stops decoding them and a stream
+  /// resuming from before that moment gets `resync` (docs/adr/0033).
+  std::chrono::milliseconds relayed_keep{std::chrono::minutes(5)};
   /// A cluster's relay (docs/adr/0021): every batch published here that was produced by
   /// this instance (not `relayed`) is also handed to it, on the publisher's thread,
   /// before it is numbered. Must not block. Empty: a sole instance.
@@ -133,6 +138,14 @@ class EventHub final : public EventPublisher {
   /// for `subscribe`; refusing an event ends the subscription. Thread-safe.
   std::unique_ptr<Subscription> subscribe_all(proto::rest::EventFilter filter, EventSink sink);
 
+  /// Whether events relayed from other instances would reach anyone here: true while a
+  /// user stream (`subscribe`, not `subscribe_all`) is open or the last one ended less
+  /// than `relayed_keep` ago. When false the caller leaves the relayed events out (the
+  /// cluster relay then does not even decode them: docs/adr/0033), and the hub records
+  /// it, so that a stream resuming from an event before this call gets `resync` rather
+  /// than a replay without them. Thread-safe; takes the publishing lock briefly.
+  [[nodiscard]] bool admit_relayed();
+
   /// Blocks until every event published before the call is dispatched (tests,
   /// benchmarks). Returns false if `timeout` passes first.
   bool flush(std::chrono::milliseconds timeout);
@@ -183,6 +196,12 @@ class EventHub final : public EventPublisher {
   std::deque<EventPtr> ring_;       // newest `replay_events`, oldest first
   std::deque<EventPtr> queue_;      // published, not yet dispatched
   std::uint64_t done_through_ = 0;  // id of the newest dispatched event, for `flush`
+  // User streams open or being subscribed, and when the last one ended (relayed events).
+  std::size_t user_streams_ = 0;
+  std::chrono::steady_clock::time_point last_user_stream_ended_{};
+  // next_id_ when relayed events were last left out: a stream that saw only events
+  // before it cannot resume here (0: never).
+  std::uint64_t relayed_gap_ = 0;
   bool stopping_ = false;
   std::thread thread_;
 

@@ -288,6 +288,62 @@ TEST(RelayHub, RelayedEventsReachStreamsButNotConsumersAndAreNotSentBack) {
   EXPECT_EQ(streamed, (std::vector<std::string>{"n1", "n2"}));
 }
 
+// Relayed events are taken while a user stream is open and for `relayed_keep` after the
+// last one ended (docs/adr/0033); consumers (`subscribe_all`) do not count. Once they have
+// been left out, a stream resuming from an event before that moment is told to resync,
+// and one resuming from a later event is replayed as usual.
+TEST(RelayHub, RelayedEventsAreTakenOnlyNearStreamsAndAResumeAcrossTheGapResyncs) {
+  EventHubOptions options;
+  options.relayed_keep = 0ms;
+  Hub h(options);
+  EXPECT_FALSE(h.hub.admit_relayed()) << "no stream has ever been open";
+  auto consumer = h.hub.subscribe_all({}, [](const EventPtr&) { return true; });
+  EXPECT_FALSE(h.hub.admit_relayed()) << "a consumer does not take relayed events";
+
+  h.hub.publish({draft("n1")});
+  ASSERT_TRUE(h.hub.flush(5s));
+  const auto before_gap = h.hub.last_event_id();
+  auto stream = h.hub.subscribe("u", {}, [](const EventPtr&) { return true; });
+  ASSERT_TRUE(stream);
+  EXPECT_TRUE(h.hub.admit_relayed()) << "a stream is open";
+  stream->reset();
+  EXPECT_FALSE(h.hub.admit_relayed()) << "the last stream ended and nothing is kept after it";
+  h.hub.publish({draft("n2")});
+  ASSERT_TRUE(h.hub.flush(5s));
+  const auto after_gap = h.hub.last_event_id();
+
+  std::vector<EventPtr> got;
+  const auto resume = [&](std::uint64_t last) {
+    rest::EventFilter filter;
+    filter.last_event_id = last;
+    got.clear();  // the sink runs inside `subscribe` only: nothing is published meanwhile
+    return h.hub.subscribe("u", filter, [&](const EventPtr& e) {
+      got.push_back(e);
+      return true;
+    });
+  };
+  {
+    auto resumed = resume(before_gap);
+    ASSERT_TRUE(resumed);
+    ASSERT_FALSE(got.empty());
+    EXPECT_NE(got[0]->text.find("resync"), std::string::npos) << got[0]->text;
+    EXPECT_NE(got[0]->text.find("other instances"), std::string::npos) << got[0]->text;
+  }
+  {
+    auto resumed = resume(after_gap);
+    ASSERT_TRUE(resumed);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_NE(got[0]->text.find("\"ready\""), std::string::npos) << got[0]->text;
+  }
+
+  EventHubOptions kept;  // the default keeps them for minutes after the last stream
+  Hub k(kept);
+  auto brief = k.hub.subscribe("u", {}, [](const EventPtr&) { return true; });
+  ASSERT_TRUE(brief);
+  brief->reset();
+  EXPECT_TRUE(k.hub.admit_relayed()) << "a client that reconnects soon resumes as usual";
+}
+
 using test::RecordingClient;
 
 TEST(ClusterRelayTest, SendsOnItsSlotTopicTakesOthersAndIgnoresItsOwn) {
@@ -308,6 +364,8 @@ TEST(ClusterRelayTest, SendsOnItsSlotTopicTakesOthersAndIgnoresItsOwn) {
   ClusterRelay relay(client, h.hub, 3, h.metrics, std::move(handlers));
   relay_ptr = &relay;
   ASSERT_EQ(client.filters, (std::vector<std::string>{std::string(kClusterTopicFilter)}));
+  auto stream = h.hub.subscribe("u", {}, [](const EventPtr&) { return true; });
+  ASSERT_TRUE(stream) << "a stream here, so that relayed events are taken";
 
   h.hub.publish({draft("n1")});
   relay.changed(Cached::automation, "auto-1");
@@ -359,6 +417,8 @@ TEST(ClusterRelayTest, TakesItsSubscribersMessagesUpToTheLargestASenderBuilds) {
   Hub h(EventHubOptions{});
   ClusterRelay relay(client, h.hub, 3, h.metrics, {});
   ASSERT_TRUE(client.handler) << "the relay took the subscriber's messages";
+  auto stream = h.hub.subscribe("u", {}, [](const EventPtr&) { return true; });
+  ASSERT_TRUE(stream);
 
   std::vector<EventDraft> many;
   for (int i = 0; i < 4000; ++i)
@@ -494,6 +554,50 @@ TEST(ClusterRelayTest, WaitingEventsAreBoundedAndLatePubacksAreHarmless) {
   relay.reset();
   on_left();  // the relay is gone: nothing to do, nothing touched
   EXPECT_EQ(client.sent.size(), 2u);
+}
+
+// With no stream here a message of another instance's events is counted and not decoded
+// (nothing enters the hub), while its notices still are; with a stream open, events are.
+TEST(ClusterRelayTest, EventsAreNotDecodedWhileNoStreamIsOpenHere) {
+  RecordingClient client;
+  EventHubOptions options;
+  options.relayed_keep = 0ms;
+  Hub h(options);
+  std::vector<std::string> changes;
+  ClusterRelay::Handlers handlers;
+  handlers.changed = [&](Cached, std::string id) { changes.push_back(std::move(id)); };
+  ClusterRelay relay(client, h.hub, 3, h.metrics, std::move(handlers));
+  std::size_t too_large = 0;
+  const auto events =
+      encode_relay_events({draft("n1"), draft("n2")}, kMaxRelayMessageBytes, too_large);
+  ASSERT_EQ(events.size(), 1u);
+  const auto before = h.hub.last_event_id();
+
+  relay.on_message({"$stratus/cluster/5", events[0].payload, 1, false});
+  relay.on_message({"$stratus/cluster/5", encode_relay_change(Cached::webhook, "w1"), 1, false});
+  ASSERT_TRUE(h.hub.flush(5s));
+  EXPECT_EQ(h.hub.last_event_id(), before) << "no event numbered";
+  EXPECT_EQ(changes, (std::vector<std::string>{"w1"}));
+  EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_skipped_total"), "1");
+  EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_received_total"), "1");
+
+  std::mutex m;
+  std::vector<std::string> streamed;
+  auto stream = h.hub.subscribe("u", {}, [&](const EventPtr& e) {
+    std::lock_guard lock(m);
+    if (e->id != 0)
+      streamed.push_back(e->node_id);
+    return true;
+  });
+  ASSERT_TRUE(stream);
+  relay.on_message({"$stratus/cluster/5", events[0].payload, 1, false});
+  ASSERT_TRUE(h.hub.flush(5s));
+  {
+    std::lock_guard lock(m);
+    EXPECT_EQ(streamed, (std::vector<std::string>{"n1", "n2"}));
+  }
+  EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_skipped_total"), "1");
+  EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_received_total"), "3");
 }
 
 }  // namespace
