@@ -194,6 +194,13 @@ bool EventHub::admit_relayed() {
   return false;
 }
 
+void EventHub::user_stream_ended() {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(queue_mutex_);
+  --user_streams_;
+  last_user_stream_ended_ = now;
+}
+
 bool EventHub::flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(queue_mutex_);
   const auto target = next_id_ - options_.id_stride;
@@ -387,11 +394,7 @@ Result<std::unique_ptr<EventHub::Subscription>> EventHub::subscribe(std::string 
     ok = ok && stream.sink(control(proto::rest::stream_resync_json(resync)));
   ok = ok && stream.sink(control(proto::rest::stream_ready_json(dispatched_through_, resumed)));
   if (!ok) {
-    {
-      std::lock_guard lock(queue_mutex_);
-      --user_streams_;
-      last_user_stream_ended_ = std::chrono::steady_clock::now();
-    }
+    user_stream_ended();
     dropped_slow_.inc();
     return fail(errc::unavailable, "the event stream could not take its replay");
   }
@@ -431,11 +434,8 @@ void EventHub::remove(std::uint64_t id) {
   const auto found = streams_.find(id);
   if (found == streams_.end())
     return;
-  if (!found->second.every_user) {
-    std::lock_guard lock(queue_mutex_);
-    --user_streams_;
-    last_user_stream_ended_ = std::chrono::steady_clock::now();
-  }
+  if (!found->second.every_user)
+    user_stream_ended();
   streams_.erase(found);
   for (auto& list : by_kind_) {
     const auto it =

@@ -169,6 +169,8 @@ class EventHub final : public EventPublisher {
   void dispatch(const std::vector<EventPtr>& batch);
   void refresh_access(const std::unordered_set<std::string>& users);
   void unsubscribe(std::uint64_t id);
+  // A user stream counted in `subscribe` ended (or never started): for `admit_relayed`.
+  void user_stream_ended();
   // Adds a stream to streams_ and to the `by_kind_` lists of the kinds it wants
   // (streams_mutex_ held); its id is the newest, so every list stays in id order.
   // `remove` takes it out of both.
