@@ -364,10 +364,11 @@ void NodeIngest::run() {
       interactive_wait_.observe(Seconds(began - at).count());
     apply(batch);
     last_apply = std::chrono::steady_clock::now() - began;
-    batch_seconds_.observe(Seconds(last_apply).count());
+    const double applied_s = Seconds(last_apply).count();
+    batch_seconds_.observe(applied_s);
     batch_cpu_seconds_.observe(core::this_thread_cpu_seconds() - cpu_began);
     for (std::size_t i = 0; i < submitted.size(); ++i)
-      interactive_apply_.observe(Seconds(last_apply).count());
+      interactive_apply_.observe(applied_s);
     lock.lock();
     applying_from_.reset();
     loaded = !queue_.empty();
