@@ -1,6 +1,7 @@
 #include "http/server.hpp"
 
 #include <atomic>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -8,6 +9,8 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <condition_variable>
 #include <exception>
 #include <filesystem>
@@ -23,7 +26,7 @@
 #include "core/assert.hpp"
 #include "core/thread_name.hpp"
 #include "http/detail/connections.hpp"
-#include "http/detail/session.hpp"
+#include "http/detail/serve.hpp"
 #include "log/log.hpp"
 
 namespace stratus::http {
@@ -253,15 +256,16 @@ class Server::Impl {
     const bool over_capacity = registration.open_count() > options_.max_connections;
 
     beast::tcp_stream stream(std::move(socket));
+    // Named locals: the arguments are moved into the coroutine before the co_await
+    // (src/http/README.md, GCC 12).
     if (tls_) {
-      beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(stream), *tls_);
-      detail::Session session(tls_stream, context_, registration.connection(), std::move(remote),
-                              over_capacity);
-      co_await session.run();
+      auto serving = detail::serve_tls(std::move(stream), *tls_, context_,
+                                       registration.connection(), std::move(remote), over_capacity);
+      co_await std::move(serving);
     } else {
-      detail::Session session(stream, context_, registration.connection(), std::move(remote),
-                              over_capacity);
-      co_await session.run();
+      auto serving = detail::serve_plain(std::move(stream), context_, registration.connection(),
+                                         std::move(remote), over_capacity);
+      co_await std::move(serving);
     }
   }
 

@@ -4,8 +4,9 @@
 /// the header is in, may raise the body limit or have the body streamed to a temp
 /// file), run the handler under a deadline, write the reply (a file reply in bounded
 /// chunks), repeat while keep-alive. Written once as a template over the stream (plain
-/// TCP or TLS over TCP).
-/// Internal: included by server.cpp only.
+/// TCP or TLS over TCP), instantiated once per stream in serve_plain.cpp and
+/// serve_tls.cpp.
+/// Internal: included by those two units only.
 
 #include <algorithm>
 #include <array>
@@ -42,6 +43,7 @@
 #include "core/metrics.hpp"
 #include "http/detail/connections.hpp"
 #include "http/detail/files.hpp"
+#include "http/detail/serve.hpp"
 #include "http/detail/websocket_channel.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
@@ -55,14 +57,6 @@ namespace stratus::http::detail {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
-
-/// What every session shares; owned by the server, outlives all sessions.
-struct SessionContext {
-  const ServerOptions& options;
-  const Router& router;
-  MetricsRegistry& metrics;
-  const std::atomic<bool>& stopping;
-};
 
 template <class Stream>
 inline constexpr bool is_tls_stream = false;
