@@ -118,9 +118,10 @@ void IngestHandoffReceiver::run() {
   while (!stopping_) {
     // While frames wait for room in the ingest queue, the socket is not read: the plugin
     // keeps what does not fit, and nothing acknowledged to a node is dropped here.
-    const short conn_events = held_ ? 0 : POLLIN;
-    pollfd fds[3] = {{wake_fd_, POLLIN, 0}, {listen_fd_, POLLIN, 0}, {conn_fd_, conn_events, 0}};
-    const nfds_t count = conn_fd_ >= 0 ? 3 : 2;
+    // (Left out of the poll altogether then: a closed peer's POLLHUP is reported whatever
+    // the events asked, and would turn the wait into a busy loop.)
+    pollfd fds[3] = {{wake_fd_, POLLIN, 0}, {listen_fd_, POLLIN, 0}, {conn_fd_, POLLIN, 0}};
+    const nfds_t count = conn_fd_ >= 0 && !held_ ? 3 : 2;
     const int timeout = due_.empty() && ack_unsent_ == 0 && !held_
                             ? -1
                             : static_cast<int>(options_.ack_poll.count());
@@ -136,8 +137,12 @@ void IngestHandoffReceiver::run() {
       handle_frames();
     } else if (count == 3 && conn_fd_ >= 0 &&
                (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
-      if (read_connection())
-        handle_frames();
+      const bool open = read_connection();
+      // Whole frames that arrived before the plugin closed are still handed on: nothing
+      // will send them again (a mosquitto that ended is a new session).
+      handle_frames();
+      if (!open && conn_fd_ >= 0)
+        close_connection(closed_why_.c_str());
     }
     send_acks();
   }
@@ -173,14 +178,16 @@ void IngestHandoffReceiver::refuse(const char* why) {
   close_connection((std::string("refused: ") + why).c_str());
 }
 
-// Reads what is there (up to kMaxReadPerPass). False when the connection closed.
+// Reads what is there (up to kMaxReadPerPass). False when the peer closed the connection
+// or it failed (`closed_why_` says which); the caller hands on the whole frames read so far
+// and then closes it.
 bool IngestHandoffReceiver::read_connection() {
   std::size_t total = 0;
   while (total < kMaxReadPerPass) {
     read_buffer_.resize(kReadChunk);  // allocated once
     const ssize_t n = ::recv(conn_fd_, read_buffer_.data(), kReadChunk, MSG_DONTWAIT);
     if (n == 0) {
-      close_connection("the broker plugin closed it");
+      closed_why_ = "the broker plugin closed it";
       return false;
     }
     if (n < 0) {
@@ -188,7 +195,7 @@ bool IngestHandoffReceiver::read_connection() {
         continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK)
         break;
-      close_connection(std::strerror(errno));
+      closed_why_ = std::strerror(errno);
       return false;
     }
     in_.append(read_buffer_.data(), static_cast<std::size_t>(n));
@@ -245,16 +252,24 @@ bool IngestHandoffReceiver::handle_frames() {
       refuse("a frame that is not a well-formed message");
       return false;
     }
-    messages = true;
-    --budget;
     if (message->sequence <= last_seq_) {
+      --budget;
       duplicates_.inc();
+      messages = true;
       continue;
     }
-    last_seq_ = message->sequence;
     message_.topic.assign(message->topic);
     message_.payload.assign(message->payload);
-    link_.on_message(message_);
+    if (!link_.offer(message_)) {
+      // The queue filled from elsewhere too (presence comes over MQTT): this message and
+      // the rest wait, unacknowledged, until the writer makes room.
+      at -= d.frame.size;
+      held_ = true;
+      break;
+    }
+    --budget;
+    messages = true;
+    last_seq_ = message->sequence;
     messages_.inc();
   }
   in_.erase(0, at);

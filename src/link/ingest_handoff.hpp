@@ -95,6 +95,7 @@ class IngestHandoffReceiver {
   bool authenticated_ = false;
   std::string in_;  // bytes read, not yet whole frames
   std::vector<char> read_buffer_;
+  std::string closed_why_;      // why read_connection found the connection closed
   std::uint64_t session_ = 0;   // the plugin session seen last (survives reconnects)
   std::uint64_t last_seq_ = 0;  // highest message sequence of `session_` handed on
   // (ingest mark, sequence): the sequence may be acknowledged once the mark is processed.

@@ -58,17 +58,17 @@ NodeLink::NodeLink(mqtt::Client& client, service::NodeIngest& ingest, const Cloc
   client_.subscribe(std::string(proto::kPresenceTopicFilter), 1);
 }
 
-void NodeLink::drop(Drop reason, std::string_view topic, std::string_view why) {
+bool NodeLink::drop(Drop reason, std::string_view topic, std::string_view why) {
   dropped_[reason]->inc();
   log::debug(Channel::link, "dropped topic={} reason={} {}", topic, kDropNames[reason], why);
+  return true;  // handled: it will never be taken
 }
 
-void NodeLink::accept(Kind kind, service::NodeEvent event) {
-  if (!ingest_.submit(std::move(event))) {
-    dropped_[queue_full]->inc();
-    return;
-  }
+bool NodeLink::accept(Kind kind, service::NodeEvent event) {
+  if (!ingest_.submit(std::move(event)))
+    return false;  // the caller counts it, or keeps the message for later
   accepted_[kind]->inc();
+  return true;
 }
 
 void NodeLink::on_batch(const mqtt::Message& batch) {
@@ -78,15 +78,18 @@ void NodeLink::on_batch(const mqtt::Message& batch) {
   std::string_view rest = batch.payload;
   while (!rest.empty()) {
     const auto d = proto::next_handoff_frame(rest);
-    if (d.status == proto::HandoffDecode::Status::need_more)
-      return drop(malformed, batch.topic, "truncated frame");
-    if (d.status == proto::HandoffDecode::Status::malformed)
-      return drop(malformed, batch.topic, d.error);
+    if (d.status != proto::HandoffDecode::Status::frame) {
+      drop(malformed, batch.topic,
+           d.status == proto::HandoffDecode::Status::need_more ? "truncated frame" : d.error);
+      return;
+    }
     const auto frame = d.frame.kind == proto::HandoffKind::message
                            ? proto::parse_handoff_message(d.frame.body)
                            : std::nullopt;
-    if (!frame)
-      return drop(malformed, batch.topic, "a frame that is not a well-formed message");
+    if (!frame) {
+      drop(malformed, batch.topic, "a frame that is not a well-formed message");
+      return;
+    }
     message.topic.assign(frame->topic);
     message.payload.assign(frame->payload);
     on_message(message);
@@ -97,22 +100,26 @@ void NodeLink::on_batch(const mqtt::Message& batch) {
 void NodeLink::on_message(const mqtt::Message& m) {
   if (!batch_topic_.empty() && m.topic == batch_topic_)
     return on_batch(m);  // before the size check: a batch holds many messages
+  if (!offer(m))
+    drop(queue_full, m.topic, "");
+}
+
+bool NodeLink::offer(const mqtt::Message& m) {
   const auto now_ms = unix_ms(clock_.now());
   if (m.payload.size() > max_payload_bytes_) {
     drop(oversize, m.topic, std::to_string(m.payload.size()) + " bytes");
-    return;
+    return true;
   }
   if (m.topic.starts_with(proto::kClusterMirrorPrefix)) {
     // The plugin's copy of a `$` topic (cluster mode): handled as the original.
-    return on_message({proto::topic_from_cluster_mirror(m.topic), m.payload, m.qos, m.retain});
+    return offer({proto::topic_from_cluster_mirror(m.topic), m.payload, m.qos, m.retain});
   }
   if (m.topic.starts_with(proto::kPresenceTopicPrefix)) {
     auto event = proto::parse_presence(m.topic, m.payload);
     if (!event)
       return drop(malformed, m.topic, event.error().context);
-    accept(presence, {event->node_id, now_ms,
-                      service::PresenceChanged{event->connected, event->timestamp_ms}});
-    return;
+    return accept(presence, {event->node_id, now_ms,
+                             service::PresenceChanged{event->connected, event->timestamp_ms}});
   }
   if (m.topic.starts_with(proto::kSubscribedTopicPrefix)) {
     auto node_id = proto::parse_subscribed(m.topic, m.payload);
@@ -196,7 +203,7 @@ void NodeLink::on_message(const mqtt::Message& m) {
     case Suffix::otafetch: {
       if (ota_ == nullptr) {
         accepted_[unhandled]->inc();
-        return;
+        return true;
       }
       auto fetch = proto::parse_ota_fetch(m.payload, max_payload_bytes_);
       if (!fetch)
@@ -204,22 +211,24 @@ void NodeLink::on_message(const mqtt::Message& m) {
       if (fetch->node_id != node_id)
         return drop(id_mismatch, m.topic, "payload node_id " + fetch->node_id);
       accepted_[ota]->inc();
-      return ota_->on_fetch(std::move(node_id), std::move(*fetch));
+      ota_->on_fetch(std::move(node_id), std::move(*fetch));
+      return true;
     }
     case Suffix::otastatus: {
       if (ota_ == nullptr) {
         accepted_[unhandled]->inc();
-        return;
+        return true;
       }
       auto status = proto::parse_ota_status(m.payload, max_payload_bytes_);
       if (!status)
         return drop(malformed, m.topic, status.error().context);
       accepted_[ota]->inc();
-      return ota_->on_status(std::move(node_id), std::move(*status));
+      ota_->on_status(std::move(node_id), std::move(*status));
+      return true;
     }
     default:
       accepted_[unhandled]->inc();
-      return;
+      return true;
   }
 }
 

@@ -106,6 +106,12 @@ class NodeLink {
   /// (it parses and queues; the ingest queue and the OTA service are thread-safe), so the
   /// two sources may call it at once.
   void on_message(const mqtt::Message& message);
+  /// `on_message` for one message (not a batch) whose sender keeps it until it is taken
+  /// (the ingest handoff): false when the ingest queue had no room, and then nothing was
+  /// taken or counted, so the caller can offer it again later. A message dropped for any
+  /// other reason (malformed, oversize, …) is counted and answers true: offering it again
+  /// would not help. Thread-safe as `on_message`.
+  [[nodiscard]] bool offer(const mqtt::Message& message);
 
  private:
   enum Kind {
@@ -123,8 +129,10 @@ class NodeLink {
     kind_count
   };
   enum Drop { malformed, oversize, unknown_topic, id_mismatch, queue_full, drop_count };
-  void drop(Drop reason, std::string_view topic, std::string_view why);
-  void accept(Kind kind, service::NodeEvent event);
+  // Counts a message that will never be taken; returns true (handled) for `offer`.
+  bool drop(Drop reason, std::string_view topic, std::string_view why);
+  // Submits `event`; false when the ingest queue is full (nothing counted).
+  bool accept(Kind kind, service::NodeEvent event);
   void on_batch(const mqtt::Message& batch);
 
   mqtt::Client& client_;

@@ -4,6 +4,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -57,8 +58,10 @@ void IngestHandoffSender::pump(std::chrono::steady_clock::time_point now) {
     try_connect(now);
   if (fd_ >= 0 && !read_acks())
     return;
-  if (fd_ >= 0)
+  if (fd_ >= 0) {
     write_pending();
+    drop_acknowledged();  // frames acknowledged ahead of their resend, now sent whole
+  }
   compact();
 }
 
@@ -93,6 +96,13 @@ void IngestHandoffSender::try_connect(std::chrono::steady_clock::time_point now)
   hello_.clear();
   proto::append_handoff_hello(hello_, options_.session, options_.secret);
   sent_ = head_;  // everything unacknowledged goes again
+  // Except frames acknowledged while they were still being sent on the last connection:
+  // committed, and the new connection starts on a frame's boundary.
+  while (head_ < buf_.size() && head_seq_ <= acked_through_) {
+    head_ += proto::next_handoff_frame(std::string_view(buf_).substr(head_)).frame.size;
+    ++head_seq_;
+  }
+  sent_ = head_;
   in_.clear();
   log(false, "ingest handoff: connected to stratusd; " + std::to_string(unacknowledged_bytes()) +
                  " bytes to send");
@@ -146,9 +156,18 @@ bool IngestHandoffSender::read_acks() {
 }
 
 void IngestHandoffSender::acknowledge(std::uint64_t sequence) {
-  while (head_ < sent_ && head_seq_ <= sequence) {
+  acked_through_ = std::max(acked_through_, sequence);
+  drop_acknowledged();
+}
+
+void IngestHandoffSender::drop_acknowledged() {
+  while (head_ < sent_ && head_seq_ <= acked_through_) {
     const auto d = proto::next_handoff_frame(std::string_view(buf_).substr(head_));
-    head_ += d.frame.size;  // our own frames: always whole and well formed
+    // Our own frames: always whole and well formed. One sent in part stays until the
+    // rest has gone: dropping it would cut the stream's framing (and the rest of it).
+    if (head_ + d.frame.size > sent_)
+      break;
+    head_ += d.frame.size;
     ++head_seq_;
   }
 }

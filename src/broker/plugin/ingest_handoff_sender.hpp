@@ -68,6 +68,8 @@ class IngestHandoffSender {
   void close_connection(const std::string& why);
   bool read_acks();
   void acknowledge(std::uint64_t sequence);
+  // Drops the frames up to `acked_through_` that were sent whole on this connection.
+  void drop_acknowledged();
   void write_pending();
   ssize_t send_some(const char* data, std::size_t size);
   void compact();
@@ -76,14 +78,17 @@ class IngestHandoffSender {
   IngestHandoffOptions options_;
   int fd_ = -1;
   std::chrono::steady_clock::time_point next_attempt_{};
-  // [head_, sent_) sent and not acknowledged; [sent_, size) not sent yet.
+  // [head_, sent_) sent and not acknowledged; [sent_, size) not sent yet. head_ ≤ sent_:
+  // a frame leaves only once sent whole, even when stratusd acknowledges it earlier (it
+  // took the message on an earlier connection, and this one is resending it).
   std::string buf_;
   std::size_t head_ = 0;
   std::size_t sent_ = 0;
   std::uint64_t head_seq_ = 1;  // sequence of the frame at head_
   std::uint64_t next_seq_ = 1;
-  std::string hello_;  // unsent part of the hello of the current connection
-  std::string in_;     // bytes read from stratusd, not yet a whole frame
+  std::uint64_t acked_through_ = 0;  // the highest sequence stratusd acknowledged
+  std::string hello_;                // unsent part of the hello of the current connection
+  std::string in_;                   // bytes read from stratusd, not yet a whole frame
   std::uint64_t dropped_ = 0;
   std::chrono::steady_clock::time_point last_drop_log_{};
   bool refused_logged_ = false;

@@ -5,7 +5,9 @@
 // everything until it is acknowledged as committed, and sends it again to a restarted
 // receiver; resent messages of a session are skipped; a wrong secret, a connection that
 // does not start with a hello, and broken framing are refused with nothing stored; the
-// sender's buffer bound drops and counts; a handoff link subscribes to no node topics.
+// sender's buffer bound drops and counts; a handoff link subscribes to no node topics; a
+// frame acknowledged while it is being resent is completed before it leaves the buffer;
+// an offer the full ingest queue refuses is not counted, so the handoff can keep it.
 // Also the same frames as a batch on a partitioned instance's topic (docs/adr/0027):
 // handled in order, a broken frame ends the batch.
 // How: one thread pumps the sender (as mosquitto's tick would) until a condition holds,
@@ -387,6 +389,99 @@ TEST_F(IngestHandoffTest, AFullIngestQueueHoldsMessagesInThePluginInsteadOfDropp
             0u);
   EXPECT_EQ(events_.of(proto::rest::EventKind::alert).size(), 500u);
   r.stop();
+}
+
+// What the handoff offers the link when the ingest queue has filled from elsewhere (the
+// presence events come over MQTT into the same queue) is not taken and not counted as
+// dropped: the receiver keeps it and acknowledges nothing past it. The MQTT path drops
+// and counts it, as before.
+TEST_F(IngestHandoffTest, AnOfferToAFullQueueIsRefusedUncountedSoTheHandoffCanKeepIt) {
+  service::NodeIngest stopped(nodes_, messenger_, commands_, events_, clock_, metrics_,
+                              service::IngestOptions{3, 3, 1ms});
+  test::RecordingClient client;
+  NodeLink link(client, stopped, clock_, metrics_, 256 * 1024, proto::kDefaultMaxTsRecords, nullptr,
+                {}, true);
+  auto& full = metrics_.counter("stratus_link_dropped_total", "", {{"reason", "queue_full"}});
+  const auto alert = [](int i) {
+    return mqtt::Message{"node/n9/alert", R"({"msg":")" + std::to_string(i) + R"("})", 1, false};
+  };
+  for (int i = 0; i < 3; ++i)
+    EXPECT_TRUE(link.offer(alert(i)));
+  EXPECT_FALSE(link.offer(alert(3))) << "the queue holds 3";
+  EXPECT_EQ(full.value(), 0u) << "an offer refused is not a drop";
+  EXPECT_TRUE(link.offer({"node/n9/alert", "not json", 1, false})) << "malformed: handled";
+  link.on_message(alert(4));
+  EXPECT_EQ(full.value(), 1u) << "over MQTT it is dropped and counted";
+}
+
+// stratusd may acknowledge a message the plugin is still resending (it took it on an
+// earlier connection). A frame half written must then still be completed: dropping it at
+// the ack cut the stream's framing, and the buffer's offsets ran past each other.
+TEST_F(IngestHandoffTest, AnAckAheadOfAResendLetsTheFrameHalfSentFinish) {
+  // A stratusd of our own, which reads only when told to.
+  const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::strncpy(a.sun_path, socket_.c_str(), sizeof(a.sun_path) - 1);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<const sockaddr*>(&a), sizeof(a)), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+
+  // Three frames of 600 KiB: 1.8 MiB, more than a socket buffer holds.
+  auto s = sender();
+  const std::string big(600 * 1024, 'p');
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(s.enqueue("node/n8/params/local", big));
+  s.pump(std::chrono::steady_clock::now());  // connects, writes what the socket takes
+  const int fd = ::accept(listener, nullptr, nullptr);
+  ASSERT_GE(fd, 0);
+  std::string stream;
+  // Reads what the sender writes meanwhile; true once `until` holds, false after 10 s.
+  const auto read_while_pumping = [&](const std::function<bool()>& until) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (until())
+        return true;
+      s.pump(std::chrono::steady_clock::now());
+      char chunk[65536];
+      const auto n = ::recv(fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+      if (n > 0)
+        stream.append(chunk, static_cast<std::size_t>(n));
+      else
+        std::this_thread::sleep_for(1ms);
+    }
+    return false;
+  };
+  // Into the second frame, then every message acknowledged before the rest is read.
+  ASSERT_TRUE(read_while_pumping([&] { return stream.size() > 800 * 1024; }));
+  std::string ack;
+  proto::append_handoff_ack(ack, 3);
+  send_all(fd, ack);
+
+  // Everything the sender still sends must complete whole frames, all three messages.
+  EXPECT_TRUE(read_while_pumping([&] { return s.unacknowledged_bytes() == 0; }));
+  char tail[65536];
+  for (ssize_t n; (n = ::recv(fd, tail, sizeof(tail), MSG_DONTWAIT)) > 0;)
+    stream.append(tail, static_cast<std::size_t>(n));
+  std::vector<std::uint64_t> sequences;
+  std::string_view rest = stream;
+  auto d = proto::next_handoff_frame(rest);
+  ASSERT_EQ(d.status, proto::HandoffDecode::Status::frame);
+  EXPECT_EQ(d.frame.kind, proto::HandoffKind::hello);
+  rest.remove_prefix(d.frame.size);
+  for (d = proto::next_handoff_frame(rest); d.status == proto::HandoffDecode::Status::frame;
+       d = proto::next_handoff_frame(rest)) {
+    ASSERT_EQ(d.frame.kind, proto::HandoffKind::message);
+    const auto m = proto::parse_handoff_message(d.frame.body);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->payload.size(), big.size());
+    sequences.push_back(m->sequence);
+    rest.remove_prefix(d.frame.size);
+  }
+  EXPECT_TRUE(rest.empty()) << rest.size() << " bytes of a frame cut short";
+  EXPECT_EQ(sequences, (std::vector<std::uint64_t>{1, 2, 3}));
+  ::close(fd);
+  ::close(listener);
 }
 
 TEST_F(IngestHandoffTest, TheSendersBoundDropsAndCounts) {
