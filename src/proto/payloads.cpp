@@ -98,6 +98,10 @@ Result<void> read_ts_name(const json::object& o, std::string_view message, const
     }
     (field == "name" ? record.name : record.data_type) = std::move(*text);
   }
+  // A param's name is stored as text: PostgreSQL's text takes no NUL (libpq would cut the
+  // name there), and no device names a param with one.
+  if (record.name.find('\0') != std::string::npos)
+    return field_error(message, where + "name", "holds a NUL character");
   if (!is_ts_data_type(record.data_type)) {
     return field_error(
         message, where + "dt",

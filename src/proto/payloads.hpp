@@ -142,7 +142,8 @@ bool is_ts_data_type(std::string_view data_type) noexcept;
 bool ts_value_matches(std::string_view data_type, const boost::json::value& value) noexcept;
 
 /// Decodes `tsdata`: `{"ts_data_version":s,"ts_data":[{"name":s,"type"?:s,"dt":s,
-/// "records":[{"t":int,"v":value}]}]}`, flattened in order. `name` must be non-empty, `dt`
+/// "records":[{"t":int,"v":value}]}]}`, flattened in order. `name` must be non-empty (and
+/// hold no NUL), `dt`
 /// one of the six types, every `t` an integer and every `v` of type `dt`. Errors
 /// (`errc::invalid_argument`, naming the field as `ts_data[i].records[j].v`): those, more
 /// than `max_records` records in all, or those of `parse_json_object`.

@@ -172,7 +172,13 @@ NodeIngest::NodeIngest(storage::NodeRepository& repository, NodeMessenger& messe
           "stratus_desired_discarded_total",
           "Queued sets dropped because their user lost access to the node before delivery.")),
       failed_batches_(metrics.counter("stratus_ingest_failed_batches_total",
-                                      "Ingest transactions that failed and were rolled back.")),
+                                      "Ingest batches given up on: events the database refused "
+                                      "(one node's, after splitting), or any while stopping "
+                                      "with the database unavailable.")),
+      retried_(metrics.counter("stratus_ingest_retries_total",
+                               "Ingest batches written again after the database was unavailable.")),
+      split_(metrics.counter("stratus_ingest_split_batches_total",
+                             "Failed ingest batches split by node to find the node refused.")),
       ts_points_(metrics.counter("stratus_ts_points_total", "Time-series points stored.")),
       ts_too_old_(metrics.counter("stratus_ts_points_dropped_total",
                                   "Time-series points dropped before storage, by reason.",
@@ -376,6 +382,27 @@ void NodeIngest::run() {
   }
 }
 
+// Moves `batch`'s events into two halves by node (each node's events together, in their
+// order); false, with `batch` untouched, when it holds one node only.
+bool NodeIngest::split_by_node(std::vector<NodeEvent>& batch, std::vector<NodeEvent>& first,
+                               std::vector<NodeEvent>& second) {
+  std::vector<std::string> nodes;
+  nodes.reserve(batch.size());
+  for (const auto& e : batch)
+    nodes.push_back(e.node_id);
+  std::sort(nodes.begin(), nodes.end());
+  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  if (nodes.size() < 2)
+    return false;
+  nodes.resize(nodes.size() / 2);  // the first half, by id
+  for (auto& e : batch) {
+    auto& half = std::binary_search(nodes.begin(), nodes.end(), e.node_id) ? first : second;
+    half.push_back(std::move(e));
+  }
+  batch.clear();
+  return true;
+}
+
 // What one attempt at a batch produced inside its transaction; used once it commits.
 struct NodeIngest::BatchWork {
   struct Delivery {
@@ -399,8 +426,6 @@ struct NodeIngest::BatchWork {
 };
 
 void NodeIngest::apply(std::vector<NodeEvent>& batch) {
-  const auto now_at =
-      std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
   // Command answers are stored first (their own transactions; SQLite has one writer, so
   // not inside the batch's). A set-params answer becomes a params delta at its place.
   for (auto& event : batch) {
@@ -410,22 +435,69 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
     if (auto params = commands_.on_response(event.node_id, answer->response))
       event.body = ParamsReported{std::move(*params), false};
   }
+  commit(batch);
+}
+
+Result<void> NodeIngest::write_batch(std::vector<NodeEvent>& batch, BatchWork& work) {
+  const auto now_at =
+      std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
   // A kept row found changed when written rolls the attempt back; the batch is applied
   // again with those rows read. The last attempt keeps nothing from before, so under the
   // write lock it cannot meet a changed row (docs/adr/0030).
   constexpr int kAttempts = 3;
-  BatchWork work;
-  Result<void> result;
   for (int attempt = 1;; ++attempt) {
     work = BatchWork{};
-    result = repository_.write([&](storage::NodeWriter& w) {
+    auto result = repository_.write([&](storage::NodeWriter& w) {
       return apply_in(w, batch, now_at, attempt < kAttempts, work);
     });
     if (result || work.stale.empty() || attempt == kAttempts)
-      break;
+      return result;
     row_cache_stale_.inc(work.stale.size());
     for (const auto& node_id : work.stale)
       row_cache_.erase(node_id);
+    row_cache_size_.set(static_cast<std::int64_t>(row_cache_.size()));
+  }
+}
+
+void NodeIngest::commit(std::vector<NodeEvent>& batch) {
+  BatchWork work;
+  Result<void> result;
+  auto backoff = options_.retry_first;
+  for (;;) {
+    result = write_batch(batch, work);
+    if (result || result.error().code != errc::unavailable)
+      break;
+    // The database is away (restarting, failing over, out of disk): the batch waits for
+    // it instead of being given up. Nothing in it counts as processed meanwhile, so the
+    // ingest handoff acknowledges none of it, the queue fills, and the broker plugin
+    // holds the rest (docs/adr/0025). Only a stopping writer gives up.
+    retried_.inc();
+    log::warn(Channel::service, "ingest batch of {} events not written, again in {} ms: {}",
+              batch.size(), backoff.count(), result.error().message());
+    std::unique_lock lock(mutex_);
+    if (wake_.wait_for(lock, backoff, [this] { return stopping_; }))
+      break;
+    backoff = std::min(backoff * 2, options_.retry_max);
+  }
+  if (!result) {
+    std::vector<NodeEvent> first;
+    std::vector<NodeEvent> second;
+    if (result.error().code != errc::unavailable && split_by_node(batch, first, second)) {
+      // An error another attempt would repeat: some node's events cause it (a value the
+      // database refuses). Halves, each node's events together and in order, until the
+      // node is found; the other nodes' events are written.
+      split_.inc();
+      commit(first);
+      commit(second);
+      return;
+    }
+    failed_batches_.inc();
+    // Not unavailable: one node's events, found by the splits above.
+    const bool one_node = result.error().code != errc::unavailable && !batch.empty();
+    log::error(Channel::service, "ingest batch of {} events given up{}: {}", batch.size(),
+               one_node ? " (node_id=" + batch.front().node_id + ")" : std::string(),
+               result.error().message());
+    return;
   }
   if (work.invalid > 0)
     dropped_invalid_.inc(work.invalid);
@@ -435,12 +507,6 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
     ts_future_.inc(work.ts_future);
   if (work.ts_type > 0)
     ts_type_.inc(work.ts_type);
-  if (!result) {
-    failed_batches_.inc();
-    log::error(Channel::service, "ingest batch of {} events failed: {}", batch.size(),
-               result.error().message());
-    return;
-  }
   for (const auto& node_id : work.touched)
     row_cache_.erase(node_id);
   if (row_cache_.size() + work.kept_rows.size() > options_.row_cache_max)
@@ -453,7 +519,7 @@ void NodeIngest::apply(std::vector<NodeEvent>& batch) {
   }
   row_cache_size_.set(static_cast<std::int64_t>(row_cache_.size()));
   batches_.inc();
-  committed_.inc(batch.size());
+  committed_.inc(batch.size() - std::min<std::size_t>(batch.size(), work.invalid));
   if (work.points_stored > 0)
     ts_points_.inc(work.points_stored);
   events_.publish(std::move(work.events));

@@ -55,6 +55,10 @@ struct IngestOptions {
   /// the pace and the latency, and the threads that answer requests run first, and the
   /// writer's batches grow, each costing less per report (docs/adr/0031).
   int writer_nice = 0;
+  /// A batch the database cannot take now is written again after `retry_first`, then
+  /// after waits doubling up to `retry_max`, until it is taken (see `NodeIngest`).
+  std::chrono::milliseconds retry_first{50};
+  std::chrono::milliseconds retry_max{5000};
 };
 
 /// Applies node events to storage. `submit` is thread-safe and never blocks on
@@ -69,9 +73,14 @@ struct IngestOptions {
 /// alert's id) and, for mapping reports, one `mapping` event per user whose access
 /// changed. Nothing is published for a batch that failed.
 ///
-/// Reports are visible to REST reads as soon as their batch commits. A batch
-/// that fails to commit is logged and counted, not retried (the broker has
-/// already acknowledged the messages).
+/// Reports are visible to REST reads as soon as their batch commits. A batch the
+/// database cannot take now (`errc::unavailable`: restarting, failing over, out of disk)
+/// is written again after a wait that doubles from `IngestOptions::retry_first` to
+/// `retry_max`, and meanwhile counts as not processed (the ingest handoff acknowledges none
+/// of it). A batch that fails otherwise is split by node and the halves written, down to
+/// the one node whose events the database refuses: those are logged and counted
+/// (`stratus_ingest_failed_batches_total`), the others stored. Only a stopping writer
+/// gives up on an unavailable database.
 ///
 /// Time series (docs/adr/0011): `tsdata`/`simple_tsdata` records, and every value of a
 /// params report whose param the node's config marks `time_series` (stamped with the
@@ -96,7 +105,9 @@ struct IngestOptions {
 /// `stratus_ts_points_total`, `stratus_ts_points_dropped_total{reason}`,
 /// `stratus_ingest_dropped_total{reason}`, `stratus_ingest_batches_total`,
 /// `stratus_ingest_queue_depth`, `stratus_desired_discarded_total` (queued sets whose user lost
-/// access), `stratus_ingest_row_cache_stale_total`, `stratus_ingest_row_cache_nodes`.
+/// access), `stratus_ingest_row_cache_stale_total`, `stratus_ingest_row_cache_nodes`,
+/// `stratus_ingest_retries_total` (waits for an unavailable database),
+/// `stratus_ingest_split_batches_total` (failed batches split by node).
 ///
 /// Kept rows (docs/adr/0030): on PostgreSQL the writer keeps each params row it wrote with
 /// the row's version and takes it instead of reading it in the next batch; the write
@@ -140,7 +151,8 @@ class NodeIngest {
   [[nodiscard]] std::uint64_t submitted_mark();
   /// True once every event submitted before `mark` was taken is processed (interactive
   /// reports applied ahead of older ones do not count until those are): committed, or
-  /// given up with its batch on a database error (`stratus_ingest_failed_batches_total`).
+  /// given up on (`stratus_ingest_failed_batches_total`: events the database refused, or
+  /// any batch while stopping with the database unavailable).
   /// Never blocks on the writer's work. Thread-safe. Used by the ingest handoff to
   /// acknowledge what is committed (docs/adr/0025).
   [[nodiscard]] bool processed(std::uint64_t mark);
@@ -158,6 +170,16 @@ class NodeIngest {
   [[nodiscard]] std::uint64_t oldest_pending() const;
   struct BatchWork;
   void apply(std::vector<NodeEvent>& batch);
+  /// Writes `batch` and publishes what it changed: again after a wait while the database
+  /// is unavailable (`errc::unavailable`), and by halves (`split_by_node`) when an error
+  /// would repeat, so one node's events that the database refuses cost only that node's
+  /// events. Writer thread only.
+  void commit(std::vector<NodeEvent>& batch);
+  /// The attempts at `batch` in its transaction (again with kept rows read when one was
+  /// stale, docs/adr/0030); `work` holds the last attempt's. Writer thread only.
+  Result<void> write_batch(std::vector<NodeEvent>& batch, BatchWork& work);
+  static bool split_by_node(std::vector<NodeEvent>& batch, std::vector<NodeEvent>& first,
+                            std::vector<NodeEvent>& second);
   /// One attempt at `batch` inside its transaction; `use_cache`: take kept rows instead
   /// of reading them. Writer thread only.
   Result<void> apply_in(storage::NodeWriter& w, std::vector<NodeEvent>& batch, std::int64_t now_at,
@@ -180,6 +202,8 @@ class NodeIngest {
   Counter& dropped_invalid_;
   Counter& desired_discarded_;
   Counter& failed_batches_;
+  Counter& retried_;
+  Counter& split_;
   Counter& ts_points_;
   Counter& ts_too_old_;
   Counter& ts_future_;

@@ -43,6 +43,8 @@ TEST(ParseTsdata, RefusesWrongShapesNamingTheField) {
             std::string::npos);
   EXPECT_NE(error(R"({"ts_data":[{"name":"a.b","dt":"double","records":[]}]})").find("dt"),
             std::string::npos);
+  EXPECT_NE(error(R"({"ts_data":[{"name":"a\u0000b","dt":"int","records":[]}]})").find("NUL"),
+            std::string::npos);
   EXPECT_NE(error(R"({"ts_data":[{"name":"a.b","dt":"int","records":[{"t":1,"v":1.5}]}]})")
                 .find("ts_data[0].records[0].v"),
             std::string::npos);

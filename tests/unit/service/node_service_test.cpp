@@ -3,9 +3,13 @@
 // init replacing and deltas merging, an idle writer commits at once, stale presence loses
 // to newer presence,
 // queued sets are delivered when a node shows it is subscribed, the report a set waits
-// for is applied ahead of the bulk queue (docs/adr/0026), and a kept row changed elsewhere
-// is read again, not overwritten (docs/adr/0030).
-// How: real SQLite in a temp dir, a ManualClock, a messenger fake that records.
+// for is applied ahead of the bulk queue (docs/adr/0026), a kept row changed elsewhere
+// is read again, not overwritten (docs/adr/0030), a batch waits for an unavailable
+// database and is not processed meanwhile, and a node the database refuses costs only its
+// own events (docs/adr/0035).
+// How: real SQLite in a temp dir (or PostgreSQL: the _postgres variant), a ManualClock, a
+// messenger fake that records; a database trigger refuses one node's rows; a repository
+// wrapper answers "unavailable" while told to.
 #include "service/node_service.hpp"
 
 #include <gtest/gtest.h>
@@ -540,6 +544,162 @@ TEST_F(NodeServiceTest, QueuedSetsMergeAndAreDeliveredWhenTheNodeIsReady) {
   out = nodes_.set_params(user_, {{"n3", json::parse(R"({"Light":{"Power":true}})").as_object()}});
   EXPECT_FALSE(out[0].queued);
   EXPECT_EQ(messenger_.snapshot().size(), 2u);
+}
+
+// A node repository whose writes fail as an unavailable database while `away` is set;
+// everything else goes to the real one.
+class AwayNodes final : public storage::NodeRepository {
+ public:
+  explicit AwayNodes(storage::NodeRepository& real) : real_(real) {}
+  std::atomic<bool> away{false};
+  std::atomic<int> refused{0};
+
+  Result<void> write(const std::function<Result<void>(storage::NodeWriter&)>& body) override {
+    if (away) {
+      ++refused;
+      return fail(errc::unavailable, "the database is restarting");
+    }
+    return real_.write(body);
+  }
+  Result<storage::UserNodePage> list_user_nodes(std::string_view user_id,
+                                                std::string_view start_node_id, std::size_t limit,
+                                                std::string_view only_node_id) override {
+    return real_.list_user_nodes(user_id, start_node_id, limit, only_node_id);
+  }
+  Result<storage::UserNode> get_user_node(std::string_view user_id,
+                                          std::string_view node_id) override {
+    return real_.get_user_node(user_id, node_id);
+  }
+  Result<storage::NodeRecord> get_node(std::string_view node_id) override {
+    return real_.get_node(node_id);
+  }
+  Result<storage::MappingRequest> get_mapping_request(std::string_view request_id) override {
+    return real_.get_mapping_request(request_id);
+  }
+  Result<std::vector<storage::AlertRecord>> list_alerts(const storage::AlertQuery& q) override {
+    return real_.list_alerts(q);
+  }
+  Result<std::vector<std::pair<std::string, std::string>>> users_of(
+      std::string_view node_id) override {
+    return real_.users_of(node_id);
+  }
+  Result<std::vector<storage::FleetNode>> list_fleet_nodes(const storage::FleetNodeFilter& filter,
+                                                           std::string_view start_node_id,
+                                                           std::size_t limit) override {
+    return real_.list_fleet_nodes(filter, start_node_id, limit);
+  }
+
+ private:
+  storage::NodeRepository& real_;
+};
+
+std::uint64_t counter(MetricsRegistry& metrics, std::string_view name) {
+  return metrics.counter(name, "").value();
+}
+
+// The params stored for `node` (mapped or not); null when none.
+json::value stored(storage::NodeRepository& nodes, const std::string& node) {
+  json::value out;
+  EXPECT_TRUE(nodes.write([&](storage::NodeWriter& w) -> Result<void> {
+    auto p = w.params(node);
+    if (!p)
+      return fail(p.error());
+    if (*p)
+      out = json::parse(**p);
+    return {};
+  }));
+  return out;
+}
+
+// While the database is unavailable, a batch waits and is written again: it is not given
+// up, and nothing in it counts as processed (the ingest handoff would acknowledge it).
+TEST_F(NodeServiceTest, ABatchWaitsForAnUnavailableDatabaseAndIsNotProcessedMeanwhile) {
+  AwayNodes nodes(repository_);
+  MetricsRegistry metrics;
+  IngestOptions options{1000, 100, 1ms};
+  options.retry_first = 1ms;
+  options.retry_max = 4ms;
+  NodeIngest ingest(nodes, messenger_, commands_, events_, clock_, metrics, options);
+  nodes.away = true;
+  ASSERT_TRUE(ingest.submit(NodeEvent{"away-1", unix_ms(clock_.now()),
+                                      ParamsReported{R"({"Light":{"Power":true}})", true}}));
+  const auto mark = ingest.submitted_mark();
+  ingest.start();
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (nodes.refused < 5 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  ASSERT_GE(nodes.refused, 5) << "the writer keeps trying";
+  EXPECT_FALSE(ingest.processed(mark)) << "not acknowledged while not written";
+  EXPECT_EQ(counter(metrics, "stratus_ingest_failed_batches_total"), 0u);
+  nodes.away = false;
+  ASSERT_TRUE(ingest.flush(10s));
+  EXPECT_TRUE(ingest.processed(mark));
+  EXPECT_EQ(stored(repository_, "away-1"), json::parse(R"({"Light":{"Power":true}})"));
+  EXPECT_GE(counter(metrics, "stratus_ingest_retries_total"), 5u);
+  EXPECT_EQ(counter(metrics, "stratus_ingest_failed_batches_total"), 0u);
+  ingest.stop();
+}
+
+// A writer told to stop while the database is away gives up rather than hang.
+TEST_F(NodeServiceTest, AStoppingWriterGivesUpOnAnUnavailableDatabase) {
+  AwayNodes nodes(repository_);
+  MetricsRegistry metrics;
+  IngestOptions options{1000, 100, 1ms};
+  options.retry_first = 1ms;
+  options.retry_max = 50ms;
+  NodeIngest ingest(nodes, messenger_, commands_, events_, clock_, metrics, options);
+  nodes.away = true;
+  ASSERT_TRUE(ingest.submit(NodeEvent{"away-2", unix_ms(clock_.now()),
+                                      ParamsReported{R"({"Light":{"Power":true}})", true}}));
+  ingest.start();
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (nodes.refused < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  ingest.stop();  // returns
+  EXPECT_EQ(counter(metrics, "stratus_ingest_failed_batches_total"), 1u);
+  EXPECT_EQ(stored(repository_, "away-2"), json::value(nullptr));
+}
+
+// The database refuses one node's writes (here a trigger; in life a value out of its
+// range): the batch is split by node until that node is alone, and the other nodes'
+// reports in the same batch are stored.
+TEST_F(NodeServiceTest, ANodeTheDatabaseRefusesCostsOnlyItsOwnEvents) {
+  const bool postgres = db_->dialect() == storage::sql::Dialect::postgres;
+  const std::vector<std::string> refuse =
+      postgres ? std::vector<std::string>{
+                     "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                     "BEGIN RAISE EXCEPTION 'refused' USING ERRCODE = '22003'; END $$",
+                     "CREATE TRIGGER refuse_poison BEFORE INSERT OR UPDATE ON nodes FOR EACH ROW "
+                     "WHEN (NEW.node_id = 'poison') EXECUTE FUNCTION refuse_poison()"}
+               : std::vector<std::string>{
+                     "CREATE TRIGGER refuse_poison_i BEFORE INSERT ON nodes "
+                     "WHEN NEW.node_id = 'poison' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+                     "CREATE TRIGGER refuse_poison_u BEFORE UPDATE ON nodes "
+                     "WHEN NEW.node_id = 'poison' BEGIN SELECT RAISE(ABORT, 'refused'); END"};
+  for (const auto& sql : refuse)
+    ASSERT_TRUE(db_->with([&](storage::sql::Connection& c) { return c.exec(sql); }));
+  MetricsRegistry metrics;
+  NodeIngest ingest(repository_, messenger_, commands_, events_, clock_, metrics,
+                    IngestOptions{1000, 100, 1ms});
+  // One batch: the writer starts after all are queued.
+  const std::vector<std::string> ids{"a-1", "poison", "b-2", "c-3", "d-4"};
+  for (const auto& id : ids) {
+    ASSERT_TRUE(ingest.submit(
+        NodeEvent{id, unix_ms(clock_.now()), ParamsReported{R"({"Light":{"Power":true}})", true}}));
+    ASSERT_TRUE(ingest.submit(NodeEvent{id, unix_ms(clock_.now()),
+                                        ParamsReported{R"({"Light":{"Power":false}})", false}}));
+  }
+  ingest.start();
+  ASSERT_TRUE(ingest.flush(10s));
+  ingest.stop();
+  for (const auto& id : ids) {
+    if (id == "poison")
+      EXPECT_EQ(stored(repository_, id), json::value(nullptr));
+    else
+      EXPECT_EQ(stored(repository_, id), json::parse(R"({"Light":{"Power":false}})")) << id;
+  }
+  EXPECT_EQ(counter(metrics, "stratus_ingest_failed_batches_total"), 1u) << "one node given up";
+  EXPECT_GE(counter(metrics, "stratus_ingest_split_batches_total"), 2u);
 }
 
 }  // namespace
