@@ -41,7 +41,8 @@ class EventStream final : public http::WebSocketApp,
       : context_(context),
         filter_(std::move(filter)),
         who_(std::move(who)),
-        timer_(context.pool.get_executor()) {}
+        timer_(context.pool.get_executor()),
+        session_timer_(context.pool.get_executor()) {}
 
   void on_open(std::shared_ptr<http::WebSocket> socket) override {
     std::lock_guard lock(mutex_);
@@ -93,6 +94,7 @@ class EventStream final : public http::WebSocketApp,
       std::lock_guard lock(mutex_);
       closed_ = true;
       timer_.cancel();
+      session_timer_.cancel();
       gone = std::move(subscription_);
       socket_.reset();
     }
@@ -109,7 +111,9 @@ class EventStream final : public http::WebSocketApp,
       socket = socket_;
     }
     auto sink = [socket](const service::EventPtr& e) { return socket->send(e->text); };
-    auto subscription = context_.hub.subscribe(who.user_id, filter, std::move(sink));
+    auto subscription = context_.hub.subscribe(
+        who.user_id, filter, std::move(sink),
+        service::SubscribeOptions{.sink_capacity = context_.options.send_queue});
     if (!subscription) {
       close(1011, "the stream could not start; try again");
       return;
@@ -122,6 +126,29 @@ class EventStream final : public http::WebSocketApp,
         std::chrono::milliseconds(who.expires_at * 1000 - unix_ms(context_.clock.now()));
     arm_timer(std::max(left, std::chrono::milliseconds(0)), close_code::token_expired,
               "the access token expired: reconnect with a fresh one");
+    arm_session_check(who);
+  }
+
+  // Checks `who`'s session every `session_check` (on the pool) and closes the stream
+  // with 4001 once it has ended. A failed read keeps the stream: the next check decides.
+  // Caller holds `mutex_`.
+  void arm_session_check(const Principal& who) {
+    session_timer_.expires_after(context_.options.session_check);
+    session_timer_.async_wait([weak = weak_from_this(), who](const boost::system::error_code& ec) {
+      if (ec)
+        return;
+      auto self = weak.lock();
+      if (!self)
+        return;
+      const auto active = self->context_.accounts.session_active(who);
+      if (active && !*active) {
+        self->close(close_code::unauthenticated, "the session ended: log in again");
+        return;
+      }
+      std::lock_guard lock(self->mutex_);
+      if (!self->closed_)
+        self->arm_session_check(who);
+    });
   }
 
   // Closes the stream with `code` when the timer fires. Caller holds `mutex_`.
@@ -154,6 +181,7 @@ class EventStream final : public http::WebSocketApp,
   std::shared_ptr<http::WebSocket> socket_;
   std::unique_ptr<service::EventHub::Subscription> subscription_;
   asio::steady_timer timer_;
+  asio::steady_timer session_timer_;
   bool awaiting_hello_ = true;
   bool closed_ = false;
 };

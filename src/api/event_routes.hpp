@@ -4,6 +4,7 @@
 /// events"): the WebSocket stream `GET /v1/user/events` and `GET /v1/user/nodes/alerts`.
 
 #include <chrono>
+#include <cstddef>
 
 #include "core/clock.hpp"
 #include "http/router.hpp"
@@ -23,6 +24,14 @@ struct EventStreamOptions {
   /// How long a stream opened without an `Authorization` header waits for its first
   /// message, `{"access_token":…}`, before closing with 4001.
   std::chrono::milliseconds hello_timeout{10000};
+  /// Messages a stream's socket queues before it is cut off (`events.stream_send_queue`,
+  /// the HTTP server's `websocket_send_queue`): a resume whose replay needs more is
+  /// answered `resync` (`SubscribeOptions::sink_capacity`).
+  std::size_t send_queue = 1024;
+  /// How often an open stream checks that its session is still active: at most this long
+  /// after a logout, or after its user was disabled or deleted, it closes with 4001. (The
+  /// token's expiry closes it with 4002 at that moment.)
+  std::chrono::milliseconds session_check{30000};
 };
 
 /// Adds:

@@ -495,6 +495,11 @@ const std::vector<Key>& keys() {
                              100, 600000,
                              "How long a stream opened without an Authorization header waits "
                              "for its first message (the token)."));
+    t.push_back(duration_key("events", "session_check_ms", STRATUS_REF(events, session_check_ms),
+                             100, kMaxMs,
+                             "How often an open stream checks that its session is still active; "
+                             "at most this long after a logout, or after its user was disabled "
+                             "or deleted, it closes with 4001."));
     t.push_back(duration_key("events", "alert_mail_interval_s",
                              STRATUS_REF(events, alert_mail_interval_s), 0, 86400,
                              "Users who opted in to alert mail get at most one mail per node in "

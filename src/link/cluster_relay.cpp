@@ -1,7 +1,9 @@
 #include "link/cluster_relay.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
+#include <chrono>
 #include <deque>
 #include <iterator>
 #include <mutex>
@@ -138,6 +140,28 @@ namespace {
 
 constexpr std::string_view kEventsHead = "{\"events\":[";
 constexpr std::string_view kEventsTail = "]}";
+// Room a paced message keeps for its `,"seq":N` (N ≤ 20 digits).
+constexpr std::size_t kSequenceRoom = 32;
+constexpr std::size_t kMaxPacedEventsBytes = kMaxRelayMessageBytes - kSequenceRoom;
+
+// `{"events":[…]}` → `{"events":[…],"seq":N}`.
+void append_sequence(std::string& payload, std::uint64_t sequence) {
+  payload.pop_back();
+  payload += ",\"seq\":";
+  char digits[24];
+  const auto end = std::to_chars(std::begin(digits), std::end(digits), sequence).ptr;
+  payload.append(digits, end);
+  payload += '}';
+}
+
+// The first `seq` of this run: above unix_ms × 1000, so above any a sender's earlier run
+// used unless the clock went back by more than that run sent messages (tens a second).
+std::uint64_t first_sequence() {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(ms, 0)) * 1000;
+}
 
 // Whether one encoded event fits in a message on its own.
 bool fits_alone(const std::string& item, std::size_t max_bytes) {
@@ -266,6 +290,14 @@ Result<RelayMessage> parse_relay_message(std::string_view payload) {
       message.rates.push_back(std::move(*r));
     }
   }
+  if (const auto* seq = o->if_contains("seq")) {
+    if (seq->is_uint64())
+      message.sequence = seq->get_uint64();
+    else if (seq->is_int64() && seq->get_int64() >= 0)
+      message.sequence = static_cast<std::uint64_t>(seq->get_int64());
+    else
+      return fail(errc::invalid_argument, "relay message's seq is not an unsigned integer");
+  }
   if (expected != nullptr) {
     if (expected->get_array().size() > kMaxRelayItems)
       return fail(errc::invalid_argument, "relay message names too many expected nodes");
@@ -290,9 +322,16 @@ class ClusterRelay::Outbox : public std::enable_shared_from_this<Outbox> {
         sent_(sent),
         unsent_(unsent),
         backlog_(backlog),
-        waiting_(waiting) {}
+        waiting_(waiting),
+        next_sequence_(first_sequence()) {}
 
-  // Queues `items` (each fits a message alone) and sends what the window allows.
+  // Events were dropped before they reached the queue: the receivers must see a gap.
+  void skip() {
+    std::lock_guard lock(mutex_);
+    ++next_sequence_;
+  }
+
+  // Queues `items` (each fits a paced message alone) and sends what the window allows.
   void add(std::vector<std::string> items) {
     std::lock_guard lock(mutex_);
     std::size_t dropped = 0;
@@ -305,6 +344,7 @@ class ClusterRelay::Outbox : public std::enable_shared_from_this<Outbox> {
       items_.push_back(std::move(item));
     }
     if (dropped != 0) {
+      ++next_sequence_;  // the receivers see the gap
       backlog_.inc(dropped);
       log::debug(Channel::link, "cluster relay: {} event(s) dropped, {} bytes waiting", dropped,
                  bytes_);
@@ -335,10 +375,11 @@ class ClusterRelay::Outbox : public std::enable_shared_from_this<Outbox> {
       ++generation_;
     }
     while (in_flight_ < kRelayWindow && !items_.empty()) {
-      auto [message, rest] = take_message(items_.begin(), items_.end(), kMaxRelayMessageBytes);
+      auto [message, rest] = take_message(items_.begin(), items_.end(), kMaxPacedEventsBytes);
       for (auto it = items_.begin(); it != rest; ++it)
         bytes_ -= it->size();
       items_.erase(items_.begin(), rest);
+      append_sequence(message.payload, next_sequence_++);  // an unsent one leaves a gap
       auto r = publisher_.publish_tracked(topic_, message.payload, 1,
                                           [weak = weak_from_this(), generation = generation_] {
                                             if (auto self = weak.lock())
@@ -369,6 +410,7 @@ class ClusterRelay::Outbox : public std::enable_shared_from_this<Outbox> {
   std::size_t bytes_ = 0;          // their total size
   std::size_t in_flight_ = 0;      // messages sent and not yet acknowledged
   std::uint64_t generation_ = 0;   // bumped when the relay stops waiting for a PUBACK
+  std::uint64_t next_sequence_;    // `seq` of the next message (see cluster_relay.hpp)
   // The last send into an empty window, or the last PUBACK.
   std::chrono::steady_clock::time_point progress_at_{};
 };
@@ -396,6 +438,12 @@ ClusterRelay::ClusterRelay(mqtt::Client& client, service::EventHub& hub, unsigne
       dropped_malformed_(metrics.counter(
           "stratus_cluster_relay_dropped_total",
           "Relay messages or events not sent or not taken, by reason.", {{"reason", "malformed"}})),
+      dropped_duplicate_(metrics.counter(
+          "stratus_cluster_relay_dropped_total",
+          "Relay messages or events not sent or not taken, by reason.", {{"reason", "duplicate"}})),
+      gaps_(metrics.counter("stratus_cluster_relay_gaps_total",
+                            "Messages of another instance's events found missing (streams told "
+                            "to resync).")),
       outbox_(std::make_shared<Outbox>(
           client, topic_, stall_timeout, sent_, dropped_unsent_,
           metrics.counter("stratus_cluster_relay_dropped_total",
@@ -426,10 +474,36 @@ void ClusterRelay::send(const std::string& payload, std::size_t items) {
 }
 
 void ClusterRelay::forward(const std::vector<service::EventDraft>& events) {
+  // Access changes leave at once, unnumbered: the others' streams must stop showing a
+  // revoked node now, not after the paced queue, and never lose the event to its backlog.
+  std::vector<service::EventDraft> at_once;
+  std::vector<std::string> paced;
+  paced.reserve(events.size());
   std::size_t too_large = 0;
-  auto items = encode_items(events, kMaxRelayMessageBytes, too_large);
-  dropped_too_large_.inc(too_large);
-  outbox_->add(std::move(items));
+  for (const auto& e : events) {
+    if (e.access_changed) {
+      at_once.push_back(e);
+      continue;
+    }
+    std::string item = encode_event(e);
+    if (fits_alone(item, kMaxPacedEventsBytes))
+      paced.push_back(std::move(item));
+    else
+      ++too_large;
+  }
+  if (too_large != 0) {
+    dropped_too_large_.inc(too_large);
+    outbox_->skip();
+  }
+  if (!at_once.empty()) {
+    std::size_t urgent_too_large = 0;
+    for (const auto& message :
+         encode_relay_events(at_once, kMaxRelayMessageBytes, urgent_too_large))
+      send(message.payload, message.events);
+    dropped_too_large_.inc(urgent_too_large);
+  }
+  if (!paced.empty())
+    outbox_->add(std::move(paced));
 }
 
 void ClusterRelay::changed(service::Cached what, std::string_view id) {
@@ -447,16 +521,27 @@ void ClusterRelay::expected(std::string_view node_id) {
 void ClusterRelay::on_message(const mqtt::Message& message) {
   if (message.topic == topic_ || !message.topic.starts_with(kClusterTopicPrefix))
     return;  // this instance's own, or not the relay's
+  const bool of_events = message.payload.starts_with(kEventsHead);
+  // A message of events that cannot be taken: its events are lost to the streams here.
+  const auto lose = [&](std::string_view why) {
+    if (!of_events)
+      return;
+    last_sequence_.erase(message.topic);  // its gap is reported now, not again later
+    hub_.lost(fmt::format("a message of events from {} was {}", message.topic, why));
+  };
   if (message.payload.size() > kMaxRelayMessageBytes) {
     dropped_too_large_.inc();
     log::warn(Channel::link, "cluster relay: dropped a message of {} bytes on {}",
               message.payload.size(), message.topic);
+    lose("too large");
     return;
   }
   // Events only reach user streams here (consumers that act ran where the event was
-  // produced): with none open, a message of events is not worth decoding.
-  if (message.payload.starts_with(kEventsHead) && !hub_.admit_relayed()) {
+  // produced): with none open, a message of events is not worth decoding. (The hub
+  // records the gap for resumes; the sender's numbering starts afresh for this one.)
+  if (of_events && !hub_.admit_relayed()) {
     skipped_.inc();
+    last_sequence_.erase(message.topic);
     return;
   }
   auto decoded = parse_relay_message(message.payload);
@@ -464,7 +549,25 @@ void ClusterRelay::on_message(const mqtt::Message& message) {
     dropped_malformed_.inc();
     log::warn(Channel::link, "cluster relay: dropped a message on {}: {}", message.topic,
               decoded.error().message());
+    lose("malformed");
     return;
+  }
+  if (decoded->sequence) {
+    const auto sequence = *decoded->sequence;
+    const auto [last, first] = last_sequence_.try_emplace(message.topic, sequence);
+    if (!first) {
+      if (sequence <= last->second) {
+        dropped_duplicate_.inc();  // a QoS 1 redelivery: taken already
+        return;
+      }
+      if (sequence != last->second + 1) {
+        gaps_.inc();
+        log::warn(Channel::link, "cluster relay: messages from {} missing (seq {} after {})",
+                  message.topic, sequence, last->second);
+        hub_.lost(fmt::format("messages of events from {} went missing", message.topic));
+      }
+      last->second = sequence;
+    }
   }
   received_.inc(decoded->events.size() + decoded->changes.size() + decoded->rates.size() +
                 decoded->expected.size());

@@ -22,14 +22,26 @@
 /// still accepts several. `user_ids` and `access_changed` are optional (empty, false). The backend
 /// user alone may publish under `$stratus/` (the plugin's ACL); what arrives is still parsed as
 /// outside input.
+///
+/// Paced messages of events end with `"seq":N`: one sender's messages are numbered 1 apart,
+/// from a start above `unix_ms × 1000` at its start (so a restarted sender numbers above
+/// its last run), and a sender that drops events (backlog, unsent, too large) skips a
+/// number. A receiver that sees a number skipped tells its hub the events were lost (its
+/// streams get `resync`), and one it has seen already (a QoS 1 redelivery) is dropped.
+/// Events that change access (`access_changed`) leave at once, unnumbered, ahead of the
+/// paced queue and never dropped for its backlog: another instance's streams must stop
+/// showing a revoked node as soon as possible. A message without `seq` (those, or an older
+/// sender's) is taken as it comes.
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -79,7 +91,8 @@ struct RelayMessage {
     bool reset = false;
   };
   std::vector<RateCount> rates;
-  std::vector<std::string> expected;  ///< node ids, each non-empty
+  std::vector<std::string> expected;      ///< node ids, each non-empty
+  std::optional<std::uint64_t> sequence;  ///< `seq`: the sender's number for a paced message
 };
 
 /// One relay message and how many events it carries.
@@ -105,7 +118,7 @@ struct RelayBatch {
 /// string `node_id`, an integer `timestamp`, an object `data`, or with `user_ids` not an
 /// array of strings; a change with an unknown `what` or no string `id`; a rate count with
 /// an unknown `limit`, no string `key` or a `reset` that is not a boolean; an expected
-/// node that is not a non-empty string. Pure;
+/// node that is not a non-empty string; a `seq` that is not an unsigned integer. Pure;
 /// thread-safe.
 Result<RelayMessage> parse_relay_message(std::string_view payload);
 
@@ -125,7 +138,9 @@ Result<RelayMessage> parse_relay_message(std::string_view payload);
 /// (events, notices, rate counts and expected nodes), `stratus_cluster_relay_skipped_total`
 /// (messages of events not decoded: no stream here), `stratus_cluster_relay_dropped_total{reason}`
 /// (`unsent`: the broker was unreachable, `too_large`, `malformed`: a message that did not
-/// parse, `backlog`: more than `kMaxRelayBacklogBytes` waiting),
+/// parse, `backlog`: more than `kMaxRelayBacklogBytes` waiting, `duplicate`: a message
+/// received again), `stratus_cluster_relay_gaps_total` (messages of another instance found
+/// missing: its events lost here, the streams told to resync),
 /// `stratus_cluster_relay_waiting_events` (events waiting for the window).
 class ClusterRelay final : public service::ChangeNotices, public service::RateShare {
  public:
@@ -171,7 +186,9 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
   /// `kMaxRelayMessageBytes` (no sender builds one) is dropped as `too_large`. A message
   /// of events (it begins `{"events":[`; the relay never puts anything else in one) is
   /// not decoded while the hub has no user stream to give them to
-  /// (`EventHub::admit_relayed`, docs/adr/0033), and counted as skipped.
+  /// (`EventHub::admit_relayed`, docs/adr/0033), and counted as skipped. A numbered
+  /// message's `seq` is checked against the sender's last (see the file comment): a gap,
+  /// or a message of events that does not parse, is `EventHub::lost`.
   void on_message(const mqtt::Message& message);
 
  private:
@@ -188,7 +205,11 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
   Counter& skipped_;
   Counter& dropped_too_large_;
   Counter& dropped_malformed_;
+  Counter& dropped_duplicate_;
+  Counter& gaps_;
   std::shared_ptr<Outbox> outbox_;
+  // Each sender's (topic's) last `seq`; only on_message's thread touches it.
+  std::unordered_map<std::string, std::uint64_t> last_sequence_;
 };
 
 }  // namespace stratus::link

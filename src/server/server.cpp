@@ -979,8 +979,10 @@ http::Router Server::Impl::make_router() {
   api::add_command_routes(router, *accounts, *commands, blocking_pool);
   api::add_sharing_routes(router, *accounts, *sharing, blocking_pool);
   api::add_group_routes(router, *accounts, *groups, blocking_pool);
-  api::add_event_routes(router, *accounts, *nodes, *events, blocking_pool, clock,
-                        api::EventStreamOptions{config.events.hello_timeout_ms});
+  api::add_event_routes(
+      router, *accounts, *nodes, *events, blocking_pool, clock,
+      api::EventStreamOptions{config.events.hello_timeout_ms, config.events.stream_send_queue,
+                              config.events.session_check_ms});
   api::add_webhook_routes(router, *accounts, *webhooks, blocking_pool);
   api::add_automation_routes(router, *accounts, *automations, blocking_pool);
   api::add_tsdata_routes(router, *accounts, *time_series, blocking_pool);

@@ -588,6 +588,10 @@ Result<Principal> AccountService::authenticate(std::string_view access_token) {
   return Principal{*user_id, *session_id, super_admin, *claims->get_int("exp")};
 }
 
+Result<bool> AccountService::session_active(const Principal& who) {
+  return repository_.session_active(who.session_id);
+}
+
 // --- audited entry points (docs/adr/0015) ----------------------------------------------
 
 void AccountService::audit_anonymous(std::string action, std::string_view user_name,

@@ -139,6 +139,12 @@ class AccountService {
   /// `account_error::access_token_invalid` or `account_error::logged_out` (logged out).
   Result<Principal> authenticate(std::string_view access_token);
 
+  /// Whether `who`'s session is still active: not logged out, its user not disabled or
+  /// deleted (each of which ends the session). For callers that hold a verified
+  /// principal for long (an event stream). Errors: the repository's (the database could
+  /// not be read). Thread-safe; blocks on the database.
+  Result<bool> session_active(const Principal& who);
+
   /// Normalises a RainMaker user name: e-mail addresses are trimmed, normalised to
   /// NFKC, refused when they hold control, bidi or invisible characters or when their
   /// local part or domain mixes scripts like a look-alike (`аlice` with a Cyrillic `а`),

@@ -160,6 +160,7 @@ void EventHub::publish(std::vector<EventDraft> events) {
     std::lock_guard lock(queue_mutex_);
     if (queue_.size() + events.size() > options_.queue_limit) {
       dropped_full_.inc(events.size());
+      record_loss("events were dropped: the server fell behind");
       return;
     }
     for (auto& draft : events) {
@@ -190,8 +191,27 @@ bool EventHub::admit_relayed() {
   std::lock_guard lock(queue_mutex_);
   if (user_streams_ > 0 || now - last_user_stream_ended_ < options_.relayed_keep)
     return true;
-  relayed_gap_ = next_id_;
+  gap_after_ = next_id_;
+  gap_ = Gap::relayed_left_out;
   return false;
+}
+
+void EventHub::lost(std::string_view what) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    record_loss("events were lost: " + std::string(what));
+  }
+  wake_.notify_one();
+}
+
+void EventHub::record_loss(std::string reason) {
+  gap_after_ = next_id_;
+  gap_ = Gap::lost;
+  if (resync_queued_)
+    return;
+  // One past `queue_limit` at most: the open streams must hear of the loss.
+  queue_.push_back(control(proto::rest::stream_resync_json(reason)));
+  resync_queued_ = true;
 }
 
 void EventHub::user_stream_ended() {
@@ -217,15 +237,21 @@ void EventHub::run() {
       break;
     batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
     queue_.clear();
+    resync_queued_ = false;  // a waiting one is in this batch
     lock.unlock();
     dispatch(batch);
     const auto dispatched = std::chrono::steady_clock::now();
-    for (const auto& e : batch)
+    std::uint64_t newest = 0;
+    for (const auto& e : batch) {
+      if (e->id == 0)
+        continue;  // a control message
       dispatch_seconds_.observe(
           std::chrono::duration<double>(dispatched - e->published_at).count());
+      newest = e->id;
+    }
     lock.lock();
-    if (!batch.empty())
-      done_through_ = batch.back()->id;
+    if (newest != 0)
+      done_through_ = newest;
     batch.clear();
     drained_.notify_all();
   }
@@ -256,6 +282,22 @@ void EventHub::dispatch(const std::vector<EventPtr>& batch) {
   std::uint64_t delivered = 0;
   VisibleMemo memo;
   for (const auto& e : batch) {
+    if (e->id == 0) {
+      // A `resync` for every open user stream (record_loss).
+      for (auto& [id, stream] : streams_) {
+        if (stream.every_user || stream.consumer)
+          continue;
+        if (stream.sink(e))
+          ++delivered;
+        else
+          dead.push_back(id);
+      }
+      for (const auto id : dead)
+        remove(id);
+      dropped_slow_.inc(dead.size());
+      dead.clear();
+      continue;
+    }
     memo.clear();
     for (const auto& [id, stream] : by_kind_[static_cast<std::size_t>(e->kind)]) {
       if (!passes(*stream, *e, memo))
@@ -278,15 +320,17 @@ void EventHub::dispatch(const std::vector<EventPtr>& batch) {
 
 void EventHub::refresh_access(const std::unordered_set<std::string>& users) {
   std::vector<std::pair<std::string, std::shared_ptr<const std::unordered_set<std::string>>>> fresh;
+  std::vector<std::string> held;  // the users with a subscription here, or one being made
   {
     std::lock_guard lock(streams_mutex_);
-    bool any = false;
-    for (const auto& [id, stream] : streams_)
-      any = any || users.contains(stream.user_id);
-    if (!any)
-      return;
+    for (const auto& user : users) {
+      if (const auto it = access_.find(user); it != access_.end()) {
+        ++it->second.generation;  // a subscribe reading now reads again
+        held.push_back(user);
+      }
+    }
   }
-  for (const auto& user : users) {
+  for (const auto& user : held) {
     auto nodes = lookup_(user);
     if (!nodes) {
       // Keep what the streams had: better a stale list than an empty one.
@@ -311,8 +355,10 @@ bool EventHub::passes(const Stream& stream, const Event& event, VisibleMemo& mem
     return false;
   if (!stream.wanted.empty() && !event.node_id.empty() && !stream.wanted.contains(event.node_id))
     return false;
+  if (event.relayed && (stream.every_user || stream.consumer))
+    return false;  // its consumers ran where it was produced
   if (stream.every_user)
-    return !event.relayed;
+    return true;
   if (!event.user_ids.empty()) {
     return std::find(event.user_ids.begin(), event.user_ids.end(), stream.user_id) !=
            event.user_ids.end();
@@ -331,22 +377,67 @@ bool EventHub::passes(const Stream& stream, const Event& event, VisibleMemo& mem
 
 Result<std::unique_ptr<EventHub::Subscription>> EventHub::subscribe(std::string user_id,
                                                                     proto::rest::EventFilter filter,
-                                                                    EventSink sink) {
-  auto nodes = lookup_(user_id);
-  if (!nodes) {
-    log::warn(log::Channel::service, "events: stream of user_id={} not subscribed: {}", user_id,
-              nodes.error().message());
-    return fail(nodes.error());
+                                                                    EventSink sink,
+                                                                    SubscribeOptions options) {
+  const bool user_stream = !options.consumer;
+  if (user_stream) {
+    // Counted before the user's nodes are read, under the lock `admit_relayed` takes:
+    // relayed events (an access change among them) are taken from here on, and events
+    // left out before this are seen as a gap below.
+    std::lock_guard lock(queue_mutex_);
+    ++user_streams_;
   }
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard lock(streams_mutex_);
+    auto& access = access_[user_id];
+    ++access.holders;
+    generation = access.generation;
+  }
+  const auto give_up = [&](bool streams_locked) {
+    if (streams_locked) {
+      release_access(user_id);
+    } else {
+      std::lock_guard lock(streams_mutex_);
+      release_access(user_id);
+    }
+    if (user_stream)
+      user_stream_ended();
+  };
+
+  // The user's nodes, read until no access change started a re-read meanwhile: an
+  // answer read before a revocation committed must not replace the one read after it.
+  std::shared_ptr<const std::unordered_set<std::string>> visible;
+  std::unique_lock streams_lock(streams_mutex_, std::defer_lock);
+  for (int attempt = 1;; ++attempt) {
+    auto nodes = lookup_(user_id);
+    if (!nodes) {
+      log::warn(log::Channel::service, "events: stream of user_id={} not subscribed: {}", user_id,
+                nodes.error().message());
+      give_up(false);
+      return fail(nodes.error());
+    }
+    visible = std::make_shared<const std::unordered_set<std::string>>(nodes->begin(), nodes->end());
+    streams_lock.lock();
+    const auto now = access_.at(user_id).generation;
+    if (now == generation)
+      break;
+    generation = now;
+    streams_lock.unlock();
+    if (attempt == kAccessReadAttempts) {
+      give_up(false);
+      return fail(errc::unavailable, "the user's access kept changing; subscribe again");
+    }
+  }
+
   Stream stream;
-  stream.user_id = std::move(user_id);
+  stream.user_id = user_id;  // `give_up` still needs `user_id`
   stream.wanted.insert(filter.node_ids.begin(), filter.node_ids.end());
-  stream.visible =
-      std::make_shared<const std::unordered_set<std::string>>(nodes->begin(), nodes->end());
+  stream.visible = visible;
   stream.filter = std::move(filter);
   stream.sink = std::move(sink);
+  stream.consumer = options.consumer;
 
-  std::lock_guard streams_lock(streams_mutex_);
   // The lookup just made is the newest answer for every stream of this user: they share it.
   for (auto& [other_id, other] : streams_) {
     if (other.user_id == stream.user_id)
@@ -354,35 +445,38 @@ Result<std::unique_ptr<EventHub::Subscription>> EventHub::subscribe(std::string 
   }
   std::vector<EventPtr> replay;
   std::string resync;
-  {
+  if (const auto last = stream.filter.last_event_id) {
     std::lock_guard lock(queue_mutex_);
-    // Counted before the gap is checked, under the same lock as `admit_relayed`: relayed
-    // events are either left out before this check (and it sees the gap) or admitted.
-    ++user_streams_;
-    if (const auto last = stream.filter.last_event_id) {
-      const std::uint64_t oldest = ring_.empty() ? next_id_ : ring_.front()->id;
-      if (*last % options_.id_stride != options_.id_slot) {
-        resync = "event " + std::to_string(*last) + " was sent by another instance";
-      } else if (*last + options_.id_stride < first_id_) {
-        resync = "the event stream restarted since event " + std::to_string(*last);
-      } else if (*last >= next_id_) {
-        resync = "unknown event id " + std::to_string(*last);
-      } else if (relayed_gap_ > *last) {
-        resync = "events of other instances after event " + std::to_string(*last) +
-                 " were not kept while this instance had no stream";
-      } else if (*last + options_.id_stride < oldest) {
-        resync = "event " + std::to_string(*last) + " is older than the " +
-                 std::to_string(options_.replay_events) + " events kept for resuming";
+    const std::uint64_t oldest = ring_.empty() ? next_id_ : ring_.front()->id;
+    if (*last % options_.id_stride != options_.id_slot) {
+      resync = "event " + std::to_string(*last) + " was sent by another instance";
+    } else if (*last + options_.id_stride < first_id_) {
+      resync = "the event stream restarted since event " + std::to_string(*last);
+    } else if (*last >= next_id_) {
+      resync = "unknown event id " + std::to_string(*last);
+    } else if (gap_after_ > *last) {
+      resync = gap_ == Gap::relayed_left_out
+                   ? "events of other instances after event " + std::to_string(*last) +
+                         " were not kept while this instance had no stream"
+                   : "events after event " + std::to_string(*last) + " were lost";
+    } else if (*last + options_.id_stride < oldest) {
+      resync = "event " + std::to_string(*last) + " is older than the " +
+               std::to_string(options_.replay_events) + " events kept for resuming";
+    } else {
+      // Events up to `dispatched_through_` are replayed here; later ones are still
+      // queued and reach the stream live, except those the client already has.
+      VisibleMemo memo;
+      for (const auto& e : ring_) {
+        memo.clear();
+        if (e->id > *last && e->id <= dispatched_through_ && passes(stream, *e, memo))
+          replay.push_back(e);
+      }
+      if (replay.size() + 1 > options.sink_capacity) {
+        resync = "the " + std::to_string(replay.size()) + " events after event " +
+                 std::to_string(*last) + " are more than the stream takes at once";
+        replay.clear();
       } else {
-        // Events up to `dispatched_through_` are replayed here; later ones are still
-        // queued and reach the stream live, except those the client already has.
         stream.skip_through = *last;
-        VisibleMemo memo;
-        for (const auto& e : ring_) {
-          memo.clear();
-          if (e->id > *last && e->id <= dispatched_through_ && passes(stream, *e, memo))
-            replay.push_back(e);
-        }
       }
     }
   }
@@ -390,11 +484,13 @@ Result<std::unique_ptr<EventHub::Subscription>> EventHub::subscribe(std::string 
   bool ok = true;
   for (const auto& e : replay)
     ok = ok && stream.sink(e);
-  if (!resync.empty())
-    ok = ok && stream.sink(control(proto::rest::stream_resync_json(resync)));
-  ok = ok && stream.sink(control(proto::rest::stream_ready_json(dispatched_through_, resumed)));
+  if (!options.consumer) {
+    if (!resync.empty())
+      ok = ok && stream.sink(control(proto::rest::stream_resync_json(resync)));
+    ok = ok && stream.sink(control(proto::rest::stream_ready_json(dispatched_through_, resumed)));
+  }
   if (!ok) {
-    user_stream_ended();
+    give_up(true);
     dropped_slow_.inc();
     return fail(errc::unavailable, "the event stream could not take its replay");
   }
@@ -434,8 +530,11 @@ void EventHub::remove(std::uint64_t id) {
   const auto found = streams_.find(id);
   if (found == streams_.end())
     return;
-  if (!found->second.every_user)
-    user_stream_ended();
+  if (!found->second.every_user) {
+    release_access(found->second.user_id);
+    if (!found->second.consumer)
+      user_stream_ended();
+  }
   streams_.erase(found);
   for (auto& list : by_kind_) {
     const auto it =
@@ -445,6 +544,12 @@ void EventHub::remove(std::uint64_t id) {
       list.erase(it);
   }
   subscriptions_gauge_.set(static_cast<std::int64_t>(streams_.size()));
+}
+
+void EventHub::release_access(const std::string& user) {
+  const auto it = access_.find(user);
+  if (it != access_.end() && --it->second.holders == 0)
+    access_.erase(it);
 }
 
 EventHub::Subscription::~Subscription() {

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -81,6 +82,20 @@ using EventPtr = std::shared_ptr<const Event>;
 /// subscription, and the stream is expected to close itself.
 using EventSink = std::function<bool(const EventPtr&)>;
 
+/// How a user's subscription takes events (`EventHub::subscribe`).
+struct SubscribeOptions {
+  /// A consumer that acts on the user's events (a webhook's outbox), not a user's
+  /// stream: it is given only the events committed on this instance, since a relayed
+  /// event's consumers ran on the instance that produced it (docs/adr/0021), and it
+  /// does not count for `EventHub::admit_relayed`. Consumers get no `resync` either.
+  bool consumer = false;
+  /// The most messages `sink` takes at once (a WebSocket's send queue): a resume whose
+  /// replay, with its `ready`, would need more is answered `resync` instead. The sink
+  /// would refuse the rest and the client would retry the same resume until the replay
+  /// window moved past it.
+  std::size_t sink_capacity = SIZE_MAX;
+};
+
 /// Implements `EventPublisher`. `publish` and `subscribe` are thread-safe; `start` and
 /// `stop` are called by the owner only. Metrics: `stratus_events_published_total`,
 /// `stratus_events_delivered_total`, `stratus_events_dropped_total{reason}`
@@ -88,6 +103,17 @@ using EventSink = std::function<bool(const EventPtr&)>;
 /// refused), gauge `stratus_event_subscriptions`, histogram `stratus_events_dispatch_seconds`
 /// (each event from `publish` until the dispatcher has handed it to every stream that
 /// wants it: its wait in the queue and its round's work).
+///
+/// Events lost here are never lost silently: when `publish` drops a batch (queue full) or
+/// `lost` is told of events that never arrived (a cluster's relay), every open user stream
+/// gets `resync`, and a stream resuming from an event before the loss gets `resync`
+/// instead of a replay without them.
+///
+/// Access is re-read, never assumed: each subscription holds its user's node set, read
+/// when it subscribes and again whenever an `access_changed` event names the user (and
+/// every `access_refresh`). A subscribe whose read began before such a re-read started
+/// reads again, so an access change that committed before an event is never undone for
+/// that event by a subscribe running at the same time.
 class EventHub final : public EventPublisher {
  public:
   /// Event ids of this run start above `unix_ms(clock.now()) * 1000`, so they only
@@ -125,11 +151,19 @@ class EventHub final : public EventPublisher {
 
   /// Subscribes `user_id` with `filter`. Before the call returns, `sink` receives the
   /// replay (events after `filter.last_event_id` that the user may see, when the hub
-  /// still keeps them all) or a `resync` message (it does not), then `ready`; after
-  /// that every later event that passes the filter and the user's current access.
-  /// Errors: what `lookup` returns (the user's nodes could not be read).
+  /// still keeps them all and they fit `options.sink_capacity`) or a `resync` message
+  /// (otherwise), then `ready`; after that every later event that passes the filter and
+  /// the user's current access, and `resync` whenever events were lost. A consumer
+  /// (`options.consumer`) gets the same minus relayed events and control messages.
+  /// Errors: what `lookup` returns (the user's nodes could not be read); errc::unavailable
+  /// when the user's access changed during each of `kAccessReadAttempts` reads, or the
+  /// sink refused its replay.
   Result<std::unique_ptr<Subscription>> subscribe(std::string user_id,
-                                                  proto::rest::EventFilter filter, EventSink sink);
+                                                  proto::rest::EventFilter filter, EventSink sink,
+                                                  SubscribeOptions options = {});
+
+  /// Reads of a user's nodes `subscribe` makes while access changes under it.
+  static constexpr int kAccessReadAttempts = 5;
 
   /// Subscribes a consumer inside the cloud (alert mail; automations later) to every
   /// event that passes `filter` (kinds, node ids), whoever may see it: no access filter,
@@ -145,6 +179,12 @@ class EventHub final : public EventPublisher {
   /// it, so that a stream resuming from an event before this call gets `resync` rather
   /// than a replay without them. Thread-safe; takes the publishing lock briefly.
   [[nodiscard]] bool admit_relayed();
+
+  /// Events that should have reached this hub did not (a cluster relay's message lost
+  /// on the way; `what` says which, for the streams' `resync` reason): every open user
+  /// stream gets `resync`, and a resume from an event before this call gets `resync`.
+  /// Thread-safe; never blocks on I/O.
+  void lost(std::string_view what);
 
   /// Blocks until every event published before the call is dispatched (tests,
   /// benchmarks). Returns false if `timeout` passes first.
@@ -164,13 +204,28 @@ class EventHub final : public EventPublisher {
     EventSink sink;
     std::uint64_t skip_through = 0;  // a resumed stream has seen events up to this id
     bool every_user = false;         // subscribe_all: no access filter
+    bool consumer = false;           // acts on events: none relayed, no control messages
   };
+  // A user with a subscription, or one being made: the generation of its node set.
+  // `refresh_access` bumps it before reading, so a subscribe that read before the bump
+  // knows its answer may predate an access change and reads again.
+  struct UserAccess {
+    std::size_t holders = 0;  // subscriptions and subscribes in progress
+    std::uint64_t generation = 0;
+  };
+  // Why a stream resuming from before `gap_after_` cannot be replayed.
+  enum class Gap { none, relayed_left_out, lost };
   void run();
   void dispatch(const std::vector<EventPtr>& batch);
   void refresh_access(const std::unordered_set<std::string>& users);
   void unsubscribe(std::uint64_t id);
   // A user stream counted in `subscribe` ended (or never started): for `admit_relayed`.
   void user_stream_ended();
+  // A holder of `user`'s entry in access_ let go (streams_mutex_ held).
+  void release_access(const std::string& user);
+  // Records a loss (queue_mutex_ held): the gap for resumes, and one `resync` with
+  // `reason` queued for the open streams unless one is waiting already.
+  void record_loss(std::string reason);
   // Adds a stream to streams_ and to the `by_kind_` lists of the kinds it wants
   // (streams_mutex_ held); its id is the newest, so every list stays in id order.
   // `remove` takes it out of both.
@@ -201,9 +256,11 @@ class EventHub final : public EventPublisher {
   // User streams open or being subscribed, and when the last one ended (relayed events).
   std::size_t user_streams_ = 0;
   std::chrono::steady_clock::time_point last_user_stream_ended_{};
-  // next_id_ when relayed events were last left out: a stream that saw only events
-  // before it cannot resume here (0: never).
-  std::uint64_t relayed_gap_ = 0;
+  // next_id_ when events were last left out or lost: a stream that saw only events
+  // before it cannot resume here (0: never), and why.
+  std::uint64_t gap_after_ = 0;
+  Gap gap_ = Gap::none;
+  bool resync_queued_ = false;  // a `resync` for the open streams waits in queue_
   bool stopping_ = false;
   std::thread thread_;
 
@@ -214,6 +271,7 @@ class EventHub final : public EventPublisher {
   // against those only, not against every stream (issue 24: 980 streams asking for alerts
   // cost every params report 980 checks). Points into streams_ (a node map: stable).
   std::array<std::vector<std::pair<std::uint64_t, Stream*>>, proto::rest::kEventKindCount> by_kind_;
+  std::unordered_map<std::string, UserAccess> access_;
   std::uint64_t next_stream_ = 1;
   std::uint64_t dispatched_through_ = 0;  // id of the newest dispatched event
   std::chrono::steady_clock::time_point refreshed_at_;

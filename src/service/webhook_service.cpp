@@ -99,16 +99,21 @@ void WebhookService::subscribe(const storage::WebhookRecord& w) {
     wake_.notify_one();
     return true;
   };
-  auto subscription = hub_.subscribe(w.user_id, std::move(filter), std::move(sink));
+  // A consumer: each instance of a cluster stages the deliveries of the events it
+  // committed, so relayed events are not given (else every instance would deliver each).
+  auto subscription = hub_.subscribe(w.user_id, std::move(filter), std::move(sink),
+                                     service::SubscribeOptions{.consumer = true});
   if (!subscription) {
     log::warn(Channel::service, "webhook_id={} not subscribed: {}", w.webhook_id,
               subscription.error().message());
     return;
   }
+  std::unique_ptr<EventHub::Subscription> replaced;
   std::lock_guard lock(mutex_);
-  subscriptions_[w.webhook_id] = std::move(*subscription);
+  replaced = std::exchange(subscriptions_[w.webhook_id], std::move(*subscription));
   owners_[w.webhook_id] = w.user_id;
-}
+}  // `lock` is released before `replaced` ends: ending a subscription takes the hub's lock,
+   // and the hub's dispatcher holds that lock while a sink takes ours
 
 void WebhookService::unsubscribe(const std::string& webhook_id) {
   std::unique_ptr<EventHub::Subscription> gone;

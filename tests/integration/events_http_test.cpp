@@ -2,8 +2,8 @@
 // user sees their nodes' params, alerts and presence in order and never another user's;
 // filters; resume after a reconnect within the replay window and `resync` beyond it; a
 // client that stops reading is cut off with 4008 while ingest goes on; token expiry closes
-// the stream with 4002; the browser's first-message login; access that follows sharing
-// (granted at acceptance, gone at unshare); alert pages and their access check.
+// the stream with 4002 and a logout with 4001; the browser's first-message login; access that
+// follows sharing (granted at acceptance, gone at unshare); alert pages and their access check.
 // How: http::Server on 127.0.0.1 port 0 with the account, node, sharing and event routes;
 // real SQLite in a temp dir; the real EventHub and NodeIngest (reports are submitted as
 // the MQTT link would); client::EventStream and a raw Beast WebSocket as clients.
@@ -92,7 +92,7 @@ class EventsHttpTest : public ::testing::Test {
     api::add_node_routes(router, *accounts_, nodes_, pool_);
     api::add_sharing_routes(router, *accounts_, sharing_, pool_);
     api::add_event_routes(router, *accounts_, nodes_, hub_, pool_, clock_,
-                          api::EventStreamOptions{2000ms});
+                          api::EventStreamOptions{2000ms, 8, 200ms});
     http::ServerOptions options;
     options.websocket_send_queue = 8;
     options.websocket_write_grace = 60s;  // the slow client's test reads only afterwards
@@ -334,6 +334,18 @@ TEST_F(EventsHttpTest, ResumesAfterAReconnectAndSaysResyncBeyondTheWindow) {
   ASSERT_TRUE(told);
   EXPECT_EQ(told->type, "resync");
   EXPECT_NE(told->reason.find("older than the 50 events"), std::string::npos) << told->reason;
+
+  // Within the window, but more events than the stream's send queue (8) takes at once: a
+  // replay would be cut off half way, every time the client tried again.
+  rest::EventFilter long_ago;
+  long_ago.last_event_id = hub_.last_event_id() - 10;
+  auto behind = open(alice_, long_ago);
+  auto answer = behind.next(5000ms);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->type, "resync");
+  EXPECT_NE(answer->reason.find("more than the stream takes"), std::string::npos)
+      << answer->reason;
+  EXPECT_FALSE(expect_ready(behind).resumed);
 }
 
 TEST_F(EventsHttpTest, AClientThatStopsReadingIsCutOffWhileIngestGoesOn) {
@@ -532,6 +544,22 @@ TEST_F(ShortTokenEventsTest, TheStreamClosesWhenTheTokenExpires) {
   ASSERT_TRUE(s.closed().has_value());
   EXPECT_EQ(s.closed()->code, rest::close_code::token_expired);
   EXPECT_LT(std::chrono::steady_clock::now() - opened, 4s);
+}
+
+// A logout (or a disabled or deleted user) ends the session: an open stream closes with
+// 4001 within `session_check`, not only when its token expires.
+TEST_F(EventsHttpTest, TheStreamClosesWhenItsSessionEnds) {
+  auto s = open(alice_);
+  expect_ready(s);
+  auto who = accounts_->authenticate(alice_);
+  ASSERT_TRUE(who);
+  ASSERT_TRUE(accounts_->log_out(*who, false));
+  const auto logged_out = std::chrono::steady_clock::now();
+  while (s.next(5000ms)) {
+  }
+  ASSERT_TRUE(s.closed().has_value());
+  EXPECT_EQ(s.closed()->code, rest::close_code::unauthenticated);
+  EXPECT_LT(std::chrono::steady_clock::now() - logged_out, 3s);
 }
 
 }  // namespace

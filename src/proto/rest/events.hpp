@@ -17,7 +17,8 @@
 /// - `{"type":"ready","last_event_id":<int>,"resumed":<bool>}` once, when the stream
 ///   is subscribed (after any replayed events);
 /// - `{"type":"resync","reason":"..."}` when a resume point is older than what the
-///   server keeps: the client must re-read state over REST.
+///   server keeps, or in the middle of a stream when events were lost on the way
+///   (docs/adr/0034): the client must re-read state over REST.
 ///
 /// Client → server: `{"access_token":"<jwt>","node_ids":[...]?,"types":[...]?,
 /// "last_event_id":<int>?}` as the first message when no `Authorization` header was

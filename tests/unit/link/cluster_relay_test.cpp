@@ -600,5 +600,105 @@ TEST(ClusterRelayTest, EventsAreNotDecodedWhileNoStreamIsOpenHere) {
   EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_received_total"), "3");
 }
 
+// A paced message of events, as another instance numbers it.
+std::string numbered(const std::string& node, std::uint64_t seq) {
+  std::size_t too_large = 0;
+  auto payload = encode_relay_events({draft(node)}, kMaxRelayMessageBytes, too_large).at(0).payload;
+  payload.pop_back();
+  payload += ",\"seq\":" + std::to_string(seq) + "}";
+  return payload;
+}
+
+// A receiver drops a numbered message it has taken already (a QoS 1 redelivery would
+// show its events twice) and, when a number is skipped (the sender dropped events, or a
+// message was lost), tells its streams to resync.
+TEST(ClusterRelayTest, NumberedMessagesRevealRedeliveriesAndGaps) {
+  RecordingClient client;
+  Hub h(EventHubOptions{});
+  ClusterRelay relay(client, h.hub, 3, h.metrics, {});
+  std::mutex m;
+  std::vector<EventPtr> got;
+  auto stream = h.hub.subscribe("u", {}, [&](const EventPtr& e) {
+    collect(got, m, e);
+    return true;
+  });
+  ASSERT_TRUE(stream);
+  relay.on_message({"$stratus/cluster/5", numbered("n1", 100), 1, false});
+  relay.on_message({"$stratus/cluster/5", numbered("n1", 100), 1, false});  // again
+  relay.on_message({"$stratus/cluster/5", numbered("n2", 101), 1, false});
+  relay.on_message({"$stratus/cluster/5", numbered("n1", 103), 1, false});  // 102 missing
+  relay.on_message({"$stratus/cluster/6", numbered("n2", 7), 1, false});    // another sender
+  ASSERT_TRUE(h.hub.flush(5s));
+  std::vector<std::string> seen;
+  {
+    std::lock_guard lock(m);
+    for (const auto& e : got)
+      seen.push_back(e->id != 0 ? e->node_id
+                                : (e->text.find("resync") != std::string::npos ? "resync" : "ctl"));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"ctl", "n1", "n2", "resync", "n1", "n2"}));
+  EXPECT_EQ(metric(h.metrics, R"(stratus_cluster_relay_dropped_total{reason="duplicate"})"), "1");
+  EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_gaps_total"), "1");
+}
+
+// The sender numbers its paced messages one apart, from above unix_ms × 1000, and skips
+// a number for events it drops, so the receivers see the loss.
+TEST(ClusterRelayTest, PacedMessagesAreNumberedAndEventsDroppedLeaveAGap) {
+  RecordingClient client;
+  Hub h(EventHubOptions{});
+  ClusterRelay relay(client, h.hub, 3, h.metrics, {});
+  relay.forward({draft("n0")});
+  relay.forward({draft("n1")});
+  ASSERT_EQ(client.sent.size(), 2u);
+  const auto first = parse_relay_message(client.sent[0].payload);
+  const auto second = parse_relay_message(client.sent[1].payload);
+  ASSERT_TRUE(first && first->sequence && second && second->sequence);
+  EXPECT_GT(*first->sequence, 1700000000000ull * 1000);
+  EXPECT_EQ(*second->sequence, *first->sequence + 1);
+  EXPECT_LE(client.sent[0].payload.size(), kMaxRelayMessageBytes);
+
+  relay.forward({draft("huge", R"({"p":")" + std::string(kMaxRelayMessageBytes, 'x') + R"("})")});
+  relay.forward({draft("n2")});
+  client.sent[0].on_left();
+  ASSERT_EQ(client.sent.size(), 3u);
+  const auto third = parse_relay_message(client.sent[2].payload);
+  ASSERT_TRUE(third && third->sequence);
+  EXPECT_EQ(*third->sequence, *second->sequence + 2) << "the event too large left a gap";
+  EXPECT_EQ(nodes_of(client.sent[2].payload), (std::vector<std::string>{"n2"}));
+}
+
+// An access change leaves at once, ahead of a full window, unnumbered: the other
+// instances' streams must stop showing a revoked node now.
+TEST(ClusterRelayTest, AccessChangesLeaveAtOnceAheadOfAFullWindow) {
+  RecordingClient client;
+  Hub h(EventHubOptions{});
+  ClusterRelay relay(client, h.hub, 3, h.metrics, {});
+  relay.forward({draft("n0")});
+  relay.forward({draft("n1")});
+  ASSERT_EQ(client.sent.size(), kRelayWindow);
+  EventDraft revoked = draft("n2", R"({"role":null,"previous_role":"primary"})");
+  revoked.kind = rest::EventKind::mapping;
+  revoked.user_ids = {"u"};
+  revoked.access_changed = true;
+  relay.forward({draft("n3"), revoked});
+  ASSERT_EQ(client.sent.size(), 3u) << "the access change went at once";
+  const auto parsed = parse_relay_message(client.sent[2].payload);
+  ASSERT_TRUE(parsed);
+  ASSERT_EQ(parsed->events.size(), 1u);
+  EXPECT_TRUE(parsed->events[0].access_changed);
+  EXPECT_FALSE(parsed->sequence);
+  EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_waiting_events"), "1") << "n3 waits";
+}
+
+// `seq` must be an unsigned integer.
+TEST(RelayCodec, ASequenceThatIsNoUnsignedIntegerIsRefused) {
+  EXPECT_FALSE(parse_relay_message(R"({"events":[],"seq":-1})"));
+  EXPECT_FALSE(parse_relay_message(R"({"events":[],"seq":"1"})"));
+  EXPECT_FALSE(parse_relay_message(R"({"events":[],"seq":1.5})"));
+  const auto big = parse_relay_message(R"({"events":[],"seq":18446744073709551615})");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->sequence, std::uint64_t{18446744073709551615u});
+}
+
 }  // namespace
 }  // namespace stratus::link
