@@ -187,12 +187,18 @@ std::pair<RelayBatch, It> take_message(It first, It last, std::size_t max_bytes)
 }
 
 // Each event encoded, in order, leaving out (and counting in `too_large`) those that do
-// not fit a message of `max_bytes` alone.
+// not fit a message of `max_bytes` alone. With `access_changes`, events that change access
+// are copied there instead of encoded (they leave on their own: see `forward`).
 std::vector<std::string> encode_items(const std::vector<service::EventDraft>& events,
-                                      std::size_t max_bytes, std::size_t& too_large) {
+                                      std::size_t max_bytes, std::size_t& too_large,
+                                      std::vector<service::EventDraft>* access_changes = nullptr) {
   std::vector<std::string> items;
   items.reserve(events.size());
   for (const auto& e : events) {
+    if (access_changes != nullptr && e.access_changed) {
+      access_changes->push_back(e);
+      continue;
+    }
     std::string item = encode_event(e);
     if (fits_alone(item, max_bytes))
       items.push_back(std::move(item));
@@ -477,20 +483,8 @@ void ClusterRelay::forward(const std::vector<service::EventDraft>& events) {
   // Access changes leave at once, unnumbered: the others' streams must stop showing a
   // revoked node now, not after the paced queue, and never lose the event to its backlog.
   std::vector<service::EventDraft> at_once;
-  std::vector<std::string> paced;
-  paced.reserve(events.size());
   std::size_t too_large = 0;
-  for (const auto& e : events) {
-    if (e.access_changed) {
-      at_once.push_back(e);
-      continue;
-    }
-    std::string item = encode_event(e);
-    if (fits_alone(item, kMaxPacedEventsBytes))
-      paced.push_back(std::move(item));
-    else
-      ++too_large;
-  }
+  auto paced = encode_items(events, kMaxPacedEventsBytes, too_large, &at_once);
   if (too_large != 0) {
     dropped_too_large_.inc(too_large);
     outbox_->skip();
