@@ -611,24 +611,38 @@ json::value stored(storage::NodeRepository& nodes, const std::string& node) {
   return out;
 }
 
+// An ingest that writes again after 1 ms, then after waits doubling to `retry_max`.
+IngestOptions retrying(std::chrono::milliseconds retry_max) {
+  IngestOptions options{1000, 100, 1ms};
+  options.retry_first = 1ms;
+  options.retry_max = retry_max;
+  return options;
+}
+
+// `node` reports its light on (init).
+NodeEvent light_on(const std::string& node, const Clock& clock) {
+  return NodeEvent{node, unix_ms(clock.now()), ParamsReported{R"({"Light":{"Power":true}})", true}};
+}
+
+// Waits (up to 10 s) until `nodes` has refused `n` writes; false if it has not.
+bool refused(const AwayNodes& nodes, int n) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (nodes.refused < n && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  return nodes.refused >= n;
+}
+
 // While the database is unavailable, a batch waits and is written again: it is not given
 // up, and nothing in it counts as processed (the ingest handoff would acknowledge it).
 TEST_F(NodeServiceTest, ABatchWaitsForAnUnavailableDatabaseAndIsNotProcessedMeanwhile) {
   AwayNodes nodes(repository_);
   MetricsRegistry metrics;
-  IngestOptions options{1000, 100, 1ms};
-  options.retry_first = 1ms;
-  options.retry_max = 4ms;
-  NodeIngest ingest(nodes, messenger_, commands_, events_, clock_, metrics, options);
+  NodeIngest ingest(nodes, messenger_, commands_, events_, clock_, metrics, retrying(4ms));
   nodes.away = true;
-  ASSERT_TRUE(ingest.submit(NodeEvent{"away-1", unix_ms(clock_.now()),
-                                      ParamsReported{R"({"Light":{"Power":true}})", true}}));
+  ASSERT_TRUE(ingest.submit(light_on("away-1", clock_)));
   const auto mark = ingest.submitted_mark();
   ingest.start();
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (nodes.refused < 5 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(1ms);
-  ASSERT_GE(nodes.refused, 5) << "the writer keeps trying";
+  ASSERT_TRUE(refused(nodes, 5)) << "the writer keeps trying";
   EXPECT_FALSE(ingest.processed(mark)) << "not acknowledged while not written";
   EXPECT_EQ(counter(metrics, "stratus_ingest_failed_batches_total"), 0u);
   nodes.away = false;
@@ -644,17 +658,11 @@ TEST_F(NodeServiceTest, ABatchWaitsForAnUnavailableDatabaseAndIsNotProcessedMean
 TEST_F(NodeServiceTest, AStoppingWriterGivesUpOnAnUnavailableDatabase) {
   AwayNodes nodes(repository_);
   MetricsRegistry metrics;
-  IngestOptions options{1000, 100, 1ms};
-  options.retry_first = 1ms;
-  options.retry_max = 50ms;
-  NodeIngest ingest(nodes, messenger_, commands_, events_, clock_, metrics, options);
+  NodeIngest ingest(nodes, messenger_, commands_, events_, clock_, metrics, retrying(50ms));
   nodes.away = true;
-  ASSERT_TRUE(ingest.submit(NodeEvent{"away-2", unix_ms(clock_.now()),
-                                      ParamsReported{R"({"Light":{"Power":true}})", true}}));
+  ASSERT_TRUE(ingest.submit(light_on("away-2", clock_)));
   ingest.start();
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (nodes.refused < 2 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(1ms);
+  ASSERT_TRUE(refused(nodes, 2));
   ingest.stop();  // returns
   EXPECT_EQ(counter(metrics, "stratus_ingest_failed_batches_total"), 1u);
   EXPECT_EQ(stored(repository_, "away-2"), json::value(nullptr));
