@@ -4,9 +4,12 @@
 
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/strings.hpp"
@@ -98,9 +101,15 @@ std::string scrub(std::string text, std::string_view url) {
   return text;
 }
 
-std::string lock_sql() {
-  return "SELECT pg_advisory_xact_lock(" + std::to_string(kWriteLock) + ")";
+// BEGIN, the write lock and the transaction's id (PostgreSQL ≥ 13), in one round trip.
+const std::string& begin_write_sql() {
+  static const std::string sql = "BEGIN; SELECT pg_advisory_xact_lock(" +
+                                 std::to_string(kWriteLock) + "), pg_current_xact_id()";
+  return sql;
 }
+
+// How long a COMMIT whose reply was lost is asked after (`Impl::settle`).
+constexpr std::chrono::seconds kSettleTimeout{10};
 
 }  // namespace
 
@@ -115,7 +124,25 @@ struct Connection::Impl {
   // Between begin_write and COMMIT/ROLLBACK: a lost connection is not reset then, so
   // that the rest of the body fails instead of running outside its transaction.
   bool in_transaction = false;
+  // The write transaction's id from `begin_write` until its COMMIT: a COMMIT whose reply
+  // is lost is settled by asking the server what became of it.
+  std::string xid;
   ~Impl();
+
+  // BEGIN, the write lock and the transaction's id. Does not set `in_transaction`.
+  Result<void> begin_write() {
+    ResultPtr res(PQexec(conn, begin_write_sql().c_str()));
+    if (!ok(res.get()) || PQntuples(res.get()) != 1 || PQnfields(res.get()) != 2)
+      return fail(to_error(conn, res.get(), "begin"));
+    xid = PQgetvalue(res.get(), 0, 1);
+    return {};
+  }
+  // COMMIT of the transaction `begin_write` started. A commit the server refused is
+  // errc::conflict. One whose reply was lost with the connection is settled (`settle`):
+  // success when the server committed it, errc::unavailable when it rolled it back or
+  // cannot say, so that a retry never writes it twice.
+  Result<void> commit();
+  Result<void> settle(const std::string& id, const Error& lost);
 
   // Runs `sql` (simple query protocol, several statements allowed).
   Result<void> exec(std::string_view sql, std::string_view what) {
@@ -270,13 +297,15 @@ class PgStatement final : public sql::StatementImpl {
     // as an INSERT/UPDATE/DELETE does on SQLite.
     const bool wrap = write_ && !c_.in_transaction;
     if (wrap) {
-      if (auto r = c_.exec("BEGIN; " + lock_sql(), "begin"); !r)
+      if (auto r = c_.begin_write(); !r) {
+        (void)c_.exec("ROLLBACK", "rollback");
         return r;
+      }
     }
     auto ran = run_prepared();
     if (wrap) {
       if (ran) {
-        ran = c_.exec("COMMIT", "commit");
+        ran = c_.commit();
       } else {
         (void)c_.exec("ROLLBACK", "rollback");
       }
@@ -336,6 +365,62 @@ void Connection::Impl::revive() {
     (void)configure_session();
 }
 
+Result<void> Connection::Impl::commit() {
+  in_transaction = false;
+  const std::string id = std::exchange(xid, {});
+  ResultPtr res(PQexec(conn, "COMMIT"));
+  if (ok(res.get())) {
+    // COMMIT of a transaction in which a statement failed rolls back and says so in its
+    // tag: a failure, not a success (SQLite would have kept the other statements).
+    if (std::strcmp(PQcmdStatus(res.get()), "ROLLBACK") == 0) {
+      return fail(errc::conflict,
+                  "postgres: commit: the transaction was rolled back "
+                  "because one of its statements failed");
+    }
+    return {};
+  }
+  auto error = to_error(conn, res.get(), "commit");
+  if (PQstatus(conn) != CONNECTION_BAD || id.empty())
+    return fail(std::move(error));
+  return settle(id, error);
+}
+
+Result<void> Connection::Impl::settle(const std::string& id, const Error& lost) {
+  // The server may have committed before the connection broke (the reply is what was
+  // lost), or not. A new session asks; the id is digits from the server itself.
+  if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos)
+    return fail(lost);
+  const std::string query = "SELECT pg_xact_status(CAST('" + id + "' AS xid8))";
+  const auto deadline = std::chrono::steady_clock::now() + kSettleTimeout;
+  while (true) {
+    PQreset(conn);
+    for (auto& [sql, s] : statements)
+      s->forget_prepared();
+    if (PQstatus(conn) == CONNECTION_OK && configure_session()) {
+      ResultPtr res(PQexec(conn, query.c_str()));
+      if (ok(res.get()) && PQntuples(res.get()) == 1) {
+        const std::string_view status =
+            PQgetisnull(res.get(), 0, 0) != 0 ? "" : PQgetvalue(res.get(), 0, 0);
+        if (status == "committed")
+          return {};
+        if (status == "aborted") {
+          return fail(errc::unavailable, lost.context + "; the server rolled the transaction back");
+        }
+        if (status.empty()) {
+          return fail(errc::unavailable,
+                      lost.context + "; whether it committed is unknown (its id is too old)");
+        }
+        // "in progress": the server has not yet finished with the old session.
+      }
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return fail(errc::unavailable,
+                  lost.context + "; whether it committed is unknown (the server did not answer)");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Connection::~Connection() = default;
 
@@ -372,20 +457,21 @@ Result<std::unique_ptr<Connection>> Connection::open(std::string_view url,
 }
 
 Result<void> Connection::exec(std::string_view sql) {
+  if (sql == "COMMIT")
+    return impl_->commit();
   impl_->revive();
   const std::string text(sql);
-  if (text == "COMMIT" || text == "ROLLBACK")
+  if (text == "ROLLBACK") {
     impl_->in_transaction = false;
+    impl_->xid.clear();
+    // Nothing to roll back: a failed COMMIT ended the transaction (or its settling
+    // started a new session). Sent anyway, the server would warn on stderr.
+    if (PQtransactionStatus(impl_->conn) == PQTRANS_IDLE)
+      return {};
+  }
   ResultPtr res(PQexec(impl_->conn, text.c_str()));
   if (!ok(res.get()))
     return fail(to_error(impl_->conn, res.get(), "exec"));
-  // COMMIT of a transaction in which a statement failed rolls back and says so in its
-  // tag: a failure, not a success (SQLite would have kept the other statements).
-  if (std::strcmp(PQcmdStatus(res.get()), "ROLLBACK") == 0 && text == "COMMIT") {
-    return fail(errc::conflict,
-                "postgres: commit: the transaction was rolled back "
-                "because one of its statements failed");
-  }
   return {};
 }
 
@@ -405,7 +491,8 @@ std::int64_t Connection::changes() const {
 }
 
 Result<void> Connection::begin_write() {
-  auto r = exec("BEGIN; " + lock_sql());
+  impl_->revive();
+  auto r = impl_->begin_write();
   if (r)
     impl_->in_transaction = true;
   else

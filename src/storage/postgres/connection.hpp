@@ -15,6 +15,11 @@
 ///   wait. Several stratusd instances on one database serialize their writes here.
 /// - A lost connection (server restart, failover) is reset at the next use outside a
 ///   transaction; the statement that found it lost fails with errc::unavailable.
+/// - A COMMIT whose connection is lost is settled, not guessed: each write transaction
+///   learns its id as it begins (`pg_current_xact_id()`, PostgreSQL ≥ 13), and a new
+///   session asks `pg_xact_status` for up to 10 s. Committed is success; rolled back,
+///   or no answer, is errc::unavailable (docs/adr/0035). The caller's thread blocks
+///   meanwhile.
 
 #include <cstdint>
 #include <memory>

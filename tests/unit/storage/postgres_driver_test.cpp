@@ -1,13 +1,23 @@
 // Proves what is particular to the PostgreSQL driver (storage/postgres): the `?N` → `$N`
 // rewrite leaves literals and comments alone, passwords never reach messages, a
 // connection the server dropped is re-established at the next use, and several
-// processes migrating one database at once apply each migration exactly once. How:
-// pure calls, then a PostgreSQL server started by the test (skipped outside CI when
-// PostgreSQL is not installed).
+// processes migrating one database at once apply each migration exactly once, and a
+// COMMIT whose reply is lost is settled by asking the server, so that it is neither
+// reported failed when it committed nor successful when it did not. How: pure calls,
+// then a PostgreSQL server started by the test (skipped outside CI when PostgreSQL is not
+// installed), reached through a TCP proxy that cuts the connection around a COMMIT.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cstring>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -82,6 +92,192 @@ TEST(PostgresConnection, ADroppedConnectionIsReestablishedAtTheNextUse) {
   ASSERT_TRUE(conn.execute("INSERT INTO t VALUES(?1)", std::int64_t{2}));
   EXPECT_EQ(*conn.query_int("SELECT COUNT(*) FROM t"), 2);
   EXPECT_NE(*conn.query_int("SELECT pg_backend_pid()"), *pid);
+}
+
+// A TCP proxy on loopback in front of the server that, once armed, cuts the connection
+// that sends a COMMIT (a simple-protocol Query "COMMIT"): either before the server sees
+// it, or after the server answered it, dropping the answer. Connections after that pass.
+class CommitCutter {
+ public:
+  enum class Cut { before_commit, after_reply };
+
+  explicit CommitCutter(std::uint16_t server_port) : server_port_(server_port) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (listener_ < 0 || ::bind(listener_, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
+        ::listen(listener_, 8) != 0 ||
+        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      return;
+    }
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~CommitCutter() {
+    stop_ = true;
+    if (thread_.joinable())
+      thread_.join();
+    for (const auto& [client, server] : pairs_) {
+      ::close(client);
+      ::close(server);
+    }
+    if (listener_ >= 0)
+      ::close(listener_);
+  }
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+  void arm(Cut cut) {
+    std::lock_guard lock(mutex_);
+    cut_ = cut;
+    armed_ = true;
+  }
+  [[nodiscard]] int cuts() const { return cuts_; }
+
+ private:
+  void run() {
+    std::vector<pollfd> fds;
+    char buf[65536];
+    while (!stop_) {
+      fds.assign(1, pollfd{listener_, POLLIN, 0});
+      for (const auto& [client, server] : pairs_) {
+        fds.push_back(pollfd{client, POLLIN, 0});
+        fds.push_back(pollfd{server, POLLIN, 0});
+      }
+      if (::poll(fds.data(), fds.size(), 50) <= 0)
+        continue;
+      if ((fds[0].revents & POLLIN) != 0)
+        accept_one();
+      for (std::size_t i = 1; i < fds.size(); ++i) {
+        if (fds[i].revents == 0)
+          continue;
+        const std::size_t pair = (i - 1) / 2;
+        const bool from_client = (i - 1) % 2 == 0;
+        const auto [client, server] = pairs_[pair];
+        const int from = from_client ? client : server;
+        const int to = from_client ? server : client;
+        const auto n = ::read(from, buf, sizeof buf);
+        const std::string_view data(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+        if (n > 0 && from_client && cutting(data)) {
+          if (cut_ == Cut::after_reply) {
+            // Let the server commit and answer, then drop the answer with the connection.
+            send_all(server, data);
+            pollfd reply{server, POLLIN, 0};
+            if (::poll(&reply, 1, 5000) == 1)
+              (void)::read(server, buf, sizeof buf);
+          }
+          ++cuts_;
+          close_pair(pair);
+          break;  // fds no longer matches pairs_
+        }
+        if (n <= 0 || !send_all(to, data)) {
+          close_pair(pair);
+          break;
+        }
+      }
+    }
+  }
+  bool cutting(std::string_view from_client) {
+    std::lock_guard lock(mutex_);
+    static constexpr char kCommitQuery[] =
+        "Q\0\0\0\x0b"
+        "COMMIT";  // 'Q', length 11, text, NUL
+    if (!armed_ || from_client.find(std::string_view(kCommitQuery, sizeof kCommitQuery)) ==
+                       std::string_view::npos) {
+      return false;
+    }
+    armed_ = false;
+    return true;
+  }
+  void accept_one() {
+    const int client = ::accept(listener_, nullptr, nullptr);
+    if (client < 0)
+      return;
+    const int server = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(server_port_);
+    if (server < 0 || ::connect(server, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+      ::close(client);
+      if (server >= 0)
+        ::close(server);
+      return;
+    }
+    pairs_.emplace_back(client, server);
+  }
+  static bool send_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+      const auto n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0)
+        return false;
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+  void close_pair(std::size_t i) {
+    ::close(pairs_[i].first);
+    ::close(pairs_[i].second);
+    pairs_.erase(pairs_.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+
+  std::uint16_t server_port_;
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  std::vector<std::pair<int, int>> pairs_;  // client, server; the proxy thread's only
+  std::mutex mutex_;
+  Cut cut_ = Cut::after_reply;
+  bool armed_ = false;
+  std::atomic<int> cuts_{0};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// A COMMIT whose reply is lost with the connection: the old answer, "unavailable",
+// made the ingest writer write the batch again (an alert stored twice, ADR 0035). The
+// driver asks a new session what became of the transaction: committed is success
+// (written once); rolled back is "unavailable" (written never), whichever way it ran.
+TEST(PostgresConnection, ACommitWhoseReplyIsLostIsSettledByAskingTheServer) {
+  STRATUS_REQUIRE_POSTGRES(server);
+  auto url = server->create_database();
+  ASSERT_TRUE(url) << url.error().message();
+  CommitCutter cutter(server->port());
+  ASSERT_NE(cutter.port(), 0);
+  const auto database = url->substr(url->rfind('/'));
+  auto proxied = Connection::open(
+      "postgresql://stratus@127.0.0.1:" + std::to_string(cutter.port()) + database, {});
+  auto direct = Connection::open(*url, {});
+  ASSERT_TRUE(proxied && direct) << (proxied ? direct.error() : proxied.error()).message();
+  auto& conn = **proxied;
+  ASSERT_TRUE(conn.exec("CREATE TABLE t (x BIGINT)"));
+  const auto rows = [&](std::int64_t x) {
+    return *(*direct)->query_int("SELECT COUNT(*) FROM t WHERE x = " + std::to_string(x));
+  };
+
+  cutter.arm(CommitCutter::Cut::after_reply);
+  auto committed =
+      conn.transaction([&] { return conn.execute("INSERT INTO t VALUES(?1)", std::int64_t{1}); });
+  EXPECT_EQ(cutter.cuts(), 1);
+  EXPECT_TRUE(committed) << committed.error().message();
+  EXPECT_EQ(rows(1), 1);
+
+  cutter.arm(CommitCutter::Cut::before_commit);
+  auto rolled_back =
+      conn.transaction([&] { return conn.execute("INSERT INTO t VALUES(?1)", std::int64_t{2}); });
+  EXPECT_EQ(cutter.cuts(), 2);
+  ASSERT_FALSE(rolled_back);
+  EXPECT_EQ(rolled_back.error().code, errc::unavailable);
+  EXPECT_NE(rolled_back.error().context.find("rolled the transaction back"), std::string::npos)
+      << rolled_back.error().context;
+  EXPECT_EQ(rows(2), 0);
+
+  // A write outside a transaction commits in one of its own, settled the same way.
+  cutter.arm(CommitCutter::Cut::after_reply);
+  auto single = conn.execute("INSERT INTO t VALUES(?1)", std::int64_t{3});
+  EXPECT_EQ(cutter.cuts(), 3);
+  EXPECT_TRUE(single) << single.error().message();
+  EXPECT_EQ(rows(3), 1);
+  EXPECT_EQ(*conn.query_int("SELECT COUNT(*) FROM t"), 2) << "the session goes on";
 }
 
 TEST(PostgresConnection, InstancesMigratingAtOnceApplyEachMigrationOnce) {
