@@ -491,6 +491,11 @@ const std::vector<Key>& keys() {
                              1000, kMaxMs,
                              "How often every stream re-reads which nodes its user may see, "
                              "besides at each sharing, mapping or group change."));
+    t.push_back(duration_key("events", "access_retry_ms", STRATUS_REF(events, access_retry_ms), 10,
+                             kMaxMs,
+                             "How soon a failed re-read of a user's nodes is tried again; until "
+                             "one succeeds the user's streams get no node's events, then "
+                             "`resync`."));
     t.push_back(duration_key("events", "hello_timeout_ms", STRATUS_REF(events, hello_timeout_ms),
                              100, 600000,
                              "How long a stream opened without an Authorization header waits "

@@ -170,6 +170,7 @@ struct EventsSection {
   std::size_t stream_send_queue = 1024;   ///< messages waiting on one stream; above: cut off
   std::size_t max_message_bytes = 16384;  ///< largest message a client may send
   std::chrono::milliseconds access_refresh_ms{60000};  ///< streams re-read their nodes
+  std::chrono::milliseconds access_retry_ms{1000};     ///< after a failed re-read
   std::chrono::milliseconds hello_timeout_ms{10000};   ///< wait for a first-message token
   std::chrono::milliseconds session_check_ms{30000};   ///< streams check their session
   std::chrono::seconds alert_mail_interval_s{300};     ///< one alert mail per user and node

@@ -623,6 +623,7 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
   event_options.replay_events = config.events.replay_events;
   event_options.queue_limit = config.events.queue_limit;
   event_options.access_refresh = config.events.access_refresh_ms;
+  event_options.access_retry = config.events.access_retry_ms;
   if (cluster_lease) {
     event_options.id_stride = storage::postgres::kMaxInstances;
     event_options.id_slot = cluster_lease->slot();

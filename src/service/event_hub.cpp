@@ -107,6 +107,10 @@ EventHub::EventHub(AccessLookup lookup, const Clock& clock, MetricsRegistry& met
       dropped_slow_(metrics.counter("stratus_events_dropped_total",
                                     "Events or deliveries dropped, by reason.",
                                     {{"reason", "slow_stream"}})),
+      access_failures_(metrics.counter(
+          "stratus_events_access_failures_total",
+          "Re-reads of a user's nodes that failed; the user's streams saw no node's events "
+          "until one succeeded.")),
       subscriptions_gauge_(
           metrics.gauge("stratus_event_subscriptions", "Open event stream subscriptions.")),
       dispatch_seconds_(metrics.histogram(
@@ -231,7 +235,9 @@ void EventHub::run() {
   std::vector<EventPtr> batch;
   std::unique_lock lock(queue_mutex_);
   while (true) {
-    const auto refresh_due = refreshed_at_ + options_.access_refresh;
+    auto refresh_due = refreshed_at_ + options_.access_refresh;
+    if (!access_unknown_.empty())
+      refresh_due = std::min(refresh_due, access_retry_at_);
     wake_.wait_until(lock, refresh_due, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty() && stopping_)
       break;
@@ -270,6 +276,8 @@ void EventHub::dispatch(const std::vector<EventPtr>& batch) {
         changed.insert(stream.user_id);
     }
   }
+  if (!access_unknown_.empty() && now >= access_retry_at_)
+    changed.insert(access_unknown_.begin(), access_unknown_.end());
   for (const auto& e : batch) {
     if (e->access_changed)
       changed.insert(e->user_ids.begin(), e->user_ids.end());
@@ -319,7 +327,8 @@ void EventHub::dispatch(const std::vector<EventPtr>& batch) {
 }
 
 void EventHub::refresh_access(const std::unordered_set<std::string>& users) {
-  std::vector<std::pair<std::string, std::shared_ptr<const std::unordered_set<std::string>>>> fresh;
+  using NodeSet = std::shared_ptr<const std::unordered_set<std::string>>;
+  std::vector<std::pair<std::string, NodeSet>> fresh;  // no set: the read failed
   std::vector<std::string> held;  // the users with a subscription here, or one being made
   {
     std::lock_guard lock(streams_mutex_);
@@ -327,16 +336,31 @@ void EventHub::refresh_access(const std::unordered_set<std::string>& users) {
       if (const auto it = access_.find(user); it != access_.end()) {
         ++it->second.generation;  // a subscribe reading now reads again
         held.push_back(user);
+      } else {
+        access_unknown_.erase(user);  // nobody here to show anything to
       }
     }
   }
+  std::vector<std::string> recovered;  // their streams saw nothing meanwhile: `resync`
   for (const auto& user : held) {
     auto nodes = lookup_(user);
     if (!nodes) {
-      // Keep what the streams had: better a stale list than an empty one.
-      log::warn(log::Channel::service, "events: cannot re-read the nodes of user_id={}: {}", user,
-                nodes.error().message());
+      // Fail closed: a stale set may still hold a node whose revocation is what this
+      // read was for. The user's streams see none of it until a read succeeds.
+      access_failures_.inc();
+      if (access_unknown_.insert(user).second) {
+        log::warn(log::Channel::service,
+                  "events: cannot re-read the nodes of user_id={}: {}; its streams see no "
+                  "node's events until a re-read succeeds",
+                  user, nodes.error().message());
+      }
+      access_retry_at_ = std::chrono::steady_clock::now() + options_.access_retry;
+      fresh.emplace_back(user, nullptr);
       continue;
+    }
+    if (access_unknown_.erase(user) > 0) {
+      log::info(log::Channel::service, "events: the nodes of user_id={} were read again", user);
+      recovered.push_back(user);
     }
     fresh.emplace_back(user, std::make_shared<const std::unordered_set<std::string>>(nodes->begin(),
                                                                                      nodes->end()));
@@ -348,6 +372,21 @@ void EventHub::refresh_access(const std::unordered_set<std::string>& users) {
         stream.visible = nodes;
     }
   }
+  if (recovered.empty())
+    return;
+  const auto resync = control(
+      proto::rest::stream_resync_json("events were withheld while your access could not be read"));
+  std::vector<std::uint64_t> dead;
+  for (auto& [id, stream] : streams_) {
+    if (stream.every_user || stream.consumer ||
+        std::find(recovered.begin(), recovered.end(), stream.user_id) == recovered.end())
+      continue;
+    if (!stream.sink(resync))
+      dead.push_back(id);
+  }
+  for (const auto id : dead)
+    remove(id);
+  dropped_slow_.inc(dead.size());
 }
 
 bool EventHub::passes(const Stream& stream, const Event& event, VisibleMemo& memo) {

@@ -37,6 +37,9 @@ struct EventHubOptions {
   /// How often every subscription re-reads its user's nodes even without an access
   /// event (a safety net for changes no event names, e.g. a group edit).
   std::chrono::milliseconds access_refresh{60000};
+  /// How soon a re-read of a user's nodes that failed is tried again. Until one succeeds
+  /// the user's streams get only the events addressed to the user by id, then `resync`.
+  std::chrono::milliseconds access_retry{1000};
   /// Event ids step by `id_stride` and are ≡ `id_slot` modulo it (`id_slot` <
   /// `id_stride`): several instances of a cluster (docs/adr/0021) each hold a slot, so
   /// their ids never collide and a stream resuming with another instance's id gets a
@@ -113,7 +116,11 @@ struct SubscribeOptions {
 /// when it subscribes and again whenever an `access_changed` event names the user (and
 /// every `access_refresh`). A subscribe whose read began before such a re-read started
 /// reads again, so an access change that committed before an event is never undone for
-/// that event by a subscribe running at the same time.
+/// that event by a subscribe running at the same time. A re-read that fails closes the
+/// user's view rather than keeping a stale one: until a re-read succeeds (tried again
+/// every `access_retry`) the user's subscriptions get only events addressed to the user by
+/// id, and the user's streams then get `resync` (`stratus_events_access_failures_total`
+/// counts the failed re-reads).
 class EventHub final : public EventPublisher {
  public:
   /// Event ids of this run start above `unix_ms(clock.now()) * 1000`, so they only
@@ -241,6 +248,7 @@ class EventHub final : public EventPublisher {
   Counter& delivered_;
   Counter& dropped_full_;
   Counter& dropped_slow_;
+  Counter& access_failures_;
   Gauge& subscriptions_gauge_;
   Histogram& dispatch_seconds_;
 
@@ -275,6 +283,10 @@ class EventHub final : public EventPublisher {
   std::uint64_t next_stream_ = 1;
   std::uint64_t dispatched_through_ = 0;  // id of the newest dispatched event
   std::chrono::steady_clock::time_point refreshed_at_;
+  // Dispatcher thread only: users whose last re-read failed (their streams see no node's
+  // events until one succeeds), and when they are tried again.
+  std::unordered_set<std::string> access_unknown_;
+  std::chrono::steady_clock::time_point access_retry_at_{};
 };
 
 }  // namespace stratus::service

@@ -33,6 +33,17 @@ EventDraft params_of(std::string node_id, bool relayed = false) {
   return e;
 }
 
+EventDraft revocation_of(std::string node_id, std::string user_id) {
+  EventDraft e;
+  e.kind = rest::EventKind::mapping;
+  e.node_id = std::move(node_id);
+  e.user_ids = {std::move(user_id)};
+  e.timestamp_ms = 1700000000000;
+  e.data_json = R"({"role":null,"previous_role":"primary"})";
+  e.access_changed = true;
+  return e;
+}
+
 // What a sink received, in order; thread-safe.
 struct Received {
   std::mutex mutex;
@@ -68,6 +79,8 @@ class Access {
   AccessLookup lookup() {
     return [this](std::string_view user) -> Result<std::vector<std::string>> {
       std::unique_lock lock(mutex_);
+      if (failing_)
+        return fail(errc::unavailable, "the database is away");
       auto answer = nodes_[std::string(user)];
       if (user == blocked_user_) {
         blocked_user_.clear();
@@ -81,6 +94,10 @@ class Access {
   void set(const std::string& user, std::vector<std::string> nodes) {
     std::lock_guard lock(mutex_);
     nodes_[user] = std::move(nodes);
+  }
+  void fail_reads(bool failing) {
+    std::lock_guard lock(mutex_);
+    failing_ = failing;
   }
   void block_next_read_of(std::string user) {
     std::lock_guard lock(mutex_);
@@ -103,6 +120,7 @@ class Access {
   std::string blocked_user_;
   bool waiting_ = false;
   bool released_ = false;
+  bool failing_ = false;
 };
 
 struct Hub {
@@ -153,14 +171,7 @@ TEST(EventHub, ASubscribeWhoseReadBeganBeforeARevocationReadsAgain) {
   ASSERT_TRUE(h.access.wait_until_blocked());  // the read began: n1 and n2
 
   h.access.set("u", {"n2"});  // n1 revoked, and its event dispatched
-  EventDraft revoked;
-  revoked.kind = rest::EventKind::mapping;
-  revoked.node_id = "n1";
-  revoked.user_ids = {"u"};
-  revoked.timestamp_ms = 1700000000000;
-  revoked.data_json = R"({"role":null,"previous_role":"primary"})";
-  revoked.access_changed = true;
-  h.hub.publish({revoked});
+  h.hub.publish({revocation_of("n1", "u")});
   ASSERT_TRUE(h.hub.flush(5s));
 
   h.access.release();
@@ -170,6 +181,36 @@ TEST(EventHub, ASubscribeWhoseReadBeganBeforeARevocationReadsAgain) {
   ASSERT_TRUE(h.hub.flush(5s));
   EXPECT_EQ(stream.seen(), (std::vector<std::string>{"ready", "n2"}))
       << "nothing about the revoked node";
+}
+
+// A revocation whose re-read fails: the stale set still holds the revoked node, so
+// keeping it would show that node's events to the user it was taken from. The user's
+// streams see no node's events until a re-read succeeds, and then `resync`.
+TEST(EventHub, ARevocationWhoseReReadFailsWithholdsEventsUntilAReadSucceedsThenResyncs) {
+  EventHubOptions options;
+  options.access_retry = 20ms;
+  Hub h(options);
+  Received stream;
+  auto sub = h.hub.subscribe("u", {}, stream.sink());
+  ASSERT_TRUE(sub);
+
+  h.access.set("u", {"n2"});
+  h.access.fail_reads(true);
+  h.hub.publish({revocation_of("n1", "u"), params_of("n1"), params_of("n2")});
+  ASSERT_TRUE(h.hub.flush(5s));
+  std::this_thread::sleep_for(100ms);  // retries, still failing
+  h.hub.publish({params_of("n1")});
+  ASSERT_TRUE(h.hub.flush(5s));
+  EXPECT_EQ(stream.seen(), (std::vector<std::string>{"ready", "n1"}))
+      << "the revocation itself (addressed to the user), nothing about either node";
+
+  h.access.fail_reads(false);
+  for (int i = 0; i < 500 && stream.seen().size() < 3; ++i)
+    std::this_thread::sleep_for(10ms);
+  h.hub.publish({params_of("n1"), params_of("n2")});
+  ASSERT_TRUE(h.hub.flush(5s));
+  ASSERT_EQ(stream.seen(), (std::vector<std::string>{"ready", "n1", "resync", "n2"}));
+  EXPECT_NE(stream.events[2]->text.find("withheld"), std::string::npos);
 }
 
 // A replay the sink cannot take at once would be refused half way, and the client would
