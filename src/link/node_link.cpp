@@ -210,8 +210,9 @@ bool NodeLink::offer(const mqtt::Message& m) {
         return drop(malformed, m.topic, fetch.error().context);
       if (fetch->node_id != node_id)
         return drop(id_mismatch, m.topic, "payload node_id " + fetch->node_id);
+      if (!ota_->on_fetch(std::move(node_id), std::move(*fetch)))
+        return false;  // its queue is full: offered again, or dropped by `handle`
       accepted_[ota]->inc();
-      ota_->on_fetch(std::move(node_id), std::move(*fetch));
       return true;
     }
     case Suffix::otastatus: {
@@ -222,8 +223,9 @@ bool NodeLink::offer(const mqtt::Message& m) {
       auto status = proto::parse_ota_status(m.payload, max_payload_bytes_);
       if (!status)
         return drop(malformed, m.topic, status.error().context);
+      if (!ota_->on_status(std::move(node_id), std::move(*status)))
+        return false;
       accepted_[ota]->inc();
-      ota_->on_status(std::move(node_id), std::move(*status));
       return true;
     }
     default:

@@ -107,8 +107,9 @@ class NodeLink {
   /// two sources may call it at once.
   void on_message(const mqtt::Message& message);
   /// `on_message` for one message (not a batch) whose sender keeps it until it is taken
-  /// (the ingest handoff): false when the ingest queue had no room, and then nothing was
-  /// taken or counted, so the caller can offer it again later. A message dropped for any
+  /// (the ingest handoff): false when the ingest queue had no room (for `otafetch` and
+  /// `otastatus`, the OTA service's queue), and then nothing was taken or counted, so the
+  /// caller can offer it again later. A message dropped for any
   /// other reason (malformed, oversize, …) is counted and answers true: offering it again
   /// would not help. Thread-safe as `on_message`.
   [[nodiscard]] bool offer(const mqtt::Message& message);

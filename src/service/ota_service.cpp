@@ -208,7 +208,8 @@ void OtaService::start() {
       work.kind = Work::Kind::config;
       work.fw_version = rest::string_or(info->as_object(), "fw_version");
     }
-    enqueue(std::move(work));
+    if (!enqueue(std::move(work)))
+      dropped_queue_.inc();
     return true;
   });
   thread_ = std::thread([this] {
@@ -234,33 +235,32 @@ bool OtaService::flush(std::chrono::milliseconds timeout) {
   return drained_.wait_for(lock, timeout, [&] { return handled_ >= target || stopping_; });
 }
 
-void OtaService::enqueue(Work work) {
+bool OtaService::enqueue(Work work) {
   {
     std::lock_guard lock(mutex_);
-    if (queue_.size() >= options_.queue_limit) {
-      dropped_queue_.inc();
-      return;
-    }
+    if (queue_.size() >= options_.queue_limit)
+      return false;
     queue_.push_back(std::move(work));
     ++enqueued_;
   }
   wake_.notify_one();
+  return true;
 }
 
-void OtaService::on_fetch(std::string node_id, proto::OtaFetch fetch) {
+bool OtaService::on_fetch(std::string node_id, proto::OtaFetch fetch) {
   Work work;
   work.kind = Work::Kind::fetch;
   work.node_id = std::move(node_id);
   work.fw_version = std::move(fetch.fw_version);
-  enqueue(std::move(work));
+  return enqueue(std::move(work));
 }
 
-void OtaService::on_status(std::string node_id, proto::OtaStatus status) {
+bool OtaService::on_status(std::string node_id, proto::OtaStatus status) {
   Work work;
   work.kind = Work::Kind::status;
   work.node_id = std::move(node_id);
   work.status = std::move(status);
-  enqueue(std::move(work));
+  return enqueue(std::move(work));
 }
 
 void OtaService::run() {
@@ -926,7 +926,8 @@ Result<std::string> OtaService::create_job_unaudited(const Principal& who,
   Work push;
   push.kind = Work::Kind::push_job;
   push.job_id = job.job_id;
-  enqueue(std::move(push));
+  if (!enqueue(std::move(push)))
+    dropped_queue_.inc();
   return job.job_id;
 }
 
@@ -1074,7 +1075,8 @@ Result<void> OtaService::resume_job_unaudited(const Principal& who, std::string_
   Work push;
   push.kind = Work::Kind::push_job;
   push.job_id = job.job_id;
-  enqueue(std::move(push));
+  if (!enqueue(std::move(push)))
+    dropped_queue_.inc();
   return {};
 }
 
@@ -1196,7 +1198,8 @@ Result<void> OtaService::approve_update_unaudited(const Principal& who, std::str
   Work work;
   work.kind = Work::Kind::connected;  // push now, as on connect
   work.node_id = std::string(node_id);
-  enqueue(std::move(work));
+  if (!enqueue(std::move(work)))
+    dropped_queue_.inc();
   return {};
 }
 

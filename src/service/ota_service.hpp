@@ -186,10 +186,13 @@ class OtaService {
   void set_signer(std::shared_ptr<const OtaDownloadSigner> signer);
 
   // --- node messages (any thread; queued for the runner) ---------------------------
-  /// An `otafetch` from `node_id` (already checked against the topic).
-  void on_fetch(std::string node_id, proto::OtaFetch fetch);
-  /// An `otastatus` from `node_id`.
-  void on_status(std::string node_id, proto::OtaStatus status);
+  /// An `otafetch` from `node_id` (already checked against the topic). False when the
+  /// runner's queue is full (`OtaOptions::queue_limit`): then nothing was taken or
+  /// counted, and the caller keeps the message to offer it again (the ingest handoff,
+  /// docs/adr/0025) or counts it dropped (MQTT forwarding).
+  [[nodiscard]] bool on_fetch(std::string node_id, proto::OtaFetch fetch);
+  /// An `otastatus` from `node_id`. False as for `on_fetch`.
+  [[nodiscard]] bool on_status(std::string node_id, proto::OtaStatus status);
 
  private:
   struct Work {
@@ -223,7 +226,8 @@ class OtaService {
                                             bool user_image);
   Result<proto::rest::OtaJob> describe_job(const storage::OtaJobRecord& record);
   [[nodiscard]] std::int64_t now_ms() const;
-  void enqueue(Work work);
+  // False (nothing queued, nothing counted) when the queue is full.
+  [[nodiscard]] bool enqueue(Work work);
   void run();
   void handle(const Work& work);
   // Offers the first applicable job to the node; `how` labels the metric.

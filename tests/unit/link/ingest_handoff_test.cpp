@@ -7,7 +7,8 @@
 // does not start with a hello, and broken framing are refused with nothing stored; the
 // sender's buffer bound drops and counts; a handoff link subscribes to no node topics; a
 // frame acknowledged while it is being resent is completed before it leaves the buffer;
-// an offer the full ingest queue refuses is not counted, so the handoff can keep it.
+// an offer the full ingest queue refuses is not counted, so the handoff can keep it; so
+// is an OTA status the full OTA queue refuses.
 // Also the same frames as a batch on a partitioned instance's topic (docs/adr/0027):
 // handled in order, a broken frame ends the batch.
 // How: one thread pumps the sender (as mosquitto's tick would) until a condition holds,
@@ -29,10 +30,15 @@
 #include "proto/ingest_handoff.hpp"
 #include "proto/topic_rules.hpp"
 #include "proto/topics.hpp"
+#include "server/file_ota_image_store.hpp"
 #include "service/command_service.hpp"
+#include "service/event_hub.hpp"
+#include "service/ota_service.hpp"
+#include "storage/sql/access_repository.hpp"
 #include "storage/sql/account_repository.hpp"
 #include "storage/sql/command_repository.hpp"
 #include "storage/sql/node_repository.hpp"
+#include "storage/sql/ota_repository.hpp"
 #include "support/recording_events.hpp"
 #include "support/recording_mqtt_client.hpp"
 #include "support/service_fakes.hpp"
@@ -412,6 +418,34 @@ TEST_F(IngestHandoffTest, AnOfferToAFullQueueIsRefusedUncountedSoTheHandoffCanKe
   EXPECT_TRUE(link.offer({"node/n9/alert", "not json", 1, false})) << "malformed: handled";
   link.on_message(alert(4));
   EXPECT_EQ(full.value(), 1u) << "over MQTT it is dropped and counted";
+}
+
+// OTA messages go to the OTA service's own queue. Acknowledged once queued, a status the
+// full queue dropped would be lost although the handoff still had it: the offer is
+// refused, uncounted, as for the ingest queue.
+TEST_F(IngestHandoffTest, AnOtaMessageTheFullOtaQueueRefusesIsNotTakenSoTheHandoffKeepsIt) {
+  storage::sql::SqlAccessRepository access(db_);
+  storage::sql::SqlOtaRepository repository(db_);
+  server::FileOtaImageStore store((dir_.path() / "ota").string());
+  service::EventHub hub(service::node_access_lookup(access), clock_, metrics_, {});
+  service::OtaOptions options;
+  options.queue_limit = 1;
+  // Not started: nothing drains its queue.
+  service::OtaService ota(repository, access, store, messenger_, hub, nullptr, clock_, metrics_,
+                          options, audit_);
+  test::RecordingClient client;
+  NodeLink link(client, ingest_, clock_, metrics_, 256 * 1024, proto::kDefaultMaxTsRecords, &ota,
+                {}, true);
+  auto& link_full = metrics_.counter("stratus_link_dropped_total", "", {{"reason", "queue_full"}});
+  auto& ota_full = metrics_.counter("stratus_ota_dropped_total", "", {{"reason", "queue_full"}});
+  const mqtt::Message status{"node/n9/otastatus", R"({"ota_job_id":"j1","status":"in-progress"})",
+                             1, false};
+  EXPECT_TRUE(link.offer(status));
+  EXPECT_FALSE(link.offer(status)) << "the OTA queue holds 1";
+  EXPECT_EQ(link_full.value(), 0u) << "an offer refused is not a drop";
+  EXPECT_EQ(ota_full.value(), 0u);
+  link.on_message(status);
+  EXPECT_EQ(link_full.value(), 1u) << "over MQTT it is dropped and counted";
 }
 
 // stratusd may acknowledge a message the plugin is still resending (it took it on an

@@ -149,12 +149,13 @@ class OtaServiceTest : public ::testing::Test {
   }
 
   void fetch(OtaService& ota, const std::string& node, const std::string& version = "1.0") {
-    ota.on_fetch(node, proto::OtaFetch{node, version, std::nullopt});
+    ASSERT_TRUE(ota.on_fetch(node, proto::OtaFetch{node, version, std::nullopt}));
     ASSERT_TRUE(ota.flush(5s));
   }
   void report(OtaService& ota, const std::string& node, const std::string& job_id,
               proto::OtaState state, std::string info = "") {
-    ota.on_status(node, proto::OtaStatus{job_id, state, std::move(info), std::nullopt, {}});
+    ASSERT_TRUE(
+        ota.on_status(node, proto::OtaStatus{job_id, state, std::move(info), std::nullopt, {}}));
     ASSERT_TRUE(ota.flush(5s));
   }
 
