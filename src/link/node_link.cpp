@@ -211,7 +211,7 @@ bool NodeLink::offer(const mqtt::Message& m) {
       if (fetch->node_id != node_id)
         return drop(id_mismatch, m.topic, "payload node_id " + fetch->node_id);
       if (!ota_->on_fetch(std::move(node_id), std::move(*fetch)))
-        return false;  // its queue is full: offered again, or dropped by `handle`
+        return false;  // its queue is full: offered again, or dropped by `on_message`
       accepted_[ota]->inc();
       return true;
     }

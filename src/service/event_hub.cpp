@@ -109,8 +109,8 @@ EventHub::EventHub(AccessLookup lookup, const Clock& clock, MetricsRegistry& met
                                     {{"reason", "slow_stream"}})),
       access_failures_(metrics.counter(
           "stratus_events_access_failures_total",
-          "Re-reads of a user's nodes that failed; the user's streams saw no node's events "
-          "until one succeeded.")),
+          "Rounds of access re-reads that failed; the users of the round saw no node's "
+          "events until a re-read succeeded.")),
       subscriptions_gauge_(
           metrics.gauge("stratus_event_subscriptions", "Open event stream subscriptions.")),
       dispatch_seconds_(metrics.histogram(
@@ -342,19 +342,24 @@ void EventHub::refresh_access(const std::unordered_set<std::string>& users) {
     }
   }
   std::vector<std::string> recovered;  // their streams saw nothing meanwhile: `resync`
+  bool failing = false;
   for (const auto& user : held) {
-    auto nodes = lookup_(user);
+    // After one failed read the rest are not tried (the database is most likely away,
+    // and each try would hold up the dispatcher): they too see nothing until a retry.
+    auto nodes = failing ? Result<std::vector<std::string>>(fail(errc::unavailable, "not tried"))
+                         : lookup_(user);
     if (!nodes) {
       // Fail closed: a stale set may still hold a node whose revocation is what this
       // read was for. The user's streams see none of it until a read succeeds.
-      access_failures_.inc();
+      if (!failing)
+        access_failures_.inc();
+      failing = true;
       if (access_unknown_.insert(user).second) {
         log::warn(log::Channel::service,
                   "events: cannot re-read the nodes of user_id={}: {}; its streams see no "
                   "node's events until a re-read succeeds",
                   user, nodes.error().message());
       }
-      access_retry_at_ = std::chrono::steady_clock::now() + options_.access_retry;
       fresh.emplace_back(user, nullptr);
       continue;
     }
@@ -365,6 +370,11 @@ void EventHub::refresh_access(const std::unordered_set<std::string>& users) {
     fresh.emplace_back(user, std::make_shared<const std::unordered_set<std::string>>(nodes->begin(),
                                                                                      nodes->end()));
   }
+  // One retry time for every user waiting, moved only once it has come: failures between
+  // retries (an access change for one user) do not put off the others' retry.
+  const auto now = std::chrono::steady_clock::now();
+  if (!access_unknown_.empty() && access_retry_at_ <= now)
+    access_retry_at_ = now + options_.access_retry;
   std::lock_guard lock(streams_mutex_);
   for (auto& [id, stream] : streams_) {
     for (const auto& [user, nodes] : fresh) {
@@ -478,6 +488,8 @@ Result<std::unique_ptr<EventHub::Subscription>> EventHub::subscribe(std::string 
   stream.consumer = options.consumer;
 
   // The lookup just made is the newest answer for every stream of this user: they share it.
+  // (Also while the dispatcher waits to re-read this user after a failure: its streams
+  // then see events again before that retry, which still sends them `resync`.)
   for (auto& [other_id, other] : streams_) {
     if (other.user_id == stream.user_id)
       other.visible = stream.visible;

@@ -119,8 +119,9 @@ struct SubscribeOptions {
 /// that event by a subscribe running at the same time. A re-read that fails closes the
 /// user's view rather than keeping a stale one: until a re-read succeeds (tried again
 /// every `access_retry`) the user's subscriptions get only events addressed to the user by
-/// id, and the user's streams then get `resync` (`stratus_events_access_failures_total`
-/// counts the failed re-reads).
+/// id, and the user's streams then get `resync`. After one failed read in a round the
+/// other users of that round are not tried and are treated alike
+/// (`stratus_events_access_failures_total` counts such rounds).
 class EventHub final : public EventPublisher {
  public:
   /// Event ids of this run start above `unix_ms(clock.now()) * 1000`, so they only

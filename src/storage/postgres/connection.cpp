@@ -139,10 +139,20 @@ struct Connection::Impl {
   }
   // COMMIT of the transaction `begin_write` started. A commit the server refused is
   // errc::conflict. One whose reply was lost with the connection is settled (`settle`):
-  // success when the server committed it, errc::unavailable when it rolled it back or
-  // cannot say, so that a retry never writes it twice.
+  // success when the server committed it, errc::unavailable when it rolled it back (a
+  // retry writes it once) or when the server could not be asked (then, and only then,
+  // a retry may write it twice).
   Result<void> commit();
   Result<void> settle(const std::string& id, const Error& lost);
+  // Ends the transaction, if one is open on a live connection (a failed COMMIT has
+  // ended it already, and a lost connection's transaction ends with its session).
+  void rollback() {
+    in_transaction = false;
+    xid.clear();
+    if (PQstatus(conn) == CONNECTION_BAD || PQtransactionStatus(conn) == PQTRANS_IDLE)
+      return;
+    ResultPtr res(PQexec(conn, "ROLLBACK"));
+  }
 
   // Runs `sql` (simple query protocol, several statements allowed).
   Result<void> exec(std::string_view sql, std::string_view what) {
@@ -298,7 +308,7 @@ class PgStatement final : public sql::StatementImpl {
     const bool wrap = write_ && !c_.in_transaction;
     if (wrap) {
       if (auto r = c_.begin_write(); !r) {
-        (void)c_.exec("ROLLBACK", "rollback");
+        c_.rollback();
         return r;
       }
     }
@@ -307,8 +317,10 @@ class PgStatement final : public sql::StatementImpl {
       if (ran) {
         ran = c_.commit();
       } else {
-        (void)c_.exec("ROLLBACK", "rollback");
+        c_.rollback();
       }
+      if (!ran)
+        result_.reset();  // rows of a transaction that did not commit
     }
     return ran;
   }
@@ -380,8 +392,10 @@ Result<void> Connection::Impl::commit() {
     return {};
   }
   auto error = to_error(conn, res.get(), "commit");
-  if (PQstatus(conn) != CONNECTION_BAD || id.empty())
+  if (PQstatus(conn) != CONNECTION_BAD || id.empty()) {
+    rollback();  // should the COMMIT not have reached the server (libpq out of memory)
     return fail(std::move(error));
+  }
   return settle(id, error);
 }
 
@@ -391,33 +405,47 @@ Result<void> Connection::Impl::settle(const std::string& id, const Error& lost) 
   if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos)
     return fail(lost);
   const std::string query = "SELECT pg_xact_status(CAST('" + id + "' AS xid8))";
+  // The old session, should the server still run it with this transaction: ending it
+  // settles the transaction (`backend_xid` is the 32-bit xid, the low half of the id).
+  const std::string end_old =
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = " +
+      std::to_string(PQbackendPID(conn)) + " AND backend_xid = CAST('" +
+      std::to_string(std::strtoull(id.c_str(), nullptr, 10) & 0xffffffffULL) + "' AS xid)";
+  bool ended_old = false;
   const auto deadline = std::chrono::steady_clock::now() + kSettleTimeout;
-  while (true) {
+  for (int attempt = 0;; ++attempt) {
+    if (attempt > 0) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        return fail(errc::unavailable, lost.context +
+                                           "; whether it committed is unknown (the server did "
+                                           "not answer in time)");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     PQreset(conn);
     for (auto& [sql, s] : statements)
       s->forget_prepared();
-    if (PQstatus(conn) == CONNECTION_OK && configure_session()) {
-      ResultPtr res(PQexec(conn, query.c_str()));
-      if (ok(res.get()) && PQntuples(res.get()) == 1) {
-        const std::string_view status =
-            PQgetisnull(res.get(), 0, 0) != 0 ? "" : PQgetvalue(res.get(), 0, 0);
-        if (status == "committed")
-          return {};
-        if (status == "aborted") {
-          return fail(errc::unavailable, lost.context + "; the server rolled the transaction back");
-        }
-        if (status.empty()) {
-          return fail(errc::unavailable,
-                      lost.context + "; whether it committed is unknown (its id is too old)");
-        }
-        // "in progress": the server has not yet finished with the old session.
-      }
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
+    if (PQstatus(conn) != CONNECTION_OK || !configure_session())
+      continue;
+    ResultPtr res(PQexec(conn, query.c_str()));
+    if (!ok(res.get()) || PQntuples(res.get()) != 1)
+      continue;
+    const std::string_view status =
+        PQgetisnull(res.get(), 0, 0) != 0 ? "" : PQgetvalue(res.get(), 0, 0);
+    if (status == "committed")
+      return {};
+    if (status == "aborted")
+      return fail(errc::unavailable, lost.context + "; the server rolled the transaction back");
+    if (status.empty()) {
       return fail(errc::unavailable,
-                  lost.context + "; whether it committed is unknown (the server did not answer)");
+                  lost.context + "; whether it committed is unknown (its id is too old)");
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // "in progress": the old session is still running (it has not yet seen the
+    // connection go, or its commit waits for a standby). Ended, it commits or rolls back.
+    if (!ended_old) {
+      ResultPtr ended(PQexec(conn, end_old.c_str()));
+      ended_old = ok(ended.get());
+    }
   }
 }
 
@@ -459,16 +487,15 @@ Result<std::unique_ptr<Connection>> Connection::open(std::string_view url,
 Result<void> Connection::exec(std::string_view sql) {
   if (sql == "COMMIT")
     return impl_->commit();
+  if (sql == "ROLLBACK") {
+    // Nothing to roll back after a failed COMMIT (it ended the transaction, or settling
+    // it started a new session) or on a lost connection: sent anyway, the server would
+    // warn, and a lost connection would be reset first just for that.
+    impl_->rollback();
+    return {};
+  }
   impl_->revive();
   const std::string text(sql);
-  if (text == "ROLLBACK") {
-    impl_->in_transaction = false;
-    impl_->xid.clear();
-    // Nothing to roll back: a failed COMMIT ended the transaction (or its settling
-    // started a new session). Sent anyway, the server would warn on stderr.
-    if (PQtransactionStatus(impl_->conn) == PQTRANS_IDLE)
-      return {};
-  }
   ResultPtr res(PQexec(impl_->conn, text.c_str()));
   if (!ok(res.get()))
     return fail(to_error(impl_->conn, res.get(), "exec"));

@@ -17,9 +17,11 @@
 ///   transaction; the statement that found it lost fails with errc::unavailable.
 /// - A COMMIT whose connection is lost is settled, not guessed: each write transaction
 ///   learns its id as it begins (`pg_current_xact_id()`, PostgreSQL ≥ 13), and a new
-///   session asks `pg_xact_status` for up to 10 s. Committed is success; rolled back,
-///   or no answer, is errc::unavailable (docs/adr/0035). The caller's thread blocks
-///   meanwhile.
+///   session asks `pg_xact_status` (ending the old session if it still runs the
+///   transaction) for about 10 s, plus one connection attempt (`connect_timeout_s`).
+///   Committed is success; rolled back is errc::unavailable; no answer in time is
+///   errc::unavailable saying the outcome is unknown, the one case where a retry may
+///   write twice (docs/adr/0035). The caller's thread blocks meanwhile.
 
 #include <cstdint>
 #include <memory>

@@ -224,7 +224,9 @@ class Connection {
   }
 
   /// Runs `body` as one write transaction and commits; rolls back when it returns
-  /// an error (or COMMIT fails), so a failure writes nothing. Write transactions
+  /// an error (or COMMIT fails), so a failure writes nothing — except a PostgreSQL
+  /// COMMIT whose connection broke and whose outcome the driver could not learn
+  /// (errc::unavailable saying so; storage/postgres/connection.hpp). Write transactions
   /// are serialized against every other writer of the database — SQLite's
   /// `BEGIN IMMEDIATE`, PostgreSQL's transaction-scoped advisory lock (ADR 0020) —
   /// so a body's reads stay true until it commits, on either engine.
