@@ -392,16 +392,16 @@ void AutomationService::run_due_daylight() {
 
 void AutomationService::fire(const storage::AutomationRecord& r, const std::string& cause) {
   const Principal owner{r.user_id, {}, false, 0};
-  // The owner must still have access to the trigger node (authorization at use); the
-  // action nodes are checked by set_params itself.
-  if (!r.node_id.empty()) {
-    const auto allowed = may_control(r.user_id, r.node_id);
-    if (!allowed || !*allowed) {
-      no_access_.inc();
-      log::info(Channel::service, "automation {} not run: its owner lost access to node_id={}",
-                r.automation_id, r.node_id);
-      return;
-    }
+  // The owner must not be disabled and must still have access to the trigger node, if
+  // any (authorization at use); the action nodes are checked by set_params itself.
+  const auto allowed = may_control(
+      r.user_id, r.node_id.empty() ? std::nullopt : std::optional<std::string_view>(r.node_id));
+  if (!allowed || !*allowed) {
+    no_access_.inc();
+    log::info(Channel::service,
+              "automation {} not run: its owner is disabled or lost access to node_id={}",
+              r.automation_id, r.node_id);
+    return;
   }
   std::vector<std::pair<std::string, json::object>> sets;
   for (const auto& item : array_of(r.actions_json)) {
@@ -445,10 +445,21 @@ void AutomationService::fire(const storage::AutomationRecord& r, const std::stri
       {EventDraft{rest::EventKind::automation, r.node_id, {r.user_id}, at, json::serialize(data)}});
 }
 
-Result<bool> AutomationService::may_control(std::string_view user_id, std::string_view node_id) {
+Result<bool> AutomationService::may_control(std::string_view user_id,
+                                            std::optional<std::string_view> node_id) {
   bool ok = false;
   auto read = access_.read([&](storage::AccessStore& s) -> Result<void> {
-    auto rel = s.relation(user_id, node_id);
+    // A disabled user keeps its nodes, but its automations do not run meanwhile.
+    auto active = s.user_active(user_id);
+    if (!active)
+      return fail(active.error());
+    if (!*active)
+      return {};
+    if (!node_id) {
+      ok = true;
+      return {};
+    }
+    auto rel = s.relation(user_id, *node_id);
     if (!rel)
       return fail(rel.error());
     ok = rel->has_value();

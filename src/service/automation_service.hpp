@@ -121,8 +121,9 @@ class AutomationService {
   };
 
   Result<void> validate(const Principal& who, storage::AutomationRecord& record);
-  // Whether `user_id` has a relation to the node (direct or through a shared group).
-  Result<bool> may_control(std::string_view user_id, std::string_view node_id);
+  // Whether `user_id` is not disabled and has a relation to the node (direct or through a
+  // shared group); without a node (an automation with no trigger node) only the former.
+  Result<bool> may_control(std::string_view user_id, std::optional<std::string_view> node_id);
   void enqueue(Work work);
   // A change of `record` this instance accepted: its trigger node is watched from now
   // on, and the reload queued ahead of that node's next report, with the node's params

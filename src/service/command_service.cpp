@@ -126,7 +126,10 @@ CommandService::CommandService(storage::CommandRepository& commands, storage::No
           "Command answers from nodes that changed nothing, by reason.", {{"reason", "unknown"}})),
       ignored_final_(metrics.counter("stratus_command_responses_ignored_total",
                                      "Command answers from nodes that changed nothing, by reason.",
-                                     {{"reason", "final"}})) {
+                                     {{"reason", "final"}})),
+      ignored_revoked_(metrics.counter(
+          "stratus_command_responses_ignored_total",
+          "Command answers from nodes that changed nothing, by reason.", {{"reason", "revoked"}})) {
   for (const auto status : kStatuses)
     count(status, 0);  // every series exists from the start
 }
@@ -450,14 +453,16 @@ Result<std::int64_t> CommandService::cancel_unaudited(const Principal& who,
 }
 
 std::uint8_t CommandService::role_byte(std::string_view user_id, std::string_view node_id) {
+  auto user = accounts_.get_user(user_id);
+  if (!user)
+    return user.error().code == errc::not_found ? std::uint8_t{0} : kRoleUnknown;
+  if (user->disabled)
+    return 0;  // it keeps its relations, but nothing runs for it meanwhile
   if (auto mine = nodes_.get_user_node(user_id, node_id)) {
     return relation_role(*mine);
   } else if (mine.error().code != errc::not_found) {
     return kRoleUnknown;
   }
-  auto user = accounts_.get_user(user_id);
-  if (!user)
-    return user.error().code == errc::not_found ? std::uint8_t{0} : kRoleUnknown;
   return user->super_admin ? proto::kRoleSuperAdmin : std::uint8_t{0};
 }
 
@@ -555,9 +560,58 @@ Result<void> CommandService::cancel_revoked(const std::vector<storage::CommandRe
   return {};
 }
 
+namespace {
+
+// The params a node says it applied, answering command 1 (set params) with status 0 and
+// `{"status":"success","params":{…}}` (spec §3.3), as JSON object text; else nullopt.
+std::optional<std::string> applied_params(int cmd, int device_status, std::string_view data) {
+  if (cmd != proto::kCmdSetParams || device_status != 0 || data.empty())
+    return std::nullopt;
+  boost::system::error_code ec;
+  auto v = json::parse(data, ec);
+  if (ec || !v.is_object())
+    return std::nullopt;
+  const auto* status = v.as_object().if_contains("status");
+  const auto* params = v.as_object().if_contains("params");
+  if (status == nullptr || !status->is_string() || status->as_string() != "success" ||
+      params == nullptr || !params->is_object() || params->as_object().empty() ||
+      !proto::all_numbers_finite(*params)) {
+    return std::nullopt;
+  }
+  return json::serialize(*params);
+}
+
+}  // namespace
+
 std::optional<std::string> CommandService::on_response(std::string_view node_id,
                                                        const proto::CmdResponse& response) {
   const auto now = now_ms();
+  // Queued work re-checks its requester (issue 13): an answer is kept for the requester
+  // only while it holds the role the command was sent with. A direct removal cancels the
+  // user's commands when it commits; a group change or a disabled account does not, and is
+  // caught here: the command is cancelled and the answer not kept (nor kept when the
+  // requester's access cannot be read; the command then times out). What
+  // the node says it applied is still merged: it is the node's state, not the user's.
+  if (auto sent = commands_.get(response.request_id, node_id); sent && pending(*sent)) {
+    const auto role = role_byte(sent->user_id, node_id);
+    if (role == kRoleUnknown) {
+      log::warn(Channel::service,
+                "answer to request_id={} from node_id={} not kept: its requester's access could "
+                "not be read",
+                sent->request_id, node_id);
+      return applied_params(sent->cmd, response.status, response.data);
+    }
+    if (role != static_cast<std::uint8_t>(sent->role)) {
+      if (auto c = cancel_revoked({*sent}); !c) {
+        log::warn(Channel::service,
+                  "command request_id={} of a requester who lost access not "
+                  "cancelled: {}",
+                  sent->request_id, c.error().message());
+      }
+      ignored_revoked_.inc();
+      return applied_params(sent->cmd, response.status, response.data);
+    }
+  }
   enum class Outcome { stored, unknown, final, expired } outcome = Outcome::unknown;
   storage::CommandRecord record;
   auto r = commands_.write([&](storage::CommandWriter& w) -> Result<void> {
@@ -620,20 +674,9 @@ std::optional<std::string> CommandService::on_response(std::string_view node_id,
   log::info(Channel::service, "command request_id={} node_id={} {} device_status={}",
             record.request_id, node_id, record.status, response.status);
   // Set params (spec §3.3): the node does not re-report what it changed this way.
-  if (record.cmd != proto::kCmdSetParams || record.status != kSuccess || !record.response_data)
+  if (record.status != kSuccess || !record.response_data)
     return std::nullopt;
-  boost::system::error_code ec;
-  auto v = json::parse(*record.response_data, ec);
-  if (ec || !v.is_object())
-    return std::nullopt;
-  const auto* status = v.as_object().if_contains("status");
-  const auto* params = v.as_object().if_contains("params");
-  if (status == nullptr || !status->is_string() || status->as_string() != "success" ||
-      params == nullptr || !params->is_object() || params->as_object().empty() ||
-      !proto::all_numbers_finite(*params)) {
-    return std::nullopt;
-  }
-  return json::serialize(*params);
+  return applied_params(record.cmd, 0, *record.response_data);
 }
 
 Result<std::int64_t> CommandService::expire_due() {

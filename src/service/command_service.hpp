@@ -141,7 +141,10 @@ class CommandService {
   /// A node's answer (never the poll). Stores it on the pending record (`success` for
   /// status 0, else `failure` with `device_status` and a description naming it); an
   /// answer for an unknown request, another node's or a final record is ignored and
-  /// counted. Returns the params JSON object text to merge into the node's reported
+  /// counted. An answer for a requester who no longer holds the role the command was sent
+  /// with (a group change, a disabled account) is not kept either: the command is
+  /// cancelled (`stratus_command_responses_ignored_total{reason="revoked"}`). Returns the
+  /// params JSON object text to merge into the node's reported
   /// params when it answers command 1 (set params) with
   /// `{"status":"success","params":{…}}` (spec §3.3), else nullopt.
   std::optional<std::string> on_response(std::string_view node_id,
@@ -167,7 +170,7 @@ class CommandService {
   /// Marks a role byte that could not be read (storage failure).
   static constexpr std::uint8_t kRoleUnknown = 0xff;
   /// The role byte `user_id` holds on `node_id` now: primary, secondary with sub-role
-  /// bits, super-admin, 0 for none, kRoleUnknown when storage fails.
+  /// bits, super-admin, 0 for none or a disabled user, kRoleUnknown when storage fails.
   std::uint8_t role_byte(std::string_view user_id, std::string_view node_id);
   Result<void> cancel_revoked(const std::vector<storage::CommandRecord>& records);
   std::int64_t now_ms() const;
@@ -188,6 +191,7 @@ class CommandService {
   CommandOptions options_;
   Counter& ignored_unknown_;
   Counter& ignored_final_;
+  Counter& ignored_revoked_;  // the requester lost the role the command was sent with
 };
 
 /// The RainMaker name of a device status byte: "success", "command failed", "invalid

@@ -135,16 +135,20 @@ OtaService::OtaService(storage::OtaRepository& repository, storage::AccessReposi
       offers_push_(metrics.counter("stratus_ota_offers_total", "otaurl offers sent, by trigger",
                                    {{"how", "push"}})),
       dropped_queue_(metrics.counter("stratus_ota_dropped_total",
-                                     "OTA node messages dropped, by reason",
+                                     "OTA node messages and work dropped, by reason (node "
+                                     "messages the full queue refuses are the link's to count)",
                                      {{"reason", "queue_full"}})),
       dropped_unknown_(metrics.counter("stratus_ota_dropped_total",
-                                       "OTA node messages dropped, by reason",
+                                       "OTA node messages and work dropped, by reason (node "
+                                       "messages the full queue refuses are the link's to count)",
                                        {{"reason", "unknown_job"}})),
       dropped_inactive_(metrics.counter("stratus_ota_dropped_total",
-                                        "OTA node messages dropped, by reason",
+                                        "OTA node messages and work dropped, by reason (node "
+                                        "messages the full queue refuses are the link's to count)",
                                         {{"reason", "job_inactive"}})),
       dropped_storage_(metrics.counter("stratus_ota_dropped_total",
-                                       "OTA node messages dropped, by reason",
+                                       "OTA node messages and work dropped, by reason (node "
+                                       "messages the full queue refuses are the link's to count)",
                                        {{"reason", "storage"}})),
       downloads_granted_(metrics.counter("stratus_ota_downloads_total",
                                          "OTA image downloads, by outcome",
@@ -352,6 +356,27 @@ void OtaService::offer(const std::string& node_id, std::optional<std::string> fw
       continue;
     if (o.job.user_approval && o.node.status == "pending")
       continue;  // waits for the user's approval
+    if (o.job.user_approval && o.node.status == "offered") {
+      // Queued work re-checks its requester: the approval holds only while its user is
+      // still the node's primary user and not disabled (a transfer or removal since must
+      // not install firmware the new owner never approved).
+      const auto stands = approval_stands(o.node);
+      if (!stands) {
+        dropped_storage_.inc();
+        log::warn(Channel::service, "OTA approval of node_id={} not checked: {}", node_id,
+                  stands.error().message());
+        return;  // the next fetch or connect tries again
+      }
+      if (!*stands) {
+        OtaJobNodeRecord lapsed = o.node;
+        lapsed.status = "pending";
+        lapsed.additional_info = "the approval lapsed: its user is no longer the primary user";
+        lapsed.approved_by.clear();
+        lapsed.updated_ms = now_ms();
+        set_node(lapsed, {"offered"});
+        continue;
+      }
+    }
     OtaJobNodeRecord state = o.node;
     state.updated_ms = now_ms();
     if (const auto why = mismatch(o.image, **node); !why.empty()) {
@@ -397,6 +422,27 @@ void OtaService::offer(const std::string& node_id, std::optional<std::string> fw
     (push ? offers_push_ : offers_fetch_).inc();
     return;  // one job at a time: the firmware ignores offers while an OTA runs
   }
+}
+
+Result<bool> OtaService::approval_stands(const OtaJobNodeRecord& node) {
+  if (node.approved_by.empty())
+    return false;  // approved before approvals named their user: asked for again
+  bool stands = false;
+  auto read = access_.read([&](storage::AccessStore& s) -> Result<void> {
+    auto active = s.user_active(node.approved_by);
+    if (!active)
+      return fail(active.error());
+    if (!*active)
+      return {};
+    auto rel = s.relation(node.approved_by, node.node_id);
+    if (!rel)
+      return fail(rel.error());
+    stands = rel->has_value() && (*rel)->role == "primary";
+    return {};
+  });
+  if (!read)
+    return fail(read.error());
+  return stands;
 }
 
 void OtaService::push_released(const OtaJobRecord& job, const std::vector<std::string>& nodes) {
@@ -1191,6 +1237,7 @@ Result<void> OtaService::approve_update_unaudited(const Principal& who, std::str
   OtaJobNodeRecord state = it->node;
   state.status = "offered";
   state.additional_info = "approved by the user";
+  state.approved_by = who.user_id;  // holds while it stays the primary user (`offer`)
   state.updated_ms = now_ms();
   // Not from in-progress: a repeated approval (or one racing the node's progress
   // report) must not restart a download that is running.

@@ -169,7 +169,9 @@ class OtaService {
   /// `GET v1/user/nodes/ota_update?node_id`: the offer that applies to the node, if any.
   Result<proto::rest::OtaUpdateCheck> check_update(const Principal& who, std::string_view node_id);
   /// `POST v1/user/nodes/ota_update {ota_job_id,node_id}`: a primary user approves a
-  /// user-approval job (or re-pushes any job) for the node; the offer is pushed. Errors:
+  /// user-approval job (or re-pushes any job) for the node; the offer is pushed. The
+  /// approval names its user and lapses (back to `pending`, asked for again) once that
+  /// user is no longer the node's primary user or is disabled. Errors:
   /// `job_not_for_node`, `invalid_job` (inactive), forbidden for secondaries.
   Result<void> approve_update(const Principal& who, std::string_view node_id,
                               std::string_view job_id);
@@ -226,6 +228,9 @@ class OtaService {
                                             bool user_image);
   Result<proto::rest::OtaJob> describe_job(const storage::OtaJobRecord& record);
   [[nodiscard]] std::int64_t now_ms() const;
+  // Whether the user who approved the node's update (`approved_by`) is still its primary
+  // user and not disabled; false when nobody recorded is. Errors: the access read's.
+  Result<bool> approval_stands(const storage::OtaJobNodeRecord& node);
   // False (nothing queued, nothing counted) when the queue is full.
   [[nodiscard]] bool enqueue(Work work);
   void run();

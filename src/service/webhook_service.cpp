@@ -272,7 +272,13 @@ void WebhookService::deliver_due() {
     const auto& w = found->second;
     if (!w.enabled)
       continue;
-    // Queued work re-checks its requester (issue 13): the owner must still see the node.
+    // Queued work re-checks its requester (issue 13): the owner must not be disabled and
+    // must still see the node.
+    if (!w.owner_active) {
+      discarded_.inc();
+      (void)webhooks_.discard(d.delivery_id);
+      continue;
+    }
     if (!d.node_id.empty()) {
       auto access = nodes_.get_user_node(w.user_id, d.node_id);
       if (!access && access.error().code == errc::not_found) {

@@ -100,8 +100,14 @@ class AccessStore {
   virtual Result<std::vector<std::string>> user_node_ids(std::string_view user_id) = 0;
   /// Every user with access to the node, primary users first, then by user name.
   virtual Result<std::vector<NodeUser>> node_users(std::string_view node_id) = 0;
-  /// The users with access to the node who opted in to alert mail, as `node_users`.
+  /// The users with access to the node who opted in to alert mail and are not disabled,
+  /// as `node_users`.
   virtual Result<std::vector<NodeUser>> alert_mail_recipients(std::string_view node_id) = 0;
+  /// Whether `user_id` exists and is not disabled (`UserRecord::disabled`). Work queued
+  /// or kept on a user's behalf (automations, webhooks, sets, commands) asks before it acts:
+  /// a disabled user keeps its relations, so that its nodes stay its own, but nothing runs
+  /// for it meanwhile (docs/security.md).
+  virtual Result<bool> user_active(std::string_view user_id) = 0;
   /// Creates or changes the direct relation.
   virtual Result<void> put_relation(std::string_view user_id, std::string_view node_id,
                                     std::string_view role, int sub_role, std::int64_t at) = 0;

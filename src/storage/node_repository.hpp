@@ -118,7 +118,8 @@ struct DesiredSet {
   std::string params;  ///< JSON object text {device:{param:value}}
   std::int64_t updated_ms = 0;
   /// Whether `user_id` still has a relation (primary or secondary) to the node when
-  /// read: queued work is delivered only for users who still have access.
+  /// read and is not disabled: queued work is delivered only for users who still have
+  /// access.
   bool has_access = false;
 };
 

@@ -69,6 +69,10 @@ struct OtaJobNodeRecord {
   std::string additional_info;
   std::string ts_source = "CLOUD";
   std::int64_t updated_ms = 0;
+  /// The primary user who approved the update (a job with `user_approval`); empty when
+  /// nobody has. The approval holds only while that user is still the node's primary
+  /// user and not disabled.
+  std::string approved_by;
 };
 
 /// What a node may be offered: an active job that released it, with its image.

@@ -27,6 +27,9 @@ struct WebhookRecord {
   std::int64_t created_ms = 0;
   std::int64_t last_success_ms = 0;
   std::string last_error;  ///< of the newest failed attempt
+  /// Its owner exists and is not disabled, when read (never written): deliveries are made
+  /// only while it is (docs/security.md).
+  bool owner_active = true;
 };
 
 /// One delivery waiting in the outbox.

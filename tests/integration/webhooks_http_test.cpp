@@ -3,7 +3,7 @@
 // growing waits that survive a restart of the delivery service (the outbox is durable);
 // repeated failures disable the webhook with the reason visible in GET; a loopback URL is
 // refused unless the operator allows private addresses; a delivery whose owner lost access
-// meanwhile is dropped, not sent.
+// or was disabled meanwhile is dropped, not sent.
 // How: the real WebhookService, EventHub, NodeIngest and CurlWebhookSender over SQLite in
 // a temp dir; the webhook routes on an http::Server; a second http::Server on 127.0.0.1 is
 // the receiver and records what it gets.
@@ -378,6 +378,22 @@ TEST_F(WebhooksHttpTest, ADeliveryWhoseOwnerLostAccessIsDropped) {
   std::this_thread::sleep_for(800ms);
   ASSERT_TRUE(webhooks_->drain(5s));
   EXPECT_EQ(receiver_.hits().size(), 1u);
+  EXPECT_NE(metrics_.render_prometheus().find(
+                "stratus_webhook_deliveries_total{outcome=\"discarded\"} 1"),
+            std::string::npos);
+}
+
+// A disabled owner keeps its nodes, but its webhooks deliver nothing meanwhile: a
+// delivery due after the disable is dropped, not sent.
+TEST_F(WebhooksHttpTest, ADeliveryWhoseOwnerWasDisabledIsDropped) {
+  receiver_.answer({503}, 200);
+  add(receiver_.url(), {"params"});
+  report("nodeA1", R"({"Light":{"Power":true}})");
+  ASSERT_TRUE(receiver_.wait_hits(1, 10s));
+  ASSERT_TRUE(account_repository_.set_disabled("u-alice", true, 1));
+  std::this_thread::sleep_for(800ms);
+  ASSERT_TRUE(webhooks_->drain(5s));
+  EXPECT_EQ(receiver_.hits().size(), 1u) << "the retry is not sent";
   EXPECT_NE(metrics_.render_prometheus().find(
                 "stratus_webhook_deliveries_total{outcome=\"discarded\"} 1"),
             std::string::npos);

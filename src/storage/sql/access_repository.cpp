@@ -90,8 +90,13 @@ class Store final : public AccessStore {
         "SELECT a.user_id, u.user_name, a.role, a.sub_role, a.direct FROM (" +
             std::string(kStrongestPerUser) +
             ") a JOIN users u ON u.user_id = a.user_id WHERE a.pick = 1 AND u.alert_mail = 1 "
-            "ORDER BY a.role, u.user_name",
+            "AND u.disabled = 0 ORDER BY a.role, u.user_name",
         read_node_user, node_id);
+  }
+  Result<bool> user_active(std::string_view user_id) override {
+    return c_.query_one(
+        "SELECT COUNT(*) FROM users WHERE user_id = ?1 AND disabled = 0", {"no count"},
+        [](const Statement& s) { return s.integer(0) > 0; }, user_id);
   }
   Result<void> put_relation(std::string_view user_id, std::string_view node_id,
                             std::string_view role, int sub_role, std::int64_t at) override {

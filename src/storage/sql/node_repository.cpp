@@ -339,8 +339,9 @@ class Writer final : public NodeWriter {
   }
   Result<std::vector<DesiredSet>> take_desired(std::string_view node_id) override {
     auto sets = c_.query_all(
-        "SELECT d.user_id, d.params, d.updated_ms, EXISTS(SELECT 1 FROM node_access a WHERE "
-        "a.node_id = d.node_id AND a.user_id = d.user_id) FROM node_desired d "
+        "SELECT d.user_id, d.params, d.updated_ms, EXISTS(SELECT 1 FROM node_access a "
+        "JOIN users u ON u.user_id = a.user_id WHERE a.node_id = d.node_id AND "
+        "a.user_id = d.user_id AND u.disabled = 0) FROM node_desired d "
         "WHERE d.node_id = ?1 ORDER BY d.updated_ms, d.user_id",
         [](const Statement& s) {
           return DesiredSet{s.text(0), s.text(1), s.integer(2), s.integer(3) != 0};

@@ -23,7 +23,8 @@ constexpr std::string_view kJobColumns =
 constexpr int kJobColumnCount = 24;
 
 constexpr std::string_view kNodeColumns =
-    "n.job_id, n.node_id, n.status, n.batch, n.additional_info, n.ts_source, n.updated_ms";
+    "n.job_id, n.node_id, n.status, n.batch, n.additional_info, n.ts_source, n.updated_ms, "
+    "n.approved_by";
 
 OtaImageRecord read_image(const Statement& s, int at = 0) {
   OtaImageRecord i;
@@ -86,6 +87,7 @@ OtaJobNodeRecord read_node(const Statement& s, int at = 0) {
   n.additional_info = s.text(at + 4);
   n.ts_source = s.text(at + 5);
   n.updated_ms = s.integer(at + 6);
+  n.approved_by = s.text(at + 7);
   return n;
 }
 
@@ -372,11 +374,12 @@ Result<bool> SqlOtaRepository::set_job_node(const OtaJobNodeRecord& n,
   return db_->with([&](Connection& c) -> Result<bool> {
     auto r = c.execute(
         "UPDATE ota_job_nodes SET status = ?3, additional_info = ?4, ts_source = ?5, "
-        "updated_ms = ?6 WHERE job_id = ?1 AND node_id = ?2 AND (?7 = '[]' OR status IN "
-        "(SELECT value FROM " +
+        "updated_ms = ?6, approved_by = ?9 WHERE job_id = ?1 AND node_id = ?2 AND (?7 = '[]' OR "
+        "status IN (SELECT value FROM " +
             c.json_strings("?7") + ")) AND updated_ms < ?8",
         n.job_id, n.node_id, n.status, n.additional_info, n.ts_source, n.updated_ms,
-        json_array(from), updated_before.value_or(std::numeric_limits<std::int64_t>::max()));
+        json_array(from), updated_before.value_or(std::numeric_limits<std::int64_t>::max()),
+        n.approved_by);
     if (!r)
       return fail(r.error());
     return c.changes() > 0;

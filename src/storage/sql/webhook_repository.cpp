@@ -7,7 +7,8 @@ namespace {
 
 constexpr std::string_view kColumns =
     "SELECT webhook_id, user_id, url, kinds, node_ids, secret, enabled, failures, "
-    "disabled_reason, created_ms, last_success_ms, last_error FROM webhooks ";
+    "disabled_reason, created_ms, last_success_ms, last_error, (SELECT COUNT(*) FROM users u "
+    "WHERE u.user_id = webhooks.user_id AND u.disabled = 0) FROM webhooks ";
 
 WebhookRecord read_webhook(const Statement& s) {
   WebhookRecord w;
@@ -23,6 +24,7 @@ WebhookRecord read_webhook(const Statement& s) {
   w.created_ms = s.integer(9);
   w.last_success_ms = s.integer(10);
   w.last_error = s.text(11);
+  w.owner_active = s.integer(12) != 0;
   return w;
 }
 

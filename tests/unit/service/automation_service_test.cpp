@@ -201,6 +201,41 @@ TEST_F(AutomationServiceTest, ParamsFireOnceAndARestartDoesNotFireAgain) {
   EXPECT_EQ(sets_to("lt"), 2u);
 }
 
+// A disabled owner keeps its nodes, but its automations do not run meanwhile: neither one
+// with a trigger node nor a daylight one (no trigger node, only action nodes). Enabled
+// again, they run as before.
+TEST_F(AutomationServiceTest, ADisabledOwnersAutomationsDoNotRun) {
+  auto runner = service();
+  ASSERT_TRUE(runner->create(
+      u1_, fields(R"({"name":"Hall","node_id":"sw",)"
+                  R"("events":[{"params":{"Light":{"Power":true}},"check":"=="}],)"
+                  R"("actions":[{"node_id":"lt","params":{"Light":{"Brightness":80}}}]})")));
+  ASSERT_TRUE(runner->create(
+      u1_, fields(R"({"name":"Dusk","event_type":"daylight",)"
+                  R"("location":{"latitude":"52.52","longitude":"13.405"},)"
+                  R"("events":[{"params":{"sunset":true},"check":"=="}],)"
+                  R"("actions":[{"node_id":"lt","params":{"Light":{"Power":true}}}]})")));
+  ASSERT_TRUE(runner->flush(5s));
+  ASSERT_TRUE(accounts_.set_disabled("u1", true, 2));
+
+  report("sw", R"({"Light":{"Power":true}})");
+  ASSERT_TRUE(runner->flush(5s));
+  const auto sunset = next_sun_event(SunEvent::sunset, {52.52, 13.405}, clock_.now());
+  ASSERT_TRUE(sunset);
+  clock_.advance(*sunset - clock_.now() + 1min);
+  ASSERT_TRUE(eventually([&] {
+    return metrics_.counter("stratus_automation_firings_total", "", {{"outcome", "no_access"}})
+               .value() == 2;
+  }));
+  EXPECT_EQ(sets_to("lt"), 0u);
+
+  ASSERT_TRUE(accounts_.set_disabled("u1", false, 3));
+  report("sw", R"({"Light":{"Power":false}})");
+  report("sw", R"({"Light":{"Power":true}})");
+  ASSERT_TRUE(runner->flush(5s));
+  EXPECT_EQ(sets_to("lt"), 1u);
+}
+
 // Two edits of different fields both stand, within one millisecond too, and a write
 // from a stale read is refused (it once undid the other edit: a disable came undone).
 TEST_F(AutomationServiceTest, ConcurrentEditsOfDifferentFieldsBothStand) {

@@ -1,7 +1,9 @@
 // Proves the command request lifecycle (docs/adr/0006): stored before sending, sent to
 // online nodes, re-sent on the poll while unexpired, answers stored (success, failure
 // with device status), timeouts by the sweep and at read time, override, cancel, the
-// role byte per relation, refusals per node, and set-params answers merged in order.
+// role byte per relation, refusals per node, and set-params answers merged in order;
+// queued work re-checks its requester (a removed or disabled user's sets and commands
+// are not delivered, its answers not kept, its unsent sets not put back).
 // How: real SQLite in a temp dir, a ManualClock, the real ingest writer, and a
 // messenger fake that records what would go to `to-node`.
 #include "service/command_service.hpp"
@@ -9,8 +11,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <functional>
 #include <limits>
 #include <mutex>
+#include <utility>
 
 #include "core/base64.hpp"
 #include "service/node_ingest.hpp"
@@ -32,10 +36,18 @@ using namespace std::chrono_literals;
 class RecordingMessenger final : public NodeMessenger {
  public:
   Result<void> publish_params_remote(std::string_view node_id, std::string_view payload) override {
+    if (params_refused) {
+      // The broker is away; what happens meanwhile happens first (runs once).
+      if (auto meanwhile = std::exchange(params_refused, {}); meanwhile)
+        meanwhile();
+      return fail(errc::unavailable, "broker down");
+    }
     std::lock_guard lock(mutex_);
     params_.emplace_back(node_id, payload);
     return {};
   }
+  // When set, the next params/remote publish runs it and fails (the broker away).
+  std::function<void()> params_refused;
   // The params/remote payloads sent to `node_id`, forgotten.
   std::vector<std::string> take_params(const std::string& node_id) {
     std::lock_guard lock(mutex_);
@@ -567,6 +579,97 @@ TEST_F(CommandServiceTest, EverySendRechecksTheRequestersRole) {
   ASSERT_EQ(params.size(), 1u) << "u1 still has access: its set goes";
   EXPECT_EQ(json::parse(params[0]), json::parse(R"({"Light":{"Power":false}})"))
       << "u2's set is not merged in";
+}
+
+// A disabled user keeps its relations (its nodes stay its own), but nothing queued on its
+// behalf runs meanwhile: its queued sets are dropped at delivery and its pending
+// commands cancelled; another user's work on the same node goes through.
+TEST_F(CommandServiceTest, ADisabledUsersQueuedSetsAndCommandsAreNotDelivered) {
+  NodeService nodes(nodes_, messenger_, events_, clock_, 300s, audit_);
+  ASSERT_TRUE(
+      nodes.set_params(u2_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}})[0]
+          .queued);
+  const auto theirs = create(u2_, {"n2"}, 4097, "b", -1);
+  const auto mine = create(u1_, {"n2"}, 4096, "a", -1);
+  ASSERT_TRUE(accounts_.set_disabled("u2", true, 1'800'000'001));
+
+  submit("n2", PresenceChanged{true, unix_ms(clock_.now())});
+  submit("n2", NodeReady{});
+  settle();
+  const auto sent = messenger_.take("n2");
+  ASSERT_EQ(sent.size(), 1u) << "u1's command only";
+  EXPECT_EQ(sent[0].request_id, mine.request_id);
+  EXPECT_TRUE(messenger_.take_params("n2").empty()) << "u2's set is dropped";
+  EXPECT_EQ(record(theirs.request_id, "n2", u2_).status, "cancelled");
+  EXPECT_EQ(metric("stratus_desired_discarded_total", {}), 1u);
+}
+
+// An answer is kept only for a requester who still holds the role its command was sent
+// with. A direct removal cancels the commands when it commits; a relation lost another
+// way (a group change, here written directly) is caught when the answer comes: the
+// command is cancelled, its answer not kept, and what the node applied still merged.
+TEST_F(CommandServiceTest, AnAnswerForARequesterWhoLostAccessIsNotKept) {
+  const auto c = create(u2_, {"n1"}, 4096, "a", 60);
+  const auto set = create(u2_, {"n1"}, proto::kCmdSetParams, R"({"Light":{"Power":true}})", 60);
+  ASSERT_EQ(messenger_.take("n1").size(), 2u);
+  ASSERT_TRUE(db_->with([&](storage::sql::Connection& conn) {
+    return conn.execute("DELETE FROM user_nodes WHERE user_id = 'u2' AND node_id = 'n1'");
+  }));
+  answer("n1", c.request_id, 0, 4096, "secret");
+  answer("n1", set.request_id, 0, proto::kCmdSetParams,
+         R"({"status":"success","params":{"Light":{"Power":true}}})");
+  for (const auto& id : {c.request_id, set.request_id}) {
+    const auto r = record(id, "n1", u2_);
+    EXPECT_EQ(r.status, "cancelled");
+    EXPECT_FALSE(r.response_data) << "no answer reaches u2";
+  }
+  EXPECT_EQ(metric("stratus_command_responses_ignored_total", {{"reason", "revoked"}}), 2u);
+  std::optional<std::string> params;
+  ASSERT_TRUE(nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
+    auto p = w.params("n1");
+    if (!p)
+      return fail(p.error());
+    params = *p;
+    return {};
+  }));
+  ASSERT_TRUE(params);
+  EXPECT_EQ(json::parse(*params).as_object().at("Light").as_object().at("Power"), true)
+      << "the node applied the set: its state is merged all the same";
+}
+
+// Sets that could not be sent (the broker away) are put back for the next chance, but
+// only for users who still have access: one removed meanwhile does not get its set back.
+TEST_F(CommandServiceTest, UnsentSetsArePutBackOnlyForUsersWhoStillHaveAccess) {
+  NodeService nodes(nodes_, messenger_, events_, clock_, 300s, audit_);
+  ASSERT_TRUE(
+      nodes.set_params(u1_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}})[0]
+          .queued);
+  ASSERT_TRUE(
+      nodes.set_params(u2_, {{"n2", json::parse(R"({"Light":{"Power":false}})").as_object()}})[0]
+          .queued);
+  messenger_.params_refused = [&] {
+    ASSERT_TRUE(nodes_.write([](storage::NodeWriter& w) -> Result<void> {
+      if (auto r = w.remove_user("u2", "n2", "test", 2); !r)
+        return fail(r.error());
+      return {};
+    }));
+  };
+  submit("n2", PresenceChanged{true, unix_ms(clock_.now())});
+  submit("n2", NodeReady{});
+  settle();
+  ASSERT_FALSE(messenger_.params_refused) << "the delivery was tried";
+  std::optional<std::string> mine, theirs;
+  ASSERT_TRUE(nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
+    auto a = w.desired("n2", "u1");
+    auto b = w.desired("n2", "u2");
+    if (!a || !b)
+      return fail(errc::internal, "desired not read");
+    mine = *a;
+    theirs = *b;
+    return {};
+  }));
+  EXPECT_TRUE(mine) << "u1's set waits for the next chance";
+  EXPECT_FALSE(theirs) << "u2 lost the node meanwhile: its set is not put back";
 }
 
 }  // namespace

@@ -381,6 +381,37 @@ TEST_F(OtaServiceTest, ARepeatedApprovalLeavesARunningDownloadAlone) {
   EXPECT_EQ(status_of(*ota, id, "n1"), "in-progress");
 }
 
+// An approval is the approving user's: once that user is disabled, or no longer the
+// node's primary user (a transfer, a removal), the node is not offered the update on its
+// next fetch or connect; it waits for an approval again.
+TEST_F(OtaServiceTest, AnApprovalLapsesOnceItsUserIsNoLongerThePrimaryUser) {
+  auto ota = service();
+  const auto id =
+      job(*ota, upload(*ota, "2.0", "led_light"), R"(,"nodes":["n1"],"user_approval":true)");
+  ASSERT_TRUE(ota->approve_update(u1_, "n1", id));
+  ASSERT_TRUE(ota->flush(5s));
+  ASSERT_EQ(messenger_.offers_to("n1").size(), 1u) << "pushed at once (n1 is online)";
+
+  ASSERT_TRUE(accounts_.set_disabled("u1", true, 2));
+  fetch(*ota, "n1");  // the node asks again (it rebooted before downloading)
+  EXPECT_EQ(status_of(*ota, id, "n1"), "pending");
+  EXPECT_EQ(messenger_.offers_to("n1").size(), 1u) << "no offer for a disabled approver";
+
+  ASSERT_TRUE(accounts_.set_disabled("u1", false, 3));
+  ASSERT_TRUE(ota->approve_update(u1_, "n1", id));
+  ASSERT_TRUE(ota->flush(5s));
+  ASSERT_EQ(messenger_.offers_to("n1").size(), 2u);
+  ASSERT_TRUE(accounts_.create_user({"u2", "u2@example.com", "x", true, false, "", 1, 1}));
+  ASSERT_TRUE(nodes_.write([](storage::NodeWriter& w) -> Result<void> {
+    if (auto r = w.remove_user("u1", "n1", "test", 4); !r)
+      return fail(r.error());
+    return w.add_user("u2", "n1", "primary", 4);  // the node changed hands
+  }));
+  fetch(*ota, "n1");
+  EXPECT_EQ(status_of(*ota, id, "n1"), "pending") << "u2 never approved it";
+  EXPECT_EQ(messenger_.offers_to("n1").size(), 2u);
+}
+
 TEST_F(OtaServiceTest, RolloutWaitsForEachBatchAndPausesOnFailures) {
   auto ota = service();
   const auto image = upload(*ota, "2.0", "led_light");

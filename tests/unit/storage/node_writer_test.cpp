@@ -4,7 +4,9 @@
 // do, `put_params_many` stores every document
 // and `with_desired` names the nodes with sets waiting; each is a single statement for the
 // whole batch, so they are compared with the per-node path.
-// `common_version` (the rule the writer keeps rows by) is checked on its own.
+// `common_version` (the rule the writer keeps rows by) is checked on its own. A disabled
+// user keeps its relations, but its queued sets are not delivered and it is mailed no
+// alerts.
 // How: the repositories over the test database (storage_repository_test[_postgres]).
 #include <gtest/gtest.h>
 
@@ -12,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "storage/sql/access_repository.hpp"
+#include "storage/sql/account_repository.hpp"
 #include "storage/sql/node_repository.hpp"
 #include "support/test_database.hpp"
 
@@ -343,6 +347,47 @@ TEST(NodeWriterBatch, RowsShareAVersionOnlyWhenEveryWriteIsAnsweredWithTheSameOn
   EXPECT_FALSE(common_version(unversioned, 2)) << "a backend that keeps no version";
   const std::vector<ParamsWritten> last_empty{{"a", "7"}, {"b", ""}};
   EXPECT_FALSE(common_version(last_empty, 2));
+}
+
+TEST(DisabledUser, KeepsItsNodesButGetsNoDeliveriesNorMail) {
+  test::TempDir dir;
+  auto db = test::open_test_database(dir, 2);
+  SqlAccountRepository accounts(db);
+  SqlNodeRepository nodes(db);
+  SqlAccessRepository access(db);
+  ASSERT_TRUE(accounts.create_user({"u1", "u1@example.com", "x", true, false, "", 1, 1}));
+  ASSERT_TRUE(accounts.update_profile("u1", ProfileUpdate{std::nullopt, true}, 2));
+  ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
+    if (auto r = w.ensure_node("n1", 1); !r)
+      return r;
+    if (auto r = w.add_user("u1", "n1", "primary", 1); !r)
+      return r;
+    return w.put_desired("n1", "u1", R"({"L":{"P":true}})", 3);
+  }));
+  const auto read = [&](bool active_expected, std::size_t recipients) {
+    ASSERT_TRUE(access.read([&](AccessStore& s) -> Result<void> {
+      auto active = s.user_active("u1");
+      EXPECT_TRUE(active && *active == active_expected);
+      auto rel = s.relation("u1", "n1");
+      EXPECT_TRUE(rel && rel->has_value()) << "the node stays its own";
+      auto mail = s.alert_mail_recipients("n1");
+      EXPECT_TRUE(mail && mail->size() == recipients);
+      auto nobody = s.user_active("nobody");
+      EXPECT_TRUE(nobody && !*nobody);
+      return {};
+    }));
+  };
+  read(true, 1);
+  ASSERT_TRUE(accounts.set_disabled("u1", true, 4));
+  read(false, 0);
+  ASSERT_TRUE(nodes.write([&](NodeWriter& w) -> Result<void> {
+    auto sets = w.take_desired("n1");
+    if (!sets)
+      return fail(sets.error());
+    EXPECT_EQ(sets->size(), 1u);
+    EXPECT_FALSE(!sets->empty() && sets->front().has_access) << "not delivered for a disabled user";
+    return {};
+  }));
 }
 
 }  // namespace
