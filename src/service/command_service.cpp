@@ -528,9 +528,10 @@ void CommandService::on_poll(std::string_view node_id) {
 }
 
 // Pending records whose requester no longer holds the role they were sent with.
-Result<void> CommandService::cancel_revoked(const std::vector<storage::CommandRecord>& records) {
+Result<std::size_t> CommandService::cancel_revoked(
+    const std::vector<storage::CommandRecord>& records) {
   if (records.empty())
-    return {};
+    return std::size_t{0};
   const auto now = now_ms();
   std::vector<storage::CommandRecord> changed;
   auto r = commands_.write([&](storage::CommandWriter& w) -> Result<void> {
@@ -552,12 +553,12 @@ Result<void> CommandService::cancel_revoked(const std::vector<storage::CommandRe
     return {};
   });
   if (!r)
-    return r;
+    return fail(r.error());
   count(kCancelled, static_cast<std::int64_t>(changed.size()));
   announce(changed);
   log::info(Channel::service, "{} command requests cancelled: requester lost access",
             changed.size());
-  return {};
+  return changed.size();
 }
 
 namespace {
@@ -586,30 +587,42 @@ std::optional<std::string> applied_params(int cmd, int device_status, std::strin
 std::optional<std::string> CommandService::on_response(std::string_view node_id,
                                                        const proto::CmdResponse& response) {
   const auto now = now_ms();
-  // Queued work re-checks its requester (issue 13): an answer is kept for the requester
-  // only while it holds the role the command was sent with. A direct removal cancels the
-  // user's commands when it commits; a group change or a disabled account does not, and is
-  // caught here: the command is cancelled and the answer not kept (nor kept when the
-  // requester's access cannot be read; the command then times out). What
-  // the node says it applied is still merged: it is the node's state, not the user's.
-  if (auto sent = commands_.get(response.request_id, node_id); sent && pending(*sent)) {
-    const auto role = role_byte(sent->user_id, node_id);
-    if (role == kRoleUnknown) {
-      log::warn(Channel::service,
-                "answer to request_id={} from node_id={} not kept: its requester's access could "
-                "not be read",
-                sent->request_id, node_id);
-      return applied_params(sent->cmd, response.status, response.data);
+  // Queued work re-checks its requester (issue 13): an answer is kept only while its
+  // requester still has access to the node (any role: the node has run the command, and
+  // a role changed since, say a transfer, does not make the answer another's). A direct
+  // removal cancels the user's commands when it commits; a group change or a disabled
+  // account does not, and is caught here: the command is cancelled and the answer not
+  // kept. When the command or the requester's access cannot be read, the answer is not
+  // kept either; the command stays pending (re-sent at the next poll, or timing out).
+  // What the node says it applied is merged all the same: it is the node's state.
+  {
+    auto sent = commands_.get(response.request_id, node_id);
+    if (!sent && sent.error().code != errc::not_found) {
+      log::warn(Channel::service, "answer to request_id={} from node_id={} not kept: {}",
+                response.request_id, node_id, sent.error().message());
+      return std::nullopt;
     }
-    if (role != static_cast<std::uint8_t>(sent->role)) {
-      if (auto c = cancel_revoked({*sent}); !c) {
+    const bool expired = sent && sent->expiration_ms && *sent->expiration_ms <= now;
+    if (sent && pending(*sent) && !expired) {
+      const auto role = role_byte(sent->user_id, node_id);
+      if (role == kRoleUnknown) {
         log::warn(Channel::service,
-                  "command request_id={} of a requester who lost access not "
-                  "cancelled: {}",
-                  sent->request_id, c.error().message());
+                  "answer to request_id={} from node_id={} not kept: its requester's access "
+                  "could not be read",
+                  sent->request_id, node_id);
+        return applied_params(sent->cmd, response.status, response.data);
       }
-      ignored_revoked_.inc();
-      return applied_params(sent->cmd, response.status, response.data);
+      if (role == 0) {
+        auto cancelled = cancel_revoked({*sent});
+        if (!cancelled) {
+          log::warn(Channel::service,
+                    "command request_id={} of a requester who lost access not cancelled: {}",
+                    sent->request_id, cancelled.error().message());
+        } else if (*cancelled > 0) {
+          ignored_revoked_.inc();
+        }
+        return applied_params(sent->cmd, response.status, response.data);
+      }
     }
   }
   enum class Outcome { stored, unknown, final, expired } outcome = Outcome::unknown;

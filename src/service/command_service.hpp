@@ -141,9 +141,9 @@ class CommandService {
   /// A node's answer (never the poll). Stores it on the pending record (`success` for
   /// status 0, else `failure` with `device_status` and a description naming it); an
   /// answer for an unknown request, another node's or a final record is ignored and
-  /// counted. An answer for a requester who no longer holds the role the command was sent
-  /// with (a group change, a disabled account) is not kept either: the command is
-  /// cancelled (`stratus_command_responses_ignored_total{reason="revoked"}`). Returns the
+  /// counted. An answer for a requester who no longer has access to the node (a group
+  /// change, a disabled account) is not kept either: the command is cancelled
+  /// (`stratus_command_responses_ignored_total{reason="revoked"}`). Returns the
   /// params JSON object text to merge into the node's reported
   /// params when it answers command 1 (set params) with
   /// `{"status":"success","params":{…}}` (spec §3.3), else nullopt.
@@ -172,7 +172,8 @@ class CommandService {
   /// The role byte `user_id` holds on `node_id` now: primary, secondary with sub-role
   /// bits, super-admin, 0 for none or a disabled user, kRoleUnknown when storage fails.
   std::uint8_t role_byte(std::string_view user_id, std::string_view node_id);
-  Result<void> cancel_revoked(const std::vector<storage::CommandRecord>& records);
+  // Cancels those of `records` still pending (their requester lost access); how many.
+  Result<std::size_t> cancel_revoked(const std::vector<storage::CommandRecord>& records);
   std::int64_t now_ms() const;
   void count(std::string_view status, std::int64_t n = 1);
   /// Publishes one `command` event per record, in its current state.

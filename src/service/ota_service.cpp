@@ -356,10 +356,11 @@ void OtaService::offer(const std::string& node_id, std::optional<std::string> fw
       continue;
     if (o.job.user_approval && o.node.status == "pending")
       continue;  // waits for the user's approval
-    if (o.job.user_approval && o.node.status == "offered") {
+    if (o.job.user_approval) {
       // Queued work re-checks its requester: the approval holds only while its user is
       // still the node's primary user and not disabled (a transfer or removal since must
-      // not install firmware the new owner never approved).
+      // not install firmware the new owner never approved), whatever the node reported
+      // since (offered, in progress, delayed, failed: each may be offered again).
       const auto stands = approval_stands(o.node);
       if (!stands) {
         dropped_storage_.inc();
@@ -373,7 +374,8 @@ void OtaService::offer(const std::string& node_id, std::optional<std::string> fw
         lapsed.additional_info = "the approval lapsed: its user is no longer the primary user";
         lapsed.approved_by.clear();
         lapsed.updated_ms = now_ms();
-        set_node(lapsed, {"offered"});
+        // Unless the node moved on (or was approved again) since the read.
+        set_node(lapsed, {o.node.status}, o.node.updated_ms + 1);
         continue;
       }
     }

@@ -138,7 +138,8 @@ Result<std::optional<storage::GroupUser>> group_member(storage::AccessStore& s,
 }
 
 // Applies a request: what the sender still holds goes to the recipient. Returns how
-// many of its items were applied (0: the sender holds none of them any more).
+// many of its items were applied (0: the sender holds none of them any more, or is
+// disabled).
 Result<std::size_t> apply(storage::AccessStore& s, const storage::SharingRequestRecord& r,
                           std::int64_t now_s) {
   const std::int64_t now_ms = now_s * 1000;
@@ -154,6 +155,13 @@ Result<std::size_t> apply(storage::AccessStore& s, const storage::SharingRequest
     }
     return s.put_relation(r.from_user_id, node_id, r.new_role, 0, now_s);
   };
+  // A disabled sender gives nothing (docs/adr/0036): a request it made, say with a
+  // stolen password before the disable, is accepted as holding none of its items.
+  auto sender_active = s.user_active(r.from_user_id);
+  if (!sender_active)
+    return fail(sender_active.error());
+  if (!*sender_active)
+    return std::size_t{0};
   std::size_t applied = 0;
   for (const auto& id : r.items) {
     if (r.kind == storage::SharingKind::node) {

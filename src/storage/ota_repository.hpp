@@ -71,7 +71,9 @@ struct OtaJobNodeRecord {
   std::int64_t updated_ms = 0;
   /// The primary user who approved the update (a job with `user_approval`); empty when
   /// nobody has. The approval holds only while that user is still the node's primary
-  /// user and not disabled.
+  /// user and not disabled. `set_job_node` writes it only when set (an approval) and
+  /// clears it with `pending`; other writes keep what is stored, so a write from an
+  /// older read does not undo an approval made meanwhile.
   std::string approved_by;
 };
 

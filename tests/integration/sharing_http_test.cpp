@@ -485,6 +485,19 @@ TEST_F(SharingHttpTest, TransferUnshareAndTheLastPrimaryLeaving) {
   EXPECT_EQ(role_of("u-carol", "nodeA1"), "");
 }
 
+// A request made before its sender was disabled (a stolen password) gives nothing when
+// accepted afterwards: the sender keeps its node, the recipient gets none.
+TEST_F(SharingHttpTest, ARequestOfASenderDisabledSinceGivesNothing) {
+  const auto id = share(alice_, R"({"nodes":["nodeA1"],"user_name":"carol@example.com",
+                                    "transfer":true})");
+  ASSERT_TRUE(account_repository_.set_disabled("u-alice", true, 1));
+  expect_code(call("PUT", "/v1/user/nodes/sharing/requests",
+                   R"({"accept":true,"request_id":")" + id + "\"}", carol_),
+              409, rest::sharing_error::request_handled);
+  EXPECT_EQ(role_of("u-carol", "nodeA1"), "");
+  EXPECT_EQ(role_of("u-alice", "nodeA1"), "primary") << "a disabled user keeps its nodes";
+}
+
 TEST_F(SharingHttpTest, GroupsAsTheCliDrivesThem) {
   // `group add --name Home` sends is_matter and mutually_exclusive.
   auto created = call("POST", "/v1/user/node_group",

@@ -127,6 +127,9 @@ struct Connection::Impl {
   // The write transaction's id from `begin_write` until its COMMIT: a COMMIT whose reply
   // is lost is settled by asking the server what became of it.
   std::string xid;
+  // The server process of the session that began it (libpq answers 0 once the
+  // connection is lost, so it is kept here): `settle` ends that session if it still runs.
+  int xid_backend = 0;
   ~Impl();
 
   // BEGIN, the write lock and the transaction's id. Does not set `in_transaction`.
@@ -135,6 +138,7 @@ struct Connection::Impl {
     if (!ok(res.get()) || PQntuples(res.get()) != 1 || PQnfields(res.get()) != 2)
       return fail(to_error(conn, res.get(), "begin"));
     xid = PQgetvalue(res.get(), 0, 1);
+    xid_backend = PQbackendPID(conn);
     return {};
   }
   // COMMIT of the transaction `begin_write` started. A commit the server refused is
@@ -143,12 +147,13 @@ struct Connection::Impl {
   // retry writes it once) or when the server could not be asked (then, and only then,
   // a retry may write it twice).
   Result<void> commit();
-  Result<void> settle(const std::string& id, const Error& lost);
+  Result<void> settle(const std::string& id, int backend, const Error& lost);
   // Ends the transaction, if one is open on a live connection (a failed COMMIT has
   // ended it already, and a lost connection's transaction ends with its session).
   void rollback() {
     in_transaction = false;
     xid.clear();
+    xid_backend = 0;
     if (PQstatus(conn) == CONNECTION_BAD || PQtransactionStatus(conn) == PQTRANS_IDLE)
       return;
     ResultPtr res(PQexec(conn, "ROLLBACK"));
@@ -380,6 +385,7 @@ void Connection::Impl::revive() {
 Result<void> Connection::Impl::commit() {
   in_transaction = false;
   const std::string id = std::exchange(xid, {});
+  const int backend = std::exchange(xid_backend, 0);
   ResultPtr res(PQexec(conn, "COMMIT"));
   if (ok(res.get())) {
     // COMMIT of a transaction in which a statement failed rolls back and says so in its
@@ -396,10 +402,10 @@ Result<void> Connection::Impl::commit() {
     rollback();  // should the COMMIT not have reached the server (libpq out of memory)
     return fail(std::move(error));
   }
-  return settle(id, error);
+  return settle(id, backend, error);
 }
 
-Result<void> Connection::Impl::settle(const std::string& id, const Error& lost) {
+Result<void> Connection::Impl::settle(const std::string& id, int backend, const Error& lost) {
   // The server may have committed before the connection broke (the reply is what was
   // lost), or not. A new session asks; the id is digits from the server itself.
   if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos)
@@ -409,9 +415,9 @@ Result<void> Connection::Impl::settle(const std::string& id, const Error& lost) 
   // settles the transaction (`backend_xid` is the 32-bit xid, the low half of the id).
   const std::string end_old =
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = " +
-      std::to_string(PQbackendPID(conn)) + " AND backend_xid = CAST('" +
+      std::to_string(backend) + " AND backend_xid = CAST('" +
       std::to_string(std::strtoull(id.c_str(), nullptr, 10) & 0xffffffffULL) + "' AS xid)";
-  bool ended_old = false;
+  bool ended_old = backend == 0;  // not known: nothing to end
   const auto deadline = std::chrono::steady_clock::now() + kSettleTimeout;
   for (int attempt = 0;; ++attempt) {
     if (attempt > 0) {

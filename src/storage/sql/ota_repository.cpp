@@ -374,7 +374,8 @@ Result<bool> SqlOtaRepository::set_job_node(const OtaJobNodeRecord& n,
   return db_->with([&](Connection& c) -> Result<bool> {
     auto r = c.execute(
         "UPDATE ota_job_nodes SET status = ?3, additional_info = ?4, ts_source = ?5, "
-        "updated_ms = ?6, approved_by = ?9 WHERE job_id = ?1 AND node_id = ?2 AND (?7 = '[]' OR "
+        "updated_ms = ?6, approved_by = CASE WHEN ?3 = 'pending' THEN '' WHEN ?9 <> '' THEN ?9 "
+        "ELSE approved_by END WHERE job_id = ?1 AND node_id = ?2 AND (?7 = '[]' OR "
         "status IN (SELECT value FROM " +
             c.json_strings("?7") + ")) AND updated_ms < ?8",
         n.job_id, n.node_id, n.status, n.additional_info, n.ts_source, n.updated_ms,

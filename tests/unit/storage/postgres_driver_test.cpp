@@ -99,7 +99,9 @@ TEST(PostgresConnection, ADroppedConnectionIsReestablishedAtTheNextUse) {
 // it, or after the server answered it, dropping the answer. Connections after that pass.
 class CommitCutter {
  public:
-  enum class Cut { before_commit, after_reply };
+  // `before_commit_server_kept`: the server's side stays open, so its session does not
+  // notice and keeps the transaction open until something ends it.
+  enum class Cut { before_commit, after_reply, before_commit_server_kept };
 
   explicit CommitCutter(std::uint16_t server_port) : server_port_(server_port) {
     listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -123,6 +125,8 @@ class CommitCutter {
       ::close(client);
       ::close(server);
     }
+    for (const int fd : kept_)
+      ::close(fd);
     if (listener_ >= 0)
       ::close(listener_);
   }
@@ -167,6 +171,10 @@ class CommitCutter {
               (void)::read(server, buf, sizeof buf);
           }
           ++cuts_;
+          if (cut_ == Cut::before_commit_server_kept) {
+            kept_.push_back(server);
+            pairs_[pair].second = -1;
+          }
           close_pair(pair);
           break;  // fds no longer matches pairs_
         }
@@ -217,7 +225,8 @@ class CommitCutter {
   }
   void close_pair(std::size_t i) {
     ::close(pairs_[i].first);
-    ::close(pairs_[i].second);
+    if (pairs_[i].second >= 0)
+      ::close(pairs_[i].second);
     pairs_.erase(pairs_.begin() + static_cast<std::ptrdiff_t>(i));
   }
 
@@ -225,6 +234,7 @@ class CommitCutter {
   int listener_ = -1;
   std::uint16_t port_ = 0;
   std::vector<std::pair<int, int>> pairs_;  // client, server; the proxy thread's only
+  std::vector<int> kept_;                   // server sides left open by a cut
   std::mutex mutex_;
   Cut cut_ = Cut::after_reply;
   bool armed_ = false;
@@ -278,6 +288,20 @@ TEST(PostgresConnection, ACommitWhoseReplyIsLostIsSettledByAskingTheServer) {
   EXPECT_TRUE(single) << single.error().message();
   EXPECT_EQ(rows(3), 1);
   EXPECT_EQ(*conn.query_int("SELECT COUNT(*) FROM t"), 2) << "the session goes on";
+
+  // Last, as a session left holding the write lock would block every later write: the
+  // server's session never notices the connection go, so the transaction stays "in
+  // progress": the driver ends that session (found by its process id, which it kept,
+  // and its transaction id), and the transaction rolls back. (Without that it would wait
+  // out its 10 s and answer that the outcome is unknown.)
+  cutter.arm(CommitCutter::Cut::before_commit_server_kept);
+  auto ended =
+      conn.transaction([&] { return conn.execute("INSERT INTO t VALUES(?1)", std::int64_t{4}); });
+  EXPECT_EQ(cutter.cuts(), 4);
+  ASSERT_FALSE(ended);
+  EXPECT_NE(ended.error().context.find("rolled the transaction back"), std::string::npos)
+      << ended.error().context;
+  EXPECT_EQ(rows(4), 0);
 }
 
 TEST(PostgresConnection, InstancesMigratingAtOnceApplyEachMigrationOnce) {
