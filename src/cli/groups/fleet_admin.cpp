@@ -367,7 +367,9 @@ void add_fleet_admin(CLI::App& app, Context& ctx) {
   ctx.on(*users, [&ctx, o] { return list_users(ctx, *o); });
 
   auto* disable = user->add_subcommand(
-      "disable", "Disable a user: its sessions end, it cannot log in until enabled");
+      "disable",
+      "Disable a user: its sessions end, it cannot log in, its queued sets and commands are "
+      "dropped, and its automations, webhooks and alert mail stop until it is enabled");
   disable->add_option("user", o->user, "User id or user name")->required();
   ctx.on(*disable, [&ctx, o] { return set_disabled(ctx, *o, true); });
 
