@@ -539,13 +539,19 @@ void NodeIngest::commit(std::vector<NodeEvent>& batch) {
               d.node_id);
     auto kept = repository_.write([&](storage::NodeWriter& w) -> Result<void> {
       // Only for users who still have access: one removed meanwhile (its sets went with
-      // the relation) must not get them back, to be delivered should it regain access.
+      // the relation) must not get them back, to be delivered should it regain access,
+      // nor one disabled meanwhile (docs/adr/0036).
       auto users = w.users_of(d.node_id);
       if (!users)
         return fail(users.error());
       for (const auto& set : d.sets) {
         if (std::none_of(users->begin(), users->end(),
                          [&](const auto& u) { return u.first == set.user_id; }))
+          continue;
+        auto active = w.user_active(set.user_id);
+        if (!active)
+          return fail(active.error());
+        if (!*active)
           continue;
         auto back = parse_object(set.params).value_or(json::object());
         auto newer = w.desired(d.node_id, set.user_id);

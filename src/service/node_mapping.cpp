@@ -34,6 +34,17 @@ Result<storage::AccessRemoved> MappingMatcher::on_node_report(storage::NodeWrite
   for (const auto& request : *pending) {
     if (request.user_id == report.user_id &&
         auth::constant_time_equal(request.secret_key, report.secret_key)) {
+      // A user disabled since it asked gets no new node (docs/adr/0036).
+      auto active = w.user_active(request.user_id);
+      if (!active)
+        return fail(active.error());
+      if (!*active) {
+        log::info(log::Channel::service, "mapping discarded: user disabled node_id={} user_id={}",
+                  node_id, request.user_id);
+        if (auto r = w.set_mapping_status(request.request_id, "discarded", now_at); !r)
+          return fail(r.error());
+        return done(w.remove_node_mapping_report(node_id));
+      }
       if (auto q = check_node_quota(w, request.user_id, node_id, default_node_quota_); !q) {
         if (q.error().code != errc::forbidden)
           return fail(q.error());

@@ -257,6 +257,9 @@ class NodeWriter {
   /// The node's users and their roles ("primary" | "secondary"), by user id.
   virtual Result<std::vector<std::pair<std::string, std::string>>> users_of(
       std::string_view node_id) = 0;
+  /// Whether `user_id` exists and is not disabled (as `AccessStore::user_active`, inside
+  /// this write transaction): what the writer does for a user later checks it.
+  virtual Result<bool> user_active(std::string_view user_id) = 0;
   virtual Result<void> put_mapping_request(const MappingRequest& request) = 0;
   /// Moves a `requested` mapping request to `status` (`confirmed`, `discarded`,
   /// `timedout`) at `at` (s). Answers false, changing nothing, when the request is no

@@ -337,6 +337,11 @@ class Writer final : public NodeWriter {
         "updated_ms = excluded.updated_ms",
         node_id, user_id, json, ms);
   }
+  Result<bool> user_active(std::string_view user_id) override {
+    return c_.query_one(
+        "SELECT COUNT(*) FROM users WHERE user_id = ?1 AND disabled = 0", {"no count"},
+        [](const Statement& s) { return s.integer(0) > 0; }, user_id);
+  }
   Result<std::vector<DesiredSet>> take_desired(std::string_view node_id) override {
     auto sets = c_.query_all(
         "SELECT d.user_id, d.params, d.updated_ms, EXISTS(SELECT 1 FROM node_access a "

@@ -638,7 +638,8 @@ TEST_F(CommandServiceTest, AnAnswerForARequesterWhoLostAccessIsNotKept) {
 }
 
 // Sets that could not be sent (the broker away) are put back for the next chance, but
-// only for users who still have access: one removed meanwhile does not get its set back.
+// only for users who still have access: one removed or disabled meanwhile does not get
+// its set back.
 TEST_F(CommandServiceTest, UnsentSetsArePutBackOnlyForUsersWhoStillHaveAccess) {
   NodeService nodes(nodes_, messenger_, events_, clock_, 300s, audit_);
   ASSERT_TRUE(
@@ -647,29 +648,37 @@ TEST_F(CommandServiceTest, UnsentSetsArePutBackOnlyForUsersWhoStillHaveAccess) {
   ASSERT_TRUE(
       nodes.set_params(u2_, {{"n2", json::parse(R"({"Light":{"Power":false}})").as_object()}})[0]
           .queued);
+  relate("u3", "n2", "secondary", 2);
+  ASSERT_TRUE(
+      nodes.set_params(u3_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}})[0]
+          .queued);
   messenger_.params_refused = [&] {
     ASSERT_TRUE(nodes_.write([](storage::NodeWriter& w) -> Result<void> {
       if (auto r = w.remove_user("u2", "n2", "test", 2); !r)
         return fail(r.error());
       return {};
     }));
+    ASSERT_TRUE(accounts_.set_disabled("u3", true, 2));
   };
   submit("n2", PresenceChanged{true, unix_ms(clock_.now())});
   submit("n2", NodeReady{});
   settle();
   ASSERT_FALSE(messenger_.params_refused) << "the delivery was tried";
-  std::optional<std::string> mine, theirs;
+  std::optional<std::string> mine, removed, disabled;
   ASSERT_TRUE(nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
     auto a = w.desired("n2", "u1");
     auto b = w.desired("n2", "u2");
-    if (!a || !b)
+    auto c = w.desired("n2", "u3");
+    if (!a || !b || !c)
       return fail(errc::internal, "desired not read");
     mine = *a;
-    theirs = *b;
+    removed = *b;
+    disabled = *c;
     return {};
   }));
   EXPECT_TRUE(mine) << "u1's set waits for the next chance";
-  EXPECT_FALSE(theirs) << "u2 lost the node meanwhile: its set is not put back";
+  EXPECT_FALSE(removed) << "u2 lost the node meanwhile: its set is not put back";
+  EXPECT_FALSE(disabled) << "u3 was disabled meanwhile: nor is its set";
 }
 
 }  // namespace

@@ -181,6 +181,18 @@ TEST_F(NodeServiceTest, MappingRequestsTimeOut) {
       << "not another user's";
 }
 
+// A user disabled after asking to map a node gets no new node when the node reports
+// (docs/adr/0036): the request is discarded.
+TEST_F(NodeServiceTest, AMappingRequestOfAUserDisabledSinceMapsNothing) {
+  const auto request = nodes_.request_mapping(user_, "node-z", "secret");
+  ASSERT_TRUE(request);
+  ASSERT_TRUE(accounts_.set_disabled("u1", true, 1));
+  submit("node-z", MappingReported{"u1", "secret", false});
+  settle();
+  EXPECT_EQ(*nodes_.mapping_status(user_, *request), "discarded");
+  EXPECT_FALSE(nodes_.get(user_, "node-z"));
+}
+
 // A request moves out of `requested` once: the status read's timeout does not overwrite
 // a confirmation committed between its read and its write (nor the reverse).
 TEST_F(NodeServiceTest, AMappingRequestIsDecidedOnce) {
