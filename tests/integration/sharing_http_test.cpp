@@ -4,7 +4,8 @@
 // unrelated user, super-admin, no token); the request lifecycle (pending → accepted,
 // declined, cancelled, expired with an injected clock), transfer and unshare; groups and
 // their paging; group sharing granting access to nodes added later and losing it when a
-// node leaves the group or the share is removed; the role byte of command requests.
+// node leaves the group or the share is removed; the role byte of command requests; a
+// request of a sender disabled since gives nothing (docs/adr/0036).
 // How: http::Server on 127.0.0.1 port 0 with the account, node, command, sharing and
 // group routes; real SQLite in a temp dir; a ManualClock; the blocking test client. The
 // MQTT side is a recording NodeMessenger (what would be published to the node).

@@ -3,7 +3,7 @@
 // before), then waits for the next one; a node_params automation fires from committed
 // params events and publishes an `automation` event; a new service over the same store
 // (a restart) does not fire a condition that already held; the per-minute limit is
-// counted in the metrics.
+// counted in the metrics; a disabled owner's automations do not run (docs/adr/0036).
 // How: real SQLite in a temp dir, the real EventHub and NodeService, a messenger that
 // records what would go to the broker, ManualClock.
 #include "service/automation_service.hpp"

@@ -3,7 +3,9 @@
 // subscribe whose read of the user's nodes began before a revocation reads again, so the
 // revoked node's events do not reach the new stream; a resume whose replay is more than
 // the sink takes is answered `resync`; events dropped on a full queue, or reported lost,
-// send `resync` to the open streams and to a resume from before them.
+// send `resync` to the open streams and to a resume from before them; a re-read of a
+// user's nodes that fails withholds node events from that user until one succeeds, and
+// then `resync`.
 // How: the real EventHub with an access lookup the test controls, sinks that record.
 #include "service/event_hub.hpp"
 

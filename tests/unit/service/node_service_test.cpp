@@ -1,5 +1,6 @@
 // Proves the node service and ingest writer rules that need time or ordering
-// control: mapping requests time out, a batch applies reports in order with
+// control: mapping requests time out (and one of a user disabled since maps nothing), a
+// batch applies reports in order with
 // init replacing and deltas merging, an idle writer commits at once, stale presence loses
 // to newer presence,
 // queued sets are delivered when a node shows it is subscribed, the report a set waits

@@ -1,6 +1,7 @@
 // Proves the OTA use cases (issue 17, docs/adr/0013) with an injected clock: image uploads
 // are checked against their ESP header and stored content-addressed; a job targets only the
-// nodes whose model/type/chip match; `otafetch` gets a signed `otaurl`; `otastatus` moves the
+// nodes whose model/type/chip match; `otafetch` gets a signed `otaurl` (an approval only
+// while its user is still the node's primary user, docs/adr/0036); `otastatus` moves the
 // node's state; a config with the new fw_version confirms success when the last otastatus
 // was lost; a staged rollout releases the next batch only when the previous one finished,
 // and pauses when its failure share reaches the threshold; a force-push job pushes to
