@@ -94,9 +94,7 @@ class Store final : public AccessStore {
         read_node_user, node_id);
   }
   Result<bool> user_active(std::string_view user_id) override {
-    return c_.query_one(
-        "SELECT COUNT(*) FROM users WHERE user_id = ?1 AND disabled = 0", {"no count"},
-        [](const Statement& s) { return s.integer(0) > 0; }, user_id);
+    return sql::user_active(c_, user_id);
   }
   Result<void> put_relation(std::string_view user_id, std::string_view node_id,
                             std::string_view role, int sub_role, std::int64_t at) override {

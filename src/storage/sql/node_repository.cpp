@@ -338,9 +338,7 @@ class Writer final : public NodeWriter {
         node_id, user_id, json, ms);
   }
   Result<bool> user_active(std::string_view user_id) override {
-    return c_.query_one(
-        "SELECT COUNT(*) FROM users WHERE user_id = ?1 AND disabled = 0", {"no count"},
-        [](const Statement& s) { return s.integer(0) > 0; }, user_id);
+    return sql::user_active(c_, user_id);
   }
   Result<std::vector<DesiredSet>> take_desired(std::string_view node_id) override {
     auto sets = c_.query_all(
@@ -461,6 +459,12 @@ class Writer final : public NodeWriter {
 
 // One user's (or, with an empty `user_id`, every user's) access to the node and
 // everything queued in their name: relations, desired sets, pending commands.
+Result<bool> user_active(Connection& c, std::string_view user_id) {
+  return c.query_one(
+      "SELECT COUNT(*) FROM users WHERE user_id = ?1 AND disabled = 0", {"no count"},
+      [](const Statement& s) { return s.integer(0) > 0; }, user_id);
+}
+
 Result<AccessRemoved> remove_node_access(Connection& c, std::string_view node_id,
                                          std::string_view user_id, std::string_view reason,
                                          std::int64_t ms) {

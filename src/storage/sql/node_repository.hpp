@@ -19,6 +19,11 @@ Result<AccessRemoved> remove_node_access(Connection& c, std::string_view node_id
                                          std::string_view user_id, std::string_view reason,
                                          std::int64_t ms);
 
+/// On `c`: whether `user_id` exists and is not disabled (docs/adr/0036). Shared by the
+/// node and access repositories (`NodeWriter::user_active`, `AccessStore::user_active`).
+/// Errors: as `Connection::query_one`.
+Result<bool> user_active(Connection& c, std::string_view user_id);
+
 /// Thread-safe; every call borrows a pooled connection and may block.
 class SqlNodeRepository final : public NodeRepository {
  public:

@@ -176,6 +176,13 @@ class CommandServiceTest : public ::testing::Test {
     settle();
   }
 
+  // Sets `params` on `node_id` as `who` through `nodes`; whether it was queued (the node
+  // offline), as for every queued-work test here.
+  static bool queue_set(NodeService& nodes, const Principal& who, const std::string& node_id,
+                        std::string_view params) {
+    return nodes.set_params(who, {{node_id, json::parse(params).as_object()}})[0].queued;
+  }
+
   std::uint64_t metric(std::string_view name, const MetricLabels& labels) {
     return metrics_.counter(name, "", labels).value();
   }
@@ -505,9 +512,7 @@ TEST(Base64Test, RoundTripsAndRefusesGarbage) {
 // read an answer (the node's late answer changes nothing).
 TEST_F(CommandServiceTest, RemovingTheNodeDiscardsTheFormerOwnersQueuedWork) {
   NodeService nodes(nodes_, messenger_, events_, clock_, 300s, audit_);
-  const auto set =
-      nodes.set_params(u1_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}});
-  ASSERT_TRUE(set[0].queued);
+  ASSERT_TRUE(queue_set(nodes, u1_, "n2", R"({"Light":{"Power":true}})"));
   const auto c = create(u1_, {"n2"}, 4096, "a", -1);
   ASSERT_TRUE(nodes.remove_mapping(u1_, "n2"));
 
@@ -525,9 +530,7 @@ TEST_F(CommandServiceTest, RemovingTheNodeDiscardsTheFormerOwnersQueuedWork) {
 
 TEST_F(CommandServiceTest, ANodeResetDiscardsEveryUsersQueuedWork) {
   NodeService nodes(nodes_, messenger_, events_, clock_, 300s, audit_);
-  ASSERT_TRUE(
-      nodes.set_params(u2_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}})[0]
-          .queued);
+  ASSERT_TRUE(queue_set(nodes, u2_, "n2", R"({"Light":{"Power":true}})"));
   const auto c1 = create(u1_, {"n2"}, 4096, "a", -1);
   const auto c2 = create(u2_, {"n2"}, 4097, "b", -1);
   // u3 maps n2 with reset (the node's add-user with reset:true, then the user's request).
@@ -554,12 +557,8 @@ TEST_F(CommandServiceTest, ANodeResetDiscardsEveryUsersQueuedWork) {
 // and a queued set of a user whose relation vanished is dropped at delivery.
 TEST_F(CommandServiceTest, EverySendRechecksTheRequestersRole) {
   NodeService nodes(nodes_, messenger_, events_, clock_, 300s, audit_);
-  ASSERT_TRUE(
-      nodes.set_params(u2_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}})[0]
-          .queued);
-  ASSERT_TRUE(
-      nodes.set_params(u1_, {{"n2", json::parse(R"({"Light":{"Power":false}})").as_object()}})[0]
-          .queued);
+  ASSERT_TRUE(queue_set(nodes, u2_, "n2", R"({"Light":{"Power":true}})"));
+  ASSERT_TRUE(queue_set(nodes, u1_, "n2", R"({"Light":{"Power":false}})"));
   const auto primary = create(u1_, {"n2"}, 4096, "a", -1);
   const auto secondary = create(u2_, {"n2"}, 4097, "b", -1);
   ASSERT_TRUE(db_->with([&](storage::sql::Connection& c) -> Result<void> {
@@ -586,9 +585,7 @@ TEST_F(CommandServiceTest, EverySendRechecksTheRequestersRole) {
 // commands cancelled; another user's work on the same node goes through.
 TEST_F(CommandServiceTest, ADisabledUsersQueuedSetsAndCommandsAreNotDelivered) {
   NodeService nodes(nodes_, messenger_, events_, clock_, 300s, audit_);
-  ASSERT_TRUE(
-      nodes.set_params(u2_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}})[0]
-          .queued);
+  ASSERT_TRUE(queue_set(nodes, u2_, "n2", R"({"Light":{"Power":true}})"));
   const auto theirs = create(u2_, {"n2"}, 4097, "b", -1);
   const auto mine = create(u1_, {"n2"}, 4096, "a", -1);
   ASSERT_TRUE(accounts_.set_disabled("u2", true, 1'800'000'001));
@@ -642,16 +639,10 @@ TEST_F(CommandServiceTest, AnAnswerForARequesterWhoLostAccessIsNotKept) {
 // its set back.
 TEST_F(CommandServiceTest, UnsentSetsArePutBackOnlyForUsersWhoStillHaveAccess) {
   NodeService nodes(nodes_, messenger_, events_, clock_, 300s, audit_);
-  ASSERT_TRUE(
-      nodes.set_params(u1_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}})[0]
-          .queued);
-  ASSERT_TRUE(
-      nodes.set_params(u2_, {{"n2", json::parse(R"({"Light":{"Power":false}})").as_object()}})[0]
-          .queued);
+  ASSERT_TRUE(queue_set(nodes, u1_, "n2", R"({"Light":{"Power":true}})"));
+  ASSERT_TRUE(queue_set(nodes, u2_, "n2", R"({"Light":{"Power":false}})"));
   relate("u3", "n2", "secondary", 2);
-  ASSERT_TRUE(
-      nodes.set_params(u3_, {{"n2", json::parse(R"({"Light":{"Power":true}})").as_object()}})[0]
-          .queued);
+  ASSERT_TRUE(queue_set(nodes, u3_, "n2", R"({"Light":{"Power":true}})"));
   messenger_.params_refused = [&] {
     ASSERT_TRUE(nodes_.write([](storage::NodeWriter& w) -> Result<void> {
       if (auto r = w.remove_user("u2", "n2", "test", 2); !r)
