@@ -149,7 +149,12 @@ int db_copy(const std::string& from, const std::string& to, const std::string& p
   }
   auto report = stratus::server::copy_database(from, to, password);
   if (!report) {
-    std::fprintf(stderr, "stratusd: copy failed, nothing written: %s\n",
+    // The target's transaction rolled back, except when the connection was lost at its
+    // commit and the server could not be asked how it ended (errc::unavailable).
+    std::fprintf(stderr, "stratusd: copy failed, %s: %s\n",
+                 report.error().code == stratus::errc::unavailable
+                     ? "the target may hold the copy if its connection was lost at the commit"
+                     : "nothing written",
                  report.error().context.c_str());
     return 1;
   }

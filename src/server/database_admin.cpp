@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <memory>
+#include <set>
 
 #include "server/accounts.hpp"
 #include "server/data_dir_lock.hpp"
@@ -23,23 +24,78 @@ std::filesystem::path sqlite_path(const config::Config& config) {
              : std::filesystem::path(config.database.path);
 }
 
-// A database named on the command line, opened (and migrated) with one connection.
-Result<std::shared_ptr<storage::sql::Database>> open_named(std::string_view name,
-                                                           const std::string& password) {
+// A database named on the command line: `sqlite:PATH` or a PostgreSQL URL.
+struct Named {
+  std::filesystem::path sqlite;  // empty for PostgreSQL
+  std::string url;
+};
+
+Result<Named> parse_name(std::string_view name) {
   if (name.starts_with("sqlite:")) {
     const std::filesystem::path path(name.substr(7));
     if (path.empty())
       return fail(errc::invalid_argument, "sqlite: needs a file name (sqlite:/path/stratus.db)");
-    return storage::sqlite::open_database(path, {}, 1);
+    return Named{std::filesystem::absolute(path), {}};
   }
   if (name.starts_with("postgresql://") || name.starts_with("postgres://")) {
-    storage::postgres::OpenOptions options;
-    options.application_name = "stratusd db copy";
-    options.password = password;
-    return storage::postgres::open_database(name, options, 1);
+    // As `database.url` (config.cpp): a password in the URL would show in `ps` and the
+    // shell's history.
+    const auto scheme = name.find("://");
+    const auto at = name.find('@');
+    if (at != std::string_view::npos &&
+        name.substr(scheme + 3, at - scheme - 3).find(':') != std::string_view::npos) {
+      return fail(errc::invalid_argument,
+                  storage::postgres::redact_url(name) +
+                      " holds a password: use --to-password-file, ~/.pgpass or PGPASSWORD");
+    }
+    return Named{{}, std::string(name)};
   }
   return fail(errc::invalid_argument,
               "expected sqlite:PATH or postgresql://…, got " + storage::postgres::redact_url(name));
+}
+
+// The lock of the data directory holding a SQLite file (the one a stratusd on it
+// holds, server.cpp); nothing for PostgreSQL.
+Result<DataDirLock> lock_of(const Named& db, std::string_view role) {
+  if (db.sqlite.empty())
+    return DataDirLock{};
+  const auto dir = db.sqlite.parent_path();
+  auto taken = DataDirLock::acquire(dir, DataDirLock::Mode::if_present);
+  if (!taken && taken.error().code == errc::conflict) {
+    return fail(errc::conflict, "a stratusd is running on " + dir.string() + ", the " +
+                                    std::string(role) + "'s data directory: stop it first");
+  }
+  return taken;
+}
+
+// One connection to a named database, not migrated. A SQLite source must exist (a
+// mistyped path would otherwise copy a new, empty database).
+Result<std::unique_ptr<Connection>> connect(const Named& db, const std::string& password,
+                                            bool must_exist) {
+  if (!db.sqlite.empty()) {
+    std::error_code ec;
+    if (must_exist && !std::filesystem::is_regular_file(db.sqlite, ec))
+      return fail(errc::not_found, "no database at " + db.sqlite.string());
+    // A new target's directory is made as a data directory is (0700, DataDirLock).
+    if (!must_exist && std::filesystem::create_directories(db.sqlite.parent_path(), ec))
+      std::filesystem::permissions(db.sqlite.parent_path(), std::filesystem::perms::owner_all, ec);
+    auto c = storage::sqlite::Connection::open(db.sqlite, {});
+    if (!c)
+      return fail(c.error());
+    return std::unique_ptr<Connection>(std::move(*c));
+  }
+  storage::postgres::OpenOptions options;
+  options.application_name = "stratusd db copy";
+  options.password = password;
+  auto c = storage::postgres::Connection::open(db.url, options);
+  if (!c)
+    return fail(c.error());
+  return std::unique_ptr<Connection>(std::move(*c));
+}
+
+std::span<const storage::Migration> migrations_of(const Connection& c) {
+  return c.dialect() == Dialect::postgres ? storage::postgres::migrations()
+                                          : storage::sqlite::migrations();
 }
 
 enum class Kind { text, integer, real, blob };
@@ -96,21 +152,100 @@ std::string select_sql(std::string_view table, const std::string& list) {
   return "SELECT " + list + " FROM " + std::string(table);
 }
 
+// One column value read from the source, held until its row's batch is written.
+struct Value {
+  bool null = true;
+  std::int64_t integer = 0;
+  double real = 0;
+  std::string text;  // text or bytes
+};
+
+// Rows per INSERT: one round trip carries many rows (a row per statement made a copy
+// with months of time series take hours over a network), within both engines' limits
+// on parameters (SQLite 32 766, PostgreSQL 65 535).
+std::size_t rows_per_insert(std::size_t columns) {
+  return std::clamp<std::size_t>(4000 / columns, 1, 500);
+}
+
+std::string insert_sql(std::string_view table, const std::string& list, std::size_t columns,
+                       std::size_t rows) {
+  std::string sql = "INSERT INTO " + std::string(table) + "(" + list + ") VALUES";
+  int param = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    sql += r == 0 ? "(" : ", (";
+    for (std::size_t c = 0; c < columns; ++c)
+      sql += (c == 0 ? "?" : ", ?") + std::to_string(++param);
+    sql += ')';
+  }
+  return sql;
+}
+
 Result<std::int64_t> copy_table(Connection& from, Connection& to, std::string_view table) {
   auto columns = columns_of(to, table);
   if (!columns)
     return fail(columns.error());
-  std::string list;
-  std::string params;
-  for (std::size_t i = 0; i < columns->size(); ++i) {
-    list += (i == 0 ? "" : ", ") + (*columns)[i].name;
-    params += (i == 0 ? "?" : ", ?") + std::to_string(i + 1);
+  // Both ends are at this binary's schema (copy_database), whose two backends have the
+  // same columns (tests/integration/database_copy_postgres_test.cpp); a column only one
+  // end has is refused rather than left behind.
+  auto source_columns = columns_of(from, table);
+  if (!source_columns)
+    return fail(source_columns.error());
+  std::set<std::string> in, out;
+  for (const auto& c : *source_columns)
+    in.insert(c.name);
+  for (const auto& c : *columns)
+    out.insert(c.name);
+  if (in != out) {
+    return fail(errc::conflict, "table " + std::string(table) +
+                                    " has different columns in the source and the target");
   }
+  const std::size_t width = columns->size();
+  std::string list;
+  for (std::size_t i = 0; i < width; ++i)
+    list += (i == 0 ? "" : ", ") + (*columns)[i].name;
   auto read = from.prepare(select_sql(table, list));
   if (!read)
     return fail(read.error());
-  const std::string insert =
-      "INSERT INTO " + std::string(table) + "(" + list + ") VALUES(" + params + ")";
+  const std::size_t batch = rows_per_insert(width);
+  std::vector<Value> values;
+  values.reserve(batch * width);
+  const auto flush = [&]() -> Result<void> {
+    const std::size_t rows = values.size() / width;
+    if (rows == 0)
+      return {};
+    auto write = to.prepare(insert_sql(table, list, width, rows));
+    if (!write)
+      return fail(write.error());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const int param = static_cast<int>(i) + 1;
+      const Value& v = values[i];
+      if (v.null) {
+        write->bind_null(param);
+        continue;
+      }
+      switch ((*columns)[i % width].kind) {
+        case Kind::integer:
+          write->bind(param, v.integer);
+          break;
+        case Kind::real:
+          write->bind(param, v.real);
+          break;
+        case Kind::blob:
+          write->bind_blob(param, v.text);
+          break;
+        case Kind::text:
+          write->bind(param, v.text);
+          break;
+      }
+    }
+    values.clear();
+    if (auto r = write->run(); !r) {
+      Error e = r.error();
+      e.context = "copying " + std::string(table) + ": " + e.context;
+      return fail(std::move(e));
+    }
+    return {};
+  };
   std::int64_t rows = 0;
   while (true) {
     auto row = read->step();
@@ -118,38 +253,33 @@ Result<std::int64_t> copy_table(Connection& from, Connection& to, std::string_vi
       return fail(row.error());
     if (!*row)
       break;
-    auto write = to.prepare(insert);
-    if (!write)
-      return fail(write.error());
-    for (std::size_t i = 0; i < columns->size(); ++i) {
+    for (std::size_t i = 0; i < width; ++i) {
       const int col = static_cast<int>(i);
-      const int param = col + 1;
-      if (read->is_null(col)) {
-        write->bind_null(param);
+      Value& v = values.emplace_back();
+      v.null = read->is_null(col);
+      if (v.null)
         continue;
-      }
       switch ((*columns)[i].kind) {
         case Kind::integer:
-          write->bind(param, read->integer(col));
+          v.integer = read->integer(col);
           break;
         case Kind::real:
-          write->bind(param, read->real(col));
+          v.real = read->real(col);
           break;
         case Kind::blob:
-          write->bind_blob(param, read->text(col));
-          break;
         case Kind::text:
-          write->bind(param, read->text(col));
+          v.text = read->text(col);
           break;
       }
     }
-    if (auto r = write->run(); !r) {
-      Error e = r.error();
-      e.context = "copying " + std::string(table) + ": " + e.context;
-      return fail(std::move(e));
-    }
     ++rows;
+    if (values.size() == batch * width) {
+      if (auto r = flush(); !r)
+        return fail(r.error());
+    }
   }
+  if (auto r = flush(); !r)
+    return fail(r.error());
   // Identity columns continue after the copied ids.
   for (const auto& column : *columns) {
     if (!column.identity)
@@ -308,7 +438,20 @@ Result<CompactReport> compact_database(const config::Config& config) {
 }
 
 Result<storage::MigrationReport> migrate_database(const config::Config& config) {
-  auto db = open_database_pool(config, std::filesystem::absolute(config.server.data_dir));
+  const auto data_dir = std::filesystem::absolute(config.server.data_dir);
+  // SQLite: refused while a stratusd runs on the data directory, whose statements a
+  // migration would change underneath it (PostgreSQL instances take the write lock).
+  DataDirLock lock;
+  if (config.database.url.empty()) {
+    auto taken = DataDirLock::acquire(data_dir, DataDirLock::Mode::if_present);
+    if (!taken && taken.error().code == errc::conflict)
+      return fail(errc::conflict,
+                  "a stratusd is running on " + data_dir.string() + ": stop it first");
+    if (!taken)
+      return fail(taken.error());
+    lock = std::move(*taken);
+  }
+  auto db = open_database_pool(config, data_dir);
   if (!db)
     return fail(db.error());
   return (*db)->migration_report();
@@ -316,50 +459,96 @@ Result<storage::MigrationReport> migrate_database(const config::Config& config) 
 
 Result<CopyReport> copy_database(std::string_view from, std::string_view to,
                                  const std::string& to_password) {
-  auto source = open_named(from, "");
+  // Everything is checked before anything is changed: the names, that no stratusd runs
+  // on a SQLite end, that the source exists at this binary's schema (it is never
+  // migrated, so a failed copy leaves it as the stratusd it came from can still run),
+  // and that the target is new or at this schema (only a new one is migrated, so a
+  // mistyped URL of a running cluster's database is refused before its schema changes).
+  auto source_name = parse_name(from);
+  if (!source_name)
+    return fail(source_name.error());
+  auto target_name = parse_name(to);
+  if (!target_name)
+    return fail(target_name.error());
+  if (!source_name->sqlite.empty() && source_name->sqlite == target_name->sqlite)
+    return fail(errc::invalid_argument, "the source and the target are the same file");
+  auto source_lock = lock_of(*source_name, "source");
+  if (!source_lock)
+    return fail(source_lock.error());
+  DataDirLock target_lock;
+  if (target_name->sqlite.empty() ||
+      source_name->sqlite.parent_path() != target_name->sqlite.parent_path()) {
+    auto taken = lock_of(*target_name, "target");
+    if (!taken)
+      return fail(taken.error());
+    target_lock = std::move(*taken);
+  }
+  auto source = connect(*source_name, "", true);
   if (!source)
     return fail(source.error());
-  auto target = open_named(to, to_password);
+  Connection& in = **source;
+  const auto known = static_cast<int>(migrations_of(in).size());
+  auto source_version = in.schema_version();
+  if (!source_version)
+    return fail(source_version.error());
+  if (*source_version != known) {
+    return fail(errc::conflict,
+                "the source's schema is version " + std::to_string(*source_version) +
+                    " and this stratusd's " + std::to_string(known) +
+                    (*source_version < known
+                         ? ": run stratusd db migrate on the source first"
+                         : ": copy with a stratusd as new as the source"));
+  }
+  auto target = connect(*target_name, to_password, false);
   if (!target)
     return fail(target.error());
+  Connection& out = **target;
+  const auto target_migrations = migrations_of(out);
+  auto target_version = out.schema_version();
+  if (!target_version)
+    return fail(target_version.error());
+  if (*target_version != 0 && *target_version != static_cast<int>(target_migrations.size())) {
+    return fail(errc::conflict, "the target's schema is version " +
+                                    std::to_string(*target_version) +
+                                    ": copy into a new database, or one made by this stratusd");
+  }
+  if (auto r = out.migrate(target_migrations); !r)
+    return fail(r.error());
+
   CopyReport report;
-  return (*source)->with([&](Connection& in) -> Result<CopyReport> {
-    return (*target)->with([&](Connection& out) -> Result<CopyReport> {
-      // One snapshot of the source for the whole copy.
-      if (auto r = in.exec(in.dialect() == Dialect::postgres
-                               ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-                               : "BEGIN");
-          !r) {
-        return fail(r.error());
+  // One snapshot of the source for the whole copy.
+  if (auto r = in.exec(in.dialect() == Dialect::postgres
+                           ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                           : "BEGIN");
+      !r) {
+    return fail(r.error());
+  }
+  auto copied = out.transaction([&]() -> Result<void> {
+    for (const auto table : copied_tables()) {
+      if (table == "instance")
+        continue;
+      auto rows = out.query_int("SELECT COUNT(*) FROM " + std::string(table));
+      if (!rows)
+        return fail(rows.error());
+      if (*rows > 0) {
+        return fail(errc::conflict, "the target is not empty (table " + std::string(table) +
+                                        " has " + std::to_string(*rows) + " rows)");
       }
-      auto copied = out.transaction([&]() -> Result<void> {
-        for (const auto table : copied_tables()) {
-          if (table == "instance")
-            continue;
-          auto rows = out.query_int("SELECT COUNT(*) FROM " + std::string(table));
-          if (!rows)
-            return fail(rows.error());
-          if (*rows > 0) {
-            return fail(errc::conflict, "the target is not empty (table " + std::string(table) +
-                                            " has " + std::to_string(*rows) + " rows)");
-          }
-        }
-        if (auto r = out.exec("DELETE FROM instance"); !r)
-          return r;
-        for (const auto table : copied_tables()) {
-          auto rows = copy_table(in, out, table);
-          if (!rows)
-            return fail(rows.error());
-          report.emplace_back(std::string(table), *rows);
-        }
-        return {};
-      });
-      (void)in.exec("COMMIT");
-      if (!copied)
-        return fail(copied.error());
-      return report;
-    });
+    }
+    if (auto r = out.exec("DELETE FROM instance"); !r)
+      return r;
+    for (const auto table : copied_tables()) {
+      auto rows = copy_table(in, out, table);
+      if (!rows)
+        return fail(rows.error());
+      report.emplace_back(std::string(table), *rows);
+    }
+    return {};
   });
+  (void)in.exec("COMMIT");
+  if (!copied)
+    return fail(copied.error());
+  return report;
 }
 
 }  // namespace stratus::server

@@ -26,13 +26,15 @@ struct DatabaseStatus {
 };
 
 /// `stratusd db check`: connects to the configured database (one connection) and
-/// reads its schema version. Errors: errc::not_found when the SQLite file does not
+/// reads its schema version, writing nothing (a database without Stratus's version
+/// table is at version 0). Errors: errc::not_found when the SQLite file does not
 /// exist; errc::invalid_argument for an unreadable password file; the drivers' errors.
 /// A database newer or older than this binary is not an error: the caller compares.
 Result<DatabaseStatus> check_database(const config::Config& config);
 
 /// `stratusd db migrate`: opens the configured database and applies every pending
-/// migration (what start-up does). Errors as `open_database_pool`.
+/// migration (what start-up does). Errors as `open_database_pool`, and errc::conflict on
+/// SQLite while a stratusd holds the data directory's lock (`stratusd.lock`).
 Result<storage::MigrationReport> migrate_database(const config::Config& config);
 
 /// What `compact_database` did: the bytes the compacted storage took before and after.
@@ -62,14 +64,21 @@ Result<CompactReport> compact_database(const config::Config& config);
 using CopyReport = std::vector<std::pair<std::string, std::int64_t>>;
 
 /// `stratusd db copy --from FROM --to TO`: every row of every Stratus table, in one
-/// read snapshot of FROM and one transaction on TO. Each is `sqlite:PATH` or a
-/// `postgresql://` URL (`to_password`: the target's password, may be empty); both are
-/// migrated to this binary's schema first. TO must hold no rows (its own instance
-/// row is replaced by FROM's, so the installation keeps its identity); identity
-/// sequences continue after the copied ids. Stop stratusd first: writes made during
-/// the copy are not in it. Errors: errc::invalid_argument for a malformed name;
-/// errc::conflict when TO is not empty (nothing written); the drivers' errors (the
-/// target transaction rolls back). Thread-safe (no shared state).
+/// read snapshot of FROM and one transaction on TO, many rows per INSERT. Each is
+/// `sqlite:PATH` or a `postgresql://` URL without a password (`to_password`: the
+/// target's password, may be empty; the source's comes from ~/.pgpass or PGPASSWORD).
+/// Nothing is changed until both are checked: FROM must exist at this binary's schema
+/// version (it is never migrated); TO must be new (it is migrated) or at this version,
+/// and hold no rows (its own instance row is replaced by FROM's, so the installation
+/// keeps its identity); a SQLite end's data directory must not be held by a running
+/// stratusd (`stratusd.lock`; stop every stratusd on a PostgreSQL source too: writes
+/// made during the copy are not in it). Identity sequences continue after the copied
+/// ids. Errors: errc::invalid_argument for a malformed name, a URL with a password, or
+/// the same file twice; errc::not_found for a SQLite source that does not exist;
+/// errc::conflict for a running stratusd, a schema version other than this binary's,
+/// a table whose columns differ, or a TO that is not empty (nothing written); the
+/// drivers' errors (the target transaction rolls back; errc::unavailable when its
+/// commit's outcome could not be learned, ADR 0035). Thread-safe (no shared state).
 Result<CopyReport> copy_database(std::string_view from, std::string_view to,
                                  const std::string& to_password);
 

@@ -6,7 +6,9 @@
 // a database upgraded across the migration that took configs out of the node rows is
 // packed on both backends with every row kept, and one not yet migrated, or with a
 // stratusd running on it, is refused. And the data directory's lock both take: one
-// holder at a time, released with its object.
+// holder at a time, released with its object. And what a failed copy must not do: migrate
+// either end, create a mistyped source, run beside a stratusd; and `db check` writes
+// nothing while `db migrate` waits for a stopped server.
 // How: a SQLite file filled with raw SQL, a PostgreSQL server started by the test, both
 // read back.
 #include <gtest/gtest.h>
@@ -220,6 +222,168 @@ TEST(DatabaseCompact, PostgresPacksTheNodesTableWithEveryRowKept) {
 TEST(DatabaseCopy, MalformedNamesAreRefused) {
   EXPECT_EQ(copy_database("mysql://x", "sqlite:/tmp/x", "").error().code, errc::invalid_argument);
   EXPECT_EQ(copy_database("sqlite:", "sqlite:/tmp/x", "").error().code, errc::invalid_argument);
+  // A password in the URL would show in `ps`: refused, as in database.url.
+  const auto inline_password = copy_database("sqlite:/tmp/x", "postgresql://u:pw@h/db", "");
+  ASSERT_FALSE(inline_password);
+  EXPECT_EQ(inline_password.error().code, errc::invalid_argument);
+  EXPECT_EQ(inline_password.error().context.find("pw@"), std::string::npos);
+}
+
+int version_of(const std::filesystem::path& file) {
+  auto c = storage::sqlite::Connection::open(file, {});
+  EXPECT_TRUE(c);
+  return c ? *(*c)->schema_version() : -1;
+}
+
+// A copy that fails changes neither end: the source is never migrated, the target only
+// when it is new, and a mistyped source path creates nothing.
+TEST(DatabaseCopy, AFailedCopyChangesNeitherDatabase) {
+  test::TempDir dir;
+  const auto old_file = dir.path() / "old" / "stratus.db";
+  std::filesystem::create_directories(old_file.parent_path());
+  {
+    auto c = storage::sqlite::Connection::open(old_file, {});
+    ASSERT_TRUE(c);
+    ASSERT_TRUE((*c)->migrate(storage::sqlite::migrations().first(17)));
+  }
+  const auto target = dir.path() / "new" / "stratus.db";
+  const auto older = copy_database("sqlite:" + old_file.string(), "sqlite:" + target.string(), "");
+  ASSERT_FALSE(older);
+  EXPECT_EQ(older.error().code, errc::conflict) << older.error().message();
+  EXPECT_NE(older.error().context.find("db migrate"), std::string::npos);
+  EXPECT_EQ(version_of(old_file), 17) << "the source was migrated";
+  EXPECT_FALSE(std::filesystem::exists(target)) << "the target was created";
+  // A bad target after a good source: the source stays as it was.
+  const auto bad_target = copy_database("sqlite:" + old_file.string(), "mysql://x", "");
+  ASSERT_FALSE(bad_target);
+  EXPECT_EQ(version_of(old_file), 17);
+
+  const auto missing = dir.path() / "old" / "stratus.sqlite";
+  const auto typo = copy_database("sqlite:" + missing.string(), "sqlite:" + target.string(), "");
+  ASSERT_FALSE(typo);
+  EXPECT_EQ(typo.error().code, errc::not_found) << typo.error().message();
+  EXPECT_FALSE(std::filesystem::exists(missing));
+  EXPECT_FALSE(std::filesystem::exists(target));
+
+  // A target at another schema version (a running installation's, say) is not migrated.
+  const auto other = dir.path() / "other" / "stratus.db";
+  std::filesystem::create_directories(other.parent_path());
+  {
+    auto c = storage::sqlite::Connection::open(other, {});
+    ASSERT_TRUE(c);
+    ASSERT_TRUE((*c)->migrate(storage::sqlite::migrations().first(16)));
+    ASSERT_TRUE((*c)->migrate(storage::sqlite::migrations()));
+  }
+  const auto same = copy_database("sqlite:" + other.string(), "sqlite:" + old_file.string(), "");
+  ASSERT_FALSE(same);
+  EXPECT_EQ(same.error().code, errc::conflict) << same.error().message();
+  EXPECT_EQ(version_of(old_file), 17) << "the target was migrated";
+}
+
+TEST(DatabaseCopy, ARunningStratusdOnEitherEndIsRefused) {
+  test::TempDir dir;
+  const auto source = dir.path() / "a" / "stratus.db";
+  const auto target = dir.path() / "b" / "stratus.db";
+  std::filesystem::create_directories(source.parent_path());
+  ASSERT_TRUE(storage::sqlite::open_database(source, {}, 1));
+  for (const auto& running : {source.parent_path(), target.parent_path()}) {
+    auto held = DataDirLock::acquire(running, DataDirLock::Mode::create);
+    ASSERT_TRUE(held) << held.error().message();
+    const auto r = copy_database("sqlite:" + source.string(), "sqlite:" + target.string(), "");
+    ASSERT_FALSE(r) << running;
+    EXPECT_EQ(r.error().code, errc::conflict) << r.error().message();
+    EXPECT_NE(r.error().context.find("stop it first"), std::string::npos);
+  }
+  EXPECT_FALSE(std::filesystem::exists(target));
+  EXPECT_FALSE(copy_database("sqlite:" + source.string(), "sqlite:" + source.string(), ""));
+}
+
+// Rows go many to an INSERT: full batches and a remainder arrive whole, in a SQLite to
+// SQLite copy (which needs no PostgreSQL).
+TEST(DatabaseCopy, ManyRowsArriveWholeInBatches) {
+  test::TempDir dir;
+  const auto source = dir.path() / "a" / "stratus.db";
+  std::filesystem::create_directories(source.parent_path());
+  {
+    auto db = storage::sqlite::open_database(source, {}, 1);
+    ASSERT_TRUE(db);
+    (*db)->with([](Connection& c) {
+      ASSERT_TRUE(c.exec(
+          "INSERT INTO nodes(node_id, created_at) VALUES('n1', 1);"
+          "WITH RECURSIVE i(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM i WHERE x < 1203) "
+          "INSERT INTO ts_points(node_id, param_name, ts, data_type, num, source) "
+          "SELECT 'n1', 'temp', x, 'float', x / 4.0, 'params' FROM i;"))
+          << "seed";
+    });
+  }
+  const auto target = dir.path() / "b" / "stratus.db";
+  const auto report = copy_database("sqlite:" + source.string(), "sqlite:" + target.string(), "");
+  ASSERT_TRUE(report) << report.error().message();
+  auto c = storage::sqlite::Connection::open(target, {});
+  ASSERT_TRUE(c);
+  EXPECT_EQ(*(*c)->query_int("SELECT COUNT(*) FROM ts_points"), 1203);
+  EXPECT_EQ(*(*c)->query_int("SELECT SUM(ts) FROM ts_points"), 1203 * 1204 / 2);
+  EXPECT_EQ(*(*c)->query_int("SELECT CAST(SUM(num) * 4 AS INTEGER) FROM ts_points"),
+            1203 * 1204 / 2);
+  EXPECT_EQ(version_of(target), static_cast<int>(storage::sqlite::migrations().size()));
+}
+
+// The copy moves columns by name, so the two backends' schemas must have the same
+// columns in every table (a migration written for one backend only shows here).
+TEST(DatabaseCopy, BothBackendsHaveTheSameColumnsInEveryTable) {
+  STRATUS_REQUIRE_POSTGRES(server);
+  test::TempDir dir;
+  auto lite = storage::sqlite::open_database(dir.path() / "s.db", {}, 1);
+  ASSERT_TRUE(lite) << lite.error().message();
+  auto url = server->create_database();
+  ASSERT_TRUE(url) << url.error().message();
+  auto pg = storage::postgres::open_database(*url, {}, 1);
+  ASSERT_TRUE(pg) << pg.error().message();
+  const auto name = [](const Statement& s) { return s.text(0); };
+  for (const auto table : copied_tables()) {
+    const auto a = (*lite)->with([&](Connection& c) {
+      return c.query_all("SELECT name FROM pragma_table_info(?1)", name, table);
+    });
+    const auto b = (*pg)->with([&](Connection& c) {
+      return c.query_all(
+          "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+          "current_schema() AND table_name = ?1",
+          name, table);
+    });
+    ASSERT_TRUE(a && b) << table;
+    EXPECT_EQ(std::set<std::string>(a->begin(), a->end()),
+              std::set<std::string>(b->begin(), b->end()))
+        << table;
+  }
+}
+
+// `db check` writes nothing (not even the version table), and `db migrate` waits for no
+// running stratusd on a SQLite data directory: it is refused.
+TEST(DatabaseAdmin, CheckWritesNothingAndMigrateWaitsForAStoppedServer) {
+  test::TempDir dir;
+  config::Config config;
+  config.server.data_dir = dir.path().string();
+  ASSERT_TRUE(storage::sqlite::Connection::open(dir.path() / "stratus.db", {}));
+  const auto status = check_database(config);
+  ASSERT_TRUE(status) << status.error().message();
+  EXPECT_EQ(status->schema_version, 0);
+  {
+    auto c = storage::sqlite::Connection::open(dir.path() / "stratus.db", {});
+    ASSERT_TRUE(c);
+    EXPECT_EQ(*(*c)->query_int("SELECT COUNT(*) FROM sqlite_master"), 0);
+  }
+  {
+    auto held = DataDirLock::acquire(dir.path(), DataDirLock::Mode::create);
+    ASSERT_TRUE(held);
+    const auto running = migrate_database(config);
+    ASSERT_FALSE(running);
+    EXPECT_EQ(running.error().code, errc::conflict) << running.error().message();
+    EXPECT_EQ(check_database(config)->schema_version, 0);
+  }
+  const auto migrated = migrate_database(config);
+  ASSERT_TRUE(migrated) << migrated.error().message();
+  EXPECT_EQ(check_database(config)->schema_version,
+            static_cast<int>(storage::sqlite::migrations().size()));
 }
 
 }  // namespace

@@ -23,14 +23,19 @@ Result<void> Connection::ping() {
   return {};
 }
 
+// Reads only, so `stratusd db check` and `db copy` change nothing: a database without
+// the version table is at version 0 (`migrate` creates the table inside its first
+// transaction, under the write lock).
 Result<int> Connection::schema_version() {
-  if (auto r = exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                    " version INTEGER PRIMARY KEY,"
-                    " name TEXT NOT NULL,"
-                    " applied_at BIGINT NOT NULL)");
-      !r) {
-    return fail(r.error());
-  }
+  auto exists = query_int(dialect() == Dialect::postgres
+                              ? "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = "
+                                "current_schema() AND tablename = 'schema_migrations'"
+                              : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
+                                "name = 'schema_migrations'");
+  if (!exists)
+    return fail(exists.error());
+  if (*exists == 0)
+    return 0;
   auto v = query_int("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
   if (!v)
     return fail(v.error());
@@ -54,6 +59,13 @@ Result<MigrationReport> Connection::migrate(std::span<const Migration> list) {
   while (true) {
     std::optional<Migration> next;
     auto step = transaction([&]() -> Result<void> {
+      if (auto r = exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                        " version INTEGER PRIMARY KEY,"
+                        " name TEXT NOT NULL,"
+                        " applied_at BIGINT NOT NULL)");
+          !r) {
+        return fail(r.error());
+      }
       auto current = schema_version();
       if (!current)
         return fail(current.error());
