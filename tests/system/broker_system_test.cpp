@@ -220,6 +220,27 @@ TEST_F(BrokerSystemTest, NodeIsConfinedToItsTree) {
     EXPECT_NE(m.topic, "node/B/params/remote");
 }
 
+// A node may not leave retained messages: one would outlive its certificate and be
+// replayed to whoever holds the node next (a retained set or OTA URL), and unbounded
+// retained topics would grow the broker's memory.
+TEST_F(BrokerSystemTest, NodesMayNotPublishRetainedMessages) {
+  TestMqttClient node(node_options("A", identity("A")));
+  ASSERT_EQ(node.connect(), 0);
+  ASSERT_TRUE(node.publish("node/A/params/remote", R"({"Lock":{"Open":true}})",
+                           std::chrono::seconds(5), /*retain=*/true));
+  ASSERT_TRUE(node.publish("node/A/params/local", R"({"Lock":{"Open":false}})",
+                           std::chrono::seconds(5), /*retain=*/true));
+  node.disconnect();
+  // A later subscriber to the node's tree (the node itself, reconnecting) gets none.
+  TestMqttClient again(node_options("A", identity("A")));
+  ASSERT_EQ(again.connect(), 0);
+  ASSERT_EQ(again.subscribe("node/A/#"), 1);
+  ASSERT_TRUE(again.publish("node/A/marker", "m"));
+  ASSERT_TRUE(again.wait_message([](const TestMessage& m) { return m.topic == "node/A/marker"; }));
+  for (const auto& m : again.received())
+    EXPECT_TRUE(m.topic == "node/A/marker") << "retained " << m.topic << " replayed";
+}
+
 TEST_F(BrokerSystemTest, ClientIdMustEqualCertificateCn) {
   const auto a = identity("A");
   TestMqttClient impostor(node_options("B", a));

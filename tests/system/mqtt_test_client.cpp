@@ -102,11 +102,11 @@ int TestMqttClient::subscribe(const std::string& filter, std::chrono::millisecon
 }
 
 bool TestMqttClient::publish(const std::string& topic, const std::string& payload,
-                             std::chrono::milliseconds timeout) {
+                             std::chrono::milliseconds timeout, bool retain) {
   auto& m = *impl_;
   int mid = 0;
   if (mosquitto_publish(m.mosq, &mid, topic.c_str(), static_cast<int>(payload.size()),
-                        payload.data(), 1, false) != MOSQ_ERR_SUCCESS) {
+                        payload.data(), 1, retain) != MOSQ_ERR_SUCCESS) {
     return false;
   }
   return m.loop_until(

@@ -46,9 +46,10 @@ class TestMqttClient {
   /// Subscribes at QoS 1 and returns the granted QoS (128 = refused), -1 on timeout.
   int subscribe(const std::string& filter,
                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
-  /// Publishes at QoS 1 and waits for the PUBACK. False on timeout/error.
+  /// Publishes at QoS 1 (retained when `retain`) and waits for the PUBACK. False on
+  /// timeout/error.
   bool publish(const std::string& topic, const std::string& payload,
-               std::chrono::milliseconds timeout = std::chrono::seconds(5));
+               std::chrono::milliseconds timeout = std::chrono::seconds(5), bool retain = false);
   /// Waits for a received message matching `pred`; removes and returns it.
   std::optional<TestMessage> wait_message(
       const std::function<bool(const TestMessage&)>& pred,

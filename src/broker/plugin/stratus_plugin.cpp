@@ -652,6 +652,12 @@ int on_acl_check(int, void* event_data, void* userdata) {
     case MOSQ_ACL_READ:
       return under_node_tree(topic, id) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
     case MOSQ_ACL_WRITE:
+      // RainMaker firmware never sets retain (its will neither; docs/spec rainmaker.md
+      // §1.1). A retained message would outlive the node's certificate and its owner
+      // (a retained `params/remote` or `otaurl` replayed to whoever holds the node next),
+      // and unbounded retained topics would grow the broker's memory without limit.
+      if (ev->retain)
+        return MOSQ_ERR_ACL_DENIED;
       return node_may_publish(topic, id) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
     case MOSQ_ACL_UNSUBSCRIBE:
       return MOSQ_ERR_SUCCESS;
