@@ -1,6 +1,7 @@
 #include "service/webhook_service.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "auth/secrets.hpp"
 #include "core/random.hpp"
@@ -19,6 +20,9 @@ constexpr std::size_t kMinSecret = 16;
 constexpr std::size_t kMaxSecret = 256;
 constexpr std::size_t kMaxNodes = 100;
 constexpr std::size_t kMaxUrl = 2048;
+// The delivery thread's longest sleep: how soon it notices a delivery due later, or
+// that this instance became the leader.
+constexpr std::chrono::milliseconds kIdleWait{1000};
 
 std::string_view type_of(const Event& e) {
   return rest::to_string(e.kind);
@@ -262,6 +266,11 @@ void WebhookService::deliver_due() {
   }
   std::map<std::string, storage::WebhookRecord> cache;
   for (const auto& d : *due) {
+    // A round (up to `batch` POSTs of up to the send timeout each) can outlast the
+    // leader lease; the new leader reads these same rows, so a deposed one stops here
+    // rather than send them twice (ADR 0021). `is_leader` is an atomic read.
+    if (options_.leadership != nullptr && !options_.leadership->is_leader())
+      return;
     auto found = cache.find(d.webhook_id);
     if (found == cache.end()) {
       auto w = webhooks_.get(d.webhook_id);
@@ -329,15 +338,18 @@ void WebhookService::run() {
     idle_ = false;
     lock.unlock();
     write_staged();
-    if (options_.leadership == nullptr || options_.leadership->is_leader())
+    const bool leader = options_.leadership == nullptr || options_.leadership->is_leader();
+    if (leader)
       deliver_due();
-    auto next = webhooks_.next_due();
+    // Only the leader empties the outbox: to a follower what is due stays due, so it
+    // would query next_due every 10 ms; it sleeps the idle wait and asks again instead.
+    auto next = leader ? webhooks_.next_due() : Result<std::optional<std::int64_t>>{std::nullopt};
     lock.lock();
     const auto now = unix_ms(clock_.now());
-    std::chrono::milliseconds wait{1000};
+    std::chrono::milliseconds wait = kIdleWait;
     if (next && *next) {
       wait = std::clamp(std::chrono::milliseconds(**next - now), std::chrono::milliseconds(10),
-                        std::chrono::milliseconds(1000));
+                        kIdleWait);
     }
     if (!staged_.empty())
       continue;

@@ -57,7 +57,9 @@ struct WebhookOptions {
   std::size_t staging_limit = 100000;            ///< events waiting to be written to the outbox
   std::size_t batch = 50;                        ///< deliveries attempted per round
   /// Who delivers (docs/adr/0021): every instance writes its events' deliveries to the
-  /// outbox, only the leader sends them; null: a sole instance, always.
+  /// outbox, only the leader sends them, asking before each one (a round stops when the
+  /// lease is lost); a follower reads the outbox no more than once per idle wait (1 s).
+  /// Null: a sole instance, always.
   const Leadership* leadership = nullptr;
   /// Told when a webhook is added, removed or disabled, so that the other instances of
   /// a cluster subscribe it or end its subscription; null: a sole instance.

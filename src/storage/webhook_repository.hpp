@@ -72,7 +72,9 @@ class WebhookRepository {
   virtual Result<void> discard(std::int64_t delivery_id) = 0;
   /// The attempt failed: the delivery waits until `retry_at_ms`, the webhook counts a
   /// failure; at `max_failures` consecutive failures it is disabled with `error` as the
-  /// reason and its deliveries are dropped. Returns whether it was disabled.
+  /// reason and its deliveries are dropped. Returns whether it was disabled. A delivery no
+  /// longer in the outbox (another instance delivered or dropped it) changes nothing:
+  /// returns false. One transaction.
   virtual Result<bool> failed(std::int64_t delivery_id, std::string_view webhook_id,
                               std::string_view error, std::int64_t retry_at_ms,
                               std::int64_t max_failures) = 0;

@@ -3,14 +3,18 @@
 // growing waits that survive a restart of the delivery service (the outbox is durable);
 // repeated failures disable the webhook with the reason visible in GET; a loopback URL is
 // refused unless the operator allows private addresses; a delivery whose owner lost access
-// or was disabled meanwhile is dropped, not sent.
+// or was disabled meanwhile is dropped, not sent; in a cluster, a leader deposed in a round
+// sends no more of it, a follower does not poll the outbox, and a failure reported for a
+// delivery another instance already settled counts nothing.
 // How: the real WebhookService, EventHub, NodeIngest and CurlWebhookSender over SQLite in
-// a temp dir; the webhook routes on an http::Server; a second http::Server on 127.0.0.1 is
-// the receiver and records what it gets.
+// a temp dir (or PostgreSQL); the webhook routes on an http::Server; a second http::Server
+// on 127.0.0.1 is the receiver and records what it gets; the cluster cases use a fake
+// leadership, a sender that counts its POSTs and a repository that counts its calls.
 #include <gtest/gtest.h>
 
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -116,6 +120,101 @@ class Receiver {
   int otherwise_ = 200;
 };
 
+// A lease the test holds or loses. Thread-safe.
+class FakeLeadership final : public service::Leadership {
+ public:
+  explicit FakeLeadership(bool leader) : leader_(leader) {}
+  [[nodiscard]] bool is_leader() const override { return leader_.load(); }
+  void lose() { leader_.store(false); }
+
+ private:
+  std::atomic<bool> leader_;
+};
+
+// A sender that reaches no network: every URL is allowed, every POST answered 200 and
+// counted; with `deposes`, the lease is lost during each POST. Thread-safe.
+class CountingSender final : public service::WebhookSender {
+ public:
+  explicit CountingSender(FakeLeadership* deposes = nullptr) : deposes_(deposes) {}
+  Result<void> check_url(std::string_view) override { return {}; }
+  Result<int> post(std::string_view, std::string_view,
+                   const std::vector<std::pair<std::string, std::string>>&) override {
+    posts_.fetch_add(1);
+    if (deposes_ != nullptr)
+      deposes_->lose();
+    return 200;
+  }
+  std::size_t posts() const { return posts_.load(); }
+
+ private:
+  FakeLeadership* deposes_;
+  std::atomic<std::size_t> posts_{0};
+};
+
+// Passes every call to `inner` and counts them. Thread-safe.
+class CountingWebhookRepository final : public storage::WebhookRepository {
+ public:
+  explicit CountingWebhookRepository(storage::WebhookRepository& inner) : inner_(inner) {}
+  std::size_t calls() const { return calls_.load(); }
+
+  Result<void> create(const storage::WebhookRecord& w) override {
+    ++calls_;
+    return inner_.create(w);
+  }
+  Result<std::vector<storage::WebhookRecord>> list(std::string_view user_id) override {
+    ++calls_;
+    return inner_.list(user_id);
+  }
+  Result<std::vector<storage::WebhookRecord>> enabled() override {
+    ++calls_;
+    return inner_.enabled();
+  }
+  Result<std::optional<storage::WebhookRecord>> get(std::string_view webhook_id) override {
+    ++calls_;
+    return inner_.get(webhook_id);
+  }
+  Result<bool> remove(std::string_view user_id, std::string_view webhook_id) override {
+    ++calls_;
+    return inner_.remove(user_id, webhook_id);
+  }
+  Result<std::int64_t> count(std::string_view user_id) override {
+    ++calls_;
+    return inner_.count(user_id);
+  }
+  Result<void> enqueue(const std::vector<storage::WebhookDelivery>& deliveries) override {
+    ++calls_;
+    return inner_.enqueue(deliveries);
+  }
+  Result<std::vector<storage::WebhookDelivery>> due(std::int64_t now_ms,
+                                                    std::size_t limit) override {
+    ++calls_;
+    return inner_.due(now_ms, limit);
+  }
+  Result<std::optional<std::int64_t>> next_due() override {
+    ++calls_;
+    return inner_.next_due();
+  }
+  Result<void> delivered(std::int64_t delivery_id, std::string_view webhook_id,
+                         std::int64_t now_ms) override {
+    ++calls_;
+    return inner_.delivered(delivery_id, webhook_id, now_ms);
+  }
+  Result<void> discard(std::int64_t delivery_id) override {
+    ++calls_;
+    return inner_.discard(delivery_id);
+  }
+  Result<bool> failed(std::int64_t delivery_id, std::string_view webhook_id,
+                      std::string_view error, std::int64_t retry_at_ms,
+                      std::int64_t max_failures) override {
+    ++calls_;
+    return inner_.failed(delivery_id, webhook_id, error, retry_at_ms, max_failures);
+  }
+
+ private:
+  storage::WebhookRepository& inner_;
+  std::atomic<std::size_t> calls_{0};
+};
+
 class WebhooksHttpTest : public ::testing::Test {
  protected:
   WebhooksHttpTest()
@@ -215,6 +314,39 @@ class WebhooksHttpTest : public ::testing::Test {
   HttpReply call(std::string_view method, std::string_view target, std::string_view body) {
     return http_request("127.0.0.1", server_->port(), method, target, body,
                         {{"Authorization", alice_}, {"Content-Type", "application/json"}});
+  }
+
+  // Alice's webhook `webhook_id` for params events, written straight to the repository
+  // (no service subscribes it; the cluster cases fill the outbox themselves).
+  void store_webhook(const std::string& webhook_id) {
+    storage::WebhookRecord w;
+    w.webhook_id = webhook_id;
+    w.user_id = "u-alice";
+    w.url = "http://hooks.example/in";
+    w.kinds = 1u << static_cast<unsigned>(rest::EventKind::params);
+    w.secret = kSecret;
+    w.created_ms = unix_ms(clock_.now());
+    ASSERT_TRUE(webhook_repository_.create(w));
+  }
+  // `n` deliveries to `webhook_id`, due now.
+  void enqueue(const std::string& webhook_id, int n) {
+    std::vector<storage::WebhookDelivery> deliveries;
+    for (int i = 1; i <= n; ++i) {
+      deliveries.push_back(storage::WebhookDelivery{0, webhook_id, static_cast<std::uint64_t>(i),
+                                                    "params", "nodeA1", R"({"type":"params"})", 0,
+                                                    unix_ms(clock_.now())});
+    }
+    ASSERT_TRUE(webhook_repository_.enqueue(deliveries));
+  }
+  std::vector<storage::WebhookDelivery> due_now() {
+    auto due = webhook_repository_.due(unix_ms(clock_.now()), 100);
+    EXPECT_TRUE(due) << due.error().message();
+    return due ? *due : std::vector<storage::WebhookDelivery>{};
+  }
+  storage::WebhookRecord stored(const std::string& webhook_id) {
+    auto w = webhook_repository_.get(webhook_id);
+    EXPECT_TRUE(w && *w) << webhook_id;
+    return w && *w ? **w : storage::WebhookRecord{};
   }
 
   static constexpr const char* kSecret = "0123456789abcdef-secret";
@@ -397,6 +529,76 @@ TEST_F(WebhooksHttpTest, ADeliveryWhoseOwnerWasDisabledIsDropped) {
   EXPECT_NE(metrics_.render_prometheus().find(
                 "stratus_webhook_deliveries_total{outcome=\"discarded\"} 1"),
             std::string::npos);
+}
+
+// The lease is lost while the first POST of a round of three is in flight: the other two
+// stay in the outbox for the new leader, instead of reaching the receiver twice.
+TEST_F(WebhooksHttpTest, ALeaderDeposedDuringARoundSendsNoMoreOfIt) {
+  webhooks_.reset();  // the fixture's sole instance would deliver the outbox too
+  store_webhook("wh-round");
+  enqueue("wh-round", 3);
+  ASSERT_EQ(due_now().size(), 3u);
+  FakeLeadership leadership(true);
+  CountingSender sender(&leadership);
+  auto o = options();
+  o.leadership = &leadership;
+  service::WebhookService deposed(webhook_repository_, node_repository_, hub_, sender, clock_,
+                                  metrics_, o);
+  ASSERT_TRUE(deposed.start());
+  ASSERT_TRUE(wait_until([&] { return sender.posts() >= 1; }, 10s));
+  deposed.stop();  // joins the thread: a round begun is over
+  EXPECT_EQ(sender.posts(), 1u);
+  EXPECT_EQ(due_now().size(), 2u) << "the rest waits for the new leader";
+}
+
+// Another instance delivered (or dropped) the delivery before this one reports its failed
+// attempt: the webhook's failures stay as they were, so it is not disabled for it.
+TEST_F(WebhooksHttpTest, AFailureOfADeliveryAlreadyGoneCountsNothing) {
+  webhooks_.reset();  // the fixture's sole instance would deliver the outbox too
+  store_webhook("wh-gone");
+  enqueue("wh-gone", 2);
+  const auto due = due_now();
+  ASSERT_EQ(due.size(), 2u);
+  ASSERT_TRUE(webhook_repository_.delivered(due[0].delivery_id, "wh-gone", 1));
+  const auto retry_at = unix_ms(clock_.now()) + 60000;
+  auto disabled = webhook_repository_.failed(due[0].delivery_id, "wh-gone", "HTTP 500", retry_at,
+                                             /*max_failures=*/1);
+  ASSERT_TRUE(disabled) << disabled.error().message();
+  EXPECT_FALSE(*disabled);
+  auto w = stored("wh-gone");
+  EXPECT_TRUE(w.enabled);
+  EXPECT_EQ(w.failures, 0);
+  EXPECT_EQ(w.last_error, "");
+  ASSERT_EQ(due_now().size(), 1u) << "the other delivery is still due";
+  // A delivery still waiting counts as before.
+  disabled = webhook_repository_.failed(due[1].delivery_id, "wh-gone", "HTTP 500", retry_at, 5);
+  ASSERT_TRUE(disabled) << disabled.error().message();
+  EXPECT_FALSE(*disabled);
+  w = stored("wh-gone");
+  EXPECT_EQ(w.failures, 1);
+  EXPECT_EQ(w.last_error, "HTTP 500");
+  EXPECT_TRUE(due_now().empty()) << "it waits for its retry";
+}
+
+// A follower never empties the outbox, so a delivery stays due; it must not query the
+// database every 10 ms for it (it held a pool connection ~100 times a second).
+TEST_F(WebhooksHttpTest, AFollowerDoesNotPollTheOutboxWhileADeliveryIsDue) {
+  webhooks_.reset();  // the fixture's sole instance would deliver the outbox too
+  store_webhook("wh-due");
+  enqueue("wh-due", 1);
+  CountingWebhookRepository counted(webhook_repository_);
+  FakeLeadership follower(false);
+  CountingSender sender;
+  auto o = options();
+  o.leadership = &follower;
+  service::WebhookService follower_webhooks(counted, node_repository_, hub_, sender, clock_,
+                                            metrics_, o);
+  ASSERT_TRUE(follower_webhooks.start());
+  std::this_thread::sleep_for(300ms);
+  follower_webhooks.stop();
+  EXPECT_EQ(sender.posts(), 0u);
+  EXPECT_LE(counted.calls(), 5u) << "repository calls in 300 ms";
+  EXPECT_EQ(due_now().size(), 1u) << "left for the leader";
 }
 
 }  // namespace

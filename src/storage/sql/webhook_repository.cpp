@@ -172,6 +172,10 @@ Result<bool> SqlWebhookRepository::failed(std::int64_t delivery_id, std::string_
               delivery_id, retry_at_ms);
           !u)
         return u;
+      // Gone: another instance delivered or dropped it meanwhile; counting this failure
+      // too would count one twice (or one already made good) and disable the webhook early.
+      if (c.changes() == 0)
+        return {};
       if (auto u = c.execute(
               "UPDATE webhooks SET failures = failures + 1, last_error = ?2 WHERE webhook_id = ?1",
               webhook_id, error);
