@@ -25,6 +25,13 @@ using log::Channel;
 // How often an edit is merged again into an automation another edit changed meanwhile
 // before the client is told to retry (conflict).
 constexpr int kUpdateAttempts = 3;
+// A daylight automation that could not be read when due (storage unavailable, e.g. a
+// PostgreSQL restart) is tried again this much later, for as long as storage fails, and
+// is still fired if storage is back within kDaylightGrace of its sunrise or sunset; later
+// than that it waits for its next one (lights meant for dusk are not wanted at midnight).
+// Only such a delayed firing is judged late: otherwise the runner looks every `poll`.
+constexpr std::chrono::seconds kDaylightRetry{15};
+constexpr std::chrono::minutes kDaylightGrace{30};
 constexpr std::size_t kMaxNameBytes = 256;
 constexpr std::size_t kMaxEvents = 5;
 constexpr std::size_t kMaxActions = 10;
@@ -292,6 +299,7 @@ void AutomationService::update_watched(const std::string& node_id) {
 void AutomationService::unload(const std::string& automation_id) {
   std::string node_id = engine_.trigger_node(automation_id);
   engine_.remove(automation_id);
+  loaded_updated_ms_.erase(automation_id);
   daylight_.erase(automation_id);
   update_watched(node_id);
 }
@@ -315,6 +323,7 @@ void AutomationService::load(const storage::AutomationRecord& r,
     engine_.put(ParamsTrigger{r.automation_id, r.node_id, std::move(*conditions),
                               r.event_operator == "or", r.retrigger, r.enabled},
                 params);
+    loaded_updated_ms_.insert_or_assign(r.automation_id, r.updated_ms);
     update_watched(r.node_id);
     return;
   }
@@ -330,9 +339,9 @@ void AutomationService::load(const storage::AutomationRecord& r,
     if (!which)
       continue;
     const auto at = next_sun_event(*which, *where, now);
-    if (at && (!next || *at < next->next)) {
-      next = Daylight{r.automation_id, r.user_id, *at,
-                      *which == SunEvent::sunrise ? "sunrise" : "sunset"};
+    if (at && (!next || *at < next->at)) {
+      next = Daylight{r.automation_id, r.user_id, *at, *at,
+                      *which == SunEvent::sunrise ? "sunrise" : "sunset", false};
     }
   }
   if (next)
@@ -358,7 +367,19 @@ void AutomationService::handle_report(const Work& work) {
     auto r = automations_.get(f.automation_id);
     if (!r || !*r)
       continue;
-    fire(**r, f.cause);
+    // The engine judged the report by the definition it loaded. One disabled or changed
+    // since (by another instance whose change notice was lost: they travel over the
+    // broker) is reloaded instead of run on stale conditions; the report is then the
+    // state the reloaded automation starts from, as after any notice.
+    const auto loaded = loaded_updated_ms_.find(f.automation_id);
+    if (!(*r)->enabled || loaded == loaded_updated_ms_.end() ||
+        loaded->second != (*r)->updated_ms) {
+      log::info(Channel::service, "automation {} not run: changed since it was loaded; reloaded",
+                f.automation_id);
+      load(**r);
+      continue;
+    }
+    (void)fire(**r, f.cause);  // no claim: no error
   }
 }
 
@@ -369,10 +390,26 @@ void AutomationService::run_due_daylight() {
     if (d.next <= now)
       due.push_back(d);
   }
+  // A storage error is not a removal: keep the schedule and look again shortly.
+  const auto retry = [&](const Daylight& d, const Error& why) {
+    auto it = daylight_.find(d.automation_id);
+    if (it == daylight_.end())
+      return;
+    if (!it->second.retrying) {
+      log::warn(Channel::service, "automation {} ({} at_ms={}) not run yet, retrying: {}",
+                d.automation_id, d.cause, unix_ms(d.at), why.message());
+    }
+    it->second.retrying = true;
+    it->second.next = now + kDaylightRetry;
+  };
   for (const auto& d : due) {
     auto r = automations_.get(d.automation_id);
-    if (!r || !*r) {
-      daylight_.erase(d.automation_id);
+    if (!r) {
+      retry(d, r.error());
+      continue;
+    }
+    if (!*r) {
+      daylight_.erase(d.automation_id);  // removed
       continue;
     }
     if (!(*r)->enabled) {
@@ -381,27 +418,51 @@ void AutomationService::run_due_daylight() {
     }
     if (options_.leadership != nullptr && !options_.leadership->is_leader()) {
       // Another instance fires it; this one only keeps its schedule current.
-    } else if (engine_.admit(d.automation_id, clock_.steady_now())) {
-      fire(**r, d.cause);
-    } else {
+    } else if (d.retrying && now - d.at > kDaylightGrace) {
+      log::warn(Channel::service,
+                "automation {} not run: storage failed from its {} until {} min later; waiting "
+                "for the next one",
+                d.automation_id, d.cause,
+                std::chrono::duration_cast<std::chrono::minutes>(now - d.at).count());
+    } else if (!engine_.admit(d.automation_id, clock_.steady_now())) {
       limited_.inc();
+    } else if (auto fired = fire(**r, d.cause, unix_ms(d.at)); !fired) {
+      retry(d, fired.error());
+      continue;
     }
     load(**r);  // the next sunrise or sunset
   }
 }
 
-void AutomationService::fire(const storage::AutomationRecord& r, const std::string& cause) {
+Result<void> AutomationService::fire(const storage::AutomationRecord& r, const std::string& cause,
+                                     std::optional<std::int64_t> claim_ms) {
   const Principal owner{r.user_id, {}, false, 0};
   // The owner must not be disabled and must still have access to the trigger node, if
   // any (authorization at use); the action nodes are checked by set_params itself.
   const auto allowed = may_control(
       r.user_id, r.node_id.empty() ? std::nullopt : std::optional<std::string_view>(r.node_id));
+  if (!allowed && claim_ms)
+    return fail(allowed.error());  // a sunrise or sunset is not lost to a storage error
   if (!allowed || !*allowed) {
     no_access_.inc();
     log::info(Channel::service,
               "automation {} not run: its owner is disabled or lost access to node_id={}",
               r.automation_id, r.node_id);
-    return;
+    return {};
+  }
+  if (claim_ms) {
+    // After the access check, so that only a firing that acts is claimed (the claim
+    // stores its time). Two instances that both believe they lead (for up to a lease
+    // after a leadership change, docs/adr/0021) fire it once between them.
+    const auto at_ms = std::max(unix_ms(clock_.now()), *claim_ms);
+    auto claimed = automations_.claim_firing(r.automation_id, *claim_ms, at_ms);
+    if (!claimed)
+      return fail(claimed.error());
+    if (!*claimed) {
+      log::debug(Channel::service, "automation {} ({}) fired by another instance",
+                 r.automation_id, cause);
+      return {};
+    }
   }
   std::vector<std::pair<std::string, json::object>> sets;
   for (const auto& item : array_of(r.actions_json)) {
@@ -443,6 +504,7 @@ void AutomationService::fire(const storage::AutomationRecord& r, const std::stri
                     {"results", std::move(results)}};
   hub_.publish(
       {EventDraft{rest::EventKind::automation, r.node_id, {r.user_id}, at, json::serialize(data)}});
+  return {};
 }
 
 Result<bool> AutomationService::may_control(std::string_view user_id,

@@ -53,7 +53,9 @@ struct AutomationOptions {
   std::size_t queue_limit = 100000;         ///< params events waiting for the runner
   std::chrono::milliseconds poll{1000};     ///< the runner looks for due daylight events
   /// Who fires daylight automations (docs/adr/0021); the others only move their schedule
-  /// on. Null: a sole instance, always. Params triggers fire where the report was handled.
+  /// on. Null: a sole instance, always. Each daylight firing is also claimed in storage, so
+  /// two instances that both believe they lead fire it once. Params triggers fire where
+  /// the report was handled.
   const Leadership* leadership = nullptr;
   /// Told when an automation is created, updated or removed, so that the other
   /// instances of a cluster reload it; null: a sole instance.
@@ -116,8 +118,10 @@ class AutomationService {
   struct Daylight {
     std::string automation_id;
     std::string user_id;
-    std::chrono::system_clock::time_point next;
-    std::string cause;  // "sunrise" | "sunset"
+    std::chrono::system_clock::time_point at;    // the sunrise or sunset
+    std::chrono::system_clock::time_point next;  // when to look: `at`, or a retry after it
+    std::string cause;                           // "sunrise" | "sunset"
+    bool retrying = false;  // storage failed when it was due: warned once, tried again
   };
 
   Result<void> validate(const Principal& who, storage::AutomationRecord& record);
@@ -137,7 +141,12 @@ class AutomationService {
   void update_watched(const std::string& node_id);
   void handle_report(const Work& work);
   void run_due_daylight();
-  void fire(const storage::AutomationRecord& record, const std::string& cause);
+  // Runs the actions in the owner's name (if the owner may) and stores the firing.
+  // `claim_ms`: a daylight firing due then, claimed in storage before acting and not run
+  // when another instance claimed it. Errors: storage, only with `claim_ms` (the caller
+  // tries again).
+  Result<void> fire(const storage::AutomationRecord& record, const std::string& cause,
+                    std::optional<std::int64_t> claim_ms = std::nullopt);
 
   storage::AutomationRepository& automations_;
   storage::NodeRepository& nodes_;
@@ -168,6 +177,9 @@ class AutomationService {
 
   // Runner thread only.
   AutomationEngine engine_;
+  // The `updated_ms` of each node_params automation the engine has: a firing whose stored
+  // record differs was judged by a definition that changed meanwhile.
+  std::map<std::string, std::int64_t, std::less<>> loaded_updated_ms_;
   std::map<std::string, Daylight, std::less<>> daylight_;
 };
 

@@ -62,6 +62,14 @@ class AutomationRepository {
   virtual Result<std::int64_t> count(std::string_view user_id, std::string_view node_id) = 0;
   /// Every automation (loaded by the engine at start-up).
   virtual Result<std::vector<AutomationRecord>> all() = 0;
+  /// Claims the firing of an automation due at `scheduled_ms` (a sunrise or sunset) for
+  /// this caller: sets its newest firing to `at_ms` if none is stored at or after
+  /// `scheduled_ms`, in one conditional statement. True: this caller claimed it and may
+  /// act; false: another instance did (or the automation is gone). So two instances that
+  /// both believe they lead (a leadership change, docs/adr/0021) fire it once in total.
+  /// `at_ms` must not be before `scheduled_ms`. Errors: unavailable.
+  virtual Result<bool> claim_firing(std::string_view automation_id, std::int64_t scheduled_ms,
+                                    std::int64_t at_ms) = 0;
   /// Stores the newest firing.
   virtual Result<void> record_firing(std::string_view automation_id, std::int64_t at_ms,
                                      std::string_view cause, std::string_view results_json) = 0;

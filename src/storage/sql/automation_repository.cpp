@@ -129,6 +129,23 @@ Result<std::vector<AutomationRecord>> SqlAutomationRepository::all() {
   });
 }
 
+Result<bool> SqlAutomationRepository::claim_firing(std::string_view automation_id,
+                                                   std::int64_t scheduled_ms,
+                                                   std::int64_t at_ms) {
+  return db_->with([&](Connection& c) -> Result<bool> {
+    // One statement, so of two instances the second sees the first's firing: the row is
+    // locked by the first UPDATE until it commits (PostgreSQL), or the writes are serial
+    // (SQLite).
+    auto r = c.execute(
+        "UPDATE automations SET last_fired_ms = ?3 WHERE automation_id = ?1 AND "
+        "COALESCE(last_fired_ms, 0) < ?2",
+        automation_id, scheduled_ms, at_ms);
+    if (!r)
+      return fail(r.error());
+    return c.changes() > 0;
+  });
+}
+
 Result<void> SqlAutomationRepository::record_firing(std::string_view automation_id,
                                                     std::int64_t at_ms, std::string_view cause,
                                                     std::string_view results_json) {

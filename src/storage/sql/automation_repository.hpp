@@ -23,6 +23,8 @@ class SqlAutomationRepository final : public AutomationRepository {
                                              std::string_view start_id, std::size_t limit) override;
   Result<std::int64_t> count(std::string_view user_id, std::string_view node_id) override;
   Result<std::vector<AutomationRecord>> all() override;
+  Result<bool> claim_firing(std::string_view automation_id, std::int64_t scheduled_ms,
+                            std::int64_t at_ms) override;
   Result<void> record_firing(std::string_view automation_id, std::int64_t at_ms,
                              std::string_view cause, std::string_view results_json) override;
 

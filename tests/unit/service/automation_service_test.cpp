@@ -3,13 +3,17 @@
 // before), then waits for the next one; a node_params automation fires from committed
 // params events and publishes an `automation` event; a new service over the same store
 // (a restart) does not fire a condition that already held; the per-minute limit is
-// counted in the metrics; a disabled owner's automations do not run (docs/adr/0036).
+// counted in the metrics; a disabled owner's automations do not run (docs/adr/0036); a
+// storage error at sunset delays a firing instead of dropping the schedule; a report does
+// not run an automation disabled or changed behind the runner's back (a lost notice); two
+// instances that both lead fire a sunset once.
 // How: real SQLite in a temp dir, the real EventHub and NodeService, a messenger that
-// records what would go to the broker, ManualClock.
+// records what would go to the broker, ManualClock, a repository wrapper that fails reads.
 #include "service/automation_service.hpp"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <fstream>
 #include <mutex>
@@ -60,6 +64,55 @@ class RecordingMessenger final : public NodeMessenger {
   std::vector<std::pair<std::string, std::string>> sets_;
 };
 
+// The real repository, but `get` fails while `failing_gets` is above zero (storage
+// unavailable, as during a PostgreSQL restart), and the claims of firings are counted.
+class FlakyAutomations final : public storage::AutomationRepository {
+ public:
+  explicit FlakyAutomations(storage::AutomationRepository& real) : real_(real) {}
+
+  Result<void> create(const storage::AutomationRecord& a) override { return real_.create(a); }
+  Result<void> update(const storage::AutomationRecord& a, std::int64_t read_updated_ms) override {
+    return real_.update(a, read_updated_ms);
+  }
+  Result<bool> remove(std::string_view user_id, std::string_view automation_id) override {
+    return real_.remove(user_id, automation_id);
+  }
+  Result<std::optional<storage::AutomationRecord>> get(std::string_view automation_id) override {
+    int left = failing_gets.load();
+    while (left > 0 && !failing_gets.compare_exchange_weak(left, left - 1)) {
+    }
+    if (left > 0)
+      return fail(errc::unavailable, "the database is restarting");
+    return real_.get(automation_id);
+  }
+  Result<std::vector<storage::AutomationRecord>> list(std::string_view user_id,
+                                                      std::string_view node_id,
+                                                      std::string_view start_id,
+                                                      std::size_t limit) override {
+    return real_.list(user_id, node_id, start_id, limit);
+  }
+  Result<std::int64_t> count(std::string_view user_id, std::string_view node_id) override {
+    return real_.count(user_id, node_id);
+  }
+  Result<std::vector<storage::AutomationRecord>> all() override { return real_.all(); }
+  Result<bool> claim_firing(std::string_view automation_id, std::int64_t scheduled_ms,
+                            std::int64_t at_ms) override {
+    auto claimed = real_.claim_firing(automation_id, scheduled_ms, at_ms);
+    ++claims;
+    return claimed;
+  }
+  Result<void> record_firing(std::string_view automation_id, std::int64_t at_ms,
+                             std::string_view cause, std::string_view results_json) override {
+    return real_.record_firing(automation_id, at_ms, cause, results_json);
+  }
+
+  std::atomic<int> failing_gets{0};
+  std::atomic<int> claims{0};
+
+ private:
+  storage::AutomationRepository& real_;
+};
+
 class AutomationServiceTest : public ::testing::Test {
  protected:
   AutomationServiceTest()
@@ -90,11 +143,15 @@ class AutomationServiceTest : public ::testing::Test {
   }
   ~AutomationServiceTest() override { hub_.stop(); }
 
-  std::unique_ptr<AutomationService> service(std::size_t per_minute = 10) {
+  // Over `automations` when given, else over the store itself.
+  std::unique_ptr<AutomationService> service(std::size_t per_minute = 10,
+                                             storage::AutomationRepository* automations = nullptr) {
     AutomationOptions options;
     options.poll = 10ms;
     options.max_firings_per_minute = per_minute;
-    auto s = std::make_unique<AutomationService>(automations_, nodes_, access_, node_service_, hub_,
+    storage::AutomationRepository& repository =
+        automations != nullptr ? *automations : automations_;
+    auto s = std::make_unique<AutomationService>(repository, nodes_, access_, node_service_, hub_,
                                                  clock_, metrics_, options);
     EXPECT_TRUE(s->start());
     return s;
@@ -175,6 +232,108 @@ TEST_F(AutomationServiceTest, DaylightFiresAtTheNextSunsetOfItsPlace) {
   EXPECT_EQ(sets_to("lt"), 1u) << "once per sunset";
   clock_.advance(24h);
   EXPECT_TRUE(eventually([&] { return sets_to("lt") == 2; })) << "the next day's sunset";
+}
+
+// A storage error when the sunset is due (PostgreSQL restarting) is no removal: the
+// automation is read again shortly after and fires then (it was dropped until a restart).
+TEST_F(AutomationServiceTest, DaylightFiresWhenStorageIsBackAfterAnErrorAtSunset) {
+  FlakyAutomations flaky(automations_);
+  auto runner = service(10, &flaky);
+  auto id = runner->create(
+      u1_, fields(R"({"name":"Dusk","event_type":"daylight",)"
+                  R"("location":{"latitude":"52.52","longitude":"13.405"},)"
+                  R"("events":[{"params":{"sunset":true},"check":"=="}],)"
+                  R"("actions":[{"node_id":"lt","params":{"Light":{"Power":true}}}]})"));
+  ASSERT_TRUE(id) << id.error().message();
+  const auto sunset = next_sun_event(SunEvent::sunset, {52.52, 13.405}, clock_.now());
+  ASSERT_TRUE(sunset);
+  ASSERT_TRUE(runner->flush(5s));
+  flaky.failing_gets = 1;
+  clock_.advance(*sunset - clock_.now() + 1min);
+  ASSERT_TRUE(eventually([&] { return flaky.failing_gets == 0; })) << "read when due";
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(sets_to("lt"), 0u) << "storage failed";
+  clock_.advance(1min);
+  ASSERT_TRUE(eventually([&] { return sets_to("lt") == 1; })) << "storage is back";
+  ASSERT_TRUE(eventually([&] {
+    auto a = runner->get(u1_, *id);
+    return a && a->last_triggered && a->last_triggered->cause == "sunset";
+  }));
+  clock_.advance(1h);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(sets_to("lt"), 1u) << "once per sunset";
+}
+
+// Two instances that both believe they lead (for up to a lease after a leadership change,
+// docs/adr/0021) are due for the same sunset: each claims it in storage before acting,
+// so it fires once between them.
+TEST_F(AutomationServiceTest, TwoLeadersFireOneSunsetOnce) {
+  FlakyAutomations first_store(automations_);
+  FlakyAutomations second_store(automations_);
+  auto first = service(10, &first_store);
+  ASSERT_TRUE(first->create(
+      u1_, fields(R"({"name":"Dusk","event_type":"daylight",)"
+                  R"("location":{"latitude":"52.52","longitude":"13.405"},)"
+                  R"("events":[{"params":{"sunset":true},"check":"=="}],)"
+                  R"("actions":[{"node_id":"lt","params":{"Light":{"Power":true}}}]})")));
+  ASSERT_TRUE(first->flush(5s));
+  auto second = service(10, &second_store);  // loads it at start
+  const auto sunset = next_sun_event(SunEvent::sunset, {52.52, 13.405}, clock_.now());
+  ASSERT_TRUE(sunset);
+  clock_.advance(*sunset - clock_.now() + 1min);
+  ASSERT_TRUE(eventually([&] {
+    return first_store.claims == 1 && second_store.claims == 1 && sets_to("lt") >= 1;
+  })) << "both were due";
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(sets_to("lt"), 1u);
+}
+
+// An instance that missed a change notice (cluster: notices travel over the broker and
+// can be lost) does not run an automation disabled since it loaded it.
+TEST_F(AutomationServiceTest, AReportDoesNotRunAnAutomationDisabledWithoutANotice) {
+  auto runner = service();
+  const auto id = runner->create(
+      u1_, fields(R"({"name":"Hall","node_id":"sw",)"
+                  R"("events":[{"params":{"Light":{"Power":true}},"check":"=="}],)"
+                  R"("actions":[{"node_id":"lt","params":{"Light":{"Brightness":80}}}]})"));
+  ASSERT_TRUE(id) << id.error().message();
+  ASSERT_TRUE(runner->flush(5s));
+  const auto stored = automations_.get(*id);
+  ASSERT_TRUE(stored && *stored);
+  auto disabled = **stored;
+  disabled.enabled = false;
+  disabled.updated_ms += 1;
+  ASSERT_TRUE(automations_.update(disabled, (*stored)->updated_ms));  // no reload, no notice
+
+  report("sw", R"({"Light":{"Power":true}})");
+  ASSERT_TRUE(runner->flush(5s));
+  EXPECT_EQ(sets_to("lt"), 0u);
+}
+
+// Changed behind the runner's back, an automation is not run on the conditions it was
+// loaded with: the report that would have fired it reloads it, and from then on the
+// stored conditions decide.
+TEST_F(AutomationServiceTest, AReportIsJudgedByTheStoredConditionsNotStaleOnes) {
+  auto runner = service();
+  const auto id = runner->create(
+      u1_, fields(R"({"name":"Hall","node_id":"sw",)"
+                  R"("events":[{"params":{"Light":{"Power":true}},"check":"=="}],)"
+                  R"("actions":[{"node_id":"lt","params":{"Light":{"Brightness":80}}}]})"));
+  ASSERT_TRUE(id) << id.error().message();
+  ASSERT_TRUE(runner->flush(5s));
+  const auto stored = automations_.get(*id);
+  ASSERT_TRUE(stored && *stored);
+  auto changed = **stored;
+  changed.events_json = R"([{"params":{"Light":{"Power":false}},"check":"=="}])";
+  changed.updated_ms += 1;
+  ASSERT_TRUE(automations_.update(changed, (*stored)->updated_ms));  // no reload, no notice
+
+  report("sw", R"({"Light":{"Power":true}})");
+  ASSERT_TRUE(runner->flush(5s));
+  EXPECT_EQ(sets_to("lt"), 0u) << "the condition it was loaded with";
+  report("sw", R"({"Light":{"Power":false}})");
+  ASSERT_TRUE(runner->flush(5s));
+  EXPECT_EQ(sets_to("lt"), 1u) << "the stored condition";
 }
 
 TEST_F(AutomationServiceTest, ParamsFireOnceAndARestartDoesNotFireAgain) {
