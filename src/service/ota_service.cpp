@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "core/base64.hpp"
@@ -457,6 +458,40 @@ void OtaService::push_released(const OtaJobRecord& job, const std::vector<std::s
   }
 }
 
+void OtaService::push_again(const OtaJobRecord& job, const std::vector<OtaJobNodeRecord>& nodes) {
+  std::vector<std::string> ids;
+  ids.reserve(nodes.size());
+  for (const auto& n : nodes)
+    ids.push_back(n.node_id);
+  auto targets = repository_.target_nodes(ids, {}, "", "");  // one read for the lot
+  if (!targets) {
+    dropped_storage_.inc();
+    log::warn(Channel::service, "OTA job {}: lost pushes not retried: {}", job.job_id,
+              targets.error().message());
+    return;
+  }
+  std::set<std::string> online;
+  for (const auto& t : *targets) {
+    if (t.connected)
+      online.insert(t.node_id);
+  }
+  for (const auto& n : nodes) {
+    if (!online.contains(n.node_id))
+      continue;
+    // The claim: another instance's sweep, a connect's push or the node's news since the
+    // read wins, and the row's new updated_ms holds the next retry off for a grace.
+    OtaJobNodeRecord claimed = n;
+    claimed.updated_ms = now_ms();
+    auto won = repository_.set_job_node(claimed, {"pending"}, n.updated_ms + 1);
+    if (!won || !*won)
+      continue;
+    log::info(Channel::service, "OTA job {}: node_id={} released but not pushed, pushing again",
+              job.job_id, n.node_id);
+    // The same path as every push: approval, model/chip and running version checked again.
+    offer(n.node_id, std::nullopt, true);
+  }
+}
+
 void OtaService::handle_status(const std::string& node_id, const proto::OtaStatus& status) {
   auto job = repository_.job(status.ota_job_id);
   if (!job) {
@@ -544,11 +579,21 @@ void OtaService::sweep() {
     log::warn(Channel::service, "OTA sweep: {}", jobs.error().message());
     return;
   }
+  // Lost pushes are looked for once per grace, not every poll: the lookup reads the
+  // connectivity of every node it finds, and an offline node stays `pending` until it
+  // comes online (then the connect pushes).
+  const auto now = now_ms();
+  const bool repush = now >= next_repush_ms_;
+  if (repush) {
+    next_repush_ms_ =
+        now +
+        std::chrono::duration_cast<std::chrono::milliseconds>(options_.lost_push_grace).count();
+  }
   for (auto& job : *jobs)
-    sweep_job(std::move(job));
+    sweep_job(std::move(job), repush);
 }
 
-void OtaService::sweep_job(OtaJobRecord job) {
+void OtaService::sweep_job(OtaJobRecord job, bool repush) {
   auto nodes = repository_.job_nodes(job.job_id, "", "", kSweepRows);
   if (!nodes)
     return;
@@ -557,14 +602,24 @@ void OtaService::sweep_job(OtaJobRecord job) {
       now - std::chrono::duration_cast<std::chrono::milliseconds>(options_.node_timeout).count();
   const auto failed_before =
       now - std::chrono::duration_cast<std::chrono::milliseconds>(options_.failed_grace).count();
+  const auto pushed_before =
+      now -
+      std::chrono::duration_cast<std::chrono::milliseconds>(options_.lost_push_grace).count();
   bool open = false;
   bool unreleased = false;
   std::int64_t last_done = 0, last_failed = 0, last_open = 0;
+  std::vector<OtaJobNodeRecord> unpushed;
   for (auto& n : *nodes) {
     if (n.batch == 0) {
       unreleased = true;
       continue;
     }
+    // Released (the job's updated_ms is its last release: a row's is not touched by it)
+    // and neither pushed nor heard of since: the push after the release was lost, and a
+    // `pending` node never times out, so the batch would wait for the node's next fetch.
+    if (repush && job.force_push && n.status == "pending" &&
+        std::max(n.updated_ms, job.updated_ms) < pushed_before)
+      unpushed.push_back(n);
     if (n.status != "pending" && std::find(kOpen.begin(), kOpen.end(), n.status) != kOpen.end() &&
         n.updated_ms < timeout_before) {
       auto timed_out = n;
@@ -597,6 +652,8 @@ void OtaService::sweep_job(OtaJobRecord job) {
       }
     }
   }
+  if (!unpushed.empty())
+    push_again(job, unpushed);
   if (!unreleased) {
     if (!open) {
       job.status = "finished";

@@ -17,8 +17,10 @@
 /// - `otafetch` is answered on `otaurl` with the highest-priority offer that applies (a
 ///   node already running the image's version is marked `success` instead); with
 ///   `force_push` the offer is pushed when a batch is released and whenever a released node
-///   comes online. `otastatus` updates the node's row; a `config` whose `fw_version` is the
-///   image's confirms `success` even when the final `otastatus` was lost.
+///   comes online, and again by the sweep to an online node still `pending` after
+///   `lost_push_grace` (that push was lost: a restart, a failover, a full queue).
+///   `otastatus` updates the node's row; a `config` whose `fw_version` is the image's
+///   confirms `success` even when the final `otastatus` was lost.
 /// - The download URL is signed for one node and one image (`OtaDownloadSigner`) and
 ///   checked again at download time: a cancelled job or a finished node gets nothing.
 ///
@@ -71,6 +73,10 @@ struct OtaOptions {
   /// A `failed` node may still retry (the firmware refetches after 5 min); the job counts it
   /// as finished only after this long without news.
   std::chrono::seconds failed_grace{900};
+  /// A released node of a `force_push` job still `pending` this long after its release (or
+  /// its last push) while online is pushed again by the sweep: the push that follows a
+  /// release is lost when the process stops or dies, or its work queue is full.
+  std::chrono::seconds lost_push_grace{60};
   std::chrono::milliseconds poll{1000};  ///< rollout and timeout sweep period
   std::size_t queue_limit = 100000;      ///< node messages waiting for the runner
   /// Who runs the rollout and timeout sweep (docs/adr/0021); null: a sole instance,
@@ -238,10 +244,16 @@ class OtaService {
   // Offers the first applicable job to the node; `how` labels the metric.
   void offer(const std::string& node_id, std::optional<std::string> fw_version, bool push);
   void push_released(const storage::OtaJobRecord& job, const std::vector<std::string>& nodes);
+  // Pushes again to the online ones of `nodes` (released, still `pending`, as read): each
+  // row is claimed first (its updated_ms moved to now, if unchanged since the read), so one
+  // sweep of one instance pushes, at most once per `lost_push_grace`.
+  void push_again(const storage::OtaJobRecord& job,
+                  const std::vector<storage::OtaJobNodeRecord>& nodes);
   void handle_status(const std::string& node_id, const proto::OtaStatus& status);
   void confirm_by_config(const std::string& node_id, const std::string& fw_version);
   void sweep();
-  void sweep_job(storage::OtaJobRecord job);
+  // `repush`: look for released force-push nodes whose push was lost (`push_again`).
+  void sweep_job(storage::OtaJobRecord job, bool repush);
   // Releases the job's next batch and records it in `job`; answers the nodes released,
   // none when another release of that batch came first (it pushes them) or the job is no
   // longer active.
@@ -283,6 +295,8 @@ class OtaService {
   std::unique_ptr<EventHub::Subscription> subscription_;
   std::thread thread_;
   std::mutex sweep_mutex_;  // one sweep at a time (runner or sweep_now)
+  // When the sweep next looks for lost pushes (ms since the epoch); under sweep_mutex_.
+  std::int64_t next_repush_ms_ = 0;
 };
 
 }  // namespace stratus::service

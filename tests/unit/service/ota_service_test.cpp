@@ -5,9 +5,10 @@
 // node's state; a config with the new fw_version confirms success when the last otastatus
 // was lost; a staged rollout releases the next batch only when the previous one finished,
 // and pauses when its failure share reaches the threshold; a force-push job pushes to
-// online nodes and to a node when it comes online; cancel withdraws offers and their
-// download URLs; silent nodes time out; another node's URL is refused; a new service over
-// the same database (a restart) carries on the rollout.
+// online nodes, to a node when it comes online, and again from the sweep when that push
+// was lost; cancel withdraws offers and their download URLs; silent nodes time out; another
+// node's URL is refused; a new service over the same database (a restart) carries on the
+// rollout.
 // How: real SQLite and image files in a temp dir, the real EventHub, the real file image
 // store, a messenger that records otaurl offers, ManualClock, `sweep_now` for the rollout.
 #include "service/ota_service.hpp"
@@ -499,6 +500,40 @@ TEST_F(OtaServiceTest, ForcePushReachesOnlineNodesAndNodesComingOnline) {
   // n5 had the offer but never started: it gets it again when it reconnects.
   reconnect("n5");
   EXPECT_EQ(messenger_.offers_to("n5").size(), 2u);
+}
+
+// The push that follows a release is work for the runner: a stop (queued work is dropped),
+// a crash, a full queue or a failover loses it. A `pending` node never times out, so the
+// batch, and with it the rollout, waited for the node's next fetch. The sweep pushes again,
+// once, to an online node left `pending` past the grace.
+TEST_F(OtaServiceTest, TheSweepPushesAgainAForcePushTheRunnerLost) {
+  auto ota = service();
+  const auto image = upload(*ota, "2.0", "led_light");
+  ota->stop();  // the job's push is queued for a runner that no longer runs
+  const auto id = job(*ota, image,
+                      R"(,"nodes":["n1","n2"],"force_push":true,)"
+                      R"("rollout":{"batch_size":1,"interval_s":60})");
+  ota.reset();
+  ASSERT_TRUE(messenger_.offers_to("n1").empty()) << "the push was lost";
+
+  auto restarted = service();  // a restart, or another instance taking the lead
+  restarted->sweep_now();
+  EXPECT_TRUE(messenger_.offers_to("n1").empty()) << "within the grace the push may be on its way";
+  EXPECT_EQ(status_of(*restarted, id, "n1"), "pending");
+  clock_.advance(61s);
+  restarted->sweep_now();
+  const auto offers = messenger_.offers_to("n1");
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(offers[0].ota_job_id, id);
+  EXPECT_EQ(status_of(*restarted, id, "n1"), "offered");
+  clock_.advance(61s);
+  restarted->sweep_now();
+  EXPECT_EQ(messenger_.offers_to("n1").size(), 1u) << "offered: not pushed again";
+
+  report(*restarted, "n1", id, proto::OtaState::success, "OTA Upgrade finished and verified");
+  restarted->sweep_now();
+  EXPECT_EQ(restarted->get_job(admin_, id)->batches_released, 2);
+  EXPECT_EQ(messenger_.offers_to("n2").size(), 1u) << "the next batch goes out";
 }
 
 TEST_F(OtaServiceTest, CancelWithdrawsOffersAndSilentNodesTimeOut) {
