@@ -495,9 +495,8 @@ Result<CopyReport> copy_database(std::string_view from, std::string_view to,
     return fail(errc::conflict,
                 "the source's schema is version " + std::to_string(*source_version) +
                     " and this stratusd's " + std::to_string(known) +
-                    (*source_version < known
-                         ? ": run stratusd db migrate on the source first"
-                         : ": copy with a stratusd as new as the source"));
+                    (*source_version < known ? ": run stratusd db migrate on the source first"
+                                             : ": copy with a stratusd as new as the source"));
   }
   auto target = connect(*target_name, to_password, false);
   if (!target)

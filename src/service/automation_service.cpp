@@ -340,8 +340,12 @@ void AutomationService::load(const storage::AutomationRecord& r,
       continue;
     const auto at = next_sun_event(*which, *where, now);
     if (at && (!next || *at < next->at)) {
-      next = Daylight{r.automation_id, r.user_id, *at, *at,
-                      *which == SunEvent::sunrise ? "sunrise" : "sunset", false};
+      next = Daylight{r.automation_id,
+                      r.user_id,
+                      *at,
+                      *at,
+                      *which == SunEvent::sunrise ? "sunrise" : "sunset",
+                      false};
     }
   }
   if (next)
@@ -459,8 +463,8 @@ Result<void> AutomationService::fire(const storage::AutomationRecord& r, const s
     if (!claimed)
       return fail(claimed.error());
     if (!*claimed) {
-      log::debug(Channel::service, "automation {} ({}) fired by another instance",
-                 r.automation_id, cause);
+      log::debug(Channel::service, "automation {} ({}) fired by another instance", r.automation_id,
+                 cause);
       return {};
     }
   }

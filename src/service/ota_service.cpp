@@ -603,8 +603,7 @@ void OtaService::sweep_job(OtaJobRecord job, bool repush) {
   const auto failed_before =
       now - std::chrono::duration_cast<std::chrono::milliseconds>(options_.failed_grace).count();
   const auto pushed_before =
-      now -
-      std::chrono::duration_cast<std::chrono::milliseconds>(options_.lost_push_grace).count();
+      now - std::chrono::duration_cast<std::chrono::milliseconds>(options_.lost_push_grace).count();
   bool open = false;
   bool unreleased = false;
   std::int64_t last_done = 0, last_failed = 0, last_open = 0;

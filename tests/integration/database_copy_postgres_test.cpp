@@ -308,11 +308,11 @@ TEST(DatabaseCopy, ManyRowsArriveWholeInBatches) {
     auto db = storage::sqlite::open_database(source, {}, 1);
     ASSERT_TRUE(db);
     (*db)->with([](Connection& c) {
-      ASSERT_TRUE(c.exec(
-          "INSERT INTO nodes(node_id, created_at) VALUES('n1', 1);"
-          "WITH RECURSIVE i(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM i WHERE x < 1203) "
-          "INSERT INTO ts_points(node_id, param_name, ts, data_type, num, source) "
-          "SELECT 'n1', 'temp', x, 'float', x / 4.0, 'params' FROM i;"))
+      ASSERT_TRUE(
+          c.exec("INSERT INTO nodes(node_id, created_at) VALUES('n1', 1);"
+                 "WITH RECURSIVE i(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM i WHERE x < 1203) "
+                 "INSERT INTO ts_points(node_id, param_name, ts, data_type, num, source) "
+                 "SELECT 'n1', 'temp', x, 'float', x / 4.0, 'params' FROM i;"))
           << "seed";
     });
   }

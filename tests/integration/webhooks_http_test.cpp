@@ -12,9 +12,9 @@
 // leadership, a sender that counts its POSTs and a repository that counts its calls.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
-#include <atomic>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -203,9 +203,8 @@ class CountingWebhookRepository final : public storage::WebhookRepository {
     ++calls_;
     return inner_.discard(delivery_id);
   }
-  Result<bool> failed(std::int64_t delivery_id, std::string_view webhook_id,
-                      std::string_view error, std::int64_t retry_at_ms,
-                      std::int64_t max_failures) override {
+  Result<bool> failed(std::int64_t delivery_id, std::string_view webhook_id, std::string_view error,
+                      std::int64_t retry_at_ms, std::int64_t max_failures) override {
     ++calls_;
     return inner_.failed(delivery_id, webhook_id, error, retry_at_ms, max_failures);
   }

@@ -172,7 +172,16 @@ struct Connection::Impl {
   void revive();
   Result<void> configure_session() {
     // Quiet NOTICEs (CREATE … IF NOT EXISTS) and UTF-8 text, whatever the server says.
-    return exec("SET client_min_messages = warning; SET client_encoding = 'UTF8'", "configure");
+    // And the server's side of a dead peer (see kClientKeepalives): a host that loses
+    // power or its network sends no FIN, and without these the server keeps its session,
+    // with the advisory locks it holds (the leader lease, the write lock of a
+    // transaction in flight), for the OS's two hours of TCP keepalive. Ignored over Unix
+    // sockets.
+    return exec(
+        "SET client_min_messages = warning; SET client_encoding = 'UTF8'; "
+        "SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; "
+        "SET tcp_keepalives_count = 3; SET tcp_user_timeout = 30000",
+        "configure");
   }
 };
 
@@ -462,12 +471,34 @@ Result<std::unique_ptr<Connection>> Connection::open(std::string_view url,
                                                      const OpenOptions& options) {
   // The URL is parsed by libpq; the options are added as keywords so that a URL
   // cannot be broken by appending to it.
+  // The keepalives come first, so that the URL may set its own (later keywords win).
+  // They bound how long a connection to a server that vanished without a FIN (a
+  // partition, a host lost) blocks before it fails: the leader lease's check fails
+  // within ~20 s and the instance steps down (docs/adr/0021), before the server ends the
+  // session and frees the lease for another (its side, configure_session: ~30 s and
+  // more after the last packet).
   const std::string dsn(url);
   const std::string timeout = std::to_string(options.connect_timeout_s);
-  const char* keys[] = {"dbname", "connect_timeout", "application_name",
-                        options.password.empty() ? nullptr : "password", nullptr};
-  const char* values[] = {dsn.c_str(), timeout.c_str(), options.application_name.c_str(),
-                          options.password.c_str(), nullptr};
+  const char* keys[] = {"keepalives",
+                        "keepalives_idle",
+                        "keepalives_interval",
+                        "keepalives_count",
+                        "tcp_user_timeout",
+                        "dbname",
+                        "connect_timeout",
+                        "application_name",
+                        options.password.empty() ? nullptr : "password",
+                        nullptr};
+  const char* values[] = {"1",
+                          "10",
+                          "5",
+                          "2",
+                          "20000",
+                          dsn.c_str(),
+                          timeout.c_str(),
+                          options.application_name.c_str(),
+                          options.password.c_str(),
+                          nullptr};
   char* parse_error = nullptr;
   PQconninfoOption* parsed = PQconninfoParse(dsn.c_str(), &parse_error);
   if (parsed == nullptr) {

@@ -130,8 +130,7 @@ Result<std::vector<AutomationRecord>> SqlAutomationRepository::all() {
 }
 
 Result<bool> SqlAutomationRepository::claim_firing(std::string_view automation_id,
-                                                   std::int64_t scheduled_ms,
-                                                   std::int64_t at_ms) {
+                                                   std::int64_t scheduled_ms, std::int64_t at_ms) {
   return db_->with([&](Connection& c) -> Result<bool> {
     // One statement, so of two instances the second sees the first's firing: the row is
     // locked by the first UPDATE until it commits (PostgreSQL), or the writes are serial

@@ -94,6 +94,34 @@ TEST(PostgresConnection, ADroppedConnectionIsReestablishedAtTheNextUse) {
   EXPECT_NE(*conn.query_int("SELECT pg_backend_pid()"), *pid);
 }
 
+// A host that vanishes without a FIN (power, a partition) must not keep its sessions,
+// and the advisory locks they hold (the leader lease, a transaction's write lock), for
+// the OS's two hours of TCP keepalive: every session, a reconnected one too, asks the
+// server to give a silent peer up within about a minute (ADR 0021).
+TEST(PostgresConnection, EverySessionGivesASilentPeerUpWithinAMinute) {
+  STRATUS_REQUIRE_POSTGRES(server);
+  auto url = server->create_database();
+  ASSERT_TRUE(url) << url.error().message();
+  auto c = Connection::open(*url, {});
+  auto admin = Connection::open(*url, {});
+  ASSERT_TRUE(c && admin);
+  auto& conn = **c;
+  const auto check = [&] {
+    EXPECT_EQ(*conn.query_text("SHOW tcp_keepalives_idle"), "10");
+    EXPECT_EQ(*conn.query_text("SHOW tcp_keepalives_interval"), "5");
+    EXPECT_EQ(*conn.query_text("SHOW tcp_keepalives_count"), "3");
+    EXPECT_EQ(*conn.query_text("SHOW tcp_user_timeout"), "30000");  // ms
+  };
+  check();
+  const auto pid = conn.query_int("SELECT pg_backend_pid()");
+  ASSERT_TRUE(pid);
+  ASSERT_TRUE((*admin)->query_int("SELECT CAST(pg_terminate_backend(" + std::to_string(*pid) +
+                                  ") AS INTEGER)"));
+  (void)conn.query_int("SELECT 1");  // finds the session gone
+  ASSERT_NE(*conn.query_int("SELECT pg_backend_pid()"), *pid);
+  check();
+}
+
 // A TCP proxy on loopback in front of the server that, once armed, cuts the connection
 // that sends a COMMIT (a simple-protocol Query "COMMIT"): either before the server sees
 // it, or after the server answered it, dropping the answer. Connections after that pass.
