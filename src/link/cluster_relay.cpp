@@ -8,6 +8,7 @@
 #include <iterator>
 #include <mutex>
 
+#include "core/random.hpp"
 #include "core/strings.hpp"
 #include "log/log.hpp"
 
@@ -426,7 +427,11 @@ ClusterRelay::ClusterRelay(mqtt::Client& client, service::EventHub& hub, unsigne
                            std::chrono::milliseconds stall_timeout)
     : client_(client),
       hub_(hub),
-      topic_(std::string(kClusterTopicPrefix) + std::to_string(slot)),
+      // The slot and a number of this process's own: two instances may hold one slot
+      // (one whose lease connection was lost while another started, ADR 0021), and
+      // topics of their own keep them from taking each other's messages for their own
+      // and each other's numbering (`seq`) for one sender's.
+      topic_(std::string(kClusterTopicPrefix) + std::to_string(slot) + "-" + random_hex(4)),
       handlers_(std::move(handlers)),
       sent_(metrics.counter("stratus_cluster_relay_sent_total",
                             "Events and change notices sent to the other instances.")),

@@ -54,7 +54,7 @@
 
 namespace stratus::link {
 
-/// Instance `n` publishes on `$stratus/cluster/<n>`.
+/// Instance `n` publishes on `$stratus/cluster/<n>-<8 hex digits drawn at start>`.
 inline constexpr std::string_view kClusterTopicPrefix = "$stratus/cluster/";
 /// The unshared subscription every instance holds.
 inline constexpr std::string_view kClusterTopicFilter = "$stratus/cluster/+";
@@ -180,6 +180,10 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
   /// Sent on the publishing connection before the set itself, so the broker hands it to
   /// the others before the node can answer. Thread-safe; never blocks.
   void expected(std::string_view node_id);
+
+  /// The topic this relay publishes on (`kClusterTopicPrefix`, slot, `-`, a random
+  /// number of this process's). Thread-safe (fixed at construction).
+  [[nodiscard]] const std::string& topic() const { return topic_; }
 
   /// A message from the client (on its callback executor: the link's in stratusd).
   /// This instance's own messages and other topics are ignored; one larger than

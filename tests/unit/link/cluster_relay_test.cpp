@@ -370,13 +370,14 @@ TEST(ClusterRelayTest, SendsOnItsSlotTopicTakesOthersAndIgnoresItsOwn) {
   h.hub.publish({draft("n1")});
   relay.changed(Cached::automation, "auto-1");
   ASSERT_EQ(client.sent.size(), 2u);
-  EXPECT_EQ(client.sent[0].topic, "$stratus/cluster/3");
+  EXPECT_TRUE(client.sent[0].topic.starts_with("$stratus/cluster/3-")) << client.sent[0].topic;
+  EXPECT_EQ(client.sent[0].topic, relay.topic());
   EXPECT_EQ(client.sent[0].qos, 1);
   EXPECT_FALSE(client.sent[0].retain);
   EXPECT_TRUE(parse_relay_message(client.sent[0].payload));
 
   // Its own messages come back from the broker: ignored. Another instance's: taken.
-  relay.on_message({"$stratus/cluster/3", client.sent[1].payload, 1, false});
+  relay.on_message({relay.topic(), client.sent[1].payload, 1, false});
   EXPECT_TRUE(changes.empty());
   relay.on_message({"$stratus/cluster/5", client.sent[1].payload, 1, false});
   ASSERT_EQ(changes.size(), 1u);
@@ -385,8 +386,8 @@ TEST(ClusterRelayTest, SendsOnItsSlotTopicTakesOthersAndIgnoresItsOwn) {
   relay.on_message({"$stratus/cluster/5", client.sent.back().payload, 1, false});
   EXPECT_EQ(counted, (std::vector<std::string>{"10.0.0.1"}));
   relay.expected("lamp-1");
-  EXPECT_EQ(client.sent.back().topic, "$stratus/cluster/3");
-  relay.on_message({"$stratus/cluster/3", client.sent.back().payload, 1, false});
+  EXPECT_EQ(client.sent.back().topic, relay.topic());
+  relay.on_message({relay.topic(), client.sent.back().payload, 1, false});
   EXPECT_TRUE(expected.empty()) << "its own set is already marked here";
   relay.on_message({"$stratus/cluster/5", client.sent.back().payload, 1, false});
   EXPECT_EQ(expected, (std::vector<std::string>{"lamp-1"}));
@@ -488,7 +489,7 @@ TEST(ClusterRelayTest, PacesEventsByThePubacksOfItsWindow) {
 
   client.sent[0].on_left();
   ASSERT_EQ(client.sent.size(), 3u);
-  EXPECT_EQ(client.sent[2].topic, "$stratus/cluster/3");
+  EXPECT_EQ(client.sent[2].topic, relay.topic());
   EXPECT_EQ(client.sent[2].qos, 1);
   EXPECT_EQ(nodes_of(client.sent[2].payload), (std::vector<std::string>{"n2", "n3", "n4"}));
   EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_waiting_events"), "0");
@@ -639,6 +640,42 @@ TEST(ClusterRelayTest, NumberedMessagesRevealRedeliveriesAndGaps) {
   EXPECT_EQ(seen, (std::vector<std::string>{"ctl", "n1", "n2", "resync", "n1", "n2"}));
   EXPECT_EQ(metric(h.metrics, R"(stratus_cluster_relay_dropped_total{reason="duplicate"})"), "1");
   EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_gaps_total"), "1");
+}
+
+// Two instances can hold one slot (one whose lease connection was lost while another
+// started, ADR 0021). Their topics still differ, so each takes the other's messages rather
+// than drop them as its own, and numbers them as one sender's.
+TEST(ClusterRelayTest, TwoInstancesOfOneSlotTakeEachOthersMessages) {
+  RecordingClient a_client, b_client;
+  Hub a(EventHubOptions{}), b(EventHubOptions{});
+  ClusterRelay a_relay(a_client, a.hub, 3, a.metrics, {});
+  ClusterRelay b_relay(b_client, b.hub, 3, b.metrics, {});
+  EXPECT_NE(a_relay.topic(), b_relay.topic());
+  std::mutex m;
+  std::vector<EventPtr> got;
+  auto stream = b.hub.subscribe("u", {}, [&](const EventPtr& e) {
+    collect(got, m, e);
+    return true;
+  });
+  ASSERT_TRUE(stream);
+  a_relay.forward({draft("n1")});
+  b_relay.forward({draft("n1")});  // b's own numbering, far from a's
+  a_client.sent[0].on_left();
+  a_relay.forward({draft("n2")});
+  ASSERT_EQ(a_client.sent.size(), 2u);
+  for (const auto& sent : a_client.sent)
+    b_relay.on_message({sent.topic, sent.payload, 1, false});
+  ASSERT_TRUE(b.hub.flush(5s));
+  std::vector<std::string> seen;
+  {
+    std::lock_guard lock(m);
+    for (const auto& e : got) {
+      if (e->id != 0)
+        seen.push_back(e->node_id);
+    }
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"n1", "n2"}));
+  EXPECT_EQ(metric(b.metrics, "stratus_cluster_relay_gaps_total"), "0");
 }
 
 // The sender numbers its paced messages one apart, from above unix_ms × 1000, and skips
