@@ -92,7 +92,7 @@ int add_admin(const stratus::config::Config& config, const std::string& email) {
   return 0;
 }
 
-// `stratusd db check|migrate|compact|copy` (docs/scale-out.md).
+// `stratusd db check|migrate|compact|copy|revoked-certificates` (docs/scale-out.md).
 int db_check(const stratus::config::Config& config) {
   stratus::log::init(stratus::log::Level::warn);
   auto status = stratus::server::check_database(config);
@@ -135,6 +135,30 @@ int db_compact(const stratus::config::Config& config) {
               report->what.c_str(), static_cast<long long>(report->bytes_before / 1024),
               static_cast<long long>(report->bytes_after / 1024));
   return 0;
+}
+
+// Once, or every `every_s` seconds until stopped (a broker host's loop: docs/scale-out.md).
+int db_revoked_certificates(const stratus::config::Config& config, const std::string& output,
+                            unsigned every_s) {
+  stratus::log::init(stratus::log::Level::warn);
+  stratus::SystemClock clock;
+  std::size_t last = static_cast<std::size_t>(-1);
+  while (true) {
+    auto written = stratus::server::export_revocations(config, output, clock);
+    if (!written) {
+      std::fprintf(stderr, "stratusd: revocation list not written: %s\n",
+                   written.error().context.c_str());
+      if (every_s == 0)
+        return 1;
+    } else if (*written != last) {
+      std::printf("%zu revoked certificates in %s\n", *written, output.c_str());
+      std::fflush(stdout);
+      last = *written;
+    }
+    if (every_s == 0)
+      return 0;
+    ::sleep(every_s);
+  }
 }
 
 int db_copy(const std::string& from, const std::string& to, const std::string& password_file) {
@@ -223,6 +247,16 @@ int main(int argc, char** argv) {
   db_copy_cmd->add_option("--to-password-file", copy_password_file,
                           "file holding the target's password");
 
+  auto* db_revoked_cmd = db_cmd->add_subcommand(
+      "revoked-certificates",
+      "write the revocation list for a shared mosquitto's Stratus plugin (docs/scale-out.md)");
+  std::string revoked_output;
+  unsigned revoked_every_s = 0;
+  db_revoked_cmd->add_option("--output", revoked_output, "the plugin's revoked-certificates file")
+      ->required();
+  db_revoked_cmd->add_option("--every", revoked_every_s,
+                             "write it again every this many seconds until stopped (0: once)");
+
   CLI11_PARSE(app, argc, argv);
 
   if (db_copy_cmd->parsed())
@@ -265,5 +299,7 @@ int main(int argc, char** argv) {
     return db_migrate(*config);
   if (db_compact_cmd->parsed())
     return db_compact(*config);
+  if (db_revoked_cmd->parsed())
+    return db_revoked_certificates(*config, revoked_output, revoked_every_s);
   return run(*config);
 }

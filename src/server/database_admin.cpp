@@ -6,8 +6,11 @@
 #include <set>
 
 #include "server/accounts.hpp"
+#include "server/broker_revocations.hpp"
 #include "server/data_dir_lock.hpp"
+#include "service/revocation_list.hpp"
 #include "storage/postgres/connection.hpp"
+#include "storage/sql/claim_repository.hpp"
 #include "storage/sql/database.hpp"
 #include "storage/sqlite/connection.hpp"
 
@@ -455,6 +458,30 @@ Result<storage::MigrationReport> migrate_database(const config::Config& config) 
   if (!db)
     return fail(db.error());
   return (*db)->migration_report();
+}
+
+Result<std::size_t> export_revocations(const config::Config& config,
+                                       const std::filesystem::path& file, const Clock& clock) {
+  // Checked first, so that this reader never migrates the database it reads (the pool
+  // below would): an instance of another version runs on it.
+  auto opened = open_configured(config, "stratusd db revoked-certificates");
+  if (!opened)
+    return fail(opened.error());
+  const auto& status = opened->second;
+  if (status.schema_version != status.known_version) {
+    return fail(errc::conflict, "schema version " + std::to_string(status.schema_version) +
+                                    " where this stratusd knows " +
+                                    std::to_string(status.known_version) +
+                                    ": use the stratusd of the instances' version");
+  }
+  opened->first.reset();
+  auto db = open_database_pool(config, std::filesystem::absolute(config.server.data_dir));
+  if (!db)
+    return fail(db.error());
+  storage::sql::SqlClaimRepository claims(*db);
+  BrokerRevocations broker(file);
+  service::RevocationList list(claims, broker, clock);
+  return list.publish();
 }
 
 Result<CopyReport> copy_database(std::string_view from, std::string_view to,

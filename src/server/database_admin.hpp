@@ -5,13 +5,16 @@
 /// but the version table, `copy` moves an embedded install's SQLite database into an
 /// empty PostgreSQL database (docs/scale-out.md).
 
+#include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "config/config.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "storage/migration.hpp"
 
@@ -59,6 +62,19 @@ struct CompactReport {
 /// (SQLITE_BUSY as errc::unavailable while another process writes). Thread-safe (no
 /// shared state).
 Result<CompactReport> compact_database(const config::Config& config);
+
+/// `stratusd db revoked-certificates --output FILE`: writes the revocation list the
+/// database holds (the fingerprints of certificates revoked and not yet expired,
+/// `ClaimRepository::revoked_fingerprints`) to `file`, atomically, in the format the
+/// Stratus mosquitto plugin reads (`plugin_opt_revoked_certificates_file`). For a shared
+/// mosquitto on a host of its own (docs/scale-out.md): each instance writes the list into
+/// its own data directory, which that broker does not read; run this on the broker's
+/// host, repeatedly (`--every`), and the plugin applies each change within about 250 ms.
+/// Reads only. Returns the number of fingerprints written. Errors: as `check_database`;
+/// errc::conflict when the schema is not this binary's version (nothing written);
+/// errc::unavailable when the file cannot be written. Thread-safe (no shared state).
+Result<std::size_t> export_revocations(const config::Config& config,
+                                       const std::filesystem::path& file, const Clock& clock);
 
 /// Rows copied per table, in copy order.
 using CopyReport = std::vector<std::pair<std::string, std::int64_t>>;

@@ -16,10 +16,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 
 #include "config/config.hpp"
+#include "core/clock.hpp"
 #include "server/data_dir_lock.hpp"
 #include "server/database_admin.hpp"
 #include "storage/postgres/connection.hpp"
@@ -384,6 +386,48 @@ TEST(DatabaseAdmin, CheckWritesNothingAndMigrateWaitsForAStoppedServer) {
   ASSERT_TRUE(migrated) << migrated.error().message();
   EXPECT_EQ(check_database(config)->schema_version,
             static_cast<int>(storage::sqlite::migrations().size()));
+}
+
+// `db revoked-certificates`: what a shared mosquitto on a host of its own reads, written
+// from the database (certificates revoked and not expired, nothing else), and refused,
+// with nothing written, against a schema of another version.
+TEST(DatabaseAdmin, TheRevocationListIsWrittenFromTheDatabase) {
+  test::TempDir dir;
+  config::Config config;
+  config.server.data_dir = dir.path().string();
+  const std::string revoked(64, 'a'), expired(64, 'b'), valid(64, 'c');
+  {
+    auto c = storage::sqlite::Connection::open(dir.path() / "stratus.db", {});
+    ASSERT_TRUE(c);
+    ASSERT_TRUE((*c)->migrate(storage::sqlite::migrations().first(19)));
+  }
+  const auto out = dir.path() / "broker" / "revoked";
+  std::filesystem::create_directories(out.parent_path());
+  SystemClock clock;
+  const auto early = export_revocations(config, out, clock);
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().code, errc::conflict) << early.error().message();
+  EXPECT_FALSE(std::filesystem::exists(out));
+  {
+    auto c = storage::sqlite::Connection::open(dir.path() / "stratus.db", {});
+    ASSERT_TRUE(c);
+    ASSERT_TRUE((*c)->migrate(storage::sqlite::migrations()));
+    const auto row = [](const std::string& fp, std::int64_t not_after, const char* revoked_at) {
+      return "INSERT INTO claim_certificates(node_id, serial_hex, fingerprint_hex, not_after, "
+             "issued_at, method, revoked_at) VALUES('n', '01', '" +
+             fp + "', " + std::to_string(not_after) + ", 1, 'self', " + revoked_at + ");";
+    };
+    ASSERT_TRUE((*c)->exec(row(revoked, 4102444800, "5") + row(expired, 1000, "5") +
+                           row(valid, 4102444800, "NULL")));
+  }
+  const auto written = export_revocations(config, out, clock);
+  ASSERT_TRUE(written) << written.error().message();
+  EXPECT_EQ(*written, 1u);
+  std::ifstream in(out);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find(revoked), std::string::npos) << text;
+  EXPECT_EQ(text.find(expired), std::string::npos) << text;
+  EXPECT_EQ(text.find(valid), std::string::npos) << text;
 }
 
 }  // namespace
