@@ -257,6 +257,21 @@ TEST_F(WirepasBrokerSystemTest, NodeTopicsAndGwTopicsStayApart) {
   auto gw = connected("gw-z", "gw-z", z);
   EXPECT_NE(wirepas_client("gw-z", "curious", op_password)->connect(), 0);
   EXPECT_TRUE(gw->connected());
+
+  // An operator chooses its client id, so holding a node's or a gateway's while they are
+  // away keeps neither out: they take it back, and the operator's session ends.
+  node.disconnect();
+  gw->disconnect();
+  auto squat_node = connected(node_id, "curious", op_password);
+  auto squat_gw = connected("gw-z", "curious", op_password);
+  TestMqttClient back(node_mqtt_options(*stratusd_, dir_->path(), node_id));
+  EXPECT_EQ(back.connect(), 0) << "a node kept out by an operator holding its id";
+  auto gw_back = wirepas_client("gw-z", "gw-z", z);
+  EXPECT_EQ(gw_back->connect(), 0) << "a gateway kept out by an operator holding its id";
+  EXPECT_TRUE(
+      test::wait_until([&] { return !squat_node->connected() && !squat_gw->connected(); }, 5s));
+  EXPECT_TRUE(back.connected());
+  EXPECT_TRUE(gw_back->connected());
 }
 
 TEST_F(WirepasBrokerSystemTest, ARemovedCredentialIsDroppedAndRefused) {

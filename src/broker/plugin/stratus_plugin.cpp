@@ -89,6 +89,9 @@ struct WirepasIdentity {
 struct Holder {
   const mosquitto* client = nullptr;
   std::string identity;
+  // The client id is this identity's own (a node's CN, a gateway's name, the backend's
+  // configured id), not one it chose (a Wirepas operator's, any id): see may_hold.
+  bool own = false;
 };
 
 struct PluginState {
@@ -332,12 +335,21 @@ bool loopback_address(const char* address) {
   return a.starts_with("127.") || a == "::1" || a.starts_with("::ffff:127.");
 }
 
-// Refuses a login whose client id is held by a live session of another identity.
-bool may_hold(PluginState& state, std::string_view client_id, const std::string& identity,
+// Refuses a login whose client id is held by a live session of another identity, unless
+// the id is the login's own and the holder merely chose it: a Wirepas operator may pick
+// any client id, and must not keep a node, a gateway or stratusd out by holding theirs
+// (mosquitto then closes the holder's session, as for any client id taken over).
+bool may_hold(PluginState& state, std::string_view client_id, const std::string& identity, bool own,
               const char* address) {
   const auto it = state.holders.find(std::string(client_id));
   if (it == state.holders.end() || it->second.identity == identity)
     return true;
+  if (own && !it->second.own) {
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "stratus: %s (%s) takes its client id '%s' back from %s",
+                         address != nullptr ? address : "?", identity.c_str(),
+                         std::string(client_id).c_str(), it->second.identity.c_str());
+    return true;
+  }
   mosquitto_log_printf(
       MOSQ_LOG_NOTICE, "stratus: refused %s (%s): client id '%s' is in use by another identity",
       address != nullptr ? address : "?", identity.c_str(), std::string(client_id).c_str());
@@ -531,9 +543,9 @@ int on_basic_auth(int, void* event_data, void* userdata) {
                              address != nullptr ? address : "?");
         return MOSQ_ERR_AUTH;
       }
-      if (!may_hold(state, id, "backend", address))
+      if (!may_hold(state, id, "backend", true, address))
         return MOSQ_ERR_AUTH;
-      state.holders[std::string(id)] = Holder{ev->client, "backend"};
+      state.holders[std::string(id)] = Holder{ev->client, "backend", true};
       return MOSQ_ERR_SUCCESS;
     }
     refresh_wirepas(state);  // a credential issued a moment ago already counts
@@ -551,9 +563,10 @@ int on_basic_auth(int, void* event_data, void* userdata) {
       return MOSQ_ERR_AUTH;
     }
     std::string identity = "wirepas:" + it->first;
-    if (!may_hold(state, id, identity, address))
+    const bool own = it->second.gateway;  // a gateway's client id is its name (above)
+    if (!may_hold(state, id, identity, own, address))
       return MOSQ_ERR_AUTH;
-    state.holders[std::string(id)] = Holder{ev->client, std::move(identity)};
+    state.holders[std::string(id)] = Holder{ev->client, std::move(identity), own};
     return MOSQ_ERR_SUCCESS;
   }
 
@@ -590,12 +603,12 @@ int on_basic_auth(int, void* event_data, void* userdata) {
     }
   }
   std::string identity = "node:" + cn;
-  if (!may_hold(state, id, identity, address))
+  if (!may_hold(state, id, identity, true, address))
     return MOSQ_ERR_AUTH;
   // The firmware sends an AWS tracking string as user name; identity is the CN.
   if (mosquitto_set_username(ev->client, cn.c_str()) != MOSQ_ERR_SUCCESS)
     return MOSQ_ERR_AUTH;
-  state.holders[cn] = Holder{ev->client, std::move(identity)};
+  state.holders[cn] = Holder{ev->client, std::move(identity), true};
   state.current[cn] = NodeConnection{ev->client, std::move(fingerprint)};
   publish_presence(cn, true);
   return MOSQ_ERR_SUCCESS;
