@@ -142,18 +142,22 @@ int db_revoked_certificates(const stratus::config::Config& config, const std::st
                             unsigned every_s) {
   stratus::log::init(stratus::log::Level::warn);
   stratus::SystemClock clock;
-  std::size_t last = static_cast<std::size_t>(-1);
+  auto exporter = stratus::server::RevocationExport::open(config);
+  if (!exporter) {
+    std::fprintf(stderr, "stratusd: revocation list not written: %s\n",
+                 exporter.error().context.c_str());
+    return 1;
+  }
   while (true) {
-    auto written = stratus::server::export_revocations(config, output, clock);
+    auto written = exporter->write(output, clock);
     if (!written) {
       std::fprintf(stderr, "stratusd: revocation list not written: %s\n",
                    written.error().context.c_str());
       if (every_s == 0)
         return 1;
-    } else if (*written != last) {
-      std::printf("%zu revoked certificates in %s\n", *written, output.c_str());
+    } else if (*written) {
+      std::printf("%zu revoked certificates in %s\n", **written, output.c_str());
       std::fflush(stdout);
-      last = *written;
     }
     if (every_s == 0)
       return 0;

@@ -370,9 +370,11 @@ const std::vector<Key>& keys() {
                            "mosquitto plugin sends each node's messages to one instance, in "
                            "order and batched). The same on every instance."));
     t.push_back(duration_key("cluster", "leader_check_ms", STRATUS_REF(cluster, leader_check_ms),
-                             100, kMaxMs,
+                             100, 5000,
                              "How often an instance tries to take the leader lease (sweeps "
-                             "run on the leader), and the leader checks it still holds it."));
+                             "run on the leader), and the leader checks it still holds it. At "
+                             "most 5 s: a leader cut off from PostgreSQL steps down within this "
+                             "plus 20 s, before the server frees the lease (30 s, ADR 0021)."));
     t.push_back(list_key("pki", "server_names", STRATUS_REF(pki, server_names),
                          "Extra names (DNS or IP) for the server certificate, besides "
                          "localhost, 127.0.0.1, ::1 and the hostname."));

@@ -553,19 +553,30 @@ void ClusterRelay::on_message(const mqtt::Message& message) {
   }
   if (decoded->sequence) {
     const auto sequence = *decoded->sequence;
-    const auto [last, first] = last_sequence_.try_emplace(message.topic, sequence);
+    const auto now = std::chrono::steady_clock::now();
+    const auto [last, first] =
+        last_sequence_.try_emplace(message.topic, LastSequence{sequence, now});
+    last->second.seen = now;
+    if (first && last_sequence_.size() > kSendersKept) {
+      // Each start of an instance is a sender of its own (its topic's random part): the
+      // ones gone quiet for long are forgotten, so restarts do not grow the map for good
+      // (a sender forgotten while alive has its next message taken as its first).
+      std::erase_if(last_sequence_, [&](const auto& entry) {
+        return now - entry.second.seen > kSenderForgottenAfter;
+      });
+    }
     if (!first) {
-      if (sequence <= last->second) {
+      if (sequence <= last->second.sequence) {
         dropped_duplicate_.inc();  // a QoS 1 redelivery: taken already
         return;
       }
-      if (sequence != last->second + 1) {
+      if (sequence != last->second.sequence + 1) {
         gaps_.inc();
         log::warn(Channel::link, "cluster relay: messages from {} missing (seq {} after {})",
-                  message.topic, sequence, last->second);
+                  message.topic, sequence, last->second.sequence);
         hub_.lost(fmt::format("messages of events from {} went missing", message.topic));
       }
-      last->second = sequence;
+      last->second.sequence = sequence;
     }
   }
   received_.inc(decoded->events.size() + decoded->changes.size() + decoded->rates.size() +

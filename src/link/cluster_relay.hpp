@@ -3,9 +3,9 @@
 /// The relay between the instances of a cluster (issue 23,
 /// docs/adr/0021-several-instances.md), carried by the broker they share: every
 /// instance publishes the events it committed, notices of changed webhooks and
-/// automations, and its rate-limit counts, on `$stratus/cluster/<slot>`, and subscribes
-/// (unshared, No Local) to `$stratus/cluster/+`; events are paced by the broker's PUBACKs
-/// (docs/adr/0029). What it receives from the others goes to its event hub as
+/// automations, and its rate-limit counts, on `$stratus/cluster/<slot>-<random>`, and
+/// subscribes (unshared, No Local) to `$stratus/cluster/+`; events are paced by the
+/// broker's PUBACKs (docs/adr/0029). What it receives from the others goes to its event hub as
 /// relayed events (its WebSocket streams see them; its webhooks, automations and alert
 /// mail do not, since they ran where the event was produced) and to its caches.
 ///
@@ -212,8 +212,15 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
   Counter& dropped_duplicate_;
   Counter& gaps_;
   std::shared_ptr<Outbox> outbox_;
-  // Each sender's (topic's) last `seq`; only on_message's thread touches it.
-  std::unordered_map<std::string, std::uint64_t> last_sequence_;
+  // Each sender's (topic's) last `seq`, and when it was seen; only on_message's thread
+  // touches it. Past kSendersKept senders, those not heard for kSenderForgottenAfter go.
+  struct LastSequence {
+    std::uint64_t sequence = 0;
+    std::chrono::steady_clock::time_point seen{};
+  };
+  static constexpr std::size_t kSendersKept = 64;
+  static constexpr std::chrono::hours kSenderForgottenAfter{1};
+  std::unordered_map<std::string, LastSequence> last_sequence_;
 };
 
 }  // namespace stratus::link

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <memory>
 #include <set>
 
+#include "broker/revocation_list.hpp"
 #include "server/accounts.hpp"
-#include "server/broker_revocations.hpp"
 #include "server/data_dir_lock.hpp"
-#include "service/revocation_list.hpp"
 #include "storage/postgres/connection.hpp"
 #include "storage/sql/claim_repository.hpp"
 #include "storage/sql/database.hpp"
@@ -460,10 +460,7 @@ Result<storage::MigrationReport> migrate_database(const config::Config& config) 
   return (*db)->migration_report();
 }
 
-Result<std::size_t> export_revocations(const config::Config& config,
-                                       const std::filesystem::path& file, const Clock& clock) {
-  // Checked first, so that this reader never migrates the database it reads (the pool
-  // below would): an instance of another version runs on it.
+Result<RevocationExport> RevocationExport::open(const config::Config& config) {
   auto opened = open_configured(config, "stratusd db revoked-certificates");
   if (!opened)
     return fail(opened.error());
@@ -474,14 +471,32 @@ Result<std::size_t> export_revocations(const config::Config& config,
                                     std::to_string(status.known_version) +
                                     ": use the stratusd of the instances' version");
   }
-  opened->first.reset();
-  auto db = open_database_pool(config, std::filesystem::absolute(config.server.data_dir));
-  if (!db)
-    return fail(db.error());
-  storage::sql::SqlClaimRepository claims(*db);
-  BrokerRevocations broker(file);
-  service::RevocationList list(claims, broker, clock);
-  return list.publish();
+  // The one connection, not a pool (which would migrate: this reader must not take the
+  // cluster's write lock, nor need the right to create tables).
+  std::vector<std::unique_ptr<Connection>> connections;
+  connections.push_back(std::move(opened->first));
+  RevocationExport e;
+  e.db_ = std::make_shared<storage::sql::Database>(std::move(connections),
+                                                   storage::MigrationReport{});
+  return e;
+}
+
+Result<std::optional<std::size_t>> RevocationExport::write(const std::filesystem::path& file,
+                                                           const Clock& clock) {
+  const auto now_s =
+      std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+  storage::sql::SqlClaimRepository claims(db_);
+  auto list = claims.revoked_fingerprints(now_s);
+  if (!list)
+    return fail(list.error());
+  // Unchanged: not written again, so the plugin does not re-read it and walk its
+  // sessions every tick.
+  if (last_ == *list)
+    return std::optional<std::size_t>{};
+  if (auto r = broker::write_revocation_list(file, *list); !r)
+    return fail(r.error());
+  last_ = std::move(*list);
+  return std::optional<std::size_t>(last_->size());
 }
 
 Result<CopyReport> copy_database(std::string_view from, std::string_view to,

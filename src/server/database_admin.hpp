@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,6 +19,10 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "storage/migration.hpp"
+
+namespace stratus::storage::sql {
+class Database;
+}  // namespace stratus::storage::sql
 
 namespace stratus::server {
 
@@ -63,18 +69,32 @@ struct CompactReport {
 /// shared state).
 Result<CompactReport> compact_database(const config::Config& config);
 
-/// `stratusd db revoked-certificates --output FILE`: writes the revocation list the
+/// `stratusd db revoked-certificates --output FILE [--every S]`: the revocation list the
 /// database holds (the fingerprints of certificates revoked and not yet expired,
-/// `ClaimRepository::revoked_fingerprints`) to `file`, atomically, in the format the
-/// Stratus mosquitto plugin reads (`plugin_opt_revoked_certificates_file`). For a shared
+/// `ClaimRepository::revoked_fingerprints`), written atomically in the format the Stratus
+/// mosquitto plugin reads (`plugin_opt_revoked_certificates_file`). For a shared
 /// mosquitto on a host of its own (docs/scale-out.md): each instance writes the list into
 /// its own data directory, which that broker does not read; run this on the broker's
-/// host, repeatedly (`--every`), and the plugin applies each change within about 250 ms.
-/// Reads only. Returns the number of fingerprints written. Errors: as `check_database`;
-/// errc::conflict when the schema is not this binary's version (nothing written);
-/// errc::unavailable when the file cannot be written. Thread-safe (no shared state).
-Result<std::size_t> export_revocations(const config::Config& config,
-                                       const std::filesystem::path& file, const Clock& clock);
+/// host, repeatedly, and the plugin applies each change within about 250 ms. Reads only,
+/// over one connection kept between writes. Not thread-safe (one owner).
+class RevocationExport {
+ public:
+  /// Connects to the configured database. Errors: as `check_database`; errc::conflict
+  /// when the schema is not this binary's version.
+  static Result<RevocationExport> open(const config::Config& config);
+
+  /// Reads the list and writes it to `file`, unless it equals the list this object
+  /// last wrote: the number of fingerprints written, or nullopt when unchanged. Errors:
+  /// the database's; errc::unavailable when the file cannot be written (the next call
+  /// tries again).
+  Result<std::optional<std::size_t>> write(const std::filesystem::path& file,
+                                           const Clock& clock);
+
+ private:
+  RevocationExport() = default;
+  std::shared_ptr<storage::sql::Database> db_;
+  std::optional<std::vector<std::string>> last_;
+};
 
 /// Rows copied per table, in copy order.
 using CopyReport = std::vector<std::pair<std::string, std::int64_t>>;

@@ -404,7 +404,7 @@ TEST(DatabaseAdmin, TheRevocationListIsWrittenFromTheDatabase) {
   const auto out = dir.path() / "broker" / "revoked";
   std::filesystem::create_directories(out.parent_path());
   SystemClock clock;
-  const auto early = export_revocations(config, out, clock);
+  const auto early = RevocationExport::open(config);
   ASSERT_FALSE(early);
   EXPECT_EQ(early.error().code, errc::conflict) << early.error().message();
   EXPECT_FALSE(std::filesystem::exists(out));
@@ -420,14 +420,30 @@ TEST(DatabaseAdmin, TheRevocationListIsWrittenFromTheDatabase) {
     ASSERT_TRUE((*c)->exec(row(revoked, 4102444800, "5") + row(expired, 1000, "5") +
                            row(valid, 4102444800, "NULL")));
   }
-  const auto written = export_revocations(config, out, clock);
+  auto exporter = RevocationExport::open(config);
+  ASSERT_TRUE(exporter) << exporter.error().message();
+  const auto written = exporter->write(out, clock);
   ASSERT_TRUE(written) << written.error().message();
-  EXPECT_EQ(*written, 1u);
-  std::ifstream in(out);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(*written, std::optional<std::size_t>(1));
+  const auto read = [&] {
+    std::ifstream in(out);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const auto text = read();
   EXPECT_NE(text.find(revoked), std::string::npos) << text;
   EXPECT_EQ(text.find(expired), std::string::npos) << text;
   EXPECT_EQ(text.find(valid), std::string::npos) << text;
+  // Unchanged: not written again (the plugin would re-read it and walk its sessions).
+  std::filesystem::remove(out);
+  EXPECT_EQ(*exporter->write(out, clock), std::nullopt);
+  EXPECT_FALSE(std::filesystem::exists(out));
+  {
+    auto c = storage::sqlite::Connection::open(dir.path() / "stratus.db", {});
+    ASSERT_TRUE(c);
+    ASSERT_TRUE((*c)->exec("UPDATE claim_certificates SET revoked_at = 6 WHERE revoked_at IS NULL"));
+  }
+  EXPECT_EQ(*exporter->write(out, clock), std::optional<std::size_t>(2));
+  EXPECT_NE(read().find(valid), std::string::npos);
 }
 
 }  // namespace

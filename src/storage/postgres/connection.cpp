@@ -270,12 +270,15 @@ class PgStatement final : public sql::StatementImpl {
     result_.reset();
     row_ = -1;
   }
+  // Unbinds every value. The types stay: a slot bound NULL keeps the type it was last
+  // bound with (a NULL of any type will do), so statements that bind NULL here and a
+  // number there from run to run reuse one server-side statement, not one per pattern
+  // (a multi-row INSERT of `db copy`, whose NULLs move from batch to batch, would
+  // otherwise prepare a new statement of thousands of parameters for most batches).
   void clear() {
     reset();
     for (std::size_t i = 0; i < values_.size(); ++i)
       bind_null(static_cast<int>(i) + 1);
-    for (auto& t : types_)
-      t = kUnknownOid;
   }
   void forget_prepared() { prepared_.clear(); }
 
@@ -475,8 +478,8 @@ Result<std::unique_ptr<Connection>> Connection::open(std::string_view url,
   // They bound how long a connection to a server that vanished without a FIN (a
   // partition, a host lost) blocks before it fails: the leader lease's check fails
   // within ~20 s and the instance steps down (docs/adr/0021), before the server ends the
-  // session and frees the lease for another (its side, configure_session: ~30 s and
-  // more after the last packet).
+  // session and frees the lease for another (its side, configure_session: ~30 s after
+  // the last packet; `cluster.leader_check_ms` is at most 5 s for that reason).
   const std::string dsn(url);
   const std::string timeout = std::to_string(options.connect_timeout_s);
   const char* keys[] = {"keepalives",

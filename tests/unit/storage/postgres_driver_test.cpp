@@ -94,6 +94,39 @@ TEST(PostgresConnection, ADroppedConnectionIsReestablishedAtTheNextUse) {
   EXPECT_NE(*conn.query_int("SELECT pg_backend_pid()"), *pid);
 }
 
+// A slot bound NULL keeps the type it was last bound with, so a statement whose NULLs move
+// from run to run (a multi-row INSERT of `db copy`) reuses its server-side statement
+// rather than prepare one per pattern of NULLs, each held until the session ends.
+TEST(PostgresConnection, NullsThatMoveDoNotPrepareAStatementEachTime) {
+  STRATUS_REQUIRE_POSTGRES(server);
+  auto url = server->create_database();
+  ASSERT_TRUE(url) << url.error().message();
+  auto c = Connection::open(*url, {});
+  ASSERT_TRUE(c);
+  auto& conn = **c;
+  ASSERT_TRUE(conn.exec("CREATE TABLE t (a BIGINT, b BIGINT, c DOUBLE PRECISION)"));
+  const auto prepared = [&] {
+    return *conn.query_int("SELECT COUNT(*) FROM pg_prepared_statements");
+  };
+  const auto before = prepared();
+  for (int i = 0; i < 40; ++i) {
+    auto s = conn.prepare("INSERT INTO t VALUES(?1, ?2, ?3), (?4, ?5, ?6)");
+    ASSERT_TRUE(s);
+    for (int slot = 1; slot <= 6; ++slot) {
+      if ((i >> (slot - 1)) % 2 == 1)
+        s->bind_null(slot);
+      else if (slot % 3 == 0)
+        s->bind(slot, 0.5 * i);
+      else
+        s->bind(slot, std::int64_t{i});
+    }
+    ASSERT_TRUE(s->run()) << i;
+  }
+  EXPECT_EQ(prepared() - before, 1) << "one statement for the INSERT";
+  EXPECT_EQ(*conn.query_int("SELECT COUNT(*) FROM t"), 80);
+  EXPECT_EQ(*conn.query_int("SELECT COUNT(*) FROM t WHERE b IS NULL"), 20 + 16);  // ?2, ?5
+}
+
 // A host that vanishes without a FIN (power, a partition) must not keep its sessions,
 // and the advisory locks they hold (the leader lease, a transaction's write lock), for
 // the OS's two hours of TCP keepalive: every session, a reconnected one too, asks the
