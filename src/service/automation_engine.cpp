@@ -190,7 +190,8 @@ bool AutomationEngine::evaluate(const Entry& e, std::string* cause) const {
 }
 
 std::vector<Firing> AutomationEngine::on_report(std::string_view node_id, const json::object& delta,
-                                                std::chrono::steady_clock::time_point now) {
+                                                std::chrono::steady_clock::time_point now,
+                                                bool acting) {
   std::vector<Firing> out;
   auto node = values_.find(node_id);
   if (node == values_.end())
@@ -225,7 +226,7 @@ std::vector<Firing> AutomationEngine::on_report(std::string_view node_id, const 
     const bool now_holds = evaluate(e, &cause);
     const bool fire = e.trigger.enabled && now_holds && (!e.held || e.trigger.retrigger);
     e.held = now_holds;
-    if (!fire)
+    if (!fire || !acting)
       continue;
     Firing f{id, std::move(cause), !admit(id, now)};
     ordered.emplace_back(e.order, std::move(f));

@@ -91,9 +91,12 @@ class AutomationEngine {
 
   /// A committed params report of `node_id` (`delta`: `{"<Device>":{"<Param>":value}}`),
   /// at `now` (steady time, for the rate limit). Returns the automations that fire, in
-  /// the order they were put.
+  /// the order they were put. With `acting` false (a cluster instance that does not lead,
+  /// docs/adr/0021) the values and each condition's state are taken as usual, so that the
+  /// instance judges the next report right once it leads, but nothing fires or counts
+  /// against the limit: returns none.
   std::vector<Firing> on_report(std::string_view node_id, const boost::json::object& delta,
-                                std::chrono::steady_clock::time_point now);
+                                std::chrono::steady_clock::time_point now, bool acting = true);
 
   /// Counts a firing that did not come from a report (daylight) against the limit;
   /// returns false when over it.

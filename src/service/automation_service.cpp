@@ -191,21 +191,26 @@ Result<void> AutomationService::start() {
   filter.kinds = 1u << static_cast<unsigned>(rest::EventKind::params);
   // On the hub's dispatcher: a set lookup, then queue and return; parsing waits for the
   // runner.
-  subscription_ = hub_.subscribe_all(std::move(filter), [this](const EventPtr& event) {
-    {
-      std::lock_guard lock(mutex_);
-      if (!watched_nodes_.contains(event->node_id))
+  // In a cluster every instance's reports, relayed ones too (see `leadership`).
+  const bool with_relayed = options_.leadership != nullptr;
+  subscription_ = hub_.subscribe_all(
+      std::move(filter),
+      [this](const EventPtr& event) {
+        {
+          std::lock_guard lock(mutex_);
+          if (!watched_nodes_.contains(event->node_id))
+            return true;
+          if (queue_.size() >= options_.queue_limit) {
+            dropped_.inc();
+            return true;
+          }
+          queue_.push_back(Work{event, {}, std::nullopt});
+          ++enqueued_;
+        }
+        wake_.notify_one();
         return true;
-      if (queue_.size() >= options_.queue_limit) {
-        dropped_.inc();
-        return true;
-      }
-      queue_.push_back(Work{event, {}, std::nullopt});
-      ++enqueued_;
-    }
-    wake_.notify_one();
-    return true;
-  });
+      },
+      with_relayed);
   return {};
 }
 
@@ -214,6 +219,10 @@ void AutomationService::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    if (wants_relayed_) {
+      wants_relayed_ = false;
+      hub_.want_relayed(false);
+    }
   }
   wake_.notify_all();
   if (thread_.joinable())
@@ -246,8 +255,10 @@ void AutomationService::accepted(const storage::AutomationRecord& record) {
   }
   {
     std::lock_guard lock(mutex_);
-    if (params_trigger)
+    if (params_trigger) {
       watched_nodes_.insert(record.node_id);  // the runner's load settles it
+      want_relayed_locked();
+    }
     queue_.push_back(std::move(work));
     ++enqueued_;
   }
@@ -294,6 +305,19 @@ void AutomationService::update_watched(const std::string& node_id) {
     watched_nodes_.insert(node_id);
   else
     watched_nodes_.erase(node_id);
+  want_relayed_locked();
+}
+
+// Lock order: this service's mutex_, then the hub's publishing lock (the hub never calls
+// a sink with that lock held).
+void AutomationService::want_relayed_locked() {
+  if (options_.leadership == nullptr || stopping_)
+    return;
+  const bool wanted = !watched_nodes_.empty();
+  if (wanted != wants_relayed_) {
+    wants_relayed_ = wanted;
+    hub_.want_relayed(wanted);
+  }
 }
 
 void AutomationService::unload(const std::string& automation_id) {
@@ -360,8 +384,10 @@ void AutomationService::handle_report(const Work& work) {
   const auto* payload = data.if_contains("payload");
   if (payload == nullptr || !payload->is_object())
     return;
+  // Every instance takes the report into its state; the leader alone acts on it.
+  const bool acting = options_.leadership == nullptr || options_.leadership->is_leader();
   for (const auto& f :
-       engine_.on_report(work.event->node_id, payload->as_object(), clock_.steady_now())) {
+       engine_.on_report(work.event->node_id, payload->as_object(), clock_.steady_now(), acting)) {
     if (f.limited) {
       limited_.inc();
       log::warn(Channel::service, "automation {} not run: over {} firings a minute",

@@ -54,8 +54,11 @@ struct AutomationOptions {
   std::chrono::milliseconds poll{1000};     ///< the runner looks for due daylight events
   /// Who fires daylight automations (docs/adr/0021); the others only move their schedule
   /// on. Null: a sole instance, always. Each daylight firing is also claimed in storage, so
-  /// two instances that both believe they lead fire it once. Params triggers fire where
-  /// the report was handled.
+  /// two instances that both believe they lead fire it once. Params triggers fire on the
+  /// leader too, which follows every instance's reports through the relay (as does every
+  /// instance, so that a new leader judges the next report by the node's current state):
+  /// a node's reports go to any instance, and judged where each arrived, one rising edge
+  /// fired on two instances or none.
   const Leadership* leadership = nullptr;
   /// Told when an automation is created, updated or removed, so that the other
   /// instances of a cluster reload it; null: a sole instance.
@@ -139,6 +142,9 @@ class AutomationService {
             const std::optional<std::string>& node_params = std::nullopt);
   void unload(const std::string& automation_id);
   void update_watched(const std::string& node_id);
+  // Tells the hub whether relayed events are wanted, after watched_nodes_ changed
+  // (mutex_ held).
+  void want_relayed_locked();
   void handle_report(const Work& work);
   void run_due_daylight();
   // Runs the actions in the owner's name (if the owner may) and stores the firing.
@@ -170,6 +176,9 @@ class AutomationService {
   // Trigger nodes of the loaded automations: the hub's sink drops every other node's
   // events at once, so the ingest's rate costs the runner nothing.
   std::unordered_set<std::string> watched_nodes_;
+  // In a cluster: whether this service has told the hub it wants relayed events (it
+  // does while any node is watched; docs/adr/0033 leaves them undecoded otherwise).
+  bool wants_relayed_ = false;
   std::uint64_t enqueued_ = 0, handled_ = 0;
   bool stopping_ = false;
   std::unique_ptr<EventHub::Subscription> subscription_;

@@ -193,7 +193,8 @@ void EventHub::publish(std::vector<EventDraft> events) {
 bool EventHub::admit_relayed() {
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(queue_mutex_);
-  if (user_streams_ > 0 || now - last_user_stream_ended_ < options_.relayed_keep)
+  if (user_streams_ > 0 || relayed_wanted_ > 0 ||
+      now - last_user_stream_ended_ < options_.relayed_keep)
     return true;
   gap_after_ = next_id_;
   gap_ = Gap::relayed_left_out;
@@ -404,7 +405,7 @@ bool EventHub::passes(const Stream& stream, const Event& event, VisibleMemo& mem
     return false;
   if (!stream.wanted.empty() && !event.node_id.empty() && !stream.wanted.contains(event.node_id))
     return false;
-  if (event.relayed && (stream.every_user || stream.consumer))
+  if (event.relayed && (stream.consumer || (stream.every_user && !stream.with_relayed)))
     return false;  // its consumers ran where it was produced
   if (stream.every_user)
     return true;
@@ -550,10 +551,19 @@ Result<std::unique_ptr<EventHub::Subscription>> EventHub::subscribe(std::string 
   return std::unique_ptr<Subscription>(new Subscription(*this, id));
 }
 
+void EventHub::want_relayed(bool wanted) {
+  std::lock_guard lock(queue_mutex_);
+  if (wanted)
+    ++relayed_wanted_;
+  else if (relayed_wanted_ > 0)
+    --relayed_wanted_;
+}
+
 std::unique_ptr<EventHub::Subscription> EventHub::subscribe_all(proto::rest::EventFilter filter,
-                                                                EventSink sink) {
+                                                                EventSink sink, bool with_relayed) {
   Stream stream;
   stream.every_user = true;
+  stream.with_relayed = with_relayed;
   stream.wanted.insert(filter.node_ids.begin(), filter.node_ids.end());
   stream.filter = std::move(filter);
   stream.sink = std::move(sink);

@@ -176,9 +176,17 @@ class EventHub final : public EventPublisher {
   /// Subscribes a consumer inside the cloud (alert mail; automations later) to every
   /// event that passes `filter` (kinds, node ids), whoever may see it: no access filter,
   /// no replay, no `ready` — the consumer checks access itself when it acts. Relayed
-  /// events (produced by another instance, which has its own consumers) are not given. `sink` as
-  /// for `subscribe`; refusing an event ends the subscription. Thread-safe.
-  std::unique_ptr<Subscription> subscribe_all(proto::rest::EventFilter filter, EventSink sink);
+  /// events (produced by another instance, which has its own consumers) are not given,
+  /// unless `with_relayed` (automations, which act on the leader alone and follow every
+  /// instance's reports: docs/adr/0021; `Event::relayed` tells them apart). `sink` as for
+  /// `subscribe`; refusing an event ends the subscription. Thread-safe.
+  std::unique_ptr<Subscription> subscribe_all(proto::rest::EventFilter filter, EventSink sink,
+                                              bool with_relayed = false);
+
+  /// A consumer subscribed `with_relayed` says whether it needs them now (`true` once,
+  /// then `false` once): while any does, `admit_relayed` is true even with no user stream
+  /// open. Thread-safe; takes the publishing lock briefly.
+  void want_relayed(bool wanted);
 
   /// Whether events relayed from other instances would reach anyone here: true while a
   /// user stream (`subscribe`, not `subscribe_all`) is open or the last one ended less
@@ -212,6 +220,7 @@ class EventHub final : public EventPublisher {
     EventSink sink;
     std::uint64_t skip_through = 0;  // a resumed stream has seen events up to this id
     bool every_user = false;         // subscribe_all: no access filter
+    bool with_relayed = false;       // subscribe_all that takes relayed events too
     bool consumer = false;           // acts on events: none relayed, no control messages
   };
   // A user with a subscription, or one being made: the generation of its node set.
@@ -264,6 +273,7 @@ class EventHub final : public EventPublisher {
   std::uint64_t done_through_ = 0;  // id of the newest dispatched event, for `flush`
   // User streams open or being subscribed, and when the last one ended (relayed events).
   std::size_t user_streams_ = 0;
+  std::size_t relayed_wanted_ = 0;  // consumers that want relayed events now (want_relayed)
   std::chrono::steady_clock::time_point last_user_stream_ended_{};
   // next_id_ when events were last left out or lost: a stream that saw only events
   // before it cannot resume here (0: never), and why.

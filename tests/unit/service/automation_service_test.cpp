@@ -6,7 +6,8 @@
 // counted in the metrics; a disabled owner's automations do not run (docs/adr/0036); a
 // storage error at sunset delays a firing instead of dropping the schedule; a report does
 // not run an automation disabled or changed behind the runner's back (a lost notice); two
-// instances that both lead fire a sunset once.
+// instances that both lead fire a sunset once; in a cluster the leader alone fires on
+// every instance's reports.
 // How: real SQLite in a temp dir, the real EventHub and NodeService, a messenger that
 // records what would go to the broker, ManualClock, a repository wrapper that fails reads.
 #include "service/automation_service.hpp"
@@ -286,6 +287,74 @@ TEST_F(AutomationServiceTest, TwoLeadersFireOneSunsetOnce) {
   })) << "both were due";
   std::this_thread::sleep_for(100ms);
   EXPECT_EQ(sets_to("lt"), 1u);
+}
+
+class FixedLeadership final : public Leadership {
+ public:
+  explicit FixedLeadership(bool initially) : leads(initially) {}
+  [[nodiscard]] bool is_leader() const override { return leads.load(); }
+  std::atomic<bool> leads;
+};
+
+// In a cluster a node's reports go to any instance (a shared subscription). Judged where
+// each arrived, one rising edge fired on two instances (each with its own idea of the
+// condition) or on none. Params triggers now fire on the leader alone, which follows every
+// instance's reports through the relay, as every instance does, so that a new leader
+// judges the next report by the node's current state.
+TEST_F(AutomationServiceTest, InAClusterTheLeaderAloneFiresOnEveryInstancesReports) {
+  MetricsRegistry other_metrics;
+  EventHub other_hub(node_access_lookup(access_), clock_, other_metrics, EventHubOptions{});
+  other_hub.start();
+  FixedLeadership a_leads(true), b_leads(false);
+  AutomationOptions options;
+  options.poll = 10ms;
+  options.leadership = &a_leads;
+  AutomationService a(automations_, nodes_, access_, node_service_, hub_, clock_, metrics_,
+                      options);
+  ASSERT_TRUE(a.start());
+  ASSERT_TRUE(a.create(
+      u1_, fields(R"({"name":"Hall","node_id":"sw",)"
+                  R"("events":[{"params":{"Light":{"Power":true}},"check":"=="}],)"
+                  R"("actions":[{"node_id":"lt","params":{"Light":{"Brightness":80}}}]})")));
+  ASSERT_TRUE(a.flush(5s));
+  options.leadership = &b_leads;
+  AutomationService b(automations_, nodes_, access_, node_service_, other_hub, clock_,
+                      other_metrics, options);
+  ASSERT_TRUE(b.start());
+  EXPECT_TRUE(hub_.admit_relayed()) << "relayed reports are wanted with no stream open";
+  EXPECT_TRUE(other_hub.admit_relayed());
+
+  // A report committed on one instance: a local event there, a relayed one on the other.
+  const auto committed_on = [&](EventHub& local, EventHub& remote, const std::string& params) {
+    (void)nodes_.write([&](storage::NodeWriter& w) { return w.put_params("sw", params, 2); });
+    EventDraft draft{
+        rest::EventKind::params, "sw", {}, unix_ms(clock_.now()), R"({"payload":)" + params + "}"};
+    local.publish({draft});
+    draft.relayed = true;
+    remote.publish({draft});
+    ASSERT_TRUE(a.flush(5s));
+    ASSERT_TRUE(b.flush(5s));
+  };
+  committed_on(other_hub, hub_, R"({"Light":{"Power":true}})");  // on b: a fires
+  EXPECT_EQ(sets_to("lt"), 1u);
+  committed_on(hub_, other_hub, R"({"Light":{"Power":true}})");  // still true: no edge
+  committed_on(other_hub, hub_, R"({"Light":{"Power":true}})");
+  EXPECT_EQ(sets_to("lt"), 1u) << "one rising edge, one firing";
+  committed_on(hub_, other_hub, R"({"Light":{"Power":false}})");
+  committed_on(other_hub, hub_, R"({"Light":{"Power":true}})");
+  EXPECT_EQ(sets_to("lt"), 2u);
+
+  // The lease moves: b fires the next edge, judged by the state it followed.
+  a_leads.leads = false;
+  b_leads.leads = true;
+  committed_on(hub_, other_hub, R"({"Light":{"Power":true}})");
+  EXPECT_EQ(sets_to("lt"), 2u) << "no edge: b followed a's reports";
+  committed_on(hub_, other_hub, R"({"Light":{"Power":false}})");
+  committed_on(hub_, other_hub, R"({"Light":{"Power":true}})");
+  EXPECT_EQ(sets_to("lt"), 3u);
+  b.stop();
+  a.stop();
+  other_hub.stop();
 }
 
 // An instance that missed a change notice (cluster: notices travel over the broker and
