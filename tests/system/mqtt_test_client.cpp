@@ -54,6 +54,10 @@ TestMqttClient::TestMqttClient(TestMqttOptions options) : impl_(std::make_unique
                       o.cert_file.empty() ? nullptr : o.cert_file.c_str(),
                       o.key_file.empty() ? nullptr : o.key_file.c_str(), nullptr);
   }
+  if (!o.will_topic.empty()) {
+    mosquitto_will_set(impl_->mosq, o.will_topic.c_str(), static_cast<int>(o.will_payload.size()),
+                       o.will_payload.data(), 1, false);
+  }
   mosquitto_connect_callback_set(
       impl_->mosq, [](mosquitto*, void* p, int rc) { static_cast<Impl*>(p)->connack = rc; });
   mosquitto_disconnect_callback_set(

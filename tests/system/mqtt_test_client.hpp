@@ -30,6 +30,8 @@ struct TestMqttOptions {
   std::string cert_file;  ///< client certificate (optional)
   std::string key_file;
   int protocol_version = 4;  ///< 4 = MQTT 3.1.1 (what RainMaker firmware speaks), 5
+  std::string will_topic;    ///< a Last Will (QoS 1, not retained) when not empty
+  std::string will_payload;
 };
 
 /// Not thread-safe; use from the test thread only.

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "pki/authority.hpp"
 #include "pki/certificate.hpp"
@@ -196,6 +197,29 @@ TEST_F(NodesSystemTest, ConfigMappingInitSetReportAndRead) {
   EXPECT_TRUE(d.at("params").at("Light").at("Power").as_bool());
   r = call("GET", "/v1/user/nodes", *alice_);
   EXPECT_EQ(json::parse(r.body).at("nodes"), json::parse(R"(["light1"])"));
+}
+
+// The firmware's Connectivity service leaves a Last Will on `node/<id>/params/local`
+// (spec rainmaker.md §1.1): when the node drops without DISCONNECT, the broker publishes
+// it, and the node's params take it like any report. mosquitto checks a will after closing
+// the socket (no certificate then: the plugin refused it as no node's) and hands it to no
+// plugin's message event, so the plugin takes it at that check.
+TEST_F(NodesSystemTest, ANodesLastWillIsTakenAsItsReport) {
+  auto node = boot_and_map("lw1", *alice_);
+  ASSERT_TRUE(eventually_param("lw1", *alice_, "Light", "Power", false));
+  node->disconnect();
+  auto options = node_options("lw1");
+  options.will_topic = "node/lw1/params/local";
+  options.will_payload = R"({"Light":{"Power":true}})";
+  TestMqttClient with_will(options);
+  ASSERT_EQ(with_will.connect(), 0);
+  with_will.disconnect();  // a clean DISCONNECT: the broker drops the will
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(params_of("lw1", *alice_).at("Light").at("Power"), json::value(false));
+  TestMqttClient again(options);
+  ASSERT_EQ(again.connect(), 0);
+  again.drop();  // power lost: the broker publishes the will
+  EXPECT_TRUE(eventually_param("lw1", *alice_, "Light", "Power", true));
 }
 
 TEST_F(NodesSystemTest, ASetWhileOfflineArrivesAfterReconnect) {

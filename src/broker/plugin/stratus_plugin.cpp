@@ -101,6 +101,11 @@ struct PluginState {
   // Current connection per node id; a disconnect from any other connection of
   // the same id is a session that was taken over and must not mark it offline.
   std::unordered_map<std::string, NodeConnection> current;
+  // The node connection whose disconnect event came last, until its Last Will's ACL
+  // check (which mosquitto makes next, after closing the socket: the certificate is gone
+  // by then) or the next tick or login; see on_acl_check.
+  const mosquitto* departing = nullptr;
+  std::string departing_node;
   FingerprintFile revoked{{}, "revoked", {}, {}, false};
   // Registered manufactured certificates (docs/adr/0014): with `stratus_ca` set, a node
   // certificate that the Stratus CA did not issue is accepted only when listed here.
@@ -524,6 +529,7 @@ void publish_subscribed(PluginState& state, std::string_view node_id) {
 int on_basic_auth(int, void* event_data, void* userdata) {
   auto& state = *static_cast<PluginState*>(userdata);
   auto* ev = static_cast<mosquitto_evt_basic_auth*>(event_data);
+  state.departing = nullptr;  // a new connection may sit where the departed one was
   const char* address = mosquitto_client_address(ev->client);
   const char* client_id = mosquitto_client_id(ev->client);
   const std::string_view id = client_id != nullptr ? client_id : "";
@@ -636,9 +642,56 @@ int wirepas_acl(const PluginState& state, std::string_view name, std::string_vie
   return allowed ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
 }
 
+// A node's message, after its ACL check allowed it (a publish, or its Last Will). With the
+// ingest handoff, every node message goes to stratusd through it (the broker still routes
+// it, to no subscriber: stratusd does not subscribe to node traffic then). With
+// `cluster_mirror` and instances that partition node traffic, every node message goes
+// into the batch of the instance that owns the node (docs/adr/0027); without them,
+// basic-ingest traffic (`$aws/rules/<rule>/node/<id>/…`) is copied to
+// stratus-mirror/aws/rules/…, where the stratusd instances take it through one shared
+// subscription (docs/adr/0021). The node's own rule is checked again here: a copy must
+// never be wider than the ACL.
+void take_node_message(PluginState& state, const char* node_id, const char* topic,
+                       std::string_view payload, int qos) {
+  if (state.handoff) {
+    if (node_may_publish(topic, node_id))
+      state.handoff->enqueue(topic, payload);
+    return;
+  }
+  if (!state.consumers.empty()) {
+    if (node_may_publish(topic, node_id))
+      to_consumer(state, node_id, topic, payload);
+    return;
+  }
+  if (!state.cluster_mirror || topic[0] != '$' || !under_basic_ingest(topic, node_id))
+    return;
+  const std::string copy = stratus::proto::cluster_mirror_topic(topic);
+  const int rc = mosquitto_broker_publish_copy(
+      nullptr, copy.c_str(), static_cast<int>(payload.size()), payload.data(), qos, false, nullptr);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    mosquitto_log_printf(MOSQ_LOG_WARNING, "stratus: mirror of %s failed: %s", topic,
+                         mosquitto_strerror(rc));
+  }
+}
+
 int on_acl_check(int, void* event_data, void* userdata) {
   auto& state = *static_cast<PluginState*>(userdata);
   const auto* ev = static_cast<mosquitto_evt_acl_check*>(event_data);
+  if (ev->client == state.departing && ev->client != nullptr) {
+    // A node that went without DISCONNECT: mosquitto checks its Last Will right after the
+    // disconnect event, with the socket (and so the certificate) already gone, and hands
+    // the will to no plugin's message event. The firmware's Connectivity service leaves
+    // `{"Connectivity":{"Connected":false}}` on its params/local (spec rainmaker.md §1.1).
+    const std::string node_id = std::move(state.departing_node);
+    state.departing = nullptr;
+    if (ev->access != MOSQ_ACL_WRITE || ev->topic == nullptr || ev->retain ||
+        !node_may_publish(ev->topic, node_id))
+      return MOSQ_ERR_ACL_DENIED;
+    take_node_message(state, node_id.c_str(), ev->topic,
+                      std::string_view(static_cast<const char*>(ev->payload), ev->payloadlen),
+                      ev->qos);
+    return MOSQ_ERR_SUCCESS;
+  }
   const char* username = mosquitto_client_username(ev->client);
   if (username == nullptr || ev->topic == nullptr)
     return MOSQ_ERR_ACL_DENIED;
@@ -679,41 +732,16 @@ int on_acl_check(int, void* event_data, void* userdata) {
   }
 }
 
-// A node's publish, after its ACL check allowed it. With the ingest handoff, every node
-// message goes to stratusd through it (the broker still routes it, to no subscriber:
-// stratusd does not subscribe to node traffic then). With `cluster_mirror` and instances
-// that partition node traffic, every node message goes into the batch of the instance
-// that owns the node (docs/adr/0027); without them, basic-ingest traffic
-// (`$aws/rules/<rule>/node/<id>/…`) is copied to stratus-mirror/aws/rules/…, where the
-// stratusd instances take it through one shared subscription (docs/adr/0021). The
-// node's own rule is checked again here: a copy must never be wider than the ACL.
+// A node's publish, after its ACL check allowed it: take_node_message.
 int on_message(int, void* event_data, void* userdata) {
   auto& state = *static_cast<PluginState*>(userdata);
   const auto* ev = static_cast<mosquitto_evt_message*>(event_data);
   const char* username = mosquitto_client_username(ev->client);
   if (ev->topic == nullptr || username == nullptr || !has_certificate(ev->client))
     return MOSQ_ERR_SUCCESS;  // not a node's publish
-  const std::string_view payload(static_cast<const char*>(ev->payload), ev->payloadlen);
-  if (state.handoff) {
-    if (node_may_publish(ev->topic, username))
-      state.handoff->enqueue(ev->topic, payload);
-    return MOSQ_ERR_SUCCESS;
-  }
-  if (!state.consumers.empty()) {
-    if (node_may_publish(ev->topic, username))
-      to_consumer(state, username, ev->topic, payload);
-    return MOSQ_ERR_SUCCESS;
-  }
-  if (!state.cluster_mirror || ev->topic[0] != '$' || !under_basic_ingest(ev->topic, username))
-    return MOSQ_ERR_SUCCESS;
-  const std::string copy = stratus::proto::cluster_mirror_topic(ev->topic);
-  const int rc =
-      mosquitto_broker_publish_copy(nullptr, copy.c_str(), static_cast<int>(ev->payloadlen),
-                                    ev->payload, ev->qos, false, nullptr);
-  if (rc != MOSQ_ERR_SUCCESS) {
-    mosquitto_log_printf(MOSQ_LOG_WARNING, "stratus: mirror of %s failed: %s", ev->topic,
-                         mosquitto_strerror(rc));
-  }
+  take_node_message(state, username, ev->topic,
+                    std::string_view(static_cast<const char*>(ev->payload), ev->payloadlen),
+                    ev->qos);
   return MOSQ_ERR_SUCCESS;
 }
 
@@ -745,12 +773,15 @@ int on_disconnect(int, void* event_data, void* userdata) {
     return MOSQ_ERR_SUCCESS;  // not a node, or a session another connection took over
   }
   state.current.erase(it);
+  state.departing = ev->client;  // its will, if it left one, is checked next
+  state.departing_node = client_id;
   publish_presence(client_id, false);
   return MOSQ_ERR_SUCCESS;
 }
 
 int on_tick(int, void*, void* userdata) {
   auto& state = *static_cast<PluginState*>(userdata);
+  state.departing = nullptr;  // no will came: the connection's memory may be reused
   const auto now = std::chrono::steady_clock::now();
   if (state.handoff)
     state.handoff->pump(now);  // once per pass of the event loop: one write for the pass
