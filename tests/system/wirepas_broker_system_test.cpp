@@ -262,8 +262,20 @@ TEST_F(WirepasBrokerSystemTest, NodeTopicsAndGwTopicsStayApart) {
   // away keeps neither out: they take it back, and the operator's session ends.
   node.disconnect();
   gw->disconnect();
-  auto squat_node = connected(node_id, "curious", op_password);
-  auto squat_gw = connected("gw-z", "curious", op_password);
+  // Once the broker has seen them go (their DISCONNECT may still be on its way).
+  const auto squat = [&](const std::string& id) {
+    std::unique_ptr<TestMqttClient> c;
+    EXPECT_TRUE(test::wait_until(
+        [&] {
+          c = wirepas_client(id, "curious", op_password);
+          return c->connect() == 0;
+        },
+        5s))
+        << id;
+    return c;
+  };
+  auto squat_node = squat(node_id);
+  auto squat_gw = squat("gw-z");
   TestMqttClient back(node_mqtt_options(*stratusd_, dir_->path(), node_id));
   EXPECT_EQ(back.connect(), 0) << "a node kept out by an operator holding its id";
   auto gw_back = wirepas_client("gw-z", "gw-z", z);
