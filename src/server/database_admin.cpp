@@ -57,18 +57,22 @@ Result<Named> parse_name(std::string_view name) {
               "expected sqlite:PATH or postgresql://…, got " + storage::postgres::redact_url(name));
 }
 
-// The lock of the data directory holding a SQLite file (the one a stratusd on it
-// holds, server.cpp); nothing for PostgreSQL.
+// The data directory's lock for an offline command (`whose`: which directory, for the
+// message): refused while a stratusd runs there (the lock it holds, server.cpp).
+Result<DataDirLock> offline_lock(const std::filesystem::path& dir, std::string_view whose = {}) {
+  auto taken = DataDirLock::acquire(dir, DataDirLock::Mode::if_present);
+  if (!taken && taken.error().code == errc::conflict) {
+    return fail(errc::conflict, "a stratusd is running on " + dir.string() + std::string(whose) +
+                                    ": stop it first");
+  }
+  return taken;
+}
+
+// The lock of the data directory holding a SQLite file; nothing for PostgreSQL.
 Result<DataDirLock> lock_of(const Named& db, std::string_view role) {
   if (db.sqlite.empty())
     return DataDirLock{};
-  const auto dir = db.sqlite.parent_path();
-  auto taken = DataDirLock::acquire(dir, DataDirLock::Mode::if_present);
-  if (!taken && taken.error().code == errc::conflict) {
-    return fail(errc::conflict, "a stratusd is running on " + dir.string() + ", the " +
-                                    std::string(role) + "'s data directory: stop it first");
-  }
-  return taken;
+  return offline_lock(db.sqlite.parent_path(), ", the " + std::string(role) + "'s data directory");
 }
 
 // One connection to a named database, not migrated. A SQLite source must exist (a
@@ -414,11 +418,7 @@ Result<CompactReport> compact_database(const config::Config& config) {
   // packing, so none starts meanwhile.
   DataDirLock lock;
   if (!pg) {
-    const auto data_dir = std::filesystem::absolute(config.server.data_dir);
-    auto taken = DataDirLock::acquire(data_dir, DataDirLock::Mode::if_present);
-    if (!taken && taken.error().code == errc::conflict)
-      return fail(errc::conflict,
-                  "a stratusd is running on " + data_dir.string() + ": stop it first");
+    auto taken = offline_lock(std::filesystem::absolute(config.server.data_dir));
     if (!taken)
       return fail(taken.error());
     lock = std::move(*taken);
@@ -446,10 +446,7 @@ Result<storage::MigrationReport> migrate_database(const config::Config& config) 
   // migration would change underneath it (PostgreSQL instances take the write lock).
   DataDirLock lock;
   if (config.database.url.empty()) {
-    auto taken = DataDirLock::acquire(data_dir, DataDirLock::Mode::if_present);
-    if (!taken && taken.error().code == errc::conflict)
-      return fail(errc::conflict,
-                  "a stratusd is running on " + data_dir.string() + ": stop it first");
+    auto taken = offline_lock(data_dir);
     if (!taken)
       return fail(taken.error());
     lock = std::move(*taken);
@@ -476,8 +473,8 @@ Result<RevocationExport> RevocationExport::open(const config::Config& config) {
   std::vector<std::unique_ptr<Connection>> connections;
   connections.push_back(std::move(opened->first));
   RevocationExport e;
-  e.db_ = std::make_shared<storage::sql::Database>(std::move(connections),
-                                                   storage::MigrationReport{});
+  e.db_ =
+      std::make_shared<storage::sql::Database>(std::move(connections), storage::MigrationReport{});
   return e;
 }
 
