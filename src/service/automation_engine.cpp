@@ -226,9 +226,13 @@ std::vector<Firing> AutomationEngine::on_report(std::string_view node_id, const 
     const bool now_holds = evaluate(e, &cause);
     const bool fire = e.trigger.enabled && now_holds && (!e.held || e.trigger.retrigger);
     e.held = now_holds;
-    if (!fire || !acting)
+    if (!fire)
       continue;
-    Firing f{id, std::move(cause), !admit(id, now)};
+    if (!acting) {
+      ordered.emplace_back(e.order, Firing{id, std::move(cause), false, true});
+      continue;
+    }
+    Firing f{id, std::move(cause), !admit(id, now), false};
     ordered.emplace_back(e.order, std::move(f));
   }
   std::sort(ordered.begin(), ordered.end(),

@@ -67,8 +67,9 @@ struct ParamsTrigger {
 /// A decision to fire.
 struct Firing {
   std::string automation_id;
-  std::string cause;     ///< the conditions that held, e.g. `Switch.Power == true`
-  bool limited = false;  ///< over the per-minute limit: recorded, not acted on
+  std::string cause;      ///< the conditions that held, e.g. `Switch.Power == true`
+  bool limited = false;   ///< over the per-minute limit: recorded, not acted on
+  bool deferred = false;  ///< judged by an instance that does not act (`on_report`)
 };
 
 /// Engine state: the automations, and per trigger node the current values of the params
@@ -93,8 +94,9 @@ class AutomationEngine {
   /// at `now` (steady time, for the rate limit). Returns the automations that fire, in
   /// the order they were put. With `acting` false (a cluster instance that does not lead,
   /// docs/adr/0021) the values and each condition's state are taken as usual, so that the
-  /// instance judges the next report right once it leads, but nothing fires or counts
-  /// against the limit: returns none.
+  /// instance judges the next report right once it leads, and the firings come back
+  /// `deferred`, not counted against the limit (the caller keeps them in case it leads
+  /// soon).
   std::vector<Firing> on_report(std::string_view node_id, const boost::json::object& delta,
                                 std::chrono::steady_clock::time_point now, bool acting = true);
 

@@ -32,6 +32,10 @@ constexpr int kUpdateAttempts = 3;
 // Only such a delayed firing is judged late: otherwise the runner looks every `poll`.
 constexpr std::chrono::seconds kDaylightRetry{15};
 constexpr std::chrono::minutes kDaylightGrace{30};
+// An edge judged while no instance acted on it (a failover: the old leader gone, the new
+// one not yet holding the lease) is fired by the instance that takes the lease this soon
+// after; later it is stale (lights meant for a door opening are not wanted a minute on).
+constexpr std::chrono::seconds kEdgeGrace{15};
 constexpr std::size_t kMaxNameBytes = 256;
 constexpr std::size_t kMaxEvents = 5;
 constexpr std::size_t kMaxActions = 10;
@@ -289,6 +293,7 @@ void AutomationService::run() {
         handle_report(w);
       }
     }
+    run_deferred();
     run_due_daylight();
     lock.lock();
     handled_ += batch.size();
@@ -388,6 +393,11 @@ void AutomationService::handle_report(const Work& work) {
   const bool acting = options_.leadership == nullptr || options_.leadership->is_leader();
   for (const auto& f :
        engine_.on_report(work.event->node_id, payload->as_object(), clock_.steady_now(), acting)) {
+    if (f.deferred) {
+      deferred_.insert_or_assign(f.automation_id,
+                                 Deferred{f.cause, message->timestamp_ms, clock_.steady_now()});
+      continue;
+    }
     if (f.limited) {
       limited_.inc();
       log::warn(Channel::service, "automation {} not run: over {} firings a minute",
@@ -411,6 +421,40 @@ void AutomationService::handle_report(const Work& work) {
     }
     (void)fire(**r, f.cause);  // no claim: no error
   }
+}
+
+void AutomationService::run_deferred() {
+  if (options_.leadership == nullptr)
+    return;
+  const bool leader = options_.leadership->is_leader();
+  const bool took_lease = leader && !was_leader_;
+  was_leader_ = leader;
+  const auto now = clock_.steady_now();
+  if (took_lease) {
+    for (const auto& [id, d] : deferred_) {
+      if (now - d.judged > kEdgeGrace)
+        continue;
+      auto r = automations_.get(id);
+      if (!r || !*r || !(*r)->enabled)
+        continue;
+      const auto loaded = loaded_updated_ms_.find(id);
+      if (loaded == loaded_updated_ms_.end() || loaded->second != (*r)->updated_ms)
+        continue;  // changed since it was judged
+      // The old leader fired it (its firing is stored after the report): not again.
+      if ((*r)->last_fired_ms.value_or(0) >= d.report_ms)
+        continue;
+      if (!engine_.admit(id, now)) {
+        limited_.inc();
+        continue;
+      }
+      log::info(Channel::service, "automation {}: firing an edge judged before this instance led",
+                id);
+      (void)fire(**r, d.cause);
+    }
+    deferred_.clear();
+    return;
+  }
+  std::erase_if(deferred_, [&](const auto& e) { return now - e.second.judged > kEdgeGrace; });
 }
 
 void AutomationService::run_due_daylight() {

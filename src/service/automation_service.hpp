@@ -147,6 +147,8 @@ class AutomationService {
   void want_relayed_locked();
   void handle_report(const Work& work);
   void run_due_daylight();
+  // On taking the lease: fires the deferred edges still due; then forgets old ones.
+  void run_deferred();
   // Runs the actions in the owner's name (if the owner may) and stores the firing.
   // `claim_ms`: a daylight firing due then, claimed in storage before acting and not run
   // when another instance claimed it. Errors: storage, only with `claim_ms` (the caller
@@ -190,6 +192,16 @@ class AutomationService {
   // record differs was judged by a definition that changed meanwhile.
   std::map<std::string, std::int64_t, std::less<>> loaded_updated_ms_;
   std::map<std::string, Daylight, std::less<>> daylight_;
+  // In a cluster, edges this instance judged while it did not lead (docs/adr/0021): the
+  // report's time and when it was judged. Fired when this instance takes the lease within
+  // kEdgeGrace of them, unless the automation fired since the report (the old leader).
+  struct Deferred {
+    std::string cause;
+    std::int64_t report_ms = 0;
+    std::chrono::steady_clock::time_point judged{};
+  };
+  std::map<std::string, Deferred, std::less<>> deferred_;
+  bool was_leader_ = false;
 };
 
 }  // namespace stratus::service

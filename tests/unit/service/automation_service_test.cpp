@@ -357,6 +357,73 @@ TEST_F(AutomationServiceTest, InAClusterTheLeaderAloneFiresOnEveryInstancesRepor
   other_hub.stop();
 }
 
+// A failover leaves a few seconds with no leader. An edge judged then is fired by the
+// instance that takes the lease soon after, unless the old leader fired it; one judged
+// longer ago is stale.
+TEST_F(AutomationServiceTest, AnEdgeWhileNoInstanceLeadsIsFiredByTheNextLeader) {
+  MetricsRegistry other_metrics;
+  EventHub other_hub(node_access_lookup(access_), clock_, other_metrics, EventHubOptions{});
+  other_hub.start();
+  FixedLeadership a_leads(true), b_leads(false);
+  AutomationOptions options;
+  options.poll = 10ms;
+  options.leadership = &a_leads;
+  AutomationService a(automations_, nodes_, access_, node_service_, hub_, clock_, metrics_,
+                      options);
+  ASSERT_TRUE(a.start());
+  ASSERT_TRUE(a.create(
+      u1_, fields(R"({"name":"Hall","node_id":"sw",)"
+                  R"("events":[{"params":{"Light":{"Power":true}},"check":"=="}],)"
+                  R"("actions":[{"node_id":"lt","params":{"Light":{"Brightness":80}}}]})")));
+  ASSERT_TRUE(a.flush(5s));
+  options.leadership = &b_leads;
+  AutomationService b(automations_, nodes_, access_, node_service_, other_hub, clock_,
+                      other_metrics, options);
+  ASSERT_TRUE(b.start());
+  const auto committed_on_b = [&](const std::string& params) {
+    clock_.advance(1s);
+    (void)nodes_.write([&](storage::NodeWriter& w) { return w.put_params("sw", params, 2); });
+    EventDraft draft{
+        rest::EventKind::params, "sw", {}, unix_ms(clock_.now()), R"({"payload":)" + params + "}"};
+    other_hub.publish({draft});
+    draft.relayed = true;
+    hub_.publish({draft});
+    ASSERT_TRUE(a.flush(5s));
+    ASSERT_TRUE(b.flush(5s));
+  };
+  // a fires an edge, then goes; b takes the lease: not fired again.
+  committed_on_b(R"({"Light":{"Power":true}})");
+  EXPECT_EQ(sets_to("lt"), 1u);
+  a_leads.leads = false;
+  b_leads.leads = true;
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(sets_to("lt"), 1u) << "the old leader fired that edge";
+  // b goes too, and an edge comes while nobody leads: a, taking the lease back, fires it.
+  committed_on_b(R"({"Light":{"Power":false}})");
+  b_leads.leads = false;
+  std::this_thread::sleep_for(100ms);
+  committed_on_b(R"({"Light":{"Power":true}})");
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(sets_to("lt"), 1u) << "nobody leads";
+  a_leads.leads = true;
+  EXPECT_TRUE(eventually([&] { return sets_to("lt") == 2; })) << "the next leader fires it";
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(sets_to("lt"), 2u);
+  // A stale one (judged long before the lease was taken) is not fired.
+  a_leads.leads = false;
+  std::this_thread::sleep_for(100ms);
+  committed_on_b(R"({"Light":{"Power":false}})");
+  committed_on_b(R"({"Light":{"Power":true}})");
+  clock_.advance(1min);
+  std::this_thread::sleep_for(100ms);
+  b_leads.leads = true;
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(sets_to("lt"), 2u) << "a stale edge fired";
+  b.stop();
+  a.stop();
+  other_hub.stop();
+}
+
 // An instance that missed a change notice (cluster: notices travel over the broker and
 // can be lost) does not run an automation disabled since it loaded it.
 TEST_F(AutomationServiceTest, AReportDoesNotRunAnAutomationDisabledWithoutANotice) {
