@@ -799,8 +799,15 @@ Result<void> Server::Impl::start_node_traffic() {
 }
 
 void Server::Impl::start_background_jobs() {
-  if (cluster_lease)
+  if (cluster_lease) {
+    // A leader must hear node reports (params automations act on the leader alone) and
+    // reach nodes and the other instances (OTA pushes, the relay): one whose broker
+    // connections stay down for 10 s hands the lease to one whose are up (ADR 0021).
+    cluster_lease->set_fitness(
+        [this] { return backend && backend->connected() && publisher && publisher->connected(); },
+        std::chrono::seconds(10));
     cluster_lease->start();
+  }
   // With several instances, the sweeps run on the leader (docs/adr/0021).
   command_sweep.start("command-sweep", config.nodes.command_sweep_ms, [this] {
     if (leadership && !leadership->is_leader())

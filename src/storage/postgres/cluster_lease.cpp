@@ -90,6 +90,11 @@ void ClusterLease::set_leader(bool leader, const std::string& why) {
     on_change_(leader, why);
 }
 
+void ClusterLease::set_fitness(std::function<bool()> fit, std::chrono::milliseconds grace) {
+  fit_ = std::move(fit);
+  unfit_grace_ = grace;
+}
+
 void ClusterLease::check_once() {
   if (!slot_held_) {
     // The session that held the slot is gone (and with it the lease): take both again
@@ -103,13 +108,29 @@ void ClusterLease::check_once() {
       on_change_(false,
                  "instance slot " + std::to_string(slot_) + " was taken by another instance");
   }
+  const bool fit = !fit_ || fit_();
+  if (fit)
+    unfit_since_.reset();
+  else if (!unfit_since_)
+    unfit_since_ = std::chrono::steady_clock::now();
   if (leader_.load(std::memory_order_acquire)) {
     if (auto alive = connection_->ping(); !alive) {
       slot_held_ = false;
       set_leader(false, "lease connection lost: " + alive.error().message());
+      return;
+    }
+    if (!fit && std::chrono::steady_clock::now() - *unfit_since_ > unfit_grace_) {
+      auto released = connection_->query_one(
+          "SELECT CASE WHEN pg_advisory_unlock(?1) THEN 1 ELSE 0 END", {"no answer"},
+          [](const sql::Statement& s) { return s.integer(0); }, kLeaderLock);
+      if (!released)
+        slot_held_ = false;  // the session may be gone, and the lease with it
+      set_leader(false, "unfit to lead (released the lease for another instance)");
     }
     return;
   }
+  if (!fit)
+    return;
   auto taken = try_lock(*connection_, kLeaderLock);
   if (!taken) {
     slot_held_ = false;  // a failed statement may mean a new session next time

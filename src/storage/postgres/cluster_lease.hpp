@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -57,6 +58,14 @@ class ClusterLease {
   /// `check` ago). Never blocks.
   [[nodiscard]] bool is_leader() const { return leader_.load(std::memory_order_acquire); }
 
+  /// Whether this instance is fit to lead, asked by the lease thread at every check
+  /// (e.g. its broker connections are up: a leader that hears no node reports runs no
+  /// automations and reaches no node, docs/adr/0021). An unfit instance does not take the
+  /// lease, and a leader unfit for longer than `grace` releases it, so that a fit one
+  /// takes it (a short blip does not move it). `fit` must be thread-safe and never block.
+  /// Call before `start`; unset: always fit.
+  void set_fitness(std::function<bool()> fit, std::chrono::milliseconds grace);
+
   /// Tries for the lease now, then every `check` on a thread of its own; the leader
   /// checks every `check` that its connection (and so its lease) is still there. A
   /// connection lost drops the lease at once; once back, the slot is taken again.
@@ -77,6 +86,9 @@ class ClusterLease {
   std::chrono::milliseconds check_;
   Gauge& leader_gauge_;
   OnChange on_change_;
+  std::function<bool()> fit_;
+  std::chrono::milliseconds unfit_grace_{0};
+  std::optional<std::chrono::steady_clock::time_point> unfit_since_;  // the lease thread's
   std::atomic<bool> leader_{false};
   bool slot_held_ = true;  // false after a lost connection until taken again
 

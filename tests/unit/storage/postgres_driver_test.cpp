@@ -455,6 +455,37 @@ TEST(PostgresConnection, TheUnusedDesiredColumnsAreDropped) {
 // docs/adr/0021: instance slots are distinct and bounded; exactly one instance leads;
 // the lease moves when its holder stops or loses its connection, and the one that lost
 // its connection takes its slot again.
+// A leader that cannot do a leader's work (its broker connections down) hands the lease on
+// once that has lasted its grace, to an instance that can; an unfit one never takes it.
+TEST(ClusterLease, AnUnfitLeaderHandsTheLeaseOn) {
+  STRATUS_REQUIRE_POSTGRES(server);
+  auto url = server->create_database();
+  ASSERT_TRUE(url) << url.error().message();
+  MetricsRegistry metrics_a, metrics_b;
+  auto a = ClusterLease::open(*url, {10, "lease-a", ""}, 50ms, metrics_a);
+  auto b = ClusterLease::open(*url, {10, "lease-b", ""}, 50ms, metrics_b);
+  ASSERT_TRUE(a && b);
+  std::atomic<bool> a_fit{true}, b_fit{false};
+  (*a)->set_fitness([&] { return a_fit.load(); }, 300ms);
+  (*b)->set_fitness([&] { return b_fit.load(); }, 300ms);
+  (*a)->start();
+  (*b)->start();
+  ASSERT_TRUE(test::wait_until([&] { return (*a)->is_leader(); }, 5s));
+  a_fit = false;  // a blip shorter than the grace: a keeps it
+  std::this_thread::sleep_for(150ms);
+  a_fit = true;
+  std::this_thread::sleep_for(300ms);
+  EXPECT_TRUE((*a)->is_leader());
+  a_fit = false;  // down for good, and b unfit too: nobody leads
+  ASSERT_TRUE(test::wait_until([&] { return !(*a)->is_leader(); }, 5s));
+  std::this_thread::sleep_for(200ms);
+  EXPECT_FALSE((*b)->is_leader()) << "an unfit instance took the lease";
+  b_fit = true;
+  EXPECT_TRUE(test::wait_until([&] { return (*b)->is_leader(); }, 5s));
+  std::this_thread::sleep_for(200ms);
+  EXPECT_FALSE((*a)->is_leader());
+}
+
 TEST(ClusterLease, OneLeadsAndTheLeaseMovesWhenItsHolderGoes) {
   STRATUS_REQUIRE_POSTGRES(server);
   auto url = server->create_database();
