@@ -774,12 +774,9 @@ void validate(const Config& c, std::vector<ConfigError>& errors) {
       errors.push_back({"database.url", "required for database.backend postgres"});
     if (!d.url.empty()) {
       const std::string_view url = d.url;
-      const auto scheme = url.find("://");
-      const auto at = url.find('@');
       if (!url.starts_with("postgresql://") && !url.starts_with("postgres://")) {
         errors.push_back({"database.url", "must start with postgresql://"});
-      } else if (at != std::string_view::npos &&
-                 url.substr(scheme + 3, at - scheme - 3).find(':') != std::string_view::npos) {
+      } else if (url_holds_password(url)) {
         errors.push_back({"database.url", "holds a password: put it in database.password_file"});
       }
     }
@@ -850,6 +847,13 @@ std::vector<std::string> process_environment() {
   for (char** e = environ; e != nullptr && *e != nullptr; ++e)
     out.emplace_back(*e);
   return out;
+}
+
+bool url_holds_password(std::string_view url) {
+  const auto scheme = url.find("://");
+  const auto at = url.find('@');
+  return scheme != std::string_view::npos && at != std::string_view::npos && at > scheme &&
+         url.substr(scheme + 3, at - scheme - 3).find(':') != std::string_view::npos;
 }
 
 tl::expected<Config, std::vector<ConfigError>> load(const ConfigSources& sources) {

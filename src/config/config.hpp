@@ -296,6 +296,11 @@ struct ConfigSources {
   std::vector<Override> overrides;
 };
 
+/// True when `url` (`scheme://user:password@host/…`) carries a password in its user
+/// information: refused for `database.url` and by `stratusd db copy`, since a URL shows in
+/// `ps`, logs and the shell's history. Pure; thread-safe.
+[[nodiscard]] bool url_holds_password(std::string_view url);
+
 /// Builds the effective Config. Returns every error found (unknown keys, wrong
 /// types, out-of-range values, unreadable file, cross-key conflicts), never just
 /// the first. Thread-safe (pure apart from reading `sources.file`).

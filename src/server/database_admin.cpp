@@ -41,12 +41,7 @@ Result<Named> parse_name(std::string_view name) {
     return Named{std::filesystem::absolute(path), {}};
   }
   if (name.starts_with("postgresql://") || name.starts_with("postgres://")) {
-    // As `database.url` (config.cpp): a password in the URL would show in `ps` and the
-    // shell's history.
-    const auto scheme = name.find("://");
-    const auto at = name.find('@');
-    if (at != std::string_view::npos &&
-        name.substr(scheme + 3, at - scheme - 3).find(':') != std::string_view::npos) {
+    if (config::url_holds_password(name)) {
       return fail(errc::invalid_argument,
                   storage::postgres::redact_url(name) +
                       " holds a password: use --to-password-file, ~/.pgpass or PGPASSWORD");
@@ -75,24 +70,25 @@ Result<DataDirLock> lock_of(const Named& db, std::string_view role) {
   return offline_lock(db.sqlite.parent_path(), ", the " + std::string(role) + "'s data directory");
 }
 
-// One connection to a named database, not migrated. A SQLite source must exist (a
-// mistyped path would otherwise copy a new, empty database).
-Result<std::unique_ptr<Connection>> connect(const Named& db, const std::string& password,
-                                            bool must_exist) {
+// One connection to a named database, not migrated. With `must_exist` a SQLite file that
+// is not there is `not_found` (a mistyped path would otherwise open a new, empty
+// database); without, its directory is made as a data directory is (0700, DataDirLock).
+Result<std::unique_ptr<Connection>> connect(
+    const Named& db, const std::string& password, const char* application_name, bool must_exist,
+    std::chrono::milliseconds busy_timeout = storage::sqlite::OpenOptions{}.busy_timeout) {
   if (!db.sqlite.empty()) {
     std::error_code ec;
-    if (must_exist && !std::filesystem::is_regular_file(db.sqlite, ec))
+    if (must_exist && !std::filesystem::exists(db.sqlite, ec))
       return fail(errc::not_found, "no database at " + db.sqlite.string());
-    // A new target's directory is made as a data directory is (0700, DataDirLock).
     if (!must_exist && std::filesystem::create_directories(db.sqlite.parent_path(), ec))
       std::filesystem::permissions(db.sqlite.parent_path(), std::filesystem::perms::owner_all, ec);
-    auto c = storage::sqlite::Connection::open(db.sqlite, {});
+    auto c = storage::sqlite::Connection::open(db.sqlite, {busy_timeout, false});
     if (!c)
       return fail(c.error());
     return std::unique_ptr<Connection>(std::move(*c));
   }
   storage::postgres::OpenOptions options;
-  options.application_name = "stratusd db copy";
+  options.application_name = application_name;
   options.password = password;
   auto c = storage::postgres::Connection::open(db.url, options);
   if (!c)
@@ -357,35 +353,23 @@ namespace {
 // reports about it.
 Result<std::pair<std::unique_ptr<Connection>, DatabaseStatus>> open_configured(
     const config::Config& config, const char* application_name) {
-  DatabaseStatus status;
-  std::unique_ptr<Connection> c;
-  if (!config.database.url.empty()) {
-    auto password = database_password(config);
-    if (!password)
-      return fail(password.error());
-    storage::postgres::OpenOptions options;
-    options.application_name = application_name;
-    options.password = *password;
-    auto opened = storage::postgres::Connection::open(config.database.url, options);
-    if (!opened)
-      return fail(opened.error());
-    c = std::move(*opened);
-    status.backend = "postgres";
-    status.where = storage::postgres::redact_url(config.database.url);
-    status.known_version = static_cast<int>(storage::postgres::migrations().size());
-  } else {
-    const auto path = sqlite_path(config);
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec))
-      return fail(errc::not_found, "no database at " + path.string());
-    auto opened = storage::sqlite::Connection::open(path, {config.database.busy_timeout_ms, false});
-    if (!opened)
-      return fail(opened.error());
-    c = std::move(*opened);
-    status.backend = "sqlite";
-    status.where = path.string();
-    status.known_version = static_cast<int>(storage::sqlite::migrations().size());
+  const bool pg = !config.database.url.empty();
+  const Named db = pg ? Named{{}, config.database.url} : Named{sqlite_path(config), {}};
+  std::string password;
+  if (pg) {
+    auto read = database_password(config);
+    if (!read)
+      return fail(read.error());
+    password = std::move(*read);
   }
+  auto opened = connect(db, password, application_name, true, config.database.busy_timeout_ms);
+  if (!opened)
+    return fail(opened.error());
+  auto c = std::move(*opened);
+  DatabaseStatus status;
+  status.backend = pg ? "postgres" : "sqlite";
+  status.where = pg ? storage::postgres::redact_url(db.url) : db.sqlite.string();
+  status.known_version = static_cast<int>(migrations_of(*c).size());
   auto version = c->schema_version();
   if (!version)
     return fail(version.error());
@@ -522,7 +506,7 @@ Result<CopyReport> copy_database(std::string_view from, std::string_view to,
       return fail(taken.error());
     target_lock = std::move(*taken);
   }
-  auto source = connect(*source_name, "", true);
+  auto source = connect(*source_name, "", "stratusd db copy", true);
   if (!source)
     return fail(source.error());
   Connection& in = **source;
@@ -537,7 +521,7 @@ Result<CopyReport> copy_database(std::string_view from, std::string_view to,
                     (*source_version < known ? ": run stratusd db migrate on the source first"
                                              : ": copy with a stratusd as new as the source"));
   }
-  auto target = connect(*target_name, to_password, false);
+  auto target = connect(*target_name, to_password, "stratusd db copy", false);
   if (!target)
     return fail(target.error());
   Connection& out = **target;
