@@ -114,6 +114,20 @@ class FlakyAutomations final : public storage::AutomationRepository {
   storage::AutomationRepository& real_;
 };
 
+// A cluster's lease, held or not as the test says.
+class FixedLeadership final : public Leadership {
+ public:
+  explicit FixedLeadership(bool initially) : leads(initially) {}
+  [[nodiscard]] bool is_leader() const override { return leads.load(); }
+  std::atomic<bool> leads;
+};
+
+// The node_params automation most tests use: the switch on sets the light's brightness.
+constexpr const char* kHall =
+    R"({"name":"Hall","node_id":"sw",)"
+    R"("events":[{"params":{"Light":{"Power":true}},"check":"=="}],)"
+    R"("actions":[{"node_id":"lt","params":{"Light":{"Brightness":80}}}]})";
+
 class AutomationServiceTest : public ::testing::Test {
  protected:
   AutomationServiceTest()
@@ -190,6 +204,56 @@ class AutomationServiceTest : public ::testing::Test {
     }
     return false;
   }
+
+  // Two instances of a cluster over the one store (docs/adr/0021): `a` on the fixture's
+  // hub, leading at first, with the Hall automation; `b` on a hub of its own, not leading.
+  struct TwoInstances {
+    explicit TwoInstances(AutomationServiceTest& test)
+        : t(test), other_hub(node_access_lookup(t.access_), t.clock_, other_metrics, {}) {
+      other_hub.start();
+      a = instance(t.hub_, t.metrics_, a_leads);
+      EXPECT_TRUE(a->create(t.u1_, fields(kHall)));
+      EXPECT_TRUE(a->flush(5s));
+      b = instance(other_hub, other_metrics, b_leads);
+    }
+    ~TwoInstances() {
+      b->stop();
+      a->stop();
+      other_hub.stop();
+    }
+    std::unique_ptr<AutomationService> instance(EventHub& hub, MetricsRegistry& metrics,
+                                                const Leadership& leadership) {
+      AutomationOptions options;
+      options.poll = 10ms;
+      options.leadership = &leadership;
+      auto s = std::make_unique<AutomationService>(
+          t.automations_, t.nodes_, t.access_, t.node_service_, hub, t.clock_, metrics, options);
+      EXPECT_TRUE(s->start());
+      return s;
+    }
+    // A report of the switch committed one second on, on `local`'s instance: a local event
+    // there, a relayed one on `remote`'s; both runners have taken it when this returns.
+    void committed_on(EventHub& local, EventHub& remote, const std::string& params) {
+      t.clock_.advance(1s);
+      (void)t.nodes_.write([&](storage::NodeWriter& w) { return w.put_params("sw", params, 2); });
+      EventDraft draft{rest::EventKind::params,
+                       "sw",
+                       {},
+                       unix_ms(t.clock_.now()),
+                       R"({"payload":)" + params + "}"};
+      local.publish({draft});
+      draft.relayed = true;
+      remote.publish({draft});
+      ASSERT_TRUE(a->flush(5s));
+      ASSERT_TRUE(b->flush(5s));
+    }
+
+    AutomationServiceTest& t;
+    MetricsRegistry other_metrics;
+    EventHub other_hub;
+    FixedLeadership a_leads{true}, b_leads{false};
+    std::unique_ptr<AutomationService> a, b;
+  };
 
   test::TempDir dir_;
   ManualClock clock_;
@@ -289,108 +353,46 @@ TEST_F(AutomationServiceTest, TwoLeadersFireOneSunsetOnce) {
   EXPECT_EQ(sets_to("lt"), 1u);
 }
 
-class FixedLeadership final : public Leadership {
- public:
-  explicit FixedLeadership(bool initially) : leads(initially) {}
-  [[nodiscard]] bool is_leader() const override { return leads.load(); }
-  std::atomic<bool> leads;
-};
-
 // In a cluster a node's reports go to any instance (a shared subscription). Judged where
 // each arrived, one rising edge fired on two instances (each with its own idea of the
 // condition) or on none. Params triggers now fire on the leader alone, which follows every
 // instance's reports through the relay, as every instance does, so that a new leader
 // judges the next report by the node's current state.
 TEST_F(AutomationServiceTest, InAClusterTheLeaderAloneFiresOnEveryInstancesReports) {
-  MetricsRegistry other_metrics;
-  EventHub other_hub(node_access_lookup(access_), clock_, other_metrics, EventHubOptions{});
-  other_hub.start();
-  FixedLeadership a_leads(true), b_leads(false);
-  AutomationOptions options;
-  options.poll = 10ms;
-  options.leadership = &a_leads;
-  AutomationService a(automations_, nodes_, access_, node_service_, hub_, clock_, metrics_,
-                      options);
-  ASSERT_TRUE(a.start());
-  ASSERT_TRUE(a.create(
-      u1_, fields(R"({"name":"Hall","node_id":"sw",)"
-                  R"("events":[{"params":{"Light":{"Power":true}},"check":"=="}],)"
-                  R"("actions":[{"node_id":"lt","params":{"Light":{"Brightness":80}}}]})")));
-  ASSERT_TRUE(a.flush(5s));
-  options.leadership = &b_leads;
-  AutomationService b(automations_, nodes_, access_, node_service_, other_hub, clock_,
-                      other_metrics, options);
-  ASSERT_TRUE(b.start());
+  TwoInstances c(*this);
+  auto& other_hub = c.other_hub;
   EXPECT_TRUE(hub_.admit_relayed()) << "relayed reports are wanted with no stream open";
   EXPECT_TRUE(other_hub.admit_relayed());
 
-  // A report committed on one instance: a local event there, a relayed one on the other.
-  const auto committed_on = [&](EventHub& local, EventHub& remote, const std::string& params) {
-    (void)nodes_.write([&](storage::NodeWriter& w) { return w.put_params("sw", params, 2); });
-    EventDraft draft{
-        rest::EventKind::params, "sw", {}, unix_ms(clock_.now()), R"({"payload":)" + params + "}"};
-    local.publish({draft});
-    draft.relayed = true;
-    remote.publish({draft});
-    ASSERT_TRUE(a.flush(5s));
-    ASSERT_TRUE(b.flush(5s));
-  };
-  committed_on(other_hub, hub_, R"({"Light":{"Power":true}})");  // on b: a fires
+  c.committed_on(other_hub, hub_, R"({"Light":{"Power":true}})");  // on b: a fires
   EXPECT_EQ(sets_to("lt"), 1u);
-  committed_on(hub_, other_hub, R"({"Light":{"Power":true}})");  // still true: no edge
-  committed_on(other_hub, hub_, R"({"Light":{"Power":true}})");
+  c.committed_on(hub_, other_hub, R"({"Light":{"Power":true}})");  // still true: no edge
+  c.committed_on(other_hub, hub_, R"({"Light":{"Power":true}})");
   EXPECT_EQ(sets_to("lt"), 1u) << "one rising edge, one firing";
-  committed_on(hub_, other_hub, R"({"Light":{"Power":false}})");
-  committed_on(other_hub, hub_, R"({"Light":{"Power":true}})");
+  c.committed_on(hub_, other_hub, R"({"Light":{"Power":false}})");
+  c.committed_on(other_hub, hub_, R"({"Light":{"Power":true}})");
   EXPECT_EQ(sets_to("lt"), 2u);
 
   // The lease moves: b fires the next edge, judged by the state it followed.
-  a_leads.leads = false;
-  b_leads.leads = true;
-  committed_on(hub_, other_hub, R"({"Light":{"Power":true}})");
+  c.a_leads.leads = false;
+  c.b_leads.leads = true;
+  c.committed_on(hub_, other_hub, R"({"Light":{"Power":true}})");
   EXPECT_EQ(sets_to("lt"), 2u) << "no edge: b followed a's reports";
-  committed_on(hub_, other_hub, R"({"Light":{"Power":false}})");
-  committed_on(hub_, other_hub, R"({"Light":{"Power":true}})");
+  c.committed_on(hub_, other_hub, R"({"Light":{"Power":false}})");
+  c.committed_on(hub_, other_hub, R"({"Light":{"Power":true}})");
   EXPECT_EQ(sets_to("lt"), 3u);
-  b.stop();
-  a.stop();
-  other_hub.stop();
 }
 
 // A failover leaves a few seconds with no leader. An edge judged then is fired by the
 // instance that takes the lease soon after, unless the old leader fired it; one judged
 // longer ago is stale.
 TEST_F(AutomationServiceTest, AnEdgeWhileNoInstanceLeadsIsFiredByTheNextLeader) {
-  MetricsRegistry other_metrics;
-  EventHub other_hub(node_access_lookup(access_), clock_, other_metrics, EventHubOptions{});
-  other_hub.start();
-  FixedLeadership a_leads(true), b_leads(false);
-  AutomationOptions options;
-  options.poll = 10ms;
-  options.leadership = &a_leads;
-  AutomationService a(automations_, nodes_, access_, node_service_, hub_, clock_, metrics_,
-                      options);
-  ASSERT_TRUE(a.start());
-  ASSERT_TRUE(a.create(
-      u1_, fields(R"({"name":"Hall","node_id":"sw",)"
-                  R"("events":[{"params":{"Light":{"Power":true}},"check":"=="}],)"
-                  R"("actions":[{"node_id":"lt","params":{"Light":{"Brightness":80}}}]})")));
-  ASSERT_TRUE(a.flush(5s));
-  options.leadership = &b_leads;
-  AutomationService b(automations_, nodes_, access_, node_service_, other_hub, clock_,
-                      other_metrics, options);
-  ASSERT_TRUE(b.start());
+  TwoInstances c(*this);
   const auto committed_on_b = [&](const std::string& params) {
-    clock_.advance(1s);
-    (void)nodes_.write([&](storage::NodeWriter& w) { return w.put_params("sw", params, 2); });
-    EventDraft draft{
-        rest::EventKind::params, "sw", {}, unix_ms(clock_.now()), R"({"payload":)" + params + "}"};
-    other_hub.publish({draft});
-    draft.relayed = true;
-    hub_.publish({draft});
-    ASSERT_TRUE(a.flush(5s));
-    ASSERT_TRUE(b.flush(5s));
+    c.committed_on(c.other_hub, hub_, params);
   };
+  auto& a_leads = c.a_leads;
+  auto& b_leads = c.b_leads;
   // a fires an edge, then goes; b takes the lease: not fired again.
   committed_on_b(R"({"Light":{"Power":true}})");
   EXPECT_EQ(sets_to("lt"), 1u);
@@ -419,19 +421,13 @@ TEST_F(AutomationServiceTest, AnEdgeWhileNoInstanceLeadsIsFiredByTheNextLeader) 
   b_leads.leads = true;
   std::this_thread::sleep_for(200ms);
   EXPECT_EQ(sets_to("lt"), 2u) << "a stale edge fired";
-  b.stop();
-  a.stop();
-  other_hub.stop();
 }
 
 // An instance that missed a change notice (cluster: notices travel over the broker and
 // can be lost) does not run an automation disabled since it loaded it.
 TEST_F(AutomationServiceTest, AReportDoesNotRunAnAutomationDisabledWithoutANotice) {
   auto runner = service();
-  const auto id = runner->create(
-      u1_, fields(R"({"name":"Hall","node_id":"sw",)"
-                  R"("events":[{"params":{"Light":{"Power":true}},"check":"=="}],)"
-                  R"("actions":[{"node_id":"lt","params":{"Light":{"Brightness":80}}}]})"));
+  const auto id = runner->create(u1_, fields(kHall));
   ASSERT_TRUE(id) << id.error().message();
   ASSERT_TRUE(runner->flush(5s));
   const auto stored = automations_.get(*id);
@@ -451,10 +447,7 @@ TEST_F(AutomationServiceTest, AReportDoesNotRunAnAutomationDisabledWithoutANotic
 // stored conditions decide.
 TEST_F(AutomationServiceTest, AReportIsJudgedByTheStoredConditionsNotStaleOnes) {
   auto runner = service();
-  const auto id = runner->create(
-      u1_, fields(R"({"name":"Hall","node_id":"sw",)"
-                  R"("events":[{"params":{"Light":{"Power":true}},"check":"=="}],)"
-                  R"("actions":[{"node_id":"lt","params":{"Light":{"Brightness":80}}}]})"));
+  const auto id = runner->create(u1_, fields(kHall));
   ASSERT_TRUE(id) << id.error().message();
   ASSERT_TRUE(runner->flush(5s));
   const auto stored = automations_.get(*id);
@@ -474,10 +467,7 @@ TEST_F(AutomationServiceTest, AReportIsJudgedByTheStoredConditionsNotStaleOnes) 
 
 TEST_F(AutomationServiceTest, ParamsFireOnceAndARestartDoesNotFireAgain) {
   auto runner = service();
-  ASSERT_TRUE(runner->create(
-      u1_, fields(R"({"name":"Hall","node_id":"sw",)"
-                  R"("events":[{"params":{"Light":{"Power":true}},"check":"=="}],)"
-                  R"("actions":[{"node_id":"lt","params":{"Light":{"Brightness":80}}}]})")));
+  ASSERT_TRUE(runner->create(u1_, fields(kHall)));
   ASSERT_TRUE(runner->flush(5s));
   report("sw", R"({"Light":{"Power":true}})");
   ASSERT_TRUE(runner->flush(5s));
@@ -501,10 +491,7 @@ TEST_F(AutomationServiceTest, ParamsFireOnceAndARestartDoesNotFireAgain) {
 // again, they run as before.
 TEST_F(AutomationServiceTest, ADisabledOwnersAutomationsDoNotRun) {
   auto runner = service();
-  ASSERT_TRUE(runner->create(
-      u1_, fields(R"({"name":"Hall","node_id":"sw",)"
-                  R"("events":[{"params":{"Light":{"Power":true}},"check":"=="}],)"
-                  R"("actions":[{"node_id":"lt","params":{"Light":{"Brightness":80}}}]})")));
+  ASSERT_TRUE(runner->create(u1_, fields(kHall)));
   ASSERT_TRUE(runner->create(
       u1_, fields(R"({"name":"Dusk","event_type":"daylight",)"
                   R"("location":{"latitude":"52.52","longitude":"13.405"},)"
@@ -535,10 +522,7 @@ TEST_F(AutomationServiceTest, ADisabledOwnersAutomationsDoNotRun) {
 // from a stale read is refused (it once undid the other edit: a disable came undone).
 TEST_F(AutomationServiceTest, ConcurrentEditsOfDifferentFieldsBothStand) {
   auto runner = service();
-  const auto id = runner->create(
-      u1_, fields(R"({"name":"Hall","node_id":"sw",)"
-                  R"("events":[{"params":{"Light":{"Power":true}},"check":"=="}],)"
-                  R"("actions":[{"node_id":"lt","params":{"Light":{"Brightness":80}}}]})"));
+  const auto id = runner->create(u1_, fields(kHall));
   ASSERT_TRUE(id) << id.error().message();
   auto stale = automations_.get(*id);
   ASSERT_TRUE(stale && *stale);
