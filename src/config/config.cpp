@@ -428,6 +428,14 @@ const std::vector<Key>& keys() {
     t.push_back(duration_key("claiming", "challenge_lifetime_s",
                              STRATUS_REF(claiming, challenge_lifetime_s), 10, 86400,
                              "How long a self-claim challenge may be answered."));
+    t.push_back(string_key(
+        "claiming", "crl_url", STRATUS_REF(claiming, crl_url),
+        "The http(s) URL at which brokers reach this server's /crl/stratus-ca.crl (the "
+        "Stratus CA's revocation list), e.g. http://stratus.example.com/crl/stratus-ca.crl. "
+        "Certificates issued at claiming then name it (cRLDistributionPoints) and the list "
+        "is scoped to it, which EMQX's enable_crl_check needs (docs/scale-out.md). Empty: "
+        "not named; the list is still served. Certificates issued before it was set name "
+        "none and are not covered."));
     t.push_back(int_key("nodes", "max_payload_bytes", STRATUS_REF(nodes, max_payload_bytes), 256,
                         16 << 20, "Node messages larger than this are dropped and counted."));
     t.push_back(int_key("nodes", "ingest_queue_limit", STRATUS_REF(nodes, ingest_queue_limit), 100,
@@ -779,6 +787,18 @@ void validate(const Config& c, std::vector<ConfigError>& errors) {
       } else if (url_holds_password(url)) {
         errors.push_back({"database.url", "holds a password: put it in database.password_file"});
       }
+    }
+  }
+  if (const std::string_view u = c.claiming.crl_url; !u.empty()) {
+    const auto scheme = u.starts_with("https://") ? 8u : u.starts_with("http://") ? 7u : 0u;
+    const bool printable = std::all_of(u.begin(), u.end(), [](char ch) {
+      return static_cast<unsigned char>(ch) > 0x20 && static_cast<unsigned char>(ch) < 0x7f;
+    });
+    if (scheme == 0 || u.size() <= scheme || u[scheme] == '/' || u.size() > 1024 || !printable ||
+        u.find(',') != std::string_view::npos) {
+      errors.push_back({"claiming.crl_url",
+                        "must be an http:// or https:// URL with a host, at most 1024 "
+                        "printable ASCII characters without spaces or commas"});
     }
   }
   if (c.cluster.enabled) {

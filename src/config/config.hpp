@@ -143,6 +143,8 @@ struct ClaimingSection {
   std::string self_claim_allowlist_file;  ///< MACs / MAC prefixes, one per line
   std::chrono::days node_cert_lifetime_days{3650};
   std::chrono::seconds challenge_lifetime_s{300};  ///< self-claim challenge validity
+  /// Where brokers fetch the Stratus CA's CRL (docs/adr/0037); empty: not named.
+  std::string crl_url;
 };
 
 /// `nodes:` — ingest, mapping and control.

@@ -32,7 +32,24 @@ struct Profile {
   std::vector<std::pair<int, const char*>> extensions;
   /// subjectAltName; null for none.
   const GENERAL_NAMES* alt_names = nullptr;
+  /// cRLDistributionPoints; null for none.
+  const CRL_DIST_POINTS* crl_distribution_points = nullptr;
 };
+
+using CrlDistPointsPtr =
+    std::unique_ptr<CRL_DIST_POINTS, detail::OsslDeleter<CRL_DIST_POINTS, CRL_DIST_POINTS_free>>;
+using DistPointPtr = std::unique_ptr<DIST_POINT, detail::OsslDeleter<DIST_POINT, DIST_POINT_free>>;
+using DistPointNamePtr =
+    std::unique_ptr<DIST_POINT_NAME, detail::OsslDeleter<DIST_POINT_NAME, DIST_POINT_NAME_free>>;
+using IssuingDistPointPtr =
+    std::unique_ptr<ISSUING_DIST_POINT,
+                    detail::OsslDeleter<ISSUING_DIST_POINT, ISSUING_DIST_POINT_free>>;
+using X509CrlPtr = std::unique_ptr<X509_CRL, detail::OsslDeleter<X509_CRL, X509_CRL_free>>;
+using X509RevokedPtr =
+    std::unique_ptr<X509_REVOKED, detail::OsslDeleter<X509_REVOKED, X509_REVOKED_free>>;
+using Asn1IntegerPtr =
+    std::unique_ptr<ASN1_INTEGER, detail::OsslDeleter<ASN1_INTEGER, ASN1_INTEGER_free>>;
+using Asn1TimePtr = std::unique_ptr<ASN1_TIME, detail::OsslDeleter<ASN1_TIME, ASN1_TIME_free>>;
 
 /// Explicit validity (notBefore, notAfter); when set, the profile's lifetime and the
 /// clock are not used.
@@ -124,6 +141,12 @@ Result<Certificate> sign_certificate(const Profile& profile, const Signer& signe
                         X509V3_ADD_DEFAULT) != 1) {
     return detail::ossl_fail(errc::internal, "certificate subjectAltName");
   }
+  if (profile.crl_distribution_points != nullptr &&
+      X509_add1_ext_i2d(x509.get(), NID_crl_distribution_points,
+                        const_cast<CRL_DIST_POINTS*>(profile.crl_distribution_points), 0,
+                        X509V3_ADD_DEFAULT) != 1) {
+    return detail::ossl_fail(errc::internal, "certificate cRLDistributionPoints");
+  }
 
   if (X509_sign(x509.get(), signer.issuer_key, EVP_sha256()) <= 0) {
     return detail::ossl_fail(errc::internal, "certificate signing");
@@ -175,6 +198,62 @@ Result<detail::GeneralNamesPtr> make_alt_names(const std::vector<std::string>& n
     (void)name->release();  // now owned by `out`
   }
   return out;
+}
+
+/// A distribution point name whose fullName is the one URI `uri` (RFC 5280 §4.2.1.13).
+Result<DistPointNamePtr> uri_point_name(std::string_view uri) {
+  auto name =
+      make_general_name(GEN_URI, reinterpret_cast<const unsigned char*>(uri.data()), uri.size());
+  if (!name)
+    return fail(std::move(name).error());
+  detail::GeneralNamesPtr names(GENERAL_NAMES_new());
+  DistPointNamePtr point(DIST_POINT_NAME_new());
+  if (!names || !point || sk_GENERAL_NAME_push(names.get(), name->get()) <= 0)
+    return detail::ossl_fail(errc::internal, "distribution point");
+  (void)name->release();  // now owned by `names`
+  point->type = 0;        // fullName
+  point->name.fullname = names.release();
+  return point;
+}
+
+/// cRLDistributionPoints naming `uri`; null when `uri` is empty.
+Result<CrlDistPointsPtr> distribution_points(std::string_view uri) {
+  if (uri.empty())
+    return CrlDistPointsPtr{};
+  auto name = uri_point_name(uri);
+  if (!name)
+    return fail(std::move(name).error());
+  CrlDistPointsPtr points(sk_DIST_POINT_new_null());
+  DistPointPtr point(DIST_POINT_new());
+  if (!points || !point)
+    return detail::ossl_fail(errc::internal, "cRLDistributionPoints");
+  point->distpoint = name->release();
+  if (sk_DIST_POINT_push(points.get(), point.get()) <= 0)
+    return detail::ossl_fail(errc::internal, "cRLDistributionPoints");
+  (void)point.release();  // now owned by `points`
+  return points;
+}
+
+/// A revoked entry for `serial_hex` at `at`.
+Result<X509RevokedPtr> revoked_entry(const RevokedSerial& entry) {
+  const auto& hex = entry.serial_hex;
+  if (hex.empty() || hex.size() > 40 ||
+      hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+    return fail(errc::invalid_argument, "serial \"" + hex + "\" is not 1 to 40 hex digits");
+  }
+  BIGNUM* raw = nullptr;
+  if (BN_hex2bn(&raw, hex.c_str()) == 0)
+    return detail::ossl_fail(errc::internal, "CRL entry serial");
+  detail::BignumPtr bn(raw);
+  Asn1IntegerPtr serial(BN_to_ASN1_INTEGER(bn.get(), nullptr));
+  Asn1TimePtr date(ASN1_TIME_set(nullptr, std::chrono::system_clock::to_time_t(entry.revoked_at)));
+  X509RevokedPtr revoked(X509_REVOKED_new());
+  if (!serial || !date || !revoked ||
+      X509_REVOKED_set_serialNumber(revoked.get(), serial.get()) != 1 ||
+      X509_REVOKED_set_revocationDate(revoked.get(), date.get()) != 1) {
+    return detail::ossl_fail(errc::internal, "CRL entry");
+  }
+  return revoked;
 }
 
 }  // namespace
@@ -248,9 +327,13 @@ Result<Certificate> CertificateAuthority::issue_server_certificate(
 }
 
 Result<Certificate> CertificateAuthority::issue_client_certificate(
-    const CertificateSigningRequest& csr, std::chrono::days lifetime, const Clock& clock) const {
+    const CertificateSigningRequest& csr, std::chrono::days lifetime, const Clock& clock,
+    std::string_view crl_distribution_point) const {
   ERR_clear_error();
   const std::string common_name = csr.subject_cn();
+  auto points = distribution_points(crl_distribution_point);
+  if (!points)
+    return fail(std::move(points).error());
   const Profile profile{
       .common_name = common_name,
       .public_key = X509_REQ_get0_pubkey(Access::req(csr)),
@@ -260,8 +343,72 @@ Result<Certificate> CertificateAuthority::issue_client_certificate(
                      {NID_ext_key_usage, "clientAuth"},
                      {NID_subject_key_identifier, "hash"},
                      {NID_authority_key_identifier, "keyid:always"}},
+      .crl_distribution_points = points->get(),
   };
   return sign_certificate(profile, Signer{Access::x509(certificate_), Access::pkey(key_)}, clock);
+}
+
+Result<std::string> CertificateAuthority::issue_crl(
+    std::span<const RevokedSerial> revoked, std::string_view distribution_point,
+    std::chrono::system_clock::time_point this_update,
+    std::chrono::system_clock::time_point next_update) const {
+  using std::chrono::system_clock;
+  if (next_update <= this_update)
+    return fail(errc::invalid_argument, "CRL nextUpdate must be after thisUpdate");
+  ERR_clear_error();
+  X509CrlPtr crl(X509_CRL_new());
+  Asn1TimePtr last(ASN1_TIME_set(nullptr, system_clock::to_time_t(this_update)));
+  Asn1TimePtr next(ASN1_TIME_set(nullptr, system_clock::to_time_t(next_update)));
+  if (!crl || !last || !next || X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) != 1 ||
+      X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(Access::x509(certificate_))) != 1 ||
+      X509_CRL_set1_lastUpdate(crl.get(), last.get()) != 1 ||
+      X509_CRL_set1_nextUpdate(crl.get(), next.get()) != 1) {
+    return detail::ossl_fail(errc::internal, "CRL fields");
+  }
+  for (const auto& entry : revoked) {
+    auto r = revoked_entry(entry);
+    if (!r)
+      return fail(std::move(r).error());
+    if (X509_CRL_add0_revoked(crl.get(), r->get()) != 1)
+      return detail::ossl_fail(errc::internal, "CRL entry");
+    (void)r->release();  // now owned by `crl`
+  }
+  if (X509_CRL_sort(crl.get()) != 1)
+    return detail::ossl_fail(errc::internal, "CRL entries");
+
+  X509V3_CTX ctx{};  // the CA certificate is only read (authorityKeyIdentifier)
+  X509V3_set_ctx(&ctx, Access::x509(certificate_), nullptr, nullptr, crl.get(), 0);
+  detail::X509ExtPtr authority_key(
+      X509V3_EXT_nconf_nid(nullptr, &ctx, NID_authority_key_identifier, "keyid:always"));
+  Asn1IntegerPtr number(ASN1_INTEGER_new());
+  if (!authority_key || X509_CRL_add_ext(crl.get(), authority_key.get(), -1) != 1 || !number ||
+      ASN1_INTEGER_set_int64(number.get(), system_clock::to_time_t(this_update)) != 1 ||
+      X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, number.get(), 0, X509V3_ADD_DEFAULT) != 1) {
+    return detail::ossl_fail(errc::internal, "CRL extensions");
+  }
+  if (!distribution_point.empty()) {
+    auto name = uri_point_name(distribution_point);
+    if (!name)
+      return fail(std::move(name).error());
+    IssuingDistPointPtr scope(ISSUING_DIST_POINT_new());
+    if (!scope)
+      return detail::ossl_fail(errc::internal, "CRL issuingDistributionPoint");
+    scope->distpoint = name->release();
+    if (X509_CRL_add1_ext_i2d(crl.get(), NID_issuing_distribution_point, scope.get(), 1,
+                              X509V3_ADD_DEFAULT) != 1) {
+      return detail::ossl_fail(errc::internal, "CRL issuingDistributionPoint");
+    }
+  }
+  if (X509_CRL_sign(crl.get(), Access::pkey(key_), EVP_sha256()) <= 0)
+    return detail::ossl_fail(errc::internal, "CRL signing");
+  const int size = i2d_X509_CRL(crl.get(), nullptr);
+  if (size <= 0)
+    return detail::ossl_fail(errc::internal, "CRL encoding");
+  std::string der(static_cast<std::size_t>(size), '\0');
+  auto* out = reinterpret_cast<unsigned char*>(der.data());
+  if (i2d_X509_CRL(crl.get(), &out) != size)
+    return detail::ossl_fail(errc::internal, "CRL encoding");
+  return der;
 }
 
 Result<Certificate> CertificateAuthority::issue_device_certificate(

@@ -4,6 +4,7 @@
 /// certificates (for the broker and HTTPS) and client certificates (for nodes).
 
 #include <chrono>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,6 +16,12 @@
 #include "pki/key.hpp"
 
 namespace stratus::pki {
+
+/// One certificate in a certificate revocation list (RFC 5280 §5.1.2.6).
+struct RevokedSerial {
+  std::string serial_hex;  ///< the certificate's serial number, hex (either case)
+  std::chrono::system_clock::time_point revoked_at;  ///< revocationDate (whole seconds kept)
+};
 
 /// A CA certificate and its private key. Move-only (it owns the key). Const methods
 /// are safe to call concurrently, issuing included: OpenSSL 3 signs with a shared
@@ -67,11 +74,28 @@ class CertificateAuthority {
   /// (everything else in the CSR, extensions included, is ignored); the CSR's public
   /// key; basicConstraints critical CA:FALSE, keyUsage critical digitalSignature
   /// (+keyEncipherment for RSA), extKeyUsage clientAuth, subject and authority key
-  /// identifiers. Errors: invalid_argument for a non-positive lifetime; internal if
-  /// OpenSSL fails.
-  [[nodiscard]] Result<Certificate> issue_client_certificate(const CertificateSigningRequest& csr,
-                                                             std::chrono::days lifetime,
-                                                             const Clock& clock) const;
+  /// identifiers; when `crl_distribution_point` is not empty, a cRLDistributionPoints
+  /// extension naming that URI (where a broker such as EMQX fetches `issue_crl`'s list;
+  /// the caller checks it is an http(s) URL without commas or spaces). Errors:
+  /// invalid_argument for a non-positive lifetime; internal if OpenSSL fails.
+  [[nodiscard]] Result<Certificate> issue_client_certificate(
+      const CertificateSigningRequest& csr, std::chrono::days lifetime, const Clock& clock,
+      std::string_view crl_distribution_point = {}) const;
+
+  /// This CA's certificate revocation list (RFC 5280 §5), DER: version 2, issuer = this
+  /// CA's subject, thisUpdate and nextUpdate as given, the entries of `revoked` (serial
+  /// and revocationDate, no entry extensions) sorted by serial, SHA-256 signature by the
+  /// CA key; extensions authorityKeyIdentifier, cRLNumber = `this_update` in Unix seconds
+  /// (so a later list has a larger number, whichever instance signs it) and, when
+  /// `distribution_point` is not empty, a critical issuingDistributionPoint whose
+  /// fullName is that URI: the scope that a certificate's cRLDistributionPoints must
+  /// name for OpenSSL and EMQX to apply the list to it. Errors: invalid_argument for a
+  /// serial that is not hex or `next_update` not after `this_update`; internal if
+  /// OpenSSL fails. Thread-safe.
+  [[nodiscard]] Result<std::string> issue_crl(
+      std::span<const RevokedSerial> revoked, std::string_view distribution_point,
+      std::chrono::system_clock::time_point this_update,
+      std::chrono::system_clock::time_point next_update) const;
 
   /// A node's manufacturing certificate (spec rainmaker.md §7, the admin CLI's
   /// `certs devicecert generate`), for a key the factory generated: subject

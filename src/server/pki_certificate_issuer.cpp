@@ -1,6 +1,8 @@
 #include "server/pki_certificate_issuer.hpp"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "pki/authority.hpp"
 #include "pki/certificate.hpp"
@@ -44,13 +46,26 @@ Result<service::IssuedCertificate> PkiCertificateIssuer::issue(std::string_view 
                 "the CSR's common name \"" + cn + "\" is not the node id \"" +
                     std::string(expected_cn) + "\"");
   }
-  auto cert = ca_.issue_client_certificate(*csr, lifetime_, clock_);
+  auto cert = ca_.issue_client_certificate(*csr, lifetime_, clock_, crl_url_);
   if (!cert)
     return fail(cert.error());
   return service::IssuedCertificate{
       cert->to_pem(), cert->serial_hex(), cert->sha256_fingerprint_hex(),
       std::chrono::duration_cast<std::chrono::seconds>(cert->not_after().time_since_epoch())
           .count()};
+}
+
+Result<std::string> PkiCertificateIssuer::sign_revocation_list(
+    std::span<const storage::RevokedSerialRecord> revoked, std::int64_t this_update,
+    std::int64_t next_update) {
+  using std::chrono::seconds;
+  using std::chrono::system_clock;
+  std::vector<pki::RevokedSerial> entries;
+  entries.reserve(revoked.size());
+  for (const auto& r : revoked)
+    entries.push_back({r.serial_hex, system_clock::time_point(seconds(r.revoked_at))});
+  return ca_.issue_crl(entries, crl_url_, system_clock::time_point(seconds(this_update)),
+                       system_clock::time_point(seconds(next_update)));
 }
 
 }  // namespace stratus::server

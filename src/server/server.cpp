@@ -66,6 +66,7 @@
 #include "service/alert_mail.hpp"
 #include "service/audit_log.hpp"
 #include "service/automation_service.hpp"
+#include "service/ca_revocation_list.hpp"
 #include "service/challenge_mapping.hpp"
 #include "service/claim_service.hpp"
 #include "service/cluster.hpp"
@@ -319,6 +320,8 @@ struct Server::Impl {
   std::optional<pki::PkiMaterial> pki_material;  // the CA signs node certificates
   std::unique_ptr<storage::sql::SqlClaimRepository> claim_repository;
   std::unique_ptr<PkiCertificateIssuer> certificate_issuer;
+  // The Stratus CA's CRL at GET /crl/stratus-ca.crl, for EMQX (docs/adr/0037).
+  std::unique_ptr<service::CaRevocationList> ca_revocation_list;
   std::unique_ptr<BrokerRevocations> revocations;
   std::unique_ptr<service::RevocationList>
       revocation_list;  // ClaimService's and ManufacturingService's
@@ -879,8 +882,10 @@ Result<void> Server::Impl::wire_claiming() {
   options.challenge_lifetime = c.challenge_lifetime_s;
   options.mqtt_host = runtime.mqtt_host;
   options.default_node_quota = static_cast<std::int64_t>(config.accounts.default_node_quota);
-  certificate_issuer =
-      std::make_unique<PkiCertificateIssuer>(pki_material->ca, c.node_cert_lifetime_days, clock);
+  certificate_issuer = std::make_unique<PkiCertificateIssuer>(
+      pki_material->ca, c.node_cert_lifetime_days, clock, c.crl_url);
+  ca_revocation_list =
+      std::make_unique<service::CaRevocationList>(*claim_repository, *certificate_issuer, clock);
   // The broker starts with the revocation list the database holds (issue 13).
   std::error_code ec;
   std::filesystem::create_directories(revocations_file().parent_path(), ec);
@@ -982,6 +987,7 @@ http::Router Server::Impl::make_router() {
     co_return r;
   });
   api::add_system_routes(router, runtime.mqtt_host, runtime.mqtt_port);
+  api::add_ca_revocation_list_route(router, *ca_revocation_list, blocking_pool);
   api::add_account_routes(router, *accounts, blocking_pool);
   api::add_node_routes(router, *accounts, *nodes, blocking_pool);
   api::add_command_routes(router, *accounts, *commands, blocking_pool);

@@ -5,10 +5,12 @@
 /// implements it over the Stratus CA (src/pki), which `service` may not use directly.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "core/error.hpp"
+#include "storage/claim_repository.hpp"
 
 namespace stratus::service {
 
@@ -21,8 +23,8 @@ struct IssuedCertificate {
 };
 
 /// Turns a node's PKCS#10 CSR into a TLS client certificate whose subject is
-/// CN=<node id> only. Implementations are thread-safe and may block (signing):
-/// call them from the blocking pool.
+/// CN=<node id> only, and lists the ones revoked. Implementations are thread-safe and may block
+/// (signing): call them from the blocking pool.
 class NodeCertificateIssuer {
  public:
   virtual ~NodeCertificateIssuer() = default;
@@ -39,6 +41,15 @@ class NodeCertificateIssuer {
   /// proto::rest::claim_error::cn_mismatch when CN ≠ `expected_cn`; internal if signing fails.
   [[nodiscard]] virtual Result<IssuedCertificate> issue(std::string_view csr_pem,
                                                         std::string_view expected_cn) = 0;
+
+  /// The same CA's certificate revocation list (RFC 5280 §5), DER, naming `revoked`,
+  /// valid from `this_update` to `next_update` (Unix seconds), scoped to the
+  /// distribution point that the certificates `issue` signs name, if they name one
+  /// (docs/adr/0037). Errors: invalid_argument for a serial that is not hex or
+  /// `next_update <= this_update`; internal if signing fails.
+  [[nodiscard]] virtual Result<std::string> sign_revocation_list(
+      std::span<const storage::RevokedSerialRecord> revoked, std::int64_t this_update,
+      std::int64_t next_update) = 0;
 };
 
 }  // namespace stratus::service

@@ -69,6 +69,12 @@ struct IssuedCertificateRecord {
   std::optional<std::int64_t> revoked_at;
 };
 
+/// A revoked certificate as a revocation list names it.
+struct RevokedSerialRecord {
+  std::string serial_hex;       ///< lower-case hex
+  std::int64_t revoked_at = 0;  ///< Unix seconds
+};
+
 /// Claiming storage. Implementations are thread-safe; every call may block.
 /// Errors: errc::not_found for unknown keys, errc::unavailable when the
 /// database is, errc::internal otherwise.
@@ -124,6 +130,12 @@ class ClaimRepository {
   /// SHA-256 fingerprints (lower-case hex) of every revoked certificate that has not
   /// expired at `now_at`: what the broker must refuse. Sorted.
   virtual Result<std::vector<std::string>> revoked_fingerprints(std::int64_t now_at) = 0;
+
+  /// The serials (lower-case hex) and revocation times (Unix seconds) of every revoked
+  /// certificate that claiming issued (`assisted` or `self`: the Stratus CA signed them,
+  /// not a manufacturing CA) and that has not expired at `now_at`: the entries of the
+  /// Stratus CA's revocation list (docs/adr/0037). Sorted by serial.
+  virtual Result<std::vector<RevokedSerialRecord>> revoked_claim_serials(std::int64_t now_at) = 0;
 
   /// Whether an admin revoked `node_id` and has not allowed reclaiming it yet
   /// (ManufacturingRepository::revoke_node / allow_reclaim): no certificate is issued.

@@ -1,16 +1,20 @@
 // Proves the claiming API over real HTTP: the RainMaker CLI's host-driven flow
 // (login, claim/initiate, claim/verify with the CLI's query string) yields a
 // certificate for the node id signed by the CA; self claiming is refused when
-// the policy says deny; bad bodies get clear failures and store nothing.
+// the policy says deny; bad bodies get clear failures and store nothing; the
+// certificates a re-claim revoked are in the CA's revocation list that
+// GET /crl/stratus-ca.crl serves, which OpenSSL then applies (docs/adr/0037).
 // How: http::Server on 127.0.0.1 port 0 with the account and claim routes,
 // real SQLite in a temp dir, a real CA, the blocking test client.
 #include <gtest/gtest.h>
+#include <openssl/x509_vfy.h>
 
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
 
 #include "api/account_routes.hpp"
 #include "api/claim_routes.hpp"
+#include "api/system_routes.hpp"
 #include "auth/password.hpp"
 #include "auth/token.hpp"
 #include "core/metrics.hpp"
@@ -22,11 +26,13 @@
 #include "server/broker_revocations.hpp"
 #include "server/pki_certificate_issuer.hpp"
 #include "service/account_service.hpp"
+#include "service/ca_revocation_list.hpp"
 #include "service/claim_service.hpp"
 #include "service/revocation_list.hpp"
 #include "storage/sql/account_repository.hpp"
 #include "storage/sql/claim_repository.hpp"
 #include "storage/sql/node_repository.hpp"
+#include "support/crl_check.hpp"
 #include "support/http_client.hpp"
 #include "support/rainmaker_reply.hpp"
 #include "support/service_fakes.hpp"
@@ -38,6 +44,9 @@ namespace {
 
 namespace json = boost::json;
 namespace code = proto::rest::claim_error;
+using namespace std::chrono_literals;
+
+constexpr std::string_view kCrlUrl = "http://stratus.test:8080/crl/stratus-ca.crl";
 
 class ClaimHttpTest : public ::testing::Test {
  protected:
@@ -49,7 +58,7 @@ class ClaimHttpTest : public ::testing::Test {
         node_repository_(db_),
         signer_(*auth::TokenSigner::from_key(std::string(32, 'k'))),
         ca_(*pki::CertificateAuthority::create("Claim HTTP CA", std::chrono::days(365), clock_)),
-        issuer_(ca_, std::chrono::days(365), clock_),
+        issuer_(ca_, std::chrono::days(365), clock_, std::string(kCrlUrl)),
         revocations_(dir_.path() / "revoked-certificates"),
         pool_(2) {
     service::AccountOptions account_options;
@@ -66,6 +75,7 @@ class ClaimHttpTest : public ::testing::Test {
     api::add_account_routes(router, *accounts_, pool_);
     api::add_claim_routes(router, *claims_, *accounts_, pool_,
                           api::ClaimAnswerExtras{ca_.certificate().to_pem(), 18883});
+    api::add_ca_revocation_list_route(router, crl_, pool_);
     http::ServerOptions options;
     options.max_body_bytes = 4 << 20;  // let a 1 MB csr reach the handler
     server_ = std::make_unique<http::Server>(options, std::move(router), metrics_);
@@ -114,6 +124,7 @@ class ClaimHttpTest : public ::testing::Test {
   server::PkiCertificateIssuer issuer_;
   server::BrokerRevocations revocations_;
   service::RevocationList revocation_list_{claim_repository_, revocations_, clock_};
+  service::CaRevocationList crl_{claim_repository_, issuer_, clock_};
   boost::asio::thread_pool pool_;
   MetricsRegistry metrics_;
   std::unique_ptr<service::AccountService> accounts_;
@@ -157,6 +168,56 @@ TEST_F(ClaimHttpTest, HostDrivenClaimAsTheCliDoesIt) {
   auto again = post("/claim/initiate", R"({"mac_addr":"7CDFA100033B","platform":"host"})", true);
   EXPECT_EQ(json_object(again).at("node_id").as_string(), node_id);
   EXPECT_EQ(*claim_repository_.count_certificates(), 2);
+}
+
+TEST_F(ClaimHttpTest, ReclaimedCertificatesAreInTheCaRevocationList) {
+  auto init = post("/claim/initiate", R"({"mac_addr": "7CDFA100033B", "platform": "host"})", true);
+  ASSERT_EQ(init.status, 200) << init.body;
+  const std::string node_id(json_object(init).at("node_id").as_string());
+  const auto claim = [&] {
+    auto key = pki::PrivateKey::generate(pki::KeyType::ecdsa_p256);
+    EXPECT_TRUE(key);
+    auto csr = pki::CertificateSigningRequest::make_csr_pem(*key, node_id);
+    auto verify = post("/claim/verify", json::serialize(json::object{{"csr", *csr}}), true);
+    EXPECT_EQ(verify.status, 200) << verify.body;
+    return std::string(json_object(verify).at("certificate").as_string());
+  };
+  const auto get_crl = [&] {
+    // No token: a broker fetches it as anyone would.
+    auto r = http_request("127.0.0.1", server_->port(), "GET", "/crl/stratus-ca.crl", "", {});
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.header("Content-Type"), std::optional<std::string>("application/pkix-crl"));
+    EXPECT_EQ(r.header("Cache-Control"), std::optional<std::string>("max-age=5"));
+    return r.body;
+  };
+  const auto at = [&] { return std::chrono::system_clock::to_time_t(clock_.now() + 1min); };
+  const std::string ca_pem = ca_.certificate().to_pem();
+
+  const auto first = claim();
+  EXPECT_EQ(distribution_point_uris(first), std::vector<std::string>{std::string(kCrlUrl)});
+  const auto empty = get_crl();
+  EXPECT_EQ(verify_with_crl(ca_pem, first, empty, at()), X509_V_OK);
+
+  clock_.advance(6s);           // past the list's reuse
+  const auto second = claim();  // the re-claim revokes the first certificate
+  const auto list = get_crl();
+  const auto summary = read_crl(list, ca_pem);
+  ASSERT_TRUE(summary);
+  EXPECT_TRUE(summary->signature_valid);
+  EXPECT_EQ(summary->scope_uri, std::string(kCrlUrl));
+  EXPECT_EQ(summary->serials_hex,
+            std::vector<std::string>{pki::Certificate::from_pem(first)->serial_hex()});
+  EXPECT_EQ(verify_with_crl(ca_pem, first, list, at()), X509_V_ERR_CERT_REVOKED);
+  EXPECT_EQ(verify_with_crl(ca_pem, second, list, at()), X509_V_OK);
+
+  // One list answers for 5 s; the next revocation is in the list signed after that.
+  const auto third = claim();
+  EXPECT_EQ(get_crl(), list);
+  clock_.advance(6s);
+  const auto later = get_crl();
+  EXPECT_EQ(read_crl(later, ca_pem)->serials_hex.size(), 2u);
+  EXPECT_EQ(verify_with_crl(ca_pem, second, later, at()), X509_V_ERR_CERT_REVOKED);
+  EXPECT_EQ(verify_with_crl(ca_pem, third, later, at()), X509_V_OK);
 }
 
 TEST_F(ClaimHttpTest, AssistedVerifyBodyFromTheFirmwareIsAccepted) {

@@ -327,6 +327,19 @@ Result<std::vector<std::string>> SqlClaimRepository::revoked_fingerprints(std::i
   });
 }
 
+Result<std::vector<RevokedSerialRecord>> SqlClaimRepository::revoked_claim_serials(
+    std::int64_t now_at) {
+  return db_->with([&](Connection& c) {
+    return c.query_all(
+        "SELECT serial_hex, revoked_at FROM claim_certificates WHERE revoked_at IS NOT NULL AND "
+        "not_after > ?1 AND method IN ('assisted', 'self') ORDER BY serial_hex",
+        [](const Statement& s) {
+          return RevokedSerialRecord{s.text(0), s.integer(1)};
+        },
+        now_at);
+  });
+}
+
 Result<std::vector<IssuedCertificateRecord>> SqlClaimRepository::list_certificates(
     std::string_view node_id) {
   return db_->with([&](Connection& c) -> Result<std::vector<IssuedCertificateRecord>> {

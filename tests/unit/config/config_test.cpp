@@ -170,6 +170,27 @@ TEST(Config, ClusterNeedsPostgresAnExternalBrokerAndAPlainShareGroup) {
   }
 }
 
+// docs/adr/0037: the URL goes into every node certificate's cRLDistributionPoints,
+// written there as one OpenSSL value (no commas) and fetched by a broker over HTTP.
+TEST(Config, TheCrlUrlIsAnHttpUrlWithAHost) {
+  ConfigSources s;
+  for (const char* good :
+       {"http://stratus.example/crl/stratus-ca.crl", "https://10.0.0.5:8443/crl/stratus-ca.crl"}) {
+    s.overrides = {{"claiming.crl_url", good, ""}};
+    const auto c = load(s);
+    ASSERT_TRUE(c.has_value()) << good << ": " << all_errors(c.error());
+    EXPECT_EQ(c->claiming.crl_url, good);
+  }
+  for (const std::string& bad : std::vector<std::string>{
+           "ftp://x/crl", "http://", "http:///crl", "stratus.example/crl", "http://a b/crl",
+           "http://a/crl,b", "http://a/\x01", "http://" + std::string(1020, 'a')}) {
+    s.overrides = {{"claiming.crl_url", bad, ""}};
+    const auto c = load(s);
+    ASSERT_FALSE(c.has_value()) << bad;
+    EXPECT_EQ(c.error()[0].where, "claiming.crl_url") << bad;
+  }
+}
+
 TEST(Config, PrintedTemplateLoadsBackToTheSameConfig) {
   ConfigSources s;
   s.overrides = {{"http.port", "1234", ""},

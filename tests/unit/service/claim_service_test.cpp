@@ -9,6 +9,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "pki/authority.hpp"
 #include "pki/certificate.hpp"
@@ -357,6 +361,18 @@ TEST_F(ClaimServiceTest, OnlyTheCurrentPrimaryUserMayReissueAndReissueRevokes) {
   ASSERT_EQ(revocations_.lists.size(), 2u);
   EXPECT_EQ(revocations_.lists.back().size(), 2u);
   EXPECT_EQ(*repository_.revoked_fingerprints(0), revocations_.lists.back());
+  // The Stratus CA's revocation list (docs/adr/0037) names the same two, by serial.
+  std::vector<std::pair<std::string, std::int64_t>> expected{
+      {audit[0].serial_hex, *audit[0].revoked_at}, {audit[1].serial_hex, *audit[1].revoked_at}};
+  std::sort(expected.begin(), expected.end());
+  const auto crl_rows = repository_.revoked_claim_serials(0);
+  ASSERT_TRUE(crl_rows) << crl_rows.error().message();
+  std::vector<std::pair<std::string, std::int64_t>> listed;
+  for (const auto& r : *crl_rows)
+    listed.emplace_back(r.serial_hex, r.revoked_at);
+  EXPECT_EQ(listed, expected);
+  // Expired certificates leave it: nothing left once every one has passed its notAfter.
+  EXPECT_TRUE(repository_.revoked_claim_serials(audit[2].not_after)->empty());
 
   // carol, a stranger, gets what an unknown node gets.
   auto stranger = s.verify("carol", "", csr_for(node_id), "");

@@ -576,6 +576,8 @@ TEST_F(ManufacturingServiceTest, ARevokedManufacturedNodeLeavesTheRegisteredList
   ASSERT_TRUE(service_->revoke_node(admin_, "mfgnode1", "returned"));
   EXPECT_EQ(trust_.registered.size(), 1u);
   EXPECT_EQ(revocations_.revoked.size(), 1u);
+  // The factory CA signed it, not the Stratus CA: not an entry of the Stratus CA's list.
+  EXPECT_TRUE(claims_.revoked_claim_serials(0)->empty());
   // A revoked certificate cannot be registered again, even with force.
   RegistrationRequest force;
   force.force = true;
