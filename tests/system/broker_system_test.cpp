@@ -514,6 +514,19 @@ TEST(StratusdModes, WithoutTheHandoffNodeMessagesComeOverMqtt) {
       [&] { return metric_sample(stratusd, "stratus_link_messages_total{kind=\"params\"}") == 2; },
       10s));
   EXPECT_EQ(metric_sample(stratusd, "stratus_handoff_messages_total"), -1);  // no receiver at all
+
+  // A Last Will comes the same way: the plugin admits it at mosquitto's will check, after
+  // the socket closed (NodesSystemTest.ANodesLastWillIsTakenAsItsReport, in handoff mode).
+  node.disconnect();
+  TestMqttOptions with_will = o;
+  with_will.will_topic = "node/M1/params/local";
+  with_will.will_payload = R"({"Light":{"Power":false}})";
+  TestMqttClient dying(with_will);
+  ASSERT_EQ(dying.connect(), 0);
+  dying.drop();  // no DISCONNECT: the broker publishes the will
+  EXPECT_TRUE(wait_until(
+      [&] { return metric_sample(stratusd, "stratus_link_messages_total{kind=\"params\"}") == 3; },
+      10s));
 }
 
 TEST(StratusdModes, HttpsWithTheStratusServerCertificate) {
