@@ -34,10 +34,12 @@ inline constexpr std::string_view kCaRevocationListPath = "/crl/stratus-ca.crl";
 void add_system_routes(http::Router& router, std::string mqtt_host, std::uint16_t mqtt_port = 0);
 
 /// Adds `GET /crl/stratus-ca.crl` (`kCaRevocationListPath`), unauthenticated as CRLs
-/// are (RFC 5280 §5): 200 with the DER list of `crl` (`CaRevocationList::current`),
-/// `Content-Type: application/pkix-crl` (RFC 2585), `Cache-Control: max-age=5` (the list
-/// is reused that long); the RainMaker error shape with 503 when the database cannot be read. Runs
-/// on `pool` (it may read and sign). `crl` and `pool` must outlive the router.
+/// are (RFC 5280 §5): 200 with the DER list of `crl` (`CaRevocationList::current`, which
+/// keeps serving the last list while a new one cannot be built), `Content-Type:
+/// application/pkix-crl` (RFC 2585), `Cache-Control: max-age=5` (the list is reused that
+/// long); without a list, the RainMaker error shape with 503 (database unavailable) or
+/// 500 (signing failed). Runs on `pool` (it may read and sign). `crl` and `pool` must
+/// outlive the router.
 void add_ca_revocation_list_route(http::Router& router, service::CaRevocationList& crl,
                                   boost::asio::thread_pool& pool);
 

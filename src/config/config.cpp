@@ -430,12 +430,12 @@ const std::vector<Key>& keys() {
                              "How long a self-claim challenge may be answered."));
     t.push_back(string_key(
         "claiming", "crl_url", STRATUS_REF(claiming, crl_url),
-        "The http(s) URL at which brokers reach this server's /crl/stratus-ca.crl (the "
-        "Stratus CA's revocation list), e.g. http://stratus.example.com/crl/stratus-ca.crl. "
+        "The http URL at which brokers reach this server's /crl/stratus-ca.crl (the Stratus "
+        "CA's revocation list), e.g. http://stratus.example.com/crl/stratus-ca.crl. "
         "Certificates issued at claiming then name it (cRLDistributionPoints) and the list "
-        "is scoped to it, which EMQX's enable_crl_check needs (docs/scale-out.md). Empty: "
-        "not named; the list is still served. Certificates issued before it was set name "
-        "none and are not covered."));
+        "is scoped to it, which EMQX's enable_crl_check needs (docs/scale-out.md). Keep it "
+        "once set: certificates that name another URL, or none (issued before it was set), "
+        "fail a CRL check against the list. Empty: not named; the list is still served."));
     t.push_back(int_key("nodes", "max_payload_bytes", STRATUS_REF(nodes, max_payload_bytes), 256,
                         16 << 20, "Node messages larger than this are dropped and counted."));
     t.push_back(int_key("nodes", "ingest_queue_limit", STRATUS_REF(nodes, ingest_queue_limit), 100,
@@ -790,15 +790,18 @@ void validate(const Config& c, std::vector<ConfigError>& errors) {
     }
   }
   if (const std::string_view u = c.claiming.crl_url; !u.empty()) {
-    const auto scheme = u.starts_with("https://") ? 8u : u.starts_with("http://") ? 7u : 0u;
-    const bool printable = std::all_of(u.begin(), u.end(), [](char ch) {
-      return static_cast<unsigned char>(ch) > 0x20 && static_cast<unsigned char>(ch) < 0x7f;
+    // http only: EMQX fetches only http distribution points, and RFC 5280 §4.2.1.13 advises
+    // against https (a CRL fetch needing a TLS check of its own).
+    constexpr std::string_view scheme = "http://";
+    const auto host = u.starts_with(scheme) ? u.substr(scheme.size()) : std::string_view{};
+    const bool plain = std::all_of(u.begin(), u.end(), [](char ch) {
+      const auto b = static_cast<unsigned char>(ch);
+      return b > 0x20 && b < 0x7f && ch != ',' && ch != '@' && ch != '?' && ch != '#';
     });
-    if (scheme == 0 || u.size() <= scheme || u[scheme] == '/' || u.size() > 1024 || !printable ||
-        u.find(',') != std::string_view::npos) {
+    if (host.empty() || host.front() == '/' || host.front() == ':' || u.size() > 1024 || !plain) {
       errors.push_back({"claiming.crl_url",
-                        "must be an http:// or https:// URL with a host, at most 1024 "
-                        "printable ASCII characters without spaces or commas"});
+                        "must be an http:// URL with a host and a path, at most 1024 printable "
+                        "ASCII characters without spaces, commas, user info, query or fragment"});
     }
   }
   if (c.cluster.enabled) {

@@ -351,7 +351,7 @@ Result<Certificate> CertificateAuthority::issue_client_certificate(
 Result<std::string> CertificateAuthority::issue_crl(
     std::span<const RevokedSerial> revoked, std::string_view distribution_point,
     std::chrono::system_clock::time_point this_update,
-    std::chrono::system_clock::time_point next_update) const {
+    std::chrono::system_clock::time_point next_update, std::uint64_t number) const {
   using std::chrono::system_clock;
   if (next_update <= this_update)
     return fail(errc::invalid_argument, "CRL nextUpdate must be after thisUpdate");
@@ -380,10 +380,11 @@ Result<std::string> CertificateAuthority::issue_crl(
   X509V3_set_ctx(&ctx, Access::x509(certificate_), nullptr, nullptr, crl.get(), 0);
   detail::X509ExtPtr authority_key(
       X509V3_EXT_nconf_nid(nullptr, &ctx, NID_authority_key_identifier, "keyid:always"));
-  Asn1IntegerPtr number(ASN1_INTEGER_new());
-  if (!authority_key || X509_CRL_add_ext(crl.get(), authority_key.get(), -1) != 1 || !number ||
-      ASN1_INTEGER_set_int64(number.get(), system_clock::to_time_t(this_update)) != 1 ||
-      X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, number.get(), 0, X509V3_ADD_DEFAULT) != 1) {
+  Asn1IntegerPtr crl_number(ASN1_INTEGER_new());
+  if (!authority_key || X509_CRL_add_ext(crl.get(), authority_key.get(), -1) != 1 || !crl_number ||
+      ASN1_INTEGER_set_uint64(crl_number.get(), number) != 1 ||
+      X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, crl_number.get(), 0, X509V3_ADD_DEFAULT) !=
+          1) {
     return detail::ossl_fail(errc::internal, "CRL extensions");
   }
   if (!distribution_point.empty()) {

@@ -4,6 +4,7 @@
 /// certificates (for the broker and HTTPS) and client certificates (for nodes).
 
 #include <chrono>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -83,19 +84,20 @@ class CertificateAuthority {
       std::string_view crl_distribution_point = {}) const;
 
   /// This CA's certificate revocation list (RFC 5280 §5), DER: version 2, issuer = this
-  /// CA's subject, thisUpdate and nextUpdate as given, the entries of `revoked` (serial
-  /// and revocationDate, no entry extensions) sorted by serial, SHA-256 signature by the
-  /// CA key; extensions authorityKeyIdentifier, cRLNumber = `this_update` in Unix seconds
-  /// (so a later list has a larger number, whichever instance signs it) and, when
-  /// `distribution_point` is not empty, a critical issuingDistributionPoint whose
-  /// fullName is that URI: the scope that a certificate's cRLDistributionPoints must
-  /// name for OpenSSL and EMQX to apply the list to it. Errors: invalid_argument for a
-  /// serial that is not hex or `next_update` not after `this_update`; internal if
-  /// OpenSSL fails. Thread-safe.
-  [[nodiscard]] Result<std::string> issue_crl(
-      std::span<const RevokedSerial> revoked, std::string_view distribution_point,
-      std::chrono::system_clock::time_point this_update,
-      std::chrono::system_clock::time_point next_update) const;
+  /// CA's subject, thisUpdate and nextUpdate as given (whole seconds), the entries of
+  /// `revoked` (serial and revocationDate, no entry extensions) sorted by serial, SHA-256
+  /// signature by the CA key; extensions authorityKeyIdentifier, cRLNumber = `number`
+  /// and, when `distribution_point` is not empty, a critical issuingDistributionPoint
+  /// whose fullName is that URI: the scope that a certificate's cRLDistributionPoints
+  /// must name for OpenSSL and EMQX to apply the list to it (a certificate naming none
+  /// fails verification against a scoped list: X509_V_ERR_DIFFERENT_CRL_SCOPE). Errors:
+  /// invalid_argument for a serial that is not 1 to 40 hex digits or `next_update` not
+  /// after `this_update`; internal if OpenSSL fails. Thread-safe.
+  [[nodiscard]] Result<std::string> issue_crl(std::span<const RevokedSerial> revoked,
+                                              std::string_view distribution_point,
+                                              std::chrono::system_clock::time_point this_update,
+                                              std::chrono::system_clock::time_point next_update,
+                                              std::uint64_t number) const;
 
   /// A node's manufacturing certificate (spec rainmaker.md §7, the admin CLI's
   /// `certs devicecert generate`), for a key the factory generated: subject

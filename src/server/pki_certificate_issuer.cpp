@@ -4,12 +4,15 @@
 #include <utility>
 #include <vector>
 
+#include "log/log.hpp"
 #include "pki/authority.hpp"
 #include "pki/certificate.hpp"
 #include "proto/rest/error_codes.hpp"
 
 namespace stratus::server {
 namespace {
+
+using log::Channel;
 
 namespace code = proto::rest::claim_error;
 
@@ -57,15 +60,30 @@ Result<service::IssuedCertificate> PkiCertificateIssuer::issue(std::string_view 
 
 Result<std::string> PkiCertificateIssuer::sign_revocation_list(
     std::span<const storage::RevokedSerialRecord> revoked, std::int64_t this_update,
-    std::int64_t next_update) {
+    std::int64_t next_update, std::uint64_t number) {
   using std::chrono::seconds;
   using std::chrono::system_clock;
   std::vector<pki::RevokedSerial> entries;
   entries.reserve(revoked.size());
-  for (const auto& r : revoked)
-    entries.push_back({r.serial_hex, system_clock::time_point(seconds(r.revoked_at))});
+  for (const auto& r : revoked) {
+    const auto& hex = r.serial_hex;
+    if (hex.empty() || hex.size() > 40 ||
+        hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+      log::warn(Channel::pki, "revoked certificate serial={} is not hex; left out of the CRL",
+                hex.substr(0, 64));
+      continue;
+    }
+    if (!r.manufactured_pem.empty()) {
+      // A manufacturing CA's certificate is its CA's to list (RFC 5280 §5: a CRL names
+      // its issuer's certificates); one the Stratus CA signed is ours.
+      auto cert = pki::Certificate::from_pem(r.manufactured_pem);
+      if (!cert || !cert->issued_by(ca_.certificate()))
+        continue;
+    }
+    entries.push_back({hex, system_clock::time_point(seconds(r.revoked_at))});
+  }
   return ca_.issue_crl(entries, crl_url_, system_clock::time_point(seconds(this_update)),
-                       system_clock::time_point(seconds(next_update)));
+                       system_clock::time_point(seconds(next_update)), number);
 }
 
 }  // namespace stratus::server

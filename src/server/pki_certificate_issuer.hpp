@@ -40,7 +40,7 @@ class PkiCertificateIssuer final : public service::NodeCertificateIssuer {
   /// See NodeCertificateIssuer::sign_revocation_list.
   [[nodiscard]] Result<std::string> sign_revocation_list(
       std::span<const storage::RevokedSerialRecord> revoked, std::int64_t this_update,
-      std::int64_t next_update) override;
+      std::int64_t next_update, std::uint64_t number) override;
 
  private:
   const pki::CertificateAuthority& ca_;

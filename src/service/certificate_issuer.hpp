@@ -42,14 +42,16 @@ class NodeCertificateIssuer {
   [[nodiscard]] virtual Result<IssuedCertificate> issue(std::string_view csr_pem,
                                                         std::string_view expected_cn) = 0;
 
-  /// The same CA's certificate revocation list (RFC 5280 §5), DER, naming `revoked`,
-  /// valid from `this_update` to `next_update` (Unix seconds), scoped to the
+  /// The same CA's certificate revocation list (RFC 5280 §5), DER, valid from
+  /// `this_update` to `next_update` (Unix seconds), numbered `number`, scoped to the
   /// distribution point that the certificates `issue` signs name, if they name one
-  /// (docs/adr/0037). Errors: invalid_argument for a serial that is not hex or
-  /// `next_update <= this_update`; internal if signing fails.
+  /// (docs/adr/0037). It names those of `revoked` that this CA signed: every claimed one
+  /// and the manufactured ones whose certificate it issued; a stored serial that is not
+  /// hex is left out (and logged). Errors: invalid_argument when `next_update <=
+  /// this_update`; internal if signing fails.
   [[nodiscard]] virtual Result<std::string> sign_revocation_list(
       std::span<const storage::RevokedSerialRecord> revoked, std::int64_t this_update,
-      std::int64_t next_update) = 0;
+      std::int64_t next_update, std::uint64_t number) = 0;
 };
 
 }  // namespace stratus::service

@@ -73,6 +73,10 @@ struct IssuedCertificateRecord {
 struct RevokedSerialRecord {
   std::string serial_hex;       ///< lower-case hex
   std::int64_t revoked_at = 0;  ///< Unix seconds
+  /// The certificate (PEM) when a manufacturing batch registered it: its issuer is the
+  /// Stratus CA or a manufacturing CA, which only the certificate tells. Empty for a
+  /// certificate that claiming issued (always the Stratus CA).
+  std::string manufactured_pem;
 };
 
 /// Claiming storage. Implementations are thread-safe; every call may block.
@@ -131,11 +135,11 @@ class ClaimRepository {
   /// expired at `now_at`: what the broker must refuse. Sorted.
   virtual Result<std::vector<std::string>> revoked_fingerprints(std::int64_t now_at) = 0;
 
-  /// The serials (lower-case hex) and revocation times (Unix seconds) of every revoked
-  /// certificate that claiming issued (`assisted` or `self`: the Stratus CA signed them,
-  /// not a manufacturing CA) and that has not expired at `now_at`: the entries of the
-  /// Stratus CA's revocation list (docs/adr/0037). Sorted by serial.
-  virtual Result<std::vector<RevokedSerialRecord>> revoked_claim_serials(std::int64_t now_at) = 0;
+  /// Every revoked certificate that has not expired before `since` (Unix seconds),
+  /// sorted by serial: the candidates for the Stratus CA's revocation list
+  /// (docs/adr/0037), which keeps an entry for a while past its certificate's notAfter
+  /// (RFC 5280 §3.3) and takes the manufactured ones only if the Stratus CA signed them.
+  virtual Result<std::vector<RevokedSerialRecord>> revoked_serials(std::int64_t since) = 0;
 
   /// Whether an admin revoked `node_id` and has not allowed reclaiming it yet
   /// (ManufacturingRepository::revoke_node / allow_reclaim): no certificate is issued.

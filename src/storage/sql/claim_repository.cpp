@@ -327,16 +327,16 @@ Result<std::vector<std::string>> SqlClaimRepository::revoked_fingerprints(std::i
   });
 }
 
-Result<std::vector<RevokedSerialRecord>> SqlClaimRepository::revoked_claim_serials(
-    std::int64_t now_at) {
+Result<std::vector<RevokedSerialRecord>> SqlClaimRepository::revoked_serials(std::int64_t since) {
   return db_->with([&](Connection& c) {
     return c.query_all(
-        "SELECT serial_hex, revoked_at FROM claim_certificates WHERE revoked_at IS NOT NULL AND "
-        "not_after > ?1 AND method IN ('assisted', 'self') ORDER BY serial_hex",
+        "SELECT serial_hex, revoked_at, CASE WHEN method = 'manufactured' THEN certificate_pem "
+        "ELSE '' END FROM claim_certificates WHERE revoked_at IS NOT NULL AND not_after >= ?1 "
+        "ORDER BY serial_hex",
         [](const Statement& s) {
-          return RevokedSerialRecord{s.text(0), s.integer(1)};
+          return RevokedSerialRecord{s.text(0), s.integer(1), s.text(2)};
         },
-        now_at);
+        since);
   });
 }
 

@@ -30,7 +30,7 @@ class SqlClaimRepository final : public ClaimRepository {
                                           std::string_view consumed_auth_id,
                                           std::string_view revoke_reason) override;
   Result<std::vector<std::string>> revoked_fingerprints(std::int64_t now_at) override;
-  Result<std::vector<RevokedSerialRecord>> revoked_claim_serials(std::int64_t now_at) override;
+  Result<std::vector<RevokedSerialRecord>> revoked_serials(std::int64_t since) override;
   Result<bool> reclaim_blocked(std::string_view node_id) override;
   Result<std::vector<IssuedCertificateRecord>> list_certificates(std::string_view node_id) override;
   Result<std::int64_t> count_certificates() override;

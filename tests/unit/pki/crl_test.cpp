@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,7 @@ using namespace std::chrono_literals;
 using std::chrono::system_clock;
 
 constexpr std::string_view kCrlUrl = "http://stratus.example:8080/crl/stratus-ca.crl";
+constexpr std::uint64_t kNumber = 1796000000123;  // Unix ms, as stratusd numbers them
 
 class CrlTest : public ::testing::Test {
  protected:
@@ -50,7 +52,7 @@ class CrlTest : public ::testing::Test {
   }
 
   std::string crl(const std::vector<RevokedSerial>& revoked, std::string_view scope) {
-    auto der = ca_->issue_crl(revoked, scope, now_, now_ + std::chrono::days{7});
+    auto der = ca_->issue_crl(revoked, scope, now_, now_ + std::chrono::days{7}, kNumber);
     EXPECT_TRUE(der) << der.error().message();
     return der ? *der : std::string();
   }
@@ -84,7 +86,7 @@ TEST_F(CrlTest, TheListIsSignedScopedAndNumberedByItsTime) {
   EXPECT_EQ(summary->scope_uri, std::string(kCrlUrl));
   EXPECT_TRUE(summary->scope_critical);
   EXPECT_TRUE(summary->has_authority_key_id);
-  EXPECT_EQ(summary->number, system_clock::to_time_t(now_));
+  EXPECT_EQ(summary->number, static_cast<std::int64_t>(kNumber));
   EXPECT_EQ(summary->this_update, system_clock::to_time_t(now_));
   EXPECT_EQ(summary->next_update, system_clock::to_time_t(now_ + std::chrono::days{7}));
 
@@ -104,8 +106,9 @@ TEST_F(CrlTest, OpenSslRefusesTheRevokedCertificateAndAcceptsTheOthers) {
   // An empty list revokes nothing.
   EXPECT_EQ(verify(revoked, crl({}, kCrlUrl)), X509_V_OK);
 
-  // A certificate issued before a distribution point was configured names none, so a
-  // scoped list does not cover it ("different CRL scope"); an unscoped one does.
+  // A certificate issued before a distribution point was configured names none: a scoped
+  // list is not its scope, and verification fails ("different CRL scope"); an unscoped
+  // list applies to it.
   const auto old = client("node-c", "");
   EXPECT_EQ(verify(old, crl({{old.serial_hex(), now_ - 1h}}, kCrlUrl)),
             X509_V_ERR_DIFFERENT_CRL_SCOPE);
@@ -131,11 +134,11 @@ TEST_F(CrlTest, EntriesAreSortedBySerialWhateverTheirOrderOrCase) {
 TEST_F(CrlTest, BadInputIsRefused) {
   for (const std::string& bad :
        std::vector<std::string>{"", "xyz", "12 34", std::string(41, 'a'), "-1"}) {
-    auto der = ca_->issue_crl(std::vector<RevokedSerial>{{bad, now_}}, kCrlUrl, now_, now_ + 1h);
+    auto der = ca_->issue_crl(std::vector<RevokedSerial>{{bad, now_}}, kCrlUrl, now_, now_ + 1h, 1);
     ASSERT_FALSE(der) << bad;
     EXPECT_EQ(der.error().code, errc::invalid_argument) << bad;
   }
-  auto backwards = ca_->issue_crl({}, kCrlUrl, now_, now_);
+  auto backwards = ca_->issue_crl({}, kCrlUrl, now_, now_, 1);
   ASSERT_FALSE(backwards);
   EXPECT_EQ(backwards.error().code, errc::invalid_argument);
 }

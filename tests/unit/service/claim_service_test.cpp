@@ -365,14 +365,17 @@ TEST_F(ClaimServiceTest, OnlyTheCurrentPrimaryUserMayReissueAndReissueRevokes) {
   std::vector<std::pair<std::string, std::int64_t>> expected{
       {audit[0].serial_hex, *audit[0].revoked_at}, {audit[1].serial_hex, *audit[1].revoked_at}};
   std::sort(expected.begin(), expected.end());
-  const auto crl_rows = repository_.revoked_claim_serials(0);
+  const auto crl_rows = repository_.revoked_serials(0);
   ASSERT_TRUE(crl_rows) << crl_rows.error().message();
   std::vector<std::pair<std::string, std::int64_t>> listed;
   for (const auto& r : *crl_rows)
     listed.emplace_back(r.serial_hex, r.revoked_at);
+  for (const auto& r : *crl_rows)
+    EXPECT_TRUE(r.manufactured_pem.empty()) << "claimed, not manufactured";
   EXPECT_EQ(listed, expected);
-  // Expired certificates leave it: nothing left once every one has passed its notAfter.
-  EXPECT_TRUE(repository_.revoked_claim_serials(audit[2].not_after)->empty());
+  // Those that expired before `since` leave it; notAfter itself is still in.
+  EXPECT_EQ(repository_.revoked_serials(audit[0].not_after)->size(), 2u);
+  EXPECT_TRUE(repository_.revoked_serials(audit[0].not_after + 1)->empty());
 
   // carol, a stranger, gets what an unknown node gets.
   auto stranger = s.verify("carol", "", csr_for(node_id), "");

@@ -20,12 +20,14 @@
 #include "proto/rest/error_codes.hpp"
 #include "server/manufacturing_adapters.hpp"
 #include "server/pki_certificate_issuer.hpp"
+#include "service/ca_revocation_list.hpp"
 #include "service/claim_service.hpp"
 #include "service/revocation_list.hpp"
 #include "storage/sql/account_repository.hpp"
 #include "storage/sql/claim_repository.hpp"
 #include "storage/sql/manufacturing_repository.hpp"
 #include "storage/sql/node_repository.hpp"
+#include "support/crl_check.hpp"
 #include "support/service_fakes.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
@@ -576,14 +578,40 @@ TEST_F(ManufacturingServiceTest, ARevokedManufacturedNodeLeavesTheRegisteredList
   ASSERT_TRUE(service_->revoke_node(admin_, "mfgnode1", "returned"));
   EXPECT_EQ(trust_.registered.size(), 1u);
   EXPECT_EQ(revocations_.revoked.size(), 1u);
-  // The factory CA signed it, not the Stratus CA: not an entry of the Stratus CA's list.
-  EXPECT_TRUE(claims_.revoked_claim_serials(0)->empty());
   // A revoked certificate cannot be registered again, even with force.
   RegistrationRequest force;
   force.force = true;
   const auto st = status(upload_and_register(csv, force));
   EXPECT_EQ(st.registered, 1) << st.description;
   EXPECT_NE(st.description.find("was revoked"), std::string::npos) << st.description;
+}
+
+// docs/adr/0037: a CRL names its issuer's certificates only. A manufactured certificate
+// may be signed by the Stratus CA (then its revocation is in the Stratus CA's list) or by
+// a factory CA (then it is that CA's to list).
+TEST_F(ManufacturingServiceTest, TheStratusCaListsTheRevokedManufacturedCertificatesItSigned) {
+  ASSERT_TRUE(service_->add_ca(admin_, factory_ca_.certificate().to_pem()));
+  const auto by_factory = cert_for(factory_ca_, "mfgnode1");
+  const auto by_stratus = cert_for(stratus_ca_, "mfgnode2");
+  const auto csv = proto::write_node_certs_csv(std::vector<proto::NodeCertRow>{
+      {"mfgnode1", by_factory, "", 0}, {"mfgnode2", by_stratus, "", 0}});
+  EXPECT_EQ(status(upload_and_register(csv)).status, "success");
+  ASSERT_TRUE(service_->revoke_node(admin_, "mfgnode1", "returned"));
+  ASSERT_TRUE(service_->revoke_node(admin_, "mfgnode2", "returned"));
+  const auto revoked = claims_.revoked_serials(0);
+  ASSERT_TRUE(revoked);
+  ASSERT_EQ(revoked->size(), 2u);
+  for (const auto& r : *revoked)
+    EXPECT_FALSE(r.manufactured_pem.empty()) << "the store keeps what decides the issuer";
+
+  CaRevocationList crl(claims_, issuer_, clock_);
+  const auto list = crl.current();
+  ASSERT_TRUE(list) << list.error().message();
+  const auto summary = test::read_crl((*list)->der, stratus_ca_.certificate().to_pem());
+  ASSERT_TRUE(summary);
+  EXPECT_TRUE(summary->signature_valid);
+  EXPECT_EQ(summary->serials_hex,
+            std::vector<std::string>{pki::Certificate::from_pem(by_stratus)->serial_hex()});
 }
 
 TEST(AdminTags, ParsesTheAdminCliForm) {
