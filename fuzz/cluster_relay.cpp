@@ -1,9 +1,11 @@
 // Fuzz target `cluster_relay`: the relay messages one stratusd receives from the other
 // instances of its cluster on `$stratus/cluster/+` (docs/adr/0021), read from the broker.
 // Input: the message payload.
-// Invariants: a parsed message's events are marked relayed, with a JSON object as data;
-// encoding them (and the change notices, rate counts and expected nodes) again and parsing that
-// gives the same values.
+// Invariants: a message's seal is checked without a crash and never passes for input that
+// was not sealed with the key; sealing the input and opening it gives the input back; a
+// parsed message's events are marked relayed, with a JSON object as data; encoding them (and
+// the change notices, rate counts and expected nodes) again and parsing that gives the same
+// values.
 #include "link/cluster_relay.hpp"
 
 #include <boost/json.hpp>
@@ -16,6 +18,12 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace stratus;
   const std::string_view input(reinterpret_cast<const char*>(data), size);
+  constexpr std::string_view key = "fuzz key";
+  constexpr std::string_view topic = "$stratus/cluster/1-00000000";
+  FUZZ_CHECK(!link::open_relay_message(key, topic, input));  // forging a seal: 2^-256
+  const auto sealed = link::seal_relay_message(key, topic, std::string(input));
+  FUZZ_CHECK(link::open_relay_message(key, topic, sealed) == input);
+  FUZZ_CHECK(!link::open_relay_message(key, "$stratus/cluster/2-00000000", sealed));
   auto message = link::parse_relay_message(input);
   if (!message)
     return 0;

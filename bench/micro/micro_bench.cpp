@@ -198,6 +198,25 @@ void BM_relay_decode(benchmark::State& state) {
 }
 BENCHMARK(BM_relay_decode)->Arg(1000);
 
+// The seal of a message of events, and its check on the receiving side (sender's and
+// receiver's extra work per event since the relay seals its messages).
+void BM_relay_seal_and_open(benchmark::State& state) {
+  std::size_t too_large = 0;
+  const auto batches =
+      link::encode_relay_events(relay_events(static_cast<std::size_t>(state.range(0))),
+                                link::kMaxRelayMessageBytes, too_large);
+  const std::string key(64, 'k');
+  const std::string topic = "$stratus/cluster/1-0a1b2c3d";
+  for (auto _ : state) {
+    auto sealed = link::seal_relay_message(key, topic, batches.front().payload);
+    benchmark::DoNotOptimize(link::open_relay_message(key, topic, sealed));
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+  state.SetBytesProcessed(state.iterations() *
+                          static_cast<std::int64_t>(batches.front().payload.size()));
+}
+BENCHMARK(BM_relay_seal_and_open)->Arg(1000);
+
 // The ingest writer's statements for one batch (storage/sql/node_repository.cpp, as
 // `NodeIngest::apply` calls them): `ensure_and_read`, `put_params_many` and the look for
 // desired state waiting (`with_desired`, then `take_desired` for each node it names) over

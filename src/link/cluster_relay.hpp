@@ -32,6 +32,13 @@
 /// paced queue and never dropped for its backlog: another instance's streams must stop
 /// showing a revoked node as soon as possible. A message without `seq` (those, or an older
 /// sender's) is taken as it comes.
+///
+/// Every message is sealed (`seal_relay_message`): it ends with a line feed and the
+/// HMAC-SHA-256 of the sender's topic and the JSON under a key the instances share
+/// (derived from the token key, `auth/token.key`, which they share already). A receiver
+/// takes only a message whose seal it can check, so a client that gets past the broker's
+/// ACL (a hand-written one, on EMQX) still cannot forge events, notices or counts, nor
+/// replay one sender's message as another's. Defence in depth: the ACL stays the guard.
 
 #include <chrono>
 #include <cstddef>
@@ -80,6 +87,21 @@ inline constexpr std::size_t kMaxRelayBacklogBytes = 16 * 1024 * 1024;
 /// How long a full window may go without a PUBACK before the relay stops waiting for it
 /// (a message lost with its connection) and sends the next.
 inline constexpr std::chrono::milliseconds kRelayStallTimeout{5000};
+
+/// Bytes a seal adds to a message: a line feed and 64 hex digits.
+inline constexpr std::size_t kRelaySealBytes = 65;
+
+/// `payload` + "\n" + the HMAC-SHA-256, 64 lower-case hex digits, of `topic` + "\n" +
+/// `payload` under `key`: the form in which a relay sends `payload` on `topic`. Pure;
+/// thread-safe.
+[[nodiscard]] std::string seal_relay_message(std::string_view key, std::string_view topic,
+                                             std::string payload);
+/// The payload of `message`, received on `topic`, when its seal is `key`'s over that topic
+/// and payload (compared in constant time); nullopt otherwise (no seal, a wrong key or
+/// topic, a changed byte). Pure; thread-safe.
+[[nodiscard]] std::optional<std::string_view> open_relay_message(std::string_view key,
+                                                                 std::string_view topic,
+                                                                 std::string_view message);
 
 /// One relay message, decoded. `events` have `relayed` set.
 struct RelayMessage {
@@ -138,9 +160,9 @@ Result<RelayMessage> parse_relay_message(std::string_view payload);
 /// (events, notices, rate counts and expected nodes), `stratus_cluster_relay_skipped_total`
 /// (messages of events not decoded: no stream here), `stratus_cluster_relay_dropped_total{reason}`
 /// (`unsent`: the broker was unreachable, `too_large`, `malformed`: a message that did not
-/// parse, `backlog`: more than `kMaxRelayBacklogBytes` waiting, `duplicate`: a message
-/// received again), `stratus_cluster_relay_gaps_total` (messages of another instance found
-/// missing: its events lost here, the streams told to resync),
+/// parse, `unsealed`: one whose seal did not check, `backlog`: more than `kMaxRelayBacklogBytes`
+/// waiting, `duplicate`: a message received again), `stratus_cluster_relay_gaps_total` (messages of
+/// another instance found missing: its events lost here, the streams told to resync),
 /// `stratus_cluster_relay_waiting_events` (events waiting for the window).
 class ClusterRelay final : public service::ChangeNotices, public service::RateShare {
  public:
@@ -162,8 +184,9 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
   /// share a connection with the node traffic, whose payload limit (64 KiB by default) is
   /// below theirs. `slot` is this instance's (`ClusterLease::slot`). `client`, `hub` and
   /// `metrics` must outlive the relay. `stall_timeout`: see `kRelayStallTimeout` (tests
-  /// shorten it).
-  ClusterRelay(mqtt::Client& client, service::EventHub& hub, unsigned slot,
+  /// shorten it). `key` seals what it sends and checks what it receives: the same on
+  /// every instance (stratusd derives it from the shared token key), not empty.
+  ClusterRelay(mqtt::Client& client, service::EventHub& hub, unsigned slot, std::string key,
                MetricsRegistry& metrics, Handlers handlers,
                std::chrono::milliseconds stall_timeout = kRelayStallTimeout);
   ~ClusterRelay() override;
@@ -187,7 +210,8 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
 
   /// A message from the client (on its callback executor: the link's in stratusd).
   /// This instance's own messages and other topics are ignored; one larger than
-  /// `kMaxRelayMessageBytes` (no sender builds one) is dropped as `too_large`. A message
+  /// `kMaxRelayMessageBytes` (no sender builds one) is dropped as `too_large`, one whose
+  /// seal does not check as `unsealed` (and logged, once a minute at most). A message
   /// of events (it begins `{"events":[`; the relay never puts anything else in one) is
   /// not decoded while the hub has no user stream to give them to
   /// (`EventHub::admit_relayed`, docs/adr/0033), and counted as skipped. A numbered
@@ -197,11 +221,12 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
 
  private:
   class Outbox;  // the paced events; shared with the PUBACK callbacks, which may run late
-  void send(const std::string& payload, std::size_t items);
+  void send(std::string payload, std::size_t items);
 
   mqtt::Client& client_;
   service::EventHub& hub_;
   std::string topic_;  // this instance's
+  std::string key_;    // seals and checks
   Handlers handlers_;
   Counter& sent_;
   Counter& received_;
@@ -210,7 +235,9 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
   Counter& dropped_too_large_;
   Counter& dropped_malformed_;
   Counter& dropped_duplicate_;
+  Counter& dropped_unsealed_;
   Counter& gaps_;
+  std::chrono::steady_clock::time_point unsealed_logged_{};  // on_message's thread
   std::shared_ptr<Outbox> outbox_;
   // Each sender's (topic's) last `seq`, and when it was seen; only on_message's thread
   // touches it. Past kSendersKept senders, those not heard for kSenderForgottenAfter go.

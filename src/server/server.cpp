@@ -294,7 +294,8 @@ struct Server::Impl {
   std::unique_ptr<storage::sql::SqlOtaRepository> ota_repository;
   std::unique_ptr<FileOtaImageStore> ota_store;
   std::unique_ptr<service::OtaService> ota;
-  std::string ota_key;                        // signs download URLs; derived from the token key
+  std::string ota_key;    // signs download URLs; derived from the token key
+  std::string relay_key;  // seals the cluster relay's messages; derived from the token key
   std::unique_ptr<link::NodeLink> node_link;  // inbound: built last, from the ingest
   // Embedded broker with broker.ingest_handoff: node messages over this socket from the
   // plugin, in batches (docs/adr/0025); empty path = over the backend MQTT connection.
@@ -453,6 +454,7 @@ Result<void> Server::Impl::wire_accounts() {
   auto made = auth::TokenSigner::from_key(*key);
   ota_key = auth::hmac_sha256_hex(*key, "stratus-ota-download-urls");
   mfg_key = auth::hmac_sha256_hex(*key, "stratus-manufacturing-urls");
+  relay_key = auth::hmac_sha256_hex(*key, "stratus-cluster-relay");
   if (!made)
     return fail(made.error());
   signer.emplace(std::move(*made));
@@ -667,7 +669,7 @@ Result<void> Server::Impl::wire_nodes(const pki::PkiMaterial& material) {
     // on the subscribing one the node link dropped relay messages over
     // nodes.max_payload_bytes (64 KiB), and senders build them up to 240 KiB.
     relay = std::make_unique<link::ClusterRelay>(*publisher, *events, cluster_lease->slot(),
-                                                 metrics, std::move(handlers));
+                                                 relay_key, metrics, std::move(handlers));
     rate_share.attach(relay.get());
   }
   // Nodes: REST → node service → messenger; commands (docs/adr/0006): REST → command

@@ -346,6 +346,26 @@ TEST(RelayHub, RelayedEventsAreTakenOnlyNearStreamsAndAResumeAcrossTheGapResyncs
 
 using test::RecordingClient;
 
+// The key the instances of the tests' cluster share.
+const std::string kKey = "the cluster's relay key";
+constexpr std::string_view kOther = "$stratus/cluster/5";  // another instance's topic
+
+std::string sealed(std::string_view topic, std::string payload) {
+  return seal_relay_message(kKey, topic, std::move(payload));
+}
+
+// What a relay sent, its seal checked and taken off.
+std::string body_of(const RecordingClient::Sent& sent) {
+  const auto body = open_relay_message(kKey, sent.topic, sent.payload);
+  EXPECT_TRUE(body) << sent.payload.substr(0, 200);
+  return body ? std::string(*body) : std::string();
+}
+
+// What a relay sent, as the instance on `topic` would have sent it.
+std::string as_from(std::string_view topic, const RecordingClient::Sent& sent) {
+  return sealed(topic, body_of(sent));
+}
+
 TEST(ClusterRelayTest, SendsOnItsSlotTopicTakesOthersAndIgnoresItsOwn) {
   RecordingClient client;
   ClusterRelay* relay_ptr = nullptr;
@@ -361,7 +381,7 @@ TEST(ClusterRelayTest, SendsOnItsSlotTopicTakesOthersAndIgnoresItsOwn) {
   handlers.counted = [&](service::RateLimit, std::string key, bool reset) {
     counted.push_back(key + (reset ? " reset" : ""));
   };
-  ClusterRelay relay(client, h.hub, 3, h.metrics, std::move(handlers));
+  ClusterRelay relay(client, h.hub, 3, kKey, h.metrics, std::move(handlers));
   relay_ptr = &relay;
   ASSERT_EQ(client.filters, (std::vector<std::string>{std::string(kClusterTopicFilter)}));
   auto stream = h.hub.subscribe("u", {}, [](const EventPtr&) { return true; });
@@ -374,26 +394,26 @@ TEST(ClusterRelayTest, SendsOnItsSlotTopicTakesOthersAndIgnoresItsOwn) {
   EXPECT_EQ(client.sent[0].topic, relay.topic());
   EXPECT_EQ(client.sent[0].qos, 1);
   EXPECT_FALSE(client.sent[0].retain);
-  EXPECT_TRUE(parse_relay_message(client.sent[0].payload));
+  EXPECT_TRUE(parse_relay_message(body_of(client.sent[0])));
 
   // Its own messages come back from the broker: ignored. Another instance's: taken.
   relay.on_message({relay.topic(), client.sent[1].payload, 1, false});
   EXPECT_TRUE(changes.empty());
-  relay.on_message({"$stratus/cluster/5", client.sent[1].payload, 1, false});
+  relay.on_message({std::string(kOther), as_from(kOther, client.sent[1]), 1, false});
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].second, "auto-1");
   relay.counted(service::RateLimit::attempts_per_address, "10.0.0.1", false);
-  relay.on_message({"$stratus/cluster/5", client.sent.back().payload, 1, false});
+  relay.on_message({std::string(kOther), as_from(kOther, client.sent.back()), 1, false});
   EXPECT_EQ(counted, (std::vector<std::string>{"10.0.0.1"}));
   relay.expected("lamp-1");
   EXPECT_EQ(client.sent.back().topic, relay.topic());
   relay.on_message({relay.topic(), client.sent.back().payload, 1, false});
   EXPECT_TRUE(expected.empty()) << "its own set is already marked here";
-  relay.on_message({"$stratus/cluster/5", client.sent.back().payload, 1, false});
+  relay.on_message({std::string(kOther), as_from(kOther, client.sent.back()), 1, false});
   EXPECT_EQ(expected, (std::vector<std::string>{"lamp-1"}));
-  relay.on_message({"$stratus/cluster/5", "garbage", 1, false});
+  relay.on_message({std::string(kOther), sealed(kOther, "garbage"), 1, false});
   const auto sent_before = client.sent.size();
-  relay.on_message({"$stratus/cluster/5", client.sent[0].payload, 1, false});
+  relay.on_message({std::string(kOther), as_from(kOther, client.sent[0]), 1, false});
   ASSERT_TRUE(h.hub.flush(5s));
   EXPECT_EQ(client.sent.size(), sent_before) << "a relayed event went back out";
 
@@ -416,7 +436,7 @@ TEST(ClusterRelayTest, SendsOnItsSlotTopicTakesOthersAndIgnoresItsOwn) {
 TEST(ClusterRelayTest, TakesItsSubscribersMessagesUpToTheLargestASenderBuilds) {
   RecordingClient client;
   Hub h(EventHubOptions{});
-  ClusterRelay relay(client, h.hub, 3, h.metrics, {});
+  ClusterRelay relay(client, h.hub, 3, kKey, h.metrics, {});
   ASSERT_TRUE(client.handler) << "the relay took the subscriber's messages";
   auto stream = h.hub.subscribe("u", {}, [](const EventPtr&) { return true; });
   ASSERT_TRUE(stream);
@@ -425,13 +445,16 @@ TEST(ClusterRelayTest, TakesItsSubscribersMessagesUpToTheLargestASenderBuilds) {
   for (int i = 0; i < 4000; ++i)
     many.push_back(draft("node-" + std::to_string(i)));
   std::size_t too_large = 0;
-  const auto batches = encode_relay_events(many, kMaxRelayMessageBytes, too_large);
+  const auto batches =
+      encode_relay_events(many, kMaxRelayMessageBytes - kRelaySealBytes, too_large);
   ASSERT_GE(batches.size(), 2u);
-  ASSERT_GT(batches.front().payload.size(), 64u * 1024) << "over the node link's old limit";
-  ASSERT_LE(batches.front().payload.size(), kMaxRelayMessageBytes);
-  client.handler({"$stratus/cluster/5", batches.front().payload, 1, false});
-  client.handler({"node/x/params/local", batches.front().payload, 1, false});  // not the relay's
-  client.handler({"$stratus/cluster/5", std::string(kMaxRelayMessageBytes + 1, ' '), 1, false});
+  const auto largest = sealed(kOther, batches.front().payload);
+  ASSERT_GT(largest.size(), 64u * 1024) << "over the node link's old limit";
+  ASSERT_LE(largest.size(), kMaxRelayMessageBytes);
+  ASSERT_GT(largest.size(), kMaxRelayMessageBytes - 1024) << "about the largest a sender builds";
+  client.handler({std::string(kOther), largest, 1, false});
+  client.handler({"node/x/params/local", largest, 1, false});  // not the relay's
+  client.handler({std::string(kOther), std::string(kMaxRelayMessageBytes + 1, ' '), 1, false});
   ASSERT_TRUE(h.hub.flush(5s));
   const auto text = h.metrics.render_prometheus();
   EXPECT_NE(
@@ -447,8 +470,8 @@ TEST(ClusterRelayTest, TakesItsSubscribersMessagesUpToTheLargestASenderBuilds) {
 }
 
 // The node ids a relay message carries, in order.
-std::vector<std::string> nodes_of(const std::string& payload) {
-  auto parsed = parse_relay_message(payload);
+std::vector<std::string> nodes_of(const RecordingClient::Sent& sent) {
+  auto parsed = parse_relay_message(body_of(sent));
   EXPECT_TRUE(parsed) << parsed.error().message();
   std::vector<std::string> ids;
   if (parsed) {
@@ -474,7 +497,7 @@ std::string metric(const MetricsRegistry& metrics, const std::string& series) {
 TEST(ClusterRelayTest, PacesEventsByThePubacksOfItsWindow) {
   RecordingClient client;
   Hub h(EventHubOptions{});
-  ClusterRelay relay(client, h.hub, 3, h.metrics, {});
+  ClusterRelay relay(client, h.hub, 3, kKey, h.metrics, {});
   ASSERT_EQ(client.subscribe_options.size(), 1u);
   EXPECT_TRUE(client.subscribe_options[0].no_local);
 
@@ -491,7 +514,7 @@ TEST(ClusterRelayTest, PacesEventsByThePubacksOfItsWindow) {
   ASSERT_EQ(client.sent.size(), 3u);
   EXPECT_EQ(client.sent[2].topic, relay.topic());
   EXPECT_EQ(client.sent[2].qos, 1);
-  EXPECT_EQ(nodes_of(client.sent[2].payload), (std::vector<std::string>{"n2", "n3", "n4"}));
+  EXPECT_EQ(nodes_of(client.sent[2]), (std::vector<std::string>{"n2", "n3", "n4"}));
   EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_waiting_events"), "0");
   EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_sent_total"), "5");
 
@@ -499,11 +522,11 @@ TEST(ClusterRelayTest, PacesEventsByThePubacksOfItsWindow) {
   relay.forward({draft("n5")});
   relay.changed(Cached::webhook, "w1");
   ASSERT_EQ(client.sent.size(), 4u);
-  EXPECT_TRUE(parse_relay_message(client.sent[3].payload)->changes.size() == 1);
+  EXPECT_TRUE(parse_relay_message(body_of(client.sent[3]))->changes.size() == 1);
   client.sent[1].on_left();
   client.sent[2].on_left();
   ASSERT_EQ(client.sent.size(), 5u);
-  EXPECT_EQ(nodes_of(client.sent[4].payload), (std::vector<std::string>{"n5"}));
+  EXPECT_EQ(nodes_of(client.sent[4]), (std::vector<std::string>{"n5"}));
   client.sent[4].on_left();
   relay.forward({draft("n6")});
   ASSERT_EQ(client.sent.size(), 6u) << "idle again: at once";
@@ -514,13 +537,13 @@ TEST(ClusterRelayTest, PacesEventsByThePubacksOfItsWindow) {
 TEST(ClusterRelayTest, AFullWindowThatStallsIsGivenUpAfterTheTimeout) {
   RecordingClient client;
   Hub h(EventHubOptions{});
-  ClusterRelay relay(client, h.hub, 3, h.metrics, {}, 0ms);
+  ClusterRelay relay(client, h.hub, 3, kKey, h.metrics, {}, 0ms);
   relay.forward({draft("n0")});
   relay.forward({draft("n1")});
   ASSERT_EQ(client.sent.size(), 2u);
   relay.forward({draft("n2")});
   ASSERT_EQ(client.sent.size(), 3u) << "the stalled window was given up";
-  EXPECT_EQ(nodes_of(client.sent[2].payload), (std::vector<std::string>{"n2"}));
+  EXPECT_EQ(nodes_of(client.sent[2]), (std::vector<std::string>{"n2"}));
   client.sent[0].on_left();  // late: from before the reset
   client.sent[1].on_left();
   EXPECT_EQ(client.sent.size(), 3u);
@@ -533,7 +556,7 @@ TEST(ClusterRelayTest, WaitingEventsAreBoundedAndLatePubacksAreHarmless) {
   RecordingClient client;
   Hub h(EventHubOptions{});
   auto relay =
-      std::make_unique<ClusterRelay>(client, h.hub, 3, h.metrics, ClusterRelay::Handlers{});
+      std::make_unique<ClusterRelay>(client, h.hub, 3, kKey, h.metrics, ClusterRelay::Handlers{});
   relay->forward({draft("n0"), draft("n1")});
   ASSERT_EQ(client.sent.size(), 1u) << "one message carries both";
   relay->forward({draft("n2")});
@@ -567,15 +590,16 @@ TEST(ClusterRelayTest, EventsAreNotDecodedWhileNoStreamIsOpenHere) {
   std::vector<std::string> changes;
   ClusterRelay::Handlers handlers;
   handlers.changed = [&](Cached, std::string id) { changes.push_back(std::move(id)); };
-  ClusterRelay relay(client, h.hub, 3, h.metrics, std::move(handlers));
+  ClusterRelay relay(client, h.hub, 3, kKey, h.metrics, std::move(handlers));
   std::size_t too_large = 0;
   const auto events =
       encode_relay_events({draft("n1"), draft("n2")}, kMaxRelayMessageBytes, too_large);
   ASSERT_EQ(events.size(), 1u);
   const auto before = h.hub.last_event_id();
 
-  relay.on_message({"$stratus/cluster/5", events[0].payload, 1, false});
-  relay.on_message({"$stratus/cluster/5", encode_relay_change(Cached::webhook, "w1"), 1, false});
+  relay.on_message({std::string(kOther), sealed(kOther, events[0].payload), 1, false});
+  relay.on_message(
+      {std::string(kOther), sealed(kOther, encode_relay_change(Cached::webhook, "w1")), 1, false});
   ASSERT_TRUE(h.hub.flush(5s));
   EXPECT_EQ(h.hub.last_event_id(), before) << "no event numbered";
   EXPECT_EQ(changes, (std::vector<std::string>{"w1"}));
@@ -591,7 +615,7 @@ TEST(ClusterRelayTest, EventsAreNotDecodedWhileNoStreamIsOpenHere) {
     return true;
   });
   ASSERT_TRUE(stream);
-  relay.on_message({"$stratus/cluster/5", events[0].payload, 1, false});
+  relay.on_message({std::string(kOther), sealed(kOther, events[0].payload), 1, false});
   ASSERT_TRUE(h.hub.flush(5s));
   {
     std::lock_guard lock(m);
@@ -601,13 +625,13 @@ TEST(ClusterRelayTest, EventsAreNotDecodedWhileNoStreamIsOpenHere) {
   EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_received_total"), "3");
 }
 
-// A paced message of events, as another instance numbers it.
-std::string numbered(const std::string& node, std::uint64_t seq) {
+// A paced message of events, as the instance on `topic` numbers and seals it.
+mqtt::Message numbered(std::string_view topic, const std::string& node, std::uint64_t seq) {
   std::size_t too_large = 0;
   auto payload = encode_relay_events({draft(node)}, kMaxRelayMessageBytes, too_large).at(0).payload;
   payload.pop_back();
   payload += ",\"seq\":" + std::to_string(seq) + "}";
-  return payload;
+  return {std::string(topic), sealed(topic, std::move(payload)), 1, false};
 }
 
 // A receiver drops a numbered message it has taken already (a QoS 1 redelivery would
@@ -616,7 +640,7 @@ std::string numbered(const std::string& node, std::uint64_t seq) {
 TEST(ClusterRelayTest, NumberedMessagesRevealRedeliveriesAndGaps) {
   RecordingClient client;
   Hub h(EventHubOptions{});
-  ClusterRelay relay(client, h.hub, 3, h.metrics, {});
+  ClusterRelay relay(client, h.hub, 3, kKey, h.metrics, {});
   std::mutex m;
   std::vector<EventPtr> got;
   auto stream = h.hub.subscribe("u", {}, [&](const EventPtr& e) {
@@ -624,11 +648,11 @@ TEST(ClusterRelayTest, NumberedMessagesRevealRedeliveriesAndGaps) {
     return true;
   });
   ASSERT_TRUE(stream);
-  relay.on_message({"$stratus/cluster/5", numbered("n1", 100), 1, false});
-  relay.on_message({"$stratus/cluster/5", numbered("n1", 100), 1, false});  // again
-  relay.on_message({"$stratus/cluster/5", numbered("n2", 101), 1, false});
-  relay.on_message({"$stratus/cluster/5", numbered("n1", 103), 1, false});  // 102 missing
-  relay.on_message({"$stratus/cluster/6", numbered("n2", 7), 1, false});    // another sender
+  relay.on_message(numbered(kOther, "n1", 100));
+  relay.on_message(numbered(kOther, "n1", 100));  // again
+  relay.on_message(numbered(kOther, "n2", 101));
+  relay.on_message(numbered(kOther, "n1", 103));              // 102 missing
+  relay.on_message(numbered("$stratus/cluster/6", "n2", 7));  // another sender
   ASSERT_TRUE(h.hub.flush(5s));
   std::vector<std::string> seen;
   {
@@ -648,8 +672,8 @@ TEST(ClusterRelayTest, NumberedMessagesRevealRedeliveriesAndGaps) {
 TEST(ClusterRelayTest, TwoInstancesOfOneSlotTakeEachOthersMessages) {
   RecordingClient a_client, b_client;
   Hub a(EventHubOptions{}), b(EventHubOptions{});
-  ClusterRelay a_relay(a_client, a.hub, 3, a.metrics, {});
-  ClusterRelay b_relay(b_client, b.hub, 3, b.metrics, {});
+  ClusterRelay a_relay(a_client, a.hub, 3, kKey, a.metrics, {});
+  ClusterRelay b_relay(b_client, b.hub, 3, kKey, b.metrics, {});
   EXPECT_NE(a_relay.topic(), b_relay.topic());
   std::mutex m;
   std::vector<EventPtr> got;
@@ -683,12 +707,12 @@ TEST(ClusterRelayTest, TwoInstancesOfOneSlotTakeEachOthersMessages) {
 TEST(ClusterRelayTest, PacedMessagesAreNumberedAndEventsDroppedLeaveAGap) {
   RecordingClient client;
   Hub h(EventHubOptions{});
-  ClusterRelay relay(client, h.hub, 3, h.metrics, {});
+  ClusterRelay relay(client, h.hub, 3, kKey, h.metrics, {});
   relay.forward({draft("n0")});
   relay.forward({draft("n1")});
   ASSERT_EQ(client.sent.size(), 2u);
-  const auto first = parse_relay_message(client.sent[0].payload);
-  const auto second = parse_relay_message(client.sent[1].payload);
+  const auto first = parse_relay_message(body_of(client.sent[0]));
+  const auto second = parse_relay_message(body_of(client.sent[1]));
   ASSERT_TRUE(first && first->sequence && second && second->sequence);
   EXPECT_GT(*first->sequence, 1700000000000ull * 1000);
   EXPECT_EQ(*second->sequence, *first->sequence + 1);
@@ -698,10 +722,10 @@ TEST(ClusterRelayTest, PacedMessagesAreNumberedAndEventsDroppedLeaveAGap) {
   relay.forward({draft("n2")});
   client.sent[0].on_left();
   ASSERT_EQ(client.sent.size(), 3u);
-  const auto third = parse_relay_message(client.sent[2].payload);
+  const auto third = parse_relay_message(body_of(client.sent[2]));
   ASSERT_TRUE(third && third->sequence);
   EXPECT_EQ(*third->sequence, *second->sequence + 2) << "the event too large left a gap";
-  EXPECT_EQ(nodes_of(client.sent[2].payload), (std::vector<std::string>{"n2"}));
+  EXPECT_EQ(nodes_of(client.sent[2]), (std::vector<std::string>{"n2"}));
 }
 
 // An access change leaves at once, ahead of a full window, unnumbered: the other
@@ -709,7 +733,7 @@ TEST(ClusterRelayTest, PacedMessagesAreNumberedAndEventsDroppedLeaveAGap) {
 TEST(ClusterRelayTest, AccessChangesLeaveAtOnceAheadOfAFullWindow) {
   RecordingClient client;
   Hub h(EventHubOptions{});
-  ClusterRelay relay(client, h.hub, 3, h.metrics, {});
+  ClusterRelay relay(client, h.hub, 3, kKey, h.metrics, {});
   relay.forward({draft("n0")});
   relay.forward({draft("n1")});
   ASSERT_EQ(client.sent.size(), kRelayWindow);
@@ -719,12 +743,69 @@ TEST(ClusterRelayTest, AccessChangesLeaveAtOnceAheadOfAFullWindow) {
   revoked.access_changed = true;
   relay.forward({draft("n3"), revoked});
   ASSERT_EQ(client.sent.size(), 3u) << "the access change went at once";
-  const auto parsed = parse_relay_message(client.sent[2].payload);
+  const auto parsed = parse_relay_message(body_of(client.sent[2]));
   ASSERT_TRUE(parsed);
   ASSERT_EQ(parsed->events.size(), 1u);
   EXPECT_TRUE(parsed->events[0].access_changed);
   EXPECT_FALSE(parsed->sequence);
   EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_waiting_events"), "1") << "n3 waits";
+}
+
+// Every message is sealed with the cluster's key over its sender's topic and JSON
+// (defence in depth behind the broker's ACL): a receiver takes nothing whose seal does not
+// check — no seal, another key, another sender's topic (a replay), a changed byte — and a
+// message of events dropped so tells the streams to resync.
+TEST(ClusterRelayTest, OnlySealedMessagesAreTaken) {
+  const std::string body = encode_relay_change(Cached::webhook, "w1");
+  const auto good = sealed(kOther, body);
+  EXPECT_EQ(good.size(), body.size() + kRelaySealBytes);
+  EXPECT_EQ(open_relay_message(kKey, kOther, good), std::optional<std::string_view>(body));
+  EXPECT_FALSE(open_relay_message("another key", kOther, good));
+  EXPECT_FALSE(open_relay_message(kKey, "$stratus/cluster/6", good));
+  EXPECT_FALSE(open_relay_message(kKey, kOther, body));
+  EXPECT_FALSE(open_relay_message(kKey, kOther, ""));
+  std::string changed = good;
+  changed[10] ^= 1;
+  EXPECT_FALSE(open_relay_message(kKey, kOther, changed));
+  changed = good;
+  changed.back() = changed.back() == '0' ? '1' : '0';
+  EXPECT_FALSE(open_relay_message(kKey, kOther, changed));
+
+  RecordingClient client;
+  Hub h(EventHubOptions{});
+  std::vector<std::string> changes;
+  ClusterRelay::Handlers handlers;
+  handlers.changed = [&](Cached, std::string id) { changes.push_back(std::move(id)); };
+  ClusterRelay relay(client, h.hub, 3, kKey, h.metrics, std::move(handlers));
+  std::mutex m;
+  std::vector<EventPtr> got;
+  auto stream = h.hub.subscribe("u", {}, [&](const EventPtr& e) {
+    collect(got, m, e);
+    return true;
+  });
+  ASSERT_TRUE(stream);
+  relay.on_message({std::string(kOther), body, 1, false});  // unsealed
+  relay.on_message(
+      {std::string(kOther), seal_relay_message("another key", kOther, body), 1, false});
+  relay.on_message({"$stratus/cluster/6", good, 1, false});  // sealed for another sender
+  EXPECT_TRUE(changes.empty());
+  relay.on_message(numbered("$stratus/cluster/6", "n1", 1));
+  auto forged = numbered(kOther, "n2", 1);
+  forged.payload = seal_relay_message(
+      "another key", kOther, std::string(*open_relay_message(kKey, kOther, forged.payload)));
+  relay.on_message(forged);
+  ASSERT_TRUE(h.hub.flush(5s));
+  std::vector<std::string> seen;
+  {
+    std::lock_guard lock(m);
+    for (const auto& e : got)
+      seen.push_back(e->id != 0 ? e->node_id
+                                : (e->text.find("resync") != std::string::npos ? "resync" : "ctl"));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"ctl", "n1", "resync"}));
+  EXPECT_EQ(metric(h.metrics, R"(stratus_cluster_relay_dropped_total{reason="unsealed"})"), "4");
+  relay.on_message({std::string(kOther), good, 1, false});
+  EXPECT_EQ(changes, (std::vector<std::string>{"w1"}));
 }
 
 // `seq` must be an unsigned integer.
