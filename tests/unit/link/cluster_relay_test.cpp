@@ -366,6 +366,35 @@ std::string as_from(std::string_view topic, const RecordingClient::Sent& sent) {
   return sealed(topic, body_of(sent));
 }
 
+// A user stream on `hub` and what it got, in order: an event's node id, "resync", or
+// "ctl" for the other control messages.
+class StreamLog {
+ public:
+  explicit StreamLog(EventHub& hub)
+      : stream_(hub.subscribe("u", {}, [this](const EventPtr& e) {
+          collect(got_, m_, e);
+          return true;
+        })) {}
+  [[nodiscard]] bool open() const { return stream_.has_value(); }
+  // `with_control`: also the control messages.
+  std::vector<std::string> seen(bool with_control = true) {
+    std::lock_guard lock(m_);
+    std::vector<std::string> out;
+    for (const auto& e : got_) {
+      if (e->id != 0)
+        out.push_back(e->node_id);
+      else if (with_control)
+        out.emplace_back(e->text.find("resync") != std::string::npos ? "resync" : "ctl");
+    }
+    return out;
+  }
+
+ private:
+  std::mutex m_;
+  std::vector<EventPtr> got_;
+  Result<std::unique_ptr<EventHub::Subscription>> stream_;  // last: unsubscribed first
+};
+
 TEST(ClusterRelayTest, SendsOnItsSlotTopicTakesOthersAndIgnoresItsOwn) {
   RecordingClient client;
   ClusterRelay* relay_ptr = nullptr;
@@ -641,27 +670,15 @@ TEST(ClusterRelayTest, NumberedMessagesRevealRedeliveriesAndGaps) {
   RecordingClient client;
   Hub h(EventHubOptions{});
   ClusterRelay relay(client, h.hub, 3, kKey, h.metrics, {});
-  std::mutex m;
-  std::vector<EventPtr> got;
-  auto stream = h.hub.subscribe("u", {}, [&](const EventPtr& e) {
-    collect(got, m, e);
-    return true;
-  });
-  ASSERT_TRUE(stream);
+  StreamLog stream(h.hub);
+  ASSERT_TRUE(stream.open());
   relay.on_message(numbered(kOther, "n1", 100));
   relay.on_message(numbered(kOther, "n1", 100));  // again
   relay.on_message(numbered(kOther, "n2", 101));
   relay.on_message(numbered(kOther, "n1", 103));              // 102 missing
   relay.on_message(numbered("$stratus/cluster/6", "n2", 7));  // another sender
   ASSERT_TRUE(h.hub.flush(5s));
-  std::vector<std::string> seen;
-  {
-    std::lock_guard lock(m);
-    for (const auto& e : got)
-      seen.push_back(e->id != 0 ? e->node_id
-                                : (e->text.find("resync") != std::string::npos ? "resync" : "ctl"));
-  }
-  EXPECT_EQ(seen, (std::vector<std::string>{"ctl", "n1", "n2", "resync", "n1", "n2"}));
+  EXPECT_EQ(stream.seen(), (std::vector<std::string>{"ctl", "n1", "n2", "resync", "n1", "n2"}));
   EXPECT_EQ(metric(h.metrics, R"(stratus_cluster_relay_dropped_total{reason="duplicate"})"), "1");
   EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_gaps_total"), "1");
 }
@@ -675,13 +692,8 @@ TEST(ClusterRelayTest, TwoInstancesOfOneSlotTakeEachOthersMessages) {
   ClusterRelay a_relay(a_client, a.hub, 3, kKey, a.metrics, {});
   ClusterRelay b_relay(b_client, b.hub, 3, kKey, b.metrics, {});
   EXPECT_NE(a_relay.topic(), b_relay.topic());
-  std::mutex m;
-  std::vector<EventPtr> got;
-  auto stream = b.hub.subscribe("u", {}, [&](const EventPtr& e) {
-    collect(got, m, e);
-    return true;
-  });
-  ASSERT_TRUE(stream);
+  StreamLog stream(b.hub);
+  ASSERT_TRUE(stream.open());
   a_relay.forward({draft("n1")});
   b_relay.forward({draft("n1")});  // b's own numbering, far from a's
   a_client.sent[0].on_left();
@@ -690,15 +702,7 @@ TEST(ClusterRelayTest, TwoInstancesOfOneSlotTakeEachOthersMessages) {
   for (const auto& sent : a_client.sent)
     b_relay.on_message({sent.topic, sent.payload, 1, false});
   ASSERT_TRUE(b.hub.flush(5s));
-  std::vector<std::string> seen;
-  {
-    std::lock_guard lock(m);
-    for (const auto& e : got) {
-      if (e->id != 0)
-        seen.push_back(e->node_id);
-    }
-  }
-  EXPECT_EQ(seen, (std::vector<std::string>{"n1", "n2"}));
+  EXPECT_EQ(stream.seen(false), (std::vector<std::string>{"n1", "n2"}));
   EXPECT_EQ(metric(b.metrics, "stratus_cluster_relay_gaps_total"), "0");
 }
 
@@ -777,13 +781,8 @@ TEST(ClusterRelayTest, OnlySealedMessagesAreTaken) {
   ClusterRelay::Handlers handlers;
   handlers.changed = [&](Cached, std::string id) { changes.push_back(std::move(id)); };
   ClusterRelay relay(client, h.hub, 3, kKey, h.metrics, std::move(handlers));
-  std::mutex m;
-  std::vector<EventPtr> got;
-  auto stream = h.hub.subscribe("u", {}, [&](const EventPtr& e) {
-    collect(got, m, e);
-    return true;
-  });
-  ASSERT_TRUE(stream);
+  StreamLog stream(h.hub);
+  ASSERT_TRUE(stream.open());
   relay.on_message({std::string(kOther), body, 1, false});  // unsealed
   relay.on_message(
       {std::string(kOther), seal_relay_message("another key", kOther, body), 1, false});
@@ -795,14 +794,7 @@ TEST(ClusterRelayTest, OnlySealedMessagesAreTaken) {
       "another key", kOther, std::string(*open_relay_message(kKey, kOther, forged.payload)));
   relay.on_message(forged);
   ASSERT_TRUE(h.hub.flush(5s));
-  std::vector<std::string> seen;
-  {
-    std::lock_guard lock(m);
-    for (const auto& e : got)
-      seen.push_back(e->id != 0 ? e->node_id
-                                : (e->text.find("resync") != std::string::npos ? "resync" : "ctl"));
-  }
-  EXPECT_EQ(seen, (std::vector<std::string>{"ctl", "n1", "resync"}));
+  EXPECT_EQ(stream.seen(), (std::vector<std::string>{"ctl", "n1", "resync"}));
   EXPECT_EQ(metric(h.metrics, R"(stratus_cluster_relay_dropped_total{reason="unsealed"})"), "4");
   relay.on_message({std::string(kOther), good, 1, false});
   EXPECT_EQ(changes, (std::vector<std::string>{"w1"}));
