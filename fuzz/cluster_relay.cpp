@@ -19,11 +19,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace stratus;
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   constexpr std::string_view key = "fuzz key";
-  constexpr std::string_view topic = "$stratus/cluster/1-00000000";
+  constexpr std::string_view topic = "$stratus/relay/1-00000000";
   FUZZ_CHECK(!link::open_relay_message(key, topic, input));  // forging a seal: 2^-256
-  const auto sealed = link::seal_relay_message(key, topic, std::string(input));
-  FUZZ_CHECK(link::open_relay_message(key, topic, sealed) == input);
-  FUZZ_CHECK(!link::open_relay_message(key, "$stratus/cluster/2-00000000", sealed));
+  const auto sealed = link::seal_relay_message(key, topic, std::string(input), 42, 1700000000000);
+  FUZZ_CHECK(sealed.has_value());
+  const auto opened = link::open_relay_message(key, topic, *sealed);
+  FUZZ_CHECK(opened && opened->payload == input && opened->number == 42 &&
+             opened->sent_ms == 1700000000000);
+  FUZZ_CHECK(!link::open_relay_message(key, "$stratus/relay/2-00000000", *sealed));
   auto message = link::parse_relay_message(input);
   if (!message)
     return 0;

@@ -206,10 +206,12 @@ void BM_relay_seal_and_open(benchmark::State& state) {
       link::encode_relay_events(relay_events(static_cast<std::size_t>(state.range(0))),
                                 link::kMaxRelayMessageBytes, too_large);
   const std::string key(64, 'k');
-  const std::string topic = "$stratus/cluster/1-0a1b2c3d";
+  const std::string topic = "$stratus/relay/1-0a1b2c3d";
+  std::uint64_t number = 0;
   for (auto _ : state) {
-    auto sealed = link::seal_relay_message(key, topic, batches.front().payload);
-    benchmark::DoNotOptimize(link::open_relay_message(key, topic, sealed));
+    auto sealed =
+        link::seal_relay_message(key, topic, batches.front().payload, ++number, 1765000000000);
+    benchmark::DoNotOptimize(link::open_relay_message(key, topic, *sealed));
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
   state.SetBytesProcessed(state.iterations() *

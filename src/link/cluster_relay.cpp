@@ -154,13 +154,19 @@ constexpr std::size_t kSequenceRoom = 32;
 constexpr std::size_t kMaxRelayBodyBytes = kMaxRelayMessageBytes - kRelaySealBytes;
 constexpr std::size_t kMaxPacedEventsBytes = kMaxRelayBodyBytes - kSequenceRoom;
 
-// HMAC-SHA-256 of `topic`, "\n" and `payload` under `key`, as 64 lower-case hex digits
-// (OpenSSL's, which uses the CPU's SHA instructions: about 1.5 GB/s here). Empty if
-// OpenSSL fails.
-std::string seal_of(std::string_view key, std::string_view topic, std::string_view payload) {
-  static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);  // thread-safe use
+// What the MAC covers besides the payload, so that a later format cannot be taken for
+// this one.
+constexpr std::string_view kSealLabel = "stratus-relay-v1\n";
+
+// HMAC-SHA-256 of the label, `topic`, "\n", `fields` ("<number> <sent_ms>"), "\n" and
+// `payload` under `key`, as 64 lower-case hex digits (OpenSSL's HMAC, which uses the CPU's
+// SHA instructions: about 1.5 GB/s here). Empty if OpenSSL fails.
+std::string mac_of(std::string_view key, std::string_view topic, std::string_view fields,
+                   std::string_view payload) {
+  std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> hmac(EVP_MAC_fetch(nullptr, "HMAC", nullptr),
+                                                         &EVP_MAC_free);
   std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(
-      hmac != nullptr ? EVP_MAC_CTX_new(hmac) : nullptr, &EVP_MAC_CTX_free);
+      hmac ? EVP_MAC_CTX_new(hmac.get()) : nullptr, &EVP_MAC_CTX_free);
   char digest[] = "SHA256";
   const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
                                OSSL_PARAM_END};
@@ -173,8 +179,9 @@ std::string seal_of(std::string_view key, std::string_view topic, std::string_vi
   if (!ctx ||
       EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(),
                    params) != 1 ||
-      !update(topic) || !update("\n") || !update(payload) ||
-      EVP_MAC_final(ctx.get(), mac.data(), &length, mac.size()) != 1 || length != mac.size()) {
+      !update(kSealLabel) || !update(topic) || !update("\n") || !update(fields) || !update("\n") ||
+      !update(payload) || EVP_MAC_final(ctx.get(), mac.data(), &length, mac.size()) != 1 ||
+      length != mac.size()) {
     return {};
   }
   static constexpr char kHex[] = "0123456789abcdef";
@@ -184,6 +191,22 @@ std::string seal_of(std::string_view key, std::string_view topic, std::string_vi
     out[2 * i + 1] = kHex[mac[i] & 0x0f];
   }
   return out;
+}
+
+template <class Int>
+std::optional<Int> whole_number(std::string_view text) {
+  Int value{};
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || text.empty() ||
+      (text.size() > 1 && text.front() == '0'))
+    return std::nullopt;
+  return value;
+}
+
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 // `{"events":[…]}` → `{"events":[…],"seq":N}`.
@@ -358,26 +381,46 @@ Result<RelayMessage> parse_relay_message(std::string_view payload) {
   return message;
 }
 
-std::string seal_relay_message(std::string_view key, std::string_view topic, std::string payload) {
-  const auto seal = seal_of(key, topic, payload);
-  payload.reserve(payload.size() + kRelaySealBytes);
+Result<std::string> seal_relay_message(std::string_view key, std::string_view topic,
+                                       std::string payload, std::uint64_t number,
+                                       std::int64_t sent_ms) {
+  if (sent_ms < 0)
+    return fail(errc::invalid_argument, "a relay message's time is before 1970");
+  const auto fields = std::to_string(number) + " " + std::to_string(sent_ms);
+  const auto mac = mac_of(key, topic, fields, payload);
+  if (mac.empty())
+    return fail(errc::internal, "cannot compute the relay message's HMAC (OpenSSL)");
+  payload.reserve(payload.size() + 2 + fields.size() + mac.size());
   payload += '\n';
-  payload += seal.empty() ? std::string(64, '-') : seal;  // OpenSSL failed: no receiver takes it
+  payload += fields;
+  payload += ' ';
+  payload += mac;
   return payload;
 }
 
-std::optional<std::string_view> open_relay_message(std::string_view key, std::string_view topic,
-                                                   std::string_view message) {
-  if (message.size() < kRelaySealBytes || message[message.size() - kRelaySealBytes] != '\n')
+std::optional<OpenedRelayMessage> open_relay_message(std::string_view key, std::string_view topic,
+                                                     std::string_view message) {
+  constexpr std::size_t kMacDigits = 64;
+  if (message.size() < kMacDigits + 5 || message[message.size() - kMacDigits - 1] != ' ')
     return std::nullopt;
-  const auto payload = message.substr(0, message.size() - kRelaySealBytes);
-  const auto seal = message.substr(message.size() - kRelaySealBytes + 1);
-  const auto expected = seal_of(key, topic, payload);
-  if (expected.size() != seal.size() ||
-      CRYPTO_memcmp(expected.data(), seal.data(), seal.size()) != 0) {
+  const auto mac = message.substr(message.size() - kMacDigits);
+  const auto rest = message.substr(0, message.size() - kMacDigits - 1);  // payload \n N T
+  const auto line = rest.rfind('\n');
+  if (line == std::string_view::npos || rest.size() - line - 1 > 41)
     return std::nullopt;
-  }
-  return payload;
+  const auto fields = rest.substr(line + 1);
+  const auto space = fields.find(' ');
+  if (space == std::string_view::npos)
+    return std::nullopt;
+  const auto number = whole_number<std::uint64_t>(fields.substr(0, space));
+  const auto sent_ms = whole_number<std::int64_t>(fields.substr(space + 1));
+  if (!number || !sent_ms)
+    return std::nullopt;
+  const auto payload = rest.substr(0, line);
+  const auto expected = mac_of(key, topic, fields, payload);
+  if (expected.size() != mac.size() || CRYPTO_memcmp(expected.data(), mac.data(), mac.size()) != 0)
+    return std::nullopt;
+  return OpenedRelayMessage{payload, *number, *sent_ms};
 }
 
 // The events waiting for the window (see kRelayWindow). Owned by the relay; the PUBACK
@@ -396,6 +439,22 @@ class ClusterRelay::Outbox : public std::enable_shared_from_this<Outbox> {
         backlog_(backlog),
         waiting_(waiting),
         next_sequence_(first_sequence()) {}
+
+  // Seals and publishes `payload` now, ahead of the waiting events (change notices, rate
+  // counts, expected nodes, access changes), in order with the paced messages: one lock
+  // numbers and publishes both. Counts `items` sent or unsent.
+  void send_now(std::string payload, std::size_t items) {
+    std::lock_guard lock(mutex_);
+    auto sealed = seal(std::move(payload));
+    auto r = sealed ? publisher_.publish(topic_, *sealed, 1, false) : fail(sealed.error());
+    if (!r) {
+      unsent_.inc(items);
+      log::debug(Channel::link, "cluster relay: {} item(s) not sent: {}", items,
+                 r.error().message());
+      return;
+    }
+    sent_.inc(items);
+  }
 
   // Events were dropped before they reached the queue: the receivers must see a gap.
   void skip() {
@@ -452,12 +511,14 @@ class ClusterRelay::Outbox : public std::enable_shared_from_this<Outbox> {
         bytes_ -= it->size();
       items_.erase(items_.begin(), rest);
       append_sequence(message.payload, next_sequence_++);  // an unsent one leaves a gap
-      message.payload = seal_relay_message(key_, topic_, std::move(message.payload));
-      auto r = publisher_.publish_tracked(topic_, message.payload, 1,
-                                          [weak = weak_from_this(), generation = generation_] {
-                                            if (auto self = weak.lock())
-                                              self->acknowledged(generation);
-                                          });
+      auto sealed = seal(std::move(message.payload));
+      auto r =
+          sealed ? publisher_.publish_tracked(topic_, *sealed, 1,
+                                              [weak = weak_from_this(), generation = generation_] {
+                                                if (auto self = weak.lock())
+                                                  self->acknowledged(generation);
+                                              })
+                 : fail(sealed.error());
       if (!r) {
         unsent_.inc(message.events);
         log::debug(Channel::link, "cluster relay: {} event(s) not sent: {}", message.events,
@@ -469,6 +530,16 @@ class ClusterRelay::Outbox : public std::enable_shared_from_this<Outbox> {
         progress_at_ = now;
     }
     waiting_.set(static_cast<std::int64_t>(items_.size()));
+  }
+
+  // `payload` sealed with the next number and the time now. Called with mutex_ held, so
+  // that numbers follow the order of the publishes. An error (OpenSSL failed) is logged.
+  Result<std::string> seal(std::string payload) {
+    auto sealed =
+        seal_relay_message(key_, topic_, std::move(payload), next_number_++, unix_ms_now());
+    if (!sealed)
+      log::error(Channel::link, "cluster relay: {}", sealed.error().message());
+    return sealed;
   }
 
   mqtt::Client& publisher_;
@@ -485,6 +556,7 @@ class ClusterRelay::Outbox : public std::enable_shared_from_this<Outbox> {
   std::size_t in_flight_ = 0;      // messages sent and not yet acknowledged
   std::uint64_t generation_ = 0;   // bumped when the relay stops waiting for a PUBACK
   std::uint64_t next_sequence_;    // `seq` of the next message (see cluster_relay.hpp)
+  std::uint64_t next_number_ = 1;  // the seal's number of the next message of any kind
   // The last send into an empty window, or the last PUBACK.
   std::chrono::steady_clock::time_point progress_at_{};
 };
@@ -523,6 +595,9 @@ ClusterRelay::ClusterRelay(mqtt::Client& client, service::EventHub& hub, unsigne
       dropped_unsealed_(metrics.counter(
           "stratus_cluster_relay_dropped_total",
           "Relay messages or events not sent or not taken, by reason.", {{"reason", "unsealed"}})),
+      dropped_stale_(metrics.counter("stratus_cluster_relay_dropped_total",
+                                     "Relay messages or events not sent or not taken, by reason.",
+                                     {{"reason", "stale"}})),
       gaps_(metrics.counter("stratus_cluster_relay_gaps_total",
                             "Messages of another instance's events found missing (streams told "
                             "to resync).")),
@@ -548,14 +623,7 @@ std::string encode_relay_expected(std::string_view node_id) {
 }
 
 void ClusterRelay::send(std::string payload, std::size_t items) {
-  if (auto r =
-          client_.publish(topic_, seal_relay_message(key_, topic_, std::move(payload)), 1, false);
-      !r) {
-    dropped_unsent_.inc(items);
-    log::debug(Channel::link, "cluster relay: {} item(s) not sent: {}", items, r.error().message());
-    return;
-  }
-  sent_.inc(items);
+  outbox_->send_now(std::move(payload), items);
 }
 
 void ClusterRelay::forward(const std::vector<service::EventDraft>& events) {
@@ -593,79 +661,97 @@ void ClusterRelay::expected(std::string_view node_id) {
 void ClusterRelay::on_message(const mqtt::Message& message) {
   if (message.topic == topic_ || !message.topic.starts_with(kClusterTopicPrefix))
     return;  // this instance's own, or not the relay's
-  const bool of_events = message.payload.starts_with(kEventsHead);
-  // A message of events that cannot be taken: its events are lost to the streams here.
-  const auto lose = [&](std::string_view why) {
-    if (!of_events)
-      return;
-    last_sequence_.erase(message.topic);  // its gap is reported now, not again later
-    hub_.lost(fmt::format("a message of events from {} was {}", message.topic, why));
+  // What may come from anyone who can publish here is counted and changes nothing: no
+  // state, no resync (which would cost every stream a re-read). Logged once a minute.
+  const auto refuse = [&](Counter& counter, std::string_view what) {
+    counter.inc();
+    if (const auto now = std::chrono::steady_clock::now();
+        now - refused_logged_ >= std::chrono::minutes(1)) {
+      refused_logged_ = now;
+      log::warn(Channel::link,
+                "cluster relay: dropped a message on {}: {}; more such are counted "
+                "(stratus_cluster_relay_dropped_total), not logged, for a minute",
+                message.topic, what);
+    }
   };
   if (message.payload.size() > kMaxRelayMessageBytes) {
-    dropped_too_large_.inc();
-    log::warn(Channel::link, "cluster relay: dropped a message of {} bytes on {}",
-              message.payload.size(), message.topic);
-    lose("too large");
+    refuse(dropped_too_large_,
+           fmt::format("{} bytes, more than a sender builds", message.payload.size()));
     return;
   }
+  const auto opened = open_relay_message(key_, message.topic, message.payload);
+  if (!opened) {
+    refuse(dropped_unsealed_,
+           "its seal does not check (an instance with another auth/token.key, or a client "
+           "past the broker's ACL)");
+    return;
+  }
+  const auto body = opened->payload;
+  const bool of_events = body.starts_with(kEventsHead);
+  const auto now = std::chrono::steady_clock::now();
+  auto [last, first] = last_sequence_.try_emplace(message.topic, LastSequence{});
+  if (!first && opened->number <= last->second.number) {
+    dropped_duplicate_.inc();  // a QoS 1 redelivery (taken already), or a replay
+    return;
+  }
+  if (const auto skew = unix_ms_now() - opened->sent_ms;
+      skew > std::chrono::milliseconds(kRelayMaxClockSkew).count() ||
+      -skew > std::chrono::milliseconds(kRelayMaxClockSkew).count()) {
+    refuse(dropped_stale_, fmt::format("sent {} ms from this clock (a replay, a broker that "
+                                       "held it, or clocks apart: NTP)",
+                                       skew));
+    if (first)
+      last_sequence_.erase(last);
+    return;
+  }
+  last->second.number = opened->number;
+  last->second.seen = now;
+  if (first && last_sequence_.size() > kSendersKept) {
+    // Each start of an instance is a sender of its own (its topic's random part): the
+    // ones gone quiet for long are forgotten, so restarts do not grow the map for good
+    // (a sender forgotten while alive has its next message taken as its first).
+    std::erase_if(last_sequence_, [&](const auto& entry) {
+      return entry.first != message.topic && now - entry.second.seen > kSenderForgottenAfter;
+    });
+    last = last_sequence_.find(message.topic);
+  }
+  // A message of events from the sender that cannot be taken: its events are lost to the
+  // streams here, and its next paced message starts the count afresh.
+  const auto lose = [&](std::string_view why) {
+    last->second.sequence.reset();
+    hub_.lost(fmt::format("a message of events from {} was {}", message.topic, why));
+  };
   // Events only reach user streams here (consumers that act ran where the event was
   // produced): with none open, a message of events is not worth decoding. (The hub
-  // records the gap for resumes; the sender's numbering starts afresh for this one.)
+  // records the gap for resumes.)
   if (of_events && !hub_.admit_relayed()) {
     skipped_.inc();
-    last_sequence_.erase(message.topic);
+    last->second.sequence.reset();
     return;
   }
-  const auto body = open_relay_message(key_, message.topic, message.payload);
-  if (!body) {
-    dropped_unsealed_.inc();
-    if (const auto now = std::chrono::steady_clock::now();
-        now - unsealed_logged_ >= std::chrono::minutes(1)) {
-      unsealed_logged_ = now;
-      log::warn(Channel::link,
-                "cluster relay: dropped a message on {} whose seal does not check (another "
-                "instance's token key, or a client past the broker's ACL); more such are "
-                "counted, not logged, for a minute",
-                message.topic);
-    }
-    lose("unsealed");
-    return;
-  }
-  auto decoded = parse_relay_message(*body);
+  auto decoded = parse_relay_message(body);
   if (!decoded) {
     dropped_malformed_.inc();
     log::warn(Channel::link, "cluster relay: dropped a message on {}: {}", message.topic,
               decoded.error().message());
-    lose("malformed");
+    if (of_events)
+      lose("malformed");
     return;
   }
   if (decoded->sequence) {
     const auto sequence = *decoded->sequence;
-    const auto now = std::chrono::steady_clock::now();
-    const auto [last, first] =
-        last_sequence_.try_emplace(message.topic, LastSequence{sequence, now});
-    last->second.seen = now;
-    if (first && last_sequence_.size() > kSendersKept) {
-      // Each start of an instance is a sender of its own (its topic's random part): the
-      // ones gone quiet for long are forgotten, so restarts do not grow the map for good
-      // (a sender forgotten while alive has its next message taken as its first).
-      std::erase_if(last_sequence_, [&](const auto& entry) {
-        return now - entry.second.seen > kSenderForgottenAfter;
-      });
+    auto& last_sequence = last->second.sequence;
+    if (last_sequence && sequence <= *last_sequence) {
+      dropped_duplicate_.inc();  // numbered again: taken already
+      return;
     }
-    if (!first) {
-      if (sequence <= last->second.sequence) {
-        dropped_duplicate_.inc();  // a QoS 1 redelivery: taken already
-        return;
-      }
-      if (sequence != last->second.sequence + 1) {
-        gaps_.inc();
-        log::warn(Channel::link, "cluster relay: messages from {} missing (seq {} after {})",
-                  message.topic, sequence, last->second.sequence);
-        hub_.lost(fmt::format("messages of events from {} went missing", message.topic));
-      }
-      last->second.sequence = sequence;
+    if (last_sequence && sequence != *last_sequence + 1) {
+      gaps_.inc();
+      log::warn(Channel::link, "cluster relay: messages from {} missing (seq {} after {})",
+                message.topic, sequence, *last_sequence);
+      hub_.lost(fmt::format("messages of events from {} went missing", message.topic));
     }
+    last_sequence = sequence;
   }
   received_.inc(decoded->events.size() + decoded->changes.size() + decoded->rates.size() +
                 decoded->expected.size());

@@ -3,8 +3,8 @@
 /// The relay between the instances of a cluster (issue 23,
 /// docs/adr/0021-several-instances.md), carried by the broker they share: every
 /// instance publishes the events it committed, notices of changed webhooks and
-/// automations, and its rate-limit counts, on `$stratus/cluster/<slot>-<random>`, and
-/// subscribes (unshared, No Local) to `$stratus/cluster/+`; events are paced by the
+/// automations, and its rate-limit counts, on `$stratus/relay/<slot>-<random>`, and
+/// subscribes (unshared, No Local) to `$stratus/relay/+`; events are paced by the
 /// broker's PUBACKs (docs/adr/0029). What it receives from the others goes to its event hub as
 /// relayed events (its WebSocket streams see them; its webhooks, automations and alert
 /// mail do not, since they ran where the event was produced) and to its caches.
@@ -33,12 +33,17 @@
 /// showing a revoked node as soon as possible. A message without `seq` (those, or an older
 /// sender's) is taken as it comes.
 ///
-/// Every message is sealed (`seal_relay_message`): it ends with a line feed and the
-/// HMAC-SHA-256 of the sender's topic and the JSON under a key the instances share
-/// (derived from the token key, `auth/token.key`, which they share already). A receiver
-/// takes only a message whose seal it can check, so a client that gets past the broker's
-/// ACL (a hand-written one, on EMQX) still cannot forge events, notices or counts, nor
-/// replay one sender's message as another's. Defence in depth: the ACL stays the guard.
+/// Every message is sealed (`seal_relay_message`): it ends with its sender's number for it,
+/// its send time and an HMAC-SHA-256 over those, the sender's topic and the JSON, under a
+/// key the instances share (derived from the token key, `auth/token.key`, which they share
+/// already). A receiver checks the seal before anything else and then takes a message only
+/// if its number is above the sender's last and its time within `kRelayMaxClockSkew` of its
+/// own clock. So a client that gets past the broker's ACL (a hand-written one, on EMQX)
+/// can neither forge a message, nor pass one sender's off as another's, nor replay one;
+/// what it sends unsealed is counted and changes nothing (no resync). Defence in depth: the
+/// ACL stays the guard, and such a client can still flood the topic or keep messages away.
+/// The topics changed with the seal (`$stratus/cluster/` before): instances of the
+/// versions before and after it ignore each other's messages rather than resync on each.
 
 #include <chrono>
 #include <cstddef>
@@ -61,10 +66,10 @@
 
 namespace stratus::link {
 
-/// Instance `n` publishes on `$stratus/cluster/<n>-<8 hex digits drawn at start>`.
-inline constexpr std::string_view kClusterTopicPrefix = "$stratus/cluster/";
+/// Instance `n` publishes on `$stratus/relay/<n>-<8 hex digits drawn at start>`.
+inline constexpr std::string_view kClusterTopicPrefix = "$stratus/relay/";
 /// The unshared subscription every instance holds.
-inline constexpr std::string_view kClusterTopicFilter = "$stratus/cluster/+";
+inline constexpr std::string_view kClusterTopicFilter = "$stratus/relay/+";
 /// Events or changes one relay message may carry.
 inline constexpr std::size_t kMaxRelayItems = 10000;
 /// Largest relay message a sender builds: a bigger batch is split. One event larger than
@@ -88,20 +93,37 @@ inline constexpr std::size_t kMaxRelayBacklogBytes = 16 * 1024 * 1024;
 /// (a message lost with its connection) and sends the next.
 inline constexpr std::chrono::milliseconds kRelayStallTimeout{5000};
 
-/// Bytes a seal adds to a message: a line feed and 64 hex digits.
-inline constexpr std::size_t kRelaySealBytes = 65;
+/// Most bytes a seal adds to a message: "\n", a number and a time of up to 20 digits each,
+/// two spaces and 64 hex digits.
+inline constexpr std::size_t kRelaySealBytes = 107;
+/// How far a message's send time may be from the receiver's clock: older (or newer)
+/// ones are refused, so a captured message cannot be replayed later. The instances'
+/// clocks must agree within it (NTP).
+inline constexpr std::chrono::seconds kRelayMaxClockSkew{60};
 
-/// `payload` + "\n" + the HMAC-SHA-256, 64 lower-case hex digits, of `topic` + "\n" +
-/// `payload` under `key`: the form in which a relay sends `payload` on `topic`. Pure;
-/// thread-safe.
-[[nodiscard]] std::string seal_relay_message(std::string_view key, std::string_view topic,
-                                             std::string payload);
-/// The payload of `message`, received on `topic`, when its seal is `key`'s over that topic
-/// and payload (compared in constant time); nullopt otherwise (no seal, a wrong key or
-/// topic, a changed byte). Pure; thread-safe.
-[[nodiscard]] std::optional<std::string_view> open_relay_message(std::string_view key,
-                                                                 std::string_view topic,
-                                                                 std::string_view message);
+/// `payload` sealed for sending on `topic`: `payload` + "\n" + `number` + " " + `sent_ms` +
+/// " " + the HMAC-SHA-256, 64 lower-case hex digits, of "stratus-relay-v1\n", `topic`, "\n",
+/// "<number> <sent_ms>", "\n" and `payload` under `key`. A sender numbers its messages 1,
+/// 2, … (`number`) and stamps them with its clock (`sent_ms`, Unix ms). Errors:
+/// invalid_argument for a negative `sent_ms`; internal if OpenSSL fails. Thread-safe.
+[[nodiscard]] Result<std::string> seal_relay_message(std::string_view key, std::string_view topic,
+                                                     std::string payload, std::uint64_t number,
+                                                     std::int64_t sent_ms);
+
+/// A message whose seal checked.
+struct OpenedRelayMessage {
+  std::string_view payload;  ///< the JSON (a view into the message)
+  std::uint64_t number = 0;  ///< its sender's number for it
+  std::int64_t sent_ms = 0;  ///< when its sender sealed it, Unix ms
+};
+
+/// `message`, received on `topic`, opened: when its seal is `key`'s over that topic, its
+/// number, its time and its payload (compared in constant time); nullopt otherwise (no
+/// seal, a wrong key or topic, a changed byte, numbers that are not plain decimal). The
+/// caller judges the number and the time. Pure; thread-safe.
+[[nodiscard]] std::optional<OpenedRelayMessage> open_relay_message(std::string_view key,
+                                                                   std::string_view topic,
+                                                                   std::string_view message);
 
 /// One relay message, decoded. `events` have `relayed` set.
 struct RelayMessage {
@@ -160,7 +182,8 @@ Result<RelayMessage> parse_relay_message(std::string_view payload);
 /// (events, notices, rate counts and expected nodes), `stratus_cluster_relay_skipped_total`
 /// (messages of events not decoded: no stream here), `stratus_cluster_relay_dropped_total{reason}`
 /// (`unsent`: the broker was unreachable, `too_large`, `malformed`: a message that did not
-/// parse, `unsealed`: one whose seal did not check, `backlog`: more than `kMaxRelayBacklogBytes`
+/// parse, `unsealed`: one whose seal did not check, `stale`: one sent more than
+/// `kRelayMaxClockSkew` from this clock, `backlog`: more than `kMaxRelayBacklogBytes`
 /// waiting, `duplicate`: a message received again), `stratus_cluster_relay_gaps_total` (messages of
 /// another instance found missing: its events lost here, the streams told to resync),
 /// `stratus_cluster_relay_waiting_events` (events waiting for the window).
@@ -211,7 +234,10 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
   /// A message from the client (on its callback executor: the link's in stratusd).
   /// This instance's own messages and other topics are ignored; one larger than
   /// `kMaxRelayMessageBytes` (no sender builds one) is dropped as `too_large`, one whose
-  /// seal does not check as `unsealed` (and logged, once a minute at most). A message
+  /// seal does not check as `unsealed`, both before anything else and changing nothing
+  /// (logged once a minute at most); one whose time is off by more than
+  /// `kRelayMaxClockSkew` as `stale`, and one numbered at or below its sender's last as
+  /// `duplicate` (a QoS 1 redelivery, or a replay). A message
   /// of events (it begins `{"events":[`; the relay never puts anything else in one) is
   /// not decoded while the hub has no user stream to give them to
   /// (`EventHub::admit_relayed`, docs/adr/0033), and counted as skipped. A numbered
@@ -236,13 +262,16 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
   Counter& dropped_malformed_;
   Counter& dropped_duplicate_;
   Counter& dropped_unsealed_;
+  Counter& dropped_stale_;
   Counter& gaps_;
-  std::chrono::steady_clock::time_point unsealed_logged_{};  // on_message's thread
+  std::chrono::steady_clock::time_point refused_logged_{};  // on_message's thread
   std::shared_ptr<Outbox> outbox_;
-  // Each sender's (topic's) last `seq`, and when it was seen; only on_message's thread
-  // touches it. Past kSendersKept senders, those not heard for kSenderForgottenAfter go.
+  // Each sender's (topic's) last number and paced `seq`, and when it was heard; only
+  // on_message's thread touches it. Past kSendersKept senders, those not heard for
+  // kSenderForgottenAfter go (a replay of theirs is older than kRelayMaxClockSkew by then).
   struct LastSequence {
-    std::uint64_t sequence = 0;
+    std::uint64_t number = 0;
+    std::optional<std::uint64_t> sequence;  // none: the next numbered message starts afresh
     std::chrono::steady_clock::time_point seen{};
   };
   static constexpr std::size_t kSendersKept = 64;

@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <chrono>
+#include <map>
 #include <mutex>
 
 #include "core/clock.hpp"
@@ -348,17 +350,33 @@ using test::RecordingClient;
 
 // The key the instances of the tests' cluster share.
 const std::string kKey = "the cluster's relay key";
-constexpr std::string_view kOther = "$stratus/cluster/5";  // another instance's topic
+constexpr std::string_view kOther = "$stratus/relay/5";  // another instance's topic
 
-std::string sealed(std::string_view topic, std::string payload) {
-  return seal_relay_message(kKey, topic, std::move(payload));
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// `payload` as the instance on `topic` sends it: sealed with its next number, now.
+std::string sealed(std::string_view topic, std::string payload, std::int64_t sent_ms = now_ms()) {
+  static std::mutex m;
+  static std::map<std::string, std::uint64_t, std::less<>> numbers;
+  std::uint64_t number = 0;
+  {
+    std::lock_guard lock(m);
+    number = ++numbers[std::string(topic)];
+  }
+  auto out = seal_relay_message(kKey, topic, std::move(payload), number, sent_ms);
+  EXPECT_TRUE(out) << out.error().message();
+  return out ? *out : std::string();
 }
 
 // What a relay sent, its seal checked and taken off.
 std::string body_of(const RecordingClient::Sent& sent) {
-  const auto body = open_relay_message(kKey, sent.topic, sent.payload);
-  EXPECT_TRUE(body) << sent.payload.substr(0, 200);
-  return body ? std::string(*body) : std::string();
+  const auto opened = open_relay_message(kKey, sent.topic, sent.payload);
+  EXPECT_TRUE(opened) << sent.payload.substr(0, 200);
+  return opened ? std::string(opened->payload) : std::string();
 }
 
 // What a relay sent, as the instance on `topic` would have sent it.
@@ -419,7 +437,7 @@ TEST(ClusterRelayTest, SendsOnItsSlotTopicTakesOthersAndIgnoresItsOwn) {
   h.hub.publish({draft("n1")});
   relay.changed(Cached::automation, "auto-1");
   ASSERT_EQ(client.sent.size(), 2u);
-  EXPECT_TRUE(client.sent[0].topic.starts_with("$stratus/cluster/3-")) << client.sent[0].topic;
+  EXPECT_TRUE(client.sent[0].topic.starts_with("$stratus/relay/3-")) << client.sent[0].topic;
   EXPECT_EQ(client.sent[0].topic, relay.topic());
   EXPECT_EQ(client.sent[0].qos, 1);
   EXPECT_FALSE(client.sent[0].retain);
@@ -675,8 +693,8 @@ TEST(ClusterRelayTest, NumberedMessagesRevealRedeliveriesAndGaps) {
   relay.on_message(numbered(kOther, "n1", 100));
   relay.on_message(numbered(kOther, "n1", 100));  // again
   relay.on_message(numbered(kOther, "n2", 101));
-  relay.on_message(numbered(kOther, "n1", 103));              // 102 missing
-  relay.on_message(numbered("$stratus/cluster/6", "n2", 7));  // another sender
+  relay.on_message(numbered(kOther, "n1", 103));            // 102 missing
+  relay.on_message(numbered("$stratus/relay/6", "n2", 7));  // another sender
   ASSERT_TRUE(h.hub.flush(5s));
   EXPECT_EQ(stream.seen(), (std::vector<std::string>{"ctl", "n1", "n2", "resync", "n1", "n2"}));
   EXPECT_EQ(metric(h.metrics, R"(stratus_cluster_relay_dropped_total{reason="duplicate"})"), "1");
@@ -755,25 +773,33 @@ TEST(ClusterRelayTest, AccessChangesLeaveAtOnceAheadOfAFullWindow) {
   EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_waiting_events"), "1") << "n3 waits";
 }
 
-// Every message is sealed with the cluster's key over its sender's topic and JSON
-// (defence in depth behind the broker's ACL): a receiver takes nothing whose seal does not
-// check — no seal, another key, another sender's topic (a replay), a changed byte — and a
-// message of events dropped so tells the streams to resync.
-TEST(ClusterRelayTest, OnlySealedMessagesAreTaken) {
+// Every message is sealed with the cluster's key over its sender's topic, its number, its
+// time and its JSON (defence in depth behind the broker's ACL): a receiver checks the seal
+// first and takes nothing whose seal does not check (no seal, another key, another
+// sender's topic, a changed byte), nor a number it has seen from that sender (a replay),
+// nor one sent more than a minute from its clock. What anyone could send changes nothing:
+// no resync.
+TEST(ClusterRelayTest, OnlySealedFreshMessagesAreTakenOnce) {
   const std::string body = encode_relay_change(Cached::webhook, "w1");
-  const auto good = sealed(kOther, body);
-  EXPECT_EQ(good.size(), body.size() + kRelaySealBytes);
-  EXPECT_EQ(open_relay_message(kKey, kOther, good), std::optional<std::string_view>(body));
-  EXPECT_FALSE(open_relay_message("another key", kOther, good));
-  EXPECT_FALSE(open_relay_message(kKey, "$stratus/cluster/6", good));
+  const auto good = seal_relay_message(kKey, kOther, body, 7, 1700000000123);
+  ASSERT_TRUE(good);
+  EXPECT_LE(good->size(), body.size() + kRelaySealBytes);
+  const auto opened = open_relay_message(kKey, kOther, *good);
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(opened->payload, body);
+  EXPECT_EQ(opened->number, 7u);
+  EXPECT_EQ(opened->sent_ms, 1700000000123);
+  EXPECT_FALSE(open_relay_message("another key", kOther, *good));
+  EXPECT_FALSE(open_relay_message(kKey, "$stratus/relay/6", *good));
   EXPECT_FALSE(open_relay_message(kKey, kOther, body));
   EXPECT_FALSE(open_relay_message(kKey, kOther, ""));
-  std::string changed = good;
-  changed[10] ^= 1;
-  EXPECT_FALSE(open_relay_message(kKey, kOther, changed));
-  changed = good;
-  changed.back() = changed.back() == '0' ? '1' : '0';
-  EXPECT_FALSE(open_relay_message(kKey, kOther, changed));
+  for (const std::size_t at :
+       {std::size_t{10}, good->size() - 70, good->size() - 66, good->size() - 1}) {
+    std::string changed = *good;
+    changed[at] = changed[at] == '1' ? '2' : '1';
+    EXPECT_FALSE(open_relay_message(kKey, kOther, changed)) << "byte " << at;
+  }
+  EXPECT_FALSE(seal_relay_message(kKey, kOther, body, 1, -1));
 
   RecordingClient client;
   Hub h(EventHubOptions{});
@@ -783,21 +809,90 @@ TEST(ClusterRelayTest, OnlySealedMessagesAreTaken) {
   ClusterRelay relay(client, h.hub, 3, kKey, h.metrics, std::move(handlers));
   StreamLog stream(h.hub);
   ASSERT_TRUE(stream.open());
+  const auto fresh = [&](std::uint64_t number, std::int64_t at = now_ms()) {
+    return *seal_relay_message(kKey, kOther, body, number, at);
+  };
   relay.on_message({std::string(kOther), body, 1, false});  // unsealed
-  relay.on_message(
-      {std::string(kOther), seal_relay_message("another key", kOther, body), 1, false});
-  relay.on_message({"$stratus/cluster/6", good, 1, false});  // sealed for another sender
+  relay.on_message({std::string(kOther),
+                    *seal_relay_message("another key", kOther, body, 1, now_ms()), 1, false});
+  relay.on_message({"$stratus/relay/6", fresh(1), 1, false});  // sealed for another sender
+  std::string forged_events = numbered(kOther, "n2", 1).payload;
+  forged_events[forged_events.size() - 1] = forged_events.back() == 'a' ? 'b' : 'a';
+  relay.on_message({std::string(kOther), forged_events, 1, false});
   EXPECT_TRUE(changes.empty());
-  relay.on_message(numbered("$stratus/cluster/6", "n1", 1));
-  auto forged = numbered(kOther, "n2", 1);
-  forged.payload = seal_relay_message(
-      "another key", kOther, std::string(*open_relay_message(kKey, kOther, forged.payload)));
-  relay.on_message(forged);
-  ASSERT_TRUE(h.hub.flush(5s));
-  EXPECT_EQ(stream.seen(), (std::vector<std::string>{"ctl", "n1", "resync"}));
   EXPECT_EQ(metric(h.metrics, R"(stratus_cluster_relay_dropped_total{reason="unsealed"})"), "4");
-  relay.on_message({std::string(kOther), good, 1, false});
+
+  relay.on_message({std::string(kOther), fresh(1, now_ms() - 120000), 1, false});  // old
+  relay.on_message({std::string(kOther), fresh(1, now_ms() + 120000), 1, false});  // ahead
+  EXPECT_TRUE(changes.empty());
+  EXPECT_EQ(metric(h.metrics, R"(stratus_cluster_relay_dropped_total{reason="stale"})"), "2");
+
+  const auto taken = fresh(5);
+  relay.on_message({std::string(kOther), taken, 1, false});
+  relay.on_message({std::string(kOther), taken, 1, false});     // replayed
+  relay.on_message({std::string(kOther), fresh(4), 1, false});  // an older number
   EXPECT_EQ(changes, (std::vector<std::string>{"w1"}));
+  EXPECT_EQ(metric(h.metrics, R"(stratus_cluster_relay_dropped_total{reason="duplicate"})"), "2");
+  relay.on_message({std::string(kOther), fresh(6), 1, false});
+  EXPECT_EQ(changes, (std::vector<std::string>{"w1", "w1"}));
+
+  ASSERT_TRUE(h.hub.flush(5s));
+  EXPECT_EQ(stream.seen(), (std::vector<std::string>{"ctl"})) << "nothing refused made a resync";
+}
+
+// With no stream open here, a message of events is not decoded, but its seal is checked
+// first: an unsealed one does not touch the sender's numbering, so a genuine message after
+// it is still judged against the sender's last.
+TEST(ClusterRelayTest, TheSealIsCheckedBeforeAMessageOfEventsIsSkipped) {
+  RecordingClient client;
+  EventHubOptions options;
+  options.relayed_keep = 0ms;
+  Hub h(options);
+  ClusterRelay relay(client, h.hub, 3, kKey, h.metrics, {});
+  relay.on_message({std::string(kOther), R"({"events":[]})", 1, false});
+  EXPECT_EQ(metric(h.metrics, R"(stratus_cluster_relay_dropped_total{reason="unsealed"})"), "1");
+  EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_skipped_total"), "0");
+  const auto message = numbered(kOther, "n1", 10);
+  relay.on_message(message);
+  EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_skipped_total"), "1");
+  relay.on_message(message);  // the same again: a replay, whatever the streams
+  EXPECT_EQ(metric(h.metrics, R"(stratus_cluster_relay_dropped_total{reason="duplicate"})"), "1");
+}
+
+// Whatever a sender builds, sealed, fits the limit the receivers check: paced messages
+// (with their `seq`) and access changes sent at once.
+TEST(ClusterRelayTest, SealedMessagesStayWithinTheLimit) {
+  RecordingClient client;
+  Hub h(EventHubOptions{});
+  ClusterRelay relay(client, h.hub, 3, kKey, h.metrics, {});
+  // Events of a size that fills a message to the byte give the largest messages.
+  std::vector<EventDraft> many;
+  for (int i = 0; i < 3000; ++i)
+    many.push_back(
+        draft("node-" + std::to_string(i),
+              R"({"p":")" + std::string(static_cast<std::size_t>(i % 97), 'x') + R"("})"));
+  std::vector<EventDraft> urgent = many;
+  for (auto& e : urgent) {
+    e.kind = rest::EventKind::mapping;
+    e.user_ids = {"u"};
+    e.access_changed = true;
+  }
+  relay.forward(many);
+  relay.forward(urgent);
+  for (std::size_t i = 0; i < client.sent.size() && i < 200; ++i) {
+    const auto acknowledge = client.sent[i].on_left;  // a copy: it may add to `sent`
+    if (acknowledge)
+      acknowledge();
+  }
+  EXPECT_EQ(metric(h.metrics, "stratus_cluster_relay_waiting_events"), "0");
+  ASSERT_GT(client.sent.size(), 4u);
+  std::size_t largest = 0;
+  for (const auto& sent : client.sent) {
+    EXPECT_LE(sent.payload.size(), kMaxRelayMessageBytes);
+    largest = std::max(largest, sent.payload.size());
+    EXPECT_TRUE(open_relay_message(kKey, sent.topic, sent.payload));
+  }
+  EXPECT_GT(largest, kMaxRelayMessageBytes - 1024) << "some were full";
 }
 
 // `seq` must be an unsigned integer.
