@@ -1,6 +1,6 @@
 // Fuzz target `cluster_relay`: the relay messages one stratusd receives from the other
-// instances of its cluster on `$stratus/cluster/+` (docs/adr/0021), read from the broker.
-// Input: the message payload.
+// instances of its cluster on `$stratus/relay/+` (docs/adr/0021), read from the broker.
+// Input: the message payload (the JSON; its seal is checked against a fixed key first).
 // Invariants: a message's seal is checked without a crash and never passes for input that
 // was not sealed with the key; sealing the input and opening it gives the input back; a
 // parsed message's events are marked relayed, with a JSON object as data; encoding them (and

@@ -163,10 +163,11 @@ constexpr std::string_view kSealLabel = "stratus-relay-v1\n";
 // SHA instructions: about 1.5 GB/s here). Empty if OpenSSL fails.
 std::string mac_of(std::string_view key, std::string_view topic, std::string_view fields,
                    std::string_view payload) {
-  std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> hmac(EVP_MAC_fetch(nullptr, "HMAC", nullptr),
-                                                         &EVP_MAC_free);
+  // Fetched once (a method-store lookup under a global lock); shared read-only by every
+  // thread, each with a context of its own.
+  static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
   std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(
-      hmac ? EVP_MAC_CTX_new(hmac.get()) : nullptr, &EVP_MAC_CTX_free);
+      hmac != nullptr ? EVP_MAC_CTX_new(hmac) : nullptr, &EVP_MAC_CTX_free);
   char digest[] = "SHA256";
   const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
                                OSSL_PARAM_END};
@@ -195,10 +196,13 @@ std::string mac_of(std::string_view key, std::string_view topic, std::string_vie
 
 template <class Int>
 std::optional<Int> whole_number(std::string_view text) {
+  // Plain decimal: digits only (no sign), no leading zero.
+  if (text.empty() || text.front() < '0' || text.front() > '9' ||
+      (text.size() > 1 && text.front() == '0'))
+    return std::nullopt;
   Int value{};
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || text.empty() ||
-      (text.size() > 1 && text.front() == '0'))
+  if (ec != std::errc{} || end != text.data() + text.size())
     return std::nullopt;
   return value;
 }
@@ -537,8 +541,12 @@ class ClusterRelay::Outbox : public std::enable_shared_from_this<Outbox> {
   Result<std::string> seal(std::string payload) {
     auto sealed =
         seal_relay_message(key_, topic_, std::move(payload), next_number_++, unix_ms_now());
-    if (!sealed)
-      log::error(Channel::link, "cluster relay: {}", sealed.error().message());
+    if (const auto now = std::chrono::steady_clock::now();
+        !sealed && now - seal_failure_logged_ >= std::chrono::minutes(1)) {
+      seal_failure_logged_ = now;
+      log::error(Channel::link, "cluster relay: {} (logged once a minute)",
+                 sealed.error().message());
+    }
     return sealed;
   }
 
@@ -557,6 +565,7 @@ class ClusterRelay::Outbox : public std::enable_shared_from_this<Outbox> {
   std::uint64_t generation_ = 0;   // bumped when the relay stops waiting for a PUBACK
   std::uint64_t next_sequence_;    // `seq` of the next message (see cluster_relay.hpp)
   std::uint64_t next_number_ = 1;  // the seal's number of the next message of any kind
+  std::chrono::steady_clock::time_point seal_failure_logged_{};
   // The last send into an empty window, or the last PUBACK.
   std::chrono::steady_clock::time_point progress_at_{};
 };
@@ -690,7 +699,12 @@ void ClusterRelay::on_message(const mqtt::Message& message) {
   const bool of_events = body.starts_with(kEventsHead);
   const auto now = std::chrono::steady_clock::now();
   auto [last, first] = last_sequence_.try_emplace(message.topic, LastSequence{});
-  if (!first && opened->number <= last->second.number) {
+  // The numbers seen: the highest, and a window of the 64 below it (as IPsec's and DTLS's
+  // anti-replay windows): a message resent after a reconnect may arrive after a newer one.
+  const auto number = opened->number;
+  const auto top = last->second.number;
+  const bool newer = first || number > top;
+  if (!newer && (top - number >= 64 || (last->second.window >> (top - number) & 1U) != 0)) {
     dropped_duplicate_.inc();  // a QoS 1 redelivery (taken already), or a replay
     return;
   }
@@ -704,7 +718,16 @@ void ClusterRelay::on_message(const mqtt::Message& message) {
       last_sequence_.erase(last);
     return;
   }
-  last->second.number = opened->number;
+  if (first) {
+    last->second.number = number;
+    last->second.window = 1;
+  } else if (newer) {
+    const auto shift = number - top;
+    last->second.window = (shift >= 64 ? 0 : last->second.window << shift) | 1U;
+    last->second.number = number;
+  } else {
+    last->second.window |= std::uint64_t{1} << (top - number);
+  }
   last->second.seen = now;
   if (first && last_sequence_.size() > kSendersKept) {
     // Each start of an instance is a sender of its own (its topic's random part): the

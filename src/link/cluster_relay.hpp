@@ -37,11 +37,17 @@
 /// its send time and an HMAC-SHA-256 over those, the sender's topic and the JSON, under a
 /// key the instances share (derived from the token key, `auth/token.key`, which they share
 /// already). A receiver checks the seal before anything else and then takes a message only
-/// if its number is above the sender's last and its time within `kRelayMaxClockSkew` of its
-/// own clock. So a client that gets past the broker's ACL (a hand-written one, on EMQX)
-/// can neither forge a message, nor pass one sender's off as another's, nor replay one;
+/// if it has not had its number from that sender yet (an anti-replay window of the 64
+/// numbers below the highest, as IPsec's: a message resent after a reconnect may overtake
+/// or follow newer ones) and its time is within `kRelayMaxClockSkew` of its own clock. So
+/// a client that gets past the broker's ACL (a hand-written one, on EMQX) can neither forge
+/// a message nor pass one sender's off as another's, and can replay one only to a receiver
+/// that has not heard that sender yet (one started less than `kRelayMaxClockSkew` ago), once;
 /// what it sends unsealed is counted and changes nothing (no resync). Defence in depth: the
 /// ACL stays the guard, and such a client can still flood the topic or keep messages away.
+/// A message that waited longer than `kRelayMaxClockSkew` (a broker outage) is refused as
+/// stale: its events show as a gap (resync), its notices are lost as if the broker had
+/// lost them.
 /// The topics changed with the seal (`$stratus/cluster/` before): instances of the
 /// versions before and after it ignore each other's messages rather than resync on each.
 
@@ -168,7 +174,9 @@ Result<RelayMessage> parse_relay_message(std::string_view payload);
 
 /// Implements `ChangeNotices` and `RateShare`, and takes the hub's locally produced
 /// events (`EventHubOptions::relay` calls `forward`). `forward`, `changed` and `counted`
-/// are thread-safe and never block (an MQTT publish is queued by the client); while the broker is
+/// are thread-safe and never block on I/O (an MQTT publish is queued by the client; they
+/// may wait for the outbox's lock while it seals and queues a message, well under a
+/// millisecond); while the broker is
 /// unreachable the relay drops what it cannot send, and counts it: the other instances'
 /// streams miss those events (their clients resync when they notice a gap).
 ///
@@ -236,8 +244,9 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
   /// `kMaxRelayMessageBytes` (no sender builds one) is dropped as `too_large`, one whose
   /// seal does not check as `unsealed`, both before anything else and changing nothing
   /// (logged once a minute at most); one whose time is off by more than
-  /// `kRelayMaxClockSkew` as `stale`, and one numbered at or below its sender's last as
-  /// `duplicate` (a QoS 1 redelivery, or a replay). A message
+  /// `kRelayMaxClockSkew` as `stale`, and one whose number it has had from that sender (or
+  /// that is 64 or more below the sender's highest) as `duplicate` (a QoS 1 redelivery, or
+  /// a replay). A message
   /// of events (it begins `{"events":[`; the relay never puts anything else in one) is
   /// not decoded while the hub has no user stream to give them to
   /// (`EventHub::admit_relayed`, docs/adr/0033), and counted as skipped. A numbered
@@ -270,7 +279,8 @@ class ClusterRelay final : public service::ChangeNotices, public service::RateSh
   // on_message's thread touches it. Past kSendersKept senders, those not heard for
   // kSenderForgottenAfter go (a replay of theirs is older than kRelayMaxClockSkew by then).
   struct LastSequence {
-    std::uint64_t number = 0;
+    std::uint64_t number = 0;  // the highest seal number taken
+    std::uint64_t window = 0;  // bit i: number − i taken (an anti-replay window of 64)
     std::optional<std::uint64_t> sequence;  // none: the next numbered message starts afresh
     std::chrono::steady_clock::time_point seen{};
   };
