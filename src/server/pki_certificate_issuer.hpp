@@ -24,7 +24,7 @@ namespace stratus::server {
 class PkiCertificateIssuer final : public service::NodeCertificateIssuer {
  public:
   /// `lifetime`: config `claiming.node_cert_lifetime_days`; `crl_url`: config
-  /// `claiming.crl_url` (validated there: http or https, no commas or spaces).
+  /// `claiming.crl_url` (validated there: an http URL without commas or spaces).
   PkiCertificateIssuer(const pki::CertificateAuthority& ca, std::chrono::days lifetime,
                        const Clock& clock, std::string crl_url = {})
       : ca_(ca), lifetime_(lifetime), clock_(clock), crl_url_(std::move(crl_url)) {}
