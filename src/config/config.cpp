@@ -930,9 +930,10 @@ std::string render_markdown() {
       if (key.section != section.name)
         continue;
       out << "| `" << key.section << "." << key.name << "` | `" << key.format(defaults) << "` | `"
-          << env_name(key.section, key.name) << "` | "
-          << (key.flag.empty() ? std::string("") : "`" + std::string(key.flag) + "`") << " | "
-          << key.doc << " |\n";
+          << env_name(key.section, key.name) << "` | ";
+      if (!key.flag.empty())
+        out << '`' << key.flag << '`';
+      out << " | " << key.doc << " |\n";
     }
   }
   return out.str();
