@@ -698,7 +698,11 @@ void ClusterRelay::on_message(const mqtt::Message& message) {
   const auto body = opened->payload;
   const bool of_events = body.starts_with(kEventsHead);
   const auto now = std::chrono::steady_clock::now();
-  auto [last, first] = last_sequence_.try_emplace(message.topic, LastSequence{});
+  // Not a structured binding: the lambda below captures `last` (clang 14 cannot capture
+  // a binding).
+  const auto emplaced = last_sequence_.try_emplace(message.topic, LastSequence{});
+  auto last = emplaced.first;
+  const bool first = emplaced.second;
   // The numbers seen: the highest, and a window of the 64 below it (as IPsec's and DTLS's
   // anti-replay windows): a message resent after a reconnect may arrive after a newer one.
   const auto number = opened->number;
