@@ -15,6 +15,7 @@
 #include <mutex>
 
 #include "core/assert.hpp"
+#include "core/clock.hpp"
 #include "core/random.hpp"
 #include "core/strings.hpp"
 #include "log/log.hpp"
@@ -205,12 +206,6 @@ std::optional<Int> whole_number(std::string_view text) {
   if (ec != std::errc{} || end != text.data() + text.size())
     return std::nullopt;
   return value;
-}
-
-std::int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // `{"events":[…]}` → `{"events":[…],"seq":N}`.
@@ -539,8 +534,8 @@ class ClusterRelay::Outbox : public std::enable_shared_from_this<Outbox> {
   // `payload` sealed with the next number and the time now. Called with mutex_ held, so
   // that numbers follow the order of the publishes. An error (OpenSSL failed) is logged.
   Result<std::string> seal(std::string payload) {
-    auto sealed =
-        seal_relay_message(key_, topic_, std::move(payload), next_number_++, unix_ms_now());
+    auto sealed = seal_relay_message(key_, topic_, std::move(payload), next_number_++,
+                                     unix_ms(std::chrono::system_clock::now()));
     if (const auto now = std::chrono::steady_clock::now();
         !sealed && now - seal_failure_logged_ >= std::chrono::minutes(1)) {
       seal_failure_logged_ = now;
@@ -712,7 +707,7 @@ void ClusterRelay::on_message(const mqtt::Message& message) {
     dropped_duplicate_.inc();  // a QoS 1 redelivery (taken already), or a replay
     return;
   }
-  if (const auto skew = unix_ms_now() - opened->sent_ms;
+  if (const auto skew = unix_ms(std::chrono::system_clock::now()) - opened->sent_ms;
       skew > std::chrono::milliseconds(kRelayMaxClockSkew).count() ||
       -skew > std::chrono::milliseconds(kRelayMaxClockSkew).count()) {
     refuse(dropped_stale_, fmt::format("sent {} ms from this clock (a replay, a broker that "

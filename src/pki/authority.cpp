@@ -237,10 +237,8 @@ Result<CrlDistPointsPtr> distribution_points(std::string_view uri) {
 /// A revoked entry for `serial_hex` at `at`.
 Result<X509RevokedPtr> revoked_entry(const RevokedSerial& entry) {
   const auto& hex = entry.serial_hex;
-  if (hex.empty() || hex.size() > 40 ||
-      hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+  if (!is_serial_hex(hex))
     return fail(errc::invalid_argument, "serial \"" + hex + "\" is not 1 to 40 hex digits");
-  }
   BIGNUM* raw = nullptr;
   if (BN_hex2bn(&raw, hex.c_str()) == 0)
     return detail::ossl_fail(errc::internal, "CRL entry serial");
@@ -257,6 +255,11 @@ Result<X509RevokedPtr> revoked_entry(const RevokedSerial& entry) {
 }
 
 }  // namespace
+
+bool is_serial_hex(std::string_view serial_hex) {
+  return !serial_hex.empty() && serial_hex.size() <= 40 &&
+         serial_hex.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
+}
 
 Result<CertificateAuthority> CertificateAuthority::create(std::string_view common_name,
                                                           std::chrono::days lifetime,

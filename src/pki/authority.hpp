@@ -24,6 +24,10 @@ struct RevokedSerial {
   std::chrono::system_clock::time_point revoked_at;  ///< revocationDate (whole seconds kept)
 };
 
+/// Whether `serial_hex` is what `RevokedSerial::serial_hex` may hold: 1 to 40 hex digits
+/// (a serial of at most 20 octets, RFC 5280 §4.1.2.2). Pure.
+[[nodiscard]] bool is_serial_hex(std::string_view serial_hex);
+
 /// A CA certificate and its private key. Move-only (it owns the key). Const methods
 /// are safe to call concurrently, issuing included: OpenSSL 3 signs with a shared
 /// key without mutating it.

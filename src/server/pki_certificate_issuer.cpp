@@ -67,8 +67,7 @@ Result<std::string> PkiCertificateIssuer::sign_revocation_list(
   entries.reserve(revoked.size());
   for (const auto& r : revoked) {
     const auto& hex = r.serial_hex;
-    if (hex.empty() || hex.size() > 40 ||
-        hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+    if (!pki::is_serial_hex(hex)) {
       log::warn(Channel::pki, "revoked certificate serial={} is not hex; left out of the CRL",
                 hex.substr(0, 64));
       continue;

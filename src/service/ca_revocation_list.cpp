@@ -37,14 +37,13 @@ Result<std::shared_ptr<const CaRevocationList::Signed>> CaRevocationList::curren
 }
 
 Result<std::shared_ptr<const CaRevocationList::Signed>> CaRevocationList::build() {
-  const auto wall = clock_.now().time_since_epoch();
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(wall).count();
-  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(wall).count();
+  const auto at = clock_.now();
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
   auto revoked = claims_.revoked_serials(now - validity_.count());
   if (!revoked)
     return fail(revoked.error());
   const auto next_update = now + validity_.count();
-  const auto number = static_cast<std::uint64_t>(now_ms);
+  const auto number = static_cast<std::uint64_t>(unix_ms(at));
   auto der = ca_.sign_revocation_list(*revoked, now, next_update, number);
   if (!der)
     return fail(der.error());

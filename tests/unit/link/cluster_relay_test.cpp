@@ -354,9 +354,7 @@ const std::string kKey = "the cluster's relay key";
 constexpr std::string_view kOther = "$stratus/relay/5";  // another instance's topic
 
 std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return unix_ms(std::chrono::system_clock::now());
 }
 
 // `payload` as the instance on `topic` sends it: sealed with its next number, now.
