@@ -800,8 +800,8 @@ void validate(const Config& c, std::vector<ConfigError>& errors) {
     });
     if (host.empty() || host.front() == '/' || host.front() == ':' || u.size() > 1024 || !plain) {
       errors.push_back({"claiming.crl_url",
-                        "must be an http:// URL with a host and a path, at most 1024 printable "
-                        "ASCII characters without spaces, commas, user info, query or fragment"});
+                        "must be an http:// URL with a host, at most 1024 printable ASCII "
+                        "characters without spaces, commas, user info, query or fragment"});
     }
   }
   if (c.cluster.enabled) {
