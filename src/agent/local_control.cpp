@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "agent/device_security.hpp"
+#include "core/hex.hpp"
 #include "protocomm/capabilities.hpp"
 #include "protocomm/local_ctrl.hpp"
 
@@ -32,13 +33,7 @@ overloaded(Ts...) -> overloaded<Ts...>;
 std::string make_local_control_pop(const protocomm::RandomSource& random) {
   std::array<std::uint8_t, 4> bytes{};
   random(bytes);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string pop;
-  for (const auto b : bytes) {
-    pop += kHex[b >> 4U];
-    pop += kHex[b & 0x0FU];
-  }
-  return pop;
+  return to_hex(bytes);
 }
 
 struct LocalControlEngine::Impl {

@@ -17,6 +17,7 @@
 #include <system_error>
 #include <vector>
 
+#include "core/hex.hpp"
 #include "proto/esp_image.hpp"
 
 namespace stratus::agent {
@@ -103,11 +104,7 @@ class ImageState {
     }
     DownloadedImage image;
     image.bytes = bytes_;
-    static constexpr char kDigits[] = "0123456789abcdef";
-    for (unsigned int i = 0; i < length; ++i) {
-      image.sha256_hex += kDigits[digest[i] >> 4U];
-      image.sha256_hex += kDigits[digest[i] & 0xFU];
-    }
+    image.sha256_hex = to_hex(std::span<const std::uint8_t>(digest.data(), length));
     image.structure_error = structure_error_;
     if (image.structure_error.empty()) {
       if (auto ok = checker_->finish(); !ok) {

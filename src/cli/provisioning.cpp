@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "core/hex.hpp"
 #include "protocomm/local_ctrl.hpp"
 #include "protocomm/mapping.hpp"
 #include "protocomm/security0.hpp"
@@ -242,18 +243,6 @@ Result<void> poll_mapping(MappingCloud& cloud, const std::string& request_id,
 }
 
 }  // namespace
-
-std::string to_hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const char ch : bytes) {
-    const auto c = static_cast<unsigned char>(ch);
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 0x0f]);
-  }
-  return out;
-}
 
 Result<SecurityVersion> choose_security(const protocomm::ProtoVersion& info,
                                         std::optional<int> requested) {

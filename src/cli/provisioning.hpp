@@ -224,7 +224,4 @@ class LocalControl {
   std::vector<Property> properties_;
 };
 
-/// The lowercase hex of `bytes` (the signature as `mapping/verify` takes it). Pure.
-[[nodiscard]] std::string to_hex(std::string_view bytes);
-
 }  // namespace stratus::cli

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/assert.hpp"
+#include "core/hex.hpp"
 
 namespace stratus {
 
@@ -23,17 +24,9 @@ void random_bytes(std::span<std::byte> out) {
 }
 
 std::string random_hex(std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
   std::vector<std::byte> bytes(n);
   random_bytes(bytes);
-  std::string out;
-  out.reserve(2 * n);
-  for (const std::byte b : bytes) {
-    const auto v = std::to_integer<unsigned>(b);
-    out += digits[v >> 4];
-    out += digits[v & 0xF];
-  }
-  return out;
+  return to_hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 std::string random_alnum(std::size_t n) {

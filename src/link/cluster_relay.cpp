@@ -16,6 +16,7 @@
 
 #include "core/assert.hpp"
 #include "core/clock.hpp"
+#include "core/hex.hpp"
 #include "core/random.hpp"
 #include "core/strings.hpp"
 #include "log/log.hpp"
@@ -186,13 +187,7 @@ std::string mac_of(std::string_view key, std::string_view topic, std::string_vie
       length != mac.size()) {
     return {};
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(2 * mac.size(), '0');
-  for (std::size_t i = 0; i < mac.size(); ++i) {
-    out[2 * i] = kHex[mac[i] >> 4];
-    out[2 * i + 1] = kHex[mac[i] & 0x0f];
-  }
-  return out;
+  return to_hex(std::span<const std::uint8_t>(mac.data(), mac.size()));
 }
 
 template <class Int>

@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "core/assert.hpp"
+#include "core/hex.hpp"
 #include "pki/detail/names.hpp"
 #include "pki/detail/openssl.hpp"
 
@@ -16,17 +17,6 @@ namespace stratus::pki {
 namespace {
 
 using detail::Access;
-
-std::string to_lower_hex(const unsigned char* data, std::size_t size) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * size);
-  for (std::size_t i = 0; i < size; ++i) {
-    out += digits[data[i] >> 4];
-    out += digits[data[i] & 0xF];
-  }
-  return out;
-}
 
 /// An ASN1_TIME as a time_point; the epoch if OpenSSL cannot read it (a malformed
 /// time then looks long expired, the safe direction for not_after).
@@ -205,7 +195,7 @@ std::string Certificate::sha256_fingerprint_hex() const {
   unsigned int len = 0;
   const bool ok = X509_digest(impl().x509.get(), EVP_sha256(), md.data(), &len) == 1;
   STRATUS_ASSERT(ok, "SHA-256 over a parsed certificate cannot fail but for lack of memory");
-  return to_lower_hex(md.data(), len);
+  return to_hex(std::span<const std::uint8_t>(md.data(), len));
 }
 
 // ---- CertificateSigningRequest --------------------------------------------------

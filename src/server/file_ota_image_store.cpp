@@ -9,6 +9,7 @@
 #include <memory>
 #include <span>
 
+#include "core/hex.hpp"
 #include "core/random.hpp"
 #include "proto/rest/error_codes.hpp"
 
@@ -27,21 +28,11 @@ Digest digest(const EVP_MD* md) {
   return ctx;
 }
 
-std::string hex(std::span<const unsigned char> bytes) {
-  constexpr std::string_view kHex = "0123456789abcdef";
-  std::string out;
-  for (const unsigned char b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 0xF];
-  }
-  return out;
-}
-
 std::string finish(const Digest& ctx) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
   unsigned int n = 0;
   EVP_DigestFinal_ex(ctx.get(), out.data(), &n);
-  return hex(std::span(out.data(), n));
+  return to_hex(std::span<const std::uint8_t>(out.data(), n));
 }
 
 Error invalid(std::string what) {
@@ -135,7 +126,7 @@ Result<service::StoredImage> FileOtaImageStore::adopt_file(const std::string& pa
     return fail(invalid(finished.error().context));
   if (checker.appended_sha256()) {
     const auto& appended = *checker.appended_sha256();
-    if (finish(prefix) != hex(appended))
+    if (finish(prefix) != to_hex(appended))
       return fail(invalid("ESP image: the appended SHA-256 does not match the image"));
   }
   service::StoredImage stored;

@@ -11,6 +11,7 @@
 #include <iterator>
 
 #include "broker/revocation_list.hpp"
+#include "core/hex.hpp"
 
 namespace stratus::server {
 namespace {
@@ -198,13 +199,7 @@ Result<std::string> FileRegistrationStore::md5_hex(std::string_view request_id) 
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx, digest, &len);
   EVP_MD_CTX_free(ctx);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0x0f]);
-  }
-  return hex;
+  return to_hex(std::span<const std::uint8_t>(digest, len));
 }
 
 Result<std::string> FileRegistrationStore::read(std::string_view request_id) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <type_traits>
 
+#include "core/hex.hpp"
 #include "wirepas/detail/bytes.hpp"
 
 namespace stratus::wirepas::apdu {
@@ -412,12 +413,8 @@ void json_string(std::string& out, const unsigned char* data, std::size_t size) 
 }
 
 void hex_string(std::string& out, const unsigned char* data, std::size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   out += '"';
-  for (std::size_t i = 0; i < size; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 0x0F];
-  }
+  out += to_hex(std::span<const std::uint8_t>(data, size));
   out += '"';
 }
 

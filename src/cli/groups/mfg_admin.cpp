@@ -14,6 +14,7 @@
 #include "cli/detail/context.hpp"
 #include "cli/detail/groups.hpp"
 #include "cli/format.hpp"
+#include "core/hex.hpp"
 #include "pki/certificate.hpp"
 #include "proto/mfg_csv.hpp"
 #include "proto/rest/manufacturing.hpp"
@@ -67,13 +68,7 @@ std::string md5_hex(std::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_md5(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
-  return out;
+  return to_hex(std::span<const std::uint8_t>(digest, len));
 }
 
 // What the admin CLI uploads: the records again, blank rows dropped, each field quoted only

@@ -17,6 +17,7 @@
 
 #include "agent/provisioning.hpp"
 #include "client/protocomm_http.hpp"
+#include "core/hex.hpp"
 #include "protocomm/local_ctrl.hpp"
 #include "protocomm/security1.hpp"
 #include "protocomm/security2.hpp"
@@ -304,11 +305,6 @@ TEST(ChooseSecurity, FollowsTheDeviceAndTheCliRules) {
   old.prov_cap = {"no_sec"};
   EXPECT_EQ(*choose_security(old, std::nullopt), SecurityVersion::sec0);
   EXPECT_FALSE(choose_security(old, 1).has_value());
-}
-
-TEST(ToHex, LowercasePairs) {
-  EXPECT_EQ(to_hex(std::string("\x00\x7f\xab\xff", 4)), "007fabff");
-  EXPECT_EQ(to_hex(""), "");
 }
 
 TEST(DeviceAddress, ParsesHostPortAndIpv6) {
