@@ -330,6 +330,7 @@ const std::vector<std::string_view>& copied_tables() {
       "ts_rollups",
       "ts_param_types",
       "automations",
+      "automation_edges",
       "ota_images",
       "ota_jobs",
       "ota_job_nodes",

@@ -285,7 +285,8 @@ void AutomationService::run() {
           log::warn(Channel::service, "automation {} not reloaded: {}", w.reload_id,
                     r.error().message());
         } else if (!*r) {
-          unload(w.reload_id);
+          unload(w.reload_id);  // removed
+          edge_counts_.erase(w.reload_id);
         } else {
           load(**r, w.node_params);
         }
@@ -393,9 +394,10 @@ void AutomationService::handle_report(const Work& work) {
   const bool acting = options_.leadership == nullptr || options_.leadership->is_leader();
   for (const auto& f :
        engine_.on_report(work.event->node_id, payload->as_object(), clock_.steady_now(), acting)) {
+    const auto ordinal = edge_ordinal(f.automation_id, message->timestamp_ms);
     if (f.deferred) {
-      deferred_.insert_or_assign(f.automation_id,
-                                 Deferred{f.cause, message->timestamp_ms, clock_.steady_now()});
+      deferred_.insert_or_assign(
+          f.automation_id, Deferred{f.cause, message->timestamp_ms, ordinal, clock_.steady_now()});
       continue;
     }
     if (f.limited) {
@@ -419,8 +421,28 @@ void AutomationService::handle_report(const Work& work) {
       load(**r);
       continue;
     }
-    (void)fire(**r, f.cause);  // no claim: no error
+    if (options_.leadership == nullptr) {
+      (void)fire(**r, f.cause);  // no claim: no error
+    } else if (auto fired =
+                   fire(**r, f.cause, Claim{Claim::Kind::edge, message->timestamp_ms, ordinal});
+               !fired) {
+      log::warn(Channel::service, "automation {} not run ({}): {}", f.automation_id, f.cause,
+                fired.error().message());
+    }
   }
+}
+
+std::int64_t AutomationService::edge_ordinal(const std::string& automation_id,
+                                             std::int64_t report_ms) {
+  auto [it, added] = edge_counts_.try_emplace(automation_id, report_ms, 0);
+  if (!added) {
+    if (it->second.first == report_ms) {
+      ++it->second.second;
+    } else {
+      it->second = {report_ms, 0};
+    }
+  }
+  return it->second.second;
 }
 
 void AutomationService::run_deferred() {
@@ -449,7 +471,12 @@ void AutomationService::run_deferred() {
       }
       log::info(Channel::service, "automation {}: firing an edge judged before this instance led",
                 id);
-      (void)fire(**r, d.cause);
+      // Claimed as the old leader claimed what it fired: once, whoever gets there first.
+      if (auto fired = fire(**r, d.cause, Claim{Claim::Kind::edge, d.report_ms, d.ordinal});
+          !fired) {
+        log::warn(Channel::service, "automation {} not run ({}): {}", id, d.cause,
+                  fired.error().message());
+      }
     }
     deferred_.clear();
     return;
@@ -500,7 +527,8 @@ void AutomationService::run_due_daylight() {
                 std::chrono::duration_cast<std::chrono::minutes>(now - d.at).count());
     } else if (!engine_.admit(d.automation_id, clock_.steady_now())) {
       limited_.inc();
-    } else if (auto fired = fire(**r, d.cause, unix_ms(d.at)); !fired) {
+    } else if (auto fired = fire(**r, d.cause, Claim{Claim::Kind::scheduled, unix_ms(d.at)});
+               !fired) {
       retry(d, fired.error());
       continue;
     }
@@ -509,14 +537,14 @@ void AutomationService::run_due_daylight() {
 }
 
 Result<void> AutomationService::fire(const storage::AutomationRecord& r, const std::string& cause,
-                                     std::optional<std::int64_t> claim_ms) {
+                                     std::optional<Claim> claim) {
   const Principal owner{r.user_id, {}, false, 0};
   // The owner must not be disabled and must still have access to the trigger node, if
   // any (authorization at use); the action nodes are checked by set_params itself.
   const auto allowed = may_control(
       r.user_id, r.node_id.empty() ? std::nullopt : std::optional<std::string_view>(r.node_id));
-  if (!allowed && claim_ms)
-    return fail(allowed.error());  // a sunrise or sunset is not lost to a storage error
+  if (!allowed && claim)
+    return fail(allowed.error());  // not "no access": the caller says why it did not run
   if (!allowed || !*allowed) {
     no_access_.inc();
     log::info(Channel::service,
@@ -524,12 +552,15 @@ Result<void> AutomationService::fire(const storage::AutomationRecord& r, const s
               r.automation_id, r.node_id);
     return {};
   }
-  if (claim_ms) {
+  if (claim) {
     // After the access check, so that only a firing that acts is claimed (the claim
     // stores its time). Two instances that both believe they lead (for up to a lease
     // after a leadership change, docs/adr/0021) fire it once between them.
-    const auto at_ms = std::max(unix_ms(clock_.now()), *claim_ms);
-    auto claimed = automations_.claim_firing(r.automation_id, *claim_ms, at_ms);
+    const auto now_ms = unix_ms(clock_.now());
+    auto claimed =
+        claim->kind == Claim::Kind::edge
+            ? automations_.claim_edge(r.automation_id, claim->ms, claim->ordinal, now_ms)
+            : automations_.claim_firing(r.automation_id, claim->ms, std::max(now_ms, claim->ms));
     if (!claimed)
       return fail(claimed.error());
     if (!*claimed) {

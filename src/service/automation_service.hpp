@@ -53,12 +53,12 @@ struct AutomationOptions {
   std::size_t queue_limit = 100000;         ///< params events waiting for the runner
   std::chrono::milliseconds poll{1000};     ///< the runner looks for due daylight events
   /// Who fires daylight automations (docs/adr/0021); the others only move their schedule
-  /// on. Null: a sole instance, always. Each daylight firing is also claimed in storage, so
-  /// two instances that both believe they lead fire it once. Params triggers fire on the
-  /// leader too, which follows every instance's reports through the relay (as does every
-  /// instance, so that a new leader judges the next report by the node's current state):
-  /// a node's reports go to any instance, and judged where each arrived, one rising edge
-  /// fired on two instances or none.
+  /// on. Null: a sole instance, always. Each firing is also claimed in storage (a daylight
+  /// firing by its due time, a params edge by its trigger report), so two instances that
+  /// both believe they lead fire it once. Params triggers fire on the leader too, which follows
+  /// every instance's reports through the relay (as does every instance, so that a new leader
+  /// judges the next report by the node's current state): a node's reports go to any instance, and
+  /// judged where each arrived, one rising edge fired on two instances or none.
   const Leadership* leadership = nullptr;
   /// Told when an automation is created, updated or removed, so that the other
   /// instances of a cluster reload it; null: a sole instance.
@@ -149,12 +149,21 @@ class AutomationService {
   void run_due_daylight();
   // On taking the lease: fires the deferred edges still due; then forgets old ones.
   void run_deferred();
-  // Runs the actions in the owner's name (if the owner may) and stores the firing.
-  // `claim_ms`: a daylight firing due then, claimed in storage before acting and not run
-  // when another instance claimed it. Errors: storage, only with `claim_ms` (the caller
-  // tries again).
+  // What a firing claims in storage before it acts, so that two instances that both
+  // believe they lead (for up to a lease after a leadership change, docs/adr/0021) act
+  // once between them: a daylight firing due at `ms`, or the edge judged on the trigger
+  // report committed at `ms`, the `ordinal`-th of the automation's edges on reports of
+  // that millisecond (`edge_ordinal`).
+  struct Claim {
+    enum class Kind { scheduled, edge } kind = Kind::scheduled;
+    std::int64_t ms = 0;
+    std::int64_t ordinal = 0;
+  };
+  // Runs the actions in the owner's name (if the owner may) and stores the firing. With a
+  // claim it is not run when another instance claimed the same. Errors: storage, only
+  // with a claim (a daylight caller tries again; an edge is not retried).
   Result<void> fire(const storage::AutomationRecord& record, const std::string& cause,
-                    std::optional<std::int64_t> claim_ms = std::nullopt);
+                    std::optional<Claim> claim = std::nullopt);
 
   storage::AutomationRepository& automations_;
   storage::NodeRepository& nodes_;
@@ -198,10 +207,18 @@ class AutomationService {
   struct Deferred {
     std::string cause;
     std::int64_t report_ms = 0;
+    std::int64_t ordinal = 0;
     std::chrono::steady_clock::time_point judged{};
   };
   std::map<std::string, Deferred, std::less<>> deferred_;
   bool was_leader_ = false;
+  // Per node_params automation, the report time of its last edge and how many edges it had
+  // on reports of that millisecond: every instance follows the same reports in the same
+  // order, so each numbers an edge alike, and the number tells two edges of one
+  // millisecond apart in their claims.
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>, std::less<>> edge_counts_;
+  // The `ordinal` of `automation_id`'s edge on a report committed at `report_ms`.
+  std::int64_t edge_ordinal(const std::string& automation_id, std::int64_t report_ms);
 };
 
 }  // namespace stratus::service

@@ -70,6 +70,16 @@ class AutomationRepository {
   /// `at_ms` must not be before `scheduled_ms`. Errors: unavailable.
   virtual Result<bool> claim_firing(std::string_view automation_id, std::int64_t scheduled_ms,
                                     std::int64_t at_ms) = 0;
+  /// Claims the firing of a node_params automation's edge judged on the trigger report
+  /// committed at `report_ms` (its event's `timestamp_ms`, the same on every instance),
+  /// the `ordinal`-th (from 0) of the automation's edges on reports of that millisecond:
+  /// stores the three unless they are stored already, and deletes the automation's claims
+  /// older than an hour before `at_ms`. True: this caller claimed it and may act; false:
+  /// another instance did (or the automation is gone). So two instances that both
+  /// believe they lead, judging the same report, fire its edge once in total (table
+  /// `automation_edges`). Errors: unavailable.
+  virtual Result<bool> claim_edge(std::string_view automation_id, std::int64_t report_ms,
+                                  std::int64_t ordinal, std::int64_t at_ms) = 0;
   /// Stores the newest firing.
   virtual Result<void> record_firing(std::string_view automation_id, std::int64_t at_ms,
                                      std::string_view cause, std::string_view results_json) = 0;

@@ -40,6 +40,10 @@ Result<void> name_taken(Result<void> r) {
   return r;
 }
 
+// How long a claimed edge is kept: far longer than two instances can both believe they
+// lead (a lease) or a new leader fires an edge judged before it led (15 s).
+constexpr std::int64_t kEdgeClaimsKeptMs = 3'600'000;
+
 }  // namespace
 
 Result<void> SqlAutomationRepository::create(const AutomationRecord& a) {
@@ -139,6 +143,29 @@ Result<bool> SqlAutomationRepository::claim_firing(std::string_view automation_i
         "UPDATE automations SET last_fired_ms = ?3 WHERE automation_id = ?1 AND "
         "COALESCE(last_fired_ms, 0) < ?2",
         automation_id, scheduled_ms, at_ms);
+    if (!r)
+      return fail(r.error());
+    return c.changes() > 0;
+  });
+}
+
+Result<bool> SqlAutomationRepository::claim_edge(std::string_view automation_id,
+                                                 std::int64_t report_ms, std::int64_t ordinal,
+                                                 std::int64_t at_ms) {
+  return db_->with([&](Connection& c) -> Result<bool> {
+    if (auto r =
+            c.execute("DELETE FROM automation_edges WHERE automation_id = ?1 AND claimed_ms < ?2",
+                      automation_id, at_ms - kEdgeClaimsKeptMs);
+        !r) {
+      return fail(r.error());
+    }
+    // The key decides between two instances: the second INSERT waits for the first's row
+    // (PostgreSQL) or comes after it (SQLite's one writer), and then inserts nothing.
+    auto r = c.execute(
+        "INSERT INTO automation_edges(automation_id, report_ms, ordinal, claimed_ms) "
+        "SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM automations WHERE automation_id = ?1) "
+        "ON CONFLICT (automation_id, report_ms, ordinal) DO NOTHING",
+        automation_id, report_ms, ordinal, at_ms);
     if (!r)
       return fail(r.error());
     return c.changes() > 0;

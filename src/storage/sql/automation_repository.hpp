@@ -1,7 +1,8 @@
 #pragma once
 /// @file
 /// The SQL implementation (SQLite and PostgreSQL, docs/adr/0020) of the automation storage port
-/// (table `automations`, migration 0012; docs/adr/0012).
+/// (tables `automations`, SQLite migration 0012, and `automation_edges`, SQLite 0021 and
+/// PostgreSQL 0007; docs/adr/0012).
 
 #include <memory>
 
@@ -25,6 +26,8 @@ class SqlAutomationRepository final : public AutomationRepository {
   Result<std::vector<AutomationRecord>> all() override;
   Result<bool> claim_firing(std::string_view automation_id, std::int64_t scheduled_ms,
                             std::int64_t at_ms) override;
+  Result<bool> claim_edge(std::string_view automation_id, std::int64_t report_ms,
+                          std::int64_t ordinal, std::int64_t at_ms) override;
   Result<void> record_firing(std::string_view automation_id, std::int64_t at_ms,
                              std::string_view cause, std::string_view results_json) override;
 

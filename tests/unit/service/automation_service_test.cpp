@@ -6,8 +6,8 @@
 // counted in the metrics; a disabled owner's automations do not run (docs/adr/0036); a
 // storage error at sunset delays a firing instead of dropping the schedule; a report does
 // not run an automation disabled or changed behind the runner's back (a lost notice); two
-// instances that both lead fire a sunset once; in a cluster the leader alone fires on
-// every instance's reports.
+// instances that both lead fire a sunset once, and each params edge once (claimed by its
+// report); in a cluster the leader alone fires on every instance's reports.
 // How: real SQLite in a temp dir, the real EventHub and NodeService, a messenger that
 // records what would go to the broker, ManualClock, a repository wrapper that fails reads.
 #include "service/automation_service.hpp"
@@ -101,6 +101,10 @@ class FlakyAutomations final : public storage::AutomationRepository {
     auto claimed = real_.claim_firing(automation_id, scheduled_ms, at_ms);
     ++claims;
     return claimed;
+  }
+  Result<bool> claim_edge(std::string_view automation_id, std::int64_t report_ms,
+                          std::int64_t ordinal, std::int64_t at_ms) override {
+    return real_.claim_edge(automation_id, report_ms, ordinal, at_ms);
   }
   Result<void> record_firing(std::string_view automation_id, std::int64_t at_ms,
                              std::string_view cause, std::string_view results_json) override {
@@ -234,16 +238,26 @@ class AutomationServiceTest : public ::testing::Test {
     // A report of the switch committed one second on, on `local`'s instance: a local event
     // there, a relayed one on `remote`'s; both runners have taken it when this returns.
     void committed_on(EventHub& local, EventHub& remote, const std::string& params) {
+      committed_together_on(local, remote, {params});
+    }
+    // Reports of the switch committed in one batch one second on (their events share the
+    // millisecond), as `committed_on`.
+    void committed_together_on(EventHub& local, EventHub& remote,
+                               const std::vector<std::string>& reports) {
       t.clock_.advance(1s);
-      (void)t.nodes_.write([&](storage::NodeWriter& w) { return w.put_params("sw", params, 2); });
-      EventDraft draft{rest::EventKind::params,
-                       "sw",
-                       {},
-                       unix_ms(t.clock_.now()),
-                       R"({"payload":)" + params + "}"};
-      local.publish({draft});
-      draft.relayed = true;
-      remote.publish({draft});
+      std::vector<EventDraft> drafts;
+      for (const auto& params : reports) {
+        (void)t.nodes_.write([&](storage::NodeWriter& w) { return w.put_params("sw", params, 2); });
+        drafts.push_back({rest::EventKind::params,
+                          "sw",
+                          {},
+                          unix_ms(t.clock_.now()),
+                          R"({"payload":)" + params + "}"});
+      }
+      local.publish(drafts);
+      for (auto& d : drafts)
+        d.relayed = true;
+      remote.publish(drafts);
       ASSERT_TRUE(a->flush(5s));
       ASSERT_TRUE(b->flush(5s));
     }
@@ -421,6 +435,45 @@ TEST_F(AutomationServiceTest, AnEdgeWhileNoInstanceLeadsIsFiredByTheNextLeader) 
   b_leads.leads = true;
   std::this_thread::sleep_for(200ms);
   EXPECT_EQ(sets_to("lt"), 2u) << "a stale edge fired";
+}
+
+// For up to one lease check after a leadership change two instances may both believe
+// they lead. Both judge the same reports, so each edge is claimed in storage by its
+// report's time and its number among the automation's edges of that millisecond: it
+// fires once between them, and two edges within one millisecond still fire twice.
+TEST_F(AutomationServiceTest, TwoLeadersFireEachParamsEdgeOnce) {
+  TwoInstances c(*this);
+  c.b_leads.leads = true;
+  c.committed_on(c.other_hub, hub_, R"({"Light":{"Power":true}})");
+  EXPECT_EQ(sets_to("lt"), 1u) << "one edge judged by two leaders";
+  c.committed_on(hub_, c.other_hub, R"({"Light":{"Power":false}})");
+  c.committed_on(hub_, c.other_hub, R"({"Light":{"Power":true}})");
+  EXPECT_EQ(sets_to("lt"), 2u);
+  c.committed_together_on(c.other_hub, hub_,
+                          {R"({"Light":{"Power":false}})", R"({"Light":{"Power":true}})",
+                           R"({"Light":{"Power":false}})", R"({"Light":{"Power":true}})"});
+  EXPECT_EQ(sets_to("lt"), 4u) << "two edges in one millisecond are two firings";
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(sets_to("lt"), 4u);
+}
+
+// The claims themselves: one per automation, report time and ordinal; none for an
+// automation that is gone; an hour on, older claims are gone too.
+TEST_F(AutomationServiceTest, AnEdgeIsClaimedOnce) {
+  auto runner = service();
+  const auto id = runner->create(u1_, fields(kHall));
+  ASSERT_TRUE(id) << id.error().message();
+  const std::int64_t t0 = unix_ms(clock_.now());
+  EXPECT_TRUE(*automations_.claim_edge(*id, t0, 0, t0));
+  EXPECT_FALSE(*automations_.claim_edge(*id, t0, 0, t0 + 5)) << "claimed already";
+  EXPECT_TRUE(*automations_.claim_edge(*id, t0, 1, t0 + 5)) << "the second edge of that ms";
+  EXPECT_TRUE(*automations_.claim_edge(*id, t0 + 1, 0, t0 + 5));
+  EXPECT_FALSE(*automations_.claim_edge("no-such-automation", t0, 0, t0)) << "gone";
+  const std::int64_t later = t0 + 3'600'001;
+  EXPECT_TRUE(*automations_.claim_edge(*id, later, 0, later));
+  EXPECT_TRUE(*automations_.claim_edge(*id, t0, 0, later)) << "an hour on it was let go";
+  ASSERT_TRUE(runner->remove(u1_, *id));
+  EXPECT_FALSE(*automations_.claim_edge(*id, later + 1, 0, later + 1)) << "removed";
 }
 
 // An instance that missed a change notice (cluster: notices travel over the broker and
