@@ -175,6 +175,9 @@ AutomationService::AutomationService(storage::AutomationRepository& automations,
                                       {{"status", "failure"}})),
       dropped_(metrics.counter("stratus_automation_events_dropped_total",
                                "Params events the automation runner had no room for.")),
+      resyncs_(metrics.counter("stratus_automation_resyncs_total",
+                               "Times the automation runner read its trigger nodes' state again "
+                               "because events were lost before it.")),
       engine_(options.max_firings_per_minute) {}
 
 AutomationService::~AutomationService() {
@@ -202,19 +205,22 @@ Result<void> AutomationService::start() {
       [this](const EventPtr& event) {
         {
           std::lock_guard lock(mutex_);
-          if (!watched_nodes_.contains(event->node_id))
+          if (event->id == 0) {
+            queue_resync_locked();  // the hub lost events
+          } else if (!watched_nodes_.contains(event->node_id)) {
             return true;
-          if (queue_.size() >= options_.queue_limit) {
+          } else if (queue_.size() >= options_.queue_limit) {
             dropped_.inc();
-            return true;
+            queue_resync_locked();
+          } else {
+            queue_.push_back(Work{event, {}, std::nullopt});
+            ++enqueued_;
           }
-          queue_.push_back(Work{event, {}, std::nullopt});
-          ++enqueued_;
         }
         wake_.notify_one();
         return true;
       },
-      with_relayed);
+      ConsumerOptions{with_relayed, true});
   return {};
 }
 
@@ -239,6 +245,16 @@ bool AutomationService::flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   const auto target = enqueued_;
   return drained_.wait_for(lock, timeout, [&] { return handled_ >= target || stopping_; });
+}
+
+void AutomationService::queue_resync_locked() {
+  if (resync_queued_)
+    return;
+  Work work{nullptr, {}, std::nullopt};
+  work.resync = true;
+  queue_.push_back(std::move(work));
+  ++enqueued_;
+  resync_queued_ = true;
 }
 
 void AutomationService::enqueue(Work work) {
@@ -277,9 +293,12 @@ void AutomationService::run() {
       break;
     std::deque<Work> batch;
     batch.swap(queue_);
+    resync_queued_ = false;  // a waiting one is in this batch
     lock.unlock();
     for (const auto& w : batch) {
-      if (!w.reload_id.empty()) {
+      if (w.resync) {
+        resync();
+      } else if (!w.reload_id.empty()) {
         auto r = automations_.get(w.reload_id);
         if (!r) {
           log::warn(Channel::service, "automation {} not reloaded: {}", w.reload_id,
@@ -390,14 +409,48 @@ void AutomationService::handle_report(const Work& work) {
   const auto* payload = data.if_contains("payload");
   if (payload == nullptr || !payload->is_object())
     return;
+  if (auto read = read_through_.find(work.event->node_id); read != read_through_.end()) {
+    if (message->timestamp_ms <= read->second)
+      return;  // in the state `resync` read
+    read_through_.erase(read);
+  }
+  judge(work.event->node_id, payload->as_object(), message->timestamp_ms);
+}
+
+void AutomationService::resync() {
+  std::vector<std::string> nodes;
+  {
+    std::lock_guard lock(mutex_);
+    nodes.assign(watched_nodes_.begin(), watched_nodes_.end());
+  }
+  std::erase_if(nodes, [&](const std::string& n) { return !engine_.watches(n); });
+  resyncs_.inc();
+  log::warn(Channel::service,
+            "automations: events were lost; reading the state of {} trigger nodes again",
+            nodes.size());
+  for (const auto& node_id : nodes) {
+    auto node = nodes_.get_node(node_id);
+    if (!node) {
+      // The state stays as the events left it; the next report corrects what it names.
+      log::warn(Channel::service, "automations: node_id={} not read again: {}", node_id,
+                node.error().message());
+      continue;
+    }
+    read_through_.insert_or_assign(node_id, node->params_ms);
+    if (node->params)
+      judge(node_id, object_of(*node->params), node->params_ms);
+  }
+}
+
+void AutomationService::judge(const std::string& node_id, const json::object& payload,
+                              std::int64_t report_ms) {
   // Every instance takes the report into its state; the leader alone acts on it.
   const bool acting = options_.leadership == nullptr || options_.leadership->is_leader();
-  for (const auto& f :
-       engine_.on_report(work.event->node_id, payload->as_object(), clock_.steady_now(), acting)) {
-    const auto ordinal = edge_ordinal(f.automation_id, message->timestamp_ms);
+  for (const auto& f : engine_.on_report(node_id, payload, clock_.steady_now(), acting)) {
+    const auto ordinal = edge_ordinal(f.automation_id, report_ms);
     if (f.deferred) {
-      deferred_.insert_or_assign(
-          f.automation_id, Deferred{f.cause, message->timestamp_ms, ordinal, clock_.steady_now()});
+      deferred_.insert_or_assign(f.automation_id,
+                                 Deferred{f.cause, report_ms, ordinal, clock_.steady_now()});
       continue;
     }
     if (f.limited) {
@@ -423,8 +476,7 @@ void AutomationService::handle_report(const Work& work) {
     }
     if (options_.leadership == nullptr) {
       (void)fire(**r, f.cause);  // no claim: no error
-    } else if (auto fired =
-                   fire(**r, f.cause, Claim{Claim::Kind::edge, message->timestamp_ms, ordinal});
+    } else if (auto fired = fire(**r, f.cause, Claim{Claim::Kind::edge, report_ms, ordinal});
                !fired) {
       log::warn(Channel::service, "automation {} not run ({}): {}", f.automation_id, f.cause,
                 fired.error().message());

@@ -69,7 +69,15 @@ struct AutomationOptions {
 /// Metrics: `stratus_automation_firings_total{outcome}` (`fired`, `limited`: over the
 /// per-minute limit, `no_access`: the owner lost access to the trigger node),
 /// `stratus_automation_actions_total{status}` (`success`, `queued`, `failure`),
-/// `stratus_automation_events_dropped_total` (the runner's queue was full).
+/// `stratus_automation_events_dropped_total` (the runner's queue was full),
+/// `stratus_automation_resyncs_total` (trigger nodes' state read again after a loss).
+///
+/// Events lost on the way (the hub's queue or the runner's was full; a cluster's relay
+/// lost a message) would leave the engine judging later reports against a state the node
+/// has left: an edge missed, or one fired that never happened. So a loss queues a
+/// `resync` in order; the runner then reads every trigger node's stored params, judges
+/// them as one report (an edge across the gap fires, late) and skips the node's events
+/// committed no later than what it read.
 class AutomationService {
  public:
   /// Every reference must outlive the service.
@@ -117,6 +125,7 @@ class AutomationService {
     // with its trigger node's params document as it was when the change was accepted
     // (nullopt: read it when loading, as for a change another instance made).
     std::optional<std::string> node_params;
+    bool resync = false;  // … or: events were lost before this point
   };
   struct Daylight {
     std::string automation_id;
@@ -146,6 +155,14 @@ class AutomationService {
   // (mutex_ held).
   void want_relayed_locked();
   void handle_report(const Work& work);
+  // Judges `payload` (a report, or a stored document after a loss) of `node_id` committed
+  // at `report_ms`: fires, defers or counts what the engine finds.
+  void judge(const std::string& node_id, const boost::json::object& payload,
+             std::int64_t report_ms);
+  // After a loss: every trigger node's stored params, judged as one report.
+  void resync();
+  // Queues a `resync` unless one is waiting (mutex_ held): one past `queue_limit` at most.
+  void queue_resync_locked();
   void run_due_daylight();
   // On taking the lease: fires the deferred edges still due; then forgets old ones.
   void run_deferred();
@@ -179,6 +196,7 @@ class AutomationService {
   Counter& action_queued_;
   Counter& action_failure_;
   Counter& dropped_;
+  Counter& resyncs_;
 
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -191,6 +209,7 @@ class AutomationService {
   // does while any node is watched; docs/adr/0033 leaves them undecoded otherwise).
   bool wants_relayed_ = false;
   std::uint64_t enqueued_ = 0, handled_ = 0;
+  bool resync_queued_ = false;  // a `resync` is in `queue_`
   bool stopping_ = false;
   std::unique_ptr<EventHub::Subscription> subscription_;
   std::thread thread_;
@@ -217,6 +236,9 @@ class AutomationService {
   // order, so each numbers an edge alike, and the number tells two edges of one
   // millisecond apart in their claims.
   std::map<std::string, std::pair<std::int64_t, std::int64_t>, std::less<>> edge_counts_;
+  // Trigger nodes read again by `resync`, with the `params_ms` read: their events
+  // committed no later are in that state already and are skipped.
+  std::map<std::string, std::int64_t, std::less<>> read_through_;
   // The `ordinal` of `automation_id`'s edge on a report committed at `report_ms`.
   std::int64_t edge_ordinal(const std::string& automation_id, std::int64_t report_ms);
 };

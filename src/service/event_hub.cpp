@@ -292,9 +292,10 @@ void EventHub::dispatch(const std::vector<EventPtr>& batch) {
   VisibleMemo memo;
   for (const auto& e : batch) {
     if (e->id == 0) {
-      // A `resync` for every open user stream (record_loss).
+      // A `resync` for every open user stream (record_loss), and for the consumers that
+      // keep state from events.
       for (auto& [id, stream] : streams_) {
-        if (stream.every_user || stream.consumer)
+        if (stream.every_user ? !stream.with_losses : stream.consumer)
           continue;
         if (stream.sink(e))
           ++delivered;
@@ -560,10 +561,12 @@ void EventHub::want_relayed(bool wanted) {
 }
 
 std::unique_ptr<EventHub::Subscription> EventHub::subscribe_all(proto::rest::EventFilter filter,
-                                                                EventSink sink, bool with_relayed) {
+                                                                EventSink sink,
+                                                                ConsumerOptions options) {
   Stream stream;
   stream.every_user = true;
-  stream.with_relayed = with_relayed;
+  stream.with_relayed = options.with_relayed;
+  stream.with_losses = options.with_losses;
   stream.wanted.insert(filter.node_ids.begin(), filter.node_ids.end());
   stream.filter = std::move(filter);
   stream.sink = std::move(sink);

@@ -99,6 +99,18 @@ struct SubscribeOptions {
   std::size_t sink_capacity = SIZE_MAX;
 };
 
+/// How a consumer inside the cloud takes events (`EventHub::subscribe_all`).
+struct ConsumerOptions {
+  /// Also the events relayed from other instances (automations, which act on the leader
+  /// alone and follow every instance's reports: docs/adr/0021; `Event::relayed` tells
+  /// them apart).
+  bool with_relayed = false;
+  /// Also the `resync` control message (`Event::id` 0), in order, after events the hub
+  /// lost (a full queue, `EventHub::lost`): a consumer that keeps state from events
+  /// (automations, whose edges span reports) reads that state again.
+  bool with_losses = false;
+};
+
 /// Implements `EventPublisher`. `publish` and `subscribe` are thread-safe; `start` and
 /// `stop` are called by the owner only. Metrics: `stratus_events_published_total`,
 /// `stratus_events_delivered_total`, `stratus_events_dropped_total{reason}`
@@ -109,8 +121,8 @@ struct SubscribeOptions {
 ///
 /// Events lost here are never lost silently: when `publish` drops a batch (queue full) or
 /// `lost` is told of events that never arrived (a cluster's relay), every open user stream
-/// gets `resync`, and a stream resuming from an event before the loss gets `resync`
-/// instead of a replay without them.
+/// gets `resync` (and every consumer subscribed `with_losses`), and a stream resuming from
+/// an event before the loss gets `resync` instead of a replay without them.
 ///
 /// Access is re-read, never assumed: each subscription holds its user's node set, read
 /// when it subscribes and again whenever an `access_changed` event names the user (and
@@ -177,11 +189,10 @@ class EventHub final : public EventPublisher {
   /// event that passes `filter` (kinds, node ids), whoever may see it: no access filter,
   /// no replay, no `ready` — the consumer checks access itself when it acts. Relayed
   /// events (produced by another instance, which has its own consumers) are not given,
-  /// unless `with_relayed` (automations, which act on the leader alone and follow every
-  /// instance's reports: docs/adr/0021; `Event::relayed` tells them apart). `sink` as for
-  /// `subscribe`; refusing an event ends the subscription. Thread-safe.
+  /// nor losses, unless `options` asks for them. `sink` as for `subscribe`; refusing an
+  /// event ends the subscription. Thread-safe.
   std::unique_ptr<Subscription> subscribe_all(proto::rest::EventFilter filter, EventSink sink,
-                                              bool with_relayed = false);
+                                              ConsumerOptions options = {});
 
   /// A consumer subscribed `with_relayed` says whether it needs them now (`true` once,
   /// then `false` once): while any does, `admit_relayed` is true even with no user stream
@@ -221,6 +232,7 @@ class EventHub final : public EventPublisher {
     std::uint64_t skip_through = 0;  // a resumed stream has seen events up to this id
     bool every_user = false;         // subscribe_all: no access filter
     bool with_relayed = false;       // subscribe_all that takes relayed events too
+    bool with_losses = false;        // subscribe_all that takes `resync` too
     bool consumer = false;           // acts on events: none relayed, no control messages
   };
   // A user with a subscription, or one being made: the generation of its node set.

@@ -184,12 +184,14 @@ class AutomationServiceTest : public ::testing::Test {
 
   // A committed report of `node` as the ingest writer publishes it.
   void report(const std::string& node, const std::string& params) {
-    (void)nodes_.write([&](storage::NodeWriter& w) { return w.put_params(node, params, 2); });
-    hub_.publish({EventDraft{rest::EventKind::params,
-                             node,
-                             {},
-                             unix_ms(clock_.now()),
-                             R"({"payload":)" + params + "}"}});
+    hub_.publish({commit(node, params)});
+  }
+  // A report of `node` committed one millisecond on; its event, not yet published.
+  EventDraft commit(const std::string& node, const std::string& params) {
+    clock_.advance(1ms);
+    const auto at = unix_ms(clock_.now());
+    (void)nodes_.write([&](storage::NodeWriter& w) { return w.put_params(node, params, at); });
+    return {rest::EventKind::params, node, {}, at, R"({"payload":)" + params + "}"};
   }
 
   std::size_t sets_to(const std::string& node) {
@@ -474,6 +476,60 @@ TEST_F(AutomationServiceTest, AnEdgeIsClaimedOnce) {
   EXPECT_TRUE(*automations_.claim_edge(*id, t0, 0, later)) << "an hour on it was let go";
   ASSERT_TRUE(runner->remove(u1_, *id));
   EXPECT_FALSE(*automations_.claim_edge(*id, later + 1, 0, later + 1)) << "removed";
+}
+
+// Events lost before the runner (here: a cluster relay's message that never came) leave
+// its engine with a state the node has left. The runner reads the trigger nodes' stored
+// state again instead: an edge across the gap fires, late but once, and the node's events
+// committed no later than what it read are skipped, since judged after the newer state
+// they would make an edge that never happened.
+TEST_F(AutomationServiceTest, AfterLostEventsTheStoredStateIsJudgedOnce) {
+  auto runner = service();
+  ASSERT_TRUE(runner->create(u1_, fields(kHall)));
+  ASSERT_TRUE(runner->flush(5s));
+
+  (void)commit("sw", R"({"Light":{"Power":true}})");  // its event is lost
+  hub_.lost("a relay message never came");  // `flush` waits for numbered events only
+  ASSERT_TRUE(eventually([&] { return sets_to("lt") == 1; })) << "the edge across the gap";
+  EXPECT_NE(metrics_.render_prometheus().find("stratus_automation_resyncs_total 1"),
+            std::string::npos);
+
+  // Lost: Power true again (no edge). Then true and false, committed before the runner
+  // reads, delivered after the loss: the read state (false) is the newest; judged after
+  // it, `true` would be a rising edge the node never had.
+  (void)commit("sw", R"({"Light":{"Power":true}})");
+  const auto still_on = commit("sw", R"({"Light":{"Power":true}})");
+  const auto off = commit("sw", R"({"Light":{"Power":false}})");
+  hub_.lost("a relay message never came");
+  hub_.publish({still_on, off});
+  ASSERT_TRUE(runner->flush(5s));
+  EXPECT_EQ(sets_to("lt"), 1u) << "no edge: the events were older than the state read";
+
+  report("sw", R"({"Light":{"Power":true}})");  // newer than the read: judged as ever
+  ASSERT_TRUE(runner->flush(5s));
+  EXPECT_EQ(sets_to("lt"), 2u);
+}
+
+// The runner's own queue full is a loss too: with no room at all every report is dropped,
+// and each drop has the state read again.
+TEST_F(AutomationServiceTest, WhenTheRunnersQueueIsFullTheStoredStateIsJudged) {
+  AutomationOptions options;
+  options.poll = 10ms;
+  options.queue_limit = 0;
+  AutomationService runner(automations_, nodes_, access_, node_service_, hub_, clock_, metrics_,
+                           options);
+  ASSERT_TRUE(runner.start());
+  ASSERT_TRUE(runner.create(u1_, fields(kHall)));
+  ASSERT_TRUE(runner.flush(5s));
+  report("sw", R"({"Light":{"Power":true}})");
+  EXPECT_TRUE(eventually([&] { return sets_to("lt") == 1; }));
+  const auto text = metrics_.render_prometheus();
+  EXPECT_NE(text.find("stratus_automation_events_dropped_total 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("stratus_automation_resyncs_total 1"), std::string::npos) << text;
+  report("sw", R"({"Light":{"Power":false}})");
+  report("sw", R"({"Light":{"Power":true}})");
+  EXPECT_TRUE(eventually([&] { return sets_to("lt") == 2; }));
+  runner.stop();
 }
 
 // An instance that missed a change notice (cluster: notices travel over the broker and
