@@ -27,7 +27,6 @@ using storage::OtaJobRecord;
 constexpr std::size_t kMaxJobNodes = 100;
 constexpr std::size_t kMaxJobGroups = 10;
 constexpr std::size_t kMaxNameBytes = 128;
-constexpr std::size_t kSweepRows = 100000;  // nodes of one job read per sweep at most
 
 // Node states in which the node is still expected to act.
 const std::vector<std::string> kOpen = {"pending", "offered", "in-progress", "delayed"};
@@ -314,13 +313,16 @@ void OtaService::handle(const Work& work) {
       auto job = repository_.job(work.job_id);
       if (!job || !*job || (*job)->status != "active")
         return;
-      auto nodes = repository_.job_nodes(work.job_id, "", "", kSweepRows);
-      if (!nodes)
-        return;
       std::vector<std::string> released;
-      for (const auto& n : *nodes) {
-        if (n.batch > 0 && n.status == "pending")
-          released.push_back(n.node_id);
+      if (auto read = each_job_node(work.job_id,
+                                    [&](const OtaJobNodeRecord& n) {
+                                      if (n.batch > 0 && n.status == "pending")
+                                        released.push_back(n.node_id);
+                                    });
+          !read) {
+        log::warn(Channel::service, "OTA job {} not pushed: {}", work.job_id,
+                  read.error().message());
+        return;
       }
       push_released(**job, released);
       return;
@@ -593,10 +595,27 @@ void OtaService::sweep() {
     sweep_job(std::move(job), repush);
 }
 
+Result<void> OtaService::each_job_node(const std::string& job_id,
+                                       const std::function<void(OtaJobNodeRecord&)>& each) {
+  const std::size_t page = std::max<std::size_t>(options_.sweep_page, 1);
+  std::string start;  // inclusive: the first row of the next page
+  while (true) {
+    auto rows = repository_.job_nodes(job_id, "", start, page + 1);
+    if (!rows)
+      return fail(rows.error());
+    const bool more = rows->size() > page;
+    if (more) {
+      start = rows->back().node_id;
+      rows->pop_back();
+    }
+    for (auto& n : *rows)
+      each(n);
+    if (!more)
+      return {};
+  }
+}
+
 void OtaService::sweep_job(OtaJobRecord job, bool repush) {
-  auto nodes = repository_.job_nodes(job.job_id, "", "", kSweepRows);
-  if (!nodes)
-    return;
   const auto now = now_ms();
   const auto timeout_before =
       now - std::chrono::duration_cast<std::chrono::milliseconds>(options_.node_timeout).count();
@@ -608,10 +627,10 @@ void OtaService::sweep_job(OtaJobRecord job, bool repush) {
   bool unreleased = false;
   std::int64_t last_done = 0, last_failed = 0, last_open = 0;
   std::vector<OtaJobNodeRecord> unpushed;
-  for (auto& n : *nodes) {
+  const auto read = each_job_node(job.job_id, [&](OtaJobNodeRecord& n) {
     if (n.batch == 0) {
       unreleased = true;
-      continue;
+      return;
     }
     // Released (the job's updated_ms is its last release: a row's is not touched by it)
     // and neither pushed nor heard of since: the push after the release was lost, and a
@@ -634,7 +653,7 @@ void OtaService::sweep_job(OtaJobRecord job, bool repush) {
         open = true;
         if (n.batch == job.batches_released)
           ++last_open;
-        continue;
+        return;
       }
     }
     const bool still_open = std::find(kOpen.begin(), kOpen.end(), n.status) != kOpen.end() ||
@@ -650,6 +669,10 @@ void OtaService::sweep_job(OtaJobRecord job, bool repush) {
           ++last_failed;
       }
     }
+  });
+  if (!read) {
+    log::debug(Channel::service, "OTA job {} not swept: {}", job.job_id, read.error().message());
+    return;  // decide nothing from some of its rows
   }
   if (!unpushed.empty())
     push_again(job, unpushed);
@@ -1023,8 +1046,12 @@ Result<std::string> OtaService::create_job_unaudited(const Principal& who,
           job_error(rest::ota_job_error::name_exists, "ota_job_name exists", errc::already_exists));
     return fail(created.error());
   }
-  if (auto released = release_batch(job); !released)
-    return fail(released.error());
+  // The job is stored and active: a failed first release is the sweep's to make again,
+  // and the answer must say the job exists (an error would have the admin create it twice).
+  if (auto released = release_batch(job); !released) {
+    log::warn(Channel::service, "OTA job {}: batch 1 is left to the sweep: {}", job.job_id,
+              released.error().message());
+  }
   log::info(Channel::service, "OTA job {} created by user_id={}: image {} to {} nodes", job.job_id,
             who.user_id, job.image_id, targets.size());
   Work push;
@@ -1173,9 +1200,11 @@ Result<void> OtaService::resume_job_unaudited(const Principal& who, std::string_
       return fail(job_error(rest::ota_job_error::inactive, "only a paused job resumes"));
     return updated;
   }
-  auto released = release_batch(job);
-  if (!released)
-    return fail(released.error());
+  // Resumed (stored): a failed release is the sweep's to make again, as at creation.
+  if (auto released = release_batch(job); !released) {
+    log::warn(Channel::service, "OTA job {}: batch {} is left to the sweep: {}", job.job_id,
+              job.batches_released + 1, released.error().message());
+  }
   Work push;
   push.kind = Work::Kind::push_job;
   push.job_id = job.job_id;

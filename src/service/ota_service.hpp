@@ -38,6 +38,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -79,6 +80,9 @@ struct OtaOptions {
   std::chrono::seconds lost_push_grace{60};
   std::chrono::milliseconds poll{1000};  ///< rollout and timeout sweep period
   std::size_t queue_limit = 100000;      ///< node messages waiting for the runner
+  /// Node rows of a job read at a time by the sweep and by a push of a job: every row is
+  /// read, a page at a time, however many nodes the job has.
+  std::size_t sweep_page = 10000;
   /// Who runs the rollout and timeout sweep (docs/adr/0021); null: a sole instance,
   /// always. Node messages are handled by whichever instance received them.
   const Leadership* leadership = nullptr;
@@ -152,6 +156,8 @@ class OtaService {
   // --- jobs (super-admin) --------------------------------------------------------
   /// Validates (the `ota_job_error` codes), resolves the targets, stores the job and
   /// releases its first batch (pushed at once with `force_push`). Returns the job id.
+  /// Once the job is stored the call succeeds: a first release that fails (storage) is
+  /// left to the sweep, which releases it at its next run.
   Result<std::string> create_job(const Principal& who, const proto::rest::NewOtaJob& job);
   Result<proto::rest::OtaJobPage> list_jobs(const Principal& who, std::string_view start_id,
                                             std::size_t limit);
@@ -160,7 +166,8 @@ class OtaService {
   /// Cancels an active or paused job: its unfinished nodes become `cancelled` and their
   /// download URLs stop working. Errors: `not_found`, `inactive`.
   Result<void> cancel_job(const Principal& who, std::string_view job_id);
-  /// Resumes a paused job (the rollout goes on with the next batch). Errors: `inactive`.
+  /// Resumes a paused job (the rollout goes on with the next batch; a release that fails
+  /// once the job is active again is left to the sweep). Errors: `inactive`.
   Result<void> resume_job(const Principal& who, std::string_view job_id);
   /// Node states of a job (`node_id` filters to one). Errors: `not_found`.
   Result<proto::rest::OtaNodeStatusPage> job_statuses(const Principal& who, std::string_view job_id,
@@ -254,6 +261,11 @@ class OtaService {
   void sweep();
   // `repush`: look for released force-push nodes whose push was lost (`push_again`).
   void sweep_job(storage::OtaJobRecord job, bool repush);
+  // Calls `each` for every node row of `job_id` in node id order, reading
+  // `options_.sweep_page` rows at a time. Errors: storage (then `each` has seen only
+  // some rows, and the caller must decide nothing from them).
+  Result<void> each_job_node(const std::string& job_id,
+                             const std::function<void(storage::OtaJobNodeRecord&)>& each);
   // Releases the job's next batch and records it in `job`; answers the nodes released,
   // none when another release of that batch came first (it pushes them) or the job is no
   // longer active.

@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <functional>
@@ -75,6 +76,95 @@ std::string image_bytes(const std::string& version, const std::string& project =
       {.chip_id = chip, .version = version, .project_name = project, .payload_bytes = 5000});
 }
 
+// The real repository, but `release_batch` fails with `unavailable` while
+// `failing_releases` is above zero (a database blip).
+class FlakyReleases final : public storage::OtaRepository {
+ public:
+  explicit FlakyReleases(storage::OtaRepository& real) : real_(real) {}
+  Result<void> add_image(const storage::OtaImageRecord& image) override {
+    return real_.add_image(image);
+  }
+  Result<std::optional<storage::OtaImageRecord>> image(std::string_view id) override {
+    return real_.image(id);
+  }
+  Result<std::vector<storage::OtaImageRecord>> images(std::string_view start_id, std::size_t limit,
+                                                      bool archived, bool user_images) override {
+    return real_.images(start_id, limit, archived, user_images);
+  }
+  Result<bool> sha256_in_use(std::string_view sha256) override {
+    return real_.sha256_in_use(sha256);
+  }
+  Result<void> set_image_archived(std::string_view id, bool archived) override {
+    return real_.set_image_archived(id, archived);
+  }
+  Result<bool> remove_image(std::string_view id) override { return real_.remove_image(id); }
+  Result<void> create_job(const storage::OtaJobRecord& job,
+                          const std::vector<std::string>& node_ids) override {
+    return real_.create_job(job, node_ids);
+  }
+  Result<std::optional<storage::OtaJobRecord>> job(std::string_view id) override {
+    return real_.job(id);
+  }
+  Result<std::vector<storage::OtaJobRecord>> jobs(std::string_view start_id,
+                                                  std::size_t limit) override {
+    return real_.jobs(start_id, limit);
+  }
+  Result<std::vector<storage::OtaJobRecord>> active_jobs() override { return real_.active_jobs(); }
+  Result<void> update_job(const storage::OtaJobRecord& job, std::string_view expected) override {
+    return real_.update_job(job, expected);
+  }
+  Result<std::vector<std::string>> cancel_job(std::string_view id, std::int64_t now) override {
+    return real_.cancel_job(id, now);
+  }
+  Result<std::vector<storage::OtaStatusCount>> status_counts(std::string_view id) override {
+    return real_.status_counts(id);
+  }
+  Result<std::vector<storage::OtaStatusCount>> released_counts(std::string_view id) override {
+    return real_.released_counts(id);
+  }
+  Result<std::vector<std::string>> release_batch(std::string_view id, std::int64_t batch,
+                                                 std::int64_t count, std::int64_t next_batch_ms,
+                                                 std::int64_t updated_ms) override {
+    if (failing_releases > 0) {
+      --failing_releases;
+      return fail(errc::unavailable, "the database is restarting");
+    }
+    return real_.release_batch(id, batch, count, next_batch_ms, updated_ms);
+  }
+  Result<std::vector<storage::OtaJobNodeRecord>> job_nodes(std::string_view id,
+                                                           std::string_view node_id,
+                                                           std::string_view start,
+                                                           std::size_t limit) override {
+    return real_.job_nodes(id, node_id, start, limit);
+  }
+  Result<bool> set_job_node(const storage::OtaJobNodeRecord& state,
+                            const std::vector<std::string>& from,
+                            std::optional<std::int64_t> updated_before) override {
+    return real_.set_job_node(state, from, updated_before);
+  }
+  Result<std::vector<storage::OtaOffer>> offers_for_node(std::string_view node_id) override {
+    return real_.offers_for_node(node_id);
+  }
+  Result<std::vector<storage::OtaJobNodeRecord>> stale_job_nodes(
+      const std::vector<std::string>& statuses, std::int64_t before_ms) override {
+    return real_.stale_job_nodes(statuses, before_ms);
+  }
+  Result<std::vector<storage::OtaTargetNode>> target_nodes(const std::vector<std::string>& ids,
+                                                           const std::vector<std::string>& groups,
+                                                           std::string_view model,
+                                                           std::string_view type) override {
+    return real_.target_nodes(ids, groups, model, type);
+  }
+  Result<std::optional<storage::OtaTargetNode>> target_node(std::string_view node_id) override {
+    return real_.target_node(node_id);
+  }
+
+  std::atomic<int> failing_releases{0};
+
+ private:
+  storage::OtaRepository& real_;
+};
+
 class OtaServiceTest : public ::testing::Test {
  protected:
   OtaServiceTest()
@@ -115,13 +205,18 @@ class OtaServiceTest : public ::testing::Test {
     }));
   }
 
-  std::unique_ptr<OtaService> service() {
+  // `sweep_page`: node rows the sweep reads at a time (1: every row is a page of its own).
+  // Over `repository` when given, else over the store itself.
+  std::unique_ptr<OtaService> service(std::size_t sweep_page = 10000,
+                                      storage::OtaRepository* repository = nullptr) {
     OtaOptions options;
     options.poll = 1h;  // the tests sweep by hand
     options.node_timeout = 600s;
     options.failed_grace = 0s;
-    auto s = std::make_unique<OtaService>(ota_repo_, access_, store_, messenger_, hub_, signer_,
-                                          clock_, metrics_, options, audit_);
+    options.sweep_page = sweep_page;
+    storage::OtaRepository& repo = repository != nullptr ? *repository : ota_repo_;
+    auto s = std::make_unique<OtaService>(repo, access_, store_, messenger_, hub_, signer_, clock_,
+                                          metrics_, options, audit_);
     s->start();
     return s;
   }
@@ -452,6 +547,52 @@ TEST_F(OtaServiceTest, RolloutWaitsForEachBatchAndPausesOnFailures) {
   report(*restarted, "n4", id, proto::OtaState::rejected, "Same version received");
   restarted->sweep_now();
   EXPECT_EQ(restarted->get_job(admin_, id)->status, "finished");
+}
+
+// The sweep reads every node row of a job, a page at a time: a job larger than a page
+// (here pages of one row) is not finished while rows past the first page are open, and
+// its later batches are released.
+TEST_F(OtaServiceTest, TheSweepReadsEveryPageOfAJobsNodes) {
+  auto ota = service(1);
+  const auto image = upload(*ota, "2.0", "led_light");
+  const auto id = job(*ota, image, R"(,"nodes":["n1","n2","n3","n4"],"rollout":{"batch_size":2})");
+  fetch(*ota, "n1");
+  fetch(*ota, "n2");
+  report(*ota, "n1", id, proto::OtaState::success);
+  report(*ota, "n2", id, proto::OtaState::success);
+  clock_.advance(1s);
+  ota->sweep_now();
+  auto shown = ota->get_job(admin_, id);
+  EXPECT_EQ(shown->status, "active");
+  EXPECT_EQ(shown->batches_released, 2) << "n3 and n4 were on later pages";
+  fetch(*ota, "n3");
+  EXPECT_EQ(messenger_.offers_to("n3").size(), 1u);
+  report(*ota, "n3", id, proto::OtaState::success);
+  clock_.advance(1s);
+  ota->sweep_now();
+  EXPECT_EQ(ota->get_job(admin_, id)->status, "active") << "n4 is still open";
+  report(*ota, "n4", id, proto::OtaState::success);
+  clock_.advance(1s);
+  ota->sweep_now();
+  EXPECT_EQ(ota->get_job(admin_, id)->status, "finished");
+}
+
+// Once a job is stored it exists: a first release that fails (a database blip) is left to
+// the sweep, and the admin is answered with the job's id, not an error that would have
+// them create it a second time. Likewise for a resume.
+TEST_F(OtaServiceTest, AJobWhoseFirstReleaseFailsIsCreatedAndReleasedByTheSweep) {
+  FlakyReleases flaky(ota_repo_);
+  auto ota = service(10000, &flaky);
+  const auto image = upload(*ota, "2.0", "led_light");
+  flaky.failing_releases = 1;
+  const auto id = job(*ota, image, R"(,"nodes":["n1","n2"],"rollout":{"batch_size":1})");
+  ASSERT_FALSE(id.empty()) << "answered with its id";
+  EXPECT_EQ(flaky.failing_releases, 0);
+  EXPECT_EQ(ota->get_job(admin_, id)->batches_released, 0);
+  ota->sweep_now();
+  EXPECT_EQ(ota->get_job(admin_, id)->batches_released, 1) << "the sweep released batch 1";
+  fetch(*ota, "n1");
+  EXPECT_EQ(messenger_.offers_to("n1").size(), 1u);
 }
 
 TEST_F(OtaServiceTest, ForcePushReachesOnlineNodesAndNodesComingOnline) {
