@@ -10,6 +10,7 @@
 #include "proto/rest/admin.hpp"
 #include "proto/rest/error_codes.hpp"
 #include "proto/rest/json.hpp"
+#include "proto/rest/limits.hpp"
 
 namespace stratus::api {
 namespace {
@@ -158,10 +159,9 @@ Result<std::optional<std::int64_t>> time_param(const http::Request& r, std::stri
     return fail(query_invalid(value.error().context));
   if (!*value)
     return std::optional<std::int64_t>{};
-  constexpr std::int64_t kMaxSeconds = 253402300799;  // 9999-12-31T23:59:59Z
-  if (**value < 0 || **value > kMaxSeconds)
+  if (**value < 0 || **value > proto::rest::limits::kMaxUnixSeconds)
     return fail(query_invalid(std::string(name) + " must be Unix seconds 0.." +
-                              std::to_string(kMaxSeconds)));
+                              std::to_string(proto::rest::limits::kMaxUnixSeconds)));
   return std::optional<std::int64_t>(**value * 1000 + (end ? 999 : 0));
 }
 

@@ -20,7 +20,6 @@ using log::Channel;
 constexpr std::size_t kRequestIdLength = 22;  // like Espressif's short UUIDs; ≤ 31 bytes
 constexpr std::int64_t kMaxTimeoutS = proto::rest::limits::kMaxCommandTimeoutS;
 constexpr std::size_t kResendPage = 200;
-constexpr std::int64_t kMaxQueryTimeS = 253402300799;  // 9999-12-31T23:59:59Z
 
 constexpr std::string_view kRequested = "requested";
 constexpr std::string_view kInProgress = "in_progress";
@@ -361,10 +360,10 @@ Result<CommandPage> CommandService::list(const Principal& who, const CommandQuer
   // Times become milliseconds below: out-of-range values are refused, never wrapped.
   for (const auto& [name, value] :
        {std::pair{"start_time", query.start_time_s}, std::pair{"end_time", query.end_time_s}}) {
-    if (value && (*value < 0 || *value > kMaxQueryTimeS)) {
+    if (value && (*value < 0 || *value > proto::rest::limits::kMaxUnixSeconds)) {
       return fail(errc::invalid_argument, proto::rest::request_error::invalid_request_body,
-                  std::string(name) + " must be between 0 and " + std::to_string(kMaxQueryTimeS) +
-                      " (Unix seconds)");
+                  std::string(name) + " must be between 0 and " +
+                      std::to_string(proto::rest::limits::kMaxUnixSeconds) + " (Unix seconds)");
     }
   }
   if (query.start_id < 0)

@@ -183,6 +183,11 @@ Result<void> NodeService::edit_tags_metadata(
 Result<void> NodeService::update_tags_metadata(const Principal& who, std::string_view node_id,
                                                const std::vector<std::string>& add_tags,
                                                const json::value* metadata_patch) {
+  // Before the write lock: the edit's duplicate check is quadratic in the list.
+  if (add_tags.size() > kMaxTags) {
+    return fail(errc::invalid_argument, proto::rest::request_error::invalid_request_body,
+                "a node has at most 64 tags");
+  }
   for (const auto& tag : add_tags) {
     if (auto r = check_tag(tag); !r)
       return r;
@@ -213,6 +218,10 @@ Result<void> NodeService::update_tags_metadata(const Principal& who, std::string
 
 Result<void> NodeService::remove_tags(const Principal& who, std::string_view node_id,
                                       const std::vector<std::string>& remove) {
+  if (remove.size() > kMaxTags) {  // a node has no more (and the edit holds the write lock)
+    return fail(errc::invalid_argument, proto::rest::request_error::invalid_request_body,
+                "a node has at most 64 tags");
+  }
   return edit_tags_metadata(who, node_id, [&](json::array& tags, json::value&) -> Result<void> {
     json::array kept;
     for (auto& t : tags) {

@@ -7,6 +7,7 @@
 #include "core/strings.hpp"
 #include "proto/rest/error_codes.hpp"
 #include "proto/rest/json.hpp"
+#include "proto/rest/limits.hpp"
 
 namespace stratus::proto::rest {
 namespace {
@@ -271,13 +272,12 @@ Result<AlertQuery> parse_alert_query(
   q.node_id = std::string(param("node_id").value_or(""));
   if (q.node_id.empty())
     return fail(invalid_body("node_id is missing"));
-  constexpr std::int64_t kLatest = 253402300799;  // 9999-12-31T23:59:59Z
   for (auto [name, field] :
        {std::pair{"start_time", &q.start_time}, std::pair{"end_time", &q.end_time}}) {
     auto value = parse_query_int(param(name), name);
     if (!value)
       return fail(value.error());
-    if (*value && (**value < 0 || **value > kLatest)) {
+    if (*value && (**value < 0 || **value > limits::kMaxUnixSeconds)) {
       return fail(Error{errc::invalid_argument,
                         std::string(name) + " must be Unix seconds between 0 and 253402300799",
                         event_error::invalid_time_range});

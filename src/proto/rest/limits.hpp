@@ -31,6 +31,10 @@ inline constexpr std::size_t kMaxTsRecords = 200;
 /// Raw time-series reads without a range cover this many past seconds (7 days, §4.1).
 inline constexpr std::int64_t kDefaultRawSpanS = 7 * 86400;
 
+/// The latest time a query parameter in Unix seconds may name: 9999-12-31T23:59:59Z (the
+/// civil calendar's last year of four digits; time arithmetic stays far from overflow).
+inline constexpr std::int64_t kMaxUnixSeconds = 253402300799;
+
 /// Node ids of one `POST /v1/admin/node_ids` request (the admin CLI's per-run maximum).
 inline constexpr std::int64_t kMaxNodeIdsPerRequest = 50'000;
 

@@ -254,6 +254,8 @@ Result<NodeUpdate> parse_node_update(const json::object& body) {
   if (tags != nullptr) {
     if (!tags->is_array())
       return fail(invalid_body("tags must be an array of strings"));
+    if (tags->as_array().size() > limits::kMaxTags)
+      return fail(invalid_body("a node has at most " + std::to_string(limits::kMaxTags) + " tags"));
     auto list = optional_strings(body, "tags");
     if (!list)
       return fail(list.error());

@@ -68,12 +68,14 @@ tl::unexpected<Error> bad(int code, std::string what) {
   return fail(errc::invalid_argument, code, std::move(what));
 }
 
-// A non-negative integer query parameter, or the error `code`.
+// Unix seconds 0..limits::kMaxUnixSeconds as a query parameter, or the error `code`. (A
+// time near INT64_MAX made the aggregation's window steps overflow.)
 Result<std::optional<std::int64_t>> time_param(const QueryLookup& param, std::string_view name,
                                                int code) {
   auto value = parse_query_int(param(name), name);
-  if (!value || (*value && **value < 0))
-    return bad(code, std::string(name) + " must be a non-negative integer (Unix seconds)");
+  if (!value || (*value && (**value < 0 || **value > limits::kMaxUnixSeconds)))
+    return bad(code, std::string(name) + " must be Unix seconds 0.." +
+                         std::to_string(limits::kMaxUnixSeconds));
   return *value;
 }
 

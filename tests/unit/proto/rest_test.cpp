@@ -227,6 +227,16 @@ TEST(RestNodes, MappingAndUpdates) {
   EXPECT_EQ(reason(parse_node_update(object("{}"))), kBadBody);
   EXPECT_EQ(reason(parse_node_update(object(R"({"tags":null})"))), kBadBody);
   EXPECT_EQ(reason(parse_node_update(object(R"({"tags":["a",1]})"))), kBadBody);
+  {  // more tags than a node may have: refused before any tag is looked at
+    json::array many;
+    for (int i = 0; i <= 64; ++i)
+      many.emplace_back(json::string("t:" + std::to_string(i)));
+    json::object too_many{{"tags", many}};
+    EXPECT_EQ(reason(parse_node_update(too_many)), kBadBody);
+    many.pop_back();
+    too_many["tags"] = many;
+    EXPECT_TRUE(parse_node_update(too_many));
+  }
   const auto body = object(R"({"metadata":null})");
   const auto update = parse_node_update(body);
   ASSERT_TRUE(update);

@@ -155,6 +155,11 @@ TEST(ParseTsdataQuery, EachRefusalHasItsCode) {
   EXPECT_EQ(code(with("num_intervals", "0")), num_intervals_invalid);
   EXPECT_EQ(code(with("start_time", "-5")), start_invalid);
   EXPECT_EQ(code(with("end_time", "soon")), end_invalid);
+  // After the year 9999: refused (a time near INT64_MAX made the aggregation's window
+  // steps overflow and loop).
+  EXPECT_EQ(code(with("start_time", "253402300800")), start_invalid);
+  EXPECT_EQ(code(with("end_time", "9223372036854775807")), end_invalid);
+  EXPECT_TRUE(parse(with("end_time", "253402300799")));
   EXPECT_EQ(code(with("num_records", "201")), num_records_invalid);
   EXPECT_EQ(code(with("differential", "maybe")), rest::request_error::invalid_request_body);
   auto flags = parse(with("reset_on_negative", "1"));
