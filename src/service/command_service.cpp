@@ -677,7 +677,9 @@ std::optional<std::string> CommandService::on_response(std::string_view node_id,
       ignored_final_.inc();
       log::debug(Channel::service, "late answer to request_id={} ({}) from node_id={} ignored",
                  response.request_id, record.status, node_id);
-      return std::nullopt;
+      // The record stays as it is, but what the node says it applied is its state (it
+      // does not report those params again, spec §3.3), as on the paths above.
+      return applied_params(record.cmd, response.status, response.data);
     case Outcome::stored:
       break;
   }

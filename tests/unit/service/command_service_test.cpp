@@ -634,6 +634,44 @@ TEST_F(CommandServiceTest, AnAnswerForARequesterWhoLostAccessIsNotKept) {
       << "the node applied the set: its state is merged all the same";
 }
 
+// A set-params answer that comes after its record became final (cancelled by the user,
+// or timed out) changes nothing of the record, but what the node says it applied is its
+// state: the node does not report those params again (spec §3.3).
+TEST_F(CommandServiceTest, ALateSetParamsAnswerIsStillMergedIntoTheState) {
+  const auto power = [&]() -> json::value {
+    std::optional<std::string> params;
+    EXPECT_TRUE(nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
+      auto p = w.params("n1");
+      if (!p)
+        return fail(p.error());
+      params = *p;
+      return {};
+    }));
+    if (!params)
+      return nullptr;
+    const auto doc = json::parse(*params);
+    const auto* light = doc.as_object().if_contains("Light");
+    return light != nullptr ? light->as_object().at("Power") : json::value(nullptr);
+  };
+  const auto cancelled =
+      create(u1_, {"n1"}, proto::kCmdSetParams, R"({"Light":{"Power":true}})", 60);
+  ASSERT_EQ(*service_.cancel(u1_, cancelled.request_id, ""), 1);
+  answer("n1", cancelled.request_id, 0, proto::kCmdSetParams,
+         R"({"status":"success","params":{"Light":{"Power":true}}})");
+  EXPECT_EQ(record(cancelled.request_id, "n1").status, "cancelled");
+  EXPECT_FALSE(record(cancelled.request_id, "n1").response_data);
+  EXPECT_EQ(power(), true) << "cancelled, but applied";
+
+  const auto timed_out =
+      create(u1_, {"n1"}, proto::kCmdSetParams, R"({"Light":{"Power":false}})", 60);
+  clock_.advance(61s);
+  answer("n1", timed_out.request_id, 0, proto::kCmdSetParams,
+         R"({"status":"success","params":{"Light":{"Power":false}}})");
+  EXPECT_EQ(record(timed_out.request_id, "n1").status, "timed_out");
+  EXPECT_EQ(power(), false) << "too late for the record, not for the state";
+  EXPECT_EQ(metric("stratus_command_responses_ignored_total", {{"reason", "final"}}), 2u);
+}
+
 // Sets that could not be sent (the broker away) are put back for the next chance, but
 // only for users who still have access: one removed or disabled meanwhile does not get
 // its set back.
