@@ -1353,15 +1353,49 @@ Result<OtaDownload> OtaService::authorize_download(const OtaDownloadGrant& grant
     return fail(image.error());
   if (!*image)
     return refuse("no such image");
+  // Authorization at use: a URL outlives the checks made when it was signed.
   if (grant.kind == OtaDownloadGrant::Kind::node) {
     auto offers = repository_.offers_for_node(grant.subject);
     if (!offers)
       return fail(offers.error());
-    const bool live = std::any_of(offers->begin(), offers->end(), [&](const storage::OtaOffer& o) {
-      return o.image.image_id == grant.image_id && o.node.status != "pending";
-    });
+    bool live = false;
+    for (const auto& o : *offers) {
+      if (o.image.image_id != grant.image_id || o.node.status == "pending")
+        continue;
+      if (!o.job.user_approval) {
+        live = true;
+        break;
+      }
+      // The approval holds only while its user is the node's primary user (as in `offer`).
+      auto stands = approval_stands(o.node);
+      if (!stands)
+        return fail(stands.error());
+      if (*stands) {
+        live = true;
+        break;
+      }
+      OtaJobNodeRecord lapsed = o.node;
+      lapsed.status = "pending";
+      lapsed.additional_info = "the approval lapsed: its user is no longer the primary user";
+      lapsed.approved_by.clear();
+      lapsed.updated_ms = now_ms();
+      set_node(lapsed, {o.node.status}, o.node.updated_ms + 1);  // unless it moved on
+    }
     if (!live)
-      return refuse("the offer to this node was withdrawn or is finished");
+      return refuse("the offer to this node was withdrawn, is finished or lost its approval");
+  } else {
+    bool active = false;
+    auto read = access_.read([&](storage::AccessStore& s) -> Result<void> {
+      auto r = s.user_active(grant.subject);
+      if (!r)
+        return fail(r.error());
+      active = *r;
+      return {};
+    });
+    if (!read)
+      return fail(read.error());
+    if (!active)
+      return refuse("the user is disabled or gone");
   }
   downloads_granted_.inc();
   return OtaDownload{store_.path_of((*image)->sha256), (*image)->size, (*image)->sha256};

@@ -191,8 +191,11 @@ class OtaService {
 
   // --- downloads -------------------------------------------------------------------
   /// Checks a download request's grant and that it still stands: a node grant needs a
-  /// live offer of that image to that node (active job, node not finished); a user grant
-  /// needs the image. Errors: `download_forbidden`, not_found.
+  /// live offer of that image to that node (active job, node not finished, and for a job
+  /// with `user_approval` an approval whose user is still the node's primary user: one
+  /// that lapsed puts the node's row back to `pending`); a user grant needs the image and
+  /// its user not disabled or removed. Errors: `download_forbidden`, unavailable
+  /// (storage).
   Result<OtaDownload> authorize_download(const OtaDownloadGrant& grant);
   /// The signer (null when downloads are unavailable). Thread-safe.
   [[nodiscard]] std::shared_ptr<const OtaDownloadSigner> signer() const;

@@ -509,6 +509,40 @@ TEST_F(OtaServiceTest, AnApprovalLapsesOnceItsUserIsNoLongerThePrimaryUser) {
   EXPECT_EQ(messenger_.offers_to("n1").size(), 2u);
 }
 
+// A download URL outlives the checks made when it was signed, so each download checks
+// again: a node's URL of a job with user_approval stops working once the node changed
+// hands (its row back to `pending`); a user's image URL once the user is disabled.
+TEST_F(OtaServiceTest, ADownloadChecksTheApprovalAndTheUserAgain) {
+  auto ota = service();
+  const auto image = upload(*ota, "2.0", "led_light");
+  const auto id = job(*ota, image, R"(,"nodes":["n1"],"user_approval":true)");
+  ASSERT_TRUE(ota->approve_update(u1_, "n1", id));
+  ASSERT_TRUE(ota->flush(5s));
+  ASSERT_EQ(status_of(*ota, id, "n1"), "offered");
+  const auto now_s = unix_ms(clock_.now()) / 1000;
+  const OtaDownloadGrant n1{image, OtaDownloadGrant::Kind::node, "n1", now_s + 60};
+  EXPECT_TRUE(ota->authorize_download(n1)) << "approved by its primary user";
+  ASSERT_TRUE(accounts_.create_user({"u2", "u2@example.com", "x", true, false, "", 1, 1}));
+  ASSERT_TRUE(nodes_.write([](storage::NodeWriter& w) -> Result<void> {
+    if (auto r = w.remove_user("u1", "n1", "test", 4); !r)
+      return fail(r.error());
+    return w.add_user("u2", "n1", "primary", 4);
+  }));
+  auto refused = ota->authorize_download(n1);
+  ASSERT_FALSE(refused) << "u2 never approved it";
+  EXPECT_EQ(refused.error().reason, rest::ota_job_error::download_forbidden);
+  EXPECT_EQ(status_of(*ota, id, "n1"), "pending");
+
+  const OtaDownloadGrant admin{image, OtaDownloadGrant::Kind::user, "adm", now_s + 60};
+  EXPECT_TRUE(ota->authorize_download(admin));
+  ASSERT_TRUE(accounts_.set_disabled("adm", true, 5));
+  refused = ota->authorize_download(admin);
+  ASSERT_FALSE(refused) << "a disabled user's URL";
+  EXPECT_EQ(refused.error().reason, rest::ota_job_error::download_forbidden);
+  const OtaDownloadGrant nobody{image, OtaDownloadGrant::Kind::user, "gone", now_s + 60};
+  EXPECT_FALSE(ota->authorize_download(nobody)) << "a removed user's URL";
+}
+
 TEST_F(OtaServiceTest, RolloutWaitsForEachBatchAndPausesOnFailures) {
   auto ota = service();
   const auto image = upload(*ota, "2.0", "led_light");
