@@ -367,10 +367,25 @@ Result<void> GroupService::remove(const Principal& who, std::string_view group_i
   return done;
 }
 
+namespace {
+
+// The nodes `who` may see now, direct or through a group.
+Result<std::unordered_set<std::string>> visible_nodes(storage::AccessStore& s,
+                                                      const Principal& who) {
+  auto ids = s.user_node_ids(who.user_id);
+  if (!ids)
+    return fail(ids.error());
+  return std::unordered_set<std::string>(std::make_move_iterator(ids->begin()),
+                                         std::make_move_iterator(ids->end()));
+}
+
+}  // namespace
+
 Result<GroupView> GroupService::view(storage::AccessStore& s, const Principal& who,
                                      const storage::GroupRecord& group,
                                      const storage::GroupUser& role, bool sub_groups,
-                                     GroupNodes nodes, int level) {
+                                     GroupNodes nodes, int level,
+                                     const std::unordered_set<std::string>& visible) {
   GroupView v;
   v.group = group;
   v.role = role.role;
@@ -378,6 +393,7 @@ Result<GroupView> GroupService::view(storage::AccessStore& s, const Principal& w
   auto ids = s.group_nodes(group.group_id);
   if (!ids)
     return fail(ids.error());
+  std::erase_if(*ids, [&](const std::string& id) { return !visible.contains(id); });
   v.node_count = static_cast<std::int64_t>(ids->size());
   if (nodes != GroupNodes::none)
     v.node_ids = std::move(*ids);
@@ -387,7 +403,7 @@ Result<GroupView> GroupService::view(storage::AccessStore& s, const Principal& w
       return fail(children.error());
     v.sub_groups.emplace();
     for (const auto& child : *children) {
-      auto cv = view(s, who, child, role, true, nodes, level + 1);
+      auto cv = view(s, who, child, role, true, nodes, level + 1, visible);
       if (!cv)
         return fail(cv.error());
       v.sub_groups->push_back(std::move(*cv));
@@ -436,13 +452,16 @@ Result<GroupViewPage> GroupService::list(const Principal& who, std::string_view 
     if (!total)
       return fail(total.error());
     page.total = *total;
+    auto visible = visible_nodes(s, who);
+    if (!visible)
+      return fail(visible.error());
     for (const auto& g : *groups) {
       auto role = group_role(s, who.user_id, g.group_id);
       if (!role)
         return fail(role.error());
       if (!*role)
         continue;
-      auto v = view(s, who, g, **role, sub_groups, nodes, 1);
+      auto v = view(s, who, g, **role, sub_groups, nodes, 1, *visible);
       if (!v)
         return fail(v.error());
       page.groups.push_back(std::move(*v));
@@ -474,7 +493,10 @@ Result<GroupView> GroupService::get(const Principal& who, std::string_view group
       return fail(g.error());
     if (!*g)
       return fail(group_not_found(group_id));
-    auto v = view(s, who, **g, **role, sub_groups, nodes, 1);
+    auto visible = visible_nodes(s, who);
+    if (!visible)
+      return fail(visible.error());
+    auto v = view(s, who, **g, **role, sub_groups, nodes, 1, *visible);
     if (!v)
       return fail(v.error());
     out = std::move(*v);

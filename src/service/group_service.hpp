@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -98,9 +99,12 @@ class GroupService {
                         GroupNodes nodes);
 
  private:
+  // `visible`: the nodes the caller may see (direct or through a group); a group's nodes
+  // outside it are neither listed nor counted (another user's node looks unknown).
   Result<GroupView> view(storage::AccessStore& s, const Principal& who,
                          const storage::GroupRecord& group, const storage::GroupUser& role,
-                         bool sub_groups, GroupNodes nodes, int level);
+                         bool sub_groups, GroupNodes nodes, int level,
+                         const std::unordered_set<std::string>& visible);
   std::int64_t now_s() const;
 
   storage::AccessRepository& access_;

@@ -611,6 +611,36 @@ TEST_F(SharingHttpTest, GroupsAsTheCliDrivesThem) {
 
 // Group sharing: access to every node of the group, including nodes added later, until
 // the node leaves the group or the share is removed.
+// A group's node gives the group's users access only while the group's primary user is
+// the node's primary user. One that gives none (bob, a secondary user of nodeA1, put it in
+// his group) is neither listed nor counted for them: another user's node looks unknown.
+TEST_F(SharingHttpTest, AGroupListsOnlyTheNodesItsReaderMaySee) {
+  accept(bob_, share(alice_, R"({"nodes":["nodeA1"],"user_name":"bob@example.com"})"));
+  auto created =
+      call("POST", "/v1/user/node_group", R"({"group_name":"Borrowed","nodes":["nodeA1"]})", bob_);
+  ASSERT_EQ(created.status, 200) << created.text;
+  const std::string group(created.body["group_id"].as_string());
+  const auto base = std::string("/v1/user/node_group/sharing");
+  auto shared = call("PUT", base,
+                     json::serialize(json::object{{"groups", json::array{json::string(group)}},
+                                                  {"user_name", "carol@example.com"}}),
+                     bob_);
+  ASSERT_EQ(shared.status, 200) << shared.text;
+  accept(carol_, std::string(shared.body["request_id"].as_string()), true, base + "/requests");
+  EXPECT_EQ(role_of("u-carol", "nodeA1"), "");
+
+  const auto list = "/v1/user/node_group?group_id=" + group + "&node_list=true";
+  auto theirs = call("GET", list, "", carol_);
+  ASSERT_EQ(theirs.status, 200) << theirs.text;
+  const auto& g = theirs.body["groups"].as_array().at(0).as_object();
+  EXPECT_EQ(g.at("total"), 0) << theirs.text;
+  EXPECT_EQ(g.at("nodes"), json::array()) << theirs.text;
+  auto his = call("GET", list, "", bob_);
+  const auto& h = his.body["groups"].as_array().at(0).as_object();
+  EXPECT_EQ(h.at("total"), 1) << his.text;
+  EXPECT_EQ(h.at("nodes"), (json::array{"nodeA1"})) << his.text;
+}
+
 TEST_F(SharingHttpTest, GroupSharingGrantsAndRevokesNodeAccess) {
   auto created = call("POST", "/v1/user/node_group",
                       R"({"group_name":"Lights","is_matter":true,"nodes":["nodeA1"]})", alice_);
