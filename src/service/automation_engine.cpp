@@ -192,6 +192,19 @@ bool AutomationEngine::evaluate(const Entry& e, std::string* cause) const {
 std::vector<Firing> AutomationEngine::on_report(std::string_view node_id, const json::object& delta,
                                                 std::chrono::steady_clock::time_point now,
                                                 bool acting) {
+  return judge(node_id, delta, now, acting, false);
+}
+
+std::vector<Firing> AutomationEngine::on_state(std::string_view node_id,
+                                               const json::object& document,
+                                               std::chrono::steady_clock::time_point now,
+                                               bool acting) {
+  return judge(node_id, document, now, acting, true);
+}
+
+std::vector<Firing> AutomationEngine::judge(std::string_view node_id, const json::object& delta,
+                                            std::chrono::steady_clock::time_point now, bool acting,
+                                            bool changed_only) {
   std::vector<Firing> out;
   auto node = values_.find(node_id);
   if (node == values_.end())
@@ -204,6 +217,8 @@ std::vector<Firing> AutomationEngine::on_report(std::string_view node_id, const 
     for (const auto& [param, value] : inner.as_object()) {
       auto key = value_key(device, param);
       if (auto v = node->second.find(key); v != node->second.end()) {
+        if (changed_only && v->second == value)
+          continue;
         v->second = value;
         touched.push_back(std::move(key));
       }

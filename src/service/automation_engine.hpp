@@ -99,6 +99,12 @@ class AutomationEngine {
   /// soon).
   std::vector<Firing> on_report(std::string_view node_id, const boost::json::object& delta,
                                 std::chrono::steady_clock::time_point now, bool acting = true);
+  /// As `on_report`, for a stored params document read after reports were lost on the
+  /// way: a param counts as reported only where its value differs from the one known, so
+  /// a `retrigger` automation fires again only if a param of its conditions changed, and
+  /// others only on a false → true edge, as for a report.
+  std::vector<Firing> on_state(std::string_view node_id, const boost::json::object& document,
+                               std::chrono::steady_clock::time_point now, bool acting = true);
 
   /// Counts a firing that did not come from a report (daylight) against the limit;
   /// returns false when over it.
@@ -111,6 +117,11 @@ class AutomationEngine {
     std::size_t order = 0;
   };
   [[nodiscard]] bool evaluate(const Entry& e, std::string* cause) const;
+  // `on_report` (every watched param in `delta` is reported) or `on_state` (only the ones
+  // whose value changed).
+  std::vector<Firing> judge(std::string_view node_id, const boost::json::object& delta,
+                            std::chrono::steady_clock::time_point now, bool acting,
+                            bool changed_only);
 
   std::size_t max_per_minute_;
   std::size_t next_order_ = 0;

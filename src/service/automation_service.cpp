@@ -36,6 +36,10 @@ constexpr std::chrono::minutes kDaylightGrace{30};
 // one not yet holding the lease) is fired by the instance that takes the lease this soon
 // after; later it is stale (lights meant for a door opening are not wanted a minute on).
 constexpr std::chrono::seconds kEdgeGrace{15};
+// How long after a `resync` a node's events no newer than the state it read are skipped:
+// past the relay's reach (ADR 0021's minute of clock skew), so an older relayed report
+// that arrives after a newer local one is still recognised.
+constexpr std::chrono::seconds kReadThroughKept{60};
 constexpr std::size_t kMaxNameBytes = 256;
 constexpr std::size_t kMaxEvents = 5;
 constexpr std::size_t kMaxActions = 10;
@@ -410,11 +414,13 @@ void AutomationService::handle_report(const Work& work) {
   if (payload == nullptr || !payload->is_object())
     return;
   if (auto read = read_through_.find(work.event->node_id); read != read_through_.end()) {
-    if (message->timestamp_ms <= read->second)
+    if (clock_.steady_now() - read->second.read_at > kReadThroughKept) {
+      read_through_.erase(read);
+    } else if (message->timestamp_ms <= read->second.params_ms) {
       return;  // in the state `resync` read
-    read_through_.erase(read);
+    }
   }
-  judge(work.event->node_id, payload->as_object(), message->timestamp_ms);
+  judge(work.event->node_id, payload->as_object(), message->timestamp_ms, false);
 }
 
 void AutomationService::resync() {
@@ -424,6 +430,9 @@ void AutomationService::resync() {
     nodes.assign(watched_nodes_.begin(), watched_nodes_.end());
   }
   std::erase_if(nodes, [&](const std::string& n) { return !engine_.watches(n); });
+  read_through_.clear();
+  if (nodes.empty())
+    return;  // nothing to judge (and nothing to say)
   resyncs_.inc();
   log::warn(Channel::service,
             "automations: events were lost; reading the state of {} trigger nodes again",
@@ -436,17 +445,19 @@ void AutomationService::resync() {
                 node.error().message());
       continue;
     }
-    read_through_.insert_or_assign(node_id, node->params_ms);
+    read_through_.insert_or_assign(node_id, ReadThrough{node->params_ms, clock_.steady_now()});
     if (node->params)
-      judge(node_id, object_of(*node->params), node->params_ms);
+      judge(node_id, object_of(*node->params), node->params_ms, true);
   }
 }
 
 void AutomationService::judge(const std::string& node_id, const json::object& payload,
-                              std::int64_t report_ms) {
+                              std::int64_t report_ms, bool state) {
   // Every instance takes the report into its state; the leader alone acts on it.
   const bool acting = options_.leadership == nullptr || options_.leadership->is_leader();
-  for (const auto& f : engine_.on_report(node_id, payload, clock_.steady_now(), acting)) {
+  const auto now = clock_.steady_now();
+  for (const auto& f : state ? engine_.on_state(node_id, payload, now, acting)
+                             : engine_.on_report(node_id, payload, now, acting)) {
     const auto ordinal = edge_ordinal(f.automation_id, report_ms);
     if (f.deferred) {
       deferred_.insert_or_assign(f.automation_id,

@@ -76,8 +76,14 @@ struct AutomationOptions {
 /// lost a message) would leave the engine judging later reports against a state the node
 /// has left: an edge missed, or one fired that never happened. So a loss queues a
 /// `resync` in order; the runner then reads every trigger node's stored params, judges
-/// them as one report (an edge across the gap fires, late) and skips the node's events
-/// committed no later than what it read.
+/// each document as the state after the gap (`AutomationEngine::on_state`: an edge across
+/// the gap fires, late, once) and for a minute skips the node's events received no later
+/// than the `params_ms` it read. Limits: a reversal inside the gap stays unseen; a read
+/// that fails leaves that node as the events left it; the skip compares receive times,
+/// so a report received in the same millisecond as the read one but committed after the
+/// read is skipped too (the node's next report corrects the state); with two leaders at
+/// once and a loss on one of them, an edge across the gap may be claimed under two
+/// report times and fire twice.
 class AutomationService {
  public:
   /// Every reference must outlive the service.
@@ -95,7 +101,8 @@ class AutomationService {
   /// their automations are not run). Idempotent.
   void stop();
   /// Blocks until the runner has handled everything the hub delivered before the call
-  /// (tests). False on timeout.
+  /// (tests). False on timeout. A `resync` from `EventHub::lost` with no event published
+  /// after it is not waited for.
   bool flush(std::chrono::milliseconds timeout);
 
   /// `POST`: validates (the codes of `automation_error`, see docs/api.md) and stores;
@@ -155,10 +162,11 @@ class AutomationService {
   // (mutex_ held).
   void want_relayed_locked();
   void handle_report(const Work& work);
-  // Judges `payload` (a report, or a stored document after a loss) of `node_id` committed
-  // at `report_ms`: fires, defers or counts what the engine finds.
-  void judge(const std::string& node_id, const boost::json::object& payload,
-             std::int64_t report_ms);
+  // Judges `payload` of `node_id` committed at `report_ms` (a report, or with `state` the
+  // stored document read after a loss: `AutomationEngine::on_state`): fires, defers or
+  // counts what the engine finds.
+  void judge(const std::string& node_id, const boost::json::object& payload, std::int64_t report_ms,
+             bool state);
   // After a loss: every trigger node's stored params, judged as one report.
   void resync();
   // Queues a `resync` unless one is waiting (mutex_ held): one past `queue_limit` at most.
@@ -226,7 +234,7 @@ class AutomationService {
   struct Deferred {
     std::string cause;
     std::int64_t report_ms = 0;
-    std::int64_t ordinal = 0;
+    std::int64_t ordinal = 0;  // as `edge_ordinal` numbered it, for its claim
     std::chrono::steady_clock::time_point judged{};
   };
   std::map<std::string, Deferred, std::less<>> deferred_;
@@ -236,9 +244,14 @@ class AutomationService {
   // order, so each numbers an edge alike, and the number tells two edges of one
   // millisecond apart in their claims.
   std::map<std::string, std::pair<std::int64_t, std::int64_t>, std::less<>> edge_counts_;
-  // Trigger nodes read again by `resync`, with the `params_ms` read: their events
-  // committed no later are in that state already and are skipped.
-  std::map<std::string, std::int64_t, std::less<>> read_through_;
+  // Trigger nodes read again by `resync`, with the `params_ms` read: for a minute their
+  // events received no later (the time an event and `params_ms` both carry) are taken to
+  // be in that state already and are skipped.
+  struct ReadThrough {
+    std::int64_t params_ms = 0;
+    std::chrono::steady_clock::time_point read_at{};
+  };
+  std::map<std::string, ReadThrough, std::less<>> read_through_;
   // The `ordinal` of `automation_id`'s edge on a report committed at `report_ms`.
   std::int64_t edge_ordinal(const std::string& automation_id, std::int64_t report_ms);
 };

@@ -209,7 +209,8 @@ class EventHub final : public EventPublisher {
 
   /// Events that should have reached this hub did not (a cluster relay's message lost
   /// on the way; `what` says which, for the streams' `resync` reason): every open user
-  /// stream gets `resync`, and a resume from an event before this call gets `resync`.
+  /// stream and every consumer subscribed `with_losses` gets `resync`, and a resume from
+  /// an event before this call gets `resync`.
   /// Thread-safe; never blocks on I/O.
   void lost(std::string_view what);
 

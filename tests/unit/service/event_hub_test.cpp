@@ -3,7 +3,8 @@
 // subscribe whose read of the user's nodes began before a revocation reads again, so the
 // revoked node's events do not reach the new stream; a resume whose replay is more than
 // the sink takes is answered `resync`; events dropped on a full queue, or reported lost,
-// send `resync` to the open streams and to a resume from before them; a re-read of a
+// send `resync` to the open streams, to a resume from before them and to a consumer that
+// asks for losses (in order), never to other consumers; a re-read of a
 // user's nodes that fails withholds node events from that user until one succeeds, and
 // then `resync`.
 // How: the real EventHub with an access lookup the test controls, sinks that record.
@@ -274,6 +275,33 @@ TEST(EventHub, EventsDroppedOnAFullQueueResyncOpenStreamsAndEarlierResumes) {
   auto l = h.hub.subscribe("u", resume, later.sink());
   ASSERT_TRUE(l);
   EXPECT_EQ(later.seen(), (std::vector<std::string>{"n2", "ready"}));
+}
+
+// A consumer that keeps state from events (automations) may ask for the losses: it gets
+// the `resync` in order, after the events before the drop and before the ones after it.
+// Other consumers (alert mail, OTA) get none.
+TEST(EventHub, AConsumerWithLossesGetsTheResyncInOrder) {
+  EventHubOptions options;
+  options.queue_limit = 2;
+  Hub h(options, /*start=*/false);
+  Received with_losses, without;
+  auto a = h.hub.subscribe_all({}, with_losses.sink(), ConsumerOptions{false, true});
+  auto b = h.hub.subscribe_all({}, without.sink());
+  h.hub.publish({params_of("n1")});
+  h.hub.publish({params_of("n2")});
+  h.hub.publish({params_of("n3")});  // over the limit: dropped
+  h.hub.start();
+  ASSERT_TRUE(h.hub.flush(5s));
+  h.hub.publish({params_of("n4")});
+  ASSERT_TRUE(h.hub.flush(5s));
+  EXPECT_EQ(with_losses.seen(), (std::vector<std::string>{"n1", "n2", "resync", "n4"}));
+  EXPECT_EQ(without.seen(), (std::vector<std::string>{"n1", "n2", "n4"}));
+  h.hub.lost("a relay message never came");
+  h.hub.publish({params_of("n5")});
+  ASSERT_TRUE(h.hub.flush(5s));
+  EXPECT_EQ(with_losses.seen().size(), 6u);
+  EXPECT_EQ(with_losses.seen()[4], "resync");
+  EXPECT_EQ(without.seen().back(), "n5");
 }
 
 }  // namespace
