@@ -14,6 +14,7 @@
 #include "proto/ota.hpp"
 #include "proto/rest/error_codes.hpp"
 #include "proto/rest/json.hpp"
+#include "proto/rest/limits.hpp"
 
 namespace stratus::service {
 namespace {
@@ -27,6 +28,7 @@ using storage::OtaJobRecord;
 constexpr std::size_t kMaxJobNodes = 100;
 constexpr std::size_t kMaxJobGroups = 10;
 constexpr std::size_t kMaxNameBytes = 128;
+constexpr std::size_t kMaxDescriptionBytes = 1024;
 
 // Node states in which the node is still expected to act.
 const std::vector<std::string> kOpen = {"pending", "offered", "in-progress", "delayed"};
@@ -540,13 +542,24 @@ void OtaService::confirm_by_config(const std::string& node_id, const std::string
 
 bool OtaService::set_node(const OtaJobNodeRecord& state, const std::vector<std::string>& from,
                           std::optional<std::int64_t> updated_before) {
-  auto changed = repository_.set_job_node(state, from, updated_before);
+  OtaJobNodeRecord kept = state;
+  kept.approved_by.clear();  // `set_job_node`: empty keeps the stored approver
+  auto changed = store_node(kept, from, updated_before);
   if (!changed) {
     dropped_storage_.inc();
     log::warn(Channel::service, "OTA state of node_id={} job {} not stored: {}", state.node_id,
               state.job_id, changed.error().message());
     return false;
   }
+  return *changed;
+}
+
+Result<bool> OtaService::store_node(const OtaJobNodeRecord& state,
+                                    const std::vector<std::string>& from,
+                                    std::optional<std::int64_t> updated_before) {
+  auto changed = repository_.set_job_node(state, from, updated_before);
+  if (!changed)
+    return fail(changed.error());
   if (!*changed)
     return false;
   metrics_
@@ -970,6 +983,16 @@ Result<std::string> OtaService::create_job_unaudited(const Principal& who,
     return fail(job_error(rest::ota_job_error::invalid_job,
                           "force_push cannot be combined with user_approval"));
   }
+  // The metadata goes into every node's `otaurl` message: one the broker refuses would
+  // leave the job active, delivering nothing.
+  if (request.metadata_json.size() > rest::limits::kMaxMetadataBytes) {
+    return fail(
+        job_error(rest::ota_job_error::invalid_job, "metadata is limited to 16 KiB (serialized)"));
+  }
+  if (request.description.size() > kMaxDescriptionBytes) {
+    return fail(
+        job_error(rest::ota_job_error::invalid_job, "description is limited to 1024 bytes"));
+  }
   if (request.nodes.size() > kMaxJobNodes)
     return fail(job_error(rest::ota_job_error::too_many_nodes, "more than 100 nodes"));
   if (request.groups.size() > kMaxJobGroups)
@@ -1327,8 +1350,10 @@ Result<void> OtaService::approve_update_unaudited(const Principal& who, std::str
   state.approved_by = who.user_id;  // holds while it stays the primary user (`offer`)
   state.updated_ms = now_ms();
   // Not from in-progress: a repeated approval (or one racing the node's progress
-  // report) must not restart a download that is running.
-  set_node(state, {"pending", "offered", "delayed", "failed"});
+  // report) must not restart a download that is running. A storage error is the
+  // caller's: an approval answered 200 must be stored.
+  if (auto stored = store_node(state, {"pending", "offered", "delayed", "failed"}); !stored)
+    return fail(stored.error());
   Work work;
   work.kind = Work::Kind::connected;  // push now, as on connect
   work.node_id = std::string(node_id);

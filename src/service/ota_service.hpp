@@ -275,9 +275,15 @@ class OtaService {
   Result<std::vector<std::string>> release_batch(storage::OtaJobRecord& job);
   // Stores `state` if the node's status is one of `from` (and, if given, its row was last
   // updated before `updated_before`), counts and publishes the change; answers whether
-  // the row changed.
+  // the row changed (a storage error is logged and counted: false). Never an approval:
+  // the stored approver is kept (or cleared by a move to `pending`), whatever `state`
+  // read, so a write that read the row before a newer approval cannot undo it.
   bool set_node(const storage::OtaJobNodeRecord& state, const std::vector<std::string>& from,
                 std::optional<std::int64_t> updated_before = {});
+  // As `set_node`, `state.approved_by` included (an approval). Errors: storage.
+  Result<bool> store_node(const storage::OtaJobNodeRecord& state,
+                          const std::vector<std::string>& from,
+                          std::optional<std::int64_t> updated_before = {});
   void publish_node_event(const storage::OtaJobNodeRecord& state);
 
   storage::OtaRepository& repository_;

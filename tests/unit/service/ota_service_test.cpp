@@ -76,8 +76,8 @@ std::string image_bytes(const std::string& version, const std::string& project =
       {.chip_id = chip, .version = version, .project_name = project, .payload_bytes = 5000});
 }
 
-// The real repository, but `release_batch` fails with `unavailable` while
-// `failing_releases` is above zero (a database blip).
+// The real repository, but `release_batch` (`set_job_node`) fails with `unavailable`
+// while `failing_releases` (`failing_node_writes`) is above zero (a database blip).
 class FlakyReleases final : public storage::OtaRepository {
  public:
   explicit FlakyReleases(storage::OtaRepository& real) : real_(real) {}
@@ -140,6 +140,10 @@ class FlakyReleases final : public storage::OtaRepository {
   Result<bool> set_job_node(const storage::OtaJobNodeRecord& state,
                             const std::vector<std::string>& from,
                             std::optional<std::int64_t> updated_before) override {
+    if (failing_node_writes > 0) {
+      --failing_node_writes;
+      return fail(errc::unavailable, "the database is restarting");
+    }
     return real_.set_job_node(state, from, updated_before);
   }
   Result<std::vector<storage::OtaOffer>> offers_for_node(std::string_view node_id) override {
@@ -160,6 +164,7 @@ class FlakyReleases final : public storage::OtaRepository {
   }
 
   std::atomic<int> failing_releases{0};
+  std::atomic<int> failing_node_writes{0};
 
  private:
   storage::OtaRepository& real_;
@@ -629,6 +634,23 @@ TEST_F(OtaServiceTest, AJobWhoseFirstReleaseFailsIsCreatedAndReleasedByTheSweep)
   EXPECT_EQ(messenger_.offers_to("n1").size(), 1u);
 }
 
+// An approval answered with success is stored: one that storage did not take is an
+// error for the user to retry, not a 200 that is then lost.
+TEST_F(OtaServiceTest, AnApprovalStorageRefusedIsAnError) {
+  FlakyReleases flaky(ota_repo_);
+  auto ota = service(10000, &flaky);
+  const auto id =
+      job(*ota, upload(*ota, "2.0", "led_light"), R"(,"nodes":["n1"],"user_approval":true)");
+  flaky.failing_node_writes = 1;
+  const auto refused = ota->approve_update(u1_, "n1", id);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, errc::unavailable);
+  EXPECT_EQ(status_of(*ota, id, "n1"), "pending");
+  ASSERT_TRUE(ota->approve_update(u1_, "n1", id));
+  ASSERT_TRUE(ota->flush(5s));
+  EXPECT_EQ(status_of(*ota, id, "n1"), "offered");
+}
+
 TEST_F(OtaServiceTest, ForcePushReachesOnlineNodesAndNodesComingOnline) {
   add_node("n5", "led_light", "esp32c3", false);
   // The offer is stored before the otaurl goes out: a node that downloads at once (before
@@ -762,6 +784,15 @@ TEST_F(OtaServiceTest, JobRequestsAreValidated) {
             rest::ota_job_error::rollout_invalid);
   EXPECT_EQ(error_of(R"({"ota_job_name":"a","ota_image_id":"nope","nodes":["n1"]})"),
             rest::ota_image_error::not_found);
+  // The metadata rides in every otaurl message: more than 16 KiB is refused, not stored.
+  const std::string big(16 * 1024, 'x');
+  EXPECT_EQ(error_of(R"({"ota_job_name":"big",)" + img + R"(,"nodes":["n1"],"metadata":{"m":")" +
+                     big + R"("}})"),
+            rest::ota_job_error::invalid_job);
+  EXPECT_EQ(error_of(R"({"ota_job_name":"big",)" + img + R"(,"nodes":["n1"],"description":")" +
+                     std::string(1025, 'd') + R"("})"),
+            rest::ota_job_error::invalid_job);
+  EXPECT_EQ(ota->list_jobs(admin_, "", 10)->jobs.size(), 0u) << "nothing stored";
   EXPECT_EQ(error_of(R"({"ota_job_name":"a",)" + img + R"(,"nodes":["n1"]})"), 0);
   EXPECT_EQ(error_of(R"({"ota_job_name":"a",)" + img + R"(,"nodes":["n1"]})"),
             rest::ota_job_error::name_exists);
