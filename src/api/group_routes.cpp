@@ -18,10 +18,6 @@ using detail::authed;
 using detail::on_pool;
 using service::Principal;
 
-bool flag(const http::Request& r, std::string_view name) {
-  return rest::parse_query_bool(r.query_param(name).value_or("false")).value_or(false);
-}
-
 Error group_id_missing() {
   return Error{errc::invalid_argument, "group_id is missing", rest::group_error::group_id_missing};
 }
@@ -69,13 +65,21 @@ http::Response create(service::GroupService& groups, const http::Request& r, con
 }
 
 http::Response get(service::GroupService& groups, const http::Request& r, const Principal& who) {
-  const bool sub_groups = flag(r, "sub_groups");
-  const auto nodes = flag(r, "node_details") ? service::GroupNodes::details
-                     : flag(r, "node_list")  ? service::GroupNodes::ids
-                                             : service::GroupNodes::none;
+  const auto sub_groups = detail::query_flag(r, "sub_groups");
+  const auto details = detail::query_flag(r, "node_details");
+  const auto list = detail::query_flag(r, "node_list");
+  for (const auto* f : {&sub_groups, &details, &list}) {
+    if (!*f)
+      return error_response(f->error());
+  }
+  const auto nodes = *details ? service::GroupNodes::details
+                     : *list  ? service::GroupNodes::ids
+                              : service::GroupNodes::none;
   rest::GroupPage page;
   if (const auto id = r.query_param("group_id")) {
-    auto v = groups.get(who, *id, sub_groups, nodes);
+    if (id->empty())
+      return error_response(group_id_missing());
+    auto v = groups.get(who, *id, *sub_groups, nodes);
     if (!v)
       return error_response(v.error());
     page.groups.push_back(group_dto(*v, nodes));
@@ -87,7 +91,8 @@ http::Response get(service::GroupService& groups, const http::Request& r, const 
                                                                   : r.query_param("limit"));
   if (!limit)
     return error_response(limit.error());
-  auto listed = groups.list(who, r.query_param("start_id").value_or(""), *limit, sub_groups, nodes);
+  auto listed =
+      groups.list(who, r.query_param("start_id").value_or(""), *limit, *sub_groups, nodes);
   if (!listed)
     return error_response(listed.error());
   for (const auto& v : listed->groups)

@@ -42,9 +42,11 @@ http::Response list_nodes(service::NodeService& nodes, const http::Request& r,
   auto limit = rest::parse_page_size(r.query_param("num_records"));
   if (!limit)
     return error_response(limit.error());
+  auto details = detail::query_flag(r, "node_details");
+  if (!details)
+    return error_response(details.error());
   rest::NodePage answer;
-  answer.with_details =
-      rest::parse_query_bool(r.query_param("node_details").value_or("false")).value_or(false);
+  answer.with_details = *details;
   const std::string only = node_id_param(r);
   auto page = nodes.list(who, r.query_param("start_id").value_or(""), *limit, only);
   if (!page)

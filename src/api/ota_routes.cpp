@@ -16,6 +16,7 @@ namespace json = boost::json;
 namespace rest = proto::rest;
 using detail::authed;
 using detail::on_pool;
+using detail::query_flag;
 using service::Principal;
 
 constexpr std::size_t kDefaultPage = 25;
@@ -25,16 +26,6 @@ Result<std::size_t> page_size(const http::Request& r) {
   if (!num || num->empty())
     return kDefaultPage;
   return rest::parse_page_size(num);
-}
-
-Result<bool> query_flag(const http::Request& r, std::string_view name) {
-  const auto value = r.query_param(name);
-  if (!value || value->empty())
-    return false;
-  const auto parsed = rest::parse_query_bool(*value);
-  if (!parsed)
-    return fail(rest::invalid_body(std::string(name) + " must be true or false"));
-  return *parsed;
 }
 
 http::Response answer_image(const Result<rest::OtaImage>& image) {

@@ -82,12 +82,12 @@ SetOutcome NodeService::set_one(const Principal& who, const std::string& node_id
                    "storage unavailable, please retry");
   }
   if (!node->node.config) {
-    return failure(node_id, errc::invalid_argument, proto::rest::node_error::no_config,
+    return failure(node_id, errc::not_found, proto::rest::node_error::no_config,
                    "the node has not reported its config yet; nothing was sent");
   }
   auto config = model::parse_node_config(*node->node.config);
   if (!config) {
-    return failure(node_id, errc::invalid_argument, proto::rest::node_error::no_config,
+    return failure(node_id, errc::not_found, proto::rest::node_error::no_config,
                    "the node's config cannot be read: " + config.error().context);
   }
   if (auto valid = model::validate_set(*config, payload); !valid) {

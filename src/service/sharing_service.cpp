@@ -343,7 +343,7 @@ Result<rest::ShareCreated> SharingService::share_unaudited(const Principal& who,
         if (!group)
           return fail(group.error());
         if (*group && !(*group)->parent_group_id.empty()) {
-          return fail(errc::invalid_argument, c.derived,
+          return fail(errc::conflict, c.derived,
                       "group " + id + " is a sub-group: share its root group instead");
         }
         auto member = group_member(s, id, target->user_id);

@@ -436,6 +436,8 @@ TEST_F(SharingHttpTest, RequestLifecycleAcceptDeclineCancelExpire) {
               rest::sharing_error::self_sharing);
   expect_code(put(R"({"nodes":["nodeA1"],"user_name":"carol@example.com","sub_role":5})"), 400,
               rest::sharing_error::sub_role_invalid);
+  expect_code(put(R"({"nodes":["nodeA1"],"user_name":"carol@example.com","sub_role":300})"), 400,
+              rest::sharing_error::sub_role_invalid);
   expect_code(put(R"({"nodes":["nodeA1"],"user_name":"carol@example.com","new_role":"x",
                       "transfer":true})"),
               400, rest::sharing_error::new_role_invalid);
@@ -538,6 +540,12 @@ TEST_F(SharingHttpTest, GroupsAsTheCliDrivesThem) {
                        std::string(shelf.body["group_id"].as_string()) + "\"}",
                    alice_),
               400, rest::group_error::too_deep);
+  // A sub-group is shared through its root (the table's 409).
+  expect_code(call("PUT", "/v1/user/node_group/sharing",
+                   json::serialize(json::object{{"groups", json::array{json::string(hall_id)}},
+                                                {"user_name", "carol@example.com"}}),
+                   alice_),
+              409, rest::group_error::shared_via_parent);
 
   // `group list --sub-groups`, `group show`, `group list-nodes [--node-details]`.
   auto list = call("GET", "/v1/user/node_group?sub_groups=true", "", alice_);
@@ -639,6 +647,21 @@ TEST_F(SharingHttpTest, AGroupListsOnlyTheNodesItsReaderMaySee) {
   const auto& h = his.body["groups"].as_array().at(0).as_object();
   EXPECT_EQ(h.at("total"), 1) << his.text;
   EXPECT_EQ(h.at("nodes"), (json::array{"nodeA1"})) << his.text;
+}
+
+// A flag that is neither true nor false is an error, not false; an empty group_id is a
+// missing one.
+TEST_F(SharingHttpTest, QueryFlagsAndIdsAreCheckedNotGuessed) {
+  expect_code(call("GET", "/v1/user/node_group?sub_groups=yes", "", alice_), 400,
+              rest::request_error::invalid_request_body);
+  expect_code(call("GET", "/v1/user/node_group?node_list=maybe", "", alice_), 400,
+              rest::request_error::invalid_request_body);
+  expect_code(call("GET", "/v1/user/nodes?node_details=maybe", "", alice_), 400,
+              rest::request_error::invalid_request_body);
+  EXPECT_EQ(call("GET", "/v1/user/nodes?node_details=True", "", alice_).status, 200);
+  EXPECT_EQ(call("GET", "/v1/user/node_group?sub_groups=false", "", alice_).status, 200);
+  expect_code(call("GET", "/v1/user/node_group?group_id=", "", alice_), 400,
+              rest::group_error::group_id_missing);
 }
 
 TEST_F(SharingHttpTest, GroupSharingGrantsAndRevokesNodeAccess) {

@@ -6,8 +6,19 @@
 
 #include "api/account_routes.hpp"
 #include "api/errors.hpp"
+#include "proto/rest/json.hpp"
 
 namespace stratus::api::detail {
+
+Result<bool> query_flag(const http::Request& r, std::string_view name) {
+  const auto value = r.query_param(name);
+  if (!value || value->empty())
+    return false;
+  const auto parsed = proto::rest::parse_query_bool(*value);
+  if (!parsed)
+    return fail(proto::rest::invalid_body(std::string(name) + " must be true or false"));
+  return *parsed;
+}
 
 namespace asio = boost::asio;
 

@@ -58,9 +58,11 @@ Result<ShareRequest> parse_share_request(const json::object& body, SharingKind k
   r.transfer = *transfer;
   if (const auto* v = body.if_contains("sub_role"); v != nullptr && !v->is_null()) {
     const auto n = integer(*v);
-    if (!n || *n < 0 || *n > 255)
+    if (!n)
       return fail(invalid_body("sub_role must be an integer"));
-    r.sub_role = static_cast<int>(*n);
+    // Out of range: -1, which the service refuses with the resource's own code (107040,
+    // 108140), as it does 5.
+    r.sub_role = *n < 0 || *n > 255 ? -1 : static_cast<int>(*n);
   }
   auto metadata = optional_object_text(body, "metadata");
   if (!metadata)

@@ -368,11 +368,17 @@ TEST(RestSharing, ShareRequestsAsTheClientsSendThem) {
             (std::vector<std::string>{"g"}));
   // Missing members are the service's to name; wrong types are refused here.
   EXPECT_EQ(parse_share_request(object("{}"), SharingKind::node)->user_name, "");
-  for (const char* bad :
-       {R"({"nodes":"a"})", R"({"nodes":[1]})", R"({"user_name":5})", R"({"primary":"true"})",
-        R"({"transfer":1})", R"({"sub_role":1.5})", R"({"sub_role":256})", R"({"sub_role":-1})",
-        R"({"new_role":true})", R"({"metadata":[1]})"}) {
+  for (const char* bad : {R"({"nodes":"a"})", R"({"nodes":[1]})", R"({"user_name":5})",
+                          R"({"primary":"true"})", R"({"transfer":1})", R"({"sub_role":1.5})",
+                          R"({"new_role":true})", R"({"metadata":[1]})"}) {
     EXPECT_EQ(reason(parse_share_request(object(bad), SharingKind::node)), kBadBody) << bad;
+  }
+  // An integer sub_role out of range is read as -1, for the service to refuse with the
+  // resource's own code (107040, 108140).
+  for (const char* out_of_range : {R"({"sub_role":256})", R"({"sub_role":-1})"}) {
+    const auto read = parse_share_request(object(out_of_range), SharingKind::node);
+    ASSERT_TRUE(read) << out_of_range;
+    EXPECT_EQ(read->sub_role, -1) << out_of_range;
   }
   // What the client writes, the server reads back.
   const auto again = parse_share_request(to_json(*cli, SharingKind::node), SharingKind::node);
