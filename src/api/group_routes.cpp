@@ -115,10 +115,38 @@ http::Response update(service::GroupService& groups, const http::Request& r, con
   return success_response(200, "Group updated successfully");
 }
 
-http::Response remove(service::GroupService& groups, const http::Request& r, const Principal& who) {
+// The TS SDK's leave and removeSharingFor (spec rainmaker-cloud.md §2.4) use this route
+// with a flag: without reading it, either deleted the whole group.
+http::Response remove(service::GroupService& groups, service::SharingService& sharing,
+                      const http::Request& r, const Principal& who) {
   const auto id = r.query_param("group_id");
   if (!id || id->empty())
     return error_response(group_id_missing());
+  const auto leave = detail::query_flag(r, "leave");
+  const auto remove_sharing = detail::query_flag(r, "remove_sharing");
+  for (const auto* f : {&leave, &remove_sharing}) {
+    if (!*f)
+      return error_response(f->error());
+  }
+  if (*leave && *remove_sharing)
+    return error_response(rest::invalid_body("leave and remove_sharing exclude each other"));
+  if (*remove_sharing) {
+    const auto user_name = r.query_param("user_name").value_or("");
+    if (user_name.empty()) {
+      return error_response(Error{errc::invalid_argument, "user_name is missing",
+                                  rest::group_error::user_name_missing});
+    }
+    auto done = sharing.unshare(who, rest::SharingKind::group, {std::string(*id)}, user_name);
+    if (!done)
+      return error_response(done.error());
+    return success_response(200, "Group sharing removed successfully");
+  }
+  if (*leave) {
+    auto done = groups.leave(who, *id);
+    if (!done)
+      return error_response(done.error());
+    return success_response(200, "Left the group successfully");
+  }
   auto done = groups.remove(who, *id);
   if (!done)
     return error_response(done.error());
@@ -128,7 +156,8 @@ http::Response remove(service::GroupService& groups, const http::Request& r, con
 }  // namespace
 
 void add_group_routes(http::Router& router, service::AccountService& accounts,
-                      service::GroupService& groups, boost::asio::thread_pool& pool) {
+                      service::GroupService& groups, service::SharingService& sharing,
+                      boost::asio::thread_pool& pool) {
   const auto add = [&](std::string_view method, detail::AuthedHandler h) {
     router.add(method, "/v1/user/node_group", on_pool(pool, authed(accounts, std::move(h))));
   };
@@ -136,7 +165,9 @@ void add_group_routes(http::Router& router, service::AccountService& accounts,
   add("POST", [&g](const http::Request& r, const Principal& p) { return create(g, r, p); });
   add("GET", [&g](const http::Request& r, const Principal& p) { return get(g, r, p); });
   add("PUT", [&g](const http::Request& r, const Principal& p) { return update(g, r, p); });
-  add("DELETE", [&g](const http::Request& r, const Principal& p) { return remove(g, r, p); });
+  add("DELETE", [&g, &sharing](const http::Request& r, const Principal& p) {
+    return remove(g, sharing, r, p);
+  });
 }
 
 }  // namespace stratus::api

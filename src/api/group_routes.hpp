@@ -7,6 +7,7 @@
 #include "http/router.hpp"
 #include "service/account_service.hpp"
 #include "service/group_service.hpp"
+#include "service/sharing_service.hpp"
 
 namespace boost::asio {
 class thread_pool;
@@ -24,12 +25,16 @@ namespace stratus::api {
 ///   as `{"groups":[G],"total":1}`.
 /// - `PUT /v1/user/node_group?group_id=` with any of the POST members, or `{"nodes":[…],
 ///   "operation":"add"|"remove"}` → `{"status":"success",…}`.
-/// - `DELETE /v1/user/node_group?group_id=` → `{"status":"success",…}` (a secondary user
-///   leaves the group).
+/// - `DELETE /v1/user/node_group?group_id=` → `{"status":"success",…}` (a primary user
+///   deletes it, a secondary user leaves it); `&leave=true`: the caller leaves (108142
+///   for the only primary user); `&remove_sharing=true&user_name=`: a primary user removes
+///   that user's share (`SharingService::unshare`). Spec rainmaker-cloud.md §2.4; the TS
+///   SDK's Leave.ts and RemoveSharingFor.ts.
 ///
 /// Failures use the RainMaker shape with proto::rest::group_error codes. Handlers run on
-/// `pool`; `accounts`, `groups` and `pool` must outlive the router.
+/// `pool`; `accounts`, `groups`, `sharing` and `pool` must outlive the router.
 void add_group_routes(http::Router& router, service::AccountService& accounts,
-                      service::GroupService& groups, boost::asio::thread_pool& pool);
+                      service::GroupService& groups, service::SharingService& sharing,
+                      boost::asio::thread_pool& pool);
 
 }  // namespace stratus::api

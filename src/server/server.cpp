@@ -994,7 +994,7 @@ http::Router Server::Impl::make_router() {
   api::add_node_routes(router, *accounts, *nodes, blocking_pool);
   api::add_command_routes(router, *accounts, *commands, blocking_pool);
   api::add_sharing_routes(router, *accounts, *sharing, blocking_pool);
-  api::add_group_routes(router, *accounts, *groups, blocking_pool);
+  api::add_group_routes(router, *accounts, *groups, *sharing, blocking_pool);
   api::add_event_routes(
       router, *accounts, *nodes, *events, blocking_pool, clock,
       api::EventStreamOptions{config.events.hello_timeout_ms, config.events.stream_send_queue,

@@ -12,6 +12,7 @@
 #include "proto/rest/error_codes.hpp"
 #include "proto/rest/events.hpp"
 #include "proto/rest/json.hpp"
+#include "proto/rest/limits.hpp"
 #include "service/daylight.hpp"
 
 namespace stratus::service {
@@ -705,6 +706,10 @@ Result<void> AutomationService::validate(const Principal& who, storage::Automati
     return fail(bad(code::name_missing, "name is missing"));
   if (r.name.size() > kMaxNameBytes)
     return fail(bad(code::name_length, "name must be at most 256 bytes"));
+  if (r.metadata_json.size() > rest::limits::kMaxMetadataBytes) {
+    return fail(Error{errc::invalid_argument, "metadata is limited to 16 KiB (serialized)",
+                      rest::request_error::invalid_request_body});
+  }
   if (r.event_type != "node_params" && r.event_type != "daylight" && r.event_type != "weather") {
     return fail(
         bad(code::event_type_invalid,

@@ -625,6 +625,7 @@ std::optional<std::string> CommandService::on_response(std::string_view node_id,
     }
   }
   enum class Outcome { stored, unknown, final, expired } outcome = Outcome::unknown;
+  bool first_late_answer = false;  // a final record's first answer: its params are merged
   storage::CommandRecord record;
   auto r = commands_.write([&](storage::CommandWriter& w) -> Result<void> {
     auto found = w.get(response.request_id, node_id);
@@ -638,12 +639,22 @@ std::optional<std::string> CommandService::on_response(std::string_view node_id,
     record = std::move(*found);
     if (!pending(record)) {
       outcome = Outcome::final;
-      return {};
+      // Ended without an answer (cancelled, overridden, timed out): this one is the node's
+      // first, and what it applied is its state. Its device status is kept, so that a
+      // redelivery of the same answer (QoS 1) is not merged twice; the record's status
+      // and description stay.
+      if (record.device_status || record.status == kSuccess || record.status == kFailure)
+        return {};
+      first_late_answer = true;
+      record.device_status = response.status;
+      return w.update(record);
     }
     if (record.expiration_ms && *record.expiration_ms <= now) {
-      // Too late: the sweep would have marked it before this answer arrived.
+      // Too late: the sweep would have marked it before this answer arrived. Its device
+      // status marks it answered (a redelivery is not merged again).
       record.status = kTimedOut;
       record.status_description = "timed out";
+      record.device_status = response.status;
       outcome = Outcome::expired;
     } else {
       const int status = response.status;
@@ -677,9 +688,11 @@ std::optional<std::string> CommandService::on_response(std::string_view node_id,
       ignored_final_.inc();
       log::debug(Channel::service, "late answer to request_id={} ({}) from node_id={} ignored",
                  response.request_id, record.status, node_id);
-      // The record stays as it is, but what the node says it applied is its state (it
-      // does not report those params again, spec §3.3), as on the paths above.
-      return applied_params(record.cmd, response.status, response.data);
+      // What the node says it applied is its state (it does not report those params
+      // again, spec §3.3), as on the paths above; once per record.
+      if (outcome == Outcome::expired || first_late_answer)
+        return applied_params(record.cmd, response.status, response.data);
+      return std::nullopt;
     case Outcome::stored:
       break;
   }

@@ -141,7 +141,10 @@ class CommandService {
   /// A node's answer (never the poll). Stores it on the pending record (`success` for
   /// status 0, else `failure` with `device_status` and a description naming it); an
   /// answer for an unknown request, another node's or a final record is ignored and
-  /// counted. An answer for a requester who no longer has access to the node (a group
+  /// counted; but the first answer to a record that ended unanswered (cancelled,
+  /// overridden, timed out) still has what it applied merged, once (its `device_status`
+  /// is stored, so a redelivery is not merged again). An answer for a requester who no longer has
+  /// access to the node (a group
   /// change, a disabled account) is not kept either: the command is cancelled
   /// (`stratus_command_responses_ignored_total{reason="revoked"}`). Returns the
   /// params JSON object text to merge into the node's reported

@@ -8,6 +8,7 @@
 #include "log/log.hpp"
 #include "model/params.hpp"
 #include "proto/rest/error_codes.hpp"
+#include "proto/rest/limits.hpp"
 
 namespace stratus::service {
 namespace {
@@ -37,6 +38,26 @@ Result<void> check_description(const std::optional<std::string>& description) {
   if (description && description->size() > 500)
     return fail(errc::invalid_argument, code::description_too_long,
                 "description is limited to 500 characters");
+  return {};
+}
+
+// `type` is a short label (as the apps show it) and `custom_data` an object of at most
+// 16 KiB serialized, as a node's metadata: both are stored and sent with every group read.
+Result<void> check_type(const std::optional<std::string>& type) {
+  if (type && (type->size() > 256 || std::any_of(type->begin(), type->end(), [](char c) {
+                 return static_cast<unsigned char>(c) < 0x20;
+               }))) {
+    return fail(errc::invalid_argument, proto::rest::request_error::invalid_request_body,
+                "type must be at most 256 bytes without control characters");
+  }
+  return {};
+}
+
+Result<void> check_custom_data(std::string_view custom_data) {
+  if (custom_data.size() > proto::rest::limits::kMaxMetadataBytes) {
+    return fail(errc::invalid_argument, proto::rest::request_error::invalid_request_body,
+                "custom_data is limited to 16 KiB (serialized)");
+  }
   return {};
 }
 
@@ -169,6 +190,8 @@ Result<std::string> GroupService::create(const Principal& who,
     return fail(ok.error());
   if (auto ok = check_description(fields.description); !ok)
     return fail(ok.error());
+  if (auto ok = check_type(fields.type); !ok)
+    return fail(ok.error());
   if (fields.nodes.size() > options_.max_nodes_per_request) {
     return fail(errc::invalid_argument, code::too_many_nodes,
                 "at most " + std::to_string(options_.max_nodes_per_request) + " nodes per request");
@@ -184,6 +207,8 @@ Result<std::string> GroupService::create(const Principal& who,
   group.is_matter = fields.is_matter.value_or(false);
   group.custom_data =
       fields.custom_data_json ? patched_custom_data("{}", *fields.custom_data_json) : "{}";
+  if (auto ok = check_custom_data(group.custom_data); !ok)
+    return fail(ok.error());
   group.created_at = now;
 
   auto r = access_.write([&](storage::AccessStore& s) -> Result<void> {
@@ -249,6 +274,8 @@ Result<void> GroupService::update(const Principal& who, std::string_view group_i
   }
   if (auto ok = check_description(fields.description); !ok)
     return ok;
+  if (auto ok = check_type(fields.type); !ok)
+    return ok;
   std::string operation;
   if (fields.operation) {
     operation = *fields.operation;
@@ -303,8 +330,11 @@ Result<void> GroupService::update(const Principal& who, std::string_view group_i
     g.type = fields.type.value_or(g.type);
     g.mutually_exclusive = fields.mutually_exclusive.value_or(g.mutually_exclusive);
     g.is_matter = fields.is_matter.value_or(g.is_matter);
-    if (fields.custom_data_json)
+    if (fields.custom_data_json) {
       g.custom_data = patched_custom_data(g.custom_data, *fields.custom_data_json);
+      if (auto ok = check_custom_data(g.custom_data); !ok)
+        return ok;
+    }
     if (auto put = s.put_group(g); !put)
       return put;
     if (operation == "add") {
@@ -350,21 +380,47 @@ Result<void> GroupService::remove(const Principal& who, std::string_view group_i
       affected = std::move(*users);
       return s.delete_group(group_id);
     }
-    // A secondary user leaves the group (its own row; a parent's share is the parent's).
-    auto users = s.group_users(group_id);
-    if (!users)
-      return fail(users.error());
-    const bool own = std::any_of(users->begin(), users->end(),
-                                 [&](const auto& u) { return u.user_id == who.user_id; });
-    if (!own) {
-      return fail(errc::conflict, code::shared_via_parent,
-                  "your access comes from a parent group; leave that group instead");
-    }
-    return s.remove_group_user(group_id, who.user_id);
+    return leave_locked(s, who, group_id);  // a secondary user leaves
   });
   if (done)
     events_.publish({group_access_event(group_id, std::move(affected), now_s())});
   return done;
+}
+
+Result<void> GroupService::leave(const Principal& who, std::string_view group_id) {
+  auto done = access_.write([&](storage::AccessStore& s) -> Result<void> {
+    auto role = group_role(s, who.user_id, group_id);
+    if (!role)
+      return fail(role.error());
+    if (!*role)
+      return fail(group_not_found(group_id));
+    return leave_locked(s, who, group_id);
+  });
+  if (done)
+    events_.publish({group_access_event(group_id, {who.user_id}, now_s())});
+  return done;
+}
+
+Result<void> GroupService::leave_locked(storage::AccessStore& s, const Principal& who,
+                                        std::string_view group_id) {
+  // The caller's own row; a parent's share is the parent's to change.
+  auto users = s.group_users(group_id);
+  if (!users)
+    return fail(users.error());
+  const auto own = std::find_if(users->begin(), users->end(),
+                                [&](const auto& u) { return u.user_id == who.user_id; });
+  if (own == users->end()) {
+    return fail(errc::conflict, code::shared_via_parent,
+                "your access comes from a parent group; leave that group instead");
+  }
+  if (own->role == kPrimary && std::count_if(users->begin(), users->end(), [](const auto& u) {
+                                 return u.role == kPrimary;
+                               }) == 1) {
+    return fail(errc::conflict, code::sole_primary,
+                "you are the group's only primary user: delete the group, or add another "
+                "primary user first");
+  }
+  return s.remove_group_user(group_id, who.user_id);
 }
 
 namespace {

@@ -88,6 +88,11 @@ class GroupService {
   /// sub-groups; a secondary user leaves it. Errors: `group_not_found`;
   /// `shared_via_parent` (conflict) when a secondary's access comes from a parent.
   Result<void> remove(const Principal& who, std::string_view group_id);
+  /// `DELETE v1/user/node_group?group_id=&leave=true`: the caller leaves the group, a
+  /// primary user too while another primary user stays. Errors: `group_not_found`;
+  /// `sole_primary` (conflict) for the only primary user; `shared_via_parent` (conflict)
+  /// when the caller's access comes from a parent group.
+  Result<void> leave(const Principal& who, std::string_view group_id);
 
   /// `GET v1/user/node_group[?start_id=&num_records=&sub_groups=]`: the groups the caller
   /// is a user of, by group id, `limit` (1–100) per page.
@@ -106,6 +111,10 @@ class GroupService {
                          bool sub_groups, GroupNodes nodes, int level,
                          const std::unordered_set<std::string>& visible);
   std::int64_t now_s() const;
+  // The caller's own row of `group_id` goes (inside `s`'s write transaction). Errors: as
+  // `leave`.
+  Result<void> leave_locked(storage::AccessStore& s, const Principal& who,
+                            std::string_view group_id);
 
   storage::AccessRepository& access_;
   storage::NodeRepository& nodes_;

@@ -34,8 +34,8 @@ struct SetOutcome {
   std::string node_id;
   bool queued = false;      ///< node offline: kept and sent when it next comes online
   std::string description;  ///< what happened, on success
-  /// The failure, when the set was refused: not_found (`node_error::node_not_found`),
-  /// invalid_argument (`node_error::invalid_params`, `no_config`) or unavailable
+  /// The failure, when the set was refused: not_found (`node_error::node_not_found`,
+  /// `no_config`), invalid_argument (`node_error::invalid_params`) or unavailable
   /// (`http_error::server_busy`); the text is in `context`.
   std::optional<Error> error;
 

@@ -9,6 +9,7 @@
 #include "log/log.hpp"
 #include "proto/rest/error_codes.hpp"
 #include "proto/rest/json.hpp"
+#include "proto/rest/limits.hpp"
 #include "service/group_service.hpp"
 
 namespace stratus::service {
@@ -297,6 +298,11 @@ Result<rest::ShareCreated> SharingService::share_unaudited(const Principal& who,
     return fail(ok.error());
   if (request.sub_role < 0 || request.sub_role > 4)
     return fail(errc::invalid_argument, c.sub_role_invalid, "sub_role must be 1 to 4");
+  // Stored with the request and shown in every listing of it (and a sender may send many).
+  if (request.metadata_json.size() > rest::limits::kMaxMetadataBytes) {
+    return fail(errc::invalid_argument, rest::request_error::invalid_request_body,
+                "metadata is limited to 16 KiB (serialized)");
+  }
   if (!request.new_role.empty() && request.new_role != kSecondary) {
     return fail(errc::invalid_argument, c.new_role_invalid,
                 "new_role must be \"secondary\" (or absent: the sender leaves)");

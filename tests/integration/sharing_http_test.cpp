@@ -135,7 +135,7 @@ class SharingHttpTest : public ::testing::Test {
     api::add_node_routes(router, *accounts_, nodes_, pool_);
     api::add_command_routes(router, *accounts_, commands_, pool_);
     api::add_sharing_routes(router, *accounts_, sharing_, pool_);
-    api::add_group_routes(router, *accounts_, groups_, pool_);
+    api::add_group_routes(router, *accounts_, groups_, sharing_, pool_);
     server_ = std::make_unique<http::Server>(http::ServerOptions{}, std::move(router), metrics_);
   }
 
@@ -617,8 +617,6 @@ TEST_F(SharingHttpTest, GroupsAsTheCliDrivesThem) {
               rest::group_error::group_not_found);
 }
 
-// Group sharing: access to every node of the group, including nodes added later, until
-// the node leaves the group or the share is removed.
 // A group's node gives the group's users access only while the group's primary user is
 // the node's primary user. One that gives none (bob, a secondary user of nodeA1, put it in
 // his group) is neither listed nor counted for them: another user's node looks unknown.
@@ -664,6 +662,47 @@ TEST_F(SharingHttpTest, QueryFlagsAndIdsAreCheckedNotGuessed) {
               rest::group_error::group_id_missing);
 }
 
+// The TS SDK leaves a group and removes another user's share through DELETE
+// /v1/user/node_group with `leave=true` or `remove_sharing=true&user_name=` (spec §2.4):
+// neither deletes the group. The only primary user cannot leave.
+TEST_F(SharingHttpTest, LeavingAGroupOrRemovingAShareKeepsTheGroup) {
+  auto created =
+      call("POST", "/v1/user/node_group", R"({"group_name":"Kept","nodes":["nodeA1"]})", alice_);
+  ASSERT_EQ(created.status, 200) << created.text;
+  const std::string group(created.body["group_id"].as_string());
+  const auto base = std::string("/v1/user/node_group/sharing");
+  const auto share_with = [&](const std::string& user_name) {
+    auto shared = call("PUT", base,
+                       json::serialize(json::object{{"groups", json::array{json::string(group)}},
+                                                    {"user_name", user_name}}),
+                       alice_);
+    EXPECT_EQ(shared.status, 200) << shared.text;
+    const auto* id = shared.body.if_contains("request_id");
+    return id != nullptr && id->is_string() ? std::string(id->as_string()) : std::string();
+  };
+  accept(carol_, share_with("carol@example.com"), true, base + "/requests");
+  accept(bob_, share_with("bob@example.com"), true, base + "/requests");
+  ASSERT_EQ(role_of("u-carol", "nodeA1"), "secondary");
+  const auto at = "/v1/user/node_group?group_id=" + group;
+
+  expect_code(call("DELETE", at + "&leave=true", "", alice_), 409, rest::group_error::sole_primary);
+  expect_code(call("DELETE", at + "&remove_sharing=true", "", alice_), 400,
+              rest::group_error::user_name_missing);
+  expect_code(call("DELETE", at + "&leave=true&remove_sharing=true", "", alice_), 400,
+              rest::request_error::invalid_request_body);
+  auto removed =
+      call("DELETE", at + "&remove_sharing=true&user_name=carol@example.com", "", alice_);
+  EXPECT_EQ(removed.status, 200) << removed.text;
+  EXPECT_EQ(role_of("u-carol", "nodeA1"), "") << "carol's share is gone";
+  EXPECT_EQ(call("GET", at, "", alice_).status, 200) << "the group is kept";
+  auto left = call("DELETE", at + "&leave=true", "", bob_);
+  EXPECT_EQ(left.status, 200) << left.text;
+  expect_code(call("GET", at, "", bob_), 404, rest::group_error::group_not_found);
+  EXPECT_EQ(call("GET", at, "", alice_).status, 200) << "the group is kept";
+}
+
+// Group sharing: access to every node of the group, including nodes added later, until
+// the node leaves the group or the share is removed.
 TEST_F(SharingHttpTest, GroupSharingGrantsAndRevokesNodeAccess) {
   auto created = call("POST", "/v1/user/node_group",
                       R"({"group_name":"Lights","is_matter":true,"nodes":["nodeA1"]})", alice_);

@@ -183,6 +183,8 @@
   X(group_error, new_role_invalid, 108138, "400",                                                  \
     "group sharing: `new_role` not `secondary`, or given without `transfer`")                      \
   X(group_error, sub_role_invalid, 108140, "400", "group sharing: `sub_role` not 1–4")             \
+  X(group_error, sole_primary, 108142, "409",                                                      \
+    "group: the only primary user cannot leave; delete the group or add a primary first")          \
   /* --- command-response (spec §3.5) ------------------------------------------------ */         \
   X(command_error, node_ids_missing, 131102, "400", "command: `node_ids` missing or empty")        \
   X(command_error, too_many_nodes, 131103, "400", "command: more than 25 node ids")                \

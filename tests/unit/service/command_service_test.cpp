@@ -661,6 +661,13 @@ TEST_F(CommandServiceTest, ALateSetParamsAnswerIsStillMergedIntoTheState) {
   EXPECT_EQ(record(cancelled.request_id, "n1").status, "cancelled");
   EXPECT_FALSE(record(cancelled.request_id, "n1").response_data);
   EXPECT_EQ(power(), true) << "cancelled, but applied";
+  // A redelivery of that answer (QoS 1) after a newer report is not merged again.
+  ASSERT_TRUE(nodes_.write([](storage::NodeWriter& w) {
+    return w.put_params("n1", R"({"Light":{"Power":false}})", 5);
+  }));
+  answer("n1", cancelled.request_id, 0, proto::kCmdSetParams,
+         R"({"status":"success","params":{"Light":{"Power":true}}})");
+  EXPECT_EQ(power(), false) << "merged once";
 
   const auto timed_out =
       create(u1_, {"n1"}, proto::kCmdSetParams, R"({"Light":{"Power":false}})", 60);
@@ -669,7 +676,7 @@ TEST_F(CommandServiceTest, ALateSetParamsAnswerIsStillMergedIntoTheState) {
          R"({"status":"success","params":{"Light":{"Power":false}}})");
   EXPECT_EQ(record(timed_out.request_id, "n1").status, "timed_out");
   EXPECT_EQ(power(), false) << "too late for the record, not for the state";
-  EXPECT_EQ(metric("stratus_command_responses_ignored_total", {{"reason", "final"}}), 2u);
+  EXPECT_EQ(metric("stratus_command_responses_ignored_total", {{"reason", "final"}}), 3u);
 }
 
 // Sets that could not be sent (the broker away) are put back for the next chance, but
