@@ -177,8 +177,8 @@ http::Response delete_user(service::AccountService& accounts, const http::Reques
                            const service::Principal& who) {
   if (const auto code_value = request.query_param("verification_code")) {
     if (code_value->empty()) {  // missing, not a wrong code that uses up an attempt
-      return error_response(Error{errc::invalid_argument, "verification code is missing",
-                                  code::delete_code_missing});
+      return error_response(
+          Error{errc::invalid_argument, "verification code is missing", code::delete_code_missing});
     }
     auto r = accounts.delete_user(who, *code_value, request.remote_address);
     if (!r)
