@@ -374,13 +374,7 @@ void OtaService::offer(const std::string& node_id, std::optional<std::string> fw
         return;  // the next fetch or connect tries again
       }
       if (!*stands) {
-        OtaJobNodeRecord lapsed = o.node;
-        lapsed.status = "pending";
-        lapsed.additional_info = "the approval lapsed: its user is no longer the primary user";
-        lapsed.approved_by.clear();
-        lapsed.updated_ms = now_ms();
-        // Unless the node moved on (or was approved again) since the read.
-        set_node(lapsed, {o.node.status}, o.node.updated_ms + 1);
+        lapse_approval(o.node);
         continue;
       }
     }
@@ -429,6 +423,16 @@ void OtaService::offer(const std::string& node_id, std::optional<std::string> fw
     (push ? offers_push_ : offers_fetch_).inc();
     return;  // one job at a time: the firmware ignores offers while an OTA runs
   }
+}
+
+void OtaService::lapse_approval(const OtaJobNodeRecord& node) {
+  OtaJobNodeRecord lapsed = node;
+  lapsed.status = "pending";
+  lapsed.additional_info = "the approval lapsed: its user is no longer the primary user";
+  lapsed.approved_by.clear();
+  lapsed.updated_ms = now_ms();
+  // Unless the node moved on (or was approved again) since the read.
+  set_node(lapsed, {node.status}, node.updated_ms + 1);
 }
 
 Result<bool> OtaService::approval_stands(const OtaJobNodeRecord& node) {
@@ -1399,12 +1403,7 @@ Result<OtaDownload> OtaService::authorize_download(const OtaDownloadGrant& grant
         live = true;
         break;
       }
-      OtaJobNodeRecord lapsed = o.node;
-      lapsed.status = "pending";
-      lapsed.additional_info = "the approval lapsed: its user is no longer the primary user";
-      lapsed.approved_by.clear();
-      lapsed.updated_ms = now_ms();
-      set_node(lapsed, {o.node.status}, o.node.updated_ms + 1);  // unless it moved on
+      lapse_approval(o.node);
     }
     if (!live)
       return refuse("the offer to this node was withdrawn, is finished or lost its approval");

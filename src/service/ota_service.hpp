@@ -247,6 +247,9 @@ class OtaService {
   // Whether the user who approved the node's update (`approved_by`) is still its primary
   // user and not disabled; false when nobody recorded is. Errors: the access read's.
   Result<bool> approval_stands(const storage::OtaJobNodeRecord& node);
+  // The approval of `node` (as read) lapsed: its row goes back to `pending`, approver
+  // cleared, unless it moved on or was approved again since the read.
+  void lapse_approval(const storage::OtaJobNodeRecord& node);
   // False (nothing queued, nothing counted) when the queue is full.
   [[nodiscard]] bool enqueue(Work work);
   void run();
