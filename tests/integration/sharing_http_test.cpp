@@ -660,6 +660,20 @@ TEST_F(SharingHttpTest, QueryFlagsAndIdsAreCheckedNotGuessed) {
   EXPECT_EQ(call("GET", "/v1/user/node_group?sub_groups=false", "", alice_).status, 200);
   expect_code(call("GET", "/v1/user/node_group?group_id=", "", alice_), 400,
               rest::group_error::group_id_missing);
+  // Blobs stored with a group or a share and sent with every read are bounded (16 KiB).
+  const std::string big(16 * 1024, 'x');
+  expect_code(call("POST", "/v1/user/node_group",
+                   R"({"group_name":"Big","custom_data":{"k":")" + big + R"("}})", alice_),
+              400, rest::request_error::invalid_request_body);
+  expect_code(
+      call("POST", "/v1/user/node_group", R"({"group_name":"Typed","type":"a\u0001"})", alice_),
+      400, rest::request_error::invalid_request_body);
+  expect_code(call("PUT", "/v1/user/nodes/sharing",
+                   R"({"nodes":["nodeA1"],"user_name":"carol@example.com","metadata":{"k":")" +
+                       big + R"("}})",
+                   alice_),
+              400, rest::request_error::invalid_request_body);
+  EXPECT_EQ(role_of("u-carol", "nodeA1"), "");
 }
 
 // The TS SDK leaves a group and removes another user's share through DELETE
