@@ -207,6 +207,12 @@ TEST_F(AutomationsSystemTest, BadAutomationsAreRefusedWithTheirCodes) {
   EXPECT_EQ(code_of(r), 127100) << r.body;
   r = call("POST", "/v1/user/node_automation", *alice_, R"({"name":"X","events":"all"})");
   EXPECT_EQ(r.status, 400);
+  r = call(
+      "POST", "/v1/user/node_automation", *alice_,
+      R"({"name":"X","node_id":"auto-a3","events":[{"params":{"Light":{"Power":true}},"check":"=="}],)"
+      R"("actions":[{"node_id":"auto-a3","params":{"Light":{"Power":true}}}],"metadata":{"k":")" +
+          std::string(16 * 1024, 'x') + R"("}})");
+  EXPECT_EQ(code_of(r), 100006) << "metadata over 16 KiB";
   EXPECT_EQ(call("GET", "/v1/user/node_automation", *alice_).body.find("\"X\""), std::string::npos)
       << "nothing was stored";
   r = call(
