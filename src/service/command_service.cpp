@@ -287,61 +287,108 @@ Result<CommandCreated> CommandService::create_unaudited(const Principal& who,
 
   // Online nodes get it now. Presence is read after the commit: a node that connects
   // in between has its poll handled after its presence, which re-sends these records.
-  std::vector<std::int64_t> sent;
+  // Each is claimed (in_progress) before it is published, so a cancel that lands first
+  // keeps it off the wire.
+  std::vector<storage::CommandRecord> online;
   for (const auto& r : records) {
+    if (auto node = nodes_.get_node(r.node_id); node && node->connected)
+      online.push_back(r);
+  }
+  std::vector<storage::CommandRecord> unsent;
+  std::size_t sent = 0;
+  auto claimed = claim(online);
+  if (!claimed) {
+    log::warn(Channel::service, "request_id={} not sent (it stays queued): {}", created.request_id,
+              claimed.error().message());
+  }
+  for (const auto& r : claimed ? *claimed : std::vector<storage::CommandRecord>{}) {
     auto& outcome = created.outcomes[outcome_of.at(r.node_id)];
-    auto node = nodes_.get_node(r.node_id);
-    bool ok = false;
-    if (node && node->connected) {
-      ok = messenger_.publish_to_node(r.node_id, proto::encode_request(tlv_request(r))).has_value();
-    }
-    if (ok) {
+    if (messenger_.publish_to_node(r.node_id, proto::encode_request(tlv_request(r)))) {
       outcome.sent = true;
       outcome.description = kInProgress;
-      sent.push_back(r.id);
+      ++sent;
     } else {
-      outcome.description = offline_description();
-      outcome.error =
-          Error{errc::unavailable, outcome.description, proto::rest::command_error::node_offline};
+      unsent.push_back(r);
     }
   }
-  if (auto m = mark_sent(sent, records); !m) {
-    log::warn(Channel::service, "request_id={} sent but not marked in_progress: {}",
-              created.request_id, m.error().message());
+  for (auto& outcome : created.outcomes) {
+    if (outcome.sent || outcome.error)
+      continue;
+    outcome.description = offline_description();
+    outcome.error =
+        Error{errc::unavailable, outcome.description, proto::rest::command_error::node_offline};
   }
+  release(unsent);
   log::info(Channel::service, "command request_id={} cmd={} nodes={} sent={}", created.request_id,
-            command.cmd, records.size(), sent.size());
+            command.cmd, records.size(), sent);
   return created;
 }
 
-// requested → in_progress, unless the record moved on meanwhile (a fast answer, a cancel).
-Result<void> CommandService::mark_sent(const std::vector<std::int64_t>& ids,
-                                       const std::vector<storage::CommandRecord>& records) {
-  if (ids.empty())
-    return {};
+// requested → in_progress, unless the record moved on meanwhile (a fast answer, a cancel,
+// an override); records already in progress are checked, not written. What comes back is
+// what may be published: a cancel after this finds the record in progress, as after a send.
+Result<std::vector<storage::CommandRecord>> CommandService::claim(
+    const std::vector<storage::CommandRecord>& records) {
+  std::vector<storage::CommandRecord> claimed;
   std::vector<storage::CommandRecord> changed;
+  if (records.empty())
+    return claimed;
+  const auto now = now_ms();
   auto r = commands_.write([&](storage::CommandWriter& w) -> Result<void> {
+    claimed.clear();
     changed.clear();
     for (const auto& record : records) {
-      if (std::find(ids.begin(), ids.end(), record.id) == ids.end())
-        continue;
       auto current = w.get(record.request_id, record.node_id);
       if (!current)
         return fail(current.error());
-      if (current->status != kRequested)
+      if (!pending(*current) || (current->expiration_ms && *current->expiration_ms <= now))
         continue;
-      current->status = kInProgress;
+      if (current->status == kRequested) {
+        current->status = kInProgress;
+        if (auto u = w.update(*current); !u)
+          return u;
+        changed.push_back(*current);
+      }
+      claimed.push_back(std::move(*current));
+    }
+    return {};
+  });
+  if (!r)
+    return fail(r.error());
+  count(kInProgress, static_cast<std::int64_t>(changed.size()));
+  announce(changed);
+  return claimed;
+}
+
+// in_progress → requested for claimed records whose publish failed (the broker away), so
+// their state says what happened; records in progress before their claim (re-sends) and
+// records that moved on meanwhile are left alone. The next poll sends them either way.
+void CommandService::release(const std::vector<storage::CommandRecord>& unsent) {
+  std::vector<storage::CommandRecord> changed;
+  if (unsent.empty())
+    return;
+  auto r = commands_.write([&](storage::CommandWriter& w) -> Result<void> {
+    changed.clear();
+    for (const auto& record : unsent) {
+      auto current = w.get(record.request_id, record.node_id);
+      if (!current)
+        return fail(current.error());
+      if (current->status != kInProgress)
+        continue;
+      current->status = kRequested;
       if (auto u = w.update(*current); !u)
         return u;
       changed.push_back(std::move(*current));
     }
     return {};
   });
-  if (r) {
-    count(kInProgress, static_cast<std::int64_t>(changed.size()));
-    announce(changed);
+  if (!r) {
+    log::warn(Channel::service, "{} unsent command records stay in_progress: {}", unsent.size(),
+              r.error().message());
+    return;
   }
-  return r;
+  count(kRequested, static_cast<std::int64_t>(changed.size()));
+  announce(changed);
 }
 
 Result<CommandPage> CommandService::list(const Principal& who, const CommandQuery& query) {
@@ -482,7 +529,7 @@ void CommandService::on_poll(std::string_view node_id) {
                  rows.error().message());
       return;
     }
-    std::vector<std::int64_t> sent;
+    std::vector<storage::CommandRecord> due;
     std::vector<storage::CommandRecord> revoked;
     bool broker_down = false;
     for (const auto& r : *rows) {
@@ -497,23 +544,41 @@ void CommandService::on_poll(std::string_view node_id) {
         revoked.push_back(r);
         continue;
       }
+      due.push_back(r);
+    }
+    // Claimed first: what was cancelled since the read above is not sent.
+    auto claimed = claim(due);
+    if (!claimed) {
+      log::warn(Channel::service, "pending commands of node_id={} not re-sent: {}", node_id,
+                claimed.error().message());
+      broker_down = true;
+    }
+    std::size_t sent = 0;
+    std::vector<storage::CommandRecord> unsent;
+    for (const auto& r : claimed ? *claimed : std::vector<storage::CommandRecord>{}) {
+      if (!unsent.empty()) {
+        unsent.push_back(r);
+        continue;
+      }
       if (auto p = messenger_.publish_to_node(r.node_id, proto::encode_request(tlv_request(r)));
           !p) {
         log::warn(Channel::service, "command request_id={} not re-sent to node_id={}: {}",
                   r.request_id, node_id, p.error().message());
         broker_down = true;
-        break;
+        unsent.push_back(r);
+        continue;
       }
-      sent.push_back(r.id);
+      ++sent;
     }
-    if (!sent.empty()) {
-      log::info(Channel::service, "re-sent {} pending commands to node_id={}", sent.size(),
-                node_id);
-    }
-    if (auto m = mark_sent(sent, *rows); !m) {
-      log::warn(Channel::service, "re-sent commands of node_id={} not marked: {}", node_id,
-                m.error().message());
-    }
+    if (sent > 0)
+      log::info(Channel::service, "re-sent {} pending commands to node_id={}", sent, node_id);
+    // Only those that were waiting go back to requested; re-sends stay in progress.
+    std::erase_if(unsent, [&](const storage::CommandRecord& u) {
+      return std::none_of(rows->begin(), rows->end(), [&](const storage::CommandRecord& r) {
+        return r.id == u.id && r.status == kRequested;
+      });
+    });
+    release(unsent);
     if (auto c = cancel_revoked(revoked); !c) {
       log::warn(Channel::service,
                 "commands of node_id={} whose requester lost access not "

@@ -181,8 +181,12 @@ class CommandService {
   void count(std::string_view status, std::int64_t n = 1);
   /// Publishes one `command` event per record, in its current state.
   void announce(const std::vector<storage::CommandRecord>& records);
-  Result<void> mark_sent(const std::vector<std::int64_t>& ids,
-                         const std::vector<storage::CommandRecord>& records);
+  /// Moves those of `records` still pending and unexpired to in_progress, in one
+  /// transaction; returns them as stored (what may be published). Errors: storage.
+  Result<std::vector<storage::CommandRecord>> claim(
+      const std::vector<storage::CommandRecord>& records);
+  /// Moves those of `unsent` still in_progress back to requested (a failed publish).
+  void release(const std::vector<storage::CommandRecord>& unsent);
 
   storage::CommandRepository& commands_;
   storage::NodeRepository& nodes_;

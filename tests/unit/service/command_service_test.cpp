@@ -62,6 +62,12 @@ class RecordingMessenger final : public NodeMessenger {
   }
   Result<void> publish_ota_url(std::string_view, std::string_view) override { return {}; }
   Result<void> publish_to_node(std::string_view node_id, std::string_view bytes) override {
+    if (before_send) {
+      auto decoded = proto::decode_request(bytes);
+      EXPECT_TRUE(decoded);
+      if (decoded)
+        before_send(node_id, *decoded);
+    }
     std::lock_guard lock(mutex_);
     if (broken)
       return fail(errc::unavailable, "broker down");
@@ -84,11 +90,39 @@ class RecordingMessenger final : public NodeMessenger {
     return out;
   }
   bool broken = false;
+  // When set, runs before each publish_to_node (the request as the node would get it).
+  std::function<void(std::string_view, const proto::CmdRequest&)> before_send;
 
  private:
   std::mutex mutex_;
   std::vector<std::pair<std::string, std::string>> sent_;
   std::vector<std::pair<std::string, std::string>> params_;
+};
+
+// Passes everything to `inner`; after the next `list`, runs `after_list` once: what another
+// thread does between a reader's read and its next step.
+class InterleavingCommands final : public storage::CommandRepository {
+ public:
+  explicit InterleavingCommands(storage::CommandRepository& inner) : inner_(inner) {}
+  Result<void> write(const std::function<Result<void>(storage::CommandWriter&)>& body) override {
+    return inner_.write(body);
+  }
+  Result<storage::CommandRecord> get(std::string_view request_id,
+                                     std::string_view node_id) override {
+    return inner_.get(request_id, node_id);
+  }
+  Result<std::vector<storage::CommandRecord>> list(const storage::CommandFilter& f) override {
+    auto rows = inner_.list(f);
+    if (auto then = std::exchange(after_list, {}); then)
+      then();
+    return rows;
+  }
+  Result<std::int64_t> count(const storage::CommandFilter& f) override { return inner_.count(f); }
+  Result<bool> any_due(std::int64_t now_ms) override { return inner_.any_due(now_ms); }
+  std::function<void()> after_list;
+
+ private:
+  storage::CommandRepository& inner_;
 };
 
 constexpr std::string_view kConfig =
@@ -262,6 +296,51 @@ TEST_F(CommandServiceTest, ThePollResendsPendingUnexpiredRequestsInOrder) {
   settle();
   messenger_.broken = false;
   EXPECT_EQ(record(long_one.request_id, "n2").status, "in_progress");
+}
+
+TEST_F(CommandServiceTest, ARequestCancelledWhileThePollRunsIsNotSent) {
+  const auto c = create(u1_, {"n2"});  // n2 offline: stored, requested
+  const auto other = create(u1_, {"n2"}, 4097);
+  InterleavingCommands interleaved(commands_);
+  CommandService poller(interleaved, nodes_, accounts_, messenger_, events_, clock_, metrics_,
+                        CommandOptions{}, audit_);
+  // The user cancels between the poll's read of the pending records and its send.
+  interleaved.after_list = [&] { EXPECT_TRUE(service_.cancel(u1_, c.request_id, "n2")); };
+  poller.on_poll("n2");
+  const auto sent = messenger_.take("n2");
+  ASSERT_EQ(sent.size(), 1u) << "the cancelled request stays off the wire";
+  EXPECT_EQ(sent[0].request_id, other.request_id);
+  EXPECT_EQ(record(c.request_id, "n2").status, "cancelled");
+  EXPECT_EQ(record(other.request_id, "n2").status, "in_progress");
+}
+
+TEST_F(CommandServiceTest, ARequestIsInProgressBeforeItIsPublished) {
+  // What the node may act on is never a record that a cancel would still take as unsent.
+  std::vector<std::string> at_send;
+  messenger_.before_send = [&](std::string_view node_id, const proto::CmdRequest& r) {
+    at_send.push_back(record(r.request_id, std::string(node_id)).status);
+  };
+  const auto online = create(u1_, {"n1"});
+  EXPECT_TRUE(online.all_sent());
+  const auto queued = create(u1_, {"n2"});
+  service_.on_poll("n2");
+  EXPECT_EQ(at_send, (std::vector<std::string>{"in_progress", "in_progress"}));
+  messenger_.before_send = nullptr;
+  EXPECT_EQ(messenger_.take("n1").size(), 1u);
+  EXPECT_EQ(messenger_.take("n2").size(), 1u);
+  // A send that fails puts the record back: it was not sent, so it is not in progress.
+  messenger_.broken = true;
+  const auto refused = create(u1_, {"n1"});
+  const auto waiting = create(u1_, {"n2"});
+  service_.on_poll("n2");
+  messenger_.broken = false;
+  EXPECT_FALSE(refused.all_sent());
+  EXPECT_EQ(record(refused.request_id, "n1").status, "requested");
+  EXPECT_EQ(record(waiting.request_id, "n2").status, "requested");
+  EXPECT_EQ(record(queued.request_id, "n2").status, "in_progress") << "a re-send stays so";
+  service_.on_poll("n2");
+  EXPECT_EQ(messenger_.take("n2").size(), 2u);
+  EXPECT_EQ(record(waiting.request_id, "n2").status, "in_progress");
 }
 
 TEST_F(CommandServiceTest, AnswersAreStoredWithTheDeviceStatus) {
