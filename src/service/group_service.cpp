@@ -138,6 +138,22 @@ Result<std::optional<storage::GroupUser>> group_role(storage::AccessStore& s,
   return found;
 }
 
+namespace {
+
+// The role `user_id` holds on `group_id` (own or inherited), or `group_not_found` when it
+// holds none or the group does not exist: callers without a role learn nothing more.
+Result<storage::GroupUser> caller_role(storage::AccessStore& s, std::string_view user_id,
+                                       std::string_view group_id) {
+  auto role = group_role(s, user_id, group_id);
+  if (!role)
+    return fail(role.error());
+  if (!*role)
+    return fail(group_not_found(group_id));
+  return std::move(**role);
+}
+
+}  // namespace
+
 GroupService::GroupService(storage::AccessRepository& access, storage::NodeRepository& nodes,
                            EventPublisher& events, const Clock& clock, GroupOptions options)
     : access_(access), nodes_(nodes), events_(events), clock_(clock), options_(options) {}
@@ -297,12 +313,10 @@ Result<void> GroupService::update(const Principal& who, std::string_view group_i
   const auto now = now_s();
   std::vector<std::string> affected;
   auto done = access_.write([&](storage::AccessStore& s) -> Result<void> {
-    auto role = group_role(s, who.user_id, group_id);
+    auto role = caller_role(s, who.user_id, group_id);
     if (!role)
       return fail(role.error());
-    if (!*role)
-      return fail(group_not_found(group_id));
-    if ((*role)->role != kPrimary) {
+    if (role->role != kPrimary) {
       return fail(errc::forbidden, code::not_primary,
                   "only a primary user of the group may change it");
     }
@@ -366,12 +380,10 @@ Result<void> GroupService::update(const Principal& who, std::string_view group_i
 Result<void> GroupService::remove(const Principal& who, std::string_view group_id) {
   std::vector<std::string> affected{who.user_id};
   auto done = access_.write([&](storage::AccessStore& s) -> Result<void> {
-    auto role = group_role(s, who.user_id, group_id);
+    auto role = caller_role(s, who.user_id, group_id);
     if (!role)
       return fail(role.error());
-    if (!*role)
-      return fail(group_not_found(group_id));
-    if ((*role)->role == kPrimary) {
+    if (role->role == kPrimary) {
       log::info(log::Channel::service, "group deleted group_id={} user_id={}", group_id,
                 who.user_id);
       auto users = root_users(s, group_id);
@@ -389,11 +401,9 @@ Result<void> GroupService::remove(const Principal& who, std::string_view group_i
 
 Result<void> GroupService::leave(const Principal& who, std::string_view group_id) {
   auto done = access_.write([&](storage::AccessStore& s) -> Result<void> {
-    auto role = group_role(s, who.user_id, group_id);
+    auto role = caller_role(s, who.user_id, group_id);
     if (!role)
       return fail(role.error());
-    if (!*role)
-      return fail(group_not_found(group_id));
     return leave_locked(s, who, group_id);
   });
   if (done)
@@ -539,11 +549,9 @@ Result<GroupView> GroupService::get(const Principal& who, std::string_view group
                                     bool sub_groups, GroupNodes nodes) {
   std::optional<GroupView> out;
   auto r = access_.read([&](storage::AccessStore& s) -> Result<void> {
-    auto role = group_role(s, who.user_id, group_id);
+    auto role = caller_role(s, who.user_id, group_id);
     if (!role)
       return fail(role.error());
-    if (!*role)
-      return fail(group_not_found(group_id));
     auto g = s.group(group_id);
     if (!g)
       return fail(g.error());
@@ -552,7 +560,7 @@ Result<GroupView> GroupService::get(const Principal& who, std::string_view group
     auto visible = visible_nodes(s, who);
     if (!visible)
       return fail(visible.error());
-    auto v = view(s, who, **g, **role, sub_groups, nodes, 1, *visible);
+    auto v = view(s, who, **g, *role, sub_groups, nodes, 1, *visible);
     if (!v)
       return fail(v.error());
     out = std::move(*v);
