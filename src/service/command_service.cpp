@@ -593,7 +593,7 @@ void CommandService::on_poll(std::string_view node_id) {
 
 // Pending records whose requester no longer holds the role they were sent with.
 Result<std::size_t> CommandService::cancel_revoked(
-    const std::vector<storage::CommandRecord>& records) {
+    const std::vector<storage::CommandRecord>& records, std::optional<int> device_status) {
   if (records.empty())
     return std::size_t{0};
   const auto now = now_ms();
@@ -610,6 +610,8 @@ Result<std::size_t> CommandService::cancel_revoked(
       current->status_description =
           "cancelled: the requester no longer has the access it was sent with";
       current->response_ms = now;
+      if (device_status)
+        current->device_status = *device_status;
       if (auto u = w.update(*current); !u)
         return u;
       changed.push_back(std::move(*current));
@@ -677,12 +679,16 @@ std::optional<std::string> CommandService::on_response(std::string_view node_id,
         return applied_params(sent->cmd, response.status, response.data);
       }
       if (role == 0) {
-        auto cancelled = cancel_revoked({*sent});
+        // The answer's device status marks the record answered, so that a redelivery
+        // (QoS 1) is not merged a second time by the late-answer path below.
+        auto cancelled = cancel_revoked({*sent}, response.status);
         if (!cancelled) {
           log::warn(Channel::service,
                     "command request_id={} of a requester who lost access not cancelled: {}",
                     sent->request_id, cancelled.error().message());
-        } else if (*cancelled > 0) {
+        } else if (*cancelled == 0) {
+          return std::nullopt;  // it ended meanwhile: whoever ended it took the answer
+        } else {
           ignored_revoked_.inc();
         }
         return applied_params(sent->cmd, response.status, response.data);

@@ -176,7 +176,9 @@ class CommandService {
   /// bits, super-admin, 0 for none or a disabled user, kRoleUnknown when storage fails.
   std::uint8_t role_byte(std::string_view user_id, std::string_view node_id);
   // Cancels those of `records` still pending (their requester lost access); how many.
-  Result<std::size_t> cancel_revoked(const std::vector<storage::CommandRecord>& records);
+  // `device_status`: the node's answer that ended them, kept on the records.
+  Result<std::size_t> cancel_revoked(const std::vector<storage::CommandRecord>& records,
+                                     std::optional<int> device_status = {});
   std::int64_t now_ms() const;
   void count(std::string_view status, std::int64_t n = 1);
   /// Publishes one `command` event per record, in its current state.

@@ -711,6 +711,23 @@ TEST_F(CommandServiceTest, AnAnswerForARequesterWhoLostAccessIsNotKept) {
   ASSERT_TRUE(params);
   EXPECT_EQ(json::parse(*params).as_object().at("Light").as_object().at("Power"), true)
       << "the node applied the set: its state is merged all the same";
+  EXPECT_EQ(record(set.request_id, "n1", u2_).device_status, 0) << "marked answered";
+  // A redelivery of that answer (QoS 1) after a newer report is not merged again.
+  ASSERT_TRUE(nodes_.write([](storage::NodeWriter& w) {
+    return w.put_params("n1", R"({"Light":{"Power":false}})", 5);
+  }));
+  answer("n1", set.request_id, 0, proto::kCmdSetParams,
+         R"({"status":"success","params":{"Light":{"Power":true}}})");
+  ASSERT_TRUE(nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
+    auto p = w.params("n1");
+    if (!p)
+      return fail(p.error());
+    params = *p;
+    return {};
+  }));
+  ASSERT_TRUE(params);
+  EXPECT_EQ(json::parse(*params).as_object().at("Light").as_object().at("Power"), false)
+      << "merged once";
 }
 
 // A set-params answer that comes after its record became final (cancelled by the user,
