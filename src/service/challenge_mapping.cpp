@@ -115,13 +115,16 @@ Result<void> ChallengeMapping::verify_unaudited(const Principal& who, std::strin
                     "\" timed out; call user/nodes/mapping/initiate again");
   }
 
-  auto certificate = claims_.latest_certificate_pem(node_id);
+  // Only a certificate that still stands: the key of a revoked (say, stolen) node, or
+  // one past its notAfter, proves nothing.
+  auto certificate = claims_.latest_certificate_pem(node_id, now);
   if (!certificate)
     return fail(certificate.error());
   if (!*certificate) {
     return fail(errc::not_found, code::no_certificate,
-                "no certificate was issued for node \"" + std::string(node_id) +
-                    "\" by this server; claim the node first");
+                "node \"" + std::string(node_id) +
+                    "\" has no valid certificate issued by this server (none, revoked or "
+                    "expired); claim the node first");
   }
 
   // One attempt per request, spent before the check.

@@ -152,10 +152,12 @@ class ClaimRepository {
   /// Number of audit rows (all nodes).
   virtual Result<std::int64_t> count_certificates() = 0;
 
-  /// The PEM of the certificate issued last for `node_id` (the one the node
-  /// was flashed with); nullopt when none was issued, or the latest audit row
-  /// predates PEM storage (empty PEM).
-  virtual Result<std::optional<std::string>> latest_certificate_pem(std::string_view node_id) = 0;
+  /// The PEM of the certificate issued last for `node_id` (the one the node was flashed
+  /// with) among those neither revoked nor past their notAfter at `now_at` (Unix
+  /// seconds): a revoked node's key proves nothing (challenge mapping). nullopt when
+  /// there is none, or the latest such audit row predates PEM storage (empty PEM).
+  virtual Result<std::optional<std::string>> latest_certificate_pem(std::string_view node_id,
+                                                                    std::int64_t now_at) = 0;
 };
 
 }  // namespace stratus::storage

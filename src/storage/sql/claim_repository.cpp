@@ -370,14 +370,15 @@ Result<std::int64_t> SqlClaimRepository::count_certificates() {
 }
 
 Result<std::optional<std::string>> SqlClaimRepository::latest_certificate_pem(
-    std::string_view node_id) {
+    std::string_view node_id, std::int64_t now_at) {
   return db_->with([&](Connection& c) -> Result<std::optional<std::string>> {
     auto s = c.prepare(
         "SELECT certificate_pem FROM claim_certificates WHERE node_id = ?1 "
-        "ORDER BY id DESC LIMIT 1");
+        "AND revoked_at IS NULL AND not_after > ?2 ORDER BY id DESC LIMIT 1");
     if (!s)
       return fail(s.error());
     s->bind(1, node_id);
+    s->bind(2, now_at);
     auto row = s->step();
     if (!row)
       return fail(row.error());

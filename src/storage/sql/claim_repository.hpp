@@ -34,7 +34,8 @@ class SqlClaimRepository final : public ClaimRepository {
   Result<bool> reclaim_blocked(std::string_view node_id) override;
   Result<std::vector<IssuedCertificateRecord>> list_certificates(std::string_view node_id) override;
   Result<std::int64_t> count_certificates() override;
-  Result<std::optional<std::string>> latest_certificate_pem(std::string_view node_id) override;
+  Result<std::optional<std::string>> latest_certificate_pem(std::string_view node_id,
+                                                            std::int64_t now_at) override;
   /// @}
 
  private:

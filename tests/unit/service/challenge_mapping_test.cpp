@@ -22,6 +22,7 @@
 #include "service/revocation_list.hpp"
 #include "storage/sql/account_repository.hpp"
 #include "storage/sql/claim_repository.hpp"
+#include "storage/sql/manufacturing_repository.hpp"
 #include "storage/sql/mapping_challenge_repository.hpp"
 #include "storage/sql/node_repository.hpp"
 #include "support/service_fakes.hpp"
@@ -102,6 +103,8 @@ class ChallengeMappingTest : public ::testing::Test {
     return to_hex(*signature);
   }
 
+  std::int64_t now_s() const { return unix_ms(clock_.now()) / 1000; }
+
   bool mapped(const std::string& user, const std::string& node_id) {
     auto node = nodes_.get_user_node(user, node_id);
     return node && node->role == "primary";
@@ -171,10 +174,10 @@ TEST_F(ChallengeMappingTest, ANodeClaimedByAnotherUserCanBeMappedByWhoeverHoldsI
 
 TEST_F(ChallengeMappingTest, OnlyTheLatestCertificateOfTheNodeCounts) {
   auto first = claim("alice", "7CDFA100033B");
-  const auto pem_before = claims_.latest_certificate_pem(first.node_id);
+  const auto pem_before = claims_.latest_certificate_pem(first.node_id, now_s());
   ASSERT_TRUE(pem_before && *pem_before);
   auto second_key = certify("alice", first.node_id, pki::KeyType::rsa_2048);
-  const auto pem_after = claims_.latest_certificate_pem(first.node_id);
+  const auto pem_after = claims_.latest_certificate_pem(first.node_id, now_s());
   ASSERT_TRUE(pem_after && *pem_after);
   EXPECT_NE(**pem_before, **pem_after);
   auto cert = pki::Certificate::from_pem(**pem_after);
@@ -290,6 +293,35 @@ TEST_F(ChallengeMappingTest, NodeWithoutCertificateFailsWithoutUsingTheRequest) 
   const auto node = claim("alice", "7CDFA100033B");
   EXPECT_TRUE(mapping_.verify(alice_, challenge->request_id, node.node_id,
                               respond(node.key, challenge->challenge)));
+}
+
+TEST_F(ChallengeMappingTest, ARevokedOrExpiredNodesKeyProvesNothing) {
+  // A stolen device: its owner has the admin revoke it. Whoever holds its key cannot map
+  // it to themselves, now or after the admin allows reclaiming it (until it is claimed
+  // again with a new key).
+  const auto stolen = claim("bob", "7CDFA100033B");
+  storage::sql::SqlManufacturingRepository mfg(db_);
+  ASSERT_TRUE(mfg.revoke_node(stolen.node_id, "stolen", "admin", now_s()));
+  auto challenge = mapping_.initiate(alice_, std::nullopt);
+  ASSERT_TRUE(challenge);
+  expect_error(mapping_.verify(alice_, challenge->request_id, stolen.node_id,
+                               respond(stolen.key, challenge->challenge)),
+               errc::not_found, code::no_certificate);
+  ASSERT_TRUE(mfg.allow_reclaim(stolen.node_id));
+  expect_error(mapping_.verify(alice_, challenge->request_id, stolen.node_id,
+                               respond(stolen.key, challenge->challenge)),
+               errc::not_found, code::no_certificate);
+  EXPECT_FALSE(mapped("alice", stolen.node_id));
+
+  // A certificate past its notAfter (30 days here) proves nothing either.
+  const auto old = claim("bob", "7CDFA100034C");
+  clock_.advance(std::chrono::days(31));
+  auto late = mapping_.initiate(alice_, std::nullopt);
+  ASSERT_TRUE(late);
+  expect_error(
+      mapping_.verify(alice_, late->request_id, old.node_id, respond(old.key, late->challenge)),
+      errc::not_found, code::no_certificate);
+  EXPECT_FALSE(mapped("alice", old.node_id));
 }
 
 TEST_F(ChallengeMappingTest, MalformedInputsAreRejectedBeforeTheRequestIsUsed) {

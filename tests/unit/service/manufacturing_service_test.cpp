@@ -305,7 +305,8 @@ TEST_F(ManufacturingServiceTest, ARegistrationReportsBadRowsAndRegistersTheGoodO
   EXPECT_EQ(trust_.registered.size(), 2u);
   EXPECT_EQ(*repository_.registered_fingerprints(0), trust_.registered);
   // Challenge-response mapping finds the registered certificate's key.
-  EXPECT_TRUE(claims_.latest_certificate_pem("goodfactory1")->has_value());
+  EXPECT_TRUE(
+      claims_.latest_certificate_pem("goodfactory1", unix_ms(clock_.now()) / 1000)->has_value());
   auto groups = service_->node_groups(admin_, "batch-42");
   ASSERT_TRUE(groups);
   ASSERT_EQ(groups->size(), 1u);
