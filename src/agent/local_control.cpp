@@ -20,6 +20,9 @@ using protocomm::Status;
 constexpr std::uint32_t kTypeNodeConfig = 1;
 constexpr std::uint32_t kTypeNodeParams = 2;
 constexpr std::uint32_t kPropertyCount = 2;
+// The firmware's `max_properties` (rainmaker-device.md §5.2): more indices in one request than the
+// node may ever hold are refused, so a small request cannot ask for the config many times over.
+constexpr std::size_t kMaxProperties = 10;
 
 template <class... Ts>
 struct overloaded : Ts... {
@@ -59,6 +62,8 @@ struct LocalControlEngine::Impl {
   static protocomm::PropertyValues get_values(const protocomm::GetPropertyValues& request,
                                               NodeSession& session) {
     protocomm::PropertyValues reply;
+    if (request.indices.size() > kMaxProperties)
+      return {Status::invalid_argument, {}};
     for (const auto index : request.indices) {
       if (index >= kPropertyCount) {  // esp_local_ctrl_get_prop_values: ESP_ERR_INVALID_ARG
         return {Status::invalid_argument, {}};
@@ -72,6 +77,8 @@ struct LocalControlEngine::Impl {
 
   static protocomm::SetPropertyResult set_values(const protocomm::SetPropertyValues& request,
                                                  NodeSession& session, MqttActions& out) {
+    if (request.props.size() > kMaxProperties)
+      return {Status::invalid_argument};
     for (const auto& prop : request.props) {
       if (prop.index >= kPropertyCount) {  // esp_local_ctrl_set_prop_values
         return {Status::invalid_argument};

@@ -260,6 +260,16 @@ TEST_F(LocalControlTest, ReadOnlyOutOfRangeAndNonJsonSetsAreRefusedWithTheFirmwa
   ASSERT_TRUE(values.has_value());
   EXPECT_EQ(std::get<protocomm::PropertyValues>(*values),
             (protocomm::PropertyValues{Status::invalid_argument, {}}));
+  // More indices than `max_properties` (10): refused, not the config eleven times over.
+  auto many = control(*engine, *c, protocomm::GetPropertyValues{std::vector<std::uint32_t>(11, 0)});
+  ASSERT_TRUE(many.has_value());
+  EXPECT_EQ(std::get<protocomm::PropertyValues>(*many),
+            (protocomm::PropertyValues{Status::invalid_argument, {}}));
+  auto ten = control(*engine, *c, protocomm::GetPropertyValues{std::vector<std::uint32_t>(10, 1)});
+  ASSERT_TRUE(ten.has_value());
+  EXPECT_EQ(std::get<protocomm::PropertyValues>(*ten).props.size(), 10u);
+  EXPECT_EQ(set(*engine, *c, std::vector<protocomm::PropertyValue>(11, {1, "{}"})),
+            Status::invalid_argument);
   // The session survives refused requests.
   EXPECT_TRUE(control(*engine, *c, protocomm::GetPropertyCount{}).has_value());
 }
