@@ -96,6 +96,14 @@ Bn bn_from(std::string_view s) {
   return b;
 }
 
+// A secret (an exponent such as b, a, x, or the verifier v): BN_mod_exp then takes
+// OpenSSL's constant-time path (BN_mod_exp_mont_consttime) instead of the variable-time
+// one it uses for small bases like g = 5, so timing does not leak the secret.
+Bn secret(Bn b) {
+  BN_set_flags(b.get(), BN_FLG_CONSTTIME);
+  return b;
+}
+
 std::string bn_minimal(const BIGNUM* b) {
   std::string out(static_cast<std::size_t>(BN_num_bytes(b)), '\0');
   BN_bn2bin(b, reinterpret_cast<unsigned char*>(out.data()));
@@ -347,7 +355,7 @@ Result<std::string> aes_gcm_open(std::string_view key, std::string_view iv,
 Result<std::string> srp_verifier(std::string_view salt, std::string_view user,
                                  std::string_view password) {
   const auto& grp = group();
-  const auto x = srp_x(salt, user, password);
+  const auto x = secret(srp_x(salt, user, password));
   auto v = bn_new();
   auto ctx = bn_ctx();
   if (BN_mod_exp(v.get(), grp.g.get(), x.get(), grp.n.get(), ctx.get()) != 1) {
@@ -360,8 +368,8 @@ Result<std::string> srp_server_public(std::string_view v_bytes, std::string_view
   const auto& grp = group();
   auto ctx = bn_ctx();
   const auto k = srp_k();
-  const auto v = bn_from(v_bytes);
-  const auto b = bn_from(b_bytes);
+  const auto v = secret(bn_from(v_bytes));
+  const auto b = secret(bn_from(b_bytes));
   auto kv = bn_new();
   auto gb = bn_new();
   auto B = bn_new();
@@ -386,8 +394,8 @@ Result<std::string> srp_server_key(std::string_view A_bytes, std::string_view B_
     return fail(errc::invalid_argument, "SRP: the client's public value A is 0 mod N");
   }
   const auto u = srp_u(A_bytes, B_bytes);
-  const auto v = bn_from(v_bytes);
-  const auto b = bn_from(b_bytes);
+  const auto v = secret(bn_from(v_bytes));
+  const auto b = secret(bn_from(b_bytes));
   auto vu = bn_new();
   auto avu = bn_new();
   auto S = bn_new();
@@ -402,7 +410,7 @@ Result<std::string> srp_server_key(std::string_view A_bytes, std::string_view B_
 Result<std::string> srp_client_public(std::string_view a_bytes) {
   const auto& grp = group();
   auto ctx = bn_ctx();
-  const auto a = bn_from(a_bytes);
+  const auto a = secret(bn_from(a_bytes));
   auto A = bn_new();
   if (BN_mod_exp(A.get(), grp.g.get(), a.get(), grp.n.get(), ctx.get()) != 1) {
     return openssl_error("SRP A");
@@ -427,9 +435,9 @@ Result<std::string> srp_client_key(std::string_view A_bytes, std::string_view B_
   if (BN_is_zero(u.get())) {
     return fail(errc::invalid_argument, "SRP: u is 0");
   }
-  const auto x = srp_x(salt, user, password);
+  const auto x = secret(srp_x(salt, user, password));
   const auto k = srp_k();
-  const auto a = bn_from(a_bytes);
+  const auto a = secret(bn_from(a_bytes));
   auto v = bn_new();
   auto kv = bn_new();
   auto base = bn_new();
@@ -440,8 +448,11 @@ Result<std::string> srp_client_key(std::string_view A_bytes, std::string_view B_
       BN_mod_mul(kv.get(), k.get(), v.get(), grp.n.get(), ctx.get()) != 1 ||
       BN_mod_sub(base.get(), b_mod_n.get(), kv.get(), grp.n.get(), ctx.get()) != 1 ||
       BN_mul(ux.get(), u.get(), x.get(), ctx.get()) != 1 ||
-      BN_add(exponent.get(), a.get(), ux.get()) != 1 ||
-      BN_mod_exp(S.get(), base.get(), exponent.get(), grp.n.get(), ctx.get()) != 1) {
+      BN_add(exponent.get(), a.get(), ux.get()) != 1) {
+    return openssl_error("SRP S");
+  }
+  BN_set_flags(exponent.get(), BN_FLG_CONSTTIME);  // a + u·x is as secret as a and x
+  if (BN_mod_exp(S.get(), base.get(), exponent.get(), grp.n.get(), ctx.get()) != 1) {
     return openssl_error("SRP S");
   }
   return sha512({bn_minimal(S.get())});
