@@ -19,16 +19,16 @@ Result<ChallengeResponder::Answer> ChallengeResponder::handle(std::string_view p
     return fail(errc::invalid_argument, "ch_resp: GetNodeID is not served");
   }
   Answer answer;
+  if (disabled_) {  // spec §4.2: after a disable, every request (another disable too)
+    answer.response = protocomm::encode_ch_resp_response(
+        protocomm::ChallengeResponse{protocomm::ChRespStatus::disabled, {}, {}});
+    return answer;
+  }
   if (std::holds_alternative<protocomm::DisableChallengeResponseRequest>(*request)) {
-    answer.disabled_now = !disabled_;
+    answer.disabled_now = true;
     disabled_ = true;
     answer.response = protocomm::encode_ch_resp_response(
         protocomm::DisableChallengeResponseResult{protocomm::ChRespStatus::success});
-    return answer;
-  }
-  if (disabled_) {
-    answer.response = protocomm::encode_ch_resp_response(
-        protocomm::ChallengeResponse{protocomm::ChRespStatus::disabled, {}, {}});
     return answer;
   }
   const auto& challenge = std::get<protocomm::ChallengeRequest>(*request).challenge;

@@ -268,6 +268,10 @@ struct ProvisioningEngine::Impl {
     if (!request) {
       return fail(std::move(request).error());
     }
+    if (!request->payload_matches) {  // spec §4.1: answered, the session kept
+      return protocomm::encode_user_mapping_response(
+          {protocomm::UserMappingStatus::invalid_param, {}});
+    }
     ProvisioningEvent event;
     event.kind = ProvisioningEvent::Kind::user_mapping;
     event.user_id = request->user_id;

@@ -22,9 +22,11 @@ constexpr std::string_view kChResp = "RMakerChRespPayload";
 std::string encode_user_mapping_request(const UserMappingRequest& request) {
   um::RMakerConfigPayload p;
   p.set_msg(um::TypeCmdSetUserMapping);
-  auto* m = p.mutable_cmd_set_user_mapping();
-  m->set_userid(request.user_id);
-  m->set_secretkey(request.secret_key);
+  if (request.payload_matches) {  // else the request without its payload
+    auto* m = p.mutable_cmd_set_user_mapping();
+    m->set_userid(request.user_id);
+    m->set_secretkey(request.secret_key);
+  }
   return detail::write_pb(p);
 }
 
@@ -36,13 +38,10 @@ Result<UserMappingRequest> decode_user_mapping_request(std::string_view bytes) {
   if (p->msg() != um::TypeCmdSetUserMapping) {
     return detail::unexpected_msg(kUserMapping, p->msg());
   }
-  if (auto ok = detail::check_payload(
-          p->payload_case(), um::RMakerConfigPayload::kCmdSetUserMapping, false, kUserMapping);
-      !ok) {
-    return fail(std::move(ok).error());
-  }
+  if (p->payload_case() != um::RMakerConfigPayload::kCmdSetUserMapping)
+    return UserMappingRequest{{}, {}, false};
   const auto& m = p->cmd_set_user_mapping();
-  return UserMappingRequest{m.userid(), m.secretkey()};
+  return UserMappingRequest{m.userid(), m.secretkey(), true};
 }
 
 std::string encode_user_mapping_response(const UserMappingResponse& response) {

@@ -32,6 +32,9 @@ enum class UserMappingStatus : std::int32_t {
 struct UserMappingRequest {
   std::string user_id;
   std::string secret_key;
+  /// False for a `CmdSetUserMapping` carrying another payload or none: the firmware
+  /// answers it `InvalidParam` and keeps the session (spec §4.1); ids are then empty.
+  bool payload_matches = true;
   bool operator==(const UserMappingRequest&) const = default;
 };
 
@@ -44,9 +47,9 @@ struct UserMappingResponse {
 
 /// `RMakerConfigPayload` bytes of the request (msg 0, `cmd_set_user_mapping`).
 std::string encode_user_mapping_request(const UserMappingRequest& request);
-/// Decodes the request. invalid_argument when msg is not 0 or the oneof is not
-/// `cmd_set_user_mapping` (the firmware answers that with InvalidParam; a device engine
-/// can do the same).
+/// Decodes the request. invalid_argument for bytes that are not an `RMakerConfigPayload`
+/// or a msg other than 0; a request whose oneof is not `cmd_set_user_mapping` decodes
+/// with `payload_matches` false (the firmware answers it InvalidParam, spec §4.1).
 Result<UserMappingRequest> decode_user_mapping_request(std::string_view bytes);
 /// `RMakerConfigPayload` bytes of the response (msg 1, `resp_set_user_mapping`).
 std::string encode_user_mapping_response(const UserMappingResponse& response);

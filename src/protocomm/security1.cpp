@@ -79,10 +79,10 @@ struct Sec1Device::Impl {
   }
 
   Result<std::string> command0(const Sec1Payload& in) {
-    reset();  // Cmd0 in any state starts again (the firmware's "restarting session")
-    if (in.payload_case() != Sec1Payload::kSc0) {
+    if (in.payload_case() != Sec1Payload::kSc0) {  // checked before the session is touched
       return fail(errc::invalid_argument, "security 1: command 0 without its payload");
     }
+    reset();  // Cmd0 in any state starts again (the firmware's "restarting session")
     if (in.sc0().client_pubkey().size() != kKeyBytes) {
       return fail(errc::invalid_argument, "security 1: the client public key is not 32 bytes");
     }

@@ -109,10 +109,9 @@ Result<Sec2Verifier> make_sec2_verifier(std::string_view username, std::string_v
 
 Result<Sec2Verifier> make_sec2_verifier(std::string_view username, std::string_view password,
                                         const RandomSource& random) {
-  std::string salt;
-  do {
-    salt = draw(random, kSaltBytes);
-  } while (salt[0] == '\0');
+  std::string salt = draw(random, kSaltBytes);
+  if (salt[0] == '\0')
+    salt[0] = '\x01';  // the CLI would drop a leading zero byte (see the header)
   return make_sec2_verifier(username, password, std::move(salt));
 }
 
@@ -139,10 +138,10 @@ struct Sec2Device::Impl {
   }
 
   Result<std::string> command0(const Sec2Payload& in) {
-    reset();  // Cmd0 in any state starts again (the firmware's "restarting session")
-    if (in.payload_case() != Sec2Payload::kSc0) {
+    if (in.payload_case() != Sec2Payload::kSc0) {  // checked before the session is touched
       return fail(errc::invalid_argument, "security 2: command 0 without its payload");
     }
+    reset();  // Cmd0 in any state starts again (the firmware's "restarting session")
     const auto& cmd = in.sc0();
     if (cmd.client_pubkey().size() != detail::kSrpModulusBytes) {
       return fail(errc::invalid_argument, "security 2: the client public key is not 384 bytes (" +

@@ -44,9 +44,9 @@ struct Sec2Verifier {
 Result<Sec2Verifier> make_sec2_verifier(std::string_view username, std::string_view password,
                                         std::string salt);
 
-/// Same with a fresh 16-byte salt from `random`. A salt whose first byte is 0 is drawn
-/// again: the RainMaker CLI passes the salt through an integer, which would drop that
-/// byte and compute another x. Thread-safe if `random` is.
+/// Same with a fresh 16-byte salt from `random`. A first byte of 0 becomes 1: the
+/// RainMaker CLI passes the salt through an integer, which would drop that byte and
+/// compute another x (not redrawn: a stuck source would loop). Thread-safe if `random` is.
 Result<Sec2Verifier> make_sec2_verifier(std::string_view username, std::string_view password,
                                         const RandomSource& random);
 

@@ -273,6 +273,13 @@ TEST_P(ProvisioningFlowTest, LegacyMappingAndChallengeResponse) {
   auto c = client(sec, pop);
   ASSERT_TRUE(open(*engine, *c).has_value());
 
+  // A request without its payload is answered InvalidParam; the session goes on.
+  auto odd = call(*engine, *c, protocomm::kEndpointUserMapping,
+                  protocomm::encode_user_mapping_request({{}, {}, false}));
+  ASSERT_TRUE(odd.has_value()) << odd.error().context;
+  EXPECT_EQ(protocomm::decode_user_mapping_response(*odd)->status,
+            protocomm::UserMappingStatus::invalid_param);
+  EXPECT_TRUE(engine->take_events().empty());
   auto mapped = call(*engine, *c, protocomm::kEndpointUserMapping,
                      protocomm::encode_user_mapping_request({"user-1", "secret-1"}));
   ASSERT_TRUE(mapped.has_value()) << mapped.error().context;
@@ -454,6 +461,12 @@ TEST_F(ProvisioningTest, ChallengeResponseDisableAndUnservedRequests) {
   ASSERT_TRUE(after.has_value());
   EXPECT_EQ(
       std::get<protocomm::ChallengeResponse>(*protocomm::decode_ch_resp_response(*after)).status,
+      protocomm::ChRespStatus::disabled);
+  // Another disable is a request like any other now: {msg 1, status 3} (spec §4.2).
+  auto again = send(protocomm::DisableChallengeResponseRequest{});
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(
+      std::get<protocomm::ChallengeResponse>(*protocomm::decode_ch_resp_response(*again)).status,
       protocomm::ChRespStatus::disabled);
 }
 
