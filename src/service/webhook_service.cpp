@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 
 #include "auth/secrets.hpp"
 #include "core/random.hpp"
@@ -265,12 +266,17 @@ void WebhookService::deliver_due() {
     return;
   }
   std::map<std::string, storage::WebhookRecord> cache;
+  // Webhooks whose delivery failed in this round: their other deliveries wait for the
+  // retry (the repository postponed them), so an outage costs one failure per backoff.
+  std::set<std::string, std::less<>> held;
   for (const auto& d : *due) {
     // A round (up to `batch` POSTs of up to the send timeout each) can outlast the
     // leader lease; the new leader reads these same rows, so a deposed one stops here
     // rather than send them twice (ADR 0021). `is_leader` is an atomic read.
     if (options_.leadership != nullptr && !options_.leadership->is_leader())
       return;
+    if (held.contains(d.webhook_id))
+      continue;
     auto found = cache.find(d.webhook_id);
     if (found == cache.end()) {
       auto w = webhooks_.get(d.webhook_id);
@@ -278,7 +284,7 @@ void WebhookService::deliver_due() {
         continue;
       found = cache.emplace(d.webhook_id, std::move(**w)).first;
     }
-    const auto& w = found->second;
+    auto& w = found->second;
     if (!w.enabled)
       continue;
     // Queued work re-checks its requester (issue 13): the owner must not be disabled and
@@ -316,7 +322,12 @@ void WebhookService::deliver_due() {
     }
     failed_.inc();
     const std::string error = status ? "HTTP " + std::to_string(*status) : status.error().context;
-    const auto retry_at = unix_ms(clock_.now()) + backoff(d.attempts + 1).count();
+    // The wait grows with the webhook's failures in a row, not the delivery's attempts:
+    // a delivery that waited behind another's failures is no first try for the receiver.
+    const auto retry_at =
+        unix_ms(clock_.now()) + backoff(std::max(d.attempts, w.failures) + 1).count();
+    held.insert(w.webhook_id);
+    ++w.failures;
     auto disabled =
         webhooks_.failed(d.delivery_id, w.webhook_id, error, retry_at, options_.max_failures);
     log::info(Channel::service, "webhook_id={} delivery {} failed ({}), attempt {}", w.webhook_id,

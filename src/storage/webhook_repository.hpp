@@ -70,9 +70,11 @@ class WebhookRepository {
                                  std::int64_t now_ms) = 0;
   /// The delivery was dropped without sending (its user lost access): it leaves the outbox.
   virtual Result<void> discard(std::int64_t delivery_id) = 0;
-  /// The attempt failed: the delivery waits until `retry_at_ms`, the webhook counts a
-  /// failure; at `max_failures` consecutive failures it is disabled with `error` as the
-  /// reason and its deliveries are dropped. Returns whether it was disabled. A delivery no
+  /// The attempt failed: the delivery and every other delivery of the webhook due before
+  /// `retry_at_ms` wait until then (a receiver that is down is tried once per backoff,
+  /// not once per waiting delivery), the webhook counts a failure; at `max_failures`
+  /// consecutive failures it is disabled with `error` as the reason and its deliveries
+  /// are dropped. Returns whether it was disabled. A delivery no
   /// longer in the outbox (another instance delivered or dropped it) changes nothing:
   /// returns false. One transaction.
   virtual Result<bool> failed(std::int64_t delivery_id, std::string_view webhook_id,

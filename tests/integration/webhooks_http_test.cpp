@@ -18,6 +18,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "api/account_routes.hpp"
@@ -317,11 +318,12 @@ class WebhooksHttpTest : public ::testing::Test {
 
   // Alice's webhook `webhook_id` for params events, written straight to the repository
   // (no service subscribes it; the cluster cases fill the outbox themselves).
-  void store_webhook(const std::string& webhook_id) {
+  void store_webhook(const std::string& webhook_id,
+                     const std::string& url = "http://hooks.example/in") {
     storage::WebhookRecord w;
     w.webhook_id = webhook_id;
     w.user_id = "u-alice";
-    w.url = "http://hooks.example/in";
+    w.url = url;
     w.kinds = 1u << static_cast<unsigned>(rest::EventKind::params);
     w.secret = kSecret;
     w.created_ms = unix_ms(clock_.now());
@@ -454,6 +456,31 @@ TEST_F(WebhooksHttpTest, RepeatedFailuresDisableTheWebhookWithTheReasonShown) {
   report("nodeA1", R"({"Light":{"Power":false}})");
   std::this_thread::sleep_for(500ms);
   EXPECT_EQ(receiver_.hits().size(), 4u);
+}
+
+// A receiver that is down for a moment while many deliveries wait is tried once per
+// backoff, not once per delivery: three failures here, not six in the first round (which
+// reached max_failures, 4, disabled the webhook and dropped its outbox).
+TEST_F(WebhooksHttpTest, AFailureHoldsBackTheWebhooksOtherDeliveriesUntilItsRetry) {
+  webhooks_.reset();
+  store_webhook("wh-outage", receiver_.url());
+  enqueue("wh-outage", 6);
+  receiver_.answer({503, 503, 503}, 200);
+  start_webhooks(allowing_);
+  ASSERT_TRUE(receiver_.wait_hits(1, 10s));
+  std::this_thread::sleep_for(100ms);  // under the first retry's 200 ms
+  EXPECT_EQ(receiver_.hits().size(), 1u) << "the others wait for the first one's retry";
+  ASSERT_TRUE(receiver_.wait_hits(3 + 6, 20s));
+  ASSERT_TRUE(wait_until([&] { return due_now().empty(); }, 10s));
+  const auto hits = receiver_.hits();
+  EXPECT_GE(hits[2].at - hits[1].at, 2 * 200ms) << "the waits grow per failure";
+  const auto w = stored("wh-outage");
+  EXPECT_TRUE(w.enabled) << w.disabled_reason;
+  EXPECT_EQ(w.failures, 0);
+  std::set<std::string> delivered;
+  for (const auto& h : hits)
+    delivered.insert(h.headers.at("x-stratus-delivery"));
+  EXPECT_EQ(delivered.size(), 6u) << "every delivery arrived";
 }
 
 TEST_F(WebhooksHttpTest, LoopbackAndBadUrlsAreRefusedByDefault) {

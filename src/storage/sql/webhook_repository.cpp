@@ -177,6 +177,12 @@ Result<bool> SqlWebhookRepository::failed(std::int64_t delivery_id, std::string_
       if (c.changes() == 0)
         return {};
       if (auto u = c.execute(
+              "UPDATE webhook_deliveries SET next_attempt_ms = ?2 WHERE webhook_id = ?1 AND "
+              "next_attempt_ms < ?2",
+              webhook_id, retry_at_ms);
+          !u)
+        return u;
+      if (auto u = c.execute(
               "UPDATE webhooks SET failures = failures + 1, last_error = ?2 WHERE webhook_id = ?1",
               webhook_id, error);
           !u)
