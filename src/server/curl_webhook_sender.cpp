@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 
+#include "log/log.hpp"
 #include "proto/rest/error_codes.hpp"
 
 namespace stratus::server {
@@ -25,38 +26,64 @@ Error invalid(std::string text) {
   return Error{errc::invalid_argument, std::move(text), code::webhook_url_invalid};
 }
 
-// Loopback, link-local, private, CGNAT, unspecified, multicast (v4 and v6, mapped v4 too).
+bool is_private_v4(std::uint32_t v4) {  // host order
+  const auto in = [v4](std::uint32_t net, int bits) {
+    return (v4 >> (32 - bits)) == (net >> (32 - bits));
+  };
+  return in(0x00000000, 8) ||   // "this network"
+         in(0x0a000000, 8) ||   // 10/8
+         in(0x64400000, 10) ||  // 100.64/10, CGNAT
+         in(0x7f000000, 8) ||   // loopback
+         in(0xa9fe0000, 16) ||  // link-local
+         in(0xac100000, 12) ||  // 172.16/12
+         in(0xc0000000, 24) ||  // 192.0.0/24, IETF protocol assignments
+         in(0xc0a80000, 16) ||  // 192.168/16
+         in(0xc6120000, 15) ||  // 198.18/15, benchmarking
+         in(0xe0000000, 4) ||   // multicast
+         in(0xf0000000, 4);     // reserved, broadcast
+}
+
+std::uint32_t v4_at(const std::array<unsigned char, 16>& b, std::size_t at) {
+  return (std::uint32_t{b[at]} << 24) | (std::uint32_t{b[at + 1]} << 16) |
+         (std::uint32_t{b[at + 2]} << 8) | std::uint32_t{b[at + 3]};
+}
+
+// Loopback, link-local, private, CGNAT, unspecified, reserved, multicast, for v4 and v6.
+// An IPv6 address that carries an IPv4 one (mapped, compatible, NAT64's well-known
+// prefix, 6to4) is judged by that IPv4 address: through a NAT64 gateway or a 6to4 relay
+// it reaches that host. Prefixes that only route inside a site (NAT64's local-use, site-
+// local) and Teredo, whose IPv4 host is not checkable, are refused outright.
 bool is_private(const sockaddr* a) {
   if (a->sa_family == AF_INET) {
     std::uint32_t v4 = 0;
     std::memcpy(&v4, &reinterpret_cast<const sockaddr_in*>(a)->sin_addr, 4);
-    v4 = ntohl(v4);
-    const auto in = [v4](std::uint32_t net, int bits) {
-      return (v4 >> (32 - bits)) == (net >> (32 - bits));
-    };
-    return in(0x00000000, 8) || in(0x7f000000, 8) || in(0x0a000000, 8) || in(0xac100000, 12) ||
-           in(0xc0a80000, 16) || in(0xa9fe0000, 16) || in(0x64400000, 10) || in(0xe0000000, 4) ||
-           v4 == 0xffffffff;
+    return is_private_v4(ntohl(v4));
   }
-  if (a->sa_family == AF_INET6) {
-    std::array<unsigned char, 16> b{};
-    std::memcpy(b.data(), &reinterpret_cast<const sockaddr_in6*>(a)->sin6_addr, 16);
-    const bool zero10 =
-        std::all_of(b.begin(), b.begin() + 10, [](unsigned char c) { return c == 0; });
-    if (zero10 && b[10] == 0xff && b[11] == 0xff) {  // ::ffff:a.b.c.d
-      sockaddr_in v4{};
-      v4.sin_family = AF_INET;
-      std::memcpy(&v4.sin_addr, b.data() + 12, 4);
-      return is_private(reinterpret_cast<const sockaddr*>(&v4));
-    }
-    const bool all_zero_but_last =
-        std::all_of(b.begin(), b.begin() + 15, [](unsigned char c) { return c == 0; });
-    return (all_zero_but_last && (b[15] == 0 || b[15] == 1)) ||  // :: and ::1
-           (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) ||            // fe80::/10
-           (b[0] & 0xfe) == 0xfc ||                              // fc00::/7
-           b[0] == 0xff;                                         // multicast
+  if (a->sa_family != AF_INET6)
+    return true;
+  std::array<unsigned char, 16> b{};
+  std::memcpy(b.data(), &reinterpret_cast<const sockaddr_in6*>(a)->sin6_addr, 16);
+  const auto zero = [&](std::size_t from, std::size_t to) {
+    return std::all_of(b.begin() + static_cast<std::ptrdiff_t>(from),
+                       b.begin() + static_cast<std::ptrdiff_t>(to),
+                       [](unsigned char c) { return c == 0; });
+  };
+  if (zero(0, 10) && b[10] == 0xff && b[11] == 0xff)  // ::ffff:a.b.c.d
+    return is_private_v4(v4_at(b, 12));
+  if (zero(0, 12))  // ::a.b.c.d (IPv4-compatible); :: and ::1 fall in 0.0.0.0/8
+    return is_private_v4(v4_at(b, 12));
+  if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b) {
+    if (zero(4, 12))  // 64:ff9b::/96, NAT64
+      return is_private_v4(v4_at(b, 12));
+    return b[4] == 0x00 && b[5] == 0x01;  // 64:ff9b:1::/48, NAT64 local use
   }
-  return true;
+  if (b[0] == 0x20 && b[1] == 0x02)  // 2002::/16, 6to4
+    return is_private_v4(v4_at(b, 2));
+  return (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x00) ||  // Teredo
+         (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) ||                         // fe80::/10
+         (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) ||                         // fec0::/10
+         (b[0] & 0xfe) == 0xfc ||                                           // fc00::/7
+         b[0] == 0xff;                                                      // multicast
 }
 
 std::string address_text(const sockaddr* a) {
@@ -96,9 +123,14 @@ Result<Destination> resolve(std::string_view url, bool allow_private) {
   std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, &::freeaddrinfo);
   for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
     if (!allow_private && is_private(a->ai_addr)) {
+      // The address itself goes to the log only: any user may register a URL, and the
+      // answer would tell them where the operator's internal names point.
+      log::info(log::Channel::service, "webhook url host {} refused: it resolves to {}", d.host,
+                address_text(a->ai_addr));
       return fail(Error{errc::invalid_argument,
-                        "url host " + d.host + " resolves to " + address_text(a->ai_addr) +
-                            ", a loopback, link-local or private address (not allowed)",
+                        "url host " + d.host +
+                            " resolves to a loopback, link-local, private or reserved address "
+                            "(not allowed)",
                         code::webhook_url_forbidden});
     }
     if (d.address.empty())
@@ -163,6 +195,9 @@ Result<int> CurlWebhookSender::post(
   set(CURLOPT_URL, target.c_str());
   set(CURLOPT_PROTOCOLS_STR, "http,https");
   set(CURLOPT_FOLLOWLOCATION, 0L);
+  // No proxy from the environment (http_proxy, ALL_PROXY…): a proxy would resolve the
+  // name itself and reach what the check above refused.
+  set(CURLOPT_PROXY, "");
   set(CURLOPT_NOSIGNAL, 1L);
   set(CURLOPT_RESOLVE, resolve_list.get());
   set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.timeout.count()));

@@ -494,10 +494,24 @@ TEST_F(WebhooksHttpTest, LoopbackAndBadUrlsAreRefusedByDefault) {
   auto loopback = call("POST", "/v1/user/webhooks", body(receiver_.url()));
   EXPECT_EQ(loopback.status, 400) << loopback.body;
   EXPECT_EQ(code_of(loopback), rest::event_error::webhook_url_forbidden);
-  for (const char* url : {"http://localhost:9/x", "http://[::1]:9/", "http://169.254.169.254/",
-                          "http://10.1.2.3/", "http://0.0.0.0/"}) {
+  for (const char* url :
+       {"http://localhost:9/x", "http://[::1]:9/", "http://169.254.169.254/", "http://10.1.2.3/",
+        "http://0.0.0.0/", "http://198.18.0.1/", "http://240.0.0.1/", "http://192.0.0.8/",
+        // IPv6 that carries a private IPv4 host: mapped, compatible, NAT64, 6to4
+        "http://[::ffff:127.0.0.1]/", "http://[::a01:203]/", "http://[64:ff9b::a01:203]/",
+        "http://[2002:a01:203::1]/",
+        // routed only inside a site, or a host that cannot be checked (Teredo)
+        "http://[64:ff9b:1::1]/", "http://[fec0::1]/", "http://[2001:0:4136:e378::1]/"}) {
     auto r = call("POST", "/v1/user/webhooks", body(url));
     EXPECT_EQ(code_of(r), rest::event_error::webhook_url_forbidden) << url << r.body;
+  }
+  // The answer names the host, not the address it resolved to (that goes to the log).
+  const auto named = call("POST", "/v1/user/webhooks", body("http://localhost:9/x"));
+  EXPECT_EQ(named.body.find("127.0.0.1"), std::string::npos) << named.body;
+  // Public addresses, IPv6 ones that carry a public IPv4 host too, are allowed.
+  for (const char* url : {"http://[2606:4700::1111]/", "http://[64:ff9b::101:101]/",
+                          "http://[2002:101:101::1]/", "http://1.1.1.1/"}) {
+    EXPECT_TRUE(refusing_.check_url(url)) << url;
   }
   EXPECT_EQ(code_of(call("POST", "/v1/user/webhooks", body("ftp://example.com/"))),
             rest::event_error::webhook_url_invalid);
