@@ -317,6 +317,9 @@ struct Server::Impl {
   PeriodicTask command_sweep;
   // The retention prune: time-series data older than timeseries.retention_days goes.
   PeriodicTask time_series_prune;
+  // The broker's revocation list, written again after a failed write (every instance:
+  // each writes its own broker's file).
+  PeriodicTask revocation_retry;
 
   std::optional<pki::PkiMaterial> pki_material;  // the CA signs node certificates
   std::unique_ptr<storage::sql::SqlClaimRepository> claim_repository;
@@ -840,11 +843,15 @@ void Server::Impl::start_background_jobs() {
     if (total > 0)
       log::info(Channel::service, "time-series prune removed {} rows", total);
   });
+  revocation_retry.start("revocation-retry", std::chrono::seconds(5), [this] {
+    (void)revocation_list->retry();  // a failure is logged and stays due
+  });
 }
 
 void Server::Impl::stop_background_jobs() {
   command_sweep.stop();
   time_series_prune.stop();
+  revocation_retry.stop();
 }
 
 void Server::Impl::mark_nodes_disconnected(std::string_view why) {

@@ -632,10 +632,20 @@ Result<NodeRevoked> ManufacturingService::revoke_node(const Principal& who,
       }
       return fail(revoked.error());
     }
-    (void)revocations_.publish();  // logged; the database is the record
+    // The database is the record; the broker must hear it too, or the node keeps
+    // connecting: the admin learns that it did not (the server retries every few
+    // seconds, and revoking again is harmless).
+    auto published = revocations_.publish();
     publish_registered();
     log::info(Channel::service, "node revoked node_id={} certificates={} by={} reason=\"{}\"",
               node_id, *revoked, who.user_id, why);
+    if (!published) {
+      return fail(errc::unavailable,
+                  "node " + std::string(node_id) +
+                      " is revoked in the database, but the broker's revocation list was not "
+                      "written (retried every few seconds): " +
+                      published.error().message());
+    }
     return NodeRevoked{std::string(node_id), *revoked};
   }();
   const std::string object_id = std::string(node_id);

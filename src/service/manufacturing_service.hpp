@@ -179,7 +179,9 @@ class ManufacturingService {
 
   /// Revokes every certificate of `node_id` (the broker refuses them and drops a live
   /// session within about a second) and blocks claiming it again. `reason` ≤ 256 bytes.
-  /// Errors: not_found `node_not_found`; invalid_argument `field_invalid`.
+  /// Errors: not_found `node_not_found`; invalid_argument `field_invalid`; unavailable
+  /// when storage fails, or when the revocation is stored but the broker's list could not
+  /// be written (`RevocationList::retry` writes it later; revoking again is harmless).
   Result<NodeRevoked> revoke_node(const Principal& who, std::string_view node_id,
                                   std::string_view reason);
   /// Lets the next claim of a revoked node get a certificate. Errors: not_found

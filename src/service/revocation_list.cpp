@@ -14,6 +14,21 @@ RevocationList::RevocationList(storage::ClaimRepository& claims, CertificateRevo
 
 Result<std::size_t> RevocationList::publish() {
   std::lock_guard lock(mutex_);
+  return publish_locked();
+}
+
+Result<bool> RevocationList::retry() {
+  std::lock_guard lock(mutex_);
+  if (!due_)
+    return false;
+  if (auto r = publish_locked(); !r)
+    return fail(r.error());
+  log::info(Channel::service, "revocation list published to the broker after an earlier failure");
+  return true;
+}
+
+Result<std::size_t> RevocationList::publish_locked() {
+  due_ = true;  // until the write below succeeds
   const auto now_s =
       std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
   auto list = claims_.revoked_fingerprints(now_s);
@@ -26,6 +41,7 @@ Result<std::size_t> RevocationList::publish() {
                r.error().message());
     return fail(r.error());
   }
+  due_ = false;
   return list->size();
 }
 

@@ -32,11 +32,19 @@ class RevocationList {
   /// unavailable (list not written); both are also logged.
   Result<std::size_t> publish();
 
+  /// Publishes again when the last publish failed (a revocation committed whose list
+  /// never reached the broker); the server calls it every few seconds. Returns whether
+  /// it published. Errors as `publish`, and the list stays due.
+  Result<bool> retry();
+
  private:
+  Result<std::size_t> publish_locked();
+
   storage::ClaimRepository& claims_;
   CertificateRevocations& broker_;
   const Clock& clock_;
   std::mutex mutex_;  // read and write as one
+  bool due_ = false;  // the last publish failed; under mutex_
 };
 
 }  // namespace stratus::service

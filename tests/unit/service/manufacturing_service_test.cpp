@@ -55,10 +55,13 @@ class RecordingTrust final : public BrokerTrust {
 class RecordingRevocations final : public CertificateRevocations {
  public:
   Result<void> publish(const std::vector<std::string>& fingerprints) override {
+    if (broken)
+      return fail(errc::unavailable, "disk full");
     revoked = fingerprints;
     return {};
   }
   std::vector<std::string> revoked;
+  bool broken = false;  // the broker's list cannot be written
 };
 
 std::string md5_hex(std::string_view bytes) {
@@ -546,6 +549,23 @@ TEST_F(ManufacturingServiceTest, RevocationBlocksReclaimingUntilAnAdminAllowsItO
   ASSERT_FALSE(blocked);
   expect_error(blocked.error(), errc::forbidden, code::reclaim_forbidden);
 
+  // The broker's list cannot be written: the admin hears it, and the retry writes it.
+  ASSERT_TRUE(service_->allow_reclaim(admin_, node_id));
+  const auto reissued = claims.verify("alice", node_id, csr(), "10.0.0.1");
+  ASSERT_TRUE(reissued) << reissued.error().message();
+  const auto reissued_fp =
+      pki::Certificate::from_pem(reissued->certificate_pem)->sha256_fingerprint_hex();
+  revocations_.broken = true;
+  auto unwritten = service_->revoke_node(admin_, node_id, "");
+  ASSERT_FALSE(unwritten);
+  EXPECT_EQ(unwritten.error().code, errc::unavailable) << unwritten.error().message();
+  EXPECT_EQ(std::count(revocations_.revoked.begin(), revocations_.revoked.end(), reissued_fp), 0);
+  EXPECT_FALSE(revocation_list_.retry()) << "still broken";
+  revocations_.broken = false;
+  ASSERT_TRUE(revocation_list_.retry());
+  EXPECT_FALSE(*revocation_list_.retry()) << "nothing due any more";
+  EXPECT_EQ(std::count(revocations_.revoked.begin(), revocations_.revoked.end(), reissued_fp), 1);
+
   auto unknown = service_->revoke_node(admin_, "nosuchnode", "");
   ASSERT_FALSE(unknown);
   expect_error(unknown.error(), errc::not_found, code::node_not_found);
@@ -555,18 +575,19 @@ TEST_F(ManufacturingServiceTest, RevocationBlocksReclaimingUntilAnAdminAllowsItO
 
   // Each admin action left a row: the object, the outcome, the reason given.
   const auto revokes = audit_.with_action("admin.node.revoke");
-  ASSERT_EQ(revokes.size(), 4u);
+  ASSERT_EQ(revokes.size(), 5u);
   EXPECT_EQ(revokes[0].actor_kind, ActorKind::admin);
   EXPECT_EQ(revokes[0].actor_id, "root");
   EXPECT_EQ(revokes[0].object_kind, "node");
   EXPECT_EQ(revokes[0].object_id, node_id);
   EXPECT_EQ(revokes[0].outcome, "ok");
   EXPECT_EQ(revokes[0].detail, "stolen from the warehouse");
-  EXPECT_EQ(revokes[2].outcome, "error:" + std::to_string(code::node_not_found));
+  EXPECT_EQ(revokes[3].outcome, "error:" + std::to_string(code::node_not_found));
   const auto reclaims = audit_.with_action("admin.node.allow_reclaim");
-  ASSERT_EQ(reclaims.size(), 2u);
+  ASSERT_EQ(reclaims.size(), 3u);
   EXPECT_EQ(reclaims[0].outcome, "ok");
   EXPECT_EQ(reclaims[1].outcome, "error:" + std::to_string(code::not_revoked));
+  EXPECT_EQ(reclaims[2].outcome, "ok");
 }
 
 TEST_F(ManufacturingServiceTest, ARevokedManufacturedNodeLeavesTheRegisteredList) {
