@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <utility>
 
 #include "core/assert.hpp"
 #include "core/thread_name.hpp"
@@ -212,6 +213,7 @@ void EventHub::lost(std::string_view what) {
 void EventHub::record_loss(std::string reason) {
   gap_after_ = next_id_;
   gap_ = Gap::lost;
+  refresh_all_ = true;
   if (resync_queued_)
     return;
   // One past `queue_limit` at most: the open streams must hear of the loss.
@@ -245,8 +247,9 @@ void EventHub::run() {
     batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
     queue_.clear();
     resync_queued_ = false;  // a waiting one is in this batch
+    const bool refresh_all = std::exchange(refresh_all_, false);
     lock.unlock();
-    dispatch(batch);
+    dispatch(batch, refresh_all);
     const auto dispatched = std::chrono::steady_clock::now();
     std::uint64_t newest = 0;
     for (const auto& e : batch) {
@@ -264,12 +267,12 @@ void EventHub::run() {
   }
 }
 
-void EventHub::dispatch(const std::vector<EventPtr>& batch) {
+void EventHub::dispatch(const std::vector<EventPtr>& batch, bool refresh_all) {
   // Access first: a stream whose user just lost a node must not get this batch's
   // events about it, and one who gained a node should.
   std::unordered_set<std::string> changed;
   const auto now = std::chrono::steady_clock::now();
-  if (now >= refreshed_at_ + options_.access_refresh) {
+  if (refresh_all || now >= refreshed_at_ + options_.access_refresh) {
     refreshed_at_ = now;
     std::lock_guard lock(streams_mutex_);
     for (const auto& [id, stream] : streams_) {

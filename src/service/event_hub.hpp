@@ -246,7 +246,9 @@ class EventHub final : public EventPublisher {
   // Why a stream resuming from before `gap_after_` cannot be replayed.
   enum class Gap { none, relayed_left_out, lost };
   void run();
-  void dispatch(const std::vector<EventPtr>& batch);
+  /// `refresh_all`: re-read every stream user's nodes first (events were lost, and with
+  /// them perhaps an `access_changed` one).
+  void dispatch(const std::vector<EventPtr>& batch, bool refresh_all);
   void refresh_access(const std::unordered_set<std::string>& users);
   void unsubscribe(std::uint64_t id);
   // A user stream counted in `subscribe` ended (or never started): for `admit_relayed`.
@@ -293,6 +295,9 @@ class EventHub final : public EventPublisher {
   std::uint64_t gap_after_ = 0;
   Gap gap_ = Gap::none;
   bool resync_queued_ = false;  // a `resync` for the open streams waits in queue_
+  // Events were lost since the last batch: the next dispatch re-reads every stream's
+  // access, since a lost revocation would otherwise wait for the periodic refresh.
+  bool refresh_all_ = false;
   bool stopping_ = false;
   std::thread thread_;
 

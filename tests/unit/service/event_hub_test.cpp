@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -302,6 +303,33 @@ TEST(EventHub, AConsumerWithLossesGetsTheResyncInOrder) {
   EXPECT_EQ(with_losses.seen().size(), 6u);
   EXPECT_EQ(with_losses.seen()[4], "resync");
   EXPECT_EQ(without.seen().back(), "n5");
+}
+
+// A revocation dropped with a full queue: the loss makes the next batch re-read every
+// stream's access, so the revoked node's events stop then, not at the periodic refresh
+// (here an hour away).
+TEST(EventHub, ALostRevocationIsCaughtByTheNextBatch) {
+  EventHubOptions options;
+  options.queue_limit = 2;
+  options.access_refresh = std::chrono::hours(1);
+  Hub h(options, /*start=*/false);
+  Received stream;
+  auto sub = h.hub.subscribe("u", {}, stream.sink());
+  ASSERT_TRUE(sub);
+  h.hub.publish({params_of("n1")});
+  h.hub.publish({params_of("n2")});
+  h.access.set("u", {"n2"});  // n1 taken from u; its event is dropped: the queue is full
+  h.hub.publish({revocation_of("n1", "u")});
+  h.hub.start();
+  ASSERT_TRUE(h.hub.flush(5s));
+  h.hub.publish({params_of("n1"), params_of("n2")});
+  ASSERT_TRUE(h.hub.flush(5s));
+  const auto seen = stream.seen();
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), "resync"), 1) << "the loss is told";
+  EXPECT_EQ(seen.back(), "n2") << "nothing about n1 after the loss";
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), "n1"), 0)
+      << "the batch that carried the loss re-read access before its events";
 }
 
 }  // namespace
