@@ -169,7 +169,12 @@ class EventStream final : public http::WebSocketApp,
       std::lock_guard lock(mutex_);
       socket = socket_;
     }
-    if (socket)
+    if (!socket)
+      return;
+    // A stream whose session or token ended gets nothing more, not even what is queued.
+    if (code == close_code::unauthenticated || code == close_code::token_expired)
+      socket->abort(code, std::move(reason));
+    else
       socket->close(code, std::move(reason));
   }
 

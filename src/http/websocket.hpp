@@ -32,6 +32,11 @@ class WebSocket {
   /// Sends what is queued, then a close frame with `code` (1000–4999) and `reason`
   /// (cut to 123 bytes), then ends the connection. Only the first call counts.
   virtual void close(std::uint16_t code, std::string reason) = 0;
+
+  /// Like `close`, but what is queued is dropped and a message being written is the
+  /// last: for a connection that may no longer receive anything (its session ended).
+  /// A write the client never lets finish ends the connection after the write grace.
+  virtual void abort(std::uint16_t code, std::string reason) = 0;
 };
 
 /// What a WebSocket route does once the connection is upgraded. The three callbacks run

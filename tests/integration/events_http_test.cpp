@@ -343,8 +343,7 @@ TEST_F(EventsHttpTest, ResumesAfterAReconnectAndSaysResyncBeyondTheWindow) {
   auto answer = behind.next(5000ms);
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->type, "resync");
-  EXPECT_NE(answer->reason.find("more than the stream takes"), std::string::npos)
-      << answer->reason;
+  EXPECT_NE(answer->reason.find("more than the stream takes"), std::string::npos) << answer->reason;
   EXPECT_FALSE(expect_ready(behind).resumed);
 }
 
@@ -560,6 +559,36 @@ TEST_F(EventsHttpTest, TheStreamClosesWhenItsSessionEnds) {
   ASSERT_TRUE(s.closed().has_value());
   EXPECT_EQ(s.closed()->code, rest::close_code::unauthenticated);
   EXPECT_LT(std::chrono::steady_clock::now() - logged_out, 3s);
+}
+
+// What a stream had queued when its session ended is not sent after the end: the client,
+// reading only then, gets what was already on the wire and the 4001, not the rest.
+TEST_F(EventsHttpTest, AStreamWhoseSessionEndsGetsNothingMoreOfWhatWasQueued) {
+  auto s = open(alice_);
+  expect_ready(s);
+  // 7 messages of 4 MiB (the queue holds 8): more than the socket buffers take while the
+  // client reads nothing, so some wait in the server's queue.
+  const std::string big(std::size_t{4} << 20, 'x');
+  std::vector<service::EventDraft> burst;
+  for (int i = 0; i < 7; ++i) {
+    burst.push_back(service::EventDraft{rest::EventKind::params,
+                                        "nodeA1",
+                                        {},
+                                        1,
+                                        R"({"payload":{"Blob":{"Data":")" + big + "\"}}}"});
+  }
+  hub_.publish(std::move(burst));
+  ASSERT_TRUE(hub_.flush(30s));
+  auto who = accounts_->authenticate(alice_);
+  ASSERT_TRUE(who);
+  ASSERT_TRUE(accounts_->log_out(*who, false));
+  std::this_thread::sleep_for(1000ms);  // the session check (200 ms) has closed it
+  std::size_t read = 0;
+  while (s.next(5000ms))
+    ++read;
+  ASSERT_TRUE(s.closed().has_value());
+  EXPECT_EQ(s.closed()->code, rest::close_code::unauthenticated);
+  EXPECT_LT(read, 7u) << "the queued messages were dropped at the close";
 }
 
 }  // namespace

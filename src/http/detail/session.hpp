@@ -581,7 +581,7 @@ class Session {
     while (true) {
       auto close = channel->take(batch);
       for (auto& text : batch) {
-        if (channel->overflowed())
+        if (channel->discarding())
           break;
         ws.text(true);
         beast::error_code ec;
@@ -593,7 +593,7 @@ class Session {
           co_return;  // the connection is gone; the reader ends too
       }
       batch.clear();
-      if (channel->overflowed() || close) {
+      if (channel->discarding() || close) {
         auto request = channel->take(batch).value_or(WebSocketChannel::CloseRequest{});
         beast::error_code ec;
         channel->set_writing(true);

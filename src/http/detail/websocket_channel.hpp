@@ -51,7 +51,7 @@ class WebSocketChannel final : public WebSocket,
         return false;
       if (queue_.size() >= limit_) {
         queue_.clear();
-        overflowed_ = true;
+        discarding_ = true;
         close_ = CloseRequest{4008, "send queue full: the client reads too slowly"};
       } else {
         queue_.push_back(std::move(text));
@@ -63,15 +63,11 @@ class WebSocketChannel final : public WebSocket,
   }
 
   void close(std::uint16_t code, std::string reason) override {
-    {
-      std::lock_guard lock(mutex_);
-      if (close_)
-        return;
-      if (reason.size() > 123)
-        reason.resize(123);  // RFC 6455 §5.5: a control frame's payload is ≤ 125 bytes
-      close_ = CloseRequest{code, std::move(reason)};
-    }
-    poke();
+    end(code, std::move(reason), false);
+  }
+
+  void abort(std::uint16_t code, std::string reason) override {
+    end(code, std::move(reason), true);
   }
 
   // --- the writer's side (on the strand) -------------------------------------------
@@ -83,10 +79,11 @@ class WebSocketChannel final : public WebSocket,
     queue_.clear();
     return close_;
   }
-  /// Whether the queue overflowed: the writer stops sending what it holds.
-  bool overflowed() {
+  /// Whether the queue overflowed or the socket was aborted: the writer stops sending
+  /// what it holds.
+  bool discarding() {
     std::lock_guard lock(mutex_);
-    return overflowed_;
+    return discarding_;
   }
   /// Whether there is something to do (checked on the strand right before waiting, so a
   /// `poke` posted afterwards always finds the writer waiting).
@@ -125,12 +122,28 @@ class WebSocketChannel final : public WebSocket,
   }
 
  private:
-  // Wakes the writer on the strand; after an overflow, arms the deadline for a write
-  // that a client which stopped reading never lets finish.
+  void end(std::uint16_t code, std::string reason, bool discard) {
+    {
+      std::lock_guard lock(mutex_);
+      if (discard) {  // even after a close: what it would still have sent is dropped
+        queue_.clear();
+        discarding_ = true;
+      }
+      if (!close_) {
+        if (reason.size() > 123)
+          reason.resize(123);  // RFC 6455 §5.5: a control frame's payload is ≤ 125 bytes
+        close_ = CloseRequest{code, std::move(reason)};
+      }
+    }
+    poke();
+  }
+
+  // Wakes the writer on the strand; after an overflow or an abort, arms the deadline for
+  // a write that a client which stopped reading never lets finish.
   void poke() {
     boost::asio::post(strand_, [self = shared_from_this()] {
       self->wake_.cancel();
-      if (self->finished_ || !self->writing_ || self->kill_armed_ || !self->overflowed())
+      if (self->finished_ || !self->writing_ || self->kill_armed_ || !self->discarding())
         return;
       self->kill_armed_ = true;
       self->kill_timer_.expires_after(self->write_grace_);
@@ -151,7 +164,7 @@ class WebSocketChannel final : public WebSocket,
   std::mutex mutex_;
   std::deque<std::string> queue_;
   std::optional<CloseRequest> close_;
-  bool overflowed_ = false;
+  bool discarding_ = false;
   bool reader_done_ = false;
 
   // Strand only.
