@@ -152,7 +152,10 @@ Result<void> ChallengeMapping::verify_unaudited(const Principal& who, std::strin
       return r;
     if (auto r = check_node_quota(w, who.user_id, node_id, options_.default_node_quota); !r)
       return r;
-    return w.add_user(who.user_id, node_id, "primary", now);
+    if (auto r = w.add_user(who.user_id, node_id, "primary", now); !r)
+      return r;
+    // A legacy mapping report the node left waiting must not map someone else later.
+    return w.remove_node_mapping_report(node_id);
   });
   if (!mapped)
     return fail(mapped.error());

@@ -1,5 +1,7 @@
 #include "service/node_mapping.hpp"
 
+#include <algorithm>
+
 #include "auth/secrets.hpp"
 #include "log/log.hpp"
 #include "service/node_quota.hpp"
@@ -74,7 +76,11 @@ Result<std::string> MappingMatcher::on_user_request(storage::NodeWriter& w,
     return fail(q.error());
   if (auto r = w.put_mapping_request(request); !r)
     return fail(r.error());
-  auto node_report = w.node_mapping_report(request.node_id);
+  // A node's report counts for as long as a request does (`nodes.mapping_timeout_s`)
+  // before the request: a report kept longer, say from before the node changed hands,
+  // would otherwise map whoever still knows its old secret.
+  const auto timeout = std::max<std::int64_t>(request.expires_at - request.created_at, 0);
+  auto node_report = w.node_mapping_report(request.node_id, request.created_at - timeout);
   if (!node_report)
     return fail(node_report.error());
   const auto& report = *node_report;

@@ -20,7 +20,8 @@ inline constexpr std::string_view kResetUserId = "esp-rmaker";
 /// Matching logic, used inside a storage transaction. Stateless apart from the quota;
 /// thread-compatible. A user's request expires by its own `expires_at`
 /// (`nodes.mapping_timeout_s`, set by NodeService); the node's report waits until a
-/// request matches it or the node reports again.
+/// request matches it, the node reports again, or another mapping of the node succeeds,
+/// and matches only a request made within one mapping timeout of it.
 class MappingMatcher {
  public:
   /// `default_node_quota`: `accounts.default_node_quota` (0 = unlimited); a user's own

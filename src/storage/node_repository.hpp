@@ -272,9 +272,10 @@ class NodeWriter {
   virtual Result<void> put_node_mapping_report(std::string_view node_id, std::string_view user_id,
                                                std::string_view secret_key, std::int64_t at) = 0;
   virtual Result<void> remove_node_mapping_report(std::string_view node_id) = 0;
-  /// The node's own mapping report (user_id, secret_key), if one is waiting.
+  /// The node's own mapping report (user_id, secret_key), if one is waiting that was
+  /// received at or after `received_since` (Unix seconds): an older one is stale.
   virtual Result<std::optional<std::pair<std::string, std::string>>> node_mapping_report(
-      std::string_view node_id) = 0;
+      std::string_view node_id, std::int64_t received_since) = 0;
   /// The user's primary-node count and quota override (node quota, issue 18). An unknown
   /// user has no nodes and no override.
   virtual Result<NodeSlots> node_slots(std::string_view user_id) = 0;

@@ -437,12 +437,15 @@ class Writer final : public NodeWriter {
     return c_.execute("DELETE FROM node_mapping_reports WHERE node_id = ?1", node_id);
   }
   Result<std::optional<std::pair<std::string, std::string>>> node_mapping_report(
-      std::string_view node_id) override {
+      std::string_view node_id, std::int64_t received_since) override {
     using Report = std::optional<std::pair<std::string, std::string>>;
-    auto s = c_.prepare("SELECT user_id, secret_key FROM node_mapping_reports WHERE node_id = ?1");
+    auto s = c_.prepare(
+        "SELECT user_id, secret_key FROM node_mapping_reports WHERE node_id = ?1 AND "
+        "received_at >= ?2");
     if (!s)
       return fail(s.error());
     s->bind(1, node_id);
+    s->bind(2, received_since);
     auto row = s->step();
     if (!row)
       return fail(row.error());

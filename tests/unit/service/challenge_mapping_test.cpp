@@ -164,12 +164,25 @@ TEST_F(ChallengeMappingTest, ANodeClaimedByAnotherUserCanBeMappedByWhoeverHoldsI
   // Claiming and mapping are separate: the CLI user who flashed the node may
   // hand it to someone else, who proves possession through the node.
   const auto node = claim("bob", "7CDFA100033B");
+  // Bob's legacy mapping report, left waiting by the node, is gone once Alice maps it.
+  ASSERT_TRUE(nodes_.write([&](storage::NodeWriter& w) {
+    return w.put_node_mapping_report(node.node_id, "bob", "bobs-secret", now_s());
+  }));
   auto challenge = mapping_.initiate(alice_, 60s);
   ASSERT_TRUE(challenge);
   ASSERT_TRUE(mapping_.verify(alice_, challenge->request_id, node.node_id,
                               respond(node.key, challenge->challenge)));
   EXPECT_TRUE(mapped("alice", node.node_id));
   EXPECT_FALSE(mapped("bob", node.node_id));
+  std::optional<std::pair<std::string, std::string>> report;
+  ASSERT_TRUE(nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
+    auto r = w.node_mapping_report(node.node_id, 0);
+    if (!r)
+      return fail(r.error());
+    report = *r;
+    return {};
+  }));
+  EXPECT_FALSE(report) << "no report left to map Bob later";
 }
 
 TEST_F(ChallengeMappingTest, OnlyTheLatestCertificateOfTheNodeCounts) {

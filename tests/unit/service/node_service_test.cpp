@@ -216,6 +216,26 @@ TEST_F(NodeServiceTest, AMappingRequestIsDecidedOnce) {
   EXPECT_EQ(*nodes_.mapping_status(user_, *request), "confirmed");
 }
 
+// The node's report may come first (the user's app asks later), but only for as long as
+// a request would wait: an old report of a node that changed hands since maps nobody who
+// still knows its old secret.
+TEST_F(NodeServiceTest, ANodesMappingReportCountsForOneMappingTimeout) {
+  submit("node-early", MappingReported{"u1", "secret", false});
+  settle();
+  clock_.advance(200s);
+  const auto soon = nodes_.request_mapping(user_, "node-early", "secret");
+  ASSERT_TRUE(soon);
+  EXPECT_EQ(*nodes_.mapping_status(user_, *soon), "confirmed");
+
+  submit("node-stale", MappingReported{"u1", "secret", false});
+  settle();
+  clock_.advance(301s);
+  const auto late = nodes_.request_mapping(user_, "node-stale", "secret");
+  ASSERT_TRUE(late);
+  EXPECT_EQ(*nodes_.mapping_status(user_, *late), "requested") << "the report is stale";
+  EXPECT_FALSE(nodes_.get(user_, "node-stale"));
+}
+
 TEST_F(NodeServiceTest, ReportsApplyInOrderWithinABatch) {
   mapped_node("n1");
   // One burst: init replaces, deltas merge in order, arrays are replaced.
