@@ -306,8 +306,12 @@ bool is_ts_data_type(std::string_view data_type) noexcept {
 bool ts_value_matches(std::string_view data_type, const json::value& value) noexcept {
   if (data_type == "int")
     return value.is_int64() || (value.is_uint64() && value.get_uint64() <= INT64_MAX);
-  if (data_type == "float")
-    return value.is_number();
+  if (data_type == "float") {
+    if (!value.is_number())
+      return false;
+    const double x = value.to_number<double>();
+    return std::isfinite(x) && std::fabs(x) <= kMaxTimeSeriesMagnitude;
+  }
   if (data_type == "bool")
     return value.is_bool();
   if (data_type == "string")

@@ -137,8 +137,15 @@ struct TsRecord {
 /// True when `data_type` is one of the six spellings above.
 bool is_ts_data_type(std::string_view data_type) noexcept;
 
-/// True when `value` may be stored as `data_type`: int → an integer; float → any number;
-/// bool → a boolean; string → a string; object → an object; array → an array.
+/// The largest magnitude a `float` time-series value may have. Rollups and aggregates
+/// add values up (a quarter hour's sum, an hour's average); bounded so, no sum of a
+/// bucket's points can overflow to infinity, which JSON cannot carry and PostgreSQL's
+/// float8 addition refuses. No sensor reports more.
+inline constexpr double kMaxTimeSeriesMagnitude = 1e100;
+
+/// True when `value` may be stored as `data_type`: int → an integer; float → a number of
+/// magnitude ≤ kMaxTimeSeriesMagnitude; bool → a boolean; string → a string; object → an
+/// object; array → an array.
 bool ts_value_matches(std::string_view data_type, const boost::json::value& value) noexcept;
 
 /// Decodes `tsdata`: `{"ts_data_version":s,"ts_data":[{"name":s,"type"?:s,"dt":s,

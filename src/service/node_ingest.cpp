@@ -92,10 +92,20 @@ std::string wrap(std::string_view member, std::string_view json_text, bool init 
 constexpr std::size_t kArenaFirstBlock = 64 * 1024;
 
 // One node's params document while a batch is applied: read once, written once.
+// A node's stored params document is at most this large (serialized). Reports merge any
+// device and param into it, so without a bound one node could grow it report by report
+// until every batch that holds the node spends its time parsing and writing it back.
+// Firmware documents are a few KiB; 256 KiB leaves room for large nodes (bridges).
+constexpr std::size_t kMaxParamsDocumentBytes = 256 * 1024;
+
 struct PendingParams {
   json::object state;
   std::int64_t ms = 0;
   bool dirty = false;
+  // At least the serialized size of `state`: the loaded text's, plus twice each merged
+  // report's (a merge adds at most the report's members; re-serializing a number may
+  // lengthen it a little). Measured exactly only when it passes the bound.
+  std::size_t size_bound = 0;
 };
 
 // One node of a batch and what the batch gathers for it. Each event finds its node by
@@ -168,6 +178,9 @@ NodeIngest::NodeIngest(storage::NodeRepository& repository, NodeMessenger& messe
       dropped_invalid_(metrics.counter("stratus_ingest_dropped_total",
                                        "Node events dropped before storage, by reason.",
                                        {{"reason", "invalid"}})),
+      dropped_too_large_(metrics.counter("stratus_ingest_dropped_total",
+                                         "Node events dropped before storage, by reason.",
+                                         {{"reason", "params_too_large"}})),
       desired_discarded_(metrics.counter(
           "stratus_desired_discarded_total",
           "Queued sets dropped because their user lost access to the node before delivery.")),
@@ -417,7 +430,7 @@ struct NodeIngest::BatchWork {
   std::vector<EventDraft> events;    // published once the batch commits
   std::uint64_t points_stored = 0;
   // Dropped before storage (counted once, whatever the attempts).
-  std::uint64_t invalid = 0, ts_too_old = 0, ts_future = 0, ts_type = 0;
+  std::uint64_t invalid = 0, ts_too_old = 0, ts_future = 0, ts_type = 0, too_large = 0;
   // The row cache (docs/adr/0030): rows written to keep, nodes whose rows changed
   // otherwise (not kept), kept rows found changed when written (the attempt failed).
   std::vector<storage::NodeBatchRow> kept_rows;
@@ -507,6 +520,8 @@ void NodeIngest::commit(std::vector<NodeEvent>& batch) {
     ts_future_.inc(work.ts_future);
   if (work.ts_type > 0)
     ts_type_.inc(work.ts_type);
+  if (work.too_large > 0)
+    dropped_too_large_.inc(work.too_large);
   for (const auto& node_id : work.touched)
     row_cache_.erase(node_id);
   if (row_cache_.size() + work.kept_rows.size() > options_.row_cache_max)
@@ -519,7 +534,8 @@ void NodeIngest::commit(std::vector<NodeEvent>& batch) {
   }
   row_cache_size_.set(static_cast<std::int64_t>(row_cache_.size()));
   batches_.inc();
-  committed_.inc(batch.size() - std::min<std::size_t>(batch.size(), work.invalid));
+  const auto dropped = work.invalid + work.too_large;
+  committed_.inc(batch.size() - std::min<std::size_t>(batch.size(), dropped));
   if (work.points_stored > 0)
     ts_points_.inc(work.points_stored);
   events_.publish(std::move(work.events));
@@ -700,8 +716,10 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
     }
     auto& p = node.params.emplace(PendingParams{json::object(sp)});
     if (text) {
-      if (auto o = parse_object(*text, sp))
+      if (auto o = parse_object(*text, sp)) {
         p.state = std::move(*o);
+        p.size_bound = text->size();
+      }
     }
     return &p;
   };
@@ -732,13 +750,39 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
               step = fail(pending.error());
               return;
             }
+            auto& params = **pending;
+            // Near the bound, the merged document is measured and kept only if it fits.
+            std::optional<json::object> measured;
+            if (body.init) {
+              if (body.params_json.size() > kMaxParamsDocumentBytes) {
+                ++work.too_large;
+                return;
+              }
+            } else if (params.size_bound + 2 * body.params_json.size() > kMaxParamsDocumentBytes) {
+              measured.emplace(params.state, sp);
+              model::merge_report(*measured, *report);
+              const auto size = json::serialize(*measured).size();
+              if (size > kMaxParamsDocumentBytes) {
+                ++work.too_large;
+                log::warn(Channel::service,
+                          "params report of node_id={} dropped: the node's params would be "
+                          "{} bytes, over {}",
+                          event.node_id, size, kMaxParamsDocumentBytes);
+                return;
+              }
+              params.size_bound = size;
+            }
             step = params_points(node, *report, event.received_ms / 1000);
             if (!step)
               return;
             if (body.init) {
-              (*pending)->state = std::move(*report);
+              params.state = std::move(*report);
+              params.size_bound = body.params_json.size();
+            } else if (measured) {
+              params.state = std::move(*measured);
             } else {
-              model::merge_report((*pending)->state, *report);
+              model::merge_report(params.state, *report);
+              params.size_bound += 2 * body.params_json.size();
             }
             (*pending)->ms = event.received_ms;
             (*pending)->dirty = true;

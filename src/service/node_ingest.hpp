@@ -200,6 +200,7 @@ class NodeIngest {
   Histogram& batch_cpu_seconds_;
   Counter& dropped_full_;
   Counter& dropped_invalid_;
+  Counter& dropped_too_large_;
   Counter& desired_discarded_;
   Counter& failed_batches_;
   Counter& retried_;

@@ -51,6 +51,15 @@ TEST(ParseTsdata, RefusesWrongShapesNamingTheField) {
   EXPECT_NE(error(R"({"ts_data":[{"name":"a.b","dt":"float","records":[{"t":1.5,"v":1}]}]})")
                 .find("records[0].t"),
             std::string::npos);
+  // A float whose sums could overflow to infinity (1.5e308 twice in one bucket).
+  EXPECT_NE(error(R"({"ts_data":[{"name":"a.b","dt":"float","records":[{"t":1,"v":1.5e308}]}]})")
+                .find("records[0].v"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"ts_data":[{"name":"a.b","dt":"float","records":[{"t":1,"v":-1e101}]}]})")
+                .find("records[0].v"),
+            std::string::npos);
+  EXPECT_TRUE(parse_tsdata(
+      R"({"ts_data":[{"name":"a.b","dt":"float","records":[{"t":1,"v":1e100}]}]})", 3));
   EXPECT_NE(error(R"({"ts_data":[{"name":"a.b","dt":"string","records":[{"t":1,"v":2}]}]})")
                 .find("type string"),
             std::string::npos);

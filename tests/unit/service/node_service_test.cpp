@@ -236,6 +236,30 @@ TEST_F(NodeServiceTest, ANodesMappingReportCountsForOneMappingTimeout) {
   EXPECT_FALSE(nodes_.get(user_, "node-stale"));
 }
 
+// A node's params document has a bound (256 KiB): reports that would grow it past the
+// bound are dropped and counted, and the node's state stays what it was.
+TEST_F(NodeServiceTest, AReportThatWouldGrowTheParamsPastTheBoundIsDropped) {
+  mapped_node("big");
+  const std::string blob(50000, 'x');
+  for (int k = 1; k <= 6; ++k) {
+    submit("big",
+           ParamsReported{"{\"D" + std::to_string(k) + "\":{\"p\":\"" + blob + "\"}}", false});
+  }
+  settle();
+  submit("big", ParamsReported{R"({"Light":{"Power":true}})", false});
+  settle();
+  const auto state = params("big");
+  ASSERT_TRUE(state.is_object());
+  for (int k = 1; k <= 5; ++k)
+    EXPECT_TRUE(state.as_object().contains("D" + std::to_string(k))) << k;
+  EXPECT_FALSE(state.as_object().contains("D6")) << "250 KB and 50 more is over the bound";
+  EXPECT_EQ(state.at("Light").at("Power"), true) << "a report that fits is still merged";
+  EXPECT_LE(json::serialize(state).size(), 256u * 1024);
+  EXPECT_EQ(metrics_.counter("stratus_ingest_dropped_total", "", {{"reason", "params_too_large"}})
+                .value(),
+            1u);
+}
+
 TEST_F(NodeServiceTest, ReportsApplyInOrderWithinABatch) {
   mapped_node("n1");
   // One burst: init replaces, deltas merge in order, arrays are replaced.
