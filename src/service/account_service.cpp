@@ -258,15 +258,36 @@ Result<void> AccountService::sign_up_unaudited(std::string_view raw_name, std::s
     return r;
   if (auto r = rate_check({}, client_address); !r)
     return r;
+  const auto now = now_s();
+  // Looked up before the (costly) hash: a verified name costs no hashing.
+  auto existing = user_named(repository_, *name);
+  if (existing && existing->verified)
+    return fail(errc::already_exists, code::user_exists, "user account already exists");
+  if (existing) {
+    // While the name's code is pending, only its own password may sign up again (to get
+    // the code again): another would take the name over with the code the mailbox's
+    // owner is about to use, which then confirms the newcomer's password. Once the code
+    // has expired, a sign-up replaces the password (a name someone else started is
+    // taken back by its mailbox's owner).
+    auto pending = repository_.get_code(existing->user_id, CodePurpose::signup);
+    if (!pending && pending.error().code != errc::not_found)
+      return fail(pending.error());
+    if (pending && pending->expires_at > now &&
+        !auth::verify_password(existing->password_hash, password)) {
+      return fail(errc::already_exists, code::user_exists,
+                  "a sign-up of this user name waits for its verification code; confirm it, "
+                  "or sign up again once the code has expired");
+    }
+    if (!code_sends_.allowed(existing->user_id + "/codes")) {  // before anything changes
+      return fail(errc::resource_exhausted, code::user_rate_limited,
+                  "too many verification codes requested, please try again later");
+    }
+  }
   auto hash = auth::hash_password(password, *hashing_);
   if (!hash)
     return fail(hash.error());
-  const auto now = now_s();
-  auto existing = user_named(repository_, *name);
   storage::UserRecord user;
   if (existing) {
-    if (existing->verified)
-      return fail(errc::already_exists, code::user_exists, "user account already exists");
     auto replaced = repository_.update_password_hash(existing->user_id, *hash, now);
     if (!replaced)
       return fail(replaced.error());

@@ -121,6 +121,7 @@ TEST_F(AccountServiceTest, ASignUpDoesNotReplaceAVerifiedUsersPassword) {
   auto replaced = repository_.update_password_hash(unverified->user_id, "x", 1);
   ASSERT_TRUE(replaced);
   EXPECT_TRUE(*replaced);
+  clock_.advance(options_.code_lifetime + 1s);  // the first code expired: a sign-up replaces
   ASSERT_TRUE(accounts_->sign_up("dora@example.com", "owner-pass1", "10.0.0.20"));
   ASSERT_TRUE(accounts_->confirm_sign_up("dora@example.com", mailer_.last_code(), "10.0.0.20"));
   replaced = repository_.update_password_hash(unverified->user_id, "x", 2);
@@ -131,12 +132,13 @@ TEST_F(AccountServiceTest, ASignUpDoesNotReplaceAVerifiedUsersPassword) {
             code::user_exists);
 }
 
-// A sign-up for a name not yet verified takes it over: the password and code of the
-// earlier sign-up stop working, so the mailbox's owner can take back a name someone else
-// started (docs/security.md, account pre-hijacking).
+// A sign-up for a name not yet verified, once its code has expired, takes it over: the
+// password and code of the earlier sign-up stop working, so the mailbox's owner can take
+// back a name someone else started (docs/security.md, account pre-hijacking).
 TEST_F(AccountServiceTest, ASecondSignUpOfAnUnverifiedNameReplacesItsPasswordAndCode) {
   ASSERT_TRUE(accounts_->sign_up("erin@example.com", "squatter-1", "10.0.0.30"));
   const std::string first = mailer_.last_code();
+  clock_.advance(options_.code_lifetime + 1s);
   ASSERT_TRUE(accounts_->sign_up("erin@example.com", "owner-pass2", "10.0.0.31"));
   const std::string second = mailer_.last_code();
   if (first != second) {  // two random six-digit codes, equal once in a million
@@ -147,6 +149,23 @@ TEST_F(AccountServiceTest, ASecondSignUpOfAnUnverifiedNameReplacesItsPasswordAnd
   ASSERT_TRUE(accounts_->confirm_sign_up("erin@example.com", second, "10.0.0.31"));
   EXPECT_FALSE(accounts_->log_in("erin@example.com", "squatter-1", "10.0.0.31"));
   EXPECT_TRUE(accounts_->log_in("erin@example.com", "owner-pass2", "10.0.0.31"));
+}
+
+// The race the rule above must not open: someone signs up the owner's name again right
+// after the owner did, so that the code the owner receives (and uses) confirms the
+// newcomer's password. While the owner's code is pending, another password is refused
+// and nothing changes; the owner's own password gets the code again.
+TEST_F(AccountServiceTest, WhileASignUpCodeIsPendingAnotherPasswordCannotTakeTheName) {
+  ASSERT_TRUE(accounts_->sign_up("fay@example.com", "owner-pass3", "10.0.0.40"));
+  const auto mails = mailer_.count();
+  auto taken = accounts_->sign_up("fay@example.com", "intruder-1", "10.0.0.41");
+  ASSERT_FALSE(taken);
+  EXPECT_EQ(taken.error().reason, code::user_exists);
+  EXPECT_EQ(mailer_.count(), mails) << "no code mailed for the refused sign-up";
+  ASSERT_TRUE(accounts_->sign_up("fay@example.com", "owner-pass3", "10.0.0.40"));
+  ASSERT_TRUE(accounts_->confirm_sign_up("fay@example.com", mailer_.last_code(), "10.0.0.40"));
+  EXPECT_TRUE(accounts_->log_in("fay@example.com", "owner-pass3", "10.0.0.40"));
+  EXPECT_FALSE(accounts_->log_in("fay@example.com", "intruder-1", "10.0.0.41"));
 }
 
 TEST_F(AccountServiceTest, WrongReusedAndExpiredCodes) {
