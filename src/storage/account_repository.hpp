@@ -109,10 +109,12 @@ class AccountRepository {
   /// Atomically exchanges `old_hash` for `new_hash` in the same session:
   /// - `old_hash` not rotated yet: mark it rotated, add `new_hash` as its successor;
   /// - already rotated, but no successor of it was ever used (a client that
-  ///   keeps its first refresh token, like the RainMaker CLI): drop those unused
-  ///   successors and add `new_hash` as the new one;
-  /// - already rotated and a successor was used: a replayed token. Returns
-  ///   errc::conflict and changes nothing (the caller revokes the session).
+  ///   keeps its first refresh token, like the RainMaker CLI): mark those unused
+  ///   successors superseded and add `new_hash` as the new one;
+  /// - already rotated and a successor was used, or `old_hash` itself superseded (its
+  ///   parent came back after it was issued: someone else holds the family): a
+  ///   replayed token. Returns errc::conflict and changes nothing (the caller revokes
+  ///   the session).
   virtual Result<void> rotate_refresh_token(std::string_view old_hash, std::string_view new_hash,
                                             std::int64_t now) = 0;
   /// Revokes one session (idempotent).

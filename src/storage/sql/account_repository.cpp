@@ -254,16 +254,24 @@ Result<void> SqlAccountRepository::rotate_refresh_token(std::string_view old_has
   return db_->with([&](Connection& c) {
     return c.transaction([&]() -> Result<void> {
       // Inside BEGIN IMMEDIATE: no other writer can interleave from here on.
-      auto used_successor = c.prepare(
-          "SELECT COUNT(*) FROM refresh_tokens WHERE parent_hash = ?1 AND rotated_at IS NOT NULL");
-      if (!used_successor)
-        return fail(used_successor.error());
-      used_successor->bind(1, old_hash);
-      if (auto row = used_successor->step(); !row)
+      // A superseded token (its parent came back after it was issued), or a rotated one
+      // whose successor was used: two holders of one family.
+      auto replayed = c.prepare(
+          "SELECT (SELECT COUNT(*) FROM refresh_tokens WHERE parent_hash = ?1 AND rotated_at "
+          "IS NOT NULL) + (SELECT COUNT(*) FROM refresh_tokens WHERE token_hash = ?1 AND "
+          "superseded_at IS NOT NULL)");
+      if (!replayed)
+        return fail(replayed.error());
+      replayed->bind(1, old_hash);
+      if (auto row = replayed->step(); !row)
         return fail(row.error());
-      if (used_successor->integer(0) > 0)
+      if (replayed->integer(0) > 0)
         return fail(errc::conflict, "refresh token replayed");
-      if (auto r = c.execute("DELETE FROM refresh_tokens WHERE parent_hash = ?1", old_hash); !r) {
+      if (auto r =
+              c.execute("UPDATE refresh_tokens SET superseded_at = ?2 WHERE parent_hash = ?1 AND "
+                        "superseded_at IS NULL",
+                        old_hash, now);
+          !r) {
         return r;
       }
       if (auto r = c.execute("UPDATE refresh_tokens SET rotated_at = COALESCE(rotated_at, ?1) "

@@ -247,6 +247,24 @@ TEST_F(AccountServiceTest, RefreshRotatesAndAReplayedTokenRevokesTheFamily) {
   EXPECT_EQ(accounts_->authenticate(third->access_token).error().reason, code::logged_out);
 }
 
+// The old token presented by someone else after the owner received its successor but
+// before the owner used it: the successor the owner then presents is superseded, which
+// is a replay of the family, so the session (the intruder's tokens too) ends.
+TEST_F(AccountServiceTest, ASupersededRefreshTokenPresentedLaterRevokesTheFamily) {
+  verified_user("hana@example.com", "secret123");
+  const auto login = *accounts_->log_in("hana@example.com", "secret123", "10.0.0.7");
+  const auto owners = accounts_->refresh(login.refresh_token, "10.0.0.7");
+  ASSERT_TRUE(owners);
+  const auto intruders = accounts_->refresh(login.refresh_token, "10.0.0.66");
+  ASSERT_TRUE(intruders) << "the tolerant rotation still answers the old token";
+  const auto owner_next = accounts_->refresh(owners->refresh_token, "10.0.0.7");
+  ASSERT_FALSE(owner_next);
+  EXPECT_EQ(owner_next.error().reason, code::refresh_failed);
+  EXPECT_FALSE(accounts_->refresh(intruders->refresh_token, "10.0.0.66"))
+      << "the whole family is revoked";
+  EXPECT_EQ(accounts_->authenticate(intruders->access_token).error().reason, code::logged_out);
+}
+
 TEST_F(AccountServiceTest, AClientThatKeepsItsFirstRefreshTokenKeepsWorking) {
   // The RainMaker CLI stores only the new access and id tokens after a refresh.
   verified_user("frank@example.com", "secret123");
