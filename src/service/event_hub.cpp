@@ -185,6 +185,7 @@ void EventHub::publish(std::vector<EventDraft> events) {
       if (ring_.size() > options_.replay_events)
         ring_.pop_front();
       queue_.push_back(std::move(shared));
+      ++queued_total_;
     }
   }
   published_.inc(events.size());
@@ -218,6 +219,7 @@ void EventHub::record_loss(std::string reason) {
     return;
   // One past `queue_limit` at most: the open streams must hear of the loss.
   queue_.push_back(control(proto::rest::stream_resync_json(reason)));
+  ++queued_total_;
   resync_queued_ = true;
 }
 
@@ -231,7 +233,9 @@ void EventHub::user_stream_ended() {
 bool EventHub::flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(queue_mutex_);
   const auto target = next_id_ - options_.id_stride;
-  return drained_.wait_for(lock, timeout, [&] { return done_through_ >= target; });
+  const auto queued = queued_total_;
+  return drained_.wait_for(lock, timeout,
+                           [&] { return done_through_ >= target && dispatched_total_ >= queued; });
 }
 
 void EventHub::run() {
@@ -262,6 +266,7 @@ void EventHub::run() {
     lock.lock();
     if (newest != 0)
       done_through_ = newest;
+    dispatched_total_ += batch.size();
     batch.clear();
     drained_.notify_all();
   }

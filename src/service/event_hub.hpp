@@ -214,8 +214,8 @@ class EventHub final : public EventPublisher {
   /// Thread-safe; never blocks on I/O.
   void lost(std::string_view what);
 
-  /// Blocks until every event published before the call is dispatched (tests,
-  /// benchmarks). Returns false if `timeout` passes first.
+  /// Blocks until every event published, and every `resync` queued, before the call is
+  /// dispatched (tests, benchmarks). Returns false if `timeout` passes first.
   bool flush(std::chrono::milliseconds timeout);
 
   /// The id of the newest event published so far (0: none yet in this run).
@@ -286,6 +286,10 @@ class EventHub final : public EventPublisher {
   std::deque<EventPtr> ring_;       // newest `replay_events`, oldest first
   std::deque<EventPtr> queue_;      // published, not yet dispatched
   std::uint64_t done_through_ = 0;  // id of the newest dispatched event, for `flush`
+  // Everything ever queued (events and control messages) and everything dispatched, for
+  // `flush`: a `resync` queued before the call is waited for too.
+  std::uint64_t queued_total_ = 0;
+  std::uint64_t dispatched_total_ = 0;
   // User streams open or being subscribed, and when the last one ended (relayed events).
   std::size_t user_streams_ = 0;
   std::size_t relayed_wanted_ = 0;  // consumers that want relayed events now (want_relayed)
