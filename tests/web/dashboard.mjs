@@ -196,7 +196,10 @@ try {
   await page.getByRole('link', { name: 'Nodes' }).click();
   await page.getByLabel('Group').selectOption({ label: 'Living room' });
   await page.locator(`tr[data-node-id="${sensor}"]`).waitFor({ state: 'detached' });
-  check((await page.locator(`tr[data-node-id="${light}"]`).count()) === 1, 'the group filter keeps the light');
+  // The list is drawn again when the filter changes: wait for the light's row rather than
+  // count at once (under load the sensor's row can be gone before the new rows are in).
+  check(await page.locator(`tr[data-node-id="${light}"]`).waitFor().then(() => true, () => false),
+        'the group filter keeps the light');
   await page.getByLabel('Group').selectOption({ label: 'All nodes' });
 
   // Automations: "when the light's Power is false, set its Brightness to 10"; switching

@@ -527,6 +527,7 @@ TEST_F(AutomationServiceTest, AfterLostEventsARetriggerAutomationFiresOnlyOnACha
     return metrics_.render_prometheus().find("stratus_automation_resyncs_total 1") !=
            std::string::npos;
   }));
+  ASSERT_TRUE(runner->flush(5s));
   report("sw", R"({"Light":{"Power":true}})");  // not a param of its condition
   ASSERT_TRUE(runner->flush(5s));
   EXPECT_EQ(sets_to("lt"), 1u) << "the state it acted on is no new report";
@@ -557,6 +558,9 @@ TEST_F(AutomationServiceTest, WhenTheRunnersQueueIsFullTheStoredStateIsJudged) {
     return metrics_.render_prometheus().find("stratus_automation_resyncs_total 2") !=
            std::string::npos;
   }));
+  // The counter moves as the resync begins: it must have read the state before the next
+  // report commits, or it reads that report's state and the edge is never seen.
+  ASSERT_TRUE(runner.flush(5s));
   report("sw", R"({"Light":{"Power":true}})");
   EXPECT_TRUE(eventually([&] { return sets_to("lt") == 2; }));
   runner.stop();
