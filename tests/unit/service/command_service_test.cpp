@@ -217,6 +217,23 @@ class CommandServiceTest : public ::testing::Test {
     return nodes.set_params(who, {{node_id, json::parse(params).as_object()}})[0].queued;
   }
 
+  // The stored `Light.Power` of `node_id`, null when there is none.
+  json::value stored_power(const std::string& node_id) {
+    std::optional<std::string> params;
+    EXPECT_TRUE(nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
+      auto p = w.params(node_id);
+      if (!p)
+        return fail(p.error());
+      params = *p;
+      return {};
+    }));
+    if (!params)
+      return nullptr;
+    const auto doc = json::parse(*params);
+    const auto* light = doc.as_object().if_contains("Light");
+    return light != nullptr ? light->as_object().at("Power") : json::value(nullptr);
+  }
+
   std::uint64_t metric(std::string_view name, const MetricLabels& labels) {
     return metrics_.counter(name, "", labels).value();
   }
@@ -700,16 +717,7 @@ TEST_F(CommandServiceTest, AnAnswerForARequesterWhoLostAccessIsNotKept) {
     EXPECT_FALSE(r.response_data) << "no answer reaches u2";
   }
   EXPECT_EQ(metric("stratus_command_responses_ignored_total", {{"reason", "revoked"}}), 2u);
-  std::optional<std::string> params;
-  ASSERT_TRUE(nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
-    auto p = w.params("n1");
-    if (!p)
-      return fail(p.error());
-    params = *p;
-    return {};
-  }));
-  ASSERT_TRUE(params);
-  EXPECT_EQ(json::parse(*params).as_object().at("Light").as_object().at("Power"), true)
+  EXPECT_EQ(stored_power("n1"), true)
       << "the node applied the set: its state is merged all the same";
   EXPECT_EQ(record(set.request_id, "n1", u2_).device_status, 0) << "marked answered";
   // A redelivery of that answer (QoS 1) after a newer report is not merged again.
@@ -718,37 +726,14 @@ TEST_F(CommandServiceTest, AnAnswerForARequesterWhoLostAccessIsNotKept) {
   }));
   answer("n1", set.request_id, 0, proto::kCmdSetParams,
          R"({"status":"success","params":{"Light":{"Power":true}}})");
-  ASSERT_TRUE(nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
-    auto p = w.params("n1");
-    if (!p)
-      return fail(p.error());
-    params = *p;
-    return {};
-  }));
-  ASSERT_TRUE(params);
-  EXPECT_EQ(json::parse(*params).as_object().at("Light").as_object().at("Power"), false)
-      << "merged once";
+  EXPECT_EQ(stored_power("n1"), false) << "merged once";
 }
 
 // A set-params answer that comes after its record became final (cancelled by the user,
 // or timed out) changes nothing of the record, but what the node says it applied is its
 // state: the node does not report those params again (spec §3.3).
 TEST_F(CommandServiceTest, ALateSetParamsAnswerIsStillMergedIntoTheState) {
-  const auto power = [&]() -> json::value {
-    std::optional<std::string> params;
-    EXPECT_TRUE(nodes_.write([&](storage::NodeWriter& w) -> Result<void> {
-      auto p = w.params("n1");
-      if (!p)
-        return fail(p.error());
-      params = *p;
-      return {};
-    }));
-    if (!params)
-      return nullptr;
-    const auto doc = json::parse(*params);
-    const auto* light = doc.as_object().if_contains("Light");
-    return light != nullptr ? light->as_object().at("Power") : json::value(nullptr);
-  };
+  const auto power = [&] { return stored_power("n1"); };
   const auto cancelled =
       create(u1_, {"n1"}, proto::kCmdSetParams, R"({"Light":{"Power":true}})", 60);
   ASSERT_EQ(*service_.cancel(u1_, cancelled.request_id, ""), 1);
