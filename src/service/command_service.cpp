@@ -686,12 +686,14 @@ std::optional<std::string> CommandService::on_response(std::string_view node_id,
           log::warn(Channel::service,
                     "command request_id={} of a requester who lost access not cancelled: {}",
                     sent->request_id, cancelled.error().message());
-        } else if (*cancelled == 0) {
-          return std::nullopt;  // it ended meanwhile: whoever ended it took the answer
-        } else {
-          ignored_revoked_.inc();
+          return applied_params(sent->cmd, response.status, response.data);
         }
-        return applied_params(sent->cmd, response.status, response.data);
+        if (*cancelled > 0) {
+          ignored_revoked_.inc();
+          return applied_params(sent->cmd, response.status, response.data);
+        }
+        // It ended meanwhile (a removal's cancel, a timeout): the path below takes the
+        // answer as it takes any answer to an ended record, merging it once.
       }
     }
   }
