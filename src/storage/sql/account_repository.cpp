@@ -267,6 +267,14 @@ Result<void> SqlAccountRepository::rotate_refresh_token(std::string_view old_has
         return fail(row.error());
       if (replayed->integer(0) > 0)
         return fail(errc::conflict, "refresh token replayed");
+      // Only the newest superseded generation is kept: a client that keeps its first
+      // token (the CLI) supersedes one row per refresh, which would pile up under it.
+      if (auto r = c.execute(
+              "DELETE FROM refresh_tokens WHERE parent_hash = ?1 AND superseded_at IS NOT NULL",
+              old_hash);
+          !r) {
+        return r;
+      }
       if (auto r =
               c.execute("UPDATE refresh_tokens SET superseded_at = ?2 WHERE parent_hash = ?1 AND "
                         "superseded_at IS NULL",

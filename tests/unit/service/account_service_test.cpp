@@ -269,11 +269,22 @@ TEST_F(AccountServiceTest, AClientThatKeepsItsFirstRefreshTokenKeepsWorking) {
   // The RainMaker CLI stores only the new access and id tokens after a refresh.
   verified_user("frank@example.com", "secret123");
   const auto login = *accounts_->log_in("frank@example.com", "secret123", "10.0.0.5");
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < 5; ++i) {
     const auto refreshed = accounts_->refresh(login.refresh_token, "10.0.0.5");
     ASSERT_TRUE(refreshed) << "refresh " << i << ": " << refreshed.error().message();
     EXPECT_TRUE(accounts_->authenticate(refreshed->access_token));
   }
+  // Its superseded successors do not pile up: the first token, the newest successor and
+  // the one it superseded.
+  std::int64_t rows = 0;
+  ASSERT_TRUE(db_->with([&](storage::sql::Connection& c) -> Result<void> {
+    auto n = c.query_int("SELECT COUNT(*) FROM refresh_tokens");
+    if (!n)
+      return fail(n.error());
+    rows = *n;
+    return {};
+  }));
+  EXPECT_LE(rows, 3);
 }
 
 TEST_F(AccountServiceTest, LogoutThisSessionOrAll) {
