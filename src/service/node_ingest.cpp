@@ -753,8 +753,12 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
             auto& params = **pending;
             // Near the bound, the merged document is measured and kept only if it fits.
             std::optional<json::object> measured;
+            std::size_t init_size = body.params_json.size();
             if (body.init) {
-              if (body.params_json.size() > kMaxParamsDocumentBytes) {
+              // Serialized again, a number may come out longer than it came in.
+              if (2 * init_size > kMaxParamsDocumentBytes)
+                init_size = json::serialize(*report).size();
+              if (init_size > kMaxParamsDocumentBytes) {
                 ++work.too_large;
                 return;
               }
@@ -762,7 +766,9 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
               measured.emplace(params.state, sp);
               model::merge_report(*measured, *report);
               const auto size = json::serialize(*measured).size();
-              if (size > kMaxParamsDocumentBytes) {
+              // A document already over the bound (stored before there was one) still
+              // takes reports that do not make it larger.
+              if (size > kMaxParamsDocumentBytes && size > json::serialize(params.state).size()) {
                 ++work.too_large;
                 log::warn(Channel::service,
                           "params report of node_id={} dropped: the node's params would be "
@@ -777,7 +783,7 @@ Result<void> NodeIngest::apply_in(storage::NodeWriter& w, std::vector<NodeEvent>
               return;
             if (body.init) {
               params.state = std::move(*report);
-              params.size_bound = body.params_json.size();
+              params.size_bound = 2 * init_size;
             } else if (measured) {
               params.state = std::move(*measured);
             } else {

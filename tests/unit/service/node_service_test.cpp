@@ -258,6 +258,17 @@ TEST_F(NodeServiceTest, AReportThatWouldGrowTheParamsPastTheBoundIsDropped) {
   EXPECT_EQ(metrics_.counter("stratus_ingest_dropped_total", "", {{"reason", "params_too_large"}})
                 .value(),
             1u);
+
+  // A document stored over the bound before there was one still takes reports that do
+  // not make it larger.
+  mapped_node("old");
+  const std::string huge(300000, 'y');
+  ASSERT_TRUE(repository_.write([&](storage::NodeWriter& w) {
+    return w.put_params("old", R"({"Light":{"Power":false},"D":{"p":")" + huge + "\"}}", 1);
+  }));
+  submit("old", ParamsReported{R"({"Light":{"Power":true}})", false});
+  settle();
+  EXPECT_EQ(params("old").at("Light").at("Power"), true) << "not larger: taken";
 }
 
 TEST_F(NodeServiceTest, ReportsApplyInOrderWithinABatch) {
